@@ -1,0 +1,104 @@
+//! What `check`, `collect` and `action` steps run: probes, expectations and
+//! captures.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::{Capture, CmdProbe, EnvProbe, Expectation, HttpProbe, Span, Spanned, TcpProbe};
+
+/// One probe, a group of named probes (`probes:`), or one probe run for each
+/// item of a list (`foreach:`), with the expectations that judge the
+/// observations and the captures that keep values for later steps.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// An HTTP request.
+    #[serde(default)]
+    pub http: Option<Spanned<HttpProbe>>,
+    /// A command, run without a shell (`argv`) or with one (`sh`).
+    #[serde(default)]
+    pub cmd: Option<Spanned<CmdProbe>>,
+    /// A TCP connection attempt.
+    #[serde(default)]
+    pub tcp: Option<Spanned<TcpProbe>>,
+    /// Environment variables that must be set or non-empty. Values are never
+    /// shown.
+    #[serde(default)]
+    pub env: Option<Spanned<EnvProbe>>,
+    /// Named probes run concurrently, each with its own `expect` and
+    /// `capture`. The step's outcome is the worst of theirs.
+    #[serde(default)]
+    pub probes: Option<Spanned<IndexMap<Spanned<String>, Spanned<Check>>>>,
+    /// Run the probe once per item: a list, or a template that renders to one
+    /// (`"{{ inputs.services }}"`). The item is `item` (see `as`) in templates.
+    #[serde(default)]
+    pub foreach: Option<Spanned<serde_json::Value>>,
+    /// Name of the loop variable of `foreach` (default `item`).
+    #[serde(default, rename = "as")]
+    pub item_name: Option<Spanned<String>>,
+    /// How many probes of a `probes:` group or `foreach` run at once
+    /// (default: 4 per core, at most 64).
+    #[serde(default)]
+    pub concurrency: Option<Spanned<u32>>,
+    /// Expectations on the observations; all must hold for `pass`.
+    #[serde(default)]
+    pub expect: Vec<Spanned<Expectation>>,
+    /// Values to keep as `vars.NAME`, kept even when the check fails.
+    #[serde(default)]
+    pub capture: IndexMap<Spanned<String>, Spanned<Capture>>,
+}
+
+/// The kind of a probe, named as its key in YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeKind {
+    /// `http`
+    Http,
+    /// `cmd`
+    Cmd,
+    /// `tcp`
+    Tcp,
+    /// `env`
+    Env,
+}
+
+impl ProbeKind {
+    /// The YAML key.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Cmd => "cmd",
+            Self::Tcp => "tcp",
+            Self::Env => "env",
+        }
+    }
+}
+
+impl Check {
+    /// The probes this check declares directly, with their spans. A single
+    /// probe check has exactly one; a `probes:` group has none.
+    pub fn probe_kinds(&self) -> Vec<(ProbeKind, Span)> {
+        [
+            (ProbeKind::Http, self.http.as_ref().map(|p| p.span)),
+            (ProbeKind::Cmd, self.cmd.as_ref().map(|p| p.span)),
+            (ProbeKind::Tcp, self.tcp.as_ref().map(|p| p.span)),
+            (ProbeKind::Env, self.env.as_ref().map(|p| p.span)),
+        ]
+        .into_iter()
+        .filter_map(|(kind, span)| span.map(|span| (kind, span)))
+        .collect()
+    }
+
+    /// The kind of the single probe, if exactly one is declared.
+    pub fn probe_kind(&self) -> Option<ProbeKind> {
+        match self.probe_kinds().as_slice() {
+            [(kind, _)] => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// The name of the `foreach` loop variable.
+    pub fn item_name(&self) -> &str {
+        self.item_name.as_ref().map_or("item", |name| name.as_str())
+    }
+}

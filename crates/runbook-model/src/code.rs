@@ -1,0 +1,115 @@
+//! The stable diagnostic codes: one per mistake `runbook check` reports.
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Reported; fails `check` only with `--deny-warnings`.
+    Warning,
+    /// Fails `check`; the runbook cannot run.
+    Error,
+}
+
+impl Level {
+    /// `error` or `warning`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $name:literal, $level:ident, $summary:literal;)*) => {
+        /// A stable diagnostic code. Codes never change meaning; retired ones
+        /// are not reused. Ranges: RB0xx reading the file, RB1xx shape,
+        /// RB2xx references and flow, RB3xx expressions, RB4xx safety.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $summary]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in numeric order.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The code as printed, e.g. `RB201`.
+            pub const fn code(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The short rule name, e.g. `unknown-step`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// The level findings of this code have.
+            pub const fn level(self) -> Level {
+                match self { $(Code::$variant => Level::$level,)* }
+            }
+
+            /// One sentence saying what the rule finds.
+            pub const fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    YamlSyntax = "RB001", "yaml-syntax", Error, "The file is not valid YAML, or not a mapping at the top.";
+    NotUtf8 = "RB002", "not-utf8", Error, "The file is not UTF-8 text.";
+    YamlBudget = "RB003", "yaml-budget", Error, "The file exceeds a safety limit: alias expansions, nesting depth or size.";
+    EmptyFile = "RB004", "empty-file", Error, "The file holds no runbook.";
+    UnknownField = "RB101", "unknown-field", Error, "A key that this place of the runbook does not have.";
+    InvalidValue = "RB102", "invalid-value", Error, "A value of the wrong type or out of range.";
+    MissingField = "RB103", "missing-field", Error, "A required key is missing.";
+    DuplicateKey = "RB104", "duplicate-key", Error, "The same key twice in one mapping; YAML would silently keep one.";
+    StepKind = "RB105", "step-kind", Error, "A step must have exactly one kind: check, collect, ask, instruct, action, call or conclude.";
+    ProbeShape = "RB106", "probe-shape", Error, "A check must run exactly one probe, a `probes:` group, or a probe with `foreach`.";
+    ExpectationShape = "RB107", "expectation-shape", Error, "An expectation needs exactly one subject that its probe observes, and predicates that fit it.";
+    CaptureShape = "RB108", "capture-shape", Error, "A capture needs exactly one source that its probe observes.";
+    InvalidId = "RB109", "invalid-id", Error, "Ids are lowercase letters, digits, `-` and `_`, starting with a letter.";
+    NoSteps = "RB110", "no-steps", Error, "A runbook needs at least one step.";
+    UnknownStep = "RB201", "unknown-step", Error, "A reference to a step id that no step has.";
+    DuplicateStep = "RB202", "duplicate-step", Error, "Two steps share an id.";
+    DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer.";
+    UnreachableStep = "RB204", "unreachable-step", Warning, "No path from the start leads to this step.";
+    MissingConclusion = "RB205", "missing-conclusion", Warning, "A path can end without reaching a `conclude` step, so the record has no conclusion.";
+    NoDefaultBranch = "RB206", "no-default-branch", Warning, "A `when` chain whose conditions may all be false, with no entry without `when`.";
+    ImpossibleOutcome = "RB207", "impossible-outcome", Error, "An `on:` key that this kind of step can never produce.";
+    VisitLimit = "RB208", "visit-limit", Error, "A `max_visits` or retry bound that is zero or absurdly large.";
+    ConflictingFlow = "RB209", "conflicting-flow", Error, "A step with both `next` and `on`, or with a transition that never applies.";
+    UnhandledOutcome = "RB210", "unhandled-outcome", Warning, "An `on:` map that routes some outcomes or answers but not this one, which falls through to the next step.";
+    TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
+    UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
+    UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";
+    UndefinedStep = "RB304", "undefined-step-ref", Error, "`steps.ID` where no step has the id ID.";
+    StepNotRunYet = "RB305", "step-not-run-yet", Warning, "`steps.ID` or a var read on a path where that step may not have run yet.";
+    UnknownName = "RB306", "unknown-name", Error, "A name that is not in the template context (`inputs`, `vars`, `steps`, `result`, `run`, `item`).";
+    InvalidJsonPath = "RB307", "invalid-jsonpath", Error, "A JSONPath that is not valid RFC 9535.";
+    InvalidRegex = "RB308", "invalid-regex", Error, "A regular expression that does not compile.";
+    ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
+    InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
+    LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";
+    SecretInShell = "RB404", "secret-in-shell", Warning, "A secret input is interpolated into an `sh:` command, where `ps`, shell tracing or an error message may show it.";
+}
+
+impl Code {
+    /// Finds a code by its `RBnnn` form or its rule name.
+    pub fn find(text: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|code| code.code().eq_ignore_ascii_case(text) || code.name() == text)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}

@@ -1,0 +1,87 @@
+//! `conclude` steps: how a run ends.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::Spanned;
+
+/// The end of a run: what was found and what to do next.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Conclusion {
+    /// How the run ended.
+    pub status: Spanned<ConclusionStatus>,
+    /// How bad the finding is.
+    #[serde(default)]
+    pub severity: Option<Spanned<Severity>>,
+    /// What is wrong; a template.
+    #[serde(default)]
+    pub diagnosis: Option<Spanned<String>>,
+    /// What to do about it; a template.
+    #[serde(default)]
+    pub remediation: Option<Spanned<String>>,
+    /// Who to hand over to, and what to give them.
+    #[serde(default)]
+    pub escalation: Option<Spanned<Escalation>>,
+    /// Work after the incident: postmortem, tickets, fixes to this runbook.
+    #[serde(default)]
+    pub followups: Vec<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConclusionStatus {
+    /// The cause is known.
+    Diagnosed,
+    /// The problem is fixed.
+    Resolved,
+    /// Handed over to someone else.
+    Escalated,
+    /// The runbook could not tell.
+    Inconclusive,
+}
+
+impl ConclusionStatus {
+    /// Every status, as `on:` keys of a `call` step.
+    pub const ALL: [Self; 4] = [Self::Diagnosed, Self::Resolved, Self::Escalated, Self::Inconclusive];
+
+    /// The name as written in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Diagnosed => "diagnosed",
+            Self::Resolved => "resolved",
+            Self::Escalated => "escalated",
+            Self::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A hand-over to another team.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Teams, rotations or people to page.
+    pub to: Vec<String>,
+    /// What to tell them; a template.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    /// Steps whose evidence goes with the hand-over.
+    #[serde(default)]
+    pub evidence: Vec<Spanned<String>>,
+    /// What to gather before escalating (logs, timestamps, request ids).
+    #[serde(default)]
+    pub checklist: Vec<String>,
+}

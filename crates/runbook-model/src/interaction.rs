@@ -1,0 +1,117 @@
+//! Steps that talk to the operator: `ask` and `instruct`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::{Link, Spanned};
+
+/// A question for the operator; the answer picks the branch.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+    /// The question; a template.
+    pub question: Spanned<String>,
+    /// `choice` (default when `choices` is given), `confirm` (yes/no, answers
+    /// `yes` and `no`), `text` or `number`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<Spanned<AskType>>,
+    /// The allowed answers of a `choice` question.
+    #[serde(default)]
+    pub choices: Vec<Spanned<Choice>>,
+    /// Steps whose evidence is shown again right before the question.
+    #[serde(default)]
+    pub evidence: Vec<Spanned<String>>,
+    /// Answer used with `--accept-defaults` or when the operator just
+    /// presses Enter.
+    #[serde(default)]
+    pub default: Option<Spanned<serde_json::Value>>,
+    /// Regular expression a `text` answer must match in full.
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    /// Smallest accepted `number` answer.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Largest accepted `number` answer.
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+/// The form of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AskType {
+    /// One of `choices`.
+    Choice,
+    /// `yes` or `no`.
+    Confirm,
+    /// Free text.
+    Text,
+    /// A number.
+    Number,
+}
+
+impl AskType {
+    /// The name as written in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Choice => "choice",
+            Self::Confirm => "confirm",
+            Self::Text => "text",
+            Self::Number => "number",
+        }
+    }
+}
+
+impl Ask {
+    /// The declared type, or the one implied by `choices`.
+    pub fn ask_type(&self) -> AskType {
+        match &self.kind {
+            Some(kind) => kind.value,
+            None if self.choices.is_empty() => AskType::Text,
+            None => AskType::Choice,
+        }
+    }
+
+    /// The answers a question can produce, when they form a closed set.
+    pub fn closed_answers(&self) -> Option<Vec<&str>> {
+        match self.ask_type() {
+            AskType::Choice => Some(self.choices.iter().map(|c| c.answer.as_str()).collect()),
+            AskType::Confirm => Some(vec!["yes", "no"]),
+            AskType::Text | AskType::Number => None,
+        }
+    }
+}
+
+/// One allowed answer.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    /// The answer's value: what `--answer STEP=VALUE` and `steps.ID.answer`
+    /// use.
+    pub answer: Spanned<String>,
+    /// What the operator sees (default: the answer).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Step to go to when this answer is chosen.
+    #[serde(default)]
+    pub goto: Option<Spanned<String>>,
+}
+
+/// Manual work for the operator: text, a checklist, notes to type in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Instruct {
+    /// What to do; a template.
+    pub text: Spanned<String>,
+    /// Items the operator ticks off; each is recorded.
+    #[serde(default)]
+    pub checklist: Vec<String>,
+    /// Notes the operator types in, by name, with the prompt for each;
+    /// readable as `steps.ID.notes.NAME`.
+    #[serde(default)]
+    pub notes: IndexMap<Spanned<String>, String>,
+    /// Dashboards or documents to open.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}

@@ -1,0 +1,46 @@
+//! The runbook language: the first two stages of the pipeline
+//! (**load** → **analyse** → plan → interpret → journal → record).
+//!
+//! [`load`] turns YAML text into a typed [`Runbook`] whose nodes remember
+//! their source [`Span`]s, or into located [`Diagnostic`]s. [`analyse`]
+//! runs the static rules behind `runbook check` on a loaded runbook. The
+//! crate needs no async runtime and no network, so `runbook check` starts
+//! fast. [`runbook_schema`] generates the JSON Schema editors complete from.
+
+mod action;
+mod capture;
+mod check;
+mod code;
+mod diagnostic;
+mod load;
+mod source;
+mod conclusion;
+mod duration;
+mod expectation;
+mod interaction;
+mod outcome;
+mod probe;
+mod retry;
+mod runbook;
+mod span;
+mod step;
+mod transition;
+
+pub use action::{Action, Call};
+pub use capture::Capture;
+pub use check::{Check, ProbeKind};
+pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
+pub use duration::Duration;
+pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
+pub use interaction::{Ask, AskType, Choice, Instruct};
+pub use outcome::Outcome;
+pub use probe::{CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
+pub use retry::Retry;
+pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
+pub use span::{Span, Spanned};
+pub use step::{Step, StepKind};
+pub use transition::{Branch, Target};
+pub use code::{Code, Level};
+pub use diagnostic::{Diagnostic, did_you_mean};
+pub use load::{MAX_FILE_BYTES, decode, load};
+pub use source::Source;

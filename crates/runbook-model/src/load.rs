@@ -1,0 +1,243 @@
+//! Reading YAML into a [`Runbook`], or into one located [`Diagnostic`].
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_saphyr::budget::Budget;
+use serde_saphyr::options::{AliasLimits, DuplicateKeyPolicy, Options};
+
+use crate::{Code, Diagnostic, Runbook, Source, Span, did_you_mean};
+
+/// Largest runbook file accepted. Real runbooks are a few kilobytes; the
+/// limit keeps a stray log file from eating memory.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Decodes a file's bytes. Invalid UTF-8 is replaced so the diagnostic that
+/// reports it can still show the surrounding text.
+pub fn decode(name: &str, bytes: &[u8]) -> (Source, Option<Diagnostic>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Source::new(name, text), None),
+        Err(error) => {
+            let valid = error.valid_up_to();
+            let source = Source::new(name, String::from_utf8_lossy(bytes));
+            let diagnostic = Diagnostic::new(Code::NotUtf8, Span::new(valid, 1), "the file is not valid UTF-8")
+                .with_label("invalid byte here")
+                .with_help("save the runbook as UTF-8 text");
+            (source, Some(diagnostic))
+        }
+    }
+}
+
+/// Parses and type-checks a runbook. Shape errors stop at the first one, as
+/// in a compiler's parser; the lint rules of [`crate::analyse`] then collect
+/// every finding.
+pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
+    let text = source.text();
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(
+            Code::YamlBudget,
+            Span::new(0, 0),
+            format!(
+                "the file is {} bytes; runbooks are limited to {MAX_FILE_BYTES} bytes",
+                text.len()
+            ),
+        )
+        .with_help("split the runbook with `call` steps"));
+    }
+    if is_blank(text) {
+        return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no runbook")
+            .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md"));
+    }
+    serde_saphyr::from_str_with_options::<Runbook>(text, options()).map_err(|error| to_diagnostic(source, &error))
+}
+
+fn is_blank(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
+}
+
+fn options() -> Options {
+    let mut budget = Budget::default();
+    budget.max_depth = 48;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    let mut alias_limits = AliasLimits::default();
+    alias_limits.max_total_replayed_events = 100_000;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.alias_limits = alias_limits;
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options.strict_booleans = true;
+    options.with_snippet = false;
+    options
+}
+
+static LOCATION_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r" at line \d+, column \d+$").expect("valid regex"));
+static UNKNOWN_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected one of|expected) (.*)$").expect("valid regex")
+});
+
+fn to_diagnostic(source: &Source, error: &serde_saphyr::Error) -> Diagnostic {
+    let rendered = error.without_snippet().to_string();
+    let message = LOCATION_SUFFIX.replace(rendered.trim(), "").into_owned();
+    let span = error.location().map_or_else(Span::default, |location| {
+        let span = Span::from(location);
+        if span == Span::default() && location.line() > 0 {
+            let start = source.offset(to_usize(location.line()), to_usize(location.column()));
+            Span::new(start, 0)
+        } else {
+            span
+        }
+    });
+    let span = span.clamp(source.text().len());
+    classify(&message, span)
+}
+
+fn to_usize(value: u64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
+}
+
+fn classify(message: &str, span: Span) -> Diagnostic {
+    if let Some(captures) = UNKNOWN_NAME.captures(message) {
+        let what = &captures[1];
+        let name = &captures[2];
+        let allowed: Vec<&str> = captures[3]
+            .split(", ")
+            .map(|item| item.trim_matches('`'))
+            .filter(|item| !item.is_empty())
+            .collect();
+        let list = allowed.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ");
+        let help = match did_you_mean(name, allowed.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`? allowed here: {list}"),
+            None => format!("allowed here: {list}"),
+        };
+        return if what == "field" {
+            Diagnostic::new(Code::UnknownField, span, format!("unknown key `{name}`"))
+                .with_label("not allowed here")
+                .with_help(help)
+        } else {
+            Diagnostic::new(Code::InvalidValue, span, format!("unknown value `{name}`"))
+                .with_label("not one of the allowed values")
+                .with_help(help)
+        };
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return Diagnostic::new(Code::MissingField, span, format!("missing key {field}"))
+            .with_label(format!("this mapping needs {field}"))
+            .with_help(format!("add {field}; see docs/dsl.md for what it holds"));
+    }
+    if message.starts_with("duplicate mapping key") {
+        let key = message
+            .strip_prefix("duplicate mapping key: ")
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_default();
+        return Diagnostic::new(Code::DuplicateKey, span, format!("duplicate key `{key}`"))
+            .with_label("already given above in this mapping")
+            .with_help("YAML keeps only one of the two values: remove or rename one");
+    }
+    if message.contains("strict mode expects true/false") {
+        return Diagnostic::new(Code::InvalidValue, span, "invalid boolean")
+            .with_label("not `true` or `false`")
+            .with_help("write `true` or `false`; `yes`, `no`, `on` and `off` are not booleans here");
+    }
+    if is_budget(message) {
+        return Diagnostic::new(Code::YamlBudget, span, message.to_owned())
+            .with_label("limit reached here")
+            .with_help("runbooks are limited to 48 levels of nesting, 1000 aliases and 100000 alias-expanded events");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return Diagnostic::new(Code::InvalidValue, span, format!("wrong type: {rest}"))
+            .with_label("wrong type")
+            .with_help("see docs/dsl.md for the type this key takes");
+    }
+    if message.starts_with("expected ") || message.contains("while parsing") || message.contains("while scanning") {
+        return syntax(message, span);
+    }
+    if message.starts_with("unexpected end of input") {
+        return Diagnostic::new(Code::EmptyFile, span, "the file holds no runbook")
+            .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md");
+    }
+    Diagnostic::new(Code::InvalidValue, span, message.to_owned()).with_label("here")
+}
+
+fn is_budget(message: &str) -> bool {
+    ["budget", "limit", "exceeded", "too many", "too deep"]
+        .iter()
+        .any(|word| message.to_lowercase().contains(word))
+}
+
+fn syntax(message: &str, span: Span) -> Diagnostic {
+    let help = if message.contains("mapping start") && span.start == 0 {
+        "a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar".to_owned()
+    } else {
+        "check the indentation and the quoting of this line; values with `: ` or `#` need quotes".to_owned()
+    };
+    Diagnostic::new(Code::YamlSyntax, span, message.to_owned())
+        .with_label("here")
+        .with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> (Diagnostic, (usize, usize)) {
+        let source = Source::new("t.yaml", text);
+        let diagnostic = load(&source).unwrap_err();
+        let position = source.line_col(diagnostic.span.start);
+        (diagnostic, position)
+    }
+
+    #[test]
+    fn unknown_field_suggests_the_closest_key() {
+        let (diagnostic, position) =
+            error("id: x\ntitle: T\nsteps:\n  - id: a\n    check:\n      http: { url: u, timeuot: 3s }\n");
+        assert_eq!(diagnostic.code, Code::UnknownField);
+        assert_eq!(diagnostic.message, "unknown key `timeuot`");
+        assert_eq!(position, (6, 23));
+        assert_eq!(diagnostic.span.len(), "timeuot".len());
+        assert!(diagnostic.help.unwrap().starts_with("did you mean `timeout`?"));
+    }
+
+    #[test]
+    fn bare_number_duration_says_which_unit_to_add() {
+        let (diagnostic, position) = error("id: x\ntitle: T\ntimeout: 30\nsteps: []\n");
+        assert_eq!(diagnostic.code, Code::InvalidValue);
+        assert_eq!(position, (3, 10));
+        assert!(diagnostic.message.contains("write `30s` for seconds"), "{}", diagnostic.message);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let (diagnostic, position) = error("id: x\ntitle: T\nid: y\nsteps: []\n");
+        assert_eq!(diagnostic.code, Code::DuplicateKey);
+        assert_eq!(diagnostic.message, "duplicate key `id`");
+        assert_eq!(position, (3, 1));
+    }
+
+    #[test]
+    fn yes_is_not_a_boolean() {
+        let (diagnostic, _) = error(
+            "id: x\ntitle: T\nsteps:\n  - id: a\n    check: { http: { url: u, follow_redirects: yes } }\n",
+        );
+        assert_eq!(diagnostic.code, Code::InvalidValue);
+        assert_eq!(diagnostic.message, "invalid boolean");
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty() {
+        for text in ["", "\n\n", "# nothing\n---\n"] {
+            assert_eq!(error(text).0.code, Code::EmptyFile, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let (source, diagnostic) = decode("t.yaml", b"id: x\ntitle: \xff\n");
+        let diagnostic = diagnostic.unwrap();
+        assert_eq!(diagnostic.code, Code::NotUtf8);
+        assert_eq!(source.line_col(diagnostic.span.start), (2, 8));
+    }
+}

@@ -1,0 +1,142 @@
+//! A step and its seven kinds.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::{Action, Ask, Call, Check, Conclusion, Duration, Instruct, Retry, Span, Spanned, Target};
+
+/// One node of the triage tree. It has exactly one kind: `check`,
+/// `collect`, `ask`, `instruct`, `action`, `call` or `conclude`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique id, used by `next`, `goto`, `evidence` and `steps.ID` in
+    /// expressions.
+    pub id: Spanned<String>,
+    /// Short human title, shown while the step runs.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Longer explanation: why this step matters, what to look for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Run probes and judge the observations: the step's outcome is `pass`,
+    /// `warn`, `fail` or `error`.
+    #[serde(default)]
+    pub check: Option<Spanned<Check>>,
+    /// Run probes for evidence only (logs, listings). Never fails the tree:
+    /// the run always continues with `next` or the following step.
+    #[serde(default)]
+    pub collect: Option<Spanned<Check>>,
+    /// Ask the operator a question; the answer picks the branch.
+    #[serde(default)]
+    pub ask: Option<Spanned<Ask>>,
+    /// Manual work for the operator; the answers go to the record.
+    #[serde(default)]
+    pub instruct: Option<Spanned<Instruct>>,
+    /// A remediation that changes the system; needs confirmation.
+    #[serde(default)]
+    pub action: Option<Spanned<Action>>,
+    /// Run another runbook file and continue with its conclusion and vars.
+    #[serde(default)]
+    pub call: Option<Spanned<Call>>,
+    /// End the run with a conclusion.
+    #[serde(default)]
+    pub conclude: Option<Spanned<Conclusion>>,
+    /// Step to go to next, whatever the outcome.
+    #[serde(default)]
+    pub next: Option<Spanned<String>>,
+    /// Where to go for each outcome (`pass`, `warn`, `fail`, `error`,
+    /// `skipped`) or, for `ask`, each answer.
+    #[serde(default)]
+    pub on: Option<Spanned<IndexMap<Spanned<String>, Spanned<Target>>>>,
+    /// Poll the step until its outcome is the one wanted.
+    #[serde(default)]
+    pub retry: Option<Spanned<Retry>>,
+    /// Limit on the step, attempts included.
+    #[serde(default)]
+    pub timeout: Option<Spanned<Duration>>,
+    /// How often this step may run in one run (default: the runbook's
+    /// `max_visits`, else 3).
+    #[serde(default)]
+    pub max_visits: Option<Spanned<u32>>,
+}
+
+/// The kind of a step, named as its key in YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    /// `check`
+    Check,
+    /// `collect`
+    Collect,
+    /// `ask`
+    Ask,
+    /// `instruct`
+    Instruct,
+    /// `action`
+    Action,
+    /// `call`
+    Call,
+    /// `conclude`
+    Conclude,
+}
+
+impl StepKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [Self; 7] = [
+        Self::Check,
+        Self::Collect,
+        Self::Ask,
+        Self::Instruct,
+        Self::Action,
+        Self::Call,
+        Self::Conclude,
+    ];
+
+    /// The YAML key.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Check => "check",
+            Self::Collect => "collect",
+            Self::Ask => "ask",
+            Self::Instruct => "instruct",
+            Self::Action => "action",
+            Self::Call => "call",
+            Self::Conclude => "conclude",
+        }
+    }
+}
+
+impl Step {
+    /// The kinds this step declares, with their spans. A valid step has
+    /// exactly one.
+    pub fn kinds(&self) -> Vec<(StepKind, Span)> {
+        let spans = [
+            self.check.as_ref().map(|s| s.span),
+            self.collect.as_ref().map(|s| s.span),
+            self.ask.as_ref().map(|s| s.span),
+            self.instruct.as_ref().map(|s| s.span),
+            self.action.as_ref().map(|s| s.span),
+            self.call.as_ref().map(|s| s.span),
+            self.conclude.as_ref().map(|s| s.span),
+        ];
+        StepKind::ALL
+            .into_iter()
+            .zip(spans)
+            .filter_map(|(kind, span)| span.map(|span| (kind, span)))
+            .collect()
+    }
+
+    /// The step's kind, if it declares exactly one.
+    pub fn kind(&self) -> Option<StepKind> {
+        match self.kinds().as_slice() {
+            [(kind, _)] => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// The probes this step runs (`check`, `collect`), if any.
+    pub fn probing(&self) -> Option<&Spanned<Check>> {
+        self.check.as_ref().or(self.collect.as_ref())
+    }
+}
