@@ -8,6 +8,7 @@
 //! fast. [`runbook_schema`] generates the JSON Schema editors complete from.
 
 mod action;
+mod analyse;
 mod capture;
 mod check;
 mod code;
@@ -17,25 +18,30 @@ mod source;
 mod conclusion;
 mod duration;
 mod expectation;
+mod flow;
 mod interaction;
 mod outcome;
 mod probe;
 mod retry;
 mod runbook;
+mod schema;
 mod span;
 mod step;
 mod transition;
 
 pub use action::{Action, Call};
+pub use analyse::{TemplateKind, TemplateSite, analyse, template_sites};
 pub use capture::Capture;
 pub use check::{Check, ProbeKind};
 pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use duration::Duration;
+pub use flow::{Destination, Edge, Flow, possible_keys};
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use outcome::Outcome;
 pub use probe::{CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
 pub use retry::Retry;
+pub use schema::{RUNBOOK_SCHEMA_ID, runbook_schema, runbook_schema_text};
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use span::{Span, Spanned};
 pub use step::{Step, StepKind};

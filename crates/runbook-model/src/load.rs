@@ -92,7 +92,46 @@ fn to_diagnostic(source: &Source, error: &serde_saphyr::Error) -> Diagnostic {
         }
     });
     let span = span.clamp(source.text().len());
-    classify(&message, span)
+    match error.without_snippet() {
+        serde_saphyr::Error::ExternalMessage { .. }
+        | serde_saphyr::Error::MultipleDocuments { .. }
+        | serde_saphyr::Error::UnknownAnchor { .. } => {
+            if is_budget(&message) {
+                budget(&message, span)
+            } else {
+                syntax(&message, span)
+            }
+        }
+        serde_saphyr::Error::Budget { .. }
+        | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => budget(&message, span),
+        serde_saphyr::Error::Unexpected { expected, .. } => wrong_shape(expected, span),
+        _ => classify(&message, span),
+    }
+}
+
+fn budget(message: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::YamlBudget, span, message.to_owned())
+        .with_label("limit reached here")
+        .with_help("runbooks are limited to 48 levels of nesting, 1000 aliases and 100000 alias-expanded events")
+}
+
+fn wrong_shape(expected: &str, span: Span) -> Diagnostic {
+    let wanted = match expected {
+        "mapping start" => "a mapping (`key: value` lines or `{ … }`)",
+        "sequence start" => "a list (`- item` lines or `[ … ]`)",
+        "string scalar" => "a single value",
+        other => other,
+    };
+    if expected == "mapping start" && span.start == 0 {
+        return Diagnostic::new(Code::YamlSyntax, span, "a runbook must be a mapping")
+            .with_label("the document starts here")
+            .with_help("a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar");
+    }
+    Diagnostic::new(Code::InvalidValue, span, format!("wrong type: expected {wanted}"))
+        .with_label("wrong type")
+        .with_help("see docs/dsl.md for the type this key takes")
 }
 
 fn to_usize(value: u64) -> usize {
@@ -143,17 +182,12 @@ fn classify(message: &str, span: Span) -> Diagnostic {
             .with_help("write `true` or `false`; `yes`, `no`, `on` and `off` are not booleans here");
     }
     if is_budget(message) {
-        return Diagnostic::new(Code::YamlBudget, span, message.to_owned())
-            .with_label("limit reached here")
-            .with_help("runbooks are limited to 48 levels of nesting, 1000 aliases and 100000 alias-expanded events");
+        return budget(message, span);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         return Diagnostic::new(Code::InvalidValue, span, format!("wrong type: {rest}"))
             .with_label("wrong type")
             .with_help("see docs/dsl.md for the type this key takes");
-    }
-    if message.starts_with("expected ") || message.contains("while parsing") || message.contains("while scanning") {
-        return syntax(message, span);
     }
     if message.starts_with("unexpected end of input") {
         return Diagnostic::new(Code::EmptyFile, span, "the file holds no runbook")
@@ -169,14 +203,9 @@ fn is_budget(message: &str) -> bool {
 }
 
 fn syntax(message: &str, span: Span) -> Diagnostic {
-    let help = if message.contains("mapping start") && span.start == 0 {
-        "a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar".to_owned()
-    } else {
-        "check the indentation and the quoting of this line; values with `: ` or `#` need quotes".to_owned()
-    };
-    Diagnostic::new(Code::YamlSyntax, span, message.to_owned())
+    Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
         .with_label("here")
-        .with_help(help)
+        .with_help("check the indentation (spaces, not tabs) and the quoting of this line; values containing `: ` or ` #` need quotes")
 }
 
 #[cfg(test)]

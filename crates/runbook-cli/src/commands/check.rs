@@ -1,0 +1,170 @@
+//! `runbook check`: load and lint runbooks, report every finding.
+
+use std::path::{Path, PathBuf};
+
+use runbook_model::{Diagnostic, Level, Source};
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, Color, Format};
+use crate::diagnostics::{JsonDiagnostic, Renderer, Tally};
+use crate::exit_code::ExitCode;
+use crate::runbook_files;
+
+/// The findings for one file.
+struct Checked {
+    path: PathBuf,
+    outcome: Result<(Source, Vec<Diagnostic>), std::io::Error>,
+}
+
+pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
+    let files = match runbook_files::expand(&args.paths) {
+        Ok(files) => files,
+        Err(error) => {
+            super::print_stderr(&format!("error: cannot list runbooks: {error}\n"));
+            return ExitCode::Io;
+        }
+    };
+    let results = check_all(&files);
+    let mut tally = Tally::default();
+    let mut unreadable = false;
+    for checked in &results {
+        match &checked.outcome {
+            Ok((_, diagnostics)) => tally.add(diagnostics),
+            Err(_) => unreadable = true,
+        }
+    }
+    let status = match args.format {
+        Format::Human => report_human(&results, tally, color),
+        Format::Json => report_json(&results, tally),
+    };
+    if status != ExitCode::Success {
+        return status;
+    }
+    if tally.errors > 0 || (args.deny_warnings && tally.warnings > 0) {
+        ExitCode::InvalidRunbook
+    } else if unreadable {
+        ExitCode::Io
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// Checks the files on all cores, keeping their order.
+fn check_all(files: &[PathBuf]) -> Vec<Checked> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len().max(1));
+    if workers <= 1 {
+        return files.iter().map(|path| check_file(path)).collect();
+    }
+    let chunk = files.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|path| check_file(path)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Loads and analyses one file.
+fn check_file(path: &Path) -> Checked {
+    let outcome = std::fs::read(path).map(|bytes| {
+        let name = path.display().to_string();
+        let (source, not_utf8) = runbook_model::decode(&name, &bytes);
+        if let Some(diagnostic) = not_utf8 {
+            return (source, vec![diagnostic]);
+        }
+        let diagnostics = match runbook_model::load(&source) {
+            Ok(runbook) => runbook_model::analyse(&runbook),
+            Err(diagnostic) => vec![diagnostic],
+        };
+        (source, diagnostics)
+    });
+    Checked {
+        path: path.to_owned(),
+        outcome,
+    }
+}
+
+fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
+    let renderer = Renderer::for_stderr(color);
+    for checked in results {
+        match &checked.outcome {
+            Ok((source, diagnostics)) => {
+                for diagnostic in diagnostics {
+                    super::print_stderr(&renderer.render(source, diagnostic));
+                }
+            }
+            Err(error) => super::print_stderr(&format!("error: cannot read `{}`: {error}\n", checked.path.display())),
+        }
+    }
+    let files = results.len();
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    let verdict = if tally.errors == 0 && tally.warnings == 0 { "ok".to_owned() } else {
+        format!("{}, {}", plural(tally.errors, "error"), plural(tally.warnings, "warning"))
+    };
+    super::print_stderr(&format!("checked {}: {verdict}\n", plural(files, "runbook")));
+    ExitCode::Success
+}
+
+/// The `--format json` document. Stable: fields are only ever added.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    files: Vec<JsonFile<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: String,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_error: Option<String>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
+    let files = results
+        .iter()
+        .map(|checked| match &checked.outcome {
+            Ok((source, diagnostics)) => JsonFile {
+                path: checked.path.display().to_string(),
+                ok: !diagnostics.iter().any(|d| d.level() == Level::Error),
+                read_error: None,
+                diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(source, d)).collect(),
+            },
+            Err(error) => JsonFile {
+                path: checked.path.display().to_string(),
+                ok: false,
+                read_error: Some(error.to_string()),
+                diagnostics: Vec::new(),
+            },
+        })
+        .collect();
+    let report = JsonReport {
+        version: 1,
+        files,
+        summary: JsonSummary {
+            files: results.len(),
+            errors: tally.errors,
+            warnings: tally.warnings,
+        },
+    };
+    match serde_json::to_string_pretty(&report) {
+        Ok(mut text) => {
+            text.push('\n');
+            super::print_stdout(&text)
+        }
+        Err(_) => ExitCode::Io,
+    }
+}

@@ -1,0 +1,35 @@
+//! One module per subcommand.
+
+mod check;
+mod explain;
+mod schema;
+
+use crate::cli::{Cli, Command};
+use crate::exit_code::ExitCode;
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(args) => check::run(&args, cli.color),
+        Command::Schema => schema::run(),
+        Command::Explain { code } => explain::run(code.as_deref()),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`runbook schema | head`) is not an
+/// error worth reporting.
+pub(crate) fn print_stdout(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::Success,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Success,
+        Err(_) => ExitCode::Io,
+    }
+}
+
+/// Writes to stderr, ignoring failures: there is nowhere left to report them.
+pub(crate) fn print_stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

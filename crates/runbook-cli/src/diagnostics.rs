@@ -1,0 +1,180 @@
+//! Rendering diagnostics: rustc-style with miette for people, a stable JSON
+//! shape for machines.
+
+use std::io::IsTerminal;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use runbook_model::{Diagnostic, Level, Source};
+use serde::Serialize;
+
+use crate::cli::Color;
+
+/// Lines longer than this are not shown in a snippet: a 10 MB one-line
+/// string would flood the terminal.
+const MAX_SNIPPET_LINE: usize = 400;
+
+/// Renders diagnostics for a terminal or a log.
+pub struct Renderer {
+    handler: GraphicalReportHandler,
+}
+
+impl Renderer {
+    /// A renderer for stderr, with colours as `--color` and `NO_COLOR` say.
+    pub fn for_stderr(color: Color) -> Self {
+        let colored = match color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let theme = if colored { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        Self {
+            handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false),
+        }
+    }
+
+    /// One diagnostic, with its snippet.
+    pub fn render(&self, source: &Source, diagnostic: &Diagnostic) -> String {
+        let (line, column) = source.line_col(diagnostic.span.start);
+        let line_text = source.text().lines().nth(line.saturating_sub(1)).unwrap_or_default();
+        let located = Located {
+            diagnostic,
+            message: if line_text.len() > MAX_SNIPPET_LINE {
+                format!("{} (at {}:{line}:{column})", diagnostic.message, source.name())
+            } else {
+                diagnostic.message.clone()
+            },
+            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named {
+                name: source.name(),
+                text: source.text(),
+            }),
+        };
+        let mut out = String::new();
+        if self.handler.render_report(&mut out, &located).is_err() {
+            out = format!("{}: {}:{line}:{column}: {}\n", diagnostic.level().name(), source.name(), diagnostic.message);
+        }
+        out
+    }
+}
+
+/// A diagnostic joined with the text it points into, for miette.
+struct Located<'a> {
+    diagnostic: &'a Diagnostic,
+    message: String,
+    source: Option<Named<'a>>,
+}
+
+impl std::fmt::Debug for Located<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Located<'_> {}
+
+impl miette::Diagnostic for Located<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new(format!("{}({})", self.diagnostic.code.code(), self.diagnostic.code.name())))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.diagnostic)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        miette::Diagnostic::help(self.diagnostic)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        miette::Diagnostic::labels(self.diagnostic)
+    }
+}
+
+/// Source text under a file name, borrowed (miette's `NamedSource` wants
+/// to own it).
+struct Named<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// The JSON form of one diagnostic. Part of the stable `--format json`
+/// output: fields are only ever added.
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub level: &'static str,
+    pub message: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: Option<&'a str>,
+    pub help: Option<&'a str>,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    pub fn new(source: &Source, diagnostic: &'a Diagnostic) -> Self {
+        let (line, column) = source.line_col(diagnostic.span.start);
+        let (end_line, end_column) = source.line_col(diagnostic.span.end);
+        Self {
+            code: diagnostic.code.code(),
+            name: diagnostic.code.name(),
+            level: diagnostic.level().name(),
+            message: &diagnostic.message,
+            line,
+            column,
+            end_line,
+            end_column,
+            label: diagnostic.label.as_deref(),
+            help: diagnostic.help.as_deref(),
+        }
+    }
+}
+
+/// Counts errors and warnings.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Tally {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, diagnostics: &[Diagnostic]) {
+        for diagnostic in diagnostics {
+            match diagnostic.level() {
+                Level::Error => self.errors += 1,
+                Level::Warning => self.warnings += 1,
+            }
+        }
+    }
+}

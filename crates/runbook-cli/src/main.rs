@@ -1,0 +1,15 @@
+//! The `runbook` command.
+
+mod cli;
+mod commands;
+mod diagnostics;
+mod exit_code;
+mod runbook_files;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    let code = commands::run(cli);
+    std::process::ExitCode::from(code.as_u8())
+}

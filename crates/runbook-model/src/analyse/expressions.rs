@@ -1,0 +1,229 @@
+//! Expression rules: templates that parse, and names that something
+//! provides by the time they are read.
+
+use std::collections::HashMap;
+
+use minijinja::Environment;
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Code, Diagnostic, Flow, Runbook, did_you_mean};
+
+/// The names every template may start with.
+const ROOTS: &[&str] = &["inputs", "vars", "steps", "result", "run"];
+/// Fields of `run`.
+const RUN_FIELDS: &[&str] = &["id", "started_at", "operator", "host", "mode", "runbook"];
+/// Functions minijinja provides; they appear as undeclared names.
+const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "debug"];
+
+pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    let environment = Environment::new();
+    let dominators = flow.dominators();
+    let mut captured: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, step) in runbook.steps.iter().enumerate() {
+        for name in captures_of(step) {
+            captured.entry(name).or_default().push(index);
+        }
+    }
+    let scope = Scope {
+        runbook,
+        flow,
+        dominators: &dominators,
+        captured: &captured,
+    };
+    for site in sites {
+        let names = match parse(&environment, site) {
+            Ok(names) => names,
+            Err(diagnostic) => {
+                out.push(diagnostic);
+                continue;
+            }
+        };
+        let mut names: Vec<String> = names.into_iter().collect();
+        names.sort();
+        for name in names {
+            if let Some(diagnostic) = scope.check_name(site, &name) {
+                out.push(diagnostic);
+            }
+        }
+    }
+}
+
+fn captures_of(step: &crate::Step) -> Vec<&str> {
+    let mut names = Vec::new();
+    fn walk<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
+        names.extend(check.capture.keys().map(|name| name.as_str()));
+        if let Some(probes) = &check.probes {
+            for member in probes.values() {
+                walk(member, names);
+            }
+        }
+    }
+    if let Some(check) = step.probing() {
+        walk(check, &mut names);
+    }
+    if let Some(action) = &step.action {
+        names.extend(action.capture.keys().map(|name| name.as_str()));
+    }
+    names
+}
+
+fn parse(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Result<std::collections::HashSet<String>, Diagnostic> {
+    let result = match site.kind {
+        TemplateKind::Template | TemplateKind::Shell => environment
+            .template_from_str(site.text)
+            .map(|template| template.undeclared_variables(true)),
+        TemplateKind::Expression => environment
+            .compile_expression(site.text)
+            .map(|expression| expression.undeclared_variables(true)),
+    };
+    result.map_err(|error| {
+        let what = if site.kind == TemplateKind::Expression { "expression" } else { "template" };
+        let detail = error.detail().unwrap_or("syntax error");
+        let help = if site.kind == TemplateKind::Expression {
+            "`when` and `stop_if` are bare Jinja expressions, without `{{ }}`: e.g. `result.status >= 500`"
+        } else {
+            "templates use Jinja syntax: `{{ inputs.name }}`; write a literal `{{` as `{{ '{{' }}`"
+        };
+        Diagnostic::new(Code::TemplateSyntax, site.span, format!("invalid {what}: {detail}"))
+            .with_label("does not parse")
+            .with_help(help)
+    })
+}
+
+struct Scope<'a> {
+    runbook: &'a Runbook,
+    flow: &'a Flow,
+    dominators: &'a [Vec<bool>],
+    captured: &'a HashMap<&'a str, Vec<usize>>,
+}
+
+impl Scope<'_> {
+    fn check_name(&self, site: &TemplateSite<'_>, name: &str) -> Option<Diagnostic> {
+        let mut parts = name.split('.');
+        let root = parts.next().unwrap_or_default();
+        let field = parts.next();
+        let span = site.span;
+        match root {
+            "inputs" => {
+                let field = field?;
+                if self.runbook.inputs.contains_key(field) {
+                    return None;
+                }
+                let declared: Vec<&str> = self.runbook.inputs.keys().map(|k| k.as_str()).collect();
+                Some(
+                    Diagnostic::new(Code::UndefinedInput, span, format!("undeclared input `{field}`"))
+                        .with_label(format!("reads `inputs.{field}`"))
+                        .with_help(match did_you_mean(field, declared.iter().copied()) {
+                            Some(suggestion) => format!("did you mean `inputs.{suggestion}`?"),
+                            None => format!("declare it under `inputs:`, e.g. `{field}: {{ description: …, default: … }}`"),
+                        }),
+                )
+            }
+            "vars" => self.check_var(site, field?),
+            "steps" => self.check_step(site, field?),
+            "result" if site.after_probe => None,
+            "result" => Some(
+                Diagnostic::new(Code::UnknownName, span, "`result` is not defined here")
+                    .with_label("before the step has a result")
+                    .with_help("`result` is the current step's result, readable in `when` of its `on:` and in `retry.stop_if`; elsewhere use `steps.ID`"),
+            ),
+            "run" => {
+                let field = field?;
+                (!RUN_FIELDS.contains(&field)).then(|| {
+                    Diagnostic::new(Code::UnknownName, span, format!("`run` has no field `{field}`")).with_help(
+                        match did_you_mean(field, RUN_FIELDS.iter().copied()) {
+                            Some(suggestion) => format!("did you mean `run.{suggestion}`?"),
+                            None => format!("`run` has {}", quoted(RUN_FIELDS)),
+                        },
+                    )
+                })
+            }
+            _ if site.item == Some(root) || FUNCTIONS.contains(&root) => None,
+            _ => {
+                let mut roots: Vec<&str> = ROOTS.to_vec();
+                roots.extend(site.item);
+                let help = match did_you_mean(root, roots.iter().copied()) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None if root == "item" => "`item` exists only in a check with `foreach`".to_owned(),
+                    None => format!("templates read {}", quoted(&roots)),
+                };
+                Some(
+                    Diagnostic::new(Code::UnknownName, span, format!("unknown name `{root}`"))
+                        .with_label("not in the template context")
+                        .with_help(help),
+                )
+            }
+        }
+    }
+
+    fn check_var(&self, site: &TemplateSite<'_>, var: &str) -> Option<Diagnostic> {
+        let span = site.span;
+        let Some(capturers) = self.captured.get(var) else {
+            let known: Vec<&str> = self.captured.keys().copied().collect();
+            return Some(
+                Diagnostic::new(Code::UndefinedVar, span, format!("no step captures `{var}`"))
+                    .with_label(format!("reads `vars.{var}`"))
+                    .with_help(match did_you_mean(var, known.iter().copied()) {
+                        Some(suggestion) => format!("did you mean `vars.{suggestion}`?"),
+                        None => format!("capture it in an earlier check: `capture: {{ {var}: {{ json: \"$.…\" }} }}`"),
+                    }),
+            );
+        };
+        let step = site.step?;
+        let has_run = capturers
+            .iter()
+            .any(|&capturer| self.ran_before(step, capturer, site.after_probe));
+        (!has_run).then(|| {
+            let names: Vec<&str> = capturers.iter().map(|&i| self.runbook.steps[i].id.as_str()).collect();
+            Diagnostic::new(Code::StepNotRunYet, span, format!("`vars.{var}` may be unset here"))
+                .with_label(format!("captured by {}, which may not have run yet", quoted(&names)))
+                .with_help("read it only on paths that pass through the capturing step, or give the capture a `default`")
+        })
+    }
+
+    fn check_step(&self, site: &TemplateSite<'_>, id: &str) -> Option<Diagnostic> {
+        let span = site.span;
+        let Some(target) = self.flow.position(id) else {
+            let ids: Vec<&str> = self.runbook.steps.iter().map(|s| s.id.as_str()).collect();
+            let dashed: Vec<&str> = ids.iter().copied().filter(|s| s.starts_with(&format!("{id}-"))).collect();
+            let help = if let Some(dashed) = dashed.first() {
+                format!("ids with `-` need brackets in templates: `steps['{dashed}']`")
+            } else if let Some(suggestion) = did_you_mean(id, ids.iter().copied()) {
+                format!("did you mean `steps.{suggestion}`?")
+            } else {
+                "`steps.ID` reads a step of this runbook by its id".to_owned()
+            };
+            return Some(
+                Diagnostic::new(Code::UndefinedStep, span, format!("unknown step `{id}`"))
+                    .with_label(format!("reads `steps.{id}`"))
+                    .with_help(help),
+            );
+        };
+        let step = site.step?;
+        (!self.ran_before(step, target, site.after_probe)).then(|| {
+            Diagnostic::new(Code::StepNotRunYet, span, format!("step `{id}` may not have run here"))
+                .with_label(format!("reads `steps.{id}`"))
+                .with_help(format!("some paths reach this step without passing through `{id}`; test `steps.{id} is defined` first, or read it only after it"))
+        })
+    }
+
+    /// Whether `earlier` has run on every path to `step` (when `step`'s own
+    /// probe has run, it counts itself).
+    fn ran_before(&self, step: usize, earlier: usize, after_probe: bool) -> bool {
+        let Some(dominators) = self.dominators.get(step) else {
+            return true;
+        };
+        if !dominators.iter().any(|&d| d) {
+            // Unreachable: reported once by the flow rules.
+            return true;
+        }
+        if earlier == step {
+            return after_probe;
+        }
+        dominators[earlier]
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}

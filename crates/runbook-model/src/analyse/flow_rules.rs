@@ -1,0 +1,57 @@
+//! Flow rules: unreachable steps, runs that end without a conclusion, and
+//! `when` chains without a default.
+
+use crate::flow::Destination;
+use crate::{Code, Diagnostic, Flow, Runbook, Target};
+
+pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
+    let reachable = flow.reachable();
+    for (index, step) in runbook.steps.iter().enumerate() {
+        if !reachable[index] {
+            out.push(
+                Diagnostic::new(Code::UnreachableStep, step.id.span, format!("step `{}` is unreachable", step.id.value))
+                    .with_label("no path from the start leads here")
+                    .with_help("route an outcome or an answer to it with `on:` or `next:`, or remove it"),
+            );
+            continue;
+        }
+        let ends: Vec<&str> = flow.edges[index]
+            .iter()
+            .filter(|edge| edge.to == Destination::End)
+            .map(|edge| edge.label.as_str())
+            .collect();
+        if !ends.is_empty() {
+            let what = if ends == ["then"] {
+                "it is the last step".to_owned()
+            } else {
+                format!("`{}` lead past the last step", ends.join("`, `"))
+            };
+            out.push(
+                Diagnostic::new(Code::MissingConclusion, step.id.span, format!("the run can end after `{}` without a conclusion", step.id.value))
+                    .with_label(what)
+                    .with_help("route these outcomes to a `conclude` step, so the record says what was found"),
+            );
+        }
+        if let Some(on) = &step.on {
+            for (key, target) in &on.value {
+                if let Target::Branches(branches) = &target.value {
+                    if let Some(position) = branches.iter().position(|branch| branch.when.is_none()) {
+                        if let Some(dead) = branches.get(position + 1) {
+                            out.push(
+                                Diagnostic::new(Code::ConflictingFlow, dead.span, "this branch never applies")
+                                    .with_label("after the default entry")
+                                    .with_help("the entry without `when` always matches: move it to the end of the list"),
+                            );
+                        }
+                    } else {
+                        out.push(
+                            Diagnostic::new(Code::NoDefaultBranch, target.span, format!("no default for `{}` when every `when` is false", key.value))
+                                .with_label("the run falls through to the next step")
+                                .with_help("end the list with an entry without `when`: `- goto: STEP`"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

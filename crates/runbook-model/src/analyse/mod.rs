@@ -1,0 +1,36 @@
+//! Static analysis: the rules behind `runbook check`. Every rule reads the
+//! loaded runbook and its [`Flow`]; findings are collected, never
+//! stop-at-first.
+
+mod expressions;
+mod flow_rules;
+mod references;
+mod safety;
+mod shape;
+mod templates;
+
+use crate::{Diagnostic, Flow, Runbook};
+
+pub use templates::{TemplateKind, TemplateSite, template_sites};
+
+/// Runs every rule and returns the findings in source order.
+pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {
+    let flow = Flow::new(runbook);
+    let mut diagnostics = Vec::new();
+    shape::check(runbook, &mut diagnostics);
+    references::check(runbook, &mut diagnostics);
+    flow_rules::check(runbook, &flow, &mut diagnostics);
+    let sites = template_sites(runbook);
+    expressions::check(runbook, &flow, &sites, &mut diagnostics);
+    safety::check(runbook, &sites, &mut diagnostics);
+    diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+    diagnostics.dedup();
+    diagnostics
+}
+
+/// Whether `id` is a valid step or runbook id.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}

@@ -1,0 +1,135 @@
+//! Reference rules: ids that must exist, be unique, and `on:` keys a step
+//! can produce.
+
+use std::collections::HashMap;
+
+use crate::flow::possible_keys;
+use crate::{Code, Diagnostic, Runbook, Spanned, Step, StepKind, Target, did_you_mean};
+
+pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &Spanned<String>> = HashMap::new();
+    for step in runbook.steps.iter() {
+        if seen.insert(&step.id, &step.id).is_some() {
+            out.push(
+                Diagnostic::new(Code::DuplicateStep, step.id.span, format!("duplicate step id `{}`", step.id.value))
+                    .with_label("an earlier step has this id")
+                    .with_help("step ids must be unique: rename one of them"),
+            );
+        }
+    }
+    let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
+    let reference = |id: &Spanned<String>, what: &str, out: &mut Vec<Diagnostic>| {
+        if !ids.contains(&id.as_str()) {
+            out.push(unknown_step(id, what, &ids));
+        }
+    };
+    if let Some(start) = &runbook.start {
+        reference(start, "start", out);
+    }
+    for step in runbook.steps.iter() {
+        if let Some(next) = &step.next {
+            reference(next, "next", out);
+        }
+        if let Some(on) = &step.on {
+            for target in on.values() {
+                match &target.value {
+                    Target::Goto(id) => reference(&Spanned::new(id.clone(), target.span), "goto", out),
+                    Target::Branches(branches) => {
+                        for branch in branches {
+                            reference(&branch.goto, "goto", out);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(ask) = &step.ask {
+            for id in &ask.evidence {
+                reference(id, "evidence", out);
+            }
+            let mut answers: Vec<&str> = Vec::new();
+            for choice in &ask.choices {
+                if answers.contains(&choice.answer.as_str()) {
+                    out.push(
+                        Diagnostic::new(Code::DuplicateAnswer, choice.answer.span, format!("duplicate answer `{}`", choice.answer.value))
+                            .with_label("an earlier choice has this answer")
+                            .with_help("answers pick the branch, so each must be unique"),
+                    );
+                }
+                answers.push(&choice.answer);
+                if let Some(goto) = &choice.goto {
+                    reference(goto, "goto", out);
+                }
+            }
+        }
+        if let Some(escalation) = step.conclude.as_ref().and_then(|c| c.escalation.as_ref()) {
+            for id in &escalation.evidence {
+                reference(id, "evidence", out);
+            }
+        }
+        transitions(step, out);
+    }
+}
+
+fn unknown_step(id: &Spanned<String>, what: &str, ids: &[&str]) -> Diagnostic {
+    let help = match did_you_mean(id, ids.iter().copied()) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None if ids.is_empty() => "the runbook has no steps yet".to_owned(),
+        None => format!("`{what}` takes the id of a step of this runbook"),
+    };
+    Diagnostic::new(Code::UnknownStep, id.span, format!("unknown step `{}`", id.value))
+        .with_label("no step has this id")
+        .with_help(help)
+}
+
+fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
+    if let (Some(next), Some(on)) = (&step.next, &step.on) {
+        out.push(
+            Diagnostic::new(Code::ConflictingFlow, on.span, format!("step `{}` has both `next` and `on`", step.id.value))
+                .with_label("`on` would never apply")
+                .with_help(format!("`next: {}` always wins: remove it, or move it into `on:` as a default", next.value)),
+        );
+    }
+    if step.kind() == Some(StepKind::Conclude) {
+        for span in [step.next.as_ref().map(|n| n.span), step.on.as_ref().map(|o| o.span)].into_iter().flatten() {
+            out.push(
+                Diagnostic::new(Code::ConflictingFlow, span, "a `conclude` step ends the run")
+                    .with_label("never followed")
+                    .with_help("remove the transition; to continue, use another kind of step"),
+            );
+        }
+        return;
+    }
+    let Some(on) = &step.on else { return };
+    let Some(keys) = possible_keys(step) else { return };
+    let choice_gotos: Vec<&str> = step
+        .ask
+        .iter()
+        .flat_map(|ask| ask.choices.iter())
+        .filter(|choice| choice.goto.is_some())
+        .map(|choice| choice.answer.as_str())
+        .collect();
+    for key in on.keys() {
+        if choice_gotos.contains(&key.as_str()) {
+            out.push(
+                Diagnostic::new(Code::ConflictingFlow, key.span, format!("answer `{}` has a `goto` in its choice and an `on:` entry", key.value))
+                    .with_help("keep one of the two"),
+            );
+        } else if !keys.iter().any(|k| k == key.as_str()) {
+            let kind = step.kind().map_or("this", StepKind::name);
+            let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            let help = if keys.is_empty() {
+                format!("a `{kind}` step has a single exit: use `next:` instead of `on:`")
+            } else {
+                match did_you_mean(key, keys.iter().map(String::as_str)) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`? a `{kind}` step produces {}", list.join(", ")),
+                    None => format!("a `{kind}` step produces {}", list.join(", ")),
+                }
+            };
+            out.push(
+                Diagnostic::new(Code::ImpossibleOutcome, key.span, format!("a `{kind}` step never produces `{}`", key.value))
+                    .with_label("cannot occur")
+                    .with_help(help),
+            );
+        }
+    }
+}

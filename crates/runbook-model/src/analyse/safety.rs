@@ -1,0 +1,131 @@
+//! Safety rules: unconfirmed actions, disabled TLS checks, credentials
+//! written into the file, secrets handed to a shell.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Code, Diagnostic, HttpProbe, Runbook, Spanned};
+
+/// Shapes of well-known credentials. Matching is deliberately narrow: a
+/// false alarm on every runbook teaches people to ignore the rule.
+static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?x)",
+        r"gh[pousr]_[A-Za-z0-9]{30,}",
+        r"|github_pat_[A-Za-z0-9_]{40,}",
+        r"|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}",
+        r"|AKIA[0-9A-Z]{16}",
+        r"|xox[abposr]-[A-Za-z0-9-]{10,}",
+        r"|glpat-[A-Za-z0-9_-]{20,}",
+        r"|AIza[0-9A-Za-z_-]{35}",
+        r"|-----BEGIN\ [A-Z\ ]*PRIVATE\ KEY-----",
+        r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        r"|(?i:authorization:\s*(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}",
+        r"|(?i:bearer\s+)[A-Za-z0-9._~+/-]{20,}=*",
+        r"|[a-z][a-z0-9+.-]*://[^/\s:@{}]+:[^/\s@{}]+@",
+    ))
+    .expect("valid regex")
+});
+
+/// Header names whose value is a credential.
+const SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token", "cookie"];
+
+pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for step in runbook.steps.iter() {
+        if let Some(action) = &step.action {
+            if action.confirm.as_ref().is_none_or(|text| text.trim().is_empty()) {
+                out.push(
+                    Diagnostic::new(Code::ActionWithoutConfirm, action.span, format!("action `{}` has no `confirm` text", step.id.value))
+                        .with_label("changes the system without saying what")
+                        .with_help("add `confirm: \"…\"` saying what will change and how to undo it; the operator reads it before saying yes"),
+                );
+            }
+            if let Some(http) = &action.http {
+                http_checks(http, out);
+            }
+        }
+        if let Some(check) = step.probing() {
+            walk_http(check, out);
+        }
+    }
+    for site in sites.iter().filter(|site| site.kind != TemplateKind::Expression) {
+        if let Some(found) = CREDENTIAL.find(site.text) {
+            out.push(literal_secret(site.span, found.as_str()));
+        }
+    }
+    for (name, input) in &runbook.inputs {
+        if input.secret {
+            if let Some(default) = &input.default {
+                out.push(
+                    Diagnostic::new(Code::LiteralSecret, default.span, format!("secret input `{}` has a default value", name.value))
+                        .with_label("a secret written into the runbook")
+                        .with_help(format!("remove the default and read it from the environment: `env: {}`", name.value.to_uppercase())),
+                );
+            }
+        }
+    }
+    let secrets: Vec<&str> = runbook
+        .inputs
+        .iter()
+        .filter(|(_, input)| input.secret)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let environment = minijinja::Environment::new();
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Shell) {
+        let Ok(template) = environment.template_from_str(site.text) else {
+            continue;
+        };
+        let mut names: Vec<String> = template.undeclared_variables(true).into_iter().collect();
+        names.sort();
+        for name in names {
+            let Some(input) = name.strip_prefix("inputs.") else { continue };
+            if secrets.contains(&input) {
+                out.push(
+                    Diagnostic::new(Code::SecretInShell, site.span, format!("secret input `{input}` is interpolated into a shell command"))
+                        .with_label("visible in `ps` and in shell traces")
+                        .with_help(format!("pass it through the environment instead: `env: {{ {}: \"{{{{ inputs.{input} }}}}\" }}` and use `\"${}\"` in the command", input.to_uppercase(), input.to_uppercase())),
+                );
+            }
+        }
+    }
+}
+
+fn walk_http(check: &crate::Check, out: &mut Vec<Diagnostic>) {
+    if let Some(http) = &check.http {
+        http_checks(http, out);
+    }
+    if let Some(probes) = &check.probes {
+        for member in probes.values() {
+            walk_http(member, out);
+        }
+    }
+}
+
+fn http_checks(http: &Spanned<HttpProbe>, out: &mut Vec<Diagnostic>) {
+    if let Some(insecure) = http.tls.as_ref().and_then(|tls| tls.insecure.as_ref()) {
+        if insecure.value {
+            out.push(
+                Diagnostic::new(Code::InsecureTls, insecure.span, "TLS certificate checks are turned off")
+                    .with_label("any certificate is accepted")
+                    .with_help("trust the server's CA with `tls: { ca_file: … }` instead; if you keep this, the record flags every request"),
+            );
+        }
+    }
+    for (name, value) in &http.headers {
+        let is_secret_header = SECRET_HEADERS.contains(&name.to_lowercase().as_str());
+        if is_secret_header && !value.contains("{{") && !value.trim().is_empty() && !CREDENTIAL.is_match(value) {
+            out.push(literal_secret(value.span, value));
+        }
+    }
+}
+
+fn literal_secret(span: crate::Span, _found: &str) -> Diagnostic {
+    Diagnostic::new(Code::LiteralSecret, span, "this looks like a credential written into the runbook")
+        .with_label("literal credential")
+        .with_help("declare an input with `secret: true` and `env: NAME`, and write `{{ inputs.NAME }}` here")
+}

@@ -1,0 +1,525 @@
+//! Shape rules: what serde cannot say about a well-typed runbook (exactly
+//! one kind per step, subjects that fit the probe, values in range).
+
+use regex::Regex;
+
+use crate::analyse::is_valid_id;
+use crate::{
+    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, ProbeKind, Runbook, Span,
+    Spanned, Step, Subject,
+};
+
+/// Upper bound on `max_visits` and retry attempts: beyond it a loop is a
+/// mistake, not a plan.
+pub(crate) const MAX_REPEATS: u32 = 1_000;
+
+pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
+    if !is_valid_id(&runbook.id) {
+        out.push(invalid_id("runbook", &runbook.id));
+    }
+    if runbook.steps.is_empty() {
+        out.push(
+            Diagnostic::new(Code::NoSteps, runbook.steps.span, "the runbook has no steps")
+                .with_help("add at least one step, e.g. `- id: done` with `conclude: { status: inconclusive }`"),
+        );
+    }
+    if let Some(max_visits) = &runbook.max_visits {
+        visit_bound(max_visits, "max_visits", out);
+    }
+    for (name, input) in &runbook.inputs {
+        if !is_identifier(name) {
+            out.push(
+                Diagnostic::new(Code::InvalidId, name.span, format!("input name `{}` cannot be used in templates", name.value))
+                    .with_label("not an identifier")
+                    .with_help("use letters, digits and `_`, starting with a letter, so that `inputs.NAME` works"),
+            );
+        }
+        if let Some(pattern) = &input.pattern {
+            regex(pattern, out);
+        }
+        if let Some(default) = &input.default {
+            let kind = input.input_type();
+            let fits = match kind {
+                crate::InputType::String => default.is_string(),
+                crate::InputType::Number => default.is_number(),
+                crate::InputType::Bool => default.is_boolean(),
+                crate::InputType::List => default.is_array(),
+            };
+            if !fits {
+                out.push(
+                    Diagnostic::new(Code::InvalidValue, default.span, format!("default does not match the input's type `{}`", kind.name()))
+                        .with_label(format!("not a {}", kind.name()))
+                        .with_help("change the default or the input's `type`; quote numbers meant as strings"),
+                );
+            }
+        }
+    }
+    for step in runbook.steps.iter() {
+        step_shape(step, out);
+    }
+}
+
+fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
+    if !is_valid_id(&step.id) {
+        out.push(invalid_id("step", &step.id));
+    }
+    match step.kinds().as_slice() {
+        [] => out.push(
+            Diagnostic::new(Code::StepKind, step.id.span, format!("step `{}` does nothing", step.id.value))
+                .with_label("no kind")
+                .with_help("give the step one of `check`, `collect`, `ask`, `instruct`, `action`, `call` or `conclude`"),
+        ),
+        [_] => {}
+        [(first, _), (second, span), ..] => out.push(
+            Diagnostic::new(Code::StepKind, *span, format!("step `{}` has two kinds, `{}` and `{}`", step.id.value, first.name(), second.name()))
+                .with_label("second kind")
+                .with_help("split it into two steps and link them with `next`"),
+        ),
+    }
+    if let Some(check) = step.probing() {
+        check_shape(check, false, out);
+    }
+    if let Some(action) = &step.action {
+        let probes: Vec<(ProbeKind, Span)> = [
+            action.cmd.as_ref().map(|c| (ProbeKind::Cmd, c.span)),
+            action.http.as_ref().map(|h| (ProbeKind::Http, h.span)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match probes.as_slice() {
+            [] => out.push(
+                Diagnostic::new(Code::ProbeShape, action.span, "the action runs nothing")
+                    .with_help("give it a `cmd` or an `http` request; manual work belongs in an `instruct` step"),
+            ),
+            [(kind, _)] => {
+                if let Some(cmd) = &action.cmd {
+                    cmd_shape(cmd, out);
+                }
+                expectations(&action.expect, Some(*kind), out);
+                captures(&action.capture, Some(*kind), out);
+            }
+            [_, (_, span), ..] => out.push(
+                Diagnostic::new(Code::ProbeShape, *span, "the action has both `cmd` and `http`")
+                    .with_help("split it into two action steps"),
+            ),
+        }
+    }
+    if let Some(ask) = &step.ask {
+        ask_shape(ask, out);
+    }
+    if let Some(conclusion) = &step.conclude {
+        if let Some(escalation) = &conclusion.escalation {
+            if escalation.to.is_empty() {
+                out.push(
+                    Diagnostic::new(Code::InvalidValue, escalation.span, "the escalation names nobody")
+                        .with_help("list the teams or rotations to page in `to:`"),
+                );
+            }
+        }
+    }
+    if let Some(max_visits) = &step.max_visits {
+        visit_bound(max_visits, "max_visits", out);
+    }
+    if let Some(retry) = &step.retry {
+        visit_bound(&retry.attempts, "attempts", out);
+        if let Some(backoff) = &retry.backoff {
+            if !(1.0..=10.0).contains(&backoff.value) {
+                out.push(
+                    Diagnostic::new(Code::InvalidValue, backoff.span, format!("backoff {} is out of range", backoff.value))
+                        .with_label("must be from 1 to 10")
+                        .with_help("`backoff` multiplies the interval after each attempt: 1 keeps it constant, 2 doubles it"),
+                );
+            }
+        }
+        if !matches!(step.kind(), Some(crate::StepKind::Check | crate::StepKind::Collect | crate::StepKind::Call) | None) {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, retry.span, "only `check`, `collect` and `call` steps can be retried")
+                    .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
+            );
+        }
+    }
+}
+
+fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) {
+    let probes = check.probe_kinds();
+    if let Some(group) = &check.probes {
+        if member {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, group.span, "a probe of a `probes:` group cannot hold another group")
+                    .with_help("list every probe in the outer `probes:`"),
+            );
+        }
+        if let Some((kind, span)) = probes.first() {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, *span, format!("`{}` beside `probes:`", kind.name()))
+                    .with_label("move this into the group")
+                    .with_help("a check runs one probe or a `probes:` group, not both"),
+            );
+        }
+        if group.is_empty() {
+            out.push(Diagnostic::new(Code::ProbeShape, group.span, "the `probes:` group is empty").with_help("add named probes, e.g. `db: { tcp: { host: …, port: 5432 } }`"));
+        }
+        if let Some(expectation) = check.expect.first() {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, expectation.span, "`expect` beside `probes:` has no probe to judge")
+                    .with_help("put `expect` inside each named probe of the group"),
+            );
+        }
+        if let Some((name, _)) = check.capture.first() {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, name.span, "`capture` beside `probes:` has no probe to read")
+                    .with_help("put `capture` inside the named probe it reads from"),
+            );
+        }
+        if let Some(foreach) = &check.foreach {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, foreach.span, "`foreach` cannot run a `probes:` group")
+                    .with_help("use `foreach` with a single probe"),
+            );
+        }
+        for (name, probe) in &group.value {
+            if !is_identifier(name) {
+                out.push(
+                    Diagnostic::new(Code::InvalidId, name.span, format!("probe name `{}` cannot be used in expressions", name.value))
+                        .with_help("use letters, digits and `_`, starting with a letter"),
+                );
+            }
+            check_shape(probe, true, out);
+        }
+        return;
+    }
+    let kind = match probes.as_slice() {
+        [] => {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, check.span, "the check runs no probe")
+                    .with_help("add one of `http`, `cmd`, `tcp`, `env`, or a `probes:` group"),
+            );
+            None
+        }
+        [(kind, _)] => Some(*kind),
+        [(first, _), (second, span), ..] => {
+            out.push(
+                Diagnostic::new(Code::ProbeShape, *span, format!("the check has two probes, `{}` and `{}`", first.name(), second.name()))
+                    .with_label("second probe")
+                    .with_help("name them in a `probes:` group to run both, or split the step"),
+            );
+            None
+        }
+    };
+    if member && check.foreach.is_some() {
+        out.push(Diagnostic::new(Code::ProbeShape, check.span, "a probe of a `probes:` group cannot use `foreach`").with_help("make it its own step"));
+    }
+    if let Some(foreach) = &check.foreach {
+        if !(foreach.is_array() || foreach.is_string()) {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, foreach.span, "`foreach` takes a list or a template that renders to one")
+                    .with_help("e.g. `foreach: [a, b]` or `foreach: \"{{ inputs.services }}\"`"),
+            );
+        }
+    }
+    if let Some(name) = &check.item_name {
+        if !is_identifier(name) {
+            out.push(Diagnostic::new(Code::InvalidId, name.span, format!("`{}` cannot be a loop variable", name.value)).with_help("use letters, digits and `_`"));
+        }
+    }
+    if let Some(concurrency) = &check.concurrency {
+        if concurrency.value == 0 {
+            out.push(Diagnostic::new(Code::InvalidValue, concurrency.span, "concurrency 0 would run nothing").with_help("use 1 to run one at a time"));
+        }
+    }
+    if let Some(cmd) = &check.cmd {
+        cmd_shape(cmd, out);
+    }
+    if let Some(http) = &check.http {
+        if let (Some(_), Some(json)) = (&http.body, &http.json) {
+            out.push(Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`").with_help("send text with `body` or JSON with `json`, not both"));
+        }
+    }
+    if let Some(env) = &check.env {
+        if env.set.is_empty() && env.non_empty.is_empty() {
+            out.push(Diagnostic::new(Code::ProbeShape, env.span, "the env probe names no variable").with_help("list names under `set:` or `non_empty:`"));
+        }
+        if let Some(expectation) = check.expect.first() {
+            out.push(
+                Diagnostic::new(Code::ExpectationShape, expectation.span, "env probes take no `expect`")
+                    .with_help("list the variables under `set:` or `non_empty:`; the check fails when one is missing"),
+            );
+        }
+    }
+    expectations(&check.expect, kind, out);
+    captures(&check.capture, kind, out);
+}
+
+fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
+    match (&cmd.argv, &cmd.sh) {
+        (None, None) => out.push(
+            Diagnostic::new(Code::ProbeShape, cmd.span, "the command has neither `argv` nor `sh`")
+                .with_help("use `argv: [program, arg]` to run without a shell, or `sh: \"…\"`"),
+        ),
+        (Some(_), Some(sh)) => out.push(
+            Diagnostic::new(Code::ProbeShape, sh.span, "`sh` beside `argv`").with_help("give `argv` (no shell) or `sh` (runs `sh -c`), not both"),
+        ),
+        (Some(argv), None) if argv.is_empty() => {
+            out.push(Diagnostic::new(Code::InvalidValue, argv.span, "`argv` is empty").with_help("the first element is the program to run"));
+        }
+        _ => {}
+    }
+}
+
+fn subjects_of(kind: ProbeKind) -> &'static [Subject] {
+    match kind {
+        ProbeKind::Http => &[Subject::Status, Subject::Body, Subject::Duration, Subject::Json, Subject::Header],
+        ProbeKind::Cmd => &[Subject::ExitCode, Subject::Stdout, Subject::Stderr, Subject::Duration, Subject::Json],
+        ProbeKind::Tcp => &[Subject::Connected, Subject::Duration],
+        ProbeKind::Env => &[],
+    }
+}
+
+fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
+    for expectation in list {
+        let subjects = expectation.subjects();
+        let subject = match subjects.as_slice() {
+            [] => {
+                out.push(
+                    Diagnostic::new(Code::ExpectationShape, expectation.span, "the expectation has no subject")
+                        .with_help("name what to judge: `status`, `body`, `json`, `header`, `duration`, `exit_code`, `stdout`, `stderr` or `connected`"),
+                );
+                continue;
+            }
+            [(subject, span)] => (*subject, *span),
+            [(first, _), (second, span), ..] => {
+                out.push(
+                    Diagnostic::new(Code::ExpectationShape, *span, format!("the expectation has two subjects, `{}` and `{}`", first.name(), second.name()))
+                        .with_label("second subject")
+                        .with_help("write one list entry per subject"),
+                );
+                continue;
+            }
+        };
+        if let Some(kind) = kind {
+            let allowed = subjects_of(kind);
+            if !allowed.contains(&subject.0) && kind != ProbeKind::Env {
+                let names: Vec<String> = allowed.iter().map(|s| format!("`{}`", s.name())).collect();
+                out.push(
+                    Diagnostic::new(Code::ExpectationShape, subject.1, format!("a `{}` probe does not observe `{}`", kind.name(), subject.0.name()))
+                        .with_label("not observed by this probe")
+                        .with_help(format!("`{}` probes observe {}", kind.name(), names.join(", "))),
+                );
+            }
+        }
+        let is_duration = subject.0 == Subject::Duration;
+        if let Some(expected) = expectation.expected() {
+            if let Some((name, span)) = expectation.predicates().first() {
+                out.push(
+                    Diagnostic::new(Code::ExpectationShape, *span, format!("`{name}` beside `{}`", subject.0.name()))
+                        .with_help(format!("put predicates inside the subject: `{}: {{ {name}: … }}`", subject.0.name())),
+                );
+            }
+            match &expected.value {
+                Expected::Predicates(predicates) => predicate_map(predicates, expected.span, is_duration, out),
+                Expected::Value(value) if is_duration => duration_value(value, expected.span, out),
+                Expected::Value(_) => {}
+            }
+        } else {
+            predicate_values(expectation, is_duration, out);
+        }
+        if let Some(path) = &expectation.json {
+            jsonpath(path, out);
+        }
+    }
+}
+
+fn predicate_map(predicates: &Expectation, span: Span, is_duration: bool, out: &mut Vec<Diagnostic>) {
+    if let Some((subject, span)) = predicates.subjects().first() {
+        out.push(
+            Diagnostic::new(Code::ExpectationShape, *span, format!("subject `{}` inside a predicate map", subject.name()))
+                .with_help("start a new list entry for another subject"),
+        );
+    }
+    if predicates.predicates().is_empty() {
+        out.push(
+            Diagnostic::new(Code::ExpectationShape, span, "the predicate map is empty")
+                .with_help("add a predicate such as `eq`, `in`, `lt` or `contains`"),
+        );
+    }
+    if let Some(severity) = &predicates.severity {
+        out.push(
+            Diagnostic::new(Code::ExpectationShape, severity.span, "`severity` inside a predicate map")
+                .with_help("put `severity` beside the subject, in the list entry"),
+        );
+    }
+    predicate_values(predicates, is_duration, out);
+}
+
+fn predicate_values(expectation: &Expectation, is_duration: bool, out: &mut Vec<Diagnostic>) {
+    if let Some(pattern) = &expectation.matches {
+        regex(pattern, out);
+    }
+    if is_duration {
+        for value in [&expectation.eq, &expectation.ne, &expectation.lt, &expectation.le, &expectation.gt, &expectation.ge]
+            .into_iter()
+            .flatten()
+        {
+            duration_value(value, value.span, out);
+        }
+    }
+    for nested in [&expectation.all, &expectation.any].into_iter().flatten() {
+        predicate_map(nested, nested.span, false, out);
+    }
+}
+
+fn duration_value(value: &serde_json::Value, span: Span, out: &mut Vec<Diagnostic>) {
+    let problem = match value {
+        serde_json::Value::String(text) => Duration::parse(text).err(),
+        _ => Some(format!("`{value}` is not a duration: write it with a unit, such as `500ms` or `2s`")),
+    };
+    if let Some(problem) = problem {
+        out.push(Diagnostic::new(Code::InvalidValue, span, problem).with_label("compared with `duration`"));
+    }
+}
+
+fn captures(map: &indexmap::IndexMap<Spanned<String>, Spanned<Capture>>, kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
+    for (name, capture) in map {
+        if !is_identifier(name) {
+            out.push(
+                Diagnostic::new(Code::InvalidId, name.span, format!("`{}` cannot be a variable name", name.value))
+                    .with_label("not an identifier")
+                    .with_help("use letters, digits and `_`, starting with a letter, so that `vars.NAME` works"),
+            );
+        }
+        let sources = capture.sources();
+        match sources.as_slice() {
+            [] => out.push(
+                Diagnostic::new(Code::CaptureShape, capture.span, format!("capture `{}` has no source", name.value))
+                    .with_help("add one of `json`, `regex`, `header`, `stdout`, `stderr`, `body`, `status`"),
+            ),
+            [(source, span)] => {
+                if let Some(kind) = kind {
+                    let allowed: &[&str] = match kind {
+                        ProbeKind::Http => &["json", "regex", "header", "body", "status"],
+                        ProbeKind::Cmd => &["json", "regex", "stdout", "stderr"],
+                        ProbeKind::Tcp | ProbeKind::Env => &[],
+                    };
+                    if !allowed.contains(source) {
+                        let help = if allowed.is_empty() {
+                            format!("`{}` probes have nothing to capture; read `steps.ID.outcome` instead", kind.name())
+                        } else {
+                            format!("`{}` probes offer {}", kind.name(), allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+                        };
+                        out.push(
+                            Diagnostic::new(Code::CaptureShape, *span, format!("a `{}` probe has no `{source}` to capture", kind.name()))
+                                .with_help(help),
+                        );
+                    }
+                }
+            }
+            [(first, _), (second, span), ..] => out.push(
+                Diagnostic::new(Code::CaptureShape, *span, format!("capture `{}` has two sources, `{first}` and `{second}`", name.value))
+                    .with_help("capture each into its own variable"),
+            ),
+        }
+        if let Some(path) = &capture.json {
+            jsonpath(path, out);
+        }
+        if let Some(pattern) = &capture.regex {
+            regex(pattern, out);
+        }
+    }
+}
+
+fn ask_shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
+    let kind = ask.ask_type();
+    if kind == AskType::Choice && ask.choices.is_empty() {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, ask.kind.as_ref().map_or(ask.span, |k| k.span), "a choice question with no `choices`")
+                .with_help("list the answers under `choices:`, or use `type: confirm`, `text` or `number`"),
+        );
+    }
+    if kind != AskType::Choice {
+        if let Some(choice) = ask.choices.first() {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, choice.span, format!("`choices` on a `{}` question", kind.name()))
+                    .with_help("remove `type` (choices make it a choice question) or remove `choices`"),
+            );
+        }
+    }
+    if let Some(pattern) = &ask.pattern {
+        regex(pattern, out);
+    }
+    if let (Some(min), Some(max)) = (ask.min, ask.max) {
+        if min > max {
+            out.push(Diagnostic::new(Code::InvalidValue, ask.span, format!("`min` {min} is above `max` {max}")).with_help("swap them"));
+        }
+    }
+    if let (Some(default), Some(answers)) = (&ask.default, ask.closed_answers()) {
+        let text = match &default.value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        if !answers.contains(&text.as_str()) {
+            let list: Vec<String> = answers.iter().map(|a| format!("`{a}`")).collect();
+            out.push(
+                Diagnostic::new(Code::InvalidValue, default.span, format!("default `{text}` is not one of the answers"))
+                    .with_optional_help(
+                        crate::did_you_mean(&text, answers.iter().copied())
+                            .map(|s| format!("did you mean `{s}`? answers: {}", list.join(", ")))
+                            .or_else(|| Some(format!("answers: {}", list.join(", ")))),
+                    ),
+            );
+        }
+    }
+}
+
+fn visit_bound(value: &Spanned<u32>, key: &str, out: &mut Vec<Diagnostic>) {
+    if value.value == 0 || value.value > MAX_REPEATS {
+        out.push(
+            Diagnostic::new(Code::VisitLimit, value.span, format!("`{key}: {}` is out of range", value.value))
+                .with_label(format!("must be from 1 to {MAX_REPEATS}"))
+                .with_help(if value.value == 0 {
+                    "0 would stop the run the first time this is reached; the default is 3".to_owned()
+                } else {
+                    "a bound this large never stops a loop in practice; a few visits are enough to re-check after a fix".to_owned()
+                }),
+        );
+    }
+}
+
+fn regex(pattern: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+    if let Err(error) = Regex::new(pattern) {
+        let detail = error.to_string();
+        let last = detail.lines().last().unwrap_or_default().trim().to_owned();
+        out.push(
+            Diagnostic::new(Code::InvalidRegex, pattern.span, format!("invalid regular expression: {}", last.trim_start_matches("error: ")))
+                .with_label("does not compile")
+                .with_help("the syntax is Rust's `regex` crate (no look-around, no back-references); escape `\\` as `\\\\` inside double quotes"),
+        );
+    }
+}
+
+fn jsonpath(path: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+    if let Err(error) = serde_json_path::JsonPath::parse(path) {
+        out.push(
+            Diagnostic::new(Code::InvalidJsonPath, path.span, format!("invalid JSONPath: {error}"))
+                .with_label("not RFC 9535")
+                .with_help("paths start with `$`, e.g. `$.status`, `$.checks[0].ok`, `$['key with space']`"),
+        );
+    }
+}
+
+fn invalid_id(what: &str, id: &Spanned<String>) -> Diagnostic {
+    let suggestion: String = id
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .collect();
+    Diagnostic::new(Code::InvalidId, id.span, format!("invalid {what} id `{}`", id.value))
+        .with_label("lowercase letters, digits, `-` and `_`")
+        .with_help(format!("ids start with a letter and use lowercase letters, digits, `-` and `_`, e.g. `{}`", suggestion.trim_matches('-')))
+}
+
+/// Whether a name works after a dot in a template (`vars.NAME`).
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

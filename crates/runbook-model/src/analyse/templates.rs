@@ -1,0 +1,189 @@
+//! Every place in a runbook that holds a template or an expression.
+
+use crate::{Check, CmdProbe, HttpProbe, Runbook, Span, Spanned, Target};
+
+/// How a string is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// Text with `{{ … }}` blocks.
+    Template,
+    /// A `sh:` command: a template whose values are shell-quoted.
+    Shell,
+    /// A bare expression (`when`, `stop_if`).
+    Expression,
+}
+
+/// Where a template sits, and what its context holds there.
+#[derive(Debug, Clone)]
+pub struct TemplateSite<'a> {
+    /// The text as written.
+    pub text: &'a str,
+    /// Where it was written.
+    pub span: Span,
+    /// How it is evaluated.
+    pub kind: TemplateKind,
+    /// Index of the step it belongs to; `None` for runbook-level fields.
+    pub step: Option<usize>,
+    /// Whether `result` and the step's own captures are in scope: `when` of
+    /// its `on:` chains and retry's `stop_if` run after the probe.
+    pub after_probe: bool,
+    /// The `foreach` loop variable in scope, if any.
+    pub item: Option<&'a str>,
+}
+
+/// Collects every template and expression of the runbook.
+pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
+    let mut sites = Vec::new();
+    for (index, step) in runbook.steps.iter().enumerate() {
+        let mut collector = Collector {
+            sites: &mut sites,
+            step: Some(index),
+            after_probe: false,
+            item: None,
+        };
+        if let Some(check) = step.probing() {
+            collector.check(check);
+        }
+        if let Some(action) = &step.action {
+            if let Some(cmd) = &action.cmd {
+                collector.cmd(cmd);
+            }
+            if let Some(http) = &action.http {
+                collector.http(http);
+            }
+            if let Some(confirm) = &action.confirm {
+                collector.template(confirm);
+            }
+        }
+        if let Some(ask) = &step.ask {
+            collector.template(&ask.question);
+        }
+        if let Some(instruct) = &step.instruct {
+            collector.template(&instruct.text);
+        }
+        if let Some(call) = &step.call {
+            for value in call.inputs.values() {
+                if let serde_json::Value::String(text) = &value.value {
+                    collector.push(text, value.span, TemplateKind::Template);
+                }
+            }
+        }
+        if let Some(conclusion) = &step.conclude {
+            for text in [&conclusion.diagnosis, &conclusion.remediation].into_iter().flatten() {
+                collector.template(text);
+            }
+            if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
+                collector.template(message);
+            }
+        }
+        collector.after_probe = true;
+        if let Some(on) = &step.on {
+            for target in on.values() {
+                if let Target::Branches(branches) = &target.value {
+                    for when in branches.iter().filter_map(|branch| branch.when.as_ref()) {
+                        collector.push(when, when.span, TemplateKind::Expression);
+                    }
+                }
+            }
+        }
+        if let Some(stop_if) = step.retry.as_ref().and_then(|retry| retry.stop_if.as_ref()) {
+            collector.push(stop_if, stop_if.span, TemplateKind::Expression);
+        }
+    }
+    sites
+}
+
+struct Collector<'s, 'a> {
+    sites: &'s mut Vec<TemplateSite<'a>>,
+    step: Option<usize>,
+    after_probe: bool,
+    item: Option<&'a str>,
+}
+
+impl<'a> Collector<'_, 'a> {
+    fn push(&mut self, text: &'a str, span: Span, kind: TemplateKind) {
+        self.sites.push(TemplateSite {
+            text,
+            span,
+            kind,
+            step: self.step,
+            after_probe: self.after_probe,
+            item: self.item,
+        });
+    }
+
+    fn template(&mut self, text: &'a Spanned<String>) {
+        self.push(text, text.span, TemplateKind::Template);
+    }
+
+    fn check(&mut self, check: &'a Check) {
+        let outer_item = self.item;
+        if check.foreach.is_some() {
+            self.item = Some(check.item_name());
+        }
+        if let Some(foreach) = &check.foreach {
+            if let serde_json::Value::String(text) = &foreach.value {
+                let saved = self.item.take();
+                self.push(text, foreach.span, TemplateKind::Template);
+                self.item = saved;
+            }
+        }
+        if let Some(http) = &check.http {
+            self.http(http);
+        }
+        if let Some(cmd) = &check.cmd {
+            self.cmd(cmd);
+        }
+        if let Some(tcp) = &check.tcp {
+            self.template(&tcp.host);
+            if let crate::Port::Template(text) = &tcp.port.value {
+                self.push(text, tcp.port.span, TemplateKind::Template);
+            }
+        }
+        if let Some(probes) = &check.probes {
+            for member in probes.values() {
+                self.check(member);
+            }
+        }
+        self.item = outer_item;
+    }
+
+    fn http(&mut self, http: &'a HttpProbe) {
+        self.template(&http.url);
+        for value in http.headers.values() {
+            self.template(value);
+        }
+        if let Some(body) = &http.body {
+            self.template(body);
+        }
+        if let Some(json) = &http.json {
+            self.json(&json.value, json.span);
+        }
+    }
+
+    fn json(&mut self, value: &'a serde_json::Value, span: Span) {
+        match value {
+            serde_json::Value::String(text) => self.push(text, span, TemplateKind::Template),
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.json(item, span)),
+            serde_json::Value::Object(map) => map.values().for_each(|item| self.json(item, span)),
+            _ => {}
+        }
+    }
+
+    fn cmd(&mut self, cmd: &'a CmdProbe) {
+        if let Some(argv) = &cmd.argv {
+            for arg in &argv.value {
+                self.template(arg);
+            }
+        }
+        if let Some(sh) = &cmd.sh {
+            self.push(sh, sh.span, TemplateKind::Shell);
+        }
+        for value in cmd.env.values() {
+            self.template(value);
+        }
+        for text in [&cmd.cwd, &cmd.stdin].into_iter().flatten() {
+            self.template(text);
+        }
+    }
+}
