@@ -79,7 +79,8 @@ impl std::error::Error for Located<'_> {}
 
 impl miette::Diagnostic for Located<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        Some(Box::new(format!("{}({})", self.diagnostic.code.code(), self.diagnostic.code.name())))
+        let code = self.diagnostic.code;
+        Some(Box::new(format!("{}[{}]: {}", self.diagnostic.level().name(), code.code(), code.name())))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

@@ -83,7 +83,6 @@ codes! {
     ImpossibleOutcome = "RB207", "impossible-outcome", Error, "An `on:` key that this kind of step can never produce.";
     VisitLimit = "RB208", "visit-limit", Error, "A `max_visits` or retry bound that is zero or absurdly large.";
     ConflictingFlow = "RB209", "conflicting-flow", Error, "A step with both `next` and `on`, or with a transition that never applies.";
-    UnhandledOutcome = "RB210", "unhandled-outcome", Warning, "An `on:` map that routes some outcomes or answers but not this one, which falls through to the next step.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

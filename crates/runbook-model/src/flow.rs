@@ -143,7 +143,7 @@ impl Flow {
 pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
     let outcomes = |list: &[Outcome]| Some(list.iter().map(|o| o.name().to_owned()).collect());
     match step.kind()? {
-        StepKind::Check | StepKind::Collect => outcomes(&[Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error]),
+        StepKind::Check => outcomes(&[Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error]),
         StepKind::Action => outcomes(&Outcome::ALL),
         StepKind::Ask => step
             .ask
@@ -157,7 +157,7 @@ pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
                 .chain(["error".to_owned()])
                 .collect(),
         ),
-        StepKind::Instruct | StepKind::Conclude => Some(Vec::new()),
+        StepKind::Collect | StepKind::Instruct | StepKind::Conclude => Some(Vec::new()),
     }
 }
 

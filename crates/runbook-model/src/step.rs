@@ -10,6 +10,15 @@ use crate::{Action, Ask, Call, Check, Conclusion, Duration, Instruct, Retry, Spa
 /// `collect`, `ask`, `instruct`, `action`, `call` or `conclude`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["check"] },
+    { "required": ["collect"] },
+    { "required": ["ask"] },
+    { "required": ["instruct"] },
+    { "required": ["action"] },
+    { "required": ["call"] },
+    { "required": ["conclude"] },
+]))]
 pub struct Step {
     /// Unique id, used by `next`, `goto`, `evidence` and `steps.ID` in
     /// expressions.
@@ -46,8 +55,9 @@ pub struct Step {
     /// Step to go to next, whatever the outcome.
     #[serde(default)]
     pub next: Option<Spanned<String>>,
-    /// Where to go for each outcome (`pass`, `warn`, `fail`, `error`,
-    /// `skipped`) or, for `ask`, each answer.
+    /// Where to go for each outcome (`pass`, `warn`, `fail`, `error`; an
+    /// action also `skipped`), for `ask` each answer, for `call` each
+    /// conclusion status.
     #[serde(default)]
     pub on: Option<Spanned<IndexMap<Spanned<String>, Spanned<Target>>>>,
     /// Poll the step until its outcome is the one wanted.

@@ -1,0 +1,142 @@
+//! `runbook check`: exit codes, directory search, and the JSON contract.
+
+use serde::Deserialize;
+
+use crate::Test;
+
+/// The `--format json` document, re-declared with `deny_unknown_fields` so
+/// that any change to the machine output breaks this test first.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    version: u32,
+    files: Vec<File>,
+    summary: Summary,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    path: String,
+    ok: bool,
+    #[serde(default)]
+    read_error: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Diagnostic {
+    code: String,
+    name: String,
+    level: String,
+    message: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    label: Option<String>,
+    help: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+const VALID: &str = "id: ok\ntitle: OK\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
+const TYPO: &str = "id: typo\ntitle: Typo\nsteps:\n  - id: first\n    next: secnd\n    instruct: { text: look }\n  - id: second\n    conclude: { status: resolved }\n";
+const WARNING: &str = "id: warn\ntitle: Warn\nsteps:\n  - id: only\n    instruct: { text: look }\n";
+
+#[test]
+fn a_valid_runbook_passes_quietly() {
+    Test::new()
+        .files(&[("ok.yaml", VALID.as_bytes())])
+        .args(["check", "ok.yaml"])
+        .status(0)
+        .stderr_contains("checked 1 runbook: ok");
+}
+
+#[test]
+fn an_error_exits_3_with_the_location_and_a_suggestion() {
+    let output = Test::new().files(&[("typo.yaml", TYPO.as_bytes())]).args(["check", "typo.yaml"]).status(3);
+    let output = output
+        .stderr_contains("error[RB201]")
+        .stderr_contains("unknown step `secnd`")
+        .stderr_contains("typo.yaml:5:11")
+        .stderr_contains("did you mean `second`?");
+    assert!(output.stderr.contains("1 error"), "{}", output.stderr);
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    Test::new()
+        .files(&[("w.yaml", WARNING.as_bytes())])
+        .args(["check", "w.yaml"])
+        .status(0)
+        .stderr_contains("warning[RB205]");
+    Test::new()
+        .files(&[("w.yaml", WARNING.as_bytes())])
+        .args(["check", "--deny-warnings", "w.yaml"])
+        .status(3);
+}
+
+#[test]
+fn json_output_is_stable_and_located() {
+    let output = Test::new()
+        .files(&[("ok.yaml", VALID.as_bytes()), ("typo.yaml", TYPO.as_bytes())])
+        .args(["check", "--format", "json", "ok.yaml", "typo.yaml"])
+        .status(3);
+    let report: Report = output.json();
+    assert_eq!(report.version, 1);
+    // `second` is unreachable once `next` misses it: one warning.
+    assert_eq!((report.summary.files, report.summary.errors, report.summary.warnings), (2, 1, 1));
+    assert!(report.files[0].ok && report.files[0].diagnostics.is_empty());
+    let typo = &report.files[1];
+    assert_eq!(typo.path, "typo.yaml");
+    assert!(!typo.ok);
+    let diagnostic = &typo.diagnostics[0];
+    assert_eq!((diagnostic.code.as_str(), diagnostic.name.as_str(), diagnostic.level.as_str()), ("RB201", "unknown-step", "error"));
+    assert_eq!((diagnostic.line, diagnostic.column, diagnostic.end_line, diagnostic.end_column), (5, 11, 5, 16));
+    assert_eq!(diagnostic.help.as_deref(), Some("did you mean `second`?"));
+    assert!(output.stderr.is_empty(), "json mode keeps stderr clean: {}", output.stderr);
+}
+
+#[test]
+fn directories_are_searched_and_test_files_skipped() {
+    let output = Test::new()
+        .files(&[
+            ("books/a.yaml", VALID.as_bytes()),
+            ("books/nested/b.yml", VALID.as_bytes()),
+            ("books/a.test.yaml", b"not: [a runbook"),
+            ("books/.hidden/c.yaml", b"not: [a runbook"),
+            ("books/notes.txt", b"not yaml"),
+        ])
+        .args(["check", "--format", "json", "books"])
+        .status(0);
+    let report: Report = output.json();
+    let paths: Vec<&str> = report.files.iter().map(|file| file.path.as_str()).collect();
+    assert_eq!(paths, ["books/a.yaml", "books/nested/b.yml"]);
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let output = Test::new()
+        .files(&[])
+        .args(["check", "--format", "json", "missing.yaml"])
+        .status(1);
+    let report: Report = output.json();
+    assert!(report.files[0].read_error.as_deref().is_some_and(|e| e.contains("No such file")));
+    Test::new().files(&[]).args(["check", "missing.yaml"]).status(1).stderr_contains("cannot read `missing.yaml`");
+}
+
+#[test]
+fn usage_errors_exit_2_and_teach() {
+    Test::new().args(["check"]).status(2).stderr_contains("<PATH>");
+    Test::new().args(["check", "--format", "xml", "x.yaml"]).status(2).stderr_contains("possible values: human, json");
+    Test::new().args(["check", "--help"]).status(0).stdout_contains("*.test.yaml");
+}

@@ -1,0 +1,36 @@
+//! The broken-runbook corpus: every file under tests/check/broken/ is
+//! checked and its diagnostics (code, place, message, help) snapshotted.
+//! Each file's first line says what it checks.
+
+use crate::Test;
+
+#[test]
+fn broken_runbooks() {
+    insta::glob!("../check/broken/*.yaml", |path| {
+        let first_line = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_owned))
+            .unwrap_or_default();
+        let output = Test::new().args(["check", "--format", "json"]).args([path]).status(3);
+        let report: serde_json::Value = output.json();
+        let diagnostics = report["files"][0]["diagnostics"].as_array().cloned().unwrap_or_default();
+        assert!(!diagnostics.is_empty(), "{} reports nothing", path.display());
+        let lines: Vec<String> = diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {}:{}-{}:{} {}\n  help: {}",
+                    d["code"].as_str().unwrap_or_default(),
+                    d["level"].as_str().unwrap_or_default(),
+                    d["line"],
+                    d["column"],
+                    d["end_line"],
+                    d["end_column"],
+                    d["message"].as_str().unwrap_or_default(),
+                    d["help"].as_str().unwrap_or("-"),
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(format!("{first_line}\n{}", lines.join("\n")));
+    });
+}

@@ -1,0 +1,89 @@
+//! Hostile inputs too large or too binary to commit as fixtures: each gets
+//! a located diagnostic and exit 3, never a panic or a hang.
+
+use crate::Test;
+
+fn check_one(bytes: &[u8]) -> serde_json::Value {
+    let output = Test::new()
+        .files(&[("hostile.yaml", bytes)])
+        .args(["check", "--format", "json", "hostile.yaml"])
+        .status(3);
+    output.json::<serde_json::Value>()["files"][0]["diagnostics"][0].clone()
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let diagnostic = check_one(b"id: x\ntitle: caf\xe9\nsteps: []\n");
+    assert_eq!(diagnostic["code"], "RB002");
+    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(2), Some(11)));
+}
+
+#[test]
+fn a_ten_megabyte_string_is_checked_without_flooding_the_terminal() {
+    let mut text = b"id: x\ntitle: \"".to_vec();
+    text.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    text.extend(b"\"\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n");
+    let diagnostic = check_one(&text);
+    assert_eq!(diagnostic["code"], "RB201");
+    assert_eq!(diagnostic["line"], 5);
+    let output = Test::new()
+        .files(&[("big.yaml", &text)])
+        .args(["check", "big.yaml"])
+        .status(3);
+    assert!(output.stderr.len() < 10_000, "the human report is {} bytes", output.stderr.len());
+}
+
+#[test]
+fn a_ten_megabyte_line_in_error_is_not_printed() {
+    let mut text = b"id: x\ntitle: t\nsteps: [".to_vec();
+    text.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    text.extend(b"]\n");
+    let output = Test::new().files(&[("big.yaml", &text)]).args(["check", "big.yaml"]).status(3);
+    assert!(output.stderr.len() < 10_000, "the human report is {} bytes", output.stderr.len());
+    assert!(output.stderr.contains("big.yaml:3:"), "{}", output.stderr);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused() {
+    let text = vec![b'#'; 17 * 1024 * 1024];
+    let diagnostic = check_one(&text);
+    assert_eq!(diagnostic["code"], "RB003");
+}
+
+#[test]
+fn ten_thousand_nested_lists_fail_fast() {
+    let text = format!("id: x\ntitle: t\nsteps: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let diagnostic = check_one(text.as_bytes());
+    assert_eq!(diagnostic["code"], "RB003");
+}
+
+#[test]
+fn a_billion_laughs_fails_fast() {
+    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![previous.as_str(); 10].join(", ")));
+    }
+    text.push_str("id: x\ntitle: t\nsteps:\n  - id: a\n    instruct: { text: t, checklist: *a9 }\n");
+    let diagnostic = check_one(text.as_bytes());
+    assert!(
+        ["RB003", "RB101"].contains(&diagnostic["code"].as_str().unwrap_or_default()),
+        "{diagnostic}"
+    );
+}
+
+#[test]
+fn a_billion_laughs_inside_a_free_form_value_hits_the_budget() {
+    // An input default takes any YAML value, so only the alias budget can
+    // stop the expansion.
+    let mut anchors = String::from("      - &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..10 {
+        let previous = format!("*a{}", level - 1);
+        anchors.push_str(&format!("      - &a{level} [{}]\n", vec![previous.as_str(); 10].join(", ")));
+    }
+    let text = format!(
+        "id: x\ntitle: t\ninputs:\n  bomb:\n    type: list\n    default:\n{anchors}steps:\n  - id: a\n    conclude: {{ status: resolved }}\n"
+    );
+    let diagnostic = check_one(text.as_bytes());
+    assert_eq!(diagnostic["code"], "RB003", "{diagnostic}");
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `runbook` binary: every test runs the built
+//! executable as a user would and checks its exit status and output.
+
+mod check;
+mod corpus;
+mod examples;
+mod explain;
+mod hostile;
+mod schema;
+mod test;
+
+pub use test::{Output, Test, workspace};
