@@ -79,10 +79,7 @@ fn warnings_pass_unless_denied() {
         .args(["check", "w.yaml"])
         .status(0)
         .stderr_contains("warning[RB205]");
-    Test::new()
-        .files(&[("w.yaml", WARNING.as_bytes())])
-        .args(["check", "--deny-warnings", "w.yaml"])
-        .status(3);
+    Test::new().files(&[("w.yaml", WARNING.as_bytes())]).args(["check", "--deny-warnings", "w.yaml"]).status(3);
 }
 
 #[test]
@@ -100,7 +97,10 @@ fn json_output_is_stable_and_located() {
     assert_eq!(typo.path, "typo.yaml");
     assert!(!typo.ok);
     let diagnostic = &typo.diagnostics[0];
-    assert_eq!((diagnostic.code.as_str(), diagnostic.name.as_str(), diagnostic.level.as_str()), ("RB201", "unknown-step", "error"));
+    assert_eq!(
+        (diagnostic.code.as_str(), diagnostic.name.as_str(), diagnostic.level.as_str()),
+        ("RB201", "unknown-step", "error")
+    );
     assert_eq!((diagnostic.line, diagnostic.column, diagnostic.end_line, diagnostic.end_column), (5, 11, 5, 16));
     assert_eq!(diagnostic.help.as_deref(), Some("did you mean `second`?"));
     assert!(output.stderr.is_empty(), "json mode keeps stderr clean: {}", output.stderr);
@@ -125,10 +125,7 @@ fn directories_are_searched_and_test_files_skipped() {
 
 #[test]
 fn a_missing_file_is_an_io_error() {
-    let output = Test::new()
-        .files(&[])
-        .args(["check", "--format", "json", "missing.yaml"])
-        .status(1);
+    let output = Test::new().files(&[]).args(["check", "--format", "json", "missing.yaml"]).status(1);
     let report: Report = output.json();
     assert!(report.files[0].read_error.as_deref().is_some_and(|e| e.contains("No such file")));
     Test::new().files(&[]).args(["check", "missing.yaml"]).status(1).stderr_contains("cannot read `missing.yaml`");

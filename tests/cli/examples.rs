@@ -9,7 +9,7 @@ fn shipped_runbooks() -> Vec<std::path::PathBuf> {
         for entry in std::fs::read_dir(workspace().join(dir)).expect("folder exists") {
             let path = entry.expect("entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-            if name.ends_with(".yaml") && !name.ends_with(".test.yaml") {
+            if path.extension().is_some_and(|ext| ext == "yaml") && !name.contains(".test.") {
                 files.push(path);
             }
         }
@@ -20,9 +20,7 @@ fn shipped_runbooks() -> Vec<std::path::PathBuf> {
 
 #[test]
 fn examples_and_runbooks_check_clean() {
-    let output = Test::new()
-        .args(["check", "--deny-warnings", "--format", "json", "examples", "runbooks"])
-        .status(0);
+    let output = Test::new().args(["check", "--deny-warnings", "--format", "json", "examples", "runbooks"]).status(0);
     let report: serde_json::Value = output.json();
     assert_eq!(report["summary"]["errors"], 0);
     assert_eq!(report["summary"]["warnings"], 0, "{}", output.stdout);

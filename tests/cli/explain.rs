@@ -28,8 +28,5 @@ fn every_code_has_a_section_in_the_docs() {
 #[test]
 fn explain_accepts_rule_names_and_suggests_on_typos() {
     Test::new().args(["explain", "unknown-step"]).status(0).stdout_contains("## RB201 unknown-step");
-    Test::new()
-        .args(["explain", "unknown-stpe"])
-        .status(2)
-        .stderr_contains("did you mean `unknown-step`?");
+    Test::new().args(["explain", "unknown-stpe"]).status(2).stderr_contains("did you mean `unknown-step`?");
 }

@@ -1,13 +1,13 @@
 //! Hostile inputs too large or too binary to commit as fixtures: each gets
 //! a located diagnostic and exit 3, never a panic or a hang.
 
+use std::fmt::Write as _;
+
 use crate::Test;
 
 fn check_one(bytes: &[u8]) -> serde_json::Value {
-    let output = Test::new()
-        .files(&[("hostile.yaml", bytes)])
-        .args(["check", "--format", "json", "hostile.yaml"])
-        .status(3);
+    let output =
+        Test::new().files(&[("hostile.yaml", bytes)]).args(["check", "--format", "json", "hostile.yaml"]).status(3);
     output.json::<serde_json::Value>()["files"][0]["diagnostics"][0].clone()
 }
 
@@ -26,10 +26,7 @@ fn a_ten_megabyte_string_is_checked_without_flooding_the_terminal() {
     let diagnostic = check_one(&text);
     assert_eq!(diagnostic["code"], "RB201");
     assert_eq!(diagnostic["line"], 5);
-    let output = Test::new()
-        .files(&[("big.yaml", &text)])
-        .args(["check", "big.yaml"])
-        .status(3);
+    let output = Test::new().files(&[("big.yaml", &text)]).args(["check", "big.yaml"]).status(3);
     assert!(output.stderr.len() < 10_000, "the human report is {} bytes", output.stderr.len());
 }
 
@@ -62,14 +59,11 @@ fn a_billion_laughs_fails_fast() {
     let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..10 {
         let previous = format!("*a{}", level - 1);
-        text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![previous.as_str(); 10].join(", ")));
+        let _ = writeln!(text, "a{level}: &a{level} [{}]", [previous.as_str(); 10].join(", "));
     }
     text.push_str("id: x\ntitle: t\nsteps:\n  - id: a\n    instruct: { text: t, checklist: *a9 }\n");
     let diagnostic = check_one(text.as_bytes());
-    assert!(
-        ["RB003", "RB101"].contains(&diagnostic["code"].as_str().unwrap_or_default()),
-        "{diagnostic}"
-    );
+    assert!(["RB003", "RB101"].contains(&diagnostic["code"].as_str().unwrap_or_default()), "{diagnostic}");
 }
 
 #[test]
@@ -79,7 +73,7 @@ fn a_billion_laughs_inside_a_free_form_value_hits_the_budget() {
     let mut anchors = String::from("      - &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for level in 1..10 {
         let previous = format!("*a{}", level - 1);
-        anchors.push_str(&format!("      - &a{level} [{}]\n", vec![previous.as_str(); 10].join(", ")));
+        let _ = writeln!(anchors, "      - &a{level} [{}]", [previous.as_str(); 10].join(", "));
     }
     let text = format!(
         "id: x\ntitle: t\ninputs:\n  bomb:\n    type: list\n    default:\n{anchors}steps:\n  - id: a\n    conclude: {{ status: resolved }}\n"

@@ -16,14 +16,16 @@ fn committed_schema_matches_the_code() {
 
 #[test]
 fn shipped_runbooks_validate_against_the_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(workspace().join("schemas/runbook.schema.json")).expect("schema"))
-            .expect("schema is JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("schemas/runbook.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     for path in yaml_files() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let instance: serde_json::Value = serde_saphyr::from_str(&text).expect("YAML parses");
-        let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{}:\n{}", path.display(), errors.join("\n"));
     }
 }

@@ -58,6 +58,12 @@ impl Test {
     }
 }
 
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// What a run printed.
 pub struct Output {
     /// Standard output.
@@ -85,6 +91,7 @@ impl Output {
     /// Parses stdout as JSON.
     #[track_caller]
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|error| panic!("stdout is not the expected JSON: {error}\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not the expected JSON: {error}\n{}", self.stdout))
     }
 }

@@ -29,7 +29,7 @@ pub enum Command {
     /// Loads each file, reports YAML and shape errors at their line and
     /// column, then runs the static rules: unknown step ids, unreachable
     /// steps, paths without a conclusion, undefined names in templates,
-    /// invalid JSONPaths and regexes, unconfirmed actions, secrets written
+    /// invalid `JSONPaths` and regexes, unconfirmed actions, secrets written
     /// into the file. Directories are searched for `*.yaml` and `*.yml`
     /// runbooks; `*.test.yaml` files are skipped.
     ///

@@ -3,7 +3,9 @@
 
 use std::io::IsTerminal;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 use runbook_model::{Diagnostic, Level, Source};
 use serde::Serialize;
 
@@ -27,9 +29,7 @@ impl Renderer {
             Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         let theme = if colored { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        Self {
-            handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false),
-        }
+        Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false) }
     }
 
     /// One diagnostic, with its snippet.
@@ -43,10 +43,7 @@ impl Renderer {
             } else {
                 diagnostic.message.clone()
             },
-            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named {
-                name: source.name(),
-                text: source.text(),
-            }),
+            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named { name: source.name(), text: source.text() }),
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &located).is_err() {

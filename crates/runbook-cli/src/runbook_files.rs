@@ -39,8 +39,13 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
 }
 
 fn is_runbook_name(name: &str) -> bool {
-    let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-    let is_test = name.ends_with(".test.yaml") || name.ends_with(".test.yml");
+    let path = Path::new(name);
+    let is_yaml =
+        path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"));
+    let is_test = path
+        .file_stem()
+        .and_then(|stem| Path::new(stem).extension())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("test"));
     is_yaml && !is_test
 }
 
@@ -55,5 +60,7 @@ mod tests {
         assert!(!is_runbook_name("a.test.yaml"));
         assert!(!is_runbook_name("a.test.yml"));
         assert!(!is_runbook_name("a.json"));
+        assert!(is_runbook_name("A.YAML"));
+        assert!(!is_runbook_name("a.Test.Yaml"));
     }
 }

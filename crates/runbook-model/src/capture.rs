@@ -9,7 +9,7 @@ use crate::Spanned;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Capture {
-    /// RFC 9535 JSONPath into the JSON body (HTTP) or stdout (command). One
+    /// RFC 9535 `JSONPath` into the JSON body (HTTP) or stdout (command). One
     /// node gives its value, several give a list.
     #[serde(default)]
     pub json: Option<Spanned<String>>,

@@ -100,10 +100,7 @@ codes! {
 impl Code {
     /// Finds a code by its `RBnnn` form or its rule name.
     pub fn find(text: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|code| code.code().eq_ignore_ascii_case(text) || code.name() == text)
+        Self::ALL.iter().copied().find(|code| code.code().eq_ignore_ascii_case(text) || code.name() == text)
     }
 }
 

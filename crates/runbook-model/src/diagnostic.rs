@@ -21,13 +21,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A finding of `code` at `span`.
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            span,
-            label: None,
-            help: None,
-        }
+        Self { code, message: message.into(), span, label: None, help: None }
     }
 
     /// Adds the note shown under the marker.
@@ -78,9 +72,7 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+        self.help.as_ref().map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {

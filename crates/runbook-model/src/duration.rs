@@ -12,13 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(pub std::time::Duration);
 
-const UNITS: &[(&str, u64)] = &[
-    ("ms", 1),
-    ("s", 1_000),
-    ("m", 60_000),
-    ("h", 3_600_000),
-    ("d", 86_400_000),
-];
+const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
 
 impl Duration {
     /// Parses `500ms`, `2s`, `1m`, `1h`, `1d` and sums such as `1m30s`.
@@ -28,9 +22,7 @@ impl Duration {
             return Err("empty duration: write a number with a unit, such as `3s`".into());
         }
         if text.parse::<f64>().is_ok() {
-            return Err(format!(
-                "`{text}` has no unit: write `{text}s` for seconds or `{text}ms` for milliseconds"
-            ));
+            return Err(format!("`{text}` has no unit: write `{text}s` for seconds or `{text}ms` for milliseconds"));
         }
         let mut total: u64 = 0;
         let mut rest = text;

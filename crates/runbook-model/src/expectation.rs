@@ -38,7 +38,7 @@ pub struct Expectation {
     /// Whether a TCP connection was established.
     #[serde(default)]
     pub connected: Option<Spanned<Expected>>,
-    /// RFC 9535 JSONPath into the JSON body (HTTP) or stdout (command). A
+    /// RFC 9535 `JSONPath` into the JSON body (HTTP) or stdout (command). A
     /// path that selects several nodes gives a list.
     #[serde(default)]
     pub json: Option<Spanned<String>>,
@@ -148,8 +148,7 @@ impl<'de> Deserialize<'de> for Expected {
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Expected, A::Error> {
-                serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(Expected::Value)
+                serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Expected::Value)
             }
 
             fn visit_bool<E: de::Error>(self, value: bool) -> Result<Expected, E> {
@@ -249,25 +248,14 @@ impl Expectation {
             (Subject::Json, self.json.as_ref().map(|s| s.span)),
             (Subject::Header, self.header.as_ref().map(|s| s.span)),
         ];
-        spans
-            .into_iter()
-            .filter_map(|(subject, span)| span.map(|span| (subject, span)))
-            .collect()
+        spans.into_iter().filter_map(|(subject, span)| span.map(|span| (subject, span))).collect()
     }
 
     /// The value given to a parameterless subject, if that is the subject.
     pub fn expected(&self) -> Option<&Spanned<Expected>> {
-        [
-            &self.status,
-            &self.body,
-            &self.duration,
-            &self.exit_code,
-            &self.stdout,
-            &self.stderr,
-            &self.connected,
-        ]
-        .into_iter()
-        .find_map(Option::as_ref)
+        [&self.status, &self.body, &self.duration, &self.exit_code, &self.stdout, &self.stderr, &self.connected]
+            .into_iter()
+            .find_map(Option::as_ref)
     }
 
     /// Names and spans of the predicates given as keys of this map.

@@ -49,7 +49,8 @@ impl Flow {
         for (position, step) in steps.iter().enumerate() {
             index.entry(step.id.value.clone()).or_insert(position);
         }
-        let resolve = |id: &str| index.get(id).map_or_else(|| Destination::Unknown(id.to_owned()), |&i| Destination::Step(i));
+        let resolve =
+            |id: &str| index.get(id).map_or_else(|| Destination::Unknown(id.to_owned()), |&i| Destination::Step(i));
         let start = match &runbook.start {
             Some(id) => index.get(id.as_str()).copied().or((!steps.is_empty()).then_some(0)),
             None => (!steps.is_empty()).then_some(0),
@@ -58,11 +59,8 @@ impl Flow {
             .iter()
             .enumerate()
             .map(|(position, step)| {
-                let fall_through = if position + 1 < steps.len() {
-                    Destination::Step(position + 1)
-                } else {
-                    Destination::End
-                };
+                let fall_through =
+                    if position + 1 < steps.len() { Destination::Step(position + 1) } else { Destination::End };
                 exits(step, &resolve, &fall_through)
             })
             .collect();
@@ -151,11 +149,7 @@ pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
             .and_then(|ask| ask.closed_answers())
             .map(|answers| answers.into_iter().map(str::to_owned).collect()),
         StepKind::Call => Some(
-            ConclusionStatus::ALL
-                .iter()
-                .map(|status| status.name().to_owned())
-                .chain(["error".to_owned()])
-                .collect(),
+            ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).chain(["error".to_owned()]).collect(),
         ),
         StepKind::Collect | StepKind::Instruct | StepKind::Conclude => Some(Vec::new()),
     }
@@ -166,11 +160,7 @@ fn exits(step: &Step, resolve: &impl Fn(&str) -> Destination, fall_through: &Des
         return Vec::new();
     }
     if let Some(next) = &step.next {
-        return vec![Edge {
-            label: "next".into(),
-            to: resolve(next),
-            span: next.span,
-        }];
+        return vec![Edge { label: "next".into(), to: resolve(next), span: next.span }];
     }
     let mut edges = Vec::new();
     let mut covered: Vec<&str> = Vec::new();
@@ -190,26 +180,17 @@ fn exits(step: &Step, resolve: &impl Fn(&str) -> Destination, fall_through: &Des
         for (key, target) in &on.value {
             covered.push(key);
             match &target.value {
-                Target::Goto(id) => edges.push(Edge {
-                    label: key.value.clone(),
-                    to: resolve(id),
-                    span: target.span,
-                }),
+                Target::Goto(id) => edges.push(Edge { label: key.value.clone(), to: resolve(id), span: target.span }),
                 Target::Branches(branches) => {
                     let mut has_default = false;
                     for branch in branches {
-                        let label = match &branch.when {
-                            Some(when) => format!("{} when {}", key.value, when.value),
-                            None => {
-                                has_default = true;
-                                key.value.clone()
-                            }
+                        let label = if let Some(when) = &branch.when {
+                            format!("{} when {}", key.value, when.value)
+                        } else {
+                            has_default = true;
+                            key.value.clone()
                         };
-                        edges.push(Edge {
-                            label,
-                            to: resolve(&branch.goto),
-                            span: branch.goto.span,
-                        });
+                        edges.push(Edge { label, to: resolve(&branch.goto), span: branch.goto.span });
                         if has_default {
                             break;
                         }
@@ -232,11 +213,7 @@ fn exits(step: &Step, resolve: &impl Fn(&str) -> Destination, fall_through: &Des
         None => vec!["other answers".to_owned()],
     };
     if !rest.is_empty() {
-        edges.push(Edge {
-            label: rest.join(" / "),
-            to: fall_through.clone(),
-            span: step.id.span,
-        });
+        edges.push(Edge { label: rest.join(" / "), to: fall_through.clone(), span: step.id.span });
     }
     edges
 }

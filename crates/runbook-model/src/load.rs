@@ -37,10 +37,7 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
         return Err(Diagnostic::new(
             Code::YamlBudget,
             Span::new(0, 0),
-            format!(
-                "the file is {} bytes; runbooks are limited to {MAX_FILE_BYTES} bytes",
-                text.len()
-            ),
+            format!("the file is {} bytes; runbooks are limited to {MAX_FILE_BYTES} bytes", text.len()),
         )
         .with_help("split the runbook with `call` steps"));
     }
@@ -52,9 +49,7 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
 }
 
 fn is_blank(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
+    text.lines().map(str::trim).all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
 }
 
 fn options() -> Options {
@@ -142,11 +137,8 @@ fn classify(message: &str, span: Span) -> Diagnostic {
     if let Some(captures) = UNKNOWN_NAME.captures(message) {
         let what = &captures[1];
         let name = &captures[2];
-        let allowed: Vec<&str> = captures[3]
-            .split(", ")
-            .map(|item| item.trim_matches('`'))
-            .filter(|item| !item.is_empty())
-            .collect();
+        let allowed: Vec<&str> =
+            captures[3].split(", ").map(|item| item.trim_matches('`')).filter(|item| !item.is_empty()).collect();
         let list = allowed.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ");
         let help = match did_you_mean(name, allowed.iter().copied()) {
             Some(suggestion) => format!("did you mean `{suggestion}`? allowed here: {list}"),
@@ -168,10 +160,8 @@ fn classify(message: &str, span: Span) -> Diagnostic {
             .with_help(format!("add {field}; see docs/dsl.md for what it holds"));
     }
     if message.starts_with("duplicate mapping key") {
-        let key = message
-            .strip_prefix("duplicate mapping key: ")
-            .and_then(|rest| rest.split(',').next())
-            .unwrap_or_default();
+        let key =
+            message.strip_prefix("duplicate mapping key: ").and_then(|rest| rest.split(',').next()).unwrap_or_default();
         return Diagnostic::new(Code::DuplicateKey, span, format!("duplicate key `{key}`"))
             .with_label("already given above in this mapping")
             .with_help("YAML keeps only one of the two values: remove or rename one");
@@ -197,9 +187,7 @@ fn classify(message: &str, span: Span) -> Diagnostic {
 }
 
 fn is_budget(message: &str) -> bool {
-    ["budget", "limit", "exceeded", "too many", "too deep"]
-        .iter()
-        .any(|word| message.to_lowercase().contains(word))
+    ["budget", "limit", "exceeded", "too many", "too deep"].iter().any(|word| message.to_lowercase().contains(word))
 }
 
 fn syntax(message: &str, span: Span) -> Diagnostic {
@@ -248,9 +236,8 @@ mod tests {
 
     #[test]
     fn yes_is_not_a_boolean() {
-        let (diagnostic, _) = error(
-            "id: x\ntitle: T\nsteps:\n  - id: a\n    check: { http: { url: u, follow_redirects: yes } }\n",
-        );
+        let (diagnostic, _) =
+            error("id: x\ntitle: T\nsteps:\n  - id: a\n    check: { http: { url: u, follow_redirects: yes } }\n");
         assert_eq!(diagnostic.code, Code::InvalidValue);
         assert_eq!(diagnostic.message, "invalid boolean");
     }

@@ -135,19 +135,13 @@ impl<'de> Deserialize<'de> for Port {
             fn visit_u64<E: de::Error>(self, port: u64) -> Result<Port, E> {
                 match u16::try_from(port) {
                     Ok(port) if port > 0 => Ok(Port::Number(port)),
-                    _ => Err(E::custom(format!(
-                        "port {port} is out of range: use a number from 1 to 65535"
-                    ))),
+                    _ => Err(E::custom(format!("port {port} is out of range: use a number from 1 to 65535"))),
                 }
             }
 
             fn visit_i64<E: de::Error>(self, port: i64) -> Result<Port, E> {
                 u64::try_from(port).map_or_else(
-                    |_| {
-                        Err(E::custom(format!(
-                            "port {port} is out of range: use a number from 1 to 65535"
-                        )))
-                    },
+                    |_| Err(E::custom(format!("port {port} is out of range: use a number from 1 to 65535"))),
                     |port| self.visit_u64(port),
                 )
             }

@@ -9,9 +9,8 @@ pub const RUNBOOK_SCHEMA_ID: &str = "https://runbook.dev/schemas/runbook.schema.
 /// The JSON Schema (draft 2020-12) of a runbook file, with descriptions
 /// taken from the types' doc comments.
 pub fn runbook_schema() -> serde_json::Value {
-    let mut schema = schemars::generate::SchemaSettings::draft2020_12()
-        .into_generator()
-        .into_root_schema_for::<Runbook>();
+    let mut schema =
+        schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Runbook>();
     schema.insert("$id".into(), RUNBOOK_SCHEMA_ID.into());
     schema.to_value()
 }

@@ -14,14 +14,8 @@ impl Source {
     /// Wraps text read from `name` (a path, or `<stdin>`).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
-            .collect();
-        Self {
-            name: name.into(),
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(index, _)| index + 1)).collect();
+        Self { name: name.into(), text, line_starts }
     }
 
     /// The name diagnostics show.
@@ -39,10 +33,7 @@ impl Source {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |prefix| prefix.chars().count());
+        let column = self.text.get(start..offset).map_or(offset - start, |prefix| prefix.chars().count());
         (line + 1, column + 1)
     }
 
@@ -54,10 +45,7 @@ impl Source {
         };
         let line_text = &self.text[start..];
         let line_text = line_text.split('\n').next().unwrap_or_default();
-        let within = line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(index, _)| index);
+        let within = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(index, _)| index);
         start + within
     }
 

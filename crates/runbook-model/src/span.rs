@@ -19,10 +19,7 @@ pub struct Span {
 impl Span {
     /// A span of `len` bytes starting at `start`.
     pub const fn new(start: usize, len: usize) -> Self {
-        Self {
-            start,
-            end: start + len,
-        }
+        Self { start, end: start + len }
     }
 
     /// Length in bytes.
@@ -39,10 +36,7 @@ impl Span {
     /// point past the end of the file.
     pub fn clamp(self, len: usize) -> Self {
         let start = self.start.min(len);
-        Self {
-            start,
-            end: self.end.clamp(start, len),
-        }
+        Self { start, end: self.end.clamp(start, len) }
     }
 
     fn from_saphyr(location: serde_saphyr::Location) -> Self {
@@ -144,10 +138,7 @@ impl std::borrow::Borrow<str> for Spanned<String> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
-        Ok(Self {
-            span: spanned.referenced.into(),
-            value: spanned.value,
-        })
+        Ok(Self { span: spanned.referenced.into(), value: spanned.value })
     }
 }
 

@@ -93,15 +93,8 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [Self; 7] = [
-        Self::Check,
-        Self::Collect,
-        Self::Ask,
-        Self::Instruct,
-        Self::Action,
-        Self::Call,
-        Self::Conclude,
-    ];
+    pub const ALL: [Self; 7] =
+        [Self::Check, Self::Collect, Self::Ask, Self::Instruct, Self::Action, Self::Call, Self::Conclude];
 
     /// The YAML key.
     pub const fn name(self) -> &'static str {
@@ -130,11 +123,7 @@ impl Step {
             self.call.as_ref().map(|s| s.span),
             self.conclude.as_ref().map(|s| s.span),
         ];
-        StepKind::ALL
-            .into_iter()
-            .zip(spans)
-            .filter_map(|(kind, span)| span.map(|span| (kind, span)))
-            .collect()
+        StepKind::ALL.into_iter().zip(spans).filter_map(|(kind, span)| span.map(|span| (kind, span))).collect()
     }
 
     /// The step's kind, if it declares exactly one.

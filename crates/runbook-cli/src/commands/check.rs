@@ -61,10 +61,7 @@ fn check_all(files: &[PathBuf]) -> Vec<Checked> {
             .chunks(chunk)
             .map(|part| scope.spawn(move || part.iter().map(|path| check_file(path)).collect::<Vec<_>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
-            .collect()
+        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
     })
 }
 
@@ -82,10 +79,7 @@ fn check_file(path: &Path) -> Checked {
         };
         (source, diagnostics)
     });
-    Checked {
-        path: path.to_owned(),
-        outcome,
-    }
+    Checked { path: path.to_owned(), outcome }
 }
 
 fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
@@ -102,7 +96,9 @@ fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
     }
     let files = results.len();
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
-    let verdict = if tally.errors == 0 && tally.warnings == 0 { "ok".to_owned() } else {
+    let verdict = if tally.errors == 0 && tally.warnings == 0 {
+        "ok".to_owned()
+    } else {
         format!("{}, {}", plural(tally.errors, "error"), plural(tally.warnings, "warning"))
     };
     super::print_stderr(&format!("checked {}: {verdict}\n", plural(files, "runbook")));
@@ -154,11 +150,7 @@ fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
     let report = JsonReport {
         version: 1,
         files,
-        summary: JsonSummary {
-            files: results.len(),
-            errors: tally.errors,
-            warnings: tally.warnings,
-        },
+        summary: JsonSummary { files: results.len(), errors: tally.errors, warnings: tally.warnings },
     };
     match serde_json::to_string_pretty(&report) {
         Ok(mut text) => {

@@ -24,12 +24,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
             captured.entry(name).or_default().push(index);
         }
     }
-    let scope = Scope {
-        runbook,
-        flow,
-        dominators: &dominators,
-        captured: &captured,
-    };
+    let scope = Scope { runbook, flow, dominators: &dominators, captured: &captured };
     for site in sites {
         let names = match parse(&environment, site) {
             Ok(names) => names,
@@ -48,18 +43,19 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     }
 }
 
-fn captures_of(step: &crate::Step) -> Vec<&str> {
-    let mut names = Vec::new();
-    fn walk<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
-        names.extend(check.capture.keys().map(|name| name.as_str()));
-        if let Some(probes) = &check.probes {
-            for member in probes.values() {
-                walk(member, names);
-            }
+fn walk_captures<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
+    names.extend(check.capture.keys().map(|name| name.as_str()));
+    if let Some(probes) = &check.probes {
+        for member in probes.values() {
+            walk_captures(member, names);
         }
     }
+}
+
+fn captures_of(step: &crate::Step) -> Vec<&str> {
+    let mut names = Vec::new();
     if let Some(check) = step.probing() {
-        walk(check, &mut names);
+        walk_captures(check, &mut names);
     }
     if let Some(action) = &step.action {
         names.extend(action.capture.keys().map(|name| name.as_str()));
@@ -67,14 +63,17 @@ fn captures_of(step: &crate::Step) -> Vec<&str> {
     names
 }
 
-fn parse(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Result<std::collections::HashSet<String>, Diagnostic> {
+fn parse(
+    environment: &Environment<'_>,
+    site: &TemplateSite<'_>,
+) -> Result<std::collections::HashSet<String>, Diagnostic> {
     let result = match site.kind {
-        TemplateKind::Template | TemplateKind::Shell => environment
-            .template_from_str(site.text)
-            .map(|template| template.undeclared_variables(true)),
-        TemplateKind::Expression => environment
-            .compile_expression(site.text)
-            .map(|expression| expression.undeclared_variables(true)),
+        TemplateKind::Template | TemplateKind::Shell => {
+            environment.template_from_str(site.text).map(|template| template.undeclared_variables(true))
+        }
+        TemplateKind::Expression => {
+            environment.compile_expression(site.text).map(|expression| expression.undeclared_variables(true))
+        }
     };
     result.map_err(|error| {
         let what = if site.kind == TemplateKind::Expression { "expression" } else { "template" };
@@ -170,14 +169,14 @@ impl Scope<'_> {
             );
         };
         let step = site.step?;
-        let has_run = capturers
-            .iter()
-            .any(|&capturer| self.ran_before(step, capturer, site.after_probe));
+        let has_run = capturers.iter().any(|&capturer| self.ran_before(step, capturer, site.after_probe));
         (!has_run).then(|| {
             let names: Vec<&str> = capturers.iter().map(|&i| self.runbook.steps[i].id.as_str()).collect();
             Diagnostic::new(Code::StepNotRunYet, span, format!("`vars.{var}` may be unset here"))
                 .with_label(format!("captured by {}, which may not have run yet", quoted(&names)))
-                .with_help("read it only on paths that pass through the capturing step, or give the capture a `default`")
+                .with_help(
+                    "read it only on paths that pass through the capturing step, or give the capture a `default`",
+                )
         })
     }
 

@@ -9,9 +9,13 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
     for (index, step) in runbook.steps.iter().enumerate() {
         if !reachable[index] {
             out.push(
-                Diagnostic::new(Code::UnreachableStep, step.id.span, format!("step `{}` is unreachable", step.id.value))
-                    .with_label("no path from the start leads here")
-                    .with_help("route an outcome or an answer to it with `on:` or `next:`, or remove it"),
+                Diagnostic::new(
+                    Code::UnreachableStep,
+                    step.id.span,
+                    format!("step `{}` is unreachable", step.id.value),
+                )
+                .with_label("no path from the start leads here")
+                .with_help("route an outcome or an answer to it with `on:` or `next:`, or remove it"),
             );
             continue;
         }
@@ -27,9 +31,13 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
                 format!("`{}` lead past the last step", ends.join("`, `"))
             };
             out.push(
-                Diagnostic::new(Code::MissingConclusion, step.id.span, format!("the run can end after `{}` without a conclusion", step.id.value))
-                    .with_label(what)
-                    .with_help("route these outcomes to a `conclude` step, so the record says what was found"),
+                Diagnostic::new(
+                    Code::MissingConclusion,
+                    step.id.span,
+                    format!("the run can end after `{}` without a conclusion", step.id.value),
+                )
+                .with_label(what)
+                .with_help("route these outcomes to a `conclude` step, so the record says what was found"),
             );
         }
         if let Some(on) = &step.on {
@@ -40,14 +48,20 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
                             out.push(
                                 Diagnostic::new(Code::ConflictingFlow, dead.span, "this branch never applies")
                                     .with_label("after the default entry")
-                                    .with_help("the entry without `when` always matches: move it to the end of the list"),
+                                    .with_help(
+                                        "the entry without `when` always matches: move it to the end of the list",
+                                    ),
                             );
                         }
                     } else {
                         out.push(
-                            Diagnostic::new(Code::NoDefaultBranch, target.span, format!("no default for `{}` when every `when` is false", key.value))
-                                .with_label("the run falls through to the next step")
-                                .with_help("end the list with an entry without `when`: `- goto: STEP`"),
+                            Diagnostic::new(
+                                Code::NoDefaultBranch,
+                                target.span,
+                                format!("no default for `{}` when every `when` is false", key.value),
+                            )
+                            .with_label("the run falls through to the next step")
+                            .with_help("end the list with an entry without `when`: `- goto: STEP`"),
                         );
                     }
                 }

@@ -50,9 +50,13 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
             for choice in &ask.choices {
                 if answers.contains(&choice.answer.as_str()) {
                     out.push(
-                        Diagnostic::new(Code::DuplicateAnswer, choice.answer.span, format!("duplicate answer `{}`", choice.answer.value))
-                            .with_label("an earlier choice has this answer")
-                            .with_help("answers pick the branch, so each must be unique"),
+                        Diagnostic::new(
+                            Code::DuplicateAnswer,
+                            choice.answer.span,
+                            format!("duplicate answer `{}`", choice.answer.value),
+                        )
+                        .with_label("an earlier choice has this answer")
+                        .with_help("answers pick the branch, so each must be unique"),
                     );
                 }
                 answers.push(&choice.answer);
@@ -84,9 +88,13 @@ fn unknown_step(id: &Spanned<String>, what: &str, ids: &[&str]) -> Diagnostic {
 fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
     if let (Some(next), Some(on)) = (&step.next, &step.on) {
         out.push(
-            Diagnostic::new(Code::ConflictingFlow, on.span, format!("step `{}` has both `next` and `on`", step.id.value))
-                .with_label("`on` would never apply")
-                .with_help(format!("`next: {}` always wins: remove it, or move it into `on:` as a default", next.value)),
+            Diagnostic::new(
+                Code::ConflictingFlow,
+                on.span,
+                format!("step `{}` has both `next` and `on`", step.id.value),
+            )
+            .with_label("`on` would never apply")
+            .with_help(format!("`next: {}` always wins: remove it, or move it into `on:` as a default", next.value)),
         );
     }
     if step.kind() == Some(StepKind::Conclude) {
@@ -111,8 +119,12 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
     for key in on.keys() {
         if choice_gotos.contains(&key.as_str()) {
             out.push(
-                Diagnostic::new(Code::ConflictingFlow, key.span, format!("answer `{}` has a `goto` in its choice and an `on:` entry", key.value))
-                    .with_help("keep one of the two"),
+                Diagnostic::new(
+                    Code::ConflictingFlow,
+                    key.span,
+                    format!("answer `{}` has a `goto` in its choice and an `on:` entry", key.value),
+                )
+                .with_help("keep one of the two"),
             );
         } else if !keys.iter().any(|k| k == key.as_str()) {
             let kind = step.kind().map_or("this", StepKind::name);
@@ -121,14 +133,20 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
                 format!("a `{kind}` step has a single exit: use `next:` instead of `on:`")
             } else {
                 match did_you_mean(key, keys.iter().map(String::as_str)) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`? a `{kind}` step produces {}", list.join(", ")),
+                    Some(suggestion) => {
+                        format!("did you mean `{suggestion}`? a `{kind}` step produces {}", list.join(", "))
+                    }
                     None => format!("a `{kind}` step produces {}", list.join(", ")),
                 }
             };
             out.push(
-                Diagnostic::new(Code::ImpossibleOutcome, key.span, format!("a `{kind}` step never produces `{}`", key.value))
-                    .with_label("cannot occur")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::ImpossibleOutcome,
+                    key.span,
+                    format!("a `{kind}` step never produces `{}`", key.value),
+                )
+                .with_label("cannot occur")
+                .with_help(help),
             );
         }
     }

@@ -30,7 +30,8 @@ static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Header names whose value is a credential.
-const SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token", "cookie"];
+const SECRET_HEADERS: &[&str] =
+    &["authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token", "cookie"];
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     for step in runbook.steps.iter() {
@@ -56,22 +57,25 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
     }
     for (name, input) in &runbook.inputs {
-        if input.secret {
-            if let Some(default) = &input.default {
-                out.push(
-                    Diagnostic::new(Code::LiteralSecret, default.span, format!("secret input `{}` has a default value", name.value))
-                        .with_label("a secret written into the runbook")
-                        .with_help(format!("remove the default and read it from the environment: `env: {}`", name.value.to_uppercase())),
-                );
-            }
+        if input.secret
+            && let Some(default) = &input.default
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::LiteralSecret,
+                    default.span,
+                    format!("secret input `{}` has a default value", name.value),
+                )
+                .with_label("a secret written into the runbook")
+                .with_help(format!(
+                    "remove the default and read it from the environment: `env: {}`",
+                    name.value.to_uppercase()
+                )),
+            );
         }
     }
-    let secrets: Vec<&str> = runbook
-        .inputs
-        .iter()
-        .filter(|(_, input)| input.secret)
-        .map(|(name, _)| name.as_str())
-        .collect();
+    let secrets: Vec<&str> =
+        runbook.inputs.iter().filter(|(_, input)| input.secret).map(|(name, _)| name.as_str()).collect();
     if secrets.is_empty() {
         return;
     }
@@ -107,14 +111,14 @@ fn walk_http(check: &crate::Check, out: &mut Vec<Diagnostic>) {
 }
 
 fn http_checks(http: &Spanned<HttpProbe>, out: &mut Vec<Diagnostic>) {
-    if let Some(insecure) = http.tls.as_ref().and_then(|tls| tls.insecure.as_ref()) {
-        if insecure.value {
-            out.push(
+    if let Some(insecure) = http.tls.as_ref().and_then(|tls| tls.insecure.as_ref())
+        && insecure.value
+    {
+        out.push(
                 Diagnostic::new(Code::InsecureTls, insecure.span, "TLS certificate checks are turned off")
                     .with_label("any certificate is accepted")
                     .with_help("trust the server's CA with `tls: { ca_file: … }` instead; if you keep this, the record flags every request"),
             );
-        }
     }
     for (name, value) in &http.headers {
         let is_secret_header = SECRET_HEADERS.contains(&name.to_lowercase().as_str());

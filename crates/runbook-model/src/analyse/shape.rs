@@ -5,8 +5,8 @@ use regex::Regex;
 
 use crate::analyse::is_valid_id;
 use crate::{
-    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, ProbeKind, Runbook, Span,
-    Spanned, Step, Subject,
+    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, ProbeKind, Runbook, Span, Spanned,
+    Step, Subject,
 };
 
 /// Upper bound on `max_visits` and retry attempts: beyond it a loop is a
@@ -29,9 +29,13 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
     for (name, input) in &runbook.inputs {
         if !is_identifier(name) {
             out.push(
-                Diagnostic::new(Code::InvalidId, name.span, format!("input name `{}` cannot be used in templates", name.value))
-                    .with_label("not an identifier")
-                    .with_help("use letters, digits and `_`, starting with a letter, so that `inputs.NAME` works"),
+                Diagnostic::new(
+                    Code::InvalidId,
+                    name.span,
+                    format!("input name `{}` cannot be used in templates", name.value),
+                )
+                .with_label("not an identifier")
+                .with_help("use letters, digits and `_`, starting with a letter, so that `inputs.NAME` works"),
             );
         }
         if let Some(pattern) = &input.pattern {
@@ -47,9 +51,13 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
             };
             if !fits {
                 out.push(
-                    Diagnostic::new(Code::InvalidValue, default.span, format!("default does not match the input's type `{}`", kind.name()))
-                        .with_label(format!("not a {}", kind.name()))
-                        .with_help("change the default or the input's `type`; quote numbers meant as strings"),
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        default.span,
+                        format!("default does not match the input's type `{}`", kind.name()),
+                    )
+                    .with_label(format!("not a {}", kind.name()))
+                    .with_help("change the default or the input's `type`; quote numbers meant as strings"),
                 );
             }
         }
@@ -67,13 +75,19 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
         [] => out.push(
             Diagnostic::new(Code::StepKind, step.id.span, format!("step `{}` does nothing", step.id.value))
                 .with_label("no kind")
-                .with_help("give the step one of `check`, `collect`, `ask`, `instruct`, `action`, `call` or `conclude`"),
+                .with_help(
+                    "give the step one of `check`, `collect`, `ask`, `instruct`, `action`, `call` or `conclude`",
+                ),
         ),
         [_] => {}
         [(first, _), (second, span), ..] => out.push(
-            Diagnostic::new(Code::StepKind, *span, format!("step `{}` has two kinds, `{}` and `{}`", step.id.value, first.name(), second.name()))
-                .with_label("second kind")
-                .with_help("split it into two steps and link them with `next`"),
+            Diagnostic::new(
+                Code::StepKind,
+                *span,
+                format!("step `{}` has two kinds, `{}` and `{}`", step.id.value, first.name(), second.name()),
+            )
+            .with_label("second kind")
+            .with_help("split it into two steps and link them with `next`"),
         ),
     }
     if let Some(check) = step.probing() {
@@ -108,34 +122,42 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
     if let Some(ask) = &step.ask {
         ask_shape(ask, out);
     }
-    if let Some(conclusion) = &step.conclude {
-        if let Some(escalation) = &conclusion.escalation {
-            if escalation.to.is_empty() {
-                out.push(
-                    Diagnostic::new(Code::InvalidValue, escalation.span, "the escalation names nobody")
-                        .with_help("list the teams or rotations to page in `to:`"),
-                );
-            }
-        }
+    if let Some(conclusion) = &step.conclude
+        && let Some(escalation) = &conclusion.escalation
+        && escalation.to.is_empty()
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, escalation.span, "the escalation names nobody")
+                .with_help("list the teams or rotations to page in `to:`"),
+        );
     }
     if let Some(max_visits) = &step.max_visits {
         visit_bound(max_visits, "max_visits", out);
     }
     if let Some(retry) = &step.retry {
         visit_bound(&retry.attempts, "attempts", out);
-        if let Some(backoff) = &retry.backoff {
-            if !(1.0..=10.0).contains(&backoff.value) {
-                out.push(
-                    Diagnostic::new(Code::InvalidValue, backoff.span, format!("backoff {} is out of range", backoff.value))
-                        .with_label("must be from 1 to 10")
-                        .with_help("`backoff` multiplies the interval after each attempt: 1 keeps it constant, 2 doubles it"),
-                );
-            }
-        }
-        if !matches!(step.kind(), Some(crate::StepKind::Check | crate::StepKind::Collect | crate::StepKind::Call) | None) {
+        if let Some(backoff) = &retry.backoff
+            && !(1.0..=10.0).contains(&backoff.value)
+        {
             out.push(
-                Diagnostic::new(Code::InvalidValue, retry.span, "only `check`, `collect` and `call` steps can be retried")
-                    .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
+                Diagnostic::new(Code::InvalidValue, backoff.span, format!("backoff {} is out of range", backoff.value))
+                    .with_label("must be from 1 to 10")
+                    .with_help(
+                        "`backoff` multiplies the interval after each attempt: 1 keeps it constant, 2 doubles it",
+                    ),
+            );
+        }
+        if !matches!(
+            step.kind(),
+            Some(crate::StepKind::Check | crate::StepKind::Collect | crate::StepKind::Call) | None
+        ) {
+            out.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    retry.span,
+                    "only `check`, `collect` and `call` steps can be retried",
+                )
+                .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
             );
         }
     }
@@ -158,7 +180,10 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
             );
         }
         if group.is_empty() {
-            out.push(Diagnostic::new(Code::ProbeShape, group.span, "the `probes:` group is empty").with_help("add named probes, e.g. `db: { tcp: { host: …, port: 5432 } }`"));
+            out.push(
+                Diagnostic::new(Code::ProbeShape, group.span, "the `probes:` group is empty")
+                    .with_help("add named probes, e.g. `db: { tcp: { host: …, port: 5432 } }`"),
+            );
         }
         if let Some(expectation) = check.expect.first() {
             out.push(
@@ -181,8 +206,12 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
         for (name, probe) in &group.value {
             if !is_identifier(name) {
                 out.push(
-                    Diagnostic::new(Code::InvalidId, name.span, format!("probe name `{}` cannot be used in expressions", name.value))
-                        .with_help("use letters, digits and `_`, starting with a letter"),
+                    Diagnostic::new(
+                        Code::InvalidId,
+                        name.span,
+                        format!("probe name `{}` cannot be used in expressions", name.value),
+                    )
+                    .with_help("use letters, digits and `_`, starting with a letter"),
                 );
             }
             check_shape(probe, true, out);
@@ -200,45 +229,68 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
         [(kind, _)] => Some(*kind),
         [(first, _), (second, span), ..] => {
             out.push(
-                Diagnostic::new(Code::ProbeShape, *span, format!("the check has two probes, `{}` and `{}`", first.name(), second.name()))
-                    .with_label("second probe")
-                    .with_help("name them in a `probes:` group to run both, or split the step"),
+                Diagnostic::new(
+                    Code::ProbeShape,
+                    *span,
+                    format!("the check has two probes, `{}` and `{}`", first.name(), second.name()),
+                )
+                .with_label("second probe")
+                .with_help("name them in a `probes:` group to run both, or split the step"),
             );
             None
         }
     };
     if member && check.foreach.is_some() {
-        out.push(Diagnostic::new(Code::ProbeShape, check.span, "a probe of a `probes:` group cannot use `foreach`").with_help("make it its own step"));
+        out.push(
+            Diagnostic::new(Code::ProbeShape, check.span, "a probe of a `probes:` group cannot use `foreach`")
+                .with_help("make it its own step"),
+        );
     }
-    if let Some(foreach) = &check.foreach {
-        if !(foreach.is_array() || foreach.is_string()) {
-            out.push(
-                Diagnostic::new(Code::InvalidValue, foreach.span, "`foreach` takes a list or a template that renders to one")
-                    .with_help("e.g. `foreach: [a, b]` or `foreach: \"{{ inputs.services }}\"`"),
-            );
-        }
+    if let Some(foreach) = &check.foreach
+        && !(foreach.is_array() || foreach.is_string())
+    {
+        out.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                foreach.span,
+                "`foreach` takes a list or a template that renders to one",
+            )
+            .with_help("e.g. `foreach: [a, b]` or `foreach: \"{{ inputs.services }}\"`"),
+        );
     }
-    if let Some(name) = &check.item_name {
-        if !is_identifier(name) {
-            out.push(Diagnostic::new(Code::InvalidId, name.span, format!("`{}` cannot be a loop variable", name.value)).with_help("use letters, digits and `_`"));
-        }
+    if let Some(name) = &check.item_name
+        && !is_identifier(name)
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidId, name.span, format!("`{}` cannot be a loop variable", name.value))
+                .with_help("use letters, digits and `_`"),
+        );
     }
-    if let Some(concurrency) = &check.concurrency {
-        if concurrency.value == 0 {
-            out.push(Diagnostic::new(Code::InvalidValue, concurrency.span, "concurrency 0 would run nothing").with_help("use 1 to run one at a time"));
-        }
+    if let Some(concurrency) = &check.concurrency
+        && concurrency.value == 0
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, concurrency.span, "concurrency 0 would run nothing")
+                .with_help("use 1 to run one at a time"),
+        );
     }
     if let Some(cmd) = &check.cmd {
         cmd_shape(cmd, out);
     }
-    if let Some(http) = &check.http {
-        if let (Some(_), Some(json)) = (&http.body, &http.json) {
-            out.push(Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`").with_help("send text with `body` or JSON with `json`, not both"));
-        }
+    if let Some(http) = &check.http
+        && let (Some(_), Some(json)) = (&http.body, &http.json)
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
+                .with_help("send text with `body` or JSON with `json`, not both"),
+        );
     }
     if let Some(env) = &check.env {
         if env.set.is_empty() && env.non_empty.is_empty() {
-            out.push(Diagnostic::new(Code::ProbeShape, env.span, "the env probe names no variable").with_help("list names under `set:` or `non_empty:`"));
+            out.push(
+                Diagnostic::new(Code::ProbeShape, env.span, "the env probe names no variable")
+                    .with_help("list names under `set:` or `non_empty:`"),
+            );
         }
         if let Some(expectation) = check.expect.first() {
             out.push(
@@ -258,10 +310,14 @@ fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
                 .with_help("use `argv: [program, arg]` to run without a shell, or `sh: \"…\"`"),
         ),
         (Some(_), Some(sh)) => out.push(
-            Diagnostic::new(Code::ProbeShape, sh.span, "`sh` beside `argv`").with_help("give `argv` (no shell) or `sh` (runs `sh -c`), not both"),
+            Diagnostic::new(Code::ProbeShape, sh.span, "`sh` beside `argv`")
+                .with_help("give `argv` (no shell) or `sh` (runs `sh -c`), not both"),
         ),
         (Some(argv), None) if argv.is_empty() => {
-            out.push(Diagnostic::new(Code::InvalidValue, argv.span, "`argv` is empty").with_help("the first element is the program to run"));
+            out.push(
+                Diagnostic::new(Code::InvalidValue, argv.span, "`argv` is empty")
+                    .with_help("the first element is the program to run"),
+            );
         }
         _ => {}
     }
@@ -290,9 +346,13 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             [(subject, span)] => (*subject, *span),
             [(first, _), (second, span), ..] => {
                 out.push(
-                    Diagnostic::new(Code::ExpectationShape, *span, format!("the expectation has two subjects, `{}` and `{}`", first.name(), second.name()))
-                        .with_label("second subject")
-                        .with_help("write one list entry per subject"),
+                    Diagnostic::new(
+                        Code::ExpectationShape,
+                        *span,
+                        format!("the expectation has two subjects, `{}` and `{}`", first.name(), second.name()),
+                    )
+                    .with_label("second subject")
+                    .with_help("write one list entry per subject"),
                 );
                 continue;
             }
@@ -302,9 +362,13 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             if !allowed.contains(&subject.0) && kind != ProbeKind::Env {
                 let names: Vec<String> = allowed.iter().map(|s| format!("`{}`", s.name())).collect();
                 out.push(
-                    Diagnostic::new(Code::ExpectationShape, subject.1, format!("a `{}` probe does not observe `{}`", kind.name(), subject.0.name()))
-                        .with_label("not observed by this probe")
-                        .with_help(format!("`{}` probes observe {}", kind.name(), names.join(", "))),
+                    Diagnostic::new(
+                        Code::ExpectationShape,
+                        subject.1,
+                        format!("a `{}` probe does not observe `{}`", kind.name(), subject.0.name()),
+                    )
+                    .with_label("not observed by this probe")
+                    .with_help(format!("`{}` probes observe {}", kind.name(), names.join(", "))),
                 );
             }
         }
@@ -313,7 +377,10 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             if let Some((name, span)) = expectation.predicates().first() {
                 out.push(
                     Diagnostic::new(Code::ExpectationShape, *span, format!("`{name}` beside `{}`", subject.0.name()))
-                        .with_help(format!("put predicates inside the subject: `{}: {{ {name}: … }}`", subject.0.name())),
+                        .with_help(format!(
+                            "put predicates inside the subject: `{}: {{ {name}: … }}`",
+                            subject.0.name()
+                        )),
                 );
             }
             match &expected.value {
@@ -333,8 +400,12 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
 fn predicate_map(predicates: &Expectation, span: Span, is_duration: bool, out: &mut Vec<Diagnostic>) {
     if let Some((subject, span)) = predicates.subjects().first() {
         out.push(
-            Diagnostic::new(Code::ExpectationShape, *span, format!("subject `{}` inside a predicate map", subject.name()))
-                .with_help("start a new list entry for another subject"),
+            Diagnostic::new(
+                Code::ExpectationShape,
+                *span,
+                format!("subject `{}` inside a predicate map", subject.name()),
+            )
+            .with_help("start a new list entry for another subject"),
         );
     }
     if predicates.predicates().is_empty() {
@@ -357,9 +428,10 @@ fn predicate_values(expectation: &Expectation, is_duration: bool, out: &mut Vec<
         regex(pattern, out);
     }
     if is_duration {
-        for value in [&expectation.eq, &expectation.ne, &expectation.lt, &expectation.le, &expectation.gt, &expectation.ge]
-            .into_iter()
-            .flatten()
+        for value in
+            [&expectation.eq, &expectation.ne, &expectation.lt, &expectation.le, &expectation.gt, &expectation.ge]
+                .into_iter()
+                .flatten()
         {
             duration_value(value, value.span, out);
         }
@@ -379,7 +451,11 @@ fn duration_value(value: &serde_json::Value, span: Span, out: &mut Vec<Diagnosti
     }
 }
 
-fn captures(map: &indexmap::IndexMap<Spanned<String>, Spanned<Capture>>, kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
+fn captures(
+    map: &indexmap::IndexMap<Spanned<String>, Spanned<Capture>>,
+    kind: Option<ProbeKind>,
+    out: &mut Vec<Diagnostic>,
+) {
     for (name, capture) in map {
         if !is_identifier(name) {
             out.push(
@@ -405,18 +481,30 @@ fn captures(map: &indexmap::IndexMap<Spanned<String>, Spanned<Capture>>, kind: O
                         let help = if allowed.is_empty() {
                             format!("`{}` probes have nothing to capture; read `steps.ID.outcome` instead", kind.name())
                         } else {
-                            format!("`{}` probes offer {}", kind.name(), allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))
+                            format!(
+                                "`{}` probes offer {}",
+                                kind.name(),
+                                allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                            )
                         };
                         out.push(
-                            Diagnostic::new(Code::CaptureShape, *span, format!("a `{}` probe has no `{source}` to capture", kind.name()))
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::CaptureShape,
+                                *span,
+                                format!("a `{}` probe has no `{source}` to capture", kind.name()),
+                            )
+                            .with_help(help),
                         );
                     }
                 }
             }
             [(first, _), (second, span), ..] => out.push(
-                Diagnostic::new(Code::CaptureShape, *span, format!("capture `{}` has two sources, `{first}` and `{second}`", name.value))
-                    .with_help("capture each into its own variable"),
+                Diagnostic::new(
+                    Code::CaptureShape,
+                    *span,
+                    format!("capture `{}` has two sources, `{first}` and `{second}`", name.value),
+                )
+                .with_help("capture each into its own variable"),
             ),
         }
         if let Some(path) = &capture.json {
@@ -432,25 +520,32 @@ fn ask_shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
     let kind = ask.ask_type();
     if kind == AskType::Choice && ask.choices.is_empty() {
         out.push(
-            Diagnostic::new(Code::InvalidValue, ask.kind.as_ref().map_or(ask.span, |k| k.span), "a choice question with no `choices`")
-                .with_help("list the answers under `choices:`, or use `type: confirm`, `text` or `number`"),
+            Diagnostic::new(
+                Code::InvalidValue,
+                ask.kind.as_ref().map_or(ask.span, |k| k.span),
+                "a choice question with no `choices`",
+            )
+            .with_help("list the answers under `choices:`, or use `type: confirm`, `text` or `number`"),
         );
     }
-    if kind != AskType::Choice {
-        if let Some(choice) = ask.choices.first() {
-            out.push(
-                Diagnostic::new(Code::InvalidValue, choice.span, format!("`choices` on a `{}` question", kind.name()))
-                    .with_help("remove `type` (choices make it a choice question) or remove `choices`"),
-            );
-        }
+    if kind != AskType::Choice
+        && let Some(choice) = ask.choices.first()
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, choice.span, format!("`choices` on a `{}` question", kind.name()))
+                .with_help("remove `type` (choices make it a choice question) or remove `choices`"),
+        );
     }
     if let Some(pattern) = &ask.pattern {
         regex(pattern, out);
     }
-    if let (Some(min), Some(max)) = (ask.min, ask.max) {
-        if min > max {
-            out.push(Diagnostic::new(Code::InvalidValue, ask.span, format!("`min` {min} is above `max` {max}")).with_help("swap them"));
-        }
+    if let (Some(min), Some(max)) = (ask.min, ask.max)
+        && min > max
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, ask.span, format!("`min` {min} is above `max` {max}"))
+                .with_help("swap them"),
+        );
     }
     if let (Some(default), Some(answers)) = (&ask.default, ask.closed_answers()) {
         let text = match &default.value {
@@ -460,12 +555,16 @@ fn ask_shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
         if !answers.contains(&text.as_str()) {
             let list: Vec<String> = answers.iter().map(|a| format!("`{a}`")).collect();
             out.push(
-                Diagnostic::new(Code::InvalidValue, default.span, format!("default `{text}` is not one of the answers"))
-                    .with_optional_help(
-                        crate::did_you_mean(&text, answers.iter().copied())
-                            .map(|s| format!("did you mean `{s}`? answers: {}", list.join(", ")))
-                            .or_else(|| Some(format!("answers: {}", list.join(", ")))),
-                    ),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    default.span,
+                    format!("default `{text}` is not one of the answers"),
+                )
+                .with_optional_help(
+                    crate::did_you_mean(&text, answers.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? answers: {}", list.join(", ")))
+                        .or_else(|| Some(format!("answers: {}", list.join(", ")))),
+                ),
             );
         }
     }
@@ -479,7 +578,8 @@ fn visit_bound(value: &Spanned<u32>, key: &str, out: &mut Vec<Diagnostic>) {
                 .with_help(if value.value == 0 {
                     "0 would stop the run the first time this is reached; the default is 3".to_owned()
                 } else {
-                    "a bound this large never stops a loop in practice; a few visits are enough to re-check after a fix".to_owned()
+                    "a bound this large never stops a loop in practice; a few visits are enough to re-check after a fix"
+                        .to_owned()
                 }),
         );
     }
@@ -508,18 +608,19 @@ fn jsonpath(path: &Spanned<String>, out: &mut Vec<Diagnostic>) {
 }
 
 fn invalid_id(what: &str, id: &Spanned<String>) -> Diagnostic {
-    let suggestion: String = id
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
-        .collect();
+    let suggestion: String =
+        id.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
     Diagnostic::new(Code::InvalidId, id.span, format!("invalid {what} id `{}`", id.value))
         .with_label("lowercase letters, digits, `-` and `_`")
-        .with_help(format!("ids start with a letter and use lowercase letters, digits, `-` and `_`, e.g. `{}`", suggestion.trim_matches('-')))
+        .with_help(format!(
+            "ids start with a letter and use lowercase letters, digits, `-` and `_`, e.g. `{}`",
+            suggestion.trim_matches('-')
+        ))
 }
 
 /// Whether a name works after a dot in a template (`vars.NAME`).
 pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -35,12 +35,7 @@ pub struct TemplateSite<'a> {
 pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
     let mut sites = Vec::new();
     for (index, step) in runbook.steps.iter().enumerate() {
-        let mut collector = Collector {
-            sites: &mut sites,
-            step: Some(index),
-            after_probe: false,
-            item: None,
-        };
+        let mut collector = Collector { sites: &mut sites, step: Some(index), after_probe: false, item: None };
         if let Some(check) = step.probing() {
             collector.check(check);
         }
@@ -121,12 +116,12 @@ impl<'a> Collector<'_, 'a> {
         if check.foreach.is_some() {
             self.item = Some(check.item_name());
         }
-        if let Some(foreach) = &check.foreach {
-            if let serde_json::Value::String(text) = &foreach.value {
-                let saved = self.item.take();
-                self.push(text, foreach.span, TemplateKind::Template);
-                self.item = saved;
-            }
+        if let Some(foreach) = &check.foreach
+            && let serde_json::Value::String(text) = &foreach.value
+        {
+            let saved = self.item.take();
+            self.push(text, foreach.span, TemplateKind::Template);
+            self.item = saved;
         }
         if let Some(http) = &check.http {
             self.http(http);
