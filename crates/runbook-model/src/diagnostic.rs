@@ -84,9 +84,10 @@ impl miette::Diagnostic for Diagnostic {
 /// The closest of `candidates` to `word`, if one is close enough to be a
 /// likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .map(|candidate| (strsim::jaro_winkler(&word, &candidate.to_lowercase()), candidate))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -102,5 +103,6 @@ mod tests {
         assert_eq!(did_you_mean("healtz", ids), Some("healthz"));
         assert_eq!(did_you_mean("readz", ids), Some("readyz"));
         assert_eq!(did_you_mean("banana", ids), None);
+        assert_eq!(did_you_mean("post", ["GET", "POST"]), Some("POST"));
     }
 }

@@ -48,6 +48,11 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
     serde_saphyr::from_str_with_options::<Runbook>(text, options()).map_err(|error| to_diagnostic(source, &error))
 }
 
+/// Whether only blank lines, comments and a `---` come before `prefix`'s end.
+fn is_document_start(prefix: &str) -> bool {
+    is_blank(prefix)
+}
+
 fn is_blank(text: &str) -> bool {
     text.lines().map(str::trim).all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
 }
@@ -57,6 +62,9 @@ fn options() -> Options {
     budget.max_depth = 48;
     budget.max_aliases = 1_000;
     budget.max_anchors = 1_000;
+    // The totals above bound the work; a ratio check on top refuses sane
+    // files that reuse one anchor (a shared `env:` map) many times.
+    budget.enforce_alias_anchor_ratio = false;
     let mut alias_limits = AliasLimits::default();
     alias_limits.max_total_replayed_events = 100_000;
     let mut options = Options::default();
@@ -64,6 +72,7 @@ fn options() -> Options {
     options.alias_limits = alias_limits;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     options.strict_booleans = true;
+    options.reject_unsupported_tags = true;
     options.with_snippet = false;
     options
 }
@@ -101,25 +110,36 @@ fn to_diagnostic(source: &Source, error: &serde_saphyr::Error) -> Diagnostic {
         | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
         | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
         | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => budget(&message, span),
-        serde_saphyr::Error::Unexpected { expected, .. } => wrong_shape(expected, span),
+        serde_saphyr::Error::Unexpected { expected, .. } => {
+            wrong_shape(expected, span, source.text().get(..span.start).unwrap_or_default())
+        }
         _ => classify(&message, span),
     }
 }
 
 fn budget(message: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(Code::YamlBudget, span, message.to_owned())
+    let message = if message.contains("Depth") || message.contains("recursion limit") {
+        "the YAML is nested too deeply".to_owned()
+    } else if message.contains("Aliases") || message.contains("Anchors") {
+        "the YAML uses too many anchors or aliases".to_owned()
+    } else if message.contains("replay") || message.contains("expansion") {
+        "aliases expand to too much YAML (a \"billion laughs\" file)".to_owned()
+    } else {
+        LOCATION_SUFFIX.replace(message, "").into_owned()
+    };
+    Diagnostic::new(Code::YamlBudget, span, message)
         .with_label("limit reached here")
-        .with_help("runbooks are limited to 48 levels of nesting, 1000 aliases and 100000 alias-expanded events")
+        .with_help("runbooks are limited to 48 levels of nesting, 1000 anchors, 1000 aliases and 100000 events expanded from aliases")
 }
 
-fn wrong_shape(expected: &str, span: Span) -> Diagnostic {
+fn wrong_shape(expected: &str, span: Span, source_prefix: &str) -> Diagnostic {
     let wanted = match expected {
         "mapping start" => "a mapping (`key: value` lines or `{ … }`)",
         "sequence start" => "a list (`- item` lines or `[ … ]`)",
         "string scalar" => "a single value",
         other => other,
     };
-    if expected == "mapping start" && span.start == 0 {
+    if expected == "mapping start" && is_document_start(source_prefix) {
         return Diagnostic::new(Code::YamlSyntax, span, "a runbook must be a mapping")
             .with_label("the document starts here")
             .with_help("a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar");
@@ -183,6 +203,26 @@ fn classify(message: &str, span: Span) -> Diagnostic {
         return Diagnostic::new(Code::EmptyFile, span, "the file holds no runbook")
             .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md");
     }
+    if message.contains("null into") {
+        return Diagnostic::new(Code::InvalidValue, span, "a value is required here, found null")
+            .with_label("empty value")
+            .with_help("write a value after the colon, or remove the key");
+    }
+    if message.starts_with("invalid u") || message.starts_with("invalid i") {
+        return Diagnostic::new(Code::InvalidValue, span, "number out of range")
+            .with_label("too large or negative")
+            .with_help("use a whole number from 0 to 4294967295");
+    }
+    if message.starts_with("unsupported tag") {
+        return Diagnostic::new(Code::InvalidValue, span, message.to_owned())
+            .with_label("tag not allowed")
+            .with_help("runbooks take plain YAML values: remove the `!` tag");
+    }
+    if message.contains("recursive references") {
+        return Diagnostic::new(Code::YamlSyntax, span, "an alias refers to the anchor that contains it")
+            .with_label("recursive alias")
+            .with_help("YAML values cannot contain themselves: copy the value instead of aliasing it");
+    }
     Diagnostic::new(Code::InvalidValue, span, message.to_owned()).with_label("here")
 }
 
@@ -191,6 +231,11 @@ fn is_budget(message: &str) -> bool {
 }
 
 fn syntax(message: &str, span: Span) -> Diagnostic {
+    if message.contains("multiple YAML documents") {
+        return Diagnostic::new(Code::YamlSyntax, span, "a second YAML document starts here")
+            .with_label("document separator")
+            .with_help("a runbook file holds one document: remove the `---` line, or split the file");
+    }
     Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
         .with_label("here")
         .with_help("check the indentation (spaces, not tabs) and the quoting of this line; values containing `: ` or ` #` need quotes")

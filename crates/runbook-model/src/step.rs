@@ -52,12 +52,14 @@ pub struct Step {
     /// End the run with a conclusion.
     #[serde(default)]
     pub conclude: Option<Spanned<Conclusion>>,
-    /// Step to go to next, whatever the outcome.
+    /// Where to go after this step when `on:` does not say: a step id, or a
+    /// list of `{ when, goto }` branches (first true wins). Without it, the
+    /// run continues with the step below.
     #[serde(default)]
-    pub next: Option<Spanned<String>>,
+    pub next: Option<Spanned<Target>>,
     /// Where to go for each outcome (`pass`, `warn`, `fail`, `error`; an
     /// action also `skipped`), for `ask` each answer, for `call` each
-    /// conclusion status.
+    /// conclusion status. What it does not route goes to `next`.
     #[serde(default)]
     pub on: Option<Spanned<IndexMap<Spanned<String>, Spanned<Target>>>>,
     /// Poll the step until its outcome is the one wanted.

@@ -94,14 +94,17 @@ fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
             Err(error) => super::print_stderr(&format!("error: cannot read `{}`: {error}\n", checked.path.display())),
         }
     }
-    let files = results.len();
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
-    let verdict = if tally.errors == 0 && tally.warnings == 0 {
+    let unreadable = results.iter().filter(|checked| checked.outcome.is_err()).count();
+    let mut verdict = if tally.errors == 0 && tally.warnings == 0 {
         "ok".to_owned()
     } else {
         format!("{}, {}", plural(tally.errors, "error"), plural(tally.warnings, "warning"))
     };
-    super::print_stderr(&format!("checked {}: {verdict}\n", plural(files, "runbook")));
+    if unreadable > 0 {
+        verdict = format!("{verdict}; {} could not be read", plural(unreadable, "file"));
+    }
+    super::print_stderr(&format!("checked {}: {verdict}\n", plural(results.len() - unreadable, "runbook")));
     ExitCode::Success
 }
 

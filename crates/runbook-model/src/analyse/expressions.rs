@@ -24,7 +24,8 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
             captured.entry(name).or_default().push(index);
         }
     }
-    let scope = Scope { runbook, flow, dominators: &dominators, captured: &captured };
+    let scope =
+        Scope { runbook, flow, dominators: &dominators, captured: &captured, unset: std::cell::RefCell::default() };
     for site in sites {
         let names = match parse(&environment, site) {
             Ok(names) => names,
@@ -92,7 +93,9 @@ fn parse(
 struct Scope<'a> {
     runbook: &'a Runbook,
     flow: &'a Flow,
-    dominators: &'a [Vec<bool>],
+    dominators: &'a crate::flow::Dominators,
+    /// Per var, the steps reachable without passing a step that captures it.
+    unset: std::cell::RefCell<HashMap<String, Vec<bool>>>,
     captured: &'a HashMap<&'a str, Vec<usize>>,
 }
 
@@ -169,14 +172,25 @@ impl Scope<'_> {
             );
         };
         let step = site.step?;
-        let has_run = capturers.iter().any(|&capturer| self.ran_before(step, capturer, site.after_probe));
-        (!has_run).then(|| {
+        if !self.dominators.is_reachable(step) || is_guarded(site.text, "vars", var) {
+            return None;
+        }
+        let own_capture = site.after_probe && capturers.contains(&step);
+        let may_be_unset = !own_capture
+            && *self
+                .unset
+                .borrow_mut()
+                .entry(var.to_owned())
+                .or_insert_with(|| self.flow.reachable_avoiding(capturers))
+                .get(step)
+                .unwrap_or(&false);
+        may_be_unset.then(|| {
             let names: Vec<&str> = capturers.iter().map(|&i| self.runbook.steps[i].id.as_str()).collect();
             Diagnostic::new(Code::StepNotRunYet, span, format!("`vars.{var}` may be unset here"))
-                .with_label(format!("captured by {}, which may not have run yet", quoted(&names)))
-                .with_help(
-                    "read it only on paths that pass through the capturing step, or give the capture a `default`",
-                )
+                .with_label(format!("captured by {}; some paths reach this step without them", quoted(&names)))
+                .with_help(format!(
+                    "read it only on paths through a capturing step, guard it with `vars.{var} is defined`, or use `vars.{var} | default(…)`"
+                ))
         })
     }
 
@@ -199,28 +213,32 @@ impl Scope<'_> {
             );
         };
         let step = site.step?;
-        (!self.ran_before(step, target, site.after_probe)).then(|| {
+        let has_run = !self.dominators.is_reachable(step)
+            || (target == step && site.after_probe)
+            || (target != step && self.dominators.dominates(target, step))
+            || is_guarded(site.text, "steps", id);
+        (!has_run).then(|| {
             Diagnostic::new(Code::StepNotRunYet, span, format!("step `{id}` may not have run here"))
                 .with_label(format!("reads `steps.{id}`"))
-                .with_help(format!("some paths reach this step without passing through `{id}`; test `steps.{id} is defined` first, or read it only after it"))
+                .with_help(format!(
+                    "some paths reach this step without passing through `{id}`; guard it with `steps.{id} is defined`, or read it only after it"
+                ))
         })
     }
+}
 
-    /// Whether `earlier` has run on every path to `step` (when `step`'s own
-    /// probe has run, it counts itself).
-    fn ran_before(&self, step: usize, earlier: usize, after_probe: bool) -> bool {
-        let Some(dominators) = self.dominators.get(step) else {
-            return true;
-        };
-        if !dominators.iter().any(|&d| d) {
-            // Unreachable: reported once by the flow rules.
-            return true;
-        }
-        if earlier == step {
-            return after_probe;
-        }
-        dominators[earlier]
-    }
+/// Whether the text tests the name before relying on it:
+/// `X is defined`, `X is not defined`, `X | default(…)`.
+fn is_guarded(text: &str, root: &str, field: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let name = format!("{root}.{field}");
+    ["isdefined", "isnotdefined", "|default", "|d("].iter().any(|guard| {
+        compact.match_indices(&name).any(|(at, _)| {
+            compact[at + name.len()..]
+                .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
+                .starts_with(guard)
+        })
+    })
 }
 
 fn quoted(names: &[&str]) -> String {

@@ -4,10 +4,29 @@
 use crate::flow::Destination;
 use crate::{Code, Diagnostic, Flow, Runbook, Target};
 
-pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out: &mut Vec<Diagnostic>) {
     let reachable = flow.reachable();
+    let can_conclude = flow.can_conclude(runbook);
+    let mut enters_trap = vec![false; reachable.len()];
+    if let Some(start) = flow.start {
+        enters_trap[start] = !can_conclude[start];
+    }
+    for (from, edges) in flow.edges.iter().enumerate() {
+        for edge in edges {
+            if let Destination::Step(to) = edge.to
+                && reachable[from]
+                && can_conclude[from]
+                && !can_conclude[to]
+            {
+                enters_trap[to] = true;
+            }
+        }
+    }
     for (index, step) in runbook.steps.iter().enumerate() {
         if !reachable[index] {
+            if references_broken {
+                continue;
+            }
             out.push(
                 Diagnostic::new(
                     Code::UnreachableStep,
@@ -39,9 +58,21 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
                 .with_label(what)
                 .with_help("route these outcomes to a `conclude` step, so the record says what was found"),
             );
+        } else if enters_trap[index] && !references_broken {
+            out.push(
+                Diagnostic::new(
+                    Code::MissingConclusion,
+                    step.id.span,
+                    format!("no path from `{}` reaches a conclusion", step.id.value),
+                )
+                .with_label("every path from here loops until `max_visits` stops the run")
+                .with_help("give the loop an exit: route an outcome or an answer to a `conclude` step"),
+            );
         }
-        if let Some(on) = &step.on {
-            for (key, target) in &on.value {
+        let next = step.next.iter().map(|next| ("next", next));
+        let on = step.on.iter().flat_map(|on| on.value.iter().map(|(key, target)| (key.as_str(), target)));
+        {
+            for (key, target) in next.chain(on) {
                 if let Target::Branches(branches) = &target.value {
                     if let Some(position) = branches.iter().position(|branch| branch.when.is_none()) {
                         if let Some(dead) = branches.get(position + 1) {
@@ -58,7 +89,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, out: &mut Vec<Diagnostic>) {
                             Diagnostic::new(
                                 Code::NoDefaultBranch,
                                 target.span,
-                                format!("no default for `{}` when every `when` is false", key.value),
+                                format!("no default for `{key}` when every `when` is false"),
                             )
                             .with_label("the run falls through to the next step")
                             .with_help("end the list with an entry without `when`: `- goto: STEP`"),

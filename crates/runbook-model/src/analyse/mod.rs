@@ -19,7 +19,11 @@ pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     shape::check(runbook, &mut diagnostics);
     references::check(runbook, &mut diagnostics);
-    flow_rules::check(runbook, &flow, &mut diagnostics);
+    // A broken reference or a duplicate id makes steps look unreachable:
+    // report the cause, not its echo.
+    let references_broken =
+        diagnostics.iter().any(|d| matches!(d.code, crate::Code::UnknownStep | crate::Code::DuplicateStep));
+    flow_rules::check(runbook, &flow, references_broken, &mut diagnostics);
     let sites = template_sites(runbook);
     expressions::check(runbook, &flow, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);

@@ -27,17 +27,17 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
         reference(start, "start", out);
     }
     for step in runbook.steps.iter() {
-        if let Some(next) = &step.next {
-            reference(next, "next", out);
-        }
-        if let Some(on) = &step.on {
-            for target in on.values() {
-                match &target.value {
-                    Target::Goto(id) => reference(&Spanned::new(id.clone(), target.span), "goto", out),
-                    Target::Branches(branches) => {
-                        for branch in branches {
-                            reference(&branch.goto, "goto", out);
-                        }
+        let targets = step
+            .next
+            .iter()
+            .map(|next| ("next", next))
+            .chain(step.on.iter().flat_map(|on| on.values().map(|t| ("goto", t))));
+        for (what, target) in targets {
+            match &target.value {
+                Target::Goto(id) => reference(&Spanned::new(id.clone(), target.span), what, out),
+                Target::Branches(branches) => {
+                    for branch in branches {
+                        reference(&branch.goto, "goto", out);
                     }
                 }
             }
@@ -86,17 +86,6 @@ fn unknown_step(id: &Spanned<String>, what: &str, ids: &[&str]) -> Diagnostic {
 }
 
 fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
-    if let (Some(next), Some(on)) = (&step.next, &step.on) {
-        out.push(
-            Diagnostic::new(
-                Code::ConflictingFlow,
-                on.span,
-                format!("step `{}` has both `next` and `on`", step.id.value),
-            )
-            .with_label("`on` would never apply")
-            .with_help(format!("`next: {}` always wins: remove it, or move it into `on:` as a default", next.value)),
-        );
-    }
     if step.kind() == Some(StepKind::Conclude) {
         for span in [step.next.as_ref().map(|n| n.span), step.on.as_ref().map(|o| o.span)].into_iter().flatten() {
             out.push(
@@ -130,24 +119,30 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
             let kind = step.kind().map_or("this", StepKind::name);
             let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
             let help = if keys.is_empty() {
-                format!("a `{kind}` step has a single exit: use `next:` instead of `on:`")
+                format!("{} step has a single exit: use `next:` instead of `on:`", article(kind))
             } else {
                 match did_you_mean(key, keys.iter().map(String::as_str)) {
                     Some(suggestion) => {
-                        format!("did you mean `{suggestion}`? a `{kind}` step produces {}", list.join(", "))
+                        format!("did you mean `{suggestion}`? {} step produces {}", article(kind), list.join(", "))
                     }
-                    None => format!("a `{kind}` step produces {}", list.join(", ")),
+                    None => format!("{} step produces {}", article(kind), list.join(", ")),
                 }
             };
             out.push(
                 Diagnostic::new(
                     Code::ImpossibleOutcome,
                     key.span,
-                    format!("a `{kind}` step never produces `{}`", key.value),
+                    format!("{} step never produces `{}`", article(kind), key.value),
                 )
                 .with_label("cannot occur")
                 .with_help(help),
             );
         }
     }
+}
+
+/// "a `check`", "an `ask`".
+pub(crate) fn article(kind: &str) -> String {
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} `{kind}`")
 }

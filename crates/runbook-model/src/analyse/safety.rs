@@ -3,31 +3,41 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::bytes::Regex;
 
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{Code, Diagnostic, HttpProbe, Runbook, Spanned};
 
-/// Shapes of well-known credentials. Matching is deliberately narrow: a
-/// false alarm on every runbook teaches people to ignore the rule.
-static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?x)",
-        r"gh[pousr]_[A-Za-z0-9]{30,}",
-        r"|github_pat_[A-Za-z0-9_]{40,}",
-        r"|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}",
-        r"|AKIA[0-9A-Z]{16}",
-        r"|xox[abposr]-[A-Za-z0-9-]{10,}",
-        r"|glpat-[A-Za-z0-9_-]{20,}",
-        r"|AIza[0-9A-Za-z_-]{35}",
-        r"|-----BEGIN\ [A-Z\ ]*PRIVATE\ KEY-----",
-        r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-        r"|(?i:authorization:\s*(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}",
-        r"|(?i:bearer\s+)[A-Za-z0-9._~+/-]{20,}=*",
-        r"|[a-z][a-z0-9+.-]*://[^/\s:@{}]+:[^/\s@{}]+@",
-    ))
-    .expect("valid regex")
-});
+/// Shapes of well-known credentials, each behind a cheap substring test so
+/// that a runbook without a candidate never pays for compiling a regex.
+/// Matching is deliberately narrow: a false alarm on every runbook teaches
+/// people to ignore the rule.
+static CREDENTIALS: [(&str, LazyLock<Regex>); 11] = [
+    ("gh", LazyLock::new(|| compile(r"gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}"))),
+    ("sk-", LazyLock::new(|| compile(r"sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}"))),
+    ("AKIA", LazyLock::new(|| compile(r"AKIA[0-9A-Z]{16}"))),
+    ("xox", LazyLock::new(|| compile(r"xox[abposr]-[A-Za-z0-9-]{10,}"))),
+    ("glpat-", LazyLock::new(|| compile(r"glpat-[A-Za-z0-9_-]{20,}"))),
+    ("AIza", LazyLock::new(|| compile(r"AIza[0-9A-Za-z_-]{35}"))),
+    ("PRIVATE KEY", LazyLock::new(|| compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"))),
+    ("eyJ", LazyLock::new(|| compile(r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"))),
+    (
+        "uthorization",
+        LazyLock::new(|| compile(r"(?i:authorization:\s*(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]{8,}")),
+    ),
+    ("earer", LazyLock::new(|| compile(r"(?i:bearer\s+)[A-Za-z0-9._~+/-]{20,}=*"))),
+    ("@", LazyLock::new(|| compile(r"[a-z][a-z0-9+.-]*://[^/\s:@{}]+:[^/\s@{}]+@"))),
+];
+
+/// ASCII-only byte regexes compile several times faster than Unicode ones.
+fn compile(pattern: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(pattern).unicode(false).build().expect("valid regex")
+}
+
+/// Whether `text` holds something shaped like a credential.
+fn looks_like_credential(text: &str) -> bool {
+    CREDENTIALS.iter().any(|(needle, regex)| text.contains(needle) && regex.is_match(text.as_bytes()))
+}
 
 /// Header names whose value is a credential.
 const SECRET_HEADERS: &[&str] =
@@ -52,8 +62,8 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
     }
     for site in sites.iter().filter(|site| site.kind != TemplateKind::Expression) {
-        if let Some(found) = CREDENTIAL.find(site.text) {
-            out.push(literal_secret(site.span, found.as_str()));
+        if looks_like_credential(site.text) {
+            out.push(literal_secret(site.span));
         }
     }
     for (name, input) in &runbook.inputs {
@@ -122,14 +132,41 @@ fn http_checks(http: &Spanned<HttpProbe>, out: &mut Vec<Diagnostic>) {
     }
     for (name, value) in &http.headers {
         let is_secret_header = SECRET_HEADERS.contains(&name.to_lowercase().as_str());
-        if is_secret_header && !value.contains("{{") && !value.trim().is_empty() && !CREDENTIAL.is_match(value) {
-            out.push(literal_secret(value.span, value));
+        if is_secret_header && !value.contains("{{") && !value.trim().is_empty() && !looks_like_credential(value) {
+            out.push(literal_secret(value.span));
         }
     }
 }
 
-fn literal_secret(span: crate::Span, _found: &str) -> Diagnostic {
+fn literal_secret(span: crate::Span) -> Diagnostic {
     Diagnostic::new(Code::LiteralSecret, span, "this looks like a credential written into the runbook")
         .with_label("literal credential")
         .with_help("declare an input with `secret: true` and `env: NAME`, and write `{{ inputs.NAME }}` here")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_shapes_are_found_and_templates_are_not() {
+        let found = [
+            "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "Authorization: Bearer abcdefgh12345678",
+            "https://admin:hunter2@db.example/",
+            "AKIAABCDEFGHIJKLMNOP",
+            "-----BEGIN RSA PRIVATE KEY-----",
+        ];
+        for text in found {
+            assert!(looks_like_credential(text), "{text}");
+        }
+        let clean =
+            ["Bearer {{ inputs.token }}", "https://{{ inputs.user }}:{{ inputs.pass }}@host/", "ask@example.com"];
+        for text in clean {
+            assert!(!looks_like_credential(text), "{text}");
+        }
+        for (_, regex) in &CREDENTIALS {
+            LazyLock::force(regex);
+        }
+    }
 }

@@ -72,8 +72,8 @@ pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
             }
         }
         collector.after_probe = true;
-        if let Some(on) = &step.on {
-            for target in on.values() {
+        for target in step.next.iter().chain(step.on.iter().flat_map(|on| on.values())) {
+            {
                 if let Target::Branches(branches) = &target.value {
                     for when in branches.iter().filter_map(|branch| branch.when.as_ref()) {
                         collector.push(when, when.span, TemplateKind::Expression);
