@@ -1,0 +1,88 @@
+//! Bounded capture of a byte stream: the head and the tail are kept, the
+//! middle is only counted, so a command printing 1 GiB keeps memory flat.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// A stream's bytes, bounded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Captured {
+    /// The first bytes, up to half the limit.
+    #[serde(skip)]
+    pub head: Vec<u8>,
+    /// The last bytes, up to half the limit (empty unless bytes were dropped).
+    #[serde(skip)]
+    pub tail: Vec<u8>,
+    /// Every byte seen.
+    pub total_bytes: u64,
+    /// Bytes seen but not kept.
+    pub dropped_bytes: u64,
+}
+
+impl Captured {
+    /// An empty capture.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `bytes`, keeping at most `limit` of everything seen.
+    pub fn push(&mut self, bytes: &[u8], limit: usize) {
+        self.total_bytes += bytes.len() as u64;
+        let half = limit / 2;
+        let room = half.saturating_sub(self.head.len());
+        let (to_head, rest) = bytes.split_at(room.min(bytes.len()));
+        self.head.extend_from_slice(to_head);
+        if rest.is_empty() {
+            return;
+        }
+        self.tail.extend_from_slice(rest);
+        let tail_limit = limit - half;
+        if self.tail.len() > tail_limit {
+            let excess = self.tail.len() - tail_limit;
+            self.tail.drain(..excess);
+        }
+        self.dropped_bytes = self.total_bytes - (self.head.len() + self.tail.len()) as u64;
+    }
+
+    /// The kept bytes as text (invalid UTF-8 replaced), with a marker where
+    /// bytes were dropped.
+    pub fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped_bytes > 0 {
+            let _ = write!(text, "\n[… {} bytes dropped …]\n", self.dropped_bytes);
+        }
+        text.push_str(&String::from_utf8_lossy(&self.tail));
+        text
+    }
+
+    /// Whether the whole stream was kept.
+    pub fn is_complete(&self) -> bool {
+        self.dropped_bytes == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_head_and_tail_and_counts_the_rest() {
+        let mut captured = Captured::new();
+        for chunk in [b"0123".as_slice(), b"4567", b"89ab", b"cdef"] {
+            captured.push(chunk, 8);
+        }
+        assert_eq!(captured.head, b"0123");
+        assert_eq!(captured.tail, b"cdef");
+        assert_eq!((captured.total_bytes, captured.dropped_bytes), (16, 8));
+        assert_eq!(captured.text(), "0123\n[… 8 bytes dropped …]\ncdef");
+    }
+
+    #[test]
+    fn small_streams_are_kept_whole() {
+        let mut captured = Captured::new();
+        captured.push(b"hello", 1024);
+        assert!(captured.is_complete());
+        assert_eq!(captured.text(), "hello");
+    }
+}

@@ -1,0 +1,400 @@
+//! The `cmd` probe: runs a command in a process group of its own, feeds its
+//! standard input, keeps the head and tail of its output, and stops the
+//! whole group on timeout or interruption.
+//!
+//! Why a process group: a command often starts children of its own
+//! (`sh -c 'a | b'`, a script that backgrounds a helper). Killing only the
+//! direct child leaves those running, and because they inherited the output
+//! pipes, reading never reaches end-of-file and the probe would hang. So the
+//! command leads a fresh group (its pgid is its pid) and stopping it means
+//! SIGTERM to the group, a grace period, then SIGKILL to the group.
+
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio_util::sync::CancellationToken;
+
+use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, serialize_millis};
+
+/// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
+const CHUNK: usize = 64 * 1024;
+/// How often a stopping group is checked for survivors during the grace.
+const POLL: Duration = Duration::from_millis(20);
+/// How long output is still read once the group is dead. Only a process
+/// that left the group (`setsid`) can keep the pipes open that long, and it
+/// must not hold the probe.
+const DRAIN_AFTER_KILL: Duration = Duration::from_millis(250);
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CmdProgram {
+    /// Program and arguments, no shell.
+    Argv(Vec<String>),
+    /// A command line for `sh -c` (values already shell-quoted).
+    Shell(String),
+}
+
+/// A rendered command.
+#[derive(Debug, Clone)]
+pub struct CmdSpec {
+    /// What to run.
+    pub program: CmdProgram,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// Working directory (default: the current one).
+    pub cwd: Option<PathBuf>,
+    /// Text for standard input; `None` gives it `/dev/null`.
+    pub stdin: Option<String>,
+    /// Limit on the command; on expiry its process group is stopped.
+    pub timeout: Duration,
+}
+
+/// How the command ended and what it printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CmdObservation {
+    /// Exit code, if it exited.
+    pub exit_code: Option<i32>,
+    /// The signal that ended it, if one did.
+    pub signal: Option<i32>,
+    /// Whether the timeout stopped it.
+    pub timed_out: bool,
+    /// Standard output, bounded.
+    pub stdout: Captured,
+    /// Standard error, bounded.
+    pub stderr: Captured,
+    /// Wall time from spawn to the end of output.
+    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    pub duration: Duration,
+    /// Why there is nothing to judge (spawn failure, timeout, interruption).
+    pub error: Option<ProbeError>,
+    /// Process id of the command (the process group id too).
+    pub pid: Option<u32>,
+}
+
+impl CmdObservation {
+    /// A command that never ran.
+    fn not_run(error: ProbeError, duration: Duration) -> Self {
+        Self {
+            exit_code: None,
+            signal: None,
+            timed_out: false,
+            stdout: Captured::new(),
+            stderr: Captured::new(),
+            duration,
+            error: Some(error),
+            pid: None,
+        }
+    }
+}
+
+impl Probe for CmdSpec {
+    fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a> {
+        Box::pin(async move { Observation::Cmd(self.run(limits, cancel).await) })
+    }
+}
+
+/// How the wait for the command ended.
+enum Ending {
+    /// The command was reaped and its output closed.
+    Finished(io::Result<ExitStatus>),
+    /// The time limit passed.
+    TimedOut,
+    /// The cancellation token fired.
+    Interrupted,
+}
+
+impl CmdSpec {
+    /// The program's name, for messages.
+    fn program_name(&self) -> &str {
+        match &self.program {
+            CmdProgram::Argv(argv) => argv.first().map_or("", String::as_str),
+            CmdProgram::Shell(_) => "sh",
+        }
+    }
+
+    fn command(&self) -> Result<Command, ProbeError> {
+        let mut command = match &self.program {
+            CmdProgram::Argv(argv) => {
+                let Some((program, arguments)) = argv.split_first() else {
+                    return Err(ProbeError::new(ErrorKind::SpawnFailed, "`argv` is empty: there is no program to run"));
+                };
+                let mut command = Command::new(program);
+                command.args(arguments);
+                command
+            }
+            CmdProgram::Shell(script) => {
+                let mut command = Command::new("sh");
+                command.arg("-c").arg(script);
+                command
+            }
+        };
+        command
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
+            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        if let Some(cwd) = &self.cwd {
+            command.current_dir(cwd);
+        }
+        Ok(command)
+    }
+
+    /// The error for a failed spawn. A missing working directory gives the
+    /// same `ENOENT` as a missing program, so it is told apart here.
+    fn spawn_error(&self, error: &io::Error) -> ProbeError {
+        let program = self.program_name();
+        let message = match &self.cwd {
+            Some(cwd) if !cwd.is_dir() => {
+                format!("cannot run `{program}`: working directory `{}` does not exist", cwd.display())
+            }
+            _ => format!("cannot run `{program}`: {error}"),
+        };
+        ProbeError::new(ErrorKind::SpawnFailed, message)
+    }
+
+    async fn run(&self, limits: &Limits, cancel: &CancellationToken) -> CmdObservation {
+        let program = self.program_name();
+        if cancel.is_cancelled() {
+            let error = ProbeError::new(ErrorKind::Interrupted, format!("`{program}` was not started: interrupted"));
+            return CmdObservation::not_run(error, Duration::ZERO);
+        }
+        let mut command = match self.command() {
+            Ok(command) => command,
+            Err(error) => return CmdObservation::not_run(error, Duration::ZERO),
+        };
+        let started = Instant::now();
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => return CmdObservation::not_run(self.spawn_error(&error), started.elapsed()),
+        };
+        let pid = child.id();
+        let mut group = GroupGuard { pgid: pid.and_then(|pid| i32::try_from(pid).ok()).map(Pid::from_raw) };
+        let mut output = Output::new(&mut child, limits.max_capture_bytes);
+        let stdin = child.stdin.take();
+
+        let ending = {
+            let deadline = tokio::time::sleep(self.timeout);
+            let feeding = feed(stdin, self.stdin.as_deref().unwrap_or_default().as_bytes());
+            let running = async { tokio::join!(child.wait(), output.drain()) };
+            tokio::pin!(deadline, feeding, running);
+            let mut fed = false;
+            loop {
+                tokio::select! {
+                    biased;
+                    (status, ()) = &mut running => break Ending::Finished(status),
+                    // The command is done when it is reaped and its output
+                    // closed, whether or not it read all its input.
+                    () = &mut feeding, if !fed => fed = true,
+                    () = cancel.cancelled() => break Ending::Interrupted,
+                    () = &mut deadline => break Ending::TimedOut,
+                }
+            }
+        };
+
+        let outcome = match ending {
+            Ending::Finished(Ok(status)) => Ok(status),
+            Ending::Finished(Err(error)) => {
+                Err(ProbeError::new(ErrorKind::Io, format!("cannot wait for `{program}`: {error}")))
+            }
+            Ending::TimedOut => Err(self.timeout_error(&mut child)),
+            Ending::Interrupted => Err(ProbeError::new(ErrorKind::Interrupted, format!("`{program}` was interrupted"))),
+        };
+        let (status, error) = match outcome {
+            Ok(status) => (Some(status), None),
+            Err(error) => (stop(&mut child, &mut output, group.pgid, limits.kill_grace).await, Some(error)),
+        };
+        // Reaped, or killed and waited for: nothing left to kill on drop.
+        group.pgid = None;
+        CmdObservation {
+            exit_code: status.and_then(|status| status.code()),
+            signal: status.and_then(|status| status.signal()),
+            timed_out: error.as_ref().is_some_and(|error| error.kind == ErrorKind::Timeout),
+            stdout: output.stdout,
+            stderr: output.stderr,
+            duration: started.elapsed(),
+            error,
+            pid,
+        }
+    }
+
+    fn timeout_error(&self, child: &mut Child) -> ProbeError {
+        let program = self.program_name();
+        let timeout = human(self.timeout);
+        let message = if matches!(child.try_wait(), Ok(Some(_))) {
+            format!("`{program}` exited, but a process it started kept its output open past the {timeout} timeout")
+        } else {
+            format!("`{program}` did not finish within {timeout}")
+        };
+        ProbeError::new(ErrorKind::Timeout, message)
+    }
+}
+
+/// Stops the command's process group: SIGTERM, up to `grace` for the whole
+/// group to exit (reading what it prints meanwhile), SIGKILL to whatever is
+/// left, then the child is reaped. Returns the child's status, if it could
+/// be reaped.
+async fn stop(child: &mut Child, output: &mut Output, pgid: Option<Pid>, grace: Duration) -> Option<ExitStatus> {
+    signal_group(pgid, Signal::SIGTERM);
+    let grace = tokio::time::sleep(grace);
+    tokio::pin!(grace);
+    tokio::select! {
+        _ = async { tokio::join!(child.wait(), output.drain()) } => {}
+        () = &mut grace => {}
+    }
+    // The leader may be gone while a member that ignores SIGTERM, or has
+    // closed its output, lives on: the grace is for the whole group.
+    while group_alive(pgid) {
+        tokio::select! {
+            () = &mut grace => break,
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+    if group_alive(pgid) {
+        signal_group(pgid, Signal::SIGKILL);
+    }
+    // The group is dead, so its ends of the pipes are closed and reading
+    // ends, except when a process that left the group holds them.
+    let _ = tokio::time::timeout(DRAIN_AFTER_KILL, async { tokio::join!(child.wait(), output.drain()) }).await;
+    if let Ok(Some(status)) = child.try_wait() {
+        return Some(status);
+    }
+    // Only a leader that moved to another group gets here.
+    let _ = child.start_kill();
+    tokio::time::timeout(DRAIN_AFTER_KILL, child.wait()).await.ok().and_then(Result::ok)
+}
+
+fn signal_group(pgid: Option<Pid>, signal: Signal) {
+    if let Some(pgid) = pgid {
+        // ESRCH (the group is gone already) is the expected failure.
+        let _ = killpg(pgid, signal);
+    }
+}
+
+/// Whether any process of the group exists (zombies included).
+fn group_alive(pgid: Option<Pid>) -> bool {
+    pgid.is_some_and(|pgid| killpg(pgid, None) != Err(Errno::ESRCH))
+}
+
+/// Kills the command's process group if the probe is dropped before the
+/// command ended (a step timeout, an abandoned run): `kill_on_drop` alone
+/// reaches only the direct child.
+struct GroupGuard {
+    /// The group to kill; `None` once the command has ended.
+    pgid: Option<Pid>,
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        signal_group(self.pgid, Signal::SIGKILL);
+    }
+}
+
+/// The command's output pipes and what was read from them. Draining can be
+/// interrupted and resumed: nothing read is lost between calls.
+struct Output {
+    stdout_pipe: Option<ChildStdout>,
+    stderr_pipe: Option<ChildStderr>,
+    stdout: Captured,
+    stderr: Captured,
+    limit: usize,
+}
+
+impl Output {
+    fn new(child: &mut Child, limit: usize) -> Self {
+        Self {
+            stdout_pipe: child.stdout.take(),
+            stderr_pipe: child.stderr.take(),
+            stdout: Captured::new(),
+            stderr: Captured::new(),
+            limit,
+        }
+    }
+
+    /// Reads both pipes concurrently until both are closed.
+    async fn drain(&mut self) {
+        let limit = self.limit;
+        tokio::join!(
+            read_into(&mut self.stdout_pipe, &mut self.stdout, limit),
+            read_into(&mut self.stderr_pipe, &mut self.stderr, limit),
+        );
+    }
+}
+
+/// Reads `pipe` in chunks into `captured` until end of file, then drops the
+/// pipe. Cancel-safe: every chunk read is pushed before the next await.
+async fn read_into<R: AsyncRead + Unpin>(pipe: &mut Option<R>, captured: &mut Captured, limit: usize) {
+    let Some(reader) = pipe.as_mut() else { return };
+    let mut buffer = vec![0; CHUNK];
+    loop {
+        match reader.read(&mut buffer).await {
+            Ok(0) => break,
+            Ok(read) => captured.push(&buffer[..read], limit),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            // A pipe that fails to read has nothing more to give.
+            Err(_) => break,
+        }
+    }
+    *pipe = None;
+}
+
+/// Writes `input` to the command, then closes its standard input.
+async fn feed(stdin: Option<ChildStdin>, input: &[u8]) {
+    if let Some(mut stdin) = stdin {
+        // A command may exit without reading its input: the broken pipe is
+        // not the probe's failure.
+        let _ = stdin.write_all(input).await;
+    }
+}
+
+/// A duration as people write it in runbooks (`300ms`, `5s`).
+fn human(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(program: CmdProgram) -> CmdSpec {
+        CmdSpec { program, env: Vec::new(), cwd: None, stdin: None, timeout: Duration::from_secs(5) }
+    }
+
+    #[test]
+    fn durations_read_as_in_runbooks() {
+        assert_eq!(human(Duration::from_millis(300)), "300ms");
+        assert_eq!(human(Duration::from_secs(5)), "5s");
+        assert_eq!(human(Duration::from_millis(1500)), "1500ms");
+        assert_eq!(human(Duration::ZERO), "0ms");
+    }
+
+    #[test]
+    fn messages_name_the_program() {
+        assert_eq!(spec(CmdProgram::Argv(vec!["curl".into(), "-s".into()])).program_name(), "curl");
+        assert_eq!(spec(CmdProgram::Shell("curl -s | jq .".into())).program_name(), "sh");
+        assert_eq!(spec(CmdProgram::Argv(Vec::new())).program_name(), "");
+    }
+
+    #[test]
+    fn a_missing_working_directory_is_named() {
+        let mut spec = spec(CmdProgram::Argv(vec!["true".into()]));
+        spec.cwd = Some(PathBuf::from("/nonexistent/runbook-cwd"));
+        let error = spec.spawn_error(&io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(error.kind, ErrorKind::SpawnFailed);
+        assert_eq!(error.message, "cannot run `true`: working directory `/nonexistent/runbook-cwd` does not exist");
+    }
+}

@@ -1,0 +1,439 @@
+//! The `http` probe: one request, its response bounded in time (the whole
+//! exchange, body included) and in bytes (the body is streamed into a
+//! [`Captured`], so a 1 GiB answer keeps memory flat).
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::{Method, Url, redirect};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, serialize_millis};
+
+/// Most redirects followed before the probe gives up with
+/// [`ErrorKind::TooManyRedirects`] (curl's `--max-redirs` is 50; browsers
+/// stop near 20; a health endpoint needing more than 10 is broken anyway).
+const MAX_REDIRECTS: usize = 10;
+
+/// A rendered HTTP request.
+#[derive(Debug, Clone)]
+pub struct HttpSpec {
+    /// Method, uppercase (`GET`).
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Request headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub body: Option<Vec<u8>>,
+    /// Whether the body is JSON (sets `Content-Type: application/json` unless a header does).
+    pub json_body: bool,
+    /// Limit on the whole exchange, body included.
+    pub timeout: Duration,
+    /// Limit on connecting.
+    pub connect_timeout: Option<Duration>,
+    /// Follow redirects (at most 10).
+    pub follow_redirects: bool,
+    /// Accept any certificate.
+    pub insecure: bool,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// The run's clients. The spec carries a handle (cheap to clone) so that
+    /// it alone is the [`Probe`]; every spec of a run gets a clone of the
+    /// same handle, so requests with the same client settings share one
+    /// keep-alive pool.
+    pub client: HttpClient,
+}
+
+/// The response, or why there is none.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpObservation {
+    /// Status code.
+    pub status: Option<u16>,
+    /// Response headers, names lowercase, in order.
+    pub headers: Vec<(String, String)>,
+    /// Response body, bounded.
+    pub body: Captured,
+    /// The URL that answered, after redirects.
+    pub final_url: Option<String>,
+    /// Time from sending to the end of the body.
+    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    pub duration: Duration,
+    /// Why there is no response.
+    pub error: Option<ProbeError>,
+    /// Whether certificate checks were off.
+    pub insecure: bool,
+}
+
+/// The HTTP clients of one run (keep-alive pools), one per distinct client
+/// setting (redirects, TLS, connect timeout).
+///
+/// Clients are built on first use: creating an `HttpClient` costs one
+/// allocation, so commands that never send a request stay fast. Clones share
+/// the clients.
+#[derive(Clone, Default)]
+pub struct HttpClient {
+    clients: Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>,
+}
+
+/// The settings that live in a `reqwest::Client` rather than in a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    follow_redirects: bool,
+    insecure: bool,
+    connect_timeout: Option<Duration>,
+    ca_file: Option<PathBuf>,
+}
+
+impl HttpClient {
+    /// A handle with no client built yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The client for `key`, built on first use.
+    fn get(&self, key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
+        // A panic elsewhere while the lock was held cannot leave the map
+        // half-updated (insert is the only write), so poison is ignored.
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = clients.get(key) {
+            return Ok(client.clone());
+        }
+        let client = build_client(key)?;
+        clients.insert(key.clone(), client.clone());
+        Ok(client)
+    }
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let built = self.clients.lock().map_or(0, |clients| clients.len());
+        f.debug_struct("HttpClient").field("built", &built).finish()
+    }
+}
+
+fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
+    let policy = if key.follow_redirects { redirect::Policy::limited(MAX_REDIRECTS) } else { redirect::Policy::none() };
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
+        .redirect(policy)
+        .tls_danger_accept_invalid_certs(key.insecure);
+    if let Some(connect_timeout) = key.connect_timeout {
+        builder = builder.connect_timeout(connect_timeout);
+    }
+    if let Some(path) = &key.ca_file {
+        // Read synchronously: a CA bundle is small and read once per run.
+        let pem = std::fs::read(path)
+            .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot read CA file `{}`: {e}", path.display())))?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|certs| !certs.is_empty()).ok_or_else(|| {
+                ProbeError::new(ErrorKind::Tls, format!("no PEM certificate in CA file `{}`", path.display()))
+            })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| {
+        let kind = if key.ca_file.is_some() { ErrorKind::Tls } else { ErrorKind::Io };
+        ProbeError::new(kind, format!("cannot set up the http client: {}", causes(&e)))
+    })
+}
+
+/// How the exchange ended, decided inside the `select!` and applied after
+/// it, once the request future (which borrows the observation) is dropped.
+enum End {
+    Done(Result<(), ProbeError>),
+    TimedOut,
+    Interrupted,
+}
+
+impl HttpSpec {
+    fn client_key(&self) -> ClientKey {
+        ClientKey {
+            follow_redirects: self.follow_redirects,
+            insecure: self.insecure,
+            connect_timeout: self.connect_timeout,
+            ca_file: self.ca_file.clone(),
+        }
+    }
+
+    async fn exchange(&self, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
+        let mut observation = HttpObservation {
+            status: None,
+            headers: Vec::new(),
+            body: Captured::new(),
+            final_url: None,
+            duration: Duration::ZERO,
+            error: None,
+            insecure: self.insecure,
+        };
+        let prepared = self.prepare();
+        let (client, request, target) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                observation.error = Some(error);
+                return observation;
+            }
+        };
+        let started = Instant::now();
+        let end = tokio::select! {
+            biased;
+            () = cancel.cancelled() => End::Interrupted,
+            () = tokio::time::sleep(self.timeout) => End::TimedOut,
+            result = self.fetch(&client, request, &target, limits, &mut observation) => End::Done(result),
+        };
+        observation.duration = started.elapsed();
+        observation.error = match end {
+            End::Done(result) => result.err(),
+            End::Interrupted => Some(ProbeError::new(ErrorKind::Interrupted, "interrupted")),
+            End::TimedOut => Some(self.timed_out(&target, &observation)),
+        };
+        observation
+    }
+
+    /// The client and the request, checked before anything is sent.
+    fn prepare(&self) -> Result<(reqwest::Client, reqwest::Request, Target), ProbeError> {
+        let url = Url::parse(&self.url)
+            .map_err(|e| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid url `{}`: {e}", self.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            let message = format!("unsupported scheme `{}` in `{}`: use http or https", url.scheme(), self.url);
+            return Err(ProbeError::new(ErrorKind::InvalidTarget, message));
+        }
+        let target = Target::of(&url);
+        let method = Method::from_bytes(self.method.as_bytes())
+            .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid http method `{}`", self.method)))?;
+        let client = self.client.get(&self.client_key())?;
+        let mut builder = client.request(method, url);
+        for (name, value) in &self.headers {
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid header name `{name}`")))?;
+            // The value is not shown: headers carry tokens.
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid value for header `{name}`")))?;
+            builder = builder.header(header, value);
+        }
+        if self.json_body && !self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(CONTENT_TYPE.as_str())) {
+            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        if let Some(body) = &self.body {
+            builder = builder.body(body.clone());
+        }
+        let request = builder.build().map_err(|e| {
+            ProbeError::new(ErrorKind::InvalidTarget, format!("invalid request to `{}`: {}", self.url, causes(&e)))
+        })?;
+        Ok((client, request, target))
+    }
+
+    /// Sends the request and reads the whole body, filling `observation` as
+    /// it goes so that a timeout keeps what had arrived.
+    async fn fetch(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        target: &Target,
+        limits: &Limits,
+        observation: &mut HttpObservation,
+    ) -> Result<(), ProbeError> {
+        let mut response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
+        observation.status = Some(response.status().as_u16());
+        observation.final_url = Some(response.url().to_string());
+        observation.headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect();
+        // Read to the end even past the cap: `total_bytes` must be true, and
+        // a fully read body returns the connection to the pool.
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, target, true))? {
+            observation.body.push(&chunk, limits.max_capture_bytes);
+        }
+        Ok(())
+    }
+
+    fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
+        let limit = human(self.timeout);
+        let message = if observation.status.is_some() {
+            format!(
+                "response body from {target} not complete within {limit} ({} bytes read)",
+                observation.body.total_bytes
+            )
+        } else {
+            format!("no response from {target} within {limit}")
+        };
+        ProbeError::new(ErrorKind::Timeout, message)
+    }
+
+    fn classify(&self, error: &reqwest::Error, target: &Target, reading_body: bool) -> ProbeError {
+        let detail = causes(error);
+        let (kind, message) = if error.is_builder() {
+            (ErrorKind::InvalidTarget, format!("invalid request to `{}`: {detail}", self.url))
+        } else if error.is_redirect() {
+            (ErrorKind::TooManyRedirects, format!("more than {MAX_REDIRECTS} redirects from `{}`", self.url))
+        } else if error.is_timeout() {
+            let message = match self.connect_timeout {
+                Some(limit) if error.is_connect() => format!("no connection to {target} within {}", human(limit)),
+                _ => format!("no response from {target} within {}", human(self.timeout)),
+            };
+            (ErrorKind::Timeout, message)
+        } else if error.is_dns() {
+            (ErrorKind::Dns, format!("cannot resolve `{}`", target.host))
+        } else if io_kind(error) == Some(io::ErrorKind::ConnectionRefused) {
+            (ErrorKind::Refused, format!("connection refused by {target}"))
+        } else if error.is_connect() && looks_like_tls(&detail) {
+            (ErrorKind::Tls, format!("tls handshake with {target} failed: {}", innermost(error)))
+        } else if is_reset(error, &detail) {
+            let when = if reading_body { "mid-body" } else { "before a response" };
+            (ErrorKind::Reset, format!("{target} closed the connection {when}: {}", innermost(error)))
+        } else if error.is_connect() {
+            (ErrorKind::Io, format!("cannot connect to {target}: {detail}"))
+        } else {
+            (ErrorKind::Io, format!("request to {target} failed: {detail}"))
+        };
+        ProbeError::new(kind, message)
+    }
+}
+
+impl Probe for HttpSpec {
+    fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a> {
+        Box::pin(async move { Observation::Http(self.exchange(limits, cancel).await) })
+    }
+}
+
+/// Host and port, for messages: the full URL may carry tokens in its query.
+struct Target {
+    host: String,
+    port: Option<u16>,
+}
+
+impl Target {
+    fn of(url: &Url) -> Self {
+        Self { host: url.host_str().unwrap_or_default().to_owned(), port: url.port_or_known_default() }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => f.write_str(&self.host),
+        }
+    }
+}
+
+/// The causes below reqwest's own message (which repeats the whole URL),
+/// joined on one line. Dropped: consecutive repeats (libraries often include
+/// their source's text in their own) and hyper-util's `client error
+/// (Connect)`, which says nothing the message around it does not.
+fn causes(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = one_line(cause);
+        if !text.is_empty()
+            && !text.starts_with("client error (")
+            && !parts.last().is_some_and(|last| last.contains(&text))
+        {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() { one_line(error) } else { parts.join(": ") }
+}
+
+/// The deepest cause: for TLS and resets, the only part worth reading
+/// (`invalid peer certificate: UnknownIssuer`).
+fn innermost(error: &reqwest::Error) -> String {
+    let mut deepest: &dyn StdError = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    one_line(deepest)
+}
+
+fn one_line(error: &dyn StdError) -> String {
+    error.to_string().replace(['\n', '\r'], " ")
+}
+
+/// The kind of the first I/O error in the chain.
+fn io_kind(error: &reqwest::Error) -> Option<io::ErrorKind> {
+    let mut source = error.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return Some(io.kind());
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// rustls errors reach us wrapped in `io::Error`s, and this crate does not
+/// depend on rustls to downcast them: their messages are stable enough.
+fn looks_like_tls(detail: &str) -> bool {
+    let detail = detail.to_ascii_lowercase();
+    ["certificate", "tls", "handshake", "alert", "corrupt message", "peer is incompatible", "peer misbehaved"]
+        .iter()
+        .any(|word| detail.contains(word))
+}
+
+fn is_reset(error: &reqwest::Error, detail: &str) -> bool {
+    use io::ErrorKind as Io;
+    matches!(io_kind(error), Some(Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof))
+        || ["connection closed before message completed", "end of file before message length reached"]
+            .iter()
+            .any(|text| detail.contains(text))
+}
+
+/// `3s`, `300ms`: durations as a runbook writes them.
+fn human(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_written() {
+        for (duration, text) in [
+            (Duration::from_secs(3), "3s"),
+            (Duration::from_millis(300), "300ms"),
+            (Duration::from_millis(1500), "1500ms"),
+            (Duration::ZERO, "0ms"),
+        ] {
+            assert_eq!(human(duration), text);
+        }
+    }
+
+    #[test]
+    fn tls_failures_are_recognised_by_message() {
+        for (detail, tls) in [
+            ("invalid peer certificate: UnknownIssuer", true),
+            ("received corrupt message of type InvalidContentType", true),
+            ("received fatal alert: HandshakeFailure", true),
+            ("tcp connect error: Connection refused (os error 111)", false),
+        ] {
+            assert_eq!(looks_like_tls(detail), tls, "{detail}");
+        }
+    }
+
+    #[test]
+    fn targets_name_host_and_port_only() {
+        let url = Url::parse("https://user:secret@example.com/path?token=abc").unwrap();
+        assert_eq!(Target::of(&url).to_string(), "example.com:443");
+    }
+
+    #[test]
+    fn creating_a_client_builds_nothing() {
+        let client = HttpClient::new();
+        assert_eq!(format!("{client:?}"), "HttpClient { built: 0 }");
+    }
+}

@@ -1,0 +1,157 @@
+//! Probes: the side effects that observe a system. Each kind is one module
+//! that turns a rendered spec (templates already applied) into an
+//! observation; nothing here judges expectations or prints.
+
+mod captured;
+mod cmd;
+mod env;
+mod http;
+mod tcp;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+pub use captured::Captured;
+pub use cmd::{CmdObservation, CmdProgram, CmdSpec};
+pub use env::{EnvObservation, EnvSpec, EnvVar};
+pub use http::{HttpClient, HttpObservation, HttpSpec};
+pub use tcp::{TcpObservation, TcpSpec};
+
+/// Bounds every probe obeys, whatever the runbook says.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes kept of one output stream or body: half from its start,
+    /// half from its end; the middle is counted, not kept.
+    pub max_capture_bytes: usize,
+    /// Time between SIGTERM and SIGKILL when a command's process group is
+    /// stopped.
+    pub kill_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_capture_bytes: 1024 * 1024, kill_grace: Duration::from_secs(2) }
+    }
+}
+
+/// Why a probe produced no observation to judge. Branches match on the
+/// kind (`result.error.kind == "timeout"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The probe's time limit passed.
+    Timeout,
+    /// The connection was refused.
+    Refused,
+    /// The host name did not resolve.
+    Dns,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The connection was reset or closed mid-exchange.
+    Reset,
+    /// More redirects than allowed.
+    TooManyRedirects,
+    /// The rendered URL, host or port is not valid.
+    InvalidTarget,
+    /// A body or output expected to be JSON is not.
+    InvalidJson,
+    /// The command could not be started (not found, not executable).
+    SpawnFailed,
+    /// The run was interrupted (Ctrl-C) while the probe ran.
+    Interrupted,
+    /// Any other I/O failure.
+    Io,
+}
+
+impl ErrorKind {
+    /// The name expressions compare with.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Refused => "refused",
+            Self::Dns => "dns",
+            Self::Tls => "tls",
+            Self::Reset => "reset",
+            Self::TooManyRedirects => "too_many_redirects",
+            Self::InvalidTarget => "invalid_target",
+            Self::InvalidJson => "invalid_json",
+            Self::SpawnFailed => "spawn_failed",
+            Self::Interrupted => "interrupted",
+            Self::Io => "io",
+        }
+    }
+}
+
+/// A probe failure: its kind and a one-line message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProbeError {
+    /// What went wrong, for branching.
+    pub kind: ErrorKind,
+    /// What went wrong, for people (no secrets: built from rendered specs,
+    /// which are redacted before display).
+    pub message: String,
+}
+
+impl ProbeError {
+    /// An error of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}
+
+/// What one probe saw.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "probe", rename_all = "snake_case")]
+pub enum Observation {
+    /// From an `http` probe.
+    Http(HttpObservation),
+    /// From a `cmd` probe.
+    Cmd(CmdObservation),
+    /// From a `tcp` probe.
+    Tcp(TcpObservation),
+    /// From an `env` probe.
+    Env(EnvObservation),
+}
+
+impl Observation {
+    /// How long the probe took.
+    pub fn duration(&self) -> Duration {
+        match self {
+            Self::Http(o) => o.duration,
+            Self::Cmd(o) => o.duration,
+            Self::Tcp(o) => o.duration,
+            Self::Env(_) => Duration::ZERO,
+        }
+    }
+
+    /// The failure that left nothing to judge, if any.
+    pub fn error(&self) -> Option<&ProbeError> {
+        match self {
+            Self::Http(o) => o.error.as_ref(),
+            Self::Cmd(o) => o.error.as_ref(),
+            Self::Tcp(o) => o.error.as_ref(),
+            Self::Env(_) => None,
+        }
+    }
+}
+
+/// Serializes a duration as whole milliseconds, the unit records use.
+pub(crate) fn serialize_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A future a probe returns; boxed so that probes can be trait objects.
+pub type ProbeFuture<'a> = Pin<Box<dyn Future<Output = Observation> + Send + 'a>>;
+
+/// One kind of probe, ready to run: a spec whose templates are rendered.
+/// A new kind (dns, file, sql) is one module implementing this.
+pub trait Probe: Send + Sync {
+    /// Runs the probe within `limits`. When `cancel` fires (Ctrl-C) the probe
+    /// stops promptly, kills anything it started, and reports
+    /// [`ErrorKind::Interrupted`].
+    fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a>;
+}

@@ -1,0 +1,239 @@
+//! Templates and expressions: one strict minijinja environment per run.
+//!
+//! Strict means an undefined name is an error, never an empty string: a
+//! typo in `{{ inputs.base_ur }}` must not probe `http:///healthz`. In `sh:`
+//! commands every interpolated value is shell-quoted, so a probe's output
+//! or an input containing `$(…)` is passed as data and never executed;
+//! `|safe` opts out for values the author vouches for.
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+/// The name suffix that turns on shell quoting for a template.
+const SHELL_SUFFIX: &str = ".sh";
+
+/// How a rendered string is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderMode {
+    /// Plain text: URLs, arguments, messages.
+    Text,
+    /// A `sh -c` command line: values are shell-quoted.
+    Shell,
+}
+
+/// A template or expression that failed, with minijinja's explanation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    /// What went wrong, one line (e.g. "undefined value: `inputs.x`").
+    pub message: String,
+}
+
+impl From<minijinja::Error> for TemplateError {
+    fn from(error: minijinja::Error) -> Self {
+        let detail = error.detail().map_or_else(|| error.kind().to_string(), str::to_owned);
+        Self { message: detail }
+    }
+}
+
+/// The template engine of a run.
+pub struct Templates {
+    environment: Environment<'static>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    /// A strict environment with shell quoting and the runbook filters.
+    pub fn new() -> Self {
+        let mut environment = Environment::new();
+        environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_auto_escape_callback(|name| {
+            if name.ends_with(SHELL_SUFFIX) { AutoEscape::Custom("shell".into()) } else { AutoEscape::None }
+        });
+        // Booleans print as `true`/`false` and none as nothing: what URLs,
+        // arguments and shells expect, not Python's `True` and `None`.
+        environment.set_formatter(|out, state, value| {
+            let shell = matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell");
+            let text = match value.as_bool_like() {
+                _ if value.is_none() => Some(String::new()),
+                Some(flag) => Some(flag.to_string()),
+                None => None,
+            };
+            let write = |out: &mut minijinja::Output, text: &str| {
+                out.write_str(text)
+                    .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
+            };
+            match (shell && !value.is_safe(), text) {
+                (true, text) => write(out, &shell_quote(&text.unwrap_or_else(|| value.to_string()))),
+                (false, Some(text)) => write(out, &text),
+                (false, None) => minijinja::escape_formatter(out, state, value),
+            }
+        });
+        environment.add_filter("jsonpath", jsonpath_filter);
+        environment.add_filter("regex", regex_filter);
+        Self { environment }
+    }
+
+    /// Renders `text` with `context`. Text without `{{`/`{%` is returned as
+    /// is, without compiling anything.
+    pub fn render(&self, text: &str, context: &Value, mode: RenderMode) -> Result<String, TemplateError> {
+        if !text.contains("{{") && !text.contains("{%") {
+            return Ok(text.to_owned());
+        }
+        let name = match mode {
+            RenderMode::Text => "template",
+            RenderMode::Shell => "command.sh",
+        };
+        let template = self.environment.template_from_named_str(name, text)?;
+        Ok(template.render(context)?)
+    }
+
+    /// Evaluates a bare expression (`when`, `stop_if`).
+    pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
+        let compiled = self.environment.compile_expression(expression)?;
+        Ok(compiled.eval(context)?)
+    }
+
+    /// Evaluates a condition: its truth in Jinja's sense.
+    pub fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
+        self.eval(expression, context).map(|value| value.is_true())
+    }
+}
+
+/// Quotes `text` for POSIX `sh`: single quotes, with each `'` written as
+/// `'\''`. The result is always one word, whatever the text holds.
+pub fn shell_quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('\'');
+    for c in text.chars() {
+        if c == '\'' {
+            quoted.push_str("'\\''");
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// `value | jsonpath("$.a.b")`: the nodes an RFC 9535 path selects; one
+/// node gives its value, several give a list, none gives `none`.
+fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error> {
+    let json: serde_json::Value = serde_json::to_value(value)
+        .map_err(|error| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, error.to_string()))?;
+    let path = serde_json_path::JsonPath::parse(path).map_err(|error| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid JSONPath: {error}"))
+    })?;
+    let nodes = path.query(&json).all();
+    Ok(match nodes.as_slice() {
+        [] => Value::from(()),
+        [one] => Value::from_serialize_json(one),
+        many => Value::from(many.iter().map(|node| Value::from_serialize_json(node)).collect::<Vec<_>>()),
+    })
+}
+
+/// `text | regex("pattern")`: the first capture group of the first match,
+/// or the whole match without groups, or `none`.
+fn regex_filter(text: &str, pattern: &str) -> Result<Value, minijinja::Error> {
+    let regex = regex::Regex::new(pattern).map_err(|error| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid regex: {error}"))
+    })?;
+    Ok(regex
+        .captures(text)
+        .and_then(|captures| captures.get(1).or_else(|| captures.get(0)))
+        .map_or_else(|| Value::from(()), |found| Value::from(found.as_str())))
+}
+
+/// Conversions between JSON and template values.
+pub trait ValueExt {
+    /// A template value holding this JSON.
+    fn from_serialize_json(json: &serde_json::Value) -> Value;
+}
+
+impl ValueExt for Value {
+    fn from_serialize_json(json: &serde_json::Value) -> Value {
+        Value::from(minijinja::value::Serde(json))
+    }
+}
+
+/// A boolean's value, for formatting.
+trait BoolLike {
+    fn as_bool_like(&self) -> Option<bool>;
+}
+
+impl BoolLike for Value {
+    fn as_bool_like(&self) -> Option<bool> {
+        (self.kind() == minijinja::value::ValueKind::Bool).then(|| self.is_true())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> Value {
+        Value::from(minijinja::value::Serde(serde_json::json!({
+            "inputs": { "base_url": "http://127.0.0.1:8080", "name": "it's $(touch /tmp/pwned)" },
+            "vars": { "checks": { "db": { "ok": false } } },
+            "result": { "status": 503 },
+        })))
+    }
+
+    #[test]
+    fn renders_text_and_leaves_plain_strings_alone() {
+        let templates = Templates::new();
+        let url = templates.render("{{ inputs.base_url }}/healthz", &context(), RenderMode::Text).unwrap();
+        assert_eq!(url, "http://127.0.0.1:8080/healthz");
+        assert_eq!(templates.render("no braces", &context(), RenderMode::Text).unwrap(), "no braces");
+    }
+
+    #[test]
+    fn undefined_names_are_errors() {
+        let templates = Templates::new();
+        let error = templates.render("{{ inputs.base_ur }}/x", &context(), RenderMode::Text).unwrap_err();
+        assert!(error.message.contains("undefined"), "{error}");
+        assert!(templates.is_true("vars.nope.ok", &context()).is_err());
+    }
+
+    #[test]
+    fn shell_values_are_quoted_unless_safe() {
+        let templates = Templates::new();
+        let command = templates.render("echo {{ inputs.name }}", &context(), RenderMode::Shell).unwrap();
+        assert_eq!(command, r"echo 'it'\''s $(touch /tmp/pwned)'");
+        let raw = templates.render("echo {{ inputs.base_url | safe }}", &context(), RenderMode::Shell).unwrap();
+        assert_eq!(raw, "echo http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn quoted_values_reach_the_shell_as_data() {
+        let canary = std::env::temp_dir().join(format!("runbook-canary-{}", std::process::id()));
+        let hostile = format!("x'; touch {} #", canary.display());
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({ "inputs": { "v": hostile } })));
+        let command = Templates::new().render("printf %s {{ inputs.v }}", &context, RenderMode::Shell).unwrap();
+        let output = std::process::Command::new("sh").arg("-c").arg(&command).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout), hostile);
+        assert!(!canary.exists(), "the hostile value ran as a command");
+    }
+
+    #[test]
+    fn expressions_branch_on_context() {
+        let templates = Templates::new();
+        assert!(templates.is_true("vars.checks.db.ok == false and result.status >= 500", &context()).unwrap());
+        assert!(!templates.is_true("result.status < 500", &context()).unwrap());
+    }
+
+    #[test]
+    fn jsonpath_and_regex_filters() {
+        let templates = Templates::new();
+        let ok = templates.render("{{ vars | jsonpath('$.checks.db.ok') }}", &context(), RenderMode::Text).unwrap();
+        assert_eq!(ok, "false");
+        let version =
+            templates.render("{{ 'v1.2.3 ok' | regex('v([0-9.]+)') }}", &context(), RenderMode::Text).unwrap();
+        assert_eq!(version, "1.2.3");
+    }
+}

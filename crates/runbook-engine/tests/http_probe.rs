@@ -1,0 +1,439 @@
+//! The `http` probe against real servers on loopback: a small HTTP/1.1
+//! server on std threads, written here so that each test controls exactly
+//! what goes on the wire (slow bodies, resets, silence). No assertion
+//! depends on how long anything takes.
+
+use std::fmt::Write as _;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use runbook_engine::probe::{ErrorKind, HttpClient, HttpObservation, HttpSpec, Limits, Observation, Probe};
+use tokio_util::sync::CancellationToken;
+
+/// One request as the server read it.
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    /// Names lowercase, in order.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What a handler wants done with the connection after answering.
+#[derive(PartialEq, Eq)]
+enum Then {
+    KeepAlive,
+    Close,
+}
+
+type Handler = dyn Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync;
+
+/// A loopback server: every connection gets a thread that reads requests
+/// and hands each to the handler. It records the requests it read and how
+/// many connections it accepted.
+struct Server {
+    port: u16,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Server {
+    fn start(handler: impl Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (accepted, seen) = (Arc::clone(&connections), Arc::clone(&requests));
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                accepted.fetch_add(1, Ordering::SeqCst);
+                let (handler, seen) = (Arc::clone(&handler), Arc::clone(&seen));
+                thread::spawn(move || serve(stream, &*handler, &seen));
+            }
+        });
+        Self { port, connections, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let request = match read_request(&mut reader) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(_) => {
+                // Not HTTP (a TLS hello, say): answer in plain HTTP and hang up.
+                let _ = writer.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+                return;
+            }
+        };
+        seen.lock().unwrap().push(request.clone());
+        match handler(&request, &mut writer) {
+            Ok(Then::KeepAlive) => {}
+            Ok(Then::Close) | Err(_) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+    }
+}
+
+fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(path), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "not an http request line"));
+    };
+    if !version.starts_with("HTTP/1.") {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "not http/1"));
+    }
+    let (method, path) = (method.to_owned(), path.to_owned());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').ok_or(io::ErrorKind::InvalidData)?;
+        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length = headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap_or(0));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Some(Request { method, path, headers, body }))
+}
+
+fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Then> {
+    let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    Ok(Then::KeepAlive)
+}
+
+/// Reads until the client hangs up: a server that accepted and never answers.
+fn stay_silent(stream: &mut TcpStream) -> io::Result<Then> {
+    io::copy(stream, &mut io::sink())?;
+    Ok(Then::Close)
+}
+
+fn get(url: &str) -> HttpSpec {
+    HttpSpec {
+        method: "GET".into(),
+        url: url.into(),
+        headers: Vec::new(),
+        body: None,
+        json_body: false,
+        timeout: Duration::from_secs(10),
+        connect_timeout: None,
+        follow_redirects: true,
+        insecure: false,
+        ca_file: None,
+        client: HttpClient::new(),
+    }
+}
+
+async fn observe_with(spec: &HttpSpec, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
+    match spec.observe(limits, cancel).await {
+        Observation::Http(observation) => observation,
+        other => panic!("not an http observation: {other:?}"),
+    }
+}
+
+async fn observe(spec: &HttpSpec) -> HttpObservation {
+    observe_with(spec, &Limits::default(), &CancellationToken::new()).await
+}
+
+fn error_kind(observation: &HttpObservation) -> Option<ErrorKind> {
+    observation.error.as_ref().map(|e| e.kind)
+}
+
+/// Error messages are for people: one line, no Debug dumps.
+fn assert_human(observation: &HttpObservation) {
+    let message = &observation.error.as_ref().expect("an error").message;
+    assert!(!message.contains('\n'), "{message}");
+    assert!(!message.contains("Custom {") && !message.contains("kind:"), "{message}");
+}
+
+#[tokio::test]
+async fn ok_with_json_body_and_headers() {
+    let server = Server::start(|_, stream| {
+        respond(stream, "200 OK", &[("Content-Type", "application/json"), ("X-Served-By", "a")], br#"{"ok":true}"#)
+    });
+    let observation = observe(&get(&server.url("/healthz"))).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(200));
+    assert_eq!(observation.body.text(), r#"{"ok":true}"#);
+    assert!(observation.body.is_complete());
+    assert_eq!(observation.final_url, Some(server.url("/healthz")));
+    assert!(!observation.insecure);
+    let names: Vec<&str> = observation.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["content-length", "content-type", "x-served-by"]);
+    assert!(observation.headers.contains(&("x-served-by".into(), "a".into())));
+}
+
+#[tokio::test]
+async fn an_error_status_is_an_observation_not_an_error() {
+    let server =
+        Server::start(|_, stream| respond(stream, "503 Service Unavailable", &[], br#"{"status":"unavailable"}"#));
+    let observation = observe(&get(&server.url("/readyz"))).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(503));
+    assert_eq!(observation.body.text(), r#"{"status":"unavailable"}"#);
+}
+
+fn redirecting_server() -> Server {
+    Server::start(|request, stream| match request.path.as_str() {
+        "/old" => respond(stream, "302 Found", &[("Location", "/new")], b""),
+        "/loop" => respond(stream, "302 Found", &[("Location", "/loop")], b""),
+        _ => respond(stream, "200 OK", &[], b"new"),
+    })
+}
+
+#[tokio::test]
+async fn redirects_are_followed_to_the_final_url() {
+    let server = redirecting_server();
+    let observation = observe(&get(&server.url("/old"))).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(200));
+    assert_eq!(observation.final_url, Some(server.url("/new")));
+    assert_eq!(observation.body.text(), "new");
+}
+
+#[tokio::test]
+async fn redirects_are_reported_when_not_followed() {
+    let server = redirecting_server();
+    let observation = observe(&HttpSpec { follow_redirects: false, ..get(&server.url("/old")) }).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(302));
+    assert_eq!(observation.final_url, Some(server.url("/old")));
+    assert!(observation.headers.contains(&("location".into(), "/new".into())));
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_too_many_redirects() {
+    let server = redirecting_server();
+    let observation = observe(&get(&server.url("/loop"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::TooManyRedirects), "{observation:?}");
+    assert_eq!(observation.status, None);
+    assert_human(&observation);
+    // The first request and ten redirects.
+    assert_eq!(server.requests().len(), 11);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_refused() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let observation = observe(&get(&format!("http://127.0.0.1:{port}/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Refused), "{observation:?}");
+    assert_eq!(observation.error.as_ref().unwrap().message, format!("connection refused by 127.0.0.1:{port}"));
+}
+
+#[tokio::test]
+async fn an_unresolvable_host_is_a_dns_error() {
+    let observation = observe(&get("http://no-such-host.invalid/")).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Dns), "{observation:?}");
+    assert_eq!(observation.error.as_ref().unwrap().message, "cannot resolve `no-such-host.invalid`");
+}
+
+#[tokio::test]
+async fn bad_urls_are_invalid_targets() {
+    for url in ["not a url", "ftp://127.0.0.1/file", "http://"] {
+        let observation = observe(&get(url)).await;
+        assert_eq!(error_kind(&observation), Some(ErrorKind::InvalidTarget), "{url}: {observation:?}");
+        assert_human(&observation);
+    }
+    let observation = observe(&HttpSpec { method: "GE T".into(), ..get("http://127.0.0.1:9/") }).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::InvalidTarget), "{observation:?}");
+}
+
+#[tokio::test]
+async fn tls_to_a_plain_http_server_is_a_tls_error() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"plain"));
+    let url = format!("https://127.0.0.1:{}/", server.port);
+    let observation = observe(&HttpSpec { insecure: true, ..get(&url) }).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert!(observation.insecure);
+    assert_human(&observation);
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out() {
+    let server = Server::start(|_, stream| stay_silent(stream));
+    let spec = HttpSpec { timeout: Duration::from_millis(300), ..get(&server.url("/")) };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    assert_eq!(observation.status, None);
+    assert_eq!(observation.error.unwrap().message, format!("no response from 127.0.0.1:{} within 300ms", server.port));
+}
+
+#[tokio::test]
+async fn a_slow_body_is_cut_by_the_timeout() {
+    let server = Server::start(|_, stream| {
+        stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\nfirst bytes;")?;
+        // A byte every 50ms: the 100 000 promised would take over an hour.
+        for _ in 0..2000 {
+            thread::sleep(Duration::from_millis(50));
+            stream.write_all(b".")?;
+        }
+        Ok(Then::Close)
+    });
+    let spec = HttpSpec { timeout: Duration::from_millis(300), ..get(&server.url("/slow")) };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    assert_eq!(observation.status, Some(200));
+    assert!(observation.body.text().starts_with("first bytes;"), "{:?}", observation.body.text());
+    assert!(observation.body.total_bytes < 100_000);
+    assert!(observation.error.unwrap().message.contains("not complete within 300ms"));
+}
+
+#[tokio::test]
+async fn a_connection_closed_mid_body_is_a_reset() {
+    let server = Server::start(|_, stream| {
+        stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nonly ten b")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&get(&server.url("/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Reset), "{observation:?}");
+    assert_eq!(observation.status, Some(200));
+    assert_eq!(observation.body.text(), "only ten b");
+    assert_human(&observation);
+}
+
+/// 1 GiB through loopback: the full size the probe must survive (about a
+/// second in a debug build on two slow cores).
+const HUGE_BODY: u64 = 1 << 30;
+
+#[tokio::test]
+async fn a_huge_body_is_captured_within_the_cap_and_counted() {
+    // Byte i of the body is i % 251; a chunk a multiple of 251 long repeats
+    // the pattern seamlessly, so the body is never held whole.
+    let chunk: Arc<Vec<u8>> = Arc::new((0..251 * 256).map(|i| u8::try_from(i % 251).unwrap()).collect());
+    let pattern = Arc::clone(&chunk);
+    let server = Server::start(move |_, stream| {
+        stream.write_all(format!("HTTP/1.1 200 OK\r\ncontent-length: {HUGE_BODY}\r\n\r\n").as_bytes())?;
+        let mut left = HUGE_BODY;
+        while left > 0 {
+            let n = usize::try_from(left.min(pattern.len() as u64)).unwrap();
+            stream.write_all(&pattern[..n])?;
+            left -= n as u64;
+        }
+        Ok(Then::Close)
+    });
+    let limits = Limits { max_capture_bytes: 64 * 1024, ..Limits::default() };
+    let spec = HttpSpec { timeout: Duration::from_secs(600), ..get(&server.url("/huge")) };
+    let observation = observe_with(&spec, &limits, &CancellationToken::new()).await;
+    assert_eq!(observation.error, None);
+    let body = &observation.body;
+    assert_eq!(body.total_bytes, HUGE_BODY);
+    assert_eq!((body.head.len(), body.tail.len()), (32 * 1024, 32 * 1024));
+    assert_eq!(body.dropped_bytes, HUGE_BODY - 64 * 1024);
+    assert_eq!(body.head, chunk[..32 * 1024]);
+    let tail_start = HUGE_BODY - 32 * 1024;
+    let expected_tail: Vec<u8> = (tail_start..HUGE_BODY).map(|i| u8::try_from(i % 251).unwrap()).collect();
+    assert_eq!(body.tail, expected_tail);
+}
+
+#[tokio::test]
+async fn request_headers_and_json_body_reach_the_server() {
+    let server = Server::start(|_, stream| respond(stream, "201 Created", &[], b""));
+    let spec = HttpSpec {
+        method: "POST".into(),
+        headers: vec![("X-Trace".into(), "abc".into()), ("x-multi".into(), "1".into()), ("X-Multi".into(), "2".into())],
+        body: Some(br#"{"restart":true}"#.to_vec()),
+        json_body: true,
+        ..get(&server.url("/actions"))
+    };
+    let observation = observe(&spec).await;
+    assert_eq!(observation.status, Some(201), "{observation:?}");
+    let request = &server.requests()[0];
+    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/actions"));
+    assert_eq!(request.header("x-trace"), Some("abc"));
+    let multi: Vec<&str> = request.headers.iter().filter(|(n, _)| n == "x-multi").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(multi, ["1", "2"]);
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert_eq!(request.body, br#"{"restart":true}"#);
+}
+
+#[tokio::test]
+async fn an_explicit_content_type_is_kept() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b""));
+    let spec = HttpSpec {
+        method: "PUT".into(),
+        headers: vec![("Content-Type".into(), "application/merge-patch+json".into())],
+        body: Some(b"{}".to_vec()),
+        json_body: true,
+        ..get(&server.url("/"))
+    };
+    observe(&spec).await;
+    let request = &server.requests()[0];
+    let types: Vec<&str> =
+        request.headers.iter().filter(|(n, _)| n == "content-type").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(types, ["application/merge-patch+json"]);
+}
+
+#[tokio::test]
+async fn cancelling_interrupts_the_probe() {
+    let server = Server::start(|_, stream| stay_silent(stream));
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        trigger.cancel();
+    });
+    let spec = HttpSpec { timeout: Duration::from_secs(600), ..get(&server.url("/")) };
+    let observation = observe_with(&spec, &Limits::default(), &cancel).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Interrupted), "{observation:?}");
+}
+
+#[tokio::test]
+async fn one_client_reuses_its_connection() {
+    let server = Server::start(|request, stream| respond(stream, "200 OK", &[], request.path.as_bytes()));
+    let client = HttpClient::new();
+    let first = HttpSpec { client: client.clone(), ..get(&server.url("/one")) };
+    let second = HttpSpec { client: client.clone(), ..get(&server.url("/two")) };
+    assert_eq!(observe(&first).await.body.text(), "/one");
+    assert_eq!(observe(&second).await.body.text(), "/two");
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn different_client_settings_use_different_connections() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let client = HttpClient::new();
+    observe(&HttpSpec { client: client.clone(), ..get(&server.url("/")) }).await;
+    observe(&HttpSpec { client: client.clone(), follow_redirects: false, ..get(&server.url("/")) }).await;
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+    assert_eq!(format!("{client:?}"), "HttpClient { built: 2 }");
+}
