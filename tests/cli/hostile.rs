@@ -81,3 +81,20 @@ fn a_billion_laughs_inside_a_free_form_value_hits_the_budget() {
     let diagnostic = check_one(text.as_bytes());
     assert_eq!(diagnostic["code"], "RB003", "{diagnostic}");
 }
+
+#[test]
+fn twenty_thousand_steps_are_analysed_in_linear_memory() {
+    // Regression: the first dominator analysis allocated steps² booleans and
+    // ran out of memory on 80,000 steps.
+    let mut text = String::from("id: x\ntitle: t\nsteps:\n");
+    let _ = writeln!(text, "  - id: s0\n    instruct: {{ text: start }}");
+    for step in 1..20_000 {
+        let previous = step - 1;
+        let _ = writeln!(text, "  - id: s{step}\n    instruct: {{ text: \"{{{{ steps.s{previous}.outcome }}}}\" }}");
+    }
+    let output =
+        Test::new().files(&[("many.yaml", text.as_bytes())]).args(["check", "--format", "json", "many.yaml"]).status(0);
+    let report: serde_json::Value = output.json();
+    // The last step falls off the end of the file: one warning, nothing else.
+    assert_eq!(report["summary"]["warnings"], 1, "{}", output.stdout);
+}

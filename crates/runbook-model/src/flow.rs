@@ -96,8 +96,9 @@ impl Flow {
         Dominators::new(self)
     }
 
-    /// Steps from which some path reaches a `conclude` step.
-    pub fn can_conclude(&self, runbook: &Runbook) -> Vec<bool> {
+    /// Steps from which some path ends the run: reaches a `conclude` step
+    /// or runs past the last step. The others can only loop.
+    pub fn can_end(&self, runbook: &Runbook) -> Vec<bool> {
         let mut predecessors = vec![Vec::new(); self.edges.len()];
         for (from, edges) in self.edges.iter().enumerate() {
             for edge in edges {
@@ -107,8 +108,10 @@ impl Flow {
             }
         }
         let mut seen = vec![false; self.edges.len()];
-        let mut stack: Vec<usize> =
-            runbook.steps.iter().enumerate().filter(|(_, step)| step.conclude.is_some()).map(|(i, _)| i).collect();
+        let ends = |(index, step): &(usize, &crate::Step)| {
+            step.conclude.is_some() || self.edges[*index].iter().any(|edge| edge.to == Destination::End)
+        };
+        let mut stack: Vec<usize> = runbook.steps.iter().enumerate().filter(ends).map(|(i, _)| i).collect();
         while let Some(step) = stack.pop() {
             if std::mem::replace(&mut seen[step], true) {
                 continue;

@@ -122,6 +122,8 @@ fn budget(message: &str, span: Span) -> Diagnostic {
         "the YAML is nested too deeply".to_owned()
     } else if message.contains("Aliases") || message.contains("Anchors") {
         "the YAML uses too many anchors or aliases".to_owned()
+    } else if message.contains("Nodes") || message.contains("Events") {
+        "the YAML has too many nodes for a runbook".to_owned()
     } else if message.contains("replay") || message.contains("expansion") {
         "aliases expand to too much YAML (a \"billion laughs\" file)".to_owned()
     } else {
@@ -129,7 +131,7 @@ fn budget(message: &str, span: Span) -> Diagnostic {
     };
     Diagnostic::new(Code::YamlBudget, span, message)
         .with_label("limit reached here")
-        .with_help("runbooks are limited to 48 levels of nesting, 1000 anchors, 1000 aliases and 100000 events expanded from aliases")
+        .with_help("runbooks are limited to 250000 YAML nodes, 48 levels of nesting, 1000 anchors, 1000 aliases and 100000 events expanded from aliases; split a larger one with `call` steps")
 }
 
 fn wrong_shape(expected: &str, span: Span, source_prefix: &str) -> Diagnostic {

@@ -6,17 +6,17 @@ use crate::{Code, Diagnostic, Flow, Runbook, Target};
 
 pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out: &mut Vec<Diagnostic>) {
     let reachable = flow.reachable();
-    let can_conclude = flow.can_conclude(runbook);
+    let can_end = flow.can_end(runbook);
     let mut enters_trap = vec![false; reachable.len()];
     if let Some(start) = flow.start {
-        enters_trap[start] = !can_conclude[start];
+        enters_trap[start] = !can_end[start];
     }
     for (from, edges) in flow.edges.iter().enumerate() {
         for edge in edges {
             if let Destination::Step(to) = edge.to
                 && reachable[from]
-                && can_conclude[from]
-                && !can_conclude[to]
+                && can_end[from]
+                && !can_end[to]
             {
                 enters_trap[to] = true;
             }
