@@ -74,19 +74,7 @@ impl Flow {
 
     /// Steps reachable from the start.
     pub fn reachable(&self) -> Vec<bool> {
-        let mut seen = vec![false; self.edges.len()];
-        let mut stack: Vec<usize> = self.start.into_iter().collect();
-        while let Some(step) = stack.pop() {
-            if std::mem::replace(&mut seen[step], true) {
-                continue;
-            }
-            for edge in &self.edges[step] {
-                if let Destination::Step(next) = edge.to {
-                    stack.push(next);
-                }
-            }
-        }
-        seen
+        self.reachable_avoiding(&[])
     }
 
     /// The dominator tree: which steps have run on every path from the

@@ -23,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 
-use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, serialize_millis};
+use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, human, serialize_millis};
 
 /// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
 const CHUNK: usize = 64 * 1024;
@@ -357,29 +357,12 @@ async fn feed(stdin: Option<ChildStdin>, input: &[u8]) {
     }
 }
 
-/// A duration as people write it in runbooks (`300ms`, `5s`).
-fn human(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
-        format!("{}s", duration.as_secs())
-    } else {
-        format!("{}ms", duration.as_millis())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spec(program: CmdProgram) -> CmdSpec {
         CmdSpec { program, env: Vec::new(), cwd: None, stdin: None, timeout: Duration::from_secs(5) }
-    }
-
-    #[test]
-    fn durations_read_as_in_runbooks() {
-        assert_eq!(human(Duration::from_millis(300)), "300ms");
-        assert_eq!(human(Duration::from_secs(5)), "5s");
-        assert_eq!(human(Duration::from_millis(1500)), "1500ms");
-        assert_eq!(human(Duration::ZERO), "0ms");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use reqwest::{Method, Url, redirect};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, serialize_millis};
+use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, human, serialize_millis};
 
 /// Most redirects followed before the probe gives up with
 /// [`ErrorKind::TooManyRedirects`] (curl's `--max-redirs` is 50; browsers
@@ -388,30 +388,9 @@ fn is_reset(error: &reqwest::Error, detail: &str) -> bool {
             .any(|text| detail.contains(text))
 }
 
-/// `3s`, `300ms`: durations as a runbook writes them.
-fn human(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 && duration.as_secs() > 0 {
-        format!("{}s", duration.as_secs())
-    } else {
-        format!("{}ms", duration.as_millis())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_as_written() {
-        for (duration, text) in [
-            (Duration::from_secs(3), "3s"),
-            (Duration::from_millis(300), "300ms"),
-            (Duration::from_millis(1500), "1500ms"),
-            (Duration::ZERO, "0ms"),
-        ] {
-            assert_eq!(human(duration), text);
-        }
-    }
 
     #[test]
     fn tls_failures_are_recognised_by_message() {

@@ -139,6 +139,11 @@ impl Observation {
     }
 }
 
+/// A duration as runbooks write it (`300ms`, `5s`, `1m30s`), for messages.
+pub(crate) fn human(duration: Duration) -> String {
+    runbook_model::Duration(duration).to_string()
+}
+
 /// Serializes a duration as whole milliseconds, the unit records use.
 pub(crate) fn serialize_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
