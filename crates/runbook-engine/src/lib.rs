@@ -5,5 +5,6 @@
 //! probes, asks the operator through an interface, and reports everything
 //! it does as a stream of typed events.
 
+pub mod expect;
 pub mod probe;
 pub mod template;

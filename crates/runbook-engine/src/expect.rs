@@ -1,0 +1,283 @@
+//! Judging observations: each expectation's subject is read from the
+//! observation and tested with its predicates. Types are kept: `"200"` is
+//! not `200`.
+
+use runbook_model::{Duration, Expectation, ExpectationSeverity, Expected, Subject};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::probe::{ErrorKind, Observation, ProbeError};
+
+/// One predicate applied to one subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectationResult {
+    /// What was judged: `status`, `json $.a`, `header content-type`.
+    pub subject: String,
+    /// The predicate: `eq`, `in`, `all.eq`, …
+    pub predicate: String,
+    /// The value it was compared with.
+    pub expected: Value,
+    /// What was observed; `None` when the subject is absent.
+    pub actual: Option<Value>,
+    /// Whether the predicate held.
+    pub passed: bool,
+    /// Whether a false result fails or only warns.
+    pub severity: ExpectationSeverity,
+    /// The author's reason the expectation matters.
+    pub message: Option<String>,
+}
+
+/// Judges `expectation` against `observation`. A `json` subject over output
+/// that is not JSON is an error: there is nothing to judge.
+pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<Vec<ExpectationResult>, ProbeError> {
+    let Some((subject, _)) = expectation.subjects().first().copied() else {
+        return Ok(Vec::new());
+    };
+    let (name, actual) = read_subject(expectation, subject, observation)?;
+    let predicates: Vec<(String, Value, bool)> = if let Some(expected) = expectation.expected() {
+        match &expected.value {
+            Expected::Value(value) => vec![("eq".into(), value.clone(), judge_eq(actual.as_ref(), value))],
+            Expected::Predicates(map) => judge_all(map, actual.as_ref(), subject == Subject::Duration),
+        }
+    } else {
+        let judged = judge_all(expectation, actual.as_ref(), false);
+        if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
+    };
+    Ok(predicates
+        .into_iter()
+        .map(|(predicate, expected, passed)| ExpectationResult {
+            subject: name.clone(),
+            predicate,
+            expected,
+            actual: actual.clone(),
+            passed,
+            severity: expectation.severity.as_ref().map_or(ExpectationSeverity::Fail, |s| s.value),
+            message: expectation.message.clone(),
+        })
+        .collect())
+}
+
+fn read_subject(
+    expectation: &Expectation,
+    subject: Subject,
+    observation: &Observation,
+) -> Result<(String, Option<Value>), ProbeError> {
+    let millis = |d: std::time::Duration| Value::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let actual = match (subject, observation) {
+        (Subject::Status, Observation::Http(o)) => o.status.map(Value::from),
+        (Subject::Body, Observation::Http(o)) => Some(Value::from(o.body.text())),
+        (Subject::Header, Observation::Http(o)) => {
+            let wanted = expectation.header.as_ref().map(|h| h.to_lowercase()).unwrap_or_default();
+            let name = format!("header {wanted}");
+            let value = o.headers.iter().find(|(key, _)| *key == wanted).map(|(_, v)| Value::from(v.as_str()));
+            return Ok((name, value));
+        }
+        (Subject::ExitCode, Observation::Cmd(o)) => o.exit_code.map(Value::from),
+        (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.text())),
+        (Subject::Stderr, Observation::Cmd(o)) => Some(Value::from(o.stderr.text())),
+        (Subject::Connected, Observation::Tcp(o)) => Some(Value::from(o.connected)),
+        (Subject::Duration, observation) => Some(millis(observation.duration())),
+        (Subject::Json, observation) => {
+            let path = expectation.json.as_ref().map_or("$", |p| p.as_str());
+            let text = match observation {
+                Observation::Http(o) => o.body.text(),
+                Observation::Cmd(o) => o.stdout.text(),
+                _ => String::new(),
+            };
+            let document: Value = serde_json::from_str(&text)
+                .map_err(|error| ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}")))?;
+            let parsed = serde_json_path::JsonPath::parse(path).map_err(|error| {
+                ProbeError::new(ErrorKind::InvalidJson, format!("invalid JSONPath `{path}`: {error}"))
+            })?;
+            let nodes = parsed.query(&document).all();
+            let value = match nodes.as_slice() {
+                [] => None,
+                [one] => Some((*one).clone()),
+                many => Some(Value::Array(many.iter().map(|node| (*node).clone()).collect())),
+            };
+            return Ok((format!("json {path}"), value));
+        }
+        _ => None,
+    };
+    Ok((subject.name().to_owned(), actual))
+}
+
+/// Every predicate given in `map`, judged against `actual`.
+fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<(String, Value, bool)> {
+    let expected =
+        |value: &Value| if durations { as_millis(value).map_or(value.clone(), Value::from) } else { value.clone() };
+    let mut out = Vec::new();
+    let mut push = |name: &str, value: Value, passed: bool| out.push((name.to_owned(), value, passed));
+    if let Some(v) = &map.eq {
+        push("eq", v.value.clone(), judge_eq(actual, &expected(v)));
+    }
+    if let Some(v) = &map.ne {
+        push("ne", v.value.clone(), actual.is_some() && !judge_eq(actual, &expected(v)));
+    }
+    for (name, bound, test) in [
+        ("lt", &map.lt, f64::lt as fn(&f64, &f64) -> bool),
+        ("le", &map.le, f64::le),
+        ("gt", &map.gt, f64::gt),
+        ("ge", &map.ge, f64::ge),
+    ] {
+        if let Some(v) = bound {
+            let passed = match (actual.and_then(Value::as_f64), expected(v).as_f64()) {
+                (Some(a), Some(b)) => test(&a, &b),
+                _ => false,
+            };
+            push(name, v.value.clone(), passed);
+        }
+    }
+    if let Some(list) = &map.in_ {
+        push("in", Value::Array(list.value.clone()), list.iter().any(|item| judge_eq(actual, item)));
+    }
+    if let Some(list) = &map.not_in {
+        push("not_in", Value::Array(list.value.clone()), actual.is_some() && !list.iter().any(|i| judge_eq(actual, i)));
+    }
+    if let Some(v) = &map.contains {
+        let passed = match (actual, &v.value) {
+            (Some(Value::String(text)), Value::String(part)) => text.contains(part.as_str()),
+            (Some(Value::Array(items)), item) => items.iter().any(|i| judge_eq(Some(i), item)),
+            _ => false,
+        };
+        push("contains", v.value.clone(), passed);
+    }
+    let text = actual.and_then(Value::as_str);
+    if let Some(v) = &map.starts_with {
+        push("starts_with", Value::from(v.as_str()), text.is_some_and(|t| t.starts_with(v.as_str())));
+    }
+    if let Some(v) = &map.ends_with {
+        push("ends_with", Value::from(v.as_str()), text.is_some_and(|t| t.ends_with(v.as_str())));
+    }
+    if let Some(v) = &map.matches {
+        let passed = regex::Regex::new(v).is_ok_and(|regex| text.is_some_and(|t| regex.is_match(t)));
+        push("matches", Value::from(v.as_str()), passed);
+    }
+    for (name, flag, present) in [("exists", &map.exists, true), ("absent", &map.absent, false)] {
+        if let Some(v) = flag {
+            push(name, Value::Bool(v.value), actual.is_some() == (present == v.value));
+        }
+    }
+    for (name, flag, want_empty) in [("empty", &map.empty, true), ("non_empty", &map.non_empty, false)] {
+        if let Some(v) = flag {
+            let is_empty = match actual {
+                Some(Value::String(s)) => Some(s.is_empty()),
+                Some(Value::Array(a)) => Some(a.is_empty()),
+                Some(Value::Object(o)) => Some(o.is_empty()),
+                Some(Value::Null) | None => Some(true),
+                _ => None,
+            };
+            push(name, Value::Bool(v.value), is_empty.is_some_and(|e| e == (want_empty == v.value)));
+        }
+    }
+    for (name, nested, every) in [("all", &map.all, true), ("any", &map.any, false)] {
+        if let Some(nested) = nested {
+            let items = actual.and_then(Value::as_array);
+            let holds = |item: &Value| judge_all(nested, Some(item), durations).iter().all(|(_, _, passed)| *passed);
+            let passed =
+                items.is_some_and(|items| if every { items.iter().all(holds) } else { items.iter().any(holds) });
+            push(name, Value::String(format!("{name} of {} predicates", nested.predicates().len())), passed);
+        }
+    }
+    out
+}
+
+/// Equality with types kept; numbers compare by value (`200 == 200.0`).
+fn judge_eq(actual: Option<&Value>, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Some(Value::Number(a)), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Some(a), b) => a == b,
+        (None, _) => false,
+    }
+}
+
+fn as_millis(value: &Value) -> Option<u64> {
+    let text = value.as_str()?;
+    Duration::parse(text).ok().and_then(|d| u64::try_from(d.as_millis()).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::{Captured, CmdObservation, HttpObservation};
+
+    fn http(status: u16, body: &str) -> Observation {
+        let mut captured = Captured::new();
+        captured.push(body.as_bytes(), 1 << 20);
+        Observation::Http(HttpObservation {
+            status: Some(status),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: captured,
+            final_url: None,
+            duration: std::time::Duration::from_millis(120),
+            error: None,
+            insecure: false,
+        })
+    }
+
+    fn expectation(yaml: &str) -> Expectation {
+        serde_saphyr::from_str(yaml).expect("valid expectation")
+    }
+
+    fn passed(yaml: &str, observation: &Observation) -> Vec<bool> {
+        evaluate(&expectation(yaml), observation).unwrap().iter().map(|r| r.passed).collect()
+    }
+
+    #[test]
+    fn shorthand_and_predicate_maps_keep_types() {
+        let ok = http(200, "{}");
+        assert_eq!(passed("status: 200", &ok), [true]);
+        assert_eq!(passed("status: \"200\"", &ok), [false]);
+        assert_eq!(passed("status: { in: [200, 204] }", &ok), [true]);
+        assert_eq!(passed("status: { ge: 200, lt: 300 }", &ok), [true, true]);
+        assert_eq!(passed("status: { ne: 200 }", &http(503, "{}")), [true]);
+    }
+
+    #[test]
+    fn json_paths_headers_and_lists() {
+        let body = r#"{"checks": [{"name": "db", "ok": true}, {"name": "queue", "ok": false}], "v": "1.2"}"#;
+        let observation = http(200, body);
+        assert_eq!(passed("json: $.v\neq: \"1.2\"", &observation), [true]);
+        assert_eq!(passed("json: $.missing", &observation), [false]);
+        assert_eq!(passed("json: $.checks[*].ok\nall: { eq: true }", &observation), [false]);
+        assert_eq!(passed("json: $.checks[*].ok\nany: { eq: false }", &observation), [true]);
+        assert_eq!(passed("json: $.checks[*].name\ncontains: queue", &observation), [true]);
+        assert_eq!(passed("header: Content-Type\ncontains: json", &observation), [true]);
+        assert_eq!(passed("body: { matches: \"\\\"ok\\\": (true|false)\" }", &observation), [true]);
+    }
+
+    #[test]
+    fn durations_compare_with_units_and_warn_severity_is_kept() {
+        let observation = http(429, "slow down");
+        assert_eq!(passed("duration: { lt: 500ms }", &observation), [true]);
+        assert_eq!(passed("duration: { lt: 100ms }", &observation), [false]);
+        let results = evaluate(&expectation("status: 200\nseverity: warn"), &observation).unwrap();
+        assert_eq!(results[0].severity, ExpectationSeverity::Warn);
+        assert_eq!(results[0].actual, Some(Value::from(429)));
+    }
+
+    #[test]
+    fn json_over_text_is_an_invalid_json_error() {
+        let error = evaluate(&expectation("json: $.a"), &http(200, "<html>")).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn command_subjects() {
+        let mut stdout = Captured::new();
+        stdout.push(b"PONG\n", 1024);
+        let observation = Observation::Cmd(CmdObservation {
+            exit_code: Some(0),
+            signal: None,
+            timed_out: false,
+            stdout,
+            stderr: Captured::new(),
+            duration: std::time::Duration::from_millis(5),
+            error: None,
+            pid: Some(1),
+        });
+        assert_eq!(passed("exit_code: 0", &observation), [true]);
+        assert_eq!(passed("stdout: { starts_with: PONG }", &observation), [true]);
+        assert_eq!(passed("stderr: { empty: true }", &observation), [true]);
+    }
+}
