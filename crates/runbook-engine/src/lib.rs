@@ -5,6 +5,7 @@
 //! probes, asks the operator through an interface, and reports everything
 //! it does as a stream of typed events.
 
+pub mod capture;
 pub mod expect;
 pub mod probe;
 pub mod template;
