@@ -3,6 +3,7 @@
 use runbook_model::Capture;
 use serde_json::Value;
 
+use crate::json_path::select;
 use crate::probe::Observation;
 
 /// The value `capture` takes from `observation`: the source's value, else
@@ -22,12 +23,7 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
     };
     if let Some(path) = &capture.json {
         let document: Value = serde_json::from_str(text.as_deref()?).ok()?;
-        let nodes = serde_json_path::JsonPath::parse(path).ok()?.query(&document).all();
-        return match nodes.as_slice() {
-            [] => None,
-            [one] => Some((*one).clone()),
-            many => Some(Value::Array(many.iter().map(|node| (*node).clone()).collect())),
-        };
+        return select(&serde_json_path::JsonPath::parse(path).ok()?, &document);
     }
     if let Some(pattern) = &capture.regex {
         let regex = regex::Regex::new(pattern).ok()?;
@@ -66,20 +62,10 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{Captured, CmdObservation, HttpObservation};
+    use crate::probe::fixtures;
 
     fn http(body: &str) -> Observation {
-        let mut captured = Captured::new();
-        captured.push(body.as_bytes(), 1 << 20);
-        Observation::Http(HttpObservation {
-            status: Some(503),
-            headers: vec![("x-request-id".into(), "abc".into())],
-            body: captured,
-            final_url: None,
-            duration: std::time::Duration::ZERO,
-            error: None,
-            insecure: false,
-        })
+        fixtures::http(503, body, std::time::Duration::ZERO)
     }
 
     fn rule(yaml: &str) -> Capture {
@@ -107,18 +93,10 @@ mod tests {
 
     #[test]
     fn command_output_loses_its_final_newline() {
-        let mut stdout = Captured::new();
-        stdout.push(b"42\n", 1024);
-        let observation = Observation::Cmd(CmdObservation {
-            exit_code: Some(0),
-            signal: None,
-            timed_out: false,
-            stdout,
-            stderr: Captured::new(),
-            duration: std::time::Duration::ZERO,
-            error: None,
-            pid: None,
-        });
+        let observation = fixtures::cmd(
+            "42
+",
+        );
         assert_eq!(capture(&rule("stdout: true"), &observation), Some(Value::from("42")));
         assert_eq!(capture(&rule("json: $"), &observation), Some(Value::from(42)));
     }

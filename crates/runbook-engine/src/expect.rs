@@ -6,6 +6,7 @@ use runbook_model::{Duration, Expectation, ExpectationSeverity, Expected, Subjec
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_path::select;
 use crate::probe::{ErrorKind, Observation, ProbeError};
 
 /// One predicate applied to one subject.
@@ -89,13 +90,7 @@ fn read_subject(
             let parsed = serde_json_path::JsonPath::parse(path).map_err(|error| {
                 ProbeError::new(ErrorKind::InvalidJson, format!("invalid JSONPath `{path}`: {error}"))
             })?;
-            let nodes = parsed.query(&document).all();
-            let value = match nodes.as_slice() {
-                [] => None,
-                [one] => Some((*one).clone()),
-                many => Some(Value::Array(many.iter().map(|node| (*node).clone()).collect())),
-            };
-            return Ok((format!("json {path}"), value));
+            return Ok((format!("json {path}"), select(&parsed, &document)));
         }
         _ => None,
     };
@@ -199,20 +194,10 @@ fn as_millis(value: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{Captured, CmdObservation, HttpObservation};
+    use crate::probe::fixtures;
 
     fn http(status: u16, body: &str) -> Observation {
-        let mut captured = Captured::new();
-        captured.push(body.as_bytes(), 1 << 20);
-        Observation::Http(HttpObservation {
-            status: Some(status),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: captured,
-            final_url: None,
-            duration: std::time::Duration::from_millis(120),
-            error: None,
-            insecure: false,
-        })
+        fixtures::http(status, body, std::time::Duration::from_millis(120))
     }
 
     fn expectation(yaml: &str) -> Expectation {
@@ -264,18 +249,10 @@ mod tests {
 
     #[test]
     fn command_subjects() {
-        let mut stdout = Captured::new();
-        stdout.push(b"PONG\n", 1024);
-        let observation = Observation::Cmd(CmdObservation {
-            exit_code: Some(0),
-            signal: None,
-            timed_out: false,
-            stdout,
-            stderr: Captured::new(),
-            duration: std::time::Duration::from_millis(5),
-            error: None,
-            pid: Some(1),
-        });
+        let observation = fixtures::cmd(
+            "PONG
+",
+        );
         assert_eq!(passed("exit_code: 0", &observation), [true]);
         assert_eq!(passed("stdout: { starts_with: PONG }", &observation), [true]);
         assert_eq!(passed("stderr: { empty: true }", &observation), [true]);

@@ -7,5 +7,6 @@
 
 pub mod capture;
 pub mod expect;
+mod json_path;
 pub mod probe;
 pub mod template;

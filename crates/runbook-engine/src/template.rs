@@ -129,12 +129,7 @@ fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error>
     let path = serde_json_path::JsonPath::parse(path).map_err(|error| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid JSONPath: {error}"))
     })?;
-    let nodes = path.query(&json).all();
-    Ok(match nodes.as_slice() {
-        [] => Value::from(()),
-        [one] => Value::from_serialize_json(one),
-        many => Value::from(many.iter().map(|node| Value::from_serialize_json(node)).collect::<Vec<_>>()),
-    })
+    Ok(crate::json_path::select(&path, &json).map_or_else(|| Value::from(()), |node| Value::from_serialize_json(&node)))
 }
 
 /// `text | regex("pattern")`: the first capture group of the first match,

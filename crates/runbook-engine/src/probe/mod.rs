@@ -160,3 +160,44 @@ pub trait Probe: Send + Sync {
     /// [`ErrorKind::Interrupted`].
     fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a>;
 }
+
+/// Observations built by hand for unit tests of what judges them.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::time::Duration;
+
+    use super::{Captured, CmdObservation, HttpObservation, Observation};
+
+    fn captured(bytes: &[u8]) -> Captured {
+        let mut captured = Captured::new();
+        captured.push(bytes, 1 << 20);
+        captured
+    }
+
+    /// An HTTP response with a JSON content type.
+    pub(crate) fn http(status: u16, body: &str, duration: Duration) -> Observation {
+        Observation::Http(HttpObservation {
+            status: Some(status),
+            headers: vec![("content-type".into(), "application/json".into()), ("x-request-id".into(), "abc".into())],
+            body: captured(body.as_bytes()),
+            final_url: None,
+            duration,
+            error: None,
+            insecure: false,
+        })
+    }
+
+    /// A command that exited 0 and printed `stdout`.
+    pub(crate) fn cmd(stdout: &str) -> Observation {
+        Observation::Cmd(CmdObservation {
+            exit_code: Some(0),
+            signal: None,
+            timed_out: false,
+            stdout: captured(stdout.as_bytes()),
+            stderr: Captured::new(),
+            duration: Duration::from_millis(5),
+            error: None,
+            pid: Some(1),
+        })
+    }
+}
