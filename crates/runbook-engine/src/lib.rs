@@ -6,7 +6,16 @@
 //! it does as a stream of typed events.
 
 pub mod capture;
+pub mod clock;
+pub mod event;
 pub mod expect;
+pub mod facts;
+pub mod inputs;
+pub mod interpret;
 mod json_path;
+pub mod judge;
+pub mod operator;
+pub mod prepare;
 pub mod probe;
+pub mod redact;
 pub mod template;

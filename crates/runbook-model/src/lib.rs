@@ -40,7 +40,7 @@ pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use flow::{Destination, Edge, Flow, possible_keys};
 pub use interaction::{Ask, AskType, Choice, Instruct};
-pub use load::{MAX_FILE_BYTES, decode, load};
+pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load};
 pub use outcome::Outcome;
 pub use probe::{CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
 pub use retry::Retry;

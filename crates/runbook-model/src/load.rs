@@ -28,6 +28,42 @@ pub fn decode(name: &str, bytes: &[u8]) -> (Source, Option<Diagnostic>) {
     }
 }
 
+/// A runbook file read, loaded and analysed.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The text, for rendering diagnostics.
+    pub source: Source,
+    /// The runbook, when it loaded (it may still have errors among
+    /// `diagnostics`).
+    pub runbook: Option<Runbook>,
+    /// Every finding: the load error, or the analysis's.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// The runbook, if it loaded and has no errors.
+    pub fn runnable(&self) -> Option<&Runbook> {
+        let has_errors = self.diagnostics.iter().any(|d| d.level() == crate::Level::Error);
+        self.runbook.as_ref().filter(|_| !has_errors)
+    }
+}
+
+/// Decodes, loads and analyses a file's bytes: what `runbook check` reports
+/// and what `runbook run` (and a `call` step) needs before running.
+pub fn check_bytes(name: &str, bytes: &[u8]) -> Checked {
+    let (source, not_utf8) = decode(name, bytes);
+    if let Some(diagnostic) = not_utf8 {
+        return Checked { source, runbook: None, diagnostics: vec![diagnostic] };
+    }
+    match load(&source) {
+        Ok(runbook) => {
+            let diagnostics = crate::analyse(&runbook);
+            Checked { source, runbook: Some(runbook), diagnostics }
+        }
+        Err(diagnostic) => Checked { source, runbook: None, diagnostics: vec![diagnostic] },
+    }
+}
+
 /// Parses and type-checks a runbook. Shape errors stop at the first one, as
 /// in a compiler's parser; the lint rules of [`crate::analyse`] then collect
 /// every finding.

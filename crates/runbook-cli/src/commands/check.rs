@@ -68,16 +68,8 @@ fn check_all(files: &[PathBuf]) -> Vec<Checked> {
 /// Loads and analyses one file.
 fn check_file(path: &Path) -> Checked {
     let outcome = std::fs::read(path).map(|bytes| {
-        let name = path.display().to_string();
-        let (source, not_utf8) = runbook_model::decode(&name, &bytes);
-        if let Some(diagnostic) = not_utf8 {
-            return (source, vec![diagnostic]);
-        }
-        let diagnostics = match runbook_model::load(&source) {
-            Ok(runbook) => runbook_model::analyse(&runbook),
-            Err(diagnostic) => vec![diagnostic],
-        };
-        (source, diagnostics)
+        let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
+        (checked.source, checked.diagnostics)
     });
     Checked { path: path.to_owned(), outcome }
 }

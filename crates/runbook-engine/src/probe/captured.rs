@@ -3,16 +3,16 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-/// A stream's bytes, bounded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+use crate::redact::Redactor;
+
+/// A stream's bytes, bounded. Serialized as its kept text and byte counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captured {
     /// The first bytes, up to half the limit.
-    #[serde(skip)]
     pub head: Vec<u8>,
     /// The last bytes, up to half the limit (empty unless bytes were dropped).
-    #[serde(skip)]
     pub tail: Vec<u8>,
     /// Every byte seen.
     pub total_bytes: u64,
@@ -56,9 +56,26 @@ impl Captured {
         text
     }
 
+    /// Replaces secrets in the kept bytes. The head and the tail are
+    /// redacted apart: the bytes between them are gone already.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        redactor.bytes(&mut self.head);
+        redactor.bytes(&mut self.tail);
+    }
+
     /// Whether the whole stream was kept.
     pub fn is_complete(&self) -> bool {
         self.dropped_bytes == 0
+    }
+}
+
+impl Serialize for Captured {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut state = serializer.serialize_struct("Captured", 3)?;
+        state.serialize_field("text", &self.text())?;
+        state.serialize_field("total_bytes", &self.total_bytes)?;
+        state.serialize_field("dropped_bytes", &self.dropped_bytes)?;
+        state.end()
     }
 }
 

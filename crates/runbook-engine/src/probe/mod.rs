@@ -139,6 +139,32 @@ impl Observation {
     }
 }
 
+impl Observation {
+    /// Replaces secrets in everything the observation kept: bodies, output,
+    /// headers, URLs, error messages.
+    pub fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        let text = |text: &mut String| *text = redactor.text(text).into_owned();
+        match self {
+            Self::Http(o) => {
+                o.body.redact(redactor);
+                o.headers.iter_mut().for_each(|(_, value)| text(value));
+                o.final_url.iter_mut().for_each(text);
+                o.error.iter_mut().for_each(|e| text(&mut e.message));
+            }
+            Self::Cmd(o) => {
+                o.stdout.redact(redactor);
+                o.stderr.redact(redactor);
+                o.error.iter_mut().for_each(|e| text(&mut e.message));
+            }
+            Self::Tcp(o) => o.error.iter_mut().for_each(|e| text(&mut e.message)),
+            Self::Env(_) => {}
+        }
+    }
+}
+
 /// A duration as runbooks write it (`300ms`, `5s`, `1m30s`), for messages.
 pub(crate) fn human(duration: Duration) -> String {
     runbook_model::Duration(duration).to_string()

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Compares `runbook run` with its peers (hurl, a shell loop); see README.md.
+# Needs: hyperfine, hurl, nginx running (./nginx.sh start), inputs from ./gen.sh OUTDIR.
+# usage: RUNBOOK=path/to/runbook bench.sh OUTDIR
+set -eu
+OUT=${1:?usage: bench.sh OUTDIR}
+N=${N:-2000}
+RUNBOOK=${RUNBOOK:-target/release/runbook}
+case $RUNBOOK in */*) RUNBOOK=$(realpath "$RUNBOOK") ;; esac   # we cd below
+RUN="$RUNBOOK run --non-interactive"     # add record/journal flags here when they exist
+HF="hyperfine --warmup 2"
+
+cd "$OUT"
+curl -sf http://127.0.0.1:18080/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
+
+# 1. N HTTP GETs: hurl vs one foreach step.
+$HF --export-markdown http.md \
+    -n hurl "hurl --test requests.hurl" \
+    -n runbook-foreach "$RUN foreach.yaml"
+
+# 2. N process spawns: a shell loop vs N sequential cmd steps.
+$HF --export-markdown spawn.md \
+    -n sh-loop "sh loop.sh" \
+    -n runbook-true "$RUN true$N.yaml"
+
+# 3. Fixed cost: a single conclude step.
+$HF --export-markdown one.md -n runbook-one "$RUN one.yaml"
+
+echo "results: $OUT/http.md $OUT/spawn.md $OUT/one.md"

@@ -1,0 +1,298 @@
+//! The typed events a run emits. The engine never prints: the terminal
+//! view, the JSON-lines output and the journal all consume this stream.
+
+use indexmap::IndexMap;
+use runbook_model::{AskType, ConclusionStatus, Outcome, Severity};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::expect::ExpectationResult;
+use crate::probe::{Observation, ProbeError};
+
+/// One thing that happened in a run. Secrets are already redacted.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The run begins.
+    RunStarted(RunInfo),
+    /// A step begins (again, when `visit` > 1).
+    StepStarted {
+        /// Step id (`call-step/inner-step` inside a called runbook).
+        step: String,
+        /// `check`, `ask`, …
+        kind: &'static str,
+        /// The step's title.
+        title: Option<String>,
+        /// The step's description.
+        description: Option<String>,
+        /// How many times the step has started in this run, this one included.
+        visit: u32,
+    },
+    /// One probe of a step finished (a `foreach` item, a named probe, or
+    /// the step's single probe).
+    Probe {
+        /// Step id.
+        step: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// What ran and what it showed.
+        part: Part,
+    },
+    /// An attempt of a probing step finished.
+    AttemptFinished {
+        /// Step id.
+        step: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// The attempt's outcome: the worst of its probes'.
+        outcome: Outcome,
+    },
+    /// A retried step waits before its next attempt.
+    Waiting {
+        /// Step id.
+        step: String,
+        /// The attempt that just finished.
+        attempt: u32,
+        /// The wait, in milliseconds.
+        wait_ms: u64,
+    },
+    /// A question is put to the operator.
+    Question {
+        /// Step id.
+        step: String,
+        /// The rendered question.
+        question: String,
+        /// The form of the answer.
+        kind: AskType,
+        /// The allowed answers, for `choice` and `confirm`.
+        choices: Vec<String>,
+        /// The declared default.
+        default: Option<Value>,
+    },
+    /// The operator (or a script) answered.
+    Answered {
+        /// Step id.
+        step: String,
+        /// The answer: a string, or a number for `number` questions.
+        answer: Value,
+        /// Who answered.
+        by: AnsweredBy,
+    },
+    /// Manual work was shown and acknowledged.
+    Instructed {
+        /// Step id.
+        step: String,
+        /// The rendered instruction.
+        text: String,
+        /// The checklist items the operator ticked.
+        ticked: Vec<String>,
+        /// The checklist items left unticked.
+        unticked: Vec<String>,
+        /// Notes typed in, by name.
+        notes: IndexMap<String, Value>,
+        /// Who acknowledged.
+        by: AnsweredBy,
+    },
+    /// An action was put to the operator, and what they decided.
+    ActionDecided {
+        /// Step id.
+        step: String,
+        /// What the action does, as the runbook describes it.
+        confirm: Option<String>,
+        /// The rendered command or request.
+        target: String,
+        /// What happens to it.
+        decision: ActionDecision,
+        /// Who decided.
+        by: AnsweredBy,
+    },
+    /// A step finished.
+    StepFinished {
+        /// Step id.
+        step: String,
+        /// Its outcome, for steps that have one.
+        outcome: Option<Outcome>,
+        /// For `error` outcomes, why.
+        error: Option<ProbeError>,
+        /// Wall time of the step, attempts and prompts included.
+        duration_ms: u64,
+        /// Values captured into `vars`.
+        captures: IndexMap<String, Value>,
+    },
+    /// The run moves on.
+    Transition {
+        /// The step left.
+        from: String,
+        /// The step entered; `None` when the run ran past the last step.
+        to: Option<String>,
+        /// What chose it: `pass`, `answer yes`, `next`, `fall-through`, …
+        via: String,
+    },
+    /// A `conclude` step was reached.
+    Concluded {
+        /// Step id.
+        step: String,
+        /// The rendered conclusion.
+        conclusion: ConclusionView,
+    },
+    /// The run is over.
+    RunFinished {
+        /// How it ended.
+        status: RunStatus,
+        /// Why, for endings other than a conclusion.
+        message: Option<String>,
+        /// Wall time of the whole run.
+        duration_ms: u64,
+    },
+}
+
+/// Who a run is, where and how it runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// Run id: start time and runbook id.
+    pub id: String,
+    /// The runbook's id.
+    pub runbook: String,
+    /// The runbook's title.
+    pub title: String,
+    /// The runbook's version.
+    pub version: Option<String>,
+    /// The runbook file.
+    pub path: String,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// Who runs it.
+    pub operator: String,
+    /// On which machine.
+    pub host: String,
+    /// `live`, `read-only` or `dry-run`.
+    pub mode: &'static str,
+    /// Whether questions go to a person.
+    pub interactive: bool,
+    /// The inputs' values, secrets redacted.
+    pub inputs: IndexMap<String, Value>,
+}
+
+/// What one probe ran and observed, and how it was judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    /// Name of the probe in a `probes:` group.
+    pub name: Option<String>,
+    /// The `foreach` item.
+    pub item: Option<Value>,
+    /// `http`, `cmd`, `tcp` or `env`.
+    pub probe: &'static str,
+    /// The rendered request or command, for people.
+    pub target: String,
+    /// What the probe saw; absent in a dry run.
+    pub observation: Option<Observation>,
+    /// Each expectation's verdict.
+    pub expectations: Vec<ExpectationResult>,
+    /// The probe's outcome.
+    pub outcome: Outcome,
+    /// Why the outcome is `error`.
+    pub error: Option<ProbeError>,
+    /// Whether the outcome was assumed (dry run) rather than observed.
+    pub assumed: bool,
+}
+
+/// Who gave an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnsweredBy {
+    /// The operator, at a prompt.
+    Operator,
+    /// `--answer` or `--answers`.
+    Script,
+    /// The declared default, with `--accept-defaults`.
+    Default,
+    /// Nobody needed to: a dry run, `--read-only`, `--yes`.
+    Mode,
+}
+
+/// What happened to an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionDecision {
+    /// Confirmed: it runs.
+    Run,
+    /// Declined by the operator.
+    Declined,
+    /// Not run because of the mode (`--dry-run`, `--read-only`).
+    NotInThisMode,
+}
+
+/// A conclusion with its templates rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConclusionView {
+    /// How the run ended.
+    pub status: ConclusionStatus,
+    /// How bad the finding is.
+    pub severity: Option<Severity>,
+    /// What is wrong.
+    pub diagnosis: Option<String>,
+    /// What to do about it.
+    pub remediation: Option<String>,
+    /// Who to hand over to.
+    pub escalation: Option<EscalationView>,
+    /// Work after the incident.
+    pub followups: Vec<String>,
+}
+
+/// An escalation with its message rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationView {
+    /// Who to page.
+    pub to: Vec<String>,
+    /// What to tell them.
+    pub message: Option<String>,
+    /// Steps whose evidence goes with the hand-over.
+    pub evidence: Vec<String>,
+    /// What to gather first.
+    pub checklist: Vec<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// A `conclude` step was reached.
+    Concluded,
+    /// The run went past the last step without a conclusion.
+    Ended,
+    /// The runbook could not go on: a template error, a loop over
+    /// `max_visits`, a `call` that could not load.
+    Failed,
+    /// A question had no answer in a non-interactive run.
+    Waiting,
+    /// The operator interrupted the run.
+    Aborted,
+    /// The runbook's `timeout` passed.
+    TimedOut,
+}
+
+impl RunStatus {
+    /// The name used in output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Concluded => "concluded",
+            Self::Ended => "ended",
+            Self::Failed => "failed",
+            Self::Waiting => "waiting",
+            Self::Aborted => "aborted",
+            Self::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// Where events go.
+pub trait EventSink {
+    /// Receives one event, in order.
+    fn emit(&mut self, event: &Event);
+}
+
+impl<F: FnMut(&Event)> EventSink for F {
+    fn emit(&mut self, event: &Event) {
+        self(event);
+    }
+}

@@ -1,0 +1,174 @@
+//! What templates and expressions can read: `inputs`, `vars`, `steps`,
+//! `run`, and per evaluation `result` and the `foreach` item.
+//!
+//! Values are kept as template values, converted once when they are set, so
+//! that rendering a template never copies a large captured output again.
+//! The context is built only when a template or expression needs it, and
+//! reused until a fact changes.
+
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use minijinja::value::{Serde, Value, merge_maps};
+use serde_json::{Map, Value as Json};
+
+use crate::probe::Observation;
+
+/// The facts of one run.
+#[derive(Debug, Default)]
+pub struct Facts {
+    inputs: Value,
+    run: Value,
+    vars: BTreeMap<String, Value>,
+    vars_json: IndexMap<String, Json>,
+    steps: BTreeMap<String, Value>,
+    context: OnceCell<Value>,
+}
+
+impl Facts {
+    /// Facts at the start of a run.
+    pub fn new(inputs: &IndexMap<String, Json>, run: &Json) -> Self {
+        Self { inputs: to_value(&Json::Object(inputs.clone().into_iter().collect())), run: to_value(run), ..Self::default() }
+    }
+
+    /// Sets `vars.NAME`.
+    pub fn set_var(&mut self, name: &str, value: Json) {
+        self.vars.insert(name.to_owned(), to_value(&value));
+        self.vars_json.insert(name.to_owned(), value);
+        self.context = OnceCell::new();
+    }
+
+    /// Sets `steps.ID` to what the step showed.
+    pub fn set_step(&mut self, id: &str, facts: &Json) {
+        self.steps.insert(id.to_owned(), to_value(facts));
+        self.context = OnceCell::new();
+    }
+
+    /// The captured vars, in capture order.
+    pub fn vars(&self) -> &IndexMap<String, Json> {
+        &self.vars_json
+    }
+
+    /// The context of templates outside any step result.
+    pub fn context(&self) -> Value {
+        self.context
+            .get_or_init(|| {
+                let mut context = BTreeMap::new();
+                context.insert("inputs", self.inputs.clone());
+                context.insert("run", self.run.clone());
+                context.insert("vars", Value::from(self.vars.clone()));
+                context.insert("steps", Value::from(self.steps.clone()));
+                Value::from(context)
+            })
+            .clone()
+    }
+
+    /// The context with extra names on top (`result`, a `foreach` item).
+    pub fn context_with(&self, extra: &[(&str, Value)]) -> Value {
+        if extra.is_empty() {
+            return self.context();
+        }
+        let extra: BTreeMap<String, Value> = extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        merge_maps([Value::from(extra), self.context()])
+    }
+}
+
+/// A template value holding this JSON.
+pub fn to_value(json: &Json) -> Value {
+    Value::from(Serde(json))
+}
+
+/// A value's type and a short excerpt, for messages: `a string ("abc")`.
+pub fn describe(value: &Json) -> String {
+    let mut shown = value.to_string();
+    if shown.len() > 60 {
+        let cut = (0..=57).rev().find(|&i| shown.is_char_boundary(i)).unwrap_or(0);
+        shown.truncate(cut);
+        shown.push('…');
+    }
+    let kind = match value {
+        Json::Null => return "none".to_owned(),
+        Json::Bool(_) => "a bool",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a map",
+    };
+    format!("{kind} ({shown})")
+}
+
+/// What an observation offers to expressions, named like the expectation
+/// subjects: `status`, `json`, `exit_code`, `stdout`, `connected`, …
+pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
+    let mut fields = Map::new();
+    let millis = |d: std::time::Duration| Json::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();
+    match observation {
+        Observation::Http(o) => {
+            fields.insert("status".into(), o.status.map_or(Json::Null, Json::from));
+            let headers: Map<String, Json> = o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+            fields.insert("headers".into(), Json::Object(headers));
+            let body = o.body.text();
+            if let Some(json) = parsed(&body) {
+                fields.insert("json".into(), json);
+            }
+            fields.insert("body".into(), Json::from(body));
+            fields.insert("final_url".into(), o.final_url.clone().map_or(Json::Null, Json::from));
+            fields.insert("duration".into(), millis(o.duration));
+        }
+        Observation::Cmd(o) => {
+            fields.insert("exit_code".into(), o.exit_code.map_or(Json::Null, Json::from));
+            fields.insert("signal".into(), o.signal.map_or(Json::Null, Json::from));
+            fields.insert("timed_out".into(), Json::from(o.timed_out));
+            let stdout = o.stdout.text();
+            if let Some(json) = parsed(&stdout) {
+                fields.insert("json".into(), json);
+            }
+            fields.insert("stdout".into(), Json::from(stdout));
+            fields.insert("stderr".into(), Json::from(o.stderr.text()));
+            fields.insert("duration".into(), millis(o.duration));
+        }
+        Observation::Tcp(o) => {
+            fields.insert("connected".into(), Json::from(o.connected));
+            fields.insert("address".into(), o.address.clone().map_or(Json::Null, Json::from));
+            fields.insert("duration".into(), millis(o.duration));
+        }
+        Observation::Env(o) => {
+            let vars: Map<String, Json> = o
+                .vars
+                .iter()
+                .map(|v| (v.name.clone(), serde_json::json!({ "set": v.set, "non_empty": v.non_empty })))
+                .collect();
+            fields.insert("vars".into(), Json::Object(vars));
+            let missing: Vec<Json> = o.vars.iter().filter(|v| !v.ok()).map(|v| Json::from(v.name.as_str())).collect();
+            fields.insert("missing".into(), Json::Array(missing));
+        }
+    }
+    if let Some(error) = observation.error() {
+        fields.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::fixtures;
+
+    #[test]
+    fn context_reads_inputs_vars_and_steps_and_is_rebuilt_on_change() {
+        let inputs: IndexMap<String, Json> = [("base".to_owned(), Json::from("http://x"))].into_iter().collect();
+        let mut facts = Facts::new(&inputs, &serde_json::json!({ "mode": "live" }));
+        let templates = crate::template::Templates::new();
+        assert!(templates.is_true("inputs.base == 'http://x' and run.mode == 'live'", &facts.context()).unwrap());
+        facts.set_var("build", Json::from("abc"));
+        let mut step = observation_fields(&fixtures::http(503, r#"{"ok":false}"#, std::time::Duration::ZERO));
+        step.insert("outcome".into(), Json::from("fail"));
+        facts.set_step("readyz", &Json::Object(step));
+        let context = facts.context_with(&[("item", Value::from("api"))]);
+        let expression = "vars.build == 'abc' and steps.readyz.json.ok == false and steps.readyz.status == 503";
+        assert!(templates.is_true(expression, &context).unwrap());
+        assert!(templates.is_true("item == 'api'", &context).unwrap());
+    }
+}

@@ -1,0 +1,120 @@
+//! `call` steps: another runbook file, run with its own inputs and facts;
+//! its conclusion status is the caller's `on:` key.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use runbook_model::{Call, Flow, Level, Runbook, Step};
+use serde_json::{Map, Value as Json};
+
+use super::{Ending, Interpreter, Stop, StepDone};
+use crate::event::RunStatus;
+use crate::facts::Facts;
+use crate::inputs::{GivenInputs, resolve};
+use crate::prepare::Renderer;
+use crate::template::Templates;
+
+/// Deepest chain of `call`s, against runaway recursion through different
+/// files.
+const MAX_CALL_DEPTH: usize = 16;
+
+impl<'a> Interpreter<'a> {
+    pub(super) async fn call_step(&mut self, step: &'a Step, call: &'a Call) -> Result<StepDone, Stop> {
+        let name = self.name(&step.id);
+        let base = self.path.parent().unwrap_or_else(|| Path::new("."));
+        let path = base.join(&call.runbook.value);
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if self.call_stack.iter().any(|caller| caller.canonicalize().ok().as_ref() == Some(&canonical)) {
+            return Err(Stop::Failed(format!(
+                "step `{name}` calls `{}`, which is already running: calls cannot go round in a cycle",
+                path.display()
+            )));
+        }
+        if self.call_stack.len() >= MAX_CALL_DEPTH {
+            return Err(Stop::Failed(format!("step `{name}`: calls are nested more than {MAX_CALL_DEPTH} deep")));
+        }
+        let callee = load_callee(&path).map_err(|message| Stop::Failed(format!("step `{name}`: {message}")))?;
+        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let typed = call
+            .inputs
+            .iter()
+            .map(|(input, value)| {
+                let field = format!("call.inputs.{}", input.value);
+                let value = renderer.value(&field, value).map_err(|e| self.render_failed(step, &e))?;
+                Ok((input.value.clone(), value))
+            })
+            .collect::<Result<IndexMap<_, _>, _>>()?;
+        drop(renderer);
+        let given = GivenInputs { text: Vec::new(), typed };
+        let inputs = resolve(&callee, &given, &|var| std::env::var(var).ok(), None)
+            .map_err(|error| Stop::Failed(format!("step `{name}` cannot call `{}`: {error}", path.display())))?;
+        let mut redactor = self.redactor.clone();
+        for secret in &inputs.secrets {
+            if let Some(value) = inputs.values.get(secret) {
+                redactor.add(secret, &super::plain_text(value));
+            }
+        }
+        let mut call_stack = self.call_stack.clone();
+        call_stack.push(path.clone());
+        let mut callee_run = Interpreter {
+            runbook: &callee,
+            flow: Flow::new(&callee),
+            path: &path,
+            options: self.options,
+            operator: &mut *self.operator,
+            sink: &mut *self.sink,
+            clock: self.clock,
+            cancel: self.cancel.clone(),
+            templates: Templates::new(),
+            client: self.client.clone(),
+            redactor,
+            facts: Facts::new(&inputs.values, &self.run_facts),
+            visits: vec![0; callee.steps.len()],
+            evidence: HashMap::new(),
+            prefix: format!("{name}/"),
+            call_stack,
+            run_deadline: self.run_deadline,
+            run_facts: self.run_facts.clone(),
+        };
+        let ending: Ending = Box::pin(callee_run.walk()).await;
+        let vars: Map<String, Json> = callee_run.facts.vars().clone().into_iter().collect();
+        let callee_evidence = std::mem::take(&mut callee_run.evidence);
+        drop(callee_run);
+        self.evidence.extend(callee_evidence);
+        let mut facts = Map::new();
+        facts.insert("vars".into(), Json::Object(vars));
+        let key = match ending.status {
+            RunStatus::Concluded => {
+                let conclusion = ending.conclusion.as_ref().map(|c| serde_json::to_value(c).unwrap_or_default());
+                facts.insert("conclusion".into(), conclusion.unwrap_or_default());
+                ending.conclusion.map_or_else(|| "error".to_owned(), |c| c.status.name().to_owned())
+            }
+            RunStatus::Waiting => return Err(Stop::Waiting(ending.message.unwrap_or_default())),
+            RunStatus::Aborted => return Err(Stop::Aborted),
+            RunStatus::Ended | RunStatus::Failed | RunStatus::TimedOut => {
+                facts.insert("conclusion".into(), Json::Null);
+                facts.insert("message".into(), Json::from(ending.message.unwrap_or_default()));
+                "error".to_owned()
+            }
+        };
+        Ok(StepDone { key: Some(key), facts, ..StepDone::default() })
+    }
+}
+
+/// Reads and checks a called runbook; the first error, located, if it has
+/// any.
+fn load_callee(path: &PathBuf) -> Result<Runbook, String> {
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
+    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
+    if let Some(error) = checked.diagnostics.iter().find(|d| d.level() == Level::Error) {
+        let (line, column) = checked.source.line_col(error.span.start);
+        return Err(format!(
+            "the called runbook is invalid: {}:{line}:{column}: {} {}",
+            path.display(),
+            error.code.code(),
+            error.message
+        ));
+    }
+    checked.runbook.ok_or_else(|| format!("the called runbook `{}` did not load", path.display()))
+}

@@ -1,0 +1,197 @@
+//! Steps that involve the operator: `ask`, `instruct`, `action`, and the
+//! `conclude` step that ends the run.
+
+use std::fmt::Write as _;
+
+use runbook_model::{Action, Ask, Conclusion, Instruct, Outcome, Step};
+use serde_json::{Map, Value as Json};
+use tokio_util::sync::CancellationToken;
+
+use super::{Interpreter, Mode, Stop, StepDone};
+use crate::event::{ActionDecision, AnsweredBy, ConclusionView, EscalationView, Event};
+use crate::operator::{ActionRequest, Instruction, OperatorError, Question, default_answer, validate_answer};
+use crate::prepare::{ProbeRef, Renderer, prepare};
+
+impl<'a> Interpreter<'a> {
+    pub(super) fn ask_step(&mut self, step: &'a Step, ask: &'a Ask) -> Result<StepDone, Stop> {
+        let name = self.name(&step.id);
+        let text = Renderer::new(&self.templates, &self.facts, Vec::new())
+            .text("ask.question", &ask.question)
+            .map_err(|e| self.render_failed(step, &e))?;
+        let choices: Vec<String> = ask.closed_answers().unwrap_or_default().into_iter().map(str::to_owned).collect();
+        self.emit(&Event::Question {
+            step: name.clone(),
+            question: self.redactor.text(&text).into_owned(),
+            kind: ask.ask_type(),
+            choices: choices.clone(),
+            default: ask.default.as_ref().map(|d| d.value.clone()),
+        });
+        let evidence = ask
+            .evidence
+            .iter()
+            .filter_map(|id| {
+                let id = format!("{}{}", self.prefix, id.value);
+                self.evidence.get_key_value(&id).map(|(id, parts)| (id.as_str(), parts.as_slice()))
+            })
+            .collect();
+        let question = Question { step: &name, title: step.title.as_deref(), text: &text, ask, evidence };
+        let reply = match self.operator.ask(&question) {
+            Ok(reply) => reply,
+            Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
+            Err(OperatorError::Unanswered) => return Err(Stop::Waiting(unanswered(&name, &text, &choices, ask))),
+            Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+        };
+        let answer = validate_answer(ask, &reply.value)
+            .map_err(|message| Stop::Failed(format!("the answer to step `{name}` is invalid: {message}")))?;
+        self.emit(&Event::Answered { step: name, answer: answer.clone(), by: reply.by });
+        let key = match &answer {
+            Json::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let mut facts = Map::new();
+        facts.insert("answer".into(), answer);
+        Ok(StepDone { key: Some(key), facts, ..StepDone::default() })
+    }
+
+    pub(super) fn instruct_step(&mut self, step: &'a Step, instruct: &'a Instruct) -> Result<StepDone, Stop> {
+        let name = self.name(&step.id);
+        let text = Renderer::new(&self.templates, &self.facts, Vec::new())
+            .text("instruct.text", &instruct.text)
+            .map_err(|e| self.render_failed(step, &e))?;
+        let instruction = Instruction {
+            step: &name,
+            title: step.title.as_deref(),
+            text: &text,
+            checklist: &instruct.checklist,
+            notes: instruct.notes.iter().map(|(note, prompt)| (note.as_str(), prompt.as_str())).collect(),
+            links: instruct.links.iter().map(|link| (link.title.as_str(), link.url.as_str())).collect(),
+        };
+        let reply = match self.operator.instruct(&instruction) {
+            Ok(reply) => reply,
+            Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
+            Err(OperatorError::Unanswered) => {
+                return Err(Stop::Waiting(format!("step `{name}` waits for the operator to do: {text}")));
+            }
+            Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+        };
+        let notes: Map<String, Json> = instruct
+            .notes
+            .keys()
+            .map(|note| {
+                let typed = reply.value.notes.iter().find(|(n, _)| n == note.as_str()).map(|(_, text)| text.clone());
+                (note.value.clone(), typed.map_or(Json::Null, Json::from))
+            })
+            .collect();
+        let (ticked, unticked): (Vec<_>, Vec<_>) =
+            instruct.checklist.iter().enumerate().partition(|(index, _)| reply.value.ticked.contains(index));
+        let mut shown_notes: indexmap::IndexMap<String, Json> = notes.clone().into_iter().collect();
+        shown_notes.values_mut().for_each(|note| self.redactor.json(note));
+        self.emit(&Event::Instructed {
+            step: name,
+            text: self.redactor.text(&text).into_owned(),
+            ticked: ticked.into_iter().map(|(_, item)| item.clone()).collect(),
+            unticked: unticked.into_iter().map(|(_, item)| item.clone()).collect(),
+            notes: shown_notes,
+            by: reply.by,
+        });
+        let mut facts = Map::new();
+        facts.insert("notes".into(), Json::Object(notes));
+        Ok(StepDone { facts, ..StepDone::default() })
+    }
+
+    pub(super) async fn action_step(
+        &mut self,
+        step: &'a Step,
+        action: &'a Action,
+        token: &CancellationToken,
+    ) -> Result<StepDone, Stop> {
+        let name = self.name(&step.id);
+        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let probe = ProbeRef::of_action(action)
+            .ok_or_else(|| Stop::Failed(format!("action `{name}` has neither `cmd` nor `http`")))?;
+        let prepared = prepare(probe, &renderer, &self.client).map_err(|e| self.render_failed(step, &e))?;
+        let confirm = match &action.confirm {
+            Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),
+            None => None,
+        };
+        drop(renderer);
+        let (decision, by) = if self.options.mode == Mode::Live {
+            let request =
+                ActionRequest { step: &name, title: step.title.as_deref(), confirm: confirm.as_deref(), target: &prepared.target };
+            match self.operator.confirm(&request) {
+                Ok(reply) => (if reply.value { ActionDecision::Run } else { ActionDecision::Declined }, reply.by),
+                Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
+                Err(OperatorError::Unanswered) => {
+                    return Err(Stop::Waiting(format!(
+                        "step `{name}` is an action and needs confirmation: {}\n\
+                         pass --yes to run actions, --answer {name}=no to decline this one, or --read-only to skip \
+                         every action",
+                        prepared.target
+                    )));
+                }
+                Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+            }
+        } else {
+            (ActionDecision::NotInThisMode, AnsweredBy::Mode)
+        };
+        self.emit(&Event::ActionDecided {
+            step: name.clone(),
+            confirm: confirm.as_deref().map(|c| self.redactor.text(c).into_owned()),
+            target: self.redactor.text(&prepared.target).into_owned(),
+            decision,
+            by,
+        });
+        if decision != ActionDecision::Run {
+            let mut facts = Map::new();
+            facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
+            let skipped = Outcome::Skipped;
+            return Ok(StepDone { outcome: Some(skipped), key: Some(skipped.name().into()), facts, ..StepDone::default() });
+        }
+        let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
+        let judged = self.run_units(step, vec![unit], token).await;
+        let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
+        done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
+        Ok(done)
+    }
+
+    pub(super) fn conclude_step(&mut self, step: &'a Step, conclude: &'a Conclusion) -> Result<StepDone, Stop> {
+        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let render = |field: &str, text: Option<&String>| match text {
+            Some(text) => renderer.text(field, text).map(|t| Some(self.redactor.text(&t).into_owned())),
+            None => Ok(None),
+        };
+        let failed = |e| self.render_failed(step, &e);
+        let escalation = match &conclude.escalation {
+            Some(escalation) => Some(EscalationView {
+                to: escalation.to.clone(),
+                message: render("escalation.message", escalation.message.as_ref().map(|m| &m.value)).map_err(failed)?,
+                evidence: escalation.evidence.iter().map(|id| id.value.clone()).collect(),
+                checklist: escalation.checklist.clone(),
+            }),
+            None => None,
+        };
+        let conclusion = ConclusionView {
+            status: conclude.status.value,
+            severity: conclude.severity.as_ref().map(|s| s.value),
+            diagnosis: render("diagnosis", conclude.diagnosis.as_ref().map(|d| &d.value)).map_err(failed)?,
+            remediation: render("remediation", conclude.remediation.as_ref().map(|r| &r.value)).map_err(failed)?,
+            escalation,
+            followups: conclude.followups.clone(),
+        };
+        Ok(StepDone { conclusion: Some(conclusion), ..StepDone::default() })
+    }
+}
+
+/// The message of a question nobody could answer: the step, the answers
+/// and the flags that give one.
+fn unanswered(step: &str, question: &str, choices: &[String], ask: &Ask) -> String {
+    let mut message = format!("step `{step}` needs an answer: {question}");
+    if !choices.is_empty() {
+        let _ = write!(message, "\nanswers: {}", choices.join(", "));
+    }
+    let _ = write!(message, "\npass --answer {step}=VALUE or --answers FILE");
+    if let Some(default) = default_answer(ask) {
+        let _ = write!(message, ", or --accept-defaults to answer `{default}`");
+    }
+    message
+}

@@ -1,0 +1,450 @@
+//! The interpreter: walks a runbook's steps, runs each one, and follows
+//! the transitions its outcome or answer selects, until a conclusion, the
+//! end of the steps, or a stop (an error, a missing answer, Ctrl-C, the
+//! run's timeout).
+
+mod call;
+mod interaction;
+mod probing;
+mod routing;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use runbook_model::{DEFAULT_MAX_VISITS, Flow, Outcome, Runbook, Step, StepKind};
+use serde_json::{Map, Value as Json};
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, compact, rfc3339};
+use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus};
+use crate::facts::Facts;
+use crate::inputs::ResolvedInputs;
+use crate::operator::Operator;
+use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError};
+use crate::redact::Redactor;
+use crate::template::Templates;
+
+/// What a run may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Probes and confirmed actions run.
+    #[default]
+    Live,
+    /// Probes run; actions never do.
+    ReadOnly,
+    /// Nothing runs: commands and URLs are rendered and shown, outcomes are
+    /// assumed.
+    DryRun,
+}
+
+impl Mode {
+    /// The name in `run.mode` and the record.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::ReadOnly => "read-only",
+            Self::DryRun => "dry-run",
+        }
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// What may run.
+    pub mode: Mode,
+    /// Outcomes assumed for check steps in a dry run, by step id (default
+    /// `pass`).
+    pub assume: HashMap<String, Outcome>,
+    /// Whether a person answers (recorded as `run.interactive`).
+    pub interactive: bool,
+    /// Who runs it.
+    pub operator: String,
+    /// On which machine.
+    pub host: String,
+    /// Bounds on every probe.
+    pub limits: Limits,
+    /// Most probes of one step running at once; default 4 per core, at most
+    /// 64.
+    pub concurrency: Option<usize>,
+}
+
+/// What the run talks to.
+pub struct Services<'a> {
+    /// Who answers questions.
+    pub operator: &'a mut dyn Operator,
+    /// Where events go.
+    pub sink: &'a mut dyn EventSink,
+    /// The time.
+    pub clock: &'a dyn Clock,
+    /// Fires on Ctrl-C: running probes stop, the run ends as aborted.
+    pub cancel: CancellationToken,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// Who, where, when, how.
+    pub info: RunInfo,
+    /// How it ended.
+    pub status: RunStatus,
+    /// The conclusion, when one was reached.
+    pub conclusion: Option<ConclusionView>,
+    /// Why it ended, for endings other than a conclusion.
+    pub message: Option<String>,
+    /// The captured vars.
+    pub vars: IndexMap<String, Json>,
+}
+
+/// Runs `runbook` (loaded from `path`, already checked) with resolved
+/// inputs.
+pub async fn run(
+    runbook: &Runbook,
+    path: &Path,
+    inputs: &ResolvedInputs,
+    options: &Options,
+    services: Services<'_>,
+) -> RunReport {
+    let wall = services.clock.wall();
+    let mut redactor = Redactor::new();
+    for name in &inputs.secrets {
+        if let Some(value) = inputs.values.get(name) {
+            redactor.add(name, &plain_text(value));
+        }
+    }
+    let info = RunInfo {
+        id: format!("{}-{}", compact(wall), runbook.id.value),
+        runbook: runbook.id.value.clone(),
+        title: runbook.title.value.clone(),
+        version: runbook.version.as_ref().map(|v| match &v.value {
+            runbook_model::Version::Number(n) => n.to_string(),
+            runbook_model::Version::Text(t) => t.clone(),
+        }),
+        path: path.display().to_string(),
+        started_at: rfc3339(wall),
+        operator: options.operator.clone(),
+        host: options.host.clone(),
+        mode: options.mode.name(),
+        interactive: options.interactive,
+        inputs: redacted_inputs(inputs),
+    };
+    let run_facts = serde_json::json!({
+        "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
+        "mode": info.mode, "interactive": info.interactive, "runbook": info.runbook,
+    });
+    services.sink.emit(&Event::RunStarted(info.clone()));
+    let started = services.clock.now();
+    let mut interpreter = Interpreter {
+        runbook,
+        flow: Flow::new(runbook),
+        path,
+        options,
+        operator: services.operator,
+        sink: services.sink,
+        clock: services.clock,
+        cancel: services.cancel,
+        templates: Templates::new(),
+        client: HttpClient::new(),
+        redactor,
+        facts: Facts::new(&inputs.values, &run_facts),
+        visits: vec![0; runbook.steps.len()],
+        evidence: HashMap::new(),
+        prefix: String::new(),
+        call_stack: vec![path.to_path_buf()],
+        run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),
+        run_facts,
+    };
+    let ending = interpreter.walk().await;
+    let duration = interpreter.clock.now().duration_since(started);
+    interpreter.sink.emit(&Event::RunFinished {
+        status: ending.status,
+        message: ending.message.clone(),
+        duration_ms: millis(duration),
+    });
+    RunReport {
+        info,
+        status: ending.status,
+        conclusion: ending.conclusion,
+        message: ending.message,
+        vars: interpreter.facts.vars().clone(),
+    }
+}
+
+/// Secret inputs' values replaced by `[redacted:NAME]`.
+fn redacted_inputs(inputs: &ResolvedInputs) -> IndexMap<String, Json> {
+    inputs
+        .values
+        .iter()
+        .map(|(name, value)| {
+            let shown = if inputs.secrets.contains(name) && !value.is_null() {
+                Json::from(format!("[redacted:{name}]"))
+            } else {
+                value.clone()
+            };
+            (name.clone(), shown)
+        })
+        .collect()
+}
+
+/// A value as the text a template would print.
+fn plain_text(value: &Json) -> String {
+    match value {
+        Json::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Milliseconds, saturating.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// How the walk ended.
+struct Ending {
+    status: RunStatus,
+    conclusion: Option<ConclusionView>,
+    message: Option<String>,
+}
+
+/// Why a run stops before a conclusion.
+#[derive(Debug, Clone)]
+enum Stop {
+    /// The runbook cannot go on (template error, visits exceeded, bad call).
+    Failed(String),
+    /// A question needs an answer nobody can give here.
+    Waiting(String),
+    /// Ctrl-C.
+    Aborted,
+}
+
+impl From<Stop> for Ending {
+    fn from(stop: Stop) -> Self {
+        let (status, message) = match stop {
+            Stop::Failed(message) => (RunStatus::Failed, message),
+            Stop::Waiting(message) => (RunStatus::Waiting, message),
+            Stop::Aborted => (RunStatus::Aborted, "interrupted by the operator".to_owned()),
+        };
+        Self { status, conclusion: None, message: Some(message) }
+    }
+}
+
+/// What a step did, for the facts, the events and the transition.
+#[derive(Debug, Default)]
+struct StepDone {
+    /// The outcome, for steps that have one.
+    outcome: Option<Outcome>,
+    /// Why the outcome is `error`.
+    error: Option<ProbeError>,
+    /// The `on:` key: outcome, answer or conclusion status.
+    key: Option<String>,
+    /// What `steps.ID` shows besides outcome, error and duration.
+    facts: Map<String, Json>,
+    /// Values captured into `vars` (unredacted).
+    captures: IndexMap<String, Json>,
+    /// The conclusion of a `conclude` step.
+    conclusion: Option<ConclusionView>,
+}
+
+/// One run (or one `call`ed runbook) in progress.
+struct Interpreter<'a> {
+    runbook: &'a Runbook,
+    flow: Flow,
+    path: &'a Path,
+    options: &'a Options,
+    operator: &'a mut dyn Operator,
+    sink: &'a mut dyn EventSink,
+    clock: &'a dyn Clock,
+    cancel: CancellationToken,
+    templates: Templates,
+    client: HttpClient,
+    redactor: Redactor,
+    facts: Facts,
+    visits: Vec<u32>,
+    /// The last attempt's probes of each step, for `ask.evidence`.
+    evidence: HashMap<String, Vec<Part>>,
+    /// `call-step/` inside a called runbook, so that events name steps
+    /// uniquely.
+    prefix: String,
+    /// Files of the runbooks being run, outermost first: a `call` cycle is
+    /// refused.
+    call_stack: Vec<PathBuf>,
+    run_deadline: Option<Instant>,
+    /// `run.*` in templates, shared with called runbooks.
+    run_facts: Json,
+}
+
+impl<'a> Interpreter<'a> {
+    /// The name of a step in events and for scripted answers.
+    fn name(&self, id: &str) -> String {
+        format!("{}{id}", self.prefix)
+    }
+
+    fn emit(&mut self, event: &Event) {
+        self.sink.emit(event);
+    }
+
+    async fn walk(&mut self) -> Ending {
+        let steps: &'a [Step] = &self.runbook.steps.value;
+        let mut current = self.flow.start;
+        loop {
+            let Some(index) = current else {
+                return Ending {
+                    status: RunStatus::Ended,
+                    conclusion: None,
+                    message: Some("the run went past the last step without reaching a conclusion".into()),
+                };
+            };
+            let step = &steps[index];
+            let limit = step
+                .max_visits
+                .as_ref()
+                .or(self.runbook.max_visits.as_ref())
+                .map_or(DEFAULT_MAX_VISITS, |limit| limit.value);
+            self.visits[index] += 1;
+            if self.visits[index] > limit {
+                return Stop::Failed(format!(
+                    "step `{}` would run {} times, more than its max_visits of {limit}: the loop through it did not \
+                     converge",
+                    self.name(&step.id),
+                    self.visits[index]
+                ))
+                .into();
+            }
+            let name = self.name(&step.id);
+            self.emit(&Event::StepStarted {
+                step: name.clone(),
+                kind: step.kind().map_or("step", StepKind::name),
+                title: step.title.clone(),
+                description: step.description.clone(),
+                visit: self.visits[index],
+            });
+            let started = self.clock.now();
+            let done = match self.execute_bounded(step).await {
+                Ok(done) => done,
+                Err(reason) => return reason.into(),
+            };
+            let duration = self.clock.now().duration_since(started);
+            let mut facts = done.facts;
+            if let Some(outcome) = done.outcome {
+                facts.insert("outcome".into(), Json::from(outcome.name()));
+            }
+            if let Some(error) = &done.error {
+                facts.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
+            }
+            facts.insert("duration".into(), Json::from(millis(duration)));
+            let facts = Json::Object(facts);
+            self.facts.set_step(&step.id, &facts);
+            let mut captures = Json::Object(done.captures.into_iter().collect());
+            self.redactor.json(&mut captures);
+            let captures = match captures {
+                Json::Object(map) => map.into_iter().collect(),
+                _ => IndexMap::new(),
+            };
+            let mut error = done.error.clone();
+            if let Some(error) = &mut error {
+                error.message = self.redactor.text(&error.message).into_owned();
+            }
+            self.emit(&Event::StepFinished {
+                step: name.clone(),
+                outcome: done.outcome,
+                error,
+                duration_ms: millis(duration),
+                captures,
+            });
+            if let Some(conclusion) = done.conclusion {
+                self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
+                return Ending { status: RunStatus::Concluded, conclusion: Some(conclusion), message: None };
+            }
+            if self.cancel.is_cancelled() {
+                return Stop::Aborted.into();
+            }
+            if self.run_deadline.is_some_and(|deadline| self.clock.now() >= deadline) {
+                let limit = self.runbook.timeout.as_ref().map(|t| t.value.to_string()).unwrap_or_default();
+                return Ending {
+                    status: RunStatus::TimedOut,
+                    conclusion: None,
+                    message: Some(format!("the runbook's timeout of {limit} passed during step `{name}`")),
+                };
+            }
+            let result = crate::facts::to_value(&facts);
+            let (next, via) = match self.route(index, step, done.key.as_deref(), result) {
+                Ok(route) => route,
+                Err(reason) => return reason.into(),
+            };
+            let to = next.map(|next| self.name(&steps[next].id));
+            self.emit(&Event::Transition { from: name, to, via });
+            current = next;
+        }
+    }
+
+    /// Runs a step within its `timeout` and the run's. When a limit passes,
+    /// running probes are stopped and the step's outcome is `error`
+    /// (`timeout`).
+    async fn execute_bounded(&mut self, step: &'a Step) -> Result<StepDone, Stop> {
+        let now = self.clock.now();
+        let step_limit = step.timeout.as_ref().map(|t| t.0);
+        let deadline = [step_limit.map(|limit| now + limit), self.run_deadline].into_iter().flatten().min();
+        let token = self.cancel.child_token();
+        let Some(deadline) = deadline else {
+            return self.execute(step, &token).await;
+        };
+        let sleep = self.clock.sleep(deadline.saturating_duration_since(now));
+        let run_limit = self.runbook.timeout.as_ref().map(|t| t.0);
+        let execution = self.execute(step, &token);
+        tokio::pin!(execution);
+        let result = tokio::select! {
+            result = &mut execution => return result,
+            () = sleep => {
+                token.cancel();
+                execution.await
+            }
+        };
+        let which = if step_limit.is_some_and(|limit| now + limit <= deadline) {
+            format!("the step's timeout of {} passed", runbook_model::Duration(step_limit.unwrap_or_default()))
+        } else {
+            format!("the runbook's timeout of {} passed", runbook_model::Duration(run_limit.unwrap_or_default()))
+        };
+        result.map(|mut done| {
+            if done.outcome.is_some() {
+                done.outcome = Some(Outcome::Error);
+                done.key = Some(Outcome::Error.name().to_owned());
+            }
+            done.error = Some(ProbeError::new(ErrorKind::Timeout, which));
+            done
+        })
+    }
+
+    async fn execute(&mut self, step: &'a Step, token: &CancellationToken) -> Result<StepDone, Stop> {
+        if let Some(check) = &step.check {
+            return self.probing_step(step, check, token).await;
+        }
+        if let Some(collect) = &step.collect {
+            let mut done = self.probing_step(step, collect, token).await?;
+            done.key = None;
+            return Ok(done);
+        }
+        if let Some(ask) = &step.ask {
+            return self.ask_step(step, ask);
+        }
+        if let Some(instruct) = &step.instruct {
+            return self.instruct_step(step, instruct);
+        }
+        if let Some(action) = &step.action {
+            return self.action_step(step, action, token).await;
+        }
+        if let Some(call) = &step.call {
+            return self.call_step(step, call).await;
+        }
+        if let Some(conclude) = &step.conclude {
+            return self.conclude_step(step, conclude);
+        }
+        Err(Stop::Failed(format!("step `{}` has no kind", self.name(&step.id))))
+    }
+
+    /// A template failure as a stop naming the step.
+    fn render_failed(&self, step: &Step, error: &crate::prepare::RenderError) -> Stop {
+        Stop::Failed(format!("step `{}`: {error}", self.name(&step.id)))
+    }
+}

@@ -1,0 +1,368 @@
+//! `check` and `collect` steps: preparing their probes (one, a group, or one
+//! per item), running them concurrently under a bound, judging them, and
+//! polling with `retry`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use runbook_model::{Capture, Check, Expectation, Outcome, Retry, Spanned, Step};
+use serde_json::{Map, Value as Json};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::{Interpreter, Stop, StepDone};
+use crate::capture::capture;
+use crate::event::{Event, Part};
+use crate::facts::{observation_fields, to_value};
+use crate::judge::{judge, worst};
+use crate::prepare::{Prepared, ProbeRef, Renderer, prepare};
+use crate::probe::{ErrorKind, Observation, ProbeError};
+
+/// Wait between attempts when `retry.interval` is not given.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+/// Most probes of one step at once, whatever the machine.
+const MAX_CONCURRENCY: usize = 64;
+
+/// One probe of a step, prepared.
+pub(super) struct Unit<'c> {
+    name: Option<String>,
+    item: Option<Json>,
+    prepared: Prepared,
+    expect: &'c [Spanned<Expectation>],
+    capture: &'c IndexMap<Spanned<String>, Spanned<Capture>>,
+}
+
+impl<'c> Unit<'c> {
+    /// A step's single probe, with its expectations and captures.
+    pub(super) fn new(
+        prepared: Prepared,
+        expect: &'c [Spanned<Expectation>],
+        capture: &'c IndexMap<Spanned<String>, Spanned<Capture>>,
+    ) -> Self {
+        Self { name: None, item: None, prepared, expect, capture }
+    }
+}
+
+/// One probe, run and judged.
+pub(super) struct Judged<'c> {
+    part: Part,
+    /// The unredacted observation, for facts and captures.
+    observation: Option<Observation>,
+    capture: &'c IndexMap<Spanned<String>, Spanned<Capture>>,
+}
+
+/// How the probes of a step are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// One probe.
+    Single,
+    /// A `probes:` group.
+    Group,
+    /// One probe per `foreach` item.
+    Foreach,
+}
+
+/// An attempt's result.
+pub(super) struct Attempt {
+    outcome: Outcome,
+    error: Option<ProbeError>,
+    facts: Map<String, Json>,
+    captures: IndexMap<String, Json>,
+}
+
+impl Attempt {
+    /// The step's result when this attempt is its last.
+    pub(super) fn into_done(self) -> StepDone {
+        StepDone {
+            outcome: Some(self.outcome),
+            error: self.error,
+            key: Some(self.outcome.name().to_owned()),
+            facts: self.facts,
+            captures: self.captures,
+            conclusion: None,
+        }
+    }
+}
+
+impl<'a> Interpreter<'a> {
+    pub(super) async fn probing_step(
+        &mut self,
+        step: &'a Step,
+        check: &'a Check,
+        token: &CancellationToken,
+    ) -> Result<StepDone, Stop> {
+        let retry: Option<&Retry> = step.retry.as_ref().map(|r| &r.value);
+        let attempts = retry.map_or(1, |r| r.attempts.value.max(1));
+        let until = retry.and_then(|r| r.until.as_ref()).map_or(Outcome::Pass, |u| u.value);
+        let mut wait = retry.and_then(|r| r.interval.as_ref()).map_or(DEFAULT_INTERVAL, |d| d.0);
+        let started = self.clock.now();
+        let mut number = 1;
+        loop {
+            let attempt = self.attempt(step, check, number, token).await?;
+            self.emit(&Event::AttemptFinished { step: self.name(&step.id), attempt: number, outcome: attempt.outcome });
+            let elapsed = self.clock.now().duration_since(started);
+            let deadline_passed = retry
+                .and_then(|r| r.deadline.as_ref())
+                .is_some_and(|deadline| elapsed + wait > deadline.0);
+            let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
+            if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
+                let mut result = attempt.facts.clone();
+                result.insert("outcome".into(), Json::from(attempt.outcome.name()));
+                let renderer = Renderer::new(&self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
+                done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
+            }
+            if done {
+                return Ok(attempt.into_done());
+            }
+            self.emit(&Event::Waiting { step: self.name(&step.id), attempt: number, wait_ms: super::millis(wait) });
+            let sleep = self.clock.sleep(wait);
+            tokio::select! {
+                () = sleep => {}
+                () = token.cancelled() => {}
+            }
+            let backoff = retry.and_then(|r| r.backoff.as_ref()).map_or(1.0, |b| b.value);
+            wait = wait.mul_f64(backoff.max(1.0));
+            if let Some(max) = retry.and_then(|r| r.max_interval.as_ref()) {
+                wait = wait.min(max.0);
+            }
+            number += 1;
+        }
+    }
+
+    /// One attempt: prepare, run, judge, capture.
+    async fn attempt(
+        &mut self,
+        step: &'a Step,
+        check: &'a Check,
+        number: u32,
+        token: &CancellationToken,
+    ) -> Result<Attempt, Stop> {
+        let (shape, units) = self.prepare_units(step, check)?;
+        let judged = self.run_units(step, units, token).await;
+        Ok(self.settle(step, number, shape, judged))
+    }
+
+    /// Turns judged probes into the attempt's outcome, facts and captures,
+    /// and reports them.
+    pub(super) fn settle(&mut self, step: &Step, number: u32, shape: Shape, judged: Vec<Judged<'_>>) -> Attempt {
+        let outcome = worst(judged.iter().map(|j| j.part.outcome));
+        let error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| j.part.error.clone());
+        let mut facts = Map::new();
+        let mut captures = IndexMap::new();
+        match shape {
+            Shape::Single => {
+                if let Some(Judged { observation: Some(observation), .. }) = judged.first() {
+                    facts = observation_fields(observation);
+                }
+            }
+            Shape::Foreach => {
+                let items = judged.iter().map(|j| Json::Object(part_facts(j))).collect();
+                let failed = judged
+                    .iter()
+                    .filter(|j| j.part.outcome != Outcome::Pass)
+                    .map(|j| j.part.item.clone().unwrap_or_default())
+                    .collect();
+                facts.insert("items".into(), Json::Array(items));
+                facts.insert("failed".into(), Json::Array(failed));
+            }
+            Shape::Group => {
+                let items = judged
+                    .iter()
+                    .map(|j| (j.part.name.clone().unwrap_or_default(), Json::Object(part_facts(j))))
+                    .collect();
+                let failed = judged
+                    .iter()
+                    .filter(|j| j.part.outcome != Outcome::Pass)
+                    .map(|j| Json::from(j.part.name.clone().unwrap_or_default()))
+                    .collect();
+                facts.insert("items".into(), Json::Object(items));
+                facts.insert("failed".into(), Json::Array(failed));
+            }
+        }
+        for unit in &judged {
+            let Some(observation) = &unit.observation else { continue };
+            for (name, source) in unit.capture {
+                let value = capture(source, observation);
+                if shape == Shape::Foreach {
+                    let list = captures.entry(name.value.clone()).or_insert_with(|| Json::Array(Vec::new()));
+                    if let Json::Array(list) = list {
+                        list.push(value.unwrap_or(Json::Null));
+                    }
+                } else if let Some(value) = value {
+                    captures.insert(name.value.clone(), value);
+                }
+            }
+        }
+        for (name, value) in &captures {
+            self.facts.set_var(name, value.clone());
+        }
+        let parts: Vec<Part> = judged.into_iter().map(|j| j.part).collect();
+        for part in &parts {
+            self.emit(&Event::Probe { step: self.name(&step.id), attempt: number, part: part.clone() });
+        }
+        self.evidence.insert(self.name(&step.id), parts);
+        Attempt { outcome, error, facts, captures }
+    }
+
+    /// Renders the step's probes: one, one per `probes:` entry, or one per
+    /// `foreach` item.
+    fn prepare_units(&self, step: &Step, check: &'a Check) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
+        let failed = |error| self.render_failed(step, &error);
+        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        if let Some(probes) = &check.probes {
+            let units = probes
+                .iter()
+                .map(|(name, sub)| {
+                    let probe = ProbeRef::of_check(sub).ok_or_else(|| self.no_probe(step))?;
+                    let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
+                    Ok(Unit {
+                        name: Some(name.value.clone()),
+                        item: None,
+                        prepared,
+                        expect: &sub.expect,
+                        capture: &sub.capture,
+                    })
+                })
+                .collect::<Result<_, Stop>>()?;
+            return Ok((Shape::Group, units));
+        }
+        let probe = ProbeRef::of_check(check).ok_or_else(|| self.no_probe(step))?;
+        let Some(foreach) = &check.foreach else {
+            let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
+            let unit = Unit { name: None, item: None, prepared, expect: &check.expect, capture: &check.capture };
+            return Ok((Shape::Single, vec![unit]));
+        };
+        let items = match renderer.value("foreach", foreach).map_err(failed)? {
+            Json::Array(items) => items,
+            other => {
+                return Err(Stop::Failed(format!(
+                    "step `{}`: `foreach` must give a list, but gave {}",
+                    self.name(&step.id),
+                    crate::facts::describe(&other)
+                )));
+            }
+        };
+        let item_name = check.item_name();
+        let units = items
+            .into_iter()
+            .map(|item| {
+                let renderer = Renderer::new(&self.templates, &self.facts, vec![(item_name, to_value(&item))]);
+                let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
+                Ok(Unit { name: None, item: Some(item), prepared, expect: &check.expect, capture: &check.capture })
+            })
+            .collect::<Result<_, Stop>>()?;
+        Ok((Shape::Foreach, units))
+    }
+
+    fn no_probe(&self, step: &Step) -> Stop {
+        Stop::Failed(format!("step `{}` declares no probe", self.name(&step.id)))
+    }
+
+    /// Runs the units (or, in a dry run, assumes their outcomes), at most
+    /// `concurrency` at once, and judges them. Results keep the units'
+    /// order.
+    pub(super) async fn run_units(
+        &mut self,
+        step: &Step,
+        units: Vec<Unit<'a>>,
+        token: &CancellationToken,
+    ) -> Vec<Judged<'a>> {
+        if self.options.mode == super::Mode::DryRun {
+            let assumed = self.options.assume.get(&self.name(&step.id)).copied().unwrap_or(Outcome::Pass);
+            return units.into_iter().map(|unit| self.assumed(unit, assumed)).collect();
+        }
+        let limits = self.options.limits;
+        let observations: Vec<Option<Observation>> = if let [unit] = units.as_slice() {
+            vec![Some(unit.prepared.probe.observe(&limits, token).await)]
+        } else {
+            let bound = self.options.concurrency.unwrap_or_else(default_concurrency).max(1);
+            let mut results: Vec<Option<Observation>> = vec![None; units.len()];
+            let mut running = JoinSet::new();
+            let mut queue = units.iter().enumerate().map(|(index, unit)| (index, Arc::clone(&unit.prepared.probe)));
+            loop {
+                while running.len() < bound {
+                    let Some((index, probe)) = queue.next() else { break };
+                    let token = token.clone();
+                    running.spawn(async move { (index, probe.observe(&limits, &token).await) });
+                }
+                let Some(finished) = running.join_next().await else { break };
+                if let Ok((index, observation)) = finished {
+                    results[index] = Some(observation);
+                }
+            }
+            results
+        };
+        units.into_iter().zip(observations).map(|(unit, observation)| self.judged(unit, observation)).collect()
+    }
+
+    fn judged(&self, unit: Unit<'a>, observation: Option<Observation>) -> Judged<'a> {
+        let Some(observation) = observation else {
+            let mut judged = self.assumed(unit, Outcome::Error);
+            judged.part.assumed = false;
+            judged.part.error = Some(ProbeError::new(ErrorKind::Io, "the probe stopped unexpectedly"));
+            return judged;
+        };
+        let verdict = judge(&observation, unit.expect);
+        let mut shown = observation.clone();
+        shown.redact(&self.redactor);
+        let mut expectations = verdict.expectations;
+        if !self.redactor.is_empty() {
+            for result in &mut expectations {
+                self.redactor.json(&mut result.expected);
+                if let Some(actual) = &mut result.actual {
+                    self.redactor.json(actual);
+                }
+            }
+        }
+        let mut error = verdict.error;
+        if let Some(error) = &mut error {
+            error.message = self.redactor.text(&error.message).into_owned();
+        }
+        let part = Part {
+            name: unit.name,
+            item: unit.item,
+            probe: unit.prepared.kind.name(),
+            target: self.redactor.text(&unit.prepared.target).into_owned(),
+            observation: Some(shown),
+            expectations,
+            outcome: verdict.outcome,
+            error,
+            assumed: false,
+        };
+        Judged { part, observation: Some(observation), capture: unit.capture }
+    }
+
+    fn assumed(&self, unit: Unit<'a>, outcome: Outcome) -> Judged<'a> {
+        let part = Part {
+            name: unit.name,
+            item: unit.item,
+            probe: unit.prepared.kind.name(),
+            target: self.redactor.text(&unit.prepared.target).into_owned(),
+            observation: None,
+            expectations: Vec::new(),
+            outcome,
+            error: None,
+            assumed: true,
+        };
+        Judged { part, observation: None, capture: unit.capture }
+    }
+}
+
+/// `steps.ID.items[i]`: an item's or named probe's outcome and observations.
+fn part_facts(judged: &Judged<'_>) -> Map<String, Json> {
+    let mut facts = judged.observation.as_ref().map(observation_fields).unwrap_or_default();
+    facts.insert("outcome".into(), Json::from(judged.part.outcome.name()));
+    if let Some(item) = &judged.part.item {
+        facts.insert("item".into(), item.clone());
+    }
+    if let Some(name) = &judged.part.name {
+        facts.insert("name".into(), Json::from(name.as_str()));
+    }
+    facts
+}
+
+/// Four probes per core, at most 64.
+fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(4, |cores| cores.get() * 4).min(MAX_CONCURRENCY)
+}

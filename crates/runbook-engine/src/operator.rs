@@ -1,0 +1,254 @@
+//! The operator interface: how the engine asks a person (or a script)
+//! for answers, confirmations, notes and missing inputs.
+//!
+//! The terminal implementation lives in the CLI; [`Scripted`] answers from
+//! `--answer`/`--answers` and flags, for runs without a terminal.
+
+use std::collections::HashMap;
+
+use runbook_model::{Ask, AskType};
+use serde_json::Value;
+
+use crate::event::{AnsweredBy, Part};
+
+/// A question, rendered, with what the operator needs to answer it.
+#[derive(Debug, Clone)]
+pub struct Question<'a> {
+    /// Step id.
+    pub step: &'a str,
+    /// The step's title.
+    pub title: Option<&'a str>,
+    /// The rendered question.
+    pub text: &'a str,
+    /// The question as declared: type, choices, default, bounds.
+    pub ask: &'a Ask,
+    /// Evidence of earlier steps to show first, by step id.
+    pub evidence: Vec<(&'a str, &'a [Part])>,
+}
+
+/// Manual work, rendered.
+#[derive(Debug, Clone)]
+pub struct Instruction<'a> {
+    /// Step id.
+    pub step: &'a str,
+    /// The step's title.
+    pub title: Option<&'a str>,
+    /// What to do.
+    pub text: &'a str,
+    /// Items to tick off.
+    pub checklist: &'a [String],
+    /// Notes to type in: name and prompt.
+    pub notes: Vec<(&'a str, &'a str)>,
+    /// Links to open: title and URL.
+    pub links: Vec<(&'a str, &'a str)>,
+}
+
+/// An action awaiting confirmation.
+#[derive(Debug, Clone)]
+pub struct ActionRequest<'a> {
+    /// Step id.
+    pub step: &'a str,
+    /// The step's title.
+    pub title: Option<&'a str>,
+    /// What will change and how to undo it, rendered.
+    pub confirm: Option<&'a str>,
+    /// The command or request that will run.
+    pub target: &'a str,
+}
+
+/// A required input with no value.
+#[derive(Debug, Clone)]
+pub struct InputRequest<'a> {
+    /// The input's name.
+    pub name: &'a str,
+    /// What the value is.
+    pub description: Option<&'a str>,
+    /// Whether to hide what is typed.
+    pub secret: bool,
+}
+
+/// An answer and who gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply<T> {
+    /// The answer.
+    pub value: T,
+    /// Who gave it.
+    pub by: AnsweredBy,
+}
+
+/// What the operator did at an `instruct` step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstructReply {
+    /// Indices of the checklist items ticked.
+    pub ticked: Vec<usize>,
+    /// Notes typed in, by name.
+    pub notes: Vec<(String, String)>,
+}
+
+/// Why the operator gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OperatorError {
+    /// The operator pressed Ctrl-C.
+    #[error("interrupted by the operator")]
+    Interrupted,
+    /// Nobody can answer: no terminal and no scripted answer.
+    #[error("no answer was given")]
+    Unanswered,
+    /// The terminal failed.
+    #[error("terminal error: {0}")]
+    Io(String),
+}
+
+/// Someone who answers. The engine waits while a method runs.
+pub trait Operator {
+    /// Answers a question with text that [`validate_answer`] accepts.
+    fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError>;
+    /// Does manual work and says so.
+    fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError>;
+    /// Confirms (`true`) or declines an action.
+    fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError>;
+    /// Gives a missing required input, as text.
+    fn input(&mut self, request: &InputRequest<'_>) -> Result<String, OperatorError>;
+}
+
+/// Checks an answer against the question and gives its value: the text for
+/// `choice`, `confirm` and `text`, a number for `number`. Confirm answers
+/// are normalised to `yes`/`no`.
+pub fn validate_answer(ask: &Ask, text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    match ask.ask_type() {
+        AskType::Choice => {
+            let answers = ask.closed_answers().unwrap_or_default();
+            if answers.contains(&text) {
+                Ok(Value::from(text))
+            } else {
+                Err(format!("`{text}` is not one of the answers: {}", answers.join(", ")))
+            }
+        }
+        AskType::Confirm => match text.to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" => Ok(Value::from("yes")),
+            "no" | "n" | "false" => Ok(Value::from("no")),
+            _ => Err(format!("`{text}` is not an answer to a yes/no question: use yes or no")),
+        },
+        AskType::Text => match &ask.pattern {
+            Some(pattern) => {
+                let full = regex::Regex::new(&format!("^(?:{})$", pattern.value))
+                    .map_err(|error| format!("the question's pattern is invalid: {error}"))?;
+                if full.is_match(text) {
+                    Ok(Value::from(text))
+                } else {
+                    Err(format!("`{text}` does not match the pattern `{}`", pattern.value))
+                }
+            }
+            None => Ok(Value::from(text)),
+        },
+        AskType::Number => {
+            let number: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+            if !number.is_finite() {
+                return Err(format!("`{text}` is not a finite number"));
+            }
+            if let Some(min) = ask.min.filter(|min| number < *min) {
+                return Err(format!("{text} is below the minimum of {min}"));
+            }
+            if let Some(max) = ask.max.filter(|max| number > *max) {
+                return Err(format!("{text} is above the maximum of {max}"));
+            }
+            Ok(number_value(number))
+        }
+    }
+}
+
+/// A number as JSON: an integer when it has no fraction.
+fn number_value(number: f64) -> Value {
+    if number.fract() == 0.0 && number.abs() < 9.0e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        return Value::from(number as i64);
+    }
+    serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
+}
+
+/// The default of a question, as answer text.
+pub fn default_answer(ask: &Ask) -> Option<String> {
+    ask.default.as_ref().map(|default| match &default.value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// Answers from the command line, for runs without a person.
+#[derive(Debug, Clone, Default)]
+pub struct Scripted {
+    /// Answers by step id; notes of `instruct` steps by `STEP.NOTE`.
+    pub answers: HashMap<String, String>,
+    /// Use declared defaults for questions without an answer.
+    pub accept_defaults: bool,
+    /// Run actions without asking.
+    pub yes: bool,
+}
+
+impl Operator for Scripted {
+    fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError> {
+        if let Some(answer) = self.answers.get(question.step) {
+            return Ok(Reply { value: answer.clone(), by: AnsweredBy::Script });
+        }
+        match default_answer(question.ask) {
+            Some(default) if self.accept_defaults => Ok(Reply { value: default, by: AnsweredBy::Default }),
+            _ => Err(OperatorError::Unanswered),
+        }
+    }
+
+    fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        let notes = instruction
+            .notes
+            .iter()
+            .filter_map(|(name, _)| {
+                self.answers.get(&format!("{}.{name}", instruction.step)).map(|note| ((*name).to_owned(), note.clone()))
+            })
+            .collect();
+        Ok(Reply { value: InstructReply { ticked: Vec::new(), notes }, by: AnsweredBy::Script })
+    }
+
+    fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
+        if let Some(answer) = self.answers.get(action.step) {
+            let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true");
+            return Ok(Reply { value: yes, by: AnsweredBy::Script });
+        }
+        if self.yes {
+            return Ok(Reply { value: true, by: AnsweredBy::Mode });
+        }
+        Err(OperatorError::Unanswered)
+    }
+
+    fn input(&mut self, _: &InputRequest<'_>) -> Result<String, OperatorError> {
+        Err(OperatorError::Unanswered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(yaml: &str) -> Ask {
+        serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn answers_are_checked_against_the_question() {
+        let choice = ask("question: q\nchoices: [{answer: a}, {answer: b}]");
+        assert_eq!(validate_answer(&choice, "b"), Ok(Value::from("b")));
+        assert!(validate_answer(&choice, "c").unwrap_err().contains("a, b"));
+        let confirm = ask("question: q\ntype: confirm");
+        assert_eq!(validate_answer(&confirm, "Y"), Ok(Value::from("yes")));
+        assert!(validate_answer(&confirm, "maybe").is_err());
+        let text = ask("question: q\ntype: text\npattern: '[0-9a-f]{4}'");
+        assert_eq!(validate_answer(&text, "beef"), Ok(Value::from("beef")));
+        assert!(validate_answer(&text, "beef1").is_err());
+        let number = ask("question: q\ntype: number\nmin: 0\nmax: 100");
+        assert_eq!(validate_answer(&number, "42"), Ok(Value::from(42)));
+        assert_eq!(validate_answer(&number, "2.5"), Ok(Value::from(2.5)));
+        assert!(validate_answer(&number, "101").unwrap_err().contains("maximum"));
+        assert!(validate_answer(&number, "NaN").is_err());
+    }
+}

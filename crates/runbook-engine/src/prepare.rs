@@ -1,0 +1,331 @@
+//! Preparing probes: a runbook's probe, with its templates rendered against
+//! the run's facts, becomes a spec ready to run and a one-line description
+//! of what will run (shown in the evidence, the dry run and the record).
+
+use std::cell::OnceCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+use minijinja::value::Value;
+use runbook_model::{Action, Check, CmdProbe, EnvProbe, HttpProbe, Port, ProbeKind, TcpProbe};
+use serde_json::Value as Json;
+
+use crate::facts::Facts;
+use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, Probe, TcpSpec};
+use crate::template::{RenderMode, Templates, shell_quote};
+
+/// Limit on an HTTP exchange when the runbook gives none.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Limit on a command when the runbook gives none.
+pub const DEFAULT_CMD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Limit on a TCP connection attempt when the runbook gives none.
+pub const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A template that failed while preparing a step.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot render `{field}`: {message}")]
+pub struct RenderError {
+    /// Which field: `http.url`, `cmd.argv[2]`, `foreach`, …
+    pub field: String,
+    /// minijinja's explanation.
+    pub message: String,
+}
+
+/// Renders the templates of one step against the run's facts. The context
+/// is built on the first template, so plain strings cost nothing.
+pub struct Renderer<'a> {
+    templates: &'a Templates,
+    facts: &'a Facts,
+    extra: Vec<(&'a str, Value)>,
+    context: OnceCell<Value>,
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer over the facts, with extra names (`result`, the
+    /// `foreach` item) on top.
+    pub fn new(templates: &'a Templates, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
+        Self { templates, facts, extra, context: OnceCell::new() }
+    }
+
+    fn context(&self) -> &Value {
+        self.context.get_or_init(|| self.facts.context_with(&self.extra))
+    }
+
+    /// Renders a text template.
+    pub fn text(&self, field: &str, text: &str) -> Result<String, RenderError> {
+        self.render(field, text, RenderMode::Text)
+    }
+
+    /// Renders a `sh -c` command line, shell-quoting every value.
+    pub fn shell(&self, field: &str, text: &str) -> Result<String, RenderError> {
+        self.render(field, text, RenderMode::Shell)
+    }
+
+    fn render(&self, field: &str, text: &str, mode: RenderMode) -> Result<String, RenderError> {
+        if !text.contains("{{") && !text.contains("{%") {
+            return Ok(text.to_owned());
+        }
+        self.templates
+            .render(text, self.context(), mode)
+            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })
+    }
+
+    /// Evaluates a condition (`when`, `stop_if`).
+    pub fn condition(&self, field: &str, expression: &str) -> Result<bool, RenderError> {
+        self.templates
+            .is_true(expression, self.context())
+            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })
+    }
+
+    /// Renders a JSON value: strings are templates, and a string that is one
+    /// whole `{{ … }}` keeps the type of what it gives (a list, a number).
+    pub fn value(&self, field: &str, value: &Json) -> Result<Json, RenderError> {
+        match value {
+            Json::String(text) => match whole_expression(text) {
+                Some(expression) => {
+                    let value = self
+                        .templates
+                        .eval(expression, self.context())
+                        .map_err(|error| RenderError { field: field.to_owned(), message: error.message })?;
+                    serde_json::to_value(&value)
+                        .map_err(|error| RenderError { field: field.to_owned(), message: error.to_string() })
+                }
+                None => self.text(field, text).map(Json::from),
+            },
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.value(&format!("{field}[{i}]"), item))
+                .collect::<Result<_, _>>()
+                .map(Json::Array),
+            Json::Object(map) => map
+                .iter()
+                .map(|(key, item)| Ok((key.clone(), self.value(&format!("{field}.{key}"), item)?)))
+                .collect::<Result<_, _>>()
+                .map(Json::Object),
+            other => Ok(other.clone()),
+        }
+    }
+}
+
+/// The expression inside a string that is exactly one `{{ … }}`.
+fn whole_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then(|| inner.trim())
+}
+
+/// The probe of a check, a `probes:` entry or an action, whichever kind.
+#[derive(Debug, Clone, Copy)]
+pub enum ProbeRef<'a> {
+    /// `http`
+    Http(&'a HttpProbe),
+    /// `cmd`
+    Cmd(&'a CmdProbe),
+    /// `tcp`
+    Tcp(&'a TcpProbe),
+    /// `env`
+    Env(&'a EnvProbe),
+}
+
+impl<'a> ProbeRef<'a> {
+    /// The single probe a check declares.
+    pub fn of_check(check: &'a Check) -> Option<Self> {
+        if let Some(probe) = &check.http {
+            return Some(Self::Http(probe));
+        }
+        if let Some(probe) = &check.cmd {
+            return Some(Self::Cmd(probe));
+        }
+        if let Some(probe) = &check.tcp {
+            return Some(Self::Tcp(probe));
+        }
+        check.env.as_ref().map(|probe| Self::Env(probe))
+    }
+
+    /// The command or request of an action.
+    pub fn of_action(action: &'a Action) -> Option<Self> {
+        match (&action.cmd, &action.http) {
+            (Some(cmd), _) => Some(Self::Cmd(cmd)),
+            (None, Some(http)) => Some(Self::Http(http)),
+            (None, None) => None,
+        }
+    }
+
+    /// The kind.
+    pub fn kind(self) -> ProbeKind {
+        match self {
+            Self::Http(_) => ProbeKind::Http,
+            Self::Cmd(_) => ProbeKind::Cmd,
+            Self::Tcp(_) => ProbeKind::Tcp,
+            Self::Env(_) => ProbeKind::Env,
+        }
+    }
+}
+
+/// A probe ready to run.
+#[derive(Clone)]
+pub struct Prepared {
+    /// Its kind.
+    pub kind: ProbeKind,
+    /// What will run, for people: `GET http://…`, the command line.
+    pub target: String,
+    /// The spec.
+    pub probe: Arc<dyn Probe>,
+}
+
+/// Renders `probe` into a spec.
+pub fn prepare(probe: ProbeRef<'_>, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+    match probe {
+        ProbeRef::Http(http) => prepare_http(http, renderer, client),
+        ProbeRef::Cmd(cmd) => prepare_cmd(cmd, renderer),
+        ProbeRef::Tcp(tcp) => prepare_tcp(tcp, renderer),
+        ProbeRef::Env(env) => {
+            let names = |list: &[runbook_model::Spanned<String>]| list.iter().map(|n| n.value.clone()).collect();
+            let spec = EnvSpec { set: names(&env.set), non_empty: names(&env.non_empty) };
+            let mut target = Vec::new();
+            if !spec.set.is_empty() {
+                target.push(format!("set: {}", spec.set.join(", ")));
+            }
+            if !spec.non_empty.is_empty() {
+                target.push(format!("non-empty: {}", spec.non_empty.join(", ")));
+            }
+            Ok(Prepared { kind: ProbeKind::Env, target: format!("env {}", target.join("; ")), probe: Arc::new(spec) })
+        }
+    }
+}
+
+fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+    let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
+    let method = format!("{method:?}").to_uppercase();
+    let url = renderer.text("http.url", &http.url)?;
+    let headers = http
+        .headers
+        .iter()
+        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("http.headers.{}", name.value), value)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let (body, json_body) = match (&http.json, &http.body) {
+        (Some(json), _) => {
+            let document = renderer.value("http.json", json)?;
+            (Some(serde_json::to_vec(&document).unwrap_or_default()), true)
+        }
+        (None, Some(body)) => (Some(renderer.text("http.body", body)?.into_bytes()), false),
+        (None, None) => (None, false),
+    };
+    let tls = http.tls.as_ref();
+    let target = format!("{method} {url}");
+    let spec = HttpSpec {
+        method,
+        url,
+        headers,
+        body,
+        json_body,
+        timeout: http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0),
+        connect_timeout: http.connect_timeout.as_ref().map(|t| t.0),
+        follow_redirects: http.follow_redirects.unwrap_or(true),
+        insecure: tls.and_then(|t| t.insecure.as_ref()).is_some_and(|i| i.value),
+        ca_file: match tls.and_then(|t| t.ca_file.as_ref()) {
+            Some(path) => Some(renderer.text("http.tls.ca_file", path)?.into()),
+            None => None,
+        },
+        client: client.clone(),
+    };
+    Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec) })
+}
+
+fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
+    let (program, mut target) = match (&cmd.argv, &cmd.sh) {
+        (Some(argv), _) => {
+            let argv = argv
+                .iter()
+                .enumerate()
+                .map(|(i, arg)| renderer.text(&format!("cmd.argv[{i}]"), arg))
+                .collect::<Result<Vec<_>, _>>()?;
+            let line = argv.iter().map(|arg| quote_if_needed(arg)).collect::<Vec<_>>().join(" ");
+            (CmdProgram::Argv(argv), line)
+        }
+        (None, Some(sh)) => {
+            let line = renderer.shell("cmd.sh", sh)?;
+            (CmdProgram::Shell(line.clone()), format!("sh -c {}", shell_quote(&line)))
+        }
+        (None, None) => (CmdProgram::Argv(Vec::new()), String::new()),
+    };
+    let env = cmd
+        .env
+        .iter()
+        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("cmd.env.{}", name.value), value)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let cwd = match &cmd.cwd {
+        Some(cwd) => Some(renderer.text("cmd.cwd", cwd)?),
+        None => None,
+    };
+    if let Some(cwd) = &cwd {
+        target = format!("(cd {} && {target})", quote_if_needed(cwd));
+    }
+    let stdin = match &cmd.stdin {
+        Some(stdin) => Some(renderer.text("cmd.stdin", stdin)?),
+        None => None,
+    };
+    let spec = CmdSpec {
+        program,
+        env,
+        cwd: cwd.map(Into::into),
+        stdin,
+        timeout: cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0),
+    };
+    Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec) })
+}
+
+fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
+    let host = renderer.text("tcp.host", &tcp.host)?;
+    let port = match &tcp.port.value {
+        Port::Number(port) => *port,
+        Port::Template(template) => {
+            let port = renderer.value("tcp.port", &Json::from(template.as_str()))?;
+            let text = match &port {
+                Json::String(text) => text.trim().to_owned(),
+                other => other.to_string(),
+            };
+            text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| RenderError {
+                field: "tcp.port".into(),
+                message: format!("`{text}` is not a port number from 1 to 65535"),
+            })?
+        }
+    };
+    let spec = TcpSpec { host, port, timeout: tcp.timeout.as_ref().map_or(DEFAULT_TCP_TIMEOUT, |t| t.0) };
+    let target = format!("tcp {}:{}", spec.host, spec.port);
+    Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec) })
+}
+
+/// An argument as a shell would need it, quoted only when it has to be.
+fn quote_if_needed(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%'));
+    if plain { arg.to_owned() } else { shell_quote(arg) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_templates_keep_their_type() {
+        let templates = Templates::new();
+        let inputs = serde_json::json!({ "services": ["api", "worker"], "port": 8080 });
+        let facts = Facts::new(&serde_json::from_value(inputs).unwrap(), &serde_json::json!({}));
+        let renderer = Renderer::new(&templates, &facts, Vec::new());
+        let list = renderer.value("foreach", &Json::from("{{ inputs.services }}")).unwrap();
+        assert_eq!(list, serde_json::json!(["api", "worker"]));
+        let port = renderer.value("port", &Json::from(" {{ inputs.port }} ")).unwrap();
+        assert_eq!(port, Json::from(8080));
+        let text = renderer.value("url", &Json::from("p{{ inputs.port }}")).unwrap();
+        assert_eq!(text, Json::from("p8080"));
+    }
+
+    #[test]
+    fn arguments_are_shown_quoted_only_when_needed() {
+        assert_eq!(quote_if_needed("kubectl"), "kubectl");
+        assert_eq!(quote_if_needed("--timeout=10s"), "--timeout=10s");
+        assert_eq!(quote_if_needed("a b"), "'a b'");
+        assert_eq!(quote_if_needed(""), "''");
+    }
+}
