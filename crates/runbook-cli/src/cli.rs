@@ -37,6 +37,22 @@ pub enum Command {
     /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
     /// be read.
     Check(CheckArgs),
+    /// Run a runbook: probe, show the evidence, ask, conclude.
+    ///
+    /// Walks the triage tree from its first step: runs each check's probes
+    /// and shows what they saw, asks the operator at each question, runs
+    /// actions only after confirmation, and ends with the conclusion.
+    ///
+    /// Without a terminal (or with `--non-interactive`), answers come from
+    /// `--answer`/`--answers`; a question without one stops the run (exit
+    /// 5) naming the step and the flag to pass. `--dry-run` runs nothing
+    /// and shows every command and URL.
+    ///
+    /// Exits 0 when the run reaches a conclusion (or the last step), 4 when
+    /// it fails (a template error, a loop over max_visits, the runbook's
+    /// timeout), 5 when it waits for an answer, 130 when interrupted, 3
+    /// when the runbook is invalid, 2 for bad flags or inputs.
+    Run(Box<RunArgs>),
     /// Print the JSON Schema of runbook files.
     ///
     /// Editors complete and validate runbooks that start with
@@ -68,12 +84,89 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The runbook file.
+    #[arg(value_name = "RUNBOOK")]
+    pub path: PathBuf,
+
+    /// An input's value (repeatable). Text is converted to the input's
+    /// type; a list is `a,b,c` or JSON.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+
+    /// A YAML or JSON file of input values by name.
+    #[arg(long = "inputs", value_name = "FILE")]
+    pub inputs_file: Option<PathBuf>,
+
+    /// The answer to a question or action (`STEP=VALUE`, repeatable); an
+    /// `instruct` step's note is `STEP.NOTE=TEXT`.
+    #[arg(long = "answer", short = 'a', value_name = "STEP=VALUE")]
+    pub answers: Vec<String>,
+
+    /// A YAML file of answers by step id (an `instruct` step's notes as a
+    /// map).
+    #[arg(long = "answers", value_name = "FILE")]
+    pub answers_file: Option<PathBuf>,
+
+    /// Answer questions that have a declared default with it, without
+    /// asking.
+    #[arg(long)]
+    pub accept_defaults: bool,
+
+    /// Run actions without asking for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Never prompt, even on a terminal: questions need scripted answers.
+    #[arg(long)]
+    pub non_interactive: bool,
+
+    /// Run nothing: render and show every command and URL; check outcomes
+    /// are assumed (`pass`, or `--assume`). Actions are never run.
+    #[arg(long, conflicts_with = "read_only")]
+    pub dry_run: bool,
+
+    /// With `--dry-run`, the outcome to assume for a step (`STEP=fail`,
+    /// repeatable).
+    #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run")]
+    pub assume: Vec<String>,
+
+    /// Run probes but never actions: every action is shown and skipped.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Output format: `human` (evidence blocks on stdout) or `json` (one
+    /// event per line on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Show everything: whole outputs, every item, step descriptions.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// Who runs it, for the record (default: `$USER`).
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people.
     Human,
     /// For machines.
     Json,
+}
+
+impl Color {
+    /// Whether to colour a stream that is (or is not) a terminal.
+    pub fn enabled(self, terminal: bool) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,11 +23,7 @@ pub struct Renderer {
 impl Renderer {
     /// A renderer for stderr, with colours as `--color` and `NO_COLOR` say.
     pub fn for_stderr(color: Color) -> Self {
-        let colored = match color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        };
+        let colored = color.enabled(std::io::stderr().is_terminal());
         let theme = if colored { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false) }
     }

@@ -11,6 +11,13 @@ pub enum ExitCode {
     Usage,
     /// A runbook has errors (or warnings, with `--deny-warnings`).
     InvalidRunbook,
+    /// A run failed: a template error, a loop over `max_visits`, the
+    /// runbook's timeout.
+    RunFailed,
+    /// A run stopped at a question nobody could answer.
+    NeedsAnswer,
+    /// The operator interrupted the run (Ctrl-C, SIGTERM, SIGHUP).
+    Interrupted,
 }
 
 impl ExitCode {
@@ -21,6 +28,9 @@ impl ExitCode {
             Self::Io => 1,
             Self::Usage => 2,
             Self::InvalidRunbook => 3,
+            Self::RunFailed => 4,
+            Self::NeedsAnswer => 5,
+            Self::Interrupted => 130,
         }
     }
 }

@@ -3,8 +3,11 @@
 mod cli;
 mod commands;
 mod diagnostics;
+mod evidence;
 mod exit_code;
 mod runbook_files;
+mod terminal;
+mod view;
 
 use clap::Parser;
 

@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod run;
 mod schema;
 
 use crate::cli::{Cli, Command};
@@ -11,6 +12,7 @@ use crate::exit_code::ExitCode;
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
+        Command::Run(args) => run::run(&args, cli.color),
         Command::Schema => schema::run(),
         Command::Explain { code } => explain::run(code.as_deref()),
     }

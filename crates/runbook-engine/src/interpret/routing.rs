@@ -26,7 +26,7 @@ impl Interpreter<'_> {
         }
         if let (Some(key), Some(on)) = (key, &step.on)
             && let Some((_, target)) = on.iter().find(|(name, _)| name.as_str() == key)
-            && let Some(route) = self.follow(step, target, key, &renderer)?
+            && let Some(route) = self.follow(step, target, &label_for(step, key), &renderer)?
         {
             return Ok(route);
         }
@@ -80,4 +80,9 @@ impl Interpreter<'_> {
             Stop::Failed(format!("step `{}` goes to `{id}`, which is not a step", self.name(&step.id)))
         })
     }
+}
+
+/// How an `on:` key reads in a transition: `answer yes` for questions.
+fn label_for(step: &Step, key: &str) -> String {
+    if step.ask.is_some() { format!("answer {key}") } else { key.to_owned() }
 }

@@ -1,0 +1,309 @@
+//! `runbook run`: check the runbook, resolve inputs and answers, and walk
+//! the triage tree with the terminal or scripted operator.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use runbook_engine::clock::SystemClock;
+use runbook_engine::event::{EventSink, RunStatus};
+use runbook_engine::inputs::{GivenInputs, InputError, resolve};
+use runbook_engine::interpret::{Mode, Options, Services, run as run_runbook};
+use runbook_engine::operator::{
+    ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
+    validate_answer,
+};
+use runbook_model::{Level, Outcome, Runbook, did_you_mean};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::print_stderr;
+use crate::cli::{Color, Format, RunArgs};
+use crate::diagnostics::Renderer;
+use crate::evidence::Look;
+use crate::exit_code::ExitCode;
+use crate::terminal::Terminal;
+use crate::view::{JsonLines, View};
+
+pub fn run(args: &RunArgs, color: Color) -> ExitCode {
+    match prepare_and_run(args, color) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
+    let runbook = load(&args.path, color)?;
+    let usage = |message: String| {
+        print_stderr(&format!("error: {message}\n"));
+        ExitCode::Usage
+    };
+    let answers = answers(args, &runbook).map_err(usage)?;
+    let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
+    let given = given_inputs(args).map_err(usage)?;
+
+    let interactive = !args.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.verbose };
+    let prompt_look = Look { color: color.enabled(std::io::stderr().is_terminal()), verbose: args.verbose };
+    let mut operator = Answering {
+        script: Scripted { answers, accept_defaults: args.accept_defaults, yes: args.yes },
+        person: interactive.then(|| Terminal::new(prompt_look)),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let inputs = match resolve(&runbook, &given, &env, Some(&mut operator)) {
+        Ok(inputs) => inputs,
+        Err(InputError::Interrupted(_)) => return Err(ExitCode::Interrupted),
+        Err(error @ InputError::Missing { .. }) => {
+            let InputError::Missing { name, env, .. } = &error else { unreachable!() };
+            let from_env = env.as_ref().map(|var| format!(" or set ${var}")).unwrap_or_default();
+            return Err(usage(format!("{error}\n  pass --input {name}=VALUE{from_env}")));
+        }
+        Err(error) => return Err(usage(error.to_string())),
+    };
+
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else if args.read_only {
+        Mode::ReadOnly
+    } else {
+        Mode::Live
+    };
+    let options = Options {
+        mode,
+        assume,
+        interactive,
+        operator: args.operator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
+        host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+        ..Options::default()
+    };
+    let mut sink: Box<dyn EventSink> = match args.format {
+        Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
+        Format::Json => Box::new(JsonLines),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+        .enable_all()
+        .build()
+        .map_err(|error| {
+            print_stderr(&format!("error: cannot start the runtime: {error}\n"));
+            ExitCode::Io
+        })?;
+    let cancel = CancellationToken::new();
+    let report = runtime.block_on(async {
+        watch_signals(cancel.clone());
+        let services = Services { operator: &mut operator, sink: sink.as_mut(), clock: &SystemClock, cancel };
+        run_runbook(&runbook, &args.path, &inputs, &options, services).await
+    });
+    runtime.shutdown_background();
+    Ok(match report.status {
+        RunStatus::Concluded | RunStatus::Ended => ExitCode::Success,
+        RunStatus::Failed | RunStatus::TimedOut => ExitCode::RunFailed,
+        RunStatus::Waiting => ExitCode::NeedsAnswer,
+        RunStatus::Aborted => ExitCode::Interrupted,
+    })
+}
+
+/// Reads and checks the runbook; errors are shown as `runbook check` shows
+/// them.
+fn load(path: &Path, color: Color) -> Result<Runbook, ExitCode> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
+        ExitCode::Io
+    })?;
+    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
+    if let Some(runbook) = checked.runnable() {
+        return Ok(runbook.clone());
+    }
+    let renderer = Renderer::for_stderr(color);
+    for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
+        print_stderr(&renderer.render(&checked.source, diagnostic));
+    }
+    print_stderr(&format!("error: `{}` has errors; fix them before running it\n", path.display()));
+    Err(ExitCode::InvalidRunbook)
+}
+
+/// Splits `NAME=VALUE`.
+fn split_pair<'a>(flag: &str, pair: &'a str) -> Result<(&'a str, &'a str), String> {
+    pair.split_once('=')
+        .filter(|(name, _)| !name.trim().is_empty())
+        .map(|(name, value)| (name.trim(), value))
+        .ok_or_else(|| format!("`--{flag} {pair}` is not NAME=VALUE"))
+}
+
+fn given_inputs(args: &RunArgs) -> Result<GivenInputs, String> {
+    let text = args
+        .inputs
+        .iter()
+        .map(|pair| split_pair("input", pair).map(|(name, value)| (name.to_owned(), value.to_owned())))
+        .collect::<Result<_, _>>()?;
+    let typed = match &args.inputs_file {
+        Some(path) => read_map(path)?,
+        None => IndexMap::new(),
+    };
+    Ok(GivenInputs { text, typed })
+}
+
+/// A YAML (or JSON) file holding a map.
+fn read_map(path: &Path) -> Result<IndexMap<String, Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+    serde_saphyr::from_str::<IndexMap<String, Value>>(&text)
+        .map_err(|error| format!("`{}` is not a map of names to values: {error}", path.display()))
+}
+
+/// Answers from `--answers` then `--answer`, checked against the runbook's
+/// questions before anything runs.
+fn answers(args: &RunArgs, runbook: &Runbook) -> Result<HashMap<String, String>, String> {
+    let mut answers = HashMap::new();
+    if let Some(path) = &args.answers_file {
+        for (step, value) in read_map(path)? {
+            match value {
+                Value::Object(notes) => {
+                    for (note, text) in notes {
+                        answers.insert(format!("{step}.{note}"), scalar_text(&text));
+                    }
+                }
+                other => {
+                    answers.insert(step, scalar_text(&other));
+                }
+            }
+        }
+    }
+    for pair in &args.answers {
+        let (step, value) = split_pair("answer", pair)?;
+        answers.insert(step.to_owned(), value.to_owned());
+    }
+    for (key, value) in &answers {
+        check_answer(runbook, key, value)?;
+    }
+    Ok(answers)
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "yes".into(),
+        Value::Bool(false) => "no".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An answer must name a question, an action or an `instruct` note, and be
+/// a valid answer to it. Steps of called runbooks (`call-step/inner`) are
+/// checked when asked.
+fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String> {
+    if key.contains('/') {
+        return Ok(());
+    }
+    let (step_id, note) = match key.split_once('.') {
+        Some((step, note)) => (step, Some(note)),
+        None => (key, None),
+    };
+    let answerable = runbook.steps.iter().filter(|s| s.ask.is_some() || s.action.is_some() || s.instruct.is_some());
+    let Some(step) = runbook.steps.iter().find(|s| s.id.value == step_id) else {
+        let suggestion = did_you_mean(step_id, answerable.map(|s| s.id.as_str()))
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return Err(format!("`--answer {key}`: the runbook has no step `{step_id}`{suggestion}"));
+    };
+    match (note, &step.ask, &step.action, &step.instruct) {
+        (None, Some(ask), _, _) => {
+            validate_answer(ask, value).map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
+        }
+        (None, _, Some(_), _) => {
+            if !matches!(value.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true" | "no" | "n" | "false") {
+                return Err(format!("`--answer {key}={value}`: `{key}` is an action; answer yes or no"));
+            }
+        }
+        (Some(note), _, _, Some(instruct)) => {
+            if !instruct.notes.keys().any(|n| n.as_str() == note) {
+                let names: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();
+                return Err(format!("`--answer {key}`: step `{step_id}` has no note `{note}` (notes: {})", names.join(", ")));
+            }
+        }
+        _ => return Err(format!("`--answer {key}`: step `{step_id}` asks nothing")),
+    }
+    Ok(())
+}
+
+/// `--assume STEP=OUTCOME` pairs.
+fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Outcome>, String> {
+    pairs
+        .iter()
+        .map(|pair| {
+            let (step, outcome) = split_pair("assume", pair)?;
+            if !step.contains('/') && !runbook.steps.iter().any(|s| s.id.value == step) {
+                let ids = runbook.steps.iter().map(|s| s.id.as_str());
+                let suggestion = did_you_mean(step, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                return Err(format!("`--assume {pair}`: the runbook has no step `{step}`{suggestion}"));
+            }
+            let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome.trim()).ok_or_else(|| {
+                format!("`--assume {pair}`: `{outcome}` is not an outcome (pass, warn, fail, error, skipped)")
+            })?;
+            Ok((step.to_owned(), outcome))
+        })
+        .collect()
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP cancel the run: probes stop, their process
+/// groups are killed, and the run ends as aborted. A second Ctrl-C exits at
+/// once.
+fn watch_signals(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+                _ = hangup.recv() => {}
+            }
+            if cancel.is_cancelled() {
+                let _ = console::Term::stderr().show_cursor();
+                std::process::exit(i32::from(ExitCode::Interrupted.as_u8()));
+            }
+            cancel.cancel();
+        }
+    });
+}
+
+/// Scripted answers first, then the person at the terminal, if any.
+struct Answering {
+    script: Scripted,
+    person: Option<Terminal>,
+}
+
+impl Operator for Answering {
+    fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError> {
+        match (self.script.answers.contains_key(question.step), &mut self.person) {
+            (false, Some(person)) if !self.script.accept_defaults || question.ask.default.is_none() => {
+                person.ask(question)
+            }
+            _ => self.script.ask(question),
+        }
+    }
+
+    fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        match &mut self.person {
+            Some(person) => person.instruct(instruction),
+            None => self.script.instruct(instruction),
+        }
+    }
+
+    fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
+        match (self.script.yes || self.script.answers.contains_key(action.step), &mut self.person) {
+            (false, Some(person)) => person.confirm(action),
+            _ => self.script.confirm(action),
+        }
+    }
+
+    fn input(&mut self, request: &InputRequest<'_>) -> Result<String, OperatorError> {
+        match &mut self.person {
+            Some(person) => person.input(request),
+            None => self.script.input(request),
+        }
+    }
+}

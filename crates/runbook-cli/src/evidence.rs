@@ -1,0 +1,220 @@
+//! The evidence of a step, as text for people: what ran, how it ended, each
+//! expectation as expected against actual, and an excerpt of the output.
+//! Shared by the run view and by questions that show evidence again.
+
+use std::fmt::Write as _;
+
+use console::Style;
+use runbook_engine::event::Part;
+use runbook_engine::expect::ExpectationResult;
+use runbook_engine::probe::{Captured, Observation};
+use runbook_model::{ExpectationSeverity, Outcome};
+use serde_json::Value;
+
+/// Lines of an output excerpt shown without `--verbose`.
+const EXCERPT_LINES: usize = 12;
+/// Characters of one excerpt line shown without `--verbose`.
+const EXCERPT_WIDTH: usize = 160;
+/// Probes of a group or `foreach` listed one by one without `--verbose`.
+const LISTED_PARTS: usize = 20;
+
+/// How evidence is drawn.
+#[derive(Debug, Clone, Copy)]
+pub struct Look {
+    /// Colours on.
+    pub color: bool,
+    /// Everything, not excerpts.
+    pub verbose: bool,
+}
+
+impl Look {
+    /// `text` in `style` when colours are on.
+    pub fn paint(self, style: &Style, text: &str) -> String {
+        if self.color { style.apply_to(text).to_string() } else { text.to_owned() }
+    }
+
+    /// An outcome's mark and name, coloured.
+    pub fn outcome(self, outcome: Outcome) -> String {
+        let (mark, style) = match outcome {
+            Outcome::Pass => ("✓", Style::new().green()),
+            Outcome::Warn => ("!", Style::new().yellow()),
+            Outcome::Fail => ("✗", Style::new().red()),
+            Outcome::Error => ("✗", Style::new().red().bold()),
+            Outcome::Skipped => ("-", Style::new().dim()),
+        };
+        self.paint(&style, &format!("{mark} {}", outcome.name()))
+    }
+
+    pub fn dim(self, text: &str) -> String {
+        self.paint(&Style::new().dim(), text)
+    }
+}
+
+/// The evidence of one attempt of a step: its probes, indented by two.
+pub fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
+    let mut out = String::new();
+    if let [part] = parts
+        && part.name.is_none()
+        && part.item.is_none()
+    {
+        single(&mut out, part, look, show_output, "  ");
+        return out;
+    }
+    let shown: Vec<&Part> = if look.verbose || parts.len() <= LISTED_PARTS {
+        parts.iter().collect()
+    } else {
+        let mut counts = std::collections::BTreeMap::new();
+        for part in parts {
+            *counts.entry(part.outcome).or_insert(0) += 1;
+        }
+        let summary: Vec<String> = counts.iter().map(|(o, n)| format!("{n} {}", o.name())).collect();
+        let _ = writeln!(out, "  {} probes: {}", parts.len(), summary.join(", "));
+        let not_passed: Vec<&Part> = parts.iter().filter(|p| p.outcome != Outcome::Pass).collect();
+        if not_passed.len() > LISTED_PARTS {
+            let _ = writeln!(out, "  {}", look.dim(&format!("the first {LISTED_PARTS} that did not pass:")));
+        }
+        not_passed.into_iter().take(LISTED_PARTS).collect()
+    };
+    for part in shown {
+        let label = match (&part.name, &part.item) {
+            (Some(name), _) => name.clone(),
+            (None, Some(Value::String(item))) => item.clone(),
+            (None, Some(item)) => item.to_string(),
+            (None, None) => String::new(),
+        };
+        let _ = writeln!(out, "  {} {}", look.outcome(part.outcome), look.paint(&Style::new().bold(), &label));
+        single(&mut out, part, look, show_output || part.outcome != Outcome::Pass, "      ");
+    }
+    out
+}
+
+/// One probe: what ran, the observation's headline, the error, each
+/// expectation, and an excerpt of the output.
+fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: &str) {
+    let headline = part.observation.as_ref().map(headline).unwrap_or_default();
+    let assumed = if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
+    let _ = writeln!(out, "{indent}{}{}{assumed}", look.dim(&part.target), headline);
+    if let Some(error) = &part.error {
+        let text = format!("error ({}): {}", error.kind.name(), error.message);
+        let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));
+    }
+    for result in &part.expectations {
+        expectation(out, result, look, indent);
+    }
+    if let Some(observation) = &part.observation
+        && (show_output || look.verbose)
+    {
+        for (name, captured) in outputs(observation) {
+            excerpt(out, name, captured, look, indent);
+        }
+    }
+}
+
+/// `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
+fn headline(observation: &Observation) -> String {
+    let ms = |d: std::time::Duration| runbook_model::Duration(std::time::Duration::from_millis(
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+    ))
+    .to_string();
+    match observation {
+        Observation::Http(o) => match o.status {
+            Some(status) => format!("  → {status} in {}", ms(o.duration)),
+            None => String::new(),
+        },
+        Observation::Cmd(o) => match (o.exit_code, o.signal) {
+            (Some(code), _) => format!("  → exit {code} in {}", ms(o.duration)),
+            (None, Some(signal)) => format!("  → killed by signal {signal} after {}", ms(o.duration)),
+            (None, None) => String::new(),
+        },
+        Observation::Tcp(o) if o.connected => format!("  → connected in {}", ms(o.duration)),
+        Observation::Tcp(_) | Observation::Env(_) => String::new(),
+    }
+}
+
+/// The outputs worth an excerpt.
+fn outputs(observation: &Observation) -> Vec<(&'static str, &Captured)> {
+    match observation {
+        Observation::Http(o) => vec![("body", &o.body)],
+        Observation::Cmd(o) => vec![("stdout", &o.stdout), ("stderr", &o.stderr)],
+        Observation::Tcp(_) | Observation::Env(_) => Vec::new(),
+    }
+}
+
+fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent: &str) {
+    let (mark, style) = match (result.passed, result.severity) {
+        (true, _) => ("✓", Style::new().green()),
+        (false, ExpectationSeverity::Warn) => ("!", Style::new().yellow()),
+        (false, ExpectationSeverity::Fail) => ("✗", Style::new().red()),
+    };
+    let expected = short(&result.expected);
+    let line = format!("{} {} {expected}", result.subject, result.predicate);
+    let _ = write!(out, "{indent}  {} {line}", look.paint(&style, mark));
+    if result.passed {
+        out.push('\n');
+        return;
+    }
+    let actual = result.actual.as_ref().map_or_else(|| "nothing".to_owned(), short);
+    let multiline = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_)) || v.as_str().is_some_and(|s| s.contains('\n'));
+    let _ = writeln!(out, ", got {}", look.paint(&Style::new().bold(), &actual));
+    if let Some(message) = &result.message {
+        let _ = writeln!(out, "{indent}    {}", look.dim(message));
+    }
+    if let Some(actual) = &result.actual
+        && (multiline(actual) || multiline(&result.expected))
+        && result.predicate == "eq"
+    {
+        let diff = diff(&result.expected, actual, look);
+        for line in diff.lines() {
+            let _ = writeln!(out, "{indent}    {line}");
+        }
+    }
+}
+
+/// A value on one line, cut to a readable length.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 80 {
+        return text;
+    }
+    let cut: String = text.chars().take(77).collect();
+    format!("{cut}…")
+}
+
+/// A line diff of expected against actual: `-` expected, `+` actual.
+fn diff(expected: &Value, actual: &Value, look: Look) -> String {
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    };
+    let (expected, actual) = (text(expected), text(actual));
+    let mut out = String::new();
+    for change in similar::TextDiff::from_lines(&expected, &actual).iter_all_changes() {
+        let line = change.to_string_lossy();
+        let line = line.trim_end_matches('\n');
+        let _ = match change.tag() {
+            similar::ChangeTag::Delete => writeln!(out, "{}", look.paint(&Style::new().red(), &format!("- {line}"))),
+            similar::ChangeTag::Insert => writeln!(out, "{}", look.paint(&Style::new().green(), &format!("+ {line}"))),
+            similar::ChangeTag::Equal => writeln!(out, "  {line}"),
+        };
+    }
+    out
+}
+
+/// The head of an output, bounded in lines and width unless verbose.
+fn excerpt(out: &mut String, name: &str, captured: &Captured, look: Look, indent: &str) {
+    if captured.total_bytes == 0 {
+        return;
+    }
+    let text = captured.text();
+    let lines: Vec<&str> = text.lines().collect();
+    let shown = if look.verbose { lines.len() } else { lines.len().min(EXCERPT_LINES) };
+    let _ = writeln!(out, "{indent}  {}", look.dim(&format!("{name} ({} bytes):", captured.total_bytes)));
+    for line in &lines[..shown] {
+        let line: String =
+            if look.verbose || line.chars().count() <= EXCERPT_WIDTH { (*line).to_owned() } else { format!("{}…", line.chars().take(EXCERPT_WIDTH).collect::<String>()) };
+        let _ = writeln!(out, "{indent}  │ {line}");
+    }
+    if shown < lines.len() {
+        let _ = writeln!(out, "{indent}  {}", look.dim(&format!("│ … {} more lines (--verbose shows all)", lines.len() - shown)));
+    }
+}

@@ -1,0 +1,172 @@
+//! The operator at a terminal: prompts with dialoguer on stderr. Ctrl-C at
+//! a prompt aborts the run and gives the cursor back.
+
+use std::fmt::Write as _;
+
+use console::{Style, Term};
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
+use runbook_engine::event::AnsweredBy;
+use runbook_engine::operator::{
+    ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
+    default_answer, validate_answer,
+};
+use runbook_model::AskType;
+
+use crate::evidence::{self, Look};
+
+/// Asks the person at the terminal.
+pub struct Terminal {
+    look: Look,
+    theme: Box<dyn Theme>,
+    term: Term,
+}
+
+impl Terminal {
+    /// Prompts on stderr.
+    pub fn new(look: Look) -> Self {
+        let theme: Box<dyn Theme> = if look.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
+        Self { look, theme, term: Term::stderr() }
+    }
+
+    fn say(&self, text: &str) {
+        let _ = self.term.write_str(text);
+    }
+
+    /// A prompt's failure: Ctrl-C (the terminal reports it as an
+    /// interrupted read) or a broken terminal.
+    fn failed(&self, error: dialoguer::Error) -> OperatorError {
+        let dialoguer::Error::IO(error) = error;
+        let _ = self.term.show_cursor();
+        if error.kind() == std::io::ErrorKind::Interrupted {
+            let _ = self.term.write_line("");
+            OperatorError::Interrupted
+        } else {
+            OperatorError::Io(error.to_string())
+        }
+    }
+}
+
+impl Operator for Terminal {
+    fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError> {
+        let look = self.look;
+        let mut text = String::new();
+        for (step, parts) in &question.evidence {
+            let _ = writeln!(text, "  {}", look.dim(&format!("evidence from {step}:")));
+            text.push_str(&evidence::parts(parts, look, true));
+        }
+        self.say(&text);
+        let ask = question.ask;
+        let default = default_answer(ask);
+        let prompt = question.text.trim();
+        let answer = match ask.ask_type() {
+            AskType::Choice => {
+                let labels: Vec<String> = ask
+                    .choices
+                    .iter()
+                    .map(|c| match &c.label {
+                        Some(label) => format!("{label} ({})", c.answer.value),
+                        None => c.answer.value.clone(),
+                    })
+                    .collect();
+                let mut select = Select::with_theme(&*self.theme).with_prompt(prompt).items(&labels);
+                if let Some(index) = default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d)) {
+                    select = select.default(index);
+                }
+                let index = select.interact_on(&self.term).map_err(|e| self.failed(e))?;
+                ask.choices[index].answer.value.clone()
+            }
+            AskType::Confirm => {
+                let mut confirm = Confirm::with_theme(&*self.theme).with_prompt(prompt);
+                if let Some(default) = &default {
+                    confirm = confirm.default(default == "yes");
+                }
+                let yes = confirm.interact_on(&self.term).map_err(|e| self.failed(e))?;
+                if yes { "yes" } else { "no" }.to_owned()
+            }
+            AskType::Text | AskType::Number => {
+                let mut input = Input::<String>::with_theme(&*self.theme)
+                    .with_prompt(prompt)
+                    .validate_with(|text: &String| validate_answer(ask, text).map(|_| ()));
+                if let Some(default) = default {
+                    input = input.default(default);
+                }
+                input.interact_text_on(&self.term).map_err(|e| self.failed(e))?
+            }
+        };
+        Ok(Reply { value: answer, by: AnsweredBy::Operator })
+    }
+
+    fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        let look = self.look;
+        let mut text = String::new();
+        for line in instruction.text.trim_end().lines() {
+            let _ = writeln!(text, "  {line}");
+        }
+        for (title, url) in &instruction.links {
+            let _ = writeln!(text, "  {} {title}: {}", look.dim("↗"), look.paint(&Style::new().underlined(), url));
+        }
+        self.say(&text);
+        let ticked = if instruction.checklist.is_empty() {
+            Vec::new()
+        } else {
+            MultiSelect::with_theme(&*self.theme)
+                .with_prompt("Tick what you have done (space to tick, enter when done)")
+                .items(instruction.checklist)
+                .interact_on(&self.term)
+                .map_err(|e| self.failed(e))?
+        };
+        let mut notes = Vec::new();
+        for (name, prompt) in &instruction.notes {
+            let note = Input::<String>::with_theme(&*self.theme)
+                .with_prompt(*prompt)
+                .allow_empty(true)
+                .interact_text_on(&self.term)
+                .map_err(|e| self.failed(e))?;
+            notes.push(((*name).to_owned(), note));
+        }
+        if instruction.checklist.is_empty() && instruction.notes.is_empty() {
+            Confirm::with_theme(&*self.theme)
+                .with_prompt("Done?")
+                .default(true)
+                .show_default(false)
+                .wait_for_newline(true)
+                .interact_on(&self.term)
+                .map_err(|e| self.failed(e))?;
+        }
+        Ok(Reply { value: InstructReply { ticked, notes }, by: AnsweredBy::Operator })
+    }
+
+    fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
+        let look = self.look;
+        let mut text = String::new();
+        let _ = writeln!(text, "  {}", look.paint(&Style::new().yellow().bold(), "This action changes the system:"));
+        if let Some(confirm) = action.confirm {
+            for line in confirm.trim_end().lines() {
+                let _ = writeln!(text, "  {line}");
+            }
+        }
+        let _ = writeln!(text, "  {} {}", look.dim("runs:"), action.target);
+        self.say(&text);
+        let yes = Confirm::with_theme(&*self.theme)
+            .with_prompt("Run it?")
+            .default(false)
+            .interact_on(&self.term)
+            .map_err(|e| self.failed(e))?;
+        Ok(Reply { value: yes, by: AnsweredBy::Operator })
+    }
+
+    fn input(&mut self, request: &InputRequest<'_>) -> Result<String, OperatorError> {
+        let prompt = match request.description {
+            Some(description) => format!("{} ({description})", request.name),
+            None => request.name.to_owned(),
+        };
+        if request.secret {
+            return Password::with_theme(&*self.theme)
+                .with_prompt(prompt)
+                .interact_on(&self.term)
+                .map_err(|e| self.failed(e));
+        }
+        Input::<String>::with_theme(&*self.theme).with_prompt(prompt).interact_text_on(&self.term).map_err(|e| self.failed(e))
+    }
+}

@@ -1,0 +1,267 @@
+//! The run as people watch it: a compact block per step on stdout, a
+//! spinner on stderr while probes run, and the conclusion at the end.
+//! `--format json` replaces it with [`JsonLines`].
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::time::Duration;
+
+use console::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
+
+use crate::evidence::{self, Look};
+
+/// Draws events for people.
+pub struct View {
+    look: Look,
+    spinner: Option<ProgressBar>,
+    spinners: bool,
+    /// The probes of the step running now, shown when it finishes.
+    parts: Vec<Part>,
+    /// Attempt being collected, for retried steps.
+    attempt: u32,
+    kind: &'static str,
+    /// Whether prompts show questions and instructions; otherwise the view
+    /// does.
+    interactive: bool,
+}
+
+impl View {
+    /// A view; `spinners` when stderr is a terminal.
+    pub fn new(look: Look, spinners: bool) -> Self {
+        Self { look, spinner: None, spinners, parts: Vec::new(), attempt: 0, kind: "", interactive: false }
+    }
+
+    fn print(&mut self, text: &str) {
+        if let Some(spinner) = &self.spinner {
+            spinner.suspend(|| write_stdout(text));
+        } else {
+            write_stdout(text);
+        }
+    }
+
+    fn spin(&mut self, message: String) {
+        if !self.spinners {
+            return;
+        }
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        spinner.set_message(message);
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        self.spinner = Some(spinner);
+    }
+
+    fn stop_spinner(&mut self) {
+        if let Some(spinner) = self.spinner.take() {
+            spinner.finish_and_clear();
+        }
+    }
+}
+
+impl EventSink for View {
+    fn emit(&mut self, event: &Event) {
+        let look = self.look;
+        match event {
+            Event::RunStarted(info) => {
+                self.interactive = info.interactive;
+                let mode = if info.mode == "live" { String::new() } else { format!(" [{}]", info.mode) };
+                let title = look.paint(&Style::new().bold(), &info.title);
+                let text = format!("{title}{mode}\n{}\n", look.dim(&format!("{} · run {}", info.path, info.id)));
+                self.print(&text);
+            }
+            Event::StepStarted { step, kind, title, description, visit } => {
+                self.parts.clear();
+                self.attempt = 0;
+                self.kind = kind;
+                let again = if *visit > 1 { look.dim(&format!(" (visit {visit})")) } else { String::new() };
+                let title = title.as_deref().map(|t| format!("  {t}")).unwrap_or_default();
+                let mut text = format!("\n{} {}{title}{again}\n", look.paint(&Style::new().cyan(), "▶"), look.paint(&Style::new().bold(), step));
+                if let Some(description) = description.as_ref().filter(|_| look.verbose) {
+                    for line in description.lines() {
+                        let _ = writeln!(text, "  {}", look.dim(line));
+                    }
+                }
+                self.print(&text);
+                if matches!(*kind, "check" | "collect") {
+                    self.spin(title_or(step, title.trim()));
+                }
+            }
+            Event::Probe { attempt, part, .. } => {
+                if *attempt != self.attempt {
+                    self.parts.clear();
+                    self.attempt = *attempt;
+                }
+                self.parts.push(part.clone());
+            }
+            Event::AttemptFinished { .. } => {}
+            Event::Waiting { attempt, wait_ms, .. } => {
+                let outcome = runbook_engine::judge::worst(self.parts.iter().map(|p| p.outcome));
+                let wait = runbook_model::Duration(Duration::from_millis(*wait_ms));
+                let text = format!("  {} attempt {attempt}: {}, next in {wait}\n", look.dim("↻"), outcome.name());
+                self.print(&text);
+            }
+            Event::Question { .. } | Event::Answered { .. } | Event::Instructed { .. } => {
+                self.stop_spinner();
+                if let Event::Question { question, .. } = event
+                    && !self.interactive
+                {
+                    self.print(&format!("  ? {}\n", question.trim()));
+                }
+                if let Event::Answered { answer, by, .. } = event {
+                    let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
+                    let by = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    self.print(&format!("  answer: {} {}\n", look.paint(&Style::new().bold(), &answer), look.dim(&format!("({by})"))));
+                }
+                if let Event::Instructed { text: instruction, ticked, unticked, notes, .. } = event {
+                    let mut text = String::new();
+                    if !self.interactive {
+                        for line in instruction.trim_end().lines() {
+                            let _ = writeln!(text, "  {line}");
+                        }
+                    }
+                    for item in ticked {
+                        let _ = writeln!(text, "  {} {item}", look.paint(&Style::new().green(), "☑"));
+                    }
+                    for item in unticked {
+                        let _ = writeln!(text, "  ☐ {item}");
+                    }
+                    for (name, note) in notes {
+                        let note = note.as_str().map_or_else(|| look.dim("(not given)"), str::to_owned);
+                        let _ = writeln!(text, "  {name}: {note}");
+                    }
+                    self.print(&text);
+                }
+            }
+            Event::ActionDecided { confirm, target, decision, by, .. } => {
+                let text = match decision {
+                    ActionDecision::Run => {
+                        if !self.interactive {
+                            let by = if *by == AnsweredBy::Mode { "--yes" } else { "--answer" };
+                            let what = confirm.as_deref().map(|c| format!(": {}", c.trim())).unwrap_or_default();
+                            self.print(&format!("  {}{what}\n", look.dim(&format!("action confirmed by {by}"))));
+                        }
+                        self.spin(target.clone());
+                        return;
+                    }
+                    ActionDecision::Declined => format!("  {} {target}\n", look.dim("declined, not run:")),
+                    ActionDecision::NotInThisMode => format!("  {} {target}\n", look.dim("not run in this mode:")),
+                };
+                self.print(&text);
+            }
+            Event::StepFinished { outcome, error, duration_ms, captures, .. } => {
+                self.stop_spinner();
+                let mut text = String::new();
+                let show_output = self.kind == "collect";
+                text.push_str(&evidence::parts(&self.parts, look, show_output));
+                if let Some(outcome) = outcome {
+                    let time = runbook_model::Duration(Duration::from_millis(*duration_ms));
+                    let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
+                    if let Some(error) = error.as_ref().filter(|e| self.parts.is_empty() || e.kind.name() == "timeout") {
+                        let _ = write!(text, " {}", look.paint(&Style::new().red(), &format!("({}: {})", error.kind.name(), error.message)));
+                    }
+                    text.push('\n');
+                }
+                for (name, value) in captures {
+                    let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    let value = if value.chars().count() > 80 && !look.verbose {
+                        format!("{}…", value.chars().take(80).collect::<String>())
+                    } else {
+                        value
+                    };
+                    let _ = writeln!(text, "  {}{name} = {value}", look.dim("vars."));
+                }
+                self.print(&text);
+            }
+            Event::Transition { to, via, .. } => {
+                if via != "fall-through" && via != "next" {
+                    let to = to.as_deref().unwrap_or("the end");
+                    self.print(&format!("  {} {to} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
+                }
+            }
+            Event::Concluded { conclusion, .. } => {
+                let text = conclusion_text(conclusion, look);
+                self.print(&text);
+            }
+            Event::RunFinished { status, message, duration_ms } => {
+                self.stop_spinner();
+                let time = runbook_model::Duration(Duration::from_millis(*duration_ms));
+                let text = match (status, message) {
+                    (RunStatus::Concluded, _) => format!("\n{}\n", look.dim(&format!("run took {time}"))),
+                    (status, Some(message)) => {
+                        let style = if *status == RunStatus::Ended { Style::new().yellow() } else { Style::new().red() };
+                        format!("\n{} {message}\n{}\n", look.paint(&style.bold(), &format!("run {}:", status.name())), look.dim(&format!("run took {time}")))
+                    }
+                    (status, None) => format!("\nrun {}\n", status.name()),
+                };
+                self.print(&text);
+            }
+        }
+    }
+}
+
+fn title_or(step: &str, title: &str) -> String {
+    if title.is_empty() { step.to_owned() } else { title.to_owned() }
+}
+
+/// The conclusion block.
+fn conclusion_text(conclusion: &ConclusionView, look: Look) -> String {
+    let mut text = String::new();
+    let severity = conclusion.severity.map(|s| format!(" · severity {}", serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())).unwrap_or_default();
+    let head = format!("■ {}{severity}", conclusion.status.name());
+    let _ = writeln!(text, "\n{}", look.paint(&Style::new().bold().magenta(), &head));
+    let block = |text: &mut String, label: &str, body: &str| {
+        let _ = writeln!(text, "  {}", look.paint(&Style::new().bold(), label));
+        for line in body.trim_end().lines() {
+            let _ = writeln!(text, "    {line}");
+        }
+    };
+    if let Some(diagnosis) = &conclusion.diagnosis {
+        block(&mut text, "Diagnosis", diagnosis);
+    }
+    if let Some(remediation) = &conclusion.remediation {
+        block(&mut text, "Remediation", remediation);
+    }
+    if let Some(escalation) = &conclusion.escalation {
+        let _ = writeln!(text, "  {} {}", look.paint(&Style::new().bold(), "Escalate to"), escalation.to.join(", "));
+        if let Some(message) = &escalation.message {
+            for line in message.trim_end().lines() {
+                let _ = writeln!(text, "    {line}");
+            }
+        }
+        if !escalation.evidence.is_empty() {
+            let _ = writeln!(text, "    evidence: {}", escalation.evidence.join(", "));
+        }
+        for item in &escalation.checklist {
+            let _ = writeln!(text, "    ☐ {item}");
+        }
+    }
+    if !conclusion.followups.is_empty() {
+        let _ = writeln!(text, "  {}", look.paint(&Style::new().bold(), "Follow-ups"));
+        for item in &conclusion.followups {
+            let _ = writeln!(text, "    - {item}");
+        }
+    }
+    text
+}
+
+/// Writes to stdout, ignoring a closed pipe: the run goes on and the
+/// record (or the exit code) still tells how it ended.
+fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+/// `--format json`: every event as one JSON line on stdout.
+pub struct JsonLines;
+
+impl EventSink for JsonLines {
+    fn emit(&mut self, event: &Event) {
+        if let Ok(mut line) = serde_json::to_string(event) {
+            line.push('\n');
+            write_stdout(&line);
+        }
+    }
+}
