@@ -8,7 +8,7 @@ N=${N:-2000}
 RUNBOOK=${RUNBOOK:-target/release/runbook}
 case $RUNBOOK in */*) RUNBOOK=$(realpath "$RUNBOOK") ;; esac   # we cd below
 RUN="$RUNBOOK run --non-interactive"     # add record/journal flags here when they exist
-HF="hyperfine --warmup 2"
+HF="hyperfine -N --warmup 2"        # -N: no intermediate shell (one.yaml takes ms)
 
 cd "$OUT"
 curl -sf http://127.0.0.1:18080/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }

@@ -6,6 +6,9 @@ mod corpus;
 mod examples;
 mod explain;
 mod hostile;
+#[path = "../support/http_server.rs"]
+mod http_server;
+mod run;
 mod schema;
 mod test;
 

@@ -29,6 +29,12 @@ impl Test {
         self
     }
 
+    /// Sets an environment variable of the command.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.command.env(name, value);
+        self
+    }
+
     /// Writes `files` (name, bytes) into a fresh temporary directory and runs
     /// the command there.
     pub fn files(mut self, files: &[(&str, &[u8])]) -> Self {
@@ -54,7 +60,7 @@ impl Test {
         let status = output.status.code().unwrap_or(-1);
         assert_eq!(status, expected, "unexpected exit status\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
         assert!(!stderr.contains("panicked"), "the binary panicked:\n{stderr}");
-        Output { stdout, stderr, _dir: self.dir }
+        Output { stdout, stderr, dir: self.dir }
     }
 }
 
@@ -70,7 +76,7 @@ pub struct Output {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
-    _dir: Option<tempfile::TempDir>,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Output {
@@ -86,6 +92,20 @@ impl Output {
     pub fn stdout_contains(self, text: &str) -> Self {
         assert!(self.stdout.contains(text), "stdout lacks {text:?}:\n{}", self.stdout);
         self
+    }
+
+    /// A path inside the directory the command ran in (see [`Test::files`]).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.as_ref().map_or_else(workspace, |dir| dir.path().to_path_buf()).join(name)
+    }
+
+    /// Parses stdout as JSON lines (`--format json` of `runbook run`).
+    #[track_caller]
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}")))
+            .collect()
     }
 
     /// Parses stdout as JSON.

@@ -84,6 +84,8 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
 }
 
+// Each flag is a switch of its own; grouping them would only rename them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The runbook file.

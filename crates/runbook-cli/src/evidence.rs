@@ -57,7 +57,7 @@ pub fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
         && part.name.is_none()
         && part.item.is_none()
     {
-        single(&mut out, part, look, show_output, "  ");
+        single(&mut out, part, look, show_output || part.outcome != Outcome::Pass, "  ");
         return out;
     }
     let shown: Vec<&Part> = if look.verbose || parts.len() <= LISTED_PARTS {
@@ -92,7 +92,8 @@ pub fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
 /// expectation, and an excerpt of the output.
 fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: &str) {
     let headline = part.observation.as_ref().map(headline).unwrap_or_default();
-    let assumed = if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
+    let assumed =
+        if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
     let _ = writeln!(out, "{indent}{}{}{assumed}", look.dim(&part.target), headline);
     if let Some(error) = &part.error {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
@@ -112,10 +113,10 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
 
 /// `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
 fn headline(observation: &Observation) -> String {
-    let ms = |d: std::time::Duration| runbook_model::Duration(std::time::Duration::from_millis(
-        u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
-    ))
-    .to_string();
+    let ms = |d: std::time::Duration| {
+        runbook_model::Duration(std::time::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+            .to_string()
+    };
     match observation {
         Observation::Http(o) => match o.status {
             Some(status) => format!("  → {status} in {}", ms(o.duration)),
@@ -154,7 +155,8 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
         return;
     }
     let actual = result.actual.as_ref().map_or_else(|| "nothing".to_owned(), short);
-    let multiline = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_)) || v.as_str().is_some_and(|s| s.contains('\n'));
+    let multiline =
+        |v: &Value| matches!(v, Value::Object(_) | Value::Array(_)) || v.as_str().is_some_and(|s| s.contains('\n'));
     let _ = writeln!(out, ", got {}", look.paint(&Style::new().bold(), &actual));
     if let Some(message) = &result.message {
         let _ = writeln!(out, "{indent}    {}", look.dim(message));
@@ -210,11 +212,18 @@ fn excerpt(out: &mut String, name: &str, captured: &Captured, look: Look, indent
     let shown = if look.verbose { lines.len() } else { lines.len().min(EXCERPT_LINES) };
     let _ = writeln!(out, "{indent}  {}", look.dim(&format!("{name} ({} bytes):", captured.total_bytes)));
     for line in &lines[..shown] {
-        let line: String =
-            if look.verbose || line.chars().count() <= EXCERPT_WIDTH { (*line).to_owned() } else { format!("{}…", line.chars().take(EXCERPT_WIDTH).collect::<String>()) };
+        let line: String = if look.verbose || line.chars().count() <= EXCERPT_WIDTH {
+            (*line).to_owned()
+        } else {
+            format!("{}…", line.chars().take(EXCERPT_WIDTH).collect::<String>())
+        };
         let _ = writeln!(out, "{indent}  │ {line}");
     }
     if shown < lines.len() {
-        let _ = writeln!(out, "{indent}  {}", look.dim(&format!("│ … {} more lines (--verbose shows all)", lines.len() - shown)));
+        let _ = writeln!(
+            out,
+            "{indent}  {}",
+            look.dim(&format!("│ … {} more lines (--verbose shows all)", lines.len() - shown))
+        );
     }
 }

@@ -8,8 +8,8 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
 use runbook_engine::event::AnsweredBy;
 use runbook_engine::operator::{
-    ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
-    default_answer, validate_answer,
+    ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, default_answer,
+    validate_answer,
 };
 use runbook_model::AskType;
 
@@ -70,7 +70,9 @@ impl Operator for Terminal {
                     })
                     .collect();
                 let mut select = Select::with_theme(&*self.theme).with_prompt(prompt).items(&labels);
-                if let Some(index) = default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d)) {
+                if let Some(index) =
+                    default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d))
+                {
                     select = select.default(index);
                 }
                 let index = select.interact_on(&self.term).map_err(|e| self.failed(e))?;
@@ -167,6 +169,9 @@ impl Operator for Terminal {
                 .interact_on(&self.term)
                 .map_err(|e| self.failed(e));
         }
-        Input::<String>::with_theme(&*self.theme).with_prompt(prompt).interact_text_on(&self.term).map_err(|e| self.failed(e))
+        Input::<String>::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .interact_text_on(&self.term)
+            .map_err(|e| self.failed(e))
     }
 }

@@ -47,7 +47,8 @@ impl View {
         }
         let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         spinner.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         spinner.set_message(message);
         spinner.enable_steady_tick(Duration::from_millis(100));
@@ -78,7 +79,11 @@ impl EventSink for View {
                 self.kind = kind;
                 let again = if *visit > 1 { look.dim(&format!(" (visit {visit})")) } else { String::new() };
                 let title = title.as_deref().map(|t| format!("  {t}")).unwrap_or_default();
-                let mut text = format!("\n{} {}{title}{again}\n", look.paint(&Style::new().cyan(), "▶"), look.paint(&Style::new().bold(), step));
+                let mut text = format!(
+                    "\n{} {}{title}{again}\n",
+                    look.paint(&Style::new().cyan(), "▶"),
+                    look.paint(&Style::new().bold(), step)
+                );
                 if let Some(description) = description.as_ref().filter(|_| look.verbose) {
                     for line in description.lines() {
                         let _ = writeln!(text, "  {}", look.dim(line));
@@ -112,8 +117,13 @@ impl EventSink for View {
                 }
                 if let Event::Answered { answer, by, .. } = event {
                     let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
-                    let by = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                    self.print(&format!("  answer: {} {}\n", look.paint(&Style::new().bold(), &answer), look.dim(&format!("({by})"))));
+                    let by =
+                        serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    self.print(&format!(
+                        "  answer: {} {}\n",
+                        look.paint(&Style::new().bold(), &answer),
+                        look.dim(&format!("({by})"))
+                    ));
                 }
                 if let Event::Instructed { text: instruction, ticked, unticked, notes, .. } = event {
                     let mut text = String::new();
@@ -159,8 +169,13 @@ impl EventSink for View {
                 if let Some(outcome) = outcome {
                     let time = runbook_model::Duration(Duration::from_millis(*duration_ms));
                     let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
-                    if let Some(error) = error.as_ref().filter(|e| self.parts.is_empty() || e.kind.name() == "timeout") {
-                        let _ = write!(text, " {}", look.paint(&Style::new().red(), &format!("({}: {})", error.kind.name(), error.message)));
+                    if let Some(error) = error.as_ref().filter(|e| self.parts.is_empty() || e.kind.name() == "timeout")
+                    {
+                        let _ = write!(
+                            text,
+                            " {}",
+                            look.paint(&Style::new().red(), &format!("({}: {})", error.kind.name(), error.message))
+                        );
                     }
                     text.push('\n');
                 }
@@ -191,8 +206,13 @@ impl EventSink for View {
                 let text = match (status, message) {
                     (RunStatus::Concluded, _) => format!("\n{}\n", look.dim(&format!("run took {time}"))),
                     (status, Some(message)) => {
-                        let style = if *status == RunStatus::Ended { Style::new().yellow() } else { Style::new().red() };
-                        format!("\n{} {message}\n{}\n", look.paint(&style.bold(), &format!("run {}:", status.name())), look.dim(&format!("run took {time}")))
+                        let style =
+                            if *status == RunStatus::Ended { Style::new().yellow() } else { Style::new().red() };
+                        format!(
+                            "\n{} {message}\n{}\n",
+                            look.paint(&style.bold(), &format!("run {}:", status.name())),
+                            look.dim(&format!("run took {time}"))
+                        )
                     }
                     (status, None) => format!("\nrun {}\n", status.name()),
                 };
@@ -209,7 +229,15 @@ fn title_or(step: &str, title: &str) -> String {
 /// The conclusion block.
 fn conclusion_text(conclusion: &ConclusionView, look: Look) -> String {
     let mut text = String::new();
-    let severity = conclusion.severity.map(|s| format!(" · severity {}", serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())).unwrap_or_default();
+    let severity = conclusion
+        .severity
+        .map(|s| {
+            format!(
+                " · severity {}",
+                serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
     let head = format!("■ {}{severity}", conclusion.status.name());
     let _ = writeln!(text, "\n{}", look.paint(&Style::new().bold().magenta(), &head));
     let block = |text: &mut String, label: &str, body: &str| {

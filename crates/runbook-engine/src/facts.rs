@@ -29,7 +29,11 @@ pub struct Facts {
 impl Facts {
     /// Facts at the start of a run.
     pub fn new(inputs: &IndexMap<String, Json>, run: &Json) -> Self {
-        Self { inputs: to_value(&Json::Object(inputs.clone().into_iter().collect())), run: to_value(run), ..Self::default() }
+        Self {
+            inputs: to_value(&Json::Object(inputs.clone().into_iter().collect())),
+            run: to_value(run),
+            ..Self::default()
+        }
     }
 
     /// Sets `vars.NAME`.
@@ -107,7 +111,8 @@ pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
     match observation {
         Observation::Http(o) => {
             fields.insert("status".into(), o.status.map_or(Json::Null, Json::from));
-            let headers: Map<String, Json> = o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
+            let headers: Map<String, Json> =
+                o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
             fields.insert("headers".into(), Json::Object(headers));
             let body = o.body.text();
             if let Some(json) = parsed(&body) {

@@ -146,9 +146,9 @@ pub fn convert(input: &Input, text: &str) -> Result<Value, String> {
         },
         InputType::List => match serde_json::from_str::<Value>(text) {
             Ok(list @ Value::Array(_)) => list,
-            _ => Value::Array(
-                text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(Value::from).collect(),
-            ),
+            _ => {
+                Value::Array(text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(Value::from).collect())
+            }
         },
     };
     check_type(input, value)
@@ -218,7 +218,8 @@ steps:
     #[test]
     fn bad_values_missing_and_unknown_inputs_are_refused() {
         let no_env = |_: &str| None;
-        let given = |name: &str, text: &str| GivenInputs { text: vec![(name.into(), text.into())], ..Default::default() };
+        let given =
+            |name: &str, text: &str| GivenInputs { text: vec![(name.into(), text.into())], ..Default::default() };
         let error = resolve(&runbook(), &given("max_lag", "soon"), &no_env, None).unwrap_err();
         assert!(error.to_string().contains("not a number"), "{error}");
         let error = resolve(&runbook(), &given("base_url", "ftp://x"), &no_env, None).unwrap_err();

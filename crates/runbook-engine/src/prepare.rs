@@ -299,7 +299,9 @@ fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
 /// An argument as a shell would need it, quoted only when it has to be.
 fn quote_if_needed(arg: &str) -> String {
     let plain = !arg.is_empty()
-        && arg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%'));
+        && arg.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%')
+        });
     if plain { arg.to_owned() } else { shell_quote(arg) }
 }
 

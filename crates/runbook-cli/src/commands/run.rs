@@ -217,7 +217,10 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
         (Some(note), _, _, Some(instruct)) => {
             if !instruct.notes.keys().any(|n| n.as_str() == note) {
                 let names: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();
-                return Err(format!("`--answer {key}`: step `{step_id}` has no note `{note}` (notes: {})", names.join(", ")));
+                return Err(format!(
+                    "`--answer {key}`: step `{step_id}` has no note `{note}` (notes: {})",
+                    names.join(", ")
+                ));
             }
         }
         _ => return Err(format!("`--answer {key}`: step `{step_id}` asks nothing")),

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use runbook_model::{Call, Flow, Level, Runbook, Step};
 use serde_json::{Map, Value as Json};
 
-use super::{Ending, Interpreter, Stop, StepDone};
+use super::{Ending, Interpreter, StepDone, Stop};
 use crate::event::RunStatus;
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, resolve};
@@ -105,7 +105,8 @@ impl<'a> Interpreter<'a> {
 /// Reads and checks a called runbook; the first error, located, if it has
 /// any.
 fn load_callee(path: &PathBuf) -> Result<Runbook, String> {
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
     let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
     if let Some(error) = checked.diagnostics.iter().find(|d| d.level() == Level::Error) {
         let (line, column) = checked.source.line_col(error.span.start);

@@ -7,7 +7,7 @@ use runbook_model::{Action, Ask, Conclusion, Instruct, Outcome, Step};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Interpreter, Mode, Stop, StepDone};
+use super::{Interpreter, Mode, StepDone, Stop};
 use crate::event::{ActionDecision, AnsweredBy, ConclusionView, EscalationView, Event};
 use crate::operator::{ActionRequest, Instruction, OperatorError, Question, default_answer, validate_answer};
 use crate::prepare::{ProbeRef, Renderer, prepare};
@@ -116,8 +116,12 @@ impl<'a> Interpreter<'a> {
         };
         drop(renderer);
         let (decision, by) = if self.options.mode == Mode::Live {
-            let request =
-                ActionRequest { step: &name, title: step.title.as_deref(), confirm: confirm.as_deref(), target: &prepared.target };
+            let request = ActionRequest {
+                step: &name,
+                title: step.title.as_deref(),
+                confirm: confirm.as_deref(),
+                target: &prepared.target,
+            };
             match self.operator.confirm(&request) {
                 Ok(reply) => (if reply.value { ActionDecision::Run } else { ActionDecision::Declined }, reply.by),
                 Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
@@ -145,7 +149,12 @@ impl<'a> Interpreter<'a> {
             let mut facts = Map::new();
             facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
             let skipped = Outcome::Skipped;
-            return Ok(StepDone { outcome: Some(skipped), key: Some(skipped.name().into()), facts, ..StepDone::default() });
+            return Ok(StepDone {
+                outcome: Some(skipped),
+                key: Some(skipped.name().into()),
+                facts,
+                ..StepDone::default()
+            });
         }
         let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
         let judged = self.run_units(step, vec![unit], token).await;

@@ -331,7 +331,8 @@ impl<'a> Interpreter<'a> {
                 facts.insert("outcome".into(), Json::from(outcome.name()));
             }
             if let Some(error) = &done.error {
-                facts.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
+                facts
+                    .insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
             }
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);

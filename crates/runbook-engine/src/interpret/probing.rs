@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{Interpreter, Stop, StepDone};
+use super::{Interpreter, StepDone, Stop};
 use crate::capture::capture;
 use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
@@ -102,14 +102,14 @@ impl<'a> Interpreter<'a> {
             let attempt = self.attempt(step, check, number, token).await?;
             self.emit(&Event::AttemptFinished { step: self.name(&step.id), attempt: number, outcome: attempt.outcome });
             let elapsed = self.clock.now().duration_since(started);
-            let deadline_passed = retry
-                .and_then(|r| r.deadline.as_ref())
-                .is_some_and(|deadline| elapsed + wait > deadline.0);
+            let deadline_passed =
+                retry.and_then(|r| r.deadline.as_ref()).is_some_and(|deadline| elapsed + wait > deadline.0);
             let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
                 let mut result = attempt.facts.clone();
                 result.insert("outcome".into(), Json::from(attempt.outcome.name()));
-                let renderer = Renderer::new(&self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
+                let renderer =
+                    Renderer::new(&self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
                 done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
             }
             if done {

@@ -76,9 +76,9 @@ impl Interpreter<'_> {
     }
 
     fn position_of(&self, step: &Step, id: &str) -> Result<usize, Stop> {
-        self.flow.position(id).ok_or_else(|| {
-            Stop::Failed(format!("step `{}` goes to `{id}`, which is not a step", self.name(&step.id)))
-        })
+        self.flow
+            .position(id)
+            .ok_or_else(|| Stop::Failed(format!("step `{}` goes to `{id}`, which is not a step", self.name(&step.id))))
     }
 }
 

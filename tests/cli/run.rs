@@ -1,0 +1,651 @@
+//! `runbook run` end to end: the built binary against real servers on
+//! 127.0.0.1, real commands and real files. Runs use `--format json` so that
+//! assertions read the typed events rather than the human view, and
+//! `--non-interactive` since tests have no terminal.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::Test;
+use crate::http_server::{Server, Then, respond, stay_silent};
+
+/// A run of `runbook` on `yaml` (written as `runbook.yaml` in a fresh
+/// directory) with `args`, non-interactive, JSON events on stdout.
+fn run(yaml: &str, args: &[&str]) -> Test {
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json"])
+        .args(args)
+}
+
+/// The events of one kind.
+fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == kind).collect()
+}
+
+/// The ids of the steps started, in order.
+fn path(events: &[Value]) -> Vec<String> {
+    of(events, "step_started").iter().map(|e| e["step"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// The probe parts reported for `step`.
+fn parts<'a>(events: &'a [Value], step: &str) -> Vec<&'a Value> {
+    of(events, "probe").into_iter().filter(|e| e["step"] == step).map(|e| &e["part"]).collect()
+}
+
+fn finished(events: &[Value]) -> &Value {
+    events.last().filter(|e| e["event"] == "run_finished").expect("the last event is run_finished")
+}
+
+/// A service in the state the kneo-serv seed runbook describes: alive, but
+/// not ready because its database is down.
+fn degraded_service() -> Server {
+    Server::start(|request, stream| {
+        match request.path.as_str() {
+        "/healthz" => respond(stream, "200 OK", &[("content-type", "application/json")], br#"{"status":"ok"}"#),
+        "/readyz" => respond(
+            stream,
+            "503 Service Unavailable",
+            &[("content-type", "application/json")],
+            br#"{"status":"degraded","metadata":{"checks":{"db":{"ok":false,"message":"connection refused (db:5432)"}}}}"#,
+        ),
+        _ => respond(stream, "404 Not Found", &[], b""),
+    }
+    })
+}
+
+const TRIAGE: &str = r#"
+id: triage
+title: Service triage
+inputs:
+  base_url: { default: "http://127.0.0.1:1" }
+steps:
+  - id: healthz
+    check:
+      http: { url: "{{ inputs.base_url }}/healthz", timeout: 5s }
+      expect: [ { status: 200 } ]
+    on: { fail: down, error: down }
+  - id: readyz
+    check:
+      http: { url: "{{ inputs.base_url }}/readyz", timeout: 5s }
+      expect: [ { status: 200 }, { json: $.status, eq: ok } ]
+      capture:
+        checks: { json: $.metadata.checks, default: {} }
+    on:
+      pass: healthy
+      fail:
+        - when: vars.checks.db is defined and vars.checks.db.ok == false
+          goto: db-down
+        - goto: not-ready
+  - id: healthy
+    conclude: { status: resolved, diagnosis: all green }
+  - id: db-down
+    conclude:
+      status: diagnosed
+      severity: critical
+      diagnosis: "Database unreachable: {{ vars.checks.db.message }} (readyz said {{ steps.readyz.status }})"
+  - id: not-ready
+    conclude: { status: diagnosed, diagnosis: not ready }
+  - id: down
+    conclude: { status: escalated, diagnosis: "process down: {{ steps.healthz.error.kind | default('status ' ~ steps.healthz.status) }}" }
+"#;
+
+#[test]
+fn a_triage_follows_the_evidence_to_the_diagnosis() {
+    let server = degraded_service();
+    let output = run(TRIAGE, &["--input", &format!("base_url={}", server.url(""))]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["healthz", "readyz", "db-down"]);
+    let concluded = &of(&events, "concluded")[0]["conclusion"];
+    assert_eq!(concluded["status"], "diagnosed");
+    assert_eq!(concluded["severity"], "critical");
+    assert_eq!(concluded["diagnosis"], "Database unreachable: connection refused (db:5432) (readyz said 503)");
+    let readyz = parts(&events, "readyz");
+    let failed: Vec<&Value> =
+        readyz[0]["expectations"].as_array().unwrap().iter().filter(|e| e["passed"] == false).collect();
+    assert_eq!(failed.len(), 2, "status and $.status both fail: {failed:?}");
+    assert_eq!((failed[0]["expected"].clone(), failed[0]["actual"].clone()), (Value::from(200), Value::from(503)));
+    let transition = of(&events, "transition").into_iter().find(|t| t["from"] == "readyz").unwrap();
+    assert_eq!(transition["via"], "fail when vars.checks.db is defined and vars.checks.db.ok == false");
+    assert_eq!(finished(&events)["status"], "concluded");
+}
+
+#[test]
+fn the_human_view_shows_expected_against_actual_and_the_conclusion() {
+    let server = degraded_service();
+    Test::new()
+        .files(&[("runbook.yaml", TRIAGE.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--input", &format!("base_url={}", server.url(""))])
+        .status(0)
+        .stdout_contains(&format!("GET {}  → 503 in", server.url("/readyz")))
+        .stdout_contains("✗ status eq 200, got 503")
+        .stdout_contains(r#"│ {"status":"degraded""#)
+        .stdout_contains("→ db-down (fail when vars.checks.db is defined")
+        .stdout_contains("■ diagnosed · severity critical")
+        .stdout_contains("Database unreachable: connection refused (db:5432)");
+}
+
+#[test]
+fn a_closed_port_is_an_error_outcome_with_its_kind() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let output = run(TRIAGE, &["--input", &format!("base_url=http://127.0.0.1:{closed}")]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["healthz", "down"]);
+    assert_eq!(parts(&events, "healthz")[0]["error"]["kind"], "refused");
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "process down: refused");
+}
+
+#[test]
+fn http_failure_modes_are_told_apart() {
+    let server = Server::start(|request, stream| match request.path.as_str() {
+        "/slow" => {
+            std::thread::sleep(Duration::from_secs(5));
+            respond(stream, "200 OK", &[], b"late")
+        }
+        "/hung" => stay_silent(stream),
+        "/loop" => respond(stream, "302 Found", &[("location", "/loop")], b""),
+        "/huge" => {
+            const SIZE: u64 = 1 << 30;
+            stream.write_all(format!("HTTP/1.1 200 OK\r\ncontent-length: {SIZE}\r\n\r\n").as_bytes())?;
+            let chunk = vec![b'x'; 1 << 16];
+            let mut left = SIZE;
+            while left > 0 {
+                let n = usize::try_from(left.min(chunk.len() as u64)).unwrap();
+                stream.write_all(&chunk[..n])?;
+                left -= n as u64;
+            }
+            Ok(Then::Close)
+        }
+        _ => respond(stream, "200 OK", &[], b"ok"),
+    });
+    let yaml = format!(
+        r#"
+id: modes
+title: HTTP failure modes
+steps:
+  - id: probes
+    check:
+      probes:
+        slow: {{ http: {{ url: "{base}/slow", timeout: 300ms }} }}
+        hung: {{ http: {{ url: "{base}/hung", timeout: 300ms }} }}
+        redirect_loop: {{ http: {{ url: "{base}/loop" }} }}
+        huge:
+          http: {{ url: "{base}/huge", timeout: 10m }}
+          expect: [ {{ status: 200 }} ]
+  - id: end
+    conclude: {{ status: diagnosed, diagnosis: "{{{{ steps.probes.failed | join(',') }}}}" }}
+"#,
+        base = server.url("")
+    );
+    let output = run(&yaml, &[]).status(0);
+    let events = output.events();
+    let parts = parts(&events, "probes");
+    let by_name = |name: &str| *parts.iter().find(|p| p["name"] == name).unwrap();
+    assert_eq!(by_name("slow")["error"]["kind"], "timeout");
+    assert_eq!(by_name("hung")["error"]["kind"], "timeout");
+    assert_eq!(by_name("redirect_loop")["error"]["kind"], "too_many_redirects");
+    let huge = by_name("huge");
+    assert_eq!(huge["outcome"], "pass");
+    let body = &huge["observation"]["body"];
+    assert_eq!(body["total_bytes"], 1u64 << 30);
+    assert_eq!(body["dropped_bytes"], (1u64 << 30) - (1 << 20), "1 MiB kept of 1 GiB");
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "slow,hung,redirect_loop");
+}
+
+#[test]
+fn commands_exit_codes_and_stderr_are_judged() {
+    let yaml = r#"
+id: cmds
+title: Commands
+steps:
+  - id: failing
+    check:
+      cmd: { sh: "echo 'disk full' >&2; exit 3" }
+      expect: [ { exit_code: 0 }, { stderr: { contains: "disk" } } ]
+      capture: { why: { stderr: true } }
+  - id: missing
+    check:
+      cmd: { argv: [/nonexistent/program] }
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "{{ vars.why }} / {{ steps.failing.exit_code }} / {{ steps.missing.error.kind }}" }
+"#;
+    let output = run(yaml, &[]).status(0);
+    let events = output.events();
+    let failing = of(&events, "step_finished").into_iter().find(|e| e["step"] == "failing").unwrap();
+    assert_eq!(failing["outcome"], "fail");
+    assert_eq!(failing["captures"]["why"], "disk full");
+    let missing = of(&events, "step_finished").into_iter().find(|e| e["step"] == "missing").unwrap();
+    assert_eq!((missing["outcome"].clone(), missing["error"]["kind"].clone()), ("error".into(), "spawn_failed".into()));
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "disk full / 3 / spawn_failed");
+}
+
+/// Whether a process is gone (or a zombie waiting for its parent).
+fn process_gone(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+}
+
+#[test]
+fn a_timeout_kills_the_grandchildren_too() {
+    let yaml = r#"
+id: hang
+title: A command that forks and hangs
+steps:
+  - id: hang
+    check:
+      cmd: { sh: "sleep 300 & echo $! > grandchild.pid; echo $$ > child.pid; wait", timeout: 1s }
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "{{ steps.hang.error.kind }}" }
+"#;
+    let output = run(yaml, &[]).status(0);
+    let events = output.events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "timeout");
+    for file in ["child.pid", "grandchild.pid"] {
+        let pid: u32 = std::fs::read_to_string(output.path(file)).unwrap().trim().parse().unwrap();
+        assert!(process_gone(pid), "{file}: process {pid} survived the timeout");
+    }
+}
+
+#[test]
+fn tcp_and_env_probes() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let yaml = format!(
+        r#"
+id: net
+title: TCP and env
+steps:
+  - id: open
+    check: {{ tcp: {{ host: 127.0.0.1, port: {open} }}, expect: [ {{ connected: true }} ] }}
+  - id: closed
+    check: {{ tcp: {{ host: 127.0.0.1, port: "{closed}" }}, expect: [ {{ connected: false }} ] }}
+  - id: env
+    check: {{ env: {{ set: [RB_TEST_SET], non_empty: [RB_TEST_EMPTY, RB_TEST_MISSING] }} }}
+  - id: end
+    conclude: {{ status: diagnosed, diagnosis: "{{{{ steps.open.outcome }}}} {{{{ steps.closed.outcome }}}} {{{{ steps.env.missing | join(',') }}}}" }}
+"#
+    );
+    let output = run(&yaml, &[]).env("RB_TEST_SET", "").env("RB_TEST_EMPTY", "").status(0);
+    let events = output.events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "pass pass RB_TEST_EMPTY,RB_TEST_MISSING");
+    drop(listener);
+}
+
+#[test]
+fn a_dry_run_spawns_nothing_and_connects_nowhere() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let yaml = format!(
+        r#"
+id: dry
+title: Dry run
+steps:
+  - id: argv
+    check: {{ cmd: {{ argv: [touch, canary-argv] }} }}
+  - id: shell
+    collect: {{ cmd: {{ sh: "touch canary-sh" }} }}
+  - id: web
+    check: {{ http: {{ url: "{url}" }}, expect: [ {{ status: 200 }} ] }}
+    on: {{ fail: fix }}
+  - id: tcp
+    check: {{ tcp: {{ host: 127.0.0.1, port: {port} }} }}
+  - id: fix
+    action:
+      confirm: Creates a canary.
+      cmd: {{ argv: [touch, canary-action] }}
+    on: {{ skipped: done }}
+  - id: done
+    conclude: {{ status: inconclusive }}
+"#,
+        url = server.url("/health"),
+        port = server.port
+    );
+    let output = run(&yaml, &["--dry-run", "--assume", "web=fail", "--yes"]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["argv", "shell", "web", "fix", "done"]);
+    for canary in ["canary-argv", "canary-sh", "canary-action"] {
+        assert!(!output.path(canary).exists(), "{canary} was created by a dry run");
+    }
+    assert_eq!(server.connection_count(), 0, "a dry run connected to the server");
+    assert_eq!(parts(&events, "argv")[0]["target"], "touch canary-argv");
+    assert_eq!(parts(&events, "shell")[0]["target"], "sh -c 'touch canary-sh'");
+    assert_eq!(parts(&events, "web")[0]["target"], format!("GET {}", server.url("/health")));
+    assert_eq!(parts(&events, "web")[0]["assumed"], true);
+    let decided = &of(&events, "action_decided")[0];
+    assert_eq!(
+        (decided["decision"].clone(), decided["target"].clone()),
+        ("not_in_this_mode".into(), "touch canary-action".into())
+    );
+    assert_eq!(of(&events, "run_started")[0]["mode"], "dry-run");
+}
+
+#[test]
+fn hostile_probe_output_and_inputs_reach_commands_as_data() {
+    let hostile_json = r#"{"name":"$(touch canary-json); `touch canary-tick`; ' ; touch canary-quote #"}"#;
+    let server = Server::start(move |_, stream| respond(stream, "200 OK", &[], hostile_json.as_bytes()));
+    let yaml = format!(
+        r#"
+id: injection
+title: Injection
+inputs:
+  who: {{ default: "" }}
+steps:
+  - id: fetch
+    check:
+      http: {{ url: "{url}" }}
+      capture: {{ name: {{ json: $.name }} }}
+  - id: echo
+    check:
+      cmd: {{ sh: "printf '%s|%s' {{{{ vars.name }}}} {{{{ inputs.who }}}}" }}
+      capture: {{ echoed: {{ stdout: true }} }}
+  - id: end
+    conclude: {{ status: diagnosed, diagnosis: "{{{{ vars.echoed }}}}" }}
+"#,
+        url = server.url("/")
+    );
+    let who = "x'; touch canary-input; echo '";
+    let output = run(&yaml, &["--input", &format!("who={who}")]).status(0);
+    for canary in ["canary-json", "canary-tick", "canary-quote", "canary-input"] {
+        assert!(!output.path(canary).exists(), "{canary}: hostile text ran as a command");
+    }
+    let events = output.events();
+    let expected = format!("$(touch canary-json); `touch canary-tick`; ' ; touch canary-quote #|{who}");
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], expected.as_str());
+}
+
+#[test]
+fn retry_polls_until_the_outcome_and_keeps_every_attempt() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let server = Server::start(move |_, stream| {
+        if counter.fetch_add(1, Ordering::SeqCst) < 2 {
+            respond(stream, "503 Service Unavailable", &[], b"starting")
+        } else {
+            respond(stream, "200 OK", &[], b"ready")
+        }
+    });
+    let yaml = format!(
+        r#"
+id: retry
+title: Retry
+steps:
+  - id: wait
+    check: {{ http: {{ url: "{url}" }}, expect: [ {{ status: 200 }} ] }}
+    retry: {{ attempts: 5, interval: 10ms, backoff: 2 }}
+  - id: end
+    conclude: {{ status: resolved }}
+"#,
+        url = server.url("/readyz")
+    );
+    let output = run(&yaml, &[]).status(0);
+    let events = output.events();
+    let outcomes: Vec<&Value> = of(&events, "attempt_finished").iter().map(|e| &e["outcome"]).collect();
+    assert_eq!(outcomes, ["fail", "fail", "pass"]);
+    let waits: Vec<&Value> = of(&events, "waiting").iter().map(|e| &e["wait_ms"]).collect();
+    assert_eq!(waits, [10, 20]);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_loop_over_max_visits_fails_the_run_naming_the_step() {
+    let yaml = r#"
+id: loop
+title: Loop
+max_visits: 2
+steps:
+  - id: probe
+    check: { cmd: { argv: ["false"] }, expect: [ { exit_code: 0 } ] }
+    on: { fail: again }
+  - id: again
+    collect: { cmd: { argv: ["true"] } }
+    next: probe
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let output = run(yaml, &[]).status(4);
+    let events = output.events();
+    assert_eq!(path(&events), ["probe", "again", "probe", "again"]);
+    let finished = finished(&events);
+    assert_eq!(finished["status"], "failed");
+    assert!(
+        finished["message"].as_str().unwrap().contains("step `probe` would run 3 times, more than its max_visits of 2")
+    );
+}
+
+const QUESTIONS: &str = r#"
+id: questions
+title: Questions
+steps:
+  - id: symptom
+    ask:
+      question: What is wrong?
+      default: slow
+      choices:
+        - { answer: down, goto: restart }
+        - { answer: slow, goto: slow }
+  - id: restart
+    action:
+      confirm: Restarts the service.
+      cmd: { sh: "echo restarted > restarted.txt" }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: fixed, skipped: not-fixed }
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: slow }
+  - id: fixed
+    conclude: { status: resolved }
+  - id: not-fixed
+    conclude: { status: escalated, escalation: { to: [oncall] } }
+"#;
+
+#[test]
+fn an_unanswered_question_stops_with_its_own_exit_code_and_says_how_to_answer() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", QUESTIONS.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive"])
+        .status(5);
+    assert!(output.stdout.contains("step `symptom` needs an answer: What is wrong?"), "{}", output.stdout);
+    assert!(output.stdout.contains("answers: down, slow"));
+    assert!(output.stdout.contains("--answer symptom=VALUE"));
+    assert!(output.stdout.contains("--accept-defaults to answer `slow`"));
+}
+
+#[test]
+fn scripted_answers_defaults_and_action_confirmation() {
+    let output = run(QUESTIONS, &["--accept-defaults"]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["symptom", "slow"]);
+    assert_eq!(of(&events, "answered")[0]["by"], "default");
+
+    let output = run(QUESTIONS, &["--answer", "symptom=down"]).status(5);
+    assert!(finished(&output.events())["message"].as_str().unwrap().contains("pass --yes to run actions"));
+    assert!(!output.path("restarted.txt").exists());
+
+    let output = run(QUESTIONS, &["--answer", "symptom=down", "--yes"]).status(0);
+    assert_eq!(path(&output.events()), ["symptom", "restart", "fixed"]);
+    assert_eq!(std::fs::read_to_string(output.path("restarted.txt")).unwrap(), "restarted\n");
+
+    let output = run(QUESTIONS, &["--answer", "symptom=down", "--answer", "restart=no"]).status(0);
+    assert_eq!(path(&output.events()), ["symptom", "restart", "not-fixed"]);
+    assert!(!output.path("restarted.txt").exists());
+
+    let output = run(QUESTIONS, &["--answer", "symptom=down", "--read-only", "--yes"]).status(0);
+    assert_eq!(path(&output.events()), ["symptom", "restart", "not-fixed"]);
+    assert!(!output.path("restarted.txt").exists(), "--read-only ran an action");
+}
+
+#[test]
+fn answers_files_work_and_bad_answers_are_refused_before_anything_runs() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", QUESTIONS.as_bytes()), ("answers.yaml", b"symptom: down\nrestart: yes\n")])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--answers", "answers.yaml"])
+        .status(0);
+    assert_eq!(path(&output.events()), ["symptom", "restart", "fixed"]);
+    run(QUESTIONS, &["--answer", "symptom=sideways"])
+        .status(2)
+        .stderr_contains("`--answer symptom=sideways`: `sideways` is not one of the answers: down, slow");
+    run(QUESTIONS, &["--answer", "symptm=down"]).status(2).stderr_contains("did you mean `symptom`?");
+    run(QUESTIONS, &["--answer", "restart=maybe"]).status(2).stderr_contains("answer yes or no");
+    run(QUESTIONS, &["--assume", "symptom=great"]).status(2).stderr_contains("--dry-run");
+}
+
+#[test]
+fn inputs_are_typed_checked_and_required() {
+    let yaml = r#"
+id: inputs
+title: Inputs
+inputs:
+  lag: { type: number }
+  services: { type: list, default: [api] }
+steps:
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "{{ inputs.lag + 1 }} {{ inputs.services | join('+') }}" }
+"#;
+    let output = run(yaml, &["--input", "lag=41", "--input", "services=api,worker"]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "42 api+worker");
+    run(yaml, &[])
+        .status(2)
+        .stderr_contains("input `lag` is required and has no value")
+        .stderr_contains("--input lag=VALUE");
+    run(yaml, &["--input", "lag=soon"]).status(2).stderr_contains("input `lag` (from --input): `soon` is not a number");
+    run(yaml, &["--input", "lagg=1"]).status(2).stderr_contains("did you mean `lag`?");
+}
+
+#[test]
+fn an_invalid_runbook_is_refused_with_its_diagnostics() {
+    run("id: x\ntitle: x\nsteps:\n  - id: a\n    check: { cmd: { argv: [true] } }\n    next: nowhere\n", &[])
+        .status(3)
+        .stderr_contains("RB201")
+        .stderr_contains("fix them before running it");
+}
+
+#[test]
+fn a_call_returns_the_callee_conclusion_and_vars() {
+    let main = r#"
+id: caller
+title: Caller
+steps:
+  - id: database
+    call:
+      runbook: lib/db.yaml
+      inputs: { port: 1 }
+    on: { diagnosed: broken, resolved: fine }
+  - id: fine
+    conclude: { status: resolved }
+  - id: broken
+    conclude:
+      status: diagnosed
+      diagnosis: "db: {{ steps.database.conclusion.diagnosis }} ({{ steps.database.vars.seen }})"
+"#;
+    let callee = r#"
+id: db
+title: Database
+inputs:
+  port: { type: number }
+steps:
+  - id: connect
+    check:
+      cmd: { argv: [echo, "port {{ inputs.port }}"] }
+      capture: { seen: { stdout: true } }
+  - id: verdict
+    conclude: { status: diagnosed, diagnosis: "refused on {{ inputs.port }}" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", main.as_bytes()), ("lib/db.yaml", callee.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json"])
+        .status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["database", "database/connect", "database/verdict", "broken"]);
+    let conclusions = of(&events, "concluded");
+    assert_eq!(conclusions.last().unwrap()["conclusion"]["diagnosis"], "db: refused on 1 (port 1)");
+}
+
+#[test]
+fn step_and_run_timeouts() {
+    let yaml = r#"
+id: slow
+title: Slow
+steps:
+  - id: sleepy
+    check: { cmd: { argv: [sleep, "30"] } }
+    timeout: 300ms
+    on: { error: next-one }
+  - id: next-one
+    check: { cmd: { argv: [sleep, "30"] } }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let output = run(&format!("timeout: 1s\n{yaml}"), &[]).status(4);
+    let events = output.events();
+    let sleepy = of(&events, "step_finished").into_iter().find(|e| e["step"] == "sleepy").unwrap();
+    assert_eq!(sleepy["error"]["kind"], "timeout");
+    assert_eq!(sleepy["error"]["message"], "the step's timeout of 300ms passed");
+    let finished = finished(&events);
+    assert_eq!(finished["status"], "timed_out");
+    assert!(finished["message"].as_str().unwrap().contains("timeout of 1s passed during step `next-one`"));
+}
+
+#[test]
+fn foreach_runs_items_concurrently_and_exposes_the_failures() {
+    let server = Server::start(|request, stream| {
+        if request.path.ends_with("/worker") {
+            respond(stream, "500 Internal Server Error", &[], b"boom")
+        } else {
+            respond(stream, "200 OK", &[], b"ok")
+        }
+    });
+    let yaml = format!(
+        r#"
+id: each
+title: Each
+inputs:
+  services: {{ type: list, default: [api, worker, scheduler] }}
+steps:
+  - id: services
+    check:
+      foreach: "{{{{ inputs.services }}}}"
+      as: service
+      concurrency: 2
+      http: {{ url: "{base}/{{{{ service }}}}" }}
+      expect: [ {{ status: 200 }} ]
+  - id: end
+    conclude: {{ status: diagnosed, diagnosis: "{{{{ steps.services.failed | join(',') }}}} of {{{{ steps.services['items'] | length }}}}" }}
+"#,
+        base = server.url("")
+    );
+    let output = run(&yaml, &[]).status(0);
+    let events = output.events();
+    let items: Vec<&Value> = parts(&events, "services").iter().map(|p| &p["item"]).collect();
+    assert_eq!(items, ["api", "worker", "scheduler"], "results keep the items' order");
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "worker of 3");
+}
+
+#[test]
+fn secret_inputs_never_reach_the_output() {
+    let yaml = r#"
+id: secret
+title: Secret
+inputs:
+  token: { secret: true, env: RB_TEST_TOKEN }
+steps:
+  - id: echo
+    check:
+      cmd: { sh: "echo Authorization: Bearer {{ inputs.token }}; echo {{ inputs.token }} >&2; exit 1" }
+      expect: [ { stdout: { contains: "{{ not a template }}" } } ]
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "token {{ inputs.token }}" }
+"#;
+    let canary = "canary-s3cret-4242";
+    for format in ["json", "human"] {
+        let output = Test::new()
+            .files(&[("runbook.yaml", yaml.as_bytes())])
+            .env("RB_TEST_TOKEN", canary)
+            .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--format", format])
+            .status(0);
+        assert!(!output.stdout.contains(canary) && !output.stderr.contains(canary), "{format}: {}", output.stdout);
+        assert!(output.stdout.contains("[redacted:token]"), "{format}: {}", output.stdout);
+    }
+}
