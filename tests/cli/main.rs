@@ -8,6 +8,7 @@ mod explain;
 mod hostile;
 #[path = "../support/http_server.rs"]
 mod http_server;
+mod interactive;
 mod run;
 mod schema;
 mod test;

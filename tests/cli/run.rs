@@ -224,7 +224,7 @@ steps:
 }
 
 /// Whether a process is gone (or a zombie waiting for its parent).
-fn process_gone(pid: u32) -> bool {
+pub(crate) fn process_gone(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
 }
@@ -416,7 +416,7 @@ steps:
     );
 }
 
-const QUESTIONS: &str = r#"
+pub(crate) const QUESTIONS: &str = r#"
 id: questions
 title: Questions
 steps:

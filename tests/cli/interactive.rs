@@ -1,0 +1,125 @@
+//! `runbook run` at a real terminal: the binary runs on a pseudo-terminal
+//! (rexpect), and the tests type what an operator would: arrow keys,
+//! Enter, y/n, Ctrl-C. rexpect reads bytes as Latin-1, so the needles are
+//! ASCII.
+
+use std::path::Path;
+use std::process::Command;
+
+use rexpect::process::wait::WaitStatus;
+use rexpect::session::PtySession;
+
+use crate::run::QUESTIONS;
+
+/// Seconds any one expectation may wait before the test fails.
+const PATIENCE_MS: u64 = 20_000;
+
+/// `runbook run runbook.yaml ARGS` on a pseudo-terminal, in `dir`.
+fn spawn(dir: &Path, yaml: &str, args: &[&str]) -> PtySession {
+    std::fs::write(dir.join("runbook.yaml"), yaml).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
+    command.current_dir(dir).env("NO_COLOR", "1").env("TERM", "xterm").args(["run", "runbook.yaml"]).args(args);
+    rexpect::session::spawn_command(command, Some(PATIENCE_MS)).expect("runbook starts on a pty")
+}
+
+/// Waits for the end of the output and the exit code.
+fn exit_code(mut session: PtySession) -> (i32, String) {
+    let rest = session.exp_eof().unwrap_or_default();
+    match session.process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => (code, rest),
+        other => panic!("runbook did not exit normally: {other:?}\n{rest}"),
+    }
+}
+
+/// Types `keys` and sends them at once.
+fn press(session: &mut PtySession, keys: &str) {
+    session.send(keys).unwrap();
+    session.flush().unwrap();
+}
+
+const UP: &str = "\x1b[A";
+
+#[test]
+fn choosing_an_answer_at_the_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = spawn(dir.path(), QUESTIONS, &[]);
+    session.exp_string("What is wrong?").unwrap();
+    press(&mut session, "\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("diagnosed\r\n"), "{rest}");
+    assert!(rest.contains("answer: slow (operator)"), "{rest}");
+}
+
+#[test]
+fn confirming_an_action_runs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = spawn(dir.path(), QUESTIONS, &[]);
+    session.exp_string("What is wrong?").unwrap();
+    press(&mut session, UP);
+    press(&mut session, "\r");
+    session.exp_string("This action changes the system:").unwrap();
+    session.exp_string("Restarts the service.").unwrap();
+    session.exp_string("Run it?").unwrap();
+    press(&mut session, "y");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("resolved"), "{rest}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("restarted.txt")).unwrap(), "restarted\n");
+}
+
+#[test]
+fn declining_an_action_skips_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = spawn(dir.path(), QUESTIONS, &[]);
+    session.exp_string("What is wrong?").unwrap();
+    press(&mut session, UP);
+    press(&mut session, "\r");
+    session.exp_string("Run it?").unwrap();
+    press(&mut session, "n");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("escalated"), "{rest}");
+    assert!(!dir.path().join("restarted.txt").exists(), "a declined action ran");
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_aborts_and_gives_the_cursor_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = spawn(dir.path(), QUESTIONS, &[]);
+    session.exp_string("What is wrong?").unwrap();
+    session.send_control('c').unwrap();
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains("run aborted: interrupted by the operator"), "{rest}");
+    assert!(rest.contains("\x1b[?25h"), "the cursor was not shown again: {rest:?}");
+}
+
+#[test]
+fn ctrl_c_during_a_probe_kills_its_processes_and_aborts() {
+    let yaml = r#"
+id: slow
+title: Slow probe
+steps:
+  - id: sleepy
+    check:
+      cmd: { sh: "sleep 300 & echo $! > grandchild.pid; echo started; wait", timeout: 5m }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = spawn(dir.path(), yaml, &[]);
+    session.exp_string("sleepy").unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let started = std::time::Instant::now();
+    while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().trim().is_empty() {
+        assert!(started.elapsed().as_millis() < u128::from(PATIENCE_MS), "the probe never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    session.send_control('c').unwrap();
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    assert!(crate::run::process_gone(pid), "the grandchild {pid} survived Ctrl-C");
+}
