@@ -649,3 +649,26 @@ steps:
         assert!(output.stdout.contains("[redacted:token]"), "{format}: {}", output.stdout);
     }
 }
+
+#[test]
+fn the_quickstart_runs_every_kind_of_step_on_a_bare_machine() {
+    let output = Test::new()
+        .args([
+            "run",
+            "examples/quickstart.yaml",
+            "--accept-defaults",
+            "--yes",
+            "--non-interactive",
+            "--format",
+            "json",
+        ])
+        .status(0);
+    let events = output.events();
+    let kinds: std::collections::BTreeSet<&str> =
+        of(&events, "step_started").iter().filter_map(|e| e["kind"].as_str()).collect();
+    let all = ["action", "ask", "call", "check", "collect", "conclude", "instruct"];
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), all);
+    let conclusion = &of(&events, "concluded").last().unwrap()["conclusion"];
+    assert_eq!(conclusion["status"], "resolved");
+    assert!(conclusion["diagnosis"].as_str().unwrap().contains("127.0.0.1:9 is unreachable"), "{conclusion}");
+}

@@ -196,8 +196,15 @@ impl EventSink for View {
                     self.print(&format!("  {} {to} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
                 }
             }
-            Event::Concluded { conclusion, .. } => {
-                let text = conclusion_text(conclusion, look);
+            Event::Concluded { step, conclusion } => {
+                let text = match step.rsplit_once('/') {
+                    Some((call, _)) => {
+                        let diagnosis =
+                            conclusion.diagnosis.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+                        format!("  {} {call} concluded {}{diagnosis}\n", look.dim("↳"), conclusion.status.name())
+                    }
+                    None => conclusion_text(conclusion, look),
+                };
                 self.print(&text);
             }
             Event::RunFinished { status, message, duration_ms } => {
