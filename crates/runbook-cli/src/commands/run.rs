@@ -80,8 +80,7 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
         Format::Json => Box::new(JsonLines),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| {

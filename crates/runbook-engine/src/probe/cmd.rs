@@ -9,9 +9,12 @@
 //! command leads a fresh group (its pgid is its pid) and stopping it means
 //! SIGTERM to the group, a grace period, then SIGKILL to the group.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -127,7 +130,8 @@ impl CmdSpec {
                 let Some((program, arguments)) = argv.split_first() else {
                     return Err(ProbeError::new(ErrorKind::SpawnFailed, "`argv` is empty: there is no program to run"));
                 };
-                let mut command = Command::new(program);
+                let path = self.env.iter().rev().find(|(name, _)| name == "PATH").map(|(_, value)| value.into());
+                let mut command = Command::new(resolve_program(program, path));
                 command.args(arguments);
                 command
             }
@@ -240,6 +244,45 @@ impl CmdSpec {
     }
 }
 
+/// Where `PATH` lookups found programs, by PATH and program name: a run of
+/// 2,000 commands searches once, not 2,000 times (each miss is a failed
+/// `execve` in the child).
+static RESOLVED: LazyLock<Mutex<HashMap<(OsString, String), PathBuf>>> = LazyLock::new(Mutex::default);
+
+/// The program to execute: `program` itself when it has a `/`, else the
+/// first executable file of that name in `path` (or `$PATH`), as `execvp`
+/// would find it; `program` unchanged when none is found, so that spawning
+/// reports the error.
+fn resolve_program(program: &str, path: Option<OsString>) -> PathBuf {
+    if program.contains('/') || program.is_empty() {
+        return PathBuf::from(program);
+    }
+    let Some(path) = path.or_else(|| std::env::var_os("PATH")) else {
+        return PathBuf::from(program);
+    };
+    let key = (path, program.to_owned());
+    let mut resolved = RESOLVED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = resolved.get(&key).filter(|found| is_executable(found)) {
+        return found.clone();
+    }
+    let found = std::env::split_paths(&key.0)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate));
+    match found {
+        Some(found) => {
+            resolved.insert(key, found.clone());
+            found
+        }
+        None => PathBuf::from(program),
+    }
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
 /// Stops the command's process group: SIGTERM, up to `grace` for the whole
 /// group to exit (reading what it prints meanwhile), SIGKILL to whatever is
 /// left, then the child is reaped. Returns the child's status, if it could
@@ -335,11 +378,14 @@ impl Output {
 /// pipe. Cancel-safe: every chunk read is pushed before the next await.
 async fn read_into<R: AsyncRead + Unpin>(pipe: &mut Option<R>, captured: &mut Captured, limit: usize) {
     let Some(reader) = pipe.as_mut() else { return };
-    let mut buffer = vec![0; CHUNK];
+    // Capacity, not length: nothing is zeroed, and a command that prints
+    // nothing never touches the buffer's pages.
+    let mut buffer = Vec::with_capacity(CHUNK);
     loop {
-        match reader.read(&mut buffer).await {
+        buffer.clear();
+        match reader.read_buf(&mut buffer).await {
             Ok(0) => break,
-            Ok(read) => captured.push(&buffer[..read], limit),
+            Ok(_) => captured.push(&buffer, limit),
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             // A pipe that fails to read has nothing more to give.
             Err(_) => break,
