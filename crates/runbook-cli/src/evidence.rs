@@ -94,7 +94,13 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
     let headline = part.observation.as_ref().map(headline).unwrap_or_default();
     let assumed =
         if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
-    let _ = writeln!(out, "{indent}{}{}{assumed}", look.dim(&part.target), headline);
+    let insecure = match &part.observation {
+        Some(Observation::Http(o)) if o.insecure => {
+            look.paint(&Style::new().yellow(), "  (TLS certificate checks off: tls.insecure)")
+        }
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{indent}{}{}{assumed}{insecure}", look.dim(&part.target), headline);
     if let Some(error) = &part.error {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));

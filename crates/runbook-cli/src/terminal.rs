@@ -2,6 +2,8 @@
 //! a prompt aborts the run and gives the cursor back.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use console::{Style, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
@@ -20,13 +22,20 @@ pub struct Terminal {
     look: Look,
     theme: Box<dyn Theme>,
     term: Term,
+    /// Set by SIGINT, SIGTERM and SIGHUP: no prompt opens after one.
+    interrupted: Arc<AtomicBool>,
 }
 
 impl Terminal {
     /// Prompts on stderr.
-    pub fn new(look: Look) -> Self {
+    pub fn new(look: Look, interrupted: Arc<AtomicBool>) -> Self {
         let theme: Box<dyn Theme> = if look.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        Self { look, theme, term: Term::stderr() }
+        Self { look, theme, term: Term::stderr(), interrupted }
+    }
+
+    /// Refuses to open a prompt once the run was interrupted.
+    fn check_interrupted(&self) -> Result<(), OperatorError> {
+        if self.interrupted.load(Ordering::SeqCst) { Err(OperatorError::Interrupted) } else { Ok(()) }
     }
 
     fn say(&self, text: &str) {
@@ -49,6 +58,7 @@ impl Terminal {
 
 impl Operator for Terminal {
     fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError> {
+        self.check_interrupted()?;
         let look = self.look;
         let mut text = String::new();
         for (step, parts) in &question.evidence {
@@ -100,6 +110,7 @@ impl Operator for Terminal {
     }
 
     fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        self.check_interrupted()?;
         let look = self.look;
         let mut text = String::new();
         for line in instruction.text.trim_end().lines() {
@@ -140,6 +151,7 @@ impl Operator for Terminal {
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
+        self.check_interrupted()?;
         let look = self.look;
         let mut text = String::new();
         let _ = writeln!(text, "  {}", look.paint(&Style::new().yellow().bold(), "This action changes the system:"));
@@ -159,6 +171,7 @@ impl Operator for Terminal {
     }
 
     fn input(&mut self, request: &InputRequest<'_>) -> Result<String, OperatorError> {
+        self.check_interrupted()?;
         let prompt = match request.description {
             Some(description) => format!("{} ({description})", request.name),
             None => request.name.to_owned(),

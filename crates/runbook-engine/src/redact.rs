@@ -2,6 +2,14 @@
 //! engine reports, so that no event, view or record can show them.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// A bearer token as HTTP clients echo it (`Authorization: Bearer …`,
+/// `curl -v`): redacted even when no input declared it secret.
+static BEARER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/]{8,}=*").expect("valid regex"));
 
 /// The secrets of a run and their names.
 #[derive(Debug, Clone, Default)]
@@ -26,12 +34,12 @@ impl Redactor {
         self.secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
-    /// Whether there is anything to redact.
+    /// Whether no secret is known (bearer tokens are redacted anyway).
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
     }
 
-    /// `text` with every secret replaced.
+    /// `text` with every secret and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         for (value, name) in &self.secrets {
@@ -39,14 +47,14 @@ impl Redactor {
                 text = Cow::Owned(text.replace(value.as_str(), &format!("[redacted:{name}]")));
             }
         }
+        if BEARER.is_match(&text) {
+            text = Cow::Owned(BEARER.replace_all(&text, "${1}${2}[redacted:bearer]").into_owned());
+        }
         text
     }
 
     /// Redacts every string inside a JSON value, keys included.
     pub fn json(&self, value: &mut serde_json::Value) {
-        if self.is_empty() {
-            return;
-        }
         match value {
             serde_json::Value::String(text) => {
                 if let Cow::Owned(redacted) = self.text(text) {
@@ -71,9 +79,6 @@ impl Redactor {
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
     /// as it was where no secret touches it.
     pub fn bytes(&self, bytes: &mut Vec<u8>) {
-        if self.is_empty() {
-            return;
-        }
         let text = String::from_utf8_lossy(bytes);
         if let Cow::Owned(redacted) = self.text(&text) {
             *bytes = redacted.into_bytes();
@@ -95,5 +100,13 @@ mod tests {
         let mut json = serde_json::json!({ "abc": ["abc123", 1] });
         redactor.json(&mut json);
         assert_eq!(json, serde_json::json!({ "[redacted:token]": ["[redacted:password]", 1] }));
+    }
+
+    #[test]
+    fn bearer_tokens_are_redacted_without_being_declared() {
+        let redactor = Redactor::new();
+        let echoed = "> Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc\n< 200";
+        assert_eq!(redactor.text(echoed), "> Authorization: Bearer [redacted:bearer]\n< 200");
+        assert_eq!(redactor.text("bearer short"), "bearer short");
     }
 }

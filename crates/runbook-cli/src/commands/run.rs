@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indexmap::IndexMap;
 use runbook_engine::clock::SystemClock;
@@ -16,6 +18,7 @@ use runbook_engine::operator::{
 };
 use runbook_model::{Level, Outcome, Runbook, did_you_mean};
 use serde_json::Value;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tokio_util::sync::CancellationToken;
 
 use super::print_stderr;
@@ -42,12 +45,18 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
     let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
     let given = given_inputs(args).map_err(usage)?;
 
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Registered before any prompt: a Ctrl-C typed before the prompt
+        // takes the terminal must not kill the run unrecorded.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
+    }
     let interactive = !args.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.verbose };
     let prompt_look = Look { color: color.enabled(std::io::stderr().is_terminal()), verbose: args.verbose };
     let mut operator = Answering {
         script: Scripted { answers, accept_defaults: args.accept_defaults, yes: args.yes },
-        person: interactive.then(|| Terminal::new(prompt_look)),
+        person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(&interrupted))),
     };
     let env = |name: &str| std::env::var(name).ok();
     let inputs = match resolve(&runbook, &given, &env, Some(&mut operator)) {
@@ -80,16 +89,13 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
         Format::Json => Box::new(JsonLines),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| {
-            print_stderr(&format!("error: cannot start the runtime: {error}\n"));
-            ExitCode::Io
-        })?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
+        print_stderr(&format!("error: cannot start the runtime: {error}\n"));
+        ExitCode::Io
+    })?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        watch_signals(cancel.clone());
+        watch_signals(cancel.clone(), &interrupted);
         let services = Services { operator: &mut operator, sink: sink.as_mut(), clock: &SystemClock, cancel };
         run_runbook(&runbook, &args.path, &inputs, &options, services).await
     });
@@ -248,15 +254,21 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
 
 /// Ctrl-C, SIGTERM and SIGHUP cancel the run: probes stop, their process
 /// groups are killed, and the run ends as aborted. A second Ctrl-C exits at
-/// once.
-fn watch_signals(cancel: CancellationToken) {
+/// once. A signal that came before the runtime ran (during a prompt) is
+/// seen through `interrupted`.
+fn watch_signals(cancel: CancellationToken, interrupted: &AtomicBool) {
     use tokio::signal::unix::{SignalKind, signal};
+    if interrupted.load(Ordering::SeqCst) {
+        cancel.cancel();
+    }
+    // Created here, not in the task, so that the handlers are in place
+    // before the run starts.
+    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) =
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+    else {
+        return;
+    };
     tokio::spawn(async move {
-        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) =
-            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        else {
-            return;
-        };
         loop {
             tokio::select! {
                 _ = interrupt.recv() => {}

@@ -307,12 +307,10 @@ impl<'a> Interpreter<'a> {
         let mut shown = observation.clone();
         shown.redact(&self.redactor);
         let mut expectations = verdict.expectations;
-        if !self.redactor.is_empty() {
-            for result in &mut expectations {
-                self.redactor.json(&mut result.expected);
-                if let Some(actual) = &mut result.actual {
-                    self.redactor.json(actual);
-                }
+        for result in &mut expectations {
+            self.redactor.json(&mut result.expected);
+            if let Some(actual) = &mut result.actual {
+                self.redactor.json(actual);
             }
         }
         let mut error = verdict.error;

@@ -14,8 +14,8 @@ use std::ffi::OsString;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex, PoisonError};
 use std::process::{ExitStatus, Stdio};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
