@@ -9,6 +9,7 @@ mod hostile;
 #[path = "../support/http_server.rs"]
 mod http_server;
 mod interactive;
+mod record;
 mod run;
 mod schema;
 mod test;

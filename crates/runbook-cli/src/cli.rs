@@ -53,11 +53,26 @@ pub enum Command {
     /// timeout), 5 when it waits for an answer, 130 when interrupted, 3
     /// when the runbook is invalid, 2 for bad flags or inputs.
     Run(Box<RunArgs>),
-    /// Print the JSON Schema of runbook files.
+    /// Print the JSON Schema of runbook files (or of `record.json`).
     ///
     /// Editors complete and validate runbooks that start with
     /// `# yaml-language-server: $schema=PATH/runbook.schema.json`.
-    Schema,
+    Schema {
+        /// Which schema: `runbook` (the default) or `record`.
+        #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
+        kind: SchemaKind,
+    },
+    /// Rebuild `record.json` and `record.md` from a record directory's
+    /// journal.
+    ///
+    /// For a run that was killed (SIGKILL, a power cut) before it could
+    /// write its record: the journal, synced before every step, is enough.
+    /// Such a run is marked `interrupted`.
+    Record {
+        /// The record directory (holding `journal.jsonl`).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
     /// Takes a code (`RB201`) or a rule name (`unknown-step`); without one,
@@ -150,6 +165,23 @@ pub struct RunArgs {
     /// Who runs it, for the record (default: `$USER`).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
+
+    /// Where to write the incident record (default:
+    /// `incidents/<UTC time>-<runbook id>/`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_record")]
+    pub record_dir: Option<PathBuf>,
+
+    /// Write no incident record.
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Runbook files.
+    Runbook,
+    /// `record.json` files.
+    Record,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

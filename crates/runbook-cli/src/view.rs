@@ -101,7 +101,7 @@ impl EventSink for View {
                 }
                 self.parts.push(part.clone());
             }
-            Event::AttemptFinished { .. } => {}
+            Event::AttemptFinished { .. } | Event::Called { .. } => {}
             Event::Waiting { attempt, wait_ms, .. } => {
                 let outcome = runbook_engine::judge::worst(self.parts.iter().map(|p| p.outcome));
                 let wait = runbook_model::Duration(Duration::from_millis(*wait_ms));

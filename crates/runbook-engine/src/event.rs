@@ -15,6 +15,17 @@ use crate::probe::{Observation, ProbeError};
 pub enum Event {
     /// The run begins.
     RunStarted(RunInfo),
+    /// A `call` step loaded the runbook it runs.
+    Called {
+        /// Step id.
+        step: String,
+        /// The called runbook's id.
+        runbook: String,
+        /// Its file.
+        path: String,
+        /// SHA-256 of its file, hex.
+        sha256: String,
+    },
     /// A step begins (again, when `visit` > 1).
     StepStarted {
         /// Step id (`call-step/inner-step` inside a called runbook).
@@ -68,6 +79,8 @@ pub enum Event {
         choices: Vec<String>,
         /// The declared default.
         default: Option<Value>,
+        /// Steps whose evidence is shown again with the question.
+        evidence: Vec<String>,
     },
     /// The operator (or a script) answered.
     Answered {
@@ -171,6 +184,43 @@ pub struct RunInfo {
     pub interactive: bool,
     /// The inputs' values, secrets redacted.
     pub inputs: IndexMap<String, Value>,
+    /// SHA-256 of the runbook file, hex: which text ran.
+    pub sha256: String,
+    /// Version of the engine.
+    pub engine: String,
+    /// The runbook's steps and transitions, for the record's graph.
+    pub graph: Graph,
+}
+
+/// The triage tree as the record draws it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Graph {
+    /// Every step, in file order.
+    pub nodes: Vec<GraphNode>,
+    /// Every transition.
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A step of the graph.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphNode {
+    /// Step id.
+    pub id: String,
+    /// Step kind.
+    pub kind: &'static str,
+    /// Step title.
+    pub title: Option<String>,
+}
+
+/// A transition of the graph.
+#[derive(Debug, Clone, Serialize)]
+pub struct GraphEdge {
+    /// From this step.
+    pub from: String,
+    /// To this step; `None` past the last step.
+    pub to: Option<String>,
+    /// What takes it: `pass`, `answer yes`, `fail when …`, `then`.
+    pub label: String,
 }
 
 /// What one probe ran and observed, and how it was judged.

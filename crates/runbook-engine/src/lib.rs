@@ -17,5 +17,6 @@ pub mod judge;
 pub mod operator;
 pub mod prepare;
 pub mod probe;
+pub mod record;
 pub mod redact;
 pub mod template;

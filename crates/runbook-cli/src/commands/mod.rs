@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod record;
 mod run;
 mod schema;
 
@@ -13,7 +14,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),
-        Command::Schema => schema::run(),
+        Command::Schema { kind } => schema::run(kind),
+        Command::Record { dir } => record::run(&dir),
         Command::Explain { code } => explain::run(code.as_deref()),
     }
 }

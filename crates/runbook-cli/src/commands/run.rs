@@ -16,6 +16,7 @@ use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
     validate_answer,
 };
+use runbook_engine::record::Journal;
 use runbook_model::{Level, Outcome, Runbook, did_you_mean};
 use serde_json::Value;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -36,7 +37,7 @@ pub fn run(args: &RunArgs, color: Color) -> ExitCode {
 }
 
 fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
-    let runbook = load(&args.path, color)?;
+    let (runbook, sha256) = load(&args.path, color)?;
     let usage = |message: String| {
         print_stderr(&format!("error: {message}\n"));
         ExitCode::Usage
@@ -83,12 +84,32 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         interactive,
         operator: args.operator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
         host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+        sha256,
         ..Options::default()
     };
-    let mut sink: Box<dyn EventSink> = match args.format {
+    let record_dir = match (&args.record_dir, args.no_record) {
+        (_, true) => None,
+        (Some(dir), false) => Some(dir.clone()),
+        (None, false) => Some(Path::new("incidents").join(format!(
+            "{}-{}",
+            runbook_engine::clock::compact(std::time::SystemTime::now()),
+            runbook.id.value
+        ))),
+    };
+    // Created before anything runs: an unwritable directory or a full disk
+    // is reported now, not after the triage.
+    let journal = match &record_dir {
+        Some(dir) => Some(Journal::create(dir).map_err(|error| {
+            print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
+            ExitCode::Io
+        })?),
+        None => None,
+    };
+    let view: Box<dyn EventSink> = match args.format {
         Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
         Format::Json => Box::new(JsonLines),
     };
+    let mut sink = Sinks { view, journal };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
         print_stderr(&format!("error: cannot start the runtime: {error}\n"));
         ExitCode::Io
@@ -96,10 +117,27 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
         watch_signals(cancel.clone(), &interrupted);
-        let services = Services { operator: &mut operator, sink: sink.as_mut(), clock: &SystemClock, cancel };
+        let services = Services { operator: &mut operator, sink: &mut sink, clock: &SystemClock, cancel };
         run_runbook(&runbook, &args.path, &inputs, &options, services).await
     });
     runtime.shutdown_background();
+    let mut code = ExitCode::Success;
+    if let (Some(dir), Some(journal)) = (&record_dir, &sink.journal) {
+        if let Some(error) = journal.error() {
+            print_stderr(&format!("error: the journal `{}` is incomplete: {error}\n", journal.path().display()));
+            code = ExitCode::Io;
+        }
+        match runbook_engine::record::write_records(dir) {
+            Ok(_) => print_stderr(&format!("record: {}\n", dir.join("record.md").display())),
+            Err(error) => {
+                print_stderr(&format!("error: cannot write the record in `{}`: {error}\n", dir.display()));
+                code = ExitCode::Io;
+            }
+        }
+    }
+    if code != ExitCode::Success && report.status != RunStatus::Aborted {
+        return Ok(code);
+    }
     Ok(match report.status {
         RunStatus::Concluded | RunStatus::Ended => ExitCode::Success,
         RunStatus::Failed | RunStatus::TimedOut => ExitCode::RunFailed,
@@ -110,14 +148,14 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
 
 /// Reads and checks the runbook; errors are shown as `runbook check` shows
 /// them.
-fn load(path: &Path, color: Color) -> Result<Runbook, ExitCode> {
+fn load(path: &Path, color: Color) -> Result<(Runbook, String), ExitCode> {
     let bytes = std::fs::read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
         ExitCode::Io
     })?;
     let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
     if let Some(runbook) = checked.runnable() {
-        return Ok(runbook.clone());
+        return Ok((runbook.clone(), runbook_engine::interpret::sha256_hex(&bytes)));
     }
     let renderer = Renderer::for_stderr(color);
     for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
@@ -282,6 +320,21 @@ fn watch_signals(cancel: CancellationToken, interrupted: &AtomicBool) {
             cancel.cancel();
         }
     });
+}
+
+/// The view (or JSON lines) and the journal, fed the same events.
+struct Sinks {
+    view: Box<dyn EventSink>,
+    journal: Option<Journal>,
+}
+
+impl EventSink for Sinks {
+    fn emit(&mut self, event: &runbook_engine::event::Event) {
+        if let Some(journal) = &mut self.journal {
+            journal.emit(event);
+        }
+        self.view.emit(event);
+    }
 }
 
 /// Scripted answers first, then the person at the terminal, if any.

@@ -1,7 +1,11 @@
-//! `runbook schema`: print the JSON Schema of runbook files.
+//! `runbook schema`: print the JSON Schema of runbook files or records.
 
+use crate::cli::SchemaKind;
 use crate::exit_code::ExitCode;
 
-pub fn run() -> ExitCode {
-    super::print_stdout(&runbook_model::runbook_schema_text())
+pub fn run(kind: SchemaKind) -> ExitCode {
+    match kind {
+        SchemaKind::Runbook => super::print_stdout(&runbook_model::runbook_schema_text()),
+        SchemaKind::Record => super::print_stdout(&runbook_engine::record::record_schema_text()),
+    }
 }

@@ -34,7 +34,14 @@ impl<'a> Interpreter<'a> {
         if self.call_stack.len() >= MAX_CALL_DEPTH {
             return Err(Stop::Failed(format!("step `{name}`: calls are nested more than {MAX_CALL_DEPTH} deep")));
         }
-        let callee = load_callee(&path).map_err(|message| Stop::Failed(format!("step `{name}`: {message}")))?;
+        let (callee, sha256) =
+            load_callee(&path).map_err(|message| Stop::Failed(format!("step `{name}`: {message}")))?;
+        self.emit(&crate::event::Event::Called {
+            step: name.clone(),
+            runbook: callee.id.value.clone(),
+            path: path.display().to_string(),
+            sha256,
+        });
         let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
         let typed = call
             .inputs
@@ -104,7 +111,7 @@ impl<'a> Interpreter<'a> {
 
 /// Reads and checks a called runbook; the first error, located, if it has
 /// any.
-fn load_callee(path: &PathBuf) -> Result<Runbook, String> {
+fn load_callee(path: &PathBuf) -> Result<(Runbook, String), String> {
     let bytes =
         std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
     let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
@@ -117,5 +124,9 @@ fn load_callee(path: &PathBuf) -> Result<Runbook, String> {
             error.message
         ));
     }
-    checked.runbook.ok_or_else(|| format!("the called runbook `{}` did not load", path.display()))
+    let sha256 = super::sha256_hex(&bytes);
+    checked
+        .runbook
+        .map(|runbook| (runbook, sha256))
+        .ok_or_else(|| format!("the called runbook `{}` did not load", path.display()))
 }

@@ -19,14 +19,7 @@ impl<'a> Interpreter<'a> {
             .text("ask.question", &ask.question)
             .map_err(|e| self.render_failed(step, &e))?;
         let choices: Vec<String> = ask.closed_answers().unwrap_or_default().into_iter().map(str::to_owned).collect();
-        self.emit(&Event::Question {
-            step: name.clone(),
-            question: self.redactor.text(&text).into_owned(),
-            kind: ask.ask_type(),
-            choices: choices.clone(),
-            default: ask.default.as_ref().map(|d| d.value.clone()),
-        });
-        let evidence = ask
+        let evidence: Vec<(&str, &[crate::event::Part])> = ask
             .evidence
             .iter()
             .filter_map(|id| {
@@ -34,6 +27,15 @@ impl<'a> Interpreter<'a> {
                 self.evidence.get_key_value(&id).map(|(id, parts)| (id.as_str(), parts.as_slice()))
             })
             .collect();
+        let shown = evidence.iter().map(|(id, _)| (*id).to_owned()).collect();
+        self.sink.emit(&Event::Question {
+            step: name.clone(),
+            question: self.redactor.text(&text).into_owned(),
+            kind: ask.ask_type(),
+            choices: choices.clone(),
+            default: ask.default.as_ref().map(|d| d.value.clone()),
+            evidence: shown,
+        });
         let question = Question { step: &name, title: step.title.as_deref(), text: &text, ask, evidence };
         let reply = match self.operator.ask(&question) {
             Ok(reply) => reply,

@@ -64,6 +64,8 @@ pub struct Options {
     pub operator: String,
     /// On which machine.
     pub host: String,
+    /// SHA-256 of the runbook file, hex (see [`sha256_hex`]).
+    pub sha256: String,
     /// Bounds on every probe.
     pub limits: Limits,
     /// Most probes of one step running at once; default 4 per core, at most
@@ -129,6 +131,9 @@ pub async fn run(
         mode: options.mode.name(),
         interactive: options.interactive,
         inputs: redacted_inputs(inputs),
+        sha256: options.sha256.clone(),
+        engine: env!("CARGO_PKG_VERSION").to_owned(),
+        graph: graph(runbook),
     };
     let run_facts = serde_json::json!({
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
@@ -169,6 +174,49 @@ pub async fn run(
         conclusion: ending.conclusion,
         message: ending.message,
         vars: interpreter.facts.vars().clone(),
+    }
+}
+
+/// SHA-256 of `bytes`, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+/// The steps and transitions of `runbook`, from the same [`Flow`] `check`
+/// reads.
+fn graph(runbook: &Runbook) -> crate::event::Graph {
+    let flow = Flow::new(runbook);
+    let steps = &runbook.steps.value;
+    let name = |to: &runbook_model::Destination| match to {
+        runbook_model::Destination::Step(index) => Some(steps[*index].id.value.clone()),
+        runbook_model::Destination::Unknown(id) => Some(id.clone()),
+        runbook_model::Destination::End => None,
+    };
+    crate::event::Graph {
+        nodes: steps
+            .iter()
+            .map(|step| crate::event::GraphNode {
+                id: step.id.value.clone(),
+                kind: step.kind().map_or("step", StepKind::name),
+                title: step.title.clone(),
+            })
+            .collect(),
+        edges: steps
+            .iter()
+            .zip(&flow.edges)
+            .flat_map(|(step, edges)| {
+                edges.iter().map(|edge| crate::event::GraphEdge {
+                    from: step.id.value.clone(),
+                    to: name(&edge.to),
+                    label: edge.label.clone(),
+                })
+            })
+            .collect(),
     }
 }
 

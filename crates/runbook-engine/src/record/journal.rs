@@ -1,0 +1,124 @@
+//! The journal: every event of a run, one JSON line each with its time,
+//! appended as it happens and synced to disk before each step starts, so
+//! that a crash or a power cut loses at most the step that was running.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::clock::rfc3339;
+use crate::event::{Event, EventSink};
+
+/// The journal's file name inside a record directory.
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// Appends events to `journal.jsonl`.
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+    /// The first write or sync error; later events are not written.
+    error: Option<io::Error>,
+}
+
+impl Journal {
+    /// Creates the record directory (and its parents) and a new journal in
+    /// it. Fails when the directory cannot be written, or already holds a
+    /// journal, before anything runs.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new().append(true).create_new(true).open(&path)?;
+        // A full disk shows here, not after the triage.
+        file.set_len(0)?;
+        file.sync_all()?;
+        sync_dir(dir)?;
+        Ok(Self { file, path, error: None })
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The first error writing the journal, if any.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
+    fn write(&mut self, event: &Event) -> io::Result<()> {
+        let mut line = serde_json::to_vec(&Entry { at: rfc3339(SystemTime::now()), event })?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
+        // Before a step starts, before a person is asked, and at the end:
+        // what happened so far is on disk.
+        if matches!(event, Event::StepStarted { .. } | Event::Question { .. } | Event::RunFinished { .. }) {
+            self.file.sync_data()?;
+        }
+        Ok(())
+    }
+}
+
+/// A journal line: the event's fields with its time.
+#[derive(serde::Serialize)]
+struct Entry<'a> {
+    at: String,
+    #[serde(flatten)]
+    event: &'a Event,
+}
+
+impl EventSink for Journal {
+    fn emit(&mut self, event: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(error) = self.write(event) {
+            self.error = Some(error);
+        }
+    }
+}
+
+/// Syncs a directory, so that a file created in it survives a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Reads a journal back. A last line cut short by a crash is dropped; any
+/// other line that is not JSON is an error naming it.
+pub fn read(path: &Path) -> io::Result<Vec<Value>> {
+    let reader = BufReader::new(File::open(path)?);
+    let lines: Vec<String> = reader.lines().collect::<io::Result<_>>()?;
+    let count = lines.len();
+    let mut entries = Vec::with_capacity(count);
+    for (index, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) if index + 1 == count => break,
+            Err(error) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: line {} is not a journal entry: {error}", path.display(), index + 1),
+                ));
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temporary file, synced, then
+/// renamed over the target. A crash leaves the old file or the new one,
+/// never half of one.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let mut file = File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&temporary, dir.join(name))?;
+    sync_dir(dir)
+}

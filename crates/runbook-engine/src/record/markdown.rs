@@ -1,0 +1,436 @@
+//! `record.md`: the record for people, in the order they read it: what
+//! happened and what to do, the path through the runbook, the timeline,
+//! then each step's evidence. Mermaid renders on GitHub and GitLab.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use super::build::{Record, StepRecord};
+
+/// Lines of an output excerpt in the record.
+const EXCERPT_LINES: usize = 40;
+
+/// Renders `record` as Markdown.
+pub fn markdown(record: &Record) -> String {
+    let mut out = String::new();
+    let run = &record.run;
+    let title = text(run.get("title")).unwrap_or("runbook");
+    let _ = writeln!(out, "# Incident record: {}\n", cell(title));
+    summary(&mut out, record);
+    outcome(&mut out, record);
+    graph(&mut out, record);
+    timeline(&mut out, record);
+    steps(&mut out, record);
+    inputs(&mut out, record);
+    out
+}
+
+fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
+/// A value fit for one table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// `HH:MM:SS` of an RFC 3339 time.
+fn clock(at: &str) -> &str {
+    at.get(11..19).unwrap_or(at)
+}
+
+fn duration(ms: Option<u64>) -> String {
+    ms.map_or_else(String::new, |ms| runbook_model::Duration(std::time::Duration::from_millis(ms)).to_string())
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "none".into(),
+        other => other.to_string(),
+    }
+}
+
+fn summary(out: &mut String, record: &Record) {
+    let run = &record.run;
+    let field = |name: &str| text(run.get(name)).unwrap_or_default().to_owned();
+    let conclusion = record.conclusion.as_ref();
+    let severity = conclusion.and_then(|c| text(c.get("severity"))).unwrap_or("—");
+    let ending = match conclusion.and_then(|c| text(c.get("status"))) {
+        Some(status) => format!("**{status}**"),
+        None => format!("**{}** (no conclusion)", record.status),
+    };
+    let version = text(run.get("version")).map(|v| format!(" v{v}")).unwrap_or_default();
+    let sha = field("sha256");
+    let when = match (&record.started_at, &record.finished_at) {
+        (Some(start), Some(end)) => format!("{start} → {}", clock(end)),
+        (Some(start), None) => format!("{start} → (interrupted)"),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Runbook | `{}`{version} ({}) |", field("runbook"), cell(&field("path")));
+    let _ = writeln!(out, "| When (UTC) | {when} |");
+    let _ = writeln!(out, "| Who | {} on {} |", cell(&field("operator")), cell(&field("host")));
+    let _ = writeln!(out, "| Conclusion | {ending} |");
+    let _ = writeln!(out, "| Severity | {severity} |");
+    let _ = writeln!(out, "| Duration | {} |", duration(record.duration_ms));
+    let mode = field("mode");
+    let interactive =
+        if run.get("interactive").and_then(Value::as_bool) == Some(true) { "interactive" } else { "non-interactive" };
+    let _ = writeln!(out, "| Mode | {mode}, {interactive} |");
+    let _ = writeln!(out, "| Run | `{}` |", field("id"));
+    let _ = writeln!(out, "| Runbook file SHA-256 | `{}` |", if sha.is_empty() { "—" } else { &sha });
+    let _ = writeln!(out, "| Engine | runbook {} |\n", field("engine"));
+    if mode == "dry-run" {
+        let _ = writeln!(out, "> **Dry run**: nothing was executed; outcomes were assumed.\n");
+    }
+    if let Some(message) = &record.message {
+        let _ = writeln!(out, "> **Run {}**: {}\n", record.status, message.replace('\n', "\n> "));
+    }
+}
+
+fn outcome(out: &mut String, record: &Record) {
+    let Some(conclusion) = &record.conclusion else { return };
+    let section = |out: &mut String, title: &str, body: Option<&str>| {
+        if let Some(body) = body.filter(|b| !b.trim().is_empty()) {
+            let _ = writeln!(out, "## {title}\n\n{}\n", body.trim_end());
+        }
+    };
+    section(out, "Diagnosis", text(conclusion.get("diagnosis")));
+    section(out, "What to do next", text(conclusion.get("remediation")));
+    if let Some(escalation) = conclusion.get("escalation").and_then(Value::as_object) {
+        let to: Vec<String> = list(escalation.get("to"));
+        let _ = writeln!(out, "## Escalation\n\nTo: **{}**\n", to.join(", "));
+        if let Some(message) = text(escalation.get("message")) {
+            let _ = writeln!(out, "{}\n", message.trim_end());
+        }
+        let evidence = list(escalation.get("evidence"));
+        if !evidence.is_empty() {
+            let _ = writeln!(
+                out,
+                "Evidence to hand over: {}\n",
+                evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        for item in list(escalation.get("checklist")) {
+            let _ = writeln!(out, "- [ ] {item}");
+        }
+        out.push('\n');
+    }
+    let followups = list(conclusion.get("followups"));
+    if !followups.is_empty() {
+        let _ = writeln!(out, "## Follow-ups\n");
+        for item in followups {
+            let _ = writeln!(out, "- [ ] {item}");
+        }
+        out.push('\n');
+    }
+}
+
+fn list(value: Option<&Value>) -> Vec<String> {
+    value.and_then(Value::as_array).map(|items| items.iter().map(scalar).collect()).unwrap_or_default()
+}
+
+/// The runbook as a Mermaid flowchart, the steps and transitions taken
+/// highlighted.
+fn graph(out: &mut String, record: &Record) {
+    let Some(graph) = record.run.get("graph").and_then(Value::as_object) else { return };
+    let nodes = graph.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default();
+    let edges = graph.get("edges").and_then(Value::as_array).cloned().unwrap_or_default();
+    if nodes.is_empty() {
+        return;
+    }
+    let ids: Vec<&str> = nodes.iter().map(|n| text(n.get("id")).unwrap_or_default()).collect();
+    let node = |id: &str| ids.iter().position(|known| *known == id).map(|i| format!("n{i}"));
+    let label = |raw: &str| raw.replace('"', "#quot;").replace('|', "#124;").replace(['\n', '\r'], " ");
+    let _ = writeln!(out, "## Path taken\n\n```mermaid\nflowchart TD");
+    for (index, n) in nodes.iter().enumerate() {
+        let id = ids[index];
+        let title = text(n.get("title")).map(|t| format!("<br/>{}", label(t))).unwrap_or_default();
+        let kind = text(n.get("kind")).unwrap_or_default();
+        let _ = writeln!(out, "  n{index}[\"{} ({kind}){title}\"]", label(id));
+    }
+    let _ = writeln!(out, "  end_([end])");
+    let taken_pairs: Vec<(String, Option<String>)> = record
+        .steps
+        .iter()
+        .filter_map(|step| step.next.as_ref().map(|next| (step.id.clone(), text(next.get("to")).map(str::to_owned))))
+        .collect();
+    let mut taken_edges = Vec::new();
+    for (index, edge) in edges.iter().enumerate() {
+        let from = text(edge.get("from")).unwrap_or_default();
+        let to = text(edge.get("to"));
+        let Some(from_node) = node(from) else { continue };
+        let to_node = to.map_or_else(|| Some("end_".to_owned()), node);
+        let Some(to_node) = to_node else { continue };
+        let _ =
+            writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(text(edge.get("label")).unwrap_or_default()));
+        let pair = (from.to_owned(), to.map(str::to_owned));
+        if taken_pairs.contains(&pair) && !taken_edges.iter().any(|(_, p)| *p == pair) {
+            taken_edges.push((index, pair));
+        }
+    }
+    let visited: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| record.path.iter().any(|p| p == *id))
+        .map(|(i, _)| format!("n{i}"))
+        .collect();
+    let _ = writeln!(out, "  classDef taken fill:#ffe082,stroke:#e65100,stroke-width:2px");
+    if !visited.is_empty() {
+        let _ = writeln!(out, "  class {} taken", visited.join(","));
+    }
+    if !taken_edges.is_empty() {
+        let indices: Vec<String> = taken_edges.iter().map(|(i, _)| i.to_string()).collect();
+        let _ = writeln!(out, "  linkStyle {} stroke:#e65100,stroke-width:3px", indices.join(","));
+    }
+    let _ = writeln!(out, "```\n");
+}
+
+fn timeline(out: &mut String, record: &Record) {
+    let _ = writeln!(out, "## Timeline\n\n| time (UTC) | step | what happened |\n|---|---|---|");
+    if let Some(start) = &record.started_at {
+        let _ = writeln!(
+            out,
+            "| {} | | run started by {} |",
+            clock(start),
+            cell(text(record.run.get("operator")).unwrap_or_default())
+        );
+    }
+    for step in &record.steps {
+        let mut what = vec![step.kind.clone()];
+        if let Some(question) = &step.question {
+            what.push(format!("asked “{}”", question.question.trim()));
+            if let (Some(answer), Some(by)) = (&question.answer, &question.by) {
+                what.push(format!("answer **{}** ({by})", scalar(answer)));
+            }
+        }
+        if let Some(action) = &step.action {
+            what.push(format!("action {}", text(action.get("decision")).unwrap_or_default().replace('_', " ")));
+        }
+        if let Some(outcome) = &step.outcome {
+            what.push(format!("**{outcome}**"));
+        }
+        if let Some(error) = &step.error {
+            what.push(format!(
+                "({}: {})",
+                text(error.get("kind")).unwrap_or_default(),
+                text(error.get("message")).unwrap_or_default()
+            ));
+        }
+        if let Some(conclusion) = &step.conclusion {
+            what.push(format!("concluded **{}**", text(conclusion.get("status")).unwrap_or_default()));
+        }
+        if let Some(next) = &step.next {
+            let to = text(next.get("to")).unwrap_or("the end");
+            what.push(format!("→ `{to}` ({})", text(next.get("via")).unwrap_or_default()));
+        }
+        let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, cell(&what.join(" · ")));
+    }
+    if let Some(end) = &record.finished_at {
+        let _ = writeln!(out, "| {} | | run {} |", clock(end), record.status);
+    }
+    out.push('\n');
+}
+
+fn steps(out: &mut String, record: &Record) {
+    let _ = writeln!(out, "## Steps\n");
+    for (number, step) in record.steps.iter().enumerate() {
+        let title = step.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
+        let visit = if step.visit > 1 { format!(" (visit {})", step.visit) } else { String::new() };
+        let _ = writeln!(out, "### {}. `{}`{title}{visit}\n", number + 1, step.id);
+        let outcome = step.outcome.as_deref().map(|o| format!(" · outcome **{o}**")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} · started {}{outcome} · took {}\n",
+            step.kind,
+            clock(&step.started_at),
+            duration(step.duration_ms)
+        );
+        step_body(out, step);
+    }
+}
+
+fn step_body(out: &mut String, step: &StepRecord) {
+    if let Some(action) = &step.action {
+        if let Some(confirm) = text(action.get("confirm")) {
+            let _ = writeln!(out, "> {}\n", confirm.trim_end().replace('\n', "\n> "));
+        }
+        let _ = writeln!(
+            out,
+            "Action `{}`: **{}** (by {})\n",
+            text(action.get("target")).unwrap_or_default(),
+            text(action.get("decision")).unwrap_or_default().replace('_', " "),
+            text(action.get("by")).unwrap_or_default()
+        );
+    }
+    for attempt in &step.attempts {
+        if step.attempts.len() > 1 {
+            let _ = writeln!(out, "**Attempt {}** ({})\n", attempt.number, attempt.outcome.as_deref().unwrap_or("?"));
+        }
+        for probe in &attempt.probes {
+            probe_block(out, probe);
+        }
+    }
+    if let Some(question) = &step.question {
+        let _ = writeln!(out, "**Question** (asked {}): {}\n", clock(&question.asked_at), question.question.trim());
+        if !question.evidence.is_empty() {
+            let _ = writeln!(
+                out,
+                "Evidence shown: {}\n",
+                question.evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        match (&question.answer, &question.by, &question.answered_at) {
+            (Some(answer), Some(by), Some(at)) => {
+                let _ = writeln!(out, "**Answer**: `{}`, by {by} at {}\n", scalar(answer), clock(at));
+            }
+            _ => {
+                let _ = writeln!(out, "**Answer**: none (the run stopped waiting for one)\n");
+            }
+        }
+    }
+    if let Some(instruction) = &step.instruction {
+        let _ = writeln!(out, "{}\n", text(instruction.get("text")).unwrap_or_default().trim_end());
+        for item in list(instruction.get("ticked")) {
+            let _ = writeln!(out, "- [x] {item}");
+        }
+        for item in list(instruction.get("unticked")) {
+            let _ = writeln!(out, "- [ ] {item}");
+        }
+        if let Some(notes) = instruction.get("notes").and_then(Value::as_object) {
+            for (name, note) in notes {
+                let _ = writeln!(out, "- note `{name}`: {}", scalar(note));
+            }
+        }
+        let _ = writeln!(out, "\n(acknowledged by {})\n", text(instruction.get("by")).unwrap_or_default());
+    }
+    if !step.captures.is_empty() {
+        let _ = writeln!(out, "| captured | value |\n|---|---|");
+        for (name, value) in &step.captures {
+            let _ = writeln!(out, "| `vars.{name}` | {} |", cell(&scalar(value)));
+        }
+        out.push('\n');
+    }
+    if let Some(error) = &step.error
+        && step.attempts.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "Error ({}): {}\n",
+            text(error.get("kind")).unwrap_or_default(),
+            text(error.get("message")).unwrap_or_default()
+        );
+    }
+}
+
+fn probe_block(out: &mut String, probe: &Map<String, Value>) {
+    let label = match (text(probe.get("name")), probe.get("item")) {
+        (Some(name), _) => format!("`{name}`: "),
+        (None, Some(item)) if !item.is_null() => format!("item `{}`: ", scalar(item)),
+        _ => String::new(),
+    };
+    let outcome = text(probe.get("outcome")).unwrap_or_default();
+    let assumed = if probe.get("assumed").and_then(Value::as_bool) == Some(true) { " (assumed, dry run)" } else { "" };
+    let _ = writeln!(out, "{label}`{}` → **{outcome}**{assumed}\n", text(probe.get("target")).unwrap_or_default());
+    let observation = probe.get("observation").and_then(Value::as_object);
+    if let Some(observation) = observation {
+        let mut facts = Vec::new();
+        for name in ["status", "exit_code", "signal", "connected", "final_url", "duration_ms"] {
+            if let Some(value) = observation.get(name).filter(|v| !v.is_null()) {
+                facts.push(format!("{name} {}", scalar(value)));
+            }
+        }
+        if observation.get("insecure").and_then(Value::as_bool) == Some(true) {
+            facts.push("TLS certificate checks OFF".into());
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "Observed: {}\n", facts.join(", "));
+        }
+    }
+    if let Some(error) = probe.get("error").and_then(Value::as_object) {
+        let _ = writeln!(
+            out,
+            "Error ({}): {}\n",
+            text(error.get("kind")).unwrap_or_default(),
+            text(error.get("message")).unwrap_or_default()
+        );
+    }
+    let expectations = probe.get("expectations").and_then(Value::as_array).cloned().unwrap_or_default();
+    if !expectations.is_empty() {
+        let _ = writeln!(out, "| | expectation | expected | actual |\n|---|---|---|---|");
+        for e in &expectations {
+            let passed = e.get("passed").and_then(Value::as_bool) == Some(true);
+            let mark = if passed {
+                "✓"
+            } else if text(e.get("severity")) == Some("warn") {
+                "!"
+            } else {
+                "✗"
+            };
+            let actual = e.get("actual").map_or_else(|| "nothing".to_owned(), |a| short(&scalar(a)));
+            let why = text(e.get("message")).map(|m| format!(" ({m})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {mark} | {} {}{} | {} | {} |",
+                cell(text(e.get("subject")).unwrap_or_default()),
+                text(e.get("predicate")).unwrap_or_default(),
+                cell(&why),
+                cell(&short(&scalar(e.get("expected").unwrap_or(&Value::Null)))),
+                cell(&actual)
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(observation) = observation {
+        for name in ["body", "stdout", "stderr"] {
+            if let Some(output) = observation.get(name).and_then(Value::as_object) {
+                excerpt(out, name, output);
+            }
+        }
+    }
+}
+
+fn short(text: &str) -> String {
+    if text.chars().count() <= 120 {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(117).collect::<String>())
+    }
+}
+
+fn excerpt(out: &mut String, name: &str, output: &Map<String, Value>) {
+    let total = output.get("total_bytes").and_then(Value::as_u64).unwrap_or(0);
+    if total == 0 {
+        return;
+    }
+    let dropped = output.get("dropped_bytes").and_then(Value::as_u64).unwrap_or(0);
+    let body = text(output.get("text")).unwrap_or_default();
+    let lines: Vec<&str> = body.lines().collect();
+    let shown = lines.len().min(EXCERPT_LINES);
+    let kept = if dropped > 0 { format!(", {dropped} dropped from the middle") } else { String::new() };
+    // A fence longer than any run of backticks in the output, so that the
+    // output cannot close it.
+    let mut fence = "```".to_owned();
+    while body.contains(fence.as_str()) {
+        fence.push('`');
+    }
+    let _ = writeln!(out, "<details><summary>{name} ({total} bytes{kept})</summary>\n\n{fence}text");
+    for line in &lines[..shown] {
+        let _ = writeln!(out, "{line}");
+    }
+    if shown < lines.len() {
+        let _ = writeln!(out, "… {} more lines in record.json", lines.len() - shown);
+    }
+    let _ = writeln!(out, "{fence}\n\n</details>\n");
+}
+
+fn inputs(out: &mut String, record: &Record) {
+    let Some(inputs) = record.run.get("inputs").and_then(Value::as_object).filter(|i| !i.is_empty()) else { return };
+    let _ = writeln!(out, "## Inputs\n\n| input | value |\n|---|---|");
+    for (name, value) in inputs {
+        let _ = writeln!(out, "| `{name}` | {} |", cell(&scalar(value)));
+    }
+    out.push('\n');
+}

@@ -1,0 +1,23 @@
+//! The incident record: the journal written as the run goes, and the
+//! `record.json` and `record.md` rendered from it.
+
+mod build;
+mod journal;
+mod markdown;
+
+pub use build::{
+    AttemptRecord, QuestionRecord, RECORD_FORMAT, RECORD_SCHEMA_ID, Record, StepRecord, record_schema_text,
+};
+pub use journal::{JOURNAL_FILE, Journal, read, sync_dir, write_atomically};
+pub use markdown::markdown;
+
+/// Writes `record.json` and `record.md` into `dir` from the journal there.
+pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
+    let entries = read(&dir.join(JOURNAL_FILE))?;
+    let record = Record::from_journal(&entries);
+    let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
+    json.push(b'\n');
+    write_atomically(dir, "record.json", &json)?;
+    write_atomically(dir, "record.md", markdown(&record).as_bytes())?;
+    Ok(record)
+}

@@ -1,0 +1,237 @@
+//! The incident record: `journal.jsonl`, `record.json` and `record.md`,
+//! written for every ending, rebuilt from the journal after SIGKILL, valid
+//! against the committed schema, and free of secrets.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{Test, workspace};
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Asserts that `record.json` in `dir` validates against
+/// `schemas/record.schema.json`, and returns it.
+#[track_caller]
+fn valid_record(dir: &Path) -> Value {
+    let schema = read_json(&workspace().join("schemas/record.schema.json"));
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let record = read_json(&dir.join("record.json"));
+    let errors: Vec<String> = validator.iter_errors(&record).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "record.json does not match its schema:\n{}", errors.join("\n"));
+    record
+}
+
+/// `record.md` with the run's times, durations, ids, hashes and host
+/// replaced, so that it can be compared with a snapshot.
+fn normalised(markdown: &str) -> String {
+    let rules = [
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<time>"),
+        (r"\b\d\d:\d\d:\d\d\b", "<hh:mm:ss>"),
+        (r"\b\d{8}T\d{6}Z-", "<run>-"),
+        (r"\b[0-9a-f]{64}\b", "<sha256>"),
+        (r"\b\d+(ms|s)\b", "<duration>"),
+        (r"duration_ms \d+", "duration_ms <n>"),
+        (r"on \S+ \|", "on <host> |"),
+        (r"runbook \d+\.\d+\.\d+", "runbook <version>"),
+    ];
+    rules.iter().fold(markdown.to_owned(), |text, (pattern, replacement)| {
+        regex::Regex::new(pattern).unwrap().replace_all(&text, *replacement).into_owned()
+    })
+}
+
+const TRIAGE: &str = r#"
+id: record-demo
+title: Record demo
+version: 2
+inputs:
+  token: { secret: true, env: RB_TOKEN }
+steps:
+  - id: probe
+    title: Does the command succeed?
+    check:
+      cmd: { sh: "echo 'state: degraded'; echo token={{ inputs.token }}; exit 1" }
+      expect: [ { exit_code: 0, message: the service script exits 0 when healthy } ]
+      capture: { state: { regex: "state: (\\w+)" } }
+    on: { fail: ask }
+  - id: ask
+    ask:
+      question: "The service is {{ vars.state }}. Restart it?"
+      type: confirm
+      evidence: [probe]
+    on: { "yes": restart, "no": escalate }
+  - id: restart
+    action:
+      confirm: Restarts the demo service.
+      cmd: { argv: [echo, restarted] }
+    on: { pass: fixed, skipped: escalate }
+  - id: fixed
+    conclude:
+      status: resolved
+      severity: medium
+      diagnosis: "The service was {{ vars.state }}; a restart fixed it."
+      followups: [Find out why it degraded]
+  - id: escalate
+    conclude:
+      status: escalated
+      severity: high
+      diagnosis: "The service is {{ vars.state }}."
+      escalation: { to: [platform-oncall], message: "Degraded since {{ run.started_at }}", evidence: [probe] }
+"#;
+
+fn record_run(args: &[&str], status: i32) -> crate::Output {
+    Test::new()
+        .files(&[("runbook.yaml", TRIAGE.as_bytes())])
+        .env("RB_TOKEN", "canary-token-0451")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec", "--operator", "alice"])
+        .args(args)
+        .status(status)
+}
+
+#[test]
+fn a_concluded_run_writes_a_complete_record() {
+    let output = record_run(&["--answer", "ask=yes", "--yes"], 0);
+    let dir = output.path("rec");
+    let record = valid_record(&dir);
+    assert_eq!(record["status"], "concluded");
+    assert_eq!(record["conclusion"]["status"], "resolved");
+    assert_eq!(record["path"], serde_json::json!(["probe", "ask", "restart", "fixed"]));
+    assert_eq!(record["run"]["operator"], "alice");
+    assert_eq!(record["run"]["version"], "2");
+    assert_eq!(record["run"]["sha256"].as_str().unwrap().len(), 64);
+    let probe = &record["steps"][0];
+    assert_eq!(probe["outcome"], "fail");
+    assert_eq!(probe["captures"]["state"], "degraded");
+    let expectation = &probe["attempts"][0]["probes"][0]["expectations"][0];
+    assert_eq!((expectation["expected"].clone(), expectation["actual"].clone()), (Value::from(0), Value::from(1)));
+    let question = &record["steps"][1]["question"];
+    assert_eq!(question["question"], "The service is degraded. Restart it?");
+    assert_eq!(question["evidence"], serde_json::json!(["probe"]));
+    assert_eq!((question["answer"].clone(), question["by"].clone()), ("yes".into(), "script".into()));
+    assert_eq!(record["steps"][2]["action"]["decision"], "run");
+    insta::assert_snapshot!(
+        "record_concluded_md",
+        normalised(&std::fs::read_to_string(dir.join("record.md")).unwrap())
+    );
+}
+
+#[test]
+fn a_run_waiting_for_an_answer_writes_its_record() {
+    let output = record_run(&[], 5);
+    let record = valid_record(&output.path("rec"));
+    assert_eq!(record["status"], "waiting");
+    assert!(record["message"].as_str().unwrap().contains("step `ask` needs an answer"));
+    assert_eq!(record["steps"][1]["question"]["answer"], Value::Null);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    assert!(markdown.contains("**Run waiting**: step `ask` needs an answer"), "{markdown}");
+    assert!(markdown.contains("**Answer**: none (the run stopped waiting for one)"), "{markdown}");
+}
+
+#[test]
+fn no_secret_reaches_any_file_or_output() {
+    let output = record_run(&["--answer", "ask=no", "--verbose"], 0);
+    assert!(!output.stdout.contains("canary-token-0451") && !output.stderr.contains("canary-token-0451"));
+    for entry in std::fs::read_dir(output.path("rec")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("canary-token-0451"), "{} holds the secret", path.display());
+        if path.ends_with("journal.jsonl") {
+            assert!(text.contains("[redacted:token]"), "the journal should show where the secret was");
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_record_directory_is_reported_before_anything_runs() {
+    let yaml = "id: x\ntitle: x\nsteps:\n  - id: a\n    check: { cmd: { argv: [touch, ran] } }\n  - id: b\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("blocker", b"a file, not a directory")])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "blocker/rec"])
+        .status(1);
+    assert!(output.stderr.contains("cannot write the incident record in `blocker/rec`"), "{}", output.stderr);
+    assert!(!output.path("ran").exists(), "a probe ran before the record directory was checked");
+}
+
+const SLOW: &str = r#"
+id: slow
+title: Slow
+steps:
+  - id: first
+    check: { cmd: { argv: ["true"] } }
+  - id: second
+    check: { cmd: { argv: [sleep, "30"] } }
+  - id: end
+    conclude: { status: resolved }
+"#;
+
+/// Starts `runbook run` on SLOW in `dir` and waits until the journal shows
+/// the step `second` started.
+fn start_slow(dir: &Path) -> std::process::Child {
+    std::fs::write(dir.join("runbook.yaml"), SLOW).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir)
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = dir.join("rec/journal.jsonl");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&journal).unwrap_or_default().contains(r#""step":"second""#) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the run never reached `second`");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+#[test]
+fn sigterm_aborts_the_run_and_the_record_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_slow(dir.path());
+    nix_kill(child.id(), "TERM");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let record = valid_record(&dir.path().join("rec"));
+    assert_eq!(record["status"], "aborted");
+    assert_eq!(record["path"], serde_json::json!(["first", "second"]));
+    assert_eq!(record["steps"][1]["outcome"], "error");
+}
+
+#[test]
+fn after_sigkill_the_journal_alone_rebuilds_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_slow(dir.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let rec = dir.path().join("rec");
+    assert!(!rec.join("record.json").exists());
+    Test::new().args(["record", rec.to_str().unwrap()]).status(0).stderr_contains("run interrupted");
+    let record = valid_record(&rec);
+    assert_eq!(record["status"], "interrupted");
+    assert!(record["message"].as_str().unwrap().contains("during step `second`"), "{}", record["message"]);
+    assert_eq!(record["steps"][0]["outcome"], "pass");
+    let markdown = std::fs::read_to_string(rec.join("record.md")).unwrap();
+    assert!(markdown.contains("(interrupted)"), "{markdown}");
+}
+
+#[test]
+fn the_committed_record_schema_matches_the_code() {
+    let generated = Test::new().args(["schema", "record"]).status(0).stdout;
+    let committed = std::fs::read_to_string(workspace().join("schemas/record.schema.json")).expect("committed");
+    assert!(
+        generated == committed,
+        "schemas/record.schema.json is stale: run `cargo run -q -p runbook-cli -- schema record > schemas/record.schema.json`"
+    );
+}
+
+/// Sends a signal with kill(1): the test crate has no signal API of its own.
+fn nix_kill(pid: u32, signal: &str) {
+    let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
+    assert!(status.success());
+}
