@@ -672,3 +672,106 @@ fn the_quickstart_runs_every_kind_of_step_on_a_bare_machine() {
     assert_eq!(conclusion["status"], "resolved");
     assert!(conclusion["diagnosis"].as_str().unwrap().contains("127.0.0.1:9 is unreachable"), "{conclusion}");
 }
+
+#[test]
+fn secrets_of_every_shape_are_redacted_even_from_called_runbooks() {
+    let main = r#"
+id: shapes
+title: Secret shapes
+inputs:
+  keys: { type: list, secret: true, default: [alpha-key-1, beta-key-2] }
+  pin: { type: number, secret: true, default: 987654 }
+steps:
+  - id: each
+    check:
+      foreach: "{{ inputs.keys }}"
+      cmd: { argv: [echo, "{{ item }} {{ inputs.pin }}"] }
+      expect: [ { stdout: { contains: nothing-like-this } } ]
+  - id: sub
+    call: { runbook: callee.yaml }
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "callee said {{ steps.sub.vars.echoed }}" }
+"#;
+    let callee = r#"
+id: callee
+title: Callee
+inputs:
+  password: { secret: true, default: callee-pw-31337 }
+steps:
+  - id: echo
+    check:
+      cmd: { argv: [echo, "{{ inputs.password }}"] }
+      capture: { echoed: { stdout: true } }
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", main.as_bytes()), ("callee.yaml", callee.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    for canary in ["alpha-key-1", "beta-key-2", "987654", "callee-pw-31337"] {
+        assert!(!output.stdout.contains(canary), "{canary} leaked:\n{}", output.stdout);
+    }
+    let events = output.events();
+    assert_eq!(parts(&events, "each")[0]["item"], "[redacted:keys]");
+    assert_eq!(of(&events, "concluded").last().unwrap()["conclusion"]["diagnosis"], "callee said [redacted:password]");
+}
+
+#[test]
+fn a_bad_secret_input_is_refused_without_showing_it() {
+    let yaml = "id: x\ntitle: x\ninputs:\n  pin: { secret: true, pattern: '[0-9]{4}' }\nsteps:\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = run(yaml, &["--input", "pin=hunter2-secret"]).status(2);
+    assert!(output.stderr.contains("does not match the pattern"), "{}", output.stderr);
+    assert!(!output.stderr.contains("hunter2-secret"), "{}", output.stderr);
+}
+
+#[test]
+fn a_call_step_timeout_stops_the_callee_and_routes_as_error() {
+    let main = r#"
+id: caller
+title: Caller
+steps:
+  - id: sub
+    call: { runbook: slow.yaml }
+    timeout: 300ms
+    on: { resolved: fine, error: too-slow }
+  - id: fine
+    conclude: { status: resolved }
+  - id: too-slow
+    conclude: { status: escalated, diagnosis: "{{ steps.sub.error.kind }}" }
+"#;
+    let slow = "id: slow\ntitle: Slow\nsteps:\n  - id: wait\n    check: { cmd: { argv: [sleep, \"30\"] } }\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", main.as_bytes()), ("slow.yaml", slow.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    assert_eq!(path(&events).last().unwrap(), "too-slow");
+    assert_eq!(of(&events, "concluded").last().unwrap()["conclusion"]["diagnosis"], "timeout");
+}
+
+#[test]
+fn a_dry_run_follows_when_chains_without_observations() {
+    let yaml = r#"
+id: dry-when
+title: Dry when
+steps:
+  - id: web
+    check: { http: { url: "http://127.0.0.1:1/" }, capture: { build: { json: $.build } } }
+    retry: { attempts: 5, interval: 1h }
+    on:
+      fail:
+        - when: result.status >= 500
+          goto: crashed
+        - goto: other
+  - id: crashed
+    conclude: { status: diagnosed, diagnosis: "crashed {{ vars.build }}" }
+  - id: other
+    conclude: { status: diagnosed, diagnosis: "other [{{ vars.build }}]" }
+"#;
+    let output = run(yaml, &["--dry-run", "--assume", "web=fail", "--no-record"]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["web", "other"]);
+    assert!(of(&events, "waiting").is_empty(), "a dry run does not wait between attempts");
+    assert_eq!(of(&events, "attempt_finished").len(), 5);
+}

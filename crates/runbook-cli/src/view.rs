@@ -102,6 +102,10 @@ impl EventSink for View {
                 self.parts.push(part.clone());
             }
             Event::AttemptFinished { .. } | Event::Called { .. } => {}
+            Event::Resumed { step, runbook_changed, .. } => {
+                let changed = if *runbook_changed { " (the runbook file changed since it started)" } else { "" };
+                self.print(&format!("{}\n", look.dim(&format!("resuming at step {step}{changed}"))));
+            }
             Event::Waiting { attempt, wait_ms, .. } => {
                 let outcome = runbook_engine::judge::worst(self.parts.iter().map(|p| p.outcome));
                 let wait = runbook_model::Duration(Duration::from_millis(*wait_ms));

@@ -15,6 +15,16 @@ use crate::probe::{Observation, ProbeError};
 pub enum Event {
     /// The run begins.
     RunStarted(RunInfo),
+    /// An interrupted or waiting run continues (`runbook resume`).
+    Resumed {
+        /// The step it continues with.
+        step: String,
+        /// Who resumes it.
+        operator: String,
+        /// Whether the runbook file changed since the run started
+        /// (`--allow-changed`).
+        runbook_changed: bool,
+    },
     /// A `call` step loaded the runbook it runs.
     Called {
         /// Step id.
@@ -131,6 +141,9 @@ pub enum Event {
         duration_ms: u64,
         /// Values captured into `vars`.
         captures: IndexMap<String, Value>,
+        /// What `steps.ID` shows to later templates (redacted), so that a
+        /// resumed run reads what the first one saw.
+        facts: Value,
     },
     /// The run moves on.
     Transition {

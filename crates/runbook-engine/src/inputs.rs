@@ -84,20 +84,29 @@ pub fn resolve(
         if input.secret {
             resolved.secrets.push(name.to_owned());
         }
-        let invalid = |origin: &str, message: String| InputError::Invalid {
+        // A secret's value never goes into a message.
+        let invalid = |origin: &str, message: String, raw: &str| InputError::Invalid {
             name: name.to_owned(),
             origin: origin.to_owned(),
-            message,
+            message: if input.secret && !raw.is_empty() {
+                message.replace(raw, &format!("[redacted:{name}]"))
+            } else {
+                message
+            },
         };
+        let json_text = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_owned);
         let value = if let Some((_, text)) = given.text.iter().rev().find(|(given, _)| given == name) {
-            Some(convert(input, text).map_err(|m| invalid("--input", m))?)
+            Some(convert(input, text).map_err(|m| invalid("--input", m, text))?)
         } else if let Some(value) = given.typed.get(name) {
-            Some(check_type(input, value.clone()).map_err(|m| invalid("--inputs", m))?)
+            Some(check_type(input, value.clone()).map_err(|m| invalid("--inputs", m, &json_text(value)))?)
         } else if let Some(text) = input.env.as_ref().and_then(|var| env(var)) {
             let origin = format!("${}", input.env.as_ref().map_or("", |v| v.as_str()));
-            Some(convert(input, &text).map_err(|m| invalid(&origin, m))?)
+            Some(convert(input, &text).map_err(|m| invalid(&origin, m, &text))?)
         } else if let Some(default) = &input.default {
-            Some(check_type(input, default.value.clone()).map_err(|m| invalid("default", m))?)
+            Some(
+                check_type(input, default.value.clone())
+                    .map_err(|m| invalid("default", m, &json_text(&default.value)))?,
+            )
         } else {
             None
         };
@@ -119,7 +128,7 @@ pub fn resolve(
                     Err(OperatorError::Interrupted) => return Err(InputError::Interrupted(name.to_owned())),
                     Err(_) => return Err(missing()),
                 };
-                convert(input, &text).map_err(|m| invalid("the prompt", m))?
+                convert(input, &text).map_err(|m| invalid("the prompt", m, &text))?
             }
         };
         resolved.values.insert(name.to_owned(), value);

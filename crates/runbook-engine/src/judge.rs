@@ -24,7 +24,10 @@ pub struct Verdict {
 /// a refused connection is then exactly what they judge. An `env` probe
 /// judges itself: every variable must meet its condition.
 pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
+    // An interrupted attempt saw nothing, whatever the expectations read.
+    let interrupted = observation.error().is_some_and(|error| error.kind == crate::probe::ErrorKind::Interrupted);
     let judges_connection = matches!(observation, Observation::Tcp(_))
+        && !interrupted
         && expect.iter().any(|e| e.subjects().iter().any(|(subject, _)| *subject == Subject::Connected));
     if let Some(error) = observation.error().filter(|_| !judges_connection) {
         return Verdict { outcome: Outcome::Error, expectations: Vec::new(), error: Some(error.clone()) };

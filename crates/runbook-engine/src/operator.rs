@@ -54,6 +54,10 @@ pub struct ActionRequest<'a> {
     pub confirm: Option<&'a str>,
     /// The command or request that will run.
     pub target: &'a str,
+    /// Whether the action was running when the run stopped, and may have
+    /// run already (on resume). It then needs an explicit yes: `--yes`
+    /// alone does not run it again.
+    pub again: bool,
 }
 
 /// A required input with no value.
@@ -215,7 +219,7 @@ impl Operator for Scripted {
             let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true");
             return Ok(Reply { value: yes, by: AnsweredBy::Script });
         }
-        if self.yes {
+        if self.yes && !action.again {
             return Ok(Reply { value: true, by: AnsweredBy::Mode });
         }
         Err(OperatorError::Unanswered)

@@ -34,6 +34,25 @@ impl Redactor {
         self.secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
+    /// Adds every value inside a secret input: the text of a string or a
+    /// number, each element of a list.
+    pub fn add_input(&mut self, name: &str, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => self.add(name, text),
+            serde_json::Value::Number(number) => self.add(name, &number.to_string()),
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.add_input(name, item)),
+            serde_json::Value::Object(map) => map.values().for_each(|item| self.add_input(name, item)),
+            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+        }
+    }
+
+    /// Adds the secrets another redactor knows (a called runbook's).
+    pub fn extend(&mut self, other: &Self) {
+        for (value, name) in &other.secrets {
+            self.add(name, value);
+        }
+    }
+
     /// Whether no secret is known (bearer tokens are redacted anyway).
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
@@ -61,6 +80,12 @@ impl Redactor {
                     *text = redacted;
                 }
             }
+            serde_json::Value::Number(number) => {
+                let text = number.to_string();
+                if let Some((_, name)) = self.secrets.iter().find(|(secret, _)| *secret == text) {
+                    *value = serde_json::Value::from(format!("[redacted:{name}]"));
+                }
+            }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
             serde_json::Value::Object(map) => {
                 let entries = std::mem::take(map);
@@ -72,7 +97,7 @@ impl Redactor {
                     })
                     .collect();
             }
-            _ => {}
+            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
         }
     }
 

@@ -50,8 +50,19 @@ impl Default for Templates {
 impl Templates {
     /// A strict environment with shell quoting and the runbook filters.
     pub fn new() -> Self {
+        Self::with_undefined(UndefinedBehavior::Strict)
+    }
+
+    /// For dry runs, where assumed outcomes come without observations: an
+    /// undefined name (`result.status`, a var never captured) renders as
+    /// nothing instead of stopping the run.
+    pub fn lenient() -> Self {
+        Self::with_undefined(UndefinedBehavior::Chainable)
+    }
+
+    fn with_undefined(behavior: UndefinedBehavior) -> Self {
         let mut environment = Environment::new();
-        environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_undefined_behavior(behavior);
         environment.set_auto_escape_callback(|name| {
             if name.ends_with(SHELL_SUFFIX) { AutoEscape::Custom("shell".into()) } else { AutoEscape::None }
         });
@@ -213,6 +224,13 @@ mod tests {
         let output = std::process::Command::new("sh").arg("-c").arg(&command).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&output.stdout), hostile);
         assert!(!canary.exists(), "the hostile value ran as a command");
+    }
+
+    #[test]
+    fn lenient_templates_render_undefined_names_as_nothing() {
+        let templates = Templates::lenient();
+        assert_eq!(templates.render("[{{ vars.nope.deeper }}]", &context(), RenderMode::Text).unwrap(), "[]");
+        assert!(!templates.is_true("vars.nope.ok", &context()).unwrap());
     }
 
     #[test]

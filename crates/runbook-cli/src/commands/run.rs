@@ -135,6 +135,12 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
             }
         }
     }
+    // JSON lines go to machines; the reason a run stopped goes to people too.
+    if let (Format::Json, Some(message)) = (args.format, &report.message)
+        && !matches!(report.status, RunStatus::Concluded | RunStatus::Ended)
+    {
+        print_stderr(&format!("run {}: {message}\n", report.status.name()));
+    }
     if code != ExitCode::Success && report.status != RunStatus::Aborted {
         return Ok(code);
     }
@@ -314,6 +320,7 @@ fn watch_signals(cancel: CancellationToken, interrupted: &AtomicBool) {
                 _ = hangup.recv() => {}
             }
             if cancel.is_cancelled() {
+                runbook_engine::probe::kill_running_commands();
                 let _ = console::Term::stderr().show_cursor();
                 std::process::exit(i32::from(ExitCode::Interrupted.as_u8()));
             }

@@ -13,14 +13,18 @@ use crate::event::RunStatus;
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, resolve};
 use crate::prepare::Renderer;
-use crate::template::Templates;
 
 /// Deepest chain of `call`s, against runaway recursion through different
 /// files.
 const MAX_CALL_DEPTH: usize = 16;
 
 impl<'a> Interpreter<'a> {
-    pub(super) async fn call_step(&mut self, step: &'a Step, call: &'a Call) -> Result<StepDone, Stop> {
+    pub(super) async fn call_step(
+        &mut self,
+        step: &'a Step,
+        call: &'a Call,
+        token: &tokio_util::sync::CancellationToken,
+    ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let base = self.path.parent().unwrap_or_else(|| Path::new("."));
         let path = base.join(&call.runbook.value);
@@ -59,35 +63,45 @@ impl<'a> Interpreter<'a> {
         let mut redactor = self.redactor.clone();
         for secret in &inputs.secrets {
             if let Some(value) = inputs.values.get(secret) {
-                redactor.add(secret, &super::plain_text(value));
+                redactor.add_input(secret, value);
             }
         }
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
+        let callee_flow = Flow::new(&callee);
         let mut callee_run = Interpreter {
             runbook: &callee,
-            flow: Flow::new(&callee),
+            start_at: callee_flow.start,
+            flow: callee_flow,
             path: &path,
             options: self.options,
             operator: &mut *self.operator,
             sink: &mut *self.sink,
             clock: self.clock,
-            cancel: self.cancel.clone(),
-            templates: Templates::new(),
+            // The step's token: its timeout stops the callee too.
+            cancel: token.clone(),
+            templates: super::templates_for(self.options.mode),
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts),
             visits: vec![0; callee.steps.len()],
+            action_in_flight: None,
             evidence: HashMap::new(),
             prefix: format!("{name}/"),
             call_stack,
-            run_deadline: self.run_deadline,
+            run_deadline: [self.run_deadline, callee.timeout.as_ref().map(|t| self.clock.now() + t.0)]
+                .into_iter()
+                .flatten()
+                .min(),
             run_facts: self.run_facts.clone(),
         };
         let ending: Ending = Box::pin(callee_run.walk()).await;
         let vars: Map<String, Json> = callee_run.facts.vars().clone().into_iter().collect();
         let callee_evidence = std::mem::take(&mut callee_run.evidence);
+        let callee_redactor = std::mem::take(&mut callee_run.redactor);
         drop(callee_run);
+        // The callee's secrets come back with its vars and conclusion.
+        self.redactor.extend(&callee_redactor);
         self.evidence.extend(callee_evidence);
         let mut facts = Map::new();
         facts.insert("vars".into(), Json::Object(vars));
@@ -98,6 +112,12 @@ impl<'a> Interpreter<'a> {
                 ending.conclusion.map_or_else(|| "error".to_owned(), |c| c.status.name().to_owned())
             }
             RunStatus::Waiting => return Err(Stop::Waiting(ending.message.unwrap_or_default())),
+            // Stopped by this step's timeout, not by the operator.
+            RunStatus::Aborted if !self.cancel.is_cancelled() => {
+                facts.insert("conclusion".into(), Json::Null);
+                facts.insert("message".into(), Json::from(ending.message.unwrap_or_default()));
+                "error".to_owned()
+            }
             RunStatus::Aborted => return Err(Stop::Aborted),
             RunStatus::Ended | RunStatus::Failed | RunStatus::TimedOut => {
                 facts.insert("conclusion".into(), Json::Null);

@@ -36,7 +36,8 @@ impl<'a> Interpreter<'a> {
             default: ask.default.as_ref().map(|d| d.value.clone()),
             evidence: shown,
         });
-        let question = Question { step: &name, title: step.title.as_deref(), text: &text, ask, evidence };
+        let shown_text = self.redactor.text(&text).into_owned();
+        let question = Question { step: &name, title: step.title.as_deref(), text: &shown_text, ask, evidence };
         let reply = match self.operator.ask(&question) {
             Ok(reply) => reply,
             Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
@@ -60,10 +61,11 @@ impl<'a> Interpreter<'a> {
         let text = Renderer::new(&self.templates, &self.facts, Vec::new())
             .text("instruct.text", &instruct.text)
             .map_err(|e| self.render_failed(step, &e))?;
+        let shown_text = self.redactor.text(&text).into_owned();
         let instruction = Instruction {
             step: &name,
             title: step.title.as_deref(),
-            text: &text,
+            text: &shown_text,
             checklist: &instruct.checklist,
             notes: instruct.notes.iter().map(|(note, prompt)| (note.as_str(), prompt.as_str())).collect(),
             links: instruct.links.iter().map(|link| (link.title.as_str(), link.url.as_str())).collect(),
@@ -117,22 +119,31 @@ impl<'a> Interpreter<'a> {
             None => None,
         };
         drop(renderer);
+        let confirm = confirm.map(|c| self.redactor.text(&c).into_owned());
+        let target = self.redactor.text(&prepared.target).into_owned();
         let (decision, by) = if self.options.mode == Mode::Live {
+            let again = self.action_in_flight.take().is_some_and(|id| id == step.id.value);
             let request = ActionRequest {
                 step: &name,
                 title: step.title.as_deref(),
                 confirm: confirm.as_deref(),
-                target: &prepared.target,
+                target: &target,
+                again,
             };
             match self.operator.confirm(&request) {
                 Ok(reply) => (if reply.value { ActionDecision::Run } else { ActionDecision::Declined }, reply.by),
                 Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
+                Err(OperatorError::Unanswered) if again => {
+                    return Err(Stop::Waiting(format!(
+                        "step `{name}` is an action that was running when the run stopped, so it may have run \
+                         already: {target}\npass --answer {name}=yes to run it again, or --answer {name}=no to skip it"
+                    )));
+                }
                 Err(OperatorError::Unanswered) => {
                     return Err(Stop::Waiting(format!(
-                        "step `{name}` is an action and needs confirmation: {}\n\
+                        "step `{name}` is an action and needs confirmation: {target}\n\
                          pass --yes to run actions, --answer {name}=no to decline this one, or --read-only to skip \
-                         every action",
-                        prepared.target
+                         every action"
                     )));
                 }
                 Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
@@ -140,13 +151,7 @@ impl<'a> Interpreter<'a> {
         } else {
             (ActionDecision::NotInThisMode, AnsweredBy::Mode)
         };
-        self.emit(&Event::ActionDecided {
-            step: name.clone(),
-            confirm: confirm.as_deref().map(|c| self.redactor.text(c).into_owned()),
-            target: self.redactor.text(&prepared.target).into_owned(),
-            decision,
-            by,
-        });
+        self.emit(&Event::ActionDecided { step: name.clone(), confirm, target, decision, by });
         if decision != ActionDecision::Run {
             let mut facts = Map::new();
             facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
@@ -159,7 +164,7 @@ impl<'a> Interpreter<'a> {
             });
         }
         let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
-        let judged = self.run_units(step, vec![unit], token).await;
+        let judged = self.run_units(step, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
         done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
         Ok(done)

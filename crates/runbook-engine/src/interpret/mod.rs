@@ -100,6 +100,29 @@ pub struct RunReport {
     pub vars: IndexMap<String, Json>,
 }
 
+/// Where an interrupted or waiting run continues, read from its journal
+/// (see [`crate::record::resume_point`]).
+#[derive(Debug, Clone, Default)]
+pub struct Resume {
+    /// The run's id, kept across resumptions.
+    pub run_id: String,
+    /// When the run first started.
+    pub started_at: String,
+    /// The step to continue with.
+    pub step: String,
+    /// How often each step has run.
+    pub visits: HashMap<String, u32>,
+    /// `vars` as they were.
+    pub vars: IndexMap<String, Json>,
+    /// `steps.ID` as they were.
+    pub steps: IndexMap<String, Json>,
+    /// Whether `step` is an action that was running when the run stopped
+    /// (it may have run): it is not run again without an explicit yes.
+    pub action_in_flight: bool,
+    /// Whether the runbook file changed since the run started.
+    pub runbook_changed: bool,
+}
+
 /// Runs `runbook` (loaded from `path`, already checked) with resolved
 /// inputs.
 pub async fn run(
@@ -109,15 +132,38 @@ pub async fn run(
     options: &Options,
     services: Services<'_>,
 ) -> RunReport {
+    start(runbook, path, inputs, options, services, None).await
+}
+
+/// Continues a run from its journal's [`Resume`] point.
+pub async fn resume(
+    runbook: &Runbook,
+    path: &Path,
+    inputs: &ResolvedInputs,
+    options: &Options,
+    services: Services<'_>,
+    resume: &Resume,
+) -> RunReport {
+    start(runbook, path, inputs, options, services, Some(resume)).await
+}
+
+async fn start(
+    runbook: &Runbook,
+    path: &Path,
+    inputs: &ResolvedInputs,
+    options: &Options,
+    services: Services<'_>,
+    resume: Option<&Resume>,
+) -> RunReport {
     let wall = services.clock.wall();
     let mut redactor = Redactor::new();
     for name in &inputs.secrets {
         if let Some(value) = inputs.values.get(name) {
-            redactor.add(name, &plain_text(value));
+            redactor.add_input(name, value);
         }
     }
     let info = RunInfo {
-        id: format!("{}-{}", compact(wall), runbook.id.value),
+        id: resume.map_or_else(|| format!("{}-{}", compact(wall), runbook.id.value), |r| r.run_id.clone()),
         runbook: runbook.id.value.clone(),
         title: runbook.title.value.clone(),
         version: runbook.version.as_ref().map(|v| match &v.value {
@@ -125,7 +171,7 @@ pub async fn run(
             runbook_model::Version::Text(t) => t.clone(),
         }),
         path: path.display().to_string(),
-        started_at: rfc3339(wall),
+        started_at: resume.map_or_else(|| rfc3339(wall), |r| r.started_at.clone()),
         operator: options.operator.clone(),
         host: options.host.clone(),
         mode: options.mode.name(),
@@ -139,29 +185,57 @@ pub async fn run(
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
         "mode": info.mode, "interactive": info.interactive, "runbook": info.runbook,
     });
-    services.sink.emit(&Event::RunStarted(info.clone()));
+    match resume {
+        Some(resume) => services.sink.emit(&Event::Resumed {
+            step: resume.step.clone(),
+            operator: options.operator.clone(),
+            runbook_changed: resume.runbook_changed,
+        }),
+        None => services.sink.emit(&Event::RunStarted(info.clone())),
+    }
     let started = services.clock.now();
+    let flow = Flow::new(runbook);
+    let mut facts = Facts::new(&inputs.values, &run_facts);
+    let mut visits = vec![0; runbook.steps.len()];
+    let mut start_at = flow.start;
+    if let Some(resume) = resume {
+        for (name, value) in &resume.vars {
+            facts.set_var(name, value.clone());
+        }
+        for (id, step) in &resume.steps {
+            facts.set_step(id, step);
+        }
+        for (id, count) in &resume.visits {
+            if let Some(index) = flow.position(id) {
+                visits[index] = *count;
+            }
+        }
+        start_at = flow.position(&resume.step);
+    }
     let mut interpreter = Interpreter {
         runbook,
-        flow: Flow::new(runbook),
+        flow,
         path,
         options,
         operator: services.operator,
         sink: services.sink,
         clock: services.clock,
         cancel: services.cancel,
-        templates: Templates::new(),
+        templates: templates_for(options.mode),
         client: HttpClient::new(),
         redactor,
-        facts: Facts::new(&inputs.values, &run_facts),
-        visits: vec![0; runbook.steps.len()],
+        facts,
+        visits,
+        start_at,
+        action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
         evidence: HashMap::new(),
         prefix: String::new(),
         call_stack: vec![path.to_path_buf()],
         run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),
         run_facts,
     };
-    let ending = interpreter.walk().await;
+    let mut ending = interpreter.walk().await;
+    ending.message = ending.message.map(|message| interpreter.redactor.text(&message).into_owned());
     let duration = interpreter.clock.now().duration_since(started);
     interpreter.sink.emit(&Event::RunFinished {
         status: ending.status,
@@ -236,12 +310,25 @@ fn redacted_inputs(inputs: &ResolvedInputs) -> IndexMap<String, Json> {
         .collect()
 }
 
-/// A value as the text a template would print.
-fn plain_text(value: &Json) -> String {
-    match value {
-        Json::String(text) => text.clone(),
-        other => other.to_string(),
+/// Strict templates, or lenient ones for a dry run (no observations).
+fn templates_for(mode: Mode) -> Templates {
+    if mode == Mode::DryRun { Templates::lenient() } else { Templates::new() }
+}
+
+/// What `result` (and later `steps.ID`) shows of a step: its facts with
+/// its outcome and error.
+fn result_facts(
+    mut facts: Map<String, Json>,
+    outcome: Option<Outcome>,
+    error: Option<&ProbeError>,
+) -> Map<String, Json> {
+    if let Some(outcome) = outcome {
+        facts.insert("outcome".into(), Json::from(outcome.name()));
     }
+    if let Some(error) = error {
+        facts.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
+    }
+    facts
 }
 
 /// Milliseconds, saturating.
@@ -310,6 +397,10 @@ struct Interpreter<'a> {
     redactor: Redactor,
     facts: Facts,
     visits: Vec<u32>,
+    /// The step the walk begins with.
+    start_at: Option<usize>,
+    /// An action that was running when the run stopped, on resume.
+    action_in_flight: Option<String>,
     /// The last attempt's probes of each step, for `ask.evidence`.
     evidence: HashMap<String, Vec<Part>>,
     /// `call-step/` inside a called runbook, so that events name steps
@@ -335,7 +426,7 @@ impl<'a> Interpreter<'a> {
 
     async fn walk(&mut self) -> Ending {
         let steps: &'a [Step] = &self.runbook.steps.value;
-        let mut current = self.flow.start;
+        let mut current = self.start_at;
         loop {
             let Some(index) = current else {
                 return Ending {
@@ -374,17 +465,12 @@ impl<'a> Interpreter<'a> {
                 Err(reason) => return reason.into(),
             };
             let duration = self.clock.now().duration_since(started);
-            let mut facts = done.facts;
-            if let Some(outcome) = done.outcome {
-                facts.insert("outcome".into(), Json::from(outcome.name()));
-            }
-            if let Some(error) = &done.error {
-                facts
-                    .insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
-            }
+            let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);
             self.facts.set_step(&step.id, &facts);
+            let mut shown_facts = facts.clone();
+            self.redactor.json(&mut shown_facts);
             let mut captures = Json::Object(done.captures.into_iter().collect());
             self.redactor.json(&mut captures);
             let captures = match captures {
@@ -401,6 +487,7 @@ impl<'a> Interpreter<'a> {
                 error,
                 duration_ms: millis(duration),
                 captures,
+                facts: shown_facts,
             });
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
@@ -458,8 +545,8 @@ impl<'a> Interpreter<'a> {
         result.map(|mut done| {
             if done.outcome.is_some() {
                 done.outcome = Some(Outcome::Error);
-                done.key = Some(Outcome::Error.name().to_owned());
             }
+            done.key = Some(Outcome::Error.name().to_owned());
             done.error = Some(ProbeError::new(ErrorKind::Timeout, which));
             done
         })
@@ -484,7 +571,7 @@ impl<'a> Interpreter<'a> {
             return self.action_step(step, action, token).await;
         }
         if let Some(call) = &step.call {
-            return self.call_step(step, call).await;
+            return self.call_step(step, call, token).await;
         }
         if let Some(conclude) = &step.conclude {
             return self.conclude_step(step, conclude);

@@ -106,8 +106,7 @@ impl<'a> Interpreter<'a> {
                 retry.and_then(|r| r.deadline.as_ref()).is_some_and(|deadline| elapsed + wait > deadline.0);
             let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
-                let mut result = attempt.facts.clone();
-                result.insert("outcome".into(), Json::from(attempt.outcome.name()));
+                let result = super::result_facts(attempt.facts.clone(), Some(attempt.outcome), attempt.error.as_ref());
                 let renderer =
                     Renderer::new(&self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
                 done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
@@ -115,11 +114,14 @@ impl<'a> Interpreter<'a> {
             if done {
                 return Ok(attempt.into_done());
             }
-            self.emit(&Event::Waiting { step: self.name(&step.id), attempt: number, wait_ms: super::millis(wait) });
-            let sleep = self.clock.sleep(wait);
-            tokio::select! {
-                () = sleep => {}
-                () = token.cancelled() => {}
+            // A dry run assumes the same outcome again at once.
+            if self.options.mode != super::Mode::DryRun {
+                self.emit(&Event::Waiting { step: self.name(&step.id), attempt: number, wait_ms: super::millis(wait) });
+                let sleep = self.clock.sleep(wait);
+                tokio::select! {
+                    () = sleep => {}
+                    () = token.cancelled() => return Ok(attempt.into_done()),
+                }
             }
             let backoff = retry.and_then(|r| r.backoff.as_ref()).map_or(1.0, |b| b.value);
             wait = wait.mul_f64(backoff.max(1.0));
@@ -139,7 +141,8 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<Attempt, Stop> {
         let (shape, units) = self.prepare_units(step, check)?;
-        let judged = self.run_units(step, units, token).await;
+        let concurrency = check.concurrency.as_ref().map(|c| c.value);
+        let judged = self.run_units(step, units, concurrency, token).await;
         Ok(self.settle(step, number, shape, judged))
     }
 
@@ -181,9 +184,8 @@ impl<'a> Interpreter<'a> {
             }
         }
         for unit in &judged {
-            let Some(observation) = &unit.observation else { continue };
             for (name, source) in unit.capture {
-                let value = capture(source, observation);
+                let value = unit.observation.as_ref().and_then(|observation| capture(source, observation));
                 if shape == Shape::Foreach {
                     let list = captures.entry(name.value.clone()).or_insert_with(|| Json::Array(Vec::new()));
                     if let Json::Array(list) = list {
@@ -266,6 +268,7 @@ impl<'a> Interpreter<'a> {
         &mut self,
         step: &Step,
         units: Vec<Unit<'a>>,
+        concurrency: Option<u32>,
         token: &CancellationToken,
     ) -> Vec<Judged<'a>> {
         if self.options.mode == super::Mode::DryRun {
@@ -276,7 +279,8 @@ impl<'a> Interpreter<'a> {
         let observations: Vec<Option<Observation>> = if let [unit] = units.as_slice() {
             vec![Some(unit.prepared.probe.observe(&limits, token).await)]
         } else {
-            let bound = self.options.concurrency.unwrap_or_else(default_concurrency).max(1);
+            let declared = concurrency.map(|c| usize::try_from(c).unwrap_or(usize::MAX));
+            let bound = declared.or(self.options.concurrency).unwrap_or_else(default_concurrency).max(1);
             let mut results: Vec<Option<Observation>> = vec![None; units.len()];
             let mut running = JoinSet::new();
             let mut queue = units.iter().enumerate().map(|(index, unit)| (index, Arc::clone(&unit.prepared.probe)));
@@ -319,7 +323,10 @@ impl<'a> Interpreter<'a> {
         }
         let part = Part {
             name: unit.name,
-            item: unit.item,
+            item: unit.item.map(|mut item| {
+                self.redactor.json(&mut item);
+                item
+            }),
             probe: unit.prepared.kind.name(),
             target: self.redactor.text(&unit.prepared.target).into_owned(),
             observation: Some(shown),
@@ -334,7 +341,10 @@ impl<'a> Interpreter<'a> {
     fn assumed(&self, unit: Unit<'a>, outcome: Outcome) -> Judged<'a> {
         let part = Part {
             name: unit.name,
-            item: unit.item,
+            item: unit.item.map(|mut item| {
+                self.redactor.json(&mut item);
+                item
+            }),
             probe: unit.prepared.kind.name(),
             target: self.redactor.text(&unit.prepared.target).into_owned(),
             observation: None,

@@ -53,6 +53,11 @@ impl Interpreter<'_> {
             Target::Branches(branches) => {
                 for branch in branches {
                     let holds = match &branch.when {
+                        // A dry run has no observations to compare: a
+                        // condition that cannot be evaluated is false.
+                        Some(when) if self.options.mode == super::Mode::DryRun => {
+                            renderer.condition("when", when).unwrap_or(false)
+                        }
                         Some(when) => {
                             renderer.condition("when", when).map_err(|error| self.render_failed(step, &error))?
                         }

@@ -183,7 +183,7 @@ impl CmdSpec {
             Err(error) => return CmdObservation::not_run(self.spawn_error(&error), started.elapsed()),
         };
         let pid = child.id();
-        let mut group = GroupGuard { pgid: pid.and_then(|pid| i32::try_from(pid).ok()).map(Pid::from_raw) };
+        let mut group = GroupGuard::new(pid.and_then(|pid| i32::try_from(pid).ok()).map(Pid::from_raw));
         let mut output = Output::new(&mut child, limits.max_capture_bytes);
         let stdin = child.stdin.take();
 
@@ -219,7 +219,7 @@ impl CmdSpec {
             Err(error) => (stop(&mut child, &mut output, group.pgid, limits.kill_grace).await, Some(error)),
         };
         // Reaped, or killed and waited for: nothing left to kill on drop.
-        group.pgid = None;
+        group.release();
         CmdObservation {
             exit_code: status.and_then(|status| status.code()),
             signal: status.and_then(|status| status.signal()),
@@ -337,9 +337,38 @@ struct GroupGuard {
     pgid: Option<Pid>,
 }
 
+impl GroupGuard {
+    fn new(pgid: Option<Pid>) -> Self {
+        if let Some(pgid) = pgid {
+            LIVE_GROUPS.lock().unwrap_or_else(PoisonError::into_inner).push(pgid);
+        }
+        Self { pgid }
+    }
+
+    /// The command has ended: nothing to kill any more.
+    fn release(&mut self) {
+        if let Some(pgid) = self.pgid.take() {
+            LIVE_GROUPS.lock().unwrap_or_else(PoisonError::into_inner).retain(|live| *live != pgid);
+        }
+    }
+}
+
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         signal_group(self.pgid, Signal::SIGKILL);
+        self.release();
+    }
+}
+
+/// Process groups of commands still running, for [`kill_running_commands`].
+static LIVE_GROUPS: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
+
+/// Kills (SIGKILL) the process group of every command still running: for
+/// a process about to exit without waiting for probes to stop (a second
+/// Ctrl-C), so that no command outlives it.
+pub fn kill_running_commands() {
+    for pgid in LIVE_GROUPS.lock().unwrap_or_else(PoisonError::into_inner).drain(..) {
+        let _ = killpg(pgid, Signal::SIGKILL);
     }
 }
 

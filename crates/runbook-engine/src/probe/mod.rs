@@ -16,7 +16,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 pub use captured::Captured;
-pub use cmd::{CmdObservation, CmdProgram, CmdSpec};
+pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
 pub use http::{HttpClient, HttpObservation, HttpSpec};
 pub use tcp::{TcpObservation, TcpSpec};

@@ -40,6 +40,7 @@ impl TcpSpec {
         let target = format!("{}:{}", self.host, self.port);
         let attempt = tokio::time::timeout(self.timeout, TcpStream::connect(target.as_str()));
         let (address, error) = tokio::select! {
+            biased;
             () = cancel.cancelled() => (None, Some(ProbeError::new(ErrorKind::Interrupted, "interrupted"))),
             result = attempt => match result {
                 Ok(Ok(stream)) => (stream.peer_addr().ok().map(|a| a.to_string()), None),

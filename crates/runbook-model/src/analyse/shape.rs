@@ -146,17 +146,10 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
                     ),
             );
         }
-        if !matches!(
-            step.kind(),
-            Some(crate::StepKind::Check | crate::StepKind::Collect | crate::StepKind::Call) | None
-        ) {
+        if !matches!(step.kind(), Some(crate::StepKind::Check | crate::StepKind::Collect) | None) {
             out.push(
-                Diagnostic::new(
-                    Code::InvalidValue,
-                    retry.span,
-                    "only `check`, `collect` and `call` steps can be retried",
-                )
-                .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
+                Diagnostic::new(Code::InvalidValue, retry.span, "only `check` and `collect` steps can be retried")
+                    .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
             );
         }
     }
