@@ -39,6 +39,7 @@ fn normalised(markdown: &str) -> String {
         (r"duration_ms \d+", "duration_ms <n>"),
         (r"on \S+ \|", "on <host> |"),
         (r"runbook \d+\.\d+\.\d+", "runbook <version>"),
+        (r"\(/[^)]*/runbook\.yaml\)", "(<dir>/runbook.yaml)"),
     ];
     rules.iter().fold(markdown.to_owned(), |text, (pattern, replacement)| {
         regex::Regex::new(pattern).unwrap().replace_all(&text, *replacement).into_owned()
@@ -234,4 +235,141 @@ fn the_committed_record_schema_matches_the_code() {
 fn nix_kill(pid: u32, signal: &str) {
     let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
     assert!(status.success());
+}
+
+const WAITING: &str = r#"
+id: waiting
+title: Waiting
+steps:
+  - id: probe
+    check: { cmd: { argv: [echo, hi] }, capture: { said: { stdout: true } } }
+  - id: symptom
+    ask:
+      question: "What is wrong ({{ vars.said }})?"
+      choices: [ { answer: down }, { answer: slow } ]
+    on: { down: down, slow: slow }
+  - id: down
+    conclude: { status: diagnosed, diagnosis: "down after {{ vars.said }} / {{ steps.probe.stdout }}" }
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: slow }
+"#;
+
+#[test]
+fn a_waiting_run_resumes_with_its_vars_and_answers_the_question() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let resumed = Test::new()
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=down", "--format", "json"])
+        .status(0);
+    let events = resumed.events();
+    assert_eq!(events[0]["event"], "resumed");
+    assert_eq!(events[0]["step"], "symptom");
+    let record = valid_record(&rec);
+    assert_eq!(record["status"], "concluded");
+    assert_eq!(record["conclusion"]["diagnosis"], "down after hi / hi\n", "steps.probe.stdout keeps its newline");
+    assert_eq!(record["path"], serde_json::json!(["probe", "symptom", "symptom", "down"]));
+    assert_eq!(record["resumptions"].as_array().map(Vec::len), Some(1));
+    Test::new().args(["resume", rec.to_str().unwrap()]).status(2).stderr_contains("the run already ended (concluded)");
+}
+
+#[test]
+fn resume_refuses_a_changed_runbook_unless_allowed() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let runbook = output.path("runbook.yaml");
+    std::fs::write(&runbook, WAITING.replace("What is wrong", "What broke")).unwrap();
+    let rec = output.path("rec");
+    let dir = rec.to_str().unwrap();
+    Test::new()
+        .args(["resume", dir, "--non-interactive", "--answer", "symptom=slow"])
+        .status(2)
+        .stderr_contains("changed since the run started")
+        .stderr_contains("--allow-changed");
+    Test::new().args(["resume", dir, "--non-interactive", "--answer", "symptom=slow", "--allow-changed"]).status(0);
+    assert_eq!(valid_record(&rec)["resumptions"][0]["runbook_changed"], true);
+}
+
+const STEADY: &str = r#"
+id: steady
+title: Steady
+steps:
+  - id: a
+    check: { cmd: { sh: "sleep 0.05; echo alpha" }, capture: { a: { stdout: true } } }
+  - id: b
+    check: { cmd: { sh: "sleep 0.05; echo bravo" }, capture: { b: { stdout: true } } }
+  - id: c
+    collect: { cmd: { sh: "sleep 0.05; echo charlie" }, capture: { c: { stdout: true } } }
+  - id: d
+    check: { cmd: { sh: "sleep 0.05; exit 1" }, expect: [ { exit_code: 0 } ] }
+    on: { fail: e }
+  - id: e
+    check: { cmd: { sh: "sleep 0.05; echo echo" }, capture: { e: { stdout: true } } }
+  - id: end
+    conclude:
+      status: diagnosed
+      diagnosis: "{{ vars.a }}-{{ vars.b }}-{{ vars.c }}-{{ steps.d.outcome }}-{{ vars.e }}"
+"#;
+
+/// 50 kill points across a run: SIGINT, SIGTERM or SIGKILL at spread-out
+/// moments. After each, the journal parses, `runbook record` rebuilds a
+/// valid record, and `runbook resume` ends with the conclusion of an
+/// uninterrupted run.
+#[test]
+fn killed_anywhere_a_run_is_recorded_and_resumes_to_the_same_conclusion() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.yaml"), STEADY).unwrap();
+    let whole = Test::new()
+        .files(&[("runbook.yaml", STEADY.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .status(0);
+    let expected = whole.events().iter().find(|e| e["event"] == "concluded").unwrap()["conclusion"].clone();
+    let mut resumed_runs = 0;
+    for point in 0..50u64 {
+        let rec = dir.path().join(format!("rec{point}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+            .current_dir(dir.path())
+            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", rec.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let journal = rec.join("journal.jsonl");
+        let started = Instant::now();
+        while !journal.exists() {
+            assert!(started.elapsed() < Duration::from_secs(20), "no journal");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(Duration::from_millis(point * 97 % 450));
+        let signal = ["KILL", "INT", "TERM"][usize::try_from(point % 3).unwrap()];
+        let _ = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+        child.wait().unwrap();
+        for line in std::fs::read_to_string(&journal).unwrap().lines().filter(|l| !l.is_empty()) {
+            // Only a SIGKILL can cut the last line short, and `record` copes.
+            if serde_json::from_str::<Value>(line).is_err() {
+                assert_eq!(signal, "KILL", "point {point}: a journal line is not JSON: {line}");
+            }
+        }
+        Test::new().args(["record", rec.to_str().unwrap()]).status(0);
+        let record = valid_record(&rec);
+        if record["status"] == "concluded" {
+            assert_eq!(record["conclusion"], expected, "point {point}");
+            continue;
+        }
+        if std::fs::read_to_string(&journal).unwrap().trim().is_empty() {
+            // Killed before the first event: there is no run to resume.
+            Test::new().args(["resume", rec.to_str().unwrap()]).status(2).stderr_contains("start it again");
+            continue;
+        }
+        let resumed = Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive"]).status(0);
+        let record = valid_record(&rec);
+        assert_eq!(record["status"], "concluded", "point {point} ({signal}): {}", resumed.stdout);
+        assert_eq!(record["conclusion"], expected, "point {point} ({signal})");
+        resumed_runs += 1;
+    }
+    assert!(resumed_runs >= 30, "only {resumed_runs} of 50 kill points landed inside the run");
 }

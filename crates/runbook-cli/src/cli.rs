@@ -62,6 +62,17 @@ pub enum Command {
         #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
         kind: SchemaKind,
     },
+    /// Continue an interrupted or waiting run from its record directory.
+    ///
+    /// Reads the journal and continues from the step where the run stopped,
+    /// with its inputs, vars, answers and visit counts as they were; the
+    /// journal and the record go on in the same directory. A probe step
+    /// that was running is run again; an action that was running is not,
+    /// unless answered yes explicitly. Secret inputs are not in the journal:
+    /// give them again (their `env` variable, or `--input`). Refuses when
+    /// the runbook file changed since the run started, unless
+    /// `--allow-changed`.
+    Resume(Box<ResumeArgs>),
     /// Rebuild `record.json` and `record.md` from a record directory's
     /// journal.
     ///
@@ -99,14 +110,58 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
 }
 
-// Each flag is a switch of its own; grouping them would only rename them.
-#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The runbook file.
     #[arg(value_name = "RUNBOOK")]
     pub path: PathBuf,
 
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Run nothing: render and show every command and URL; check outcomes
+    /// are assumed (`pass`, or `--assume`). Actions are never run.
+    #[arg(long, conflicts_with = "read_only")]
+    pub dry_run: bool,
+
+    /// With `--dry-run`, the outcome to assume for a step (`STEP=fail`,
+    /// repeatable).
+    #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run")]
+    pub assume: Vec<String>,
+
+    /// Run probes but never actions: every action is shown and skipped.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Where to write the incident record (default:
+    /// `incidents/<UTC time>-<runbook id>/`).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_record")]
+    pub record_dir: Option<PathBuf>,
+
+    /// Write no incident record.
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The record directory of the run (holding `journal.jsonl`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Resume even though the runbook file changed since the run started.
+    #[arg(long)]
+    pub allow_changed: bool,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// What `run` and `resume` share: inputs, answers, output.
+// Each flag is a switch of its own; grouping them would only rename them.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args)]
+pub struct SessionArgs {
     /// An input's value (repeatable). Text is converted to the input's
     /// type; a list is `a,b,c` or JSON.
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
@@ -139,20 +194,6 @@ pub struct RunArgs {
     #[arg(long)]
     pub non_interactive: bool,
 
-    /// Run nothing: render and show every command and URL; check outcomes
-    /// are assumed (`pass`, or `--assume`). Actions are never run.
-    #[arg(long, conflicts_with = "read_only")]
-    pub dry_run: bool,
-
-    /// With `--dry-run`, the outcome to assume for a step (`STEP=fail`,
-    /// repeatable).
-    #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run")]
-    pub assume: Vec<String>,
-
-    /// Run probes but never actions: every action is shown and skipped.
-    #[arg(long)]
-    pub read_only: bool,
-
     /// Output format: `human` (evidence blocks on stdout) or `json` (one
     /// event per line on stdout).
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -165,15 +206,6 @@ pub struct RunArgs {
     /// Who runs it, for the record (default: `$USER`).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
-
-    /// Where to write the incident record (default:
-    /// `incidents/<UTC time>-<runbook id>/`).
-    #[arg(long, value_name = "DIR", conflicts_with = "no_record")]
-    pub record_dir: Option<PathBuf>,
-
-    /// Write no incident record.
-    #[arg(long)]
-    pub no_record: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),
+        Command::Resume(args) => run::resume(&args, cli.color),
         Command::Schema { kind } => schema::run(kind),
         Command::Record { dir } => record::run(&dir),
         Command::Explain { code } => explain::run(code.as_deref()),

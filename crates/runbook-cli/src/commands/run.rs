@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,19 +11,19 @@ use indexmap::IndexMap;
 use runbook_engine::clock::SystemClock;
 use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
-use runbook_engine::interpret::{Mode, Options, Services, run as run_runbook};
+use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
 use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
     validate_answer,
 };
-use runbook_engine::record::Journal;
+use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
 use runbook_model::{Level, Outcome, Runbook, did_you_mean};
 use serde_json::Value;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tokio_util::sync::CancellationToken;
 
 use super::print_stderr;
-use crate::cli::{Color, Format, RunArgs};
+use crate::cli::{Color, Format, ResumeArgs, RunArgs, SessionArgs};
 use crate::diagnostics::Renderer;
 use crate::evidence::Look;
 use crate::exit_code::ExitCode;
@@ -31,61 +31,48 @@ use crate::terminal::Terminal;
 use crate::view::{JsonLines, View};
 
 pub fn run(args: &RunArgs, color: Color) -> ExitCode {
-    match prepare_and_run(args, color) {
+    match prepare_run(args, color) {
         Ok(code) | Err(code) => code,
     }
 }
 
-fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
-    let (runbook, sha256) = load(&args.path, color)?;
-    let usage = |message: String| {
-        print_stderr(&format!("error: {message}\n"));
-        ExitCode::Usage
-    };
-    let answers = answers(args, &runbook).map_err(usage)?;
-    let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
-    let given = given_inputs(args).map_err(usage)?;
-
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
-        // Registered before any prompt: a Ctrl-C typed before the prompt
-        // takes the terminal must not kill the run unrecorded.
-        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
+pub fn resume(args: &ResumeArgs, color: Color) -> ExitCode {
+    match prepare_resume(args, color) {
+        Ok(code) | Err(code) => code,
     }
-    let interactive = !args.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.verbose };
-    let prompt_look = Look { color: color.enabled(std::io::stderr().is_terminal()), verbose: args.verbose };
-    let mut operator = Answering {
-        script: Scripted { answers, accept_defaults: args.accept_defaults, yes: args.yes },
-        person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(&interrupted))),
-    };
-    let env = |name: &str| std::env::var(name).ok();
-    let inputs = match resolve(&runbook, &given, &env, Some(&mut operator)) {
-        Ok(inputs) => inputs,
-        Err(InputError::Interrupted(_)) => return Err(ExitCode::Interrupted),
-        Err(error @ InputError::Missing { .. }) => {
-            let InputError::Missing { name, env, .. } = &error else { unreachable!() };
-            let from_env = env.as_ref().map(|var| format!(" or set ${var}")).unwrap_or_default();
-            return Err(usage(format!("{error}\n  pass --input {name}=VALUE{from_env}")));
-        }
-        Err(error) => return Err(usage(error.to_string())),
-    };
+}
 
+/// Prints a usage error.
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(usage)` on `String` errors
+fn usage(message: String) -> ExitCode {
+    print_stderr(&format!("error: {message}\n"));
+    ExitCode::Usage
+}
+
+/// What a run starts from: the runbook, the mode, where the record goes,
+/// and for `resume`, the state it continues with.
+struct Plan<'a> {
+    runbook: &'a Runbook,
+    path: &'a Path,
+    sha256: String,
+    mode: Mode,
+    assume: HashMap<String, Outcome>,
+    record_dir: Option<PathBuf>,
+    journal: Option<Journal>,
+    /// Input values known already (a resumed run's), used when not given.
+    known_inputs: IndexMap<String, Value>,
+    resume: Option<Resume>,
+}
+
+fn prepare_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
+    let (runbook, sha256) = load(&args.path, color)?;
+    let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
     let mode = if args.dry_run {
         Mode::DryRun
     } else if args.read_only {
         Mode::ReadOnly
     } else {
         Mode::Live
-    };
-    let options = Options {
-        mode,
-        assume,
-        interactive,
-        operator: args.operator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
-        host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
-        sha256,
-        ..Options::default()
     };
     let record_dir = match (&args.record_dir, args.no_record) {
         (_, true) => None,
@@ -105,11 +92,132 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         })?),
         None => None,
     };
-    let view: Box<dyn EventSink> = match args.format {
+    // Absolute in the journal, so that `runbook resume` finds the file from
+    // any directory.
+    let path = args.path.canonicalize().unwrap_or_else(|_| args.path.clone());
+    let plan = Plan {
+        runbook: &runbook,
+        path: &path,
+        sha256,
+        mode,
+        assume,
+        record_dir,
+        journal,
+        known_inputs: IndexMap::new(),
+        resume: None,
+    };
+    execute(&args.session, color, plan)
+}
+
+fn prepare_resume(args: &ResumeArgs, color: Color) -> Result<ExitCode, ExitCode> {
+    let journal_path = args.dir.join(JOURNAL_FILE);
+    let entries = runbook_engine::record::read(&journal_path).map_err(|error| {
+        print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal_path.display()));
+        ExitCode::Io
+    })?;
+    let point = resume_point(&entries)
+        .map_err(|message| usage(format!("cannot resume `{}`: {message}", args.dir.display())))?;
+    let path = PathBuf::from(&point.path);
+    let (runbook, sha256) = load(&path, color)?;
+    let changed = sha256 != point.sha256;
+    if changed && !args.allow_changed {
+        return Err(usage(format!(
+            "`{}` changed since the run started (SHA-256 {} then, {} now): resuming could follow steps that did \
+             not exist. Pass --allow-changed to resume with the new text.",
+            path.display(),
+            short_hash(&point.sha256),
+            short_hash(&sha256)
+        )));
+    }
+    // The journal's inputs, except secrets (redacted there): those come
+    // from their `env` variable or `--input` again.
+    let known_inputs = point
+        .inputs
+        .iter()
+        .filter(|(name, value)| {
+            !value.is_null()
+                && runbook.inputs.iter().any(|(declared, input)| declared.as_str() == *name && !input.secret)
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let mode = match point.mode.as_str() {
+        "dry-run" => Mode::DryRun,
+        "read-only" => Mode::ReadOnly,
+        _ => Mode::Live,
+    };
+    let journal = Journal::append(&args.dir).map_err(|error| {
+        print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
+        ExitCode::Io
+    })?;
+    let mut resume = point.resume;
+    resume.runbook_changed = changed;
+    let plan = Plan {
+        runbook: &runbook,
+        path: &path,
+        sha256,
+        mode,
+        assume: HashMap::new(),
+        record_dir: Some(args.dir.clone()),
+        journal: Some(journal),
+        known_inputs,
+        resume: Some(resume),
+    };
+    execute(&args.session, color, plan)
+}
+
+fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
+fn execute(session: &SessionArgs, color: Color, plan: Plan<'_>) -> Result<ExitCode, ExitCode> {
+    let runbook = plan.runbook;
+    let answers = answers(session, runbook).map_err(usage)?;
+    let mut given = given_inputs(session).map_err(usage)?;
+    for (name, value) in plan.known_inputs {
+        let named = given.text.iter().any(|(given, _)| *given == name) || given.typed.contains_key(&name);
+        if !named {
+            given.typed.insert(name, value);
+        }
+    }
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Registered before any prompt: a Ctrl-C typed before the prompt
+        // takes the terminal must not kill the run unrecorded.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
+    }
+    let interactive = !session.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: session.verbose };
+    let prompt_look = Look { color: color.enabled(std::io::stderr().is_terminal()), verbose: session.verbose };
+    let mut operator = Answering {
+        script: Scripted { answers, accept_defaults: session.accept_defaults, yes: session.yes },
+        person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(&interrupted))),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let inputs = match resolve(runbook, &given, &env, Some(&mut operator)) {
+        Ok(inputs) => inputs,
+        Err(InputError::Interrupted(_)) => return Err(ExitCode::Interrupted),
+        Err(error @ InputError::Missing { .. }) => {
+            let InputError::Missing { name, env, .. } = &error else { unreachable!() };
+            let from_env = env.as_ref().map(|var| format!(" or set ${var}")).unwrap_or_default();
+            return Err(usage(format!("{error}\n  pass --input {name}=VALUE{from_env}")));
+        }
+        Err(error) => return Err(usage(error.to_string())),
+    };
+    let options = Options {
+        mode: plan.mode,
+        assume: plan.assume,
+        interactive,
+        operator: session.operator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
+        host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+        sha256: plan.sha256,
+        ..Options::default()
+    };
+    let view: Box<dyn EventSink> = match session.format {
         Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
         Format::Json => Box::new(JsonLines),
     };
-    let mut sink = Sinks { view, journal };
+    let mut sink = Sinks { view, journal: plan.journal };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
         print_stderr(&format!("error: cannot start the runtime: {error}\n"));
         ExitCode::Io
@@ -118,11 +226,14 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
     let report = runtime.block_on(async {
         watch_signals(cancel.clone(), &interrupted);
         let services = Services { operator: &mut operator, sink: &mut sink, clock: &SystemClock, cancel };
-        run_runbook(&runbook, &args.path, &inputs, &options, services).await
+        match &plan.resume {
+            Some(state) => resume_runbook(runbook, plan.path, &inputs, &options, services, state).await,
+            None => run_runbook(runbook, plan.path, &inputs, &options, services).await,
+        }
     });
     runtime.shutdown_background();
     let mut code = ExitCode::Success;
-    if let (Some(dir), Some(journal)) = (&record_dir, &sink.journal) {
+    if let (Some(dir), Some(journal)) = (&plan.record_dir, &sink.journal) {
         if let Some(error) = journal.error() {
             print_stderr(&format!("error: the journal `{}` is incomplete: {error}\n", journal.path().display()));
             code = ExitCode::Io;
@@ -136,7 +247,7 @@ fn prepare_and_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         }
     }
     // JSON lines go to machines; the reason a run stopped goes to people too.
-    if let (Format::Json, Some(message)) = (args.format, &report.message)
+    if let (Format::Json, Some(message)) = (session.format, &report.message)
         && !matches!(report.status, RunStatus::Concluded | RunStatus::Ended)
     {
         print_stderr(&format!("run {}: {message}\n", report.status.name()));
@@ -179,7 +290,7 @@ fn split_pair<'a>(flag: &str, pair: &'a str) -> Result<(&'a str, &'a str), Strin
         .ok_or_else(|| format!("`--{flag} {pair}` is not NAME=VALUE"))
 }
 
-fn given_inputs(args: &RunArgs) -> Result<GivenInputs, String> {
+fn given_inputs(args: &SessionArgs) -> Result<GivenInputs, String> {
     let text = args
         .inputs
         .iter()
@@ -201,7 +312,7 @@ fn read_map(path: &Path) -> Result<IndexMap<String, Value>, String> {
 
 /// Answers from `--answers` then `--answer`, checked against the runbook's
 /// questions before anything runs.
-fn answers(args: &RunArgs, runbook: &Runbook) -> Result<HashMap<String, String>, String> {
+fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, String>, String> {
     let mut answers = HashMap::new();
     if let Some(path) = &args.answers_file {
         for (step, value) in read_map(path)? {

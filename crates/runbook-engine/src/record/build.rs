@@ -38,6 +38,8 @@ pub struct Record {
     pub steps: Vec<StepRecord>,
     /// Runbooks run by `call` steps, with the hash of their files.
     pub calls: Vec<Map<String, Value>>,
+    /// Each `runbook resume` of the run: when, by whom, at which step.
+    pub resumptions: Vec<Map<String, Value>>,
 }
 
 /// One visit of one step.
@@ -128,6 +130,13 @@ impl Record {
                     record.started_at = Some(at);
                 }
                 "called" => record.calls.push(without(fields, &["event"])),
+                "resumed" => {
+                    finished = false;
+                    record.status = "interrupted".into();
+                    record.finished_at = None;
+                    record.message = None;
+                    record.resumptions.push(without(fields, &["event"]));
+                }
                 "step_started" => {
                     record.path.push(step_id.clone());
                     record.steps.push(StepRecord {

@@ -38,6 +38,27 @@ impl Journal {
         Ok(Self { file, path, error: None })
     }
 
+    /// Opens the journal in `dir` to append to it (`runbook resume`).
+    pub fn append(dir: &Path) -> io::Result<Self> {
+        let path = dir.join(JOURNAL_FILE);
+        let mut file = OpenOptions::new().append(true).open(&path)?;
+        // A last line cut short by a crash ends here, so that what follows
+        // starts on a line of its own.
+        let length = file.metadata()?.len();
+        if length > 0 {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            let mut reader = File::open(&path)?;
+            reader.seek(SeekFrom::End(-1))?;
+            reader.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+            }
+        }
+        file.sync_data()?;
+        Ok(Self { file, path, error: None })
+    }
+
     /// The journal file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -54,7 +75,10 @@ impl Journal {
         self.file.write_all(&line)?;
         // Before a step starts, before a person is asked, and at the end:
         // what happened so far is on disk.
-        if matches!(event, Event::StepStarted { .. } | Event::Question { .. } | Event::RunFinished { .. }) {
+        if matches!(
+            event,
+            Event::StepStarted { .. } | Event::Question { .. } | Event::RunFinished { .. } | Event::Resumed { .. }
+        ) {
             self.file.sync_data()?;
         }
         Ok(())

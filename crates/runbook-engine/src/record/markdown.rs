@@ -80,6 +80,17 @@ fn summary(out: &mut String, record: &Record) {
         if run.get("interactive").and_then(Value::as_bool) == Some(true) { "interactive" } else { "non-interactive" };
     let _ = writeln!(out, "| Mode | {mode}, {interactive} |");
     let _ = writeln!(out, "| Run | `{}` |", field("id"));
+    for resumption in &record.resumptions {
+        let at = text(resumption.get("at")).map(clock).unwrap_or_default();
+        let by = text(resumption.get("operator")).unwrap_or_default();
+        let step = text(resumption.get("step")).unwrap_or_default();
+        let changed = if resumption.get("runbook_changed").and_then(Value::as_bool) == Some(true) {
+            " (runbook file changed)"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "| Resumed | at {at} by {} at step `{step}`{changed} |", cell(by));
+    }
     let _ = writeln!(out, "| Runbook file SHA-256 | `{}` |", if sha.is_empty() { "—" } else { &sha });
     let _ = writeln!(out, "| Engine | runbook {} |\n", field("engine"));
     if mode == "dry-run" {

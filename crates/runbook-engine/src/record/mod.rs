@@ -4,12 +4,14 @@
 mod build;
 mod journal;
 mod markdown;
+mod resume;
 
 pub use build::{
     AttemptRecord, QuestionRecord, RECORD_FORMAT, RECORD_SCHEMA_ID, Record, StepRecord, record_schema_text,
 };
 pub use journal::{JOURNAL_FILE, Journal, read, sync_dir, write_atomically};
 pub use markdown::markdown;
+pub use resume::{ResumePoint, resume_point};
 
 /// Writes `record.json` and `record.md` into `dir` from the journal there.
 pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
