@@ -50,6 +50,9 @@ const TRIAGE: &str = r#"
 id: record-demo
 title: Record demo
 version: 2
+record: |
+  **{{ conclusion.status | upper }}** ({{ run.runbook }}): the service was {{ vars.state }};
+  path {{ path | join(" → ") }}; {{ vars.missing | default("no missing var") }}.
 inputs:
   token: { secret: true, env: RB_TOKEN }
 steps:
@@ -372,4 +375,87 @@ fn killed_anywhere_a_run_is_recorded_and_resumes_to_the_same_conclusion() {
         resumed_runs += 1;
     }
     assert!(resumed_runs >= 30, "only {resumed_runs} of 50 kill points landed inside the run");
+}
+
+#[test]
+fn env_probe_values_and_secrets_split_across_writes_are_redacted() {
+    let yaml = r#"
+id: env-secret
+title: Env secret
+inputs:
+  token: { secret: true, env: RB_SPLIT_TOKEN }
+steps:
+  - id: env
+    check: { env: { non_empty: [RB_API_KEY] } }
+  - id: printenv
+    collect: { cmd: { sh: "env | grep RB_API_KEY; printf 'split-'; sleep 0.2; printf 'canary-7731\n'" } }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RB_API_KEY", "env-canary-5512")
+        .env("RB_SPLIT_TOKEN", "split-canary-7731")
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .status(0);
+    let mut searched = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+    for entry in std::fs::read_dir(output.path("rec")).unwrap() {
+        let path = entry.unwrap().path();
+        searched
+            .push((path.display().to_string(), String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()));
+    }
+    for (place, text) in &searched {
+        for canary in ["env-canary-5512", "split-canary-7731"] {
+            assert!(!text.contains(canary), "{canary} in {place}");
+        }
+    }
+    assert!(output.stdout.contains("RB_API_KEY=[redacted:RB_API_KEY]"), "{}", output.stdout);
+    assert!(output.stdout.contains("[redacted:token]"), "{}", output.stdout);
+}
+
+#[test]
+fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
+    let yaml = r#"
+id: inflight
+title: In flight
+steps:
+  - id: restart
+    action:
+      confirm: Restarts.
+      cmd: { sh: "echo $$ > group.pid; echo ran >> runs.txt; sleep 30" }
+    on: { pass: done, skipped: skipped, error: done }
+  - id: done
+    conclude: { status: resolved }
+  - id: skipped
+    conclude: { status: escalated }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir.path())
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs = dir.path().join("runs.txt");
+    let started = Instant::now();
+    while !runs.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // SIGKILL gave runbook no chance to stop the action's process group.
+    let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap();
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", group.trim())]).status();
+    let rec = dir.path().join("rec");
+    let rec = rec.to_str().unwrap();
+    Test::new()
+        .args(["resume", rec, "--non-interactive", "--yes"])
+        .status(5)
+        .stdout_contains("was running when the run stopped, so it may have run already");
+    Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n", "the action ran again");
+    assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
 }

@@ -203,6 +203,8 @@ pub struct RunInfo {
     pub engine: String,
     /// The runbook's steps and transitions, for the record's graph.
     pub graph: Graph,
+    /// The runbook's `record:` template, rendered into `record.md`.
+    pub record_template: Option<String>,
 }
 
 /// The triage tree as the record draws it.

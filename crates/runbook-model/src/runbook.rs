@@ -44,6 +44,11 @@ pub struct Runbook {
     /// (default 3). Bounds loops such as "re-check after a fix".
     #[serde(default)]
     pub max_visits: Option<Spanned<u32>>,
+    /// A team's own summary for the incident record: a Markdown template
+    /// (minijinja) rendered at the top of `record.md`, reading `run`,
+    /// `status`, `conclusion`, `vars`, `steps` and `path`.
+    #[serde(default)]
+    pub record: Option<Spanned<String>>,
     /// The steps, in reading order. Without `next` or `on`, a step continues
     /// with the one below it.
     pub steps: Spanned<Vec<Step>>,

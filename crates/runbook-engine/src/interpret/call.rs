@@ -66,6 +66,7 @@ impl<'a> Interpreter<'a> {
                 redactor.add_input(secret, value);
             }
         }
+        super::redact_env_probe_values(&callee, &mut redactor);
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
         let callee_flow = Flow::new(&callee);

@@ -162,6 +162,7 @@ async fn start(
             redactor.add_input(name, value);
         }
     }
+    redact_env_probe_values(runbook, &mut redactor);
     let info = RunInfo {
         id: resume.map_or_else(|| format!("{}-{}", compact(wall), runbook.id.value), |r| r.run_id.clone()),
         runbook: runbook.id.value.clone(),
@@ -180,6 +181,7 @@ async fn start(
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: graph(runbook),
+        record_template: runbook.record.as_ref().map(|t| t.value.clone()),
     };
     let run_facts = serde_json::json!({
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
@@ -248,6 +250,30 @@ async fn start(
         conclusion: ending.conclusion,
         message: ending.message,
         vars: interpreter.facts.vars().clone(),
+    }
+}
+
+/// Adds the values of the variables `env` probes look at: the probe never
+/// shows them, and neither may a command that prints its environment.
+fn redact_env_probe_values(runbook: &Runbook, redactor: &mut Redactor) {
+    fn names(check: &runbook_model::Check, out: &mut Vec<String>) {
+        if let Some(env) = &check.env {
+            out.extend(env.set.iter().chain(&env.non_empty).map(|name| name.value.clone()));
+        }
+        for probe in check.probes.iter().flat_map(|probes| probes.values()) {
+            names(probe, out);
+        }
+    }
+    let mut found = Vec::new();
+    for step in runbook.steps.iter() {
+        if let Some(check) = step.probing() {
+            names(check, &mut found);
+        }
+    }
+    for name in found {
+        if let Ok(value) = std::env::var(&name) {
+            redactor.add(&name, &value);
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub fn markdown(record: &Record) -> String {
     let title = text(run.get("title")).unwrap_or("runbook");
     let _ = writeln!(out, "# Incident record: {}\n", cell(title));
     summary(&mut out, record);
+    team_summary(&mut out, record);
     outcome(&mut out, record);
     graph(&mut out, record);
     timeline(&mut out, record);
@@ -99,6 +100,32 @@ fn summary(out: &mut String, record: &Record) {
     if let Some(message) = &record.message {
         let _ = writeln!(out, "> **Run {}**: {}\n", record.status, message.replace('\n', "\n> "));
     }
+}
+
+/// The runbook's `record:` template, rendered leniently: a missing value
+/// must not cost the record.
+fn team_summary(out: &mut String, record: &Record) {
+    let Some(template) = text(record.run.get("record_template")) else { return };
+    let mut vars = Map::new();
+    for step in &record.steps {
+        vars.extend(step.captures.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let context = serde_json::json!({
+        "run": record.run,
+        "status": record.status,
+        "message": record.message,
+        "conclusion": record.conclusion,
+        "vars": vars,
+        "steps": record.steps,
+        "path": record.path,
+    });
+    let rendered = crate::template::Templates::lenient().render(
+        template,
+        &crate::facts::to_value(&context),
+        crate::template::RenderMode::Text,
+    );
+    let body = rendered.unwrap_or_else(|error| format!("(the runbook's `record:` template failed: {error})"));
+    let _ = writeln!(out, "## Summary\n\n{}\n", body.trim_end());
 }
 
 fn outcome(out: &mut String, record: &Record) {
