@@ -11,7 +11,7 @@ use crate::{Code, Diagnostic, Flow, Runbook, did_you_mean};
 /// The names every template may start with.
 const ROOTS: &[&str] = &["inputs", "vars", "steps", "result", "run"];
 /// Fields of `run`.
-const RUN_FIELDS: &[&str] = &["id", "started_at", "operator", "host", "mode", "runbook"];
+const RUN_FIELDS: &[&str] = &["id", "started_at", "operator", "host", "mode", "interactive", "runbook"];
 /// Functions minijinja provides; they appear as undeclared names.
 const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "debug"];
 
