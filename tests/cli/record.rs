@@ -198,7 +198,7 @@ fn start_slow(dir: &Path) -> std::process::Child {
 fn sigterm_aborts_the_run_and_the_record_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = start_slow(dir.path());
-    nix_kill(child.id(), "TERM");
+    send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     let record = valid_record(&dir.path().join("rec"));
@@ -234,10 +234,16 @@ fn the_committed_record_schema_matches_the_code() {
     );
 }
 
-/// Sends a signal with kill(1): the test crate has no signal API of its own.
-fn nix_kill(pid: u32, signal: &str) {
-    let status = Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
-    assert!(status.success());
+/// Sends `signal` (`TERM`, `INT`, `KILL`) to the process `pid`, or to the
+/// process group `-pid`.
+fn send_signal(pid: i32, signal: &str) {
+    use nix::sys::signal::{Signal, kill};
+    let signal = match signal {
+        "TERM" => Signal::SIGTERM,
+        "INT" => Signal::SIGINT,
+        _ => Signal::SIGKILL,
+    };
+    let _ = kill(nix::unistd::Pid::from_raw(pid), signal);
 }
 
 const WAITING: &str = r#"
@@ -349,7 +355,7 @@ fn killed_anywhere_a_run_is_recorded_and_resumes_to_the_same_conclusion() {
         }
         std::thread::sleep(Duration::from_millis(point * 97 % 450));
         let signal = ["KILL", "INT", "TERM"][usize::try_from(point % 3).unwrap()];
-        let _ = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+        send_signal(i32::try_from(child.id()).unwrap(), signal);
         child.wait().unwrap();
         for line in std::fs::read_to_string(&journal).unwrap().lines().filter(|l| !l.is_empty()) {
             // Only a SIGKILL can cut the last line short, and `record` copes.
@@ -448,7 +454,7 @@ steps:
     child.wait().unwrap();
     // SIGKILL gave runbook no chance to stop the action's process group.
     let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap();
-    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", group.trim())]).status();
+    send_signal(-group.trim().parse::<i32>().unwrap(), "KILL");
     let rec = dir.path().join("rec");
     let rec = rec.to_str().unwrap();
     Test::new()
@@ -458,4 +464,21 @@ steps:
     Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n", "the action ran again");
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
+}
+
+#[test]
+fn a_run_timeout_writes_a_record_saying_so() {
+    let yaml = "id: t\ntitle: T\ntimeout: 300ms\nsteps:\n  - id: slow\n    check: { cmd: { argv: [sleep, \"30\"] } }\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(4);
+    let record = valid_record(&output.path("rec"));
+    assert_eq!(record["status"], "timed_out");
+    assert_eq!(record["steps"][0]["error"]["kind"], "timeout");
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    assert!(
+        markdown.contains("**Run timed_out**: the runbook's timeout of 300ms passed during step `slow`"),
+        "{markdown}"
+    );
 }

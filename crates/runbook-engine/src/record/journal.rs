@@ -30,8 +30,11 @@ impl Journal {
     pub fn create(dir: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new().append(true).create_new(true).open(&path)?;
-        // A full disk shows here, not after the triage.
+        let mut file = OpenOptions::new().append(true).create_new(true).open(&path)?;
+        // A full disk shows here, not after the triage: room for the first
+        // events is written and synced, then given back.
+        file.write_all(&vec![0; 64 * 1024])?;
+        file.sync_all()?;
         file.set_len(0)?;
         file.sync_all()?;
         sync_dir(dir)?;
