@@ -31,15 +31,28 @@ use crate::terminal::Terminal;
 use crate::view::{JsonLines, View};
 
 pub fn run(args: &RunArgs, color: Color) -> ExitCode {
-    match prepare_run(args, color) {
+    let interrupted = catch_signals();
+    match prepare_run(args, color, &interrupted) {
         Ok(code) | Err(code) => code,
     }
 }
 
 pub fn resume(args: &ResumeArgs, color: Color) -> ExitCode {
-    match prepare_resume(args, color) {
+    let interrupted = catch_signals();
+    match prepare_resume(args, color, &interrupted) {
         Ok(code) | Err(code) => code,
     }
+}
+
+/// From here on, SIGINT, SIGTERM and SIGHUP no longer kill the process
+/// unrecorded: they set the flag, and the run ends as aborted with its
+/// record.
+fn catch_signals() -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
+    }
+    interrupted
 }
 
 /// Prints a usage error.
@@ -64,7 +77,7 @@ struct Plan<'a> {
     resume: Option<Resume>,
 }
 
-fn prepare_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
+fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
     let (runbook, sha256) = load(&args.path, color)?;
     let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
     let mode = if args.dry_run {
@@ -106,10 +119,10 @@ fn prepare_run(args: &RunArgs, color: Color) -> Result<ExitCode, ExitCode> {
         known_inputs: IndexMap::new(),
         resume: None,
     };
-    execute(&args.session, color, plan)
+    execute(&args.session, color, plan, interrupted)
 }
 
-fn prepare_resume(args: &ResumeArgs, color: Color) -> Result<ExitCode, ExitCode> {
+fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
     let journal_path = args.dir.join(JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal_path).map_err(|error| {
         print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal_path.display()));
@@ -162,14 +175,19 @@ fn prepare_resume(args: &ResumeArgs, color: Color) -> Result<ExitCode, ExitCode>
         known_inputs,
         resume: Some(resume),
     };
-    execute(&args.session, color, plan)
+    execute(&args.session, color, plan, interrupted)
 }
 
 fn short_hash(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
-fn execute(session: &SessionArgs, color: Color, plan: Plan<'_>) -> Result<ExitCode, ExitCode> {
+fn execute(
+    session: &SessionArgs,
+    color: Color,
+    plan: Plan<'_>,
+    interrupted: &Arc<AtomicBool>,
+) -> Result<ExitCode, ExitCode> {
     let runbook = plan.runbook;
     let answers = answers(session, runbook).map_err(usage)?;
     let mut given = given_inputs(session).map_err(usage)?;
@@ -180,18 +198,12 @@ fn execute(session: &SessionArgs, color: Color, plan: Plan<'_>) -> Result<ExitCo
         }
     }
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
-        // Registered before any prompt: a Ctrl-C typed before the prompt
-        // takes the terminal must not kill the run unrecorded.
-        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
-    }
     let interactive = !session.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: session.verbose };
     let prompt_look = Look { color: color.enabled(std::io::stderr().is_terminal()), verbose: session.verbose };
     let mut operator = Answering {
         script: Scripted { answers, accept_defaults: session.accept_defaults, yes: session.yes },
-        person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(&interrupted))),
+        person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(interrupted))),
     };
     let env = |name: &str| std::env::var(name).ok();
     let inputs = match resolve(runbook, &given, &env, Some(&mut operator)) {
@@ -224,7 +236,7 @@ fn execute(session: &SessionArgs, color: Color, plan: Plan<'_>) -> Result<ExitCo
     })?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        watch_signals(cancel.clone(), &interrupted);
+        watch_signals(cancel.clone(), interrupted);
         let services = Services { operator: &mut operator, sink: &mut sink, clock: &SystemClock, cancel };
         match &plan.resume {
             Some(state) => resume_runbook(runbook, plan.path, &inputs, &options, services, state).await,
