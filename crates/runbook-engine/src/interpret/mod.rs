@@ -503,10 +503,7 @@ impl<'a> Interpreter<'a> {
                 Json::Object(map) => map.into_iter().collect(),
                 _ => IndexMap::new(),
             };
-            let mut error = done.error.clone();
-            if let Some(error) = &mut error {
-                error.message = self.redactor.text(&error.message).into_owned();
-            }
+            let error = done.error.clone().map(|error| error.redacted(&self.redactor));
             self.emit(&Event::StepFinished {
                 step: name.clone(),
                 outcome: done.outcome,

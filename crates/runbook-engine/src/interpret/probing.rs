@@ -302,8 +302,7 @@ impl<'a> Interpreter<'a> {
 
     fn judged(&self, unit: Unit<'a>, observation: Option<Observation>) -> Judged<'a> {
         let Some(observation) = observation else {
-            let mut judged = self.assumed(unit, Outcome::Error);
-            judged.part.assumed = false;
+            let mut judged = self.unobserved(unit, Outcome::Error);
             judged.part.error = Some(ProbeError::new(ErrorKind::Io, "the probe stopped unexpectedly"));
             return judged;
         };
@@ -317,28 +316,22 @@ impl<'a> Interpreter<'a> {
                 self.redactor.json(actual);
             }
         }
-        let mut error = verdict.error;
-        if let Some(error) = &mut error {
-            error.message = self.redactor.text(&error.message).into_owned();
-        }
-        let part = Part {
-            name: unit.name,
-            item: unit.item.map(|mut item| {
-                self.redactor.json(&mut item);
-                item
-            }),
-            probe: unit.prepared.kind.name(),
-            target: self.redactor.text(&unit.prepared.target).into_owned(),
-            observation: Some(shown),
-            expectations,
-            outcome: verdict.outcome,
-            error,
-            assumed: false,
-        };
-        Judged { part, observation: Some(observation), capture: unit.capture }
+        let mut judged = self.unobserved(unit, verdict.outcome);
+        judged.part.observation = Some(shown);
+        judged.part.expectations = expectations;
+        judged.part.error = verdict.error.map(|error| error.redacted(&self.redactor));
+        judged.observation = Some(observation);
+        judged
     }
 
     fn assumed(&self, unit: Unit<'a>, outcome: Outcome) -> Judged<'a> {
+        let mut judged = self.unobserved(unit, outcome);
+        judged.part.assumed = true;
+        judged
+    }
+
+    /// A part with what ran and its outcome, nothing observed yet.
+    fn unobserved(&self, unit: Unit<'a>, outcome: Outcome) -> Judged<'a> {
         let part = Part {
             name: unit.name,
             item: unit.item.map(|mut item| {
@@ -351,7 +344,7 @@ impl<'a> Interpreter<'a> {
             expectations: Vec::new(),
             outcome,
             error: None,
-            assumed: true,
+            assumed: false,
         };
         Judged { part, observation: None, capture: unit.capture }
     }

@@ -101,6 +101,12 @@ impl ProbeError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self { kind, message: message.into() }
     }
+
+    /// The error with secrets replaced in its message.
+    pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> Self {
+        self.message = redactor.text(&self.message).into_owned();
+        self
+    }
 }
 
 /// What one probe saw.
