@@ -177,11 +177,7 @@ pub fn check_type(input: &Input, value: Value) -> Result<Value, String> {
         return Err(format!("{value} is not a {}{hint}", kind.name()));
     }
     if let (Some(pattern), Some(text)) = (&input.pattern, value.as_str()) {
-        let full = regex::Regex::new(&format!("^(?:{})$", pattern.value))
-            .map_err(|error| format!("the input's pattern is invalid: {error}"))?;
-        if !full.is_match(text) {
-            return Err(format!("`{text}` does not match the pattern `{}`", pattern.value));
-        }
+        crate::operator::matches_whole(&pattern.value, text, "input")?;
     }
     Ok(value)
 }

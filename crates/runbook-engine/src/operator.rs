@@ -129,21 +129,13 @@ pub fn validate_answer(ask: &Ask, text: &str) -> Result<Value, String> {
                 Err(format!("`{text}` is not one of the answers: {}", answers.join(", ")))
             }
         }
-        AskType::Confirm => match text.to_ascii_lowercase().as_str() {
-            "yes" | "y" | "true" => Ok(Value::from("yes")),
-            "no" | "n" | "false" => Ok(Value::from("no")),
-            _ => Err(format!("`{text}` is not an answer to a yes/no question: use yes or no")),
+        AskType::Confirm => match yes_or_no(text) {
+            Some(true) => Ok(Value::from("yes")),
+            Some(false) => Ok(Value::from("no")),
+            None => Err(format!("`{text}` is not an answer to a yes/no question: use yes or no")),
         },
         AskType::Text => match &ask.pattern {
-            Some(pattern) => {
-                let full = regex::Regex::new(&format!("^(?:{})$", pattern.value))
-                    .map_err(|error| format!("the question's pattern is invalid: {error}"))?;
-                if full.is_match(text) {
-                    Ok(Value::from(text))
-                } else {
-                    Err(format!("`{text}` does not match the pattern `{}`", pattern.value))
-                }
-            }
+            Some(pattern) => matches_whole(&pattern.value, text, "question").map(|()| Value::from(text)),
             None => Ok(Value::from(text)),
         },
         AskType::Number => {
@@ -171,14 +163,37 @@ fn number_value(number: f64) -> Value {
     serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number)
 }
 
-/// The default of a question, as answer text.
-pub fn default_answer(ask: &Ask) -> Option<String> {
-    ask.default.as_ref().map(|default| match &default.value {
+/// `yes`/`y`/`true` or `no`/`n`/`false`, any case; `None` for anything else.
+pub fn yes_or_no(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Checks that `pattern` (of a question or an input, for messages)
+/// matches all of `text`.
+pub fn matches_whole(pattern: &str, text: &str, owner: &str) -> Result<(), String> {
+    let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+        .map_err(|error| format!("the {owner}'s pattern is invalid: {error}"))?;
+    if whole.is_match(text) { Ok(()) } else { Err(format!("`{text}` does not match the pattern `{pattern}`")) }
+}
+
+/// A scripted or declared answer as text: booleans (YAML `true`) read as
+/// `yes`/`no`.
+pub fn answer_text(value: &Value) -> String {
+    match value {
         Value::String(text) => text.clone(),
         Value::Bool(true) => "yes".to_owned(),
         Value::Bool(false) => "no".to_owned(),
         other => other.to_string(),
-    })
+    }
+}
+
+/// The default of a question, as answer text.
+pub fn default_answer(ask: &Ask) -> Option<String> {
+    ask.default.as_ref().map(|default| answer_text(&default.value))
 }
 
 /// Answers from the command line, for runs without a person.
@@ -216,8 +231,11 @@ impl Operator for Scripted {
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
         if let Some(answer) = self.answers.get(action.step) {
-            let yes = matches!(answer.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true");
-            return Ok(Reply { value: yes, by: AnsweredBy::Script });
+            // Checked before the run; a called runbook's answer only now.
+            return match yes_or_no(answer) {
+                Some(yes) => Ok(Reply { value: yes, by: AnsweredBy::Script }),
+                None => Err(OperatorError::Io(format!("`{answer}` is not yes or no"))),
+            };
         }
         if self.yes && !action.again {
             return Ok(Reply { value: true, by: AnsweredBy::Mode });

@@ -14,7 +14,7 @@ use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
 use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
-    validate_answer,
+    answer_text, validate_answer, yes_or_no,
 };
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
 use runbook_model::{Level, Outcome, Runbook, did_you_mean};
@@ -331,11 +331,11 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
             match value {
                 Value::Object(notes) => {
                     for (note, text) in notes {
-                        answers.insert(format!("{step}.{note}"), scalar_text(&text));
+                        answers.insert(format!("{step}.{note}"), answer_text(&text));
                     }
                 }
                 other => {
-                    answers.insert(step, scalar_text(&other));
+                    answers.insert(step, answer_text(&other));
                 }
             }
         }
@@ -348,15 +348,6 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
         check_answer(runbook, key, value)?;
     }
     Ok(answers)
-}
-
-fn scalar_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Bool(true) => "yes".into(),
-        Value::Bool(false) => "no".into(),
-        other => other.to_string(),
-    }
 }
 
 /// An answer must name a question, an action or an `instruct` note, and be
@@ -382,7 +373,7 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
             validate_answer(ask, value).map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
         }
         (None, _, Some(_), _) => {
-            if !matches!(value.trim().to_ascii_lowercase().as_str(), "yes" | "y" | "true" | "no" | "n" | "false") {
+            if yes_or_no(value).is_none() {
                 return Err(format!("`--answer {key}={value}`: `{key}` is an action; answer yes or no"));
             }
         }
