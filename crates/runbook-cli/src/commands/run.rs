@@ -475,9 +475,11 @@ impl Operator for Answering {
     }
 
     fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        let prefix = format!("{}.", instruction.step);
+        let scripted = self.script.answers.keys().any(|key| key.starts_with(&prefix));
         match &mut self.person {
-            Some(person) => person.instruct(instruction),
-            None => self.script.instruct(instruction),
+            Some(person) if !scripted => person.instruct(instruction),
+            _ => self.script.instruct(instruction),
         }
     }
 
