@@ -241,6 +241,15 @@ mod tests {
     }
 
     #[test]
+    fn urlencode_and_tojson_are_available() {
+        let templates = Templates::new();
+        let url = templates.render("/runs?q={{ 'a b&c' | urlencode }}", &context(), RenderMode::Text).unwrap();
+        assert_eq!(url, "/runs?q=a%20b%26c");
+        let json = templates.render("{{ vars.checks | tojson }}", &context(), RenderMode::Text).unwrap();
+        assert_eq!(json, r#"{"db":{"ok":false}}"#);
+    }
+
+    #[test]
     fn jsonpath_and_regex_filters() {
         let templates = Templates::new();
         let ok = templates.render("{{ vars | jsonpath('$.checks.db.ok') }}", &context(), RenderMode::Text).unwrap();
