@@ -246,7 +246,7 @@ mod tests {
         let url = templates.render("/runs?q={{ 'a b&c' | urlencode }}", &context(), RenderMode::Text).unwrap();
         assert_eq!(url, "/runs?q=a%20b%26c");
         let json = templates.render("{{ vars.checks | tojson }}", &context(), RenderMode::Text).unwrap();
-        assert_eq!(json, r#"{"db":{"ok":false}}"#);
+        assert_eq!(json, r#"{"db": {"ok": false}}"#);
     }
 
     #[test]
