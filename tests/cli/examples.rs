@@ -60,3 +60,80 @@ fn quickstart_uses_every_kind_of_probe_and_interaction() {
 pub(crate) fn yaml_files() -> Vec<std::path::PathBuf> {
     shipped_runbooks()
 }
+
+/// Dry-runs `path` with every check assumed `outcome`, answering each
+/// question with its `pick`-th choice (or a value it accepts) until the run
+/// ends; returns the exit status and the events of the last run.
+fn dry_run_to_the_end(path: &std::path::Path, outcome: &str, pick: usize) -> (i32, Vec<serde_json::Value>) {
+    let runbook: serde_json::Value = serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let checks: Vec<String> = runbook["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|step| step.get("check").is_some())
+        .filter_map(|step| step["id"].as_str().map(str::to_owned))
+        .collect();
+    let mut answers: Vec<String> = Vec::new();
+    for _ in 0..60 {
+        let mut args = vec!["run".to_owned(), path.display().to_string()];
+        args.extend(["--dry-run", "--non-interactive", "--yes", "--no-record", "--format", "json"].map(String::from));
+        for id in &checks {
+            args.extend(["--assume".to_owned(), format!("{id}={outcome}")]);
+        }
+        for answer in &answers {
+            args.extend(["--answer".to_owned(), answer.clone()]);
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_runbook")).args(&args).output().unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        assert_ne!(code, 2, "{}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
+        let events: Vec<serde_json::Value> =
+            String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let waiting = events.last().is_some_and(|e| e["status"] == "waiting");
+        let question = events.iter().rev().find(|e| e["event"] == "question");
+        match (code, question) {
+            (5, Some(question)) if waiting => {
+                let choices = question["choices"].as_array().cloned().unwrap_or_default();
+                let answer = match (choices.is_empty(), question["kind"].as_str()) {
+                    (false, _) => choices[pick.min(choices.len() - 1)].as_str().unwrap_or_default().to_owned(),
+                    (true, Some("number")) => "1".to_owned(),
+                    (true, _) => text_answer(&runbook, question["step"].as_str().unwrap_or_default()),
+                };
+                answers.push(format!("{}={answer}", question["step"].as_str().unwrap_or_default()));
+            }
+            _ => return (code, events),
+        }
+    }
+    panic!("{}: more than 60 questions", path.display());
+}
+
+/// A text answer the question's `pattern` accepts.
+fn text_answer(runbook: &serde_json::Value, step: &str) -> String {
+    let ask = runbook["steps"].as_array().unwrap().iter().find(|s| s["id"] == step).map(|s| &s["ask"]);
+    let pattern = ask.and_then(|ask| ask["pattern"].as_str()).unwrap_or(".*");
+    let whole = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
+    let candidates = ["run-123", "http://127.0.0.1:1", "0123456789abcdef0123456789abcdef", "a", "1"];
+    candidates
+        .into_iter()
+        .find(|c| whole.is_match(c))
+        .unwrap_or_else(|| panic!("no test answer matches `{pattern}`"))
+        .to_owned()
+}
+
+/// Every seed runbook, on every path its first choices and assumed
+/// outcomes lead to, renders all its templates and reaches its end: no
+/// unknown filter or undefined name waits for a real incident.
+#[test]
+fn every_seed_runbook_dry_runs_to_a_conclusion_on_many_paths() {
+    let runbooks: Vec<_> =
+        shipped_runbooks().into_iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("runbooks"))).collect();
+    for path in runbooks {
+        for outcome in ["pass", "fail", "error"] {
+            for pick in 0..3 {
+                let (code, events) = dry_run_to_the_end(&path, outcome, pick);
+                let last = events.last().cloned().unwrap_or_default();
+                assert_eq!(code, 0, "{} ({outcome}, choice {pick}): {last}", path.display());
+                assert!(matches!(last["status"].as_str(), Some("concluded" | "ended")), "{}: {last}", path.display());
+            }
+        }
+    }
+}
