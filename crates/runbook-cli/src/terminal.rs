@@ -154,6 +154,10 @@ impl Operator for Terminal {
         self.check_interrupted()?;
         let look = self.look;
         let mut text = String::new();
+        if action.again {
+            let warning = "This action was running when the run stopped: it may have run already.";
+            let _ = writeln!(text, "  {}", look.paint(&Style::new().red().bold(), warning));
+        }
         let _ = writeln!(text, "  {}", look.paint(&Style::new().yellow().bold(), "This action changes the system:"));
         if let Some(confirm) = action.confirm {
             for line in confirm.trim_end().lines() {

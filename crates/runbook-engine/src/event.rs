@@ -203,6 +203,8 @@ pub struct RunInfo {
     pub engine: String,
     /// The runbook's steps and transitions, for the record's graph.
     pub graph: Graph,
+    /// A dry run's assumed outcomes, by step.
+    pub assume: IndexMap<String, &'static str>,
     /// The runbook's `record:` template, rendered into `record.md`.
     pub record_template: Option<String>,
 }

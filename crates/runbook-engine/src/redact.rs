@@ -25,13 +25,32 @@ impl Redactor {
         Self::default()
     }
 
-    /// Adds a secret. Empty values are ignored: there is nothing to hide.
+    /// Adds a secret, and the forms a URL gives it (`%20`, `+`). Empty
+    /// values are ignored: there is nothing to hide.
     pub fn add(&mut self, name: &str, value: &str) {
-        if value.is_empty() || self.secrets.iter().any(|(known, _)| known == value) {
-            return;
+        for form in [value.to_owned(), percent_encoded(value, false), percent_encoded(value, true)] {
+            if !form.is_empty() && !self.secrets.iter().any(|(known, _)| *known == form) {
+                self.secrets.push((form, name.to_owned()));
+            }
         }
-        self.secrets.push((value.to_owned(), name.to_owned()));
         self.secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    }
+
+    /// Masks what remains of a secret cut by a capture's dropped middle:
+    /// the end of `head` that begins a secret, the start of `tail` that ends
+    /// one (three bytes or more).
+    pub fn edges(&self, head: &mut Vec<u8>, tail: &mut Vec<u8>) {
+        for (secret, name) in &self.secrets {
+            let secret = secret.as_bytes();
+            let marker = format!("[redacted:{name}]");
+            if let Some(k) = (3..secret.len()).rev().find(|&k| head.ends_with(&secret[..k])) {
+                head.truncate(head.len() - k);
+                head.extend_from_slice(marker.as_bytes());
+            }
+            if let Some(k) = (3..secret.len()).rev().find(|&k| tail.starts_with(&secret[secret.len() - k..])) {
+                tail.splice(..k, marker.bytes());
+            }
+        }
     }
 
     /// Adds every value inside a secret input: the text of a string or a
@@ -111,6 +130,23 @@ impl Redactor {
     }
 }
 
+/// `text` as a URL carries it: unreserved characters kept, the rest as
+/// `%XX`; with `form`, spaces as `+`.
+fn percent_encoded(text: &str, form: bool) -> String {
+    use std::fmt::Write as _;
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => encoded.push(char::from(byte)),
+            b' ' if form => encoded.push('+'),
+            _ => {
+                let _ = write!(encoded, "%{byte:02X}");
+            }
+        }
+    }
+    encoded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +161,20 @@ mod tests {
         let mut json = serde_json::json!({ "abc": ["abc123", 1] });
         redactor.json(&mut json);
         assert_eq!(json, serde_json::json!({ "[redacted:token]": ["[redacted:password]", 1] }));
+    }
+
+    #[test]
+    fn url_encoded_forms_and_cut_edges_are_redacted() {
+        let mut redactor = Redactor::new();
+        redactor.add("token", "pa ss<w>rd");
+        assert_eq!(redactor.text("?key=pa%20ss%3Cw%3Erd&x=pa+ss%3Cw%3Erd"), "?key=[redacted:token]&x=[redacted:token]");
+        let mut head = b"....pa ss".to_vec();
+        let mut tail = b"<w>rd....".to_vec();
+        redactor.edges(&mut head, &mut tail);
+        assert_eq!(
+            (head.as_slice(), tail.as_slice()),
+            (b"....[redacted:token]".as_slice(), b"[redacted:token]....".as_slice())
+        );
     }
 
     #[test]

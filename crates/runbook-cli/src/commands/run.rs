@@ -90,20 +90,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
     let record_dir = match (&args.record_dir, args.no_record) {
         (_, true) => None,
         (Some(dir), false) => Some(dir.clone()),
-        (None, false) => Some(Path::new("incidents").join(format!(
-            "{}-{}",
-            runbook_engine::clock::compact(std::time::SystemTime::now()),
-            runbook.id.value
-        ))),
-    };
-    // Created before anything runs: an unwritable directory or a full disk
-    // is reported now, not after the triage.
-    let journal = match &record_dir {
-        Some(dir) => Some(Journal::create(dir).map_err(|error| {
-            print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
-            ExitCode::Io
-        })?),
-        None => None,
+        (None, false) => Some(default_record_dir(&runbook.id.value)),
     };
     // Absolute in the journal, so that `runbook resume` finds the file from
     // any directory.
@@ -115,7 +102,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         mode,
         assume,
         record_dir,
-        journal,
+        journal: None,
         known_inputs: IndexMap::new(),
         resume: None,
     };
@@ -140,6 +127,23 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
             path.display(),
             short_hash(&point.sha256),
             short_hash(&sha256)
+        )));
+    }
+    // A resumed run keeps its inputs: only secrets (redacted in the
+    // journal) are given again.
+    let secret = |name: &str| runbook.inputs.iter().any(|(declared, input)| declared.as_str() == name && input.secret);
+    let given = given_inputs(&args.session).map_err(usage)?;
+    let changed_inputs: Vec<&str> = given
+        .text
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .chain(given.typed.keys().map(String::as_str))
+        .filter(|name| !secret(name))
+        .collect();
+    if let Some(name) = changed_inputs.first() {
+        return Err(usage(format!(
+            "input `{name}` cannot change on resume: the run keeps the inputs it started with (only secret inputs \
+             are given again)"
         )));
     }
     // The journal's inputs, except secrets (redacted there): those come
@@ -169,13 +173,28 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         path: &path,
         sha256,
         mode,
-        assume: HashMap::new(),
+        assume: point
+            .assume
+            .iter()
+            .filter_map(|(step, outcome)| Some((step.clone(), Outcome::ALL.into_iter().find(|o| o.name() == outcome)?)))
+            .collect(),
         record_dir: Some(args.dir.clone()),
         journal: Some(journal),
         known_inputs,
         resume: Some(resume),
     };
     execute(&args.session, color, plan, interrupted)
+}
+
+/// `incidents/<UTC time>-<runbook id>`, with `-2`, `-3`, … when a run of
+/// the same runbook started in the same second.
+fn default_record_dir(id: &str) -> PathBuf {
+    let base = format!("{}-{id}", runbook_engine::clock::compact(std::time::SystemTime::now()));
+    let incidents = Path::new("incidents");
+    (1..10_000)
+        .map(|n| incidents.join(if n == 1 { base.clone() } else { format!("{base}-{n}") }))
+        .find(|dir| !dir.exists())
+        .unwrap_or_else(|| incidents.join(base))
 }
 
 fn short_hash(hash: &str) -> &str {
@@ -225,11 +244,23 @@ fn execute(
         sha256: plan.sha256,
         ..Options::default()
     };
+    // A new record's journal is created once the inputs are settled (a
+    // prompt interrupted, a bad value: nothing to record) and before the
+    // first probe: an unwritable directory or a full disk shows now, not
+    // after the triage.
+    let journal = match (plan.journal, &plan.record_dir) {
+        (Some(journal), _) => Some(journal),
+        (None, Some(dir)) => Some(Journal::create(dir).map_err(|error| {
+            print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
+            ExitCode::Io
+        })?),
+        (None, None) => None,
+    };
     let view: Box<dyn EventSink> = match session.format {
         Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
         Format::Json => Box::new(JsonLines),
     };
-    let mut sink = Sinks { view, journal: plan.journal };
+    let mut sink = Sinks { view, journal };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|error| {
         print_stderr(&format!("error: cannot start the runtime: {error}\n"));
         ExitCode::Io
@@ -484,7 +515,8 @@ impl Operator for Answering {
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
-        match (self.script.yes || self.script.answers.contains_key(action.step), &mut self.person) {
+        let scripted = (self.script.yes && !action.again) || self.script.answers.contains_key(action.step);
+        match (scripted, &mut self.person) {
             (false, Some(person)) => person.confirm(action),
             _ => self.script.confirm(action),
         }

@@ -46,7 +46,9 @@ impl<'a> Interpreter<'a> {
         };
         let answer = validate_answer(ask, &reply.value)
             .map_err(|message| Stop::Failed(format!("the answer to step `{name}` is invalid: {message}")))?;
-        self.emit(&Event::Answered { step: name, answer: answer.clone(), by: reply.by });
+        let mut shown = answer.clone();
+        self.redactor.json(&mut shown);
+        self.emit(&Event::Answered { step: name, answer: shown, by: reply.by });
         let key = match &answer {
             Json::String(text) => text.clone(),
             other => other.to_string(),

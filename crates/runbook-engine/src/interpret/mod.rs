@@ -181,6 +181,7 @@ async fn start(
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: graph(runbook),
+        assume: options.assume.iter().map(|(step, outcome)| (step.clone(), outcome.name())).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
     };
     let run_facts = serde_json::json!({
@@ -212,7 +213,9 @@ async fn start(
                 visits[index] = *count;
             }
         }
-        start_at = flow.position(&resume.step);
+        if !resume.step.is_empty() {
+            start_at = flow.position(&resume.step);
+        }
     }
     let mut interpreter = Interpreter {
         runbook,
@@ -236,7 +239,14 @@ async fn start(
         run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),
         run_facts,
     };
-    let mut ending = interpreter.walk().await;
+    let mut ending = match resume {
+        Some(resume) if !resume.step.is_empty() && interpreter.start_at.is_none() => Stop::Failed(format!(
+            "step `{}`, where the run stopped, is no longer in the runbook: it cannot continue",
+            resume.step
+        ))
+        .into(),
+        _ => interpreter.walk().await,
+    };
     ending.message = ending.message.map(|message| interpreter.redactor.text(&message).into_owned());
     let duration = interpreter.clock.now().duration_since(started);
     interpreter.sink.emit(&Event::RunFinished {

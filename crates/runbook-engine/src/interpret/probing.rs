@@ -120,7 +120,15 @@ impl<'a> Interpreter<'a> {
                 let sleep = self.clock.sleep(wait);
                 tokio::select! {
                     () = sleep => {}
-                    () = token.cancelled() => return Ok(attempt.into_done()),
+                    () = token.cancelled() => {
+                        // Polling was cut short: the last attempt's outcome
+                        // is not the step's.
+                        let mut done = attempt.into_done();
+                        done.outcome = Some(Outcome::Error);
+                        done.key = Some(Outcome::Error.name().to_owned());
+                        done.error = Some(ProbeError::new(ErrorKind::Interrupted, "interrupted while waiting to retry"));
+                        return Ok(done);
+                    }
                 }
             }
             let backoff = retry.and_then(|r| r.backoff.as_ref()).map_or(1.0, |b| b.value);

@@ -61,6 +61,9 @@ impl Captured {
     pub fn redact(&mut self, redactor: &Redactor) {
         redactor.bytes(&mut self.head);
         redactor.bytes(&mut self.tail);
+        if self.dropped_bytes > 0 {
+            redactor.edges(&mut self.head, &mut self.tail);
+        }
     }
 
     /// Whether the whole stream was kept.

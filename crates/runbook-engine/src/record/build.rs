@@ -40,6 +40,8 @@ pub struct Record {
     pub calls: Vec<Map<String, Value>>,
     /// Each `runbook resume` of the run: when, by whom, at which step.
     pub resumptions: Vec<Map<String, Value>>,
+    /// Each time the run stopped before it was resumed: when, how, why.
+    pub stops: Vec<Map<String, Value>>,
 }
 
 /// One visit of one step.
@@ -131,6 +133,13 @@ impl Record {
                 }
                 "called" => record.calls.push(without(fields, &["event"])),
                 "resumed" => {
+                    if finished {
+                        let mut stop = Map::new();
+                        stop.insert("at".into(), Value::from(record.finished_at.clone()));
+                        stop.insert("status".into(), Value::from(record.status.clone()));
+                        stop.insert("message".into(), Value::from(record.message.clone()));
+                        record.stops.push(stop);
+                    }
                     finished = false;
                     record.status = "interrupted".into();
                     record.finished_at = None;
@@ -225,7 +234,10 @@ impl Record {
                     finished = true;
                     record.status = text("status").unwrap_or_default();
                     record.message = text("message");
-                    record.duration_ms = fields.get("duration_ms").and_then(Value::as_u64);
+                    // Across resumptions: the time spent running, not the
+                    // time the run waited.
+                    let session = fields.get("duration_ms").and_then(Value::as_u64).unwrap_or(0);
+                    record.duration_ms = Some(record.duration_ms.unwrap_or(0) + session);
                     record.finished_at = Some(at);
                 }
                 _ => {}

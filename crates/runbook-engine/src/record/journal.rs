@@ -3,7 +3,7 @@
 //! that a crash or a power cut loses at most the step that was running.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -31,6 +31,7 @@ impl Journal {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(JOURNAL_FILE);
         let mut file = OpenOptions::new().append(true).create_new(true).open(&path)?;
+        lock(&file, &path)?;
         // A full disk shows here, not after the triage: room for the first
         // events is written and synced, then given back.
         file.write_all(&vec![0; 64 * 1024])?;
@@ -44,19 +45,14 @@ impl Journal {
     /// Opens the journal in `dir` to append to it (`runbook resume`).
     pub fn append(dir: &Path) -> io::Result<Self> {
         let path = dir.join(JOURNAL_FILE);
-        let mut file = OpenOptions::new().append(true).open(&path)?;
-        // A last line cut short by a crash ends here, so that what follows
-        // starts on a line of its own.
-        let length = file.metadata()?.len();
-        if length > 0 {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut last = [0u8; 1];
-            let mut reader = File::open(&path)?;
-            reader.seek(SeekFrom::End(-1))?;
-            reader.read_exact(&mut last)?;
-            if last[0] != b'\n' {
-                file.write_all(b"\n")?;
-            }
+        let file = OpenOptions::new().append(true).open(&path)?;
+        lock(&file, &path)?;
+        // A last line cut short by a crash is dropped, so that what follows
+        // starts on a line of its own and the journal stays readable.
+        let bytes = std::fs::read(&path)?;
+        let whole = bytes.iter().rposition(|byte| *byte == b'\n').map_or(0, |end| end + 1);
+        if whole < bytes.len() {
+            file.set_len(u64::try_from(whole).unwrap_or(u64::MAX))?;
         }
         file.sync_data()?;
         Ok(Self { file, path, error: None })
@@ -80,7 +76,11 @@ impl Journal {
         // what happened so far is on disk.
         if matches!(
             event,
-            Event::StepStarted { .. } | Event::Question { .. } | Event::RunFinished { .. } | Event::Resumed { .. }
+            Event::StepStarted { .. }
+                | Event::Question { .. }
+                | Event::ActionDecided { .. }
+                | Event::RunFinished { .. }
+                | Event::Resumed { .. }
         ) {
             self.file.sync_data()?;
         }
@@ -107,6 +107,14 @@ impl EventSink for Journal {
     }
 }
 
+/// Takes the journal for this process: two runs (or two resumes) in one
+/// record directory would interleave their events and run actions twice.
+fn lock(file: &File, path: &Path) -> io::Result<()> {
+    file.try_lock().map_err(|_| {
+        io::Error::new(io::ErrorKind::WouldBlock, format!("{} is in use by another runbook process", path.display()))
+    })
+}
+
 /// Syncs a directory, so that a file created in it survives a crash.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -115,15 +123,15 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Reads a journal back. A last line cut short by a crash is dropped; any
 /// other line that is not JSON is an error naming it.
 pub fn read(path: &Path) -> io::Result<Vec<Value>> {
-    let reader = BufReader::new(File::open(path)?);
-    let lines: Vec<String> = reader.lines().collect::<io::Result<_>>()?;
+    let bytes = std::fs::read(path)?;
+    let lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
     let count = lines.len();
     let mut entries = Vec::with_capacity(count);
     for (index, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+        if line.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0) {
             continue;
         }
-        match serde_json::from_str::<Value>(line) {
+        match serde_json::from_slice::<Value>(line) {
             Ok(entry) => entries.push(entry),
             Err(_) if index + 1 == count => break,
             Err(error) => {
@@ -141,7 +149,7 @@ pub fn read(path: &Path) -> io::Result<Vec<Value>> {
 /// renamed over the target. A crash leaves the old file or the new one,
 /// never half of one.
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let temporary = dir.join(format!(".{name}.tmp"));
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut file = File::create(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;

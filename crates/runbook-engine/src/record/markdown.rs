@@ -65,7 +65,8 @@ fn summary(out: &mut String, record: &Record) {
     let version = text(run.get("version")).map(|v| format!(" v{v}")).unwrap_or_default();
     let sha = field("sha256");
     let when = match (&record.started_at, &record.finished_at) {
-        (Some(start), Some(end)) => format!("{start} → {}", clock(end)),
+        (Some(start), Some(end)) if start.get(..10) == end.get(..10) => format!("{start} → {}", clock(end)),
+        (Some(start), Some(end)) => format!("{start} → {end}"),
         (Some(start), None) => format!("{start} → (interrupted)"),
         _ => String::new(),
     };
@@ -75,7 +76,8 @@ fn summary(out: &mut String, record: &Record) {
     let _ = writeln!(out, "| Who | {} on {} |", cell(&field("operator")), cell(&field("host")));
     let _ = writeln!(out, "| Conclusion | {ending} |");
     let _ = writeln!(out, "| Severity | {severity} |");
-    let _ = writeln!(out, "| Duration | {} |", duration(record.duration_ms));
+    let resumed = if record.resumptions.is_empty() { "" } else { " (running time, across resumptions)" };
+    let _ = writeln!(out, "| Duration | {}{resumed} |", duration(record.duration_ms));
     let mode = field("mode");
     let interactive =
         if run.get("interactive").and_then(Value::as_bool) == Some(true) { "interactive" } else { "non-interactive" };
@@ -190,25 +192,18 @@ fn graph(out: &mut String, record: &Record) {
         let _ = writeln!(out, "  n{index}[\"{} ({kind}){title}\"]", label(id));
     }
     let _ = writeln!(out, "  end_([end])");
-    let taken_pairs: Vec<(String, Option<String>)> = record
-        .steps
-        .iter()
-        .filter_map(|step| step.next.as_ref().map(|next| (step.id.clone(), text(next.get("to")).map(str::to_owned))))
-        .collect();
-    let mut taken_edges = Vec::new();
+    let mut drawn = Vec::new();
     for (index, edge) in edges.iter().enumerate() {
         let from = text(edge.get("from")).unwrap_or_default();
         let to = text(edge.get("to"));
         let Some(from_node) = node(from) else { continue };
         let to_node = to.map_or_else(|| Some("end_".to_owned()), node);
         let Some(to_node) = to_node else { continue };
-        let _ =
-            writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(text(edge.get("label")).unwrap_or_default()));
-        let pair = (from.to_owned(), to.map(str::to_owned));
-        if taken_pairs.contains(&pair) && !taken_edges.iter().any(|(_, p)| *p == pair) {
-            taken_edges.push((index, pair));
-        }
+        let edge_label = text(edge.get("label")).filter(|l| !l.is_empty()).unwrap_or("then");
+        let _ = writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(edge_label));
+        drawn.push((index, from, to, edge_label));
     }
+    let taken_edges = taken_edges(record, &drawn);
     let visited: Vec<String> = ids
         .iter()
         .enumerate()
@@ -220,10 +215,39 @@ fn graph(out: &mut String, record: &Record) {
         let _ = writeln!(out, "  class {} taken", visited.join(","));
     }
     if !taken_edges.is_empty() {
-        let indices: Vec<String> = taken_edges.iter().map(|(i, _)| i.to_string()).collect();
+        let indices: Vec<String> = taken_edges.iter().map(ToString::to_string).collect();
         let _ = writeln!(out, "  linkStyle {} stroke:#e65100,stroke-width:3px", indices.join(","));
     }
     let _ = writeln!(out, "```\n");
+}
+
+/// The edge each transition took: between the same two steps, the one whose
+/// label names the step's outcome or answer.
+fn taken_edges(record: &Record, drawn: &[(usize, &str, Option<&str>, &str)]) -> Vec<usize> {
+    let mut taken = Vec::new();
+    for step in &record.steps {
+        let Some(next) = &step.next else { continue };
+        let to = text(next.get("to"));
+        let answer = step.question.as_ref().and_then(|q| q.answer.as_ref()).map(scalar);
+        let key = answer.clone().or_else(|| step.outcome.clone());
+        let names_key = |edge_label: &str| {
+            key.as_deref().is_some_and(|key| {
+                edge_label.split(" / ").any(|part| {
+                    let part = part.split(" when ").next().unwrap_or(part);
+                    part == key || part.strip_prefix("answer ") == Some(key)
+                })
+            })
+        };
+        let candidates: Vec<&(usize, &str, Option<&str>, &str)> =
+            drawn.iter().filter(|(_, from, edge_to, _)| *from == step.id && *edge_to == to).collect();
+        let chosen = candidates.iter().find(|(_, _, _, l)| names_key(l)).or_else(|| candidates.first());
+        if let Some((index, ..)) = chosen
+            && !taken.contains(index)
+        {
+            taken.push(*index);
+        }
+    }
+    taken
 }
 
 fn timeline(out: &mut String, record: &Record) {
@@ -236,7 +260,23 @@ fn timeline(out: &mut String, record: &Record) {
             cell(text(record.run.get("operator")).unwrap_or_default())
         );
     }
+    let mut interruptions: Vec<(String, String)> = Vec::new();
+    for stop in &record.stops {
+        let at = text(stop.get("at")).unwrap_or_default().to_owned();
+        let why = text(stop.get("message")).map(|m| format!(": {m}")).unwrap_or_default();
+        interruptions.push((at, format!("run {}{why}", text(stop.get("status")).unwrap_or_default())));
+    }
+    for resumption in &record.resumptions {
+        let at = text(resumption.get("at")).unwrap_or_default().to_owned();
+        let by = text(resumption.get("operator")).unwrap_or_default();
+        interruptions.push((at, format!("resumed by {by} at `{}`", text(resumption.get("step")).unwrap_or_default())));
+    }
+    interruptions.sort();
+    let mut pending = interruptions.into_iter().peekable();
     for step in &record.steps {
+        while let Some((at, what)) = pending.next_if(|(at, _)| *at <= step.started_at) {
+            let _ = writeln!(out, "| {} | | {} |", clock(&at), cell(&what));
+        }
         let mut what = vec![step.kind.clone()];
         if let Some(question) = &step.question {
             what.push(format!("asked “{}”", question.question.trim()));
@@ -265,6 +305,9 @@ fn timeline(out: &mut String, record: &Record) {
             what.push(format!("→ `{to}` ({})", text(next.get("via")).unwrap_or_default()));
         }
         let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, cell(&what.join(" · ")));
+    }
+    for (at, what) in pending {
+        let _ = writeln!(out, "| {} | | {} |", clock(&at), cell(&what));
     }
     if let Some(end) = &record.finished_at {
         let _ = writeln!(out, "| {} | | run {} |", clock(end), record.status);

@@ -20,6 +20,8 @@ pub struct ResumePoint {
     pub mode: String,
     /// The inputs as journaled (secrets redacted: they must be given again).
     pub inputs: Map<String, Value>,
+    /// A dry run's assumed outcomes, by step.
+    pub assume: Vec<(String, String)>,
     /// Where and how to continue.
     pub resume: Resume,
 }
@@ -35,6 +37,8 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
             "the journal has no `run_started` line: it is not the journal of a run"
         })?;
     let mut ended: Option<String> = None;
+    // The highest visit journaled per step: a step started again by a
+    // resume repeats its visit number rather than adding one.
     let mut visits: HashMap<String, u32> = HashMap::new();
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
@@ -44,6 +48,9 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     // The last step that finished, and where its transition went (`None`
     // until one is journaled: an aborted step has none).
     let mut last: Option<(String, Option<Option<String>>)> = None;
+    // Whether the action of the latest step was confirmed to run: an action
+    // stopped by a signal finishes (as `error`) without being routed.
+    let mut confirmed = false;
     for entry in entries {
         let step = field(entry, "step").unwrap_or_default();
         let top = !step.contains('/');
@@ -51,14 +58,18 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
             "run_finished" => ended = field(entry, "status"),
             "resumed" => ended = None,
             "step_started" if top => {
-                *visits.entry(step.clone()).or_default() += 1;
+                let visit = entry.get("visit").and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok()).unwrap_or(1);
+                let count = visits.entry(step.clone()).or_default();
+                *count = (*count).max(visit);
                 open = Some((step, false));
+                confirmed = false;
             }
             "action_decided" if top && field(entry, "decision").as_deref() == Some("run") => {
                 if let Some((id, ran)) = &mut open
                     && *id == step
                 {
                     *ran = true;
+                    confirmed = true;
                 }
             }
             "step_finished" if top => {
@@ -86,28 +97,32 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     let (step, action_in_flight) = match (open, last) {
         (Some((step, ran)), _) => (step, ran),
         (None, Some((_, Some(Some(next))))) => (next, false),
-        // Finished but not routed: the step was interrupted; run it again.
+        // Finished but not routed: the step was interrupted; run it again
+        // (an action only with an explicit yes).
         (None, Some((step, None))) => {
             steps.shift_remove(&step);
-            (step, false)
+            (step, confirmed)
         }
         (None, Some((_, Some(None)))) => {
             return Err("the run went past its last step: there is nothing to resume".into());
         }
-        (None, None) => {
-            let first = header.pointer("/graph/nodes/0/id").and_then(Value::as_str).unwrap_or_default().to_owned();
-            (first, false)
-        }
+        // Nothing ran yet: from the runbook's start.
+        (None, None) => (String::new(), false),
     };
-    // The step will run again and count its visit again.
+    // The step will run again and count this visit again.
     if let Some(count) = visits.get_mut(&step) {
         *count = count.saturating_sub(1);
     }
+    let assume = header.get("assume").and_then(Value::as_object).cloned().unwrap_or_default();
     Ok(ResumePoint {
         path: field(header, "path").unwrap_or_default(),
         sha256: field(header, "sha256").unwrap_or_default(),
         mode: field(header, "mode").unwrap_or_else(|| "live".into()),
         inputs: header.get("inputs").and_then(Value::as_object).cloned().unwrap_or_default(),
+        assume: assume
+            .into_iter()
+            .filter_map(|(step, outcome)| outcome.as_str().map(|outcome| (step, outcome.to_owned())))
+            .collect(),
         resume: Resume {
             run_id: field(header, "id").unwrap_or_default(),
             started_at: field(header, "started_at").unwrap_or_default(),
