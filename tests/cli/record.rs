@@ -482,3 +482,79 @@ fn a_run_timeout_writes_a_record_saying_so() {
         "{markdown}"
     );
 }
+
+#[test]
+fn an_action_stopped_by_sigterm_is_not_run_again_on_resume_without_a_yes() {
+    let yaml = r#"
+id: term
+title: Term
+steps:
+  - id: restart
+    action:
+      confirm: Restarts.
+      cmd: { sh: "echo ran >> runs.txt; sleep 30" }
+    on: { pass: done, skipped: skipped, error: done }
+  - id: done
+    conclude: { status: resolved }
+  - id: skipped
+    conclude: { status: escalated }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir.path())
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let runs = dir.path().join("runs.txt");
+    let started = Instant::now();
+    while !runs.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    send_signal(i32::try_from(child.id()).unwrap(), "TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let rec = dir.path().join("rec");
+    let rec = rec.to_str().unwrap();
+    Test::new().args(["resume", rec, "--non-interactive", "--yes"]).status(5).stdout_contains("may have run already");
+    Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n");
+}
+
+#[test]
+fn resuming_again_and_again_does_not_use_up_visits() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    for _ in 0..4 {
+        Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive"]).status(5);
+    }
+    Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=slow"]).status(0);
+    let record = valid_record(&rec);
+    assert_eq!(record["status"], "concluded");
+    let visits: Vec<&Value> = record["steps"].as_array().unwrap().iter().map(|s| &s["visit"]).collect();
+    assert!(visits.iter().all(|v| **v == 1), "a resume counted as a visit: {visits:?}");
+    assert_eq!(record["stops"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn a_torn_last_line_does_not_stop_a_resume() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let journal = rec.join("journal.jsonl");
+    let mut text = std::fs::read(&journal).unwrap();
+    text.extend_from_slice(
+        "{\"at\":\"2026-01-01T00:00:00.000Z\",\"event\":\"que\u{e9}".as_bytes().split_last().unwrap().1,
+    );
+    std::fs::write(&journal, text).unwrap();
+    Test::new().args(["record", rec.to_str().unwrap()]).status(0);
+    Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=down"]).status(0);
+    assert_eq!(valid_record(&rec)["status"], "concluded");
+}
