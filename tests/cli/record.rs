@@ -460,7 +460,7 @@ steps:
     Test::new()
         .args(["resume", rec, "--non-interactive", "--yes"])
         .status(5)
-        .stdout_contains("was running when the run stopped, so it may have run already");
+        .stdout_contains("so it may have run already");
     Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n", "the action ran again");
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
@@ -557,4 +557,43 @@ fn a_torn_last_line_does_not_stop_a_resume() {
     Test::new().args(["record", rec.to_str().unwrap()]).status(0);
     Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=down"]).status(0);
     assert_eq!(valid_record(&rec)["status"], "concluded");
+}
+
+#[test]
+fn an_action_inside_a_call_that_ran_is_not_run_again_on_resume_without_a_yes() {
+    let outer = r#"
+id: outer
+title: Outer
+steps:
+  - id: sub
+    call: { runbook: inner.yaml }
+  - id: end
+    conclude: { status: resolved, diagnosis: "{{ steps.sub.conclusion.diagnosis }}" }
+"#;
+    let inner = r#"
+id: inner
+title: Inner
+steps:
+  - id: fix
+    action:
+      confirm: Fixes.
+      cmd: { sh: "echo ran >> inner-runs.txt" }
+  - id: q
+    ask: { question: Did it work?, type: confirm }
+  - id: done
+    conclude: { status: resolved, diagnosis: "answer {{ steps.q.answer }}" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let rec = rec.to_str().unwrap();
+    Test::new()
+        .args(["resume", rec, "--non-interactive", "--yes", "--answer", "sub/q=yes"])
+        .status(5)
+        .stdout_contains("step `sub/fix` is an action that ran, or was running, before the run stopped");
+    Test::new().args(["resume", rec, "--non-interactive", "--answer", "sub/fix=no", "--answer", "sub/q=yes"]).status(0);
+    assert_eq!(std::fs::read_to_string(output.path("inner-runs.txt")).unwrap(), "ran\n", "the inner action ran again");
+    assert_eq!(valid_record(Path::new(rec))["conclusion"]["diagnosis"], "answer yes");
 }

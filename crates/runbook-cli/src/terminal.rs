@@ -155,7 +155,7 @@ impl Operator for Terminal {
         let look = self.look;
         let mut text = String::new();
         if action.again {
-            let warning = "This action was running when the run stopped: it may have run already.";
+            let warning = "This action ran, or was running, before the run stopped: it may have run already.";
             let _ = writeln!(text, "  {}", look.paint(&Style::new().red().bold(), warning));
         }
         let _ = writeln!(text, "  {}", look.paint(&Style::new().yellow().bold(), "This action changes the system:"));

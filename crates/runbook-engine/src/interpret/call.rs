@@ -87,6 +87,7 @@ impl<'a> Interpreter<'a> {
             facts: Facts::new(&inputs.values, &self.run_facts),
             visits: vec![0; callee.steps.len()],
             action_in_flight: None,
+            actions_ran: self.actions_ran.clone(),
             evidence: HashMap::new(),
             prefix: format!("{name}/"),
             call_stack,

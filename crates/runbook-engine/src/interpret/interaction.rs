@@ -124,7 +124,8 @@ impl<'a> Interpreter<'a> {
         let confirm = confirm.map(|c| self.redactor.text(&c).into_owned());
         let target = self.redactor.text(&prepared.target).into_owned();
         let (decision, by) = if self.options.mode == Mode::Live {
-            let again = self.action_in_flight.take().is_some_and(|id| id == step.id.value);
+            let again =
+                self.action_in_flight.take().is_some_and(|id| id == step.id.value) || self.actions_ran.contains(&name);
             let request = ActionRequest {
                 step: &name,
                 title: step.title.as_deref(),
@@ -137,8 +138,8 @@ impl<'a> Interpreter<'a> {
                 Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
                 Err(OperatorError::Unanswered) if again => {
                     return Err(Stop::Waiting(format!(
-                        "step `{name}` is an action that was running when the run stopped, so it may have run \
-                         already: {target}\npass --answer {name}=yes to run it again, or --answer {name}=no to skip it"
+                        "step `{name}` is an action that ran, or was running, before the run stopped, so it \
+                         may have run already: {target}\npass --answer {name}=yes to run it again, or --answer {name}=no to skip it"
                     )));
                 }
                 Err(OperatorError::Unanswered) => {

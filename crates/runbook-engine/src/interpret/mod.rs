@@ -119,6 +119,9 @@ pub struct Resume {
     /// Whether `step` is an action that was running when the run stopped
     /// (it may have run): it is not run again without an explicit yes.
     pub action_in_flight: bool,
+    /// Actions inside a `call` step that is run again (`call/inner`), which
+    /// ran before the stop: not run again without an explicit yes either.
+    pub actions_ran: Vec<String>,
     /// Whether the runbook file changed since the run started.
     pub runbook_changed: bool,
 }
@@ -233,6 +236,7 @@ async fn start(
         visits,
         start_at,
         action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
+        actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
         evidence: HashMap::new(),
         prefix: String::new(),
         call_stack: vec![path.to_path_buf()],
@@ -437,6 +441,8 @@ struct Interpreter<'a> {
     start_at: Option<usize>,
     /// An action that was running when the run stopped, on resume.
     action_in_flight: Option<String>,
+    /// Actions of called runbooks that ran before the stop, by name.
+    actions_ran: Vec<String>,
     /// The last attempt's probes of each step, for `ask.evidence`.
     evidence: HashMap<String, Vec<Part>>,
     /// `call-step/` inside a called runbook, so that events name steps

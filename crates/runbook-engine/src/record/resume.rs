@@ -51,6 +51,9 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     // Whether the action of the latest step was confirmed to run: an action
     // stopped by a signal finishes (as `error`) without being routed.
     let mut confirmed = false;
+    // Actions of called runbooks confirmed since the latest top-level step
+    // started: re-running that `call` step must not run them again unasked.
+    let mut inner_actions: Vec<String> = Vec::new();
     for entry in entries {
         let step = field(entry, "step").unwrap_or_default();
         let top = !step.contains('/');
@@ -63,6 +66,10 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
                 *count = (*count).max(visit);
                 open = Some((step, false));
                 confirmed = false;
+                inner_actions.clear();
+            }
+            "action_decided" if !top && field(entry, "decision").as_deref() == Some("run") => {
+                inner_actions.push(step);
             }
             "action_decided" if top && field(entry, "decision").as_deref() == Some("run") => {
                 if let Some((id, ran)) = &mut open
@@ -94,6 +101,7 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     if let Some(status) = ended.filter(|status| !matches!(status.as_str(), "waiting" | "aborted")) {
         return Err(format!("the run already ended ({status}): there is nothing to resume"));
     }
+    let open_step = open.as_ref().map(|(step, _)| step.clone()).or_else(|| last.as_ref().map(|(step, _)| step.clone()));
     let (step, action_in_flight) = match (open, last) {
         (Some((step, ran)), _) => (step, ran),
         (None, Some((_, Some(Some(next))))) => (next, false),
@@ -113,6 +121,7 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     if let Some(count) = visits.get_mut(&step) {
         *count = count.saturating_sub(1);
     }
+    let actions_ran = if open_step.as_deref() == Some(step.as_str()) { inner_actions } else { Vec::new() };
     let assume = header.get("assume").and_then(Value::as_object).cloned().unwrap_or_default();
     Ok(ResumePoint {
         path: field(header, "path").unwrap_or_default(),
@@ -131,6 +140,7 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
             vars,
             steps,
             action_in_flight,
+            actions_ran,
             runbook_changed: false,
         },
     })
