@@ -597,3 +597,18 @@ steps:
     assert_eq!(std::fs::read_to_string(output.path("inner-runs.txt")).unwrap(), "ran\n", "the inner action ran again");
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["diagnosis"], "answer yes");
 }
+
+#[test]
+fn resume_refuses_a_changed_called_runbook_unless_allowed() {
+    let outer = "id: outer\ntitle: Outer\nsteps:\n  - id: sub\n    call: { runbook: inner.yaml }\n  - id: q\n    ask: { question: Go on?, type: confirm }\n  - id: end\n    conclude: { status: resolved }\n";
+    let inner = "id: inner\ntitle: Inner\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    std::fs::write(output.path("inner.yaml"), inner.replace("Inner", "Changed")).unwrap();
+    let rec = output.path("rec");
+    let rec = rec.to_str().unwrap();
+    Test::new().args(["resume", rec, "--answer", "q=yes"]).status(2).stderr_contains("the called runbook");
+    Test::new().args(["resume", rec, "--answer", "q=yes", "--allow-changed"]).status(0);
+}

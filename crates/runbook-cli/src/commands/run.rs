@@ -119,8 +119,24 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         .map_err(|message| usage(format!("cannot resume `{}`: {message}", args.dir.display())))?;
     let path = PathBuf::from(&point.path);
     let (runbook, sha256) = load(&path, color)?;
-    let changed = sha256 != point.sha256;
-    if changed && !args.allow_changed {
+    // Called runbooks count too: the run may re-enter them.
+    let changed_calls: Vec<String> = entries
+        .iter()
+        .filter(|entry| entry["event"] == "called")
+        .filter_map(|entry| Some((entry["path"].as_str()?, entry["sha256"].as_str()?)))
+        .filter(|(path, hash)| {
+            std::fs::read(path).map_or(true, |bytes| runbook_engine::interpret::sha256_hex(&bytes) != *hash)
+        })
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    if let Some(path) = changed_calls.first().filter(|_| !args.allow_changed) {
+        return Err(usage(format!(
+            "the called runbook `{path}` changed (or is gone) since the run started. Pass --allow-changed to \
+             resume anyway."
+        )));
+    }
+    let changed = sha256 != point.sha256 || !changed_calls.is_empty();
+    if sha256 != point.sha256 && !args.allow_changed {
         return Err(usage(format!(
             "`{}` changed since the run started (SHA-256 {} then, {} now): resuming could follow steps that did \
              not exist. Pass --allow-changed to resume with the new text.",
