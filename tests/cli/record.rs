@@ -419,9 +419,7 @@ steps:
     assert!(output.stdout.contains("[redacted:token]"), "{}", output.stdout);
 }
 
-#[test]
-fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
-    let yaml = r#"
+const IN_FLIGHT: &str = r#"
 id: inflight
 title: In flight
 steps:
@@ -435,21 +433,29 @@ steps:
   - id: skipped
     conclude: { status: escalated }
 "#;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .current_dir(dir.path())
+
+/// Starts IN_FLIGHT with `--yes` in `dir` and waits until its action runs.
+fn start_action(dir: &Path) -> std::process::Child {
+    std::fs::write(dir.join("runbook.yaml"), IN_FLIGHT).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir)
         .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let runs = dir.path().join("runs.txt");
     let started = Instant::now();
-    while !runs.exists() {
+    while !dir.join("group.pid").exists() {
         assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
         std::thread::sleep(Duration::from_millis(10));
     }
+    child
+}
+
+#[test]
+fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = start_action(dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
     // SIGKILL gave runbook no chance to stop the action's process group.
@@ -462,7 +468,7 @@ steps:
         .status(5)
         .stdout_contains("so it may have run already");
     Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
-    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n", "the action ran again");
+    assert_eq!(std::fs::read_to_string(dir.path().join("runs.txt")).unwrap(), "ran\n", "the action ran again");
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
 }
 
@@ -485,42 +491,15 @@ fn a_run_timeout_writes_a_record_saying_so() {
 
 #[test]
 fn an_action_stopped_by_sigterm_is_not_run_again_on_resume_without_a_yes() {
-    let yaml = r#"
-id: term
-title: Term
-steps:
-  - id: restart
-    action:
-      confirm: Restarts.
-      cmd: { sh: "echo ran >> runs.txt; sleep 30" }
-    on: { pass: done, skipped: skipped, error: done }
-  - id: done
-    conclude: { status: resolved }
-  - id: skipped
-    conclude: { status: escalated }
-"#;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .current_dir(dir.path())
-        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let runs = dir.path().join("runs.txt");
-    let started = Instant::now();
-    while !runs.exists() {
-        assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut child = start_action(dir.path());
     send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let rec = dir.path().join("rec");
     let rec = rec.to_str().unwrap();
     Test::new().args(["resume", rec, "--non-interactive", "--yes"]).status(5).stdout_contains("may have run already");
     Test::new().args(["resume", rec, "--non-interactive", "--answer", "restart=no"]).status(0);
-    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "ran\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("runs.txt")).unwrap(), "ran\n");
 }
 
 #[test]
