@@ -591,3 +591,33 @@ fn resume_refuses_a_changed_called_runbook_unless_allowed() {
     Test::new().args(["resume", rec, "--answer", "q=yes"]).status(2).stderr_contains("the called runbook");
     Test::new().args(["resume", rec, "--answer", "q=yes", "--allow-changed"]).status(0);
 }
+
+#[test]
+fn a_resumed_question_shows_the_evidence_again() {
+    let yaml = r#"
+id: evidence
+title: Evidence
+steps:
+  - id: probe
+    check: { cmd: { argv: [echo, "disk 97% full"] }, expect: [ { exit_code: 1 } ] }
+  - id: q
+    ask: { question: Clean up?, type: confirm, evidence: [probe] }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let resumed = Test::new()
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "q=yes", "--format", "json"])
+        .status(0);
+    let question = resumed.events().into_iter().find(|e| e["event"] == "question").unwrap();
+    assert_eq!(question["evidence"], serde_json::json!(["probe"]));
+    let record = valid_record(&rec);
+    let asked: Vec<&Value> =
+        record["steps"].as_array().unwrap().iter().map(|s| &s["question"]).filter(|q| !q.is_null()).collect();
+    assert_eq!(asked.len(), 2, "asked before the stop and after the resume");
+    assert!(asked.iter().all(|q| q["evidence"] == serde_json::json!(["probe"])), "{asked:?}");
+}

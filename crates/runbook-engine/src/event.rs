@@ -241,14 +241,14 @@ pub struct GraphEdge {
 }
 
 /// What one probe ran and observed, and how it was judged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Part {
     /// Name of the probe in a `probes:` group.
     pub name: Option<String>,
     /// The `foreach` item.
     pub item: Option<Value>,
     /// `http`, `cmd`, `tcp` or `env`.
-    pub probe: &'static str,
+    pub probe: String,
     /// The rendered request or command, for people.
     pub target: String,
     /// What the probe saw; absent in a dry run.

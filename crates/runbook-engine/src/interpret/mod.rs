@@ -122,6 +122,8 @@ pub struct Resume {
     /// Actions inside a `call` step that is run again (`call/inner`), which
     /// ran before the stop: not run again without an explicit yes either.
     pub actions_ran: Vec<String>,
+    /// The evidence of the steps that ran, for questions that show it.
+    pub evidence: HashMap<String, Vec<Part>>,
     /// Whether the runbook file changed since the run started.
     pub runbook_changed: bool,
 }
@@ -237,7 +239,7 @@ async fn start(
         start_at,
         action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
         actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
-        evidence: HashMap::new(),
+        evidence: resume.map(|r| r.evidence.clone()).unwrap_or_default(),
         prefix: String::new(),
         call_stack: vec![path.to_path_buf()],
         run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),

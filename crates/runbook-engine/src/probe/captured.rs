@@ -72,6 +72,21 @@ impl Captured {
     }
 }
 
+/// Read back from a journal: the kept text (with its "bytes dropped"
+/// marker already in it) becomes the head, so that showing it again does
+/// not add a second marker.
+impl<'de> serde::Deserialize<'de> for Captured {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Shown {
+            text: String,
+            total_bytes: u64,
+        }
+        let shown = Shown::deserialize(deserializer)?;
+        Ok(Self { head: shown.text.into_bytes(), tail: Vec::new(), total_bytes: shown.total_bytes, dropped_bytes: 0 })
+    }
+}
+
 impl Serialize for Captured {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("Captured", 3)?;

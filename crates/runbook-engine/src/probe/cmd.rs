@@ -21,12 +21,15 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 
-use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, human, serialize_millis};
+use super::{
+    Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
+    serialize_millis,
+};
 
 /// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
 const CHUNK: usize = 64 * 1024;
@@ -62,7 +65,7 @@ pub struct CmdSpec {
 }
 
 /// How the command ended and what it printed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CmdObservation {
     /// Exit code, if it exited.
     pub exit_code: Option<i32>,
@@ -75,7 +78,7 @@ pub struct CmdObservation {
     /// Standard error, bounded.
     pub stderr: Captured,
     /// Wall time from spawn to the end of output.
-    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// Why there is nothing to judge (spawn failure, timeout, interruption).
     pub error: Option<ProbeError>,

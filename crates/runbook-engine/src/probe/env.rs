@@ -1,7 +1,7 @@
 //! The `env` probe: whether environment variables are set and non-empty.
 //! Values are never read into the observation, so they cannot leak.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::{Limits, Observation, Probe, ProbeFuture};
@@ -16,14 +16,14 @@ pub struct EnvSpec {
 }
 
 /// What was found, per variable, in the order declared.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EnvObservation {
     /// One entry per variable named in the spec.
     pub vars: Vec<EnvVar>,
 }
 
 /// Presence of one variable; never its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvVar {
     /// The variable's name.
     pub name: String,

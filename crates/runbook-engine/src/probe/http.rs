@@ -12,10 +12,13 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, Url, redirect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::{Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, human, serialize_millis};
+use super::{
+    Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
+    serialize_millis,
+};
 
 /// Most redirects followed before the probe gives up with
 /// [`ErrorKind::TooManyRedirects`] (curl's `--max-redirs` is 50; browsers
@@ -53,7 +56,7 @@ pub struct HttpSpec {
 }
 
 /// The response, or why there is none.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HttpObservation {
     /// Status code.
     pub status: Option<u16>,
@@ -64,7 +67,7 @@ pub struct HttpObservation {
     /// The URL that answered, after redirects.
     pub final_url: Option<String>,
     /// Time from sending to the end of the body.
-    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// Why there is no response.
     pub error: Option<ProbeError>,

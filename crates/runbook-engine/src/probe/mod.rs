@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub use captured::Captured;
@@ -40,7 +40,7 @@ impl Default for Limits {
 
 /// Why a probe produced no observation to judge. Branches match on the
 /// kind (`result.error.kind == "timeout"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The probe's time limit passed.
@@ -87,7 +87,7 @@ impl ErrorKind {
 }
 
 /// A probe failure: its kind and a one-line message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeError {
     /// What went wrong, for branching.
     pub kind: ErrorKind,
@@ -110,7 +110,7 @@ impl ProbeError {
 }
 
 /// What one probe saw.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "probe", rename_all = "snake_case")]
 pub enum Observation {
     /// From an `http` probe.
@@ -176,6 +176,11 @@ pub(crate) fn human(duration: Duration) -> String {
 /// Serializes a duration as whole milliseconds, the unit records use.
 pub(crate) fn serialize_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Reads a duration written by [`serialize_millis`].
+pub(crate) fn deserialize_millis<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    u64::deserialize(deserializer).map(Duration::from_millis)
 }
 
 /// A future a probe returns; boxed so that probes can be trait objects.

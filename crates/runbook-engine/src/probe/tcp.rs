@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, serialize_millis};
+use super::{ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, serialize_millis};
 
 /// Where to connect.
 #[derive(Debug, Clone)]
@@ -21,14 +21,14 @@ pub struct TcpSpec {
 
 /// The connection attempt. A refused or timed-out connection is an
 /// observation (`connected: false`) with the reason in `error`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TcpObservation {
     /// Whether the connection was established.
     pub connected: bool,
     /// The address connected to, when resolved.
     pub address: Option<String>,
     /// Time to connect (or to fail).
-    #[serde(serialize_with = "serialize_millis", rename = "duration_ms")]
+    #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// Why it did not connect.
     pub error: Option<ProbeError>,

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use crate::event::Part;
 use crate::interpret::Resume;
 
 /// What `runbook resume` needs from a journal.
@@ -54,6 +55,8 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     // Actions of called runbooks confirmed since the latest top-level step
     // started: re-running that `call` step must not run them again unasked.
     let mut inner_actions: Vec<String> = Vec::new();
+    // The last attempt's probes of each step, to show again with a question.
+    let mut evidence: HashMap<String, (u64, Vec<Part>)> = HashMap::new();
     for entry in entries {
         let step = field(entry, "step").unwrap_or_default();
         let top = !step.contains('/');
@@ -77,6 +80,16 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
                 {
                     *ran = true;
                     confirmed = true;
+                }
+            }
+            "probe" => {
+                let attempt = entry.get("attempt").and_then(Value::as_u64).unwrap_or(1);
+                if let Some(part) = entry.get("part").and_then(|part| serde_json::from_value(part.clone()).ok()) {
+                    let shown = evidence.entry(step.clone()).or_default();
+                    if shown.0 != attempt {
+                        *shown = (attempt, Vec::new());
+                    }
+                    shown.1.push(part);
                 }
             }
             "step_finished" if top => {
@@ -141,6 +154,7 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
             steps,
             action_in_flight,
             actions_ran,
+            evidence: evidence.into_iter().map(|(step, (_, parts))| (step, parts)).collect(),
             runbook_changed: false,
         },
     })
