@@ -14,6 +14,8 @@ const ROOTS: &[&str] = &["inputs", "vars", "steps", "result", "run"];
 const RUN_FIELDS: &[&str] = &["id", "started_at", "operator", "host", "mode", "interactive", "runbook"];
 /// Functions minijinja provides; they appear as undeclared names.
 const FUNCTIONS: &[&str] = &["range", "dict", "namespace", "debug"];
+/// The names the `record:` template reads.
+const RECORD_ROOTS: &[&str] = &["run", "status", "message", "conclusion", "vars", "steps", "path"];
 
 pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     let environment = Environment::new();
@@ -24,6 +26,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
             captured.entry(name).or_default().push(index);
         }
     }
+    check_record_template(runbook, &environment, out);
     let scope =
         Scope { runbook, flow, dominators: &dominators, captured: &captured, unset: std::cell::RefCell::default() };
     for site in sites {
@@ -41,6 +44,44 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
                 out.push(diagnostic);
             }
         }
+    }
+}
+
+/// The `record:` template renders over the record, not over a step: its
+/// own names, checked for syntax and roots only.
+fn check_record_template(runbook: &Runbook, environment: &Environment<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(template) = &runbook.record else { return };
+    let site = TemplateSite {
+        text: &template.value,
+        span: template.span,
+        kind: TemplateKind::Template,
+        step: None,
+        after_probe: false,
+        item: None,
+    };
+    let names = match parse(environment, &site) {
+        Ok(names) => names,
+        Err(diagnostic) => {
+            out.push(diagnostic);
+            return;
+        }
+    };
+    let mut roots: Vec<&str> = names.iter().map(|name| name.split('.').next().unwrap_or(name)).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    for root in roots.into_iter().filter(|root| !RECORD_ROOTS.contains(root) && !FUNCTIONS.contains(root)) {
+        out.push(
+            Diagnostic::new(
+                Code::UnknownName,
+                template.span,
+                format!("`{root}` is not defined in the `record:` template"),
+            )
+            .with_label("unknown name")
+            .with_optional_help(
+                did_you_mean(root, RECORD_ROOTS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? The record template reads {}", RECORD_ROOTS.join(", "))),
+            ),
+        );
     }
 }
 
