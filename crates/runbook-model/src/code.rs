@@ -91,6 +91,7 @@ codes! {
     UnknownName = "RB306", "unknown-name", Error, "A name that is not in the template context (`inputs`, `vars`, `steps`, `result`, `run`, `item`).";
     InvalidJsonPath = "RB307", "invalid-jsonpath", Error, "A JSONPath that is not valid RFC 9535.";
     InvalidRegex = "RB308", "invalid-regex", Error, "A regular expression that does not compile.";
+    UnknownFilter = "RB309", "unknown-filter", Error, "A template filter (`| name`) that does not exist.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

@@ -2,8 +2,10 @@
 //! provides by the time they are read.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use minijinja::Environment;
+use regex::Regex;
 
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{Code, Diagnostic, Flow, Runbook, did_you_mean};
@@ -30,6 +32,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     let scope =
         Scope { runbook, flow, dominators: &dominators, captured: &captured, unset: std::cell::RefCell::default() };
     for site in sites {
+        out.extend(unknown_filters(&environment, site));
         let names = match parse(&environment, site) {
             Ok(names) => names,
             Err(diagnostic) => {
@@ -83,6 +86,53 @@ fn check_record_template(runbook: &Runbook, environment: &Environment<'_>, out: 
             ),
         );
     }
+}
+
+/// Filters the engine adds to minijinja's built-ins.
+const ENGINE_FILTERS: &[&str] = &["jsonpath", "regex"];
+
+/// Blocks of a template: what is inside `{{ }}` and `{% %}`.
+static BLOCKS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{(.*?)\}\}|\{%(.*?)%\}").expect("valid regex"));
+/// String literals inside a block, whose `|` is text.
+static STRINGS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*""#).expect("valid regex"));
+/// A filter application.
+static FILTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)").expect("valid regex"));
+
+/// Filters a template applies that exist neither in minijinja nor in the
+/// engine: found now, not when the template renders during an incident.
+fn unknown_filters(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+    let code: Vec<String> = match site.kind {
+        TemplateKind::Expression => vec![site.text.to_owned()],
+        TemplateKind::Template | TemplateKind::Shell => BLOCKS
+            .captures_iter(site.text)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str().to_owned()))
+            .collect(),
+    };
+    let mut unknown: Vec<String> = Vec::new();
+    for block in code {
+        let block = STRINGS.replace_all(&block, "''");
+        for name in FILTER.captures_iter(&block).filter_map(|c| c.get(1)).map(|m| m.as_str()) {
+            if ENGINE_FILTERS.contains(&name) || unknown.iter().any(|known| known == name) {
+                continue;
+            }
+            let probe = environment.render_str(&format!("{{{{ none | {name} }}}}"), ());
+            if probe.is_err_and(|error| error.kind() == minijinja::ErrorKind::UnknownFilter) {
+                unknown.push(name.to_owned());
+            }
+        }
+    }
+    unknown
+        .into_iter()
+        .map(|name| {
+            Diagnostic::new(Code::UnknownFilter, site.span, format!("there is no filter `{name}`"))
+                .with_label("unknown filter")
+                .with_help(
+                    "filters are minijinja's built-ins (`default`, `join`, `lower`, `tojson`, `urlencode`, `replace`, \
+                     …) and `jsonpath` and `regex`",
+                )
+        })
+        .collect()
 }
 
 fn walk_captures<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
