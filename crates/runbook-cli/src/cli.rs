@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// record.
 ///
 /// A runbook is a YAML file of steps (checks, questions, actions,
-/// conclusions). `runbook check` finds mistakes in it before an incident
-/// does. See docs/dsl.md for the language and docs/cli.md for every command.
+/// conclusions). `runbook run` walks it: runs the probes, shows the
+/// evidence, asks at each decision, and writes an incident record;
+/// `runbook check` finds mistakes in it before an incident does. See
+/// docs/dsl.md for the language and docs/cli.md for every command.
 #[derive(Debug, Parser)]
 #[command(name = "runbook", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -24,19 +26,6 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check runbooks for mistakes without running anything.
-    ///
-    /// Loads each file, reports YAML and shape errors at their line and
-    /// column, then runs the static rules: unknown step ids, unreachable
-    /// steps, paths without a conclusion, undefined names in templates,
-    /// invalid `JSONPaths` and regexes, unconfirmed actions, secrets written
-    /// into the file. Directories are searched for `*.yaml` and `*.yml`
-    /// runbooks; `*.test.yaml` files are skipped.
-    ///
-    /// Exits 0 when no errors are found (warnings allowed unless
-    /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
-    /// be read.
-    Check(CheckArgs),
     /// Run a runbook: probe, show the evidence, ask, conclude.
     ///
     /// Walks the triage tree from its first step: runs each check's probes
@@ -53,15 +42,6 @@ pub enum Command {
     /// timeout), 5 when it waits for an answer, 130 when interrupted, 3
     /// when the runbook is invalid, 2 for bad flags or inputs.
     Run(Box<RunArgs>),
-    /// Print the JSON Schema of runbook files (or of `record.json`).
-    ///
-    /// Editors complete and validate runbooks that start with
-    /// `# yaml-language-server: $schema=PATH/runbook.schema.json`.
-    Schema {
-        /// Which schema: `runbook` (the default) or `record`.
-        #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
-        kind: SchemaKind,
-    },
     /// Continue an interrupted or waiting run from its record directory.
     ///
     /// Reads the journal and continues from the step where the run stopped,
@@ -84,6 +64,19 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Check runbooks for mistakes without running anything.
+    ///
+    /// Loads each file, reports YAML and shape errors at their line and
+    /// column, then runs the static rules: unknown step ids, unreachable
+    /// steps, paths without a conclusion, undefined names in templates,
+    /// invalid `JSONPaths` and regexes, unconfirmed actions, secrets written
+    /// into the file. Directories are searched for `*.yaml` and `*.yml`
+    /// runbooks; `*.test.yaml` files are skipped.
+    ///
+    /// Exits 0 when no errors are found (warnings allowed unless
+    /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
+    /// be read.
+    Check(CheckArgs),
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
     /// Takes a code (`RB201`) or a rule name (`unknown-step`); without one,
@@ -91,6 +84,15 @@ pub enum Command {
     Explain {
         /// The code or rule name.
         code: Option<String>,
+    },
+    /// Print the JSON Schema of runbook files (or of `record.json`).
+    ///
+    /// Editors complete and validate runbooks that start with
+    /// `# yaml-language-server: $schema=PATH/runbook.schema.json`.
+    Schema {
+        /// Which schema: `runbook` (the default) or `record`.
+        #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
+        kind: SchemaKind,
     },
 }
 
