@@ -31,8 +31,9 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     check_record_template(runbook, &environment, out);
     let scope =
         Scope { runbook, flow, dominators: &dominators, captured: &captured, unset: std::cell::RefCell::default() };
+    let mut filters = FilterNames::default();
     for site in sites {
-        out.extend(unknown_filters(&environment, site));
+        out.extend(unknown_filters(&environment, site, &mut filters));
         let names = match parse(&environment, site) {
             Ok(names) => names,
             Err(diagnostic) => {
@@ -88,6 +89,32 @@ fn check_record_template(runbook: &Runbook, environment: &Environment<'_>, out: 
     }
 }
 
+/// Filter names already looked up, so that each is tried once per runbook.
+#[derive(Default)]
+struct FilterNames {
+    known: std::collections::HashSet<String>,
+    unknown: std::collections::HashSet<String>,
+}
+
+impl FilterNames {
+    fn exists(&mut self, environment: &Environment<'_>, name: &str) -> bool {
+        if ENGINE_FILTERS.contains(&name) || self.known.contains(name) {
+            return true;
+        }
+        if self.unknown.contains(name) {
+            return false;
+        }
+        let probe = environment.render_str(&format!("{{{{ none | {name} }}}}"), ());
+        let exists = !probe.is_err_and(|error| error.kind() == minijinja::ErrorKind::UnknownFilter);
+        if exists {
+            self.known.insert(name.to_owned())
+        } else {
+            self.unknown.insert(name.to_owned())
+        };
+        exists
+    }
+}
+
 /// Filters the engine adds to minijinja's built-ins.
 const ENGINE_FILTERS: &[&str] = &["jsonpath", "regex"];
 
@@ -101,7 +128,10 @@ static FILTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\|\s*([A-Za-z_][A
 
 /// Filters a template applies that exist neither in minijinja nor in the
 /// engine: found now, not when the template renders during an incident.
-fn unknown_filters(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+fn unknown_filters(environment: &Environment<'_>, site: &TemplateSite<'_>, names: &mut FilterNames) -> Vec<Diagnostic> {
+    if !site.text.contains('|') {
+        return Vec::new();
+    }
     let code: Vec<String> = match site.kind {
         TemplateKind::Expression => vec![site.text.to_owned()],
         TemplateKind::Template | TemplateKind::Shell => BLOCKS
@@ -113,11 +143,7 @@ fn unknown_filters(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Ve
     for block in code {
         let block = STRINGS.replace_all(&block, "''");
         for name in FILTER.captures_iter(&block).filter_map(|c| c.get(1)).map(|m| m.as_str()) {
-            if ENGINE_FILTERS.contains(&name) || unknown.iter().any(|known| known == name) {
-                continue;
-            }
-            let probe = environment.render_str(&format!("{{{{ none | {name} }}}}"), ());
-            if probe.is_err_and(|error| error.kind() == minijinja::ErrorKind::UnknownFilter) {
+            if !unknown.iter().any(|known| known == name) && !names.exists(environment, name) {
                 unknown.push(name.to_owned());
             }
         }
