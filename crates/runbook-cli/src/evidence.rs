@@ -120,8 +120,7 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
 /// `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
 fn headline(observation: &Observation) -> String {
     let ms = |d: std::time::Duration| {
-        runbook_model::Duration(std::time::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
-            .to_string()
+        runbook_model::Duration(std::time::Duration::from_millis(runbook_engine::probe::millis(d))).to_string()
     };
     match observation {
         Observation::Http(o) => match o.status {

@@ -112,42 +112,36 @@ impl EventSink for View {
                 let text = format!("  {} attempt {attempt}: {}, next in {wait}\n", look.dim("↻"), outcome.name());
                 self.print(&text);
             }
-            Event::Question { .. } | Event::Answered { .. } | Event::Instructed { .. } => {
+            Event::Question { question, .. } => {
                 self.stop_spinner();
-                if let Event::Question { question, .. } = event
-                    && !self.interactive
-                {
+                if !self.interactive {
                     self.print(&format!("  ? {}\n", question.trim()));
                 }
-                if let Event::Answered { answer, by, .. } = event {
-                    let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
-                    let by =
-                        serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-                    self.print(&format!(
-                        "  answer: {} {}\n",
-                        look.paint(&Style::new().bold(), &answer),
-                        look.dim(&format!("({by})"))
-                    ));
+            }
+            Event::Answered { answer, by, .. } => {
+                let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
+                let by = look.dim(&format!("({})", by.name()));
+                self.print(&format!("  answer: {} {by}\n", look.paint(&Style::new().bold(), &answer)));
+            }
+            Event::Instructed { text: instruction, ticked, unticked, notes, .. } => {
+                self.stop_spinner();
+                let mut text = String::new();
+                if !self.interactive {
+                    for line in instruction.trim_end().lines() {
+                        let _ = writeln!(text, "  {line}");
+                    }
                 }
-                if let Event::Instructed { text: instruction, ticked, unticked, notes, .. } = event {
-                    let mut text = String::new();
-                    if !self.interactive {
-                        for line in instruction.trim_end().lines() {
-                            let _ = writeln!(text, "  {line}");
-                        }
-                    }
-                    for item in ticked {
-                        let _ = writeln!(text, "  {} {item}", look.paint(&Style::new().green(), "☑"));
-                    }
-                    for item in unticked {
-                        let _ = writeln!(text, "  ☐ {item}");
-                    }
-                    for (name, note) in notes {
-                        let note = note.as_str().map_or_else(|| look.dim("(not given)"), str::to_owned);
-                        let _ = writeln!(text, "  {name}: {note}");
-                    }
-                    self.print(&text);
+                for item in ticked {
+                    let _ = writeln!(text, "  {} {item}", look.paint(&Style::new().green(), "☑"));
                 }
+                for item in unticked {
+                    let _ = writeln!(text, "  ☐ {item}");
+                }
+                for (name, note) in notes {
+                    let note = note.as_str().map_or_else(|| look.dim("(not given)"), str::to_owned);
+                    let _ = writeln!(text, "  {name}: {note}");
+                }
+                self.print(&text);
             }
             Event::ActionDecided { confirm, target, decision, by, .. } => {
                 let text = match decision {

@@ -277,6 +277,18 @@ pub enum AnsweredBy {
     Mode,
 }
 
+impl AnsweredBy {
+    /// The name used in output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::Script => "script",
+            Self::Default => "default",
+            Self::Mode => "mode",
+        }
+    }
+}
+
 /// What happened to an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -63,7 +63,7 @@ fn read_subject(
     subject: Subject,
     observation: &Observation,
 ) -> Result<(String, Option<Value>), ProbeError> {
-    let millis = |d: std::time::Duration| Value::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let millis = |d: std::time::Duration| Value::from(crate::probe::millis(d));
     let actual = match (subject, observation) {
         (Subject::Status, Observation::Http(o)) => o.status.map(Value::from),
         (Subject::Body, Observation::Http(o)) => Some(Value::from(o.body.text())),

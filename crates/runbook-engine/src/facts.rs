@@ -106,7 +106,7 @@ pub fn describe(value: &Json) -> String {
 /// subjects: `status`, `json`, `exit_code`, `stdout`, `connected`, …
 pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
     let mut fields = Map::new();
-    let millis = |d: std::time::Duration| Json::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let millis = |d: std::time::Duration| Json::from(crate::probe::millis(d));
     let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();
     match observation {
         Observation::Http(o) => {

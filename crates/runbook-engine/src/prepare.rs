@@ -150,16 +150,6 @@ impl<'a> ProbeRef<'a> {
             (None, None) => None,
         }
     }
-
-    /// The kind.
-    pub fn kind(self) -> ProbeKind {
-        match self {
-            Self::Http(_) => ProbeKind::Http,
-            Self::Cmd(_) => ProbeKind::Cmd,
-            Self::Tcp(_) => ProbeKind::Tcp,
-            Self::Env(_) => ProbeKind::Env,
-        }
-    }
 }
 
 /// A probe ready to run.

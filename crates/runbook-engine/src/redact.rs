@@ -72,11 +72,6 @@ impl Redactor {
         }
     }
 
-    /// Whether no secret is known (bearer tokens are redacted anyway).
-    pub fn is_empty(&self) -> bool {
-        self.secrets.is_empty()
-    }
-
     /// `text` with every secret and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);

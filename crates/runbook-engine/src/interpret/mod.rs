@@ -10,7 +10,7 @@ mod routing;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indexmap::IndexMap;
 use runbook_model::{DEFAULT_MAX_VISITS, Flow, Outcome, Runbook, Step, StepKind};
@@ -22,7 +22,7 @@ use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
 use crate::operator::Operator;
-use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError};
+use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, millis};
 use crate::redact::Redactor;
 use crate::template::Templates;
 
@@ -371,11 +371,6 @@ fn result_facts(
         facts.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
     }
     facts
-}
-
-/// Milliseconds, saturating.
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// How the walk ended.

@@ -116,7 +116,11 @@ impl<'a> Interpreter<'a> {
             }
             // A dry run assumes the same outcome again at once.
             if self.options.mode != super::Mode::DryRun {
-                self.emit(&Event::Waiting { step: self.name(&step.id), attempt: number, wait_ms: super::millis(wait) });
+                self.emit(&Event::Waiting {
+                    step: self.name(&step.id),
+                    attempt: number,
+                    wait_ms: crate::probe::millis(wait),
+                });
                 let sleep = self.clock.sleep(wait);
                 tokio::select! {
                     () = sleep => {}

@@ -173,9 +173,14 @@ pub(crate) fn human(duration: Duration) -> String {
     runbook_model::Duration(duration).to_string()
 }
 
-/// Serializes a duration as whole milliseconds, the unit records use.
+/// A duration in whole milliseconds, the unit events and records use.
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Serializes a duration as whole milliseconds (see [`millis`]).
 pub(crate) fn serialize_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+    serializer.serialize_u64(millis(*duration))
 }
 
 /// Reads a duration written by [`serialize_millis`].
