@@ -411,9 +411,9 @@ steps:
     assert_eq!(path(&events), ["probe", "again", "probe", "again"]);
     let finished = finished(&events);
     assert_eq!(finished["status"], "failed");
-    assert!(
-        finished["message"].as_str().unwrap().contains("step `probe` would run 3 times, more than its max_visits of 2")
-    );
+    let message = finished["message"].as_str().unwrap();
+    assert!(message.contains("step `probe` would run 3 times, more than its max_visits of 2"), "{message}");
+    assert!(message.contains("runbook.yaml:6:9: "), "the message locates the step: {message}");
 }
 
 pub(crate) const QUESTIONS: &str = r#"
@@ -774,4 +774,15 @@ steps:
     assert_eq!(path(&events), ["web", "other"]);
     assert!(of(&events, "waiting").is_empty(), "a dry run does not wait between attempts");
     assert_eq!(of(&events, "attempt_finished").len(), 5);
+}
+
+#[test]
+fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
+    let yaml = "id: x\ntitle: x\ninputs:\n  u: { required: false }\nsteps:\n  - id: a\n    check: { http: { url: \"{{ inputs.u.host }}/x\" } }\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = run(yaml, &["--no-record"]).status(4);
+    let events = output.events();
+    let message = finished(&events)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("runbook.yaml:6:9: step `a`: cannot render `http.url`: undefined value"), "{message}");
+    assert!(message.contains("help: `runbook check"), "{message}");
+    assert!(of(&events, "probe").is_empty(), "nothing ran");
 }

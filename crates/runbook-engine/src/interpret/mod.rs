@@ -483,8 +483,9 @@ impl<'a> Interpreter<'a> {
             self.visits[index] += 1;
             if self.visits[index] > limit {
                 return Stop::Failed(format!(
-                    "step `{}` would run {} times, more than its max_visits of {limit}: the loop through it did not \
-                     converge",
+                    "{}: step `{}` would run {} times, more than its max_visits of {limit}: the loop through it did \
+                     not converge\nhelp: raise `max_visits` on the step if more rounds are expected",
+                    self.locate(step.id.span),
                     self.name(&step.id),
                     self.visits[index]
                 ))
@@ -617,6 +618,19 @@ impl<'a> Interpreter<'a> {
 
     /// A template failure as a stop naming the step.
     fn render_failed(&self, step: &Step, error: &crate::prepare::RenderError) -> Stop {
-        Stop::Failed(format!("step `{}`: {error}", self.name(&step.id)))
+        Stop::Failed(format!(
+            "{}: step `{}`: {error}\nhelp: `runbook check {}` reports names that may be unset on some path",
+            self.locate(step.id.span),
+            self.name(&step.id),
+            self.path.display()
+        ))
+    }
+
+    /// `file:line:col` of a place in the runbook, for run-time errors. The
+    /// file is read again only on this error path.
+    fn locate(&self, span: runbook_model::Span) -> String {
+        let text = std::fs::read_to_string(self.path).unwrap_or_default();
+        let (line, column) = runbook_model::Source::new(self.path.display().to_string(), text).line_col(span.start);
+        format!("{}:{line}:{column}", self.path.display())
     }
 }
