@@ -1,9 +1,13 @@
 //! Time, behind a trait: the real clock for runs, a virtual one for scenario
 //! tests, so that a runbook polling for ten minutes tests in milliseconds.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
 
 /// A sleep the clock hands out.
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -33,6 +37,147 @@ impl Clock for SystemClock {
 
     fn sleep(&self, duration: Duration) -> Sleep {
         Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Rounds of the scheduler the earliest virtual sleep lets pass before time
+/// jumps to its end: enough for tasks that are ready (mocked probes, the
+/// other branch of a `select!`) to finish first.
+const IDLE_ROUNDS: u32 = 16;
+
+/// Virtual time, for tests and `runbook test`: nothing waits for real.
+///
+/// Time stands still while tasks are running; when the earliest pending
+/// sleep has seen the scheduler go round a few times, time jumps
+/// to that sleep's end and it completes. A retry backoff of ten minutes
+/// and a step `timeout` racing it resolve in the order they would in real
+/// time, at once. Meant for runs whose probes are mocked: a real probe
+/// waiting on the network does not hold virtual time back.
+#[derive(Clone)]
+pub struct VirtualClock {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    origin: Instant,
+    wall_origin: SystemTime,
+    time: Mutex<VirtualTime>,
+    /// Woken when time moves or the earliest sleep goes away.
+    changed: Notify,
+}
+
+#[derive(Default)]
+struct VirtualTime {
+    elapsed: Duration,
+    /// Pending sleeps by end, with a number that tells equal ends apart.
+    sleeps: BTreeSet<(Duration, u64)>,
+    next_number: u64,
+}
+
+impl VirtualClock {
+    /// A clock whose wall time starts at `wall_origin`.
+    pub fn new(wall_origin: SystemTime) -> Self {
+        let shared = Shared {
+            origin: Instant::now(),
+            wall_origin,
+            time: Mutex::new(VirtualTime::default()),
+            changed: Notify::new(),
+        };
+        Self { shared: Arc::new(shared) }
+    }
+
+    /// Virtual time passed since the clock was made.
+    pub fn elapsed(&self) -> Duration {
+        self.shared.lock().elapsed
+    }
+
+    /// Moves time forward by `by` (a mocked probe that takes a while),
+    /// ending the sleeps due by then.
+    pub fn advance(&self, by: Duration) {
+        let mut time = self.shared.lock();
+        time.elapsed += by;
+        drop(time);
+        self.shared.changed.notify_waiters();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, VirtualTime> {
+        self.time.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for VirtualClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VirtualClock").field("elapsed", &self.elapsed()).finish_non_exhaustive()
+    }
+}
+
+/// A pending virtual sleep; dropping it (a `select!` that went the other
+/// way) lets the next one become the earliest.
+struct Pending {
+    shared: Arc<Shared>,
+    key: (Duration, u64),
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let removed = self.shared.lock().sleeps.remove(&self.key);
+        if removed {
+            self.shared.changed.notify_waiters();
+        }
+    }
+}
+
+impl Clock for VirtualClock {
+    fn now(&self) -> Instant {
+        self.shared.origin + self.elapsed()
+    }
+
+    fn wall(&self) -> SystemTime {
+        self.shared.wall_origin + self.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        let shared = Arc::clone(&self.shared);
+        Box::pin(async move {
+            let key = {
+                let mut time = shared.lock();
+                let key = (time.elapsed + duration, time.next_number);
+                time.next_number += 1;
+                time.sleeps.insert(key);
+                key
+            };
+            let pending = Pending { shared, key };
+            let shared = &pending.shared;
+            let mut idle_rounds = 0;
+            loop {
+                let changed = shared.changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                let (due, earliest) = {
+                    let time = shared.lock();
+                    (time.elapsed >= key.0, time.sleeps.first() == Some(&key))
+                };
+                if due {
+                    return;
+                }
+                if !earliest {
+                    idle_rounds = 0;
+                    changed.await;
+                    continue;
+                }
+                if idle_rounds >= IDLE_ROUNDS {
+                    let mut time = shared.lock();
+                    time.elapsed = time.elapsed.max(key.0);
+                    drop(time);
+                    shared.changed.notify_waiters();
+                    return;
+                }
+                idle_rounds += 1;
+                tokio::task::yield_now().await;
+            }
+        })
     }
 }
 

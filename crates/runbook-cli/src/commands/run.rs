@@ -16,6 +16,7 @@ use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
     answer_text, validate_answer, yes_or_no,
 };
+use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
 use runbook_model::{Level, Outcome, Runbook, did_you_mean};
 use serde_json::Value;
@@ -178,7 +179,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         "read-only" => Mode::ReadOnly,
         _ => Mode::Live,
     };
-    let journal = Journal::append(&args.dir).map_err(|error| {
+    let journal = Journal::append(&args.dir, Arc::new(SystemClock)).map_err(|error| {
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
     })?;
@@ -266,7 +267,7 @@ fn execute(
     // after the triage.
     let journal = match (plan.journal, &plan.record_dir) {
         (Some(journal), _) => Some(journal),
-        (None, Some(dir)) => Some(Journal::create(dir).map_err(|error| {
+        (None, Some(dir)) => Some(Journal::create(dir, Arc::new(SystemClock)).map_err(|error| {
             print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
             ExitCode::Io
         })?),
@@ -284,7 +285,13 @@ fn execute(
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
         watch_signals(cancel.clone(), interrupted);
-        let services = Services { operator: &mut operator, sink: &mut sink, clock: &SystemClock, cancel };
+        let services = Services {
+            operator: &mut operator,
+            sink: &mut sink,
+            clock: &SystemClock,
+            probes: Arc::new(SystemProbes),
+            cancel,
+        };
         match &plan.resume {
             Some(state) => resume_runbook(runbook, plan.path, &inputs, &options, services, state).await,
             None => run_runbook(runbook, plan.path, &inputs, &options, services).await,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use runbook_model::{Call, Flow, Level, Runbook, Step};
@@ -79,6 +80,7 @@ impl<'a> Interpreter<'a> {
             operator: &mut *self.operator,
             sink: &mut *self.sink,
             clock: self.clock,
+            probes: Arc::clone(&self.probes),
             // The step's token: its timeout stops the callee too.
             cancel: token.clone(),
             templates: super::templates_for(self.options.mode),

@@ -167,7 +167,7 @@ impl<'a> Interpreter<'a> {
             });
         }
         let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
-        let judged = self.run_units(step, vec![unit], None, token).await;
+        let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
         done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
         Ok(done)

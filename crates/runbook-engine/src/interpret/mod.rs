@@ -10,6 +10,7 @@ mod routing;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use indexmap::IndexMap;
@@ -22,7 +23,7 @@ use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
 use crate::operator::Operator;
-use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, millis};
+use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
 use crate::redact::Redactor;
 use crate::template::Templates;
 
@@ -79,8 +80,13 @@ pub struct Services<'a> {
     pub operator: &'a mut dyn Operator,
     /// Where events go.
     pub sink: &'a mut dyn EventSink,
-    /// The time.
+    /// The time: retry waits, timeouts, durations and `run.started_at`
+    /// read it ([`crate::clock::SystemClock`], or a
+    /// [`crate::clock::VirtualClock`] in tests).
     pub clock: &'a dyn Clock,
+    /// Runs every probe of the run ([`crate::probe::SystemProbes`], or
+    /// mocked observations in tests).
+    pub probes: Arc<dyn ProbeRunner>,
     /// Fires on Ctrl-C: running probes stop, the run ends as aborted.
     pub cancel: CancellationToken,
 }
@@ -230,6 +236,7 @@ async fn start(
         operator: services.operator,
         sink: services.sink,
         clock: services.clock,
+        probes: services.probes,
         cancel: services.cancel,
         templates: templates_for(options.mode),
         client: HttpClient::new(),
@@ -428,6 +435,7 @@ struct Interpreter<'a> {
     operator: &'a mut dyn Operator,
     sink: &'a mut dyn EventSink,
     clock: &'a dyn Clock,
+    probes: Arc<dyn ProbeRunner>,
     cancel: CancellationToken,
     templates: Templates,
     client: HttpClient,

@@ -17,7 +17,7 @@ use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
 use crate::judge::{judge, worst};
 use crate::prepare::{Prepared, ProbeRef, Renderer, prepare};
-use crate::probe::{ErrorKind, Observation, ProbeError};
+use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
 
 /// Wait between attempts when `retry.interval` is not given.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
@@ -154,7 +154,7 @@ impl<'a> Interpreter<'a> {
     ) -> Result<Attempt, Stop> {
         let (shape, units) = self.prepare_units(step, check)?;
         let concurrency = check.concurrency.as_ref().map(|c| c.value);
-        let judged = self.run_units(step, units, concurrency, token).await;
+        let judged = self.run_units(step, number, units, concurrency, token).await;
         Ok(self.settle(step, number, shape, judged))
     }
 
@@ -273,12 +273,13 @@ impl<'a> Interpreter<'a> {
         Stop::Failed(format!("step `{}` declares no probe", self.name(&step.id)))
     }
 
-    /// Runs the units (or, in a dry run, assumes their outcomes), at most
-    /// `concurrency` at once, and judges them. Results keep the units'
-    /// order.
+    /// Runs the units through the run's [`crate::probe::ProbeRunner`] (or,
+    /// in a dry run, assumes their outcomes), at most `concurrency` at once,
+    /// and judges them. Results keep the units' order.
     pub(super) async fn run_units(
         &mut self,
         step: &Step,
+        attempt: u32,
         units: Vec<Unit<'a>>,
         concurrency: Option<u32>,
         token: &CancellationToken,
@@ -288,35 +289,54 @@ impl<'a> Interpreter<'a> {
             return units.into_iter().map(|unit| self.assumed(unit, assumed)).collect();
         }
         let limits = self.options.limits;
-        let observations: Vec<Option<Observation>> = if let [unit] = units.as_slice() {
-            vec![Some(unit.prepared.probe.observe(&limits, token).await)]
+        let step_name = self.name(&step.id);
+        let call = |unit: &Unit<'_>| ProbeCall {
+            step: step_name.clone(),
+            name: unit.name.clone(),
+            item: unit.item.clone(),
+            attempt,
+            kind: unit.prepared.kind,
+            target: unit.prepared.target.clone(),
+            spec: Arc::clone(&unit.prepared.probe),
+        };
+        let results: Vec<Option<ProbeResult>> = if let [unit] = units.as_slice() {
+            vec![Some(self.probes.run(&call(unit), &limits, token).await)]
         } else {
             let declared = concurrency.map(|c| usize::try_from(c).unwrap_or(usize::MAX));
             let bound = declared.or(self.options.concurrency).unwrap_or_else(default_concurrency).max(1);
-            let mut results: Vec<Option<Observation>> = vec![None; units.len()];
+            let mut results: Vec<Option<ProbeResult>> = vec![None; units.len()];
             let mut running = JoinSet::new();
-            let mut queue = units.iter().enumerate().map(|(index, unit)| (index, Arc::clone(&unit.prepared.probe)));
+            let mut queue = units.iter().map(call).enumerate();
             loop {
                 while running.len() < bound {
-                    let Some((index, probe)) = queue.next() else { break };
+                    let Some((index, call)) = queue.next() else { break };
                     let token = token.clone();
-                    running.spawn(async move { (index, probe.observe(&limits, &token).await) });
+                    let probes = Arc::clone(&self.probes);
+                    running.spawn(async move { (index, probes.run(&call, &limits, &token).await) });
                 }
                 let Some(finished) = running.join_next().await else { break };
-                if let Ok((index, observation)) = finished {
-                    results[index] = Some(observation);
+                if let Ok((index, result)) = finished {
+                    results[index] = Some(result);
                 }
             }
             results
         };
-        units.into_iter().zip(observations).map(|(unit, observation)| self.judged(unit, observation)).collect()
+        units.into_iter().zip(results).map(|(unit, result)| self.judged(unit, result)).collect()
     }
 
-    fn judged(&self, unit: Unit<'a>, observation: Option<Observation>) -> Judged<'a> {
-        let Some(observation) = observation else {
-            let mut judged = self.unobserved(unit, Outcome::Error);
-            judged.part.error = Some(ProbeError::new(ErrorKind::Io, "the probe stopped unexpectedly"));
-            return judged;
+    fn judged(&self, unit: Unit<'a>, result: Option<ProbeResult>) -> Judged<'a> {
+        let observation = match result {
+            Some(Ok(observation)) => observation,
+            Some(Err(error)) => {
+                let mut judged = self.unobserved(unit, Outcome::Error);
+                judged.part.error = Some(error.redacted(&self.redactor));
+                return judged;
+            }
+            None => {
+                let mut judged = self.unobserved(unit, Outcome::Error);
+                judged.part.error = Some(ProbeError::new(ErrorKind::Io, "the probe stopped unexpectedly"));
+                return judged;
+            }
         };
         let verdict = judge(&observation, unit.expect);
         let mut shown = observation.clone();

@@ -6,6 +6,7 @@ mod captured;
 mod cmd;
 mod env;
 mod http;
+mod runner;
 mod tcp;
 
 use std::future::Future;
@@ -19,6 +20,7 @@ pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
 pub use http::{HttpClient, HttpObservation, HttpSpec};
+pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
 pub use tcp::{TcpObservation, TcpSpec};
 
 /// Bounds every probe obeys, whatever the runbook says.
@@ -192,7 +194,8 @@ pub(crate) fn deserialize_millis<'de, D: serde::Deserializer<'de>>(deserializer:
 pub type ProbeFuture<'a> = Pin<Box<dyn Future<Output = Observation> + Send + 'a>>;
 
 /// One kind of probe, ready to run: a spec whose templates are rendered.
-/// A new kind (dns, file, sql) is one module implementing this.
+/// A new kind (dns, file, sql) is one module implementing this. The
+/// interpreter reaches it only through the run's [`ProbeRunner`].
 pub trait Probe: Send + Sync {
     /// Runs the probe within `limits`. When `cancel` fires (Ctrl-C) the probe
     /// stops promptly, kills anything it started, and reports

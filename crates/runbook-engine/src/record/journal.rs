@@ -5,11 +5,11 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::clock::rfc3339;
+use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
 
 /// The journal's file name inside a record directory.
@@ -19,6 +19,8 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 pub struct Journal {
     file: File,
     path: PathBuf,
+    /// The run's clock, which stamps each entry.
+    clock: Arc<dyn Clock>,
     /// The first write or sync error; later events are not written.
     error: Option<io::Error>,
 }
@@ -26,8 +28,9 @@ pub struct Journal {
 impl Journal {
     /// Creates the record directory (and its parents) and a new journal in
     /// it. Fails when the directory cannot be written, or already holds a
-    /// journal, before anything runs.
-    pub fn create(dir: &Path) -> io::Result<Self> {
+    /// journal, before anything runs. Entries are stamped by `clock`, the
+    /// run's.
+    pub fn create(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(JOURNAL_FILE);
         let mut file = OpenOptions::new().append(true).create_new(true).open(&path)?;
@@ -39,11 +42,12 @@ impl Journal {
         file.set_len(0)?;
         file.sync_all()?;
         sync_dir(dir)?;
-        Ok(Self { file, path, error: None })
+        Ok(Self { file, path, clock, error: None })
     }
 
-    /// Opens the journal in `dir` to append to it (`runbook resume`).
-    pub fn append(dir: &Path) -> io::Result<Self> {
+    /// Opens the journal in `dir` to append to it (`runbook resume`), with
+    /// entries stamped by `clock`.
+    pub fn append(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
         let path = dir.join(JOURNAL_FILE);
         let file = OpenOptions::new().append(true).open(&path)?;
         lock(&file, &path)?;
@@ -55,7 +59,7 @@ impl Journal {
             file.set_len(u64::try_from(whole).unwrap_or(u64::MAX))?;
         }
         file.sync_data()?;
-        Ok(Self { file, path, error: None })
+        Ok(Self { file, path, clock, error: None })
     }
 
     /// The journal file.
@@ -69,7 +73,7 @@ impl Journal {
     }
 
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&Entry { at: rfc3339(SystemTime::now()), event })?;
+        let mut line = serde_json::to_vec(&Entry { at: rfc3339(self.clock.wall()), event })?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         // Before a step starts, before a person is asked, and at the end:

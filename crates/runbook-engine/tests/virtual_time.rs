@@ -1,0 +1,229 @@
+//! Runs on the virtual clock with mocked probes: the two injection points
+//! `runbook test` builds on. The runtime has no timer, so a real sleep
+//! anywhere in the interpreter would panic instead of passing slowly.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use runbook_engine::clock::VirtualClock;
+use runbook_engine::event::RunStatus;
+use runbook_engine::inputs::{GivenInputs, resolve};
+use runbook_engine::interpret::{Options, RunReport, Services, run};
+use runbook_engine::operator::Scripted;
+use runbook_engine::probe::{
+    Captured, ErrorKind, HttpObservation, Limits, Observation, ProbeCall, ProbeError, ProbeRunFuture, ProbeRunner,
+};
+use runbook_engine::record::{JOURNAL_FILE, Journal, read};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// 2026-11-23T11:36:40.000Z, where the virtual clock starts.
+const ORIGIN_MS: u64 = 1_795_433_800_000;
+
+/// One probe call as the runner saw it, at its virtual time.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    at: Duration,
+    step: String,
+    name: Option<String>,
+    item: Option<Value>,
+    attempt: u32,
+    /// Kind and target.
+    probe: String,
+}
+
+/// Answers every probe with an HTTP status chosen by the attempt, and keeps
+/// the calls it saw with the virtual time of each.
+struct Statuses {
+    clock: VirtualClock,
+    status: fn(&ProbeCall) -> Result<u16, ProbeError>,
+    seen: Mutex<Vec<Seen>>,
+}
+
+impl ProbeRunner for Statuses {
+    fn run<'a>(&'a self, call: &'a ProbeCall, _: &'a Limits, _: &'a CancellationToken) -> ProbeRunFuture<'a> {
+        let seen = Seen {
+            at: self.clock.elapsed(),
+            step: call.step.clone(),
+            name: call.name.clone(),
+            item: call.item.clone(),
+            attempt: call.attempt,
+            probe: format!("{} {}", call.kind.name(), call.target),
+        };
+        self.seen.lock().unwrap().push(seen);
+        let status = (self.status)(call);
+        Box::pin(async move {
+            let status = status?;
+            Ok(Observation::Http(HttpObservation {
+                status: Some(status),
+                headers: Vec::new(),
+                body: Captured::new(),
+                final_url: None,
+                duration: Duration::from_millis(3),
+                error: None,
+                insecure: false,
+            }))
+        })
+    }
+}
+
+/// Runs `yaml` to its end on a virtual clock, journalling into a temporary
+/// directory; returns the report, the journal and the probe calls.
+fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) -> (RunReport, Vec<Value>, Vec<Seen>) {
+    let checked = runbook_model::check_bytes("virtual.yaml", yaml.as_bytes());
+    let runbook = checked.runnable().unwrap_or_else(|| panic!("{:?}", checked.diagnostics)).clone();
+    let inputs = resolve(&runbook, &GivenInputs::default(), &|_| None, None).unwrap();
+    let clock = VirtualClock::new(UNIX_EPOCH + Duration::from_millis(ORIGIN_MS));
+    let probes = Arc::new(Statuses { clock: clock.clone(), status, seen: Mutex::new(Vec::new()) });
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = Journal::create(dir.path(), Arc::new(clock.clone())).unwrap();
+    let mut operator = Scripted::default();
+    // No `enable_time`: only the virtual clock may wait.
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let report = runtime.block_on(run(
+        &runbook,
+        std::path::Path::new("virtual.yaml"),
+        &inputs,
+        &Options::default(),
+        Services {
+            operator: &mut operator,
+            sink: &mut journal,
+            clock: &clock,
+            probes: Arc::clone(&probes) as Arc<dyn ProbeRunner>,
+            cancel: CancellationToken::new(),
+        },
+    ));
+    drop(journal);
+    let entries = read(&dir.path().join(JOURNAL_FILE)).unwrap();
+    let seen = std::mem::take(&mut *probes.seen.lock().unwrap());
+    (report, entries, seen)
+}
+
+fn at(seconds: u64) -> String {
+    runbook_engine::clock::rfc3339(UNIX_EPOCH + Duration::from_millis(ORIGIN_MS) + Duration::from_secs(seconds))
+}
+
+/// `(at, attempt, outcome)` of each finished attempt in the journal.
+fn attempts(entries: &[Value]) -> Vec<(String, u64, String)> {
+    entries
+        .iter()
+        .filter(|entry| entry["event"] == "attempt_finished")
+        .map(|entry| {
+            let text = |key: &str| entry[key].as_str().unwrap().to_owned();
+            (text("at"), entry["attempt"].as_u64().unwrap(), text("outcome"))
+        })
+        .collect()
+}
+
+const POLLING: &str = r#"
+id: polling
+title: Polls for minutes
+steps:
+  - id: wait_ready
+    check:
+      http: { url: "http://127.0.0.1:9/healthz" }
+      expect: [ { status: 200 } ]
+    retry: { attempts: 5, interval: 30s, backoff: 2, max_interval: 10m }
+    on: { pass: up, fail: down, error: down, warn: down }
+  - id: up
+    conclude: { status: resolved, diagnosis: up }
+  - id: down
+    conclude: { status: diagnosed, diagnosis: down }
+"#;
+
+#[test]
+fn a_long_backoff_runs_at_once_on_virtual_time() {
+    let (report, entries, seen) = run_virtual(POLLING, |call| Ok(if call.attempt < 4 { 503 } else { 200 }));
+    assert_eq!(report.status, RunStatus::Concluded);
+    assert_eq!(report.conclusion.unwrap().diagnosis.as_deref(), Some("up"));
+    // Waits of 30s, 60s and 120s between the four attempts.
+    assert_eq!(
+        attempts(&entries),
+        [
+            (at(0), 1, "fail".into()),
+            (at(30), 2, "fail".into()),
+            (at(90), 3, "fail".into()),
+            (at(210), 4, "pass".into())
+        ]
+    );
+    let calls: Vec<(u64, u32)> = seen.iter().map(|seen| (seen.at.as_secs(), seen.attempt)).collect();
+    assert_eq!(calls, [(0, 1), (30, 2), (90, 3), (210, 4)]);
+    assert_eq!(seen[0].step, "wait_ready");
+    assert_eq!(seen[0].probe, "http GET http://127.0.0.1:9/healthz");
+    let started = entries.iter().find(|e| e["event"] == "run_started").unwrap();
+    assert_eq!(started["started_at"], at(0));
+    assert_eq!(started["at"], at(0));
+    let finished = entries.last().unwrap();
+    assert_eq!((finished["event"].as_str(), finished["duration_ms"].as_u64()), (Some("run_finished"), Some(210_000)));
+}
+
+#[test]
+fn a_step_timeout_cuts_a_backoff_short_at_its_virtual_time() {
+    let yaml = POLLING.replace("    retry:", "    timeout: 100s\n    retry:");
+    let (report, entries, seen) = run_virtual(&yaml, |_| Ok(503));
+    assert_eq!(report.conclusion.unwrap().diagnosis.as_deref(), Some("down"));
+    // The wait after attempt 3 would end at 210s; the timeout at 100s comes
+    // first.
+    assert_eq!(seen.iter().map(|s| s.at.as_secs()).collect::<Vec<_>>(), [0, 30, 90]);
+    let finished = entries.iter().find(|e| e["event"] == "step_finished").unwrap();
+    assert_eq!(finished["at"], at(100));
+    assert_eq!(finished["outcome"], "error");
+    assert_eq!(finished["error"]["kind"], "timeout");
+    assert_eq!(finished["duration_ms"], 100_000);
+}
+
+#[test]
+fn the_runner_sees_which_probe_of_which_step_it_runs() {
+    let yaml = r#"
+id: shapes
+title: Every way a step lays out probes
+inputs:
+  hosts: { type: list, default: [a, b] }
+steps:
+  - id: each
+    check:
+      foreach: "{{ inputs.hosts }}"
+      http: { url: "http://{{ item }}.test/healthz" }
+      expect: [ { status: 200 } ]
+  - id: group
+    check:
+      probes:
+        api: { http: { url: "http://api.test/" }, expect: [ { status: 200 } ] }
+        web: { http: { url: "http://web.test/" }, expect: [ { status: 200 } ] }
+    on: { pass: ok, fail: broken, warn: broken, error: broken }
+  - id: ok
+    conclude: { status: resolved }
+  - id: broken
+    conclude: { status: diagnosed }
+"#;
+    let (report, entries, seen) = run_virtual(yaml, |call| match call.name.as_deref() {
+        Some("web") => Err(ProbeError::new(ErrorKind::Refused, "connection refused")),
+        _ => Ok(200),
+    });
+    let mut calls = seen;
+    calls.sort_by(|a, b| a.probe.cmp(&b.probe));
+    let seen = |step: &str, name: Option<&str>, item: Option<&str>, url: &str| Seen {
+        at: Duration::ZERO,
+        step: step.into(),
+        name: name.map(Into::into),
+        item: item.map(Value::from),
+        attempt: 1,
+        probe: format!("http GET {url}"),
+    };
+    assert_eq!(
+        calls,
+        [
+            seen("each", None, Some("a"), "http://a.test/healthz"),
+            seen("group", Some("api"), None, "http://api.test/"),
+            seen("each", None, Some("b"), "http://b.test/healthz"),
+            seen("group", Some("web"), None, "http://web.test/"),
+        ]
+    );
+    // A probe error from the runner is the step's `error` outcome.
+    assert_eq!(report.conclusion.unwrap().status, runbook_model::ConclusionStatus::Diagnosed);
+    let web = entries.iter().find(|e| e["event"] == "probe" && e["part"]["name"] == "web").unwrap();
+    assert_eq!(
+        (web["part"]["outcome"].as_str(), web["part"]["error"]["kind"].as_str()),
+        (Some("error"), Some("refused"))
+    );
+}
