@@ -12,6 +12,7 @@ mod interactive;
 mod record;
 mod run;
 mod schema;
+mod secrets;
 mod test;
 
 pub use test::{Output, Test, workspace};

@@ -17,8 +17,8 @@ pub fn capture(capture: &Capture, observation: &Observation) -> Option<Value> {
 
 fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
     let text = match observation {
-        Observation::Http(o) => Some(o.body.text()),
-        Observation::Cmd(o) => Some(o.stdout.text()),
+        Observation::Http(o) => Some(o.body.kept()),
+        Observation::Cmd(o) => Some(o.stdout.kept()),
         _ => None,
     };
     if let Some(path) = &capture.json {
@@ -39,7 +39,7 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
                 return o.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| Value::from(value.as_str()));
             }
             if capture.body.is_some() {
-                return Some(Value::from(o.body.text()));
+                return Some(Value::from(o.body.kept()));
             }
             if capture.status.is_some() {
                 return o.status.map(Value::from);
@@ -48,10 +48,10 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
         }
         Observation::Cmd(o) => {
             if capture.stdout.is_some() {
-                return Some(trimmed(o.stdout.text()));
+                return Some(trimmed(o.stdout.kept()));
             }
             if capture.stderr.is_some() {
-                return Some(trimmed(o.stderr.text()));
+                return Some(trimmed(o.stderr.kept()));
             }
             None
         }
@@ -99,5 +99,16 @@ mod tests {
         );
         assert_eq!(capture(&rule("stdout: true"), &observation), Some(Value::from("42")));
         assert_eq!(capture(&rule("json: $"), &observation), Some(Value::from(42)));
+    }
+
+    #[test]
+    fn a_truncated_output_is_captured_without_the_marker() {
+        let mut body = crate::probe::Captured::new();
+        body.push(&vec![b'x'; 3_000_000], 1 << 20);
+        let Observation::Http(mut http) = http("") else { unreachable!() };
+        http.body = body;
+        let observation = Observation::Http(http);
+        assert_eq!(capture(&rule("regex: '([0-9]+ bytes dropped)'"), &observation), None);
+        assert_eq!(capture(&rule("body: true"), &observation), Some(Value::from("x".repeat(1 << 20))));
     }
 }

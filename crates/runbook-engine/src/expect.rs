@@ -66,7 +66,7 @@ fn read_subject(
     let millis = |d: std::time::Duration| Value::from(crate::probe::millis(d));
     let actual = match (subject, observation) {
         (Subject::Status, Observation::Http(o)) => o.status.map(Value::from),
-        (Subject::Body, Observation::Http(o)) => Some(Value::from(o.body.text())),
+        (Subject::Body, Observation::Http(o)) => Some(Value::from(o.body.kept())),
         (Subject::Header, Observation::Http(o)) => {
             let wanted = expectation.header.as_ref().map(|h| h.to_lowercase()).unwrap_or_default();
             let name = format!("header {wanted}");
@@ -74,15 +74,15 @@ fn read_subject(
             return Ok((name, value));
         }
         (Subject::ExitCode, Observation::Cmd(o)) => o.exit_code.map(Value::from),
-        (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.text())),
-        (Subject::Stderr, Observation::Cmd(o)) => Some(Value::from(o.stderr.text())),
+        (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.kept())),
+        (Subject::Stderr, Observation::Cmd(o)) => Some(Value::from(o.stderr.kept())),
         (Subject::Connected, Observation::Tcp(o)) => Some(Value::from(o.connected)),
         (Subject::Duration, observation) => Some(millis(observation.duration())),
         (Subject::Json, observation) => {
             let path = expectation.json.as_ref().map_or("$", |p| p.as_str());
             let text = match observation {
-                Observation::Http(o) => o.body.text(),
-                Observation::Cmd(o) => o.stdout.text(),
+                Observation::Http(o) => o.body.kept(),
+                Observation::Cmd(o) => o.stdout.kept(),
                 _ => String::new(),
             };
             let document: Value = serde_json::from_str(&text)
@@ -256,5 +256,18 @@ mod tests {
         assert_eq!(passed("exit_code: 0", &observation), [true]);
         assert_eq!(passed("stdout: { starts_with: PONG }", &observation), [true]);
         assert_eq!(passed("stderr: { empty: true }", &observation), [true]);
+    }
+
+    #[test]
+    fn a_truncated_output_is_judged_on_its_kept_bytes_not_the_marker() {
+        let mut stdout = crate::probe::Captured::new();
+        stdout.push(&vec![b'x'; 3_000_000], 1 << 20);
+        let Observation::Cmd(mut cmd) = fixtures::cmd("") else { unreachable!() };
+        cmd.stdout = stdout;
+        let observation = Observation::Cmd(cmd);
+        assert_eq!(passed("stdout: { contains: dropped }", &observation), [false]);
+        assert_eq!(passed("stdout: { matches: \"^x+$\" }", &observation), [true]);
+        assert_eq!(passed("stdout: { ends_with: xxx }", &observation), [true]);
+        assert_eq!(passed("body: { contains: \"…\" }", &http(200, "plain")), [false]);
     }
 }

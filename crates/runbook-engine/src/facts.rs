@@ -114,11 +114,12 @@ pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
             let headers: Map<String, Json> =
                 o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
             fields.insert("headers".into(), Json::Object(headers));
-            let body = o.body.text();
+            let body = o.body.kept();
             if let Some(json) = parsed(&body) {
                 fields.insert("json".into(), json);
             }
             fields.insert("body".into(), Json::from(body));
+            fields.insert("body_dropped_bytes".into(), Json::from(o.body.dropped_bytes));
             fields.insert("final_url".into(), o.final_url.clone().map_or(Json::Null, Json::from));
             fields.insert("duration".into(), millis(o.duration));
         }
@@ -126,12 +127,14 @@ pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
             fields.insert("exit_code".into(), o.exit_code.map_or(Json::Null, Json::from));
             fields.insert("signal".into(), o.signal.map_or(Json::Null, Json::from));
             fields.insert("timed_out".into(), Json::from(o.timed_out));
-            let stdout = o.stdout.text();
+            let stdout = o.stdout.kept();
             if let Some(json) = parsed(&stdout) {
                 fields.insert("json".into(), json);
             }
             fields.insert("stdout".into(), Json::from(stdout));
-            fields.insert("stderr".into(), Json::from(o.stderr.text()));
+            fields.insert("stderr".into(), Json::from(o.stderr.kept()));
+            fields.insert("stdout_dropped_bytes".into(), Json::from(o.stdout.dropped_bytes));
+            fields.insert("stderr_dropped_bytes".into(), Json::from(o.stderr.dropped_bytes));
             fields.insert("duration".into(), millis(o.duration));
         }
         Observation::Tcp(o) => {

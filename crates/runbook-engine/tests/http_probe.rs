@@ -112,6 +112,46 @@ async fn redirects_are_reported_when_not_followed() {
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_origin_carries_no_credentials() {
+    let elsewhere = Server::start(|_, stream| respond(stream, "200 OK", &[], b"elsewhere"));
+    let target = elsewhere.url("/landing");
+    let origin = Server::start(move |request, stream| match request.path.as_str() {
+        "/same" => respond(stream, "307 Temporary Redirect", &[("Location", "/away")], b""),
+        _ => respond(stream, "302 Found", &[("Location", target.as_str())], b""),
+    });
+    let headers = [("X-Api-Key", "key-canary"), ("Authorization", "Token t-canary"), ("Cookie", "s=c-canary")];
+    let spec = HttpSpec {
+        headers: headers
+            .iter()
+            .chain(&[("Accept", "application/json")])
+            .map(|(n, v)| ((*n).into(), (*v).into()))
+            .collect(),
+        ..get(&origin.url("/same"))
+    };
+    let observation = observe(&spec).await;
+    assert_eq!((observation.status, observation.body.text()), (Some(200), "elsewhere".to_owned()));
+    let at_origin = origin.requests();
+    assert_eq!(at_origin.len(), 2, "the same-origin hop keeps everything");
+    assert!(at_origin.iter().all(|r| r.header("x-api-key") == Some("key-canary")), "{at_origin:?}");
+    let away = &elsewhere.requests()[0];
+    for (name, _) in headers {
+        assert_eq!(away.header(&name.to_ascii_lowercase()), None, "{name} crossed to another origin: {away:?}");
+    }
+    assert_eq!(away.header("accept"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn a_failure_after_a_redirect_names_the_host_that_failed() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let location = format!("http://127.0.0.1:{closed}/gone");
+    let server =
+        Server::start(move |_, stream| respond(stream, "301 Moved Permanently", &[("Location", &location)], b""));
+    let observation = observe(&get(&server.url("/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Refused), "{observation:?}");
+    assert_eq!(observation.error.unwrap().message, format!("connection refused by 127.0.0.1:{closed}"));
+}
+
+#[tokio::test]
 async fn a_redirect_loop_is_too_many_redirects() {
     let server = redirecting_server();
     let observation = observe(&get(&server.url("/loop"))).await;
@@ -305,6 +345,9 @@ async fn different_client_settings_use_different_connections() {
     let client = HttpClient::new();
     observe(&HttpSpec { client: client.clone(), ..get(&server.url("/")) }).await;
     observe(&HttpSpec { client: client.clone(), follow_redirects: false, ..get(&server.url("/")) }).await;
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1, "redirects are followed by the probe, not the client");
+    let connect_timeout = Some(Duration::from_secs(3));
+    observe(&HttpSpec { client: client.clone(), connect_timeout, ..get(&server.url("/")) }).await;
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
     assert_eq!(format!("{client:?}"), "HttpClient { built: 2 }");
 }

@@ -1,8 +1,6 @@
 //! Bounded capture of a byte stream: the head and the tail are kept, the
 //! middle is only counted, so a command printing 1 GiB keeps memory flat.
 
-use std::fmt::Write as _;
-
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
@@ -46,22 +44,36 @@ impl Captured {
     }
 
     /// The kept bytes as text (invalid UTF-8 replaced), with a marker where
-    /// bytes were dropped.
+    /// bytes were dropped: for people.
     pub fn text(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.head).into_owned();
         if self.dropped_bytes > 0 {
-            let _ = write!(text, "\n[… {} bytes dropped …]\n", self.dropped_bytes);
+            text.push_str(&marker(self.dropped_bytes));
         }
         text.push_str(&String::from_utf8_lossy(&self.tail));
         text
     }
 
-    /// Replaces secrets in the kept bytes. The head and the tail are
-    /// redacted apart: the bytes between them are gone already.
+    /// The kept bytes as text, head and tail joined without a marker: what
+    /// expectations and captures judge. That bytes were dropped is a fact
+    /// of its own (`dropped_bytes`), never text the service printed.
+    pub fn kept(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        text.push_str(&String::from_utf8_lossy(&self.tail));
+        text
+    }
+
+    /// Replaces secrets in the kept bytes. A stream kept whole is redacted
+    /// as one text, so that a secret straddling the head and the tail is
+    /// found; otherwise the bytes between them are gone, and what remains
+    /// of a secret cut there is masked on both sides.
     pub fn redact(&mut self, redactor: &Redactor) {
-        redactor.bytes(&mut self.head);
-        redactor.bytes(&mut self.tail);
-        if self.dropped_bytes > 0 {
+        if self.dropped_bytes == 0 {
+            self.head.append(&mut self.tail);
+            redactor.bytes(&mut self.head);
+        } else {
+            redactor.bytes(&mut self.head);
+            redactor.bytes(&mut self.tail);
             redactor.edges(&mut self.head, &mut self.tail);
         }
     }
@@ -72,18 +84,29 @@ impl Captured {
     }
 }
 
-/// Read back from a journal: the kept text (with its "bytes dropped"
-/// marker already in it) becomes the head, so that showing it again does
-/// not add a second marker.
+/// Where bytes were dropped, in [`Captured::text`].
+fn marker(dropped_bytes: u64) -> String {
+    format!("\n[… {dropped_bytes} bytes dropped …]\n")
+}
+
+/// Read back from a journal: the shown text is split at its "bytes
+/// dropped" marker into the head and the tail again.
 impl<'de> serde::Deserialize<'de> for Captured {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Shown {
             text: String,
             total_bytes: u64,
+            #[serde(default)]
+            dropped_bytes: u64,
         }
         let shown = Shown::deserialize(deserializer)?;
-        Ok(Self { head: shown.text.into_bytes(), tail: Vec::new(), total_bytes: shown.total_bytes, dropped_bytes: 0 })
+        let marker = marker(shown.dropped_bytes);
+        let (head, tail) = match shown.text.split_once(&marker) {
+            Some((head, tail)) if shown.dropped_bytes > 0 => (head.as_bytes().to_vec(), tail.as_bytes().to_vec()),
+            _ => (shown.text.into_bytes(), Vec::new()),
+        };
+        Ok(Self { head, tail, total_bytes: shown.total_bytes, dropped_bytes: shown.dropped_bytes })
     }
 }
 
@@ -111,6 +134,20 @@ mod tests {
         assert_eq!(captured.tail, b"cdef");
         assert_eq!((captured.total_bytes, captured.dropped_bytes), (16, 8));
         assert_eq!(captured.text(), "0123\n[… 8 bytes dropped …]\ncdef");
+        assert_eq!(captured.kept(), "0123cdef");
+        let read_back: Captured = serde_json::from_value(serde_json::to_value(&captured).unwrap()).unwrap();
+        assert_eq!(read_back, captured);
+    }
+
+    #[test]
+    fn a_secret_across_the_head_and_the_tail_of_a_whole_stream_is_redacted() {
+        let mut redactor = Redactor::new();
+        redactor.add("token", "s3cret-canary");
+        let mut captured = Captured::new();
+        captured.push(b"xxxxxs3cret-canaryxxxxx", 30);
+        assert!(captured.is_complete() && !captured.tail.is_empty(), "{captured:?}");
+        captured.redact(&redactor);
+        assert_eq!(captured.kept(), "xxxxx[redacted:token]xxxxx");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use reqwest::{Method, Url, redirect};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use reqwest::{Method, StatusCode, Url, redirect};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -86,10 +86,17 @@ pub struct HttpClient {
     clients: Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>,
 }
 
+/// Request headers kept when a redirect leads to another origin (scheme,
+/// host or port): they describe what the client accepts, never who it is.
+/// Every other header the runbook set (`Authorization`, `Cookie`, an API
+/// key header, anything carrying a token) stays with the origin it was
+/// written for.
+const HEADERS_KEPT_ACROSS_ORIGINS: [&str; 6] =
+    ["accept", "accept-encoding", "accept-language", "cache-control", "content-type", "user-agent"];
+
 /// The settings that live in a `reqwest::Client` rather than in a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
-    follow_redirects: bool,
     insecure: bool,
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
@@ -123,10 +130,11 @@ impl fmt::Debug for HttpClient {
 }
 
 fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
-    let policy = if key.follow_redirects { redirect::Policy::limited(MAX_REDIRECTS) } else { redirect::Policy::none() };
+    // Redirects are followed by the probe itself (see `HttpSpec::send`),
+    // which decides what each hop may carry.
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
-        .redirect(policy)
+        .redirect(redirect::Policy::none())
         .tls_danger_accept_invalid_certs(key.insecure);
     if let Some(connect_timeout) = key.connect_timeout {
         builder = builder.connect_timeout(connect_timeout);
@@ -157,12 +165,7 @@ enum End {
 
 impl HttpSpec {
     fn client_key(&self) -> ClientKey {
-        ClientKey {
-            follow_redirects: self.follow_redirects,
-            insecure: self.insecure,
-            connect_timeout: self.connect_timeout,
-            ca_file: self.ca_file.clone(),
-        }
+        ClientKey { insecure: self.insecure, connect_timeout: self.connect_timeout, ca_file: self.ca_file.clone() }
     }
 
     async fn exchange(&self, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
@@ -176,7 +179,7 @@ impl HttpSpec {
             insecure: self.insecure,
         };
         let prepared = self.prepare();
-        let (client, request, target) = match prepared {
+        let (client, request, mut target) = match prepared {
             Ok(prepared) => prepared,
             Err(error) => {
                 observation.error = Some(error);
@@ -188,7 +191,7 @@ impl HttpSpec {
             biased;
             () = cancel.cancelled() => End::Interrupted,
             () = tokio::time::sleep(self.timeout) => End::TimedOut,
-            result = self.fetch(&client, request, &target, limits, &mut observation) => End::Done(result),
+            result = self.fetch(&client, request, &mut target, limits, &mut observation) => End::Done(result),
         };
         observation.duration = started.elapsed();
         observation.error = match end {
@@ -238,11 +241,11 @@ impl HttpSpec {
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        target: &Target,
+        target: &mut Target,
         limits: &Limits,
         observation: &mut HttpObservation,
     ) -> Result<(), ProbeError> {
-        let mut response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
+        let mut response = self.send(client, request, target).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
         observation.headers = response
@@ -256,6 +259,33 @@ impl HttpSpec {
             observation.body.push(&chunk, limits.max_capture_bytes);
         }
         Ok(())
+    }
+
+    /// Sends the request, following redirects when asked (at most
+    /// [`MAX_REDIRECTS`]). `target` follows the hops, so that a failure
+    /// names the host that failed.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        target: &mut Target,
+    ) -> Result<reqwest::Response, ProbeError> {
+        let mut redirects = 0;
+        loop {
+            let retry = request.try_clone();
+            let response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
+            let next = retry.filter(|_| self.follow_redirects).and_then(|retry| redirected(retry, &response));
+            let Some(next) = next else {
+                return Ok(response);
+            };
+            if redirects == MAX_REDIRECTS {
+                let message = format!("more than {MAX_REDIRECTS} redirects from `{}`", self.url);
+                return Err(ProbeError::new(ErrorKind::TooManyRedirects, message));
+            }
+            redirects += 1;
+            *target = Target::of(next.url());
+            request = next;
+        }
     }
 
     fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
@@ -275,8 +305,6 @@ impl HttpSpec {
         let detail = causes(error);
         let (kind, message) = if error.is_builder() {
             (ErrorKind::InvalidTarget, format!("invalid request to `{}`: {detail}", self.url))
-        } else if error.is_redirect() {
-            (ErrorKind::TooManyRedirects, format!("more than {MAX_REDIRECTS} redirects from `{}`", self.url))
         } else if error.is_timeout() {
             let message = match self.connect_timeout {
                 Some(limit) if error.is_connect() => format!("no connection to {target} within {}", human(limit)),
@@ -305,6 +333,43 @@ impl Probe for HttpSpec {
     fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a> {
         Box::pin(async move { Observation::Http(self.exchange(limits, cancel).await) })
     }
+}
+
+/// The request a redirect response asks for, if it is one the probe
+/// follows: 301, 302, 303 (becoming a `GET` without a body, as browsers
+/// do, except that 301 and 302 keep a method other than `POST`), 307 and
+/// 308 (unchanged), to an http or https URL. Crossing to another origin
+/// drops the headers that may identify the client.
+fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Option<reqwest::Request> {
+    let status = response.status();
+    let to_get = match status {
+        StatusCode::SEE_OTHER => true,
+        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => request.method() == Method::POST,
+        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
+        _ => return None,
+    };
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    let next = response.url().join(location).ok().filter(|url| matches!(url.scheme(), "http" | "https"))?;
+    let same_origin = next.scheme() == response.url().scheme()
+        && next.host_str() == response.url().host_str()
+        && next.port_or_known_default() == response.url().port_or_known_default();
+    if to_get {
+        *request.method_mut() = Method::GET;
+        *request.body_mut() = None;
+        request.headers_mut().remove(CONTENT_TYPE);
+        request.headers_mut().remove(CONTENT_LENGTH);
+    }
+    if !same_origin {
+        let mut kept = HeaderMap::new();
+        for (name, value) in request.headers() {
+            if HEADERS_KEPT_ACROSS_ORIGINS.contains(&name.as_str()) {
+                kept.append(name.clone(), value.clone());
+            }
+        }
+        *request.headers_mut() = kept;
+    }
+    *request.url_mut() = next;
+    Some(request)
 }
 
 /// Host and port, for messages: the full URL may carry tokens in its query.

@@ -6,17 +6,35 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+mod encoded;
+
 /// A bearer token as HTTP clients echo it (`Authorization: Bearer …`,
 /// `curl -v`): redacted even when no input declared it secret.
 static BEARER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(bearer)(\s+)[A-Za-z0-9\-._~+/]{8,}=*").expect("valid regex"));
+
+/// An HTTP Basic credential as clients send and services echo it: checked
+/// by decoding, so that a short secret inside it is found too.
+static BASIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})").expect("valid regex"));
 
 /// The secrets of a run and their names.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest value first, so that a secret containing another is replaced
     /// whole.
-    secrets: Vec<(String, String)>,
+    secrets: Vec<Secret>,
+}
+
+/// One secret value.
+#[derive(Debug, Clone)]
+struct Secret {
+    value: String,
+    name: String,
+    /// Every form of the value (see [`encoded`]).
+    pattern: Regex,
+    /// The forms kept whole as literals, for the edges of a cut capture.
+    literals: Vec<String>,
 }
 
 impl Redactor {
@@ -25,30 +43,41 @@ impl Redactor {
         Self::default()
     }
 
-    /// Adds a secret, and the forms a URL gives it (`%20`, `+`). Empty
-    /// values are ignored: there is nothing to hide.
+    /// Adds a secret, to be found in the forms it takes when echoed:
+    /// percent-encoded, JSON- or HTML-escaped, inside base64. Empty values
+    /// are ignored: there is nothing to hide.
     pub fn add(&mut self, name: &str, value: &str) {
-        for form in [value.to_owned(), percent_encoded(value, false), percent_encoded(value, true)] {
-            if !form.is_empty() && !self.secrets.iter().any(|(known, _)| *known == form) {
-                self.secrets.push((form, name.to_owned()));
+        if value.is_empty() || self.secrets.iter().any(|known| known.value == value) {
+            return;
+        }
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
+        let mut literals = vec![value.to_owned()];
+        for form in [json, percent_encoded(value, false), percent_encoded(value, true)] {
+            if !literals.contains(&form) {
+                literals.push(form);
             }
         }
-        self.secrets.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        let pattern = encoded::pattern(value);
+        self.secrets.push(Secret { value: value.to_owned(), name: name.to_owned(), pattern, literals });
+        self.secrets.sort_by_key(|secret| std::cmp::Reverse(secret.value.len()));
     }
 
     /// Masks what remains of a secret cut by a capture's dropped middle:
     /// the end of `head` that begins a secret, the start of `tail` that ends
     /// one (three bytes or more).
     pub fn edges(&self, head: &mut Vec<u8>, tail: &mut Vec<u8>) {
-        for (secret, name) in &self.secrets {
-            let secret = secret.as_bytes();
-            let marker = format!("[redacted:{name}]");
-            if let Some(k) = (3..secret.len()).rev().find(|&k| head.ends_with(&secret[..k])) {
-                head.truncate(head.len() - k);
-                head.extend_from_slice(marker.as_bytes());
-            }
-            if let Some(k) = (3..secret.len()).rev().find(|&k| tail.starts_with(&secret[secret.len() - k..])) {
-                tail.splice(..k, marker.bytes());
+        for secret in &self.secrets {
+            let marker = format!("[redacted:{}]", secret.name);
+            for literal in &secret.literals {
+                let literal = literal.as_bytes();
+                if let Some(k) = (3..literal.len()).rev().find(|&k| head.ends_with(&literal[..k])) {
+                    head.truncate(head.len() - k);
+                    head.extend_from_slice(marker.as_bytes());
+                }
+                if let Some(k) = (3..literal.len()).rev().find(|&k| tail.starts_with(&literal[literal.len() - k..])) {
+                    tail.splice(..k, marker.bytes());
+                }
             }
         }
     }
@@ -67,23 +96,46 @@ impl Redactor {
 
     /// Adds the secrets another redactor knows (a called runbook's).
     pub fn extend(&mut self, other: &Self) {
-        for (value, name) in &other.secrets {
-            self.add(name, value);
+        for secret in &other.secrets {
+            self.add(&secret.name, &secret.value);
         }
     }
 
-    /// `text` with every secret and every bearer token replaced.
+    /// `text` with every secret (in any of its forms), every Basic
+    /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut text = Cow::Borrowed(text);
-        for (value, name) in &self.secrets {
-            if text.contains(value.as_str()) {
-                text = Cow::Owned(text.replace(value.as_str(), &format!("[redacted:{name}]")));
+        let mut text = self.secrets(Cow::Borrowed(text));
+        if BASIC.is_match(&text) {
+            let replaced = BASIC.replace_all(&text, |found: &regex::Captures<'_>| match self.basic_secret(&found[3]) {
+                Some(name) => format!("{}{}[redacted:{name}]", &found[1], &found[2]),
+                None => found[0].to_owned(),
+            });
+            if let Cow::Owned(replaced) = replaced {
+                text = Cow::Owned(replaced);
             }
         }
         if BEARER.is_match(&text) {
             text = Cow::Owned(BEARER.replace_all(&text, "${1}${2}[redacted:bearer]").into_owned());
         }
         text
+    }
+
+    fn secrets<'a>(&self, mut text: Cow<'a, str>) -> Cow<'a, str> {
+        for secret in &self.secrets {
+            if secret.pattern.is_match(&text) {
+                let marker = format!("[redacted:{}]", secret.name);
+                text = Cow::Owned(secret.pattern.replace_all(&text, regex::NoExpand(&marker)).into_owned());
+            }
+        }
+        text
+    }
+
+    /// The name of the secret a base64 Basic credential holds, if any.
+    fn basic_secret(&self, encoded: &str) -> Option<&str> {
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+        let decoded = String::from_utf8_lossy(&decoded);
+        self.secrets.iter().find(|secret| secret.pattern.is_match(&decoded)).map(|secret| secret.name.as_str())
     }
 
     /// Redacts every string inside a JSON value, keys included.
@@ -96,8 +148,8 @@ impl Redactor {
             }
             serde_json::Value::Number(number) => {
                 let text = number.to_string();
-                if let Some((_, name)) = self.secrets.iter().find(|(secret, _)| *secret == text) {
-                    *value = serde_json::Value::from(format!("[redacted:{name}]"));
+                if let Some(secret) = self.secrets.iter().find(|secret| secret.value == text) {
+                    *value = serde_json::Value::from(format!("[redacted:{}]", secret.name));
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),

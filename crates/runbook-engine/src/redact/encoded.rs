@@ -1,0 +1,138 @@
+//! The forms a secret predictably takes in what a service echoes back: as
+//! typed, percent-encoded (wholly or partly, either hex case, `+` for a
+//! space), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`), HTML-escaped, and
+//! inside base64 (an HTTP Basic `user:secret`, a token wrapping it).
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use regex::Regex;
+
+/// Shortest run of base64 characters matched as "a secret inside base64":
+/// shorter runs would match unrelated base64 text by chance.
+const MIN_BASE64_CORE: usize = 8;
+
+/// One regex matching `secret` in every form above.
+pub(super) fn pattern(secret: &str) -> Regex {
+    let mut alternatives = vec![characters(secret)];
+    alternatives.extend(base64_cores(secret.as_bytes()).iter().map(|core| regex::escape(core)));
+    // The pattern is built from escaped pieces, so it always compiles; a
+    // size limit is the only way out, and a secret that long is matched as
+    // typed instead.
+    Regex::new(&alternatives.join("|")).unwrap_or_else(|_| Regex::new(&regex::escape(secret)).expect("escaped literal"))
+}
+
+/// The secret's characters, each in any of its escaped forms.
+fn characters(secret: &str) -> String {
+    let mut pattern = String::new();
+    for c in secret.chars() {
+        pattern.push_str("(?:");
+        pattern.push_str(&regex::escape(&c.to_string()));
+        let mut utf8 = [0; 4];
+        pattern.push('|');
+        for byte in c.encode_utf8(&mut utf8).bytes() {
+            let _ = write!(pattern, "%{}", hex_any_case(u32::from(byte), 2));
+        }
+        let mut units = [0; 2];
+        pattern.push('|');
+        for unit in c.encode_utf16(&mut units) {
+            let _ = write!(pattern, r"\\u{}", hex_any_case(u32::from(*unit), 4));
+        }
+        for escaped in escapes(c) {
+            pattern.push('|');
+            pattern.push_str(&regex::escape(escaped));
+        }
+        pattern.push(')');
+    }
+    pattern
+}
+
+/// Short escapes of JSON, HTML and form encoding for `c`.
+fn escapes(c: char) -> &'static [&'static str] {
+    match c {
+        '"' => &[r#"\""#, "&quot;", "&#34;", "&#x22;"],
+        '\\' => &[r"\\"],
+        '/' => &[r"\/"],
+        '\n' => &[r"\n"],
+        '\r' => &[r"\r"],
+        '\t' => &[r"\t"],
+        '\u{8}' => &[r"\b"],
+        '\u{c}' => &[r"\f"],
+        '&' => &["&amp;", "&#38;"],
+        '<' => &["&lt;", "&#60;"],
+        '>' => &["&gt;", "&#62;"],
+        '\'' => &["&#39;", "&#x27;", "&apos;"],
+        ' ' => &["+"],
+        _ => &[],
+    }
+}
+
+/// `value` as hexadecimal digits, each letter in either case: `[aA]`.
+fn hex_any_case(value: u32, width: usize) -> String {
+    format!("{value:0width$X}")
+        .chars()
+        .map(|digit| {
+            if digit.is_ascii_alphabetic() { format!("[{digit}{}]", digit.to_ascii_lowercase()) } else { digit.into() }
+        })
+        .collect()
+}
+
+/// The base64 characters that only the secret's bits decide, for each of
+/// the three alignments it can have inside longer encoded data, in the
+/// standard and the URL-safe alphabets: what remains the same whatever
+/// surrounds it (`user:` before, anything after).
+fn base64_cores(secret: &[u8]) -> Vec<String> {
+    let mut cores = Vec::new();
+    for offset in 0..3 {
+        let mut data = vec![0; offset];
+        data.extend_from_slice(secret);
+        let first = (offset * 8).div_ceil(6);
+        let end = (data.len() * 8) / 6;
+        for engine in [&STANDARD, &URL_SAFE] {
+            let encoded = engine.encode(&data);
+            if let Some(core) = encoded.get(first..end).filter(|core| core.len() >= MIN_BASE64_CORE)
+                && !cores.iter().any(|known| known == core)
+            {
+                cores.push(core.to_owned());
+            }
+        }
+    }
+    cores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_forms_a_secret_takes_when_echoed() {
+        let secret = r#"p@ss w"rd\é/1"#;
+        let pattern = pattern(secret);
+        for form in [
+            secret.to_owned(),
+            serde_json::to_string(secret).unwrap().trim_matches('"').to_owned(),
+            r#"p@ss w\"rd\\\u00e9\/1"#.to_owned(),
+            "p%40ss%20w%22rd%5C%C3%A9%2F1".to_owned(),
+            "p@ss%20w%22rd%5c%c3%a9/1".to_owned(),
+            "p%40ss+w%22rd%5C%C3%A9%2F1".to_owned(),
+            "p@ss w&quot;rd\\é/1".to_owned(),
+        ] {
+            assert!(pattern.is_match(&form), "{form}");
+        }
+        assert!(!pattern.is_match("p@ss w\"rd\\é/2"));
+    }
+
+    #[test]
+    fn finds_a_secret_inside_base64_whatever_comes_before_it() {
+        let secret = "s3cr3t-passw0rd";
+        let pattern = pattern(secret);
+        for prefix in ["", "u:", "admin:", "operator:"] {
+            let basic = STANDARD.encode(format!("{prefix}{secret}"));
+            assert!(pattern.is_match(&basic), "{prefix}: {basic}");
+            let url_safe = URL_SAFE.encode(format!("{prefix}{secret}?more"));
+            assert!(pattern.is_match(&url_safe), "{prefix}: {url_safe}");
+        }
+        assert!(!pattern.is_match(&STANDARD.encode("admin:another-password")));
+    }
+}

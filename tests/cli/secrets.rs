@@ -1,0 +1,92 @@
+//! Secrets in the forms a service or a command echoes them: every byte the
+//! run writes (stdout, stderr, each record file) is searched for them.
+
+use std::path::Path;
+
+use base64::Engine as _;
+
+use crate::Test;
+use crate::http_server::{Server, respond};
+
+/// Every file under `dir`, with its bytes as text.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("record directory") {
+        let path = entry.expect("entry").path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).expect("record file")).into_owned();
+        found.push((path.display().to_string(), text));
+    }
+    assert!(found.len() >= 3, "journal, record.json and record.md: {found:?}");
+    found
+}
+
+/// The forms of a secret that must appear nowhere.
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    vec![secret.to_owned(), json.trim_matches('"').to_owned()]
+}
+
+#[test]
+fn echoed_secrets_are_redacted_in_every_encoding_and_every_sink() {
+    // The server answers with what it received, as JSON: the path (query
+    // partly percent-encoded) and the headers (Basic credentials included).
+    let server = Server::start(|request, stream| {
+        let echo = serde_json::json!({ "path": request.path, "headers": request.headers });
+        respond(
+            stream,
+            "500 Internal Server Error",
+            &[("content-type", "application/json")],
+            echo.to_string().as_bytes(),
+        )
+    });
+    let password = "hunter2-canary";
+    let token = r#"tok"en\ <canary>"#;
+    let yaml = format!(
+        r#"
+id: echo
+title: Echo
+inputs:
+  password: {{ secret: true, env: RB_PW }}
+  token: {{ secret: true, env: RB_TOKEN }}
+steps:
+  - id: echo
+    check:
+      http:
+        url: "http://ops:{{{{ inputs.password }}}}@127.0.0.1:{port}/echo?key={{{{ inputs.token }}}}"
+        headers: {{ X-Api-Key: "{{{{ inputs.token }}}}" }}
+      expect: [ {{ status: 200 }} ]
+    on: {{ fail: boundary }}
+  - id: boundary
+    check:
+      cmd:
+        sh: "head -c 524280 /dev/zero | tr '\\0' x; printf %s \"$SECRET\"; head -c 100000 /dev/zero | tr '\\0' y"
+        env: {{ SECRET: "{{{{ inputs.password }}}}" }}
+      expect: [ {{ exit_code: 1 }} ]
+  - id: end
+    conclude: {{ status: diagnosed }}
+"#,
+        port = server.port
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("ops:{password}"));
+    let mut canaries = forms(password);
+    canaries.extend(forms(token));
+    canaries.extend([basic, "tok%22en%5C%20%3Ccanary%3E".to_owned(), "tok%22en\\%20%3Ccanary%3E".to_owned()]);
+    for format in ["human", "json"] {
+        let output = Test::new()
+            .files(&[("runbook.yaml", yaml.as_bytes())])
+            .env("RB_PW", password)
+            .env("RB_TOKEN", token)
+            .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec", "--format", format])
+            .status(0);
+        let mut sinks =
+            vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+        sinks.extend(files(&output.path("rec")));
+        for (sink, text) in &sinks {
+            for canary in &canaries {
+                assert!(!text.contains(canary.as_str()), "{format}: `{canary}` reached {sink}");
+            }
+        }
+        let record = &sinks.iter().find(|(name, _)| name.ends_with("record.json")).unwrap().1;
+        assert!(record.contains("[redacted:password]") && record.contains("[redacted:token]"), "{record}");
+    }
+}
