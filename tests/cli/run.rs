@@ -263,7 +263,7 @@ steps:
   - id: open
     check: {{ tcp: {{ host: 127.0.0.1, port: {open} }}, expect: [ {{ connected: true }} ] }}
   - id: closed
-    check: {{ tcp: {{ host: 127.0.0.1, port: "{closed}" }}, expect: [ {{ connected: false }} ] }}
+    check: {{ tcp: {{ host: 127.0.0.1, port: {closed} }}, expect: [ {{ connected: false }} ] }}
   - id: env
     check: {{ env: {{ set: [RB_TEST_SET], non_empty: [RB_TEST_EMPTY, RB_TEST_MISSING] }} }}
   - id: end

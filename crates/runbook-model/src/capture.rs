@@ -21,16 +21,16 @@ pub struct Capture {
     #[serde(default)]
     pub header: Option<Spanned<String>>,
     /// The whole standard output of a command, trailing newline removed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub stdout: Option<Spanned<bool>>,
     /// The whole standard error of a command, trailing newline removed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub stderr: Option<Spanned<bool>>,
     /// The whole HTTP response body.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub body: Option<Spanned<bool>>,
     /// The HTTP status code.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub status: Option<Spanned<bool>>,
     /// Value used when the source has nothing (no match, no such node).
     /// Without it, the variable is left unset.

@@ -39,7 +39,7 @@ pub struct Check {
     pub item_name: Option<Spanned<String>>,
     /// How many probes of a `probes:` group or `foreach` run at once
     /// (default: 4 per core, at most 64).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub concurrency: Option<Spanned<u32>>,
     /// Expectations on the observations; all must hold for `pass`.
     #[serde(default)]

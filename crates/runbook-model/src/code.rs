@@ -83,6 +83,7 @@ codes! {
     ImpossibleOutcome = "RB207", "impossible-outcome", Error, "An `on:` key that this kind of step can never produce.";
     VisitLimit = "RB208", "visit-limit", Error, "A `max_visits` or retry bound that is zero or absurdly large.";
     ConflictingFlow = "RB209", "conflicting-flow", Error, "A step with both `next` and `on`, or with a transition that never applies.";
+    UnroutedOutcome = "RB210", "unrouted-outcome", Warning, "An `on:` that routes some outcomes and lets the others fall through to whatever step is below.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";
@@ -92,6 +93,7 @@ codes! {
     InvalidJsonPath = "RB307", "invalid-jsonpath", Error, "A JSONPath that is not valid RFC 9535.";
     InvalidRegex = "RB308", "invalid-regex", Error, "A regular expression that does not compile.";
     UnknownFilter = "RB309", "unknown-filter", Error, "A template filter (`| name`) that does not exist.";
+    TypeMismatch = "RB310", "type-mismatch", Error, "A comparison of values whose types differ, such as `status: \"200\"` or a string var with a number.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

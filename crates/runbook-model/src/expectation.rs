@@ -83,16 +83,16 @@ pub struct Expectation {
     #[serde(default)]
     pub matches: Option<Spanned<String>>,
     /// The subject is present (`true`) or not (`false`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub exists: Option<Spanned<bool>>,
     /// The subject is missing (`true`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub absent: Option<Spanned<bool>>,
     /// Text, list or object is empty.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub empty: Option<Spanned<bool>>,
     /// Text, list or object is not empty.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub non_empty: Option<Spanned<bool>>,
     /// Every element of a list satisfies these predicates.
     #[serde(default)]

@@ -30,10 +30,10 @@ pub struct Ask {
     #[serde(default)]
     pub pattern: Option<Spanned<String>>,
     /// Smallest accepted `number` answer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional")]
     pub min: Option<f64>,
     /// Largest accepted `number` answer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional")]
     pub max: Option<f64>,
 }
 

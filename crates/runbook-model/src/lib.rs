@@ -27,6 +27,7 @@ mod schema;
 mod source;
 mod span;
 mod step;
+mod strict;
 mod transition;
 
 pub use action::{Action, Call};

@@ -115,6 +115,8 @@ fn options() -> Options {
 
 static LOCATION_SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r" at line \d+, column \d+$").expect("valid regex"));
+static FOUND_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^expected (.+), found the string "(.*)"$"#).expect("valid regex"));
 static UNKNOWN_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected one of|expected) (.*)$").expect("valid regex")
 });
@@ -212,6 +214,9 @@ fn classify(message: &str, span: Span) -> Diagnostic {
                 .with_help(help)
         };
     }
+    if let Some(captures) = FOUND_STRING.captures(message) {
+        return quoted_scalar(&captures[1], &captures[2], span);
+    }
     if let Some(field) = message.strip_prefix("missing field ") {
         return Diagnostic::new(Code::MissingField, span, format!("missing key {field}"))
             .with_label(format!("this mapping needs {field}"))
@@ -246,7 +251,10 @@ fn classify(message: &str, span: Span) -> Diagnostic {
             .with_label("empty value")
             .with_help("write a value after the colon, or remove the key");
     }
-    if message.starts_with("invalid u") || message.starts_with("invalid i") {
+    if message.starts_with("invalid u")
+        || message.starts_with("invalid i")
+        || (message.starts_with("number ") && message.contains(" is out of range for "))
+    {
         return Diagnostic::new(Code::InvalidValue, span, "number out of range")
             .with_label("too large or negative")
             .with_help("use a whole number from 0 to 4294967295");
@@ -262,6 +270,32 @@ fn classify(message: &str, span: Span) -> Diagnostic {
             .with_help("YAML values cannot contain themselves: copy the value instead of aliasing it");
     }
     Diagnostic::new(Code::InvalidValue, span, message.to_owned()).with_label("here")
+}
+
+/// A string where a number, a boolean or a port belongs: quoted, or a word.
+fn quoted_scalar(wanted: &str, text: &str, span: Span) -> Diagnostic {
+    let unquoted = text.trim();
+    let is_bool = unquoted == "true" || unquoted == "false";
+    let is_number = unquoted.parse::<f64>().is_ok()
+        || unquoted.strip_prefix("0x").is_some_and(|hex| u64::from_str_radix(hex, 16).is_ok());
+    let wants_bool = wanted.contains("true");
+    let help = if (wants_bool && is_bool) || (!wants_bool && is_number) {
+        format!("remove the quotes: `{unquoted}`; a quoted value is a string")
+    } else if wants_bool {
+        "write `true` or `false` without quotes; `yes`, `no`, `on` and `off` are not booleans here".to_owned()
+    } else if wanted.contains("template") {
+        "write the port as a number (`80`), or a template that renders to one (`\"{{ inputs.port }}\"`)".to_owned()
+    } else {
+        format!("write {wanted} without quotes, e.g. `4`")
+    };
+    let message = if wants_bool && !is_bool {
+        "invalid boolean".to_owned()
+    } else {
+        format!("expected {wanted}, found the string \"{text}\"")
+    };
+    Diagnostic::new(Code::InvalidValue, span, message)
+        .with_label("a string, not the type this key takes")
+        .with_help(help)
 }
 
 fn is_budget(message: &str) -> bool {

@@ -35,7 +35,7 @@ pub struct HttpProbe {
     #[serde(default)]
     pub connect_timeout: Option<Spanned<Duration>>,
     /// Follow redirects (default `true`, at most 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional")]
     pub follow_redirects: Option<bool>,
     /// TLS settings.
     #[serde(default)]
@@ -63,7 +63,7 @@ pub enum Method {
 pub struct Tls {
     /// Accept any certificate. Opt-in, flagged by `runbook check` and
     /// written to the record.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub insecure: Option<Spanned<bool>>,
     /// PEM file of extra trusted certificate authorities.
     #[serde(default)]
@@ -146,10 +146,13 @@ impl<'de> Deserialize<'de> for Port {
                 )
             }
 
+            // A quoted `"80"` or a name like `http` is a string, not a port:
+            // only a template is read as text.
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Port, E> {
-                match text.parse::<u64>() {
-                    Ok(port) => self.visit_u64(port),
-                    Err(_) => Ok(Port::Template(text.to_owned())),
+                if text.contains("{{") {
+                    Ok(Port::Template(text.to_owned()))
+                } else {
+                    Err(E::custom(format!("expected a port number or a template, found the string {text:?}")))
                 }
             }
         }
@@ -165,10 +168,10 @@ impl JsonSchema for Port {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "A port number from 1 to 65535, or a template that renders to one.",
+            "description": "A port number from 1 to 65535, or a template that renders to one (a quoted number or a word is refused).",
             "anyOf": [
                 { "type": "integer", "minimum": 1, "maximum": 65535 },
-                { "type": "string" }
+                { "type": "string", "pattern": "\\{\\{" }
             ]
         })
     }

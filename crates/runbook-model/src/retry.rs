@@ -10,12 +10,13 @@ use crate::{Duration, Outcome, Spanned};
 #[serde(deny_unknown_fields)]
 pub struct Retry {
     /// Most attempts, the first included.
+    #[serde(deserialize_with = "crate::strict::spanned")]
     pub attempts: Spanned<u32>,
     /// Wait between attempts (default 1s).
     #[serde(default)]
     pub interval: Option<Spanned<Duration>>,
     /// Factor applied to the wait after each attempt (default 1: constant).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub backoff: Option<Spanned<f64>>,
     /// Longest wait between attempts once backoff has grown it.
     #[serde(default)]

@@ -42,7 +42,7 @@ pub struct Runbook {
     pub timeout: Option<Spanned<Duration>>,
     /// How often any step may run in one run, unless the step says otherwise
     /// (default 3). Bounds loops such as "re-check after a fix".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub max_visits: Option<Spanned<u32>>,
     /// A team's own summary for the incident record: a Markdown template
     /// (minijinja) rendered at the top of `record.md`, reading `run`,
@@ -91,11 +91,11 @@ pub struct Input {
     #[serde(default)]
     pub env: Option<Spanned<String>>,
     /// Redact the value in every output: terminal, journal, record, reports.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::plain")]
     pub secret: bool,
     /// Whether the run stops without a value. Defaults to `true` unless a
     /// `default` is declared.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional")]
     pub required: Option<bool>,
     /// Regular expression a string value must match in full.
     #[serde(default)]

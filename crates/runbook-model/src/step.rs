@@ -70,7 +70,7 @@ pub struct Step {
     pub timeout: Option<Spanned<Duration>>,
     /// How often this step may run in one run (default: the runbook's
     /// `max_visits`, else 3).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub max_visits: Option<Spanned<u32>>,
 }
 

@@ -6,6 +6,7 @@ use crate::{Code, Diagnostic, Flow, Runbook, Target};
 
 pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out: &mut Vec<Diagnostic>) {
     let reachable = flow.reachable();
+    super::exhaustive::check(runbook, &reachable, out);
     let can_end = flow.can_end(runbook);
     let mut enters_trap = vec![false; reachable.len()];
     if let Some(start) = flow.start {
@@ -91,7 +92,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out
                                 target.span,
                                 format!("no default for `{key}` when every `when` is false"),
                             )
-                            .with_label("the run falls through to the next step")
+                            .with_label(super::exhaustive::landing(runbook, index, key == "next"))
                             .with_help("end the list with an entry without `when`: `- goto: STEP`"),
                         );
                     }

@@ -2,11 +2,13 @@
 //! loaded runbook and its [`Flow`]; findings are collected, never
 //! stop-at-first.
 
+mod exhaustive;
 mod expressions;
 mod flow_rules;
 mod references;
 mod safety;
 mod shape;
+mod subject_types;
 mod templates;
 
 use crate::{Diagnostic, Flow, Runbook};

@@ -364,6 +364,7 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
                 );
             }
         }
+        super::subject_types::check(subject.0, expectation, out);
         let is_duration = subject.0 == Subject::Duration;
         if let Some(expected) = expectation.expected() {
             if let Some((name, span)) = expectation.predicates().first() {
