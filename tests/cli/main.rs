@@ -6,6 +6,7 @@ mod corpus;
 mod examples;
 mod explain;
 mod hostile;
+mod hostile_output;
 #[path = "../support/http_server.rs"]
 mod http_server;
 mod interactive;

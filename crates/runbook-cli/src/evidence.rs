@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use console::Style;
 use runbook_engine::event::Part;
 use runbook_engine::expect::ExpectationResult;
+use runbook_engine::printable::printable_line;
 use runbook_engine::probe::{Captured, Observation};
 use runbook_model::{ExpectationSeverity, Outcome};
 use serde_json::Value;
@@ -28,9 +29,14 @@ pub struct Look {
 }
 
 impl Look {
-    /// `text` in `style` when colours are on.
+    /// `text` in `style` when colours are on, on one line, its control
+    /// characters shown as escapes (see [`printable_line`]): painted text
+    /// often comes from the outside.
     pub fn paint(self, style: &Style, text: &str) -> String {
-        if self.color { style.apply_to(text).to_string() } else { text.to_owned() }
+        let text = printable_line(text);
+        // `console` would drop the style when stdout is not a terminal; the
+        // look already decided (`--color always` colours a pipe too).
+        if self.color { style.clone().force_styling(true).apply_to(text).to_string() } else { text.into_owned() }
     }
 
     /// An outcome's mark and name, coloured.
@@ -153,7 +159,7 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
         (false, ExpectationSeverity::Fail) => ("✗", Style::new().red()),
     };
     let expected = short(&result.expected);
-    let line = format!("{} {} {expected}", result.subject, result.predicate);
+    let line = printable_line(&format!("{} {} {expected}", result.subject, result.predicate)).into_owned();
     let _ = write!(out, "{indent}  {} {line}", look.paint(&style, mark));
     if result.passed {
         out.push('\n');
@@ -201,7 +207,7 @@ fn diff(expected: &Value, actual: &Value, look: Look) -> String {
         let _ = match change.tag() {
             similar::ChangeTag::Delete => writeln!(out, "{}", look.paint(&Style::new().red(), &format!("- {line}"))),
             similar::ChangeTag::Insert => writeln!(out, "{}", look.paint(&Style::new().green(), &format!("+ {line}"))),
-            similar::ChangeTag::Equal => writeln!(out, "  {line}"),
+            similar::ChangeTag::Equal => writeln!(out, "  {}", printable_line(line)),
         };
     }
     out
@@ -218,9 +224,9 @@ fn excerpt(out: &mut String, name: &str, captured: &Captured, look: Look, indent
     let _ = writeln!(out, "{indent}  {}", look.dim(&format!("{name} ({} bytes):", captured.total_bytes)));
     for line in &lines[..shown] {
         let line: String = if look.verbose || line.chars().count() <= EXCERPT_WIDTH {
-            (*line).to_owned()
+            printable_line(line).into_owned()
         } else {
-            format!("{}…", line.chars().take(EXCERPT_WIDTH).collect::<String>())
+            format!("{}…", printable_line(&line.chars().take(EXCERPT_WIDTH).collect::<String>()))
         };
         let _ = writeln!(out, "{indent}  │ {line}");
     }

@@ -13,6 +13,7 @@ use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, default_answer,
     validate_answer,
 };
+use runbook_engine::printable::{printable_line, printable_lines};
 use runbook_model::AskType;
 
 use crate::evidence::{self, Look};
@@ -68,7 +69,7 @@ impl Operator for Terminal {
         self.say(&text);
         let ask = question.ask;
         let default = default_answer(ask);
-        let prompt = question.text.trim();
+        let prompt = printable_lines(question.text.trim()).into_owned();
         let answer = match ask.ask_type() {
             AskType::Choice => {
                 let labels: Vec<String> = ask
@@ -78,8 +79,9 @@ impl Operator for Terminal {
                         Some(label) => format!("{label} ({})", c.answer.value),
                         None => c.answer.value.clone(),
                     })
+                    .map(|label| printable_line(&label).into_owned())
                     .collect();
-                let mut select = Select::with_theme(&*self.theme).with_prompt(prompt).items(&labels);
+                let mut select = Select::with_theme(&*self.theme).with_prompt(&prompt).items(&labels);
                 if let Some(index) =
                     default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d))
                 {
@@ -89,7 +91,7 @@ impl Operator for Terminal {
                 ask.choices[index].answer.value.clone()
             }
             AskType::Confirm => {
-                let mut confirm = Confirm::with_theme(&*self.theme).with_prompt(prompt);
+                let mut confirm = Confirm::with_theme(&*self.theme).with_prompt(&prompt);
                 if let Some(default) = &default {
                     confirm = confirm.default(default == "yes");
                 }
@@ -98,7 +100,7 @@ impl Operator for Terminal {
             }
             AskType::Text | AskType::Number => {
                 let mut input = Input::<String>::with_theme(&*self.theme)
-                    .with_prompt(prompt)
+                    .with_prompt(&prompt)
                     .validate_with(|text: &String| validate_answer(ask, text).map(|_| ()));
                 if let Some(default) = default {
                     input = input.default(default);
@@ -114,9 +116,10 @@ impl Operator for Terminal {
         let look = self.look;
         let mut text = String::new();
         for line in instruction.text.trim_end().lines() {
-            let _ = writeln!(text, "  {line}");
+            let _ = writeln!(text, "  {}", printable_line(line));
         }
         for (title, url) in &instruction.links {
+            let title = printable_line(title);
             let _ = writeln!(text, "  {} {title}: {}", look.dim("↗"), look.paint(&Style::new().underlined(), url));
         }
         self.say(&text);
@@ -125,14 +128,14 @@ impl Operator for Terminal {
         } else {
             MultiSelect::with_theme(&*self.theme)
                 .with_prompt("Tick what you have done (space to tick, enter when done)")
-                .items(instruction.checklist)
+                .items(instruction.checklist.iter().map(|item| printable_line(item)))
                 .interact_on(&self.term)
                 .map_err(|e| self.failed(e))?
         };
         let mut notes = Vec::new();
         for (name, prompt) in &instruction.notes {
             let note = Input::<String>::with_theme(&*self.theme)
-                .with_prompt(*prompt)
+                .with_prompt(printable_line(prompt))
                 .allow_empty(true)
                 .interact_text_on(&self.term)
                 .map_err(|e| self.failed(e))?;
@@ -161,10 +164,10 @@ impl Operator for Terminal {
         let _ = writeln!(text, "  {}", look.paint(&Style::new().yellow().bold(), "This action changes the system:"));
         if let Some(confirm) = action.confirm {
             for line in confirm.trim_end().lines() {
-                let _ = writeln!(text, "  {line}");
+                let _ = writeln!(text, "  {}", printable_line(line));
             }
         }
-        let _ = writeln!(text, "  {} {}", look.dim("runs:"), action.target);
+        let _ = writeln!(text, "  {} {}", look.dim("runs:"), printable_line(action.target));
         self.say(&text);
         let yes = Confirm::with_theme(&*self.theme)
             .with_prompt("Run it?")

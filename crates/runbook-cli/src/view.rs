@@ -9,6 +9,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
+use runbook_engine::printable::{printable_line, printable_lines};
 
 use crate::evidence::{self, Look};
 
@@ -41,7 +42,7 @@ impl View {
         }
     }
 
-    fn spin(&mut self, message: String) {
+    fn spin(&mut self, message: &str) {
         if !self.spinners {
             return;
         }
@@ -50,7 +51,7 @@ impl View {
             ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        spinner.set_message(message);
+        spinner.set_message(printable_line(message).into_owned());
         spinner.enable_steady_tick(Duration::from_millis(100));
         self.spinner = Some(spinner);
     }
@@ -78,7 +79,7 @@ impl EventSink for View {
                 self.attempt = 0;
                 self.kind = kind;
                 let again = if *visit > 1 { look.dim(&format!(" (visit {visit})")) } else { String::new() };
-                let title = title.as_deref().map(|t| format!("  {t}")).unwrap_or_default();
+                let title = title.as_deref().map(|t| format!("  {}", printable_line(t))).unwrap_or_default();
                 let mut text = format!(
                     "\n{} {}{title}{again}\n",
                     look.paint(&Style::new().cyan(), "▶"),
@@ -91,7 +92,7 @@ impl EventSink for View {
                 }
                 self.print(&text);
                 if matches!(*kind, "check" | "collect") {
-                    self.spin(title_or(step, title.trim()));
+                    self.spin(&title_or(step, title.trim()));
                 }
             }
             Event::Probe { attempt, part, .. } => {
@@ -115,7 +116,7 @@ impl EventSink for View {
             Event::Question { question, .. } => {
                 self.stop_spinner();
                 if !self.interactive {
-                    self.print(&format!("  ? {}\n", question.trim()));
+                    self.print(&format!("  ? {}\n", printable_lines(question.trim())));
                 }
             }
             Event::Answered { answer, by, .. } => {
@@ -128,17 +129,18 @@ impl EventSink for View {
                 let mut text = String::new();
                 if !self.interactive {
                     for line in instruction.trim_end().lines() {
-                        let _ = writeln!(text, "  {line}");
+                        let _ = writeln!(text, "  {}", printable_line(line));
                     }
                 }
                 for item in ticked {
-                    let _ = writeln!(text, "  {} {item}", look.paint(&Style::new().green(), "☑"));
+                    let _ = writeln!(text, "  {} {}", look.paint(&Style::new().green(), "☑"), printable_line(item));
                 }
                 for item in unticked {
-                    let _ = writeln!(text, "  ☐ {item}");
+                    let _ = writeln!(text, "  ☐ {}", printable_line(item));
                 }
                 for (name, note) in notes {
-                    let note = note.as_str().map_or_else(|| look.dim("(not given)"), str::to_owned);
+                    let note =
+                        note.as_str().map_or_else(|| look.dim("(not given)"), |n| printable_line(n).into_owned());
                     let _ = writeln!(text, "  {name}: {note}");
                 }
                 self.print(&text);
@@ -148,14 +150,21 @@ impl EventSink for View {
                     ActionDecision::Run => {
                         if !self.interactive {
                             let by = if *by == AnsweredBy::Mode { "--yes" } else { "--answer" };
-                            let what = confirm.as_deref().map(|c| format!(": {}", c.trim())).unwrap_or_default();
+                            let what = confirm
+                                .as_deref()
+                                .map(|c| format!(": {}", printable_line(c.trim())))
+                                .unwrap_or_default();
                             self.print(&format!("  {}{what}\n", look.dim(&format!("action confirmed by {by}"))));
                         }
-                        self.spin(target.clone());
+                        self.spin(target);
                         return;
                     }
-                    ActionDecision::Declined => format!("  {} {target}\n", look.dim("declined, not run:")),
-                    ActionDecision::NotInThisMode => format!("  {} {target}\n", look.dim("not run in this mode:")),
+                    ActionDecision::Declined => {
+                        format!("  {} {}\n", look.dim("declined, not run:"), printable_line(target))
+                    }
+                    ActionDecision::NotInThisMode => {
+                        format!("  {} {}\n", look.dim("not run in this mode:"), printable_line(target))
+                    }
                 };
                 self.print(&text);
             }
@@ -178,7 +187,7 @@ impl EventSink for View {
                     text.push('\n');
                 }
                 for (name, value) in captures {
-                    let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    let value = value.as_str().map_or_else(|| value.to_string(), |v| printable_line(v).into_owned());
                     let value = if value.chars().count() > 80 && !look.verbose {
                         format!("{}…", value.chars().take(80).collect::<String>())
                     } else {
@@ -197,8 +206,11 @@ impl EventSink for View {
             Event::Concluded { step, conclusion } => {
                 let text = match step.rsplit_once('/') {
                     Some((call, _)) => {
-                        let diagnosis =
-                            conclusion.diagnosis.as_deref().map(|d| format!(": {}", d.trim())).unwrap_or_default();
+                        let diagnosis = conclusion
+                            .diagnosis
+                            .as_deref()
+                            .map(|d| format!(": {}", printable_line(d.trim())))
+                            .unwrap_or_default();
                         format!("  {} {call} concluded {}{diagnosis}\n", look.dim("↳"), conclusion.status.name())
                     }
                     None => conclusion_text(conclusion, look),
@@ -214,8 +226,9 @@ impl EventSink for View {
                         let style =
                             if *status == RunStatus::Ended { Style::new().yellow() } else { Style::new().red() };
                         format!(
-                            "\n{} {message}\n{}\n",
+                            "\n{} {}\n{}\n",
                             look.paint(&style.bold(), &format!("run {}:", status.name())),
+                            printable_lines(message),
                             look.dim(&format!("run took {time}"))
                         )
                     }
@@ -248,7 +261,7 @@ fn conclusion_text(conclusion: &ConclusionView, look: Look) -> String {
     let block = |text: &mut String, label: &str, body: &str| {
         let _ = writeln!(text, "  {}", look.paint(&Style::new().bold(), label));
         for line in body.trim_end().lines() {
-            let _ = writeln!(text, "    {line}");
+            let _ = writeln!(text, "    {}", printable_line(line));
         }
     };
     if let Some(diagnosis) = &conclusion.diagnosis {
@@ -258,23 +271,24 @@ fn conclusion_text(conclusion: &ConclusionView, look: Look) -> String {
         block(&mut text, "Remediation", remediation);
     }
     if let Some(escalation) = &conclusion.escalation {
-        let _ = writeln!(text, "  {} {}", look.paint(&Style::new().bold(), "Escalate to"), escalation.to.join(", "));
+        let to = printable_line(&escalation.to.join(", ")).into_owned();
+        let _ = writeln!(text, "  {} {to}", look.paint(&Style::new().bold(), "Escalate to"));
         if let Some(message) = &escalation.message {
             for line in message.trim_end().lines() {
-                let _ = writeln!(text, "    {line}");
+                let _ = writeln!(text, "    {}", printable_line(line));
             }
         }
         if !escalation.evidence.is_empty() {
-            let _ = writeln!(text, "    evidence: {}", escalation.evidence.join(", "));
+            let _ = writeln!(text, "    evidence: {}", printable_line(&escalation.evidence.join(", ")));
         }
         for item in &escalation.checklist {
-            let _ = writeln!(text, "    ☐ {item}");
+            let _ = writeln!(text, "    ☐ {}", printable_line(item));
         }
     }
     if !conclusion.followups.is_empty() {
         let _ = writeln!(text, "  {}", look.paint(&Style::new().bold(), "Follow-ups"));
         for item in &conclusion.followups {
-            let _ = writeln!(text, "    - {item}");
+            let _ = writeln!(text, "    - {}", printable_line(item));
         }
     }
     text

@@ -16,6 +16,7 @@ mod json_path;
 pub mod judge;
 pub mod operator;
 pub mod prepare;
+pub mod printable;
 pub mod probe;
 pub mod record;
 pub mod redact;

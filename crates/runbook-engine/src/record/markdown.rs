@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::build::{Record, StepRecord};
+use crate::printable::{printable_line, printable_lines};
 
 /// Lines of an output excerpt in the record.
 const EXCERPT_LINES: usize = 40;
@@ -24,7 +25,9 @@ pub fn markdown(record: &Record) -> String {
     timeline(&mut out, record);
     steps(&mut out, record);
     inputs(&mut out, record);
-    out
+    // Whatever a service or a template put in the record, a viewer shows
+    // its control characters instead of acting on them.
+    printable_lines(&out).into_owned()
 }
 
 fn text(value: Option<&Value>) -> Option<&str> {
@@ -34,6 +37,17 @@ fn text(value: Option<&Value>) -> Option<&str> {
 /// A value fit for one table cell.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// `text` as an inline code span nothing in it can close or leave: on one
+/// line (line breaks shown as `\n`), between more backticks than the
+/// longest run of them inside.
+fn code(text: &str) -> String {
+    let text = printable_line(text);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// `HH:MM:SS` of an RFC 3339 time.
@@ -340,8 +354,8 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
         let _ = writeln!(
             out,
-            "Action `{}`: **{}** (by {})\n",
-            text(action.get("target")).unwrap_or_default(),
+            "Action {}: **{}** (by {})\n",
+            code(text(action.get("target")).unwrap_or_default()),
             text(action.get("decision")).unwrap_or_default().replace('_', " "),
             text(action.get("by")).unwrap_or_default()
         );
@@ -365,7 +379,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
         match (&question.answer, &question.by, &question.answered_at) {
             (Some(answer), Some(by), Some(at)) => {
-                let _ = writeln!(out, "**Answer**: `{}`, by {by} at {}\n", scalar(answer), clock(at));
+                let _ = writeln!(out, "**Answer**: {}, by {by} at {}\n", code(&scalar(answer)), clock(at));
             }
             _ => {
                 let _ = writeln!(out, "**Answer**: none (the run stopped waiting for one)\n");
@@ -382,7 +396,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
         if let Some(notes) = instruction.get("notes").and_then(Value::as_object) {
             for (name, note) in notes {
-                let _ = writeln!(out, "- note `{name}`: {}", scalar(note));
+                let _ = writeln!(out, "- note `{name}`: {}", printable_line(&scalar(note)));
             }
         }
         let _ = writeln!(out, "\n(acknowledged by {})\n", text(instruction.get("by")).unwrap_or_default());
@@ -409,12 +423,13 @@ fn step_body(out: &mut String, step: &StepRecord) {
 fn probe_block(out: &mut String, probe: &Map<String, Value>) {
     let label = match (text(probe.get("name")), probe.get("item")) {
         (Some(name), _) => format!("`{name}`: "),
-        (None, Some(item)) if !item.is_null() => format!("item `{}`: ", scalar(item)),
+        (None, Some(item)) if !item.is_null() => format!("item {}: ", code(&scalar(item))),
         _ => String::new(),
     };
     let outcome = text(probe.get("outcome")).unwrap_or_default();
     let assumed = if probe.get("assumed").and_then(Value::as_bool) == Some(true) { " (assumed, dry run)" } else { "" };
-    let _ = writeln!(out, "{label}`{}` → **{outcome}**{assumed}\n", text(probe.get("target")).unwrap_or_default());
+    let target = code(text(probe.get("target")).unwrap_or_default());
+    let _ = writeln!(out, "{label}{target} → **{outcome}**{assumed}\n");
     let observation = probe.get("observation").and_then(Value::as_object);
     if let Some(observation) = observation {
         let mut facts = Vec::new();
@@ -427,7 +442,7 @@ fn probe_block(out: &mut String, probe: &Map<String, Value>) {
             facts.push("TLS certificate checks OFF".into());
         }
         if !facts.is_empty() {
-            let _ = writeln!(out, "Observed: {}\n", facts.join(", "));
+            let _ = writeln!(out, "Observed: {}\n", printable_line(&facts.join(", ")));
         }
     }
     if let Some(error) = probe.get("error").and_then(Value::as_object) {
@@ -435,7 +450,7 @@ fn probe_block(out: &mut String, probe: &Map<String, Value>) {
             out,
             "Error ({}): {}\n",
             text(error.get("kind")).unwrap_or_default(),
-            text(error.get("message")).unwrap_or_default()
+            printable_line(text(error.get("message")).unwrap_or_default())
         );
     }
     let expectations = probe.get("expectations").and_then(Value::as_array).cloned().unwrap_or_default();

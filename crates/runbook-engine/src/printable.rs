@@ -1,0 +1,69 @@
+//! Text from the outside (probe output, URLs, answers, captured values) made
+//! safe to show: control characters become visible escapes, so that a
+//! service cannot move the cursor, erase a line, recolour the terminal,
+//! retitle the window, ring the bell or break a Markdown code span.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// `text` on one line: every control character, line breaks included, as
+/// a visible escape (`\n`, `\r`, `\x1b`, `\u{202e}`). Tabs are kept.
+pub fn printable_line(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// `text` with its line breaks kept (`\n`; a `\r\n` becomes `\n`) and every
+/// other control character as a visible escape.
+pub fn printable_lines(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_hazard(c) && c != '\t' && !(keep_lines && c == '\n')) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => out.push(c),
+            '\n' if keep_lines => out.push(c),
+            '\r' if keep_lines && chars.peek() == Some(&'\n') => {}
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if !is_hazard(c) => out.push(c),
+            c if u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters a terminal or a Markdown viewer acts on instead of showing:
+/// C0 and C1 controls, DEL, and the Unicode marks that reorder text
+/// (bidirectional overrides and isolates).
+fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_become_visible_escapes() {
+        let hostile = "ok\x1b[2K\r\x1b[32m✓ pass\x07\x1b]0;pwned\x07\u{9b}2J\u{202e}txt\tend\x7f";
+        assert_eq!(
+            printable_line(hostile),
+            "ok\\x1b[2K\\r\\x1b[32m✓ pass\\x07\\x1b]0;pwned\\x07\\u{9b}2J\\u{202e}txt\tend\\x7f"
+        );
+        assert_eq!(printable_line("a\nb"), "a\\nb");
+        assert_eq!(printable_lines("a\r\nb\nc\rd"), "a\nb\nc\\rd");
+        assert!(matches!(printable_line("plain ✓ text"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,58 @@
+//! Output from a hostile service reaches people as text, never as terminal
+//! or Markdown commands: the terminal view and `record.md` show control
+//! characters as escapes, and a target cannot break out of its code span.
+
+use crate::Test;
+
+const RUNBOOK: &str = r##"
+id: hostile
+title: Hostile output
+steps:
+  - id: liar
+    check:
+      cmd:
+        argv:
+          - sh
+          - -c
+          - |-
+            printf 'ok\033[2K\r\033[32m✓ pass\007\033]0;pwned\007\302\2332J\n'; exit 1
+          - "x`y\n```\n# injected heading\n"
+      expect: [ { exit_code: 0 } ]
+      capture: { said: { stdout: true } }
+  - id: end
+    conclude: { status: diagnosed, diagnosis: "the service said {{ vars.said }}" }
+"##;
+
+/// Bytes a terminal acts on: ESC, BEL, CR, the C1 CSI.
+fn hazards(text: &str) -> Vec<char> {
+    text.chars().filter(|c| matches!(c, '\x1b' | '\x07' | '\r' | '\u{9b}')).collect()
+}
+
+#[test]
+fn control_characters_from_a_probe_are_shown_as_escapes_in_the_terminal_and_the_record() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", RUNBOOK.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert_eq!(hazards(&output.stdout), [], "{:?}", output.stdout);
+    assert_eq!(hazards(&output.stderr), [], "{:?}", output.stderr);
+    assert!(output.stdout.contains(r"ok\x1b[2K\r\x1b[32m✓ pass\x07\x1b]0;pwned\x07\u{9b}2J"), "{}", output.stdout);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    assert_eq!(hazards(&markdown), [], "{markdown:?}");
+    assert!(markdown.contains(r"\x1b]0;pwned\x07"), "{markdown}");
+    assert!(!markdown.lines().any(|line| line.starts_with("# injected")), "{markdown}");
+    let target = markdown.lines().find(|line| line.contains("injected heading")).expect("the target is shown");
+    assert!(target.starts_with("````sh -c"), "the span is fenced by more backticks than it holds: {target}");
+}
+
+#[test]
+fn with_colours_on_only_the_view_s_own_styles_reach_the_terminal() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", RUNBOOK.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "always", "--no-record"])
+        .status(0);
+    assert!(output.stdout.contains('\x1b'), "colours are on: {:?}", output.stdout);
+    for hostile in ["\x1b[2K", "\x1b]0;", "\x07", "\r", "\u{9b}"] {
+        assert!(!output.stdout.contains(hostile), "{hostile:?} reached the terminal: {:?}", output.stdout);
+    }
+}
