@@ -4,7 +4,7 @@
 
 use crate::Test;
 
-const RUNBOOK: &str = r##"
+const RUNBOOK: &str = r#"
 id: hostile
 title: Hostile output
 steps:
@@ -21,7 +21,7 @@ steps:
       capture: { said: { stdout: true } }
   - id: end
     conclude: { status: diagnosed, diagnosis: "the service said {{ vars.said }}" }
-"##;
+"#;
 
 /// Bytes a terminal acts on: ESC, BEL, CR, the C1 CSI.
 fn hazards(text: &str) -> Vec<char> {
