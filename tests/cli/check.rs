@@ -107,12 +107,12 @@ fn json_output_is_stable_and_located() {
 }
 
 #[test]
-fn directories_are_searched_and_test_files_skipped() {
+fn directories_are_searched_with_their_test_files() {
     let output = Test::new()
         .files(&[
             ("books/a.yaml", VALID.as_bytes()),
             ("books/nested/b.yml", VALID.as_bytes()),
-            ("books/a.test.yaml", b"not: [a runbook"),
+            ("books/a.test.yaml", b"cases: []\n"),
             ("books/.hidden/c.yaml", b"not: [a runbook"),
             ("books/notes.txt", b"not yaml"),
         ])
@@ -120,7 +120,7 @@ fn directories_are_searched_and_test_files_skipped() {
         .status(0);
     let report: Report = output.json();
     let paths: Vec<&str> = report.files.iter().map(|file| file.path.as_str()).collect();
-    assert_eq!(paths, ["books/a.yaml", "books/nested/b.yml"]);
+    assert_eq!(paths, ["books/a.test.yaml", "books/a.yaml", "books/nested/b.yml"]);
 }
 
 #[test]
@@ -136,4 +136,18 @@ fn usage_errors_exit_2_and_teach() {
     Test::new().args(["check"]).status(2).stderr_contains("<PATH>");
     Test::new().args(["check", "--format", "xml", "x.yaml"]).status(2).stderr_contains("possible values: human, json");
     Test::new().args(["check", "--help"]).status(0).stdout_contains("*.test.yaml");
+}
+
+#[test]
+fn directories_check_test_files_against_their_runbook() {
+    let runbook = b"id: demo\ntitle: Demo\nsteps:\n  - id: healthz\n    check:\n      http: { url: 'http://127.0.0.1:9/' }\n      expect: [ { status: 200 } ]\n    on: { pass: up, fail: down, warn: down, error: down }\n  - id: up\n    conclude: { status: resolved }\n  - id: down\n    conclude: { status: diagnosed }\n";
+    let good = b"cases:\n  - name: up\n    observations: { healthz: { http: { status: 200 } } }\n    expect: { conclusion: up }\n";
+    Test::new()
+        .files(&[("demo.yaml", runbook), ("demo.test.yaml", good)])
+        .args(["check", "--deny-warnings", "."])
+        .status(0)
+        .stderr_contains("checked 1 runbook and 1 test file: ok");
+    let typo = b"cases:\n  - name: up\n    observations: { healthz: { tcp: { connected: true } } }\n    expect: { conclusion: upp }\n";
+    let output = Test::new().files(&[("demo.yaml", runbook), ("demo.test.yaml", typo)]).args(["check", "."]).status(3);
+    output.stderr_contains("error[RB503]").stderr_contains("error[RB501]").stderr_contains("did you mean `up`?");
 }

@@ -45,3 +45,34 @@ fn the_schema_rejects_what_the_loader_rejects() {
         assert!(!validator.is_valid(&instance), "the schema accepts {case}");
     }
 }
+
+#[test]
+fn committed_test_schema_matches_the_code() {
+    let generated = Test::new().args(["schema", "test"]).status(0).stdout;
+    let committed = std::fs::read_to_string(workspace().join("schemas/test.schema.json")).expect("schema committed");
+    assert!(
+        generated == committed,
+        "schemas/test.schema.json is stale: run `cargo run -q -p runbook-cli -- schema test > schemas/test.schema.json`"
+    );
+}
+
+#[test]
+fn the_test_schema_accepts_cases_and_rejects_what_the_loader_rejects() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&Test::new().args(["schema", "test"]).status(0).stdout).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let valid = r#"{"cases": [{"name": "n", "observations": {"a": {"http": {"status": 503}}, "b": [{"error": "timeout"}, {"cmd": {"exit_code": 0}}], "c": {"items": {"x": {"tcp": {"connected": false}}}, "default": {"error": {"kind": "refused"}}}}, "answers": {"q": "yes"}, "expect": {"path": ["a"], "status": "diagnosed", "actions": []}}]}"#;
+    let instance: serde_json::Value = serde_json::from_str(valid).expect("JSON");
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let cases = [
+        r#"{"cases": [{"name": "n", "expect": {}, "colour": 1}]}"#,
+        r#"{"cases": [{"name": "n"}]}"#,
+        r#"{"cases": [{"name": "n", "expect": {}, "observations": {"a": {"error": "timout"}}}]}"#,
+        r#"{"cases": [{"name": "n", "expect": {"status": "passed"}}]}"#,
+    ];
+    for case in cases {
+        let instance: serde_json::Value = serde_json::from_str(case).expect("JSON");
+        assert!(!validator.is_valid(&instance), "the schema accepts {case}");
+    }
+}

@@ -71,7 +71,9 @@ pub enum Command {
     /// steps, paths without a conclusion, undefined names in templates,
     /// invalid `JSONPaths` and regexes, unconfirmed actions, secrets written
     /// into the file. Directories are searched for `*.yaml` and `*.yml`
-    /// runbooks; `*.test.yaml` files are skipped.
+    /// runbooks; test files (`*.test.yaml`) are checked against the runbook
+    /// they test (unknown steps, answers that are not choices, observations
+    /// of the wrong kind).
     ///
     /// Exits 0 when no errors are found (warnings allowed unless
     /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
@@ -85,12 +87,14 @@ pub enum Command {
         /// The code or rule name.
         code: Option<String>,
     },
-    /// Print the JSON Schema of runbook files (or of `record.json`).
+    /// Print the JSON Schema of runbook files (or of test files, or of
+    /// `record.json`).
     ///
     /// Editors complete and validate runbooks that start with
-    /// `# yaml-language-server: $schema=PATH/runbook.schema.json`.
+    /// `# yaml-language-server: $schema=PATH/runbook.schema.json` (test
+    /// files: `test.schema.json`).
     Schema {
-        /// Which schema: `runbook` (the default) or `record`.
+        /// Which schema: `runbook` (the default), `test` or `record`.
         #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
         kind: SchemaKind,
     },
@@ -214,6 +218,8 @@ pub struct SessionArgs {
 pub enum SchemaKind {
     /// Runbook files.
     Runbook,
+    /// Runbook test files (`NAME.test.yaml`).
+    Test,
     /// `record.json` files.
     Record,
 }

@@ -7,6 +7,7 @@ mod evidence;
 mod exit_code;
 mod runbook_files;
 mod terminal;
+mod test_files;
 mod view;
 
 use clap::Parser;

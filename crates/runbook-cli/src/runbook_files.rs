@@ -1,11 +1,11 @@
-//! Finding runbook files under the paths given on the command line.
+//! Finding runbook and test files under the paths given on the command
+//! line.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Expands directories into the runbook files below them, sorted; files are
-/// kept as given. Test files (`*.test.yaml`) and hidden or `target`
-/// directories are skipped.
+/// Expands directories into the runbook and test files below them, sorted;
+/// files are kept as given. Hidden and `target` directories are skipped.
 pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -31,22 +31,29 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
             if !name.starts_with('.') && name != "target" {
                 walk(&path, found)?;
             }
-        } else if is_runbook_name(&name) {
+        } else if is_yaml(&name) {
             found.push(path);
         }
     }
     Ok(())
 }
 
-fn is_runbook_name(name: &str) -> bool {
-    let path = Path::new(name);
-    let is_yaml =
-        path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"));
-    let is_test = path
-        .file_stem()
-        .and_then(|stem| Path::new(stem).extension())
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("test"));
-    is_yaml && !is_test
+fn is_yaml(name: &str) -> bool {
+    Path::new(name).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
+}
+
+/// Whether the file is a runbook test file (`NAME.test.yaml`).
+pub fn is_test_file(path: &Path) -> bool {
+    path.file_stem().and_then(|stem| Path::new(stem).extension()).is_some_and(|ext| ext.eq_ignore_ascii_case("test"))
+        && path.file_name().is_some_and(|name| is_yaml(&name.to_string_lossy()))
+}
+
+/// `NAME.yaml` for `NAME.test.yaml`.
+pub fn runbook_of(test: &Path) -> PathBuf {
+    let name = test.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let (stem, extension) = name.rsplit_once('.').unwrap_or((&name, "yaml"));
+    let stem = stem.strip_suffix(".test").or_else(|| stem.strip_suffix(".TEST")).unwrap_or(stem);
+    test.with_file_name(format!("{stem}.{extension}"))
 }
 
 #[cfg(test)]
@@ -54,13 +61,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runbook_names() {
-        assert!(is_runbook_name("a.yaml"));
-        assert!(is_runbook_name("a.yml"));
-        assert!(!is_runbook_name("a.test.yaml"));
-        assert!(!is_runbook_name("a.test.yml"));
-        assert!(!is_runbook_name("a.json"));
-        assert!(is_runbook_name("A.YAML"));
-        assert!(!is_runbook_name("a.Test.Yaml"));
+    fn runbook_and_test_names() {
+        assert!(is_yaml("a.yaml") && is_yaml("a.yml") && is_yaml("A.YAML"));
+        assert!(!is_yaml("a.json"));
+        for test in ["a.test.yaml", "a.test.yml", "d/a.Test.Yaml"] {
+            assert!(is_test_file(Path::new(test)), "{test}");
+        }
+        for runbook in ["a.yaml", "test.yaml", "a.test.json"] {
+            assert!(!is_test_file(Path::new(runbook)), "{runbook}");
+        }
+        assert_eq!(runbook_of(Path::new("d/kneo.test.yaml")), Path::new("d/kneo.yaml"));
+        assert_eq!(runbook_of(Path::new("kneo.test.yml")), Path::new("kneo.yml"));
     }
 }

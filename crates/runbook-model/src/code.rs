@@ -23,7 +23,8 @@ macro_rules! codes {
     ($($variant:ident = $code:literal, $name:literal, $level:ident, $summary:literal;)*) => {
         /// A stable diagnostic code. Codes never change meaning; retired ones
         /// are not reused. Ranges: RB0xx reading the file, RB1xx shape,
-        /// RB2xx references and flow, RB3xx expressions, RB4xx safety.
+        /// RB2xx references and flow, RB3xx expressions, RB4xx safety, RB5xx
+        /// runbook test files.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $(
@@ -98,6 +99,12 @@ codes! {
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";
     SecretInShell = "RB404", "secret-in-shell", Warning, "A secret input is interpolated into an `sh:` command, where `ps`, shell tracing or an error message may show it.";
+    TestUnknownStep = "RB501", "test-unknown-step", Error, "A test case names a step the runbook does not have, or one of the wrong kind.";
+    TestInvalidAnswer = "RB502", "test-invalid-answer", Error, "A test case's answer is not one its question, action or `instruct` step accepts.";
+    TestObservationKind = "RB503", "test-observation-kind", Error, "A mocked observation that does not fit the step: the wrong probe kind, an unknown probe name, or a step that runs no probe.";
+    TestUnknownInput = "RB504", "test-unknown-input", Error, "A test file gives an input the runbook does not declare.";
+    TestDuplicateCase = "RB505", "test-duplicate-case", Error, "Two cases of a test file share a name.";
+    TestRunbook = "RB506", "test-runbook", Error, "The runbook a test file tests cannot be read or has errors.";
 }
 
 impl Code {

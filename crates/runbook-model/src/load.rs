@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_saphyr::budget::Budget;
 use serde_saphyr::options::{AliasLimits, DuplicateKeyPolicy, Options};
 
-use crate::{Code, Diagnostic, Runbook, Source, Span, did_you_mean};
+use crate::{Code, Diagnostic, Runbook, Source, Span, TestFile, did_you_mean};
 
 /// Largest runbook file accepted. Real runbooks are a few kilobytes; the
 /// limit keeps a stray log file from eating memory.
@@ -82,6 +82,26 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
             .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md"));
     }
     serde_saphyr::from_str_with_options::<Runbook>(text, options()).map_err(|error| to_diagnostic(source, &error))
+}
+
+/// Parses and type-checks a runbook test file (`NAME.test.yaml`), with the
+/// same limits and diagnostics as a runbook; [`crate::analyse_test_file`]
+/// then checks it against its runbook.
+pub fn load_test_file(source: &Source) -> Result<TestFile, Diagnostic> {
+    let text = source.text();
+    if text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(
+            Code::YamlBudget,
+            Span::new(0, 0),
+            format!("the file is {} bytes; test files are limited to {MAX_FILE_BYTES} bytes", text.len()),
+        )
+        .with_help("split the cases over several test files named on the command line"));
+    }
+    if is_blank(text) {
+        return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no test cases")
+            .with_help("a test file is a mapping with `cases:`, a list of `{ name, observations, answers, expect }`; see docs/testing.md"));
+    }
+    serde_saphyr::from_str_with_options::<TestFile>(text, options()).map_err(|error| to_diagnostic(source, &error))
 }
 
 /// Whether only blank lines, comments and a `---` come before `prefix`'s end.

@@ -1,4 +1,5 @@
-//! `runbook check`: load and lint runbooks, report every finding.
+//! `runbook check`: load and lint runbooks and their test files, report
+//! every finding.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use serde::Serialize;
 use crate::cli::{CheckArgs, Color, Format};
 use crate::diagnostics::{JsonDiagnostic, Renderer, Tally};
 use crate::exit_code::ExitCode;
-use crate::runbook_files;
+use crate::{runbook_files, test_files};
 
 /// The findings for one file.
 struct Checked {
@@ -65,9 +66,14 @@ fn check_all(files: &[PathBuf]) -> Vec<Checked> {
     })
 }
 
-/// Loads and analyses one file.
+/// Loads and analyses one file: a runbook, or a test file against its
+/// runbook.
 fn check_file(path: &Path) -> Checked {
     let outcome = std::fs::read(path).map(|bytes| {
+        if runbook_files::is_test_file(path) {
+            let checked = test_files::check_test_file(path, &bytes);
+            return (checked.source, checked.diagnostics);
+        }
         let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
         (checked.source, checked.diagnostics)
     });
@@ -96,7 +102,14 @@ fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
     if unreadable > 0 {
         verdict = format!("{verdict}; {} could not be read", plural(unreadable, "file"));
     }
-    super::print_stderr(&format!("checked {}: {verdict}\n", plural(results.len() - unreadable, "runbook")));
+    let read: Vec<&Checked> = results.iter().filter(|checked| checked.outcome.is_ok()).collect();
+    let tests = read.iter().filter(|checked| runbook_files::is_test_file(&checked.path)).count();
+    let what = if tests == 0 {
+        plural(read.len(), "runbook")
+    } else {
+        format!("{} and {}", plural(read.len() - tests, "runbook"), plural(tests, "test file"))
+    };
+    super::print_stderr(&format!("checked {what}: {verdict}\n"));
     ExitCode::Success
 }
 

@@ -10,10 +10,12 @@ mod safety;
 mod shape;
 mod subject_types;
 mod templates;
+mod test_cases;
 
 use crate::{Diagnostic, Flow, Runbook};
 
 pub use templates::{TemplateKind, TemplateSite, template_sites};
+pub use test_cases::analyse_test_file;
 
 /// Runs every rule and returns the findings in source order.
 pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {

@@ -1,0 +1,70 @@
+//! Reading a runbook test file together with the runbook it tests, and
+//! checking one against the other.
+
+use std::path::{Path, PathBuf};
+
+use runbook_model::{Code, Diagnostic, Source, Span, TestFile};
+
+use crate::runbook_files;
+
+/// A test file read, loaded and checked against its runbook.
+pub struct CheckedTest {
+    /// The test file's text, for rendering diagnostics.
+    pub source: Source,
+    /// Every finding in the test file (the runbook's own errors are
+    /// summarised as one RB506).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The runbook a test file names (`runbook:`, relative to the test file),
+/// or `NAME.yaml` beside `NAME.test.yaml`.
+pub fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
+    match &test.runbook {
+        Some(relative) => test_path.parent().unwrap_or_else(|| Path::new(".")).join(&relative.value),
+        None => runbook_files::runbook_of(test_path),
+    }
+}
+
+/// Loads the test file's bytes and checks them against its runbook, read
+/// from disk.
+pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
+    let (source, not_utf8) = runbook_model::decode(&path.display().to_string(), bytes);
+    if let Some(diagnostic) = not_utf8 {
+        return CheckedTest { source, diagnostics: vec![diagnostic] };
+    }
+    let test = match runbook_model::load_test_file(&source) {
+        Ok(test) => test,
+        Err(diagnostic) => return CheckedTest { source, diagnostics: vec![diagnostic] },
+    };
+    let runbook_path = runbook_path(path, &test);
+    let at = test.runbook.as_ref().map_or(Span::new(0, 0), |runbook| runbook.span);
+    // As written in the test file, so the message reads the same from any
+    // directory.
+    let shown = test.runbook.as_ref().map_or_else(|| runbook_path.display().to_string(), |r| r.value.clone());
+    let problem = |message: String, help: &str| {
+        Diagnostic::new(Code::TestRunbook, at, message).with_label("the runbook under test").with_help(help)
+    };
+    let runbook = match std::fs::read(&runbook_path) {
+        Err(error) => Err(problem(
+            format!("cannot read the runbook under test `{shown}`: {error}"),
+            "put the test file beside its runbook (`NAME.test.yaml` beside `NAME.yaml`), or name the runbook with `runbook: PATH`",
+        )),
+        Ok(bytes) => {
+            let checked = runbook_model::check_bytes(&runbook_path.display().to_string(), &bytes);
+            match checked.runnable() {
+                Some(runbook) => Ok(runbook.clone()),
+                None => Err(problem(
+                    format!("the runbook under test `{shown}` has errors"),
+                    &format!("run `runbook check {}` and fix them first", runbook_path.display()),
+                )),
+            }
+        }
+    };
+    match runbook {
+        Ok(runbook) => {
+            let diagnostics = runbook_model::analyse_test_file(&test, &runbook);
+            CheckedTest { source, diagnostics }
+        }
+        Err(diagnostic) => CheckedTest { source, diagnostics: vec![diagnostic] },
+    }
+}

@@ -1,0 +1,554 @@
+//! Checks a test file against the runbook it tests: every step, input,
+//! answer and mocked observation a case names must exist and fit
+//! (RB501–RB505), so a typo fails `runbook check`, not a CI run.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::{
+    AskType, Case, Check, Code, Diagnostic, MockSpec, ProbeKind, Runbook, Span, Spanned, Step, StepKind, StepMock,
+    TestFile, did_you_mean,
+};
+
+/// Every finding of a test file, in source order.
+pub fn analyse_test_file(test: &TestFile, runbook: &Runbook) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
+    let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
+    let known = Known { runbook, steps, ids };
+    inputs(&known, &test.inputs, &mut out);
+    let mut names: HashMap<&str, Span> = HashMap::new();
+    for case in test.cases.iter() {
+        if names.insert(case.name.as_str(), case.name.span).is_some() {
+            out.push(
+                Diagnostic::new(
+                    Code::TestDuplicateCase,
+                    case.name.span,
+                    format!("two cases are named `{}`", case.name.value),
+                )
+                .with_label("name used by an earlier case")
+                .with_help("give each case its own name: it names the case in the output and in JUnit"),
+            );
+        }
+        check_case(&known, case, &mut out);
+    }
+    out.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+    out.dedup();
+    out
+}
+
+struct Known<'a> {
+    runbook: &'a Runbook,
+    steps: HashMap<&'a str, &'a Step>,
+    ids: Vec<&'a str>,
+}
+
+impl Known<'_> {
+    /// The step `name` refers to; `call-step/inner` resolves to the call step.
+    /// An unknown id or a prefix that is not a `call` step is reported.
+    fn step(&self, name: &Spanned<String>, out: &mut Vec<Diagnostic>) -> Option<Resolved<'_>> {
+        let (id, inner) = match name.split_once('/') {
+            Some((id, inner)) => (id, Some(inner)),
+            None => (name.as_str(), None),
+        };
+        let Some(step) = self.steps.get(id).copied() else {
+            let help = match did_you_mean(id, self.ids.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the runbook's steps are: {}", list(&self.ids)),
+            };
+            out.push(
+                Diagnostic::new(Code::TestUnknownStep, name.span, format!("the runbook has no step `{id}`"))
+                    .with_label("no step has this id")
+                    .with_help(help),
+            );
+            return None;
+        };
+        if inner.is_some() && step.call.is_none() {
+            out.push(
+                Diagnostic::new(
+                    Code::TestUnknownStep,
+                    name.span,
+                    format!("`{}` names a step inside `{id}`, which is not a `call` step", name.value),
+                )
+                .with_label("not a call step")
+                .with_help("only the steps of a called runbook are named `CALL-STEP/STEP`"),
+            );
+            return None;
+        }
+        Some(Resolved { step, inner: inner.is_some() })
+    }
+}
+
+struct Resolved<'a> {
+    step: &'a Step,
+    /// Whether the name is of a step inside the called runbook.
+    inner: bool,
+}
+
+fn list(items: &[&str]) -> String {
+    items.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn inputs(known: &Known<'_>, given: &IndexMap<Spanned<String>, Spanned<Value>>, out: &mut Vec<Diagnostic>) {
+    let declared: Vec<&str> = known.runbook.inputs.keys().map(|name| name.as_str()).collect();
+    for name in given.keys() {
+        if declared.contains(&name.as_str()) {
+            continue;
+        }
+        let help = match did_you_mean(name, declared.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if declared.is_empty() => "the runbook declares no inputs".to_owned(),
+            None => format!("the runbook's inputs are: {}", list(&declared)),
+        };
+        out.push(
+            Diagnostic::new(Code::TestUnknownInput, name.span, format!("the runbook has no input `{}`", name.value))
+                .with_label("not an input of the runbook")
+                .with_help(help),
+        );
+    }
+}
+
+fn check_case(known: &Known<'_>, case: &Case, out: &mut Vec<Diagnostic>) {
+    inputs(known, &case.inputs, out);
+    for (name, value) in &case.answers {
+        if let Some(resolved) = known.step(name, out)
+            && !resolved.inner
+        {
+            answer(resolved.step, name, value, out);
+        }
+    }
+    for (name, mock) in &case.observations {
+        if let Some(resolved) = known.step(name, out)
+            && !resolved.inner
+        {
+            observation(resolved.step, mock, out);
+        }
+    }
+    let expect = &case.expect;
+    for id in expect.path.iter().chain(&expect.through).flat_map(|ids| ids.iter()) {
+        known.step(id, out);
+    }
+    for id in expect.outcomes.keys() {
+        known.step(id, out);
+    }
+    if let Some(id) = &expect.conclusion {
+        wanted_kind(known, id, StepKind::Conclude, out);
+    }
+    for id in expect.actions.iter().flat_map(|ids| ids.iter()) {
+        wanted_kind(known, id, StepKind::Action, out);
+    }
+}
+
+/// A step named where only one kind makes sense (`expect.conclusion`,
+/// `expect.actions`).
+fn wanted_kind(known: &Known<'_>, id: &Spanned<String>, kind: StepKind, out: &mut Vec<Diagnostic>) {
+    let Some(resolved) = known.step(id, out) else { return };
+    if resolved.inner || resolved.step.kind() == Some(kind) {
+        return;
+    }
+    let candidates: Vec<&str> =
+        known.runbook.steps.iter().filter(|s| s.kind() == Some(kind)).map(|s| s.id.as_str()).collect();
+    out.push(
+        Diagnostic::new(Code::TestUnknownStep, id.span, format!("step `{}` is not a `{}` step", id.value, kind.name()))
+            .with_label(format!(
+                "{} step",
+                super::references::article(resolved.step.kind().map_or("step", StepKind::name))
+            ))
+            .with_help(format!("name one of the `{}` steps: {}", kind.name(), list(&candidates))),
+    );
+}
+
+/// An answer must be one the step accepts.
+fn answer(step: &Step, name: &Spanned<String>, value: &Spanned<Value>, out: &mut Vec<Diagnostic>) {
+    let invalid = |message: String, help: String| {
+        Diagnostic::new(Code::TestInvalidAnswer, value.span, message).with_label("not accepted here").with_help(help)
+    };
+    if let Some(ask) = &step.ask {
+        let text = answer_text(&value.value);
+        match ask.ask_type() {
+            AskType::Choice | AskType::Confirm => {
+                let answers = ask.closed_answers().unwrap_or_default();
+                let normalised = if ask.ask_type() == AskType::Confirm { yes_no(&value.value) } else { text.clone() };
+                if !answers.contains(&normalised.as_str()) {
+                    let help = match did_you_mean(&text, answers.iter().copied()) {
+                        Some(close) => format!("did you mean `{close}`? the answers are: {}", list(&answers)),
+                        None => format!("the answers are: {}", list(&answers)),
+                    };
+                    out.push(invalid(format!("`{text}` is not an answer to step `{}`", name.value), help));
+                }
+            }
+            AskType::Number => {
+                if !value.value.is_number() && text.parse::<f64>().is_err() {
+                    out.push(invalid(
+                        format!("`{text}` is not a number, and step `{}` asks for one", name.value),
+                        "write a number".to_owned(),
+                    ));
+                }
+            }
+            AskType::Text => {}
+        }
+        return;
+    }
+    if step.action.is_some() {
+        if yes_no(&value.value).is_empty() {
+            out.push(invalid(
+                format!("`{}` is not an answer to action `{}`", answer_text(&value.value), name.value),
+                "answer an action `yes` (it runs) or `no` (it is declined)".to_owned(),
+            ));
+        }
+        return;
+    }
+    if let Some(instruct) = &step.instruct {
+        let notes: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();
+        let Value::Object(given) = &value.value else {
+            out.push(invalid(
+                format!("step `{}` is an `instruct` step: answer its notes as a map", name.value),
+                format!("write `{}: {{ NOTE: text }}`; its notes are: {}", name.value, list(&notes)),
+            ));
+            return;
+        };
+        for note in given.keys() {
+            if !notes.contains(&note.as_str()) {
+                let help = match did_you_mean(note, notes.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("its notes are: {}", list(&notes)),
+                };
+                out.push(invalid(format!("step `{}` has no note `{note}`", name.value), help));
+            }
+        }
+        return;
+    }
+    out.push(invalid(
+        format!(
+            "step `{}` asks nothing: it is {} step",
+            name.value,
+            super::references::article(step.kind().map_or("step", StepKind::name))
+        ),
+        "answers are for `ask`, `action` and `instruct` steps; a check's result is mocked under `observations`"
+            .to_owned(),
+    ));
+}
+
+/// An answer as the text the operator would type: `true` is `yes`.
+fn answer_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// `yes` or `no` for the answers a confirmation accepts, else empty.
+fn yes_no(value: &Value) -> String {
+    match answer_text(value).trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => "yes".to_owned(),
+        "no" | "n" | "false" => "no".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// A mocked observation must fit what the step runs.
+fn observation(step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>) {
+    let wrong = |span: Span, message: String, help: &str| {
+        Diagnostic::new(Code::TestObservationKind, span, message).with_label("does not fit this step").with_help(help)
+    };
+    let specs = mock.specs();
+    if step.call.is_some() {
+        for spec in specs {
+            if spec.conclusion.is_none() || spec.is_observation() || spec.items.is_some() || spec.probes.is_some() {
+                out.push(wrong(
+                    mock.span,
+                    format!("step `{}` is a `call` step: mock the called runbook's `conclusion`", step.id.value),
+                    "write `conclusion: { status: … }` (and `vars:`), or mock the called runbook's own steps as `CALL-STEP/STEP`",
+                ));
+            }
+        }
+        return;
+    }
+    let probe = step.probing().map(|check| Probed::Check(&check.value)).or_else(|| {
+        let action = step.action.as_ref()?;
+        let kind = if action.cmd.is_some() { ProbeKind::Cmd } else { ProbeKind::Http };
+        Some(Probed::Action(kind))
+    });
+    let Some(probe) = probe else {
+        out.push(wrong(
+            mock.span,
+            format!(
+                "step `{}` runs no probe: it is {} step",
+                step.id.value,
+                super::references::article(step.kind().map_or("step", StepKind::name))
+            ),
+            "observations are for `check`, `collect` and `action` steps; a question is answered under `answers`",
+        ));
+        return;
+    };
+    for spec in specs {
+        match probe {
+            Probed::Check(check) => against_check(step, check, spec, mock.span, out),
+            Probed::Action(kind) => against_kind(step, &[kind], spec, mock.span, out),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Probed<'a> {
+    Check(&'a Check),
+    Action(ProbeKind),
+}
+
+fn against_check(step: &Step, check: &Check, spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+    if let Some(group) = &check.probes {
+        let kinds: Vec<ProbeKind> = group.values().filter_map(|probe| probe.probe_kind()).collect();
+        if let Some(probes) = &spec.probes {
+            let names: Vec<&str> = group.keys().map(|name| name.as_str()).collect();
+            for (name, mock) in probes.iter() {
+                let Some(sub) = group.iter().find(|(declared, _)| declared.as_str() == name.as_str()) else {
+                    let help = match did_you_mean(name, names.iter().copied()) {
+                        Some(close) => format!("did you mean `{close}`? the group's probes are: {}", list(&names)),
+                        None => format!("the group's probes are: {}", list(&names)),
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            Code::TestObservationKind,
+                            name.span,
+                            format!("step `{}` has no probe `{}`", step.id.value, name.value),
+                        )
+                        .with_label("not a probe of this group")
+                        .with_help(help),
+                    );
+                    continue;
+                };
+                for sub_spec in mock.specs() {
+                    against_check(step, &sub.1.value, sub_spec, mock.span, out);
+                }
+            }
+            return;
+        }
+        selector_misplaced(step, spec, span, out, Selector::Probes);
+        against_kind(step, &kinds, spec, span, out);
+        return;
+    }
+    let kinds: Vec<ProbeKind> = check.probe_kind().into_iter().collect();
+    if check.foreach.is_some() {
+        for mock in spec.items.iter().flat_map(|items| items.values()).chain(spec.default.as_deref()) {
+            for sub_spec in mock.specs() {
+                against_kind(step, &kinds, sub_spec, mock.span, out);
+            }
+        }
+        if spec.items.is_some() || spec.default.is_some() {
+            return;
+        }
+        selector_misplaced(step, spec, span, out, Selector::Items);
+        against_kind(step, &kinds, spec, span, out);
+        return;
+    }
+    selector_misplaced(step, spec, span, out, Selector::None);
+    against_kind(step, &kinds, spec, span, out);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Selector {
+    None,
+    Items,
+    Probes,
+}
+
+/// `items:`, `probes:` or `conclusion:` where the step has no such thing.
+fn selector_misplaced(step: &Step, spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>, allowed: Selector) {
+    let misplaced = [
+        (spec.items.as_ref().map(|s| s.span), "items", "a `foreach` check", Selector::Items),
+        (spec.default.as_ref().map(|s| s.span), "default", "a `foreach` check", Selector::Items),
+        (spec.probes.as_ref().map(|s| s.span), "probes", "a `probes:` group", Selector::Probes),
+        (spec.conclusion.as_ref().map(|s| s.span), "conclusion", "a `call` step", Selector::None),
+    ];
+    for (found, key, owner, selector) in misplaced {
+        let Some(found) = found else { continue };
+        if selector == allowed && key != "conclusion" {
+            continue;
+        }
+        let found = if found.is_empty() { span } else { found };
+        out.push(
+            Diagnostic::new(
+                Code::TestObservationKind,
+                found,
+                format!("`{key}:` is for {owner}, and step `{}` is not one", step.id.value),
+            )
+            .with_label("does not fit this step")
+            .with_help(format!("mock the step's probe directly: {}", kinds_hint(step))),
+        );
+    }
+}
+
+fn kinds_hint(step: &Step) -> String {
+    let kinds: Vec<&str> = step
+        .probing()
+        .map(|check| check.probe_kinds().into_iter().map(|(kind, _)| kind.name()).collect())
+        .unwrap_or_default();
+    if kinds.is_empty() {
+        "an observation or `error:`".to_owned()
+    } else {
+        format!("`{}: {{ … }}` or `error: KIND`", kinds.join("`, `"))
+    }
+}
+
+/// The observation's kind must be the probe's (an `error` fits any).
+fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+    let observed = spec.observed_kinds();
+    let given = observed.len() + usize::from(spec.error.is_some());
+    if given == 0 {
+        if spec.items.is_none() && spec.probes.is_none() && spec.conclusion.is_none() && spec.default.is_none() {
+            out.push(
+                Diagnostic::new(
+                    Code::TestObservationKind,
+                    span,
+                    format!("the observation of step `{}` is empty", step.id.value),
+                )
+                .with_label("nothing observed")
+                .with_help(format!("write what the probe saw: {}", kinds_hint(step))),
+            );
+        }
+        return;
+    }
+    if given > 1 {
+        out.push(
+            Diagnostic::new(
+                Code::TestObservationKind,
+                span,
+                format!("the observation of step `{}` gives more than one result", step.id.value),
+            )
+            .with_label("one of `http`, `cmd`, `tcp`, `env` or `error` here")
+            .with_help("a probe sees one thing per attempt: keep one key, or make a list with one entry per attempt"),
+        );
+        return;
+    }
+    for (kind, found) in observed {
+        if !kinds.contains(&kind) {
+            let expected: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
+            out.push(
+                Diagnostic::new(
+                    Code::TestObservationKind,
+                    found,
+                    format!(
+                        "step `{}` runs {} probe, but this observation is of `{}`",
+                        step.id.value,
+                        match expected.as_slice() {
+                            [one] => format!("an `{one}`"),
+                            _ => format!("`{}`", expected.join("`/`")),
+                        },
+                        kind.name()
+                    ),
+                )
+                .with_label("wrong kind of observation")
+                .with_help(format!(
+                    "write `{}: {{ … }}`, or `error: KIND`",
+                    expected.first().copied().unwrap_or("http")
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Source, load, load_test_file};
+
+    const RUNBOOK: &str = "id: demo
+title: Demo
+inputs:
+  base_url: { default: 'http://127.0.0.1:1' }
+steps:
+  - id: healthz
+    check:
+      http: { url: '{{ inputs.base_url }}/healthz' }
+      expect: [ { status: 200 } ]
+    on: { pass: ask-symptom, fail: down, error: down }
+  - id: ask-symptom
+    ask:
+      question: What is wrong?
+      choices: [ { answer: slow, goto: down }, { answer: fine, goto: up } ]
+  - id: down
+    conclude: { status: diagnosed, severity: high }
+  - id: up
+    conclude: { status: resolved }
+";
+
+    /// The findings of a test file as `code line:col message`.
+    fn findings(test: &str) -> Vec<String> {
+        let runbook = load(&Source::new("demo.yaml", RUNBOOK)).unwrap();
+        let source = Source::new("demo.test.yaml", test);
+        let test = match load_test_file(&source) {
+            Ok(test) => test,
+            Err(diagnostic) => {
+                let (line, column) = source.line_col(diagnostic.span.start);
+                return vec![format!("{} {line}:{column} {}", diagnostic.code, diagnostic.message)];
+            }
+        };
+        analyse_test_file(&test, &runbook)
+            .iter()
+            .map(|d| {
+                let (line, column) = source.line_col(d.span.start);
+                format!("{} {line}:{column} {}", d.code, d.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_file_has_no_findings() {
+        let test = "cases:
+  - name: healthy
+    observations:
+      healthz: { http: { status: 200 } }
+    answers: { ask-symptom: fine }
+    expect: { path: [healthz, ask-symptom, up], status: resolved }
+  - name: retried
+    observations:
+      healthz:
+        - error: timeout
+        - { error: { kind: refused, message: nope } }
+    expect: { conclusion: down }
+";
+        assert_eq!(findings(test), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_steps_wrong_answers_and_wrong_kinds_are_located() {
+        let test = "inputs: { base_ur: x }
+cases:
+  - name: one
+    observations:
+      healthzz: { http: { status: 200 } }
+      healthz: { cmd: { exit_code: 0 } }
+      ask-symptom: { http: {} }
+    answers: { ask-symptom: slo }
+    expect: { conclusion: healthz, path: [healthz, upp] }
+  - name: one
+    expect: {}
+";
+        assert_eq!(
+            findings(test),
+            [
+                "RB504 1:11 the runbook has no input `base_ur`",
+                "RB501 5:7 the runbook has no step `healthzz`",
+                "RB503 6:23 step `healthz` runs an `http` probe, but this observation is of `cmd`",
+                "RB503 7:20 step `ask-symptom` runs no probe: it is an `ask` step",
+                "RB502 8:29 `slo` is not an answer to step `ask-symptom`",
+                "RB501 9:27 step `healthz` is not a `conclude` step",
+                "RB501 9:52 the runbook has no step `upp`",
+                "RB505 10:11 two cases are named `one`",
+            ]
+        );
+    }
+
+    #[test]
+    fn shape_errors_in_mocks_are_located() {
+        let test =
+            "cases:\n  - name: one\n    observations:\n      healthz: { http: { staus: 200 } }\n    expect: {}\n";
+        assert_eq!(findings(test), ["RB101 4:26 unknown key `staus`"]);
+        let test = "cases:\n  - name: one\n    observations:\n      healthz: { error: timout }\n    expect: {}\n";
+        assert_eq!(findings(test), ["RB102 4:18 unknown value `timout`"]);
+    }
+}
