@@ -85,6 +85,10 @@ codes! {
     VisitLimit = "RB208", "visit-limit", Error, "A `max_visits` or retry bound that is zero or absurdly large.";
     ConflictingFlow = "RB209", "conflicting-flow", Error, "A step with both `next` and `on`, or with a transition that never applies.";
     UnroutedOutcome = "RB210", "unrouted-outcome", Warning, "An `on:` that routes some outcomes and lets the others fall through to whatever step is below.";
+    CallTarget = "RB211", "call-target", Error, "A `call` target that cannot be read or does not check clean.";
+    CallCycle = "RB212", "call-cycle", Error, "A runbook that calls itself, directly or through other runbooks.";
+    CallInput = "RB213", "call-input", Error, "A `call` that gives an input the callee does not declare, or leaves out a required one.";
+    UnknownCalleeVar = "RB214", "unknown-callee-var", Error, "`steps.ID.vars.NAME` of a `call` step where the called runbook never captures NAME.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

@@ -9,6 +9,7 @@
 
 mod action;
 mod analyse;
+mod calls;
 mod capture;
 mod check;
 mod code;
@@ -34,6 +35,7 @@ mod transition;
 
 pub use action::{Action, Call};
 pub use analyse::{TemplateKind, TemplateSite, analyse, analyse_test_file, template_sites};
+pub use calls::check_file;
 pub use capture::Capture;
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};

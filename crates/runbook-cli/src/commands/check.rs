@@ -69,14 +69,14 @@ fn check_all(files: &[PathBuf]) -> Vec<Checked> {
 /// Loads and analyses one file: a runbook, or a test file against its
 /// runbook.
 fn check_file(path: &Path) -> Checked {
-    let outcome = std::fs::read(path).map(|bytes| {
-        if runbook_files::is_test_file(path) {
+    let outcome = if runbook_files::is_test_file(path) {
+        std::fs::read(path).map(|bytes| {
             let checked = test_files::check_test_file(path, &bytes);
-            return (checked.source, checked.diagnostics);
-        }
-        let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
-        (checked.source, checked.diagnostics)
-    });
+            (checked.source, checked.diagnostics)
+        })
+    } else {
+        runbook_model::check_file(path).map(|checked| (checked.source, checked.diagnostics))
+    };
     Checked { path: path.to_owned(), outcome }
 }
 

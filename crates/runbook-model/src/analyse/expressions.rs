@@ -170,7 +170,8 @@ fn walk_captures<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
     }
 }
 
-fn captures_of(step: &crate::Step) -> Vec<&str> {
+/// The var names a step captures, `probes:` members included.
+pub(crate) fn captures_of(step: &crate::Step) -> Vec<&str> {
     let mut names = Vec::new();
     if let Some(check) = step.probing() {
         walk_captures(check, &mut names);
@@ -179,6 +180,12 @@ fn captures_of(step: &crate::Step) -> Vec<&str> {
         names.extend(action.capture.keys().map(|name| name.as_str()));
     }
     names
+}
+
+/// The dotted names a template reads (`steps.db.vars.host`); none when it
+/// does not parse, which RB301 reports.
+pub(crate) fn names(site: &TemplateSite<'_>) -> std::collections::HashSet<String> {
+    parse(&Environment::new(), site).unwrap_or_default()
 }
 
 fn parse(

@@ -1,0 +1,294 @@
+//! `call` targets followed at `check` time: the called file exists and
+//! checks clean, the inputs given exist and the required ones are given,
+//! `steps.ID.vars.NAME` names a var the callee can set, and no chain of
+//! calls comes back to a runbook already running.
+//!
+//! The only rule that reads other files, so it sits beside the loader, not
+//! among the single-file rules of `analyse`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::analyse::{captured_names, template_names, template_sites};
+use crate::{
+    Call, Checked, Code, Diagnostic, Input, InputType, Level, Runbook, Span, Spanned, check_bytes, did_you_mean,
+};
+
+/// Deepest chain of calls followed, as the engine allows at run time.
+const MAX_CALL_DEPTH: usize = 16;
+/// Errors of a called runbook quoted in the caller's diagnostic.
+const QUOTED_ERRORS: usize = 3;
+/// How a cycle's message starts; the chain follows.
+const CYCLE: &str = "calls go round in a cycle: ";
+
+/// Reads, loads and analyses a runbook file, then follows its `call`
+/// targets: what `runbook check` reports for a file.
+pub fn check_file(path: &Path) -> std::io::Result<Checked> {
+    let bytes = std::fs::read(path)?;
+    let mut checked = check_bytes(&path.display().to_string(), &bytes);
+    if let Some(runbook) = &checked.runbook {
+        let mut follower = Follower { stack: vec![canonical(path)], memo: HashMap::new() };
+        checked.diagnostics.extend(follower.calls(path, runbook));
+        checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+    }
+    Ok(checked)
+}
+
+struct Follower {
+    /// The files being checked, outermost first.
+    stack: Vec<PathBuf>,
+    /// Findings per called file, once it is fully followed.
+    memo: HashMap<PathBuf, Vec<Diagnostic>>,
+}
+
+impl Follower {
+    /// The findings about `runbook`'s call steps, located in its source.
+    fn calls(&mut self, path: &Path, runbook: &Runbook) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let calling: Vec<(usize, &Spanned<Call>)> = runbook
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(index, step)| step.call.as_ref().map(|call| (index, call)))
+            .collect();
+        if calling.is_empty() {
+            return out;
+        }
+        let read_names = read_callee_vars(runbook);
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        for (index, call) in calling {
+            let target = base.join(&call.runbook.value);
+            let span = call.runbook.span;
+            let key = canonical(&target);
+            if let Some(position) = self.stack.iter().position(|running| *running == key) {
+                let chain = self.chain(position, &target);
+                out.push(
+                    Diagnostic::new(Code::CallCycle, span, format!("{CYCLE}{chain}"))
+                        .with_label("calls a runbook that is already running")
+                        .with_help("a runbook cannot call itself, directly or through others: break the cycle"),
+                );
+                continue;
+            }
+            if self.stack.len() >= MAX_CALL_DEPTH {
+                out.push(
+                    Diagnostic::new(
+                        Code::CallTarget,
+                        span,
+                        format!("calls are nested more than {MAX_CALL_DEPTH} deep"),
+                    )
+                    .with_label("too deep")
+                    .with_help("flatten the chain of called runbooks"),
+                );
+                continue;
+            }
+            let checked = match std::fs::read(&target) {
+                Ok(bytes) => check_bytes(&target.display().to_string(), &bytes),
+                Err(error) => {
+                    out.push(unreadable(&call.runbook, &target, &error));
+                    continue;
+                }
+            };
+            let nested = self.follow(&target, &key, &checked);
+            let errors: Vec<&Diagnostic> =
+                checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Error).collect();
+            if !errors.is_empty() {
+                out.push(invalid_callee(&call.runbook, &checked, &errors));
+            }
+            let Some(callee) = &checked.runbook else { continue };
+            inputs(call, &call.runbook.value, callee, &mut out);
+            let step_id = runbook.steps[index].id.as_str();
+            if let Some(reads) = read_names.get(step_id) {
+                callee_vars(reads, &call.runbook.value, callee, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The findings of a called file's own calls, in its own source.
+    fn follow(&mut self, target: &Path, key: &Path, checked: &Checked) -> Vec<Diagnostic> {
+        if let Some(found) = self.memo.get(key) {
+            return found.clone();
+        }
+        let Some(callee) = &checked.runbook else { return Vec::new() };
+        self.stack.push(key.to_owned());
+        let found = self.calls(target, callee);
+        self.stack.pop();
+        self.memo.insert(key.to_owned(), found.clone());
+        found
+    }
+
+    /// `a.yaml → b.yaml → a.yaml`, from the running file at `position`.
+    fn chain(&self, position: usize, target: &Path) -> String {
+        self.stack[position..]
+            .iter()
+            .map(|path| format!("`{}`", file_name(path)))
+            .chain(std::iter::once(format!("`{}`", file_name(target))))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_owned())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+}
+
+fn unreadable(written: &Spanned<String>, target: &Path, error: &std::io::Error) -> Diagnostic {
+    let siblings: Vec<String> = target
+        .parent()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            Path::new(name)
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
+        })
+        .collect();
+    let wanted = file_name(target);
+    let help = match did_you_mean(&wanted, siblings.iter().map(String::as_str)) {
+        Some(close) => format!("did you mean `{close}`? The path is relative to this runbook's directory"),
+        None => "the path is relative to this runbook's directory".to_owned(),
+    };
+    Diagnostic::new(
+        Code::CallTarget,
+        written.span,
+        format!("cannot read the called runbook `{}`: {error}", written.value),
+    )
+    .with_label("no such runbook")
+    .with_help(help)
+}
+
+fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagnostic]) -> Diagnostic {
+    let cycle = errors.iter().find(|error| error.code == Code::CallCycle);
+    let quoted: Vec<String> = errors
+        .iter()
+        .take(QUOTED_ERRORS)
+        .map(|error| {
+            let (line, column) = checked.source.line_col(error.span.start.min(checked.source.text().len()));
+            format!("{}:{line}:{column}: {} {}", written.value, error.code, error.message)
+        })
+        .collect();
+    let more = errors.len().saturating_sub(QUOTED_ERRORS);
+    let rest = if more > 0 { format!("; and {more} more") } else { String::new() };
+    let help = format!("check it with `runbook check`: {}{rest}", quoted.join("; "));
+    let code = if cycle.is_some() { Code::CallCycle } else { Code::CallTarget };
+    let count = if errors.len() == 1 { "1 error".to_owned() } else { format!("{} errors", errors.len()) };
+    let message = if let Some(cycle) = cycle {
+        let chain = cycle.message.strip_prefix(CYCLE).unwrap_or(&cycle.message);
+        format!("the called runbook `{}` leads into a cycle of calls: {chain}", written.value)
+    } else {
+        format!("the called runbook `{}` has {count}", written.value)
+    };
+    Diagnostic::new(code, written.span, message).with_label("does not check clean").with_help(help)
+}
+
+/// Given inputs exist in the callee, required ones are given, literal
+/// values have the declared type.
+fn inputs(call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
+    let declared: Vec<&str> = callee.inputs.keys().map(|name| name.as_str()).collect();
+    for (name, value) in &call.inputs {
+        let Some(input) = callee.inputs.get(name.as_str()) else {
+            let help = match did_you_mean(name, declared.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None if declared.is_empty() => format!("`{file}` declares no inputs"),
+                None => format!("`{file}` declares {}", backticked(&declared)),
+            };
+            out.push(
+                Diagnostic::new(Code::CallInput, name.span, format!("`{}` is not an input of `{file}`", name.value))
+                    .with_label("unknown input")
+                    .with_help(help),
+            );
+            continue;
+        };
+        if let Some(problem) = literal_type_problem(input, value) {
+            out.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    value.span,
+                    format!("input `{}` of `{file}` {problem}", name.value),
+                )
+                .with_label("a value of another type")
+                .with_help(format!("give {}", article_of(input.input_type()))),
+            );
+        }
+    }
+    for (name, input) in &callee.inputs {
+        if input.is_required() && input.env.is_none() && !call.inputs.contains_key(name.as_str()) {
+            out.push(
+                Diagnostic::new(Code::CallInput, call.span, format!("`{file}` needs the input `{}`", name.value))
+                    .with_label("required input not given")
+                    .with_help(format!("add it: `inputs: {{ {}: … }}`", name.value)),
+            );
+        }
+    }
+}
+
+fn literal_type_problem(input: &Input, value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    let is_template = matches!(value, Value::String(text) if text.contains("{{"));
+    if is_template {
+        return None;
+    }
+    let fits = match input.input_type() {
+        InputType::String => value.is_string(),
+        InputType::Number => value.is_number(),
+        InputType::Bool => value.is_boolean(),
+        InputType::List => value.is_array(),
+    };
+    (!fits).then(|| format!("is {}, given `{value}`", article_of(input.input_type())))
+}
+
+const fn article_of(kind: InputType) -> &'static str {
+    match kind {
+        InputType::String => "a string",
+        InputType::Number => "a number",
+        InputType::Bool => "a boolean",
+        InputType::List => "a list",
+    }
+}
+
+fn backticked(names: &[&str]) -> String {
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// `steps.ID.vars.NAME` read anywhere in the runbook, by step id, with where.
+fn read_callee_vars(runbook: &Runbook) -> HashMap<String, Vec<(String, Span)>> {
+    let mut reads: HashMap<String, Vec<(String, Span)>> = HashMap::new();
+    for site in template_sites(runbook) {
+        for name in template_names(&site) {
+            let mut parts = name.split('.');
+            if let (Some("steps"), Some(step), Some("vars"), Some(var)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            {
+                reads.entry(step.to_owned()).or_default().push((var.to_owned(), site.span));
+            }
+        }
+    }
+    reads
+}
+
+fn callee_vars(reads: &[(String, Span)], file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
+    let set: HashSet<&str> = callee.steps.iter().flat_map(captured_names).collect();
+    let mut known: Vec<&str> = set.iter().copied().collect();
+    known.sort_unstable();
+    for (var, span) in reads {
+        if set.contains(var.as_str()) {
+            continue;
+        }
+        let help = match did_you_mean(var, known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None if known.is_empty() => format!("`{file}` captures no vars"),
+            None => format!("`{file}` captures {}", backticked(&known)),
+        };
+        out.push(
+            Diagnostic::new(Code::UnknownCalleeVar, *span, format!("`{file}` never sets `vars.{var}`"))
+                .with_label("no step of the called runbook captures it")
+                .with_help(help),
+        );
+    }
+}
