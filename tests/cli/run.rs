@@ -111,6 +111,14 @@ fn a_triage_follows_the_evidence_to_the_diagnosis() {
     assert_eq!((failed[0]["expected"].clone(), failed[0]["actual"].clone()), (Value::from(200), Value::from(503)));
     let transition = of(&events, "transition").into_iter().find(|t| t["from"] == "readyz").unwrap();
     assert_eq!(transition["via"], "fail when vars.checks.db is defined and vars.checks.db.ok == false");
+    assert_eq!((transition["edge"].as_str(), transition["kind"].as_str()), (Some("readyz:on.fail[0]"), Some("on")));
+    // The edge taken is one the run's graph draws, with the same label.
+    let started = &of(&events, "run_started")[0];
+    let drawn = started["graph"]["edges"].as_array().unwrap().iter().find(|e| e["id"] == transition["edge"]).unwrap();
+    assert_eq!(
+        (&drawn["from"], &drawn["to"], &drawn["label"]),
+        (&transition["from"], &transition["to"], &transition["via"])
+    );
     assert_eq!(finished(&events)["status"], "concluded");
 }
 

@@ -10,6 +10,7 @@ use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
 use runbook_engine::printable::{printable_line, printable_lines};
+use runbook_model::EdgeKind;
 
 use crate::evidence::{self, Look};
 
@@ -197,8 +198,9 @@ impl EventSink for View {
                 }
                 self.print(&text);
             }
-            Event::Transition { to, via, .. } => {
-                if via != "fall-through" && via != "next" {
+            Event::Transition { to, via, kind, .. } => {
+                // Going on by default says nothing the next step does not.
+                if matches!(kind, EdgeKind::Choice | EdgeKind::On) {
                     let to = to.as_deref().unwrap_or("the end");
                     self.print(&format!("  {} {to} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
                 }

@@ -2,7 +2,7 @@
 //! view, the JSON-lines output and the journal all consume this stream.
 
 use indexmap::IndexMap;
-use runbook_model::{AskType, ConclusionStatus, Outcome, Severity};
+use runbook_model::{AskType, ConclusionStatus, EdgeKind, Outcome, Severity};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -151,8 +151,16 @@ pub enum Event {
         from: String,
         /// The step entered; `None` when the run ran past the last step.
         to: Option<String>,
-        /// What chose it: `pass`, `answer yes`, `next`, `fall-through`, …
+        /// The edge taken: its id in `run.graph.edges` (prefixed with
+        /// `call-step/` inside a called runbook), see
+        /// [`runbook_model::Edge::id`].
+        edge: String,
+        /// The edge's label: what chose it (`pass`, `answer yes`,
+        /// `fail when …`, `pass / warn / error`, `then`).
         via: String,
+        /// Which declaration routed it: `choice`, `on`, `next` or
+        /// `fall-through`.
+        kind: EdgeKind,
     },
     /// A `conclude` step was reached.
     Concluded {
@@ -232,6 +240,11 @@ pub struct GraphNode {
 /// A transition of the graph.
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphEdge {
+    /// Its id, which `transition` events name (see
+    /// [`runbook_model::Edge::id`]).
+    pub id: String,
+    /// Which declaration routes it.
+    pub kind: EdgeKind,
     /// From this step.
     pub from: String,
     /// To this step; `None` past the last step.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::{ConclusionStatus, Outcome, Runbook, Span, Step, StepKind, Target};
+use crate::{ConclusionStatus, Outcome, Runbook, Span, Spanned, Step, StepKind, Target};
 
 /// Where one exit of a step leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +19,64 @@ pub enum Destination {
     End,
 }
 
-/// One edge of the graph.
+/// One edge of the graph: one way a step can lead to another.
+///
+/// `runbook check` reads the edges, the interpreter takes them (through
+/// [`Flow::route`]) and reports the one it took by [`Edge::id`], the record
+/// draws and highlights them, and `runbook test` counts which were covered.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    /// What takes it: `next`, `pass`, `fail when …`, `answer yes`, `then`.
+    /// Stable and unique within the runbook: the step id, then the YAML
+    /// that routes there. `probe:on.fail`, `probe:on.fail[1]` (the second
+    /// entry of a `when` chain), `ask:answer=yes` (a choice's `goto`),
+    /// `probe:next`, `probe:next[0]`, `probe:fall-through` (the step
+    /// below, or the end). What a `when` chain leaves unmatched continues
+    /// the chain's id with `>` and the fallback: `probe:on.fail>next`,
+    /// `probe:on.fail>fall-through`, `probe:next>fall-through`.
+    pub id: String,
+    /// Index of the step it leaves.
+    pub from: usize,
+    /// What takes it, for people: `fail`, `answer yes`, `fail when …`,
+    /// `fail otherwise`, `pass / warn / error` (the keys `on:` leaves out),
+    /// `other answers`, `then` (a step without keys). The one label the
+    /// graph, the run's events and the record show.
     pub label: String,
     /// Where it leads.
     pub to: Destination,
     /// The YAML that declares it (the step id for a fall-through).
     pub span: Span,
+    /// Which keys (outcome, answer, conclusion status) take it.
+    pub trigger: Trigger,
+    /// The `when` that must also hold: the condition of the chain entry
+    /// the edge ends in.
+    pub when: Option<Spanned<String>>,
+    /// Which declaration sends the run to [`Edge::to`].
+    pub kind: EdgeKind,
+}
+
+/// Which keys take an edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// This key, routed by an `on:` entry or a choice's `goto`.
+    Key(String),
+    /// Any key that neither `on:` nor a choice routes, and steps without
+    /// keys (`collect`, `instruct`).
+    Unrouted,
+}
+
+/// Which declaration sends the run along an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeKind {
+    /// A choice's `goto`.
+    Choice,
+    /// An `on:` entry.
+    On,
+    /// `next:`.
+    Next,
+    /// Nothing: the run goes on with the step below (or ends after the
+    /// last step).
+    FallThrough,
 }
 
 /// The steps and their exits, indexed like `runbook.steps`.
@@ -61,10 +110,42 @@ impl Flow {
             .map(|(position, step)| {
                 let fall_through =
                     if position + 1 < steps.len() { Destination::Step(position + 1) } else { Destination::End };
-                exits(step, &resolve, &fall_through)
+                Exits { from: position, step, resolve: &resolve, fall_through }.edges()
             })
             .collect();
         Self { start, edges, index }
+    }
+
+    /// The edge `step` leaves by when it produced `key` (`None` for steps
+    /// without keys): the first of its edges, in the order they are drawn,
+    /// that `key` takes and whose `when` holds. `holds` evaluates a `when`
+    /// against the run's facts. `None` when no edge takes the key (a
+    /// `conclude` step, or a key the step's kind cannot produce).
+    pub fn route<E>(
+        &self,
+        step: usize,
+        key: Option<&str>,
+        mut holds: impl FnMut(&Spanned<String>) -> Result<bool, E>,
+    ) -> Result<Option<&Edge>, E> {
+        let edges = self.edges.get(step).map_or(&[][..], Vec::as_slice);
+        let routed = |key: &str| edges.iter().any(|edge| edge.trigger == Trigger::Key(key.to_owned()));
+        for edge in edges {
+            let taken = match (&edge.trigger, key) {
+                (Trigger::Key(routed_key), Some(key)) => routed_key == key,
+                (Trigger::Key(_), None) => false,
+                (Trigger::Unrouted, Some(key)) => !routed(key),
+                (Trigger::Unrouted, None) => true,
+            };
+            if taken && edge.when.as_ref().map_or(Ok(true), &mut holds)? {
+                return Ok(Some(edge));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every edge, step by step in file order.
+    pub fn all_edges(&self) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().flatten()
     }
 
     /// Index of the step with this id.
@@ -280,71 +361,252 @@ pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
     }
 }
 
-fn exits(step: &Step, resolve: &impl Fn(&str) -> Destination, fall_through: &Destination) -> Vec<Edge> {
-    if step.conclude.is_some() {
-        return Vec::new();
-    }
-    // Where anything `on:` does not route goes: `next`, else the step below.
-    let fallback = |label: &str| -> Vec<Edge> {
-        match &step.next {
-            Some(next) => chain(label, next, resolve, &|label, span| vec![edge(label, fall_through.clone(), span)]),
-            None => vec![edge(label.to_owned(), fall_through.clone(), step.id.span)],
-        }
-    };
-    let mut edges = Vec::new();
-    let mut covered: Vec<&str> = Vec::new();
-    if let Some(ask) = &step.ask {
-        for choice in &ask.choices {
-            if let Some(goto) = &choice.goto {
-                covered.push(&choice.answer);
-                edges.push(edge(format!("answer {}", choice.answer.value), resolve(goto), goto.span));
-            }
-        }
-    }
-    if let Some(on) = &step.on {
-        for (key, target) in &on.value {
-            covered.push(key);
-            edges.extend(chain(key, target, resolve, &|label, _| fallback(&label)));
-        }
-    }
-    let rest: Vec<String> = match possible_keys(step) {
-        Some(keys) if keys.is_empty() => vec!["then".to_owned()],
-        Some(keys) => keys.into_iter().filter(|key| !covered.contains(&key.as_str())).collect(),
-        None if covered.is_empty() => vec!["then".to_owned()],
-        None => vec!["other answers".to_owned()],
-    };
-    if !rest.is_empty() {
-        edges.extend(fallback(&rest.join(" / ")));
-    }
-    edges
+/// How a run reaches an edge: the id and label so far, and the keys.
+#[derive(Clone)]
+struct Route {
+    id: String,
+    label: String,
+    trigger: Trigger,
 }
 
-fn edge(label: String, to: Destination, span: Span) -> Edge {
-    Edge { label, to, span }
+/// Builds the edges of one step, in routing order: choices' `goto`s, each
+/// `on:` entry (its `when` chain, then what the chain leaves to `next` and
+/// the step below), then the keys `on:` leaves out.
+struct Exits<'a, R> {
+    from: usize,
+    step: &'a Step,
+    resolve: &'a R,
+    fall_through: Destination,
 }
 
-/// The edges of one target: a step id, or a `when` chain whose last
-/// resort, when no entry has no `when`, is `otherwise`.
-fn chain(
-    label: &str,
-    target: &crate::Spanned<Target>,
-    resolve: &impl Fn(&str) -> Destination,
-    otherwise: &dyn Fn(String, Span) -> Vec<Edge>,
-) -> Vec<Edge> {
-    match &target.value {
-        Target::Goto(id) => vec![edge(label.to_owned(), resolve(id), target.span)],
-        Target::Branches(branches) => {
-            let mut edges = Vec::new();
-            for branch in branches {
-                if let Some(when) = &branch.when {
-                    edges.push(edge(format!("{label} when {}", when.value), resolve(&branch.goto), branch.goto.span));
-                } else {
-                    edges.push(edge(label.to_owned(), resolve(&branch.goto), branch.goto.span));
-                    return edges;
+impl<R: Fn(&str) -> Destination> Exits<'_, R> {
+    fn edges(&self) -> Vec<Edge> {
+        let step = self.step;
+        if step.conclude.is_some() {
+            return Vec::new();
+        }
+        let id = &step.id.value;
+        let mut edges = Vec::new();
+        let mut covered: Vec<&str> = Vec::new();
+        if let Some(ask) = &step.ask {
+            for choice in &ask.choices {
+                if let Some(goto) = &choice.goto {
+                    covered.push(&choice.answer);
+                    let answer = &choice.answer.value;
+                    let route = Route {
+                        id: format!("{id}:answer={answer}"),
+                        label: format!("answer {answer}"),
+                        trigger: Trigger::Key(answer.clone()),
+                    };
+                    edges.push(self.edge(&route, None, EdgeKind::Choice, (self.resolve)(&goto.value), goto.span));
                 }
             }
-            edges.extend(otherwise(format!("{label} otherwise"), target.span));
-            edges
         }
+        if let Some(on) = &step.on {
+            for (key, target) in &on.value {
+                covered.push(key);
+                let label = if step.ask.is_some() { format!("answer {}", key.value) } else { key.value.clone() };
+                let route =
+                    Route { id: format!("{id}:on.{}", key.value), label, trigger: Trigger::Key(key.value.clone()) };
+                edges.extend(self.chain(&route, EdgeKind::On, target, &|otherwise| {
+                    let fallback =
+                        Route { id: format!("{}>", route.id), label: otherwise.label, trigger: route.trigger.clone() };
+                    self.fallback(&fallback)
+                }));
+            }
+        }
+        let rest: Vec<String> = match possible_keys(step) {
+            Some(keys) if keys.is_empty() => vec!["then".to_owned()],
+            Some(keys) => keys
+                .into_iter()
+                .filter(|key| !covered.contains(&key.as_str()))
+                .map(|key| if step.ask.is_some() { format!("answer {key}") } else { key })
+                .collect(),
+            None if covered.is_empty() => vec!["then".to_owned()],
+            None => vec!["other answers".to_owned()],
+        };
+        if !rest.is_empty() {
+            edges.extend(self.fallback(&Route {
+                id: format!("{id}:"),
+                label: rest.join(" / "),
+                trigger: Trigger::Unrouted,
+            }));
+        }
+        edges
+    }
+
+    /// Where anything `on:` does not route goes: `next`, else the step
+    /// below.
+    fn fallback(&self, route: &Route) -> Vec<Edge> {
+        let below = |route: &Route| {
+            let id = format!("{}fall-through", route.id);
+            let route = Route { id, ..route.clone() };
+            vec![self.edge(&route, None, EdgeKind::FallThrough, self.fall_through.clone(), self.step.id.span)]
+        };
+        match &self.step.next {
+            Some(next) => {
+                let route = Route { id: format!("{}next", route.id), ..route.clone() };
+                self.chain(&route, EdgeKind::Next, next, &|otherwise| {
+                    below(&Route { id: format!("{}>", route.id), ..otherwise })
+                })
+            }
+            None => below(route),
+        }
+    }
+
+    /// The edges of one target: a step id, or a `when` chain whose last
+    /// resort, when no entry lacks a `when`, is `otherwise` (given the
+    /// route with its label ending in `otherwise`).
+    fn chain(
+        &self,
+        route: &Route,
+        kind: EdgeKind,
+        target: &Spanned<Target>,
+        otherwise: &dyn Fn(Route) -> Vec<Edge>,
+    ) -> Vec<Edge> {
+        match &target.value {
+            Target::Goto(to) => vec![self.edge(route, None, kind, (self.resolve)(to.as_str()), target.span)],
+            Target::Branches(branches) => {
+                let mut edges = Vec::new();
+                for (position, branch) in branches.iter().enumerate() {
+                    let id = format!("{}[{position}]", route.id);
+                    let to = (self.resolve)(&branch.goto.value);
+                    if let Some(when) = &branch.when {
+                        let label = format!("{} when {}", route.label, when.value);
+                        let entry = Route { id, label, trigger: route.trigger.clone() };
+                        edges.push(self.edge(&entry, Some(when.clone()), kind, to, branch.goto.span));
+                    } else {
+                        let entry = Route { id, ..route.clone() };
+                        edges.push(self.edge(&entry, None, kind, to, branch.goto.span));
+                        return edges;
+                    }
+                }
+                edges.extend(otherwise(Route { label: format!("{} otherwise", route.label), ..route.clone() }));
+                edges
+            }
+        }
+    }
+
+    fn edge(&self, route: &Route, when: Option<Spanned<String>>, kind: EdgeKind, to: Destination, span: Span) -> Edge {
+        Edge {
+            id: route.id.clone(),
+            from: self.from,
+            label: route.label.clone(),
+            to,
+            span,
+            trigger: route.trigger.clone(),
+            when,
+            kind,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow(yaml: &str) -> (Runbook, Flow) {
+        let checked = crate::check_bytes("flow.yaml", yaml.as_bytes());
+        let runbook = checked.runbook.expect("loads");
+        let flow = Flow::new(&runbook);
+        (runbook, flow)
+    }
+
+    const ROUTED: &str = r#"
+id: routed
+title: Every way out of a step
+steps:
+  - id: probe
+    check: { cmd: { argv: ["true"] } }
+    on:
+      fail:
+        - { when: "result.exit_code == 2", goto: two }
+        - { when: "result.exit_code == 3", goto: three }
+      error: done
+    next:
+      - { when: "inputs.deep", goto: deep }
+  - id: deep
+    ask: { question: Go on?, type: confirm }
+    on: { "yes": done }
+  - id: two
+    conclude: { status: diagnosed }
+  - id: three
+    conclude: { status: diagnosed }
+  - id: done
+    conclude: { status: resolved }
+"#;
+
+    #[test]
+    fn every_edge_has_an_id_naming_the_yaml_that_routes_it() {
+        let (runbook, flow) = flow(ROUTED);
+        let edges: Vec<(&str, &str, EdgeKind, Option<&str>)> = flow
+            .all_edges()
+            .map(|edge| {
+                let to = match &edge.to {
+                    Destination::Step(index) => Some(runbook.steps[*index].id.as_str()),
+                    Destination::Unknown(id) => Some(id.as_str()),
+                    Destination::End => None,
+                };
+                (edge.id.as_str(), edge.label.as_str(), edge.kind, to)
+            })
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                ("probe:on.fail[0]", "fail when result.exit_code == 2", EdgeKind::On, Some("two")),
+                ("probe:on.fail[1]", "fail when result.exit_code == 3", EdgeKind::On, Some("three")),
+                ("probe:on.fail>next[0]", "fail otherwise when inputs.deep", EdgeKind::Next, Some("deep")),
+                ("probe:on.fail>next>fall-through", "fail otherwise otherwise", EdgeKind::FallThrough, Some("deep")),
+                ("probe:on.error", "error", EdgeKind::On, Some("done")),
+                ("probe:next[0]", "pass / warn when inputs.deep", EdgeKind::Next, Some("deep")),
+                ("probe:next>fall-through", "pass / warn otherwise", EdgeKind::FallThrough, Some("deep")),
+                ("deep:on.yes", "answer yes", EdgeKind::On, Some("done")),
+                ("deep:fall-through", "answer no", EdgeKind::FallThrough, Some("two")),
+            ]
+        );
+    }
+
+    #[test]
+    fn routing_takes_the_first_edge_whose_key_and_when_hold() {
+        let (_, flow) = flow(ROUTED);
+        let route = |key: Option<&str>, true_whens: &[&str]| {
+            let holds = |when: &Spanned<String>| Ok::<_, ()>(true_whens.contains(&when.as_str()));
+            flow.route(0, key, holds).unwrap().map(|edge| edge.id.clone())
+        };
+        assert_eq!(route(Some("fail"), &["result.exit_code == 3"]).as_deref(), Some("probe:on.fail[1]"));
+        assert_eq!(route(Some("fail"), &["inputs.deep"]).as_deref(), Some("probe:on.fail>next[0]"));
+        assert_eq!(route(Some("fail"), &[]).as_deref(), Some("probe:on.fail>next>fall-through"));
+        assert_eq!(route(Some("error"), &["inputs.deep"]).as_deref(), Some("probe:on.error"));
+        assert_eq!(route(Some("pass"), &["inputs.deep"]).as_deref(), Some("probe:next[0]"));
+        assert_eq!(route(Some("warn"), &[]).as_deref(), Some("probe:next>fall-through"));
+        assert_eq!(route(Some("skipped"), &[]).as_deref(), Some("probe:next>fall-through"));
+        let deep = flow.position("deep").unwrap();
+        let answer = |key| flow.route(deep, Some(key), |_| Ok::<_, ()>(true)).unwrap().map(|edge| edge.id.as_str());
+        assert_eq!(answer("yes"), Some("deep:on.yes"));
+        assert_eq!(answer("no"), Some("deep:fall-through"));
+        let done = flow.position("done").unwrap();
+        assert!(flow.route(done, None, |_| Ok::<_, ()>(true)).unwrap().is_none());
+    }
+
+    #[test]
+    fn edge_ids_are_unique_in_every_shipped_runbook() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut checked = 0;
+        for folder in ["examples", "runbooks"] {
+            for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|ext| ext != "yaml") || path.to_string_lossy().ends_with(".test.yaml") {
+                    continue;
+                }
+                let (_, flow) = flow(&std::fs::read_to_string(&path).unwrap());
+                let mut ids: Vec<&str> = flow.all_edges().map(|edge| edge.id.as_str()).collect();
+                let count = ids.len();
+                ids.sort_unstable();
+                ids.dedup();
+                assert_eq!(ids.len(), count, "{}", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "{checked} runbooks");
     }
 }

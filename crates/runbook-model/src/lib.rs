@@ -43,7 +43,7 @@ pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
-pub use flow::{Destination, Edge, Flow, possible_keys};
+pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger, possible_keys};
 pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock};

@@ -174,6 +174,7 @@ async fn start(
         }
     }
     redact_env_probe_values(runbook, &mut redactor);
+    let flow = Flow::new(runbook);
     let info = RunInfo {
         id: resume.map_or_else(|| format!("{}-{}", compact(wall), runbook.id.value), |r| r.run_id.clone()),
         runbook: runbook.id.value.clone(),
@@ -191,7 +192,7 @@ async fn start(
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
-        graph: graph(runbook),
+        graph: graph(runbook, &flow),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), outcome.name())).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
     };
@@ -208,7 +209,6 @@ async fn start(
         None => services.sink.emit(&Event::RunStarted(info.clone())),
     }
     let started = services.clock.now();
-    let flow = Flow::new(runbook);
     let mut facts = Facts::new(&inputs.values, &run_facts);
     let mut visits = vec![0; runbook.steps.len()];
     let mut start_at = flow.start;
@@ -311,9 +311,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The steps and transitions of `runbook`, from the same [`Flow`] `check`
-/// reads.
-fn graph(runbook: &Runbook) -> crate::event::Graph {
-    let flow = Flow::new(runbook);
+/// reads and the run routes by.
+fn graph(runbook: &Runbook, flow: &Flow) -> crate::event::Graph {
     let steps = &runbook.steps.value;
     let name = |to: &runbook_model::Destination| match to {
         runbook_model::Destination::Step(index) => Some(steps[*index].id.value.clone()),
@@ -329,15 +328,14 @@ fn graph(runbook: &Runbook) -> crate::event::Graph {
                 title: step.title.clone(),
             })
             .collect(),
-        edges: steps
-            .iter()
-            .zip(&flow.edges)
-            .flat_map(|(step, edges)| {
-                edges.iter().map(|edge| crate::event::GraphEdge {
-                    from: step.id.value.clone(),
-                    to: name(&edge.to),
-                    label: edge.label.clone(),
-                })
+        edges: flow
+            .all_edges()
+            .map(|edge| crate::event::GraphEdge {
+                id: edge.id.clone(),
+                kind: edge.kind,
+                from: steps[edge.from].id.value.clone(),
+                to: name(&edge.to),
+                label: edge.label.clone(),
             })
             .collect(),
     }
@@ -550,12 +548,19 @@ impl<'a> Interpreter<'a> {
                 };
             }
             let result = crate::facts::to_value(&facts);
-            let (next, via) = match self.route(index, step, done.key.as_deref(), result) {
+            let (next, edge) = match self.route(index, step, done.key.as_deref(), result) {
                 Ok(route) => route,
                 Err(reason) => return reason.into(),
             };
             let to = next.map(|next| self.name(&steps[next].id));
-            self.emit(&Event::Transition { from: name, to, via });
+            let transition = Event::Transition {
+                from: name,
+                to,
+                edge: self.name(&edge.id),
+                via: edge.label.clone(),
+                kind: edge.kind,
+            };
+            self.emit(&transition);
             current = next;
         }
     }

@@ -207,7 +207,8 @@ fn graph(out: &mut String, record: &Record) {
     }
     let _ = writeln!(out, "  end_([end])");
     let mut drawn = Vec::new();
-    for (index, edge) in edges.iter().enumerate() {
+    // `linkStyle` counts the links drawn.
+    for edge in &edges {
         let from = text(edge.get("from")).unwrap_or_default();
         let to = text(edge.get("to"));
         let Some(from_node) = node(from) else { continue };
@@ -215,7 +216,7 @@ fn graph(out: &mut String, record: &Record) {
         let Some(to_node) = to_node else { continue };
         let edge_label = text(edge.get("label")).filter(|l| !l.is_empty()).unwrap_or("then");
         let _ = writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(edge_label));
-        drawn.push((index, from, to, edge_label));
+        drawn.push((drawn.len(), text(edge.get("id")).unwrap_or_default()));
     }
     let taken_edges = taken_edges(record, &drawn);
     let visited: Vec<String> = ids
@@ -235,27 +236,12 @@ fn graph(out: &mut String, record: &Record) {
     let _ = writeln!(out, "```\n");
 }
 
-/// The edge each transition took: between the same two steps, the one whose
-/// label names the step's outcome or answer.
-fn taken_edges(record: &Record, drawn: &[(usize, &str, Option<&str>, &str)]) -> Vec<usize> {
+/// The edges the run took, by the id each transition names.
+fn taken_edges(record: &Record, drawn: &[(usize, &str)]) -> Vec<usize> {
     let mut taken = Vec::new();
     for step in &record.steps {
-        let Some(next) = &step.next else { continue };
-        let to = text(next.get("to"));
-        let answer = step.question.as_ref().and_then(|q| q.answer.as_ref()).map(scalar);
-        let key = answer.clone().or_else(|| step.outcome.clone());
-        let names_key = |edge_label: &str| {
-            key.as_deref().is_some_and(|key| {
-                edge_label.split(" / ").any(|part| {
-                    let part = part.split(" when ").next().unwrap_or(part);
-                    part == key || part.strip_prefix("answer ") == Some(key)
-                })
-            })
-        };
-        let candidates: Vec<&(usize, &str, Option<&str>, &str)> =
-            drawn.iter().filter(|(_, from, edge_to, _)| *from == step.id && *edge_to == to).collect();
-        let chosen = candidates.iter().find(|(_, _, _, l)| names_key(l)).or_else(|| candidates.first());
-        if let Some((index, ..)) = chosen
+        let Some(edge) = step.next.as_ref().and_then(|next| text(next.get("edge"))) else { continue };
+        if let Some((index, _)) = drawn.iter().find(|(_, id)| *id == edge)
             && !taken.contains(index)
         {
             taken.push(*index);
