@@ -352,19 +352,49 @@ impl Scope<'_> {
 }
 
 /// Whether the text tests the name before relying on it:
-/// `X is defined`, `X is not defined`, `X | default(…)`.
+/// `X is defined`, `X is not defined`, `X | default(…)`, where `X` may go on
+/// into fields (`steps.ID.answer is defined`).
 fn is_guarded(text: &str, root: &str, field: &str) -> bool {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let name = format!("{root}.{field}");
-    ["isdefined", "isnotdefined", "|default", "|d("].iter().any(|guard| {
-        compact.match_indices(&name).any(|(at, _)| {
-            compact[at + name.len()..]
-                .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '.')
-                .starts_with(guard)
-        })
+    text.match_indices(&name).any(|(at, _)| {
+        let mut rest = &text[at + name.len()..];
+        while let Some(fields) = rest.strip_prefix('.') {
+            rest = fields.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+        }
+        let words: Vec<&str> = rest.split_whitespace().take(3).collect();
+        let after = words.join(" ");
+        let filter: String = rest.chars().filter(|c| !c.is_whitespace()).take(9).collect();
+        after.starts_with("is defined")
+            || after.starts_with("is not defined")
+            || filter.starts_with("|default")
+            || filter.starts_with("|d(")
     })
 }
 
 fn quoted(names: &[&str]) -> String {
     names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_guarded;
+
+    #[test]
+    fn guards_are_recognised_in_every_spelling() {
+        let guarded = [
+            "{% if steps.a is defined %}{{ steps.a.answer }}{% endif %}",
+            "{% if x %}{% elif steps.a is defined and steps.a.answer == 1 %}{% endif %}",
+            "{% if steps.a.answer is defined %}{% endif %}",
+            "{% if steps.a is not defined %}{% endif %}",
+            "{{ steps.a | default('') }}",
+            "{{ steps.a.notes.n|d('x') }}",
+        ];
+        for text in guarded {
+            assert!(is_guarded(text, "steps", "a"), "{text}");
+        }
+        let unguarded = ["{{ steps.a.answer }}", "{% if steps.ab is defined %}{{ steps.a }}{% endif %}", "steps.a isdefinedx"];
+        for text in unguarded {
+            assert!(!is_guarded(text, "steps", "a"), "{text}");
+        }
+    }
 }
