@@ -14,6 +14,9 @@ mod record;
 mod run;
 mod schema;
 mod secrets;
+mod seeds;
+#[path = "../support/services.rs"]
+mod services;
 mod test;
 
 pub use test::{Output, Test, workspace};

@@ -35,6 +35,12 @@ impl Test {
         self
     }
 
+    /// Removes an environment variable from the command's environment.
+    pub fn env_remove(mut self, name: &str) -> Self {
+        self.command.env_remove(name);
+        self
+    }
+
     /// Writes `files` (name, bytes) into a fresh temporary directory and runs
     /// the command there.
     pub fn files(mut self, files: &[(&str, &[u8])]) -> Self {

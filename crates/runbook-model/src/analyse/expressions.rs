@@ -392,7 +392,8 @@ mod tests {
         for text in guarded {
             assert!(is_guarded(text, "steps", "a"), "{text}");
         }
-        let unguarded = ["{{ steps.a.answer }}", "{% if steps.ab is defined %}{{ steps.a }}{% endif %}", "steps.a isdefinedx"];
+        let unguarded =
+            ["{{ steps.a.answer }}", "{% if steps.ab is defined %}{{ steps.a }}{% endif %}", "steps.a isdefinedx"];
         for text in unguarded {
             assert!(!is_guarded(text, "steps", "a"), "{text}");
         }
