@@ -11,6 +11,7 @@ mod hostile_output;
 mod http_server;
 mod interactive;
 mod record;
+mod record_files;
 mod run;
 mod schema;
 mod secrets;

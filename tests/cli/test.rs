@@ -57,6 +57,13 @@ impl Test {
         self
     }
 
+    /// Runs `prepare` on the directory [`Test::files`] made (links, modes),
+    /// before the command runs there.
+    pub fn prepare(self, prepare: impl FnOnce(&Path)) -> Self {
+        prepare(self.dir.as_ref().expect("`files` made the directory").path());
+        self
+    }
+
     /// Runs the command and checks its exit status.
     #[track_caller]
     pub fn status(mut self, expected: i32) -> Output {

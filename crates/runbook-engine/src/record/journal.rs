@@ -2,7 +2,7 @@
 //! appended as it happens and synced to disk before each step starts, so
 //! that a crash or a power cut loses at most the step that was running.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
+
+use super::record_dir;
 
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -26,30 +28,51 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Creates the record directory (and its parents) and a new journal in
-    /// it. Fails when the directory cannot be written, or already holds a
-    /// journal, before anything runs. Entries are stamped by `clock`, the
-    /// run's.
+    /// Creates the record directory (and its parents, `0700`) and a new
+    /// journal in it (`0600`). Fails before anything runs when the
+    /// directory cannot be written, is a symbolic link, belongs to someone
+    /// else or holds files already; a failure leaves nothing behind.
+    /// Entries are stamped by `clock`, the run's.
     pub fn create(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
+        let created = record_dir::prepare_new(dir)?;
         let path = dir.join(JOURNAL_FILE);
-        let mut file = OpenOptions::new().append(true).create_new(true).open(&path)?;
-        lock(&file, &path)?;
-        // A full disk shows here, not after the triage: room for the first
-        // events is written and synced, then given back.
+        let file = record_dir::create_new(&path).and_then(|file| {
+            let made = Self::reserve(file, &path, dir);
+            if made.is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+            made
+        });
+        match file {
+            Ok(file) => Ok(Self { file, path, clock, error: None }),
+            Err(error) => {
+                if created {
+                    let _ = std::fs::remove_dir(dir);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Locks a new journal, and makes a full disk show now, not after the
+    /// triage: room for the first events is written and synced, then given
+    /// back.
+    fn reserve(mut file: File, path: &Path, dir: &Path) -> io::Result<File> {
+        lock(&file, path)?;
         file.write_all(&vec![0; 64 * 1024])?;
         file.sync_all()?;
         file.set_len(0)?;
         file.sync_all()?;
-        sync_dir(dir)?;
-        Ok(Self { file, path, clock, error: None })
+        record_dir::sync_dir(dir)?;
+        Ok(file)
     }
 
     /// Opens the journal in `dir` to append to it (`runbook resume`), with
     /// entries stamped by `clock`.
     pub fn append(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
+        record_dir::check_owned(dir)?;
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new().append(true).open(&path)?;
+        let file = record_dir::open_existing(&path)?;
         lock(&file, &path)?;
         // A last line cut short by a crash is dropped, so that what follows
         // starts on a line of its own and the journal stays readable.
@@ -119,11 +142,6 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
     })
 }
 
-/// Syncs a directory, so that a file created in it survives a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
 /// Reads a journal back. A last line cut short by a crash is dropped; any
 /// other line that is not JSON is an error naming it.
 pub fn read(path: &Path) -> io::Result<Vec<Value>> {
@@ -147,17 +165,4 @@ pub fn read(path: &Path) -> io::Result<Vec<Value>> {
         }
     }
     Ok(entries)
-}
-
-/// Writes `bytes` to `dir/name` atomically: a temporary file, synced, then
-/// renamed over the target. A crash leaves the old file or the new one,
-/// never half of one.
-pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, dir.join(name))?;
-    sync_dir(dir)
 }

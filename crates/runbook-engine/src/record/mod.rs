@@ -4,13 +4,15 @@
 mod build;
 mod journal;
 mod markdown;
+mod record_dir;
 mod resume;
 
 pub use build::{
     AttemptRecord, QuestionRecord, RECORD_FORMAT, RECORD_SCHEMA_ID, Record, StepRecord, record_schema_text,
 };
-pub use journal::{JOURNAL_FILE, Journal, read, sync_dir, write_atomically};
+pub use journal::{JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;
+use record_dir::write_atomically;
 pub use resume::{ResumePoint, resume_point};
 
 /// Writes `record.json` and `record.md` into `dir` from the journal there.

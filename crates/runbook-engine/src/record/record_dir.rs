@@ -1,0 +1,170 @@
+//! The record directory and its files, kept private: an incident record
+//! holds probe output. The directory is created `0700` and its files `0600`;
+//! files are created exclusively and never through a symbolic link, so that
+//! someone who can write to a shared parent directory cannot make a run
+//! overwrite another file, or read what it records.
+
+use std::fs::{DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Mode of the record directory: only its owner may list, read or add.
+const DIR_MODE: u32 = 0o700;
+/// Mode of every record file.
+const FILE_MODE: u32 = 0o600;
+
+/// Makes `dir` ready for a new record: creates it (and its parents) `0700`,
+/// or takes an existing directory that is empty, not a symbolic link, and
+/// owned by this user (made `0700`). Returns whether it was created, so that
+/// a failure right after can remove it again.
+pub fn prepare_new(dir: &Path) -> io::Result<bool> {
+    match DirBuilder::new().mode(DIR_MODE).create(dir) {
+        Ok(()) => return Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)?;
+            return Ok(true);
+        }
+        Err(error) => return Err(error),
+    }
+    check_owned(dir)?;
+    if std::fs::read_dir(dir)?.next().is_some() {
+        return Err(refused(dir, "is not empty: give a new directory for a new record"));
+    }
+    Ok(false)
+}
+
+/// Checks an existing record directory before appending to it (resume):
+/// a directory, not a symbolic link, owned by this user; made `0700`.
+pub fn check_owned(dir: &Path) -> io::Result<()> {
+    let metadata = std::fs::symlink_metadata(dir)?;
+    if metadata.file_type().is_symlink() {
+        return Err(refused(dir, "is a symbolic link: give the directory itself"));
+    }
+    if !metadata.is_dir() {
+        return Err(refused(dir, "is not a directory"));
+    }
+    if metadata.uid() != nix::unistd::geteuid().as_raw() {
+        return Err(refused(dir, "belongs to another user"));
+    }
+    if metadata.permissions().mode() & 0o777 != DIR_MODE {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))?;
+    }
+    Ok(())
+}
+
+fn refused(dir: &Path, why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("the record directory `{}` {why}", dir.display()))
+}
+
+/// Creates `path` as a new file (`0600`), failing if anything, a link
+/// included, is there already.
+pub fn create_new(path: &Path) -> io::Result<File> {
+    OpenOptions::new().append(true).create_new(true).mode(FILE_MODE).custom_flags(nix::libc::O_NOFOLLOW).open(path)
+}
+
+/// Opens the existing file `path` to append to it, refusing a symbolic link.
+pub fn open_existing(path: &Path) -> io::Result<File> {
+    OpenOptions::new().append(true).custom_flags(nix::libc::O_NOFOLLOW).open(path).map_err(|error| {
+        if error.raw_os_error() == Some(nix::libc::ELOOP) {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` is a symbolic link", path.display()))
+        } else {
+            error
+        }
+    })
+}
+
+/// Syncs a directory, so that a file created in it survives a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Writes `bytes` to `dir/name` atomically: a new temporary file (see
+/// [`create_new`]), synced, then renamed over the target. A crash leaves
+/// the old file or the new one, never half of one; a failure removes the
+/// temporary file.
+pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let (temporary, mut file) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temporary = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        match create_new(&temporary) {
+            Ok(file) => break (temporary, file),
+            // Left by another process, or planted: never reused.
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists && n < 1000 => {}
+            Err(error) => return Err(error),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(error) = written.and_then(|()| std::fs::rename(&temporary, dir.join(name))) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("runbook-record-dir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_new_record_is_private() {
+        let base = scratch("private");
+        let dir = base.join("nested/rec");
+        assert!(prepare_new(&dir).unwrap());
+        assert_eq!(mode(&dir), DIR_MODE);
+        create_new(&dir.join("journal.jsonl")).unwrap();
+        write_atomically(&dir, "record.json", b"{}").unwrap();
+        assert_eq!((mode(&dir.join("journal.jsonl")), mode(&dir.join("record.json"))), (FILE_MODE, FILE_MODE));
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+        std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[test]
+    fn links_and_used_directories_are_refused() {
+        let base = scratch("links");
+        std::fs::create_dir_all(base.join("used")).unwrap();
+        std::fs::write(base.join("used/other"), b"x").unwrap();
+        std::fs::write(base.join("victim"), b"keep").unwrap();
+        std::os::unix::fs::symlink(base.join("used"), base.join("link")).unwrap();
+        assert!(prepare_new(&base.join("used")).unwrap_err().to_string().contains("is not empty"));
+        assert!(prepare_new(&base.join("link")).unwrap_err().to_string().contains("symbolic link"));
+        std::fs::create_dir(base.join("rec")).unwrap();
+        std::os::unix::fs::symlink(base.join("victim"), base.join("rec/journal.jsonl")).unwrap();
+        assert!(create_new(&base.join("rec/journal.jsonl")).is_err());
+        assert!(open_existing(&base.join("rec/journal.jsonl")).unwrap_err().to_string().contains("symbolic link"));
+        assert_eq!(std::fs::read(base.join("victim")).unwrap(), b"keep");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn a_planted_temporary_file_is_not_followed() {
+        let dir = scratch("planted");
+        prepare_new(&dir).unwrap();
+        let victim = scratch("planted-victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        for n in 0..3 {
+            let planted = dir.join(format!(".record.md.{}.{n}.tmp", std::process::id()));
+            std::os::unix::fs::symlink(&victim, planted).unwrap();
+        }
+        write_atomically(&dir, "record.md", b"# record").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        assert_eq!(std::fs::read(dir.join("record.md")).unwrap(), b"# record");
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_file(&victim).unwrap();
+    }
+}

@@ -1,0 +1,91 @@
+//! The record directory on disk: private modes, no link followed, no
+//! directory in use taken over, nothing temporary left behind.
+
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::Path;
+
+use crate::Test;
+
+const RUNBOOK: &str = "id: x\ntitle: x\nsteps:\n  - id: out\n    check: { cmd: { argv: [echo, probe output] } }\n  - id: end\n    conclude: { status: resolved }\n";
+
+fn mode(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn run_into(dir: &str) -> Test {
+    Test::new().files(&[("runbook.yaml", RUNBOOK.as_bytes())]).args([
+        "run",
+        "runbook.yaml",
+        "--non-interactive",
+        "--record-dir",
+        dir,
+    ])
+}
+
+#[test]
+fn the_record_directory_is_private_and_holds_no_temporary_file() {
+    let output = run_into("nested/rec").status(0);
+    let dir = output.path("nested/rec");
+    assert_eq!(mode(&dir), 0o700);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            path.file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["journal.jsonl", "record.json", "record.md"]);
+}
+
+#[test]
+fn an_empty_directory_of_ours_is_used_and_made_private() {
+    let output = run_into("rec").prepare(|dir| std::fs::create_dir(dir.join("rec")).unwrap()).status(0);
+    assert_eq!(mode(&output.path("rec")), 0o700);
+}
+
+#[test]
+fn a_symlinked_record_directory_is_refused() {
+    let output = run_into("rec")
+        .prepare(|dir| {
+            std::fs::create_dir(dir.join("elsewhere")).unwrap();
+            symlink(dir.join("elsewhere"), dir.join("rec")).unwrap();
+        })
+        .status(1)
+        .stderr_contains("is a symbolic link");
+    assert_eq!(std::fs::read_dir(output.path("elsewhere")).unwrap().count(), 0, "nothing written through the link");
+}
+
+#[test]
+fn a_directory_holding_other_files_is_refused_and_a_planted_link_is_not_followed() {
+    let output = run_into("rec")
+        .prepare(|dir| {
+            std::fs::create_dir(dir.join("rec")).unwrap();
+            std::fs::write(dir.join("victim"), "keep").unwrap();
+            symlink(dir.join("victim"), dir.join("rec/journal.jsonl")).unwrap();
+            symlink(dir.join("victim"), dir.join("rec/.record.md.tmp")).unwrap();
+        })
+        .status(1)
+        .stderr_contains("is not empty");
+    assert_eq!(std::fs::read_to_string(output.path("victim")).unwrap(), "keep");
+}
+
+#[test]
+fn resume_refuses_a_journal_that_is_a_link() {
+    let waiting = "id: x\ntitle: x\nsteps:\n  - id: q\n    ask: { question: Go on?, type: confirm }\n  - id: end\n    conclude: { status: resolved }\n";
+    let first = Test::new()
+        .files(&[("runbook.yaml", waiting.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = first.path("rec");
+    let moved = first.path("real-journal.jsonl");
+    std::fs::rename(rec.join("journal.jsonl"), &moved).unwrap();
+    symlink(&moved, rec.join("journal.jsonl")).unwrap();
+    let before = std::fs::read(&moved).unwrap();
+    Test::new()
+        .args(["resume".as_ref(), rec.as_os_str(), "--non-interactive".as_ref(), "--answer".as_ref(), "q=yes".as_ref()])
+        .status(1)
+        .stderr_contains("symbolic link");
+    assert_eq!(std::fs::read(&moved).unwrap(), before);
+}
