@@ -79,12 +79,16 @@ impl Templates {
                 out.write_str(text)
                     .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
             };
-            match (shell && !value.is_safe(), text) {
+            if let Some(trusted) = value.downcast_object_ref::<Trusted>() {
+                return write(out, &trusted.0);
+            }
+            match (shell, text) {
                 (true, text) => write(out, &shell_quote(&text.unwrap_or_else(|| value.to_string()))),
                 (false, Some(text)) => write(out, &text),
                 (false, None) => minijinja::escape_formatter(out, state, value),
             }
         });
+        environment.add_filter("safe", safe_filter);
         environment.add_filter("jsonpath", jsonpath_filter);
         environment.add_filter("regex", regex_filter);
         Self { environment }
@@ -130,6 +134,33 @@ pub fn shell_quote(text: &str) -> String {
     }
     quoted.push('\'');
     quoted
+}
+
+/// A value the author passed through `| safe`: written as is, even in
+/// `sh:`. minijinja's own "safe" strings are not trusted: `tojson` and
+/// `escape` mark their output safe for HTML, which says nothing about a
+/// shell, so a JSON string holding `$(…)` would run.
+#[derive(Debug)]
+struct Trusted(String);
+
+impl minijinja::value::Object for Trusted {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `value | safe`: the one opt-out of shell quoting.
+fn safe_filter(value: &Value) -> Value {
+    let text = match value.as_bool_like() {
+        Some(flag) => flag.to_string(),
+        None if value.is_none() => String::new(),
+        None => value.to_string(),
+    };
+    Value::from_object(Trusted(text))
 }
 
 /// `value | jsonpath("$.a.b")`: the nodes an RFC 9535 path selects; one
@@ -213,6 +244,21 @@ mod tests {
         assert_eq!(command, r"echo 'it'\''s $(touch /tmp/pwned)'");
         let raw = templates.render("echo {{ inputs.base_url | safe }}", &context(), RenderMode::Shell).unwrap();
         assert_eq!(raw, "echo http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn html_safe_filters_are_still_quoted_in_shell() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "vars": { "payload": { "cmd": "$(touch /tmp/pwned)" }, "name": "<a & b>" },
+        })));
+        let json = templates.render("echo {{ vars.payload | tojson }}", &context, RenderMode::Shell).unwrap();
+        assert_eq!(json, r#"echo '{"cmd": "$(touch /tmp/pwned)"}'"#);
+        let escaped = templates.render("printf %s {{ vars.name | escape }}", &context, RenderMode::Shell).unwrap();
+        let output = std::process::Command::new("sh").arg("-c").arg(&escaped).output().unwrap();
+        assert!(String::from_utf8_lossy(&output.stdout).contains("<a & b>"), "{escaped}");
+        let text = templates.render("{{ vars.name | safe }} {{ true | safe }}", &context, RenderMode::Text).unwrap();
+        assert_eq!(text, "<a & b> true");
     }
 
     #[test]

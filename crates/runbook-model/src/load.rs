@@ -57,7 +57,7 @@ pub fn check_bytes(name: &str, bytes: &[u8]) -> Checked {
     }
     match load(&source) {
         Ok(runbook) => {
-            let diagnostics = crate::analyse(&runbook);
+            let diagnostics = crate::analyse::analyse_source(&runbook, &source);
             Checked { source, runbook: Some(runbook), diagnostics }
         }
         Err(diagnostic) => Checked { source, runbook: None, diagnostics: vec![diagnostic] },

@@ -8,6 +8,7 @@ mod flow_rules;
 mod references;
 mod safety;
 mod shape;
+mod shell_quotes;
 mod subject_types;
 mod templates;
 mod test_cases;
@@ -20,6 +21,17 @@ pub use test_cases::analyse_test_file;
 
 /// Runs every rule and returns the findings in source order.
 pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {
+    rules(runbook, None)
+}
+
+/// [`analyse`], with the text the runbook was loaded from, so findings
+/// inside a template point at the `{{ }}` itself rather than the whole
+/// value.
+pub fn analyse_source(runbook: &Runbook, source: &crate::Source) -> Vec<Diagnostic> {
+    rules(runbook, Some(source.text()))
+}
+
+fn rules(runbook: &Runbook, source: Option<&str>) -> Vec<Diagnostic> {
     let flow = Flow::new(runbook);
     let mut diagnostics = Vec::new();
     shape::check(runbook, &mut diagnostics);
@@ -32,6 +44,7 @@ pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {
     let sites = template_sites(runbook);
     expressions::check(runbook, &flow, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
+    shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     diagnostics.dedup();
     diagnostics

@@ -1,0 +1,193 @@
+//! An author's own quotes around `{{ }}` in `sh:`. The engine already
+//! quotes every value as one word (`'…'`); inside `'…'` or `"…"` that quote
+//! closes the author's, and inside a heredoc it is literal text while `$(…)`
+//! in the value still runs. Either way the value is no longer data.
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Code, Diagnostic, Span};
+
+/// Where a `{{` sits in a shell command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Single,
+    Double,
+    Heredoc,
+}
+
+impl Context {
+    const fn describe(self) -> &'static str {
+        match self {
+            Self::Single => "inside single quotes",
+            Self::Double => "inside double quotes",
+            Self::Heredoc => "inside a heredoc",
+        }
+    }
+}
+
+pub(crate) fn check(source: Option<&str>, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Shell && site.text.contains("{{")) {
+        for (offset, context) in quoted_templates(site.text) {
+            let expression = template_at(site.text, offset);
+            let span = locate(source, site.span, expression);
+            let help = match context {
+                Context::Heredoc => format!(
+                    "pass the value as an argument or through `env:` instead (`env: {{ VALUE: \"{expression}\" }}`, then `\"$VALUE\"` in the heredoc)"
+                ),
+                Context::Single | Context::Double => {
+                    format!(
+                        "the value is shell-quoted already: remove the quotes around `{expression}`, or close them before it (`'X-Key: '{expression}`)"
+                    )
+                }
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::QuotedShellTemplate,
+                    span,
+                    format!("`{expression}` is {} in `sh:`", context.describe()),
+                )
+                .with_label("the automatic quoting no longer protects this value")
+                .with_help(help),
+            );
+        }
+    }
+}
+
+/// Offsets of each `{{` that sits inside quotes or a heredoc body.
+fn quoted_templates(text: &str) -> Vec<(usize, Context)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut state: Option<Context> = None;
+    let mut heredoc_end: Option<String> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"{{") {
+            if let Some(context) = state {
+                found.push((i, context));
+            }
+            // Skip the whole template: its own quotes are Jinja's, not the shell's.
+            i = text[i..].find("}}").map_or(bytes.len(), |end| i + end + 2);
+            continue;
+        }
+        if bytes[i..].starts_with(b"{%") {
+            i = skip_tag(text, i);
+            continue;
+        }
+        let c = bytes[i];
+        match state {
+            Some(Context::Single) => {
+                if c == b'\'' {
+                    state = None;
+                }
+            }
+            Some(Context::Double) => match c {
+                b'\\' => i += 1,
+                b'"' => state = None,
+                _ => {}
+            },
+            Some(Context::Heredoc) => {
+                if c == b'\n' {
+                    let line_end = text[i + 1..].find('\n').map_or(text.len(), |end| i + 1 + end);
+                    let line = text[i + 1..line_end].trim_start_matches('\t');
+                    if heredoc_end.as_deref() == Some(line.trim_end()) {
+                        state = None;
+                        heredoc_end = None;
+                        i = line_end;
+                        continue;
+                    }
+                }
+            }
+            None => match c {
+                b'\\' => i += 1,
+                b'\'' => state = Some(Context::Single),
+                b'"' => state = Some(Context::Double),
+                b'<' if bytes[i..].starts_with(b"<<") && !bytes[i..].starts_with(b"<<<") => {
+                    let (word, after) = heredoc_word(text, i + 2);
+                    if let Some(word) = word {
+                        // The body starts on the next line.
+                        let body = text[after..].find('\n').map_or(text.len(), |end| after + end);
+                        heredoc_end = Some(word);
+                        state = Some(Context::Heredoc);
+                        i = body;
+                        continue;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Past the `{% … %}` tag at `start`; past the whole block for `{% raw %}`,
+/// whose `{{ }}` are text for another tool (`docker --format`), not values.
+fn skip_tag(text: &str, start: usize) -> usize {
+    let Some(close) = text[start..].find("%}").map(|end| start + end + 2) else { return text.len() };
+    let inner = text[start + 2..close - 2].trim_matches(|c: char| c == '-' || c.is_whitespace());
+    if inner != "raw" {
+        return close;
+    }
+    let mut at = close;
+    while let Some(open) = text[at..].find("{%").map(|offset| at + offset) {
+        let Some(end) = text[open..].find("%}").map(|offset| open + offset + 2) else { break };
+        if text[open + 2..end - 2].trim_matches(|c: char| c == '-' || c.is_whitespace()) == "endraw" {
+            return end;
+        }
+        at = end;
+    }
+    text.len()
+}
+
+/// The delimiter of a heredoc starting at `start` (after `<<`), unquoted,
+/// and where it ends.
+fn heredoc_word(text: &str, start: usize) -> (Option<String>, usize) {
+    let rest = &text[start..];
+    let rest_trimmed = rest.trim_start_matches('-').trim_start();
+    let skipped = rest.len() - rest_trimmed.len();
+    let word: String =
+        rest_trimmed.chars().take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '|' | '&' | '>' | '<')).collect();
+    let unquoted: String = word.chars().filter(|c| !matches!(c, '\'' | '"' | '\\')).collect();
+    let end = start + skipped + word.len();
+    ((!unquoted.is_empty()).then_some(unquoted), end)
+}
+
+/// The `{{ … }}` starting at `offset`.
+fn template_at(text: &str, offset: usize) -> &str {
+    text[offset..].find("}}").map_or(&text[offset..], |end| &text[offset..offset + end + 2])
+}
+
+/// The span of `expression` in the source, within `site`; the whole site
+/// when it is written differently there (escapes in a quoted scalar).
+fn locate(source: Option<&str>, site: Span, expression: &str) -> Span {
+    source
+        .and_then(|source| source.get(site.start..site.end))
+        .and_then(|written| written.find(expression))
+        .map_or(site, |offset| Span::new(site.start + offset, expression.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_templates_in_quotes_and_heredocs_only() {
+        let cases: &[(&str, &[Context])] = &[
+            ("grep {{ inputs.p }} f", &[]),
+            ("grep '{{ inputs.p }}' f", &[Context::Single]),
+            ("grep \"x {{ inputs.p }}\" f", &[Context::Double]),
+            ("echo \"a\" {{ x }} 'b'", &[]),
+            ("echo \"it's\" {{ x }}", &[]),
+            ("echo \\' {{ x }}", &[]),
+            ("cat <<EOF\nhello {{ x }}\nEOF\necho {{ y }}", &[Context::Heredoc]),
+            ("cat <<-'END' | sh\n\t{{ x }}\n\tEND\n", &[Context::Heredoc]),
+            ("cat <<< {{ x }}", &[]),
+            ("echo {{ \"a'b\" }} '{{ y }}'", &[Context::Single]),
+            ("docker inspect --format '{% raw %}{{.State}}{% endraw %}' {{ x }}", &[]),
+            ("echo '{%- if x %}{{ y }}{% endif %}'", &[Context::Single]),
+        ];
+        for (text, expected) in cases {
+            let found: Vec<Context> = quoted_templates(text).into_iter().map(|(_, context)| context).collect();
+            assert_eq!(&found, expected, "{text}");
+        }
+    }
+}
