@@ -13,6 +13,7 @@ mod interactive;
 mod record;
 mod record_files;
 mod run;
+mod runbook_test;
 mod schema;
 mod secrets;
 mod seeds;

@@ -79,6 +79,22 @@ pub enum Command {
     /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
     /// be read.
     Check(CheckArgs),
+    /// Run runbook test cases: mocked observations, the real engine, branch
+    /// coverage.
+    ///
+    /// Each case of a test file (`NAME.test.yaml` beside `NAME.yaml`, see
+    /// docs/testing.md) runs the runbook with its mocked observations and
+    /// scripted answers on a virtual clock: nothing is spawned, no socket is
+    /// opened. Prints one line per case, for a failure the path as a diff and
+    /// each failed expectation, then the coverage of each runbook's edges
+    /// and `N passed, N failed`. PATHS are test files, runbooks or
+    /// directories (default: the current one); a runbook without a test
+    /// file is named.
+    ///
+    /// Exits 0 when every case passed, 6 when a case failed or coverage is
+    /// below `--min-coverage`, 3 when a test file or its runbook has errors,
+    /// 1 when a file cannot be read or written.
+    Test(TestArgs),
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
     /// Takes a code (`RB201`) or a rule name (`unknown-step`); without one,
@@ -114,6 +130,48 @@ pub struct CheckArgs {
     /// Fail (exit 3) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files, runbooks, or directories to search for both.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write JUnit XML here: one testcase per case, every failed
+    /// expectation in its failure.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Fail (exit 6) when any runbook's edge coverage is below PCT percent.
+    #[arg(long, value_name = "PCT", value_parser = parse_percent)]
+    pub min_coverage: Option<f64>,
+
+    /// How to report coverage: `human` (with the results, on stderr), or
+    /// `json` or `lcov` (on stdout, or into `--coverage-file`).
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Human)]
+    pub coverage_format: CoverageFormat,
+
+    /// Write the `json` or `lcov` coverage report here instead of stdout.
+    #[arg(long, value_name = "FILE", requires = "coverage_format")]
+    pub coverage_file: Option<PathBuf>,
+}
+
+/// A percentage from 0 to 100.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let number: f64 =
+        text.trim_end_matches('%').parse().map_err(|_| format!("`{text}` is not a percentage (0 to 100)"))?;
+    if (0.0..=100.0).contains(&number) { Ok(number) } else { Err(format!("`{text}` is not between 0 and 100")) }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// With the results, for people.
+    Human,
+    /// Per runbook: covered and not covered edges, percentage.
+    Json,
+    /// An LCOV tracefile, for Codecov and Coveralls.
+    Lcov,
 }
 
 #[derive(Debug, Args)]

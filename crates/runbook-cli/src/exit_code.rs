@@ -16,6 +16,9 @@ pub enum ExitCode {
     RunFailed,
     /// A run stopped at a question nobody could answer.
     NeedsAnswer,
+    /// `runbook test`: a case failed, or coverage is below
+    /// `--min-coverage`.
+    TestsFailed,
     /// The operator interrupted the run (Ctrl-C, SIGTERM, SIGHUP).
     Interrupted,
 }
@@ -30,6 +33,7 @@ impl ExitCode {
             Self::InvalidRunbook => 3,
             Self::RunFailed => 4,
             Self::NeedsAnswer => 5,
+            Self::TestsFailed => 6,
             Self::Interrupted => 130,
         }
     }

@@ -2,9 +2,11 @@
 
 mod cli;
 mod commands;
+mod coverage;
 mod diagnostics;
 mod evidence;
 mod exit_code;
+mod junit;
 mod runbook_files;
 mod terminal;
 mod test_files;

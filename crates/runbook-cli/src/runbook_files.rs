@@ -48,6 +48,13 @@ pub fn is_test_file(path: &Path) -> bool {
         && path.file_name().is_some_and(|name| is_yaml(&name.to_string_lossy()))
 }
 
+/// `NAME.test.yaml` beside `NAME.yaml` (or `.yml`).
+pub fn test_file_of(runbook: &Path) -> PathBuf {
+    let stem = runbook.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    let extension = runbook.extension().map_or_else(|| "yaml".to_owned(), |ext| ext.to_string_lossy().into_owned());
+    runbook.with_file_name(format!("{stem}.test.{extension}"))
+}
+
 /// `NAME.yaml` for `NAME.test.yaml`.
 pub fn runbook_of(test: &Path) -> PathBuf {
     let name = test.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -70,6 +77,8 @@ mod tests {
         for runbook in ["a.yaml", "test.yaml", "a.test.json"] {
             assert!(!is_test_file(Path::new(runbook)), "{runbook}");
         }
+        assert_eq!(test_file_of(Path::new("d/kneo.yaml")), Path::new("d/kneo.test.yaml"));
+        assert_eq!(test_file_of(Path::new("d/kneo.yml")), Path::new("d/kneo.test.yml"));
         assert_eq!(runbook_of(Path::new("d/kneo.test.yaml")), Path::new("d/kneo.yaml"));
         assert_eq!(runbook_of(Path::new("kneo.test.yml")), Path::new("kneo.yml"));
     }

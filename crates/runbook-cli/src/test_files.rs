@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Code, Diagnostic, Source, Span, TestFile};
+use runbook_model::{Code, Diagnostic, Runbook, Source, Span, TestFile};
 
 use crate::runbook_files;
 
@@ -11,9 +11,32 @@ use crate::runbook_files;
 pub struct CheckedTest {
     /// The test file's text, for rendering diagnostics.
     pub source: Source,
+    /// The test file, when it loaded.
+    pub test: Option<TestFile>,
+    /// The runbook under test, when it loaded without errors.
+    pub runbook: Option<TestedRunbook>,
     /// Every finding in the test file (the runbook's own errors are
     /// summarised as one RB506).
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The runbook a test file tests.
+pub struct TestedRunbook {
+    /// Its file.
+    pub path: PathBuf,
+    /// Its text.
+    pub source: Source,
+    /// The runbook.
+    pub runbook: Runbook,
+}
+
+impl CheckedTest {
+    /// Whether the cases can run: the file and its runbook have no errors.
+    pub fn is_runnable(&self) -> bool {
+        self.test.is_some()
+            && self.runbook.is_some()
+            && !self.diagnostics.iter().any(|d| d.level() == runbook_model::Level::Error)
+    }
 }
 
 /// The runbook a test file names (`runbook:`, relative to the test file),
@@ -30,11 +53,11 @@ pub fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
 pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     let (source, not_utf8) = runbook_model::decode(&path.display().to_string(), bytes);
     if let Some(diagnostic) = not_utf8 {
-        return CheckedTest { source, diagnostics: vec![diagnostic] };
+        return CheckedTest { source, test: None, runbook: None, diagnostics: vec![diagnostic] };
     }
     let test = match runbook_model::load_test_file(&source) {
         Ok(test) => test,
-        Err(diagnostic) => return CheckedTest { source, diagnostics: vec![diagnostic] },
+        Err(diagnostic) => return CheckedTest { source, test: None, runbook: None, diagnostics: vec![diagnostic] },
     };
     let runbook_path = runbook_path(path, &test);
     let at = test.runbook.as_ref().map_or(Span::new(0, 0), |runbook| runbook.span);
@@ -52,7 +75,11 @@ pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
         Ok(bytes) => {
             let checked = runbook_model::check_bytes(&runbook_path.display().to_string(), &bytes);
             match checked.runnable() {
-                Some(runbook) => Ok(runbook.clone()),
+                Some(runbook) => Ok(TestedRunbook {
+                    path: runbook_path.clone(),
+                    source: checked.source.clone(),
+                    runbook: runbook.clone(),
+                }),
                 None => Err(problem(
                     format!("the runbook under test `{shown}` has errors"),
                     &format!("run `runbook check {}` and fix them first", runbook_path.display()),
@@ -61,10 +88,10 @@ pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
         }
     };
     match runbook {
-        Ok(runbook) => {
-            let diagnostics = runbook_model::analyse_test_file(&test, &runbook);
-            CheckedTest { source, diagnostics }
+        Ok(tested) => {
+            let diagnostics = runbook_model::analyse_test_file(&test, &tested.runbook);
+            CheckedTest { source, test: Some(test), runbook: Some(tested), diagnostics }
         }
-        Err(diagnostic) => CheckedTest { source, diagnostics: vec![diagnostic] },
+        Err(diagnostic) => CheckedTest { source, test: Some(test), runbook: None, diagnostics: vec![diagnostic] },
     }
 }

@@ -20,4 +20,5 @@ pub mod printable;
 pub mod probe;
 pub mod record;
 pub mod redact;
+pub mod scenario;
 pub mod template;

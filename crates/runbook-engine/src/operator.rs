@@ -191,6 +191,26 @@ pub fn answer_text(value: &Value) -> String {
     }
 }
 
+/// Answers in the `--answers FILE` shape (by step id; an `instruct`
+/// step's notes as a map) as [`Scripted::answers`]: notes become
+/// `STEP.NOTE`.
+pub fn scripted_answers(by_step: &indexmap::IndexMap<String, Value>) -> HashMap<String, String> {
+    let mut answers = HashMap::new();
+    for (step, value) in by_step {
+        match value {
+            Value::Object(notes) => {
+                for (note, text) in notes {
+                    answers.insert(format!("{step}.{note}"), answer_text(text));
+                }
+            }
+            other => {
+                answers.insert(step.clone(), answer_text(other));
+            }
+        }
+    }
+    answers
+}
+
 /// The default of a question, as answer text.
 pub fn default_answer(ask: &Ask) -> Option<String> {
     ask.default.as_ref().map(|default| answer_text(&default.value))

@@ -5,6 +5,7 @@ mod explain;
 mod record;
 mod run;
 mod schema;
+mod test;
 
 use crate::cli::{Cli, Command};
 use crate::exit_code::ExitCode;
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Resume(args) => run::resume(&args, cli.color),
         Command::Schema { kind } => schema::run(kind),
         Command::Record { dir } => record::run(&dir),
+        Command::Test(args) => test::run(&args, cli.color),
         Command::Explain { code } => explain::run(code.as_deref()),
     }
 }

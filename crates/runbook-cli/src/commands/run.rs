@@ -14,7 +14,7 @@ use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
 use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
-    answer_text, validate_answer, yes_or_no,
+    scripted_answers, validate_answer, yes_or_no,
 };
 use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
@@ -379,21 +379,10 @@ fn read_map(path: &Path) -> Result<IndexMap<String, Value>, String> {
 /// Answers from `--answers` then `--answer`, checked against the runbook's
 /// questions before anything runs.
 fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, String>, String> {
-    let mut answers = HashMap::new();
-    if let Some(path) = &args.answers_file {
-        for (step, value) in read_map(path)? {
-            match value {
-                Value::Object(notes) => {
-                    for (note, text) in notes {
-                        answers.insert(format!("{step}.{note}"), answer_text(&text));
-                    }
-                }
-                other => {
-                    answers.insert(step, answer_text(&other));
-                }
-            }
-        }
-    }
+    let mut answers = match &args.answers_file {
+        Some(path) => scripted_answers(&read_map(path)?),
+        None => HashMap::new(),
+    };
     for pair in &args.answers {
         let (step, value) = split_pair("answer", pair)?;
         answers.insert(step.to_owned(), value.to_owned());

@@ -1,0 +1,241 @@
+//! `runbook test`: run every case of the test files found, report each
+//! like a test runner, measure branch coverage, write JUnit.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use runbook_engine::event::{Event, EventSink};
+use runbook_engine::scenario::{Failure, run_case, verdict};
+use runbook_model::{Level, Source};
+
+use super::print_stderr;
+use crate::cli::{Color, CoverageFormat, TestArgs};
+use crate::coverage::{Coverage, percent_text};
+use crate::diagnostics::Renderer;
+use crate::exit_code::ExitCode;
+use crate::junit::{CaseResult, Suite};
+use crate::runbook_files;
+use crate::test_files::{CheckedTest, check_test_file};
+
+/// Discards events: the runner reads the run's trace, not the view.
+struct Quiet;
+
+impl EventSink for Quiet {
+    fn emit(&mut self, _: &Event) {}
+}
+
+/// The test files to run, and the runbooks found without one.
+struct Found {
+    tests: Vec<PathBuf>,
+    untested: Vec<PathBuf>,
+}
+
+/// Test files named or found, and runbooks whose test file is missing.
+/// A runbook named on the command line brings its `NAME.test.yaml`.
+fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
+    let files = runbook_files::expand(paths)?;
+    let mut tests: Vec<PathBuf> = files.iter().filter(|path| runbook_files::is_test_file(path)).cloned().collect();
+    let mut runbooks = Vec::new();
+    for path in files.iter().filter(|path| !runbook_files::is_test_file(path)) {
+        let beside = runbook_files::test_file_of(path);
+        if beside.is_file() {
+            if !tests.contains(&beside) {
+                tests.push(beside);
+            }
+        } else {
+            runbooks.push(path.clone());
+        }
+    }
+    // A test file may name its runbook with `runbook:`; such a runbook is
+    // tested too.
+    let tested: Vec<PathBuf> = tests
+        .iter()
+        .filter_map(|test| {
+            let text = std::fs::read_to_string(test).ok()?;
+            let source = Source::new(test.display().to_string(), text);
+            let loaded = runbook_model::load_test_file(&source).ok()?;
+            crate::test_files::runbook_path(test, &loaded).canonicalize().ok()
+        })
+        .collect();
+    let untested = runbooks.into_iter().filter(|path| path.canonicalize().map_or(true, |c| !tested.contains(&c))).collect();
+    Ok(Found { tests, untested })
+}
+
+pub fn run(args: &TestArgs, color: Color) -> ExitCode {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let found = match find(&paths) {
+        Ok(found) => found,
+        Err(error) => {
+            print_stderr(&format!("error: cannot list test files: {error}\n"));
+            return ExitCode::Io;
+        }
+    };
+    let renderer = Renderer::for_stderr(color);
+    let mut coverage = Coverage::default();
+    let mut suites = Vec::new();
+    let (mut passed, mut failed, mut invalid, mut unreadable) = (0, 0, 0, 0);
+    let mut out = String::new();
+    for path in &found.tests {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let _ = writeln!(out, "error: cannot read `{}`: {error}", path.display());
+                unreadable += 1;
+                continue;
+            }
+        };
+        let checked = check_test_file(path, &bytes);
+        let suite = run_file(path, &checked, &renderer, &mut coverage, &mut out);
+        if suite.error.is_some() {
+            invalid += 1;
+        }
+        passed += suite.cases.iter().filter(|case| case.failures.is_empty()).count();
+        failed += suite.cases.iter().filter(|case| !case.failures.is_empty()).count();
+        suites.push(suite);
+    }
+    for runbook in &found.untested {
+        let _ = writeln!(
+            out,
+            "{}: no test file ({})",
+            runbook.display(),
+            runbook_files::test_file_of(runbook).display()
+        );
+        if let Ok(bytes) = std::fs::read(runbook) {
+            let checked = runbook_model::check_bytes(&runbook.display().to_string(), &bytes);
+            if let Some(loaded) = checked.runnable() {
+                coverage.add(runbook, &checked.source, loaded);
+            }
+        }
+    }
+    let machine_coverage = match args.coverage_format {
+        CoverageFormat::Human => {
+            out.push_str(&coverage.human());
+            None
+        }
+        CoverageFormat::Json => Some(coverage.json()),
+        CoverageFormat::Lcov => Some(coverage.lcov()),
+    };
+    let below = args.min_coverage.map(|min| (min, coverage.below(min))).unwrap_or_default();
+    for (file, percent) in &below.1 {
+        let _ = writeln!(
+            out,
+            "coverage of {file} is {}, below --min-coverage {}",
+            percent_text(*percent),
+            percent_text(below.0)
+        );
+    }
+    let mut summary = format!("{passed} passed, {failed} failed");
+    if invalid > 0 {
+        let _ = write!(summary, "; {invalid} test file{} with errors", if invalid == 1 { "" } else { "s" });
+    }
+    if !found.untested.is_empty() {
+        let n = found.untested.len();
+        let _ = write!(summary, "; {n} runbook{} without tests", if n == 1 { "" } else { "s" });
+    }
+    let _ = writeln!(out, "{summary}");
+    print_stderr(&out);
+    let mut code = ExitCode::Success;
+    if let Some(report) = machine_coverage {
+        code = match &args.coverage_file {
+            Some(file) => write_file(file, &report),
+            None => super::print_stdout(&report),
+        };
+    }
+    if let Some(file) = &args.junit
+        && write_file(file, &crate::junit::render(&suites)) != ExitCode::Success
+    {
+        code = ExitCode::Io;
+    }
+    if invalid > 0 {
+        ExitCode::InvalidRunbook
+    } else if unreadable > 0 || code != ExitCode::Success {
+        ExitCode::Io
+    } else if failed > 0 || !below.1.is_empty() {
+        ExitCode::TestsFailed
+    } else {
+        ExitCode::Success
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> ExitCode {
+    match std::fs::write(path, text) {
+        Ok(()) => ExitCode::Success,
+        Err(error) => {
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+            ExitCode::Io
+        }
+    }
+}
+
+/// Runs the cases of one checked test file, reporting into `out`.
+fn run_file(path: &Path, checked: &CheckedTest, renderer: &Renderer, coverage: &mut Coverage, out: &mut String) -> Suite {
+    let name = path.display().to_string();
+    let (Some(test), Some(tested), true) = (&checked.test, &checked.runbook, checked.is_runnable()) else {
+        let mut error = String::new();
+        for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
+            error.push_str(&renderer.render(&checked.source, diagnostic));
+        }
+        let _ = writeln!(out, "{name}: cannot run, the test file has errors\n{error}");
+        let runbook = checked.runbook.as_ref().map_or_else(String::new, |r| r.runbook.id.value.clone());
+        return Suite { name, runbook, cases: Vec::new(), error: Some(error) };
+    };
+    coverage.add(&tested.path, &tested.source, &tested.runbook);
+    let _ = writeln!(out, "{name} ({})", tested.path.display());
+    let mut cases = Vec::new();
+    for case in test.cases.iter() {
+        let started = Instant::now();
+        let run = run_case(&tested.runbook, &tested.path, test, case, &mut Quiet);
+        let failures = verdict(case, &run);
+        let time = started.elapsed();
+        coverage.record(&tested.path, &run.trace);
+        if failures.is_empty() {
+            let _ = writeln!(out, "  ok    {}", case.name.value);
+        } else {
+            let _ = writeln!(out, "  FAIL  {}", case.name.value);
+            out.push_str(&explain(&checked.source, case, &run.trace.path, &failures));
+        }
+        cases.push(CaseResult {
+            name: case.name.value.clone(),
+            time,
+            failures: failures.iter().map(|failure| located(&checked.source, failure)).collect(),
+        });
+    }
+    Suite { name, runbook: tested.runbook.id.value.clone(), cases, error: None }
+}
+
+/// `file:line:col: key: message`.
+fn located(source: &Source, failure: &Failure) -> String {
+    let (line, column) = source.line_col(failure.span.start);
+    format!("{}:{line}:{column}: {}: {}", source.name(), failure.key, failure.message)
+}
+
+/// A failed case: the path (as a diff when `expect.path` differs), then
+/// each failed expectation at its place in the test file.
+fn explain(source: &Source, case: &runbook_model::Case, actual: &[String], failures: &[Failure]) -> String {
+    let mut text = String::new();
+    let expected: Option<Vec<&str>> = case.expect.path.as_ref().map(|path| path.iter().map(|id| id.as_str()).collect());
+    match expected {
+        Some(expected) if failures.iter().any(|failure| failure.key == "path") => {
+            text.push_str("        path (- expected, + actual):\n");
+            let expected = expected.join("\n") + "\n";
+            let actual = actual.join("\n") + "\n";
+            let diff = similar::TextDiff::from_lines(&expected, &actual);
+            for change in diff.iter_all_changes() {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => "- ",
+                    similar::ChangeTag::Insert => "+ ",
+                    similar::ChangeTag::Equal => "  ",
+                };
+                let _ = writeln!(text, "          {sign}{}", change.value().trim_end());
+            }
+        }
+        _ => {
+            let _ = writeln!(text, "        path: {}", actual.join(" → "));
+        }
+    }
+    for failure in failures {
+        let _ = writeln!(text, "        {}", located(source, failure));
+    }
+    text
+}

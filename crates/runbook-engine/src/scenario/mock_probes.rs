@@ -1,0 +1,256 @@
+//! The probe runner of `runbook test`: every probe execution is answered
+//! from the case's mocked observations. Nothing is spawned, no socket is
+//! opened. A probe the case does not mock stops the run and is reported,
+//! so a case can never pass on an observation nobody wrote.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use runbook_model::{CmdMock, HttpMock, MockErrorKind, MockSpec, ProbeKind, Spanned, StepMock, TcpMock};
+use serde_json::Value as Json;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::{Clock, VirtualClock};
+use crate::probe::{
+    Captured, CmdObservation, EnvObservation, EnvVar, ErrorKind, HttpObservation, Limits, Observation, ProbeCall,
+    ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
+};
+
+/// Answers probes from one case's `observations`.
+pub(crate) struct MockProbes {
+    observations: IndexMap<String, Spanned<StepMock>>,
+    clock: VirtualClock,
+    /// Cancelled when a probe has no observation: the run stops there.
+    stop: CancellationToken,
+    /// What the case lacks, in the order found.
+    missing: Mutex<Vec<String>>,
+}
+
+impl MockProbes {
+    /// A runner for `observations`, waiting mocked durations on `clock`;
+    /// it cancels `stop` at the first probe it cannot answer.
+    pub(crate) fn new(
+        observations: IndexMap<String, Spanned<StepMock>>,
+        clock: VirtualClock,
+        stop: CancellationToken,
+    ) -> Self {
+        Self { observations, clock, stop, missing: Mutex::new(Vec::new()) }
+    }
+
+    /// The probes that ran without an observation, as messages.
+    pub(crate) fn missing(&self) -> Vec<String> {
+        self.missing.lock().map(|list| list.clone()).unwrap_or_default()
+    }
+
+    fn lacks(&self, message: String) -> ProbeResult {
+        if let Ok(mut list) = self.missing.lock() {
+            list.push(message);
+        }
+        self.stop.cancel();
+        Err(ProbeError::new(ErrorKind::Interrupted, "the case has no observation for this probe"))
+    }
+
+    /// The observation for `call`, or what is missing.
+    fn answer(&self, call: &ProbeCall) -> Result<ProbeResult, String> {
+        let probe = describe(call);
+        let mock = self.observations.get(&call.step).ok_or_else(|| {
+            format!("step `{}` ran {probe}, but the case has no observation for it: add `observations: {{ {}: … }}`", call.step, call.step)
+        })?;
+        let spec = select(&mock.value, call).ok_or_else(|| {
+            let which = match (&call.name, &call.item) {
+                (Some(name), _) => format!(" for probe `{name}` (under `probes:`)"),
+                (None, Some(item)) => format!(" for item `{}` (under `items:` or `default:`)", item_key(item)),
+                (None, None) => String::new(),
+            };
+            format!("step `{}` ran {probe}, but its observation has nothing{which}", call.step)
+        })?;
+        observation(spec, call).map_err(|what| format!("step `{}` ran {probe}, but {what}", call.step))
+    }
+}
+
+impl ProbeRunner for MockProbes {
+    fn run<'a>(&'a self, call: &'a ProbeCall, _: &'a Limits, cancel: &'a CancellationToken) -> ProbeRunFuture<'a> {
+        Box::pin(async move {
+            let result = match self.answer(call) {
+                Ok(result) => result,
+                Err(message) => return self.lacks(message),
+            };
+            let took = match &result {
+                Ok(observation) => observation.duration(),
+                Err(_) => Duration::ZERO,
+            };
+            if took.is_zero() {
+                return result;
+            }
+            // The probe "takes" its duration on the virtual clock, so a step
+            // timeout shorter than it wins, as it would for real.
+            tokio::select! {
+                () = self.clock.sleep(took) => result,
+                () = cancel.cancelled() => Err(ProbeError::new(ErrorKind::Interrupted, "stopped while the probe ran")),
+            }
+        })
+    }
+}
+
+/// `the http probe (GET http://…)`.
+fn describe(call: &ProbeCall) -> String {
+    format!("its `{}` probe ({})", call.kind.name(), call.target)
+}
+
+/// How a `foreach` item is named under `items:`: strings as written,
+/// other values as JSON.
+fn item_key(item: &Json) -> String {
+    match item {
+        Json::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The spec that answers `call`: by attempt, then by probe name or item.
+fn select<'m>(mock: &'m StepMock, call: &ProbeCall) -> Option<&'m MockSpec> {
+    let spec = mock.attempt(call.attempt)?;
+    if let (Some(name), Some(probes)) = (&call.name, &spec.probes) {
+        let sub = probes.iter().find(|(declared, _)| declared.as_str() == name.as_str())?;
+        return select(&sub.1.value, call);
+    }
+    if let Some(item) = &call.item
+        && (spec.items.is_some() || spec.default.is_some())
+    {
+        let key = item_key(item);
+        let by_item = spec.items.iter().flat_map(|items| items.iter()).find(|(name, _)| name.as_str() == key);
+        let sub = by_item.map(|(_, mock)| mock).or(spec.default.as_deref())?;
+        return select(&sub.value, call);
+    }
+    spec.is_observation().then_some(spec)
+}
+
+/// The engine's observation for a mocked one; `Err` says what does not fit
+/// the probe.
+fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String> {
+    if let Some(error) = &spec.error {
+        let kind = error_kind(error.kind);
+        let message = error.message.clone().unwrap_or_else(|| format!("{} (mocked)", kind.name()));
+        return Ok(Err(ProbeError::new(kind, message)));
+    }
+    let found = spec.observed_kinds().first().map(|(kind, _)| *kind);
+    match (call.kind, &spec.http, &spec.cmd, &spec.tcp, &spec.env) {
+        (ProbeKind::Http, Some(http), ..) => Ok(Ok(Observation::Http(http_observation(http)))),
+        (ProbeKind::Cmd, _, Some(cmd), ..) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
+        (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_observation(tcp)),
+        (ProbeKind::Env, _, _, _, Some(env)) => env_observation(&call.target, env).map(|o| Ok(Observation::Env(o))),
+        _ => Err(format!("the case mocks {} observation for it", found.map_or("an empty", |kind| match kind {
+            ProbeKind::Http => "an `http`",
+            ProbeKind::Cmd => "a `cmd`",
+            ProbeKind::Tcp => "a `tcp`",
+            ProbeKind::Env => "an `env`",
+        }))),
+    }
+}
+
+fn error_kind(kind: MockErrorKind) -> ErrorKind {
+    match kind {
+        MockErrorKind::Timeout => ErrorKind::Timeout,
+        MockErrorKind::Refused => ErrorKind::Refused,
+        MockErrorKind::Dns => ErrorKind::Dns,
+        MockErrorKind::Tls => ErrorKind::Tls,
+        MockErrorKind::Reset => ErrorKind::Reset,
+        MockErrorKind::TooManyRedirects => ErrorKind::TooManyRedirects,
+        MockErrorKind::InvalidTarget => ErrorKind::InvalidTarget,
+        MockErrorKind::InvalidJson => ErrorKind::InvalidJson,
+        MockErrorKind::SpawnFailed => ErrorKind::SpawnFailed,
+        MockErrorKind::Io => ErrorKind::Io,
+    }
+}
+
+fn captured(text: &str) -> Captured {
+    let mut captured = Captured::new();
+    captured.push(text.as_bytes(), Limits::default().max_capture_bytes);
+    captured
+}
+
+fn duration(value: Option<&Spanned<runbook_model::Duration>>) -> Duration {
+    value.map_or(Duration::ZERO, |d| d.value.0)
+}
+
+fn http_observation(http: &HttpMock) -> HttpObservation {
+    let mut headers: Vec<(String, String)> =
+        http.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())).collect();
+    let body = match (&http.json, &http.body) {
+        (Some(json), _) => {
+            if !headers.iter().any(|(name, _)| name == "content-type") {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            json.value.to_string()
+        }
+        (None, Some(body)) => body.value.clone(),
+        (None, None) => String::new(),
+    };
+    HttpObservation {
+        status: Some(http.status.as_ref().map_or(200, |status| status.value)),
+        headers,
+        body: captured(&body),
+        final_url: None,
+        duration: duration(http.duration.as_ref()),
+        error: None,
+        insecure: false,
+    }
+}
+
+fn cmd_observation(cmd: &CmdMock) -> CmdObservation {
+    let stdout = match (&cmd.json, &cmd.stdout) {
+        (Some(json), _) => json.value.to_string(),
+        (None, Some(stdout)) => stdout.value.clone(),
+        (None, None) => String::new(),
+    };
+    CmdObservation {
+        exit_code: Some(cmd.exit_code.as_ref().map_or(0, |code| code.value)),
+        signal: None,
+        timed_out: false,
+        stdout: captured(&stdout),
+        stderr: captured(cmd.stderr.as_ref().map_or("", |stderr| stderr.value.as_str())),
+        duration: duration(cmd.duration.as_ref()),
+        error: None,
+        pid: None,
+    }
+}
+
+fn tcp_observation(tcp: &TcpMock) -> ProbeResult {
+    if tcp.connected.as_ref().is_some_and(|connected| !connected.value) {
+        return Err(ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"));
+    }
+    Ok(Observation::Tcp(TcpObservation {
+        connected: true,
+        address: None,
+        duration: duration(tcp.duration.as_ref()),
+        error: None,
+    }))
+}
+
+/// The variables the probe looks at, read from its target
+/// (`env set: A, B; non-empty: C`), with their mocked values; `Err` names a
+/// variable the case does not list.
+fn env_observation(target: &str, mocked: &IndexMap<Spanned<String>, Option<String>>) -> Result<EnvObservation, String> {
+    let listed = target.strip_prefix("env ").unwrap_or(target);
+    let mut vars = Vec::new();
+    for part in listed.split("; ") {
+        let (required_non_empty, names) = match part.split_once(": ") {
+            Some(("non-empty", names)) => (true, names),
+            Some((_, names)) => (false, names),
+            None => continue,
+        };
+        for name in names.split(", ").filter(|name| !name.is_empty()) {
+            let Some((_, value)) = mocked.iter().find(|(mocked, _)| mocked.as_str() == name) else {
+                return Err(format!("its observation does not list `{name}`: give a value, or `null` for unset"));
+            };
+            let value = value.as_ref();
+            vars.push(EnvVar {
+                name: name.to_owned(),
+                set: value.is_some(),
+                non_empty: value.is_some_and(|value| !value.is_empty()),
+                required_non_empty,
+            });
+        }
+    }
+    Ok(EnvObservation { vars })
+}

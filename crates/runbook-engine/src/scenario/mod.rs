@@ -1,0 +1,130 @@
+//! `runbook test`: runs a runbook's test case through the real interpreter
+//! with mocked probes, scripted answers and a virtual clock, and judges how
+//! the run ended against the case's expectations.
+//!
+//! The interpreter is the one `runbook run` uses; only its two injection
+//! points differ: [`crate::probe::ProbeRunner`] (the case's observations)
+//! and [`crate::clock::Clock`] (virtual time, so retries and timeouts
+//! resolve at once).
+
+mod mock_probes;
+mod trace;
+mod verdict;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use indexmap::IndexMap;
+use runbook_model::{Case, Runbook, TestFile};
+use serde_json::Value as Json;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::VirtualClock;
+use crate::event::{Event, EventSink, RunStatus};
+use crate::inputs::{GivenInputs, resolve};
+use crate::interpret::{Options, RunReport, Services, run};
+use crate::operator::{Scripted, scripted_answers};
+use crate::probe::ProbeRunner;
+
+pub use trace::Trace;
+pub use verdict::{Failure, verdict};
+
+/// 2026-01-01T00:00:00Z: where every case's virtual clock starts, so runs
+/// are the same every time.
+const CASE_EPOCH_SECONDS: u64 = 1_767_225_600;
+
+/// How one case ran.
+#[derive(Debug)]
+pub struct CaseRun {
+    /// The interpreter's report; `None` when the run could not start (an
+    /// input missing).
+    pub report: Option<RunReport>,
+    /// What the events showed: path, outcomes, actions, edges.
+    pub trace: Trace,
+    /// What the case lacks (an observation, an answer, an input): the run
+    /// stopped there and the case fails, whatever it expects.
+    pub missing: Vec<String>,
+}
+
+/// The inputs and answers of `case`, over the file's shared inputs.
+fn case_inputs(test: &TestFile, case: &Case) -> IndexMap<String, Json> {
+    test.inputs
+        .iter()
+        .chain(&case.inputs)
+        .map(|(name, value)| (name.value.clone(), value.value.clone()))
+        .collect()
+}
+
+/// Runs `case` of `test` against `runbook` (read from `path`), sending every
+/// event to `sink` as well. Nothing is spawned and no socket is opened: the
+/// runtime has no I/O driver and no timer, and every probe goes to the
+/// case's observations.
+pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, sink: &mut dyn EventSink) -> CaseRun {
+    let given = GivenInputs { text: Vec::new(), typed: case_inputs(test, case) };
+    // The machine's environment is not read: a case says every value.
+    let inputs = match resolve(runbook, &given, &|_| None, None) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            let missing = vec![format!("{error}: give it under the case's `inputs:`")];
+            return CaseRun { report: None, trace: Trace::default(), missing };
+        }
+    };
+    let answers: IndexMap<String, Json> =
+        case.answers.iter().map(|(step, value)| (step.value.clone(), value.value.clone())).collect();
+    let mut operator = Scripted { answers: scripted_answers(&answers), accept_defaults: false, yes: false };
+    let clock = VirtualClock::new(UNIX_EPOCH + Duration::from_secs(CASE_EPOCH_SECONDS));
+    let cancel = CancellationToken::new();
+    let observations = case.observations.iter().map(|(step, mock)| (step.value.clone(), mock.clone())).collect();
+    let probes = Arc::new(mock_probes::MockProbes::new(observations, clock.clone(), cancel.clone()));
+    let options = Options {
+        operator: "runbook test".to_owned(),
+        host: "test".to_owned(),
+        assume: HashMap::new(),
+        ..Options::default()
+    };
+    let mut trace = Trace::default();
+    let mut both = Both { first: &mut trace, second: sink };
+    // No `enable_io`, no `enable_time`: a real probe or a real sleep could
+    // not run here even by mistake.
+    let report = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(runtime) => runtime.block_on(run(
+            runbook,
+            path,
+            &inputs,
+            &options,
+            Services {
+                operator: &mut operator,
+                sink: &mut both,
+                clock: &clock,
+                probes: Arc::clone(&probes) as Arc<dyn ProbeRunner>,
+                cancel,
+            },
+        )),
+        Err(error) => {
+            return CaseRun { report: None, trace, missing: vec![format!("cannot start the runtime: {error}")] };
+        }
+    };
+    let mut missing = probes.missing();
+    if report.status == RunStatus::Waiting {
+        let step = trace.path.last().cloned().unwrap_or_default();
+        missing.push(format!(
+            "step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`"
+        ));
+    }
+    CaseRun { report: Some(report), trace, missing }
+}
+
+/// Feeds two sinks the same events.
+struct Both<'a> {
+    first: &'a mut Trace,
+    second: &'a mut dyn EventSink,
+}
+
+impl EventSink for Both<'_> {
+    fn emit(&mut self, event: &Event) {
+        self.first.emit(event);
+        self.second.emit(event);
+    }
+}

@@ -1,0 +1,161 @@
+//! Judging a case's run against its `expect:`: each expectation that does
+//! not hold is one [`Failure`], all of them reported, never only the first.
+
+use runbook_model::{Case, EndStatus, Span};
+use serde_json::Value as Json;
+
+use super::CaseRun;
+use crate::event::RunStatus;
+
+/// One expectation of a case that did not hold, or something the case
+/// lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The `expect` key (`path`, `status`, …), or `observations`/`answers`/
+    /// `inputs` for what the case lacks.
+    pub key: &'static str,
+    /// What was expected and what happened, for people.
+    pub message: String,
+    /// Where the expectation is written in the test file.
+    pub span: Span,
+}
+
+/// Every way `run` fails `case`; empty when the case passes. A case that
+/// lacks an observation, an answer or an input fails with that alone: the
+/// run stopped there, so the other expectations say nothing.
+pub fn verdict(case: &Case, run: &CaseRun) -> Vec<Failure> {
+    if !run.missing.is_empty() {
+        return run
+            .missing
+            .iter()
+            .map(|message| Failure { key: lacking(message), message: message.clone(), span: case.name.span })
+            .collect();
+    }
+    let Some(report) = &run.report else { return Vec::new() };
+    let expect = &case.expect;
+    let mut failures = Vec::new();
+    let mut fail = |key, span, message| failures.push(Failure { key, message, span });
+    let path = &run.trace.path;
+    if let Some(expected) = &expect.path {
+        let ids: Vec<&str> = expected.iter().map(|id| id.as_str()).collect();
+        if ids != path.iter().map(String::as_str).collect::<Vec<_>>() {
+            fail("path", expected.span, "the path differs from `expect.path`".to_owned());
+        }
+    }
+    if let Some(through) = &expect.through {
+        let mut rest = path.iter();
+        let mut after: Option<&str> = None;
+        for id in through.iter() {
+            if !rest.any(|step| step == id.as_str()) {
+                let place = after.map_or_else(String::new, |after| format!(" after `{after}`"));
+                fail("through", id.span, format!("the path does not go through `{}`{place}", id.value));
+                break;
+            }
+            after = Some(id.as_str());
+        }
+    }
+    if let Some(expected) = &expect.conclusion {
+        let actual = run.trace.concluded_at.as_deref();
+        if actual != Some(expected.as_str()) {
+            fail(
+                "conclusion",
+                expected.span,
+                format!("expected the run to conclude at `{}`, {}", expected.value, ending(report.status, actual)),
+            );
+        }
+    }
+    if let Some(expected) = &expect.status {
+        let actual = end_status(report);
+        if actual != Some(expected.value) {
+            let actual = actual.map_or_else(|| report.status.name().to_owned(), |status| status.name().to_owned());
+            let why = report.message.as_ref().map(|message| format!(" ({message})")).unwrap_or_default();
+            fail("status", expected.span, format!("expected status `{}`, got `{actual}`{why}", expected.value.name()));
+        }
+    }
+    let conclusion = report.conclusion.as_ref();
+    if let Some(expected) = &expect.severity {
+        let actual = conclusion.and_then(|c| c.severity);
+        if actual != Some(expected.value) {
+            let actual = actual.map_or_else(|| "none".to_owned(), |s| format!("`{}`", name_of(&s)));
+            fail("severity", expected.span, format!("expected severity `{}`, got {actual}", name_of(&expected.value)));
+        }
+    }
+    if let Some(expected) = &expect.diagnosis {
+        let actual = conclusion.and_then(|c| c.diagnosis.as_deref());
+        if !actual.is_some_and(|actual| actual.contains(expected.as_str())) {
+            let actual = actual.map_or_else(|| "no diagnosis".to_owned(), |actual| format!("`{actual}`"));
+            fail("diagnosis", expected.span, format!("expected the diagnosis to contain `{}`, got {actual}", expected.value));
+        }
+    }
+    for (name, expected) in &expect.vars {
+        let actual = report.vars.get(name.as_str());
+        if actual != Some(&expected.value) {
+            let actual = actual.map_or_else(|| "unset".to_owned(), |value| format!("`{}`", shown(value)));
+            fail("vars", expected.span, format!("expected `vars.{}` = `{}`, got {actual}", name.value, shown(&expected.value)));
+        }
+    }
+    for (step, expected) in &expect.outcomes {
+        let actual = run.trace.outcomes.get(step.as_str());
+        if actual != Some(&expected.value) {
+            let actual = actual.map_or_else(|| "it did not run".to_owned(), |o| format!("got `{}`", o.name()));
+            fail("outcomes", expected.span, format!("expected step `{}` to end `{}`, {actual}", step.value, expected.value.name()));
+        }
+    }
+    if let Some(expected) = &expect.actions {
+        let ids: Vec<&str> = expected.iter().map(|id| id.as_str()).collect();
+        let ran: Vec<&str> = run.trace.actions.iter().map(String::as_str).collect();
+        if ids != ran {
+            fail("actions", expected.span, format!("expected actions [{}] to run, got [{}]", ids.join(", "), ran.join(", ")));
+        }
+    }
+    failures
+}
+
+/// Which part of the case a missing thing belongs to.
+fn lacking(message: &str) -> &'static str {
+    if message.contains("answer") {
+        "answers"
+    } else if message.contains("input") {
+        "inputs"
+    } else {
+        "observations"
+    }
+}
+
+/// How the run ended, for a conclusion that was not the expected one.
+fn ending(status: RunStatus, concluded_at: Option<&str>) -> String {
+    match concluded_at {
+        Some(step) => format!("but it concluded at `{step}`"),
+        None => format!("but it ended `{}` without a conclusion", status.name()),
+    }
+}
+
+/// The run's ending as a test file writes it.
+fn end_status(report: &crate::interpret::RunReport) -> Option<EndStatus> {
+    use runbook_model::ConclusionStatus as C;
+    match report.status {
+        RunStatus::Concluded => report.conclusion.as_ref().map(|conclusion| match conclusion.status {
+            C::Diagnosed => EndStatus::Diagnosed,
+            C::Resolved => EndStatus::Resolved,
+            C::Escalated => EndStatus::Escalated,
+            C::Inconclusive => EndStatus::Inconclusive,
+        }),
+        RunStatus::Ended => Some(EndStatus::Ended),
+        RunStatus::Failed => Some(EndStatus::Failed),
+        RunStatus::TimedOut => Some(EndStatus::TimedOut),
+        RunStatus::Waiting | RunStatus::Aborted => None,
+    }
+}
+
+/// A serde enum's name as written in YAML.
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Json::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+/// A value as compact JSON.
+fn shown(value: &Json) -> String {
+    value.to_string()
+}

@@ -1,0 +1,289 @@
+//! `runbook test`: cases run by the real engine on mocked observations,
+//! reported like a test runner, with coverage and JUnit.
+
+use crate::Test;
+use crate::http_server::{Server, respond};
+
+/// A runbook with a retried check, a `when` chain, a question and an
+/// action: most of what a case can drive.
+const SERVICE: &str = r#"
+id: service
+title: Is the service healthy?
+inputs:
+  base_url: { default: "http://127.0.0.1:9" }
+steps:
+  - id: healthz
+    check:
+      http: { url: "{{ inputs.base_url }}/healthz" }
+      expect: [ { status: 200 } ]
+      capture:
+        state: { json: "$.state", default: none }
+    retry: { attempts: 4, interval: 32s, backoff: 2 }
+    on:
+      pass: ask-symptom
+      fail:
+        - when: result.status >= 500
+          goto: crashed
+        - goto: down
+      error: down
+  - id: ask-symptom
+    ask:
+      question: What do users see?
+      choices:
+        - { answer: slow, goto: restart }
+        - { answer: fine, goto: healthy }
+  - id: restart
+    action:
+      confirm: Restarts the service.
+      cmd: { argv: [touch, canary-action] }
+    on: { pass: healthy, skipped: healthy, fail: down, error: down }
+  - id: healthy
+    conclude: { status: resolved, diagnosis: "state {{ vars.state }}" }
+  - id: crashed
+    conclude: { status: diagnosed, severity: high, diagnosis: "crashed with {{ steps.healthz.status }}" }
+  - id: down
+    conclude: { status: diagnosed, severity: critical, diagnosis: down }
+"#;
+
+fn files<'a>(runbook: &'a str, test: &'a str) -> [(&'a str, &'a [u8]); 2] {
+    [("service.yaml", runbook.as_bytes()), ("service.test.yaml", test.as_bytes())]
+}
+
+#[test]
+fn each_case_is_reported_with_the_path_diff_and_every_failed_expectation() {
+    let test = r#"
+cases:
+  - name: a slow service gets a restart
+    observations:
+      healthz: { http: { status: 200, json: { state: busy } } }
+      restart: { cmd: { exit_code: 0 } }
+    answers: { ask-symptom: slow, restart: yes }
+    expect:
+      path: [healthz, ask-symptom, restart, healthy]
+      status: resolved
+      diagnosis: state busy
+      vars: { state: busy }
+      actions: [restart]
+  - name: a 503 is blamed on a crash
+    observations:
+      healthz: { http: { status: 503 } }
+    expect:
+      path: [healthz, down]
+      severity: critical
+      outcomes: { healthz: error }
+"#;
+    let output = Test::new().files(&files(SERVICE, test)).args(["test", "."]).status(6);
+    let stderr = &output.stderr;
+    assert!(stderr.contains("  ok    a slow service gets a restart\n"), "{stderr}");
+    assert!(stderr.contains("  FAIL  a 503 is blamed on a crash\n"), "{stderr}");
+    assert!(stderr.contains("            healthz\n          - down\n          + crashed\n"), "{stderr}");
+    assert!(stderr.contains("service.test.yaml:18:13: path: the path differs"), "{stderr}");
+    assert!(stderr.contains("severity: expected severity `critical`, got `high`"), "{stderr}");
+    assert!(stderr.contains("outcomes: expected step `healthz` to end `error`, got `fail`"), "{stderr}");
+    assert!(stderr.ends_with("1 passed, 1 failed\n"), "{stderr}");
+}
+
+#[test]
+fn nothing_is_spawned_and_no_socket_is_opened() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"{}"));
+    let runbook = format!(
+        r#"
+id: canary
+title: Canary
+inputs:
+  url: {{ default: "{url}" }}
+steps:
+  - id: shell
+    check: {{ cmd: {{ sh: "touch canary-sh" }}, expect: [ {{ exit_code: 0 }} ] }}
+  - id: web
+    check: {{ http: {{ url: "{{{{ inputs.url }}}}" }}, expect: [ {{ status: 200 }} ] }}
+  - id: port
+    check: {{ tcp: {{ host: 127.0.0.1, port: {port} }} }}
+  - id: fix
+    action:
+      confirm: Creates a canary.
+      cmd: {{ argv: [touch, canary-action] }}
+  - id: done
+    conclude: {{ status: resolved }}
+"#,
+        url = server.url("/health"),
+        port = server.port
+    );
+    let test = r"
+cases:
+  - name: everything mocked
+    observations:
+      shell: { cmd: { exit_code: 0 } }
+      web: { http: { status: 200 } }
+      port: { tcp: { connected: true } }
+      fix: { cmd: { exit_code: 0 } }
+    answers: { fix: yes }
+    expect: { path: [shell, web, port, fix, done], actions: [fix], status: resolved }
+";
+    let output = Test::new()
+        .files(&[("canary.yaml", runbook.as_bytes()), ("canary.test.yaml", test.as_bytes())])
+        .args(["test", "canary.yaml"])
+        .status(0);
+    assert!(output.stderr.contains("1 passed, 0 failed"), "{}", output.stderr);
+    for canary in ["canary-sh", "canary-action"] {
+        assert!(!output.path(canary).exists(), "{canary} was created by `runbook test`");
+    }
+    assert_eq!(server.connection_count(), 0, "`runbook test` connected to the server");
+}
+
+#[test]
+fn a_probe_without_an_observation_or_a_question_without_an_answer_fails_the_case() {
+    let test = r"
+cases:
+  - name: no observation
+    expect: { status: resolved }
+  - name: no answer
+    observations:
+      healthz: { http: { status: 200 } }
+    expect: { status: resolved }
+  - name: action not answered
+    observations:
+      healthz: { http: { status: 200 } }
+    answers: { ask-symptom: slow }
+    expect: { status: resolved }
+";
+    let output = Test::new().files(&files(SERVICE, test)).args(["test", "."]).status(6);
+    output
+        .stderr_contains("step `healthz` ran its `http` probe (GET http://127.0.0.1:9/healthz), but the case has no observation for it")
+        .stderr_contains("step `ask-symptom` waits for an answer the case does not give")
+        .stderr_contains("step `restart` waits for an answer the case does not give")
+        .stderr_contains("0 passed, 3 failed");
+}
+
+#[test]
+fn retries_and_timeouts_run_on_virtual_time() {
+    let runbook = r#"
+id: polling
+title: Polls
+steps:
+  - id: wait
+    check:
+      http: { url: "http://127.0.0.1:9/ready" }
+      expect: [ { status: 200 } ]
+    retry: { attempts: 6, interval: 32s, backoff: 2, max_interval: 10m }
+    timeout: 1h
+    on: { pass: slow, fail: down, error: down }
+  - id: slow
+    check: { cmd: { argv: ["true"] } }
+    timeout: 5s
+    on: { pass: up, error: hung }
+  - id: up
+    conclude: { status: resolved }
+  - id: down
+    conclude: { status: diagnosed }
+  - id: hung
+    conclude: { status: diagnosed, diagnosis: "{{ steps.slow.error.kind }}" }
+"#;
+    let test = r"
+cases:
+  - name: ready at the fourth attempt, after 32+64+128 s of backoff
+    observations:
+      wait:
+        - http: { status: 503 }
+        - http: { status: 503 }
+        - http: { status: 503 }
+        - http: { status: 200 }
+      slow: { cmd: { exit_code: 0 } }
+    expect: { path: [wait, slow, up] }
+  - name: never ready
+    observations:
+      wait: { http: { status: 503 } }
+    expect: { path: [wait, down] }
+  - name: a 12 s command against a 5 s step timeout
+    observations:
+      wait: { http: { status: 200 } }
+      slow: { cmd: { exit_code: 0, duration: 12s } }
+    expect: { path: [wait, slow, hung], diagnosis: timeout, outcomes: { slow: error } }
+";
+    Test::new()
+        .files(&[("polling.yaml", runbook.as_bytes()), ("polling.test.yaml", test.as_bytes())])
+        .args(["test", "polling.test.yaml"])
+        .status(0)
+        .stderr_contains("3 passed, 0 failed");
+}
+
+#[test]
+fn junit_holds_one_testcase_per_case_with_every_failed_expectation() {
+    let test = r"
+cases:
+  - name: healthy <fine>
+    observations:
+      healthz: { http: { status: 200 } }
+    answers: { ask-symptom: fine }
+    expect: { conclusion: healthy }
+  - name: wrong on two counts
+    observations:
+      healthz: { error: refused }
+    expect: { conclusion: crashed, severity: high }
+";
+    let output = Test::new().files(&files(SERVICE, test)).args(["test", "--junit", "junit.xml", "."]).status(6);
+    let xml = std::fs::read_to_string(output.path("junit.xml")).expect("junit written");
+    let document = roxmltree::Document::parse(&xml).expect("JUnit is well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!((root.attribute("tests"), root.attribute("failures")), (Some("2"), Some("1")));
+    let cases: Vec<_> = root.descendants().filter(|node| node.has_tag_name("testcase")).collect();
+    let names: Vec<_> = cases.iter().filter_map(|case| case.attribute("name")).collect();
+    assert_eq!(names, ["healthy <fine>", "wrong on two counts"]);
+    assert!(cases.iter().all(|case| case.attribute("classname") == Some("service")));
+    assert!(cases[0].children().all(|child| !child.has_tag_name("failure")));
+    let failure = cases[1].children().find(|child| child.has_tag_name("failure")).expect("a failure");
+    assert_eq!(failure.attribute("message"), Some("2 expectations failed"));
+    let body = failure.text().unwrap_or_default();
+    assert!(body.contains("conclusion: expected the run to conclude at `crashed`, but it concluded at `down`"), "{body}");
+    assert!(body.contains("severity: expected severity `high`, got `critical`"), "{body}");
+}
+
+#[test]
+fn coverage_names_untaken_edges_and_gates_the_run() {
+    let test = r"
+cases:
+  - name: refused
+    observations:
+      healthz: { error: refused }
+    expect: { conclusion: down }
+";
+    let output = Test::new().files(&files(SERVICE, test)).args(["test", "--min-coverage", "50", "."]).status(6);
+    output
+        .stderr_contains("coverage: ./service.yaml 1/12 edges (8.3%)")
+        .stderr_contains("  not covered: ./service.yaml:18:17 healthz -[fail when result.status >= 500]-> crashed")
+        .stderr_contains("coverage of ./service.yaml is 8.3%, below --min-coverage 50%")
+        .stderr_contains("1 passed, 0 failed");
+    let output = Test::new().files(&files(SERVICE, test)).args(["test", "--coverage-format", "json", "."]).status(0);
+    let report: serde_json::Value = output.json();
+    let file = &report["files"][0];
+    assert_eq!((file["covered"].as_u64(), file["total"].as_u64(), file["percent"].as_f64()), (Some(1), Some(12), Some(8.3)));
+    assert_eq!(file["covered_edges"][0]["id"], "healthz:on.error");
+    assert_eq!(file["not_covered"].as_array().map(Vec::len), Some(11));
+    let lcov = Test::new().files(&files(SERVICE, test)).args(["test", "--coverage-format", "lcov", "."]).status(0).stdout;
+    assert!(lcov.starts_with("TN:runbook\nSF:./service.yaml\n"), "{lcov}");
+    assert!(lcov.contains("BRDA:18,0,0,0\n") && lcov.contains("BRF:12\nBRH:1\n"), "{lcov}");
+    assert!(lcov.contains("DA:7,1\n") && lcov.ends_with("end_of_record\n"), "{lcov}");
+}
+
+#[test]
+fn a_runbook_without_a_test_file_is_named() {
+    Test::new()
+        .files(&[("service.yaml", SERVICE.as_bytes())])
+        .args(["test", "service.yaml"])
+        .status(0)
+        .stderr_contains("service.yaml: no test file (service.test.yaml)")
+        .stderr_contains("coverage: service.yaml 0/12 edges (0%)")
+        .stderr_contains("0 passed, 0 failed; 1 runbook without tests");
+}
+
+#[test]
+fn a_test_file_with_errors_does_not_run() {
+    let test = "cases:\n  - name: typo\n    observations: { helthz: { error: refused } }\n    expect: {}\n";
+    Test::new()
+        .files(&files(SERVICE, test))
+        .args(["test", "."])
+        .status(3)
+        .stderr_contains("cannot run, the test file has errors")
+        .stderr_contains("did you mean `healthz`?");
+}
