@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use runbook_engine::scenario::Trace;
-use runbook_model::{Destination, Flow, Runbook, Source};
+use runbook_model::{Destination, Flow, Runbook, Source, Trigger};
 use serde::Serialize;
 
 /// Coverage of every runbook seen: tested, called by a tested one, or found
@@ -53,6 +53,7 @@ impl Coverage {
         let steps = &runbook.steps.value;
         let edges = flow
             .all_edges()
+            .filter(|edge| can_be_taken(&flow, &steps[edge.from], edge))
             .map(|edge| {
                 let (line, column) = source.line_col(edge.span.start);
                 EdgeCoverage {
@@ -192,6 +193,30 @@ impl Coverage {
             let _ = writeln!(out, "LF:{}\nLH:{hit}\nend_of_record", file.steps.len());
         }
         out
+    }
+}
+
+/// Whether some run can take `edge`: a key the step cannot produce (`warn`
+/// from a check without `warn` expectations) makes an edge no case can
+/// cover, so it is not counted.
+fn can_be_taken(flow: &Flow, step: &runbook_model::Step, edge: &runbook_model::Edge) -> bool {
+    let Some(possible) = runbook_model::possible_keys(step) else { return true };
+    if possible.is_empty() {
+        return true;
+    }
+    let producible = runbook_model::producible_keys(step);
+    match &edge.trigger {
+        Trigger::Key(key) => !possible.contains(key) || producible.contains(key),
+        Trigger::Unrouted => {
+            let routed: Vec<&str> = flow.edges[edge.from]
+                .iter()
+                .filter_map(|other| match &other.trigger {
+                    Trigger::Key(key) => Some(key.as_str()),
+                    Trigger::Unrouted => None,
+                })
+                .collect();
+            producible.iter().any(|key| !routed.contains(&key.as_str()))
+        }
     }
 }
 

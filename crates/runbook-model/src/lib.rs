@@ -34,7 +34,9 @@ mod test_file;
 mod transition;
 
 pub use action::{Action, Call};
-pub use analyse::{TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, template_sites};
+pub use analyse::{
+    TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
+};
 pub use calls::check_file;
 pub use capture::Capture;
 pub use check::{Check, ProbeKind};

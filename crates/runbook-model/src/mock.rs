@@ -11,19 +11,19 @@ use serde::{Deserialize, Deserializer};
 
 use crate::{ConclusionStatus, Duration, ProbeKind, Severity, Span, Spanned};
 
-/// What a step observes in a case: one observation for every attempt (a
-/// mapping), or one per attempt of a retried step (a list; the last one
-/// repeats).
+/// What a step observes in a case: one observation for every run of its
+/// probe (a mapping), or one per run (a list: per attempt of a retried step,
+/// per visit of a step run again; the last one repeats).
 #[derive(Debug, Clone)]
 pub enum StepMock {
     /// The same at every attempt.
     Each(Box<MockSpec>),
-    /// Attempt 1, 2, …; the last repeats for later attempts.
+    /// Run 1, 2, …; the last repeats for later runs.
     Attempts(Vec<Spanned<MockSpec>>),
 }
 
 impl StepMock {
-    /// The mock for attempt `number` (from 1).
+    /// The mock for the probe's `number`-th run (from 1).
     pub fn attempt(&self, number: u32) -> Option<&MockSpec> {
         match self {
             Self::Each(spec) => Some(spec),
@@ -82,7 +82,7 @@ impl JsonSchema for StepMock {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let spec = generator.subschema_for::<MockSpec>();
         json_schema!({
-            "description": "What a step observes: one observation for every attempt, or a list with one per attempt of a retried step (the last repeats).",
+            "description": "What a step observes: one observation for every run of its probe, or a list with one per run (per attempt of a retried step, per visit of a step run again; the last repeats).",
             "anyOf": [spec, { "type": "array", "items": spec, "minItems": 1 }]
         })
     }

@@ -58,7 +58,8 @@ fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
             crate::test_files::runbook_path(test, &loaded).canonicalize().ok()
         })
         .collect();
-    let untested = runbooks.into_iter().filter(|path| path.canonicalize().map_or(true, |c| !tested.contains(&c))).collect();
+    let untested =
+        runbooks.into_iter().filter(|path| path.canonicalize().map_or(true, |c| !tested.contains(&c))).collect();
     Ok(Found { tests, untested })
 }
 
@@ -95,12 +96,8 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
         suites.push(suite);
     }
     for runbook in &found.untested {
-        let _ = writeln!(
-            out,
-            "{}: no test file ({})",
-            runbook.display(),
-            runbook_files::test_file_of(runbook).display()
-        );
+        let _ =
+            writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
         if let Ok(bytes) = std::fs::read(runbook) {
             let checked = runbook_model::check_bytes(&runbook.display().to_string(), &bytes);
             if let Some(loaded) = checked.runnable() {
@@ -169,7 +166,13 @@ fn write_file(path: &Path, text: &str) -> ExitCode {
 }
 
 /// Runs the cases of one checked test file, reporting into `out`.
-fn run_file(path: &Path, checked: &CheckedTest, renderer: &Renderer, coverage: &mut Coverage, out: &mut String) -> Suite {
+fn run_file(
+    path: &Path,
+    checked: &CheckedTest,
+    renderer: &Renderer,
+    coverage: &mut Coverage,
+    out: &mut String,
+) -> Suite {
     let name = path.display().to_string();
     let (Some(test), Some(tested), true) = (&checked.test, &checked.runbook, checked.is_runnable()) else {
         let mut error = String::new();

@@ -27,6 +27,9 @@ impl<'a> Interpreter<'a> {
         token: &tokio_util::sync::CancellationToken,
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
+        if let Some(mocked) = self.options.called.get(&name) {
+            return Ok(mocked.done());
+        }
         let base = self.path.parent().unwrap_or_else(|| Path::new("."));
         let path = base.join(&call.runbook.value);
         let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -130,6 +133,25 @@ impl<'a> Interpreter<'a> {
             }
         };
         Ok(StepDone { key: Some(key), facts, ..StepDone::default() })
+    }
+}
+
+/// A called runbook's ending given instead of running it: `runbook test`
+/// mocks a `call` step's conclusion with it.
+#[derive(Debug, Clone)]
+pub struct CalledConclusion {
+    /// The conclusion; its status is the `call` step's `on:` key.
+    pub conclusion: crate::event::ConclusionView,
+    /// The vars it hands back (`steps.ID.vars`).
+    pub vars: IndexMap<String, Json>,
+}
+
+impl CalledConclusion {
+    fn done(&self) -> StepDone {
+        let mut facts = Map::new();
+        facts.insert("vars".into(), Json::Object(self.vars.clone().into_iter().collect()));
+        facts.insert("conclusion".into(), serde_json::to_value(&self.conclusion).unwrap_or_default());
+        StepDone { key: Some(self.conclusion.status.name().to_owned()), facts, ..StepDone::default() }
     }
 }
 

@@ -8,6 +8,8 @@ mod interaction;
 mod probing;
 mod routing;
 
+pub use call::CalledConclusion;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -72,6 +74,9 @@ pub struct Options {
     /// Most probes of one step running at once; default 4 per core, at most
     /// 64.
     pub concurrency: Option<usize>,
+    /// Endings of `call` steps given instead of running the called runbook,
+    /// by step name (`runbook test`'s mocked conclusions).
+    pub called: HashMap<String, CalledConclusion>,
 }
 
 /// What the run talks to.

@@ -3,6 +3,7 @@
 //! opened. A probe the case does not mock stops the run and is reported,
 //! so a case can never pass on an observation nobody wrote.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ use crate::probe::{
     ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
 };
 
+/// A probe of a run: step, probe name in a group, `foreach` item.
+type ProbeKey = (String, Option<String>, Option<String>);
+
 /// Answers probes from one case's `observations`.
 pub(crate) struct MockProbes {
     observations: IndexMap<String, Spanned<StepMock>>,
@@ -25,6 +29,9 @@ pub(crate) struct MockProbes {
     stop: CancellationToken,
     /// What the case lacks, in the order found.
     missing: Mutex<Vec<String>>,
+    /// How often each probe (step, probe name, item) has run: a list of
+    /// observations is read in this order, across attempts and visits.
+    runs: Mutex<HashMap<ProbeKey, u32>>,
 }
 
 impl MockProbes {
@@ -35,7 +42,7 @@ impl MockProbes {
         clock: VirtualClock,
         stop: CancellationToken,
     ) -> Self {
-        Self { observations, clock, stop, missing: Mutex::new(Vec::new()) }
+        Self { observations, clock, stop, missing: Mutex::new(Vec::new()), runs: Mutex::new(HashMap::new()) }
     }
 
     /// The probes that ran without an observation, as messages.
@@ -51,13 +58,26 @@ impl MockProbes {
         Err(ProbeError::new(ErrorKind::Interrupted, "the case has no observation for this probe"))
     }
 
+    /// Which run of its probe `call` is, from 1.
+    fn run_number(&self, call: &ProbeCall) -> u32 {
+        let key = (call.step.clone(), call.name.clone(), call.item.as_ref().map(item_key));
+        let Ok(mut runs) = self.runs.lock() else { return call.attempt };
+        let count = runs.entry(key).or_default();
+        *count += 1;
+        *count
+    }
+
     /// The observation for `call`, or what is missing.
     fn answer(&self, call: &ProbeCall) -> Result<ProbeResult, String> {
         let probe = describe(call);
+        let number = self.run_number(call);
         let mock = self.observations.get(&call.step).ok_or_else(|| {
-            format!("step `{}` ran {probe}, but the case has no observation for it: add `observations: {{ {}: … }}`", call.step, call.step)
+            format!(
+                "step `{}` ran {probe}, but the case has no observation for it: add `observations: {{ {}: … }}`",
+                call.step, call.step
+            )
         })?;
-        let spec = select(&mock.value, call).ok_or_else(|| {
+        let spec = select(&mock.value, call, number).ok_or_else(|| {
             let which = match (&call.name, &call.item) {
                 (Some(name), _) => format!(" for probe `{name}` (under `probes:`)"),
                 (None, Some(item)) => format!(" for item `{}` (under `items:` or `default:`)", item_key(item)),
@@ -107,12 +127,13 @@ fn item_key(item: &Json) -> String {
     }
 }
 
-/// The spec that answers `call`: by attempt, then by probe name or item.
-fn select<'m>(mock: &'m StepMock, call: &ProbeCall) -> Option<&'m MockSpec> {
-    let spec = mock.attempt(call.attempt)?;
+/// The spec that answers the `number`-th run of `call`'s probe: by run,
+/// then by probe name or item.
+fn select<'m>(mock: &'m StepMock, call: &ProbeCall, number: u32) -> Option<&'m MockSpec> {
+    let spec = mock.attempt(number)?;
     if let (Some(name), Some(probes)) = (&call.name, &spec.probes) {
         let sub = probes.iter().find(|(declared, _)| declared.as_str() == name.as_str())?;
-        return select(&sub.1.value, call);
+        return select(&sub.1.value, call, number);
     }
     if let Some(item) = &call.item
         && (spec.items.is_some() || spec.default.is_some())
@@ -120,7 +141,7 @@ fn select<'m>(mock: &'m StepMock, call: &ProbeCall) -> Option<&'m MockSpec> {
         let key = item_key(item);
         let by_item = spec.items.iter().flat_map(|items| items.iter()).find(|(name, _)| name.as_str() == key);
         let sub = by_item.map(|(_, mock)| mock).or(spec.default.as_deref())?;
-        return select(&sub.value, call);
+        return select(&sub.value, call, number);
     }
     spec.is_observation().then_some(spec)
 }
@@ -139,12 +160,15 @@ fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String>
         (ProbeKind::Cmd, _, Some(cmd), ..) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
         (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_observation(tcp)),
         (ProbeKind::Env, _, _, _, Some(env)) => env_observation(&call.target, env).map(|o| Ok(Observation::Env(o))),
-        _ => Err(format!("the case mocks {} observation for it", found.map_or("an empty", |kind| match kind {
-            ProbeKind::Http => "an `http`",
-            ProbeKind::Cmd => "a `cmd`",
-            ProbeKind::Tcp => "a `tcp`",
-            ProbeKind::Env => "an `env`",
-        }))),
+        _ => Err(format!(
+            "the case mocks {} observation for it",
+            found.map_or("an empty", |kind| match kind {
+                ProbeKind::Http => "an `http`",
+                ProbeKind::Cmd => "a `cmd`",
+                ProbeKind::Tcp => "a `tcp`",
+                ProbeKind::Env => "an `env`",
+            })
+        )),
     }
 }
 

@@ -22,9 +22,9 @@ use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::VirtualClock;
-use crate::event::{Event, EventSink, RunStatus};
+use crate::event::{ConclusionView, Event, EventSink, RunStatus};
 use crate::inputs::{GivenInputs, resolve};
-use crate::interpret::{Options, RunReport, Services, run};
+use crate::interpret::{CalledConclusion, Options, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
 
@@ -50,11 +50,7 @@ pub struct CaseRun {
 
 /// The inputs and answers of `case`, over the file's shared inputs.
 fn case_inputs(test: &TestFile, case: &Case) -> IndexMap<String, Json> {
-    test.inputs
-        .iter()
-        .chain(&case.inputs)
-        .map(|(name, value)| (name.value.clone(), value.value.clone()))
-        .collect()
+    test.inputs.iter().chain(&case.inputs).map(|(name, value)| (name.value.clone(), value.value.clone())).collect()
 }
 
 /// Runs `case` of `test` against `runbook` (read from `path`), sending every
@@ -81,7 +77,7 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
     let options = Options {
         operator: "runbook test".to_owned(),
         host: "test".to_owned(),
-        assume: HashMap::new(),
+        called: mocked_calls(case),
         ..Options::default()
     };
     let mut trace = Trace::default();
@@ -109,11 +105,31 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
     let mut missing = probes.missing();
     if report.status == RunStatus::Waiting {
         let step = trace.path.last().cloned().unwrap_or_default();
-        missing.push(format!(
-            "step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`"
-        ));
+        missing
+            .push(format!("step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`"));
     }
     CaseRun { report: Some(report), trace, missing }
+}
+
+/// The `call` steps whose conclusion the case mocks, by step name.
+fn mocked_calls(case: &Case) -> HashMap<String, CalledConclusion> {
+    case.observations
+        .iter()
+        .filter_map(|(step, mock)| {
+            let spec = mock.attempt(1)?;
+            let conclusion = spec.conclusion.as_ref()?;
+            let view = ConclusionView {
+                status: conclusion.status.value,
+                severity: conclusion.severity,
+                diagnosis: conclusion.diagnosis.clone(),
+                remediation: conclusion.remediation.clone(),
+                escalation: None,
+                followups: Vec::new(),
+            };
+            let vars = spec.vars.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+            Some((step.value.clone(), CalledConclusion { conclusion: view, vars }))
+        })
+        .collect()
 }
 
 /// Feeds two sinks the same events.

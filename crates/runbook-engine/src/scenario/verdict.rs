@@ -84,28 +84,44 @@ pub fn verdict(case: &Case, run: &CaseRun) -> Vec<Failure> {
         let actual = conclusion.and_then(|c| c.diagnosis.as_deref());
         if !actual.is_some_and(|actual| actual.contains(expected.as_str())) {
             let actual = actual.map_or_else(|| "no diagnosis".to_owned(), |actual| format!("`{actual}`"));
-            fail("diagnosis", expected.span, format!("expected the diagnosis to contain `{}`, got {actual}", expected.value));
+            fail(
+                "diagnosis",
+                expected.span,
+                format!("expected the diagnosis to contain `{}`, got {actual}", expected.value),
+            );
         }
     }
     for (name, expected) in &expect.vars {
         let actual = report.vars.get(name.as_str());
         if actual != Some(&expected.value) {
             let actual = actual.map_or_else(|| "unset".to_owned(), |value| format!("`{}`", shown(value)));
-            fail("vars", expected.span, format!("expected `vars.{}` = `{}`, got {actual}", name.value, shown(&expected.value)));
+            fail(
+                "vars",
+                expected.span,
+                format!("expected `vars.{}` = `{}`, got {actual}", name.value, shown(&expected.value)),
+            );
         }
     }
     for (step, expected) in &expect.outcomes {
         let actual = run.trace.outcomes.get(step.as_str());
         if actual != Some(&expected.value) {
             let actual = actual.map_or_else(|| "it did not run".to_owned(), |o| format!("got `{}`", o.name()));
-            fail("outcomes", expected.span, format!("expected step `{}` to end `{}`, {actual}", step.value, expected.value.name()));
+            fail(
+                "outcomes",
+                expected.span,
+                format!("expected step `{}` to end `{}`, {actual}", step.value, expected.value.name()),
+            );
         }
     }
     if let Some(expected) = &expect.actions {
         let ids: Vec<&str> = expected.iter().map(|id| id.as_str()).collect();
         let ran: Vec<&str> = run.trace.actions.iter().map(String::as_str).collect();
         if ids != ran {
-            fail("actions", expected.span, format!("expected actions [{}] to run, got [{}]", ids.join(", "), ran.join(", ")));
+            fail(
+                "actions",
+                expected.span,
+                format!("expected actions [{}] to run, got [{}]", ids.join(", "), ran.join(", ")),
+            );
         }
     }
     failures

@@ -55,8 +55,10 @@ fn routed_keys(step: &Step) -> Vec<&str> {
 }
 
 /// The keys this step can actually produce: a check without `warn`
-/// expectations never warns, one without expectations never fails.
-fn producible_keys(step: &Step) -> Vec<String> {
+/// expectations never warns, one without expectations never fails. Empty
+/// when any key may occur (free-text answers). `runbook test` counts only
+/// the edges these keys can take.
+pub fn producible_keys(step: &Step) -> Vec<String> {
     let Some(keys) = possible_keys(step) else { return Vec::new() };
     let judged = match step.kind() {
         Some(StepKind::Check) => step.check.as_ref().map(|check| severities(check)),

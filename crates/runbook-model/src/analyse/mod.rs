@@ -15,6 +15,7 @@ mod test_cases;
 
 use crate::{Diagnostic, Flow, Runbook};
 
+pub use exhaustive::producible_keys;
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
 pub use templates::{TemplateKind, TemplateSite, template_sites};
 pub use test_cases::analyse_test_file;
