@@ -137,3 +137,10 @@ fn every_seed_runbook_dry_runs_to_a_conclusion_on_many_paths() {
         }
     }
 }
+
+#[test]
+fn every_example_has_test_cases_covering_every_edge() {
+    let output = Test::new().args(["test", "--min-coverage", "100", "examples"]).status(0);
+    assert!(!output.stderr.contains("no test file"), "{}", output.stderr);
+    assert!(!output.stderr.contains("FAIL"), "{}", output.stderr);
+}
