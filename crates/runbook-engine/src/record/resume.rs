@@ -43,17 +43,19 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     let mut visits: HashMap<String, u32> = HashMap::new();
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
-    // The step running when the journal stops, and whether an action in it
-    // had been confirmed to run.
-    let mut open: Option<(String, bool)> = None;
+    // The step running when the journal stops.
+    let mut open: Option<String> = None;
     // The last step that finished, and where its transition went (`None`
     // until one is journaled: an aborted step has none).
     let mut last: Option<(String, Option<Option<String>>)> = None;
-    // Whether the action of the latest step was confirmed to run: an action
-    // stopped by a signal finishes (as `error`) without being routed.
-    let mut confirmed = false;
+    // The step whose action was confirmed to run and that has not been
+    // routed since: the action may have run. Starting the step again (a
+    // resume that stopped to ask) does not clear it; only the step's
+    // routing does, after an explicit yes ran it or a no declined it.
+    let mut in_flight: Option<String> = None;
     // Actions of called runbooks confirmed since the latest top-level step
-    // started: re-running that `call` step must not run them again unasked.
+    // was routed: re-running that `call` step must not run them again
+    // unasked, however many resumes stop on the way.
     let mut inner_actions: Vec<String> = Vec::new();
     // The last attempt's probes of each step, to show again with a question.
     let mut evidence: HashMap<String, (u64, Vec<Part>)> = HashMap::new();
@@ -67,20 +69,13 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
                 let visit = entry.get("visit").and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok()).unwrap_or(1);
                 let count = visits.entry(step.clone()).or_default();
                 *count = (*count).max(visit);
-                open = Some((step, false));
-                confirmed = false;
-                inner_actions.clear();
+                open = Some(step);
             }
             "action_decided" if !top && field(entry, "decision").as_deref() == Some("run") => {
                 inner_actions.push(step);
             }
             "action_decided" if top && field(entry, "decision").as_deref() == Some("run") => {
-                if let Some((id, ran)) = &mut open
-                    && *id == step
-                {
-                    *ran = true;
-                    confirmed = true;
-                }
+                in_flight = Some(step);
             }
             "probe" => {
                 let attempt = entry.get("attempt").and_then(Value::as_u64).unwrap_or(1);
@@ -102,6 +97,10 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
             }
             "transition" => {
                 let from = field(entry, "from").unwrap_or_default();
+                if !from.contains('/') {
+                    in_flight.take_if(|id| *id == from);
+                    inner_actions.clear();
+                }
                 if let Some((id, to)) = &mut last
                     && *id == from
                 {
@@ -114,22 +113,23 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     if let Some(status) = ended.filter(|status| !matches!(status.as_str(), "waiting" | "aborted")) {
         return Err(format!("the run already ended ({status}): there is nothing to resume"));
     }
-    let open_step = open.as_ref().map(|(step, _)| step.clone()).or_else(|| last.as_ref().map(|(step, _)| step.clone()));
-    let (step, action_in_flight) = match (open, last) {
-        (Some((step, ran)), _) => (step, ran),
-        (None, Some((_, Some(Some(next))))) => (next, false),
+    let open_step = open.clone().or_else(|| last.as_ref().map(|(step, _)| step.clone()));
+    let step = match (open, last) {
+        (Some(step), _) => step,
+        (None, Some((_, Some(Some(next))))) => next,
         // Finished but not routed: the step was interrupted; run it again
         // (an action only with an explicit yes).
         (None, Some((step, None))) => {
             steps.shift_remove(&step);
-            (step, confirmed)
+            step
         }
         (None, Some((_, Some(None)))) => {
             return Err("the run went past its last step: there is nothing to resume".into());
         }
         // Nothing ran yet: from the runbook's start.
-        (None, None) => (String::new(), false),
+        (None, None) => String::new(),
     };
+    let action_in_flight = in_flight.as_deref() == Some(step.as_str());
     // The step will run again and count this visit again.
     if let Some(count) = visits.get_mut(&step) {
         *count = count.saturating_sub(1);
