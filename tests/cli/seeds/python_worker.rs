@@ -49,16 +49,47 @@ fn readiness_hanging_while_health_answers_is_a_missing_dependency_not_a_hung_wor
 
 #[test]
 fn nothing_listening_on_the_port_is_the_worker_down() {
-    let port = free_port();
+    let (port, other) = (free_port(), free_port());
     let output = seed("python-worker-degraded")
-        .args(["--input", &format!("worker_port={port}"), "--answer", "impact=2"])
+        .args([
+            "--input",
+            &format!("worker_port={port}"),
+            "--input",
+            &format!("other_port={other}"),
+            "--answer",
+            "impact=2",
+        ])
         .status(0);
     let record = record(&output);
     let diagnosis = concluded(&record, "concl_worker_down", "diagnosed", "critical");
     assert!(diagnosis.contains(&format!("127.0.0.1:{port}")), "{diagnosis}");
-    assert_eq!(path(&record), ["impact", "health_endpoints", "worker_listening", "concl_worker_down"]);
+    assert_eq!(
+        path(&record),
+        ["impact", "health_endpoints", "worker_listening", "worker_other_port", "concl_worker_down"]
+    );
     assert_eq!(observation(&record, "health_endpoints", Some("health"))["error"]["kind"], "refused");
     assert_eq!(observation(&record, "worker_listening", None)["connected"], false);
+    assert_eq!(observation(&record, "worker_other_port", None)["connected"], false);
+}
+
+#[test]
+fn a_worker_on_the_other_port_is_found_there() {
+    let server = worker(|stream| respond(stream, "200 OK", &[], b"{}"));
+    let port = free_port();
+    let output = seed("python-worker-degraded")
+        .args([
+            "--input",
+            &format!("worker_port={port}"),
+            "--input",
+            &format!("other_port={}", server.port),
+            "--answer",
+            "impact=0",
+        ])
+        .status(0);
+    let record = record(&output);
+    let diagnosis = concluded(&record, "concl_worker_other_port", "diagnosed", "high");
+    assert!(diagnosis.ends_with(&format!("the worker runs on {}.", server.port)), "{diagnosis}");
+    assert_eq!(observation(&record, "worker_other_port", None)["connected"], true);
 }
 
 #[test]
