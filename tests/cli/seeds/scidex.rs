@@ -91,7 +91,8 @@ fn an_old_build_answering_200_degraded_is_the_api_degraded_not_a_false_alarm() {
     let probe = &health["attempts"][0]["probes"][0];
     assert_eq!(probe["observation"]["status"], 200);
     let failed: Vec<_> = probe["expectations"].as_array().unwrap().iter().filter(|e| e["passed"] == false).collect();
-    assert_eq!((failed.len(), &failed[0]["actual"]), (1, &"degraded".into()));
+    assert_eq!((failed.len(), &failed[0]["subject"]), (1, &"body".into()), "only the warn on the payload's status: {failed:?}");
+    assert_eq!(step(&record, "api_health")["captures"]["health_state"], "degraded");
 }
 
 #[test]
@@ -191,4 +192,14 @@ fn a_healthy_backend_with_a_failing_recovery_service_says_so() {
     let diagnosis = concluded(&record, "concl_watchdog_service_failing", "diagnosed", "medium");
     assert!(diagnosis.contains("ends in `exit-code`"), "{diagnosis}");
     assert_eq!(step(&record, "watchdog_service")["outcome"], "fail");
+}
+
+#[test]
+fn a_plain_text_500_from_api_health_is_an_http_error_not_a_hang() {
+    let server = api(("500 Internal Server Error", b"Internal Server Error"), "200 OK");
+    let output = Host::new(1, "success").run(server.port).status(0);
+    let record = record(&output);
+    let diagnosis = concluded(&record, "concl_api_http_error", "diagnosed", "high");
+    assert!(diagnosis.starts_with("/api/health answers HTTP 500"), "{diagnosis}");
+    assert_eq!(path(&record), ["api_health", "concl_api_http_error"]);
 }
