@@ -91,7 +91,11 @@ fn an_old_build_answering_200_degraded_is_the_api_degraded_not_a_false_alarm() {
     let probe = &health["attempts"][0]["probes"][0];
     assert_eq!(probe["observation"]["status"], 200);
     let failed: Vec<_> = probe["expectations"].as_array().unwrap().iter().filter(|e| e["passed"] == false).collect();
-    assert_eq!((failed.len(), &failed[0]["subject"]), (1, &"body".into()), "only the warn on the payload's status: {failed:?}");
+    assert_eq!(
+        (failed.len(), &failed[0]["subject"]),
+        (1, &"body".into()),
+        "only the warn on the payload's status: {failed:?}"
+    );
     assert_eq!(step(&record, "api_health")["captures"]["health_state"], "degraded");
 }
 
