@@ -294,3 +294,74 @@ fn a_test_file_with_errors_does_not_run() {
         .stderr_contains("cannot run, the test file has errors")
         .stderr_contains("did you mean `healthz`?");
 }
+
+#[test]
+fn an_incident_record_becomes_a_case_that_passes() {
+    let server = Server::start(|request, stream| match request.path.as_str() {
+        "/readyz" => respond(
+            stream,
+            "503 Service Unavailable",
+            &[("content-type", "application/json")],
+            br#"{"checks": {"db": {"ok": false, "message": "connection refused"}}}"#,
+        ),
+        _ => respond(stream, "200 OK", &[], b"ok"),
+    });
+    let runbook = format!(
+        r#"
+id: incident
+title: Why is the service not ready?
+inputs:
+  base_url: {{ default: "{base}" }}
+steps:
+  - id: healthz
+    check: {{ http: {{ url: "{{{{ inputs.base_url }}}}/healthz" }}, expect: [ {{ status: 200 }} ] }}
+    on: {{ pass: readyz, fail: down, error: down }}
+  - id: readyz
+    check:
+      http: {{ url: "{{{{ inputs.base_url }}}}/readyz" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        db_message: {{ json: "$.checks.db.message" }}
+    retry: {{ attempts: 2, interval: 10ms }}
+    on:
+      pass: ready
+      fail:
+        - when: vars.db_message is defined
+          goto: ask-db
+        - goto: down
+  - id: ask-db
+    ask:
+      question: "The database says {{{{ vars.db_message }}}}. Is a migration running?"
+      type: confirm
+    on: {{ "yes": wait-migration, "no": db-down }}
+  - id: uptime
+    check: {{ cmd: {{ argv: [echo, "up 3 days"] }}, expect: [ {{ exit_code: 0 }} ] }}
+  - id: ready
+    conclude: {{ status: resolved }}
+  - id: down
+    conclude: {{ status: diagnosed, severity: critical }}
+  - id: wait-migration
+    conclude: {{ status: inconclusive }}
+  - id: db-down
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "database: {{{{ vars.db_message }}}}" }}
+"#,
+        base = server.url("")
+    );
+    let existing = "# yaml-language-server: $schema=../schemas/test.schema.json\n# Cases written by hand.\ncases:\n    # the healthy path\n    - name: ready\n      observations:\n        healthz: { http: { status: 200 } }\n        readyz: { http: { status: 200 } }\n      expect: { conclusion: ready }\n";
+    let ran = Test::new()
+        .files(&[("incident.yaml", runbook.as_bytes()), ("incident.test.yaml", existing.as_bytes())])
+        .args(["run", "incident.yaml", "--non-interactive", "--answer", "ask-db=no", "--record-dir", "rec"])
+        .status(0);
+    let dir = ran.path("");
+    let output = Test::new().in_dir(&dir).args(["test", "--from-record", "rec"]).status(0);
+    output.stderr_contains("added case `incident ").stderr_contains("2 passed, 0 failed");
+    let text = std::fs::read_to_string(dir.join("incident.test.yaml")).expect("test file");
+    assert!(text.starts_with(existing), "the existing text changed:\n{text}");
+    assert!(text.contains("\n    - name: \"incident "), "the new case is indented like the others:\n{text}");
+    assert!(text.contains(r#"path: ["healthz","readyz","ask-db","db-down"]"#), "{text}");
+    assert!(text.contains(r#"answers: {"ask-db":"no"}"#), "{text}");
+    assert!(text.contains(r#""status":503"#), "{text}");
+    // The case reproduces the incident: the same observations lead the engine
+    // to the same conclusion, which the new case expects.
+    assert!(text.contains("conclusion: \"db-down\"") && text.contains("severity: \"high\""), "{text}");
+}

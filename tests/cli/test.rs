@@ -64,6 +64,12 @@ impl Test {
         self
     }
 
+    /// Runs the command in `dir` (a directory an earlier run wrote into).
+    pub fn in_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// Runs the command and checks its exit status.
     #[track_caller]
     pub fn status(mut self, expected: i32) -> Output {

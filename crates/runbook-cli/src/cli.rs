@@ -155,6 +155,12 @@ pub struct TestArgs {
     /// Write the `json` or `lcov` coverage report here instead of stdout.
     #[arg(long, value_name = "FILE", requires = "coverage_format")]
     pub coverage_file: Option<PathBuf>,
+
+    /// Turn an incident record into a new case: its inputs, observations,
+    /// answers, path and conclusion, appended to the runbook's test file
+    /// (comments kept), which then runs.
+    #[arg(long, value_name = "DIR", conflicts_with = "paths")]
+    pub from_record: Option<PathBuf>,
 }
 
 /// A percentage from 0 to 100.

@@ -7,6 +7,7 @@ mod diagnostics;
 mod evidence;
 mod exit_code;
 mod junit;
+mod record_case;
 mod runbook_files;
 mod terminal;
 mod test_files;

@@ -15,6 +15,7 @@ use crate::coverage::{Coverage, percent_text};
 use crate::diagnostics::Renderer;
 use crate::exit_code::ExitCode;
 use crate::junit::{CaseResult, Suite};
+use crate::record_case::{self, case_from_journal};
 use crate::runbook_files;
 use crate::test_files::{CheckedTest, check_test_file};
 
@@ -64,7 +65,14 @@ fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
 }
 
 pub fn run(args: &TestArgs, color: Color) -> ExitCode {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = match &args.from_record {
+        Some(dir) => match add_case_from_record(dir) {
+            Ok(test_file) => vec![test_file],
+            Err(code) => return code,
+        },
+        None if args.paths.is_empty() => vec![PathBuf::from(".")],
+        None => args.paths.clone(),
+    };
     let found = match find(&paths) {
         Ok(found) => found,
         Err(error) => {
@@ -153,6 +161,41 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// Appends the case a record's journal describes to its runbook's test
+/// file; the test file's path, to run it.
+fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
+    let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
+    let entries = runbook_engine::record::read(&journal).map_err(|error| {
+        print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal.display()));
+        ExitCode::Io
+    })?;
+    let refuse = |message: String| {
+        print_stderr(&format!("error: cannot turn `{}` into a test case: {message}\n", dir.display()));
+        ExitCode::Usage
+    };
+    let case = case_from_journal(&entries, &dir.display().to_string()).map_err(refuse)?;
+    let test_file = runbook_files::test_file_of(Path::new(&case.runbook));
+    let existing = match std::fs::read_to_string(&test_file) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            print_stderr(&format!("error: cannot read `{}`: {error}\n", test_file.display()));
+            return Err(ExitCode::Io);
+        }
+    };
+    let text = record_case::append(existing.as_deref(), &case).map_err(refuse)?;
+    // The file must still load: a case that breaks it is not written.
+    let source = Source::new(test_file.display().to_string(), text.as_str());
+    if let Err(diagnostic) = runbook_model::load_test_file(&source) {
+        return Err(refuse(format!("the new case does not load: {}", diagnostic.message)));
+    }
+    if write_file(&test_file, &text) != ExitCode::Success {
+        return Err(ExitCode::Io);
+    }
+    print_stderr(&format!("added case `{}` to {}\n", case.name, test_file.display()));
+    Ok(test_file)
 }
 
 fn write_file(path: &Path, text: &str) -> ExitCode {

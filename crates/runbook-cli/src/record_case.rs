@@ -1,0 +1,258 @@
+//! Incidents become tests: a record's journal turned into a test case
+//! (inputs, each probe's observations, the answers, and the path and
+//! conclusion as expectations), written as YAML text to append to the
+//! runbook's test file.
+
+use std::fmt::Write as _;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value as Json};
+
+/// A case rebuilt from a journal.
+pub struct RecordedCase {
+    /// The runbook file the run ran.
+    pub runbook: String,
+    /// The case's name.
+    pub name: String,
+    /// The case as YAML, one list item indented by `indent` spaces.
+    yaml: Vec<String>,
+}
+
+impl RecordedCase {
+    /// The case as a YAML list item whose `-` is indented by `indent`.
+    pub fn yaml(&self, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        let mut out = String::new();
+        for (index, line) in self.yaml.iter().enumerate() {
+            let lead = if index == 0 { "- " } else { "  " };
+            let _ = writeln!(out, "{pad}{lead}{line}");
+        }
+        out
+    }
+}
+
+/// One probe of a step: its name in a group and its `foreach` item key.
+type Unit = (Option<String>, Option<String>);
+
+/// Folds the journal's entries into a case; `Err` says why it cannot.
+pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase, String> {
+    let started = entries
+        .iter()
+        .find(|entry| entry["event"] == "run_started")
+        .ok_or("the journal has no `run_started` entry")?;
+    let text = |entry: &Json, key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+    let runbook = text(started, "path");
+    let name = format!("incident {}", text(started, "id"));
+    let mut observations: IndexMap<String, IndexMap<Unit, Vec<Json>>> = IndexMap::new();
+    let mut answers: Map<String, Json> = Map::new();
+    let mut path = Vec::new();
+    let mut actions = Vec::new();
+    let mut concluded: Option<(String, Json)> = None;
+    let mut status = None;
+    for entry in entries {
+        let step = text(entry, "step");
+        match entry["event"].as_str().unwrap_or_default() {
+            "step_started" => path.push(Json::from(step)),
+            "probe" => {
+                let part = &entry["part"];
+                let unit = (part["name"].as_str().map(str::to_owned), item_key(&part["item"]));
+                let mocked = mock(part)?;
+                observations.entry(step).or_default().entry(unit).or_default().push(mocked);
+            }
+            "answered" => {
+                answers.insert(step, entry["answer"].clone());
+            }
+            "instructed" => {
+                if entry["notes"].as_object().is_some_and(|notes| !notes.is_empty()) {
+                    answers.insert(step, entry["notes"].clone());
+                }
+            }
+            "action_decided" => match entry["decision"].as_str() {
+                Some("run") => {
+                    answers.insert(step.clone(), Json::from("yes"));
+                    actions.push(Json::from(step));
+                }
+                Some("declined") => {
+                    answers.insert(step, Json::from("no"));
+                }
+                _ => {}
+            },
+            // A called runbook's conclusion (`call/inner`) is not this one's.
+            "concluded" if !step.contains('/') => concluded = Some((step, entry["conclusion"].clone())),
+            "run_finished" => status = entry["status"].as_str().map(str::to_owned),
+            _ => {}
+        }
+    }
+    let status = match (&concluded, status.as_deref()) {
+        (Some((_, conclusion)), _) => conclusion["status"].clone(),
+        (None, Some(status @ ("ended" | "failed" | "timed_out"))) => Json::from(status),
+        (None, other) => {
+            return Err(format!(
+                "the run did not end ({}): a case needs a run that concluded, ended, failed or timed out",
+                other.unwrap_or("no `run_finished` entry")
+            ));
+        }
+    };
+    let mut yaml = vec![format!("name: {}", Json::from(name.as_str()))];
+    yaml.push(format!(
+        "description: {}",
+        Json::from(format!(
+            "From the incident record {record} (started {} by {} on {}).",
+            text(started, "started_at"),
+            text(started, "operator"),
+            text(started, "host")
+        ))
+    ));
+    let inputs: Map<String, Json> = started["inputs"]
+        .as_object()
+        .map(|inputs| {
+            inputs
+                .iter()
+                .filter(|(_, value)| !value.as_str().is_some_and(|v| v.starts_with("[redacted:")) && !value.is_null())
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !inputs.is_empty() {
+        yaml.push(format!("inputs: {}", Json::Object(inputs)));
+    }
+    if !observations.is_empty() {
+        yaml.push("observations:".to_owned());
+        for (step, units) in &observations {
+            yaml.push(format!("  {}: {}", Json::from(step.as_str()), step_mock(units)));
+        }
+    }
+    if !answers.is_empty() {
+        yaml.push(format!("answers: {}", Json::Object(answers)));
+    }
+    yaml.push("expect:".to_owned());
+    yaml.push(format!("  path: {}", Json::Array(path)));
+    if let Some((step, conclusion)) = &concluded {
+        yaml.push(format!("  conclusion: {}", Json::from(step.as_str())));
+        if !conclusion["severity"].is_null() {
+            yaml.push(format!("  severity: {}", conclusion["severity"]));
+        }
+    }
+    yaml.push(format!("  status: {status}"));
+    yaml.push(format!("  actions: {}", Json::Array(actions)));
+    Ok(RecordedCase { runbook, name, yaml })
+}
+
+/// How a `foreach` item is named in a test file: strings as written, other
+/// values as JSON.
+fn item_key(item: &Json) -> Option<String> {
+    match item {
+        Json::Null => None,
+        Json::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A step's observations: one, a list per run, or by probe name or item.
+fn step_mock(units: &IndexMap<Unit, Vec<Json>>) -> Json {
+    let runs = |list: &Vec<Json>| match list.as_slice() {
+        [one] => one.clone(),
+        many if many.iter().all(|m| *m == many[0]) => many[0].clone(),
+        many => Json::Array(many.to_vec()),
+    };
+    if let [((None, None), list)] = units.iter().collect::<Vec<_>>().as_slice() {
+        return runs(list);
+    }
+    let named: Map<String, Json> =
+        units.iter().filter_map(|((name, _), list)| Some((name.clone()?, runs(list)))).collect();
+    if !named.is_empty() {
+        return serde_json::json!({ "probes": named });
+    }
+    let items: Map<String, Json> =
+        units.iter().filter_map(|((_, item), list)| Some((item.clone()?, runs(list)))).collect();
+    serde_json::json!({ "items": items })
+}
+
+/// A recorded probe part as a mocked observation.
+fn mock(part: &Json) -> Result<Json, String> {
+    let observation = &part["observation"];
+    let error = if observation["error"].is_object() { &observation["error"] } else { &part["error"] };
+    if error.is_object() || observation.is_null() {
+        let kind = error["kind"].as_str().unwrap_or("io");
+        if kind == "interrupted" {
+            return Err("the run was interrupted while a probe ran: its observation is not an incident's".to_owned());
+        }
+        return Ok(serde_json::json!({ "error": { "kind": kind, "message": error["message"] } }));
+    }
+    let duration = |o: &Json| format!("{}ms", o["duration_ms"].as_u64().unwrap_or(0));
+    let kept = |captured: &Json| captured["text"].as_str().unwrap_or_default().to_owned();
+    Ok(match observation["probe"].as_str().unwrap_or_default() {
+        "http" => {
+            let headers: Map<String, Json> = observation["headers"]
+                .as_array()
+                .map(|pairs| {
+                    pairs
+                        .iter()
+                        .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].clone())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            serde_json::json!({ "http": {
+                "status": observation["status"], "headers": headers,
+                "body": kept(&observation["body"]), "duration": duration(observation),
+            } })
+        }
+        "cmd" => serde_json::json!({ "cmd": {
+            "exit_code": observation["exit_code"], "stdout": kept(&observation["stdout"]),
+            "stderr": kept(&observation["stderr"]), "duration": duration(observation),
+        } }),
+        "tcp" => serde_json::json!({ "tcp": { "connected": observation["connected"], "duration": duration(observation) } }),
+        "env" => {
+            // Values are never recorded: a set variable gets a stand-in.
+            let vars: Map<String, Json> = observation["vars"]
+                .as_array()
+                .map(|vars| {
+                    vars.iter()
+                        .filter_map(|var| {
+                            let value = match (var["set"].as_bool(), var["non_empty"].as_bool()) {
+                                (Some(true), Some(true)) => Json::from("(set)"),
+                                (Some(true), _) => Json::from(""),
+                                _ => Json::Null,
+                            };
+                            Some((var["name"].as_str()?.to_owned(), value))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            serde_json::json!({ "env": vars })
+        }
+        other => return Err(format!("a probe of unknown kind `{other}` in the journal")),
+    })
+}
+
+/// Appends `case` to the test file's text (or starts one), keeping
+/// everything already there, comments included; `Err` when the file's
+/// `cases:` is not a block list at the end of the file.
+pub fn append(existing: Option<&str>, case: &RecordedCase) -> Result<String, String> {
+    let Some(text) = existing else {
+        return Ok(format!("# Cases from incident records (`runbook test --from-record`).\ncases:\n{}", case.yaml(2)));
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let top_level = |line: &str| !line.is_empty() && !line.starts_with([' ', '#', '-']);
+    let start = lines
+        .iter()
+        .position(|line| line.trim_end() == "cases:" || line.starts_with("cases: #") || line.starts_with("cases:  #"))
+        .ok_or("the test file has no block `cases:` list to append to (a flow list `cases: [...]` cannot be extended)")?;
+    if lines[start + 1..].iter().any(|line| top_level(line)) {
+        return Err("`cases:` is not the last key of the test file: move it to the end to append cases".to_owned());
+    }
+    let indent = lines[start + 1..]
+        .iter()
+        .find_map(|line| {
+            let trimmed = line.trim_start();
+            trimmed.starts_with("- ").then(|| line.len() - trimmed.len())
+        })
+        .unwrap_or(2);
+    let mut out = text.to_owned();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&case.yaml(indent));
+    Ok(out)
+}
