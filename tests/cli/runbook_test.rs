@@ -365,3 +365,26 @@ steps:
     // to the same conclusion, which the new case expects.
     assert!(text.contains("conclusion: \"db-down\"") && text.contains("severity: \"high\""), "{text}");
 }
+
+#[test]
+fn one_case_plays_through_the_evidence_view() {
+    let test = r"
+cases:
+  - name: crash
+    observations:
+      healthz: { http: { status: 500, json: { state: dying } } }
+    expect: { conclusion: crashed }
+";
+    let output = Test::new()
+        .files(&files(SERVICE, test))
+        .args(["run", "--dry-run", "--case", "service.test.yaml:crash"])
+        .status(0);
+    assert!(output.stdout.contains("→ 500"), "{}", output.stdout);
+    assert!(output.stdout.contains("crashed with 500"), "{}", output.stdout);
+    output.stderr_contains("case `crash`: ok");
+    Test::new()
+        .files(&files(SERVICE, test))
+        .args(["run", "--dry-run", "--case", "service.test.yaml:crsh"])
+        .status(2)
+        .stderr_contains("has no case `crsh`; did you mean `crash`?");
+}

@@ -182,9 +182,9 @@ pub enum CoverageFormat {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The runbook file.
-    #[arg(value_name = "RUNBOOK")]
-    pub path: PathBuf,
+    /// The runbook file (not with `--case`, whose test file names it).
+    #[arg(value_name = "RUNBOOK", required_unless_present = "case", conflicts_with = "case")]
+    pub path: Option<PathBuf>,
 
     #[command(flatten)]
     pub session: SessionArgs,
@@ -198,6 +198,13 @@ pub struct RunArgs {
     /// repeatable).
     #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run")]
     pub assume: Vec<String>,
+
+    /// With `--dry-run`, play one test case (`FILE.test.yaml:NAME`) through
+    /// the evidence view: its mocked observations judged by the real
+    /// expectations, its answers given; then whether it passed (exit 0) or
+    /// which expectations failed (exit 6). Nothing runs; no record.
+    #[arg(long, value_name = "FILE:NAME", requires = "dry_run", conflicts_with = "assume")]
+    pub case: Option<String>,
 
     /// Run probes but never actions: every action is shown and skipped.
     #[arg(long)]

@@ -36,10 +36,8 @@ type Unit = (Option<String>, Option<String>);
 
 /// Folds the journal's entries into a case; `Err` says why it cannot.
 pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase, String> {
-    let started = entries
-        .iter()
-        .find(|entry| entry["event"] == "run_started")
-        .ok_or("the journal has no `run_started` entry")?;
+    let started =
+        entries.iter().find(|entry| entry["event"] == "run_started").ok_or("the journal has no `run_started` entry")?;
     let text = |entry: &Json, key: &str| entry[key].as_str().unwrap_or_default().to_owned();
     let runbook = text(started, "path");
     let name = format!("incident {}", text(started, "id"));
@@ -62,10 +60,8 @@ pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase,
             "answered" => {
                 answers.insert(step, entry["answer"].clone());
             }
-            "instructed" => {
-                if entry["notes"].as_object().is_some_and(|notes| !notes.is_empty()) {
-                    answers.insert(step, entry["notes"].clone());
-                }
+            "instructed" if entry["notes"].as_object().is_some_and(|notes| !notes.is_empty()) => {
+                answers.insert(step, entry["notes"].clone());
             }
             "action_decided" => match entry["decision"].as_str() {
                 Some("run") => {
@@ -186,10 +182,7 @@ fn mock(part: &Json) -> Result<Json, String> {
             let headers: Map<String, Json> = observation["headers"]
                 .as_array()
                 .map(|pairs| {
-                    pairs
-                        .iter()
-                        .filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].clone())))
-                        .collect()
+                    pairs.iter().filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].clone()))).collect()
                 })
                 .unwrap_or_default();
             serde_json::json!({ "http": {
@@ -201,7 +194,9 @@ fn mock(part: &Json) -> Result<Json, String> {
             "exit_code": observation["exit_code"], "stdout": kept(&observation["stdout"]),
             "stderr": kept(&observation["stderr"]), "duration": duration(observation),
         } }),
-        "tcp" => serde_json::json!({ "tcp": { "connected": observation["connected"], "duration": duration(observation) } }),
+        "tcp" => {
+            serde_json::json!({ "tcp": { "connected": observation["connected"], "duration": duration(observation) } })
+        }
         "env" => {
             // Values are never recorded: a set variable gets a stand-in.
             let vars: Map<String, Json> = observation["vars"]
@@ -237,7 +232,9 @@ pub fn append(existing: Option<&str>, case: &RecordedCase) -> Result<String, Str
     let start = lines
         .iter()
         .position(|line| line.trim_end() == "cases:" || line.starts_with("cases: #") || line.starts_with("cases:  #"))
-        .ok_or("the test file has no block `cases:` list to append to (a flow list `cases: [...]` cannot be extended)")?;
+        .ok_or(
+            "the test file has no block `cases:` list to append to (a flow list `cases: [...]` cannot be extended)",
+        )?;
     if lines[start + 1..].iter().any(|line| top_level(line)) {
         return Err("`cases:` is not the last key of the test file: move it to the end to append cases".to_owned());
     }

@@ -79,7 +79,12 @@ struct Plan<'a> {
 }
 
 fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
-    let (runbook, sha256) = load(&args.path, color)?;
+    let Some(runbook_path) = &args.path else {
+        let case = args.case.as_deref().unwrap_or_default();
+        let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.session.verbose };
+        return Ok(super::test::watch_case(case, look, color));
+    };
+    let (runbook, sha256) = load(runbook_path, color)?;
     let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
     let mode = if args.dry_run {
         Mode::DryRun
@@ -95,7 +100,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
     };
     // Absolute in the journal, so that `runbook resume` finds the file from
     // any directory.
-    let path = args.path.canonicalize().unwrap_or_else(|_| args.path.clone());
+    let path = runbook_path.canonicalize().unwrap_or_else(|_| runbook_path.clone());
     let plan = Plan {
         runbook: &runbook,
         path: &path,

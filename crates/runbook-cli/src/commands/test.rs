@@ -250,6 +250,49 @@ fn run_file(
     Suite { name, runbook: tested.runbook.id.value.clone(), cases, error: None }
 }
 
+/// `runbook run --dry-run --case FILE:NAME`: plays one case through the
+/// evidence view, then says whether it passed.
+pub fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> ExitCode {
+    let Some((file, name)) = spec.rsplit_once(':') else {
+        print_stderr(&format!("error: `--case {spec}` is not FILE.test.yaml:NAME\n"));
+        return ExitCode::Usage;
+    };
+    let path = Path::new(file);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            print_stderr(&format!("error: cannot read `{file}`: {error}\n"));
+            return ExitCode::Io;
+        }
+    };
+    let checked = check_test_file(path, &bytes);
+    let (Some(test), Some(tested), true) = (&checked.test, &checked.runbook, checked.is_runnable()) else {
+        let renderer = Renderer::for_stderr(color);
+        for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
+            print_stderr(&renderer.render(&checked.source, diagnostic));
+        }
+        print_stderr(&format!("error: `{file}` has errors; fix them before playing a case\n"));
+        return ExitCode::InvalidRunbook;
+    };
+    let Some(case) = test.cases.iter().find(|case| case.name.as_str() == name) else {
+        let names: Vec<&str> = test.cases.iter().map(|case| case.name.as_str()).collect();
+        let hint = runbook_model::did_you_mean(name, names.iter().copied())
+            .map_or_else(|| format!("its cases: {}", names.join(", ")), |close| format!("did you mean `{close}`?"));
+        print_stderr(&format!("error: `{file}` has no case `{name}`; {hint}\n"));
+        return ExitCode::Usage;
+    };
+    let mut view = crate::view::View::new(look, false);
+    let run = run_case(&tested.runbook, &tested.path, test, case, &mut view);
+    let failures = verdict(case, &run);
+    if failures.is_empty() {
+        print_stderr(&format!("case `{name}`: ok\n"));
+        return ExitCode::Success;
+    }
+    print_stderr(&format!("case `{name}`: FAIL\n"));
+    print_stderr(&explain(&checked.source, case, &run.trace.path, &failures));
+    ExitCode::TestsFailed
+}
+
 /// `file:line:col: key: message`.
 fn located(source: &Source, failure: &Failure) -> String {
     let (line, column) = source.line_col(failure.span.start);
