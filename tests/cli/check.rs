@@ -1,5 +1,8 @@
 //! `runbook check`: exit codes, directory search, and the JSON contract.
 
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
 use serde::Deserialize;
 
 use crate::Test;
@@ -150,4 +153,113 @@ fn directories_check_test_files_against_their_runbook() {
     let typo = b"cases:\n  - name: up\n    observations: { healthz: { tcp: { connected: true } } }\n    expect: { conclusion: upp }\n";
     let output = Test::new().files(&[("demo.yaml", runbook), ("demo.test.yaml", typo)]).args(["check", "."]).status(3);
     output.stderr_contains("error[RB503]").stderr_contains("error[RB501]").stderr_contains("did you mean `up`?");
+}
+
+/// A check with the cache on, kept in `cache`.
+fn cached(cache: &Path) -> Test {
+    cached_with(Path::new(env!("CARGO_BIN_EXE_runbook")), cache)
+}
+
+fn cached_with(binary: &Path, cache: &Path) -> Test {
+    Test::with_binary(binary).env("RUNBOOK_NO_CACHE", "").env("RUNBOOK_CACHE_DIR", &cache.display().to_string())
+}
+
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    let Ok(dir) = std::fs::read_dir(cache.join("check")) else { return Vec::new() };
+    dir.map(|entry| entry.expect("cache entry").path()).collect()
+}
+
+/// Replaces the findings of the cache's only entry with a planted one, so
+/// that a later run shows whether it read that entry.
+fn plant(cache: &Path) {
+    let [entry] = entries(cache).try_into().expect("one cache entry");
+    let mut stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&entry).expect("entry")).expect("json");
+    stored["diagnostics"] = serde_json::json!([{
+        "code": "RB201", "message": "planted finding", "start": 0, "end": 2, "label": null, "help": null
+    }]);
+    std::fs::write(&entry, stored.to_string()).expect("plant");
+}
+
+#[test]
+fn the_cache_gives_the_same_findings_as_a_fresh_check_for_the_whole_corpus() {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let args = ["check", "--format", "json", "tests/check/broken"];
+    let fresh = Test::new().args(args).status(3).stdout;
+    let missed = cached(cache.path()).args(args).status(3).stdout;
+    let stored = entries(cache.path()).len();
+    let hit = cached(cache.path()).args(args).status(3).stdout;
+    assert_eq!(missed, fresh);
+    assert_eq!(hit, fresh);
+    let report: Report = serde_json::from_str(&fresh).expect("report");
+    // Every file is stored but the ones with `call` steps.
+    assert!(stored > 100 && stored <= report.files.len(), "{stored} entries for {} files", report.files.len());
+    assert_eq!(entries(cache.path()).len(), stored, "a second run stores nothing new");
+}
+
+#[test]
+fn concurrent_checks_share_the_cache_safely() {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let args = ["check", "--format", "json", "tests/check/broken"];
+    let fresh = Test::new().args(args).status(3).stdout;
+    let outputs: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4).map(|_| scope.spawn(|| cached(cache.path()).args(args).status(3).stdout)).collect();
+        runs.into_iter().map(|run| run.join().expect("check thread")).collect()
+    });
+    assert!(outputs.iter().all(|output| *output == fresh));
+    assert_eq!(cached(cache.path()).args(args).status(3).stdout, fresh);
+    let leftovers: Vec<_> = entries(cache.path()).into_iter().filter(|path| !is_key(path)).collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+fn is_key(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.len() == 64 && name.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+#[test]
+fn a_cached_result_follows_the_file_and_the_engine() {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let work = tempfile::tempdir().expect("work dir");
+    let file = work.path().join("book.yaml");
+    let check = |binary: &Path| cached_with(binary, cache.path()).args([OsStr::new("check"), file.as_os_str()]);
+    let binary = Path::new(env!("CARGO_BIN_EXE_runbook"));
+    std::fs::write(&file, VALID).expect("write");
+    check(binary).status(0);
+    plant(cache.path());
+    // The planted finding is read back: the entry is what answers.
+    check(binary).status(3).stderr_contains("planted finding");
+    // Another engine (a copy of the binary: another file, another time).
+    let copy = work.path().join("runbook-copy");
+    std::fs::copy(binary, &copy).expect("copy the binary");
+    wait_until_executable(&copy);
+    let output = check(&copy).status(0);
+    assert!(!output.stderr.contains("planted"), "{}", output.stderr);
+    // Other content: checked afresh, and the old entry comes back with it.
+    std::fs::write(&file, TYPO).expect("edit");
+    let output = check(binary).status(3).stderr_contains("unknown step `secnd`");
+    assert!(!output.stderr.contains("planted"), "{}", output.stderr);
+    std::fs::write(&file, VALID).expect("restore");
+    check(binary).status(3).stderr_contains("planted finding");
+    // Off: `--no-cache`, and a cache that cannot be written is no error.
+    check(binary).args(["--no-cache"]).status(0);
+    std::fs::write(cache.path().join("check-blocked"), "").expect("file");
+    cached_with(binary, &cache.path().join("check-blocked")).args([OsStr::new("check"), file.as_os_str()]).status(0);
+}
+
+/// A file just written may not be executable at once: a child another test
+/// forked meanwhile holds it open for writing until it execs (ETXTBSY).
+fn wait_until_executable(program: &Path) {
+    for _ in 0..100 {
+        match std::process::Command::new(program).arg("--version").output() {
+            Err(error) if error.raw_os_error() == Some(nix::errno::Errno::ETXTBSY as i32) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => {
+                result.expect("the copied binary runs");
+                return;
+            }
+        }
+    }
+    panic!("{} stayed busy", program.display());
 }

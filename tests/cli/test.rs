@@ -16,10 +16,16 @@ pub struct Test {
 }
 
 impl Test {
-    /// A command run from the workspace root, colours off.
+    /// A command run from the workspace root, colours off, without the
+    /// `check` cache (the tests that exercise it turn it on).
     pub fn new() -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command.current_dir(workspace()).env("NO_COLOR", "1").env_remove("RUST_BACKTRACE");
+        Self::with_binary(Path::new(env!("CARGO_BIN_EXE_runbook")))
+    }
+
+    /// The same, running another copy of the binary.
+    pub fn with_binary(program: &Path) -> Self {
+        let mut command = Command::new(program);
+        command.current_dir(workspace()).env("NO_COLOR", "1").env("RUNBOOK_NO_CACHE", "1").env_remove("RUST_BACKTRACE");
         Self { command, dir: None }
     }
 

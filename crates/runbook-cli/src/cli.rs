@@ -130,6 +130,11 @@ pub struct CheckArgs {
     /// Fail (exit 3) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Check every file afresh: neither read nor write the cache of
+    /// findings (also `RUNBOOK_NO_CACHE=1`; see docs/cli.md).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]

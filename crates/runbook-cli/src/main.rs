@@ -1,5 +1,6 @@
 //! The `runbook` command.
 
+mod check_cache;
 mod cli;
 mod commands;
 mod coverage;

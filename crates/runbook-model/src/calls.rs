@@ -24,14 +24,19 @@ const CYCLE: &str = "calls go round in a cycle: ";
 /// Reads, loads and analyses a runbook file, then follows its `call`
 /// targets: what `runbook check` reports for a file.
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
-    let bytes = std::fs::read(path)?;
-    let mut checked = check_bytes(&path.display().to_string(), &bytes);
+    Ok(check_file_bytes(path, &std::fs::read(path)?))
+}
+
+/// The same for the bytes of `path`, already read (the `check` cache
+/// hashes the very bytes it checks).
+pub fn check_file_bytes(path: &Path, bytes: &[u8]) -> Checked {
+    let mut checked = check_bytes(&path.display().to_string(), bytes);
     if let Some(runbook) = &checked.runbook {
         let mut follower = Follower { stack: vec![canonical(path)], memo: HashMap::new() };
         checked.diagnostics.extend(follower.calls(path, runbook));
         checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     }
-    Ok(checked)
+    checked
 }
 
 struct Follower {

@@ -37,7 +37,7 @@ pub use action::{Action, Call};
 pub use analyse::{
     TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
 };
-pub use calls::check_file;
+pub use calls::{check_file, check_file_bytes};
 pub use capture::Capture;
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use runbook_model::{Diagnostic, Level, Source};
 use serde::Serialize;
 
+use crate::check_cache::CheckCache;
 use crate::cli::{CheckArgs, Color, Format};
 use crate::diagnostics::{JsonDiagnostic, Renderer, Tally};
 use crate::exit_code::ExitCode;
@@ -25,7 +26,8 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
             return ExitCode::Io;
         }
     };
-    let results = check_all(&files);
+    let cache = CheckCache::open(args.no_cache);
+    let results = check_all(&files, cache.as_ref());
     let mut tally = Tally::default();
     let mut unreadable = false;
     for checked in &results {
@@ -51,16 +53,16 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
 }
 
 /// Checks the files on all cores, keeping their order.
-fn check_all(files: &[PathBuf]) -> Vec<Checked> {
+fn check_all(files: &[PathBuf], cache: Option<&CheckCache>) -> Vec<Checked> {
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len().max(1));
     if workers <= 1 {
-        return files.iter().map(|path| check_file(path)).collect();
+        return files.iter().map(|path| check_file(path, cache)).collect();
     }
     let chunk = files.len().div_ceil(workers);
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|path| check_file(path)).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(|path| check_file(path, cache)).collect::<Vec<_>>()))
             .collect();
         handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
     })
@@ -68,16 +70,33 @@ fn check_all(files: &[PathBuf]) -> Vec<Checked> {
 
 /// Loads and analyses one file: a runbook, or a test file against its
 /// runbook.
-fn check_file(path: &Path) -> Checked {
-    let outcome = if runbook_files::is_test_file(path) {
-        std::fs::read(path).map(|bytes| {
+fn check_file(path: &Path, cache: Option<&CheckCache>) -> Checked {
+    let outcome = std::fs::read(path).map(|bytes| {
+        if runbook_files::is_test_file(path) {
             let checked = test_files::check_test_file(path, &bytes);
             (checked.source, checked.diagnostics)
-        })
-    } else {
-        runbook_model::check_file(path).map(|checked| (checked.source, checked.diagnostics))
-    };
+        } else {
+            check_runbook(path, &bytes, cache)
+        }
+    });
     Checked { path: path.to_owned(), outcome }
+}
+
+/// A runbook's findings, from the cache when it has them. Test files are
+/// not cached: their findings depend on their runbook too.
+fn check_runbook(path: &Path, bytes: &[u8], cache: Option<&CheckCache>) -> (Source, Vec<Diagnostic>) {
+    let name = path.display().to_string();
+    let key = cache.map(|cache| cache.key(&name, bytes));
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some(diagnostics) = cache.get(key)
+    {
+        return (runbook_model::decode(&name, bytes).0, diagnostics);
+    }
+    let checked = runbook_model::check_file_bytes(path, bytes);
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        cache.put(key, checked.runbook.as_ref(), &checked.diagnostics);
+    }
+    (checked.source, checked.diagnostics)
 }
 
 fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {

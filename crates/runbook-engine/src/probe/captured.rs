@@ -1,6 +1,9 @@
 //! Bounded capture of a byte stream: the head and the tail are kept, the
 //! middle is only counted, so a command printing 1 GiB keeps memory flat.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
@@ -11,7 +14,9 @@ pub struct Captured {
     /// The first bytes, up to half the limit.
     pub head: Vec<u8>,
     /// The last bytes, up to half the limit (empty unless bytes were dropped).
-    pub tail: Vec<u8>,
+    /// A ring, so that keeping the latest bytes of a long stream costs what
+    /// is read, not a shift of the whole tail per read.
+    pub tail: VecDeque<u8>,
     /// Every byte seen.
     pub total_bytes: u64,
     /// Bytes seen but not kept.
@@ -34,12 +39,12 @@ impl Captured {
         if rest.is_empty() {
             return;
         }
-        self.tail.extend_from_slice(rest);
         let tail_limit = limit - half;
-        if self.tail.len() > tail_limit {
-            let excess = self.tail.len() - tail_limit;
-            self.tail.drain(..excess);
-        }
+        // Only the bytes that can stay are copied in; the oldest make room.
+        let rest = &rest[rest.len().saturating_sub(tail_limit)..];
+        let excess = (self.tail.len() + rest.len()).saturating_sub(tail_limit);
+        self.tail.drain(..excess);
+        self.tail.extend(rest);
         self.dropped_bytes = self.total_bytes - (self.head.len() + self.tail.len()) as u64;
     }
 
@@ -50,7 +55,7 @@ impl Captured {
         if self.dropped_bytes > 0 {
             text.push_str(&marker(self.dropped_bytes));
         }
-        text.push_str(&String::from_utf8_lossy(&self.tail));
+        text.push_str(&String::from_utf8_lossy(&self.tail_bytes()));
         text
     }
 
@@ -59,8 +64,16 @@ impl Captured {
     /// of its own (`dropped_bytes`), never text the service printed.
     pub fn kept(&self) -> String {
         let mut text = String::from_utf8_lossy(&self.head).into_owned();
-        text.push_str(&String::from_utf8_lossy(&self.tail));
+        text.push_str(&String::from_utf8_lossy(&self.tail_bytes()));
         text
+    }
+
+    /// The tail's bytes in order, borrowed when the ring has not wrapped.
+    pub fn tail_bytes(&self) -> Cow<'_, [u8]> {
+        match self.tail.as_slices() {
+            (front, []) => front.into(),
+            (front, back) => [front, back].concat().into(),
+        }
     }
 
     /// Replaces secrets in the kept bytes. A stream kept whole is redacted
@@ -68,13 +81,15 @@ impl Captured {
     /// found; otherwise the bytes between them are gone, and what remains
     /// of a secret cut there is masked on both sides.
     pub fn redact(&mut self, redactor: &Redactor) {
+        let mut tail = Vec::from(std::mem::take(&mut self.tail));
         if self.dropped_bytes == 0 {
-            self.head.append(&mut self.tail);
+            self.head.append(&mut tail);
             redactor.bytes(&mut self.head);
         } else {
             redactor.bytes(&mut self.head);
-            redactor.bytes(&mut self.tail);
-            redactor.edges(&mut self.head, &mut self.tail);
+            redactor.bytes(&mut tail);
+            redactor.edges(&mut self.head, &mut tail);
+            self.tail = tail.into();
         }
     }
 
@@ -103,8 +118,8 @@ impl<'de> serde::Deserialize<'de> for Captured {
         let shown = Shown::deserialize(deserializer)?;
         let marker = marker(shown.dropped_bytes);
         let (head, tail) = match shown.text.split_once(&marker) {
-            Some((head, tail)) if shown.dropped_bytes > 0 => (head.as_bytes().to_vec(), tail.as_bytes().to_vec()),
-            _ => (shown.text.into_bytes(), Vec::new()),
+            Some((head, tail)) if shown.dropped_bytes > 0 => (head.as_bytes().to_vec(), tail.bytes().collect()),
+            _ => (shown.text.into_bytes(), VecDeque::new()),
         };
         Ok(Self { head, tail, total_bytes: shown.total_bytes, dropped_bytes: shown.dropped_bytes })
     }
@@ -148,6 +163,26 @@ mod tests {
         assert!(captured.is_complete() && !captured.tail.is_empty(), "{captured:?}");
         captured.redact(&redactor);
         assert_eq!(captured.kept(), "xxxxx[redacted:token]xxxxx");
+    }
+
+    /// The ring keeps exactly the bytes a plain "append, then cut the
+    /// front" would, whatever the chunk sizes.
+    #[test]
+    fn the_tail_is_the_last_bytes_whatever_the_chunks() {
+        let stream: Vec<u8> = (0..5000u32).map(|i| u8::try_from(i % 251).unwrap()).collect();
+        for limit in [0, 1, 7, 64, 1000] {
+            for chunk in [1, 3, 31, 64, 700, 5000] {
+                let mut captured = Captured::new();
+                for piece in stream.chunks(chunk) {
+                    captured.push(piece, limit);
+                }
+                let head = &stream[..limit / 2];
+                let tail = &stream[stream.len() - (limit - limit / 2)..];
+                assert_eq!(captured.head, head, "limit {limit}, chunk {chunk}");
+                assert_eq!(&*captured.tail_bytes(), tail, "limit {limit}, chunk {chunk}");
+                assert_eq!(captured.dropped_bytes, (stream.len() - limit) as u64);
+            }
+        }
     }
 
     #[test]

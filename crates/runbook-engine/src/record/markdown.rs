@@ -2,6 +2,7 @@
 //! happened and what to do, the path through the runbook, the timeline,
 //! then each step's evidence. Mermaid renders on GitHub and GitLab.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
@@ -196,7 +197,11 @@ fn graph(out: &mut String, record: &Record) {
         return;
     }
     let ids: Vec<&str> = nodes.iter().map(|n| text(n.get("id")).unwrap_or_default()).collect();
-    let node = |id: &str| ids.iter().position(|known| *known == id).map(|i| format!("n{i}"));
+    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (index, id) in ids.iter().enumerate() {
+        positions.entry(id).or_insert(index);
+    }
+    let node = |id: &str| positions.get(id).map(|i| format!("n{i}"));
     let label = |raw: &str| raw.replace('"', "#quot;").replace('|', "#124;").replace(['\n', '\r'], " ");
     let _ = writeln!(out, "## Path taken\n\n```mermaid\nflowchart TD");
     for (index, n) in nodes.iter().enumerate() {
@@ -219,12 +224,9 @@ fn graph(out: &mut String, record: &Record) {
         drawn.push((drawn.len(), text(edge.get("id")).unwrap_or_default()));
     }
     let taken_edges = taken_edges(record, &drawn);
-    let visited: Vec<String> = ids
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| record.path.iter().any(|p| p == *id))
-        .map(|(i, _)| format!("n{i}"))
-        .collect();
+    let on_path: HashSet<&str> = record.path.iter().map(String::as_str).collect();
+    let visited: Vec<String> =
+        ids.iter().enumerate().filter(|(_, id)| on_path.contains(*id)).map(|(i, _)| format!("n{i}")).collect();
     let _ = writeln!(out, "  classDef taken fill:#ffe082,stroke:#e65100,stroke-width:2px");
     if !visited.is_empty() {
         let _ = writeln!(out, "  class {} taken", visited.join(","));
@@ -238,13 +240,18 @@ fn graph(out: &mut String, record: &Record) {
 
 /// The edges the run took, by the id each transition names.
 fn taken_edges(record: &Record, drawn: &[(usize, &str)]) -> Vec<usize> {
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(drawn.len());
+    for &(index, id) in drawn {
+        by_id.entry(id).or_insert(index);
+    }
     let mut taken = Vec::new();
+    let mut seen = HashSet::new();
     for step in &record.steps {
         let Some(edge) = step.next.as_ref().and_then(|next| text(next.get("edge"))) else { continue };
-        if let Some((index, _)) = drawn.iter().find(|(_, id)| *id == edge)
-            && !taken.contains(index)
+        if let Some(&index) = by_id.get(edge)
+            && seen.insert(index)
         {
-            taken.push(*index);
+            taken.push(index);
         }
     }
     taken
@@ -494,10 +501,7 @@ fn excerpt(out: &mut String, name: &str, output: &Map<String, Value>) {
     let kept = if dropped > 0 { format!(", {dropped} dropped from the middle") } else { String::new() };
     // A fence longer than any run of backticks in the output, so that the
     // output cannot close it.
-    let mut fence = "```".to_owned();
-    while body.contains(fence.as_str()) {
-        fence.push('`');
-    }
+    let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
     let _ = writeln!(out, "<details><summary>{name} ({total} bytes{kept})</summary>\n\n{fence}text");
     for line in &lines[..shown] {
         let _ = writeln!(out, "{line}");
@@ -508,6 +512,12 @@ fn excerpt(out: &mut String, name: &str, output: &Map<String, Value>) {
     let _ = writeln!(out, "{fence}\n\n</details>\n");
 }
 
+/// The longest run of backticks in `text`, in one pass (a loop of
+/// `contains` would be quadratic on output made of backticks).
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
 fn inputs(out: &mut String, record: &Record) {
     let Some(inputs) = record.run.get("inputs").and_then(Value::as_object).filter(|i| !i.is_empty()) else { return };
     let _ = writeln!(out, "## Inputs\n\n| input | value |\n|---|---|");
@@ -515,4 +525,20 @@ fn inputs(out: &mut String, record: &Record) {
         let _ = writeln!(out, "| `{name}` | {} |", cell(&scalar(value)));
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_fence_is_longer_than_any_backtick_run_in_the_output() {
+        for (body, fence) in [("plain", "```"), ("a ``` b", "````"), ("`````` x ``", "```````")] {
+            let output: Map<String, Value> =
+                serde_json::from_value(serde_json::json!({ "text": body, "total_bytes": body.len() })).unwrap();
+            let mut out = String::new();
+            excerpt(&mut out, "stdout", &output);
+            assert!(out.contains(&format!("\n{fence}text\n{body}\n{fence}\n")), "{out}");
+        }
+    }
 }

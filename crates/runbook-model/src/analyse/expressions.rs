@@ -300,14 +300,7 @@ impl Scope<'_> {
             return None;
         }
         let own_capture = site.after_probe && capturers.contains(&step);
-        let may_be_unset = !own_capture
-            && *self
-                .unset
-                .borrow_mut()
-                .entry(var.to_owned())
-                .or_insert_with(|| self.flow.reachable_avoiding(capturers))
-                .get(step)
-                .unwrap_or(&false);
+        let may_be_unset = !own_capture && self.reachable_avoiding(var, capturers, step);
         may_be_unset.then(|| {
             let names: Vec<&str> = capturers.iter().map(|&i| self.runbook.steps[i].id.as_str()).collect();
             Diagnostic::new(Code::StepNotRunYet, span, format!("`vars.{var}` may be unset here"))
@@ -316,6 +309,22 @@ impl Scope<'_> {
                     "read it only on paths through a capturing step, guard it with `vars.{var} is defined`, or use `vars.{var} | default(…)`"
                 ))
         })
+    }
+
+    /// Whether `step` (reachable) can be reached from the start without
+    /// passing through any of `capturers`. One capturer, the common case,
+    /// is a dominance query; a set of them costs one walk per var.
+    fn reachable_avoiding(&self, var: &str, capturers: &[usize], step: usize) -> bool {
+        if let [capturer] = capturers {
+            return *capturer == step || !self.dominators.dominates(*capturer, step);
+        }
+        *self
+            .unset
+            .borrow_mut()
+            .entry(var.to_owned())
+            .or_insert_with(|| self.flow.reachable_avoiding(capturers))
+            .get(step)
+            .unwrap_or(&false)
     }
 
     fn check_step(&self, site: &TemplateSite<'_>, id: &str) -> Option<Diagnostic> {
@@ -377,7 +386,10 @@ fn quoted(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::is_guarded;
+    use crate::{Flow, Source, load};
 
     #[test]
     fn guards_are_recognised_in_every_spelling() {
@@ -396,6 +408,37 @@ mod tests {
             ["{{ steps.a.answer }}", "{% if steps.ab is defined %}{{ steps.a }}{% endif %}", "steps.a isdefinedx"];
         for text in unguarded {
             assert!(!is_guarded(text, "steps", "a"), "{text}");
+        }
+    }
+
+    /// The shortcut for a var with one capturing step: "reachable without
+    /// passing it" is "not dominated by it", checked against the walk on
+    /// many branching graphs.
+    #[test]
+    fn one_capturer_is_a_dominance_query() {
+        let mut seed: u64 = 7;
+        let mut next = |bound: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % bound
+        };
+        for _ in 0..40 {
+            let count = 3 + next(10);
+            let mut yaml = String::from("id: g\ntitle: G\nsteps:\n");
+            for i in 0..count {
+                let (pass, fail) = (next(count), next(count));
+                let _ = write!(yaml, "  - id: s{i}\n    check: {{ cmd: {{ argv: [\"true\"] }} }}\n");
+                let _ = writeln!(yaml, "    on: {{ pass: s{pass}, fail: s{fail} }}");
+            }
+            let runbook = load(&Source::new("g.yaml", yaml)).expect("loads");
+            let flow = Flow::new(&runbook);
+            let dominators = flow.dominators();
+            for capturer in 0..count {
+                let walked = flow.reachable_avoiding(&[capturer]);
+                for step in (0..count).filter(|&step| dominators.is_reachable(step)) {
+                    let shortcut = capturer == step || !dominators.dominates(capturer, step);
+                    assert_eq!(walked[step], shortcut, "capturer s{capturer}, step s{step}");
+                }
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
     }
     let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
     let reference = |id: &Spanned<String>, what: &str, out: &mut Vec<Diagnostic>| {
-        if !ids.contains(&id.as_str()) {
+        if !seen.contains_key(id.as_str()) {
             out.push(unknown_step(id, what, &ids));
         }
     };
