@@ -388,3 +388,75 @@ cases:
         .status(2)
         .stderr_contains("has no case `crsh`; did you mean `crash`?");
 }
+
+/// A TCP check judged on `connected`, an HTTP check with a captured status
+/// and a short timeout: what a refused port and a slow server become.
+const DIFFERENTIAL: &str = r#"
+id: differential
+title: Real and mocked runs agree
+inputs:
+  url: { default: "http://127.0.0.1:9/" }
+  port: { type: number, default: 9 }
+steps:
+  - id: port
+    check:
+      tcp: { host: 127.0.0.1, port: "{{ inputs.port }}", timeout: 2s }
+      expect: [ { connected: true } ]
+    on: { pass: web, fail: web, error: web }
+  - id: web
+    check:
+      http: { url: "{{ inputs.url }}", timeout: 300ms }
+      expect: [ { status: 200 } ]
+      capture:
+        code: { status: true, default: 0 }
+    on: { pass: up, fail: up, error: down }
+  - id: up
+    conclude: { status: resolved, diagnosis: "port {{ steps.port.outcome }}, web {{ vars.code }}" }
+  - id: down
+    conclude: { status: diagnosed, diagnosis: "port {{ steps.port.outcome }}, web {{ vars.code }}" }
+"#;
+
+/// The diagnosis and ending step a real run reaches, from its events.
+fn real_conclusion(output: &crate::Output) -> (String, String) {
+    let events = output.events();
+    let concluded = events.iter().find(|event| event["event"] == "concluded").expect("a conclusion");
+    (
+        concluded["step"].as_str().unwrap_or_default().to_owned(),
+        concluded["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[test]
+fn a_refused_connection_and_a_slow_server_end_as_in_a_real_run() {
+    let closed = crate::services::free_port();
+    let slow = Server::start(|_, stream| {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        respond(stream, "200 OK", &[], b"late")
+    });
+    let real = Test::new()
+        .files(&[("differential.yaml", DIFFERENTIAL.as_bytes())])
+        .args(["run", "differential.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .args(["-i", &format!("port={closed}"), "-i", &format!("url={}", slow.url("/"))])
+        .status(0);
+    // Refused: `connected: false` is judged, so the check fails; too slow:
+    // the HTTP probe times out, its capture falls back to its default.
+    assert_eq!(real_conclusion(&real), ("down".to_owned(), "port fail, web 0".to_owned()));
+    let test = r#"
+cases:
+  - name: refused port, slow server
+    observations:
+      port: { error: refused }
+      web: { http: { status: 200, duration: 2s } }
+    expect: { path: [port, web, down], diagnosis: "port fail, web 0", outcomes: { port: fail, web: error } }
+  - name: a closed port and a refused URL
+    observations:
+      port: { tcp: { connected: false } }
+      web: { error: refused }
+    expect: { conclusion: down, diagnosis: "port fail, web 0" }
+"#;
+    Test::new()
+        .files(&[("differential.yaml", DIFFERENTIAL.as_bytes()), ("differential.test.yaml", test.as_bytes())])
+        .args(["test", "differential.yaml"])
+        .status(0)
+        .stderr_contains("2 passed, 0 failed");
+}

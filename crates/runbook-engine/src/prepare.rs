@@ -161,6 +161,9 @@ pub struct Prepared {
     pub target: String,
     /// The spec.
     pub probe: Arc<dyn Probe>,
+    /// How long the probe may take before it gives up with a timeout
+    /// (`None` for an `env` probe, which does not wait).
+    pub timeout: Option<Duration>,
 }
 
 /// Renders `probe` into a spec.
@@ -179,7 +182,12 @@ pub fn prepare(probe: ProbeRef<'_>, renderer: &Renderer<'_>, client: &HttpClient
             if !spec.non_empty.is_empty() {
                 target.push(format!("non-empty: {}", spec.non_empty.join(", ")));
             }
-            Ok(Prepared { kind: ProbeKind::Env, target: format!("env {}", target.join("; ")), probe: Arc::new(spec) })
+            Ok(Prepared {
+                kind: ProbeKind::Env,
+                target: format!("env {}", target.join("; ")),
+                probe: Arc::new(spec),
+                timeout: None,
+            })
         }
     }
 }
@@ -203,13 +211,14 @@ fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) 
     };
     let tls = http.tls.as_ref();
     let target = format!("{method} {url}");
+    let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0);
     let spec = HttpSpec {
         method,
         url,
         headers,
         body,
         json_body,
-        timeout: http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0),
+        timeout,
         connect_timeout: http.connect_timeout.as_ref().map(|t| t.0),
         follow_redirects: http.follow_redirects.unwrap_or(true),
         insecure: tls.and_then(|t| t.insecure.as_ref()).is_some_and(|i| i.value),
@@ -219,7 +228,7 @@ fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) 
         },
         client: client.clone(),
     };
-    Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec) })
+    Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
 fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
@@ -255,14 +264,9 @@ fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
         Some(stdin) => Some(renderer.text("cmd.stdin", stdin)?),
         None => None,
     };
-    let spec = CmdSpec {
-        program,
-        env,
-        cwd: cwd.map(Into::into),
-        stdin,
-        timeout: cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0),
-    };
-    Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec) })
+    let timeout = cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0);
+    let spec = CmdSpec { program, env, cwd: cwd.map(Into::into), stdin, timeout };
+    Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
 fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
@@ -281,9 +285,10 @@ fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
             })?
         }
     };
-    let spec = TcpSpec { host, port, timeout: tcp.timeout.as_ref().map_or(DEFAULT_TCP_TIMEOUT, |t| t.0) };
+    let timeout = tcp.timeout.as_ref().map_or(DEFAULT_TCP_TIMEOUT, |t| t.0);
+    let spec = TcpSpec { host, port, timeout };
     let target = format!("tcp {}:{}", spec.host, spec.port);
-    Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec) })
+    Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
 /// An argument as a shell would need it, quoted only when it has to be.

@@ -298,6 +298,7 @@ impl<'a> Interpreter<'a> {
             kind: unit.prepared.kind,
             target: unit.prepared.target.clone(),
             spec: Arc::clone(&unit.prepared.probe),
+            timeout: unit.prepared.timeout,
         };
         let results: Vec<Option<ProbeResult>> = if let [unit] = units.as_slice() {
             vec![Some(self.probes.run(&call(unit), &limits, token).await)]

@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use runbook_model::ProbeKind;
 use serde_json::Value as Json;
@@ -39,6 +40,9 @@ pub struct ProbeCall {
     pub target: String,
     /// The rendered spec, ready to run.
     pub spec: Arc<dyn Probe>,
+    /// How long the probe may take before it gives up with a timeout
+    /// (`None` for an `env` probe): a mock that takes longer times out.
+    pub timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for ProbeCall {
@@ -50,6 +54,7 @@ impl std::fmt::Debug for ProbeCall {
             .field("attempt", &self.attempt)
             .field("kind", &self.kind)
             .field("target", &self.target)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }

@@ -100,6 +100,12 @@ impl ProbeRunner for MockProbes {
                 Ok(observation) => observation.duration(),
                 Err(_) => Duration::ZERO,
             };
+            // A probe slower than its own timeout gives up at the timeout,
+            // as the real one does.
+            let (result, took) = match call.timeout {
+                Some(limit) if took > limit => (timed_out(call.kind, limit), limit),
+                _ => (result, took),
+            };
             if took.is_zero() {
                 return result;
             }
@@ -110,6 +116,45 @@ impl ProbeRunner for MockProbes {
                 () = cancel.cancelled() => Err(ProbeError::new(ErrorKind::Interrupted, "stopped while the probe ran")),
             }
         })
+    }
+}
+
+/// What a probe of `kind` reports when it gives up after `limit`.
+fn timed_out(kind: ProbeKind, limit: Duration) -> ProbeResult {
+    let message = format!("no answer within {} (mocked duration)", crate::probe::human(limit));
+    failed(kind, ProbeError::new(ErrorKind::Timeout, message), limit)
+}
+
+/// A probe of `kind` that got no answer, shaped as the real probe reports
+/// it: an observation carrying the error (a `tcp` probe's is
+/// `connected: false`, which expectations on `connected` judge), so
+/// captures fall back to their defaults and outcomes match a real run.
+fn failed(kind: ProbeKind, error: ProbeError, took: Duration) -> ProbeResult {
+    match kind {
+        ProbeKind::Http => Ok(Observation::Http(HttpObservation {
+            status: None,
+            headers: Vec::new(),
+            body: Captured::new(),
+            final_url: None,
+            duration: took,
+            error: Some(error),
+            insecure: false,
+        })),
+        ProbeKind::Cmd => Ok(Observation::Cmd(CmdObservation {
+            exit_code: None,
+            signal: None,
+            timed_out: error.kind == ErrorKind::Timeout,
+            stdout: Captured::new(),
+            stderr: Captured::new(),
+            duration: took,
+            error: Some(error),
+            pid: None,
+        })),
+        ProbeKind::Tcp => {
+            Ok(Observation::Tcp(TcpObservation { connected: false, address: None, duration: took, error: Some(error) }))
+        }
+        // An `env` probe reads the environment and cannot fail for real.
+        ProbeKind::Env => Err(error),
     }
 }
 
@@ -152,7 +197,7 @@ fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String>
     if let Some(error) = &spec.error {
         let kind = error_kind(error.kind);
         let message = error.message.clone().unwrap_or_else(|| format!("{} (mocked)", kind.name()));
-        return Ok(Err(ProbeError::new(kind, message)));
+        return Ok(failed(call.kind, ProbeError::new(kind, message), Duration::ZERO));
     }
     let found = spec.observed_kinds().first().map(|(kind, _)| *kind);
     match (call.kind, &spec.http, &spec.cmd, &spec.tcp, &spec.env) {
@@ -240,15 +285,11 @@ fn cmd_observation(cmd: &CmdMock) -> CmdObservation {
 }
 
 fn tcp_observation(tcp: &TcpMock) -> ProbeResult {
+    let took = duration(tcp.duration.as_ref());
     if tcp.connected.as_ref().is_some_and(|connected| !connected.value) {
-        return Err(ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"));
+        return failed(ProbeKind::Tcp, ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"), took);
     }
-    Ok(Observation::Tcp(TcpObservation {
-        connected: true,
-        address: None,
-        duration: duration(tcp.duration.as_ref()),
-        error: None,
-    }))
+    Ok(Observation::Tcp(TcpObservation { connected: true, address: None, duration: took, error: None }))
 }
 
 /// The variables the probe looks at, read from its target

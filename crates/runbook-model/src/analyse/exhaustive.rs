@@ -2,7 +2,9 @@
 //! others, silently, to whatever step happens to be below it, often an
 //! unrelated conclusion. Each such outcome is named with where it lands.
 
-use crate::{Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Target, possible_keys};
+use crate::{
+    Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Subject, Target, possible_keys,
+};
 
 pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnostic>) {
     let steps = &runbook.steps.value;
@@ -55,11 +57,15 @@ fn routed_keys(step: &Step) -> Vec<&str> {
 }
 
 /// The keys this step can actually produce: a check without `warn`
-/// expectations never warns, one without expectations never fails. Empty
-/// when any key may occur (free-text answers). `runbook test` counts only
-/// the edges these keys can take.
+/// expectations never warns, one without expectations never fails, one
+/// whose probes all judge a TCP connection (and that has no `timeout` of
+/// its own) never errs. Empty when any key may occur (free-text answers).
+/// `runbook test` counts only the edges these keys can take.
 pub fn producible_keys(step: &Step) -> Vec<String> {
-    let Some(keys) = possible_keys(step) else { return Vec::new() };
+    let Some(mut keys) = possible_keys(step) else { return Vec::new() };
+    if step.timeout.is_none() && step.check.as_ref().is_some_and(|check| judges_every_connection(&check.value)) {
+        keys.retain(|key| key != Outcome::Error.name());
+    }
     let judged = match step.kind() {
         Some(StepKind::Check) => step.check.as_ref().map(|check| severities(check)),
         Some(StepKind::Action) => step.action.as_ref().map(|action| {
@@ -75,6 +81,17 @@ pub fn producible_keys(step: &Step) -> Vec<String> {
     keys.into_iter()
         .filter(|key| (key != Outcome::Warn.name() || judged.warn) && (key != Outcome::Fail.name() || judged.fail))
         .collect()
+}
+
+/// Whether every probe of `check` is a `tcp` probe whose expectations read
+/// `connected`: a refused or timed-out connection is then judged (`fail`),
+/// never an `error`.
+fn judges_every_connection(check: &Check) -> bool {
+    if let Some(group) = &check.probes {
+        return group.value.values().all(|member| judges_every_connection(&member.value));
+    }
+    check.tcp.is_some()
+        && check.expect.iter().any(|e| e.subjects().iter().any(|(subject, _)| *subject == Subject::Connected))
 }
 
 #[derive(Default)]
