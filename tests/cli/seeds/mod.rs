@@ -16,6 +16,18 @@ use serde_json::Value;
 
 use crate::{Output, Test, workspace};
 
+/// Each seed runbook's `NAME.test.yaml` takes every edge of its flow graph.
+#[test]
+fn every_seed_runbook_has_test_cases_covering_every_edge() {
+    let output = Test::new().args(["test", "--min-coverage", "100", "runbooks"]).status(0);
+    assert!(!output.stderr.contains("no test file"), "{}", output.stderr);
+    for name in
+        ["kneo-serv-incident", "python-worker-degraded", "scidex-route-502", "serotonin-stack", "worker-deploy-failure"]
+    {
+        assert!(output.stderr.contains(&format!("runbooks/{name}.yaml ")), "{name} not tested:\n{}", output.stderr);
+    }
+}
+
 /// Every variable a seed runbook reads from its own environment: removed, so
 /// that each test sets exactly the ones its scenario has.
 const SEED_ENV: &[&str] = &[
