@@ -794,3 +794,49 @@ fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
     assert!(message.contains("help: `runbook check"), "{message}");
     assert!(of(&events, "probe").is_empty(), "nothing ran");
 }
+
+const VERDICT: &str = r"
+id: verdict
+title: A verdict for CI
+steps:
+  - id: restart
+    action:
+      confirm: Restarts nothing; prints a word.
+      cmd: { argv: [echo, restarted] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: fixed, fail: escalate, skipped: escalate, error: escalate }
+  - id: fixed
+    conclude: { status: resolved, severity: low }
+  - id: escalate
+    conclude: { status: escalated, severity: high }
+";
+
+#[test]
+fn fail_on_exits_7_when_the_conclusion_matches() {
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", "escalated"]).status(0);
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", "resolved"]).status(7);
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", "escalated,severity=low"]).status(7);
+    run(VERDICT, &["--answer", "restart=no", "--no-record", "--fail-on", "severity>=high"]).status(7);
+    run(VERDICT, &["--answer", "restart=no", "--no-record", "--fail-on", "severity>=critical"]).status(0);
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", "escalatd"])
+        .status(2)
+        .stderr_contains("did you mean `escalated`?");
+}
+
+#[test]
+fn a_run_without_a_conclusion_exits_8() {
+    let yaml = "id: open\ntitle: No conclusion\nsteps:\n  - id: only\n    check: { cmd: { argv: [\"true\"] }, expect: [ { exit_code: 0 } ] }\n";
+    let output = run(yaml, &["--no-record"]).status(8);
+    assert_eq!(finished(&output.events())["status"], "ended");
+}
+
+#[test]
+fn a_dry_run_honours_assume_on_an_action_and_refuses_it_elsewhere() {
+    let output = run(VERDICT, &["--dry-run", "--assume", "restart=fail", "--no-record"]).status(0);
+    assert_eq!(path(&output.events()), ["restart", "escalate"]);
+    let output = run(VERDICT, &["--dry-run", "--assume", "restart=pass", "--no-record"]).status(0);
+    assert_eq!(path(&output.events()), ["restart", "fixed"]);
+    run(VERDICT, &["--dry-run", "--assume", "fixed=pass", "--no-record"])
+        .status(2)
+        .stderr_contains("`fixed` is a `conclude` step, which has no outcome to assume");
+}

@@ -288,6 +288,12 @@ pub struct SessionArgs {
     /// Who runs it, for the record (default: `$USER`).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
+
+    /// Exit 7 when the conclusion matches: a status (`escalated`) or a
+    /// severity (`severity>=high`, `severity=low`); comma-separated,
+    /// repeatable.
+    #[arg(long, value_name = "WHEN")]
+    pub fail_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,6 +19,10 @@ pub enum ExitCode {
     /// `runbook test`: a case failed, or coverage is below
     /// `--min-coverage`.
     TestsFailed,
+    /// A run concluded with a conclusion `--fail-on` names.
+    ConclusionFailed,
+    /// A run ended without reaching a conclusion.
+    NoConclusion,
     /// The operator interrupted the run (Ctrl-C, SIGTERM, SIGHUP).
     Interrupted,
 }
@@ -34,6 +38,8 @@ impl ExitCode {
             Self::RunFailed => 4,
             Self::NeedsAnswer => 5,
             Self::TestsFailed => 6,
+            Self::ConclusionFailed => 7,
+            Self::NoConclusion => 8,
             Self::Interrupted => 130,
         }
     }

@@ -12,6 +12,7 @@ mod record_case;
 mod runbook_files;
 mod terminal;
 mod test_files;
+mod verdict;
 mod view;
 
 use clap::Parser;

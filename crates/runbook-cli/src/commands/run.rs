@@ -18,7 +18,7 @@ use runbook_engine::operator::{
 };
 use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
-use runbook_model::{Level, Outcome, Runbook, did_you_mean};
+use runbook_model::{Level, Outcome, Runbook, StepKind, did_you_mean};
 use serde_json::Value;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tokio_util::sync::CancellationToken;
@@ -29,6 +29,7 @@ use crate::diagnostics::Renderer;
 use crate::evidence::Look;
 use crate::exit_code::ExitCode;
 use crate::terminal::Terminal;
+use crate::verdict::FailOn;
 use crate::view::{JsonLines, View};
 
 pub fn run(args: &RunArgs, color: Color) -> ExitCode {
@@ -231,6 +232,7 @@ fn execute(
 ) -> Result<ExitCode, ExitCode> {
     let runbook = plan.runbook;
     let answers = answers(session, runbook).map_err(usage)?;
+    let fail_on = FailOn::parse(&session.fail_on).map_err(usage)?;
     let mut given = given_inputs(session).map_err(usage)?;
     for (name, value) in plan.known_inputs {
         let named = given.text.iter().any(|(given, _)| *given == name) || given.typed.contains_key(&name);
@@ -327,7 +329,11 @@ fn execute(
         return Ok(code);
     }
     Ok(match report.status {
-        RunStatus::Concluded | RunStatus::Ended => ExitCode::Success,
+        RunStatus::Concluded if report.conclusion.as_ref().is_some_and(|c| fail_on.matches(c.status, c.severity)) => {
+            ExitCode::ConclusionFailed
+        }
+        RunStatus::Concluded => ExitCode::Success,
+        RunStatus::Ended => ExitCode::NoConclusion,
         RunStatus::Failed | RunStatus::TimedOut => ExitCode::RunFailed,
         RunStatus::Waiting => ExitCode::NeedsAnswer,
         RunStatus::Aborted => ExitCode::Interrupted,
@@ -453,6 +459,14 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
             let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome.trim()).ok_or_else(|| {
                 format!("`--assume {pair}`: `{outcome}` is not an outcome (pass, warn, fail, error, skipped)")
             })?;
+            let kind = runbook.steps.iter().find(|s| s.id.value == step).and_then(runbook_model::Step::kind);
+            if let Some(kind) = kind.filter(|kind| !matches!(kind, StepKind::Check | StepKind::Action)) {
+                return Err(format!(
+                    "`--assume {pair}`: `{step}` is {} `{}` step, which has no outcome to assume; only `check` and `action` steps do",
+                    if matches!(kind, StepKind::Ask | StepKind::Instruct) { "an" } else { "a" },
+                    kind.name()
+                ));
+            }
             Ok((step.to_owned(), outcome))
         })
         .collect()

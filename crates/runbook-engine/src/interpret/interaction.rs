@@ -158,10 +158,16 @@ impl<'a> Interpreter<'a> {
         if decision != ActionDecision::Run {
             let mut facts = Map::new();
             facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
-            let skipped = Outcome::Skipped;
+            // A dry run never runs the action; `--assume` says which way
+            // it would have gone, so the branch after it can be walked.
+            let assumed = (self.options.mode == Mode::DryRun).then(|| self.options.assume.get(&name)).flatten();
+            if assumed.is_some() {
+                facts.insert("assumed".into(), true.into());
+            }
+            let outcome = assumed.copied().unwrap_or(Outcome::Skipped);
             return Ok(StepDone {
-                outcome: Some(skipped),
-                key: Some(skipped.name().into()),
+                outcome: Some(outcome),
+                key: Some(outcome.name().into()),
                 facts,
                 ..StepDone::default()
             });
