@@ -15,14 +15,12 @@
 //! `~/.cache/runbook`; entries in its `check/` folder. Off with
 //! `--no-cache` or `RUNBOOK_NO_CACHE=1`.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use runbook_model::{Code, Diagnostic, Runbook, Span};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
 /// Where entries live, once the engine's identity is known.
 pub struct CheckCache {
@@ -67,16 +65,13 @@ impl CheckCache {
 
     /// The key of a file reported as `name` with these bytes.
     pub fn key(&self, name: &str, bytes: &[u8]) -> String {
-        let mut hasher = Sha256::new();
+        let mut keyed = Vec::with_capacity(self.engine.len() + name.len() + bytes.len() + 16);
         for part in [self.engine.as_slice(), name.as_bytes()] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part);
+            keyed.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            keyed.extend_from_slice(part);
         }
-        hasher.update(bytes);
-        hasher.finalize().iter().fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+        keyed.extend_from_slice(bytes);
+        runbook_engine::interpret::sha256_hex(&keyed)
     }
 
     /// The findings stored under `key`, if any.
