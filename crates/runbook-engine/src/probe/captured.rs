@@ -13,7 +13,7 @@ use crate::redact::Redactor;
 pub struct Captured {
     /// The first bytes, up to half the limit.
     pub head: Vec<u8>,
-    /// The last bytes, up to half the limit (empty unless bytes were dropped).
+    /// The last bytes, up to half the limit: what did not fit in the head.
     /// A ring, so that keeping the latest bytes of a long stream costs what
     /// is read, not a shift of the whole tail per read.
     pub tail: VecDeque<u8>,
