@@ -840,3 +840,18 @@ fn a_dry_run_honours_assume_on_an_action_and_refuses_it_elsewhere() {
         .status(2)
         .stderr_contains("`fixed` is a `conclude` step, which has no outcome to assume");
 }
+
+#[test]
+fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
+    let yaml = "id: manual\ntitle: Manual work\nsteps:\n  - id: drain\n    instruct: { text: Drain the node. }\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = run(yaml, &["--answer", "drain=no", "--record-dir", "rec"]).status(5);
+    assert_eq!(finished(&output.events())["status"], "waiting");
+    assert_eq!(of(&output.events(), "instructed").len(), 1);
+    let output = output.stderr_contains("not done yet");
+    let rec = output.path("rec");
+    let resumed = Test::new()
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--format", "json", "--answer", "drain=yes"])
+        .status(0);
+    assert_eq!(path(&resumed.events()), ["drain", "end"]);
+    run(yaml, &["--answer", "drain=maybe", "--no-record"]).status(2).stderr_contains("answer yes (done) or no");
+}

@@ -141,8 +141,9 @@ impl Operator for Terminal {
                 .map_err(|e| self.failed(e))?;
             notes.push(((*name).to_owned(), note));
         }
+        let mut done = true;
         if instruction.checklist.is_empty() && instruction.notes.is_empty() {
-            Confirm::with_theme(&*self.theme)
+            done = Confirm::with_theme(&*self.theme)
                 .with_prompt("Done?")
                 .default(true)
                 .show_default(false)
@@ -150,7 +151,7 @@ impl Operator for Terminal {
                 .interact_on(&self.term)
                 .map_err(|e| self.failed(e))?;
         }
-        Ok(Reply { value: InstructReply { ticked, notes }, by: AnsweredBy::Operator })
+        Ok(Reply { value: InstructReply { ticked, notes, done }, by: AnsweredBy::Operator })
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {

@@ -87,6 +87,9 @@ pub struct InstructReply {
     pub ticked: Vec<usize>,
     /// Notes typed in, by name.
     pub notes: Vec<(String, String)>,
+    /// Whether the operator says the work is done; "no" stops the run as
+    /// waiting, to be resumed once it is.
+    pub done: bool,
 }
 
 /// Why the operator gave no answer.
@@ -246,7 +249,8 @@ impl Operator for Scripted {
                 self.answers.get(&format!("{}.{name}", instruction.step)).map(|note| ((*name).to_owned(), note.clone()))
             })
             .collect();
-        Ok(Reply { value: InstructReply { ticked: Vec::new(), notes }, by: AnsweredBy::Script })
+        let done = self.answers.get(instruction.step).is_none_or(|answer| yes_or_no(answer) != Some(false));
+        Ok(Reply { value: InstructReply { ticked: Vec::new(), notes, done }, by: AnsweredBy::Script })
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {

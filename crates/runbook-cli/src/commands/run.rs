@@ -431,6 +431,13 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
                 return Err(format!("`--answer {key}={value}`: `{key}` is an action; answer yes or no"));
             }
         }
+        (None, _, _, Some(_)) => {
+            if yes_or_no(value).is_none() {
+                return Err(format!(
+                    "`--answer {key}={value}`: `{key}` is an instruction; answer yes (done) or no (not done: the run waits)"
+                ));
+            }
+        }
         (Some(note), _, _, Some(instruct)) => {
             if !instruct.notes.keys().any(|n| n.as_str() == note) {
                 let names: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();

@@ -93,13 +93,19 @@ impl<'a> Interpreter<'a> {
         let mut shown_notes: indexmap::IndexMap<String, Json> = notes.clone().into_iter().collect();
         shown_notes.values_mut().for_each(|note| self.redactor.json(note));
         self.emit(&Event::Instructed {
-            step: name,
+            step: name.clone(),
             text: self.redactor.text(&text).into_owned(),
             ticked: ticked.into_iter().map(|(_, item)| item.clone()).collect(),
             unticked: unticked.into_iter().map(|(_, item)| item.clone()).collect(),
             notes: shown_notes,
             by: reply.by,
         });
+        if !reply.value.done {
+            return Err(Stop::Waiting(format!(
+                "step `{name}`: the operator answered that this is not done yet\nresume the run once it is; \
+                 it asks again"
+            )));
+        }
         let mut facts = Map::new();
         facts.insert("notes".into(), Json::Object(notes));
         Ok(StepDone { facts, ..StepDone::default() })
