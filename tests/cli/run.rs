@@ -320,7 +320,7 @@ steps:
     }
     assert_eq!(server.connection_count(), 0, "a dry run connected to the server");
     assert_eq!(parts(&events, "argv")[0]["target"], "touch canary-argv");
-    assert_eq!(parts(&events, "shell")[0]["target"], "sh -c 'touch canary-sh'");
+    assert_eq!(parts(&events, "shell")[0]["target"], "touch canary-sh");
     assert_eq!(parts(&events, "web")[0]["target"], format!("GET {}", server.url("/health")));
     assert_eq!(parts(&events, "web")[0]["assumed"], true);
     let decided = &of(&events, "action_decided")[0];

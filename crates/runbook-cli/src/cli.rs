@@ -103,6 +103,51 @@ pub enum Command {
         /// The code or rule name.
         code: Option<String>,
     },
+    /// Draw a runbook's triage tree: Mermaid, Graphviz DOT or SVG.
+    ///
+    /// Steps are shaped by kind (questions as diamonds, actions as
+    /// hexagons, calls as subroutines, conclusions as rounded boxes
+    /// coloured by severity) and edges labelled by the outcome, answer or
+    /// condition that takes them. Node ids are stable: `s_` and the step id
+    /// with `-` as `_`. Mermaid (the default) renders on GitHub and GitLab;
+    /// its renderers refuse diagrams over 50,000 characters or 500 edges,
+    /// so a warning says when a graph comes near. `--format svg` runs
+    /// Graphviz's `dot`, which must be on `PATH`.
+    ///
+    /// Exits 0 when the graph is written, 3 when the runbook does not load,
+    /// 1 when a file cannot be read or written or `dot` is missing.
+    Graph(GraphArgs),
+    /// Render runbooks as Markdown documents a person can follow without
+    /// the tool.
+    ///
+    /// Title, summary, inputs, the graph, each step with its commands and
+    /// URLs as written and what each outcome means, the conclusions and
+    /// their follow-ups. One file goes to stdout; with `--output DIR`,
+    /// each runbook becomes `DIR/<runbook id>.md`, with an `index.md`.
+    ///
+    /// Exits 0 when every runbook is rendered, 3 when one has errors, 1
+    /// when a file cannot be read or written.
+    Render(RenderArgs),
+    /// Write a new runbook: a commented skeleton that passes `check`.
+    ///
+    /// `runbook new disk-full` writes `disk-full.yaml` with an input, a
+    /// check, a question and conclusions to edit. `--from-curl` turns a
+    /// curl command line into the runbook's first check (URL, method,
+    /// headers, body, timeouts). Refuses to overwrite a file.
+    New(NewArgs),
+    /// Print a shell completion script.
+    ///
+    /// bash: `runbook completions bash > ~/.local/share/bash-completion/completions/runbook`;
+    /// zsh: `runbook completions zsh > ~/.zfunc/_runbook` (with `~/.zfunc` in `fpath`);
+    /// fish: `runbook completions fish > ~/.config/fish/completions/runbook.fish`;
+    /// PowerShell: `runbook completions powershell >> $PROFILE`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `runbook man > runbook.1; man ./runbook.1`.
+    Man,
     /// Print the JSON Schema of runbook files (or of test files, or of
     /// `record.json`).
     ///
@@ -183,6 +228,57 @@ pub enum CoverageFormat {
     Json,
     /// An LCOV tracefile, for Codecov and Coveralls.
     Lcov,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The runbook file.
+    #[arg(value_name = "RUNBOOK")]
+    pub path: PathBuf,
+
+    /// Output format: `mermaid`, `dot` (Graphviz), or `svg` (through
+    /// Graphviz's `dot`).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+
+    /// Highlight the steps and transitions of the run recorded in this
+    /// directory (an incident record, holding `journal.jsonl`).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Runbook files, or directories to search for them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Write one document per runbook and an `index.md` into this
+    /// directory instead of printing to stdout (needed for several
+    /// runbooks).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The new runbook's id (lowercase letters, digits, `-` and `_`); the
+    /// file is `NAME.yaml`.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Start from this curl command line: its URL, method, headers, body
+    /// and timeouts become the first check.
+    #[arg(long, value_name = "COMMAND")]
+    pub from_curl: Option<String>,
+
+    /// Write here instead of `NAME.yaml` (`-` for stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -304,6 +400,28 @@ pub enum SchemaKind {
     Test,
     /// `record.json` files.
     Record,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    /// SVG drawn by Graphviz's `dot`.
+    Svg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 
 use crate::facts::Facts;
 use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, Probe, TcpSpec};
-use crate::template::{RenderMode, Templates, shell_quote};
+use crate::template::{RenderMode, Templates, shell_word};
 
 /// Limit on an HTTP exchange when the runbook gives none.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -239,12 +239,13 @@ fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
                 .enumerate()
                 .map(|(i, arg)| renderer.text(&format!("cmd.argv[{i}]"), arg))
                 .collect::<Result<Vec<_>, _>>()?;
-            let line = argv.iter().map(|arg| quote_if_needed(arg)).collect::<Vec<_>>().join(" ");
+            let line = argv.iter().map(|arg| shell_word(arg)).collect::<Vec<_>>().join(" ");
             (CmdProgram::Argv(argv), line)
         }
         (None, Some(sh)) => {
             let line = renderer.shell("cmd.sh", sh)?;
-            (CmdProgram::Shell(line.clone()), format!("sh -c {}", shell_quote(&line)))
+            // Shown as written, values substituted: what the operator would type.
+            (CmdProgram::Shell(line.clone()), line)
         }
         (None, None) => (CmdProgram::Argv(Vec::new()), String::new()),
     };
@@ -258,7 +259,7 @@ fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
         None => None,
     };
     if let Some(cwd) = &cwd {
-        target = format!("(cd {} && {target})", quote_if_needed(cwd));
+        target = format!("(cd {} && {target})", shell_word(cwd));
     }
     let stdin = match &cmd.stdin {
         Some(stdin) => Some(renderer.text("cmd.stdin", stdin)?),
@@ -291,15 +292,6 @@ fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, Rend
     Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
-/// An argument as a shell would need it, quoted only when it has to be.
-fn quote_if_needed(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%')
-        });
-    if plain { arg.to_owned() } else { shell_quote(arg) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,13 +308,5 @@ mod tests {
         assert_eq!(port, Json::from(8080));
         let text = renderer.value("url", &Json::from("p{{ inputs.port }}")).unwrap();
         assert_eq!(text, Json::from("p8080"));
-    }
-
-    #[test]
-    fn arguments_are_shown_quoted_only_when_needed() {
-        assert_eq!(quote_if_needed("kubectl"), "kubectl");
-        assert_eq!(quote_if_needed("--timeout=10s"), "--timeout=10s");
-        assert_eq!(quote_if_needed("a b"), "'a b'");
-        assert_eq!(quote_if_needed(""), "''");
     }
 }

@@ -163,6 +163,16 @@ fn safe_filter(value: &Value) -> Value {
     Value::from_object(Trusted(text))
 }
 
+/// An argument as a person would type it at a shell: quoted only when it
+/// has to be, so displayed command lines stay readable.
+pub fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%')
+        });
+    if plain { arg.to_owned() } else { shell_quote(arg) }
+}
+
 /// `value | jsonpath("$.a.b")`: the nodes an RFC 9535 path selects; one
 /// node gives its value, several give a list, none gives `none`.
 fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error> {
@@ -212,6 +222,14 @@ impl BoolLike for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_are_shown_quoted_only_when_needed() {
+        assert_eq!(shell_word("kubectl"), "kubectl");
+        assert_eq!(shell_word("--timeout=10s"), "--timeout=10s");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     fn context() -> Value {
         Value::from(minijinja::value::Serde(serde_json::json!({

@@ -1,8 +1,13 @@
 //! One module per subcommand.
 
 mod check;
+mod completions;
 mod explain;
+mod graph;
+mod man;
+mod new;
 mod record;
+mod render;
 mod run;
 mod schema;
 mod test;
@@ -20,6 +25,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Record { dir } => record::run(&dir),
         Command::Test(args) => test::run(&args, cli.color),
         Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Graph(args) => graph::run(&args, cli.color),
+        Command::Render(args) => render::run(&args, cli.color),
+        Command::New(args) => new::run(&args),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man => man::run(),
     }
 }
 

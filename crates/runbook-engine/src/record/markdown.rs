@@ -210,7 +210,11 @@ fn graph(out: &mut String, record: &Record) {
         let kind = text(n.get("kind")).unwrap_or_default();
         let _ = writeln!(out, "  n{index}[\"{} ({kind}){title}\"]", label(id));
     }
-    let _ = writeln!(out, "  end_([end])");
+    // The end node only when some edge leads past the last step: a node
+    // nothing reaches is noise.
+    if edges.iter().any(|edge| edge.get("to").is_none_or(Value::is_null)) {
+        let _ = writeln!(out, "  end_([end])");
+    }
     let mut drawn = Vec::new();
     // `linkStyle` counts the links drawn.
     for edge in &edges {

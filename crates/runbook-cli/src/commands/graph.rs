@@ -1,0 +1,111 @@
+//! `runbook graph`: the triage tree as Mermaid, Graphviz DOT or SVG,
+//! optionally with the path a recorded run took.
+
+use std::path::Path;
+
+use runbook_model::Runbook;
+
+use super::{print_stderr, print_stdout};
+use crate::cli::{Color, GraphArgs, GraphFormat};
+use crate::diagram::{Diagram, Trace, dot, mermaid};
+use crate::exit_code::ExitCode;
+
+pub fn run(args: &GraphArgs, color: Color) -> ExitCode {
+    let runbook = match super::render::load(&args.path, color, true) {
+        Ok((_, runbook)) => runbook,
+        Err(code) => return code,
+    };
+    let trace = match &args.record {
+        Some(dir) => match trace(dir, &runbook) {
+            Ok(trace) => Some(trace),
+            Err(message) => {
+                print_stderr(&format!("error: {message}\n"));
+                return ExitCode::Io;
+            }
+        },
+        None => None,
+    };
+    let diagram = Diagram::new(&runbook, trace.as_ref());
+    let text = match args.format {
+        GraphFormat::Mermaid => {
+            let (text, size) = mermaid(&diagram);
+            if let Some(warning) = size.warning() {
+                print_stderr(&format!("warning: {warning}\n"));
+            }
+            text
+        }
+        GraphFormat::Dot => dot(&diagram),
+        GraphFormat::Svg => match svg(&dot(&diagram)) {
+            Ok(svg) => svg,
+            Err(message) => {
+                print_stderr(&format!("error: {message}\n"));
+                return ExitCode::Io;
+            }
+        },
+    };
+    match &args.output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::Success,
+            Err(error) => {
+                print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+                ExitCode::Io
+            }
+        },
+        None => print_stdout(&text),
+    }
+}
+
+/// The steps and transitions of the run recorded in `dir`, read from its
+/// journal (so a run that was killed before writing `record.json` works).
+fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
+    let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
+    let entries = runbook_engine::record::read(&journal)
+        .map_err(|error| format!("cannot read the run's journal `{}`: {error}", journal.display()))?;
+    let record = runbook_engine::record::Record::from_journal(&entries);
+    let recorded = record.run.get("runbook").and_then(serde_json::Value::as_str).unwrap_or_default();
+    if recorded != runbook.id.value {
+        return Err(format!(
+            "`{}` records a run of runbook `{recorded}`, not of `{}`",
+            dir.display(),
+            runbook.id.value
+        ));
+    }
+    let edges =
+        record.steps.iter().filter_map(|step| step.next.as_ref()?.get("edge")?.as_str().map(str::to_owned)).collect();
+    Ok(Trace { visited: record.path, edges })
+}
+
+/// Runs Graphviz's `dot -Tsvg` over `dot_text`.
+fn svg(dot_text: &str) -> Result<String, String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => "`--format svg` needs Graphviz's `dot` on PATH, and there is none: \
+                                             install Graphviz (`apt install graphviz`, `brew install graphviz`), \
+                                             or write `--format dot` and render it elsewhere"
+                .to_owned(),
+            _ => format!("cannot start Graphviz's `dot`: {error}"),
+        })?;
+    let mut stdin = child.stdin.take().ok_or("cannot write to `dot`")?;
+    let input = dot_text.to_owned();
+    // Written from a thread: `dot` may fill its output pipe before it has
+    // read all its input.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|error| format!("Graphviz's `dot` failed: {error}"))?;
+    let written = writer.join().map_err(|_| "cannot write to `dot`".to_owned())?;
+    if !output.status.success() {
+        return Err(format!(
+            "Graphviz's `dot` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    written.map_err(|error| format!("cannot write to `dot`: {error}"))?;
+    String::from_utf8(output.stdout).map_err(|_| "Graphviz's `dot` wrote something that is not UTF-8".to_owned())
+}

@@ -1,0 +1,293 @@
+//! `runbook new NAME`: a commented skeleton that passes `runbook check
+//! --deny-warnings`, optionally built around a curl command line.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::{print_stderr, print_stdout};
+use crate::cli::NewArgs;
+use crate::curl::{CurlRequest, parse};
+use crate::exit_code::ExitCode;
+
+pub fn run(args: &NewArgs) -> ExitCode {
+    if !is_valid_id(&args.name) {
+        print_stderr(&format!(
+            "error: `{}` is not a valid runbook id: use lowercase letters, digits, `-` and `_`, starting with a \
+             letter (e.g. `api-down`)\n",
+            args.name
+        ));
+        return ExitCode::Usage;
+    }
+    let request = match args.from_curl.as_deref().map(parse).transpose() {
+        Ok(request) => request,
+        Err(message) => {
+            print_stderr(&format!("error: --from-curl: {message}\n"));
+            return ExitCode::Usage;
+        }
+    };
+    if let Some(request) = &request {
+        for ignored in &request.ignored {
+            print_stderr(&format!("warning: --from-curl: `{ignored}` is not converted\n"));
+        }
+    }
+    let path = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
+    if path.as_os_str() == "-" {
+        return print_stdout(&skeleton(&args.name, request.as_ref(), None));
+    }
+    let schema = schema_path(&path);
+    let text = skeleton(&args.name, request.as_ref(), schema.as_deref());
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+    match written {
+        Ok(()) => {
+            print_stderr(&format!(
+                "wrote {0}; next: edit it, then `runbook check {0}` and `runbook run {0}`\n",
+                path.display()
+            ));
+            ExitCode::Success
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            print_stderr(&format!("error: `{}` exists; not overwriting it (give `--output FILE`)\n", path.display()));
+            ExitCode::Io
+        }
+        Err(error) => {
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+            ExitCode::Io
+        }
+    }
+}
+
+/// The same rule as `runbook check`'s for ids.
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// The relative path from the new file to `schemas/runbook.schema.json` in
+/// the nearest folder above it that has one, for the editor comment.
+fn schema_path(file: &Path) -> Option<String> {
+    let dir = std::path::absolute(file).ok()?.parent()?.to_path_buf();
+    let mut ups = String::new();
+    for ancestor in dir.ancestors() {
+        if ancestor.join("schemas/runbook.schema.json").is_file() {
+            return Some(format!("{ups}schemas/runbook.schema.json"));
+        }
+        ups.push_str("../");
+    }
+    None
+}
+
+/// A YAML double-quoted scalar: JSON strings are valid YAML.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// The runbook text.
+fn skeleton(name: &str, request: Option<&CurlRequest>, schema: Option<&str>) -> String {
+    let mut out = String::new();
+    match schema {
+        Some(schema) => {
+            let _ = writeln!(out, "# yaml-language-server: $schema={schema}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# Editors complete this file from the JSON Schema: `runbook schema > runbook.schema.json`, then\n# \
+                 yaml-language-server: $schema=runbook.schema.json"
+            );
+        }
+    }
+    let title = name.replace(['-', '_'], " ");
+    let mut title_chars = title.chars();
+    let title: String = title_chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(title_chars).collect();
+    let _ = write!(
+        out,
+        "# An executable runbook. Edit it, then:
+#   runbook check {name}.yaml    mistakes, at their line and column, with a hint
+#   runbook run {name}.yaml      walk it: probes run, evidence shown, questions asked
+#   runbook graph {name}.yaml    draw it (Mermaid; `--format svg` with Graphviz)
+# The language is described in docs/dsl.md.
+id: {name}
+title: {title}
+summary: The one question this runbook answers, in a line.
+version: 1
+owners: [your-team]
+tags: []
+
+# Values the operator gives with `--input NAME=VALUE`; `env:` reads one from
+# the environment, `secret: true` keeps it out of every output.
+inputs:
+"
+    );
+    let probe = if let Some(request) = request {
+        curl_probe(&mut out, request)
+    } else {
+        out.push_str("  base_url: { description: Service base URL, default: \"http://127.0.0.1:8080\" }\n");
+        "      http: { url: \"{{ inputs.base_url }}/healthz\", timeout: 3s }\n      expect:\n        - status: 200\n"
+            .to_owned()
+    };
+    let _ = write!(
+        out,
+        "
+steps:
+  # A check runs a probe (http, cmd, tcp or env) and judges it with `expect`.
+  # Its outcome is pass, warn (only `severity: warn` expectations are false),
+  # fail (an expectation is false) or error (no answer: timeout, refused).
+  - id: health
+    title: Does the service answer?
+    check:
+{probe}    # Where each outcome leads. Without `on:`, the next step in the file.
+    on:
+      pass: healthy
+      warn: healthy
+      fail: ask-logs
+      error: down
+
+  # A question for the operator: each answer can lead somewhere else.
+  - id: ask-logs
+    ask:
+      question: The service answers, but not as expected. What do its logs show?
+      evidence: [health]
+      choices:
+        - {{ answer: errors, label: Errors or stack traces, goto: app-errors }}
+        - {{ answer: nothing, label: Nothing unusual, goto: escalate }}
+
+  # Conclusions end the run. status: diagnosed, resolved, escalated or
+  # inconclusive; severity: info, low, medium, high or critical.
+  - id: healthy
+    conclude:
+      status: resolved
+      severity: info
+      diagnosis: The service answers as expected.
+  - id: down
+    conclude:
+      status: diagnosed
+      severity: critical
+      diagnosis: The service does not answer.
+      remediation: Check that the process runs and listens where the URL says.
+  - id: app-errors
+    conclude:
+      status: diagnosed
+      severity: high
+      diagnosis: The service answers but fails requests; its logs show errors.
+      remediation: Read the first error in the logs; roll back if it started with a deploy.
+      followups: [Write down what the logs showed in the incident channel]
+  - id: escalate
+    conclude:
+      status: escalated
+      severity: high
+      diagnosis: The service misbehaves and its logs do not say why.
+      escalation:
+        to: [service-owners]
+        message: The health check fails and the logs show nothing unusual.
+"
+    );
+    out
+}
+
+/// Writes the inputs a curl request needs and returns the check's probe and
+/// expectations, indented for the skeleton.
+fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
+    let (base, rest) = split_url(&request.url);
+    let _ = writeln!(out, "  base_url: {{ description: Service base URL, default: {} }}", quoted(base));
+    let mut probe = String::from("      http:\n");
+    let _ = writeln!(probe, "        url: {}", quoted(&format!("{{{{ inputs.base_url }}}}{rest}")));
+    if let Some(method) = &request.method {
+        let _ = writeln!(probe, "        method: {method}");
+    }
+    let mut headers = request.headers.clone();
+    if request.json.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
+        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+    }
+    if !headers.is_empty() {
+        probe.push_str("        headers:\n");
+        for (name, value) in &headers {
+            let value = if is_credential(name) {
+                let input = name.to_ascii_lowercase().replace('-', "_");
+                let _ = writeln!(
+                    out,
+                    "  {input}: {{ description: {}, env: {}, secret: true }}",
+                    quoted(&format!("The {name} header's value")),
+                    input.to_ascii_uppercase()
+                );
+                match value.split_once(' ') {
+                    Some((scheme, _))
+                        if ["bearer", "basic", "token"].contains(&scheme.to_ascii_lowercase().as_str()) =>
+                    {
+                        format!("{scheme} {{{{ inputs.{input} }}}}")
+                    }
+                    _ => format!("{{{{ inputs.{input} }}}}"),
+                }
+            } else {
+                value.clone()
+            };
+            let key =
+                if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') { name.clone() } else { quoted(name) };
+            let _ = writeln!(probe, "          {key}: {}", quoted(&value));
+        }
+    }
+    if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
+        let _ = writeln!(probe, "        body: {}", quoted(body));
+    }
+    let seconds = |text: &str| format!("{}s", text.trim_end_matches('s'));
+    let _ =
+        writeln!(probe, "        timeout: {}", request.max_time.as_deref().map_or_else(|| "10s".to_owned(), seconds));
+    if let Some(connect) = &request.connect_timeout {
+        let _ = writeln!(probe, "        connect_timeout: {}", seconds(connect));
+    }
+    if !request.follow_redirects {
+        probe.push_str("        follow_redirects: false   # curl without -L does not follow them\n");
+    }
+    if request.insecure {
+        probe.push_str("        tls: { insecure: true }   # as curl -k: better, trust the CA with ca_file\n");
+    } else if let Some(ca) = &request.ca_file {
+        let _ = writeln!(probe, "        tls: {{ ca_file: {} }}", quoted(ca));
+    }
+    probe.push_str("      expect:\n");
+    if request.fail_on_error {
+        probe.push_str("        - status: { lt: 400 }   # curl -f's rule; say 200 if that is what healthy means\n");
+    } else {
+        probe.push_str("        - status: 200\n");
+    }
+    probe
+}
+
+/// `https://host:port` and the rest (path, query), so the host becomes an
+/// input and the runbook works against another environment.
+fn split_url(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find(['/', '?', '#']) {
+        Some(offset) => url.split_at(after_scheme + offset),
+        None => (url, ""),
+    }
+}
+
+/// Headers that carry credentials, which `runbook check` refuses as
+/// literals (RB403): their values become secret inputs.
+fn is_credential(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
+        || ["key", "token", "secret", "auth", "password"].iter().any(|word| name.contains(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_base_and_rest() {
+        assert_eq!(split_url("https://h:8443/a/b?c"), ("https://h:8443", "/a/b?c"));
+        assert_eq!(split_url("http://h"), ("http://h", ""));
+        assert_eq!(split_url("http://h?x=1"), ("http://h", "?x=1"));
+    }
+
+    #[test]
+    fn titles_and_ids() {
+        assert!(skeleton("disk-full", None, None).contains("\ntitle: Disk full\n"));
+        assert!(is_valid_id("a-b_2") && !is_valid_id("A") && !is_valid_id("2a") && !is_valid_id(""));
+    }
+}

@@ -1,0 +1,112 @@
+//! `runbook render`: runbooks as Markdown documents, to stdout or into a
+//! directory with an index.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use runbook_model::{Level, Runbook, Source};
+
+use super::{print_stderr, print_stdout};
+use crate::cli::{Color, RenderArgs};
+use crate::diagnostics::Renderer;
+use crate::document::document;
+use crate::exit_code::ExitCode;
+use crate::runbook_files;
+
+pub fn run(args: &RenderArgs, color: Color) -> ExitCode {
+    let files = match runbook_files::expand(&args.paths) {
+        // Test files found in a directory are not runbooks.
+        Ok(files) => files.into_iter().filter(|file| !runbook_files::is_test_file(file)).collect::<Vec<_>>(),
+        Err(error) => {
+            print_stderr(&format!("error: cannot list runbooks: {error}\n"));
+            return ExitCode::Io;
+        }
+    };
+    let Some(output) = &args.output else {
+        let [file] = files.as_slice() else {
+            print_stderr(&format!(
+                "error: {} runbooks found; give `--output DIR` to render several (one document each, and an \
+                 index)\n",
+                files.len()
+            ));
+            return ExitCode::Usage;
+        };
+        return match load(file, color, false) {
+            Ok((source, runbook)) => print_stdout(&document(&runbook, &source)),
+            Err(code) => code,
+        };
+    };
+    if let Err(error) = std::fs::create_dir_all(output) {
+        print_stderr(&format!("error: cannot create `{}`: {error}\n", output.display()));
+        return ExitCode::Io;
+    }
+    let mut rendered = Vec::new();
+    let mut status = ExitCode::Success;
+    for file in &files {
+        match load(file, color, false) {
+            Ok((source, runbook)) => {
+                let name = format!("{}.md", runbook.id.value);
+                if let Err(code) = write(&output.join(&name), &document(&runbook, &source)) {
+                    return code;
+                }
+                rendered.push((name, runbook));
+            }
+            Err(code) => status = worse(status, code),
+        }
+    }
+    if let Err(code) = write(&output.join("index.md"), &index(&rendered)) {
+        return code;
+    }
+    print_stderr(&format!("rendered {} runbook(s) into {}\n", rendered.len(), output.display()));
+    status
+}
+
+/// Reads a runbook to draw or render. Errors are shown as `runbook check`
+/// shows them; a runbook with errors is refused unless `allow_errors` (a
+/// graph can still show an unknown step, as a dashed node), and one that
+/// does not load at all always is.
+pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook), ExitCode> {
+    let bytes = std::fs::read(path).map_err(|error| {
+        print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
+        ExitCode::Io
+    })?;
+    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
+    let renderer = Renderer::for_stderr(color);
+    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.level() == Level::Error).collect();
+    for diagnostic in &errors {
+        print_stderr(&renderer.render(&checked.source, diagnostic));
+    }
+    match checked.runbook {
+        Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook)),
+        _ => {
+            print_stderr(&format!("error: `{}` has errors; fix them first\n", path.display()));
+            Err(ExitCode::InvalidRunbook)
+        }
+    }
+}
+
+fn write(path: &PathBuf, text: &str) -> Result<(), ExitCode> {
+    std::fs::write(path, text).map_err(|error| {
+        print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+        ExitCode::Io
+    })
+}
+
+/// `index.md`: one line per runbook, with its summary.
+fn index(rendered: &[(String, Runbook)]) -> String {
+    let mut out = String::from(
+        "# Runbooks\n\nRendered by `runbook render`; each is also runnable with `runbook run`.\n\n| Runbook | What \
+         it answers |\n|---|---|\n",
+    );
+    for (name, runbook) in rendered {
+        let summary = runbook.summary.as_deref().unwrap_or("").trim().replace('|', "\\|").replace('\n', " ");
+        let _ = writeln!(out, "| [{}]({name}) | {summary} |", runbook.title.value.trim().replace('|', "\\|"));
+    }
+    out
+}
+
+/// Of two failures, the one to exit with: an invalid runbook over an I/O
+/// error, as `check` does.
+fn worse(current: ExitCode, new: ExitCode) -> ExitCode {
+    if current == ExitCode::InvalidRunbook { current } else { new }
+}

@@ -1,0 +1,280 @@
+//! A curl command line read as the HTTP request it sends, for
+//! `runbook new --from-curl`: people already have the curl line that
+//! checks their service, in a wiki or their shell history.
+
+/// What a curl command line asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurlRequest {
+    /// The URL.
+    pub url: String,
+    /// `-X`, or `POST` when a body is given, `HEAD` with `-I`.
+    pub method: Option<String>,
+    /// `-H NAME: VALUE`, `-A`, `-e`, `-b`, in order.
+    pub headers: Vec<(String, String)>,
+    /// `-d`, `--data-raw`, `--data-binary`.
+    pub body: Option<String>,
+    /// `--json`.
+    pub json: Option<String>,
+    /// `-m`/`--max-time`, seconds as written.
+    pub max_time: Option<String>,
+    /// `--connect-timeout`, seconds as written.
+    pub connect_timeout: Option<String>,
+    /// `-L`: curl does not follow redirects without it.
+    pub follow_redirects: bool,
+    /// `-k`/`--insecure`.
+    pub insecure: bool,
+    /// `--cacert FILE`.
+    pub ca_file: Option<String>,
+    /// `-f`/`--fail`: any status under 400 passes.
+    pub fail_on_error: bool,
+    /// Options understood but with no runbook equivalent, and unknown ones.
+    pub ignored: Vec<String>,
+}
+
+/// Options that only change what curl prints, or how it retries: no
+/// runbook meaning, no argument.
+const SILENT_FLAGS: &[&str] = &[
+    "-s",
+    "--silent",
+    "-S",
+    "--show-error",
+    "-v",
+    "--verbose",
+    "-i",
+    "--include",
+    "--compressed",
+    "-g",
+    "--globoff",
+    "-#",
+    "--progress-bar",
+    "--no-progress-meter",
+    "-N",
+    "--no-buffer",
+];
+
+/// Options that take an argument and have no runbook meaning.
+const IGNORED_WITH_ARGUMENT: &[&str] =
+    &["-o", "--output", "-w", "--write-out", "--retry", "--retry-delay", "--retry-max-time", "-x", "--proxy"];
+
+/// Parses a curl command line (as a POSIX shell would split it).
+pub fn parse(line: &str) -> Result<CurlRequest, String> {
+    let words = split(line)?;
+    let mut words = words.into_iter();
+    match words.next() {
+        Some(first) if first == "curl" || first.ends_with("/curl") => {}
+        Some(first) => return Err(format!("expected a curl command line, starting with `curl`, not `{first}`")),
+        None => return Err("the curl command line is empty".to_owned()),
+    }
+    let mut request = CurlRequest::default();
+    let mut head = false;
+    while let Some(word) = words.next() {
+        let (option, inline) = split_option(&word);
+        let mut argument = |name: &str| -> Result<String, String> {
+            inline.clone().or_else(|| words.next()).ok_or_else(|| format!("curl option `{name}` needs a value"))
+        };
+        match option.as_str() {
+            "-X" | "--request" => request.method = Some(argument(&option)?.to_uppercase()),
+            "-H" | "--header" => {
+                let header = argument(&option)?;
+                let (name, value) = header
+                    .split_once(':')
+                    .ok_or_else(|| format!("header `{header}` has no `:` between its name and value"))?;
+                request.headers.push((name.trim().to_owned(), value.trim().to_owned()));
+            }
+            "-A" | "--user-agent" => request.headers.push(("User-Agent".to_owned(), argument(&option)?)),
+            "-e" | "--referer" => request.headers.push(("Referer".to_owned(), argument(&option)?)),
+            "-b" | "--cookie" => request.headers.push(("Cookie".to_owned(), argument(&option)?)),
+            "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
+                let data = argument(&option)?;
+                if data.starts_with('@') {
+                    return Err(format!("`{option} {data}` reads a file; a runbook needs the body written in it"));
+                }
+                request.body = Some(match request.body.take() {
+                    Some(previous) => format!("{previous}&{data}"),
+                    None => data,
+                });
+            }
+            "--json" => request.json = Some(argument(&option)?),
+            "-m" | "--max-time" => request.max_time = Some(argument(&option)?),
+            "--connect-timeout" => request.connect_timeout = Some(argument(&option)?),
+            "-L" | "--location" => request.follow_redirects = true,
+            "-k" | "--insecure" => request.insecure = true,
+            "--cacert" => request.ca_file = Some(argument(&option)?),
+            "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
+            "-I" | "--head" => head = true,
+            "--url" => request.url = argument(&option)?,
+            "-u" | "--user" => {
+                argument(&option)?;
+                request.ignored.push(format!(
+                    "{option} (give the credentials as a secret input and an `Authorization` header instead)"
+                ));
+            }
+            flag if SILENT_FLAGS.contains(&flag) => {}
+            flag if IGNORED_WITH_ARGUMENT.contains(&flag) => {
+                argument(&option)?;
+                request.ignored.push(flag.to_owned());
+            }
+            flag if is_flag_cluster(flag) => {
+                for letter in flag.chars().skip(1) {
+                    match letter {
+                        'L' => request.follow_redirects = true,
+                        'k' => request.insecure = true,
+                        'f' => request.fail_on_error = true,
+                        'I' => head = true,
+                        's' | 'S' | 'v' | 'i' | 'g' | 'N' => {}
+                        other => request.ignored.push(format!("-{other}")),
+                    }
+                }
+            }
+            flag if flag.starts_with('-') && flag.len() > 1 => request.ignored.push(flag.to_owned()),
+            _ if request.url.is_empty() => request.url = word,
+            _ => return Err(format!("more than one URL (`{}` and `{word}`); a check sends one request", request.url)),
+        }
+    }
+    if request.url.is_empty() {
+        return Err("the curl command line has no URL".to_owned());
+    }
+    if !request.url.contains("://") {
+        request.url = format!("http://{}", request.url);
+    }
+    if request.method.is_none() {
+        request.method = if head {
+            Some("HEAD".to_owned())
+        } else if request.body.is_some() || request.json.is_some() {
+            Some("POST".to_owned())
+        } else {
+            None
+        };
+    }
+    Ok(request)
+}
+
+/// `--name=value` as (`--name`, `value`); anything else as itself.
+fn split_option(word: &str) -> (String, Option<String>) {
+    match word.split_once('=') {
+        Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value.to_owned())),
+        _ => (word.to_owned(), None),
+    }
+}
+
+/// `-sSfL`: several one-letter flags in one word.
+fn is_flag_cluster(word: &str) -> bool {
+    word.len() > 2 && word.starts_with('-') && !word.starts_with("--") && word[1..].chars().all(char::is_alphabetic)
+}
+
+/// Splits a command line into words as a POSIX shell would: single quotes,
+/// double quotes with `\` escapes, backslash escapes and line continuations.
+fn split(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err("a single quote is not closed".to_owned()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some('\n') => {}
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => return Err("a double quote is not closed".to_owned()),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err("a double quote is not closed".to_owned()),
+                    }
+                }
+            }
+            '\\' => {
+                if let Some(c) = chars.next().filter(|c| *c != '\n') {
+                    in_word = true;
+                    word.push(c);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_as_a_shell_would() {
+        assert_eq!(
+            split(
+                r#"curl -H 'A: b c' "x\"y" z\ w \
+ end"#
+            )
+            .unwrap(),
+            ["curl", "-H", "A: b c", "x\"y", "z w", "end"]
+        );
+        assert!(split("curl 'open").is_err());
+    }
+
+    #[test]
+    fn a_typical_health_check() {
+        let request = parse(
+            "curl -fsSL -m 3 -H 'Accept: application/json' -H \"X-Api-Key: k\" https://h.example:8443/health?full=1",
+        )
+        .unwrap();
+        assert_eq!(request.url, "https://h.example:8443/health?full=1");
+        assert_eq!(request.method, None);
+        assert!(request.fail_on_error && request.follow_redirects && !request.insecure);
+        assert_eq!(request.max_time.as_deref(), Some("3"));
+        assert_eq!(
+            request.headers,
+            [("Accept".to_owned(), "application/json".to_owned()), ("X-Api-Key".to_owned(), "k".to_owned())]
+        );
+        assert!(request.ignored.is_empty(), "{:?}", request.ignored);
+    }
+
+    #[test]
+    fn bodies_imply_post_and_head_implies_head() {
+        let post = parse("curl --data-raw='{\"a\":1}' localhost:8080/x").unwrap();
+        assert_eq!((post.method.as_deref(), post.body.as_deref()), (Some("POST"), Some("{\"a\":1}")));
+        assert_eq!(post.url, "http://localhost:8080/x");
+        assert_eq!(parse("curl -I http://h/").unwrap().method.as_deref(), Some("HEAD"));
+        assert_eq!(parse("curl -X delete http://h/").unwrap().method.as_deref(), Some("DELETE"));
+    }
+
+    #[test]
+    fn what_cannot_be_converted_is_said() {
+        assert!(parse("wget http://h/").unwrap_err().contains("starting with `curl`"));
+        assert!(parse("curl -s").unwrap_err().contains("no URL"));
+        assert!(parse("curl -d @file.json http://h/").unwrap_err().contains("reads a file"));
+        assert!(parse("curl -H").unwrap_err().contains("needs a value"));
+        assert!(parse("curl -H nocolon http://h/").unwrap_err().contains("no `:`"));
+        let request = parse("curl -u a:b --proxy http://p:3128 --frobnicate http://h/").unwrap();
+        assert_eq!(request.ignored.len(), 3, "{:?}", request.ignored);
+    }
+}

@@ -1,0 +1,73 @@
+//! The diagram as Graphviz DOT: no size limit, and `dot -Tsvg` turns it
+//! into a picture.
+
+use std::fmt::Write as _;
+
+use super::{Diagram, Shape, palette};
+
+/// The DOT text of `diagram`.
+pub fn dot(diagram: &Diagram) -> String {
+    let mut out = String::from(
+        "digraph runbook {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=11, shape=box];\n  edge \
+         [fontname=\"Helvetica\", fontsize=9];\n",
+    );
+    for node in &diagram.nodes {
+        let mut label = text(&node.name);
+        for detail in &node.details {
+            let _ = write!(label, "\\n{}", text(detail));
+        }
+        let mut attributes = vec![format!("id=\"{}\"", node.id), format!("label=\"{label}\"")];
+        let shape = match node.shape {
+            Shape::Check => None,
+            Shape::Collect => Some("shape=parallelogram"),
+            Shape::Ask => Some("shape=diamond"),
+            Shape::Instruct => Some("shape=note"),
+            Shape::Action => Some("shape=hexagon"),
+            Shape::Call => Some("peripheries=2"),
+            Shape::Conclude => Some("style=\"rounded,filled\""),
+            Shape::End => Some("shape=circle, style=filled, fillcolor=\"#eeeeee\""),
+            Shape::Missing => Some("style=dashed, color=\"#b71c1c\""),
+        };
+        attributes.extend(shape.map(str::to_owned));
+        if node.shape == Shape::Conclude {
+            let (_, fill, stroke) = palette(node.severity);
+            attributes.push(format!("fillcolor=\"{fill}\", color=\"{stroke}\""));
+        }
+        if node.visited {
+            attributes.push("penwidth=4, color=\"#4a148c\"".to_owned());
+        }
+        let _ = writeln!(out, "  {} [{}];", node.id, attributes.join(", "));
+    }
+    for link in &diagram.links {
+        let (from, to) = (&diagram.nodes[link.from].id, &diagram.nodes[link.to].id);
+        let taken = if link.taken { ", penwidth=3, color=\"#4a148c\"" } else { "" };
+        let _ = writeln!(out, "  {from} -> {to} [id=\"{from}__{to}\", label=\"{}\"{taken}];", text(&link.label));
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Text safe inside a quoted DOT string.
+fn text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_and_backslashes_are_escaped() {
+        assert_eq!(text(r#"a "b" \n"#), r#"a \"b\" \\n"#);
+    }
+}

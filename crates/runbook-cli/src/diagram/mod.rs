@@ -1,0 +1,350 @@
+//! The triage tree as a picture, for `runbook graph` and `runbook render`:
+//! steps shaped by kind, conclusions coloured by severity, edges labelled
+//! by what takes them. Built from the model's [`Flow`], the graph `check`
+//! and the interpreter read, then written as Mermaid or Graphviz DOT.
+
+mod dot;
+mod mermaid;
+
+use runbook_model::{Destination, Edge, Flow, Runbook, Severity, StepKind};
+
+pub use dot::dot;
+pub use mermaid::mermaid;
+
+/// Nodes and links, ready to be written in either language.
+#[derive(Debug, Clone, Default)]
+pub struct Diagram {
+    /// Every step in file order, then the end and unknown-step nodes that
+    /// some edge leads to (never one that nothing reaches).
+    pub nodes: Vec<Node>,
+    /// One link per pair of nodes: exits of a step that lead to the same
+    /// place share it, their labels joined.
+    pub links: Vec<Link>,
+}
+
+/// A node of the diagram.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Stable id in the output: `s_` and the step id with `-` as `_`, so
+    /// styles and links written against it survive edits elsewhere.
+    pub id: String,
+    /// The first line of the label: the step id, or `end`.
+    pub name: String,
+    /// Further lines: the title, a conclusion's status and severity.
+    pub details: Vec<String>,
+    /// What kind of node it is.
+    pub shape: Shape,
+    /// A conclusion's severity.
+    pub severity: Option<Severity>,
+    /// Whether the recorded run went through it.
+    pub visited: bool,
+}
+
+/// What a node stands for; each is drawn in its own shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A `check` step: a rectangle.
+    Check,
+    /// A `collect` step: a parallelogram (evidence in).
+    Collect,
+    /// An `ask` step: a diamond.
+    Ask,
+    /// An `instruct` step: a flag-shaped note.
+    Instruct,
+    /// An `action` step: a hexagon (it changes things).
+    Action,
+    /// A `call` step: a subroutine box.
+    Call,
+    /// A `conclude` step: a rounded box coloured by severity.
+    Conclude,
+    /// Past the last step: the run ends without a conclusion.
+    End,
+    /// A step id that does not exist (`runbook check` reports it).
+    Missing,
+}
+
+/// An edge of the diagram.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// Index of the node it leaves.
+    pub from: usize,
+    /// Index of the node it enters.
+    pub to: usize,
+    /// What takes it: `pass`, `answer yes`, `fail when …`, joined by ` / `.
+    pub label: String,
+    /// The ids of the flow's edges it draws ([`runbook_model::Edge::id`]).
+    pub edges: Vec<String>,
+    /// Whether the recorded run took it.
+    pub taken: bool,
+}
+
+/// The steps a recorded run visited and the edges it took.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Step ids visited.
+    pub visited: Vec<String>,
+    /// Ids of the edges taken ([`runbook_model::Edge::id`]).
+    pub edges: Vec<String>,
+}
+
+/// Longest title shown in a node before it is cut with `…`.
+const TITLE_CHARS: usize = 60;
+/// Longest question shown in a diamond.
+const QUESTION_CHARS: usize = 40;
+/// Longest edge label before it is cut with `…`.
+const LABEL_CHARS: usize = 80;
+
+impl Diagram {
+    /// The diagram of `runbook`, highlighting `trace` when given.
+    pub fn new(runbook: &Runbook, trace: Option<&Trace>) -> Self {
+        let flow = Flow::new(runbook);
+        let steps = &runbook.steps.value;
+        let mut diagram = Self::default();
+        let mut used_ids = std::collections::HashSet::new();
+        for step in steps {
+            let shape = step.kind().map_or(Shape::Check, shape_of);
+            let conclusion = step.conclude.as_ref().map(|c| &c.value);
+            // A question without a title is best named by what it asks,
+            // cut shorter: a diamond grows with its text in both directions.
+            let title = match (&step.title, &step.ask) {
+                (Some(title), _) => Some(cut(title, TITLE_CHARS)),
+                (None, Some(ask)) => Some(cut(&ask.value.question.value, QUESTION_CHARS)),
+                (None, None) => None,
+            };
+            let mut details: Vec<String> = title.into_iter().collect();
+            if let Some(conclusion) = conclusion {
+                let severity = conclusion.severity.as_ref().map(|s| format!(", {}", severity_name(s.value)));
+                details.push(format!("{}{}", conclusion.status.value.name(), severity.unwrap_or_default()));
+            }
+            diagram.nodes.push(Node {
+                id: unique_id(&format!("s_{}", sanitize(&step.id.value)), &mut used_ids),
+                name: step.id.value.clone(),
+                details,
+                shape,
+                severity: conclusion.and_then(|c| c.severity.as_ref().map(|s| s.value)),
+                visited: trace.is_some_and(|t| t.visited.contains(&step.id.value)),
+            });
+        }
+        let mut extra: Vec<(Destination, usize)> = Vec::new();
+        let mut links: Vec<((usize, usize), Vec<&Edge>)> = Vec::new();
+        for edge in flow.all_edges() {
+            let to = match &edge.to {
+                Destination::Step(index) => *index,
+                other => {
+                    if let Some((_, index)) = extra.iter().find(|(known, _)| known == other) {
+                        *index
+                    } else {
+                        let index = diagram.nodes.len();
+                        diagram.nodes.push(extra_node(other, &mut used_ids));
+                        extra.push((other.clone(), index));
+                        index
+                    }
+                }
+            };
+            match links.iter_mut().find(|(link, _)| *link == (edge.from, to)) {
+                Some((_, edges)) => edges.push(edge),
+                None => links.push(((edge.from, to), vec![edge])),
+            }
+        }
+        diagram.links = links
+            .into_iter()
+            .map(|((from, to), edges)| {
+                let labels: Vec<&str> = edges.iter().map(|edge| edge.label.as_str()).collect();
+                let ids = edges.iter().map(|edge| edge.id.clone()).collect();
+                Link { from, to, label: cut(&joined(&labels), LABEL_CHARS), edges: ids, taken: false }
+            })
+            .collect();
+        if let Some(trace) = trace {
+            diagram.mark_taken(trace);
+        }
+        diagram
+    }
+
+    fn mark_taken(&mut self, trace: &Trace) {
+        for link in &mut self.links {
+            link.taken = link.edges.iter().any(|id| trace.edges.contains(id));
+            if link.taken && self.nodes[link.to].shape == Shape::End {
+                self.nodes[link.to].visited = true;
+            }
+        }
+    }
+}
+
+fn shape_of(kind: StepKind) -> Shape {
+    match kind {
+        StepKind::Check => Shape::Check,
+        StepKind::Collect => Shape::Collect,
+        StepKind::Ask => Shape::Ask,
+        StepKind::Instruct => Shape::Instruct,
+        StepKind::Action => Shape::Action,
+        StepKind::Call => Shape::Call,
+        StepKind::Conclude => Shape::Conclude,
+    }
+}
+
+/// The end node, or a node for an id no step has.
+fn extra_node(destination: &Destination, used_ids: &mut std::collections::HashSet<String>) -> Node {
+    let (id, name, shape, details) = match destination {
+        Destination::Unknown(name) => {
+            (format!("missing_{}", sanitize(name)), name.clone(), Shape::Missing, vec!["no such step".to_owned()])
+        }
+        Destination::End | Destination::Step(_) => ("run_end".to_owned(), "end".to_owned(), Shape::End, Vec::new()),
+    };
+    Node { id: unique_id(&id, used_ids), name, details, shape, severity: None, visited: false }
+}
+
+/// The labels of exits that share a link, joined with ` / `; keys under
+/// the same condition are written once: `pass / warn when x`, not
+/// `pass when x / warn when x`.
+fn joined(labels: &[&str]) -> String {
+    let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+    for label in labels {
+        let (key, condition) = match label.split_once(" when ") {
+            Some((key, condition)) => (key, Some(condition)),
+            None => (*label, None),
+        };
+        match groups.iter_mut().find(|(known, _)| *known == condition) {
+            Some((_, keys)) => keys.push(key),
+            None => groups.push((condition, vec![key])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(|(condition, keys)| match condition {
+            Some(condition) => format!("{} when {condition}", keys.join(" / ")),
+            None => keys.join(" / "),
+        })
+        .collect();
+    parts.join(" / ")
+}
+
+/// A severity's name as written in runbooks.
+pub fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "info",
+        Severity::Low => "low",
+        Severity::Medium => "medium",
+        Severity::High => "high",
+        Severity::Critical => "critical",
+    }
+}
+
+/// The class name, fill and border colour of a conclusion of this
+/// severity, the same in both languages.
+fn palette(severity: Option<Severity>) -> (&'static str, &'static str, &'static str) {
+    match severity {
+        Some(Severity::Critical) => ("critical", "#ffcdd2", "#b71c1c"),
+        Some(Severity::High) => ("high", "#ffe0b2", "#e65100"),
+        Some(Severity::Medium) => ("medium", "#fff9c4", "#f9a825"),
+        Some(Severity::Low) => ("low", "#dcedc8", "#558b2f"),
+        Some(Severity::Info) => ("info", "#bbdefb", "#1565c0"),
+        None => ("conclusion", "#eeeeee", "#616161"),
+    }
+}
+
+/// Letters and digits kept, anything else `_`: valid in both languages.
+fn sanitize(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// `id`, or `id_2`, `id_3`… when two names sanitize alike (`a-b`, `a_b`).
+fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> String {
+    let mut candidate = id.to_owned();
+    let mut suffix = 2;
+    while !used.insert(candidate.clone()) {
+        candidate = format!("{id}_{suffix}");
+        suffix += 1;
+    }
+    candidate
+}
+
+/// `text` on one line, at most `max` characters.
+fn cut(text: &str, max: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let mut kept: String = line.chars().take(max - 1).collect();
+    kept.push('…');
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagram(yaml: &str, trace: Option<&Trace>) -> Diagram {
+        let source = runbook_model::Source::new("test.yaml", yaml);
+        let runbook = runbook_model::load(&source).expect("loads");
+        Diagram::new(&runbook, trace)
+    }
+
+    const BRANCHES: &str = "
+id: t
+title: T
+steps:
+  - id: probe-it
+    title: A   very
+      long title that goes on and on and on and on and on and on and on and on
+    check: { tcp: { host: 127.0.0.1, port: 1 } }
+    on: { pass: ok, warn: ok, fail: nowhere }
+  - id: ok
+    conclude: { status: resolved, severity: info }
+  - id: ask_it
+    ask: { question: Q, type: confirm }
+";
+
+    #[test]
+    fn exits_to_one_place_share_a_link_and_unknown_ids_get_one_node() {
+        let diagram = diagram(BRANCHES, None);
+        let names: Vec<&str> = diagram.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["probe-it", "ok", "ask_it", "nowhere", "end"]);
+        let ids: Vec<&str> = diagram.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["s_probe_it", "s_ok", "s_ask_it", "missing_nowhere", "run_end"]);
+        let links: Vec<(usize, usize, &str)> = diagram.links.iter().map(|l| (l.from, l.to, l.label.as_str())).collect();
+        // `error` is not routed: it falls through to the next step, like `pass`.
+        assert_eq!(links, [(0, 1, "pass / warn / error"), (0, 3, "fail"), (2, 4, "answer yes / answer no")]);
+        assert_eq!(diagram.nodes[1].severity, Some(Severity::Info));
+        assert_eq!(diagram.nodes[1].details, ["resolved, info"]);
+        assert!(diagram.nodes[0].details[0].ends_with('…'));
+        assert_eq!(diagram.nodes[0].details[0].chars().count(), TITLE_CHARS);
+        assert_eq!(diagram.nodes[3].shape, Shape::Missing);
+    }
+
+    #[test]
+    fn no_end_node_when_every_path_concludes() {
+        let diagram = diagram(
+            "id: t\ntitle: T\nsteps:\n  - id: a\n    next: b\n    instruct: { text: x }\n  - id: b\n    conclude: { status: resolved }\n",
+            None,
+        );
+        assert!(diagram.nodes.iter().all(|n| n.shape != Shape::End), "{diagram:?}");
+        assert_eq!(diagram.links.len(), 1);
+    }
+
+    #[test]
+    fn a_trace_marks_the_nodes_and_links_it_went_through() {
+        let trace = Trace {
+            visited: vec!["probe-it".into(), "ok".into(), "ask_it".into()],
+            edges: vec!["probe-it:on.pass".into(), "ask_it:fall-through".into()],
+        };
+        let diagram = diagram(BRANCHES, Some(&trace));
+        let visited: Vec<&str> = diagram.nodes.iter().filter(|n| n.visited).map(|n| n.name.as_str()).collect();
+        assert_eq!(visited, ["probe-it", "ok", "ask_it", "end"]);
+        let taken: Vec<usize> = diagram.links.iter().enumerate().filter(|(_, l)| l.taken).map(|(i, _)| i).collect();
+        assert_eq!(taken, [0, 2]);
+    }
+
+    #[test]
+    fn keys_under_one_condition_share_it() {
+        let labels = ["pass when x", "warn when x", "fail", "error", "answer a when y"];
+        assert_eq!(joined(&labels), "pass / warn when x / fail / error / answer a when y");
+    }
+
+    #[test]
+    fn ids_that_sanitize_alike_stay_distinct() {
+        let mut used = std::collections::HashSet::new();
+        assert_eq!(unique_id("s_a_b", &mut used), "s_a_b");
+        assert_eq!(unique_id("s_a_b", &mut used), "s_a_b_2");
+        assert_eq!(unique_id("s_a_b", &mut used), "s_a_b_3");
+    }
+}

@@ -1,0 +1,595 @@
+//! A runbook as a Markdown document a person can follow without the tool,
+//! in the order they would read it: what it is for, what to have ready, the
+//! map, each step with what to run and where each outcome leads, then the
+//! conclusions. Commands and URLs are shown as written: templates stay
+//! `{{ … }}`, so the document does not depend on one run's values.
+
+use std::fmt::Write as _;
+
+use runbook_model::{
+    Ask, AskType, Check, CmdProbe, Conclusion, Destination, Flow, HttpProbe, Instruct, Port, Runbook, Source, Span,
+    Spanned, Step, StepKind, TcpProbe,
+};
+
+use crate::diagram::{Diagram, mermaid, severity_name};
+
+/// The Markdown document of `runbook`, read from `source` (the file as
+/// given on the command line, named in the document).
+pub fn document(runbook: &Runbook, source: &Source) -> String {
+    let mut out = String::new();
+    let writer = Writer { runbook, source, flow: Flow::new(runbook) };
+    writer.header(&mut out);
+    writer.inputs(&mut out);
+    let (graph, _) = mermaid(&Diagram::new(runbook, None));
+    let _ = writeln!(out, "## Map\n\n```mermaid\n{graph}```\n");
+    writer.steps(&mut out);
+    writer.conclusions(&mut out);
+    out
+}
+
+struct Writer<'a> {
+    runbook: &'a Runbook,
+    source: &'a Source,
+    flow: Flow,
+}
+
+impl Writer<'_> {
+    fn header(&self, out: &mut String) {
+        let runbook = self.runbook;
+        let _ = writeln!(out, "# {}\n", runbook.title.value.trim());
+        if let Some(summary) = &runbook.summary {
+            let _ = writeln!(out, "{}\n", summary.trim());
+        }
+        let file = self.source.name();
+        let _ = writeln!(
+            out,
+            "> Rendered from `{file}` by `runbook render`. To be guided through it, with the probes run for \
+             you and an incident record written: `runbook run {file}`.\n>\n> Text in `{{{{ … }}}}` is filled in \
+             at run time: `inputs.NAME` is an input below, `vars.NAME` a value captured by an earlier step, \
+             `steps.ID` what a step saw or was answered, `result` the current step's observation.\n"
+        );
+        let _ = writeln!(out, "| | |\n|---|---|");
+        let version = runbook.version.as_ref().map(|v| format!(", version {}", self.slice(v.span))).unwrap_or_default();
+        let _ = writeln!(out, "| Runbook | `{}`{version} |", runbook.id.value);
+        if !runbook.owners.is_empty() {
+            let _ = writeln!(out, "| Owners | {} |", cell(&runbook.owners.join(", ")));
+        }
+        if !runbook.tags.is_empty() {
+            let _ = writeln!(out, "| Tags | {} |", cell(&runbook.tags.join(", ")));
+        }
+        if let Some(timeout) = &runbook.timeout {
+            let _ = writeln!(out, "| Time limit | {} |", timeout.value);
+        }
+        out.push('\n');
+        if !runbook.links.is_empty() {
+            let _ = writeln!(out, "## Links\n");
+            for link in &runbook.links {
+                let _ = writeln!(out, "- [{}]({})", link.title.replace(['[', ']'], ""), link.url.value);
+            }
+            out.push('\n');
+        }
+    }
+
+    fn inputs(&self, out: &mut String) {
+        if self.runbook.inputs.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "## Inputs\n\n| Input | What | Default | From |\n|---|---|---|---|");
+        for (name, input) in &self.runbook.inputs {
+            let default = input.default.as_ref().map_or_else(
+                || if input.is_required() { "(required)".to_owned() } else { "—".to_owned() },
+                |d| format!("`{}`", cell(&one_line(self.slice(d.span)))),
+            );
+            let mut from = input.env.as_ref().map(|env| format!("`${}`", env.value)).unwrap_or_default();
+            if input.secret {
+                from.push_str(if from.is_empty() { "secret" } else { ", secret" });
+            }
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {default} | {} |",
+                name.value,
+                cell(input.description.as_deref().unwrap_or("")),
+                if from.is_empty() { "—" } else { &from }
+            );
+        }
+        out.push('\n');
+    }
+
+    fn steps(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "## Steps\n\nStart at the first step and follow the table under each one. A check **passes** when \
+             every expectation holds, **warns** when only expectations marked `severity: warn` do not, \
+             **fails** when the probe answered and an expectation does not hold, and is an **error** when \
+             there was nothing to judge (a timeout, a refused connection, an unknown host, invalid JSON).\n"
+        );
+        let mut number = 0;
+        for (index, step) in self.runbook.steps.iter().enumerate() {
+            if step.conclude.is_some() {
+                continue;
+            }
+            number += 1;
+            let title = step.title.as_deref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let _ = writeln!(out, "### <a id=\"step-{0}\"></a>{number}. `{0}`{title}\n", step.id.value);
+            if let Some(description) = &step.description {
+                let _ = writeln!(out, "{}\n", description.trim());
+            }
+            self.step_body(out, step);
+            self.limits(out, step);
+            self.exits(out, index);
+        }
+    }
+
+    fn step_body(&self, out: &mut String, step: &Step) {
+        match step.kind() {
+            Some(StepKind::Check) => {
+                if let Some(check) = &step.check {
+                    let _ = writeln!(out, "**Check** (read-only):\n");
+                    self.check(out, &check.value);
+                }
+            }
+            Some(StepKind::Collect) => {
+                if let Some(collect) = &step.collect {
+                    let _ = writeln!(out, "**Collect** evidence (read-only; never fails the run):\n");
+                    self.check(out, &collect.value);
+                }
+            }
+            Some(StepKind::Ask) => {
+                if let Some(ask) = &step.ask {
+                    self.ask(out, &ask.value);
+                }
+            }
+            Some(StepKind::Instruct) => {
+                if let Some(instruct) = &step.instruct {
+                    instruction(out, &instruct.value);
+                }
+            }
+            Some(StepKind::Action) => {
+                if let Some(action) = &step.action {
+                    let action = &action.value;
+                    let _ = writeln!(out, "**Action**: this changes things. Do it only once you have agreed to:\n");
+                    if let Some(confirm) = &action.confirm {
+                        let _ = writeln!(out, "> {}\n", confirm.value.trim().replace('\n', "\n> "));
+                    }
+                    if let Some(cmd) = &action.cmd {
+                        Self::cmd(out, &cmd.value);
+                    }
+                    if let Some(http) = &action.http {
+                        self.http(out, &http.value);
+                    }
+                    self.expectations(out, &action.expect, "It worked when");
+                }
+            }
+            Some(StepKind::Call) => {
+                if let Some(call) = &step.call {
+                    let call = &call.value;
+                    let _ = writeln!(out, "**Follow the runbook** `{}`", call.runbook.value);
+                    if call.inputs.is_empty() {
+                        out.push('\n');
+                    } else {
+                        let _ = writeln!(out, " with these inputs:\n");
+                        for (name, value) in &call.inputs {
+                            let _ = writeln!(out, "- `{}`: `{}`", name.value, one_line(self.slice(value.span)));
+                        }
+                        out.push('\n');
+                    }
+                    let _ = writeln!(out, "Its conclusion's status (`diagnosed`, `resolved`, …) picks the way on.\n");
+                }
+            }
+            Some(StepKind::Conclude) | None => {}
+        }
+    }
+
+    fn check(&self, out: &mut String, check: &Check) {
+        if let Some(foreach) = &check.foreach {
+            let _ = writeln!(out, "For each `{}` in `{}`:\n", check.item_name(), one_line(self.slice(foreach.span)));
+        }
+        self.probe(out, check);
+        if let Some(probes) = &check.probes {
+            for (name, probe) in &probes.value {
+                let _ = writeln!(out, "*{}*:\n", name.value);
+                self.probe(out, &probe.value);
+                self.expectations(out, &probe.value.expect, "It passes when");
+            }
+        }
+        self.expectations(out, &check.expect, "It passes when");
+        if !check.capture.is_empty() {
+            let _ = writeln!(out, "Note down:\n");
+            for (name, capture) in &check.capture {
+                let _ = writeln!(out, "- `{}`: `{}`", name.value, one_line(self.slice(capture.span)));
+            }
+            out.push('\n');
+        }
+    }
+
+    fn probe(&self, out: &mut String, check: &Check) {
+        if let Some(http) = &check.http {
+            self.http(out, &http.value);
+        }
+        if let Some(cmd) = &check.cmd {
+            Self::cmd(out, &cmd.value);
+        }
+        if let Some(tcp) = &check.tcp {
+            Self::tcp(out, &tcp.value);
+        }
+        if let Some(env) = &check.env {
+            let env = &env.value;
+            let names = |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
+            let _ = writeln!(out, "Check these environment variables (their values are secrets: do not print them):\n");
+            if !env.set.is_empty() {
+                let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));
+            }
+            if !env.non_empty.is_empty() {
+                let _ = writeln!(out, "- set and not empty: {}", names(&env.non_empty).join(", "));
+            }
+            out.push('\n');
+        }
+    }
+
+    fn http(&self, out: &mut String, http: &HttpProbe) {
+        let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
+        if http.follow_redirects != Some(false) {
+            words.push("-L".to_owned());
+        }
+        if let Some(method) = &http.method {
+            words.extend(["-X".to_owned(), one_line(self.slice(method.span))]);
+        }
+        for (name, value) in &http.headers {
+            words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
+        }
+        if let Some(body) = &http.body {
+            words.extend(["--data-raw".to_owned(), shell_word(&body.value)]);
+        }
+        if let Some(json) = &http.json {
+            words.extend(["--json".to_owned(), shell_word(&json.value.to_string())]);
+        }
+        if let Some(timeout) = &http.timeout {
+            words.extend(["--max-time".to_owned(), seconds(timeout.value)]);
+        }
+        if let Some(timeout) = &http.connect_timeout {
+            words.extend(["--connect-timeout".to_owned(), seconds(timeout.value)]);
+        }
+        if let Some(tls) = &http.tls {
+            if tls.value.insecure.as_ref().is_some_and(|i| i.value) {
+                words.push("--insecure".to_owned());
+            }
+            if let Some(ca) = &tls.value.ca_file {
+                words.extend(["--cacert".to_owned(), shell_word(&ca.value)]);
+            }
+        }
+        words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
+        words.push(shell_word(&http.url.value));
+        let _ = writeln!(out, "```sh\n{}\n```\n", words.join(" "));
+    }
+
+    fn cmd(out: &mut String, cmd: &CmdProbe) {
+        let mut script = String::new();
+        if let Some(cwd) = &cmd.cwd {
+            let _ = writeln!(script, "cd {}", shell_word(&cwd.value));
+        }
+        for (name, value) in &cmd.env {
+            let _ = writeln!(script, "export {}={}", name.value, shell_word(&value.value));
+        }
+        if let Some(argv) = &cmd.argv {
+            let words: Vec<String> = argv.value.iter().map(|word| shell_word(&word.value)).collect();
+            script.push_str(&words.join(" "));
+        }
+        if let Some(sh) = &cmd.sh {
+            script.push_str(sh.value.trim_end());
+        }
+        let fence = if script.contains("```") { "~~~~" } else { "```" };
+        let _ = writeln!(out, "{fence}sh\n{}\n{fence}\n", script.trim_end());
+        if let Some(stdin) = &cmd.stdin {
+            let _ = writeln!(out, "with this on its standard input:\n\n```\n{}\n```\n", stdin.value.trim_end());
+        }
+        if let Some(timeout) = &cmd.timeout {
+            let _ = writeln!(out, "Give it at most {}.\n", timeout.value);
+        }
+    }
+
+    fn tcp(out: &mut String, tcp: &TcpProbe) {
+        let port = match &tcp.port.value {
+            Port::Number(port) => port.to_string(),
+            Port::Template(template) => template.clone(),
+        };
+        let wait = tcp.timeout.as_ref().map_or_else(|| "5".to_owned(), |t| seconds(t.value));
+        let _ = writeln!(
+            out,
+            "Open a TCP connection to `{}` port `{port}`:\n\n```sh\nnc -vz -w {wait} {} {}\n```\n",
+            tcp.host.value,
+            shell_word(&tcp.host.value),
+            shell_word(&port)
+        );
+    }
+
+    fn expectations(&self, out: &mut String, expect: &[Spanned<runbook_model::Expectation>], lead: &str) {
+        if expect.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "{lead}:\n");
+        for expectation in expect {
+            let _ = writeln!(out, "- `{}`", one_line(self.slice(expectation.span)));
+        }
+        out.push('\n');
+    }
+
+    fn ask(&self, out: &mut String, ask: &Ask) {
+        let _ = writeln!(out, "**Ask**: {}\n", ask.question.value.trim());
+        if !ask.evidence.is_empty() {
+            let steps: Vec<String> = ask.evidence.iter().map(|id| step_link(&id.value)).collect();
+            let _ = writeln!(out, "Look again at what these steps showed: {}.\n", steps.join(", "));
+        }
+        match ask.ask_type() {
+            AskType::Choice if !ask.choices.is_empty() => {
+                let _ = writeln!(out, "| Answer | Meaning |\n|---|---|");
+                for choice in &ask.choices {
+                    let label = choice.value.label.as_deref().unwrap_or("");
+                    let _ = writeln!(out, "| `{}` | {} |", choice.value.answer.value, cell(label));
+                }
+                out.push('\n');
+            }
+            AskType::Confirm => {
+                let _ = writeln!(out, "Answer `yes` or `no`.\n");
+            }
+            AskType::Number => {
+                let range = match (ask.min, ask.max) {
+                    (Some(min), Some(max)) => format!(" from {min} to {max}"),
+                    (Some(min), None) => format!(" of at least {min}"),
+                    (None, Some(max)) => format!(" of at most {max}"),
+                    (None, None) => String::new(),
+                };
+                let _ = writeln!(out, "Answer with a number{range}.\n");
+            }
+            AskType::Choice | AskType::Text => {
+                let _ = writeln!(out, "Answer in words.\n");
+            }
+        }
+        if let Some(default) = &ask.default {
+            let _ = writeln!(out, "If unsure: `{}`.\n", one_line(self.slice(default.span)));
+        }
+    }
+
+    fn limits(&self, out: &mut String, step: &Step) {
+        let mut limits = Vec::new();
+        if let Some(retry) = &step.retry {
+            limits.push(format!("repeat it: `{}`", one_line(self.slice(retry.span))));
+        }
+        if let Some(timeout) = &step.timeout {
+            limits.push(format!("give it at most {}", timeout.value));
+        }
+        if let Some(visits) = &step.max_visits {
+            limits.push(format!("come back here at most {} times", visits.value));
+        }
+        if !limits.is_empty() {
+            let _ = writeln!(out, "Then {}.\n", limits.join("; "));
+        }
+    }
+
+    /// Where each outcome or answer leads, as a table.
+    fn exits(&self, out: &mut String, index: usize) {
+        let edges = &self.flow.edges[index];
+        if edges.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "| If | Go to |\n|---|---|");
+        for edge in edges {
+            let condition = match edge.label.split_once(" when ") {
+                Some((key, expression)) => format!("{} when `{}`", cell(key), cell(expression)),
+                None => cell(&edge.label),
+            };
+            let target = match &edge.to {
+                Destination::Step(to) => step_link(&self.runbook.steps.value[*to].id.value),
+                Destination::Unknown(id) => format!("`{id}` (no such step)"),
+                Destination::End => "the end: the runbook stops without a conclusion".to_owned(),
+            };
+            let _ = writeln!(out, "| {condition} | {target} |");
+        }
+        out.push('\n');
+    }
+
+    fn conclusions(&self, out: &mut String) {
+        let concluding: Vec<(&Step, &Conclusion)> =
+            self.runbook.steps.iter().filter_map(|s| s.conclude.as_ref().map(|c| (s, &c.value))).collect();
+        if concluding.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "## Conclusions\n");
+        for (step, conclusion) in concluding {
+            let severity = conclusion.severity.as_ref().map(|s| format!(", {}", severity_name(s.value)));
+            let title = step.title.as_deref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "### <a id=\"step-{0}\"></a>`{0}`{title} ({1}{2})\n",
+                step.id.value,
+                conclusion.status.value.name(),
+                severity.unwrap_or_default()
+            );
+            if let Some(description) = &step.description {
+                let _ = writeln!(out, "{}\n", description.trim());
+            }
+            let section = |out: &mut String, name: &str, text: Option<&Spanned<String>>| {
+                if let Some(text) = text {
+                    let _ = writeln!(out, "**{name}**: {}\n", text.value.trim());
+                }
+            };
+            section(out, "Diagnosis", conclusion.diagnosis.as_ref());
+            section(out, "What to do", conclusion.remediation.as_ref());
+            if let Some(escalation) = &conclusion.escalation {
+                let escalation = &escalation.value;
+                let _ = writeln!(out, "**Escalate to** {}\n", escalation.to.join(", "));
+                section(out, "Tell them", escalation.message.as_ref());
+                if !escalation.evidence.is_empty() {
+                    let steps: Vec<String> = escalation.evidence.iter().map(|id| step_link(&id.value)).collect();
+                    let _ = writeln!(out, "Hand over what these steps showed: {}.\n", steps.join(", "));
+                }
+                for item in &escalation.checklist {
+                    let _ = writeln!(out, "- [ ] {}", item.trim());
+                }
+                if !escalation.checklist.is_empty() {
+                    out.push('\n');
+                }
+            }
+            if !conclusion.followups.is_empty() {
+                let _ = writeln!(out, "Follow-ups:\n");
+                for item in &conclusion.followups {
+                    let _ = writeln!(out, "- [ ] {}", item.trim());
+                }
+                out.push('\n');
+            }
+        }
+    }
+
+    /// The YAML text of the node at `span`: loaded mappings and lists
+    /// remember only where they start, so their extent is found here.
+    fn slice(&self, span: Span) -> &str {
+        node_text(self.source.text(), span)
+    }
+}
+
+fn instruction(out: &mut String, instruct: &Instruct) {
+    let _ = writeln!(out, "**Do this**:\n\n{}\n", instruct.text.value.trim());
+    for item in &instruct.checklist {
+        let _ = writeln!(out, "- [ ] {}", item.trim());
+    }
+    if !instruct.checklist.is_empty() {
+        out.push('\n');
+    }
+    if !instruct.notes.is_empty() {
+        let _ = writeln!(out, "Write down:\n");
+        for (name, prompt) in &instruct.notes {
+            let _ = writeln!(out, "- `{}`: {}", name.value, prompt.trim());
+        }
+        out.push('\n');
+    }
+    for link in &instruct.links {
+        let _ = writeln!(out, "- [{}]({})", link.title.replace(['[', ']'], ""), link.url.value);
+    }
+    if !instruct.links.is_empty() {
+        out.push('\n');
+    }
+}
+
+fn step_link(id: &str) -> String {
+    format!("[`{id}`](#step-{id})")
+}
+
+fn shell_word(text: &str) -> String {
+    runbook_engine::template::shell_word(text)
+}
+
+/// A duration in seconds, as curl and nc take it (`0.5`, `3`).
+fn seconds(duration: runbook_model::Duration) -> String {
+    let millis = duration.as_millis();
+    if millis.is_multiple_of(1000) {
+        (millis / 1000).to_string()
+    } else {
+        format!("{}.{:03}", millis / 1000, millis % 1000)
+    }
+}
+
+/// A value fit for one table cell.
+fn cell(text: &str) -> String {
+    text.trim().replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// The text of the YAML node that starts at `span`: a scalar's own span,
+/// a flow collection up to its closing bracket, a block collection up to
+/// the first line indented less than its first key.
+fn node_text(text: &str, span: Span) -> &str {
+    let start = span.start.min(text.len());
+    let rest = &text[start..];
+    if let Some(open @ ('{' | '[')) = rest.chars().next() {
+        let close = if open == '{' { '}' } else { ']' };
+        let (mut depth, mut quote) = (0_usize, None);
+        for (offset, c) in rest.char_indices() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c == open => depth += 1,
+                (None, c) if c == close => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &rest[..=offset];
+                    }
+                }
+                _ => {}
+            }
+        }
+        return rest;
+    }
+    if span.len() > 1 {
+        return &text[start..span.end.min(text.len())];
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let column = start - line_start;
+    let mut end = rest.find('\n').map_or(text.len(), |i| start + i);
+    while end < text.len() {
+        let next_line = &text[end + 1..];
+        let line = next_line.split('\n').next().unwrap_or("");
+        let indent = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && indent < column {
+            break;
+        }
+        end += 1 + line.len();
+    }
+    text[start..end].trim_end()
+}
+
+/// A YAML fragment on one line: comments dropped, a flow mapping's braces
+/// removed, the lines of a block mapping joined with `, `.
+fn one_line(yaml: &str) -> String {
+    let lines: Vec<String> = yaml
+        .lines()
+        .map(|line| without_comment(line).trim().trim_start_matches("- ").to_owned())
+        .filter(|line| !line.is_empty())
+        .collect();
+    let joined = lines.join(", ");
+    let inner = joined.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')).unwrap_or(&joined);
+    inner.trim().replace('`', "'")
+}
+
+/// `line` without a trailing `# comment` (a `#` outside quotes, after a
+/// space or at the start).
+fn without_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (offset, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(open), c) if c == open => quote = None,
+            (None, '#') if previous == ' ' => return &line[..offset],
+            _ => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_fragments_fit_on_one_line() {
+        assert_eq!(one_line("{ status: 200 }"), "status: 200");
+        assert_eq!(one_line("json: $.a # why\n  eq: \"x # y\""), "json: $.a, eq: \"x # y\"");
+        assert_eq!(one_line("# only a comment\nattempts: 3"), "attempts: 3");
+        assert_eq!(one_line("url: http://h/#frag"), "url: http://h/#frag");
+    }
+
+    #[test]
+    fn nodes_extend_to_their_end() {
+        let text = "a:\n  - status: 200\n    severity: warn\n  - { json: \"$.a}\", eq: 1 }\nb: 2\n";
+        let block = text.find("status").unwrap();
+        assert_eq!(node_text(text, Span::new(block, 0)), "status: 200\n    severity: warn");
+        let flow = text.find('{').unwrap();
+        assert_eq!(node_text(text, Span::new(flow, 1)), "{ json: \"$.a}\", eq: 1 }");
+        assert_eq!(node_text(text, Span::new(text.len() - 2, 1)), "2");
+    }
+
+    #[test]
+    fn seconds_for_curl() {
+        assert_eq!(seconds(runbook_model::Duration(std::time::Duration::from_secs(3))), "3");
+        assert_eq!(seconds(runbook_model::Duration(std::time::Duration::from_millis(1500))), "1.500");
+    }
+}

@@ -1,0 +1,430 @@
+//! `graph`, `render`, `new`, `completions` and `man`: what authors and
+//! reviewers read. Graphs go through the real renderers: Graphviz's `dot`
+//! and Mermaid in headless Chromium (`.ci/run` installs both).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Test, workspace};
+
+/// The command that brings `docs/runbooks/` up to date.
+const REGENERATE: &str = "cargo run -p runbook-cli -- render runbooks --output docs/runbooks";
+
+const BRANCHING: &str = "\
+id: branching
+title: Branching
+steps:
+  - id: probe
+    check:
+      cmd: { argv: [\"true\"] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: ask, fail: broken, error: broken }
+  - id: ask
+    ask: { question: \"Is it \\\"fine\\\" | ok?\", type: confirm }
+    on: { yes: fine, no: after }
+  - id: after
+    instruct: { text: Look around. }
+  - id: broken
+    conclude: { status: diagnosed, severity: critical, diagnosis: broken }
+  - id: fine
+    conclude: { status: resolved, severity: info, diagnosis: fine }
+";
+
+#[test]
+fn mermaid_and_dot_of_the_branches_example() {
+    let mermaid = Test::new().args(["graph", "examples/branches.yaml"]).status(0).stdout;
+    insta::assert_snapshot!("graph_branches_mermaid", mermaid);
+    let dot = Test::new().args(["graph", "--format", "dot", "examples/branches.yaml"]).status(0).stdout;
+    insta::assert_snapshot!("graph_branches_dot", dot);
+}
+
+#[test]
+fn shapes_by_kind_colours_by_severity_and_labels_made_safe() {
+    let output = Test::new().args(["graph", "g.yaml"]).files(&[("g.yaml", BRANCHING.as_bytes())]).status(0);
+    let text = output.stdout;
+    for line in [
+        "  s_probe[\"probe\"]",
+        "  s_ask{\"ask<br/>Is it #quot;fine#quot; #124; ok?\"}",
+        "  s_after>\"after\"]",
+        "  s_broken([\"broken<br/>diagnosed, critical\"])",
+        "  s_ask -->|\"answer yes\"| s_fine",
+        "  s_after -->|\"then\"| s_broken",
+        "  s_probe -->|\"fail / error\"| s_broken",
+        "  class s_broken critical",
+        "  class s_fine info",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
+    }
+}
+
+/// Node ids declared in a Mermaid flowchart, and those some edge touches.
+fn mermaid_nodes_and_linked(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut nodes = Vec::new();
+    let mut linked = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some((from, rest)) = line.split_once(" -->|") {
+            linked.push(from.to_owned());
+            linked.push(rest.rsplit(' ').next().unwrap_or_default().to_owned());
+        } else if let Some(end) = line.find(['[', '{', '(', '>'])
+            && !line.starts_with("class")
+            && !line.starts_with("linkStyle")
+            && !line.starts_with("flowchart")
+        {
+            nodes.push(line[..end].to_owned());
+        }
+    }
+    (nodes, linked)
+}
+
+#[test]
+fn no_graph_has_an_orphan_node() {
+    for path in crate::examples::yaml_files() {
+        let text = Test::new().args(["graph".as_ref(), path.as_os_str()]).status(0).stdout;
+        let (nodes, linked) = mermaid_nodes_and_linked(&text);
+        assert!(!nodes.is_empty(), "{}: no nodes in\n{text}", path.display());
+        for node in nodes {
+            assert!(linked.contains(&node), "{}: `{node}` has no edge\n{text}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_record_graph_has_no_orphan_end_node() {
+    let output = Test::new()
+        .args(["run", "g.yaml", "--non-interactive", "--answer", "ask=yes", "--record-dir", "rec"])
+        .files(&[("g.yaml", BRANCHING.as_bytes())])
+        .status(0);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    let graph = record.split("```mermaid").nth(1).and_then(|rest| rest.split("```").next()).expect("a graph");
+    let (nodes, linked) = mermaid_nodes_and_linked(graph);
+    for node in nodes {
+        assert!(linked.contains(&node), "`{node}` has no edge\n{graph}");
+    }
+}
+
+#[test]
+fn a_recorded_run_is_highlighted() {
+    let output = Test::new()
+        .args(["run", "g.yaml", "--non-interactive", "--answer", "ask=no", "--record-dir", "rec"])
+        .files(&[("g.yaml", BRANCHING.as_bytes())])
+        .status(0);
+    let dir = output.path("");
+    let graph = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["graph", "g.yaml", "--record", "rec"])
+        .output()
+        .expect("runs");
+    assert!(graph.status.success(), "{}", String::from_utf8_lossy(&graph.stderr));
+    let text = String::from_utf8_lossy(&graph.stdout);
+    assert!(text.contains("  class s_probe,s_ask,s_after,s_broken visited\n"), "{text}");
+    // probe→ask is link 0, ask→after (answer no) link 3, after→broken link 4.
+    assert!(text.contains("  linkStyle 0,3,4 stroke:#4a148c,stroke-width:4px\n"), "{text}");
+    let other = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(workspace())
+        .args(["graph", "examples/branches.yaml", "--record"])
+        .arg(dir.join("rec"))
+        .output()
+        .expect("runs");
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&other.stderr)
+            .contains("records a run of runbook `branching`, not of `example-branches`")
+    );
+}
+
+#[test]
+fn svg_without_graphviz_says_how_to_get_it() {
+    let empty = tempfile::tempdir().expect("temporary directory");
+    Test::new()
+        .env("PATH", empty.path().to_str().expect("utf-8 path"))
+        .args(["graph", "--format", "svg", "examples/branches.yaml"])
+        .status(1)
+        .stderr_contains("`--format svg` needs Graphviz's `dot` on PATH")
+        .stderr_contains("--format dot");
+}
+
+#[test]
+fn a_graph_near_mermaids_limits_comes_with_a_warning() {
+    let mut yaml = String::from("id: big\ntitle: Big\nsteps:\n");
+    for i in 0..450 {
+        let _ = write!(yaml, "  - id: s{i}\n    instruct: {{ text: t }}\n");
+    }
+    yaml.push_str("  - id: done\n    conclude: { status: resolved }\n");
+    let output = Test::new().args(["graph", "big.yaml"]).files(&[("big.yaml", yaml.as_bytes())]).status(0);
+    assert!(output.stderr.contains("450 edges") && output.stderr.contains("--format dot"), "{}", output.stderr);
+    let small = Test::new().args(["graph", "examples/branches.yaml"]).status(0);
+    assert_eq!(small.stderr, "");
+}
+
+#[test]
+fn a_runbook_that_does_not_load_is_reported() {
+    Test::new().args(["graph", "bad.yaml"]).files(&[("bad.yaml", b"id: [\n")]).status(3).stderr_contains("bad.yaml:");
+    Test::new()
+        .args(["render", "bad.yaml"])
+        .files(&[("bad.yaml", b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n")])
+        .status(3)
+        .stderr_contains("unknown step `nowhere`");
+}
+
+/// A renderer's command, or `None` (and a note) when it is missing and the
+/// run does not require it; `.ci/run` sets `RUNBOOK_REQUIRE_RENDERERS`.
+// The note is the only way a skipped check can say so in `cargo test`.
+#[allow(clippy::print_stderr)]
+fn renderer(name: &str, path: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(path) = path.filter(|p| p.exists()) {
+        return Some(path);
+    }
+    let found = std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()));
+    if found.is_none() {
+        assert!(
+            std::env::var_os("RUNBOOK_REQUIRE_RENDERERS").is_none(),
+            "`{name}` is required (RUNBOOK_REQUIRE_RENDERERS) but missing: run .ci/run's setup"
+        );
+        eprintln!("note: `{name}` is not installed; skipping the real-renderer check (.ci/run installs it)");
+    }
+    found
+}
+
+#[test]
+fn graphviz_draws_every_example_and_runbook() {
+    let Some(dot) = renderer("dot", None) else { return };
+    for path in crate::examples::yaml_files() {
+        let text =
+            Test::new().args(["graph".as_ref(), "--format".as_ref(), "dot".as_ref(), path.as_os_str()]).status(0);
+        let svg = pipe(Command::new(&dot).arg("-Tsvg"), &text.stdout);
+        assert!(svg.contains("</svg>"), "{}: {svg}", path.display());
+        let runbook: serde_json::Value =
+            serde_saphyr::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("yaml");
+        for step in runbook["steps"].as_array().expect("steps") {
+            let id = step["id"].as_str().expect("id").replace('-', "_");
+            assert!(svg.contains(&format!("id=\"s_{id}\"")), "{}: node s_{id} not drawn", path.display());
+        }
+    }
+    let svg = Test::new().args(["graph", "--format", "svg", "examples/branches.yaml"]).status(0).stdout;
+    assert!(svg.contains("<svg") && svg.contains("id=\"s_healthz\""), "{svg}");
+}
+
+#[test]
+fn mermaid_draws_every_example_runbook_and_record_graph() {
+    let local = workspace().join("target/mermaid-cli/node_modules/.bin/mmdc");
+    let Some(mmdc) = renderer("mmdc", std::env::var_os("RUNBOOK_MMDC").map(PathBuf::from).or(Some(local))) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut document = String::from("# Every graph\n\n");
+    let mut count = 0;
+    for path in crate::examples::yaml_files() {
+        let text = Test::new().args(["graph".as_ref(), path.as_os_str()]).status(0).stdout;
+        let _ = write!(document, "## {}\n\n```mermaid\n{text}```\n\n", path.display());
+        count += 1;
+    }
+    let run = Test::new()
+        .args(["run", "g.yaml", "--non-interactive", "--answer", "ask=no", "--record-dir", "rec"])
+        .files(&[("g.yaml", BRANCHING.as_bytes())])
+        .status(0);
+    let record = std::fs::read_to_string(run.path("rec/record.md")).expect("record.md");
+    let graph = record.split("```mermaid").nth(1).and_then(|rest| rest.split("```").next()).expect("a graph");
+    let _ = write!(document, "## record\n\n```mermaid{graph}```\n\n");
+    count += 1;
+    let highlighted = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(run.path(""))
+        .args(["graph", "g.yaml", "--record", "rec"])
+        .output()
+        .expect("runs");
+    let _ = write!(document, "## highlighted\n\n```mermaid\n{}```\n", String::from_utf8_lossy(&highlighted.stdout));
+    count += 1;
+    std::fs::write(dir.path().join("all.md"), &document).expect("write");
+    let config = dir.path().join("puppeteer.json");
+    let chromium = std::env::var("PUPPETEER_EXECUTABLE_PATH").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--no-first-run",
+    ];
+    let config_json = serde_json::json!({ "executablePath": chromium, "args": args });
+    std::fs::write(&config, config_json.to_string()).expect("write");
+    let output = Command::new(&mmdc)
+        .current_dir(dir.path())
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+        .args(["--quiet", "-p", "puppeteer.json", "-i", "all.md", "-o", "out.md"])
+        .output()
+        .expect("mmdc runs");
+    assert!(output.status.success(), "mermaid refused a graph:\n{}", String::from_utf8_lossy(&output.stderr));
+    for index in 1..=count {
+        let svg = std::fs::read_to_string(dir.path().join(format!("out-{index}.svg"))).expect("one SVG per graph");
+        assert!(svg.contains("<svg") && !svg.contains("Syntax error"), "graph {index} did not render");
+    }
+}
+
+/// Runs `command` with `input` on stdin; returns stdout, asserting success.
+fn pipe(command: &mut Command, input: &str) -> String {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().expect("runs");
+    writer.join().expect("writer").expect("written");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn render_writes_a_document_a_person_can_follow() {
+    let text = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;
+    for part in [
+        "# Why does the API fail?\n",
+        "| `base_url` | Service base URL | `\"http://127.0.0.1:8080\"` | — |",
+        "```mermaid\nflowchart TD\n",
+        "### <a id=\"step-healthz\"></a>1. `healthz`",
+        "curl -sS -L --max-time 3 -w '\\n%{http_code} in %{time_total}s\\n' '{{ inputs.base_url }}/healthz'",
+        "- `status: 200`",
+        "| fail when `result.status == 503 or result.status == 429` | [`overloaded`](#step-overloaded) |",
+        "### <a id=\"step-down\"></a>`down` (diagnosed, critical)",
+        "**Diagnosis**: The API cannot be reached.",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    Test::new().args(["render", "examples"]).status(2).stderr_contains("give `--output DIR`");
+}
+
+#[test]
+fn render_into_a_directory_writes_an_index() {
+    let output = Test::new()
+        .args(["render", "--output", "out", "a.yaml", "b.yaml"])
+        .files(&[
+            (
+                "a.yaml",
+                b"id: a\ntitle: A | one\nsummary: Does A?\nsteps:\n  - id: x\n    conclude: { status: resolved }\n",
+            ),
+            ("b.yaml", b"id: b\ntitle: B\nsteps:\n  - id: x\n    conclude: { status: resolved }\n"),
+        ])
+        .status(0);
+    let index = std::fs::read_to_string(output.path("out/index.md")).expect("index");
+    assert!(index.contains("| [A \\| one](a.md) | Does A? |\n| [B](b.md) |  |\n"), "{index}");
+    assert!(output.path("out/a.md").is_file() && output.path("out/b.md").is_file());
+}
+
+#[test]
+fn the_rendered_runbooks_in_docs_are_up_to_date() {
+    let fresh = tempfile::tempdir().expect("temporary directory");
+    Test::new().args(["render".as_ref(), "runbooks".as_ref(), "--output".as_ref(), fresh.path().as_os_str()]).status(0);
+    let committed = workspace().join("docs/runbooks");
+    let names = |dir: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&committed), names(fresh.path()), "docs/runbooks/ is stale: run `{REGENERATE}`");
+    for name in names(fresh.path()) {
+        let expected = std::fs::read_to_string(fresh.path().join(&name)).expect("rendered");
+        let actual = std::fs::read_to_string(committed.join(&name)).unwrap_or_default();
+        assert!(actual == expected, "docs/runbooks/{name} is stale: run `{REGENERATE}`");
+    }
+}
+
+#[test]
+fn new_writes_a_skeleton_that_checks_clean_and_is_never_overwritten() {
+    let output = Test::new().args(["new", "disk-full"]).files(&[]).status(0).stderr_contains("wrote disk-full.yaml");
+    let dir = output.path("");
+    let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["check", "--deny-warnings", "disk-full.yaml"])
+        .output()
+        .expect("runs");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let text = std::fs::read_to_string(dir.join("disk-full.yaml")).expect("written");
+    assert!(text.contains("id: disk-full\ntitle: Disk full\n"), "{text}");
+    std::fs::write(dir.join("disk-full.yaml"), "mine").expect("write");
+    let again = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["new", "disk-full"])
+        .output()
+        .expect("runs");
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(dir.join("disk-full.yaml")).expect("kept"), "mine");
+    Test::new().args(["new", "Disk Full"]).files(&[]).status(2).stderr_contains("not a valid runbook id");
+}
+
+#[test]
+fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|request, stream| {
+        if request.header("authorization") == Some("Bearer s3cr3t-t0ken") && request.path == "/health?deep=1" {
+            respond(stream, "200 OK", &[], b"ok")
+        } else {
+            respond(stream, "401 Unauthorized", &[], b"no")
+        }
+    });
+    let curl = format!(
+        "curl -fsS -m 3 -H 'Authorization: Bearer s3cr3t-t0ken' -H 'Accept: text/plain' {}",
+        server.url("/health?deep=1")
+    );
+    let output = Test::new().args(["new", "api", "--from-curl", &curl]).files(&[]).status(0);
+    let dir = output.path("");
+    let text = std::fs::read_to_string(dir.join("api.yaml")).expect("written");
+    assert!(!text.contains("s3cr3t"), "the credential was written into the runbook:\n{text}");
+    assert!(text.contains("Authorization: \"Bearer {{ inputs.authorization }}\""), "{text}");
+    assert!(text.contains("url: \"{{ inputs.base_url }}/health?deep=1\""), "{text}");
+    let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["check", "--deny-warnings", "api.yaml"])
+        .output()
+        .expect("runs");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .env("AUTHORIZATION", "s3cr3t-t0ken")
+        .args(["run", "api.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\"outcome\":\"pass\""), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(!stdout.contains("s3cr3t"), "{stdout}");
+    Test::new()
+        .args(["new", "x", "--from-curl", "wget http://h/"])
+        .files(&[])
+        .status(2)
+        .stderr_contains("starting with `curl`");
+}
+
+#[test]
+fn completions_are_valid_scripts_for_each_shell() {
+    let bash = Test::new().args(["completions", "bash"]).status(0).stdout;
+    assert!(bash.contains("_runbook()") && bash.contains("graph") && bash.contains("--deny-warnings"));
+    let checked = pipe(Command::new("bash").arg("-n"), &bash);
+    assert_eq!(checked, "");
+    let zsh = Test::new().args(["completions", "zsh"]).status(0).stdout;
+    assert!(zsh.starts_with("#compdef runbook"), "{zsh}");
+    let fish = Test::new().args(["completions", "fish"]).status(0).stdout;
+    assert!(fish.contains("complete -c runbook"), "{fish}");
+    let powershell = Test::new().args(["completions", "powershell"]).status(0).stdout;
+    assert!(powershell.contains("Register-ArgumentCompleter"), "{powershell}");
+    Test::new().args(["completions", "tcsh"]).status(2);
+}
+
+#[test]
+fn the_manual_page_documents_every_command() {
+    let page = Test::new().args(["man"]).status(0).stdout;
+    assert!(page.starts_with(".ie \\n(.g .ds Aq \\(aq") || page.contains(".TH runbook 1"), "{page}");
+    for command in
+        ["RUN", "RESUME", "RECORD", "CHECK", "EXPLAIN", "GRAPH", "RENDER", "NEW", "COMPLETIONS", "MAN", "SCHEMA"]
+    {
+        assert!(page.contains(&format!(".SH \"RUNBOOK {command}\"")), "no section for {command}");
+    }
+    assert!(page.contains("--deny-warnings"));
+}
