@@ -76,7 +76,7 @@ mod tests {
     fn sources_of_an_http_response() {
         let observation = http(r#"{"checks": {"db": {"ok": false}}, "error": null, "v": "1.2.3"}"#);
         assert_eq!(capture(&rule("json: $.checks.db.ok"), &observation), Some(Value::Bool(false)));
-        assert_eq!(capture(&rule("json: $.checks.*.ok"), &observation), Some(Value::from(false)));
+        assert_eq!(capture(&rule("json: $.checks.*.ok"), &observation), Some(Value::from(vec![false])));
         assert_eq!(capture(&rule("regex: 'v\": \"([0-9.]+)'"), &observation), Some(Value::from("1.2.3")));
         assert_eq!(capture(&rule("header: X-Request-Id"), &observation), Some(Value::from("abc")));
         assert_eq!(capture(&rule("status: true"), &observation), Some(Value::from(503)));
