@@ -460,3 +460,42 @@ cases:
         .status(0)
         .stderr_contains("2 passed, 0 failed");
 }
+
+#[test]
+fn a_secret_input_stays_hidden_in_failures_and_junit() {
+    let runbook = r#"
+id: secretive
+title: Secretive
+inputs:
+  token: { secret: true }
+steps:
+  - id: api
+    check:
+      http: { url: "http://127.0.0.1:9/v1?token={{ inputs.token }}" }
+      expect: [ { status: 200 } ]
+      capture:
+        echoed: { json: $.value, default: none }
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let test = r"
+inputs: { token: hunter2-secret }
+cases:
+  - name: no observation for the probe
+    expect: {}
+  - name: the service echoes the token
+    observations:
+      api: { http: { json: { value: hunter2-secret } } }
+    expect: { vars: { echoed: something else } }
+";
+    let output = Test::new()
+        .files(&[("secretive.yaml", runbook.as_bytes()), ("secretive.test.yaml", test.as_bytes())])
+        .args(["test", "secretive.yaml", "--junit", "junit.xml"])
+        .status(6);
+    let junit = std::fs::read_to_string(output.path("junit.xml")).expect("junit.xml written");
+    for (what, text) in [("stderr", &output.stderr), ("stdout", &output.stdout), ("junit", &junit)] {
+        assert!(!text.contains("hunter2"), "the secret reached {what}:\n{text}");
+    }
+    assert!(output.stderr.contains("GET http://127.0.0.1:9/v1?token=[redacted:token]"), "{}", output.stderr);
+    assert!(output.stderr.contains("got `\"[redacted:token]\"`"), "{}", output.stderr);
+}

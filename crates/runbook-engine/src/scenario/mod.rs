@@ -27,6 +27,7 @@ use crate::inputs::{GivenInputs, resolve};
 use crate::interpret::{CalledConclusion, Options, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
+use crate::redact::Redactor;
 
 pub use trace::Trace;
 pub use verdict::{Failure, verdict};
@@ -46,6 +47,9 @@ pub struct CaseRun {
     /// What the case lacks (an observation, an answer, an input): the run
     /// stopped there and the case fails, whatever it expects.
     pub missing: Vec<String>,
+    /// The case's secret inputs, hidden in every failure message as the run
+    /// hides them in its events.
+    pub redactor: Redactor,
 }
 
 /// The inputs and answers of `case`, over the file's shared inputs.
@@ -64,9 +68,15 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
         Ok(inputs) => inputs,
         Err(error) => {
             let missing = vec![format!("{error}: give it under the case's `inputs:`")];
-            return CaseRun { report: None, trace: Trace::default(), missing };
+            return CaseRun { report: None, trace: Trace::default(), missing, redactor: Redactor::new() };
         }
     };
+    let mut redactor = Redactor::new();
+    for name in &inputs.secrets {
+        if let Some(value) = inputs.values.get(name) {
+            redactor.add_input(name, value);
+        }
+    }
     let answers: IndexMap<String, Json> =
         case.answers.iter().map(|(step, value)| (step.value.clone(), value.value.clone())).collect();
     let mut operator = Scripted { answers: scripted_answers(&answers), accept_defaults: false, yes: false };
@@ -99,7 +109,8 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
             },
         )),
         Err(error) => {
-            return CaseRun { report: None, trace, missing: vec![format!("cannot start the runtime: {error}")] };
+            let missing = vec![format!("cannot start the runtime: {error}")];
+            return CaseRun { report: None, trace, missing, redactor };
         }
     };
     let mut missing = probes.missing();
@@ -108,7 +119,7 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
         missing
             .push(format!("step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`"));
     }
-    CaseRun { report: Some(report), trace, missing }
+    CaseRun { report: Some(report), trace, missing, redactor }
 }
 
 /// The `call` steps whose conclusion the case mocks, by step name.

@@ -22,8 +22,17 @@ pub struct Failure {
 
 /// Every way `run` fails `case`; empty when the case passes. A case that
 /// lacks an observation, an answer or an input fails with that alone: the
-/// run stopped there, so the other expectations say nothing.
+/// run stopped there, so the other expectations say nothing. Secret inputs
+/// are redacted in every message.
 pub fn verdict(case: &Case, run: &CaseRun) -> Vec<Failure> {
+    let mut failures = unredacted(case, run);
+    for failure in &mut failures {
+        failure.message = run.redactor.text(&failure.message).into_owned();
+    }
+    failures
+}
+
+fn unredacted(case: &Case, run: &CaseRun) -> Vec<Failure> {
     if !run.missing.is_empty() {
         return run
             .missing
