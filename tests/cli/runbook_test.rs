@@ -499,3 +499,45 @@ cases:
     assert!(output.stderr.contains("GET http://127.0.0.1:9/v1?token=[redacted:token]"), "{}", output.stderr);
     assert!(output.stderr.contains("got `\"[redacted:token]\"`"), "{}", output.stderr);
 }
+
+#[test]
+fn a_list_of_mocked_call_conclusions_gives_one_per_visit() {
+    let polling = r#"
+id: caller
+title: Polls a sub-check until it resolves
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    max_visits: 3
+    on: { resolved: ok, diagnosed: sub, escalated: stuck, inconclusive: stuck, error: stuck }
+  - id: ok
+    conclude: { status: resolved, diagnosis: "{{ steps.sub.conclusion.diagnosis }}" }
+  - id: stuck
+    conclude: { status: diagnosed }
+"#;
+    let called = r"
+id: called
+title: A sub-check
+steps:
+  - id: done
+    conclude: { status: resolved }
+";
+    let test = r"
+cases:
+  - name: the second visit resolves
+    observations:
+      sub:
+        - conclusion: { status: diagnosed, diagnosis: first }
+        - conclusion: { status: resolved, diagnosis: second }
+    expect: { path: [sub, sub, ok], diagnosis: second }
+";
+    Test::new()
+        .files(&[
+            ("caller.yaml", polling.as_bytes()),
+            ("called.yaml", called.as_bytes()),
+            ("caller.test.yaml", test.as_bytes()),
+        ])
+        .args(["test", "caller.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
+}

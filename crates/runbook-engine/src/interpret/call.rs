@@ -28,7 +28,13 @@ impl<'a> Interpreter<'a> {
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         if let Some(mocked) = self.options.called.get(&name) {
-            return Ok(mocked.done());
+            // One ending per visit of the step; the last repeats.
+            let visit =
+                self.runbook.steps.iter().position(|s| s.id.value == step.id.value).map_or(1, |i| self.visits[i]);
+            let index = usize::try_from(visit.saturating_sub(1)).unwrap_or(usize::MAX);
+            if let Some(ending) = mocked.get(index).or_else(|| mocked.last()) {
+                return Ok(ending.done());
+            }
         }
         let base = self.path.parent().unwrap_or_else(|| Path::new("."));
         let path = base.join(&call.runbook.value);

@@ -75,8 +75,9 @@ pub struct Options {
     /// 64.
     pub concurrency: Option<usize>,
     /// Endings of `call` steps given instead of running the called runbook,
-    /// by step name (`runbook test`'s mocked conclusions).
-    pub called: HashMap<String, CalledConclusion>,
+    /// by step name, one per visit of the step, the last repeating
+    /// (`runbook test`'s mocked conclusions).
+    pub called: HashMap<String, Vec<CalledConclusion>>,
 }
 
 /// What the run talks to.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use indexmap::IndexMap;
-use runbook_model::{Case, Runbook, TestFile};
+use runbook_model::{Case, MockSpec, Runbook, TestFile};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
@@ -122,25 +122,31 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
     CaseRun { report: Some(report), trace, missing, redactor }
 }
 
-/// The `call` steps whose conclusion the case mocks, by step name.
-fn mocked_calls(case: &Case) -> HashMap<String, CalledConclusion> {
+/// The `call` steps whose conclusion the case mocks, by step name: one
+/// ending per visit, as a list of observations gives them.
+fn mocked_calls(case: &Case) -> HashMap<String, Vec<CalledConclusion>> {
     case.observations
         .iter()
         .filter_map(|(step, mock)| {
-            let spec = mock.attempt(1)?;
-            let conclusion = spec.conclusion.as_ref()?;
-            let view = ConclusionView {
-                status: conclusion.status.value,
-                severity: conclusion.severity,
-                diagnosis: conclusion.diagnosis.clone(),
-                remediation: conclusion.remediation.clone(),
-                escalation: None,
-                followups: Vec::new(),
-            };
-            let vars = spec.vars.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
-            Some((step.value.clone(), CalledConclusion { conclusion: view, vars }))
+            let endings: Vec<CalledConclusion> = mock.specs().into_iter().filter_map(called_conclusion).collect();
+            (!endings.is_empty()).then(|| (step.value.clone(), endings))
         })
         .collect()
+}
+
+/// The ending a mocked `conclusion` (and its `vars`) gives a `call` step.
+fn called_conclusion(spec: &MockSpec) -> Option<CalledConclusion> {
+    let conclusion = spec.conclusion.as_ref()?;
+    let view = ConclusionView {
+        status: conclusion.status.value,
+        severity: conclusion.severity,
+        diagnosis: conclusion.diagnosis.clone(),
+        remediation: conclusion.remediation.clone(),
+        escalation: None,
+        followups: Vec::new(),
+    };
+    let vars = spec.vars.iter().map(|(name, value)| (name.value.clone(), value.value.clone())).collect();
+    Some(CalledConclusion { conclusion: view, vars })
 }
 
 /// Feeds two sinks the same events.
