@@ -207,3 +207,25 @@ fn a_plain_text_500_from_api_health_is_an_http_error_not_a_hang() {
     assert!(diagnosis.starts_with("/api/health answers HTTP 500"), "{diagnosis}");
     assert_eq!(path(&record), ["api_health", "concl_api_http_error"]);
 }
+
+#[test]
+fn one_core_route_hanging_while_api_health_answers_is_that_route_and_nothing_is_killed() {
+    let mut main_process = Command::new("sleep").arg("300").stdin(Stdio::null()).spawn().expect("start sleep");
+    let server = Server::start(|request, stream| match request.path.as_str() {
+        "/api/status" => stay_silent(stream),
+        "/api/health" => respond(stream, "200 OK", &[], HEALTHY),
+        _ => respond(stream, "200 OK", &[], b"ok"),
+    });
+    let output = Host::new(main_process.id(), "success").run(server.port).args(["--yes"]).status(0);
+    let still_running = main_process.try_wait().expect("poll the API process").is_none();
+    main_process.kill().expect("stop sleep");
+    main_process.wait().expect("reap sleep");
+    assert!(still_running, "an API that serves requests is not SIGKILLed");
+    let record = record(&output);
+    let diagnosis = concluded(&record, "concl_core_route_timeout", "diagnosed", "high");
+    assert!(diagnosis.contains("(/api/status)") && diagnosis.contains("/api/health is `healthy`"), "{diagnosis}");
+    assert_eq!(path(&record), ["api_health", "core_routes", "concl_core_route_timeout"]);
+    let core = step(&record, "core_routes");
+    assert_eq!(core["outcome"], "error");
+    assert_eq!(core["attempts"].as_array().unwrap().len(), 2, "the timeout is retried once");
+}
