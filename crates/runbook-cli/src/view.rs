@@ -9,8 +9,9 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
+use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
-use runbook_model::EdgeKind;
+use runbook_model::{EdgeKind, StepKind};
 
 use crate::evidence::{self, Look};
 
@@ -23,7 +24,7 @@ pub struct View {
     parts: Vec<Part>,
     /// Attempt being collected, for retried steps.
     attempt: u32,
-    kind: &'static str,
+    kind: Option<StepKind>,
     /// Whether prompts show questions and instructions; otherwise the view
     /// does.
     interactive: bool,
@@ -32,7 +33,7 @@ pub struct View {
 impl View {
     /// A view; `spinners` when stderr is a terminal.
     pub fn new(look: Look, spinners: bool) -> Self {
-        Self { look, spinner: None, spinners, parts: Vec::new(), attempt: 0, kind: "", interactive: false }
+        Self { look, spinner: None, spinners, parts: Vec::new(), attempt: 0, kind: None, interactive: false }
     }
 
     fn print(&mut self, text: &str) {
@@ -70,7 +71,7 @@ impl EventSink for View {
         match event {
             Event::RunStarted(info) => {
                 self.interactive = info.interactive;
-                let mode = if info.mode == "live" { String::new() } else { format!(" [{}]", info.mode) };
+                let mode = if info.mode == Mode::Live { String::new() } else { format!(" [{}]", info.mode.name()) };
                 let title = look.paint(&Style::new().bold(), &info.title);
                 let text = format!("{title}{mode}\n{}\n", look.dim(&format!("{} · run {}", info.path, info.id)));
                 self.print(&text);
@@ -78,7 +79,7 @@ impl EventSink for View {
             Event::StepStarted { step, kind, title, description, visit } => {
                 self.parts.clear();
                 self.attempt = 0;
-                self.kind = kind;
+                self.kind = Some(*kind);
                 let again = if *visit > 1 { look.dim(&format!(" (visit {visit})")) } else { String::new() };
                 let title = title.as_deref().map(|t| format!("  {}", printable_line(t))).unwrap_or_default();
                 let mut text = format!(
@@ -92,7 +93,7 @@ impl EventSink for View {
                     }
                 }
                 self.print(&text);
-                if matches!(*kind, "check" | "collect") {
+                if matches!(*kind, StepKind::Check | StepKind::Collect) {
                     self.spin(&title_or(step, title.trim()));
                 }
             }
@@ -172,7 +173,7 @@ impl EventSink for View {
             Event::StepFinished { outcome, error, duration_ms, captures, .. } => {
                 self.stop_spinner();
                 let mut text = String::new();
-                let show_output = self.kind == "collect";
+                let show_output = self.kind == Some(StepKind::Collect);
                 text.push_str(&evidence::parts(&self.parts, look, show_output));
                 if let Some(outcome) = outcome {
                     let time = runbook_model::Duration(Duration::from_millis(*duration_ms));

@@ -2,15 +2,15 @@
 //! view, the JSON-lines output and the journal all consume this stream.
 
 use indexmap::IndexMap;
-use runbook_model::{AskType, ConclusionStatus, EdgeKind, Outcome, Severity};
-use serde::Serialize;
+use runbook_model::{AskType, ConclusionStatus, EdgeKind, Outcome, Severity, StepKind};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::expect::ExpectationResult;
 use crate::probe::{Observation, ProbeError};
 
 /// One thing that happened in a run. Secrets are already redacted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The run begins.
@@ -41,7 +41,7 @@ pub enum Event {
         /// Step id (`call-step/inner-step` inside a called runbook).
         step: String,
         /// `check`, `ask`, …
-        kind: &'static str,
+        kind: StepKind,
         /// The step's title.
         title: Option<String>,
         /// The step's description.
@@ -181,7 +181,7 @@ pub enum Event {
 }
 
 /// Who a run is, where and how it runs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunInfo {
     /// Run id: start time and runbook id.
     pub id: String,
@@ -200,7 +200,7 @@ pub struct RunInfo {
     /// On which machine.
     pub host: String,
     /// `live`, `read-only` or `dry-run`.
-    pub mode: &'static str,
+    pub mode: crate::interpret::Mode,
     /// Whether questions go to a person.
     pub interactive: bool,
     /// The inputs' values, secrets redacted.
@@ -212,13 +212,13 @@ pub struct RunInfo {
     /// The runbook's steps and transitions, for the record's graph.
     pub graph: Graph,
     /// A dry run's assumed outcomes, by step.
-    pub assume: IndexMap<String, &'static str>,
+    pub assume: IndexMap<String, Outcome>,
     /// The runbook's `record:` template, rendered into `record.md`.
     pub record_template: Option<String>,
 }
 
 /// The triage tree as the record draws it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Graph {
     /// Every step, in file order.
     pub nodes: Vec<GraphNode>,
@@ -227,18 +227,18 @@ pub struct Graph {
 }
 
 /// A step of the graph.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GraphNode {
     /// Step id.
     pub id: String,
-    /// Step kind.
-    pub kind: &'static str,
+    /// Step kind (absent only for a step `check` refuses).
+    pub kind: Option<StepKind>,
     /// Step title.
     pub title: Option<String>,
 }
 
 /// A transition of the graph.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GraphEdge {
     /// Its id, which `transition` events name (see
     /// [`runbook_model::Edge::id`]).
@@ -254,7 +254,7 @@ pub struct GraphEdge {
 }
 
 /// What one probe ran and observed, and how it was judged.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Part {
     /// Name of the probe in a `probes:` group.
     pub name: Option<String>,
@@ -277,7 +277,7 @@ pub struct Part {
 }
 
 /// Who gave an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnsweredBy {
     /// The operator, at a prompt.
@@ -303,7 +303,7 @@ impl AnsweredBy {
 }
 
 /// What happened to an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionDecision {
     /// Confirmed: it runs.
@@ -315,7 +315,7 @@ pub enum ActionDecision {
 }
 
 /// A conclusion with its templates rendered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConclusionView {
     /// How the run ended.
     pub status: ConclusionStatus,
@@ -332,7 +332,7 @@ pub struct ConclusionView {
 }
 
 /// An escalation with its message rendered.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EscalationView {
     /// Who to page.
     pub to: Vec<String>,
@@ -345,7 +345,7 @@ pub struct EscalationView {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// A `conclude` step was reached.

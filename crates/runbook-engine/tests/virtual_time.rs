@@ -6,14 +6,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use runbook_engine::clock::VirtualClock;
-use runbook_engine::event::RunStatus;
+use runbook_engine::event::{Event, RunStatus};
 use runbook_engine::inputs::{GivenInputs, resolve};
 use runbook_engine::interpret::{Options, RunReport, Services, run};
 use runbook_engine::operator::Scripted;
 use runbook_engine::probe::{
     Captured, ErrorKind, HttpObservation, Limits, Observation, ProbeCall, ProbeError, ProbeRunFuture, ProbeRunner,
 };
-use runbook_engine::record::{JOURNAL_FILE, Journal, read};
+use runbook_engine::record::{Entry, JOURNAL_FILE, Journal, read};
+use runbook_model::Outcome;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -69,7 +70,7 @@ impl ProbeRunner for Statuses {
 
 /// Runs `yaml` to its end on a virtual clock, journalling into a temporary
 /// directory; returns the report, the journal and the probe calls.
-fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) -> (RunReport, Vec<Value>, Vec<Seen>) {
+fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) -> (RunReport, Vec<Entry>, Vec<Seen>) {
     let checked = runbook_model::check_bytes("virtual.yaml", yaml.as_bytes());
     let runbook = checked.runnable().unwrap_or_else(|| panic!("{:?}", checked.diagnostics)).clone();
     let inputs = resolve(&runbook, &GivenInputs::default(), &|_| None, None).unwrap();
@@ -104,13 +105,12 @@ fn at(seconds: u64) -> String {
 }
 
 /// `(at, attempt, outcome)` of each finished attempt in the journal.
-fn attempts(entries: &[Value]) -> Vec<(String, u64, String)> {
+fn attempts(entries: &[Entry]) -> Vec<(String, u32, Outcome)> {
     entries
         .iter()
-        .filter(|entry| entry["event"] == "attempt_finished")
-        .map(|entry| {
-            let text = |key: &str| entry[key].as_str().unwrap().to_owned();
-            (text("at"), entry["attempt"].as_u64().unwrap(), text("outcome"))
+        .filter_map(|entry| match &entry.event {
+            Event::AttemptFinished { attempt, outcome, .. } => Some((entry.at.clone(), *attempt, *outcome)),
+            _ => None,
         })
         .collect()
 }
@@ -140,21 +140,21 @@ fn a_long_backoff_runs_at_once_on_virtual_time() {
     assert_eq!(
         attempts(&entries),
         [
-            (at(0), 1, "fail".into()),
-            (at(30), 2, "fail".into()),
-            (at(90), 3, "fail".into()),
-            (at(210), 4, "pass".into())
+            (at(0), 1, Outcome::Fail),
+            (at(30), 2, Outcome::Fail),
+            (at(90), 3, Outcome::Fail),
+            (at(210), 4, Outcome::Pass)
         ]
     );
     let calls: Vec<(u64, u32)> = seen.iter().map(|seen| (seen.at.as_secs(), seen.attempt)).collect();
     assert_eq!(calls, [(0, 1), (30, 2), (90, 3), (210, 4)]);
     assert_eq!(seen[0].step, "wait_ready");
     assert_eq!(seen[0].probe, "http GET http://127.0.0.1:9/healthz");
-    let started = entries.iter().find(|e| e["event"] == "run_started").unwrap();
-    assert_eq!(started["started_at"], at(0));
-    assert_eq!(started["at"], at(0));
-    let finished = entries.last().unwrap();
-    assert_eq!((finished["event"].as_str(), finished["duration_ms"].as_u64()), (Some("run_finished"), Some(210_000)));
+    let Event::RunStarted(info) = &entries[0].event else { panic!("{:?}", entries[0]) };
+    assert_eq!((info.started_at.as_str(), entries[0].at.as_str()), (at(0).as_str(), at(0).as_str()));
+    let last = entries.last().unwrap();
+    let Event::RunFinished { duration_ms, .. } = &last.event else { panic!("{last:?}") };
+    assert_eq!((last.at.as_str(), *duration_ms), (at(210).as_str(), 210_000));
 }
 
 #[test]
@@ -165,11 +165,13 @@ fn a_step_timeout_cuts_a_backoff_short_at_its_virtual_time() {
     // The wait after attempt 3 would end at 210s; the timeout at 100s comes
     // first.
     assert_eq!(seen.iter().map(|s| s.at.as_secs()).collect::<Vec<_>>(), [0, 30, 90]);
-    let finished = entries.iter().find(|e| e["event"] == "step_finished").unwrap();
-    assert_eq!(finished["at"], at(100));
-    assert_eq!(finished["outcome"], "error");
-    assert_eq!(finished["error"]["kind"], "timeout");
-    assert_eq!(finished["duration_ms"], 100_000);
+    let finished = entries.iter().find(|e| matches!(e.event, Event::StepFinished { .. })).unwrap();
+    let Event::StepFinished { outcome, error, duration_ms, .. } = &finished.event else { unreachable!() };
+    assert_eq!(finished.at, at(100));
+    assert_eq!(
+        (*outcome, error.as_ref().map(|e| e.kind), *duration_ms),
+        (Some(Outcome::Error), Some(ErrorKind::Timeout), 100_000)
+    );
 }
 
 #[test]
@@ -221,9 +223,12 @@ steps:
     );
     // A probe error from the runner is the step's `error` outcome.
     assert_eq!(report.conclusion.unwrap().status, runbook_model::ConclusionStatus::Diagnosed);
-    let web = entries.iter().find(|e| e["event"] == "probe" && e["part"]["name"] == "web").unwrap();
-    assert_eq!(
-        (web["part"]["outcome"].as_str(), web["part"]["error"]["kind"].as_str()),
-        (Some("error"), Some("refused"))
-    );
+    let web = entries
+        .iter()
+        .find_map(|entry| match &entry.event {
+            Event::Probe { part, .. } if part.name.as_deref() == Some("web") => Some(part),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((web.outcome, web.error.as_ref().map(|e| e.kind)), (Outcome::Error, Some(ErrorKind::Refused)));
 }

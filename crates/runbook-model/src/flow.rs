@@ -65,7 +65,7 @@ pub enum Trigger {
 }
 
 /// Which declaration sends the run along an edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EdgeKind {
     /// A choice's `goto`.

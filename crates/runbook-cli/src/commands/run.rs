@@ -127,14 +127,13 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
     let path = PathBuf::from(&point.path);
     let (runbook, sha256) = load(&path, color)?;
     // Called runbooks count too: the run may re-enter them.
-    let changed_calls: Vec<String> = entries
+    let changed_calls: Vec<String> = point
+        .calls
         .iter()
-        .filter(|entry| entry["event"] == "called")
-        .filter_map(|entry| Some((entry["path"].as_str()?, entry["sha256"].as_str()?)))
         .filter(|(path, hash)| {
             std::fs::read(path).map_or(true, |bytes| runbook_engine::interpret::sha256_hex(&bytes) != *hash)
         })
-        .map(|(path, _)| path.to_owned())
+        .map(|(path, _)| path.clone())
         .collect();
     if let Some(path) = changed_calls.first().filter(|_| !args.allow_changed) {
         return Err(usage(format!(
@@ -180,11 +179,6 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let mode = match point.mode.as_str() {
-        "dry-run" => Mode::DryRun,
-        "read-only" => Mode::ReadOnly,
-        _ => Mode::Live,
-    };
     let journal = Journal::append(&args.dir, Arc::new(SystemClock)).map_err(|error| {
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
@@ -195,12 +189,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         runbook: &runbook,
         path: &path,
         sha256,
-        mode,
-        assume: point
-            .assume
-            .iter()
-            .filter_map(|(step, outcome)| Some((step.clone(), Outcome::ALL.into_iter().find(|o| o.name() == outcome)?)))
-            .collect(),
+        mode: point.mode,
+        assume: point.assume.into_iter().collect(),
         record_dir: Some(args.dir.clone()),
         journal: Some(journal),
         known_inputs,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use indexmap::IndexMap;
-use runbook_model::{DEFAULT_MAX_VISITS, Flow, Outcome, Runbook, Step, StepKind};
+use runbook_model::{DEFAULT_MAX_VISITS, Flow, Outcome, Runbook, Step};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
@@ -30,7 +30,8 @@ use crate::redact::Redactor;
 use crate::template::Templates;
 
 /// What a run may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Probes and confirmed actions run.
     #[default]
@@ -193,18 +194,18 @@ async fn start(
         started_at: resume.map_or_else(|| rfc3339(wall), |r| r.started_at.clone()),
         operator: options.operator.clone(),
         host: options.host.clone(),
-        mode: options.mode.name(),
+        mode: options.mode,
         interactive: options.interactive,
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: graph(runbook, &flow),
-        assume: options.assume.iter().map(|(step, outcome)| (step.clone(), outcome.name())).collect(),
+        assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
     };
     let run_facts = serde_json::json!({
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
-        "mode": info.mode, "interactive": info.interactive, "runbook": info.runbook,
+        "mode": info.mode.name(), "interactive": info.interactive, "runbook": info.runbook,
     });
     match resume {
         Some(resume) => services.sink.emit(&Event::Resumed {
@@ -330,7 +331,7 @@ fn graph(runbook: &Runbook, flow: &Flow) -> crate::event::Graph {
             .iter()
             .map(|step| crate::event::GraphNode {
                 id: step.id.value.clone(),
-                kind: step.kind().map_or("step", StepKind::name),
+                kind: step.kind(),
                 title: step.title.clone(),
             })
             .collect(),
@@ -504,9 +505,12 @@ impl<'a> Interpreter<'a> {
                 .into();
             }
             let name = self.name(&step.id);
+            let Some(kind) = step.kind() else {
+                return Stop::Failed(format!("step `{name}` has no kind")).into();
+            };
             self.emit(&Event::StepStarted {
                 step: name.clone(),
-                kind: step.kind().map_or("step", StepKind::name),
+                kind,
                 title: step.title.clone(),
                 description: step.description.clone(),
                 visit: self.visits[index],

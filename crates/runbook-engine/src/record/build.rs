@@ -6,6 +6,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::journal::Entry;
+use crate::event::Event;
+
 /// Version of the record format.
 pub const RECORD_FORMAT: u32 = 1;
 
@@ -116,23 +119,19 @@ pub struct QuestionRecord {
 }
 
 impl Record {
-    /// Folds journal entries into a record. Entries it does not know are
-    /// skipped, so that a newer journal still gives a record.
-    pub fn from_journal(entries: &[Value]) -> Self {
+    /// Folds journal entries into a record.
+    pub fn from_journal(entries: &[Entry]) -> Self {
         let mut record = Self { format: RECORD_FORMAT, status: "interrupted".into(), ..Self::default() };
         let mut finished = false;
-        for entry in entries {
-            let Some(fields) = entry.as_object() else { continue };
-            let text = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
-            let at = text("at").unwrap_or_default();
-            let step_id = text("step").unwrap_or_default();
-            match fields.get("event").and_then(Value::as_str).unwrap_or_default() {
-                "run_started" => {
-                    record.run = without(fields, &["event", "at"]);
+        for Entry { at, event } in entries {
+            let at = at.clone();
+            match event {
+                Event::RunStarted(info) => {
+                    record.run = object(info);
                     record.started_at = Some(at);
                 }
-                "called" => record.calls.push(without(fields, &["event"])),
-                "resumed" => {
+                Event::Called { .. } => record.calls.push(stamped(&at, event, &["event"])),
+                Event::Resumed { .. } => {
                     if finished {
                         let mut stop = Map::new();
                         stop.insert("at".into(), Value::from(record.finished_at.clone()));
@@ -144,103 +143,91 @@ impl Record {
                     record.status = "interrupted".into();
                     record.finished_at = None;
                     record.message = None;
-                    record.resumptions.push(without(fields, &["event"]));
+                    record.resumptions.push(stamped(&at, event, &["event"]));
                 }
-                "step_started" => {
-                    record.path.push(step_id.clone());
+                Event::StepStarted { step, kind, title, visit, .. } => {
+                    record.path.push(step.clone());
                     record.steps.push(StepRecord {
-                        id: step_id,
-                        kind: text("kind").unwrap_or_default(),
-                        title: text("title"),
-                        visit: fields.get("visit").and_then(Value::as_u64).unwrap_or(1),
+                        id: step.clone(),
+                        kind: kind.name().to_owned(),
+                        title: title.clone(),
+                        visit: u64::from(*visit),
                         started_at: at,
                         ..StepRecord::default()
                     });
                 }
-                "probe" => {
-                    if let Some(step) = record.step(&step_id) {
-                        let number = fields.get("attempt").and_then(Value::as_u64).unwrap_or(1);
-                        let part = fields.get("part").and_then(Value::as_object).cloned().unwrap_or_default();
-                        step.attempt(number).probes.push(part);
+                Event::Probe { step, attempt, part } => {
+                    if let Some(step) = record.step(step) {
+                        step.attempt(u64::from(*attempt)).probes.push(object(part));
                     }
                 }
-                "attempt_finished" => {
-                    if let Some(step) = record.step(&step_id) {
-                        let number = fields.get("attempt").and_then(Value::as_u64).unwrap_or(1);
-                        step.attempt(number).outcome = text("outcome");
+                Event::AttemptFinished { step, attempt, outcome } => {
+                    if let Some(step) = record.step(step) {
+                        step.attempt(u64::from(*attempt)).outcome = Some(outcome.name().to_owned());
                     }
                 }
-                "question" => {
-                    if let Some(step) = record.step(&step_id) {
-                        let strings = |name: &str| {
-                            fields
-                                .get(name)
-                                .and_then(Value::as_array)
-                                .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
-                                .unwrap_or_default()
-                        };
+                Event::Question { step, question, kind, choices, evidence, .. } => {
+                    if let Some(step) = record.step(step) {
                         step.question = Some(QuestionRecord {
-                            question: text("question").unwrap_or_default(),
-                            kind: text("kind").unwrap_or_default(),
-                            choices: strings("choices"),
-                            evidence: strings("evidence"),
+                            question: question.clone(),
+                            kind: kind.name().to_owned(),
+                            choices: choices.clone(),
+                            evidence: evidence.clone(),
                             asked_at: at,
                             ..QuestionRecord::default()
                         });
                     }
                 }
-                "answered" => {
-                    if let Some(question) = record.step(&step_id).and_then(|step| step.question.as_mut()) {
-                        question.answer = fields.get("answer").cloned();
-                        question.by = text("by");
+                Event::Answered { step, answer, by } => {
+                    if let Some(question) = record.step(step).and_then(|step| step.question.as_mut()) {
+                        question.answer = Some(answer.clone());
+                        question.by = Some(by.name().to_owned());
                         question.answered_at = Some(at);
                     }
                 }
-                "instructed" => {
-                    if let Some(step) = record.step(&step_id) {
-                        step.instruction = Some(without(fields, &["event", "step"]));
+                Event::Instructed { step, .. } => {
+                    if let Some(step) = record.step(step) {
+                        step.instruction = Some(stamped(&at, event, &["event", "step"]));
                     }
                 }
-                "action_decided" => {
-                    if let Some(step) = record.step(&step_id) {
-                        step.action = Some(without(fields, &["event", "step"]));
+                Event::ActionDecided { step, .. } => {
+                    if let Some(step) = record.step(step) {
+                        step.action = Some(stamped(&at, event, &["event", "step"]));
                     }
                 }
-                "step_finished" => {
-                    if let Some(step) = record.step(&step_id) {
+                Event::StepFinished { step, outcome, error, duration_ms, captures, .. } => {
+                    if let Some(step) = record.step(step) {
                         step.finished_at = Some(at);
-                        step.outcome = text("outcome");
-                        step.error = fields.get("error").and_then(Value::as_object).cloned();
-                        step.duration_ms = fields.get("duration_ms").and_then(Value::as_u64);
-                        step.captures = fields.get("captures").and_then(Value::as_object).cloned().unwrap_or_default();
+                        step.outcome = outcome.map(|outcome| outcome.name().to_owned());
+                        step.error = error.as_ref().map(object);
+                        step.duration_ms = Some(*duration_ms);
+                        step.captures = captures.iter().map(|(name, value)| (name.clone(), value.clone())).collect();
                     }
                 }
-                "transition" => {
-                    let from = text("from").unwrap_or_default();
-                    if let Some(step) = record.step(&from) {
-                        step.next = Some(without(fields, &["event", "from"]));
+                Event::Transition { from, .. } => {
+                    if let Some(step) = record.step(from) {
+                        step.next = Some(stamped(&at, event, &["event", "from"]));
                     }
                 }
-                "concluded" => {
-                    let conclusion = fields.get("conclusion").and_then(Value::as_object).cloned();
-                    if !step_id.contains('/') {
+                Event::Concluded { step, conclusion } => {
+                    let conclusion = Some(object(conclusion));
+                    if !step.contains('/') {
                         record.conclusion.clone_from(&conclusion);
                     }
-                    if let Some(step) = record.step(&step_id) {
+                    if let Some(step) = record.step(step) {
                         step.conclusion = conclusion;
                     }
                 }
-                "run_finished" => {
+                Event::RunFinished { status, message, duration_ms } => {
                     finished = true;
-                    record.status = text("status").unwrap_or_default();
-                    record.message = text("message");
+                    status.name().clone_into(&mut record.status);
+                    record.message.clone_from(message);
                     // Across resumptions: the time spent running, not the
                     // time the run waited.
-                    let session = fields.get("duration_ms").and_then(Value::as_u64).unwrap_or(0);
-                    record.duration_ms = Some(record.duration_ms.unwrap_or(0) + session);
+                    record.duration_ms = Some(record.duration_ms.unwrap_or(0) + duration_ms);
                     record.finished_at = Some(at);
                 }
-                _ => {}
+                Event::Waiting { .. } => {}
             }
         }
         if !finished {
@@ -270,9 +257,21 @@ impl StepRecord {
     }
 }
 
-/// `fields` without the named keys.
-fn without(fields: &Map<String, Value>, names: &[&str]) -> Map<String, Value> {
-    fields.iter().filter(|(key, _)| !names.contains(&key.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+/// An event's fields as the record shows them: its time first, without
+/// the named keys.
+fn stamped(at: &str, event: &Event, without: &[&str]) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("at".into(), Value::from(at));
+    fields.extend(object(event).into_iter().filter(|(key, _)| !without.contains(&key.as_str())));
+    fields
+}
+
+/// A typed part of an event as the JSON object `record.json` shows.
+fn object(value: &impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    }
 }
 
 /// The `$id` of the record schema.

@@ -7,8 +7,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
 
@@ -96,7 +94,7 @@ impl Journal {
     }
 
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&Entry { at: rfc3339(self.clock.wall()), event })?;
+        let mut line = serde_json::to_vec(&Line { at: rfc3339(self.clock.wall()), event })?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         // Before a step starts, before a person is asked, and at the end:
@@ -115,12 +113,23 @@ impl Journal {
     }
 }
 
-/// A journal line: the event's fields with its time.
+/// A journal line as written: the event's fields with its time.
 #[derive(serde::Serialize)]
-struct Entry<'a> {
+struct Line<'a> {
     at: String,
     #[serde(flatten)]
     event: &'a Event,
+}
+
+/// A journal line as read back: what the record, `runbook resume` and
+/// `runbook record` fold.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Entry {
+    /// When the event happened (RFC 3339, UTC), by the run's clock.
+    pub at: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
 }
 
 impl EventSink for Journal {
@@ -143,8 +152,9 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
 }
 
 /// Reads a journal back. A last line cut short by a crash is dropped; any
-/// other line that is not JSON is an error naming it.
-pub fn read(path: &Path) -> io::Result<Vec<Value>> {
+/// other line that is not an entry (not JSON, an unknown event, a field of
+/// the wrong type, an unknown mode) is an error naming it.
+pub fn read(path: &Path) -> io::Result<Vec<Entry>> {
     let bytes = std::fs::read(path)?;
     let lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
     let count = lines.len();
@@ -153,7 +163,7 @@ pub fn read(path: &Path) -> io::Result<Vec<Value>> {
         if line.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0) {
             continue;
         }
-        match serde_json::from_slice::<Value>(line) {
+        match serde_json::from_slice::<Entry>(line) {
             Ok(entry) => entries.push(entry),
             Err(_) if index + 1 == count => break,
             Err(error) => {
@@ -165,4 +175,57 @@ pub fn read(path: &Path) -> io::Result<Vec<Value>> {
         }
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::VirtualClock;
+    use crate::event::{Graph, RunInfo};
+    use crate::interpret::Mode;
+
+    fn started(mode: Mode) -> Event {
+        Event::RunStarted(RunInfo {
+            id: "run".into(),
+            runbook: "demo".into(),
+            title: "Demo".into(),
+            version: None,
+            path: "/demo.yaml".into(),
+            started_at: "2026-11-23T11:36:40.000Z".into(),
+            operator: "alice".into(),
+            host: "box".into(),
+            mode,
+            interactive: false,
+            inputs: indexmap::IndexMap::new(),
+            sha256: "00".into(),
+            engine: "0".into(),
+            graph: Graph::default(),
+            assume: indexmap::IndexMap::new(),
+            record_template: None,
+        })
+    }
+
+    #[test]
+    fn entries_read_back_as_the_events_written_and_a_journal_without_a_known_mode_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = VirtualClock::new(std::time::UNIX_EPOCH);
+        let mut journal = Journal::create(dir.path(), Arc::new(clock)).unwrap();
+        journal.emit(&started(Mode::ReadOnly));
+        drop(journal);
+        let path = dir.path().join(JOURNAL_FILE);
+        let entries = read(&path).unwrap();
+        let [Entry { at, event: Event::RunStarted(info) }] = entries.as_slice() else { panic!("{entries:?}") };
+        assert_eq!((at.as_str(), info.mode), ("1970-01-01T00:00:00.000Z", Mode::ReadOnly));
+        let line = std::fs::read_to_string(&path).unwrap();
+        assert!(line.contains(r#""mode":"read-only""#), "{line}");
+        for (changed, why) in [
+            (line.replace("read-only", "turbo"), "unknown variant `turbo`"),
+            (line.replace(r#""mode":"read-only","#, ""), "missing field `mode`"),
+        ] {
+            // Not the last line, so not taken for a line cut short by a crash.
+            std::fs::write(&path, format!("{changed}{changed}")).unwrap();
+            let error = read(&path).unwrap_err().to_string();
+            assert!(error.contains("line 1 is not a journal entry") && error.contains(why), "{error}");
+        }
+    }
 }

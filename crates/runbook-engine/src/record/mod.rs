@@ -10,7 +10,7 @@ mod resume;
 pub use build::{
     AttemptRecord, QuestionRecord, RECORD_FORMAT, RECORD_SCHEMA_ID, Record, StepRecord, record_schema_text,
 };
-pub use journal::{JOURNAL_FILE, Journal, read};
+pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;
 use record_dir::write_atomically;
 pub use resume::{ResumePoint, resume_point};

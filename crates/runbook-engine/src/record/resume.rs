@@ -5,10 +5,12 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use runbook_model::Outcome;
+use serde_json::Value;
 
-use crate::event::Part;
-use crate::interpret::Resume;
+use super::journal::Entry;
+use crate::event::{ActionDecision, Event, Part, RunInfo, RunStatus};
+use crate::interpret::{Mode, Resume};
 
 /// What `runbook resume` needs from a journal.
 #[derive(Debug, Clone)]
@@ -17,32 +19,39 @@ pub struct ResumePoint {
     pub path: String,
     /// Its SHA-256 then.
     pub sha256: String,
-    /// `live`, `read-only` or `dry-run`.
-    pub mode: String,
+    /// The mode the run started in, which it keeps.
+    pub mode: Mode,
     /// The inputs as journaled (secrets redacted: they must be given again).
-    pub inputs: Map<String, Value>,
+    pub inputs: IndexMap<String, Value>,
     /// A dry run's assumed outcomes, by step.
-    pub assume: Vec<(String, String)>,
+    pub assume: IndexMap<String, Outcome>,
+    /// Runbooks run by `call` steps so far: path and SHA-256 of the file.
+    pub calls: Vec<(String, String)>,
     /// Where and how to continue.
     pub resume: Resume,
 }
 
 /// Finds where the run in `entries` continues. Refuses a run that already
 /// ended (concluded, ended, failed, timed out).
-pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
-    let field = |entry: &Value, name: &str| entry.get(name).and_then(Value::as_str).map(str::to_owned);
-    let header =
-        entries.iter().find(|e| field(e, "event").as_deref() == Some("run_started")).ok_or(if entries.is_empty() {
+pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
+    let header: &RunInfo = entries
+        .iter()
+        .find_map(|entry| match &entry.event {
+            Event::RunStarted(info) => Some(info),
+            _ => None,
+        })
+        .ok_or(if entries.is_empty() {
             "the run was stopped before it started (its journal is empty): start it again with `runbook run`"
         } else {
             "the journal has no `run_started` line: it is not the journal of a run"
         })?;
-    let mut ended: Option<String> = None;
+    let mut ended: Option<RunStatus> = None;
     // The highest visit journaled per step: a step started again by a
     // resume repeats its visit number rather than adding one.
     let mut visits: HashMap<String, u32> = HashMap::new();
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
+    let mut calls = Vec::new();
     // The step running when the journal stops.
     let mut open: Option<String> = None;
     // The last step that finished, and where its transition went (`None`
@@ -58,60 +67,62 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
     // unasked, however many resumes stop on the way.
     let mut inner_actions: Vec<String> = Vec::new();
     // The last attempt's probes of each step, to show again with a question.
-    let mut evidence: HashMap<String, (u64, Vec<Part>)> = HashMap::new();
+    let mut evidence: HashMap<String, (u32, Vec<Part>)> = HashMap::new();
+    let top = |step: &str| !step.contains('/');
     for entry in entries {
-        let step = field(entry, "step").unwrap_or_default();
-        let top = !step.contains('/');
-        match field(entry, "event").as_deref().unwrap_or_default() {
-            "run_finished" => ended = field(entry, "status"),
-            "resumed" => ended = None,
-            "step_started" if top => {
-                let visit = entry.get("visit").and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok()).unwrap_or(1);
+        match &entry.event {
+            Event::RunFinished { status, .. } => ended = Some(*status),
+            Event::Resumed { .. } => ended = None,
+            Event::Called { path, sha256, .. } => calls.push((path.clone(), sha256.clone())),
+            Event::StepStarted { step, visit, .. } if top(step) => {
                 let count = visits.entry(step.clone()).or_default();
-                *count = (*count).max(visit);
-                open = Some(step);
+                *count = (*count).max(*visit);
+                open = Some(step.clone());
             }
-            "action_decided" if !top && field(entry, "decision").as_deref() == Some("run") => {
-                inner_actions.push(step);
+            Event::ActionDecided { step, decision: ActionDecision::Run, .. } if !top(step) => {
+                inner_actions.push(step.clone());
             }
-            "action_decided" if top && field(entry, "decision").as_deref() == Some("run") => {
-                in_flight = Some(step);
+            Event::ActionDecided { step, decision: ActionDecision::Run, .. } => {
+                in_flight = Some(step.clone());
             }
-            "probe" => {
-                let attempt = entry.get("attempt").and_then(Value::as_u64).unwrap_or(1);
-                if let Some(part) = entry.get("part").and_then(|part| serde_json::from_value(part.clone()).ok()) {
-                    let shown = evidence.entry(step.clone()).or_default();
-                    if shown.0 != attempt {
-                        *shown = (attempt, Vec::new());
-                    }
-                    shown.1.push(part);
+            Event::Probe { step, attempt, part } => {
+                let shown = evidence.entry(step.clone()).or_default();
+                if shown.0 != *attempt {
+                    *shown = (*attempt, Vec::new());
                 }
+                shown.1.push(part.clone());
             }
-            "step_finished" if top => {
-                if let Some(captures) = entry.get("captures").and_then(Value::as_object) {
-                    vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-                steps.insert(step.clone(), entry.get("facts").cloned().unwrap_or(Value::Null));
+            Event::StepFinished { step, captures, facts, .. } if top(step) => {
+                vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
+                steps.insert(step.clone(), facts.clone());
                 open = None;
-                last = Some((step, None));
+                last = Some((step.clone(), None));
             }
-            "transition" => {
-                let from = field(entry, "from").unwrap_or_default();
-                if !from.contains('/') {
-                    in_flight.take_if(|id| *id == from);
+            Event::Transition { from, to: next, .. } => {
+                if top(from) {
+                    in_flight.take_if(|id| id == from);
                     inner_actions.clear();
                 }
                 if let Some((id, to)) = &mut last
-                    && *id == from
+                    && id == from
                 {
-                    *to = Some(field(entry, "to"));
+                    *to = Some(next.clone());
                 }
             }
-            _ => {}
+            Event::RunStarted(_)
+            | Event::StepStarted { .. }
+            | Event::ActionDecided { .. }
+            | Event::StepFinished { .. }
+            | Event::AttemptFinished { .. }
+            | Event::Waiting { .. }
+            | Event::Question { .. }
+            | Event::Answered { .. }
+            | Event::Instructed { .. }
+            | Event::Concluded { .. } => {}
         }
     }
-    if let Some(status) = ended.filter(|status| !matches!(status.as_str(), "waiting" | "aborted")) {
-        return Err(format!("the run already ended ({status}): there is nothing to resume"));
+    if let Some(status) = ended.filter(|status| !matches!(status, RunStatus::Waiting | RunStatus::Aborted)) {
+        return Err(format!("the run already ended ({}): there is nothing to resume", status.name()));
     }
     let open_step = open.clone().or_else(|| last.as_ref().map(|(step, _)| step.clone()));
     let step = match (open, last) {
@@ -135,19 +146,16 @@ pub fn resume_point(entries: &[Value]) -> Result<ResumePoint, String> {
         *count = count.saturating_sub(1);
     }
     let actions_ran = if open_step.as_deref() == Some(step.as_str()) { inner_actions } else { Vec::new() };
-    let assume = header.get("assume").and_then(Value::as_object).cloned().unwrap_or_default();
     Ok(ResumePoint {
-        path: field(header, "path").unwrap_or_default(),
-        sha256: field(header, "sha256").unwrap_or_default(),
-        mode: field(header, "mode").unwrap_or_else(|| "live".into()),
-        inputs: header.get("inputs").and_then(Value::as_object).cloned().unwrap_or_default(),
-        assume: assume
-            .into_iter()
-            .filter_map(|(step, outcome)| outcome.as_str().map(|outcome| (step, outcome.to_owned())))
-            .collect(),
+        path: header.path.clone(),
+        sha256: header.sha256.clone(),
+        mode: header.mode,
+        inputs: header.inputs.clone(),
+        assume: header.assume.clone(),
+        calls,
         resume: Resume {
-            run_id: field(header, "id").unwrap_or_default(),
-            started_at: field(header, "started_at").unwrap_or_default(),
+            run_id: header.id.clone(),
+            started_at: header.started_at.clone(),
             step,
             visits,
             vars,
