@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
+use runbook_engine::event::{ActionDecision, Event, RunInfo, RunStatus};
+use runbook_engine::record::Entry;
 use serde_json::{Map, Value as Json};
 
 /// A case rebuilt from a journal.
@@ -35,12 +37,16 @@ impl RecordedCase {
 type Unit = (Option<String>, Option<String>);
 
 /// Folds the journal's entries into a case; `Err` says why it cannot.
-pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase, String> {
-    let started =
-        entries.iter().find(|entry| entry["event"] == "run_started").ok_or("the journal has no `run_started` entry")?;
-    let text = |entry: &Json, key: &str| entry[key].as_str().unwrap_or_default().to_owned();
-    let runbook = text(started, "path");
-    let name = format!("incident {}", text(started, "id"));
+pub fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase, String> {
+    let started: &RunInfo = entries
+        .iter()
+        .find_map(|entry| match &entry.event {
+            Event::RunStarted(info) => Some(info),
+            _ => None,
+        })
+        .ok_or("the journal has no `run_started` entry")?;
+    let runbook = started.path.clone();
+    let name = format!("incident {}", started.id);
     let mut observations: IndexMap<String, IndexMap<Unit, Vec<Json>>> = IndexMap::new();
     let mut answers: Map<String, Json> = Map::new();
     let mut path = Vec::new();
@@ -48,44 +54,46 @@ pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase,
     let mut concluded: Option<(String, Json)> = None;
     let mut status = None;
     for entry in entries {
-        let step = text(entry, "step");
-        match entry["event"].as_str().unwrap_or_default() {
-            "step_started" => path.push(Json::from(step)),
-            "probe" => {
-                let part = &entry["part"];
-                let unit = (part["name"].as_str().map(str::to_owned), item_key(&part["item"]));
-                let mocked = mock(part)?;
-                observations.entry(step).or_default().entry(unit).or_default().push(mocked);
+        match &entry.event {
+            Event::StepStarted { step, .. } => path.push(Json::from(step.as_str())),
+            Event::Probe { step, part, .. } => {
+                let unit = (part.name.clone(), part.item.as_ref().and_then(item_key));
+                let mocked = mock(&serde_json::to_value(part).unwrap_or_default())?;
+                observations.entry(step.clone()).or_default().entry(unit).or_default().push(mocked);
             }
-            "answered" => {
-                answers.insert(step, entry["answer"].clone());
+            Event::Answered { step, answer, .. } => {
+                answers.insert(step.clone(), answer.clone());
             }
-            "instructed" if entry["notes"].as_object().is_some_and(|notes| !notes.is_empty()) => {
-                answers.insert(step, entry["notes"].clone());
+            Event::Instructed { step, notes, .. } if !notes.is_empty() => {
+                answers.insert(step.clone(), Json::Object(notes.clone().into_iter().collect()));
             }
-            "action_decided" => match entry["decision"].as_str() {
-                Some("run") => {
+            Event::ActionDecided { step, decision, .. } => match decision {
+                ActionDecision::Run => {
                     answers.insert(step.clone(), Json::from("yes"));
-                    actions.push(Json::from(step));
+                    actions.push(Json::from(step.as_str()));
                 }
-                Some("declined") => {
-                    answers.insert(step, Json::from("no"));
+                ActionDecision::Declined => {
+                    answers.insert(step.clone(), Json::from("no"));
                 }
-                _ => {}
+                ActionDecision::NotInThisMode => {}
             },
             // A called runbook's conclusion (`call/inner`) is not this one's.
-            "concluded" if !step.contains('/') => concluded = Some((step, entry["conclusion"].clone())),
-            "run_finished" => status = entry["status"].as_str().map(str::to_owned),
+            Event::Concluded { step, conclusion } if !step.contains('/') => {
+                concluded = Some((step.clone(), serde_json::to_value(conclusion).unwrap_or_default()));
+            }
+            Event::RunFinished { status: finished, .. } => status = Some(*finished),
             _ => {}
         }
     }
-    let status = match (&concluded, status.as_deref()) {
+    let status = match (&concluded, status) {
         (Some((_, conclusion)), _) => conclusion["status"].clone(),
-        (None, Some(status @ ("ended" | "failed" | "timed_out"))) => Json::from(status),
+        (None, Some(status @ (RunStatus::Ended | RunStatus::Failed | RunStatus::TimedOut))) => {
+            Json::from(status.name())
+        }
         (None, other) => {
             return Err(format!(
                 "the run did not end ({}): a case needs a run that concluded, ended, failed or timed out",
-                other.unwrap_or("no `run_finished` entry")
+                other.map_or("no `run_finished` entry", RunStatus::name)
             ));
         }
     };
@@ -94,21 +102,15 @@ pub fn case_from_journal(entries: &[Json], record: &str) -> Result<RecordedCase,
         "description: {}",
         Json::from(format!(
             "From the incident record {record} (started {} by {} on {}).",
-            text(started, "started_at"),
-            text(started, "operator"),
-            text(started, "host")
+            started.started_at, started.operator, started.host
         ))
     ));
-    let inputs: Map<String, Json> = started["inputs"]
-        .as_object()
-        .map(|inputs| {
-            inputs
-                .iter()
-                .filter(|(_, value)| !value.as_str().is_some_and(|v| v.starts_with("[redacted:")) && !value.is_null())
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let inputs: Map<String, Json> = started
+        .inputs
+        .iter()
+        .filter(|(_, value)| !value.as_str().is_some_and(|v| v.starts_with("[redacted:")) && !value.is_null())
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
     if !inputs.is_empty() {
         yaml.push(format!("inputs: {}", Json::Object(inputs)));
     }
