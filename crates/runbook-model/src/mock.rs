@@ -157,7 +157,7 @@ impl MockSpec {
 #[serde(deny_unknown_fields)]
 pub struct HttpMock {
     /// Response status (default 200).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub status: Option<Spanned<u16>>,
     /// Response headers.
     #[serde(default)]
@@ -179,7 +179,7 @@ pub struct HttpMock {
 #[serde(deny_unknown_fields)]
 pub struct CmdMock {
     /// Exit code (default 0).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub exit_code: Option<Spanned<i32>>,
     /// Standard output as text.
     #[serde(default)]
@@ -202,7 +202,7 @@ pub struct CmdMock {
 pub struct TcpMock {
     /// `true` (the default) when the connection was made; `false` is the
     /// same as `error: refused`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub connected: Option<Spanned<bool>>,
     /// How long the attempt took (default 0).
     #[serde(default)]

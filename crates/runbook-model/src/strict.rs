@@ -43,6 +43,22 @@ impl Scalar for u32 {
     }
 }
 
+impl Scalar for u16 {
+    const EXPECTED: &'static str = "a whole number from 0 to 65535";
+
+    fn from_integer(value: i128) -> Option<Self> {
+        Self::try_from(value).ok()
+    }
+}
+
+impl Scalar for i32 {
+    const EXPECTED: &'static str = "a whole number";
+
+    fn from_integer(value: i128) -> Option<Self> {
+        Self::try_from(value).ok()
+    }
+}
+
 impl Scalar for f64 {
     const EXPECTED: &'static str = "a number";
 

@@ -548,6 +548,13 @@ cases:
         let test =
             "cases:\n  - name: one\n    observations:\n      healthz: { http: { staus: 200 } }\n    expect: {}\n";
         assert_eq!(findings(test), ["RB101 4:26 unknown key `staus`"]);
+        let test =
+            "cases:\n  - name: one\n    observations:\n      healthz: { http: { status: \"503\" } }\n    expect: {}\n";
+        let found = findings(test);
+        assert!(
+            found[0].starts_with("RB102 4:34 expected a whole number from 0 to 65535, found the string"),
+            "{found:?}"
+        );
         let test = "cases:\n  - name: one\n    observations:\n      healthz: { error: timout }\n    expect: {}\n";
         assert_eq!(findings(test), ["RB102 4:18 unknown value `timout`"]);
     }
