@@ -40,6 +40,21 @@ fn press(session: &mut PtySession, keys: &str) {
 const UP: &str = "\x1b[A";
 
 #[test]
+fn the_quickstart_runs_unattended_at_a_terminal_with_accept_defaults_and_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart.yaml");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
+    command.current_dir(dir.path()).env("NO_COLOR", "1").env("TERM", "xterm");
+    command.arg("run").arg(&quickstart).args(["--accept-defaults", "--yes", "--record-dir", "record"]);
+    let session = rexpect::session::spawn_command(command, Some(PATIENCE_MS)).expect("runbook starts on a pty");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    let record = std::fs::read_to_string(dir.path().join("record/record.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["status"], "concluded", "{rest}");
+}
+
+#[test]
 fn choosing_an_answer_at_the_prompt() {
     let dir = tempfile::tempdir().unwrap();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);

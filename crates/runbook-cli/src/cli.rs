@@ -359,8 +359,9 @@ pub struct SessionArgs {
     #[arg(long = "answers", value_name = "FILE")]
     pub answers_file: Option<PathBuf>,
 
-    /// Answer questions that have a declared default with it, without
-    /// asking.
+    /// Answer questions that have a declared default with it, and take
+    /// `instruct` steps as done with no notes, without asking (also at a
+    /// terminal).
     #[arg(long)]
     pub accept_defaults: bool,
 

@@ -535,7 +535,12 @@ impl Operator for Answering {
 
     fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
         let prefix = format!("{}.", instruction.step);
-        let scripted = self.script.answers.keys().any(|key| key.starts_with(&prefix));
+        // `--accept-defaults` takes an instruction as done with no notes,
+        // as a run without a terminal does, so the flags mean the same
+        // unattended run at a terminal and in a pipe.
+        let scripted = self.script.accept_defaults
+            || self.script.answers.contains_key(instruction.step)
+            || self.script.answers.keys().any(|key| key.starts_with(&prefix));
         match &mut self.person {
             Some(person) if !scripted => person.instruct(instruction),
             _ => self.script.instruct(instruction),
