@@ -541,3 +541,21 @@ cases:
         .status(0)
         .stderr_contains("1 passed, 0 failed");
 }
+
+#[test]
+fn an_outcome_expected_of_a_step_without_one_says_so() {
+    let test = r"
+cases:
+  - name: a question has no outcome
+    observations:
+      healthz: { http: { status: 200 } }
+    answers: { ask-symptom: fine }
+    expect: { outcomes: { ask-symptom: pass, restart: pass } }
+";
+    Test::new()
+        .files(&files(SERVICE, test))
+        .args(["test", "."])
+        .status(6)
+        .stderr_contains("expected step `ask-symptom` to end `pass`, it ran but has no outcome")
+        .stderr_contains("expected step `restart` to end `pass`, it did not run");
+}

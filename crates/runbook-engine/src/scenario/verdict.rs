@@ -114,7 +114,12 @@ fn unredacted(case: &Case, run: &CaseRun) -> Vec<Failure> {
     for (step, expected) in &expect.outcomes {
         let actual = run.trace.outcomes.get(step.as_str());
         if actual != Some(&expected.value) {
-            let actual = actual.map_or_else(|| "it did not run".to_owned(), |o| format!("got `{}`", o.name()));
+            let ran = run.trace.path.iter().any(|id| id == step.as_str());
+            let actual = match actual {
+                Some(outcome) => format!("got `{}`", outcome.name()),
+                None if ran => "it ran but has no outcome (only probing steps and actions have one)".to_owned(),
+                None => "it did not run".to_owned(),
+            };
             fail(
                 "outcomes",
                 expected.span,
