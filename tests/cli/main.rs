@@ -6,6 +6,7 @@ mod check;
 mod corpus;
 mod examples;
 mod explain;
+mod full_disk;
 mod hostile;
 mod hostile_output;
 #[path = "../support/http_server.rs"]

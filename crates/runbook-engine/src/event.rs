@@ -381,6 +381,13 @@ impl RunStatus {
 pub trait EventSink {
     /// Receives one event, in order.
     fn emit(&mut self, event: &Event);
+
+    /// Why events can no longer be kept (a journal write failed), saying
+    /// what was kept. The run stops before anything else runs: an action
+    /// it could not record could run twice.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<F: FnMut(&Event)> EventSink for F {

@@ -297,8 +297,8 @@ fn execute(
     runtime.shutdown_background();
     let mut code = ExitCode::Success;
     if let (Some(dir), Some(journal)) = (&plan.record_dir, &sink.journal) {
-        if let Some(error) = journal.error() {
-            print_stderr(&format!("error: the journal `{}` is incomplete: {error}\n", journal.path().display()));
+        if let Some(failure) = journal.failure() {
+            print_stderr(&format!("error: {failure}\n"));
             code = ExitCode::Io;
         }
         match runbook_engine::record::write_records(dir) {
@@ -514,6 +514,10 @@ impl EventSink for Sinks {
             journal.emit(event);
         }
         self.view.emit(event);
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.journal.as_ref().and_then(Journal::failure)
     }
 }
 

@@ -178,6 +178,8 @@ impl<'a> Interpreter<'a> {
                 ..StepDone::default()
             });
         }
+        // The decision to run must be on disk before the action runs.
+        self.recording()?;
         let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
         let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();

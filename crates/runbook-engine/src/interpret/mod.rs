@@ -476,6 +476,18 @@ impl<'a> Interpreter<'a> {
         self.sink.emit(event);
     }
 
+    /// Stops the run once its events can no longer be recorded: nothing
+    /// more runs that the journal would not show (and a resume would run
+    /// again).
+    fn recording(&self) -> Result<(), Stop> {
+        match self.sink.failure() {
+            Some(failure) => {
+                Err(Stop::Failed(format!("{failure}; the run stopped there, before running anything else")))
+            }
+            None => Ok(()),
+        }
+    }
+
     async fn walk(&mut self) -> Ending {
         let steps: &'a [Step] = &self.runbook.steps.value;
         let mut current = self.start_at;
@@ -503,6 +515,9 @@ impl<'a> Interpreter<'a> {
                     self.visits[index]
                 ))
                 .into();
+            }
+            if let Err(stop) = self.recording() {
+                return stop.into();
             }
             let name = self.name(&step.id);
             let Some(kind) = step.kind() else {

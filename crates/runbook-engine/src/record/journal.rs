@@ -1,11 +1,17 @@
 //! The journal: every event of a run, one JSON line each with its time,
-//! appended as it happens and synced to disk before each step starts, so
-//! that a crash or a power cut loses at most the step that was running.
+//! written as it happens (a killed process loses nothing: the page cache
+//! outlives it). It is synced to disk (`fdatasync`) where a power cut
+//! could otherwise repeat a side effect or lose a person's words: before
+//! an action runs, after each answer, note and confirmation, and at the
+//! end; otherwise in the background, at most every 100 ms.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
@@ -15,14 +21,27 @@ use super::record_dir;
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 
+/// Longest time a written event waits for the background sync.
+const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Appends events to `journal.jsonl`.
 pub struct Journal {
     file: File,
     path: PathBuf,
     /// The run's clock, which stamps each entry.
     clock: Arc<dyn Clock>,
-    /// The first write or sync error; later events are not written.
-    error: Option<io::Error>,
+    /// The first write or sync error, here or in the background; later
+    /// events are not written.
+    error: Arc<Mutex<Option<io::Error>>>,
+    /// Events written.
+    written: usize,
+    /// The step of the last event written, for saying how far the journal
+    /// goes.
+    last_step: Option<String>,
+    /// Whether something was written since the last sync.
+    dirty: Arc<AtomicBool>,
+    /// Dropped with the journal, which stops the background sync.
+    _stop: mpsc::Sender<()>,
 }
 
 impl Journal {
@@ -42,7 +61,7 @@ impl Journal {
             made
         });
         match file {
-            Ok(file) => Ok(Self { file, path, clock, error: None }),
+            Ok(file) => Self::started(file, path, clock),
             Err(error) => {
                 if created {
                     let _ = std::fs::remove_dir(dir);
@@ -80,7 +99,26 @@ impl Journal {
             file.set_len(u64::try_from(whole).unwrap_or(u64::MAX))?;
         }
         file.sync_data()?;
-        Ok(Self { file, path, clock, error: None })
+        Self::started(file, path, clock)
+    }
+
+    /// The journal, with its background sync running.
+    fn started(file: File, path: PathBuf, clock: Arc<dyn Clock>) -> io::Result<Self> {
+        let error = Arc::new(Mutex::new(None));
+        let dirty = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (synced, failed, flag) = (file.try_clone()?, Arc::clone(&error), Arc::clone(&dirty));
+        std::thread::Builder::new().name("journal-sync".into()).spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(SYNC_INTERVAL) {
+                if flag.swap(false, Ordering::AcqRel)
+                    && let Err(e) = synced.sync_data()
+                {
+                    failed.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
+                    return;
+                }
+            }
+        })?;
+        Ok(Self { file, path, clock, error, written: 0, last_step: None, dirty, _stop: stop })
     }
 
     /// The journal file.
@@ -88,29 +126,42 @@ impl Journal {
         &self.path
     }
 
-    /// The first error writing the journal, if any.
-    pub fn error(&self) -> Option<&io::Error> {
-        self.error.as_ref()
+    /// Why the journal stopped recording, and how far it goes; `None` while
+    /// every event is written.
+    pub fn failure(&self) -> Option<String> {
+        let error = self.error.lock().unwrap_or_else(PoisonError::into_inner);
+        let error = error.as_ref()?;
+        let upto = match &self.last_step {
+            Some(step) => format!("the run up to step `{step}` ({} events)", self.written),
+            None => format!("{} events", self.written),
+        };
+        Some(format!(
+            "cannot write the journal `{}`: {error}; it records {upto}, and nothing after that",
+            self.path.display()
+        ))
     }
 
     fn write(&mut self, event: &Event) -> io::Result<()> {
         let mut line = serde_json::to_vec(&Line { at: rfc3339(self.clock.wall()), event })?;
         line.push(b'\n');
         self.file.write_all(&line)?;
-        // Before a step starts, before a person is asked, and at the end:
-        // what happened so far is on disk.
-        if matches!(
-            event,
-            Event::StepStarted { .. }
-                | Event::Question { .. }
-                | Event::ActionDecided { .. }
-                | Event::RunFinished { .. }
-                | Event::Resumed { .. }
-        ) {
+        if must_sync(event) {
             self.file.sync_data()?;
+        } else {
+            self.dirty.store(true, Ordering::Release);
         }
         Ok(())
     }
+}
+
+/// Whether `event` must be on disk before the run goes on: an action is
+/// about to run, or a person's answer, note or confirmation was given, or
+/// the run is over.
+fn must_sync(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::ActionDecided { .. } | Event::Answered { .. } | Event::Instructed { .. } | Event::RunFinished { .. }
+    )
 }
 
 /// A journal line as written: the event's fields with its time.
@@ -134,12 +185,22 @@ pub struct Entry {
 
 impl EventSink for Journal {
     fn emit(&mut self, event: &Event) {
-        if self.error.is_some() {
+        if self.error.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
             return;
         }
-        if let Err(error) = self.write(event) {
-            self.error = Some(error);
+        match self.write(event) {
+            Ok(()) => {
+                self.written += 1;
+                if let Event::StepStarted { step, .. } = event {
+                    self.last_step = Some(step.clone());
+                }
+            }
+            Err(error) => *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error),
         }
+    }
+
+    fn failure(&self) -> Option<String> {
+        Journal::failure(self)
     }
 }
 

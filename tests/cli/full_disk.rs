@@ -1,0 +1,53 @@
+//! A journal that cannot be written (a full disk, a file size limit) stops
+//! the run before anything else runs, so that no action runs unrecorded and
+//! a resume cannot run it twice.
+
+use std::process::Command;
+
+const RUNBOOK: &str = r#"
+id: full
+title: Full disk
+steps:
+  - id: big
+    check:
+      cmd: { sh: "head -c 300000 /dev/zero | tr '\\0' x" }
+  - id: restart
+    action:
+      confirm: Restarts the service.
+      cmd: { sh: "echo ran >> ran.txt" }
+  - id: end
+    conclude: { status: resolved }
+"#;
+
+#[test]
+fn a_journal_write_failure_stops_the_run_before_the_next_action() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("runbook.yaml"), RUNBOOK).unwrap();
+    // A file size limit of 100-200 KiB (512- or 1024-byte blocks): the
+    // journal is created, and its write of the 300 kB probe output fails
+    // with EFBIG, as it would with ENOSPC on a full disk.
+    let script = "trap '' XFSZ; ulimit -f 200; exec \"$0\" run runbook.yaml --non-interactive --yes --record-dir rec";
+    let output = Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_runbook")])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.path().join("ran.txt").exists(), "the action ran without being recorded");
+    assert!(stderr.contains("cannot write the journal"), "{stderr}");
+    assert!(stderr.contains("records the run up to step `big`"), "{stderr}");
+    let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
+    assert!(!journal.contains("action_decided"), "{journal}");
+
+    // Room again: the resume runs the probe again and the action once.
+    let resumed = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(["resume", "rec", "--non-interactive", "--yes"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(std::fs::read_to_string(dir.path().join("ran.txt")).unwrap(), "ran\n");
+}
