@@ -237,8 +237,11 @@ impl FileCoverage {
 }
 
 /// `87.5%`, `100%`.
+///
+/// Rounded down, so that a coverage below a `--min-coverage` of 100 never
+/// reads `100%` (99.95 reads `99.9%`).
 pub fn percent_text(percent: f64) -> String {
-    let rounded = (percent * 10.0).round() / 10.0;
+    let rounded = (percent * 10.0).floor() / 10.0;
     if rounded.fract() == 0.0 { format!("{rounded:.0}%") } else { format!("{rounded:.1}%") }
 }
 
@@ -281,5 +284,19 @@ impl<'a> From<&'a EdgeCoverage> for JsonEdge<'a> {
             column: edge.column,
             taken: edge.taken,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_text;
+
+    #[test]
+    fn percentages_round_down_to_one_decimal() {
+        assert_eq!(percent_text(100.0), "100%");
+        assert_eq!(percent_text(99.95), "99.9%");
+        assert_eq!(percent_text(87.5), "87.5%");
+        assert_eq!(percent_text(100.0 / 9.0), "11.1%");
+        assert_eq!(percent_text(0.0), "0%");
     }
 }

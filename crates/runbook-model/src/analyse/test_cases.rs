@@ -435,7 +435,8 @@ fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, o
                         "step `{}` runs {} probe, but this observation is of `{}`",
                         step.id.value,
                         match expected.as_slice() {
-                            [one] => format!("an `{one}`"),
+                            [one @ ("http" | "env")] => format!("an `{one}`"),
+                            [one] => format!("a `{one}`"),
                             _ => format!("`{}`", expected.join("`/`")),
                         },
                         kind.name()
