@@ -855,3 +855,63 @@ fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
     assert_eq!(path(&resumed.events()), ["drain", "end"]);
     run(yaml, &["--answer", "drain=maybe", "--no-record"]).status(2).stderr_contains("answer yes (done) or no");
 }
+
+/// A typed capture compares as a number: "20" captured as `int` is below a
+/// threshold of 90, where the string "20" would not be.
+#[test]
+fn a_capture_typed_int_takes_the_numeric_branch() {
+    let yaml = r#"
+id: typed
+title: Typed captures
+inputs:
+  threshold: { type: number, default: 90 }
+steps:
+  - id: disk
+    collect:
+      cmd: { argv: [echo, "/ is at 20% of 50G"] }
+      capture:
+        pct: { regex: '(\d+)%', type: int }
+    next:
+      - when: vars.pct > inputs.threshold
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: { status: diagnosed, diagnosis: "disk full at {{ vars.pct }}" }
+  - id: fine
+    conclude: { status: inconclusive, diagnosis: "disk at {{ vars.pct }}" }
+"#;
+    let events = run(yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["disk", "fine"]);
+    let disk = of(&events, "step_finished").into_iter().find(|e| e["step"] == "disk").unwrap();
+    assert_eq!(disk["captures"]["pct"], 20);
+    let events = run(yaml, &["--input", "threshold=10"]).status(0).events();
+    assert_eq!(path(&events), ["disk", "full"]);
+}
+
+/// A value that does not convert to the capture's type makes the step's
+/// outcome `error`, with a message naming the capture, the value and the type.
+#[test]
+fn a_capture_that_does_not_convert_is_an_error_outcome() {
+    let yaml = r#"
+id: typed
+title: Typed captures
+steps:
+  - id: disk
+    check:
+      cmd: { argv: [echo, "/ is at N/A% of 50G"] }
+      capture:
+        pct: { regex: '(\S+)%', type: int }
+    on:
+      error: unknown
+  - id: measured
+    conclude: { status: inconclusive, diagnosis: "disk at {{ vars.pct }}" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: "{{ steps.disk.error.kind }}: {{ steps.disk.error.message }}" }
+"#;
+    let events = run(yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["disk", "unknown"]);
+    assert_eq!(
+        of(&events, "concluded")[0]["conclusion"]["diagnosis"],
+        r#"invalid_capture: capture `pct`: "N/A" is not a whole number"#
+    );
+}

@@ -8,11 +8,16 @@ use crate::probe::Observation;
 
 /// The value `capture` takes from `observation`: the source's value, else
 /// the declared `default`, else `None` (the variable stays unset). A JSON
-/// `null` counts as nothing, so `default` covers it too.
-pub fn capture(capture: &Capture, observation: &Observation) -> Option<Value> {
-    read(capture, observation)
+/// `null` counts as nothing, so `default` covers it too. With a `type:`, the
+/// value is converted; a value that does not convert is an error saying why.
+pub fn capture(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
+    let value = read(capture, observation)
         .filter(|value| !value.is_null())
-        .or_else(|| capture.default.as_ref().map(|d| d.value.clone()))
+        .or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
+    match (value, &capture.kind) {
+        (Some(value), Some(kind)) => kind.value.convert(&value).map(Some),
+        (value, _) => Ok(value),
+    }
 }
 
 fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
@@ -68,6 +73,10 @@ mod tests {
         fixtures::http(503, body, std::time::Duration::ZERO)
     }
 
+    fn captured(rule: &Capture, observation: &Observation) -> Option<Value> {
+        capture(rule, observation).expect("no type to convert to")
+    }
+
     fn rule(yaml: &str) -> Capture {
         serde_saphyr::from_str(yaml).expect("valid capture")
     }
@@ -75,20 +84,20 @@ mod tests {
     #[test]
     fn sources_of_an_http_response() {
         let observation = http(r#"{"checks": {"db": {"ok": false}}, "error": null, "v": "1.2.3"}"#);
-        assert_eq!(capture(&rule("json: $.checks.db.ok"), &observation), Some(Value::Bool(false)));
-        assert_eq!(capture(&rule("json: $.checks.*.ok"), &observation), Some(Value::from(vec![false])));
-        assert_eq!(capture(&rule("regex: 'v\": \"([0-9.]+)'"), &observation), Some(Value::from("1.2.3")));
-        assert_eq!(capture(&rule("header: X-Request-Id"), &observation), Some(Value::from("abc")));
-        assert_eq!(capture(&rule("status: true"), &observation), Some(Value::from(503)));
+        assert_eq!(captured(&rule("json: $.checks.db.ok"), &observation), Some(Value::Bool(false)));
+        assert_eq!(captured(&rule("json: $.checks.*.ok"), &observation), Some(Value::from(vec![false])));
+        assert_eq!(captured(&rule("regex: 'v\": \"([0-9.]+)'"), &observation), Some(Value::from("1.2.3")));
+        assert_eq!(captured(&rule("header: X-Request-Id"), &observation), Some(Value::from("abc")));
+        assert_eq!(captured(&rule("status: true"), &observation), Some(Value::from(503)));
     }
 
     #[test]
     fn defaults_cover_missing_values_and_null() {
         let observation = http(r#"{"error": null}"#);
-        assert_eq!(capture(&rule("json: $.nope"), &observation), None);
-        assert_eq!(capture(&rule("json: $.nope\ndefault: none"), &observation), Some(Value::from("none")));
-        assert_eq!(capture(&rule("json: $.error\ndefault: \"\""), &observation), Some(Value::from("")));
-        assert_eq!(capture(&rule("json: $.x\ndefault: 0"), &http("<html>")), Some(Value::from(0)));
+        assert_eq!(captured(&rule("json: $.nope"), &observation), None);
+        assert_eq!(captured(&rule("json: $.nope\ndefault: none"), &observation), Some(Value::from("none")));
+        assert_eq!(captured(&rule("json: $.error\ndefault: \"\""), &observation), Some(Value::from("")));
+        assert_eq!(captured(&rule("json: $.x\ndefault: 0"), &http("<html>")), Some(Value::from(0)));
     }
 
     #[test]
@@ -97,8 +106,8 @@ mod tests {
             "42
 ",
         );
-        assert_eq!(capture(&rule("stdout: true"), &observation), Some(Value::from("42")));
-        assert_eq!(capture(&rule("json: $"), &observation), Some(Value::from(42)));
+        assert_eq!(captured(&rule("stdout: true"), &observation), Some(Value::from("42")));
+        assert_eq!(captured(&rule("json: $"), &observation), Some(Value::from(42)));
     }
 
     #[test]
@@ -108,7 +117,40 @@ mod tests {
         let Observation::Http(mut http) = http("") else { unreachable!() };
         http.body = body;
         let observation = Observation::Http(http);
-        assert_eq!(capture(&rule("regex: '([0-9]+ bytes dropped)'"), &observation), None);
-        assert_eq!(capture(&rule("body: true"), &observation), Some(Value::from("x".repeat(1 << 20))));
+        assert_eq!(captured(&rule("regex: '([0-9]+ bytes dropped)'"), &observation), None);
+        assert_eq!(captured(&rule("body: true"), &observation), Some(Value::from("x".repeat(1 << 20))));
+    }
+
+    #[test]
+    fn a_typed_capture_is_converted_when_taken() {
+        let observation = fixtures::cmd("disk at 87% (1m30s left)\n");
+        let typed = |yaml| capture(&rule(yaml), &observation);
+        assert_eq!(typed("regex: '(\\d+)%'\ntype: int"), Ok(Some(Value::from(87))));
+        assert_eq!(typed("regex: '(\\d+)%'\ntype: float"), Ok(Some(Value::from(87.0))));
+        assert_eq!(typed("regex: '(\\d+)%'"), Ok(Some(Value::from("87"))));
+        assert_eq!(typed("regex: '\\((\\S+) left'\ntype: duration"), Ok(Some(Value::from(90_000))));
+        assert_eq!(typed("regex: 'at (\\d+)'\ntype: string"), Ok(Some(Value::from("87"))));
+        assert_eq!(typed("regex: 'nothing'\ntype: int"), Ok(None));
+        assert_eq!(typed("regex: 'nothing'\ntype: int\ndefault: 0"), Ok(Some(Value::from(0))));
+        assert_eq!(
+            typed("regex: 'disk (\\w+)'\ntype: int"),
+            Err("\"at\" is not a whole number".to_owned())
+        );
+        assert_eq!(typed("regex: 'disk (\\w+)'\ntype: bool"), Err("\"at\" is not `true` or `false`".to_owned()));
+    }
+
+    #[test]
+    fn json_captures_keep_their_type_and_text_can_be_read_as_json() {
+        let observation = fixtures::cmd(r#"{"n": 3, "s": "4", "ok": "true", "raw": "[1, 2]"}"#);
+        let typed = |yaml| capture(&rule(yaml), &observation);
+        assert_eq!(typed("json: $.n"), Ok(Some(Value::from(3))));
+        assert_eq!(typed("json: $.n\ntype: string"), Ok(Some(Value::from("3"))));
+        assert_eq!(typed("json: $.s\ntype: int"), Ok(Some(Value::from(4))));
+        assert_eq!(typed("json: $.ok\ntype: bool"), Ok(Some(Value::Bool(true))));
+        assert_eq!(typed("json: $.raw\ntype: json"), Ok(Some(serde_json::json!([1, 2]))));
+        assert_eq!(typed("json: $.n\ntype: json"), Ok(Some(Value::from(3))));
+        assert_eq!(typed("json: $.ok\ntype: json"), Ok(Some(Value::Bool(true))));
+        let refused = typed("json: $.s\ntype: duration").expect_err("a bare number has no unit");
+        assert!(refused.starts_with("\"4\" is not a duration"), "{refused}");
     }
 }

@@ -1,9 +1,10 @@
 //! Captures: values kept from a probe's observations as `vars.NAME`.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::Spanned;
+use crate::{Duration, Spanned};
 
 /// Where a captured value comes from. Exactly one source.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -36,6 +37,95 @@ pub struct Capture {
     /// Without it, the variable is left unset.
     #[serde(default)]
     pub default: Option<Spanned<serde_json::Value>>,
+    /// The type the value is converted to when it is captured, so that
+    /// `when: vars.pct > 90` compares numbers. Without it, text sources give
+    /// a string and `json` gives the value's own JSON type.
+    #[serde(default, rename = "type")]
+    pub kind: Option<Spanned<CaptureType>>,
+}
+
+/// The type a captured value is converted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureType {
+    /// Text; numbers and booleans are written out.
+    String,
+    /// A whole number, from text such as `42` or ` 42 `.
+    Int,
+    /// A number, from text such as `0.5` or `3`.
+    Float,
+    /// `true` or `false`.
+    Bool,
+    /// Text parsed as JSON.
+    Json,
+    /// A duration with units (`1m30s`), as whole milliseconds like the
+    /// probes' own `duration` facts.
+    Duration,
+}
+
+impl CaptureType {
+    /// The name as written in YAML.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Int => "int",
+            Self::Float => "float",
+            Self::Bool => "bool",
+            Self::Json => "json",
+            Self::Duration => "duration",
+        }
+    }
+
+    /// `value` converted to this type, or why it cannot be.
+    pub fn convert(self, value: &Value) -> Result<Value, String> {
+        let converted = match (self, value) {
+            (Self::String, Value::String(_)) | (Self::Bool, Value::Bool(_)) => Some(value.clone()),
+            (Self::String, Value::Number(_) | Value::Bool(_)) => Some(Value::from(value.to_string())),
+            (Self::Int, Value::Number(n)) => n.as_i64().map(Value::from),
+            (Self::Int, Value::String(text)) => text.trim().parse::<i64>().ok().map(Value::from),
+            (Self::Float, Value::Number(n)) => n.as_f64().map(Value::from),
+            (Self::Float, Value::String(text)) => {
+                text.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from)
+            }
+            (Self::Bool, Value::String(text)) => match text.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            (Self::Json, Value::String(text)) => {
+                return serde_json::from_str(text).map_err(|error| format!("{} is not JSON: {error}", shown(value)));
+            }
+            (Self::Json, _) => Some(value.clone()),
+            (Self::Duration, Value::String(text)) => {
+                return Duration::parse(text)
+                    .map(|d| Value::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+                    .map_err(|error| format!("{} is not a duration: {error}", shown(value)));
+            }
+            _ => None,
+        };
+        converted.ok_or_else(|| format!("{} is not {}", shown(value), self.article()))
+    }
+
+    const fn article(self) -> &'static str {
+        match self {
+            Self::String => "a string",
+            Self::Int => "a whole number",
+            Self::Float => "a number",
+            Self::Bool => "`true` or `false`",
+            Self::Json => "JSON",
+            Self::Duration => "a duration",
+        }
+    }
+}
+
+/// A value as quoted in an error, cut short when long.
+fn shown(value: &Value) -> String {
+    const MAX: usize = 80;
+    let text = value.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
 }
 
 impl Capture {

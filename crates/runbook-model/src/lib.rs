@@ -38,7 +38,7 @@ pub use analyse::{
     TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
 };
 pub use calls::{check_file, check_file_bytes};
-pub use capture::Capture;
+pub use capture::{Capture, CaptureType};
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};
 pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};

@@ -161,8 +161,8 @@ impl<'a> Interpreter<'a> {
     /// Turns judged probes into the attempt's outcome, facts and captures,
     /// and reports them.
     pub(super) fn settle(&mut self, step: &Step, number: u32, shape: Shape, judged: Vec<Judged<'_>>) -> Attempt {
-        let outcome = worst(judged.iter().map(|j| j.part.outcome));
-        let error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| j.part.error.clone());
+        let mut outcome = worst(judged.iter().map(|j| j.part.outcome));
+        let mut error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| j.part.error.clone());
         let mut facts = Map::new();
         let mut captures = IndexMap::new();
         match shape {
@@ -197,7 +197,19 @@ impl<'a> Interpreter<'a> {
         }
         for unit in &judged {
             for (name, source) in unit.capture {
-                let value = unit.observation.as_ref().and_then(|observation| capture(source, observation));
+                let value = match unit.observation.as_ref().map(|observation| capture(source, observation)) {
+                    Some(Ok(value)) => value,
+                    Some(Err(problem)) => {
+                        // A value of the wrong type is not silently kept: the
+                        // step errs, as when a body expected to be JSON is not.
+                        outcome = Outcome::Error;
+                        error.get_or_insert_with(|| {
+                            ProbeError::new(ErrorKind::InvalidCapture, format!("capture `{}`: {problem}", name.value))
+                        });
+                        None
+                    }
+                    None => None,
+                };
                 if shape == Shape::Foreach {
                     let list = captures.entry(name.value.clone()).or_insert_with(|| Json::Array(Vec::new()));
                     if let Json::Array(list) = list {

@@ -61,6 +61,8 @@ pub enum ErrorKind {
     InvalidTarget,
     /// A body or output expected to be JSON is not.
     InvalidJson,
+    /// A capture's value does not convert to its `type:`.
+    InvalidCapture,
     /// The command could not be started (not found, not executable).
     SpawnFailed,
     /// The run was interrupted (Ctrl-C) while the probe ran.
@@ -81,6 +83,7 @@ impl ErrorKind {
             Self::TooManyRedirects => "too_many_redirects",
             Self::InvalidTarget => "invalid_target",
             Self::InvalidJson => "invalid_json",
+            Self::InvalidCapture => "invalid_capture",
             Self::SpawnFailed => "spawn_failed",
             Self::Interrupted => "interrupted",
             Self::Io => "io",

@@ -500,6 +500,15 @@ fn captures(
                 .with_help("capture each into its own variable"),
             ),
         }
+        if let (Some(kind), Some(default)) = (&capture.kind, &capture.default)
+            && let Err(problem) = kind.value.convert(&default.value)
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, default.span, format!("the default of `{}`: {problem}", name.value))
+                    .with_label(format!("captured as `{}`", kind.value.name()))
+                    .with_help(format!("write a default that converts to `{}`, or change `type`", kind.value.name())),
+            );
+        }
         if let Some(path) = &capture.json {
             jsonpath(path, out);
         }
