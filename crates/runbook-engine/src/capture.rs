@@ -132,10 +132,7 @@ mod tests {
         assert_eq!(typed("regex: 'at (\\d+)'\ntype: string"), Ok(Some(Value::from("87"))));
         assert_eq!(typed("regex: 'nothing'\ntype: int"), Ok(None));
         assert_eq!(typed("regex: 'nothing'\ntype: int\ndefault: 0"), Ok(Some(Value::from(0))));
-        assert_eq!(
-            typed("regex: 'disk (\\w+)'\ntype: int"),
-            Err("\"at\" is not a whole number".to_owned())
-        );
+        assert_eq!(typed("regex: 'disk (\\w+)'\ntype: int"), Err("\"at\" is not a whole number".to_owned()));
         assert_eq!(typed("regex: 'disk (\\w+)'\ntype: bool"), Err("\"at\" is not `true` or `false`".to_owned()));
     }
 

@@ -79,7 +79,6 @@ impl CaptureType {
     /// `value` converted to this type, or why it cannot be.
     pub fn convert(self, value: &Value) -> Result<Value, String> {
         let converted = match (self, value) {
-            (Self::String, Value::String(_)) | (Self::Bool, Value::Bool(_)) => Some(value.clone()),
             (Self::String, Value::Number(_) | Value::Bool(_)) => Some(Value::from(value.to_string())),
             (Self::Int, Value::Number(n)) => n.as_i64().map(Value::from),
             (Self::Int, Value::String(text)) => text.trim().parse::<i64>().ok().map(Value::from),
@@ -95,7 +94,7 @@ impl CaptureType {
             (Self::Json, Value::String(text)) => {
                 return serde_json::from_str(text).map_err(|error| format!("{} is not JSON: {error}", shown(value)));
             }
-            (Self::Json, _) => Some(value.clone()),
+            (Self::String, Value::String(_)) | (Self::Bool, Value::Bool(_)) | (Self::Json, _) => Some(value.clone()),
             (Self::Duration, Value::String(text)) => {
                 return Duration::parse(text)
                     .map(|d| Value::from(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))

@@ -504,9 +504,13 @@ fn captures(
             && let Err(problem) = kind.value.convert(&default.value)
         {
             out.push(
-                Diagnostic::new(Code::InvalidValue, default.span, format!("the default of `{}`: {problem}", name.value))
-                    .with_label(format!("captured as `{}`", kind.value.name()))
-                    .with_help(format!("write a default that converts to `{}`, or change `type`", kind.value.name())),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    default.span,
+                    format!("the default of `{}`: {problem}", name.value),
+                )
+                .with_label(format!("captured as `{}`", kind.value.name()))
+                .with_help(format!("write a default that converts to `{}`, or change `type`", kind.value.name())),
             );
         }
         if let Some(path) = &capture.json {
