@@ -56,3 +56,46 @@ fn with_colours_on_only_the_view_s_own_styles_reach_the_terminal() {
         assert!(!output.stdout.contains(hostile), "{hostile:?} reached the terminal: {:?}", output.stdout);
     }
 }
+
+const MARKDOWN_RUNBOOK: &str = r#"
+id: markdown
+title: Markdown from a service
+steps:
+  - id: said
+    check:
+      cmd: { sh: "printf 'fine\\n```\\n# injected heading\\n<!-- hide\\n<script>alert(1)</script>\\n- [x] done\\n'" }
+      expect: [ { exit_code: 0 } ]
+      capture: { said: { stdout: true } }
+  - id: end
+    conclude:
+      status: diagnosed
+      diagnosis: "the service said {{ vars.said }}"
+      remediation: "{{ vars.said }}"
+"#;
+
+/// The text of the `## NAME` section of `markdown`.
+fn section<'a>(markdown: &'a str, name: &str) -> &'a str {
+    let start = markdown.find(&format!("## {name}\n")).unwrap_or_else(|| panic!("no {name}: {markdown}"));
+    let rest = &markdown[start + name.len() + 4..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn markdown_and_html_from_a_probe_stay_text_in_the_record() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", MARKDOWN_RUNBOOK.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    for name in ["Diagnosis", "What to do next"] {
+        let text = section(&markdown, name);
+        assert!(text.contains("injected heading"), "{name} shows the output: {text}");
+        for line in text.lines().map(str::trim_start) {
+            for opener in ["#", "```", "<", "- [x]"] {
+                assert!(!line.starts_with(opener), "{name}: a line opens {opener:?}: {text}");
+            }
+        }
+    }
+    let captured = markdown.lines().find(|line| line.starts_with("| `vars.said` |")).expect("the capture is shown");
+    assert!(!captured.contains("<!--") && !captured.contains("<script"), "raw HTML in a table cell: {captured}");
+}

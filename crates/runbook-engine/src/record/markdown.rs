@@ -35,9 +35,34 @@ fn text(value: Option<&Value>) -> Option<&str> {
     value.and_then(Value::as_str)
 }
 
-/// A value fit for one table cell.
+/// A value fit for one table cell; `<` as an entity, so that a value
+/// cannot open HTML (a comment would hide the rest of the record).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
+    text.replace('<', "&lt;").replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// Text rendered from templates (a diagnosis, a note), which may hold what
+/// a service printed, as a Markdown paragraph showing exactly that text:
+/// every character Markdown or HTML would act on is escaped, a line cannot
+/// start a heading, list, quote, fence, table or code block (its leading
+/// spaces are dropped), and line breaks are kept.
+fn prose(text: &str) -> String {
+    let lines = text.trim_end().lines().map(|line| {
+        let line = line.trim_start();
+        let mut escaped = String::with_capacity(line.len());
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
+        for (at, c) in line.chars().enumerate() {
+            let starts_block =
+                at == 0 && matches!(c, '-' | '+' | '=') || at == digits && digits > 0 && matches!(c, '.' | ')');
+            if starts_block || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&')
+            {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        escaped
+    });
+    lines.collect::<Vec<_>>().join("  \n")
 }
 
 /// `text` as an inline code span nothing in it can close or leave: on one
@@ -149,16 +174,16 @@ fn outcome(out: &mut String, record: &Record) {
     let Some(conclusion) = &record.conclusion else { return };
     let section = |out: &mut String, title: &str, body: Option<&str>| {
         if let Some(body) = body.filter(|b| !b.trim().is_empty()) {
-            let _ = writeln!(out, "## {title}\n\n{}\n", body.trim_end());
+            let _ = writeln!(out, "## {title}\n\n{}\n", prose(body));
         }
     };
     section(out, "Diagnosis", text(conclusion.get("diagnosis")));
     section(out, "What to do next", text(conclusion.get("remediation")));
     if let Some(escalation) = conclusion.get("escalation").and_then(Value::as_object) {
         let to: Vec<String> = list(escalation.get("to"));
-        let _ = writeln!(out, "## Escalation\n\nTo: **{}**\n", to.join(", "));
+        let _ = writeln!(out, "## Escalation\n\nTo: **{}**\n", prose(&to.join(", ")));
         if let Some(message) = text(escalation.get("message")) {
-            let _ = writeln!(out, "{}\n", message.trim_end());
+            let _ = writeln!(out, "{}\n", prose(message));
         }
         let evidence = list(escalation.get("evidence"));
         if !evidence.is_empty() {
@@ -169,7 +194,7 @@ fn outcome(out: &mut String, record: &Record) {
             );
         }
         for item in list(escalation.get("checklist")) {
-            let _ = writeln!(out, "- [ ] {item}");
+            let _ = writeln!(out, "- [ ] {}", prose(&item));
         }
         out.push('\n');
     }
@@ -177,7 +202,7 @@ fn outcome(out: &mut String, record: &Record) {
     if !followups.is_empty() {
         let _ = writeln!(out, "## Follow-ups\n");
         for item in followups {
-            let _ = writeln!(out, "- [ ] {item}");
+            let _ = writeln!(out, "- [ ] {}", prose(&item));
         }
         out.push('\n');
     }
@@ -393,7 +418,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
         if let Some(notes) = instruction.get("notes").and_then(Value::as_object) {
             for (name, note) in notes {
-                let _ = writeln!(out, "- note `{name}`: {}", printable_line(&scalar(note)));
+                let _ = writeln!(out, "- note `{name}`: {}", prose(&scalar(note)));
             }
         }
         let _ = writeln!(out, "\n(acknowledged by {})\n", text(instruction.get("by")).unwrap_or_default());
@@ -412,7 +437,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
             out,
             "Error ({}): {}\n",
             text(error.get("kind")).unwrap_or_default(),
-            text(error.get("message")).unwrap_or_default()
+            prose(text(error.get("message")).unwrap_or_default())
         );
     }
 }
@@ -447,7 +472,7 @@ fn probe_block(out: &mut String, probe: &Map<String, Value>) {
             out,
             "Error ({}): {}\n",
             text(error.get("kind")).unwrap_or_default(),
-            printable_line(text(error.get("message")).unwrap_or_default())
+            prose(&printable_line(text(error.get("message")).unwrap_or_default()))
         );
     }
     let expectations = probe.get("expectations").and_then(Value::as_array).cloned().unwrap_or_default();
