@@ -108,11 +108,22 @@ pub struct Redis {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    password: Option<String>,
 }
 
 impl Redis {
     pub fn start() -> Self {
-        let mut redis = Self { port: free_port(), dir: tempfile::tempdir().expect("redis directory"), child: None };
+        Self::launch(None)
+    }
+
+    /// A server that refuses every command until a client sends AUTH with `password`.
+    pub fn start_requiring(password: &str) -> Self {
+        Self::launch(Some(password.to_owned()))
+    }
+
+    fn launch(password: Option<String>) -> Self {
+        let mut redis =
+            Self { port: free_port(), dir: tempfile::tempdir().expect("redis directory"), child: None, password };
         redis.restart();
         redis
     }
@@ -125,6 +136,7 @@ impl Redis {
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "127.0.0.2", "-::1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no"])
             .args(["--dir", &self.dir.path().display().to_string(), "--logfile", &log.display().to_string()])
+            .args(self.password.iter().flat_map(|password| ["--requirepass", password.as_str()]))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 
 use super::{concluded, observation, path, record, seed, step};
 use crate::http_server::{Server, Then, respond, stay_silent};
-use crate::services::free_port;
+use crate::services::{Redis, free_port};
 
 /// A worker whose three endpoints behave as `readiness` says, health and
 /// liveness answering 200.
@@ -150,4 +150,50 @@ fn green_endpoints_with_call_failures_and_no_internal_token_is_the_token_missing
     assert_eq!(path(&record), ["impact", "health_endpoints", "symptom", "token_env", "concl_token_missing"]);
     assert_eq!(step(&record, "health_endpoints")["outcome"], "pass");
     assert_eq!(observation(&record, "token_env", None)["vars"][0]["set"], false);
+}
+
+/// Readiness failing (503) with both variables set, Redis running but
+/// refusing the credentials in REDIS_URL: the verdict is Redis, and the URL's
+/// password appears nowhere in the record.
+#[test]
+fn readiness_failing_with_redis_refusing_the_auth_in_redis_url_is_redis() {
+    let redis = Redis::start_requiring("right-pass");
+    let server = worker(not_ready);
+    let output = seed("python-worker-degraded")
+        .args(["--input", &format!("worker_port={}", server.port), "--answer", "impact=0"])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("REDIS_URL", &format!("redis://:wrong-pass@127.0.0.1:{}/0", redis.port))
+        .status(0);
+    let record = record(&output);
+    let diagnosis = concluded(&record, "concl_redis_unusable", "diagnosed", "high");
+    assert!(diagnosis.contains("WRONGPASS"), "{diagnosis}");
+    assert_eq!(path(&record), ["impact", "health_endpoints", "readiness_env", "redis_answers", "concl_redis_unusable"]);
+    assert_eq!(step(&record, "redis_answers")["outcome"], "fail");
+    assert!(!record.to_string().contains("wrong-pass"), "REDIS_URL stays in the environment");
+}
+
+/// The same with Redis stopped: its port refuses, customers have waited 8
+/// minutes, and the escalation names Redis.
+#[test]
+fn readiness_failing_with_redis_stopped_escalates_naming_redis() {
+    let mut redis = Redis::start();
+    redis.stop();
+    let server = worker(stay_silent);
+    let output = seed("python-worker-degraded")
+        .args(["--input", &format!("worker_port={}", server.port), "--answer", "impact=8"])
+        .args(["--answer", "escalate.session_ids=s-1", "--answer", "escalate.file_ids=f-1"])
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("REDIS_URL", &format!("redis://127.0.0.1:{}/0", redis.port))
+        .status(0);
+    let record = record(&output);
+    let diagnosis = concluded(&record, "concl_escalated", "escalated", "high");
+    assert!(
+        diagnosis.starts_with("Health: readiness fails; Redis at REDIS_URL does not accept the worker")
+            && diagnosis.contains("Connection refused"),
+        "{diagnosis}"
+    );
+    assert_eq!(
+        path(&record),
+        ["impact", "health_endpoints", "readiness_env", "redis_answers", "escalate", "concl_escalated"]
+    );
 }
