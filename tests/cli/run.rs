@@ -812,6 +812,17 @@ steps:
 ";
 
 #[test]
+fn the_operator_is_the_uids_user_name_when_user_is_unset() {
+    let operator = |output: &crate::Output| of(&output.events(), "run_started")[0]["operator"].clone();
+    let unset = run(VERDICT, &["--yes", "--no-record"]).env_remove("USER").status(0);
+    let uid = nix::unistd::getuid();
+    let name = nix::unistd::User::from_uid(uid).expect("the user database reads").expect("the uid has a name").name;
+    assert_eq!(operator(&unset), name.as_str());
+    let set = run(VERDICT, &["--yes", "--no-record"]).env("USER", "alice").status(0);
+    assert_eq!(operator(&set), "alice");
+}
+
+#[test]
 fn fail_on_exits_7_when_the_conclusion_matches() {
     run(VERDICT, &["--yes", "--no-record", "--fail-on", "escalated"]).status(0);
     run(VERDICT, &["--yes", "--no-record", "--fail-on", "resolved"]).status(7);

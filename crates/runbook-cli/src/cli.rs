@@ -382,7 +382,7 @@ pub struct SessionArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
-    /// Who runs it, for the record (default: `$USER`).
+    /// Who runs it, for the record (default: `$USER`, else the uid's user name).
     #[arg(long, value_name = "NAME")]
     pub operator: Option<String>,
 

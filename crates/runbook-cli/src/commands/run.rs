@@ -253,7 +253,7 @@ fn execute(
         mode: plan.mode,
         assume: plan.assume,
         interactive,
-        operator: session.operator.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into()),
+        operator: session.operator.clone().unwrap_or_else(default_operator),
         host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
         sha256: plan.sha256,
         ..Options::default()
@@ -565,4 +565,15 @@ impl Operator for Answering {
             None => self.script.input(request),
         }
     }
+}
+
+/// Who runs it when `--operator` is not given: `$USER`, else the name the
+/// system gives the process's uid (cron, containers and `env -i` leave
+/// `$USER` unset), and "unknown" only when the uid has no name.
+fn default_operator() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|user| !user.is_empty())
+        .or_else(|| nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|user| user.name))
+        .unwrap_or_else(|| "unknown".into())
 }
