@@ -434,7 +434,8 @@ steps:
     conclude: { status: escalated }
 "#;
 
-/// Starts IN_FLIGHT with `--yes` in `dir` and waits until its action runs.
+/// Starts IN_FLIGHT with `--yes` in `dir` and waits until its action has
+/// written its process group and its line in `runs.txt`.
 fn start_action(dir: &Path) -> std::process::Child {
     std::fs::write(dir.join("runbook.yaml"), IN_FLIGHT).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_runbook"))
@@ -444,8 +445,11 @@ fn start_action(dir: &Path) -> std::process::Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // `runs.txt` is written after `group.pid`, and a file that merely exists
+    // may still be empty: wait for the whole line, or a signal sent now can
+    // stop the shell between creating the file and writing to it.
     let started = Instant::now();
-    while !dir.join("group.pid").exists() {
+    while std::fs::read_to_string(dir.join("runs.txt")).ok().as_deref() != Some("ran\n") {
         assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
         std::thread::sleep(Duration::from_millis(10));
     }
