@@ -137,6 +137,22 @@ fn the_human_view_shows_expected_against_actual_and_the_conclusion() {
         .stdout_contains("Database unreachable: connection refused (db:5432)");
 }
 
+/// A failed `duration` expectation reads with units, in the view and in
+/// record.md: `duration lt 1ms, got 52ms`.
+#[test]
+fn a_failed_duration_expectation_shows_its_units() {
+    let yaml = "id: slow\ntitle: Slow\nsteps:\n  - id: nap\n    check:\n      cmd: { argv: [sleep, \"0.05\"] }\n      expect: [ { duration: { lt: 1ms } } ]\n    on: { pass: fine, fail: slow }\n  - id: fine\n    conclude: { status: resolved, severity: low }\n  - id: slow\n    conclude: { status: escalated, severity: high }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let shown = regex::Regex::new(r"✗ duration lt 1ms, got \d+ms\n").unwrap();
+    assert!(shown.is_match(&output.stdout), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    let row = regex::Regex::new(r"\| ✗ \| duration lt \| 1ms \| \d+ms \|").unwrap();
+    assert!(row.is_match(&record), "{record}");
+}
+
 #[test]
 fn a_closed_port_is_an_error_outcome_with_its_kind() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

@@ -158,14 +158,15 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
         (false, ExpectationSeverity::Warn) => ("!", Style::new().yellow()),
         (false, ExpectationSeverity::Fail) => ("✗", Style::new().red()),
     };
-    let expected = short(&result.expected);
+    let shown = |value: &Value| if result.subject == "duration" { duration_text(value) } else { short(value) };
+    let expected = shown(&result.expected);
     let line = printable_line(&format!("{} {} {expected}", result.subject, result.predicate)).into_owned();
     let _ = write!(out, "{indent}  {} {line}", look.paint(&style, mark));
     if result.passed {
         out.push('\n');
         return;
     }
-    let actual = result.actual.as_ref().map_or_else(|| "nothing".to_owned(), short);
+    let actual = result.actual.as_ref().map_or_else(|| "nothing".to_owned(), shown);
     let multiline =
         |v: &Value| matches!(v, Value::Object(_) | Value::Array(_)) || v.as_str().is_some_and(|s| s.contains('\n'));
     let _ = writeln!(out, ", got {}", look.paint(&Style::new().bold(), &actual));
@@ -180,6 +181,16 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
         for line in diff.lines() {
             let _ = writeln!(out, "{indent}    {line}");
         }
+    }
+}
+
+/// A duration as the author wrote it (`500ms`, not `"500ms"`) or as the
+/// milliseconds observed (`1508ms`, not `1508`).
+fn duration_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Number(millis) => format!("{millis}ms"),
+        other => short(other),
     }
 }
 

@@ -487,7 +487,11 @@ fn probe_block(out: &mut String, probe: &Map<String, Value>) {
             } else {
                 "✗"
             };
-            let actual = e.get("actual").map_or_else(|| "nothing".to_owned(), |a| short(&scalar(a)));
+            let millis = text(e.get("subject")) == Some("duration");
+            let actual = e.get("actual").map_or_else(
+                || "nothing".to_owned(),
+                |a| if millis && a.is_number() { format!("{a}ms") } else { short(&scalar(a)) },
+            );
             let why = text(e.get("message")).map(|m| format!(" ({m})")).unwrap_or_default();
             let _ = writeln!(
                 out,
