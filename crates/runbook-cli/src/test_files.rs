@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Code, Diagnostic, Runbook, Source, Span, TestFile};
+use runbook_model::{Code, Diagnostic, Plan, Source, Span, TestFile};
 
 use crate::runbook_files;
 
@@ -24,10 +24,8 @@ pub struct CheckedTest {
 pub struct TestedRunbook {
     /// Its file.
     pub path: PathBuf,
-    /// Its text.
-    pub source: Source,
-    /// The runbook.
-    pub runbook: Runbook,
+    /// The runbook, planned (its text in `plan.source`).
+    pub plan: Plan,
 }
 
 impl CheckedTest {
@@ -73,14 +71,11 @@ pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
             "put the test file beside its runbook (`NAME.test.yaml` beside `NAME.yaml`), or name the runbook with `runbook: PATH`",
         )),
         Ok(bytes) => {
+            // Called runbooks are not followed: a case mocks their endings.
             let checked = runbook_model::check_bytes(&runbook_path.display().to_string(), &bytes);
-            match checked.runnable() {
-                Some(runbook) => Ok(TestedRunbook {
-                    path: runbook_path.clone(),
-                    source: checked.source.clone(),
-                    runbook: runbook.clone(),
-                }),
-                None => Err(problem(
+            match Plan::new(checked) {
+                Ok(plan) => Ok(TestedRunbook { path: runbook_path.clone(), plan }),
+                Err(_) => Err(problem(
                     format!("the runbook under test `{shown}` has errors"),
                     &format!("run `runbook check {}` and fix them first", runbook_path.display()),
                 )),
@@ -89,7 +84,7 @@ pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     };
     match runbook {
         Ok(tested) => {
-            let diagnostics = runbook_model::analyse_test_file(&test, &tested.runbook);
+            let diagnostics = runbook_model::analyse_test_file(&test, &tested.plan.runbook);
             CheckedTest { source, test: Some(test), runbook: Some(tested), diagnostics }
         }
         Err(diagnostic) => CheckedTest { source, test: Some(test), runbook: None, diagnostics: vec![diagnostic] },

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minijinja::value::Value;
-use runbook_model::{Action, Check, CmdProbe, EnvProbe, HttpProbe, Port, ProbeKind, TcpProbe};
+use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
-use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, Probe, TcpSpec};
+use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, TcpSpec};
 use crate::template::{RenderMode, Templates, shell_word};
 
 /// Limit on an HTTP exchange when the runbook gives none.
@@ -114,44 +114,6 @@ fn whole_expression(text: &str) -> Option<&str> {
     (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then(|| inner.trim())
 }
 
-/// The probe of a check, a `probes:` entry or an action, whichever kind.
-#[derive(Debug, Clone, Copy)]
-pub enum ProbeRef<'a> {
-    /// `http`
-    Http(&'a HttpProbe),
-    /// `cmd`
-    Cmd(&'a CmdProbe),
-    /// `tcp`
-    Tcp(&'a TcpProbe),
-    /// `env`
-    Env(&'a EnvProbe),
-}
-
-impl<'a> ProbeRef<'a> {
-    /// The single probe a check declares.
-    pub fn of_check(check: &'a Check) -> Option<Self> {
-        if let Some(probe) = &check.http {
-            return Some(Self::Http(probe));
-        }
-        if let Some(probe) = &check.cmd {
-            return Some(Self::Cmd(probe));
-        }
-        if let Some(probe) = &check.tcp {
-            return Some(Self::Tcp(probe));
-        }
-        check.env.as_ref().map(|probe| Self::Env(probe))
-    }
-
-    /// The command or request of an action.
-    pub fn of_action(action: &'a Action) -> Option<Self> {
-        match (&action.cmd, &action.http) {
-            (Some(cmd), _) => Some(Self::Cmd(cmd)),
-            (None, Some(http)) => Some(Self::Http(http)),
-            (None, None) => None,
-        }
-    }
-}
-
 /// A probe ready to run.
 #[derive(Clone)]
 pub struct Prepared {
@@ -160,19 +122,19 @@ pub struct Prepared {
     /// What will run, for people: `GET http://…`, the command line.
     pub target: String,
     /// The spec.
-    pub probe: Arc<dyn Probe>,
+    pub probe: Arc<dyn crate::probe::Probe>,
     /// How long the probe may take before it gives up with a timeout
     /// (`None` for an `env` probe, which does not wait).
     pub timeout: Option<Duration>,
 }
 
 /// Renders `probe` into a spec.
-pub fn prepare(probe: ProbeRef<'_>, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+pub fn prepare(probe: &Probe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
     match probe {
-        ProbeRef::Http(http) => prepare_http(http, renderer, client),
-        ProbeRef::Cmd(cmd) => prepare_cmd(cmd, renderer),
-        ProbeRef::Tcp(tcp) => prepare_tcp(tcp, renderer),
-        ProbeRef::Env(env) => {
+        Probe::Http(http) => prepare_http(http, renderer, client),
+        Probe::Cmd(cmd) => prepare_cmd(cmd, renderer),
+        Probe::Tcp(tcp) => prepare_tcp(tcp, renderer),
+        Probe::Env(env) => {
             let names = |list: &[runbook_model::Spanned<String>]| list.iter().map(|n| n.value.clone()).collect();
             let spec = EnvSpec { set: names(&env.set), non_empty: names(&env.non_empty) };
             let mut target = Vec::new();

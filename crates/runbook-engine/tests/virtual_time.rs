@@ -72,8 +72,8 @@ impl ProbeRunner for Statuses {
 /// directory; returns the report, the journal and the probe calls.
 fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) -> (RunReport, Vec<Entry>, Vec<Seen>) {
     let checked = runbook_model::check_bytes("virtual.yaml", yaml.as_bytes());
-    let runbook = checked.runnable().unwrap_or_else(|| panic!("{:?}", checked.diagnostics)).clone();
-    let inputs = resolve(&runbook, &GivenInputs::default(), &|_| None, None).unwrap();
+    let plan = runbook_model::Plan::new(checked).unwrap_or_else(|checked| panic!("{:?}", checked.diagnostics));
+    let inputs = resolve(&plan.runbook, &GivenInputs::default(), &|_| None, None).unwrap();
     let clock = VirtualClock::new(UNIX_EPOCH + Duration::from_millis(ORIGIN_MS));
     let probes = Arc::new(Statuses { clock: clock.clone(), status, seen: Mutex::new(Vec::new()) });
     let dir = tempfile::tempdir().unwrap();
@@ -82,7 +82,7 @@ fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) ->
     // No `enable_time`: only the virtual clock may wait.
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let report = runtime.block_on(run(
-        &runbook,
+        &plan,
         std::path::Path::new("virtual.yaml"),
         &inputs,
         &Options::default(),

@@ -1,9 +1,12 @@
-//! The runbook language: the first two stages of the pipeline
-//! (**load** → **analyse** → plan → interpret → journal → record).
+//! The runbook language: the first three stages of the pipeline
+//! (**load** → **analyse** → **plan** → interpret → journal → record).
 //!
 //! [`load`] turns YAML text into a typed [`Runbook`] whose nodes remember
 //! their source [`Span`]s, or into located [`Diagnostic`]s. [`analyse`]
-//! runs the static rules behind `runbook check` on a loaded runbook. The
+//! runs the static rules behind `runbook check` on a loaded runbook.
+//! [`check_file`] does both for a file and the files it calls, and
+//! [`Plan::new`] turns a runbook that checked clean into the [`Plan`] the
+//! engine runs. The
 //! crate needs no async runtime and no network, so `runbook check` starts
 //! fast. [`runbook_schema`] generates the JSON Schema editors complete from.
 
@@ -22,6 +25,7 @@ mod interaction;
 mod load;
 mod mock;
 mod outcome;
+mod plan;
 mod probe;
 mod retry;
 mod runbook;
@@ -50,6 +54,7 @@ pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock};
 pub use outcome::Outcome;
+pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
 pub use probe::{CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};

@@ -6,7 +6,7 @@ use regex::Regex;
 use serde_saphyr::budget::Budget;
 use serde_saphyr::options::{AliasLimits, DuplicateKeyPolicy, Options};
 
-use crate::{Code, Diagnostic, Runbook, Source, Span, TestFile, did_you_mean};
+use crate::{Code, Diagnostic, Flow, Runbook, Source, Span, TestFile, did_you_mean};
 
 /// Largest runbook file accepted. Real runbooks are a few kilobytes; the
 /// limit keeps a stray log file from eating memory.
@@ -36,6 +36,8 @@ pub struct Checked {
     /// The runbook, when it loaded (it may still have errors among
     /// `diagnostics`).
     pub runbook: Option<Runbook>,
+    /// Its graph, built once for the analysis and kept for the plan.
+    pub flow: Option<Flow>,
     /// Every finding: the load error, or the analysis's.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -53,14 +55,15 @@ impl Checked {
 pub fn check_bytes(name: &str, bytes: &[u8]) -> Checked {
     let (source, not_utf8) = decode(name, bytes);
     if let Some(diagnostic) = not_utf8 {
-        return Checked { source, runbook: None, diagnostics: vec![diagnostic] };
+        return Checked { source, runbook: None, flow: None, diagnostics: vec![diagnostic] };
     }
     match load(&source) {
         Ok(runbook) => {
-            let diagnostics = crate::analyse::analyse_source(&runbook, &source);
-            Checked { source, runbook: Some(runbook), diagnostics }
+            let flow = Flow::new(&runbook);
+            let diagnostics = crate::analyse::analyse_with_flow(&runbook, &flow, Some(source.text()));
+            Checked { source, runbook: Some(runbook), flow: Some(flow), diagnostics }
         }
-        Err(diagnostic) => Checked { source, runbook: None, diagnostics: vec![diagnostic] },
+        Err(diagnostic) => Checked { source, runbook: None, flow: None, diagnostics: vec![diagnostic] },
     }
 }
 

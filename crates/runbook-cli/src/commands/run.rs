@@ -18,7 +18,7 @@ use runbook_engine::operator::{
 };
 use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
-use runbook_model::{Level, Outcome, Runbook, StepKind, did_you_mean};
+use runbook_model::{Level, Outcome, Plan, Runbook, StepKind, did_you_mean};
 use serde_json::Value;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tokio_util::sync::CancellationToken;
@@ -66,8 +66,8 @@ fn usage(message: String) -> ExitCode {
 
 /// What a run starts from: the runbook, the mode, where the record goes,
 /// and for `resume`, the state it continues with.
-struct Plan<'a> {
-    runbook: &'a Runbook,
+struct Launch<'a> {
+    plan: &'a Plan,
     path: &'a Path,
     sha256: String,
     mode: Mode,
@@ -85,8 +85,8 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.session.verbose };
         return Ok(super::test::watch_case(case, look, color));
     };
-    let (runbook, sha256) = load(runbook_path, color)?;
-    let assume = assumptions(&args.assume, &runbook).map_err(usage)?;
+    let (plan, sha256) = load(runbook_path, color)?;
+    let assume = assumptions(&args.assume, &plan.runbook).map_err(usage)?;
     let mode = if args.dry_run {
         Mode::DryRun
     } else if args.read_only {
@@ -97,13 +97,13 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
     let record_dir = match (&args.record_dir, args.no_record) {
         (_, true) => None,
         (Some(dir), false) => Some(dir.clone()),
-        (None, false) => Some(default_record_dir(&runbook.id.value)),
+        (None, false) => Some(default_record_dir(&plan.runbook.id.value)),
     };
     // Absolute in the journal, so that `runbook resume` finds the file from
     // any directory.
     let path = runbook_path.canonicalize().unwrap_or_else(|_| runbook_path.clone());
-    let plan = Plan {
-        runbook: &runbook,
+    let launch = Launch {
+        plan: &plan,
         path: &path,
         sha256,
         mode,
@@ -113,7 +113,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         known_inputs: IndexMap::new(),
         resume: None,
     };
-    execute(&args.session, color, plan, interrupted)
+    execute(&args.session, color, launch, interrupted)
 }
 
 fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
@@ -125,7 +125,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
     let point = resume_point(&entries)
         .map_err(|message| usage(format!("cannot resume `{}`: {message}", args.dir.display())))?;
     let path = PathBuf::from(&point.path);
-    let (runbook, sha256) = load(&path, color)?;
+    let (plan, sha256) = load(&path, color)?;
+    let runbook = &plan.runbook;
     // Called runbooks count too: the run may re-enter them.
     let changed_calls: Vec<String> = point
         .calls
@@ -185,8 +186,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
     })?;
     let mut resume = point.resume;
     resume.runbook_changed = changed;
-    let plan = Plan {
-        runbook: &runbook,
+    let launch = Launch {
+        plan: &plan,
         path: &path,
         sha256,
         mode: point.mode,
@@ -196,7 +197,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         known_inputs,
         resume: Some(resume),
     };
-    execute(&args.session, color, plan, interrupted)
+    execute(&args.session, color, launch, interrupted)
 }
 
 /// `incidents/<UTC time>-<runbook id>`, with `-2`, `-3`, … when a run of
@@ -217,14 +218,15 @@ fn short_hash(hash: &str) -> &str {
 fn execute(
     session: &SessionArgs,
     color: Color,
-    plan: Plan<'_>,
+    launch: Launch<'_>,
     interrupted: &Arc<AtomicBool>,
 ) -> Result<ExitCode, ExitCode> {
-    let runbook = plan.runbook;
+    let plan = launch.plan;
+    let runbook = &plan.runbook;
     let answers = answers(session, runbook).map_err(usage)?;
     let fail_on = FailOn::parse(&session.fail_on).map_err(usage)?;
     let mut given = given_inputs(session).map_err(usage)?;
-    for (name, value) in plan.known_inputs {
+    for (name, value) in launch.known_inputs {
         let named = given.text.iter().any(|(given, _)| *given == name) || given.typed.contains_key(&name);
         if !named {
             given.typed.insert(name, value);
@@ -250,19 +252,19 @@ fn execute(
         Err(error) => return Err(usage(error.to_string())),
     };
     let options = Options {
-        mode: plan.mode,
-        assume: plan.assume,
+        mode: launch.mode,
+        assume: launch.assume,
         interactive,
         operator: session.operator.clone().unwrap_or_else(default_operator),
         host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
-        sha256: plan.sha256,
+        sha256: launch.sha256,
         ..Options::default()
     };
     // A new record's journal is created once the inputs are settled (a
     // prompt interrupted, a bad value: nothing to record) and before the
     // first probe: an unwritable directory or a full disk shows now, not
     // after the triage.
-    let journal = match (plan.journal, &plan.record_dir) {
+    let journal = match (launch.journal, &launch.record_dir) {
         (Some(journal), _) => Some(journal),
         (None, Some(dir)) => Some(Journal::create(dir, Arc::new(SystemClock)).map_err(|error| {
             print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
@@ -289,14 +291,14 @@ fn execute(
             probes: Arc::new(SystemProbes),
             cancel,
         };
-        match &plan.resume {
-            Some(state) => resume_runbook(runbook, plan.path, &inputs, &options, services, state).await,
-            None => run_runbook(runbook, plan.path, &inputs, &options, services).await,
+        match &launch.resume {
+            Some(state) => resume_runbook(plan, launch.path, &inputs, &options, services, state).await,
+            None => run_runbook(plan, launch.path, &inputs, &options, services).await,
         }
     });
     runtime.shutdown_background();
     let mut code = ExitCode::Success;
-    if let (Some(dir), Some(journal)) = (&plan.record_dir, &sink.journal) {
+    if let (Some(dir), Some(journal)) = (&launch.record_dir, &sink.journal) {
         if let Some(failure) = journal.failure() {
             print_stderr(&format!("error: {failure}\n"));
             code = ExitCode::Io;
@@ -332,15 +334,15 @@ fn execute(
 
 /// Reads and checks the runbook; errors are shown as `runbook check` shows
 /// them.
-fn load(path: &Path, color: Color) -> Result<(Runbook, String), ExitCode> {
+fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
     let bytes = std::fs::read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
         ExitCode::Io
     })?;
-    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
-    if let Some(runbook) = checked.runnable() {
-        return Ok((runbook.clone(), runbook_engine::interpret::sha256_hex(&bytes)));
-    }
+    let checked = match Plan::load(path, &bytes) {
+        Ok(plan) => return Ok((plan, runbook_engine::interpret::sha256_hex(&bytes))),
+        Err(checked) => checked,
+    };
     let renderer = Renderer::for_stderr(color);
     for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
         print_stderr(&renderer.render(&checked.source, diagnostic));

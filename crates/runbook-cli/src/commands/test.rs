@@ -223,15 +223,15 @@ fn run_file(
             error.push_str(&renderer.render(&checked.source, diagnostic));
         }
         let _ = writeln!(out, "{name}: cannot run, the test file has errors\n{error}");
-        let runbook = checked.runbook.as_ref().map_or_else(String::new, |r| r.runbook.id.value.clone());
+        let runbook = checked.runbook.as_ref().map_or_else(String::new, |r| r.plan.runbook.id.value.clone());
         return Suite { name, runbook, cases: Vec::new(), error: Some(error) };
     };
-    coverage.add(&tested.path, &tested.source, &tested.runbook);
+    coverage.add(&tested.path, &tested.plan.source, &tested.plan.runbook);
     let _ = writeln!(out, "{name} ({})", tested.path.display());
     let mut cases = Vec::new();
     for case in test.cases.iter() {
         let started = Instant::now();
-        let run = run_case(&tested.runbook, &tested.path, test, case, &mut Quiet);
+        let run = run_case(&tested.plan, &tested.path, test, case, &mut Quiet);
         let failures = verdict(case, &run);
         let time = started.elapsed();
         coverage.record(&tested.path, &run.trace);
@@ -247,7 +247,7 @@ fn run_file(
             failures: failures.iter().map(|failure| located(&checked.source, failure)).collect(),
         });
     }
-    Suite { name, runbook: tested.runbook.id.value.clone(), cases, error: None }
+    Suite { name, runbook: tested.plan.runbook.id.value.clone(), cases, error: None }
 }
 
 /// `runbook run --dry-run --case FILE:NAME`: plays one case through the
@@ -282,7 +282,7 @@ pub fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> Exit
         return ExitCode::Usage;
     };
     let mut view = crate::view::View::new(look, false);
-    let run = run_case(&tested.runbook, &tested.path, test, case, &mut view);
+    let run = run_case(&tested.plan, &tested.path, test, case, &mut view);
     let failures = verdict(case, &run);
     if failures.is_empty() {
         print_stderr(&format!("case `{name}`: ok\n"));

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use runbook_model::{Call, Flow, Level, Runbook, Step};
+use runbook_model::{Call, Level, Plan, Step};
 use serde_json::{Map, Value as Json};
 
 use super::{Ending, Interpreter, StepDone, Stop};
@@ -30,7 +30,7 @@ impl<'a> Interpreter<'a> {
         if let Some(mocked) = self.options.called.get(&name) {
             // One ending per visit of the step; the last repeats.
             let visit =
-                self.runbook.steps.iter().position(|s| s.id.value == step.id.value).map_or(1, |i| self.visits[i]);
+                self.plan.runbook.steps.iter().position(|s| s.id.value == step.id.value).map_or(1, |i| self.visits[i]);
             let index = usize::try_from(visit.saturating_sub(1)).unwrap_or(usize::MAX);
             if let Some(ending) = mocked.get(index).or_else(|| mocked.last()) {
                 return Ok(ending.done());
@@ -52,7 +52,7 @@ impl<'a> Interpreter<'a> {
             load_callee(&path).map_err(|message| Stop::Failed(format!("step `{name}`: {message}")))?;
         self.emit(&crate::event::Event::Called {
             step: name.clone(),
-            runbook: callee.id.value.clone(),
+            runbook: callee.runbook.id.value.clone(),
             path: path.display().to_string(),
             sha256,
         });
@@ -68,7 +68,7 @@ impl<'a> Interpreter<'a> {
             .collect::<Result<IndexMap<_, _>, _>>()?;
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed };
-        let inputs = resolve(&callee, &given, &|var| std::env::var(var).ok(), None)
+        let inputs = resolve(&callee.runbook, &given, &|var| std::env::var(var).ok(), None)
             .map_err(|error| Stop::Failed(format!("step `{name}` cannot call `{}`: {error}", path.display())))?;
         let mut redactor = self.redactor.clone();
         for secret in &inputs.secrets {
@@ -79,11 +79,9 @@ impl<'a> Interpreter<'a> {
         super::redact_env_probe_values(&callee, &mut redactor);
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
-        let callee_flow = Flow::new(&callee);
         let mut callee_run = Interpreter {
-            runbook: &callee,
-            start_at: callee_flow.start,
-            flow: callee_flow,
+            plan: &callee,
+            start_at: callee.flow.start,
             path: &path,
             options: self.options,
             operator: &mut *self.operator,
@@ -96,13 +94,13 @@ impl<'a> Interpreter<'a> {
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts),
-            visits: vec![0; callee.steps.len()],
+            visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,
             actions_ran: self.actions_ran.clone(),
             evidence: HashMap::new(),
             prefix: format!("{name}/"),
             call_stack,
-            run_deadline: [self.run_deadline, callee.timeout.as_ref().map(|t| self.clock.now() + t.0)]
+            run_deadline: [self.run_deadline, callee.runbook.timeout.as_ref().map(|t| self.clock.now() + t.0)]
                 .into_iter()
                 .flatten()
                 .min(),
@@ -163,10 +161,13 @@ impl CalledConclusion {
 
 /// Reads and checks a called runbook; the first error, located, if it has
 /// any.
-fn load_callee(path: &PathBuf) -> Result<(Runbook, String), String> {
+fn load_callee(path: &PathBuf) -> Result<(Plan, String), String> {
     let bytes =
         std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
-    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
+    let checked = match Plan::load(path, &bytes) {
+        Ok(plan) => return Ok((plan, super::sha256_hex(&bytes))),
+        Err(checked) => checked,
+    };
     if let Some(error) = checked.diagnostics.iter().find(|d| d.level() == Level::Error) {
         let (line, column) = checked.source.line_col(error.span.start);
         return Err(format!(
@@ -176,9 +177,5 @@ fn load_callee(path: &PathBuf) -> Result<(Runbook, String), String> {
             error.message
         ));
     }
-    let sha256 = super::sha256_hex(&bytes);
-    checked
-        .runbook
-        .map(|runbook| (runbook, sha256))
-        .ok_or_else(|| format!("the called runbook `{}` did not load", path.display()))
+    Err(format!("the called runbook `{}` did not load", path.display()))
 }

@@ -3,14 +3,14 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::{Action, Ask, Conclusion, Instruct, Outcome, Step};
+use runbook_model::{ActionPlan, Ask, Conclusion, Instruct, Outcome, Step};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use super::{Interpreter, Mode, StepDone, Stop};
 use crate::event::{ActionDecision, AnsweredBy, ConclusionView, EscalationView, Event};
 use crate::operator::{ActionRequest, Instruction, OperatorError, Question, default_answer, validate_answer};
-use crate::prepare::{ProbeRef, Renderer, prepare};
+use crate::prepare::{Renderer, prepare};
 
 impl<'a> Interpreter<'a> {
     pub(super) fn ask_step(&mut self, step: &'a Step, ask: &'a Ask) -> Result<StepDone, Stop> {
@@ -114,14 +114,13 @@ impl<'a> Interpreter<'a> {
     pub(super) async fn action_step(
         &mut self,
         step: &'a Step,
-        action: &'a Action,
+        action: &'a ActionPlan,
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
-        let probe = ProbeRef::of_action(action)
-            .ok_or_else(|| Stop::Failed(format!("action `{name}` has neither `cmd` nor `http`")))?;
-        let prepared = prepare(probe, &renderer, &self.client).map_err(|e| self.render_failed(step, &e))?;
+        let prepared =
+            prepare(&action.entry.probe, &renderer, &self.client).map_err(|e| self.render_failed(step, &e))?;
         let confirm = match &action.confirm {
             Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),
             None => None,
@@ -180,7 +179,7 @@ impl<'a> Interpreter<'a> {
         }
         // The decision to run must be on disk before the action runs.
         self.recording()?;
-        let unit = super::probing::Unit::new(prepared, &action.expect, &action.capture);
+        let unit = super::probing::Unit::new(prepared, &action.entry.expect, &action.entry.capture);
         let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
         done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use indexmap::IndexMap;
-use runbook_model::{DEFAULT_MAX_VISITS, Flow, Outcome, Runbook, Step};
+use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Step, StepBody};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
@@ -141,32 +141,31 @@ pub struct Resume {
     pub runbook_changed: bool,
 }
 
-/// Runs `runbook` (loaded from `path`, already checked) with resolved
-/// inputs.
+/// Runs the planned runbook (loaded from `path`) with resolved inputs.
 pub async fn run(
-    runbook: &Runbook,
+    plan: &Plan,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
     services: Services<'_>,
 ) -> RunReport {
-    start(runbook, path, inputs, options, services, None).await
+    start(plan, path, inputs, options, services, None).await
 }
 
 /// Continues a run from its journal's [`Resume`] point.
 pub async fn resume(
-    runbook: &Runbook,
+    plan: &Plan,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
     services: Services<'_>,
     resume: &Resume,
 ) -> RunReport {
-    start(runbook, path, inputs, options, services, Some(resume)).await
+    start(plan, path, inputs, options, services, Some(resume)).await
 }
 
 async fn start(
-    runbook: &Runbook,
+    plan: &Plan,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
@@ -180,8 +179,9 @@ async fn start(
             redactor.add_input(name, value);
         }
     }
-    redact_env_probe_values(runbook, &mut redactor);
-    let flow = Flow::new(runbook);
+    redact_env_probe_values(plan, &mut redactor);
+    let runbook = &plan.runbook;
+    let flow = &plan.flow;
     let info = RunInfo {
         id: resume.map_or_else(|| format!("{}-{}", compact(wall), runbook.id.value), |r| r.run_id.clone()),
         runbook: runbook.id.value.clone(),
@@ -199,7 +199,7 @@ async fn start(
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
-        graph: graph(runbook, &flow),
+        graph: graph(plan),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
     };
@@ -236,8 +236,7 @@ async fn start(
         }
     }
     let mut interpreter = Interpreter {
-        runbook,
-        flow,
+        plan,
         path,
         options,
         operator: services.operator,
@@ -285,21 +284,11 @@ async fn start(
 
 /// Adds the values of the variables `env` probes look at: the probe never
 /// shows them, and neither may a command that prints its environment.
-fn redact_env_probe_values(runbook: &Runbook, redactor: &mut Redactor) {
-    fn names(check: &runbook_model::Check, out: &mut Vec<String>) {
-        if let Some(env) = &check.env {
-            out.extend(env.set.iter().chain(&env.non_empty).map(|name| name.value.clone()));
-        }
-        for probe in check.probes.iter().flat_map(|probes| probes.values()) {
-            names(probe, out);
-        }
-    }
-    let mut found = Vec::new();
-    for step in runbook.steps.iter() {
-        if let Some(check) = step.probing() {
-            names(check, &mut found);
-        }
-    }
+fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
+    let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| match &entry.probe {
+        runbook_model::Probe::Env(env) => env.set.iter().chain(&env.non_empty).map(|name| name.value.clone()).collect(),
+        runbook_model::Probe::Http(_) | runbook_model::Probe::Cmd(_) | runbook_model::Probe::Tcp(_) => Vec::new(),
+    });
     for name in found {
         if let Ok(value) = std::env::var(&name) {
             redactor.add(&name, &value);
@@ -317,10 +306,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     })
 }
 
-/// The steps and transitions of `runbook`, from the same [`Flow`] `check`
-/// reads and the run routes by.
-fn graph(runbook: &Runbook, flow: &Flow) -> crate::event::Graph {
-    let steps = &runbook.steps.value;
+/// The steps and transitions of the plan, from the same
+/// [`runbook_model::Flow`] `check` reads and the run routes by.
+fn graph(plan: &Plan) -> crate::event::Graph {
+    let steps = &plan.runbook.steps.value;
     let name = |to: &runbook_model::Destination| match to {
         runbook_model::Destination::Step(index) => Some(steps[*index].id.value.clone()),
         runbook_model::Destination::Unknown(id) => Some(id.clone()),
@@ -329,13 +318,15 @@ fn graph(runbook: &Runbook, flow: &Flow) -> crate::event::Graph {
     crate::event::Graph {
         nodes: steps
             .iter()
-            .map(|step| crate::event::GraphNode {
+            .zip(&plan.bodies)
+            .map(|(step, body)| crate::event::GraphNode {
                 id: step.id.value.clone(),
-                kind: step.kind(),
+                kind: Some(body.kind()),
                 title: step.title.clone(),
             })
             .collect(),
-        edges: flow
+        edges: plan
+            .flow
             .all_edges()
             .map(|edge| crate::event::GraphEdge {
                 id: edge.id.clone(),
@@ -433,8 +424,7 @@ struct StepDone {
 
 /// One run (or one `call`ed runbook) in progress.
 struct Interpreter<'a> {
-    runbook: &'a Runbook,
-    flow: Flow,
+    plan: &'a Plan,
     path: &'a Path,
     options: &'a Options,
     operator: &'a mut dyn Operator,
@@ -489,7 +479,7 @@ impl<'a> Interpreter<'a> {
     }
 
     async fn walk(&mut self) -> Ending {
-        let steps: &'a [Step] = &self.runbook.steps.value;
+        let plan: &'a Plan = self.plan;
         let mut current = self.start_at;
         loop {
             let Some(index) = current else {
@@ -499,11 +489,11 @@ impl<'a> Interpreter<'a> {
                     message: Some("the run went past the last step without reaching a conclusion".into()),
                 };
             };
-            let step = &steps[index];
+            let (step, body) = plan.step(index);
             let limit = step
                 .max_visits
                 .as_ref()
-                .or(self.runbook.max_visits.as_ref())
+                .or(plan.runbook.max_visits.as_ref())
                 .map_or(DEFAULT_MAX_VISITS, |limit| limit.value);
             self.visits[index] += 1;
             if self.visits[index] > limit {
@@ -520,18 +510,15 @@ impl<'a> Interpreter<'a> {
                 return stop.into();
             }
             let name = self.name(&step.id);
-            let Some(kind) = step.kind() else {
-                return Stop::Failed(format!("step `{name}` has no kind")).into();
-            };
             self.emit(&Event::StepStarted {
                 step: name.clone(),
-                kind,
+                kind: body.kind(),
                 title: step.title.clone(),
                 description: step.description.clone(),
                 visit: self.visits[index],
             });
             let started = self.clock.now();
-            let done = match self.execute_bounded(step).await {
+            let done = match self.execute_bounded(step, body).await {
                 Ok(done) => done,
                 Err(reason) => return reason.into(),
             };
@@ -565,7 +552,7 @@ impl<'a> Interpreter<'a> {
                 return Stop::Aborted.into();
             }
             if self.run_deadline.is_some_and(|deadline| self.clock.now() >= deadline) {
-                let limit = self.runbook.timeout.as_ref().map(|t| t.value.to_string()).unwrap_or_default();
+                let limit = plan.runbook.timeout.as_ref().map(|t| t.value.to_string()).unwrap_or_default();
                 return Ending {
                     status: RunStatus::TimedOut,
                     conclusion: None,
@@ -577,7 +564,7 @@ impl<'a> Interpreter<'a> {
                 Ok(route) => route,
                 Err(reason) => return reason.into(),
             };
-            let to = next.map(|next| self.name(&steps[next].id));
+            let to = next.map(|next| self.name(&plan.runbook.steps[next].id));
             let transition = Event::Transition {
                 from: name,
                 to,
@@ -593,17 +580,17 @@ impl<'a> Interpreter<'a> {
     /// Runs a step within its `timeout` and the run's. When a limit passes,
     /// running probes are stopped and the step's outcome is `error`
     /// (`timeout`).
-    async fn execute_bounded(&mut self, step: &'a Step) -> Result<StepDone, Stop> {
+    async fn execute_bounded(&mut self, step: &'a Step, body: &'a StepBody) -> Result<StepDone, Stop> {
         let now = self.clock.now();
         let step_limit = step.timeout.as_ref().map(|t| t.0);
         let deadline = [step_limit.map(|limit| now + limit), self.run_deadline].into_iter().flatten().min();
         let token = self.cancel.child_token();
         let Some(deadline) = deadline else {
-            return self.execute(step, &token).await;
+            return self.execute(step, body, &token).await;
         };
         let sleep = self.clock.sleep(deadline.saturating_duration_since(now));
-        let run_limit = self.runbook.timeout.as_ref().map(|t| t.0);
-        let execution = self.execute(step, &token);
+        let run_limit = self.plan.runbook.timeout.as_ref().map(|t| t.0);
+        let execution = self.execute(step, body, &token);
         tokio::pin!(execution);
         let result = tokio::select! {
             result = &mut execution => return result,
@@ -627,31 +614,26 @@ impl<'a> Interpreter<'a> {
         })
     }
 
-    async fn execute(&mut self, step: &'a Step, token: &CancellationToken) -> Result<StepDone, Stop> {
-        if let Some(check) = &step.check {
-            return self.probing_step(step, check, token).await;
+    /// Runs the step's body; one arm per step kind.
+    async fn execute(
+        &mut self,
+        step: &'a Step,
+        body: &'a StepBody,
+        token: &CancellationToken,
+    ) -> Result<StepDone, Stop> {
+        match body {
+            StepBody::Check(probing) => self.probing_step(step, probing, token).await,
+            StepBody::Collect(probing) => {
+                let mut done = self.probing_step(step, probing, token).await?;
+                done.key = None;
+                Ok(done)
+            }
+            StepBody::Ask(ask) => self.ask_step(step, ask),
+            StepBody::Instruct(instruct) => self.instruct_step(step, instruct),
+            StepBody::Action(action) => self.action_step(step, action, token).await,
+            StepBody::Call(call) => self.call_step(step, call, token).await,
+            StepBody::Conclude(conclude) => self.conclude_step(step, conclude),
         }
-        if let Some(collect) = &step.collect {
-            let mut done = self.probing_step(step, collect, token).await?;
-            done.key = None;
-            return Ok(done);
-        }
-        if let Some(ask) = &step.ask {
-            return self.ask_step(step, ask);
-        }
-        if let Some(instruct) = &step.instruct {
-            return self.instruct_step(step, instruct);
-        }
-        if let Some(action) = &step.action {
-            return self.action_step(step, action, token).await;
-        }
-        if let Some(call) = &step.call {
-            return self.call_step(step, call, token).await;
-        }
-        if let Some(conclude) = &step.conclude {
-            return self.conclude_step(step, conclude);
-        }
-        Err(Stop::Failed(format!("step `{}` has no kind", self.name(&step.id))))
     }
 
     /// A template failure as a stop naming the step.

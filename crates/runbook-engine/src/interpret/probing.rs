@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use runbook_model::{Capture, Check, Expectation, Outcome, Retry, Spanned, Step};
+use runbook_model::{Capture, Expectation, Outcome, Probes, Probing, Retry, Spanned, Step};
 use serde_json::{Map, Value as Json};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ use crate::capture::capture;
 use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
 use crate::judge::{judge, worst};
-use crate::prepare::{Prepared, ProbeRef, Renderer, prepare};
+use crate::prepare::{Prepared, Renderer, prepare};
 use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
 
 /// Wait between attempts when `retry.interval` is not given.
@@ -89,7 +89,7 @@ impl<'a> Interpreter<'a> {
     pub(super) async fn probing_step(
         &mut self,
         step: &'a Step,
-        check: &'a Check,
+        probing: &'a Probing,
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
         let retry: Option<&Retry> = step.retry.as_ref().map(|r| &r.value);
@@ -99,7 +99,7 @@ impl<'a> Interpreter<'a> {
         let started = self.clock.now();
         let mut number = 1;
         loop {
-            let attempt = self.attempt(step, check, number, token).await?;
+            let attempt = self.attempt(step, probing, number, token).await?;
             self.emit(&Event::AttemptFinished { step: self.name(&step.id), attempt: number, outcome: attempt.outcome });
             let elapsed = self.clock.now().duration_since(started);
             let deadline_passed =
@@ -148,13 +148,12 @@ impl<'a> Interpreter<'a> {
     async fn attempt(
         &mut self,
         step: &'a Step,
-        check: &'a Check,
+        probing: &'a Probing,
         number: u32,
         token: &CancellationToken,
     ) -> Result<Attempt, Stop> {
-        let (shape, units) = self.prepare_units(step, check)?;
-        let concurrency = check.concurrency.as_ref().map(|c| c.value);
-        let judged = self.run_units(step, number, units, concurrency, token).await;
+        let (shape, units) = self.prepare_units(step, &probing.probes)?;
+        let judged = self.run_units(step, number, units, probing.concurrency, token).await;
         Ok(self.settle(step, number, shape, judged))
     }
 
@@ -233,33 +232,34 @@ impl<'a> Interpreter<'a> {
 
     /// Renders the step's probes: one, one per `probes:` entry, or one per
     /// `foreach` item.
-    fn prepare_units(&self, step: &Step, check: &'a Check) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
+    fn prepare_units(&self, step: &Step, probes: &'a Probes) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
         let failed = |error| self.render_failed(step, &error);
         let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
-        if let Some(probes) = &check.probes {
-            let units = probes
-                .iter()
-                .map(|(name, sub)| {
-                    let probe = ProbeRef::of_check(sub).ok_or_else(|| self.no_probe(step))?;
-                    let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
-                    Ok(Unit {
-                        name: Some(name.value.clone()),
-                        item: None,
-                        prepared,
-                        expect: &sub.expect,
-                        capture: &sub.capture,
+        let (entry, items, item_name) = match probes {
+            Probes::Single(entry) => {
+                let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
+                return Ok((Shape::Single, vec![unit]));
+            }
+            Probes::Group(group) => {
+                let units = group
+                    .iter()
+                    .map(|(name, entry)| {
+                        let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                        Ok(Unit {
+                            name: Some(name.clone()),
+                            item: None,
+                            prepared,
+                            expect: &entry.expect,
+                            capture: &entry.capture,
+                        })
                     })
-                })
-                .collect::<Result<_, Stop>>()?;
-            return Ok((Shape::Group, units));
-        }
-        let probe = ProbeRef::of_check(check).ok_or_else(|| self.no_probe(step))?;
-        let Some(foreach) = &check.foreach else {
-            let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
-            let unit = Unit { name: None, item: None, prepared, expect: &check.expect, capture: &check.capture };
-            return Ok((Shape::Single, vec![unit]));
+                    .collect::<Result<_, Stop>>()?;
+                return Ok((Shape::Group, units));
+            }
+            Probes::Foreach { entry, items, item_name } => (entry, items, item_name),
         };
-        let items = match renderer.value("foreach", foreach).map_err(failed)? {
+        let items = match renderer.value("foreach", items).map_err(failed)? {
             Json::Array(items) => items,
             other => {
                 return Err(Stop::Failed(format!(
@@ -269,20 +269,15 @@ impl<'a> Interpreter<'a> {
                 )));
             }
         };
-        let item_name = check.item_name();
         let units = items
             .into_iter()
             .map(|item| {
                 let renderer = Renderer::new(&self.templates, &self.facts, vec![(item_name, to_value(&item))]);
-                let prepared = prepare(probe, &renderer, &self.client).map_err(failed)?;
-                Ok(Unit { name: None, item: Some(item), prepared, expect: &check.expect, capture: &check.capture })
+                let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
             .collect::<Result<_, Stop>>()?;
         Ok((Shape::Foreach, units))
-    }
-
-    fn no_probe(&self, step: &Step) -> Stop {
-        Stop::Failed(format!("step `{}` declares no probe", self.name(&step.id)))
     }
 
     /// Runs the units through the run's [`crate::probe::ProbeRunner`] (or,

@@ -28,7 +28,7 @@ impl Interpreter<'_> {
                 renderer.condition("when", when).map_err(|error| self.render_failed(step, &error))
             }
         };
-        let Some(edge) = self.flow.route(index, key, holds)? else {
+        let Some(edge) = self.plan.flow.route(index, key, holds)? else {
             return Err(Stop::Failed(format!(
                 "step `{}` gave `{}`, which no transition routes",
                 self.name(&step.id),

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use indexmap::IndexMap;
-use runbook_model::{Case, MockSpec, Runbook, TestFile};
+use runbook_model::{Case, MockSpec, Plan, TestFile};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
@@ -57,14 +57,14 @@ fn case_inputs(test: &TestFile, case: &Case) -> IndexMap<String, Json> {
     test.inputs.iter().chain(&case.inputs).map(|(name, value)| (name.value.clone(), value.value.clone())).collect()
 }
 
-/// Runs `case` of `test` against `runbook` (read from `path`), sending every
+/// Runs `case` of `test` against the planned runbook (read from `path`), sending every
 /// event to `sink` as well. Nothing is spawned and no socket is opened: the
 /// runtime has no I/O driver and no timer, and every probe goes to the
 /// case's observations.
-pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, sink: &mut dyn EventSink) -> CaseRun {
+pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &mut dyn EventSink) -> CaseRun {
     let given = GivenInputs { text: Vec::new(), typed: case_inputs(test, case) };
     // The machine's environment is not read: a case says every value.
-    let inputs = match resolve(runbook, &given, &|_| None, None) {
+    let inputs = match resolve(&plan.runbook, &given, &|_| None, None) {
         Ok(inputs) => inputs,
         Err(error) => {
             let missing = vec![format!("{error}: give it under the case's `inputs:`")];
@@ -96,7 +96,7 @@ pub fn run_case(runbook: &Runbook, path: &Path, test: &TestFile, case: &Case, si
     // not run here even by mistake.
     let report = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(runtime) => runtime.block_on(run(
-            runbook,
+            plan,
             path,
             &inputs,
             &options,

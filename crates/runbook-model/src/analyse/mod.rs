@@ -33,7 +33,12 @@ pub fn analyse_source(runbook: &Runbook, source: &crate::Source) -> Vec<Diagnost
 }
 
 fn rules(runbook: &Runbook, source: Option<&str>) -> Vec<Diagnostic> {
-    let flow = Flow::new(runbook);
+    analyse_with_flow(runbook, &Flow::new(runbook), source)
+}
+
+/// The rules over a runbook whose [`Flow`] the caller built (and keeps for
+/// the plan).
+pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&str>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     shape::check(runbook, &mut diagnostics);
     references::check(runbook, &mut diagnostics);
@@ -41,9 +46,9 @@ fn rules(runbook: &Runbook, source: Option<&str>) -> Vec<Diagnostic> {
     // report the cause, not its echo.
     let references_broken =
         diagnostics.iter().any(|d| matches!(d.code, crate::Code::UnknownStep | crate::Code::DuplicateStep));
-    flow_rules::check(runbook, &flow, references_broken, &mut diagnostics);
+    flow_rules::check(runbook, flow, references_broken, &mut diagnostics);
     let sites = template_sites(runbook);
-    expressions::check(runbook, &flow, &sites, &mut diagnostics);
+    expressions::check(runbook, flow, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));

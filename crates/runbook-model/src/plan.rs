@@ -1,0 +1,329 @@
+//! The third stage of the pipeline (load → analyse → **plan** → interpret):
+//! a runbook that checked clean, turned into what the interpreter runs.
+//!
+//! The YAML types keep one `Option` per step kind and per probe kind, because
+//! that is how a user writes them and how `check` reports a step with none or
+//! two. A [`Plan`] is built only once `check` found no error, so each step
+//! has exactly one [`StepBody`] and each probe exactly one [`Probe`] kind:
+//! the interpreter matches on them, with no "has no kind" case left to
+//! handle at run time.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::{
+    Action, Ask, Call, Capture, Check, Checked, CmdProbe, Code, Conclusion, Diagnostic, EnvProbe, Expectation, Flow,
+    HttpProbe, Instruct, Level, ProbeKind, Runbook, Source, Span, Spanned, Step, StepKind, TcpProbe,
+};
+
+/// A runbook ready to run: its text, its steps with their kinds resolved,
+/// and its [`Flow`], built once and shared by the interpreter, the run's
+/// graph and the record.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The text it was loaded from: run-time errors point into it, so a
+    /// file edited during the run is never read again to report one.
+    pub source: Source,
+    /// The runbook as written (metadata, inputs, transitions).
+    pub runbook: Runbook,
+    /// Where each step can lead.
+    pub flow: Flow,
+    /// What each step does, indexed like `runbook.steps`.
+    pub bodies: Vec<StepBody>,
+}
+
+/// What a step does: exactly one of the seven kinds.
+#[derive(Debug, Clone)]
+pub enum StepBody {
+    /// Probes judged by expectations: `pass`, `warn`, `fail` or `error`.
+    Check(Probing),
+    /// Probes for evidence only; never routes by outcome.
+    Collect(Probing),
+    /// A question whose answer picks the branch.
+    Ask(Ask),
+    /// Manual work for the operator.
+    Instruct(Instruct),
+    /// A remediation that runs once confirmed.
+    Action(ActionPlan),
+    /// Another runbook, run to its conclusion.
+    Call(Call),
+    /// The end of the run.
+    Conclude(Conclusion),
+}
+
+impl StepBody {
+    /// The kind, named as its YAML key.
+    pub const fn kind(&self) -> StepKind {
+        match self {
+            Self::Check(_) => StepKind::Check,
+            Self::Collect(_) => StepKind::Collect,
+            Self::Ask(_) => StepKind::Ask,
+            Self::Instruct(_) => StepKind::Instruct,
+            Self::Action(_) => StepKind::Action,
+            Self::Call(_) => StepKind::Call,
+            Self::Conclude(_) => StepKind::Conclude,
+        }
+    }
+
+    /// The probes a step runs (`check`, `collect`, `action`), each once.
+    pub fn probes(&self) -> Vec<&ProbeEntry> {
+        match self {
+            Self::Check(probing) | Self::Collect(probing) => match &probing.probes {
+                Probes::Single(entry) | Probes::Foreach { entry, .. } => vec![entry],
+                Probes::Group(group) => group.values().collect(),
+            },
+            Self::Action(action) => vec![&action.entry],
+            Self::Ask(_) | Self::Instruct(_) | Self::Call(_) | Self::Conclude(_) => Vec::new(),
+        }
+    }
+}
+
+/// One probe, of exactly one kind.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    /// An HTTP request.
+    Http(HttpProbe),
+    /// A command.
+    Cmd(CmdProbe),
+    /// A TCP connection attempt.
+    Tcp(TcpProbe),
+    /// Environment variables that must be set.
+    Env(EnvProbe),
+}
+
+impl Probe {
+    /// The kind, named as its YAML key.
+    pub const fn kind(&self) -> ProbeKind {
+        match self {
+            Self::Http(_) => ProbeKind::Http,
+            Self::Cmd(_) => ProbeKind::Cmd,
+            Self::Tcp(_) => ProbeKind::Tcp,
+            Self::Env(_) => ProbeKind::Env,
+        }
+    }
+}
+
+/// A probe with the expectations that judge it and the captures that read
+/// it.
+#[derive(Debug, Clone)]
+pub struct ProbeEntry {
+    /// What runs.
+    pub probe: Probe,
+    /// All must hold for `pass`.
+    pub expect: Vec<Spanned<Expectation>>,
+    /// Values kept as `vars.NAME`.
+    pub capture: IndexMap<Spanned<String>, Spanned<Capture>>,
+}
+
+/// How the probes of a `check` or `collect` step are laid out.
+#[derive(Debug, Clone)]
+pub enum Probes {
+    /// One probe.
+    Single(ProbeEntry),
+    /// One probe run once per item of a list.
+    Foreach {
+        /// The probe, its templates reading the item.
+        entry: ProbeEntry,
+        /// The list, or a template that renders to one.
+        items: Spanned<Json>,
+        /// The item's name in templates (`item` unless `as:` says).
+        item_name: String,
+    },
+    /// Named probes run concurrently.
+    Group(IndexMap<String, ProbeEntry>),
+}
+
+/// The probes of a `check` or `collect` step.
+#[derive(Debug, Clone)]
+pub struct Probing {
+    /// One, one per item, or a group.
+    pub probes: Probes,
+    /// How many run at once (default: the run's).
+    pub concurrency: Option<u32>,
+}
+
+/// An `action` step: what the operator confirms, and the one probe that
+/// runs.
+#[derive(Debug, Clone)]
+pub struct ActionPlan {
+    /// What the operator confirms; a template.
+    pub confirm: Option<Spanned<String>>,
+    /// The command or request, judged by its expectations.
+    pub entry: ProbeEntry,
+}
+
+impl Plan {
+    /// Plans a checked runbook. Refused, with the diagnostics to show, when
+    /// it did not load or has errors.
+    pub fn new(checked: Checked) -> Result<Self, Box<Checked>> {
+        let has_errors = checked.diagnostics.iter().any(|d| d.level() == Level::Error);
+        match checked {
+            Checked { source, runbook: Some(runbook), flow: Some(flow), mut diagnostics } if !has_errors => {
+                match runbook.steps.iter().map(body).collect() {
+                    Ok(bodies) => Ok(Self { source, runbook, flow, bodies }),
+                    Err(diagnostic) => {
+                        diagnostics.push(diagnostic);
+                        Err(Box::new(Checked { source, runbook: Some(runbook), flow: Some(flow), diagnostics }))
+                    }
+                }
+            }
+            checked => Err(Box::new(checked)),
+        }
+    }
+
+    /// Checks the bytes of the runbook file at `path`, following its `call`
+    /// targets, and plans it: the one loader behind `run`, `resume` and a
+    /// `call` step. `check` reports the findings of the same
+    /// [`crate::check_file_bytes`].
+    pub fn load(path: &Path, bytes: &[u8]) -> Result<Self, Box<Checked>> {
+        Self::new(crate::check_file_bytes(path, bytes))
+    }
+
+    /// The step at `index` and what it does.
+    pub fn step(&self, index: usize) -> (&Step, &StepBody) {
+        (&self.runbook.steps[index], &self.bodies[index])
+    }
+}
+
+/// The one kind of a step. `check` reports a step with none or two
+/// (RB103), so the error here only guards a runbook planned unchecked.
+fn body(step: &Step) -> Result<StepBody, Diagnostic> {
+    let probing = |check: &Spanned<Check>| -> Result<Probing, Diagnostic> {
+        let probes = match &check.probes {
+            Some(group) => Probes::Group(
+                group
+                    .iter()
+                    .map(|(name, member)| Ok((name.value.clone(), entry(member)?)))
+                    .collect::<Result<_, Diagnostic>>()?,
+            ),
+            None => match &check.foreach {
+                Some(items) => Probes::Foreach {
+                    entry: entry(check)?,
+                    items: items.clone(),
+                    item_name: check.item_name().to_owned(),
+                },
+                None => Probes::Single(entry(check)?),
+            },
+        };
+        Ok(Probing { probes, concurrency: check.concurrency.as_ref().map(|c| c.value) })
+    };
+    let kinds = step.kinds();
+    let body = match (kinds.as_slice(), step) {
+        ([(StepKind::Check, _)], Step { check: Some(check), .. }) => StepBody::Check(probing(check)?),
+        ([(StepKind::Collect, _)], Step { collect: Some(collect), .. }) => StepBody::Collect(probing(collect)?),
+        ([(StepKind::Ask, _)], Step { ask: Some(ask), .. }) => StepBody::Ask(ask.value.clone()),
+        ([(StepKind::Instruct, _)], Step { instruct: Some(instruct), .. }) => {
+            StepBody::Instruct(instruct.value.clone())
+        }
+        ([(StepKind::Action, _)], Step { action: Some(action), .. }) => StepBody::Action(action_plan(action)?),
+        ([(StepKind::Call, _)], Step { call: Some(call), .. }) => StepBody::Call(call.value.clone()),
+        ([(StepKind::Conclude, _)], Step { conclude: Some(conclude), .. }) => {
+            StepBody::Conclude(conclude.value.clone())
+        }
+        _ => {
+            return Err(Diagnostic::new(
+                Code::StepKind,
+                step.id.span,
+                format!("step `{}` needs exactly one kind to run", step.id.value),
+            ));
+        }
+    };
+    Ok(body)
+}
+
+/// The single probe of a check (or of a `probes:` member) with its
+/// expectations and captures.
+fn entry(check: &Spanned<Check>) -> Result<ProbeEntry, Diagnostic> {
+    let probe = match (&check.http, &check.cmd, &check.tcp, &check.env) {
+        (Some(http), None, None, None) => Probe::Http(http.value.clone()),
+        (None, Some(cmd), None, None) => Probe::Cmd(cmd.value.clone()),
+        (None, None, Some(tcp), None) => Probe::Tcp(tcp.value.clone()),
+        (None, None, None, Some(env)) => Probe::Env(env.value.clone()),
+        _ => return Err(one_probe(check.span)),
+    };
+    Ok(ProbeEntry { probe, expect: check.expect.clone(), capture: check.capture.clone() })
+}
+
+fn action_plan(action: &Spanned<Action>) -> Result<ActionPlan, Diagnostic> {
+    let probe = match (&action.cmd, &action.http) {
+        (Some(cmd), None) => Probe::Cmd(cmd.value.clone()),
+        (None, Some(http)) => Probe::Http(http.value.clone()),
+        _ => return Err(one_probe(action.span)),
+    };
+    let entry = ProbeEntry { probe, expect: action.expect.clone(), capture: action.capture.clone() };
+    Ok(ActionPlan { confirm: action.confirm.clone(), entry })
+}
+
+fn one_probe(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::ProbeShape, span, "needs exactly one probe to run")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(yaml: &str) -> Result<Plan, Box<Checked>> {
+        Plan::new(crate::check_bytes("plan.yaml", yaml.as_bytes()))
+    }
+
+    #[test]
+    fn each_step_has_its_one_kind_and_each_probe_its_one_kind() {
+        let plan = plan(
+            r#"
+id: p
+title: P
+inputs:
+  hosts: { type: list, default: [a, b] }
+steps:
+  - id: one
+    check: { http: { url: "http://127.0.0.1:1/" }, expect: [ { status: 200 } ] }
+  - id: each
+    collect: { tcp: { host: "{{ item }}", port: 80 }, foreach: "{{ inputs.hosts }}", as: item }
+  - id: group
+    check:
+      probes:
+        web: { http: { url: "http://127.0.0.1:1/" } }
+        env: { env: { set: [HOME] } }
+  - id: fix
+    action: { cmd: { argv: ["true"] }, confirm: restart }
+  - id: q
+    ask: { question: go?, type: confirm }
+  - id: end
+    conclude: { status: resolved }
+"#,
+        )
+        .unwrap_or_else(|checked| panic!("{:?}", checked.diagnostics));
+        let kinds: Vec<StepKind> = plan.bodies.iter().map(StepBody::kind).collect();
+        assert_eq!(
+            kinds,
+            [StepKind::Check, StepKind::Collect, StepKind::Check, StepKind::Action, StepKind::Ask, StepKind::Conclude]
+        );
+        let probes = |index: usize| -> Vec<ProbeKind> {
+            plan.bodies[index].probes().into_iter().map(|entry| entry.probe.kind()).collect()
+        };
+        assert_eq!(probes(0), [ProbeKind::Http]);
+        assert_eq!(probes(2), [ProbeKind::Http, ProbeKind::Env]);
+        assert_eq!(probes(3), [ProbeKind::Cmd]);
+        assert!(probes(4).is_empty());
+        let StepBody::Collect(Probing { probes: Probes::Foreach { item_name, entry, .. }, .. }) = &plan.bodies[1]
+        else {
+            panic!("{:?}", plan.bodies[1]);
+        };
+        assert_eq!((item_name.as_str(), entry.probe.kind()), ("item", ProbeKind::Tcp));
+        let StepBody::Check(Probing { probes: Probes::Single(entry), .. }) = &plan.bodies[0] else { panic!() };
+        assert_eq!(entry.expect.len(), 1);
+        assert_eq!(plan.flow.start, Some(0));
+        assert_eq!(plan.step(5).0.id.value, "end");
+    }
+
+    #[test]
+    fn a_runbook_with_errors_is_not_planned_and_keeps_its_diagnostics() {
+        let refused = plan("id: p\ntitle: P\nsteps:\n  - id: a\n    next: nowhere\n").unwrap_err();
+        let codes: Vec<Code> = refused.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::StepKind), "{codes:?}");
+        assert!(codes.contains(&Code::UnknownStep), "{codes:?}");
+        assert!(plan("id: p\ntitle: [\n").unwrap_err().runbook.is_none());
+    }
+}
