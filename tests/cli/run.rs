@@ -588,6 +588,45 @@ steps:
 }
 
 #[test]
+fn a_called_runbook_broken_during_the_run_stops_it_with_each_of_its_errors_and_the_call_chain() {
+    let main = r"
+id: caller
+title: Caller
+steps:
+  - id: edit
+    collect: { cmd: { argv: [cp, lib/broken.yaml, lib/db.yaml] } }
+  - id: database
+    call: { runbook: lib/db.yaml }
+  - id: end
+    conclude: { status: resolved }
+";
+    let callee = "id: db\ntitle: Database\nsteps:\n  - id: verdict\n    conclude: { status: resolved }\n";
+    let broken = "id: db\ntitle: Database\nsteps:\n  - id: verdict\n    next: nowhere\n    conclude: { status: resolved }\n  - id: verdict\n    conclude: { status: diagnosed }\n";
+    let output = Test::new()
+        .files(&[
+            ("runbook.yaml", main.as_bytes()),
+            ("lib/db.yaml", callee.as_bytes()),
+            ("lib/broken.yaml", broken.as_bytes()),
+        ])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(4);
+    let events = output.events();
+    assert_eq!(path(&events), ["edit", "database"]);
+    let message = finished(&events)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("runbook.yaml:7:9: step `database` cannot call `"), "{message}");
+    assert!(message.contains("lib/db.yaml`: the called runbook has 3 errors"), "{message}");
+    let stderr = &output.stderr;
+    // The caller's step, then each of the callee's errors against its own
+    // text, as `check` shows them.
+    assert!(stderr.contains("  - id: database"), "{stderr}");
+    assert!(stderr.contains("runbook.yaml` → `"), "{stderr}");
+    assert!(stderr.contains("lib/db.yaml`"), "{stderr}");
+    assert!(stderr.contains("error[RB201]"), "{stderr}");
+    assert!(stderr.contains("next: nowhere"), "{stderr}");
+    assert!(stderr.contains("error[RB202]"), "{stderr}");
+}
+
+#[test]
 fn step_and_run_timeouts() {
     let yaml = r#"
 id: slow
@@ -807,7 +846,12 @@ fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
     let events = output.events();
     let message = finished(&events)["message"].as_str().unwrap().to_owned();
     assert!(message.contains("runbook.yaml:6:9: step `a`: cannot render `http.url`: undefined value"), "{message}");
-    assert!(message.contains("help: `runbook check"), "{message}");
+    assert!(!message.contains("help:"), "the fix is not inside the message: {message}");
+    // On stderr, as `check` renders a diagnostic: the snippet under the step
+    // and the fix.
+    assert!(output.stderr.contains("  - id: a"), "{}", output.stderr);
+    assert!(output.stderr.contains("the run stopped here"), "{}", output.stderr);
+    assert!(output.stderr.contains("help: `runbook check runbook.yaml` reports names"), "{}", output.stderr);
     assert!(of(&events, "probe").is_empty(), "nothing ran");
 }
 

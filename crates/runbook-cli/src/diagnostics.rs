@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
-use runbook_model::{Diagnostic, Level, Source};
+use runbook_engine::interpret::{CallFailure, RunError, RunErrorKind};
+use runbook_model::{Diagnostic, Level, Source, Span};
 use serde::Serialize;
 
 use crate::cli::Color;
@@ -30,28 +31,96 @@ impl Renderer {
 
     /// One diagnostic, with its snippet.
     pub fn render(&self, source: &Source, diagnostic: &Diagnostic) -> String {
-        let (line, column) = source.line_col(diagnostic.span.start);
+        let code = diagnostic.code;
+        let heading = format!("{}[{}]: {}", diagnostic.level().name(), code.code(), code.name());
+        self.located(source, diagnostic.span, diagnostic.level().name(), heading, diagnostic)
+    }
+
+    /// A run-time error, with its snippet and help, rendered like a `check`
+    /// diagnostic; for a called runbook with errors, each of them in full
+    /// against its own text.
+    pub fn render_run_error(&self, error: &RunError) -> String {
+        let mut out = self.located(
+            &error.text,
+            error.span,
+            Level::Error.name(),
+            "error: the run failed".to_owned(),
+            &RunFailure(error),
+        );
+        if let RunErrorKind::Call { failure: CallFailure::Invalid { text, diagnostics }, .. } = &error.kind {
+            for diagnostic in diagnostics {
+                out.push_str(&self.render(text, diagnostic));
+            }
+        }
+        out
+    }
+
+    fn located(
+        &self,
+        source: &Source,
+        span: Span,
+        level: &str,
+        heading: String,
+        inner: &dyn miette::Diagnostic,
+    ) -> String {
+        let (line, column) = source.line_col(span.start);
         let line_text = source.text().lines().nth(line.saturating_sub(1)).unwrap_or_default();
+        let message = inner.to_string();
         let located = Located {
-            diagnostic,
+            inner,
+            heading,
             message: if line_text.len() > MAX_SNIPPET_LINE {
-                format!("{} (at {}:{line}:{column})", diagnostic.message, source.name())
+                format!("{message} (at {}:{line}:{column})", source.name())
             } else {
-                diagnostic.message.clone()
+                message.clone()
             },
             source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named { name: source.name(), text: source.text() }),
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &located).is_err() {
-            out = format!("{}: {}:{line}:{column}: {}\n", diagnostic.level().name(), source.name(), diagnostic.message);
+            out = format!("{level}: {}:{line}:{column}: {message}\n", source.name());
         }
         out
     }
 }
 
-/// A diagnostic joined with the text it points into, for miette.
+/// A run-time error in miette's terms: the step it stopped at, and the fix.
+struct RunFailure<'a>(&'a RunError);
+
+impl std::fmt::Debug for RunFailure<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::fmt::Display for RunFailure<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for RunFailure<'_> {}
+
+impl miette::Diagnostic for RunFailure<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Error)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.0.help().map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let label = miette::LabeledSpan::new_with_span(Some("the run stopped here".to_owned()), self.0.span);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// A diagnostic (or a run-time error) joined with the text it points
+/// into, for miette.
 struct Located<'a> {
-    diagnostic: &'a Diagnostic,
+    inner: &'a dyn miette::Diagnostic,
+    heading: String,
     message: String,
     source: Option<Named<'a>>,
 }
@@ -72,16 +141,15 @@ impl std::error::Error for Located<'_> {}
 
 impl miette::Diagnostic for Located<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        let code = self.diagnostic.code;
-        Some(Box::new(format!("{}[{}]: {}", self.diagnostic.level().name(), code.code(), code.name())))
+        Some(Box::new(&self.heading))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        miette::Diagnostic::severity(self.diagnostic)
+        self.inner.severity()
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        miette::Diagnostic::help(self.diagnostic)
+        self.inner.help()
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -90,7 +158,7 @@ impl miette::Diagnostic for Located<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         self.source.as_ref()?;
-        miette::Diagnostic::labels(self.diagnostic)
+        self.inner.labels()
     }
 }
 

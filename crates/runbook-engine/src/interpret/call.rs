@@ -2,14 +2,14 @@
 //! its conclusion status is the caller's `on:` key.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use runbook_model::{Call, Level, Plan, Step};
 use serde_json::{Map, Value as Json};
 
-use super::{Ending, Interpreter, StepDone, Stop};
+use super::{CallFailure, Ending, Interpreter, RunErrorKind, StepDone, Stop};
 use crate::event::RunStatus;
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, resolve};
@@ -39,17 +39,19 @@ impl<'a> Interpreter<'a> {
         let base = self.path.parent().unwrap_or_else(|| Path::new("."));
         let path = base.join(&call.runbook.value);
         let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let failed = |this: &Self, failure| {
+            let chain = this.call_stack.clone();
+            Stop::Error(
+                this.error_at(step, RunErrorKind::Call { step: name.clone(), path: path.clone(), chain, failure }),
+            )
+        };
         if self.call_stack.iter().any(|caller| caller.canonicalize().ok().as_ref() == Some(&canonical)) {
-            return Err(Stop::Failed(format!(
-                "step `{name}` calls `{}`, which is already running: calls cannot go round in a cycle",
-                path.display()
-            )));
+            return Err(failed(self, CallFailure::Cycle));
         }
         if self.call_stack.len() >= MAX_CALL_DEPTH {
-            return Err(Stop::Failed(format!("step `{name}`: calls are nested more than {MAX_CALL_DEPTH} deep")));
+            return Err(failed(self, CallFailure::TooDeep(MAX_CALL_DEPTH)));
         }
-        let (callee, sha256) =
-            load_callee(&path).map_err(|message| Stop::Failed(format!("step `{name}`: {message}")))?;
+        let (callee, sha256) = load_callee(&path).map_err(|failure| failed(self, failure))?;
         self.emit(&crate::event::Event::Called {
             step: name.clone(),
             runbook: callee.runbook.id.value.clone(),
@@ -69,7 +71,7 @@ impl<'a> Interpreter<'a> {
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed };
         let inputs = resolve(&callee.runbook, &given, &|var| std::env::var(var).ok(), None)
-            .map_err(|error| Stop::Failed(format!("step `{name}` cannot call `{}`: {error}", path.display())))?;
+            .map_err(|error| failed(self, CallFailure::Inputs(error.to_string())))?;
         let mut redactor = self.redactor.clone();
         for secret in &inputs.secrets {
             if let Some(value) = inputs.values.get(secret) {
@@ -159,23 +161,15 @@ impl CalledConclusion {
     }
 }
 
-/// Reads and checks a called runbook; the first error, located, if it has
-/// any.
-fn load_callee(path: &PathBuf) -> Result<(Plan, String), String> {
-    let bytes =
-        std::fs::read(path).map_err(|error| format!("cannot read the called runbook `{}`: {error}", path.display()))?;
-    let checked = match Plan::load(path, &bytes) {
-        Ok(plan) => return Ok((plan, super::sha256_hex(&bytes))),
-        Err(checked) => checked,
-    };
-    if let Some(error) = checked.diagnostics.iter().find(|d| d.level() == Level::Error) {
-        let (line, column) = checked.source.line_col(error.span.start);
-        return Err(format!(
-            "the called runbook is invalid: {}:{line}:{column}: {} {}",
-            path.display(),
-            error.code.code(),
-            error.message
-        ));
+/// Reads, checks and plans a called runbook with the loader `run` uses;
+/// its errors, all of them, when it has any.
+fn load_callee(path: &Path) -> Result<(Plan, String), CallFailure> {
+    let bytes = std::fs::read(path).map_err(|error| CallFailure::Unreadable(error.to_string()))?;
+    match Plan::load(path, &bytes) {
+        Ok(plan) => Ok((plan, super::sha256_hex(&bytes))),
+        Err(checked) => Err(CallFailure::Invalid {
+            diagnostics: checked.diagnostics.into_iter().filter(|d| d.level() == Level::Error).collect(),
+            text: checked.source,
+        }),
     }
-    Err(format!("the called runbook `{}` did not load", path.display()))
 }

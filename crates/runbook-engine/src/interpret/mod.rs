@@ -7,8 +7,10 @@ mod call;
 mod interaction;
 mod probing;
 mod routing;
+mod run_error;
 
 pub use call::CalledConclusion;
+pub use run_error::{CallFailure, RunError, RunErrorKind};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -109,6 +111,9 @@ pub struct RunReport {
     pub conclusion: Option<ConclusionView>,
     /// Why it ended, for endings other than a conclusion.
     pub message: Option<String>,
+    /// The failure behind a `failed` or `timed-out` ending, located in the
+    /// runbook, for rendering like a `check` diagnostic.
+    pub error: Option<RunError>,
     /// The captured vars.
     pub vars: IndexMap<String, Json>,
 }
@@ -267,6 +272,7 @@ async fn start(
         _ => interpreter.walk().await,
     };
     ending.message = ending.message.map(|message| interpreter.redactor.text(&message).into_owned());
+    ending.error = ending.error.map(|error| error.redacted(&interpreter.redactor));
     let duration = interpreter.clock.now().duration_since(started);
     interpreter.sink.emit(&Event::RunFinished {
         status: ending.status,
@@ -278,6 +284,7 @@ async fn start(
         status: ending.status,
         conclusion: ending.conclusion,
         message: ending.message,
+        error: ending.error,
         vars: interpreter.facts.vars().clone(),
     }
 }
@@ -381,12 +388,17 @@ struct Ending {
     status: RunStatus,
     conclusion: Option<ConclusionView>,
     message: Option<String>,
+    error: Option<RunError>,
 }
 
 /// Why a run stops before a conclusion.
 #[derive(Debug, Clone)]
 enum Stop {
-    /// The runbook cannot go on (template error, visits exceeded, bad call).
+    /// The runbook cannot go on, for a reason located in it (template
+    /// error, visits exceeded, bad call).
+    Error(Box<RunError>),
+    /// The run cannot go on for a reason outside the runbook (the journal,
+    /// the terminal, an invalid answer).
     Failed(String),
     /// A question needs an answer nobody can give here.
     Waiting(String),
@@ -397,11 +409,19 @@ enum Stop {
 impl From<Stop> for Ending {
     fn from(stop: Stop) -> Self {
         let (status, message) = match stop {
+            Stop::Error(error) => {
+                return Self {
+                    status: RunStatus::Failed,
+                    conclusion: None,
+                    message: Some(error.located()),
+                    error: Some(*error),
+                };
+            }
             Stop::Failed(message) => (RunStatus::Failed, message),
             Stop::Waiting(message) => (RunStatus::Waiting, message),
             Stop::Aborted => (RunStatus::Aborted, "interrupted by the operator".to_owned()),
         };
-        Self { status, conclusion: None, message: Some(message) }
+        Self { status, conclusion: None, message: Some(message), error: None }
     }
 }
 
@@ -487,6 +507,7 @@ impl<'a> Interpreter<'a> {
                     status: RunStatus::Ended,
                     conclusion: None,
                     message: Some("the run went past the last step without reaching a conclusion".into()),
+                    error: None,
                 };
             };
             let (step, body) = plan.step(index);
@@ -497,14 +518,8 @@ impl<'a> Interpreter<'a> {
                 .map_or(DEFAULT_MAX_VISITS, |limit| limit.value);
             self.visits[index] += 1;
             if self.visits[index] > limit {
-                return Stop::Failed(format!(
-                    "{}: step `{}` would run {} times, more than its max_visits of {limit}: the loop through it did \
-                     not converge\nhelp: raise `max_visits` on the step if more rounds are expected",
-                    self.locate(step.id.span),
-                    self.name(&step.id),
-                    self.visits[index]
-                ))
-                .into();
+                let kind = RunErrorKind::MaxVisits { step: self.name(&step.id), visits: self.visits[index], limit };
+                return Stop::Error(self.error_at(step, kind)).into();
             }
             if let Err(stop) = self.recording() {
                 return stop.into();
@@ -546,17 +561,27 @@ impl<'a> Interpreter<'a> {
             });
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
-                return Ending { status: RunStatus::Concluded, conclusion: Some(conclusion), message: None };
+                return Ending {
+                    status: RunStatus::Concluded,
+                    conclusion: Some(conclusion),
+                    message: None,
+                    error: None,
+                };
             }
             if self.cancel.is_cancelled() {
                 return Stop::Aborted.into();
             }
             if self.run_deadline.is_some_and(|deadline| self.clock.now() >= deadline) {
-                let limit = plan.runbook.timeout.as_ref().map(|t| t.value.to_string()).unwrap_or_default();
+                let limit = plan.runbook.timeout.as_ref().map(|t| t.value).unwrap_or_default();
+                let mut error = self.error_at(step, RunErrorKind::Timeout { step: name, limit });
+                if let Some(timeout) = &plan.runbook.timeout {
+                    error.span = timeout.span;
+                }
                 return Ending {
                     status: RunStatus::TimedOut,
                     conclusion: None,
-                    message: Some(format!("the runbook's timeout of {limit} passed during step `{name}`")),
+                    message: Some(error.kind.to_string()),
+                    error: Some(*error),
                 };
             }
             let result = crate::facts::to_value(&facts);
@@ -638,19 +663,12 @@ impl<'a> Interpreter<'a> {
 
     /// A template failure as a stop naming the step.
     fn render_failed(&self, step: &Step, error: &crate::prepare::RenderError) -> Stop {
-        Stop::Failed(format!(
-            "{}: step `{}`: {error}\nhelp: `runbook check {}` reports names that may be unset on some path",
-            self.locate(step.id.span),
-            self.name(&step.id),
-            self.path.display()
-        ))
+        Stop::Error(self.error_at(step, RunErrorKind::Template { step: self.name(&step.id), error: error.clone() }))
     }
 
-    /// `file:line:col` of a place in the runbook, for run-time errors. The
-    /// file is read again only on this error path.
-    fn locate(&self, span: runbook_model::Span) -> String {
-        let text = std::fs::read_to_string(self.path).unwrap_or_default();
-        let (line, column) = runbook_model::Source::new(self.path.display().to_string(), text).line_col(span.start);
-        format!("{}:{line}:{column}", self.path.display())
+    /// A run-time error located at `step`, in the text the plan was loaded
+    /// from.
+    fn error_at(&self, step: &Step, kind: RunErrorKind) -> Box<RunError> {
+        Box::new(RunError { kind, text: self.plan.source.clone(), span: step.id.span })
     }
 }

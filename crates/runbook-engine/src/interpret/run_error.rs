@@ -1,0 +1,141 @@
+//! Why a run stopped before a conclusion, typed and located: the span is
+//! the plan's, captured when the runbook was loaded, and the text it points
+//! into is the plan's too, so a file edited during the run is never read
+//! again to report an error. The CLI renders it like a `check` diagnostic.
+
+use std::path::PathBuf;
+
+use runbook_model::{Diagnostic, Source, Span};
+
+use crate::prepare::RenderError;
+
+/// A run-time failure, located in the runbook it happened in.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{kind}")]
+pub struct RunError {
+    /// What went wrong.
+    pub kind: RunErrorKind,
+    /// The text of the runbook it happened in, as the plan loaded it.
+    pub text: Source,
+    /// Where in that text: the step's id.
+    pub span: Span,
+}
+
+/// What stopped a run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RunErrorKind {
+    /// A template could not be rendered with the run's facts.
+    #[error("step `{step}`: {error}")]
+    Template {
+        /// The step (`call-step/inner` inside a called runbook).
+        step: String,
+        /// Which field and why.
+        error: RenderError,
+    },
+    /// A step would run more often than its `max_visits`.
+    #[error(
+        "step `{step}` would run {visits} times, more than its max_visits of {limit}: the loop through it did not \
+         converge"
+    )]
+    MaxVisits {
+        /// The step.
+        step: String,
+        /// The visit that was refused.
+        visits: u32,
+        /// The limit.
+        limit: u32,
+    },
+    /// A `call` step's runbook could not be loaded or run.
+    #[error("step `{step}` cannot call `{}`: {failure}", path.display())]
+    Call {
+        /// The `call` step.
+        step: String,
+        /// The called file.
+        path: PathBuf,
+        /// The files running when it was called, outermost first.
+        chain: Vec<PathBuf>,
+        /// Why.
+        failure: CallFailure,
+    },
+    /// The runbook's `timeout` passed.
+    #[error("the runbook's timeout of {limit} passed during step `{step}`")]
+    Timeout {
+        /// The step that was running.
+        step: String,
+        /// The runbook's `timeout`.
+        limit: runbook_model::Duration,
+    },
+}
+
+/// Why a called runbook could not run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallFailure {
+    /// The file could not be read.
+    #[error("cannot read it: {0}")]
+    Unreadable(String),
+    /// It has errors; each is shown in full against its own text.
+    #[error("the called runbook has {} error{}", .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
+    Invalid {
+        /// Its text.
+        text: Source,
+        /// Its errors.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// It is already running further up the chain.
+    #[error("it is already running: calls cannot go round in a cycle")]
+    Cycle,
+    /// The chain is too deep.
+    #[error("calls are nested more than {0} deep")]
+    TooDeep(usize),
+    /// Its inputs could not be resolved.
+    #[error("{0}")]
+    Inputs(String),
+}
+
+impl RunError {
+    /// How to fix it, shown under the snippet.
+    pub fn help(&self) -> Option<String> {
+        match &self.kind {
+            RunErrorKind::Template { .. } => {
+                Some(format!("`runbook check {}` reports names that may be unset on some path", self.text.name()))
+            }
+            RunErrorKind::MaxVisits { .. } => {
+                Some("raise `max_visits` on the step if more rounds are expected".to_owned())
+            }
+            RunErrorKind::Call { chain, path, .. } => {
+                let files: Vec<String> =
+                    chain.iter().chain(std::iter::once(path)).map(|file| format!("`{}`", file.display())).collect();
+                Some(format!("called as {}", files.join(" → ")))
+            }
+            RunErrorKind::Timeout { .. } => {
+                Some("raise the runbook's `timeout`, or bound the slow step with its own".to_owned())
+            }
+        }
+    }
+
+    /// `file:line:col: message`, the one line the run's events and the
+    /// journal keep.
+    pub fn located(&self) -> String {
+        let (line, column) = self.text.line_col(self.span.start);
+        format!("{}:{line}:{column}: {}", self.text.name(), self.kind)
+    }
+
+    /// The same error with every value the run knows as secret replaced:
+    /// a template's error or a command's message may quote one.
+    pub(crate) fn redacted(mut self, redactor: &crate::redact::Redactor) -> Self {
+        let text = |text: &mut String| *text = redactor.text(text).into_owned();
+        match &mut self.kind {
+            RunErrorKind::Template { error, .. } => text(&mut error.message),
+            RunErrorKind::Call { failure: CallFailure::Unreadable(message) | CallFailure::Inputs(message), .. } => {
+                text(message);
+            }
+            RunErrorKind::Call {
+                failure: CallFailure::Invalid { .. } | CallFailure::Cycle | CallFailure::TooDeep(_),
+                ..
+            }
+            | RunErrorKind::MaxVisits { .. }
+            | RunErrorKind::Timeout { .. } => {}
+        }
+        self
+    }
+}
