@@ -150,4 +150,14 @@ mod tests {
         let refused = typed("json: $.s\ntype: duration").expect_err("a bare number has no unit");
         assert!(refused.starts_with("\"4\" is not a duration"), "{refused}");
     }
+
+    #[test]
+    fn an_int_capture_takes_a_whole_float_and_refuses_a_fraction() {
+        let observation = fixtures::cmd(r#"{"n": 42.0, "f": 42.5, "t": "42.0", "big": 1e300}"#);
+        let typed = |yaml| capture(&rule(yaml), &observation);
+        assert_eq!(typed("json: $.n\ntype: int"), Ok(Some(Value::from(42))));
+        assert_eq!(typed("json: $.t\ntype: int"), Ok(Some(Value::from(42))));
+        assert_eq!(typed("json: $.f\ntype: int"), Err("42.5 is not a whole number".to_owned()));
+        assert_eq!(typed("json: $.big\ntype: int"), Err("1e+300 is not a whole number".to_owned()));
+    }
 }

@@ -80,8 +80,11 @@ impl CaptureType {
     pub fn convert(self, value: &Value) -> Result<Value, String> {
         let converted = match (self, value) {
             (Self::String, Value::Number(_) | Value::Bool(_)) => Some(Value::from(value.to_string())),
-            (Self::Int, Value::Number(n)) => n.as_i64().map(Value::from),
-            (Self::Int, Value::String(text)) => text.trim().parse::<i64>().ok().map(Value::from),
+            (Self::Int, Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().and_then(whole)).map(Value::from),
+            (Self::Int, Value::String(text)) => {
+                let text = text.trim();
+                text.parse::<i64>().ok().or_else(|| text.parse::<f64>().ok().and_then(whole)).map(Value::from)
+            }
             (Self::Float, Value::Number(n)) => n.as_f64().map(Value::from),
             (Self::Float, Value::String(text)) => {
                 text.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from)
@@ -115,6 +118,16 @@ impl CaptureType {
             Self::Duration => "a duration",
         }
     }
+}
+
+/// A float with no fractional part as a whole number (`42.0` is 42):
+/// JSON producers and `printf` often write whole numbers that way.
+fn whole(number: f64) -> Option<i64> {
+    // 2^63: the first float past `i64::MAX`; every float below it with no
+    // fraction converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    #[allow(clippy::cast_possible_truncation)]
+    (number.fract() == 0.0 && (-LIMIT..LIMIT).contains(&number)).then_some(number as i64)
 }
 
 /// A value as quoted in an error, cut short when long.
