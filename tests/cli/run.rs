@@ -959,6 +959,39 @@ steps:
     assert_eq!(path(&events), ["disk", "full"]);
 }
 
+/// A JSON value that is a string, compared with a number in `when`, stops
+/// the run with both operands, their values and their types: never a
+/// silent branch.
+#[test]
+fn a_string_compared_with_a_number_stops_the_run() {
+    let yaml = r#"
+id: untyped
+title: A string where a number was meant
+inputs:
+  threshold: { type: number, default: 90 }
+steps:
+  - id: disk
+    collect:
+      cmd: { argv: [echo, '{"pct": "20"}'] }
+      capture:
+        pct: { json: $.pct }
+    next:
+      - when: vars.pct > inputs.threshold
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: { status: diagnosed, diagnosis: "disk full" }
+  - id: fine
+    conclude: { status: inconclusive, diagnosis: "disk fine" }
+"#;
+    let output = run(yaml, &[]).status(4);
+    let events = output.events();
+    assert!(of(&events, "concluded").is_empty(), "no branch may be taken: {events:?}");
+    output.stderr_contains(
+        r#"`vars.pct > inputs.threshold` compares a string with a number: `vars.pct` is the string "20", `inputs.threshold` is the number 90"#,
+    );
+}
+
 /// A value that does not convert to the capture's type makes the step's
 /// outcome `error`, with a message naming the capture, the value and the type.
 #[test]

@@ -6,6 +6,7 @@
 //! it does as a stream of typed events.
 
 pub mod capture;
+mod checked_compare;
 pub mod clock;
 pub mod event;
 pub mod expect;

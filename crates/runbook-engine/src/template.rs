@@ -91,6 +91,7 @@ impl Templates {
         environment.add_filter("safe", safe_filter);
         environment.add_filter("jsonpath", jsonpath_filter);
         environment.add_filter("regex", regex_filter);
+        environment.add_function(crate::checked_compare::FUNCTION, crate::checked_compare::compare);
         Self { environment }
     }
 
@@ -108,9 +109,11 @@ impl Templates {
         Ok(template.render(context)?)
     }
 
-    /// Evaluates a bare expression (`when`, `stop_if`).
+    /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
+    /// string with a number is an error, not a silent true or false.
     pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
-        let compiled = self.environment.compile_expression(expression)?;
+        let guarded = runbook_model::guard_comparisons(expression, crate::checked_compare::FUNCTION);
+        let compiled = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
         Ok(compiled.eval(context)?)
     }
 
@@ -302,6 +305,23 @@ mod tests {
         let templates = Templates::new();
         assert!(templates.is_true("vars.checks.db.ok == false and result.status >= 500", &context()).unwrap());
         assert!(!templates.is_true("result.status < 500", &context()).unwrap());
+    }
+
+    #[test]
+    fn a_string_compared_with_a_number_stops_the_expression() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "vars": { "pct": "20", "used": 20 }, "inputs": { "threshold": 90 },
+        })));
+        let error = templates.is_true("vars.pct > inputs.threshold", &context).unwrap_err();
+        assert!(
+            error.message.contains(r#"`vars.pct` is the string "20", `inputs.threshold` is the number 90"#),
+            "{error}"
+        );
+        assert!(templates.is_true("vars.pct | int < inputs.threshold and vars.used < 90", &context).unwrap());
+        assert!(templates.is_true("vars.pct == '20' and vars.pct is string and vars.used != none", &context).unwrap());
+        let error = templates.is_true("vars.used > 10 and '20' == vars.used", &context).unwrap_err();
+        assert!(error.message.contains(r#"`"20"` is the string "20", `vars.used` is the number 20"#), "{error}");
     }
 
     #[test]

@@ -1,0 +1,631 @@
+//! The comparisons inside a bare expression (`when`, `stop_if`).
+//!
+//! minijinja orders values of different kinds by kind, so `"20" > 90` is
+//! silently true and `"200" == 200` silently false. minijinja has no hook
+//! on its operators, so the expression is read with its parser: `check`
+//! looks at each comparison's operands ([`comparisons`]) and the engine
+//! evaluates a copy of the expression in which every comparison goes
+//! through a function that refuses a string against a number
+//! ([`guard_comparisons`]).
+
+use minijinja::machinery::{ast, parse_expr};
+use minijinja::value::{Value, ValueKind};
+
+/// An operator whose operands must be of comparable types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Comparator {
+    /// Every comparator.
+    pub const ALL: [Self; 6] = [Self::Eq, Self::Ne, Self::Lt, Self::Le, Self::Gt, Self::Ge];
+
+    /// The operator as written.
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Self::Eq => "==",
+            Self::Ne => "!=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
+
+    /// The comparator written `symbol`.
+    pub fn from_symbol(symbol: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|comparator| comparator.symbol() == symbol)
+    }
+
+    const fn of_compare(kind: ast::CompareOpKind) -> Option<Self> {
+        match kind {
+            ast::CompareOpKind::Eq => Some(Self::Eq),
+            ast::CompareOpKind::Ne => Some(Self::Ne),
+            ast::CompareOpKind::Lt => Some(Self::Lt),
+            ast::CompareOpKind::Lte => Some(Self::Le),
+            ast::CompareOpKind::Gt => Some(Self::Gt),
+            ast::CompareOpKind::Gte => Some(Self::Ge),
+            ast::CompareOpKind::In | ast::CompareOpKind::NotIn => None,
+        }
+    }
+
+    const fn of_binary(kind: ast::BinOpKind) -> Option<Self> {
+        match kind {
+            ast::BinOpKind::Eq => Some(Self::Eq),
+            ast::BinOpKind::Ne => Some(Self::Ne),
+            ast::BinOpKind::Lt => Some(Self::Lt),
+            ast::BinOpKind::Lte => Some(Self::Le),
+            ast::BinOpKind::Gt => Some(Self::Gt),
+            ast::BinOpKind::Gte => Some(Self::Ge),
+            _ => None,
+        }
+    }
+}
+
+/// What an operand is, as far as can be told without evaluating it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperandForm {
+    /// A dotted name: `vars.pct`, `steps['db-up'].status` (as
+    /// `["steps", "db-up", "status"]`).
+    Path(Vec<String>),
+    /// A literal of this kind.
+    Literal(ValueKind),
+    /// A value passed through this filter last (`vars.pct | int`).
+    Filtered(String),
+    /// Anything else: arithmetic, calls, conditionals.
+    Other,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operand {
+    /// The operand written out (`vars.pct`, `vars.pct | int`).
+    pub text: String,
+    /// What it is.
+    pub form: OperandForm,
+}
+
+/// A comparison between two operands, chained ones (`a < b < c`) giving
+/// one per operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The operator.
+    pub comparator: Comparator,
+    /// The left operand.
+    pub left: Operand,
+    /// The right operand.
+    pub right: Operand,
+}
+
+/// Every comparison in `expression`, in order; none when it does not parse
+/// (RB301 reports that) or holds something that cannot be written back.
+pub fn comparisons(expression: &str) -> Vec<Comparison> {
+    let Ok(parsed) = parse_expr(expression) else { return Vec::new() };
+    let mut found = Vec::new();
+    if collect(&parsed, &mut found).is_err() {
+        return Vec::new();
+    }
+    found
+}
+
+/// `expression` with every `a OP b` written as
+/// `function(a, "OP", b, "a", "b")`, so that a function can refuse
+/// operands of different types before comparing them. `None` when the
+/// expression has no comparison, does not parse or holds something that
+/// cannot be written back: the expression is then evaluated as written.
+pub fn guard_comparisons(expression: &str, function: &str) -> Option<String> {
+    let parsed = parse_expr(expression).ok()?;
+    let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guard: Some(function), guarded: 0 };
+    writer.expr(&parsed).ok()?;
+    (writer.guarded > 0).then_some(writer.out)
+}
+
+/// A node the writer cannot write back as source.
+#[derive(Debug)]
+struct Unwritable;
+
+fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwritable> {
+    let mut pair = |comparator: Option<Comparator>, left: &ast::Expr<'_>, right: &ast::Expr<'_>| {
+        if let Some(comparator) = comparator {
+            found.push(Comparison { comparator, left: operand(left)?, right: operand(right)? });
+        }
+        Ok(())
+    };
+    match expr {
+        ast::Expr::BinOp(binary) => pair(Comparator::of_binary(binary.op), &binary.left, &binary.right)?,
+        ast::Expr::Compare(compare) => {
+            let mut left = &compare.expr;
+            for op in &compare.ops {
+                pair(Comparator::of_compare(op.op), left, &op.expr)?;
+                left = &op.expr;
+            }
+        }
+        _ => {}
+    }
+    for child in children(expr) {
+        collect(child, found)?;
+    }
+    Ok(())
+}
+
+fn operand(expr: &ast::Expr<'_>) -> Result<Operand, Unwritable> {
+    let form = match expr {
+        ast::Expr::Const(constant) => OperandForm::Literal(constant.value.kind()),
+        ast::Expr::Filter(filter) => OperandForm::Filtered(filter.name.to_owned()),
+        _ => path(expr).map_or(OperandForm::Other, OperandForm::Path),
+    };
+    Ok(Operand { text: text_of(expr)?, form })
+}
+
+/// `a.b['c']` as `["a", "b", "c"]`.
+fn path(expr: &ast::Expr<'_>) -> Option<Vec<String>> {
+    match expr {
+        ast::Expr::Var(var) => Some(vec![var.id.to_owned()]),
+        ast::Expr::GetAttr(attr) => {
+            let mut parts = path(&attr.expr)?;
+            parts.push(attr.name.to_owned());
+            Some(parts)
+        }
+        ast::Expr::GetItem(item) => {
+            let ast::Expr::Const(key) = &item.subscript_expr else { return None };
+            let mut parts = path(&item.expr)?;
+            parts.push(key.value.as_str().map_or_else(|| key.value.to_string(), str::to_owned));
+            Some(parts)
+        }
+        _ => None,
+    }
+}
+
+/// The source of `expr`, without guards and without outer parentheses.
+fn text_of(expr: &ast::Expr<'_>) -> Result<String, Unwritable> {
+    let mut writer = Writer { out: String::new(), guard: None, guarded: 0 };
+    writer.expr(expr)?;
+    let text = writer.out;
+    Ok(match text.strip_prefix('(').and_then(|inner| inner.strip_suffix(')')) {
+        Some(inner) if balanced(inner) => inner.to_owned(),
+        _ => text,
+    })
+}
+
+/// Whether no `)` in `text` closes a parenthesis opened before it.
+fn balanced(text: &str) -> bool {
+    let mut depth = 0_i32;
+    let mut quote = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+fn children<'e, 'a>(expr: &'e ast::Expr<'a>) -> Vec<&'e ast::Expr<'a>> {
+    let args = |args: &'e [ast::CallArg<'a>]| -> Vec<&'e ast::Expr<'a>> {
+        args.iter()
+            .map(|arg| match arg {
+                ast::CallArg::Pos(e)
+                | ast::CallArg::Kwarg(_, e)
+                | ast::CallArg::PosSplat(e)
+                | ast::CallArg::KwargSplat(e) => e,
+            })
+            .collect()
+    };
+    match expr {
+        ast::Expr::Var(_) | ast::Expr::Const(_) => Vec::new(),
+        ast::Expr::Slice(slice) => {
+            let mut all = vec![&slice.expr];
+            all.extend([&slice.start, &slice.stop, &slice.step].into_iter().flatten());
+            all
+        }
+        ast::Expr::UnaryOp(unary) => vec![&unary.expr],
+        ast::Expr::BinOp(binary) => vec![&binary.left, &binary.right],
+        ast::Expr::Compare(compare) => {
+            std::iter::once(&compare.expr).chain(compare.ops.iter().map(|op| &op.expr)).collect()
+        }
+        ast::Expr::IfExpr(branch) => {
+            let mut all = vec![&branch.test_expr, &branch.true_expr];
+            all.extend(&branch.false_expr);
+            all
+        }
+        ast::Expr::Filter(filter) => filter.expr.iter().chain(args(&filter.args)).collect(),
+        ast::Expr::Test(test) => std::iter::once(&test.expr).chain(args(&test.args)).collect(),
+        ast::Expr::GetAttr(attr) => vec![&attr.expr],
+        ast::Expr::GetItem(item) => vec![&item.expr, &item.subscript_expr],
+        ast::Expr::Call(call) => std::iter::once(&call.expr).chain(args(&call.args)).collect(),
+        ast::Expr::List(list) => list.items.iter().collect(),
+        ast::Expr::Tuple(tuple) => tuple.items.iter().collect(),
+        ast::Expr::Map(map) => map.keys.iter().chain(&map.values).collect(),
+    }
+}
+
+/// Writes an expression back as source, every compound node in
+/// parentheses so that precedence never depends on the writer.
+struct Writer<'g> {
+    out: String,
+    /// The function comparisons go through, if any.
+    guard: Option<&'g str>,
+    /// How many comparisons went through it.
+    guarded: usize,
+}
+
+impl Writer<'_> {
+    fn expr(&mut self, expr: &ast::Expr<'_>) -> Result<(), Unwritable> {
+        match expr {
+            ast::Expr::Var(var) => self.out.push_str(var.id),
+            ast::Expr::Const(constant) => self.constant(&constant.value)?,
+            ast::Expr::Slice(slice) => {
+                self.expr(&slice.expr)?;
+                self.out.push('[');
+                for (i, part) in [&slice.start, &slice.stop, &slice.step].into_iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(':');
+                    }
+                    if let Some(part) = part {
+                        self.expr(part)?;
+                    }
+                }
+                self.out.push(']');
+            }
+            ast::Expr::UnaryOp(unary) => {
+                self.out.push_str(match unary.op {
+                    ast::UnaryOpKind::Not => "(not ",
+                    ast::UnaryOpKind::Neg => "(-",
+                });
+                self.expr(&unary.expr)?;
+                self.out.push(')');
+            }
+            ast::Expr::BinOp(binary) => {
+                if let Some(comparator) = Comparator::of_binary(binary.op) {
+                    self.comparison(comparator, &binary.left, &binary.right)?;
+                } else {
+                    self.out.push('(');
+                    self.expr(&binary.left)?;
+                    self.out.push_str(binary_symbol(binary.op));
+                    self.expr(&binary.right)?;
+                    self.out.push(')');
+                }
+            }
+            ast::Expr::Compare(compare) => {
+                // `a < b < c` is `a < b and b < c`, as minijinja runs it.
+                self.out.push('(');
+                let mut left = &compare.expr;
+                for (i, op) in compare.ops.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(" and ");
+                    }
+                    if let Some(comparator) = Comparator::of_compare(op.op) {
+                        self.comparison(comparator, left, &op.expr)?;
+                    } else {
+                        let word = if matches!(op.op, ast::CompareOpKind::In) { " in " } else { " not in " };
+                        self.out.push('(');
+                        self.expr(left)?;
+                        self.out.push_str(word);
+                        self.expr(&op.expr)?;
+                        self.out.push(')');
+                    }
+                    left = &op.expr;
+                }
+                self.out.push(')');
+            }
+            ast::Expr::IfExpr(branch) => {
+                self.out.push('(');
+                self.expr(&branch.true_expr)?;
+                self.out.push_str(" if ");
+                self.expr(&branch.test_expr)?;
+                if let Some(otherwise) = &branch.false_expr {
+                    self.out.push_str(" else ");
+                    self.expr(otherwise)?;
+                }
+                self.out.push(')');
+            }
+            ast::Expr::Filter(filter) => {
+                let Some(value) = &filter.expr else { return Err(Unwritable) };
+                self.out.push('(');
+                self.expr(value)?;
+                self.out.push_str(" | ");
+                self.out.push_str(filter.name);
+                self.args(&filter.args, false)?;
+                self.out.push(')');
+            }
+            ast::Expr::Test(test) => {
+                self.out.push('(');
+                self.expr(&test.expr)?;
+                self.out.push_str(" is ");
+                self.out.push_str(test.name);
+                self.args(&test.args, false)?;
+                self.out.push(')');
+            }
+            ast::Expr::GetAttr(attr) => {
+                self.expr(&attr.expr)?;
+                self.out.push('.');
+                self.out.push_str(attr.name);
+            }
+            ast::Expr::GetItem(item) => {
+                self.expr(&item.expr)?;
+                self.out.push('[');
+                self.expr(&item.subscript_expr)?;
+                self.out.push(']');
+            }
+            ast::Expr::Call(call) => {
+                self.expr(&call.expr)?;
+                self.args(&call.args, true)?;
+            }
+            ast::Expr::List(list) => self.items('[', &list.items, ']', false)?,
+            ast::Expr::Tuple(tuple) => self.items('(', &tuple.items, ')', tuple.items.len() == 1)?,
+            ast::Expr::Map(map) => {
+                self.out.push('{');
+                for (i, (key, value)) in map.keys.iter().zip(&map.values).enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.expr(key)?;
+                    self.out.push_str(": ");
+                    self.expr(value)?;
+                }
+                self.out.push('}');
+            }
+        }
+        Ok(())
+    }
+
+    fn comparison(
+        &mut self,
+        comparator: Comparator,
+        left: &ast::Expr<'_>,
+        right: &ast::Expr<'_>,
+    ) -> Result<(), Unwritable> {
+        let Some(function) = self.guard else {
+            self.out.push('(');
+            self.expr(left)?;
+            self.out.push(' ');
+            self.out.push_str(comparator.symbol());
+            self.out.push(' ');
+            self.expr(right)?;
+            self.out.push(')');
+            return Ok(());
+        };
+        self.guarded += 1;
+        self.out.push_str(function);
+        self.out.push('(');
+        self.expr(left)?;
+        self.out.push_str(", \"");
+        self.out.push_str(comparator.symbol());
+        self.out.push_str("\", ");
+        self.expr(right)?;
+        for side in [left, right] {
+            self.out.push_str(", ");
+            self.string(&text_of(side)?);
+        }
+        self.out.push(')');
+        Ok(())
+    }
+
+    fn args(&mut self, args: &[ast::CallArg<'_>], always: bool) -> Result<(), Unwritable> {
+        if args.is_empty() && !always {
+            return Ok(());
+        }
+        self.out.push('(');
+        for (i, arg) in args.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            match arg {
+                ast::CallArg::Pos(value) => self.expr(value)?,
+                ast::CallArg::Kwarg(name, value) => {
+                    self.out.push_str(name);
+                    self.out.push('=');
+                    self.expr(value)?;
+                }
+                ast::CallArg::PosSplat(value) => {
+                    self.out.push('*');
+                    self.expr(value)?;
+                }
+                ast::CallArg::KwargSplat(value) => {
+                    self.out.push_str("**");
+                    self.expr(value)?;
+                }
+            }
+        }
+        self.out.push(')');
+        Ok(())
+    }
+
+    fn items(&mut self, open: char, items: &[ast::Expr<'_>], close: char, trailing: bool) -> Result<(), Unwritable> {
+        self.out.push(open);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push_str(", ");
+            }
+            self.expr(item)?;
+        }
+        if trailing {
+            self.out.push(',');
+        }
+        self.out.push(close);
+        Ok(())
+    }
+
+    fn constant(&mut self, value: &Value) -> Result<(), Unwritable> {
+        match value.kind() {
+            ValueKind::None => self.out.push_str("none"),
+            ValueKind::Bool => self.out.push_str(if value.is_true() { "true" } else { "false" }),
+            ValueKind::Number => {
+                self.out.push('(');
+                self.out.push_str(&value.to_string());
+                self.out.push(')');
+            }
+            ValueKind::String => self.string(value.as_str().ok_or(Unwritable)?),
+            ValueKind::Seq => {
+                self.out.push('[');
+                for (i, item) in value.try_iter().map_err(|_| Unwritable)?.enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.constant(&item)?;
+                }
+                self.out.push(']');
+            }
+            ValueKind::Map => {
+                self.out.push('{');
+                for (i, key) in value.try_iter().map_err(|_| Unwritable)?.enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    let item = value.get_item(&key).map_err(|_| Unwritable)?;
+                    self.constant(&key)?;
+                    self.out.push_str(": ");
+                    self.constant(&item)?;
+                }
+                self.out.push('}');
+            }
+            _ => return Err(Unwritable),
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, text: &str) {
+        self.out.push_str(&serde_json::Value::from(text).to_string());
+    }
+}
+
+const fn binary_symbol(kind: ast::BinOpKind) -> &'static str {
+    match kind {
+        ast::BinOpKind::Eq => " == ",
+        ast::BinOpKind::Ne => " != ",
+        ast::BinOpKind::Lt => " < ",
+        ast::BinOpKind::Lte => " <= ",
+        ast::BinOpKind::Gt => " > ",
+        ast::BinOpKind::Gte => " >= ",
+        ast::BinOpKind::ScAnd => " and ",
+        ast::BinOpKind::ScOr => " or ",
+        ast::BinOpKind::Add => " + ",
+        ast::BinOpKind::Sub => " - ",
+        ast::BinOpKind::Mul => " * ",
+        ast::BinOpKind::Div => " / ",
+        ast::BinOpKind::FloorDiv => " // ",
+        ast::BinOpKind::Rem => " % ",
+        ast::BinOpKind::Pow => " ** ",
+        ast::BinOpKind::Concat => " ~ ",
+        ast::BinOpKind::In => " in ",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::Environment;
+
+    use super::*;
+
+    /// The guard used in tests: the comparison itself, so a guarded
+    /// expression must give exactly what the original gives.
+    fn environment() -> Environment<'static> {
+        let mut environment = Environment::new();
+        environment.add_function(
+            "cmp",
+            |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
+                Ok(match Comparator::from_symbol(op) {
+                    Some(Comparator::Eq) => left == right,
+                    Some(Comparator::Ne) => left != right,
+                    Some(Comparator::Lt) => left < right,
+                    Some(Comparator::Le) => left <= right,
+                    Some(Comparator::Gt) => left > right,
+                    Some(Comparator::Ge) => left >= right,
+                    None => return Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "bad op")),
+                })
+            },
+        );
+        environment
+    }
+
+    #[test]
+    fn guarded_expressions_give_what_the_originals_give() {
+        let context = minijinja::context! {
+            vars => minijinja::context! { pct => 20, name => "db-1", list => vec![1, 2, 3], flag => true },
+            inputs => minijinja::context! { threshold => 90 },
+        };
+        let environment = environment();
+        let expressions = [
+            "vars.pct > inputs.threshold",
+            "vars.pct < inputs.threshold and vars.name == 'db-1'",
+            "not vars.pct >= 20",
+            "1 < vars.pct < 30",
+            "1 < vars.pct < 10",
+            "vars.pct in vars.list or 2 in vars.list",
+            "3 not in vars.list",
+            "(vars.pct + 1) * 2 == 42",
+            "vars.pct // 3 == 6 and vars.pct % 3 == 2 and 2 ** 3 == 8",
+            "vars.name ~ '!' == \"db-1!\"",
+            "vars.list[0] == 1 and vars.list[1:] == [2, 3] and vars.list[::2] == [1, 3]",
+            "(vars.name | upper) == 'DB-1' and vars.name is string",
+            "vars.name is not number and vars.name is startingwith('db')",
+            "(vars.pct if vars.flag else 0) > 10",
+            "(vars.pct if not vars.flag) is undefined",
+            "vars.list | select('gt', 1) | list == [2, 3]",
+            "range(3) | list == [0, 1, 2] and dict(a=1).a == 1",
+            "{'a': -1.5, 'b': [true, none]} == {'a': -1.5, 'b': [true, none]}",
+            "(1, 2) == (1, 2) and (1,) != (2,)",
+            "'it\\'s \"quoted\"\\n' | length == 13",
+            "vars.pct == 20.0 and 7 / 2 == 3.5",
+            "vars['pct'] >= -5",
+        ];
+        for expression in expressions {
+            let original = environment.compile_expression(expression).unwrap().eval(&context).unwrap();
+            let guarded = guard_comparisons(expression, "cmp");
+            let Some(guarded) = guarded else {
+                assert!(comparisons(expression).is_empty(), "{expression} was not rewritten");
+                continue;
+            };
+            let rewritten = environment.compile_expression(&guarded).unwrap().eval(&context).unwrap();
+            assert_eq!(original, rewritten, "{expression} → {guarded}");
+        }
+    }
+
+    #[test]
+    fn comparisons_name_their_operands() {
+        let found = comparisons("vars.pct > inputs.threshold and steps['db-up'].status == '200'");
+        let pairs: Vec<(&str, &str, &str)> =
+            found.iter().map(|c| (c.left.text.as_str(), c.comparator.symbol(), c.right.text.as_str())).collect();
+        assert_eq!(pairs, [("vars.pct", ">", "inputs.threshold"), ("steps[\"db-up\"].status", "==", "\"200\"")]);
+        assert_eq!(found[0].left.form, OperandForm::Path(vec!["vars".into(), "pct".into()]));
+        assert_eq!(found[1].left.form, OperandForm::Path(vec!["steps".into(), "db-up".into(), "status".into()]));
+        assert_eq!(found[1].right.form, OperandForm::Literal(ValueKind::String));
+        let filtered = comparisons("vars.pct | int > 3 < vars.max");
+        assert_eq!(filtered.len(), 2);
+        assert_eq!(filtered[0].left.text, "vars.pct | int");
+        assert_eq!(filtered[0].left.form, OperandForm::Filtered("int".into()));
+        assert_eq!(filtered[1].left.form, OperandForm::Literal(ValueKind::Number));
+        assert!(comparisons("vars.x in [1, 2] and vars.y").is_empty());
+        assert!(comparisons("vars.x >").is_empty());
+    }
+
+    #[test]
+    fn an_expression_without_comparisons_is_not_rewritten() {
+        assert_eq!(guard_comparisons("vars.ok and not vars.failed", "cmp"), None);
+        assert_eq!(guard_comparisons("vars. >", "cmp"), None);
+        assert_eq!(guard_comparisons("vars.a > 1", "cmp").as_deref(), Some(r#"cmp(vars.a, ">", (1), "vars.a", "1")"#));
+    }
+}
