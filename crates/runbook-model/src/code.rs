@@ -98,7 +98,8 @@ codes! {
     InvalidJsonPath = "RB307", "invalid-jsonpath", Error, "A JSONPath that is not valid RFC 9535.";
     InvalidRegex = "RB308", "invalid-regex", Error, "A regular expression that does not compile.";
     UnknownFilter = "RB309", "unknown-filter", Error, "A template filter (`| name`) that does not exist.";
-    TypeMismatch = "RB310", "type-mismatch", Error, "A comparison of values whose types differ, such as `status: \"200\"` or a string var with a number.";
+    TypeMismatch = "RB310", "type-mismatch", Error, "An expectation value of another type than its subject observes (`status: \"200\"`), or a call input of another type than declared.";
+    ComparedTypes = "RB311", "string-number-comparison", Error, "A string compared with a number in `when` or `stop_if`, such as a `regex` capture with a number input.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

@@ -2,6 +2,7 @@
 //! loaded runbook and its [`Flow`]; findings are collected, never
 //! stop-at-first.
 
+mod compared_types;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
@@ -49,6 +50,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     flow_rules::check(runbook, flow, references_broken, &mut diagnostics);
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
+    compared_types::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));

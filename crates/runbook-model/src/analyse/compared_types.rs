@@ -1,0 +1,189 @@
+//! A string compared with a number in `when` or `stop_if`, found where both
+//! types are known before the run: typed inputs, captures (text sources,
+//! `type:`), `steps.ID` facts and literals. The engine stops such a
+//! comparison at run time anyway; `check` says so before the incident.
+
+use minijinja::value::ValueKind;
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Capture, CaptureType, Check, Code, Comparison, Diagnostic, InputType, OperandForm, Runbook, Step};
+
+/// A type known at `check`, with what makes it known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Known {
+    number: bool,
+    /// Why: "input `threshold` has `type: number`".
+    why: String,
+    /// How to make a string operand a number, when it is one.
+    fix: Option<String>,
+}
+
+pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
+        for comparison in crate::comparisons(site.text) {
+            let (Some(left), Some(right)) =
+                (type_of(runbook, &comparison.left.form), type_of(runbook, &comparison.right.form))
+            else {
+                continue;
+            };
+            if left.number != right.number {
+                out.push(mismatch(site, &comparison, &left, &right));
+            }
+        }
+    }
+}
+
+fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
+    let (text, text_type, number) = if left.number {
+        (&comparison.right, right, &comparison.left)
+    } else {
+        (&comparison.left, left, &comparison.right)
+    };
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let unquoted = text.text.trim_matches('"');
+    let help = match &text_type.fix {
+        _ if text.form == OperandForm::Literal(ValueKind::String) => match unquoted.trim().parse::<f64>() {
+            Ok(_) => format!("remove the quotes: `{}`", unquoted.trim()),
+            Err(_) => format!("`{}` is a number: compare it with a number", number.text),
+        },
+        Some(fix) => format!("{fix}, or convert it here: `{} | int` (`| float` for decimals)", text.text),
+        None => format!("convert it here: `{} | int` (`| float` for decimals)", text.text),
+    };
+    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` compares a string with a number"))
+        .with_label(format!("{}; {}", text_type.why, if left.number { &left.why } else { &right.why }))
+        .with_help(help)
+}
+
+fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
+    let known = |number: bool, why: String| Some(Known { number, why, fix: None });
+    match form {
+        OperandForm::Literal(ValueKind::Number) => known(true, "a number literal".to_owned()),
+        OperandForm::Literal(ValueKind::String) => known(false, "a quoted literal is a string".to_owned()),
+        OperandForm::Filtered(name) => match name.as_str() {
+            "int" | "float" | "length" | "count" | "abs" | "round" => known(true, format!("`| {name}` gives a number")),
+            "string" | "lower" | "upper" | "trim" | "title" | "capitalize" | "tojson" => {
+                known(false, format!("`| {name}` gives a string"))
+            }
+            _ => None,
+        },
+        OperandForm::Path(path) => {
+            let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+            match parts.as_slice() {
+                ["inputs", name] => input_type(runbook, name),
+                ["vars", name] => var_type(runbook, name),
+                ["steps", _, fact] | ["result", fact] => fact_type(fact),
+                _ => None,
+            }
+        }
+        OperandForm::Literal(_) | OperandForm::Other => None,
+    }
+}
+
+fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
+    let input = runbook.inputs.get(name)?;
+    match input.input_type() {
+        InputType::Number => Some(Known { number: true, why: format!("input `{name}` has `type: number`"), fix: None }),
+        InputType::String => Some(Known {
+            number: false,
+            why: format!("input `{name}` is a string"),
+            fix: Some(format!("declare the input `{name}` with `type: number`")),
+        }),
+        InputType::Bool | InputType::List => None,
+    }
+}
+
+/// The type of a var when every capture of it gives the same one.
+fn var_type(runbook: &Runbook, name: &str) -> Option<Known> {
+    let mut types = runbook.steps.iter().flat_map(|step| captures(step, name));
+    let first = types.next()??;
+    types.all(|other| other.as_ref().is_some_and(|other| other.number == first.number)).then_some(first)
+}
+
+/// The types the captures of `name` in `step` give; `None` for one that
+/// cannot be told (a `json` capture, a capture inside `foreach`, which
+/// gives a list).
+fn captures<'s>(step: &'s Step, name: &'s str) -> Vec<Option<Known>> {
+    let mut found = Vec::new();
+    if let Some(check) = step.probing() {
+        walk(check, name, false, &mut found);
+    }
+    if let Some(action) = &step.action {
+        found.extend(action.capture.iter().filter(|(key, _)| key.as_str() == name).map(|(_, c)| capture_type(name, c)));
+    }
+    found
+}
+
+fn walk(check: &Check, name: &str, in_foreach: bool, found: &mut Vec<Option<Known>>) {
+    let in_foreach = in_foreach || check.foreach.is_some();
+    for (_, capture) in check.capture.iter().filter(|(key, _)| key.as_str() == name) {
+        found.push(if in_foreach { None } else { capture_type(name, capture) });
+    }
+    for member in check.probes.iter().flat_map(|probes| probes.values()) {
+        walk(member, name, in_foreach, found);
+    }
+}
+
+fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
+    let typed = |number: bool, kind: CaptureType| {
+        Some(Known { number, why: format!("capture `{name}` has `type: {}`", kind.name()), fix: None })
+    };
+    match capture.kind.as_ref().map(|kind| kind.value) {
+        Some(kind @ (CaptureType::Int | CaptureType::Float | CaptureType::Duration)) => typed(true, kind),
+        Some(kind @ CaptureType::String) => typed(false, kind),
+        Some(CaptureType::Bool | CaptureType::Json) => None,
+        None if capture.status.is_some() => {
+            Some(Known { number: true, why: format!("capture `{name}` reads the status"), fix: None })
+        }
+        None if capture.json.is_some() => None,
+        None => {
+            let source = capture.sources().first().map_or("text", |(source, _)| *source);
+            Some(Known {
+                number: false,
+                why: format!("capture `{name}` is a `{source}` capture, which gives a string"),
+                fix: Some(format!("give the capture `{name}` a `type: int` (or `float`)")),
+            })
+        }
+    }
+}
+
+fn fact_type(fact: &str) -> Option<Known> {
+    let number = match fact {
+        "status" | "exit_code" | "duration" => true,
+        "outcome" | "stdout" | "stderr" | "body" => false,
+        _ => return None,
+    };
+    Some(Known {
+        number,
+        why: format!("`{fact}` is {}", if number { "a number" } else { "a string" }),
+        fix: (!number).then(|| format!("compare `{fact}` with a string, or read a number from it with a capture")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, Source, analyse, load};
+
+    fn compared(captures: &str, when: &str) -> usize {
+        let yaml = format!(
+            "id: t\ntitle: T\ninputs:\n  n: {{ type: number, default: 1 }}\nsteps:\n  - id: a\n    collect:\n      \
+             cmd: {{ argv: [echo] }}\n{captures}\n    next:\n      - when: \"{when}\"\n        goto: b\n  - id: b\n    \
+             conclude: {{ status: inconclusive }}\n"
+        );
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        analyse(&runbook).iter().filter(|d| d.code == Code::ComparedTypes).count()
+    }
+
+    #[test]
+    fn only_types_known_before_the_run_are_reported() {
+        let capture = |source: &str| format!("      capture:\n        v: {{ {source} }}");
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v > inputs.n"), 1);
+        assert_eq!(compared(&capture("stdout: true"), "inputs.n <= vars.v"), 1);
+        assert_eq!(compared(&capture("regex: '(x)', type: float"), "vars.v > inputs.n"), 0);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v | int > inputs.n"), 0);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == 'x' and steps.a.exit_code == 0"), 0);
+        assert_eq!(compared(&capture("json: $.v"), "vars.v > inputs.n"), 0);
+        let foreach = "      foreach: [1, 2]\n      capture:\n        v: { regex: '(x)' }";
+        assert_eq!(compared(foreach, "vars.v > inputs.n"), 0);
+        assert_eq!(compared(&capture("regex: '(x)'"), "steps.a.exit_code != '0' or 1 < vars.v"), 2);
+    }
+}
