@@ -44,6 +44,13 @@ pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<
         let judged = judge_all(expectation, actual.as_ref(), false);
         if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
     };
+    // Durations are compared in milliseconds with expected values written
+    // with units (`500ms`): a string against a number by design.
+    if subject != Subject::Duration
+        && let Some(message) = actual.as_ref().and_then(|actual| type_conflict(&name, actual, &predicates))
+    {
+        return Err(ProbeError::new(ErrorKind::TypeMismatch, message));
+    }
     Ok(predicates
         .into_iter()
         .map(|(predicate, expected, passed)| ExpectationResult {
@@ -177,6 +184,43 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<
     out
 }
 
+/// The first comparing predicate whose expected value is a string where
+/// `actual` is a number, or the reverse: such a predicate could only fail
+/// (or, for `ne`, only hold), whatever the values.
+fn type_conflict(subject: &str, actual: &Value, predicates: &[(String, Value, bool)]) -> Option<String> {
+    const COMPARING: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"];
+    let conflicts = |expected: &Value| {
+        matches!((actual, expected), (Value::String(_), Value::Number(_)) | (Value::Number(_), Value::String(_)))
+    };
+    let (predicate, expected) =
+        predicates.iter().filter(|(name, ..)| COMPARING.contains(&name.as_str())).find_map(|(name, expected, _)| {
+            match expected {
+                Value::Array(items) => items.iter().find(|item| conflicts(item)).map(|item| (name, item)),
+                expected => conflicts(expected).then_some((name, expected)),
+            }
+        })?;
+    Some(format!(
+        "`{subject}` is {}, and `{predicate}` compares it with {}: a string never equals a number; \
+         expect a value of the same type{}",
+        described(actual),
+        described(expected),
+        if actual.is_string() { " (or read the number with a capture of `type: int`)" } else { "" }
+    ))
+}
+
+/// A value with its type, for an error: `the string "7"`, `the number 5`.
+fn described(value: &Value) -> String {
+    match value {
+        Value::String(text) => {
+            let cut: String = text.chars().take(80).collect();
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("the string {}{more}", Value::from(cut))
+        }
+        Value::Number(_) => format!("the number {value}"),
+        other => other.to_string(),
+    }
+}
+
 /// Equality with types kept; numbers compare by value (`200 == 200.0`).
 fn judge_eq(actual: Option<&Value>, expected: &Value) -> bool {
     match (actual, expected) {
@@ -212,7 +256,6 @@ mod tests {
     fn shorthand_and_predicate_maps_keep_types() {
         let ok = http(200, "{}");
         assert_eq!(passed("status: 200", &ok), [true]);
-        assert_eq!(passed("status: \"200\"", &ok), [false]);
         assert_eq!(passed("status: { in: [200, 204] }", &ok), [true]);
         assert_eq!(passed("status: { ge: 200, lt: 300 }", &ok), [true, true]);
         assert_eq!(passed("status: { ne: 200 }", &http(503, "{}")), [true]);
@@ -239,6 +282,24 @@ mod tests {
         let results = evaluate(&expectation("status: 200\nseverity: warn"), &observation).unwrap();
         assert_eq!(results[0].severity, ExpectationSeverity::Warn);
         assert_eq!(results[0].actual, Some(Value::from(429)));
+    }
+
+    #[test]
+    fn a_string_expected_of_a_number_or_the_reverse_is_a_type_mismatch_error() {
+        let observation = http(200, r#"{"count": "7", "n": 7}"#);
+        let error = evaluate(&expectation("json: $.count\ngt: 5"), &observation).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::TypeMismatch);
+        assert!(
+            error.message.starts_with(r#"`json $.count` is the string "7", and `gt` compares it with the number 5"#),
+            "{}",
+            error.message
+        );
+        let error = evaluate(&expectation("json: $.n\nin: [1, \"7\"]"), &observation).unwrap_err();
+        assert!(error.message.contains("`in` compares it with the string \"7\""), "{}", error.message);
+        assert_eq!(evaluate(&expectation("status: \"200\""), &observation).unwrap_err().kind, ErrorKind::TypeMismatch);
+        assert_eq!(passed("json: $.count\neq: \"7\"", &observation), [true]);
+        assert_eq!(passed("json: $.n\nge: 7", &observation), [true]);
+        assert_eq!(passed("json: $.count\ncontains: \"7\"", &observation), [true]);
     }
 
     #[test]

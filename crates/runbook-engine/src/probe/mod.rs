@@ -63,6 +63,8 @@ pub enum ErrorKind {
     InvalidJson,
     /// A capture's value does not convert to its `type:`.
     InvalidCapture,
+    /// An expectation compares a string with a number.
+    TypeMismatch,
     /// The command could not be started (not found, not executable).
     SpawnFailed,
     /// The run was interrupted (Ctrl-C) while the probe ran.
@@ -84,6 +86,7 @@ impl ErrorKind {
             Self::InvalidTarget => "invalid_target",
             Self::InvalidJson => "invalid_json",
             Self::InvalidCapture => "invalid_capture",
+            Self::TypeMismatch => "type_mismatch",
             Self::SpawnFailed => "spawn_failed",
             Self::Interrupted => "interrupted",
             Self::Io => "io",
