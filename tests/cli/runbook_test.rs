@@ -559,3 +559,146 @@ cases:
         .stderr_contains("expected step `ask-symptom` to end `pass`, it ran but has no outcome")
         .stderr_contains("expected step `restart` to end `pass`, it did not run");
 }
+
+#[test]
+fn a_called_runbook_reads_its_inputs_from_the_call_not_the_machine() {
+    let calling = r"
+id: caller
+title: Calls a sub-check
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on: { resolved: ok, diagnosed: ok, escalated: ok, inconclusive: ok, error: ok }
+  - id: ok
+    conclude: { status: resolved, diagnosis: '{{ steps.sub.conclusion.diagnosis }}' }
+";
+    let called = r"
+id: called
+title: A sub-check whose region falls back to the environment
+inputs:
+  region: { env: CALLED_REGION }
+steps:
+  - id: done
+    conclude: { status: resolved, diagnosis: 'region {{ inputs.region }}' }
+";
+    // Nothing gives the region, so the run stops at the call, whatever the
+    // machine running the test has in CALLED_REGION.
+    let test = r"
+cases:
+  - name: the callee's input is missing
+    expect: { path: [sub], status: failed }
+";
+    let output = Test::new()
+        .files(&[
+            ("caller.yaml", calling.as_bytes()),
+            ("called.yaml", called.as_bytes()),
+            ("caller.test.yaml", test.as_bytes()),
+        ])
+        .env("CALLED_REGION", "eu-west-1")
+        .args(["test", "caller.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
+    assert!(!output.stderr.contains("eu-west-1"), "{}", output.stderr);
+}
+
+#[test]
+fn a_played_case_without_an_observation_says_which_is_missing() {
+    let test = r"
+cases:
+  - name: no observation
+    expect: { conclusion: crashed }
+";
+    let output = Test::new()
+        .files(&files(SERVICE, test))
+        .args(["run", "--dry-run", "--case", "service.test.yaml:no observation"])
+        .status(6);
+    let both = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        both.contains("run aborted: step `healthz` ran its `http` probe (GET http://127.0.0.1:9/healthz), but the case has no observation for it"),
+        "{both}"
+    );
+    assert!(!both.contains("interrupted by the operator"), "{both}");
+}
+
+#[test]
+fn equal_foreach_items_each_read_the_list_from_its_start() {
+    let runbook = r#"
+id: pages
+title: Are the pages up?
+steps:
+  - id: pages
+    check:
+      foreach: ["/a", "/a"]
+      http: { url: "http://127.0.0.1:9{{ item }}" }
+      expect: [ { status: 200 } ]
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved }
+  - id: down
+    conclude: { status: diagnosed }
+"#;
+    // One run of the step: both copies of `/a` get the first entry.
+    let test = r"
+cases:
+  - name: both copies answer 200
+    observations:
+      pages:
+        - http: { status: 200 }
+        - http: { status: 500 }
+    expect: { path: [pages, up] }
+";
+    Test::new()
+        .files(&[("pages.yaml", runbook.as_bytes()), ("pages.test.yaml", test.as_bytes())])
+        .args(["test", "pages.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
+}
+
+#[test]
+fn a_mocked_response_has_a_final_url_and_a_connect_time() {
+    let runbook = r#"
+id: login
+title: Where does the login page land?
+steps:
+  - id: login
+    check:
+      http: { url: "http://127.0.0.1:9/login", timeout: 5s, connect_timeout: 1s }
+      expect: [ { status: 200 } ]
+    on:
+      pass:
+        - when: result.final_url == "http://127.0.0.1:9/sso"
+          goto: sso
+        - goto: direct
+      fail: direct
+      error:
+        - when: result.error.kind == "timeout"
+          goto: slow
+        - goto: direct
+  - id: sso
+    conclude: { status: resolved, diagnosis: "single sign-on" }
+  - id: direct
+    conclude: { status: resolved, diagnosis: "landed on {{ steps.login.final_url }}" }
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: "{{ steps.login.error.message }}" }
+"#;
+    let test = r"
+cases:
+  - name: a redirect to the SSO page
+    observations:
+      login: { http: { final_url: 'http://127.0.0.1:9/sso' } }
+    expect: { conclusion: sso }
+  - name: no redirect lands on the probe's URL
+    observations:
+      login: { http: { connect: 900ms } }
+    expect: { conclusion: direct, diagnosis: 'landed on http://127.0.0.1:9/login' }
+  - name: connecting longer than connect_timeout is a timeout
+    observations:
+      login: { http: { connect: 2s, duration: 2s } }
+    expect: { conclusion: slow, diagnosis: 'no connection within 1s' }
+";
+    Test::new()
+        .files(&[("login.yaml", runbook.as_bytes()), ("login.test.yaml", test.as_bytes())])
+        .args(["test", "login.test.yaml"])
+        .status(0)
+        .stderr_contains("3 passed, 0 failed");
+}

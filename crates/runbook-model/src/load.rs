@@ -8,6 +8,58 @@ use serde_saphyr::options::{AliasLimits, DuplicateKeyPolicy, Options};
 
 use crate::{Code, Diagnostic, Flow, Runbook, Source, Span, TestFile, did_you_mean};
 
+/// What a file being loaded holds: the words and the page its diagnostics
+/// point to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    Runbook,
+    TestFile,
+}
+
+impl Subject {
+    /// `a runbook` / `a test file`.
+    const fn noun(self) -> &'static str {
+        match self {
+            Self::Runbook => "a runbook",
+            Self::TestFile => "a test file",
+        }
+    }
+
+    /// `runbooks` / `test files`.
+    const fn plural(self) -> &'static str {
+        match self {
+            Self::Runbook => "runbooks",
+            Self::TestFile => "test files",
+        }
+    }
+
+    /// The page that describes the file's keys.
+    const fn doc(self) -> &'static str {
+        match self {
+            Self::Runbook => "docs/dsl.md",
+            Self::TestFile => "docs/testing.md",
+        }
+    }
+
+    /// What the file's top level looks like, and where to read more.
+    fn shape(self) -> String {
+        match self {
+            Self::Runbook => "a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md".to_owned(),
+            Self::TestFile => {
+                "a test file is a mapping with `cases:`, a list of `{ name, observations, answers, expect }`; see docs/testing.md".to_owned()
+            }
+        }
+    }
+
+    /// How to make a file smaller.
+    const fn split(self) -> &'static str {
+        match self {
+            Self::Runbook => "split a larger one with `call` steps",
+            Self::TestFile => "split the cases over several test files named on the command line",
+        }
+    }
+}
+
 /// Largest runbook file accepted. Real runbooks are a few kilobytes; the
 /// limit keeps a stray log file from eating memory.
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
@@ -82,9 +134,10 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
     }
     if is_blank(text) {
         return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no runbook")
-            .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md"));
+            .with_help(Subject::Runbook.shape()));
     }
-    serde_saphyr::from_str_with_options::<Runbook>(text, options()).map_err(|error| to_diagnostic(source, &error))
+    serde_saphyr::from_str_with_options::<Runbook>(text, options())
+        .map_err(|error| to_diagnostic(source, &error, Subject::Runbook))
 }
 
 /// Parses and type-checks a runbook test file (`NAME.test.yaml`), with the
@@ -98,13 +151,14 @@ pub fn load_test_file(source: &Source) -> Result<TestFile, Diagnostic> {
             Span::new(0, 0),
             format!("the file is {} bytes; test files are limited to {MAX_FILE_BYTES} bytes", text.len()),
         )
-        .with_help("split the cases over several test files named on the command line"));
+        .with_help(Subject::TestFile.split()));
     }
     if is_blank(text) {
         return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no test cases")
-            .with_help("a test file is a mapping with `cases:`, a list of `{ name, observations, answers, expect }`; see docs/testing.md"));
+            .with_help(Subject::TestFile.shape()));
     }
-    serde_saphyr::from_str_with_options::<TestFile>(text, options()).map_err(|error| to_diagnostic(source, &error))
+    serde_saphyr::from_str_with_options::<TestFile>(text, options())
+        .map_err(|error| to_diagnostic(source, &error, Subject::TestFile))
 }
 
 /// Whether only blank lines, comments and a `---` come before `prefix`'s end.
@@ -144,7 +198,7 @@ static UNKNOWN_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^unknown (field|variant) `([^`]*)`, (?:expected one of|expected) (.*)$").expect("valid regex")
 });
 
-fn to_diagnostic(source: &Source, error: &serde_saphyr::Error) -> Diagnostic {
+fn to_diagnostic(source: &Source, error: &serde_saphyr::Error, subject: Subject) -> Diagnostic {
     let rendered = error.without_snippet().to_string();
     let message = LOCATION_SUFFIX.replace(rendered.trim(), "").into_owned();
     let span = error.location().map_or_else(Span::default, |location| {
@@ -162,29 +216,29 @@ fn to_diagnostic(source: &Source, error: &serde_saphyr::Error) -> Diagnostic {
         | serde_saphyr::Error::MultipleDocuments { .. }
         | serde_saphyr::Error::UnknownAnchor { .. } => {
             if is_budget(&message) {
-                budget(&message, span)
+                budget(&message, span, subject)
             } else {
-                syntax(&message, span)
+                syntax(&message, span, subject)
             }
         }
         serde_saphyr::Error::Budget { .. }
         | serde_saphyr::Error::AliasReplayLimitExceeded { .. }
         | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
-        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => budget(&message, span),
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => budget(&message, span, subject),
         serde_saphyr::Error::Unexpected { expected, .. } => {
-            wrong_shape(expected, span, source.text().get(..span.start).unwrap_or_default())
+            wrong_shape(expected, span, source.text().get(..span.start).unwrap_or_default(), subject)
         }
-        _ => classify(&message, span),
+        _ => classify(&message, span, subject),
     }
 }
 
-fn budget(message: &str, span: Span) -> Diagnostic {
+fn budget(message: &str, span: Span, subject: Subject) -> Diagnostic {
     let message = if message.contains("Depth") || message.contains("recursion limit") {
         "the YAML is nested too deeply".to_owned()
     } else if message.contains("Aliases") || message.contains("Anchors") {
         "the YAML uses too many anchors or aliases".to_owned()
     } else if message.contains("Nodes") || message.contains("Events") {
-        "the YAML has too many nodes for a runbook".to_owned()
+        format!("the YAML has too many nodes for {}", subject.noun())
     } else if message.contains("replay") || message.contains("expansion") {
         "aliases expand to too much YAML (a \"billion laughs\" file)".to_owned()
     } else {
@@ -192,10 +246,10 @@ fn budget(message: &str, span: Span) -> Diagnostic {
     };
     Diagnostic::new(Code::YamlBudget, span, message)
         .with_label("limit reached here")
-        .with_help("runbooks are limited to 250000 YAML nodes, 48 levels of nesting, 1000 anchors, 1000 aliases and 100000 events expanded from aliases; split a larger one with `call` steps")
+        .with_help(format!("{} are limited to 250000 YAML nodes, 48 levels of nesting, 1000 anchors, 1000 aliases and 100000 events expanded from aliases; {}", subject.plural(), subject.split()))
 }
 
-fn wrong_shape(expected: &str, span: Span, source_prefix: &str) -> Diagnostic {
+fn wrong_shape(expected: &str, span: Span, source_prefix: &str, subject: Subject) -> Diagnostic {
     let wanted = match expected {
         "mapping start" => "a mapping (`key: value` lines or `{ … }`)",
         "sequence start" => "a list (`- item` lines or `[ … ]`)",
@@ -203,20 +257,24 @@ fn wrong_shape(expected: &str, span: Span, source_prefix: &str) -> Diagnostic {
         other => other,
     };
     if expected == "mapping start" && is_document_start(source_prefix) {
-        return Diagnostic::new(Code::YamlSyntax, span, "a runbook must be a mapping")
+        let help = match subject {
+            Subject::Runbook => "a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar",
+            Subject::TestFile => "a test file is a mapping (`cases: …`), not a list or a scalar",
+        };
+        return Diagnostic::new(Code::YamlSyntax, span, format!("{} must be a mapping", subject.noun()))
             .with_label("the document starts here")
-            .with_help("a runbook is a mapping (`id: …`, `title: …`, `steps: …`), not a list or a scalar");
+            .with_help(help);
     }
     Diagnostic::new(Code::InvalidValue, span, format!("wrong type: expected {wanted}"))
         .with_label("wrong type")
-        .with_help("see docs/dsl.md for the type this key takes")
+        .with_help(format!("see {} for the type this key takes", subject.doc()))
 }
 
 fn to_usize(value: u64) -> usize {
     usize::try_from(value).unwrap_or(usize::MAX)
 }
 
-fn classify(message: &str, span: Span) -> Diagnostic {
+fn classify(message: &str, span: Span, subject: Subject) -> Diagnostic {
     if let Some(captures) = UNKNOWN_NAME.captures(message) {
         let what = &captures[1];
         let name = &captures[2];
@@ -243,7 +301,7 @@ fn classify(message: &str, span: Span) -> Diagnostic {
     if let Some(field) = message.strip_prefix("missing field ") {
         return Diagnostic::new(Code::MissingField, span, format!("missing key {field}"))
             .with_label(format!("this mapping needs {field}"))
-            .with_help(format!("add {field}; see docs/dsl.md for what it holds"));
+            .with_help(format!("add {field}; see {} for what it holds", subject.doc()));
     }
     if message.starts_with("duplicate mapping key") {
         let key =
@@ -258,16 +316,19 @@ fn classify(message: &str, span: Span) -> Diagnostic {
             .with_help("write `true` or `false`; `yes`, `no`, `on` and `off` are not booleans here");
     }
     if is_budget(message) {
-        return budget(message, span);
+        return budget(message, span, subject);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         return Diagnostic::new(Code::InvalidValue, span, format!("wrong type: {rest}"))
             .with_label("wrong type")
-            .with_help("see docs/dsl.md for the type this key takes");
+            .with_help(format!("see {} for the type this key takes", subject.doc()));
     }
     if message.starts_with("unexpected end of input") {
-        return Diagnostic::new(Code::EmptyFile, span, "the file holds no runbook")
-            .with_help("a runbook is a mapping with at least `id`, `title` and `steps`; see docs/dsl.md");
+        let what = match subject {
+            Subject::Runbook => "the file holds no runbook",
+            Subject::TestFile => "the file holds no test cases",
+        };
+        return Diagnostic::new(Code::EmptyFile, span, what).with_help(subject.shape());
     }
     if message.contains("null into") {
         return Diagnostic::new(Code::InvalidValue, span, "a value is required here, found null")
@@ -285,7 +346,7 @@ fn classify(message: &str, span: Span) -> Diagnostic {
     if message.starts_with("unsupported tag") {
         return Diagnostic::new(Code::InvalidValue, span, message.to_owned())
             .with_label("tag not allowed")
-            .with_help("runbooks take plain YAML values: remove the `!` tag");
+            .with_help(format!("{} take plain YAML values: remove the `!` tag", subject.plural()));
     }
     if message.contains("recursive references") {
         return Diagnostic::new(Code::YamlSyntax, span, "an alias refers to the anchor that contains it")
@@ -325,11 +386,14 @@ fn is_budget(message: &str) -> bool {
     ["budget", "limit", "exceeded", "too many", "too deep"].iter().any(|word| message.to_lowercase().contains(word))
 }
 
-fn syntax(message: &str, span: Span) -> Diagnostic {
+fn syntax(message: &str, span: Span, subject: Subject) -> Diagnostic {
     if message.contains("multiple YAML documents") {
         return Diagnostic::new(Code::YamlSyntax, span, "a second YAML document starts here")
             .with_label("document separator")
-            .with_help("a runbook file holds one document: remove the `---` line, or split the file");
+            .with_help(match subject {
+                Subject::Runbook => "a runbook file holds one document: remove the `---` line, or split the file",
+                Subject::TestFile => "a test file holds one document: remove the `---` line, or split the file",
+            });
     }
     Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
         .with_label("here")
@@ -387,6 +451,26 @@ mod tests {
         for text in ["", "\n\n", "# nothing\n---\n"] {
             assert_eq!(error(text).0.code, Code::EmptyFile, "{text:?}");
         }
+    }
+
+    #[test]
+    fn test_file_diagnostics_point_to_the_testing_page() {
+        let test_error = |text: &str| load_test_file(&Source::new("t.test.yaml", text)).unwrap_err();
+        let missing = test_error("cases:\n  - expect: { status: resolved }\n");
+        assert_eq!(missing.code, Code::MissingField);
+        assert_eq!(missing.help.as_deref(), Some("add `name`; see docs/testing.md for what it holds"));
+        let wrong = test_error("cases:\n  - name: a\n    observations: [1]\n");
+        assert_eq!(wrong.code, Code::InvalidValue);
+        assert!(wrong.help.as_deref().is_some_and(|help| help.contains("docs/testing.md")), "{wrong:?}");
+        let list = test_error("- name: a\n");
+        assert_eq!(list.message, "a test file must be a mapping");
+        let unknown = test_error("cases:\n  - name: a\n    expcet: {}\n");
+        assert_eq!(unknown.code, Code::UnknownField);
+        // The same mistakes in a runbook still point to the DSL's page.
+        assert_eq!(
+            error("id: x\ntitle: T\nsteps:\n  - title: a\n").0.help.as_deref(),
+            Some("add `id`; see docs/dsl.md for what it holds")
+        );
     }
 
     #[test]

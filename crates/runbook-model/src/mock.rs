@@ -172,6 +172,14 @@ pub struct HttpMock {
     /// clock.
     #[serde(default)]
     pub duration: Option<Spanned<Duration>>,
+    /// How long connecting took (default 0): longer than the probe's
+    /// `connect_timeout` ends it as a timeout at that limit.
+    #[serde(default)]
+    pub connect: Option<Spanned<Duration>>,
+    /// The URL the response came from after redirects (default: the
+    /// probe's URL).
+    #[serde(default)]
+    pub final_url: Option<Spanned<String>>,
 }
 
 /// What a command did.

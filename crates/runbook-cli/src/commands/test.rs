@@ -26,14 +26,15 @@ impl EventSink for Quiet {
     fn emit(&mut self, _: &Event) {}
 }
 
-/// The test files to run, and the runbooks found without one.
+/// The test files to run, and the runbooks found without one beside them.
 struct Found {
     tests: Vec<PathBuf>,
-    untested: Vec<PathBuf>,
+    runbooks: Vec<PathBuf>,
 }
 
-/// Test files named or found, and runbooks whose test file is missing.
-/// A runbook named on the command line brings its `NAME.test.yaml`.
+/// Test files named or found, and runbooks without a `NAME.test.yaml`
+/// beside them (a test file may still name one with `runbook:`). A runbook
+/// named on the command line brings its `NAME.test.yaml`.
 fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
     let files = runbook_files::expand(paths)?;
     let mut tests: Vec<PathBuf> = files.iter().filter(|path| runbook_files::is_test_file(path)).cloned().collect();
@@ -48,20 +49,7 @@ fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
             runbooks.push(path.clone());
         }
     }
-    // A test file may name its runbook with `runbook:`; such a runbook is
-    // tested too.
-    let tested: Vec<PathBuf> = tests
-        .iter()
-        .filter_map(|test| {
-            let text = std::fs::read_to_string(test).ok()?;
-            let source = Source::new(test.display().to_string(), text);
-            let loaded = runbook_model::load_test_file(&source).ok()?;
-            crate::test_files::runbook_path(test, &loaded).canonicalize().ok()
-        })
-        .collect();
-    let untested =
-        runbooks.into_iter().filter(|path| path.canonicalize().map_or(true, |c| !tested.contains(&c))).collect();
-    Ok(Found { tests, untested })
+    Ok(Found { tests, runbooks })
 }
 
 pub fn run(args: &TestArgs, color: Color) -> ExitCode {
@@ -85,6 +73,8 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
     let mut suites = Vec::new();
     let (mut passed, mut failed, mut invalid, mut unreadable) = (0, 0, 0, 0);
     let mut out = String::new();
+    // The runbooks the test files test, `runbook:` included.
+    let mut tested = Vec::new();
     for path in &found.tests {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
@@ -95,6 +85,11 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
             }
         };
         let checked = check_test_file(path, &bytes);
+        if let Some(test) = &checked.test
+            && let Ok(runbook) = crate::test_files::runbook_path(path, test).canonicalize()
+        {
+            tested.push(runbook);
+        }
         let suite = run_file(path, &checked, &renderer, &mut coverage, &mut out);
         if suite.error.is_some() {
             invalid += 1;
@@ -103,7 +98,9 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
         failed += suite.cases.iter().filter(|case| !case.failures.is_empty()).count();
         suites.push(suite);
     }
-    for runbook in &found.untested {
+    let untested: Vec<&PathBuf> =
+        found.runbooks.iter().filter(|path| path.canonicalize().map_or(true, |path| !tested.contains(&path))).collect();
+    for runbook in &untested {
         let _ =
             writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
         if let Ok(bytes) = std::fs::read(runbook) {
@@ -134,8 +131,8 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
     if invalid > 0 {
         let _ = write!(summary, "; {invalid} test file{} with errors", if invalid == 1 { "" } else { "s" });
     }
-    if !found.untested.is_empty() {
-        let n = found.untested.len();
+    if !untested.is_empty() {
+        let n = untested.len();
         let _ = write!(summary, "; {n} runbook{} without tests", if n == 1 { "" } else { "s" });
     }
     let _ = writeln!(out, "{summary}");

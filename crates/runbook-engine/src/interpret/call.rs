@@ -70,7 +70,8 @@ impl<'a> Interpreter<'a> {
             .collect::<Result<IndexMap<_, _>, _>>()?;
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed };
-        let inputs = resolve(&callee.runbook, &given, &|var| std::env::var(var).ok(), None)
+        let environment = |var: &str| if self.options.hermetic { None } else { std::env::var(var).ok() };
+        let inputs = resolve(&callee.runbook, &given, &environment, None)
             .map_err(|error| failed(self, CallFailure::Inputs(error.to_string())))?;
         let mut redactor = self.redactor.clone();
         for secret in &inputs.secrets {
@@ -78,7 +79,9 @@ impl<'a> Interpreter<'a> {
                 redactor.add_input(secret, value);
             }
         }
-        super::redact_env_probe_values(&callee, &mut redactor);
+        if !self.options.hermetic {
+            super::redact_env_probe_values(&callee, &mut redactor);
+        }
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
         let mut callee_run = Interpreter {

@@ -81,6 +81,10 @@ pub struct Options {
     /// by step name, one per visit of the step, the last repeating
     /// (`runbook test`'s mocked conclusions).
     pub called: HashMap<String, Vec<CalledConclusion>>,
+    /// Whether the machine's environment stays unread (`runbook test`): a
+    /// called runbook's inputs come only from its `call`, so a case passes
+    /// or fails the same on every machine.
+    pub hermetic: bool,
 }
 
 /// What the run talks to.
@@ -184,7 +188,9 @@ async fn start(
             redactor.add_input(name, value);
         }
     }
-    redact_env_probe_values(plan, &mut redactor);
+    if !options.hermetic {
+        redact_env_probe_values(plan, &mut redactor);
+    }
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {

@@ -2,6 +2,7 @@
 //! per item), running them concurrently under a bound, judging them, and
 //! polling with `retry`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -297,10 +298,12 @@ impl<'a> Interpreter<'a> {
         }
         let limits = self.options.limits;
         let step_name = self.name(&step.id);
-        let call = |unit: &Unit<'_>| ProbeCall {
+        let repeats = repeats(&units);
+        let call = |index: usize, unit: &Unit<'_>| ProbeCall {
             step: step_name.clone(),
             name: unit.name.clone(),
             item: unit.item.clone(),
+            repeat: repeats[index],
             attempt,
             kind: unit.prepared.kind,
             target: unit.prepared.target.clone(),
@@ -308,13 +311,13 @@ impl<'a> Interpreter<'a> {
             timeout: unit.prepared.timeout,
         };
         let results: Vec<Option<ProbeResult>> = if let [unit] = units.as_slice() {
-            vec![Some(self.probes.run(&call(unit), &limits, token).await)]
+            vec![Some(self.probes.run(&call(0, unit), &limits, token).await)]
         } else {
             let declared = concurrency.map(|c| usize::try_from(c).unwrap_or(usize::MAX));
             let bound = declared.or(self.options.concurrency).unwrap_or_else(default_concurrency).max(1);
             let mut results: Vec<Option<ProbeResult>> = vec![None; units.len()];
             let mut running = JoinSet::new();
-            let mut queue = units.iter().map(call).enumerate();
+            let mut queue = units.iter().enumerate().map(|(index, unit)| (index, call(index, unit)));
             loop {
                 while running.len() < bound {
                     let Some((index, call)) = queue.next() else { break };
@@ -401,6 +404,21 @@ fn part_facts(judged: &Judged<'_>) -> Map<String, Json> {
         facts.insert("name".into(), Json::from(name.as_str()));
     }
     facts
+}
+
+/// For each unit, how many equal `foreach` items come before it.
+fn repeats(units: &[Unit<'_>]) -> Vec<u32> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    units
+        .iter()
+        .map(|unit| {
+            unit.item.as_ref().map_or(0, |item| {
+                let count = seen.entry(item.to_string()).or_default();
+                *count += 1;
+                *count - 1
+            })
+        })
+        .collect()
 }
 
 /// Four probes per core, at most 64.

@@ -333,6 +333,10 @@ impl Probe for HttpSpec {
     fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a> {
         Box::pin(async move { Observation::Http(self.exchange(limits, cancel).await) })
     }
+
+    fn http(&self) -> Option<&HttpSpec> {
+        Some(self)
+    }
 }
 
 /// The request a redirect response asks for, if it is one the probe

@@ -207,6 +207,12 @@ pub trait Probe: Send + Sync {
     /// stops promptly, kills anything it started, and reports
     /// [`ErrorKind::Interrupted`].
     fn observe<'a>(&'a self, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeFuture<'a>;
+
+    /// The rendered request, when this is an HTTP probe: `runbook test`
+    /// reads its URL and limits to answer as the real probe would.
+    fn http(&self) -> Option<&HttpSpec> {
+        None
+    }
 }
 
 /// Observations built by hand for unit tests of what judges them.

@@ -30,6 +30,9 @@ pub struct ProbeCall {
     pub name: Option<String>,
     /// The `foreach` item this probe runs for.
     pub item: Option<Json>,
+    /// How many equal `foreach` items come before this one in the list (0
+    /// for the first): equal items are separate probes.
+    pub repeat: u32,
     /// The attempt, from 1 (`retry` polls again with 2, 3, …; an action has
     /// one attempt).
     pub attempt: u32,
@@ -51,6 +54,7 @@ impl std::fmt::Debug for ProbeCall {
             .field("step", &self.step)
             .field("name", &self.name)
             .field("item", &self.item)
+            .field("repeat", &self.repeat)
             .field("attempt", &self.attempt)
             .field("kind", &self.kind)
             .field("target", &self.target)

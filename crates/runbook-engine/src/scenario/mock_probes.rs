@@ -18,8 +18,9 @@ use crate::probe::{
     ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
 };
 
-/// A probe of a run: step, probe name in a group, `foreach` item.
-type ProbeKey = (String, Option<String>, Option<String>);
+/// A probe of a run: step, probe name in a group, `foreach` item and how
+/// many equal items come before it.
+type ProbeKey = (String, Option<String>, Option<String>, u32);
 
 /// Answers probes from one case's `observations`.
 pub(crate) struct MockProbes {
@@ -60,7 +61,7 @@ impl MockProbes {
 
     /// Which run of its probe `call` is, from 1.
     fn run_number(&self, call: &ProbeCall) -> u32 {
-        let key = (call.step.clone(), call.name.clone(), call.item.as_ref().map(item_key));
+        let key = (call.step.clone(), call.name.clone(), call.item.as_ref().map(item_key), call.repeat);
         let Ok(mut runs) = self.runs.lock() else { return call.attempt };
         let count = runs.entry(key).or_default();
         *count += 1;
@@ -103,7 +104,7 @@ impl ProbeRunner for MockProbes {
             // A probe slower than its own timeout gives up at the timeout,
             // as the real one does.
             let (result, took) = match call.timeout {
-                Some(limit) if took > limit => (timed_out(call.kind, limit), limit),
+                Some(limit) if took > limit => (timed_out(call, limit), limit),
                 _ => (result, took),
             };
             if took.is_zero() {
@@ -119,18 +120,18 @@ impl ProbeRunner for MockProbes {
     }
 }
 
-/// What a probe of `kind` reports when it gives up after `limit`.
-fn timed_out(kind: ProbeKind, limit: Duration) -> ProbeResult {
+/// What `call`'s probe reports when it gives up after `limit`.
+fn timed_out(call: &ProbeCall, limit: Duration) -> ProbeResult {
     let message = format!("no answer within {} (mocked duration)", crate::probe::human(limit));
-    failed(kind, ProbeError::new(ErrorKind::Timeout, message), limit)
+    failed(call, ProbeError::new(ErrorKind::Timeout, message), limit)
 }
 
-/// A probe of `kind` that got no answer, shaped as the real probe reports
-/// it: an observation carrying the error (a `tcp` probe's is
-/// `connected: false`, which expectations on `connected` judge), so
-/// captures fall back to their defaults and outcomes match a real run.
-fn failed(kind: ProbeKind, error: ProbeError, took: Duration) -> ProbeResult {
-    match kind {
+/// A probe that got no answer, shaped as the real probe reports it: an
+/// observation carrying the error (a `tcp` probe's is `connected: false`,
+/// which expectations on `connected` judge), so captures fall back to their
+/// defaults and outcomes match a real run.
+fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> ProbeResult {
+    match call.kind {
         ProbeKind::Http => Ok(Observation::Http(HttpObservation {
             status: None,
             headers: Vec::new(),
@@ -138,7 +139,7 @@ fn failed(kind: ProbeKind, error: ProbeError, took: Duration) -> ProbeResult {
             final_url: None,
             duration: took,
             error: Some(error),
-            insecure: false,
+            insecure: call.spec.http().is_some_and(|request| request.insecure),
         })),
         ProbeKind::Cmd => Ok(Observation::Cmd(CmdObservation {
             exit_code: None,
@@ -197,13 +198,13 @@ fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String>
     if let Some(error) = &spec.error {
         let kind = error_kind(error.kind);
         let message = error.message.clone().unwrap_or_else(|| format!("{} (mocked)", kind.name()));
-        return Ok(failed(call.kind, ProbeError::new(kind, message), Duration::ZERO));
+        return Ok(failed(call, ProbeError::new(kind, message), Duration::ZERO));
     }
     let found = spec.observed_kinds().first().map(|(kind, _)| *kind);
     match (call.kind, &spec.http, &spec.cmd, &spec.tcp, &spec.env) {
-        (ProbeKind::Http, Some(http), ..) => Ok(Ok(Observation::Http(http_observation(http)))),
+        (ProbeKind::Http, Some(http), ..) => Ok(http_result(http, call)),
         (ProbeKind::Cmd, _, Some(cmd), ..) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
-        (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_observation(tcp)),
+        (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_result(tcp, call)),
         (ProbeKind::Env, _, _, _, Some(env)) => env_observation(&call.target, env).map(|o| Ok(Observation::Env(o))),
         _ => Err(format!(
             "the case mocks {} observation for it",
@@ -240,6 +241,31 @@ fn captured(text: &str) -> Captured {
 
 fn duration(value: Option<&Spanned<runbook_model::Duration>>) -> Duration {
     value.map_or(Duration::ZERO, |d| d.value.0)
+}
+
+/// The response a mocked exchange gives, as the real probe would report
+/// it: a timeout at the probe's `connect_timeout` when connecting takes
+/// longer; else the mocked response, from the probe's own URL unless the
+/// case names a `final_url`.
+fn http_result(http: &HttpMock, call: &ProbeCall) -> ProbeResult {
+    let request = call.spec.http();
+    let connect = duration(http.connect.as_ref());
+    if let Some(limit) = request.and_then(|request| request.connect_timeout).filter(|limit| connect > *limit) {
+        let message = format!("no connection within {} (mocked connect)", crate::probe::human(limit));
+        return failed(call, ProbeError::new(ErrorKind::Timeout, message), limit);
+    }
+    let mut observation = http_observation(http);
+    observation.duration = observation.duration.max(connect);
+    observation.insecure = request.is_some_and(|request| request.insecure);
+    observation.final_url = match (&http.final_url, request) {
+        (Some(url), _) => Some(url.value.clone()),
+        // The real probe reports the URL as parsed, normalized.
+        (None, Some(request)) => {
+            Some(reqwest::Url::parse(&request.url).map_or_else(|_| request.url.clone(), |url| url.to_string()))
+        }
+        (None, None) => None,
+    };
+    Ok(Observation::Http(observation))
 }
 
 fn http_observation(http: &HttpMock) -> HttpObservation {
@@ -284,10 +310,10 @@ fn cmd_observation(cmd: &CmdMock) -> CmdObservation {
     }
 }
 
-fn tcp_observation(tcp: &TcpMock) -> ProbeResult {
+fn tcp_result(tcp: &TcpMock, call: &ProbeCall) -> ProbeResult {
     let took = duration(tcp.duration.as_ref());
     if tcp.connected.as_ref().is_some_and(|connected| !connected.value) {
-        return failed(ProbeKind::Tcp, ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"), took);
+        return failed(call, ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"), took);
     }
     Ok(Observation::Tcp(TcpObservation { connected: true, address: None, duration: took, error: None }))
 }
@@ -318,4 +344,76 @@ fn env_observation(target: &str, mocked: &IndexMap<Spanned<String>, Option<Strin
         }
     }
     Ok(EnvObservation { vars })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::probe::{HttpClient, HttpSpec};
+
+    fn call(insecure: bool) -> ProbeCall {
+        let spec = HttpSpec {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9".into(),
+            headers: Vec::new(),
+            body: None,
+            json_body: false,
+            timeout: Duration::from_secs(5),
+            connect_timeout: Some(Duration::from_secs(1)),
+            follow_redirects: true,
+            insecure,
+            ca_file: None,
+            client: HttpClient::new(),
+        };
+        ProbeCall {
+            step: "login".into(),
+            name: None,
+            item: None,
+            repeat: 0,
+            attempt: 1,
+            kind: ProbeKind::Http,
+            target: "GET http://127.0.0.1:9".into(),
+            spec: Arc::new(spec),
+            timeout: Some(Duration::from_secs(5)),
+        }
+    }
+
+    fn http(result: &ProbeResult) -> &HttpObservation {
+        match result {
+            Ok(Observation::Http(observation)) => observation,
+            other => panic!("not an http observation: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mocked_response_reports_the_probes_url_and_tls_setting() {
+        let mock = HttpMock::default();
+        for insecure in [false, true] {
+            let result = http_result(&mock, &call(insecure));
+            let observation = http(&result);
+            assert_eq!(observation.insecure, insecure);
+            // Normalized as the real probe reports it.
+            assert_eq!(observation.final_url.as_deref(), Some("http://127.0.0.1:9/"));
+            let error = failed(&call(insecure), ProbeError::new(ErrorKind::Refused, "refused"), Duration::ZERO);
+            assert_eq!(http(&error).insecure, insecure);
+        }
+    }
+
+    #[test]
+    fn connecting_past_connect_timeout_times_out_at_it() {
+        let mock = HttpMock {
+            connect: Some(Spanned::new(
+                runbook_model::Duration(Duration::from_millis(1500)),
+                runbook_model::Span::default(),
+            )),
+            ..HttpMock::default()
+        };
+        let result = http_result(&mock, &call(false));
+        let observation = http(&result);
+        assert_eq!(observation.error.as_ref().map(|e| e.kind), Some(ErrorKind::Timeout));
+        assert_eq!(observation.duration, Duration::from_secs(1));
+        assert_eq!(observation.status, None);
+    }
 }

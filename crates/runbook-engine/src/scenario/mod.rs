@@ -36,6 +36,14 @@ pub use verdict::{Failure, verdict};
 /// are the same every time.
 const CASE_EPOCH_SECONDS: u64 = 1_767_225_600;
 
+thread_local! {
+    /// The runtime every case on this thread runs on: building one per case
+    /// cost more than running most cases. No `enable_io`, no `enable_time`:
+    /// a real probe or a real sleep could not run here even by mistake.
+    static RUNTIME: Result<tokio::runtime::Runtime, String> =
+        tokio::runtime::Builder::new_current_thread().build().map_err(|error| error.to_string());
+}
+
 /// How one case ran.
 #[derive(Debug)]
 pub struct CaseRun {
@@ -88,30 +96,25 @@ pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &m
         operator: "runbook test".to_owned(),
         host: "test".to_owned(),
         called: mocked_calls(case),
+        hermetic: true,
         ..Options::default()
     };
     let mut trace = Trace::default();
-    let mut both = Both { first: &mut trace, second: sink };
-    // No `enable_io`, no `enable_time`: a real probe or a real sleep could
-    // not run here even by mistake.
-    let report = match tokio::runtime::Builder::new_current_thread().build() {
-        Ok(runtime) => runtime.block_on(run(
-            plan,
-            path,
-            &inputs,
-            &options,
-            Services {
-                operator: &mut operator,
-                sink: &mut both,
-                clock: &clock,
-                probes: Arc::clone(&probes) as Arc<dyn ProbeRunner>,
-                cancel,
-            },
-        )),
-        Err(error) => {
-            let missing = vec![format!("cannot start the runtime: {error}")];
-            return CaseRun { report: None, trace, missing, redactor };
-        }
+    let mut both = Both { first: &mut trace, second: sink, probes: &probes, redactor: &redactor };
+    let services = Services {
+        operator: &mut operator,
+        sink: &mut both,
+        clock: &clock,
+        probes: Arc::clone(&probes) as Arc<dyn ProbeRunner>,
+        cancel,
+    };
+    let report = RUNTIME.with(|runtime| match runtime {
+        Ok(runtime) => Ok(runtime.block_on(run(plan, path, &inputs, &options, services))),
+        Err(error) => Err(format!("cannot start the runtime: {error}")),
+    });
+    let report = match report {
+        Ok(report) => report,
+        Err(message) => return CaseRun { report: None, trace, missing: vec![message], redactor },
     };
     let mut missing = probes.missing();
     if report.status == RunStatus::Waiting {
@@ -153,10 +156,26 @@ fn called_conclusion(spec: &MockSpec) -> Option<CalledConclusion> {
 struct Both<'a> {
     first: &'a mut Trace,
     second: &'a mut dyn EventSink,
+    /// A run that stopped because the case lacks an observation ends
+    /// saying which, not "interrupted by the operator".
+    probes: &'a mock_probes::MockProbes,
+    redactor: &'a Redactor,
 }
 
 impl EventSink for Both<'_> {
     fn emit(&mut self, event: &Event) {
+        let stopped = match event {
+            Event::RunFinished { status: RunStatus::Aborted, duration_ms, .. } => {
+                let missing = self.probes.missing();
+                (!missing.is_empty()).then(|| Event::RunFinished {
+                    status: RunStatus::Aborted,
+                    message: Some(self.redactor.text(&missing.join("; ")).into_owned()),
+                    duration_ms: *duration_ms,
+                })
+            }
+            _ => None,
+        };
+        let event = stopped.as_ref().unwrap_or(event);
         self.first.emit(event);
         self.second.emit(event);
     }
