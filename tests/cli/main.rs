@@ -12,6 +12,7 @@ mod hostile_output;
 #[path = "../support/http_server.rs"]
 mod http_server;
 mod interactive;
+mod proxy;
 mod record;
 mod record_files;
 mod run;

@@ -257,6 +257,12 @@ impl Writer<'_> {
                 words.extend(["--cacert".to_owned(), shell_word(&ca.value)]);
             }
         }
+        match http.proxy.as_ref().map(|proxy| proxy.value.trim()) {
+            // curl reads the same proxy variables; `none` must not.
+            Some("none") => words.extend(["--noproxy".to_owned(), shell_word("*")]),
+            Some(proxy) => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
+            None => {}
+        }
         words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
         words.push(shell_word(&http.url.value));
         let _ = writeln!(out, "```sh\n{}\n```\n", words.join(" "));

@@ -8,7 +8,7 @@ use console::Style;
 use runbook_engine::event::Part;
 use runbook_engine::expect::ExpectationResult;
 use runbook_engine::printable::printable_line;
-use runbook_engine::probe::{Captured, Observation};
+use runbook_engine::probe::{Captured, HttpObservation, Observation};
 use runbook_model::{ExpectationSeverity, Outcome};
 use serde_json::Value;
 
@@ -106,7 +106,13 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         }
         _ => String::new(),
     };
-    let _ = writeln!(out, "{indent}{}{}{assumed}{insecure}", look.dim(&part.target), headline);
+    let proxy = match &part.observation {
+        Some(Observation::Http(HttpObservation { proxy: Some(proxy), .. })) => {
+            look.dim(&format!("  via proxy {proxy}"))
+        }
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "{indent}{}{proxy}{}{assumed}{insecure}", look.dim(&part.target), headline);
     if let Some(error) = &part.error {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));

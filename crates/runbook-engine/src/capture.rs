@@ -43,6 +43,9 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
                 let name = name.to_lowercase();
                 return o.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| Value::from(value.as_str()));
             }
+            if let Some(fact) = &capture.tls {
+                return o.tls.as_ref().map(|tls| tls.fact(fact.value));
+            }
             if capture.body.is_some() {
                 return Some(Value::from(o.body.kept()));
             }
@@ -79,6 +82,14 @@ mod tests {
 
     fn rule(yaml: &str) -> Capture {
         serde_saphyr::from_str(yaml).expect("valid capture")
+    }
+
+    #[test]
+    fn certificate_facts_are_captured_with_their_types() {
+        let https = fixtures::https(-3);
+        assert_eq!(captured(&rule("tls: days_left"), &https), Some(Value::from(-3)));
+        assert_eq!(captured(&rule("tls: issuer"), &https), Some(Value::from("CN=Internal CA, O=Example")));
+        assert_eq!(captured(&rule("tls: not_after"), &http("{}")), None);
     }
 
     #[test]

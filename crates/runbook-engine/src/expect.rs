@@ -80,6 +80,12 @@ fn read_subject(
             let value = o.headers.iter().find(|(key, _)| *key == wanted).map(|(_, v)| Value::from(v.as_str()));
             return Ok((name, value));
         }
+        (Subject::Tls, Observation::Http(o)) => {
+            let Some(fact) = expectation.tls.as_ref().map(|f| f.value) else {
+                return Ok(("tls".to_owned(), None));
+            };
+            return Ok((format!("tls {}", fact.name()), o.tls.as_ref().map(|tls| tls.fact(fact))));
+        }
         (Subject::ExitCode, Observation::Cmd(o)) => o.exit_code.map(Value::from),
         (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.kept())),
         (Subject::Stderr, Observation::Cmd(o)) => Some(Value::from(o.stderr.kept())),
@@ -250,6 +256,23 @@ mod tests {
 
     fn passed(yaml: &str, observation: &Observation) -> Vec<bool> {
         evaluate(&expectation(yaml), observation).unwrap().iter().map(|r| r.passed).collect()
+    }
+
+    #[test]
+    fn certificate_facts_are_subjects_and_absent_over_plain_http() {
+        let https = fixtures::https(10);
+        assert_eq!(passed("{ tls: days_left, ge: 14 }", &https), [false]);
+        assert_eq!(passed("{ tls: days_left, ge: 7 }", &https), [true]);
+        assert_eq!(passed("{ tls: issuer, contains: Internal CA }", &https), [true]);
+        assert_eq!(passed("{ tls: not_after, eq: '2027-01-01T00:00:00Z' }", &https), [true]);
+        let result = &evaluate(&expectation("{ tls: subject, eq: CN=other }"), &https).unwrap()[0];
+        assert_eq!(
+            (result.subject.as_str(), result.actual.clone()),
+            ("tls subject", Some(Value::from("CN=api.example")))
+        );
+        let plain = http(200, "{}");
+        assert_eq!(passed("{ tls: days_left, ge: 0 }", &plain), [false]);
+        assert_eq!(passed("{ tls: issuer, exists: false }", &plain), [true]);
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
             fields.insert("body".into(), Json::from(body));
             fields.insert("body_dropped_bytes".into(), Json::from(o.body.dropped_bytes));
             fields.insert("final_url".into(), o.final_url.clone().map_or(Json::Null, Json::from));
+            fields.insert("proxy".into(), o.proxy.clone().map_or(Json::Null, Json::from));
+            fields.insert("tls".into(), o.tls.as_ref().map_or(Json::Null, |tls| serde_json::json!(tls)));
             fields.insert("duration".into(), millis(o.duration));
         }
         Observation::Cmd(o) => {

@@ -11,7 +11,7 @@ use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
-use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, TcpSpec};
+use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySetting, TcpSpec};
 use crate::template::{RenderMode, Templates, shell_word};
 
 /// Limit on an HTTP exchange when the runbook gives none.
@@ -187,6 +187,13 @@ fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) 
         ca_file: match tls.and_then(|t| t.ca_file.as_ref()) {
             Some(path) => Some(renderer.text("http.tls.ca_file", path)?.into()),
             None => None,
+        },
+        proxy: match &http.proxy {
+            None => ProxySetting::Environment,
+            Some(proxy) => match renderer.text("http.proxy", proxy)? {
+                text if text.trim() == "none" => ProxySetting::Direct,
+                text => ProxySetting::Url(text),
+            },
         },
         client: client.clone(),
     };

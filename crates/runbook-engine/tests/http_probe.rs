@@ -5,6 +5,7 @@
 
 #[path = "../../../tests/support/http_server.rs"]
 mod http_server;
+mod support;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -14,47 +15,10 @@ use std::thread;
 use std::time::Duration;
 
 use http_server::{Server, Then, respond, stay_silent};
+use support::{assert_human, error_kind, get, observe, observe_with};
 
-use runbook_engine::probe::{ErrorKind, HttpClient, HttpObservation, HttpSpec, Limits, Observation, Probe};
+use runbook_engine::probe::{ErrorKind, HttpClient, HttpSpec, Limits, ProxySetting};
 use tokio_util::sync::CancellationToken;
-
-fn get(url: &str) -> HttpSpec {
-    HttpSpec {
-        method: "GET".into(),
-        url: url.into(),
-        headers: Vec::new(),
-        body: None,
-        json_body: false,
-        timeout: Duration::from_secs(10),
-        connect_timeout: None,
-        follow_redirects: true,
-        insecure: false,
-        ca_file: None,
-        client: HttpClient::new(),
-    }
-}
-
-async fn observe_with(spec: &HttpSpec, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
-    match spec.observe(limits, cancel).await {
-        Observation::Http(observation) => observation,
-        other => panic!("not an http observation: {other:?}"),
-    }
-}
-
-async fn observe(spec: &HttpSpec) -> HttpObservation {
-    observe_with(spec, &Limits::default(), &CancellationToken::new()).await
-}
-
-fn error_kind(observation: &HttpObservation) -> Option<ErrorKind> {
-    observation.error.as_ref().map(|e| e.kind)
-}
-
-/// Error messages are for people: one line, no Debug dumps.
-fn assert_human(observation: &HttpObservation) {
-    let message = &observation.error.as_ref().expect("an error").message;
-    assert!(!message.contains('\n'), "{message}");
-    assert!(!message.contains("Custom {") && !message.contains("kind:"), "{message}");
-}
 
 #[tokio::test]
 async fn ok_with_json_body_and_headers() {
@@ -350,4 +314,113 @@ async fn different_client_settings_use_different_connections() {
     observe(&HttpSpec { client: client.clone(), connect_timeout, ..get(&server.url("/")) }).await;
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
     assert_eq!(format!("{client:?}"), "HttpClient { built: 2 }");
+}
+
+/// A forwarding proxy on loopback: it answers every request itself with
+/// the request line it was sent (`GET http://host/path`), as a proxy in
+/// front of a real service would relay that service's answer.
+fn forwarding_proxy() -> Server {
+    Server::start(|request, stream| {
+        let line = format!("{} {}", request.method, request.path);
+        respond(stream, "200 OK", &[("x-via", "test-proxy")], line.as_bytes())
+    })
+}
+
+fn through(proxy: &str, url: &str) -> HttpSpec {
+    HttpSpec { proxy: ProxySetting::Url(proxy.to_owned()), ..get(url) }
+}
+
+#[tokio::test]
+async fn a_request_through_a_proxy_says_which_proxy() {
+    let proxy = forwarding_proxy();
+    let observation = observe(&through(&proxy.url(""), "http://service.invalid/healthz?x=1")).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(200));
+    assert_eq!(observation.body.text(), "GET http://service.invalid/healthz?x=1");
+    assert_eq!(observation.proxy, Some(format!("http://127.0.0.1:{}", proxy.port)));
+    // Going direct says nothing about a proxy.
+    let direct = observe(&get(&proxy.url("/"))).await;
+    assert_eq!((direct.status, direct.proxy), (Some(200), None));
+}
+
+#[tokio::test]
+async fn proxy_credentials_go_to_the_proxy_and_nowhere_else() {
+    let proxy = forwarding_proxy();
+    let url = format!("http://runbook:Pr0xyS3cret@127.0.0.1:{}", proxy.port);
+    let observation = observe(&through(&url, "http://service.invalid/")).await;
+    assert_eq!(observation.status, Some(200));
+    let requests = proxy.requests();
+    // base64 of `runbook:Pr0xyS3cret`.
+    assert_eq!(requests[0].header("proxy-authorization"), Some("Basic cnVuYm9vazpQcjB4eVMzY3JldA=="));
+    let shown = format!("{observation:?}");
+    assert!(!shown.contains("Pr0xyS3cret") && !shown.contains("cnVuYm9vazpQcjB4eVMzY3JldA"), "{shown}");
+    assert_eq!(observation.proxy, Some(format!("http://127.0.0.1:{}", proxy.port)));
+}
+
+#[tokio::test]
+async fn a_refused_proxy_is_blamed_not_the_target() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let observation = observe(&through(&format!("http://127.0.0.1:{port}"), "http://service.invalid:8080/")).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Refused), "{observation:?}");
+    assert_eq!(
+        observation.error.as_ref().unwrap().message,
+        format!("connection refused by proxy 127.0.0.1:{port} (for service.invalid:8080)")
+    );
+    assert_eq!(observation.proxy, Some(format!("http://127.0.0.1:{port}")));
+}
+
+#[tokio::test]
+async fn a_silent_proxy_is_named_in_the_timeout() {
+    let proxy = Server::start(|_, stream| stay_silent(stream));
+    let spec = HttpSpec { timeout: Duration::from_millis(300), ..through(&proxy.url(""), "http://service.invalid/") };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    assert_eq!(
+        observation.error.as_ref().unwrap().message,
+        format!("no response from service.invalid:80 through proxy 127.0.0.1:{} within 300ms", proxy.port)
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_refusing_a_tunnel_is_blamed() {
+    let proxy = Server::start(|_, stream| {
+        respond(stream, "403 Forbidden", &[], b"")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&proxy.url(""), "https://service.invalid/")).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Io), "{observation:?}");
+    assert_eq!(
+        observation.error.as_ref().unwrap().message,
+        format!(
+            "proxy 127.0.0.1:{} refused to open a tunnel to service.invalid:443 (its answer to CONNECT was not 200)",
+            proxy.port
+        )
+    );
+    let requests = proxy.requests();
+    assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("CONNECT", "service.invalid:443"));
+}
+
+#[tokio::test]
+async fn an_unusable_proxy_setting_stops_the_probe_instead_of_going_direct() {
+    let server = forwarding_proxy();
+    let observation = observe(&through("socks5://127.0.0.1:1080", &server.url("/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::InvalidTarget), "{observation:?}");
+    assert_eq!(server.connection_count(), 0);
+}
+
+#[tokio::test]
+async fn a_proxy_asking_for_credentials_says_so() {
+    let proxy = Server::start(|_, stream| {
+        respond(stream, "407 Proxy Authentication Required", &[("proxy-authenticate", "Basic")], b"")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&proxy.url(""), "https://service.invalid/")).await;
+    let message = &observation.error.as_ref().expect("an error").message;
+    assert!(
+        message.starts_with(&format!(
+            "proxy 127.0.0.1:{} asks for credentials (407) to open a tunnel to service.invalid:443",
+            proxy.port
+        )),
+        "{message}"
+    );
 }

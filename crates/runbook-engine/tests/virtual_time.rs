@@ -63,6 +63,8 @@ impl ProbeRunner for Statuses {
                 duration: Duration::from_millis(3),
                 error: None,
                 insecure: false,
+                proxy: None,
+                tls: None,
             }))
         })
     }

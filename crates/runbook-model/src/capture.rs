@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Duration, Spanned};
+use crate::{CertificateFact, Duration, Spanned};
 
 /// Where a captured value comes from. Exactly one source.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -21,6 +21,10 @@ pub struct Capture {
     /// An HTTP response header, by case-insensitive name.
     #[serde(default)]
     pub header: Option<Spanned<String>>,
+    /// A fact of the certificate an https server presented (`issuer`,
+    /// `subject`, `not_before`, `not_after`, `days_left`).
+    #[serde(default)]
+    pub tls: Option<Spanned<CertificateFact>>,
     /// The whole standard output of a command, trailing newline removed.
     #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub stdout: Option<Spanned<bool>>,
@@ -149,6 +153,7 @@ impl Capture {
             text("json", &self.json),
             text("regex", &self.regex),
             text("header", &self.header),
+            self.tls.as_ref().map(|v| ("tls", v.span)),
             flag("stdout", &self.stdout),
             flag("stderr", &self.stderr),
             flag("body", &self.body),

@@ -6,7 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{Span, Spanned};
+use crate::{CertificateFact, Span, Spanned};
 
 /// One expectation: exactly one subject and the predicates it must satisfy.
 ///
@@ -45,6 +45,10 @@ pub struct Expectation {
     /// An HTTP response header, by case-insensitive name.
     #[serde(default)]
     pub header: Option<Spanned<String>>,
+    /// A fact of the certificate an https server presented: `issuer`,
+    /// `subject`, `not_before`, `not_after` (text) or `days_left` (integer).
+    #[serde(default)]
+    pub tls: Option<Spanned<CertificateFact>>,
 
     /// Equal, with types kept: `"200"` is not `200`.
     #[serde(default)]
@@ -214,6 +218,7 @@ pub enum Subject {
     Connected,
     Json,
     Header,
+    Tls,
 }
 
 impl Subject {
@@ -229,6 +234,7 @@ impl Subject {
             Self::Connected => "connected",
             Self::Json => "json",
             Self::Header => "header",
+            Self::Tls => "tls",
         }
     }
 }
@@ -247,6 +253,7 @@ impl Expectation {
             (Subject::Connected, self.connected.as_ref().map(|s| s.span)),
             (Subject::Json, self.json.as_ref().map(|s| s.span)),
             (Subject::Header, self.header.as_ref().map(|s| s.span)),
+            (Subject::Tls, self.tls.as_ref().map(|s| s.span)),
         ];
         spans.into_iter().filter_map(|(subject, span)| span.map(|span| (subject, span))).collect()
     }

@@ -57,7 +57,7 @@ pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_fil
 pub use mock::{CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock};
 pub use outcome::Outcome;
 pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
-pub use probe::{CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
+pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{

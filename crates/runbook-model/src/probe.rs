@@ -40,6 +40,11 @@ pub struct HttpProbe {
     /// TLS settings.
     #[serde(default)]
     pub tls: Option<Spanned<Tls>>,
+    /// The proxy to go through: `none` for a direct connection, or an
+    /// `http://HOST:PORT` URL (a template). Without it, `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` decide.
+    #[serde(default)]
+    pub proxy: Option<Spanned<String>>,
 }
 
 /// An HTTP method.
@@ -68,6 +73,36 @@ pub struct Tls {
     /// PEM file of extra trusted certificate authorities.
     #[serde(default)]
     pub ca_file: Option<Spanned<String>>,
+}
+
+/// A fact of the certificate an https server presented, read by `tls:` in
+/// expectations and captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateFact {
+    /// Who signed it, as text: `CN=Internal CA, O=Example`.
+    Issuer,
+    /// Whom it is for, as text: `CN=api.example.com`.
+    Subject,
+    /// Start of validity, RFC 3339 text in UTC.
+    NotBefore,
+    /// End of validity, RFC 3339 text in UTC.
+    NotAfter,
+    /// Whole days left until `not_after`, an integer.
+    DaysLeft,
+}
+
+impl CertificateFact {
+    /// The YAML name, also the key in `result.tls`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Issuer => "issuer",
+            Self::Subject => "subject",
+            Self::NotBefore => "not_before",
+            Self::NotAfter => "not_after",
+            Self::DaysLeft => "days_left",
+        }
+    }
 }
 
 /// A command. Observations: `exit_code`, `stdout`, `stderr` (and `json`

@@ -8,13 +8,15 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url, redirect};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::proxy::{ProxySetting, Via};
+use super::tls::{Certificate, failure_in_words};
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
     serialize_millis,
@@ -48,6 +50,8 @@ pub struct HttpSpec {
     pub insecure: bool,
     /// Extra trusted CA certificates (PEM).
     pub ca_file: Option<PathBuf>,
+    /// Which proxy, if any, requests go through.
+    pub proxy: ProxySetting,
     /// The run's clients. The spec carries a handle (cheap to clone) so that
     /// it alone is the [`Probe`]; every spec of a run gets a clone of the
     /// same handle, so requests with the same client settings share one
@@ -73,6 +77,13 @@ pub struct HttpObservation {
     pub error: Option<ProbeError>,
     /// Whether certificate checks were off.
     pub insecure: bool,
+    /// The proxy the last request went through (`http://host:port`, never
+    /// its credentials); `None` when it went direct.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// The certificate the server presented, over https.
+    #[serde(default)]
+    pub tls: Option<Certificate>,
 }
 
 /// The HTTP clients of one run (keep-alive pools), one per distinct client
@@ -100,6 +111,7 @@ struct ClientKey {
     insecure: bool,
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
+    proxy: Option<Via>,
 }
 
 impl HttpClient {
@@ -135,7 +147,22 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
         .redirect(redirect::Policy::none())
+        .tls_info(true)
         .tls_danger_accept_invalid_certs(key.insecure);
+    // The proxy was chosen for this hop (see `ProxySetting::via`): the
+    // client must not choose again from the environment.
+    builder = match &key.proxy {
+        None => builder.no_proxy(),
+        Some(via) => {
+            let mut proxy = reqwest::Proxy::all(via.url.as_str()).map_err(|e| {
+                ProbeError::new(ErrorKind::InvalidTarget, format!("invalid proxy {}: {}", via.url, causes(&e)))
+            })?;
+            if let Some(auth) = &via.auth {
+                proxy = proxy.custom_http_auth(auth.clone());
+            }
+            builder.proxy(proxy)
+        }
+    };
     if let Some(connect_timeout) = key.connect_timeout {
         builder = builder.connect_timeout(connect_timeout);
     }
@@ -164,8 +191,13 @@ enum End {
 }
 
 impl HttpSpec {
-    fn client_key(&self) -> ClientKey {
-        ClientKey { insecure: self.insecure, connect_timeout: self.connect_timeout, ca_file: self.ca_file.clone() }
+    fn client_key(&self, proxy: Option<Via>) -> ClientKey {
+        ClientKey {
+            insecure: self.insecure,
+            connect_timeout: self.connect_timeout,
+            ca_file: self.ca_file.clone(),
+            proxy,
+        }
     }
 
     async fn exchange(&self, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
@@ -177,9 +209,10 @@ impl HttpSpec {
             duration: Duration::ZERO,
             error: None,
             insecure: self.insecure,
+            proxy: None,
+            tls: None,
         };
-        let prepared = self.prepare();
-        let (client, request, mut target) = match prepared {
+        let (request, mut target) = match self.prepare() {
             Ok(prepared) => prepared,
             Err(error) => {
                 observation.error = Some(error);
@@ -191,9 +224,10 @@ impl HttpSpec {
             biased;
             () = cancel.cancelled() => End::Interrupted,
             () = tokio::time::sleep(self.timeout) => End::TimedOut,
-            result = self.fetch(&client, request, &mut target, limits, &mut observation) => End::Done(result),
+            result = self.fetch(request, &mut target, limits, &mut observation) => End::Done(result),
         };
         observation.duration = started.elapsed();
+        observation.proxy = target.via.as_ref().map(|via| via.url.clone());
         observation.error = match end {
             End::Done(result) => result.err(),
             End::Interrupted => Some(ProbeError::new(ErrorKind::Interrupted, "interrupted")),
@@ -202,8 +236,8 @@ impl HttpSpec {
         observation
     }
 
-    /// The client and the request, checked before anything is sent.
-    fn prepare(&self) -> Result<(reqwest::Client, reqwest::Request, Target), ProbeError> {
+    /// The request, checked before anything is sent.
+    fn prepare(&self) -> Result<(reqwest::Request, Target), ProbeError> {
         let url = Url::parse(&self.url)
             .map_err(|e| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid url `{}`: {e}", self.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -213,41 +247,42 @@ impl HttpSpec {
         let target = Target::of(&url);
         let method = Method::from_bytes(self.method.as_bytes())
             .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid http method `{}`", self.method)))?;
-        let client = self.client.get(&self.client_key())?;
-        let mut builder = client.request(method, url);
+        let mut request = reqwest::Request::new(method, url);
+        let headers = request.headers_mut();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid header name `{name}`")))?;
             // The value is not shown: headers carry tokens.
             let value = HeaderValue::from_str(value)
                 .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid value for header `{name}`")))?;
-            builder = builder.header(header, value);
+            headers.append(header, value);
         }
-        if self.json_body && !self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(CONTENT_TYPE.as_str())) {
-            builder = builder.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.json_body && !headers.contains_key(CONTENT_TYPE) {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         if let Some(body) = &self.body {
-            builder = builder.body(body.clone());
+            *request.body_mut() = Some(body.clone().into());
         }
-        let request = builder.build().map_err(|e| {
-            ProbeError::new(ErrorKind::InvalidTarget, format!("invalid request to `{}`: {}", self.url, causes(&e)))
-        })?;
-        Ok((client, request, target))
+        Ok((request, target))
     }
 
     /// Sends the request and reads the whole body, filling `observation` as
     /// it goes so that a timeout keeps what had arrived.
     async fn fetch(
         &self,
-        client: &reqwest::Client,
         request: reqwest::Request,
         target: &mut Target,
         limits: &Limits,
         observation: &mut HttpObservation,
     ) -> Result<(), ProbeError> {
-        let mut response = self.send(client, request, target).await?;
+        let mut response = self.send(request, target).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
+        observation.tls = response
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(reqwest::tls::TlsInfo::peer_certificate)
+            .and_then(|der| Certificate::of(der, SystemTime::now()));
         observation.headers = response
             .headers()
             .iter()
@@ -263,15 +298,13 @@ impl HttpSpec {
 
     /// Sends the request, following redirects when asked (at most
     /// [`MAX_REDIRECTS`]). `target` follows the hops, so that a failure
-    /// names the host that failed.
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        mut request: reqwest::Request,
-        target: &mut Target,
-    ) -> Result<reqwest::Response, ProbeError> {
+    /// names the host that failed, and each hop goes through the proxy its
+    /// own URL calls for.
+    async fn send(&self, mut request: reqwest::Request, target: &mut Target) -> Result<reqwest::Response, ProbeError> {
         let mut redirects = 0;
         loop {
+            target.via = self.proxy.via(request.url())?;
+            let client = self.client.get(&self.client_key(target.via.clone()))?;
             let retry = request.try_clone();
             let response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
             let next = retry.filter(|_| self.follow_redirects).and_then(|retry| redirected(retry, &response));
@@ -290,40 +323,54 @@ impl HttpSpec {
 
     fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
         let limit = human(self.timeout);
+        let route = target.route();
         let message = if observation.status.is_some() {
             format!(
-                "response body from {target} not complete within {limit} ({} bytes read)",
+                "response body from {route} not complete within {limit} ({} bytes read)",
                 observation.body.total_bytes
             )
         } else {
-            format!("no response from {target} within {limit}")
+            format!("no response from {route} within {limit}")
         };
         ProbeError::new(ErrorKind::Timeout, message)
     }
 
+    /// Names what failed. Through a proxy, the connection (its refusal,
+    /// its timeout, the name to resolve, a reset) is the proxy's, not the
+    /// target's: the target is named as where the request was going.
     fn classify(&self, error: &reqwest::Error, target: &Target, reading_body: bool) -> ProbeError {
         let detail = causes(error);
+        // The host the connection was made to.
+        let peer = target.via.as_ref().map_or_else(|| target.to_string(), |via| format!("{via} (for {target})"));
         let (kind, message) = if error.is_builder() {
             (ErrorKind::InvalidTarget, format!("invalid request to `{}`: {detail}", self.url))
         } else if error.is_timeout() {
             let message = match self.connect_timeout {
-                Some(limit) if error.is_connect() => format!("no connection to {target} within {}", human(limit)),
-                _ => format!("no response from {target} within {}", human(self.timeout)),
+                Some(limit) if error.is_connect() => format!("no connection to {peer} within {}", human(limit)),
+                _ => format!("no response from {} within {}", target.route(), human(self.timeout)),
             };
             (ErrorKind::Timeout, message)
         } else if error.is_dns() {
-            (ErrorKind::Dns, format!("cannot resolve `{}`", target.host))
+            let message = match &target.via {
+                Some(via) => format!("cannot resolve `{}`, the host of {via} (for {target})", via.host),
+                None => format!("cannot resolve `{}`", target.host),
+            };
+            (ErrorKind::Dns, message)
         } else if io_kind(error) == Some(io::ErrorKind::ConnectionRefused) {
-            (ErrorKind::Refused, format!("connection refused by {target}"))
+            (ErrorKind::Refused, format!("connection refused by {peer}"))
+        } else if let Some(message) =
+            target.via.as_ref().filter(|_| error.is_connect()).and_then(|via| tunnel(via, target, &detail))
+        {
+            (ErrorKind::Io, message)
         } else if error.is_connect() && looks_like_tls(&detail) {
-            (ErrorKind::Tls, format!("tls handshake with {target} failed: {}", innermost(error)))
+            (ErrorKind::Tls, format!("tls handshake with {target} failed: {}", failure_in_words(&innermost(error))))
         } else if is_reset(error, &detail) {
             let when = if reading_body { "mid-body" } else { "before a response" };
-            (ErrorKind::Reset, format!("{target} closed the connection {when}: {}", innermost(error)))
+            (ErrorKind::Reset, format!("{peer} closed the connection {when}: {}", innermost(error)))
         } else if error.is_connect() {
-            (ErrorKind::Io, format!("cannot connect to {target}: {detail}"))
+            (ErrorKind::Io, format!("cannot connect to {peer}: {detail}"))
         } else {
-            (ErrorKind::Io, format!("request to {target} failed: {detail}"))
+            (ErrorKind::Io, format!("request to {} failed: {detail}", target.route()))
         };
         ProbeError::new(kind, message)
     }
@@ -377,14 +424,24 @@ fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Op
 }
 
 /// Host and port, for messages: the full URL may carry tokens in its query.
+/// With the proxy the request goes through, if any.
 struct Target {
     host: String,
     port: Option<u16>,
+    via: Option<Via>,
 }
 
 impl Target {
     fn of(url: &Url) -> Self {
-        Self { host: url.host_str().unwrap_or_default().to_owned(), port: url.port_or_known_default() }
+        Self { host: url.host_str().unwrap_or_default().to_owned(), port: url.port_or_known_default(), via: None }
+    }
+
+    /// `host:port`, and `through proxy host:port` when there is one.
+    fn route(&self) -> String {
+        match &self.via {
+            Some(via) => format!("{self} through {via}"),
+            None => self.to_string(),
+        }
     }
 }
 
@@ -450,6 +507,22 @@ fn looks_like_tls(detail: &str) -> bool {
     ["certificate", "tls", "handshake", "alert", "corrupt message", "peer is incompatible", "peer misbehaved"]
         .iter()
         .any(|word| detail.contains(word))
+}
+
+/// What a proxy said when asked for a tunnel (`CONNECT`) to an https
+/// target, in words; `None` when `detail` is not about the tunnel.
+fn tunnel(via: &Via, target: &Target, detail: &str) -> Option<String> {
+    if detail.contains("proxy authorization required") {
+        Some(format!(
+            "{via} asks for credentials (407) to open a tunnel to {target}: give them in the proxy URL, http://USER:PASSWORD@HOST:PORT"
+        ))
+    } else if detail.contains("unsuccessful") {
+        Some(format!("{via} refused to open a tunnel to {target} (its answer to CONNECT was not 200)"))
+    } else if detail.contains("unexpected end of file") || detail.contains("io error establishing tunnel") {
+        Some(format!("{via} closed the connection while opening a tunnel to {target}"))
+    } else {
+        None
+    }
 }
 
 fn is_reset(error: &reqwest::Error, detail: &str) -> bool {

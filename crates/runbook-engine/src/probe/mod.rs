@@ -6,8 +6,10 @@ mod captured;
 mod cmd;
 mod env;
 mod http;
+mod proxy;
 mod runner;
 mod tcp;
+mod tls;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,8 +22,10 @@ pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
 pub use http::{HttpClient, HttpObservation, HttpSpec};
+pub use proxy::ProxySetting;
 pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
 pub use tcp::{TcpObservation, TcpSpec};
+pub use tls::Certificate;
 
 /// Bounds every probe obeys, whatever the runbook says.
 #[derive(Debug, Clone, Copy)]
@@ -238,7 +242,22 @@ pub(crate) mod fixtures {
             duration,
             error: None,
             insecure: false,
+            proxy: None,
+            tls: None,
         })
+    }
+
+    /// An https response whose certificate has `days_left` days left.
+    pub(crate) fn https(days_left: i64) -> Observation {
+        let Observation::Http(mut observation) = http(200, "{}", Duration::ZERO) else { unreachable!() };
+        observation.tls = Some(super::Certificate {
+            issuer: "CN=Internal CA, O=Example".into(),
+            subject: "CN=api.example".into(),
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            days_left,
+        });
+        Observation::Http(observation)
     }
 
     /// A command that exited 0 and printed `stdout`.

@@ -463,6 +463,21 @@ fn probe_block(out: &mut String, probe: &Map<String, Value>) {
         if observation.get("insecure").and_then(Value::as_bool) == Some(true) {
             facts.push("TLS certificate checks OFF".into());
         }
+        if let Some(proxy) = text(observation.get("proxy")) {
+            facts.push(format!("via proxy {proxy}"));
+        }
+        if let Some(certificate) = observation.get("tls").and_then(Value::as_object) {
+            // Names come from the server: code spans keep them from
+            // drawing Markdown.
+            let fact = |name| code(text(certificate.get(name)).unwrap_or_default());
+            let days_left = certificate.get("days_left").map(scalar).unwrap_or_default();
+            facts.push(format!(
+                "certificate for {} issued by {}, valid until {} ({days_left} days left)",
+                fact("subject"),
+                fact("issuer"),
+                fact("not_after")
+            ));
+        }
         if !facts.is_empty() {
             let _ = writeln!(out, "Observed: {}\n", printable_line(&facts.join(", ")));
         }

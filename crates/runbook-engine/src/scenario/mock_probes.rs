@@ -140,6 +140,8 @@ fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> ProbeResult {
             duration: took,
             error: Some(error),
             insecure: call.spec.http().is_some_and(|request| request.insecure),
+            proxy: None,
+            tls: None,
         })),
         ProbeKind::Cmd => Ok(Observation::Cmd(CmdObservation {
             exit_code: None,
@@ -289,6 +291,8 @@ fn http_observation(http: &HttpMock) -> HttpObservation {
         duration: duration(http.duration.as_ref()),
         error: None,
         insecure: false,
+        proxy: None,
+        tls: None,
     }
 }
 
@@ -351,7 +355,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::probe::{HttpClient, HttpSpec};
+    use crate::probe::{HttpClient, HttpSpec, ProxySetting};
 
     fn call(insecure: bool) -> ProbeCall {
         let spec = HttpSpec {
@@ -365,6 +369,7 @@ mod tests {
             follow_redirects: true,
             insecure,
             ca_file: None,
+            proxy: ProxySetting::Direct,
             client: HttpClient::new(),
         };
         ProbeCall {

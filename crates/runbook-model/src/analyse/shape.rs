@@ -317,7 +317,9 @@ fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
 
 fn subjects_of(kind: ProbeKind) -> &'static [Subject] {
     match kind {
-        ProbeKind::Http => &[Subject::Status, Subject::Body, Subject::Duration, Subject::Json, Subject::Header],
+        ProbeKind::Http => {
+            &[Subject::Status, Subject::Body, Subject::Duration, Subject::Json, Subject::Header, Subject::Tls]
+        }
         ProbeKind::Cmd => &[Subject::ExitCode, Subject::Stdout, Subject::Stderr, Subject::Duration, Subject::Json],
         ProbeKind::Tcp => &[Subject::Connected, Subject::Duration],
         ProbeKind::Env => &[],
@@ -331,7 +333,7 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             [] => {
                 out.push(
                     Diagnostic::new(Code::ExpectationShape, expectation.span, "the expectation has no subject")
-                        .with_help("name what to judge: `status`, `body`, `json`, `header`, `duration`, `exit_code`, `stdout`, `stderr` or `connected`"),
+                        .with_help("name what to judge: `status`, `body`, `json`, `header`, `tls`, `duration`, `exit_code`, `stdout`, `stderr` or `connected`"),
                 );
                 continue;
             }
@@ -461,12 +463,12 @@ fn captures(
         match sources.as_slice() {
             [] => out.push(
                 Diagnostic::new(Code::CaptureShape, capture.span, format!("capture `{}` has no source", name.value))
-                    .with_help("add one of `json`, `regex`, `header`, `stdout`, `stderr`, `body`, `status`"),
+                    .with_help("add one of `json`, `regex`, `header`, `tls`, `stdout`, `stderr`, `body`, `status`"),
             ),
             [(source, span)] => {
                 if let Some(kind) = kind {
                     let allowed: &[&str] = match kind {
-                        ProbeKind::Http => &["json", "regex", "header", "body", "status"],
+                        ProbeKind::Http => &["json", "regex", "header", "tls", "body", "status"],
                         ProbeKind::Cmd => &["json", "regex", "stdout", "stderr"],
                         ProbeKind::Tcp | ProbeKind::Env => &[],
                     };

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::{Code, Diagnostic, Expectation, Expected, Span, Spanned, Subject};
+use crate::{CertificateFact, Code, Diagnostic, Expectation, Expected, Span, Spanned, Subject};
 
 /// The type a subject's observation has, when it is fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,11 +15,15 @@ enum Observed {
 }
 
 impl Observed {
-    fn of(subject: Subject) -> Option<Self> {
+    fn of(subject: Subject, expectation: &Expectation) -> Option<Self> {
         match subject {
             Subject::Status | Subject::ExitCode => Some(Self::Number),
             Subject::Connected => Some(Self::Bool),
             Subject::Body | Subject::Stdout | Subject::Stderr | Subject::Header => Some(Self::Text),
+            Subject::Tls => match expectation.tls.as_ref()?.value {
+                CertificateFact::DaysLeft => Some(Self::Number),
+                _ => Some(Self::Text),
+            },
             Subject::Duration | Subject::Json => None,
         }
     }
@@ -44,7 +48,7 @@ impl Observed {
 /// Reports every expected value of `expectation` whose type differs from
 /// what `subject` observes.
 pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<Diagnostic>) {
-    let Some(observed) = Observed::of(subject) else { return };
+    let Some(observed) = Observed::of(subject, expectation) else { return };
     match expectation.expected() {
         Some(Spanned { value: Expected::Value(value), span }) => compare(subject, observed, value, *span, out),
         Some(Spanned { value: Expected::Predicates(predicates), .. }) => {

@@ -1,0 +1,175 @@
+//! TLS in words: why a handshake failed, and the facts of the certificate a
+//! server presented (who issued it, for whom, until when).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use runbook_model::CertificateFact;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use x509_parser::parse_x509_certificate;
+
+/// The server's own certificate, as the last response presented it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    /// Who signed it: `CN=Internal CA, O=Example`.
+    pub issuer: String,
+    /// Whom it is for: `CN=api.example.com`.
+    pub subject: String,
+    /// Start of validity, RFC 3339 in UTC (`2026-01-01T00:00:00Z`).
+    pub not_before: String,
+    /// End of validity, RFC 3339 in UTC.
+    pub not_after: String,
+    /// Whole days from the observation to `not_after`; negative once it has
+    /// expired (seen only with `tls.insecure`).
+    pub days_left: i64,
+}
+
+impl Certificate {
+    /// The facts of a DER certificate, judged at `now`; `None` when it does
+    /// not parse.
+    pub(crate) fn of(der: &[u8], now: SystemTime) -> Option<Self> {
+        let (_, certificate) = parse_x509_certificate(der).ok()?;
+        let validity = certificate.validity();
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let not_after = validity.not_after.timestamp();
+        Some(Self {
+            issuer: certificate.issuer().to_string(),
+            subject: certificate.subject().to_string(),
+            not_before: rfc3339(validity.not_before.timestamp()),
+            not_after: rfc3339(not_after),
+            days_left: (not_after - now).div_euclid(86_400),
+        })
+    }
+
+    /// One fact, as expectations and captures read it.
+    pub fn fact(&self, fact: CertificateFact) -> Value {
+        match fact {
+            CertificateFact::Issuer => Value::from(self.issuer.as_str()),
+            CertificateFact::Subject => Value::from(self.subject.as_str()),
+            CertificateFact::NotBefore => Value::from(self.not_before.as_str()),
+            CertificateFact::NotAfter => Value::from(self.not_after.as_str()),
+            CertificateFact::DaysLeft => Value::from(self.days_left),
+        }
+    }
+}
+
+/// A UNIX time as `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's civil-from-days).
+fn rfc3339(unix: i64) -> String {
+    let (days, seconds) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (hour, minute, second) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+/// rustls failure names (and message fragments) and what they mean.
+const FAILURES: [(&str, &str); 14] = [
+    (
+        "UnknownIssuer",
+        "the certificate is signed by an unknown authority (self-signed, or a private CA: trust it with tls.ca_file)",
+    ),
+    ("CaUsedAsEndEntity", "the server presented a CA certificate as its own certificate"),
+    ("EndEntityUsedAsCa", "the chain uses a server certificate as a CA"),
+    ("NotValidForName", "the certificate is not valid for this host name"),
+    ("NotValidYet", "the certificate is not valid yet"),
+    ("Expired", "the certificate has expired"),
+    ("Revoked", "the certificate has been revoked"),
+    ("BadSignature", "the certificate's signature does not verify"),
+    ("UnsupportedSignatureAlgorithm", "the certificate is signed with an unsupported algorithm"),
+    ("BadEncoding", "the certificate is malformed"),
+    ("extended key usage", "the certificate is not meant for a server (extended key usage)"),
+    ("peer sent no certificates", "the server presented no certificate"),
+    ("InvalidContentType", "the server did not answer in TLS (is it plain http on this port?)"),
+    ("received fatal alert", "the server ended the handshake"),
+];
+
+/// Why a handshake failed, in words, from rustls' message (`invalid peer
+/// certificate: UnknownIssuer`, `received fatal alert: HandshakeFailure`).
+/// An unknown message is kept as it is.
+pub(crate) fn failure_in_words(detail: &str) -> String {
+    // rustls' context for a name mismatch and an expiry is worth keeping.
+    if let Some(rest) = detail.split_once("certificate not valid for name ").map(|(_, rest)| rest) {
+        let (name, presented) = rest.split_once("; certificate ").unwrap_or((rest, ""));
+        let name = name.trim_matches('"');
+        let words = format!("the certificate is not valid for the host name `{name}`");
+        return match presented.strip_prefix("is ").unwrap_or(presented) {
+            "" => words,
+            presented => format!("{words} (it is {presented})"),
+        };
+    }
+    if let Some(not_after) = after_unix(detail, "but certificate is not valid after ") {
+        return format!("the certificate has expired (it was valid until {})", rfc3339(not_after));
+    }
+    if let Some(not_before) = after_unix(detail, "but certificate is not valid before ") {
+        return format!("the certificate is not valid yet (it is valid from {})", rfc3339(not_before));
+    }
+    FAILURES.iter().find(|(name, _)| detail.contains(name)).map_or_else(
+        || detail.to_owned(),
+        |(name, words)| {
+            if *name == "received fatal alert" { format!("{words} ({detail})") } else { (*words).to_owned() }
+        },
+    )
+}
+
+/// The UNIX time after `marker` in `detail` (`… not valid after 1700000000 (UNIX)`).
+fn after_unix(detail: &str, marker: &str) -> Option<i64> {
+    let (_, rest) = detail.split_once(marker)?;
+    rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_times_read_as_rfc3339() {
+        for (unix, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_825_600, "2000-02-29T12:00:00Z"),
+            (1_798_761_599, "2026-12-31T23:59:59Z"),
+            (-86_400, "1969-12-31T00:00:00Z"),
+        ] {
+            assert_eq!(rfc3339(unix), text);
+        }
+    }
+
+    #[test]
+    fn rustls_failures_read_as_words() {
+        for (detail, words) in [
+            (
+                "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
+                "the server presented a CA certificate as its own certificate",
+            ),
+            (
+                "invalid peer certificate: UnknownIssuer",
+                "the certificate is signed by an unknown authority (self-signed, or a private CA: trust it with tls.ca_file)",
+            ),
+            (
+                "invalid peer certificate: certificate expired: verification time 1798761600 (UNIX), but certificate is not valid after 1798761599 (1 seconds ago)",
+                "the certificate has expired (it was valid until 2026-12-31T23:59:59Z)",
+            ),
+            (
+                "invalid peer certificate: certificate not valid yet: verification time 0 (UNIX), but certificate is not valid before 951825600 (9 seconds in future)",
+                "the certificate is not valid yet (it is valid from 2000-02-29T12:00:00Z)",
+            ),
+            (
+                "invalid peer certificate: certificate not valid for name \"localhost\"; certificate is only valid for DnsName(\"api.example\")",
+                "the certificate is not valid for the host name `localhost` (it is only valid for DnsName(\"api.example\"))",
+            ),
+            (
+                "received fatal alert: HandshakeFailure",
+                "the server ended the handshake (received fatal alert: HandshakeFailure)",
+            ),
+            ("something new", "something new"),
+        ] {
+            assert_eq!(failure_in_words(detail), words);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The `http` probe against real TLS servers on loopback, with
+//! certificates made here (rcgen): trusting a CA file, turning checks off,
+//! the certificate facts, and every handshake failure said in words.
+
+mod support;
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
+use runbook_engine::probe::{Certificate, ErrorKind, HttpSpec};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use support::{assert_human, error_kind, get, observe};
+use tempfile::NamedTempFile;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// A CA made for one test.
+struct Authority {
+    params: CertificateParams,
+    key: KeyPair,
+}
+
+impl Authority {
+    fn new() -> Self {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, "Runbook Test CA");
+        params.distinguished_name.push(DnType::OrganizationName, "Runbook");
+        Self { params, key: KeyPair::generate().unwrap() }
+    }
+
+    /// The CA's own certificate, as PEM in a file (for `tls.ca_file`).
+    fn pem_file(&self) -> NamedTempFile {
+        let mut file = NamedTempFile::new().unwrap();
+        file.write_all(self.params.self_signed(&self.key).unwrap().pem().as_bytes()).unwrap();
+        file
+    }
+
+    /// A server certificate for `names`, valid between the two dates.
+    fn issue(&self, names: &[&str], valid: ((i32, u8, u8), (i32, u8, u8))) -> (CertificateDer<'static>, KeyPair) {
+        let mut params = CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, names[0]);
+        let ((y1, m1, d1), (y2, m2, d2)) = valid;
+        params.not_before = date_time_ymd(y1, m1, d1);
+        params.not_after = date_time_ymd(y2, m2, d2);
+        let key = KeyPair::generate().unwrap();
+        let issuer = Issuer::from_params(&self.params, &self.key);
+        (params.signed_by(&key, &issuer).unwrap().der().clone(), key)
+    }
+}
+
+const CURRENT: ((i32, u8, u8), (i32, u8, u8)) = ((2020, 1, 1), (2099, 1, 1));
+
+/// An https server on 127.0.0.1 presenting `certificate`; it answers every
+/// request `200 ok`. Returns its port.
+async fn serve(certificate: CertificateDer<'static>, key: &KeyPair) -> u16 {
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config =
+        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![certificate], key).unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                while !request.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+fn trusting(ca: &NamedTempFile, port: u16) -> HttpSpec {
+    HttpSpec { ca_file: Some(ca.path().to_owned()), ..get(&format!("https://127.0.0.1:{port}/")) }
+}
+
+fn days_until(unix: u64) -> i64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    (i64::try_from(unix).unwrap() - i64::try_from(now).unwrap()).div_euclid(86_400)
+}
+
+fn message(observation: &runbook_engine::probe::HttpObservation) -> &str {
+    &observation.error.as_ref().expect("an error").message
+}
+
+#[tokio::test]
+async fn a_trusted_ca_file_gives_the_certificate_facts() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1", "api.test"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let before = days_until(4_070_908_800); // 2099-01-01T00:00:00Z
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    let after = days_until(4_070_908_800);
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(200));
+    let tls = observation.tls.expect("certificate facts");
+    assert_eq!(tls.issuer, "CN=Runbook Test CA, O=Runbook");
+    assert_eq!(tls.subject, "CN=127.0.0.1");
+    assert_eq!(tls.not_before, "2020-01-01T00:00:00Z");
+    assert_eq!(tls.not_after, "2099-01-01T00:00:00Z");
+    assert!(tls.days_left == before || tls.days_left == after, "{tls:?}");
+    assert!(!observation.insecure);
+}
+
+#[tokio::test]
+async fn a_private_ca_without_its_file_is_an_unknown_issuer() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let observation = observe(&get(&format!("https://127.0.0.1:{port}/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate is signed by an unknown authority \
+             (self-signed, or a private CA: trust it with tls.ca_file)"
+        )
+    );
+    assert_eq!(observation.tls, None);
+}
+
+#[tokio::test]
+async fn an_expired_certificate_says_since_when() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], ((2000, 1, 1), (2001, 1, 1)));
+    let port = serve(certificate, &key).await;
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate has expired \
+             (it was valid until 2001-01-01T00:00:00Z)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn insecure_accepts_an_expired_certificate_and_counts_negative_days() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], ((2000, 1, 1), (2001, 1, 1)));
+    let port = serve(certificate, &key).await;
+    let observation = observe(&HttpSpec { insecure: true, ..get(&format!("https://127.0.0.1:{port}/")) }).await;
+    assert_eq!(observation.error, None);
+    assert_eq!(observation.status, Some(200));
+    assert!(observation.insecure);
+    let tls = observation.tls.expect("certificate facts");
+    assert_eq!(tls.not_after, "2001-01-01T00:00:00Z");
+    assert!(tls.days_left < -9000, "{tls:?}");
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_name_says_which_names_it_has() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["api.test"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    let message = message(&observation);
+    assert!(
+        message.starts_with(&format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate is not valid for the host name `127.0.0.1`"
+        )) && message.contains("api.test"),
+        "{message}"
+    );
+    assert_human(&observation);
+}
+
+#[tokio::test]
+async fn a_ca_certificate_served_as_the_server_certificate_is_named() {
+    let ca = Authority::new();
+    let mut params = ca.params.clone();
+    params.subject_alt_names = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().subject_alt_names;
+    let certificate = params.self_signed(&ca.key).unwrap().der().clone();
+    let ca_file = {
+        let mut file = NamedTempFile::new().unwrap();
+        file.write_all(params.self_signed(&ca.key).unwrap().pem().as_bytes()).unwrap();
+        file
+    };
+    let port = serve(certificate, &ca.key).await;
+    let observation = observe(&trusting(&ca_file, port)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the server presented a CA certificate as its own certificate"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_ca_file_without_certificates_is_a_tls_error() {
+    let mut file = NamedTempFile::new().unwrap();
+    file.write_all(b"not a certificate\n").unwrap();
+    let observation = observe(&trusting(&file, 9)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert!(message(&observation).starts_with("no PEM certificate in CA file"), "{observation:?}");
+}
+
+#[test]
+fn certificate_facts_are_plain_json() {
+    let facts = Certificate {
+        issuer: "CN=CA".into(),
+        subject: "CN=api".into(),
+        not_before: "2020-01-01T00:00:00Z".into(),
+        not_after: "2099-01-01T00:00:00Z".into(),
+        days_left: 3,
+    };
+    assert_eq!(
+        serde_json::to_value(&facts).unwrap(),
+        serde_json::json!({
+            "issuer": "CN=CA", "subject": "CN=api", "not_before": "2020-01-01T00:00:00Z",
+            "not_after": "2099-01-01T00:00:00Z", "days_left": 3
+        })
+    );
+}

@@ -1,0 +1,104 @@
+//! HTTP proxies end to end: the proxy the environment names is used and
+//! shown (JSON events, the human view, record.md), `proxy: none` goes
+//! direct, and a dead proxy is blamed, not the service behind it.
+
+use crate::Test;
+use crate::http_server::{Server, respond};
+
+/// A forwarding proxy on loopback that answers every request itself, as the
+/// service behind it would: 200 with the request line it was sent.
+fn proxy() -> Server {
+    Server::start(|request, stream| {
+        respond(stream, "200 OK", &[], format!("{} {}", request.method, request.path).as_bytes())
+    })
+}
+
+fn runbook(extra: &str) -> String {
+    format!(
+        "id: via\ntitle: Via a proxy\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"http://service.invalid/healthz\"{extra} }}\n      expect: [ {{ status: 200 }} ]\n    on: {{ pass: up, fail: down, error: down }}\n  - id: up\n    conclude: {{ status: resolved, severity: low }}\n  - id: down\n    conclude: {{ status: escalated, severity: high }}\n"
+    )
+}
+
+fn run(yaml: &str, format: &str) -> Test {
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("http_proxy")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec", "--format", format])
+}
+
+#[test]
+fn the_proxy_from_the_environment_is_used_and_shown_everywhere() {
+    let proxy = proxy();
+    let shown = format!("http://127.0.0.1:{}", proxy.port);
+    let with_password = format!("http://ops:Pr0xyCanary@127.0.0.1:{}", proxy.port);
+    let yaml = runbook("");
+    let output = run(&yaml, "json").env("HTTP_PROXY", &with_password).status(0);
+    let events = output.events();
+    let part = events.iter().find(|e| e["event"] == "probe").map(|e| &e["part"]).expect("a probe event");
+    assert_eq!(part["observation"]["status"], 200);
+    assert_eq!(part["observation"]["proxy"], shown.as_str());
+    assert_eq!(proxy.requests()[0].path, "http://service.invalid/healthz");
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).unwrap();
+    assert!(record.contains(&format!("via proxy {shown}")), "{record}");
+
+    let human = run(&yaml, "human").env("HTTP_PROXY", &with_password).status(0);
+    assert!(
+        human.stdout.contains(&format!("GET http://service.invalid/healthz  via proxy {shown}")),
+        "{}",
+        human.stdout
+    );
+    for text in [&output.stdout, &output.stderr, &human.stdout, &human.stderr, &record] {
+        assert!(!text.contains("Pr0xyCanary"), "the proxy password was shown: {text}");
+    }
+}
+
+#[test]
+fn proxy_none_and_no_proxy_go_direct() {
+    let proxy = proxy();
+    let service = Server::start(|_, stream| respond(stream, "200 OK", &[], b"direct"));
+    let yaml = runbook("").replace("service.invalid", &format!("127.0.0.1:{}", service.port));
+    let none = runbook(", proxy: none").replace("service.invalid", &format!("127.0.0.1:{}", service.port));
+    let env = format!("http://127.0.0.1:{}", proxy.port);
+    for (yaml, no_proxy) in [(&none, None), (&yaml, Some("127.0.0.1"))] {
+        let mut test = run(yaml, "json").env("HTTP_PROXY", &env);
+        if let Some(hosts) = no_proxy {
+            test = test.env("NO_PROXY", hosts);
+        }
+        let events = test.status(0).events();
+        let part = events.iter().find(|e| e["event"] == "probe").map(|e| &e["part"]).expect("a probe event");
+        assert_eq!(part["observation"]["status"], 200);
+        assert!(part["observation"]["proxy"].is_null(), "{part}");
+    }
+    assert_eq!(proxy.connection_count(), 0);
+    assert_eq!(service.connection_count(), 2);
+}
+
+#[test]
+fn a_dead_proxy_is_blamed_in_the_view_and_the_record() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let yaml = runbook(&format!(", proxy: \"http://127.0.0.1:{port}\""));
+    let output = run(&yaml, "human").env("HTTP_PROXY", "http://127.0.0.1:9").status(0);
+    let blame = format!("connection refused by proxy 127.0.0.1:{port} (for service.invalid:80)");
+    assert!(output.stdout.contains(&blame), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).unwrap();
+    assert!(record.contains(&blame) && record.contains(&format!("via proxy http://127.0.0.1:{port}")), "{record}");
+}
+
+#[test]
+fn the_rendered_curl_command_uses_the_same_proxy() {
+    for (extra, flag) in [
+        (", proxy: none", "curl -sS -L --noproxy '*' -w"),
+        (", proxy: \"http://10.0.0.1:3128\"", "curl -sS -L --proxy http://10.0.0.1:3128 -w"),
+    ] {
+        let text = Test::new()
+            .files(&[("runbook.yaml", runbook(extra).as_bytes())])
+            .args(["render", "runbook.yaml"])
+            .status(0)
+            .stdout;
+        assert!(text.contains(flag), "missing {flag:?} in\n{text}");
+    }
+}
