@@ -89,3 +89,42 @@ fn resume_refuses_a_journal_that_is_a_link() {
         .stderr_contains("symbolic link");
     assert_eq!(std::fs::read(&moved).unwrap(), before);
 }
+
+/// `runbook record DIR` writes into a directory that exists already: it
+/// makes the same checks as `resume` before writing anything there.
+#[test]
+fn record_refuses_a_linked_directory_a_linked_journal_and_another_users_directory() {
+    let first = run_into("rec").status(0);
+    let rec = first.path("rec");
+    for name in ["record.json", "record.md"] {
+        std::fs::remove_file(rec.join(name)).unwrap();
+    }
+    let linked = first.path("linked");
+    symlink(&rec, &linked).unwrap();
+    Test::new().args(["record".as_ref(), linked.as_os_str()]).status(1).stderr_contains("is a symbolic link");
+    assert!(!rec.join("record.md").exists(), "nothing written through the link");
+
+    let moved = first.path("real-journal.jsonl");
+    std::fs::rename(rec.join("journal.jsonl"), &moved).unwrap();
+    symlink(&moved, rec.join("journal.jsonl")).unwrap();
+    Test::new().args(["record".as_ref(), rec.as_os_str()]).status(1).stderr_contains("symbolic link");
+    assert!(!rec.join("record.md").exists(), "no record built from a linked journal");
+    std::fs::remove_file(rec.join("journal.jsonl")).unwrap();
+    std::fs::rename(&moved, rec.join("journal.jsonl")).unwrap();
+
+    // A directory of another user: as root, give ours away; otherwise `/`
+    // is one (root's).
+    let foreign = if nix::unistd::geteuid().is_root() {
+        nix::unistd::chown(&rec, Some(nix::unistd::Uid::from_raw(65_534)), None).unwrap();
+        rec.clone()
+    } else {
+        std::path::PathBuf::from("/")
+    };
+    Test::new().args(["record".as_ref(), foreign.as_os_str()]).status(1).stderr_contains("belongs to another user");
+    assert!(!rec.join("record.md").exists());
+    if foreign == rec {
+        nix::unistd::chown(&rec, Some(nix::unistd::geteuid()), None).unwrap();
+        Test::new().args(["record".as_ref(), rec.as_os_str()]).status(0);
+        assert!(rec.join("record.md").exists(), "rebuilt once the directory is ours again");
+    }
+}

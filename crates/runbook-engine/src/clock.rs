@@ -193,6 +193,14 @@ pub fn rfc3339(time: SystemTime) -> String {
     )
 }
 
+/// A UNIX time in whole seconds (before 1970 too), RFC 3339 in UTC without
+/// fractions, as certificates give their validity: `2027-01-01T00:00:00Z`.
+pub(crate) fn rfc3339_seconds(unix: i64) -> String {
+    let (days, seconds) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", seconds / 3600, seconds / 60 % 60, seconds % 60)
+}
+
 /// `time` compact, for file and run names: `20261123T113640Z`.
 pub fn compact(time: SystemTime) -> String {
     let (days, seconds, _) = split(time);
@@ -232,5 +240,7 @@ mod tests {
         assert_eq!(compact(time), "20261123T113640Z");
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_seconds(951_825_600), "2000-02-29T12:00:00Z");
+        assert_eq!(rfc3339_seconds(-86_399), "1969-12-31T00:00:01Z");
     }
 }

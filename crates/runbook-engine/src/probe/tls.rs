@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use x509_parser::parse_x509_certificate;
 
+use crate::clock::rfc3339_seconds;
+
 /// The server's own certificate, as the last response presented it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -35,8 +37,8 @@ impl Certificate {
         Some(Self {
             issuer: certificate.issuer().to_string(),
             subject: certificate.subject().to_string(),
-            not_before: rfc3339(validity.not_before.timestamp()),
-            not_after: rfc3339(not_after),
+            not_before: rfc3339_seconds(validity.not_before.timestamp()),
+            not_after: rfc3339_seconds(not_after),
             days_left: (not_after - now).div_euclid(86_400),
         })
     }
@@ -51,22 +53,6 @@ impl Certificate {
             CertificateFact::DaysLeft => Value::from(self.days_left),
         }
     }
-}
-
-/// A UNIX time as `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's civil-from-days).
-fn rfc3339(unix: i64) -> String {
-    let (days, seconds) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let (hour, minute, second) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }
 
 /// rustls failure names (and message fragments) and what they mean.
@@ -105,10 +91,10 @@ pub(crate) fn failure_in_words(detail: &str) -> String {
         };
     }
     if let Some(not_after) = after_unix(detail, "but certificate is not valid after ") {
-        return format!("the certificate has expired (it was valid until {})", rfc3339(not_after));
+        return format!("the certificate has expired (it was valid until {})", rfc3339_seconds(not_after));
     }
     if let Some(not_before) = after_unix(detail, "but certificate is not valid before ") {
-        return format!("the certificate is not valid yet (it is valid from {})", rfc3339(not_before));
+        return format!("the certificate is not valid yet (it is valid from {})", rfc3339_seconds(not_before));
     }
     FAILURES.iter().find(|(name, _)| detail.contains(name)).map_or_else(
         || detail.to_owned(),
@@ -127,18 +113,6 @@ fn after_unix(detail: &str, marker: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unix_times_read_as_rfc3339() {
-        for (unix, text) in [
-            (0, "1970-01-01T00:00:00Z"),
-            (951_825_600, "2000-02-29T12:00:00Z"),
-            (1_798_761_599, "2026-12-31T23:59:59Z"),
-            (-86_400, "1969-12-31T00:00:00Z"),
-        ] {
-            assert_eq!(rfc3339(unix), text);
-        }
-    }
 
     #[test]
     fn rustls_failures_read_as_words() {

@@ -216,7 +216,7 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
 /// other line that is not an entry (not JSON, an unknown event, a field of
 /// the wrong type, an unknown mode) is an error naming it.
 pub fn read(path: &Path) -> io::Result<Vec<Entry>> {
-    let bytes = std::fs::read(path)?;
+    let bytes = record_dir::read_existing(path)?;
     let lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
     let count = lines.len();
     let mut entries = Vec::with_capacity(count);

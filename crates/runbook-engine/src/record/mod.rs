@@ -15,8 +15,11 @@ pub use markdown::markdown;
 use record_dir::write_atomically;
 pub use resume::{ResumePoint, resume_point};
 
-/// Writes `record.json` and `record.md` into `dir` from the journal there.
+/// Writes `record.json` and `record.md` into `dir` from the journal there,
+/// after the checks a run makes before appending to a record directory
+/// (see [`record_dir::check_owned`]).
 pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
+    record_dir::check_owned(dir)?;
     let entries = read(&dir.join(JOURNAL_FILE))?;
     let record = Record::from_journal(&entries);
     let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;

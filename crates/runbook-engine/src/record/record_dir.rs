@@ -67,13 +67,29 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 
 /// Opens the existing file `path` to append to it, refusing a symbolic link.
 pub fn open_existing(path: &Path) -> io::Result<File> {
-    OpenOptions::new().append(true).custom_flags(nix::libc::O_NOFOLLOW).open(path).map_err(|error| {
-        if error.raw_os_error() == Some(nix::libc::ELOOP) {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` is a symbolic link", path.display()))
-        } else {
-            error
-        }
-    })
+    OpenOptions::new().append(true).custom_flags(nix::libc::O_NOFOLLOW).open(path).map_err(|e| not_a_link(path, e))
+}
+
+/// Reads the existing file `path`, refusing a symbolic link: a record is
+/// built from the journal in its own directory, never from a file a link
+/// planted there points to.
+pub fn read_existing(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| not_a_link(path, e))?;
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn not_a_link(path: &Path, error: io::Error) -> io::Error {
+    if error.raw_os_error() == Some(nix::libc::ELOOP) {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` is a symbolic link", path.display()))
+    } else {
+        error
+    }
 }
 
 /// Syncs a directory, so that a file created in it survives a crash.

@@ -6,7 +6,9 @@
 use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Capture, CaptureType, Check, Code, Comparison, Diagnostic, InputType, OperandForm, Runbook, Step};
+use crate::{
+    Capture, CaptureType, CertificateFact, Check, Code, Comparison, Diagnostic, InputType, OperandForm, Runbook, Step,
+};
 
 /// A type known at `check`, with what makes it known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +136,11 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
         None if capture.status.is_some() => {
             Some(Known { number: true, why: format!("capture `{name}` reads the status"), fix: None })
         }
+        None if capture.tls.as_ref().is_some_and(|fact| fact.value == CertificateFact::DaysLeft) => Some(Known {
+            number: true,
+            why: format!("capture `{name}` reads the certificate's `days_left`"),
+            fix: None,
+        }),
         None if capture.json.is_some() => None,
         None => {
             let source = capture.sources().first().map_or("text", |(source, _)| *source);
@@ -182,6 +189,8 @@ mod tests {
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v | int > inputs.n"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == 'x' and steps.a.exit_code == 0"), 0);
         assert_eq!(compared(&capture("json: $.v"), "vars.v > inputs.n"), 0);
+        assert_eq!(compared(&capture("tls: days_left"), "vars.v > inputs.n"), 0);
+        assert_eq!(compared(&capture("tls: not_after"), "vars.v > inputs.n"), 1);
         let foreach = "      foreach: [1, 2]\n      capture:\n        v: { regex: '(x)' }";
         assert_eq!(compared(foreach, "vars.v > inputs.n"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "steps.a.exit_code != '0' or 1 < vars.v"), 2);
