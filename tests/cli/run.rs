@@ -845,7 +845,7 @@ fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
     let output = run(yaml, &["--no-record"]).status(4);
     let events = output.events();
     let message = finished(&events)["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("runbook.yaml:6:9: step `a`: cannot render `http.url`: undefined value"), "{message}");
+    assert!(message.contains("runbook.yaml:6:9: step `a`: cannot render `http.url`: `inputs.u` is none, so `inputs.u.host` cannot be read"), "{message}");
     assert!(!message.contains("help:"), "the fix is not inside the message: {message}");
     // On stderr, as `check` renders a diagnostic: the snippet under the step
     // and the fix.
@@ -957,6 +957,27 @@ steps:
     assert_eq!(disk["captures"]["pct"], 20);
     let events = run(yaml, &["--input", "threshold=10"]).status(0).events();
     assert_eq!(path(&events), ["disk", "full"]);
+}
+
+/// A capture that matched nothing, read in a conclusion: the run stops with
+/// an error that names the var, not minijinja's "undefined value".
+#[test]
+fn an_unset_capture_read_in_a_conclusion_is_named() {
+    let yaml = r#"
+id: unset
+title: A capture that found nothing
+steps:
+  - id: disk
+    collect:
+      cmd: { argv: [echo, "no percentage here"] }
+      capture:
+        pct: { regex: '(\d+)%' }
+  - id: full
+    conclude: { status: diagnosed, diagnosis: "disk at {{ vars.pct }}%" }
+"#;
+    let output = run(yaml, &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output.stderr_contains("cannot render `diagnosis`: `vars.pct` is not set: no capture gave `pct` a value");
 }
 
 /// A JSON value that is a string, compared with a number in `when`, stops

@@ -15,6 +15,7 @@ pub mod inputs;
 pub mod interpret;
 mod json_path;
 pub mod judge;
+mod missing_name;
 pub mod operator;
 pub mod prepare;
 pub mod printable;

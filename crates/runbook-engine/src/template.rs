@@ -106,7 +106,7 @@ impl Templates {
             RenderMode::Shell => "command.sh",
         };
         let template = self.environment.template_from_named_str(name, text)?;
-        Ok(template.render(context)?)
+        template.render(context).map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
     }
 
     /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
@@ -114,7 +114,21 @@ impl Templates {
     pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
         let guarded = runbook_model::guard_comparisons(expression, crate::checked_compare::FUNCTION);
         let compiled = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
-        Ok(compiled.eval(context)?)
+        compiled.eval(context).map_err(|error| self.undefined(error, || compiled.undeclared_variables(true), context))
+    }
+
+    /// An "undefined value" error, with the missing name in its message.
+    fn undefined(
+        &self,
+        error: minijinja::Error,
+        names: impl FnOnce() -> std::collections::HashSet<String>,
+        context: &Value,
+    ) -> TemplateError {
+        if error.kind() != minijinja::ErrorKind::UndefinedError {
+            return error.into();
+        }
+        crate::missing_name::explain(&self.environment, &names(), context)
+            .map_or_else(|| error.into(), |message| TemplateError { message })
     }
 
     /// Evaluates a condition: its truth in Jinja's sense.
@@ -254,8 +268,9 @@ mod tests {
     fn undefined_names_are_errors() {
         let templates = Templates::new();
         let error = templates.render("{{ inputs.base_ur }}/x", &context(), RenderMode::Text).unwrap_err();
-        assert!(error.message.contains("undefined"), "{error}");
-        assert!(templates.is_true("vars.nope.ok", &context()).is_err());
+        assert!(error.message.starts_with("`inputs.base_ur` is not set"), "{error}");
+        let error = templates.is_true("vars.nope.ok", &context()).unwrap_err();
+        assert!(error.message.starts_with("`vars.nope` is not set: no capture gave `nope` a value"), "{error}");
     }
 
     #[test]

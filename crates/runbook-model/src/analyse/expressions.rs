@@ -363,7 +363,7 @@ impl Scope<'_> {
 /// Whether the text tests the name before relying on it:
 /// `X is defined`, `X is not defined`, `X | default(…)`, where `X` may go on
 /// into fields (`steps.ID.answer is defined`).
-fn is_guarded(text: &str, root: &str, field: &str) -> bool {
+pub(crate) fn is_guarded(text: &str, root: &str, field: &str) -> bool {
     let name = format!("{root}.{field}");
     text.match_indices(&name).any(|(at, _)| {
         let mut rest = &text[at + name.len()..];

@@ -13,6 +13,7 @@ mod shell_quotes;
 mod subject_types;
 mod templates;
 mod test_cases;
+mod unmatched_captures;
 
 use crate::{Diagnostic, Flow, Runbook};
 
@@ -51,6 +52,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
+    unmatched_captures::check(runbook, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
