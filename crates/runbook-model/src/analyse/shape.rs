@@ -109,6 +109,9 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
                 if let Some(cmd) = &action.cmd {
                     cmd_shape(cmd, out);
                 }
+                if let Some(http) = &action.http {
+                    http_shape(http, out);
+                }
                 expectations(&action.expect, Some(*kind), out);
                 captures(&action.capture, Some(*kind), out);
             }
@@ -269,13 +272,8 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
     if let Some(cmd) = &check.cmd {
         cmd_shape(cmd, out);
     }
-    if let Some(http) = &check.http
-        && let (Some(_), Some(json)) = (&http.body, &http.json)
-    {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
-                .with_help("send text with `body` or JSON with `json`, not both"),
-        );
+    if let Some(http) = &check.http {
+        http_shape(http, out);
     }
     if let Some(env) = &check.env {
         if env.set.is_empty() && env.non_empty.is_empty() {
@@ -293,6 +291,31 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
     }
     expectations(&check.expect, kind, out);
     captures(&check.capture, kind, out);
+}
+
+fn http_shape(http: &crate::HttpProbe, out: &mut Vec<Diagnostic>) {
+    if let (Some(_), Some(json)) = (&http.body, &http.json) {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
+                .with_help("send text with `body` or JSON with `json`, not both"),
+        );
+    }
+    // A templated proxy is checked when it is rendered; a literal one now,
+    // since the engine would stop every request with it.
+    if let Some(proxy) = http.proxy.as_ref().filter(|proxy| !proxy.contains("{{")) {
+        let value = proxy.trim();
+        let host = value.strip_prefix("http://").or_else(|| value.strip_prefix("https://")).map(|rest| {
+            let authority = rest.split('/').next().unwrap_or_default();
+            authority.rsplit('@').next().unwrap_or_default().to_owned()
+        });
+        if value != "none" && host.is_none_or(|host| host.is_empty() || host.starts_with(':')) {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
+                    .with_label("not a proxy")
+                    .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT`"),
+            );
+        }
+    }
 }
 
 fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {

@@ -154,6 +154,12 @@ impl<'a> Collector<'_, 'a> {
         if let Some(json) = &http.json {
             self.json(&json.value, json.span);
         }
+        if let Some(ca_file) = http.tls.as_ref().and_then(|tls| tls.ca_file.as_ref()) {
+            self.template(ca_file);
+        }
+        if let Some(proxy) = &http.proxy {
+            self.template(proxy);
+        }
     }
 
     fn json(&mut self, value: &'a serde_json::Value, span: Span) {
