@@ -16,8 +16,9 @@ use record_dir::write_atomically;
 pub use resume::{ResumePoint, resume_point};
 
 /// Writes `record.json` and `record.md` into `dir` from the journal there,
-/// after the checks a run makes before appending to a record directory
-/// (see [`record_dir::check_owned`]).
+/// after the checks `resume` makes before appending to a record directory:
+/// `dir` is a directory, not a symbolic link, owned by this user (made
+/// `0700`), and the journal is not a symbolic link.
 pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
     record_dir::check_owned(dir)?;
     let entries = read(&dir.join(JOURNAL_FILE))?;
