@@ -135,7 +135,7 @@ fn a_recorded_run_is_highlighted() {
 
 #[test]
 fn svg_without_graphviz_says_how_to_get_it() {
-    let empty = tempfile::tempdir().expect("temporary directory");
+    let empty = crate::Scratch::new();
     Test::new()
         .env("PATH", empty.path().to_str().expect("utf-8 path"))
         .args(["graph", "--format", "svg", "examples/branches.yaml"])
@@ -212,7 +212,7 @@ fn mermaid_draws_every_example_runbook_and_record_graph() {
     let Some(mmdc) = renderer("mmdc", std::env::var_os("RUNBOOK_MMDC").map(PathBuf::from).or(Some(local))) else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let dir = crate::Scratch::new();
     let mut document = String::from("# Every graph\n\n");
     let mut count = 0;
     for path in crate::examples::yaml_files() {
@@ -319,7 +319,7 @@ fn render_into_a_directory_writes_an_index() {
 
 #[test]
 fn the_rendered_runbooks_in_docs_are_up_to_date() {
-    let fresh = tempfile::tempdir().expect("temporary directory");
+    let fresh = crate::Scratch::new();
     Test::new().args(["render".as_ref(), "runbooks".as_ref(), "--output".as_ref(), fresh.path().as_os_str()]).status(0);
     let committed = workspace().join("docs/runbooks");
     let names = |dir: &Path| {

@@ -21,7 +21,7 @@ steps:
 
 #[test]
 fn a_journal_write_failure_stops_the_run_before_the_next_action() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     std::fs::write(dir.path().join("runbook.yaml"), RUNBOOK).unwrap();
     // A file size limit of 100-200 KiB (512- or 1024-byte blocks): the
     // journal is created, and its write of the 300 kB probe output fails

@@ -41,7 +41,7 @@ const UP: &str = "\x1b[A";
 
 #[test]
 fn the_quickstart_runs_unattended_at_a_terminal_with_accept_defaults_and_yes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart.yaml");
     let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
     command.current_dir(dir.path()).env("NO_COLOR", "1").env("TERM", "xterm");
@@ -49,14 +49,13 @@ fn the_quickstart_runs_unattended_at_a_terminal_with_accept_defaults_and_yes() {
     let session = rexpect::session::spawn_command(command, Some(PATIENCE_MS)).expect("runbook starts on a pty");
     let (code, rest) = exit_code(session);
     assert_eq!(code, 0, "{rest}");
-    let record = std::fs::read_to_string(dir.path().join("record/record.json")).unwrap();
-    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    let record = crate::valid_record(&dir.path().join("record/record.json"));
     assert_eq!(record["status"], "concluded", "{rest}");
 }
 
 #[test]
 fn choosing_an_answer_at_the_prompt() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);
     session.exp_string("What is wrong?").unwrap();
     press(&mut session, "\r");
@@ -68,7 +67,7 @@ fn choosing_an_answer_at_the_prompt() {
 
 #[test]
 fn confirming_an_action_runs_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);
     session.exp_string("What is wrong?").unwrap();
     press(&mut session, UP);
@@ -85,7 +84,7 @@ fn confirming_an_action_runs_it() {
 
 #[test]
 fn declining_an_action_skips_it() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);
     session.exp_string("What is wrong?").unwrap();
     press(&mut session, UP);
@@ -100,7 +99,7 @@ fn declining_an_action_skips_it() {
 
 #[test]
 fn ctrl_c_at_a_prompt_aborts_and_gives_the_cursor_back() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);
     session.exp_string("What is wrong?").unwrap();
     // The operator reads the question first: a key typed in the instant
@@ -126,7 +125,7 @@ steps:
   - id: end
     conclude: { status: resolved }
 "#;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), yaml, &[]);
     session.exp_string("sleepy").unwrap();
     let pid_file = dir.path().join("grandchild.pid");

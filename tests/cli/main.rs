@@ -24,4 +24,4 @@ mod seeds;
 mod services;
 mod test;
 
-pub use test::{Output, Test, workspace};
+pub use test::{Output, Scratch, Test, valid_record, workspace};

@@ -10,21 +10,10 @@ use serde_json::Value;
 
 use crate::{Test, workspace};
 
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
-}
-
-/// Asserts that `record.json` in `dir` validates against
-/// `schemas/record.schema.json`, and returns it.
+/// `record.json` in `dir`, validated against `schemas/record.schema.json`.
 #[track_caller]
 fn valid_record(dir: &Path) -> Value {
-    let schema = read_json(&workspace().join("schemas/record.schema.json"));
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let record = read_json(&dir.join("record.json"));
-    let errors: Vec<String> = validator.iter_errors(&record).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "record.json does not match its schema:\n{}", errors.join("\n"));
-    record
+    crate::valid_record(&dir.join("record.json"))
 }
 
 /// `record.md` with the run's times, durations, ids, hashes and host
@@ -196,7 +185,7 @@ fn start_slow(dir: &Path) -> std::process::Child {
 
 #[test]
 fn sigterm_aborts_the_run_and_the_record_says_so() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut child = start_slow(dir.path());
     send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     let status = child.wait().unwrap();
@@ -209,7 +198,7 @@ fn sigterm_aborts_the_run_and_the_record_says_so() {
 
 #[test]
 fn after_sigkill_the_journal_alone_rebuilds_the_record() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut child = start_slow(dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
@@ -330,7 +319,7 @@ steps:
 /// uninterrupted run.
 #[test]
 fn killed_anywhere_a_run_is_recorded_and_resumes_to_the_same_conclusion() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     std::fs::write(dir.path().join("runbook.yaml"), STEADY).unwrap();
     let whole = Test::new()
         .files(&[("runbook.yaml", STEADY.as_bytes())])
@@ -458,7 +447,7 @@ fn start_action(dir: &Path) -> std::process::Child {
 
 #[test]
 fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut child = start_action(dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
@@ -498,7 +487,7 @@ fn a_run_timeout_writes_a_record_saying_so() {
 
 #[test]
 fn an_action_stopped_by_sigterm_is_not_run_again_on_resume_without_a_yes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::Scratch::new();
     let mut child = start_action(dir.path());
     send_signal(i32::try_from(child.id()).unwrap(), "TERM");
     assert_eq!(child.wait().unwrap().code(), Some(130));

@@ -3,16 +3,77 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// The workspace root, where `examples/`, `runbooks/` and `schemas/` live.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root exists")
 }
 
+/// Asserts that `record.json` at `path` validates against the committed
+/// `schemas/record.schema.json`, and returns it.
+#[track_caller]
+pub fn valid_record(path: &Path) -> serde_json::Value {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema = std::fs::read_to_string(workspace().join("schemas/record.schema.json")).expect("schema committed");
+        jsonschema::validator_for(&serde_json::from_str(&schema).expect("schema is JSON")).expect("schema compiles")
+    });
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let record = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let errors: Vec<String> = validator.iter_errors(&record).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{} does not match its schema:\n{}", path.display(), errors.join("\n"));
+    record
+}
+
+/// A test's temporary directory. When it goes away, every `record.json` the
+/// test left in it is validated against the committed schema, so that the
+/// schema is proven on every record the suite writes.
+pub struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    /// A new empty directory.
+    pub fn new() -> Self {
+        Self(tempfile::tempdir().expect("temporary directory"))
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            validate_records_under(self.path());
+        }
+    }
+}
+
+/// Validates each `record.json` under `dir` (symbolic links not followed).
+fn validate_records_under(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            validate_records_under(&entry.path());
+        } else if kind.is_file() && entry.file_name() == "record.json" {
+            valid_record(&entry.path());
+        }
+    }
+}
+
 /// A run of the `runbook` binary being set up.
 pub struct Test {
     command: Command,
-    dir: Option<tempfile::TempDir>,
+    dir: Option<Scratch>,
 }
 
 impl Test {
@@ -50,7 +111,7 @@ impl Test {
     /// Writes `files` (name, bytes) into a fresh temporary directory and runs
     /// the command there.
     pub fn files(mut self, files: &[(&str, &[u8])]) -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
+        let dir = Scratch::new();
         for (name, bytes) in files {
             let path = dir.path().join(name);
             if let Some(parent) = path.parent() {
@@ -101,7 +162,7 @@ pub struct Output {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
-    dir: Option<tempfile::TempDir>,
+    dir: Option<Scratch>,
 }
 
 impl Output {

@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
-use runbook_engine::event::{ActionDecision, Event, RunInfo, RunStatus};
+use runbook_engine::event::{ActionDecision, ConclusionView, Event, Part, RunInfo, RunStatus};
+use runbook_engine::probe::{ErrorKind, Observation, millis};
 use runbook_engine::record::Entry;
 use serde_json::{Map, Value as Json};
 
@@ -51,14 +52,14 @@ pub fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase
     let mut answers: Map<String, Json> = Map::new();
     let mut path = Vec::new();
     let mut actions = Vec::new();
-    let mut concluded: Option<(String, Json)> = None;
+    let mut concluded: Option<(String, &ConclusionView)> = None;
     let mut status = None;
     for entry in entries {
         match &entry.event {
             Event::StepStarted { step, .. } => path.push(Json::from(step.as_str())),
             Event::Probe { step, part, .. } => {
                 let unit = (part.name.clone(), part.item.as_ref().and_then(item_key));
-                let mocked = mock(&serde_json::to_value(part).unwrap_or_default())?;
+                let mocked = mock(part)?;
                 observations.entry(step.clone()).or_default().entry(unit).or_default().push(mocked);
             }
             Event::Answered { step, answer, .. } => {
@@ -79,14 +80,14 @@ pub fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase
             },
             // A called runbook's conclusion (`call/inner`) is not this one's.
             Event::Concluded { step, conclusion } if !step.contains('/') => {
-                concluded = Some((step.clone(), serde_json::to_value(conclusion).unwrap_or_default()));
+                concluded = Some((step.clone(), conclusion));
             }
             Event::RunFinished { status: finished, .. } => status = Some(*finished),
             _ => {}
         }
     }
     let status = match (&concluded, status) {
-        (Some((_, conclusion)), _) => conclusion["status"].clone(),
+        (Some((_, conclusion)), _) => Json::from(conclusion.status.name()),
         (None, Some(status @ (RunStatus::Ended | RunStatus::Failed | RunStatus::TimedOut))) => {
             Json::from(status.name())
         }
@@ -127,8 +128,8 @@ pub fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase
     yaml.push(format!("  path: {}", Json::Array(path)));
     if let Some((step, conclusion)) = &concluded {
         yaml.push(format!("  conclusion: {}", Json::from(step.as_str())));
-        if !conclusion["severity"].is_null() {
-            yaml.push(format!("  severity: {}", conclusion["severity"]));
+        if let Some(severity) = conclusion.severity {
+            yaml.push(format!("  severity: {}", Json::from(severity.name())));
         }
     }
     yaml.push(format!("  status: {status}"));
@@ -167,58 +168,47 @@ fn step_mock(units: &IndexMap<Unit, Vec<Json>>) -> Json {
 }
 
 /// A recorded probe part as a mocked observation.
-fn mock(part: &Json) -> Result<Json, String> {
-    let observation = &part["observation"];
-    let error = if observation["error"].is_object() { &observation["error"] } else { &part["error"] };
-    if error.is_object() || observation.is_null() {
-        let kind = error["kind"].as_str().unwrap_or("io");
-        if kind == "interrupted" {
+fn mock(part: &Part) -> Result<Json, String> {
+    let error = part.observation.as_ref().and_then(Observation::error).or(part.error.as_ref());
+    let observation = match (error, &part.observation) {
+        (Some(error), _) if error.kind == ErrorKind::Interrupted => {
             return Err("the run was interrupted while a probe ran: its observation is not an incident's".to_owned());
         }
-        return Ok(serde_json::json!({ "error": { "kind": kind, "message": error["message"] } }));
-    }
-    let duration = |o: &Json| format!("{}ms", o["duration_ms"].as_u64().unwrap_or(0));
-    let kept = |captured: &Json| captured["text"].as_str().unwrap_or_default().to_owned();
-    Ok(match observation["probe"].as_str().unwrap_or_default() {
-        "http" => {
-            let headers: Map<String, Json> = observation["headers"]
-                .as_array()
-                .map(|pairs| {
-                    pairs.iter().filter_map(|pair| Some((pair[0].as_str()?.to_owned(), pair[1].clone()))).collect()
-                })
-                .unwrap_or_default();
+        (Some(error), _) => {
+            return Ok(serde_json::json!({ "error": { "kind": error.kind.name(), "message": error.message } }));
+        }
+        (None, None) => return Ok(serde_json::json!({ "error": { "kind": ErrorKind::Io.name(), "message": null } })),
+        (None, Some(observation)) => observation,
+    };
+    let duration = format!("{}ms", millis(observation.duration()));
+    Ok(match observation {
+        Observation::Http(o) => {
+            let headers: Map<String, Json> =
+                o.headers.iter().map(|(name, value)| (name.clone(), Json::from(value.as_str()))).collect();
             serde_json::json!({ "http": {
-                "status": observation["status"], "headers": headers,
-                "body": kept(&observation["body"]), "duration": duration(observation),
+                "status": o.status, "headers": headers, "body": o.body.text(), "duration": duration,
             } })
         }
-        "cmd" => serde_json::json!({ "cmd": {
-            "exit_code": observation["exit_code"], "stdout": kept(&observation["stdout"]),
-            "stderr": kept(&observation["stderr"]), "duration": duration(observation),
+        Observation::Cmd(o) => serde_json::json!({ "cmd": {
+            "exit_code": o.exit_code, "stdout": o.stdout.text(), "stderr": o.stderr.text(), "duration": duration,
         } }),
-        "tcp" => {
-            serde_json::json!({ "tcp": { "connected": observation["connected"], "duration": duration(observation) } })
-        }
-        "env" => {
+        Observation::Tcp(o) => serde_json::json!({ "tcp": { "connected": o.connected, "duration": duration } }),
+        Observation::Env(o) => {
             // Values are never recorded: a set variable gets a stand-in.
-            let vars: Map<String, Json> = observation["vars"]
-                .as_array()
-                .map(|vars| {
-                    vars.iter()
-                        .filter_map(|var| {
-                            let value = match (var["set"].as_bool(), var["non_empty"].as_bool()) {
-                                (Some(true), Some(true)) => Json::from("(set)"),
-                                (Some(true), _) => Json::from(""),
-                                _ => Json::Null,
-                            };
-                            Some((var["name"].as_str()?.to_owned(), value))
-                        })
-                        .collect()
+            let vars: Map<String, Json> = o
+                .vars
+                .iter()
+                .map(|var| {
+                    let value = match (var.set, var.non_empty) {
+                        (true, true) => Json::from("(set)"),
+                        (true, false) => Json::from(""),
+                        (false, _) => Json::Null,
+                    };
+                    (var.name.clone(), value)
                 })
-                .unwrap_or_default();
+                .collect();
             serde_json::json!({ "env": vars })
         }
-        other => return Err(format!("a probe of unknown kind `{other}` in the journal")),
     })
 }
 

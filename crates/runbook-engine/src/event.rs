@@ -3,6 +3,7 @@
 
 use indexmap::IndexMap;
 use runbook_model::{AskType, ConclusionStatus, EdgeKind, Outcome, Severity, StepKind};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -181,7 +182,7 @@ pub enum Event {
 }
 
 /// Who a run is, where and how it runs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RunInfo {
     /// Run id: start time and runbook id.
     pub id: String,
@@ -218,7 +219,7 @@ pub struct RunInfo {
 }
 
 /// The triage tree as the record draws it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Graph {
     /// Every step, in file order.
     pub nodes: Vec<GraphNode>,
@@ -227,7 +228,7 @@ pub struct Graph {
 }
 
 /// A step of the graph.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct GraphNode {
     /// Step id.
     pub id: String,
@@ -238,7 +239,7 @@ pub struct GraphNode {
 }
 
 /// A transition of the graph.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct GraphEdge {
     /// Its id, which `transition` events name (see
     /// [`runbook_model::Edge::id`]).
@@ -254,7 +255,7 @@ pub struct GraphEdge {
 }
 
 /// What one probe ran and observed, and how it was judged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Part {
     /// Name of the probe in a `probes:` group.
     pub name: Option<String>,
@@ -277,7 +278,7 @@ pub struct Part {
 }
 
 /// Who gave an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnsweredBy {
     /// The operator, at a prompt.
@@ -303,7 +304,7 @@ impl AnsweredBy {
 }
 
 /// What happened to an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionDecision {
     /// Confirmed: it runs.
@@ -314,8 +315,19 @@ pub enum ActionDecision {
     NotInThisMode,
 }
 
+impl ActionDecision {
+    /// The decision in words, as `record.md` shows it.
+    pub const fn words(self) -> &'static str {
+        match self {
+            Self::Run => "run",
+            Self::Declined => "declined",
+            Self::NotInThisMode => "not in this mode",
+        }
+    }
+}
+
 /// A conclusion with its templates rendered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ConclusionView {
     /// How the run ended.
     pub status: ConclusionStatus,
@@ -332,7 +344,7 @@ pub struct ConclusionView {
 }
 
 /// An escalation with its message rendered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct EscalationView {
     /// Who to page.
     pub to: Vec<String>,
@@ -345,7 +357,7 @@ pub struct EscalationView {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// A `conclude` step was reached.

@@ -10,7 +10,7 @@ use crate::json_path::select;
 use crate::probe::{ErrorKind, Observation, ProbeError};
 
 /// One predicate applied to one subject.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ExpectationResult {
     /// What was judged: `status`, `json $.a`, `header content-type`.
     pub subject: String,

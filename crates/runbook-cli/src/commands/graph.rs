@@ -62,7 +62,7 @@ fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
     let entries = runbook_engine::record::read(&journal)
         .map_err(|error| format!("cannot read the run's journal `{}`: {error}", journal.display()))?;
     let record = runbook_engine::record::Record::from_journal(&entries);
-    let recorded = record.run.get("runbook").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let recorded = record.run.as_ref().map(|run| run.runbook.as_str()).unwrap_or_default();
     if recorded != runbook.id.value {
         return Err(format!(
             "`{}` records a run of runbook `{recorded}`, not of `{}`",
@@ -70,8 +70,7 @@ fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
             runbook.id.value
         ));
     }
-    let edges =
-        record.steps.iter().filter_map(|step| step.next.as_ref()?.get("edge")?.as_str().map(str::to_owned)).collect();
+    let edges = record.steps.iter().filter_map(|step| Some(step.next.as_ref()?.edge.clone())).collect();
     Ok(Trace { visited: record.path, edges })
 }
 

@@ -13,7 +13,7 @@ pub fn run(dir: &Path) -> ExitCode {
                 "rebuilt {} and {} (run {})\n",
                 dir.join("record.json").display(),
                 dir.join("record.md").display(),
-                record.status
+                record.status.name()
             ));
             ExitCode::Success
         }

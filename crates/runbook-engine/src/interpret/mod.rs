@@ -32,7 +32,7 @@ use crate::redact::Redactor;
 use crate::template::Templates;
 
 /// What a run may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Probes and confirmed actions run.

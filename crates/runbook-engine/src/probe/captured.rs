@@ -125,6 +125,27 @@ impl<'de> serde::Deserialize<'de> for Captured {
     }
 }
 
+/// The shape [`Captured`]'s `Serialize` writes, for `record.schema.json`.
+impl schemars::JsonSchema for Captured {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Captured".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A stream's bytes, bounded: the kept text (a marker where the middle was dropped) and the byte counts.",
+            "type": "object",
+            "properties": {
+                "text": { "type": "string", "description": "The kept bytes as text (invalid UTF-8 replaced)." },
+                "total_bytes": { "type": "integer", "minimum": 0, "description": "Every byte seen." },
+                "dropped_bytes": { "type": "integer", "minimum": 0, "description": "Bytes seen but not kept." }
+            },
+            "required": ["text", "total_bytes", "dropped_bytes"],
+            "additionalProperties": false
+        })
+    }
+}
+
 impl Serialize for Captured {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("Captured", 3)?;

@@ -65,7 +65,7 @@ pub struct CmdSpec {
 }
 
 /// How the command ended and what it printed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CmdObservation {
     /// Exit code, if it exited.
     pub exit_code: Option<i32>,
@@ -79,6 +79,7 @@ pub struct CmdObservation {
     pub stderr: Captured,
     /// Wall time from spawn to the end of output.
     #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
+    #[schemars(with = "u64")]
     pub duration: Duration,
     /// Why there is nothing to judge (spawn failure, timeout, interruption).
     pub error: Option<ProbeError>,

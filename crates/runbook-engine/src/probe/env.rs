@@ -16,14 +16,14 @@ pub struct EnvSpec {
 }
 
 /// What was found, per variable, in the order declared.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EnvObservation {
     /// One entry per variable named in the spec.
     pub vars: Vec<EnvVar>,
 }
 
 /// Presence of one variable; never its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EnvVar {
     /// The variable's name.
     pub name: String,

@@ -60,7 +60,7 @@ pub struct HttpSpec {
 }
 
 /// The response, or why there is none.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HttpObservation {
     /// Status code.
     pub status: Option<u16>,
@@ -72,6 +72,7 @@ pub struct HttpObservation {
     pub final_url: Option<String>,
     /// Time from sending to the end of the body.
     #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
+    #[schemars(with = "u64")]
     pub duration: Duration,
     /// Why there is no response.
     pub error: Option<ProbeError>,

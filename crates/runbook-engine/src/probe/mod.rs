@@ -46,7 +46,7 @@ impl Default for Limits {
 
 /// Why a probe produced no observation to judge. Branches match on the
 /// kind (`result.error.kind == "timeout"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The probe's time limit passed.
@@ -99,7 +99,7 @@ impl ErrorKind {
 }
 
 /// A probe failure: its kind and a one-line message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProbeError {
     /// What went wrong, for branching.
     pub kind: ErrorKind,
@@ -122,7 +122,7 @@ impl ProbeError {
 }
 
 /// What one probe saw.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "probe", rename_all = "snake_case")]
 pub enum Observation {
     /// From an `http` probe.

@@ -21,7 +21,7 @@ pub struct TcpSpec {
 
 /// The connection attempt. A refused or timed-out connection is an
 /// observation (`connected: false`) with the reason in `error`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TcpObservation {
     /// Whether the connection was established.
     pub connected: bool,
@@ -29,6 +29,7 @@ pub struct TcpObservation {
     pub address: Option<String>,
     /// Time to connect (or to fail).
     #[serde(serialize_with = "serialize_millis", deserialize_with = "deserialize_millis", rename = "duration_ms")]
+    #[schemars(with = "u64")]
     pub duration: Duration,
     /// Why it did not connect.
     pub error: Option<ProbeError>,

@@ -11,7 +11,7 @@ use x509_parser::parse_x509_certificate;
 use crate::clock::rfc3339_seconds;
 
 /// The server's own certificate, as the last response presented it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Certificate {
     /// Who signed it: `CN=Internal CA, O=Example`.
     pub issuer: String,

@@ -2,28 +2,31 @@
 //! a record written at the end of a run and one rebuilt from the journal
 //! after a crash are the same thing.
 
+use indexmap::IndexMap;
+use runbook_model::{AskType, EdgeKind, Outcome, StepKind};
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::journal::Entry;
-use crate::event::Event;
+use crate::event::{ActionDecision, AnsweredBy, ConclusionView, Event, Part, RunInfo, RunStatus};
+use crate::probe::ProbeError;
 
 /// Version of the record format.
 pub const RECORD_FORMAT: u32 = 1;
 
 /// The incident record of one run.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Record {
     /// Version of this format.
     pub format: u32,
-    /// The run: id, runbook (id, title, version, path, sha256), engine,
-    /// operator, host, mode, interactive, inputs (secrets redacted), graph.
-    pub run: Map<String, Value>,
-    /// How the run ended: `concluded`, `ended`, `failed`, `waiting`,
-    /// `aborted`, `timed_out`, or `interrupted` when the journal stops
-    /// without an ending (the process was killed).
-    pub status: String,
+    /// The run as it started: id, runbook (id, title, version, path,
+    /// sha256), engine, operator, host, mode, interactive, inputs (secrets
+    /// redacted), graph; `null` when the journal stops before the run
+    /// started.
+    pub run: Option<RunInfo>,
+    /// How the run ended.
+    pub status: RecordStatus,
     /// Why, for endings other than a conclusion.
     pub message: Option<String>,
     /// When the run started (RFC 3339, UTC).
@@ -32,78 +35,164 @@ pub struct Record {
     pub finished_at: Option<String>,
     /// Wall time of the run.
     pub duration_ms: Option<u64>,
-    /// The conclusion: status, severity, diagnosis, remediation,
-    /// escalation, follow-ups.
-    pub conclusion: Option<Map<String, Value>>,
+    /// The conclusion the run reached.
+    pub conclusion: Option<ConclusionView>,
     /// Step ids in the order they ran (a step visited twice appears twice).
     pub path: Vec<String>,
     /// Each step visit, in order.
     pub steps: Vec<StepRecord>,
     /// Runbooks run by `call` steps, with the hash of their files.
-    pub calls: Vec<Map<String, Value>>,
+    pub calls: Vec<CallRecord>,
     /// Each `runbook resume` of the run: when, by whom, at which step.
-    pub resumptions: Vec<Map<String, Value>>,
+    pub resumptions: Vec<Resumption>,
     /// Each time the run stopped before it was resumed: when, how, why.
-    pub stops: Vec<Map<String, Value>>,
+    pub stops: Vec<StopRecord>,
+}
+
+/// How a recorded run ended: as it finished, or `interrupted` when the
+/// journal stops without an ending (the process was killed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// A `conclude` step was reached.
+    Concluded,
+    /// The run went past the last step without a conclusion.
+    Ended,
+    /// The runbook could not go on.
+    Failed,
+    /// A question had no answer in a non-interactive run.
+    Waiting,
+    /// The operator interrupted the run.
+    Aborted,
+    /// The runbook's `timeout` passed.
+    TimedOut,
+    /// The journal stops without the run finishing.
+    Interrupted,
+}
+
+impl RecordStatus {
+    /// The name used in output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Concluded => "concluded",
+            Self::Ended => "ended",
+            Self::Failed => "failed",
+            Self::Waiting => "waiting",
+            Self::Aborted => "aborted",
+            Self::TimedOut => "timed_out",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl From<RunStatus> for RecordStatus {
+    fn from(status: RunStatus) -> Self {
+        match status {
+            RunStatus::Concluded => Self::Concluded,
+            RunStatus::Ended => Self::Ended,
+            RunStatus::Failed => Self::Failed,
+            RunStatus::Waiting => Self::Waiting,
+            RunStatus::Aborted => Self::Aborted,
+            RunStatus::TimedOut => Self::TimedOut,
+        }
+    }
+}
+
+/// A runbook run by a `call` step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CallRecord {
+    /// When it was loaded.
+    pub at: String,
+    /// The `call` step.
+    pub step: String,
+    /// The called runbook's id.
+    pub runbook: String,
+    /// Its file.
+    pub path: String,
+    /// SHA-256 of its file, hex.
+    pub sha256: String,
+}
+
+/// A `runbook resume` of the run.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Resumption {
+    /// When.
+    pub at: String,
+    /// The step the run continued with.
+    pub step: String,
+    /// Who resumed it.
+    pub operator: String,
+    /// Whether the runbook file had changed (`--allow-changed`).
+    pub runbook_changed: bool,
+}
+
+/// A stop of the run that a resumption followed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StopRecord {
+    /// When it stopped.
+    pub at: String,
+    /// How.
+    pub status: RecordStatus,
+    /// Why.
+    pub message: Option<String>,
 }
 
 /// One visit of one step.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StepRecord {
     /// Step id (`call-step/inner` inside a called runbook).
     pub id: String,
-    /// `check`, `collect`, `ask`, `instruct`, `action`, `call`, `conclude`.
-    pub kind: String,
+    /// What kind of step it is.
+    pub kind: StepKind,
     /// The step's title.
     pub title: Option<String>,
     /// Which visit of the step this is, from 1.
-    pub visit: u64,
+    pub visit: u32,
     /// When it started.
     pub started_at: String,
     /// When it finished; absent when the run stopped inside it.
     pub finished_at: Option<String>,
     /// Wall time of the step.
     pub duration_ms: Option<u64>,
-    /// `pass`, `warn`, `fail`, `error` or `skipped`, for steps that have one.
-    pub outcome: Option<String>,
-    /// Why the outcome is `error`: `kind` and `message`.
-    pub error: Option<Map<String, Value>>,
+    /// The outcome, for steps that have one.
+    pub outcome: Option<Outcome>,
+    /// Why the outcome is `error`.
+    pub error: Option<ProbeError>,
     /// Every attempt, with what each probe ran and observed and each
     /// expectation's expected and actual values.
     pub attempts: Vec<AttemptRecord>,
     /// The question, the evidence shown with it, and the answer.
     pub question: Option<QuestionRecord>,
     /// An `instruct` step: the text, ticked items, notes, who.
-    pub instruction: Option<Map<String, Value>>,
+    pub instruction: Option<InstructionRecord>,
     /// An `action` step: what it does, what ran, the decision and who made it.
-    pub action: Option<Map<String, Value>>,
+    pub action: Option<ActionRecord>,
     /// Values captured into `vars`.
-    pub captures: Map<String, Value>,
+    pub captures: IndexMap<String, Value>,
     /// Where the run went next, and why.
-    pub next: Option<Map<String, Value>>,
+    pub next: Option<NextRecord>,
     /// A `conclude` step's conclusion.
-    pub conclusion: Option<Map<String, Value>>,
+    pub conclusion: Option<ConclusionView>,
 }
 
 /// One attempt of a probing step.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AttemptRecord {
     /// From 1.
-    pub number: u64,
-    /// The attempt's outcome.
-    pub outcome: Option<String>,
-    /// Each probe: `target` (what ran), `observation` (status, timings, exit
-    /// code, excerpts with byte counts), `expectations`, `outcome`, `error`.
-    pub probes: Vec<Map<String, Value>>,
+    pub number: u32,
+    /// The attempt's outcome; absent when the run stopped inside it.
+    pub outcome: Option<Outcome>,
+    /// Each probe: what ran, what it observed, each expectation's verdict.
+    pub probes: Vec<Part>,
 }
 
 /// A question and its answer.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QuestionRecord {
     /// The question as asked.
     pub question: String,
-    /// `choice`, `confirm`, `text`, `number`.
-    pub kind: String,
+    /// The form of the answer.
+    pub kind: AskType,
     /// The allowed answers.
     pub choices: Vec<String>,
     /// Steps whose evidence was shown with the question.
@@ -112,115 +201,205 @@ pub struct QuestionRecord {
     pub asked_at: String,
     /// The answer; absent when the run stopped waiting for one.
     pub answer: Option<Value>,
-    /// Who answered: `operator`, `script`, `default`, `mode`.
-    pub by: Option<String>,
+    /// Who answered.
+    pub by: Option<AnsweredBy>,
     /// When.
     pub answered_at: Option<String>,
+}
+
+/// Manual work shown and acknowledged.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct InstructionRecord {
+    /// When it was acknowledged.
+    pub at: String,
+    /// The rendered instruction.
+    pub text: String,
+    /// The checklist items ticked.
+    pub ticked: Vec<String>,
+    /// The checklist items left unticked.
+    pub unticked: Vec<String>,
+    /// Notes typed in, by name.
+    pub notes: IndexMap<String, Value>,
+    /// Who acknowledged.
+    pub by: AnsweredBy,
+}
+
+/// An action and what was decided.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ActionRecord {
+    /// When it was decided.
+    pub at: String,
+    /// What the action does, as the runbook describes it.
+    pub confirm: Option<String>,
+    /// The rendered command or request.
+    pub target: String,
+    /// What happened to it.
+    pub decision: ActionDecision,
+    /// Who decided.
+    pub by: AnsweredBy,
+}
+
+/// Where the run went after a step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NextRecord {
+    /// When.
+    pub at: String,
+    /// The step entered; `null` when the run ran past the last step.
+    pub to: Option<String>,
+    /// The edge taken: its id in `run.graph.edges`.
+    pub edge: String,
+    /// The edge's label: what chose it.
+    pub via: String,
+    /// Which declaration routed it.
+    pub kind: EdgeKind,
 }
 
 impl Record {
     /// Folds journal entries into a record.
     pub fn from_journal(entries: &[Entry]) -> Self {
-        let mut record = Self { format: RECORD_FORMAT, status: "interrupted".into(), ..Self::default() };
-        let mut finished = false;
-        for Entry { at, event } in entries {
+        let mut record = Self {
+            format: RECORD_FORMAT,
+            run: None,
+            status: RecordStatus::Interrupted,
+            message: None,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            conclusion: None,
+            path: Vec::new(),
+            steps: Vec::new(),
+            calls: Vec::new(),
+            resumptions: Vec::new(),
+            stops: Vec::new(),
+        };
+        for Entry { at, event, .. } in entries {
             let at = at.clone();
             match event {
                 Event::RunStarted(info) => {
-                    record.run = object(info);
+                    record.run = Some(info.clone());
                     record.started_at = Some(at);
                 }
-                Event::Called { .. } => record.calls.push(stamped(&at, event, &["event"])),
-                Event::Resumed { .. } => {
-                    if finished {
-                        let mut stop = Map::new();
-                        stop.insert("at".into(), Value::from(record.finished_at.clone()));
-                        stop.insert("status".into(), Value::from(record.status.clone()));
-                        stop.insert("message".into(), Value::from(record.message.clone()));
-                        record.stops.push(stop);
+                Event::Called { step, runbook, path, sha256 } => record.calls.push(CallRecord {
+                    at,
+                    step: step.clone(),
+                    runbook: runbook.clone(),
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                }),
+                Event::Resumed { step, operator, runbook_changed } => {
+                    if let Some(stopped) = record.finished_at.take() {
+                        let message = record.message.take();
+                        record.stops.push(StopRecord { at: stopped, status: record.status, message });
                     }
-                    finished = false;
-                    record.status = "interrupted".into();
-                    record.finished_at = None;
+                    record.status = RecordStatus::Interrupted;
                     record.message = None;
-                    record.resumptions.push(stamped(&at, event, &["event"]));
+                    record.resumptions.push(Resumption {
+                        at,
+                        step: step.clone(),
+                        operator: operator.clone(),
+                        runbook_changed: *runbook_changed,
+                    });
                 }
                 Event::StepStarted { step, kind, title, visit, .. } => {
                     record.path.push(step.clone());
                     record.steps.push(StepRecord {
                         id: step.clone(),
-                        kind: kind.name().to_owned(),
+                        kind: *kind,
                         title: title.clone(),
-                        visit: u64::from(*visit),
+                        visit: *visit,
                         started_at: at,
-                        ..StepRecord::default()
+                        finished_at: None,
+                        duration_ms: None,
+                        outcome: None,
+                        error: None,
+                        attempts: Vec::new(),
+                        question: None,
+                        instruction: None,
+                        action: None,
+                        captures: IndexMap::new(),
+                        next: None,
+                        conclusion: None,
                     });
                 }
                 Event::Probe { step, attempt, part } => {
                     if let Some(step) = record.step(step) {
-                        step.attempt(u64::from(*attempt)).probes.push(object(part));
+                        step.attempt(*attempt).probes.push(part.clone());
                     }
                 }
                 Event::AttemptFinished { step, attempt, outcome } => {
                     if let Some(step) = record.step(step) {
-                        step.attempt(u64::from(*attempt)).outcome = Some(outcome.name().to_owned());
+                        step.attempt(*attempt).outcome = Some(*outcome);
                     }
                 }
                 Event::Question { step, question, kind, choices, evidence, .. } => {
                     if let Some(step) = record.step(step) {
                         step.question = Some(QuestionRecord {
                             question: question.clone(),
-                            kind: kind.name().to_owned(),
+                            kind: *kind,
                             choices: choices.clone(),
                             evidence: evidence.clone(),
                             asked_at: at,
-                            ..QuestionRecord::default()
+                            answer: None,
+                            by: None,
+                            answered_at: None,
                         });
                     }
                 }
                 Event::Answered { step, answer, by } => {
                     if let Some(question) = record.step(step).and_then(|step| step.question.as_mut()) {
                         question.answer = Some(answer.clone());
-                        question.by = Some(by.name().to_owned());
+                        question.by = Some(*by);
                         question.answered_at = Some(at);
                     }
                 }
-                Event::Instructed { step, .. } => {
+                Event::Instructed { step, text, ticked, unticked, notes, by } => {
                     if let Some(step) = record.step(step) {
-                        step.instruction = Some(stamped(&at, event, &["event", "step"]));
+                        step.instruction = Some(InstructionRecord {
+                            at,
+                            text: text.clone(),
+                            ticked: ticked.clone(),
+                            unticked: unticked.clone(),
+                            notes: notes.clone(),
+                            by: *by,
+                        });
                     }
                 }
-                Event::ActionDecided { step, .. } => {
+                Event::ActionDecided { step, confirm, target, decision, by } => {
                     if let Some(step) = record.step(step) {
-                        step.action = Some(stamped(&at, event, &["event", "step"]));
+                        step.action = Some(ActionRecord {
+                            at,
+                            confirm: confirm.clone(),
+                            target: target.clone(),
+                            decision: *decision,
+                            by: *by,
+                        });
                     }
                 }
                 Event::StepFinished { step, outcome, error, duration_ms, captures, .. } => {
                     if let Some(step) = record.step(step) {
                         step.finished_at = Some(at);
-                        step.outcome = outcome.map(|outcome| outcome.name().to_owned());
-                        step.error = error.as_ref().map(object);
+                        step.outcome = *outcome;
+                        step.error.clone_from(error);
                         step.duration_ms = Some(*duration_ms);
-                        step.captures = captures.iter().map(|(name, value)| (name.clone(), value.clone())).collect();
+                        step.captures.clone_from(captures);
                     }
                 }
-                Event::Transition { from, .. } => {
+                Event::Transition { from, to, edge, via, kind } => {
                     if let Some(step) = record.step(from) {
-                        step.next = Some(stamped(&at, event, &["event", "from"]));
+                        step.next =
+                            Some(NextRecord { at, to: to.clone(), edge: edge.clone(), via: via.clone(), kind: *kind });
                     }
                 }
                 Event::Concluded { step, conclusion } => {
-                    let conclusion = Some(object(conclusion));
                     if !step.contains('/') {
-                        record.conclusion.clone_from(&conclusion);
+                        record.conclusion = Some(conclusion.clone());
                     }
                     if let Some(step) = record.step(step) {
-                        step.conclusion = conclusion;
+                        step.conclusion = Some(conclusion.clone());
                     }
                 }
                 Event::RunFinished { status, message, duration_ms } => {
-                    finished = true;
-                    status.name().clone_into(&mut record.status);
+                    record.status = (*status).into();
                     record.message.clone_from(message);
                     // Across resumptions: the time spent running, not the
                     // time the run waited.
@@ -230,7 +409,7 @@ impl Record {
                 Event::Waiting { .. } => {}
             }
         }
-        if !finished {
+        if record.status == RecordStatus::Interrupted {
             let last = record.steps.last().map(|step| format!(" during step `{}`", step.id)).unwrap_or_default();
             record.message = Some(format!(
                 "the journal ends{last} without the run finishing: the process was killed or the machine stopped"
@@ -247,30 +426,13 @@ impl Record {
 
 impl StepRecord {
     /// Attempt `number`, created if the journal had not shown it yet.
-    fn attempt(&mut self, number: u64) -> &mut AttemptRecord {
+    fn attempt(&mut self, number: u32) -> &mut AttemptRecord {
         if let Some(index) = self.attempts.iter().position(|a| a.number == number) {
             return &mut self.attempts[index];
         }
-        self.attempts.push(AttemptRecord { number, ..AttemptRecord::default() });
+        self.attempts.push(AttemptRecord { number, outcome: None, probes: Vec::new() });
         let last = self.attempts.len() - 1;
         &mut self.attempts[last]
-    }
-}
-
-/// An event's fields as the record shows them: its time first, without
-/// the named keys.
-fn stamped(at: &str, event: &Event, without: &[&str]) -> Map<String, Value> {
-    let mut fields = Map::new();
-    fields.insert("at".into(), Value::from(at));
-    fields.extend(object(event).into_iter().filter(|(key, _)| !without.contains(&key.as_str())));
-    fields
-}
-
-/// A typed part of an event as the JSON object `record.json` shows.
-fn object(value: &impl Serialize) -> Map<String, Value> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(fields)) => fields,
-        _ => Map::new(),
     }
 }
 

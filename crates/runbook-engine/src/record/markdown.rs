@@ -5,10 +5,15 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
+use runbook_model::{ExpectationSeverity, StepKind};
+use serde_json::Value;
 
 use super::build::{Record, StepRecord};
+use crate::event::{Part, RunInfo};
+use crate::expect::ExpectationResult;
+use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
+use crate::probe::{Captured, Observation};
 
 /// Lines of an output excerpt in the record.
 const EXCERPT_LINES: usize = 40;
@@ -16,8 +21,7 @@ const EXCERPT_LINES: usize = 40;
 /// Renders `record` as Markdown.
 pub fn markdown(record: &Record) -> String {
     let mut out = String::new();
-    let run = &record.run;
-    let title = text(run.get("title")).unwrap_or("runbook");
+    let title = record.run.as_ref().map_or("runbook", |run| run.title.as_str());
     let _ = writeln!(out, "# Incident record: {}\n", cell(title));
     summary(&mut out, record);
     team_summary(&mut out, record);
@@ -29,10 +33,6 @@ pub fn markdown(record: &Record) -> String {
     // Whatever a service or a template put in the record, a viewer shows
     // its control characters instead of acting on them.
     printable_lines(&out).into_owned()
-}
-
-fn text(value: Option<&Value>) -> Option<&str> {
-    value.and_then(Value::as_str)
 }
 
 /// A value fit for one table cell; `<` as an entity, so that a value
@@ -94,16 +94,16 @@ fn scalar(value: &Value) -> String {
 }
 
 fn summary(out: &mut String, record: &Record) {
-    let run = &record.run;
-    let field = |name: &str| text(run.get(name)).unwrap_or_default().to_owned();
+    let run = record.run.as_ref();
+    let field = |read: fn(&RunInfo) -> &str| run.map(read).unwrap_or_default();
     let conclusion = record.conclusion.as_ref();
-    let severity = conclusion.and_then(|c| text(c.get("severity"))).unwrap_or("—");
-    let ending = match conclusion.and_then(|c| text(c.get("status"))) {
-        Some(status) => format!("**{status}**"),
-        None => format!("**{}** (no conclusion)", record.status),
+    let severity = conclusion.and_then(|c| c.severity).map_or("—", |s| s.name());
+    let ending = match conclusion {
+        Some(conclusion) => format!("**{}**", conclusion.status.name()),
+        None => format!("**{}** (no conclusion)", record.status.name()),
     };
-    let version = text(run.get("version")).map(|v| format!(" v{v}")).unwrap_or_default();
-    let sha = field("sha256");
+    let version = run.and_then(|r| r.version.as_ref()).map(|v| format!(" v{v}")).unwrap_or_default();
+    let sha = field(|r| &r.sha256);
     let when = match (&record.started_at, &record.finished_at) {
         (Some(start), Some(end)) if start.get(..10) == end.get(..10) => format!("{start} → {}", clock(end)),
         (Some(start), Some(end)) => format!("{start} → {end}"),
@@ -111,44 +111,42 @@ fn summary(out: &mut String, record: &Record) {
         _ => String::new(),
     };
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| Runbook | `{}`{version} ({}) |", field("runbook"), cell(&field("path")));
+    let _ = writeln!(out, "| Runbook | `{}`{version} ({}) |", field(|r| &r.runbook), cell(field(|r| &r.path)));
     let _ = writeln!(out, "| When (UTC) | {when} |");
-    let _ = writeln!(out, "| Who | {} on {} |", cell(&field("operator")), cell(&field("host")));
+    let _ = writeln!(out, "| Who | {} on {} |", cell(field(|r| &r.operator)), cell(field(|r| &r.host)));
     let _ = writeln!(out, "| Conclusion | {ending} |");
     let _ = writeln!(out, "| Severity | {severity} |");
     let resumed = if record.resumptions.is_empty() { "" } else { " (running time, across resumptions)" };
     let _ = writeln!(out, "| Duration | {}{resumed} |", duration(record.duration_ms));
-    let mode = field("mode");
-    let interactive =
-        if run.get("interactive").and_then(Value::as_bool) == Some(true) { "interactive" } else { "non-interactive" };
-    let _ = writeln!(out, "| Mode | {mode}, {interactive} |");
-    let _ = writeln!(out, "| Run | `{}` |", field("id"));
+    let mode = run.map(|r| r.mode);
+    let interactive = if run.is_some_and(|r| r.interactive) { "interactive" } else { "non-interactive" };
+    let _ = writeln!(out, "| Mode | {}, {interactive} |", mode.map(Mode::name).unwrap_or_default());
+    let _ = writeln!(out, "| Run | `{}` |", field(|r| &r.id));
     for resumption in &record.resumptions {
-        let at = text(resumption.get("at")).map(clock).unwrap_or_default();
-        let by = text(resumption.get("operator")).unwrap_or_default();
-        let step = text(resumption.get("step")).unwrap_or_default();
-        let changed = if resumption.get("runbook_changed").and_then(Value::as_bool) == Some(true) {
-            " (runbook file changed)"
-        } else {
-            ""
-        };
-        let _ = writeln!(out, "| Resumed | at {at} by {} at step `{step}`{changed} |", cell(by));
+        let changed = if resumption.runbook_changed { " (runbook file changed)" } else { "" };
+        let _ = writeln!(
+            out,
+            "| Resumed | at {} by {} at step `{}`{changed} |",
+            clock(&resumption.at),
+            cell(&resumption.operator),
+            resumption.step
+        );
     }
-    let _ = writeln!(out, "| Runbook file SHA-256 | `{}` |", if sha.is_empty() { "—" } else { &sha });
-    let _ = writeln!(out, "| Engine | runbook {} |\n", field("engine"));
-    if mode == "dry-run" {
+    let _ = writeln!(out, "| Runbook file SHA-256 | `{}` |", if sha.is_empty() { "—" } else { sha });
+    let _ = writeln!(out, "| Engine | runbook {} |\n", field(|r| &r.engine));
+    if mode == Some(Mode::DryRun) {
         let _ = writeln!(out, "> **Dry run**: nothing was executed; outcomes were assumed.\n");
     }
     if let Some(message) = &record.message {
-        let _ = writeln!(out, "> **Run {}**: {}\n", record.status, message.replace('\n', "\n> "));
+        let _ = writeln!(out, "> **Run {}**: {}\n", record.status.name(), message.replace('\n', "\n> "));
     }
 }
 
 /// The runbook's `record:` template, rendered leniently: a missing value
 /// must not cost the record.
 fn team_summary(out: &mut String, record: &Record) {
-    let Some(template) = text(record.run.get("record_template")) else { return };
-    let mut vars = Map::new();
+    let Some(template) = record.run.as_ref().and_then(|run| run.record_template.as_ref()) else { return };
+    let mut vars = serde_json::Map::new();
     for step in &record.steps {
         vars.extend(step.captures.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
@@ -177,51 +175,43 @@ fn outcome(out: &mut String, record: &Record) {
             let _ = writeln!(out, "## {title}\n\n{}\n", prose(body));
         }
     };
-    section(out, "Diagnosis", text(conclusion.get("diagnosis")));
-    section(out, "What to do next", text(conclusion.get("remediation")));
-    if let Some(escalation) = conclusion.get("escalation").and_then(Value::as_object) {
-        let to: Vec<String> = list(escalation.get("to"));
-        let _ = writeln!(out, "## Escalation\n\nTo: **{}**\n", prose(&to.join(", ")));
-        if let Some(message) = text(escalation.get("message")) {
+    section(out, "Diagnosis", conclusion.diagnosis.as_deref());
+    section(out, "What to do next", conclusion.remediation.as_deref());
+    if let Some(escalation) = &conclusion.escalation {
+        let _ = writeln!(out, "## Escalation\n\nTo: **{}**\n", prose(&escalation.to.join(", ")));
+        if let Some(message) = &escalation.message {
             let _ = writeln!(out, "{}\n", prose(message));
         }
-        let evidence = list(escalation.get("evidence"));
-        if !evidence.is_empty() {
+        if !escalation.evidence.is_empty() {
             let _ = writeln!(
                 out,
                 "Evidence to hand over: {}\n",
-                evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                escalation.evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
             );
         }
-        for item in list(escalation.get("checklist")) {
-            let _ = writeln!(out, "- [ ] {}", prose(&item));
+        for item in &escalation.checklist {
+            let _ = writeln!(out, "- [ ] {}", prose(item));
         }
         out.push('\n');
     }
-    let followups = list(conclusion.get("followups"));
-    if !followups.is_empty() {
+    if !conclusion.followups.is_empty() {
         let _ = writeln!(out, "## Follow-ups\n");
-        for item in followups {
-            let _ = writeln!(out, "- [ ] {}", prose(&item));
+        for item in &conclusion.followups {
+            let _ = writeln!(out, "- [ ] {}", prose(item));
         }
         out.push('\n');
     }
-}
-
-fn list(value: Option<&Value>) -> Vec<String> {
-    value.and_then(Value::as_array).map(|items| items.iter().map(scalar).collect()).unwrap_or_default()
 }
 
 /// The runbook as a Mermaid flowchart, the steps and transitions taken
 /// highlighted.
 fn graph(out: &mut String, record: &Record) {
-    let Some(graph) = record.run.get("graph").and_then(Value::as_object) else { return };
-    let nodes = graph.get("nodes").and_then(Value::as_array).cloned().unwrap_or_default();
-    let edges = graph.get("edges").and_then(Value::as_array).cloned().unwrap_or_default();
+    let Some(run) = &record.run else { return };
+    let (nodes, edges) = (&run.graph.nodes, &run.graph.edges);
     if nodes.is_empty() {
         return;
     }
-    let ids: Vec<&str> = nodes.iter().map(|n| text(n.get("id")).unwrap_or_default()).collect();
+    let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
     let mut positions: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     for (index, id) in ids.iter().enumerate() {
         positions.entry(id).or_insert(index);
@@ -231,26 +221,24 @@ fn graph(out: &mut String, record: &Record) {
     let _ = writeln!(out, "## Path taken\n\n```mermaid\nflowchart TD");
     for (index, n) in nodes.iter().enumerate() {
         let id = ids[index];
-        let title = text(n.get("title")).map(|t| format!("<br/>{}", label(t))).unwrap_or_default();
-        let kind = text(n.get("kind")).unwrap_or_default();
+        let title = n.title.as_deref().map(|t| format!("<br/>{}", label(t))).unwrap_or_default();
+        let kind = n.kind.map(StepKind::name).unwrap_or_default();
         let _ = writeln!(out, "  n{index}[\"{} ({kind}){title}\"]", label(id));
     }
     // The end node only when some edge leads past the last step: a node
     // nothing reaches is noise.
-    if edges.iter().any(|edge| edge.get("to").is_none_or(Value::is_null)) {
+    if edges.iter().any(|edge| edge.to.is_none()) {
         let _ = writeln!(out, "  end_([end])");
     }
     let mut drawn = Vec::new();
     // `linkStyle` counts the links drawn.
-    for edge in &edges {
-        let from = text(edge.get("from")).unwrap_or_default();
-        let to = text(edge.get("to"));
-        let Some(from_node) = node(from) else { continue };
-        let to_node = to.map_or_else(|| Some("end_".to_owned()), node);
+    for edge in edges {
+        let Some(from_node) = node(&edge.from) else { continue };
+        let to_node = edge.to.as_deref().map_or_else(|| Some("end_".to_owned()), node);
         let Some(to_node) = to_node else { continue };
-        let edge_label = text(edge.get("label")).filter(|l| !l.is_empty()).unwrap_or("then");
+        let edge_label = if edge.label.is_empty() { "then" } else { &edge.label };
         let _ = writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(edge_label));
-        drawn.push((drawn.len(), text(edge.get("id")).unwrap_or_default()));
+        drawn.push((drawn.len(), edge.id.as_str()));
     }
     let taken_edges = taken_edges(record, &drawn);
     let on_path: HashSet<&str> = record.path.iter().map(String::as_str).collect();
@@ -276,8 +264,8 @@ fn taken_edges(record: &Record, drawn: &[(usize, &str)]) -> Vec<usize> {
     let mut taken = Vec::new();
     let mut seen = HashSet::new();
     for step in &record.steps {
-        let Some(edge) = step.next.as_ref().and_then(|next| text(next.get("edge"))) else { continue };
-        if let Some(&index) = by_id.get(edge)
+        let Some(next) = &step.next else { continue };
+        if let Some(&index) = by_id.get(next.edge.as_str())
             && seen.insert(index)
         {
             taken.push(index);
@@ -289,64 +277,53 @@ fn taken_edges(record: &Record, drawn: &[(usize, &str)]) -> Vec<usize> {
 fn timeline(out: &mut String, record: &Record) {
     let _ = writeln!(out, "## Timeline\n\n| time (UTC) | step | what happened |\n|---|---|---|");
     if let Some(start) = &record.started_at {
-        let _ = writeln!(
-            out,
-            "| {} | | run started by {} |",
-            clock(start),
-            cell(text(record.run.get("operator")).unwrap_or_default())
-        );
+        let operator = record.run.as_ref().map(|run| run.operator.as_str()).unwrap_or_default();
+        let _ = writeln!(out, "| {} | | run started by {} |", clock(start), cell(operator));
     }
-    let mut interruptions: Vec<(String, String)> = Vec::new();
+    let mut interruptions: Vec<(&str, String)> = Vec::new();
     for stop in &record.stops {
-        let at = text(stop.get("at")).unwrap_or_default().to_owned();
-        let why = text(stop.get("message")).map(|m| format!(": {m}")).unwrap_or_default();
-        interruptions.push((at, format!("run {}{why}", text(stop.get("status")).unwrap_or_default())));
+        let why = stop.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default();
+        interruptions.push((&stop.at, format!("run {}{why}", stop.status.name())));
     }
     for resumption in &record.resumptions {
-        let at = text(resumption.get("at")).unwrap_or_default().to_owned();
-        let by = text(resumption.get("operator")).unwrap_or_default();
-        interruptions.push((at, format!("resumed by {by} at `{}`", text(resumption.get("step")).unwrap_or_default())));
+        interruptions.push((&resumption.at, format!("resumed by {} at `{}`", resumption.operator, resumption.step)));
     }
     interruptions.sort();
     let mut pending = interruptions.into_iter().peekable();
     for step in &record.steps {
-        while let Some((at, what)) = pending.next_if(|(at, _)| *at <= step.started_at) {
-            let _ = writeln!(out, "| {} | | {} |", clock(&at), cell(&what));
+        while let Some((at, what)) = pending.next_if(|(at, _)| *at <= step.started_at.as_str()) {
+            let _ = writeln!(out, "| {} | | {} |", clock(at), cell(&what));
         }
-        let mut what = vec![step.kind.clone()];
+        let mut what = vec![step.kind.name().to_owned()];
         if let Some(question) = &step.question {
             what.push(format!("asked “{}”", question.question.trim()));
-            if let (Some(answer), Some(by)) = (&question.answer, &question.by) {
-                what.push(format!("answer **{}** ({by})", scalar(answer)));
+            if let (Some(answer), Some(by)) = (&question.answer, question.by) {
+                what.push(format!("answer **{}** ({})", scalar(answer), by.name()));
             }
         }
         if let Some(action) = &step.action {
-            what.push(format!("action {}", text(action.get("decision")).unwrap_or_default().replace('_', " ")));
+            what.push(format!("action {}", action.decision.words()));
         }
-        if let Some(outcome) = &step.outcome {
-            what.push(format!("**{outcome}**"));
+        if let Some(outcome) = step.outcome {
+            what.push(format!("**{}**", outcome.name()));
         }
         if let Some(error) = &step.error {
-            what.push(format!(
-                "({}: {})",
-                text(error.get("kind")).unwrap_or_default(),
-                text(error.get("message")).unwrap_or_default()
-            ));
+            what.push(format!("({}: {})", error.kind.name(), error.message));
         }
         if let Some(conclusion) = &step.conclusion {
-            what.push(format!("concluded **{}**", text(conclusion.get("status")).unwrap_or_default()));
+            what.push(format!("concluded **{}**", conclusion.status.name()));
         }
         if let Some(next) = &step.next {
-            let to = text(next.get("to")).unwrap_or("the end");
-            what.push(format!("→ `{to}` ({})", text(next.get("via")).unwrap_or_default()));
+            let to = next.to.as_deref().unwrap_or("the end");
+            what.push(format!("→ `{to}` ({})", next.via));
         }
         let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, cell(&what.join(" · ")));
     }
     for (at, what) in pending {
-        let _ = writeln!(out, "| {} | | {} |", clock(&at), cell(&what));
+        let _ = writeln!(out, "| {} | | {} |", clock(at), cell(&what));
     }
     if let Some(end) = &record.finished_at {
-        let _ = writeln!(out, "| {} | | run {} |", clock(end), record.status);
+        let _ = writeln!(out, "| {} | | run {} |", clock(end), record.status.name());
     }
     out.push('\n');
 }
@@ -357,11 +334,11 @@ fn steps(out: &mut String, record: &Record) {
         let title = step.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
         let visit = if step.visit > 1 { format!(" (visit {})", step.visit) } else { String::new() };
         let _ = writeln!(out, "### {}. `{}`{title}{visit}\n", number + 1, step.id);
-        let outcome = step.outcome.as_deref().map(|o| format!(" · outcome **{o}**")).unwrap_or_default();
+        let outcome = step.outcome.map(|o| format!(" · outcome **{}**", o.name())).unwrap_or_default();
         let _ = writeln!(
             out,
             "{} · started {}{outcome} · took {}\n",
-            step.kind,
+            step.kind.name(),
             clock(&step.started_at),
             duration(step.duration_ms)
         );
@@ -371,20 +348,21 @@ fn steps(out: &mut String, record: &Record) {
 
 fn step_body(out: &mut String, step: &StepRecord) {
     if let Some(action) = &step.action {
-        if let Some(confirm) = text(action.get("confirm")) {
+        if let Some(confirm) = &action.confirm {
             let _ = writeln!(out, "> {}\n", confirm.trim_end().replace('\n', "\n> "));
         }
         let _ = writeln!(
             out,
             "Action {}: **{}** (by {})\n",
-            code(text(action.get("target")).unwrap_or_default()),
-            text(action.get("decision")).unwrap_or_default().replace('_', " "),
-            text(action.get("by")).unwrap_or_default()
+            code(&action.target),
+            action.decision.words(),
+            action.by.name()
         );
     }
     for attempt in &step.attempts {
         if step.attempts.len() > 1 {
-            let _ = writeln!(out, "**Attempt {}** ({})\n", attempt.number, attempt.outcome.as_deref().unwrap_or("?"));
+            let outcome = attempt.outcome.map_or("?", |o| o.name());
+            let _ = writeln!(out, "**Attempt {}** ({outcome})\n", attempt.number);
         }
         for probe in &attempt.probes {
             probe_block(out, probe);
@@ -399,9 +377,9 @@ fn step_body(out: &mut String, step: &StepRecord) {
                 question.evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
             );
         }
-        match (&question.answer, &question.by, &question.answered_at) {
+        match (&question.answer, question.by, &question.answered_at) {
             (Some(answer), Some(by), Some(at)) => {
-                let _ = writeln!(out, "**Answer**: {}, by {by} at {}\n", code(&scalar(answer)), clock(at));
+                let _ = writeln!(out, "**Answer**: {}, by {} at {}\n", code(&scalar(answer)), by.name(), clock(at));
             }
             _ => {
                 let _ = writeln!(out, "**Answer**: none (the run stopped waiting for one)\n");
@@ -409,19 +387,17 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
     }
     if let Some(instruction) = &step.instruction {
-        let _ = writeln!(out, "{}\n", text(instruction.get("text")).unwrap_or_default().trim_end());
-        for item in list(instruction.get("ticked")) {
+        let _ = writeln!(out, "{}\n", instruction.text.trim_end());
+        for item in &instruction.ticked {
             let _ = writeln!(out, "- [x] {item}");
         }
-        for item in list(instruction.get("unticked")) {
+        for item in &instruction.unticked {
             let _ = writeln!(out, "- [ ] {item}");
         }
-        if let Some(notes) = instruction.get("notes").and_then(Value::as_object) {
-            for (name, note) in notes {
-                let _ = writeln!(out, "- note `{name}`: {}", prose(&scalar(note)));
-            }
+        for (name, note) in &instruction.notes {
+            let _ = writeln!(out, "- note `{name}`: {}", prose(&scalar(note)));
         }
-        let _ = writeln!(out, "\n(acknowledged by {})\n", text(instruction.get("by")).unwrap_or_default());
+        let _ = writeln!(out, "\n(acknowledged by {})\n", instruction.by.name());
     }
     if !step.captures.is_empty() {
         let _ = writeln!(out, "| captured | value |\n|---|---|");
@@ -433,100 +409,107 @@ fn step_body(out: &mut String, step: &StepRecord) {
     if let Some(error) = &step.error
         && step.attempts.is_empty()
     {
-        let _ = writeln!(
-            out,
-            "Error ({}): {}\n",
-            text(error.get("kind")).unwrap_or_default(),
-            prose(text(error.get("message")).unwrap_or_default())
-        );
+        let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&error.message));
     }
 }
 
-fn probe_block(out: &mut String, probe: &Map<String, Value>) {
-    let label = match (text(probe.get("name")), probe.get("item")) {
+fn probe_block(out: &mut String, probe: &Part) {
+    let label = match (&probe.name, &probe.item) {
         (Some(name), _) => format!("`{name}`: "),
         (None, Some(item)) if !item.is_null() => format!("item {}: ", code(&scalar(item))),
         _ => String::new(),
     };
-    let outcome = text(probe.get("outcome")).unwrap_or_default();
-    let assumed = if probe.get("assumed").and_then(Value::as_bool) == Some(true) { " (assumed, dry run)" } else { "" };
-    let target = code(text(probe.get("target")).unwrap_or_default());
-    let _ = writeln!(out, "{label}{target} → **{outcome}**{assumed}\n");
-    let observation = probe.get("observation").and_then(Value::as_object);
-    if let Some(observation) = observation {
-        let mut facts = Vec::new();
-        for name in ["status", "exit_code", "signal", "connected", "final_url", "duration_ms"] {
-            if let Some(value) = observation.get(name).filter(|v| !v.is_null()) {
-                facts.push(format!("{name} {}", scalar(value)));
-            }
-        }
-        if observation.get("insecure").and_then(Value::as_bool) == Some(true) {
-            facts.push("TLS certificate checks OFF".into());
-        }
-        if let Some(proxy) = text(observation.get("proxy")) {
-            facts.push(format!("via proxy {proxy}"));
-        }
-        if let Some(certificate) = observation.get("tls").and_then(Value::as_object) {
-            // Names come from the server: code spans keep them from
-            // drawing Markdown.
-            let fact = |name| code(text(certificate.get(name)).unwrap_or_default());
-            let days_left = certificate.get("days_left").map(scalar).unwrap_or_default();
-            facts.push(format!(
-                "certificate for {} issued by {}, valid until {} ({days_left} days left)",
-                fact("subject"),
-                fact("issuer"),
-                fact("not_after")
-            ));
-        }
+    let assumed = if probe.assumed { " (assumed, dry run)" } else { "" };
+    let _ = writeln!(out, "{label}{} → **{}**{assumed}\n", code(&probe.target), probe.outcome.name());
+    if let Some(observation) = &probe.observation {
+        let facts = observed(observation);
         if !facts.is_empty() {
             let _ = writeln!(out, "Observed: {}\n", printable_line(&facts.join(", ")));
         }
     }
-    if let Some(error) = probe.get("error").and_then(Value::as_object) {
-        let _ = writeln!(
-            out,
-            "Error ({}): {}\n",
-            text(error.get("kind")).unwrap_or_default(),
-            prose(&printable_line(text(error.get("message")).unwrap_or_default()))
-        );
+    if let Some(error) = &probe.error {
+        let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&printable_line(&error.message)));
     }
-    let expectations = probe.get("expectations").and_then(Value::as_array).cloned().unwrap_or_default();
-    if !expectations.is_empty() {
+    if !probe.expectations.is_empty() {
         let _ = writeln!(out, "| | expectation | expected | actual |\n|---|---|---|---|");
-        for e in &expectations {
-            let passed = e.get("passed").and_then(Value::as_bool) == Some(true);
-            let mark = if passed {
-                "✓"
-            } else if text(e.get("severity")) == Some("warn") {
-                "!"
-            } else {
-                "✗"
-            };
-            let millis = text(e.get("subject")) == Some("duration");
-            let actual = e.get("actual").map_or_else(
-                || "nothing".to_owned(),
-                |a| if millis && a.is_number() { format!("{a}ms") } else { short(&scalar(a)) },
-            );
-            let why = text(e.get("message")).map(|m| format!(" ({m})")).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "| {mark} | {} {}{} | {} | {} |",
-                cell(text(e.get("subject")).unwrap_or_default()),
-                text(e.get("predicate")).unwrap_or_default(),
-                cell(&why),
-                cell(&short(&scalar(e.get("expected").unwrap_or(&Value::Null)))),
-                cell(&actual)
-            );
+        for expectation in &probe.expectations {
+            expectation_row(out, expectation);
         }
         out.push('\n');
     }
-    if let Some(observation) = observation {
-        for name in ["body", "stdout", "stderr"] {
-            if let Some(output) = observation.get(name).and_then(Value::as_object) {
-                excerpt(out, name, output);
-            }
+    match &probe.observation {
+        Some(Observation::Http(o)) => excerpt(out, "body", &o.body),
+        Some(Observation::Cmd(o)) => {
+            excerpt(out, "stdout", &o.stdout);
+            excerpt(out, "stderr", &o.stderr);
+        }
+        Some(Observation::Tcp(_) | Observation::Env(_)) | None => {}
+    }
+}
+
+/// The facts an observation shows in one line: status, exit code, signal,
+/// connection, final URL, duration, TLS checks when they were off, the
+/// proxy, the server's certificate.
+fn observed(observation: &Observation) -> Vec<String> {
+    let mut facts = Vec::new();
+    match observation {
+        Observation::Http(o) => {
+            facts.extend(o.status.map(|status| format!("status {status}")));
+            facts.extend(o.final_url.as_ref().map(|url| format!("final_url {url}")));
+        }
+        Observation::Cmd(o) => {
+            facts.extend(o.exit_code.map(|code| format!("exit_code {code}")));
+            facts.extend(o.signal.map(|signal| format!("signal {signal}")));
+        }
+        Observation::Tcp(o) => facts.push(format!("connected {}", o.connected)),
+        Observation::Env(_) => return facts,
+    }
+    facts.push(format!("duration_ms {}", crate::probe::millis(observation.duration())));
+    if let Observation::Http(o) = observation {
+        if o.insecure {
+            facts.push("TLS certificate checks OFF".into());
+        }
+        if let Some(proxy) = &o.proxy {
+            facts.push(format!("via proxy {proxy}"));
+        }
+        if let Some(certificate) = &o.tls {
+            // Names come from the server: code spans keep them from
+            // drawing Markdown.
+            facts.push(format!(
+                "certificate for {} issued by {}, valid until {} ({} days left)",
+                code(&certificate.subject),
+                code(&certificate.issuer),
+                code(&certificate.not_after),
+                certificate.days_left
+            ));
         }
     }
+    facts
+}
+
+fn expectation_row(out: &mut String, e: &ExpectationResult) {
+    let mark = if e.passed {
+        "✓"
+    } else if e.severity == ExpectationSeverity::Warn {
+        "!"
+    } else {
+        "✗"
+    };
+    let millis = e.subject == "duration";
+    let actual = e.actual.as_ref().map_or_else(
+        || "nothing".to_owned(),
+        |a| if millis && a.is_number() { format!("{a}ms") } else { short(&scalar(a)) },
+    );
+    let why = e.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "| {mark} | {} {}{} | {} | {} |",
+        cell(&e.subject),
+        e.predicate,
+        cell(&why),
+        cell(&short(&scalar(&e.expected))),
+        cell(&actual)
+    );
 }
 
 fn short(text: &str) -> String {
@@ -537,13 +520,13 @@ fn short(text: &str) -> String {
     }
 }
 
-fn excerpt(out: &mut String, name: &str, output: &Map<String, Value>) {
-    let total = output.get("total_bytes").and_then(Value::as_u64).unwrap_or(0);
+fn excerpt(out: &mut String, name: &str, output: &Captured) {
+    let total = output.total_bytes;
     if total == 0 {
         return;
     }
-    let dropped = output.get("dropped_bytes").and_then(Value::as_u64).unwrap_or(0);
-    let body = text(output.get("text")).unwrap_or_default();
+    let dropped = output.dropped_bytes;
+    let body = &output.text();
     let lines: Vec<&str> = body.lines().collect();
     let shown = lines.len().min(EXCERPT_LINES);
     let kept = if dropped > 0 { format!(", {dropped} dropped from the middle") } else { String::new() };
@@ -567,7 +550,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 fn inputs(out: &mut String, record: &Record) {
-    let Some(inputs) = record.run.get("inputs").and_then(Value::as_object).filter(|i| !i.is_empty()) else { return };
+    let Some(inputs) = record.run.as_ref().map(|run| &run.inputs).filter(|i| !i.is_empty()) else { return };
     let _ = writeln!(out, "## Inputs\n\n| input | value |\n|---|---|");
     for (name, value) in inputs {
         let _ = writeln!(out, "| `{name}` | {} |", cell(&scalar(value)));
@@ -582,8 +565,8 @@ mod tests {
     #[test]
     fn an_excerpt_fence_is_longer_than_any_backtick_run_in_the_output() {
         for (body, fence) in [("plain", "```"), ("a ``` b", "````"), ("`````` x ``", "```````")] {
-            let output: Map<String, Value> =
-                serde_json::from_value(serde_json::json!({ "text": body, "total_bytes": body.len() })).unwrap();
+            let mut output = Captured::new();
+            output.push(body.as_bytes(), 1024);
             let mut out = String::new();
             excerpt(&mut out, "stdout", &output);
             assert!(out.contains(&format!("\n{fence}text\n{body}\n{fence}\n")), "{out}");

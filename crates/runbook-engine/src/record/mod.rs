@@ -8,7 +8,8 @@ mod record_dir;
 mod resume;
 
 pub use build::{
-    AttemptRecord, QuestionRecord, RECORD_FORMAT, RECORD_SCHEMA_ID, Record, StepRecord, record_schema_text,
+    ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, QuestionRecord, RECORD_FORMAT,
+    RECORD_SCHEMA_ID, Record, RecordStatus, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;
