@@ -22,7 +22,7 @@ timed in one hyperfine call, runs interleaved under the same load.
 
 usage: test_cases.py [--runbook target/release/runbook] [--cases 10000]
                      [--orquesta-rehearse PATH] [--paired 1000]
-                     [--runs 5] [--out DIR]
+                     [--runs 5] [--paired-runs 3] [--out DIR]
 
 `--orquesta-rehearse` is the `orquesta-rehearse` script of a Python
 environment with orquesta >= 1.3 (see docs/PERFORMANCE.md for how to get
@@ -244,6 +244,7 @@ def main() -> None:
     parser.add_argument("--orquesta-rehearse", default=None, help="path of the orquesta-rehearse script")
     parser.add_argument("--paired", type=int, default=1_000, help="cases in the side-by-side run")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--paired-runs", type=int, default=3, help="runs of the side-by-side pair (orquesta is slow)")
     parser.add_argument("--out", default=None, help="keep inputs and hyperfine JSON here")
     args = parser.parse_args()
     runbook = os.path.abspath(args.runbook)
@@ -271,7 +272,7 @@ def main() -> None:
             out,
             f"side-by-side-{n}",
             [("runbook test", f"{runbook} test {test_file}"), ("orquesta-rehearse", f"{rehearse} -p {base} -d tests")],
-            args.runs,
+            args.paired_runs,
         )
         rows += [row(result, n, at_load) for result in results]
         ours, theirs = results
