@@ -927,6 +927,51 @@ fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
     run(yaml, &["--answer", "drain=maybe", "--no-record"]).status(2).stderr_contains("answer yes (done) or no");
 }
 
+/// An instruct checklist's ticks are data: answered by `--answer
+/// STEP.checklist` or `--answers`, read as `steps.ID.checklist` in `when`
+/// and templates, and kept in the step's facts.
+#[test]
+fn checklist_ticks_are_answered_read_by_a_branch_and_recorded() {
+    let yaml = r#"
+id: manual
+title: Manual work
+steps:
+  - id: drain
+    instruct:
+      text: Drain the node.
+      checklist: [Cordon the node, Evict the pods, Check the load balancer]
+    next:
+      - when: steps.drain.checklist.complete
+        goto: drained
+      - goto: half-done
+  - id: drained
+    conclude: { status: resolved }
+  - id: half-done
+    conclude: { status: escalated, diagnosis: "left undone: {{ steps.drain.checklist.unticked | join(', ') }}" }
+"#;
+    let events = run(yaml, &["--answer", "drain.checklist=1,3"]).status(0).events();
+    assert_eq!(path(&events), ["drain", "half-done"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "left undone: Evict the pods");
+    let drain = of(&events, "step_finished").into_iter().find(|e| e["step"] == "drain").unwrap();
+    assert_eq!(
+        drain["facts"]["checklist"]["ticked"],
+        serde_json::json!(["Cordon the node", "Check the load balancer"])
+    );
+    assert_eq!(of(&events, "instructed")[0]["unticked"], serde_json::json!(["Evict the pods"]));
+    let events = run(yaml, &["--answer", "drain.checklist=all"]).status(0).events();
+    assert_eq!(path(&events), ["drain", "drained"]);
+    let answers = b"drain:\n  checklist: [Cordon the node, 2, Check the load balancer]\n";
+    let events = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("answers.yaml", answers)])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--answers", "answers.yaml"])
+        .status(0)
+        .events();
+    assert_eq!(path(&events), ["drain", "drained"]);
+    run(yaml, &["--answer", "drain.checklist=4", "--no-record"])
+        .status(2)
+        .stderr_contains("there is no item 4: the checklist has 3 items");
+}
+
 /// A typed capture compares as a number: "20" captured as `int` is below a
 /// threshold of 90, where the string "20" would not be.
 #[test]

@@ -702,3 +702,42 @@ cases:
         .status(0)
         .stderr_contains("3 passed, 0 failed");
 }
+
+/// A case ticks an `instruct` checklist by number or text, and a branch
+/// reads the ticks; a tick that names no item is refused before any case runs.
+#[test]
+fn a_case_ticks_a_checklist_and_the_branch_follows() {
+    let runbook = r#"
+id: service
+title: Drain
+steps:
+  - id: drain
+    instruct:
+      text: Drain the node.
+      checklist: [Cordon the node, Evict the pods]
+    next:
+      - when: steps.drain.checklist.complete
+        goto: drained
+      - goto: half-done
+  - id: drained
+    conclude: { status: resolved }
+  - id: half-done
+    conclude: { status: escalated, diagnosis: "{{ steps.drain.checklist.unticked | join(', ') }}" }
+"#;
+    let test = r"
+cases:
+  - name: all ticked
+    answers: { drain: { checklist: [1, Evict the pods] } }
+    expect: { path: [drain, drained] }
+  - name: one left
+    answers: { drain: { checklist: [Cordon the node] } }
+    expect: { path: [drain, half-done], diagnosis: Evict the pods }
+";
+    Test::new().files(&files(runbook, test)).args(["test", "."]).status(0);
+    let wrong = "cases:\n  - name: wrong\n    answers: { drain: { checklist: [3] } }\n    expect: { path: [drain] }\n";
+    Test::new()
+        .files(&files(runbook, wrong))
+        .args(["test", "."])
+        .status(3)
+        .stderr_contains("`[3]` does not tick the checklist of `drain`: `3` is not one of its 2 items");
+}

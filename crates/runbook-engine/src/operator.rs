@@ -175,6 +175,50 @@ pub fn yes_or_no(text: &str) -> Option<bool> {
     }
 }
 
+/// The answer key, after `STEP.`, that ticks an `instruct` checklist.
+pub const CHECKLIST: &str = "checklist";
+
+/// The checklist items an answer ticks (indices into `checklist`): `all`,
+/// `none`, item numbers from 1 (`1,3`), or a JSON list of numbers or item
+/// texts (`[1, "Dequeue rate noted"]`, as `--answers` files give them).
+pub fn ticked_items(answer: &str, checklist: &[String]) -> Result<Vec<usize>, String> {
+    let answer = answer.trim();
+    match answer {
+        "all" => return Ok((0..checklist.len()).collect()),
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
+    }
+    let items: Vec<Value> = if answer.starts_with('[') {
+        serde_json::from_str(answer).map_err(|_| format!("`{answer}` is not a list of item numbers or texts"))?
+    } else {
+        answer.split(',').map(|part| Value::from(part.trim())).collect()
+    };
+    let mut ticked = Vec::new();
+    for item in &items {
+        let number = match item {
+            Value::Number(n) => n.as_u64(),
+            Value::String(text) => text.parse::<u64>().ok(),
+            _ => None,
+        };
+        let index = match (number, item) {
+            (Some(number), _) => usize::try_from(number)
+                .ok()
+                .filter(|n| (1..=checklist.len()).contains(n))
+                .map(|n| n - 1)
+                .ok_or_else(|| format!("there is no item {number}: the checklist has {} items", checklist.len()))?,
+            (None, Value::String(text)) => checklist.iter().position(|i| i == text).ok_or_else(|| {
+                format!("`{text}` is not an item; answer `all`, `none`, item numbers from 1 (`1,3`) or item texts")
+            })?,
+            (None, other) => return Err(format!("`{other}` is not an item number or text")),
+        };
+        if !ticked.contains(&index) {
+            ticked.push(index);
+        }
+    }
+    ticked.sort_unstable();
+    Ok(ticked)
+}
+
 /// Checks that `pattern` (of a question or an input, for messages)
 /// matches all of `text`.
 pub fn matches_whole(pattern: &str, text: &str, owner: &str) -> Result<(), String> {
@@ -250,7 +294,12 @@ impl Operator for Scripted {
             })
             .collect();
         let done = self.answers.get(instruction.step).is_none_or(|answer| yes_or_no(answer) != Some(false));
-        Ok(Reply { value: InstructReply { ticked: Vec::new(), notes, done }, by: AnsweredBy::Script })
+        let ticked = match self.answers.get(&format!("{}.{CHECKLIST}", instruction.step)) {
+            Some(answer) => ticked_items(answer, instruction.checklist)
+                .map_err(|message| OperatorError::Io(format!("checklist of `{}`: {message}", instruction.step)))?,
+            None => Vec::new(),
+        };
+        Ok(Reply { value: InstructReply { ticked, notes, done }, by: AnsweredBy::Script })
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {

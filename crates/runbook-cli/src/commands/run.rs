@@ -13,8 +13,8 @@ use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
 use runbook_engine::operator::{
-    ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, Scripted,
-    scripted_answers, validate_answer, yes_or_no,
+    ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
+    Scripted, scripted_answers, ticked_items, validate_answer, yes_or_no,
 };
 use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
@@ -433,6 +433,13 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
                     "`--answer {key}={value}`: `{key}` is an instruction; answer yes (done) or no (not done: the run waits)"
                 ));
             }
+        }
+        (Some(CHECKLIST), _, _, Some(instruct)) if !instruct.notes.keys().any(|n| n.as_str() == CHECKLIST) => {
+            if instruct.checklist.is_empty() {
+                return Err(format!("`--answer {key}`: step `{step_id}` has no checklist"));
+            }
+            ticked_items(value, &instruct.checklist)
+                .map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
         }
         (Some(note), _, _, Some(instruct)) => {
             if !instruct.notes.keys().any(|n| n.as_str() == note) {

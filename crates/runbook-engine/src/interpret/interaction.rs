@@ -90,13 +90,15 @@ impl<'a> Interpreter<'a> {
             .collect();
         let (ticked, unticked): (Vec<_>, Vec<_>) =
             instruct.checklist.iter().enumerate().partition(|(index, _)| reply.value.ticked.contains(index));
+        let ticked: Vec<String> = ticked.into_iter().map(|(_, item)| item.clone()).collect();
+        let unticked: Vec<String> = unticked.into_iter().map(|(_, item)| item.clone()).collect();
         let mut shown_notes: indexmap::IndexMap<String, Json> = notes.clone().into_iter().collect();
         shown_notes.values_mut().for_each(|note| self.redactor.json(note));
         self.emit(&Event::Instructed {
             step: name.clone(),
             text: self.redactor.text(&text).into_owned(),
-            ticked: ticked.into_iter().map(|(_, item)| item.clone()).collect(),
-            unticked: unticked.into_iter().map(|(_, item)| item.clone()).collect(),
+            ticked: ticked.clone(),
+            unticked: unticked.clone(),
             notes: shown_notes,
             by: reply.by,
         });
@@ -108,6 +110,13 @@ impl<'a> Interpreter<'a> {
         }
         let mut facts = Map::new();
         facts.insert("notes".into(), Json::Object(notes));
+        if !instruct.checklist.is_empty() {
+            let complete = unticked.is_empty();
+            facts.insert(
+                "checklist".into(),
+                serde_json::json!({ "ticked": ticked, "unticked": unticked, "complete": complete }),
+            );
+        }
         Ok(StepDone { facts, ..StepDone::default() })
     }
 

@@ -209,7 +209,18 @@ fn answer(step: &Step, name: &Spanned<String>, value: &Spanned<Value>, out: &mut
             ));
             return;
         };
-        for note in given.keys() {
+        for (note, ticks) in given {
+            if note == "checklist" && !instruct.checklist.is_empty() && !notes.contains(&"checklist") {
+                if let Some(problem) = checklist_answer(ticks, &instruct.checklist) {
+                    out.push(invalid(
+                        format!("`{}` does not tick the checklist of `{}`: {problem}", answer_text(ticks), name.value),
+                        "tick items by number from 1 or by text (`checklist: [1, \"Evict the pods\"]`), or write \
+                         `all` or `none`"
+                            .to_owned(),
+                    ));
+                }
+                continue;
+            }
             if !notes.contains(&note.as_str()) {
                 let help = match did_you_mean(note, notes.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
@@ -450,6 +461,21 @@ fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, o
             );
         }
     }
+}
+
+/// Why a test case's `checklist:` answer ticks nothing valid, if it does
+/// not: `all`, `none`, or a list of item numbers from 1 or item texts.
+fn checklist_answer(ticks: &Value, checklist: &[String]) -> Option<String> {
+    let items = match ticks {
+        Value::String(word) if word == "all" || word == "none" => return None,
+        Value::Array(items) => items,
+        _ => return Some("not a list".to_owned()),
+    };
+    items.iter().find_map(|item| match item {
+        Value::Number(n) if n.as_u64().is_some_and(|n| (1..=checklist.len() as u64).contains(&n)) => None,
+        Value::String(text) if checklist.contains(text) => None,
+        other => Some(format!("`{}` is not one of its {} items", answer_text(other), checklist.len())),
+    })
 }
 
 #[cfg(test)]
