@@ -96,9 +96,11 @@ impl RunError {
     /// How to fix it, shown under the snippet.
     pub fn help(&self) -> Option<String> {
         match &self.kind {
-            RunErrorKind::Template { .. } => {
-                Some(format!("`runbook check {}` reports names that may be unset on some path", self.text.name()))
-            }
+            RunErrorKind::Template { .. } => Some(format!(
+                "`runbook check {}` reports names that may be unset on some path, and a string compared with a \
+                     number where both types are known",
+                self.text.name()
+            )),
             RunErrorKind::MaxVisits { .. } => {
                 Some("raise `max_visits` on the step if more rounds are expected".to_owned())
             }

@@ -7,7 +7,8 @@ use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{
-    Capture, CaptureType, CertificateFact, Check, Code, Comparison, Diagnostic, InputType, OperandForm, Runbook, Step,
+    AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparison, Diagnostic, InputType, OperandForm,
+    Runbook, Step,
 };
 
 /// A type known at `check`, with what makes it known.
@@ -73,12 +74,26 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
             match parts.as_slice() {
                 ["inputs", name] => input_type(runbook, name),
                 ["vars", name] => var_type(runbook, name),
+                ["steps", id, "answer"] => answer_type(runbook, id),
                 ["steps", _, fact] | ["result", fact] => fact_type(fact),
                 _ => None,
             }
         }
         OperandForm::Literal(_) | OperandForm::Other => None,
     }
+}
+
+/// An `ask` step's answer: a number for `type: number`, text otherwise
+/// (a choice's `answer`, `yes`/`no`, free text).
+fn answer_type(runbook: &Runbook, id: &str) -> Option<Known> {
+    let ask = runbook.steps.iter().find(|step| step.id.as_str() == id)?.ask.as_ref()?;
+    let kind = ask.ask_type();
+    let number = kind == AskType::Number;
+    Some(Known {
+        number,
+        why: format!("the answer to `{id}` ({}) is {}", kind.name(), if number { "a number" } else { "a string" }),
+        fix: (!number).then(|| format!("ask with `type: number` if `{id}` asks for a number")),
+    })
 }
 
 fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
@@ -174,7 +189,8 @@ mod tests {
         let yaml = format!(
             "id: t\ntitle: T\ninputs:\n  n: {{ type: number, default: 1 }}\nsteps:\n  - id: a\n    collect:\n      \
              cmd: {{ argv: [echo] }}\n{captures}\n    next:\n      - when: \"{when}\"\n        goto: b\n  - id: b\n    \
-             conclude: {{ status: inconclusive }}\n"
+             conclude: {{ status: inconclusive }}\n  - id: ask\n    ask: {{ question: Q?, type: text }}\n  - id: count\n    \
+             ask: {{ question: N?, type: number }}\n"
         );
         let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
         analyse(&runbook).iter().filter(|d| d.code == Code::ComparedTypes).count()
@@ -194,5 +210,6 @@ mod tests {
         let foreach = "      foreach: [1, 2]\n      capture:\n        v: { regex: '(x)' }";
         assert_eq!(compared(foreach, "vars.v > inputs.n"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "steps.a.exit_code != '0' or 1 < vars.v"), 2);
+        assert_eq!(compared("", "steps.ask.answer > 3 or steps.count.answer > 3 or steps.count.answer == '3'"), 2);
     }
 }
