@@ -544,20 +544,60 @@ cases:
 
 #[test]
 fn an_outcome_expected_of_a_step_without_one_says_so() {
+    // `check` knows a question has no outcome.
     let test = r"
 cases:
   - name: a question has no outcome
     observations:
       healthz: { http: { status: 200 } }
     answers: { ask-symptom: fine }
-    expect: { outcomes: { ask-symptom: pass, restart: pass } }
+    expect: { outcomes: { ask-symptom: pass } }
 ";
     Test::new()
         .files(&files(SERVICE, test))
         .args(["test", "."])
+        .status(3)
+        .stderr_contains("step `ask-symptom` has no outcome: it is an `ask` step");
+    // A called runbook's steps are not checked against the test file; the
+    // run says it.
+    let calling = r"
+id: caller
+title: Calls a runbook that asks
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on: { resolved: ok, diagnosed: ok, escalated: ok, inconclusive: ok, error: ok }
+  - id: ok
+    conclude: { status: resolved }
+";
+    let called = r"
+id: called
+title: Asks what users see
+steps:
+  - id: symptom
+    ask:
+      question: What do users see?
+      choices:
+        - { answer: slow, goto: done }
+        - { answer: fine, goto: done }
+  - id: done
+    conclude: { status: resolved }
+";
+    let test = r"
+cases:
+  - name: a called question has no outcome
+    answers: { sub/symptom: fine }
+    expect: { outcomes: { sub/symptom: pass } }
+";
+    Test::new()
+        .files(&[
+            ("caller.yaml", calling.as_bytes()),
+            ("called.yaml", called.as_bytes()),
+            ("caller.test.yaml", test.as_bytes()),
+        ])
+        .args(["test", "caller.test.yaml"])
         .status(6)
-        .stderr_contains("expected step `ask-symptom` to end `pass`, it ran but has no outcome")
-        .stderr_contains("expected step `restart` to end `pass`, it did not run");
+        .stderr_contains("expected step `sub/symptom` to end `pass`, it ran but has no outcome");
 }
 
 #[test]
@@ -618,6 +658,45 @@ cases:
         "{both}"
     );
     assert!(!both.contains("interrupted by the operator"), "{both}");
+}
+
+#[test]
+fn a_played_case_names_its_answers_not_the_flags() {
+    let test = r"
+cases:
+  - name: unanswered
+    observations:
+      healthz: { http: { status: 200 } }
+    expect: { conclusion: healthy }
+  - name: restarted
+    observations:
+      healthz: { http: { status: 200 } }
+      restart: { cmd: { exit_code: 0 } }
+    answers: { ask-symptom: slow, restart: yes }
+    expect: { conclusion: healthy }
+";
+    let output = Test::new()
+        .files(&files(SERVICE, test))
+        .args(["run", "--dry-run", "--case", "service.test.yaml:unanswered"])
+        .status(6);
+    let both = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        both.contains(
+            "run waiting: step `ask-symptom` waits for an answer the case does not give: add `answers: { ask-symptom: … }`"
+        ),
+        "{both}"
+    );
+    assert!(!both.contains("--answer"), "{both}");
+    let output = Test::new()
+        .files(&files(SERVICE, test))
+        .args(["run", "--dry-run", "--case", "service.test.yaml:restarted"])
+        .status(0);
+    assert!(
+        output.stdout.contains("action confirmed by the case's answers: Restarts the service."),
+        "{}",
+        output.stdout
+    );
+    assert!(!output.stdout.contains("--answer"), "{}", output.stdout);
 }
 
 #[test]

@@ -28,12 +28,30 @@ pub struct View {
     /// Whether prompts show questions and instructions; otherwise the view
     /// does.
     interactive: bool,
+    /// Where scripted answers came from, as the view names it: `--answer`,
+    /// or a test case's answers.
+    answers_from: &'static str,
 }
 
 impl View {
     /// A view; `spinners` when stderr is a terminal.
     pub fn new(look: Look, spinners: bool) -> Self {
-        Self { look, spinner: None, spinners, parts: Vec::new(), attempt: 0, kind: None, interactive: false }
+        Self {
+            look,
+            spinner: None,
+            spinners,
+            parts: Vec::new(),
+            attempt: 0,
+            kind: None,
+            interactive: false,
+            answers_from: "--answer",
+        }
+    }
+
+    /// A view of a test case played by `runbook run --dry-run --case`: its
+    /// answers come from the case, not from `--answer`.
+    pub fn playing_case(look: Look) -> Self {
+        Self { answers_from: "the case's answers", ..Self::new(look, false) }
     }
 
     fn print(&mut self, text: &str) {
@@ -151,7 +169,7 @@ impl EventSink for View {
                 let text = match decision {
                     ActionDecision::Run => {
                         if !self.interactive {
-                            let by = if *by == AnsweredBy::Mode { "--yes" } else { "--answer" };
+                            let by = if *by == AnsweredBy::Mode { "--yes" } else { self.answers_from };
                             let what = confirm
                                 .as_deref()
                                 .map(|c| format!(": {}", printable_line(c.trim())))

@@ -278,7 +278,7 @@ pub fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> Exit
         print_stderr(&format!("error: `{file}` has no case `{name}`; {hint}\n"));
         return ExitCode::Usage;
     };
-    let mut view = crate::view::View::new(look, false);
+    let mut view = crate::view::View::playing_case(look);
     let run = run_case(&tested.plan, &tested.path, test, case, &mut view);
     let failures = verdict(case, &run);
     if failures.is_empty() {

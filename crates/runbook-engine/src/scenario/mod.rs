@@ -118,11 +118,15 @@ pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &m
     };
     let mut missing = probes.missing();
     if report.status == RunStatus::Waiting {
-        let step = trace.path.last().cloned().unwrap_or_default();
-        missing
-            .push(format!("step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`"));
+        missing.push(unanswered(&trace));
     }
     CaseRun { report: Some(report), trace, missing, redactor }
+}
+
+/// What a run waiting for an answer lacks: the answer of its last step.
+fn unanswered(trace: &Trace) -> String {
+    let step = trace.path.last().map_or("", String::as_str);
+    format!("step `{step}` waits for an answer the case does not give: add `answers: {{ {step}: … }}`")
 }
 
 /// The `call` steps whose conclusion the case mocks, by step name: one
@@ -156,8 +160,9 @@ fn called_conclusion(spec: &MockSpec) -> Option<CalledConclusion> {
 struct Both<'a> {
     first: &'a mut Trace,
     second: &'a mut dyn EventSink,
-    /// A run that stopped because the case lacks an observation ends
-    /// saying which, not "interrupted by the operator".
+    /// A run that stopped because the case lacks an observation or an
+    /// answer ends saying which, not "interrupted by the operator" or
+    /// "pass --answer".
     probes: &'a mock_probes::MockProbes,
     redactor: &'a Redactor,
 }
@@ -165,6 +170,11 @@ struct Both<'a> {
 impl EventSink for Both<'_> {
     fn emit(&mut self, event: &Event) {
         let stopped = match event {
+            Event::RunFinished { status: RunStatus::Waiting, duration_ms, .. } => Some(Event::RunFinished {
+                status: RunStatus::Waiting,
+                message: Some(unanswered(self.first)),
+                duration_ms: *duration_ms,
+            }),
             Event::RunFinished { status: RunStatus::Aborted, duration_ms, .. } => {
                 let missing = self.probes.missing();
                 (!missing.is_empty()).then(|| Event::RunFinished {

@@ -131,7 +131,7 @@ fn check_case(known: &Known<'_>, case: &Case, out: &mut Vec<Diagnostic>) {
         known.step(id, out);
     }
     for id in expect.outcomes.keys() {
-        known.step(id, out);
+        with_outcome(known, id, out);
     }
     if let Some(id) = &expect.conclusion {
         wanted_kind(known, id, StepKind::Conclude, out);
@@ -157,6 +157,36 @@ fn wanted_kind(known: &Known<'_>, id: &Spanned<String>, kind: StepKind, out: &mu
                 super::references::article(resolved.step.kind().map_or("step", StepKind::name))
             ))
             .with_help(format!("name one of the `{}` steps: {}", kind.name(), list(&candidates))),
+    );
+}
+
+/// A step named under `expect.outcomes`: only probing steps and actions
+/// end with an outcome.
+fn with_outcome(known: &Known<'_>, id: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+    const WITH_OUTCOME: [StepKind; 3] = [StepKind::Check, StepKind::Collect, StepKind::Action];
+    let Some(resolved) = known.step(id, out) else { return };
+    let Some(kind) = resolved.step.kind() else { return };
+    if resolved.inner || WITH_OUTCOME.contains(&kind) {
+        return;
+    }
+    let candidates: Vec<&str> = known
+        .runbook
+        .steps
+        .iter()
+        .filter(|s| s.kind().is_some_and(|kind| WITH_OUTCOME.contains(&kind)))
+        .map(|s| s.id.as_str())
+        .collect();
+    out.push(
+        Diagnostic::new(
+            Code::TestUnknownStep,
+            id.span,
+            format!("step `{}` has no outcome: it is {} step", id.value, super::references::article(kind.name())),
+        )
+        .with_label("no outcome to expect")
+        .with_help(format!(
+            "expect outcomes of `check`, `collect` and `action` steps ({}); expect a question's effect with `path`",
+            list(&candidates)
+        )),
     );
 }
 
@@ -551,7 +581,7 @@ cases:
       healthz: { cmd: { exit_code: 0 } }
       ask-symptom: { http: {} }
     answers: { ask-symptom: slo }
-    expect: { conclusion: healthz, path: [healthz, upp] }
+    expect: { conclusion: healthz, path: [healthz, upp], outcomes: { ask-symptom: pass } }
   - name: one
     expect: {}
 ";
@@ -565,6 +595,7 @@ cases:
                 "RB502 8:29 `slo` is not an answer to step `ask-symptom`",
                 "RB501 9:27 step `healthz` is not a `conclude` step",
                 "RB501 9:52 the runbook has no step `upp`",
+                "RB501 9:70 step `ask-symptom` has no outcome: it is an `ask` step",
                 "RB505 10:11 two cases are named `one`",
             ]
         );
