@@ -12,6 +12,7 @@ mod evidence;
 mod exit_code;
 mod junit;
 mod record_case;
+mod run_time;
 mod runbook_files;
 mod terminal;
 mod test_files;

@@ -20,6 +20,11 @@ pub trait Clock: Send + Sync {
     fn wall(&self) -> SystemTime;
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> Sleep;
+    /// Whether time is virtual, which the record says: its times are not
+    /// the real ones.
+    fn is_virtual(&self) -> bool {
+        false
+    }
 }
 
 /// The machine's clock.
@@ -44,6 +49,10 @@ impl Clock for SystemClock {
 /// jumps to its end: enough for tasks that are ready (mocked probes, the
 /// other branch of a `select!`) to finish first.
 const IDLE_ROUNDS: u32 = 16;
+
+/// 2026-01-01T00:00:00Z, in seconds since the Unix epoch (see
+/// [`VirtualClock::from_fixed_start`]).
+const FIXED_START_SECONDS: u64 = 1_767_225_600;
 
 /// Virtual time, for tests and `runbook test`: nothing waits for real.
 ///
@@ -75,6 +84,13 @@ struct VirtualTime {
 }
 
 impl VirtualClock {
+    /// A clock whose wall time starts at 2026-01-01T00:00:00Z: every
+    /// `runbook test` case and every run under `RUNBOOK_VIRTUAL_CLOCK`
+    /// starts there, so that their records are the same every time.
+    pub fn from_fixed_start() -> Self {
+        Self::new(UNIX_EPOCH + Duration::from_secs(FIXED_START_SECONDS))
+    }
+
     /// A clock whose wall time starts at `wall_origin`.
     pub fn new(wall_origin: SystemTime) -> Self {
         let shared = Shared {
@@ -136,6 +152,10 @@ impl Clock for VirtualClock {
 
     fn wall(&self) -> SystemTime {
         self.shared.wall_origin + self.elapsed()
+    }
+
+    fn is_virtual(&self) -> bool {
+        true
     }
 
     fn sleep(&self, duration: Duration) -> Sleep {

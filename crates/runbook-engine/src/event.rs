@@ -216,6 +216,11 @@ pub struct RunInfo {
     pub assume: IndexMap<String, Outcome>,
     /// The runbook's `record:` template, rendered into `record.md`.
     pub record_template: Option<String>,
+    /// Whether the run's clock was virtual (`runbook test`,
+    /// `RUNBOOK_VIRTUAL_CLOCK`): its times and durations are not the real
+    /// ones. Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub virtual_time: bool,
 }
 
 /// The triage tree as the record draws it.

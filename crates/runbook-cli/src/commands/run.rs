@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indexmap::IndexMap;
-use runbook_engine::clock::SystemClock;
 use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
@@ -16,7 +15,6 @@ use runbook_engine::operator::{
     ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
     Scripted, scripted_answers, ticked_items, validate_answer, yes_or_no,
 };
-use runbook_engine::probe::SystemProbes;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
 use runbook_model::{Level, Outcome, Plan, Runbook, StepKind, did_you_mean};
 use serde_json::Value;
@@ -28,6 +26,7 @@ use crate::cli::{Color, Format, ResumeArgs, RunArgs, SessionArgs};
 use crate::diagnostics::Renderer;
 use crate::evidence::Look;
 use crate::exit_code::ExitCode;
+use crate::run_time::RunTime;
 use crate::terminal::Terminal;
 use crate::verdict::FailOn;
 use crate::view::{JsonLines, View};
@@ -74,6 +73,8 @@ struct Launch<'a> {
     assume: HashMap<String, Outcome>,
     record_dir: Option<PathBuf>,
     journal: Option<Journal>,
+    /// The clock and probes, shared by the interpreter and the journal.
+    time: RunTime,
     /// Input values known already (a resumed run's), used when not given.
     known_inputs: IndexMap<String, Value>,
     resume: Option<Resume>,
@@ -110,6 +111,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         assume,
         record_dir,
         journal: None,
+        time: RunTime::from_env(),
         known_inputs: IndexMap::new(),
         resume: None,
     };
@@ -180,7 +182,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let journal = Journal::append(&args.dir, Arc::new(SystemClock)).map_err(|error| {
+    let time = RunTime::from_env();
+    let journal = Journal::append(&args.dir, Arc::clone(&time.clock)).map_err(|error| {
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
     })?;
@@ -194,6 +197,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         assume: point.assume.into_iter().collect(),
         record_dir: Some(args.dir.clone()),
         journal: Some(journal),
+        time,
         known_inputs,
         resume: Some(resume),
     };
@@ -266,7 +270,7 @@ fn execute(
     // after the triage.
     let journal = match (launch.journal, &launch.record_dir) {
         (Some(journal), _) => Some(journal),
-        (None, Some(dir)) => Some(Journal::create(dir, Arc::new(SystemClock)).map_err(|error| {
+        (None, Some(dir)) => Some(Journal::create(dir, Arc::clone(&launch.time.clock)).map_err(|error| {
             print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
             ExitCode::Io
         })?),
@@ -287,8 +291,8 @@ fn execute(
         let services = Services {
             operator: &mut operator,
             sink: &mut sink,
-            clock: &SystemClock,
-            probes: Arc::new(SystemProbes),
+            clock: &*launch.time.clock,
+            probes: Arc::clone(&launch.time.probes),
             cancel,
         };
         match &launch.resume {

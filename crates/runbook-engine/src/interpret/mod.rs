@@ -213,6 +213,7 @@ async fn start(
         graph: graph(plan),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
+        virtual_time: services.clock.is_virtual(),
     };
     let run_facts = serde_json::json!({
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,

@@ -146,6 +146,17 @@ impl Observation {
         }
     }
 
+    /// Sets how long the probe took, for a runner that keeps its own time
+    /// (an `env` probe takes none).
+    pub fn set_duration(&mut self, duration: Duration) {
+        match self {
+            Self::Http(o) => o.duration = duration,
+            Self::Cmd(o) => o.duration = duration,
+            Self::Tcp(o) => o.duration = duration,
+            Self::Env(_) => {}
+        }
+    }
+
     /// The failure that left nothing to judge, if any.
     pub fn error(&self) -> Option<&ProbeError> {
         match self {

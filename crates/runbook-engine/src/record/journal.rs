@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
+use crate::probe::millis;
 
 use super::record_dir;
 
@@ -30,6 +31,9 @@ pub struct Journal {
     path: PathBuf,
     /// The run's clock, which stamps each entry.
     clock: Arc<dyn Clock>,
+    /// When this process began writing, by `clock`: entries' `elapsed_ms`
+    /// count from here.
+    opened: Instant,
     /// The first write or sync error, here or in the background; later
     /// events are not written.
     error: Arc<Mutex<Option<io::Error>>>,
@@ -118,7 +122,8 @@ impl Journal {
                 }
             }
         })?;
-        Ok(Self { file, path, clock, error, written: 0, last_step: None, dirty, _stop: stop })
+        let opened = clock.now();
+        Ok(Self { file, path, clock, opened, error, written: 0, last_step: None, dirty, _stop: stop })
     }
 
     /// The journal file.
@@ -142,7 +147,8 @@ impl Journal {
     }
 
     fn write(&mut self, event: &Event) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&Line { at: rfc3339(self.clock.wall()), event })?;
+        let elapsed_ms = millis(self.clock.now().saturating_duration_since(self.opened));
+        let mut line = serde_json::to_vec(&Line { at: rfc3339(self.clock.wall()), elapsed_ms, event })?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         if must_sync(event) {
@@ -168,6 +174,7 @@ fn must_sync(event: &Event) -> bool {
 #[derive(serde::Serialize)]
 struct Line<'a> {
     at: String,
+    elapsed_ms: u64,
     #[serde(flatten)]
     event: &'a Event,
 }
@@ -178,6 +185,10 @@ struct Line<'a> {
 pub struct Entry {
     /// When the event happened (RFC 3339, UTC), by the run's clock.
     pub at: String,
+    /// Milliseconds from the start of the process that wrote it (the run,
+    /// or a `runbook resume`) to the event, by the run's monotonic clock:
+    /// unlike `at`, never moved by a change of the system time.
+    pub elapsed_ms: u64,
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
@@ -263,6 +274,7 @@ mod tests {
             graph: Graph::default(),
             assume: indexmap::IndexMap::new(),
             record_template: None,
+            virtual_time: false,
         })
     }
 
@@ -270,12 +282,14 @@ mod tests {
     fn entries_read_back_as_the_events_written_and_a_journal_without_a_known_mode_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let clock = VirtualClock::new(std::time::UNIX_EPOCH);
-        let mut journal = Journal::create(dir.path(), Arc::new(clock)).unwrap();
+        let mut journal = Journal::create(dir.path(), Arc::new(clock.clone())).unwrap();
         journal.emit(&started(Mode::ReadOnly));
         drop(journal);
         let path = dir.path().join(JOURNAL_FILE);
         let entries = read(&path).unwrap();
-        let [Entry { at, event: Event::RunStarted(info) }] = entries.as_slice() else { panic!("{entries:?}") };
+        let [Entry { at, elapsed_ms: 0, event: Event::RunStarted(info) }] = entries.as_slice() else {
+            panic!("{entries:?}")
+        };
         assert_eq!((at.as_str(), info.mode), ("1970-01-01T00:00:00.000Z", Mode::ReadOnly));
         let line = std::fs::read_to_string(&path).unwrap();
         assert!(line.contains(r#""mode":"read-only""#), "{line}");
@@ -288,5 +302,45 @@ mod tests {
             let error = read(&path).unwrap_err().to_string();
             assert!(error.contains("line 1 is not a journal entry") && error.contains(why), "{error}");
         }
+    }
+
+    /// `at` and `elapsed_ms` come from the run's clock; `elapsed_ms` counts
+    /// from when this process opened the journal, a resume's from its own
+    /// start.
+    #[test]
+    fn entries_are_stamped_by_the_runs_clock_with_the_time_elapsed_since_the_journal_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = VirtualClock::new(std::time::UNIX_EPOCH);
+        clock.advance(std::time::Duration::from_secs(60));
+        let mut journal = Journal::create(dir.path(), Arc::new(clock.clone())).unwrap();
+        journal.emit(&started(Mode::Live));
+        clock.advance(std::time::Duration::from_millis(1500));
+        journal.emit(&Event::Waiting { step: "s".into(), attempt: 1, wait_ms: 0 });
+        drop(journal);
+        clock.advance(std::time::Duration::from_secs(10));
+        // The background sync lets go of the file (and its lock) within
+        // its interval.
+        let since = std::time::Instant::now();
+        let mut resumed = loop {
+            match Journal::append(dir.path(), Arc::new(clock.clone())) {
+                Ok(journal) => break journal,
+                Err(error) if since.elapsed() < std::time::Duration::from_secs(5) => {
+                    assert_eq!(error.kind(), io::ErrorKind::WouldBlock, "{error}");
+                    std::thread::sleep(SYNC_INTERVAL);
+                }
+                Err(error) => panic!("{error}"),
+            }
+        };
+        clock.advance(std::time::Duration::from_millis(250));
+        resumed.emit(&Event::Waiting { step: "s".into(), attempt: 2, wait_ms: 0 });
+        drop(resumed);
+        let stamps: Vec<(String, u64)> = read(&dir.path().join(JOURNAL_FILE))
+            .unwrap()
+            .into_iter()
+            .map(|entry| (entry.at, entry.elapsed_ms))
+            .collect();
+        let expected =
+            [("1970-01-01T00:01:00.000Z", 0), ("1970-01-01T00:01:01.500Z", 1500), ("1970-01-01T00:01:11.750Z", 250)];
+        assert_eq!(stamps, expected.map(|(at, elapsed)| (at.to_owned(), elapsed)));
     }
 }

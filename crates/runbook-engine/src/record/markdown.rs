@@ -137,6 +137,13 @@ fn summary(out: &mut String, record: &Record) {
     if mode == Some(Mode::DryRun) {
         let _ = writeln!(out, "> **Dry run**: nothing was executed; outcomes were assumed.\n");
     }
+    if run.is_some_and(|r| r.virtual_time) {
+        let _ = writeln!(
+            out,
+            "> **Virtual time**: the run's clock was virtual (`runbook test`, `RUNBOOK_VIRTUAL_CLOCK`): its times and \
+             durations are not the real ones.\n"
+        );
+    }
     if let Some(message) = &record.message {
         let _ = writeln!(out, "> **Run {}**: {}\n", record.status.name(), message.replace('\n', "\n> "));
     }

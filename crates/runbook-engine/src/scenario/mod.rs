@@ -14,7 +14,6 @@ mod verdict;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
 use indexmap::IndexMap;
 use runbook_model::{Case, MockSpec, Plan, TestFile};
@@ -31,10 +30,6 @@ use crate::redact::Redactor;
 
 pub use trace::Trace;
 pub use verdict::{Failure, verdict};
-
-/// 2026-01-01T00:00:00Z: where every case's virtual clock starts, so runs
-/// are the same every time.
-const CASE_EPOCH_SECONDS: u64 = 1_767_225_600;
 
 thread_local! {
     /// The runtime every case on this thread runs on: building one per case
@@ -88,7 +83,7 @@ pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &m
     let answers: IndexMap<String, Json> =
         case.answers.iter().map(|(step, value)| (step.value.clone(), value.value.clone())).collect();
     let mut operator = Scripted { answers: scripted_answers(&answers), accept_defaults: false, yes: false };
-    let clock = VirtualClock::new(UNIX_EPOCH + Duration::from_secs(CASE_EPOCH_SECONDS));
+    let clock = VirtualClock::from_fixed_start();
     let cancel = CancellationToken::new();
     let observations = case.observations.iter().map(|(step, mock)| (step.value.clone(), mock.clone())).collect();
     let probes = Arc::new(mock_probes::MockProbes::new(observations, clock.clone(), cancel.clone()));
