@@ -1004,6 +1004,35 @@ steps:
     assert_eq!(path(&events), ["disk", "full"]);
 }
 
+/// A text capture reading "false", used as a condition, stops the run
+/// instead of counting as true like any non-empty string.
+#[test]
+fn a_condition_that_reads_false_as_text_stops_the_run() {
+    let yaml = r#"
+id: flag
+title: A flag captured as text
+steps:
+  - id: config
+    collect:
+      cmd: { argv: [echo, "maintenance=false"] }
+      capture:
+        maintenance: { regex: 'maintenance=(\w+)' }
+    next:
+      - when: vars.maintenance
+        goto: in-maintenance
+      - goto: live
+  - id: in-maintenance
+    conclude: { status: inconclusive, diagnosis: "in maintenance" }
+  - id: live
+    conclude: { status: diagnosed, diagnosis: "live" }
+"#;
+    let output = run(yaml, &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output.stderr_contains(r#"`vars.maintenance` gave the string "false", which counts as true"#);
+    let typed = yaml.replace(r"'maintenance=(\w+)' }", r"'maintenance=(\w+)', type: bool }");
+    assert_eq!(path(&run(&typed, &[]).status(0).events()), ["config", "live"]);
+}
+
 /// A capture that matched nothing, read in a conclusion: the run stops with
 /// an error that names the var, not minijinja's "undefined value".
 #[test]

@@ -131,9 +131,25 @@ impl Templates {
             .map_or_else(|| error.into(), |message| TemplateError { message })
     }
 
-    /// Evaluates a condition: its truth in Jinja's sense.
+    /// Evaluates a condition: its truth in Jinja's sense, where every
+    /// non-empty string is true. A string that reads as false (`"false"`,
+    /// `"no"`, `"off"`, `"0"`, as a text capture gives them) is an error
+    /// rather than a branch taken on the opposite of what it says.
     pub fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
-        self.eval(expression, context).map(|value| value.is_true())
+        let value = self.eval(expression, context)?;
+        if let Some(text) = value.as_str()
+            && ["false", "no", "off", "0"].contains(&text.trim().to_ascii_lowercase().as_str())
+        {
+            return Err(TemplateError {
+                message: format!(
+                    "`{expression}` gave the string {}, which counts as true (every non-empty string does); \
+                     compare the text (`{expression} == \"true\"`) or give its capture `type: bool` (`type: int` \
+                     for a count)",
+                    serde_json::Value::from(text)
+                ),
+            });
+        }
+        Ok(value.is_true())
     }
 }
 
@@ -337,6 +353,23 @@ mod tests {
         assert!(templates.is_true("vars.pct == '20' and vars.pct is string and vars.used != none", &context).unwrap());
         let error = templates.is_true("vars.used > 10 and '20' == vars.used", &context).unwrap_err();
         assert!(error.message.contains(r#"`"20"` is the string "20", `vars.used` is the number 20"#), "{error}");
+    }
+
+    #[test]
+    fn a_string_that_reads_as_false_is_not_taken_as_true() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "vars": { "enabled": "false", "count": " 0 ", "name": "db-1", "flag": false },
+        })));
+        let error = templates.is_true("vars.enabled", &context).unwrap_err();
+        assert!(
+            error.message.starts_with(r#"`vars.enabled` gave the string "false", which counts as true"#),
+            "{error}"
+        );
+        assert!(templates.is_true("vars.flag or vars.count", &context).is_err());
+        assert!(templates.is_true("vars.name", &context).unwrap());
+        assert!(!templates.is_true("vars.enabled == 'true'", &context).unwrap());
+        assert!(!templates.is_true("vars.flag", &context).unwrap());
     }
 
     #[test]
