@@ -293,6 +293,13 @@ fn a_test_file_with_errors_does_not_run() {
         .status(3)
         .stderr_contains("cannot run, the test file has errors")
         .stderr_contains("did you mean `healthz`?");
+    // A runbook under test that does not pass `check`: its first error is
+    // shown, located in the runbook.
+    let broken = SERVICE.replace("goto: crashed", "goto: crashd");
+    let test = "cases:\n  - name: ok\n    observations: { healthz: { error: refused } }\n    expect: {}\n";
+    Test::new().files(&files(&broken, test)).args(["test", "."]).status(3).stderr_contains(
+        "the runbook under test `./service.yaml` has errors: ./service.yaml:18:17: RB201 unknown step `crashd`",
+    );
 }
 
 #[test]

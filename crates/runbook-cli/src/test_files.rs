@@ -75,10 +75,22 @@ pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
             let checked = runbook_model::check_bytes(&runbook_path.display().to_string(), &bytes);
             match Plan::new(checked) {
                 Ok(plan) => Ok(TestedRunbook { path: runbook_path.clone(), plan }),
-                Err(_) => Err(problem(
-                    format!("the runbook under test `{shown}` has errors"),
-                    &format!("run `runbook check {}` and fix them first", runbook_path.display()),
-                )),
+                Err(checked) => {
+                    let errors: Vec<&Diagnostic> =
+                        checked.diagnostics.iter().filter(|d| d.level() == runbook_model::Level::Error).collect();
+                    let first = errors.first().map_or_else(String::new, |error| {
+                        let (line, column) = checked.source.line_col(error.span.start);
+                        format!(": {}:{line}:{column}: {} {}", checked.source.name(), error.code.code(), error.message)
+                    });
+                    let more = match errors.len() {
+                        0 | 1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    Err(problem(
+                        format!("the runbook under test `{shown}` has errors{first}{more}"),
+                        &format!("run `runbook check {}` and fix them first", runbook_path.display()),
+                    ))
+                }
             }
         }
     };

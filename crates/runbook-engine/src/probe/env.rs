@@ -68,6 +68,10 @@ impl Probe for EnvSpec {
     fn observe<'a>(&'a self, _: &'a Limits, _: &'a CancellationToken) -> ProbeFuture<'a> {
         Box::pin(async move { Observation::Env(self.observe_now()) })
     }
+
+    fn env(&self) -> Option<&EnvSpec> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]

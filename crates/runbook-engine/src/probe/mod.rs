@@ -228,6 +228,12 @@ pub trait Probe: Send + Sync {
     fn http(&self) -> Option<&HttpSpec> {
         None
     }
+
+    /// The variables, when this is an `env` probe: `runbook test` answers
+    /// for each from the case.
+    fn env(&self) -> Option<&EnvSpec> {
+        None
+    }
 }
 
 /// Observations built by hand for unit tests of what judges them.

@@ -207,7 +207,7 @@ fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String>
         (ProbeKind::Http, Some(http), ..) => Ok(http_result(http, call)),
         (ProbeKind::Cmd, _, Some(cmd), ..) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
         (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_result(tcp, call)),
-        (ProbeKind::Env, _, _, _, Some(env)) => env_observation(&call.target, env).map(|o| Ok(Observation::Env(o))),
+        (ProbeKind::Env, _, _, _, Some(env)) => env_observation(call, env).map(|o| Ok(Observation::Env(o))),
         _ => Err(format!(
             "the case mocks {} observation for it",
             found.map_or("an empty", |kind| match kind {
@@ -322,31 +322,29 @@ fn tcp_result(tcp: &TcpMock, call: &ProbeCall) -> ProbeResult {
     Ok(Observation::Tcp(TcpObservation { connected: true, address: None, duration: took, error: None }))
 }
 
-/// The variables the probe looks at, read from its target
-/// (`env set: A, B; non-empty: C`), with their mocked values; `Err` names a
-/// variable the case does not list.
-fn env_observation(target: &str, mocked: &IndexMap<Spanned<String>, Option<String>>) -> Result<EnvObservation, String> {
-    let listed = target.strip_prefix("env ").unwrap_or(target);
-    let mut vars = Vec::new();
-    for part in listed.split("; ") {
-        let (required_non_empty, names) = match part.split_once(": ") {
-            Some(("non-empty", names)) => (true, names),
-            Some((_, names)) => (false, names),
-            None => continue,
-        };
-        for name in names.split(", ").filter(|name| !name.is_empty()) {
+/// The variables the probe looks at, in the order the real probe reports
+/// them, with their mocked values; `Err` names a variable the case does not
+/// list.
+fn env_observation(
+    call: &ProbeCall,
+    mocked: &IndexMap<Spanned<String>, Option<String>>,
+) -> Result<EnvObservation, String> {
+    let Some(spec) = call.spec.env() else { return Err("it names no variables".to_owned()) };
+    let named = spec.set.iter().map(|name| (name, false)).chain(spec.non_empty.iter().map(|name| (name, true)));
+    let vars = named
+        .map(|(name, required_non_empty)| {
             let Some((_, value)) = mocked.iter().find(|(mocked, _)| mocked.as_str() == name) else {
                 return Err(format!("its observation does not list `{name}`: give a value, or `null` for unset"));
             };
             let value = value.as_ref();
-            vars.push(EnvVar {
-                name: name.to_owned(),
+            Ok(EnvVar {
+                name: name.clone(),
                 set: value.is_some(),
                 non_empty: value.is_some_and(|value| !value.is_empty()),
                 required_non_empty,
-            });
-        }
-    }
+            })
+        })
+        .collect::<Result<_, String>>()?;
     Ok(EnvObservation { vars })
 }
 
@@ -404,6 +402,32 @@ mod tests {
             let error = failed(&call(insecure), ProbeError::new(ErrorKind::Refused, "refused"), Duration::ZERO);
             assert_eq!(http(&error).insecure, insecure);
         }
+    }
+
+    #[test]
+    fn an_env_observation_answers_each_variable_of_the_probe_from_the_case() {
+        let spec = crate::probe::EnvSpec { set: vec!["A".into()], non_empty: vec!["B".into()] };
+        let call = ProbeCall {
+            kind: ProbeKind::Env,
+            target: "env set: A; non-empty: B".into(),
+            spec: Arc::new(spec),
+            timeout: None,
+            ..call(false)
+        };
+        let named = |pairs: &[(&str, Option<&str>)]| -> IndexMap<Spanned<String>, Option<String>> {
+            pairs
+                .iter()
+                .map(|(name, value)| {
+                    (Spanned::new((*name).to_owned(), runbook_model::Span::default()), value.map(str::to_owned))
+                })
+                .collect()
+        };
+        let observed = env_observation(&call, &named(&[("B", Some("")), ("A", None)])).unwrap();
+        let found: Vec<(&str, bool, bool, bool)> =
+            observed.vars.iter().map(|v| (v.name.as_str(), v.set, v.non_empty, v.required_non_empty)).collect();
+        assert_eq!(found, [("A", false, false, false), ("B", true, false, true)]);
+        let missing = env_observation(&call, &named(&[("A", Some("x"))])).unwrap_err();
+        assert_eq!(missing, "its observation does not list `B`: give a value, or `null` for unset");
     }
 
     #[test]
