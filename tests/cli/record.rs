@@ -275,6 +275,35 @@ fn the_committed_record_schema_matches_the_code() {
     );
 }
 
+/// What a change breaks, and the change.
+type Breakage = (&'static str, fn(&mut Value));
+
+/// The schema describes every field: a record with a field it does not
+/// know, or a value outside a field's type or enum, is refused.
+#[test]
+fn the_record_schema_refuses_what_a_record_cannot_hold() {
+    let output = record_run(&["--answer", "ask=yes", "--yes"], 0);
+    let record = valid_record(&output.path("rec"));
+    let schema: Value = serde_json::from_str(&Test::new().args(["schema", "record"]).status(0).stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let breakages: [Breakage; 7] = [
+        ("an unknown top-level field", |r| r["colour"] = Value::from(1)),
+        ("an unknown status", |r| r["status"] = Value::from("passed")),
+        ("an unknown run field", |r| r["run"]["colour"] = Value::from(1)),
+        ("an unknown mode", |r| r["run"]["mode"] = Value::from("turbo")),
+        ("an unknown step kind", |r| r["steps"][0]["kind"] = Value::from("probe")),
+        ("an outcome that is not one", |r| r["steps"][0]["attempts"][0]["probes"][0]["outcome"] = Value::from("ok")),
+        ("a byte count that is text", |r| {
+            r["steps"][0]["attempts"][0]["probes"][0]["observation"]["stdout"]["total_bytes"] = Value::from("12");
+        }),
+    ];
+    for (what, breaking) in breakages {
+        let mut broken = record.clone();
+        breaking(&mut broken);
+        assert!(!validator.is_valid(&broken), "the schema accepts {what}");
+    }
+}
+
 /// Sends `signal` (`TERM`, `INT`, `KILL`) to the process `pid`, or to the
 /// process group `-pid`.
 fn send_signal(pid: i32, signal: &str) {

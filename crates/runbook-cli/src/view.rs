@@ -268,15 +268,7 @@ fn title_or(step: &str, title: &str) -> String {
 /// The conclusion block.
 fn conclusion_text(conclusion: &ConclusionView, look: Look) -> String {
     let mut text = String::new();
-    let severity = conclusion
-        .severity
-        .map(|s| {
-            format!(
-                " · severity {}",
-                serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
+    let severity = conclusion.severity.map(|s| format!(" · severity {}", s.name())).unwrap_or_default();
     let head = format!("■ {}{severity}", conclusion.status.name());
     let _ = writeln!(text, "\n{}", look.paint(&Style::new().bold().magenta(), &head));
     let block = |text: &mut String, label: &str, body: &str| {

@@ -183,6 +183,7 @@ pub enum Event {
 
 /// Who a run is, where and how it runs.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RunInfo {
     /// Run id: start time and runbook id.
     pub id: String,
@@ -225,6 +226,7 @@ pub struct RunInfo {
 
 /// The triage tree as the record draws it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Graph {
     /// Every step, in file order.
     pub nodes: Vec<GraphNode>,
@@ -234,6 +236,7 @@ pub struct Graph {
 
 /// A step of the graph.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct GraphNode {
     /// Step id.
     pub id: String,
@@ -245,6 +248,7 @@ pub struct GraphNode {
 
 /// A transition of the graph.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct GraphEdge {
     /// Its id, which `transition` events name (see
     /// [`runbook_model::Edge::id`]).
@@ -261,6 +265,7 @@ pub struct GraphEdge {
 
 /// What one probe ran and observed, and how it was judged.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Part {
     /// Name of the probe in a `probes:` group.
     pub name: Option<String>,
@@ -333,6 +338,7 @@ impl ActionDecision {
 
 /// A conclusion with its templates rendered.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ConclusionView {
     /// How the run ended.
     pub status: ConclusionStatus,
@@ -350,6 +356,7 @@ pub struct ConclusionView {
 
 /// An escalation with its message rendered.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct EscalationView {
     /// Who to page.
     pub to: Vec<String>,

@@ -17,6 +17,7 @@ pub const RECORD_FORMAT: u32 = 1;
 
 /// The incident record of one run.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Record {
     /// Version of this format.
     pub format: u32,
@@ -100,6 +101,7 @@ impl From<RunStatus> for RecordStatus {
 
 /// A runbook run by a `call` step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CallRecord {
     /// When it was loaded.
     pub at: String,
@@ -115,6 +117,7 @@ pub struct CallRecord {
 
 /// A `runbook resume` of the run.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Resumption {
     /// When.
     pub at: String,
@@ -128,6 +131,7 @@ pub struct Resumption {
 
 /// A stop of the run that a resumption followed.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct StopRecord {
     /// When it stopped.
     pub at: String,
@@ -139,6 +143,7 @@ pub struct StopRecord {
 
 /// One visit of one step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct StepRecord {
     /// Step id (`call-step/inner` inside a called runbook).
     pub id: String,
@@ -177,6 +182,7 @@ pub struct StepRecord {
 
 /// One attempt of a probing step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AttemptRecord {
     /// From 1.
     pub number: u32,
@@ -188,6 +194,7 @@ pub struct AttemptRecord {
 
 /// A question and its answer.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct QuestionRecord {
     /// The question as asked.
     pub question: String,
@@ -209,6 +216,7 @@ pub struct QuestionRecord {
 
 /// Manual work shown and acknowledged.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct InstructionRecord {
     /// When it was acknowledged.
     pub at: String,
@@ -226,6 +234,7 @@ pub struct InstructionRecord {
 
 /// An action and what was decided.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ActionRecord {
     /// When it was decided.
     pub at: String,
@@ -241,6 +250,7 @@ pub struct ActionRecord {
 
 /// Where the run went after a step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct NextRecord {
     /// When.
     pub at: String,
