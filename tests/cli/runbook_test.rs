@@ -827,3 +827,45 @@ cases:
         .status(3)
         .stderr_contains("`[3]` does not tick the checklist of `drain`: `3` is not one of its 2 items");
 }
+
+/// A certificate about to expire, played from a mocked `tls:` observation:
+/// the `tls: days_left` expectation warns and the capture reads the date.
+#[test]
+fn a_mocked_certificate_drives_tls_expectations_and_captures() {
+    let runbook = r#"
+id: cert
+title: Certificate
+steps:
+  - id: https
+    check:
+      http: { url: "https://api.internal/healthz" }
+      expect:
+        - status: 200
+        - tls: days_left
+          ge: 14
+          severity: warn
+      capture:
+        expires: { tls: not_after }
+    on: { pass: fine, warn: renew, fail: renew, error: renew }
+  - id: fine
+    conclude: { status: resolved }
+  - id: renew
+    conclude: { status: diagnosed, severity: medium, diagnosis: "renew before {{ vars.expires }}" }
+"#;
+    let test = r"
+cases:
+  - name: three days left is a renewal
+    observations:
+      https: { http: { status: 200, tls: { days_left: 3, not_after: '2026-12-03T00:00:00Z' } } }
+    expect: { path: [https, renew], diagnosis: renew before 2026-12-03T00:00:00Z, outcomes: { https: warn } }
+  - name: a year left is fine
+    observations:
+      https: { http: { status: 200, tls: { days_left: 365 } } }
+    expect: { path: [https, fine] }
+";
+    let output = Test::new()
+        .files(&[("cert.yaml", runbook.as_bytes()), ("cert.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(0);
+    assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
+}

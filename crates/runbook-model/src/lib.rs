@@ -54,7 +54,9 @@ pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger, possible_keys};
 pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
-pub use mock::{CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock};
+pub use mock::{
+    CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock,
+};
 pub use outcome::Outcome;
 pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
 pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};

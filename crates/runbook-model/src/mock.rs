@@ -180,6 +180,30 @@ pub struct HttpMock {
     /// probe's URL).
     #[serde(default)]
     pub final_url: Option<Spanned<String>>,
+    /// The certificate the server presented (default: none, as over plain
+    /// http), for `tls:` expectations and captures.
+    #[serde(default)]
+    pub tls: Option<CertificateMock>,
+}
+
+/// A server certificate's facts, as `result.tls` holds them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateMock {
+    /// Whole days left until `not_after`; negative once expired.
+    pub days_left: i64,
+    /// Who signed it (default empty).
+    #[serde(default)]
+    pub issuer: String,
+    /// Whom it is for (default empty).
+    #[serde(default)]
+    pub subject: String,
+    /// Start of validity, RFC 3339 (default empty).
+    #[serde(default)]
+    pub not_before: String,
+    /// End of validity, RFC 3339 (default empty).
+    #[serde(default)]
+    pub not_after: String,
 }
 
 /// What a command did.

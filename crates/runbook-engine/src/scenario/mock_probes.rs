@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, VirtualClock};
 use crate::probe::{
-    Captured, CmdObservation, EnvObservation, EnvVar, ErrorKind, HttpObservation, Limits, Observation, ProbeCall,
-    ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
+    Captured, Certificate, CmdObservation, EnvObservation, EnvVar, ErrorKind, HttpObservation, Limits, Observation,
+    ProbeCall, ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
 };
 
 /// A probe of a run: step, probe name in a group, `foreach` item and how
@@ -292,7 +292,13 @@ fn http_observation(http: &HttpMock) -> HttpObservation {
         error: None,
         insecure: false,
         proxy: None,
-        tls: None,
+        tls: http.tls.as_ref().map(|tls| Certificate {
+            issuer: tls.issuer.clone(),
+            subject: tls.subject.clone(),
+            not_before: tls.not_before.clone(),
+            not_after: tls.not_after.clone(),
+            days_left: tls.days_left,
+        }),
     }
 }
 
@@ -428,6 +434,22 @@ mod tests {
         assert_eq!(found, [("A", false, false, false), ("B", true, false, true)]);
         let missing = env_observation(&call, &named(&[("A", Some("x"))])).unwrap_err();
         assert_eq!(missing, "its observation does not list `B`: give a value, or `null` for unset");
+    }
+
+    #[test]
+    fn a_mocked_certificate_is_read_by_tls_expectations() {
+        let mock: HttpMock = serde_saphyr::from_str("tls: { days_left: 3, issuer: CN=Internal CA }").unwrap();
+        let observation = http_result(&mock, &call(false)).unwrap();
+        let judged = |yaml: &str| {
+            let expectation: runbook_model::Expectation = serde_saphyr::from_str(yaml).unwrap();
+            crate::expect::evaluate(&expectation, &observation).unwrap()[0].passed
+        };
+        assert!(!judged("{ tls: days_left, ge: 14 }"));
+        assert!(judged("{ tls: issuer, eq: CN=Internal CA }"));
+        let plain = http_result(&HttpMock::default(), &call(false)).unwrap();
+        let expectation: runbook_model::Expectation =
+            serde_saphyr::from_str("{ tls: days_left, exists: false }").unwrap();
+        assert!(crate::expect::evaluate(&expectation, &plain).unwrap()[0].passed);
     }
 
     #[test]
