@@ -13,7 +13,7 @@ use std::thread;
 
 /// One request as the server read it.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     /// Names lowercase, in order.
@@ -22,31 +22,33 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
 /// What a handler wants done with the connection after answering.
 #[derive(PartialEq, Eq)]
-pub enum Then {
+pub(crate) enum Then {
     KeepAlive,
     Close,
 }
 
-pub type Handler = dyn Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync;
+pub(crate) type Handler = dyn Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync;
 
 /// A loopback server: every connection gets a thread that reads requests
 /// and hands each to the handler. It records the requests it read and how
 /// many connections it accepted.
-pub struct Server {
+pub(crate) struct Server {
     pub port: u16,
     pub connections: Arc<AtomicUsize>,
     pub requests: Arc<Mutex<Vec<Request>>>,
 }
 
 impl Server {
-    pub fn start(handler: impl Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync + 'static) -> Self {
+    pub(crate) fn start(
+        handler: impl Fn(&Request, &mut TcpStream) -> io::Result<Then> + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -64,11 +66,11 @@ impl Server {
         Self { port, connections, requests }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    pub fn requests(&self) -> Vec<Request> {
+    pub(crate) fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -127,7 +129,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     Ok(Some(Request { method, path, headers, body }))
 }
 
-pub fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Then> {
+pub(crate) fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Then> {
     let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
     for (name, value) in headers {
         let _ = write!(head, "{name}: {value}\r\n");
@@ -139,14 +141,14 @@ pub fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], b
 }
 
 /// Reads until the client hangs up: a server that accepted and never answers.
-pub fn stay_silent(stream: &mut TcpStream) -> io::Result<Then> {
+pub(crate) fn stay_silent(stream: &mut TcpStream) -> io::Result<Then> {
     io::copy(stream, &mut io::sink())?;
     Ok(Then::Close)
 }
 
 impl Server {
     /// How many connections the server accepted.
-    pub fn connection_count(&self) -> usize {
+    pub(crate) fn connection_count(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 }

@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// A port nothing listens on right now (the kernel's pick, released at once).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free loopback port").port()
 }
 
@@ -46,7 +46,7 @@ fn kill(child: &mut Child) {
 }
 
 /// An executable script in a directory of its own, standing in for a command.
-pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+pub(crate) fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write stand-in script");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("make the script executable");
@@ -54,7 +54,7 @@ pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 }
 
 /// A real nginx reverse proxy in front of one upstream port.
-pub struct Nginx {
+pub(crate) struct Nginx {
     pub port: u16,
     child: Child,
     _dir: tempfile::TempDir,
@@ -63,7 +63,7 @@ pub struct Nginx {
 impl Nginx {
     /// Proxies every request to `127.0.0.1:upstream`, giving up on the
     /// upstream after one second (so a hung upstream is a quick 504).
-    pub fn proxy_to(upstream: u16) -> Self {
+    pub(crate) fn proxy_to(upstream: u16) -> Self {
         let binary = installed("nginx", "nginx");
         let dir = tempfile::tempdir().expect("nginx directory");
         let root = dir.path().display().to_string();
@@ -90,7 +90,7 @@ impl Nginx {
     }
 
     /// The proxy's URL for `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
@@ -104,7 +104,7 @@ impl Drop for Nginx {
 /// A real redis-server without persistence, that a test can stop and start
 /// again on the same port. It listens on 127.0.0.1, 127.0.0.2 and ::1 (when
 /// the machine has IPv6), so every loopback spelling reaches it.
-pub struct Redis {
+pub(crate) struct Redis {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
@@ -112,12 +112,12 @@ pub struct Redis {
 }
 
 impl Redis {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::launch(None)
     }
 
     /// A server that refuses every command until a client sends AUTH with `password`.
-    pub fn start_requiring(password: &str) -> Self {
+    pub(crate) fn start_requiring(password: &str) -> Self {
         Self::launch(Some(password.to_owned()))
     }
 
@@ -129,7 +129,7 @@ impl Redis {
     }
 
     /// Starts the server again after [`Redis::stop`].
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         let binary = installed("redis-server", "redis-server");
         let log = self.dir.path().join("redis.log");
         let child = Command::new(binary)
@@ -147,7 +147,7 @@ impl Redis {
     }
 
     /// Kills the server: its port refuses connections until a restart.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             kill(&mut child);
         }

@@ -23,7 +23,7 @@ use runbook_model::{Code, Diagnostic, Runbook, Span};
 use serde::{Deserialize, Serialize};
 
 /// Where entries live, once the engine's identity is known.
-pub struct CheckCache {
+pub(crate) struct CheckCache {
     dir: PathBuf,
     engine: Vec<u8>,
 }
@@ -47,7 +47,7 @@ struct CachedDiagnostic {
 
 impl CheckCache {
     /// The cache, unless it is turned off or has nowhere to live.
-    pub fn open(disabled: bool) -> Option<Self> {
+    pub(crate) fn open(disabled: bool) -> Option<Self> {
         if disabled || std::env::var_os("RUNBOOK_NO_CACHE").is_some_and(|value| !value.is_empty() && value != "0") {
             return None;
         }
@@ -64,7 +64,7 @@ impl CheckCache {
     }
 
     /// The key of a file reported as `name` with these bytes.
-    pub fn key(&self, name: &str, bytes: &[u8]) -> String {
+    pub(crate) fn key(&self, name: &str, bytes: &[u8]) -> String {
         let mut keyed = Vec::with_capacity(self.engine.len() + name.len() + bytes.len() + 16);
         for part in [self.engine.as_slice(), name.as_bytes()] {
             keyed.extend_from_slice(&(part.len() as u64).to_le_bytes());
@@ -75,7 +75,7 @@ impl CheckCache {
     }
 
     /// The findings stored under `key`, if any.
-    pub fn get(&self, key: &str) -> Option<Vec<Diagnostic>> {
+    pub(crate) fn get(&self, key: &str) -> Option<Vec<Diagnostic>> {
         let text = std::fs::read(self.dir.join(key)).ok()?;
         let entry: Entry = serde_json::from_slice(&text).ok()?;
         if entry.key != key {
@@ -86,7 +86,7 @@ impl CheckCache {
 
     /// Stores the findings of a checked file. Failures are ignored: the
     /// cache only saves time, and the findings are reported either way.
-    pub fn put(&self, key: &str, runbook: Option<&Runbook>, diagnostics: &[Diagnostic]) {
+    pub(crate) fn put(&self, key: &str, runbook: Option<&Runbook>, diagnostics: &[Diagnostic]) {
         if runbook.is_some_and(|runbook| runbook.steps.iter().any(|step| step.call.is_some())) {
             return;
         }

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// docs/dsl.md for the language and docs/cli.md for every command.
 #[derive(Debug, Parser)]
 #[command(name = "runbook", version, about, long_about, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// When to use colours: `auto` uses them on a terminal unless `NO_COLOR`
     /// is set.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
@@ -25,7 +25,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a runbook: probe, show the evidence, ask, conclude.
     ///
     /// Walks the triage tree from its first step: runs each check's probes
@@ -162,7 +162,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Runbook files, or directories to search for them.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -183,7 +183,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Test files, runbooks, or directories to search for both.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -221,7 +221,7 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CoverageFormat {
+pub(crate) enum CoverageFormat {
     /// With the results, for people.
     Human,
     /// Per runbook: covered and not covered edges, percentage.
@@ -231,7 +231,7 @@ pub enum CoverageFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     /// The runbook file.
     #[arg(value_name = "RUNBOOK")]
     pub path: PathBuf,
@@ -252,7 +252,7 @@ pub struct GraphArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RenderArgs {
+pub(crate) struct RenderArgs {
     /// Runbook files, or directories to search for them.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -265,7 +265,7 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// The new runbook's id (lowercase letters, digits, `-` and `_`); the
     /// file is `NAME.yaml`.
     #[arg(value_name = "NAME")]
@@ -282,7 +282,7 @@ pub struct NewArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The runbook file (not with `--case`, whose test file names it).
     #[arg(value_name = "RUNBOOK", required_unless_present = "case", conflicts_with = "case")]
     pub path: Option<PathBuf>,
@@ -322,7 +322,7 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ResumeArgs {
+pub(crate) struct ResumeArgs {
     /// The record directory of the run (holding `journal.jsonl`).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
@@ -339,7 +339,7 @@ pub struct ResumeArgs {
 // Each flag is a switch of its own; grouping them would only rename them.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
-pub struct SessionArgs {
+pub(crate) struct SessionArgs {
     /// An input's value (repeatable). Text is converted to the input's
     /// type; a list is `a,b,c` or JSON.
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
@@ -394,7 +394,7 @@ pub struct SessionArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SchemaKind {
+pub(crate) enum SchemaKind {
     /// Runbook files.
     Runbook,
     /// Runbook test files (`NAME.test.yaml`).
@@ -404,7 +404,7 @@ pub enum SchemaKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
+pub(crate) enum GraphFormat {
     /// A Mermaid flowchart.
     Mermaid,
     /// Graphviz DOT.
@@ -414,7 +414,7 @@ pub enum GraphFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
+pub(crate) enum Shell {
     /// Bash.
     Bash,
     /// Zsh.
@@ -426,7 +426,7 @@ pub enum Shell {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// For people.
     Human,
     /// For machines.
@@ -435,7 +435,7 @@ pub enum Format {
 
 impl Color {
     /// Whether to colour a stream that is (or is not) a terminal.
-    pub fn enabled(self, terminal: bool) -> bool {
+    pub(crate) fn enabled(self, terminal: bool) -> bool {
         match self {
             Self::Always => true,
             Self::Never => false,
@@ -445,7 +445,7 @@ impl Color {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     /// On a terminal, unless `NO_COLOR` is set.
     Auto,
     /// Always.

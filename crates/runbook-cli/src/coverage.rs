@@ -13,12 +13,12 @@ use serde::Serialize;
 /// Coverage of every runbook seen: tested, called by a tested one, or found
 /// without a test file.
 #[derive(Default)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     files: IndexMap<PathBuf, FileCoverage>,
 }
 
 /// One runbook's edges and steps, with how often each was taken.
-pub struct FileCoverage {
+pub(crate) struct FileCoverage {
     /// The path as shown.
     shown: String,
     edges: Vec<EdgeCoverage>,
@@ -44,7 +44,7 @@ fn key(path: &Path) -> PathBuf {
 
 impl Coverage {
     /// Adds a runbook with none of its edges taken yet (once per file).
-    pub fn add(&mut self, path: &Path, source: &Source, runbook: &Runbook) {
+    pub(crate) fn add(&mut self, path: &Path, source: &Source, runbook: &Runbook) {
         let key = key(path);
         if self.files.contains_key(&key) {
             return;
@@ -79,7 +79,7 @@ impl Coverage {
     /// Counts what one case's run took. Edges and steps inside a `call` are
     /// counted for the called runbook, which is added (read from disk) when
     /// first seen.
-    pub fn record(&mut self, path: &Path, trace: &Trace) {
+    pub(crate) fn record(&mut self, path: &Path, trace: &Trace) {
         let home = key(path);
         let mut file_of = |prefixed: &str| -> Option<(PathBuf, String)> {
             let Some((prefix, local)) = prefixed.rsplit_once('/') else {
@@ -121,13 +121,13 @@ impl Coverage {
     }
 
     /// Runbooks below `min` percent, with their percentage.
-    pub fn below(&self, min: f64) -> Vec<(&str, f64)> {
+    pub(crate) fn below(&self, min: f64) -> Vec<(&str, f64)> {
         self.files.values().map(|file| (file.shown.as_str(), file.percent())).filter(|(_, pct)| *pct < min).collect()
     }
 
     /// The report for people: per runbook covered/total, then each edge not
     /// taken at its `file:line:col`.
-    pub fn human(&self) -> String {
+    pub(crate) fn human(&self) -> String {
         let mut out = String::new();
         for file in self.files.values() {
             let _ = writeln!(
@@ -155,7 +155,7 @@ impl Coverage {
     }
 
     /// The `--coverage-format json` document.
-    pub fn json(&self) -> String {
+    pub(crate) fn json(&self) -> String {
         let files = self
             .files
             .values()
@@ -175,7 +175,7 @@ impl Coverage {
 
     /// The `--coverage-format lcov` tracefile: a `BRDA` record per edge at
     /// its line, a `DA` record per step at its id's line.
-    pub fn lcov(&self) -> String {
+    pub(crate) fn lcov(&self) -> String {
         let mut out = String::new();
         for file in self.files.values() {
             let _ = writeln!(out, "TN:runbook\nSF:{}", file.shown);
@@ -240,7 +240,7 @@ impl FileCoverage {
 ///
 /// Rounded down, so that a coverage below a `--min-coverage` of 100 never
 /// reads `100%` (99.95 reads `99.9%`).
-pub fn percent_text(percent: f64) -> String {
+pub(crate) fn percent_text(percent: f64) -> String {
     let rounded = (percent * 10.0).floor() / 10.0;
     if rounded.fract() == 0.0 { format!("{rounded:.0}%") } else { format!("{rounded:.1}%") }
 }

@@ -4,7 +4,7 @@
 
 /// What a curl command line asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CurlRequest {
+pub(crate) struct CurlRequest {
     /// The URL.
     pub url: String,
     /// `-X`, or `POST` when a body is given, `HEAD` with `-I`.
@@ -57,7 +57,7 @@ const IGNORED_WITH_ARGUMENT: &[&str] =
     &["-o", "--output", "-w", "--write-out", "--retry", "--retry-delay", "--retry-max-time", "-x", "--proxy"];
 
 /// Parses a curl command line (as a POSIX shell would split it).
-pub fn parse(line: &str) -> Result<CurlRequest, String> {
+pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let words = split(line)?;
     let mut words = words.into_iter();
     match words.next() {

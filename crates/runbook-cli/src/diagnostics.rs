@@ -17,20 +17,20 @@ use crate::cli::Color;
 const MAX_SNIPPET_LINE: usize = 400;
 
 /// Renders diagnostics for a terminal or a log.
-pub struct Renderer {
+pub(crate) struct Renderer {
     handler: GraphicalReportHandler,
 }
 
 impl Renderer {
     /// A renderer for stderr, with colours as `--color` and `NO_COLOR` say.
-    pub fn for_stderr(color: Color) -> Self {
+    pub(crate) fn for_stderr(color: Color) -> Self {
         let colored = color.enabled(std::io::stderr().is_terminal());
         let theme = if colored { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false) }
     }
 
     /// One diagnostic, with its snippet.
-    pub fn render(&self, source: &Source, diagnostic: &Diagnostic) -> String {
+    pub(crate) fn render(&self, source: &Source, diagnostic: &Diagnostic) -> String {
         let code = diagnostic.code;
         let heading = format!("{}[{}]: {}", diagnostic.level().name(), code.code(), code.name());
         self.located(source, diagnostic.span, diagnostic.level().name(), heading, diagnostic)
@@ -39,7 +39,7 @@ impl Renderer {
     /// A run-time error, with its snippet and help, rendered like a `check`
     /// diagnostic; for a called runbook with errors, each of them in full
     /// against its own text.
-    pub fn render_run_error(&self, error: &RunError) -> String {
+    pub(crate) fn render_run_error(&self, error: &RunError) -> String {
         let mut out = self.located(
             &error.text,
             error.span,
@@ -191,7 +191,7 @@ impl SourceCode for Named<'_> {
 /// The JSON form of one diagnostic. Part of the stable `--format json`
 /// output: fields are only ever added.
 #[derive(Debug, Serialize)]
-pub struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     pub code: &'static str,
     pub name: &'static str,
     pub level: &'static str,
@@ -205,7 +205,7 @@ pub struct JsonDiagnostic<'a> {
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    pub fn new(source: &Source, diagnostic: &'a Diagnostic) -> Self {
+    pub(crate) fn new(source: &Source, diagnostic: &'a Diagnostic) -> Self {
         let (line, column) = source.line_col(diagnostic.span.start);
         let (end_line, end_column) = source.line_col(diagnostic.span.end);
         Self {
@@ -225,13 +225,13 @@ impl<'a> JsonDiagnostic<'a> {
 
 /// Counts errors and warnings.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
-pub struct Tally {
+pub(crate) struct Tally {
     pub errors: usize,
     pub warnings: usize,
 }
 
 impl Tally {
-    pub fn add(&mut self, diagnostics: &[Diagnostic]) {
+    pub(crate) fn add(&mut self, diagnostics: &[Diagnostic]) {
         for diagnostic in diagnostics {
             match diagnostic.level() {
                 Level::Error => self.errors += 1,

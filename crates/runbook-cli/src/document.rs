@@ -15,7 +15,7 @@ use crate::diagram::{Diagram, mermaid, severity_name};
 
 /// The Markdown document of `runbook`, read from `source` (the file as
 /// given on the command line, named in the document).
-pub fn document(runbook: &Runbook, source: &Source) -> String {
+pub(crate) fn document(runbook: &Runbook, source: &Source) -> String {
     let mut out = String::new();
     let writer = Writer { runbook, source, flow: Flow::new(runbook) };
     writer.header(&mut out);

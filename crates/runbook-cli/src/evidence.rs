@@ -21,7 +21,7 @@ const LISTED_PARTS: usize = 20;
 
 /// How evidence is drawn.
 #[derive(Debug, Clone, Copy)]
-pub struct Look {
+pub(crate) struct Look {
     /// Colours on.
     pub color: bool,
     /// Everything, not excerpts.
@@ -32,7 +32,7 @@ impl Look {
     /// `text` in `style` when colours are on, on one line, its control
     /// characters shown as escapes (see [`printable_line`]): painted text
     /// often comes from the outside.
-    pub fn paint(self, style: &Style, text: &str) -> String {
+    pub(crate) fn paint(self, style: &Style, text: &str) -> String {
         let text = printable_line(text);
         // `console` would drop the style when stdout is not a terminal; the
         // look already decided (`--color always` colours a pipe too).
@@ -40,7 +40,7 @@ impl Look {
     }
 
     /// An outcome's mark and name, coloured.
-    pub fn outcome(self, outcome: Outcome) -> String {
+    pub(crate) fn outcome(self, outcome: Outcome) -> String {
         let (mark, style) = match outcome {
             Outcome::Pass => ("✓", Style::new().green()),
             Outcome::Warn => ("!", Style::new().yellow()),
@@ -51,13 +51,13 @@ impl Look {
         self.paint(&style, &format!("{mark} {}", outcome.name()))
     }
 
-    pub fn dim(self, text: &str) -> String {
+    pub(crate) fn dim(self, text: &str) -> String {
         self.paint(&Style::new().dim(), text)
     }
 }
 
 /// The evidence of one attempt of a step: its probes, indented by two.
-pub fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
+pub(crate) fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
     let mut out = String::new();
     if let [part] = parts
         && part.name.is_none()

@@ -2,7 +2,7 @@
 
 /// How `runbook` ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitCode {
+pub(crate) enum ExitCode {
     /// Everything went well.
     Success,
     /// A file could not be read or written.
@@ -29,7 +29,7 @@ pub enum ExitCode {
 
 impl ExitCode {
     /// The process exit status. 2 is clap's, for usage errors.
-    pub const fn as_u8(self) -> u8 {
+    pub(crate) const fn as_u8(self) -> u8 {
         match self {
             Self::Success => 0,
             Self::Io => 1,

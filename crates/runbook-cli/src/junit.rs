@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// A test file's results.
-pub struct Suite {
+pub(crate) struct Suite {
     /// The test file, as shown.
     pub name: String,
     /// The runbook's id (the `classname` of its cases).
@@ -17,7 +17,7 @@ pub struct Suite {
 }
 
 /// One case's result.
-pub struct CaseResult {
+pub(crate) struct CaseResult {
     /// The case's name.
     pub name: String,
     /// Wall time of the case.
@@ -27,7 +27,7 @@ pub struct CaseResult {
 }
 
 /// The JUnit document for `suites`.
-pub fn render(suites: &[Suite]) -> String {
+pub(crate) fn render(suites: &[Suite]) -> String {
     let count = |f: fn(&Suite) -> usize| suites.iter().map(f).sum::<usize>();
     let tests = count(|suite| suite.cases.len() + usize::from(suite.error.is_some()));
     let failures = count(|suite| suite.cases.iter().filter(|case| !case.failures.is_empty()).count());

@@ -12,7 +12,7 @@ use runbook_engine::record::Entry;
 use serde_json::{Map, Value as Json};
 
 /// A case rebuilt from a journal.
-pub struct RecordedCase {
+pub(crate) struct RecordedCase {
     /// The runbook file the run ran.
     pub runbook: String,
     /// The case's name.
@@ -23,7 +23,7 @@ pub struct RecordedCase {
 
 impl RecordedCase {
     /// The case as a YAML list item whose `-` is indented by `indent`.
-    pub fn yaml(&self, indent: usize) -> String {
+    pub(crate) fn yaml(&self, indent: usize) -> String {
         let pad = " ".repeat(indent);
         let mut out = String::new();
         for (index, line) in self.yaml.iter().enumerate() {
@@ -38,7 +38,7 @@ impl RecordedCase {
 type Unit = (Option<String>, Option<String>);
 
 /// Folds the journal's entries into a case; `Err` says why it cannot.
-pub fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase, String> {
+pub(crate) fn case_from_journal(entries: &[Entry], record: &str) -> Result<RecordedCase, String> {
     let started: &RunInfo = entries
         .iter()
         .find_map(|entry| match &entry.event {
@@ -215,7 +215,7 @@ fn mock(part: &Part) -> Result<Json, String> {
 /// Appends `case` to the test file's text (or starts one), keeping
 /// everything already there, comments included; `Err` when the file's
 /// `cases:` is not a block list at the end of the file.
-pub fn append(existing: Option<&str>, case: &RecordedCase) -> Result<String, String> {
+pub(crate) fn append(existing: Option<&str>, case: &RecordedCase) -> Result<String, String> {
     let Some(text) = existing else {
         return Ok(format!("# Cases from incident records (`runbook test --from-record`).\ncases:\n{}", case.yaml(2)));
     };

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 const VIRTUAL_CLOCK: &str = "RUNBOOK_VIRTUAL_CLOCK";
 
 /// What a run reads the time from and runs its probes with.
-pub struct RunTime {
+pub(crate) struct RunTime {
     /// The interpreter's and the journal's clock.
     pub clock: Arc<dyn Clock>,
     /// Runs every probe.
@@ -29,7 +29,7 @@ pub struct RunTime {
 
 impl RunTime {
     /// The machine's clock and probes, or virtual time (see the module).
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         if std::env::var_os(VIRTUAL_CLOCK).is_some_and(|value| !value.is_empty()) {
             Self { clock: Arc::new(VirtualClock::from_fixed_start()), probes: Arc::new(Untimed) }
         } else {

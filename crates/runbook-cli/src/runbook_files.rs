@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Expands directories into the runbook and test files below them, sorted;
 /// files are kept as given. Hidden and `target` directories are skipped.
-pub fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -43,20 +43,20 @@ fn is_yaml(name: &str) -> bool {
 }
 
 /// Whether the file is a runbook test file (`NAME.test.yaml`).
-pub fn is_test_file(path: &Path) -> bool {
+pub(crate) fn is_test_file(path: &Path) -> bool {
     path.file_stem().and_then(|stem| Path::new(stem).extension()).is_some_and(|ext| ext.eq_ignore_ascii_case("test"))
         && path.file_name().is_some_and(|name| is_yaml(&name.to_string_lossy()))
 }
 
 /// `NAME.test.yaml` beside `NAME.yaml` (or `.yml`).
-pub fn test_file_of(runbook: &Path) -> PathBuf {
+pub(crate) fn test_file_of(runbook: &Path) -> PathBuf {
     let stem = runbook.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
     let extension = runbook.extension().map_or_else(|| "yaml".to_owned(), |ext| ext.to_string_lossy().into_owned());
     runbook.with_file_name(format!("{stem}.test.{extension}"))
 }
 
 /// `NAME.yaml` for `NAME.test.yaml`.
-pub fn runbook_of(test: &Path) -> PathBuf {
+pub(crate) fn runbook_of(test: &Path) -> PathBuf {
     let name = test.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let (stem, extension) = name.rsplit_once('.').unwrap_or((&name, "yaml"));
     let stem = stem.strip_suffix(".test").or_else(|| stem.strip_suffix(".TEST")).unwrap_or(stem);

@@ -19,7 +19,7 @@ use runbook_model::AskType;
 use crate::evidence::{self, Look};
 
 /// Asks the person at the terminal.
-pub struct Terminal {
+pub(crate) struct Terminal {
     look: Look,
     theme: Box<dyn Theme>,
     term: Term,
@@ -29,7 +29,7 @@ pub struct Terminal {
 
 impl Terminal {
     /// Prompts on stderr.
-    pub fn new(look: Look, interrupted: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(look: Look, interrupted: Arc<AtomicBool>) -> Self {
         let theme: Box<dyn Theme> = if look.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
         Self { look, theme, term: Term::stderr(), interrupted }
     }

@@ -8,7 +8,7 @@ use runbook_model::{Code, Diagnostic, Plan, Source, Span, TestFile};
 use crate::runbook_files;
 
 /// A test file read, loaded and checked against its runbook.
-pub struct CheckedTest {
+pub(crate) struct CheckedTest {
     /// The test file's text, for rendering diagnostics.
     pub source: Source,
     /// The test file, when it loaded.
@@ -21,7 +21,7 @@ pub struct CheckedTest {
 }
 
 /// The runbook a test file tests.
-pub struct TestedRunbook {
+pub(crate) struct TestedRunbook {
     /// Its file.
     pub path: PathBuf,
     /// The runbook, planned (its text in `plan.source`).
@@ -30,7 +30,7 @@ pub struct TestedRunbook {
 
 impl CheckedTest {
     /// Whether the cases can run: the file and its runbook have no errors.
-    pub fn is_runnable(&self) -> bool {
+    pub(crate) fn is_runnable(&self) -> bool {
         self.test.is_some()
             && self.runbook.is_some()
             && !self.diagnostics.iter().any(|d| d.level() == runbook_model::Level::Error)
@@ -39,7 +39,7 @@ impl CheckedTest {
 
 /// The runbook a test file names (`runbook:`, relative to the test file),
 /// or `NAME.yaml` beside `NAME.test.yaml`.
-pub fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
+pub(crate) fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
     match &test.runbook {
         Some(relative) => test_path.parent().unwrap_or_else(|| Path::new(".")).join(&relative.value),
         None => runbook_files::runbook_of(test_path),
@@ -48,7 +48,7 @@ pub fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
 
 /// Loads the test file's bytes and checks them against its runbook, read
 /// from disk.
-pub fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
+pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     let (source, not_utf8) = runbook_model::decode(&path.display().to_string(), bytes);
     if let Some(diagnostic) = not_utf8 {
         return CheckedTest { source, test: None, runbook: None, diagnostics: vec![diagnostic] };

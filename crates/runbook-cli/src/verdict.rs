@@ -6,7 +6,7 @@ use runbook_model::{ConclusionStatus, Severity, did_you_mean};
 /// The conclusions that fail the run: any listed status, or a severity at
 /// or above (or exactly) a level. Empty: none do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FailOn {
+pub(crate) struct FailOn {
     statuses: Vec<ConclusionStatus>,
     severities: Vec<(Comparison, Severity)>,
 }
@@ -20,7 +20,7 @@ enum Comparison {
 impl FailOn {
     /// Parses the terms of every `--fail-on` (comma-separated): a
     /// conclusion status, `severity>=LEVEL` or `severity=LEVEL`.
-    pub fn parse(terms: &[String]) -> Result<Self, String> {
+    pub(crate) fn parse(terms: &[String]) -> Result<Self, String> {
         let mut fail_on = Self::default();
         for term in terms.iter().flat_map(|list| list.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
             if let Some(rest) = term.strip_prefix("severity") {
@@ -48,7 +48,7 @@ impl FailOn {
     }
 
     /// Whether a conclusion with this status and severity fails the run.
-    pub fn matches(&self, status: ConclusionStatus, severity: Option<Severity>) -> bool {
+    pub(crate) fn matches(&self, status: ConclusionStatus, severity: Option<Severity>) -> bool {
         self.statuses.contains(&status)
             || severity.is_some_and(|severity| {
                 self.severities.iter().any(|(comparison, level)| match comparison {

@@ -16,7 +16,7 @@ use runbook_model::{EdgeKind, StepKind};
 use crate::evidence::{self, Look};
 
 /// Draws events for people.
-pub struct View {
+pub(crate) struct View {
     look: Look,
     spinner: Option<ProgressBar>,
     spinners: bool,
@@ -35,7 +35,7 @@ pub struct View {
 
 impl View {
     /// A view; `spinners` when stderr is a terminal.
-    pub fn new(look: Look, spinners: bool) -> Self {
+    pub(crate) fn new(look: Look, spinners: bool) -> Self {
         Self {
             look,
             spinner: None,
@@ -50,7 +50,7 @@ impl View {
 
     /// A view of a test case played by `runbook run --dry-run --case`: its
     /// answers come from the case, not from `--answer`.
-    pub fn playing_case(look: Look) -> Self {
+    pub(crate) fn playing_case(look: Look) -> Self {
         Self { answers_from: "the case's answers", ..Self::new(look, false) }
     }
 
@@ -315,7 +315,7 @@ fn write_stdout(text: &str) {
 }
 
 /// `--format json`: every event as one JSON line on stdout.
-pub struct JsonLines;
+pub(crate) struct JsonLines;
 
 impl EventSink for JsonLines {
     fn emit(&mut self, event: &Event) {

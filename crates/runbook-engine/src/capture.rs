@@ -10,7 +10,7 @@ use crate::probe::Observation;
 /// the declared `default`, else `None` (the variable stays unset). A JSON
 /// `null` counts as nothing, so `default` covers it too. With a `type:`, the
 /// value is converted; a value that does not convert is an error saying why.
-pub fn capture(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
+pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
     let value = read(capture, observation)
         .filter(|value| !value.is_null())
         .or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
@@ -24,7 +24,8 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
     let text = match observation {
         Observation::Http(o) => Some(o.body.kept()),
         Observation::Cmd(o) => Some(o.stdout.kept()),
-        _ => None,
+        // No text to read a regex or JSON from.
+        Observation::Tcp(_) | Observation::Env(_) => None,
     };
     if let Some(path) = &capture.json {
         let document: Value = serde_json::from_str(text.as_deref()?).ok()?;
@@ -63,7 +64,8 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
             }
             None
         }
-        _ => None,
+        // `check` refuses a capture these probes cannot give (RB108).
+        Observation::Tcp(_) | Observation::Env(_) => None,
     }
 }
 

@@ -96,7 +96,8 @@ fn read_subject(
             let text = match observation {
                 Observation::Http(o) => o.body.kept(),
                 Observation::Cmd(o) => o.stdout.kept(),
-                _ => String::new(),
+                // No text: the empty string is not JSON, and says so.
+                Observation::Tcp(_) | Observation::Env(_) => String::new(),
             };
             let document: Value = serde_json::from_str(&text)
                 .map_err(|error| ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}")))?;

@@ -17,7 +17,7 @@ use crate::probe::Observation;
 
 /// The facts of one run.
 #[derive(Debug, Default)]
-pub struct Facts {
+pub(crate) struct Facts {
     inputs: Value,
     run: Value,
     vars: BTreeMap<String, Value>,
@@ -28,7 +28,7 @@ pub struct Facts {
 
 impl Facts {
     /// Facts at the start of a run.
-    pub fn new(inputs: &IndexMap<String, Json>, run: &Json) -> Self {
+    pub(crate) fn new(inputs: &IndexMap<String, Json>, run: &Json) -> Self {
         Self {
             inputs: to_value(&Json::Object(inputs.clone().into_iter().collect())),
             run: to_value(run),
@@ -37,25 +37,25 @@ impl Facts {
     }
 
     /// Sets `vars.NAME`.
-    pub fn set_var(&mut self, name: &str, value: Json) {
+    pub(crate) fn set_var(&mut self, name: &str, value: Json) {
         self.vars.insert(name.to_owned(), to_value(&value));
         self.vars_json.insert(name.to_owned(), value);
         self.context = OnceCell::new();
     }
 
     /// Sets `steps.ID` to what the step showed.
-    pub fn set_step(&mut self, id: &str, facts: &Json) {
+    pub(crate) fn set_step(&mut self, id: &str, facts: &Json) {
         self.steps.insert(id.to_owned(), to_value(facts));
         self.context = OnceCell::new();
     }
 
     /// The captured vars, in capture order.
-    pub fn vars(&self) -> &IndexMap<String, Json> {
+    pub(crate) fn vars(&self) -> &IndexMap<String, Json> {
         &self.vars_json
     }
 
     /// The context of templates outside any step result.
-    pub fn context(&self) -> Value {
+    pub(crate) fn context(&self) -> Value {
         self.context
             .get_or_init(|| {
                 let mut context = BTreeMap::new();
@@ -69,7 +69,7 @@ impl Facts {
     }
 
     /// The context with extra names on top (`result`, a `foreach` item).
-    pub fn context_with(&self, extra: &[(&str, Value)]) -> Value {
+    pub(crate) fn context_with(&self, extra: &[(&str, Value)]) -> Value {
         if extra.is_empty() {
             return self.context();
         }
@@ -79,12 +79,12 @@ impl Facts {
 }
 
 /// A template value holding this JSON.
-pub fn to_value(json: &Json) -> Value {
+pub(crate) fn to_value(json: &Json) -> Value {
     Value::from(Serde(json))
 }
 
 /// A value's type and a short excerpt, for messages: `a string ("abc")`.
-pub fn describe(value: &Json) -> String {
+pub(crate) fn describe(value: &Json) -> String {
     let mut shown = value.to_string();
     if shown.len() > 60 {
         let cut = (0..=57).rev().find(|&i| shown.is_char_boundary(i)).unwrap_or(0);
@@ -104,7 +104,7 @@ pub fn describe(value: &Json) -> String {
 
 /// What an observation offers to expressions, named like the expectation
 /// subjects: `status`, `json`, `exit_code`, `stdout`, `connected`, …
-pub fn observation_fields(observation: &Observation) -> Map<String, Json> {
+pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json> {
     let mut fields = Map::new();
     let millis = |d: std::time::Duration| Json::from(crate::probe::millis(d));
     let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();

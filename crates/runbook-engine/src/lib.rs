@@ -1,26 +1,28 @@
 //! The runbook interpreter: the later stages of the pipeline
-//! (load → analyse → **plan → interpret → journal → record**).
+//! (load → analyse → plan → **interpret → events → journal → record**).
 //!
-//! It walks a runbook loaded and checked by [`runbook_model`], runs its
-//! probes, asks the operator through an interface, and reports everything
-//! it does as a stream of typed events.
+//! It walks a [`runbook_model::Plan`], runs its probes, asks the operator
+//! through an interface, and reports everything it does as a stream of
+//! typed events; the journal and the record are folds over that stream.
+//! The public modules are what the CLI and tests use; the template facts,
+//! probe preparation, captures and redaction stay inside.
 
-pub mod capture;
+mod capture;
 mod checked_compare;
 pub mod clock;
 pub mod event;
 pub mod expect;
-pub mod facts;
+mod facts;
 pub mod inputs;
 pub mod interpret;
 mod json_path;
 pub mod judge;
 mod missing_name;
 pub mod operator;
-pub mod prepare;
+mod prepare;
 pub mod printable;
 pub mod probe;
 pub mod record;
-pub mod redact;
+mod redact;
 pub mod scenario;
 pub mod template;

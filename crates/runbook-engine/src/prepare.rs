@@ -15,11 +15,11 @@ use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySett
 use crate::template::{RenderMode, Templates, shell_word};
 
 /// Limit on an HTTP exchange when the runbook gives none.
-pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Limit on a command when the runbook gives none.
-pub const DEFAULT_CMD_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_CMD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Limit on a TCP connection attempt when the runbook gives none.
-pub const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A template that failed while preparing a step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +33,7 @@ pub struct RenderError {
 
 /// Renders the templates of one step against the run's facts. The context
 /// is built on the first template, so plain strings cost nothing.
-pub struct Renderer<'a> {
+pub(crate) struct Renderer<'a> {
     templates: &'a Templates,
     facts: &'a Facts,
     extra: Vec<(&'a str, Value)>,
@@ -43,7 +43,7 @@ pub struct Renderer<'a> {
 impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
     /// `foreach` item) on top.
-    pub fn new(templates: &'a Templates, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
+    pub(crate) fn new(templates: &'a Templates, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
         Self { templates, facts, extra, context: OnceCell::new() }
     }
 
@@ -52,12 +52,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders a text template.
-    pub fn text(&self, field: &str, text: &str) -> Result<String, RenderError> {
+    pub(crate) fn text(&self, field: &str, text: &str) -> Result<String, RenderError> {
         self.render(field, text, RenderMode::Text)
     }
 
     /// Renders a `sh -c` command line, shell-quoting every value.
-    pub fn shell(&self, field: &str, text: &str) -> Result<String, RenderError> {
+    pub(crate) fn shell(&self, field: &str, text: &str) -> Result<String, RenderError> {
         self.render(field, text, RenderMode::Shell)
     }
 
@@ -71,7 +71,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Evaluates a condition (`when`, `stop_if`).
-    pub fn condition(&self, field: &str, expression: &str) -> Result<bool, RenderError> {
+    pub(crate) fn condition(&self, field: &str, expression: &str) -> Result<bool, RenderError> {
         self.templates
             .is_true(expression, self.context())
             .map_err(|error| RenderError { field: field.to_owned(), message: error.message })
@@ -79,7 +79,7 @@ impl<'a> Renderer<'a> {
 
     /// Renders a JSON value: strings are templates, and a string that is one
     /// whole `{{ … }}` keeps the type of what it gives (a list, a number).
-    pub fn value(&self, field: &str, value: &Json) -> Result<Json, RenderError> {
+    pub(crate) fn value(&self, field: &str, value: &Json) -> Result<Json, RenderError> {
         match value {
             Json::String(text) => match whole_expression(text) {
                 Some(expression) => {
@@ -116,7 +116,7 @@ fn whole_expression(text: &str) -> Option<&str> {
 
 /// A probe ready to run.
 #[derive(Clone)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// Its kind.
     pub kind: ProbeKind,
     /// What will run, for people: `GET http://…`, the command line.
@@ -129,7 +129,7 @@ pub struct Prepared {
 }
 
 /// Renders `probe` into a spec.
-pub fn prepare(probe: &Probe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+pub(crate) fn prepare(probe: &Probe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
     match probe {
         Probe::Http(http) => prepare_http(http, renderer, client),
         Probe::Cmd(cmd) => prepare_cmd(cmd, renderer),

@@ -15,10 +15,20 @@ use crate::{runbook_files, test_files};
 /// The findings for one file.
 struct Checked {
     path: PathBuf,
-    outcome: Result<(Source, Vec<Diagnostic>), std::io::Error>,
+    outcome: Result<(Source, Vec<Diagnostic>), Unchecked>,
 }
 
-pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
+/// Why a file has no findings.
+#[derive(Debug)]
+enum Unchecked {
+    /// It could not be read.
+    Unreadable(std::io::Error),
+    /// Checking it panicked: a bug in `runbook`, reported for this file
+    /// alone.
+    Internal(String),
+}
+
+pub(super) fn run(args: &CheckArgs, color: Color) -> ExitCode {
     let files = match runbook_files::expand(&args.paths) {
         Ok(files) => files,
         Err(error) => {
@@ -33,7 +43,8 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
     for checked in &results {
         match &checked.outcome {
             Ok((_, diagnostics)) => tally.add(diagnostics),
-            Err(_) => unreadable = true,
+            Err(Unchecked::Unreadable(_)) => unreadable = true,
+            Err(Unchecked::Internal(_)) => tally.errors += 1,
         }
     }
     let status = match args.format {
@@ -54,16 +65,36 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
 
 /// Checks the files on all cores, keeping their order.
 fn check_all(files: &[PathBuf], cache: Option<&CheckCache>) -> Vec<Checked> {
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len().max(1));
-    if workers <= 1 {
-        return files.iter().map(|path| check_file(path, cache)).collect();
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    check_parallel(files, workers, |path| check_file(path, cache))
+}
+
+/// Runs `check` over `files` on up to `workers` threads, keeping their
+/// order. A panic while checking one file becomes that file's internal
+/// error: the files beside it are still checked and reported.
+fn check_parallel(files: &[PathBuf], workers: usize, check: impl Fn(&Path) -> Checked + Sync) -> Vec<Checked> {
+    let guarded = |path: &PathBuf| {
+        // Nothing is shared between files but the cache, whose writes are
+        // whole files: a panic leaves nothing half-done for the others.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(path))).unwrap_or_else(|panic| {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            Checked { path: path.clone(), outcome: Err(Unchecked::Internal(reason)) }
+        })
+    };
+    let workers = workers.min(files.len()).max(1);
+    if workers == 1 {
+        return files.iter().map(guarded).collect();
     }
     let chunk = files.len().div_ceil(workers);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|path| check_file(path, cache)).collect::<Vec<_>>()))
-            .collect();
+        let handles: Vec<_> =
+            files.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(guarded).collect::<Vec<_>>())).collect();
+        // Each file's panic is caught inside its worker, so a worker
+        // itself ends normally.
         handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
     })
 }
@@ -71,7 +102,7 @@ fn check_all(files: &[PathBuf], cache: Option<&CheckCache>) -> Vec<Checked> {
 /// Loads and analyses one file: a runbook, or a test file against its
 /// runbook.
 fn check_file(path: &Path, cache: Option<&CheckCache>) -> Checked {
-    let outcome = std::fs::read(path).map(|bytes| {
+    let outcome = std::fs::read(path).map_err(Unchecked::Unreadable).map(|bytes| {
         if runbook_files::is_test_file(path) {
             let checked = test_files::check_test_file(path, &bytes);
             (checked.source, checked.diagnostics)
@@ -108,11 +139,18 @@ fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
                     super::print_stderr(&renderer.render(source, diagnostic));
                 }
             }
-            Err(error) => super::print_stderr(&format!("error: cannot read `{}`: {error}\n", checked.path.display())),
+            Err(Unchecked::Unreadable(error)) => {
+                super::print_stderr(&format!("error: cannot read `{}`: {error}\n", checked.path.display()));
+            }
+            Err(Unchecked::Internal(reason)) => super::print_stderr(&format!(
+                "error: internal error while checking `{}`: {reason}\n  this is a bug in runbook: please report it \
+                 with the file\n",
+                checked.path.display()
+            )),
         }
     }
     let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
-    let unreadable = results.iter().filter(|checked| checked.outcome.is_err()).count();
+    let unreadable = results.iter().filter(|checked| matches!(checked.outcome, Err(Unchecked::Unreadable(_)))).count();
     let mut verdict = if tally.errors == 0 && tally.warnings == 0 {
         "ok".to_owned()
     } else {
@@ -146,6 +184,9 @@ struct JsonFile<'a> {
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     read_error: Option<String>,
+    /// Checking the file panicked (a bug); its findings are unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    internal_error: Option<String>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
 }
 
@@ -164,12 +205,20 @@ fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
                 path: checked.path.display().to_string(),
                 ok: !diagnostics.iter().any(|d| d.level() == Level::Error),
                 read_error: None,
+                internal_error: None,
                 diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(source, d)).collect(),
             },
-            Err(error) => JsonFile {
+            Err(unchecked) => JsonFile {
                 path: checked.path.display().to_string(),
                 ok: false,
-                read_error: Some(error.to_string()),
+                read_error: match unchecked {
+                    Unchecked::Unreadable(error) => Some(error.to_string()),
+                    Unchecked::Internal(_) => None,
+                },
+                internal_error: match unchecked {
+                    Unchecked::Internal(reason) => Some(reason.clone()),
+                    Unchecked::Unreadable(_) => None,
+                },
                 diagnostics: Vec::new(),
             },
         })
@@ -185,5 +234,33 @@ fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
             super::print_stdout(&text)
         }
         Err(_) => ExitCode::Io,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check that panics on `bad.yaml` and finds nothing elsewhere.
+    fn panics_on_bad(path: &Path) -> Checked {
+        assert!(!path.ends_with("bad.yaml"), "a bug triggered by {}", path.display());
+        Checked { path: path.to_owned(), outcome: Ok((Source::new(path.display().to_string(), ""), Vec::new())) }
+    }
+
+    #[test]
+    fn a_panic_on_one_file_is_its_internal_error_and_every_other_file_is_still_reported() {
+        let files: Vec<PathBuf> = ["a.yaml", "bad.yaml", "c.yaml", "d.yaml", "e.yaml"].map(PathBuf::from).to_vec();
+        for workers in [1, 2, 8] {
+            let results = check_parallel(&files, workers, panics_on_bad);
+            let paths: Vec<&Path> = results.iter().map(|checked| checked.path.as_path()).collect();
+            assert_eq!(paths, files.iter().map(PathBuf::as_path).collect::<Vec<_>>(), "{workers} workers");
+            for checked in &results {
+                match (&checked.outcome, checked.path.ends_with("bad.yaml")) {
+                    (Err(Unchecked::Internal(reason)), true) => assert!(reason.contains("a bug triggered by bad.yaml")),
+                    (Ok((_, diagnostics)), false) => assert!(diagnostics.is_empty()),
+                    (outcome, _) => panic!("{}: {outcome:?}", checked.path.display()),
+                }
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::print_stdout;
 use crate::cli::{Cli, Shell};
 use crate::exit_code::ExitCode;
 
-pub fn run(shell: Shell) -> ExitCode {
+pub(super) fn run(shell: Shell) -> ExitCode {
     let generator = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,

@@ -10,7 +10,7 @@ use crate::exit_code::ExitCode;
 /// so the binary and the docs cannot disagree.
 const DOCS: &str = include_str!("../../../../docs/diagnostics.md");
 
-pub fn run(code: Option<&str>) -> ExitCode {
+pub(super) fn run(code: Option<&str>) -> ExitCode {
     let Some(text) = code else {
         let mut list = String::new();
         for code in Code::ALL {
@@ -33,7 +33,7 @@ pub fn run(code: Option<&str>) -> ExitCode {
 }
 
 /// The section of docs/diagnostics.md for `code`.
-pub fn section(code: Code) -> Option<String> {
+pub(super) fn section(code: Code) -> Option<String> {
     let heading = format!("## {} {}", code.code(), code.name());
     let start = DOCS.find(&heading)?;
     let rest = &DOCS[start..];

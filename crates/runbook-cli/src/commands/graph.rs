@@ -10,7 +10,7 @@ use crate::cli::{Color, GraphArgs, GraphFormat};
 use crate::diagram::{Diagram, Trace, dot, mermaid};
 use crate::exit_code::ExitCode;
 
-pub fn run(args: &GraphArgs, color: Color) -> ExitCode {
+pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
     let runbook = match super::render::load(&args.path, color, true) {
         Ok((_, runbook)) => runbook,
         Err(code) => return code,

@@ -10,7 +10,7 @@ use super::{print_stderr, print_stdout};
 use crate::cli::Cli;
 use crate::exit_code::ExitCode;
 
-pub fn run() -> ExitCode {
+pub(super) fn run() -> ExitCode {
     match page() {
         Ok(page) => print_stdout(&page),
         Err(error) => {

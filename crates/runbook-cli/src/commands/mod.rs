@@ -16,7 +16,7 @@ use crate::cli::{Cli, Command};
 use crate::exit_code::ExitCode;
 
 /// Runs the chosen subcommand.
-pub fn run(cli: Cli) -> ExitCode {
+pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),

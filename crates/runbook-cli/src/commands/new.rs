@@ -9,7 +9,7 @@ use crate::cli::NewArgs;
 use crate::curl::{CurlRequest, parse};
 use crate::exit_code::ExitCode;
 
-pub fn run(args: &NewArgs) -> ExitCode {
+pub(super) fn run(args: &NewArgs) -> ExitCode {
     if !is_valid_id(&args.name) {
         print_stderr(&format!(
             "error: `{}` is not a valid runbook id: use lowercase letters, digits, `-` and `_`, starting with a \

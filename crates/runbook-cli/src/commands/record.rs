@@ -6,7 +6,7 @@ use std::path::Path;
 use super::print_stderr;
 use crate::exit_code::ExitCode;
 
-pub fn run(dir: &Path) -> ExitCode {
+pub(super) fn run(dir: &Path) -> ExitCode {
     match runbook_engine::record::write_records(dir) {
         Ok(record) => {
             print_stderr(&format!(

@@ -13,7 +13,7 @@ use crate::document::document;
 use crate::exit_code::ExitCode;
 use crate::runbook_files;
 
-pub fn run(args: &RenderArgs, color: Color) -> ExitCode {
+pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let files = match runbook_files::expand(&args.paths) {
         // Test files found in a directory are not runbooks.
         Ok(files) => files.into_iter().filter(|file| !runbook_files::is_test_file(file)).collect::<Vec<_>>(),

@@ -31,14 +31,14 @@ use crate::terminal::Terminal;
 use crate::verdict::FailOn;
 use crate::view::{JsonLines, View};
 
-pub fn run(args: &RunArgs, color: Color) -> ExitCode {
+pub(super) fn run(args: &RunArgs, color: Color) -> ExitCode {
     let interrupted = catch_signals();
     match prepare_run(args, color, &interrupted) {
         Ok(code) | Err(code) => code,
     }
 }
 
-pub fn resume(args: &ResumeArgs, color: Color) -> ExitCode {
+pub(super) fn resume(args: &ResumeArgs, color: Color) -> ExitCode {
     let interrupted = catch_signals();
     match prepare_resume(args, color, &interrupted) {
         Ok(code) | Err(code) => code,

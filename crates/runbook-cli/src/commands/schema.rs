@@ -3,7 +3,7 @@
 use crate::cli::SchemaKind;
 use crate::exit_code::ExitCode;
 
-pub fn run(kind: SchemaKind) -> ExitCode {
+pub(super) fn run(kind: SchemaKind) -> ExitCode {
     match kind {
         SchemaKind::Runbook => super::print_stdout(&runbook_model::runbook_schema_text()),
         SchemaKind::Test => super::print_stdout(&runbook_model::test_schema_text()),

@@ -52,7 +52,7 @@ fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
     Ok(Found { tests, runbooks })
 }
 
-pub fn run(args: &TestArgs, color: Color) -> ExitCode {
+pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     let paths = match &args.from_record {
         Some(dir) => match add_case_from_record(dir) {
             Ok(test_file) => vec![test_file],
@@ -249,7 +249,7 @@ fn run_file(
 
 /// `runbook run --dry-run --case FILE:NAME`: plays one case through the
 /// evidence view, then says whether it passed.
-pub fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> ExitCode {
+pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> ExitCode {
     let Some((file, name)) = spec.rsplit_once(':') else {
         print_stderr(&format!("error: `--case {spec}` is not FILE.test.yaml:NAME\n"));
         return ExitCode::Usage;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{Diagram, Shape, palette};
 
 /// The DOT text of `diagram`.
-pub fn dot(diagram: &Diagram) -> String {
+pub(crate) fn dot(diagram: &Diagram) -> String {
     let mut out = String::from(
         "digraph runbook {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=11, shape=box];\n  edge \
          [fontname=\"Helvetica\", fontsize=9];\n",

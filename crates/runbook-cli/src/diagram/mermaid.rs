@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 use super::{Diagram, Shape, palette};
 
 /// Mermaid's default `maxTextSize`: renderers refuse longer diagrams.
-pub const MAX_TEXT: usize = 50_000;
+pub(super) const MAX_TEXT: usize = 50_000;
 /// Mermaid's default `maxEdges`.
-pub const MAX_EDGES: usize = 500;
+pub(super) const MAX_EDGES: usize = 500;
 
 /// How close a Mermaid text comes to the renderers' default limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MermaidSize {
+pub(crate) struct MermaidSize {
     /// Characters of the text.
     pub chars: usize,
     /// Edges drawn.
@@ -21,7 +21,7 @@ pub struct MermaidSize {
 
 impl MermaidSize {
     /// A warning when the diagram is over 80 % of a limit, `None` otherwise.
-    pub fn warning(self) -> Option<String> {
+    pub(crate) fn warning(self) -> Option<String> {
         let near = |value: usize, limit: usize| value * 5 >= limit * 4;
         if !near(self.chars, MAX_TEXT) && !near(self.edges, MAX_EDGES) {
             return None;
@@ -39,7 +39,7 @@ impl MermaidSize {
 }
 
 /// The Mermaid text of `diagram`, and its size against the renderers' limits.
-pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
+pub(crate) fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
     let mut out = String::from("flowchart TD\n");
     for node in &diagram.nodes {
         let mut label = text(&node.name);

@@ -8,12 +8,12 @@ mod mermaid;
 
 use runbook_model::{Destination, Edge, Flow, Runbook, Severity, StepKind};
 
-pub use dot::dot;
-pub use mermaid::mermaid;
+pub(crate) use dot::dot;
+pub(crate) use mermaid::mermaid;
 
 /// Nodes and links, ready to be written in either language.
 #[derive(Debug, Clone, Default)]
-pub struct Diagram {
+pub(crate) struct Diagram {
     /// Every step in file order, then the end and unknown-step nodes that
     /// some edge leads to (never one that nothing reaches).
     pub nodes: Vec<Node>,
@@ -24,7 +24,7 @@ pub struct Diagram {
 
 /// A node of the diagram.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(crate) struct Node {
     /// Stable id in the output: `s_` and the step id with `-` as `_`, so
     /// styles and links written against it survive edits elsewhere.
     pub id: String,
@@ -42,7 +42,7 @@ pub struct Node {
 
 /// What a node stands for; each is drawn in its own shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A `check` step: a rectangle.
     Check,
     /// A `collect` step: a parallelogram (evidence in).
@@ -65,7 +65,7 @@ pub enum Shape {
 
 /// An edge of the diagram.
 #[derive(Debug, Clone)]
-pub struct Link {
+pub(crate) struct Link {
     /// Index of the node it leaves.
     pub from: usize,
     /// Index of the node it enters.
@@ -80,7 +80,7 @@ pub struct Link {
 
 /// The steps a recorded run visited and the edges it took.
 #[derive(Debug, Clone, Default)]
-pub struct Trace {
+pub(crate) struct Trace {
     /// Step ids visited.
     pub visited: Vec<String>,
     /// Ids of the edges taken ([`runbook_model::Edge::id`]).
@@ -96,7 +96,7 @@ const LABEL_CHARS: usize = 80;
 
 impl Diagram {
     /// The diagram of `runbook`, highlighting `trace` when given.
-    pub fn new(runbook: &Runbook, trace: Option<&Trace>) -> Self {
+    pub(crate) fn new(runbook: &Runbook, trace: Option<&Trace>) -> Self {
         let flow = Flow::new(runbook);
         let steps = &runbook.steps.value;
         let mut diagram = Self::default();
@@ -219,7 +219,7 @@ fn joined(labels: &[&str]) -> String {
 }
 
 /// A severity's name as written in runbooks.
-pub fn severity_name(severity: Severity) -> &'static str {
+pub(crate) fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Info => "info",
         Severity::Low => "low",

@@ -12,6 +12,8 @@ mod run_error;
 pub use call::CalledConclusion;
 pub use run_error::{CallFailure, RunError, RunErrorKind};
 
+pub use crate::prepare::RenderError;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

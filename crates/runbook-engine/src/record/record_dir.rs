@@ -19,7 +19,7 @@ const FILE_MODE: u32 = 0o600;
 /// or takes an existing directory that is empty, not a symbolic link, and
 /// owned by this user (made `0700`). Returns whether it was created, so that
 /// a failure right after can remove it again.
-pub fn prepare_new(dir: &Path) -> io::Result<bool> {
+pub(super) fn prepare_new(dir: &Path) -> io::Result<bool> {
     match DirBuilder::new().mode(DIR_MODE).create(dir) {
         Ok(()) => return Ok(true),
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
@@ -38,7 +38,7 @@ pub fn prepare_new(dir: &Path) -> io::Result<bool> {
 
 /// Checks an existing record directory before appending to it (resume):
 /// a directory, not a symbolic link, owned by this user; made `0700`.
-pub fn check_owned(dir: &Path) -> io::Result<()> {
+pub(super) fn check_owned(dir: &Path) -> io::Result<()> {
     let metadata = std::fs::symlink_metadata(dir)?;
     if metadata.file_type().is_symlink() {
         return Err(refused(dir, "is a symbolic link: give the directory itself"));
@@ -61,19 +61,19 @@ fn refused(dir: &Path, why: &str) -> io::Error {
 
 /// Creates `path` as a new file (`0600`), failing if anything, a link
 /// included, is there already.
-pub fn create_new(path: &Path) -> io::Result<File> {
+pub(super) fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new().append(true).create_new(true).mode(FILE_MODE).custom_flags(nix::libc::O_NOFOLLOW).open(path)
 }
 
 /// Opens the existing file `path` to append to it, refusing a symbolic link.
-pub fn open_existing(path: &Path) -> io::Result<File> {
+pub(super) fn open_existing(path: &Path) -> io::Result<File> {
     OpenOptions::new().append(true).custom_flags(nix::libc::O_NOFOLLOW).open(path).map_err(|e| not_a_link(path, e))
 }
 
 /// Reads the existing file `path`, refusing a symbolic link: a record is
 /// built from the journal in its own directory, never from a file a link
 /// planted there points to.
-pub fn read_existing(path: &Path) -> io::Result<Vec<u8>> {
+pub(super) fn read_existing(path: &Path) -> io::Result<Vec<u8>> {
     let mut file = OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW)
@@ -93,7 +93,7 @@ fn not_a_link(path: &Path, error: io::Error) -> io::Error {
 }
 
 /// Syncs a directory, so that a file created in it survives a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
@@ -101,7 +101,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// [`create_new`]), synced, then renamed over the target. A crash leaves
 /// the old file or the new one, never half of one; a failure removes the
 /// temporary file.
-pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let (temporary, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -9,7 +9,7 @@ use runbook_engine::probe::{
 use tokio_util::sync::CancellationToken;
 
 /// A `GET` with the defaults, going direct whatever the environment says.
-pub fn get(url: &str) -> HttpSpec {
+pub(crate) fn get(url: &str) -> HttpSpec {
     HttpSpec {
         method: "GET".into(),
         url: url.into(),
@@ -26,23 +26,23 @@ pub fn get(url: &str) -> HttpSpec {
     }
 }
 
-pub async fn observe_with(spec: &HttpSpec, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
+pub(crate) async fn observe_with(spec: &HttpSpec, limits: &Limits, cancel: &CancellationToken) -> HttpObservation {
     match spec.observe(limits, cancel).await {
         Observation::Http(observation) => observation,
         other => panic!("not an http observation: {other:?}"),
     }
 }
 
-pub async fn observe(spec: &HttpSpec) -> HttpObservation {
+pub(crate) async fn observe(spec: &HttpSpec) -> HttpObservation {
     observe_with(spec, &Limits::default(), &CancellationToken::new()).await
 }
 
-pub fn error_kind(observation: &HttpObservation) -> Option<ErrorKind> {
+pub(crate) fn error_kind(observation: &HttpObservation) -> Option<ErrorKind> {
     observation.error.as_ref().map(|e| e.kind)
 }
 
 /// Error messages are for people: one line, no Debug dumps.
-pub fn assert_human(observation: &HttpObservation) {
+pub(crate) fn assert_human(observation: &HttpObservation) {
     let message = &observation.error.as_ref().expect("an error").message;
     assert!(!message.contains('\n'), "{message}");
     assert!(!message.contains("Custom {") && !message.contains("kind:"), "{message}");

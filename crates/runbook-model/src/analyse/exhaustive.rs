@@ -75,7 +75,10 @@ pub fn producible_keys(step: &Step) -> Vec<String> {
             }
             found
         }),
-        _ => None,
+        // No expectations judge these: every key of `possible_keys` stays.
+        Some(StepKind::Collect | StepKind::Ask | StepKind::Instruct | StepKind::Call | StepKind::Conclude) | None => {
+            None
+        }
     };
     let Some(judged) = judged else { return keys };
     keys.into_iter()
