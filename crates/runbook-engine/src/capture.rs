@@ -32,7 +32,7 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
         return select(&serde_json_path::JsonPath::parse(path).ok()?, &document);
     }
     if let Some(pattern) = &capture.regex {
-        let regex = regex::Regex::new(pattern).ok()?;
+        let regex = pattern.regex()?;
         let text = text?;
         let captures = regex.captures(&text)?;
         return captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()));

@@ -159,7 +159,7 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<
         push("ends_with", Value::from(v.as_str()), text.is_some_and(|t| t.ends_with(v.as_str())));
     }
     if let Some(v) = &map.matches {
-        let passed = regex::Regex::new(v).is_ok_and(|regex| text.is_some_and(|t| regex.is_match(t)));
+        let passed = v.regex().is_some_and(|regex| text.is_some_and(|t| regex.is_match(t)));
         push("matches", Value::from(v.as_str()), passed);
     }
     for (name, flag, present) in [("exists", &map.exists, true), ("absent", &map.absent, false)] {

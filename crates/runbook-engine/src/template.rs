@@ -8,9 +8,27 @@
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use runbook_model::{Runbook, TemplateKind, template_sites};
 
 /// The name suffix that turns on shell quoting for a template.
 const SHELL_SUFFIX: &str = ".sh";
+/// The name of a `sh:` template compiled on the spot.
+const SHELL_NAME: &str = "command.sh";
+
+/// Whether `text` holds a template block at all.
+fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// The name a compiled template is kept under: its text, then its mode, so
+/// that the same text compiled for `sh:` and for a URL are two templates,
+/// and a URL ending in `.sh` is not taken for a command.
+fn compiled_name(text: &str, mode: RenderMode) -> String {
+    match mode {
+        RenderMode::Text => format!("{text}\u{0}template"),
+        RenderMode::Shell => format!("{text}\u{0}{SHELL_NAME}"),
+    }
+}
 
 /// How a rendered string is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +113,39 @@ impl Templates {
         Self { environment }
     }
 
+    /// Compiles every template of `runbook` once, before it runs:
+    /// [`Self::render`] then finds it compiled, however often a step is
+    /// polled or visited.
+    pub fn compile(&mut self, runbook: &Runbook) {
+        for site in template_sites(runbook) {
+            let mode = match site.kind {
+                TemplateKind::Template => RenderMode::Text,
+                TemplateKind::Shell => RenderMode::Shell,
+                TemplateKind::Expression => continue,
+            };
+            if is_template(site.text) {
+                // One that does not parse is left out: `check` reports it,
+                // and `render` reports it again at run time.
+                let _ = self.environment.add_template_owned(compiled_name(site.text, mode), site.text.to_owned());
+            }
+        }
+    }
+
     /// Renders `text` with `context`. Text without `{{`/`{%` is returned as
-    /// is, without compiling anything.
+    /// is, without compiling anything; a template [`Self::compile`] saw is
+    /// not compiled again.
     pub fn render(&self, text: &str, context: &Value, mode: RenderMode) -> Result<String, TemplateError> {
-        if !text.contains("{{") && !text.contains("{%") {
+        if !is_template(text) {
             return Ok(text.to_owned());
+        }
+        if let Ok(template) = self.environment.get_template(&compiled_name(text, mode)) {
+            return template
+                .render(context)
+                .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context));
         }
         let name = match mode {
             RenderMode::Text => "template",
-            RenderMode::Shell => "command.sh",
+            RenderMode::Shell => SHELL_NAME,
         };
         let template = self.environment.template_from_named_str(name, text)?;
         template.render(context).map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
@@ -278,6 +320,48 @@ mod tests {
         let url = templates.render("{{ inputs.base_url }}/healthz", &context(), RenderMode::Text).unwrap();
         assert_eq!(url, "http://127.0.0.1:8080/healthz");
         assert_eq!(templates.render("no braces", &context(), RenderMode::Text).unwrap(), "no braces");
+    }
+
+    #[test]
+    fn compiled_templates_render_as_compiled_on_the_spot_and_keep_their_mode() {
+        let yaml = r#"
+id: t
+title: T
+steps:
+  - id: a
+    check: { http: { url: "{{ inputs.name }}/run.sh" } }
+  - id: b
+    check: { cmd: { sh: "echo {{ inputs.name }}" } }
+  - id: c
+    check: { cmd: { argv: ["echo {{ inputs.name }}"] } }
+  - id: d
+    check: { http: { url: "{{ inputs.base_ur }}/x" } }
+"#;
+        let runbook = runbook_model::load(&runbook_model::Source::new("t.yaml", yaml)).unwrap();
+        let mut compiled = Templates::new();
+        compiled.compile(&runbook);
+        let fresh = Templates::new();
+        for (text, mode) in [
+            ("{{ inputs.name }}/run.sh", RenderMode::Text),
+            ("echo {{ inputs.name }}", RenderMode::Shell),
+            ("echo {{ inputs.name }}", RenderMode::Text),
+        ] {
+            let name = compiled_name(text, mode);
+            assert!(compiled.environment.get_template(&name).is_ok(), "{text} was compiled for {mode:?}");
+            assert_eq!(
+                compiled.render(text, &context(), mode).unwrap(),
+                fresh.render(text, &context(), mode).unwrap(),
+                "{text} in {mode:?}"
+            );
+        }
+        let url = compiled.render("{{ inputs.name }}/run.sh", &context(), RenderMode::Text).unwrap();
+        assert_eq!(url, "it's $(touch /tmp/pwned)/run.sh", "a URL ending in .sh is not shell-quoted");
+        assert!(compiled.environment.get_template(&compiled_name("{{ inputs.base_ur }}/x", RenderMode::Text)).is_ok());
+        let error = compiled.render("{{ inputs.base_ur }}/x", &context(), RenderMode::Text).unwrap_err();
+        assert!(
+            error.message.starts_with("`inputs.base_ur` is not set"),
+            "a compiled template names the missing name: {error}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CertificateFact, Duration, Spanned};
+use crate::{CertificateFact, Duration, Pattern, Spanned};
 
 /// Where a captured value comes from. Exactly one source.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -17,7 +17,7 @@ pub struct Capture {
     /// Regular expression over the body (HTTP) or stdout (command); the
     /// first capture group, or the whole match without groups.
     #[serde(default)]
-    pub regex: Option<Spanned<String>>,
+    pub regex: Option<Spanned<Pattern>>,
     /// An HTTP response header, by case-insensitive name.
     #[serde(default)]
     pub header: Option<Spanned<String>>,
@@ -148,10 +148,11 @@ impl Capture {
     /// Names of the sources given; a valid capture has exactly one.
     pub fn sources(&self) -> Vec<(&'static str, crate::Span)> {
         let text = |name, v: &Option<Spanned<String>>| v.as_ref().map(|v| (name, v.span));
+        let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
         [
             text("json", &self.json),
-            text("regex", &self.regex),
+            pattern("regex", &self.regex),
             text("header", &self.header),
             self.tls.as_ref().map(|v| ("tls", v.span)),
             flag("stdout", &self.stdout),

@@ -6,7 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{CertificateFact, Span, Spanned};
+use crate::{CertificateFact, Pattern, Span, Spanned};
 
 /// One expectation: exactly one subject and the predicates it must satisfy.
 ///
@@ -85,7 +85,7 @@ pub struct Expectation {
     pub ends_with: Option<Spanned<String>>,
     /// Text matches a regular expression (anywhere; anchor with `^…$`).
     #[serde(default)]
-    pub matches: Option<Spanned<String>>,
+    pub matches: Option<Spanned<Pattern>>,
     /// The subject is present (`true`) or not (`false`).
     #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub exists: Option<Spanned<bool>>,
@@ -269,6 +269,7 @@ impl Expectation {
     pub fn predicates(&self) -> Vec<(&'static str, Span)> {
         let value = |name, v: &Option<Spanned<serde_json::Value>>| v.as_ref().map(|v| (name, v.span));
         let text = |name, v: &Option<Spanned<String>>| v.as_ref().map(|v| (name, v.span));
+        let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
         let list = |name, v: &Option<Spanned<Vec<serde_json::Value>>>| v.as_ref().map(|v| (name, v.span));
         let nested = |name, v: &Option<Spanned<Box<Expectation>>>| v.as_ref().map(|v| (name, v.span));
@@ -284,7 +285,7 @@ impl Expectation {
             value("contains", &self.contains),
             text("starts_with", &self.starts_with),
             text("ends_with", &self.ends_with),
-            text("matches", &self.matches),
+            pattern("matches", &self.matches),
             flag("exists", &self.exists),
             flag("absent", &self.absent),
             flag("empty", &self.empty),

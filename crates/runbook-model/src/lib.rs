@@ -26,6 +26,7 @@ mod interaction;
 mod load;
 mod mock;
 mod outcome;
+mod pattern;
 mod plan;
 mod probe;
 mod retry;
@@ -58,6 +59,7 @@ pub use mock::{
     CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock,
 };
 pub use outcome::Outcome;
+pub use pattern::Pattern;
 pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
 pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
 pub use retry::Retry;

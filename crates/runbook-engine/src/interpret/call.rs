@@ -95,7 +95,7 @@ impl<'a> Interpreter<'a> {
             probes: Arc::clone(&self.probes),
             // The step's token: its timeout stops the callee too.
             cancel: token.clone(),
-            templates: super::templates_for(self.options.mode),
+            templates: super::templates_for(&callee, self.options.mode),
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts),

@@ -258,7 +258,7 @@ async fn start(
         clock: services.clock,
         probes: services.probes,
         cancel: services.cancel,
-        templates: templates_for(options.mode),
+        templates: templates_for(plan, options.mode),
         client: HttpClient::new(),
         redactor,
         facts,
@@ -371,9 +371,12 @@ fn redacted_inputs(inputs: &ResolvedInputs) -> IndexMap<String, Json> {
         .collect()
 }
 
-/// Strict templates, or lenient ones for a dry run (no observations).
-fn templates_for(mode: Mode) -> Templates {
-    if mode == Mode::DryRun { Templates::lenient() } else { Templates::new() }
+/// Strict templates, or lenient ones for a dry run (no observations),
+/// with the plan's templates compiled.
+fn templates_for(plan: &Plan, mode: Mode) -> Templates {
+    let mut templates = if mode == Mode::DryRun { Templates::lenient() } else { Templates::new() };
+    templates.compile(&plan.runbook);
+    templates
 }
 
 /// What `result` (and later `steps.ID`) shows of a step: its facts with

@@ -38,7 +38,7 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(pattern) = &input.pattern {
-            regex(pattern, out);
+            regex(pattern, pattern.span, out);
         }
         if let Some(default) = &input.default {
             let kind = input.input_type();
@@ -443,7 +443,7 @@ fn predicate_map(predicates: &Expectation, span: Span, is_duration: bool, out: &
 
 fn predicate_values(expectation: &Expectation, is_duration: bool, out: &mut Vec<Diagnostic>) {
     if let Some(pattern) = &expectation.matches {
-        regex(pattern, out);
+        regex(pattern, pattern.span, out);
     }
     if is_duration {
         for value in
@@ -542,7 +542,7 @@ fn captures(
             jsonpath(path, out);
         }
         if let Some(pattern) = &capture.regex {
-            regex(pattern, out);
+            regex(pattern, pattern.span, out);
         }
     }
 }
@@ -568,7 +568,7 @@ fn ask_shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
         );
     }
     if let Some(pattern) = &ask.pattern {
-        regex(pattern, out);
+        regex(pattern, pattern.span, out);
     }
     if let (Some(min), Some(max)) = (ask.min, ask.max)
         && min > max
@@ -618,7 +618,7 @@ fn visit_bound(value: &Spanned<u32>, key: &str, out: &mut Vec<Diagnostic>) {
 
 /// Validates a regular expression's syntax without compiling it: parsing
 /// is cheap, compiling fifty patterns would dominate `check`'s run time.
-fn regex(pattern: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+fn regex(pattern: &str, span: Span, out: &mut Vec<Diagnostic>) {
     let problem = match regex_syntax::Parser::new().parse(pattern) {
         Ok(_) => return,
         Err(regex_syntax::Error::Parse(error)) => error.kind().to_string(),
@@ -626,7 +626,7 @@ fn regex(pattern: &Spanned<String>, out: &mut Vec<Diagnostic>) {
         Err(error) => error.to_string(),
     };
     out.push(
-        Diagnostic::new(Code::InvalidRegex, pattern.span, format!("invalid regular expression: {problem}"))
+        Diagnostic::new(Code::InvalidRegex, span, format!("invalid regular expression: {problem}"))
             .with_label("does not compile")
             .with_help(
                 "the syntax is Rust's `regex` crate (no look-around, no back-references); escape `\\` as `\\\\` inside double quotes",
