@@ -627,6 +627,32 @@ steps:
 }
 
 #[test]
+fn a_runbook_calling_an_invalid_one_is_not_run_and_the_callee_errors_are_shown_in_full() {
+    let main = "id: caller\ntitle: Caller\nsteps:\n  - id: database\n    call: { runbook: lib/db.yaml }\n";
+    let middle = "id: db\ntitle: Db\nsteps:\n  - id: deeper\n    call: { runbook: deep.yaml }\n";
+    let deep = "id: deep\ntitle: Deep\nsteps:\n  - id: verdict\n    next: nowhere\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[
+            ("runbook.yaml", main.as_bytes()),
+            ("lib/db.yaml", middle.as_bytes()),
+            ("lib/deep.yaml", deep.as_bytes()),
+        ])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
+        .status(3);
+    let stderr = &output.stderr;
+    // The caller's RB211, then the file with the error, named by the chain
+    // of calls, and its error with its own snippet.
+    assert!(stderr.contains("error[RB211]"), "{stderr}");
+    assert!(
+        stderr.contains("`lib/deep.yaml`, called as `runbook.yaml` → `lib/db.yaml` → `lib/deep.yaml`:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error[RB201]"), "{stderr}");
+    assert!(stderr.contains("next: nowhere"), "{stderr}");
+    assert!(stderr.contains("no step has this id"), "{stderr}");
+}
+
+#[test]
 fn step_and_run_timeouts() {
     let yaml = r#"
 id: slow

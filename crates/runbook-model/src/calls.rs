@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analyse::{captured_names, template_names, template_sites};
 use crate::{
-    Call, Checked, Code, Diagnostic, Input, InputType, Level, Runbook, Span, Spanned, check_bytes, did_you_mean,
+    Call, Checked, Code, Diagnostic, Input, InputType, Level, Runbook, Source, Span, Spanned, check_bytes, did_you_mean,
 };
 
 /// Deepest chain of calls followed, as the engine allows at run time.
@@ -32,18 +32,42 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
 pub fn check_file_bytes(path: &Path, bytes: &[u8]) -> Checked {
     let mut checked = check_bytes(&path.display().to_string(), bytes);
     if let Some(runbook) = &checked.runbook {
-        let mut follower = Follower { stack: vec![canonical(path)], memo: HashMap::new() };
+        let mut follower = Follower {
+            stack: vec![canonical(path)],
+            shown: vec![path.display().to_string()],
+            memo: HashMap::new(),
+            invalid: Vec::new(),
+        };
         checked.diagnostics.extend(follower.calls(path, runbook));
         checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+        checked.invalid_callees = follower.invalid;
     }
     checked
+}
+
+/// A called runbook that does not check clean, kept whole: its errors are
+/// shown in full against its own text, not only quoted in the caller's
+/// RB211.
+#[derive(Debug, Clone)]
+pub struct InvalidCallee {
+    /// The files from the one checked to this one, outermost first, as
+    /// they were named.
+    pub chain: Vec<String>,
+    /// Its text.
+    pub source: Source,
+    /// Its own errors.
+    pub errors: Vec<Diagnostic>,
 }
 
 struct Follower {
     /// The files being checked, outermost first.
     stack: Vec<PathBuf>,
+    /// The same files as named (relative to the first).
+    shown: Vec<String>,
     /// Findings per called file, once it is fully followed.
     memo: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// The called files with errors of their own, each once.
+    invalid: Vec<InvalidCallee>,
 }
 
 impl Follower {
@@ -93,6 +117,12 @@ impl Follower {
                     continue;
                 }
             };
+            let own: Vec<Diagnostic> =
+                checked.diagnostics.iter().filter(|d| d.level() == Level::Error).cloned().collect();
+            if !own.is_empty() && !self.invalid.iter().any(|callee| callee.source.name() == checked.source.name()) {
+                let chain = self.shown.iter().cloned().chain(std::iter::once(target.display().to_string())).collect();
+                self.invalid.push(InvalidCallee { chain, source: checked.source.clone(), errors: own });
+            }
             let nested = self.follow(&target, &key, &checked);
             let errors: Vec<&Diagnostic> =
                 checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Error).collect();
@@ -116,8 +146,10 @@ impl Follower {
         }
         let Some(callee) = &checked.runbook else { return Vec::new() };
         self.stack.push(key.to_owned());
+        self.shown.push(target.display().to_string());
         let found = self.calls(target, callee);
         self.stack.pop();
+        self.shown.pop();
         self.memo.insert(key.to_owned(), found.clone());
         found
     }

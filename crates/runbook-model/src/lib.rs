@@ -43,7 +43,7 @@ pub use action::{Action, Call};
 pub use analyse::{
     TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
 };
-pub use calls::{check_file, check_file_bytes};
+pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};

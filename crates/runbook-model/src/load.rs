@@ -92,6 +92,9 @@ pub struct Checked {
     pub flow: Option<Flow>,
     /// Every finding: the load error, or the analysis's.
     pub diagnostics: Vec<Diagnostic>,
+    /// The runbooks it calls that have errors of their own (filled by
+    /// [`crate::check_file_bytes`]).
+    pub invalid_callees: Vec<crate::InvalidCallee>,
 }
 
 impl Checked {
@@ -107,15 +110,23 @@ impl Checked {
 pub fn check_bytes(name: &str, bytes: &[u8]) -> Checked {
     let (source, not_utf8) = decode(name, bytes);
     if let Some(diagnostic) = not_utf8 {
-        return Checked { source, runbook: None, flow: None, diagnostics: vec![diagnostic] };
+        return Checked {
+            source,
+            runbook: None,
+            flow: None,
+            diagnostics: vec![diagnostic],
+            invalid_callees: Vec::new(),
+        };
     }
     match load(&source) {
         Ok(runbook) => {
             let flow = Flow::new(&runbook);
             let diagnostics = crate::analyse::analyse_with_flow(&runbook, &flow, Some(source.text()));
-            Checked { source, runbook: Some(runbook), flow: Some(flow), diagnostics }
+            Checked { source, runbook: Some(runbook), flow: Some(flow), diagnostics, invalid_callees: Vec::new() }
         }
-        Err(diagnostic) => Checked { source, runbook: None, flow: None, diagnostics: vec![diagnostic] },
+        Err(diagnostic) => {
+            Checked { source, runbook: None, flow: None, diagnostics: vec![diagnostic], invalid_callees: Vec::new() }
+        }
     }
 }
 

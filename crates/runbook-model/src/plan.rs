@@ -160,12 +160,20 @@ impl Plan {
     pub fn new(checked: Checked) -> Result<Self, Box<Checked>> {
         let has_errors = checked.diagnostics.iter().any(|d| d.level() == Level::Error);
         match checked {
-            Checked { source, runbook: Some(runbook), flow: Some(flow), mut diagnostics } if !has_errors => {
+            Checked { source, runbook: Some(runbook), flow: Some(flow), mut diagnostics, invalid_callees }
+                if !has_errors =>
+            {
                 match runbook.steps.iter().map(body).collect() {
                     Ok(bodies) => Ok(Self { source, runbook, flow, bodies }),
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
-                        Err(Box::new(Checked { source, runbook: Some(runbook), flow: Some(flow), diagnostics }))
+                        Err(Box::new(Checked {
+                            source,
+                            runbook: Some(runbook),
+                            flow: Some(flow),
+                            diagnostics,
+                            invalid_callees,
+                        }))
                     }
                 }
             }

@@ -355,6 +355,14 @@ fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
     for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
         print_stderr(&renderer.render(&checked.source, diagnostic));
     }
+    // Each called runbook's own errors in full, against its own text.
+    for callee in &checked.invalid_callees {
+        let chain: Vec<String> = callee.chain.iter().map(|file| format!("`{file}`")).collect();
+        print_stderr(&format!("\n`{}`, called as {}:\n", callee.source.name(), chain.join(" → ")));
+        for diagnostic in &callee.errors {
+            print_stderr(&renderer.render(&callee.source, diagnostic));
+        }
+    }
     print_stderr(&format!("error: `{}` has errors; fix them before running it\n", path.display()));
     Err(ExitCode::InvalidRunbook)
 }
