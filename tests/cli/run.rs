@@ -653,6 +653,17 @@ fn a_runbook_calling_an_invalid_one_is_not_run_and_the_callee_errors_are_shown_i
 }
 
 #[test]
+fn a_foreach_that_gives_no_list_stops_the_run_at_its_line() {
+    let yaml = "id: x\ntitle: x\ninputs:\n  n: { type: number, default: 3 }\nsteps:\n  - id: each\n    check: { tcp: { host: \"{{ item }}\", port: 1 }, foreach: \"{{ inputs.n }}\" }\n  - id: end\n    conclude: { status: resolved }\n";
+    let output = run(yaml, &["--no-record"]).status(4);
+    let events = output.events();
+    let message = finished(&events)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("runbook.yaml:7:61: step `each`: `foreach` must give a list, but gave"), "{message}");
+    assert!(of(&events, "probe").is_empty(), "nothing ran");
+    assert!(output.stderr.contains("help: give `foreach` a list"), "{}", output.stderr);
+}
+
+#[test]
 fn step_and_run_timeouts() {
     let yaml = r#"
 id: slow

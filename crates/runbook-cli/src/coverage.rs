@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use runbook_engine::scenario::Trace;
-use runbook_model::{Destination, Flow, Runbook, Source, Trigger};
+use runbook_model::{Destination, Flow, Plan, Trigger};
 use serde::Serialize;
 
 /// Coverage of every runbook seen: tested, called by a tested one, or found
@@ -44,16 +44,16 @@ fn key(path: &Path) -> PathBuf {
 
 impl Coverage {
     /// Adds a runbook with none of its edges taken yet (once per file).
-    pub(crate) fn add(&mut self, path: &Path, source: &Source, runbook: &Runbook) {
+    pub(crate) fn add(&mut self, path: &Path, plan: &Plan) {
         let key = key(path);
         if self.files.contains_key(&key) {
             return;
         }
-        let flow = Flow::new(runbook);
+        let (source, runbook, flow) = (&plan.source, &plan.runbook, &plan.flow);
         let steps = &runbook.steps.value;
         let edges = flow
             .all_edges()
-            .filter(|edge| can_be_taken(&flow, &steps[edge.from], edge))
+            .filter(|edge| can_be_taken(flow, &steps[edge.from], edge))
             .map(|edge| {
                 let (line, column) = source.line_col(edge.span.start);
                 EdgeCoverage {
@@ -114,9 +114,8 @@ impl Coverage {
             return;
         }
         let Ok(bytes) = std::fs::read(path) else { return };
-        let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
-        if let Some(runbook) = checked.runnable() {
-            self.add(path, &checked.source, runbook);
+        if let Ok(plan) = Plan::new(runbook_model::check_bytes(&path.display().to_string(), &bytes)) {
+            self.add(path, &plan);
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use runbook_engine::event::{Event, EventSink};
 use runbook_engine::scenario::{Failure, run_case, verdict};
-use runbook_model::{Level, Source};
+use runbook_model::{Level, Plan, Source};
 
 use super::print_stderr;
 use crate::cli::{Color, CoverageFormat, TestArgs};
@@ -103,11 +103,10 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     for runbook in &untested {
         let _ =
             writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
-        if let Ok(bytes) = std::fs::read(runbook) {
-            let checked = runbook_model::check_bytes(&runbook.display().to_string(), &bytes);
-            if let Some(loaded) = checked.runnable() {
-                coverage.add(runbook, &checked.source, loaded);
-            }
+        if let Ok(bytes) = std::fs::read(runbook)
+            && let Ok(plan) = Plan::new(runbook_model::check_bytes(&runbook.display().to_string(), &bytes))
+        {
+            coverage.add(runbook, &plan);
         }
     }
     let machine_coverage = match args.coverage_format {
@@ -223,7 +222,7 @@ fn run_file(
         let runbook = checked.runbook.as_ref().map_or_else(String::new, |r| r.plan.runbook.id.value.clone());
         return Suite { name, runbook, cases: Vec::new(), error: Some(error) };
     };
-    coverage.add(&tested.path, &tested.plan.source, &tested.plan.runbook);
+    coverage.add(&tested.path, &tested.plan);
     let _ = writeln!(out, "{name} ({})", tested.path.display());
     let mut cases = Vec::new();
     for case in test.cases.iter() {

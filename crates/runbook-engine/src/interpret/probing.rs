@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::{Interpreter, StepDone, Stop};
+use super::{Interpreter, RunErrorKind, StepDone, Stop};
 use crate::capture::capture;
 use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
@@ -263,11 +263,10 @@ impl<'a> Interpreter<'a> {
         let items = match renderer.value("foreach", items).map_err(failed)? {
             Json::Array(items) => items,
             other => {
-                return Err(Stop::Failed(format!(
-                    "step `{}`: `foreach` must give a list, but gave {}",
-                    self.name(&step.id),
-                    crate::facts::describe(&other)
-                )));
+                let kind = RunErrorKind::Foreach { step: self.name(&step.id), gave: crate::facts::describe(&other) };
+                let mut error = self.error_at(step, kind);
+                error.span = items.span;
+                return Err(Stop::Error(error));
             }
         };
         let units = items

@@ -5,7 +5,7 @@
 use minijinja::value::Value;
 use runbook_model::{Destination, Edge, Step};
 
-use super::{Interpreter, Stop};
+use super::{Interpreter, RunErrorKind, Stop};
 use crate::prepare::Renderer;
 
 impl Interpreter<'_> {
@@ -29,11 +29,8 @@ impl Interpreter<'_> {
             }
         };
         let Some(edge) = self.plan.flow.route(index, key, holds)? else {
-            return Err(Stop::Failed(format!(
-                "step `{}` gave `{}`, which no transition routes",
-                self.name(&step.id),
-                key.unwrap_or_default()
-            )));
+            let kind = RunErrorKind::Unrouted { step: self.name(&step.id), key: key.unwrap_or_default().to_owned() };
+            return Err(Stop::Error(self.error_at(step, kind)));
         };
         match &edge.to {
             Destination::Step(next) => Ok((Some(*next), edge)),

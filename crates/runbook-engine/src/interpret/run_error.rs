@@ -57,6 +57,23 @@ pub enum RunErrorKind {
         /// Why.
         failure: CallFailure,
     },
+    /// `foreach` rendered to something other than a list.
+    #[error("step `{step}`: `foreach` must give a list, but gave {gave}")]
+    Foreach {
+        /// The step.
+        step: String,
+        /// What it gave, described.
+        gave: String,
+    },
+    /// The step produced a key that no transition takes: only possible
+    /// with `--assume` on a step that routes every outcome.
+    #[error("step `{step}` gave `{key}`, which no transition routes")]
+    Unrouted {
+        /// The step.
+        step: String,
+        /// The outcome, answer or conclusion status.
+        key: String,
+    },
     /// The runbook's `timeout` passed.
     #[error("the runbook's timeout of {limit} passed during step `{step}`")]
     Timeout {
@@ -112,6 +129,10 @@ impl RunError {
             RunErrorKind::Timeout { .. } => {
                 Some("raise the runbook's `timeout`, or bound the slow step with its own".to_owned())
             }
+            RunErrorKind::Foreach { .. } => {
+                Some("give `foreach` a list, or a template that renders to one: `\"{{ inputs.services }}\"`".to_owned())
+            }
+            RunErrorKind::Unrouted { .. } => Some("route it under `on:`, or give the step a `next`".to_owned()),
         }
     }
 
@@ -136,7 +157,9 @@ impl RunError {
                 ..
             }
             | RunErrorKind::MaxVisits { .. }
-            | RunErrorKind::Timeout { .. } => {}
+            | RunErrorKind::Timeout { .. }
+            | RunErrorKind::Unrouted { .. } => {}
+            RunErrorKind::Foreach { gave, .. } => text(gave),
         }
         self
     }
