@@ -315,15 +315,16 @@ fn execute(
             }
         }
     }
-    // A failure located in the runbook is shown as `check` shows a
+    // JSON lines go to machines; the reason a run stopped goes to people too.
+    if let (Format::Json, Some(message)) = (session.format, &report.message)
+        && !matches!(report.status, RunStatus::Concluded | RunStatus::Ended)
+    {
+        print_stderr(&format!("run {}: {message}\n", report.status.name()));
+    }
+    // A failure located in the runbook is then shown as `check` shows a
     // diagnostic: the snippet and the fix.
     if let Some(error) = &report.error {
         print_stderr(&Renderer::for_stderr(color).render_run_error(error));
-    } else if let (Format::Json, Some(message)) = (session.format, &report.message)
-        && !matches!(report.status, RunStatus::Concluded | RunStatus::Ended)
-    {
-        // JSON lines go to machines; the reason a run stopped goes to people too.
-        print_stderr(&format!("run {}: {message}\n", report.status.name()));
     }
     if code != ExitCode::Success && report.status != RunStatus::Aborted {
         return Ok(code);
