@@ -187,8 +187,10 @@ pub struct Entry {
     pub at: String,
     /// Milliseconds from the start of the process that wrote it (the run,
     /// or a `runbook resume`) to the event, by the run's monotonic clock:
-    /// unlike `at`, never moved by a change of the system time.
-    pub elapsed_ms: u64,
+    /// unlike `at`, never moved by a change of the system time. Absent in
+    /// journals written before it was, which stay readable.
+    #[serde(default)]
+    pub elapsed_ms: Option<u64>,
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
@@ -287,7 +289,7 @@ mod tests {
         drop(journal);
         let path = dir.path().join(JOURNAL_FILE);
         let entries = read(&path).unwrap();
-        let [Entry { at, elapsed_ms: 0, event: Event::RunStarted(info) }] = entries.as_slice() else {
+        let [Entry { at, elapsed_ms: Some(0), event: Event::RunStarted(info) }] = entries.as_slice() else {
             panic!("{entries:?}")
         };
         assert_eq!((at.as_str(), info.mode), ("1970-01-01T00:00:00.000Z", Mode::ReadOnly));
@@ -334,13 +336,15 @@ mod tests {
         clock.advance(std::time::Duration::from_millis(250));
         resumed.emit(&Event::Waiting { step: "s".into(), attempt: 2, wait_ms: 0 });
         drop(resumed);
-        let stamps: Vec<(String, u64)> = read(&dir.path().join(JOURNAL_FILE))
-            .unwrap()
-            .into_iter()
-            .map(|entry| (entry.at, entry.elapsed_ms))
-            .collect();
+        let path = dir.path().join(JOURNAL_FILE);
+        let stamps: Vec<(String, Option<u64>)> =
+            read(&path).unwrap().into_iter().map(|entry| (entry.at, entry.elapsed_ms)).collect();
         let expected =
             [("1970-01-01T00:01:00.000Z", 0), ("1970-01-01T00:01:01.500Z", 1500), ("1970-01-01T00:01:11.750Z", 250)];
-        assert_eq!(stamps, expected.map(|(at, elapsed)| (at.to_owned(), elapsed)));
+        assert_eq!(stamps, expected.map(|(at, elapsed)| (at.to_owned(), Some(elapsed))));
+        // A journal from before `elapsed_ms` still reads.
+        let old = std::fs::read_to_string(&path).unwrap().replace(r#""elapsed_ms":"#, r#""was":"#);
+        std::fs::write(&path, old).unwrap();
+        assert!(read(&path).unwrap().iter().all(|entry| entry.elapsed_ms.is_none()));
     }
 }
