@@ -32,6 +32,8 @@ pub struct Plan {
     pub flow: Flow,
     /// What each step does, indexed like `runbook.steps`.
     pub bodies: Vec<StepBody>,
+    /// What `check` found that does not stop a run.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What a step does: exactly one of the seven kinds.
@@ -164,7 +166,7 @@ impl Plan {
                 if !has_errors =>
             {
                 match runbook.steps.iter().map(body).collect() {
-                    Ok(bodies) => Ok(Self { source, runbook, flow, bodies }),
+                    Ok(bodies) => Ok(Self { source, runbook, flow, bodies, warnings: diagnostics }),
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
                         Err(Box::new(Checked {
@@ -182,9 +184,8 @@ impl Plan {
     }
 
     /// Checks the bytes of the runbook file at `path`, following its `call`
-    /// targets, and plans it: the one loader behind `run`, `resume` and a
-    /// `call` step. `check` reports the findings of the same
-    /// [`crate::check_file_bytes`].
+    /// targets, and plans it: the one loader behind `check`, `run`,
+    /// `resume` and a `call` step.
     pub fn load(path: &Path, bytes: &[u8]) -> Result<Self, Box<Checked>> {
         Self::new(crate::check_file_bytes(path, bytes))
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Diagnostic, Level, Source};
+use runbook_model::{Diagnostic, Level, Plan, Source};
 use serde::Serialize;
 
 use crate::check_cache::CheckCache;
@@ -123,11 +123,19 @@ fn check_runbook(path: &Path, bytes: &[u8], cache: Option<&CheckCache>) -> (Sour
     {
         return (runbook_model::decode(&name, bytes).0, diagnostics);
     }
-    let checked = runbook_model::check_file_bytes(path, bytes);
+    // Planned as `run` plans it: a runbook that checks clean is one that
+    // runs.
+    let (source, runbook, diagnostics) = match Plan::load(path, bytes) {
+        Ok(plan) => (plan.source, Some(plan.runbook), plan.warnings),
+        Err(checked) => {
+            let runbook_model::Checked { source, runbook, diagnostics, .. } = *checked;
+            (source, runbook, diagnostics)
+        }
+    };
     if let (Some(cache), Some(key)) = (cache, &key) {
-        cache.put(key, checked.runbook.as_ref(), &checked.diagnostics);
+        cache.put(key, runbook.as_ref(), &diagnostics);
     }
-    (checked.source, checked.diagnostics)
+    (source, diagnostics)
 }
 
 fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
