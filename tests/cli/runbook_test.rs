@@ -49,6 +49,11 @@ fn files<'a>(runbook: &'a str, test: &'a str) -> [(&'a str, &'a [u8]); 2] {
     [("service.yaml", runbook.as_bytes()), ("service.test.yaml", test.as_bytes())]
 }
 
+/// `caller.yaml` calling `called.yaml`, and the caller's test file.
+fn with_callee<'a>(runbook: &'a str, callee: &'a str, test: &'a str) -> [(&'a str, &'a [u8]); 3] {
+    [("caller.yaml", runbook.as_bytes()), ("called.yaml", callee.as_bytes()), ("caller.test.yaml", test.as_bytes())]
+}
+
 #[test]
 fn each_case_is_reported_with_the_path_diff_and_every_failed_expectation() {
     let test = r"
@@ -539,11 +544,7 @@ cases:
     expect: { path: [sub, sub, ok], diagnosis: second }
 ";
     Test::new()
-        .files(&[
-            ("caller.yaml", polling.as_bytes()),
-            ("called.yaml", called.as_bytes()),
-            ("caller.test.yaml", test.as_bytes()),
-        ])
+        .files(&with_callee(polling, called, test))
         .args(["test", "caller.test.yaml"])
         .status(0)
         .stderr_contains("1 passed, 0 failed");
@@ -597,11 +598,7 @@ cases:
     expect: { outcomes: { sub/symptom: pass } }
 ";
     Test::new()
-        .files(&[
-            ("caller.yaml", calling.as_bytes()),
-            ("called.yaml", called.as_bytes()),
-            ("caller.test.yaml", test.as_bytes()),
-        ])
+        .files(&with_callee(calling, called, test))
         .args(["test", "caller.test.yaml"])
         .status(6)
         .stderr_contains("expected step `sub/symptom` to end `pass`, it ran but has no outcome");
@@ -636,11 +633,7 @@ cases:
     expect: { path: [sub], status: failed }
 ";
     let output = Test::new()
-        .files(&[
-            ("caller.yaml", calling.as_bytes()),
-            ("called.yaml", called.as_bytes()),
-            ("caller.test.yaml", test.as_bytes()),
-        ])
+        .files(&with_callee(calling, called, test))
         .env("CALLED_REGION", "eu-west-1")
         .args(["test", "caller.test.yaml"])
         .status(0)
