@@ -17,6 +17,7 @@ mod record;
 mod record_files;
 mod run;
 mod runbook_test;
+mod runbook_test_strict;
 mod schema;
 mod secrets;
 mod seeds;

@@ -89,11 +89,13 @@ pub(crate) enum Command {
     /// each failed expectation, then the coverage of each runbook's edges
     /// and `N passed, N failed`. PATHS are test files, runbooks or
     /// directories (default: the current one); a runbook without a test
-    /// file is named.
+    /// file is named and counts as 0 % covered, and so does one with
+    /// errors (any YAML found is taken for a runbook, as `check` takes it).
     ///
     /// Exits 0 when every case passed, 6 when a case failed or coverage is
-    /// below `--min-coverage`, 3 when a test file or its runbook has errors,
-    /// 1 when a file cannot be read or written.
+    /// below `--min-coverage`, 3 when a test file or a runbook has errors,
+    /// 2 on bad flags, 1 when a path does not exist or holds nothing to
+    /// test, or a file cannot be read or written.
     Test(TestArgs),
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///

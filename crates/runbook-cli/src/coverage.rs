@@ -21,9 +21,22 @@ pub(crate) struct Coverage {
 pub(crate) struct FileCoverage {
     /// The path as shown.
     shown: String,
+    standing: Standing,
     edges: Vec<EdgeCoverage>,
     /// Step id, its line, and how often it ran.
     steps: Vec<(String, usize, u32)>,
+}
+
+/// Why a runbook is in the report, which decides what an empty edge list
+/// counts as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// Tested, or called by a tested runbook: no edges is fully covered.
+    Tested,
+    /// Found without a test file: 0 %, whatever its edges.
+    Untested,
+    /// Does not load or has errors: 0 %, no edges known.
+    Broken,
 }
 
 struct EdgeCoverage {
@@ -45,6 +58,27 @@ fn key(path: &Path) -> PathBuf {
 impl Coverage {
     /// Adds a runbook with none of its edges taken yet (once per file).
     pub(crate) fn add(&mut self, path: &Path, plan: &Plan) {
+        self.add_as(path, plan, Standing::Tested);
+    }
+
+    /// Adds a runbook found without a test file: 0 % covered, even with no
+    /// edges, so `--min-coverage` sees it.
+    pub(crate) fn add_untested(&mut self, path: &Path, plan: &Plan) {
+        self.add_as(path, plan, Standing::Untested);
+    }
+
+    /// Adds a runbook that does not load or has errors: 0 % covered, so a
+    /// broken runbook never passes `--min-coverage`.
+    pub(crate) fn add_broken(&mut self, path: &Path) {
+        self.files.entry(key(path)).or_insert_with(|| FileCoverage {
+            shown: path.display().to_string(),
+            standing: Standing::Broken,
+            edges: Vec::new(),
+            steps: Vec::new(),
+        });
+    }
+
+    fn add_as(&mut self, path: &Path, plan: &Plan, standing: Standing) {
         let key = key(path);
         if self.files.contains_key(&key) {
             return;
@@ -73,7 +107,7 @@ impl Coverage {
             .collect();
         let steps =
             steps.iter().map(|step| (step.id.value.clone(), source.line_col(step.id.span.start).0, 0)).collect();
-        self.files.insert(key, FileCoverage { shown: path.display().to_string(), edges, steps });
+        self.files.insert(key, FileCoverage { shown: path.display().to_string(), standing, edges, steps });
     }
 
     /// Counts what one case's run took. Edges and steps inside a `call` are
@@ -129,6 +163,10 @@ impl Coverage {
     pub(crate) fn human(&self) -> String {
         let mut out = String::new();
         for file in self.files.values() {
+            if file.standing == Standing::Broken {
+                let _ = writeln!(out, "coverage: {} has errors (0%)", file.shown);
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "coverage: {} {}/{} edges ({})",
@@ -160,6 +198,7 @@ impl Coverage {
             .values()
             .map(|file| JsonFile {
                 path: &file.shown,
+                has_errors: file.standing == Standing::Broken,
                 covered: file.covered(),
                 total: file.edges.len(),
                 percent: (file.percent() * 10.0).round() / 10.0,
@@ -224,8 +263,12 @@ impl FileCoverage {
         self.edges.iter().filter(|edge| edge.taken > 0).count()
     }
 
-    /// Covered edges in percent; a runbook without edges is fully covered.
+    /// Covered edges in percent; a tested runbook without edges is fully
+    /// covered, an untested or broken one not at all.
     fn percent(&self) -> f64 {
+        if self.standing != Standing::Tested && self.covered() == 0 {
+            return 0.0;
+        }
         if self.edges.is_empty() {
             return 100.0;
         }
@@ -254,6 +297,9 @@ struct JsonReport<'a> {
 #[derive(Serialize)]
 struct JsonFile<'a> {
     path: &'a str,
+    /// Only written (`true`) for a runbook that does not load or has errors.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    has_errors: bool,
     covered: usize,
     total: usize,
     percent: f64,

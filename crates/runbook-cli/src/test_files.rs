@@ -71,9 +71,10 @@ pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
             "put the test file beside its runbook (`NAME.test.yaml` beside `NAME.yaml`), or name the runbook with `runbook: PATH`",
         )),
         Ok(bytes) => {
-            // Called runbooks are not followed: a case mocks their endings.
-            let checked = runbook_model::check_bytes(&runbook_path.display().to_string(), &bytes);
-            match Plan::new(checked) {
+            // Loaded as `run` loads it, its `call` targets followed: a
+            // missing callee or a call cycle is an error here too, even
+            // when every case mocks the call's ending.
+            match Plan::load(&runbook_path, &bytes) {
                 Ok(plan) => Ok(TestedRunbook { path: runbook_path.clone(), plan }),
                 Err(checked) => {
                     let errors: Vec<&Diagnostic> =

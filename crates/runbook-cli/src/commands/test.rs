@@ -26,30 +26,51 @@ impl EventSink for Quiet {
     fn emit(&mut self, _: &Event) {}
 }
 
-/// The test files to run, and the runbooks found without one beside them.
+/// The test files to run, the runbooks found without one beside them, and
+/// why a path given yields nothing.
+#[derive(Default)]
 struct Found {
     tests: Vec<PathBuf>,
     runbooks: Vec<PathBuf>,
+    /// One `error:` line per path that does not exist, cannot be listed, or
+    /// holds no runbook and no test file: a gate never passes on nothing.
+    problems: Vec<String>,
 }
 
 /// Test files named or found, and runbooks without a `NAME.test.yaml`
 /// beside them (a test file may still name one with `runbook:`). A runbook
-/// named on the command line brings its `NAME.test.yaml`.
-fn find(paths: &[PathBuf]) -> std::io::Result<Found> {
-    let files = runbook_files::expand(paths)?;
-    let mut tests: Vec<PathBuf> = files.iter().filter(|path| runbook_files::is_test_file(path)).cloned().collect();
-    let mut runbooks = Vec::new();
-    for path in files.iter().filter(|path| !runbook_files::is_test_file(path)) {
-        let beside = runbook_files::test_file_of(path);
-        if beside.is_file() {
-            if !tests.contains(&beside) {
-                tests.push(beside);
+/// named on the command line brings its `NAME.test.yaml`. Every other YAML
+/// file is taken for a runbook, as `runbook check DIR` takes it.
+fn find(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    for path in paths {
+        let files = match std::fs::metadata(path).and_then(|_| runbook_files::expand(std::slice::from_ref(path))) {
+            Ok(files) => files,
+            Err(error) => {
+                found.problems.push(format!("error: cannot read `{}`: {error}", path.display()));
+                continue;
             }
-        } else {
-            runbooks.push(path.clone());
+        };
+        if files.is_empty() {
+            found.problems.push(format!("error: `{}` holds no runbook and no test file", path.display()));
+        }
+        for file in files {
+            let test = if runbook_files::is_test_file(&file) {
+                file
+            } else {
+                let beside = runbook_files::test_file_of(&file);
+                if !beside.is_file() {
+                    found.runbooks.push(file);
+                    continue;
+                }
+                beside
+            };
+            if !found.tests.contains(&test) {
+                found.tests.push(test);
+            }
         }
     }
-    Ok(Found { tests, runbooks })
+    found
 }
 
 pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
@@ -61,18 +82,16 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
         None if args.paths.is_empty() => vec![PathBuf::from(".")],
         None => args.paths.clone(),
     };
-    let found = match find(&paths) {
-        Ok(found) => found,
-        Err(error) => {
-            print_stderr(&format!("error: cannot list test files: {error}\n"));
-            return ExitCode::Io;
-        }
-    };
+    let found = find(&paths);
     let renderer = Renderer::for_stderr(color);
     let mut coverage = Coverage::default();
     let mut suites = Vec::new();
-    let (mut passed, mut failed, mut invalid, mut unreadable) = (0, 0, 0, 0);
+    let (mut passed, mut failed, mut invalid, mut broken, mut unreadable) = (0, 0, 0, 0, 0);
     let mut out = String::new();
+    for problem in &found.problems {
+        let _ = writeln!(out, "{problem}");
+        unreadable += 1;
+    }
     // The runbooks the test files test, `runbook:` included.
     let mut tested = Vec::new();
     for path in &found.tests {
@@ -103,10 +122,27 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     for runbook in &untested {
         let _ =
             writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
-        if let Ok(bytes) = std::fs::read(runbook)
-            && let Ok(plan) = Plan::new(runbook_model::check_bytes(&runbook.display().to_string(), &bytes))
-        {
-            coverage.add(runbook, &plan);
+        match std::fs::read(runbook) {
+            Ok(bytes) => match Plan::load(runbook, &bytes) {
+                Ok(plan) => coverage.add_untested(runbook, &plan),
+                Err(checked) => {
+                    for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
+                        out.push_str(&renderer.render(&checked.source, diagnostic));
+                    }
+                    let _ = writeln!(
+                        out,
+                        "{0}: not a runbook without errors (`runbook check {0}` says why); it counts as 0 % covered",
+                        runbook.display()
+                    );
+                    coverage.add_broken(runbook);
+                    broken += 1;
+                }
+            },
+            Err(error) => {
+                let _ = writeln!(out, "error: cannot read `{}`: {error}", runbook.display());
+                coverage.add_broken(runbook);
+                unreadable += 1;
+            }
         }
     }
     let machine_coverage = match args.coverage_format {
@@ -130,6 +166,12 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     if invalid > 0 {
         let _ = write!(summary, "; {invalid} test file{} with errors", if invalid == 1 { "" } else { "s" });
     }
+    if broken > 0 {
+        let _ = write!(summary, "; {broken} runbook{} with errors", if broken == 1 { "" } else { "s" });
+    }
+    if unreadable > 0 {
+        let _ = write!(summary, "; {unreadable} unreadable");
+    }
     if !untested.is_empty() {
         let n = untested.len();
         let _ = write!(summary, "; {n} runbook{} without tests", if n == 1 { "" } else { "s" });
@@ -148,7 +190,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     {
         code = ExitCode::Io;
     }
-    if invalid > 0 {
+    if invalid > 0 || broken > 0 {
         ExitCode::InvalidRunbook
     } else if unreadable > 0 || code != ExitCode::Success {
         ExitCode::Io
@@ -219,6 +261,12 @@ fn run_file(
             error.push_str(&renderer.render(&checked.source, diagnostic));
         }
         let _ = writeln!(out, "{name}: cannot run, the test file has errors\n{error}");
+        // Its runbook still counts, at 0 % when it is the broken part.
+        match (&checked.runbook, &checked.test) {
+            (Some(tested), _) => coverage.add(&tested.path, &tested.plan),
+            (None, Some(test)) => coverage.add_broken(&crate::test_files::runbook_path(path, test)),
+            (None, None) => {}
+        }
         let runbook = checked.runbook.as_ref().map_or_else(String::new, |r| r.plan.runbook.id.value.clone());
         return Suite { name, runbook, cases: Vec::new(), error: Some(error) };
     };

@@ -20,7 +20,8 @@ pub struct Trace {
     pub edges: Vec<String>,
     /// The file of each called runbook, by the `call` step's name.
     pub called: HashMap<String, String>,
-    /// The `conclude` step reached.
+    /// The run's own `conclude` step reached. A called runbook's conclusion
+    /// (`call-step/step`) is the call step's outcome, not the run's ending.
     pub concluded_at: Option<String>,
 }
 
@@ -36,7 +37,7 @@ impl EventSink for Trace {
             Event::Called { step, path, .. } => {
                 self.called.insert(step.clone(), path.clone());
             }
-            Event::Concluded { step, .. } => self.concluded_at = Some(step.clone()),
+            Event::Concluded { step, .. } if !step.contains('/') => self.concluded_at = Some(step.clone()),
             _ => {}
         }
     }

@@ -145,6 +145,22 @@ fn check_case(known: &Known<'_>, case: &Case, out: &mut Vec<Diagnostic>) {
 /// `expect.actions`).
 fn wanted_kind(known: &Known<'_>, id: &Spanned<String>, kind: StepKind, out: &mut Vec<Diagnostic>) {
     let Some(resolved) = known.step(id, out) else { return };
+    if resolved.inner && kind == StepKind::Conclude {
+        out.push(
+            Diagnostic::new(
+                Code::TestUnknownStep,
+                id.span,
+                format!("`{}` is a conclusion of the called runbook, not of this run", id.value),
+            )
+            .with_label("inside a call")
+            .with_help(format!(
+                "a called runbook's conclusion only routes the `call` step: expect this run's own `conclude` step, \
+                 and `through: [{}]` to check the callee got there",
+                id.value
+            )),
+        );
+        return;
+    }
     if resolved.inner || resolved.step.kind() == Some(kind) {
         return;
     }

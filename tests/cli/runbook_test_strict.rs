@@ -1,0 +1,155 @@
+//! `runbook test` as a CI gate: it never passes on nothing, judges a case
+//! as `runbook run` would end, and refuses what `run` refuses.
+
+use crate::Test;
+
+/// A runbook with two edges, and a test file covering one of them.
+const HALF: &str = "id: half
+title: Half covered
+steps:
+  - id: probe
+    check:
+      cmd: { argv: [\"true\"] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: up, fail: up }
+  - id: up
+    conclude: { status: resolved, severity: info }
+";
+const HALF_TEST: &str = "cases:
+  - name: passes
+    observations: { probe: { cmd: { exit_code: 0 } } }
+    expect: { conclusion: up }
+";
+
+#[test]
+fn a_path_that_does_not_exist_or_holds_nothing_fails_the_gate() {
+    Test::new()
+        .files(&[("empty/.keep", b"")])
+        .args(["test", "--min-coverage", "100", "runbookz/", "nosuch.yaml", "empty"])
+        .status(1)
+        .stderr_contains("error: cannot read `runbookz/`: No such file or directory")
+        .stderr_contains("error: cannot read `nosuch.yaml`")
+        .stderr_contains("error: `empty` holds no runbook and no test file")
+        .stderr_contains("0 passed, 0 failed; 3 unreadable");
+}
+
+#[test]
+fn a_broken_runbook_or_other_yaml_fails_and_counts_as_zero_percent() {
+    let output = Test::new()
+        .files(&[
+            ("half.yaml", HALF.as_bytes()),
+            ("half.test.yaml", HALF_TEST.as_bytes()),
+            ("bad.yaml", b"garbage: ["),
+            ("docker-compose.yaml", b"services: { web: { image: nginx } }\n"),
+        ])
+        .args(["test", "--min-coverage", "50", "."])
+        .status(3);
+    output
+        .stderr_contains("./bad.yaml: no test file (./bad.test.yaml)")
+        .stderr_contains("./bad.yaml: not a runbook without errors (`runbook check ./bad.yaml` says why)")
+        .stderr_contains("./docker-compose.yaml: not a runbook without errors")
+        .stderr_contains("coverage: ./bad.yaml has errors (0%)")
+        .stderr_contains("coverage of ./bad.yaml is 0%, below --min-coverage 50%")
+        .stderr_contains("coverage of ./docker-compose.yaml is 0%")
+        .stderr_contains("1 passed, 0 failed; 2 runbooks with errors; 2 runbooks without tests");
+    let json = Test::new()
+        .files(&[("bad.yaml", b"garbage: [")])
+        .args(["test", "--coverage-format", "json", "bad.yaml"])
+        .status(3);
+    let report: serde_json::Value = json.json();
+    assert_eq!(report["files"][0]["has_errors"], true);
+    assert_eq!(report["files"][0]["percent"], 0.0);
+}
+
+#[test]
+fn a_runbook_without_tests_and_without_edges_counts_as_zero_percent() {
+    let lone = "id: lone\ntitle: Lone\nsteps:\n  - id: up\n    conclude: { status: resolved }\n";
+    Test::new()
+        .files(&[("lone.yaml", lone.as_bytes())])
+        .args(["test", "--min-coverage", "1", "lone.yaml"])
+        .status(6)
+        .stderr_contains("coverage of lone.yaml is 0%, below --min-coverage 1%");
+}
+
+const CALLED: &str = "id: called
+title: Called
+steps:
+  - id: up
+    conclude: { status: resolved, severity: info, diagnosis: callee up }
+";
+
+#[test]
+fn a_called_runbooks_conclusion_is_not_the_runs() {
+    let main = "id: main
+title: Main
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on: { resolved: after, diagnosed: after, escalated: after, inconclusive: after, error: after }
+  - id: done
+    conclude: { status: diagnosed, severity: high }
+  - id: after
+    check:
+      cmd: { argv: [\"true\"] }
+      expect: [ { exit_code: 0 } ]
+    on: { fail: done }
+";
+    let runs_on = "cases:
+  - name: the caller runs past its last step
+    observations: { after: { cmd: {} } }
+    expect: { status: ended, through: [sub/up, after] }
+  - name: no conclusion
+    observations: { after: { cmd: {} } }
+    expect: { severity: info, conclusion: done }
+";
+    let files =
+        [("called.yaml", CALLED.as_bytes()), ("main.yaml", main.as_bytes()), ("main.test.yaml", runs_on.as_bytes())];
+    Test::new()
+        .files(&files)
+        .args(["test", "main.test.yaml"])
+        .status(6)
+        .stderr_contains("  ok    the caller runs past its last step\n")
+        .stderr_contains("  FAIL  no conclusion\n")
+        .stderr_contains("severity: expected severity `info`, got none")
+        .stderr_contains("expected the run to conclude at `done`, but it ended `ended` without a conclusion");
+    let test = "cases:
+  - name: concludes at the callee's step
+    observations: { after: { cmd: {} } }
+    expect: { conclusion: sub/up }
+";
+    let files =
+        [("called.yaml", CALLED.as_bytes()), ("main.yaml", main.as_bytes()), ("main.test.yaml", test.as_bytes())];
+    Test::new()
+        .files(&files)
+        .args(["test", "main.test.yaml"])
+        .status(3)
+        .stderr_contains("`sub/up` is a conclusion of the called runbook, not of this run");
+}
+
+#[test]
+fn a_missing_callee_or_a_call_cycle_is_refused_as_run_refuses_it() {
+    let test = "cases:
+  - name: mocked
+    observations: { sub: { conclusion: { status: resolved } } }
+    expect: { conclusion: ok }
+";
+    for callee in ["missing.yaml", "main.yaml"] {
+        let main = format!(
+            "id: main
+title: Main
+steps:
+  - id: sub
+    call: {{ runbook: {callee} }}
+    on: {{ resolved: ok, diagnosed: ok, escalated: ok, inconclusive: ok, error: ok }}
+  - id: ok
+    conclude: {{ status: resolved }}
+"
+        );
+        Test::new()
+            .files(&[("main.yaml", main.as_bytes()), ("main.test.yaml", test.as_bytes())])
+            .args(["test", "."])
+            .status(3)
+            .stderr_contains("the runbook under test `./main.yaml` has errors")
+            .stderr_contains("coverage: ./main.yaml has errors (0%)");
+    }
+}
