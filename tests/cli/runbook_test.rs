@@ -316,6 +316,7 @@ fn an_incident_record_becomes_a_case_that_passes() {
             &[("content-type", "application/json")],
             br#"{"checks": {"db": {"ok": false, "message": "connection refused"}}}"#,
         ),
+        "/healthz" => respond(stream, "302 Found", &[("location", "/live")], b""),
         _ => respond(stream, "200 OK", &[], b"ok"),
     });
     let runbook = format!(
@@ -327,7 +328,13 @@ inputs:
 steps:
   - id: healthz
     check: {{ http: {{ url: "{{{{ inputs.base_url }}}}/healthz" }}, expect: [ {{ status: 200 }} ] }}
-    on: {{ pass: readyz, fail: down, error: down }}
+    on:
+      pass:
+        - when: '"/live" in result.final_url'
+          goto: readyz
+        - goto: down
+      fail: down
+      error: down
   - id: readyz
     check:
       http: {{ url: "{{{{ inputs.base_url }}}}/readyz" }}
@@ -359,7 +366,7 @@ steps:
 "#,
         base = server.url("")
     );
-    let existing = "# yaml-language-server: $schema=../schemas/test.schema.json\n# Cases written by hand.\ncases:\n    # the healthy path\n    - name: ready\n      observations:\n        healthz: { http: { status: 200 } }\n        readyz: { http: { status: 200 } }\n      expect: { conclusion: ready }\n";
+    let existing = "# yaml-language-server: $schema=../schemas/test.schema.json\n# Cases written by hand.\ncases:\n    # the healthy path\n    - name: ready\n      observations:\n        healthz: { http: { status: 200, final_url: http://127.0.0.1:9/live } }\n        readyz: { http: { status: 200 } }\n      expect: { conclusion: ready }\n";
     let ran = Test::new()
         .files(&[("incident.yaml", runbook.as_bytes()), ("incident.test.yaml", existing.as_bytes())])
         .args(["run", "incident.yaml", "--non-interactive", "--answer", "ask-db=no", "--record-dir", "rec"])
@@ -373,6 +380,8 @@ steps:
     assert!(text.contains(r#"path: ["healthz","readyz","ask-db","db-down"]"#), "{text}");
     assert!(text.contains(r#"answers: {"ask-db":"no"}"#), "{text}");
     assert!(text.contains(r#""status":503"#), "{text}");
+    // /healthz redirected: where it ended is part of the observation.
+    assert!(text.contains(&format!(r#""final_url":"{}""#, server.url("/live"))), "{text}");
     // The case reproduces the incident: the same observations lead the engine
     // to the same conclusion, which the new case expects.
     assert!(text.contains("conclusion: \"db-down\"") && text.contains("severity: \"high\""), "{text}");

@@ -185,9 +185,16 @@ fn mock(part: &Part) -> Result<Json, String> {
         Observation::Http(o) => {
             let headers: Map<String, Json> =
                 o.headers.iter().map(|(name, value)| (name.clone(), Json::from(value.as_str()))).collect();
-            serde_json::json!({ "http": {
+            let mut http = serde_json::json!({
                 "status": o.status, "headers": headers, "body": o.body.text(), "duration": duration,
-            } })
+            });
+            // A mock answers from the probe's own URL unless told: only a
+            // redirect's end needs writing down.
+            let requested = part.target.split_once(' ').map_or(part.target.as_str(), |(_, url)| url);
+            if let Some(url) = o.final_url.as_deref().filter(|url| *url != requested) {
+                http["final_url"] = Json::from(url);
+            }
+            serde_json::json!({ "http": http })
         }
         Observation::Cmd(o) => serde_json::json!({ "cmd": {
             "exit_code": o.exit_code, "stdout": o.stdout.text(), "stderr": o.stderr.text(), "duration": duration,
