@@ -87,7 +87,7 @@ pub(crate) fn failure_in_words(detail: &str) -> String {
         let words = format!("the certificate is not valid for the host name `{name}`");
         return match presented.strip_prefix("is ").unwrap_or(presented) {
             "" => words,
-            presented => format!("{words} (it is {presented})"),
+            presented => format!("{words} (it is {})", plain_names(presented)),
         };
     }
     if let Some(not_after) = after_unix(detail, "but certificate is not valid after ") {
@@ -102,6 +102,15 @@ pub(crate) fn failure_in_words(detail: &str) -> String {
             if *name == "received fatal alert" { format!("{words} ({detail})") } else { (*words).to_owned() }
         },
     )
+}
+
+/// rustls' names without their Debug wrapping: `DnsName("api.test")` and
+/// `IpAddress(10.0.0.1)` read as `api.test` and `10.0.0.1`.
+fn plain_names(text: &str) -> String {
+    static WRAPPED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\b[A-Z][A-Za-z]*\("?([^"()]*)"?\)"#).expect("a valid pattern")
+    });
+    WRAPPED.replace_all(text, "$1").into_owned()
 }
 
 /// The UNIX time after `marker` in `detail` (`… not valid after 1700000000 (UNIX)`).
@@ -135,11 +144,15 @@ mod tests {
             ),
             (
                 "invalid peer certificate: certificate not valid for name \"localhost\"; certificate is only valid for DnsName(\"api.example\")",
-                "the certificate is not valid for the host name `localhost` (it is only valid for DnsName(\"api.example\"))",
+                "the certificate is not valid for the host name `localhost` (it is only valid for api.example)",
             ),
             (
                 "received fatal alert: HandshakeFailure",
                 "the server ended the handshake (received fatal alert: HandshakeFailure)",
+            ),
+            (
+                "invalid peer certificate: certificate not valid for name \"api\"; certificate is only valid for DnsName(\"a.test\") or IpAddress(10.0.0.1)",
+                "the certificate is not valid for the host name `api` (it is only valid for a.test or 10.0.0.1)",
             ),
             ("something new", "something new"),
         ] {

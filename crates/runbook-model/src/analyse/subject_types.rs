@@ -49,6 +49,12 @@ impl Observed {
 /// what `subject` observes.
 pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<Diagnostic>) {
     let Some(observed) = Observed::of(subject, expectation) else { return };
+    // The name as written, with the certificate fact: `tls: days_left`.
+    let name = match &expectation.tls {
+        Some(fact) if subject == Subject::Tls => format!("tls: {}", fact.value.name()),
+        _ => subject.name().to_owned(),
+    };
+    let subject = name.as_str();
     match expectation.expected() {
         Some(Spanned { value: Expected::Value(value), span }) => compare(subject, observed, value, *span, out),
         Some(Spanned { value: Expected::Predicates(predicates), .. }) => {
@@ -58,7 +64,7 @@ pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<D
     }
 }
 
-fn predicates_of(subject: Subject, observed: Observed, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
+fn predicates_of(subject: &str, observed: Observed, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
     let single = [&predicates.eq, &predicates.ne, &predicates.lt, &predicates.le, &predicates.gt, &predicates.ge];
     for value in single.into_iter().flatten() {
         compare(subject, observed, value, value.span, out);
@@ -75,7 +81,7 @@ fn predicates_of(subject: Subject, observed: Observed, predicates: &Expectation,
     }
 }
 
-fn compare(subject: Subject, observed: Observed, value: &Value, span: Span, out: &mut Vec<Diagnostic>) {
+fn compare(subject: &str, observed: Observed, value: &Value, span: Span, out: &mut Vec<Diagnostic>) {
     if observed.admits(value) {
         return;
     }
@@ -94,15 +100,11 @@ fn compare(subject: Subject, observed: Observed, value: &Value, span: Span, out:
             format!("remove the quotes: `{text}`")
         }
         (Observed::Text, Value::Number(_) | Value::Bool(_)) => format!("quote it to compare text: `\"{value}\"`"),
-        _ => format!("compare `{}` with {}", subject.name(), observed.name()),
+        _ => format!("compare `{subject}` with {}", observed.name()),
     };
     out.push(
-        Diagnostic::new(
-            Code::TypeMismatch,
-            span,
-            format!("`{}` is {}, compared with {found}", subject.name(), observed.name()),
-        )
-        .with_label("a value of another type")
-        .with_help(help),
+        Diagnostic::new(Code::TypeMismatch, span, format!("`{subject}` is {}, compared with {found}", observed.name()))
+            .with_label("a value of another type")
+            .with_help(help),
     );
 }
