@@ -97,16 +97,8 @@ pub struct Checked {
     pub invalid_callees: Vec<crate::InvalidCallee>,
 }
 
-impl Checked {
-    /// The runbook, if it loaded and has no errors.
-    pub fn runnable(&self) -> Option<&Runbook> {
-        let has_errors = self.diagnostics.iter().any(|d| d.level() == crate::Level::Error);
-        self.runbook.as_ref().filter(|_| !has_errors)
-    }
-}
-
-/// Decodes, loads and analyses a file's bytes: what `runbook check` reports
-/// and what `runbook run` (and a `call` step) needs before running.
+/// Decodes, loads and analyses a file's bytes; [`crate::Plan::new`] turns
+/// the result into what runs.
 pub fn check_bytes(name: &str, bytes: &[u8]) -> Checked {
     let (source, not_utf8) = decode(name, bytes);
     if let Some(diagnostic) = not_utf8 {
