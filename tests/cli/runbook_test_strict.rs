@@ -153,3 +153,137 @@ steps:
             .stderr_contains("coverage: ./main.yaml has errors (0%)");
     }
 }
+
+#[test]
+fn control_characters_in_names_and_failures_are_shown_escaped() {
+    let test = "cases:
+  - name: \"\\e]0;PWNED\\a\\e[2J\\rok    fake\"
+    observations: { probe: { cmd: { exit_code: 0 } } }
+    expect: { diagnosis: \"\\e[8m\" }
+";
+    let output = Test::new()
+        .files(&[("half.yaml", HALF.as_bytes()), ("half.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(6);
+    assert!(!output.stderr.contains('\u{1b}') && !output.stderr.contains('\u{7}'), "{}", output.stderr);
+    output
+        .stderr_contains("  FAIL  \\x1b]0;PWNED\\x07\\x1b[2J\\rok    fake\n")
+        .stderr_contains("expected the diagnosis to contain `\\x1b[8m`");
+    let played = Test::new()
+        .files(&[("half.yaml", HALF.as_bytes()), ("half.test.yaml", test.as_bytes())])
+        .args(["run", "--dry-run", "--case", "half.test.yaml:\u{1b}]0;PWNED\u{7}\u{1b}[2J\rok    fake"])
+        .status(6);
+    assert!(!played.stderr.contains('\u{1b}'), "{}", played.stderr);
+    played.stderr_contains("case `\\x1b]0;PWNED\\x07\\x1b[2J\\rok    fake`: FAIL");
+}
+
+#[test]
+fn a_case_runs_the_same_probes_at_once_on_any_number_of_cores() {
+    let runbook = "id: cc
+title: cc
+inputs:
+  items: { description: i, type: list, default: [a, b, c, d, e, f, g, h] }
+steps:
+  - id: each
+    timeout: 5s
+    check:
+      foreach: \"{{ inputs.items }}\"
+      as: it
+      http: { url: \"http://127.0.0.1:9/{{ it }}\", timeout: 4s }
+      expect: [ { status: 200 } ]
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved }
+  - id: down
+    conclude: { status: diagnosed, severity: high }
+";
+    let test = "cases:
+  - name: eight slow items at once
+    observations: { each: { default: { http: { status: 200, duration: 3s } } } }
+    expect: { conclusion: up }
+";
+    // One core would give 4 probes at once in a real run: two batches of
+    // 3 s pass the step's 5 s timeout. A case runs 8 at once everywhere.
+    Test::with_binary(std::path::Path::new("taskset"))
+        .files(&[("cc.yaml", runbook.as_bytes()), ("cc.test.yaml", test.as_bytes())])
+        .args(["-c", "0", env!("CARGO_BIN_EXE_runbook"), "test", "."])
+        .status(0)
+        .stderr_contains("  ok    eight slow items at once");
+}
+
+#[test]
+fn reports_never_overwrite_a_test_file_or_a_runbook() {
+    let files = [("half.yaml", HALF.as_bytes()), ("half.test.yaml", HALF_TEST.as_bytes())];
+    for args in [
+        vec!["test", "half.test.yaml", "--junit", "half.test.yaml"],
+        vec!["test", "half.test.yaml", "--coverage-format", "lcov", "--coverage-file", "half.yaml"],
+        vec!["test", "half.test.yaml", "--junit", "elsewhere.yml"],
+    ] {
+        let output = Test::new().files(&files).args(&args).status(2);
+        let flag = args[args.len() - 2];
+        let output =
+            output.stderr_contains(&format!("`{flag} ")).stderr_contains("would overwrite a runbook or a test file");
+        assert_eq!(std::fs::read_to_string(output.path("half.yaml")).unwrap(), HALF);
+        assert_eq!(std::fs::read_to_string(output.path("half.test.yaml")).unwrap(), HALF_TEST);
+    }
+    let output = Test::new()
+        .files(&files)
+        .args(["test", "--coverage-format", "human", "--coverage-file", "h.txt", "."])
+        .status(2)
+        .stderr_contains("`--coverage-file` takes the `json` or `lcov` report");
+    assert!(!output.path("h.txt").exists());
+}
+
+#[test]
+fn a_case_whose_name_holds_a_colon_plays() {
+    let test = "cases:
+  - name: \"readyz: up\"
+    observations: { probe: { cmd: { exit_code: 0 } } }
+    expect: { conclusion: up }
+";
+    Test::new()
+        .files(&[("half.yaml", HALF.as_bytes()), ("half.test.yaml", test.as_bytes())])
+        .args(["run", "--dry-run", "--case", "half.test.yaml:readyz: up"])
+        .status(0)
+        .stderr_contains("case `readyz: up`: ok");
+}
+
+#[test]
+fn coverage_reads_the_same_everywhere_and_junit_shows_the_paths() {
+    let three = "id: three
+title: Three edges
+steps:
+  - id: probe
+    check:
+      cmd: { argv: [\"true\"] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved }
+  - id: down
+    conclude: { status: diagnosed, severity: high }
+";
+    let test = "cases:
+  - name: passes
+    observations: { probe: { cmd: { exit_code: 0 } } }
+    expect: { path: [probe, up] }
+  - name: fails
+    observations: { probe: { cmd: { exit_code: 1 } } }
+    expect: { path: [probe, up] }
+";
+    let files = [("three.yaml", three.as_bytes()), ("three.test.yaml", test.as_bytes())];
+    let output = Test::new()
+        .files(&files)
+        .args(["test", "--min-coverage", "66.67", "--junit", "junit.xml", "three.yaml"])
+        .status(6)
+        .stderr_contains("coverage: three.yaml 2/3 edges (66.6%)")
+        .stderr_contains("coverage of three.yaml is 66.6%, below --min-coverage 66.67%");
+    let junit = std::fs::read_to_string(output.path("junit.xml")).unwrap();
+    assert!(
+        junit.contains("path: the path differs from `expect.path`\n  expected: probe → up\n  actual:   probe → down"),
+        "{junit}"
+    );
+    let json = Test::new().files(&files).args(["test", "--coverage-format", "json", "three.yaml"]).status(6);
+    let report: serde_json::Value = json.json();
+    assert_eq!(report["files"][0]["percent"], 66.6);
+}

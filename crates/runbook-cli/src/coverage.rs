@@ -201,7 +201,7 @@ impl Coverage {
                 has_errors: file.standing == Standing::Broken,
                 covered: file.covered(),
                 total: file.edges.len(),
-                percent: (file.percent() * 10.0).round() / 10.0,
+                percent: one_decimal_down(file.percent()),
                 not_covered: file.edges.iter().filter(|e| e.taken == 0).map(JsonEdge::from).collect(),
                 covered_edges: file.edges.iter().filter(|e| e.taken > 0).map(JsonEdge::from).collect(),
             })
@@ -280,11 +280,17 @@ impl FileCoverage {
 
 /// `87.5%`, `100%`.
 ///
-/// Rounded down, so that a coverage below a `--min-coverage` of 100 never
+/// Rounded down (the JSON report too), so that a coverage below a `--min-coverage` of 100 never
 /// reads `100%` (99.95 reads `99.9%`).
 pub(crate) fn percent_text(percent: f64) -> String {
-    let rounded = (percent * 10.0).floor() / 10.0;
+    let rounded = one_decimal_down(percent);
     if rounded.fract() == 0.0 { format!("{rounded:.0}%") } else { format!("{rounded:.1}%") }
+}
+
+/// `percent` rounded down to one decimal, in the human report and the JSON
+/// alike.
+fn one_decimal_down(percent: f64) -> f64 {
+    (percent * 10.0).floor() / 10.0
 }
 
 /// The JSON coverage report. Stable: fields are only ever added.

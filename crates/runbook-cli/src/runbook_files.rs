@@ -42,6 +42,11 @@ fn is_yaml(name: &str) -> bool {
     Path::new(name).extension().is_some_and(|ext| ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml"))
 }
 
+/// Whether the file's name ends in `.yaml` or `.yml`.
+pub(crate) fn is_yaml_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|name| is_yaml(&name.to_string_lossy()))
+}
+
 /// Whether the file is a runbook test file (`NAME.test.yaml`).
 pub(crate) fn is_test_file(path: &Path) -> bool {
     path.file_stem().and_then(|stem| Path::new(stem).extension()).is_some_and(|ext| ext.eq_ignore_ascii_case("test"))

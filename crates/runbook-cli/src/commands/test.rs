@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use runbook_engine::event::{Event, EventSink};
+use runbook_engine::printable::printable_line;
 use runbook_engine::scenario::{Failure, run_case, verdict};
 use runbook_model::{Level, Plan, Source};
 
@@ -83,6 +84,10 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
         None => args.paths.clone(),
     };
     let found = find(&paths);
+    if let Err(message) = check_outputs(args, &found) {
+        print_stderr(&format!("error: {message}\n"));
+        return ExitCode::Usage;
+    }
     let renderer = Renderer::for_stderr(color);
     let mut coverage = Coverage::default();
     let mut suites = Vec::new();
@@ -155,12 +160,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     };
     let below = args.min_coverage.map(|min| (min, coverage.below(min))).unwrap_or_default();
     for (file, percent) in &below.1 {
-        let _ = writeln!(
-            out,
-            "coverage of {file} is {}, below --min-coverage {}",
-            percent_text(*percent),
-            percent_text(below.0)
-        );
+        let _ = writeln!(out, "coverage of {file} is {}, below --min-coverage {}%", percent_text(*percent), below.0);
     }
     let mut summary = format!("{passed} passed, {failed} failed");
     if invalid > 0 {
@@ -199,6 +199,36 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     } else {
         ExitCode::Success
     }
+}
+
+/// Refuses an output that would destroy an input: `--junit` or
+/// `--coverage-file` naming a test file or a runbook (any YAML file, since
+/// a test file may name its runbook anywhere), and a `--coverage-file` for
+/// the human report, which goes with the results on stderr.
+fn check_outputs(args: &TestArgs, found: &Found) -> Result<(), String> {
+    if args.coverage_file.is_some() && args.coverage_format == CoverageFormat::Human {
+        return Err("`--coverage-file` takes the `json` or `lcov` report; the human one goes to stderr with the \
+                    results: add `--coverage-format json` or `--coverage-format lcov`"
+            .to_owned());
+    }
+    let inputs: Vec<PathBuf> = found
+        .tests
+        .iter()
+        .flat_map(|test| [test.clone(), runbook_files::runbook_of(test)])
+        .chain(found.runbooks.iter().cloned())
+        .filter_map(|path| path.canonicalize().ok())
+        .collect();
+    for (flag, output) in [("--junit", &args.junit), ("--coverage-file", &args.coverage_file)] {
+        let Some(output) = output else { continue };
+        let is_input = output.canonicalize().is_ok_and(|output| inputs.contains(&output));
+        if is_input || runbook_files::is_yaml_file(output) {
+            return Err(format!(
+                "`{flag} {}` would overwrite a runbook or a test file; write the report to another file",
+                output.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Appends the case a record's journal describes to its runbook's test
@@ -280,15 +310,18 @@ fn run_file(
         let time = started.elapsed();
         coverage.record(&tested.path, &run.trace);
         if failures.is_empty() {
-            let _ = writeln!(out, "  ok    {}", case.name.value);
+            let _ = writeln!(out, "  ok    {}", printable_line(&case.name.value));
         } else {
-            let _ = writeln!(out, "  FAIL  {}", case.name.value);
+            let _ = writeln!(out, "  FAIL  {}", printable_line(&case.name.value));
             out.push_str(&explain(&checked.source, case, &run.trace.path, &failures));
         }
         cases.push(CaseResult {
             name: case.name.value.clone(),
             time,
-            failures: failures.iter().map(|failure| located(&checked.source, failure)).collect(),
+            failures: failures
+                .iter()
+                .map(|failure| reported(&checked.source, case, failure, &run.trace.path))
+                .collect(),
         });
     }
     Suite { name, runbook: tested.plan.runbook.id.value.clone(), cases, error: None }
@@ -297,7 +330,7 @@ fn run_file(
 /// `runbook run --dry-run --case FILE:NAME`: plays one case through the
 /// evidence view, then says whether it passed.
 pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) -> ExitCode {
-    let Some((file, name)) = spec.rsplit_once(':') else {
+    let Some((file, name)) = split_case_spec(spec) else {
         print_stderr(&format!("error: `--case {spec}` is not FILE.test.yaml:NAME\n"));
         return ExitCode::Usage;
     };
@@ -322,25 +355,52 @@ pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) 
         let names: Vec<&str> = test.cases.iter().map(|case| case.name.as_str()).collect();
         let hint = runbook_model::did_you_mean(name, names.iter().copied())
             .map_or_else(|| format!("its cases: {}", names.join(", ")), |close| format!("did you mean `{close}`?"));
-        print_stderr(&format!("error: `{file}` has no case `{name}`; {hint}\n"));
+        print_stderr(&format!("{}\n", printable_line(&format!("error: `{file}` has no case `{name}`; {hint}"))));
         return ExitCode::Usage;
     };
     let mut view = crate::view::View::playing_case(look);
     let run = run_case(&tested.plan, &tested.path, test, case, &mut view);
     let failures = verdict(case, &run);
     if failures.is_empty() {
-        print_stderr(&format!("case `{name}`: ok\n"));
+        print_stderr(&format!("case `{}`: ok\n", printable_line(name)));
         return ExitCode::Success;
     }
-    print_stderr(&format!("case `{name}`: FAIL\n"));
+    print_stderr(&format!("case `{}`: FAIL\n", printable_line(name)));
     print_stderr(&explain(&checked.source, case, &run.trace.path, &failures));
     ExitCode::TestsFailed
+}
+
+/// `FILE.test.yaml:NAME` split just after the test file's name, so that a
+/// case name may hold `:` (`readyz: 503`); without a `.test.yaml`, at the
+/// first `:`.
+fn split_case_spec(spec: &str) -> Option<(&str, &str)> {
+    let lower = spec.to_ascii_lowercase();
+    [".test.yaml:", ".test.yml:"]
+        .iter()
+        .find_map(|suffix| lower.find(suffix).map(|at| at + suffix.len() - 1))
+        .map_or_else(|| spec.split_once(':'), |colon| Some((&spec[..colon], &spec[colon + 1..])))
 }
 
 /// `file:line:col: key: message`.
 fn located(source: &Source, failure: &Failure) -> String {
     let (line, column) = source.line_col(failure.span.start);
     format!("{}:{line}:{column}: {}: {}", source.name(), failure.key, failure.message)
+}
+
+/// A failed expectation for JUnit: located, and for `path` or `through`
+/// the expected and the actual path, which the terminal shows as a diff.
+fn reported(source: &Source, case: &runbook_model::Case, failure: &Failure, actual: &[String]) -> String {
+    let mut text = located(source, failure);
+    let expected = match failure.key {
+        "path" => case.expect.path.as_ref(),
+        "through" => case.expect.through.as_ref(),
+        _ => None,
+    };
+    if let Some(expected) = expected {
+        let expected: Vec<&str> = expected.iter().map(|id| id.as_str()).collect();
+        let _ = write!(text, "\n  expected: {}\n  actual:   {}", expected.join(" → "), actual.join(" → "));
+    }
+    text
 }
 
 /// A failed case: the path (as a diff when `expect.path` differs), then
@@ -368,7 +428,7 @@ fn explain(source: &Source, case: &runbook_model::Case, actual: &[String], failu
         }
     }
     for failure in failures {
-        let _ = writeln!(text, "        {}", located(source, failure));
+        let _ = writeln!(text, "        {}", printable_line(&located(source, failure)));
     }
     text
 }

@@ -31,6 +31,11 @@ use crate::redact::Redactor;
 pub use trace::Trace;
 pub use verdict::{Failure, verdict};
 
+/// How many probes of a step without `concurrency` run at once in a case:
+/// fixed, not 4 per core as in a real run, so that mocked durations give
+/// the same result on every machine.
+pub const CASE_CONCURRENCY: usize = 8;
+
 thread_local! {
     /// The runtime every case on this thread runs on: building one per case
     /// cost more than running most cases. No `enable_io`, no `enable_time`:
@@ -91,6 +96,7 @@ pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &m
         operator: "runbook test".to_owned(),
         host: "test".to_owned(),
         called: mocked_calls(case),
+        concurrency: Some(CASE_CONCURRENCY),
         hermetic: true,
         ..Options::default()
     };
