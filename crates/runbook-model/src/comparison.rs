@@ -8,7 +8,8 @@
 //! through a function that refuses a string against a number
 //! ([`guard_comparisons`]).
 
-use minijinja::machinery::{ast, parse_expr};
+use minijinja::machinery::{ast, parse, parse_expr};
+use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Value, ValueKind};
 
 /// An operator whose operands must be of comparable types.
@@ -118,6 +119,55 @@ pub fn comparisons(expression: &str) -> Vec<Comparison> {
         return Vec::new();
     }
     found
+}
+
+/// Every comparison in the blocks of a template (`{% if a > b %}`,
+/// `{{ x if a > b }}`); none when it does not parse. An expression that
+/// cannot be written back is left out.
+pub fn template_comparisons(template: &str) -> Vec<Comparison> {
+    let Ok(parsed) = parse(template, "<template>", SyntaxConfig::default()) else { return Vec::new() };
+    let mut expressions = Vec::new();
+    statement_expressions(&parsed, &mut expressions);
+    let mut found = Vec::new();
+    for expression in expressions {
+        let mut own = Vec::new();
+        if collect(expression, &mut own).is_ok() {
+            found.extend(own);
+        }
+    }
+    found
+}
+
+fn statement_expressions<'s, 'a>(statement: &'s ast::Stmt<'a>, out: &mut Vec<&'s ast::Expr<'a>>) {
+    let body = |statements: &'s [ast::Stmt<'a>], out: &mut Vec<&'s ast::Expr<'a>>| {
+        for statement in statements {
+            statement_expressions(statement, out);
+        }
+    };
+    match statement {
+        ast::Stmt::Template(template) => body(&template.children, out),
+        ast::Stmt::EmitExpr(emit) => out.push(&emit.expr),
+        ast::Stmt::IfCond(branch) => {
+            out.push(&branch.expr);
+            body(&branch.true_body, out);
+            body(&branch.false_body, out);
+        }
+        ast::Stmt::ForLoop(loop_) => {
+            out.push(&loop_.iter);
+            out.extend(&loop_.filter_expr);
+            body(&loop_.body, out);
+            body(&loop_.else_body, out);
+        }
+        ast::Stmt::WithBlock(with) => {
+            out.extend(with.assignments.iter().map(|(_, value)| value));
+            body(&with.body, out);
+        }
+        ast::Stmt::Set(set) => out.push(&set.expr),
+        ast::Stmt::SetBlock(set) => body(&set.body, out),
+        ast::Stmt::AutoEscape(block) => body(&block.body, out),
+        ast::Stmt::FilterBlock(block) => body(&block.body, out),
+        _ => {}
+    }
 }
 
 /// `expression` with every `a OP b` written as
@@ -620,6 +670,18 @@ mod tests {
         assert_eq!(filtered[1].left.form, OperandForm::Literal(ValueKind::Number));
         assert!(comparisons("vars.x in [1, 2] and vars.y").is_empty());
         assert!(comparisons("vars.x >").is_empty());
+    }
+
+    #[test]
+    fn comparisons_in_template_blocks_are_found() {
+        let found = template_comparisons(
+            "{% if vars.pct > 90 %}full{% elif vars.pct == '50' %}half{% endif %} {{ 'x' if steps.a.status < 500 }}\
+             {% for i in vars.list if i != 0 %}{% set n = i >= 2 %}{% endfor %}",
+        );
+        let texts: Vec<String> =
+            found.iter().map(|c| format!("{} {} {}", c.left.text, c.comparator.symbol(), c.right.text)).collect();
+        assert_eq!(texts, ["vars.pct > 90", "vars.pct == \"50\"", "steps.a.status < 500", "i != 0", "i >= 2"]);
+        assert!(template_comparisons("{% if %}").is_empty());
     }
 
     #[test]

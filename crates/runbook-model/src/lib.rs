@@ -47,7 +47,9 @@ pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};
-pub use comparison::{Comparator, Comparison, Operand, OperandForm, comparisons, guard_comparisons};
+pub use comparison::{
+    Comparator, Comparison, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,
+};
 pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;

@@ -1,7 +1,9 @@
-//! A string compared with a number in `when` or `stop_if`, found where both
-//! types are known before the run: typed inputs, captures (text sources,
-//! `type:`), `steps.ID` facts and literals. The engine stops such a
-//! comparison at run time anyway; `check` says so before the incident.
+//! A string compared with a number in `when`, `stop_if` or a template's
+//! blocks (`{% if vars.pct > 90 %}`), found where both types are known
+//! before the run: typed inputs, captures (text sources, `type:`),
+//! `steps.ID` facts, answers and literals. The engine stops such a
+//! comparison in `when` and `stop_if` at run time; `check` says so before
+//! the incident, and is the only guard for templates.
 
 use minijinja::value::ValueKind;
 
@@ -22,8 +24,17 @@ struct Known {
 }
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
-    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
-        for comparison in crate::comparisons(site.text) {
+    for site in sites {
+        let found = match site.kind {
+            TemplateKind::Expression => crate::comparisons(site.text),
+            TemplateKind::Template | TemplateKind::Shell
+                if site.text.contains('{') && site.text.contains(['<', '>', '=']) =>
+            {
+                crate::template_comparisons(site.text)
+            }
+            TemplateKind::Template | TemplateKind::Shell => continue,
+        };
+        for comparison in found {
             let (Some(left), Some(right)) =
                 (type_of(runbook, &comparison.left.form), type_of(runbook, &comparison.right.form))
             else {
