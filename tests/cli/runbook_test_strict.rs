@@ -287,3 +287,47 @@ steps:
     let report: serde_json::Value = json.json();
     assert_eq!(report["files"][0]["percent"], 66.6);
 }
+
+#[test]
+fn a_fifo_or_an_endless_file_is_refused_without_reading_it_whole() {
+    let output = Test::new()
+        .files(&[("half.yaml", HALF.as_bytes())])
+        .prepare(|dir| {
+            std::os::unix::fs::symlink("/dev/zero", dir.join("half.test.yaml")).unwrap();
+            let fifo = std::process::Command::new("mkfifo").arg(dir.join("pipe.test.yaml")).status().unwrap();
+            assert!(fifo.success());
+        })
+        .args(["test", "half.test.yaml", "pipe.test.yaml"])
+        .status(1);
+    output
+        .stderr_contains("error: cannot read `half.test.yaml`: not a regular file")
+        .stderr_contains("error: cannot read `pipe.test.yaml`: not a regular file");
+    // Past the loader's 16 MiB limit (linking runbook_model here would
+    // make other tests' `assert_eq!(…, [])` ambiguous).
+    let big = "#".repeat(16 * 1024 * 1024 + 10);
+    Test::new()
+        .files(&[("half.yaml", HALF.as_bytes()), ("half.test.yaml", big.as_bytes())])
+        .args(["test", "half.test.yaml"])
+        .status(3)
+        .stderr_contains("test files are limited to");
+}
+
+#[test]
+fn a_played_case_refuses_flags_it_would_ignore_and_says_it_is_mocked() {
+    let test = "cases:
+  - name: up
+    observations: { probe: { cmd: { exit_code: 0 } } }
+    expect: { conclusion: up }
+";
+    let files = [("half.yaml", HALF.as_bytes()), ("half.test.yaml", test.as_bytes())];
+    Test::new()
+        .files(&files)
+        .args(["run", "--dry-run", "--case", "half.test.yaml:up", "-a", "probe=yes", "-i", "x=1", "--format", "json"])
+        .status(2)
+        .stderr_contains("`--input`, `--answer`, `--format json` would be ignored");
+    Test::new()
+        .files(&files)
+        .args(["run", "--dry-run", "--case", "half.test.yaml:up"])
+        .status(0)
+        .stdout_contains("[case] `up` of half.test.yaml: mocked observations on a virtual clock; nothing runs");
+}

@@ -305,7 +305,9 @@ pub(crate) struct RunArgs {
     /// With `--dry-run`, play one test case (`FILE.test.yaml:NAME`) through
     /// the evidence view: its mocked observations judged by the real
     /// expectations, its answers given; then whether it passed (exit 0) or
-    /// which expectations failed (exit 6). Nothing runs; no record.
+    /// which expectations failed (exit 6). Nothing runs; no record. The
+    /// case gives its own inputs and answers: `-i`, `-a`, `--format json`
+    /// and the like are refused.
     #[arg(long, value_name = "FILE:NAME", requires = "dry_run", conflicts_with = "assume")]
     pub case: Option<String>,
 

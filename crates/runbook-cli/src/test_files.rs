@@ -1,6 +1,7 @@
 //! Reading a runbook test file together with the runbook it tests, and
 //! checking one against the other.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use runbook_model::{Code, Diagnostic, Plan, Source, Span, TestFile};
@@ -46,6 +47,24 @@ pub(crate) fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
     }
 }
 
+/// Reads a test file or a runbook: a regular file only (a FIFO or a device
+/// would hang or never end), and at most one byte past the size limit, so
+/// the loader refuses a file too large without it being read whole.
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    let not_regular = || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+    // Asked before opening: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(runbook_model::MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Loads the test file's bytes and checks them against its runbook, read
 /// from disk.
 pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
@@ -65,7 +84,7 @@ pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     let problem = |message: String, help: &str| {
         Diagnostic::new(Code::TestRunbook, at, message).with_label("the runbook under test").with_help(help)
     };
-    let runbook = match std::fs::read(&runbook_path) {
+    let runbook = match read_bounded(&runbook_path) {
         Err(error) => Err(problem(
             format!("cannot read the runbook under test `{shown}`: {error}"),
             "put the test file beside its runbook (`NAME.test.yaml` beside `NAME.yaml`), or name the runbook with `runbook: PATH`",

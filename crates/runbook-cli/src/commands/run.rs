@@ -80,9 +80,37 @@ struct Launch<'a> {
     resume: Option<Resume>,
 }
 
+/// The flags given with `--case` that a played case cannot honour.
+fn flags_a_case_ignores(args: &RunArgs) -> Vec<&'static str> {
+    let session = &args.session;
+    [
+        (!session.inputs.is_empty(), "`--input`"),
+        (session.inputs_file.is_some(), "`--inputs`"),
+        (!session.answers.is_empty(), "`--answer`"),
+        (session.answers_file.is_some(), "`--answers`"),
+        (session.accept_defaults, "`--accept-defaults`"),
+        (session.yes, "`--yes`"),
+        (session.format == Format::Json, "`--format json`"),
+        (session.operator.is_some(), "`--operator`"),
+        (!session.fail_on.is_empty(), "`--fail-on`"),
+        (args.record_dir.is_some(), "`--record-dir`"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect()
+}
+
 fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
     let Some(runbook_path) = &args.path else {
         let case = args.case.as_deref().unwrap_or_default();
+        let ignored = flags_a_case_ignores(args);
+        if !ignored.is_empty() {
+            return Err(usage(format!(
+                "`--case` plays the case as its test file writes it (inputs, answers, the evidence view): {} \
+                 would be ignored; change the case instead",
+                ignored.join(", ")
+            )));
+        }
         let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.session.verbose };
         return Ok(super::test::watch_case(case, look, color));
     };

@@ -18,7 +18,7 @@ use crate::exit_code::ExitCode;
 use crate::junit::{CaseResult, Suite};
 use crate::record_case::{self, case_from_journal};
 use crate::runbook_files;
-use crate::test_files::{CheckedTest, check_test_file};
+use crate::test_files::{CheckedTest, check_test_file, read_bounded};
 
 /// Discards events: the runner reads the run's trace, not the view.
 struct Quiet;
@@ -100,7 +100,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     // The runbooks the test files test, `runbook:` included.
     let mut tested = Vec::new();
     for path in &found.tests {
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_bounded(path) {
             Ok(bytes) => bytes,
             Err(error) => {
                 let _ = writeln!(out, "error: cannot read `{}`: {error}", path.display());
@@ -127,7 +127,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     for runbook in &untested {
         let _ =
             writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
-        match std::fs::read(runbook) {
+        match read_bounded(runbook) {
             Ok(bytes) => match Plan::load(runbook, &bytes) {
                 Ok(plan) => coverage.add_untested(runbook, &plan),
                 Err(checked) => {
@@ -335,7 +335,7 @@ pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) 
         return ExitCode::Usage;
     };
     let path = Path::new(file);
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
         Err(error) => {
             print_stderr(&format!("error: cannot read `{file}`: {error}\n"));
@@ -358,6 +358,10 @@ pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) 
         print_stderr(&format!("{}\n", printable_line(&format!("error: `{file}` has no case `{name}`; {hint}"))));
         return ExitCode::Usage;
     };
+    super::print_stdout(&format!(
+        "[case] `{}` of {file}: mocked observations on a virtual clock; nothing runs\n",
+        printable_line(name)
+    ));
     let mut view = crate::view::View::playing_case(look);
     let run = run_case(&tested.plan, &tested.path, test, case, &mut view);
     let failures = verdict(case, &run);
