@@ -877,6 +877,27 @@ steps:
 }
 
 #[test]
+fn the_largest_backoff_check_accepts_saturates_instead_of_overflowing() {
+    // 1s × 10^999 overflows a `Duration`; a dry run grows the wait without
+    // sleeping, so it reached the overflow at once.
+    let yaml = r#"
+id: huge-backoff
+title: Huge backoff
+steps:
+  - id: web
+    check: { http: { url: "http://127.0.0.1:1/" } }
+    retry: { attempts: 1000, interval: 1s, backoff: 10 }
+    on: { fail: down }
+  - id: down
+    conclude: { status: diagnosed, diagnosis: down }
+"#;
+    let output = run(yaml, &["--dry-run", "--assume", "web=fail", "--no-record"]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["web", "down"]);
+    assert_eq!(of(&events, "attempt_finished").len(), 1000);
+}
+
+#[test]
 fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
     let yaml = "id: x\ntitle: x\ninputs:\n  u: { required: false }\nsteps:\n  - id: a\n    check: { http: { url: \"{{ inputs.u.host }}/x\" } }\n  - id: end\n    conclude: { status: resolved }\n";
     let output = run(yaml, &["--no-record"]).status(4);

@@ -54,6 +54,17 @@ const IDLE_ROUNDS: u32 = 16;
 /// [`VirtualClock::from_fixed_start`]).
 const FIXED_START_SECONDS: u64 = 1_767_225_600;
 
+/// How far virtual time can move: about ten thousand years. Time stops
+/// there instead of overflowing, so an exponential backoff that a real run
+/// would wait on forever ends at once (every later sleep is due), and the
+/// clock's instants and wall times stay representable.
+pub const VIRTUAL_HORIZON: Duration = Duration::from_secs(10_000 * 365 * 86_400);
+
+/// `elapsed` moved on by `by`, stopping at [`VIRTUAL_HORIZON`].
+fn moved_on(elapsed: Duration, by: Duration) -> Duration {
+    elapsed.saturating_add(by).min(VIRTUAL_HORIZON)
+}
+
 /// Virtual time, for tests and `runbook test`: nothing waits for real.
 ///
 /// Time stands still while tasks are running; when the earliest pending
@@ -108,10 +119,10 @@ impl VirtualClock {
     }
 
     /// Moves time forward by `by` (a mocked probe that takes a while),
-    /// ending the sleeps due by then.
+    /// ending the sleeps due by then; time stops at [`VIRTUAL_HORIZON`].
     pub fn advance(&self, by: Duration) {
         let mut time = self.shared.lock();
-        time.elapsed += by;
+        time.elapsed = moved_on(time.elapsed, by);
         drop(time);
         self.shared.changed.notify_waiters();
     }
@@ -163,7 +174,7 @@ impl Clock for VirtualClock {
         Box::pin(async move {
             let key = {
                 let mut time = shared.lock();
-                let key = (time.elapsed + duration, time.next_number);
+                let key = (moved_on(time.elapsed, duration), time.next_number);
                 time.next_number += 1;
                 time.sleeps.insert(key);
                 key

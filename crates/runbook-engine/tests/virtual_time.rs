@@ -177,6 +177,23 @@ fn a_step_timeout_cuts_a_backoff_short_at_its_virtual_time() {
 }
 
 #[test]
+fn virtual_time_stops_at_its_horizon_instead_of_overflowing() {
+    // `check` accepts 1000 attempts and a backoff of 10: the waits pass
+    // `Duration::MAX` long before the last attempt.
+    let yaml = POLLING.replace(
+        "attempts: 5, interval: 30s, backoff: 2, max_interval: 10m",
+        "attempts: 1000, interval: 1s, backoff: 10",
+    );
+    let (report, _, seen) = run_virtual(&yaml, |_| Ok(503));
+    assert_eq!(report.status, RunStatus::Concluded);
+    assert_eq!(report.conclusion.unwrap().diagnosis.as_deref(), Some("down"));
+    let at: Vec<Duration> = seen.iter().map(|seen| seen.at).collect();
+    assert_eq!(at.len(), 1000);
+    assert_eq!(at[..3], [Duration::ZERO, Duration::from_secs(1), Duration::from_secs(11)]);
+    assert_eq!(at[999], runbook_engine::clock::VIRTUAL_HORIZON);
+}
+
+#[test]
 fn the_runner_sees_which_probe_of_which_step_it_runs() {
     let yaml = r#"
 id: shapes

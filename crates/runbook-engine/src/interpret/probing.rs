@@ -86,6 +86,16 @@ impl Attempt {
     }
 }
 
+/// The wait before the next attempt: this one times `backoff`, at most
+/// `max_interval`. It saturates at [`Duration::MAX`] instead of overflowing:
+/// `attempts: 1000, backoff: 10` passes `check`, and a real run would
+/// simply wait on.
+fn next_wait(wait: Duration, retry: Option<&Retry>) -> Duration {
+    let backoff = retry.and_then(|r| r.backoff.as_ref()).map_or(1.0, |b| b.value).max(1.0);
+    let grown = Duration::try_from_secs_f64(wait.as_secs_f64() * backoff).unwrap_or(Duration::MAX);
+    retry.and_then(|r| r.max_interval.as_ref()).map_or(grown, |max| grown.min(max.0))
+}
+
 impl<'a> Interpreter<'a> {
     pub(super) async fn probing_step(
         &mut self,
@@ -103,8 +113,9 @@ impl<'a> Interpreter<'a> {
             let attempt = self.attempt(step, probing, number, token).await?;
             self.emit(&Event::AttemptFinished { step: self.name(&step.id), attempt: number, outcome: attempt.outcome });
             let elapsed = self.clock.now().duration_since(started);
-            let deadline_passed =
-                retry.and_then(|r| r.deadline.as_ref()).is_some_and(|deadline| elapsed + wait > deadline.0);
+            let deadline_passed = retry
+                .and_then(|r| r.deadline.as_ref())
+                .is_some_and(|deadline| elapsed.saturating_add(wait) > deadline.0);
             let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
                 let result = super::result_facts(attempt.facts.clone(), Some(attempt.outcome), attempt.error.as_ref());
@@ -136,11 +147,7 @@ impl<'a> Interpreter<'a> {
                     }
                 }
             }
-            let backoff = retry.and_then(|r| r.backoff.as_ref()).map_or(1.0, |b| b.value);
-            wait = wait.mul_f64(backoff.max(1.0));
-            if let Some(max) = retry.and_then(|r| r.max_interval.as_ref()) {
-                wait = wait.min(max.0);
-            }
+            wait = next_wait(wait, retry);
             number += 1;
         }
     }
