@@ -791,6 +791,43 @@ cases:
         .stderr_contains("3 passed, 0 failed");
 }
 
+/// A command killed at its timeout keeps what it printed before, for real
+/// and when mocked: the same case, both ways.
+#[test]
+fn a_command_that_times_out_keeps_its_output_mocked_as_for_real() {
+    let runbook = r#"
+id: k
+title: k
+steps:
+  - id: c
+    check:
+      cmd: { argv: [sh, -c, "echo partial; echo oops >&2; sleep 5"], timeout: 1s }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        out: { stdout: true, default: none }
+        err: { stderr: true, default: none }
+    on: { pass: p, fail: p, error: e }
+  - id: p
+    conclude: { status: resolved, diagnosis: "p {{ vars.out }}" }
+  - id: e
+    conclude: { status: diagnosed, diagnosis: "e {{ vars.out }} {{ vars.err }} {{ steps.c.timed_out }}" }
+"#;
+    let test = r#"
+cases:
+  - name: times out
+    observations: { c: { cmd: { stdout: "partial\n", stderr: "oops\n", duration: 5s } } }
+    expect: { conclusion: e, diagnosis: "e partial oops true" }
+"#;
+    let real = Test::new()
+        .files(&files(runbook, test))
+        .args(["run", "service.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .status(0);
+    let events = real.events();
+    let concluded = events.iter().rev().find(|e| e["event"] == "concluded").expect("a conclusion");
+    assert_eq!(concluded["conclusion"]["diagnosis"], "e partial oops true");
+    Test::new().files(&files(runbook, test)).args(["test", "."]).status(0).stderr_contains("1 passed, 0 failed");
+}
+
 /// A case ticks an `instruct` checklist by number or text, and a branch
 /// reads the ticks; a tick that names no item is refused before any case runs.
 #[test]

@@ -104,7 +104,7 @@ impl ProbeRunner for MockProbes {
             // A probe slower than its own timeout gives up at the timeout,
             // as the real one does.
             let (result, took) = match call.timeout {
-                Some(limit) if took > limit => (timed_out(call, limit), limit),
+                Some(limit) if took > limit => (timed_out(call, limit, result), limit),
                 _ => (result, took),
             };
             if took.is_zero() {
@@ -120,10 +120,18 @@ impl ProbeRunner for MockProbes {
     }
 }
 
-/// What `call`'s probe reports when it gives up after `limit`.
-fn timed_out(call: &ProbeCall, limit: Duration) -> ProbeResult {
+/// What `call`'s probe reports when it gives up after `limit`, instead of
+/// the `mocked` result: a command keeps the output the mock gives it, as
+/// the real probe keeps what the command wrote before it was killed.
+fn timed_out(call: &ProbeCall, limit: Duration, mocked: ProbeResult) -> ProbeResult {
     let message = format!("no answer within {} (mocked duration)", crate::probe::human(limit));
-    failed(call, ProbeError::new(ErrorKind::Timeout, message), limit)
+    let stopped = failed(call, ProbeError::new(ErrorKind::Timeout, message), limit);
+    match (stopped, mocked) {
+        (Ok(Observation::Cmd(stopped)), Ok(Observation::Cmd(written))) => {
+            Ok(Observation::Cmd(CmdObservation { stdout: written.stdout, stderr: written.stderr, ..stopped }))
+        }
+        (stopped, _) => stopped,
+    }
 }
 
 /// A probe that got no answer, shaped as the real probe reports it: an
