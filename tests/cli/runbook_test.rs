@@ -387,6 +387,43 @@ steps:
     assert!(text.contains("conclusion: \"db-down\"") && text.contains("severity: \"high\""), "{text}");
 }
 
+/// A record adds a case only when it can: a dry run observed nothing, a
+/// runbook no longer there gets no test file, and a name already taken
+/// gets a suffix so the test file stays valid.
+#[test]
+fn from_record_refuses_what_it_cannot_reproduce_and_keeps_names_unique() {
+    let runbook = "id: local\ntitle: Local\nsteps:\n  - id: echo\n    check: { cmd: { argv: [echo, hi] }, expect: [ { exit_code: 0 } ] }\n    on: { pass: ok, fail: ok, error: ok }\n  - id: ok\n    conclude: { status: resolved }\n";
+    let test = Test::new()
+        .files(&[("local.yaml", runbook.as_bytes())])
+        .args(["run", "--dry-run", "local.yaml", "--non-interactive", "--record-dir", "dry"])
+        .status(0);
+    let dir = test.path("");
+    Test::new()
+        .in_dir(&dir)
+        .args(["test", "--from-record", "dry"])
+        .status(2)
+        .stderr_contains("it is a dry run: its outcomes were assumed");
+    assert!(!dir.join("local.test.yaml").exists(), "a dry run wrote a test file");
+
+    Test::new().in_dir(&dir).args(["run", "local.yaml", "--non-interactive", "--record-dir", "rec"]).status(0);
+    Test::new().in_dir(&dir).args(["test", "--from-record", "rec"]).status(0).stderr_contains("1 passed, 0 failed");
+    Test::new()
+        .in_dir(&dir)
+        .args(["test", "--from-record", "rec"])
+        .status(0)
+        .stderr_contains("-2` to")
+        .stderr_contains("2 passed, 0 failed");
+
+    std::fs::rename(dir.join("local.yaml"), dir.join("moved.yaml")).unwrap();
+    std::fs::remove_file(dir.join("local.test.yaml")).unwrap();
+    Test::new()
+        .in_dir(&dir)
+        .args(["test", "--from-record", "rec"])
+        .status(2)
+        .stderr_contains("local.yaml`, is not a file here");
+    assert!(!dir.join("local.test.yaml").exists(), "an orphan test file was written");
+}
+
 #[test]
 fn one_case_plays_through_the_evidence_view() {
     let test = r"

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 use runbook_engine::event::{ActionDecision, ConclusionView, Event, Part, RunInfo, RunStatus};
+use runbook_engine::interpret::Mode;
 use runbook_engine::probe::{ErrorKind, Observation, millis};
 use runbook_engine::record::Entry;
 use serde_json::{Map, Value as Json};
@@ -22,6 +23,21 @@ pub(crate) struct RecordedCase {
 }
 
 impl RecordedCase {
+    /// Renames the case `NAME-2`, `NAME-3`, … when `taken` holds its name,
+    /// so that adding the same record twice, or two records of the same
+    /// second, keeps the test file valid.
+    pub(crate) fn rename_apart(&mut self, taken: &[&str]) {
+        let base = self.name.clone();
+        let mut number = 1;
+        while taken.contains(&self.name.as_str()) {
+            number += 1;
+            self.name = format!("{base}-{number}");
+        }
+        if let Some(first) = self.yaml.first_mut() {
+            *first = format!("name: {}", Json::from(self.name.as_str()));
+        }
+    }
+
     /// The case as a YAML list item whose `-` is indented by `indent`.
     pub(crate) fn yaml(&self, indent: usize) -> String {
         let pad = " ".repeat(indent);
@@ -46,6 +62,10 @@ pub(crate) fn case_from_journal(entries: &[Entry], record: &str) -> Result<Recor
             _ => None,
         })
         .ok_or("the journal has no `run_started` entry")?;
+    if started.mode == Mode::DryRun {
+        return Err("it is a dry run: its outcomes were assumed, nothing was observed; record a live or read-only run"
+            .to_owned());
+    }
     let runbook = started.path.clone();
     let name = format!("incident {}", started.id);
     let mut observations: IndexMap<String, IndexMap<Unit, Vec<Json>>> = IndexMap::new();

@@ -243,7 +243,11 @@ fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
         print_stderr(&format!("error: cannot turn `{}` into a test case: {message}\n", dir.display()));
         ExitCode::Usage
     };
-    let case = case_from_journal(&entries, &dir.display().to_string()).map_err(refuse)?;
+    let mut case = case_from_journal(&entries, &dir.display().to_string()).map_err(refuse)?;
+    // Nothing is written beside a runbook that is not there (moved, deleted).
+    if !Path::new(&case.runbook).is_file() {
+        return Err(refuse(format!("the runbook it ran, `{}`, is not a file here", case.runbook)));
+    }
     let test_file = runbook_files::test_file_of(Path::new(&case.runbook));
     let existing = match std::fs::read_to_string(&test_file) {
         Ok(text) => Some(text),
@@ -253,6 +257,12 @@ fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
             return Err(ExitCode::Io);
         }
     };
+    if let Some(text) = &existing
+        && let Ok(test) = runbook_model::load_test_file(&Source::new(test_file.display().to_string(), text.as_str()))
+    {
+        let taken: Vec<&str> = test.cases.iter().map(|case| case.name.value.as_str()).collect();
+        case.rename_apart(&taken);
+    }
     let text = record_case::append(existing.as_deref(), &case).map_err(refuse)?;
     // The file must still load: a case that breaks it is not written.
     let source = Source::new(test_file.display().to_string(), text.as_str());
