@@ -331,3 +331,30 @@ fn a_played_case_refuses_flags_it_would_ignore_and_says_it_is_mocked() {
         .status(0)
         .stdout_contains("[case] `up` of half.test.yaml: mocked observations on a virtual clock; nothing runs");
 }
+
+#[test]
+fn an_instruct_step_answered_no_leaves_the_case_waiting() {
+    let runbook = "id: i
+title: Instruct
+steps:
+  - id: do
+    instruct: { text: Restart the pod. }
+    next: up
+  - id: up
+    conclude: { status: resolved }
+";
+    let test = "cases:
+  - name: not done
+    answers: { do: no }
+    expect: { status: waiting, path: [do] }
+  - name: done
+    answers: { do: yes }
+    expect: { conclusion: up }
+";
+    Test::new()
+        .files(&[("i.yaml", runbook.as_bytes()), ("i.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(0)
+        .stderr_contains("  ok    not done\n")
+        .stderr_contains("2 passed, 0 failed");
+}

@@ -37,8 +37,9 @@ pub struct Case {
     #[serde(default)]
     pub inputs: IndexMap<Spanned<String>, Spanned<serde_json::Value>>,
     /// Answers by step id, as `--answers FILE` takes them: a choice, `yes`
-    /// or `no` for a confirm question or an action, a number or text; an
-    /// `instruct` step's notes as a map. Steps of a called runbook are
+    /// or `no` for a confirm question or an action, a number or text; `yes`
+    /// or `no` (not done: the run waits) or its notes as a map for an
+    /// `instruct` step. Steps of a called runbook are
     /// `CALL-STEP/STEP`.
     #[serde(default)]
     pub answers: IndexMap<Spanned<String>, Spanned<serde_json::Value>>,
@@ -65,7 +66,8 @@ pub struct CaseExpectations {
     #[serde(default)]
     pub conclusion: Option<Spanned<String>>,
     /// How the run must end: a conclusion status, or `ended` (past the
-    /// last step), `failed` (a run-time error, `max_visits`) or `timed_out`.
+    /// last step), `failed` (a run-time error, `max_visits`), `timed_out`
+    /// or `waiting` (an `instruct` step answered `no`).
     #[serde(default)]
     pub status: Option<Spanned<EndStatus>>,
     /// The conclusion's severity.
@@ -103,6 +105,9 @@ pub enum EndStatus {
     Failed,
     /// The runbook's `timeout` passed.
     TimedOut,
+    /// Stopped at an `instruct` step the case answers `no` (not done), as
+    /// `runbook run` stops with exit 5.
+    Waiting,
 }
 
 impl EndStatus {
@@ -116,6 +121,7 @@ impl EndStatus {
             Self::Ended => "ended",
             Self::Failed => "failed",
             Self::TimedOut => "timed_out",
+            Self::Waiting => "waiting",
         }
     }
 }

@@ -173,7 +173,8 @@ fn end_status(report: &crate::interpret::RunReport) -> Option<EndStatus> {
         RunStatus::Ended => Some(EndStatus::Ended),
         RunStatus::Failed => Some(EndStatus::Failed),
         RunStatus::TimedOut => Some(EndStatus::TimedOut),
-        RunStatus::Waiting | RunStatus::Aborted => None,
+        RunStatus::Waiting => Some(EndStatus::Waiting),
+        RunStatus::Aborted => None,
     }
 }
 

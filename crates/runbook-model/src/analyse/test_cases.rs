@@ -248,10 +248,19 @@ fn answer(step: &Step, name: &Spanned<String>, value: &Spanned<Value>, out: &mut
     }
     if let Some(instruct) = &step.instruct {
         let notes: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();
+        if !yes_no(&value.value).is_empty() {
+            // Done or not done, as `--answer STEP=no` leaves the run waiting.
+            return;
+        }
         let Value::Object(given) = &value.value else {
             out.push(invalid(
                 format!("step `{}` is an `instruct` step: answer its notes as a map", name.value),
-                format!("write `{}: {{ NOTE: text }}`; its notes are: {}", name.value, list(&notes)),
+                format!(
+                    "write `{0}: yes` (done), `{0}: no` (not done: the run waits) or `{0}: {{ NOTE: text }}`; its \
+                     notes are: {1}",
+                    name.value,
+                    list(&notes)
+                ),
             ));
             return;
         };
