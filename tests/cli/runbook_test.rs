@@ -865,6 +865,46 @@ cases:
     Test::new().files(&files(runbook, test)).args(["test", "."]).status(0).stderr_contains("1 passed, 0 failed");
 }
 
+/// A command that never started has no output: its `stdout` capture takes
+/// its default, for real and when mocked with `error: spawn_failed`; a
+/// command that ran and wrote nothing captures `""`.
+#[test]
+fn a_command_that_did_not_start_captures_its_default_mocked_as_for_real() {
+    let runbook = r#"
+id: s
+title: s
+steps:
+  - id: c
+    check:
+      cmd: { argv: [/nonexistent/runbook-probe] }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        out: { stdout: true, default: none }
+    on: { pass: p, fail: p, error: e }
+  - id: p
+    conclude: { status: resolved, diagnosis: "p [{{ vars.out }}]" }
+  - id: e
+    conclude: { status: diagnosed, diagnosis: "e [{{ vars.out }}]" }
+"#;
+    let test = r"
+cases:
+  - name: never started
+    observations: { c: { error: spawn_failed } }
+    expect: { conclusion: e, diagnosis: 'e [none]' }
+  - name: ran and wrote nothing
+    observations: { c: { cmd: { exit_code: 1 } } }
+    expect: { conclusion: p, diagnosis: 'p []' }
+";
+    let real = Test::new()
+        .files(&files(runbook, test))
+        .args(["run", "service.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .status(0);
+    let events = real.events();
+    let concluded = events.iter().rev().find(|e| e["event"] == "concluded").expect("a conclusion");
+    assert_eq!(concluded["conclusion"]["diagnosis"], "e [none]");
+    Test::new().files(&files(runbook, test)).args(["test", "."]).status(0).stderr_contains("2 passed, 0 failed");
+}
+
 /// A case ticks an `instruct` checklist by number or text, and a branch
 /// reads the ticks; a tick that names no item is refused before any case runs.
 #[test]

@@ -4,7 +4,7 @@ use runbook_model::Capture;
 use serde_json::Value;
 
 use crate::json_path::select;
-use crate::probe::Observation;
+use crate::probe::{Captured, Observation, ProbeError};
 
 /// The value `capture` takes from `observation`: the source's value, else
 /// the declared `default`, else `None` (the variable stays unset). A JSON
@@ -48,7 +48,7 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
                 return o.tls.as_ref().map(|tls| tls.fact(fact.value));
             }
             if capture.body.is_some() {
-                return Some(Value::from(o.body.kept()));
+                return heard(&o.body, o.error.as_ref()).then(|| Value::from(o.body.kept()));
             }
             if capture.status.is_some() {
                 return o.status.map(Value::from);
@@ -57,16 +57,24 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
         }
         Observation::Cmd(o) => {
             if capture.stdout.is_some() {
-                return Some(trimmed(o.stdout.kept()));
+                return heard(&o.stdout, o.error.as_ref()).then(|| trimmed(o.stdout.kept()));
             }
             if capture.stderr.is_some() {
-                return Some(trimmed(o.stderr.kept()));
+                return heard(&o.stderr, o.error.as_ref()).then(|| trimmed(o.stderr.kept()));
             }
             None
         }
         // `check` refuses a capture these probes cannot give (RB108).
         Observation::Tcp(_) | Observation::Env(_) => None,
     }
+}
+
+/// Whether a whole-text source has something to capture: a probe that got
+/// no answer (an error) and read nothing has nothing, so the capture takes
+/// its `default` as a `json` or `regex` capture does; what a command wrote
+/// before its timeout killed it is kept.
+fn heard(text: &Captured, error: Option<&ProbeError>) -> bool {
+    error.is_none() || text.total_bytes > 0
 }
 
 #[cfg(test)]
