@@ -154,6 +154,22 @@ fn a_failed_duration_expectation_shows_its_units() {
 }
 
 #[test]
+fn measured_times_read_as_people_say_them() {
+    let yaml = "id: nap\ntitle: Nap\nsteps:\n  - id: nap\n    check:\n      cmd: { argv: [sleep, \"1.1\"] }\n    on: { pass: done, fail: done }\n  - id: done\n    conclude: { status: resolved, severity: low }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let exact = regex::Regex::new(r"\d+s\d+ms").unwrap();
+    let seconds = regex::Regex::new(r"→ exit 0 in 1\.\ds\n[^\n]*pass[^\n]*in 1\.\ds\n").unwrap();
+    assert!(seconds.is_match(&output.stdout) && !exact.is_match(&output.stdout), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    let took =
+        regex::Regex::new(r"outcome \*\*pass\*\* · took 1\.\ds\n(?s:.*)Observed: exit_code 0, in 1\.\ds\n").unwrap();
+    assert!(took.is_match(&record) && !exact.is_match(&record), "{record}");
+}
+
+#[test]
 fn a_closed_port_is_an_error_outcome_with_its_kind() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let output = run(TRIAGE, &["--input", &format!("base_url=http://127.0.0.1:{closed}")]).status(0);

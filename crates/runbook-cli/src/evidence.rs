@@ -131,9 +131,7 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
 
 /// `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
 fn headline(observation: &Observation) -> String {
-    let ms = |d: std::time::Duration| {
-        runbook_model::Duration(std::time::Duration::from_millis(runbook_engine::probe::millis(d))).to_string()
-    };
+    let ms = |d: std::time::Duration| runbook_engine::probe::elapsed_text(runbook_engine::probe::millis(d));
     match observation {
         Observation::Http(o) => match o.status {
             Some(status) => format!("  → {status} in {}", ms(o.duration)),

@@ -194,7 +194,7 @@ impl EventSink for View {
                 let show_output = self.kind == Some(StepKind::Collect);
                 text.push_str(&evidence::parts(&self.parts, look, show_output));
                 if let Some(outcome) = outcome {
-                    let time = runbook_model::Duration(Duration::from_millis(*duration_ms));
+                    let time = runbook_engine::probe::elapsed_text(*duration_ms);
                     let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
                     if let Some(error) = error.as_ref().filter(|e| self.parts.is_empty() || e.kind.name() == "timeout")
                     {
@@ -240,7 +240,7 @@ impl EventSink for View {
             }
             Event::RunFinished { status, message, duration_ms } => {
                 self.stop_spinner();
-                let time = runbook_model::Duration(Duration::from_millis(*duration_ms));
+                let time = runbook_engine::probe::elapsed_text(*duration_ms);
                 let text = match (status, message) {
                     (RunStatus::Concluded, _) => format!("\n{}\n", look.dim(&format!("run took {time}"))),
                     (status, Some(message)) => {

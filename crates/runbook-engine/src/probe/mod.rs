@@ -201,6 +201,27 @@ pub fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A measured time for people to read: `250ms`, `16.1s`, `2m05s`, `1h02m`,
+/// rounded to the unit shown (never the DSL's exact `16s108ms`).
+pub fn elapsed_text(millis: u64) -> String {
+    if millis < 1000 {
+        return format!("{millis}ms");
+    }
+    let tenths = (millis + 50) / 100;
+    if tenths < 600 {
+        return match tenths % 10 {
+            0 => format!("{}s", tenths / 10),
+            tenth => format!("{}.{tenth}s", tenths / 10),
+        };
+    }
+    let seconds = (millis + 500) / 1000;
+    if seconds < 3600 {
+        return format!("{}m{:02}s", seconds / 60, seconds % 60);
+    }
+    let minutes = (millis + 30_000) / 60_000;
+    format!("{}h{:02}m", minutes / 60, minutes % 60)
+}
+
 /// Serializes a duration as whole milliseconds (see [`millis`]).
 pub(crate) fn serialize_millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(millis(*duration))
@@ -289,5 +310,30 @@ pub(crate) mod fixtures {
             error: None,
             pid: Some(1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed_text;
+
+    #[test]
+    fn a_measured_time_reads_in_the_unit_that_fits() {
+        let cases = [
+            (0, "0ms"),
+            (250, "250ms"),
+            (999, "999ms"),
+            (1_000, "1s"),
+            (16_108, "16.1s"),
+            (59_949, "59.9s"),
+            (59_950, "1m00s"),
+            (125_400, "2m05s"),
+            (3_599_499, "59m59s"),
+            (3_599_500, "1h00m"),
+            (3_720_000, "1h02m"),
+        ];
+        for (millis, text) in cases {
+            assert_eq!(elapsed_text(millis), text, "{millis}ms");
+        }
     }
 }

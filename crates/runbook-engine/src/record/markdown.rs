@@ -82,7 +82,7 @@ fn clock(at: &str) -> &str {
 }
 
 fn duration(ms: Option<u64>) -> String {
-    ms.map_or_else(String::new, |ms| runbook_model::Duration(std::time::Duration::from_millis(ms)).to_string())
+    ms.map_or_else(String::new, crate::probe::elapsed_text)
 }
 
 fn scalar(value: &Value) -> String {
@@ -455,7 +455,7 @@ fn probe_block(out: &mut String, probe: &Part) {
 }
 
 /// The facts an observation shows in one line: status, exit code, signal,
-/// connection, final URL, duration, TLS checks when they were off, the
+/// connection, final URL, time taken, TLS checks when they were off, the
 /// proxy, the server's certificate.
 fn observed(observation: &Observation) -> Vec<String> {
     let mut facts = Vec::new();
@@ -471,7 +471,7 @@ fn observed(observation: &Observation) -> Vec<String> {
         Observation::Tcp(o) => facts.push(format!("connected {}", o.connected)),
         Observation::Env(_) => return facts,
     }
-    facts.push(format!("duration_ms {}", crate::probe::millis(observation.duration())));
+    facts.push(format!("in {}", crate::probe::elapsed_text(crate::probe::millis(observation.duration()))));
     if let Observation::Http(o) = observation {
         if o.insecure {
             facts.push("TLS certificate checks OFF".into());
