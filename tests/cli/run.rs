@@ -170,6 +170,31 @@ fn measured_times_read_as_people_say_them() {
 }
 
 #[test]
+fn a_regex_is_shown_as_written_and_hostile_output_as_escapes() {
+    let yaml = r#"
+id: regex
+title: Regex
+steps:
+  - id: id
+    check:
+      cmd: { argv: [printf, 'id 7\033[31m "x"'] }
+      expect: [ { stdout: { matches: '^id \d+$' } } ]
+    on: { pass: done, fail: done }
+  - id: done
+    conclude: { status: resolved, severity: low }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert!(output.stdout.contains(r#"✗ stdout matches ^id \d+$, got id 7\x1b[31m "x""#), "{}", output.stdout);
+    assert!(!output.stdout.contains('\x1b'), "{:?}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains(r#"| ✗ | stdout matches | ^id \d+$ | id 7\x1b[31m "x" |"#), "{record}");
+    assert!(!record.contains('\x1b'), "{record:?}");
+}
+
+#[test]
 fn a_closed_port_is_an_error_outcome_with_its_kind() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let output = run(TRIAGE, &["--input", &format!("base_url=http://127.0.0.1:{closed}")]).status(0);

@@ -198,9 +198,14 @@ fn duration_text(value: &Value) -> String {
     }
 }
 
-/// A value on one line, cut to a readable length.
+/// A value on one line, cut to a readable length: a string as written
+/// (`^\d+$`, not `"^\\d+$"`) with its control characters as escapes, the
+/// empty string as `""`, anything else as JSON.
 fn short(value: &Value) -> String {
-    let text = value.to_string();
+    let text = match value {
+        Value::String(text) if !text.is_empty() => printable_line(text).into_owned(),
+        other => other.to_string(),
+    };
     if text.chars().count() <= 80 {
         return text;
     }
