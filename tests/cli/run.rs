@@ -1186,6 +1186,77 @@ steps:
     );
 }
 
+/// `in` and `not in` between a string and numbers stop the run like `==`
+/// does, both ways round; a string in a string stays a substring search.
+#[test]
+fn membership_of_a_string_among_numbers_stops_the_run() {
+    let runbook = |condition: &str| {
+        format!(
+            r#"
+id: member
+title: A string looked up among numbers
+steps:
+  - id: disk
+    collect:
+      cmd: {{ argv: [echo, '{{"pct": "20", "n": 20, "name": "db-1"}}'] }}
+      capture:
+        pct: {{ json: $.pct }}
+        n: {{ json: $.n }}
+        name: {{ json: $.name }}
+    next:
+      - when: '{condition}'
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: {{ status: diagnosed, diagnosis: "disk full" }}
+  - id: fine
+    conclude: {{ status: inconclusive, diagnosis: "disk fine" }}
+"#
+        )
+    };
+    let output = run(&runbook("vars.pct in [20, 30]"), &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output.stderr_contains(
+        r#"`vars.pct in [20, 30]` compares a string with a number: `vars.pct` is the string "20", `[20, 30]` is a list holding the number 20"#,
+    );
+    let output = run(&runbook(r#"vars.n not in ["20"]"#), &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output.stderr_contains(r#"`vars.n` is the number 20, `["20"]` is a list holding the string "20""#);
+    let output = run(&runbook(r#"vars.pct in ["20", "30"] and "db" in vars.name"#), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
+}
+
+/// A capture that matched nothing, compared with `!=` or `==` in `when`,
+/// stops the run naming the var instead of taking the branch for "unequal".
+#[test]
+fn an_unset_var_compared_in_when_stops_the_run() {
+    for condition in [r#"vars.pct != "5""#, r#"vars.pct == "5""#] {
+        let yaml = format!(
+            r#"
+id: unset-when
+title: A capture that found nothing, compared
+steps:
+  - id: disk
+    collect:
+      cmd: {{ argv: [echo, "no percentage here"] }}
+      capture:
+        pct: {{ regex: '(\d+)%' }}
+    next:
+      - when: '{condition}'
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: {{ status: diagnosed, diagnosis: "disk full" }}
+  - id: fine
+    conclude: {{ status: inconclusive, diagnosis: "disk fine" }}
+"#
+        );
+        let output = run(&yaml, &[]).status(4);
+        assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
+        output.stderr_contains("`vars.pct` is not set: no capture gave `pct` a value");
+    }
+}
+
 /// A value that does not convert to the capture's type makes the step's
 /// outcome `error`, with a message naming the capture, the value and the type.
 #[test]

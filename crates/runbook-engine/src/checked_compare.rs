@@ -1,10 +1,11 @@
-//! Comparisons that refuse a string against a number.
+//! Comparisons that refuse a string against a number, and an unset operand.
 //!
-//! minijinja orders values of different kinds by kind: `"20" > 90` is true
-//! and `"200" == 200` false, without a word. Expressions are evaluated with
-//! every comparison routed through [`compare`] (see
-//! [`runbook_model::guard_comparisons`]), which stops the run with both
-//! operands, their values and their types instead.
+//! minijinja orders values of different kinds by kind: `"20" > 90` is true,
+//! `"200" == 200` and `"20" in [20]` false, and an unset var is unequal to
+//! everything, without a word. Expressions are evaluated with every
+//! comparison routed through [`compare`] (see
+//! [`runbook_model::guard_comparisons`]), which stops the run instead: with
+//! both operands, their values and their types, or with the unset name.
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
@@ -14,7 +15,8 @@ use runbook_model::Comparator;
 pub(crate) const FUNCTION: &str = "__runbook_compare";
 
 /// `left OP right` as minijinja computes it, or an error when one side is
-/// a string and the other a number.
+/// unset, or a string and the other a number (for `in`: a string and an
+/// item of the list, or a number and a string to search).
 pub(crate) fn compare(
     left: &Value,
     operator: &str,
@@ -25,21 +27,35 @@ pub(crate) fn compare(
     let Some(comparator) = Comparator::from_symbol(operator) else {
         return Err(Error::new(ErrorKind::InvalidOperation, format!("unknown comparison `{operator}`")));
     };
-    let text = match (left.kind(), right.kind()) {
-        (ValueKind::String, ValueKind::Number) => Some((left_text, right)),
-        (ValueKind::Number, ValueKind::String) => Some((right_text, left)),
-        _ => None,
+    if left.is_undefined() || right.is_undefined() {
+        // The caller names the unset operand (`missing_name`).
+        return Err(Error::new(ErrorKind::UndefinedError, format!("`{left_text} {operator} {right_text}`")));
+    }
+    let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    let item = if member && right.kind() == ValueKind::Seq {
+        right.try_iter()?.find(|item| mixed(left, item).is_some())
+    } else {
+        None
     };
-    if let Some((text_side, number)) = text {
-        let target = if number.as_i64().is_some() { "int" } else { "float" };
+    let other = item.as_ref().unwrap_or(right);
+    if let Some(side) = mixed(left, other) {
+        let convert = |text: &str, number: &Value| {
+            let target = if number.as_i64().is_some() { "int" } else { "float" };
+            format!("convert the string with `{text} | {target}` (or give its capture `type: {target}`)")
+        };
+        let fix = match (side, &item) {
+            (Side::Left, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
+            (Side::Left, None) => format!("{}, or compare it with a quoted string", convert(left_text, other)),
+            (Side::Right, Some(_)) => format!("write the list's items as numbers, or compare `{left_text} | string`"),
+            (Side::Right, None) => format!("{}, or compare it with a quoted string", convert(right_text, left)),
+        };
+        let what = item.as_ref().map_or_else(|| described(right), |item| format!("a list holding {}", described(item)));
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
                 "`{left_text} {operator} {right_text}` compares a string with a number: `{left_text}` is {}, \
-                 `{right_text}` is {}; convert the string with `{text_side} | {target}` (or give its capture \
-                 `type: {target}`), or compare it with a quoted string",
+                 `{right_text}` is {what}; {fix}",
                 described(left),
-                described(right)
             ),
         ));
     }
@@ -50,7 +66,37 @@ pub(crate) fn compare(
         Comparator::Le => left <= right,
         Comparator::Gt => left > right,
         Comparator::Ge => left >= right,
+        Comparator::In => contains(right, left)?,
+        Comparator::NotIn => !contains(right, left)?,
     })
+}
+
+/// Which operand is the string, when one is a string and the other a number.
+enum Side {
+    Left,
+    Right,
+}
+
+fn mixed(left: &Value, right: &Value) -> Option<Side> {
+    match (left.kind(), right.kind()) {
+        (ValueKind::String, ValueKind::Number) => Some(Side::Left),
+        (ValueKind::Number, ValueKind::String) => Some(Side::Right),
+        _ => None,
+    }
+}
+
+/// `value in container` as minijinja runs it: a substring of a string, a
+/// key of a map, an item of a list.
+fn contains(container: &Value, value: &Value) -> Result<bool, Error> {
+    match container.kind() {
+        ValueKind::String => {
+            let needle = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            Ok(container.as_str().unwrap_or_default().contains(&needle))
+        }
+        ValueKind::Map => Ok(!container.get_item(value)?.is_undefined()),
+        ValueKind::Seq | ValueKind::Iterable => Ok(container.try_iter()?.any(|item| &item == value)),
+        kind => Err(Error::new(ErrorKind::InvalidOperation, format!("cannot look for a value in {kind} {container}"))),
+    }
 }
 
 /// A value with its type, for the error: `the string "20"`, `the number 90`.
@@ -92,5 +138,37 @@ mod tests {
         assert!(yes(Value::from(()), "!=", Value::from(3)));
         assert!(!yes(Value::from(true), ">=", Value::from(2)));
         assert!(yes(Value::from(vec![1, 2]), "==", Value::from(vec![1, 2])));
+        assert!(yes(Value::from(20), "in", Value::from(vec![20, 30])));
+        assert!(yes(Value::from("b-"), "in", Value::from("db-1")));
+        assert!(yes(Value::from("x"), "not in", Value::from(vec!["a", "b"])));
+        assert!(!yes(Value::from(21.5), "in", Value::from(vec![20, 30])));
+    }
+
+    #[test]
+    fn membership_of_a_string_among_numbers_is_refused() {
+        let message = |l: Value, op: &str, r: Value| {
+            compare(&l, op, &r, "vars.pct", "[20, 30]").unwrap_err().detail().unwrap_or_default().to_owned()
+        };
+        let text_in_numbers = message(Value::from("20"), "in", Value::from(vec![20, 30]));
+        assert!(
+            text_in_numbers.starts_with("`vars.pct in [20, 30]` compares a string with a number"),
+            "{text_in_numbers}"
+        );
+        assert!(
+            text_in_numbers.contains(r#"`vars.pct` is the string "20", `[20, 30]` is a list holding the number 20"#)
+        );
+        assert!(text_in_numbers.contains("`vars.pct | int`"), "{text_in_numbers}");
+        let number_in_texts = message(Value::from(20), "not in", Value::from(vec!["20"]));
+        assert!(number_in_texts.contains(r#"is the number 20, `[20, 30]` is a list holding the string "20""#));
+        let number_in_text = message(Value::from(20), "in", Value::from("a20"));
+        assert!(number_in_text.contains("compares a string with a number"), "{number_in_text}");
+    }
+
+    #[test]
+    fn an_unset_operand_is_an_undefined_error() {
+        let error = compare(&Value::UNDEFINED, "!=", &Value::from("5"), "vars.pct", "\"5\"").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UndefinedError);
+        let error = compare(&Value::from(5), "in", &Value::UNDEFINED, "5", "vars.list").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::UndefinedError);
     }
 }

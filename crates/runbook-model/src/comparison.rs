@@ -4,9 +4,9 @@
 //! silently true and `"200" == 200` silently false. minijinja has no hook
 //! on its operators, so the expression is read with its parser: `check`
 //! looks at each comparison's operands ([`comparisons`]) and the engine
-//! evaluates a copy of the expression in which every comparison goes
-//! through a function that refuses a string against a number
-//! ([`guard_comparisons`]).
+//! evaluates a copy of the expression in which every comparison (`in` and
+//! `not in` too) goes through a function that refuses a string against a
+//! number and an unset operand ([`guard_comparisons`]).
 
 use minijinja::machinery::{ast, parse, parse_expr};
 use minijinja::syntax::SyntaxConfig;
@@ -27,11 +27,15 @@ pub enum Comparator {
     Gt,
     /// `>=`
     Ge,
+    /// `in`: membership in a list, a key of a map, a substring of a string.
+    In,
+    /// `not in`
+    NotIn,
 }
 
 impl Comparator {
     /// Every comparator.
-    pub const ALL: [Self; 6] = [Self::Eq, Self::Ne, Self::Lt, Self::Le, Self::Gt, Self::Ge];
+    pub const ALL: [Self; 8] = [Self::Eq, Self::Ne, Self::Lt, Self::Le, Self::Gt, Self::Ge, Self::In, Self::NotIn];
 
     /// The operator as written.
     pub const fn symbol(self) -> &'static str {
@@ -42,6 +46,8 @@ impl Comparator {
             Self::Le => "<=",
             Self::Gt => ">",
             Self::Ge => ">=",
+            Self::In => "in",
+            Self::NotIn => "not in",
         }
     }
 
@@ -50,15 +56,16 @@ impl Comparator {
         Self::ALL.into_iter().find(|comparator| comparator.symbol() == symbol)
     }
 
-    const fn of_compare(kind: ast::CompareOpKind) -> Option<Self> {
+    const fn of_compare(kind: ast::CompareOpKind) -> Self {
         match kind {
-            ast::CompareOpKind::Eq => Some(Self::Eq),
-            ast::CompareOpKind::Ne => Some(Self::Ne),
-            ast::CompareOpKind::Lt => Some(Self::Lt),
-            ast::CompareOpKind::Lte => Some(Self::Le),
-            ast::CompareOpKind::Gt => Some(Self::Gt),
-            ast::CompareOpKind::Gte => Some(Self::Ge),
-            ast::CompareOpKind::In | ast::CompareOpKind::NotIn => None,
+            ast::CompareOpKind::Eq => Self::Eq,
+            ast::CompareOpKind::Ne => Self::Ne,
+            ast::CompareOpKind::Lt => Self::Lt,
+            ast::CompareOpKind::Lte => Self::Le,
+            ast::CompareOpKind::Gt => Self::Gt,
+            ast::CompareOpKind::Gte => Self::Ge,
+            ast::CompareOpKind::In => Self::In,
+            ast::CompareOpKind::NotIn => Self::NotIn,
         }
     }
 
@@ -70,6 +77,7 @@ impl Comparator {
             ast::BinOpKind::Lte => Some(Self::Le),
             ast::BinOpKind::Gt => Some(Self::Gt),
             ast::BinOpKind::Gte => Some(Self::Ge),
+            ast::BinOpKind::In => Some(Self::In),
             _ => None,
         }
     }
@@ -83,6 +91,8 @@ pub enum OperandForm {
     Path(Vec<String>),
     /// A literal of this kind.
     Literal(ValueKind),
+    /// A list literal whose items are all literals of this kind (`[20, 30]`).
+    Items(ValueKind),
     /// A value passed through this filter last (`vars.pct | int`).
     Filtered(String),
     /// Anything else: arithmetic, calls, conditionals.
@@ -198,7 +208,7 @@ fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwr
         ast::Expr::Compare(compare) => {
             let mut left = &compare.expr;
             for op in &compare.ops {
-                pair(Comparator::of_compare(op.op), left, &op.expr)?;
+                pair(Some(Comparator::of_compare(op.op)), left, &op.expr)?;
                 left = &op.expr;
             }
         }
@@ -212,11 +222,29 @@ fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwr
 
 fn operand(expr: &ast::Expr<'_>) -> Result<Operand, Unwritable> {
     let form = match expr {
+        ast::Expr::Const(constant) if constant.value.kind() == ValueKind::Seq => constant
+            .value
+            .try_iter()
+            .ok()
+            .and_then(|items| same_kind(items.map(|item| Some(item.kind()))))
+            .map_or(OperandForm::Other, OperandForm::Items),
         ast::Expr::Const(constant) => OperandForm::Literal(constant.value.kind()),
+        ast::Expr::List(list) => same_kind(list.items.iter().map(|item| match item {
+            ast::Expr::Const(constant) => Some(constant.value.kind()),
+            _ => None,
+        }))
+        .map_or(OperandForm::Other, OperandForm::Items),
         ast::Expr::Filter(filter) => OperandForm::Filtered(filter.name.to_owned()),
         _ => path(expr).map_or(OperandForm::Other, OperandForm::Path),
     };
     Ok(Operand { text: text_of(expr)?, form })
+}
+
+/// The kind every one of `kinds` has; `None` when there are none, they
+/// differ, or one is not known.
+fn same_kind(mut kinds: impl Iterator<Item = Option<ValueKind>>) -> Option<ValueKind> {
+    let first = kinds.next()??;
+    kinds.all(|kind| kind == Some(first)).then_some(first)
 }
 
 /// `a.b['c']` as `["a", "b", "c"]`.
@@ -367,16 +395,7 @@ impl Writer<'_> {
                     if i > 0 {
                         self.out.push_str(" and ");
                     }
-                    if let Some(comparator) = Comparator::of_compare(op.op) {
-                        self.comparison(comparator, left, &op.expr)?;
-                    } else {
-                        let word = if matches!(op.op, ast::CompareOpKind::In) { " in " } else { " not in " };
-                        self.out.push('(');
-                        self.expr(left)?;
-                        self.out.push_str(word);
-                        self.expr(&op.expr)?;
-                        self.out.push(')');
-                    }
+                    self.comparison(Comparator::of_compare(op.op), left, &op.expr)?;
                     left = &op.expr;
                 }
                 self.out.push(')');
@@ -524,9 +543,16 @@ impl Writer<'_> {
             ValueKind::None => self.out.push_str("none"),
             ValueKind::Bool => self.out.push_str(if value.is_true() { "true" } else { "false" }),
             ValueKind::Number => {
-                self.out.push('(');
-                self.out.push_str(&value.to_string());
-                self.out.push(')');
+                // Only a negative number needs parentheses (`(-1) ** 2`);
+                // others read as written in messages (`[20, 30]`).
+                let number = value.to_string();
+                if number.starts_with('-') {
+                    self.out.push('(');
+                    self.out.push_str(&number);
+                    self.out.push(')');
+                } else {
+                    self.out.push_str(&number);
+                }
             }
             ValueKind::String => self.string(value.as_str().ok_or(Unwritable)?),
             ValueKind::Seq => {
@@ -597,7 +623,13 @@ mod tests {
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
+                let member = || {
+                    let context = minijinja::context! { left => left.clone(), right => right.clone() };
+                    Environment::new().compile_expression("left in right")?.eval(context).map(|found| found.is_true())
+                };
                 Ok(match Comparator::from_symbol(op) {
+                    Some(Comparator::In) => member()?,
+                    Some(Comparator::NotIn) => !member()?,
                     Some(Comparator::Eq) => left == right,
                     Some(Comparator::Ne) => left != right,
                     Some(Comparator::Lt) => left < right,
@@ -626,6 +658,7 @@ mod tests {
             "1 < vars.pct < 10",
             "vars.pct in vars.list or 2 in vars.list",
             "3 not in vars.list",
+            "'b-' in vars.name and 'x' not in vars.name and 'pct' in vars and (2 in vars.list) == true",
             "(vars.pct + 1) * 2 == 42",
             "vars.pct // 3 == 6 and vars.pct % 3 == 2 and 2 ** 3 == 8",
             "vars.name ~ '!' == \"db-1!\"",
@@ -641,6 +674,7 @@ mod tests {
             "'it\\'s \"quoted\"\\n' | length == 13",
             "vars.pct == 20.0 and 7 / 2 == 3.5",
             "vars['pct'] >= -5",
+            "-2 ** 2 == 4 and 2 - -1 == 3 and [-1, 2.5] == [-1, 2.5]",
         ];
         for expression in expressions {
             let original = environment.compile_expression(expression).unwrap().eval(&context).unwrap();
@@ -668,7 +702,12 @@ mod tests {
         assert_eq!(filtered[0].left.text, "vars.pct | int");
         assert_eq!(filtered[0].left.form, OperandForm::Filtered("int".into()));
         assert_eq!(filtered[1].left.form, OperandForm::Literal(ValueKind::Number));
-        assert!(comparisons("vars.x in [1, 2] and vars.y").is_empty());
+        let member = comparisons("vars.x in [1, 2] and vars.y");
+        assert_eq!((member[0].comparator, member[0].right.text.as_str()), (Comparator::In, "[1, 2]"));
+        assert_eq!(member[0].right.form, OperandForm::Items(ValueKind::Number));
+        assert_eq!(comparisons("x in ['a', 'b']")[0].right.form, OperandForm::Items(ValueKind::String));
+        assert_eq!(comparisons("x in ['a', 2]")[0].right.form, OperandForm::Other);
+        assert_eq!(comparisons("x in [y, 2]")[0].right.form, OperandForm::Other);
         assert!(comparisons("vars.x >").is_empty());
     }
 
@@ -688,6 +727,6 @@ mod tests {
     fn an_expression_without_comparisons_is_not_rewritten() {
         assert_eq!(guard_comparisons("vars.ok and not vars.failed", "cmp"), None);
         assert_eq!(guard_comparisons("vars. >", "cmp"), None);
-        assert_eq!(guard_comparisons("vars.a > 1", "cmp").as_deref(), Some(r#"cmp(vars.a, ">", (1), "vars.a", "1")"#));
+        assert_eq!(guard_comparisons("vars.a > 1", "cmp").as_deref(), Some(r#"cmp(vars.a, ">", 1, "vars.a", "1")"#));
     }
 }

@@ -9,8 +9,8 @@ use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{
-    AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparison, Diagnostic, InputType, OperandForm,
-    Runbook, Step,
+    AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparator, Comparison, Diagnostic, InputType,
+    OperandForm, Runbook, Step,
 };
 
 /// A type known at `check`, with what makes it known.
@@ -35,9 +35,11 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             TemplateKind::Template | TemplateKind::Shell => continue,
         };
         for comparison in found {
-            let (Some(left), Some(right)) =
-                (type_of(runbook, &comparison.left.form), type_of(runbook, &comparison.right.form))
-            else {
+            let right = match (comparison.comparator, &comparison.right.form) {
+                (Comparator::In | Comparator::NotIn, OperandForm::Items(kind)) => items_type(*kind),
+                (_, form) => type_of(runbook, form),
+            };
+            let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form), right) else {
                 continue;
             };
             if left.number != right.number {
@@ -56,6 +58,9 @@ fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, righ
     let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
     let unquoted = text.text.trim_matches('"');
     let help = match &text_type.fix {
+        _ if text.form == OperandForm::Items(ValueKind::String) => {
+            format!("write the list's items as numbers, or compare `{} | string`", number.text)
+        }
         _ if text.form == OperandForm::Literal(ValueKind::String) => match unquoted.trim().parse::<f64>() {
             Ok(_) => format!("remove the quotes: `{}`", unquoted.trim()),
             Err(_) => format!("`{}` is a number: compare it with a number", number.text),
@@ -90,8 +95,19 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
                 _ => None,
             }
         }
-        OperandForm::Literal(_) | OperandForm::Other => None,
+        OperandForm::Literal(_) | OperandForm::Items(_) | OperandForm::Other => None,
     }
+}
+
+/// The type of the items of a list literal `in` looks among.
+fn items_type(kind: ValueKind) -> Option<Known> {
+    let number = match kind {
+        ValueKind::Number => true,
+        ValueKind::String => false,
+        _ => return None,
+    };
+    let why = format!("a list of {}", if number { "numbers" } else { "strings" });
+    Some(Known { number, why, fix: None })
 }
 
 /// An `ask` step's answer: a number for `type: number`, text otherwise
@@ -222,5 +238,8 @@ mod tests {
         assert_eq!(compared(foreach, "vars.v > inputs.n"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "steps.a.exit_code != '0' or 1 < vars.v"), 2);
         assert_eq!(compared("", "steps.ask.answer > 3 or steps.count.answer > 3 or steps.count.answer == '3'"), 2);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in [20, 30] or inputs.n not in ['1']"), 2);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in ['20'] or inputs.n in [1, 2] or 'x' in vars.v"), 0);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == [20] or vars.v in [1, vars.v]"), 0);
     }
 }
