@@ -93,7 +93,7 @@ fn resume_refuses_a_journal_that_is_a_link() {
 /// `runbook record DIR` writes into a directory that exists already: it
 /// makes the same checks as `resume` before writing anything there.
 #[test]
-fn record_refuses_a_linked_directory_a_linked_journal_and_another_users_directory() {
+fn record_refuses_a_linked_directory_a_linked_or_fifo_journal_and_another_users_directory() {
     let first = run_into("rec").status(0);
     let rec = first.path("rec");
     for name in ["record.json", "record.md"] {
@@ -109,6 +109,12 @@ fn record_refuses_a_linked_directory_a_linked_journal_and_another_users_director
     symlink(&moved, rec.join("journal.jsonl")).unwrap();
     Test::new().args(["record".as_ref(), rec.as_os_str()]).status(1).stderr_contains("symbolic link");
     assert!(!rec.join("record.md").exists(), "no record built from a linked journal");
+    std::fs::remove_file(rec.join("journal.jsonl")).unwrap();
+
+    // A FIFO would block the read forever: refused at once.
+    assert!(std::process::Command::new("mkfifo").arg(rec.join("journal.jsonl")).status().unwrap().success());
+    Test::new().args(["record".as_ref(), rec.as_os_str()]).status(1).stderr_contains("not a regular file");
+    assert!(!rec.join("record.md").exists(), "no record built from a FIFO");
     std::fs::remove_file(rec.join("journal.jsonl")).unwrap();
     std::fs::rename(&moved, rec.join("journal.jsonl")).unwrap();
 

@@ -229,3 +229,22 @@ fn certificate_facts_are_plain_json() {
         })
     );
 }
+
+/// A `tls.ca_file` that is a FIFO (or a device, `/dev/stdin`) would block
+/// the probe forever, past its timeout and Ctrl-C: it is refused at once.
+#[test]
+fn a_ca_file_that_is_a_fifo_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ca.pem");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let spec = HttpSpec { ca_file: Some(fifo), ..get("https://127.0.0.1:9/") };
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        sender.send(runtime.block_on(observe(&spec))).unwrap();
+    });
+    let observation = receiver.recv_timeout(std::time::Duration::from_secs(20)).expect("the probe hung on the FIFO");
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert!(message(&observation).ends_with("is a FIFO or socket, not a regular file"), "{observation:?}");
+}

@@ -27,6 +27,9 @@ use super::{
 /// stop near 20; a health endpoint needing more than 10 is broken anyway).
 const MAX_REDIRECTS: usize = 10;
 
+/// Largest `tls.ca_file` read (the system's whole CA bundle is about 220 KB).
+const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// A rendered HTTP request.
 #[derive(Debug, Clone)]
 pub struct HttpSpec {
@@ -168,9 +171,10 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
         builder = builder.connect_timeout(connect_timeout);
     }
     if let Some(path) = &key.ca_file {
-        // Read synchronously: a CA bundle is small and read once per run.
-        let pem = std::fs::read(path)
-            .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot read CA file `{}`: {e}", path.display())))?;
+        // Read synchronously, once per run: only a regular file of at most
+        // MAX_CA_FILE_BYTES is read, so this cannot block (a FIFO would).
+        let pem = crate::regular_file::read_capped(path, MAX_CA_FILE_BYTES)
+            .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot read CA file `{}`: {}", path.display(), e)))?;
         let certs =
             reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|certs| !certs.is_empty()).ok_or_else(|| {
                 ProbeError::new(ErrorKind::Tls, format!("no PEM certificate in CA file `{}`", path.display()))

@@ -36,32 +36,73 @@ pub(crate) struct Via {
 }
 
 impl ProxySetting {
-    /// The proxy a request to `url` goes through, if any.
+    /// The proxy a request to `url` goes through, if any. An unusable proxy
+    /// (explicit or from the environment) is an error naming where it came
+    /// from, never a reason to go direct.
     pub(crate) fn via(&self, url: &Url) -> Result<Option<Via>, ProbeError> {
-        let matcher = match self {
+        self.via_in(url, &|name| std::env::var(name).ok())
+    }
+
+    /// [`Self::via`], reading the environment through `env`.
+    fn via_in(&self, url: &Url, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Via>, ProbeError> {
+        let (proxy, no_proxy) = match self {
             Self::Direct => return Ok(None),
-            Self::Environment => Matcher::from_env(),
-            Self::Url(proxy) => {
-                check_proxy_url(proxy)?;
-                Matcher::builder().all(proxy.clone()).build()
+            Self::Url(proxy) => (usable("`proxy`", proxy)?, String::new()),
+            Self::Environment => {
+                let Some((name, value)) = environment_proxy(url.scheme(), env) else {
+                    return Ok(None);
+                };
+                let no_proxy = first_set(&["no_proxy", "NO_PROXY"], env).map(|(_, value)| value).unwrap_or_default();
+                if no_proxy.split(',').any(|entry| entry.trim() == "*") {
+                    return Ok(None);
+                }
+                let value = if value.contains("://") { value } else { format!("http://{value}") };
+                (usable(name, &value)?, no_proxy)
             }
         };
+        let matcher = Matcher::builder().all(proxy.to_string()).no(no_proxy).build();
         // A URL reqwest accepts is a valid URI; if not, the request fails
         // later with its own message.
         let Ok(uri) = url.as_str().parse::<http::Uri>() else {
             return Ok(None);
         };
+        // The proxy URL was checked, so no intercept means `NO_PROXY` named the host.
         Ok(matcher.intercept(&uri).as_ref().and_then(Via::of))
     }
 }
 
-/// An explicit proxy must be an `http://` or `https://` URL with a host: an
-/// unusable one would otherwise be skipped silently and the request go direct.
-fn check_proxy_url(proxy: &str) -> Result<(), ProbeError> {
-    let invalid = |why: &str| {
-        // The URL is not shown: it may hold a password.
-        ProbeError::new(ErrorKind::InvalidTarget, format!("invalid proxy: {why}; use `none` or http://HOST:PORT"))
+/// The variable naming the proxy for a `scheme` URL, and its value, as curl
+/// reads them: the lower-case name wins; `HTTP_PROXY` is read only outside
+/// CGI (`REQUEST_METHOD` unset), where a request's `Proxy:` header would set
+/// it; an empty value is unset.
+fn environment_proxy(scheme: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<(&'static str, String)> {
+    let own: &[&'static str] = match scheme {
+        "https" => &["https_proxy", "HTTPS_PROXY"],
+        _ if env("REQUEST_METHOD").is_some() => &["http_proxy"],
+        _ => &["http_proxy", "HTTP_PROXY"],
     };
+    first_set(own, env).or_else(|| first_set(&["all_proxy", "ALL_PROXY"], env))
+}
+
+fn first_set(names: &[&'static str], env: &dyn Fn(&str) -> Option<String>) -> Option<(&'static str, String)> {
+    names.iter().find_map(|&name| env(name).filter(|value| !value.is_empty()).map(|value| (name, value)))
+}
+
+/// A proxy must be an `http://` or `https://` URL with a host and a valid
+/// port, written without spaces: anything else would be skipped, or
+/// trimmed and guessed at, and the request would go elsewhere than meant.
+/// `source` names where the value came from; the value itself is not shown,
+/// since it may hold a password.
+fn usable(source: &str, proxy: &str) -> Result<Url, ProbeError> {
+    let invalid = |why: &str| {
+        ProbeError::new(
+            ErrorKind::InvalidTarget,
+            format!("invalid proxy in {source}: {why}; use `none` or http://HOST:PORT"),
+        )
+    };
+    if proxy.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("it contains a space, tab or line break"));
+    }
     let url = Url::parse(proxy).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(&format!("scheme `{}` is not supported", url.scheme())));
@@ -69,7 +110,7 @@ fn check_proxy_url(proxy: &str) -> Result<(), ProbeError> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(invalid("no host"));
     }
-    Ok(())
+    Ok(url)
 }
 
 impl Via {
@@ -115,7 +156,60 @@ mod tests {
         for proxy in ["socks5://127.0.0.1:1080", "proxy.example:3128", "http://", "not a url"] {
             let error = ProxySetting::Url(proxy.into()).via(&url("http://api.example/")).unwrap_err();
             assert_eq!(error.kind, ErrorKind::InvalidTarget, "{proxy}");
-            assert!(error.message.starts_with("invalid proxy: "), "{proxy}: {}", error.message);
+            assert!(error.message.starts_with("invalid proxy in `proxy`: "), "{proxy}: {}", error.message);
         }
+    }
+
+    fn environment(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    fn via_env(vars: &[(&str, &str)], target: &str) -> Result<Option<Via>, ProbeError> {
+        ProxySetting::Environment.via_in(&url(target), &environment(vars))
+    }
+
+    #[test]
+    fn proxies_with_spaces_bad_ports_or_other_schemes_are_errors_naming_their_source() {
+        for proxy in ["http://127.0.0.1:9599 ", " http://127.0.0.1:9599", "http://127.0.0.1:9599\n", "http://u:p@h:1\t"]
+        {
+            let error = ProxySetting::Url(proxy.into()).via(&url("http://api.example/")).unwrap_err();
+            assert!(error.message.contains("a space, tab or line break"), "{proxy:?}: {}", error.message);
+        }
+        for (value, why) in [
+            ("http://u:Secr3tX@127.0.0.1:99999", "invalid port number"),
+            ("http://127.0.0.1:9599 ", "a space, tab or line break"),
+            ("http://u:Secr3tX@[::1", "invalid IPv6 address"),
+            ("ftp://127.0.0.1:9501", "scheme `ftp` is not supported"),
+            ("socks5://127.0.0.1:1080", "scheme `socks5` is not supported"),
+        ] {
+            let error = via_env(&[("HTTP_PROXY", value)], "http://127.0.0.1:9601/").unwrap_err();
+            assert_eq!(error.kind, ErrorKind::InvalidTarget);
+            assert!(error.message.starts_with("invalid proxy in HTTP_PROXY: "), "{value}: {}", error.message);
+            assert!(error.message.contains(why), "{value}: {}", error.message);
+            assert!(!error.message.contains("Secr3tX"), "{}", error.message);
+        }
+        let error = via_env(&[("ALL_PROXY", "ftp://h:1")], "https://api.example/").unwrap_err();
+        assert!(error.message.starts_with("invalid proxy in ALL_PROXY: "), "{}", error.message);
+    }
+
+    #[test]
+    fn the_environment_is_read_as_curl_reads_it() {
+        let port = |vars: &[(&str, &str)], target: &str| via_env(vars, target).unwrap().map(|via| via.port);
+        // Lower case wins; upper-case HTTP_PROXY is ignored under CGI.
+        assert_eq!(port(&[("http_proxy", "http://a:1"), ("HTTP_PROXY", "http://b:2")], "http://x/"), Some(1));
+        assert_eq!(port(&[("HTTP_PROXY", "http://b:2")], "http://x/"), Some(2));
+        assert_eq!(port(&[("HTTP_PROXY", "http://b:2"), ("REQUEST_METHOD", "GET")], "http://x/"), None);
+        assert_eq!(port(&[("https_proxy", "http://a:1"), ("HTTPS_PROXY", "http://b:2")], "https://x/"), Some(1));
+        // ALL_PROXY when the scheme's own is unset or empty; no scheme means http.
+        assert_eq!(port(&[("http_proxy", ""), ("ALL_PROXY", "c:3")], "http://x/"), Some(3));
+        // `*` in NO_PROXY matches IP addresses too; lower-case no_proxy wins.
+        for no_proxy in ["*", "foo, *"] {
+            assert_eq!(port(&[("HTTP_PROXY", "http://b:2"), ("NO_PROXY", no_proxy)], "http://10.0.0.7:8080/"), None);
+        }
+        assert_eq!(port(&[("HTTP_PROXY", "http://b:2"), ("NO_PROXY", "*"), ("no_proxy", "x")], "http://y/"), Some(2));
+        assert_eq!(port(&[("HTTP_PROXY", "http://b:2"), ("NO_PROXY", "10.0.0.0/8")], "http://10.0.0.7/"), None);
+        // An unusable proxy for a host NO_PROXY exempts is never used.
+        assert_eq!(port(&[("HTTP_PROXY", "http://b:2"), ("NO_PROXY", "*")], "http://x/"), None);
     }
 }

@@ -67,17 +67,16 @@ pub(super) fn create_new(path: &Path) -> io::Result<File> {
 
 /// Opens the existing file `path` to append to it, refusing a symbolic link.
 pub(super) fn open_existing(path: &Path) -> io::Result<File> {
-    OpenOptions::new().append(true).custom_flags(nix::libc::O_NOFOLLOW).open(path).map_err(|e| not_a_link(path, e))
+    crate::regular_file::open(OpenOptions::new().append(true), path, nix::libc::O_NOFOLLOW)
+        .map_err(|e| not_a_link(path, e))
 }
 
 /// Reads the existing file `path`, refusing a symbolic link: a record is
 /// built from the journal in its own directory, never from a file a link
-/// planted there points to.
+/// planted there points to. A FIFO or device is refused too, instead of
+/// waiting forever for it.
 pub(super) fn read_existing(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
-        .open(path)
+    let mut file = crate::regular_file::open(OpenOptions::new().read(true), path, nix::libc::O_NOFOLLOW)
         .map_err(|e| not_a_link(path, e))?;
     let mut bytes = Vec::new();
     io::Read::read_to_end(&mut file, &mut bytes)?;

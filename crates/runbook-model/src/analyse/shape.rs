@@ -302,20 +302,35 @@ fn http_shape(http: &crate::HttpProbe, out: &mut Vec<Diagnostic>) {
     }
     // A templated proxy is checked when it is rendered; a literal one now,
     // since the engine would stop every request with it.
-    if let Some(proxy) = http.proxy.as_ref().filter(|proxy| !proxy.contains("{{")) {
-        let value = proxy.trim();
-        let host = value.strip_prefix("http://").or_else(|| value.strip_prefix("https://")).map(|rest| {
-            let authority = rest.split('/').next().unwrap_or_default();
-            authority.rsplit('@').next().unwrap_or_default().to_owned()
-        });
-        if value != "none" && host.is_none_or(|host| host.is_empty() || host.starts_with(':')) {
-            out.push(
-                Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
-                    .with_label("not a proxy")
-                    .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT`"),
-            );
-        }
+    if let Some(proxy) = http.proxy.as_ref().filter(|proxy| !proxy.contains("{{"))
+        && proxy.trim() != "none"
+        && !is_proxy_url(proxy)
+    {
+        out.push(
+            Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
+                .with_label("not a proxy")
+                .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT` (no spaces, port 1-65535)"),
+        );
     }
+}
+
+/// `http://` or `https://` (any case), then a host and an optional port up
+/// to 65535, with no space anywhere: what the engine accepts as a proxy.
+fn is_proxy_url(value: &str) -> bool {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    let Some(skip) = ["http://", "https://"].iter().find(|prefix| lower.starts_with(**prefix)).map(|p| p.len()) else {
+        return false;
+    };
+    let authority = value[skip..].split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = match host_port.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((host, rest)) => (host, rest.strip_prefix(':').or(Some(rest).filter(|rest| !rest.is_empty()))),
+        None => host_port.split_once(':').map_or((host_port, None), |(host, port)| (host, Some(port))),
+    };
+    !host.is_empty() && port.is_none_or(|port| port.is_empty() || port.parse::<u16>().is_ok())
 }
 
 fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
