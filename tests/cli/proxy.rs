@@ -102,3 +102,35 @@ fn the_rendered_curl_command_uses_the_same_proxy() {
         assert!(text.contains(flag), "missing {flag:?} in\n{text}");
     }
 }
+
+/// A proxy (or the service behind it) that echoes the `Proxy-Authorization`
+/// header it was sent, with a status the runbook does not expect so that
+/// the body is shown.
+fn echoing_proxy() -> Server {
+    Server::start(|request, stream| {
+        let echoed = format!("proxy-authorization: {}", request.header("proxy-authorization").unwrap_or("none"));
+        respond(stream, "201 Created", &[], echoed.as_bytes())
+    })
+}
+
+#[test]
+fn a_proxy_password_from_the_environment_is_a_secret_everywhere() {
+    use base64::Engine as _;
+    let proxy = echoing_proxy();
+    let basic = base64::engine::general_purpose::STANDARD.encode("bob:EnvPr0xyPW");
+    let with_password = format!("http://bob:EnvPr0xyPW@127.0.0.1:{}", proxy.port);
+    let yaml = runbook("");
+    let json = run(&yaml, "json").env("HTTP_PROXY", &with_password).status(0);
+    assert_eq!(proxy.requests()[0].header("proxy-authorization"), Some(format!("Basic {basic}").as_str()));
+    let human = run(&yaml, "human").env("HTTP_PROXY", &with_password).status(0);
+    assert!(human.stdout.contains("proxy-authorization: Basic [redacted:HTTP_PROXY]"), "{}", human.stdout);
+    let mut texts = vec![json.stdout.clone(), json.stderr.clone(), human.stdout.clone(), human.stderr.clone()];
+    for output in [&json, &human] {
+        for name in ["journal.jsonl", "record.json", "record.md"] {
+            texts.push(std::fs::read_to_string(output.path("rec").join(name)).unwrap());
+        }
+    }
+    for text in &texts {
+        assert!(!text.contains("EnvPr0xyPW") && !text.contains(&basic), "the proxy password was shown: {text}");
+    }
+}

@@ -192,7 +192,11 @@ async fn start(
     }
     if !options.hermetic {
         redact_env_probe_values(plan, &mut redactor);
+        for (name, secret) in crate::probe::proxy::environment_proxy_secrets() {
+            redactor.add(name, &secret);
+        }
     }
+    redact_literal_proxy_secrets(plan, &mut redactor);
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -308,6 +312,21 @@ fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
     for name in found {
         if let Ok(value) = std::env::var(&name) {
             redactor.add(&name, &value);
+        }
+    }
+}
+
+/// Adds the passwords written into literal `proxy` URLs (and the Basic
+/// credentials made of them): the engine sends them to the proxy, which
+/// may echo them back.
+fn redact_literal_proxy_secrets(plan: &Plan, redactor: &mut Redactor) {
+    for entry in plan.bodies.iter().flat_map(StepBody::probes) {
+        if let runbook_model::Probe::Http(http) = &entry.probe
+            && let Some(proxy) = http.proxy.as_ref().filter(|proxy| !proxy.contains("{{"))
+        {
+            for secret in crate::probe::proxy::proxy_secrets(proxy) {
+                redactor.add("proxy", &secret);
+            }
         }
     }
 }

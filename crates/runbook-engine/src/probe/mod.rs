@@ -6,7 +6,7 @@ mod captured;
 mod cmd;
 mod env;
 mod http;
-mod proxy;
+pub(crate) mod proxy;
 mod runner;
 mod tcp;
 mod tls;

@@ -113,6 +113,55 @@ fn usable(source: &str, proxy: &str) -> Result<Url, ProbeError> {
     Ok(url)
 }
 
+/// The variables a proxy can come from, as [`environment_proxy`] reads them.
+const PROXY_VARIABLES: [&str; 6] = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
+
+/// The secrets in the proxy variables of this process's environment, each
+/// with its variable's name: the engine sends them (as Basic credentials),
+/// so it must hide them wherever they come back.
+pub(crate) fn environment_proxy_secrets() -> Vec<(&'static str, String)> {
+    PROXY_VARIABLES
+        .iter()
+        .filter_map(|&name| std::env::var(name).ok().map(|value| (name, value)))
+        .flat_map(|(name, value)| proxy_secrets(&value).into_iter().map(move |secret| (name, secret)))
+        .collect()
+}
+
+/// The password in a proxy URL's user information, percent-decoded as it
+/// is sent, and the Basic credential made of it (base64 of `user:password`,
+/// hidden whole rather than in part); empty without a password.
+pub(crate) fn proxy_secrets(proxy: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let rest = proxy.split_once("://").map_or(proxy, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let Some((user, password)) = authority.rsplit_once('@').and_then(|(userinfo, _)| userinfo.split_once(':')) else {
+        return Vec::new();
+    };
+    let password = percent_decoded(password);
+    if password.is_empty() {
+        return Vec::new();
+    }
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", percent_decoded(user)));
+    vec![password, basic]
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = bytes.get(index + 1..index + 3).and_then(|hex| std::str::from_utf8(hex).ok());
+        if let Some(byte) = hex.filter(|_| bytes[index] == b'%').and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            decoded.push(byte);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 impl Via {
     fn of(intercept: &Intercept) -> Option<Self> {
         let uri = intercept.uri();
@@ -158,6 +207,14 @@ mod tests {
             assert_eq!(error.kind, ErrorKind::InvalidTarget, "{proxy}");
             assert!(error.message.starts_with("invalid proxy in `proxy`: "), "{proxy}: {}", error.message);
         }
+    }
+
+    #[test]
+    fn proxy_secrets_are_the_decoded_password_and_the_basic_credential() {
+        assert_eq!(proxy_secrets("http://bob:EnvPr0xyPW@127.0.0.1:9501"), ["EnvPr0xyPW", "Ym9iOkVudlByMHh5UFc="]);
+        assert_eq!(proxy_secrets("u:p%40ss%20w0rd!Q@h:1")[0], "p@ss w0rd!Q");
+        assert!(proxy_secrets("http://bob@h:1/x@y").is_empty());
+        assert!(proxy_secrets("http://h:1").is_empty());
     }
 
     fn environment(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
