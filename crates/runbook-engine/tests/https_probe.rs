@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
-use runbook_engine::probe::{Certificate, ErrorKind, HttpSpec};
+use runbook_engine::probe::{Certificate, ErrorKind, HttpSpec, ProxySetting};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use support::{assert_human, error_kind, get, observe};
 use tempfile::NamedTempFile;
@@ -247,4 +247,28 @@ fn a_ca_file_that_is_a_fifo_is_refused_without_waiting() {
     let observation = receiver.recv_timeout(std::time::Duration::from_secs(20)).expect("the probe hung on the FIFO");
     assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
     assert!(message(&observation).ends_with("is a FIFO or socket, not a regular file"), "{observation:?}");
+}
+
+/// An http URL through an https proxy: the certificate on the connection is
+/// the proxy's, so it is no fact of the target; when it fails the check,
+/// the proxy is blamed.
+#[tokio::test]
+async fn an_https_proxy_certificate_is_never_the_targets() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let proxy = serve(certificate, &key).await;
+    let through = |ca_file: Option<&NamedTempFile>| HttpSpec {
+        proxy: ProxySetting::Url(format!("https://127.0.0.1:{proxy}")),
+        ca_file: ca_file.map(|file| file.path().to_owned()),
+        ..get("http://127.0.0.1:9/")
+    };
+    let ca_file = ca.pem_file();
+    let observation = observe(&through(Some(&ca_file))).await;
+    assert_eq!(observation.status, Some(200), "{observation:?}");
+    assert_eq!(observation.tls, None, "the proxy's certificate taken for the target's");
+
+    let observation = observe(&through(None)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    let blame = format!("tls handshake with proxy 127.0.0.1:{proxy} (for 127.0.0.1:9) failed: ");
+    assert!(message(&observation).starts_with(&blame), "{observation:?}");
 }

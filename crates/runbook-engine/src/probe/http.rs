@@ -283,9 +283,13 @@ impl HttpSpec {
         let mut response = self.send(request, target).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
+        // The connection's certificate is the target's only over https: an
+        // http URL through an https proxy has the proxy's. Through a CONNECT
+        // tunnel reqwest keeps none, so there are no facts (see docs/dsl.md).
         observation.tls = response
             .extensions()
             .get::<reqwest::tls::TlsInfo>()
+            .filter(|_| response.url().scheme() == "https")
             .and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| Certificate::of(der, SystemTime::now()));
         observation.headers = response
@@ -368,7 +372,12 @@ impl HttpSpec {
         {
             (ErrorKind::Io, message)
         } else if error.is_connect() && looks_like_tls(&detail) {
-            (ErrorKind::Tls, format!("tls handshake with {target} failed: {}", failure_in_words(&innermost(error))))
+            // An http URL has no handshake of its own: the proxy's failed.
+            let with = match &target.via {
+                Some(via) if !target.https => format!("{via} (for {target})"),
+                _ => target.to_string(),
+            };
+            (ErrorKind::Tls, format!("tls handshake with {with} failed: {}", failure_in_words(&innermost(error))))
         } else if is_reset(error, &detail) {
             let when = if reading_body { "mid-body" } else { "before a response" };
             (ErrorKind::Reset, format!("{peer} closed the connection {when}: {}", innermost(error)))
@@ -433,12 +442,18 @@ fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Op
 struct Target {
     host: String,
     port: Option<u16>,
+    https: bool,
     via: Option<Via>,
 }
 
 impl Target {
     fn of(url: &Url) -> Self {
-        Self { host: url.host_str().unwrap_or_default().to_owned(), port: url.port_or_known_default(), via: None }
+        Self {
+            host: url.host_str().unwrap_or_default().to_owned(),
+            port: url.port_or_known_default(),
+            https: url.scheme() == "https",
+            via: None,
+        }
     }
 
     /// `host:port`, and `through proxy host:port` when there is one.
