@@ -433,15 +433,16 @@ fn killed_anywhere_a_run_is_recorded_and_resumes_to_the_same_conclusion() {
                 assert_eq!(signal, "KILL", "point {point}: a journal line is not JSON: {line}");
             }
         }
+        if !std::fs::read_to_string(&journal).unwrap().contains(r#""event":"run_started""#) {
+            // Killed before the first event: there is no run to record or resume.
+            Test::new().args(["record", rec.to_str().unwrap()]).status(1).stderr_contains("holds no run");
+            Test::new().args(["resume", rec.to_str().unwrap()]).status(2).stderr_contains("start it again");
+            continue;
+        }
         Test::new().args(["record", rec.to_str().unwrap()]).status(0);
         let record = valid_record(&rec);
         if record["status"] == "concluded" {
             assert_eq!(record["conclusion"], expected, "point {point}");
-            continue;
-        }
-        if !std::fs::read_to_string(&journal).unwrap().contains(r#""event":"run_started""#) {
-            // Killed before the first event: there is no run to resume.
-            Test::new().args(["resume", rec.to_str().unwrap()]).status(2).stderr_contains("start it again");
             continue;
         }
         let resumed = Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive"]).status(0);

@@ -134,3 +134,38 @@ fn record_refuses_a_linked_directory_a_linked_or_fifo_journal_and_another_users_
         assert!(rec.join("record.md").exists(), "rebuilt once the directory is ours again");
     }
 }
+
+#[test]
+fn record_refuses_an_empty_journal_or_a_running_one_and_keeps_the_pair_in_step() {
+    let first = run_into("rec").status(0);
+    let rec = first.path("rec");
+    let record = |dir: &std::path::Path| Test::new().args(["record".as_ref(), dir.as_os_str()]);
+    let read = |name: &str| std::fs::read_to_string(rec.join(name)).unwrap();
+    let (json, md) = (read("record.json"), read("record.md"));
+    let journal = read("journal.jsonl");
+
+    // A journal that holds no run would replace a good record with an empty one.
+    std::fs::write(rec.join("journal.jsonl"), "").unwrap();
+    record(&rec).status(1).stderr_contains("holds no run");
+    assert_eq!((read("record.json"), read("record.md")), (json.clone(), md.clone()), "the old record is kept");
+    std::fs::write(rec.join("journal.jsonl"), &journal).unwrap();
+
+    // A run still going holds its journal.
+    let held = std::fs::File::open(rec.join("journal.jsonl")).unwrap();
+    held.lock().unwrap();
+    record(&rec).status(1).stderr_contains("the run is still going");
+    drop(held);
+
+    // record.md cannot be replaced: the error names it, record.json is not
+    // left out of step with it.
+    std::fs::remove_file(rec.join("record.md")).unwrap();
+    std::fs::create_dir(rec.join("record.md")).unwrap();
+    std::fs::write(rec.join("record.json"), "old\n").unwrap();
+    record(&rec).status(1).stderr_contains("record.md: ");
+    assert_eq!(read("record.json"), "old\n", "record.json replaced although record.md was not");
+    std::fs::remove_dir(rec.join("record.md")).unwrap();
+    record(&rec).status(0);
+    assert_eq!(read("record.json"), json);
+    let leftovers: Vec<_> = std::fs::read_dir(&rec).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 3, "temporary files left: {leftovers:?}");
+}

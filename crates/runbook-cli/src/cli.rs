@@ -57,8 +57,11 @@ pub(crate) enum Command {
     /// journal.
     ///
     /// For a run that was killed (SIGKILL, a power cut) before it could
-    /// write its record: the journal, synced before every step, is enough.
-    /// Such a run is marked `interrupted`.
+    /// write its record: the journal is enough. It is synced to disk before
+    /// every action, after each answer, note and confirmation, and at the
+    /// end, and at most every 100 ms in between. Such a run is marked
+    /// `interrupted`. A journal that holds no run, or that a run still going
+    /// holds, is refused (exit 1) and the old record is left as it was.
     Record {
         /// The record directory (holding `journal.jsonl`).
         #[arg(value_name = "DIR")]

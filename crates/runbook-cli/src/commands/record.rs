@@ -7,7 +7,7 @@ use super::print_stderr;
 use crate::exit_code::ExitCode;
 
 pub(super) fn run(dir: &Path) -> ExitCode {
-    match runbook_engine::record::write_records(dir) {
+    match runbook_engine::record::rebuild_records(dir) {
         Ok(record) => {
             print_stderr(&format!(
                 "rebuilt {} and {} (run {})\n",

@@ -13,20 +13,40 @@ pub use build::{
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;
-use record_dir::write_atomically;
+use record_dir::write_pair;
 pub use resume::{ResumePoint, resume_point};
 
 /// Writes `record.json` and `record.md` into `dir` from the journal there,
 /// after the checks `resume` makes before appending to a record directory:
 /// `dir` is a directory, not a symbolic link, owned by this user (made
-/// `0700`), and the journal is not a symbolic link.
+/// `0700`), and the journal is a regular file, not a symbolic link.
 pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
     record_dir::check_owned(dir)?;
-    let entries = read(&dir.join(JOURNAL_FILE))?;
+    write_from_journal(dir)
+}
+
+/// [`write_records`] for `runbook record DIR`, which also refuses a journal
+/// a run still going holds: its record would say "interrupted" while it
+/// goes on.
+pub fn rebuild_records(dir: &std::path::Path) -> std::io::Result<Record> {
+    record_dir::check_owned(dir)?;
+    record_dir::check_not_in_use(&dir.join(JOURNAL_FILE))?;
+    write_from_journal(dir)
+}
+
+/// The record of the journal in `dir`, written there. A journal that holds
+/// no run is refused, so that a good record is never replaced by an empty
+/// one.
+fn write_from_journal(dir: &std::path::Path) -> std::io::Result<Record> {
+    let journal = dir.join(JOURNAL_FILE);
+    let entries = read(&journal)?;
+    if !entries.first().is_some_and(|entry| matches!(entry.event, crate::event::Event::RunStarted(_))) {
+        let message = format!("`{}` holds no run (it does not begin with run_started)", journal.display());
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
+    }
     let record = Record::from_journal(&entries);
     let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
     json.push(b'\n');
-    write_atomically(dir, "record.json", &json)?;
-    write_atomically(dir, "record.md", markdown(&record).as_bytes())?;
+    write_pair(dir, ("record.json", &json), ("record.md", markdown(&record).as_bytes()))?;
     Ok(record)
 }

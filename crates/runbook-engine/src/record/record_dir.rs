@@ -96,11 +96,51 @@ pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Writes `bytes` to `dir/name` atomically: a new temporary file (see
-/// [`create_new`]), synced, then renamed over the target. A crash leaves
-/// the old file or the new one, never half of one; a failure removes the
-/// temporary file.
-pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+/// Writes two files that must stay in step (`record.json` and `record.md`):
+/// both are written to temporary files first (see [`create_new`]), synced,
+/// then renamed, so a crash leaves the old file or the new one, never half
+/// of one; when the second
+/// rename fails, the first file's old content is put back. An error names
+/// the file it is about.
+pub(super) fn write_pair(dir: &Path, first: (&str, &[u8]), second: (&str, &[u8])) -> io::Result<()> {
+    let first_temporary = write_temporary(dir, first.0, first.1).map_err(|e| named(dir, first.0, &e))?;
+    let second_temporary = match write_temporary(dir, second.0, second.1).map_err(|e| named(dir, second.0, &e)) {
+        Ok(temporary) => temporary,
+        Err(error) => {
+            let _ = std::fs::remove_file(&first_temporary);
+            return Err(error);
+        }
+    };
+    // The first file's old content, kept under a temporary name until the
+    // second file is in place.
+    let (first_path, second_path) = (dir.join(first.0), dir.join(second.0));
+    let backup = dir.join(format!(".{}.{}.old.tmp", first.0, std::process::id()));
+    let _ = std::fs::remove_file(&backup);
+    let had_first = std::fs::hard_link(&first_path, &backup).is_ok();
+    let renamed = std::fs::rename(&first_temporary, &first_path).map_err(|e| named(dir, first.0, &e)).and_then(|()| {
+        std::fs::rename(&second_temporary, &second_path).map_err(|error| {
+            if had_first {
+                let _ = std::fs::rename(&backup, &first_path);
+            } else {
+                let _ = std::fs::remove_file(&first_path);
+            }
+            named(dir, second.0, &error)
+        })
+    });
+    for leftover in [&first_temporary, &second_temporary, &backup] {
+        let _ = std::fs::remove_file(leftover);
+    }
+    renamed?;
+    sync_dir(dir)
+}
+
+/// `error`, saying which file of `dir` it is about.
+fn named(dir: &Path, name: &str, error: &io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", dir.join(name).display()))
+}
+
+/// A new temporary file in `dir` holding `bytes`, synced.
+fn write_temporary(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let (temporary, mut file) = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -114,11 +154,23 @@ pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Resu
     };
     let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);
-    if let Err(error) = written.and_then(|()| std::fs::rename(&temporary, dir.join(name))) {
+    if let Err(error) = written {
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
     }
-    sync_dir(dir)
+    Ok(temporary)
+}
+
+/// Refuses a journal another process holds (a run or a resume still
+/// going): its record would be rebuilt as interrupted while it goes on.
+pub(super) fn check_not_in_use(journal: &Path) -> io::Result<()> {
+    let file = crate::regular_file::open(OpenOptions::new().read(true), journal, nix::libc::O_NOFOLLOW)
+        .map_err(|e| not_a_link(journal, e))?;
+    file.try_lock_shared().map_err(|_| {
+        let message =
+            format!("{} is in use: the run is still going (wait for it, or stop it first)", journal.display());
+        io::Error::new(io::ErrorKind::WouldBlock, message)
+    })
 }
 
 #[cfg(test)]
@@ -142,10 +194,10 @@ mod tests {
         assert!(prepare_new(&dir).unwrap());
         assert_eq!(mode(&dir), DIR_MODE);
         create_new(&dir.join("journal.jsonl")).unwrap();
-        write_atomically(&dir, "record.json", b"{}").unwrap();
+        write_pair(&dir, ("record.json", b"{}"), ("record.md", b"# record")).unwrap();
         assert_eq!((mode(&dir.join("journal.jsonl")), mode(&dir.join("record.json"))), (FILE_MODE, FILE_MODE));
         let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+        assert_eq!(names.len(), 3, "no temporary file is left: {names:?}");
         std::fs::remove_dir_all(base).unwrap();
     }
 
@@ -176,7 +228,7 @@ mod tests {
             let planted = dir.join(format!(".record.md.{}.{n}.tmp", std::process::id()));
             std::os::unix::fs::symlink(&victim, planted).unwrap();
         }
-        write_atomically(&dir, "record.md", b"# record").unwrap();
+        write_pair(&dir, ("record.json", b"{}"), ("record.md", b"# record")).unwrap();
         assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
         assert_eq!(std::fs::read(dir.join("record.md")).unwrap(), b"# record");
         std::fs::remove_dir_all(&dir).unwrap();
