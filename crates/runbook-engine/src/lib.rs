@@ -24,6 +24,6 @@ pub mod printable;
 pub mod probe;
 pub mod record;
 mod redact;
-mod regular_file;
+pub mod regular_file;
 pub mod scenario;
 pub mod template;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Opens `path` with `options` (plus `O_NONBLOCK`, so that opening a FIFO
 /// returns at once) and refuses anything but a regular file.
-pub(crate) fn open(options: &mut OpenOptions, path: &Path, extra_flags: i32) -> io::Result<File> {
+pub fn open(options: &mut OpenOptions, path: &Path, extra_flags: i32) -> io::Result<File> {
     let file = options.custom_flags(nix::libc::O_NONBLOCK | extra_flags).open(path)?;
     let kind = file.metadata()?.file_type();
     if kind.is_file() {
