@@ -550,6 +550,76 @@ fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
 }
 
+/// A run killed during an action stays visible once it has been resumed:
+/// the record lists the kill among its stops and in its timeline, says the
+/// action may have run, and counts the killed process's running time.
+#[test]
+fn a_kill_during_an_action_is_a_stop_of_the_record_saying_the_action_may_have_run() {
+    let dir = crate::Scratch::new();
+    let mut child = start_action(dir.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap();
+    send_signal(-group.trim().parse::<i32>().unwrap(), "KILL");
+    let rec = dir.path().join("rec");
+    Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "restart=no"]).status(0);
+    let record = valid_record(&rec);
+    let stops = record["stops"].as_array().unwrap();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0]["status"], "interrupted");
+    let message = stops[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("action `restart` was running")
+            && message.contains("echo ran >> runs.txt")
+            && message.contains("may have run"),
+        "{message}"
+    );
+    // The stop is placed at the last entry the killed process wrote.
+    let journal = std::fs::read_to_string(rec.join("journal.jsonl")).unwrap();
+    let entries: Vec<Value> = journal.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let resumed = entries.iter().position(|entry| entry["event"] == "resumed").unwrap();
+    let killed_last = &entries[resumed - 1];
+    assert_eq!(killed_last["event"], "action_decided");
+    assert_eq!(stops[0]["at"], killed_last["at"]);
+    let finished = entries.iter().find(|entry| entry["event"] == "run_finished").unwrap();
+    assert_eq!(
+        record["duration_ms"].as_u64(),
+        Some(killed_last["elapsed_ms"].as_u64().unwrap() + finished["duration_ms"].as_u64().unwrap())
+    );
+    let markdown = std::fs::read_to_string(rec.join("record.md")).unwrap();
+    let timeline = markdown.split("## Timeline").nth(1).unwrap().split("## ").next().unwrap();
+    assert!(timeline.contains("run interrupted: the journal ends while action `restart` was running"), "{timeline}");
+    assert!(
+        markdown.contains("action · started ") && markdown.contains("did not finish: the run stopped in it"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("**run** (by mode), and the run stopped while it was running: it may have run"), "{markdown}");
+}
+
+/// The hint of a run waiting at an action names the flags of the command
+/// that stopped: `run` has `--read-only`, `resume` (which keeps the run's
+/// mode) has not, and each flag named is one the command takes.
+#[test]
+fn the_waiting_hint_at_an_action_names_only_flags_the_command_takes() {
+    let yaml = "id: w\ntitle: W\nsteps:\n  - id: restart\n    action:\n      confirm: Restarts.\n      cmd: { argv: [\"true\"] }\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5)
+        .stdout_contains("pass --yes to run actions or --answer restart=no to decline this one, or --read-only to skip every action");
+    let rec = output.path("rec");
+    let rec = rec.to_str().unwrap();
+    let resumed = Test::new().args(["resume", rec, "--non-interactive"]).status(5);
+    assert!(
+        resumed.stdout.contains("pass --yes to run actions or --answer restart=no to decline this one"),
+        "{}",
+        resumed.stdout
+    );
+    assert!(!resumed.stdout.contains("--read-only"), "{}", resumed.stdout);
+    Test::new().args(["resume", rec, "--non-interactive", "--read-only"]).status(2);
+    Test::new().args(["resume", rec, "--non-interactive", "--yes"]).status(0);
+}
+
 #[test]
 fn a_run_timeout_writes_a_record_saying_so() {
     let yaml = "id: t\ntitle: T\ntimeout: 300ms\nsteps:\n  - id: slow\n    check: { cmd: { argv: [sleep, \"30\"] } }\n  - id: end\n    conclude: { status: resolved }\n";

@@ -101,6 +101,7 @@ impl<'a> Interpreter<'a> {
             facts: Facts::new(&inputs.values, &self.run_facts),
             visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,
+            resumed: self.resumed,
             actions_ran: self.actions_ran.clone(),
             evidence: HashMap::new(),
             prefix: format!("{name}/"),

@@ -157,10 +157,11 @@ impl<'a> Interpreter<'a> {
                     )));
                 }
                 Err(OperatorError::Unanswered) => {
+                    // `resume` keeps the run's mode: it has no `--read-only`.
+                    let every = if self.resumed { "" } else { ", or --read-only to skip every action" };
                     return Err(Stop::Waiting(format!(
                         "step `{name}` is an action and needs confirmation: {target}\n\
-                         pass --yes to run actions, --answer {name}=no to decline this one, or --read-only to skip \
-                         every action"
+                         pass --yes to run actions or --answer {name}=no to decline this one{every}"
                     )));
                 }
                 Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),

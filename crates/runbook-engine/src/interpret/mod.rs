@@ -269,6 +269,7 @@ async fn start(
         visits,
         start_at,
         action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
+        resumed: resume.is_some(),
         actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
         evidence: resume.map(|r| r.evidence.clone()).unwrap_or_default(),
         prefix: String::new(),
@@ -492,6 +493,8 @@ struct Interpreter<'a> {
     start_at: Option<usize>,
     /// An action that was running when the run stopped, on resume.
     action_in_flight: Option<String>,
+    /// Whether this is `runbook resume`, whose hints name only its flags.
+    resumed: bool,
     /// Actions of called runbooks that ran before the stop, by name.
     actions_ran: Vec<String>,
     /// The last attempt's probes of each step, for `ask.evidence`.

@@ -133,7 +133,8 @@ pub struct Resumption {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct StopRecord {
-    /// When it stopped.
+    /// When it stopped: for a process that was killed (`interrupted`), the
+    /// last entry it journaled.
     pub at: String,
     /// How.
     pub status: RecordStatus,
@@ -282,7 +283,11 @@ impl Record {
             resumptions: Vec::new(),
             stops: Vec::new(),
         };
-        for Entry { at, event, .. } in entries {
+        // The last entry so far, and its `elapsed_ms`: where and how long
+        // into its process a run that was killed got.
+        let mut last: Option<(&str, Option<u64>)> = None;
+        for Entry { at, event, elapsed_ms } in entries {
+            let previous = last.replace((at.as_str(), *elapsed_ms));
             let at = at.clone();
             match event {
                 Event::RunStarted(info) => {
@@ -300,6 +305,12 @@ impl Record {
                     if let Some(stopped) = record.finished_at.take() {
                         let message = record.message.take();
                         record.stops.push(StopRecord { at: stopped, status: record.status, message });
+                    } else if let Some((stopped, elapsed)) = previous {
+                        // The process before this resume was killed: its
+                        // last entry is as far as it is known to have got.
+                        let message = Some(record.interruption());
+                        record.stops.push(StopRecord { at: stopped.to_owned(), status: RecordStatus::Interrupted, message });
+                        record.duration_ms = Some(record.duration_ms.unwrap_or(0) + elapsed.unwrap_or(0));
                     }
                     record.status = RecordStatus::Interrupted;
                     record.message = None;
@@ -420,12 +431,28 @@ impl Record {
             }
         }
         if record.status == RecordStatus::Interrupted {
-            let last = record.steps.last().map(|step| format!(" during step `{}`", step.id)).unwrap_or_default();
-            record.message = Some(format!(
-                "the journal ends{last} without the run finishing: the process was killed or the machine stopped"
-            ));
+            record.message = Some(record.interruption());
         }
         record
+    }
+
+    /// Why the journal, so far, ends without the run finishing: where it
+    /// stopped, and an action that was running then, which may have run.
+    fn interruption(&self) -> String {
+        let killed = "the process was killed or the machine stopped";
+        match self.steps.last() {
+            Some(StepRecord { id, finished_at: None, action: Some(action), .. })
+                if action.decision == ActionDecision::Run =>
+            {
+                format!(
+                    "the journal ends while action `{id}` was running ({}): {killed}, so the action may have run, \
+                     in part or in whole",
+                    action.target
+                )
+            }
+            Some(step) => format!("the journal ends during step `{}` without the run finishing: {killed}", step.id),
+            None => format!("the journal ends without the run finishing: {killed}"),
+        }
     }
 
     /// The latest visit of the step `id`.

@@ -9,7 +9,7 @@ use runbook_model::{ExpectationSeverity, StepKind};
 use serde_json::Value;
 
 use super::build::{Record, StepRecord};
-use crate::event::{Part, RunInfo};
+use crate::event::{ActionDecision, Part, RunInfo};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
@@ -342,13 +342,11 @@ fn steps(out: &mut String, record: &Record) {
         let visit = if step.visit > 1 { format!(" (visit {})", step.visit) } else { String::new() };
         let _ = writeln!(out, "### {}. `{}`{title}{visit}\n", number + 1, step.id);
         let outcome = step.outcome.map(|o| format!(" · outcome **{}**", o.name())).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{} · started {}{outcome} · took {}\n",
-            step.kind.name(),
-            clock(&step.started_at),
-            duration(step.duration_ms)
-        );
+        let took = match step.duration_ms {
+            Some(ms) => format!("took {}", crate::probe::elapsed_text(ms)),
+            None => "did not finish: the run stopped in it".to_owned(),
+        };
+        let _ = writeln!(out, "{} · started {}{outcome} · {took}\n", step.kind.name(), clock(&step.started_at));
         step_body(out, step);
     }
 }
@@ -358,9 +356,14 @@ fn step_body(out: &mut String, step: &StepRecord) {
         if let Some(confirm) = &action.confirm {
             let _ = writeln!(out, "> {}\n", confirm.trim_end().replace('\n', "\n> "));
         }
+        let cut_short = if action.decision == ActionDecision::Run && step.finished_at.is_none() {
+            ", and the run stopped while it was running: it may have run, in part or in whole"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "Action {}: **{}** (by {})\n",
+            "Action {}: **{}** (by {}){cut_short}\n",
             code(&action.target),
             action.decision.words(),
             action.by.name()
