@@ -263,3 +263,29 @@ fn wait_until_executable(program: &Path) {
     }
     panic!("{} stayed busy", program.display());
 }
+
+/// A literal `tls.ca_file` is looked for where the run would read it (a
+/// relative path from the current directory): missing, or not a regular
+/// file (a FIFO is reported, never opened), it is RB215; present, nothing.
+/// The findings depend on that file, so they are never taken from the
+/// cache.
+#[test]
+fn a_literal_ca_file_that_names_no_regular_file_is_rb215_and_never_cached() {
+    let yaml = "id: ca\ntitle: CA\nsteps:\n  - id: api\n    check:\n      http: { url: \"https://api.internal/\", tls: { ca_file: certs/ca.pem } }\n  - id: end\n    conclude: { status: resolved }\n";
+    let cache = tempfile::tempdir().expect("cache dir");
+    let check = |dir: &Path| cached(cache.path()).args(["check", "--deny-warnings", "ca.yaml"]).in_dir(dir);
+    let missing = Test::new().files(&[("ca.yaml", yaml.as_bytes())]).args(["check", "ca.yaml"]).status(0);
+    let missing = missing.stderr_contains("warning[RB215]").stderr_contains(
+        "CA file `certs/ca.pem` does not exist here (a relative path is read from the directory the run starts in)",
+    );
+    let dir = missing.path("");
+    check(&dir).status(3).stderr_contains("warning[RB215]");
+    std::fs::create_dir(dir.join("certs")).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(dir.join("certs/ca.pem")).status().unwrap().success());
+    check(&dir).status(3).stderr_contains("CA file `certs/ca.pem` is not a regular file");
+    std::fs::remove_file(dir.join("certs/ca.pem")).unwrap();
+    std::fs::write(dir.join("certs/ca.pem"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let clean = check(&dir).status(0);
+    assert!(!clean.stderr.contains("RB215"), "{}", clean.stderr);
+    assert!(entries(cache.path()).is_empty(), "findings that depend on another file were cached");
+}

@@ -8,8 +8,8 @@
 //! file's bytes. An entry is one file named after its key, written to a
 //! temporary name and renamed, so concurrent runs never read half an entry;
 //! an entry that does not parse, or names another key, is a miss. Runbooks
-//! with `call` steps are not cached: their findings may depend on files
-//! other than their own.
+//! with `call` steps or a literal `tls.ca_file` are not cached: their
+//! findings depend on files other than their own.
 //!
 //! Where: `$RUNBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/runbook`, else
 //! `~/.cache/runbook`; entries in its `check/` folder. Off with
@@ -87,7 +87,9 @@ impl CheckCache {
     /// Stores the findings of a checked file. Failures are ignored: the
     /// cache only saves time, and the findings are reported either way.
     pub(crate) fn put(&self, key: &str, runbook: Option<&Runbook>, diagnostics: &[Diagnostic]) {
-        if runbook.is_some_and(|runbook| runbook.steps.iter().any(|step| step.call.is_some())) {
+        if runbook.is_some_and(|runbook| {
+            runbook.steps.iter().any(|step| step.call.is_some()) || !runbook_model::literal_ca_files(runbook).is_empty()
+        }) {
             return;
         }
         let entry = Entry { key: key.to_owned(), diagnostics: diagnostics.iter().map(CachedDiagnostic::new).collect() };

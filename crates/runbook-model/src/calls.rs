@@ -3,8 +3,8 @@
 //! `steps.ID.vars.NAME` names a var the callee can set, and no chain of
 //! calls comes back to a runbook already running.
 //!
-//! The only rule that reads other files, so it sits beside the loader, not
-//! among the single-file rules of `analyse`.
+//! It reads other files, so it sits beside the loader, not among the
+//! single-file rules of `analyse` (as does `ca_files`, run with it).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -39,6 +39,7 @@ pub fn check_file_bytes(path: &Path, bytes: &[u8]) -> Checked {
             invalid: Vec::new(),
         };
         checked.diagnostics.extend(follower.calls(path, runbook));
+        checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
         checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
         checked.invalid_callees = follower.invalid;
     }

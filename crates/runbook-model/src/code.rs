@@ -89,6 +89,7 @@ codes! {
     CallCycle = "RB212", "call-cycle", Error, "A runbook that calls itself, directly or through other runbooks.";
     CallInput = "RB213", "call-input", Error, "A `call` that gives an input the callee does not declare, or leaves out a required one.";
     UnknownCalleeVar = "RB214", "unknown-callee-var", Error, "`steps.ID.vars.NAME` of a `call` step where the called runbook never captures NAME.";
+    CaFile = "RB215", "ca-file", Warning, "A literal `tls.ca_file` that names no regular file where the run would read it.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

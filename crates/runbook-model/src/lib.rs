@@ -12,6 +12,7 @@
 
 mod action;
 mod analyse;
+mod ca_files;
 mod calls;
 mod capture;
 mod check;
@@ -43,6 +44,7 @@ pub use action::{Action, Call};
 pub use analyse::{
     TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
 };
+pub use ca_files::literal_ca_files;
 pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::{Check, ProbeKind};
