@@ -593,7 +593,10 @@ fn a_kill_during_an_action_is_a_stop_of_the_record_saying_the_action_may_have_ru
         markdown.contains("action · started ") && markdown.contains("did not finish: the run stopped in it"),
         "{markdown}"
     );
-    assert!(markdown.contains("**run** (by mode), and the run stopped while it was running: it may have run"), "{markdown}");
+    assert!(
+        markdown.contains("**run** (by mode), and the run stopped while it was running: it may have run"),
+        "{markdown}"
+    );
 }
 
 /// The hint of a run waiting at an action names the flags of the command
@@ -606,7 +609,9 @@ fn the_waiting_hint_at_an_action_names_only_flags_the_command_takes() {
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
         .status(5)
-        .stdout_contains("pass --yes to run actions or --answer restart=no to decline this one, or --read-only to skip every action");
+        .stdout_contains(
+            "pass --yes to run actions or --answer restart=no to decline this one, or --read-only to skip every action",
+        );
     let rec = output.path("rec");
     let rec = rec.to_str().unwrap();
     let resumed = Test::new().args(["resume", rec, "--non-interactive"]).status(5);

@@ -80,7 +80,8 @@ fn documented() -> BTreeSet<String> {
     let docs = include_str!("../../../docs/dsl.md");
     let table = docs.split("These\nfields are templates").nth(1).expect("the templates table");
     let mut fields = BTreeSet::new();
-    for row in table.lines().skip_while(|line| !line.starts_with('|')).take_while(|line| line.starts_with('|')).skip(2) {
+    for row in table.lines().skip_while(|line| !line.starts_with('|')).take_while(|line| line.starts_with('|')).skip(2)
+    {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         // `check, collect` name one place: the fixture writes it as `check`.
         let place = cells[1].split(',').next().unwrap_or_default().trim();

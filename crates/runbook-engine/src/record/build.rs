@@ -309,7 +309,11 @@ impl Record {
                         // The process before this resume was killed: its
                         // last entry is as far as it is known to have got.
                         let message = Some(record.interruption());
-                        record.stops.push(StopRecord { at: stopped.to_owned(), status: RecordStatus::Interrupted, message });
+                        record.stops.push(StopRecord {
+                            at: stopped.to_owned(),
+                            status: RecordStatus::Interrupted,
+                            message,
+                        });
                         record.duration_ms = Some(record.duration_ms.unwrap_or(0) + elapsed.unwrap_or(0));
                     }
                     record.status = RecordStatus::Interrupted;
