@@ -74,8 +74,8 @@ fn confirming_an_action_runs_it() {
     press(&mut session, "\r");
     session.exp_string("This action changes the system:").unwrap();
     session.exp_string("Restarts the service.").unwrap();
-    session.exp_string("Run it?").unwrap();
-    press(&mut session, "y");
+    session.exp_string("Run it? [y/N]").unwrap();
+    press(&mut session, "y\r");
     let (code, rest) = exit_code(session);
     assert_eq!(code, 0, "{rest}");
     assert!(rest.contains("resolved"), "{rest}");
@@ -90,11 +90,75 @@ fn declining_an_action_skips_it() {
     press(&mut session, UP);
     press(&mut session, "\r");
     session.exp_string("Run it?").unwrap();
-    press(&mut session, "n");
+    press(&mut session, "n\r");
     let (code, rest) = exit_code(session);
     assert_eq!(code, 0, "{rest}");
     assert!(rest.contains("escalated"), "{rest}");
     assert!(!dir.path().join("restarted.txt").exists(), "a declined action ran");
+}
+
+/// Waits long enough for a prompt that acted on a key alone to have acted,
+/// then reads what the journal holds.
+fn journal_after_a_pause(dir: &Path) -> String {
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::fs::read_to_string(dir.join("rec/journal.jsonl")).unwrap()
+}
+
+#[test]
+fn every_yes_no_prompt_waits_for_enter() {
+    let yaml = r#"
+id: prompts
+title: Prompts
+steps:
+  - id: sure
+    ask: { question: Is it down?, type: confirm }
+  - id: look
+    instruct: { text: Look at the dashboard. }
+  - id: restart
+    action:
+      confirm: Writes restarted.txt.
+      cmd: { sh: "echo restarted > restarted.txt" }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), yaml, &["--record-dir", "rec"]);
+    session.exp_string("Is it down? [y/n]").unwrap();
+    press(&mut session, "y");
+    assert!(!journal_after_a_pause(dir.path()).contains(r#""event":"answered""#), "`y` alone answered");
+    press(&mut session, "\r");
+    session.exp_string("Done? [Y/n]").unwrap();
+    press(&mut session, "n");
+    press(&mut session, "y");
+    assert!(!journal_after_a_pause(dir.path()).contains(r#""event":"instructed""#), "a key alone acknowledged");
+    press(&mut session, "\r");
+    session.exp_string("Run it? [y/N]").unwrap();
+    press(&mut session, "y");
+    assert!(!journal_after_a_pause(dir.path()).contains(r#""event":"action_decided""#), "`y` alone decided");
+    assert!(!dir.path().join("restarted.txt").exists(), "`y` alone ran the action");
+    press(&mut session, "\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("restarted.txt")).unwrap(), "restarted\n");
+    let record = crate::valid_record(&dir.path().join("rec/record.json"));
+    let steps = record["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["question"]["answer"], "yes", "{record}");
+    assert_eq!(steps[2]["action"]["decision"], "run", "{record}");
+}
+
+#[test]
+fn enter_alone_takes_the_default_and_an_action_defaults_to_no() {
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), QUESTIONS, &[]);
+    session.exp_string("What is wrong?").unwrap();
+    press(&mut session, UP);
+    press(&mut session, "\r");
+    session.exp_string("Run it? [y/N]").unwrap();
+    press(&mut session, "\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("escalated"), "{rest}");
+    assert!(!dir.path().join("restarted.txt").exists(), "Enter alone ran the action");
 }
 
 #[test]

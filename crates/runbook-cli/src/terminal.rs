@@ -43,6 +43,17 @@ impl Terminal {
         let _ = self.term.write_str(text);
     }
 
+    /// A yes/no prompt, the same everywhere: `y` or `n` then Enter (a
+    /// stray key never runs an action alone), Enter alone takes the default
+    /// shown as `[Y/n]` or `[y/N]`.
+    fn yes_or_no(&self, prompt: &str, default: Option<bool>) -> Result<bool, OperatorError> {
+        let mut confirm = Confirm::with_theme(&*self.theme).with_prompt(prompt).wait_for_newline(true);
+        if let Some(default) = default {
+            confirm = confirm.default(default);
+        }
+        confirm.interact_on(&self.term).map_err(|e| self.failed(e))
+    }
+
     /// A prompt's failure: Ctrl-C (the terminal reports it as an
     /// interrupted read) or a broken terminal.
     fn failed(&self, error: dialoguer::Error) -> OperatorError {
@@ -91,11 +102,7 @@ impl Operator for Terminal {
                 ask.choices[index].answer.value.clone()
             }
             AskType::Confirm => {
-                let mut confirm = Confirm::with_theme(&*self.theme).with_prompt(&prompt);
-                if let Some(default) = &default {
-                    confirm = confirm.default(default == "yes");
-                }
-                let yes = confirm.interact_on(&self.term).map_err(|e| self.failed(e))?;
+                let yes = self.yes_or_no(&prompt, default.as_ref().map(|d| d == "yes"))?;
                 if yes { "yes" } else { "no" }.to_owned()
             }
             AskType::Text | AskType::Number => {
@@ -143,13 +150,7 @@ impl Operator for Terminal {
         }
         let mut done = true;
         if instruction.checklist.is_empty() && instruction.notes.is_empty() {
-            done = Confirm::with_theme(&*self.theme)
-                .with_prompt("Done?")
-                .default(true)
-                .show_default(false)
-                .wait_for_newline(true)
-                .interact_on(&self.term)
-                .map_err(|e| self.failed(e))?;
+            done = self.yes_or_no("Done?", Some(true))?;
         }
         Ok(Reply { value: InstructReply { ticked, notes, done }, by: AnsweredBy::Operator })
     }
@@ -170,11 +171,7 @@ impl Operator for Terminal {
         }
         let _ = writeln!(text, "  {} {}", look.dim("runs:"), printable_line(action.target));
         self.say(&text);
-        let yes = Confirm::with_theme(&*self.theme)
-            .with_prompt("Run it?")
-            .default(false)
-            .interact_on(&self.term)
-            .map_err(|e| self.failed(e))?;
+        let yes = self.yes_or_no("Run it?", Some(false))?;
         Ok(Reply { value: yes, by: AnsweredBy::Operator })
     }
 
