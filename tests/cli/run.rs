@@ -170,6 +170,20 @@ fn measured_times_read_as_people_say_them() {
 }
 
 #[test]
+fn a_retry_wait_reads_as_people_say_it() {
+    let yaml = "id: poll\ntitle: Poll\nsteps:\n  - id: poll\n    check:\n      cmd: { argv: [\"false\"] }\n      expect: [ { exit_code: 0 } ]\n    retry: { \
+                attempts: 3, interval: 1s, backoff: 1.5 }\n    on: { pass: done, fail: done }\n  - id: done\n    \
+                conclude: { status: resolved, severity: low }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RUNBOOK_VIRTUAL_CLOCK", "1")
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never"])
+        .status(0);
+    assert!(output.stdout.contains("attempt 1: fail, next in 1s\n"), "{}", output.stdout);
+    assert!(output.stdout.contains("attempt 2: fail, next in 1.5s\n"), "{}", output.stdout);
+}
+
+#[test]
 fn a_regex_is_shown_as_written_and_hostile_output_as_escapes() {
     let yaml = r#"
 id: regex

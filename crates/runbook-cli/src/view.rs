@@ -129,7 +129,7 @@ impl EventSink for View {
             }
             Event::Waiting { attempt, wait_ms, .. } => {
                 let outcome = runbook_engine::judge::worst(self.parts.iter().map(|p| p.outcome));
-                let wait = runbook_model::Duration(Duration::from_millis(*wait_ms));
+                let wait = runbook_engine::probe::elapsed_text(*wait_ms);
                 let text = format!("  {} attempt {attempt}: {}, next in {wait}\n", look.dim("↻"), outcome.name());
                 self.print(&text);
             }
