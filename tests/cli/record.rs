@@ -781,3 +781,76 @@ steps:
     assert_eq!(asked.len(), 2, "asked before the stop and after the resume");
     assert!(asked.iter().all(|q| q["evidence"] == serde_json::json!(["probe"])), "{asked:?}");
 }
+
+/// The text of every table cell of `markdown` as a GitHub-like renderer
+/// shows it (tables, strikethrough, math), row by row. Markup a value
+/// turned into (emphasis, a link, HTML, math) shows as a tag, so that a
+/// comparison with the plain text fails.
+pub(crate) fn rendered_cells(markdown: &str) -> Vec<Vec<String>> {
+    use std::fmt::Write as _;
+
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_MATH;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut cell: Option<String> = None;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::TableRow | Tag::TableHead) => rows.push(Vec::new()),
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => rows.last_mut().expect("a row").extend(cell.take()),
+            Event::Text(text) | Event::Code(text) => cell.iter_mut().for_each(|c| c.push_str(&text)),
+            Event::InlineHtml(html) if &*html == "<br>" => cell.iter_mut().for_each(|c| c.push('\n')),
+            Event::Start(tag) => {
+                if let Some(c) = &mut cell {
+                    let _ = write!(c, "<{tag:?}>");
+                }
+            }
+            other => {
+                if let Some(c) = &mut cell {
+                    let _ = write!(c, "<{other:?}>");
+                }
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn record_md_shows_values_exactly_as_the_view_does() {
+    let text = r"v1.2 *x* [a](b) _u_ ~~s~~ $m$ <b>h</b> a|b \. &amp; `c`";
+    let yaml = r#"
+id: marks
+title: Marks
+inputs:
+  raw: { description: A value full of Markdown }
+steps:
+  - id: out
+    check:
+      cmd: { argv: [printf, "%s", "{{ inputs.raw }}"] }
+      expect: [ { stdout: { matches: '^v\d\.\d \*x\*$' } } ]
+      capture: { said: { stdout: true } }
+    on: { pass: note, fail: note }
+  - id: note
+    ask: { question: "Say *it*", type: text }
+  - id: done
+    conclude: { status: resolved, severity: low }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .args(["--input", &format!("raw={text}"), "--answer", &format!("note={text}")])
+        .status(0);
+    let view = format!(r"✗ stdout matches ^v\d\.\d \*x\*$, got {text}");
+    assert!(output.stdout.contains(&view), "{}", output.stdout);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    let rows = rendered_cells(&markdown);
+    let row = |first: &str| rows.iter().find(|row| row.first().is_some_and(|c| c == first)).cloned();
+    assert_eq!(row("✗").expect("the expectation row")[2..], [r"^v\d\.\d \*x\*$", text], "{markdown}");
+    assert_eq!(row("vars.said").expect("the capture row")[1], text, "{markdown}");
+    assert_eq!(row("raw").expect("the input row")[1], text, "{markdown}");
+    let asked = rows.iter().find(|row| row.get(1).is_some_and(|c| c == "note")).expect("the timeline row");
+    assert_eq!(
+        asked[2],
+        format!("ask · asked “Say *it*” · answer <Strong>{text}<End(Strong)> (script) · → done (then)")
+    );
+}

@@ -35,10 +35,29 @@ pub fn markdown(record: &Record) -> String {
     printable_lines(&out).into_owned()
 }
 
-/// A value fit for one table cell; `<` as an entity, so that a value
-/// cannot open HTML (a comment would hide the rest of the record).
+/// Text shown exactly as it is inside a line, a heading or a table cell:
+/// every character Markdown or HTML would act on is escaped (a regex's
+/// `\.` keeps its backslash, `*x*` is not emphasis, `<` cannot open HTML,
+/// `|` cannot end the cell), and line breaks are `<br>`.
 fn cell(text: &str) -> String {
-    text.replace('<', "&lt;").replace('|', "\\|").replace('\n', "<br>")
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\n' {
+            escaped.push_str("<br>");
+            continue;
+        }
+        if is_active(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Characters that Markdown (GitHub's: emphasis, code, links, HTML,
+/// tables, strikethrough, math) or HTML entities act on inside a line.
+fn is_active(c: char) -> bool {
+    matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&' | '$')
 }
 
 /// Text rendered from templates (a diagnosis, a note), which may hold what
@@ -54,8 +73,7 @@ fn prose(text: &str) -> String {
         for (at, c) in line.chars().enumerate() {
             let starts_block =
                 at == 0 && matches!(c, '-' | '+' | '=') || at == digits && digits > 0 && matches!(c, '.' | ')');
-            if starts_block || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&')
-            {
+            if starts_block || is_active(c) {
                 escaped.push('\\');
             }
             escaped.push(c);
@@ -303,9 +321,9 @@ fn timeline(out: &mut String, record: &Record) {
         }
         let mut what = vec![step.kind.name().to_owned()];
         if let Some(question) = &step.question {
-            what.push(format!("asked “{}”", question.question.trim()));
+            what.push(format!("asked “{}”", cell(question.question.trim())));
             if let (Some(answer), Some(by)) = (&question.answer, question.by) {
-                what.push(format!("answer **{}** ({})", scalar(answer), by.name()));
+                what.push(format!("answer **{}** ({})", cell(&scalar(answer)), by.name()));
             }
         }
         if let Some(action) = &step.action {
@@ -315,7 +333,7 @@ fn timeline(out: &mut String, record: &Record) {
             what.push(format!("**{}**", outcome.name()));
         }
         if let Some(error) = &step.error {
-            what.push(format!("({}: {})", error.kind.name(), error.message));
+            what.push(format!("({}: {})", error.kind.name(), cell(&error.message)));
         }
         if let Some(conclusion) = &step.conclusion {
             what.push(format!("concluded **{}**", conclusion.status.name()));
@@ -324,7 +342,8 @@ fn timeline(out: &mut String, record: &Record) {
             let to = next.to.as_deref().unwrap_or("the end");
             what.push(format!("→ `{to}` ({})", next.via));
         }
-        let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, cell(&what.join(" · ")));
+        // The parts are Markdown already: their outside text is escaped.
+        let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, what.join(" · "));
     }
     for (at, what) in pending {
         let _ = writeln!(out, "| {} | | {} |", clock(at), cell(&what));
@@ -338,7 +357,7 @@ fn timeline(out: &mut String, record: &Record) {
 fn steps(out: &mut String, record: &Record) {
     let _ = writeln!(out, "## Steps\n");
     for (number, step) in record.steps.iter().enumerate() {
-        let title = step.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
+        let title = step.title.as_deref().map(|t| format!(": {}", cell(t))).unwrap_or_default();
         let visit = if step.visit > 1 { format!(" (visit {})", step.visit) } else { String::new() };
         let _ = writeln!(out, "### {}. `{}`{title}{visit}\n", number + 1, step.id);
         let outcome = step.outcome.map(|o| format!(" · outcome **{}**", o.name())).unwrap_or_default();
@@ -506,10 +525,10 @@ fn expectation_row(out: &mut String, e: &ExpectationResult) {
         "✗"
     };
     let millis = e.subject == "duration";
-    let actual = e.actual.as_ref().map_or_else(
-        || "nothing".to_owned(),
-        |a| if millis && a.is_number() { format!("{a}ms") } else { short(&scalar(a)) },
-    );
+    let actual = e
+        .actual
+        .as_ref()
+        .map_or_else(|| "nothing".to_owned(), |a| if millis && a.is_number() { format!("{a}ms") } else { shown(a) });
     let why = e.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
     let _ = writeln!(
         out,
@@ -517,14 +536,18 @@ fn expectation_row(out: &mut String, e: &ExpectationResult) {
         cell(&e.subject),
         e.predicate,
         cell(&why),
-        cell(&short(&scalar(&e.expected))),
+        cell(&shown(&e.expected)),
         cell(&actual)
     );
 }
 
-fn short(text: &str) -> String {
+/// An expected or actual value as the view shows it: on one line, line
+/// breaks as `\n`, cut after 120 characters.
+fn shown(value: &Value) -> String {
+    let text = scalar(value);
+    let text = printable_line(&text);
     if text.chars().count() <= 120 {
-        text.to_owned()
+        text.into_owned()
     } else {
         format!("{}…", text.chars().take(117).collect::<String>())
     }
