@@ -854,3 +854,38 @@ steps:
         format!("ask · asked “Say *it*” · answer <Strong>{text}<End(Strong)> (script) · → done (then)")
     );
 }
+
+#[test]
+fn the_record_directory_is_named_after_the_run_id_from_the_same_instant() {
+    let yaml = "id: named\ntitle: Named\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
+    // On virtual time the run starts at 2026-01-01T00:00:00Z: a directory
+    // named from the machine's clock instead would show at once. Two runs
+    // in that same second get `-2` after the id.
+    for (virtual_time, runs) in [("1", 2), ("", 1)] {
+        let dir = crate::Scratch::new();
+        std::fs::write(dir.path().join("runbook.yaml"), yaml).expect("write");
+        for _ in 0..runs {
+            Test::new()
+                .in_dir(dir.path())
+                .env("RUNBOOK_VIRTUAL_CLOCK", virtual_time)
+                .args(["run", "runbook.yaml", "--non-interactive"])
+                .status(0);
+        }
+        let incidents = dir.path().join("incidents");
+        let mut names: Vec<String> = std::fs::read_dir(&incidents)
+            .expect("incidents/")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), runs, "{names:?}");
+        for (n, name) in names.iter().enumerate() {
+            let record = valid_record(&incidents.join(name));
+            let id = record["run"]["id"].as_str().expect("run id").to_owned();
+            let expected = if n == 0 { id.clone() } else { format!("{id}-{}", n + 1) };
+            assert_eq!(*name, expected, "the directory and the run id differ");
+            if virtual_time == "1" {
+                assert_eq!(id, "20260101T000000Z-named");
+            }
+        }
+    }
+}

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indexmap::IndexMap;
 use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
-use runbook_engine::interpret::{Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook};
+use runbook_engine::interpret::{
+    Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook, run_id,
+};
 use runbook_engine::operator::{
     ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
     Scripted, scripted_answers, ticked_items, validate_answer, yes_or_no,
@@ -71,7 +73,7 @@ struct Launch<'a> {
     sha256: String,
     mode: Mode,
     assume: HashMap<String, Outcome>,
-    record_dir: Option<PathBuf>,
+    record: RecordTo,
     journal: Option<Journal>,
     /// The clock and probes, shared by the interpreter and the journal.
     time: RunTime,
@@ -123,10 +125,10 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
     } else {
         Mode::Live
     };
-    let record_dir = match (&args.record_dir, args.no_record) {
-        (_, true) => None,
-        (Some(dir), false) => Some(dir.clone()),
-        (None, false) => Some(default_record_dir(&plan.runbook.id.value)),
+    let record = match (&args.record_dir, args.no_record) {
+        (_, true) => RecordTo::Nowhere,
+        (Some(dir), false) => RecordTo::Dir(dir.clone()),
+        (None, false) => RecordTo::Incidents,
     };
     // Absolute in the journal, so that `runbook resume` finds the file from
     // any directory.
@@ -137,7 +139,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         sha256,
         mode,
         assume,
-        record_dir,
+        record,
         journal: None,
         time: RunTime::from_env(),
         known_inputs: IndexMap::new(),
@@ -223,7 +225,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         sha256,
         mode: point.mode,
         assume: point.assume.into_iter().collect(),
-        record_dir: Some(args.dir.clone()),
+        record: RecordTo::Dir(args.dir.clone()),
         journal: Some(journal),
         time,
         known_inputs,
@@ -232,15 +234,24 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
     execute(&args.session, color, launch, interrupted)
 }
 
-/// `incidents/<UTC time>-<runbook id>`, with `-2`, `-3`, … when a run of
-/// the same runbook started in the same second.
-fn default_record_dir(id: &str) -> PathBuf {
-    let base = format!("{}-{id}", runbook_engine::clock::compact(std::time::SystemTime::now()));
+/// Where a run's record goes.
+enum RecordTo {
+    /// `--no-record`.
+    Nowhere,
+    /// `--record-dir DIR`, or the directory `resume` continues.
+    Dir(PathBuf),
+    /// `incidents/RUN-ID` (see [`incidents_dir`]).
+    Incidents,
+}
+
+/// `incidents/<run id>`, with `-2`, `-3`, … when a run of the same
+/// runbook started in the same second.
+fn incidents_dir(run_id: &str) -> PathBuf {
     let incidents = Path::new("incidents");
     (1..10_000)
-        .map(|n| incidents.join(if n == 1 { base.clone() } else { format!("{base}-{n}") }))
+        .map(|n| incidents.join(if n == 1 { run_id.to_owned() } else { format!("{run_id}-{n}") }))
         .find(|dir| !dir.exists())
-        .unwrap_or_else(|| incidents.join(base))
+        .unwrap_or_else(|| incidents.join(run_id))
 }
 
 fn short_hash(hash: &str) -> &str {
@@ -283,6 +294,13 @@ fn execute(
         }
         Err(error) => return Err(usage(error.to_string())),
     };
+    // The run's id and its record directory are named from this one instant.
+    let started = launch.time.clock.wall();
+    let record_dir = match launch.record {
+        RecordTo::Nowhere => None,
+        RecordTo::Dir(dir) => Some(dir),
+        RecordTo::Incidents => Some(incidents_dir(&run_id(started, &runbook.id.value))),
+    };
     let options = Options {
         mode: launch.mode,
         assume: launch.assume,
@@ -290,13 +308,14 @@ fn execute(
         operator: session.operator.clone().unwrap_or_else(default_operator),
         host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
         sha256: launch.sha256,
+        started: Some(started),
         ..Options::default()
     };
     // A new record's journal is created once the inputs are settled (a
     // prompt interrupted, a bad value: nothing to record) and before the
     // first probe: an unwritable directory or a full disk shows now, not
     // after the triage.
-    let journal = match (launch.journal, &launch.record_dir) {
+    let journal = match (launch.journal, &record_dir) {
         (Some(journal), _) => Some(journal),
         (None, Some(dir)) => Some(Journal::create(dir, Arc::clone(&launch.time.clock)).map_err(|error| {
             print_stderr(&format!("error: cannot write the incident record in `{}`: {error}\n", dir.display()));
@@ -330,7 +349,7 @@ fn execute(
     });
     runtime.shutdown_background();
     let mut code = ExitCode::Success;
-    if let (Some(dir), Some(journal)) = (&launch.record_dir, &sink.journal) {
+    if let (Some(dir), Some(journal)) = (&record_dir, &sink.journal) {
         if let Some(failure) = journal.failure() {
             print_stderr(&format!("error: {failure}\n"));
             code = ExitCode::Io;

@@ -17,7 +17,7 @@ pub use crate::prepare::RenderError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
 use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Step, StepBody};
@@ -83,6 +83,10 @@ pub struct Options {
     /// by step name, one per visit of the step, the last repeating
     /// (`runbook test`'s mocked conclusions).
     pub called: HashMap<String, Vec<CalledConclusion>>,
+    /// The instant the run starts, when the caller names something after
+    /// the run (its record directory) and took it already, so that both
+    /// read the same second; `None`: the clock's time when the run starts.
+    pub started: Option<SystemTime>,
     /// Whether the machine's environment stays unread (`runbook test`): a
     /// called runbook's inputs come only from its `call`, so a case passes
     /// or fails the same on every machine.
@@ -183,7 +187,7 @@ async fn start(
     services: Services<'_>,
     resume: Option<&Resume>,
 ) -> RunReport {
-    let wall = services.clock.wall();
+    let wall = options.started.unwrap_or_else(|| services.clock.wall());
     let mut redactor = Redactor::new();
     for name in &inputs.secrets {
         if let Some(value) = inputs.values.get(name) {
@@ -200,7 +204,7 @@ async fn start(
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
-        id: resume.map_or_else(|| format!("{}-{}", compact(wall), runbook.id.value), |r| r.run_id.clone()),
+        id: resume.map_or_else(|| run_id(wall, &runbook.id.value), |r| r.run_id.clone()),
         runbook: runbook.id.value.clone(),
         title: runbook.title.value.clone(),
         version: runbook.version.as_ref().map(|v| match &v.value {
@@ -340,6 +344,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         let _ = write!(hex, "{byte:02x}");
         hex
     })
+}
+
+/// A run's id: its start time (UTC, to the second) and the runbook's id,
+/// `20261123T113640Z-api-health`. `runbook run` names the record directory
+/// the same way.
+pub fn run_id(started: SystemTime, runbook: &str) -> String {
+    format!("{}-{runbook}", compact(started))
 }
 
 /// The steps and transitions of the plan, from the same
