@@ -1243,11 +1243,20 @@ steps:
 }
 
 /// A capture that matched nothing, compared with `!=` or `==` in `when`,
-/// stops the run naming the var instead of taking the branch for "unequal".
+/// read for its truth or tested (`is none`), stops the run naming the var
+/// instead of taking a branch; only `is defined`/`is undefined` ask.
 #[test]
-fn an_unset_var_compared_in_when_stops_the_run() {
-    for condition in [r#"vars.pct != "5""#, r#"vars.pct == "5""#] {
-        let yaml = format!(
+fn an_unset_var_read_in_when_stops_the_run() {
+    let conditions = [
+        r#"vars.pct != "5""#,
+        r#"vars.pct == "5""#,
+        "vars.pct",
+        "true and vars.pct",
+        "vars.pct is none",
+        "vars.pct is not number",
+    ];
+    let yaml = |condition: &str| {
+        format!(
             r#"
 id: unset-when
 title: A capture that found nothing, compared
@@ -1266,11 +1275,15 @@ steps:
   - id: fine
     conclude: {{ status: inconclusive, diagnosis: "disk fine" }}
 "#
-        );
-        let output = run(&yaml, &[]).status(4);
+        )
+    };
+    for condition in conditions {
+        let output = run(&yaml(condition), &[]).status(4);
         assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
         output.stderr_contains("`vars.pct` is not set: no capture gave `pct` a value");
     }
+    let output = run(&yaml("vars.pct is undefined or vars.pct is none"), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
 }
 
 /// A value that does not convert to the capture's type makes the step's

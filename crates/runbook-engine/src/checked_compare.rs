@@ -2,17 +2,28 @@
 //!
 //! minijinja orders values of different kinds by kind: `"20" > 90` is true,
 //! `"200" == 200` and `"20" in [20]` false, and an unset var is unequal to
-//! everything, without a word. Expressions are evaluated with every
-//! comparison routed through [`compare`] (see
-//! [`runbook_model::guard_comparisons`]), which stops the run instead: with
+//! everything and `none` to no test, without a word. Expressions are
+//! evaluated with every comparison routed through [`compare`] and every
+//! tested value through [`require`] (see
+//! [`runbook_model::guard_comparisons`]), which stop the run instead: with
 //! both operands, their values and their types, or with the unset name.
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
-use runbook_model::Comparator;
+use runbook_model::{Comparator, Guards};
 
-/// The name the guarded expressions call [`compare`] by.
-pub(crate) const FUNCTION: &str = "__runbook_compare";
+/// The names the guarded expressions call [`compare`] and [`require`] by.
+pub(crate) const GUARDS: Guards<'static> = Guards { compare: "__runbook_compare", require: "__runbook_require" };
+
+/// `value`, the subject of a test such as `is none`, or an error when it is
+/// unset: only `is defined` and `is undefined` ask about that.
+pub(crate) fn require(value: &Value, text: &str) -> Result<Value, Error> {
+    if value.is_undefined() {
+        // The caller names the unset value (`missing_name`).
+        return Err(Error::new(ErrorKind::UndefinedError, format!("`{text}`")));
+    }
+    Ok(value.clone())
+}
 
 /// `left OP right` as minijinja computes it, or an error when one side is
 /// unset, or a string and the other a number (for `in`: a string and an

@@ -109,7 +109,9 @@ impl Templates {
         environment.add_filter("safe", safe_filter);
         environment.add_filter("jsonpath", jsonpath_filter);
         environment.add_filter("regex", regex_filter);
-        environment.add_function(crate::checked_compare::FUNCTION, crate::checked_compare::compare);
+        let guards = crate::checked_compare::GUARDS;
+        environment.add_function(guards.compare, crate::checked_compare::compare);
+        environment.add_function(guards.require, crate::checked_compare::require);
         Self { environment }
     }
 
@@ -152,11 +154,19 @@ impl Templates {
     }
 
     /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
-    /// string with a number is an error, not a silent true or false.
+    /// string with a number is an error, not a silent true or false; so is
+    /// an unset value tested (`vars.pct is none`) or given as the result
+    /// (`vars.pct`, `true and vars.pct`), unless the environment is lenient.
     pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
-        let guarded = runbook_model::guard_comparisons(expression, crate::checked_compare::FUNCTION);
+        let guarded = runbook_model::guard_comparisons(expression, &crate::checked_compare::GUARDS);
         let compiled = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
-        compiled.eval(context).map_err(|error| self.undefined(error, || compiled.undeclared_variables(true), context))
+        let names = || compiled.undeclared_variables(true);
+        let value = compiled.eval(context).map_err(|error| self.undefined(error, names, context))?;
+        if value.is_undefined() && self.environment.undefined_behavior() == UndefinedBehavior::Strict {
+            let error = minijinja::Error::new(minijinja::ErrorKind::UndefinedError, format!("`{expression}`"));
+            return Err(self.undefined(error, names, context));
+        }
+        Ok(value)
     }
 
     /// An "undefined value" error, with the missing name in its message.
@@ -371,6 +381,11 @@ steps:
         assert!(error.message.starts_with("`inputs.base_ur` is not set"), "{error}");
         let error = templates.is_true("vars.nope.ok", &context()).unwrap_err();
         assert!(error.message.starts_with("`vars.nope` is not set: no capture gave `nope` a value"), "{error}");
+        for unset in ["vars.nope", "vars.checks.db.nope", "true and vars.nope", "vars.nope is none"] {
+            assert!(templates.is_true(unset, &context()).is_err(), "{unset}");
+            assert!(!Templates::lenient().is_true(unset, &context()).unwrap_or(false), "{unset}");
+        }
+        assert!(templates.is_true("vars.nope is undefined and vars.checks.db is not none", &context()).unwrap());
     }
 
     #[test]

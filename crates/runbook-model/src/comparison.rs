@@ -5,8 +5,11 @@
 //! on its operators, so the expression is read with its parser: `check`
 //! looks at each comparison's operands ([`comparisons`]) and the engine
 //! evaluates a copy of the expression in which every comparison (`in` and
-//! `not in` too) goes through a function that refuses a string against a
-//! number and an unset operand ([`guard_comparisons`]).
+//! `not in` too) goes through a function that refuses operands of different
+//! types and an unset operand, and the subject of every test but `defined`
+//! and `undefined` through one that refuses an unset value
+//! ([`guard_comparisons`]): `vars.pct is none` on a capture that matched
+//! nothing is a stop naming it, not a silent false.
 
 use minijinja::machinery::{ast, parse, parse_expr};
 use minijinja::syntax::SyntaxConfig;
@@ -180,14 +183,28 @@ fn statement_expressions<'s, 'a>(statement: &'s ast::Stmt<'a>, out: &mut Vec<&'s
     }
 }
 
+/// The functions a guarded expression calls (the engine defines them).
+#[derive(Debug, Clone, Copy)]
+pub struct Guards<'g> {
+    /// Called as `compare(a, "OP", b, "a", "b")` for every `a OP b`.
+    pub compare: &'g str,
+    /// Called as `require(x, "x")` for the subject of `x is TEST` (but
+    /// `defined` and `undefined`): gives `x` back, or refuses it unset.
+    pub require: &'g str,
+}
+
+/// Tests that ask whether a value is set, and so take an unset one.
+const PRESENCE_TESTS: [&str; 2] = ["defined", "undefined"];
+
 /// `expression` with every `a OP b` written as
-/// `function(a, "OP", b, "a", "b")`, so that a function can refuse
-/// operands of different types before comparing them. `None` when the
-/// expression has no comparison, does not parse or holds something that
-/// cannot be written back: the expression is then evaluated as written.
-pub fn guard_comparisons(expression: &str, function: &str) -> Option<String> {
+/// `compare(a, "OP", b, "a", "b")`, so that a function can refuse
+/// operands of different types before comparing them, and every `x is
+/// TEST` as `require(x, "x") is TEST`. `None` when the expression has
+/// nothing to guard, does not parse or holds something that cannot be
+/// written back: the expression is then evaluated as written.
+pub fn guard_comparisons(expression: &str, guards: &Guards<'_>) -> Option<String> {
     let parsed = parse_expr(expression).ok()?;
-    let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guard: Some(function), guarded: 0 };
+    let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guards: Some(*guards), guarded: 0 };
     writer.expr(&parsed).ok()?;
     (writer.guarded > 0).then_some(writer.out)
 }
@@ -268,7 +285,7 @@ fn path(expr: &ast::Expr<'_>) -> Option<Vec<String>> {
 
 /// The source of `expr`, without guards and without outer parentheses.
 fn text_of(expr: &ast::Expr<'_>) -> Result<String, Unwritable> {
-    let mut writer = Writer { out: String::new(), guard: None, guarded: 0 };
+    let mut writer = Writer { out: String::new(), guards: None, guarded: 0 };
     writer.expr(expr)?;
     let text = writer.out;
     Ok(match text.strip_prefix('(').and_then(|inner| inner.strip_suffix(')')) {
@@ -344,9 +361,9 @@ fn children<'e, 'a>(expr: &'e ast::Expr<'a>) -> Vec<&'e ast::Expr<'a>> {
 /// parentheses so that precedence never depends on the writer.
 struct Writer<'g> {
     out: String,
-    /// The function comparisons go through, if any.
-    guard: Option<&'g str>,
-    /// How many comparisons went through it.
+    /// The functions comparisons and tests go through, if any.
+    guards: Option<Guards<'g>>,
+    /// How many comparisons and tests went through them.
     guarded: usize,
 }
 
@@ -422,7 +439,18 @@ impl Writer<'_> {
             }
             ast::Expr::Test(test) => {
                 self.out.push('(');
-                self.expr(&test.expr)?;
+                match self.guards {
+                    Some(guards) if !PRESENCE_TESTS.contains(&test.name) => {
+                        self.guarded += 1;
+                        self.out.push_str(guards.require);
+                        self.out.push('(');
+                        self.expr(&test.expr)?;
+                        self.out.push_str(", ");
+                        self.string(&text_of(&test.expr)?);
+                        self.out.push(')');
+                    }
+                    _ => self.expr(&test.expr)?,
+                }
                 self.out.push_str(" is ");
                 self.out.push_str(test.name);
                 self.args(&test.args, false)?;
@@ -467,7 +495,7 @@ impl Writer<'_> {
         left: &ast::Expr<'_>,
         right: &ast::Expr<'_>,
     ) -> Result<(), Unwritable> {
-        let Some(function) = self.guard else {
+        let Some(guards) = self.guards else {
             self.out.push('(');
             self.expr(left)?;
             self.out.push(' ');
@@ -478,7 +506,7 @@ impl Writer<'_> {
             return Ok(());
         };
         self.guarded += 1;
-        self.out.push_str(function);
+        self.out.push_str(guards.compare);
         self.out.push('(');
         self.expr(left)?;
         self.out.push_str(", \"");
@@ -616,10 +644,14 @@ mod tests {
 
     use super::*;
 
-    /// The guard used in tests: the comparison itself, so a guarded
-    /// expression must give exactly what the original gives.
+    /// The guards used in tests: the comparison itself and the value
+    /// itself, so a guarded expression must give exactly what the original
+    /// gives.
+    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req" };
+
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
+        environment.add_function("req", |value: Value, _: &str| value);
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
@@ -667,6 +699,7 @@ mod tests {
             "vars.name is not number and vars.name is startingwith('db')",
             "(vars.pct if vars.flag else 0) > 10",
             "(vars.pct if not vars.flag) is undefined",
+            "vars.pct is divisibleby(5) and vars.list is not none and vars.nope is not defined",
             "vars.list | select('gt', 1) | list == [2, 3]",
             "range(3) | list == [0, 1, 2] and dict(a=1).a == 1",
             "{'a': -1.5, 'b': [true, none]} == {'a': -1.5, 'b': [true, none]}",
@@ -678,7 +711,7 @@ mod tests {
         ];
         for expression in expressions {
             let original = environment.compile_expression(expression).unwrap().eval(&context).unwrap();
-            let guarded = guard_comparisons(expression, "cmp");
+            let guarded = guard_comparisons(expression, &GUARDS);
             let Some(guarded) = guarded else {
                 assert!(comparisons(expression).is_empty(), "{expression} was not rewritten");
                 continue;
@@ -725,8 +758,13 @@ mod tests {
 
     #[test]
     fn an_expression_without_comparisons_is_not_rewritten() {
-        assert_eq!(guard_comparisons("vars.ok and not vars.failed", "cmp"), None);
-        assert_eq!(guard_comparisons("vars. >", "cmp"), None);
-        assert_eq!(guard_comparisons("vars.a > 1", "cmp").as_deref(), Some(r#"cmp(vars.a, ">", 1, "vars.a", "1")"#));
+        assert_eq!(guard_comparisons("vars.ok and not vars.failed", &GUARDS), None);
+        assert_eq!(guard_comparisons("vars.ok is defined or vars.b is not undefined", &GUARDS), None);
+        assert_eq!(guard_comparisons("vars. >", &GUARDS), None);
+        assert_eq!(guard_comparisons("vars.a > 1", &GUARDS).as_deref(), Some(r#"cmp(vars.a, ">", 1, "vars.a", "1")"#));
+        assert_eq!(
+            guard_comparisons("vars.a is not none", &GUARDS).as_deref(),
+            Some(r#"(not (req(vars.a, "vars.a") is none))"#)
+        );
     }
 }

@@ -50,7 +50,7 @@ pub use capture::{Capture, CaptureType};
 pub use check::{Check, ProbeKind};
 pub use code::{Code, Level};
 pub use comparison::{
-    Comparator, Comparison, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,
+    Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,
 };
 pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use diagnostic::{Diagnostic, did_you_mean};

@@ -52,7 +52,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
-    unmatched_captures::check(runbook, &mut diagnostics);
+    unmatched_captures::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));

@@ -1,7 +1,8 @@
 //! A capture that may find nothing, read without a fallback where the run
-//! has no way back: in a conclusion or a question. A `regex` that does not
-//! match, a JSON path that selects nothing or a missing header leaves the
-//! var unset, and the run stops at the worst moment, when it concludes.
+//! has no way back: in a conclusion, a question, a `when` or a `stop_if`.
+//! A `regex` that does not match, a JSON path that selects nothing or a
+//! missing header leaves the var unset, and the run stops at the worst
+//! moment, when it concludes or branches.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ struct Unmatched<'a> {
     source: &'static str,
 }
 
-pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     let mut unmatched: BTreeMap<&str, Unmatched<'_>> = BTreeMap::new();
     for step in runbook.steps.iter() {
         let mut captures: Vec<(&str, &Capture)> = Vec::new();
@@ -50,17 +51,25 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
                 after_probe: false,
                 item: None,
             };
-            let mut read: Vec<String> = names(&site).into_iter().collect();
-            read.sort();
-            for var in read.iter().filter_map(|name| name.strip_prefix("vars.")) {
-                let var = var.split('.').next().unwrap_or(var);
-                let Some(capture) = unmatched.get(var) else { continue };
-                if is_guarded(text, "vars", var) {
-                    continue;
-                }
-                out.push(warning(&site, var, capture));
-            }
+            report(&site, &unmatched, out);
         }
+    }
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
+        report(site, &unmatched, out);
+    }
+}
+
+/// A warning for each var of `unmatched` that `site` reads unguarded.
+fn report(site: &TemplateSite<'_>, unmatched: &BTreeMap<&str, Unmatched<'_>>, out: &mut Vec<Diagnostic>) {
+    let mut read: Vec<String> = names(site).into_iter().collect();
+    read.sort();
+    for var in read.iter().filter_map(|name| name.strip_prefix("vars.")) {
+        let var = var.split('.').next().unwrap_or(var);
+        let Some(capture) = unmatched.get(var) else { continue };
+        if is_guarded(site.text, "vars", var) {
+            continue;
+        }
+        out.push(warning(site, var, capture));
     }
 }
 
@@ -71,16 +80,18 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>) -> Diagn
         "json" => "a JSON path that selects nothing",
         _ => "a header that is missing",
     };
+    let fallback = if site.kind == TemplateKind::Expression {
+        format!("test it first: `vars.{var} is defined and …`")
+    } else {
+        format!("write `{{{{ vars.{var} | default(\"unknown\") }}}}`")
+    };
     Diagnostic::new(
         Code::CaptureMayNotMatch,
         site.span,
         format!("`vars.{var}` may be unset here: its `{source}` capture in `{}` has no `default`", capture.step),
     )
     .with_label(format!("reads `vars.{var}`; {nothing} leaves it unset and the run stops here"))
-    .with_help(format!(
-        "give the capture a default (`{var}: {{ {source}: …, default: \"unknown\" }}`), or write \
-         `{{{{ vars.{var} | default(\"unknown\") }}}}`"
-    ))
+    .with_help(format!("give the capture a default (`{var}: {{ {source}: …, default: \"unknown\" }}`), or {fallback}"))
 }
 
 /// Captures of a check and its `probes:` members; a `foreach` check
