@@ -1202,6 +1202,56 @@ steps:
     );
 }
 
+/// An expectation that could only fail because of its types (a string
+/// against a number or a boolean, inside `all`/`any`, `contains` over a
+/// number) makes the outcome `error` with `type_mismatch`, routed by
+/// `on: error`, never a silent `fail`; the same data with the right types
+/// passes.
+#[test]
+fn expectations_that_cannot_hold_for_their_types_are_type_mismatch_errors() {
+    let runbook = |expectation: &str| {
+        format!(
+            r#"
+id: typed-expectations
+title: Expectations over JSON of the wrong types
+steps:
+  - id: api
+    check:
+      cmd: {{ argv: [echo, '{{"arr": ["1", "2"], "n": 2, "b": true}}'] }}
+      expect: [ {expectation} ]
+    on: {{ pass: held, fail: failed, error: mismatch }}
+  - id: held
+    conclude: {{ status: resolved, diagnosis: "held" }}
+  - id: failed
+    conclude: {{ status: diagnosed, diagnosis: "failed" }}
+  - id: mismatch
+    conclude: {{ status: inconclusive, diagnosis: "{{{{ steps.api.error.kind }}}}: {{{{ steps.api.error.message }}}}" }}
+"#
+        )
+    };
+    let cases = [
+        (
+            r#"{ json: "$.arr[*]", all: { gt: 0 } }"#,
+            r#"`json $.arr[*][0]` is the string "1", and `gt` compares it with the number 0"#,
+        ),
+        (r#"{ json: "$.arr[*]", any: { eq: 1 } }"#, "a string never equals a number"),
+        ("{ json: $.arr, contains: 1 }", "`json $.arr` is a list, and `contains` compares it with the number 1"),
+        (r#"{ json: $.n, contains: "2" }"#, "`contains` looks in text or in a list"),
+        (r#"{ json: $.b, eq: "true" }"#, "a boolean never equals a string; remove the quotes: `true`"),
+    ];
+    for (expectation, message) in cases {
+        let output = run(&runbook(expectation), &[]).status(0);
+        let diagnosis =
+            of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+        assert!(diagnosis.starts_with("type_mismatch: "), "{expectation}: {diagnosis}");
+        assert!(diagnosis.contains(message), "{expectation}: {diagnosis}");
+    }
+    for expectation in [r#"{ json: $.arr, contains: "1" }"#, r#"{ json: "$.arr[*]", all: { matches: "^[0-9]$" } }"#] {
+        let output = run(&runbook(expectation), &[]).status(0);
+        assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "held", "{expectation}");
+    }
+}
+
 /// `in` and `not in` between a string and numbers stop the run like `==`
 /// does, both ways round; a string in a string stays a substring search.
 #[test]

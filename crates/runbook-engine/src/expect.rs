@@ -35,22 +35,20 @@ pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<
         return Ok(Vec::new());
     };
     let (name, actual) = read_subject(expectation, subject, observation)?;
-    let predicates: Vec<(String, Value, bool)> = if let Some(expected) = expectation.expected() {
-        match &expected.value {
-            Expected::Value(value) => vec![("eq".into(), value.clone(), judge_eq(actual.as_ref(), value))],
-            Expected::Predicates(map) => judge_all(map, actual.as_ref(), subject == Subject::Duration),
-        }
-    } else {
-        let judged = judge_all(expectation, actual.as_ref(), false);
-        if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
-    };
     // Durations are compared in milliseconds with expected values written
     // with units (`500ms`): a string against a number by design.
-    if subject != Subject::Duration
-        && let Some(message) = actual.as_ref().and_then(|actual| type_conflict(&name, actual, &predicates))
-    {
-        return Err(ProbeError::new(ErrorKind::TypeMismatch, message));
-    }
+    let durations = subject == Subject::Duration;
+    let judged = if let Some(expected) = expectation.expected() {
+        match &expected.value {
+            Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), value),
+            Expected::Predicates(map) => judge_all(map, actual.as_ref(), durations, &name),
+        }
+    } else {
+        judge_all(expectation, actual.as_ref(), durations, &name).map(|judged| {
+            if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
+        })
+    };
+    let predicates = judged.map_err(|message| ProbeError::new(ErrorKind::TypeMismatch, message))?;
     Ok(predicates
         .into_iter()
         .map(|(predicate, expected, passed)| ExpectationResult {
@@ -63,6 +61,19 @@ pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<
             message: expectation.message.clone(),
         })
         .collect())
+}
+
+/// A predicate judged: its name, the value it was given, whether it held.
+type Judged = (String, Value, bool);
+
+/// The shorthand `status: 200`: `eq`, refused across types.
+fn judge_eq_predicate(subject: &str, actual: Option<&Value>, expected: &Value) -> Result<Vec<Judged>, String> {
+    if let Some(actual) = actual
+        && let Some((why, _)) = mismatch("eq", actual, expected)
+    {
+        return Err(conflict(subject, "eq", actual, expected, &why));
+    }
+    Ok(vec![("eq".into(), expected.clone(), judge_eq(actual, expected))])
 }
 
 fn read_subject(
@@ -111,17 +122,26 @@ fn read_subject(
     Ok((subject.name().to_owned(), actual))
 }
 
-/// Every predicate given in `map`, judged against `actual`.
-fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<(String, Value, bool)> {
+/// Every predicate given in `map`, judged against `actual`, or why one of
+/// them compares values of types that can never match (a `type_mismatch`).
+fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool, subject: &str) -> Result<Vec<Judged>, String> {
     let expected =
         |value: &Value| if durations { as_millis(value).map_or(value.clone(), Value::from) } else { value.clone() };
     let mut out = Vec::new();
-    let mut push = |name: &str, value: Value, passed: bool| out.push((name.to_owned(), value, passed));
+    let mut push = |name: &str, value: Value, passed: bool| -> Result<(), String> {
+        if let Some(actual) = actual.filter(|_| !durations)
+            && let Some((why, at_fault)) = mismatch(name, actual, &value)
+        {
+            return Err(conflict(subject, name, actual, at_fault, &why));
+        }
+        out.push((name.to_owned(), value, passed));
+        Ok(())
+    };
     if let Some(v) = &map.eq {
-        push("eq", v.value.clone(), judge_eq(actual, &expected(v)));
+        push("eq", v.value.clone(), judge_eq(actual, &expected(v)))?;
     }
     if let Some(v) = &map.ne {
-        push("ne", v.value.clone(), actual.is_some() && !judge_eq(actual, &expected(v)));
+        push("ne", v.value.clone(), actual.is_some() && !judge_eq(actual, &expected(v)))?;
     }
     for (name, bound, test) in [
         ("lt", &map.lt, f64::lt as fn(&f64, &f64) -> bool),
@@ -134,14 +154,15 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<
                 (Some(a), Some(b)) => test(&a, &b),
                 _ => false,
             };
-            push(name, v.value.clone(), passed);
+            push(name, v.value.clone(), passed)?;
         }
     }
     if let Some(list) = &map.in_ {
-        push("in", Value::Array(list.value.clone()), list.iter().any(|item| judge_eq(actual, item)));
+        push("in", Value::Array(list.value.clone()), list.iter().any(|item| judge_eq(actual, item)))?;
     }
     if let Some(list) = &map.not_in {
-        push("not_in", Value::Array(list.value.clone()), actual.is_some() && !list.iter().any(|i| judge_eq(actual, i)));
+        let passed = actual.is_some() && !list.iter().any(|i| judge_eq(actual, i));
+        push("not_in", Value::Array(list.value.clone()), passed)?;
     }
     if let Some(v) = &map.contains {
         let passed = match (actual, &v.value) {
@@ -149,22 +170,22 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<
             (Some(Value::Array(items)), item) => items.iter().any(|i| judge_eq(Some(i), item)),
             _ => false,
         };
-        push("contains", v.value.clone(), passed);
+        push("contains", v.value.clone(), passed)?;
     }
     let text = actual.and_then(Value::as_str);
     if let Some(v) = &map.starts_with {
-        push("starts_with", Value::from(v.as_str()), text.is_some_and(|t| t.starts_with(v.as_str())));
+        push("starts_with", Value::from(v.as_str()), text.is_some_and(|t| t.starts_with(v.as_str())))?;
     }
     if let Some(v) = &map.ends_with {
-        push("ends_with", Value::from(v.as_str()), text.is_some_and(|t| t.ends_with(v.as_str())));
+        push("ends_with", Value::from(v.as_str()), text.is_some_and(|t| t.ends_with(v.as_str())))?;
     }
     if let Some(v) = &map.matches {
         let passed = v.regex().is_some_and(|regex| text.is_some_and(|t| regex.is_match(t)));
-        push("matches", Value::from(v.as_str()), passed);
+        push("matches", Value::from(v.as_str()), passed)?;
     }
     for (name, flag, present) in [("exists", &map.exists, true), ("absent", &map.absent, false)] {
         if let Some(v) = flag {
-            push(name, Value::Bool(v.value), actual.is_some() == (present == v.value));
+            push(name, Value::Bool(v.value), actual.is_some() == (present == v.value))?;
         }
     }
     for (name, flag, want_empty) in [("empty", &map.empty, true), ("non_empty", &map.non_empty, false)] {
@@ -176,43 +197,93 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool) -> Vec<
                 Some(Value::Null) | None => Some(true),
                 _ => None,
             };
-            push(name, Value::Bool(v.value), is_empty.is_some_and(|e| e == (want_empty == v.value)));
+            push(name, Value::Bool(v.value), is_empty.is_some_and(|e| e == (want_empty == v.value)))?;
         }
     }
     for (name, nested, every) in [("all", &map.all, true), ("any", &map.any, false)] {
         if let Some(nested) = nested {
-            let items = actual.and_then(Value::as_array);
-            let holds = |item: &Value| judge_all(nested, Some(item), durations).iter().all(|(_, _, passed)| *passed);
-            let passed =
-                items.is_some_and(|items| if every { items.iter().all(holds) } else { items.iter().any(holds) });
-            push(name, Value::String(format!("{name} of {} predicates", nested.predicates().len())), passed);
+            let items = actual.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+            let mut held = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let judged = judge_all(nested, Some(item), durations, &format!("{subject}[{i}]"))?;
+                held.push(judged.iter().all(|(_, _, passed)| *passed));
+            }
+            let passed = actual.is_some_and(Value::is_array)
+                && if every { held.iter().all(|h| *h) } else { held.iter().any(|h| *h) };
+            push(name, Value::String(format!("{name} of {} predicates", nested.predicates().len())), passed)?;
         }
     }
-    out
+    Ok(out)
 }
 
-/// The first comparing predicate whose expected value is a string where
-/// `actual` is a number, or the reverse: such a predicate could only fail
-/// (or, for `ne`, only hold), whatever the values.
-fn type_conflict(subject: &str, actual: &Value, predicates: &[(String, Value, bool)]) -> Option<String> {
-    const COMPARING: &[&str] = &["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"];
-    let conflicts = |expected: &Value| {
-        matches!((actual, expected), (Value::String(_), Value::Number(_)) | (Value::Number(_), Value::String(_)))
-    };
-    let (predicate, expected) =
-        predicates.iter().filter(|(name, ..)| COMPARING.contains(&name.as_str())).find_map(|(name, expected, _)| {
-            match expected {
-                Value::Array(items) => items.iter().find(|item| conflicts(item)).map(|item| (name, item)),
-                expected => conflicts(expected).then_some((name, expected)),
+/// Why `predicate` can never hold, or only hold, for `actual` whatever
+/// the values: a string against a number or a boolean (`eq: "true"` over
+/// `true`), an order between things that are not numbers, text predicates
+/// over a number, `contains` over a number, `all`/`any` over a non-list.
+/// The value named is the expected one, or for `in` the item at fault.
+fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<(String, &'v Value)> {
+    if let ("in" | "not_in", Some(items)) = (predicate, expected.as_array()) {
+        return items.iter().find_map(|item| scalar_conflict(actual, item).map(|why| (why, item)));
+    }
+    let why = match predicate {
+        "eq" | "ne" => scalar_conflict(actual, expected),
+        "lt" | "le" | "gt" | "ge" if !actual.is_number() || !expected.is_number() => {
+            Some(format!("`{predicate}` orders numbers only"))
+        }
+        "contains" => match actual {
+            Value::String(_) if !expected.is_string() => Some("`contains` looks for text in text".to_owned()),
+            Value::Array(items) => {
+                let same = items.iter().any(|item| scalar_conflict(item, expected).is_none());
+                if same { None } else { items.iter().find_map(|item| scalar_conflict(item, expected)) }
             }
-        })?;
-    Some(format!(
-        "`{subject}` is {}, and `{predicate}` compares it with {}: a string never equals a number; \
-         expect a value of the same type{}",
+            Value::String(_) => None,
+            _ => Some("`contains` looks in text or in a list".to_owned()),
+        },
+        "starts_with" | "ends_with" | "matches" if !actual.is_string() => Some(format!("`{predicate}` reads text")),
+        "all" | "any" if !actual.is_array() => Some(format!("`{predicate}` reads a list")),
+        _ => None,
+    };
+    why.map(|why| (why, expected))
+}
+
+/// Why a string, a number and a boolean never equal one another.
+fn scalar_conflict(a: &Value, b: &Value) -> Option<String> {
+    let kind = |value: &Value| match value {
+        Value::String(_) => Some("a string"),
+        Value::Number(_) => Some("a number"),
+        Value::Bool(_) => Some("a boolean"),
+        _ => None,
+    };
+    let (a, b) = (kind(a)?, kind(b)?);
+    (a != b).then(|| format!("{a} never equals {b}"))
+}
+
+/// The `type_mismatch` message: the subject, both values and the fix.
+fn conflict(subject: &str, predicate: &str, actual: &Value, expected: &Value, why: &str) -> String {
+    let quoted_number = expected.as_str().filter(|text| text.trim().parse::<f64>().is_ok());
+    let fix = match (actual, expected) {
+        (Value::Number(_), Value::String(_)) if quoted_number.is_some() => {
+            format!("remove the quotes: `{}`", quoted_number.unwrap_or_default().trim())
+        }
+        (Value::Bool(_), Value::String(text)) if text == "true" || text == "false" => {
+            format!("remove the quotes: `{text}`")
+        }
+        (Value::String(_), Value::Number(_) | Value::Bool(_)) if matches!(predicate, "lt" | "le" | "gt" | "ge") => {
+            "read the number with a capture of `type: int` (or `float`) and compare it in a `when`".to_owned()
+        }
+        (_, Value::String(_)) if matches!(predicate, "lt" | "le" | "gt" | "ge") => {
+            "compare with a number, or test text with `matches`".to_owned()
+        }
+        (Value::String(_), Value::Number(_)) => {
+            "expect a value of the same type (or read the number with a capture of `type: int`)".to_owned()
+        }
+        _ => "expect a value of the same type".to_owned(),
+    };
+    format!(
+        "`{subject}` is {}, and `{predicate}` compares it with {}: {why}; {fix}",
         described(actual),
-        described(expected),
-        if actual.is_string() { " (or read the number with a capture of `type: int`)" } else { "" }
-    ))
+        described(expected)
+    )
 }
 
 /// A value with its type, for an error: `the string "7"`, `the number 5`.
@@ -224,7 +295,10 @@ fn described(value: &Value) -> String {
             format!("the string {}{more}", Value::from(cut))
         }
         Value::Number(_) => format!("the number {value}"),
-        other => other.to_string(),
+        Value::Bool(_) => format!("the boolean {value}"),
+        Value::Null => "null".to_owned(),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
     }
 }
 
@@ -324,6 +398,39 @@ mod tests {
         assert_eq!(passed("json: $.count\neq: \"7\"", &observation), [true]);
         assert_eq!(passed("json: $.n\nge: 7", &observation), [true]);
         assert_eq!(passed("json: $.count\ncontains: \"7\"", &observation), [true]);
+    }
+
+    /// Each predicate that could only fail (or only hold) because of the
+    /// types is an error naming both values, nested ones included.
+    #[test]
+    fn predicates_that_cannot_hold_for_their_types_are_type_mismatch_errors() {
+        let observation = http(200, r#"{"arr": ["1", "2"], "n": 2, "b": true, "len": "23", "mixed": ["a", 1]}"#);
+        let message = |yaml: &str| {
+            let error = evaluate(&expectation(yaml), &observation).expect_err(yaml);
+            assert_eq!(error.kind, ErrorKind::TypeMismatch, "{yaml}");
+            error.message
+        };
+        let ordered = message("json: $.len\ngt: \"100\"");
+        assert!(ordered.starts_with(r#"`json $.len` is the string "23", and `gt` compares it with the string "100": `gt` orders numbers only"#), "{ordered}");
+        assert!(ordered.contains("`matches`"), "{ordered}");
+        assert!(message("json: $.n\nle: \"3\"").contains("remove the quotes: `3`"));
+        let boolean = message("json: $.b\neq: \"true\"");
+        assert!(boolean.contains("a boolean never equals a string; remove the quotes: `true`"), "{boolean}");
+        assert!(message("json: $.n\nne: true").contains("a number never equals a boolean"));
+        let every = message("json: $.arr[*]\nall: { gt: 0 }");
+        assert!(every.starts_with(r#"`json $.arr[*][0]` is the string "1", and `gt`"#), "{every}");
+        assert!(message("json: $.arr[*]\nany: { eq: 1 }").contains("a string never equals a number"));
+        assert!(
+            message("json: $.arr\ncontains: 1")
+                .contains("`json $.arr` is a list, and `contains` compares it with the number 1")
+        );
+        assert!(message("json: $.n\ncontains: \"2\"").contains("`contains` looks in text or in a list"));
+        assert!(message("json: $.n\nmatches: \"^2\"").contains("`matches` reads text"));
+        assert!(message("json: $.n\nall: { gt: 1 }").contains("`all` reads a list"));
+        assert!(message("header: content-type\ngt: 10").contains("`gt` orders numbers only"));
+        assert_eq!(passed("json: $.mixed\ncontains: 1", &observation), [true]);
+        assert_eq!(passed("json: $.arr[*]\nall: { matches: \"^[0-9]$\" }", &observation), [true]);
+        assert_eq!(passed("json: $.missing\ngt: 1", &observation), [false]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Expected values of the type their subject observes: `status: "200"`
 //! compares a number with a string and can never hold, so it is a
-//! `type-mismatch` at `check`, not a check that silently fails.
+//! `type-mismatch` at `check`, not a check that silently fails. So are an
+//! order against text (`gt: "100"`: `lt`, `le`, `gt` and `ge` order numbers
+//! only, whatever the subject, inside `all`/`any` too) and a text predicate
+//! (`matches`, `contains`, …) over a number.
 
 use serde_json::Value;
 
@@ -46,9 +49,13 @@ impl Observed {
 }
 
 /// Reports every expected value of `expectation` whose type differs from
-/// what `subject` observes.
+/// what `subject` observes, and every order against text.
 pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<Diagnostic>) {
-    let Some(observed) = Observed::of(subject, expectation) else { return };
+    // A duration's expected values are written as text with units (RB102).
+    if subject == Subject::Duration {
+        return;
+    }
+    let observed = Observed::of(subject, expectation);
     // The name as written, with the certificate fact: `tls: days_left`.
     let name = match &expectation.tls {
         Some(fact) if subject == Subject::Tls => format!("tls: {}", fact.value.name()),
@@ -56,7 +63,11 @@ pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<D
     };
     let subject = name.as_str();
     match expectation.expected() {
-        Some(Spanned { value: Expected::Value(value), span }) => compare(subject, observed, value, *span, out),
+        Some(Spanned { value: Expected::Value(value), span }) => {
+            if let Some(observed) = observed {
+                compare(subject, observed, value, *span, out);
+            }
+        }
         Some(Spanned { value: Expected::Predicates(predicates), .. }) => {
             predicates_of(subject, observed, predicates, out);
         }
@@ -64,9 +75,29 @@ pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<D
     }
 }
 
-fn predicates_of(subject: &str, observed: Observed, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
-    let single = [&predicates.eq, &predicates.ne, &predicates.lt, &predicates.le, &predicates.gt, &predicates.ge];
-    for value in single.into_iter().flatten() {
+fn predicates_of(subject: &str, observed: Option<Observed>, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
+    let orders = [("lt", &predicates.lt), ("le", &predicates.le), ("gt", &predicates.gt), ("ge", &predicates.ge)];
+    for (name, value) in orders.into_iter().filter_map(|(name, value)| Some((name, value.as_ref()?))) {
+        match (&value.value, observed) {
+            (Value::Number(_), Some(Observed::Text)) => {
+                out.push(text_ordered(subject, name, &value.value, value.span));
+            }
+            (Value::String(text), None | Some(Observed::Text)) => {
+                out.push(order_against_text(subject, observed, name, text, value.span));
+            }
+            (_, Some(observed)) => compare(subject, observed, value, value.span, out),
+            (_, None) => {}
+        }
+    }
+    let Some(observed) = observed else {
+        // The items of a list: their type is not known, but an order
+        // against text is wrong whatever they are.
+        for nested in [&predicates.all, &predicates.any].into_iter().flatten() {
+            predicates_of(subject, None, nested, out);
+        }
+        return;
+    };
+    for value in [&predicates.eq, &predicates.ne].into_iter().flatten() {
         compare(subject, observed, value, value.span, out);
     }
     for list in [&predicates.in_, &predicates.not_in].into_iter().flatten() {
@@ -79,6 +110,55 @@ fn predicates_of(subject: &str, observed: Observed, predicates: &Expectation, ou
     {
         compare(subject, observed, value, value.span, out);
     }
+    if observed != Observed::Text {
+        let contains = predicates.contains.as_ref().map(|value| ("contains", value.span));
+        let text = [("starts_with", &predicates.starts_with), ("ends_with", &predicates.ends_with)]
+            .into_iter()
+            .filter_map(|(name, value)| value.as_ref().map(|value| (name, value.span)));
+        let matches = predicates.matches.as_ref().map(|value| ("matches", value.span));
+        for (name, span) in contains.into_iter().chain(text).chain(matches) {
+            out.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    span,
+                    format!("`{name}` reads text, and `{subject}` is {}", observed.name()),
+                )
+                .with_label("a text predicate over a value that is not text")
+                .with_help(format!("compare `{subject}` with `eq`, `in` or an order (`ge`, `lt`)")),
+            );
+        }
+    }
+}
+
+/// `gt: "100"`: an order against text, which never holds.
+fn order_against_text(subject: &str, observed: Option<Observed>, name: &str, text: &str, span: Span) -> Diagnostic {
+    let number = text.trim().parse::<f64>().is_ok();
+    let help = match observed {
+        Some(Observed::Text) => text_help(subject),
+        _ if number => format!("remove the quotes: `{name}: {}`", text.trim()),
+        _ => format!("`{name}` needs a number; test text with `matches` or `eq`"),
+    };
+    Diagnostic::new(Code::TypeMismatch, span, format!("`{name}` orders numbers, and it is given the string \"{text}\""))
+        .with_label("an order against text never holds")
+        .with_help(help)
+}
+
+/// `header: …, gt: 10`: an order over a subject that is text.
+fn text_ordered(subject: &str, name: &str, value: &Value, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::TypeMismatch,
+        span,
+        format!("`{subject}` is text, and `{name}` orders numbers: `{name}: {value}`"),
+    )
+    .with_label("an order over text never holds")
+    .with_help(text_help(subject))
+}
+
+fn text_help(subject: &str) -> String {
+    format!(
+        "read the number from `{subject}` with a capture of `type: int` and compare it in a `when` \
+         (`vars.n > 10`), or test the text with `matches`"
+    )
 }
 
 fn compare(subject: &str, observed: Observed, value: &Value, span: Span, out: &mut Vec<Diagnostic>) {
