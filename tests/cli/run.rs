@@ -1007,6 +1007,9 @@ fn fail_on_exits_7_when_the_conclusion_matches() {
     run(VERDICT, &["--yes", "--no-record", "--fail-on", "escalatd"])
         .status(2)
         .stderr_contains("did you mean `escalated`?");
+    // `--fail-on "$FAIL_ON"` with the variable unset: refused, not ignored.
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", ""]).status(2).stderr_contains("has an empty value");
+    run(VERDICT, &["--yes", "--no-record", "--fail-on", "resolved,"]).status(2).stderr_contains("has an empty term");
 }
 
 #[test]

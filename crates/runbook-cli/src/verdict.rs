@@ -19,10 +19,20 @@ enum Comparison {
 
 impl FailOn {
     /// Parses the terms of every `--fail-on` (comma-separated): a
-    /// conclusion status, `severity>=LEVEL` or `severity=LEVEL`.
+    /// conclusion status, `severity>=LEVEL` or `severity=LEVEL`. An empty
+    /// value or term is refused: `--fail-on "$FAIL_ON"` with the variable
+    /// unset must not turn the verdict off without a word.
     pub(crate) fn parse(terms: &[String]) -> Result<Self, String> {
         let mut fail_on = Self::default();
-        for term in terms.iter().flat_map(|list| list.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(list) = terms.iter().find(|list| list.split(',').any(|term| term.trim().is_empty())) {
+            let what = if list.trim().is_empty() { "an empty value" } else { "an empty term" };
+            return Err(format!(
+                "`--fail-on {}` has {what}: name a conclusion status ({}) or `severity>=LEVEL`, comma-separated",
+                serde_json::Value::from(list.as_str()),
+                ConclusionStatus::ALL.map(ConclusionStatus::name).join(", ")
+            ));
+        }
+        for term in terms.iter().flat_map(|list| list.split(',')).map(str::trim) {
             if let Some(rest) = term.strip_prefix("severity") {
                 let (comparison, level) = if let Some(level) = rest.strip_prefix(">=") {
                     (Comparison::AtLeast, level)
@@ -95,5 +105,10 @@ mod tests {
         assert!(parse(&["escalatd"]).unwrap_err().contains("did you mean `escalated`?"));
         assert!(parse(&["severity>=hgh"]).unwrap_err().contains("did you mean `high`?"));
         assert!(parse(&["severity>high"]).unwrap_err().contains("severity>=LEVEL"));
+        assert!(
+            parse(&[""]).unwrap_err().starts_with(r#"`--fail-on ""` has an empty value: name a conclusion status"#)
+        );
+        assert!(parse(&["escalated, "]).unwrap_err().contains("has an empty term"));
+        assert!(parse(&["resolved", "a,,b"]).unwrap_err().contains(r#"`--fail-on "a,,b"` has an empty term"#));
     }
 }
