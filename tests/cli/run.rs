@@ -1205,6 +1205,55 @@ steps:
     );
 }
 
+/// A boolean compared with its text or with a number stops the run like a
+/// string against a number, both ways round; booleans compare as ever.
+#[test]
+fn a_boolean_compared_with_a_string_or_a_number_stops_the_run() {
+    let runbook = |condition: &str| {
+        format!(
+            r#"
+id: flags
+title: A boolean where text was meant
+steps:
+  - id: probe
+    collect:
+      cmd: {{ argv: [echo, '{{"enabled": true, "n": 20}}'] }}
+      capture:
+        enabled: {{ json: $.enabled }}
+        n: {{ json: $.n }}
+    next:
+      - when: '{condition}'
+        goto: on
+      - goto: off
+  - id: on
+    conclude: {{ status: diagnosed, diagnosis: "on" }}
+  - id: off
+    conclude: {{ status: inconclusive, diagnosis: "off" }}
+"#
+        )
+    };
+    let cases = [
+        (
+            r#"vars.enabled == "true""#,
+            r#"`vars.enabled == "true"` compares a boolean with a string: `vars.enabled` is the boolean true, `"true"` is the string "true"; remove the quotes: `true`"#,
+        ),
+        (
+            "vars.n == true",
+            "`vars.n == true` compares a boolean with a number: `vars.n` is the number 20, `true` is the boolean true",
+        ),
+        ("vars.enabled in [1, 0]", "compares a boolean with a number"),
+    ];
+    for (condition, message) in cases {
+        let output = run(&runbook(condition), &[]).status(4);
+        assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
+        output.stderr_contains(message);
+    }
+    let output = run(&runbook("vars.enabled == true and vars.n != false"), &[]).status(4);
+    output.stderr_contains("`vars.n != false` compares a boolean with a number");
+    let output = run(&runbook("vars.enabled == true and vars.n == 20"), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "on");
+}
+
 /// An expectation that could only fail because of its types (a string
 /// against a number or a boolean, inside `all`/`any`, `contains` over a
 /// number) makes the outcome `error` with `type_mismatch`, routed by

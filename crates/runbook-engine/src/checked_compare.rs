@@ -49,23 +49,48 @@ pub(crate) fn compare(
         None
     };
     let other = item.as_ref().unwrap_or(right);
-    if let Some(side) = mixed(left, other) {
+    if let Some((left_kind, other_kind)) = mixed(left, other) {
         let convert = |text: &str, number: &Value| {
             let target = if number.as_i64().is_some() { "int" } else { "float" };
             format!("convert the string with `{text} | {target}` (or give its capture `type: {target}`)")
         };
-        let fix = match (side, &item) {
-            (Side::Left, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
-            (Side::Left, None) => format!("{}, or compare it with a quoted string", convert(left_text, other)),
-            (Side::Right, Some(_)) => format!("write the list's items as numbers, or compare `{left_text} | string`"),
-            (Side::Right, None) => format!("{}, or compare it with a quoted string", convert(right_text, left)),
+        let fix = match (left_kind, other_kind, &item) {
+            (Kind::Text, Kind::Number, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
+            (Kind::Text, Kind::Number, None) => {
+                format!("{}, or compare it with a quoted string", convert(left_text, other))
+            }
+            (Kind::Number, Kind::Text, Some(_)) => {
+                format!("write the list's items as numbers, or compare `{left_text} | string`")
+            }
+            (Kind::Number, Kind::Text, None) => {
+                format!("{}, or compare it with a quoted string", convert(right_text, left))
+            }
+            (Kind::Bool, Kind::Text, _) | (Kind::Text, Kind::Bool, _) => {
+                let (flag, text) =
+                    if left_kind == Kind::Bool { (left_text, right_text) } else { (right_text, left_text) };
+                match text.strip_prefix(['"', '\'']).and_then(|t| t.strip_suffix(['"', '\''])) {
+                    Some(word @ ("true" | "false")) if item.is_none() => format!("remove the quotes: `{word}`"),
+                    _ => format!(
+                        "give the capture of `{text}` a `type: bool`, or compare `{flag}` with `true` or `false`"
+                    ),
+                }
+            }
+            _ => {
+                let flag = if left_kind == Kind::Bool { left_text } else { right_text };
+                format!("`{flag}` is a boolean: compare it with `true` or `false`")
+            }
         };
         let what = item.as_ref().map_or_else(|| described(right), |item| format!("a list holding {}", described(item)));
+        // Named in one order whichever side is which: "a string with a number".
+        let mut kinds = [left_kind, other_kind];
+        kinds.sort();
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`{left_text} {operator} {right_text}` compares a string with a number: `{left_text}` is {}, \
+                "`{left_text} {operator} {right_text}` compares {} with {}: `{left_text}` is {}, \
                  `{right_text}` is {what}; {fix}",
+                kinds[0].name(),
+                kinds[1].name(),
                 described(left),
             ),
         ));
@@ -82,18 +107,39 @@ pub(crate) fn compare(
     })
 }
 
-/// Which operand is the string, when one is a string and the other a number.
-enum Side {
-    Left,
-    Right,
+/// The kinds of value that never compare with one another, in the order
+/// messages name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Bool,
+    Text,
+    Number,
 }
 
-fn mixed(left: &Value, right: &Value) -> Option<Side> {
-    match (left.kind(), right.kind()) {
-        (ValueKind::String, ValueKind::Number) => Some(Side::Left),
-        (ValueKind::Number, ValueKind::String) => Some(Side::Right),
-        _ => None,
+impl Kind {
+    fn of(value: &Value) -> Option<Self> {
+        match value.kind() {
+            ValueKind::String => Some(Self::Text),
+            ValueKind::Number => Some(Self::Number),
+            ValueKind::Bool => Some(Self::Bool),
+            _ => None,
+        }
     }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Text => "a string",
+            Self::Number => "a number",
+            Self::Bool => "a boolean",
+        }
+    }
+}
+
+/// The kinds of `left` and `right` when they are two different ones of a
+/// string, a number and a boolean.
+fn mixed(left: &Value, right: &Value) -> Option<(Kind, Kind)> {
+    let (left, right) = (Kind::of(left)?, Kind::of(right)?);
+    (left != right).then_some((left, right))
 }
 
 /// `value in container` as minijinja runs it: a substring of a string, a
@@ -121,6 +167,7 @@ fn described(value: &Value) -> String {
             format!("the string {}{more}", serde_json::Value::from(cut))
         }
         ValueKind::Number => format!("the number {value}"),
+        ValueKind::Bool => format!("the boolean {}", value.is_true()),
         kind => format!("{kind} {value}"),
     }
 }
@@ -147,7 +194,6 @@ mod tests {
         assert!(yes(Value::from("b"), ">", Value::from("a")));
         assert!(yes(Value::from(200), "==", Value::from(200.0)));
         assert!(yes(Value::from(()), "!=", Value::from(3)));
-        assert!(!yes(Value::from(true), ">=", Value::from(2)));
         assert!(yes(Value::from(vec![1, 2]), "==", Value::from(vec![1, 2])));
         assert!(yes(Value::from(20), "in", Value::from(vec![20, 30])));
         assert!(yes(Value::from("b-"), "in", Value::from("db-1")));
@@ -173,6 +219,28 @@ mod tests {
         assert!(number_in_texts.contains(r#"is the number 20, `[20, 30]` is a list holding the string "20""#));
         let number_in_text = message(Value::from(20), "in", Value::from("a20"));
         assert!(number_in_text.contains("compares a string with a number"), "{number_in_text}");
+    }
+
+    #[test]
+    fn a_boolean_against_a_string_or_a_number_is_refused() {
+        let message = |l: Value, op: &str, r: Value, l_text: &str, r_text: &str| {
+            compare(&l, op, &r, l_text, r_text).unwrap_err().detail().unwrap_or_default().to_owned()
+        };
+        let quoted = message(Value::from(true), "==", Value::from("true"), "steps.t.checklist.complete", "\"true\"");
+        assert!(
+            quoted.starts_with(
+                r#"`steps.t.checklist.complete == "true"` compares a boolean with a string: `steps.t.checklist.complete` is the boolean true, `"true"` is the string "true"; remove the quotes: `true`"#
+            ),
+            "{quoted}"
+        );
+        let number = message(Value::from(20), "==", Value::from(true), "vars.n", "true");
+        assert!(number.starts_with("`vars.n == true` compares a boolean with a number"), "{number}");
+        assert!(number.contains("`true` is a boolean: compare it with `true` or `false`"), "{number}");
+        let captured = message(Value::from("yes"), "!=", Value::from(false), "vars.flag", "false");
+        assert!(captured.contains("give the capture of `vars.flag` a `type: bool`"), "{captured}");
+        assert!(compare(&Value::from(false), "in", &Value::from(vec![0, 1]), "vars.b", "[0, 1]").is_err());
+        assert!(compare(&Value::from(true), "==", &Value::from(true), "a", "b").unwrap());
+        assert!(compare(&Value::from(true), "!=", &Value::from(()), "a", "none").unwrap());
     }
 
     #[test]

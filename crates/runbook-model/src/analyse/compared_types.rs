@@ -1,7 +1,7 @@
-//! A string compared with a number in `when`, `stop_if` or a template's
-//! blocks (`{% if vars.pct > 90 %}`), found where both types are known
-//! before the run: typed inputs, captures (text sources, `type:`),
-//! `steps.ID` facts, answers and literals. The engine stops such a
+//! A string, a number and a boolean compared with one another in `when`,
+//! `stop_if` or a template's blocks (`{% if vars.pct > 90 %}`), found where
+//! both types are known before the run: typed inputs, captures (text
+//! sources, `type:`), `steps.ID` facts, answers and literals. The engine stops such a
 //! comparison in `when` and `stop_if` at run time; `check` says so before
 //! the incident, and is the only guard for templates.
 
@@ -13,10 +13,29 @@ use crate::{
     OperandForm, Runbook, Step,
 };
 
+/// The kinds of value that never compare with one another, in the order
+/// messages name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Bool,
+    Text,
+    Number,
+}
+
+impl Kind {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Bool => "a boolean",
+            Self::Text => "a string",
+            Self::Number => "a number",
+        }
+    }
+}
+
 /// A type known at `check`, with what makes it known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Known {
-    number: bool,
+    kind: Kind,
     /// Why: "input `threshold` has `type: number`".
     why: String,
     /// How to make a string operand a number, when it is one.
@@ -42,7 +61,7 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form), right) else {
                 continue;
             };
-            if left.number != right.number {
+            if left.kind != right.kind {
                 out.push(mismatch(site, &comparison, &left, &right));
             }
         }
@@ -50,14 +69,38 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
 }
 
 fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
-    let (text, text_type, number) = if left.number {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let mut kinds = [left.kind, right.kind];
+    kinds.sort();
+    let message = format!("`{l} {op} {r}` compares {} with {}", kinds[0].name(), kinds[1].name());
+    let help = if kinds == [Kind::Text, Kind::Number] {
+        text_number_help(comparison, left, right)
+    } else {
+        let (flag, other, other_type) =
+            if left.kind == Kind::Bool { (l, &comparison.right, right) } else { (r, &comparison.left, left) };
+        let unquoted = other.text.trim_matches(['"', '\'']);
+        match (other_type.kind, &other.form) {
+            (Kind::Text, OperandForm::Literal(ValueKind::String)) if matches!(unquoted, "true" | "false") => {
+                format!("remove the quotes: `{unquoted}`")
+            }
+            (Kind::Text, _) => format!("compare `{flag}` with `true` or `false`, or `{}` with a string", other.text),
+            _ => format!("`{flag}` is a boolean: compare it with `true` or `false`"),
+        }
+    };
+    Diagnostic::new(Code::ComparedTypes, site.span, message)
+        .with_label(format!("{}; {}", left.why, right.why))
+        .with_help(help)
+}
+
+/// The fix for a string compared with a number.
+fn text_number_help(comparison: &Comparison, left: &Known, right: &Known) -> String {
+    let (text, text_type, number) = if left.kind == Kind::Number {
         (&comparison.right, right, &comparison.left)
     } else {
         (&comparison.left, left, &comparison.right)
     };
-    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
     let unquoted = text.text.trim_matches('"');
-    let help = match &text_type.fix {
+    match &text_type.fix {
         _ if text.form == OperandForm::Items(ValueKind::String) => {
             format!("write the list's items as numbers, or compare `{} | string`", number.text)
         }
@@ -67,22 +110,23 @@ fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, righ
         },
         Some(fix) => format!("{fix}, or convert it here: `{} | int` (`| float` for decimals)", text.text),
         None => format!("convert it here: `{} | int` (`| float` for decimals)", text.text),
-    };
-    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` compares a string with a number"))
-        .with_label(format!("{}; {}", text_type.why, if left.number { &left.why } else { &right.why }))
-        .with_help(help)
+    }
 }
 
 fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
-    let known = |number: bool, why: String| Some(Known { number, why, fix: None });
+    let known = |kind: Kind, why: String| Some(Known { kind, why, fix: None });
     match form {
-        OperandForm::Literal(ValueKind::Number) => known(true, "a number literal".to_owned()),
-        OperandForm::Literal(ValueKind::String) => known(false, "a quoted literal is a string".to_owned()),
+        OperandForm::Literal(ValueKind::Number) => known(Kind::Number, "a number literal".to_owned()),
+        OperandForm::Literal(ValueKind::String) => known(Kind::Text, "a quoted literal is a string".to_owned()),
+        OperandForm::Literal(ValueKind::Bool) => known(Kind::Bool, "`true` and `false` are booleans".to_owned()),
         OperandForm::Filtered(name) => match name.as_str() {
-            "int" | "float" | "length" | "count" | "abs" | "round" => known(true, format!("`| {name}` gives a number")),
-            "string" | "lower" | "upper" | "trim" | "title" | "capitalize" | "tojson" => {
-                known(false, format!("`| {name}` gives a string"))
+            "int" | "float" | "length" | "count" | "abs" | "round" => {
+                known(Kind::Number, format!("`| {name}` gives a number"))
             }
+            "string" | "lower" | "upper" | "trim" | "title" | "capitalize" | "tojson" => {
+                known(Kind::Text, format!("`| {name}` gives a string"))
+            }
+            "bool" => known(Kind::Bool, "`| bool` gives a boolean".to_owned()),
             _ => None,
         },
         OperandForm::Path(path) => {
@@ -91,6 +135,9 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
                 ["inputs", name] => input_type(runbook, name),
                 ["vars", name] => var_type(runbook, name),
                 ["steps", id, "answer"] => answer_type(runbook, id),
+                ["steps", _, "checklist", "complete"] => {
+                    known(Kind::Bool, "`checklist.complete` is a boolean".to_owned())
+                }
                 ["steps", _, fact] | ["result", fact] => fact_type(fact),
                 _ => None,
             }
@@ -101,24 +148,24 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
 
 /// The type of the items of a list literal `in` looks among.
 fn items_type(kind: ValueKind) -> Option<Known> {
-    let number = match kind {
-        ValueKind::Number => true,
-        ValueKind::String => false,
+    let (kind, items) = match kind {
+        ValueKind::Number => (Kind::Number, "numbers"),
+        ValueKind::String => (Kind::Text, "strings"),
+        ValueKind::Bool => (Kind::Bool, "booleans"),
         _ => return None,
     };
-    let why = format!("a list of {}", if number { "numbers" } else { "strings" });
-    Some(Known { number, why, fix: None })
+    Some(Known { kind, why: format!("a list of {items}"), fix: None })
 }
 
 /// An `ask` step's answer: a number for `type: number`, text otherwise
 /// (a choice's `answer`, `yes`/`no`, free text).
 fn answer_type(runbook: &Runbook, id: &str) -> Option<Known> {
     let ask = runbook.steps.iter().find(|step| step.id.as_str() == id)?.ask.as_ref()?;
-    let kind = ask.ask_type();
-    let number = kind == AskType::Number;
+    let ask_type = ask.ask_type();
+    let number = ask_type == AskType::Number;
     Some(Known {
-        number,
-        why: format!("the answer to `{id}` ({}) is {}", kind.name(), if number { "a number" } else { "a string" }),
+        kind: if number { Kind::Number } else { Kind::Text },
+        why: format!("the answer to `{id}` ({}) is {}", ask_type.name(), if number { "a number" } else { "a string" }),
         fix: (!number).then(|| format!("ask with `type: number` if `{id}` asks for a number")),
     })
 }
@@ -126,13 +173,16 @@ fn answer_type(runbook: &Runbook, id: &str) -> Option<Known> {
 fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
     let input = runbook.inputs.get(name)?;
     match input.input_type() {
-        InputType::Number => Some(Known { number: true, why: format!("input `{name}` has `type: number`"), fix: None }),
+        InputType::Number => {
+            Some(Known { kind: Kind::Number, why: format!("input `{name}` has `type: number`"), fix: None })
+        }
+        InputType::Bool => Some(Known { kind: Kind::Bool, why: format!("input `{name}` has `type: bool`"), fix: None }),
         InputType::String => Some(Known {
-            number: false,
+            kind: Kind::Text,
             why: format!("input `{name}` is a string"),
             fix: Some(format!("declare the input `{name}` with `type: number`")),
         }),
-        InputType::Bool | InputType::List => None,
+        InputType::List => None,
     }
 }
 
@@ -140,7 +190,7 @@ fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
 fn var_type(runbook: &Runbook, name: &str) -> Option<Known> {
     let mut types = runbook.steps.iter().flat_map(|step| captures(step, name));
     let first = types.next()??;
-    types.all(|other| other.as_ref().is_some_and(|other| other.number == first.number)).then_some(first)
+    types.all(|other| other.as_ref().is_some_and(|other| other.kind == first.kind)).then_some(first)
 }
 
 /// The types the captures of `name` in `step` give; `None` for one that
@@ -168,18 +218,19 @@ fn walk(check: &Check, name: &str, in_foreach: bool, found: &mut Vec<Option<Know
 }
 
 fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
-    let typed = |number: bool, kind: CaptureType| {
-        Some(Known { number, why: format!("capture `{name}` has `type: {}`", kind.name()), fix: None })
+    let typed = |kind: Kind, capture_type: CaptureType| {
+        Some(Known { kind, why: format!("capture `{name}` has `type: {}`", capture_type.name()), fix: None })
     };
     match capture.kind.as_ref().map(|kind| kind.value) {
-        Some(kind @ (CaptureType::Int | CaptureType::Float | CaptureType::Duration)) => typed(true, kind),
-        Some(kind @ CaptureType::String) => typed(false, kind),
-        Some(CaptureType::Bool | CaptureType::Json) => None,
+        Some(kind @ (CaptureType::Int | CaptureType::Float | CaptureType::Duration)) => typed(Kind::Number, kind),
+        Some(kind @ CaptureType::String) => typed(Kind::Text, kind),
+        Some(kind @ CaptureType::Bool) => typed(Kind::Bool, kind),
+        Some(CaptureType::Json) => None,
         None if capture.status.is_some() => {
-            Some(Known { number: true, why: format!("capture `{name}` reads the status"), fix: None })
+            Some(Known { kind: Kind::Number, why: format!("capture `{name}` reads the status"), fix: None })
         }
         None if capture.tls.as_ref().is_some_and(|fact| fact.value == CertificateFact::DaysLeft) => Some(Known {
-            number: true,
+            kind: Kind::Number,
             why: format!("capture `{name}` reads the certificate's `days_left`"),
             fix: None,
         }),
@@ -187,7 +238,7 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
         None => {
             let source = capture.sources().first().map_or("text", |(source, _)| *source);
             Some(Known {
-                number: false,
+                kind: Kind::Text,
                 why: format!("capture `{name}` is a `{source}` capture, which gives a string"),
                 fix: Some(format!("give the capture `{name}` a `type: int` (or `float`)")),
             })
@@ -196,15 +247,17 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
 }
 
 fn fact_type(fact: &str) -> Option<Known> {
-    let number = match fact {
-        "status" | "exit_code" | "duration" => true,
-        "outcome" | "stdout" | "stderr" | "body" => false,
+    let kind = match fact {
+        "status" | "exit_code" | "duration" => Kind::Number,
+        "outcome" | "stdout" | "stderr" | "body" => Kind::Text,
+        "timed_out" | "connected" => Kind::Bool,
         _ => return None,
     };
     Some(Known {
-        number,
-        why: format!("`{fact}` is {}", if number { "a number" } else { "a string" }),
-        fix: (!number).then(|| format!("compare `{fact}` with a string, or read a number from it with a capture")),
+        kind,
+        why: format!("`{fact}` is {}", kind.name()),
+        fix: (kind == Kind::Text)
+            .then(|| format!("compare `{fact}` with a string, or read a number from it with a capture")),
     })
 }
 
@@ -241,5 +294,15 @@ mod tests {
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in [20, 30] or inputs.n not in ['1']"), 2);
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in ['20'] or inputs.n in [1, 2] or 'x' in vars.v"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == [20] or vars.v in [1, vars.v]"), 0);
+    }
+
+    #[test]
+    fn booleans_compared_with_strings_or_numbers_are_reported() {
+        let capture = |source: &str| format!("      capture:\n        v: {{ {source} }}");
+        assert_eq!(compared(&capture("regex: '(x)', type: bool"), "vars.v == 'true' or vars.v == 1"), 2);
+        assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == true or steps.a.timed_out != 0"), 2);
+        assert_eq!(compared("", "steps.a.checklist.complete == 'true' or steps.a.checklist.complete in [1]"), 2);
+        assert_eq!(compared(&capture("regex: '(x)', type: bool"), "vars.v == true or vars.v in [false]"), 0);
+        assert_eq!(compared(&capture("json: $.v"), "vars.v == 'true'"), 0);
     }
 }
