@@ -339,25 +339,59 @@ fn the_rendered_runbooks_in_docs_are_up_to_date() {
 
 #[test]
 fn new_writes_a_skeleton_that_checks_clean_and_is_never_overwritten() {
-    let output = Test::new().args(["new", "disk-full"]).files(&[]).status(0).stderr_contains("wrote disk-full.yaml");
+    let output = Test::new()
+        .args(["new", "disk-full"])
+        .files(&[])
+        .status(0)
+        .stderr_contains("wrote disk-full.yaml and its test cases disk-full.test.yaml");
     let dir = output.path("");
-    let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .current_dir(&dir)
-        .args(["check", "--deny-warnings", "disk-full.yaml"])
-        .output()
-        .expect("runs");
+    let check = runbook_in(&dir, &["check", "--deny-warnings", "disk-full.yaml", "disk-full.test.yaml"]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     let text = std::fs::read_to_string(dir.join("disk-full.yaml")).expect("written");
     assert!(text.contains("id: disk-full\ntitle: Disk full\n"), "{text}");
     std::fs::write(dir.join("disk-full.yaml"), "mine").expect("write");
-    let again = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .current_dir(&dir)
-        .args(["new", "disk-full"])
-        .output()
-        .expect("runs");
+    std::fs::remove_file(dir.join("disk-full.test.yaml")).expect("remove");
+    let again = runbook_in(&dir, &["new", "disk-full"]);
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(dir.join("disk-full.yaml")).expect("kept"), "mine");
+    assert!(!dir.join("disk-full.test.yaml").exists(), "half of a new runbook was written");
+    // A test file already there (another runbook's cases) is not replaced
+    // either, and nothing is written.
+    std::fs::write(dir.join("other.test.yaml"), "theirs").expect("write");
+    let beside = runbook_in(&dir, &["new", "other"]);
+    assert_eq!(beside.status.code(), Some(1), "{}", String::from_utf8_lossy(&beside.stderr));
+    assert!(String::from_utf8_lossy(&beside.stderr).contains("`other.test.yaml` exists"));
+    assert!(!dir.join("other.yaml").exists());
+    assert_eq!(std::fs::read_to_string(dir.join("other.test.yaml")).expect("kept"), "theirs");
     Test::new().args(["new", "Disk Full"]).files(&[]).status(2).stderr_contains("not a valid runbook id");
+}
+
+/// `runbook ARGS` in `dir`.
+fn runbook_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_runbook")).current_dir(dir).args(args).output().expect("runs")
+}
+
+#[test]
+fn new_writes_test_cases_that_cover_every_edge_of_the_skeleton() {
+    for (name, curl) in [("plain", None), ("from-curl", Some("curl -f -H 'X-Api-Key: k3y' http://127.0.0.1:9/health"))]
+    {
+        let mut args = vec!["new", name, "--output", "sub/rb.yml"];
+        args.extend(curl.iter().flat_map(|curl| ["--from-curl", curl]));
+        let output = Test::new().args(&args).files(&[("sub/.keep", b"")]).status(0);
+        let dir = output.path("sub");
+        let cases = std::fs::read_to_string(dir.join("rb.test.yml")).expect("the test file, beside the runbook");
+        assert!(!cases.contains("k3y"), "{cases}");
+        let test = runbook_in(&dir, &["test", "--min-coverage", "100", "--coverage-format", "json", "rb.yml"]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&test.stdout), String::from_utf8_lossy(&test.stderr));
+        assert!(test.status.success() && stderr.contains("4 passed, 0 failed"), "{name}: {stdout}\n{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+        let file = &report["files"][0];
+        assert_eq!(
+            (&file["path"], &file["covered"], &file["total"]),
+            (&"rb.yml".into(), &5.into(), &5.into()),
+            "{name}: {report}"
+        );
+    }
 }
 
 #[test]

@@ -133,12 +133,15 @@ pub(crate) enum Command {
     /// Exits 0 when every runbook is rendered, 3 when one has errors, 1
     /// when a file cannot be read or written.
     Render(RenderArgs),
-    /// Write a new runbook: a commented skeleton that passes `check`.
+    /// Write a new runbook and its test cases: a commented skeleton that
+    /// passes `check`, and cases that pass `test` covering every edge.
     ///
     /// `runbook new disk-full` writes `disk-full.yaml` with an input, a
-    /// check, a question and conclusions to edit. `--from-curl` turns a
-    /// curl command line into the runbook's first check (URL, method,
-    /// headers, body, timeouts). Refuses to overwrite a file.
+    /// check, a question and conclusions to edit, and `disk-full.test.yaml`
+    /// with one case per way through it. `--from-curl` turns a curl command
+    /// line into the runbook's first check (URL, method, headers, body,
+    /// timeouts). Refuses to overwrite a file: writes neither when either
+    /// exists.
     New(NewArgs),
     /// Print a shell completion script.
     ///
@@ -281,7 +284,8 @@ pub(crate) struct NewArgs {
     #[arg(long, value_name = "COMMAND")]
     pub from_curl: Option<String>,
 
-    /// Write here instead of `NAME.yaml` (`-` for stdout).
+    /// Write here instead of `NAME.yaml`, the test cases beside it
+    /// (`FILE.test.yaml`); `-` prints the runbook alone on stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

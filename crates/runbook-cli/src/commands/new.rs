@@ -8,6 +8,7 @@ use super::{print_stderr, print_stdout};
 use crate::cli::NewArgs;
 use crate::curl::{CurlRequest, parse};
 use crate::exit_code::ExitCode;
+use crate::runbook_files::test_file_of;
 
 pub(super) fn run(args: &NewArgs) -> ExitCode {
     if !is_valid_id(&args.name) {
@@ -34,30 +35,35 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
     if path.as_os_str() == "-" {
         return print_stdout(&skeleton(&args.name, request.as_ref(), None));
     }
-    let schema = schema_path(&path);
-    let text = skeleton(&args.name, request.as_ref(), schema.as_deref());
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
-    match written {
-        Ok(()) => {
-            print_stderr(&format!(
-                "wrote {0}; next: edit it, then `runbook check {0}` and `runbook run {0}`\n",
-                path.display()
-            ));
-            ExitCode::Success
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            print_stderr(&format!("error: `{}` exists; not overwriting it (give `--output FILE`)\n", path.display()));
-            ExitCode::Io
-        }
-        Err(error) => {
-            print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
-            ExitCode::Io
+    let test_path = test_file_of(&path);
+    // Both or neither: a test file already there names another runbook's cases.
+    if let Some(taken) = [&path, &test_path].into_iter().find(|p| std::fs::symlink_metadata(p).is_ok()) {
+        print_stderr(&format!("error: `{}` exists; not overwriting it (give `--output FILE`)\n", taken.display()));
+        return ExitCode::Io;
+    }
+    let runbook = skeleton(&args.name, request.as_ref(), schema_path(&path, "runbook").as_deref());
+    let secrets: Vec<String> =
+        request.iter().flat_map(|r| &r.headers).filter_map(|(name, _)| credential_input(name)).collect();
+    let cases = test_file(&path, &secrets, schema_path(&test_path, "test").as_deref());
+    for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
+        if let Err(error) = write_new(file, text) {
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
+            return ExitCode::Io;
         }
     }
+    print_stderr(&format!(
+        "wrote {0} and its test cases {1}; next: edit them, then `runbook check {0}`, `runbook test {0}` and \
+         `runbook run {0}`\n",
+        path.display(),
+        test_path.display()
+    ));
+    ExitCode::Success
+}
+
+/// Writes `text` to a file that must not exist yet.
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
 }
 
 /// The same rule as `runbook check`'s for ids.
@@ -67,14 +73,15 @@ fn is_valid_id(id: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-/// The relative path from the new file to `schemas/runbook.schema.json` in
+/// The relative path from the new file to `schemas/KIND.schema.json` in
 /// the nearest folder above it that has one, for the editor comment.
-fn schema_path(file: &Path) -> Option<String> {
+fn schema_path(file: &Path, kind: &str) -> Option<String> {
     let dir = std::path::absolute(file).ok()?.parent()?.to_path_buf();
+    let schema = format!("schemas/{kind}.schema.json");
     let mut ups = String::new();
     for ancestor in dir.ancestors() {
-        if ancestor.join("schemas/runbook.schema.json").is_file() {
-            return Some(format!("{ups}schemas/runbook.schema.json"));
+        if ancestor.join(&schema).is_file() {
+            return Some(format!("{ups}{schema}"));
         }
         ups.push_str("../");
     }
@@ -189,6 +196,69 @@ steps:
     out
 }
 
+/// The skeleton's test cases: one per way through it, so that `runbook
+/// test --min-coverage 100` passes as written and names what an edit leaves
+/// untested. The steps are the skeleton's, whatever `--from-curl` changed
+/// (a 500 fails both its `status: 200` and curl `-f`'s `status < 400`).
+fn test_file(runbook: &Path, secrets: &[String], schema: Option<&str>) -> String {
+    let mut out = String::new();
+    match schema {
+        Some(schema) => {
+            let _ = writeln!(out, "# yaml-language-server: $schema={schema}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# Editors complete this file from the JSON Schema: `runbook schema test > test.schema.json`, \
+                 then\n# yaml-language-server: $schema=test.schema.json"
+            );
+        }
+    }
+    let name = runbook.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let _ = write!(
+        out,
+        "# Test cases for {name}, run offline by `runbook test {name}`: each case
+# gives what the probes observe (mocked, nothing is sent) and the answers,
+# then the path the run must take and how it must end. With
+# `--min-coverage 100`, a transition no case takes fails the test: when you
+# add a step or a branch, add the case that goes through it. The format is
+# described in docs/testing.md.
+"
+    );
+    if !secrets.is_empty() {
+        out.push_str("# Every case starts from these: the secrets' values are made up, nothing is sent.\ninputs:\n");
+        for secret in secrets {
+            let _ = writeln!(out, "  {secret}: made-up-{}", secret.replace('_', "-"));
+        }
+    }
+    out.push_str(
+        "cases:
+  - name: the service answers as expected
+    observations:
+      health: { http: { status: 200 } }
+    expect: { path: [health, healthy], status: resolved, severity: info }
+
+  - name: nothing answers
+    observations:
+      health: { error: refused }
+    expect: { path: [health, down], severity: critical }
+
+  - name: errors, and the logs show them
+    observations:
+      health: { http: { status: 500 } }
+    answers: { ask-logs: errors }
+    expect: { path: [health, ask-logs, app-errors], status: diagnosed }
+
+  - name: errors the logs do not explain
+    observations:
+      health: { http: { status: 500 } }
+    answers: { ask-logs: nothing }
+    expect: { path: [health, ask-logs, escalate], status: escalated }
+",
+    );
+    out
+}
+
 /// Writes the inputs a curl request needs and returns the check's probe and
 /// expectations, indented for the skeleton.
 fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
@@ -206,8 +276,7 @@ fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
     if !headers.is_empty() {
         probe.push_str("        headers:\n");
         for (name, value) in &headers {
-            let value = if is_credential(name) {
-                let input = name.to_ascii_lowercase().replace('-', "_");
+            let value = if let Some(input) = credential_input(name) {
                 let _ = writeln!(
                     out,
                     "  {input}: {{ description: {}, env: {}, secret: true }}",
@@ -266,12 +335,13 @@ fn split_url(url: &str) -> (&str, &str) {
     }
 }
 
-/// Headers that carry credentials, which `runbook check` refuses as
-/// literals (RB403): their values become secret inputs.
-fn is_credential(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
-        || ["key", "token", "secret", "auth", "password"].iter().any(|word| name.contains(word))
+/// The secret input a header's value becomes when the header carries
+/// credentials, which `runbook check` refuses as literals (RB403).
+fn credential_input(header: &str) -> Option<String> {
+    let name = header.to_ascii_lowercase();
+    let credential = ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
+        || ["key", "token", "secret", "auth", "password"].iter().any(|word| name.contains(word));
+    credential.then(|| name.replace('-', "_"))
 }
 
 #[cfg(test)]
