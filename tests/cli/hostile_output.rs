@@ -101,3 +101,41 @@ fn markdown_and_html_from_a_probe_stay_text_in_the_record() {
     assert!(captured.contains("<!-- hide\n<script>alert(1)</script>\n- [x] done"), "not shown as text: {captured}");
     assert!(!captured.contains("Html"), "raw HTML in a table cell: {captured}");
 }
+
+/// A service printing more than the probe keeps cannot make the engine
+/// judge text it never printed: the kept head and tail are not glued into
+/// one match or one JSON document.
+#[test]
+fn the_head_and_tail_of_a_long_output_are_never_judged_as_one_text() {
+    let yaml = r#"
+id: spliced
+title: Spliced
+steps:
+  - id: splice
+    check:
+      cmd: { sh: "head -c 524287 /dev/zero | tr '\\0' x; printf A; head -c 3000000 /dev/zero | tr '\\0' -; printf B; head -c 524287 /dev/zero | tr '\\0' y" }
+      expect: [ { stdout: { contains: AB } } ]
+      capture: { m: { regex: "x(AB)y", default: none } }
+    on: { pass: fooled, fail: json, error: json }
+  - id: json
+    check:
+      cmd: { sh: "printf '{\"a\":\"'; head -c 700000 /dev/zero | tr '\\0' p; printf '\",\"error\":\"disk full\",\"b\":\"'; head -c 700000 /dev/zero | tr '\\0' q; printf '\",\"healthy\":true}'" }
+      expect:
+        - { json: "$.error", exists: false }
+        - { json: "$.healthy", eq: true }
+    on: { pass: fooled, fail: fooled, error: end }
+  - id: fooled
+    conclude: { status: diagnosed, diagnosis: "judged a text never printed" }
+  - id: end
+    conclude: { status: inconclusive, diagnosis: "splice {{ vars.m }}; json {{ steps.json.error.kind }}: {{ steps.json.error.message }}" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    let concluded = events.iter().find(|event| event["event"] == "concluded").expect("a conclusion");
+    let diagnosis = concluded["conclusion"]["diagnosis"].as_str().unwrap();
+    assert!(diagnosis.starts_with("splice none; json invalid_json: the output is not whole: "), "{diagnosis}");
+    assert!(diagnosis.contains("bytes were dropped from the middle"), "{diagnosis}");
+}

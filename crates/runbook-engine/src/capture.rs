@@ -22,20 +22,26 @@ pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Op
 
 fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
     let text = match observation {
-        Observation::Http(o) => Some(o.body.kept()),
-        Observation::Cmd(o) => Some(o.stdout.kept()),
+        Observation::Http(o) => Some(&o.body),
+        Observation::Cmd(o) => Some(&o.stdout),
         // No text to read a regex or JSON from.
         Observation::Tcp(_) | Observation::Env(_) => None,
     };
     if let Some(path) = &capture.json {
-        let document: Value = serde_json::from_str(text.as_deref()?).ok()?;
+        // Head and tail glued together are not the document printed.
+        let text = text.filter(|text| text.is_complete())?.kept();
+        let document: Value = serde_json::from_str(&text).ok()?;
         return select(&serde_json_path::JsonPath::parse(path).ok()?, &document);
     }
     if let Some(pattern) = &capture.regex {
         let regex = pattern.regex()?;
         let text = text?;
-        let captures = regex.captures(&text)?;
-        return captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()));
+        // A match lies inside the head or the tail, never across the gap.
+        let parts = text.parts().map_or_else(|| vec![text.kept()], Vec::from);
+        return parts.iter().find_map(|part| {
+            let captures = regex.captures(part)?;
+            captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()))
+        });
     }
     let trimmed = |text: String| Value::from(text.strip_suffix('\n').unwrap_or(&text).to_owned());
     match observation {
@@ -140,6 +146,20 @@ mod tests {
         let observation = Observation::Http(http);
         assert_eq!(captured(&rule("regex: '([0-9]+ bytes dropped)'"), &observation), None);
         assert_eq!(captured(&rule("body: true"), &observation), Some(Value::from("x".repeat(1 << 20))));
+    }
+
+    #[test]
+    fn a_truncated_output_is_never_read_across_its_dropped_middle() {
+        let mut body = crate::probe::Captured::new();
+        let p = "p".repeat(700_000);
+        let q = "q".repeat(700_000);
+        body.push(format!(r#"{{"a":"{p}A","error":"disk full","b":"B{q}","healthy":true}}"#).as_bytes(), 1 << 20);
+        let Observation::Http(mut http) = http("") else { unreachable!() };
+        http.body = body;
+        let observation = Observation::Http(http);
+        assert_eq!(captured(&rule("json: $.healthy\ndefault: unknown"), &observation), Some(Value::from("unknown")));
+        assert_eq!(captured(&rule("regex: 'p(A.*B)q'"), &observation), None);
+        assert_eq!(captured(&rule("regex: '\"(h\\w+)\"'"), &observation), Some(Value::from("healthy")));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::json_path::select;
-use crate::probe::{ErrorKind, Observation, ProbeError};
+use crate::probe::{Captured, ErrorKind, Observation, ProbeError};
 
 /// One predicate applied to one subject.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -35,16 +35,18 @@ pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<
         return Ok(Vec::new());
     };
     let (name, actual) = read_subject(expectation, subject, observation)?;
+    let parts = text_of(subject, observation).and_then(Captured::parts);
+    let parts = parts.as_ref();
     // Durations are compared in milliseconds with expected values written
     // with units (`500ms`): a string against a number by design.
     let durations = subject == Subject::Duration;
     let judged = if let Some(expected) = expectation.expected() {
         match &expected.value {
             Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), value),
-            Expected::Predicates(map) => judge_all(map, actual.as_ref(), durations, &name),
+            Expected::Predicates(map) => judge_all(map, actual.as_ref(), durations, &name, parts),
         }
     } else {
-        judge_all(expectation, actual.as_ref(), durations, &name).map(|judged| {
+        judge_all(expectation, actual.as_ref(), durations, &name, parts).map(|judged| {
             if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
         })
     };
@@ -76,6 +78,16 @@ fn judge_eq_predicate(subject: &str, actual: Option<&Value>, expected: &Value) -
     Ok(vec![("eq".into(), expected.clone(), judge_eq(actual, expected))])
 }
 
+/// The output a text subject reads.
+fn text_of(subject: Subject, observation: &Observation) -> Option<&Captured> {
+    match (subject, observation) {
+        (Subject::Body, Observation::Http(o)) => Some(&o.body),
+        (Subject::Stdout, Observation::Cmd(o)) => Some(&o.stdout),
+        (Subject::Stderr, Observation::Cmd(o)) => Some(&o.stderr),
+        _ => None,
+    }
+}
+
 fn read_subject(
     expectation: &Expectation,
     subject: Subject,
@@ -105,8 +117,8 @@ fn read_subject(
         (Subject::Json, observation) => {
             let path = expectation.json.as_ref().map_or("$", |p| p.as_str());
             let text = match observation {
-                Observation::Http(o) => o.body.kept(),
-                Observation::Cmd(o) => o.stdout.kept(),
+                Observation::Http(o) => whole(&o.body)?,
+                Observation::Cmd(o) => whole(&o.stdout)?,
                 // No text: the empty string is not JSON, and says so.
                 Observation::Tcp(_) | Observation::Env(_) => String::new(),
             };
@@ -122,9 +134,27 @@ fn read_subject(
     Ok((subject.name().to_owned(), actual))
 }
 
+/// The kept text of an output read as one document, which a dropped
+/// middle makes impossible: parsing the head and tail glued together would
+/// judge a document the service never printed.
+fn whole(captured: &Captured) -> Result<String, ProbeError> {
+    match captured.cut() {
+        Some(why) => Err(ProbeError::new(ErrorKind::InvalidJson, why)),
+        None => Ok(captured.kept()),
+    }
+}
+
 /// Every predicate given in `map`, judged against `actual`, or why one of
 /// them compares values of types that can never match (a `type_mismatch`).
-fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool, subject: &str) -> Result<Vec<Judged>, String> {
+/// `parts` are the head and tail of a text output whose middle was
+/// dropped: text predicates look inside each, never across the gap.
+fn judge_all(
+    map: &Expectation,
+    actual: Option<&Value>,
+    durations: bool,
+    subject: &str,
+    parts: Option<&[String; 2]>,
+) -> Result<Vec<Judged>, String> {
     let expected =
         |value: &Value| if durations { as_millis(value).map_or(value.clone(), Value::from) } else { value.clone() };
     let mut out = Vec::new();
@@ -166,6 +196,9 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool, subject
     }
     if let Some(v) = &map.contains {
         let passed = match (actual, &v.value) {
+            (Some(Value::String(_)), Value::String(part)) if let Some(parts) = parts => {
+                parts.iter().any(|text| text.contains(part.as_str()))
+            }
             (Some(Value::String(text)), Value::String(part)) => text.contains(part.as_str()),
             (Some(Value::Array(items)), item) => items.iter().any(|i| judge_eq(Some(i), item)),
             _ => false,
@@ -173,14 +206,22 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool, subject
         push("contains", v.value.clone(), passed)?;
     }
     let text = actual.and_then(Value::as_str);
+    let (head, tail) = match parts {
+        Some([head, tail]) => (Some(head.as_str()), Some(tail.as_str())),
+        None => (text, text),
+    };
     if let Some(v) = &map.starts_with {
-        push("starts_with", Value::from(v.as_str()), text.is_some_and(|t| t.starts_with(v.as_str())))?;
+        push("starts_with", Value::from(v.as_str()), head.is_some_and(|t| t.starts_with(v.as_str())))?;
     }
     if let Some(v) = &map.ends_with {
-        push("ends_with", Value::from(v.as_str()), text.is_some_and(|t| t.ends_with(v.as_str())))?;
+        push("ends_with", Value::from(v.as_str()), tail.is_some_and(|t| t.ends_with(v.as_str())))?;
     }
     if let Some(v) = &map.matches {
-        let passed = v.regex().is_some_and(|regex| text.is_some_and(|t| regex.is_match(t)));
+        let within = |regex: &regex::Regex| match parts {
+            Some(parts) => parts.iter().any(|t| regex.is_match(t)),
+            None => text.is_some_and(|t| regex.is_match(t)),
+        };
+        let passed = v.regex().is_some_and(within);
         push("matches", Value::from(v.as_str()), passed)?;
     }
     for (name, flag, present) in [("exists", &map.exists, true), ("absent", &map.absent, false)] {
@@ -205,7 +246,7 @@ fn judge_all(map: &Expectation, actual: Option<&Value>, durations: bool, subject
             let items = actual.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
             let mut held = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let judged = judge_all(nested, Some(item), durations, &format!("{subject}[{i}]"))?;
+                let judged = judge_all(nested, Some(item), durations, &format!("{subject}[{i}]"), None)?;
                 held.push(judged.iter().all(|(_, _, passed)| *passed));
             }
             let passed = actual.is_some_and(Value::is_array)
@@ -461,5 +502,38 @@ mod tests {
         assert_eq!(passed("stdout: { matches: \"^x+$\" }", &observation), [true]);
         assert_eq!(passed("stdout: { ends_with: xxx }", &observation), [true]);
         assert_eq!(passed("body: { contains: \"…\" }", &http(200, "plain")), [false]);
+    }
+
+    /// A command's stdout, with 1 MiB kept of it.
+    fn truncated(bytes: &[u8]) -> Observation {
+        let mut stdout = crate::probe::Captured::new();
+        stdout.push(bytes, 1 << 20);
+        let Observation::Cmd(mut cmd) = fixtures::cmd("") else { unreachable!() };
+        cmd.stdout = stdout;
+        Observation::Cmd(cmd)
+    }
+
+    #[test]
+    fn text_predicates_never_match_across_the_dropped_middle() {
+        let half = (1 << 19) - 1;
+        let output = [vec![b'x'; half], b"A".to_vec(), vec![b'-'; 3_000_000], b"B".to_vec(), vec![b'y'; half]].concat();
+        let observation = truncated(&output);
+        assert_eq!(passed("stdout: { contains: AB }", &observation), [false]);
+        assert_eq!(passed("stdout: { matches: \"A.?B\" }", &observation), [false]);
+        assert_eq!(passed("stdout: { contains: xA }", &observation), [true]);
+        assert_eq!(passed("stdout: { contains: By }", &observation), [true]);
+        assert_eq!(passed("stdout: { matches: \"x+A$\" }", &observation), [true]);
+        assert_eq!(passed("stdout: { starts_with: xxx, ends_with: yyy }", &observation), [true, true]);
+        assert_eq!(passed("stdout: { starts_with: yyy, ends_with: xxx }", &observation), [false, false]);
+    }
+
+    #[test]
+    fn json_over_an_output_whose_middle_was_dropped_is_an_error() {
+        let p = "p".repeat(700_000);
+        let q = "q".repeat(700_000);
+        let output = format!(r#"{{"a":"{p}","error":"disk full","b":"{q}","healthy":true}}"#);
+        let error = evaluate(&expectation("json: $.error\nexists: false"), &truncated(output.as_bytes())).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::InvalidJson);
+        assert!(error.message.contains("bytes were dropped from the middle"), "{}", error.message);
     }
 }

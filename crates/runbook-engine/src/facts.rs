@@ -115,7 +115,7 @@ pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json>
                 o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
             fields.insert("headers".into(), Json::Object(headers));
             let body = o.body.kept();
-            if let Some(json) = parsed(&body) {
+            if let Some(json) = parsed(&body).filter(|_| o.body.is_complete()) {
                 fields.insert("json".into(), json);
             }
             fields.insert("body".into(), Json::from(body));
@@ -130,7 +130,7 @@ pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json>
             fields.insert("signal".into(), o.signal.map_or(Json::Null, Json::from));
             fields.insert("timed_out".into(), Json::from(o.timed_out));
             let stdout = o.stdout.kept();
-            if let Some(json) = parsed(&stdout) {
+            if let Some(json) = parsed(&stdout).filter(|_| o.stdout.is_complete()) {
                 fields.insert("json".into(), json);
             }
             fields.insert("stdout".into(), Json::from(stdout));

@@ -68,6 +68,27 @@ impl Captured {
         text
     }
 
+    /// The head and the tail as two texts when the middle was dropped: a
+    /// match must lie inside one of them, never across the gap, where the
+    /// service printed bytes nobody kept; `None` for a stream kept whole.
+    pub fn parts(&self) -> Option<[String; 2]> {
+        (self.dropped_bytes > 0).then(|| {
+            [String::from_utf8_lossy(&self.head).into_owned(), String::from_utf8_lossy(&self.tail_bytes()).into_owned()]
+        })
+    }
+
+    /// Why the kept bytes cannot be read as one document (JSON): the
+    /// middle was dropped; `None` for a stream kept whole.
+    pub fn cut(&self) -> Option<String> {
+        (self.dropped_bytes > 0).then(|| {
+            format!(
+                "the output is not whole: {} of its {} bytes were dropped from the middle, so it cannot be read \
+                 as JSON",
+                self.dropped_bytes, self.total_bytes
+            )
+        })
+    }
+
     /// The tail's bytes in order, borrowed when the ring has not wrapped.
     pub fn tail_bytes(&self) -> Cow<'_, [u8]> {
         match self.tail.as_slices() {
