@@ -71,6 +71,32 @@ fn a_directory_holding_other_files_is_refused_and_a_planted_link_is_not_followed
     assert_eq!(std::fs::read_to_string(output.path("victim")).unwrap(), "keep");
 }
 
+/// A directory that is refused is left as it was: a shared drop directory
+/// given by mistake keeps its mode (sticky bit included), for `run`,
+/// `record` and `resume` alike. Only a directory that is used is made 0700.
+#[test]
+fn a_refused_record_directory_keeps_its_mode() {
+    let full_mode = |path: &Path| std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777;
+    let output = run_into("shared")
+        .prepare(|dir| {
+            std::fs::create_dir(dir.join("shared")).unwrap();
+            std::fs::write(dir.join("shared/f"), "theirs").unwrap();
+            std::fs::set_permissions(dir.join("shared"), std::fs::Permissions::from_mode(0o1777)).unwrap();
+        })
+        .status(1)
+        .stderr_contains("is not empty");
+    let shared = output.path("shared");
+    assert_eq!(full_mode(&shared), 0o1777);
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Test::new().args(["record", shared.to_str().unwrap()]).status(1);
+    assert_eq!(full_mode(&shared), 0o755, "`record` without a journal changed the mode");
+    Test::new().args(["resume", shared.to_str().unwrap(), "--non-interactive"]).status(1);
+    assert_eq!(full_mode(&shared), 0o755, "`resume` without a journal changed the mode");
+    std::fs::write(shared.join("journal.jsonl"), "").unwrap();
+    Test::new().args(["record", shared.to_str().unwrap()]).status(1).stderr_contains("holds no run");
+    assert_eq!(full_mode(&shared), 0o755, "`record` of a journal holding no run changed the mode");
+}
+
 #[test]
 fn resume_refuses_a_journal_that_is_a_link() {
     let waiting = "id: x\ntitle: x\nsteps:\n  - id: q\n    ask: { question: Go on?, type: confirm }\n  - id: end\n    conclude: { status: resolved }\n";

@@ -91,10 +91,11 @@ impl Journal {
     /// Opens the journal in `dir` to append to it (`runbook resume`), with
     /// entries stamped by `clock`.
     pub fn append(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
-        record_dir::check_owned(dir)?;
+        record_dir::check_ours(dir)?;
         let path = dir.join(JOURNAL_FILE);
         let file = record_dir::open_existing(&path)?;
         lock(&file, &path)?;
+        record_dir::make_private(dir)?;
         // A last line cut short by a crash is dropped, so that what follows
         // starts on a line of its own and the journal stays readable.
         let bytes = std::fs::read(&path)?;

@@ -18,10 +18,11 @@ pub use resume::{ResumePoint, resume_point};
 
 /// Writes `record.json` and `record.md` into `dir` from the journal there,
 /// after the checks `resume` makes before appending to a record directory:
-/// `dir` is a directory, not a symbolic link, owned by this user (made
-/// `0700`), and the journal is a regular file, not a symbolic link.
+/// `dir` is a directory, not a symbolic link, owned by this user, and the
+/// journal is a regular file, not a symbolic link, holding a run; only then
+/// is `dir` made `0700` (a refused directory is left as it was).
 pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
-    record_dir::check_owned(dir)?;
+    record_dir::check_ours(dir)?;
     write_from_journal(dir)
 }
 
@@ -29,7 +30,7 @@ pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
 /// a run still going holds: its record would say "interrupted" while it
 /// goes on.
 pub fn rebuild_records(dir: &std::path::Path) -> std::io::Result<Record> {
-    record_dir::check_owned(dir)?;
+    record_dir::check_ours(dir)?;
     record_dir::check_not_in_use(&dir.join(JOURNAL_FILE))?;
     write_from_journal(dir)
 }
@@ -44,6 +45,7 @@ fn write_from_journal(dir: &std::path::Path) -> std::io::Result<Record> {
         let message = format!("`{}` holds no run (it does not begin with run_started)", journal.display());
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
+    record_dir::make_private(dir)?;
     let record = Record::from_journal(&entries);
     let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
     json.push(b'\n');

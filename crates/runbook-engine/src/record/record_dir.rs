@@ -17,8 +17,9 @@ const FILE_MODE: u32 = 0o600;
 
 /// Makes `dir` ready for a new record: creates it (and its parents) `0700`,
 /// or takes an existing directory that is empty, not a symbolic link, and
-/// owned by this user (made `0700`). Returns whether it was created, so that
-/// a failure right after can remove it again.
+/// owned by this user (made `0700` once it is known to be usable: a
+/// refused directory is left as it was). Returns whether it was created,
+/// so that a failure right after can remove it again.
 pub(super) fn prepare_new(dir: &Path) -> io::Result<bool> {
     match DirBuilder::new().mode(DIR_MODE).create(dir) {
         Ok(()) => return Ok(true),
@@ -29,16 +30,18 @@ pub(super) fn prepare_new(dir: &Path) -> io::Result<bool> {
         }
         Err(error) => return Err(error),
     }
-    check_owned(dir)?;
+    check_ours(dir)?;
     if std::fs::read_dir(dir)?.next().is_some() {
         return Err(refused(dir, "is not empty: give a new directory for a new record"));
     }
+    make_private(dir)?;
     Ok(false)
 }
 
-/// Checks an existing record directory before appending to it (resume):
-/// a directory, not a symbolic link, owned by this user; made `0700`.
-pub(super) fn check_owned(dir: &Path) -> io::Result<()> {
+/// Checks an existing record directory before using it (resume, record):
+/// a directory, not a symbolic link, owned by this user. Changes nothing:
+/// see [`make_private`], once the directory is known to hold a record.
+pub(super) fn check_ours(dir: &Path) -> io::Result<()> {
     let metadata = std::fs::symlink_metadata(dir)?;
     if metadata.file_type().is_symlink() {
         return Err(refused(dir, "is a symbolic link: give the directory itself"));
@@ -49,7 +52,12 @@ pub(super) fn check_owned(dir: &Path) -> io::Result<()> {
     if metadata.uid() != nix::unistd::geteuid().as_raw() {
         return Err(refused(dir, "belongs to another user"));
     }
-    if metadata.permissions().mode() & 0o777 != DIR_MODE {
+    Ok(())
+}
+
+/// Makes a record directory `0700`: it holds probe output.
+pub(super) fn make_private(dir: &Path) -> io::Result<()> {
+    if std::fs::symlink_metadata(dir)?.permissions().mode() & 0o7777 != DIR_MODE {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))?;
     }
     Ok(())
