@@ -424,3 +424,26 @@ async fn a_proxy_asking_for_credentials_says_so() {
         "{message}"
     );
 }
+
+/// `user:password@` in a URL is sent as curl sends it: an `Authorization:
+/// Basic` header (percent-decoded), never in the request line, not even to
+/// a proxy; a header the runbook gives wins.
+#[tokio::test]
+async fn credentials_in_the_url_are_sent_as_basic_auth_and_not_in_the_request_line() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let url = format!("http://svc:p%40ss%20w@127.0.0.1:{}/lit?x=1", server.port);
+    let observation = observe(&get(&url)).await;
+    assert_eq!(observation.status, Some(200), "{observation:?}");
+    let requests = server.requests();
+    // base64 of `svc:p@ss w`.
+    assert_eq!(requests[0].header("authorization"), Some("Basic c3ZjOnBAc3Mgdw=="));
+    assert_eq!(requests[0].path, "/lit?x=1");
+    assert_eq!(observation.final_url.as_deref(), Some(format!("http://127.0.0.1:{}/lit?x=1", server.port).as_str()));
+    let own = HttpSpec { headers: vec![("Authorization".into(), "Bearer mine".into())], ..get(&url) };
+    observe(&own).await;
+    assert_eq!(server.requests()[1].header("authorization"), Some("Bearer mine"));
+    let proxy = forwarding_proxy();
+    let observation = observe(&through(&proxy.url(""), "http://svc:secretpw@service.invalid/x")).await;
+    assert_eq!(observation.body.text(), "GET http://service.invalid/x");
+    assert_eq!(proxy.requests()[0].header("authorization"), Some("Basic c3ZjOnNlY3JldHB3"));
+}

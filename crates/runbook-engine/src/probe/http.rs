@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url, redirect};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -243,12 +243,19 @@ impl HttpSpec {
 
     /// The request, checked before anything is sent.
     fn prepare(&self) -> Result<(reqwest::Request, Target), ProbeError> {
-        let url = Url::parse(&self.url)
+        let mut url = Url::parse(&self.url)
             .map_err(|e| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid url `{}`: {e}", self.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
             let message = format!("unsupported scheme `{}` in `{}`: use http or https", url.scheme(), self.url);
             return Err(ProbeError::new(ErrorKind::InvalidTarget, message));
         }
+        // `user:password@` is sent as curl sends it, `Authorization: Basic`,
+        // and never in the request line (a proxy would read it there).
+        let credential = (!url.username().is_empty() || url.password().is_some()).then(|| {
+            super::proxy::basic_credential(url.username(), &super::proxy::percent_decoded(url.password().unwrap_or("")))
+        });
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
         let target = Target::of(&url);
         let method = Method::from_bytes(self.method.as_bytes())
             .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid http method `{}`", self.method)))?;
@@ -261,6 +268,14 @@ impl HttpSpec {
             let value = HeaderValue::from_str(value)
                 .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, format!("invalid value for header `{name}`")))?;
             headers.append(header, value);
+        }
+        if let Some(credential) = credential
+            && !headers.contains_key(AUTHORIZATION)
+        {
+            let mut value = HeaderValue::from_str(&format!("Basic {credential}"))
+                .map_err(|_| ProbeError::new(ErrorKind::InvalidTarget, "invalid user or password in the url"))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
         }
         if self.json_body && !headers.contains_key(CONTENT_TYPE) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

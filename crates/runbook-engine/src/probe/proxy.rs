@@ -131,7 +131,6 @@ pub(crate) fn environment_proxy_secrets() -> Vec<(&'static str, String)> {
 /// is sent, and the Basic credential made of it (base64 of `user:password`,
 /// hidden whole rather than in part); empty without a password.
 pub(crate) fn proxy_secrets(proxy: &str) -> Vec<String> {
-    use base64::Engine as _;
     let rest = proxy.split_once("://").map_or(proxy, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let Some((user, password)) = authority.rsplit_once('@').and_then(|(userinfo, _)| userinfo.split_once(':')) else {
@@ -141,11 +140,19 @@ pub(crate) fn proxy_secrets(proxy: &str) -> Vec<String> {
     if password.is_empty() {
         return Vec::new();
     }
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", percent_decoded(user)));
+    let basic = basic_credential(user, &password);
     vec![password, basic]
 }
 
-fn percent_decoded(text: &str) -> String {
+/// The HTTP Basic credential (base64 of `user:password`) of a URL's user
+/// information: `user` as the URL writes it (percent-encoded), `password`
+/// decoded.
+pub(super) fn basic_credential(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", percent_decoded(user)))
+}
+
+pub(super) fn percent_decoded(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut index = 0;
