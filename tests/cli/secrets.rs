@@ -90,3 +90,56 @@ steps:
         assert!(record.contains("[redacted:password]") && record.contains("[redacted:token]"), "{record}");
     }
 }
+
+/// The engine JSON-escapes a secret into a request body; a service echoing
+/// that body inside JSON escapes it again. A command's `echo` turns the
+/// `\r` typed in a secret into a carriage return, which the view shows as
+/// `\r` again. Neither form reaches any output.
+#[test]
+fn a_secret_escaped_twice_or_with_its_escapes_interpreted_is_redacted() {
+    let server = Server::start(|request, stream| {
+        let echo = serde_json::json!({ "data": String::from_utf8_lossy(&request.body) });
+        respond(stream, "500 Internal Server Error", &[("content-type", "application/json")], echo.to_string().as_bytes())
+    });
+    let token = r#"pa"ss\Zk7-canary"#;
+    let typed = r"Hunter\r2Sec\tret-canary";
+    let yaml = format!(
+        r#"
+id: twice
+title: Twice
+inputs:
+  token: {{ secret: true, env: RB_TOKEN }}
+  typed: {{ secret: true, env: RB_TYPED }}
+steps:
+  - id: body
+    check:
+      http: {{ method: POST, url: "http://127.0.0.1:{port}/echo", json: {{ token: "{{{{ inputs.token }}}}" }} }}
+      expect: [ {{ status: 200 }} ]
+    on: {{ fail: shell }}
+  - id: shell
+    check:
+      cmd:
+        sh: 'printf "%s\n" "$TYPED"; echo "$TYPED"'
+        env: {{ TYPED: "{{{{ inputs.typed }}}}" }}
+      expect: [ {{ exit_code: 1 }} ]
+  - id: end
+    conclude: {{ status: diagnosed }}
+"#,
+        port = server.port
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RB_TOKEN", token)
+        .env("RB_TYPED", typed)
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert!(server.requests()[0].body.windows(5).any(|w| w == b"Zk7-c"), "the body carried the token");
+    let mut sinks = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+    sinks.extend(files(&output.path("rec")));
+    for (sink, text) in &sinks {
+        for canary in ["Zk7-canary", "2Sec"] {
+            assert!(!text.contains(canary), "`{canary}` reached {sink}:\n{text}");
+        }
+    }
+    assert!(output.stdout.contains("[redacted:typed]") && output.stdout.contains("[redacted:token]"), "{}", output.stdout);
+}

@@ -1,7 +1,10 @@
 //! The forms a secret predictably takes in what a service echoes back: as
 //! typed, percent-encoded (wholly or partly, either hex case, `+` for a
-//! space), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`), HTML-escaped, and
-//! inside base64 (an HTTP Basic `user:secret`, a token wrapping it).
+//! space), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`) once or more (a JSON
+//! body echoed inside another JSON string doubles each backslash),
+//! HTML-escaped, inside base64 (an HTTP Basic `user:secret`, a token
+//! wrapping it), and with its backslash escapes (`\r`, `\t`, `\n`, …)
+//! interpreted, as `echo` and `printf` do.
 
 use std::fmt::Write as _;
 
@@ -16,6 +19,10 @@ const MIN_BASE64_CORE: usize = 8;
 /// One regex matching `secret` in every form above.
 pub(super) fn pattern(secret: &str) -> Regex {
     let mut alternatives = vec![characters(secret)];
+    let interpreted = interpreted(secret);
+    if interpreted != secret {
+        alternatives.push(characters(&interpreted));
+    }
     alternatives.extend(base64_cores(secret.as_bytes()).iter().map(|core| regex::escape(core)));
     // The pattern is built from escaped pieces, so it always compiles; a
     // size limit is the only way out, and a secret that long is matched as
@@ -36,11 +43,22 @@ fn characters(secret: &str) -> String {
         }
         let mut units = [0; 2];
         pattern.push('|');
+        // One backslash per JSON escape, doubled by each further one.
         for unit in c.encode_utf16(&mut units) {
-            let _ = write!(pattern, r"\\u{}", hex_any_case(u32::from(*unit), 4));
+            let _ = write!(pattern, r"\\+u{}", hex_any_case(u32::from(*unit), 4));
+        }
+        if let Some(letter) = json_escape(c) {
+            let _ = write!(pattern, r"|\\+{}", regex::escape(&letter.to_string()));
+        }
+        // `"`, `/` (and HTML's `&quot;`) after any backslashes: JSON-escaped
+        // once or more, then perhaps HTML-escaped.
+        match c {
+            '"' | '/' => pattern.push_str(&format!(r"|\\+{}", regex::escape(&c.to_string()))),
+            '\\' => pattern.push_str(r"|\\+"),
+            _ => {}
         }
         for escaped in escapes(c) {
-            pattern.push('|');
+            pattern.push_str(if c == '"' { r"|\\*" } else { "|" });
             pattern.push_str(&regex::escape(escaped));
         }
         pattern.push(')');
@@ -48,17 +66,52 @@ fn characters(secret: &str) -> String {
     pattern
 }
 
-/// Short escapes of JSON, HTML and form encoding for `c`.
+/// The letter of `c`'s short JSON escape (`\n` for a line feed), for the
+/// characters whose escape is not the character itself after a backslash.
+const fn json_escape(c: char) -> Option<char> {
+    match c {
+        '\n' => Some('n'),
+        '\r' => Some('r'),
+        '\t' => Some('t'),
+        '\u{8}' => Some('b'),
+        '\u{c}' => Some('f'),
+        _ => None,
+    }
+}
+
+/// `secret` with its backslash escapes turned into the characters they
+/// stand for, as `echo` (dash's) and `printf` print them: `\r`, `\n`, `\t`,
+/// `\b`, `\f`, `\v`, `\a`, `\e` and `\\`. Other backslashes are kept.
+fn interpreted(secret: &str) -> String {
+    let mut out = String::with_capacity(secret.len());
+    let mut chars = secret.chars().peekable();
+    while let Some(c) = chars.next() {
+        let meant = match (c, chars.peek()) {
+            ('\\', Some('r')) => '\r',
+            ('\\', Some('n')) => '\n',
+            ('\\', Some('t')) => '\t',
+            ('\\', Some('b')) => '\u{8}',
+            ('\\', Some('f')) => '\u{c}',
+            ('\\', Some('v')) => '\u{b}',
+            ('\\', Some('a')) => '\u{7}',
+            ('\\', Some('e')) => '\u{1b}',
+            ('\\', Some('\\')) => '\\',
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        chars.next();
+        out.push(meant);
+    }
+    out
+}
+
+/// Escapes of HTML and form encoding for `c`; a backslash stands for its
+/// JSON escapes, a run of backslashes.
 fn escapes(c: char) -> &'static [&'static str] {
     match c {
-        '"' => &[r#"\""#, "&quot;", "&#34;", "&#x22;"],
-        '\\' => &[r"\\"],
-        '/' => &[r"\/"],
-        '\n' => &[r"\n"],
-        '\r' => &[r"\r"],
-        '\t' => &[r"\t"],
-        '\u{8}' => &[r"\b"],
-        '\u{c}' => &[r"\f"],
+        '"' => &["&quot;", "&#34;", "&#x22;"],
         '&' => &["&amp;", "&#38;"],
         '<' => &["&lt;", "&#60;"],
         '>' => &["&gt;", "&#62;"],
@@ -121,6 +174,23 @@ mod tests {
             assert!(pattern.is_match(&form), "{form}");
         }
         assert!(!pattern.is_match("p@ss w\"rd\\é/2"));
+    }
+
+    #[test]
+    fn matches_a_secret_json_escaped_twice_or_with_its_escapes_interpreted() {
+        let secret = r#"pa"ss\Zk7/é"#;
+        let escaped = pattern(secret);
+        let once = serde_json::to_string(secret).unwrap();
+        let twice = serde_json::to_string(&format!("{{\"token\":{once}}}")).unwrap();
+        let thrice = serde_json::to_string(&twice).unwrap();
+        let ascii = r#"pa\\\"ss\\\\Zk7\\/\\u00e9"#;
+        for form in [&twice, &thrice, &ascii.to_owned(), &twice.replace('"', "&quot;")] {
+            assert!(escaped.is_match(form), "{form}");
+        }
+        let escapes = pattern(r"Hunter\r2Sec\tret\\x");
+        assert!(escapes.is_match(r"Hunter\r2Sec\tret\\x"), "as typed");
+        assert!(escapes.is_match("Hunter\r2Sec\tret\\x"), "as echo prints it: CR, tab, one backslash");
+        assert!(!escapes.is_match("Hunter 2Sec ret x"));
     }
 
     #[test]
