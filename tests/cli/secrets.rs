@@ -99,7 +99,12 @@ steps:
 fn a_secret_escaped_twice_or_with_its_escapes_interpreted_is_redacted() {
     let server = Server::start(|request, stream| {
         let echo = serde_json::json!({ "data": String::from_utf8_lossy(&request.body) });
-        respond(stream, "500 Internal Server Error", &[("content-type", "application/json")], echo.to_string().as_bytes())
+        respond(
+            stream,
+            "500 Internal Server Error",
+            &[("content-type", "application/json")],
+            echo.to_string().as_bytes(),
+        )
     });
     let token = r#"pa"ss\Zk7-canary"#;
     let typed = r"Hunter\r2Sec\tret-canary";
@@ -141,5 +146,9 @@ steps:
             assert!(!text.contains(canary), "`{canary}` reached {sink}:\n{text}");
         }
     }
-    assert!(output.stdout.contains("[redacted:typed]") && output.stdout.contains("[redacted:token]"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("[redacted:typed]") && output.stdout.contains("[redacted:token]"),
+        "{}",
+        output.stdout
+    );
 }

@@ -53,7 +53,9 @@ fn characters(secret: &str) -> String {
         // `"`, `/` (and HTML's `&quot;`) after any backslashes: JSON-escaped
         // once or more, then perhaps HTML-escaped.
         match c {
-            '"' | '/' => pattern.push_str(&format!(r"|\\+{}", regex::escape(&c.to_string()))),
+            '"' | '/' => {
+                let _ = write!(pattern, r"|\\+{}", regex::escape(&c.to_string()));
+            }
             '\\' => pattern.push_str(r"|\\+"),
             _ => {}
         }
@@ -187,10 +189,10 @@ mod tests {
         for form in [&twice, &thrice, &ascii.to_owned(), &twice.replace('"', "&quot;")] {
             assert!(escaped.is_match(form), "{form}");
         }
-        let escapes = pattern(r"Hunter\r2Sec\tret\\x");
-        assert!(escapes.is_match(r"Hunter\r2Sec\tret\\x"), "as typed");
-        assert!(escapes.is_match("Hunter\r2Sec\tret\\x"), "as echo prints it: CR, tab, one backslash");
-        assert!(!escapes.is_match("Hunter 2Sec ret x"));
+        let typed = pattern(r"Hunter\r2Sec\tret\\x");
+        assert!(typed.is_match(r"Hunter\r2Sec\tret\\x"), "as typed");
+        assert!(typed.is_match("Hunter\r2Sec\tret\\x"), "as echo prints it: CR, tab, one backslash");
+        assert!(!typed.is_match("Hunter 2Sec ret x"));
     }
 
     #[test]
