@@ -11,6 +11,7 @@ use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
+use crate::redact::Redactor;
 use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySetting, TcpSpec};
 use crate::template::{RenderMode, Templates, shell_word};
 
@@ -129,9 +130,16 @@ pub(crate) struct Prepared {
 }
 
 /// Renders `probe` into a spec.
-pub(crate) fn prepare(probe: &Probe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+/// `redactor` knows the run's secrets: a request says which of its parts
+/// hold one, so that a redirect never carries them to another origin.
+pub(crate) fn prepare(
+    probe: &Probe,
+    renderer: &Renderer<'_>,
+    client: &HttpClient,
+    redactor: &Redactor,
+) -> Result<Prepared, RenderError> {
     match probe {
-        Probe::Http(http) => prepare_http(http, renderer, client),
+        Probe::Http(http) => prepare_http(http, renderer, client, redactor),
         Probe::Cmd(cmd) => prepare_cmd(cmd, renderer),
         Probe::Tcp(tcp) => prepare_tcp(tcp, renderer),
         Probe::Env(env) => {
@@ -154,7 +162,12 @@ pub(crate) fn prepare(probe: &Probe, renderer: &Renderer<'_>, client: &HttpClien
     }
 }
 
-fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) -> Result<Prepared, RenderError> {
+fn prepare_http(
+    http: &HttpProbe,
+    renderer: &Renderer<'_>,
+    client: &HttpClient,
+    redactor: &Redactor,
+) -> Result<Prepared, RenderError> {
     let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
     let method = format!("{method:?}").to_uppercase();
     let url = renderer.text("http.url", &http.url)?;
@@ -174,6 +187,10 @@ fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) 
     let tls = http.tls.as_ref();
     let target = format!("{method} {url}");
     let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0);
+    let holds_secret = |text: &str| redactor.text(text) != text;
+    let secret_headers =
+        headers.iter().filter(|(_, value)| holds_secret(value)).map(|(name, _)| name.to_lowercase()).collect();
+    let secret_body = body.as_ref().is_some_and(|body| holds_secret(&String::from_utf8_lossy(body)));
     let spec = HttpSpec {
         method,
         url,
@@ -195,6 +212,8 @@ fn prepare_http(http: &HttpProbe, renderer: &Renderer<'_>, client: &HttpClient) 
                 text => ProxySetting::Url(text),
             },
         },
+        secret_headers,
+        secret_body,
         client: client.clone(),
     };
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })

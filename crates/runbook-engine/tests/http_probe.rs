@@ -104,6 +104,36 @@ async fn a_redirect_to_another_origin_carries_no_credentials() {
     assert_eq!(away.header("accept"), Some("application/json"));
 }
 
+/// A header holding a secret never crosses to another origin, whatever its
+/// name (`User-Agent` is otherwise kept); a body holding one is not sent
+/// there again by a 307: that redirect is the answer.
+#[tokio::test]
+async fn a_secret_in_a_kept_header_or_the_body_never_crosses_to_another_origin() {
+    let elsewhere = Server::start(|_, stream| respond(stream, "200 OK", &[], b"elsewhere"));
+    let target = elsewhere.url("/landing");
+    let origin = Server::start(move |request, stream| {
+        let status = if request.method == "POST" { "307 Temporary Redirect" } else { "302 Found" };
+        respond(stream, status, &[("Location", target.as_str())], b"")
+    });
+    let headers = vec![("User-Agent".into(), "app/ua-canary".into()), ("Accept".into(), "text/plain".into())];
+    let spec = HttpSpec { headers, secret_headers: vec!["user-agent".into()], ..get(&origin.url("/hop")) };
+    assert_eq!(observe(&spec).await.status, Some(200));
+    let away = &elsewhere.requests()[0];
+    assert_ne!(away.header("user-agent"), Some("app/ua-canary"), "{away:?}");
+    assert_eq!(away.header("accept"), Some("text/plain"));
+    let post = HttpSpec {
+        method: "POST".into(),
+        body: Some(br#"{"password":"body-canary"}"#.to_vec()),
+        secret_body: true,
+        ..get(&origin.url("/post"))
+    };
+    let observation = observe(&post).await;
+    assert_eq!(observation.status, Some(307), "{observation:?}");
+    assert_eq!(elsewhere.requests().len(), 1, "the body was sent to another origin");
+    let plain = HttpSpec { body: Some(b"{}".to_vec()), secret_body: false, ..post };
+    assert_eq!(observe(&plain).await.status, Some(200));
+}
+
 #[tokio::test]
 async fn a_failure_after_a_redirect_names_the_host_that_failed() {
     let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();

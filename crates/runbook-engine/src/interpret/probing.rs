@@ -245,7 +245,7 @@ impl<'a> Interpreter<'a> {
         let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
-                let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
                 return Ok((Shape::Single, vec![unit]));
             }
@@ -253,7 +253,7 @@ impl<'a> Interpreter<'a> {
                 let units = group
                     .iter()
                     .map(|(name, entry)| {
-                        let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                        let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                         Ok(Unit {
                             name: Some(name.clone()),
                             item: None,
@@ -280,7 +280,7 @@ impl<'a> Interpreter<'a> {
             .into_iter()
             .map(|item| {
                 let renderer = Renderer::new(&self.templates, &self.facts, vec![(item_name, to_value(&item))]);
-                let prepared = prepare(&entry.probe, &renderer, &self.client).map_err(failed)?;
+                let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
             .collect::<Result<_, Stop>>()?;

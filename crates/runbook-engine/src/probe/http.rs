@@ -55,6 +55,12 @@ pub struct HttpSpec {
     pub ca_file: Option<PathBuf>,
     /// Which proxy, if any, requests go through.
     pub proxy: ProxySetting,
+    /// Headers (lowercase names) whose value holds a secret: never sent to
+    /// another origin after a redirect, whatever their name.
+    pub secret_headers: Vec<String>,
+    /// Whether the body holds a secret: a redirect to another origin that
+    /// would send the body again (307, 308) is not followed.
+    pub secret_body: bool,
     /// The run's clients. The spec carries a handle (cheap to clone) so that
     /// it alone is the [`Probe`]; every spec of a run gets a clone of the
     /// same handle, so requests with the same client settings share one
@@ -331,7 +337,7 @@ impl HttpSpec {
             let client = self.client.get(&self.client_key(target.via.clone()))?;
             let retry = request.try_clone();
             let response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
-            let next = retry.filter(|_| self.follow_redirects).and_then(|retry| redirected(retry, &response));
+            let next = retry.filter(|_| self.follow_redirects).and_then(|retry| self.redirected(retry, &response));
             let Some(next) = next else {
                 return Ok(response);
             };
@@ -415,12 +421,15 @@ impl Probe for HttpSpec {
     }
 }
 
+impl HttpSpec {
 /// The request a redirect response asks for, if it is one the probe
 /// follows: 301, 302, 303 (becoming a `GET` without a body, as browsers
 /// do, except that 301 and 302 keep a method other than `POST`), 307 and
 /// 308 (unchanged), to an http or https URL. Crossing to another origin
-/// drops the headers that may identify the client.
-fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Option<reqwest::Request> {
+/// drops the headers that may identify the client and every header holding
+/// a secret; a body holding one is never sent there (that redirect is
+/// not followed: its response is the answer).
+fn redirected(&self, mut request: reqwest::Request, response: &reqwest::Response) -> Option<reqwest::Request> {
     let status = response.status();
     let to_get = match status {
         StatusCode::SEE_OTHER => true,
@@ -433,6 +442,9 @@ fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Op
     let same_origin = next.scheme() == response.url().scheme()
         && next.host_str() == response.url().host_str()
         && next.port_or_known_default() == response.url().port_or_known_default();
+    if !same_origin && !to_get && self.secret_body && request.body().is_some() {
+        return None;
+    }
     if to_get {
         *request.method_mut() = Method::GET;
         *request.body_mut() = None;
@@ -442,7 +454,8 @@ fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Op
     if !same_origin {
         let mut kept = HeaderMap::new();
         for (name, value) in request.headers() {
-            if HEADERS_KEPT_ACROSS_ORIGINS.contains(&name.as_str()) {
+            if HEADERS_KEPT_ACROSS_ORIGINS.contains(&name.as_str()) && !self.secret_headers.contains(&name.to_string())
+            {
                 kept.append(name.clone(), value.clone());
             }
         }
@@ -450,6 +463,7 @@ fn redirected(mut request: reqwest::Request, response: &reqwest::Response) -> Op
     }
     *request.url_mut() = next;
     Some(request)
+}
 }
 
 /// Host and port, for messages: the full URL may carry tokens in its query.

@@ -382,6 +382,8 @@ mod tests {
             insecure,
             ca_file: None,
             proxy: ProxySetting::Direct,
+            secret_headers: Vec::new(),
+            secret_body: false,
             client: HttpClient::new(),
         };
         ProbeCall {

@@ -22,6 +22,8 @@ pub(crate) fn get(url: &str) -> HttpSpec {
         insecure: false,
         ca_file: None,
         proxy: ProxySetting::Direct,
+        secret_headers: Vec::new(),
+        secret_body: false,
         client: HttpClient::new(),
     }
 }
