@@ -3,8 +3,10 @@
 //! space), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`) once or more (a JSON
 //! body echoed inside another JSON string doubles each backslash),
 //! HTML-escaped, inside base64 (an HTTP Basic `user:secret`, a token
-//! wrapping it), and with its backslash escapes (`\r`, `\t`, `\n`, …)
-//! interpreted, as `echo` and `printf` do.
+//! wrapping it), with its backslash escapes (`\r`, `\t`, `\n`, …)
+//! interpreted, as `echo` and `printf` do, shell-quoted as the engine
+//! quotes values into `sh:` (`'` as `'\''`), and lower-cased or in
+//! punycode, as a URL parser writes a host name.
 
 use std::fmt::Write as _;
 
@@ -19,9 +21,13 @@ const MIN_BASE64_CORE: usize = 8;
 /// One regex matching `secret` in every form above.
 pub(super) fn pattern(secret: &str) -> Regex {
     let mut alternatives = vec![characters(secret)];
-    let interpreted = interpreted(secret);
-    if interpreted != secret {
-        alternatives.push(characters(&interpreted));
+    for form in [interpreted(secret), secret.to_lowercase()] {
+        if form != secret {
+            alternatives.push(characters(&form));
+        }
+    }
+    if let Some(host) = as_host(secret) {
+        alternatives.push(regex::escape(&host));
     }
     alternatives.extend(base64_cores(secret.as_bytes()).iter().map(|core| regex::escape(core)));
     // The pattern is built from escaped pieces, so it always compiles; a
@@ -81,6 +87,17 @@ const fn json_escape(c: char) -> Option<char> {
     }
 }
 
+/// `secret` as a URL parser writes it as a host name, when it could be
+/// one and that changes it: lower-cased, internationalized names in
+/// punycode (`xn--…`), as an error about the host shows it.
+fn as_host(secret: &str) -> Option<String> {
+    if !secret.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.') {
+        return None;
+    }
+    let url = reqwest::Url::parse(&format!("http://{secret}/")).ok()?;
+    url.host_str().filter(|host| *host != secret && *host != secret.to_lowercase()).map(str::to_owned)
+}
+
 /// `secret` with its backslash escapes turned into the characters they
 /// stand for, as `echo` (dash's) and `printf` print them: `\r`, `\n`, `\t`,
 /// `\b`, `\f`, `\v`, `\a`, `\e` and `\\`. Other backslashes are kept.
@@ -117,7 +134,8 @@ fn escapes(c: char) -> &'static [&'static str] {
         '&' => &["&amp;", "&#38;"],
         '<' => &["&lt;", "&#60;"],
         '>' => &["&gt;", "&#62;"],
-        '\'' => &["&#39;", "&#x27;", "&apos;"],
+        // The last: the engine's own shell quoting of a value (`'\''`).
+        '\'' => &["&#39;", "&#x27;", "&apos;", r"'\''"],
         ' ' => &["+"],
         _ => &[],
     }
@@ -193,6 +211,17 @@ mod tests {
         assert!(typed.is_match(r"Hunter\r2Sec\tret\\x"), "as typed");
         assert!(typed.is_match("Hunter\r2Sec\tret\\x"), "as echo prints it: CR, tab, one backslash");
         assert!(!typed.is_match("Hunter 2Sec ret x"));
+    }
+
+    #[test]
+    fn matches_a_secret_shell_quoted_or_written_as_a_host_name() {
+        let quoted = pattern("ab'cd-Quote");
+        assert!(quoted.is_match(&crate::template::shell_quote("ab'cd-Quote")));
+        let host = pattern("Zq9Canary77");
+        assert!(host.is_match("cannot resolve `zq9canary77.invalid`"));
+        let international = pattern("gëheim77");
+        assert!(international.is_match("cannot resolve `xn--gheim77-rya.invalid`"));
+        assert!(!pattern("ab/cd").is_match("ab"), "a secret that is no host name adds no host form");
     }
 
     #[test]
