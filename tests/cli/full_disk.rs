@@ -8,6 +8,9 @@ const RUNBOOK: &str = r#"
 id: full
 title: Full disk
 steps:
+  - id: child
+    collect:
+      cmd: { sh: "head -c 300000 /dev/zero > big.bin; echo status=$?" }
   - id: big
     check:
       cmd: { sh: "head -c 300000 /dev/zero | tr '\\0' x" }
@@ -25,8 +28,10 @@ fn a_journal_write_failure_stops_the_run_before_the_next_action() {
     std::fs::write(dir.path().join("runbook.yaml"), RUNBOOK).unwrap();
     // A file size limit of 100-200 KiB (512- or 1024-byte blocks): the
     // journal is created, and its write of the 300 kB probe output fails
-    // with EFBIG, as it would with ENOSPC on a full disk.
-    let script = "trap '' XFSZ; ulimit -f 200; exec \"$0\" run runbook.yaml --non-interactive --yes --record-dir rec";
+    // with EFBIG, as it would with ENOSPC on a full disk. SIGXFSZ keeps its
+    // default action, which kills: runbook must survive it, and give it
+    // back to the commands it runs.
+    let script = "trap - XFSZ; ulimit -f 200; exec \"$0\" run runbook.yaml --non-interactive --yes --record-dir rec";
     let output = Command::new("sh")
         .args(["-c", script, env!("CARGO_BIN_EXE_runbook")])
         .current_dir(dir.path())
@@ -41,6 +46,8 @@ fn a_journal_write_failure_stops_the_run_before_the_next_action() {
     assert!(stderr.contains("records the run up to step `big`"), "{stderr}");
     let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
     assert!(!journal.contains("action_decided"), "{journal}");
+    // 128 + SIGXFSZ (25): the command was killed by the limit, as outside runbook.
+    assert!(journal.contains("status=153"), "{journal}");
 
     // Room again: the resume runs the probe again and the action once.
     let resumed = Command::new(env!("CARGO_BIN_EXE_runbook"))

@@ -17,6 +17,7 @@ use crate::exit_code::ExitCode;
 
 /// Runs the chosen subcommand.
 pub(crate) fn run(cli: Cli) -> ExitCode {
+    survive_file_size_limits();
     match cli.command {
         Command::Check(args) => check::run(&args, cli.color),
         Command::Run(args) => run::run(&args, cli.color),
@@ -31,6 +32,18 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Completions { shell } => completions::run(shell),
         Command::Man => man::run(),
     }
+}
+
+/// A file size limit (`ulimit -f`) no longer kills the process with
+/// SIGXFSZ: the write fails with `EFBIG` instead, and takes the path of any
+/// other write error (a run stops, saying how far its journal goes). The
+/// signal is caught, not ignored, so the commands a run starts get its
+/// default action back when they are executed.
+fn survive_file_size_limits() {
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
 }
 
 /// Writes to stdout; a closed pipe (`runbook schema | head`) is not an
