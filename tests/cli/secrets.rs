@@ -152,3 +152,38 @@ steps:
         output.stdout
     );
 }
+
+/// The engine knows which rendered headers hold a secret: after a redirect
+/// to another origin, none of them is sent there, whatever its name.
+#[test]
+fn a_header_holding_a_secret_input_stays_with_its_origin() {
+    let elsewhere = Server::start(|_, stream| respond(stream, "200 OK", &[], b"elsewhere"));
+    let target = elsewhere.url("/echo");
+    let origin = Server::start(move |_, stream| respond(stream, "302 Found", &[("Location", target.as_str())], b""));
+    let yaml = format!(
+        r#"
+id: hop
+title: Hop
+inputs:
+  token: {{ secret: true, env: RB_TOKEN }}
+steps:
+  - id: hop
+    check:
+      http:
+        url: "http://127.0.0.1:{port}/hop"
+        headers: {{ User-Agent: "app/{{{{ inputs.token }}}}", Accept: text/plain }}
+  - id: end
+    conclude: {{ status: resolved }}
+"#,
+        port = origin.port
+    );
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RB_TOKEN", "HopSecret99")
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
+        .status(0);
+    assert_eq!(origin.requests()[0].header("user-agent"), Some("app/HopSecret99"));
+    let away = &elsewhere.requests()[0];
+    assert!(away.header("user-agent").is_none_or(|agent| !agent.contains("HopSecret99")), "{away:?}");
+    assert_eq!(away.header("accept"), Some("text/plain"));
+}
