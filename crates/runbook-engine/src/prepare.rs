@@ -11,8 +11,8 @@ use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
+use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySetting, SecretParts, TcpSpec};
 use crate::redact::Redactor;
-use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySetting, TcpSpec};
 use crate::template::{RenderMode, Templates, shell_word};
 
 /// Limit on an HTTP exchange when the runbook gives none.
@@ -188,9 +188,10 @@ fn prepare_http(
     let target = format!("{method} {url}");
     let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0);
     let holds_secret = |text: &str| redactor.text(text) != text;
-    let secret_headers =
-        headers.iter().filter(|(_, value)| holds_secret(value)).map(|(name, _)| name.to_lowercase()).collect();
-    let secret_body = body.as_ref().is_some_and(|body| holds_secret(&String::from_utf8_lossy(body)));
+    let secret_parts = SecretParts {
+        headers: headers.iter().filter(|(_, value)| holds_secret(value)).map(|(name, _)| name.to_lowercase()).collect(),
+        body: body.as_ref().is_some_and(|body| holds_secret(&String::from_utf8_lossy(body))),
+    };
     let spec = HttpSpec {
         method,
         url,
@@ -212,8 +213,7 @@ fn prepare_http(
                 text => ProxySetting::Url(text),
             },
         },
-        secret_headers,
-        secret_body,
+        secret_parts,
         client: client.clone(),
     };
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })

@@ -17,7 +17,7 @@ use std::time::Duration;
 use http_server::{Server, Then, respond, stay_silent};
 use support::{assert_human, error_kind, get, observe, observe_with};
 
-use runbook_engine::probe::{ErrorKind, HttpClient, HttpSpec, Limits, ProxySetting};
+use runbook_engine::probe::{ErrorKind, HttpClient, HttpSpec, Limits, ProxySetting, SecretParts};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
@@ -116,7 +116,8 @@ async fn a_secret_in_a_kept_header_or_the_body_never_crosses_to_another_origin()
         respond(stream, status, &[("Location", target.as_str())], b"")
     });
     let headers = vec![("User-Agent".into(), "app/ua-canary".into()), ("Accept".into(), "text/plain".into())];
-    let spec = HttpSpec { headers, secret_headers: vec!["user-agent".into()], ..get(&origin.url("/hop")) };
+    let secret_parts = SecretParts { headers: vec!["user-agent".into()], body: false };
+    let spec = HttpSpec { headers, secret_parts, ..get(&origin.url("/hop")) };
     assert_eq!(observe(&spec).await.status, Some(200));
     let away = &elsewhere.requests()[0];
     assert_ne!(away.header("user-agent"), Some("app/ua-canary"), "{away:?}");
@@ -124,13 +125,13 @@ async fn a_secret_in_a_kept_header_or_the_body_never_crosses_to_another_origin()
     let post = HttpSpec {
         method: "POST".into(),
         body: Some(br#"{"password":"body-canary"}"#.to_vec()),
-        secret_body: true,
+        secret_parts: SecretParts { headers: Vec::new(), body: true },
         ..get(&origin.url("/post"))
     };
     let observation = observe(&post).await;
     assert_eq!(observation.status, Some(307), "{observation:?}");
     assert_eq!(elsewhere.requests().len(), 1, "the body was sent to another origin");
-    let plain = HttpSpec { body: Some(b"{}".to_vec()), secret_body: false, ..post };
+    let plain = HttpSpec { body: Some(b"{}".to_vec()), secret_parts: SecretParts::default(), ..post };
     assert_eq!(observe(&plain).await.status, Some(200));
 }
 

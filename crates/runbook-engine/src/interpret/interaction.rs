@@ -128,8 +128,8 @@ impl<'a> Interpreter<'a> {
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
-        let prepared =
-            prepare(&action.entry.probe, &renderer, &self.client, &self.redactor).map_err(|e| self.render_failed(step, &e))?;
+        let prepared = prepare(&action.entry.probe, &renderer, &self.client, &self.redactor)
+            .map_err(|e| self.render_failed(step, &e))?;
         let confirm = match &action.confirm {
             Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),
             None => None,

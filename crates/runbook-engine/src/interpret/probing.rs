@@ -253,7 +253,8 @@ impl<'a> Interpreter<'a> {
                 let units = group
                     .iter()
                     .map(|(name, entry)| {
-                        let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                        let prepared =
+                            prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                         Ok(Unit {
                             name: Some(name.clone()),
                             item: None,

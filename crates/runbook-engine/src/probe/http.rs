@@ -55,12 +55,8 @@ pub struct HttpSpec {
     pub ca_file: Option<PathBuf>,
     /// Which proxy, if any, requests go through.
     pub proxy: ProxySetting,
-    /// Headers (lowercase names) whose value holds a secret: never sent to
-    /// another origin after a redirect, whatever their name.
-    pub secret_headers: Vec<String>,
-    /// Whether the body holds a secret: a redirect to another origin that
-    /// would send the body again (307, 308) is not followed.
-    pub secret_body: bool,
+    /// The parts of the request that hold a secret.
+    pub secret_parts: SecretParts,
     /// The run's clients. The spec carries a handle (cheap to clone) so that
     /// it alone is the [`Probe`]; every spec of a run gets a clone of the
     /// same handle, so requests with the same client settings share one
@@ -191,6 +187,18 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
         let kind = if key.ca_file.is_some() { ErrorKind::Tls } else { ErrorKind::Io };
         ProbeError::new(kind, format!("cannot set up the http client: {}", causes(&e)))
     })
+}
+
+/// The parts of a request holding a secret, which a redirect never
+/// carries to another origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretParts {
+    /// Headers (lowercase names) whose value holds one: not sent there,
+    /// whatever their name.
+    pub headers: Vec<String>,
+    /// Whether the body holds one: a redirect there that would send the
+    /// body again (307, 308) is not followed.
+    pub body: bool,
 }
 
 /// How the exchange ended, decided inside the `select!` and applied after
@@ -422,48 +430,49 @@ impl Probe for HttpSpec {
 }
 
 impl HttpSpec {
-/// The request a redirect response asks for, if it is one the probe
-/// follows: 301, 302, 303 (becoming a `GET` without a body, as browsers
-/// do, except that 301 and 302 keep a method other than `POST`), 307 and
-/// 308 (unchanged), to an http or https URL. Crossing to another origin
-/// drops the headers that may identify the client and every header holding
-/// a secret; a body holding one is never sent there (that redirect is
-/// not followed: its response is the answer).
-fn redirected(&self, mut request: reqwest::Request, response: &reqwest::Response) -> Option<reqwest::Request> {
-    let status = response.status();
-    let to_get = match status {
-        StatusCode::SEE_OTHER => true,
-        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => request.method() == Method::POST,
-        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
-        _ => return None,
-    };
-    let location = response.headers().get(LOCATION)?.to_str().ok()?;
-    let next = response.url().join(location).ok().filter(|url| matches!(url.scheme(), "http" | "https"))?;
-    let same_origin = next.scheme() == response.url().scheme()
-        && next.host_str() == response.url().host_str()
-        && next.port_or_known_default() == response.url().port_or_known_default();
-    if !same_origin && !to_get && self.secret_body && request.body().is_some() {
-        return None;
-    }
-    if to_get {
-        *request.method_mut() = Method::GET;
-        *request.body_mut() = None;
-        request.headers_mut().remove(CONTENT_TYPE);
-        request.headers_mut().remove(CONTENT_LENGTH);
-    }
-    if !same_origin {
-        let mut kept = HeaderMap::new();
-        for (name, value) in request.headers() {
-            if HEADERS_KEPT_ACROSS_ORIGINS.contains(&name.as_str()) && !self.secret_headers.contains(&name.to_string())
-            {
-                kept.append(name.clone(), value.clone());
-            }
+    /// The request a redirect response asks for, if it is one the probe
+    /// follows: 301, 302, 303 (becoming a `GET` without a body, as browsers
+    /// do, except that 301 and 302 keep a method other than `POST`), 307 and
+    /// 308 (unchanged), to an http or https URL. Crossing to another origin
+    /// drops the headers that may identify the client and every header holding
+    /// a secret; a body holding one is never sent there (that redirect is
+    /// not followed: its response is the answer).
+    fn redirected(&self, mut request: reqwest::Request, response: &reqwest::Response) -> Option<reqwest::Request> {
+        let status = response.status();
+        let to_get = match status {
+            StatusCode::SEE_OTHER => true,
+            StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => request.method() == Method::POST,
+            StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
+            _ => return None,
+        };
+        let location = response.headers().get(LOCATION)?.to_str().ok()?;
+        let next = response.url().join(location).ok().filter(|url| matches!(url.scheme(), "http" | "https"))?;
+        let same_origin = next.scheme() == response.url().scheme()
+            && next.host_str() == response.url().host_str()
+            && next.port_or_known_default() == response.url().port_or_known_default();
+        if !same_origin && !to_get && self.secret_parts.body && request.body().is_some() {
+            return None;
         }
-        *request.headers_mut() = kept;
+        if to_get {
+            *request.method_mut() = Method::GET;
+            *request.body_mut() = None;
+            request.headers_mut().remove(CONTENT_TYPE);
+            request.headers_mut().remove(CONTENT_LENGTH);
+        }
+        if !same_origin {
+            let mut kept = HeaderMap::new();
+            for (name, value) in request.headers() {
+                if HEADERS_KEPT_ACROSS_ORIGINS.contains(&name.as_str())
+                    && !self.secret_parts.headers.contains(&name.to_string())
+                {
+                    kept.append(name.clone(), value.clone());
+                }
+            }
+            *request.headers_mut() = kept;
+        }
+        *request.url_mut() = next;
+        Some(request)
     }
-    *request.url_mut() = next;
-    Some(request)
-}
 }
 
 /// Host and port, for messages: the full URL may carry tokens in its query.

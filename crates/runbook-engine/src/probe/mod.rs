@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
-pub use http::{HttpClient, HttpObservation, HttpSpec};
+pub use http::{HttpClient, HttpObservation, HttpSpec, SecretParts};
 pub use proxy::ProxySetting;
 pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
 pub use tcp::{TcpObservation, TcpSpec};

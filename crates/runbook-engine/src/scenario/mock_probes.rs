@@ -367,7 +367,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::probe::{HttpClient, HttpSpec, ProxySetting};
+    use crate::probe::{HttpClient, HttpSpec, ProxySetting, SecretParts};
 
     fn call(insecure: bool) -> ProbeCall {
         let spec = HttpSpec {
@@ -382,8 +382,7 @@ mod tests {
             insecure,
             ca_file: None,
             proxy: ProxySetting::Direct,
-            secret_headers: Vec::new(),
-            secret_body: false,
+            secret_parts: SecretParts::default(),
             client: HttpClient::new(),
         };
         ProbeCall {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use runbook_engine::probe::{
-    ErrorKind, HttpClient, HttpObservation, HttpSpec, Limits, Observation, Probe, ProxySetting,
+    ErrorKind, HttpClient, HttpObservation, HttpSpec, Limits, Observation, Probe, ProxySetting, SecretParts,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -22,8 +22,7 @@ pub(crate) fn get(url: &str) -> HttpSpec {
         insecure: false,
         ca_file: None,
         proxy: ProxySetting::Direct,
-        secret_headers: Vec::new(),
-        secret_body: false,
+        secret_parts: SecretParts::default(),
         client: HttpClient::new(),
     }
 }
