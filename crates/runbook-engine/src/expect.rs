@@ -206,15 +206,15 @@ fn judge_all(
         push("contains", v.value.clone(), passed)?;
     }
     let text = actual.and_then(Value::as_str);
-    let (head, tail) = match parts {
-        Some([head, tail]) => (Some(head.as_str()), Some(tail.as_str())),
+    let (first, last) = match parts {
+        Some([first, last]) => (Some(first.as_str()), Some(last.as_str())),
         None => (text, text),
     };
     if let Some(v) = &map.starts_with {
-        push("starts_with", Value::from(v.as_str()), head.is_some_and(|t| t.starts_with(v.as_str())))?;
+        push("starts_with", Value::from(v.as_str()), first.is_some_and(|t| t.starts_with(v.as_str())))?;
     }
     if let Some(v) = &map.ends_with {
-        push("ends_with", Value::from(v.as_str()), tail.is_some_and(|t| t.ends_with(v.as_str())))?;
+        push("ends_with", Value::from(v.as_str()), last.is_some_and(|t| t.ends_with(v.as_str())))?;
     }
     if let Some(v) = &map.matches {
         let within = |regex: &regex::Regex| match parts {
