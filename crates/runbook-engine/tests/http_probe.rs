@@ -423,12 +423,67 @@ async fn a_proxy_refusing_a_tunnel_is_blamed() {
     assert_eq!(
         observation.error.as_ref().unwrap().message,
         format!(
-            "proxy 127.0.0.1:{} refused to open a tunnel to service.invalid:443 (its answer to CONNECT was not 200)",
+            "proxy 127.0.0.1:{} answered 403 Forbidden to CONNECT service.invalid:443: it does not allow a tunnel there",
             proxy.port
         )
     );
     let requests = proxy.requests();
     assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("CONNECT", "service.invalid:443"));
+}
+
+/// A proxy's other answers to `CONNECT` are given with their status, or
+/// said not to be HTTP; a 407 after credentials were sent says they were
+/// refused.
+#[tokio::test]
+async fn a_proxy_answer_to_connect_is_given_with_its_status() {
+    let gateway = Server::start(|_, stream| {
+        respond(stream, "502 Bad Gateway", &[], b"upstream down")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&gateway.url(""), "https://service.invalid:8443/")).await;
+    assert_eq!(
+        observation.error.as_ref().map(|e| e.message.as_str()),
+        Some(
+            format!(
+                "proxy 127.0.0.1:{} answered 502 Bad Gateway to CONNECT service.invalid:8443: it could not reach \
+                 the service, or gave up waiting for it",
+                gateway.port
+            )
+            .as_str()
+        )
+    );
+    let garbage = Server::start(|_, mut stream| {
+        stream.write_all(b"\x00\xffGARBAGE\r\n\r\n")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&garbage.url(""), "https://service.invalid/")).await;
+    assert_eq!(
+        observation.error.as_ref().map(|e| e.message.clone()),
+        Some(format!("proxy 127.0.0.1:{} did not answer CONNECT service.invalid:443 in HTTP", garbage.port))
+    );
+    let strict = Server::start(|_, stream| {
+        respond(stream, "407 Proxy Authentication Required", &[("proxy-authenticate", "Basic")], b"")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&strict.url(""), "http://service.invalid/")).await;
+    assert_eq!(observation.status, None, "a proxy's 407 is not the service's status");
+    assert_eq!(
+        observation.error.as_ref().map(|e| e.message.clone()),
+        Some(format!(
+            "proxy 127.0.0.1:{} asks for credentials (407) to forward the request to service.invalid:80: give them \
+             in the proxy URL, http://USER:PASSWORD@HOST:PORT",
+            strict.port
+        ))
+    );
+    let with_credentials = format!("http://ops:wrong@127.0.0.1:{}", strict.port);
+    let observation = observe(&through(&with_credentials, "https://service.invalid/")).await;
+    assert_eq!(
+        observation.error.as_ref().map(|e| e.message.clone()),
+        Some(format!(
+            "proxy 127.0.0.1:{} refused the credentials in the proxy URL (407) to open a tunnel to service.invalid:443",
+            strict.port
+        ))
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use reqwest::{Method, StatusCode, Url, redirect};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use super::connect_answer::{self, ConnectAnswer};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
 use super::{
@@ -344,7 +345,17 @@ impl HttpSpec {
             target.via = self.proxy.via(request.url())?;
             let client = self.client.get(&self.client_key(target.via.clone()))?;
             let retry = request.try_clone();
-            let response = client.execute(request).await.map_err(|e| self.classify(&e, target, false))?;
+            let response = match client.execute(request).await {
+                Ok(response) => response,
+                Err(error) => return Err(self.failed(&error, target).await),
+            };
+            // Only a proxy answers 407: it is not the service's status.
+            if let Some(via) =
+                target.via.as_ref().filter(|_| response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED)
+            {
+                let message = credentials_wanted(via, "to forward the request to", target);
+                return Err(ProbeError::new(ErrorKind::Io, message));
+            }
             let next = retry.filter(|_| self.follow_redirects).and_then(|retry| self.redirected(retry, &response));
             let Some(next) = next else {
                 return Ok(response);
@@ -357,6 +368,20 @@ impl HttpSpec {
             *target = Target::of(next.url());
             request = next;
         }
+    }
+
+    /// Why a request failed ([`Self::classify`]). A proxy that would not
+    /// open a tunnel is asked again by hand for its status, which the
+    /// client does not keep.
+    async fn failed(&self, error: &reqwest::Error, target: &Target) -> ProbeError {
+        if let Some(via) = &target.via
+            && error.is_connect()
+            && causes(error).contains("tunnel error: unsuccessful")
+            && let Some(answer) = connect_answer::ask(via, &target.to_string()).await
+        {
+            return ProbeError::new(ErrorKind::Io, refused_tunnel(via, target, &answer));
+        }
+        self.classify(error, target, false)
     }
 
     fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
@@ -567,13 +592,40 @@ fn looks_like_tls(detail: &str) -> bool {
         .any(|word| detail.contains(word))
 }
 
+/// A proxy's answer to `CONNECT` other than 200, in words.
+fn refused_tunnel(via: &Via, target: &Target, answer: &ConnectAnswer) -> String {
+    match answer {
+        ConnectAnswer::Status(407, _) => credentials_wanted(via, "to open a tunnel to", target),
+        ConnectAnswer::Status(status, reason) => {
+            let reason = if reason.is_empty() { String::new() } else { format!(" {reason}") };
+            let why = match status {
+                403 => "it does not allow a tunnel there",
+                502 | 503 | 504 => "it could not reach the service, or gave up waiting for it",
+                _ => "it opened no tunnel",
+            };
+            format!("{via} answered {status}{reason} to CONNECT {target}: {why}")
+        }
+        ConnectAnswer::NotHttp => format!("{via} did not answer CONNECT {target} in HTTP"),
+    }
+}
+
+/// A 407 from the proxy, in words: the credentials are missing, or were
+/// sent and refused. `what` is what it would not do, `to open a tunnel to`.
+fn credentials_wanted(via: &Via, what: &str, target: &Target) -> String {
+    if via.auth.is_some() {
+        format!("{via} refused the credentials in the proxy URL (407) {what} {target}")
+    } else {
+        format!(
+            "{via} asks for credentials (407) {what} {target}: give them in the proxy URL, http://USER:PASSWORD@HOST:PORT"
+        )
+    }
+}
+
 /// What a proxy said when asked for a tunnel (`CONNECT`) to an https
 /// target, in words; `None` when `detail` is not about the tunnel.
 fn tunnel(via: &Via, target: &Target, detail: &str) -> Option<String> {
     if detail.contains("proxy authorization required") {
-        Some(format!(
-            "{via} asks for credentials (407) to open a tunnel to {target}: give them in the proxy URL, http://USER:PASSWORD@HOST:PORT"
-        ))
+        Some(credentials_wanted(via, "to open a tunnel to", target))
     } else if detail.contains("unsuccessful") {
         Some(format!("{via} refused to open a tunnel to {target} (its answer to CONNECT was not 200)"))
     } else if detail.contains("unexpected end of file") || detail.contains("io error establishing tunnel") {

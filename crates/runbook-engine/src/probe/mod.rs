@@ -4,6 +4,7 @@
 
 mod captured;
 mod cmd;
+mod connect_answer;
 mod env;
 mod http;
 pub(crate) mod proxy;
