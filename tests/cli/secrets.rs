@@ -187,3 +187,23 @@ steps:
     assert!(away.header("user-agent").is_none_or(|agent| !agent.contains("HopSecret99")), "{away:?}");
     assert_eq!(away.header("accept"), Some("text/plain"));
 }
+
+/// An `--inputs` file that does not parse is reported by place, never by
+/// its lines: they hold the incident's values, secrets included.
+#[test]
+fn a_broken_inputs_file_is_reported_without_its_lines() {
+    let yaml = "id: p\ntitle: P\ninputs:\n  tok: { env: TOK, secret: true }\nsteps:\n  - id: end\n    conclude: { status: resolved }\n";
+    for (file, canary) in [
+        ("tok: \"Sek5ret-canary\nnum: [\n", "Sek5ret"),
+        ("{\"tok\": \"Sek2ret-canary\", \"num\": 1,, }", "Sek2ret"),
+        ("tok: abc\ntok: Sek9dup-canary\n", "Sek9dup"),
+    ] {
+        let output = Test::new()
+            .files(&[("runbook.yaml", yaml.as_bytes()), ("in.yaml", file.as_bytes())])
+            .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--inputs", "in.yaml"])
+            .status(2);
+        assert!(output.stderr.contains("`in.yaml` is not a map of names to values: "), "{}", output.stderr);
+        assert!(!output.stderr.contains(canary) && !output.stdout.contains(canary), "{}", output.stderr);
+        assert!(!output.stderr.contains("DuplicateKeyPolicy"), "{}", output.stderr);
+    }
+}

@@ -436,11 +436,15 @@ fn given_inputs(args: &SessionArgs) -> Result<GivenInputs, String> {
     Ok(GivenInputs { text, typed })
 }
 
-/// A YAML (or JSON) file holding a map.
+/// A YAML (or JSON) file holding a map. An error gives the place, never
+/// the file's lines: they may hold secret values.
 fn read_map(path: &Path) -> Result<IndexMap<String, Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
-    serde_saphyr::from_str::<IndexMap<String, Value>>(&text)
-        .map_err(|error| format!("`{}` is not a map of names to values: {error}", path.display()))
+    serde_saphyr::from_str::<IndexMap<String, Value>>(&text).map_err(|error| {
+        let why = error.without_snippet().to_string();
+        let why = why.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+        format!("`{}` is not a map of names to values: {why}", path.display())
+    })
 }
 
 /// Answers from `--answers` then `--answer`, checked against the runbook's

@@ -171,14 +171,23 @@ fn write_temporary(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<std::path
 
 /// Refuses a journal another process holds (a run or a resume still
 /// going): its record would be rebuilt as interrupted while it goes on.
+/// The lock is waited for a moment: a run killed just now may have been
+/// starting a command, whose copy of the journal's descriptor lives until
+/// that command is executed.
 pub(super) fn check_not_in_use(journal: &Path) -> io::Result<()> {
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
     let file = crate::regular_file::open(OpenOptions::new().read(true), journal, nix::libc::O_NOFOLLOW)
         .map_err(|e| not_a_link(journal, e))?;
-    file.try_lock_shared().map_err(|_| {
-        let message =
-            format!("{} is in use: the run is still going (wait for it, or stop it first)", journal.display());
-        io::Error::new(io::ErrorKind::WouldBlock, message)
-    })
+    let started = std::time::Instant::now();
+    while file.try_lock_shared().is_err() {
+        if started.elapsed() > PATIENCE {
+            let message =
+                format!("{} is in use: the run is still going (wait for it, or stop it first)", journal.display());
+            return Err(io::Error::new(io::ErrorKind::WouldBlock, message));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
