@@ -452,7 +452,7 @@ async fn a_proxy_answer_to_connect_is_given_with_its_status() {
             .as_str()
         )
     );
-    let garbage = Server::start(|_, mut stream| {
+    let garbage = Server::start(|_, stream| {
         stream.write_all(b"\x00\xffGARBAGE\r\n\r\n")?;
         Ok(Then::Close)
     });

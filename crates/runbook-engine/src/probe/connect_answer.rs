@@ -31,11 +31,9 @@ pub(super) async fn ask(via: &Via, authority: &str) -> Option<ConnectAnswer> {
         return None;
     }
     let mut stream = TcpStream::connect((via.host.as_str(), via.port)).await.ok()?;
-    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
-    if let Some(auth) = via.auth.as_ref().and_then(|auth| auth.to_str().ok()) {
-        request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
-    }
-    request.push_str("\r\n");
+    let auth = via.auth.as_ref().and_then(|auth| auth.to_str().ok());
+    let auth = auth.map(|auth| format!("Proxy-Authorization: {auth}\r\n")).unwrap_or_default();
+    let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n");
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut answer = Vec::new();
     let mut buffer = [0; 256];

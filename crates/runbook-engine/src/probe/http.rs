@@ -600,7 +600,7 @@ fn refused_tunnel(via: &Via, target: &Target, answer: &ConnectAnswer) -> String 
             let reason = if reason.is_empty() { String::new() } else { format!(" {reason}") };
             let why = match status {
                 403 => "it does not allow a tunnel there",
-                502 | 503 | 504 => "it could not reach the service, or gave up waiting for it",
+                502..=504 => "it could not reach the service, or gave up waiting for it",
                 _ => "it opened no tunnel",
             };
             format!("{via} answered {status}{reason} to CONNECT {target}: {why}")
