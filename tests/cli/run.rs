@@ -1388,6 +1388,41 @@ steps:
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
 }
 
+/// A misspelt step fact (`checklist.compelte`) is refused before the run
+/// with "did you mean", rather than read as unset when the branch comes;
+/// spelt right, the ticks drive the branch.
+#[test]
+fn a_misspelt_step_fact_is_refused_before_the_run() {
+    let yaml = |field: &str| {
+        format!(
+            r#"
+id: ticks
+title: A branch on a checklist
+steps:
+  - id: drain
+    instruct:
+      text: Drain the node
+      checklist: [Cordon, Drain]
+    next:
+      - when: steps.drain.checklist.{field}
+        goto: drained
+      - goto: not-drained
+  - id: drained
+    conclude: {{ status: resolved, diagnosis: "drained" }}
+  - id: not-drained
+    conclude: {{ status: inconclusive, diagnosis: "not drained" }}
+"#
+        )
+    };
+    let output = run(&yaml("compelte"), &["--answer", "drain.checklist=all", "--no-record"])
+        .status(3)
+        .stderr_contains("RB313")
+        .stderr_contains("did you mean `steps.drain.checklist.complete`?");
+    assert!(of(&output.events(), "step_started").is_empty(), "nothing ran");
+    let output = run(&yaml("complete"), &["--answer", "drain.checklist=all", "--no-record"]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "drained");
+}
+
 /// A value that does not convert to the capture's type makes the step's
 /// outcome `error`, with a message naming the capture, the value and the type.
 #[test]

@@ -151,6 +151,35 @@ pub fn template_comparisons(template: &str) -> Vec<Comparison> {
     found
 }
 
+/// Every dotted name an expression (or, with `template`, the blocks of a
+/// template) reads, longest first in each chain, bracketed keys included:
+/// `steps['db-up'].outcome` is `["steps", "db-up", "outcome"]`. None when
+/// it does not parse.
+pub(crate) fn read_paths(text: &str, template: bool) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    if template {
+        let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return found };
+        let mut expressions = Vec::new();
+        statement_expressions(&parsed, &mut expressions);
+        for expression in expressions {
+            collect_paths(expression, &mut found);
+        }
+    } else if let Ok(parsed) = parse_expr(text) {
+        collect_paths(&parsed, &mut found);
+    }
+    found
+}
+
+fn collect_paths(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
+    if let Some(parts) = path(expr).filter(|parts| parts.len() > 1) {
+        found.push(parts);
+        return;
+    }
+    for child in children(expr) {
+        collect_paths(child, found);
+    }
+}
+
 fn statement_expressions<'s, 'a>(statement: &'s ast::Stmt<'a>, out: &mut Vec<&'s ast::Expr<'a>>) {
     let body = |statements: &'s [ast::Stmt<'a>], out: &mut Vec<&'s ast::Expr<'a>>| {
         for statement in statements {
@@ -742,6 +771,16 @@ mod tests {
         assert_eq!(comparisons("x in ['a', 2]")[0].right.form, OperandForm::Other);
         assert_eq!(comparisons("x in [y, 2]")[0].right.form, OperandForm::Other);
         assert!(comparisons("vars.x >").is_empty());
+    }
+
+    #[test]
+    fn read_paths_follow_attributes_and_bracketed_keys() {
+        let paths = read_paths("steps['db-up'].outcom == 'pass' and (vars.n | int) > steps.a.checklist.done", false);
+        let dotted: Vec<String> = paths.iter().map(|parts| parts.join(".")).collect();
+        assert_eq!(dotted, ["steps.db-up.outcom", "vars.n", "steps.a.checklist.done"]);
+        let paths = read_paths("{% if steps.t.notes.ag %}{{ result.status }}{% endif %}", true);
+        assert_eq!(paths, [vec!["steps", "t", "notes", "ag"], vec!["result", "status"]]);
+        assert!(read_paths("steps.", false).is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod references;
 mod safety;
 mod shape;
 mod shell_quotes;
+mod step_facts;
 mod subject_types;
 mod templates;
 mod test_cases;
@@ -53,6 +54,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
+    step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));

@@ -1,0 +1,273 @@
+//! `steps.ID.FIELD` and `result.FIELD` where that step never has FIELD
+//! (`steps.p.outcom`, `steps.tick.checklist.compelte`, a note it does not
+//! ask for), and an `outcome`, `decision` or closed `answer` compared with
+//! a value it never takes (`steps.p.outcome == "passed"`). Each reads as
+//! unset or as never equal at run time: a branch that is dead, or a run
+//! that stops, found here with "did you mean".
+
+use minijinja::value::ValueKind;
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::comparison::read_paths;
+use crate::{
+    Code, Comparator, Diagnostic, Operand, OperandForm, Outcome, ProbeKind, Runbook, Step, StepKind, did_you_mean,
+};
+
+/// What every step that ran has.
+const COMMON: &[&str] = &["duration"];
+/// What a step that runs probes has.
+const JUDGED: &[&str] = &["outcome", "error"];
+/// The facts of `foreach` and `probes:`, instead of one observation's.
+const MANY: &[&str] = &["items", "failed"];
+const HTTP: &[&str] = &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
+const CMD: &[&str] =
+    &["exit_code", "signal", "timed_out", "json", "stdout", "stderr", "stdout_dropped_bytes", "stderr_dropped_bytes"];
+const TCP: &[&str] = &["connected", "address"];
+const ENV: &[&str] = &["vars", "missing"];
+const CHECKLIST: &[&str] = &["ticked", "unticked", "complete"];
+const ERROR: &[&str] = &["kind", "message"];
+const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
+
+pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites {
+        if !site.text.contains("steps") && !site.text.contains("result") {
+            continue;
+        }
+        let template = site.kind != TemplateKind::Expression;
+        for parts in read_paths(site.text, template) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let found = match parts.as_slice() {
+                ["steps", id, field, rest @ ..] => {
+                    step(runbook, id).map(|step| (format!("steps.{id}"), step, *field, rest))
+                }
+                ["result", field, rest @ ..] if site.after_probe => site
+                    .step
+                    .and_then(|index| runbook.steps.get(index))
+                    .map(|step| ("result".to_owned(), step, *field, rest)),
+                _ => None,
+            };
+            if let Some((read, step, field, rest)) = found
+                && let Some(diagnostic) = unknown_fact(site, &read, step, field, rest)
+            {
+                out.push(diagnostic);
+            }
+        }
+        let comparisons = if template { crate::template_comparisons(site.text) } else { crate::comparisons(site.text) };
+        for comparison in comparisons {
+            for (fact, value) in [(&comparison.left, &comparison.right), (&comparison.right, &comparison.left)] {
+                if let Some(diagnostic) = impossible_value(runbook, site, comparison.comparator, fact, value) {
+                    out.push(diagnostic);
+                }
+            }
+        }
+    }
+}
+
+fn step<'r>(runbook: &'r Runbook, id: &str) -> Option<&'r Step> {
+    runbook.steps.iter().find(|step| step.id.as_str() == id)
+}
+
+/// The facts `steps.ID` holds once `step` ran.
+fn facts_of(step: &Step) -> Vec<&'static str> {
+    let mut facts = COMMON.to_vec();
+    let probes = |kinds: &[ProbeKind], facts: &mut Vec<&'static str>| {
+        for kind in kinds {
+            facts.extend(match kind {
+                ProbeKind::Http => HTTP,
+                ProbeKind::Cmd => CMD,
+                ProbeKind::Tcp => TCP,
+                ProbeKind::Env => ENV,
+            });
+        }
+    };
+    match step.kind() {
+        Some(StepKind::Check | StepKind::Collect) => {
+            facts.extend(JUDGED);
+            if let Some(check) = step.probing() {
+                if check.foreach.is_some() || check.probes.is_some() {
+                    facts.extend(MANY);
+                } else {
+                    let kinds: Vec<ProbeKind> = check.probe_kinds().into_iter().map(|(kind, _)| kind).collect();
+                    probes(&kinds, &mut facts);
+                }
+            }
+        }
+        Some(StepKind::Action) => {
+            facts.extend(JUDGED);
+            facts.extend(["decision", "assumed"]);
+            if let Some(action) = &step.action {
+                let kinds = [(action.cmd.is_some(), ProbeKind::Cmd), (action.http.is_some(), ProbeKind::Http)];
+                let kinds: Vec<ProbeKind> = kinds.into_iter().filter(|(has, _)| *has).map(|(_, kind)| kind).collect();
+                probes(&kinds, &mut facts);
+            }
+        }
+        Some(StepKind::Ask) => facts.push("answer"),
+        Some(StepKind::Instruct) => {
+            facts.push("notes");
+            if step.instruct.as_ref().is_some_and(|instruct| !instruct.checklist.is_empty()) {
+                facts.push("checklist");
+            }
+        }
+        Some(StepKind::Call) => facts.extend(["vars", "conclusion", "message"]),
+        Some(StepKind::Conclude) | None => {}
+    }
+    facts.dedup();
+    facts
+}
+
+/// The fields of `field` that can be checked: a closed set of names.
+fn subfields<'s>(step: &'s Step, field: &str) -> Option<Vec<&'s str>> {
+    match field {
+        "checklist" => Some(CHECKLIST.to_vec()),
+        "error" => Some(ERROR.to_vec()),
+        "notes" => Some(step.instruct.as_ref()?.notes.keys().map(|note| note.as_str()).collect()),
+        _ => None,
+    }
+}
+
+fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, rest: &[&str]) -> Option<Diagnostic> {
+    let kind = step.kind()?;
+    let facts = facts_of(step);
+    let has_checklist = facts.contains(&"checklist");
+    let (wrong, known, prefix) = if facts.contains(&field) {
+        let sub = rest.first()?;
+        let known = subfields(step, field)?;
+        if known.contains(sub) {
+            return None;
+        }
+        (format!("{field}.{sub}"), known, format!("{read}.{field}"))
+    } else {
+        (field.to_owned(), facts, read.to_owned())
+    };
+    let typo = wrong.rsplit('.').next().unwrap_or(&wrong);
+    let suggestion = did_you_mean(typo, known.iter().copied()).map(|s| format!("did you mean `{prefix}.{s}`? "));
+    let listed = known.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+    let has = match (wrong.contains('.'), known.is_empty()) {
+        (true, true) => format!("`{prefix}` has no fields"),
+        (true, false) => format!("`{prefix}` has {listed}"),
+        (false, _) if field == "checklist" && kind == StepKind::Instruct && !has_checklist => {
+            format!("an `instruct` step without a `checklist:` has {listed}")
+        }
+        (false, _) => format!("{} has {listed}", kind_name(kind)),
+    };
+    Some(
+        Diagnostic::new(
+            Code::UnknownStepFact,
+            site.span,
+            format!("`{read}.{wrong}` is never set: step `{}` has no `{wrong}`", step.id.as_str()),
+        )
+        .with_label(format!("reads `{read}.{wrong}`"))
+        .with_help(format!("{}{has}", suggestion.unwrap_or_default())),
+    )
+}
+
+const fn kind_name(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Check => "a `check` step",
+        StepKind::Collect => "a `collect` step",
+        StepKind::Ask => "an `ask` step",
+        StepKind::Instruct => "an `instruct` step",
+        StepKind::Action => "an `action` step",
+        StepKind::Call => "a `call` step",
+        StepKind::Conclude => "a `conclude` step",
+    }
+}
+
+/// `steps.ID.outcome == "passed"`: a string literal (or a list of them, for
+/// `in`) that a closed fact never takes.
+fn impossible_value(
+    runbook: &Runbook,
+    site: &TemplateSite<'_>,
+    comparator: Comparator,
+    fact: &Operand,
+    value: &Operand,
+) -> Option<Diagnostic> {
+    let OperandForm::Path(path) = &fact.form else { return None };
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let (step, field) = match parts.as_slice() {
+        ["steps", id, field] => (step(runbook, id)?, *field),
+        ["result", field] if site.after_probe => (runbook.steps.get(site.step?)?, *field),
+        _ => return None,
+    };
+    let values: Vec<String> = match field {
+        "outcome" => Outcome::ALL.iter().map(|outcome| outcome.name().to_owned()).collect(),
+        "decision" => DECISIONS.iter().map(|&decision| decision.to_owned()).collect(),
+        "answer" => step.ask.as_ref()?.closed_answers()?.into_iter().map(str::to_owned).collect(),
+        _ => return None,
+    };
+    // Literals are written back as JSON strings, a list of them as a JSON list.
+    let literals: Vec<String> = match (&value.form, comparator) {
+        (OperandForm::Literal(ValueKind::String), _) => vec![serde_json::from_str(&value.text).ok()?],
+        (OperandForm::Items(ValueKind::String), Comparator::In | Comparator::NotIn) => {
+            serde_json::from_str(&value.text).ok()?
+        }
+        _ => return None,
+    };
+    let wrong = literals.into_iter().find(|literal| !values.contains(literal))?;
+    let suggestion = did_you_mean(&wrong, values.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`? "));
+    Some(
+        Diagnostic::new(Code::UnknownStepFact, site.span, format!("`{}` is never \"{wrong}\"", fact.text))
+            .with_label(format!("compares `{}` with a value it never takes", fact.text))
+            .with_help(format!(
+                "{}`{field}` is one of {}",
+                suggestion.unwrap_or_default(),
+                values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+            )),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, Source, analyse, load};
+
+    fn reported(when: &str) -> Vec<String> {
+        let yaml = format!(
+            "id: t\ntitle: T\nsteps:\n  - id: p\n    check:\n      cmd: {{ argv: [echo] }}\n      expect: [ {{ exit_code: 0 }} ]\n    \
+             next: tick\n  - id: tick\n    instruct:\n      text: Do\n      checklist: [a, b]\n      notes: {{ age: How old? }}\n  \
+             - id: q\n    ask: {{ question: Q?, type: confirm }}\n    next:\n      - when: \"{when}\"\n        goto: done\n      \
+             - goto: done\n  - id: done\n    conclude: {{ status: inconclusive }}\n"
+        );
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        analyse(&runbook)
+            .into_iter()
+            .filter(|d| d.code == Code::UnknownStepFact)
+            .map(|d| format!("{} | {}", d.message, d.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn facts_a_step_never_has_are_reported_with_a_suggestion() {
+        let found = reported("steps.p.outcom == 'pass'");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "`steps.p.outcom` is never set: step `p` has no `outcom` | did you mean `steps.p.outcome`?"
+            ),
+            "{found:?}"
+        );
+        let found = reported("steps.tick.checklist.compelte");
+        assert!(found[0].contains("did you mean `steps.tick.checklist.complete`?"), "{found:?}");
+        let found = reported("steps.tick.notes.ag == 'x'");
+        assert!(found[0].contains("did you mean `steps.tick.notes.age`?"), "{found:?}");
+        let found = reported("steps.p.stdot != '' or steps.q.outcome == 'pass'");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("did you mean `steps.p.stdout`?"), "{found:?}");
+        assert!(found[1].ends_with("an `ask` step has `duration`, `answer`"), "{found:?}");
+    }
+
+    #[test]
+    fn values_a_closed_fact_never_takes_are_reported() {
+        let found = reported("steps.p.outcome == 'passed'");
+        assert!(found[0].starts_with("`steps.p.outcome` is never \"passed\" | did you mean `pass`?"), "{found:?}");
+        let found = reported("steps.q.answer in ['yes', 'yse']");
+        assert!(found[0].contains("is never \"yse\""), "{found:?}");
+    }
+
+    #[test]
+    fn facts_a_step_has_are_fine() {
+        let fine = "steps.p.outcome in ['pass', 'warn'] and steps.p.error.kind == 'timeout' and steps.p.stdout \
+                    and steps.p.json.a.b and steps.tick.checklist.complete and steps.tick.notes.age \
+                    and steps.q.answer == 'no' and steps.p.duration > 5 and steps['p'].exit_code == 0";
+        assert_eq!(reported(fine), Vec::<String>::new());
+    }
+}
