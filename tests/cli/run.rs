@@ -914,7 +914,10 @@ id: dry-when
 title: Dry when
 steps:
   - id: web
-    check: { http: { url: "http://127.0.0.1:1/" }, capture: { build: { json: $.build } } }
+    check:
+      http: { url: "http://127.0.0.1:1/" }
+      expect: [ { status: 200 } ]
+      capture: { build: { json: $.build } }
     retry: { attempts: 5, interval: 1h }
     on:
       fail:
@@ -1028,6 +1031,43 @@ fn a_dry_run_honours_assume_on_an_action_and_refuses_it_elsewhere() {
     run(VERDICT, &["--dry-run", "--assume", "fixed=pass", "--no-record"])
         .status(2)
         .stderr_contains("`fixed` is a `conclude` step, which has no outcome to assume");
+}
+
+/// An outcome the step never gives (no `severity: warn` expectation, a
+/// check is never `skipped`) and a second `--assume` for one step are
+/// refused, not routed by fall-through or silently overridden.
+#[test]
+fn a_dry_run_refuses_an_outcome_the_step_never_gives_and_a_repeated_assume() {
+    let yaml = r"
+id: assumed
+title: Outcomes a check can give
+steps:
+  - id: chk
+    check:
+      cmd: { argv: [false] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: good, fail: broken, error: broken }
+  - id: unrelated
+    conclude: { status: escalated, severity: critical }
+  - id: broken
+    conclude: { status: diagnosed, severity: high }
+  - id: good
+    conclude: { status: resolved, severity: info }
+";
+    for outcome in ["warn", "skipped"] {
+        run(yaml, &["--dry-run", "--assume", &format!("chk={outcome}"), "--no-record"])
+            .status(2)
+            .stderr_contains(&format!("step `chk` never gives `{outcome}`"))
+            .stderr_contains("it gives `pass`, `fail`, `error`");
+    }
+    run(VERDICT, &["--dry-run", "--assume", "restart=warn", "--no-record"])
+        .status(2)
+        .stderr_contains("step `restart` never gives `warn`");
+    run(yaml, &["--dry-run", "--assume", "chk=fail", "--assume", "chk=pass", "--no-record"])
+        .status(2)
+        .stderr_contains("`--assume chk=pass`: `chk` is already assumed `fail` by `--assume chk=fail`");
+    let output = run(yaml, &["--dry-run", "--assume", "chk=error", "--no-record"]).status(0);
+    assert_eq!(path(&output.events()), ["chk", "broken"]);
 }
 
 #[test]

@@ -519,21 +519,24 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
     Ok(())
 }
 
-/// `--assume STEP=OUTCOME` pairs.
+/// `--assume STEP=OUTCOME` pairs: one per step, each an outcome the step
+/// can give, so that no assumption is silently overridden or routed by
+/// fall-through.
 fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Outcome>, String> {
-    pairs
-        .iter()
-        .map(|pair| {
-            let (step, outcome) = split_pair("assume", pair)?;
-            if !step.contains('/') && !runbook.steps.iter().any(|s| s.id.value == step) {
-                let ids = runbook.steps.iter().map(|s| s.id.as_str());
-                let suggestion = did_you_mean(step, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-                return Err(format!("`--assume {pair}`: the runbook has no step `{step}`{suggestion}"));
-            }
-            let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome.trim()).ok_or_else(|| {
-                format!("`--assume {pair}`: `{outcome}` is not an outcome (pass, warn, fail, error, skipped)")
-            })?;
-            let kind = runbook.steps.iter().find(|s| s.id.value == step).and_then(runbook_model::Step::kind);
+    let mut assumed: HashMap<String, (Outcome, &str)> = HashMap::new();
+    for pair in pairs {
+        let (step, outcome) = split_pair("assume", pair)?;
+        let found = runbook.steps.iter().find(|s| s.id.value == step);
+        if !step.contains('/') && found.is_none() {
+            let ids = runbook.steps.iter().map(|s| s.id.as_str());
+            let suggestion = did_you_mean(step, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            return Err(format!("`--assume {pair}`: the runbook has no step `{step}`{suggestion}"));
+        }
+        let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome.trim()).ok_or_else(|| {
+            format!("`--assume {pair}`: `{outcome}` is not an outcome (pass, warn, fail, error, skipped)")
+        })?;
+        if let Some(found) = found {
+            let kind = found.kind();
             if let Some(kind) = kind.filter(|kind| !matches!(kind, StepKind::Check | StepKind::Action)) {
                 return Err(format!(
                     "`--assume {pair}`: `{step}` is {} `{}` step, which has no outcome to assume; only `check` and `action` steps do",
@@ -541,9 +544,23 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
                     kind.name()
                 ));
             }
-            Ok((step.to_owned(), outcome))
-        })
-        .collect()
+            let producible = runbook_model::producible_keys(found);
+            if !producible.iter().any(|key| key == outcome.name()) {
+                return Err(format!(
+                    "`--assume {pair}`: step `{step}` never gives `{}`, so no run could take that branch; it gives {}",
+                    outcome.name(),
+                    producible.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        if let Some((earlier, given)) = assumed.insert(step.to_owned(), (outcome, pair)) {
+            return Err(format!(
+                "`--assume {pair}`: `{step}` is already assumed `{}` by `--assume {given}`; give each step one outcome",
+                earlier.name()
+            ));
+        }
+    }
+    Ok(assumed.into_iter().map(|(step, (outcome, _))| (step, outcome)).collect())
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP cancel the run: probes stop, their process
