@@ -1463,6 +1463,33 @@ steps:
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "drained");
 }
 
+/// A template in the script of `sh -c` given through `argv` is refused
+/// before anything runs (RB406); the value passed as `$1`, as the help
+/// says, reaches the shell as data, however hostile.
+#[test]
+fn a_template_in_an_argv_shell_script_is_refused_and_positional_values_stay_data() {
+    let yaml = |argv: &str| {
+        format!(
+            "id: script\ntitle: A shell script with a value\ninputs:\n  v: {{ default: x }}\nsteps:\n  - id: show\n    \
+             collect:\n      cmd: {{ argv: {argv} }}\n  - id: done\n    conclude: {{ status: resolved, diagnosis: \
+             \"{{{{ steps.show.stdout }}}}\" }}\n"
+        )
+    };
+    let hostile = "$(touch pwned)";
+    let output = run(&yaml(r#"[sh, -c, "echo {{ inputs.v }}"]"#), &["--input", &format!("v={hostile}"), "--no-record"])
+        .status(3)
+        .stderr_contains("RB406")
+        .stderr_contains("is run as shell code");
+    assert!(!output.path("pwned").exists(), "nothing ran");
+    let output = run(
+        &yaml(r#"[sh, -c, 'printf %s "$1"', sh, "{{ inputs.v }}"]"#),
+        &["--input", &format!("v={hostile}"), "--no-record"],
+    )
+    .status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], hostile);
+    assert!(!output.path("pwned").exists(), "the value ran as a command");
+}
+
 /// A value that does not convert to the capture's type makes the step's
 /// outcome `error`, with a message naming the capture, the value and the type.
 #[test]

@@ -10,6 +10,7 @@ mod references;
 mod safety;
 mod shape;
 mod shell_quotes;
+mod shell_script;
 mod step_facts;
 mod subject_types;
 mod templates;
@@ -57,6 +58,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
+    shell_script::check(runbook, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     diagnostics.dedup();
     diagnostics
