@@ -90,7 +90,7 @@ fn twenty_thousand_steps_are_analysed_in_linear_memory() {
     let _ = writeln!(text, "  - id: s0\n    instruct: {{ text: start }}");
     for step in 1..20_000 {
         let previous = step - 1;
-        let _ = writeln!(text, "  - id: s{step}\n    instruct: {{ text: \"{{{{ steps.s{previous}.outcome }}}}\" }}");
+        let _ = writeln!(text, "  - id: s{step}\n    instruct: {{ text: \"{{{{ steps.s{previous}.notes }}}}\" }}");
     }
     let output =
         Test::new().files(&[("many.yaml", text.as_bytes())]).args(["check", "--format", "json", "many.yaml"]).status(0);

@@ -945,7 +945,7 @@ id: huge-backoff
 title: Huge backoff
 steps:
   - id: web
-    check: { http: { url: "http://127.0.0.1:1/" } }
+    check: { http: { url: "http://127.0.0.1:1/" }, expect: [ { status: 200 } ] }
     retry: { attempts: 1000, interval: 1s, backoff: 10 }
     on: { fail: down }
   - id: down

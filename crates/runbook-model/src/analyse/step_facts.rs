@@ -5,6 +5,8 @@
 //! unset or as never equal at run time: a branch that is dead, or a run
 //! that stops, found here with "did you mean".
 
+use std::collections::HashMap;
+
 use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
@@ -13,10 +15,10 @@ use crate::{
     Code, Comparator, Diagnostic, Operand, OperandForm, Outcome, ProbeKind, Runbook, Step, StepKind, did_you_mean,
 };
 
-/// What every step that ran has.
-const COMMON: &[&str] = &["duration"];
+/// What every step that ran has, and `error` when a `timeout:` cut it.
+const COMMON: &[&str] = &["duration", "error"];
 /// What a step that runs probes has.
-const JUDGED: &[&str] = &["outcome", "error"];
+const JUDGED: &[&str] = &["outcome"];
 /// The facts of `foreach` and `probes:`, instead of one observation's.
 const MANY: &[&str] = &["items", "failed"];
 const HTTP: &[&str] = &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
@@ -29,6 +31,7 @@ const ERROR: &[&str] = &["kind", "message"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     for site in sites {
         if !site.text.contains("steps") && !site.text.contains("result") {
             continue;
@@ -38,7 +41,7 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
             let found = match parts.as_slice() {
                 ["steps", id, field, rest @ ..] => {
-                    step(runbook, id).map(|step| (format!("steps.{id}"), step, *field, rest))
+                    steps.get(id).map(|step| (format!("steps.{id}"), *step, *field, rest))
                 }
                 ["result", field, rest @ ..] if site.after_probe => site
                     .step
@@ -55,16 +58,12 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         let comparisons = if template { crate::template_comparisons(site.text) } else { crate::comparisons(site.text) };
         for comparison in comparisons {
             for (fact, value) in [(&comparison.left, &comparison.right), (&comparison.right, &comparison.left)] {
-                if let Some(diagnostic) = impossible_value(runbook, site, comparison.comparator, fact, value) {
+                if let Some(diagnostic) = impossible_value(runbook, &steps, site, comparison.comparator, fact, value) {
                     out.push(diagnostic);
                 }
             }
         }
     }
-}
-
-fn step<'r>(runbook: &'r Runbook, id: &str) -> Option<&'r Step> {
-    runbook.steps.iter().find(|step| step.id.as_str() == id)
 }
 
 /// The facts `steps.ID` holds once `step` ran.
@@ -177,6 +176,7 @@ const fn kind_name(kind: StepKind) -> &'static str {
 /// `in`) that a closed fact never takes.
 fn impossible_value(
     runbook: &Runbook,
+    steps: &HashMap<&str, &Step>,
     site: &TemplateSite<'_>,
     comparator: Comparator,
     fact: &Operand,
@@ -185,7 +185,7 @@ fn impossible_value(
     let OperandForm::Path(path) = &fact.form else { return None };
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
     let (step, field) = match parts.as_slice() {
-        ["steps", id, field] => (step(runbook, id)?, *field),
+        ["steps", id, field] => (*steps.get(id)?, *field),
         ["result", field] if site.after_probe => (runbook.steps.get(site.step?)?, *field),
         _ => return None,
     };
@@ -252,7 +252,7 @@ mod tests {
         let found = reported("steps.p.stdot != '' or steps.q.outcome == 'pass'");
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("did you mean `steps.p.stdout`?"), "{found:?}");
-        assert!(found[1].ends_with("an `ask` step has `duration`, `answer`"), "{found:?}");
+        assert!(found[1].ends_with("an `ask` step has `duration`, `error`, `answer`"), "{found:?}");
     }
 
     #[test]
