@@ -120,6 +120,10 @@ fn a_recorded_run_is_highlighted() {
     assert!(text.contains("  class s_probe,s_ask,s_after,s_broken visited\n"), "{text}");
     // probe→ask is link 0, ask→after (answer no) link 3, after→broken link 4.
     assert!(text.contains("  linkStyle 0,3,4 stroke:#4a148c,stroke-width:4px\n"), "{text}");
+    // record.md draws the same picture, with the same writer.
+    let record = std::fs::read_to_string(dir.join("rec/record.md")).expect("record.md");
+    let drawn = record.split("```mermaid\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a graph");
+    assert_eq!(drawn, text, "record.md and `runbook graph --record` differ");
     let other = Command::new(env!("CARGO_BIN_EXE_runbook"))
         .current_dir(workspace())
         .args(["graph", "examples/branches.yaml", "--record"])

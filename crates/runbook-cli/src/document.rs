@@ -11,7 +11,7 @@ use runbook_model::{
     Spanned, Step, StepKind, TcpProbe,
 };
 
-use crate::diagram::{Diagram, mermaid, severity_name};
+use runbook_engine::diagram::{Diagram, graph, mermaid};
 
 /// The Markdown document of `runbook`, read from `source` (the file as
 /// given on the command line, named in the document).
@@ -20,8 +20,8 @@ pub(crate) fn document(runbook: &Runbook, source: &Source) -> String {
     let writer = Writer { runbook, source, flow: Flow::new(runbook) };
     writer.header(&mut out);
     writer.inputs(&mut out);
-    let (graph, _) = mermaid(&Diagram::new(runbook, None));
-    let _ = writeln!(out, "## Map\n\n```mermaid\n{graph}```\n");
+    let (map, _) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
+    let _ = writeln!(out, "## Map\n\n```mermaid\n{map}```\n");
     writer.steps(&mut out);
     writer.conclusions(&mut out);
     out
@@ -401,7 +401,7 @@ impl Writer<'_> {
         }
         let _ = writeln!(out, "## Conclusions\n");
         for (step, conclusion) in concluding {
-            let severity = conclusion.severity.as_ref().map(|s| format!(", {}", severity_name(s.value)));
+            let severity = conclusion.severity.as_ref().map(|s| format!(", {}", s.value.name()));
             let title = step.title.as_deref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
             let _ = writeln!(
                 out,

@@ -6,7 +6,6 @@ mod commands;
 mod coverage;
 mod curl;
 mod diagnostics;
-mod diagram;
 mod document;
 mod evidence;
 mod exit_code;

@@ -244,6 +244,23 @@ pub struct GraphNode {
     pub kind: Option<StepKind>,
     /// Step title.
     pub title: Option<String>,
+    /// An `ask` step's question, which names it in the picture when it has
+    /// no title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// A `conclude` step's status and severity, which colour it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<GraphConclusion>,
+}
+
+/// How a `conclude` step of the graph ends the run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct GraphConclusion {
+    /// Its status.
+    pub status: ConclusionStatus,
+    /// Its severity, when it gives one.
+    pub severity: Option<Severity>,
 }
 
 /// A transition of the graph.

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use runbook_model::Runbook;
+use runbook_engine::diagram::{Diagram, Trace, dot, graph, mermaid};
+use runbook_model::{Flow, Runbook};
 
 use super::{print_stderr, print_stdout};
 use crate::cli::{Color, GraphArgs, GraphFormat};
-use crate::diagram::{Diagram, Trace, dot, mermaid};
 use crate::exit_code::ExitCode;
 
 pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
@@ -25,7 +25,7 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         },
         None => None,
     };
-    let diagram = Diagram::new(&runbook, trace.as_ref());
+    let diagram = Diagram::new(&graph(&runbook, &Flow::new(&runbook)), trace.as_ref());
     let text = match args.format {
         GraphFormat::Mermaid => {
             let (text, size) = mermaid(&diagram);
@@ -70,8 +70,7 @@ fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
             runbook.id.value
         ));
     }
-    let edges = record.steps.iter().filter_map(|step| Some(step.next.as_ref()?.edge.clone())).collect();
-    Ok(Trace { visited: record.path, edges })
+    Ok(Trace::of(&record))
 }
 
 /// Runs Graphviz's `dot -Tsvg` over `dot_text`.

@@ -220,7 +220,7 @@ async fn start(
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
-        graph: graph(plan),
+        graph: crate::diagram::graph(&plan.runbook, &plan.flow),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
@@ -351,39 +351,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// the same way.
 pub fn run_id(started: SystemTime, runbook: &str) -> String {
     format!("{}-{runbook}", compact(started))
-}
-
-/// The steps and transitions of the plan, from the same
-/// [`runbook_model::Flow`] `check` reads and the run routes by.
-fn graph(plan: &Plan) -> crate::event::Graph {
-    let steps = &plan.runbook.steps.value;
-    let name = |to: &runbook_model::Destination| match to {
-        runbook_model::Destination::Step(index) => Some(steps[*index].id.value.clone()),
-        runbook_model::Destination::Unknown(id) => Some(id.clone()),
-        runbook_model::Destination::End => None,
-    };
-    crate::event::Graph {
-        nodes: steps
-            .iter()
-            .zip(&plan.bodies)
-            .map(|(step, body)| crate::event::GraphNode {
-                id: step.id.value.clone(),
-                kind: Some(body.kind()),
-                title: step.title.clone(),
-            })
-            .collect(),
-        edges: plan
-            .flow
-            .all_edges()
-            .map(|edge| crate::event::GraphEdge {
-                id: edge.id.clone(),
-                kind: edge.kind,
-                from: steps[edge.from].id.value.clone(),
-                to: name(&edge.to),
-                label: edge.label.clone(),
-            })
-            .collect(),
-    }
 }
 
 /// Secret inputs' values replaced by `[redacted:NAME]`.

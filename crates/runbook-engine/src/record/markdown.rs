@@ -2,13 +2,13 @@
 //! happened and what to do, the path through the runbook, the timeline,
 //! then each step's evidence. Mermaid renders on GitHub and GitLab.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use runbook_model::{ExpectationSeverity, StepKind};
+use runbook_model::ExpectationSeverity;
 use serde_json::Value;
 
 use super::build::{Record, StepRecord};
+use crate::diagram::{Diagram, Trace, mermaid};
 use crate::event::{ActionDecision, Part, RunInfo};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
@@ -228,75 +228,23 @@ fn outcome(out: &mut String, record: &Record) {
     }
 }
 
-/// The runbook as a Mermaid flowchart, the steps and transitions taken
-/// highlighted.
+/// The runbook as a Mermaid flowchart, drawn as `runbook graph --record`
+/// draws it: the steps and transitions taken highlighted.
 fn graph(out: &mut String, record: &Record) {
     let Some(run) = &record.run else { return };
-    let (nodes, edges) = (&run.graph.nodes, &run.graph.edges);
-    if nodes.is_empty() {
+    if run.graph.nodes.is_empty() {
         return;
     }
-    let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
-    let mut positions: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
-    for (index, id) in ids.iter().enumerate() {
-        positions.entry(id).or_insert(index);
+    let (text, size) = mermaid(&Diagram::new(&run.graph, Some(&Trace::of(record))));
+    let _ = writeln!(out, "## Path taken\n\n```mermaid\n{text}```\n");
+    if size.warning().is_some() {
+        let _ = writeln!(
+            out,
+            "> This graph is larger than most Mermaid viewers draw ({} characters, {} edges): `runbook graph \
+             RUNBOOK --record DIR --format svg` draws it with Graphviz.\n",
+            size.chars, size.edges
+        );
     }
-    let node = |id: &str| positions.get(id).map(|i| format!("n{i}"));
-    let label = |raw: &str| raw.replace('"', "#quot;").replace('|', "#124;").replace(['\n', '\r'], " ");
-    let _ = writeln!(out, "## Path taken\n\n```mermaid\nflowchart TD");
-    for (index, n) in nodes.iter().enumerate() {
-        let id = ids[index];
-        let title = n.title.as_deref().map(|t| format!("<br/>{}", label(t))).unwrap_or_default();
-        let kind = n.kind.map(StepKind::name).unwrap_or_default();
-        let _ = writeln!(out, "  n{index}[\"{} ({kind}){title}\"]", label(id));
-    }
-    // The end node only when some edge leads past the last step: a node
-    // nothing reaches is noise.
-    if edges.iter().any(|edge| edge.to.is_none()) {
-        let _ = writeln!(out, "  end_([end])");
-    }
-    let mut drawn = Vec::new();
-    // `linkStyle` counts the links drawn.
-    for edge in edges {
-        let Some(from_node) = node(&edge.from) else { continue };
-        let to_node = edge.to.as_deref().map_or_else(|| Some("end_".to_owned()), node);
-        let Some(to_node) = to_node else { continue };
-        let edge_label = if edge.label.is_empty() { "then" } else { &edge.label };
-        let _ = writeln!(out, "  {from_node} -->|\"{}\"| {to_node}", label(edge_label));
-        drawn.push((drawn.len(), edge.id.as_str()));
-    }
-    let taken_edges = taken_edges(record, &drawn);
-    let on_path: HashSet<&str> = record.path.iter().map(String::as_str).collect();
-    let visited: Vec<String> =
-        ids.iter().enumerate().filter(|(_, id)| on_path.contains(*id)).map(|(i, _)| format!("n{i}")).collect();
-    let _ = writeln!(out, "  classDef taken fill:#ffe082,stroke:#e65100,stroke-width:2px");
-    if !visited.is_empty() {
-        let _ = writeln!(out, "  class {} taken", visited.join(","));
-    }
-    if !taken_edges.is_empty() {
-        let indices: Vec<String> = taken_edges.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "  linkStyle {} stroke:#e65100,stroke-width:3px", indices.join(","));
-    }
-    let _ = writeln!(out, "```\n");
-}
-
-/// The edges the run took, by the id each transition names.
-fn taken_edges(record: &Record, drawn: &[(usize, &str)]) -> Vec<usize> {
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(drawn.len());
-    for &(index, id) in drawn {
-        by_id.entry(id).or_insert(index);
-    }
-    let mut taken = Vec::new();
-    let mut seen = HashSet::new();
-    for step in &record.steps {
-        let Some(next) = &step.next else { continue };
-        if let Some(&index) = by_id.get(next.edge.as_str())
-            && seen.insert(index)
-        {
-            taken.push(index);
-        }
-    }
-    taken
 }
 
 fn timeline(out: &mut String, record: &Record) {

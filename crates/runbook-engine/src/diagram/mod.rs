@@ -1,19 +1,61 @@
-//! The triage tree as a picture, for `runbook graph` and `runbook render`:
-//! steps shaped by kind, conclusions coloured by severity, edges labelled
-//! by what takes them. Built from the model's [`Flow`], the graph `check`
-//! and the interpreter read, then written as Mermaid or Graphviz DOT.
+//! The triage tree as a picture, for `runbook graph`, `runbook render`
+//! and `record.md`: steps shaped by kind, conclusions coloured by
+//! severity, edges labelled by what takes them, the path a run took
+//! highlighted. Drawn from the run's [`Graph`] (which [`graph`] builds from
+//! the model's [`Flow`], the graph `check` and the interpreter read, and
+//! which a record keeps), then written as Mermaid or Graphviz DOT.
 
 mod dot;
 mod mermaid;
 
-use runbook_model::{Destination, Edge, Flow, Runbook, Severity, StepKind};
+use std::collections::{HashMap, HashSet};
 
-pub(crate) use dot::dot;
-pub(crate) use mermaid::mermaid;
+use runbook_model::{Destination, Flow, Runbook, Severity, StepKind};
+
+pub use dot::dot;
+pub use mermaid::{MermaidSize, mermaid};
+
+use crate::event::{Graph, GraphConclusion, GraphEdge, GraphNode};
+use crate::record::Record;
+
+/// The graph of `runbook`'s steps and transitions, as a run records it.
+pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
+    let steps = &runbook.steps.value;
+    let name = |to: &Destination| match to {
+        Destination::Step(index) => Some(steps[*index].id.value.clone()),
+        Destination::Unknown(id) => Some(id.clone()),
+        Destination::End => None,
+    };
+    Graph {
+        nodes: steps
+            .iter()
+            .map(|step| GraphNode {
+                id: step.id.value.clone(),
+                kind: step.kind(),
+                title: step.title.clone(),
+                question: step.ask.as_ref().map(|ask| ask.value.question.value.clone()),
+                conclusion: step.conclude.as_ref().map(|conclude| GraphConclusion {
+                    status: conclude.value.status.value,
+                    severity: conclude.value.severity.as_ref().map(|severity| severity.value),
+                }),
+            })
+            .collect(),
+        edges: flow
+            .all_edges()
+            .map(|edge| GraphEdge {
+                id: edge.id.clone(),
+                kind: edge.kind,
+                from: steps[edge.from].id.value.clone(),
+                to: name(&edge.to),
+                label: edge.label.clone(),
+            })
+            .collect(),
+    }
+}
 
 /// Nodes and links, ready to be written in either language.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Diagram {
+pub struct Diagram {
     /// Every step in file order, then the end and unknown-step nodes that
     /// some edge leads to (never one that nothing reaches).
     pub nodes: Vec<Node>,
@@ -24,7 +66,7 @@ pub(crate) struct Diagram {
 
 /// A node of the diagram.
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub struct Node {
     /// Stable id in the output: `s_` and the step id with `-` as `_`, so
     /// styles and links written against it survive edits elsewhere.
     pub id: String,
@@ -32,8 +74,8 @@ pub(crate) struct Node {
     pub name: String,
     /// Further lines: the title, a conclusion's status and severity.
     pub details: Vec<String>,
-    /// What kind of node it is.
-    pub shape: Shape,
+    /// What it stands for, which gives its shape.
+    pub kind: NodeKind,
     /// A conclusion's severity.
     pub severity: Option<Severity>,
     /// Whether the recorded run went through it.
@@ -42,21 +84,9 @@ pub(crate) struct Node {
 
 /// What a node stands for; each is drawn in its own shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
-    /// A `check` step: a rectangle.
-    Check,
-    /// A `collect` step: a parallelogram (evidence in).
-    Collect,
-    /// An `ask` step: a diamond.
-    Ask,
-    /// An `instruct` step: a flag-shaped note.
-    Instruct,
-    /// An `action` step: a hexagon (it changes things).
-    Action,
-    /// A `call` step: a subroutine box.
-    Call,
-    /// A `conclude` step: a rounded box coloured by severity.
-    Conclude,
+pub enum NodeKind {
+    /// A step of this kind (`None`: one `runbook check` refuses).
+    Step(Option<StepKind>),
     /// Past the last step: the run ends without a conclusion.
     End,
     /// A step id that does not exist (`runbook check` reports it).
@@ -65,7 +95,7 @@ pub(crate) enum Shape {
 
 /// An edge of the diagram.
 #[derive(Debug, Clone)]
-pub(crate) struct Link {
+pub struct Link {
     /// Index of the node it leaves.
     pub from: usize,
     /// Index of the node it enters.
@@ -80,11 +110,19 @@ pub(crate) struct Link {
 
 /// The steps a recorded run visited and the edges it took.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Trace {
+pub struct Trace {
     /// Step ids visited.
     pub visited: Vec<String>,
     /// Ids of the edges taken ([`runbook_model::Edge::id`]).
     pub edges: Vec<String>,
+}
+
+impl Trace {
+    /// The path `record`'s run took.
+    pub fn of(record: &Record) -> Self {
+        let edges = record.steps.iter().filter_map(|step| Some(step.next.as_ref()?.edge.clone())).collect();
+        Self { visited: record.path.clone(), edges }
+    }
 }
 
 /// Longest title shown in a node before it is cut with `…`.
@@ -95,55 +133,55 @@ const QUESTION_CHARS: usize = 40;
 const LABEL_CHARS: usize = 80;
 
 impl Diagram {
-    /// The diagram of `runbook`, highlighting `trace` when given.
-    pub(crate) fn new(runbook: &Runbook, trace: Option<&Trace>) -> Self {
-        let flow = Flow::new(runbook);
-        let steps = &runbook.steps.value;
+    /// The diagram of `graph`, highlighting `trace` when given.
+    pub fn new(graph: &Graph, trace: Option<&Trace>) -> Self {
         let mut diagram = Self::default();
-        let mut used_ids = std::collections::HashSet::new();
-        for step in steps {
-            let shape = step.kind().map_or(Shape::Check, shape_of);
-            let conclusion = step.conclude.as_ref().map(|c| &c.value);
+        let mut used_ids = HashSet::new();
+        let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(graph.nodes.len());
+        for (index, step) in graph.nodes.iter().enumerate() {
+            index_of.entry(step.id.as_str()).or_insert(index);
             // A question without a title is best named by what it asks,
             // cut shorter: a diamond grows with its text in both directions.
-            let title = match (&step.title, &step.ask) {
+            let title = match (&step.title, &step.question) {
                 (Some(title), _) => Some(cut(title, TITLE_CHARS)),
-                (None, Some(ask)) => Some(cut(&ask.value.question.value, QUESTION_CHARS)),
+                (None, Some(question)) => Some(cut(question, QUESTION_CHARS)),
                 (None, None) => None,
             };
             let mut details: Vec<String> = title.into_iter().collect();
-            if let Some(conclusion) = conclusion {
-                let severity = conclusion.severity.as_ref().map(|s| format!(", {}", severity_name(s.value)));
-                details.push(format!("{}{}", conclusion.status.value.name(), severity.unwrap_or_default()));
+            if let Some(conclusion) = &step.conclusion {
+                let severity = conclusion.severity.map(|s| format!(", {}", s.name())).unwrap_or_default();
+                details.push(format!("{}{severity}", conclusion.status.name()));
             }
             diagram.nodes.push(Node {
-                id: unique_id(&format!("s_{}", sanitize(&step.id.value)), &mut used_ids),
-                name: step.id.value.clone(),
+                id: unique_id(&format!("s_{}", sanitize(&step.id)), &mut used_ids),
+                name: step.id.clone(),
                 details,
-                shape,
-                severity: conclusion.and_then(|c| c.severity.as_ref().map(|s| s.value)),
-                visited: trace.is_some_and(|t| t.visited.contains(&step.id.value)),
+                kind: NodeKind::Step(step.kind),
+                severity: step.conclusion.as_ref().and_then(|c| c.severity),
+                visited: trace.is_some_and(|t| t.visited.contains(&step.id)),
             });
         }
-        let mut extra: Vec<(Destination, usize)> = Vec::new();
-        let mut links: Vec<((usize, usize), Vec<&Edge>)> = Vec::new();
-        for edge in flow.all_edges() {
-            let to = match &edge.to {
-                Destination::Step(index) => *index,
+        // The end (`None`) and unknown ids get a node when an edge leads there.
+        let mut extra: Vec<(Option<&str>, usize)> = Vec::new();
+        let mut links: Vec<((usize, usize), Vec<&GraphEdge>)> = Vec::new();
+        for edge in &graph.edges {
+            let Some(&from) = index_of.get(edge.from.as_str()) else { continue };
+            let to = match edge.to.as_deref() {
+                Some(id) if index_of.contains_key(id) => index_of[id],
                 other => {
-                    if let Some((_, index)) = extra.iter().find(|(known, _)| known == other) {
+                    if let Some((_, index)) = extra.iter().find(|(known, _)| *known == other) {
                         *index
                     } else {
                         let index = diagram.nodes.len();
                         diagram.nodes.push(extra_node(other, &mut used_ids));
-                        extra.push((other.clone(), index));
+                        extra.push((other, index));
                         index
                     }
                 }
             };
-            match links.iter_mut().find(|(link, _)| *link == (edge.from, to)) {
+            match links.iter_mut().find(|(link, _)| *link == (from, to)) {
                 Some((_, edges)) => edges.push(edge),
-                None => links.push(((edge.from, to), vec![edge])),
+                None => links.push(((from, to), vec![edge])),
             }
         }
         diagram.links = links
@@ -163,34 +201,22 @@ impl Diagram {
     fn mark_taken(&mut self, trace: &Trace) {
         for link in &mut self.links {
             link.taken = link.edges.iter().any(|id| trace.edges.contains(id));
-            if link.taken && self.nodes[link.to].shape == Shape::End {
+            if link.taken && self.nodes[link.to].kind == NodeKind::End {
                 self.nodes[link.to].visited = true;
             }
         }
     }
 }
 
-fn shape_of(kind: StepKind) -> Shape {
-    match kind {
-        StepKind::Check => Shape::Check,
-        StepKind::Collect => Shape::Collect,
-        StepKind::Ask => Shape::Ask,
-        StepKind::Instruct => Shape::Instruct,
-        StepKind::Action => Shape::Action,
-        StepKind::Call => Shape::Call,
-        StepKind::Conclude => Shape::Conclude,
-    }
-}
-
-/// The end node, or a node for an id no step has.
-fn extra_node(destination: &Destination, used_ids: &mut std::collections::HashSet<String>) -> Node {
-    let (id, name, shape, details) = match destination {
-        Destination::Unknown(name) => {
-            (format!("missing_{}", sanitize(name)), name.clone(), Shape::Missing, vec!["no such step".to_owned()])
+/// The end node (`None`), or a node for an id no step has.
+fn extra_node(destination: Option<&str>, used_ids: &mut HashSet<String>) -> Node {
+    let (id, name, kind, details) = match destination {
+        Some(name) => {
+            (format!("missing_{}", sanitize(name)), name.to_owned(), NodeKind::Missing, vec!["no such step".to_owned()])
         }
-        Destination::End | Destination::Step(_) => ("run_end".to_owned(), "end".to_owned(), Shape::End, Vec::new()),
+        None => ("run_end".to_owned(), "end".to_owned(), NodeKind::End, Vec::new()),
     };
-    Node { id: unique_id(&id, used_ids), name, details, shape, severity: None, visited: false }
+    Node { id: unique_id(&id, used_ids), name, details, kind, severity: None, visited: false }
 }
 
 /// The labels of exits that share a link, joined with ` / `; keys under
@@ -218,17 +244,6 @@ fn joined(labels: &[&str]) -> String {
     parts.join(" / ")
 }
 
-/// A severity's name as written in runbooks.
-pub(crate) fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Info => "info",
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-        Severity::Critical => "critical",
-    }
-}
-
 /// The class name, fill and border colour of a conclusion of this
 /// severity, the same in both languages.
 fn palette(severity: Option<Severity>) -> (&'static str, &'static str, &'static str) {
@@ -248,7 +263,7 @@ fn sanitize(name: &str) -> String {
 }
 
 /// `id`, or `id_2`, `id_3`… when two names sanitize alike (`a-b`, `a_b`).
-fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> String {
+fn unique_id(id: &str, used: &mut HashSet<String>) -> String {
     let mut candidate = id.to_owned();
     let mut suffix = 2;
     while !used.insert(candidate.clone()) {
@@ -276,7 +291,7 @@ mod tests {
     fn diagram(yaml: &str, trace: Option<&Trace>) -> Diagram {
         let source = runbook_model::Source::new("test.yaml", yaml);
         let runbook = runbook_model::load(&source).expect("loads");
-        Diagram::new(&runbook, trace)
+        Diagram::new(&graph(&runbook, &Flow::new(&runbook)), trace)
     }
 
     const BRANCHES: &str = "
@@ -308,7 +323,7 @@ steps:
         assert_eq!(diagram.nodes[1].details, ["resolved, info"]);
         assert!(diagram.nodes[0].details[0].ends_with('…'));
         assert_eq!(diagram.nodes[0].details[0].chars().count(), TITLE_CHARS);
-        assert_eq!(diagram.nodes[3].shape, Shape::Missing);
+        assert_eq!(diagram.nodes[3].kind, NodeKind::Missing);
     }
 
     #[test]
@@ -317,7 +332,7 @@ steps:
             "id: t\ntitle: T\nsteps:\n  - id: a\n    next: b\n    instruct: { text: x }\n  - id: b\n    conclude: { status: resolved }\n",
             None,
         );
-        assert!(diagram.nodes.iter().all(|n| n.shape != Shape::End), "{diagram:?}");
+        assert!(diagram.nodes.iter().all(|n| n.kind != NodeKind::End), "{diagram:?}");
         assert_eq!(diagram.links.len(), 1);
     }
 

@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::{Diagram, Shape, palette};
+use runbook_model::StepKind;
+
+use super::{Diagram, NodeKind, palette};
 
 /// Mermaid's default `maxTextSize`: renderers refuse longer diagrams.
 pub(super) const MAX_TEXT: usize = 50_000;
@@ -12,7 +14,7 @@ pub(super) const MAX_EDGES: usize = 500;
 
 /// How close a Mermaid text comes to the renderers' default limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct MermaidSize {
+pub struct MermaidSize {
     /// Characters of the text.
     pub chars: usize,
     /// Edges drawn.
@@ -21,7 +23,7 @@ pub(crate) struct MermaidSize {
 
 impl MermaidSize {
     /// A warning when the diagram is over 80 % of a limit, `None` otherwise.
-    pub(crate) fn warning(self) -> Option<String> {
+    pub fn warning(self) -> Option<String> {
         let near = |value: usize, limit: usize| value * 5 >= limit * 4;
         if !near(self.chars, MAX_TEXT) && !near(self.edges, MAX_EDGES) {
             return None;
@@ -39,22 +41,22 @@ impl MermaidSize {
 }
 
 /// The Mermaid text of `diagram`, and its size against the renderers' limits.
-pub(crate) fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
+pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
     let mut out = String::from("flowchart TD\n");
     for node in &diagram.nodes {
         let mut label = text(&node.name);
         for detail in &node.details {
             let _ = write!(label, "<br/>{}", text(detail));
         }
-        let (open, close) = match node.shape {
-            Shape::Check | Shape::Missing => ("[\"", "\"]"),
-            Shape::Collect => ("[/\"", "\"/]"),
-            Shape::Ask => ("{\"", "\"}"),
-            Shape::Instruct => (">\"", "\"]"),
-            Shape::Action => ("{{\"", "\"}}"),
-            Shape::Call => ("[[\"", "\"]]"),
-            Shape::Conclude => ("([\"", "\"])"),
-            Shape::End => ("((\"", "\"))"),
+        let (open, close) = match node.kind {
+            NodeKind::Step(Some(StepKind::Check) | None) | NodeKind::Missing => ("[\"", "\"]"),
+            NodeKind::Step(Some(StepKind::Collect)) => ("[/\"", "\"/]"),
+            NodeKind::Step(Some(StepKind::Ask)) => ("{\"", "\"}"),
+            NodeKind::Step(Some(StepKind::Instruct)) => (">\"", "\"]"),
+            NodeKind::Step(Some(StepKind::Action)) => ("{{\"", "\"}}"),
+            NodeKind::Step(Some(StepKind::Call)) => ("[[\"", "\"]]"),
+            NodeKind::Step(Some(StepKind::Conclude)) => ("([\"", "\"])"),
+            NodeKind::End => ("((\"", "\"))"),
         };
         let _ = writeln!(out, "  {}{open}{label}{close}", node.id);
     }
@@ -69,19 +71,21 @@ pub(crate) fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
     };
     for node in &diagram.nodes {
         let id = node.id.as_str();
-        match (node.shape, node.severity) {
-            (Shape::Conclude, severity) => {
+        match (node.kind, node.severity) {
+            (NodeKind::Step(Some(StepKind::Conclude)), severity) => {
                 let (class, fill, stroke) = palette(severity);
                 add(class, format!("fill:{fill},stroke:{stroke},color:#000000"), id);
             }
-            (Shape::Missing, _) => add("missing", "fill:#ffffff,stroke:#b71c1c,stroke-dasharray:5 5".into(), id),
-            (Shape::End, _) => add("finish", "fill:#eeeeee,stroke:#616161".into(), id),
+            (NodeKind::Missing, _) => add("missing", "fill:#ffffff,stroke:#b71c1c,stroke-dasharray:5 5".into(), id),
+            (NodeKind::End, _) => add("finish", "fill:#eeeeee,stroke:#616161".into(), id),
             _ => {}
         }
         if node.visited {
             add("visited", "stroke:#4a148c,stroke-width:4px".into(), id);
         }
     }
+    // The path's border last, so that it wins over a conclusion's colour.
+    classes.sort_by_key(|(class, _, _)| *class == "visited");
     for (class, style, ids) in &classes {
         let _ = writeln!(out, "  classDef {class} {style}");
         let _ = writeln!(out, "  class {} {class}", ids.join(","));

@@ -3,10 +3,12 @@
 
 use std::fmt::Write as _;
 
-use super::{Diagram, Shape, palette};
+use runbook_model::StepKind;
+
+use super::{Diagram, NodeKind, palette};
 
 /// The DOT text of `diagram`.
-pub(crate) fn dot(diagram: &Diagram) -> String {
+pub fn dot(diagram: &Diagram) -> String {
     let mut out = String::from(
         "digraph runbook {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=11, shape=box];\n  edge \
          [fontname=\"Helvetica\", fontsize=9];\n",
@@ -17,19 +19,20 @@ pub(crate) fn dot(diagram: &Diagram) -> String {
             let _ = write!(label, "\\n{}", text(detail));
         }
         let mut attributes = vec![format!("id=\"{}\"", node.id), format!("label=\"{label}\"")];
-        let shape = match node.shape {
-            Shape::Check => None,
-            Shape::Collect => Some("shape=parallelogram"),
-            Shape::Ask => Some("shape=diamond"),
-            Shape::Instruct => Some("shape=note"),
-            Shape::Action => Some("shape=hexagon"),
-            Shape::Call => Some("peripheries=2"),
-            Shape::Conclude => Some("style=\"rounded,filled\""),
-            Shape::End => Some("shape=circle, style=filled, fillcolor=\"#eeeeee\""),
-            Shape::Missing => Some("style=dashed, color=\"#b71c1c\""),
+        let conclusion = node.kind == NodeKind::Step(Some(StepKind::Conclude));
+        let shape = match node.kind {
+            NodeKind::Step(Some(StepKind::Check) | None) => None,
+            NodeKind::Step(Some(StepKind::Collect)) => Some("shape=parallelogram"),
+            NodeKind::Step(Some(StepKind::Ask)) => Some("shape=diamond"),
+            NodeKind::Step(Some(StepKind::Instruct)) => Some("shape=note"),
+            NodeKind::Step(Some(StepKind::Action)) => Some("shape=hexagon"),
+            NodeKind::Step(Some(StepKind::Call)) => Some("peripheries=2"),
+            NodeKind::Step(Some(StepKind::Conclude)) => Some("style=\"rounded,filled\""),
+            NodeKind::End => Some("shape=circle, style=filled, fillcolor=\"#eeeeee\""),
+            NodeKind::Missing => Some("style=dashed, color=\"#b71c1c\""),
         };
         attributes.extend(shape.map(str::to_owned));
-        if node.shape == Shape::Conclude {
+        if conclusion {
             let (_, fill, stroke) = palette(node.severity);
             attributes.push(format!("fillcolor=\"{fill}\", color=\"{stroke}\""));
         }
