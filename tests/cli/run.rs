@@ -1490,6 +1490,40 @@ fn a_template_in_an_argv_shell_script_is_refused_and_positional_values_stay_data
     assert!(!output.path("pwned").exists(), "the value ran as a command");
 }
 
+/// A step's duration (milliseconds) compares with a duration written with
+/// units: `< "10s"` holds for a quick command, `> "10s"` does not.
+#[test]
+fn a_duration_compares_with_a_duration_written_with_units() {
+    let yaml = |condition: &str| {
+        format!(
+            r#"
+id: timing
+title: A branch on how long a step took
+steps:
+  - id: probe
+    collect:
+      cmd: {{ argv: ["true"] }}
+    next:
+      - when: '{condition}'
+        goto: yes
+      - goto: no
+  - id: yes
+    conclude: {{ status: resolved, diagnosis: "yes" }}
+  - id: no
+    conclude: {{ status: inconclusive, diagnosis: "no" }}
+"#
+        )
+    };
+    for (condition, taken) in [
+        (r#"steps.probe.duration < "10s""#, "yes"),
+        (r#"steps.probe.duration > "10s""#, "no"),
+        (r#""1m30s" > steps.probe.duration"#, "yes"),
+    ] {
+        let output = run(&yaml(condition), &["--no-record"]).status(0);
+        assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], taken, "{condition}");
+    }
+}
+
 /// A value that does not convert to the capture's type makes the step's
 /// outcome `error`, with a message naming the capture, the value and the type.
 #[test]

@@ -43,6 +43,10 @@ pub(crate) fn compare(
         return Err(Error::new(ErrorKind::UndefinedError, format!("`{left_text} {operator} {right_text}`")));
     }
     let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    // `steps.p.duration > "5s"`: durations are numbers of milliseconds, and
+    // a duration written with units compares with them as such.
+    let converted = if member { None } else { as_milliseconds(left, right) };
+    let (left, right) = converted.as_ref().map_or((left, right), |(left, right)| (left, right));
     let item = if member && right.kind() == ValueKind::Seq {
         right.try_iter()?.find(|item| mixed(left, item).is_some())
     } else {
@@ -105,6 +109,20 @@ pub(crate) fn compare(
         Comparator::In => contains(right, left)?,
         Comparator::NotIn => !contains(right, left)?,
     })
+}
+
+/// A number and a duration written with units (`"500ms"`, `"1m30s"`), as
+/// two numbers of milliseconds; `None` for any other pair.
+fn as_milliseconds(left: &Value, right: &Value) -> Option<(Value, Value)> {
+    let millis = |text: &Value| {
+        let duration = runbook_model::Duration::parse(text.as_str()?).ok()?;
+        u64::try_from(duration.as_millis()).ok().map(Value::from)
+    };
+    match (left.kind(), right.kind()) {
+        (ValueKind::Number, ValueKind::String) => Some((left.clone(), millis(right)?)),
+        (ValueKind::String, ValueKind::Number) => Some((millis(left)?, right.clone())),
+        _ => None,
+    }
 }
 
 /// The kinds of value that never compare with one another, in the order
@@ -241,6 +259,17 @@ mod tests {
         assert!(compare(&Value::from(false), "in", &Value::from(vec![0, 1]), "vars.b", "[0, 1]").is_err());
         assert!(compare(&Value::from(true), "==", &Value::from(true), "a", "b").unwrap());
         assert!(compare(&Value::from(true), "!=", &Value::from(()), "a", "none").unwrap());
+    }
+
+    #[test]
+    fn a_number_compares_with_a_duration_written_with_units_as_milliseconds() {
+        let yes = |l: Value, op: &str, r: Value| compare(&l, op, &r, "steps.p.duration", "\"5s\"").unwrap();
+        assert!(!yes(Value::from(1010), ">", Value::from("5s")));
+        assert!(yes(Value::from(1010), ">", Value::from("1s")));
+        assert!(yes(Value::from("1m30s"), "==", Value::from(90_000)));
+        assert!(yes(Value::from(499), "<", Value::from("500ms")));
+        assert!(compare(&Value::from(5), ">", &Value::from("5"), "a", "b").is_err(), "no unit, no duration");
+        assert!(compare(&Value::from(5), "in", &Value::from("5s"), "a", "b").is_err());
     }
 
     #[test]

@@ -103,6 +103,7 @@ codes! {
     ComparedTypes = "RB311", "string-number-comparison", Error, "A string compared with a number (or a boolean with either) in `when` or `stop_if`, such as a `regex` capture with a number input.";
     CaptureMayNotMatch = "RB312", "capture-may-not-match", Warning, "A `regex`, `json` or `header` capture without `default`, read without a fallback in a conclusion, a question, a `when` or a `stop_if`.";
     UnknownStepFact = "RB313", "unknown-step-fact", Error, "`steps.ID.FIELD` or `result.FIELD` that the step never has (`outcom`, `checklist.compelte`, a note it does not take), or an `outcome`, `decision` or closed `answer` compared with a value it never takes.";
+    DurationWithoutUnit = "RB314", "duration-without-unit", Warning, "A duration (`steps.ID.duration`, a `type: duration` capture) compared with a bare number, which counts milliseconds: `> 5` is 5 ms.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

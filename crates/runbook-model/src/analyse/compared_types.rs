@@ -10,16 +10,17 @@ use minijinja::value::ValueKind;
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{
     AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparator, Comparison, Diagnostic, InputType,
-    OperandForm, Runbook, Step,
+    Operand, OperandForm, Runbook, Step,
 };
 
 /// The kinds of value that never compare with one another, in the order
-/// messages name them.
+/// messages name them. A duration is a number of milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
     Bool,
     Text,
     Number,
+    Duration,
 }
 
 impl Kind {
@@ -28,7 +29,17 @@ impl Kind {
             Self::Bool => "a boolean",
             Self::Text => "a string",
             Self::Number => "a number",
+            Self::Duration => "a number of milliseconds",
         }
+    }
+
+    const fn numeric(self) -> bool {
+        matches!(self, Self::Number | Self::Duration)
+    }
+
+    /// The kind a message names: a duration is a number.
+    const fn named(self) -> Self {
+        if matches!(self, Self::Duration) { Self::Number } else { self }
     }
 }
 
@@ -61,16 +72,64 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form), right) else {
                 continue;
             };
-            if left.kind != right.kind {
-                out.push(mismatch(site, &comparison, &left, &right));
+            // In `when` and `stop_if`, a duration against `"5s"` compares
+            // milliseconds (the engine converts it), and against a bare
+            // number the unit is implied; templates convert nothing.
+            let unconverted = site.kind != TemplateKind::Expression
+                || matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
+            let (l, r) = (&comparison.left, &comparison.right);
+            let written = |side: &Operand| written_duration(side).is_some();
+            if !unconverted
+                && ((left.kind == Kind::Duration && written(r)) || (right.kind == Kind::Duration && written(l)))
+            {
+                continue;
+            }
+            let bare = |side: &Operand| side.form == OperandForm::Literal(ValueKind::Number);
+            match (left.kind.numeric(), right.kind.numeric()) {
+                (true, true) if !unconverted && left.kind == Kind::Duration && bare(r) => {
+                    out.push(bare_milliseconds(site, &comparison, l, r));
+                }
+                (true, true) if !unconverted && right.kind == Kind::Duration && bare(l) => {
+                    out.push(bare_milliseconds(site, &comparison, r, l));
+                }
+                (true, true) => {}
+                _ if left.kind != right.kind => out.push(mismatch(site, &comparison, &left, &right)),
+                _ => {}
             }
         }
     }
 }
 
+/// The duration a string literal writes with units (`"500ms"`).
+fn written_duration(side: &Operand) -> Option<crate::Duration> {
+    if side.form != OperandForm::Literal(ValueKind::String) {
+        return None;
+    }
+    let text: String = serde_json::from_str(&side.text).ok()?;
+    crate::Duration::parse(&text).ok()
+}
+
+/// A duration compared with a bare number, which counts milliseconds.
+fn bare_milliseconds(
+    site: &TemplateSite<'_>,
+    comparison: &Comparison,
+    duration: &Operand,
+    number: &Operand,
+) -> Diagnostic {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let n = &number.text;
+    Diagnostic::new(
+        Code::DurationWithoutUnit,
+        site.span,
+        format!("`{l} {op} {r}` compares a duration with a bare number, which counts milliseconds"),
+    )
+    .with_label(format!("`{}` is a duration; `{n}` is {n} ms", duration.text))
+    .with_help(format!("write the unit: `\"{n}s\"` for seconds, or `\"{n}ms\"` if milliseconds are meant"))
+}
+
 fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
     let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
-    let mut kinds = [left.kind, right.kind];
+    let mut kinds = [left.kind.named(), right.kind.named()];
     kinds.sort();
     let message = format!("`{l} {op} {r}` compares {} with {}", kinds[0].name(), kinds[1].name());
     let help = if kinds == [Kind::Text, Kind::Number] {
@@ -94,7 +153,7 @@ fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, righ
 
 /// The fix for a string compared with a number.
 fn text_number_help(comparison: &Comparison, left: &Known, right: &Known) -> String {
-    let (text, text_type, number) = if left.kind == Kind::Number {
+    let (text, text_type, number) = if left.kind.numeric() {
         (&comparison.right, right, &comparison.left)
     } else {
         (&comparison.left, left, &comparison.right)
@@ -222,7 +281,8 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
         Some(Known { kind, why: format!("capture `{name}` has `type: {}`", capture_type.name()), fix: None })
     };
     match capture.kind.as_ref().map(|kind| kind.value) {
-        Some(kind @ (CaptureType::Int | CaptureType::Float | CaptureType::Duration)) => typed(Kind::Number, kind),
+        Some(kind @ (CaptureType::Int | CaptureType::Float)) => typed(Kind::Number, kind),
+        Some(kind @ CaptureType::Duration) => typed(Kind::Duration, kind),
         Some(kind @ CaptureType::String) => typed(Kind::Text, kind),
         Some(kind @ CaptureType::Bool) => typed(Kind::Bool, kind),
         Some(CaptureType::Json) => None,
@@ -248,7 +308,8 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
 
 fn fact_type(fact: &str) -> Option<Known> {
     let kind = match fact {
-        "status" | "exit_code" | "duration" => Kind::Number,
+        "status" | "exit_code" => Kind::Number,
+        "duration" => Kind::Duration,
         "outcome" | "stdout" | "stderr" | "body" => Kind::Text,
         "timed_out" | "connected" => Kind::Bool,
         _ => return None,
@@ -266,6 +327,10 @@ mod tests {
     use crate::{Code, Source, analyse, load};
 
     fn compared(captures: &str, when: &str) -> usize {
+        reported(captures, when, Code::ComparedTypes)
+    }
+
+    fn reported(captures: &str, when: &str, code: Code) -> usize {
         let yaml = format!(
             "id: t\ntitle: T\ninputs:\n  n: {{ type: number, default: 1 }}\nsteps:\n  - id: a\n    collect:\n      \
              cmd: {{ argv: [echo] }}\n{captures}\n    next:\n      - when: \"{when}\"\n        goto: b\n  - id: b\n    \
@@ -273,7 +338,7 @@ mod tests {
              ask: {{ question: N?, type: number }}\n"
         );
         let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
-        analyse(&runbook).iter().filter(|d| d.code == Code::ComparedTypes).count()
+        analyse(&runbook).iter().filter(|d| d.code == code).count()
     }
 
     #[test]
@@ -294,6 +359,22 @@ mod tests {
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in [20, 30] or inputs.n not in ['1']"), 2);
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v in ['20'] or inputs.n in [1, 2] or 'x' in vars.v"), 0);
         assert_eq!(compared(&capture("regex: '(x)'"), "vars.v == [20] or vars.v in [1, vars.v]"), 0);
+    }
+
+    #[test]
+    fn durations_compare_with_units_and_warn_against_bare_numbers() {
+        let bare = |captures: &str, when: &str| reported(captures, when, Code::DurationWithoutUnit);
+        let capture = "      capture:\n        d: { regex: '(\\S+)', type: duration }";
+        assert_eq!(bare("", "steps.a.duration > 5 or 1000 <= steps.a.duration"), 2);
+        assert_eq!(bare(capture, "vars.d >= 500"), 1);
+        assert_eq!(bare("", "steps.a.duration > '5s' or steps.a.duration < inputs.n"), 0);
+        assert_eq!(compared(capture, "vars.d > '1m30s' or steps.a.duration == '500ms'"), 0);
+        assert_eq!(compared("", "steps.a.exit_code > '5s' or steps.a.duration > 'soon'"), 2);
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: a\n    collect: { cmd: { argv: [echo] } }\n  - id: b\n    \
+                    conclude: { status: resolved, diagnosis: \"{% if steps.a.duration > '5s' %}slow{% endif %}\" }\n";
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        let codes: Vec<Code> = analyse(&runbook).iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::ComparedTypes), "templates convert no duration: {codes:?}");
     }
 
     #[test]
