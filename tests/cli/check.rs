@@ -25,6 +25,16 @@ struct File {
     #[serde(default)]
     read_error: Option<String>,
     diagnostics: Vec<Diagnostic>,
+    #[serde(default)]
+    invalid_callees: Vec<Callee>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Callee {
+    path: String,
+    chain: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +117,41 @@ fn json_output_is_stable_and_located() {
     assert_eq!((diagnostic.line, diagnostic.column, diagnostic.end_line, diagnostic.end_column), (5, 11, 5, 16));
     assert_eq!(diagnostic.help.as_deref(), Some("did you mean `second`?"));
     assert!(output.stderr.is_empty(), "json mode keeps stderr clean: {}", output.stderr);
+}
+
+/// A runbook calling one, which calls one with four errors: more than
+/// RB211 quotes on its line.
+const CALLER: &str = "id: caller\ntitle: Caller\nsteps:\n  - id: database\n    call: { runbook: lib/db.yaml }\n";
+const MIDDLE: &str = "id: db\ntitle: Db\nsteps:\n  - id: deeper\n    call: { runbook: deep.yaml }\n";
+const DEEP: &str = "id: deep\ntitle: Deep\nsteps:\n  - id: one\n    instruct: { text: a }\n    next: nowhere\n  \
+                    - id: two\n    instruct: { text: b }\n    next: nowhere2\n  \
+                    - id: three\n    instruct: { text: c }\n    next: nowhere3\n  \
+                    - id: four\n    instruct: { text: d }\n    next: nowhere4\n  \
+                    - id: end\n    conclude: { status: resolved }\n";
+
+#[test]
+fn every_error_of_a_called_runbook_is_shown_in_full_with_the_chain_of_calls() {
+    let files: [(&str, &[u8]); 3] =
+        [("runbook.yaml", CALLER.as_bytes()), ("lib/db.yaml", MIDDLE.as_bytes()), ("lib/deep.yaml", DEEP.as_bytes())];
+    let output = Test::new().files(&files).args(["check", "runbook.yaml"]).status(3);
+    let stderr = &output.stderr;
+    assert!(stderr.contains("error[RB211]"), "{stderr}");
+    assert!(
+        stderr.contains("`lib/deep.yaml`, called as `runbook.yaml` → `lib/db.yaml` → `lib/deep.yaml`:"),
+        "{stderr}"
+    );
+    for target in ["nowhere", "nowhere2", "nowhere3", "nowhere4"] {
+        assert!(stderr.contains(&format!("next: {target}\n")), "{target} is shown in its snippet: {stderr}");
+    }
+    assert_eq!(stderr.matches("error[RB201]").count(), 4, "{stderr}");
+
+    let output = Test::new().files(&files).args(["check", "--format", "json", "runbook.yaml"]).status(3);
+    let report: Report = output.json();
+    let [callee] = report.files[0].invalid_callees.as_slice() else { panic!("{report:?}") };
+    assert_eq!(callee.path, "lib/deep.yaml");
+    assert_eq!(callee.chain, ["runbook.yaml", "lib/db.yaml", "lib/deep.yaml"]);
+    let lines: Vec<(&str, usize)> = callee.diagnostics.iter().map(|d| (d.code.as_str(), d.line)).collect();
+    assert_eq!(lines, [("RB201", 6), ("RB201", 9), ("RB201", 12), ("RB201", 15)]);
 }
 
 #[test]

@@ -44,6 +44,10 @@ fn a_journal_write_failure_stops_the_run_before_the_next_action() {
     assert!(!dir.path().join("ran.txt").exists(), "the action ran without being recorded");
     assert!(stderr.contains("cannot write the journal"), "{stderr}");
     assert!(stderr.contains("records the run up to step `big`"), "{stderr}");
+    // Located at the step that was about to start, with the fix.
+    assert!(stderr.contains("the run stopped here"), "{stderr}");
+    assert!(stderr.contains("- id: restart"), "{stderr}");
+    assert!(stderr.contains("help: free space on the record directory's disk"), "{stderr}");
     let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
     assert!(!journal.contains("action_decided"), "{journal}");
     // 128 + SIGXFSZ (25): the command was killed by the limit, as outside runbook.

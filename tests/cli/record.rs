@@ -373,6 +373,74 @@ fn resume_refuses_a_changed_runbook_unless_allowed() {
     assert_eq!(valid_record(&rec)["resumptions"][0]["runbook_changed"], true);
 }
 
+#[test]
+fn a_resume_at_a_step_the_runbook_no_longer_has_stops_at_the_runbook_with_the_fix() {
+    let output = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    std::fs::write(output.path("runbook.yaml"), WAITING.replace("symptom", "cause")).unwrap();
+    let rec = output.path("rec");
+    let resumed = Test::new()
+        .env("NO_COLOR", "1")
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--allow-changed"])
+        .status(4)
+        .stderr_contains("step `symptom`, where the run stopped, is no longer in the runbook: it cannot continue")
+        .stderr_contains("this runbook has no step `symptom` now")
+        .stderr_contains("help: the runbook changed since the run stopped");
+    // The snippet is the runbook's `id` line, cut from the text the resume loaded.
+    assert!(resumed.stderr.contains("id: waiting"), "{}", resumed.stderr);
+    let record = valid_record(&rec);
+    assert_eq!(record["status"], "failed");
+}
+
+#[test]
+fn on_virtual_time_a_resume_goes_on_from_the_journals_last_time() {
+    let yaml = r#"
+id: polled
+title: Polled
+steps:
+  - id: poll
+    check:
+      cmd: { sh: "exit 1" }
+      expect: [ { exit_code: 0 } ]
+    retry: { attempts: 3, interval: 10m, until: pass }
+    next: symptom
+  - id: symptom
+    ask:
+      question: "What is wrong?"
+      choices: [ { answer: down }, { answer: slow } ]
+    on: { down: end, slow: end }
+  - id: end
+    conclude: { status: diagnosed }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RUNBOOK_VIRTUAL_CLOCK", "1")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    Test::new()
+        .env("RUNBOOK_VIRTUAL_CLOCK", "1")
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=down"])
+        .status(0);
+    let journal = std::fs::read_to_string(rec.join("journal.jsonl")).unwrap();
+    let stamps: Vec<(String, String)> = journal
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|entry| ["run_started", "run_finished", "resumed"].contains(&entry["event"].as_str().unwrap()))
+        .map(|entry| (entry["event"].as_str().unwrap().to_owned(), entry["at"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [
+        ("run_started", "2026-01-01T00:00:00.000Z"),
+        ("run_finished", "2026-01-01T00:20:00.000Z"),
+        ("resumed", "2026-01-01T00:20:00.000Z"),
+        ("run_finished", "2026-01-01T00:20:00.000Z"),
+    ];
+    assert_eq!(stamps, expected.map(|(event, at)| (event.to_owned(), at.to_owned())));
+    assert_eq!(valid_record(&rec)["status"], "concluded");
+}
+
 const STEADY: &str = r#"
 id: steady
 title: Steady

@@ -7,7 +7,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use runbook_engine::interpret::{CallFailure, RunError, RunErrorKind};
-use runbook_model::{Diagnostic, Level, Source, Span};
+use runbook_model::{Diagnostic, InvalidCallee, Level, Source, Span};
 use serde::Serialize;
 
 use crate::cli::Color;
@@ -39,6 +39,17 @@ impl Renderer {
     /// A run-time error, with its snippet and help, rendered like a `check`
     /// diagnostic; for a called runbook with errors, each of them in full
     /// against its own text.
+    /// A called runbook's own errors, each in full against its own text,
+    /// under the chain of calls that leads to it.
+    pub(crate) fn render_invalid_callee(&self, callee: &InvalidCallee) -> String {
+        let chain: Vec<String> = callee.chain.iter().map(|file| format!("`{file}`")).collect();
+        let mut out = format!("\n`{}`, called as {}:\n", callee.source.name(), chain.join(" → "));
+        for diagnostic in &callee.errors {
+            out.push_str(&self.render(&callee.source, diagnostic));
+        }
+        out
+    }
+
     pub(crate) fn render_run_error(&self, error: &RunError) -> String {
         let mut out = self.located(
             &error.text,
@@ -111,7 +122,7 @@ impl miette::Diagnostic for RunFailure<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let label = miette::LabeledSpan::new_with_span(Some("the run stopped here".to_owned()), self.0.span);
+        let label = miette::LabeledSpan::new_with_span(Some(self.0.label()), self.0.span);
         Some(Box::new(std::iter::once(label)))
     }
 }

@@ -3,14 +3,15 @@
 //!
 //! `RUNBOOK_VIRTUAL_CLOCK` exists for runbook's own tests, so that a run's
 //! record is the same every time (the record goldens). Time starts at
-//! 2026-01-01T00:00:00Z and moves only with retry waits and timeouts,
-//! which pass at once; probes still run for real, and take no time. A step
+//! 2026-01-01T00:00:00Z (a resume: at the journal's last time) and moves
+//! only with retry waits and timeouts, which pass at once; probes still run
+//! for real, and take no time. A step
 //! or run `timeout` then fires as soon as its probes wait for anything, so
 //! it is no way to run an incident: the record says its time was virtual.
 //! The variable is read here only.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use runbook_engine::clock::{Clock, SystemClock, VirtualClock};
 use runbook_engine::probe::{Limits, ProbeCall, ProbeRunFuture, ProbeRunner, SystemProbes};
@@ -28,10 +29,13 @@ pub(crate) struct RunTime {
 }
 
 impl RunTime {
-    /// The machine's clock and probes, or virtual time (see the module).
-    pub(crate) fn from_env() -> Self {
+    /// The machine's clock and probes, or virtual time (see the module)
+    /// starting where `resumed_at` says a resumed run's journal left off,
+    /// else at the fixed start.
+    pub(crate) fn from_env(resumed_at: Option<SystemTime>) -> Self {
         if std::env::var_os(VIRTUAL_CLOCK).is_some_and(|value| !value.is_empty()) {
-            Self { clock: Arc::new(VirtualClock::from_fixed_start()), probes: Arc::new(Untimed) }
+            let clock = resumed_at.map_or_else(VirtualClock::from_fixed_start, VirtualClock::new);
+            Self { clock: Arc::new(clock), probes: Arc::new(Untimed) }
         } else {
             Self { clock: Arc::new(SystemClock), probes: Arc::new(SystemProbes) }
         }

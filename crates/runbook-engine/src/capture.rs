@@ -3,7 +3,6 @@
 use runbook_model::Capture;
 use serde_json::Value;
 
-use crate::json_path::select;
 use crate::probe::{Captured, Observation, ProbeError};
 
 /// The value `capture` takes from `observation`: the source's value, else
@@ -31,7 +30,7 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
         // Head and tail glued together are not the document printed.
         let text = text.filter(|text| text.is_complete())?.kept();
         let document: Value = serde_json::from_str(&text).ok()?;
-        return select(&serde_json_path::JsonPath::parse(path).ok()?, &document);
+        return path.select(&document);
     }
     if let Some(pattern) = &capture.regex {
         let regex = pattern.regex()?;

@@ -10,10 +10,7 @@
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
-use runbook_model::{Comparator, Guards};
-
-/// The names the guarded expressions call [`compare`] and [`require`] by.
-pub(crate) const GUARDS: Guards<'static> = Guards { compare: "__runbook_compare", require: "__runbook_require" };
+use runbook_model::Comparator;
 
 /// `value`, the subject of a test such as `is none`, or an error when it is
 /// unset: only `is defined` and `is undefined` ask about that.

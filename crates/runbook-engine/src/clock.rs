@@ -224,6 +224,43 @@ pub fn rfc3339(time: SystemTime) -> String {
     )
 }
 
+/// The time an [`rfc3339`] text gives (`2026-11-23T11:36:40.123Z`, the
+/// milliseconds optional), as the journal writes it; `None` for any other
+/// text.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let number = |part: &str| part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse::<u32>().ok()).flatten();
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let mut date = date.splitn(3, '-');
+    let (year, month, day) = (date.next()?, number(date.next()?)?, number(date.next()?)?);
+    let year = i64::from(number(year).filter(|_| year.len() == 4)?);
+    let (clock, millis) = match time.split_once('.') {
+        Some((clock, millis)) if millis.len() == 3 => (clock, number(millis)?),
+        Some(_) => return None,
+        None => (time, 0),
+    };
+    let mut clock = clock.splitn(3, ':');
+    let (hours, minutes, seconds) = (number(clock.next()?)?, number(clock.next()?)?, number(clock.next()?)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hours > 23 || minutes > 59 || seconds > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    (civil_from_days(days) == (year, month, day)).then_some(())?;
+    let seconds = u64::try_from(days).ok()? * 86_400 + u64::from(hours * 3600 + minutes * 60 + seconds);
+    Some(UNIX_EPOCH + Duration::from_secs(seconds) + Duration::from_millis(u64::from(millis)))
+}
+
+/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm), the
+/// inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month_index = i64::from(if month > 2 { month - 3 } else { month + 9 });
+    let day_of_year = (153 * month_index + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// A UNIX time in whole seconds (before 1970 too), RFC 3339 in UTC without
 /// fractions, as certificates give their validity: `2027-01-01T00:00:00Z`.
 pub(crate) fn rfc3339_seconds(unix: i64) -> String {
@@ -273,5 +310,27 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339_seconds(951_825_600), "2000-02-29T12:00:00Z");
         assert_eq!(rfc3339_seconds(-86_399), "1969-12-31T00:00:01Z");
+    }
+
+    #[test]
+    fn reads_back_the_timestamps_it_writes_and_nothing_else() {
+        for millis in [0, 951_782_400_000, 951_825_599_999, 1_795_433_800_123, 4_102_444_799_999] {
+            let time = UNIX_EPOCH + Duration::from_millis(millis);
+            assert_eq!(parse_rfc3339(&rfc3339(time)), Some(time), "{}", rfc3339(time));
+        }
+        assert_eq!(parse_rfc3339("2027-01-01T00:00:00Z"), Some(UNIX_EPOCH + Duration::from_secs(1_798_761_600)));
+        for text in [
+            "",
+            "2026-11-23T11:36:40.123",
+            "2026-11-23 11:36:40Z",
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-23T24:00:00Z",
+            "2026-11-23T11:36:40.1Z",
+            "+026-11-23T11:36:40Z",
+            "2026-11-23T11:36:40+01:00",
+        ] {
+            assert_eq!(parse_rfc3339(text), None, "{text}");
+        }
     }
 }

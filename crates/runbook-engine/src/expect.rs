@@ -6,7 +6,6 @@ use runbook_model::{Duration, Expectation, ExpectationSeverity, Expected, Subjec
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::json_path::select;
 use crate::probe::{Captured, ErrorKind, Observation, ProbeError};
 
 /// One predicate applied to one subject.
@@ -115,7 +114,8 @@ fn read_subject(
         (Subject::Connected, Observation::Tcp(o)) => Some(Value::from(o.connected)),
         (Subject::Duration, observation) => Some(millis(observation.duration())),
         (Subject::Json, observation) => {
-            let path = expectation.json.as_ref().map_or("$", |p| p.as_str());
+            let query = expectation.json.as_ref().map(|query| &query.value);
+            let path = query.map_or("$", |query| query.as_str());
             let text = match observation {
                 Observation::Http(o) => whole(&o.body)?,
                 Observation::Cmd(o) => whole(&o.stdout)?,
@@ -124,10 +124,18 @@ fn read_subject(
             };
             let document: Value = serde_json::from_str(&text)
                 .map_err(|error| ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}")))?;
-            let parsed = serde_json_path::JsonPath::parse(path).map_err(|error| {
-                ProbeError::new(ErrorKind::InvalidJson, format!("invalid JSONPath `{path}`: {error}"))
-            })?;
-            return Ok((format!("json {path}"), select(&parsed, &document)));
+            let selected = match query {
+                Some(query) => match query.error() {
+                    Some(error) => {
+                        let message = format!("invalid JSONPath `{path}`: {error}");
+                        return Err(ProbeError::new(ErrorKind::InvalidJson, message));
+                    }
+                    None => query.select(&document),
+                },
+                // No path: the whole document.
+                None => Some(document),
+            };
+            return Ok((format!("json {path}"), selected));
         }
         _ => None,
     };

@@ -16,7 +16,6 @@ pub mod expect;
 mod facts;
 pub mod inputs;
 pub mod interpret;
-mod json_path;
 pub mod judge;
 mod missing_name;
 pub mod operator;

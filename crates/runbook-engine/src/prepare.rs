@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minijinja::value::Value;
-use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe};
+use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe, whole_expression};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
@@ -35,7 +35,7 @@ pub struct RenderError {
 /// Renders the templates of one step against the run's facts. The context
 /// is built on the first template, so plain strings cost nothing.
 pub(crate) struct Renderer<'a> {
-    templates: &'a Templates,
+    templates: &'a Templates<'a>,
     facts: &'a Facts,
     extra: Vec<(&'a str, Value)>,
     context: OnceCell<Value>,
@@ -44,7 +44,7 @@ pub(crate) struct Renderer<'a> {
 impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
     /// `foreach` item) on top.
-    pub(crate) fn new(templates: &'a Templates, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
+    pub(crate) fn new(templates: &'a Templates<'a>, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
         Self { templates, facts, extra, context: OnceCell::new() }
     }
 
@@ -107,12 +107,6 @@ impl<'a> Renderer<'a> {
             other => Ok(other.clone()),
         }
     }
-}
-
-/// The expression inside a string that is exactly one `{{ … }}`.
-fn whole_expression(text: &str) -> Option<&str> {
-    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then(|| inner.trim())
 }
 
 /// A probe ready to run.

@@ -1,4 +1,5 @@
-//! Templates and expressions: one strict minijinja environment per run.
+//! Templates and expressions: one strict minijinja environment per
+//! process, and each plan's templates and expressions compiled once.
 //!
 //! Strict means an undefined name is an error, never an empty string: a
 //! typo in `{{ inputs.base_ur }}` must not probe `http:///healthz`. In `sh:`
@@ -6,28 +7,29 @@
 //! or an input containing `$(…)` is passed as data and never executed;
 //! `|safe` opts out for values the author vouches for.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
-use runbook_model::{Runbook, TemplateKind, template_sites};
+use minijinja::{AutoEscape, Environment, Expression, Template, UndefinedBehavior};
+use runbook_model::{GUARDS, Plan, TemplateKind, guard_comparisons, template_sites};
 
 /// The name suffix that turns on shell quoting for a template.
 const SHELL_SUFFIX: &str = ".sh";
-/// The name of a `sh:` template compiled on the spot.
+/// The name of a `sh:` template.
 const SHELL_NAME: &str = "command.sh";
+/// The name of any other template.
+const TEXT_NAME: &str = "template";
+
+/// The strict environment: filters, functions and formatting, built once
+/// per process and shared by every run.
+static STRICT: LazyLock<Environment<'static>> = LazyLock::new(|| environment(UndefinedBehavior::Strict));
+/// The lenient environment of dry runs.
+static LENIENT: LazyLock<Environment<'static>> = LazyLock::new(|| environment(UndefinedBehavior::Chainable));
 
 /// Whether `text` holds a template block at all.
 fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
-}
-
-/// The name a compiled template is kept under: its text, then its mode, so
-/// that the same text compiled for `sh:` and for a URL are two templates,
-/// and a URL ending in `.sh` is not taken for a command.
-fn compiled_name(text: &str, mode: RenderMode) -> String {
-    match mode {
-        RenderMode::Text => format!("{text}\u{0}template"),
-        RenderMode::Shell => format!("{text}\u{0}{SHELL_NAME}"),
-    }
 }
 
 /// How a rendered string is used.
@@ -37,6 +39,17 @@ pub enum RenderMode {
     Text,
     /// A `sh -c` command line: values are shell-quoted.
     Shell,
+}
+
+impl RenderMode {
+    /// The name a template is compiled under: the shell's turns on quoting,
+    /// so a URL ending in `.sh` is never taken for a command.
+    const fn template_name(self) -> &'static str {
+        match self {
+            Self::Text => TEXT_NAME,
+            Self::Shell => SHELL_NAME,
+        }
+    }
 }
 
 /// A template or expression that failed, with minijinja's explanation.
@@ -54,82 +67,117 @@ impl From<minijinja::Error> for TemplateError {
     }
 }
 
-/// The template engine of a run.
-pub struct Templates {
-    environment: Environment<'static>,
+/// The template engine of a run: a shared environment, and the templates
+/// and expressions of a plan compiled once against it, borrowed from the
+/// plan (`'p`), so that every run of the plan evaluates them without
+/// parsing anything again.
+pub struct Templates<'p> {
+    environment: &'static Environment<'static>,
+    /// Text templates by their text.
+    text: HashMap<&'p str, Template<'p, 'p>>,
+    /// `sh:` templates by their text.
+    shell: HashMap<&'p str, Template<'p, 'p>>,
+    /// Expressions by their text as written; compiled from the plan's
+    /// guarded rewrite.
+    expressions: HashMap<&'p str, Expression<'p, 'p>>,
 }
 
-impl Default for Templates {
+impl Default for Templates<'_> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Templates {
-    /// A strict environment with shell quoting and the runbook filters.
+/// An environment with shell quoting, the runbook filters and the
+/// comparison guard.
+fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(behavior);
+    environment.set_auto_escape_callback(|name| {
+        if name.ends_with(SHELL_SUFFIX) { AutoEscape::Custom("shell".into()) } else { AutoEscape::None }
+    });
+    // Booleans print as `true`/`false` and none as nothing: what URLs,
+    // arguments and shells expect, not Python's `True` and `None`.
+    environment.set_formatter(|out, state, value| {
+        let shell = matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell");
+        let text = match value.as_bool_like() {
+            _ if value.is_none() => Some(String::new()),
+            Some(flag) => Some(flag.to_string()),
+            None => None,
+        };
+        let write = |out: &mut minijinja::Output, text: &str| {
+            out.write_str(text).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
+        };
+        if let Some(trusted) = value.downcast_object_ref::<Trusted>() {
+            return write(out, &trusted.0);
+        }
+        match (shell, text) {
+            (true, text) => write(out, &shell_quote(&text.unwrap_or_else(|| value.to_string()))),
+            (false, Some(text)) => write(out, &text),
+            (false, None) => minijinja::escape_formatter(out, state, value),
+        }
+    });
+    environment.add_filter("safe", safe_filter);
+    environment.add_filter("jsonpath", jsonpath_filter);
+    environment.add_filter("regex", regex_filter);
+    environment.add_function(GUARDS.compare, crate::checked_compare::compare);
+    environment.add_function(GUARDS.require, crate::checked_compare::require);
+    environment
+}
+
+impl<'p> Templates<'p> {
+    /// Strict templates: an undefined name is an error.
     pub fn new() -> Self {
-        Self::with_undefined(UndefinedBehavior::Strict)
+        Self::on(&STRICT)
     }
 
     /// For dry runs, where assumed outcomes come without observations: an
     /// undefined name (`result.status`, a var never captured) renders as
     /// nothing instead of stopping the run.
     pub fn lenient() -> Self {
-        Self::with_undefined(UndefinedBehavior::Chainable)
+        Self::on(&LENIENT)
     }
 
-    fn with_undefined(behavior: UndefinedBehavior) -> Self {
-        let mut environment = Environment::new();
-        environment.set_undefined_behavior(behavior);
-        environment.set_auto_escape_callback(|name| {
-            if name.ends_with(SHELL_SUFFIX) { AutoEscape::Custom("shell".into()) } else { AutoEscape::None }
-        });
-        // Booleans print as `true`/`false` and none as nothing: what URLs,
-        // arguments and shells expect, not Python's `True` and `None`.
-        environment.set_formatter(|out, state, value| {
-            let shell = matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell");
-            let text = match value.as_bool_like() {
-                _ if value.is_none() => Some(String::new()),
-                Some(flag) => Some(flag.to_string()),
-                None => None,
-            };
-            let write = |out: &mut minijinja::Output, text: &str| {
-                out.write_str(text)
-                    .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write"))
-            };
-            if let Some(trusted) = value.downcast_object_ref::<Trusted>() {
-                return write(out, &trusted.0);
-            }
-            match (shell, text) {
-                (true, text) => write(out, &shell_quote(&text.unwrap_or_else(|| value.to_string()))),
-                (false, Some(text)) => write(out, &text),
-                (false, None) => minijinja::escape_formatter(out, state, value),
-            }
-        });
-        environment.add_filter("safe", safe_filter);
-        environment.add_filter("jsonpath", jsonpath_filter);
-        environment.add_filter("regex", regex_filter);
-        let guards = crate::checked_compare::GUARDS;
-        environment.add_function(guards.compare, crate::checked_compare::compare);
-        environment.add_function(guards.require, crate::checked_compare::require);
-        Self { environment }
+    fn on(environment: &'static Environment<'static>) -> Self {
+        Self { environment, text: HashMap::new(), shell: HashMap::new(), expressions: HashMap::new() }
     }
 
-    /// Compiles every template of `runbook` once, before it runs:
-    /// [`Self::render`] then finds it compiled, however often a step is
-    /// polled or visited.
-    pub fn compile(&mut self, runbook: &Runbook) {
-        for site in template_sites(runbook) {
+    /// Compiles every template and expression of `plan` once: [`Self::render`]
+    /// and [`Self::eval`] then find them compiled, however often a step is
+    /// polled or visited and however many runs share them.
+    pub fn compile(&mut self, plan: &'p Plan) {
+        for site in template_sites(&plan.runbook) {
             let mode = match site.kind {
                 TemplateKind::Template => RenderMode::Text,
                 TemplateKind::Shell => RenderMode::Shell,
                 TemplateKind::Expression => continue,
             };
-            if is_template(site.text) {
-                // One that does not parse is left out: `check` reports it,
-                // and `render` reports it again at run time.
-                let _ = self.environment.add_template_owned(compiled_name(site.text, mode), site.text.to_owned());
+            // One that does not parse is left out: `check` reports it, and
+            // `render` reports it again at run time.
+            if is_template(site.text)
+                && let Ok(template) = self.environment.template_from_named_str(mode.template_name(), site.text)
+            {
+                self.compiled_mut(mode).insert(site.text, template);
             }
+        }
+        for (written, evaluated) in plan.expressions() {
+            if let Ok(expression) = self.environment.compile_expression(evaluated) {
+                self.expressions.insert(written, expression);
+            }
+        }
+    }
+
+    fn compiled(&self, mode: RenderMode) -> &HashMap<&'p str, Template<'p, 'p>> {
+        match mode {
+            RenderMode::Text => &self.text,
+            RenderMode::Shell => &self.shell,
+        }
+    }
+
+    fn compiled_mut(&mut self, mode: RenderMode) -> &mut HashMap<&'p str, Template<'p, 'p>> {
+        match mode {
+            RenderMode::Text => &mut self.text,
+            RenderMode::Shell => &mut self.shell,
         }
     }
 
@@ -140,26 +188,34 @@ impl Templates {
         if !is_template(text) {
             return Ok(text.to_owned());
         }
-        if let Ok(template) = self.environment.get_template(&compiled_name(text, mode)) {
-            return template
+        let render = |template: &Template<'_, '_>| {
+            template
                 .render(context)
-                .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context));
-        }
-        let name = match mode {
-            RenderMode::Text => "template",
-            RenderMode::Shell => SHELL_NAME,
+                .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
         };
-        let template = self.environment.template_from_named_str(name, text)?;
-        template.render(context).map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
+        match self.compiled(mode).get(text) {
+            Some(template) => render(template),
+            None => render(&self.environment.template_from_named_str(mode.template_name(), text)?),
+        }
     }
 
     /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
     /// string with a number is an error, not a silent true or false; so is
     /// an unset value tested (`vars.pct is none`) or given as the result
     /// (`vars.pct`, `true and vars.pct`), unless the environment is lenient.
+    /// An expression of the plan is evaluated as compiled, its guards
+    /// written in when it was planned; another one is guarded and compiled
+    /// on the spot.
     pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
-        let guarded = runbook_model::guard_comparisons(expression, &crate::checked_compare::GUARDS);
-        let compiled = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
+        let guarded;
+        let on_the_spot;
+        let compiled = if let Some(compiled) = self.expressions.get(expression) {
+            compiled
+        } else {
+            guarded = guard_comparisons(expression, &GUARDS);
+            on_the_spot = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
+            &on_the_spot
+        };
         let names = || compiled.undeclared_variables(true);
         let value = compiled.eval(context).map_err(|error| self.undefined(error, names, context))?;
         if value.is_undefined() && self.environment.undefined_behavior() == UndefinedBehavior::Strict {
@@ -179,7 +235,7 @@ impl Templates {
         if error.kind() != minijinja::ErrorKind::UndefinedError {
             return error.into();
         }
-        crate::missing_name::explain(&self.environment, &names(), context)
+        crate::missing_name::explain(self.environment, &names(), context)
             .map_or_else(|| error.into(), |message| TemplateError { message })
     }
 
@@ -263,10 +319,14 @@ pub fn shell_word(arg: &str) -> String {
 fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error> {
     let json: serde_json::Value = serde_json::to_value(value)
         .map_err(|error| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, error.to_string()))?;
-    let path = serde_json_path::JsonPath::parse(path).map_err(|error| {
-        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid JSONPath: {error}"))
-    })?;
-    Ok(crate::json_path::select(&path, &json).map_or_else(|| Value::from(()), |node| Value::from_serialize_json(&node)))
+    let query = runbook_model::JsonQuery::new(path);
+    if let Some(error) = query.error() {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("invalid JSONPath: {error}"),
+        ));
+    }
+    Ok(query.select(&json).map_or_else(|| Value::from(()), |node| Value::from_serialize_json(&node)))
 }
 
 /// `text | regex("pattern")`: the first capture group of the first match,
@@ -332,11 +392,20 @@ mod tests {
         assert_eq!(templates.render("no braces", &context(), RenderMode::Text).unwrap(), "no braces");
     }
 
+    fn plan(yaml: &str) -> Plan {
+        let checked = runbook_model::check_bytes("t.yaml", yaml.as_bytes());
+        Plan::new(checked).unwrap_or_else(|checked| panic!("{:?}", checked.diagnostics))
+    }
+
     #[test]
     fn compiled_templates_render_as_compiled_on_the_spot_and_keep_their_mode() {
-        let yaml = r#"
+        let plan = plan(
+            r#"
 id: t
 title: T
+inputs:
+  name: {}
+  port: {}
 steps:
   - id: a
     check: { http: { url: "{{ inputs.name }}/run.sh" } }
@@ -345,32 +414,92 @@ steps:
   - id: c
     check: { cmd: { argv: ["echo {{ inputs.name }}"] } }
   - id: d
-    check: { http: { url: "{{ inputs.base_ur }}/x" } }
-"#;
-        let runbook = runbook_model::load(&runbook_model::Source::new("t.yaml", yaml)).unwrap();
+    check: { http: { url: "{{ inputs.port }}/x" } }
+"#,
+        );
         let mut compiled = Templates::new();
-        compiled.compile(&runbook);
+        compiled.compile(&plan);
         let fresh = Templates::new();
         for (text, mode) in [
             ("{{ inputs.name }}/run.sh", RenderMode::Text),
             ("echo {{ inputs.name }}", RenderMode::Shell),
             ("echo {{ inputs.name }}", RenderMode::Text),
         ] {
-            let name = compiled_name(text, mode);
-            assert!(compiled.environment.get_template(&name).is_ok(), "{text} was compiled for {mode:?}");
+            assert!(compiled.compiled(mode).contains_key(text), "{text} was compiled for {mode:?}");
             assert_eq!(
                 compiled.render(text, &context(), mode).unwrap(),
                 fresh.render(text, &context(), mode).unwrap(),
                 "{text} in {mode:?}"
             );
         }
+        assert!(!compiled.shell.contains_key("{{ inputs.name }}/run.sh"));
         let url = compiled.render("{{ inputs.name }}/run.sh", &context(), RenderMode::Text).unwrap();
         assert_eq!(url, "it's $(touch /tmp/pwned)/run.sh", "a URL ending in .sh is not shell-quoted");
-        assert!(compiled.environment.get_template(&compiled_name("{{ inputs.base_ur }}/x", RenderMode::Text)).is_ok());
-        let error = compiled.render("{{ inputs.base_ur }}/x", &context(), RenderMode::Text).unwrap_err();
+        assert!(compiled.text.contains_key("{{ inputs.port }}/x"));
+        let error = compiled.render("{{ inputs.port }}/x", &context(), RenderMode::Text).unwrap_err();
         assert!(
-            error.message.starts_with("`inputs.base_ur` is not set"),
+            error.message.starts_with("`inputs.port` is not set"),
             "a compiled template names the missing name: {error}"
+        );
+    }
+
+    #[test]
+    fn compiled_expressions_evaluate_their_guarded_rewrite_as_compiled_on_the_spot() {
+        let plan = plan(
+            r#"
+id: t
+title: T
+inputs:
+  limit: { type: number, default: 500 }
+steps:
+  - id: a
+    check:
+      http: { url: "http://127.0.0.1:1/" }
+      capture: { checks: { json: "$.checks" } }
+    retry: { attempts: 2, interval: 1s, stop_if: "result.status == 200" }
+    on:
+      pass: b
+      error: b
+      fail:
+        - when: result.status >= inputs.limit
+          goto: b
+        - when: vars.checks.db.ok
+          goto: b
+        - goto: b
+  - id: b
+    conclude: { status: diagnosed, severity: info, diagnosis: x }
+"#,
+        );
+        let mut compiled = Templates::new();
+        compiled.compile(&plan);
+        let fresh = Templates::new();
+        let written = ["result.status == 200", "result.status >= inputs.limit", "vars.checks.db.ok"];
+        let mut keys: Vec<&str> = compiled.expressions.keys().copied().collect();
+        keys.sort_unstable();
+        let mut expected = written.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "each expression of the plan is compiled once");
+        let numbers = Value::from(minijinja::value::Serde(serde_json::json!({
+            "inputs": { "limit": 500 }, "result": { "status": 503 }, "vars": { "checks": { "db": { "ok": true } } },
+        })));
+        let texts = Value::from(minijinja::value::Serde(serde_json::json!({
+            "inputs": { "limit": 500 }, "result": { "status": "503" }, "vars": {},
+        })));
+        for expression in written {
+            for context in [&numbers, &texts] {
+                assert_eq!(
+                    compiled.is_true(expression, context),
+                    fresh.is_true(expression, context),
+                    "{expression} with {context}"
+                );
+            }
+        }
+        let error = compiled.is_true("result.status >= inputs.limit", &texts).unwrap_err();
+        assert!(error.message.contains("compares a string with a number"), "the guard is compiled in: {error}");
+        let error = compiled.is_true("vars.checks.db.ok", &texts).unwrap_err();
+        assert!(
+            error.message.starts_with("`vars.checks` is not set"),
+            "a compiled expression names the missing name: {error}"
         );
     }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use runbook_engine::clock::VirtualClock;
 use runbook_engine::event::{Event, RunStatus};
 use runbook_engine::inputs::{GivenInputs, resolve};
-use runbook_engine::interpret::{Options, RunReport, Services, run};
+use runbook_engine::interpret::{Mode, Options, RunReport, Services, compile_templates, run};
 use runbook_engine::operator::Scripted;
 use runbook_engine::probe::{
     Captured, ErrorKind, HttpObservation, Limits, Observation, ProbeCall, ProbeError, ProbeRunFuture, ProbeRunner,
@@ -85,6 +85,7 @@ fn run_virtual(yaml: &str, status: fn(&ProbeCall) -> Result<u16, ProbeError>) ->
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let report = runtime.block_on(run(
         &plan,
+        &compile_templates(&plan, Mode::Live),
         std::path::Path::new("virtual.yaml"),
         &inputs,
         &Options::default(),

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CertificateFact, Duration, Pattern, Spanned};
+use crate::{CertificateFact, Duration, JsonQuery, Pattern, Spanned};
 
 /// Where a captured value comes from. Exactly one source.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -13,7 +13,7 @@ pub struct Capture {
     /// RFC 9535 `JSONPath` into the JSON body (HTTP) or stdout (command). One
     /// node gives its value, several give a list.
     #[serde(default)]
-    pub json: Option<Spanned<String>>,
+    pub json: Option<Spanned<JsonQuery>>,
     /// Regular expression over the body (HTTP) or stdout (command); the
     /// first capture group, or the whole match without groups.
     #[serde(default)]
@@ -151,7 +151,7 @@ impl Capture {
         let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
         [
-            text("json", &self.json),
+            self.json.as_ref().map(|v| ("json", v.span)),
             pattern("regex", &self.regex),
             text("header", &self.header),
             self.tls.as_ref().map(|v| ("tls", v.span)),

@@ -6,7 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{CertificateFact, Pattern, Span, Spanned};
+use crate::{CertificateFact, JsonQuery, Pattern, Span, Spanned};
 
 /// One expectation: exactly one subject and the predicates it must satisfy.
 ///
@@ -41,7 +41,7 @@ pub struct Expectation {
     /// RFC 9535 `JSONPath` into the JSON body (HTTP) or stdout (command). A
     /// path that selects several nodes gives a list.
     #[serde(default)]
-    pub json: Option<Spanned<String>>,
+    pub json: Option<Spanned<JsonQuery>>,
     /// An HTTP response header, by case-insensitive name.
     #[serde(default)]
     pub header: Option<Spanned<String>>,

@@ -22,8 +22,10 @@ mod conclusion;
 mod diagnostic;
 mod duration;
 mod expectation;
+mod expression;
 mod flow;
 mod interaction;
+mod json_query;
 mod load;
 mod mock;
 mod outcome;
@@ -56,8 +58,10 @@ pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
+pub use expression::{GUARDS, whole_expression};
 pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger, possible_keys};
 pub use interaction::{Ask, AskType, Choice, Instruct};
+pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{
     CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock,

@@ -9,6 +9,7 @@
 //! handle at run time.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
@@ -34,6 +35,8 @@ pub struct Plan {
     pub bodies: Vec<StepBody>,
     /// What `check` found that does not stop a run.
     pub warnings: Vec<Diagnostic>,
+    /// See [`Self::expressions`].
+    expressions: OnceLock<IndexMap<String, String>>,
 }
 
 /// What a step does: exactly one of the seven kinds.
@@ -166,7 +169,9 @@ impl Plan {
                 if !has_errors =>
             {
                 match runbook.steps.iter().map(body).collect() {
-                    Ok(bodies) => Ok(Self { source, runbook, flow, bodies, warnings: diagnostics }),
+                    Ok(bodies) => {
+                        Ok(Self { source, runbook, flow, bodies, warnings: diagnostics, expressions: OnceLock::new() })
+                    }
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
                         Err(Box::new(Checked {
@@ -188,6 +193,14 @@ impl Plan {
     /// `resume` and a `call` step.
     pub fn load(path: &Path, bytes: &[u8]) -> Result<Self, Box<Checked>> {
         Self::new(crate::check_file_bytes(path, bytes))
+    }
+
+    /// Each expression (`when`, `stop_if`, a value that is one `{{ … }}`)
+    /// as written, with the text the engine evaluates for it: its guards
+    /// written in once per plan rather than at every evaluation, on the
+    /// first call (when a run compiles the plan; `check` never asks).
+    pub fn expressions(&self) -> &IndexMap<String, String> {
+        self.expressions.get_or_init(|| crate::expression::planned_expressions(&self.runbook))
     }
 
     /// The step at `index` and what it does.

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Diagnostic, Level, Plan, Source};
+use runbook_model::{Diagnostic, InvalidCallee, Level, Plan, Source};
 use serde::Serialize;
 
 use crate::check_cache::CheckCache;
@@ -15,7 +15,19 @@ use crate::{runbook_files, test_files};
 /// The findings for one file.
 struct Checked {
     path: PathBuf,
-    outcome: Result<(Source, Vec<Diagnostic>), Unchecked>,
+    outcome: Result<Findings, Unchecked>,
+}
+
+/// What checking a file found.
+#[derive(Debug)]
+struct Findings {
+    /// The file's text.
+    source: Source,
+    /// Its diagnostics.
+    diagnostics: Vec<Diagnostic>,
+    /// The runbooks it calls that have errors of their own, each shown in
+    /// full, not only quoted in its RB211.
+    invalid_callees: Vec<InvalidCallee>,
 }
 
 /// Why a file has no findings.
@@ -42,7 +54,7 @@ pub(super) fn run(args: &CheckArgs, color: Color) -> ExitCode {
     let mut unreadable = false;
     for checked in &results {
         match &checked.outcome {
-            Ok((_, diagnostics)) => tally.add(diagnostics),
+            Ok(findings) => tally.add(&findings.diagnostics),
             Err(Unchecked::Unreadable(_)) => unreadable = true,
             Err(Unchecked::Internal(_)) => tally.errors += 1,
         }
@@ -105,7 +117,7 @@ fn check_file(path: &Path, cache: Option<&CheckCache>) -> Checked {
     let outcome = std::fs::read(path).map_err(Unchecked::Unreadable).map(|bytes| {
         if runbook_files::is_test_file(path) {
             let checked = test_files::check_test_file(path, &bytes);
-            (checked.source, checked.diagnostics)
+            Findings { source: checked.source, diagnostics: checked.diagnostics, invalid_callees: Vec::new() }
         } else {
             check_runbook(path, &bytes, cache)
         }
@@ -113,38 +125,42 @@ fn check_file(path: &Path, cache: Option<&CheckCache>) -> Checked {
     Checked { path: path.to_owned(), outcome }
 }
 
-/// A runbook's findings, from the cache when it has them. Test files are
+/// A runbook's findings, from the cache when it has them (a runbook with
+/// `call` steps never is, so a cached one calls nothing). Test files are
 /// not cached: their findings depend on their runbook too.
-fn check_runbook(path: &Path, bytes: &[u8], cache: Option<&CheckCache>) -> (Source, Vec<Diagnostic>) {
+fn check_runbook(path: &Path, bytes: &[u8], cache: Option<&CheckCache>) -> Findings {
     let name = path.display().to_string();
     let key = cache.map(|cache| cache.key(&name, bytes));
     if let (Some(cache), Some(key)) = (cache, &key)
         && let Some(diagnostics) = cache.get(key)
     {
-        return (runbook_model::decode(&name, bytes).0, diagnostics);
+        return Findings { source: runbook_model::decode(&name, bytes).0, diagnostics, invalid_callees: Vec::new() };
     }
     // Planned as `run` plans it: a runbook that checks clean is one that
     // runs.
-    let (source, runbook, diagnostics) = match Plan::load(path, bytes) {
-        Ok(plan) => (plan.source, Some(plan.runbook), plan.warnings),
+    let (source, runbook, diagnostics, invalid_callees) = match Plan::load(path, bytes) {
+        Ok(plan) => (plan.source, Some(plan.runbook), plan.warnings, Vec::new()),
         Err(checked) => {
-            let runbook_model::Checked { source, runbook, diagnostics, .. } = *checked;
-            (source, runbook, diagnostics)
+            let runbook_model::Checked { source, runbook, diagnostics, invalid_callees, .. } = *checked;
+            (source, runbook, diagnostics, invalid_callees)
         }
     };
     if let (Some(cache), Some(key)) = (cache, &key) {
         cache.put(key, runbook.as_ref(), &diagnostics);
     }
-    (source, diagnostics)
+    Findings { source, diagnostics, invalid_callees }
 }
 
 fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
     let renderer = Renderer::for_stderr(color);
     for checked in results {
         match &checked.outcome {
-            Ok((source, diagnostics)) => {
-                for diagnostic in diagnostics {
-                    super::print_stderr(&renderer.render(source, diagnostic));
+            Ok(findings) => {
+                for diagnostic in &findings.diagnostics {
+                    super::print_stderr(&renderer.render(&findings.source, diagnostic));
+                }
+                for callee in &findings.invalid_callees {
+                    super::print_stderr(&renderer.render_invalid_callee(callee));
                 }
             }
             Err(Unchecked::Unreadable(error)) => {
@@ -196,6 +212,20 @@ struct JsonFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     internal_error: Option<String>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// The runbooks it calls that have errors of their own, each with all
+    /// of them, located in its own text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invalid_callees: Vec<JsonCallee<'a>>,
+}
+
+/// A called runbook with errors, in the JSON report.
+#[derive(Serialize)]
+struct JsonCallee<'a> {
+    /// The file, as the caller names it.
+    path: &'a str,
+    /// The files from the one checked to this one, outermost first.
+    chain: &'a [String],
+    diagnostics: Vec<JsonDiagnostic<'a>>,
 }
 
 #[derive(Serialize)]
@@ -209,12 +239,21 @@ fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
     let files = results
         .iter()
         .map(|checked| match &checked.outcome {
-            Ok((source, diagnostics)) => JsonFile {
+            Ok(findings) => JsonFile {
                 path: checked.path.display().to_string(),
-                ok: !diagnostics.iter().any(|d| d.level() == Level::Error),
+                ok: !findings.diagnostics.iter().any(|d| d.level() == Level::Error),
                 read_error: None,
                 internal_error: None,
-                diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(source, d)).collect(),
+                diagnostics: findings.diagnostics.iter().map(|d| JsonDiagnostic::new(&findings.source, d)).collect(),
+                invalid_callees: findings
+                    .invalid_callees
+                    .iter()
+                    .map(|callee| JsonCallee {
+                        path: callee.source.name(),
+                        chain: &callee.chain,
+                        diagnostics: callee.errors.iter().map(|d| JsonDiagnostic::new(&callee.source, d)).collect(),
+                    })
+                    .collect(),
             },
             Err(unchecked) => JsonFile {
                 path: checked.path.display().to_string(),
@@ -228,6 +267,7 @@ fn report_json(results: &[Checked], tally: Tally) -> ExitCode {
                     Unchecked::Unreadable(_) => None,
                 },
                 diagnostics: Vec::new(),
+                invalid_callees: Vec::new(),
             },
         })
         .collect();
@@ -252,7 +292,11 @@ mod tests {
     /// A check that panics on `bad.yaml` and finds nothing elsewhere.
     fn panics_on_bad(path: &Path) -> Checked {
         assert!(!path.ends_with("bad.yaml"), "a bug triggered by {}", path.display());
-        Checked { path: path.to_owned(), outcome: Ok((Source::new(path.display().to_string(), ""), Vec::new())) }
+        let source = Source::new(path.display().to_string(), "");
+        Checked {
+            path: path.to_owned(),
+            outcome: Ok(Findings { source, diagnostics: Vec::new(), invalid_callees: Vec::new() }),
+        }
     }
 
     #[test]
@@ -265,7 +309,7 @@ mod tests {
             for checked in &results {
                 match (&checked.outcome, checked.path.ends_with("bad.yaml")) {
                     (Err(Unchecked::Internal(reason)), true) => assert!(reason.contains("a bug triggered by bad.yaml")),
-                    (Ok((_, diagnostics)), false) => assert!(diagnostics.is_empty()),
+                    (Ok(findings), false) => assert!(findings.diagnostics.is_empty()),
                     (outcome, _) => panic!("{}: {outcome:?}", checked.path.display()),
                 }
             }

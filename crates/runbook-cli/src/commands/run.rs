@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indexmap::IndexMap;
+use runbook_engine::clock::parse_rfc3339;
 use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{
-    Mode, Options, Resume, Services, resume as resume_runbook, run as run_runbook, run_id,
+    Mode, Options, Resume, Services, compile_templates, resume as resume_runbook, run as run_runbook, run_id,
 };
 use runbook_engine::operator::{
     ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
@@ -141,7 +142,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
         assume,
         record,
         journal: None,
-        time: RunTime::from_env(),
+        time: RunTime::from_env(None),
         known_inputs: IndexMap::new(),
         resume: None,
     };
@@ -212,7 +213,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>
         })
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let time = RunTime::from_env();
+    // On virtual time, the resumption goes on from the journal's last time.
+    let time = RunTime::from_env(entries.last().and_then(|entry| parse_rfc3339(&entry.at)));
     let journal = Journal::append(&args.dir, Arc::clone(&time.clock)).map_err(|error| {
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
@@ -342,9 +344,10 @@ fn execute(
             probes: Arc::clone(&launch.time.probes),
             cancel,
         };
+        let templates = compile_templates(plan, options.mode);
         match &launch.resume {
-            Some(state) => resume_runbook(plan, launch.path, &inputs, &options, services, state).await,
-            None => run_runbook(plan, launch.path, &inputs, &options, services).await,
+            Some(state) => resume_runbook(plan, &templates, launch.path, &inputs, &options, services, state).await,
+            None => run_runbook(plan, &templates, launch.path, &inputs, &options, services).await,
         }
     });
     runtime.shutdown_background();
@@ -405,11 +408,7 @@ fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
     }
     // Each called runbook's own errors in full, against its own text.
     for callee in &checked.invalid_callees {
-        let chain: Vec<String> = callee.chain.iter().map(|file| format!("`{file}`")).collect();
-        print_stderr(&format!("\n`{}`, called as {}:\n", callee.source.name(), chain.join(" → ")));
-        for diagnostic in &callee.errors {
-            print_stderr(&renderer.render(&callee.source, diagnostic));
-        }
+        print_stderr(&renderer.render_invalid_callee(callee));
     }
     print_stderr(&format!("error: `{}` has errors; fix them before running it\n", path.display()));
     Err(ExitCode::InvalidRunbook)

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use runbook_engine::event::{Event, EventSink};
+use runbook_engine::interpret::{Mode, compile_templates};
 use runbook_engine::printable::printable_line;
 use runbook_engine::scenario::{Failure, run_case, verdict};
 use runbook_model::{Level, Plan, Source};
@@ -313,9 +314,10 @@ fn run_file(
     coverage.add(&tested.path, &tested.plan);
     let _ = writeln!(out, "{name} ({})", tested.path.display());
     let mut cases = Vec::new();
+    let templates = compile_templates(&tested.plan, Mode::Live);
     for case in test.cases.iter() {
         let started = Instant::now();
-        let run = run_case(&tested.plan, &tested.path, test, case, &mut Quiet);
+        let run = run_case(&tested.plan, &templates, &tested.path, test, case, &mut Quiet);
         let failures = verdict(case, &run);
         let time = started.elapsed();
         coverage.record(&tested.path, &run.trace);
@@ -373,7 +375,8 @@ pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) 
         printable_line(name)
     ));
     let mut view = crate::view::View::playing_case(look);
-    let run = run_case(&tested.plan, &tested.path, test, case, &mut view);
+    let templates = compile_templates(&tested.plan, Mode::Live);
+    let run = run_case(&tested.plan, &templates, &tested.path, test, case, &mut view);
     let failures = verdict(case, &run);
     if failures.is_empty() {
         print_stderr(&format!("case `{}`: ok\n", printable_line(name)));

@@ -58,7 +58,7 @@ impl<'a> Interpreter<'a> {
             path: path.display().to_string(),
             sha256,
         });
-        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let typed = call
             .inputs
             .iter()
@@ -84,6 +84,7 @@ impl<'a> Interpreter<'a> {
         }
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
+        let templates = super::compile_templates(&callee, self.options.mode);
         let mut callee_run = Interpreter {
             plan: &callee,
             start_at: callee.flow.start,
@@ -95,7 +96,7 @@ impl<'a> Interpreter<'a> {
             probes: Arc::clone(&self.probes),
             // The step's token: its timeout stops the callee too.
             cancel: token.clone(),
-            templates: super::templates_for(&callee, self.options.mode),
+            templates: &templates,
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts),

@@ -7,15 +7,20 @@ use runbook_model::{ActionPlan, Ask, Conclusion, Instruct, Outcome, Step};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
-use super::{Interpreter, Mode, StepDone, Stop};
+use super::{Interpreter, Mode, RunErrorKind, StepDone, Stop};
 use crate::event::{ActionDecision, AnsweredBy, ConclusionView, EscalationView, Event};
 use crate::operator::{ActionRequest, Instruction, OperatorError, Question, default_answer, validate_answer};
 use crate::prepare::{Renderer, prepare};
 
 impl<'a> Interpreter<'a> {
+    /// The stop when whoever answers could not be asked at `step`.
+    fn operator_failed(&self, step: &Step, error: &str) -> Stop {
+        Stop::Error(self.error_at(step, RunErrorKind::Operator { step: self.name(&step.id), error: error.to_owned() }))
+    }
+
     pub(super) fn ask_step(&mut self, step: &'a Step, ask: &'a Ask) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
-        let text = Renderer::new(&self.templates, &self.facts, Vec::new())
+        let text = Renderer::new(self.templates, &self.facts, Vec::new())
             .text("ask.question", &ask.question)
             .map_err(|e| self.render_failed(step, &e))?;
         let choices: Vec<String> = ask.closed_answers().unwrap_or_default().into_iter().map(str::to_owned).collect();
@@ -42,10 +47,11 @@ impl<'a> Interpreter<'a> {
             Ok(reply) => reply,
             Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
             Err(OperatorError::Unanswered) => return Err(Stop::Waiting(unanswered(&name, &text, &choices, ask))),
-            Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+            Err(OperatorError::Io(error)) => return Err(self.operator_failed(step, &error)),
         };
-        let answer = validate_answer(ask, &reply.value)
-            .map_err(|message| Stop::Failed(format!("the answer to step `{name}` is invalid: {message}")))?;
+        let answer = validate_answer(ask, &reply.value).map_err(|message| {
+            Stop::Error(self.error_at(step, RunErrorKind::InvalidAnswer { step: name.clone(), message }))
+        })?;
         let mut shown = answer.clone();
         self.redactor.json(&mut shown);
         self.emit(&Event::Answered { step: name, answer: shown, by: reply.by });
@@ -60,7 +66,7 @@ impl<'a> Interpreter<'a> {
 
     pub(super) fn instruct_step(&mut self, step: &'a Step, instruct: &'a Instruct) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
-        let text = Renderer::new(&self.templates, &self.facts, Vec::new())
+        let text = Renderer::new(self.templates, &self.facts, Vec::new())
             .text("instruct.text", &instruct.text)
             .map_err(|e| self.render_failed(step, &e))?;
         let shown_text = self.redactor.text(&text).into_owned();
@@ -78,7 +84,7 @@ impl<'a> Interpreter<'a> {
             Err(OperatorError::Unanswered) => {
                 return Err(Stop::Waiting(format!("step `{name}` waits for the operator to do: {text}")));
             }
-            Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+            Err(OperatorError::Io(error)) => return Err(self.operator_failed(step, &error)),
         };
         let notes: Map<String, Json> = instruct
             .notes
@@ -127,7 +133,7 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
-        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let prepared = prepare(&action.entry.probe, &renderer, &self.client, &self.redactor)
             .map_err(|e| self.render_failed(step, &e))?;
         let confirm = match &action.confirm {
@@ -164,7 +170,7 @@ impl<'a> Interpreter<'a> {
                          pass --yes to run actions or --answer {name}=no to decline this one{every}"
                     )));
                 }
-                Err(OperatorError::Io(error)) => return Err(Stop::Failed(format!("step `{name}`: {error}"))),
+                Err(OperatorError::Io(error)) => return Err(self.operator_failed(step, &error)),
             }
         } else {
             (ActionDecision::NotInThisMode, AnsweredBy::Mode)
@@ -188,7 +194,7 @@ impl<'a> Interpreter<'a> {
             });
         }
         // The decision to run must be on disk before the action runs.
-        self.recording()?;
+        self.recording(step)?;
         let unit = super::probing::Unit::new(prepared, &action.entry.expect, &action.entry.capture);
         let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
@@ -197,7 +203,7 @@ impl<'a> Interpreter<'a> {
     }
 
     pub(super) fn conclude_step(&mut self, step: &'a Step, conclude: &'a Conclusion) -> Result<StepDone, Stop> {
-        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let render = |field: &str, text: Option<&String>| match text {
             Some(text) => renderer.text(field, text).map(|t| Some(self.redactor.text(&t).into_owned())),
             None => Ok(None),

@@ -156,31 +156,35 @@ pub struct Resume {
     pub runbook_changed: bool,
 }
 
-/// Runs the planned runbook (loaded from `path`) with resolved inputs.
+/// Runs the planned runbook (loaded from `path`) with resolved inputs and
+/// its templates compiled by [`compile_templates`].
 pub async fn run(
     plan: &Plan,
+    templates: &Templates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
     services: Services<'_>,
 ) -> RunReport {
-    start(plan, path, inputs, options, services, None).await
+    start(plan, templates, path, inputs, options, services, None).await
 }
 
 /// Continues a run from its journal's [`Resume`] point.
 pub async fn resume(
     plan: &Plan,
+    templates: &Templates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
     services: Services<'_>,
     resume: &Resume,
 ) -> RunReport {
-    start(plan, path, inputs, options, services, Some(resume)).await
+    start(plan, templates, path, inputs, options, services, Some(resume)).await
 }
 
 async fn start(
     plan: &Plan,
+    templates: &Templates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
@@ -266,7 +270,7 @@ async fn start(
         clock: services.clock,
         probes: services.probes,
         cancel: services.cancel,
-        templates: templates_for(plan, options.mode),
+        templates,
         client: HttpClient::new(),
         redactor,
         facts,
@@ -282,11 +286,10 @@ async fn start(
         run_facts,
     };
     let mut ending = match resume {
-        Some(resume) if !resume.step.is_empty() && interpreter.start_at.is_none() => Stop::Failed(format!(
-            "step `{}`, where the run stopped, is no longer in the runbook: it cannot continue",
-            resume.step
-        ))
-        .into(),
+        Some(resume) if !resume.step.is_empty() && interpreter.start_at.is_none() => {
+            let kind = RunErrorKind::ResumedStepGone { step: resume.step.clone() };
+            Stop::Error(Box::new(RunError { kind, text: plan.source.clone(), span: runbook.id.span })).into()
+        }
         _ => interpreter.walk().await,
     };
     ending.message = ending.message.map(|message| interpreter.redactor.text(&message).into_owned());
@@ -369,11 +372,12 @@ fn redacted_inputs(inputs: &ResolvedInputs) -> IndexMap<String, Json> {
         .collect()
 }
 
-/// Strict templates, or lenient ones for a dry run (no observations),
-/// with the plan's templates compiled.
-fn templates_for(plan: &Plan, mode: Mode) -> Templates {
+/// The templates a run of `plan` in `mode` evaluates: strict, or lenient
+/// for a dry run (no observations), with every template and expression of
+/// the plan compiled once. Runs of one plan can share them.
+pub fn compile_templates(plan: &Plan, mode: Mode) -> Templates<'_> {
     let mut templates = if mode == Mode::DryRun { Templates::lenient() } else { Templates::new() };
-    templates.compile(&plan.runbook);
+    templates.compile(plan);
     templates
 }
 
@@ -404,12 +408,10 @@ struct Ending {
 /// Why a run stops before a conclusion.
 #[derive(Debug, Clone)]
 enum Stop {
-    /// The runbook cannot go on, for a reason located in it (template
-    /// error, visits exceeded, bad call).
+    /// The run cannot go on, for a reason located at a step of the
+    /// runbook (a template error, visits exceeded, a bad call, the journal
+    /// or the terminal failing, an invalid answer).
     Error(Box<RunError>),
-    /// The run cannot go on for a reason outside the runbook (the journal,
-    /// the terminal, an invalid answer).
-    Failed(String),
     /// A question needs an answer nobody can give here.
     Waiting(String),
     /// Ctrl-C.
@@ -427,7 +429,6 @@ impl From<Stop> for Ending {
                     error: Some(*error),
                 };
             }
-            Stop::Failed(message) => (RunStatus::Failed, message),
             Stop::Waiting(message) => (RunStatus::Waiting, message),
             Stop::Aborted => (RunStatus::Aborted, "interrupted by the operator".to_owned()),
         };
@@ -462,7 +463,7 @@ struct Interpreter<'a> {
     clock: &'a dyn Clock,
     probes: Arc<dyn ProbeRunner>,
     cancel: CancellationToken,
-    templates: Templates,
+    templates: &'a Templates<'a>,
     client: HttpClient,
     redactor: Redactor,
     facts: Facts,
@@ -501,10 +502,11 @@ impl<'a> Interpreter<'a> {
     /// Stops the run once its events can no longer be recorded: nothing
     /// more runs that the journal would not show (and a resume would run
     /// again).
-    fn recording(&self) -> Result<(), Stop> {
+    fn recording(&self, step: &Step) -> Result<(), Stop> {
         match self.sink.failure() {
             Some(failure) => {
-                Err(Stop::Failed(format!("{failure}; the run stopped there, before running anything else")))
+                let kind = RunErrorKind::Journal { step: self.name(&step.id), failure };
+                Err(Stop::Error(self.error_at(step, kind)))
             }
             None => Ok(()),
         }
@@ -533,7 +535,7 @@ impl<'a> Interpreter<'a> {
                 let kind = RunErrorKind::MaxVisits { step: self.name(&step.id), visits: self.visits[index], limit };
                 return Stop::Error(self.error_at(step, kind)).into();
             }
-            if let Err(stop) = self.recording() {
+            if let Err(stop) = self.recording(step) {
                 return stop.into();
             }
             let name = self.name(&step.id);

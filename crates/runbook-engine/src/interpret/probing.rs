@@ -120,7 +120,7 @@ impl<'a> Interpreter<'a> {
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
                 let result = super::result_facts(attempt.facts.clone(), Some(attempt.outcome), attempt.error.as_ref());
                 let renderer =
-                    Renderer::new(&self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
+                    Renderer::new(self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
                 done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
             }
             if done {
@@ -242,7 +242,7 @@ impl<'a> Interpreter<'a> {
     /// `foreach` item.
     fn prepare_units(&self, step: &Step, probes: &'a Probes) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
         let failed = |error| self.render_failed(step, &error);
-        let renderer = Renderer::new(&self.templates, &self.facts, Vec::new());
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
                 let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
@@ -280,7 +280,7 @@ impl<'a> Interpreter<'a> {
         let units = items
             .into_iter()
             .map(|item| {
-                let renderer = Renderer::new(&self.templates, &self.facts, vec![(item_name, to_value(&item))]);
+                let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))]);
                 let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })

@@ -19,7 +19,7 @@ impl Interpreter<'_> {
         key: Option<&str>,
         result: Value,
     ) -> Result<(Option<usize>, &Edge), Stop> {
-        let renderer = Renderer::new(&self.templates, &self.facts, vec![("result", result)]);
+        let renderer = Renderer::new(self.templates, &self.facts, vec![("result", result)]);
         let holds = |when: &runbook_model::Spanned<String>| match self.options.mode {
             // A dry run has no observations to compare: a condition that
             // cannot be evaluated is false.
@@ -36,7 +36,8 @@ impl Interpreter<'_> {
             Destination::Step(next) => Ok((Some(*next), edge)),
             Destination::End => Ok((None, edge)),
             Destination::Unknown(id) => {
-                Err(Stop::Failed(format!("step `{}` goes to `{id}`, which is not a step", self.name(&step.id))))
+                let kind = RunErrorKind::UnknownStep { step: self.name(&step.id), to: id.clone() };
+                Err(Stop::Error(self.error_at(step, kind)))
             }
         }
     }

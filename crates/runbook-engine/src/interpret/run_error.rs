@@ -82,6 +82,47 @@ pub enum RunErrorKind {
         /// The runbook's `timeout`.
         limit: runbook_model::Duration,
     },
+    /// The journal could not be written: nothing more runs that it would
+    /// not show (and that a resume would run again).
+    #[error("{failure}; the run stopped there, before running anything else")]
+    Journal {
+        /// The step about to start, or the action about to run.
+        step: String,
+        /// Why the journal failed.
+        failure: String,
+    },
+    /// Whoever answers could not be asked: the terminal failed.
+    #[error("step `{step}`: {error}")]
+    Operator {
+        /// The step that asked.
+        step: String,
+        /// What failed.
+        error: String,
+    },
+    /// An answer the question does not allow.
+    #[error("the answer to step `{step}` is invalid: {message}")]
+    InvalidAnswer {
+        /// The step that asked.
+        step: String,
+        /// Why it is refused.
+        message: String,
+    },
+    /// A run is resumed at a step the runbook no longer has: it changed
+    /// since the run stopped. Located at the runbook's id.
+    #[error("step `{step}`, where the run stopped, is no longer in the runbook: it cannot continue")]
+    ResumedStepGone {
+        /// The step the journal stopped at.
+        step: String,
+    },
+    /// A transition leads to a step that is not there (`check` refuses
+    /// that, RB201; only a plan built without checking gets here).
+    #[error("step `{step}` goes to `{to}`, which is not a step")]
+    UnknownStep {
+        /// The step the transition leaves.
+        step: String,
+        /// Where it leads.
+        to: String,
+    },
 }
 
 /// Why a called runbook could not run.
@@ -133,6 +174,30 @@ impl RunError {
                 Some("give `foreach` a list, or a template that renders to one: `\"{{ inputs.services }}\"`".to_owned())
             }
             RunErrorKind::Unrouted { .. } => Some("route it under `on:`, or give the step a `next`".to_owned()),
+            RunErrorKind::Journal { .. } => Some(
+                "free space on the record directory's disk (or make it writable), then `runbook resume` it: the \
+                 journal holds the run up to this step"
+                    .to_owned(),
+            ),
+            RunErrorKind::Operator { step, .. } => Some(format!(
+                "run it where the terminal can be read, or answer ahead with `--answer {step}=…` (or \
+                 `--non-interactive`)"
+            )),
+            RunErrorKind::InvalidAnswer { step, .. } => Some(format!(
+                "give one of the answers the step allows (`--answer {step}=…`); `runbook resume` asks it again"
+            )),
+            RunErrorKind::ResumedStepGone { .. } => Some(
+                "the runbook changed since the run stopped: put the step back to resume, or start a new run".to_owned(),
+            ),
+            RunErrorKind::UnknownStep { .. } => Some("`runbook check` reports a transition to no step".to_owned()),
+        }
+    }
+
+    /// What the snippet's marker says.
+    pub fn label(&self) -> String {
+        match &self.kind {
+            RunErrorKind::ResumedStepGone { step } => format!("this runbook has no step `{step}` now"),
+            _ => "the run stopped here".to_owned(),
         }
     }
 
@@ -149,16 +214,19 @@ impl RunError {
         let text = |text: &mut String| *text = redactor.text(text).into_owned();
         match &mut self.kind {
             RunErrorKind::Template { error, .. } => text(&mut error.message),
-            RunErrorKind::Call { failure: CallFailure::Unreadable(message) | CallFailure::Inputs(message), .. } => {
-                text(message);
-            }
+            RunErrorKind::Call { failure: CallFailure::Unreadable(message) | CallFailure::Inputs(message), .. }
+            | RunErrorKind::Journal { failure: message, .. }
+            | RunErrorKind::Operator { error: message, .. }
+            | RunErrorKind::InvalidAnswer { message, .. } => text(message),
             RunErrorKind::Call {
                 failure: CallFailure::Invalid { .. } | CallFailure::Cycle | CallFailure::TooDeep(_),
                 ..
             }
             | RunErrorKind::MaxVisits { .. }
             | RunErrorKind::Timeout { .. }
-            | RunErrorKind::Unrouted { .. } => {}
+            | RunErrorKind::Unrouted { .. }
+            | RunErrorKind::ResumedStepGone { .. }
+            | RunErrorKind::UnknownStep { .. } => {}
             RunErrorKind::Foreach { gave, .. } => text(gave),
         }
         self

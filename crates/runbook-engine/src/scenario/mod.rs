@@ -27,6 +27,7 @@ use crate::interpret::{CalledConclusion, Options, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
 use crate::redact::Redactor;
+use crate::template::Templates;
 
 pub use trace::Trace;
 pub use verdict::{Failure, verdict};
@@ -65,11 +66,20 @@ fn case_inputs(test: &TestFile, case: &Case) -> IndexMap<String, Json> {
     test.inputs.iter().chain(&case.inputs).map(|(name, value)| (name.value.clone(), value.value.clone())).collect()
 }
 
-/// Runs `case` of `test` against the planned runbook (read from `path`), sending every
+/// Runs `case` of `test` against the planned runbook (read from `path`),
+/// its templates compiled once for all cases by
+/// [`crate::interpret::compile_templates`] in [`crate::interpret::Mode::Live`], sending every
 /// event to `sink` as well. Nothing is spawned and no socket is opened: the
 /// runtime has no I/O driver and no timer, and every probe goes to the
 /// case's observations.
-pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &mut dyn EventSink) -> CaseRun {
+pub fn run_case(
+    plan: &Plan,
+    templates: &Templates<'_>,
+    path: &Path,
+    test: &TestFile,
+    case: &Case,
+    sink: &mut dyn EventSink,
+) -> CaseRun {
     let given = GivenInputs { text: Vec::new(), typed: case_inputs(test, case) };
     // The machine's environment is not read: a case says every value.
     let inputs = match resolve(&plan.runbook, &given, &|_| None, None) {
@@ -110,7 +120,7 @@ pub fn run_case(plan: &Plan, path: &Path, test: &TestFile, case: &Case, sink: &m
         cancel,
     };
     let report = RUNTIME.with(|runtime| match runtime {
-        Ok(runtime) => Ok(runtime.block_on(run(plan, path, &inputs, &options, services))),
+        Ok(runtime) => Ok(runtime.block_on(run(plan, templates, path, &inputs, &options, services))),
         Err(error) => Err(format!("cannot start the runtime: {error}")),
     });
     let report = match report {

@@ -4,8 +4,8 @@
 use crate::analyse::is_valid_id;
 use crate::analyse::references::article;
 use crate::{
-    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, ProbeKind, Runbook, Span, Spanned,
-    Step, Subject,
+    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, JsonQuery, ProbeKind, Runbook,
+    Span, Spanned, Step, Subject,
 };
 
 /// Upper bound on `max_visits` and retry attempts: beyond it a loop is a
@@ -649,8 +649,8 @@ fn regex(pattern: &str, span: Span, out: &mut Vec<Diagnostic>) {
     );
 }
 
-fn jsonpath(path: &Spanned<String>, out: &mut Vec<Diagnostic>) {
-    if let Err(error) = serde_json_path::JsonPath::parse(path) {
+fn jsonpath(path: &Spanned<JsonQuery>, out: &mut Vec<Diagnostic>) {
+    if let Some(error) = path.error() {
         out.push(
             Diagnostic::new(Code::InvalidJsonPath, path.span, format!("invalid JSONPath: {error}"))
                 .with_label("not RFC 9535")

@@ -1,0 +1,94 @@
+//! The expressions of a plan, as the engine evaluates them.
+//!
+//! A `when`, a `stop_if` and a value that is one whole `{{ … }}` are bare
+//! expressions. Each is rewritten once per plan (see `Plan::expressions`), so
+//! that its comparisons go through the engine's guard
+//! ([`crate::guard_comparisons`]); the engine compiles the rewritten text
+//! once and evaluates it as often as the run needs.
+
+use indexmap::IndexMap;
+
+use crate::{Guards, Runbook, TemplateKind, guard_comparisons, template_sites};
+
+/// The names a guarded expression calls its guards by; the engine
+/// registers its functions under them.
+pub const GUARDS: Guards<'static> = Guards { compare: "__runbook_compare", require: "__runbook_require" };
+
+/// The expression inside a string that is exactly one `{{ … }}`: such a
+/// value keeps the type of what it gives (a list, a number) instead of
+/// being rendered as text.
+pub fn whole_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then(|| inner.trim())
+}
+
+/// Every expression of `runbook`, as written, with the text the engine
+/// evaluates for it: the guarded rewrite when it compares anything, else
+/// the same text.
+pub(crate) fn planned_expressions(runbook: &Runbook) -> IndexMap<String, String> {
+    let mut expressions = IndexMap::new();
+    for site in template_sites(runbook) {
+        let written = match site.kind {
+            TemplateKind::Expression => site.text,
+            TemplateKind::Template => match whole_expression(site.text) {
+                Some(inner) => inner,
+                None => continue,
+            },
+            TemplateKind::Shell => continue,
+        };
+        if !expressions.contains_key(written) {
+            let evaluated = guard_comparisons(written, &GUARDS).unwrap_or_else(|| written.to_owned());
+            expressions.insert(written.to_owned(), evaluated);
+        }
+    }
+    expressions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_expression_is_planned_once_with_its_comparisons_guarded() {
+        let yaml = r#"
+id: t
+title: T
+inputs:
+  services: { type: list, default: [a] }
+steps:
+  - id: a
+    check:
+      foreach: "{{ inputs.services }}"
+      http: { url: "http://x/{{ item }}" }
+    retry: { attempts: 2, interval: 1s, stop_if: "result.status == 200" }
+    on:
+      fail:
+        - when: result.status >= 500
+          goto: b
+        - when: vars.ready
+          goto: b
+        - when: result.status >= 500
+          goto: b
+  - id: b
+    conclude: { status: diagnosed, severity: info, diagnosis: "x {{ vars.ready }}" }
+"#;
+        let runbook = crate::load(&crate::Source::new("t.yaml", yaml)).unwrap();
+        let planned = planned_expressions(&runbook);
+        let written: Vec<&str> = planned.keys().map(String::as_str).collect();
+        assert_eq!(written, ["inputs.services", "result.status >= 500", "vars.ready", "result.status == 200"]);
+        assert_eq!(
+            planned["result.status >= 500"],
+            format!(r#"{}(result.status, ">=", 500, "result.status", "500")"#, GUARDS.compare)
+        );
+        assert_eq!(planned["vars.ready"], "vars.ready", "nothing to guard: evaluated as written");
+        assert_eq!(planned["inputs.services"], "inputs.services");
+    }
+
+    #[test]
+    fn only_a_string_that_is_one_whole_block_is_an_expression() {
+        assert_eq!(whole_expression(" {{ inputs.port }} "), Some("inputs.port"));
+        assert_eq!(whole_expression("p{{ inputs.port }}"), None);
+        assert_eq!(whole_expression("{{ a }}-{{ b }}"), None);
+        assert_eq!(whole_expression("{{ a }}{% if b %}{% endif %}"), None);
+    }
+}

@@ -1,0 +1,140 @@
+//! A JSONPath (RFC 9535) written in a runbook, parsed once when the runbook
+//! is loaded: `check` reports the parse error kept here (RB307), and a run
+//! selects with the parsed path however often a step is polled.
+
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+/// A JSONPath: its text as written, and its parsed form or why it does not
+/// parse.
+#[derive(Debug, Clone)]
+pub struct JsonQuery {
+    text: String,
+    parsed: Result<JsonPath, String>,
+    /// Whether it is a singular query, worked out on the first selection.
+    singular: OnceLock<bool>,
+}
+
+impl JsonQuery {
+    /// `text`, parsed.
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let parsed = JsonPath::parse(&text).map_err(|error| error.to_string());
+        Self { text, parsed, singular: OnceLock::new() }
+    }
+
+    /// Why the text is not a JSONPath; `None` when it is one.
+    pub fn error(&self) -> Option<&str> {
+        self.parsed.as_ref().err().map(String::as_str)
+    }
+
+    /// The text as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The nodes the path selects in `document`. A singular path (names and
+    /// indexes only) gives its value; a path that can select several nodes
+    /// (wildcards, slices, filters, `..`) always gives a list, even when one
+    /// node matched, so that `all:` and `any:` do not change meaning with
+    /// the data. No node, or a text that is no path, gives `None`.
+    pub fn select(&self, document: &Value) -> Option<Value> {
+        let path = self.parsed.as_ref().ok()?;
+        let nodes = path.query(document).all();
+        match nodes.as_slice() {
+            [] => None,
+            [one] if self.is_singular(path) => Some((*one).clone()),
+            many => Some(Value::Array(many.iter().map(|node| (*node).clone()).collect())),
+        }
+    }
+
+    /// Whether `path` is a singular query in RFC 9535's sense. The crate
+    /// keeps that test private, but its grammar allows only singular
+    /// queries as comparison operands, so a comparison with the path parses
+    /// exactly when the path is singular.
+    fn is_singular(&self, path: &JsonPath) -> bool {
+        *self.singular.get_or_init(|| JsonPath::parse(&format!("$[?@ == {path}]")).is_ok())
+    }
+}
+
+impl Deref for JsonQuery {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonQuery {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::new)
+    }
+}
+
+// As its text, like the string it replaces: the generated schema keeps the
+// `default` it shows for every optional field.
+impl Serialize for JsonQuery {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.text.serialize(serializer)
+    }
+}
+
+impl JsonSchema for JsonQuery {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        String::json_schema(generator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn selected(path: &str, document: &Value) -> Option<Value> {
+        let query = JsonQuery::new(path);
+        assert_eq!(query.error(), None, "{path} parses");
+        query.select(document)
+    }
+
+    #[test]
+    fn a_path_that_can_select_several_nodes_gives_a_list_even_for_one_match() {
+        let document = json!({ "targets": [{ "health": "up" }], "name": "api", "list": [1, 2] });
+        assert_eq!(selected("$.targets[*].health", &document), Some(json!(["up"])));
+        assert_eq!(selected("$..name", &document), Some(json!(["api"])));
+        assert_eq!(selected("$.list[0:1]", &document), Some(json!([1])));
+        assert_eq!(selected("$.targets[?@.health == 'up'].health", &document), Some(json!(["up"])));
+        assert_eq!(selected("$.targets[*].missing", &document), None);
+    }
+
+    #[test]
+    fn a_singular_path_gives_its_value() {
+        let document = json!({ "targets": [{ "health": "up" }], "list": [1, 2] });
+        assert_eq!(selected("$.targets[0].health", &document), Some(json!("up")));
+        assert_eq!(selected("$['list']", &document), Some(json!([1, 2])));
+        assert_eq!(selected("$.list[-1]", &document), Some(json!(2)));
+        assert_eq!(selected("$", &document), Some(document.clone()));
+        assert_eq!(selected("$.nothing", &document), None);
+    }
+
+    #[test]
+    fn a_text_that_is_no_path_keeps_its_text_and_why_and_selects_nothing() {
+        let query = JsonQuery::new("status");
+        assert_eq!(query.as_str(), "status");
+        assert!(query.error().is_some_and(|error| !error.is_empty()), "{query:?}");
+        assert_eq!(query.select(&json!({ "status": 1 })), None);
+    }
+}
