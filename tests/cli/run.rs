@@ -1551,3 +1551,31 @@ steps:
         r#"invalid_capture: capture `pct`: "N/A" is not a whole number"#
     );
 }
+
+#[test]
+fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|_, stream| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        respond(stream, "503 Service Unavailable", &[], b"busy")
+    });
+    let url = server.url("/healthz").replace("127.0.0.1", "localhost");
+    let yaml = format!(
+        "id: slow\ntitle: Slow\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"{url}\" }}\n      expect: [ {{ \
+         status: 200 }} ]\n    on: {{ pass: done, fail: done, error: done }}\n  - id: done\n    conclude: {{ status: \
+         resolved }}\n"
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    let phases = regex::Regex::new(r"dns \d+ms, connect \d+ms, first byte (\d+)ms").unwrap();
+    let shown = phases.captures(&output.stdout).unwrap_or_else(|| panic!("no phases:\n{}", output.stdout));
+    assert!(shown[1].parse::<u64>().unwrap() >= 300, "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    let observed = record.lines().find(|line| line.starts_with("Observed: status 503")).expect("observed");
+    assert!(phases.is_match(observed), "{observed}");
+    let json = crate::valid_record(&output.path("rec/record.json"));
+    let timing = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["timing"];
+    assert!(timing["first_byte_ms"].as_u64().unwrap() >= 300 && timing["dns_ms"].is_u64(), "{timing}");
+}

@@ -113,6 +113,13 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         _ => String::new(),
     };
     let _ = writeln!(out, "{indent}{}{proxy}{}{assumed}{insecure}", look.dim(&part.target), headline);
+    // Where the time went, when it may explain what went wrong.
+    if let Some(Observation::Http(HttpObservation { timing: Some(timing), .. })) = &part.observation
+        && (show_output || look.verbose)
+        && let Some(phases) = timing.text()
+    {
+        let _ = writeln!(out, "{indent}  {}", look.dim(&phases));
+    }
     if let Some(error) = &part.error {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));

@@ -533,3 +533,40 @@ async fn credentials_in_the_url_are_sent_as_basic_auth_and_not_in_the_request_li
     assert_eq!(observation.body.text(), "GET http://service.invalid/x");
     assert_eq!(proxy.requests()[0].header("authorization"), Some("Basic c3ZjOnNlY3JldHB3"));
 }
+
+/// The phases are lower bounds here, never upper ones: a server that waits
+/// 300ms before answering cannot be seen answering sooner.
+#[tokio::test]
+async fn the_time_is_split_into_resolving_connecting_and_the_first_byte() {
+    let server = Server::start(|_, stream| {
+        thread::sleep(Duration::from_millis(300));
+        respond(stream, "200 OK", &[], b"late")
+    });
+    let client = HttpClient::new();
+    let by_name = server.url("/slow").replace("127.0.0.1", "localhost");
+    let first = observe(&HttpSpec { client: client.clone(), ..get(&by_name) }).await;
+    assert_eq!(first.status, Some(200), "{first:?}");
+    let timing = first.timing.expect("timed");
+    assert!(timing.dns_ms.is_some() && timing.connect_ms.is_some(), "a new connection by name: {timing:?}");
+    assert!(timing.first_byte_ms.expect("answered") >= 300, "{timing:?}");
+    // The connection kept alive: nothing to resolve or open.
+    let again = observe(&HttpSpec { client, ..get(&by_name) }).await;
+    let timing = again.timing.expect("timed");
+    assert_eq!((timing.dns_ms, timing.connect_ms), (None, None), "{timing:?}");
+    assert!(timing.first_byte_ms.expect("answered") >= 300, "{timing:?}");
+    assert_eq!(server.connection_count(), 1);
+    // An address is not resolved.
+    let timing = observe(&get(&server.url("/slow"))).await.timing.expect("timed");
+    assert!(timing.dns_ms.is_none() && timing.connect_ms.is_some(), "{timing:?}");
+    assert_eq!(timing.text().as_deref().map(|t| t.starts_with("connect ")), Some(true), "{timing:?}");
+}
+
+#[tokio::test]
+async fn a_timeout_keeps_the_phases_that_ended_and_has_no_first_byte() {
+    let server = Server::start(|_, stream| stay_silent(stream));
+    let spec = HttpSpec { timeout: Duration::from_millis(400), ..get(&server.url("/silent")) };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout));
+    let timing = observation.timing.expect("timed");
+    assert!(timing.connect_ms.is_some() && timing.first_byte_ms.is_none(), "{timing:?}");
+}

@@ -65,6 +65,7 @@ impl ProbeRunner for Statuses {
                 insecure: false,
                 proxy: None,
                 tls: None,
+                timing: None,
             }))
         })
     }

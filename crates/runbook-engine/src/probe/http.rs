@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::connect_answer::{self, ConnectAnswer};
+use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
 use super::{
@@ -91,6 +92,10 @@ pub struct HttpObservation {
     /// The certificate the server presented, over https.
     #[serde(default)]
     pub tls: Option<Certificate>,
+    /// Where the time went: resolving, connecting, waiting for the first
+    /// byte (of the last request, after redirects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<HttpTiming>,
 }
 
 /// The HTTP clients of one run (keep-alive pools), one per distinct client
@@ -155,7 +160,9 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
         .redirect(redirect::Policy::none())
         .tls_info(true)
-        .tls_danger_accept_invalid_certs(key.insecure);
+        .tls_danger_accept_invalid_certs(key.insecure)
+        .dns_resolver(Arc::new(TimedResolver))
+        .connector_layer(TimedConnectLayer);
     // The proxy was chosen for this hop (see `ProxySetting::via`): the
     // client must not choose again from the environment.
     builder = match &key.proxy {
@@ -231,6 +238,7 @@ impl HttpSpec {
             insecure: self.insecure,
             proxy: None,
             tls: None,
+            timing: None,
         };
         let (request, mut target) = match self.prepare() {
             Ok(prepared) => prepared,
@@ -240,13 +248,15 @@ impl HttpSpec {
             }
         };
         let started = Instant::now();
+        let recorder = Recorder::default();
         let end = tokio::select! {
             biased;
             () = cancel.cancelled() => End::Interrupted,
             () = tokio::time::sleep(self.timeout) => End::TimedOut,
-            result = self.fetch(request, &mut target, limits, &mut observation) => End::Done(result),
+            result = self.fetch(request, &mut target, limits, &recorder, &mut observation) => End::Done(result),
         };
         observation.duration = started.elapsed();
+        observation.timing = Some(recorder.timing());
         observation.proxy = target.via.as_ref().map(|via| via.url.clone());
         observation.error = match end {
             End::Done(result) => result.err(),
@@ -308,9 +318,10 @@ impl HttpSpec {
         request: reqwest::Request,
         target: &mut Target,
         limits: &Limits,
+        recorder: &Recorder,
         observation: &mut HttpObservation,
     ) -> Result<(), ProbeError> {
-        let mut response = self.send(request, target).await?;
+        let mut response = self.send(request, target, recorder).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
         // The connection's certificate is the target's only over https: an
@@ -339,13 +350,18 @@ impl HttpSpec {
     /// [`MAX_REDIRECTS`]). `target` follows the hops, so that a failure
     /// names the host that failed, and each hop goes through the proxy its
     /// own URL calls for.
-    async fn send(&self, mut request: reqwest::Request, target: &mut Target) -> Result<reqwest::Response, ProbeError> {
+    async fn send(
+        &self,
+        mut request: reqwest::Request,
+        target: &mut Target,
+        recorder: &Recorder,
+    ) -> Result<reqwest::Response, ProbeError> {
         let mut redirects = 0;
         loop {
             target.via = self.proxy.via(request.url())?;
             let client = self.client.get(&self.client_key(target.via.clone()))?;
             let retry = request.try_clone();
-            let response = match client.execute(request).await {
+            let response = match recorder.measure(client.execute(request)).await {
                 Ok(response) => response,
                 Err(error) => return Err(self.failed(&error, target).await),
             };

@@ -7,6 +7,7 @@ mod cmd;
 mod connect_answer;
 mod env;
 mod http;
+mod http_timing;
 pub(crate) mod proxy;
 mod runner;
 mod tcp;
@@ -23,6 +24,7 @@ pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
 pub use http::{HttpClient, HttpObservation, HttpSpec, SecretParts};
+pub use http_timing::HttpTiming;
 pub use proxy::ProxySetting;
 pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
 pub use tcp::{TcpObservation, TcpSpec};
@@ -283,6 +285,7 @@ pub(crate) mod fixtures {
             insecure: false,
             proxy: None,
             tls: None,
+            timing: None,
         })
     }
 

@@ -446,6 +446,7 @@ fn observed(observation: &Observation) -> Vec<String> {
         if o.insecure {
             facts.push("TLS certificate checks OFF".into());
         }
+        facts.extend(o.timing.as_ref().and_then(crate::probe::HttpTiming::text));
         if let Some(proxy) = &o.proxy {
             facts.push(format!("via proxy {proxy}"));
         }

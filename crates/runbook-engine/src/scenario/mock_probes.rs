@@ -150,6 +150,7 @@ fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> ProbeResult {
             insecure: call.spec.http().is_some_and(|request| request.insecure),
             proxy: None,
             tls: None,
+            timing: None,
         })),
         ProbeKind::Cmd => Ok(Observation::Cmd(CmdObservation {
             exit_code: None,
@@ -307,6 +308,7 @@ fn http_observation(http: &HttpMock) -> HttpObservation {
             not_after: tls.not_after.clone(),
             days_left: tls.days_left,
         }),
+        timing: None,
     }
 }
 
