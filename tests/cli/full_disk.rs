@@ -62,3 +62,50 @@ fn a_journal_write_failure_stops_the_run_before_the_next_action() {
     assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
     assert_eq!(std::fs::read_to_string(dir.path().join("ran.txt")).unwrap(), "ran\n");
 }
+
+/// A file size limit below the room the journal takes at the start stops
+/// the run before anything runs, with a message instead of SIGXFSZ.
+#[test]
+fn a_file_size_limit_below_the_journals_start_is_a_message_not_a_kill() {
+    let dir = crate::Scratch::new();
+    std::fs::write(dir.path().join("runbook.yaml"), RUNBOOK).unwrap();
+    let script = "ulimit -f 16; exec \"$0\" run runbook.yaml --non-interactive --yes --record-dir rec";
+    let output = Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_runbook")])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the incident record"), "{stderr}");
+    assert!(!dir.path().join("ran.txt").exists());
+}
+
+/// When a resume cannot write the journal, the count of events it gives is
+/// the journal's, not only the resume's own.
+#[test]
+fn a_resumes_journal_failure_counts_the_whole_journal() {
+    let yaml = RUNBOOK.replace("steps:\n", "steps:\n  - id: q\n    ask: { question: Go on?, type: confirm }\n");
+    let dir = crate::Scratch::new();
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    let waiting = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(waiting.status.code(), Some(5), "{}", String::from_utf8_lossy(&waiting.stderr));
+    let before = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap().lines().count();
+    let script = "ulimit -f 200; exec \"$0\" resume rec --non-interactive --yes --answer q=yes";
+    let output = Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_runbook")])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let counted = regex::Regex::new(r"\((\d+) events, (\d+) of them written by this resume\)").unwrap();
+    let numbers = counted.captures(&stderr).unwrap_or_else(|| panic!("no count: {stderr}"));
+    let (total, own): (usize, usize) = (numbers[1].parse().unwrap(), numbers[2].parse().unwrap());
+    assert_eq!(total - own, before, "{stderr}");
+    assert!(!dir.path().join("ran.txt").exists());
+}

@@ -205,3 +205,86 @@ steps:
     let pid: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
     assert!(crate::run::process_gone(pid), "the grandchild {pid} survived Ctrl-C");
 }
+
+const SECRET_INPUT: &str = r#"
+id: secret-input
+title: Secret input
+inputs:
+  tok: { description: API token, secret: true }
+steps:
+  - id: given
+    check:
+      cmd: { argv: [test, "{{ inputs.tok }}", "=", "abc"] }
+  - id: end
+    conclude: { status: resolved }
+"#;
+
+/// The hidden prompt of a secret input takes what is typed without
+/// showing it (Backspace included), and shows `[hidden]` once answered.
+#[test]
+fn a_secret_input_is_typed_hidden() {
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), SECRET_INPUT, &["--record-dir", "rec"]);
+    session.exp_string("tok (API token)").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    press(&mut session, "abx\x7fc\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("[hidden]"), "{rest}");
+    assert!(!rest.contains("abc") && !rest.contains("abx"), "the secret was echoed: {rest}");
+    assert_eq!(crate::valid_record(&dir.path().join("rec/record.json"))["status"], "concluded");
+}
+
+/// Ctrl-C, and SIGTERM, at the hidden prompt end `runbook` at once
+/// (exit 130), with no record: nothing ran.
+#[test]
+fn ctrl_c_and_sigterm_at_the_hidden_prompt_end_the_run() {
+    for how in ["ctrl-c", "sigterm"] {
+        let dir = crate::Scratch::new();
+        let mut session = spawn(dir.path(), SECRET_INPUT, &["--record-dir", "rec"]);
+        session.exp_string("tok (API token)").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if how == "ctrl-c" {
+            session.send_control('c').unwrap();
+        } else {
+            let pid = nix::unistd::Pid::from_raw(session.process().child_pid.as_raw());
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        }
+        let (code, rest) = exit_code(session);
+        assert_eq!(code, 130, "{how}: {rest}");
+        assert!(!dir.path().join("rec").exists(), "{how}: a record of a run that never started");
+        assert!(rest.contains("\x1b[?25h"), "{how}: the cursor was not shown again: {rest:?}");
+    }
+}
+
+/// A second Ctrl-C exits at once, and says so: what may have been cut,
+/// and how to rebuild the record it did not write.
+#[test]
+fn a_second_ctrl_c_says_the_record_was_not_written_and_how_to_rebuild_it() {
+    let yaml = r#"
+id: stubborn
+title: Stubborn action
+steps:
+  - id: restart
+    action:
+      confirm: Ignores signals for a while.
+      cmd: { sh: 'trap "" TERM INT; echo begin > begun.txt; sleep 10' }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), yaml, &["--yes", "--record-dir", "rec"]);
+    let started = std::time::Instant::now();
+    while !dir.path().join("begun.txt").exists() {
+        assert!(started.elapsed().as_millis() < u128::from(PATIENCE_MS), "the action never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    session.send_control('c').unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    session.send_control('c').unwrap();
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 130, "{rest}");
+    assert!(rest.contains("stopped at once by a second signal"), "{rest}");
+    assert!(rest.contains("`runbook record rec` rebuilds it"), "{rest}");
+    assert!(!dir.path().join("rec/record.md").exists());
+}

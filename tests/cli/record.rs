@@ -304,13 +304,14 @@ fn the_record_schema_refuses_what_a_record_cannot_hold() {
     }
 }
 
-/// Sends `signal` (`TERM`, `INT`, `KILL`) to the process `pid`, or to the
+/// Sends `signal` (`TERM`, `INT`, `HUP`, `KILL`) to the process `pid`, or to the
 /// process group `-pid`.
 fn send_signal(pid: i32, signal: &str) {
     use nix::sys::signal::{Signal, kill};
     let signal = match signal {
         "TERM" => Signal::SIGTERM,
         "INT" => Signal::SIGINT,
+        "HUP" => Signal::SIGHUP,
         _ => Signal::SIGKILL,
     };
     let _ = kill(nix::unistd::Pid::from_raw(pid), signal);
@@ -764,8 +765,12 @@ fn a_torn_last_line_does_not_stop_a_resume() {
     assert_eq!(valid_record(&rec)["status"], "concluded");
 }
 
+/// An action of a called runbook that ran to its end before the run
+/// stopped (here, to wait for the question after it) is neither asked
+/// about nor run again when the `call` step runs again: its journaled
+/// outcome stands, and the called runbook goes on along its `pass` edge.
 #[test]
-fn an_action_inside_a_call_that_ran_is_not_run_again_on_resume_without_a_yes() {
+fn an_action_inside_a_call_that_finished_is_not_run_or_asked_again_on_resume() {
     let outer = r#"
 id: outer
 title: Outer
@@ -783,10 +788,13 @@ steps:
     action:
       confirm: Fixes.
       cmd: { sh: "echo ran >> inner-runs.txt" }
+    on: { pass: q, skipped: declined, fail: declined, error: declined }
   - id: q
     ask: { question: Did it work?, type: confirm }
   - id: done
     conclude: { status: resolved, diagnosis: "answer {{ steps.q.answer }}" }
+  - id: declined
+    conclude: { status: inconclusive, diagnosis: "the operator declined the fix" }
 "#;
     let output = Test::new()
         .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
@@ -794,15 +802,136 @@ steps:
         .status(5);
     let rec = output.path("rec");
     let rec = rec.to_str().unwrap();
-    for _ in 0..2 {
-        Test::new()
-            .args(["resume", rec, "--non-interactive", "--yes", "--answer", "sub/q=yes"])
-            .status(5)
-            .stdout_contains("step `sub/fix` is an action that ran, or was running, before the run stopped");
-    }
-    Test::new().args(["resume", rec, "--non-interactive", "--answer", "sub/fix=no", "--answer", "sub/q=yes"]).status(0);
+    Test::new().args(["resume", rec, "--non-interactive", "--answer", "sub/q=yes"]).status(0);
     assert_eq!(std::fs::read_to_string(output.path("inner-runs.txt")).unwrap(), "ran\n", "the inner action ran again");
-    assert_eq!(valid_record(Path::new(rec))["conclusion"]["diagnosis"], "answer yes");
+    let record = valid_record(Path::new(rec));
+    assert_eq!(record["conclusion"]["diagnosis"], "answer yes");
+    let fixes: Vec<&Value> =
+        record["steps"].as_array().unwrap().iter().filter(|step| step["id"] == "sub/fix").collect();
+    assert!(fixes.iter().all(|fix| fix["outcome"] == "pass"), "{fixes:?}");
+}
+
+/// An action whose end is journaled ran, even when the journal stops
+/// before its step was routed (a full disk cut the `transition` line): the
+/// resume takes its outcome and goes on, asking nothing about it.
+#[test]
+fn an_action_whose_end_is_journaled_is_not_asked_about_again() {
+    let yaml = r#"
+id: done-action
+title: Done action
+steps:
+  - id: restart
+    action:
+      confirm: Restarts.
+      cmd: { sh: "echo ran >> runs.txt" }
+    on: { pass: q, skipped: declined, fail: declined, error: declined }
+  - id: q
+    ask: { question: Better?, type: confirm }
+  - id: fixed
+    conclude: { status: resolved }
+  - id: declined
+    conclude: { status: escalated }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let journal = std::fs::read_to_string(rec.join("journal.jsonl")).unwrap();
+    let lines: Vec<&str> = journal.lines().collect();
+    let finished = lines.iter().position(|line| line.contains(r#""event":"step_finished","step":"restart""#)).unwrap();
+    let mut cut = lines[..=finished].join("\n");
+    cut.push('\n');
+    std::fs::write(rec.join("journal.jsonl"), cut).unwrap();
+    Test::new()
+        .args(["resume".as_ref(), rec.as_os_str(), "--non-interactive".as_ref(), "--answer".as_ref(), "q=yes".as_ref()])
+        .status(0);
+    assert_eq!(std::fs::read_to_string(output.path("runs.txt")).unwrap(), "ran\n");
+    let record = valid_record(&rec);
+    assert_eq!(record["conclusion"]["status"], "resolved");
+}
+
+/// The answers file that confirmed an action before a kill, given again to
+/// the resume (an unattended job run again as it was), does not run the
+/// action again: only `again` does.
+#[test]
+fn the_same_scripted_yes_does_not_run_an_action_in_flight_again() {
+    let dir = crate::Scratch::new();
+    std::fs::write(dir.path().join("runbook.yaml"), IN_FLIGHT).unwrap();
+    std::fs::write(dir.path().join("answers.yaml"), "restart: yes\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir.path())
+        .args(["run", "runbook.yaml", "--non-interactive", "--answers", "answers.yaml", "--record-dir", "rec"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(dir.path().join("runs.txt")).ok().as_deref() != Some("ran\n") {
+        assert!(started.elapsed() < Duration::from_secs(20), "the action never started");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap();
+    send_signal(-group.trim().parse::<i32>().unwrap(), "KILL");
+    let resume = |answers: &[&str]| {
+        Test::new().in_dir(dir.path()).args(["resume", "rec", "--non-interactive"]).args(answers.iter().copied())
+    };
+    resume(&["--answers", "answers.yaml"]).status(5).stdout_contains("pass --answer restart=again to run it again");
+    resume(&["--answer", "restart=yes"]).status(5).stdout_contains("may have run already");
+    assert_eq!(std::fs::read_to_string(dir.path().join("runs.txt")).unwrap(), "ran\n", "the action ran again");
+    let again = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(dir.path())
+        .args(["resume", "rec", "--non-interactive", "--answer", "restart=again"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(dir.path().join("runs.txt")).ok().as_deref() != Some("ran\nran\n") {
+        assert!(started.elapsed() < Duration::from_secs(20), "`again` did not run the action");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut again = again;
+    again.kill().unwrap();
+    again.wait().unwrap();
+    let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap();
+    send_signal(-group.trim().parse::<i32>().unwrap(), "KILL");
+}
+
+/// SIGTERM and SIGHUP are not the operator: the record names the signal
+/// that stopped the run.
+#[test]
+fn the_record_names_the_signal_that_stopped_the_run() {
+    let yaml = "id: s\ntitle: S\nsteps:\n  - id: slow\n    check: { cmd: { sh: \"echo up > up.txt; sleep 30\", timeout: 1m } }\n  - id: end\n    conclude: { status: resolved }\n";
+    for (signal, says) in [
+        ("TERM", "stopped by SIGTERM"),
+        ("HUP", "stopped by SIGHUP (the terminal went away)"),
+        ("INT", "interrupted by the operator"),
+    ] {
+        let dir = crate::Scratch::new();
+        std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+            .current_dir(dir.path())
+            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while std::fs::read_to_string(dir.path().join("up.txt")).ok().as_deref() != Some("up\n") {
+            assert!(started.elapsed() < Duration::from_secs(20), "the probe never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        send_signal(i32::try_from(child.id()).unwrap(), signal);
+        assert_eq!(child.wait().unwrap().code(), Some(130), "{signal}");
+        let record = valid_record(&dir.path().join("rec"));
+        assert_eq!(record["status"], "aborted", "{signal}");
+        assert!(record["message"].as_str().unwrap().starts_with(says), "{signal}: {}", record["message"]);
+        let markdown = std::fs::read_to_string(dir.path().join("rec/record.md")).unwrap();
+        assert!(markdown.contains(says), "{signal}: {markdown}");
+    }
 }
 
 #[test]
@@ -956,4 +1085,65 @@ fn the_record_directory_is_named_after_the_run_id_from_the_same_instant() {
             }
         }
     }
+}
+
+/// What a service printed, inserted by the `record:` summary, an
+/// `instruct` text or a question, stays text in record.md: no link, image
+/// or HTML, no heading or fence of its own (the record's sections are all
+/// there), and the observed `final_url` draws nothing either. `| safe`
+/// inserts Markdown on purpose.
+#[test]
+fn probe_output_in_templates_cannot_change_record_md() {
+    use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+    // The fence would swallow every heading after it, were it live.
+    let hostile =
+        "<img src=x onerror=alert(1)> [link](http://evil) ![px](http://evil.example/p.png)\n# Heading\n```\nfence";
+    let yaml = r#"
+id: hostile-md
+title: Hostile Markdown
+record: |
+  Build {{ vars.bd }} / {{ "**bold on purpose**" | safe }}
+steps:
+  - id: esc
+    check:
+      cmd: { argv: [printf, "%s", "{{ inputs.body }}"] }
+      capture: { bd: { stdout: true } }
+  - id: look
+    instruct: { text: "Look at {{ vars.bd }}" }
+  - id: q
+    ask: { question: "Is {{ vars.bd }} ok?", type: confirm }
+  - id: end
+    conclude: { status: resolved }
+inputs:
+  body: { description: what the service prints }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec", "--answer", "look=yes"])
+        .args(["--answer", "q=yes", "--input", &format!("body={hostile}")])
+        .status(0);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut headings = Vec::new();
+    let mut heading: Option<String> = None;
+    let mut markup = Vec::new();
+    let mut strong = 0;
+    for event in Parser::new_ext(&markdown, options) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if level <= HeadingLevel::H3 => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
+            Event::Text(text) | Event::Code(text) => heading.iter_mut().for_each(|h| h.push_str(&text)),
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => markup.push(dest_url.to_string()),
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("img") => markup.push(html.to_string()),
+            Event::Start(Tag::Strong) => strong += 1,
+            _ => {}
+        }
+    }
+    assert!(markup.iter().all(|m| !m.contains("evil") && !m.contains("img")), "{markup:?}\n{markdown}");
+    assert!(!headings.iter().any(|h| h == "Heading"), "an injected heading: {headings:?}");
+    for section in ["Summary", "Timeline", "Steps"] {
+        assert!(headings.iter().any(|h| h == section), "section {section} is gone: {headings:?}\n{markdown}");
+    }
+    assert!(headings.iter().any(|h| h.ends_with(". q")), "the question's step heading is gone: {headings:?}");
+    assert!(strong >= 1, "`| safe` inserted no Markdown");
 }

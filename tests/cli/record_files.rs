@@ -195,3 +195,70 @@ fn record_refuses_an_empty_journal_or_a_running_one_and_keeps_the_pair_in_step()
     let leftovers: Vec<_> = std::fs::read_dir(&rec).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 3, "temporary files left: {leftovers:?}");
 }
+
+/// `LINK/` names the link's target to the kernel: the trailing slash does
+/// not get a link past the refusal.
+#[test]
+fn a_symlinked_record_directory_with_a_trailing_slash_is_refused() {
+    for given in ["rec/", "rec//"] {
+        let output = run_into(given)
+            .prepare(|dir| {
+                std::fs::create_dir(dir.join("elsewhere")).unwrap();
+                std::fs::set_permissions(dir.join("elsewhere"), std::fs::Permissions::from_mode(0o755)).unwrap();
+                symlink(dir.join("elsewhere"), dir.join("rec")).unwrap();
+            })
+            .status(1)
+            .stderr_contains("is a symbolic link");
+        let elsewhere = output.path("elsewhere");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "{given}: written through the link");
+        assert_eq!(mode(&elsewhere), 0o755, "{given}: the link's target was changed");
+    }
+}
+
+/// The temporary record files of a process killed while writing them are
+/// removed by the next `runbook record`; those of a process still running
+/// are not touched.
+#[test]
+fn record_removes_the_temporary_files_a_killed_process_left() {
+    let first = run_into("rec").status(0);
+    let rec = first.path("rec");
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let (gone, alive) = (gone.id(), std::process::id());
+    let stale = [format!(".record.json.{gone}.0.tmp"), format!(".record.md.{gone}.1.tmp")];
+    let live = format!(".record.md.{alive}.0.tmp");
+    for name in stale.iter().chain([&live]) {
+        std::fs::write(rec.join(name), "partial").unwrap();
+    }
+    Test::new().args(["record".as_ref(), rec.as_os_str()]).status(0);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&rec).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, [live.as_str(), "journal.jsonl", "record.json", "record.md"]);
+}
+
+/// `runbook render --output DIR` does not write through a link planted in
+/// `DIR` under a runbook's name.
+#[test]
+fn render_does_not_write_through_a_planted_link() {
+    let output = Test::new()
+        .files(&[("in/runbook.yaml", RUNBOOK.as_bytes())])
+        .prepare(|dir| {
+            std::fs::create_dir(dir.join("out")).unwrap();
+            std::fs::write(dir.join("victim.txt"), "VICTIM\n").unwrap();
+            symlink(dir.join("victim.txt"), dir.join("out/x.md")).unwrap();
+        })
+        .args(["render", "in", "--output", "out"])
+        .status(1)
+        .stderr_contains("out/x.md`: it is a symbolic link");
+    assert_eq!(std::fs::read_to_string(output.path("victim.txt")).unwrap(), "VICTIM\n");
+}
+
+/// The test file `--from-record` creates holds the record's probe output:
+/// it is as private as the record.
+#[test]
+fn a_test_file_made_from_a_record_is_private() {
+    let first = run_into("rec").status(0);
+    Test::new().in_dir(&first.path("")).args(["test", "--from-record", "rec"]).status(0);
+    assert_eq!(mode(&first.path("runbook.test.yaml")), 0o600);
+}

@@ -13,6 +13,7 @@ mod junit;
 mod record_case;
 mod run_time;
 mod runbook_files;
+mod signals;
 mod terminal;
 mod test_files;
 mod verdict;

@@ -3,11 +3,10 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use console::{Style, Term};
+use console::{Key, Style, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Confirm, Input, MultiSelect, Password, Select};
+use dialoguer::{Confirm, Input, MultiSelect, Select};
 use runbook_engine::event::AnsweredBy;
 use runbook_engine::operator::{
     ActionRequest, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply, default_answer,
@@ -17,26 +16,27 @@ use runbook_engine::printable::{printable_line, printable_lines};
 use runbook_model::AskType;
 
 use crate::evidence::{self, Look};
+use crate::signals::Caught;
 
 /// Asks the person at the terminal.
 pub(crate) struct Terminal {
     look: Look,
     theme: Box<dyn Theme>,
     term: Term,
-    /// Set by SIGINT, SIGTERM and SIGHUP: no prompt opens after one.
-    interrupted: Arc<AtomicBool>,
+    /// SIGINT, SIGTERM and SIGHUP: no prompt opens after one.
+    interrupted: Arc<Caught>,
 }
 
 impl Terminal {
     /// Prompts on stderr.
-    pub(crate) fn new(look: Look, interrupted: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(look: Look, interrupted: Arc<Caught>) -> Self {
         let theme: Box<dyn Theme> = if look.color { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
         Self { look, theme, term: Term::stderr(), interrupted }
     }
 
     /// Refuses to open a prompt once the run was interrupted.
     fn check_interrupted(&self) -> Result<(), OperatorError> {
-        if self.interrupted.load(Ordering::SeqCst) { Err(OperatorError::Interrupted) } else { Ok(()) }
+        if self.interrupted.signal().is_some() { Err(OperatorError::Interrupted) } else { Ok(()) }
     }
 
     fn say(&self, text: &str) {
@@ -52,6 +52,40 @@ impl Terminal {
             confirm = confirm.default(default);
         }
         confirm.interact_on(&self.term).map_err(|e| self.failed(e))
+    }
+
+    /// A line typed without echo (a secret input), read key by key in raw
+    /// mode: Ctrl-C ends it, and so do SIGTERM and SIGHUP. (The terminal's
+    /// own hidden line read would wait on through all three.) An empty
+    /// line asks again.
+    fn hidden_line(&self, prompt: &str) -> Result<String, OperatorError> {
+        if !self.term.is_term() {
+            return Err(OperatorError::Io("not a terminal".to_owned()));
+        }
+        loop {
+            let mut shown = String::new();
+            let _ = self.theme.format_password_prompt(&mut shown, prompt);
+            self.say(&format!("\r{shown}"));
+            let mut typed = String::new();
+            loop {
+                match self.term.read_key() {
+                    Ok(Key::Enter) => break,
+                    Ok(Key::Backspace) => {
+                        typed.pop();
+                    }
+                    Ok(Key::Char(character)) => typed.push(character),
+                    Ok(_) => {}
+                    Err(error) => return Err(self.failed(dialoguer::Error::IO(error))),
+                }
+            }
+            let _ = self.term.clear_line();
+            if !typed.is_empty() {
+                let mut done = String::new();
+                let _ = self.theme.format_password_prompt_selection(&mut done, prompt);
+                let _ = self.term.write_line(&done);
+                return Ok(typed);
+            }
+        }
     }
 
     /// A prompt's failure: Ctrl-C (the terminal reports it as an
@@ -182,10 +216,7 @@ impl Operator for Terminal {
             None => request.name.to_owned(),
         };
         if request.secret {
-            return Password::with_theme(&*self.theme)
-                .with_prompt(prompt)
-                .interact_on(&self.term)
-                .map_err(|e| self.failed(e));
+            return self.hidden_line(&prompt);
         }
         Input::<String>::with_theme(&*self.theme)
             .with_prompt(prompt)

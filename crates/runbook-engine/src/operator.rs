@@ -175,6 +175,27 @@ pub fn yes_or_no(text: &str) -> Option<bool> {
     }
 }
 
+/// A scripted answer to an action's confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionAnswer {
+    /// Run it (not again, when it may have run before the run stopped).
+    Yes,
+    /// Decline it.
+    No,
+    /// Run it, even again: the only answer that runs an action that was
+    /// running when the run stopped.
+    Again,
+}
+
+/// Reads an action's answer: yes, no or again.
+pub fn action_answer(text: &str) -> Option<ActionAnswer> {
+    match yes_or_no(text) {
+        Some(true) => Some(ActionAnswer::Yes),
+        Some(false) => Some(ActionAnswer::No),
+        None => text.trim().eq_ignore_ascii_case("again").then_some(ActionAnswer::Again),
+    }
+}
+
 /// The answer key, after `STEP.`, that ticks an `instruct` checklist.
 pub const CHECKLIST: &str = "checklist";
 
@@ -305,9 +326,14 @@ impl Operator for Scripted {
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
         if let Some(answer) = self.answers.get(action.step) {
             // Checked before the run; a called runbook's answer only now.
-            return match yes_or_no(answer) {
-                Some(yes) => Ok(Reply { value: yes, by: AnsweredBy::Script }),
-                None => Err(OperatorError::Io(format!("`{answer}` is not yes or no"))),
+            return match action_answer(answer) {
+                // A yes may be the one that confirmed the action before the
+                // stop (the same answers file, given again): only `again`
+                // runs an action that may have run already.
+                Some(ActionAnswer::Yes) if action.again => Err(OperatorError::Unanswered),
+                Some(ActionAnswer::Yes | ActionAnswer::Again) => Ok(Reply { value: true, by: AnsweredBy::Script }),
+                Some(ActionAnswer::No) => Ok(Reply { value: false, by: AnsweredBy::Script }),
+                None => Err(OperatorError::Io(format!("`{answer}` is not yes, no or again"))),
             };
         }
         if self.yes && !action.again {

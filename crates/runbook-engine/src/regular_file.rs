@@ -11,7 +11,11 @@ use std::path::Path;
 /// Opens `path` with `options` (plus `O_NONBLOCK`, so that opening a FIFO
 /// returns at once) and refuses anything but a regular file.
 pub fn open(options: &mut OpenOptions, path: &Path, extra_flags: i32) -> io::Result<File> {
-    let file = options.custom_flags(nix::libc::O_NONBLOCK | extra_flags).open(path)?;
+    require_regular(options.custom_flags(nix::libc::O_NONBLOCK | extra_flags).open(path)?)
+}
+
+/// `file` if it is a regular file; an error saying what it is otherwise.
+pub(crate) fn require_regular(file: File) -> io::Result<File> {
     let kind = file.metadata()?.file_type();
     if kind.is_file() {
         return Ok(file);

@@ -20,6 +20,10 @@ const SHELL_SUFFIX: &str = ".sh";
 const SHELL_NAME: &str = "command.sh";
 /// The name of any other template.
 const TEXT_NAME: &str = "template";
+/// The name suffix that turns on Markdown escaping for a template.
+const MARKDOWN_SUFFIX: &str = ".md";
+/// The name of the `record:` template.
+const MARKDOWN_NAME: &str = "record.md";
 
 /// The strict environment: filters, functions and formatting, built once
 /// per process and shared by every run.
@@ -39,6 +43,10 @@ pub enum RenderMode {
     Text,
     /// A `sh -c` command line: values are shell-quoted.
     Shell,
+    /// Markdown (the `record:` summary): values are escaped, so that what a
+    /// service printed shows as text, never as a link, an image, a heading
+    /// or a fence; `| safe` inserts one as Markdown.
+    Markdown,
 }
 
 impl RenderMode {
@@ -48,6 +56,7 @@ impl RenderMode {
         match self {
             Self::Text => TEXT_NAME,
             Self::Shell => SHELL_NAME,
+            Self::Markdown => MARKDOWN_NAME,
         }
     }
 }
@@ -94,12 +103,22 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(behavior);
     environment.set_auto_escape_callback(|name| {
-        if name.ends_with(SHELL_SUFFIX) { AutoEscape::Custom("shell".into()) } else { AutoEscape::None }
+        if name.ends_with(SHELL_SUFFIX) {
+            AutoEscape::Custom("shell".into())
+        } else if name.ends_with(MARKDOWN_SUFFIX) {
+            AutoEscape::Custom("markdown".into())
+        } else {
+            AutoEscape::None
+        }
     });
     // Booleans print as `true`/`false` and none as nothing: what URLs,
     // arguments and shells expect, not Python's `True` and `None`.
     environment.set_formatter(|out, state, value| {
-        let shell = matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell");
+        let escape = match state.auto_escape() {
+            AutoEscape::Custom(name) if name == "shell" => Some(shell_quote as fn(&str) -> String),
+            AutoEscape::Custom(name) if name == "markdown" => Some(crate::record::markdown_text as fn(&str) -> String),
+            _ => None,
+        };
         let text = match value.as_bool_like() {
             _ if value.is_none() => Some(String::new()),
             Some(flag) => Some(flag.to_string()),
@@ -111,10 +130,10 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         if let Some(trusted) = value.downcast_object_ref::<Trusted>() {
             return write(out, &trusted.0);
         }
-        match (shell, text) {
-            (true, text) => write(out, &shell_quote(&text.unwrap_or_else(|| value.to_string()))),
-            (false, Some(text)) => write(out, &text),
-            (false, None) => minijinja::escape_formatter(out, state, value),
+        match (escape, text) {
+            (Some(escape), text) => write(out, &escape(&text.unwrap_or_else(|| value.to_string()))),
+            (None, Some(text)) => write(out, &text),
+            (None, None) => minijinja::escape_formatter(out, state, value),
         }
     });
     environment.add_filter("safe", safe_filter);
@@ -156,8 +175,9 @@ impl<'p> Templates<'p> {
             // `render` reports it again at run time.
             if is_template(site.text)
                 && let Ok(template) = self.environment.template_from_named_str(mode.template_name(), site.text)
+                && let Some(compiled) = self.compiled_mut(mode)
             {
-                self.compiled_mut(mode).insert(site.text, template);
+                compiled.insert(site.text, template);
             }
         }
         for (written, evaluated) in plan.expressions() {
@@ -167,17 +187,21 @@ impl<'p> Templates<'p> {
         }
     }
 
-    fn compiled(&self, mode: RenderMode) -> &HashMap<&'p str, Template<'p, 'p>> {
+    /// The templates compiled for `mode`; none for the `record:` summary,
+    /// rendered once per record.
+    fn compiled(&self, mode: RenderMode) -> Option<&HashMap<&'p str, Template<'p, 'p>>> {
         match mode {
-            RenderMode::Text => &self.text,
-            RenderMode::Shell => &self.shell,
+            RenderMode::Text => Some(&self.text),
+            RenderMode::Shell => Some(&self.shell),
+            RenderMode::Markdown => None,
         }
     }
 
-    fn compiled_mut(&mut self, mode: RenderMode) -> &mut HashMap<&'p str, Template<'p, 'p>> {
+    fn compiled_mut(&mut self, mode: RenderMode) -> Option<&mut HashMap<&'p str, Template<'p, 'p>>> {
         match mode {
-            RenderMode::Text => &mut self.text,
-            RenderMode::Shell => &mut self.shell,
+            RenderMode::Text => Some(&mut self.text),
+            RenderMode::Shell => Some(&mut self.shell),
+            RenderMode::Markdown => None,
         }
     }
 
@@ -193,7 +217,7 @@ impl<'p> Templates<'p> {
                 .render(context)
                 .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
         };
-        match self.compiled(mode).get(text) {
+        match self.compiled(mode).and_then(|compiled| compiled.get(text)) {
             Some(template) => render(template),
             None => render(&self.environment.template_from_named_str(mode.template_name(), text)?),
         }
@@ -425,7 +449,10 @@ steps:
             ("echo {{ inputs.name }}", RenderMode::Shell),
             ("echo {{ inputs.name }}", RenderMode::Text),
         ] {
-            assert!(compiled.compiled(mode).contains_key(text), "{text} was compiled for {mode:?}");
+            assert!(
+                compiled.compiled(mode).is_some_and(|map| map.contains_key(text)),
+                "{text} was compiled for {mode:?}"
+            );
             assert_eq!(
                 compiled.render(text, &context(), mode).unwrap(),
                 fresh.render(text, &context(), mode).unwrap(),

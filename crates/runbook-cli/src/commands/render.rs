@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use runbook_engine::printable::printable_line;
 use runbook_model::{Level, Runbook, Source};
 
 use super::{print_stderr, print_stdout};
@@ -85,9 +86,26 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Sou
     }
 }
 
+/// Writes a rendered file, never through a symbolic link: in a shared
+/// output directory, a link planted under a runbook's name would make
+/// `render` overwrite the file it points to.
 fn write(path: &PathBuf, text: &str) -> Result<(), ExitCode> {
-    std::fs::write(path, text).map_err(|error| {
-        print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()));
+    written.map_err(|error| {
+        let why = if error.raw_os_error() == Some(nix::libc::ELOOP) {
+            "it is a symbolic link (remove it first)".to_owned()
+        } else {
+            error.to_string()
+        };
+        print_stderr(&format!("error: cannot write `{}`: {why}\n", printable_line(&path.display().to_string())));
         ExitCode::Io
     })
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use indexmap::IndexMap;
 use runbook_engine::clock::parse_rfc3339;
@@ -15,9 +15,10 @@ use runbook_engine::interpret::{
     Mode, Options, Resume, Services, compile_templates, resume as resume_runbook, run as run_runbook, run_id,
 };
 use runbook_engine::operator::{
-    ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError, Question, Reply,
-    Scripted, scripted_answers, ticked_items, validate_answer, yes_or_no,
+    ActionAnswer, ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError,
+    Question, Reply, Scripted, action_answer, scripted_answers, ticked_items, validate_answer, yes_or_no,
 };
+use runbook_engine::printable::printable_line;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
 use runbook_model::{Level, Outcome, Plan, Runbook, StepKind, did_you_mean};
 use serde_json::Value;
@@ -30,33 +31,23 @@ use crate::diagnostics::Renderer;
 use crate::evidence::Look;
 use crate::exit_code::ExitCode;
 use crate::run_time::RunTime;
+use crate::signals::{Caught, stopped_by};
 use crate::terminal::Terminal;
 use crate::verdict::FailOn;
 use crate::view::{JsonLines, View};
 
 pub(super) fn run(args: &RunArgs, color: Color) -> ExitCode {
-    let interrupted = catch_signals();
+    let interrupted = Caught::catch();
     match prepare_run(args, color, &interrupted) {
         Ok(code) | Err(code) => code,
     }
 }
 
 pub(super) fn resume(args: &ResumeArgs, color: Color) -> ExitCode {
-    let interrupted = catch_signals();
+    let interrupted = Caught::catch();
     match prepare_resume(args, color, &interrupted) {
         Ok(code) | Err(code) => code,
     }
-}
-
-/// From here on, SIGINT, SIGTERM and SIGHUP no longer kill the process
-/// unrecorded: they set the flag, and the run ends as aborted with its
-/// record.
-fn catch_signals() -> Arc<AtomicBool> {
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
-        let _ = signal_hook::flag::register(signal, Arc::clone(&interrupted));
-    }
-    interrupted
 }
 
 /// Prints a usage error.
@@ -103,7 +94,7 @@ fn flags_a_case_ignores(args: &RunArgs) -> Vec<&'static str> {
     .collect()
 }
 
-fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
+fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<Caught>) -> Result<ExitCode, ExitCode> {
     let Some(runbook_path) = &args.path else {
         let case = args.case.as_deref().unwrap_or_default();
         let ignored = flags_a_case_ignores(args);
@@ -149,7 +140,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<AtomicBool>) -> R
     execute(&args.session, color, launch, interrupted)
 }
 
-fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<AtomicBool>) -> Result<ExitCode, ExitCode> {
+fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) -> Result<ExitCode, ExitCode> {
     let journal_path = args.dir.join(JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal_path).map_err(|error| {
         print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal_path.display()));
@@ -264,7 +255,7 @@ fn execute(
     session: &SessionArgs,
     color: Color,
     launch: Launch<'_>,
-    interrupted: &Arc<AtomicBool>,
+    interrupted: &Arc<Caught>,
 ) -> Result<ExitCode, ExitCode> {
     let plan = launch.plan;
     let runbook = &plan.runbook;
@@ -336,7 +327,7 @@ fn execute(
     })?;
     let cancel = CancellationToken::new();
     let report = runtime.block_on(async {
-        watch_signals(cancel.clone(), interrupted);
+        watch_signals(&cancel, interrupted, &options.stopped_by, record_dir.as_deref());
         let services = Services {
             operator: &mut operator,
             sink: &mut sink,
@@ -357,7 +348,7 @@ fn execute(
             print_stderr(&format!("error: {failure}\n"));
             code = ExitCode::Io;
         }
-        match runbook_engine::record::write_records(dir) {
+        match journal.write_records() {
             Ok(_) => print_stderr(&format!("record: {}\n", dir.join("record.md").display())),
             Err(error) => {
                 print_stderr(&format!("error: cannot write the record in `{}`: {error}\n", dir.display()));
@@ -486,8 +477,11 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
             validate_answer(ask, value).map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
         }
         (None, _, Some(_), _) => {
-            if yes_or_no(value).is_none() {
-                return Err(format!("`--answer {key}={value}`: `{key}` is an action; answer yes or no"));
+            if action_answer(value).is_none() {
+                return Err(format!(
+                    "`--answer {key}={value}`: `{key}` is an action; answer yes or no (or again, to run it again \
+                     on resume)"
+                ));
             }
         }
         (None, _, _, Some(_)) => {
@@ -563,12 +557,20 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP cancel the run: probes stop, their process
-/// groups are killed, and the run ends as aborted. A second Ctrl-C exits at
-/// once. A signal that came before the runtime ran (during a prompt) is
-/// seen through `interrupted`.
-fn watch_signals(cancel: CancellationToken, interrupted: &AtomicBool) {
+/// groups are killed, and the run ends as aborted, its record saying which
+/// signal stopped it (`stopped_by`). A second one exits at once, saying
+/// that the record was not written and how to rebuild it. A signal that
+/// came before the runtime ran (during a prompt) is seen through
+/// `interrupted`.
+fn watch_signals(
+    cancel: &CancellationToken,
+    interrupted: &Arc<Caught>,
+    reason: &Arc<std::sync::OnceLock<String>>,
+    record_dir: Option<&Path>,
+) {
     use tokio::signal::unix::{SignalKind, signal};
-    if interrupted.load(Ordering::SeqCst) {
+    if let Some(signal) = interrupted.signal() {
+        let _ = reason.set(stopped_by(signal));
         cancel.cancel();
     }
     // Created here, not in the task, so that the handlers are in place
@@ -578,19 +580,38 @@ fn watch_signals(cancel: CancellationToken, interrupted: &AtomicBool) {
     else {
         return;
     };
+    let (cancel, reason, caught) = (cancel.clone(), Arc::clone(reason), Arc::clone(interrupted));
+    let rebuild = match record_dir {
+        Some(dir) => format!(
+            "the record was not written: `runbook record {0}` rebuilds it from the journal, and `runbook resume {0}` \
+             goes on",
+            printable_line(&dir.display().to_string())
+        ),
+        None => "nothing was recorded (--no-record)".to_owned(),
+    };
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-                _ = hangup.recv() => {}
-            }
+            let signal = tokio::select! {
+                _ = interrupt.recv() => SIGINT,
+                _ = terminate.recv() => SIGTERM,
+                _ = hangup.recv() => SIGHUP,
+            };
             if cancel.is_cancelled() {
                 runbook_engine::probe::kill_running_commands();
                 let _ = console::Term::stderr().show_cursor();
+                print_stderr(&format!(
+                    "\nstopped at once by a second signal: a probe or action under way was killed and may have run \
+                     in part; {rebuild}\n"
+                ));
                 std::process::exit(i32::from(ExitCode::Interrupted.as_u8()));
             }
+            let _ = reason.set(stopped_by(caught.signal().unwrap_or(signal)));
             cancel.cancel();
+            // A prompt cut by SIGTERM or SIGHUP raises SIGINT as well: the
+            // signals already there are this one stop, not a second.
+            let _ = tokio::time::timeout(Duration::ZERO, interrupt.recv()).await;
+            let _ = tokio::time::timeout(Duration::ZERO, terminate.recv()).await;
+            let _ = tokio::time::timeout(Duration::ZERO, hangup.recv()).await;
         }
     });
 }
@@ -645,7 +666,11 @@ impl Operator for Answering {
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
-        let scripted = (self.script.yes && !action.again) || self.script.answers.contains_key(action.step);
+        // A scripted yes does not run an action that may have run already:
+        // the person at the terminal is asked instead.
+        let answer = self.script.answers.get(action.step).and_then(|answer| action_answer(answer));
+        let scripted = (self.script.yes && !action.again)
+            || answer.is_some_and(|answer| !(action.again && answer == ActionAnswer::Yes));
         match (scripted, &mut self.person) {
             (false, Some(person)) => person.confirm(action),
             _ => self.script.confirm(action),

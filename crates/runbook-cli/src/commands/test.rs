@@ -270,7 +270,23 @@ fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
     if let Err(diagnostic) = runbook_model::load_test_file(&source) {
         return Err(refuse(format!("the new case does not load: {}", diagnostic.message)));
     }
-    if write_file(&test_file, &text) != ExitCode::Success {
+    // The case holds the record's probe output, which the record keeps
+    // private: a new test file is made `0600` too (an existing one keeps
+    // its mode).
+    if existing.is_none() {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&test_file)
+            .and_then(|mut file| file.write_all(text.as_bytes()));
+        if let Err(error) = created {
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", test_file.display()));
+            return Err(ExitCode::Io);
+        }
+    } else if write_file(&test_file, &text) != ExitCode::Success {
         return Err(ExitCode::Io);
     }
     print_stderr(&format!("added case `{}` to {}\n", case.name, test_file.display()));

@@ -104,6 +104,7 @@ impl<'a> Interpreter<'a> {
             action_in_flight: None,
             resumed: self.resumed,
             actions_ran: self.actions_ran.clone(),
+            actions_done: self.actions_done.clone(),
             evidence: HashMap::new(),
             prefix: format!("{name}/"),
             call_stack,

@@ -143,6 +143,11 @@ impl<'a> Interpreter<'a> {
         drop(renderer);
         let confirm = confirm.map(|c| self.redactor.text(&c).into_owned());
         let target = self.redactor.text(&prepared.target).into_owned();
+        if self.options.mode == Mode::Live
+            && let Some(finished) = self.actions_done.remove(&name)
+        {
+            return Ok(self.finished_before(finished));
+        }
         let (decision, by) = if self.options.mode == Mode::Live {
             let again =
                 self.action_in_flight.take().is_some_and(|id| id == step.id.value) || self.actions_ran.contains(&name);
@@ -158,8 +163,9 @@ impl<'a> Interpreter<'a> {
                 Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
                 Err(OperatorError::Unanswered) if again => {
                     return Err(Stop::Waiting(format!(
-                        "step `{name}` is an action that ran, or was running, before the run stopped, so it \
-                         may have run already: {target}\npass --answer {name}=yes to run it again, or --answer {name}=no to skip it"
+                        "step `{name}` is an action that was running when the run stopped, so it may have run \
+                         already: {target}\npass --answer {name}=again to run it again (a yes given for the first \
+                         time, by --yes, --answer or --answers, does not count), or --answer {name}=no to skip it"
                     )));
                 }
                 Err(OperatorError::Unanswered) => {
@@ -200,6 +206,30 @@ impl<'a> Interpreter<'a> {
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
         done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
         Ok(done)
+    }
+
+    /// The ending of an action that ran and finished before the run
+    /// stopped, as journaled: its captures are `vars` again, and it is
+    /// neither asked about nor run again.
+    fn finished_before(&mut self, finished: super::FinishedAction) -> StepDone {
+        let mut facts = match finished.facts {
+            Json::Object(facts) => facts,
+            _ => Map::new(),
+        };
+        for fact in ["outcome", "error", "duration"] {
+            facts.remove(fact);
+        }
+        for (name, value) in &finished.captures {
+            self.facts.set_var(name, value.clone());
+        }
+        StepDone {
+            outcome: finished.outcome,
+            error: finished.error,
+            key: finished.outcome.map(|outcome| outcome.name().to_owned()),
+            facts,
+            captures: finished.captures,
+            conclusion: None,
+        }
     }
 
     pub(super) fn conclude_step(&mut self, step: &'a Step, conclude: &'a Conclusion) -> Result<StepDone, Stop> {

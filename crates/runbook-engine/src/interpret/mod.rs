@@ -16,7 +16,7 @@ pub use crate::prepare::RenderError;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
@@ -91,6 +91,10 @@ pub struct Options {
     /// called runbook's inputs come only from its `call`, so a case passes
     /// or fails the same on every machine.
     pub hermetic: bool,
+    /// Why [`Services::cancel`] fired, set before it fires by whoever
+    /// cancels the run (the signal that stopped it); unset, an aborted run
+    /// was "interrupted by the operator".
+    pub stopped_by: Arc<OnceLock<String>>,
 }
 
 /// What the run talks to.
@@ -150,10 +154,28 @@ pub struct Resume {
     /// Actions inside a `call` step that is run again (`call/inner`), which
     /// ran before the stop: not run again without an explicit yes either.
     pub actions_ran: Vec<String>,
+    /// Actions that ran and finished before the stop, their step not routed
+    /// yet (`step`, or `call/inner` inside a `call` step run again), by
+    /// name: they are not run or asked about again; the journaled ending
+    /// stands.
+    pub actions_done: HashMap<String, FinishedAction>,
     /// The evidence of the steps that ran, for questions that show it.
     pub evidence: HashMap<String, Vec<Part>>,
     /// Whether the runbook file changed since the run started.
     pub runbook_changed: bool,
+}
+
+/// How an action that ran before the stop finished, as journaled.
+#[derive(Debug, Clone, Default)]
+pub struct FinishedAction {
+    /// Its outcome.
+    pub outcome: Option<Outcome>,
+    /// Why the outcome is `error`.
+    pub error: Option<ProbeError>,
+    /// What it captured (secrets redacted, as journaled).
+    pub captures: IndexMap<String, Json>,
+    /// Its `steps.ID` facts (secrets redacted, as journaled).
+    pub facts: Json,
 }
 
 /// Runs the planned runbook (loaded from `path`) with resolved inputs and
@@ -279,6 +301,7 @@ async fn start(
         action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
         resumed: resume.is_some(),
         actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
+        actions_done: resume.map(|r| r.actions_done.clone()).unwrap_or_default(),
         evidence: resume.map(|r| r.evidence.clone()).unwrap_or_default(),
         prefix: String::new(),
         call_stack: vec![path.to_path_buf()],
@@ -292,6 +315,11 @@ async fn start(
         }
         _ => interpreter.walk().await,
     };
+    if ending.status == RunStatus::Aborted
+        && let Some(reason) = options.stopped_by.get()
+    {
+        ending.message = Some(reason.clone());
+    }
     ending.message = ending.message.map(|message| interpreter.redactor.text(&message).into_owned());
     ending.error = ending.error.map(|error| error.redacted(&interpreter.redactor));
     let duration = interpreter.clock.now().duration_since(started);
@@ -476,6 +504,8 @@ struct Interpreter<'a> {
     resumed: bool,
     /// Actions of called runbooks that ran before the stop, by name.
     actions_ran: Vec<String>,
+    /// Actions that ran and finished before the stop, by name.
+    actions_done: HashMap<String, FinishedAction>,
     /// The last attempt's probes of each step, for `ask.evidence`.
     evidence: HashMap<String, Vec<Part>>,
     /// `call-step/` inside a called runbook, so that events name steps

@@ -17,7 +17,8 @@ use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
 use crate::probe::millis;
 
-use super::record_dir;
+use super::Record;
+use super::record_dir::{self, RecordDir};
 
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -28,6 +29,8 @@ const SYNC_INTERVAL: Duration = Duration::from_millis(100);
 /// Appends events to `journal.jsonl`.
 pub struct Journal {
     file: File,
+    /// The record directory, open: the record files are written there.
+    dir: RecordDir,
     path: PathBuf,
     /// The run's clock, which stamps each entry.
     clock: Arc<dyn Clock>,
@@ -37,7 +40,10 @@ pub struct Journal {
     /// The first write or sync error, here or in the background; later
     /// events are not written.
     error: Arc<Mutex<Option<io::Error>>>,
-    /// Events written.
+    /// Events the journal held before this process appended to it
+    /// (`runbook resume`).
+    earlier: usize,
+    /// Events this process wrote.
     written: usize,
     /// The step of the last event written, for saying how far the journal
     /// goes.
@@ -55,21 +61,18 @@ impl Journal {
     /// else or holds files already; a failure leaves nothing behind.
     /// Entries are stamped by `clock`, the run's.
     pub fn create(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
-        let created = record_dir::prepare_new(dir)?;
-        let path = dir.join(JOURNAL_FILE);
-        let file = record_dir::create_new(&path).and_then(|file| {
-            let made = Self::reserve(file, &path, dir);
+        let dir = RecordDir::create(dir)?;
+        let file = dir.create_new(JOURNAL_FILE).and_then(|file| {
+            let made = Self::reserve(file, &dir);
             if made.is_err() {
-                let _ = std::fs::remove_file(&path);
+                let _ = dir.remove(JOURNAL_FILE);
             }
             made
         });
         match file {
-            Ok(file) => Self::started(file, path, clock),
+            Ok(file) => Self::started(file, dir, 0, clock),
             Err(error) => {
-                if created {
-                    let _ = std::fs::remove_dir(dir);
-                }
+                dir.discard();
                 Err(error)
             }
         }
@@ -78,37 +81,39 @@ impl Journal {
     /// Locks a new journal, and makes a full disk show now, not after the
     /// triage: room for the first events is written and synced, then given
     /// back.
-    fn reserve(mut file: File, path: &Path, dir: &Path) -> io::Result<File> {
-        lock(&file, path)?;
+    fn reserve(mut file: File, dir: &RecordDir) -> io::Result<File> {
+        lock(&file, &dir.path().join(JOURNAL_FILE))?;
         file.write_all(&vec![0; 64 * 1024])?;
         file.sync_all()?;
         file.set_len(0)?;
         file.sync_all()?;
-        record_dir::sync_dir(dir)?;
+        dir.sync()?;
         Ok(file)
     }
 
     /// Opens the journal in `dir` to append to it (`runbook resume`), with
-    /// entries stamped by `clock`.
+    /// entries stamped by `clock`. The directory must be one of this user's,
+    /// not a symbolic link; once its journal is taken it is made `0700`.
     pub fn append(dir: &Path, clock: Arc<dyn Clock>) -> io::Result<Self> {
-        record_dir::check_ours(dir)?;
-        let path = dir.join(JOURNAL_FILE);
-        let file = record_dir::open_existing(&path)?;
-        lock(&file, &path)?;
-        record_dir::make_private(dir)?;
+        let dir = RecordDir::open_owned(dir)?;
+        let mut file = dir.open_existing(JOURNAL_FILE)?;
+        lock(&file, &dir.path().join(JOURNAL_FILE))?;
         // A last line cut short by a crash is dropped, so that what follows
         // starts on a line of its own and the journal stays readable.
-        let bytes = std::fs::read(&path)?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut file, &mut bytes)?;
         let whole = bytes.iter().rposition(|byte| *byte == b'\n').map_or(0, |end| end + 1);
         if whole < bytes.len() {
             file.set_len(u64::try_from(whole).unwrap_or(u64::MAX))?;
         }
         file.sync_data()?;
-        Self::started(file, path, clock)
+        dir.make_private()?;
+        let earlier = parse(&bytes[..whole], &dir.path().join(JOURNAL_FILE))?.len();
+        Self::started(file, dir, earlier, clock)
     }
 
     /// The journal, with its background sync running.
-    fn started(file: File, path: PathBuf, clock: Arc<dyn Clock>) -> io::Result<Self> {
+    fn started(file: File, dir: RecordDir, earlier: usize, clock: Arc<dyn Clock>) -> io::Result<Self> {
         let error = Arc::new(Mutex::new(None));
         let dirty = Arc::new(AtomicBool::new(false));
         let (stop, stopped) = mpsc::channel::<()>();
@@ -124,7 +129,15 @@ impl Journal {
             }
         })?;
         let opened = clock.now();
-        Ok(Self { file, path, clock, opened, error, written: 0, last_step: None, dirty, _stop: stop })
+        let path = dir.path().join(JOURNAL_FILE);
+        Ok(Self { file, dir, path, clock, opened, error, earlier, written: 0, last_step: None, dirty, _stop: stop })
+    }
+
+    /// Writes `record.json` and `record.md` beside the journal, from the
+    /// journal as it stands. Temporary record files that a killed process
+    /// left are removed.
+    pub fn write_records(&self) -> io::Result<Record> {
+        super::write_from_journal(&self.dir)
     }
 
     /// The journal file.
@@ -137,9 +150,13 @@ impl Journal {
     pub fn failure(&self) -> Option<String> {
         let error = self.error.lock().unwrap_or_else(PoisonError::into_inner);
         let error = error.as_ref()?;
+        let count = match (self.earlier, self.earlier + self.written) {
+            (0, total) => format!("{total} events"),
+            (_, total) => format!("{total} events, {} of them written by this resume", self.written),
+        };
         let upto = match &self.last_step {
-            Some(step) => format!("the run up to step `{step}` ({} events)", self.written),
-            None => format!("{} events", self.written),
+            Some(step) => format!("the run up to step `{step}` ({count})"),
+            None => count,
         };
         Some(format!(
             "cannot write the journal `{}`: {error}; it records {upto}, and nothing after that",
@@ -230,7 +247,11 @@ fn lock(file: &File, path: &Path) -> io::Result<()> {
 /// other line that is not an entry (not JSON, an unknown event, a field of
 /// the wrong type, an unknown mode) is an error naming it.
 pub fn read(path: &Path) -> io::Result<Vec<Entry>> {
-    let bytes = record_dir::read_existing(path)?;
+    parse(&record_dir::read_existing(path)?, path)
+}
+
+/// The entries of the journal text `bytes` read from `path` (see [`read`]).
+pub(super) fn parse(bytes: &[u8], path: &Path) -> io::Result<Vec<Entry>> {
     let lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
     let count = lines.len();
     let mut entries = Vec::with_capacity(count);

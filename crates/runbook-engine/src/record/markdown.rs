@@ -39,7 +39,7 @@ pub fn markdown(record: &Record) -> String {
 /// every character Markdown or HTML would act on is escaped (a regex's
 /// `\.` keeps its backslash, `*x*` is not emphasis, `<` cannot open HTML,
 /// `|` cannot end the cell), and line breaks are `<br>`.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '\n' {
@@ -187,7 +187,7 @@ fn team_summary(out: &mut String, record: &Record) {
     let rendered = crate::template::Templates::lenient().render(
         template,
         &crate::facts::to_value(&context),
-        crate::template::RenderMode::Text,
+        crate::template::RenderMode::Markdown,
     );
     let body = rendered.unwrap_or_else(|error| format!("(the runbook's `record:` template failed: {error})"));
     let _ = writeln!(out, "## Summary\n\n{}\n", body.trim_end());
@@ -346,7 +346,8 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
     }
     if let Some(question) = &step.question {
-        let _ = writeln!(out, "**Question** (asked {}): {}\n", clock(&question.asked_at), question.question.trim());
+        // The question may show a probe's value: it is text, never markup.
+        let _ = writeln!(out, "**Question** (asked {}): {}\n", clock(&question.asked_at), prose(&question.question));
         if !question.evidence.is_empty() {
             let _ = writeln!(
                 out,
@@ -364,12 +365,14 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
     }
     if let Some(instruction) = &step.instruction {
-        let _ = writeln!(out, "{}\n", instruction.text.trim_end());
+        // Shown as the operator read it in the terminal: text, never
+        // markup a value in it could bring.
+        let _ = writeln!(out, "{}\n", prose(&instruction.text));
         for item in &instruction.ticked {
-            let _ = writeln!(out, "- [x] {item}");
+            let _ = writeln!(out, "- [x] {}", cell(item));
         }
         for item in &instruction.unticked {
-            let _ = writeln!(out, "- [ ] {item}");
+            let _ = writeln!(out, "- [ ] {}", cell(item));
         }
         for (name, note) in &instruction.notes {
             let _ = writeln!(out, "- note `{name}`: {}", prose(&scalar(note)));
@@ -432,7 +435,9 @@ fn observed(observation: &Observation) -> Vec<String> {
     match observation {
         Observation::Http(o) => {
             facts.extend(o.status.map(|status| format!("status {status}")));
-            facts.extend(o.final_url.as_ref().map(|url| format!("final_url {url}")));
+            // The server chose it (its `Location`): a code span keeps it
+            // from drawing links or images.
+            facts.extend(o.final_url.as_ref().map(|url| format!("final_url {}", code(url))));
         }
         Observation::Cmd(o) => {
             facts.extend(o.exit_code.map(|code| format!("exit_code {code}")));

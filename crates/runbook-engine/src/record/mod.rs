@@ -12,43 +12,38 @@ pub use build::{
     RECORD_SCHEMA_ID, Record, RecordStatus, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
+pub(crate) use markdown::cell as markdown_text;
 pub use markdown::markdown;
-use record_dir::write_pair;
+use record_dir::RecordDir;
 pub use resume::{ResumePoint, resume_point};
 
-/// Writes `record.json` and `record.md` into `dir` from the journal there,
-/// after the checks `resume` makes before appending to a record directory:
-/// `dir` is a directory, not a symbolic link, owned by this user, and the
-/// journal is a regular file, not a symbolic link, holding a run; only then
-/// is `dir` made `0700` (a refused directory is left as it was).
-pub fn write_records(dir: &std::path::Path) -> std::io::Result<Record> {
-    record_dir::check_ours(dir)?;
-    write_from_journal(dir)
-}
-
-/// [`write_records`] for `runbook record DIR`, which also refuses a journal
-/// a run still going holds: its record would say "interrupted" while it
-/// goes on.
+/// Rebuilds `record.json` and `record.md` in `dir` from the journal there
+/// (`runbook record DIR`). `dir` must be a directory of this user's, not a
+/// symbolic link; a journal a run still going holds is refused (its record
+/// would say "interrupted" while it goes on). The directory is made `0700`
+/// only once its journal is found to hold a run: a refused directory is
+/// left as it was.
 pub fn rebuild_records(dir: &std::path::Path) -> std::io::Result<Record> {
-    record_dir::check_ours(dir)?;
-    record_dir::check_not_in_use(&dir.join(JOURNAL_FILE))?;
-    write_from_journal(dir)
+    let dir = RecordDir::open_owned(dir)?;
+    dir.check_not_in_use(JOURNAL_FILE)?;
+    write_from_journal(&dir)
 }
 
 /// The record of the journal in `dir`, written there. A journal that holds
 /// no run is refused, so that a good record is never replaced by an empty
-/// one.
-fn write_from_journal(dir: &std::path::Path) -> std::io::Result<Record> {
-    let journal = dir.join(JOURNAL_FILE);
-    let entries = read(&journal)?;
+/// one. Temporary record files that a killed process left are removed.
+fn write_from_journal(dir: &RecordDir) -> std::io::Result<Record> {
+    let journal = dir.path().join(JOURNAL_FILE);
+    let entries = journal::parse(&dir.read_existing(JOURNAL_FILE)?, &journal)?;
     if !entries.first().is_some_and(|entry| matches!(entry.event, crate::event::Event::RunStarted(_))) {
         let message = format!("`{}` holds no run (it does not begin with run_started)", journal.display());
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
-    record_dir::make_private(dir)?;
+    dir.make_private()?;
+    dir.remove_stale_temporaries()?;
     let record = Record::from_journal(&entries);
     let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
     json.push(b'\n');
-    write_pair(dir, ("record.json", &json), ("record.md", markdown(&record).as_bytes()))?;
+    dir.write_pair(("record.json", &json), ("record.md", markdown(&record).as_bytes()))?;
     Ok(record)
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::journal::Entry;
 use crate::event::{ActionDecision, Event, Part, RunInfo, RunStatus};
-use crate::interpret::{Mode, Resume};
+use crate::interpret::{FinishedAction, Mode, Resume};
+use crate::probe::ErrorKind;
 
 /// What `runbook resume` needs from a journal.
 #[derive(Debug, Clone)]
@@ -66,6 +67,10 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
     // was routed: re-running that `call` step must not run them again
     // unasked, however many resumes stop on the way.
     let mut inner_actions: Vec<String> = Vec::new();
+    // Actions (the in-flight one, and those of called runbooks since the
+    // latest top-level step was routed) whose ending is journaled: they
+    // ran to the end, and resume takes that ending instead of asking.
+    let mut finished: HashMap<String, FinishedAction> = HashMap::new();
     // The last attempt's probes of each step, to show again with a question.
     let mut evidence: HashMap<String, (u32, Vec<Part>)> = HashMap::new();
     let top = |step: &str| !step.contains('/');
@@ -92,6 +97,26 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
                 }
                 shown.1.push(part.clone());
             }
+            // An action cut by a signal did not finish: it may have run in
+            // part, and stays in flight.
+            Event::StepFinished { step, outcome, error, captures, facts, .. }
+                if (in_flight.as_ref() == Some(step) || inner_actions.contains(step))
+                    && error.as_ref().is_none_or(|error| error.kind != ErrorKind::Interrupted) =>
+            {
+                let action = FinishedAction {
+                    outcome: *outcome,
+                    error: error.clone(),
+                    captures: captures.clone(),
+                    facts: facts.clone(),
+                };
+                finished.insert(step.clone(), action);
+                if top(step) {
+                    vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    steps.insert(step.clone(), facts.clone());
+                    open = None;
+                    last = Some((step.clone(), None));
+                }
+            }
             Event::StepFinished { step, captures, facts, .. } if top(step) => {
                 vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
                 steps.insert(step.clone(), facts.clone());
@@ -102,6 +127,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
                 if top(from) {
                     in_flight.take_if(|id| id == from);
                     inner_actions.clear();
+                    finished.clear();
                 }
                 if let Some((id, to)) = &mut last
                     && id == from
@@ -140,7 +166,10 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
         // Nothing ran yet: from the runbook's start.
         (None, None) => String::new(),
     };
-    let action_in_flight = in_flight.as_deref() == Some(step.as_str());
+    // Only the actions of the step the run continues with count.
+    finished
+        .retain(|name, _| name == &step || name.strip_prefix(step.as_str()).is_some_and(|rest| rest.starts_with('/')));
+    let action_in_flight = in_flight.as_deref() == Some(step.as_str()) && !finished.contains_key(&step);
     // The step will run again and count this visit again.
     if let Some(count) = visits.get_mut(&step) {
         *count = count.saturating_sub(1);
@@ -162,6 +191,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
             steps,
             action_in_flight,
             actions_ran,
+            actions_done: finished,
             evidence: evidence.into_iter().map(|(step, (_, parts))| (step, parts)).collect(),
             runbook_changed: false,
         },
