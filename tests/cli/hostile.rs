@@ -98,3 +98,42 @@ fn twenty_thousand_steps_are_analysed_in_linear_memory() {
     // The last step falls off the end of the file: one warning, nothing else.
     assert_eq!(report["summary"]["warnings"], 1, "{}", output.stdout);
 }
+
+/// A file name holding an escape sequence (a pull request can add one)
+/// reaches neither the terminal nor the CI log through `runbook test` or
+/// `runbook render`: it is shown with visible escapes.
+#[test]
+fn file_names_with_control_characters_are_shown_escaped() {
+    let name = "a\x1b]0;PWN\x07\x1b[31mred";
+    let runbook = "id: fn\ntitle: Names\nsteps:\n  - id: up\n    check: { cmd: { argv: [\"true\"] } }\n  - id: end\n    conclude: { status: resolved }\n";
+    let test = "cases:\n  - name: up\n    observations:\n      up: { cmd: { exit_code: 0 } }\n    expect: { status: resolved }\n";
+    let (runbook_file, test_file) = (format!("{name}.yaml"), format!("{name}.test.yaml"));
+    let files = [(runbook_file.as_str(), runbook.as_bytes()), (test_file.as_str(), test.as_bytes())];
+    let tested = Test::new().files(&files).args(["--color", "never", "test", "."]).status(0);
+    let rendered = Test::new().files(&files).args(["--color", "never", "render", ".", "--output", "out"]).status(0);
+    let document = std::fs::read_to_string(rendered.path("out/fn.md")).unwrap();
+    for (what, text) in [("test stdout", &tested.stdout), ("test stderr", &tested.stderr), ("render", &document)] {
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{what}: {text:?}");
+    }
+    assert!(tested.stderr.contains(r"a\x1b]0;PWN\x07\x1b[31mred.test.yaml"), "{}", tested.stderr);
+}
+
+/// `check` shows a runbook's line without the control characters in it
+/// (an escape sequence in a comment would retitle the terminal or erase a
+/// line of the CI log), and `render` shows the marks that reorder text
+/// (Trojan Source) as escapes.
+#[test]
+fn check_and_render_do_not_pass_a_runbooks_control_characters_through() {
+    let hostile = "id: t\ntitle: t # \x1b]0;PWN\x07\x1b[2K\nbogus: 1\nsteps:\n  - id: a\n    action:\n      confirm: Removes the temporary files.\n      cmd: { sh: \"rm -rf /tmp/x \u{202e} ; echo \u{202c}\" }\n  - id: end\n    conclude: { status: resolved }\n";
+    let checked =
+        Test::new().files(&[("t.yaml", hostile.as_bytes())]).args(["--color", "never", "check", "t.yaml"]).status(3);
+    let shown = format!("{}{}", checked.stdout, checked.stderr);
+    assert!(shown.contains("title: t # ?]0;PWN??[2K"), "{shown}");
+    for text in [&checked.stdout, &checked.stderr] {
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    }
+    let fine = hostile.replace("bogus: 1\n", "").replace("title: t # \x1b]0;PWN\x07\x1b[2K", "title: t");
+    let rendered = Test::new().files(&[("t.yaml", fine.as_bytes())]).args(["render", "t.yaml"]).status(0);
+    assert!(!rendered.stdout.contains('\u{202e}') && !rendered.stdout.contains('\x1b'), "{}", rendered.stdout);
+    assert!(rendered.stdout.contains(r"\u{202e}"), "{}", rendered.stdout);
+}

@@ -619,6 +619,33 @@ fn an_action_in_flight_is_not_run_again_without_an_explicit_yes() {
     assert_eq!(valid_record(Path::new(rec))["conclusion"]["status"], "escalated");
 }
 
+/// After a SIGKILL, which leaves a running action's processes be, `resume`
+/// says they are still running and how to stop them.
+#[test]
+fn resume_says_which_commands_of_the_killed_run_still_run() {
+    let dir = crate::Scratch::new();
+    let mut child = start_action(dir.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let group = std::fs::read_to_string(dir.path().join("group.pid")).unwrap().trim().parse::<i32>().unwrap();
+    let rec = dir.path().join("rec");
+    let output = Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--yes"]).status(5);
+    send_signal(-group, "KILL");
+    let stderr = &output.stderr;
+    assert!(stderr.contains("commands this run started before it stopped are still running"), "{stderr}");
+    assert!(stderr.contains(&format!("(group {group})")) && stderr.contains("sleep 30"), "{stderr}");
+    assert!(stderr.contains(&format!("kill -- -{group}")), "{stderr}");
+    assert!(output.stdout.contains("may have run already"), "{}", output.stdout);
+    // Once they are gone, nothing is said.
+    let started = Instant::now();
+    while !crate::run::process_gone(u32::try_from(group).unwrap()) {
+        assert!(started.elapsed() < Duration::from_secs(10), "the group did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let quiet = Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--yes"]).status(5);
+    assert!(!quiet.stderr.contains("still running"), "{}", quiet.stderr);
+}
+
 /// A run killed during an action stays visible once it has been resumed:
 /// the record lists the kill among its stops and in its timeline, says the
 /// action may have run, and counts the killed process's running time.

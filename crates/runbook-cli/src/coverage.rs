@@ -71,7 +71,7 @@ impl Coverage {
     /// broken runbook never passes `--min-coverage`.
     pub(crate) fn add_broken(&mut self, path: &Path) {
         self.files.entry(key(path)).or_insert_with(|| FileCoverage {
-            shown: path.display().to_string(),
+            shown: crate::runbook_files::shown(path),
             standing: Standing::Broken,
             edges: Vec::new(),
             steps: Vec::new(),
@@ -107,7 +107,7 @@ impl Coverage {
             .collect();
         let steps =
             steps.iter().map(|step| (step.id.value.clone(), source.line_col(step.id.span.start).0, 0)).collect();
-        self.files.insert(key, FileCoverage { shown: path.display().to_string(), standing, edges, steps });
+        self.files.insert(key, FileCoverage { shown: crate::runbook_files::shown(path), standing, edges, steps });
     }
 
     /// Counts what one case's run took. Edges and steps inside a `call` are

@@ -7,6 +7,7 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use runbook_engine::interpret::{CallFailure, RunError, RunErrorKind};
+use runbook_engine::printable::{masked, printable_line, printable_lines};
 use runbook_model::{Diagnostic, InvalidCallee, Level, Source, Span};
 use serde::Serialize;
 
@@ -76,20 +77,24 @@ impl Renderer {
     ) -> String {
         let (line, column) = source.line_col(span.start);
         let line_text = source.text().lines().nth(line.saturating_sub(1)).unwrap_or_default();
-        let message = inner.to_string();
+        // A runbook's control characters (an escape sequence in a comment)
+        // reach the terminal or the CI log through neither the snippet, the
+        // file name nor the message.
+        let (text, name) = (masked(source.text()), printable_line(source.name()));
+        let message = printable_lines(&inner.to_string()).into_owned();
         let located = Located {
             inner,
             heading,
             message: if line_text.len() > MAX_SNIPPET_LINE {
-                format!("{message} (at {}:{line}:{column})", source.name())
+                format!("{message} (at {name}:{line}:{column})")
             } else {
                 message.clone()
             },
-            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named { name: source.name(), text: source.text() }),
+            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named { name: &name, text: &text }),
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &located).is_err() {
-            out = format!("{level}: {}:{line}:{column}: {message}\n", source.name());
+            out = format!("{level}: {name}:{line}:{column}: {message}\n");
         }
         out
     }

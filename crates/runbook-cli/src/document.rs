@@ -24,7 +24,10 @@ pub(crate) fn document(runbook: &Runbook, source: &Source) -> String {
     let _ = writeln!(out, "## Map\n\n```mermaid\n{map}```\n");
     writer.steps(&mut out);
     writer.conclusions(&mut out);
-    out
+    // A runbook's (or its file name's) control characters and the marks
+    // that reorder text (Trojan Source) show as escapes: a reader of the
+    // document sees the text that runs, not a reordered one.
+    runbook_engine::printable::printable_lines(&out).into_owned()
 }
 
 struct Writer<'a> {

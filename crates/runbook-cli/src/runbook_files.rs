@@ -68,6 +68,13 @@ pub(crate) fn runbook_of(test: &Path) -> PathBuf {
     test.with_file_name(format!("{stem}.{extension}"))
 }
 
+/// A path as printed to the terminal or into a report: a file name may hold
+/// control characters (a repository can add one), shown as escapes so that
+/// it cannot rewrite the terminal or the CI log.
+pub(crate) fn shown(path: impl AsRef<Path>) -> String {
+    runbook_engine::printable::printable_line(&path.as_ref().display().to_string()).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

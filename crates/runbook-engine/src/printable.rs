@@ -43,6 +43,33 @@ fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with every control character (but tab and line breaks) and every
+/// mark that reorders text replaced by as many `?` as it takes bytes: byte
+/// offsets into `text` (a diagnostic's span) still point at the same
+/// places, and a snippet of it cannot act on the terminal.
+pub fn masked(text: &str) -> Cow<'_, str> {
+    let acts =
+        |c: char, next: Option<char>| is_hazard(c) && c != '\t' && c != '\n' && !(c == '\r' && next == Some('\n'));
+    let mut chars = text.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        any |= acts(c, chars.peek().copied());
+    }
+    if !any {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if acts(c, chars.peek().copied()) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Characters a terminal or a Markdown viewer acts on instead of showing:
 /// C0 and C1 controls, DEL, and the Unicode marks that reorder text
 /// (bidirectional overrides and isolates).
@@ -65,5 +92,14 @@ mod tests {
         assert_eq!(printable_line("a\nb"), "a\\nb");
         assert_eq!(printable_lines("a\r\nb\nc\rd"), "a\nb\nc\\rd");
         assert!(matches!(printable_line("plain ✓ text"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn masked_text_keeps_every_byte_offset() {
+        let text = "a: b # \x1b]0;x\x07\u{9b}\u{202e}c\r\nd\te\rf";
+        let masked = masked(text);
+        assert_eq!(masked, "a: b # ?]0;x??????c\r\nd\te?f");
+        assert_eq!(masked.len(), text.len());
+        assert!(matches!(super::masked("plain\r\ntext"), Cow::Borrowed(_)));
     }
 }

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use runbook_engine::printable::printable_line;
 use runbook_model::{Level, Runbook, Source};
 
 use super::{print_stderr, print_stdout};
@@ -13,6 +12,7 @@ use crate::diagnostics::Renderer;
 use crate::document::document;
 use crate::exit_code::ExitCode;
 use crate::runbook_files;
+use crate::runbook_files::shown;
 
 pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let files = match runbook_files::expand(&args.paths) {
@@ -38,7 +38,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
         };
     };
     if let Err(error) = std::fs::create_dir_all(output) {
-        print_stderr(&format!("error: cannot create `{}`: {error}\n", output.display()));
+        print_stderr(&format!("error: cannot create `{}`: {error}\n", shown(output)));
         return ExitCode::Io;
     }
     let mut rendered = Vec::new();
@@ -58,7 +58,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     if let Err(code) = write(&output.join("index.md"), &index(&rendered)) {
         return code;
     }
-    print_stderr(&format!("rendered {} runbook(s) into {}\n", rendered.len(), output.display()));
+    print_stderr(&format!("rendered {} runbook(s) into {}\n", rendered.len(), shown(output)));
     status
 }
 
@@ -68,7 +68,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
 /// does not load at all always is.
 pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook), ExitCode> {
     let bytes = std::fs::read(path).map_err(|error| {
-        print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
+        print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(path)));
         ExitCode::Io
     })?;
     let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
@@ -80,7 +80,7 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Sou
     match checked.runbook {
         Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook)),
         _ => {
-            print_stderr(&format!("error: `{}` has errors; fix them first\n", path.display()));
+            print_stderr(&format!("error: `{}` has errors; fix them first\n", shown(path)));
             Err(ExitCode::InvalidRunbook)
         }
     }
@@ -105,7 +105,7 @@ fn write(path: &PathBuf, text: &str) -> Result<(), ExitCode> {
         } else {
             error.to_string()
         };
-        print_stderr(&format!("error: cannot write `{}`: {why}\n", printable_line(&path.display().to_string())));
+        print_stderr(&format!("error: cannot write `{}`: {why}\n", shown(path)));
         ExitCode::Io
     })
 }

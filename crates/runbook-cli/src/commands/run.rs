@@ -148,6 +148,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
     })?;
     let point = resume_point(&entries)
         .map_err(|message| usage(format!("cannot resume `{}`: {message}", args.dir.display())))?;
+    warn_of_leftovers(&point.resume.run_id);
     let path = PathBuf::from(&point.path);
     let (plan, sha256) = load(&path, color)?;
     let runbook = &plan.runbook;
@@ -225,6 +226,32 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         resume: Some(resume),
     };
     execute(&args.session, color, launch, interrupted)
+}
+
+/// Says which commands the run started before it was killed are still
+/// running (SIGKILL leaves them be): an action among them may still be at
+/// work, and running it again would start a second copy beside it.
+fn warn_of_leftovers(run_id: &str) {
+    let leftovers = runbook_engine::probe::still_running(run_id);
+    if leftovers.is_empty() {
+        return;
+    }
+    let mut groups: Vec<i32> = leftovers.iter().map(|leftover| leftover.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let listed: Vec<String> = leftovers
+        .iter()
+        .map(|leftover| format!("{} `{}` (group {})", leftover.pid, printable_line(&leftover.command), leftover.group))
+        .collect();
+    let kill: Vec<String> = groups.iter().map(|group| format!("kill -- -{group}")).collect();
+    print_stderr(&format!(
+        "warning: commands this run started before it stopped are still running: {}
+  an action among them may \
+         still be at work: wait for them to end, or stop them ({}), before running it again
+",
+        listed.join(", "),
+        kill.join("; ")
+    ));
 }
 
 /// Where a run's record goes.

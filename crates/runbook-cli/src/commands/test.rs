@@ -19,6 +19,7 @@ use crate::exit_code::ExitCode;
 use crate::junit::{CaseResult, Suite};
 use crate::record_case::{self, case_from_journal};
 use crate::runbook_files;
+use crate::runbook_files::shown;
 use crate::test_files::{CheckedTest, check_test_file, read_bounded};
 
 /// Discards events: the runner reads the run's trace, not the view.
@@ -49,12 +50,12 @@ fn find(paths: &[PathBuf]) -> Found {
         let files = match std::fs::metadata(path).and_then(|_| runbook_files::expand(std::slice::from_ref(path))) {
             Ok(files) => files,
             Err(error) => {
-                found.problems.push(format!("error: cannot read `{}`: {error}", path.display()));
+                found.problems.push(format!("error: cannot read `{}`: {error}", shown(path)));
                 continue;
             }
         };
         if files.is_empty() {
-            found.problems.push(format!("error: `{}` holds no runbook and no test file", path.display()));
+            found.problems.push(format!("error: `{}` holds no runbook and no test file", shown(path)));
         }
         for file in files {
             let test = if runbook_files::is_test_file(&file) {
@@ -104,7 +105,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
         let bytes = match read_bounded(path) {
             Ok(bytes) => bytes,
             Err(error) => {
-                let _ = writeln!(out, "error: cannot read `{}`: {error}", path.display());
+                let _ = writeln!(out, "error: cannot read `{}`: {error}", shown(path));
                 unreadable += 1;
                 continue;
             }
@@ -126,8 +127,7 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
     let untested: Vec<&PathBuf> =
         found.runbooks.iter().filter(|path| path.canonicalize().map_or(true, |path| !tested.contains(&path))).collect();
     for runbook in &untested {
-        let _ =
-            writeln!(out, "{}: no test file ({})", runbook.display(), runbook_files::test_file_of(runbook).display());
+        let _ = writeln!(out, "{}: no test file ({})", shown(runbook), shown(runbook_files::test_file_of(runbook)));
         match read_bounded(runbook) {
             Ok(bytes) => match Plan::load(runbook, &bytes) {
                 Ok(plan) => coverage.add_untested(runbook, &plan),
@@ -138,14 +138,14 @@ pub(super) fn run(args: &TestArgs, color: Color) -> ExitCode {
                     let _ = writeln!(
                         out,
                         "{0}: not a runbook without errors (`runbook check {0}` says why); it counts as 0 % covered",
-                        runbook.display()
+                        shown(runbook)
                     );
                     coverage.add_broken(runbook);
                     broken += 1;
                 }
             },
             Err(error) => {
-                let _ = writeln!(out, "error: cannot read `{}`: {error}", runbook.display());
+                let _ = writeln!(out, "error: cannot read `{}`: {error}", shown(runbook));
                 coverage.add_broken(runbook);
                 unreadable += 1;
             }
@@ -225,7 +225,7 @@ fn check_outputs(args: &TestArgs, found: &Found) -> Result<(), String> {
         if is_input || runbook_files::is_yaml_file(output) {
             return Err(format!(
                 "`{flag} {}` would overwrite a runbook or a test file; write the report to another file",
-                output.display()
+                shown(output)
             ));
         }
     }
@@ -237,11 +237,11 @@ fn check_outputs(args: &TestArgs, found: &Found) -> Result<(), String> {
 fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
     let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal).map_err(|error| {
-        print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal.display()));
+        print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", shown(&journal)));
         ExitCode::Io
     })?;
     let refuse = |message: String| {
-        print_stderr(&format!("error: cannot turn `{}` into a test case: {message}\n", dir.display()));
+        print_stderr(&format!("error: cannot turn `{}` into a test case: {message}\n", shown(dir)));
         ExitCode::Usage
     };
     let mut case = case_from_journal(&entries, &dir.display().to_string()).map_err(refuse)?;
@@ -254,7 +254,7 @@ fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
         Ok(text) => Some(text),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => {
-            print_stderr(&format!("error: cannot read `{}`: {error}\n", test_file.display()));
+            print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(&test_file)));
             return Err(ExitCode::Io);
         }
     };
@@ -283,13 +283,13 @@ fn add_case_from_record(dir: &Path) -> Result<PathBuf, ExitCode> {
             .open(&test_file)
             .and_then(|mut file| file.write_all(text.as_bytes()));
         if let Err(error) = created {
-            print_stderr(&format!("error: cannot write `{}`: {error}\n", test_file.display()));
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", shown(&test_file)));
             return Err(ExitCode::Io);
         }
     } else if write_file(&test_file, &text) != ExitCode::Success {
         return Err(ExitCode::Io);
     }
-    print_stderr(&format!("added case `{}` to {}\n", case.name, test_file.display()));
+    print_stderr(&format!("added case `{}` to {}\n", case.name, shown(&test_file)));
     Ok(test_file)
 }
 
@@ -297,7 +297,7 @@ fn write_file(path: &Path, text: &str) -> ExitCode {
     match std::fs::write(path, text) {
         Ok(()) => ExitCode::Success,
         Err(error) => {
-            print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", shown(path)));
             ExitCode::Io
         }
     }
@@ -311,7 +311,7 @@ fn run_file(
     coverage: &mut Coverage,
     out: &mut String,
 ) -> Suite {
-    let name = path.display().to_string();
+    let name = shown(path);
     let (Some(test), Some(tested), true) = (&checked.test, &checked.runbook, checked.is_runnable()) else {
         let mut error = String::new();
         for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
@@ -328,7 +328,7 @@ fn run_file(
         return Suite { name, runbook, cases: Vec::new(), error: Some(error) };
     };
     coverage.add(&tested.path, &tested.plan);
-    let _ = writeln!(out, "{name} ({})", tested.path.display());
+    let _ = writeln!(out, "{name} ({})", shown(&tested.path));
     let mut cases = Vec::new();
     let templates = compile_templates(&tested.plan, Mode::Live);
     for case in test.cases.iter() {

@@ -251,6 +251,7 @@ async fn start(
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
     };
+    crate::probe::mark_commands_of(&info.id);
     let run_facts = serde_json::json!({
         "id": info.id, "started_at": info.started_at, "operator": info.operator, "host": info.host,
         "mode": info.mode.name(), "interactive": info.interactive, "runbook": info.runbook,

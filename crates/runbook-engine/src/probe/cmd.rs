@@ -155,6 +155,7 @@ impl CmdSpec {
         if let Some(cwd) = &self.cwd {
             command.current_dir(cwd);
         }
+        super::run_mark::mark(&mut command);
         Ok(command)
     }
 
