@@ -86,6 +86,25 @@ fn an_error_exits_3_with_the_location_and_a_suggestion() {
 }
 
 #[test]
+fn a_key_written_at_the_wrong_level_is_told_where_it_belongs() {
+    let check = |key: &str| {
+        let yaml = format!(
+            "id: t\ntitle: T\nsteps:\n  - id: a\n    check:\n      {key}\n      cmd: {{ sh: \"true\" }}\n  - id: b\n    \
+             conclude: {{ status: resolved }}\n"
+        );
+        Test::new().files(&[("t.yaml", yaml.as_bytes())]).args(["check", "t.yaml"]).status(3)
+    };
+    check("sh: \"true\"")
+        .stderr_contains("unknown key `sh`")
+        .stderr_contains("`sh` is a key of `cmd:`, not of this mapping: `cmd: { sh: … }`");
+    check("retry: { attempts: 2 }")
+        .stderr_contains("unknown key `retry`")
+        .stderr_contains("`retry` is a key of an entry of `steps:`, not of this mapping");
+    // A likely typo keeps its suggestion.
+    check("expekt: []").stderr_contains("did you mean `expect`?");
+}
+
+#[test]
 fn warnings_pass_unless_denied() {
     Test::new()
         .files(&[("w.yaml", WARNING.as_bytes())])

@@ -277,6 +277,28 @@ fn to_usize(value: u64) -> usize {
     usize::try_from(value).unwrap_or(usize::MAX)
 }
 
+/// Where a key unknown at its place belongs instead, if it is a key at
+/// another level (`sh` written under `check:` belongs under `cmd:`).
+fn elsewhere(key: &str, subject: Subject) -> Option<String> {
+    let schema = match subject {
+        Subject::Runbook => crate::schema::runbook_schema(),
+        Subject::TestFile => crate::schema::test_schema(),
+    };
+    let places = crate::schema::key_places(&schema, key);
+    match places.as_slice() {
+        [] => None,
+        [one] if one.starts_with('`') => {
+            let parent = one.trim_matches(|c| c == '`' || c == ':');
+            Some(format!("`{key}` is a key of {one}, not of this mapping: `{parent}: {{ {key}: … }}`"))
+        }
+        [one] => Some(format!("`{key}` is a key of {one}, not of this mapping")),
+        [first @ .., last] => {
+            let shown: Vec<&str> = first.iter().take(3).map(String::as_str).collect();
+            Some(format!("`{key}` is a key of {} or {last}, not of this mapping", shown.join(", ")))
+        }
+    }
+}
+
 fn classify(message: &str, span: Span, subject: Subject) -> Diagnostic {
     if let Some(captures) = UNKNOWN_NAME.captures(message) {
         let what = &captures[1];
@@ -284,9 +306,10 @@ fn classify(message: &str, span: Span, subject: Subject) -> Diagnostic {
         let allowed: Vec<&str> =
             captures[3].split(", ").map(|item| item.trim_matches('`')).filter(|item| !item.is_empty()).collect();
         let list = allowed.iter().map(|item| format!("`{item}`")).collect::<Vec<_>>().join(", ");
-        let help = match did_you_mean(name, allowed.iter().copied()) {
-            Some(suggestion) => format!("did you mean `{suggestion}`? allowed here: {list}"),
-            None => format!("allowed here: {list}"),
+        let help = match (did_you_mean(name, allowed.iter().copied()), elsewhere(name, subject)) {
+            (Some(suggestion), _) => format!("did you mean `{suggestion}`? allowed here: {list}"),
+            (None, Some(elsewhere)) if what == "field" => format!("{elsewhere}; allowed here: {list}"),
+            (None, _) => format!("allowed here: {list}"),
         };
         return if what == "field" {
             Diagnostic::new(Code::UnknownField, span, format!("unknown key `{name}`"))
