@@ -36,7 +36,7 @@ import tempfile
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-URL = "http://127.0.0.1:18080"
+URL = f"http://127.0.0.1:{os.environ.get('BENCH_PORT', '18080')}"
 
 
 def write(path: str, text: str) -> str:
@@ -120,7 +120,7 @@ def main() -> None:
         try:
             urllib.request.urlopen(f"{URL}/health", timeout=2).read()
         except OSError:
-            sys.exit("nginx is not up on 127.0.0.1:18080: run benches/run/nginx.sh start")
+            sys.exit(f"nginx is not up at {URL}: run benches/run/nginx.sh start")
 
     rows = []
     for case in cases:

@@ -12,7 +12,7 @@ NOREC="$RUN --no-record"        # the peers write no record either
 HF="hyperfine -N --warmup 2"        # -N: no intermediate shell (one.yaml takes ms)
 
 cd "$OUT"
-curl -sf http://127.0.0.1:18080/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
+curl -sf http://127.0.0.1:${BENCH_PORT:-18080}/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
 
 # 1. N HTTP GETs: hurl vs one foreach step.
 $HF --export-markdown http.md \

@@ -4,7 +4,7 @@
 set -eu
 OUT=${1:?usage: gen.sh OUTDIR}
 N=${N:-2000}
-URL=http://127.0.0.1:18080
+URL=http://127.0.0.1:${BENCH_PORT:-18080}
 mkdir -p "$OUT"
 
 # a) N hurl entries, each asserting 200.

@@ -1,11 +1,12 @@
 #!/bin/sh
-# Local nginx for the `runbook run` benchmarks: 127.0.0.1:18080 only.
+# Local nginx for the `runbook run` benchmarks: 127.0.0.1:$BENCH_PORT only
+# (default 18080).
 #   GET /health, GET /item/<n>  ->  200 {"status":"ok"}
 # Config, pid, logs and temp files live in $NGINX_DIR (default below).
 # usage: nginx.sh start|stop
 set -eu
 DIR=${NGINX_DIR:-${TMPDIR:-/tmp}/runbook-bench-nginx}
-PORT=18080
+PORT=${BENCH_PORT:-18080}
 
 running() { [ -f "$DIR/nginx.pid" ] && kill -0 "$(cat "$DIR/nginx.pid")" 2>/dev/null; }
 

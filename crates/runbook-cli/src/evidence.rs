@@ -3,6 +3,7 @@
 //! Shared by the run view and by questions that show evidence again.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use console::Style;
 use runbook_engine::event::Part;
@@ -57,7 +58,7 @@ impl Look {
 }
 
 /// The evidence of one attempt of a step: its probes, indented by two.
-pub(crate) fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
+pub(crate) fn parts(parts: &[Arc<Part>], look: Look, show_output: bool) -> String {
     let mut out = String::new();
     if let [part] = parts
         && part.name.is_none()
@@ -67,7 +68,7 @@ pub(crate) fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
         return out;
     }
     let shown: Vec<&Part> = if look.verbose || parts.len() <= LISTED_PARTS {
-        parts.iter().collect()
+        parts.iter().map(|part| &**part).collect()
     } else {
         let mut counts = std::collections::BTreeMap::new();
         for part in parts {
@@ -75,7 +76,7 @@ pub(crate) fn parts(parts: &[Part], look: Look, show_output: bool) -> String {
         }
         let summary: Vec<String> = counts.iter().map(|(o, n)| format!("{n} {}", o.name())).collect();
         let _ = writeln!(out, "  {} probes: {}", parts.len(), summary.join(", "));
-        let not_passed: Vec<&Part> = parts.iter().filter(|p| p.outcome != Outcome::Pass).collect();
+        let not_passed: Vec<&Part> = parts.iter().map(|part| &**part).filter(|p| p.outcome != Outcome::Pass).collect();
         if not_passed.len() > LISTED_PARTS {
             let _ = writeln!(out, "  {}", look.dim(&format!("the first {LISTED_PARTS} that did not pass:")));
         }

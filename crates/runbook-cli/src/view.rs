@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use console::Style;
@@ -21,7 +22,7 @@ pub(crate) struct View {
     spinner: Option<ProgressBar>,
     spinners: bool,
     /// The probes of the step running now, shown when it finishes.
-    parts: Vec<Part>,
+    parts: Vec<Arc<Part>>,
     /// Attempt being collected, for retried steps.
     attempt: u32,
     kind: Option<StepKind>,
@@ -120,7 +121,7 @@ impl EventSink for View {
                     self.parts.clear();
                     self.attempt = *attempt;
                 }
-                self.parts.push(part.clone());
+                self.parts.push(Arc::clone(part));
             }
             Event::AttemptFinished { .. } | Event::Called { .. } => {}
             Event::Resumed { step, runbook_changed, .. } => {

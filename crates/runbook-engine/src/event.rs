@@ -1,6 +1,8 @@
 //! The typed events a run emits. The engine never prints: the terminal
 //! view, the JSON-lines output and the journal all consume this stream.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use runbook_model::{AskType, ConclusionStatus, EdgeKind, Outcome, Severity, StepKind};
 use schemars::JsonSchema;
@@ -13,6 +15,7 @@ use crate::probe::{Observation, ProbeError};
 /// One thing that happened in a run. Secrets are already redacted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // one `run_started` a run; events are passed by reference, not stored
 pub enum Event {
     /// The run begins.
     RunStarted(RunInfo),
@@ -57,8 +60,8 @@ pub enum Event {
         step: String,
         /// Attempt number, from 1.
         attempt: u32,
-        /// What ran and what it showed.
-        part: Part,
+        /// What ran and what it showed (shared with the sinks that keep it).
+        part: Arc<Part>,
     },
     /// An attempt of a probing step finished.
     AttemptFinished {

@@ -43,10 +43,13 @@ impl Facts {
         self.context = OnceCell::new();
     }
 
-    /// Sets `steps.ID` to what the step showed.
-    pub(crate) fn set_step(&mut self, id: &str, facts: &Json) {
-        self.steps.insert(id.to_owned(), to_value(facts));
+    /// Sets `steps.ID` to what the step showed, and returns it as a
+    /// template value (`result` for the step's routing).
+    pub(crate) fn set_step(&mut self, id: &str, facts: &Json) -> Value {
+        let value = to_value(facts);
+        self.steps.insert(id.to_owned(), value.clone());
         self.context = OnceCell::new();
+        value
     }
 
     /// The captured vars, in capture order.
@@ -105,7 +108,10 @@ pub(crate) fn describe(value: &Json) -> String {
 /// What an observation offers to expressions, named like the expectation
 /// subjects: `status`, `json`, `exit_code`, `stdout`, `connected`, …
 pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json> {
-    let mut fields = Map::new();
+    // Room for every field of the largest observation and the few a step
+    // adds (`outcome`, `item`, `name`): a `foreach` keeps thousands of
+    // these maps, and growing them by doubling would leave a third unused.
+    let mut fields = Map::with_capacity(13);
     let millis = |d: std::time::Duration| Json::from(crate::probe::millis(d));
     let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();
     match observation {

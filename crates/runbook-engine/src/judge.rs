@@ -53,6 +53,9 @@ pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verd
             Err(error) => return Verdict { outcome: Outcome::Error, expectations, error: Some(error) },
         }
     }
+    // Kept with the probe's evidence for the rest of the run: no spare room
+    // per probe (a `foreach` holds thousands).
+    expectations.shrink_to_fit();
     let failed = |severity| expectations.iter().any(|e| !e.passed && e.severity == severity);
     let outcome = if failed(ExpectationSeverity::Fail) {
         Outcome::Fail

@@ -5,6 +5,7 @@
 //! `--answer`/`--answers` and flags, for runs without a terminal.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use runbook_model::{Ask, AskType};
 use serde_json::Value;
@@ -23,7 +24,7 @@ pub struct Question<'a> {
     /// The question as declared: type, choices, default, bounds.
     pub ask: &'a Ask,
     /// Evidence of earlier steps to show first, by step id.
-    pub evidence: Vec<(&'a str, &'a [Part])>,
+    pub evidence: Vec<(&'a str, &'a [Arc<Part>])>,
 }
 
 /// Manual work, rendered.

@@ -61,7 +61,7 @@ fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
     let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal)
         .map_err(|error| format!("cannot read the run's journal `{}`: {error}", journal.display()))?;
-    let record = runbook_engine::record::Record::from_journal(&entries);
+    let record = runbook_engine::record::Record::from_journal(entries);
     let recorded = record.run.as_ref().map(|run| run.runbook.as_str()).unwrap_or_default();
     if recorded != runbook.id.value {
         return Err(format!(

@@ -24,7 +24,7 @@ impl<'a> Interpreter<'a> {
             .text("ask.question", &ask.question)
             .map_err(|e| self.render_failed(step, &e))?;
         let choices: Vec<String> = ask.closed_answers().unwrap_or_default().into_iter().map(str::to_owned).collect();
-        let evidence: Vec<(&str, &[crate::event::Part])> = ask
+        let evidence: Vec<(&str, &[std::sync::Arc<crate::event::Part>])> = ask
             .evidence
             .iter()
             .filter_map(|id| {

@@ -14,6 +14,7 @@ pub use run_error::{CallFailure, RunError, RunErrorKind};
 
 pub use crate::prepare::RenderError;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -160,7 +161,7 @@ pub struct Resume {
     /// stands.
     pub actions_done: HashMap<String, FinishedAction>,
     /// The evidence of the steps that ran, for questions that show it.
-    pub evidence: HashMap<String, Vec<Part>>,
+    pub evidence: HashMap<String, Vec<Arc<Part>>>,
     /// Whether the runbook file changed since the run started.
     pub runbook_changed: bool,
 }
@@ -508,7 +509,7 @@ struct Interpreter<'a> {
     /// Actions that ran and finished before the stop, by name.
     actions_done: HashMap<String, FinishedAction>,
     /// The last attempt's probes of each step, for `ask.evidence`.
-    evidence: HashMap<String, Vec<Part>>,
+    evidence: HashMap<String, Vec<Arc<Part>>>,
     /// `call-step/` inside a called runbook, so that events name steps
     /// uniquely.
     prefix: String,
@@ -586,9 +587,13 @@ impl<'a> Interpreter<'a> {
             let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);
-            self.facts.set_step(&step.id, &facts);
-            let mut shown_facts = facts.clone();
-            self.redactor.json(&mut shown_facts);
+            let result = self.facts.set_step(&step.id, &facts);
+            // The journal's copy is redacted; the facts are copied only
+            // where a secret was found.
+            let shown_facts = match self.redactor.redacted_json(&facts) {
+                Cow::Owned(redacted) => redacted,
+                Cow::Borrowed(_) => facts,
+            };
             let mut captures = Json::Object(done.captures.into_iter().collect());
             self.redactor.json(&mut captures);
             let captures = match captures {
@@ -629,7 +634,6 @@ impl<'a> Interpreter<'a> {
                     error: Some(*error),
                 };
             }
-            let result = crate::facts::to_value(&facts);
             let (next, edge) = match self.route(index, step, done.key.as_deref(), result) {
                 Ok(route) => route,
                 Err(reason) => return reason.into(),

@@ -230,11 +230,12 @@ impl<'a> Interpreter<'a> {
         for (name, value) in &captures {
             self.facts.set_var(name, value.clone());
         }
-        let parts: Vec<Part> = judged.into_iter().map(|j| j.part).collect();
+        let name = self.name(&step.id);
+        let parts: Vec<Arc<Part>> = judged.into_iter().map(|j| Arc::new(j.part)).collect();
         for part in &parts {
-            self.emit(&Event::Probe { step: self.name(&step.id), attempt: number, part: part.clone() });
+            self.emit(&Event::Probe { step: name.clone(), attempt: number, part: Arc::clone(part) });
         }
-        self.evidence.insert(self.name(&step.id), parts);
+        self.evidence.insert(name, parts);
         Attempt { outcome, error, facts, captures }
     }
 

@@ -120,6 +120,10 @@ const HEADERS_KEPT_ACROSS_ORIGINS: [&str; 6] =
 /// The settings that live in a `reqwest::Client` rather than in a request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
+    /// Whether the hop speaks TLS (an https URL, or an https proxy): a
+    /// client for plain http loads no trusted roots, which costs the
+    /// system's whole certificate store at the first request of a run.
+    tls: bool,
     insecure: bool,
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
@@ -180,6 +184,9 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
     if let Some(connect_timeout) = key.connect_timeout {
         builder = builder.connect_timeout(connect_timeout);
     }
+    if !key.tls {
+        builder = builder.tls_certs_only(Vec::new());
+    }
     if let Some(path) = &key.ca_file {
         // Read synchronously, once per run: only a regular file of at most
         // MAX_CA_FILE_BYTES is read, so this cannot block (a FIFO would).
@@ -218,8 +225,9 @@ enum End {
 }
 
 impl HttpSpec {
-    fn client_key(&self, proxy: Option<Via>) -> ClientKey {
+    fn client_key(&self, url: &Url, proxy: Option<Via>) -> ClientKey {
         ClientKey {
+            tls: url.scheme() == "https" || proxy.as_ref().is_some_and(|via| via.url.starts_with("https:")),
             insecure: self.insecure,
             connect_timeout: self.connect_timeout,
             ca_file: self.ca_file.clone(),
@@ -359,7 +367,7 @@ impl HttpSpec {
         let mut redirects = 0;
         loop {
             target.via = self.proxy.via(request.url())?;
-            let client = self.client.get(&self.client_key(target.via.clone()))?;
+            let client = self.client.get(&self.client_key(request.url(), target.via.clone()))?;
             let retry = request.try_clone();
             let response = match recorder.measure(client.execute(request)).await {
                 Ok(response) => response,

@@ -2,6 +2,8 @@
 //! a record written at the end of a run and one rebuilt from the journal
 //! after a crash are the same thing.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use runbook_model::{AskType, EdgeKind, Outcome, StepKind};
 use schemars::JsonSchema;
@@ -190,7 +192,7 @@ pub struct AttemptRecord {
     /// The attempt's outcome; absent when the run stopped inside it.
     pub outcome: Option<Outcome>,
     /// Each probe: what ran, what it observed, each expectation's verdict.
-    pub probes: Vec<Part>,
+    pub probes: Vec<Arc<Part>>,
 }
 
 /// A question and its answer.
@@ -266,178 +268,12 @@ pub struct NextRecord {
 }
 
 impl Record {
-    /// Folds journal entries into a record.
-    pub fn from_journal(entries: &[Entry]) -> Self {
-        let mut record = Self {
-            format: RECORD_FORMAT,
-            run: None,
-            status: RecordStatus::Interrupted,
-            message: None,
-            started_at: None,
-            finished_at: None,
-            duration_ms: None,
-            conclusion: None,
-            path: Vec::new(),
-            steps: Vec::new(),
-            calls: Vec::new(),
-            resumptions: Vec::new(),
-            stops: Vec::new(),
-        };
-        // The last entry so far, and its `elapsed_ms`: where and how long
-        // into its process a run that was killed got.
-        let mut last: Option<(&str, Option<u64>)> = None;
-        for Entry { at, event, elapsed_ms } in entries {
-            let previous = last.replace((at.as_str(), *elapsed_ms));
-            let at = at.clone();
-            match event {
-                Event::RunStarted(info) => {
-                    record.run = Some(info.clone());
-                    record.started_at = Some(at);
-                }
-                Event::Called { step, runbook, path, sha256 } => record.calls.push(CallRecord {
-                    at,
-                    step: step.clone(),
-                    runbook: runbook.clone(),
-                    path: path.clone(),
-                    sha256: sha256.clone(),
-                }),
-                Event::Resumed { step, operator, runbook_changed } => {
-                    if let Some(stopped) = record.finished_at.take() {
-                        let message = record.message.take();
-                        record.stops.push(StopRecord { at: stopped, status: record.status, message });
-                    } else if let Some((stopped, elapsed)) = previous {
-                        // The process before this resume was killed: its
-                        // last entry is as far as it is known to have got.
-                        let message = Some(record.interruption());
-                        record.stops.push(StopRecord {
-                            at: stopped.to_owned(),
-                            status: RecordStatus::Interrupted,
-                            message,
-                        });
-                        record.duration_ms = Some(record.duration_ms.unwrap_or(0) + elapsed.unwrap_or(0));
-                    }
-                    record.status = RecordStatus::Interrupted;
-                    record.message = None;
-                    record.resumptions.push(Resumption {
-                        at,
-                        step: step.clone(),
-                        operator: operator.clone(),
-                        runbook_changed: *runbook_changed,
-                    });
-                }
-                Event::StepStarted { step, kind, title, visit, .. } => {
-                    record.path.push(step.clone());
-                    record.steps.push(StepRecord {
-                        id: step.clone(),
-                        kind: *kind,
-                        title: title.clone(),
-                        visit: *visit,
-                        started_at: at,
-                        finished_at: None,
-                        duration_ms: None,
-                        outcome: None,
-                        error: None,
-                        attempts: Vec::new(),
-                        question: None,
-                        instruction: None,
-                        action: None,
-                        captures: IndexMap::new(),
-                        next: None,
-                        conclusion: None,
-                    });
-                }
-                Event::Probe { step, attempt, part } => {
-                    if let Some(step) = record.step(step) {
-                        step.attempt(*attempt).probes.push(part.clone());
-                    }
-                }
-                Event::AttemptFinished { step, attempt, outcome } => {
-                    if let Some(step) = record.step(step) {
-                        step.attempt(*attempt).outcome = Some(*outcome);
-                    }
-                }
-                Event::Question { step, question, kind, choices, evidence, .. } => {
-                    if let Some(step) = record.step(step) {
-                        step.question = Some(QuestionRecord {
-                            question: question.clone(),
-                            kind: *kind,
-                            choices: choices.clone(),
-                            evidence: evidence.clone(),
-                            asked_at: at,
-                            answer: None,
-                            by: None,
-                            answered_at: None,
-                        });
-                    }
-                }
-                Event::Answered { step, answer, by } => {
-                    if let Some(question) = record.step(step).and_then(|step| step.question.as_mut()) {
-                        question.answer = Some(answer.clone());
-                        question.by = Some(*by);
-                        question.answered_at = Some(at);
-                    }
-                }
-                Event::Instructed { step, text, ticked, unticked, notes, by } => {
-                    if let Some(step) = record.step(step) {
-                        step.instruction = Some(InstructionRecord {
-                            at,
-                            text: text.clone(),
-                            ticked: ticked.clone(),
-                            unticked: unticked.clone(),
-                            notes: notes.clone(),
-                            by: *by,
-                        });
-                    }
-                }
-                Event::ActionDecided { step, confirm, target, decision, by } => {
-                    if let Some(step) = record.step(step) {
-                        step.action = Some(ActionRecord {
-                            at,
-                            confirm: confirm.clone(),
-                            target: target.clone(),
-                            decision: *decision,
-                            by: *by,
-                        });
-                    }
-                }
-                Event::StepFinished { step, outcome, error, duration_ms, captures, .. } => {
-                    if let Some(step) = record.step(step) {
-                        step.finished_at = Some(at);
-                        step.outcome = *outcome;
-                        step.error.clone_from(error);
-                        step.duration_ms = Some(*duration_ms);
-                        step.captures.clone_from(captures);
-                    }
-                }
-                Event::Transition { from, to, edge, via, kind } => {
-                    if let Some(step) = record.step(from) {
-                        step.next =
-                            Some(NextRecord { at, to: to.clone(), edge: edge.clone(), via: via.clone(), kind: *kind });
-                    }
-                }
-                Event::Concluded { step, conclusion } => {
-                    if !step.contains('/') {
-                        record.conclusion = Some(conclusion.clone());
-                    }
-                    if let Some(step) = record.step(step) {
-                        step.conclusion = Some(conclusion.clone());
-                    }
-                }
-                Event::RunFinished { status, message, duration_ms } => {
-                    record.status = (*status).into();
-                    record.message.clone_from(message);
-                    // Across resumptions: the time spent running, not the
-                    // time the run waited.
-                    record.duration_ms = Some(record.duration_ms.unwrap_or(0) + duration_ms);
-                    record.finished_at = Some(at);
-                }
-                Event::Waiting { .. } => {}
-            }
-        }
-        if record.status == RecordStatus::Interrupted {
-            record.message = Some(record.interruption());
-        }
-        record
+    /// Folds journal entries into a record, taking each entry's values
+    /// rather than copying them.
+    pub fn from_journal(entries: impl IntoIterator<Item = Entry>) -> Self {
+        let mut fold = Fold::new();
+        entries.into_iter().for_each(|entry| fold.add(entry));
+        fold.finish()
     }
 
     /// Why the journal, so far, ends without the run finishing: where it
@@ -474,6 +310,167 @@ impl StepRecord {
         self.attempts.push(AttemptRecord { number, outcome: None, probes: Vec::new() });
         let last = self.attempts.len() - 1;
         &mut self.attempts[last]
+    }
+}
+
+/// A record being folded from journal entries, one at a time.
+pub(super) struct Fold {
+    record: Record,
+    /// The last entry so far, and its `elapsed_ms`: where and how long
+    /// into its process a run that was killed got.
+    last: Option<(String, Option<u64>)>,
+}
+
+impl Fold {
+    pub(super) fn new() -> Self {
+        let record = Record {
+            format: RECORD_FORMAT,
+            run: None,
+            status: RecordStatus::Interrupted,
+            message: None,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            conclusion: None,
+            path: Vec::new(),
+            steps: Vec::new(),
+            calls: Vec::new(),
+            resumptions: Vec::new(),
+            stops: Vec::new(),
+        };
+        Self { record, last: None }
+    }
+
+    /// Adds one entry.
+    pub(super) fn add(&mut self, Entry { at, event, elapsed_ms }: Entry) {
+        let previous = self.last.replace((at.clone(), elapsed_ms));
+        let record = &mut self.record;
+        match event {
+            Event::RunStarted(info) => {
+                record.run = Some(info);
+                record.started_at = Some(at);
+            }
+            Event::Called { step, runbook, path, sha256 } => {
+                record.calls.push(CallRecord { at, step, runbook, path, sha256 });
+            }
+            Event::Resumed { step, operator, runbook_changed } => {
+                if let Some(stopped) = record.finished_at.take() {
+                    let message = record.message.take();
+                    record.stops.push(StopRecord { at: stopped, status: record.status, message });
+                } else if let Some((stopped, elapsed)) = previous {
+                    // The process before this resume was killed: its last
+                    // entry is as far as it is known to have got.
+                    let message = Some(record.interruption());
+                    record.stops.push(StopRecord { at: stopped, status: RecordStatus::Interrupted, message });
+                    record.duration_ms = Some(record.duration_ms.unwrap_or(0) + elapsed.unwrap_or(0));
+                }
+                record.status = RecordStatus::Interrupted;
+                record.message = None;
+                record.resumptions.push(Resumption { at, step, operator, runbook_changed });
+            }
+            Event::StepStarted { step, kind, title, visit, .. } => {
+                record.path.push(step.clone());
+                record.steps.push(StepRecord {
+                    id: step,
+                    kind,
+                    title,
+                    visit,
+                    started_at: at,
+                    finished_at: None,
+                    duration_ms: None,
+                    outcome: None,
+                    error: None,
+                    attempts: Vec::new(),
+                    question: None,
+                    instruction: None,
+                    action: None,
+                    captures: IndexMap::new(),
+                    next: None,
+                    conclusion: None,
+                });
+            }
+            Event::Probe { step, attempt, part } => {
+                if let Some(step) = record.step(&step) {
+                    step.attempt(attempt).probes.push(part);
+                }
+            }
+            Event::AttemptFinished { step, attempt, outcome } => {
+                if let Some(step) = record.step(&step) {
+                    step.attempt(attempt).outcome = Some(outcome);
+                }
+            }
+            Event::Question { step, question, kind, choices, evidence, .. } => {
+                if let Some(step) = record.step(&step) {
+                    step.question = Some(QuestionRecord {
+                        question,
+                        kind,
+                        choices,
+                        evidence,
+                        asked_at: at,
+                        answer: None,
+                        by: None,
+                        answered_at: None,
+                    });
+                }
+            }
+            Event::Answered { step, answer, by } => {
+                if let Some(question) = record.step(&step).and_then(|step| step.question.as_mut()) {
+                    question.answer = Some(answer);
+                    question.by = Some(by);
+                    question.answered_at = Some(at);
+                }
+            }
+            Event::Instructed { step, text, ticked, unticked, notes, by } => {
+                if let Some(step) = record.step(&step) {
+                    step.instruction = Some(InstructionRecord { at, text, ticked, unticked, notes, by });
+                }
+            }
+            Event::ActionDecided { step, confirm, target, decision, by } => {
+                if let Some(step) = record.step(&step) {
+                    step.action = Some(ActionRecord { at, confirm, target, decision, by });
+                }
+            }
+            Event::StepFinished { step, outcome, error, duration_ms, captures, .. } => {
+                if let Some(step) = record.step(&step) {
+                    step.finished_at = Some(at);
+                    step.outcome = outcome;
+                    step.error = error;
+                    step.duration_ms = Some(duration_ms);
+                    step.captures = captures;
+                }
+            }
+            Event::Transition { from, to, edge, via, kind } => {
+                if let Some(step) = record.step(&from) {
+                    step.next = Some(NextRecord { at, to, edge, via, kind });
+                }
+            }
+            Event::Concluded { step, conclusion } => {
+                if !step.contains('/') {
+                    record.conclusion = Some(conclusion.clone());
+                }
+                if let Some(step) = record.step(&step) {
+                    step.conclusion = Some(conclusion);
+                }
+            }
+            Event::RunFinished { status, message, duration_ms } => {
+                record.status = status.into();
+                record.message = message;
+                // Across resumptions: the time spent running, not the
+                // time the run waited.
+                record.duration_ms = Some(record.duration_ms.unwrap_or(0) + duration_ms);
+                record.finished_at = Some(at);
+            }
+            Event::Waiting { .. } => {}
+        }
+    }
+
+    /// The record, with the reason an unfinished run stopped.
+    pub(super) fn finish(self) -> Record {
+        let mut record = self.record;
+        if record.status == RecordStatus::Interrupted {
+            record.message = Some(record.interruption());
+        }
+        record
     }
 }
 

@@ -6,7 +6,7 @@
 //! end; otherwise in the background, at most every 100 ms.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -252,25 +252,36 @@ pub fn read(path: &Path) -> io::Result<Vec<Entry>> {
 
 /// The entries of the journal text `bytes` read from `path` (see [`read`]).
 pub(super) fn parse(bytes: &[u8], path: &Path) -> io::Result<Vec<Entry>> {
-    let lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
-    let count = lines.len();
-    let mut entries = Vec::with_capacity(count);
-    for (index, line) in lines.iter().enumerate() {
+    let mut entries = Vec::new();
+    for_each(bytes, path, |entry| entries.push(entry))?;
+    Ok(entries)
+}
+
+/// [`parse`] one entry at a time, in order, from a reader: a fold over a
+/// long journal holds one line at once, not the whole file and every entry.
+pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMut(Entry)) -> io::Result<()> {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if lines.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
         if line.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0) {
             continue;
         }
-        match serde_json::from_slice::<Entry>(line) {
-            Ok(entry) => entries.push(entry),
-            Err(_) if index + 1 == count => break,
+        match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => fold(entry),
+            // A line without its newline is the last one, cut short.
+            Err(_) if line.last() != Some(&b'\n') => break,
             Err(error) => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("{}: line {} is not a journal entry: {error}", path.display(), index + 1),
+                    format!("{}: line {number} is not a journal entry: {error}", path.display()),
                 ));
             }
         }
     }
-    Ok(entries)
+    Ok(())
 }
 
 #[cfg(test)]

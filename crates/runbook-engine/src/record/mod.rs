@@ -34,16 +34,25 @@ pub fn rebuild_records(dir: &std::path::Path) -> std::io::Result<Record> {
 /// one. Temporary record files that a killed process left are removed.
 fn write_from_journal(dir: &RecordDir) -> std::io::Result<Record> {
     let journal = dir.path().join(JOURNAL_FILE);
-    let entries = journal::parse(&dir.read_existing(JOURNAL_FILE)?, &journal)?;
-    if !entries.first().is_some_and(|entry| matches!(entry.event, crate::event::Event::RunStarted(_))) {
+    let lines = std::io::BufReader::with_capacity(64 * 1024, dir.open_to_read(JOURNAL_FILE)?);
+    let mut fold = build::Fold::new();
+    let mut holds_run = None;
+    journal::for_each(lines, &journal, |entry| {
+        holds_run.get_or_insert(matches!(entry.event, crate::event::Event::RunStarted(_)));
+        fold.add(entry);
+    })?;
+    if holds_run != Some(true) {
         let message = format!("`{}` holds no run (it does not begin with run_started)", journal.display());
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
     dir.make_private()?;
     dir.remove_stale_temporaries()?;
-    let record = Record::from_journal(&entries);
-    let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
-    json.push(b'\n');
-    dir.write_pair(("record.json", &json), ("record.md", markdown(&record).as_bytes()))?;
+    let record = fold.finish();
+    let json = |out: &mut dyn std::io::Write| {
+        serde_json::to_writer_pretty(&mut *out, &record).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    };
+    let markdown = |out: &mut dyn std::io::Write| out.write_all(markdown(&record).as_bytes());
+    dir.write_pair(("record.json", json), ("record.md", markdown))?;
     Ok(record)
 }

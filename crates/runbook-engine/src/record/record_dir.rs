@@ -138,12 +138,10 @@ impl RecordDir {
         crate::regular_file::require_regular(file)
     }
 
-    /// Reads the existing regular file `name`.
-    pub(super) fn read_existing(&self, name: &str) -> io::Result<Vec<u8>> {
+    /// Opens the existing regular file `name` to read it.
+    pub(super) fn open_to_read(&self, name: &str) -> io::Result<File> {
         let file = self.open_at(name, OFlag::O_RDONLY | OFlag::O_NONBLOCK, 0)?;
-        let mut bytes = Vec::new();
-        crate::regular_file::require_regular(file)?.read_to_end(&mut bytes)?;
-        Ok(bytes)
+        crate::regular_file::require_regular(file)
     }
 
     /// Syncs the directory, so that a file created in it survives a crash.
@@ -163,9 +161,15 @@ impl RecordDir {
     /// `record.md`): both are written to temporary files first (see
     /// [`RecordDir::create_new`]), synced, then renamed, so a crash leaves
     /// the old file or the new one, never half of one; when the second
-    /// rename fails, the first file's old content is put back. An error
-    /// names the file it is about.
-    pub(super) fn write_pair(&self, first: (&str, &[u8]), second: (&str, &[u8])) -> io::Result<()> {
+    /// rename fails, the first file's old content is put back. Each file's
+    /// content is written by its function straight into the file, so that
+    /// a large record is never held whole in memory. An error names the
+    /// file it is about.
+    pub(super) fn write_pair(
+        &self,
+        first: (&str, impl FnOnce(&mut dyn Write) -> io::Result<()>),
+        second: (&str, impl FnOnce(&mut dyn Write) -> io::Result<()>),
+    ) -> io::Result<()> {
         let first_temporary = self.write_temporary(first.0, first.1).map_err(|e| self.named(first.0, &e))?;
         let second_temporary = match self.write_temporary(second.0, second.1).map_err(|e| self.named(second.0, &e)) {
             Ok(temporary) => temporary,
@@ -201,11 +205,15 @@ impl RecordDir {
         io::Error::new(error.kind(), format!("{}: {error}", self.path.join(name).display()))
     }
 
-    /// The name of a new temporary file in the directory holding `bytes`,
-    /// synced.
-    fn write_temporary(&self, name: &str, bytes: &[u8]) -> io::Result<String> {
+    /// The name of a new temporary file in the directory holding what
+    /// `contents` writes, synced.
+    fn write_temporary(
+        &self,
+        name: &str,
+        contents: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<String> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let (temporary, mut file) = loop {
+        let (temporary, file) = loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let temporary = format!(".{name}.{}.{n}.tmp", std::process::id());
             match self.create_new(&temporary) {
@@ -215,8 +223,10 @@ impl RecordDir {
                 Err(error) => return Err(error),
             }
         };
-        let written = file.write_all(bytes).and_then(|()| file.sync_all());
-        drop(file);
+        let mut out = io::BufWriter::new(file);
+        let written = contents(&mut out)
+            .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
+            .and_then(|file| file.sync_all());
         if let Err(error) = written {
             let _ = self.remove(&temporary);
             return Err(error);
@@ -338,7 +348,11 @@ mod tests {
         let dir = RecordDir::create(&base.join("nested/rec")).unwrap();
         assert_eq!(mode(dir.path()), DIR_MODE);
         dir.create_new("journal.jsonl").unwrap();
-        dir.write_pair(("record.json", b"{}"), ("record.md", b"# record")).unwrap();
+        dir.write_pair(
+            ("record.json", |out: &mut dyn Write| out.write_all(b"{}")),
+            ("record.md", |out: &mut dyn Write| out.write_all(b"# record")),
+        )
+        .unwrap();
         let file_modes = (mode(&dir.path().join("journal.jsonl")), mode(&dir.path().join("record.json")));
         assert_eq!(file_modes, (FILE_MODE, FILE_MODE));
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -382,7 +396,11 @@ mod tests {
         std::fs::rename(base.join("rec"), base.join("moved")).unwrap();
         std::os::unix::fs::symlink(base.join("elsewhere"), base.join("rec")).unwrap();
         dir.create_new("journal.jsonl").unwrap();
-        dir.write_pair(("record.json", b"{}"), ("record.md", b"# record")).unwrap();
+        dir.write_pair(
+            ("record.json", |out: &mut dyn Write| out.write_all(b"{}")),
+            ("record.md", |out: &mut dyn Write| out.write_all(b"# record")),
+        )
+        .unwrap();
         assert_eq!(std::fs::read_dir(base.join("elsewhere")).unwrap().count(), 0);
         assert_eq!(std::fs::read_dir(base.join("moved")).unwrap().count(), 3);
         std::fs::remove_dir_all(&base).unwrap();
@@ -398,7 +416,11 @@ mod tests {
             let planted = base.join(format!(".record.md.{}.{n}.tmp", std::process::id()));
             std::os::unix::fs::symlink(&victim, planted).unwrap();
         }
-        dir.write_pair(("record.json", b"{}"), ("record.md", b"# record")).unwrap();
+        dir.write_pair(
+            ("record.json", |out: &mut dyn Write| out.write_all(b"{}")),
+            ("record.md", |out: &mut dyn Write| out.write_all(b"# record")),
+        )
+        .unwrap();
         assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
         assert_eq!(std::fs::read(base.join("record.md")).unwrap(), b"# record");
         std::fs::remove_dir_all(&base).unwrap();

@@ -3,6 +3,7 @@
 //! vars, step facts and visit counts as they were.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use runbook_model::Outcome;
@@ -72,7 +73,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
     // ran to the end, and resume takes that ending instead of asking.
     let mut finished: HashMap<String, FinishedAction> = HashMap::new();
     // The last attempt's probes of each step, to show again with a question.
-    let mut evidence: HashMap<String, (u32, Vec<Part>)> = HashMap::new();
+    let mut evidence: HashMap<String, (u32, Vec<Arc<Part>>)> = HashMap::new();
     let top = |step: &str| !step.contains('/');
     for entry in entries {
         match &entry.event {

@@ -105,12 +105,19 @@ impl Redactor {
     /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = self.secrets(Cow::Borrowed(text));
+        if !may_hold_credential(&text) {
+            return text;
+        }
         if BASIC.is_match(&text) {
             let replaced = BASIC.replace_all(&text, |found: &regex::Captures<'_>| match self.basic_secret(&found[3]) {
                 Some(name) => format!("{}{}[redacted:{name}]", &found[1], &found[2]),
                 None => found[0].to_owned(),
             });
-            if let Cow::Owned(replaced) = replaced {
+            // A Basic credential that holds no secret stays, and the text
+            // is not copied for it.
+            if let Cow::Owned(replaced) = replaced
+                && replaced != *text
+            {
                 text = Cow::Owned(replaced);
             }
         }
@@ -147,8 +154,7 @@ impl Redactor {
                 }
             }
             serde_json::Value::Number(number) => {
-                let text = number.to_string();
-                if let Some(secret) = self.secrets.iter().find(|secret| secret.value == text) {
+                if let Some(secret) = self.secret_number(number) {
                     *value = serde_json::Value::from(format!("[redacted:{}]", secret.name));
                 }
             }
@@ -167,6 +173,39 @@ impl Redactor {
         }
     }
 
+    /// `value` with every string inside it redacted, keys included; copied
+    /// only when a secret was found, so that the large facts of a step
+    /// with none are only read.
+    pub fn redacted_json<'a>(&self, value: &'a serde_json::Value) -> Cow<'a, serde_json::Value> {
+        if !self.finds_in_json(value) {
+            return Cow::Borrowed(value);
+        }
+        let mut redacted = value.clone();
+        self.json(&mut redacted);
+        Cow::Owned(redacted)
+    }
+
+    /// Whether [`Redactor::json`] would change `value`.
+    fn finds_in_json(&self, value: &serde_json::Value) -> bool {
+        let finds = |text: &str| matches!(self.text(text), Cow::Owned(_));
+        match value {
+            serde_json::Value::String(text) => finds(text),
+            serde_json::Value::Number(number) => self.secret_number(number).is_some(),
+            serde_json::Value::Array(items) => items.iter().any(|item| self.finds_in_json(item)),
+            serde_json::Value::Object(map) => map.iter().any(|(key, item)| finds(key) || self.finds_in_json(item)),
+            serde_json::Value::Bool(_) | serde_json::Value::Null => false,
+        }
+    }
+
+    /// The secret a number is, written out.
+    fn secret_number(&self, number: &serde_json::Number) -> Option<&Secret> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let text = number.to_string();
+        self.secrets.iter().find(|secret| secret.value == text)
+    }
+
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
     /// as it was where no secret touches it.
     pub fn bytes(&self, bytes: &mut Vec<u8>) {
@@ -175,6 +214,18 @@ impl Redactor {
             *bytes = redacted.into_bytes();
         }
     }
+}
+
+/// Whether `text` may hold what [`BASIC`] or [`BEARER`] match: a `b` (any
+/// case) followed by `as`, `aſ` (`ſ` folds to `s`) or `ea`. Most texts have
+/// neither, and this test costs a pass over the bytes where the two
+/// patterns cost a search each.
+fn may_hold_credential(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| {
+        let (first, second, third) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase(), w[2].to_ascii_lowercase());
+        // 0xC5 begins the UTF-8 of `ſ` (U+017F).
+        first == b'b' && ((second == b'a' && (third == b's' || third == 0xC5)) || (second == b'e' && third == b'a'))
+    })
 }
 
 /// `text` as a URL carries it: unreserved characters kept, the rest as
@@ -208,6 +259,34 @@ mod tests {
         let mut json = serde_json::json!({ "abc": ["abc123", 1] });
         redactor.json(&mut json);
         assert_eq!(json, serde_json::json!({ "[redacted:token]": ["[redacted:password]", 1] }));
+        let clean = serde_json::json!({ "items": [{ "body": "nothing here", "status": 200 }] });
+        assert!(matches!(redactor.redacted_json(&clean), Cow::Borrowed(_)));
+        redactor.add("pin", "4242");
+        let numbered = serde_json::json!({ "items": [{ "body": "ok", "pin": 4242 }, 7] });
+        let redacted = redactor.redacted_json(&numbered);
+        assert_eq!(*redacted, serde_json::json!({ "items": [{ "body": "ok", "pin": "[redacted:pin]" }, 7] }));
+    }
+
+    /// The quick test never lets through a text either credential
+    /// pattern matches, whatever the case (`ſ` is a case form of `s`).
+    #[test]
+    fn the_quick_test_passes_every_text_the_credential_patterns_match() {
+        for text in [
+            "Authorization: Bearer abcdefgh123",
+            "BEARER\tabcdefgh123",
+            "basic dXNlcjpwYXNz",
+            "x=BaSiC   dXNlcjpwYXNz",
+            "baſic dXNlcjpwYXNz",
+        ] {
+            assert!(BASIC.is_match(text) || BEARER.is_match(text), "{text}");
+            assert!(may_hold_credential(text), "{text}");
+        }
+        for text in ["{\"status\":\"ok\"}", "", "ab", "number 42", "Bob", "content-type: text/plain"] {
+            assert!(!may_hold_credential(text), "{text}");
+        }
+        let redactor = Redactor::new();
+        assert!(matches!(redactor.text("Basic notasecret"), Cow::Borrowed(_)));
+        assert_eq!(redactor.text("Bearer abcdefgh123"), "Bearer [redacted:bearer]");
     }
 
     #[test]
