@@ -1174,3 +1174,58 @@ inputs:
     assert!(headings.iter().any(|h| h.ends_with(". q")), "the question's step heading is gone: {headings:?}");
     assert!(strong >= 1, "`| safe` inserted no Markdown");
 }
+
+/// 8 MB of NUL bytes, then `end`: 1 MiB is kept. The question stops the run
+/// so that a resume must read the output back from the journal.
+const ZEROS: &str = r#"
+id: zeros
+title: Zeros
+steps:
+  - id: zeros
+    check: { cmd: { argv: [sh, -c, "head -c 8000000 /dev/zero; printf end"] } }
+  - id: go
+    ask: { question: "Go on?", choices: [ { answer: yes } ] }
+    on: { yes: count }
+  - id: count
+    check:
+      cmd: { argv: [echo, "{{ steps.zeros.stdout | length }} {{ steps.zeros.stdout[-3:] }} {{ steps.zeros.stdout_dropped_bytes }}"] }
+      capture: { counted: { stdout: true } }
+  - id: end
+    conclude: { status: resolved, diagnosis: "{{ vars.counted }}" }
+"#;
+
+/// NUL bytes take six bytes each as JSON escapes (`\u0000`): 1 MiB of them
+/// kept, written in the `probe` event and again in the step's facts, made a
+/// 12 MB journal. The journal now holds them once, as base64, and a resume
+/// and `runbook record` read them back whole.
+#[test]
+fn nul_heavy_output_takes_about_its_kept_bytes_in_the_journal() {
+    use base64::Engine as _;
+    let output = Test::new()
+        .files(&[("runbook.yaml", ZEROS.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    let journal = std::fs::metadata(rec.join("journal.jsonl")).unwrap().len();
+    let kept: usize = 1024 * 1024;
+    assert!(journal < (kept * 3 / 2) as u64, "the journal takes {journal} bytes for {kept} kept");
+    let record = valid_record(&rec);
+    let stdout = &record["steps"][0]["attempts"][0]["probes"][0]["observation"]["stdout"];
+    assert_eq!(
+        (&stdout["total_bytes"], &stdout["dropped_bytes"], &stdout["head_bytes"]),
+        (&Value::from(8_000_003), &Value::from(8_000_003 - kept), &Value::from(kept / 2))
+    );
+    let bytes = base64::engine::general_purpose::STANDARD.decode(stdout["base64"].as_str().unwrap()).unwrap();
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    assert_eq!((bytes.len(), zeros, &bytes[zeros..]), (kept, kept - 3, b"end".as_slice()));
+    Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "go=yes"]).status(0);
+    let record = valid_record(&rec);
+    assert_eq!(record["conclusion"]["diagnosis"], format!("{kept} end {}", 8_000_003 - kept));
+    let json = std::fs::read(rec.join("record.json")).unwrap();
+    Test::new().args(["record", rec.to_str().unwrap()]).status(0);
+    assert_eq!(
+        std::fs::read(rec.join("record.json")).unwrap(),
+        json,
+        "rebuilt from the journal, the record is the same"
+    );
+}

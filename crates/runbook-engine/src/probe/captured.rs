@@ -8,7 +8,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
-/// A stream's bytes, bounded. Serialized as its kept text and byte counts.
+/// A stream's bytes, bounded. Serialized as its kept text (or its base64,
+/// when JSON would escape the text to more) and byte counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Captured {
     /// The first bytes, up to half the limit.
@@ -126,21 +127,37 @@ fn marker(dropped_bytes: u64) -> String {
 }
 
 /// Read back from a journal: the shown text is split at its "bytes
-/// dropped" marker into the head and the tail again.
+/// dropped" marker into the head and the tail again; base64 is split at
+/// `head_bytes`.
 impl<'de> serde::Deserialize<'de> for Captured {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine as _;
+        use serde::de::Error as _;
         #[derive(serde::Deserialize)]
         struct Shown {
-            text: String,
+            text: Option<String>,
+            base64: Option<String>,
+            head_bytes: Option<usize>,
             total_bytes: u64,
             #[serde(default)]
             dropped_bytes: u64,
         }
         let shown = Shown::deserialize(deserializer)?;
-        let marker = marker(shown.dropped_bytes);
-        let (head, tail) = match shown.text.split_once(&marker) {
-            Some((head, tail)) if shown.dropped_bytes > 0 => (head.as_bytes().to_vec(), tail.bytes().collect()),
-            _ => (shown.text.into_bytes(), VecDeque::new()),
+        let (head, tail) = match (shown.text, shown.base64) {
+            (Some(text), None) => match text.split_once(&marker(shown.dropped_bytes)) {
+                Some((head, tail)) if shown.dropped_bytes > 0 => (head.as_bytes().to_vec(), tail.bytes().collect()),
+                _ => (text.into_bytes(), VecDeque::new()),
+            },
+            (None, Some(encoded)) => {
+                let mut head = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(D::Error::custom)?;
+                let split = shown.head_bytes.unwrap_or(head.len());
+                if split > head.len() {
+                    return Err(D::Error::custom(format!("head_bytes {split} is past the {} bytes kept", head.len())));
+                }
+                let tail = head.split_off(split);
+                (head, tail.into())
+            }
+            _ => return Err(D::Error::custom("expected exactly one of `text` and `base64`")),
         };
         Ok(Self { head, tail, total_bytes: shown.total_bytes, dropped_bytes: shown.dropped_bytes })
     }
@@ -154,14 +171,20 @@ impl schemars::JsonSchema for Captured {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A stream's bytes, bounded: the kept text (a marker where the middle was dropped) and the byte counts.",
+            "description": "A stream's bytes, bounded: the kept text (a marker where the middle was dropped) and the byte counts. Bytes that JSON would escape to more than their base64 (mostly control characters, such as NULs) are given as `base64` instead of `text`.",
             "type": "object",
             "properties": {
                 "text": { "type": "string", "description": "The kept bytes as text (invalid UTF-8 replaced)." },
+                "base64": { "type": "string", "description": "The kept bytes, head then tail, in base64 (instead of `text`)." },
+                "head_bytes": { "type": "integer", "minimum": 0, "description": "With `base64`: how many of its bytes come before the dropped middle." },
                 "total_bytes": { "type": "integer", "minimum": 0, "description": "Every byte seen." },
                 "dropped_bytes": { "type": "integer", "minimum": 0, "description": "Bytes seen but not kept." }
             },
-            "required": ["text", "total_bytes", "dropped_bytes"],
+            "required": ["total_bytes", "dropped_bytes"],
+            "oneOf": [
+                { "required": ["text"], "not": { "required": ["base64"] } },
+                { "required": ["base64", "head_bytes"], "not": { "required": ["text"] } }
+            ],
             "additionalProperties": false
         })
     }
@@ -169,11 +192,54 @@ impl schemars::JsonSchema for Captured {
 
 impl Serialize for Captured {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.escapes_beyond_base64() {
+            use base64::Engine as _;
+            let mut kept = self.head.clone();
+            kept.extend(&self.tail);
+            let mut state = serializer.serialize_struct("Captured", 4)?;
+            state.serialize_field("base64", &base64::engine::general_purpose::STANDARD.encode(kept))?;
+            state.serialize_field("head_bytes", &self.head.len())?;
+            state.serialize_field("total_bytes", &self.total_bytes)?;
+            state.serialize_field("dropped_bytes", &self.dropped_bytes)?;
+            return state.end();
+        }
         let mut state = serializer.serialize_struct("Captured", 3)?;
         state.serialize_field("text", &self.text())?;
         state.serialize_field("total_bytes", &self.total_bytes)?;
         state.serialize_field("dropped_bytes", &self.dropped_bytes)?;
         state.end()
+    }
+}
+
+impl Captured {
+    /// Whether the journal's copy reads back to the same [`Captured::kept`]
+    /// text: base64 always does; text does unless the head itself holds the
+    /// "bytes dropped" marker (output written to look like one), where the
+    /// reader would split it.
+    pub(crate) fn reads_back_exactly(&self) -> bool {
+        self.dropped_bytes == 0
+            || self.escapes_beyond_base64()
+            || !String::from_utf8_lossy(&self.head).contains(&marker(self.dropped_bytes))
+    }
+
+    /// Whether JSON would escape the kept bytes to more than their base64:
+    /// a NUL or another control character takes six bytes as `\u0000`, so
+    /// 1 MiB of them would take 6 MiB of journal and record, where base64
+    /// takes 1.4 MiB. Ordinary text (a few escapes) stays text.
+    fn escapes_beyond_base64(&self) -> bool {
+        let kept = self.head.len() + self.tail.len();
+        let escaped: usize = self.head.iter().chain(self.tail.iter()).map(|&byte| escaped_len(byte)).sum();
+        escaped > kept.div_ceil(3) * 4
+    }
+}
+
+/// Bytes JSON takes for `byte` in a string (`\n` and the like take two,
+/// other control characters six as `\u00XX`).
+const fn escaped_len(byte: u8) -> usize {
+    match byte {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+        0..=0x1f => 6,
+        _ => 1,
     }
 }
 
@@ -225,6 +291,29 @@ mod tests {
                 assert_eq!(captured.dropped_bytes, (stream.len() - limit) as u64);
             }
         }
+    }
+
+    /// NUL bytes would take six bytes each as JSON escapes: such output is
+    /// written as base64 and read back byte for byte; text stays text.
+    #[test]
+    fn control_heavy_output_is_written_as_base64_and_read_back_the_same() {
+        let mut zeros = Captured::new();
+        for _ in 0..100 {
+            zeros.push(&[0; 1000], 4000);
+        }
+        zeros.push(b"end", 4000);
+        let json = serde_json::to_value(&zeros).unwrap();
+        assert_eq!(
+            (json.get("text"), &json["head_bytes"], &json["dropped_bytes"]),
+            (None, &2000.into(), &96_003.into())
+        );
+        assert!(serde_json::to_string(&zeros).unwrap().len() < 6000);
+        assert_eq!(serde_json::from_value::<Captured>(json).unwrap(), zeros);
+        let mut text = Captured::new();
+        text.push(b"line one\nline \"two\"\n\x1b[0m\n", 4000);
+        let json = serde_json::to_value(&text).unwrap();
+        assert_eq!(json["text"], "line one\nline \"two\"\n\x1b[0m\n");
+        assert_eq!(serde_json::from_value::<Captured>(json).unwrap(), text);
     }
 
     #[test]

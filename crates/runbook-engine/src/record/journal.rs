@@ -19,6 +19,7 @@ use crate::probe::millis;
 
 use super::Record;
 use super::record_dir::{self, RecordDir};
+use super::repeated::{Probes, Written, restore};
 
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -50,6 +51,9 @@ pub struct Journal {
     last_step: Option<String>,
     /// Whether something was written since the last sync.
     dirty: Arc<AtomicBool>,
+    /// The probes of the steps under way, whose output a step's facts
+    /// refer to instead of repeating it.
+    probes: Probes,
     /// Dropped with the journal, which stops the background sync.
     _stop: mpsc::Sender<()>,
 }
@@ -130,7 +134,20 @@ impl Journal {
         })?;
         let opened = clock.now();
         let path = dir.path().join(JOURNAL_FILE);
-        Ok(Self { file, dir, path, clock, opened, error, earlier, written: 0, last_step: None, dirty, _stop: stop })
+        Ok(Self {
+            file,
+            dir,
+            path,
+            clock,
+            opened,
+            error,
+            earlier,
+            written: 0,
+            last_step: None,
+            dirty,
+            probes: Probes::default(),
+            _stop: stop,
+        })
     }
 
     /// Writes `record.json` and `record.md` beside the journal, from the
@@ -166,7 +183,20 @@ impl Journal {
 
     fn write(&mut self, event: &Event) -> io::Result<()> {
         let elapsed_ms = millis(self.clock.now().saturating_duration_since(self.opened));
-        let mut line = serde_json::to_vec(&Line { at: rfc3339(self.clock.wall()), elapsed_ms, event })?;
+        let at = rfc3339(self.clock.wall());
+        let mut line = match event {
+            Event::Probe { step, attempt, part } => {
+                self.probes.add(step, *attempt, part);
+                serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) })
+            }
+            Event::StepFinished { step, outcome, error, duration_ms, captures, facts } => {
+                let parts = self.probes.finish(step);
+                let facts = Written { facts, parts: &parts };
+                let finished = Finished { step, outcome, error, duration_ms: *duration_ms, captures, facts };
+                serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Finished(finished) })
+            }
+            _ => serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) }),
+        }?;
         line.push(b'\n');
         self.file.write_all(&line)?;
         if must_sync(event) {
@@ -194,7 +224,30 @@ struct Line<'a> {
     at: String,
     elapsed_ms: u64,
     #[serde(flatten)]
-    event: &'a Event,
+    event: Shown<'a>,
+}
+
+/// An event as the journal writes it.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Shown<'a> {
+    /// As it is.
+    Event(&'a Event),
+    /// A `step_finished` event, its facts written without repeating its
+    /// probes' output (see [`super::repeated`]).
+    Finished(Finished<'a>),
+}
+
+/// The fields of [`Event::StepFinished`], in its order.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename = "step_finished")]
+struct Finished<'a> {
+    step: &'a str,
+    outcome: &'a Option<runbook_model::Outcome>,
+    error: &'a Option<crate::probe::ProbeError>,
+    duration_ms: u64,
+    captures: &'a indexmap::IndexMap<String, serde_json::Value>,
+    facts: Written<'a>,
 }
 
 /// A journal line as read back: what the record, `runbook resume` and
@@ -261,6 +314,7 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> io::Result<Vec<Entry>> {
 /// long journal holds one line at once, not the whole file and every entry.
 pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMut(Entry)) -> io::Result<()> {
     let mut line = Vec::new();
+    let mut probes = Probes::default();
     for number in 1.. {
         line.clear();
         if lines.read_until(b'\n', &mut line)? == 0 {
@@ -270,7 +324,14 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
             continue;
         }
         match serde_json::from_slice::<Entry>(&line) {
-            Ok(entry) => fold(entry),
+            Ok(mut entry) => {
+                match &mut entry.event {
+                    Event::Probe { step, attempt, part } => probes.add(step, *attempt, part),
+                    Event::StepFinished { step, facts, .. } => restore(facts, &probes.finish(step)),
+                    _ => {}
+                }
+                fold(entry);
+            }
             // A line without its newline is the last one, cut short.
             Err(_) if line.last() != Some(&b'\n') => break,
             Err(error) => {

@@ -5,6 +5,7 @@ mod build;
 mod journal;
 mod markdown;
 mod record_dir;
+mod repeated;
 mod resume;
 
 pub use build::{
