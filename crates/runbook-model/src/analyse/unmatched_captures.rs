@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 
 use crate::analyse::expressions::{is_guarded, names};
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Capture, Check, Code, Diagnostic, Runbook, Spanned};
+use crate::{Capture, CaptureType, Check, Code, Diagnostic, Runbook, Spanned};
 
 /// Where a var may be left unset: the step and the capture's source.
 struct Unmatched<'a> {
     step: &'a str,
     source: &'static str,
+    /// A default of the capture's type, for the help: `0`, `"unknown"`.
+    default: &'static str,
 }
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
@@ -28,7 +30,13 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
         for (name, capture) in captures {
             if let Some(source) = may_find_nothing(capture) {
-                unmatched.entry(name).or_insert(Unmatched { step: &step.id, source });
+                let default = match capture.kind.as_ref().map(|kind| kind.value) {
+                    Some(CaptureType::Int | CaptureType::Float) => "0",
+                    Some(CaptureType::Bool) => "false",
+                    Some(CaptureType::Duration) => "\"0ms\"",
+                    Some(CaptureType::String | CaptureType::Json) | None => "\"unknown\"",
+                };
+                unmatched.entry(name).or_insert(Unmatched { step: &step.id, source, default });
             }
         }
     }
@@ -91,7 +99,10 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>) -> Diagn
         format!("`vars.{var}` may be unset here: its `{source}` capture in `{}` has no `default`", capture.step),
     )
     .with_label(format!("reads `vars.{var}`; {nothing} leaves it unset and the run stops here"))
-    .with_help(format!("give the capture a default (`{var}: {{ {source}: …, default: \"unknown\" }}`), or {fallback}"))
+    .with_help(format!(
+        "give the capture a default (`{var}: {{ {source}: …, default: {} }}`), or {fallback}",
+        capture.default
+    ))
 }
 
 /// Captures of a check and its `probes:` members; a `foreach` check
