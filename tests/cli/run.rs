@@ -1294,6 +1294,53 @@ steps:
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "on");
 }
 
+/// none ordered or compared with a value, a list compared with a string,
+/// and two numeric strings ordered as text stop the run naming the
+/// operands; the guarded forms take their branch.
+#[test]
+fn none_lists_and_numeric_text_in_when_stop_the_run() {
+    let runbook = |condition: &str| {
+        format!(
+            r#"
+id: shapes
+title: Values of the wrong shape
+steps:
+  - id: probe
+    collect:
+      cmd: {{ argv: [echo, '{{"lag": null, "phase": ["Running"], "pct": "100"}}'] }}
+      capture:
+        o: {{ json: $ }}
+    next:
+      - when: '{condition}'
+        goto: yes-branch
+      - goto: no-branch
+  - id: yes-branch
+    conclude: {{ status: diagnosed, diagnosis: "yes" }}
+  - id: no-branch
+    conclude: {{ status: inconclusive, diagnosis: "no" }}
+"#
+        )
+    };
+    let cases = [
+        ("vars.o.lag < 100", "`vars.o.lag < 100` compares none with the number 100"),
+        ("vars.o.lag != 5", "`vars.o.lag` is none"),
+        (r#"vars.o.phase == "Running""#, r#"`vars.o.phase` is the list ["Running"]"#),
+        (r#"vars.o.pct > "90""#, "orders two strings that read as numbers, as text"),
+    ];
+    for (condition, message) in cases {
+        let output = run(&runbook(condition), &["--no-record"]).status(4);
+        assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
+        output.stderr_contains(message);
+    }
+    for (condition, taken) in [
+        ("vars.o.lag is not none and vars.o.lag < 100", "no"),
+        (r#""Running" in vars.o.phase and vars.o.pct | int > 90 and vars.o.lag == none"#, "yes"),
+    ] {
+        let output = run(&runbook(condition), &["--no-record"]).status(0);
+        assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], taken, "{condition}");
+    }
+}
+
 /// An expectation that could only fail because of its types (a string
 /// against a number or a boolean, inside `all`/`any`, `contains` over a
 /// number) makes the outcome `error` with `type_mismatch`, routed by

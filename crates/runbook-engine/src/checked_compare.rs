@@ -23,8 +23,12 @@ pub(crate) fn require(value: &Value, text: &str) -> Result<Value, Error> {
 }
 
 /// `left OP right` as minijinja computes it, or an error when one side is
-/// unset, or a string and the other a number (for `in`: a string and an
-/// item of the list, or a number and a string to search).
+/// unset; when the two are of different kinds among strings, numbers,
+/// booleans, lists and maps (for `in`: the value and an item of the list,
+/// or a number and a string to search); when one is none and the other a
+/// value, unless the expression writes `none`, or an order is asked of
+/// none; and when two strings that read as numbers are ordered as text.
+/// A number and a duration with units (`"5s"`) compare as milliseconds.
 pub(crate) fn compare(
     left: &Value,
     operator: &str,
@@ -44,57 +48,8 @@ pub(crate) fn compare(
     // a duration written with units compares with them as such.
     let converted = if member { None } else { as_milliseconds(left, right) };
     let (left, right) = converted.as_ref().map_or((left, right), |(left, right)| (left, right));
-    let item = if member && right.kind() == ValueKind::Seq {
-        right.try_iter()?.find(|item| mixed(left, item).is_some())
-    } else {
-        None
-    };
-    let other = item.as_ref().unwrap_or(right);
-    if let Some((left_kind, other_kind)) = mixed(left, other) {
-        let convert = |text: &str, number: &Value| {
-            let target = if number.as_i64().is_some() { "int" } else { "float" };
-            format!("convert the string with `{text} | {target}` (or give its capture `type: {target}`)")
-        };
-        let fix = match (left_kind, other_kind, &item) {
-            (Kind::Text, Kind::Number, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
-            (Kind::Text, Kind::Number, None) => {
-                format!("{}, or compare it with a quoted string", convert(left_text, other))
-            }
-            (Kind::Number, Kind::Text, Some(_)) => {
-                format!("write the list's items as numbers, or compare `{left_text} | string`")
-            }
-            (Kind::Number, Kind::Text, None) => {
-                format!("{}, or compare it with a quoted string", convert(right_text, left))
-            }
-            (Kind::Bool, Kind::Text, _) | (Kind::Text, Kind::Bool, _) => {
-                let (flag, text) =
-                    if left_kind == Kind::Bool { (left_text, right_text) } else { (right_text, left_text) };
-                match text.strip_prefix(['"', '\'']).and_then(|t| t.strip_suffix(['"', '\''])) {
-                    Some(word @ ("true" | "false")) if item.is_none() => format!("remove the quotes: `{word}`"),
-                    _ => format!(
-                        "give the capture of `{text}` a `type: bool`, or compare `{flag}` with `true` or `false`"
-                    ),
-                }
-            }
-            _ => {
-                let flag = if left_kind == Kind::Bool { left_text } else { right_text };
-                format!("`{flag}` is a boolean: compare it with `true` or `false`")
-            }
-        };
-        let what = item.as_ref().map_or_else(|| described(right), |item| format!("a list holding {}", described(item)));
-        // Named in one order whichever side is which: "a string with a number".
-        let mut kinds = [left_kind, other_kind];
-        kinds.sort();
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!(
-                "`{left_text} {operator} {right_text}` compares {} with {}: `{left_text}` is {}, \
-                 `{right_text}` is {what}; {fix}",
-                kinds[0].name(),
-                kinds[1].name(),
-                described(left),
-            ),
-        ));
+    if let Some(refusal) = refusal(comparator, left, right, left_text, right_text)? {
+        return Err(Error::new(ErrorKind::InvalidOperation, refusal));
     }
     Ok(match comparator {
         Comparator::Eq => left == right,
@@ -106,6 +61,143 @@ pub(crate) fn compare(
         Comparator::In => contains(right, left)?,
         Comparator::NotIn => !contains(right, left)?,
     })
+}
+
+/// Why `left OP right` is refused, when it is: see [`compare`].
+fn refusal(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Result<Option<String>, Error> {
+    let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    let operator = comparator.symbol();
+    if let Some(refusal) = none_refusal(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
+    // `x in list` looks at each item; `x in map` at its keys; `x in text`
+    // for a substring.
+    let item = if member && right.kind() == ValueKind::Seq {
+        right.try_iter()?.find(|item| mixed(left, item).is_some())
+    } else {
+        None
+    };
+    let other = item.as_ref().unwrap_or(right);
+    let looked_in = member && matches!(right.kind(), ValueKind::Seq | ValueKind::Map) && item.is_none();
+    if !looked_in && let Some((left_kind, other_kind)) = mixed(left, other) {
+        let convert = |text: &str, number: &Value| {
+            let target = if number.as_i64().is_some() { "int" } else { "float" };
+            format!("convert the string with `{text} | {target}` (or give its capture `type: {target}`)")
+        };
+        let ordering = matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge);
+        let quoted = if ordering { "" } else { ", or compare it with a quoted string" };
+        let fix = match (left_kind, other_kind, &item) {
+            (Kind::Text, Kind::Number, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
+            (Kind::Text, Kind::Number, None) => format!("{}{quoted}", convert(left_text, other)),
+            (Kind::Number, Kind::Text, Some(_)) => {
+                format!("write the list's items as numbers, or compare `{left_text} | string`")
+            }
+            (Kind::Number, Kind::Text, None) => format!("{}{quoted}", convert(right_text, left)),
+            (Kind::Bool, Kind::Text, _) | (Kind::Text, Kind::Bool, _) => {
+                let (flag, text) =
+                    if left_kind == Kind::Bool { (left_text, right_text) } else { (right_text, left_text) };
+                match text.strip_prefix(['"', '\'']).and_then(|t| t.strip_suffix(['"', '\''])) {
+                    Some(word @ ("true" | "false")) if item.is_none() => format!("remove the quotes: `{word}`"),
+                    _ => format!(
+                        "give the capture of `{text}` a `type: bool`, or compare `{flag}` with `true` or `false`"
+                    ),
+                }
+            }
+            (Kind::List | Kind::Map, _, _) | (_, Kind::List | Kind::Map, _) => {
+                let (whole, _) = if matches!(left_kind, Kind::List | Kind::Map) {
+                    (left_text, right_text)
+                } else {
+                    (right_text, left_text)
+                };
+                format!(
+                    "`{whole}` is one value holding others: test an item (`… in {whole}`, `{whole}[0]`), or \
+                     compare it with a value of its kind"
+                )
+            }
+            _ => {
+                let flag = if left_kind == Kind::Bool { left_text } else { right_text };
+                format!("`{flag}` is a boolean: compare it with `true` or `false`")
+            }
+        };
+        let what = item.as_ref().map_or_else(|| described(right), |item| format!("a list holding {}", described(item)));
+        // Named in one order whichever side is which: "a string with a number".
+        let mut kinds = [left_kind, other_kind];
+        kinds.sort();
+        return Ok(Some(format!(
+            "`{left_text} {operator} {right_text}` compares {} with {}: `{left_text}` is {}, `{right_text}` is \
+             {what}; {fix}",
+            kinds[0].name(),
+            kinds[1].name(),
+            described(left),
+        )));
+    }
+    if let Some(refusal) = text_ordered_as_numbers(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
+    Ok(None)
+}
+
+/// `none` (a JSON null, an input given no value, a fact of a step that got
+/// no answer) is ordered against nothing, and equals or differs from a
+/// value only where the expression says `none`: `result.status != 503` on
+/// a refused connection must not read as "not 503".
+fn none_refusal(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let operator = comparator.symbol();
+    let (none_text, other) = match (left.is_none(), right.is_none()) {
+        (true, false) => (left_text, right),
+        (false, true) => (right_text, left),
+        _ => return None,
+    };
+    let written_none = |text: &str| matches!(text, "none" | "None");
+    let ordering = matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge);
+    let equality = matches!(comparator, Comparator::Eq | Comparator::Ne)
+        && !written_none(left_text)
+        && !written_none(right_text)
+        && Kind::of(other).is_some();
+    (ordering || equality).then(|| {
+        format!(
+            "`{left_text} {operator} {right_text}` compares none with {}: `{none_text}` is none (a JSON null, an \
+             input without a value, or a fact of a step that got no answer); test it first: `{none_text} is not \
+             none and …`",
+            described(other)
+        )
+    })
+}
+
+/// `vars.pct > "90"` with `pct` the string "100": text orders "100" before
+/// "90". Two strings that both read as numbers are refused an order.
+fn text_ordered_as_numbers(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    if !matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge) {
+        return None;
+    }
+    let number = |value: &Value| value.as_str().and_then(|text| text.trim().parse::<f64>().ok());
+    let (Some(_), Some(_)) = (number(left), number(right)) else { return None };
+    let operator = comparator.symbol();
+    Some(format!(
+        "`{left_text} {operator} {right_text}` orders two strings that read as numbers, as text (\"100\" comes \
+         before \"90\"): `{left_text}` is {}, `{right_text}` is {}; compare numbers: `{left_text} | int` (or give its \
+         capture `type: int`) against a number without quotes",
+        described(left),
+        described(right)
+    ))
 }
 
 /// A number and a duration written with units (`"500ms"`, `"1m30s"`), as
@@ -129,6 +221,8 @@ enum Kind {
     Bool,
     Text,
     Number,
+    List,
+    Map,
 }
 
 impl Kind {
@@ -137,6 +231,8 @@ impl Kind {
             ValueKind::String => Some(Self::Text),
             ValueKind::Number => Some(Self::Number),
             ValueKind::Bool => Some(Self::Bool),
+            ValueKind::Seq | ValueKind::Iterable => Some(Self::List),
+            ValueKind::Map => Some(Self::Map),
             _ => None,
         }
     }
@@ -146,12 +242,14 @@ impl Kind {
             Self::Text => "a string",
             Self::Number => "a number",
             Self::Bool => "a boolean",
+            Self::List => "a list",
+            Self::Map => "a map",
         }
     }
 }
 
 /// The kinds of `left` and `right` when they are two different ones of a
-/// string, a number and a boolean.
+/// string, a number, a boolean, a list and a map.
 fn mixed(left: &Value, right: &Value) -> Option<(Kind, Kind)> {
     let (left, right) = (Kind::of(left)?, Kind::of(right)?);
     (left != right).then_some((left, right))
@@ -183,7 +281,17 @@ fn described(value: &Value) -> String {
         }
         ValueKind::Number => format!("the number {value}"),
         ValueKind::Bool => format!("the boolean {}", value.is_true()),
-        kind => format!("{kind} {value}"),
+        kind => {
+            let shown = serde_json::to_string(value).unwrap_or_else(|_| value.to_string());
+            let cut = shown.char_indices().nth(MAX).map_or(shown.as_str(), |(end, _)| &shown[..end]);
+            let more = if cut.len() < shown.len() { "…" } else { "" };
+            let kind = match kind {
+                ValueKind::Seq | ValueKind::Iterable => "the list".to_owned(),
+                ValueKind::Map => "the map".to_owned(),
+                kind => kind.to_string(),
+            };
+            format!("{kind} {cut}{more}")
+        }
     }
 }
 
@@ -208,7 +316,7 @@ mod tests {
         assert!(yes(Value::from(20), "<", Value::from(90.5)));
         assert!(yes(Value::from("b"), ">", Value::from("a")));
         assert!(yes(Value::from(200), "==", Value::from(200.0)));
-        assert!(yes(Value::from(()), "!=", Value::from(3)));
+        assert!(yes(Value::from(()), "==", Value::from(())));
         assert!(yes(Value::from(vec![1, 2]), "==", Value::from(vec![1, 2])));
         assert!(yes(Value::from(20), "in", Value::from(vec![20, 30])));
         assert!(yes(Value::from("b-"), "in", Value::from("db-1")));
@@ -267,6 +375,35 @@ mod tests {
         assert!(yes(Value::from(499), "<", Value::from("500ms")));
         assert!(compare(&Value::from(5), ">", &Value::from("5"), "a", "b").is_err(), "no unit, no duration");
         assert!(compare(&Value::from(5), "in", &Value::from("5s"), "a", "b").is_err());
+    }
+
+    #[test]
+    fn none_lists_maps_and_numeric_text_are_refused_where_they_would_mislead() {
+        let refused = |l: Value, op: &str, r: Value, l_text: &str, r_text: &str| {
+            compare(&l, op, &r, l_text, r_text).map_err(|e| e.detail().unwrap_or_default().to_owned())
+        };
+        let none = refused(Value::from(()), "!=", Value::from(503), "result.status", "503").unwrap_err();
+        assert!(none.starts_with("`result.status != 503` compares none with the number 503"), "{none}");
+        assert!(none.contains("`result.status is not none and …`"), "{none}");
+        assert!(refused(Value::from(()), "<", Value::from(100), "vars.lag", "100").is_err());
+        assert!(refused(Value::from(500), ">", Value::from(()), "vars.lag", "inputs.max").is_err());
+        assert_eq!(refused(Value::from("x"), "!=", Value::from(()), "vars.v", "none"), Ok(true));
+        assert_eq!(refused(Value::from(()), "==", Value::from(()), "vars.a", "vars.b"), Ok(true));
+        let list = refused(Value::from(vec!["Running"]), "==", Value::from("Running"), "vars.phase", "\"Running\"")
+            .unwrap_err();
+        assert!(list.starts_with("`vars.phase == \"Running\"` compares a string with a list"), "{list}");
+        assert!(list.contains(r#"`vars.phase` is the list ["Running"]"#), "{list}");
+        assert!(refused(Value::from(vec![1]), ">", Value::from(0), "vars.l", "0").is_err());
+        let map = Value::from_pairs([("a", 1)]);
+        assert!(refused(map.clone(), ">", Value::from(0), "vars.o", "0").is_err());
+        assert_eq!(refused(Value::from("a"), "in", map, "\"a\"", "vars.o"), Ok(true));
+        assert_eq!(refused(Value::from("x"), "in", Value::from(vec!["x"]), "\"x\"", "vars.l"), Ok(true));
+        let text = refused(Value::from("100"), ">", Value::from("90"), "vars.pct", "\"90\"").unwrap_err();
+        assert!(text.starts_with("`vars.pct > \"90\"` orders two strings that read as numbers, as text"), "{text}");
+        assert_eq!(refused(Value::from("100"), "==", Value::from("100"), "vars.pct", "\"100\""), Ok(true));
+        assert_eq!(refused(Value::from("b"), ">", Value::from("a"), "vars.x", "\"a\""), Ok(true));
+        let hint = refused(Value::from("20"), ">", Value::from(90), "vars.pct", "90").unwrap_err();
+        assert!(!hint.contains("quoted string"), "an order is not fixed by quoting: {hint}");
     }
 
     #[test]

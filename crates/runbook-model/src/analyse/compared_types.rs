@@ -94,10 +94,34 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
                 }
                 (true, true) => {}
                 _ if left.kind != right.kind => out.push(mismatch(site, &comparison, &left, &right)),
+                _ if left.kind == Kind::Text && ordering(comparison.comparator) && (numeric(l) || numeric(r)) => {
+                    out.push(text_ordered(site, &comparison, &left, &right));
+                }
                 _ => {}
             }
         }
     }
+}
+
+const fn ordering(comparator: Comparator) -> bool {
+    matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge)
+}
+
+/// A quoted literal that reads as a number (`"90"`).
+fn numeric(side: &Operand) -> bool {
+    side.form == OperandForm::Literal(ValueKind::String)
+        && serde_json::from_str::<String>(&side.text).is_ok_and(|text| text.trim().parse::<f64>().is_ok())
+}
+
+/// `vars.pct > "90"`: text ordered against a number in quotes, which
+/// orders "100" before "90".
+fn text_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let (text, known) = if numeric(&comparison.left) { (r, right) } else { (l, left) };
+    let fix = known.fix.clone().unwrap_or_else(|| format!("convert it: `{text} | int`"));
+    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders text, not numbers"))
+        .with_label(format!("{}; \"100\" comes before \"90\" as text", known.why))
+        .with_help(format!("{fix}, and compare with a number without quotes"))
 }
 
 /// The duration a string literal writes with units (`"500ms"`).
@@ -375,6 +399,13 @@ mod tests {
         let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
         let codes: Vec<Code> = analyse(&runbook).iter().map(|d| d.code).collect();
         assert!(codes.contains(&Code::ComparedTypes), "templates convert no duration: {codes:?}");
+    }
+
+    #[test]
+    fn text_ordered_against_a_quoted_number_is_reported() {
+        let capture = "      capture:\n        v: { regex: '(x)' }";
+        assert_eq!(compared(capture, "vars.v > '90' or '5' <= vars.v"), 2);
+        assert_eq!(compared(capture, "vars.v == '90' or vars.v > 'a'"), 0);
     }
 
     #[test]
