@@ -1189,6 +1189,18 @@ steps:
     output.stderr_contains(r#"`vars.maintenance` gave the string "false", which counts as true"#);
     let typed = yaml.replace(r"'maintenance=(\w+)' }", r"'maintenance=(\w+)', type: bool }");
     assert_eq!(path(&run(&typed, &[]).status(0).events()), ["config", "live"]);
+    // Wherever a truth is taken, not only of the whole condition.
+    for condition in ["not vars.maintenance", "vars.maintenance and true", "(1 if vars.maintenance else 0) == 1"] {
+        let written = yaml.replace("when: vars.maintenance", &format!("when: '{condition}'"));
+        run(&written, &[])
+            .status(4)
+            .stderr_contains(r#"`vars.maintenance` gave the string "false", which counts as true"#);
+    }
+    // `| bool` reads the text; other false spellings (`jq -r` prints null) stop too.
+    let filtered = yaml.replace("when: vars.maintenance", "when: vars.maintenance | bool");
+    assert_eq!(path(&run(&filtered, &[]).status(0).events()), ["config", "live"]);
+    let null = yaml.replace("maintenance=false", "maintenance=null");
+    run(&null, &[]).status(4).stderr_contains(r#"gave the string "null", which counts as true"#);
 }
 
 /// A capture that matched nothing, read in a conclusion: the run stops with

@@ -12,6 +12,57 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 use runbook_model::Comparator;
 
+/// `value`, whose truth is about to be taken, or an error when it is a
+/// string that reads as false: every non-empty string is true, so `not
+/// vars.maintenance` with the text "false" would be false.
+pub(crate) fn truth(value: &Value, text: &str) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, format!("`{text}`")));
+    }
+    match value.as_str().filter(|found| reads_false(found)) {
+        Some(found) => Err(Error::new(ErrorKind::InvalidOperation, false_text(text, found))),
+        None => Ok(value.clone()),
+    }
+}
+
+/// Whether `text` is one of the ways programs write "false" or "nothing":
+/// `false`, `no`, `off`, `null`, `none`, `nil` (any case) or zero in any
+/// spelling (`0`, `00`, `0.0`, `-0`).
+pub(crate) fn reads_false(text: &str) -> bool {
+    let text = text.trim().to_ascii_lowercase();
+    ["false", "no", "off", "null", "none", "nil"].contains(&text.as_str())
+        || text.parse::<f64>().is_ok_and(|number| number == 0.0)
+}
+
+/// The error for `expression`, a string that reads as false, whose truth
+/// was taken.
+pub(crate) fn false_text(expression: &str, found: &str) -> String {
+    format!(
+        "`{expression}` gave the string {}, which counts as true (every non-empty string does); compare the text \
+         (`{expression} == \"true\"`) or give its capture `type: bool` (`type: int` for a count)",
+        serde_json::Value::from(found)
+    )
+}
+
+/// `value | bool`: a boolean as written in text (`true`/`false`, `yes`/`no`,
+/// `on`/`off`, `1`/`0`, any case), refusing other text; other values by
+/// their truth. minijinja's own filter makes every non-empty string true,
+/// "false" included.
+pub(crate) fn bool_filter(value: &Value) -> Result<bool, Error> {
+    let Some(text) = value.as_str() else { return Ok(value.is_true()) };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| bool` reads true/false, yes/no, on/off or 1/0, and got the string {}",
+                serde_json::Value::from(text)
+            ),
+        )),
+    }
+}
+
 /// `value`, the subject of a test such as `is none`, or an error when it is
 /// unset: only `is defined` and `is undefined` ask about that.
 pub(crate) fn require(value: &Value, text: &str) -> Result<Value, Error> {
@@ -404,6 +455,22 @@ mod tests {
         assert_eq!(refused(Value::from("b"), ">", Value::from("a"), "vars.x", "\"a\""), Ok(true));
         let hint = refused(Value::from("20"), ">", Value::from(90), "vars.pct", "90").unwrap_err();
         assert!(!hint.contains("quoted string"), "an order is not fixed by quoting: {hint}");
+    }
+
+    #[test]
+    fn strings_that_read_as_false_are_refused_their_truth_and_bool_reads_them() {
+        for text in ["false", "No", " OFF ", "null", "None", "nil", "0", "00", "0.0", "-0"] {
+            assert!(reads_false(text), "{text}");
+            assert!(truth(&Value::from(text), "vars.m").is_err(), "{text}");
+        }
+        for text in ["true", "db-1", "10", ""] {
+            assert!(!reads_false(text), "{text}");
+        }
+        assert_eq!(truth(&Value::from(0), "n").unwrap(), Value::from(0));
+        assert!(!bool_filter(&Value::from("False")).unwrap());
+        assert!(bool_filter(&Value::from(" yes")).unwrap());
+        assert!(bool_filter(&Value::from("maybe")).is_err());
+        assert!(!bool_filter(&Value::from(0)).unwrap());
     }
 
     #[test]

@@ -141,6 +141,8 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("regex", regex_filter);
     environment.add_function(GUARDS.compare, crate::checked_compare::compare);
     environment.add_function(GUARDS.require, crate::checked_compare::require);
+    environment.add_function(GUARDS.truth, crate::checked_compare::truth);
+    environment.add_filter("bool", crate::checked_compare::bool_filter);
     environment
 }
 
@@ -265,21 +267,13 @@ impl<'p> Templates<'p> {
 
     /// Evaluates a condition: its truth in Jinja's sense, where every
     /// non-empty string is true. A string that reads as false (`"false"`,
-    /// `"no"`, `"off"`, `"0"`, as a text capture gives them) is an error
-    /// rather than a branch taken on the opposite of what it says.
+    /// `"no"`, `"null"`, `"0.0"`, …, as a text capture gives them) is an
+    /// error rather than a branch taken on the opposite of what it says,
+    /// here and wherever the expression takes a truth (`not`, `and`, `or`).
     pub fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
         let value = self.eval(expression, context)?;
-        if let Some(text) = value.as_str()
-            && ["false", "no", "off", "0"].contains(&text.trim().to_ascii_lowercase().as_str())
-        {
-            return Err(TemplateError {
-                message: format!(
-                    "`{expression}` gave the string {}, which counts as true (every non-empty string does); \
-                     compare the text (`{expression} == \"true\"`) or give its capture `type: bool` (`type: int` \
-                     for a count)",
-                    serde_json::Value::from(text)
-                ),
-            });
+        if let Some(text) = value.as_str().filter(|text| crate::checked_compare::reads_false(text)) {
+            return Err(TemplateError { message: crate::checked_compare::false_text(expression, text) });
         }
         Ok(value.is_true())
     }

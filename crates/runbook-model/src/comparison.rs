@@ -220,6 +220,10 @@ pub struct Guards<'g> {
     /// Called as `require(x, "x")` for the subject of `x is TEST` (but
     /// `defined` and `undefined`): gives `x` back, or refuses it unset.
     pub require: &'g str,
+    /// Called as `truth(x, "x")` wherever a value's truth is taken (`not
+    /// x`, `x and y`, `a if x else b`): gives `x` back, or refuses a string
+    /// that reads as false.
+    pub truth: &'g str,
 }
 
 /// Tests that ask whether a value is set, and so take an unset one.
@@ -227,8 +231,9 @@ const PRESENCE_TESTS: [&str; 2] = ["defined", "undefined"];
 
 /// `expression` with every `a OP b` written as
 /// `compare(a, "OP", b, "a", "b")`, so that a function can refuse
-/// operands of different types before comparing them, and every `x is
-/// TEST` as `require(x, "x") is TEST`. `None` when the expression has
+/// operands of different types before comparing them, every `x is
+/// TEST` as `require(x, "x") is TEST`, and every operand of `not`, `and`,
+/// `or` and an inline `if`'s condition as `truth(x, "x")`. `None` when the expression has
 /// nothing to guard, does not parse or holds something that cannot be
 /// written back: the expression is then evaluated as written.
 pub fn guard_comparisons(expression: &str, guards: &Guards<'_>) -> Option<String> {
@@ -419,12 +424,22 @@ impl Writer<'_> {
                     ast::UnaryOpKind::Not => "(not ",
                     ast::UnaryOpKind::Neg => "(-",
                 });
-                self.expr(&unary.expr)?;
+                if matches!(unary.op, ast::UnaryOpKind::Not) {
+                    self.truth(&unary.expr)?;
+                } else {
+                    self.expr(&unary.expr)?;
+                }
                 self.out.push(')');
             }
             ast::Expr::BinOp(binary) => {
                 if let Some(comparator) = Comparator::of_binary(binary.op) {
                     self.comparison(comparator, &binary.left, &binary.right)?;
+                } else if matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) {
+                    self.out.push('(');
+                    self.truth(&binary.left)?;
+                    self.out.push_str(binary_symbol(binary.op));
+                    self.truth(&binary.right)?;
+                    self.out.push(')');
                 } else {
                     self.out.push('(');
                     self.expr(&binary.left)?;
@@ -450,7 +465,7 @@ impl Writer<'_> {
                 self.out.push('(');
                 self.expr(&branch.true_expr)?;
                 self.out.push_str(" if ");
-                self.expr(&branch.test_expr)?;
+                self.truth(&branch.test_expr)?;
                 if let Some(otherwise) = &branch.false_expr {
                     self.out.push_str(" else ");
                     self.expr(otherwise)?;
@@ -515,6 +530,29 @@ impl Writer<'_> {
                 self.out.push('}');
             }
         }
+        Ok(())
+    }
+
+    /// `expr`, whose truth is taken, through the truth guard.
+    fn truth(&mut self, expr: &ast::Expr<'_>) -> Result<(), Unwritable> {
+        // Tests, comparisons, `not` and literals give what they say, and
+        // the operands of a nested `and`/`or` are guarded already.
+        let checked = match expr {
+            ast::Expr::Test(_) | ast::Expr::Compare(_) | ast::Expr::Const(_) | ast::Expr::UnaryOp(_) => true,
+            ast::Expr::BinOp(binary) => {
+                Comparator::of_binary(binary.op).is_some()
+                    || matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr)
+            }
+            _ => false,
+        };
+        let Some(guards) = self.guards.filter(|_| !checked) else { return self.expr(expr) };
+        self.guarded += 1;
+        self.out.push_str(guards.truth);
+        self.out.push('(');
+        self.expr(expr)?;
+        self.out.push_str(", ");
+        self.string(&text_of(expr)?);
+        self.out.push(')');
         Ok(())
     }
 
@@ -676,11 +714,12 @@ mod tests {
     /// The guards used in tests: the comparison itself and the value
     /// itself, so a guarded expression must give exactly what the original
     /// gives.
-    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req" };
+    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req", truth: "truth" };
 
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
         environment.add_function("req", |value: Value, _: &str| value);
+        environment.add_function("truth", |value: Value, _: &str| value);
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
@@ -797,8 +836,15 @@ mod tests {
 
     #[test]
     fn an_expression_without_comparisons_is_not_rewritten() {
-        assert_eq!(guard_comparisons("vars.ok and not vars.failed", &GUARDS), None);
-        assert_eq!(guard_comparisons("vars.ok is defined or vars.b is not undefined", &GUARDS), None);
+        assert_eq!(
+            guard_comparisons("vars.ok is defined or vars.b", &GUARDS).as_deref(),
+            Some(r#"((vars.ok is defined) or truth(vars.b, "vars.b"))"#)
+        );
+        assert_eq!(guard_comparisons("vars.ok | length", &GUARDS), None);
+        assert_eq!(
+            guard_comparisons("not vars.failed", &GUARDS).as_deref(),
+            Some(r#"(not truth(vars.failed, "vars.failed"))"#)
+        );
         assert_eq!(guard_comparisons("vars. >", &GUARDS), None);
         assert_eq!(guard_comparisons("vars.a > 1", &GUARDS).as_deref(), Some(r#"cmp(vars.a, ">", 1, "vars.a", "1")"#));
         assert_eq!(

@@ -12,7 +12,8 @@ use crate::{Guards, Runbook, TemplateKind, guard_comparisons, template_sites};
 
 /// The names a guarded expression calls its guards by; the engine
 /// registers its functions under them.
-pub const GUARDS: Guards<'static> = Guards { compare: "__runbook_compare", require: "__runbook_require" };
+pub const GUARDS: Guards<'static> =
+    Guards { compare: "__runbook_compare", require: "__runbook_require", truth: "__runbook_truth" };
 
 /// The expression inside a string that is exactly one `{{ … }}`: such a
 /// value keeps the type of what it gives (a list, a number) instead of
