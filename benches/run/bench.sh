@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compares `runbook run` with its peers (hurl, a shell loop); see README.md.
-# Needs: hyperfine, hurl, nginx running (./nginx.sh start), inputs from ./gen.sh OUTDIR.
+# Needs: hyperfine, hurl, jq, GNU time, nginx running (./nginx.sh start), inputs from ./gen.sh OUTDIR.
 # usage: RUNBOOK=path/to/runbook bench.sh OUTDIR
 set -eu
 OUT=${1:?usage: bench.sh OUTDIR}
@@ -14,24 +14,41 @@ HF="hyperfine -N --warmup 2"        # -N: no intermediate shell (one.yaml takes 
 cd "$OUT"
 curl -sf http://127.0.0.1:${BENCH_PORT:-18080}/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
 
-# 1. N HTTP GETs: hurl vs one foreach step.
-$HF --export-markdown http.md \
+# 1. N HTTP GETs: hurl vs one foreach step, at its default concurrency and
+#    one at a time, in one hyperfine call (runs interleaved under one load).
+$HF --export-markdown http.md --export-json http.json \
     -n hurl "hurl --test requests.hurl" \
-    -n runbook-foreach "$NOREC foreach.yaml"
+    -n runbook-foreach "$NOREC foreach.yaml" \
+    -n runbook-foreach-c1 "$NOREC foreach-c1.yaml"
+
+# 1b. Peak memory of the same work, the record included (GNU time's %M, KiB).
+rm -rf "$OUT/recs" memory.txt
+for run in "hurl --test requests.hurl" "$RUN --record-dir $OUT/recs/m foreach.yaml"; do
+    /usr/bin/time -f "%M KiB peak: $run" $run > /dev/null 2>> memory.txt
+done
 
 # 2. N process spawns: a shell loop vs N sequential cmd steps.
-$HF --export-markdown spawn.md \
+$HF --export-markdown spawn.md --export-json spawn.json \
     -n sh-loop "sh loop.sh" \
     -n runbook-true "$NOREC true$N.yaml"
 
 # 3. Fixed cost: a single conclude step.
-$HF --export-markdown one.md -n runbook-one "$NOREC one.yaml"
+$HF --export-markdown one.md --export-json one.json -n runbook-one "$NOREC one.yaml"
 
 # 4. The journal's cost: 200 steps without and with the incident record.
 for steps in sleep200 true200; do
-    $HF --export-markdown "journal-$steps.md" --prepare "rm -rf $OUT/recs" \
+    $HF --export-markdown "journal-$steps.md" --export-json "journal-$steps.json" --prepare "rm -rf $OUT/recs" \
         -n "$steps-no-record" "$NOREC $steps.yaml" \
         -n "$steps-record" "$RUN --record-dir $OUT/recs/r $steps.yaml"
 done
 
-echo "results: $OUT/http.md $OUT/spawn.md $OUT/one.md"
+# CPU time (user + system) of each command, which the load changes less
+# than wall time.
+for f in http spawn one journal-sleep200 journal-true200; do
+    jq -r '.results[] | "\(.command): mean \(.mean * 1000 | round) ms, CPU \((.user + .system) * 1000 | round) ms"' "$f.json"
+done > cpu.txt
+uptime >> cpu.txt
+grep -h peak memory.txt >> cpu.txt
+
+echo "results: $OUT/http.md $OUT/spawn.md $OUT/one.md $OUT/cpu.txt"
+

@@ -26,6 +26,8 @@ awk -v n="$N" -v url="$URL" 'BEGIN {
     echo "    conclude:"
     echo "      status: resolved"
 } > "$OUT/foreach.yaml"
+# The same, one probe at a time (like hurl, which sends them in sequence).
+sed 's/^      foreach:/      concurrency: 1\n      foreach:/' "$OUT/foreach.yaml" > "$OUT/foreach-c1.yaml"
 
 # steps ID TITLE COUNT ARGV: a runbook of COUNT sequential cmd steps, then conclude.
 steps() {
