@@ -19,6 +19,7 @@ mod run;
 mod runbook_test;
 mod runbook_test_strict;
 mod schema;
+mod secret_forms;
 mod secrets;
 mod seeds;
 #[path = "../support/services.rs"]

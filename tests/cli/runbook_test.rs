@@ -559,6 +559,43 @@ cases:
 }
 
 #[test]
+fn a_secret_with_quotes_stays_hidden_once_its_value_is_encoded_for_a_message() {
+    // The failure message JSON-encodes the captured value: a secret already
+    // JSON-escaped inside it is escaped a second time there.
+    let runbook = r#"
+id: tsec
+title: Echoes
+inputs:
+  tok: { secret: true }
+steps:
+  - id: c
+    check:
+      cmd: { sh: 'echo "$T"', env: { T: "{{ inputs.tok }}" } }
+      expect: [ { exit_code: 0 } ]
+      capture: { out: { stdout: true } }
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let test = r#"
+inputs: { tok: 'Cn4ry"Q\x' }
+cases:
+  - name: leaks
+    observations:
+      c: { cmd: { exit_code: 0, stdout: 'Cn4ry"Q\x and {"t":"Cn4ry\"Q\\x"}' } }
+    expect: { vars: { out: "other" }, path: [c, done] }
+"#;
+    let output = Test::new()
+        .files(&[("tsec.yaml", runbook.as_bytes()), ("tsec.test.yaml", test.as_bytes())])
+        .args(["test", "tsec.yaml", "--junit", "junit.xml"])
+        .status(6);
+    let junit = std::fs::read_to_string(output.path("junit.xml")).expect("junit.xml written");
+    for (what, text) in [("stderr", &output.stderr), ("stdout", &output.stdout), ("junit", &junit)] {
+        assert!(!text.contains("Cn4ry"), "the secret reached {what}:\n{text}");
+    }
+    assert!(output.stderr.contains(r#"got `"[redacted:tok] and {\"t\":\"[redacted:tok]\"}"#), "{}", output.stderr);
+}
+
+#[test]
 fn a_list_of_mocked_call_conclusions_gives_one_per_visit() {
     let polling = r#"
 id: caller

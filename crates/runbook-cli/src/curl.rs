@@ -137,6 +137,14 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     if !request.url.contains("://") {
         request.url = format!("http://{}", request.url);
     }
+    if let Some(without) = without_userinfo(&request.url) {
+        request.url = without;
+        request.ignored.push(
+            "the user name and password in the URL (never written into the runbook: declare a secret input and \
+             write `https://USER:{{ inputs.NAME | urlencode }}@…` in `url:`)"
+                .to_owned(),
+        );
+    }
     if request.method.is_none() {
         request.method = if head {
             Some("HEAD".to_owned())
@@ -147,6 +155,15 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
         };
     }
     Ok(request)
+}
+
+/// `url` without the `user:password@` (or `user@`) of its authority, when it
+/// has one: a password must not become a literal default.
+fn without_userinfo(url: &str) -> Option<String> {
+    let after_scheme = url.find("://")? + 3;
+    let authority_end = url[after_scheme..].find(['/', '?', '#']).map_or(url.len(), |end| after_scheme + end);
+    let at = url[after_scheme..authority_end].rfind('@')? + after_scheme;
+    Some(format!("{}{}", &url[..after_scheme], &url[at + 1..]))
 }
 
 /// `--name=value` as (`--name`, `value`); anything else as itself.
@@ -276,5 +293,13 @@ mod tests {
         assert!(parse("curl -H nocolon http://h/").unwrap_err().contains("no `:`"));
         let request = parse("curl -u a:b --proxy http://p:3128 --frobnicate http://h/").unwrap();
         assert_eq!(request.ignored.len(), 3, "{:?}", request.ignored);
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_left_out_and_said() {
+        let request = parse("curl -fsS 'https://Qk6user:Qk7pass@api.example/health?q=a@b'").unwrap();
+        assert_eq!(request.url, "https://api.example/health?q=a@b");
+        assert!(request.ignored.iter().any(|note| note.contains("password in the URL")), "{:?}", request.ignored);
+        assert_eq!(parse("curl http://h/x?q=a@b").unwrap().url, "http://h/x?q=a@b");
     }
 }

@@ -79,10 +79,14 @@ impl Writer<'_> {
         }
         let _ = writeln!(out, "## Inputs\n\n| Input | What | Default | From |\n|---|---|---|---|");
         for (name, input) in &self.runbook.inputs {
-            let default = input.default.as_ref().map_or_else(
-                || if input.is_required() { "(required)".to_owned() } else { "—".to_owned() },
-                |d| format!("`{}`", cell(&one_line(self.slice(d.span)))),
-            );
+            // A secret's default is shown redacted, as every run shows it:
+            // rendered documents are published where the YAML may not be.
+            let default = match &input.default {
+                None if input.is_required() => "(required)".to_owned(),
+                None => "—".to_owned(),
+                Some(_) if input.secret => format!("`[redacted:{}]`", name.value),
+                Some(d) => format!("`{}`", cell(&one_line(self.slice(d.span)))),
+            };
             let mut from = input.env.as_ref().map(|env| format!("`${}`", env.value)).unwrap_or_default();
             if input.secret {
                 from.push_str(if from.is_empty() { "secret" } else { ", secret" });

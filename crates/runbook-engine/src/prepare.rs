@@ -39,13 +39,44 @@ pub(crate) struct Renderer<'a> {
     facts: &'a Facts,
     extra: Vec<(&'a str, Value)>,
     context: OnceCell<Value>,
+    refuse_placeholders: bool,
 }
+
+/// What a redacted secret looks like in a value read back from a journal.
+const PLACEHOLDER: &str = "[redacted:";
 
 impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
     /// `foreach` item) on top.
     pub(crate) fn new(templates: &'a Templates<'a>, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
-        Self { templates, facts, extra, context: OnceCell::new() }
+        Self { templates, facts, extra, context: OnceCell::new(), refuse_placeholders: false }
+    }
+
+    /// The same renderer for what is sent to a service or a command: in a
+    /// resumed run it refuses a value holding a `[redacted:NAME]`
+    /// placeholder (a captured value that held a secret comes back from the
+    /// journal so), which would be sent in place of the secret.
+    pub(crate) fn sending(mut self, resumed: bool) -> Self {
+        self.refuse_placeholders = resumed;
+        self
+    }
+
+    /// `rendered` unless it holds a placeholder its template did not write.
+    fn without_placeholder(&self, field: &str, template: &str, rendered: String) -> Result<String, RenderError> {
+        let Some(at) =
+            rendered.find(PLACEHOLDER).filter(|_| self.refuse_placeholders && !template.contains(PLACEHOLDER))
+        else {
+            return Ok(rendered);
+        };
+        let placeholder = rendered[at..].split_inclusive(']').next().unwrap_or(PLACEHOLDER);
+        Err(RenderError {
+            field: field.to_owned(),
+            message: format!(
+                "it would send `{placeholder}`: a value that held a secret came back redacted from the journal when \
+                 the run resumed (secrets are never written there), and a placeholder is never sent in place of a \
+                 secret; start a new run to get the value again"
+            ),
+        })
     }
 
     fn context(&self) -> &Value {
@@ -66,9 +97,11 @@ impl<'a> Renderer<'a> {
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_owned());
         }
-        self.templates
+        let rendered = self
+            .templates
             .render(text, self.context(), mode)
-            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })
+            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })?;
+        self.without_placeholder(field, text, rendered)
     }
 
     /// Evaluates a condition (`when`, `stop_if`).
@@ -88,8 +121,10 @@ impl<'a> Renderer<'a> {
                         .templates
                         .eval(expression, self.context())
                         .map_err(|error| RenderError { field: field.to_owned(), message: error.message })?;
-                    serde_json::to_value(&value)
-                        .map_err(|error| RenderError { field: field.to_owned(), message: error.to_string() })
+                    let value = serde_json::to_value(&value)
+                        .map_err(|error| RenderError { field: field.to_owned(), message: error.to_string() })?;
+                    self.without_placeholder(field, text, value.to_string())?;
+                    Ok(value)
                 }
                 None => self.text(field, text).map(Json::from),
             },

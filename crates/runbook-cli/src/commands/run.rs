@@ -194,6 +194,24 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
              are given again)"
         )));
     }
+    // A secret that had a value in the run must be given again: an
+    // optional one would quietly become none, a defaulted one its default.
+    let given_names: Vec<&str> =
+        given.text.iter().map(|(name, _)| name.as_str()).chain(given.typed.keys().map(String::as_str)).collect();
+    let not_given_again = runbook.inputs.iter().find(|(name, input)| {
+        input.secret
+            && !input.is_required()
+            && point.inputs.get(name.as_str()).is_some_and(|value| !value.is_null())
+            && !given_names.contains(&name.as_str())
+            && input.env.as_ref().is_none_or(|var| std::env::var_os(&var.value).is_none())
+    });
+    if let Some((name, input)) = not_given_again {
+        let name = name.as_str();
+        let from_env = input.env.as_ref().map(|var| format!("${} or ", var.value)).unwrap_or_default();
+        return Err(usage(format!(
+            "secret input `{name}` had a value in the run, and secrets are not kept in the journal: give it again              ({from_env}--input {name}=…), or the run would go on without it"
+        )));
+    }
     // The journal's inputs, except secrets (redacted there): those come
     // from their `env` variable or `--input` again.
     let known_inputs = point

@@ -169,6 +169,51 @@ impl CalledConclusion {
 
 /// Reads, checks and plans a called runbook with the loader `run` uses;
 /// its errors, all of them, when it has any.
+/// Adds the secrets of every runbook `plan` can call, at any depth, that are
+/// known before the run: the environment values and defaults of their
+/// secret inputs, the variables their `env` probes name, literal proxy
+/// passwords. Output before a call must not show in clear what the callee
+/// declares secret. A callee that does not load is skipped: its call fails
+/// when reached.
+pub(super) fn redact_callee_secrets(plan: &Plan, path: &Path, hermetic: bool, redactor: &mut crate::redact::Redactor) {
+    let canonical = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut seen = vec![canonical(path)];
+    let mut pending = callees(plan, path);
+    while let Some(path) = pending.pop() {
+        if seen.contains(&canonical(&path)) {
+            continue;
+        }
+        seen.push(canonical(&path));
+        let Ok((callee, _)) = load_callee(&path) else { continue };
+        for (name, input) in callee.runbook.inputs.iter().filter(|(_, input)| input.secret) {
+            let from_env = input.env.as_ref().filter(|_| !hermetic).and_then(|var| std::env::var(&var.value).ok());
+            if let Some(value) = from_env {
+                redactor.add(&name.value, &value);
+            }
+            if let Some(default) = &input.default {
+                redactor.add_input(&name.value, &default.value);
+            }
+        }
+        if !hermetic {
+            super::redact_env_probe_values(&callee, redactor);
+        }
+        super::redact_literal_proxy_secrets(&callee, redactor);
+        pending.extend(callees(&callee, &path));
+    }
+}
+
+/// The files `plan`'s `call` steps name, relative to `path`'s directory.
+fn callees(plan: &Plan, path: &Path) -> Vec<std::path::PathBuf> {
+    let base = path.parent().unwrap_or_else(|| Path::new("."));
+    plan.bodies
+        .iter()
+        .filter_map(|body| match body {
+            runbook_model::StepBody::Call(call) => Some(base.join(&call.runbook.value)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn load_callee(path: &Path) -> Result<(Plan, String), CallFailure> {
     let bytes = std::fs::read(path).map_err(|error| CallFailure::Unreadable(error.to_string()))?;
     match Plan::load(path, &bytes) {

@@ -133,9 +133,11 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
-        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
-        let prepared = prepare(&action.entry.probe, &renderer, &self.client, &self.redactor)
+        let sending = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
+        let prepared = prepare(&action.entry.probe, &sending, &self.client, &self.redactor)
             .map_err(|e| self.render_failed(step, &e))?;
+        drop(sending);
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let confirm = match &action.confirm {
             Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),
             None => None,

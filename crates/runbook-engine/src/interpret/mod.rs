@@ -228,6 +228,7 @@ async fn start(
         }
     }
     redact_literal_proxy_secrets(plan, &mut redactor);
+    call::redact_callee_secrets(plan, path, options.hermetic, &mut redactor);
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -340,15 +341,30 @@ async fn start(
     }
 }
 
+/// Shortest value of a variable an `env` probe names that is redacted
+/// whatever the variable's name: shorter ones are mostly settings (`us`,
+/// `default`, `1`), and redacting them would cut them out of every word
+/// they occur in ("stat[redacted:REGION]").
+const MIN_ENV_PROBE_SECRET: usize = 8;
+
+/// Parts of a variable's name that say it holds a credential, whose value
+/// is redacted however short.
+const CREDENTIAL_NAMES: [&str; 12] =
+    ["TOKEN", "SECRET", "PASS", "PWD", "PW", "KEY", "AUTH", "CRED", "PRIVATE", "SESSION", "COOKIE", "SIGN"];
+
 /// Adds the values of the variables `env` probes look at: the probe never
-/// shows them, and neither may a command that prints its environment.
+/// shows them, and neither may a command that prints its environment. A
+/// value shorter than [`MIN_ENV_PROBE_SECRET`] is added only when the
+/// variable's name says it is a credential.
 fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
     let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| match &entry.probe {
         runbook_model::Probe::Env(env) => env.set.iter().chain(&env.non_empty).map(|name| name.value.clone()).collect(),
         runbook_model::Probe::Http(_) | runbook_model::Probe::Cmd(_) | runbook_model::Probe::Tcp(_) => Vec::new(),
     });
     for name in found {
-        if let Ok(value) = std::env::var(&name) {
+        let Ok(value) = std::env::var(&name) else { continue };
+        let upper = name.to_ascii_uppercase();
+        if value.chars().count() >= MIN_ENV_PROBE_SECRET || CREDENTIAL_NAMES.iter().any(|part| upper.contains(part)) {
             redactor.add(&name, &value);
         }
     }

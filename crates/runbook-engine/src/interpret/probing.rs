@@ -50,6 +50,9 @@ pub(super) struct Judged<'c> {
     part: Part,
     /// The unredacted observation, for facts and captures.
     observation: Option<Observation>,
+    /// Pieces of secrets that the observation's dropped middle cut in two,
+    /// with their names: captures taken from the joined text hold them.
+    cut_secrets: Vec<(String, String)>,
     capture: &'c IndexMap<Spanned<String>, Spanned<Capture>>,
 }
 
@@ -203,6 +206,9 @@ impl<'a> Interpreter<'a> {
             }
         }
         for unit in &judged {
+            for (name, piece) in &unit.cut_secrets {
+                self.redactor.add(name, piece);
+            }
             for (name, source) in unit.capture {
                 let value = match unit.observation.as_ref().map(|observation| capture(source, observation)) {
                     Some(Ok(value)) => value,
@@ -243,7 +249,7 @@ impl<'a> Interpreter<'a> {
     /// `foreach` item.
     fn prepare_units(&self, step: &Step, probes: &'a Probes) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
         let failed = |error| self.render_failed(step, &error);
-        let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
+        let renderer = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
                 let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
@@ -281,7 +287,8 @@ impl<'a> Interpreter<'a> {
         let units = items
             .into_iter()
             .map(|item| {
-                let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))]);
+                let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))])
+                    .sending(self.resumed);
                 let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
@@ -359,7 +366,7 @@ impl<'a> Interpreter<'a> {
         };
         let verdict = judge(&observation, unit.expect);
         let mut shown = observation.clone();
-        shown.redact(&self.redactor);
+        let cut_secrets = shown.redact(&self.redactor);
         let mut expectations = verdict.expectations;
         for result in &mut expectations {
             self.redactor.json(&mut result.expected);
@@ -372,6 +379,7 @@ impl<'a> Interpreter<'a> {
         judged.part.expectations = expectations;
         judged.part.error = verdict.error.map(|error| error.redacted(&self.redactor));
         judged.observation = Some(observation);
+        judged.cut_secrets = cut_secrets;
         judged
     }
 
@@ -397,7 +405,7 @@ impl<'a> Interpreter<'a> {
             error: None,
             assumed: false,
         };
-        Judged { part, observation: None, capture: unit.capture }
+        Judged { part, observation: None, cut_secrets: Vec::new(), capture: unit.capture }
     }
 }
 

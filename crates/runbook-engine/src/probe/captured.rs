@@ -101,17 +101,20 @@ impl Captured {
     /// Replaces secrets in the kept bytes. A stream kept whole is redacted
     /// as one text, so that a secret straddling the head and the tail is
     /// found; otherwise the bytes between them are gone, and what remains
-    /// of a secret cut there is masked on both sides.
-    pub fn redact(&mut self, redactor: &Redactor) {
+    /// of a secret cut there is masked on both sides. Returns those
+    /// remains, with their secret's name (see `Redactor::edges`).
+    pub fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
         let mut tail = Vec::from(std::mem::take(&mut self.tail));
         if self.dropped_bytes == 0 {
             self.head.append(&mut tail);
             redactor.bytes(&mut self.head);
+            Vec::new()
         } else {
             redactor.bytes(&mut self.head);
             redactor.bytes(&mut tail);
-            redactor.edges(&mut self.head, &mut tail);
+            let pieces = redactor.edges(&mut self.head, &mut tail);
             self.tail = tail.into();
+            pieces
         }
     }
 

@@ -175,23 +175,28 @@ impl Observation {
 
 impl Observation {
     /// Replaces secrets in everything the observation kept: bodies, output,
-    /// headers, URLs, error messages.
-    pub fn redact(&mut self, redactor: &crate::redact::Redactor) {
+    /// headers, URLs, error messages. Returns the pieces of secrets that a
+    /// dropped middle cut in two ([`Captured::redact`]).
+    pub fn redact(&mut self, redactor: &crate::redact::Redactor) -> Vec<(String, String)> {
         let text = |text: &mut String| *text = redactor.text(text).into_owned();
         match self {
             Self::Http(o) => {
-                o.body.redact(redactor);
                 o.headers.iter_mut().for_each(|(_, value)| text(value));
                 o.final_url.iter_mut().for_each(text);
                 o.error.iter_mut().for_each(|e| text(&mut e.message));
+                o.body.redact(redactor)
             }
             Self::Cmd(o) => {
-                o.stdout.redact(redactor);
-                o.stderr.redact(redactor);
                 o.error.iter_mut().for_each(|e| text(&mut e.message));
+                let mut pieces = o.stdout.redact(redactor);
+                pieces.extend(o.stderr.redact(redactor));
+                pieces
             }
-            Self::Tcp(o) => o.error.iter_mut().for_each(|e| text(&mut e.message)),
-            Self::Env(_) => {}
+            Self::Tcp(o) => {
+                o.error.iter_mut().for_each(|e| text(&mut e.message));
+                Vec::new()
+            }
+            Self::Env(_) => Vec::new(),
         }
     }
 }

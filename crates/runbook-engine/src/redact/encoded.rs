@@ -1,12 +1,14 @@
-//! The forms a secret predictably takes in what a service echoes back: as
-//! typed, percent-encoded (wholly or partly, either hex case, `+` for a
-//! space), JSON-escaped (`\"`, `\\`, `\/`, `\uXXXX`) once or more (a JSON
-//! body echoed inside another JSON string doubles each backslash),
-//! HTML-escaped, inside base64 (an HTTP Basic `user:secret`, a token
-//! wrapping it), with its backslash escapes (`\r`, `\t`, `\n`, …)
+//! The forms a secret predictably takes in what the engine makes of it and
+//! a service echoes back: as typed, percent-encoded (wholly or partly,
+//! either hex case, `+` for a space), JSON-escaped (`\"`, `\\`, `\/`,
+//! `\uXXXX`) once or more (a JSON body echoed inside another JSON string
+//! doubles each backslash), HTML-escaped, inside base64 (an HTTP Basic
+//! `user:secret`, a token wrapping it; also wrapped in lines, as `base64`,
+//! PEM and MIME print it), with its backslash escapes (`\r`, `\t`, `\n`, …)
 //! interpreted, as `echo` and `printf` do, shell-quoted as the engine
-//! quotes values into `sh:` (`'` as `'\''`), and lower-cased or in
-//! punycode, as a URL parser writes a host name.
+//! quotes values into `sh:` (`'` as `'\''`), lower-cased or in punycode, as
+//! a URL parser writes a host name, with `\` as `/` and tabs and line breaks
+//! dropped, as it writes a path, and re-serialized when it is JSON text.
 
 use std::fmt::Write as _;
 
@@ -18,22 +20,68 @@ use regex::Regex;
 /// shorter runs would match unrelated base64 text by chance.
 const MIN_BASE64_CORE: usize = 8;
 
+/// Shortest string inside a JSON secret that is redacted on its own (a
+/// value a capture can take out of it): shorter ones are the document's
+/// ordinary words (`"type"`, `"v1"`).
+const MIN_JSON_LEAF: usize = 8;
+
 /// One regex matching `secret` in every form above.
 pub(super) fn pattern(secret: &str) -> Regex {
-    let mut alternatives = vec![characters(secret)];
-    for form in [interpreted(secret), secret.to_lowercase()] {
-        if form != secret {
-            alternatives.push(characters(&form));
-        }
-    }
+    let mut alternatives: Vec<String> = whole_forms(secret).iter().map(|form| characters(form)).collect();
     if let Some(host) = as_host(secret) {
         alternatives.push(regex::escape(&host));
     }
-    alternatives.extend(base64_cores(secret.as_bytes()).iter().map(|core| regex::escape(core)));
+    alternatives.extend(base64_cores(secret.as_bytes()).iter().map(|core| wrapped(core)));
     // The pattern is built from escaped pieces, so it always compiles; a
     // size limit is the only way out, and a secret that long is matched as
     // typed instead.
     Regex::new(&alternatives.join("|")).unwrap_or_else(|_| Regex::new(&regex::escape(secret)).expect("escaped literal"))
+}
+
+/// The texts the secret becomes before any of its characters is escaped:
+/// as typed, with its backslash escapes interpreted, lower-cased, as a URL
+/// parser writes it in a path (`\` as `/`, tabs and line breaks dropped),
+/// and, for a secret that is a JSON document, its compact and indented
+/// serializations and the strings in it of [`MIN_JSON_LEAF`] characters or
+/// more (what a `json:` capture takes out of it).
+pub(super) fn whole_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    let mut push = |form: String| {
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
+    push(interpreted(secret));
+    push(secret.to_lowercase());
+    push(secret.replace('\\', "/").replace(['\t', '\n', '\r'], ""));
+    if let Ok(document @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) =
+        serde_json::from_str::<serde_json::Value>(secret)
+    {
+        push(document.to_string());
+        push(serde_json::to_string_pretty(&document).unwrap_or_default());
+        let mut leaves = Vec::new();
+        string_leaves(&document, &mut leaves);
+        leaves.into_iter().filter(|leaf| leaf.chars().count() >= MIN_JSON_LEAF).for_each(&mut push);
+    }
+    forms
+}
+
+/// Every string inside a JSON value, keys included.
+fn string_leaves(value: &serde_json::Value, leaves: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => leaves.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| string_leaves(item, leaves)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(key, item)| {
+            leaves.push(key.clone());
+            string_leaves(item, leaves);
+        }),
+        _ => {}
+    }
+}
+
+/// A base64 core as a pattern that also matches it wrapped in lines.
+fn wrapped(core: &str) -> String {
+    core.chars().map(|c| regex::escape(&c.to_string())).collect::<Vec<_>>().join(r"(?:\r?\n)?")
 }
 
 /// The secret's characters, each in any of its escaped forms.
@@ -222,6 +270,32 @@ mod tests {
         let international = pattern("gëheim77");
         assert!(international.is_match("cannot resolve `xn--gheim77-rya.invalid`"));
         assert!(!pattern("ab/cd").is_match("ab"), "a secret that is no host name adds no host form");
+    }
+
+    #[test]
+    fn matches_a_secret_as_a_url_parser_rewrites_it_or_re_serialized_from_json() {
+        assert!(pattern("Bk1\\Sl2\tTb3").is_match("http://127.0.0.1/x/Bk1/Sl2Tb3"));
+        let document = r#"{ "key": "Cmp7secret-leaf", "n": 3 }"#;
+        let pattern = pattern(document);
+        for shown in
+            [r#"{"key":"Cmp7secret-leaf","n":3}"#, "private: Cmp7secret-leaf", "{\n  \"key\": \"Cmp7secret-leaf\""]
+        {
+            assert!(pattern.is_match(shown), "{shown}");
+        }
+        assert!(!pattern.is_match(r#"{"n":3,"key":"other"}"#), "short strings of the document stay");
+    }
+
+    #[test]
+    fn finds_a_secret_inside_base64_wrapped_in_lines() {
+        let secret = format!("WrapSecret-{}", "abcdefghij".repeat(8));
+        let encoded = STANDARD.encode(format!("admin:{secret}"));
+        let wrapped: Vec<&str> = encoded.as_bytes().chunks(64).map(|line| std::str::from_utf8(line).unwrap()).collect();
+        let pattern = pattern(&secret);
+        for joiner in ["\n", "\r\n"] {
+            let text = wrapped.join(joiner);
+            let redacted = pattern.replace_all(&text, "[x]");
+            assert!(!redacted.contains(&wrapped[0][8..]) && !redacted.contains(wrapped[1]), "{redacted}");
+        }
     }
 
     #[test]

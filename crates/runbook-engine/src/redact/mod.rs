@@ -18,6 +18,15 @@ static BEARER: LazyLock<Regex> =
 static BASIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})").expect("valid regex"));
 
+/// A run of base64 text (either alphabet), also wrapped in lines: decoded
+/// to look for a secret too short to leave a distinctive run of its own.
+static BASE64_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_\-]{6,}(?:\r?\n[A-Za-z0-9+/_\-]{4,})*={0,2}").expect("valid regex"));
+
+/// Shortest secret looked for inside decoded base64: the bytes of a shorter
+/// one turn up in unrelated encoded data by chance.
+const MIN_DECODED_SECRET: usize = 4;
+
 /// The secrets of a run and their names.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -50,12 +59,15 @@ impl Redactor {
         if value.is_empty() || self.secrets.iter().any(|known| known.value == value) {
             return;
         }
-        let json = serde_json::to_string(value).unwrap_or_default();
-        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
-        let mut literals = vec![value.to_owned()];
-        for form in [json, percent_encoded(value, false), percent_encoded(value, true)] {
-            if !literals.contains(&form) {
-                literals.push(form);
+        let mut literals = Vec::new();
+        for whole in encoded::whole_forms(value) {
+            let json = serde_json::to_string(&whole).unwrap_or_default();
+            let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
+            let (plain, form) = (percent_encoded(&whole, false), percent_encoded(&whole, true));
+            for form in [whole, json, plain, form] {
+                if !literals.contains(&form) {
+                    literals.push(form);
+                }
             }
         }
         let pattern = encoded::pattern(value);
@@ -65,21 +77,29 @@ impl Redactor {
 
     /// Masks what remains of a secret cut by a capture's dropped middle:
     /// the end of `head` that begins a secret, the start of `tail` that ends
-    /// one (three bytes or more).
-    pub fn edges(&self, head: &mut Vec<u8>, tail: &mut Vec<u8>) {
+    /// one (three bytes or more). Returns those pieces with their secret's
+    /// name: values captured from the joined text hold them too.
+    pub fn edges(&self, head: &mut Vec<u8>, tail: &mut Vec<u8>) -> Vec<(String, String)> {
+        let mut pieces = Vec::new();
         for secret in &self.secrets {
             let marker = format!("[redacted:{}]", secret.name);
             for literal in &secret.literals {
                 let literal = literal.as_bytes();
                 if let Some(k) = (3..literal.len()).rev().find(|&k| head.ends_with(&literal[..k])) {
+                    pieces.push((secret.name.clone(), String::from_utf8_lossy(&literal[..k]).into_owned()));
                     head.truncate(head.len() - k);
                     head.extend_from_slice(marker.as_bytes());
                 }
                 if let Some(k) = (3..literal.len()).rev().find(|&k| tail.starts_with(&literal[literal.len() - k..])) {
+                    pieces.push((
+                        secret.name.clone(),
+                        String::from_utf8_lossy(&literal[literal.len() - k..]).into_owned(),
+                    ));
                     tail.splice(..k, marker.bytes());
                 }
             }
         }
+        pieces
     }
 
     /// Adds every value inside a secret input: the text of a string or a
@@ -105,6 +125,18 @@ impl Redactor {
     /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = self.secrets(Cow::Borrowed(text));
+        if self.secrets.iter().any(|secret| secret.value.len() >= MIN_DECODED_SECRET) && BASE64_RUN.is_match(&text) {
+            let replaced =
+                BASE64_RUN.replace_all(&text, |found: &regex::Captures<'_>| match self.decoded_secret(&found[0]) {
+                    Some(name) => format!("[redacted:{name}]"),
+                    None => found[0].to_owned(),
+                });
+            if let Cow::Owned(replaced) = replaced
+                && replaced != *text
+            {
+                text = Cow::Owned(replaced);
+            }
+        }
         if !may_hold_credential(&text) {
             return text;
         }
@@ -143,6 +175,17 @@ impl Redactor {
         let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
         let decoded = String::from_utf8_lossy(&decoded);
         self.secrets.iter().find(|secret| secret.pattern.is_match(&decoded)).map(|secret| secret.name.as_str())
+    }
+
+    /// The name of the secret (of [`MIN_DECODED_SECRET`] bytes or more) that
+    /// a run of base64 text holds once decoded, if any.
+    fn decoded_secret(&self, run: &str) -> Option<&str> {
+        let decoded = decode_base64_leniently(run);
+        self.secrets
+            .iter()
+            .filter(|secret| secret.value.len() >= MIN_DECODED_SECRET)
+            .find(|secret| decoded.windows(secret.value.len()).any(|window| window == secret.value.as_bytes()))
+            .map(|secret| secret.name.as_str())
     }
 
     /// Redacts every string inside a JSON value, keys included.
@@ -228,6 +271,30 @@ fn may_hold_credential(text: &str) -> bool {
     })
 }
 
+/// The bytes a run of base64 text stands for, read in either alphabet,
+/// line breaks and padding skipped, a last partial byte dropped.
+fn decode_base64_leniently(run: &str) -> Vec<u8> {
+    let mut decoded = Vec::with_capacity(run.len() * 3 / 4);
+    let (mut bits, mut count) = (0u32, 0u32);
+    for byte in run.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            decoded.push(u8::try_from((bits >> count) & 0xff).unwrap_or_default());
+        }
+    }
+    decoded
+}
+
 /// `text` as a URL carries it: unreserved characters kept, the rest as
 /// `%XX`; with `form`, spaces as `+`.
 fn percent_encoded(text: &str, form: bool) -> String {
@@ -296,11 +363,31 @@ mod tests {
         assert_eq!(redactor.text("?key=pa%20ss%3Cw%3Erd&x=pa+ss%3Cw%3Erd"), "?key=[redacted:token]&x=[redacted:token]");
         let mut head = b"....pa ss".to_vec();
         let mut tail = b"<w>rd....".to_vec();
-        redactor.edges(&mut head, &mut tail);
+        let pieces = redactor.edges(&mut head, &mut tail);
         assert_eq!(
             (head.as_slice(), tail.as_slice()),
             (b"....[redacted:token]".as_slice(), b"[redacted:token]....".as_slice())
         );
+        assert!(pieces.contains(&("token".to_owned(), "pa ss".to_owned())), "{pieces:?}");
+        assert!(pieces.contains(&("token".to_owned(), "<w>rd".to_owned())), "{pieces:?}");
+    }
+
+    #[test]
+    fn short_secrets_are_found_inside_decoded_base64() {
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut redactor = Redactor::new();
+        redactor.add("pw", "Xk9#m");
+        let docker = format!(r#"{{"auths":{{"reg":{{"auth":"{}"}}}}}}"#, engine.encode("bob:Xk9#m"));
+        assert_eq!(redactor.text(&docker), r#"{"auths":{"reg":{"auth":"[redacted:pw]"}}}"#);
+        assert_eq!(redactor.text(&format!("data: {}", engine.encode("Xk9#m"))), "data: [redacted:pw]");
+        // Base64 of other text, and ordinary words, stay.
+        let other = format!("auth {} and a longwordhere", engine.encode("bob:another"));
+        assert_eq!(redactor.text(&other), other);
+        let mut tiny = Redactor::new();
+        tiny.add("pin", "Xk9");
+        let short = engine.encode("bob:Xk9");
+        assert_eq!(tiny.text(&short), short, "three bytes are too few to look for in decoded data");
     }
 
     #[test]

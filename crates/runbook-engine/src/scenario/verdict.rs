@@ -103,12 +103,10 @@ fn unredacted(case: &Case, run: &CaseRun) -> Vec<Failure> {
     for (name, expected) in &expect.vars {
         let actual = report.vars.get(name.as_str());
         if actual != Some(&expected.value) {
-            let actual = actual.map_or_else(|| "unset".to_owned(), |value| format!("`{}`", shown(value)));
-            fail(
-                "vars",
-                expected.span,
-                format!("expected `vars.{}` = `{}`, got {actual}", name.value, shown(&expected.value)),
-            );
+            let actual =
+                actual.map_or_else(|| "unset".to_owned(), |value| format!("`{}`", shown(value, &run.redactor)));
+            let expected_text = shown(&expected.value, &run.redactor);
+            fail("vars", expected.span, format!("expected `vars.{}` = `{expected_text}`, got {actual}", name.value));
         }
     }
     for (step, expected) in &expect.outcomes {
@@ -186,7 +184,10 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-/// A value as compact JSON.
-fn shown(value: &Json) -> String {
+/// A value as compact JSON, its secrets redacted before it is encoded:
+/// once inside JSON text, a secret is escaped a second time.
+fn shown(value: &Json, redactor: &crate::redact::Redactor) -> String {
+    let mut value = value.clone();
+    redactor.json(&mut value);
     value.to_string()
 }

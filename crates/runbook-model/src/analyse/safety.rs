@@ -67,6 +67,12 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
     }
     for (name, input) in &runbook.inputs {
+        if !input.secret
+            && let Some(default) = &input.default
+            && holds_credential(&default.value)
+        {
+            out.push(literal_secret(default.span));
+        }
         if input.secret
             && let Some(default) = &input.default
         {
@@ -135,6 +141,17 @@ fn http_checks(http: &Spanned<HttpProbe>, out: &mut Vec<Diagnostic>) {
         if is_secret_header && !value.contains("{{") && !value.trim().is_empty() && !looks_like_credential(value) {
             out.push(literal_secret(value.span));
         }
+    }
+}
+
+/// Whether a default value (a string, or one inside a list or map) holds
+/// something shaped like a credential.
+fn holds_credential(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => looks_like_credential(text),
+        serde_json::Value::Array(items) => items.iter().any(holds_credential),
+        serde_json::Value::Object(map) => map.values().any(holds_credential),
+        _ => false,
     }
 }
 
