@@ -12,7 +12,8 @@ use minijinja::value::ValueKind;
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::comparison::read_paths;
 use crate::{
-    Code, Comparator, Diagnostic, Operand, OperandForm, Outcome, ProbeKind, Runbook, Step, StepKind, did_you_mean,
+    Code, Comparator, ConclusionStatus, Diagnostic, Operand, OperandForm, Outcome, ProbeKind, Runbook, Severity, Step,
+    StepKind, did_you_mean,
 };
 
 /// What every step that ran has, and `error` when a `timeout:` cut it.
@@ -29,6 +30,25 @@ const ENV: &[&str] = &["vars", "missing"];
 const CHECKLIST: &[&str] = &["ticked", "unticked", "complete"];
 const ERROR: &[&str] = &["kind", "message"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
+/// `run.mode`.
+const MODES: &[&str] = &["live", "read-only", "dry-run"];
+/// `error.kind`, as the engine names its probe errors (docs/dsl.md lists
+/// them).
+const ERROR_KINDS: &[&str] = &[
+    "timeout",
+    "refused",
+    "dns",
+    "tls",
+    "reset",
+    "too_many_redirects",
+    "invalid_target",
+    "invalid_json",
+    "invalid_capture",
+    "type_mismatch",
+    "spawn_failed",
+    "interrupted",
+    "io",
+];
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
@@ -184,15 +204,18 @@ fn impossible_value(
 ) -> Option<Diagnostic> {
     let OperandForm::Path(path) = &fact.form else { return None };
     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-    let (step, field) = match parts.as_slice() {
-        ["steps", id, field] => (*steps.get(id)?, *field),
-        ["result", field] if site.after_probe => (runbook.steps.get(site.step?)?, *field),
-        _ => return None,
-    };
-    let values: Vec<String> = match field {
-        "outcome" => Outcome::ALL.iter().map(|outcome| outcome.name().to_owned()).collect(),
-        "decision" => DECISIONS.iter().map(|&decision| decision.to_owned()).collect(),
-        "answer" => step.ask.as_ref()?.closed_answers()?.into_iter().map(str::to_owned).collect(),
+    let names = |list: &[&str]| list.iter().map(|&name| name.to_owned()).collect::<Vec<_>>();
+    let (field, values): (&str, Vec<String>) = match parts.as_slice() {
+        ["run", "mode"] => ("mode", names(MODES)),
+        ["steps", _, "error", "kind"] | ["result", "error", "kind"] => ("error.kind", names(ERROR_KINDS)),
+        ["steps", _, "conclusion", "status"] => {
+            ("conclusion.status", ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).collect())
+        }
+        ["steps", _, "conclusion", "severity"] => {
+            ("conclusion.severity", Severity::ALL.iter().map(|severity| severity.name().to_owned()).collect())
+        }
+        ["steps", id, field] => closed_values(steps.get(id)?, field)?,
+        ["result", field] if site.after_probe => closed_values(runbook.steps.get(site.step?)?, field)?,
         _ => return None,
     };
     // Literals are written back as JSON strings, a list of them as a JSON list.
@@ -214,6 +237,17 @@ fn impossible_value(
                 values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
             )),
     )
+}
+
+/// The values a closed fact of `step` takes.
+fn closed_values<'f>(step: &Step, field: &'f str) -> Option<(&'f str, Vec<String>)> {
+    let values = match field {
+        "outcome" => Outcome::ALL.iter().map(|outcome| outcome.name().to_owned()).collect(),
+        "decision" => DECISIONS.iter().map(|&decision| decision.to_owned()).collect(),
+        "answer" => step.ask.as_ref()?.closed_answers()?.into_iter().map(str::to_owned).collect(),
+        _ => return None,
+    };
+    Some((field, values))
 }
 
 #[cfg(test)]
@@ -261,6 +295,10 @@ mod tests {
         assert!(found[0].starts_with("`steps.p.outcome` is never \"passed\" | did you mean `pass`?"), "{found:?}");
         let found = reported("steps.q.answer in ['yes', 'yse']");
         assert!(found[0].contains("is never \"yse\""), "{found:?}");
+        let found = reported("steps.p.error.kind == 'connection_refused' or run.mode == 'dryrun'");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("`error.kind` is one of `timeout`, `refused`"), "{found:?}");
+        assert!(found[1].contains("did you mean `dry-run`?"), "{found:?}");
     }
 
     #[test]
