@@ -569,4 +569,23 @@ async fn a_timeout_keeps_the_phases_that_ended_and_has_no_first_byte() {
     assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout));
     let timing = observation.timing.expect("timed");
     assert!(timing.connect_ms.is_some() && timing.first_byte_ms.is_none(), "{timing:?}");
+
+/// A proxy that opens a tunnel and closes it: the end of file inside the
+/// tunnel is not blamed on the service alone.
+#[tokio::test]
+async fn a_tunnel_closed_during_the_handshake_names_the_proxy() {
+    let proxy = Server::start(|_, stream| {
+        respond(stream, "200 Connection established", &[], b"")?;
+        Ok(Then::Close)
+    });
+    let observation = observe(&through(&proxy.url(""), "https://service.invalid/")).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert_eq!(
+        observation.error.as_ref().unwrap().message,
+        format!(
+            "the connection through proxy 127.0.0.1:{} closed during the tls handshake with service.invalid:443 \
+             (the proxy or the server closed it)",
+            proxy.port
+        )
+    );
 }

@@ -26,9 +26,13 @@ struct Authority {
 
 impl Authority {
     fn new() -> Self {
+        Self::named("Runbook Test CA")
+    }
+
+    fn named(name: &str) -> Self {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, "Runbook Test CA");
+        params.distinguished_name.push(DnType::CommonName, name);
         params.distinguished_name.push(DnType::OrganizationName, "Runbook");
         Self { params, key: KeyPair::generate().unwrap() }
     }
@@ -198,7 +202,9 @@ async fn a_ca_certificate_served_as_the_server_certificate_is_named() {
     assert_eq!(
         message(&observation),
         format!(
-            "tls handshake with 127.0.0.1:{port} failed: the server presented a CA certificate as its own certificate"
+            "tls handshake with 127.0.0.1:{port} failed: the server presented a CA certificate (CA:TRUE, as \
+             `openssl req -x509` makes by default) as its own certificate, which is refused even when tls.ca_file \
+             holds it: give the server a certificate signed by that CA, or set tls.insecure"
         )
     );
 }
@@ -271,4 +277,121 @@ async fn an_https_proxy_certificate_is_never_the_targets() {
     assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
     let blame = format!("tls handshake with proxy 127.0.0.1:{proxy} (for 127.0.0.1:9) failed: ");
     assert!(message(&observation).starts_with(&blame), "{observation:?}");
+}
+
+/// An https server on 127.0.0.1 that asks every client for a certificate
+/// signed by `ca` and refuses one without. Returns its port.
+async fn serve_requiring_a_client_certificate(ca: &Authority, certificate: CertificateDer<'static>, key: &KeyPair) -> u16 {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.params.self_signed(&ca.key).unwrap().der().clone()).unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config = rustls::ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![certificate], key)
+        .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(stream).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_server_requiring_a_client_certificate_says_so() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve_requiring_a_client_certificate(&ca, certificate, &key).await;
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert!(
+        message(&observation).ends_with("the server requires a client certificate, which runbook does not send"),
+        "{observation:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_closing_during_the_handshake_says_so() {
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            // Reads the client's hello, then closes without a word.
+            let _ = stream.read(&mut [0; 4096]).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    let observation = observe(&get(&format!("https://127.0.0.1:{port}/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert_eq!(
+        message(&observation),
+        format!("tls handshake with 127.0.0.1:{port} failed: the server closed the connection during the handshake")
+    );
+}
+
+#[tokio::test]
+async fn a_self_signed_server_certificate_is_an_unknown_authority() {
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    let key = KeyPair::generate().unwrap();
+    let certificate = params.self_signed(&key).unwrap().der().clone();
+    let port = serve(certificate, &key).await;
+    let observation = observe(&get(&format!("https://127.0.0.1:{port}/"))).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+    assert!(message(&observation).contains("self-signed"), "{observation:?}");
+}
+
+#[tokio::test]
+async fn a_certificate_with_many_names_lists_a_few_and_counts_the_rest() {
+    let ca = Authority::new();
+    let names: Vec<String> = (0..40).map(|n| format!("n{n}.test")).collect();
+    let (certificate, key) = ca.issue(&names.iter().map(String::as_str).collect::<Vec<_>>(), CURRENT);
+    let port = serve(certificate, &key).await;
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate is not valid for the host name `127.0.0.1` \
+             (it is only valid for n0.test, n1.test, n2.test, n3.test, n4.test and 35 more)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_authority_with_a_ca_file_points_at_a_missing_intermediate() {
+    let (ca, other) = (Authority::new(), Authority::named("Another CA"));
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let observation = observe(&trusting(&other.pem_file(), port)).await;
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate is signed by an authority that is neither \
+             in tls.ca_file nor sent by the server (is the server missing its intermediate certificate?)"
+        )
+    );
+}
+
+/// A CA file holding a CA of the same name as the issuer, but another key
+/// (a CA made again): the signature does not verify, and the words say why.
+#[tokio::test]
+async fn a_ca_file_with_another_ca_of_the_same_name_says_so() {
+    let (ca, again) = (Authority::new(), Authority::new());
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let observation = observe(&trusting(&again.pem_file(), port)).await;
+    assert_eq!(
+        message(&observation),
+        format!(
+            "tls handshake with 127.0.0.1:{port} failed: the certificate's signature does not verify with the CA \
+             of that name in tls.ca_file (was the CA made again with a new key?)"
+        )
+    );
 }

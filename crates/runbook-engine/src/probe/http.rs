@@ -449,13 +449,20 @@ impl HttpSpec {
             target.via.as_ref().filter(|_| error.is_connect()).and_then(|via| tunnel(via, target, &detail))
         {
             (ErrorKind::Io, message)
-        } else if error.is_connect() && looks_like_tls(&detail) {
+        } else if (error.is_connect() && looks_like_tls(&detail)) || detail.contains("received fatal alert") {
+            // A TLS 1.3 server refuses a client without a certificate by
+            // an alert after the handshake, once the request is sent.
             // An http URL has no handshake of its own: the proxy's failed.
-            let with = match &target.via {
-                Some(via) if !target.https => format!("{via} (for {target})"),
-                _ => target.to_string(),
+            let words = failure_in_words(&innermost(error), self.ca_file.is_some());
+            let message = match &target.via {
+                Some(via) if !target.https => format!("tls handshake with {via} (for {target}) failed: {words}"),
+                // Inside a tunnel, an end of file may be the proxy's doing.
+                Some(via) if detail.contains("handshake eof") => {
+                    format!("the connection through {via} closed during the tls handshake with {target} (the proxy or the server closed it)")
+                }
+                _ => format!("tls handshake with {target} failed: {words}"),
             };
-            (ErrorKind::Tls, format!("tls handshake with {with} failed: {}", failure_in_words(&innermost(error))))
+            (ErrorKind::Tls, message)
         } else if is_reset(error, &detail) {
             let when = if reading_body { "mid-body" } else { "before a response" };
             (ErrorKind::Reset, format!("{peer} closed the connection {when}: {}", innermost(error)))

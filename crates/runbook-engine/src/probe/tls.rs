@@ -55,13 +55,25 @@ impl Certificate {
     }
 }
 
+/// Most names of a certificate listed in a message; the rest are counted.
+const SHOWN_NAMES: usize = 5;
+
 /// rustls failure names (and message fragments) and what they mean.
-const FAILURES: [(&str, &str); 14] = [
+const FAILURES: [(&str, &str); 18] = [
     (
         "UnknownIssuer",
         "the certificate is signed by an unknown authority (self-signed, or a private CA: trust it with tls.ca_file)",
     ),
-    ("CaUsedAsEndEntity", "the server presented a CA certificate as its own certificate"),
+    (
+        "CaUsedAsEndEntity",
+        "the server presented a CA certificate (CA:TRUE, as `openssl req -x509` makes by default) as its own \
+         certificate, which is refused even when tls.ca_file holds it: give the server a certificate signed by \
+         that CA, or set tls.insecure",
+    ),
+    ("EkuError", "the certificate is not meant for a server (its extended key usage lacks server authentication)"),
+    ("UnsupportedCriticalExtension", "the certificate has a critical extension this client does not know"),
+    ("CertificateRequired", "the server requires a client certificate, which runbook does not send"),
+    ("tls handshake eof", "the server closed the connection during the handshake"),
     ("EndEntityUsedAsCa", "the chain uses a server certificate as a CA"),
     ("NotValidForName", "the certificate is not valid for this host name"),
     ("NotValidYet", "the certificate is not valid yet"),
@@ -78,8 +90,20 @@ const FAILURES: [(&str, &str); 14] = [
 
 /// Why a handshake failed, in words, from rustls' message (`invalid peer
 /// certificate: UnknownIssuer`, `received fatal alert: HandshakeFailure`).
-/// An unknown message is kept as it is.
-pub(crate) fn failure_in_words(detail: &str) -> String {
+/// `ca_file` says whether the probe trusts a CA file: an unknown authority
+/// then points at a missing intermediate. An unknown message is kept,
+/// without rustls' Debug wrapping.
+pub(crate) fn failure_in_words(detail: &str, ca_file: bool) -> String {
+    if ca_file && detail.contains("UnknownIssuer") {
+        return "the certificate is signed by an authority that is neither in tls.ca_file nor sent by the server \
+                (is the server missing its intermediate certificate?)"
+            .to_owned();
+    }
+    if ca_file && detail.contains("BadSignature") {
+        return "the certificate's signature does not verify with the CA of that name in tls.ca_file (was the CA \
+                made again with a new key?)"
+            .to_owned();
+    }
     // rustls' context for a name mismatch and an expiry is worth keeping.
     if let Some(rest) = detail.split_once("certificate not valid for name ").map(|(_, rest)| rest) {
         let (name, presented) = rest.split_once("; certificate ").unwrap_or((rest, ""));
@@ -87,7 +111,7 @@ pub(crate) fn failure_in_words(detail: &str) -> String {
         let words = format!("the certificate is not valid for the host name `{name}`");
         return match presented.strip_prefix("is ").unwrap_or(presented) {
             "" => words,
-            presented => format!("{words} (it is {})", plain_names(presented)),
+            presented => format!("{words} (it is {})", capped(&plain_names(presented))),
         };
     }
     if let Some(not_after) = after_unix(detail, "but certificate is not valid after ") {
@@ -97,7 +121,7 @@ pub(crate) fn failure_in_words(detail: &str) -> String {
         return format!("the certificate is not valid yet (it is valid from {})", rfc3339_seconds(not_before));
     }
     FAILURES.iter().find(|(name, _)| detail.contains(name)).map_or_else(
-        || detail.to_owned(),
+        || plain_names(detail),
         |(name, words)| {
             if *name == "received fatal alert" { format!("{words} ({detail})") } else { (*words).to_owned() }
         },
@@ -110,7 +134,27 @@ fn plain_names(text: &str) -> String {
     static WRAPPED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"\b[A-Z][A-Za-z]*\("?([^"()]*)"?\)"#).expect("a valid pattern")
     });
-    WRAPPED.replace_all(text, "$1").into_owned()
+    let mut text = text.to_owned();
+    // Inside out: `Other(OtherError(EkuError))` takes two passes.
+    while let std::borrow::Cow::Owned(plain) = WRAPPED.replace_all(&text, "$1") {
+        text = plain;
+    }
+    text
+}
+
+/// rustls' list of a certificate's names (`only valid for a, b or c`) cut
+/// after [`SHOWN_NAMES`]: `only valid for a, b, c, d, e and 2995 more`.
+fn capped(names: &str) -> String {
+    let Some((intro, list)) = names.split_once(" for ") else { return names.to_owned() };
+    let (rest, last) = list.rsplit_once(" or ").unwrap_or((list, ""));
+    let mut all: Vec<&str> = rest.split(", ").collect();
+    if !last.is_empty() {
+        all.push(last);
+    }
+    if all.len() <= SHOWN_NAMES {
+        return names.to_owned();
+    }
+    format!("{intro} for {} and {} more", all[..SHOWN_NAMES].join(", "), all.len() - SHOWN_NAMES)
 }
 
 /// The UNIX time after `marker` in `detail` (`… not valid after 1700000000 (UNIX)`).
@@ -128,7 +172,9 @@ mod tests {
         for (detail, words) in [
             (
                 "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
-                "the server presented a CA certificate as its own certificate",
+                "the server presented a CA certificate (CA:TRUE, as `openssl req -x509` makes by default) as its own \
+                 certificate, which is refused even when tls.ca_file holds it: give the server a certificate signed \
+                 by that CA, or set tls.insecure",
             ),
             (
                 "invalid peer certificate: UnknownIssuer",
@@ -155,8 +201,38 @@ mod tests {
                 "the certificate is not valid for the host name `api` (it is only valid for a.test or 10.0.0.1)",
             ),
             ("something new", "something new"),
+            (
+                "invalid peer certificate: Other(OtherError(EkuError))",
+                "the certificate is not meant for a server (its extended key usage lacks server authentication)",
+            ),
+            (
+                "invalid peer certificate: Other(OtherError(UnsupportedCriticalExtension))",
+                "the certificate has a critical extension this client does not know",
+            ),
+            (
+                "received fatal alert: CertificateRequired",
+                "the server requires a client certificate, which runbook does not send",
+            ),
+            ("tls handshake eof", "the server closed the connection during the handshake"),
+            ("invalid peer certificate: Other(OtherError(SomethingNew))", "invalid peer certificate: SomethingNew"),
         ] {
-            assert_eq!(failure_in_words(detail), words);
+            assert_eq!(failure_in_words(detail, false), words);
         }
+        assert!(failure_in_words("invalid peer certificate: UnknownIssuer", true).contains("intermediate"));
+    }
+
+    #[test]
+    fn a_long_list_of_names_is_cut() {
+        let names: Vec<String> = (0..3000).map(|n| format!("DnsName(\"n{n}.test\")")).collect();
+        let detail = format!(
+            "invalid peer certificate: certificate not valid for name \"api\"; certificate is only valid for {} or {}",
+            names[..2999].join(", "),
+            names[2999]
+        );
+        assert_eq!(
+            failure_in_words(&detail, false),
+            "the certificate is not valid for the host name `api` (it is only valid for n0.test, n1.test, n2.test, \
+             n3.test, n4.test and 2995 more)"
+        );
     }
 }

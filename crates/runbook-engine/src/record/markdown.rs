@@ -459,11 +459,11 @@ fn observed(observation: &Observation) -> Vec<String> {
             // Names come from the server: code spans keep them from
             // drawing Markdown.
             facts.push(format!(
-                "certificate for {} issued by {}, valid until {} ({} days left)",
+                "certificate for {} issued by {}, valid until {} ({})",
                 code(&certificate.subject),
                 code(&certificate.issuer),
                 code(&certificate.not_after),
-                certificate.days_left
+                days_left(certificate.days_left)
             ));
         }
     }
@@ -545,9 +545,37 @@ fn inputs(out: &mut String, record: &Record) {
     out.push('\n');
 }
 
+/// A certificate's `days_left` in words: `days_left` is a floor, so
+/// `-11` means it expired between 10 and 11 days ago.
+fn days_left(days: i64) -> String {
+    match days {
+        1 => "1 day left".to_owned(),
+        0.. => format!("{days} days left"),
+        -1 => "expired less than a day ago".to_owned(),
+        -2 => "expired 1 day ago".to_owned(),
+        _ => format!("expired {} days ago", -days - 1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expired_certificate_says_how_long_ago() {
+        let said: Vec<String> = [30, 1, 0, -1, -2, -11].into_iter().map(days_left).collect();
+        assert_eq!(
+            said,
+            [
+                "30 days left",
+                "1 day left",
+                "0 days left",
+                "expired less than a day ago",
+                "expired 1 day ago",
+                "expired 10 days ago"
+            ]
+        );
+    }
 
     #[test]
     fn an_excerpt_fence_is_longer_than_any_backtick_run_in_the_output() {
