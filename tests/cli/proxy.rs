@@ -134,3 +134,32 @@ fn a_proxy_password_from_the_environment_is_a_secret_everywhere() {
         assert!(!text.contains("EnvPr0xyPW") && !text.contains(&basic), "the proxy password was shown: {text}");
     }
 }
+
+/// Each hop of a redirect chooses its proxy, and the evidence says which:
+/// the first request went through the proxy (which answered a redirect),
+/// the second went direct, as `NO_PROXY` says, in the view, the events and
+/// record.md.
+#[test]
+fn each_redirect_shows_the_proxy_its_request_went_through() {
+    let service = Server::start(|_, stream| respond(stream, "200 OK", &[], b"landed"));
+    let landing = format!("http://localhost:{}/landing", service.port);
+    let location = landing.clone();
+    let proxy = Server::start(move |_, stream| respond(stream, "302 Found", &[("Location", location.as_str())], b""));
+    let shown = format!("http://127.0.0.1:{}", proxy.port);
+    let yaml = runbook("");
+    let events = run(&yaml, "json").env("HTTP_PROXY", &shown).env("NO_PROXY", "localhost").status(0).events();
+    let part = events.iter().find(|e| e["event"] == "probe").map(|e| &e["part"]).expect("a probe event");
+    assert_eq!(part["observation"]["proxy"], shown.as_str());
+    assert_eq!(part["observation"]["redirects"], serde_json::json!([{ "status": 302, "to": landing, "proxy": null }]));
+    assert_eq!(service.connection_count(), 1);
+    let human = run(&yaml, "human").env("HTTP_PROXY", &shown).env("NO_PROXY", "localhost").status(0);
+    assert!(
+        human.stdout.contains(&format!("GET http://service.invalid/healthz  via proxy {shown}"))
+            && human.stdout.contains(&format!("↪ 302 to {landing}  direct")),
+        "{}",
+        human.stdout
+    );
+    let record = std::fs::read_to_string(human.path("rec").join("record.md")).unwrap();
+    assert!(record.contains(&format!("via proxy {shown}")), "{record}");
+    assert!(record.contains(&format!("redirected (302) to `{landing}` direct")), "{record}");
+}

@@ -95,6 +95,22 @@ pub(crate) fn parts(parts: &[Arc<Part>], look: Look, show_output: bool) -> Strin
     out
 }
 
+/// Each redirect an http probe followed, under its request: the status
+/// that asked for it, where it led, and through which proxy (`direct` once
+/// any hop had one).
+fn redirects(out: &mut String, observation: &HttpObservation, look: Look, indent: &str) {
+    let proxied = observation.proxy.is_some() || observation.redirects.iter().any(|hop| hop.proxy.is_some());
+    for hop in &observation.redirects {
+        let via = match &hop.proxy {
+            Some(proxy) => format!("  via proxy {proxy}"),
+            None if proxied => "  direct".to_owned(),
+            None => String::new(),
+        };
+        let line = format!("↪ {} to {}{via}", hop.status, hop.to);
+        let _ = writeln!(out, "{indent}  {}", look.dim(&line));
+    }
+}
+
 /// One probe: what ran, the observation's headline, the error, each
 /// expectation, and an excerpt of the output.
 fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: &str) {
@@ -114,6 +130,9 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         _ => String::new(),
     };
     let _ = writeln!(out, "{indent}{}{proxy}{}{assumed}{insecure}", look.dim(&part.target), headline);
+    if let Some(Observation::Http(o)) = &part.observation {
+        redirects(out, o, look, indent);
+    }
     // Where the time went, when it may explain what went wrong.
     if let Some(Observation::Http(HttpObservation { timing: Some(timing), .. })) = &part.observation
         && (show_output || look.verbose)

@@ -128,6 +128,7 @@ pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json>
             fields.insert("body_dropped_bytes".into(), Json::from(o.body.dropped_bytes));
             fields.insert("final_url".into(), o.final_url.clone().map_or(Json::Null, Json::from));
             fields.insert("proxy".into(), o.proxy.clone().map_or(Json::Null, Json::from));
+            fields.insert("redirects".into(), serde_json::to_value(&o.redirects).unwrap_or_default());
             fields.insert("tls".into(), o.tls.as_ref().map_or(Json::Null, |tls| serde_json::json!(tls)));
             fields.insert("duration".into(), millis(o.duration));
         }

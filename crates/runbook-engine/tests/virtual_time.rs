@@ -64,6 +64,7 @@ impl ProbeRunner for Statuses {
                 error: None,
                 insecure: false,
                 proxy: None,
+                redirects: Vec::new(),
                 tls: None,
                 timing: None,
             }))

@@ -85,10 +85,15 @@ pub struct HttpObservation {
     pub error: Option<ProbeError>,
     /// Whether certificate checks were off.
     pub insecure: bool,
-    /// The proxy the last request went through (`http://host:port`, never
-    /// its credentials); `None` when it went direct.
+    /// The proxy the request to the probe's URL went through
+    /// (`http://host:port`, never its credentials); `None` when it went
+    /// direct. Each redirect followed has its own, in `redirects`.
     #[serde(default)]
     pub proxy: Option<String>,
+    /// Each redirect followed, in order: the status that asked for it, the
+    /// URL requested next, and the proxy that request went through.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<Redirect>,
     /// The certificate the server presented, over https.
     #[serde(default)]
     pub tls: Option<Certificate>,
@@ -96,6 +101,17 @@ pub struct HttpObservation {
     /// byte (of the last request, after redirects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<HttpTiming>,
+}
+
+/// A redirect followed by an http probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Redirect {
+    /// The status that asked for it (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// The URL requested next.
+    pub to: String,
+    /// The proxy that request went through; `None` when it went direct.
+    pub proxy: Option<String>,
 }
 
 /// The HTTP clients of one run (keep-alive pools), one per distinct client
@@ -245,6 +261,7 @@ impl HttpSpec {
             error: None,
             insecure: self.insecure,
             proxy: None,
+            redirects: Vec::new(),
             tls: None,
             timing: None,
         };
@@ -265,7 +282,6 @@ impl HttpSpec {
         };
         observation.duration = started.elapsed();
         observation.timing = Some(recorder.timing());
-        observation.proxy = target.via.as_ref().map(|via| via.url.clone());
         observation.error = match end {
             End::Done(result) => result.err(),
             End::Interrupted => Some(ProbeError::new(ErrorKind::Interrupted, "interrupted")),
@@ -329,7 +345,7 @@ impl HttpSpec {
         recorder: &Recorder,
         observation: &mut HttpObservation,
     ) -> Result<(), ProbeError> {
-        let mut response = self.send(request, target, recorder).await?;
+        let mut response = self.send(request, target, recorder, observation).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
         // The connection's certificate is the target's only over https: an
@@ -358,15 +374,21 @@ impl HttpSpec {
     /// [`MAX_REDIRECTS`]). `target` follows the hops, so that a failure
     /// names the host that failed, and each hop goes through the proxy its
     /// own URL calls for.
+    /// Each hop's proxy is written into `observation` before it is sent.
     async fn send(
         &self,
         mut request: reqwest::Request,
         target: &mut Target,
         recorder: &Recorder,
+        observation: &mut HttpObservation,
     ) -> Result<reqwest::Response, ProbeError> {
-        let mut redirects = 0;
         loop {
             target.via = self.proxy.via(request.url())?;
+            let proxy = target.via.as_ref().map(|via| via.url.clone());
+            match observation.redirects.last_mut() {
+                Some(hop) => hop.proxy = proxy,
+                None => observation.proxy = proxy,
+            }
             let client = self.client.get(&self.client_key(request.url(), target.via.clone()))?;
             let retry = request.try_clone();
             let response = match recorder.measure(client.execute(request)).await {
@@ -384,11 +406,15 @@ impl HttpSpec {
             let Some(next) = next else {
                 return Ok(response);
             };
-            if redirects == MAX_REDIRECTS {
+            if observation.redirects.len() == MAX_REDIRECTS {
                 let message = format!("more than {MAX_REDIRECTS} redirects from `{}`", self.url);
                 return Err(ProbeError::new(ErrorKind::TooManyRedirects, message));
             }
-            redirects += 1;
+            observation.redirects.push(Redirect {
+                status: response.status().as_u16(),
+                to: next.url().to_string(),
+                proxy: None,
+            });
             *target = Target::of(next.url());
             request = next;
         }

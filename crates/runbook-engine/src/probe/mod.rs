@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
-pub use http::{HttpClient, HttpObservation, HttpSpec, SecretParts};
+pub use http::{HttpClient, HttpObservation, HttpSpec, Redirect, SecretParts};
 pub use http_timing::HttpTiming;
 pub use proxy::ProxySetting;
 pub use run_mark::{Leftover, RUN_ID_VARIABLE, mark_commands_of, still_running};
@@ -183,6 +183,7 @@ impl Observation {
             Self::Http(o) => {
                 o.headers.iter_mut().for_each(|(_, value)| text(value));
                 o.final_url.iter_mut().for_each(text);
+                o.redirects.iter_mut().for_each(|hop| text(&mut hop.to));
                 o.error.iter_mut().for_each(|e| text(&mut e.message));
                 o.body.redact(redactor)
             }
@@ -291,6 +292,7 @@ pub(crate) mod fixtures {
             error: None,
             insecure: false,
             proxy: None,
+            redirects: Vec::new(),
             tls: None,
             timing: None,
         })

@@ -149,6 +149,7 @@ fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> ProbeResult {
             error: Some(error),
             insecure: call.spec.http().is_some_and(|request| request.insecure),
             proxy: None,
+            redirects: Vec::new(),
             tls: None,
             timing: None,
         })),
@@ -301,6 +302,7 @@ fn http_observation(http: &HttpMock) -> HttpObservation {
         error: None,
         insecure: false,
         proxy: None,
+        redirects: Vec::new(),
         tls: http.tls.as_ref().map(|tls| Certificate {
             issuer: tls.issuer.clone(),
             subject: tls.subject.clone(),
