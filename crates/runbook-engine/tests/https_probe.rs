@@ -281,7 +281,11 @@ async fn an_https_proxy_certificate_is_never_the_targets() {
 
 /// An https server on 127.0.0.1 that asks every client for a certificate
 /// signed by `ca` and refuses one without. Returns its port.
-async fn serve_requiring_a_client_certificate(ca: &Authority, certificate: CertificateDer<'static>, key: &KeyPair) -> u16 {
+async fn serve_requiring_a_client_certificate(
+    ca: &Authority,
+    certificate: CertificateDer<'static>,
+    key: &KeyPair,
+) -> u16 {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.params.self_signed(&ca.key).unwrap().der().clone()).unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap();

@@ -484,7 +484,9 @@ impl HttpSpec {
                 Some(via) if !target.https => format!("tls handshake with {via} (for {target}) failed: {words}"),
                 // Inside a tunnel, an end of file may be the proxy's doing.
                 Some(via) if detail.contains("handshake eof") => {
-                    format!("the connection through {via} closed during the tls handshake with {target} (the proxy or the server closed it)")
+                    format!(
+                        "the connection through {via} closed during the tls handshake with {target} (the proxy or the server closed it)"
+                    )
                 }
                 _ => format!("tls handshake with {target} failed: {words}"),
             };

@@ -146,10 +146,10 @@ fn plain_names(text: &str) -> String {
 /// after [`SHOWN_NAMES`]: `only valid for a, b, c, d, e and 2995 more`.
 fn capped(names: &str) -> String {
     let Some((intro, list)) = names.split_once(" for ") else { return names.to_owned() };
-    let (rest, last) = list.rsplit_once(" or ").unwrap_or((list, ""));
-    let mut all: Vec<&str> = rest.split(", ").collect();
-    if !last.is_empty() {
-        all.push(last);
+    let (leading, final_name) = list.rsplit_once(" or ").unwrap_or((list, ""));
+    let mut all: Vec<&str> = leading.split(", ").collect();
+    if !final_name.is_empty() {
+        all.push(final_name);
     }
     if all.len() <= SHOWN_NAMES {
         return names.to_owned();
