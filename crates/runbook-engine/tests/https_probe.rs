@@ -399,3 +399,53 @@ async fn a_ca_file_with_another_ca_of_the_same_name_says_so() {
         )
     );
 }
+
+/// A forward proxy on 127.0.0.1 that opens real `CONNECT` tunnels (to
+/// 127.0.0.1 only). Returns its port.
+async fn tunnelling_proxy() -> u16 {
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let Some(authority) = head.strip_prefix("CONNECT ").and_then(|rest| rest.split(' ').next()) else {
+                    return;
+                };
+                let Some(port) = authority.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok()) else {
+                    return;
+                };
+                let Ok(mut service) = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await else { return };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut service).await;
+            });
+        }
+    });
+    port
+}
+
+/// Through a `CONNECT` tunnel the client keeps no certificate: the facts
+/// come from a handshake of the engine's own through the same proxy.
+#[tokio::test]
+async fn certificate_facts_come_through_a_connect_tunnel() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let proxy = tunnelling_proxy().await;
+    let ca_file = ca.pem_file();
+    let spec = HttpSpec { proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy}")), ..trusting(&ca_file, port) };
+    let observation = observe(&spec).await;
+    assert_eq!(observation.status, Some(200), "{observation:?}");
+    assert_eq!(observation.proxy, Some(format!("http://127.0.0.1:{proxy}")));
+    let tls = observation.tls.expect("certificate facts through the tunnel");
+    assert_eq!((tls.issuer.as_str(), tls.subject.as_str()), ("CN=Runbook Test CA, O=Runbook", "CN=127.0.0.1"));
+    assert_eq!(tls.not_after, "2099-01-01T00:00:00Z");
+}

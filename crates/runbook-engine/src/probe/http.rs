@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::connect_answer::{self, ConnectAnswer};
 use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
+use super::tunnel_certificate;
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
 use super::{
@@ -357,6 +358,12 @@ impl HttpSpec {
             .filter(|_| response.url().scheme() == "https")
             .and_then(reqwest::tls::TlsInfo::peer_certificate)
             .and_then(|der| Certificate::of(der, SystemTime::now()));
+        if observation.tls.is_none()
+            && target.https
+            && let Some(via) = &target.via
+        {
+            observation.tls = tunnel_certificate::through(via, &target.host, target.port.unwrap_or(443)).await;
+        }
         observation.headers = response
             .headers()
             .iter()

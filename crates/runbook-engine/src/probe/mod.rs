@@ -13,6 +13,7 @@ mod run_mark;
 mod runner;
 mod tcp;
 mod tls;
+mod tunnel_certificate;
 
 use std::future::Future;
 use std::pin::Pin;
