@@ -569,6 +569,7 @@ async fn a_timeout_keeps_the_phases_that_ended_and_has_no_first_byte() {
     assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout));
     let timing = observation.timing.expect("timed");
     assert!(timing.connect_ms.is_some() && timing.first_byte_ms.is_none(), "{timing:?}");
+}
 
 /// A proxy that opens a tunnel and closes it: the end of file inside the
 /// tunnel is not blamed on the service alone.

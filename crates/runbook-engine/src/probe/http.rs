@@ -17,9 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::connect_answer::{self, ConnectAnswer};
 use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
-use super::tunnel_certificate;
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
+use super::tunnel_certificate;
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
     serialize_millis,
