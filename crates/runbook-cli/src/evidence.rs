@@ -99,13 +99,8 @@ pub(crate) fn parts(parts: &[Arc<Part>], look: Look, show_output: bool) -> Strin
 /// that asked for it, where it led, and through which proxy (`direct` once
 /// any hop had one).
 fn redirects(out: &mut String, observation: &HttpObservation, look: Look, indent: &str) {
-    let proxied = observation.proxy.is_some() || observation.redirects.iter().any(|hop| hop.proxy.is_some());
     for hop in &observation.redirects {
-        let via = match &hop.proxy {
-            Some(proxy) => format!("  via proxy {proxy}"),
-            None if proxied => "  direct".to_owned(),
-            None => String::new(),
-        };
+        let via = observation.route(hop).map(|route| format!("  {route}")).unwrap_or_default();
         let line = format!("↪ {} to {}{via}", hop.status, hop.to);
         let _ = writeln!(out, "{indent}  {}", look.dim(&line));
     }

@@ -63,8 +63,13 @@ const CURRENT: ((i32, u8, u8), (i32, u8, u8)) = ((2020, 1, 1), (2099, 1, 1));
 /// request `200 ok`. Returns its port.
 async fn serve(certificate: CertificateDer<'static>, key: &KeyPair) -> u16 {
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let config =
-        rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![certificate], key).unwrap();
+    serve_with(rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![certificate], key).unwrap())
+        .await
+}
+
+/// An https server on 127.0.0.1 with `config`; it answers every request
+/// `200 ok`. Returns its port.
+async fn serve_with(config: rustls::ServerConfig) -> u16 {
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -290,22 +295,13 @@ async fn serve_requiring_a_client_certificate(
     roots.add(ca.params.self_signed(&ca.key).unwrap().der().clone()).unwrap();
     let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots)).build().unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let config = rustls::ServerConfig::builder()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![certificate], key)
-        .unwrap();
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let _ = acceptor.accept(stream).await;
-            });
-        }
-    });
-    port
+    serve_with(
+        rustls::ServerConfig::builder()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(vec![certificate], key)
+            .unwrap(),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -104,6 +104,21 @@ pub struct HttpObservation {
     pub timing: Option<HttpTiming>,
 }
 
+impl HttpObservation {
+    /// How a redirect's request went, for people: `via proxy URL`, or
+    /// `direct` once any request of the chain used a proxy; `None` when
+    /// none did.
+    pub fn route(&self, hop: &Redirect) -> Option<String> {
+        match &hop.proxy {
+            Some(proxy) => Some(format!("via proxy {proxy}")),
+            None if self.proxy.is_some() || self.redirects.iter().any(|hop| hop.proxy.is_some()) => {
+                Some("direct".to_owned())
+            }
+            None => None,
+        }
+    }
+}
+
 /// A redirect followed by an http probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Redirect {

@@ -455,14 +455,8 @@ fn observed(observation: &Observation) -> Vec<String> {
         if let Some(proxy) = &o.proxy {
             facts.push(format!("via proxy {proxy}"));
         }
-        // Each hop with its own proxy, or `direct` once any hop had one.
-        let proxied = o.proxy.is_some() || o.redirects.iter().any(|hop| hop.proxy.is_some());
         for hop in &o.redirects {
-            let via = match &hop.proxy {
-                Some(proxy) => format!(" via proxy {proxy}"),
-                None if proxied => " direct".to_owned(),
-                None => String::new(),
-            };
+            let via = o.route(hop).map(|route| format!(" {route}")).unwrap_or_default();
             facts.push(format!("redirected ({}) to {}{via}", hop.status, code(&hop.to)));
         }
         if let Some(certificate) = &o.tls {
