@@ -74,19 +74,62 @@ impl ProbeKind {
     }
 }
 
+/// A probe a check declares, borrowed: one variant per probe kind, so that
+/// every place that reads a check's probes matches on it, and the compiler
+/// names each place a new kind must reach.
+#[derive(Debug, Clone, Copy)]
+pub enum DeclaredProbe<'a> {
+    /// `http`
+    Http(&'a Spanned<HttpProbe>),
+    /// `cmd`
+    Cmd(&'a Spanned<CmdProbe>),
+    /// `tcp`
+    Tcp(&'a Spanned<TcpProbe>),
+    /// `env`
+    Env(&'a Spanned<EnvProbe>),
+}
+
+impl DeclaredProbe<'_> {
+    /// Its kind.
+    pub const fn kind(self) -> ProbeKind {
+        match self {
+            Self::Http(_) => ProbeKind::Http,
+            Self::Cmd(_) => ProbeKind::Cmd,
+            Self::Tcp(_) => ProbeKind::Tcp,
+            Self::Env(_) => ProbeKind::Env,
+        }
+    }
+
+    /// Where it is written.
+    pub const fn span(self) -> Span {
+        match self {
+            Self::Http(probe) => probe.span,
+            Self::Cmd(probe) => probe.span,
+            Self::Tcp(probe) => probe.span,
+            Self::Env(probe) => probe.span,
+        }
+    }
+}
+
 impl Check {
-    /// The probes this check declares directly, with their spans. A single
-    /// probe check has exactly one; a `probes:` group has none.
-    pub fn probe_kinds(&self) -> Vec<(ProbeKind, Span)> {
+    /// The probes this check declares directly, in the order of its keys. A
+    /// single probe check has exactly one; a `probes:` group has none. The
+    /// one place that lists `Check`'s probe keys.
+    pub fn declared_probes(&self) -> Vec<DeclaredProbe<'_>> {
         [
-            (ProbeKind::Http, self.http.as_ref().map(|p| p.span)),
-            (ProbeKind::Cmd, self.cmd.as_ref().map(|p| p.span)),
-            (ProbeKind::Tcp, self.tcp.as_ref().map(|p| p.span)),
-            (ProbeKind::Env, self.env.as_ref().map(|p| p.span)),
+            self.http.as_ref().map(DeclaredProbe::Http),
+            self.cmd.as_ref().map(DeclaredProbe::Cmd),
+            self.tcp.as_ref().map(DeclaredProbe::Tcp),
+            self.env.as_ref().map(DeclaredProbe::Env),
         ]
         .into_iter()
-        .filter_map(|(kind, span)| span.map(|span| (kind, span)))
+        .flatten()
         .collect()
+    }
+
+    /// The kinds of [`Self::declared_probes`], with their spans.
+    pub fn probe_kinds(&self) -> Vec<(ProbeKind, Span)> {
+        self.declared_probes().into_iter().map(|probe| (probe.kind(), probe.span())).collect()
     }
 
     /// The kind of the single probe, if exactly one is declared.

@@ -49,7 +49,7 @@ pub use analyse::{
 pub use ca_files::literal_ca_files;
 pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
-pub use check::{Check, ProbeKind};
+pub use check::{Check, DeclaredProbe, ProbeKind};
 pub use code::{Code, Level};
 pub use comparison::{
     Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,
@@ -64,7 +64,8 @@ pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{
-    CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, StepMock, TcpMock,
+    CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, MockedObservation,
+    StepMock, TcpMock,
 };
 pub use outcome::Outcome;
 pub use pattern::Pattern;

@@ -130,20 +130,63 @@ pub struct MockSpec {
     pub vars: IndexMap<Spanned<String>, Spanned<serde_json::Value>>,
 }
 
+/// An observation a case mocks, borrowed: one variant per probe kind, so
+/// that the places that read one match on it and the compiler names each
+/// place a new kind must reach.
+#[derive(Debug, Clone, Copy)]
+pub enum MockedObservation<'a> {
+    /// `http`
+    Http(&'a Spanned<HttpMock>),
+    /// `cmd`
+    Cmd(&'a Spanned<CmdMock>),
+    /// `tcp`
+    Tcp(&'a Spanned<TcpMock>),
+    /// `env`
+    Env(&'a Spanned<IndexMap<Spanned<String>, Option<String>>>),
+}
+
+impl MockedObservation<'_> {
+    /// The kind of probe it is for.
+    pub const fn kind(self) -> ProbeKind {
+        match self {
+            Self::Http(_) => ProbeKind::Http,
+            Self::Cmd(_) => ProbeKind::Cmd,
+            Self::Tcp(_) => ProbeKind::Tcp,
+            Self::Env(_) => ProbeKind::Env,
+        }
+    }
+
+    /// Where its key is written.
+    pub const fn span(self) -> Span {
+        match self {
+            Self::Http(mock) => mock.span,
+            Self::Cmd(mock) => mock.span,
+            Self::Tcp(mock) => mock.span,
+            Self::Env(mock) => mock.span,
+        }
+    }
+}
+
 impl MockSpec {
-    /// The probe kind the observation is for, with the span of its key;
-    /// `None` for an error (which fits any probe) or a spec that selects
-    /// further (`items`, `probes`, `conclusion`).
-    pub fn observed_kinds(&self) -> Vec<(ProbeKind, Span)> {
+    /// The observations the spec gives, in the order of its keys; none for
+    /// an error (which fits any probe) or a spec that selects further
+    /// (`items`, `probes`, `conclusion`). The one place that lists
+    /// `MockSpec`'s probe keys.
+    pub fn mocked(&self) -> Vec<MockedObservation<'_>> {
         [
-            (ProbeKind::Http, self.http.as_ref().map(|m| m.span)),
-            (ProbeKind::Cmd, self.cmd.as_ref().map(|m| m.span)),
-            (ProbeKind::Tcp, self.tcp.as_ref().map(|m| m.span)),
-            (ProbeKind::Env, self.env.as_ref().map(|m| m.span)),
+            self.http.as_ref().map(MockedObservation::Http),
+            self.cmd.as_ref().map(MockedObservation::Cmd),
+            self.tcp.as_ref().map(MockedObservation::Tcp),
+            self.env.as_ref().map(MockedObservation::Env),
         ]
         .into_iter()
-        .filter_map(|(kind, span)| span.map(|span| (kind, span)))
+        .flatten()
         .collect()
+    }
+
+    /// The kinds of [`Self::mocked`], with the spans of their keys.
+    pub fn observed_kinds(&self) -> Vec<(ProbeKind, Span)> {
+        self.mocked().into_iter().map(|mock| (mock.kind(), mock.span())).collect()
     }
 
     /// Whether the spec holds an observation itself (a kind or an error).

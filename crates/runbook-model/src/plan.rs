@@ -15,8 +15,8 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::{
-    Action, Ask, Call, Capture, Check, Checked, CmdProbe, Code, Conclusion, Diagnostic, EnvProbe, Expectation, Flow,
-    HttpProbe, Instruct, Level, ProbeKind, Runbook, Source, Span, Spanned, Step, StepKind, TcpProbe,
+    Action, Ask, Call, Capture, Check, Checked, CmdProbe, Code, Conclusion, DeclaredProbe, Diagnostic, EnvProbe,
+    Expectation, Flow, HttpProbe, Instruct, Level, ProbeKind, Runbook, Source, Span, Spanned, Step, StepKind, TcpProbe,
 };
 
 /// A runbook ready to run: its text, its steps with their kinds resolved,
@@ -258,14 +258,21 @@ fn body(step: &Step) -> Result<StepBody, Diagnostic> {
 /// The single probe of a check (or of a `probes:` member) with its
 /// expectations and captures.
 fn entry(check: &Spanned<Check>) -> Result<ProbeEntry, Diagnostic> {
-    let probe = match (&check.http, &check.cmd, &check.tcp, &check.env) {
-        (Some(http), None, None, None) => Probe::Http(http.value.clone()),
-        (None, Some(cmd), None, None) => Probe::Cmd(cmd.value.clone()),
-        (None, None, Some(tcp), None) => Probe::Tcp(tcp.value.clone()),
-        (None, None, None, Some(env)) => Probe::Env(env.value.clone()),
+    let probe = match check.declared_probes().as_slice() {
+        [probe] => planned(*probe),
         _ => return Err(one_probe(check.span)),
     };
     Ok(ProbeEntry { probe, expect: check.expect.clone(), capture: check.capture.clone() })
+}
+
+/// The probe a check declares, as the plan runs it.
+fn planned(probe: DeclaredProbe<'_>) -> Probe {
+    match probe {
+        DeclaredProbe::Http(http) => Probe::Http(http.value.clone()),
+        DeclaredProbe::Cmd(cmd) => Probe::Cmd(cmd.value.clone()),
+        DeclaredProbe::Tcp(tcp) => Probe::Tcp(tcp.value.clone()),
+        DeclaredProbe::Env(env) => Probe::Env(env.value.clone()),
+    }
 }
 
 fn action_plan(action: &Spanned<Action>) -> Result<ActionPlan, Diagnostic> {

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use runbook_model::{CmdMock, HttpMock, MockErrorKind, MockSpec, ProbeKind, Spanned, StepMock, TcpMock};
+use runbook_model::{
+    CmdMock, HttpMock, MockErrorKind, MockSpec, MockedObservation, ProbeKind, Spanned, StepMock, TcpMock,
+};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
@@ -212,21 +214,23 @@ fn observation(spec: &MockSpec, call: &ProbeCall) -> Result<ProbeResult, String>
         let message = error.message.clone().unwrap_or_else(|| format!("{} (mocked)", kind.name()));
         return Ok(failed(call, ProbeError::new(kind, message), Duration::ZERO));
     }
-    let found = spec.observed_kinds().first().map(|(kind, _)| *kind);
-    match (call.kind, &spec.http, &spec.cmd, &spec.tcp, &spec.env) {
-        (ProbeKind::Http, Some(http), ..) => Ok(http_result(http, call)),
-        (ProbeKind::Cmd, _, Some(cmd), ..) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
-        (ProbeKind::Tcp, _, _, Some(tcp), _) => Ok(tcp_result(tcp, call)),
-        (ProbeKind::Env, _, _, _, Some(env)) => env_observation(call, env).map(|o| Ok(Observation::Env(o))),
-        _ => Err(format!(
+    let mocked = spec.mocked();
+    let Some(fitting) = mocked.iter().find(|mock| mock.kind() == call.kind) else {
+        return Err(format!(
             "the case mocks {} observation for it",
-            found.map_or("an empty", |kind| match kind {
+            mocked.first().map_or("an empty", |mock| match mock.kind() {
                 ProbeKind::Http => "an `http`",
                 ProbeKind::Cmd => "a `cmd`",
                 ProbeKind::Tcp => "a `tcp`",
                 ProbeKind::Env => "an `env`",
             })
-        )),
+        ));
+    };
+    match *fitting {
+        MockedObservation::Http(http) => Ok(http_result(http, call)),
+        MockedObservation::Cmd(cmd) => Ok(Ok(Observation::Cmd(cmd_observation(cmd)))),
+        MockedObservation::Tcp(tcp) => Ok(tcp_result(tcp, call)),
+        MockedObservation::Env(env) => env_observation(call, env).map(|o| Ok(Observation::Env(o))),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Every place in a runbook that holds a template or an expression.
 
-use crate::{Check, CmdProbe, HttpProbe, Runbook, Span, Spanned, Target};
+use crate::{Check, CmdProbe, DeclaredProbe, HttpProbe, Runbook, Span, Spanned, Target};
 
 /// How a string is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,16 +123,18 @@ impl<'a> Collector<'_, 'a> {
             self.push(text, foreach.span, TemplateKind::Template);
             self.item = saved;
         }
-        if let Some(http) = &check.http {
-            self.http(http);
-        }
-        if let Some(cmd) = &check.cmd {
-            self.cmd(cmd);
-        }
-        if let Some(tcp) = &check.tcp {
-            self.template(&tcp.host);
-            if let crate::Port::Template(text) = &tcp.port.value {
-                self.push(text, tcp.port.span, TemplateKind::Template);
+        for probe in check.declared_probes() {
+            match probe {
+                DeclaredProbe::Http(http) => self.http(http),
+                DeclaredProbe::Cmd(cmd) => self.cmd(cmd),
+                DeclaredProbe::Tcp(tcp) => {
+                    self.template(&tcp.host);
+                    if let crate::Port::Template(text) = &tcp.port.value {
+                        self.push(text, tcp.port.span, TemplateKind::Template);
+                    }
+                }
+                // Names of variables, not templates.
+                DeclaredProbe::Env(_) => {}
             }
         }
         if let Some(probes) = &check.probes {
