@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 
 use runbook_model::{
-    Ask, AskType, Check, CmdProbe, Conclusion, Destination, Flow, HttpProbe, Instruct, Port, Runbook, Source, Span,
-    Spanned, Step, StepKind, TcpProbe,
+    Ask, AskType, Check, CmdProbe, Conclusion, DeclaredProbe, Destination, Flow, HttpProbe, Instruct, Port, Runbook,
+    Source, Span, Spanned, Step, StepKind, TcpProbe,
 };
 
 use runbook_engine::diagram::{Diagram, graph, mermaid};
@@ -210,26 +210,28 @@ impl Writer<'_> {
     }
 
     fn probe(&self, out: &mut String, check: &Check) {
-        if let Some(http) = &check.http {
-            self.http(out, &http.value);
-        }
-        if let Some(cmd) = &check.cmd {
-            Self::cmd(out, &cmd.value);
-        }
-        if let Some(tcp) = &check.tcp {
-            Self::tcp(out, &tcp.value);
-        }
-        if let Some(env) = &check.env {
-            let env = &env.value;
-            let names = |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
-            let _ = writeln!(out, "Check these environment variables (their values are secrets: do not print them):\n");
-            if !env.set.is_empty() {
-                let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));
+        for probe in check.declared_probes() {
+            match probe {
+                DeclaredProbe::Http(http) => self.http(out, &http.value),
+                DeclaredProbe::Cmd(cmd) => Self::cmd(out, &cmd.value),
+                DeclaredProbe::Tcp(tcp) => Self::tcp(out, &tcp.value),
+                DeclaredProbe::Env(env) => {
+                    let env = &env.value;
+                    let names =
+                        |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
+                    let _ = writeln!(
+                        out,
+                        "Check these environment variables (their values are secrets: do not print them):\n"
+                    );
+                    if !env.set.is_empty() {
+                        let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));
+                    }
+                    if !env.non_empty.is_empty() {
+                        let _ = writeln!(out, "- set and not empty: {}", names(&env.non_empty).join(", "));
+                    }
+                    out.push('\n');
+                }
             }
-            if !env.non_empty.is_empty() {
-                let _ = writeln!(out, "- set and not empty: {}", names(&env.non_empty).join(", "));
-            }
-            out.push('\n');
         }
     }
 
