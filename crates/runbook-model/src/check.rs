@@ -74,22 +74,31 @@ impl ProbeKind {
     }
 }
 
-/// A probe a check declares, borrowed: one variant per probe kind, so that
-/// every place that reads a check's probes matches on it, and the compiler
-/// names each place a new kind must reach.
-#[derive(Debug, Clone, Copy)]
-pub enum DeclaredProbe<'a> {
+/// One borrowed, located value per probe kind: a check's probe
+/// ([`DeclaredProbe`]) or a case's mocked observation
+/// (`MockedObservation`). Every place that reads one matches on it, so the
+/// compiler names each place a new kind must reach.
+#[derive(Debug)]
+pub enum ByProbeKind<'a, H, C, T, E> {
     /// `http`
-    Http(&'a Spanned<HttpProbe>),
+    Http(&'a Spanned<H>),
     /// `cmd`
-    Cmd(&'a Spanned<CmdProbe>),
+    Cmd(&'a Spanned<C>),
     /// `tcp`
-    Tcp(&'a Spanned<TcpProbe>),
+    Tcp(&'a Spanned<T>),
     /// `env`
-    Env(&'a Spanned<EnvProbe>),
+    Env(&'a Spanned<E>),
 }
 
-impl DeclaredProbe<'_> {
+impl<H, C, T, E> Clone for ByProbeKind<'_, H, C, T, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<H, C, T, E> Copy for ByProbeKind<'_, H, C, T, E> {}
+
+impl<H, C, T, E> ByProbeKind<'_, H, C, T, E> {
     /// Its kind.
     pub const fn kind(self) -> ProbeKind {
         match self {
@@ -100,16 +109,19 @@ impl DeclaredProbe<'_> {
         }
     }
 
-    /// Where it is written.
+    /// Where its key is written.
     pub const fn span(self) -> Span {
         match self {
-            Self::Http(probe) => probe.span,
-            Self::Cmd(probe) => probe.span,
-            Self::Tcp(probe) => probe.span,
-            Self::Env(probe) => probe.span,
+            Self::Http(value) => value.span,
+            Self::Cmd(value) => value.span,
+            Self::Tcp(value) => value.span,
+            Self::Env(value) => value.span,
         }
     }
 }
+
+/// A probe a check declares.
+pub type DeclaredProbe<'a> = ByProbeKind<'a, HttpProbe, CmdProbe, TcpProbe, EnvProbe>;
 
 impl Check {
     /// The probes this check declares directly, in the order of its keys. A

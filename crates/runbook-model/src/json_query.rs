@@ -2,11 +2,8 @@
 //! is loaded: `check` reports the parse error kept here (RB307), and a run
 //! selects with the parsed path however often a step is polled.
 
-use std::ops::Deref;
 use std::sync::OnceLock;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
@@ -62,41 +59,7 @@ impl JsonQuery {
     }
 }
 
-impl Deref for JsonQuery {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.text
-    }
-}
-
-impl<'de> Deserialize<'de> for JsonQuery {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::new)
-    }
-}
-
-// As its text, like the string it replaces: the generated schema keeps the
-// `default` it shows for every optional field.
-impl Serialize for JsonQuery {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.text.serialize(serializer)
-    }
-}
-
-impl JsonSchema for JsonQuery {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        String::json_schema(generator)
-    }
-}
+crate::written_as_text::written_as_text!(JsonQuery);
 
 #[cfg(test)]
 mod tests {

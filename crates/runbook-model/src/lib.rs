@@ -41,6 +41,7 @@ mod step;
 mod strict;
 mod test_file;
 mod transition;
+mod written_as_text;
 
 pub use action::{Action, Call};
 pub use analyse::{
@@ -49,7 +50,7 @@ pub use analyse::{
 pub use ca_files::literal_ca_files;
 pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
-pub use check::{Check, DeclaredProbe, ProbeKind};
+pub use check::{ByProbeKind, Check, DeclaredProbe, ProbeKind};
 pub use code::{Code, Level};
 pub use comparison::{
     Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,

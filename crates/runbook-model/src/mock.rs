@@ -9,7 +9,7 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::{ConclusionStatus, Duration, ProbeKind, Severity, Span, Spanned};
+use crate::{ByProbeKind, ConclusionStatus, Duration, ProbeKind, Severity, Span, Spanned};
 
 /// What a step observes in a case: one observation for every run of its
 /// probe (a mapping), or one per run (a list: per attempt of a retried step,
@@ -130,42 +130,8 @@ pub struct MockSpec {
     pub vars: IndexMap<Spanned<String>, Spanned<serde_json::Value>>,
 }
 
-/// An observation a case mocks, borrowed: one variant per probe kind, so
-/// that the places that read one match on it and the compiler names each
-/// place a new kind must reach.
-#[derive(Debug, Clone, Copy)]
-pub enum MockedObservation<'a> {
-    /// `http`
-    Http(&'a Spanned<HttpMock>),
-    /// `cmd`
-    Cmd(&'a Spanned<CmdMock>),
-    /// `tcp`
-    Tcp(&'a Spanned<TcpMock>),
-    /// `env`
-    Env(&'a Spanned<IndexMap<Spanned<String>, Option<String>>>),
-}
-
-impl MockedObservation<'_> {
-    /// The kind of probe it is for.
-    pub const fn kind(self) -> ProbeKind {
-        match self {
-            Self::Http(_) => ProbeKind::Http,
-            Self::Cmd(_) => ProbeKind::Cmd,
-            Self::Tcp(_) => ProbeKind::Tcp,
-            Self::Env(_) => ProbeKind::Env,
-        }
-    }
-
-    /// Where its key is written.
-    pub const fn span(self) -> Span {
-        match self {
-            Self::Http(mock) => mock.span,
-            Self::Cmd(mock) => mock.span,
-            Self::Tcp(mock) => mock.span,
-            Self::Env(mock) => mock.span,
-        }
-    }
-}
+/// An observation a case mocks.
+pub type MockedObservation<'a> = ByProbeKind<'a, HttpMock, CmdMock, TcpMock, IndexMap<Spanned<String>, Option<String>>>;
 
 impl MockSpec {
     /// The observations the spec gives, in the order of its keys; none for

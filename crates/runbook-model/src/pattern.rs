@@ -3,12 +3,9 @@
 //! thousand times, and `runbook check`, which only parses it (RB308), never
 //! pays for compiling it.
 
-use std::ops::Deref;
 use std::sync::OnceLock;
 
 use regex::Regex;
-use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A regular expression: its text as written, and the compiled form once
 /// asked for (`check` reports an invalid one, RB308).
@@ -36,41 +33,7 @@ impl Pattern {
     }
 }
 
-impl Deref for Pattern {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.text
-    }
-}
-
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::new)
-    }
-}
-
-// As its text, like the string it replaces: the generated schema keeps the
-// `default` it shows for every optional field.
-impl Serialize for Pattern {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.text.serialize(serializer)
-    }
-}
-
-impl JsonSchema for Pattern {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        String::json_schema(generator)
-    }
-}
+crate::written_as_text::written_as_text!(Pattern);
 
 #[cfg(test)]
 mod tests {
