@@ -1621,7 +1621,7 @@ fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
     let url = server.url("/healthz").replace("127.0.0.1", "localhost");
     let yaml = format!(
         "id: slow\ntitle: Slow\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"{url}\" }}\n      expect: [ {{ \
-         status: 200 }} ]\n    on: {{ pass: done, fail: done, error: done }}\n  - id: done\n    conclude: {{ status: \
+         status: 200 }}, {{ timing: first_byte, ge: 300ms }} ]\n    on: {{ pass: done, fail: done, error: done }}\n  - id: done\n    conclude: {{ status: \
          resolved }}\n"
     );
     let output = Test::new()
@@ -1631,6 +1631,7 @@ fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
     let phases = regex::Regex::new(r"dns \d+ms, connect \d+ms, first byte (\d+)ms").unwrap();
     let shown = phases.captures(&output.stdout).unwrap_or_else(|| panic!("no phases:\n{}", output.stdout));
     assert!(shown[1].parse::<u64>().unwrap() >= 300, "{}", output.stdout);
+    assert!(output.stdout.contains("✓ timing first_byte ge 300ms"), "{}", output.stdout);
     let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
     let observed = record.lines().find(|line| line.starts_with("Observed: status 503")).expect("observed");
     assert!(phases.is_match(observed), "{observed}");

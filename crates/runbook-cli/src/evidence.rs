@@ -184,7 +184,7 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
         (false, ExpectationSeverity::Warn) => ("!", Style::new().yellow()),
         (false, ExpectationSeverity::Fail) => ("✗", Style::new().red()),
     };
-    let shown = |value: &Value| if result.subject == "duration" { duration_text(value) } else { short(value) };
+    let shown = |value: &Value| if result.is_duration() { duration_text(value) } else { short(value) };
     let expected = shown(&result.expected);
     let line = printable_line(&format!("{} {} {expected}", result.subject, result.predicate)).into_owned();
     let _ = write!(out, "{indent}  {} {line}", look.paint(&style, mark));

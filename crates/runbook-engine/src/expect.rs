@@ -27,6 +27,14 @@ pub struct ExpectationResult {
     pub message: Option<String>,
 }
 
+impl ExpectationResult {
+    /// Whether its values are milliseconds (`duration`, `timing …`), shown
+    /// with units.
+    pub fn is_duration(&self) -> bool {
+        self.subject == "duration" || self.subject.starts_with("timing ")
+    }
+}
+
 /// Judges `expectation` against `observation`. A `json` subject over output
 /// that is not JSON is an error: there is nothing to judge.
 pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<Vec<ExpectationResult>, ProbeError> {
@@ -38,7 +46,7 @@ pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<
     let parts = parts.as_ref();
     // Durations are compared in milliseconds with expected values written
     // with units (`500ms`): a string against a number by design.
-    let durations = subject == Subject::Duration;
+    let durations = matches!(subject, Subject::Duration | Subject::Timing);
     let judged = if let Some(expected) = expectation.expected() {
         match &expected.value {
             Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), value),
@@ -107,6 +115,13 @@ fn read_subject(
                 return Ok(("tls".to_owned(), None));
             };
             return Ok((format!("tls {}", fact.name()), o.tls.as_ref().map(|tls| tls.fact(fact))));
+        }
+        (Subject::Timing, Observation::Http(o)) => {
+            let Some(phase) = expectation.timing.as_ref().map(|p| p.value) else {
+                return Ok(("timing".to_owned(), None));
+            };
+            let ms = o.timing.as_ref().and_then(|timing| timing.phase(phase));
+            return Ok((format!("timing {}", phase.name()), ms.map(Value::from)));
         }
         (Subject::ExitCode, Observation::Cmd(o)) => o.exit_code.map(Value::from),
         (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.kept())),
@@ -380,6 +395,21 @@ mod tests {
 
     fn passed(yaml: &str, observation: &Observation) -> Vec<bool> {
         evaluate(&expectation(yaml), observation).unwrap().iter().map(|r| r.passed).collect()
+    }
+
+    #[test]
+    fn timing_phases_are_durations_and_absent_when_they_did_not_happen() {
+        let mut http = fixtures::http(200, "{}", std::time::Duration::from_millis(900));
+        if let Observation::Http(o) = &mut http {
+            o.timing = Some(crate::probe::HttpTiming { dns_ms: None, connect_ms: Some(40), first_byte_ms: Some(800) });
+        }
+        assert_eq!(passed("{ timing: first_byte, lt: 500ms }", &http), [false]);
+        assert_eq!(passed("{ timing: first_byte, lt: 1s }", &http), [true]);
+        assert_eq!(passed("{ timing: connect, le: 40ms }", &http), [true]);
+        assert_eq!(passed("{ timing: dns, lt: 1s }", &http), [false], "no lookup: nothing under a second");
+        assert_eq!(passed("{ timing: dns, exists: false }", &http), [true]);
+        let result = &evaluate(&expectation("{ timing: first_byte, lt: 500ms }"), &http).unwrap()[0];
+        assert!(result.is_duration() && result.subject == "timing first_byte", "{result:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::{CertificateFact, JsonQuery, Pattern, Span, Spanned};
+use crate::{CertificateFact, JsonQuery, Pattern, Span, Spanned, TimingPhase};
 
 /// One expectation: exactly one subject and the predicates it must satisfy.
 ///
@@ -49,6 +49,12 @@ pub struct Expectation {
     /// `subject`, `not_before`, `not_after` (text) or `days_left` (integer).
     #[serde(default)]
     pub tls: Option<Spanned<CertificateFact>>,
+    /// A phase of an HTTP request, in milliseconds: `dns`, `connect` (TCP,
+    /// tunnel and TLS) or `first_byte`; compare with durations
+    /// (`{ timing: first_byte, lt: 500ms }`). A phase that did not happen
+    /// (nothing to resolve, a connection kept alive) has no value.
+    #[serde(default)]
+    pub timing: Option<Spanned<TimingPhase>>,
 
     /// Equal, with types kept: `"200"` is not `200`.
     #[serde(default)]
@@ -219,6 +225,7 @@ pub enum Subject {
     Json,
     Header,
     Tls,
+    Timing,
 }
 
 impl Subject {
@@ -235,6 +242,7 @@ impl Subject {
             Self::Json => "json",
             Self::Header => "header",
             Self::Tls => "tls",
+            Self::Timing => "timing",
         }
     }
 }
@@ -254,6 +262,7 @@ impl Expectation {
             (Subject::Json, self.json.as_ref().map(|s| s.span)),
             (Subject::Header, self.header.as_ref().map(|s| s.span)),
             (Subject::Tls, self.tls.as_ref().map(|s| s.span)),
+            (Subject::Timing, self.timing.as_ref().map(|s| s.span)),
         ];
         spans.into_iter().filter_map(|(subject, span)| span.map(|span| (subject, span))).collect()
     }

@@ -66,12 +66,12 @@ pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{
     CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, MockedObservation,
-    StepMock, TcpMock,
+    StepMock, TcpMock, TimingMock,
 };
 pub use outcome::Outcome;
 pub use pattern::Pattern;
 pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
-pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, Tls};
+pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, TimingPhase, Tls};
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{

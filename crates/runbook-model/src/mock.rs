@@ -193,6 +193,25 @@ pub struct HttpMock {
     /// http), for `tls:` expectations and captures.
     #[serde(default)]
     pub tls: Option<CertificateMock>,
+    /// Where the time went, for `timing:` expectations (default: none
+    /// measured; `connect` defaults to the `connect` above).
+    #[serde(default)]
+    pub timing: Option<TimingMock>,
+}
+
+/// An HTTP request's phases, as `timing:` expectations read them.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimingMock {
+    /// Resolving the name.
+    #[serde(default)]
+    pub dns: Option<Spanned<Duration>>,
+    /// Opening the connection (TCP, tunnel, TLS).
+    #[serde(default)]
+    pub connect: Option<Spanned<Duration>>,
+    /// From the open connection to the status line.
+    #[serde(default)]
+    pub first_byte: Option<Spanned<Duration>>,
 }
 
 /// A server certificate's facts, as `result.tls` holds them.

@@ -105,6 +105,31 @@ impl CertificateFact {
     }
 }
 
+/// A phase of an HTTP request, read by `timing:` in expectations: where its
+/// time went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingPhase {
+    /// Resolving the host's name (absent for an address, or a connection
+    /// kept alive).
+    Dns,
+    /// Opening the connection: TCP, a proxy's tunnel, the TLS handshake.
+    Connect,
+    /// From the open connection to the answer's status line.
+    FirstByte,
+}
+
+impl TimingPhase {
+    /// The YAML name, also the key in the observation's `timing` (with `_ms`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::FirstByte => "first_byte",
+        }
+    }
+}
+
 /// A command. Observations: `exit_code`, `stdout`, `stderr` (and `json`
 /// parsed from stdout), the signal, whether it timed out, `duration`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

@@ -159,6 +159,15 @@ where
 }
 
 impl HttpTiming {
+    /// One phase, in milliseconds, if it happened.
+    pub fn phase(&self, phase: runbook_model::TimingPhase) -> Option<u64> {
+        match phase {
+            runbook_model::TimingPhase::Dns => self.dns_ms,
+            runbook_model::TimingPhase::Connect => self.connect_ms,
+            runbook_model::TimingPhase::FirstByte => self.first_byte_ms,
+        }
+    }
+
     /// The phases measured, as the view and `record.md` show them: `dns
     /// 3ms, connect 41ms, first byte 1.2s`; `None` when none was.
     pub fn text(&self) -> Option<String> {

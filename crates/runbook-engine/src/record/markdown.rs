@@ -482,7 +482,7 @@ fn expectation_row(out: &mut String, e: &ExpectationResult) {
     } else {
         "✗"
     };
-    let millis = e.subject == "duration";
+    let millis = e.is_duration();
     let actual = e
         .actual
         .as_ref()

@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, VirtualClock};
 use crate::probe::{
-    Captured, Certificate, CmdObservation, EnvObservation, EnvVar, ErrorKind, HttpObservation, Limits, Observation,
-    ProbeCall, ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
+    Captured, Certificate, CmdObservation, EnvObservation, EnvVar, ErrorKind, HttpObservation, HttpTiming, Limits,
+    Observation, ProbeCall, ProbeError, ProbeResult, ProbeRunFuture, ProbeRunner, TcpObservation,
 };
 
 /// A probe of a run: step, probe name in a group, `foreach` item and how
@@ -314,7 +314,14 @@ fn http_observation(http: &HttpMock) -> HttpObservation {
             not_after: tls.not_after.clone(),
             days_left: tls.days_left,
         }),
-        timing: None,
+        timing: http.timing.as_ref().map(|timing| {
+            let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| crate::probe::millis(d.value.0));
+            HttpTiming {
+                dns_ms: ms(timing.dns.as_ref()),
+                connect_ms: ms(timing.connect.as_ref().or(http.connect.as_ref())),
+                first_byte_ms: ms(timing.first_byte.as_ref()),
+            }
+        }),
     }
 }
 

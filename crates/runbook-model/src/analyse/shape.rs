@@ -355,9 +355,15 @@ fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
 
 fn subjects_of(kind: ProbeKind) -> &'static [Subject] {
     match kind {
-        ProbeKind::Http => {
-            &[Subject::Status, Subject::Body, Subject::Duration, Subject::Json, Subject::Header, Subject::Tls]
-        }
+        ProbeKind::Http => &[
+            Subject::Status,
+            Subject::Body,
+            Subject::Duration,
+            Subject::Json,
+            Subject::Header,
+            Subject::Tls,
+            Subject::Timing,
+        ],
         ProbeKind::Cmd => &[Subject::ExitCode, Subject::Stdout, Subject::Stderr, Subject::Duration, Subject::Json],
         ProbeKind::Tcp => &[Subject::Connected, Subject::Duration],
         ProbeKind::Env => &[],
@@ -371,7 +377,7 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             [] => {
                 out.push(
                     Diagnostic::new(Code::ExpectationShape, expectation.span, "the expectation has no subject")
-                        .with_help("name what to judge: `status`, `body`, `json`, `header`, `tls`, `duration`, `exit_code`, `stdout`, `stderr` or `connected`"),
+                        .with_help("name what to judge: `status`, `body`, `json`, `header`, `tls`, `timing`, `duration`, `exit_code`, `stdout`, `stderr` or `connected`"),
                 );
                 continue;
             }
@@ -405,7 +411,7 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
             }
         }
         super::subject_types::check(subject.0, expectation, out);
-        let is_duration = subject.0 == Subject::Duration;
+        let is_duration = matches!(subject.0, Subject::Duration | Subject::Timing);
         if let Some(expected) = expectation.expected() {
             if let Some((name, span)) = expectation.predicates().first() {
                 out.push(
