@@ -120,8 +120,8 @@ fn file_names_with_control_characters_are_shown_escaped() {
 
 /// `check` shows a runbook's line without the control characters in it
 /// (an escape sequence in a comment would retitle the terminal or erase a
-/// line of the CI log), and `render` shows the marks that reorder text
-/// (Trojan Source) as escapes.
+/// line of the CI log); the marks that reorder text (Trojan Source) are
+/// warned about (RB407) and `render` shows them as escapes.
 #[test]
 fn check_and_render_do_not_pass_a_runbooks_control_characters_through() {
     let hostile = "id: t\ntitle: t # \x1b]0;PWN\x07\x1b[2K\nbogus: 1\nsteps:\n  - id: a\n    action:\n      confirm: Removes the temporary files.\n      cmd: { sh: \"rm -rf /tmp/x \u{202e} ; echo \u{202c}\" }\n  - id: end\n    conclude: { status: resolved }\n";
@@ -133,6 +133,11 @@ fn check_and_render_do_not_pass_a_runbooks_control_characters_through() {
         assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     }
     let fine = hostile.replace("bogus: 1\n", "").replace("title: t # \x1b]0;PWN\x07\x1b[2K", "title: t");
+    Test::new()
+        .files(&[("t.yaml", fine.as_bytes())])
+        .args(["check", "--deny-warnings", "t.yaml"])
+        .status(3)
+        .stderr_contains("RB407");
     let rendered = Test::new().files(&[("t.yaml", fine.as_bytes())]).args(["render", "t.yaml"]).status(0);
     assert!(!rendered.stdout.contains('\u{202e}') && !rendered.stdout.contains('\x1b'), "{}", rendered.stdout);
     assert!(rendered.stdout.contains(r"\u{202e}"), "{}", rendered.stdout);

@@ -110,6 +110,7 @@ codes! {
     SecretInShell = "RB404", "secret-in-shell", Warning, "A secret input is interpolated into an `sh:` command, where `ps`, shell tracing or an error message may show it.";
     QuotedShellTemplate = "RB405", "quoted-shell-template", Error, "Quotes or a heredoc around `{{ }}` in `sh:`, which defeat the automatic shell quoting.";
     TemplateInShellScript = "RB406", "template-in-shell-script", Error, "`{{ }}` in the script of a nested shell (`argv: [sh, -c, \"… {{ }}\"]`, `sh: \"bash -c {{ }}\"`), where the value runs as shell code.";
+    BidiControl = "RB407", "bidi-control", Warning, "A character that reorders how text is displayed (a bidirectional override, embedding, isolate or mark): what a reader sees is not what runs.";
     TestUnknownStep = "RB501", "test-unknown-step", Error, "A test case names a step the runbook does not have, or one of the wrong kind.";
     TestInvalidAnswer = "RB502", "test-invalid-answer", Error, "A test case's answer is not one its question, action or `instruct` step accepts.";
     TestObservationKind = "RB503", "test-observation-kind", Error, "A mocked observation that does not fit the step: the wrong probe kind, an unknown probe name, or a step that runs no probe.";

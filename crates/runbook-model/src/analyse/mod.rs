@@ -2,6 +2,7 @@
 //! loaded runbook and its [`Flow`]; findings are collected, never
 //! stop-at-first.
 
+mod bidi;
 mod compared_types;
 mod exhaustive;
 mod expressions;
@@ -59,6 +60,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     shell_script::check(runbook, &mut diagnostics);
+    bidi::check(source, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     diagnostics.dedup();
     diagnostics
