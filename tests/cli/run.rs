@@ -684,6 +684,239 @@ steps:
 }
 
 #[test]
+fn a_run_time_error_inside_a_called_runbook_stops_the_caller_with_the_call_chain() {
+    let main = r#"
+id: caller
+title: Caller
+steps:
+  - id: disk
+    call: { runbook: lib/disk.yaml }
+    on: { diagnosed: full, resolved: fine, escalated: full, inconclusive: fine, error: db-down }
+  - id: full
+    conclude: { status: diagnosed, diagnosis: disk full }
+  - id: fine
+    conclude: { status: resolved, diagnosis: disk fine }
+  - id: db-down
+    conclude: { status: escalated, diagnosis: database unreachable }
+"#;
+    let callee = r#"
+id: disk
+title: Disk
+steps:
+  - id: p
+    check:
+      cmd: { sh: "echo '{\"pct\":\"95\"}'" }
+      capture:
+        o: { json: $, default: {} }
+    next:
+      - when: vars.o.pct > 90
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: { status: diagnosed, diagnosis: full }
+  - id: fine
+    conclude: { status: resolved, diagnosis: fine }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", main.as_bytes()), ("lib/disk.yaml", callee.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(4);
+    let events = output.events();
+    assert_eq!(path(&events), ["disk", "disk/p"], "the caller's error branch is not taken");
+    assert!(of(&events, "concluded").is_empty());
+    let message = finished(&events)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("step `disk` cannot call `"), "{message}");
+    assert!(message.contains("it stopped: "), "{message}");
+    assert!(message.contains("compares a string with a number"), "{message}");
+    let stderr = &output.stderr;
+    assert!(stderr.contains("runbook.yaml` → `"), "{stderr}");
+    assert!(stderr.contains("lib/disk.yaml:5:9]"), "the callee's own step: {stderr}");
+}
+
+#[test]
+fn a_capture_that_finds_nothing_on_a_revisit_unsets_the_earlier_value() {
+    // The first visit reports db failing; after the restart nothing is
+    // reported failing, so the loop must not conclude "still failing".
+    let yaml = r#"
+id: stale
+title: Stale capture
+steps:
+  - id: health
+    check:
+      cmd: { sh: "n=$(cat count); echo $((n+1)) > count; if [ $n = 0 ]; then echo '{\"ok\":false,\"failing\":\"db\"}'; else echo '{\"ok\":false}'; fi" }
+      expect: [ { json: $.ok, eq: true } ]
+      capture:
+        failing: { json: $.failing }
+    on:
+      pass: ok
+      fail:
+        - when: vars.failing is defined and steps.restart is defined
+          goto: still-down
+        - when: vars.failing is defined
+          goto: restart
+        - goto: other
+      error: other
+  - id: restart
+    collect: { cmd: { argv: ["true"] } }
+    next: health
+  - id: still-down
+    conclude: { status: escalated, diagnosis: "{{ vars.failing }} still failing after restart" }
+  - id: other
+    conclude: { status: inconclusive, diagnosis: other }
+  - id: ok
+    conclude: { status: resolved, diagnosis: ok }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("count", b"0")])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["health", "restart", "health", "other"]);
+    let finished_health: Vec<_> = of(&events, "step_finished").into_iter().filter(|e| e["step"] == "health").collect();
+    assert_eq!(finished_health[0]["captures"]["failing"], "db");
+    assert_eq!(finished_health[1]["uncaptured"], serde_json::json!(["failing"]));
+}
+
+#[test]
+fn a_capture_that_finds_nothing_on_a_later_attempt_unsets_the_first_attempts_value() {
+    let yaml = r#"
+id: poll
+title: Poll
+steps:
+  - id: poll
+    check:
+      cmd: { sh: "n=$(cat count); echo $((n+1)) > count; if [ $n = 0 ]; then echo 'state=degraded errors=42'; else echo 'state unknown'; fi" }
+      expect: [ { stdout: { contains: "state=healthy" } } ]
+      capture:
+        errors: { regex: 'errors=(\d+)', type: int }
+    retry: { attempts: 2, interval: 0s }
+    on:
+      fail:
+        - when: vars.errors is defined and vars.errors > 10
+          goto: many
+        - goto: unknown
+      pass: unknown
+      error: unknown
+  - id: many
+    conclude: { status: diagnosed, diagnosis: "{{ vars.errors }} errors right now" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: unknown }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("count", b"0")])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["poll", "unknown"]);
+    assert_eq!(of(&events, "attempt_finished").len(), 2);
+}
+
+#[test]
+fn a_typed_capture_that_does_not_convert_says_why_in_the_view_and_the_record() {
+    let server = Server::start(|_, stream| {
+        respond(stream, "200 OK", &[("content-type", "application/json")], br#"{"status":"ok","queue_depth":"n/a"}"#)
+    });
+    let yaml = format!(
+        r#"
+id: te
+title: Typed capture
+steps:
+  - id: health
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        depth: {{ json: $.queue_depth, type: int, default: 0 }}
+    on: {{ pass: fine, fail: fine, error: down }}
+  - id: fine
+    conclude: {{ status: resolved }}
+  - id: down
+    conclude: {{ status: diagnosed, diagnosis: down }}
+"#,
+        server.url("/q")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let why = r#"(invalid_capture: capture `depth`: "n/a" is not a whole number"#;
+    assert!(output.stdout.contains(why), "{}", output.stdout);
+    assert!(output.stdout.contains("`default` stands in only when nothing is found"), "{}", output.stdout);
+    let markdown = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(
+        markdown.contains(r#"Error (invalid_capture): capture \`depth\`: "n/a" is not a whole number"#),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn a_5xx_html_page_under_status_and_json_expectations_is_a_fail_not_an_error() {
+    let server = Server::start(|_, stream| {
+        respond(
+            stream,
+            "502 Bad Gateway",
+            &[("content-type", "text/html")],
+            b"<html><body>502 Bad Gateway</body></html>",
+        )
+    });
+    let yaml = format!(
+        r#"
+id: gw
+title: Gateway
+steps:
+  - id: health
+    check:
+      http: {{ url: "{}" }}
+      expect:
+        - status: 200
+        - json: $.ok
+          eq: true
+    on:
+      pass: up
+      fail:
+        - when: result.status >= 500
+          goto: app-crashed
+        - goto: other
+      error: process-down
+  - id: up
+    conclude: {{ status: resolved }}
+  - id: app-crashed
+    conclude: {{ status: diagnosed, diagnosis: "answered {{{{ steps.health.status }}}} ({{{{ steps.health.error.kind }}}})" }}
+  - id: other
+    conclude: {{ status: diagnosed, diagnosis: other }}
+  - id: process-down
+    conclude: {{ status: diagnosed, diagnosis: no answer }}
+"#,
+        server.url("/x")
+    );
+    let output = run(&yaml, &["--no-record"]).status(0);
+    let events = output.events();
+    assert_eq!(path(&events), ["health", "app-crashed"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "answered 502 (invalid_json)");
+}
+
+#[test]
+fn eq_null_and_ne_null_compare_with_json_null_instead_of_meaning_exists() {
+    let server = Server::start(|request, stream| {
+        let body: &[u8] = if request.path == "/broken" { br#"{"error":"disk failure"}"# } else { br#"{"error":null}"# };
+        respond(stream, "200 OK", &[("content-type", "application/json")], body)
+    });
+    let conclusion = |path: &str, predicate: &str| {
+        let yaml = format!(
+            "id: n\ntitle: n\nsteps:\n  - id: p\n    check:\n      http: {{ url: \"{}\" }}\n      expect:\n        - {{ json: $.error, {predicate} }}\n    on: {{ pass: ok, fail: bad, error: bad }}\n  - id: ok\n    conclude: {{ status: resolved, diagnosis: ok }}\n  - id: bad\n    conclude: {{ status: diagnosed, diagnosis: bad }}\n",
+            server.url(path)
+        );
+        let events = run(&yaml, &["--no-record"]).status(0).events();
+        of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(conclusion("/broken", "eq: null"), "bad");
+    assert_eq!(conclusion("/broken", "eq: ~"), "bad");
+    assert_eq!(conclusion("/fine", "eq: null"), "ok");
+    assert_eq!(conclusion("/fine", "ne: null"), "bad");
+    assert_eq!(conclusion("/broken", "ne: null"), "ok");
+}
+
+#[test]
 fn a_runbook_calling_an_invalid_one_is_not_run_and_the_callee_errors_are_shown_in_full() {
     let main = "id: caller\ntitle: Caller\nsteps:\n  - id: database\n    call: { runbook: lib/db.yaml }\n";
     let middle = "id: db\ntitle: Db\nsteps:\n  - id: deeper\n    call: { runbook: deep.yaml }\n";

@@ -59,10 +59,16 @@ impl Renderer {
             "error: the run failed".to_owned(),
             &RunFailure(error),
         );
-        if let RunErrorKind::Call { failure: CallFailure::Invalid { text, diagnostics }, .. } = &error.kind {
-            for diagnostic in diagnostics {
-                out.push_str(&self.render(text, diagnostic));
+        match &error.kind {
+            RunErrorKind::Call { failure: CallFailure::Invalid { text, diagnostics }, .. } => {
+                for diagnostic in diagnostics {
+                    out.push_str(&self.render(text, diagnostic));
+                }
             }
+            RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } => {
+                out.push_str(&self.render_run_error(inner));
+            }
+            _ => {}
         }
         out
     }

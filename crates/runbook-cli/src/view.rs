@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
+use runbook_engine::probe::ProbeError;
 use runbook_model::{EdgeKind, StepKind};
 
 use crate::evidence::{self, Look};
@@ -189,7 +190,7 @@ impl EventSink for View {
                 };
                 self.print(&text);
             }
-            Event::StepFinished { outcome, error, duration_ms, captures, .. } => {
+            Event::StepFinished { outcome, error, duration_ms, captures, uncaptured, .. } => {
                 self.stop_spinner();
                 let mut text = String::new();
                 let show_output = self.kind == Some(StepKind::Collect);
@@ -197,8 +198,10 @@ impl EventSink for View {
                 if let Some(outcome) = outcome {
                     let time = runbook_engine::probe::elapsed_text(*duration_ms);
                     let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
-                    if let Some(error) = error.as_ref().filter(|e| self.parts.is_empty() || e.kind.name() == "timeout")
-                    {
+                    // Unless a probe's line said it already: a step's timeout,
+                    // or a capture that did not convert (`invalid_capture`).
+                    let said = |e: &&ProbeError| self.parts.iter().any(|part| part.error.as_ref() == Some(*e));
+                    if let Some(error) = error.as_ref().filter(|e| !said(e)) {
                         let _ = write!(
                             text,
                             " {}",
@@ -215,6 +218,9 @@ impl EventSink for View {
                         value
                     };
                     let _ = writeln!(text, "  {}{name} = {value}", look.dim("vars."));
+                }
+                for name in uncaptured {
+                    let _ = writeln!(text, "  {}{name} {}", look.dim("vars."), look.dim("unset: nothing captured"));
                 }
                 self.print(&text);
             }

@@ -145,6 +145,11 @@ pub enum Event {
         duration_ms: u64,
         /// Values captured into `vars`.
         captures: IndexMap<String, Value>,
+        /// Vars whose capture found nothing (and has no `default`) this
+        /// time: unset, so that no value of an earlier attempt or visit
+        /// stays behind.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        uncaptured: Vec<String>,
         /// What `steps.ID` shows to later templates (redacted), so that a
         /// resumed run reads what the first one saw.
         facts: Value,

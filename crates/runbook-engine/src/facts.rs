@@ -43,6 +43,14 @@ impl Facts {
         self.context = OnceCell::new();
     }
 
+    /// Unsets `vars.NAME`: a capture that found nothing this time leaves no
+    /// older value behind.
+    pub(crate) fn unset_var(&mut self, name: &str) {
+        self.vars.remove(name);
+        self.vars_json.shift_remove(name);
+        self.context = OnceCell::new();
+    }
+
     /// Sets `steps.ID` to what the step showed, and returns it as a
     /// template value (`result` for the step's routing).
     pub(crate) fn set_step(&mut self, id: &str, facts: &Json) -> Value {

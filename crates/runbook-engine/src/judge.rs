@@ -13,7 +13,8 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// Each predicate's result, in the order written.
     pub expectations: Vec<ExpectationResult>,
-    /// Why the outcome is `error`.
+    /// Why the outcome is `error`; with a `fail`, why an expectation
+    /// besides the false ones could not be judged.
     pub error: Option<ProbeError>,
 }
 
@@ -47,10 +48,17 @@ pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verd
             });
         }
     }
+    // An expectation that cannot be judged (a body that is not JSON, a
+    // value of the wrong type) makes the outcome `error` only when nothing
+    // judged was false: a 502 HTML page under `status: 200` and a `json`
+    // expectation answered, and its status is a `fail`.
+    let mut unjudged = None;
     for expectation in expect {
         match evaluate(expectation, observation) {
             Ok(results) => expectations.extend(results),
-            Err(error) => return Verdict { outcome: Outcome::Error, expectations, error: Some(error) },
+            Err(error) => {
+                unjudged.get_or_insert(error);
+            }
         }
     }
     // Kept with the probe's evidence for the rest of the run: no spare room
@@ -59,12 +67,14 @@ pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verd
     let failed = |severity| expectations.iter().any(|e| !e.passed && e.severity == severity);
     let outcome = if failed(ExpectationSeverity::Fail) {
         Outcome::Fail
+    } else if unjudged.is_some() {
+        Outcome::Error
     } else if failed(ExpectationSeverity::Warn) {
         Outcome::Warn
     } else {
         Outcome::Pass
     };
-    Verdict { outcome, expectations, error: None }
+    Verdict { outcome, expectations, error: unjudged }
 }
 
 /// The worst of several outcomes (`pass` < `warn` < `fail` < `error`);
@@ -93,6 +103,18 @@ mod tests {
         assert_eq!(judge(&observation, &soft).outcome, Outcome::Warn);
         let invalid = judge(&fixtures::cmd("not json"), &expect("[{json: $.a, eq: 1}]"));
         assert_eq!((invalid.outcome, invalid.error.map(|e| e.kind)), (Outcome::Error, Some(ErrorKind::InvalidJson)));
+    }
+
+    #[test]
+    fn a_false_expectation_beside_one_that_cannot_be_judged_is_a_fail_that_keeps_the_error() {
+        let page = fixtures::http(502, "<html>502 Bad Gateway</html>", Duration::ZERO);
+        let verdict = judge(&page, &expect("[{status: 200}, {json: $.ok, eq: true}]"));
+        assert_eq!((verdict.outcome, verdict.error.map(|e| e.kind)), (Outcome::Fail, Some(ErrorKind::InvalidJson)));
+        let ok = fixtures::http(200, "<html>fine</html>", Duration::ZERO);
+        let verdict = judge(&ok, &expect("[{status: 200}, {json: $.ok, eq: true}]"));
+        assert_eq!((verdict.outcome, verdict.error.map(|e| e.kind)), (Outcome::Error, Some(ErrorKind::InvalidJson)));
+        let soft = judge(&page, &expect("[{status: 200, severity: warn}, {json: $.ok, eq: true}]"));
+        assert_eq!(soft.outcome, Outcome::Error);
     }
 
     #[test]

@@ -57,22 +57,22 @@ pub struct Expectation {
     pub timing: Option<Spanned<TimingPhase>>,
 
     /// Equal, with types kept: `"200"` is not `200`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub eq: Option<Spanned<serde_json::Value>>,
     /// Not equal.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub ne: Option<Spanned<serde_json::Value>>,
     /// Less than (numbers, or durations for `duration`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub lt: Option<Spanned<serde_json::Value>>,
     /// Less than or equal.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub le: Option<Spanned<serde_json::Value>>,
     /// Greater than.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub gt: Option<Spanned<serde_json::Value>>,
     /// Greater than or equal.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub ge: Option<Spanned<serde_json::Value>>,
     /// One of the listed values.
     #[serde(default, rename = "in")]
@@ -81,7 +81,7 @@ pub struct Expectation {
     #[serde(default)]
     pub not_in: Option<Spanned<Vec<serde_json::Value>>>,
     /// Text contains a substring, or a list contains an element.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "written")]
     pub contains: Option<Spanned<serde_json::Value>>,
     /// Text starts with a prefix.
     #[serde(default)]
@@ -118,6 +118,12 @@ pub struct Expectation {
     /// Why the expectation matters, shown when it is false.
     #[serde(default)]
     pub message: Option<String>,
+}
+
+/// A predicate's value as written, `null` included: `eq: null` compares
+/// with JSON `null` instead of vanishing (and leaving "must exist").
+fn written<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Spanned<serde_json::Value>>, D::Error> {
+    Spanned::<serde_json::Value>::deserialize(deserializer).map(Some)
 }
 
 /// How bad a false expectation is.

@@ -124,6 +124,17 @@ impl<'a> Interpreter<'a> {
         self.evidence.extend(callee_evidence);
         let mut facts = Map::new();
         facts.insert("vars".into(), Json::Object(vars));
+        // A run-time error in the callee (a type error, an unset var, …)
+        // stops the caller too, with the chain; a failed call deeper down
+        // carries its chain already.
+        if ending.status == RunStatus::Failed
+            && let Some(inner) = ending.error
+        {
+            return Err(match inner.kind {
+                RunErrorKind::Call { .. } => Stop::Error(Box::new(inner)),
+                _ => failed(self, CallFailure::Stopped(Box::new(inner))),
+            });
+        }
         let key = match ending.status {
             RunStatus::Concluded => {
                 let conclusion = ending.conclusion.as_ref().map(|c| serde_json::to_value(c).unwrap_or_default());

@@ -221,6 +221,9 @@ impl<'a> Interpreter<'a> {
         for fact in ["outcome", "error", "duration"] {
             facts.remove(fact);
         }
+        for name in &finished.uncaptured {
+            self.facts.unset_var(name);
+        }
         for (name, value) in &finished.captures {
             self.facts.set_var(name, value.clone());
         }
@@ -230,6 +233,7 @@ impl<'a> Interpreter<'a> {
             key: finished.outcome.map(|outcome| outcome.name().to_owned()),
             facts,
             captures: finished.captures,
+            uncaptured: finished.uncaptured,
             conclusion: None,
         }
     }

@@ -175,6 +175,8 @@ pub struct FinishedAction {
     pub error: Option<ProbeError>,
     /// What it captured (secrets redacted, as journaled).
     pub captures: IndexMap<String, Json>,
+    /// The vars its captures found nothing for, unset.
+    pub uncaptured: Vec<String>,
     /// Its `steps.ID` facts (secrets redacted, as journaled).
     pub facts: Json,
 }
@@ -495,6 +497,8 @@ struct StepDone {
     facts: Map<String, Json>,
     /// Values captured into `vars` (unredacted).
     captures: IndexMap<String, Json>,
+    /// Vars whose capture found nothing: unset.
+    uncaptured: Vec<String>,
     /// The conclusion of a `conclude` step.
     conclusion: Option<ConclusionView>,
 }
@@ -623,6 +627,7 @@ impl<'a> Interpreter<'a> {
                 error,
                 duration_ms: millis(duration),
                 captures,
+                uncaptured: done.uncaptured,
                 facts: shown_facts,
             });
             if let Some(conclusion) = done.conclusion {

@@ -73,6 +73,7 @@ pub(super) struct Attempt {
     error: Option<ProbeError>,
     facts: Map<String, Json>,
     captures: IndexMap<String, Json>,
+    uncaptured: Vec<String>,
 }
 
 impl Attempt {
@@ -84,6 +85,7 @@ impl Attempt {
             key: Some(self.outcome.name().to_owned()),
             facts: self.facts,
             captures: self.captures,
+            uncaptured: self.uncaptured,
             conclusion: None,
         }
     }
@@ -233,6 +235,17 @@ impl<'a> Interpreter<'a> {
                 }
             }
         }
+        // What this attempt did not capture is unset, not left over from
+        // an earlier attempt or visit.
+        let uncaptured: Vec<String> = judged
+            .iter()
+            .flat_map(|unit| unit.capture.keys())
+            .map(|name| name.value.clone())
+            .filter(|name| !captures.contains_key(name))
+            .collect();
+        for name in &uncaptured {
+            self.facts.unset_var(name);
+        }
         for (name, value) in &captures {
             self.facts.set_var(name, value.clone());
         }
@@ -242,7 +255,7 @@ impl<'a> Interpreter<'a> {
             self.emit(&Event::Probe { step: name.clone(), attempt: number, part: Arc::clone(part) });
         }
         self.evidence.insert(name, parts);
-        Attempt { outcome, error, facts, captures }
+        Attempt { outcome, error, facts, captures, uncaptured }
     }
 
     /// Renders the step's probes: one, one per `probes:` entry, or one per

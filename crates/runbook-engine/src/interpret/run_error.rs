@@ -148,6 +148,11 @@ pub enum CallFailure {
     /// Its inputs could not be resolved.
     #[error("{0}")]
     Inputs(String),
+    /// It stopped with a run-time error of its own (a type error, an unset
+    /// var, visits exceeded, …): the caller stops too, since its `error`
+    /// branch means "no conclusion", not "the callee is broken".
+    #[error("it stopped: {}", .0.located())]
+    Stopped(Box<RunError>),
 }
 
 impl RunError {
@@ -214,6 +219,9 @@ impl RunError {
         let text = |text: &mut String| *text = redactor.text(text).into_owned();
         match &mut self.kind {
             RunErrorKind::Template { error, .. } => text(&mut error.message),
+            RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } => {
+                **inner = (**inner).clone().redacted(redactor);
+            }
             RunErrorKind::Call { failure: CallFailure::Unreadable(message) | CallFailure::Inputs(message), .. }
             | RunErrorKind::Journal { failure: message, .. }
             | RunErrorKind::Operator { error: message, .. }

@@ -177,6 +177,9 @@ pub struct StepRecord {
     pub action: Option<ActionRecord>,
     /// Values captured into `vars`.
     pub captures: IndexMap<String, Value>,
+    /// Vars whose capture found nothing, and were unset.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncaptured: Vec<String>,
     /// Where the run went next, and why.
     pub next: Option<NextRecord>,
     /// A `conclude` step's conclusion.
@@ -385,6 +388,7 @@ impl Fold {
                     instruction: None,
                     action: None,
                     captures: IndexMap::new(),
+                    uncaptured: Vec::new(),
                     next: None,
                     conclusion: None,
                 });
@@ -430,13 +434,14 @@ impl Fold {
                     step.action = Some(ActionRecord { at, confirm, target, decision, by });
                 }
             }
-            Event::StepFinished { step, outcome, error, duration_ms, captures, .. } => {
+            Event::StepFinished { step, outcome, error, duration_ms, captures, uncaptured, .. } => {
                 if let Some(step) = record.step(&step) {
                     step.finished_at = Some(at);
                     step.outcome = outcome;
                     step.error = error;
                     step.duration_ms = Some(duration_ms);
                     step.captures = captures;
+                    step.uncaptured = uncaptured;
                 }
             }
             Event::Transition { from, to, edge, via, kind } => {

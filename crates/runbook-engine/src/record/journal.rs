@@ -189,10 +189,11 @@ impl Journal {
                 self.probes.add(step, *attempt, part);
                 serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) })
             }
-            Event::StepFinished { step, outcome, error, duration_ms, captures, facts } => {
+            Event::StepFinished { step, outcome, error, duration_ms, captures, uncaptured, facts } => {
                 let parts = self.probes.finish(step);
                 let facts = Written { facts, parts: &parts };
-                let finished = Finished { step, outcome, error, duration_ms: *duration_ms, captures, facts };
+                let finished =
+                    Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts };
                 serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Finished(finished) })
             }
             _ => serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) }),
@@ -247,6 +248,8 @@ struct Finished<'a> {
     error: &'a Option<crate::probe::ProbeError>,
     duration_ms: u64,
     captures: &'a indexmap::IndexMap<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    uncaptured: &'a Vec<String>,
     facts: Written<'a>,
 }
 

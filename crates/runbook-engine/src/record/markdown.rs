@@ -173,6 +173,9 @@ fn team_summary(out: &mut String, record: &Record) {
     let Some(template) = record.run.as_ref().and_then(|run| run.record_template.as_ref()) else { return };
     let mut vars = serde_json::Map::new();
     for step in &record.steps {
+        for name in &step.uncaptured {
+            vars.remove(name);
+        }
         vars.extend(step.captures.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     let context = serde_json::json!({
@@ -386,8 +389,13 @@ fn step_body(out: &mut String, step: &StepRecord) {
         }
         out.push('\n');
     }
+    for name in &step.uncaptured {
+        let _ = writeln!(out, "`vars.{name}` captured nothing: unset.\n");
+    }
+    // Unless a probe's block said it already (a capture that did not
+    // convert is the step's error, not a probe's).
     if let Some(error) = &step.error
-        && step.attempts.is_empty()
+        && !step.attempts.iter().flat_map(|attempt| &attempt.probes).any(|probe| probe.error.as_ref() == Some(error))
     {
         let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&error.message));
     }

@@ -100,7 +100,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
             }
             // An action cut by a signal did not finish: it may have run in
             // part, and stays in flight.
-            Event::StepFinished { step, outcome, error, captures, facts, .. }
+            Event::StepFinished { step, outcome, error, captures, uncaptured, facts, .. }
                 if (in_flight.as_ref() == Some(step) || inner_actions.contains(step))
                     && error.as_ref().is_none_or(|error| error.kind != ErrorKind::Interrupted) =>
             {
@@ -108,17 +108,24 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
                     outcome: *outcome,
                     error: error.clone(),
                     captures: captures.clone(),
+                    uncaptured: uncaptured.clone(),
                     facts: facts.clone(),
                 };
                 finished.insert(step.clone(), action);
                 if top(step) {
+                    for name in uncaptured {
+                        vars.shift_remove(name);
+                    }
                     vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
                     steps.insert(step.clone(), facts.clone());
                     open = None;
                     last = Some((step.clone(), None));
                 }
             }
-            Event::StepFinished { step, captures, facts, .. } if top(step) => {
+            Event::StepFinished { step, captures, uncaptured, facts, .. } if top(step) => {
+                for name in uncaptured {
+                    vars.shift_remove(name);
+                }
                 vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
                 steps.insert(step.clone(), facts.clone());
                 open = None;
