@@ -15,7 +15,9 @@ pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Op
         .or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
     match (value, &capture.kind) {
         (Some(value), Some(kind)) => kind.value.convert(&value).map(Some).map_err(|problem| match &capture.default {
-            Some(_) => format!("{problem} (`default` stands in only when nothing is found, not for a value that does not convert)"),
+            Some(_) => format!(
+                "{problem} (`default` stands in only when nothing is found, not for a value that does not convert)"
+            ),
             None => problem,
         }),
         (value, _) => Ok(value),
