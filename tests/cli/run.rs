@@ -685,7 +685,7 @@ steps:
 
 #[test]
 fn a_run_time_error_inside_a_called_runbook_stops_the_caller_with_the_call_chain() {
-    let main = r#"
+    let main = r"
 id: caller
 title: Caller
 steps:
@@ -698,7 +698,7 @@ steps:
     conclude: { status: resolved, diagnosis: disk fine }
   - id: db-down
     conclude: { status: escalated, diagnosis: database unreachable }
-"#;
+";
     let callee = r#"
 id: disk
 title: Disk
