@@ -68,67 +68,70 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let mut request = CurlRequest::default();
     let mut head = false;
     while let Some(word) = words.next() {
-        let (option, inline) = split_option(&word);
-        let mut argument = |name: &str| -> Result<String, String> {
-            inline.clone().or_else(|| words.next()).ok_or_else(|| format!("curl option `{name}` needs a value"))
-        };
-        match option.as_str() {
-            "-X" | "--request" => request.method = Some(argument(&option)?.to_uppercase()),
-            "-H" | "--header" => {
-                let header = argument(&option)?;
-                let (name, value) = header
-                    .split_once(':')
-                    .ok_or_else(|| format!("header `{header}` has no `:` between its name and value"))?;
-                request.headers.push((name.trim().to_owned(), value.trim().to_owned()));
-            }
-            "-A" | "--user-agent" => request.headers.push(("User-Agent".to_owned(), argument(&option)?)),
-            "-e" | "--referer" => request.headers.push(("Referer".to_owned(), argument(&option)?)),
-            "-b" | "--cookie" => request.headers.push(("Cookie".to_owned(), argument(&option)?)),
-            "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
-                let data = argument(&option)?;
-                if data.starts_with('@') {
-                    return Err(format!("`{option} {data}` reads a file; a runbook needs the body written in it"));
+        if let Some((name, _)) = word.split_once('=').filter(|(name, _)| name.starts_with("--")) {
+            return Err(format!(
+                "curl does not accept `{word}`: an option's value is the next word (`{name} VALUE`), as curl reads it"
+            ));
+        }
+        for (option, inline) in options_in(&word) {
+            let mut argument = |name: &str| -> Result<String, String> {
+                inline.clone().or_else(|| words.next()).ok_or_else(|| format!("curl option `{name}` needs a value"))
+            };
+            match option.as_str() {
+                "-X" | "--request" => request.method = Some(argument(&option)?.to_uppercase()),
+                "-H" | "--header" => {
+                    let header = argument(&option)?;
+                    let (name, value) = header
+                        .split_once(':')
+                        .ok_or_else(|| format!("header `{header}` has no `:` between its name and value"))?;
+                    request.headers.push((name.trim().to_owned(), value.trim().to_owned()));
                 }
-                request.body = Some(match request.body.take() {
-                    Some(previous) => format!("{previous}&{data}"),
-                    None => data,
-                });
-            }
-            "--json" => request.json = Some(argument(&option)?),
-            "-m" | "--max-time" => request.max_time = Some(argument(&option)?),
-            "--connect-timeout" => request.connect_timeout = Some(argument(&option)?),
-            "-L" | "--location" => request.follow_redirects = true,
-            "-k" | "--insecure" => request.insecure = true,
-            "--cacert" => request.ca_file = Some(argument(&option)?),
-            "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
-            "-I" | "--head" => head = true,
-            "--url" => request.url = argument(&option)?,
-            "-u" | "--user" => {
-                argument(&option)?;
-                request.ignored.push(format!(
-                    "{option} (give the credentials as a secret input and an `Authorization` header instead)"
-                ));
-            }
-            flag if SILENT_FLAGS.contains(&flag) => {}
-            flag if IGNORED_WITH_ARGUMENT.contains(&flag) => {
-                argument(&option)?;
-                request.ignored.push(flag.to_owned());
-            }
-            flag if is_flag_cluster(flag) => {
-                for letter in flag.chars().skip(1) {
-                    match letter {
-                        'L' => request.follow_redirects = true,
-                        'k' => request.insecure = true,
-                        'f' => request.fail_on_error = true,
-                        'I' => head = true,
-                        's' | 'S' | 'v' | 'i' | 'g' | 'N' => {}
-                        other => request.ignored.push(format!("-{other}")),
+                "-A" | "--user-agent" => request.headers.push(("User-Agent".to_owned(), argument(&option)?)),
+                "-e" | "--referer" => request.headers.push(("Referer".to_owned(), argument(&option)?)),
+                "-b" | "--cookie" => request.headers.push(("Cookie".to_owned(), argument(&option)?)),
+                "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
+                    let data = argument(&option)?;
+                    if data.starts_with('@') {
+                        return Err(format!("`{option} {data}` reads a file; a runbook needs the body written in it"));
                     }
+                    request.body = Some(match request.body.take() {
+                        Some(previous) => format!("{previous}&{data}"),
+                        None => data,
+                    });
+                }
+                "--json" => request.json = Some(argument(&option)?),
+                "-m" | "--max-time" => request.max_time = Some(argument(&option)?),
+                "--connect-timeout" => request.connect_timeout = Some(argument(&option)?),
+                "-L" | "--location" => request.follow_redirects = true,
+                "-k" | "--insecure" => request.insecure = true,
+                "--cacert" => request.ca_file = Some(argument(&option)?),
+                "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
+                "-I" | "--head" => head = true,
+                "--url" => request.url = argument(&option)?,
+                "-u" | "--user" => {
+                    argument(&option)?;
+                    request.ignored.push(format!(
+                        "{option} (give the credentials as a secret input and an `Authorization` header instead)"
+                    ));
+                }
+                flag if SILENT_FLAGS.contains(&flag) => {}
+                flag if IGNORED_WITH_ARGUMENT.contains(&flag) => {
+                    argument(&option)?;
+                    request.ignored.push(flag.to_owned());
+                }
+                flag if takes_value(flag) => {
+                    argument(&option)?;
+                    request.ignored.push(flag.to_owned());
+                }
+                flag if flag.starts_with('-') && flag.len() > 1 => request.ignored.push(flag.to_owned()),
+                _ if request.url.is_empty() => request.url.clone_from(&word),
+                _ => {
+                    return Err(format!(
+                        "more than one URL (`{}` and `{word}`); a check sends one request",
+                        request.url
+                    ));
                 }
             }
-            flag if flag.starts_with('-') && flag.len() > 1 => request.ignored.push(flag.to_owned()),
-            _ if request.url.is_empty() => request.url = word,
-            _ => return Err(format!("more than one URL (`{}` and `{word}`); a check sends one request", request.url)),
         }
     }
     if request.url.is_empty() {
@@ -166,17 +169,36 @@ fn without_userinfo(url: &str) -> Option<String> {
     Some(format!("{}{}", &url[..after_scheme], &url[at + 1..]))
 }
 
-/// `--name=value` as (`--name`, `value`); anything else as itself.
-fn split_option(word: &str) -> (String, Option<String>) {
-    match word.split_once('=') {
-        Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value.to_owned())),
-        _ => (word.to_owned(), None),
-    }
+/// curl's one-letter options that take a value.
+const SHORT_WITH_VALUE: &str = "AbcCdDeEFHKmoPQrtTuUwxXyYz";
+
+/// Whether `option` is a one-letter curl option that takes a value.
+fn takes_value(option: &str) -> bool {
+    let mut chars = option.chars();
+    chars.next() == Some('-') && chars.next().is_some_and(|c| SHORT_WITH_VALUE.contains(c)) && chars.next().is_none()
 }
 
-/// `-sSfL`: several one-letter flags in one word.
-fn is_flag_cluster(word: &str) -> bool {
-    word.len() > 2 && word.starts_with('-') && !word.starts_with("--") && word[1..].chars().all(char::is_alphabetic)
+/// The options in one word, each with the value written in the same word,
+/// read as curl reads them: a long option (`--name`) is the whole word, its
+/// value the next word; one-letter flags may be run together (`-fsSL`), and
+/// a one-letter option that takes a value takes the rest of the word as it
+/// when there is a rest (`-XDELETE`, `-m5`, `-sXPOST`). Any other word is
+/// itself, with no value.
+fn options_in(word: &str) -> Vec<(String, Option<String>)> {
+    if word.starts_with("--") || !word.starts_with('-') || word.len() < 2 {
+        return vec![(word.to_owned(), None)];
+    }
+    let mut options = Vec::new();
+    for (at, letter) in word.char_indices().skip(1) {
+        let option = format!("-{letter}");
+        if SHORT_WITH_VALUE.contains(letter) {
+            let rest = &word[at + letter.len_utf8()..];
+            options.push((option, (!rest.is_empty()).then(|| rest.to_owned())));
+            break;
+        }
+        options.push((option, None));
+    }
+    options
 }
 
 /// Splits a command line into words as a POSIX shell would: single quotes,
@@ -277,11 +299,41 @@ mod tests {
 
     #[test]
     fn bodies_imply_post_and_head_implies_head() {
-        let post = parse("curl --data-raw='{\"a\":1}' localhost:8080/x").unwrap();
+        let post = parse("curl --data-raw '{\"a\":1}' localhost:8080/x").unwrap();
         assert_eq!((post.method.as_deref(), post.body.as_deref()), (Some("POST"), Some("{\"a\":1}")));
         assert_eq!(post.url, "http://localhost:8080/x");
         assert_eq!(parse("curl -I http://h/").unwrap().method.as_deref(), Some("HEAD"));
         assert_eq!(parse("curl -X delete http://h/").unwrap().method.as_deref(), Some("DELETE"));
+    }
+
+    #[test]
+    fn values_attached_to_one_letter_options_are_read_as_curl_reads_them() {
+        let delete = parse("curl -XDELETE http://h/").unwrap();
+        assert_eq!(delete.method.as_deref(), Some("DELETE"));
+        assert!(delete.ignored.is_empty(), "{:?}", delete.ignored);
+        assert_eq!(parse("curl -m5 http://h/").unwrap().max_time.as_deref(), Some("5"));
+        let header = parse("curl -H'Content-Type: x' -HAccept:y http://h/").unwrap();
+        assert_eq!(
+            header.headers,
+            [("Content-Type".to_owned(), "x".to_owned()), ("Accept".to_owned(), "y".to_owned())]
+        );
+        let flags = parse("curl -fsSL http://h/").unwrap();
+        assert!(flags.fail_on_error && flags.follow_redirects && flags.ignored.is_empty(), "{flags:?}");
+        let post = parse("curl -sXPOST -kd a=1 http://h/").unwrap();
+        assert_eq!((post.method.as_deref(), post.body.as_deref()), (Some("POST"), Some("a=1")));
+        assert!(post.insecure && post.ignored.is_empty(), "{:?}", post.ignored);
+        let output = parse("curl -so/dev/null -Lm 2 http://h/").unwrap();
+        assert_eq!((output.url.as_str(), output.max_time.as_deref()), ("http://h/", Some("2")));
+        assert!(output.follow_redirects);
+        assert_eq!(output.ignored, ["-o"]);
+    }
+
+    #[test]
+    fn long_options_with_an_equals_sign_are_refused_as_curl_refuses_them() {
+        for line in ["curl --max-time=5 http://h/", "curl --request=DELETE http://h/", "curl --header=A:b http://h/"] {
+            assert!(parse(line).unwrap_err().contains("curl does not accept"), "{line}");
+        }
+        assert!(parse("curl http://h/?a=b --url-query=x").unwrap_err().contains("--url-query=x"));
     }
 
     #[test]
