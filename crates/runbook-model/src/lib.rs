@@ -45,7 +45,8 @@ mod written_as_text;
 
 pub use action::{Action, Call};
 pub use analyse::{
-    TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys, template_sites,
+    ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys,
+    template_sites,
 };
 pub use ca_files::literal_ca_files;
 pub use calls::{InvalidCallee, check_file, check_file_bytes};

@@ -329,7 +329,40 @@ pub(crate) mod fixtures {
 
 #[cfg(test)]
 mod tests {
-    use super::elapsed_text;
+    use super::{ErrorKind, elapsed_text};
+
+    /// `check` (RB313) knows `error.kind` values from the model's own list:
+    /// it must name exactly the kinds this enum can produce.
+    #[test]
+    fn the_models_error_kinds_are_exactly_the_engines() {
+        fn names(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(name)) = map.get("const") {
+                        out.push(name.clone());
+                    }
+                    if let Some(serde_json::Value::Array(list)) = map.get("enum") {
+                        out.extend(list.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                    }
+                    map.values().for_each(|v| names(v, out));
+                }
+                serde_json::Value::Array(list) => list.iter().for_each(|v| names(v, out)),
+                _ => {}
+            }
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(ErrorKind)).expect("schema");
+        let mut engine = Vec::new();
+        names(&schema, &mut engine);
+        engine.sort();
+        engine.dedup();
+        let mut model: Vec<String> = runbook_model::ERROR_KINDS.iter().map(|&name| name.to_owned()).collect();
+        model.sort();
+        assert_eq!(engine, model);
+        for name in runbook_model::ERROR_KINDS {
+            let kind: ErrorKind = serde_json::from_value(serde_json::Value::from(*name)).expect(name);
+            assert_eq!(kind.name(), *name);
+        }
+    }
 
     #[test]
     fn a_measured_time_reads_in_the_unit_that_fits() {

@@ -33,8 +33,8 @@ const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
 /// `run.mode`.
 const MODES: &[&str] = &["live", "read-only", "dry-run"];
 /// `error.kind`, as the engine names its probe errors (docs/dsl.md lists
-/// them).
-const ERROR_KINDS: &[&str] = &[
+/// them); the engine's tests keep it equal to its `ErrorKind`.
+pub const ERROR_KINDS: &[&str] = &[
     "timeout",
     "refused",
     "dns",
