@@ -1022,3 +1022,52 @@ cases:
         .status(0);
     assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
 }
+
+/// `systemctl is-active` as a real command prints it: with a newline.
+const ACTIVE: &str = r#"
+id: active
+title: Is the service running?
+steps:
+  - id: state
+    check:
+      cmd: { sh: "echo active" }
+      expect: [ { stdout: { eq: active } } ]
+    on: { pass: running, fail: stopped, error: stopped }
+  - id: running
+    conclude: { status: resolved, diagnosis: running }
+  - id: stopped
+    conclude: { status: diagnosed, diagnosis: stopped }
+"#;
+
+#[test]
+fn a_mocked_stdout_without_the_newline_a_real_command_prints_is_a_warning_because_the_real_run_differs() {
+    let test = "cases:\n  - name: runs\n    observations: { state: { cmd: { stdout: active } } }\n    expect: { conclusion: running }\n";
+    let mocked = files(ACTIVE, test);
+    // The mock passes, and the real command's `active\n` takes the other branch.
+    Test::new().files(&mocked).args(["test", "service.test.yaml"]).status(0).stderr_contains("1 passed, 0 failed");
+    Test::new()
+        .files(&mocked)
+        .args(["run", "service.yaml", "--non-interactive", "--no-record"])
+        .status(0)
+        .stdout_contains("stopped");
+    Test::new()
+        .files(&mocked)
+        .args(["check", "--deny-warnings", "service.test.yaml"])
+        .status(3)
+        .stderr_contains("warning[RB508]")
+        .stderr_contains("`stdout: \"active\\n\"`");
+    let printed = test.replace("stdout: active", "stdout: \"active\\n\"");
+    Test::new().files(&files(ACTIVE, &printed)).args(["check", "--deny-warnings", "service.test.yaml"]).status(0);
+}
+
+#[test]
+fn a_mocked_error_the_probe_never_reports_is_refused_and_the_case_does_not_run() {
+    let test = "cases:\n  - name: refused\n    observations: { state: { error: refused } }\n    expect: { conclusion: stopped }\n";
+    Test::new()
+        .files(&files(ACTIVE, test))
+        .args(["test", "service.test.yaml"])
+        .status(3)
+        .stderr_contains("error[RB507]")
+        .stderr_contains("a `cmd` probe never errs `refused`")
+        .stderr_contains("`spawn_failed`");
+}

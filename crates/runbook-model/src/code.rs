@@ -117,6 +117,8 @@ codes! {
     TestUnknownInput = "RB504", "test-unknown-input", Error, "A test file gives an input the runbook does not declare.";
     TestDuplicateCase = "RB505", "test-duplicate-case", Error, "Two cases of a test file share a name.";
     TestRunbook = "RB506", "test-runbook", Error, "The runbook a test file tests cannot be read or has errors.";
+    TestImpossibleObservation = "RB507", "test-impossible-observation", Error, "A mocked observation no real run gives: an error kind the probe never reports, a certificate over plain http, a `foreach` item not in the list, or a called runbook's var, type or conclusion it never gives.";
+    TestUnlikelyObservation = "RB508", "test-unlikely-observation", Warning, "A mocked output in a form real probes rarely give, judged by a predicate that depends on it: stdout without its final newline under `eq`, a compact `json:` body under a text predicate.";
 }
 
 impl Code {

@@ -352,6 +352,24 @@ pub enum MockErrorKind {
     Io,
 }
 
+impl MockErrorKind {
+    /// The name as written, and as `result.error.kind` holds it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Refused => "refused",
+            Self::Dns => "dns",
+            Self::Tls => "tls",
+            Self::Reset => "reset",
+            Self::TooManyRedirects => "too_many_redirects",
+            Self::InvalidTarget => "invalid_target",
+            Self::InvalidJson => "invalid_json",
+            Self::SpawnFailed => "spawn_failed",
+            Self::Io => "io",
+        }
+    }
+}
+
 /// A called runbook's conclusion, mocked.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -17,6 +17,7 @@ mod subject_types;
 mod templates;
 mod test_cases;
 mod unmatched_captures;
+mod unreal_mocks;
 
 use crate::{Diagnostic, Flow, Runbook};
 

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::unreal_mocks::{self, Judged};
 use crate::{
-    AskType, Case, Check, Code, Diagnostic, MockSpec, ProbeKind, Runbook, Span, Spanned, Step, StepKind, StepMock,
-    TestFile, did_you_mean,
+    AskType, Case, Check, Code, Diagnostic, Expectation, MockSpec, ProbeKind, Runbook, Span, Spanned, Step, StepKind,
+    StepMock, TestFile, did_you_mean,
 };
 
 /// Every finding of a test file, in source order.
@@ -17,7 +18,7 @@ pub fn analyse_test_file(test: &TestFile, runbook: &Runbook) -> Vec<Diagnostic> 
     let mut out = Vec::new();
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
-    let known = Known { runbook, steps, ids };
+    let known = Known { runbook, steps, ids, inputs: &test.inputs };
     inputs(&known, &test.inputs, &mut out);
     let mut names: HashMap<&str, Span> = HashMap::new();
     for case in test.cases.iter() {
@@ -43,9 +44,37 @@ struct Known<'a> {
     runbook: &'a Runbook,
     steps: HashMap<&'a str, &'a Step>,
     ids: Vec<&'a str>,
+    /// The test file's own inputs, under every case's.
+    inputs: &'a IndexMap<Spanned<String>, Spanned<Value>>,
 }
 
 impl Known<'_> {
+    /// The value of input `name` in `case`: the case's, the file's, or the
+    /// runbook's default.
+    fn input<'v>(&'v self, case: &'v Case, name: &str) -> Option<&'v Value> {
+        let given = |inputs: &'v IndexMap<Spanned<String>, Spanned<Value>>| {
+            inputs.iter().find(|(key, _)| key.as_str() == name).map(|(_, value)| &value.value)
+        };
+        given(&case.inputs)
+            .or_else(|| given(self.inputs))
+            .or_else(|| self.runbook.inputs.get(name)?.default.as_ref().map(|value| &value.value))
+    }
+
+    /// A template's value when it is one whole `{{ inputs.NAME }}`, or a
+    /// text with one at its start replaced (`{{ inputs.base }}/healthz`).
+    fn rendered(&self, case: &Case, template: &str) -> Option<Value> {
+        let rest = template.trim_start().strip_prefix("{{")?;
+        let (inner, after) = rest.split_once("}}")?;
+        let name = inner.trim().strip_prefix("inputs.")?;
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let value = self.input(case, name)?;
+        if after.trim().is_empty() {
+            return Some(value.clone());
+        }
+        Some(Value::String(format!("{}{after}", value.as_str()?)))
+    }
     /// The step `name` refers to; `call-step/inner` resolves to the call step.
     /// An unknown id or a prefix that is not a `call` step is reported.
     fn step(&self, name: &Spanned<String>, out: &mut Vec<Diagnostic>) -> Option<Resolved<'_>> {
@@ -123,7 +152,7 @@ fn check_case(known: &Known<'_>, case: &Case, out: &mut Vec<Diagnostic>) {
         if let Some(resolved) = known.step(name, out)
             && !resolved.inner
         {
-            observation(resolved.step, mock, out);
+            observation(&Site { known, case }, resolved.step, mock, out);
         }
     }
     let expect = &case.expect;
@@ -316,8 +345,46 @@ fn yes_no(value: &Value) -> String {
     }
 }
 
+/// Where an observation is checked: the runbook, and the case whose
+/// inputs decide a `foreach` list or a URL.
+#[derive(Clone, Copy)]
+struct Site<'a> {
+    known: &'a Known<'a>,
+    case: &'a Case,
+}
+
+impl Site<'_> {
+    /// What a mock for `step`'s probe is judged against.
+    fn judged<'j>(
+        &self,
+        step: &'j Step,
+        kinds: &'j [ProbeKind],
+        expect: &'j [Spanned<Expectation>],
+        reads_json: bool,
+        probe: (Option<&crate::HttpProbe>, Option<&crate::CmdProbe>),
+    ) -> Judged<'j> {
+        let (http, cmd) = probe;
+        let url = http.map(|http| http.url.as_str());
+        let url = url.map(|url| match self.known.rendered(self.case, url) {
+            Some(Value::String(rendered)) => rendered,
+            _ => url.to_owned(),
+        });
+        let bare_output = cmd.is_some_and(unreal_mocks::prints_bare);
+        Judged { step: step.id.as_str(), kinds, expect, reads_json, url, bare_output }
+    }
+}
+
+/// Whether a probe's expectations or captures read its output as JSON.
+fn reads_json<'c>(
+    expect: &[Spanned<Expectation>],
+    captures: impl IntoIterator<Item = &'c Spanned<crate::Capture>>,
+) -> bool {
+    expect.iter().any(|expectation| expectation.json.is_some())
+        || captures.into_iter().any(|capture| capture.json.is_some())
+}
+
 /// A mocked observation must fit what the step runs.
-fn observation(step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>) {
+fn observation(site: &Site<'_>, step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>) {
     let wrong = |span: Span, message: String, help: &str| {
         Diagnostic::new(Code::TestObservationKind, span, message).with_label("does not fit this step").with_help(help)
     };
@@ -337,7 +404,7 @@ fn observation(step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>)
     let probe = step.probing().map(|check| Probed::Check(&check.value)).or_else(|| {
         let action = step.action.as_ref()?;
         let kind = if action.cmd.is_some() { ProbeKind::Cmd } else { ProbeKind::Http };
-        Some(Probed::Action(kind))
+        Some(Probed::Action(&action.value, kind))
     });
     let Some(probe) = probe else {
         out.push(wrong(
@@ -353,8 +420,19 @@ fn observation(step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>)
     };
     for spec in specs {
         match probe {
-            Probed::Check(check) => against_check(step, check, spec, mock.span, out),
-            Probed::Action(kind) => against_kind(step, &[kind], spec, mock.span, out),
+            Probed::Check(check) => against_check(site, step, check, spec, mock.span, out),
+            Probed::Action(action, kind) => {
+                let kinds = [kind];
+                let probe = (action.http.as_deref(), action.cmd.as_deref());
+                let judged = site.judged(
+                    step,
+                    &kinds,
+                    &action.expect,
+                    reads_json(&action.expect, action.capture.values()),
+                    probe,
+                );
+                against_kind(step, &judged, spec, mock.span, out);
+            }
         }
     }
 }
@@ -362,10 +440,12 @@ fn observation(step: &Step, mock: &Spanned<StepMock>, out: &mut Vec<Diagnostic>)
 #[derive(Clone, Copy)]
 enum Probed<'a> {
     Check(&'a Check),
-    Action(ProbeKind),
+    Action(&'a crate::Action, ProbeKind),
 }
 
-fn against_check(step: &Step, check: &Check, spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+fn against_check(site: &Site<'_>, step: &Step, check: &Check, spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+    let probe = (check.http.as_deref(), check.cmd.as_deref());
+    let reads = reads_json(&check.expect, check.capture.values());
     if let Some(group) = &check.probes {
         let kinds: Vec<ProbeKind> = group.values().filter_map(|probe| probe.probe_kind()).collect();
         if let Some(probes) = &spec.probes {
@@ -388,31 +468,49 @@ fn against_check(step: &Step, check: &Check, spec: &MockSpec, span: Span, out: &
                     continue;
                 };
                 for sub_spec in mock.specs() {
-                    against_check(step, &sub.1.value, sub_spec, mock.span, out);
+                    against_check(site, step, &sub.1.value, sub_spec, mock.span, out);
                 }
             }
             return;
         }
         selector_misplaced(step, spec, span, out, Selector::Probes);
-        against_kind(step, &kinds, spec, span, out);
+        // One observation for every probe: judged by none in particular.
+        against_kind(step, &site.judged(step, &kinds, &[], true, (None, None)), spec, span, out);
         return;
     }
     let kinds: Vec<ProbeKind> = check.probe_kind().into_iter().collect();
-    if check.foreach.is_some() {
+    let judged = site.judged(step, &kinds, &check.expect, reads, probe);
+    if let Some(foreach) = &check.foreach {
+        if let (Some(items), Some(list)) = (&spec.items, foreach_list(site, &foreach.value)) {
+            unreal_mocks::foreach_items(step.id.as_str(), &list, &items.value, out);
+        }
         for mock in spec.items.iter().flat_map(|items| items.values()).chain(spec.default.as_deref()) {
             for sub_spec in mock.specs() {
-                against_kind(step, &kinds, sub_spec, mock.span, out);
+                against_kind(step, &judged, sub_spec, mock.span, out);
             }
         }
         if spec.items.is_some() || spec.default.is_some() {
             return;
         }
         selector_misplaced(step, spec, span, out, Selector::Items);
-        against_kind(step, &kinds, spec, span, out);
+        against_kind(step, &judged, spec, span, out);
         return;
     }
     selector_misplaced(step, spec, span, out, Selector::None);
-    against_kind(step, &kinds, spec, span, out);
+    against_kind(step, &judged, spec, span, out);
+}
+
+/// The items of a `foreach` when the case decides them: a literal list, or
+/// one whole `{{ inputs.NAME }}` whose value is a list.
+fn foreach_list(site: &Site<'_>, foreach: &Value) -> Option<Vec<Value>> {
+    match foreach {
+        Value::Array(items) => Some(items.clone()),
+        Value::String(template) => match site.known.rendered(site.case, template)? {
+            Value::Array(items) => Some(items),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -460,8 +558,10 @@ fn kinds_hint(step: &Step) -> String {
     }
 }
 
-/// The observation's kind must be the probe's (an `error` fits any).
-fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+/// The observation's kind must be the probe's (an `error` fits any), and
+/// one a real probe can give.
+fn against_kind(step: &Step, judged: &Judged<'_>, spec: &MockSpec, span: Span, out: &mut Vec<Diagnostic>) {
+    let kinds = judged.kinds;
     let observed = spec.observed_kinds();
     let given = observed.len() + usize::from(spec.error.is_some());
     if given == 0 {
@@ -490,8 +590,10 @@ fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, o
         );
         return;
     }
+    let mut fits = true;
     for (kind, found) in observed {
         if !kinds.contains(&kind) {
+            fits = false;
             let expected: Vec<&str> = kinds.iter().map(|kind| kind.name()).collect();
             out.push(
                 Diagnostic::new(
@@ -515,6 +617,9 @@ fn against_kind(step: &Step, kinds: &[ProbeKind], spec: &MockSpec, span: Span, o
                 )),
             );
         }
+    }
+    if fits {
+        unreal_mocks::observation(judged, spec, out);
     }
 }
 
@@ -560,7 +665,11 @@ steps:
 
     /// The findings of a test file as `code line:col message`.
     fn findings(test: &str) -> Vec<String> {
-        let runbook = load(&Source::new("demo.yaml", RUNBOOK)).unwrap();
+        findings_against(RUNBOOK, test)
+    }
+
+    fn findings_against(runbook: &str, test: &str) -> Vec<String> {
+        let runbook = load(&Source::new("demo.yaml", runbook)).unwrap();
         let source = Source::new("demo.test.yaml", test);
         let test = match load_test_file(&source) {
             Ok(test) => test,
@@ -640,5 +749,91 @@ cases:
         );
         let test = "cases:\n  - name: one\n    observations:\n      healthz: { error: timout }\n    expect: {}\n";
         assert_eq!(findings(test), ["RB102 4:18 unknown value `timout`"]);
+    }
+
+    const PROBES: &str = "id: probes
+title: Probes
+inputs:
+  base: { default: 'http://127.0.0.1:1' }
+  services: { type: list, default: [api, worker] }
+steps:
+  - id: active
+    check:
+      cmd: { sh: systemctl is-active foo }
+      expect: [ { stdout: active }, { stderr: { in: [ok] } } ]
+    on: { pass: each, fail: each, error: each }
+  - id: health
+    check:
+      http: { url: '{{ inputs.base }}/health' }
+      expect: [ { body: { contains: '\"ok\":true' } } ]
+  - id: each
+    check:
+      foreach: '{{ inputs.services }}'
+      tcp: { host: '{{ item }}', port: 80 }
+  - id: literal
+    check:
+      foreach: [1, two]
+      tcp: { host: x, port: 80 }
+  - id: done
+    conclude: { status: resolved }
+";
+
+    #[test]
+    fn mocks_no_real_probe_gives_are_refused() {
+        let test = "cases:
+  - name: one
+    observations:
+      active: { error: refused }
+      health: { http: { tls: { days_left: 3 } } }
+      each: { items: { wrker: { error: dns } }, default: { error: invalid_json } }
+      literal: { items: { '1': { tcp: {} }, '2': { tcp: {} } } }
+    expect: {}
+  - name: https
+    inputs: { base: 'https://127.0.0.1:1', services: [a] }
+    observations:
+      active: { error: spawn_failed }
+      health: { http: { tls: { days_left: 3 } } }
+      each: { items: { a: { tcp: {} }, worker: { tcp: {} } } }
+    expect: {}
+";
+        assert_eq!(
+            findings_against(PROBES, test),
+            [
+                "RB507 4:24 a `cmd` probe never errs `refused`, and step `active` runs one",
+                "RB507 5:23 step `health` requests `http://127.0.0.1:1/health` over plain http, which has no \
+                 certificate, but the observation mocks `tls:`",
+                "RB507 6:24 step `each`'s `foreach` has no item `wrker`",
+                "RB507 6:67 a `tcp` probe never errs `invalid_json`, and step `each` runs one",
+                "RB507 7:45 step `literal`'s `foreach` has no item `2`",
+                "RB507 14:40 step `each`'s `foreach` has no item `worker`",
+            ]
+        );
+    }
+
+    #[test]
+    fn mocked_text_a_real_probe_rarely_prints_is_a_warning_where_an_expectation_depends_on_it() {
+        let test = "cases:
+  - name: bare
+    observations:
+      active: { cmd: { stdout: active, stderr: ok } }
+      health: { http: { json: { ok: true } } }
+    expect: {}
+  - name: as printed
+    observations:
+      active: { cmd: { stdout: \"active\\n\", stderr: \"ok\\n\" } }
+      health: { http: { body: '{\"ok\": true}' } }
+    expect: {}
+";
+        assert_eq!(
+            findings_against(PROBES, test),
+            [
+                "RB508 4:32 the mocked stdout of step `active` has no final newline, which a command's output has \
+                 (`echo`, `systemctl is-active`, …): `stdout: { eq: \"active\" }` holds here and fails in a real run",
+                "RB508 4:48 the mocked stderr of step `active` has no final newline, which a command's output has \
+                 (`echo`, `systemctl is-active`, …): `stderr: { in: \"ok\" }` holds here and fails in a real run",
+                "RB508 5:31 `body: { contains: '\"ok\":true' }` of step `health` reads the JSON's spacing, \
+                 which this mock writes compactly and a real server need not",
+            ]
+        );
     }
 }

@@ -1,0 +1,299 @@
+//! Mocked observations that no real run gives (RB507) or that real probes
+//! rarely give in the form a step's expectations depend on (RB508): a case
+//! that passes on them proves a branch the real run cannot take.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::{Code, Diagnostic, Expectation, Expected, MockErrorKind, MockSpec, ProbeKind, Span, Spanned, did_you_mean};
+
+/// What a mocked observation is judged against: the probing step's
+/// expectations and, for `http`, the URL as written.
+#[derive(Clone)]
+pub(super) struct Judged<'a> {
+    /// The step's id, for messages.
+    pub step: &'a str,
+    /// The kinds of probe the observation may stand for.
+    pub kinds: &'a [ProbeKind],
+    /// The expectations that judge it.
+    pub expect: &'a [Spanned<Expectation>],
+    /// Whether the step reads the output as JSON (a `json:` expectation or
+    /// capture), so `invalid_json` can happen.
+    pub reads_json: bool,
+    /// The `http` probe's URL, its leading `{{ inputs.NAME }}` replaced by
+    /// the case's value when that is known.
+    pub url: Option<String>,
+    /// Whether the `cmd` probe may print without a final newline
+    /// (`printf`, `echo -n`, `tr -d`).
+    pub bare_output: bool,
+}
+
+/// Whether a command may end its output without a newline.
+pub(super) fn prints_bare(cmd: &crate::CmdProbe) -> bool {
+    let words: Vec<&str> = match (&cmd.sh, &cmd.argv) {
+        (Some(script), _) => vec![script.as_str()],
+        (None, Some(argv)) => argv.iter().map(|word| word.as_str()).collect(),
+        (None, None) => Vec::new(),
+    };
+    words.iter().any(|text| ["printf", "echo -n", "tr -d"].iter().any(|bare| text.contains(bare)))
+}
+
+/// The findings about one observation (not a selector: `items`, `probes`).
+pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Diagnostic>) {
+    if let Some(error) = &spec.error {
+        error_kind(judged, error.value.kind, error.span, out);
+    }
+    if let Some(http) = &spec.http {
+        if let (Some(_), Some(url)) = (&http.value.tls, &judged.url)
+            && url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        {
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    http.span,
+                    format!(
+                        "step `{}` requests `{url}` over plain http, which has no certificate, but the observation \
+                         mocks `tls:`",
+                        judged.step
+                    ),
+                )
+                .with_label("no certificate over http://")
+                .with_help("drop `tls:` from the observation, or make the probe's URL https://"),
+            );
+        }
+        if let Some(json) = &http.value.json {
+            compact_json(judged, "body", json, out);
+        }
+    }
+    if let Some(cmd) = &spec.cmd {
+        if let Some(json) = &cmd.value.json {
+            compact_json(judged, "stdout", json, out);
+        }
+        for (stream, text) in [("stdout", &cmd.value.stdout), ("stderr", &cmd.value.stderr)] {
+            if let Some(text) = text {
+                without_newline(judged, stream, text, out);
+            }
+        }
+    }
+}
+
+/// The error kinds each probe kind reports for real. A step `timeout:`
+/// ends any probe.
+fn reported(kind: ProbeKind) -> &'static [MockErrorKind] {
+    use MockErrorKind as K;
+    match kind {
+        ProbeKind::Http => &[
+            K::Timeout,
+            K::Refused,
+            K::Dns,
+            K::Tls,
+            K::Reset,
+            K::TooManyRedirects,
+            K::InvalidTarget,
+            K::InvalidJson,
+            K::Io,
+        ],
+        ProbeKind::Cmd => &[K::Timeout, K::SpawnFailed, K::Io, K::InvalidJson],
+        ProbeKind::Tcp => &[K::Timeout, K::Refused, K::Dns, K::Reset, K::InvalidTarget, K::Io],
+        ProbeKind::Env => &[K::Timeout],
+    }
+}
+
+fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Vec<Diagnostic>) {
+    let possible = judged.kinds.is_empty()
+        || judged.kinds.iter().any(|probe| reported(*probe).contains(&kind))
+            && (kind != MockErrorKind::InvalidJson || judged.reads_json);
+    if possible {
+        return;
+    }
+    let name = kind.name();
+    let probes: Vec<&str> = judged.kinds.iter().map(|kind| kind.name()).collect();
+    let message = if kind == MockErrorKind::InvalidJson && judged.kinds.iter().any(|p| reported(*p).contains(&kind)) {
+        format!(
+            "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
+            judged.step
+        )
+    } else {
+        let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
+        format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
+    };
+    let mut kinds: Vec<&str> = judged
+        .kinds
+        .iter()
+        .flat_map(|probe| reported(*probe))
+        .filter(|kind| **kind != MockErrorKind::InvalidJson || judged.reads_json)
+        .map(|kind| kind.name())
+        .collect();
+    kinds.dedup();
+    let help = match did_you_mean(name, kinds.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`? it errs {}", backticked(&kinds)),
+        None => format!("mock an error it can give: {}", backticked(&kinds)),
+    };
+    out.push(
+        Diagnostic::new(Code::TestImpossibleObservation, span, message)
+            .with_label("no real run gives this")
+            .with_help(help),
+    );
+}
+
+/// The `items:` keys of a `foreach` mock that are not items of the list.
+pub(super) fn foreach_items(
+    step: &str,
+    items: &[Value],
+    mocked: &IndexMap<Spanned<String>, Spanned<crate::StepMock>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let keys: Vec<String> = items.iter().map(item_key).collect();
+    for name in mocked.keys() {
+        if keys.iter().any(|key| key == name.as_str()) {
+            continue;
+        }
+        let help = match did_you_mean(name, keys.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`? the items are: {}", backticked(&keys)),
+            None => format!("the items are: {}", backticked(&keys)),
+        };
+        out.push(
+            Diagnostic::new(
+                Code::TestImpossibleObservation,
+                name.span,
+                format!("step `{step}`'s `foreach` has no item `{}`", name.value),
+            )
+            .with_label("not an item of the list")
+            .with_help(help),
+        );
+    }
+}
+
+/// How a `foreach` item is named under `items:`: strings as written,
+/// other values as JSON (as `runbook test` looks them up).
+fn item_key(item: &Value) -> String {
+    match item {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Text predicates on `subject` whose value holds JSON punctuation, over a
+/// `json:` mock, which is written compactly (`{"ok":true}`): a real server
+/// may put spaces there.
+fn compact_json(judged: &Judged<'_>, subject: &str, json: &Spanned<Value>, out: &mut Vec<Diagnostic>) {
+    if !json.value.is_object() && !json.value.is_array() {
+        return;
+    }
+    for (predicate, text) in exact_text(judged.expect, subject) {
+        if !["\":", "\",", ",\"", "{\"", "[\""].iter().any(|punctuation| text.contains(punctuation)) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::TestUnlikelyObservation,
+                json.span,
+                format!(
+                    "`{subject}: {{ {predicate}: {} }}` of step `{}` reads the JSON's spacing, which this mock \
+                     writes compactly and a real server need not",
+                    quoted(&text),
+                    judged.step
+                ),
+            )
+            .with_label("written as compact JSON")
+            .with_help(format!(
+                "judge the JSON, not its text: `{{ json: $.FIELD, eq: VALUE }}`; or mock the exact text with \
+                 `{}: '…'`",
+                if subject == "body" { "body" } else { "stdout" }
+            )),
+        );
+    }
+}
+
+/// Exact-text predicates on `stream` over a mocked output without its
+/// final newline, which real commands print.
+fn without_newline(judged: &Judged<'_>, stream: &str, text: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+    if judged.bare_output || text.value.is_empty() || text.value.ends_with('\n') {
+        return;
+    }
+    let Some((predicate, expected)) = exact_text(judged.expect, stream).into_iter().find(|(predicate, expected)| {
+        ["eq", "ne", "in", "not_in", "ends_with"].contains(predicate) && !expected.ends_with('\n')
+    }) else {
+        return;
+    };
+    out.push(
+        Diagnostic::new(
+            Code::TestUnlikelyObservation,
+            text.span,
+            format!(
+                "the mocked {stream} of step `{}` has no final newline, which a command's output has (`echo`, \
+                 `systemctl is-active`, …): `{stream}: {{ {predicate}: {} }}` holds here and fails in a real run",
+                judged.step,
+                quoted(&expected)
+            ),
+        )
+        .with_label("no \"\\n\" at the end")
+        .with_help(format!(
+            "mock what the command prints, `{stream}: \"{}\\n\"`, and judge it with `matches: '^{}$'` or \
+             `starts_with`",
+            text.value.escape_default(),
+            regex_escape(text.value.trim())
+        )),
+    );
+}
+
+/// The text values of the predicates on `subject` (`stdout`, `body`, …):
+/// `(predicate, text)`, a shorthand value counting as `eq`.
+fn exact_text<'a>(expect: &'a [Spanned<Expectation>], subject: &str) -> Vec<(&'static str, String)> {
+    let mut found = Vec::new();
+    for expectation in expect {
+        let expected = match subject {
+            "stdout" => &expectation.stdout,
+            "stderr" => &expectation.stderr,
+            "body" => &expectation.body,
+            _ => continue,
+        };
+        match expected.as_ref().map(|expected| &expected.value) {
+            Some(Expected::Value(Value::String(text))) => found.push(("eq", text.clone())),
+            Some(Expected::Predicates(predicates)) => texts_of(predicates, &mut found),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn texts_of(predicates: &Expectation, found: &mut Vec<(&'static str, String)>) {
+    let string = |value: &Spanned<Value>| value.value.as_str().map(str::to_owned);
+    for (name, value) in [("eq", &predicates.eq), ("ne", &predicates.ne), ("contains", &predicates.contains)] {
+        if let Some(text) = value.as_ref().and_then(string) {
+            found.push((name, text));
+        }
+    }
+    for (name, list) in [("in", &predicates.in_), ("not_in", &predicates.not_in)] {
+        for text in list.iter().flat_map(|list| list.value.iter()).filter_map(Value::as_str) {
+            found.push((name, text.to_owned()));
+        }
+    }
+    for (name, text) in [("starts_with", &predicates.starts_with), ("ends_with", &predicates.ends_with)] {
+        if let Some(text) = text {
+            found.push((name, text.value.clone()));
+        }
+    }
+}
+
+/// `text` as YAML would write it: single quotes around one with `"`.
+fn quoted(text: &str) -> String {
+    if text.contains('"') && !text.contains(['\'', '\n']) {
+        format!("'{text}'")
+    } else {
+        format!("\"{}\"", text.escape_default())
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$".contains(c);
+            special.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+fn backticked(names: &[impl AsRef<str>]) -> String {
+    names.iter().map(|name| format!("`{}`", name.as_ref())).collect::<Vec<_>>().join(", ")
+}
