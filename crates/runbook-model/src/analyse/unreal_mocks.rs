@@ -239,7 +239,7 @@ fn without_newline(judged: &Judged<'_>, stream: &str, text: &Spanned<String>, ou
 
 /// The text values of the predicates on `subject` (`stdout`, `body`, …):
 /// `(predicate, text)`, a shorthand value counting as `eq`.
-fn exact_text<'a>(expect: &'a [Spanned<Expectation>], subject: &str) -> Vec<(&'static str, String)> {
+fn exact_text(expect: &[Spanned<Expectation>], subject: &str) -> Vec<(&'static str, String)> {
     let mut found = Vec::new();
     for expectation in expect {
         let expected = match subject {
