@@ -1872,3 +1872,128 @@ fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
     let timing = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["timing"];
     assert!(timing["first_byte_ms"].as_u64().unwrap() >= 300 && timing["dns_ms"].is_u64(), "{timing}");
 }
+
+/// `{% if %}` in a confirm text, a conclusion or an inline `if` goes
+/// through the guards a `when` goes through (review A22): a string that
+/// reads as false, a string ordered against a number and none ordered stop
+/// the run naming the operands, before the action the confirm text
+/// describes runs; typed values render the branch they say.
+#[test]
+fn if_blocks_in_confirm_texts_and_conclusions_are_guarded_like_when() {
+    let runbook = |capture: &str, text: &str| {
+        format!(
+            r#"
+id: guarded-text
+title: Guarded templates
+steps:
+  - id: probe
+    collect:
+      cmd: {{ argv: [echo, '{{"replica": "false", "used": "5", "lag": null, "flag": false, "pct": 5}}'] }}
+      capture:
+        {capture}
+  - id: restart
+    action:
+      confirm: "Restart db01. {text}"
+      cmd: {{ argv: [touch, restarted] }}
+  - id: end
+    conclude: {{ status: resolved, diagnosis: "{text}" }}
+"#
+        )
+    };
+    let cases = [
+        (
+            "replica: { json: $.replica }",
+            "{% if vars.replica %}A replica.{% else %}The PRIMARY.{% endif %}",
+            r#"`vars.replica` gave the string "false", which counts as true"#,
+        ),
+        (
+            "used: { json: $.used }",
+            "{% if vars.used > 90 %}Disk full.{% endif %}",
+            r#"`vars.used > 90` compares a string with a number: `vars.used` is the string "5""#,
+        ),
+        (
+            "o: { json: $ }",
+            "{% if vars.o.lag < 10 %}Replication fine.{% endif %}",
+            "`vars.o.lag < 10` compares none with the number 10",
+        ),
+        (
+            "replica: { json: $.replica }",
+            "{{ 'a replica' if not vars.replica else 'the primary' }}",
+            r#"`vars.replica` gave the string "false""#,
+        ),
+    ];
+    for (capture, text, message) in cases {
+        let output = run(&runbook(capture, text), &["--yes"]).status(4).stderr_contains(message);
+        assert!(!output.path("restarted").exists(), "the action ran after a confirm text that misleads: {text}");
+        assert!(of(&output.events(), "concluded").is_empty(), "{text}");
+    }
+    let typed = run(
+        &runbook(
+            "flag: { json: $.flag }\n        pct: { json: $.pct }",
+            "{% if vars.flag %}A replica.{% else %}The PRIMARY.{% endif %} {% if vars.pct > 90 %}Full.{% else %}Fine.{% endif %}",
+        ),
+        &["--yes"],
+    )
+    .status(0);
+    assert!(typed.path("restarted").exists());
+    assert_eq!(of(&typed.events(), "concluded")[0]["conclusion"]["diagnosis"], "The PRIMARY. Fine.");
+}
+
+/// A callee's severity orders by rank, as `--fail-on` orders it (review
+/// A39): a critical finding is `>= "high"`, though "critical" sorts before
+/// "high" as text; a severity ordered against text that is not one stops.
+#[test]
+fn a_callee_severity_orders_by_rank_not_alphabetically() {
+    let callee = |severity: &str| {
+        format!(
+            "id: disk\ntitle: Disk\nsteps:\n  - id: probe\n    collect: {{ cmd: {{ argv: [echo, corrupt] }} }}\n  - id: end\n    \
+             conclude: {{ status: diagnosed, severity: {severity}, diagnosis: disk corrupt }}\n"
+        )
+    };
+    let routing = |condition: &str| {
+        format!(
+            r#"
+id: severity
+title: Severity ordering
+steps:
+  - id: sub
+    call: {{ runbook: callee.yaml }}
+    on:
+      diagnosed:
+        - when: '{condition}'
+          goto: page
+        - goto: ticket
+      resolved: ticket
+      escalated: page
+      inconclusive: ticket
+      error: page
+  - id: page
+    conclude: {{ status: escalated, severity: critical, diagnosis: "paged: {{{{ steps.sub.conclusion.diagnosis }}}}" }}
+  - id: ticket
+    conclude: {{ status: diagnosed, severity: low, diagnosis: "ticket{{% if steps.sub.conclusion.severity < 'medium' %}} (minor){{% endif %}}" }}
+"#
+        )
+    };
+    let concluded = |condition: &str, severity: &str| {
+        let output = Test::new()
+            .files(&[("runbook.yaml", routing(condition).as_bytes()), ("callee.yaml", callee(severity).as_bytes())])
+            .args(["run", "runbook.yaml", "--non-interactive", "--format", "json"])
+            .status(0);
+        let events = output.events();
+        let last = of(&events, "concluded").last().map(|event| event["conclusion"]["diagnosis"].clone());
+        last.and_then(|diagnosis| diagnosis.as_str().map(str::to_owned)).unwrap_or_default()
+    };
+    let high = r#"steps.sub.conclusion.severity >= "high""#;
+    assert_eq!(concluded(high, "critical"), "paged: disk corrupt");
+    assert_eq!(concluded(high, "high"), "paged: disk corrupt");
+    assert_eq!(concluded(high, "medium"), "ticket");
+    assert_eq!(concluded(high, "info"), "ticket (minor)");
+    Test::new()
+        .files(&[
+            ("runbook.yaml", routing("steps.sub.conclusion.severity >= steps.sub.conclusion.diagnosis").as_bytes()),
+            ("callee.yaml", callee("critical").as_bytes()),
+        ])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json"])
+        .status(4)
+        .stderr_contains("orders a severity against text that is not one");
+}

@@ -102,6 +102,10 @@ pub(crate) fn compare(
     if let Some(refusal) = refusal(comparator, left, right, left_text, right_text)? {
         return Err(Error::new(ErrorKind::InvalidOperation, refusal));
     }
+    // `steps.sub.conclusion.severity >= "high"`: severities order by rank
+    // (info < low < medium < high < critical), as `--fail-on` orders them.
+    let ranked = if ordering(comparator) { as_ranks(comparator, left, right, left_text, right_text)? } else { None };
+    let (left, right) = ranked.as_ref().map_or((left, right), |(left, right)| (left, right));
     Ok(match comparator {
         Comparator::Eq => left == right,
         Comparator::Ne => left != right,
@@ -141,8 +145,7 @@ fn refusal(
             let target = if number.as_i64().is_some() { "int" } else { "float" };
             format!("convert the string with `{text} | {target}` (or give its capture `type: {target}`)")
         };
-        let ordering = matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge);
-        let quoted = if ordering { "" } else { ", or compare it with a quoted string" };
+        let quoted = if ordering(comparator) { "" } else { ", or compare it with a quoted string" };
         let fix = match (left_kind, other_kind, &item) {
             (Kind::Text, Kind::Number, Some(_)) => format!("{}, or quote the list's items", convert(left_text, other)),
             (Kind::Text, Kind::Number, None) => format!("{}{quoted}", convert(left_text, other)),
@@ -212,12 +215,11 @@ fn none_refusal(
         _ => return None,
     };
     let written_none = |text: &str| matches!(text, "none" | "None");
-    let ordering = matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge);
     let equality = matches!(comparator, Comparator::Eq | Comparator::Ne)
         && !written_none(left_text)
         && !written_none(right_text)
         && Kind::of(other).is_some();
-    (ordering || equality).then(|| {
+    (ordering(comparator) || equality).then(|| {
         format!(
             "`{left_text} {operator} {right_text}` compares none with {}: `{none_text}` is none (a JSON null, an \
              input without a value, or a fact of a step that got no answer); test it first: `{none_text} is not \
@@ -236,7 +238,7 @@ fn text_ordered_as_numbers(
     left_text: &str,
     right_text: &str,
 ) -> Option<String> {
-    if !matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge) {
+    if !ordering(comparator) {
         return None;
     }
     let number = |value: &Value| value.as_str().and_then(|text| text.trim().parse::<f64>().ok());
@@ -249,6 +251,44 @@ fn text_ordered_as_numbers(
         described(left),
         described(right)
     ))
+}
+
+const fn ordering(comparator: Comparator) -> bool {
+    matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge)
+}
+
+/// Two severities as their ranks; an error when only one side is a
+/// severity and the other is text (`"critical" >= "hgh"` would order as
+/// text); `None` for any other pair.
+fn as_ranks(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Result<Option<(Value, Value)>, Error> {
+    let rank = |value: &Value| {
+        let text = value.as_str()?;
+        runbook_model::Severity::ALL.iter().position(|severity| severity.name() == text).map(Value::from)
+    };
+    match (rank(left), rank(right)) {
+        (Some(left), Some(right)) => Ok(Some((left, right))),
+        (Some(_), None) | (None, Some(_)) if left.kind() == ValueKind::String && right.kind() == ValueKind::String => {
+            let names: Vec<&str> = runbook_model::Severity::ALL.iter().map(|severity| severity.name()).collect();
+            Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "`{left_text} {} {right_text}` orders a severity against text that is not one: `{left_text}` is \
+                     {}, `{right_text}` is {}; severities order by rank ({}), and only against one another",
+                    comparator.symbol(),
+                    described(left),
+                    described(right),
+                    names.join(" < ")
+                ),
+            ))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A number and a duration written with units (`"500ms"`, `"1m30s"`), as
@@ -455,6 +495,21 @@ mod tests {
         assert_eq!(refused(Value::from("b"), ">", Value::from("a"), "vars.x", "\"a\""), Ok(true));
         let hint = refused(Value::from("20"), ">", Value::from(90), "vars.pct", "90").unwrap_err();
         assert!(!hint.contains("quoted string"), "an order is not fixed by quoting: {hint}");
+    }
+
+    #[test]
+    fn severities_order_by_rank_and_only_against_one_another() {
+        let yes = |l: &str, op: &str, r: &str| compare(&Value::from(l), op, &Value::from(r), "s", "\"x\"");
+        assert!(yes("critical", ">=", "high").unwrap(), "critical is above high, though it sorts before it as text");
+        assert!(!yes("info", ">=", "high").unwrap());
+        assert!(yes("low", "<", "medium").unwrap());
+        assert!(yes("high", "==", "high").unwrap());
+        let error = yes("critical", ">=", "hgh").unwrap_err();
+        assert!(
+            error.detail().unwrap_or_default().contains("orders a severity against text that is not one"),
+            "{error}"
+        );
+        assert!(yes("b", ">", "a").unwrap(), "other text orders as text");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Expression, Template, UndefinedBehavior};
-use runbook_model::{GUARDS, Plan, TemplateKind, guard_comparisons, template_sites};
+use runbook_model::{GUARDS, Plan, TemplateKind, guard_comparisons, guard_template, template_sites};
 
 /// The name suffix that turns on shell quoting for a template.
 const SHELL_SUFFIX: &str = ".sh";
@@ -175,8 +175,11 @@ impl<'p> Templates<'p> {
             };
             // One that does not parse is left out: `check` reports it, and
             // `render` reports it again at run time.
+            let guarded = plan.templates().get(site.text).filter(|_| self.guarded());
             if is_template(site.text)
-                && let Ok(template) = self.environment.template_from_named_str(mode.template_name(), site.text)
+                && let Ok(template) = self
+                    .environment
+                    .template_from_named_str(mode.template_name(), guarded.map_or(site.text, String::as_str))
                 && let Some(compiled) = self.compiled_mut(mode)
             {
                 compiled.insert(site.text, template);
@@ -187,6 +190,13 @@ impl<'p> Templates<'p> {
                 self.expressions.insert(written, expression);
             }
         }
+    }
+
+    /// Whether templates render through the guards: in strict runs, as
+    /// expressions do. A dry run renders them as written, an unset value
+    /// as nothing, since its assumed outcomes come without observations.
+    fn guarded(&self) -> bool {
+        self.environment.undefined_behavior() == UndefinedBehavior::Strict
     }
 
     /// The templates compiled for `mode`; none for the `record:` summary,
@@ -209,7 +219,9 @@ impl<'p> Templates<'p> {
 
     /// Renders `text` with `context`. Text without `{{`/`{%` is returned as
     /// is, without compiling anything; a template [`Self::compile`] saw is
-    /// not compiled again.
+    /// not compiled again. Its blocks' comparisons and truths go through
+    /// the guards a `when` goes through (`{% if vars.replica %}` with the
+    /// text "false" stops the run, naming it), except in a dry run.
     pub fn render(&self, text: &str, context: &Value, mode: RenderMode) -> Result<String, TemplateError> {
         if !is_template(text) {
             return Ok(text.to_owned());
@@ -219,10 +231,11 @@ impl<'p> Templates<'p> {
                 .render(context)
                 .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
         };
-        match self.compiled(mode).and_then(|compiled| compiled.get(text)) {
-            Some(template) => render(template),
-            None => render(&self.environment.template_from_named_str(mode.template_name(), text)?),
+        if let Some(template) = self.compiled(mode).and_then(|compiled| compiled.get(text)) {
+            return render(template);
         }
+        let guarded = if self.guarded() { guard_template(text, &GUARDS) } else { None };
+        render(&self.environment.template_from_named_str(mode.template_name(), guarded.as_deref().unwrap_or(text))?)
     }
 
     /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
@@ -522,6 +535,37 @@ steps:
             error.message.starts_with("`vars.checks` is not set"),
             "a compiled expression names the missing name: {error}"
         );
+    }
+
+    #[test]
+    fn template_blocks_go_through_the_guards_compiled_or_not_except_in_dry_runs() {
+        let plan = plan(
+            r#"
+id: t
+title: T
+steps:
+  - id: a
+    collect:
+      cmd: { argv: [echo] }
+      capture: { m: { stdout: true } }
+  - id: b
+    conclude: { status: diagnosed, severity: info, diagnosis: "{% if vars.m %}in maintenance{% else %}live{% endif %}" }
+"#,
+        );
+        let text = "{% if vars.m %}in maintenance{% else %}live{% endif %}";
+        let mut compiled = Templates::new();
+        compiled.compile(&plan);
+        let said = |m: &str| Value::from(minijinja::value::Serde(serde_json::json!({ "vars": { "m": m } })));
+        for templates in [&compiled, &Templates::new()] {
+            let error = templates.render(text, &said("false"), RenderMode::Text).unwrap_err();
+            assert!(error.message.starts_with(r#"`vars.m` gave the string "false""#), "{error}");
+            assert_eq!(templates.render(text, &said("yes"), RenderMode::Text).unwrap(), "in maintenance");
+        }
+        let mut lenient = Templates::lenient();
+        lenient.compile(&plan);
+        assert_eq!(lenient.render(text, &said("false"), RenderMode::Text).unwrap(), "in maintenance");
+        let shell = Templates::new().render("echo {% if vars.m %}on{% endif %}", &said("no"), RenderMode::Shell);
+        assert!(shell.is_err(), "sh: templates are guarded too");
     }
 
     #[test]

@@ -104,6 +104,9 @@ codes! {
     CaptureMayNotMatch = "RB312", "capture-may-not-match", Warning, "A `regex`, `json` or `header` capture without `default`, read without a fallback in a conclusion, a question, a `when` or a `stop_if`.";
     UnknownStepFact = "RB313", "unknown-step-fact", Error, "`steps.ID.FIELD` or `result.FIELD` that the step never has (`outcom`, `checklist.compelte`, a note it does not take), or an `outcome`, `decision` or closed `answer` compared with a value it never takes.";
     DurationWithoutUnit = "RB314", "duration-without-unit", Warning, "A duration (`steps.ID.duration`, a `type: duration` capture) compared with a bare number, which counts milliseconds: `> 5` is 5 ms.";
+    ConstantCondition = "RB315", "constant-condition", Error, "A literal whose truth a condition takes (`inputs.env == \"prod\" or \"staging\"`, `not \"x\"`), so that it branches the same way whatever the run observed.";
+    SubstringOfLiteral = "RB316", "substring-of-literal", Warning, "A value looked for with `in` inside a string literal (`vars.state in \"active,activating\"`): a substring test, so an empty value or a piece of a word is in it.";
+    UnorderedValue = "RB317", "unordered-value", Error, "`<`, `<=`, `>` or `>=` on a fact whose values have no order (`outcome`, `conclusion.status`, `decision`, `error.kind`, `run.mode`, a closed answer), which Jinja orders as text; severities order by rank.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

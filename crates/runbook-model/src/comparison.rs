@@ -11,7 +11,7 @@
 //! ([`guard_comparisons`]): `vars.pct is none` on a capture that matched
 //! nothing is a stop naming it, not a silent false.
 
-use minijinja::machinery::{ast, parse, parse_expr};
+use minijinja::machinery::{Span, Token, ast, parse, parse_expr, tokenize};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{Value, ValueKind};
 
@@ -142,7 +142,7 @@ pub fn template_comparisons(template: &str) -> Vec<Comparison> {
     let mut expressions = Vec::new();
     statement_expressions(&parsed, &mut expressions);
     let mut found = Vec::new();
-    for expression in expressions {
+    for (expression, _) in expressions {
         let mut own = Vec::new();
         if collect(expression, &mut own).is_ok() {
             found.extend(own);
@@ -161,7 +161,7 @@ pub(crate) fn read_paths(text: &str, template: bool) -> Vec<Vec<String>> {
         let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return found };
         let mut expressions = Vec::new();
         statement_expressions(&parsed, &mut expressions);
-        for expression in expressions {
+        for (expression, _) in expressions {
             collect_paths(expression, &mut found);
         }
     } else if let Ok(parsed) = parse_expr(text) {
@@ -180,31 +180,33 @@ fn collect_paths(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
     }
 }
 
-fn statement_expressions<'s, 'a>(statement: &'s ast::Stmt<'a>, out: &mut Vec<&'s ast::Expr<'a>>) {
-    let body = |statements: &'s [ast::Stmt<'a>], out: &mut Vec<&'s ast::Expr<'a>>| {
+/// Every expression in the blocks of `statement`, each with whether the
+/// block takes its truth (an `if`/`elif` condition, a loop's `if`).
+pub(crate) fn statement_expressions<'s, 'a>(statement: &'s ast::Stmt<'a>, out: &mut Vec<(&'s ast::Expr<'a>, bool)>) {
+    let body = |statements: &'s [ast::Stmt<'a>], out: &mut Vec<(&'s ast::Expr<'a>, bool)>| {
         for statement in statements {
             statement_expressions(statement, out);
         }
     };
     match statement {
         ast::Stmt::Template(template) => body(&template.children, out),
-        ast::Stmt::EmitExpr(emit) => out.push(&emit.expr),
+        ast::Stmt::EmitExpr(emit) => out.push((&emit.expr, false)),
         ast::Stmt::IfCond(branch) => {
-            out.push(&branch.expr);
+            out.push((&branch.expr, true));
             body(&branch.true_body, out);
             body(&branch.false_body, out);
         }
         ast::Stmt::ForLoop(loop_) => {
-            out.push(&loop_.iter);
-            out.extend(&loop_.filter_expr);
+            out.push((&loop_.iter, false));
+            out.extend(loop_.filter_expr.iter().map(|filter| (filter, true)));
             body(&loop_.body, out);
             body(&loop_.else_body, out);
         }
         ast::Stmt::WithBlock(with) => {
-            out.extend(with.assignments.iter().map(|(_, value)| value));
+            out.extend(with.assignments.iter().map(|(_, value)| (value, false)));
             body(&with.body, out);
         }
-        ast::Stmt::Set(set) => out.push(&set.expr),
+        ast::Stmt::Set(set) => out.push((&set.expr, false)),
         ast::Stmt::SetBlock(set) => body(&set.body, out),
         ast::Stmt::AutoEscape(block) => body(&block.body, out),
         ast::Stmt::FilterBlock(block) => body(&block.body, out),
@@ -243,9 +245,72 @@ pub fn guard_comparisons(expression: &str, guards: &Guards<'_>) -> Option<String
     (writer.guarded > 0).then_some(writer.out)
 }
 
+/// `expression`, whose truth a block takes (`{% if … %}`), guarded as
+/// [`guard_comparisons`] guards it and its whole value through the truth
+/// guard as well: `{% if vars.maintenance %}` with the text "false" is a
+/// stop, not the true branch. `None` when there is nothing to guard or it
+/// cannot be written back.
+pub fn guard_condition(expression: &str, guards: &Guards<'_>) -> Option<String> {
+    let parsed = parse_expr(expression).ok()?;
+    let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guards: Some(*guards), guarded: 0 };
+    writer.truth(&parsed).ok()?;
+    (writer.guarded > 0).then_some(writer.out)
+}
+
+/// `template` with the expression of every `{% if %}`/`{% elif %}` block
+/// rewritten by [`guard_condition`] and of every `{{ … }}` by
+/// [`guard_comparisons`] (its inline `if`s included), everything else
+/// kept byte for byte: the text a conclusion, a question or a confirm
+/// shows goes through the guards `when` goes through. `None` when nothing
+/// is guarded or the template does not lex (RB301 reports that).
+pub fn guard_template(template: &str, guards: &Guards<'_>) -> Option<String> {
+    if !template.contains("{{") && !template.contains("{%") {
+        return None;
+    }
+    let tokens: Vec<(Token<'_>, Span)> =
+        tokenize(template, false, SyntaxConfig::default()).collect::<Result<_, _>>().ok()?;
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut copied = 0;
+    let mut at = 0;
+    while at < tokens.len() {
+        let condition = match (&tokens[at].0, tokens.get(at + 1).map(|(token, _)| token)) {
+            (Token::BlockStart, Some(Token::Ident("if" | "elif"))) => true,
+            (Token::VariableStart, _) => false,
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        at += if condition { 2 } else { 1 };
+        let first = at;
+        while at < tokens.len() && !matches!(tokens[at].0, Token::BlockEnd | Token::VariableEnd) {
+            at += 1;
+        }
+        let (Some((_, start)), Some((_, end))) =
+            (tokens.get(first), at.checked_sub(1).and_then(|last| tokens.get(last)))
+        else {
+            continue;
+        };
+        let (from, to) = (start.start_offset as usize, end.end_offset as usize);
+        let Some(expression) = template.get(from..to).filter(|_| first < at) else { continue };
+        let guarded =
+            if condition { guard_condition(expression, guards) } else { guard_comparisons(expression, guards) };
+        if let Some(guarded) = guarded {
+            out.push_str(&template[copied..from]);
+            out.push_str(&guarded);
+            copied = to;
+        }
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&template[copied..]);
+    Some(out)
+}
+
 /// A node the writer cannot write back as source.
 #[derive(Debug)]
-struct Unwritable;
+pub(crate) struct Unwritable;
 
 fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwritable> {
     let mut pair = |comparator: Option<Comparator>, left: &ast::Expr<'_>, right: &ast::Expr<'_>| {
@@ -318,7 +383,7 @@ fn path(expr: &ast::Expr<'_>) -> Option<Vec<String>> {
 }
 
 /// The source of `expr`, without guards and without outer parentheses.
-fn text_of(expr: &ast::Expr<'_>) -> Result<String, Unwritable> {
+pub(crate) fn text_of(expr: &ast::Expr<'_>) -> Result<String, Unwritable> {
     let mut writer = Writer { out: String::new(), guards: None, guarded: 0 };
     writer.expr(expr)?;
     let text = writer.out;
@@ -352,7 +417,7 @@ fn balanced(text: &str) -> bool {
     depth == 0
 }
 
-fn children<'e, 'a>(expr: &'e ast::Expr<'a>) -> Vec<&'e ast::Expr<'a>> {
+pub(crate) fn children<'e, 'a>(expr: &'e ast::Expr<'a>) -> Vec<&'e ast::Expr<'a>> {
     let args = |args: &'e [ast::CallArg<'a>]| -> Vec<&'e ast::Expr<'a>> {
         args.iter()
             .map(|arg| match arg {
@@ -787,6 +852,40 @@ mod tests {
             let rewritten = environment.compile_expression(&guarded).unwrap().eval(&context).unwrap();
             assert_eq!(original, rewritten, "{expression} → {guarded}");
         }
+    }
+
+    #[test]
+    fn guarded_templates_render_what_the_originals_render() {
+        let context = minijinja::context! {
+            vars => minijinja::context! { pct => 20, name => "db-1", list => vec![1, 2, 3], flag => true },
+        };
+        let environment = environment();
+        let templates = [
+            "{% if vars.pct > 90 %}full{% elif vars.pct == 20 %}twenty{% else %}fine{% endif %}",
+            "{%- if vars.flag -%}\n  on {{ vars.name }}\n{%- endif %} and {{ 'x' if vars.pct < 30 else 'y' }}",
+            "{{ vars.name ~ \"}}\" }} {% raw %}{% if x > 1 %}{{ y }}{% endraw %} {{ {'a': 1}['a'] >= 1 }}",
+            "{% for i in vars.list if i != 2 %}{% if loop.first and i == 1 %}[{{ i }}]{% endif %}{% endfor %}",
+            "{% if not vars.flag or vars.name is string %}yes{% endif %} {{ vars.list | select('gt', 1) | list }}",
+            "{% if 'db' in vars.name %}db{% endif %}{# {% if a > b %} #} {{ \"it's\" == 'it\\'s' }}",
+            "plain text, {{ vars.pct }}%",
+        ];
+        for template in templates {
+            let original = environment.render_str(template, &context).unwrap();
+            let Some(guarded) = guard_template(template, &GUARDS) else {
+                assert_eq!(template, "plain text, {{ vars.pct }}%", "{template} was not rewritten");
+                continue;
+            };
+            assert_eq!(environment.render_str(&guarded, &context).unwrap(), original, "{template} → {guarded}");
+        }
+        assert_eq!(
+            guard_template("a {% if vars.m %}M{% elif vars.p > 9 %}P{% endif %} {{ 'x' if vars.q }}", &GUARDS)
+                .as_deref(),
+            Some(
+                r#"a {% if truth(vars.m, "vars.m") %}M{% elif cmp(vars.p, ">", 9, "vars.p", "9") %}P{% endif %} {{ ("x" if truth(vars.q, "vars.q")) }}"#
+            )
+        );
+        assert_eq!(guard_template("{% if %}", &GUARDS), None);
+        assert_eq!(guard_template("{{ a > }}", &GUARDS), None);
     }
 
     #[test]

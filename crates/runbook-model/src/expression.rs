@@ -8,7 +8,7 @@
 
 use indexmap::IndexMap;
 
-use crate::{Guards, Runbook, TemplateKind, guard_comparisons, template_sites};
+use crate::{Guards, Runbook, TemplateKind, guard_comparisons, guard_template, template_sites};
 
 /// The names a guarded expression calls its guards by; the engine
 /// registers its functions under them.
@@ -43,6 +43,22 @@ pub(crate) fn planned_expressions(runbook: &Runbook) -> IndexMap<String, String>
         }
     }
     expressions
+}
+
+/// Every template of `runbook` (text and `sh:`) whose blocks compare or
+/// take a truth, as written, with the text the engine renders for it: the
+/// same guards as an expression (see [`guard_template`]).
+pub(crate) fn planned_templates(runbook: &Runbook) -> IndexMap<String, String> {
+    let mut templates = IndexMap::new();
+    for site in template_sites(runbook) {
+        if site.kind == TemplateKind::Expression || templates.contains_key(site.text) {
+            continue;
+        }
+        if let Some(guarded) = guard_template(site.text, &GUARDS) {
+            templates.insert(site.text.to_owned(), guarded);
+        }
+    }
+    templates
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod check;
 mod code;
 mod comparison;
 mod conclusion;
+mod constant_truth;
 mod diagnostic;
 mod duration;
 mod expectation;
@@ -54,9 +55,11 @@ pub use capture::{Capture, CaptureType};
 pub use check::{ByProbeKind, Check, DeclaredProbe, ProbeKind};
 pub use code::{Code, Level};
 pub use comparison::{
-    Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, template_comparisons,
+    Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, guard_condition,
+    guard_template, template_comparisons,
 };
 pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
+pub use constant_truth::{ConstantTruth, constant_truths, template_constant_truths};
 pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};

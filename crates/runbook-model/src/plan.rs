@@ -37,6 +37,8 @@ pub struct Plan {
     pub warnings: Vec<Diagnostic>,
     /// See [`Self::expressions`].
     expressions: OnceLock<IndexMap<String, String>>,
+    /// See [`Self::templates`].
+    templates: OnceLock<IndexMap<String, String>>,
 }
 
 /// What a step does: exactly one of the seven kinds.
@@ -169,9 +171,15 @@ impl Plan {
                 if !has_errors =>
             {
                 match runbook.steps.iter().map(body).collect() {
-                    Ok(bodies) => {
-                        Ok(Self { source, runbook, flow, bodies, warnings: diagnostics, expressions: OnceLock::new() })
-                    }
+                    Ok(bodies) => Ok(Self {
+                        source,
+                        runbook,
+                        flow,
+                        bodies,
+                        warnings: diagnostics,
+                        expressions: OnceLock::new(),
+                        templates: OnceLock::new(),
+                    }),
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
                         Err(Box::new(Checked {
@@ -201,6 +209,14 @@ impl Plan {
     /// first call (when a run compiles the plan; `check` never asks).
     pub fn expressions(&self) -> &IndexMap<String, String> {
         self.expressions.get_or_init(|| crate::expression::planned_expressions(&self.runbook))
+    }
+
+    /// Each template whose blocks compare or take a truth (`{% if
+    /// vars.replica %}` in a confirm text), as written, with the guarded
+    /// text the engine renders for it; made on the first call, like
+    /// [`Self::expressions`].
+    pub fn templates(&self) -> &IndexMap<String, String> {
+        self.templates.get_or_init(|| crate::expression::planned_templates(&self.runbook))
     }
 
     /// The step at `index` and what it does.

@@ -2,8 +2,8 @@
 //! `stop_if` or a template's blocks (`{% if vars.pct > 90 %}`), found where
 //! both types are known before the run: typed inputs, captures (text
 //! sources, `type:`), `steps.ID` facts, answers and literals. The engine stops such a
-//! comparison in `when` and `stop_if` at run time; `check` says so before
-//! the incident, and is the only guard for templates.
+//! comparison at run time (in `when`, `stop_if` and templates' blocks);
+//! `check` says so before the incident.
 
 use minijinja::value::ValueKind;
 
@@ -72,11 +72,10 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form), right) else {
                 continue;
             };
-            // In `when` and `stop_if`, a duration against `"5s"` compares
-            // milliseconds (the engine converts it), and against a bare
-            // number the unit is implied; templates convert nothing.
-            let unconverted = site.kind != TemplateKind::Expression
-                || matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
+            // A duration against `"5s"` compares milliseconds (the
+            // engine's guard converts it, in expressions and templates
+            // alike), and against a bare number the unit is implied.
+            let unconverted = matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
             let (l, r) = (&comparison.left, &comparison.right);
             let written = |side: &Operand| written_duration(side).is_some();
             if !unconverted
@@ -394,11 +393,16 @@ mod tests {
         assert_eq!(bare("", "steps.a.duration > '5s' or steps.a.duration < inputs.n"), 0);
         assert_eq!(compared(capture, "vars.d > '1m30s' or steps.a.duration == '500ms'"), 0);
         assert_eq!(compared("", "steps.a.exit_code > '5s' or steps.a.duration > 'soon'"), 2);
-        let yaml = "id: t\ntitle: T\nsteps:\n  - id: a\n    collect: { cmd: { argv: [echo] } }\n  - id: b\n    \
-                    conclude: { status: resolved, diagnosis: \"{% if steps.a.duration > '5s' %}slow{% endif %}\" }\n";
-        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
-        let codes: Vec<Code> = analyse(&runbook).iter().map(|d| d.code).collect();
-        assert!(codes.contains(&Code::ComparedTypes), "templates convert no duration: {codes:?}");
+        let template = |condition: &str| {
+            let yaml = format!(
+                "id: t\ntitle: T\nsteps:\n  - id: a\n    collect: {{ cmd: {{ argv: [echo] }} }}\n  - id: b\n    \
+                 conclude: {{ status: resolved, diagnosis: \"{{% if {condition} %}}slow{{% endif %}}\" }}\n"
+            );
+            let runbook = load(&Source::new("t.yaml", &yaml)).expect("loads");
+            analyse(&runbook).iter().map(|d| d.code).collect::<Vec<Code>>()
+        };
+        assert!(!template("steps.a.duration > '5s'").contains(&Code::ComparedTypes), "templates convert durations too");
+        assert!(template("steps.a.duration > 5").contains(&Code::DurationWithoutUnit));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod compared_types;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
+mod literal_conditions;
 mod references;
 mod safety;
 mod shape;
@@ -57,6 +58,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
+    literal_conditions::check(&sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);

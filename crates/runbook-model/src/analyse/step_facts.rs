@@ -202,22 +202,10 @@ fn impossible_value(
     fact: &Operand,
     value: &Operand,
 ) -> Option<Diagnostic> {
-    let OperandForm::Path(path) = &fact.form else { return None };
-    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-    let names = |list: &[&str]| list.iter().map(|&name| name.to_owned()).collect::<Vec<_>>();
-    let (field, values): (&str, Vec<String>) = match parts.as_slice() {
-        ["run", "mode"] => ("mode", names(MODES)),
-        ["steps", _, "error", "kind"] | ["result", "error", "kind"] => ("error.kind", names(ERROR_KINDS)),
-        ["steps", _, "conclusion", "status"] => {
-            ("conclusion.status", ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).collect())
-        }
-        ["steps", _, "conclusion", "severity"] => {
-            ("conclusion.severity", Severity::ALL.iter().map(|severity| severity.name().to_owned()).collect())
-        }
-        ["steps", id, field] => closed_values(steps.get(id)?, field)?,
-        ["result", field] if site.after_probe => closed_values(runbook.steps.get(site.step?)?, field)?,
-        _ => return None,
-    };
+    let (field, values) = closed_fact(runbook, steps, site, fact)?;
+    if ordering(comparator) && field != "conclusion.severity" {
+        return Some(unordered(site, comparator, fact, value, field, &values));
+    }
     // Literals are written back as JSON strings, a list of them as a JSON list.
     let literals: Vec<String> = match (&value.form, comparator) {
         (OperandForm::Literal(ValueKind::String), _) => vec![serde_json::from_str(&value.text).ok()?],
@@ -237,6 +225,57 @@ fn impossible_value(
                 values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
             )),
     )
+}
+
+/// The field of a closed fact (`conclusion.status`) and the values it takes.
+fn closed_fact<'f>(
+    runbook: &Runbook,
+    steps: &HashMap<&str, &Step>,
+    site: &TemplateSite<'_>,
+    fact: &'f Operand,
+) -> Option<(&'f str, Vec<String>)> {
+    let OperandForm::Path(path) = &fact.form else { return None };
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let names = |list: &[&str]| list.iter().map(|&name| name.to_owned()).collect::<Vec<_>>();
+    Some(match parts.as_slice() {
+        ["run", "mode"] => ("mode", names(MODES)),
+        ["steps", _, "error", "kind"] | ["result", "error", "kind"] => ("error.kind", names(ERROR_KINDS)),
+        ["steps", _, "conclusion", "status"] => {
+            ("conclusion.status", ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).collect())
+        }
+        ["steps", _, "conclusion", "severity"] => {
+            ("conclusion.severity", Severity::ALL.iter().map(|severity| severity.name().to_owned()).collect())
+        }
+        ["steps", id, _] => closed_values(steps.get(id)?, path.last()?)?,
+        ["result", _] if site.after_probe => closed_values(runbook.steps.get(site.step?)?, path.last()?)?,
+        _ => return None,
+    })
+}
+
+const fn ordering(comparator: Comparator) -> bool {
+    matches!(comparator, Comparator::Lt | Comparator::Le | Comparator::Gt | Comparator::Ge)
+}
+
+/// `steps.p.outcome > "fail"`: a closed fact without an order (only
+/// severities have one), which Jinja would order as text.
+fn unordered(
+    site: &TemplateSite<'_>,
+    comparator: Comparator,
+    fact: &Operand,
+    value: &Operand,
+    field: &str,
+    values: &[String],
+) -> Diagnostic {
+    let op = comparator.symbol();
+    let (fact_text, value_text) = (&fact.text, &value.text);
+    let listed = values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+    Diagnostic::new(
+        Code::UnorderedValue,
+        site.span,
+        format!("`{fact_text} {op} {value_text}` orders `{field}`, whose values have no order"),
+    )
+    .with_label("compared as text, alphabetically")
+    .with_help(format!("list the values meant: `{fact_text} in [{listed}]` (keep the ones that apply)"))
 }
 
 /// The values a closed fact of `step` takes.
@@ -299,6 +338,24 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("`error.kind` is one of `timeout`, `refused`"), "{found:?}");
         assert!(found[1].contains("did you mean `dry-run`?"), "{found:?}");
+    }
+
+    #[test]
+    fn closed_facts_other_than_severity_are_not_ordered() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: p\n    check:\n      cmd: { argv: [echo] }\n      expect: [ { exit_code: 0 } ]\n    \
+                    next:\n      - when: steps.p.outcome > 'fail' or run.mode >= 'live'\n        goto: sub\n      - goto: sub\n  \
+                    - id: sub\n    call: { runbook: t.yaml }\n    next:\n      - when: steps.sub.conclusion.severity >= 'high'\n        \
+                    goto: done\n      - goto: done\n  - id: done\n    conclude: { status: inconclusive }\n";
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        let found: Vec<String> =
+            analyse(&runbook).into_iter().filter(|d| d.code == Code::UnorderedValue).map(|d| d.message).collect();
+        assert_eq!(
+            found,
+            [
+                r#"`steps.p.outcome > "fail"` orders `outcome`, whose values have no order"#,
+                r#"`run.mode >= "live"` orders `mode`, whose values have no order"#
+            ]
+        );
     }
 
     #[test]

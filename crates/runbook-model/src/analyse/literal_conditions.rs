@@ -1,0 +1,120 @@
+//! Literals that decide or mislead a condition: `x == "a" or "b"` is
+//! always true (RB315), and `x in "a,b"` looks for `x` inside the text, so
+//! an empty value is "in" it (RB316). Both pass Jinja without a word and
+//! branch the same way whatever the run observed.
+
+use minijinja::value::ValueKind;
+
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Code, Comparator, ConstantTruth, Diagnostic, OperandForm};
+
+pub(crate) fn check(sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites {
+        let template = site.kind != TemplateKind::Expression;
+        if template && !site.text.contains("{{") && !site.text.contains("{%") {
+            continue;
+        }
+        let truths =
+            if template { crate::template_constant_truths(site.text) } else { crate::constant_truths(site.text) };
+        out.extend(truths.into_iter().map(|truth| constant(site, truth)));
+        let comparisons = if template { crate::template_comparisons(site.text) } else { crate::comparisons(site.text) };
+        for comparison in comparisons {
+            let member = matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
+            let searched_literal = comparison.right.form == OperandForm::Literal(ValueKind::String);
+            let searched_for_value = !matches!(comparison.left.form, OperandForm::Literal(_));
+            if member && searched_literal && searched_for_value {
+                out.push(substring(site, &comparison.left.text, comparison.comparator, &comparison.right.text));
+            }
+        }
+    }
+}
+
+fn constant(site: &TemplateSite<'_>, truth: ConstantTruth) -> Diagnostic {
+    let ConstantTruth { literal, within, membership } = truth;
+    let help = membership.map_or_else(
+        || {
+            format!(
+                "compare a value with it (`vars.x == {literal}`), or test one of several: `vars.x in [\"a\", \"b\"]`"
+            )
+        },
+        |membership| format!("to test one of several values, write `{membership}`"),
+    );
+    Diagnostic::new(
+        Code::ConstantCondition,
+        site.span,
+        format!("`{within}` does not depend on the run: `{literal}` is a literal"),
+    )
+    .with_label(format!(
+        "the truth of `{literal}` never changes (a non-empty string, a number other than 0 or a list is always true)"
+    ))
+    .with_help(help)
+}
+
+fn substring(site: &TemplateSite<'_>, value: &str, comparator: Comparator, text: &str) -> Diagnostic {
+    let words: Option<Vec<String>> = serde_json::from_str::<String>(text).ok().map(|unquoted| {
+        unquoted
+            .split([',', '|', ' '])
+            .map(str::trim)
+            .filter(|word| !word.is_empty())
+            .map(|word| serde_json::Value::from(word).to_string())
+            .collect()
+    });
+    let op = comparator.symbol();
+    let fix = match words.as_deref() {
+        Some([word]) => {
+            let equal = if comparator == Comparator::NotIn { "!=" } else { "==" };
+            format!("to test for that one value, compare: `{value} {equal} {word}`")
+        }
+        Some(words) if !words.is_empty() => {
+            format!("to test one of several values, write a list: `{value} {op} [{}]`", words.join(", "))
+        }
+        _ => format!("to test one of several values, write a list: `{value} {op} [\"…\", \"…\"]`"),
+    };
+    Diagnostic::new(
+        Code::SubstringOfLiteral,
+        site.span,
+        format!("`{value} {op} {text}` looks for `{value}` inside the text {text}, not among its words"),
+    )
+    .with_label("an empty value, or any piece of a word, is in the text")
+    .with_help(fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, Source, analyse, load};
+
+    fn reported(when: &str, code: Code) -> Vec<String> {
+        let yaml = format!(
+            "id: t\ntitle: T\ninputs:\n  env: {{ default: dev }}\nsteps:\n  - id: q\n    instruct: {{ text: go }}\n    next:\n      \
+             - when: '{when}'\n        goto: done\n      - goto: done\n  - id: done\n    conclude: {{ status: inconclusive }}\n"
+        );
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        analyse(&runbook)
+            .into_iter()
+            .filter(|d| d.code == code)
+            .map(|d| format!("{} | {}", d.message, d.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_condition_a_literal_decides_is_an_error_with_the_list_to_write() {
+        let found = reported(r#"inputs.env == "prod" or "staging""#, Code::ConstantCondition);
+        assert_eq!(
+            found,
+            [
+                r#"`(inputs.env == "prod") or "staging"` does not depend on the run: `"staging"` is a literal | to test one of several values, write `inputs.env in ["prod", "staging"]`"#
+            ]
+        );
+        assert_eq!(reported(r#"inputs.env == ("prod" or "staging")"#, Code::ConstantCondition).len(), 1);
+        assert_eq!(reported(r#"inputs.env in ["prod", "staging"]"#, Code::ConstantCondition), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_value_looked_for_inside_a_string_literal_is_a_warning() {
+        let found = reported(r#"inputs.env in "prod,staging""#, Code::SubstringOfLiteral);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].ends_with(r#"write a list: `inputs.env in ["prod", "staging"]`"#), "{found:?}");
+        assert_eq!(reported(r#""prod" in inputs.env"#, Code::SubstringOfLiteral), Vec::<String>::new());
+        assert_eq!(reported(r#"inputs.env not in ("prod")"#, Code::SubstringOfLiteral).len(), 1);
+    }
+}
