@@ -109,7 +109,9 @@ fn redirects(out: &mut String, observation: &HttpObservation, look: Look, indent
 /// One probe: what ran, the observation's headline, the error, each
 /// expectation, and an excerpt of the output.
 fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: &str) {
-    let headline = part.observation.as_ref().map(headline).unwrap_or_default();
+    // `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
+    let headline = part.observation.as_ref().and_then(|o| o.observed().headline());
+    let headline = headline.map(|text| format!("  → {text}")).unwrap_or_default();
     let assumed =
         if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
     let insecure = match &part.observation {
@@ -145,36 +147,9 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
     if let Some(observation) = &part.observation
         && (show_output || look.verbose)
     {
-        for (name, captured) in outputs(observation) {
+        for (name, captured) in observation.observed().outputs() {
             excerpt(out, name, captured, look, indent);
         }
-    }
-}
-
-/// `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
-fn headline(observation: &Observation) -> String {
-    let ms = |d: std::time::Duration| runbook_engine::probe::elapsed_text(runbook_engine::probe::millis(d));
-    match observation {
-        Observation::Http(o) => match o.status {
-            Some(status) => format!("  → {status} in {}", ms(o.duration)),
-            None => String::new(),
-        },
-        Observation::Cmd(o) => match (o.exit_code, o.signal) {
-            (Some(code), _) => format!("  → exit {code} in {}", ms(o.duration)),
-            (None, Some(signal)) => format!("  → killed by signal {signal} after {}", ms(o.duration)),
-            (None, None) => String::new(),
-        },
-        Observation::Tcp(o) if o.connected => format!("  → connected in {}", ms(o.duration)),
-        Observation::Tcp(_) | Observation::Env(_) => String::new(),
-    }
-}
-
-/// The outputs worth an excerpt.
-fn outputs(observation: &Observation) -> Vec<(&'static str, &Captured)> {
-    match observation {
-        Observation::Http(o) => vec![("body", &o.body)],
-        Observation::Cmd(o) => vec![("stdout", &o.stdout), ("stderr", &o.stderr)],
-        Observation::Tcp(_) | Observation::Env(_) => Vec::new(),
     }
 }
 

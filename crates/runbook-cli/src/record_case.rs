@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use indexmap::IndexMap;
 use runbook_engine::event::{ActionDecision, ConclusionView, Event, Part, RunInfo, RunStatus};
 use runbook_engine::interpret::Mode;
-use runbook_engine::probe::{ErrorKind, Observation, millis};
+use runbook_engine::probe::{ErrorKind, Observation};
 use runbook_engine::record::Entry;
 use serde_json::{Map, Value as Json};
 
@@ -200,43 +200,7 @@ fn mock(part: &Part) -> Result<Json, String> {
         (None, None) => return Ok(serde_json::json!({ "error": { "kind": ErrorKind::Io.name(), "message": null } })),
         (None, Some(observation)) => observation,
     };
-    let duration = format!("{}ms", millis(observation.duration()));
-    Ok(match observation {
-        Observation::Http(o) => {
-            let headers: Map<String, Json> =
-                o.headers.iter().map(|(name, value)| (name.clone(), Json::from(value.as_str()))).collect();
-            let mut http = serde_json::json!({
-                "status": o.status, "headers": headers, "body": o.body.text(), "duration": duration,
-            });
-            // A mock answers from the probe's own URL unless told: only a
-            // redirect's end needs writing down.
-            let requested = part.target.split_once(' ').map_or(part.target.as_str(), |(_, url)| url);
-            if let Some(url) = o.final_url.as_deref().filter(|url| *url != requested) {
-                http["final_url"] = Json::from(url);
-            }
-            serde_json::json!({ "http": http })
-        }
-        Observation::Cmd(o) => serde_json::json!({ "cmd": {
-            "exit_code": o.exit_code, "stdout": o.stdout.text(), "stderr": o.stderr.text(), "duration": duration,
-        } }),
-        Observation::Tcp(o) => serde_json::json!({ "tcp": { "connected": o.connected, "duration": duration } }),
-        Observation::Env(o) => {
-            // Values are never recorded: a set variable gets a stand-in.
-            let vars: Map<String, Json> = o
-                .vars
-                .iter()
-                .map(|var| {
-                    let value = match (var.set, var.non_empty) {
-                        (true, true) => Json::from("(set)"),
-                        (true, false) => Json::from(""),
-                        (false, _) => Json::Null,
-                    };
-                    (var.name.clone(), value)
-                })
-                .collect();
-            serde_json::json!({ "env": vars })
-        }
-    })
+    Ok(observation.observed().as_mock(&part.target))
 }
 
 /// Appends `case` to the test file's text (or starts one), keeping

@@ -3,7 +3,7 @@
 use runbook_model::Capture;
 use serde_json::Value;
 
-use crate::probe::{Captured, Observation, ProbeError};
+use crate::probe::Observation;
 
 /// The value `capture` takes from `observation`: the source's value, else
 /// the declared `default`, else `None` (the variable stays unset). A JSON
@@ -25,12 +25,9 @@ pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Op
 }
 
 fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
-    let text = match observation {
-        Observation::Http(o) => Some(&o.body),
-        Observation::Cmd(o) => Some(&o.stdout),
-        // No text to read a regex or JSON from.
-        Observation::Tcp(_) | Observation::Env(_) => None,
-    };
+    // The output a regex or JSON is read from (none for `tcp` and `env`).
+    let observed = observation.observed();
+    let text = observed.outputs().into_iter().next().map(|(_, text)| text);
     if let Some(path) = &capture.json {
         // Head and tail glued together are not the document printed.
         let text = text.filter(|text| text.is_complete())?.kept();
@@ -47,44 +44,8 @@ fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
             captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()))
         });
     }
-    let trimmed = |text: String| Value::from(text.strip_suffix('\n').unwrap_or(&text).to_owned());
-    match observation {
-        Observation::Http(o) => {
-            if let Some(name) = &capture.header {
-                let name = name.to_lowercase();
-                return o.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| Value::from(value.as_str()));
-            }
-            if let Some(fact) = &capture.tls {
-                return o.tls.as_ref().map(|tls| tls.fact(fact.value));
-            }
-            if capture.body.is_some() {
-                return heard(&o.body, o.error.as_ref()).then(|| Value::from(o.body.kept()));
-            }
-            if capture.status.is_some() {
-                return o.status.map(Value::from);
-            }
-            None
-        }
-        Observation::Cmd(o) => {
-            if capture.stdout.is_some() {
-                return heard(&o.stdout, o.error.as_ref()).then(|| trimmed(o.stdout.kept()));
-            }
-            if capture.stderr.is_some() {
-                return heard(&o.stderr, o.error.as_ref()).then(|| trimmed(o.stderr.kept()));
-            }
-            None
-        }
-        // `check` refuses a capture these probes cannot give (RB108).
-        Observation::Tcp(_) | Observation::Env(_) => None,
-    }
-}
-
-/// Whether a whole-text source has something to capture: a probe that got
-/// no answer (an error) and read nothing has nothing, so the capture takes
-/// its `default` as a `json` or `regex` capture does; what a command wrote
-/// before its timeout killed it is kept.
-fn heard(text: &Captured, error: Option<&ProbeError>) -> bool {
-    error.is_none() || text.total_bytes > 0
+    // `check` refuses a capture the probe cannot give (RB108).
+    observed.capture(capture)
 }
 
 #[cfg(test)]

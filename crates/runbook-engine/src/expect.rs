@@ -87,12 +87,7 @@ fn judge_eq_predicate(subject: &str, actual: Option<&Value>, expected: &Value) -
 
 /// The output a text subject reads.
 fn text_of(subject: Subject, observation: &Observation) -> Option<&Captured> {
-    match (subject, observation) {
-        (Subject::Body, Observation::Http(o)) => Some(&o.body),
-        (Subject::Stdout, Observation::Cmd(o)) => Some(&o.stdout),
-        (Subject::Stderr, Observation::Cmd(o)) => Some(&o.stderr),
-        _ => None,
-    }
+    observation.output(subject.name())
 }
 
 fn read_subject(
@@ -100,42 +95,16 @@ fn read_subject(
     subject: Subject,
     observation: &Observation,
 ) -> Result<(String, Option<Value>), ProbeError> {
-    let millis = |d: std::time::Duration| Value::from(crate::probe::millis(d));
-    let actual = match (subject, observation) {
-        (Subject::Status, Observation::Http(o)) => o.status.map(Value::from),
-        (Subject::Body, Observation::Http(o)) => Some(Value::from(o.body.kept())),
-        (Subject::Header, Observation::Http(o)) => {
-            let wanted = expectation.header.as_ref().map(|h| h.to_lowercase()).unwrap_or_default();
-            let name = format!("header {wanted}");
-            let value = o.headers.iter().find(|(key, _)| *key == wanted).map(|(_, v)| Value::from(v.as_str()));
-            return Ok((name, value));
-        }
-        (Subject::Tls, Observation::Http(o)) => {
-            let Some(fact) = expectation.tls.as_ref().map(|f| f.value) else {
-                return Ok(("tls".to_owned(), None));
-            };
-            return Ok((format!("tls {}", fact.name()), o.tls.as_ref().map(|tls| tls.fact(fact))));
-        }
-        (Subject::Timing, Observation::Http(o)) => {
-            let Some(phase) = expectation.timing.as_ref().map(|p| p.value) else {
-                return Ok(("timing".to_owned(), None));
-            };
-            let ms = o.timing.as_ref().and_then(|timing| timing.phase(phase));
-            return Ok((format!("timing {}", phase.name()), ms.map(Value::from)));
-        }
-        (Subject::ExitCode, Observation::Cmd(o)) => o.exit_code.map(Value::from),
-        (Subject::Stdout, Observation::Cmd(o)) => Some(Value::from(o.stdout.kept())),
-        (Subject::Stderr, Observation::Cmd(o)) => Some(Value::from(o.stderr.kept())),
-        (Subject::Connected, Observation::Tcp(o)) => Some(Value::from(o.connected)),
-        (Subject::Duration, observation) => Some(millis(observation.duration())),
-        (Subject::Json, observation) => {
+    let observed = observation.observed();
+    let actual = match subject {
+        Subject::Duration => Some(Value::from(crate::probe::millis(observation.duration()))),
+        Subject::Json => {
             let query = expectation.json.as_ref().map(|query| &query.value);
             let path = query.map_or("$", |query| query.as_str());
-            let text = match observation {
-                Observation::Http(o) => whole(&o.body)?,
-                Observation::Cmd(o) => whole(&o.stdout)?,
+            let text = match observed.outputs().first() {
+                Some((_, output)) => whole(output)?,
                 // No text: the empty string is not JSON, and says so.
-                Observation::Tcp(_) | Observation::Env(_) => String::new(),
+                None => String::new(),
             };
             let document: Value = serde_json::from_str(&text)
                 .map_err(|error| ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}")))?;
@@ -152,7 +121,10 @@ fn read_subject(
             };
             return Ok((format!("json {path}"), selected));
         }
-        _ => None,
+        _ => match text_of(subject, observation) {
+            Some(output) => Some(Value::from(output.kept())),
+            None => return Ok(observed.subject(subject, expectation).unwrap_or_else(|| (subject.name().to_owned(), None))),
+        },
     };
     Ok((subject.name().to_owned(), actual))
 }

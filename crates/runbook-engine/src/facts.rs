@@ -120,56 +120,7 @@ pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json>
     // adds (`outcome`, `item`, `name`): a `foreach` keeps thousands of
     // these maps, and growing them by doubling would leave a third unused.
     let mut fields = Map::with_capacity(13);
-    let millis = |d: std::time::Duration| Json::from(crate::probe::millis(d));
-    let parsed = |text: &str| serde_json::from_str::<Json>(text).ok();
-    match observation {
-        Observation::Http(o) => {
-            fields.insert("status".into(), o.status.map_or(Json::Null, Json::from));
-            let headers: Map<String, Json> =
-                o.headers.iter().map(|(k, v)| (k.clone(), Json::from(v.as_str()))).collect();
-            fields.insert("headers".into(), Json::Object(headers));
-            let body = o.body.kept();
-            if let Some(json) = parsed(&body).filter(|_| o.body.is_complete()) {
-                fields.insert("json".into(), json);
-            }
-            fields.insert("body".into(), Json::from(body));
-            fields.insert("body_dropped_bytes".into(), Json::from(o.body.dropped_bytes));
-            fields.insert("final_url".into(), o.final_url.clone().map_or(Json::Null, Json::from));
-            fields.insert("proxy".into(), o.proxy.clone().map_or(Json::Null, Json::from));
-            fields.insert("redirects".into(), serde_json::to_value(&o.redirects).unwrap_or_default());
-            fields.insert("tls".into(), o.tls.as_ref().map_or(Json::Null, |tls| serde_json::json!(tls)));
-            fields.insert("duration".into(), millis(o.duration));
-        }
-        Observation::Cmd(o) => {
-            fields.insert("exit_code".into(), o.exit_code.map_or(Json::Null, Json::from));
-            fields.insert("signal".into(), o.signal.map_or(Json::Null, Json::from));
-            fields.insert("timed_out".into(), Json::from(o.timed_out));
-            let stdout = o.stdout.kept();
-            if let Some(json) = parsed(&stdout).filter(|_| o.stdout.is_complete()) {
-                fields.insert("json".into(), json);
-            }
-            fields.insert("stdout".into(), Json::from(stdout));
-            fields.insert("stderr".into(), Json::from(o.stderr.kept()));
-            fields.insert("stdout_dropped_bytes".into(), Json::from(o.stdout.dropped_bytes));
-            fields.insert("stderr_dropped_bytes".into(), Json::from(o.stderr.dropped_bytes));
-            fields.insert("duration".into(), millis(o.duration));
-        }
-        Observation::Tcp(o) => {
-            fields.insert("connected".into(), Json::from(o.connected));
-            fields.insert("address".into(), o.address.clone().map_or(Json::Null, Json::from));
-            fields.insert("duration".into(), millis(o.duration));
-        }
-        Observation::Env(o) => {
-            let vars: Map<String, Json> = o
-                .vars
-                .iter()
-                .map(|v| (v.name.clone(), serde_json::json!({ "set": v.set, "non_empty": v.non_empty })))
-                .collect();
-            fields.insert("vars".into(), Json::Object(vars));
-            let missing: Vec<Json> = o.vars.iter().filter(|v| !v.ok()).map(|v| Json::from(v.name.as_str())).collect();
-            fields.insert("missing".into(), Json::Array(missing));
-        }
-    }
+    observation.observed().fields(&mut fields);
     if let Some(error) = observation.error() {
         fields.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
     }

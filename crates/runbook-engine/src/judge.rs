@@ -1,7 +1,6 @@
 //! Judging one probe: its observation and expectations give an outcome.
 
-use runbook_model::{Expectation, ExpectationSeverity, Outcome, Spanned, Subject};
-use serde_json::Value;
+use runbook_model::{Expectation, ExpectationSeverity, Outcome, Spanned};
 
 use crate::expect::{ExpectationResult, evaluate};
 use crate::probe::{Observation, ProbeError};
@@ -27,27 +26,11 @@ pub struct Verdict {
 pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
     // An interrupted attempt saw nothing, whatever the expectations read.
     let interrupted = observation.error().is_some_and(|error| error.kind == crate::probe::ErrorKind::Interrupted);
-    let judges_connection = matches!(observation, Observation::Tcp(_))
-        && !interrupted
-        && expect.iter().any(|e| e.subjects().iter().any(|(subject, _)| *subject == Subject::Connected));
-    if let Some(error) = observation.error().filter(|_| !judges_connection) {
+    let judges_failure = !interrupted && observation.observed().judges_failure(expect);
+    if let Some(error) = observation.error().filter(|_| !judges_failure) {
         return Verdict { outcome: Outcome::Error, expectations: Vec::new(), error: Some(error.clone()) };
     }
-    let mut expectations = Vec::new();
-    if let Observation::Env(env) = observation {
-        for var in &env.vars {
-            let predicate = if var.required_non_empty { "non_empty" } else { "set" };
-            expectations.push(ExpectationResult {
-                subject: format!("env {}", var.name),
-                predicate: predicate.to_owned(),
-                expected: Value::Bool(true),
-                actual: Some(Value::Bool(if var.required_non_empty { var.non_empty } else { var.set })),
-                passed: var.ok(),
-                severity: ExpectationSeverity::Fail,
-                message: None,
-            });
-        }
-    }
+    let mut expectations = observation.observed().own_results();
     // An expectation that cannot be judged (a body that is not JSON, a
     // value of the wrong type) makes the outcome `error` only when nothing
     // judged was false: a 502 HTML page under `status: 200` and a `json`

@@ -1,26 +1,19 @@
 //! Preparing probes: a runbook's probe, with its templates rendered against
 //! the run's facts, becomes a spec ready to run and a one-line description
 //! of what will run (shown in the evidence, the dry run and the record).
+//! The [`Renderer`] is shared; each kind's module (`probe/`) renders its own
+//! fields into its spec.
 
 use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::Duration;
 
 use minijinja::value::Value;
-use runbook_model::{CmdProbe, HttpProbe, Port, Probe, ProbeKind, TcpProbe, whole_expression};
+use runbook_model::{ProbeKind, whole_expression};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
-use crate::probe::{CmdProgram, CmdSpec, EnvSpec, HttpClient, HttpSpec, ProxySetting, SecretParts, TcpSpec};
-use crate::redact::Redactor;
-use crate::template::{RenderMode, Templates, shell_word};
-
-/// Limit on an HTTP exchange when the runbook gives none.
-pub(crate) const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
-/// Limit on a command when the runbook gives none.
-pub(crate) const DEFAULT_CMD_TIMEOUT: Duration = Duration::from_secs(30);
-/// Limit on a TCP connection attempt when the runbook gives none.
-pub(crate) const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(5);
+use crate::template::{RenderMode, Templates};
 
 /// A template that failed while preparing a step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,157 +149,6 @@ pub(crate) struct Prepared {
     /// How long the probe may take before it gives up with a timeout
     /// (`None` for an `env` probe, which does not wait).
     pub timeout: Option<Duration>,
-}
-
-/// Renders `probe` into a spec.
-/// `redactor` knows the run's secrets: a request says which of its parts
-/// hold one, so that a redirect never carries them to another origin.
-pub(crate) fn prepare(
-    probe: &Probe,
-    renderer: &Renderer<'_>,
-    client: &HttpClient,
-    redactor: &Redactor,
-) -> Result<Prepared, RenderError> {
-    match probe {
-        Probe::Http(http) => prepare_http(http, renderer, client, redactor),
-        Probe::Cmd(cmd) => prepare_cmd(cmd, renderer),
-        Probe::Tcp(tcp) => prepare_tcp(tcp, renderer),
-        Probe::Env(env) => {
-            let names = |list: &[runbook_model::Spanned<String>]| list.iter().map(|n| n.value.clone()).collect();
-            let spec = EnvSpec { set: names(&env.set), non_empty: names(&env.non_empty) };
-            let mut target = Vec::new();
-            if !spec.set.is_empty() {
-                target.push(format!("set: {}", spec.set.join(", ")));
-            }
-            if !spec.non_empty.is_empty() {
-                target.push(format!("non-empty: {}", spec.non_empty.join(", ")));
-            }
-            Ok(Prepared {
-                kind: ProbeKind::Env,
-                target: format!("env {}", target.join("; ")),
-                probe: Arc::new(spec),
-                timeout: None,
-            })
-        }
-    }
-}
-
-fn prepare_http(
-    http: &HttpProbe,
-    renderer: &Renderer<'_>,
-    client: &HttpClient,
-    redactor: &Redactor,
-) -> Result<Prepared, RenderError> {
-    let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
-    let method = format!("{method:?}").to_uppercase();
-    let url = renderer.text("http.url", &http.url)?;
-    let headers = http
-        .headers
-        .iter()
-        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("http.headers.{}", name.value), value)?)))
-        .collect::<Result<Vec<_>, RenderError>>()?;
-    let (body, json_body) = match (&http.json, &http.body) {
-        (Some(json), _) => {
-            let document = renderer.value("http.json", json)?;
-            (Some(serde_json::to_vec(&document).unwrap_or_default()), true)
-        }
-        (None, Some(body)) => (Some(renderer.text("http.body", body)?.into_bytes()), false),
-        (None, None) => (None, false),
-    };
-    let tls = http.tls.as_ref();
-    let target = format!("{method} {url}");
-    let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0);
-    let holds_secret = |text: &str| redactor.text(text) != text;
-    let secret_parts = SecretParts {
-        headers: headers.iter().filter(|(_, value)| holds_secret(value)).map(|(name, _)| name.to_lowercase()).collect(),
-        body: body.as_ref().is_some_and(|body| holds_secret(&String::from_utf8_lossy(body))),
-    };
-    let spec = HttpSpec {
-        method,
-        url,
-        headers,
-        body,
-        json_body,
-        timeout,
-        connect_timeout: http.connect_timeout.as_ref().map(|t| t.0),
-        follow_redirects: http.follow_redirects.unwrap_or(true),
-        insecure: tls.and_then(|t| t.insecure.as_ref()).is_some_and(|i| i.value),
-        ca_file: match tls.and_then(|t| t.ca_file.as_ref()) {
-            Some(path) => Some(renderer.text("http.tls.ca_file", path)?.into()),
-            None => None,
-        },
-        proxy: match &http.proxy {
-            None => ProxySetting::Environment,
-            Some(proxy) => match renderer.text("http.proxy", proxy)? {
-                text if text.trim() == "none" => ProxySetting::Direct,
-                text => ProxySetting::Url(text),
-            },
-        },
-        secret_parts,
-        client: client.clone(),
-    };
-    Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
-}
-
-fn prepare_cmd(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
-    let (program, mut target) = match (&cmd.argv, &cmd.sh) {
-        (Some(argv), _) => {
-            let argv = argv
-                .iter()
-                .enumerate()
-                .map(|(i, arg)| renderer.text(&format!("cmd.argv[{i}]"), arg))
-                .collect::<Result<Vec<_>, _>>()?;
-            let line = argv.iter().map(|arg| shell_word(arg)).collect::<Vec<_>>().join(" ");
-            (CmdProgram::Argv(argv), line)
-        }
-        (None, Some(sh)) => {
-            let line = renderer.shell("cmd.sh", sh)?;
-            // Shown as written, values substituted: what the operator would type.
-            (CmdProgram::Shell(line.clone()), line)
-        }
-        (None, None) => (CmdProgram::Argv(Vec::new()), String::new()),
-    };
-    let env = cmd
-        .env
-        .iter()
-        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("cmd.env.{}", name.value), value)?)))
-        .collect::<Result<Vec<_>, RenderError>>()?;
-    let cwd = match &cmd.cwd {
-        Some(cwd) => Some(renderer.text("cmd.cwd", cwd)?),
-        None => None,
-    };
-    if let Some(cwd) = &cwd {
-        target = format!("(cd {} && {target})", shell_word(cwd));
-    }
-    let stdin = match &cmd.stdin {
-        Some(stdin) => Some(renderer.text("cmd.stdin", stdin)?),
-        None => None,
-    };
-    let timeout = cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0);
-    let spec = CmdSpec { program, env, cwd: cwd.map(Into::into), stdin, timeout };
-    Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec), timeout: Some(timeout) })
-}
-
-fn prepare_tcp(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
-    let host = renderer.text("tcp.host", &tcp.host)?;
-    let port = match &tcp.port.value {
-        Port::Number(port) => *port,
-        Port::Template(template) => {
-            let port = renderer.value("tcp.port", &Json::from(template.as_str()))?;
-            let text = match &port {
-                Json::String(text) => text.trim().to_owned(),
-                other => other.to_string(),
-            };
-            text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| RenderError {
-                field: "tcp.port".into(),
-                message: format!("`{text}` is not a port number from 1 to 65535"),
-            })?
-        }
-    };
-    let timeout = tcp.timeout.as_ref().map_or(DEFAULT_TCP_TIMEOUT, |t| t.0);
-    let spec = TcpSpec { host, port, timeout };
-    let target = format!("tcp {}:{}", spec.host, spec.port);
-    Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
 #[cfg(test)]

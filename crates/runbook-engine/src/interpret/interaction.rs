@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 use super::{Interpreter, Mode, RunErrorKind, StepDone, Stop};
 use crate::event::{ActionDecision, AnsweredBy, ConclusionView, EscalationView, Event};
 use crate::operator::{ActionRequest, Instruction, OperatorError, Question, default_answer, validate_answer};
-use crate::prepare::{Renderer, prepare};
+use crate::prepare::Renderer;
+use crate::probe::prepare;
 
 impl<'a> Interpreter<'a> {
     /// The stop when whoever answers could not be asked at `step`.

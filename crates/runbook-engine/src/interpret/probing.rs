@@ -17,7 +17,8 @@ use crate::capture::capture;
 use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
 use crate::judge::{judge, worst};
-use crate::prepare::{Prepared, Renderer, prepare};
+use crate::prepare::{Prepared, Renderer};
+use crate::probe::prepare;
 use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
 
 /// Wait between attempts when `retry.interval` is not given.

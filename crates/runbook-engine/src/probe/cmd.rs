@@ -15,7 +15,7 @@ use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -26,10 +26,17 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 
+use runbook_model::{Capture, CmdMock, CmdProbe, Expectation, ProbeKind, Subject};
+use serde_json::{Map, Value};
+
+use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
 use super::{
-    Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
+    Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human, millis,
     serialize_millis,
 };
+use crate::prepare::{Prepared, RenderError, Renderer};
+use crate::redact::Redactor;
+use crate::template::shell_word;
 
 /// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
 const CHUNK: usize = 64 * 1024;
@@ -100,6 +107,158 @@ impl CmdObservation {
             error: Some(error),
             pid: None,
         }
+    }
+}
+
+/// Limit on a command when the runbook gives none.
+const DEFAULT_CMD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Renders a `cmd` probe into a command: each `argv` element one
+/// argument, values in `sh` shell-quoted.
+pub(crate) fn prepare(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
+    let (program, mut target) = match (&cmd.argv, &cmd.sh) {
+        (Some(argv), _) => {
+            let argv = argv
+                .iter()
+                .enumerate()
+                .map(|(i, arg)| renderer.text(&format!("cmd.argv[{i}]"), arg))
+                .collect::<Result<Vec<_>, _>>()?;
+            let line = argv.iter().map(|arg| shell_word(arg)).collect::<Vec<_>>().join(" ");
+            (CmdProgram::Argv(argv), line)
+        }
+        (None, Some(sh)) => {
+            let line = renderer.shell("cmd.sh", sh)?;
+            // Shown as written, values substituted: what the operator would type.
+            (CmdProgram::Shell(line.clone()), line)
+        }
+        (None, None) => (CmdProgram::Argv(Vec::new()), String::new()),
+    };
+    let env = cmd
+        .env
+        .iter()
+        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("cmd.env.{}", name.value), value)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let cwd = match &cmd.cwd {
+        Some(cwd) => Some(renderer.text("cmd.cwd", cwd)?),
+        None => None,
+    };
+    if let Some(cwd) = &cwd {
+        target = format!("(cd {} && {target})", shell_word(cwd));
+    }
+    let stdin = match &cmd.stdin {
+        Some(stdin) => Some(renderer.text("cmd.stdin", stdin)?),
+        None => None,
+    };
+    let timeout = cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0);
+    let spec = CmdSpec { program, env, cwd: cwd.map(Into::into), stdin, timeout };
+    Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec), timeout: Some(timeout) })
+}
+
+impl CmdObservation {
+    /// A command that got no answer (`runbook test`).
+    pub(crate) fn failed(error: ProbeError, took: Duration) -> Self {
+        let timed_out = error.kind == ErrorKind::Timeout;
+        Self { timed_out, ..Self::not_run(error, took) }
+    }
+
+    /// The command a case mocks: its exit code and output.
+    pub(crate) fn mocked(cmd: &CmdMock) -> Self {
+        let stdout = match (&cmd.json, &cmd.stdout) {
+            (Some(json), _) => json.value.to_string(),
+            (None, Some(stdout)) => stdout.value.clone(),
+            (None, None) => String::new(),
+        };
+        Self {
+            exit_code: Some(cmd.exit_code.as_ref().map_or(0, |code| code.value)),
+            signal: None,
+            timed_out: false,
+            stdout: mocked_text(&stdout),
+            stderr: mocked_text(cmd.stderr.as_ref().map_or("", |stderr| stderr.value.as_str())),
+            duration: mocked_duration(cmd.duration.as_ref()),
+            error: None,
+            pid: None,
+        }
+    }
+}
+
+impl Observed for CmdObservation {
+    fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    fn set_duration(&mut self, duration: Duration) {
+        self.duration = duration;
+    }
+
+    fn error(&self) -> Option<&ProbeError> {
+        self.error.as_ref()
+    }
+
+    fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
+        if let Some(error) = &mut self.error {
+            error.message = redactor.text(&error.message).into_owned();
+        }
+        let mut pieces = self.stdout.redact(redactor);
+        pieces.extend(self.stderr.redact(redactor));
+        pieces
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, &Captured)> {
+        vec![("stdout", &self.stdout), ("stderr", &self.stderr)]
+    }
+
+    fn subject(&self, subject: Subject, _: &Expectation) -> Option<(String, Option<Value>)> {
+        (subject == Subject::ExitCode).then(|| (subject.name().to_owned(), self.exit_code.map(Value::from)))
+    }
+
+    fn capture(&self, capture: &Capture) -> Option<Value> {
+        let trimmed = |text: String| Value::from(text.strip_suffix('\n').unwrap_or(&text).to_owned());
+        let output = match (&capture.stdout, &capture.stderr) {
+            (Some(_), _) => &self.stdout,
+            (None, Some(_)) => &self.stderr,
+            (None, None) => return None,
+        };
+        heard(output, self.error.as_ref()).then(|| trimmed(output.kept()))
+    }
+
+    fn fields(&self, fields: &mut Map<String, Value>) {
+        fields.insert("exit_code".into(), self.exit_code.map_or(Value::Null, Value::from));
+        fields.insert("signal".into(), self.signal.map_or(Value::Null, Value::from));
+        fields.insert("timed_out".into(), Value::from(self.timed_out));
+        let stdout = self.stdout.kept();
+        if let Some(json) = serde_json::from_str::<Value>(&stdout).ok().filter(|_| self.stdout.is_complete()) {
+            fields.insert("json".into(), json);
+        }
+        fields.insert("stdout".into(), Value::from(stdout));
+        fields.insert("stderr".into(), Value::from(self.stderr.kept()));
+        fields.insert("stdout_dropped_bytes".into(), Value::from(self.stdout.dropped_bytes));
+        fields.insert("stderr_dropped_bytes".into(), Value::from(self.stderr.dropped_bytes));
+        fields.insert("duration".into(), millis_value(self.duration));
+    }
+
+    fn facts(&self) -> Vec<String> {
+        let mut facts = Vec::new();
+        facts.extend(self.exit_code.map(|code| format!("exit_code {code}")));
+        facts.extend(self.signal.map(|signal| format!("signal {signal}")));
+        facts.push(format!("in {}", took(self.duration)));
+        facts
+    }
+
+    fn headline(&self) -> Option<String> {
+        match (self.exit_code, self.signal) {
+            (Some(code), _) => Some(format!("exit {code} in {}", took(self.duration))),
+            (None, Some(signal)) => Some(format!("killed by signal {signal} after {}", took(self.duration))),
+            (None, None) => None,
+        }
+    }
+
+    fn as_mock(&self, _: &str) -> Value {
+        serde_json::json!({ "cmd": {
+            "exit_code": self.exit_code,
+            "stdout": self.stdout.text(),
+            "stderr": self.stderr.text(),
+            "duration": format!("{}ms", millis(self.duration)),
+        } })
     }
 }
 

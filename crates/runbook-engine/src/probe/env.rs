@@ -4,7 +4,19 @@
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use super::{Limits, Observation, Probe, ProbeFuture};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+use runbook_model::{Capture, EnvProbe, Expectation, ExpectationSeverity, ProbeKind, Spanned, Subject};
+use serde_json::{Map, Value};
+
+use super::observed::Observed;
+use super::{Captured, Limits, Observation, Probe, ProbeError, ProbeFuture};
+use crate::expect::ExpectationResult;
+use crate::prepare::Prepared;
+use crate::redact::Redactor;
 
 /// Variables to look for.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +76,131 @@ impl EnvSpec {
     }
 }
 
+/// An `env` probe as a spec: it has no templates.
+pub(crate) fn prepare(env: &EnvProbe) -> Prepared {
+    let names = |list: &[Spanned<String>]| list.iter().map(|n| n.value.clone()).collect();
+    let spec = EnvSpec { set: names(&env.set), non_empty: names(&env.non_empty) };
+    let mut target = Vec::new();
+    if !spec.set.is_empty() {
+        target.push(format!("set: {}", spec.set.join(", ")));
+    }
+    if !spec.non_empty.is_empty() {
+        target.push(format!("non-empty: {}", spec.non_empty.join(", ")));
+    }
+    Prepared { kind: ProbeKind::Env, target: format!("env {}", target.join("; ")), probe: Arc::new(spec), timeout: None }
+}
+
+impl EnvObservation {
+    /// The variables the probe looks at, in the order the real probe
+    /// reports them, with the values a case mocks (`runbook test`); `Err`
+    /// names a variable the case does not list.
+    pub(crate) fn mocked(spec: &EnvSpec, mocked: &IndexMap<Spanned<String>, Option<String>>) -> Result<Self, String> {
+        let named = spec.set.iter().map(|name| (name, false)).chain(spec.non_empty.iter().map(|name| (name, true)));
+        let vars = named
+            .map(|(name, required_non_empty)| {
+                let Some((_, value)) = mocked.iter().find(|(mocked, _)| mocked.as_str() == name) else {
+                    return Err(format!("its observation does not list `{name}`: give a value, or `null` for unset"));
+                };
+                let value = value.as_ref();
+                Ok(EnvVar {
+                    name: name.clone(),
+                    set: value.is_some(),
+                    non_empty: value.is_some_and(|value| !value.is_empty()),
+                    required_non_empty,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self { vars })
+    }
+}
+
+impl Observed for EnvObservation {
+    /// Reading the environment takes no time worth reporting.
+    fn duration(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn set_duration(&mut self, _: Duration) {}
+
+    /// Reading the environment cannot fail.
+    fn error(&self) -> Option<&ProbeError> {
+        None
+    }
+
+    /// It keeps no value to redact.
+    fn redact(&mut self, _: &Redactor) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, &Captured)> {
+        Vec::new()
+    }
+
+    fn subject(&self, _: Subject, _: &Expectation) -> Option<(String, Option<Value>)> {
+        None
+    }
+
+    fn capture(&self, _: &Capture) -> Option<Value> {
+        None
+    }
+
+    fn fields(&self, fields: &mut Map<String, Value>) {
+        let vars: Map<String, Value> = self
+            .vars
+            .iter()
+            .map(|v| (v.name.clone(), serde_json::json!({ "set": v.set, "non_empty": v.non_empty })))
+            .collect();
+        fields.insert("vars".into(), Value::Object(vars));
+        let missing: Vec<Value> = self.vars.iter().filter(|v| !v.ok()).map(|v| Value::from(v.name.as_str())).collect();
+        fields.insert("missing".into(), Value::Array(missing));
+    }
+
+    /// Its results say it all.
+    fn facts(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn headline(&self) -> Option<String> {
+        None
+    }
+
+    /// Values are never recorded: a set variable gets a stand-in.
+    fn as_mock(&self, _: &str) -> Value {
+        let vars: Map<String, Value> = self
+            .vars
+            .iter()
+            .map(|var| {
+                let value = match (var.set, var.non_empty) {
+                    (true, true) => Value::from("(set)"),
+                    (true, false) => Value::from(""),
+                    (false, _) => Value::Null,
+                };
+                (var.name.clone(), value)
+            })
+            .collect();
+        serde_json::json!({ "env": vars })
+    }
+
+    /// Every variable must meet its condition.
+    fn own_results(&self) -> Vec<ExpectationResult> {
+        self.vars
+            .iter()
+            .map(|var| {
+                let predicate = if var.required_non_empty { "non_empty" } else { "set" };
+                ExpectationResult {
+                    subject: format!("env {}", var.name),
+                    predicate: predicate.to_owned(),
+                    expected: Value::Bool(true),
+                    actual: Some(Value::Bool(if var.required_non_empty { var.non_empty } else { var.set })),
+                    passed: var.ok(),
+                    severity: ExpectationSeverity::Fail,
+                    message: None,
+                }
+            })
+            .collect()
+    }
+}
+
 impl Probe for EnvSpec {
     fn observe<'a>(&'a self, _: &'a Limits, _: &'a CancellationToken) -> ProbeFuture<'a> {
         Box::pin(async move { Observation::Env(self.observe_now()) })
@@ -77,6 +214,25 @@ impl Probe for EnvSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_env_observation_answers_each_variable_of_the_probe_from_the_case() {
+        let spec = EnvSpec { set: vec!["A".into()], non_empty: vec!["B".into()] };
+        let named = |pairs: &[(&str, Option<&str>)]| -> IndexMap<Spanned<String>, Option<String>> {
+            pairs
+                .iter()
+                .map(|(name, value)| {
+                    (Spanned::new((*name).to_owned(), runbook_model::Span::default()), value.map(str::to_owned))
+                })
+                .collect()
+        };
+        let observed = EnvObservation::mocked(&spec, &named(&[("B", Some("")), ("A", None)])).unwrap();
+        let found: Vec<(&str, bool, bool, bool)> =
+            observed.vars.iter().map(|v| (v.name.as_str(), v.set, v.non_empty, v.required_non_empty)).collect();
+        assert_eq!(found, [("A", false, false, false), ("B", true, false, true)]);
+        let missing = EnvObservation::mocked(&spec, &named(&[("A", Some("x"))])).unwrap_err();
+        assert_eq!(missing, "its observation does not list `B`: give a value, or `null` for unset");
+    }
 
     #[test]
     fn reports_presence_without_values() {

@@ -7,7 +7,9 @@ mod cmd;
 mod connect_answer;
 mod env;
 mod http;
+mod http_kind;
 mod http_timing;
+mod observed;
 pub(crate) mod proxy;
 mod run_mark;
 mod runner;
@@ -19,14 +21,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use runbook_model::{MockedObservation, ProbeKind};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
+
+use crate::prepare::{Prepared, RenderError, Renderer};
 
 pub use captured::Captured;
 pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvObservation, EnvSpec, EnvVar};
 pub use http::{HttpClient, HttpObservation, HttpSpec, Redirect, SecretParts};
 pub use http_timing::HttpTiming;
+pub use observed::Observed;
 pub use proxy::ProxySetting;
 pub use run_mark::{Leftover, RUN_ID_VARIABLE, mark_commands_of, still_running};
 pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
@@ -142,64 +148,96 @@ pub enum Observation {
 }
 
 impl Observation {
+    /// What every reader asks of it, answered by its kind's module: the
+    /// one place that lists the kinds of observation.
+    pub fn observed(&self) -> &dyn Observed {
+        match self {
+            Self::Http(o) => o,
+            Self::Cmd(o) => o,
+            Self::Tcp(o) => o,
+            Self::Env(o) => o,
+        }
+    }
+
+    fn observed_mut(&mut self) -> &mut dyn Observed {
+        match self {
+            Self::Http(o) => o,
+            Self::Cmd(o) => o,
+            Self::Tcp(o) => o,
+            Self::Env(o) => o,
+        }
+    }
+
     /// How long the probe took.
     pub fn duration(&self) -> Duration {
-        match self {
-            Self::Http(o) => o.duration,
-            Self::Cmd(o) => o.duration,
-            Self::Tcp(o) => o.duration,
-            Self::Env(_) => Duration::ZERO,
-        }
+        self.observed().duration()
     }
 
     /// Sets how long the probe took, for a runner that keeps its own time
     /// (an `env` probe takes none).
     pub fn set_duration(&mut self, duration: Duration) {
-        match self {
-            Self::Http(o) => o.duration = duration,
-            Self::Cmd(o) => o.duration = duration,
-            Self::Tcp(o) => o.duration = duration,
-            Self::Env(_) => {}
-        }
+        self.observed_mut().set_duration(duration);
     }
 
     /// The failure that left nothing to judge, if any.
     pub fn error(&self) -> Option<&ProbeError> {
-        match self {
-            Self::Http(o) => o.error.as_ref(),
-            Self::Cmd(o) => o.error.as_ref(),
-            Self::Tcp(o) => o.error.as_ref(),
-            Self::Env(_) => None,
-        }
+        self.observed().error()
     }
-}
 
-impl Observation {
     /// Replaces secrets in everything the observation kept: bodies, output,
     /// headers, URLs, error messages. Returns the pieces of secrets that a
     /// dropped middle cut in two ([`Captured::redact`]).
     pub fn redact(&mut self, redactor: &crate::redact::Redactor) -> Vec<(String, String)> {
-        let text = |text: &mut String| *text = redactor.text(text).into_owned();
-        match self {
-            Self::Http(o) => {
-                o.headers.iter_mut().for_each(|(_, value)| text(value));
-                o.final_url.iter_mut().for_each(text);
-                o.redirects.iter_mut().for_each(|hop| text(&mut hop.to));
-                o.error.iter_mut().for_each(|e| text(&mut e.message));
-                o.body.redact(redactor)
-            }
-            Self::Cmd(o) => {
-                o.error.iter_mut().for_each(|e| text(&mut e.message));
-                let mut pieces = o.stdout.redact(redactor);
-                pieces.extend(o.stderr.redact(redactor));
-                pieces
-            }
-            Self::Tcp(o) => {
-                o.error.iter_mut().for_each(|e| text(&mut e.message));
-                Vec::new()
-            }
-            Self::Env(_) => Vec::new(),
-        }
+        self.observed_mut().redact(redactor)
+    }
+
+    /// Its output named `name` (`body`, `stdout`, `stderr`), if it has one.
+    pub fn output(&self, name: &str) -> Option<&Captured> {
+        self.observed().outputs().into_iter().find_map(|(output, captured)| (output == name).then_some(captured))
+    }
+}
+
+/// Renders `probe` into a spec ready to run, by its kind's module.
+/// `redactor` knows the run's secrets: a request says which of its parts
+/// hold one, so that a redirect never carries them to another origin.
+pub(crate) fn prepare(
+    probe: &runbook_model::Probe,
+    renderer: &Renderer<'_>,
+    client: &HttpClient,
+    redactor: &crate::redact::Redactor,
+) -> Result<Prepared, RenderError> {
+    match probe {
+        runbook_model::Probe::Http(http) => http_kind::prepare(http, renderer, client, redactor),
+        runbook_model::Probe::Cmd(cmd) => cmd::prepare(cmd, renderer),
+        runbook_model::Probe::Tcp(tcp) => tcp::prepare(tcp, renderer),
+        runbook_model::Probe::Env(env) => Ok(env::prepare(env)),
+    }
+}
+
+/// A probe that got no answer, shaped as its kind reports one: an
+/// observation carrying the error, so captures fall back to their defaults
+/// and outcomes match a real run (`runbook test`).
+pub(crate) fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> ProbeResult {
+    match call.kind {
+        ProbeKind::Http => Ok(Observation::Http(HttpObservation::failed(call, error, took))),
+        ProbeKind::Cmd => Ok(Observation::Cmd(CmdObservation::failed(error, took))),
+        ProbeKind::Tcp => Ok(Observation::Tcp(TcpObservation::failed(error, took))),
+        // An `env` probe reads the environment and cannot fail for real.
+        ProbeKind::Env => Err(error),
+    }
+}
+
+/// The observation a case mocks for `call` (`runbook test`); `Err` says
+/// what does not fit the probe.
+pub(crate) fn mocked(mock: MockedObservation<'_>, call: &ProbeCall) -> Result<ProbeResult, String> {
+    match mock {
+        MockedObservation::Http(http) => Ok(Ok(Observation::Http(http_kind::mocked(http, call)))),
+        MockedObservation::Cmd(cmd) => Ok(Ok(Observation::Cmd(CmdObservation::mocked(cmd)))),
+        MockedObservation::Tcp(tcp) => Ok(Ok(Observation::Tcp(TcpObservation::mocked(tcp)))),
+        MockedObservation::Env(env) => match call.spec.env() {
+            Some(spec) => EnvObservation::mocked(spec, env).map(|o| Ok(Observation::Env(o))),
+            None => Err("it names no variables".to_owned()),
+        },
     }
 }
 

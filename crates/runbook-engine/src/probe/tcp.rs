@@ -1,12 +1,22 @@
 //! The `tcp` probe: can a connection be opened, and how fast.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
-use super::{ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, serialize_millis};
+use runbook_model::{Capture, Expectation, Port, ProbeKind, Spanned, Subject, TcpMock, TcpProbe};
+use serde_json::{Map, Value};
+
+use super::observed::{Observed, millis_value, mocked_duration, took};
+use super::{
+    Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, millis,
+    serialize_millis,
+};
+use crate::prepare::{Prepared, RenderError, Renderer};
+use crate::redact::Redactor;
 
 /// Where to connect.
 #[derive(Debug, Clone)]
@@ -70,6 +80,105 @@ fn classify(error: &std::io::Error, host: &str) -> ProbeError {
         _ => error.to_string(),
     };
     ProbeError::new(kind, message)
+}
+
+/// Limit on a TCP connection attempt when the runbook gives none.
+const DEFAULT_TCP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Renders a `tcp` probe into an address to connect to.
+pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepared, RenderError> {
+    let host = renderer.text("tcp.host", &tcp.host)?;
+    let port = match &tcp.port.value {
+        Port::Number(port) => *port,
+        Port::Template(template) => {
+            let port = renderer.value("tcp.port", &Value::from(template.as_str()))?;
+            let text = match &port {
+                Value::String(text) => text.trim().to_owned(),
+                other => other.to_string(),
+            };
+            text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| RenderError {
+                field: "tcp.port".into(),
+                message: format!("`{text}` is not a port number from 1 to 65535"),
+            })?
+        }
+    };
+    let timeout = tcp.timeout.as_ref().map_or(DEFAULT_TCP_TIMEOUT, |t| t.0);
+    let spec = TcpSpec { host, port, timeout };
+    let target = format!("tcp {}:{}", spec.host, spec.port);
+    Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec), timeout: Some(timeout) })
+}
+
+impl TcpObservation {
+    /// A connection not made: `connected: false`, which expectations on
+    /// `connected` judge (`runbook test`).
+    pub(crate) const fn failed(error: ProbeError, took: Duration) -> Self {
+        Self { connected: false, address: None, duration: took, error: Some(error) }
+    }
+
+    /// The attempt a case mocks: refused when it says `connected: false`.
+    pub(crate) fn mocked(tcp: &TcpMock) -> Self {
+        let took = mocked_duration(tcp.duration.as_ref());
+        if tcp.connected.as_ref().is_some_and(|connected| !connected.value) {
+            return Self::failed(ProbeError::new(ErrorKind::Refused, "connection refused (mocked)"), took);
+        }
+        Self { connected: true, address: None, duration: took, error: None }
+    }
+}
+
+impl Observed for TcpObservation {
+    fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    fn set_duration(&mut self, duration: Duration) {
+        self.duration = duration;
+    }
+
+    fn error(&self) -> Option<&ProbeError> {
+        self.error.as_ref()
+    }
+
+    fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
+        if let Some(error) = &mut self.error {
+            error.message = redactor.text(&error.message).into_owned();
+        }
+        Vec::new()
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, &Captured)> {
+        Vec::new()
+    }
+
+    fn subject(&self, subject: Subject, _: &Expectation) -> Option<(String, Option<Value>)> {
+        (subject == Subject::Connected).then(|| (subject.name().to_owned(), Some(Value::from(self.connected))))
+    }
+
+    fn capture(&self, _: &Capture) -> Option<Value> {
+        None
+    }
+
+    fn fields(&self, fields: &mut Map<String, Value>) {
+        fields.insert("connected".into(), Value::from(self.connected));
+        fields.insert("address".into(), self.address.clone().map_or(Value::Null, Value::from));
+        fields.insert("duration".into(), millis_value(self.duration));
+    }
+
+    fn facts(&self) -> Vec<String> {
+        vec![format!("connected {}", self.connected), format!("in {}", took(self.duration))]
+    }
+
+    fn headline(&self) -> Option<String> {
+        self.connected.then(|| format!("connected in {}", took(self.duration)))
+    }
+
+    fn as_mock(&self, _: &str) -> Value {
+        serde_json::json!({ "tcp": { "connected": self.connected, "duration": format!("{}ms", millis(self.duration)) } })
+    }
+
+    /// A refused connection is what expectations on `connected` judge.
+    fn judges_failure(&self, expect: &[Spanned<Expectation>]) -> bool {
+        expect.iter().any(|e| e.subjects().iter().any(|(subject, _)| *subject == Subject::Connected))
+    }
 }
 
 impl Probe for TcpSpec {

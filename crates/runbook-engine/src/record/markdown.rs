@@ -13,7 +13,7 @@ use crate::event::{ActionDecision, Part, RunInfo};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
-use crate::probe::{Captured, Observation};
+use crate::probe::Captured;
 
 /// Lines of an output excerpt in the record.
 const EXCERPT_LINES: usize = 40;
@@ -86,7 +86,7 @@ fn prose(text: &str) -> String {
 /// `text` as an inline code span nothing in it can close or leave: on one
 /// line (line breaks shown as `\n`), between more backticks than the
 /// longest run of them inside.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let text = printable_line(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
@@ -410,7 +410,7 @@ fn probe_block(out: &mut String, probe: &Part) {
     let assumed = if probe.assumed { " (assumed, dry run)" } else { "" };
     let _ = writeln!(out, "{label}{} → **{}**{assumed}\n", code(&probe.target), probe.outcome.name());
     if let Some(observation) = &probe.observation {
-        let facts = observed(observation);
+        let facts = observation.observed().facts();
         if !facts.is_empty() {
             let _ = writeln!(out, "Observed: {}\n", printable_line(&facts.join(", ")));
         }
@@ -425,61 +425,11 @@ fn probe_block(out: &mut String, probe: &Part) {
         }
         out.push('\n');
     }
-    match &probe.observation {
-        Some(Observation::Http(o)) => excerpt(out, "body", &o.body),
-        Some(Observation::Cmd(o)) => {
-            excerpt(out, "stdout", &o.stdout);
-            excerpt(out, "stderr", &o.stderr);
-        }
-        Some(Observation::Tcp(_) | Observation::Env(_)) | None => {}
-    }
-}
-
-/// The facts an observation shows in one line: status, exit code, signal,
-/// connection, final URL, time taken, TLS checks when they were off, the
-/// proxy, the server's certificate.
-fn observed(observation: &Observation) -> Vec<String> {
-    let mut facts = Vec::new();
-    match observation {
-        Observation::Http(o) => {
-            facts.extend(o.status.map(|status| format!("status {status}")));
-            // The server chose it (its `Location`): a code span keeps it
-            // from drawing links or images.
-            facts.extend(o.final_url.as_ref().map(|url| format!("final_url {}", code(url))));
-        }
-        Observation::Cmd(o) => {
-            facts.extend(o.exit_code.map(|code| format!("exit_code {code}")));
-            facts.extend(o.signal.map(|signal| format!("signal {signal}")));
-        }
-        Observation::Tcp(o) => facts.push(format!("connected {}", o.connected)),
-        Observation::Env(_) => return facts,
-    }
-    facts.push(format!("in {}", crate::probe::elapsed_text(crate::probe::millis(observation.duration()))));
-    if let Observation::Http(o) = observation {
-        if o.insecure {
-            facts.push("TLS certificate checks OFF".into());
-        }
-        facts.extend(o.timing.as_ref().and_then(crate::probe::HttpTiming::text));
-        if let Some(proxy) = &o.proxy {
-            facts.push(format!("via proxy {proxy}"));
-        }
-        for hop in &o.redirects {
-            let via = o.route(hop).map(|route| format!(" {route}")).unwrap_or_default();
-            facts.push(format!("redirected ({}) to {}{via}", hop.status, code(&hop.to)));
-        }
-        if let Some(certificate) = &o.tls {
-            // Names come from the server: code spans keep them from
-            // drawing Markdown.
-            facts.push(format!(
-                "certificate for {} issued by {}, valid until {} ({})",
-                code(&certificate.subject),
-                code(&certificate.issuer),
-                code(&certificate.not_after),
-                days_left(certificate.days_left)
-            ));
+    if let Some(observation) = &probe.observation {
+        for (name, output) in observation.observed().outputs() {
+            excerpt(out, name, output);
         }
     }
-    facts
 }
 
 fn expectation_row(out: &mut String, e: &ExpectationResult) {
@@ -557,37 +507,9 @@ fn inputs(out: &mut String, record: &Record) {
     out.push('\n');
 }
 
-/// A certificate's `days_left` in words: `days_left` is a floor, so
-/// `-11` means it expired between 10 and 11 days ago.
-fn days_left(days: i64) -> String {
-    match days {
-        1 => "1 day left".to_owned(),
-        0.. => format!("{days} days left"),
-        -1 => "expired less than a day ago".to_owned(),
-        -2 => "expired 1 day ago".to_owned(),
-        _ => format!("expired {} days ago", -days - 1),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_expired_certificate_says_how_long_ago() {
-        let said: Vec<String> = [30, 1, 0, -1, -2, -11].into_iter().map(days_left).collect();
-        assert_eq!(
-            said,
-            [
-                "30 days left",
-                "1 day left",
-                "0 days left",
-                "expired less than a day ago",
-                "expired 1 day ago",
-                "expired 10 days ago"
-            ]
-        );
-    }
 
     #[test]
     fn an_excerpt_fence_is_longer_than_any_backtick_run_in_the_output() {

@@ -3,7 +3,7 @@
 
 mod build;
 mod journal;
-mod markdown;
+pub(crate) mod markdown;
 mod record_dir;
 mod repeated;
 mod resume;

@@ -11,7 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::event::Part;
-use crate::probe::{Captured, Observation};
+use crate::probe::Captured;
 
 /// Outputs shorter than this are written again: a reference would save
 /// little, and comparing costs a copy.
@@ -167,12 +167,7 @@ fn repeats(part: &Part, key: &str, value: &Value) -> bool {
 
 /// The probe's output a fact of that name repeats.
 fn output<'a>(part: &'a Part, key: &str) -> Option<&'a Captured> {
-    match (&part.observation, key) {
-        (Some(Observation::Http(o)), "body") => Some(&o.body),
-        (Some(Observation::Cmd(o)), "stdout") => Some(&o.stdout),
-        (Some(Observation::Cmd(o)), "stderr") => Some(&o.stderr),
-        _ => None,
-    }
+    part.observation.as_ref()?.output(key)
 }
 
 fn is_reference(value: &Value) -> bool {
@@ -189,7 +184,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::probe::fixtures;
+    use crate::probe::{Observation, fixtures};
 
     fn part(observation: Observation, name: Option<&str>, item: Option<Value>) -> Arc<Part> {
         Arc::new(Part {

@@ -1,0 +1,417 @@
+//! The `http` kind beside the request itself (`http.rs`): how a probe is
+//! rendered into a request, what the rest of the engine reads of its
+//! observation, and how `runbook test` mocks one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, ProbeKind, Spanned, Subject};
+use serde_json::{Map, Value};
+
+use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
+use super::{
+    Captured, Certificate, ErrorKind, HttpClient, HttpObservation, HttpSpec, HttpTiming, ProbeCall, ProbeError,
+    ProxySetting, SecretParts, millis,
+};
+use crate::prepare::{Prepared, RenderError, Renderer};
+use crate::record::markdown::code;
+use crate::redact::Redactor;
+
+impl Observed for HttpObservation {
+    fn duration(&self) -> Duration {
+        self.duration
+    }
+
+    fn set_duration(&mut self, duration: Duration) {
+        self.duration = duration;
+    }
+
+    fn error(&self) -> Option<&ProbeError> {
+        self.error.as_ref()
+    }
+
+    fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
+        let text = |text: &mut String| *text = redactor.text(text).into_owned();
+        self.headers.iter_mut().for_each(|(_, value)| text(value));
+        self.final_url.iter_mut().for_each(text);
+        self.redirects.iter_mut().for_each(|hop| text(&mut hop.to));
+        self.error.iter_mut().for_each(|e| text(&mut e.message));
+        self.body.redact(redactor)
+    }
+
+    fn outputs(&self) -> Vec<(&'static str, &Captured)> {
+        vec![("body", &self.body)]
+    }
+
+    fn subject(&self, subject: Subject, expectation: &Expectation) -> Option<(String, Option<Value>)> {
+        Some(match subject {
+            Subject::Status => (subject.name().to_owned(), self.status.map(Value::from)),
+            Subject::Header => {
+                let wanted = expectation.header.as_ref().map(|h| h.to_lowercase()).unwrap_or_default();
+                let value = self.headers.iter().find(|(key, _)| *key == wanted).map(|(_, v)| Value::from(v.as_str()));
+                (format!("header {wanted}"), value)
+            }
+            Subject::Tls => match expectation.tls.as_ref().map(|f| f.value) {
+                Some(fact) => (format!("tls {}", fact.name()), self.tls.as_ref().map(|tls| tls.fact(fact))),
+                None => ("tls".to_owned(), None),
+            },
+            Subject::Timing => match expectation.timing.as_ref().map(|p| p.value) {
+                Some(phase) => {
+                    let ms = self.timing.as_ref().and_then(|timing| timing.phase(phase));
+                    (format!("timing {}", phase.name()), ms.map(Value::from))
+                }
+                None => ("timing".to_owned(), None),
+            },
+            _ => return None,
+        })
+    }
+
+    fn capture(&self, capture: &Capture) -> Option<Value> {
+        if let Some(name) = &capture.header {
+            let name = name.to_lowercase();
+            return self.headers.iter().find(|(key, _)| *key == name).map(|(_, value)| Value::from(value.as_str()));
+        }
+        if let Some(fact) = &capture.tls {
+            return self.tls.as_ref().map(|tls| tls.fact(fact.value));
+        }
+        if capture.body.is_some() {
+            return heard(&self.body, self.error.as_ref()).then(|| Value::from(self.body.kept()));
+        }
+        if capture.status.is_some() {
+            return self.status.map(Value::from);
+        }
+        None
+    }
+
+    fn fields(&self, fields: &mut Map<String, Value>) {
+        fields.insert("status".into(), self.status.map_or(Value::Null, Value::from));
+        let headers: Map<String, Value> =
+            self.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+        fields.insert("headers".into(), Value::Object(headers));
+        let body = self.body.kept();
+        if let Some(json) = serde_json::from_str::<Value>(&body).ok().filter(|_| self.body.is_complete()) {
+            fields.insert("json".into(), json);
+        }
+        fields.insert("body".into(), Value::from(body));
+        fields.insert("body_dropped_bytes".into(), Value::from(self.body.dropped_bytes));
+        fields.insert("final_url".into(), self.final_url.clone().map_or(Value::Null, Value::from));
+        fields.insert("proxy".into(), self.proxy.clone().map_or(Value::Null, Value::from));
+        fields.insert("redirects".into(), serde_json::to_value(&self.redirects).unwrap_or_default());
+        fields.insert("tls".into(), self.tls.as_ref().map_or(Value::Null, |tls| serde_json::json!(tls)));
+        fields.insert("duration".into(), millis_value(self.duration));
+    }
+
+    /// Status, final URL, time taken, TLS checks when they were off, the
+    /// phases, the proxy, each redirect, the server's certificate.
+    fn facts(&self) -> Vec<String> {
+        let mut facts = Vec::new();
+        facts.extend(self.status.map(|status| format!("status {status}")));
+        // The server chose it (its `Location`): a code span keeps it from
+        // drawing links or images.
+        facts.extend(self.final_url.as_ref().map(|url| format!("final_url {}", code(url))));
+        facts.push(format!("in {}", took(self.duration)));
+        if self.insecure {
+            facts.push("TLS certificate checks OFF".into());
+        }
+        facts.extend(self.timing.as_ref().and_then(HttpTiming::text));
+        if let Some(proxy) = &self.proxy {
+            facts.push(format!("via proxy {proxy}"));
+        }
+        for hop in &self.redirects {
+            let via = self.route(hop).map(|route| format!(" {route}")).unwrap_or_default();
+            facts.push(format!("redirected ({}) to {}{via}", hop.status, code(&hop.to)));
+        }
+        if let Some(certificate) = &self.tls {
+            // Names come from the server: code spans keep them from
+            // drawing Markdown.
+            facts.push(format!(
+                "certificate for {} issued by {}, valid until {} ({})",
+                code(&certificate.subject),
+                code(&certificate.issuer),
+                code(&certificate.not_after),
+                days_left(certificate.days_left)
+            ));
+        }
+        facts
+    }
+
+    fn headline(&self) -> Option<String> {
+        self.status.map(|status| format!("{status} in {}", took(self.duration)))
+    }
+
+    /// A mock answers from the probe's own URL unless told: only a
+    /// redirect's end is written down.
+    fn as_mock(&self, target: &str) -> Value {
+        let headers: Map<String, Value> =
+            self.headers.iter().map(|(name, value)| (name.clone(), Value::from(value.as_str()))).collect();
+        let mut http = serde_json::json!({
+            "status": self.status,
+            "headers": headers,
+            "body": self.body.text(),
+            "duration": format!("{}ms", millis(self.duration)),
+        });
+        let requested = target.split_once(' ').map_or(target, |(_, url)| url);
+        if let Some(url) = self.final_url.as_deref().filter(|url| *url != requested) {
+            http["final_url"] = Value::from(url);
+        }
+        serde_json::json!({ "http": http })
+    }
+}
+
+/// Limit on an HTTP exchange when the runbook gives none.
+const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Renders an `http` probe into a request.
+pub(crate) fn prepare(
+    http: &HttpProbe,
+    renderer: &Renderer<'_>,
+    client: &HttpClient,
+    redactor: &Redactor,
+) -> Result<Prepared, RenderError> {
+    let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
+    let method = format!("{method:?}").to_uppercase();
+    let url = renderer.text("http.url", &http.url)?;
+    let headers = http
+        .headers
+        .iter()
+        .map(|(name, value)| Ok((name.value.clone(), renderer.text(&format!("http.headers.{}", name.value), value)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let (body, json_body) = match (&http.json, &http.body) {
+        (Some(json), _) => {
+            let document = renderer.value("http.json", json)?;
+            (Some(serde_json::to_vec(&document).unwrap_or_default()), true)
+        }
+        (None, Some(body)) => (Some(renderer.text("http.body", body)?.into_bytes()), false),
+        (None, None) => (None, false),
+    };
+    let tls = http.tls.as_ref();
+    let target = format!("{method} {url}");
+    let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |t| t.0);
+    let holds_secret = |text: &str| redactor.text(text) != text;
+    let secret_parts = SecretParts {
+        headers: headers.iter().filter(|(_, value)| holds_secret(value)).map(|(name, _)| name.to_lowercase()).collect(),
+        body: body.as_ref().is_some_and(|body| holds_secret(&String::from_utf8_lossy(body))),
+    };
+    let spec = HttpSpec {
+        method,
+        url,
+        headers,
+        body,
+        json_body,
+        timeout,
+        connect_timeout: http.connect_timeout.as_ref().map(|t| t.0),
+        follow_redirects: http.follow_redirects.unwrap_or(true),
+        insecure: tls.and_then(|t| t.insecure.as_ref()).is_some_and(|i| i.value),
+        ca_file: match tls.and_then(|t| t.ca_file.as_ref()) {
+            Some(path) => Some(renderer.text("http.tls.ca_file", path)?.into()),
+            None => None,
+        },
+        proxy: match &http.proxy {
+            None => ProxySetting::Environment,
+            Some(proxy) => match renderer.text("http.proxy", proxy)? {
+                text if text.trim() == "none" => ProxySetting::Direct,
+                text => ProxySetting::Url(text),
+            },
+        },
+        secret_parts,
+        client: client.clone(),
+    };
+    Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
+}
+
+impl HttpObservation {
+    /// A request that got no answer (`runbook test`).
+    pub(crate) fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> Self {
+        Self {
+            status: None,
+            headers: Vec::new(),
+            body: Captured::new(),
+            final_url: None,
+            duration: took,
+            error: Some(error),
+            insecure: call.spec.http().is_some_and(|request| request.insecure),
+            proxy: None,
+            redirects: Vec::new(),
+            tls: None,
+            timing: None,
+        }
+    }
+}
+
+/// The response a mocked exchange gives, as the real probe would report
+/// it: a timeout at the probe's `connect_timeout` when connecting takes
+/// longer; else the mocked response, from the probe's own URL unless the
+/// case names a `final_url`.
+pub(crate) fn mocked(http: &HttpMock, call: &ProbeCall) -> HttpObservation {
+    let request = call.spec.http();
+    let connect = mocked_duration(http.connect.as_ref());
+    if let Some(limit) = request.and_then(|request| request.connect_timeout).filter(|limit| connect > *limit) {
+        let message = format!("no connection within {} (mocked connect)", super::human(limit));
+        let error = ProbeError::new(ErrorKind::Timeout, message);
+        return HttpObservation::failed(call, error, limit);
+    }
+    let mut observation = from_mock(http);
+    observation.duration = observation.duration.max(connect);
+    observation.insecure = request.is_some_and(|request| request.insecure);
+    observation.final_url = match (&http.final_url, request) {
+        (Some(url), _) => Some(url.value.clone()),
+        // The real probe reports the URL as parsed, normalized.
+        (None, Some(request)) => {
+            Some(reqwest::Url::parse(&request.url).map_or_else(|_| request.url.clone(), |url| url.to_string()))
+        }
+        (None, None) => None,
+    };
+    observation
+}
+
+fn from_mock(http: &HttpMock) -> HttpObservation {
+    let mut headers: Vec<(String, String)> =
+        http.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())).collect();
+    let body = match (&http.json, &http.body) {
+        (Some(json), _) => {
+            if !headers.iter().any(|(name, _)| name == "content-type") {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            json.value.to_string()
+        }
+        (None, Some(body)) => body.value.clone(),
+        (None, None) => String::new(),
+    };
+    HttpObservation {
+        status: Some(http.status.as_ref().map_or(200, |status| status.value)),
+        headers,
+        body: mocked_text(&body),
+        final_url: None,
+        duration: mocked_duration(http.duration.as_ref()),
+        error: None,
+        insecure: false,
+        proxy: None,
+        redirects: Vec::new(),
+        tls: http.tls.as_ref().map(|tls| Certificate {
+            issuer: tls.issuer.clone(),
+            subject: tls.subject.clone(),
+            not_before: tls.not_before.clone(),
+            not_after: tls.not_after.clone(),
+            days_left: tls.days_left,
+        }),
+        timing: http.timing.as_ref().map(|timing| {
+            let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
+            HttpTiming {
+                dns_ms: ms(timing.dns.as_ref()),
+                connect_ms: ms(timing.connect.as_ref().or(http.connect.as_ref())),
+                first_byte_ms: ms(timing.first_byte.as_ref()),
+            }
+        }),
+    }
+}
+
+/// A certificate's `days_left` in words: `days_left` is a floor, so
+/// `-11` means it expired between 10 and 11 days ago.
+fn days_left(days: i64) -> String {
+    match days {
+        1 => "1 day left".to_owned(),
+        0.. => format!("{days} days left"),
+        -1 => "expired less than a day ago".to_owned(),
+        -2 => "expired 1 day ago".to_owned(),
+        _ => format!("expired {} days ago", -days - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use runbook_model::ProbeKind;
+
+    use super::*;
+    use crate::probe::{HttpClient, HttpSpec, Observation, ProxySetting, SecretParts};
+
+    fn call(insecure: bool) -> ProbeCall {
+        let spec = HttpSpec {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9".into(),
+            headers: Vec::new(),
+            body: None,
+            json_body: false,
+            timeout: Duration::from_secs(5),
+            connect_timeout: Some(Duration::from_secs(1)),
+            follow_redirects: true,
+            insecure,
+            ca_file: None,
+            proxy: ProxySetting::Direct,
+            secret_parts: SecretParts::default(),
+            client: HttpClient::new(),
+        };
+        ProbeCall {
+            step: "login".into(),
+            name: None,
+            item: None,
+            repeat: 0,
+            attempt: 1,
+            kind: ProbeKind::Http,
+            target: "GET http://127.0.0.1:9".into(),
+            spec: Arc::new(spec),
+            timeout: Some(Duration::from_secs(5)),
+        }
+    }
+
+    #[test]
+    fn a_mocked_response_reports_the_probes_url_and_tls_setting() {
+        let mock = HttpMock::default();
+        for insecure in [false, true] {
+            let observation = mocked(&mock, &call(insecure));
+            assert_eq!(observation.insecure, insecure);
+            // Normalized as the real probe reports it.
+            assert_eq!(observation.final_url.as_deref(), Some("http://127.0.0.1:9/"));
+            let error = HttpObservation::failed(&call(insecure), ProbeError::new(ErrorKind::Refused, "refused"), Duration::ZERO);
+            assert_eq!(error.insecure, insecure);
+        }
+    }
+
+    #[test]
+    fn a_mocked_certificate_is_read_by_tls_expectations() {
+        let mock: HttpMock = serde_saphyr::from_str("tls: { days_left: 3, issuer: CN=Internal CA }").unwrap();
+        let observation = Observation::Http(mocked(&mock, &call(false)));
+        let judged = |yaml: &str| {
+            let expectation: runbook_model::Expectation = serde_saphyr::from_str(yaml).unwrap();
+            crate::expect::evaluate(&expectation, &observation).unwrap()[0].passed
+        };
+        assert!(!judged("{ tls: days_left, ge: 14 }"));
+        assert!(judged("{ tls: issuer, eq: CN=Internal CA }"));
+        let plain = Observation::Http(mocked(&HttpMock::default(), &call(false)));
+        let expectation: runbook_model::Expectation =
+            serde_saphyr::from_str("{ tls: days_left, exists: false }").unwrap();
+        assert!(crate::expect::evaluate(&expectation, &plain).unwrap()[0].passed);
+    }
+
+    #[test]
+    fn connecting_past_connect_timeout_times_out_at_it() {
+        let mock = HttpMock {
+            connect: Some(Spanned::new(
+                runbook_model::Duration(Duration::from_millis(1500)),
+                runbook_model::Span::default(),
+            )),
+            ..HttpMock::default()
+        };
+        let observation = mocked(&mock, &call(false));
+        assert_eq!(observation.error.as_ref().map(|e| e.kind), Some(ErrorKind::Timeout));
+        assert_eq!(observation.duration, Duration::from_secs(1));
+        assert_eq!(observation.status, None);
+    }
+
+    #[test]
+    fn an_expired_certificate_says_how_long_ago() {
+        let said: Vec<String> = [30, 1, 0, -1, -2, -11].into_iter().map(days_left).collect();
+        assert_eq!(
+            said,
+            [
+                "30 days left",
+                "1 day left",
+                "0 days left",
+                "expired less than a day ago",
+                "expired 1 day ago",
+                "expired 10 days ago"
+            ]
+        );
+    }
+}

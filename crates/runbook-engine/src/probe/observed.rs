@@ -1,0 +1,100 @@
+//! What the rest of the engine and the CLI read of one kind's observation:
+//! judging, captures, `steps.ID`, the record and the terminal evidence.
+//! Each kind implements [`Observed`] in its own module; [`super::Observation`]
+//! hands every call to its kind, so a new kind is its module, its variant,
+//! and whatever the compiler then names in `probe/mod.rs`.
+
+use std::time::Duration;
+
+use runbook_model::{Capture, Expectation, Spanned, Subject};
+use serde_json::{Map, Value};
+
+use super::{Captured, ProbeError};
+use crate::expect::ExpectationResult;
+use crate::redact::Redactor;
+
+/// One kind's observation, as everything outside its module reads it.
+pub trait Observed {
+    /// How long the probe took.
+    fn duration(&self) -> Duration;
+
+    /// Sets how long the probe took, for a runner that keeps its own time.
+    fn set_duration(&mut self, duration: Duration);
+
+    /// The failure that left nothing to judge, if any.
+    fn error(&self) -> Option<&ProbeError>;
+
+    /// Replaces secrets in everything it kept; returns the pieces of
+    /// secrets that a dropped middle cut in two ([`Captured::redact`]).
+    fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)>;
+
+    /// Its text outputs by name, in order. The first is the one `json`
+    /// subjects and `regex`/`json` captures read (`body`, `stdout`); each
+    /// is also the text subject of its name, a record excerpt and a
+    /// terminal excerpt.
+    fn outputs(&self) -> Vec<(&'static str, &Captured)>;
+
+    /// The value of a subject only this kind observes (`status`,
+    /// `header NAME`, `exit_code`, `connected`, …), named as reported;
+    /// `None` when it has no such subject (`check` refuses those, RB103).
+    /// `duration`, `json` and the outputs are read for every kind.
+    fn subject(&self, subject: Subject, expectation: &Expectation) -> Option<(String, Option<Value>)>;
+
+    /// The value a capture from one of its own sources takes (`status`,
+    /// `header`, `stdout`, …); `None` when it has none (RB108).
+    fn capture(&self, capture: &Capture) -> Option<Value>;
+
+    /// What `steps.ID` shows of it, beside `outcome`: named like its
+    /// subjects.
+    fn fields(&self, fields: &mut Map<String, Value>);
+
+    /// The facts `record.md` shows in one line (`status 503`, `in 12ms`).
+    fn facts(&self) -> Vec<String>;
+
+    /// The terminal's headline after the target (`503 in 12ms`), if any.
+    fn headline(&self) -> Option<String>;
+
+    /// The observation as a `runbook test` case mocks it (`{"http": …}`);
+    /// `target` is the probe's one-line description.
+    fn as_mock(&self, target: &str) -> Value;
+
+    /// Whether `expect` judges the failure itself instead of it being an
+    /// `error` (a refused `tcp` connection under `connected: false`).
+    fn judges_failure(&self, expect: &[Spanned<Expectation>]) -> bool {
+        let _ = expect;
+        false
+    }
+
+    /// The results the probe judges by itself, before any expectation
+    /// (each variable of an `env` probe).
+    fn own_results(&self) -> Vec<ExpectationResult> {
+        Vec::new()
+    }
+}
+
+/// Whether an output was heard: a failed probe's empty output is no value.
+pub(crate) fn heard(text: &Captured, error: Option<&ProbeError>) -> bool {
+    error.is_none() || text.total_bytes > 0
+}
+
+/// A duration in milliseconds, as a JSON value.
+pub(crate) fn millis_value(duration: Duration) -> Value {
+    Value::from(super::millis(duration))
+}
+
+/// `503 in 12ms`: how long, as people read it.
+pub(crate) fn took(duration: Duration) -> String {
+    super::elapsed_text(super::millis(duration))
+}
+
+/// Mocked text, kept within the default limits as a real probe keeps it.
+pub(crate) fn mocked_text(text: &str) -> Captured {
+    let mut captured = Captured::new();
+    captured.push(text.as_bytes(), super::Limits::default().max_capture_bytes);
+    captured
+}
+
+/// A mocked duration (none is no time).
+pub(crate) fn mocked_duration(value: Option<&Spanned<runbook_model::Duration>>) -> Duration {
+    value.map_or(Duration::ZERO, |d| d.value.0)
+}
