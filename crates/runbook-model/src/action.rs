@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Capture, CmdProbe, Expectation, HttpProbe, Spanned};
+use crate::{Capture, CmdProbe, DeclaredProbe, Expectation, HttpProbe, Spanned};
 
 /// A remediation that changes the system: a restart, a scale-up, a rollback.
 /// It runs only after the operator confirms it (or with `--yes`), and never
@@ -27,6 +27,17 @@ pub struct Action {
     /// Values to keep as `vars.NAME`.
     #[serde(default)]
     pub capture: IndexMap<Spanned<String>, Spanned<Capture>>,
+}
+
+impl Action {
+    /// The probes it declares, in the order `check` names them: a valid
+    /// action has exactly one.
+    pub fn declared_probes(&self) -> Vec<DeclaredProbe<'_>> {
+        [self.cmd.as_ref().map(DeclaredProbe::Cmd), self.http.as_ref().map(DeclaredProbe::Http)]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
 }
 
 /// Runs another runbook; its conclusion and vars come back as

@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Capture, CmdProbe, EnvProbe, Expectation, HttpProbe, Span, Spanned, TcpProbe};
+use crate::{Capture, CmdProbe, DeclaredProbe, EnvProbe, Expectation, HttpProbe, ProbeKind, Span, Spanned, TcpProbe};
 
 /// One probe, a group of named probes (`probes:`), or one probe run for each
 /// item of a list (`foreach:`), with the expectations that judge the
@@ -49,90 +49,20 @@ pub struct Check {
     pub capture: IndexMap<Spanned<String>, Spanned<Capture>>,
 }
 
-/// The kind of a probe, named as its key in YAML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ProbeKind {
-    /// `http`
-    Http,
-    /// `cmd`
-    Cmd,
-    /// `tcp`
-    Tcp,
-    /// `env`
-    Env,
-}
-
-impl ProbeKind {
-    /// The YAML key.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Cmd => "cmd",
-            Self::Tcp => "tcp",
-            Self::Env => "env",
-        }
-    }
-}
-
-/// One borrowed, located value per probe kind: a check's probe
-/// ([`DeclaredProbe`]) or a case's mocked observation
-/// (`MockedObservation`). Every place that reads one matches on it, so the
-/// compiler names each place a new kind must reach.
-#[derive(Debug)]
-pub enum ByProbeKind<'a, H, C, T, E> {
-    /// `http`
-    Http(&'a Spanned<H>),
-    /// `cmd`
-    Cmd(&'a Spanned<C>),
-    /// `tcp`
-    Tcp(&'a Spanned<T>),
-    /// `env`
-    Env(&'a Spanned<E>),
-}
-
-impl<H, C, T, E> Clone for ByProbeKind<'_, H, C, T, E> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<H, C, T, E> Copy for ByProbeKind<'_, H, C, T, E> {}
-
-impl<H, C, T, E> ByProbeKind<'_, H, C, T, E> {
-    /// Its kind.
-    pub const fn kind(self) -> ProbeKind {
-        match self {
-            Self::Http(_) => ProbeKind::Http,
-            Self::Cmd(_) => ProbeKind::Cmd,
-            Self::Tcp(_) => ProbeKind::Tcp,
-            Self::Env(_) => ProbeKind::Env,
-        }
-    }
-
-    /// Where its key is written.
-    pub const fn span(self) -> Span {
-        match self {
-            Self::Http(value) => value.span,
-            Self::Cmd(value) => value.span,
-            Self::Tcp(value) => value.span,
-            Self::Env(value) => value.span,
-        }
-    }
-}
-
-/// A probe a check declares.
-pub type DeclaredProbe<'a> = ByProbeKind<'a, HttpProbe, CmdProbe, TcpProbe, EnvProbe>;
-
 impl Check {
     /// The probes this check declares directly, in the order of its keys. A
     /// single probe check has exactly one; a `probes:` group has none. The
     /// one place that lists `Check`'s probe keys.
     pub fn declared_probes(&self) -> Vec<DeclaredProbe<'_>> {
+        // Every field named: a new key fails to compile here until it is
+        // sorted into probes or not.
+        let Self { http, cmd, tcp, env, probes: _, foreach: _, item_name: _, concurrency: _, expect: _, capture: _ } =
+            self;
         [
-            self.http.as_ref().map(DeclaredProbe::Http),
-            self.cmd.as_ref().map(DeclaredProbe::Cmd),
-            self.tcp.as_ref().map(DeclaredProbe::Tcp),
-            self.env.as_ref().map(DeclaredProbe::Env),
+            http.as_ref().map(DeclaredProbe::Http),
+            cmd.as_ref().map(DeclaredProbe::Cmd),
+            tcp.as_ref().map(DeclaredProbe::Tcp),
+            env.as_ref().map(DeclaredProbe::Env),
         ]
         .into_iter()
         .flatten()

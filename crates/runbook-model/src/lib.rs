@@ -52,7 +52,7 @@ pub use analyse::{
 pub use ca_files::literal_ca_files;
 pub use calls::{InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
-pub use check::{ByProbeKind, Check, DeclaredProbe, ProbeKind};
+pub use check::Check;
 pub use code::{Code, Level};
 pub use comparison::{
     Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, guard_condition,
@@ -74,8 +74,11 @@ pub use mock::{
 };
 pub use outcome::Outcome;
 pub use pattern::Pattern;
-pub use plan::{ActionPlan, Plan, Probe, ProbeEntry, Probes, Probing, StepBody};
-pub use probe::{CertificateFact, CmdProbe, EnvProbe, HttpProbe, Method, Port, TcpProbe, TimingPhase, Tls};
+pub use plan::{ActionPlan, Plan, ProbeEntry, Probes, Probing, StepBody};
+pub use probe::{
+    ByProbeKind, CertificateFact, CmdProbe, DeclaredProbe, EnvProbe, HttpProbe, Method, Port, Probe, ProbeKind, TcpProbe,
+    TimingPhase, Tls,
+};
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{

@@ -15,8 +15,8 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::{
-    Action, Ask, Call, Capture, Check, Checked, CmdProbe, Code, Conclusion, DeclaredProbe, Diagnostic, EnvProbe,
-    Expectation, Flow, HttpProbe, Instruct, Level, ProbeKind, Runbook, Source, Span, Spanned, Step, StepKind, TcpProbe,
+    Action, Ask, Call, Capture, Check, Checked, Code, Conclusion, Diagnostic, Expectation, Flow, Instruct, Level, Probe,
+    Runbook, Source, Span, Spanned, Step, StepKind,
 };
 
 /// A runbook ready to run: its text, its steps with their kinds resolved,
@@ -83,31 +83,6 @@ impl StepBody {
             },
             Self::Action(action) => vec![&action.entry],
             Self::Ask(_) | Self::Instruct(_) | Self::Call(_) | Self::Conclude(_) => Vec::new(),
-        }
-    }
-}
-
-/// One probe, of exactly one kind.
-#[derive(Debug, Clone)]
-pub enum Probe {
-    /// An HTTP request.
-    Http(HttpProbe),
-    /// A command.
-    Cmd(CmdProbe),
-    /// A TCP connection attempt.
-    Tcp(TcpProbe),
-    /// Environment variables that must be set.
-    Env(EnvProbe),
-}
-
-impl Probe {
-    /// The kind, named as its YAML key.
-    pub const fn kind(&self) -> ProbeKind {
-        match self {
-            Self::Http(_) => ProbeKind::Http,
-            Self::Cmd(_) => ProbeKind::Cmd,
-            Self::Tcp(_) => ProbeKind::Tcp,
-            Self::Env(_) => ProbeKind::Env,
         }
     }
 }
@@ -275,26 +250,15 @@ fn body(step: &Step) -> Result<StepBody, Diagnostic> {
 /// expectations and captures.
 fn entry(check: &Spanned<Check>) -> Result<ProbeEntry, Diagnostic> {
     let probe = match check.declared_probes().as_slice() {
-        [probe] => planned(*probe),
+        [probe] => probe.planned(),
         _ => return Err(one_probe(check.span)),
     };
     Ok(ProbeEntry { probe, expect: check.expect.clone(), capture: check.capture.clone() })
 }
 
-/// The probe a check declares, as the plan runs it.
-fn planned(probe: DeclaredProbe<'_>) -> Probe {
-    match probe {
-        DeclaredProbe::Http(http) => Probe::Http(http.value.clone()),
-        DeclaredProbe::Cmd(cmd) => Probe::Cmd(cmd.value.clone()),
-        DeclaredProbe::Tcp(tcp) => Probe::Tcp(tcp.value.clone()),
-        DeclaredProbe::Env(env) => Probe::Env(env.value.clone()),
-    }
-}
-
 fn action_plan(action: &Spanned<Action>) -> Result<ActionPlan, Diagnostic> {
-    let probe = match (&action.cmd, &action.http) {
-        (Some(cmd), None) => Probe::Cmd(cmd.value.clone()),
-        (None, Some(http)) => Probe::Http(http.value.clone()),
+    let probe = match action.declared_probes().as_slice() {
+        [probe] => probe.planned(),
         _ => return Err(one_probe(action.span)),
     };
     let entry = ProbeEntry { probe, expect: action.expect.clone(), capture: action.capture.clone() };
@@ -308,6 +272,7 @@ fn one_probe(span: Span) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ProbeKind;
 
     fn plan(yaml: &str) -> Result<Plan, Box<Checked>> {
         Plan::new(crate::check_bytes("plan.yaml", yaml.as_bytes()))

@@ -359,15 +359,12 @@ const CREDENTIAL_NAMES: [&str; 12] =
 /// value shorter than [`MIN_ENV_PROBE_SECRET`] is added only when the
 /// variable's name says it is a credential.
 fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
-    let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| match &entry.probe {
-        runbook_model::Probe::Env(env) => env.set.iter().chain(&env.non_empty).map(|name| name.value.clone()).collect(),
-        runbook_model::Probe::Http(_) | runbook_model::Probe::Cmd(_) | runbook_model::Probe::Tcp(_) => Vec::new(),
-    });
+    let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| entry.probe.secret_variables());
     for name in found {
-        let Ok(value) = std::env::var(&name) else { continue };
+        let Ok(value) = std::env::var(name) else { continue };
         let upper = name.to_ascii_uppercase();
         if value.chars().count() >= MIN_ENV_PROBE_SECRET || CREDENTIAL_NAMES.iter().any(|part| upper.contains(part)) {
-            redactor.add(&name, &value);
+            redactor.add(name, &value);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! unrelated conclusion. Each such outcome is named with where it lands.
 
 use crate::{
-    Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Subject, Target, possible_keys,
+    Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Target, possible_keys,
 };
 
 pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnostic>) {
@@ -93,8 +93,7 @@ fn judges_every_connection(check: &Check) -> bool {
     if let Some(group) = &check.probes {
         return group.value.values().all(|member| judges_every_connection(&member.value));
     }
-    check.tcp.is_some()
-        && check.expect.iter().any(|e| e.subjects().iter().any(|(subject, _)| *subject == Subject::Connected))
+    check.declared_probes().iter().any(|probe| probe.kind().judges_failure(&check.expect))
 }
 
 #[derive(Default)]
@@ -113,7 +112,8 @@ impl Severities {
 }
 
 fn severities(check: &Check) -> Severities {
-    let mut found = Severities { fail: check.env.is_some(), warn: false };
+    let judges_itself = check.declared_probes().iter().any(|probe| probe.kind().judges_itself());
+    let mut found = Severities { fail: judges_itself, warn: false };
     for expectation in &check.expect {
         found.note(expectation.severity.as_ref().map(|s| s.value));
     }

@@ -93,30 +93,19 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
         check_shape(check, false, out);
     }
     if let Some(action) = &step.action {
-        let probes: Vec<(ProbeKind, Span)> = [
-            action.cmd.as_ref().map(|c| (ProbeKind::Cmd, c.span)),
-            action.http.as_ref().map(|h| (ProbeKind::Http, h.span)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let probes = action.declared_probes();
         match probes.as_slice() {
             [] => out.push(
                 Diagnostic::new(Code::ProbeShape, action.span, "the action runs nothing")
                     .with_help("give it a `cmd` or an `http` request; manual work belongs in an `instruct` step"),
             ),
-            [(kind, _)] => {
-                if let Some(cmd) = &action.cmd {
-                    cmd_shape(cmd, out);
-                }
-                if let Some(http) = &action.http {
-                    http_shape(http, out);
-                }
-                expectations(&action.expect, Some(*kind), out);
-                captures(&action.capture, Some(*kind), out);
+            [probe] => {
+                probe.shape(&action.expect, out);
+                expectations(&action.expect, Some(probe.kind()), out);
+                captures(&action.capture, Some(probe.kind()), out);
             }
-            [_, (_, span), ..] => out.push(
-                Diagnostic::new(Code::ProbeShape, *span, "the action has both `cmd` and `http`")
+            [_, second, ..] => out.push(
+                Diagnostic::new(Code::ProbeShape, second.span(), "the action has both `cmd` and `http`")
                     .with_help("split it into two action steps"),
             ),
         }
@@ -217,7 +206,7 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
         [] => {
             out.push(
                 Diagnostic::new(Code::ProbeShape, check.span, "the check runs no probe")
-                    .with_help("add one of `http`, `cmd`, `tcp`, `env`, or a `probes:` group"),
+                    .with_help(format!("add one of {}, or a `probes:` group", ProbeKind::listed())),
             );
             None
         }
@@ -269,105 +258,11 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
                 .with_help("use 1 to run one at a time"),
         );
     }
-    if let Some(cmd) = &check.cmd {
-        cmd_shape(cmd, out);
-    }
-    if let Some(http) = &check.http {
-        http_shape(http, out);
-    }
-    if let Some(env) = &check.env {
-        if env.set.is_empty() && env.non_empty.is_empty() {
-            out.push(
-                Diagnostic::new(Code::ProbeShape, env.span, "the env probe names no variable")
-                    .with_help("list names under `set:` or `non_empty:`"),
-            );
-        }
-        if let Some(expectation) = check.expect.first() {
-            out.push(
-                Diagnostic::new(Code::ExpectationShape, expectation.span, "env probes take no `expect`")
-                    .with_help("list the variables under `set:` or `non_empty:`; the check fails when one is missing"),
-            );
-        }
+    for probe in check.declared_probes() {
+        probe.shape(&check.expect, out);
     }
     expectations(&check.expect, kind, out);
     captures(&check.capture, kind, out);
-}
-
-fn http_shape(http: &crate::HttpProbe, out: &mut Vec<Diagnostic>) {
-    if let (Some(_), Some(json)) = (&http.body, &http.json) {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
-                .with_help("send text with `body` or JSON with `json`, not both"),
-        );
-    }
-    // A templated proxy is checked when it is rendered; a literal one now,
-    // since the engine would stop every request with it.
-    if let Some(proxy) = http.proxy.as_ref().filter(|proxy| !proxy.contains("{{"))
-        && proxy.trim() != "none"
-        && !is_proxy_url(proxy)
-    {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
-                .with_label("not a proxy")
-                .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT` (no spaces, port 1-65535)"),
-        );
-    }
-}
-
-/// `http://` or `https://` (any case), then a host and an optional port up
-/// to 65535, with no space anywhere: what the engine accepts as a proxy.
-fn is_proxy_url(value: &str) -> bool {
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    let lower = value.to_ascii_lowercase();
-    let Some(skip) = ["http://", "https://"].iter().find(|prefix| lower.starts_with(**prefix)).map(|p| p.len()) else {
-        return false;
-    };
-    let authority = value[skip..].split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let (host, port) = match host_port.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
-        Some((host, rest)) => (host, rest.strip_prefix(':').or(Some(rest).filter(|rest| !rest.is_empty()))),
-        None => host_port.split_once(':').map_or((host_port, None), |(host, port)| (host, Some(port))),
-    };
-    !host.is_empty() && port.is_none_or(|port| port.is_empty() || port.parse::<u16>().is_ok())
-}
-
-fn cmd_shape(cmd: &Spanned<crate::CmdProbe>, out: &mut Vec<Diagnostic>) {
-    match (&cmd.argv, &cmd.sh) {
-        (None, None) => out.push(
-            Diagnostic::new(Code::ProbeShape, cmd.span, "the command has neither `argv` nor `sh`")
-                .with_help("use `argv: [program, arg]` to run without a shell, or `sh: \"…\"`"),
-        ),
-        (Some(_), Some(sh)) => out.push(
-            Diagnostic::new(Code::ProbeShape, sh.span, "`sh` beside `argv`")
-                .with_help("give `argv` (no shell) or `sh` (runs `sh -c`), not both"),
-        ),
-        (Some(argv), None) if argv.is_empty() => {
-            out.push(
-                Diagnostic::new(Code::InvalidValue, argv.span, "`argv` is empty")
-                    .with_help("the first element is the program to run"),
-            );
-        }
-        _ => {}
-    }
-}
-
-fn subjects_of(kind: ProbeKind) -> &'static [Subject] {
-    match kind {
-        ProbeKind::Http => &[
-            Subject::Status,
-            Subject::Body,
-            Subject::Duration,
-            Subject::Json,
-            Subject::Header,
-            Subject::Tls,
-            Subject::Timing,
-        ],
-        ProbeKind::Cmd => &[Subject::ExitCode, Subject::Stdout, Subject::Stderr, Subject::Duration, Subject::Json],
-        ProbeKind::Tcp => &[Subject::Connected, Subject::Duration],
-        ProbeKind::Env => &[],
-    }
 }
 
 fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
@@ -395,20 +290,19 @@ fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mu
                 continue;
             }
         };
-        if let Some(kind) = kind {
-            let allowed = subjects_of(kind);
-            if !allowed.contains(&subject.0) && kind != ProbeKind::Env {
-                let names: Vec<String> = allowed.iter().map(|s| format!("`{}`", s.name())).collect();
-                out.push(
-                    Diagnostic::new(
-                        Code::ExpectationShape,
-                        subject.1,
-                        format!("{} probe does not observe `{}`", article(kind.name()), subject.0.name()),
-                    )
-                    .with_label("not observed by this probe")
-                    .with_help(format!("`{}` probes observe {}", kind.name(), names.join(", "))),
-                );
-            }
+        if let Some((kind, allowed)) = kind.and_then(|kind| Some((kind, kind.subjects()?)))
+            && !allowed.contains(&subject.0)
+        {
+            let names: Vec<String> = allowed.iter().map(|s| format!("`{}`", s.name())).collect();
+            out.push(
+                Diagnostic::new(
+                    Code::ExpectationShape,
+                    subject.1,
+                    format!("{} probe does not observe `{}`", article(kind.name()), subject.0.name()),
+                )
+                .with_label("not observed by this probe")
+                .with_help(format!("`{}` probes observe {}", kind.name(), names.join(", "))),
+            );
         }
         super::subject_types::check(subject.0, expectation, out);
         let is_duration = matches!(subject.0, Subject::Duration | Subject::Timing);
@@ -511,11 +405,7 @@ fn captures(
             ),
             [(source, span)] => {
                 if let Some(kind) = kind {
-                    let allowed: &[&str] = match kind {
-                        ProbeKind::Http => &["json", "regex", "header", "tls", "body", "status"],
-                        ProbeKind::Cmd => &["json", "regex", "stdout", "stderr"],
-                        ProbeKind::Tcp | ProbeKind::Env => &[],
-                    };
+                    let allowed = kind.capture_sources();
                     if !allowed.contains(source) {
                         let help = if allowed.is_empty() {
                             format!("`{}` probes have nothing to capture; read `steps.ID.outcome` instead", kind.name())

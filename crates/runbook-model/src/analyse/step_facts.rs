@@ -22,11 +22,6 @@ const COMMON: &[&str] = &["duration", "error"];
 const JUDGED: &[&str] = &["outcome"];
 /// The facts of `foreach` and `probes:`, instead of one observation's.
 const MANY: &[&str] = &["items", "failed"];
-const HTTP: &[&str] = &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
-const CMD: &[&str] =
-    &["exit_code", "signal", "timed_out", "json", "stdout", "stderr", "stdout_dropped_bytes", "stderr_dropped_bytes"];
-const TCP: &[&str] = &["connected", "address"];
-const ENV: &[&str] = &["vars", "missing"];
 const CHECKLIST: &[&str] = &["ticked", "unticked", "complete"];
 const ERROR: &[&str] = &["kind", "message"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
@@ -91,12 +86,7 @@ fn facts_of(step: &Step) -> Vec<&'static str> {
     let mut facts = COMMON.to_vec();
     let probes = |kinds: &[ProbeKind], facts: &mut Vec<&'static str>| {
         for kind in kinds {
-            facts.extend(match kind {
-                ProbeKind::Http => HTTP,
-                ProbeKind::Cmd => CMD,
-                ProbeKind::Tcp => TCP,
-                ProbeKind::Env => ENV,
-            });
+            facts.extend(kind.facts());
         }
     };
     match step.kind() {
@@ -115,8 +105,7 @@ fn facts_of(step: &Step) -> Vec<&'static str> {
             facts.extend(JUDGED);
             facts.extend(["decision", "assumed"]);
             if let Some(action) = &step.action {
-                let kinds = [(action.cmd.is_some(), ProbeKind::Cmd), (action.http.is_some(), ProbeKind::Http)];
-                let kinds: Vec<ProbeKind> = kinds.into_iter().filter(|(has, _)| *has).map(|(_, kind)| kind).collect();
+                let kinds: Vec<ProbeKind> = action.declared_probes().iter().map(|probe| probe.kind()).collect();
                 probes(&kinds, &mut facts);
             }
         }

@@ -1,6 +1,6 @@
 //! Every place in a runbook that holds a template or an expression.
 
-use crate::{Check, CmdProbe, DeclaredProbe, HttpProbe, Runbook, Span, Spanned, Target};
+use crate::{Check, DeclaredProbe, Runbook, Span, Spanned, Target};
 
 /// How a string is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +40,8 @@ pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
             collector.check(check);
         }
         if let Some(action) = &step.action {
-            if let Some(cmd) = &action.cmd {
-                collector.cmd(cmd);
-            }
-            if let Some(http) = &action.http {
-                collector.http(http);
+            for probe in action.declared_probes() {
+                collector.probe(probe);
             }
             if let Some(confirm) = &action.confirm {
                 collector.template(confirm);
@@ -124,18 +121,7 @@ impl<'a> Collector<'_, 'a> {
             self.item = saved;
         }
         for probe in check.declared_probes() {
-            match probe {
-                DeclaredProbe::Http(http) => self.http(http),
-                DeclaredProbe::Cmd(cmd) => self.cmd(cmd),
-                DeclaredProbe::Tcp(tcp) => {
-                    self.template(&tcp.host);
-                    if let crate::Port::Template(text) = &tcp.port.value {
-                        self.push(text, tcp.port.span, TemplateKind::Template);
-                    }
-                }
-                // Names of variables, not templates.
-                DeclaredProbe::Env(_) => {}
-            }
+            self.probe(probe);
         }
         if let Some(probes) = &check.probes {
             for member in probes.values() {
@@ -145,48 +131,9 @@ impl<'a> Collector<'_, 'a> {
         self.item = outer_item;
     }
 
-    fn http(&mut self, http: &'a HttpProbe) {
-        self.template(&http.url);
-        for value in http.headers.values() {
-            self.template(value);
-        }
-        if let Some(body) = &http.body {
-            self.template(body);
-        }
-        if let Some(json) = &http.json {
-            self.json(&json.value, json.span);
-        }
-        if let Some(ca_file) = http.tls.as_ref().and_then(|tls| tls.ca_file.as_ref()) {
-            self.template(ca_file);
-        }
-        if let Some(proxy) = &http.proxy {
-            self.template(proxy);
-        }
-    }
-
-    fn json(&mut self, value: &'a serde_json::Value, span: Span) {
-        match value {
-            serde_json::Value::String(text) => self.push(text, span, TemplateKind::Template),
-            serde_json::Value::Array(items) => items.iter().for_each(|item| self.json(item, span)),
-            serde_json::Value::Object(map) => map.values().for_each(|item| self.json(item, span)),
-            _ => {}
-        }
-    }
-
-    fn cmd(&mut self, cmd: &'a CmdProbe) {
-        if let Some(argv) = &cmd.argv {
-            for arg in &argv.value {
-                self.template(arg);
-            }
-        }
-        if let Some(sh) = &cmd.sh {
-            self.push(sh, sh.span, TemplateKind::Shell);
-        }
-        for value in cmd.env.values() {
-            self.template(value);
-        }
-        for text in [&cmd.cwd, &cmd.stdin].into_iter().flatten() {
-            self.template(text);
+    fn probe(&mut self, probe: DeclaredProbe<'a>) {
+        for (text, span, kind) in probe.template_fields() {
+            self.push(text, span, kind);
         }
     }
 }

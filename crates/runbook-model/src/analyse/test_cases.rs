@@ -403,7 +403,7 @@ fn observation(site: &Site<'_>, step: &Step, mock: &Spanned<StepMock>, out: &mut
     }
     let probe = step.probing().map(|check| Probed::Check(&check.value)).or_else(|| {
         let action = step.action.as_ref()?;
-        let kind = if action.cmd.is_some() { ProbeKind::Cmd } else { ProbeKind::Http };
+        let kind = action.declared_probes().first().map_or(ProbeKind::Http, |probe| probe.kind());
         Some(Probed::Action(&action.value, kind))
     });
     let Some(probe) = probe else {
@@ -585,7 +585,7 @@ fn against_kind(step: &Step, judged: &Judged<'_>, spec: &MockSpec, span: Span, o
                 span,
                 format!("the observation of step `{}` gives more than one result", step.id.value),
             )
-            .with_label("one of `http`, `cmd`, `tcp`, `env` or `error` here")
+            .with_label(format!("one of {} or `error` here", ProbeKind::listed()))
             .with_help("a probe sees one thing per attempt: keep one key, or make a list with one entry per attempt"),
         );
         return;

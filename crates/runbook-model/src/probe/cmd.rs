@@ -1,0 +1,80 @@
+//! The `cmd` probe: a command, and what `check` knows of it.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::template;
+use crate::analyse::TemplateKind;
+use crate::{Code, Diagnostic, Duration, Span, Spanned, Subject};
+
+/// A command. Observations: `exit_code`, `stdout`, `stderr` (and `json`
+/// parsed from stdout), the signal, whether it timed out, `duration`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CmdProbe {
+    /// Program and arguments, run without a shell. Each element is a
+    /// template rendered to exactly one argument.
+    #[serde(default)]
+    pub argv: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A shell command, run with `sh -c`. Values interpolated into it are
+    /// shell-quoted; `|safe` opts out.
+    #[serde(default)]
+    pub sh: Option<Spanned<String>>,
+    /// Extra environment variables; values are templates.
+    #[serde(default)]
+    pub env: IndexMap<Spanned<String>, Spanned<String>>,
+    /// Working directory.
+    #[serde(default)]
+    pub cwd: Option<Spanned<String>>,
+    /// Text written to the command's standard input (default: none).
+    #[serde(default)]
+    pub stdin: Option<Spanned<String>>,
+    /// Limit on the command (default 30s); on expiry the whole process
+    /// group is terminated.
+    #[serde(default)]
+    pub timeout: Option<Spanned<Duration>>,
+}
+
+/// What its expectations may read.
+pub(super) const SUBJECTS: &[Subject] =
+    &[Subject::ExitCode, Subject::Stdout, Subject::Stderr, Subject::Duration, Subject::Json];
+
+/// What its captures may read.
+pub(super) const CAPTURES: &[&str] = &["json", "regex", "stdout", "stderr"];
+
+/// What `steps.ID` holds of its observation, besides `duration` and `error`.
+pub(super) const FACTS: &[&str] =
+    &["exit_code", "signal", "timed_out", "json", "stdout", "stderr", "stdout_dropped_bytes", "stderr_dropped_bytes"];
+
+impl CmdProbe {
+    /// Its templated fields, in the order written: `sh` is a shell
+    /// template, whose values are quoted.
+    pub(super) fn template_fields<'a>(&'a self, out: &mut Vec<(&'a str, Span, TemplateKind)>) {
+        out.extend(self.argv.iter().flat_map(|argv| argv.value.iter()).map(template));
+        out.extend(self.sh.as_ref().map(|sh| (sh.value.as_str(), sh.span, TemplateKind::Shell)));
+        out.extend(self.env.values().map(template));
+        out.extend([&self.cwd, &self.stdin].into_iter().flatten().map(template));
+    }
+
+    /// Its own rules: exactly one of `argv` and `sh`, a program to run.
+    pub(super) fn shape(&self, span: Span, out: &mut Vec<Diagnostic>) {
+        match (&self.argv, &self.sh) {
+            (None, None) => out.push(
+                Diagnostic::new(Code::ProbeShape, span, "the command has neither `argv` nor `sh`")
+                    .with_help("use `argv: [program, arg]` to run without a shell, or `sh: \"…\"`"),
+            ),
+            (Some(_), Some(sh)) => out.push(
+                Diagnostic::new(Code::ProbeShape, sh.span, "`sh` beside `argv`")
+                    .with_help("give `argv` (no shell) or `sh` (runs `sh -c`), not both"),
+            ),
+            (Some(argv), None) if argv.is_empty() => {
+                out.push(
+                    Diagnostic::new(Code::InvalidValue, argv.span, "`argv` is empty")
+                        .with_help("the first element is the program to run"),
+                );
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The `http` probe: an HTTP request, and what `check` knows of it.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::template;
+use crate::analyse::TemplateKind;
+use crate::{Code, Diagnostic, Duration, Span, Spanned, Subject};
+
+/// An HTTP request. Observations: `status`, `header.NAME`, `body`, `json`,
+/// `duration`, the final URL, and on failure an error kind.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpProbe {
+    /// Request method (default `GET`).
+    #[serde(default)]
+    pub method: Option<Spanned<Method>>,
+    /// URL to request; a template.
+    pub url: Spanned<String>,
+    /// Request headers; values are templates.
+    #[serde(default)]
+    pub headers: IndexMap<Spanned<String>, Spanned<String>>,
+    /// Request body as text; a template.
+    #[serde(default)]
+    pub body: Option<Spanned<String>>,
+    /// Request body as JSON (sets `Content-Type: application/json`).
+    #[serde(default)]
+    pub json: Option<Spanned<serde_json::Value>>,
+    /// Limit on the whole exchange (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Spanned<Duration>>,
+    /// Limit on establishing the connection.
+    #[serde(default)]
+    pub connect_timeout: Option<Spanned<Duration>>,
+    /// Follow redirects (default `true`, at most 10).
+    #[serde(default, deserialize_with = "crate::strict::optional")]
+    pub follow_redirects: Option<bool>,
+    /// TLS settings.
+    #[serde(default)]
+    pub tls: Option<Spanned<Tls>>,
+    /// The proxy to go through: `none` for a direct connection, or an
+    /// `http://HOST:PORT` URL (a template). Without it, `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` decide.
+    #[serde(default)]
+    pub proxy: Option<Spanned<String>>,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(missing_docs)]
+pub enum Method {
+    #[default]
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+/// TLS settings of an HTTP probe.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// Accept any certificate. Opt-in, flagged by `runbook check` and
+    /// written to the record.
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
+    pub insecure: Option<Spanned<bool>>,
+    /// PEM file of extra trusted certificate authorities.
+    #[serde(default)]
+    pub ca_file: Option<Spanned<String>>,
+}
+
+/// A fact of the certificate an https server presented, read by `tls:` in
+/// expectations and captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateFact {
+    /// Who signed it, as text: `CN=Internal CA, O=Example`.
+    Issuer,
+    /// Whom it is for, as text: `CN=api.example.com`.
+    Subject,
+    /// Start of validity, RFC 3339 text in UTC.
+    NotBefore,
+    /// End of validity, RFC 3339 text in UTC.
+    NotAfter,
+    /// Whole days left until `not_after`, an integer.
+    DaysLeft,
+}
+
+impl CertificateFact {
+    /// The YAML name, also the key in `result.tls`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Issuer => "issuer",
+            Self::Subject => "subject",
+            Self::NotBefore => "not_before",
+            Self::NotAfter => "not_after",
+            Self::DaysLeft => "days_left",
+        }
+    }
+}
+
+/// A phase of an HTTP request, read by `timing:` in expectations: where its
+/// time went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TimingPhase {
+    /// Resolving the host's name (absent for an address, or a connection
+    /// kept alive).
+    Dns,
+    /// Opening the connection: TCP, a proxy's tunnel, the TLS handshake.
+    Connect,
+    /// From the open connection to the answer's status line.
+    FirstByte,
+}
+
+impl TimingPhase {
+    /// The YAML name, also the key in the observation's `timing` (with `_ms`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::FirstByte => "first_byte",
+        }
+    }
+}
+
+/// What its expectations may read.
+pub(super) const SUBJECTS: &[Subject] =
+    &[Subject::Status, Subject::Body, Subject::Duration, Subject::Json, Subject::Header, Subject::Tls, Subject::Timing];
+
+/// What its captures may read.
+pub(super) const CAPTURES: &[&str] = &["json", "regex", "header", "tls", "body", "status"];
+
+/// What `steps.ID` holds of its observation, besides `duration` and `error`.
+pub(super) const FACTS: &[&str] = &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
+
+impl HttpProbe {
+    /// Its templated fields, in the order written.
+    pub(super) fn template_fields<'a>(&'a self, out: &mut Vec<(&'a str, Span, TemplateKind)>) {
+        out.push(template(&self.url));
+        out.extend(self.headers.values().map(template));
+        out.extend(self.body.as_ref().map(template));
+        if let Some(json) = &self.json {
+            json_strings(&json.value, json.span, out);
+        }
+        out.extend(self.tls.as_ref().and_then(|tls| tls.ca_file.as_ref()).map(template));
+        out.extend(self.proxy.as_ref().map(template));
+    }
+
+    /// Its own rules: one body, a literal proxy the engine accepts.
+    pub(super) fn shape(&self, out: &mut Vec<Diagnostic>) {
+        if let (Some(_), Some(json)) = (&self.body, &self.json) {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
+                    .with_help("send text with `body` or JSON with `json`, not both"),
+            );
+        }
+        // A templated proxy is checked when it is rendered; a literal one now,
+        // since the engine would stop every request with it.
+        if let Some(proxy) = self.proxy.as_ref().filter(|proxy| !proxy.contains("{{"))
+            && proxy.trim() != "none"
+            && !is_proxy_url(proxy)
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
+                    .with_label("not a proxy")
+                    .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT` (no spaces, port 1-65535)"),
+            );
+        }
+    }
+}
+
+/// Every string of a JSON body: each is a template.
+fn json_strings<'a>(value: &'a serde_json::Value, span: Span, out: &mut Vec<(&'a str, Span, TemplateKind)>) {
+    match value {
+        serde_json::Value::String(text) => out.push((text, span, TemplateKind::Template)),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| json_strings(item, span, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| json_strings(item, span, out)),
+        _ => {}
+    }
+}
+
+/// `http://` or `https://` (any case), then a host and an optional port up
+/// to 65535, with no space anywhere: what the engine accepts as a proxy.
+fn is_proxy_url(value: &str) -> bool {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    let Some(skip) = ["http://", "https://"].iter().find(|prefix| lower.starts_with(**prefix)).map(|p| p.len()) else {
+        return false;
+    };
+    let authority = value[skip..].split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = match host_port.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((host, rest)) => (host, rest.strip_prefix(':').or(Some(rest).filter(|rest| !rest.is_empty()))),
+        None => host_port.split_once(':').map_or((host_port, None), |(host, port)| (host, Some(port))),
+    };
+    !host.is_empty() && port.is_none_or(|port| port.is_empty() || port.parse::<u16>().is_ok())
+}
