@@ -163,6 +163,9 @@ fn every_error_of_a_called_runbook_is_shown_in_full_with_the_chain_of_calls() {
         assert!(stderr.contains(&format!("next: {target}\n")), "{target} is shown in its snippet: {stderr}");
     }
     assert_eq!(stderr.matches("error[RB201]").count(), 4, "{stderr}");
+    // Once each: the RB211 says they follow instead of quoting them too.
+    assert_eq!(stderr.matches("unknown step `nowhere2`").count(), 1, "{stderr}");
+    assert!(stderr.contains("its errors are shown in full below"), "{stderr}");
 
     let output = Test::new().files(&files).args(["check", "--format", "json", "runbook.yaml"]).status(3);
     let report: Report = output.json();

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `runbook` binary: every test runs the built
 //! executable as a user would and checks its exit status and output.
 
+mod architecture;
 mod authoring;
 mod check;
 mod corpus;

@@ -8,7 +8,7 @@ use miette::{
 };
 use runbook_engine::interpret::{CallFailure, RunError, RunErrorKind};
 use runbook_engine::printable::{masked, printable_line, printable_lines};
-use runbook_model::{Diagnostic, InvalidCallee, Level, Source, Span};
+use runbook_model::{CALLEE_HAS_ERRORS, Diagnostic, InvalidCallee, Level, Source, Span};
 use serde::Serialize;
 
 use crate::cli::Color;
@@ -30,6 +30,31 @@ impl Renderer {
         Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false) }
     }
 
+    /// A file's diagnostics, then each called runbook's own errors in full.
+    /// A `call` whose runbook has errors then says they follow, rather
+    /// than quoting them on one line as well (as `--format json` does).
+    pub(crate) fn render_file<'d>(
+        &self,
+        source: &Source,
+        diagnostics: impl IntoIterator<Item = &'d Diagnostic>,
+        callees: &[InvalidCallee],
+    ) -> String {
+        let mut out = String::new();
+        for diagnostic in diagnostics {
+            if !callees.is_empty() && diagnostic.label.as_deref() == Some(CALLEE_HAS_ERRORS) {
+                let mut shown = diagnostic.clone();
+                shown.help = Some("its errors are shown in full below".to_owned());
+                out.push_str(&self.render(source, &shown));
+            } else {
+                out.push_str(&self.render(source, diagnostic));
+            }
+        }
+        for callee in callees {
+            out.push_str(&self.render_invalid_callee(callee));
+        }
+        out
+    }
+
     /// One diagnostic, with its snippet.
     pub(crate) fn render(&self, source: &Source, diagnostic: &Diagnostic) -> String {
         let code = diagnostic.code;
@@ -37,12 +62,9 @@ impl Renderer {
         self.located(source, diagnostic.span, diagnostic.level().name(), heading, diagnostic)
     }
 
-    /// A run-time error, with its snippet and help, rendered like a `check`
-    /// diagnostic; for a called runbook with errors, each of them in full
-    /// against its own text.
     /// A called runbook's own errors, each in full against its own text,
     /// under the chain of calls that leads to it.
-    pub(crate) fn render_invalid_callee(&self, callee: &InvalidCallee) -> String {
+    fn render_invalid_callee(&self, callee: &InvalidCallee) -> String {
         let chain: Vec<String> = callee.chain.iter().map(|file| format!("`{file}`")).collect();
         let mut out = format!("\n`{}`, called as {}:\n", callee.source.name(), chain.join(" → "));
         for diagnostic in &callee.errors {
@@ -51,6 +73,9 @@ impl Renderer {
         out
     }
 
+    /// A run-time error, with its snippet and help, rendered like a `check`
+    /// diagnostic; for a called runbook with errors, each of them in full
+    /// against its own text.
     pub(crate) fn render_run_error(&self, error: &RunError) -> String {
         let mut out = self.located(
             &error.text,

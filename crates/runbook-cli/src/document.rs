@@ -7,8 +7,7 @@
 use std::fmt::Write as _;
 
 use runbook_model::{
-    Ask, AskType, Check, CmdProbe, Conclusion, DeclaredProbe, Destination, Flow, HttpProbe, Instruct, Port, Runbook,
-    Source, Span, Spanned, Step, StepKind, TcpProbe,
+    Ask, AskType, Check, Conclusion, Destination, Flow, Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
 };
 
 use runbook_engine::diagram::{Diagram, graph, mermaid};
@@ -158,11 +157,8 @@ impl Writer<'_> {
                     if let Some(confirm) = &action.confirm {
                         let _ = writeln!(out, "> {}\n", confirm.value.trim().replace('\n', "\n> "));
                     }
-                    if let Some(cmd) = &action.cmd {
-                        Self::cmd(out, &cmd.value);
-                    }
-                    if let Some(http) = &action.http {
-                        self.http(out, &http.value);
+                    for probe in action.declared_probes() {
+                        out.push_str(&runbook_engine::probe::by_hand(probe));
                     }
                     self.expectations(out, &action.expect, "It worked when");
                 }
@@ -191,11 +187,11 @@ impl Writer<'_> {
         if let Some(foreach) = &check.foreach {
             let _ = writeln!(out, "For each `{}` in `{}`:\n", check.item_name(), one_line(self.slice(foreach.span)));
         }
-        self.probe(out, check);
+        Self::probe(out, check);
         if let Some(probes) = &check.probes {
             for (name, probe) in &probes.value {
                 let _ = writeln!(out, "*{}*:\n", name.value);
-                self.probe(out, &probe.value);
+                Self::probe(out, &probe.value);
                 self.expectations(out, &probe.value.expect, "It passes when");
             }
         }
@@ -209,112 +205,10 @@ impl Writer<'_> {
         }
     }
 
-    fn probe(&self, out: &mut String, check: &Check) {
+    fn probe(out: &mut String, check: &Check) {
         for probe in check.declared_probes() {
-            match probe {
-                DeclaredProbe::Http(http) => self.http(out, &http.value),
-                DeclaredProbe::Cmd(cmd) => Self::cmd(out, &cmd.value),
-                DeclaredProbe::Tcp(tcp) => Self::tcp(out, &tcp.value),
-                DeclaredProbe::Env(env) => {
-                    let env = &env.value;
-                    let names =
-                        |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
-                    let _ = writeln!(
-                        out,
-                        "Check these environment variables (their values are secrets: do not print them):\n"
-                    );
-                    if !env.set.is_empty() {
-                        let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));
-                    }
-                    if !env.non_empty.is_empty() {
-                        let _ = writeln!(out, "- set and not empty: {}", names(&env.non_empty).join(", "));
-                    }
-                    out.push('\n');
-                }
-            }
+            out.push_str(&runbook_engine::probe::by_hand(probe));
         }
-    }
-
-    fn http(&self, out: &mut String, http: &HttpProbe) {
-        let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
-        if http.follow_redirects != Some(false) {
-            words.push("-L".to_owned());
-        }
-        if let Some(method) = &http.method {
-            words.extend(["-X".to_owned(), one_line(self.slice(method.span))]);
-        }
-        for (name, value) in &http.headers {
-            words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
-        }
-        if let Some(body) = &http.body {
-            words.extend(["--data-raw".to_owned(), shell_word(&body.value)]);
-        }
-        if let Some(json) = &http.json {
-            words.extend(["--json".to_owned(), shell_word(&json.value.to_string())]);
-        }
-        if let Some(timeout) = &http.timeout {
-            words.extend(["--max-time".to_owned(), seconds(timeout.value)]);
-        }
-        if let Some(timeout) = &http.connect_timeout {
-            words.extend(["--connect-timeout".to_owned(), seconds(timeout.value)]);
-        }
-        if let Some(tls) = &http.tls {
-            if tls.value.insecure.as_ref().is_some_and(|i| i.value) {
-                words.push("--insecure".to_owned());
-            }
-            if let Some(ca) = &tls.value.ca_file {
-                words.extend(["--cacert".to_owned(), shell_word(&ca.value)]);
-            }
-        }
-        match http.proxy.as_ref().map(|proxy| proxy.value.trim()) {
-            // curl reads the same proxy variables; `none` must not.
-            Some("none") => words.extend(["--noproxy".to_owned(), shell_word("*")]),
-            Some(proxy) => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
-            None => {}
-        }
-        words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
-        words.push(shell_word(&http.url.value));
-        let _ = writeln!(out, "```sh\n{}\n```\n", words.join(" "));
-    }
-
-    fn cmd(out: &mut String, cmd: &CmdProbe) {
-        let mut script = String::new();
-        if let Some(cwd) = &cmd.cwd {
-            let _ = writeln!(script, "cd {}", shell_word(&cwd.value));
-        }
-        for (name, value) in &cmd.env {
-            let _ = writeln!(script, "export {}={}", name.value, shell_word(&value.value));
-        }
-        if let Some(argv) = &cmd.argv {
-            let words: Vec<String> = argv.value.iter().map(|word| shell_word(&word.value)).collect();
-            script.push_str(&words.join(" "));
-        }
-        if let Some(sh) = &cmd.sh {
-            script.push_str(sh.value.trim_end());
-        }
-        let fence = if script.contains("```") { "~~~~" } else { "```" };
-        let _ = writeln!(out, "{fence}sh\n{}\n{fence}\n", script.trim_end());
-        if let Some(stdin) = &cmd.stdin {
-            let _ = writeln!(out, "with this on its standard input:\n\n```\n{}\n```\n", stdin.value.trim_end());
-        }
-        if let Some(timeout) = &cmd.timeout {
-            let _ = writeln!(out, "Give it at most {}.\n", timeout.value);
-        }
-    }
-
-    fn tcp(out: &mut String, tcp: &TcpProbe) {
-        let port = match &tcp.port.value {
-            Port::Number(port) => port.to_string(),
-            Port::Template(template) => template.clone(),
-        };
-        let wait = tcp.timeout.as_ref().map_or_else(|| "5".to_owned(), |t| seconds(t.value));
-        let _ = writeln!(
-            out,
-            "Open a TCP connection to `{}` port `{port}`:\n\n```sh\nnc -vz -w {wait} {} {}\n```\n",
-            tcp.host.value,
-            shell_word(&tcp.host.value),
-            shell_word(&port)
-        );
     }
 
     fn expectations(&self, out: &mut String, expect: &[Spanned<runbook_model::Expectation>], lead: &str) {
@@ -488,20 +382,6 @@ fn step_link(id: &str) -> String {
     format!("[`{id}`](#step-{id})")
 }
 
-fn shell_word(text: &str) -> String {
-    runbook_engine::template::shell_word(text)
-}
-
-/// A duration in seconds, as curl and nc take it (`0.5`, `3`).
-fn seconds(duration: runbook_model::Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        (millis / 1000).to_string()
-    } else {
-        format!("{}.{:03}", millis / 1000, millis % 1000)
-    }
-}
-
 /// A value fit for one table cell.
 fn cell(text: &str) -> String {
     text.trim().replace('|', "\\|").replace('\n', "<br>")
@@ -600,11 +480,5 @@ mod tests {
         let flow = text.find('{').unwrap();
         assert_eq!(node_text(text, Span::new(flow, 1)), "{ json: \"$.a}\", eq: 1 }");
         assert_eq!(node_text(text, Span::new(text.len() - 2, 1)), "2");
-    }
-
-    #[test]
-    fn seconds_for_curl() {
-        assert_eq!(seconds(runbook_model::Duration(std::time::Duration::from_secs(3))), "3");
-        assert_eq!(seconds(runbook_model::Duration(std::time::Duration::from_millis(1500))), "1.500");
     }
 }

@@ -123,7 +123,9 @@ fn read_subject(
         }
         _ => match text_of(subject, observation) {
             Some(output) => Some(Value::from(output.kept())),
-            None => return Ok(observed.subject(subject, expectation).unwrap_or_else(|| (subject.name().to_owned(), None))),
+            None => {
+                return Ok(observed.subject(subject, expectation).unwrap_or_else(|| (subject.name().to_owned(), None)));
+            }
         },
     };
     Ok((subject.name().to_owned(), actual))

@@ -10,6 +10,7 @@
 mod capture;
 mod checked_compare;
 pub mod clock;
+mod compiled_arguments;
 pub mod diagram;
 pub mod event;
 pub mod expect;

@@ -14,6 +14,8 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Expression, Template, UndefinedBehavior};
 use runbook_model::{GUARDS, Plan, TemplateKind, guard_comparisons, guard_template, template_sites};
 
+use crate::compiled_arguments::CompiledArguments;
+
 /// The name suffix that turns on shell quoting for a template.
 const SHELL_SUFFIX: &str = ".sh";
 /// The name of a `sh:` template.
@@ -345,12 +347,17 @@ pub fn shell_word(arg: &str) -> String {
     if plain { arg.to_owned() } else { shell_quote(arg) }
 }
 
+/// The `jsonpath` filter's parsed paths.
+static QUERIES: LazyLock<CompiledArguments<runbook_model::JsonQuery>> = LazyLock::new(CompiledArguments::new);
+/// The `regex` filter's compiled patterns, or why one does not compile.
+static PATTERNS: LazyLock<CompiledArguments<Result<regex::Regex, String>>> = LazyLock::new(CompiledArguments::new);
+
 /// `value | jsonpath("$.a.b")`: the nodes an RFC 9535 path selects; one
 /// node gives its value, several give a list, none gives `none`.
 fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error> {
     let json: serde_json::Value = serde_json::to_value(value)
         .map_err(|error| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, error.to_string()))?;
-    let query = runbook_model::JsonQuery::new(path);
+    let query = QUERIES.get(path, |path| runbook_model::JsonQuery::new(path));
     if let Some(error) = query.error() {
         return Err(minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
@@ -363,7 +370,8 @@ fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error>
 /// `text | regex("pattern")`: the first capture group of the first match,
 /// or the whole match without groups, or `none`.
 fn regex_filter(text: &str, pattern: &str) -> Result<Value, minijinja::Error> {
-    let regex = regex::Regex::new(pattern).map_err(|error| {
+    let compiled = PATTERNS.get(pattern, |pattern| regex::Regex::new(pattern).map_err(|error| error.to_string()));
+    let regex = compiled.as_ref().as_ref().map_err(|error| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid regex: {error}"))
     })?;
     Ok(regex

@@ -201,6 +201,11 @@ fn unreadable(written: &Spanned<String>, target: &Path, error: &std::io::Error) 
     .with_help(help)
 }
 
+/// The label of an RB211 (or RB212) on a `call` whose runbook has errors:
+/// its help quotes them on one line, for `--format json`; people see them
+/// in full after it ([`InvalidCallee`]).
+pub const CALLEE_HAS_ERRORS: &str = "does not check clean";
+
 fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagnostic]) -> Diagnostic {
     let cycle = errors.iter().find(|error| error.code == Code::CallCycle);
     let quoted: Vec<String> = errors
@@ -222,7 +227,7 @@ fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagn
     } else {
         format!("the called runbook `{}` has {count}", written.value)
     };
-    Diagnostic::new(code, written.span, message).with_label("does not check clean").with_help(help)
+    Diagnostic::new(code, written.span, message).with_label(CALLEE_HAS_ERRORS).with_help(help)
 }
 
 /// Given inputs exist in the callee, required ones are given, literal

@@ -50,7 +50,7 @@ pub use analyse::{
     template_sites,
 };
 pub use ca_files::literal_ca_files;
-pub use calls::{InvalidCallee, check_file, check_file_bytes};
+pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::Check;
 pub use code::{Code, Level};
@@ -75,10 +75,7 @@ pub use mock::{
 pub use outcome::Outcome;
 pub use pattern::Pattern;
 pub use plan::{ActionPlan, Plan, ProbeEntry, Probes, Probing, StepBody};
-pub use probe::{
-    ByProbeKind, CertificateFact, CmdProbe, DeclaredProbe, EnvProbe, HttpProbe, Method, Port, Probe, ProbeKind, TcpProbe,
-    TimingPhase, Tls,
-};
+pub use probe::*;
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{
@@ -86,6 +83,6 @@ pub use schema::{
 };
 pub use source::Source;
 pub use span::{Span, Spanned};
-pub use step::{Step, StepKind};
+pub use step::{DeclaredStep, Step, StepKind};
 pub use test_file::{Case, CaseExpectations, EndStatus, TestFile};
 pub use transition::{Branch, Target};

@@ -139,11 +139,14 @@ impl MockSpec {
     /// (`items`, `probes`, `conclusion`). The one place that lists
     /// `MockSpec`'s probe keys.
     pub fn mocked(&self) -> Vec<MockedObservation<'_>> {
+        // Every field named: a new key fails to compile here until it is
+        // sorted into observations or not.
+        let Self { http, cmd, tcp, env, error: _, items: _, default: _, probes: _, conclusion: _, vars: _ } = self;
         [
-            self.http.as_ref().map(MockedObservation::Http),
-            self.cmd.as_ref().map(MockedObservation::Cmd),
-            self.tcp.as_ref().map(MockedObservation::Tcp),
-            self.env.as_ref().map(MockedObservation::Env),
+            http.as_ref().map(MockedObservation::Http),
+            cmd.as_ref().map(MockedObservation::Cmd),
+            tcp.as_ref().map(MockedObservation::Tcp),
+            env.as_ref().map(MockedObservation::Env),
         ]
         .into_iter()
         .flatten()

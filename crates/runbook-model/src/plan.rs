@@ -15,8 +15,8 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::{
-    Action, Ask, Call, Capture, Check, Checked, Code, Conclusion, Diagnostic, Expectation, Flow, Instruct, Level, Probe,
-    Runbook, Source, Span, Spanned, Step, StepKind,
+    Action, Ask, Call, Capture, Check, Checked, Code, Conclusion, DeclaredStep, Diagnostic, Expectation, Flow,
+    Instruct, Level, Probe, Runbook, Source, Span, Spanned, Step, StepKind,
 };
 
 /// A runbook ready to run: its text, its steps with their kinds resolved,
@@ -222,26 +222,21 @@ fn body(step: &Step) -> Result<StepBody, Diagnostic> {
         };
         Ok(Probing { probes, concurrency: check.concurrency.as_ref().map(|c| c.value) })
     };
-    let kinds = step.kinds();
-    let body = match (kinds.as_slice(), step) {
-        ([(StepKind::Check, _)], Step { check: Some(check), .. }) => StepBody::Check(probing(check)?),
-        ([(StepKind::Collect, _)], Step { collect: Some(collect), .. }) => StepBody::Collect(probing(collect)?),
-        ([(StepKind::Ask, _)], Step { ask: Some(ask), .. }) => StepBody::Ask(ask.value.clone()),
-        ([(StepKind::Instruct, _)], Step { instruct: Some(instruct), .. }) => {
-            StepBody::Instruct(instruct.value.clone())
-        }
-        ([(StepKind::Action, _)], Step { action: Some(action), .. }) => StepBody::Action(action_plan(action)?),
-        ([(StepKind::Call, _)], Step { call: Some(call), .. }) => StepBody::Call(call.value.clone()),
-        ([(StepKind::Conclude, _)], Step { conclude: Some(conclude), .. }) => {
-            StepBody::Conclude(conclude.value.clone())
-        }
-        _ => {
-            return Err(Diagnostic::new(
-                Code::StepKind,
-                step.id.span,
-                format!("step `{}` needs exactly one kind to run", step.id.value),
-            ));
-        }
+    let [declared] = step.declared()[..] else {
+        return Err(Diagnostic::new(
+            Code::StepKind,
+            step.id.span,
+            format!("step `{}` needs exactly one kind to run", step.id.value),
+        ));
+    };
+    let body = match declared {
+        DeclaredStep::Check(check) => StepBody::Check(probing(check)?),
+        DeclaredStep::Collect(collect) => StepBody::Collect(probing(collect)?),
+        DeclaredStep::Ask(ask) => StepBody::Ask(ask.value.clone()),
+        DeclaredStep::Instruct(instruct) => StepBody::Instruct(instruct.value.clone()),
+        DeclaredStep::Action(action) => StepBody::Action(action_plan(action)?),
+        DeclaredStep::Call(call) => StepBody::Call(call.value.clone()),
+        DeclaredStep::Conclude(conclude) => StepBody::Conclude(conclude.value.clone()),
     };
     Ok(body)
 }

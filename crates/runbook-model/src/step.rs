@@ -113,20 +113,96 @@ impl StepKind {
     }
 }
 
+/// What a step declares under one kind's key, borrowed: every place that
+/// reads a step's kind matches on it, so the compiler names each place a
+/// new kind must reach.
+#[derive(Debug, Clone, Copy)]
+pub enum DeclaredStep<'a> {
+    /// `check`
+    Check(&'a Spanned<Check>),
+    /// `collect`
+    Collect(&'a Spanned<Check>),
+    /// `ask`
+    Ask(&'a Spanned<Ask>),
+    /// `instruct`
+    Instruct(&'a Spanned<Instruct>),
+    /// `action`
+    Action(&'a Spanned<Action>),
+    /// `call`
+    Call(&'a Spanned<Call>),
+    /// `conclude`
+    Conclude(&'a Spanned<Conclusion>),
+}
+
+impl DeclaredStep<'_> {
+    /// Its kind.
+    pub const fn kind(self) -> StepKind {
+        match self {
+            Self::Check(_) => StepKind::Check,
+            Self::Collect(_) => StepKind::Collect,
+            Self::Ask(_) => StepKind::Ask,
+            Self::Instruct(_) => StepKind::Instruct,
+            Self::Action(_) => StepKind::Action,
+            Self::Call(_) => StepKind::Call,
+            Self::Conclude(_) => StepKind::Conclude,
+        }
+    }
+
+    /// Where its key is written.
+    pub const fn span(self) -> Span {
+        match self {
+            Self::Check(value) | Self::Collect(value) => value.span,
+            Self::Ask(value) => value.span,
+            Self::Instruct(value) => value.span,
+            Self::Action(value) => value.span,
+            Self::Call(value) => value.span,
+            Self::Conclude(value) => value.span,
+        }
+    }
+}
+
 impl Step {
+    /// What the step declares, in the order of [`StepKind::ALL`]; a valid
+    /// step declares exactly one kind. The one place that lists `Step`'s
+    /// kind keys.
+    pub fn declared(&self) -> Vec<DeclaredStep<'_>> {
+        // Every field named: a new key fails to compile here until it is
+        // sorted into kinds or not.
+        let Self {
+            id: _,
+            title: _,
+            description: _,
+            check,
+            collect,
+            ask,
+            instruct,
+            action,
+            call,
+            conclude,
+            next: _,
+            on: _,
+            retry: _,
+            timeout: _,
+            max_visits: _,
+        } = self;
+        [
+            check.as_ref().map(DeclaredStep::Check),
+            collect.as_ref().map(DeclaredStep::Collect),
+            ask.as_ref().map(DeclaredStep::Ask),
+            instruct.as_ref().map(DeclaredStep::Instruct),
+            action.as_ref().map(DeclaredStep::Action),
+            call.as_ref().map(DeclaredStep::Call),
+            conclude.as_ref().map(DeclaredStep::Conclude),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// The kinds this step declares, with their spans. A valid step has
     /// exactly one.
     pub fn kinds(&self) -> Vec<(StepKind, Span)> {
-        let spans = [
-            self.check.as_ref().map(|s| s.span),
-            self.collect.as_ref().map(|s| s.span),
-            self.ask.as_ref().map(|s| s.span),
-            self.instruct.as_ref().map(|s| s.span),
-            self.action.as_ref().map(|s| s.span),
-            self.call.as_ref().map(|s| s.span),
-            self.conclude.as_ref().map(|s| s.span),
-        ];
-        StepKind::ALL.into_iter().zip(spans).filter_map(|(kind, span)| span.map(|span| (kind, span))).collect()
+        self.declared().into_iter().map(|declared| (declared.kind(), declared.span())).collect()
     }
 
     /// The step's kind, if it declares exactly one.

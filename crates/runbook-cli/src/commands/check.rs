@@ -103,11 +103,22 @@ fn check_parallel(files: &[PathBuf], workers: usize, check: impl Fn(&Path) -> Ch
     }
     let chunk = files.len().div_ceil(workers);
     std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            files.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(guarded).collect::<Vec<_>>())).collect();
-        // Each file's panic is caught inside its worker, so a worker
-        // itself ends normally.
-        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| (part, scope.spawn(|| part.iter().map(guarded).collect::<Vec<_>>())))
+            .collect();
+        // Each file's panic is caught inside its worker, so a worker ends
+        // normally; were one to die anyway, each of its files still gets a
+        // report saying so.
+        handles
+            .into_iter()
+            .flat_map(|(part, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    let died = || Err(Unchecked::Internal("the thread checking it stopped".to_owned()));
+                    part.iter().map(|path| Checked { path: path.clone(), outcome: died() }).collect()
+                })
+            })
+            .collect()
     })
 }
 
@@ -156,12 +167,11 @@ fn report_human(results: &[Checked], tally: Tally, color: Color) -> ExitCode {
     for checked in results {
         match &checked.outcome {
             Ok(findings) => {
-                for diagnostic in &findings.diagnostics {
-                    super::print_stderr(&renderer.render(&findings.source, diagnostic));
-                }
-                for callee in &findings.invalid_callees {
-                    super::print_stderr(&renderer.render_invalid_callee(callee));
-                }
+                super::print_stderr(&renderer.render_file(
+                    &findings.source,
+                    &findings.diagnostics,
+                    &findings.invalid_callees,
+                ));
             }
             Err(Unchecked::Unreadable(error)) => {
                 super::print_stderr(&format!("error: cannot read `{}`: {error}\n", checked.path.display()));

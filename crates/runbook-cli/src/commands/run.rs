@@ -209,7 +209,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         let name = name.as_str();
         let from_env = input.env.as_ref().map(|var| format!("${} or ", var.value)).unwrap_or_default();
         return Err(usage(format!(
-            "secret input `{name}` had a value in the run, and secrets are not kept in the journal: give it again              ({from_env}--input {name}=…), or the run would go on without it"
+            "secret input `{name}` had a value in the run, and secrets are not kept in the journal: give it again ({from_env}--input {name}=…), or the run would go on without it"
         )));
     }
     // The journal's inputs, except secrets (redacted there): those come
@@ -439,13 +439,9 @@ fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
         Err(checked) => checked,
     };
     let renderer = Renderer::for_stderr(color);
-    for diagnostic in checked.diagnostics.iter().filter(|d| d.level() == Level::Error) {
-        print_stderr(&renderer.render(&checked.source, diagnostic));
-    }
+    let errors = checked.diagnostics.iter().filter(|d| d.level() == Level::Error);
     // Each called runbook's own errors in full, against its own text.
-    for callee in &checked.invalid_callees {
-        print_stderr(&renderer.render_invalid_callee(callee));
-    }
+    print_stderr(&renderer.render_file(&checked.source, errors, &checked.invalid_callees));
     print_stderr(&format!("error: `{}` has errors; fix them before running it\n", path.display()));
     Err(ExitCode::InvalidRunbook)
 }

@@ -78,7 +78,21 @@ pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
             }
             (NodeKind::Missing, _) => add("missing", "fill:#ffffff,stroke:#b71c1c,stroke-dasharray:5 5".into(), id),
             (NodeKind::End, _) => add("finish", "fill:#eeeeee,stroke:#616161".into(), id),
-            _ => {}
+            // Only a conclusion is coloured; the other kinds differ by shape.
+            (
+                NodeKind::Step(
+                    Some(
+                        StepKind::Check
+                        | StepKind::Collect
+                        | StepKind::Ask
+                        | StepKind::Instruct
+                        | StepKind::Action
+                        | StepKind::Call,
+                    )
+                    | None,
+                ),
+                _,
+            ) => {}
         }
         if node.visited {
             add("visited", "stroke:#4a148c,stroke-width:4px".into(), id);

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use runbook_model::{Call, Level, Plan, Step};
+use runbook_model::{Call, Level, Plan, Step, StepBody};
 use serde_json::{Map, Value as Json};
 
 use super::{CallFailure, Ending, Interpreter, RunErrorKind, StepDone, Stop};
@@ -219,8 +219,13 @@ fn callees(plan: &Plan, path: &Path) -> Vec<std::path::PathBuf> {
     plan.bodies
         .iter()
         .filter_map(|body| match body {
-            runbook_model::StepBody::Call(call) => Some(base.join(&call.runbook.value)),
-            _ => None,
+            StepBody::Call(call) => Some(base.join(&call.runbook.value)),
+            StepBody::Check(_)
+            | StepBody::Collect(_)
+            | StepBody::Ask(_)
+            | StepBody::Instruct(_)
+            | StepBody::Action(_)
+            | StepBody::Conclude(_) => None,
         })
         .collect()
 }

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -152,6 +153,34 @@ pub(crate) fn prepare(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepare
     let timeout = cmd.timeout.as_ref().map_or(DEFAULT_CMD_TIMEOUT, |t| t.0);
     let spec = CmdSpec { program, env, cwd: cwd.map(Into::into), stdin, timeout };
     Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec), timeout: Some(timeout) })
+}
+
+/// How a person runs the same command by hand (`runbook render`): a
+/// shell script, its input and its time limit.
+pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
+    let mut script = String::new();
+    if let Some(cwd) = &cmd.cwd {
+        let _ = writeln!(script, "cd {}", shell_word(&cwd.value));
+    }
+    for (name, value) in &cmd.env {
+        let _ = writeln!(script, "export {}={}", name.value, shell_word(&value.value));
+    }
+    if let Some(argv) = &cmd.argv {
+        let words: Vec<String> = argv.value.iter().map(|word| shell_word(&word.value)).collect();
+        script.push_str(&words.join(" "));
+    }
+    if let Some(sh) = &cmd.sh {
+        script.push_str(sh.value.trim_end());
+    }
+    let fence = if script.contains("```") { "~~~~" } else { "```" };
+    let mut out = format!("{fence}sh\n{}\n{fence}\n\n", script.trim_end());
+    if let Some(stdin) = &cmd.stdin {
+        let _ = writeln!(out, "with this on its standard input:\n\n```\n{}\n```\n", stdin.value.trim_end());
+    }
+    if let Some(timeout) = &cmd.timeout {
+        let _ = writeln!(out, "Give it at most {}.\n", timeout.value);
+    }
+    out
 }
 
 impl CmdObservation {

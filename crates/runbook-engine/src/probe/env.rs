@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use runbook_model::{Capture, EnvProbe, Expectation, ExpectationSeverity, ProbeKind, Spanned, Subject};
@@ -87,7 +88,27 @@ pub(crate) fn prepare(env: &EnvProbe) -> Prepared {
     if !spec.non_empty.is_empty() {
         target.push(format!("non-empty: {}", spec.non_empty.join(", ")));
     }
-    Prepared { kind: ProbeKind::Env, target: format!("env {}", target.join("; ")), probe: Arc::new(spec), timeout: None }
+    Prepared {
+        kind: ProbeKind::Env,
+        target: format!("env {}", target.join("; ")),
+        probe: Arc::new(spec),
+        timeout: None,
+    }
+}
+
+/// How a person checks the same variables by hand (`runbook render`),
+/// without printing their values.
+pub(crate) fn by_hand(env: &EnvProbe) -> String {
+    let names = |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
+    let mut out = "Check these environment variables (their values are secrets: do not print them):\n\n".to_owned();
+    if !env.set.is_empty() {
+        let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));
+    }
+    if !env.non_empty.is_empty() {
+        let _ = writeln!(out, "- set and not empty: {}", names(&env.non_empty).join(", "));
+    }
+    out.push('\n');
+    out
 }
 
 impl EnvObservation {

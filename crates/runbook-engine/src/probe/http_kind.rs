@@ -9,6 +9,7 @@ use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, ProbeKind, Spanne
 use serde_json::{Map, Value};
 
 use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
+use super::seconds;
 use super::{
     Captured, Certificate, ErrorKind, HttpClient, HttpObservation, HttpSpec, HttpTiming, ProbeCall, ProbeError,
     ProxySetting, SecretParts, millis,
@@ -16,6 +17,7 @@ use super::{
 use crate::prepare::{Prepared, RenderError, Renderer};
 use crate::record::markdown::code;
 use crate::redact::Redactor;
+use crate::template::shell_word;
 
 impl Observed for HttpObservation {
     fn duration(&self) -> Duration {
@@ -219,6 +221,50 @@ pub(crate) fn prepare(
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
+/// How a person sends the same request by hand (`runbook render`): a
+/// curl command line, its status and time on the last line.
+pub(crate) fn by_hand(http: &HttpProbe) -> String {
+    let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
+    if http.follow_redirects != Some(false) {
+        words.push("-L".to_owned());
+    }
+    if let Some(method) = &http.method {
+        words.extend(["-X".to_owned(), format!("{:?}", method.value).to_uppercase()]);
+    }
+    for (name, value) in &http.headers {
+        words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
+    }
+    if let Some(body) = &http.body {
+        words.extend(["--data-raw".to_owned(), shell_word(&body.value)]);
+    }
+    if let Some(json) = &http.json {
+        words.extend(["--json".to_owned(), shell_word(&json.value.to_string())]);
+    }
+    if let Some(timeout) = &http.timeout {
+        words.extend(["--max-time".to_owned(), seconds(timeout.value)]);
+    }
+    if let Some(timeout) = &http.connect_timeout {
+        words.extend(["--connect-timeout".to_owned(), seconds(timeout.value)]);
+    }
+    if let Some(tls) = &http.tls {
+        if tls.value.insecure.as_ref().is_some_and(|i| i.value) {
+            words.push("--insecure".to_owned());
+        }
+        if let Some(ca) = &tls.value.ca_file {
+            words.extend(["--cacert".to_owned(), shell_word(&ca.value)]);
+        }
+    }
+    match http.proxy.as_ref().map(|proxy| proxy.value.trim()) {
+        // curl reads the same proxy variables; `none` must not.
+        Some("none") => words.extend(["--noproxy".to_owned(), shell_word("*")]),
+        Some(proxy) => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
+        None => {}
+    }
+    words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
+    words.push(shell_word(&http.url.value));
+    format!("```sh\n{}\n```\n\n", words.join(" "))
+}
+
 impl HttpObservation {
     /// A request that got no answer (`runbook test`).
     pub(crate) fn failed(call: &ProbeCall, error: ProbeError, took: Duration) -> Self {
@@ -363,7 +409,11 @@ mod tests {
             assert_eq!(observation.insecure, insecure);
             // Normalized as the real probe reports it.
             assert_eq!(observation.final_url.as_deref(), Some("http://127.0.0.1:9/"));
-            let error = HttpObservation::failed(&call(insecure), ProbeError::new(ErrorKind::Refused, "refused"), Duration::ZERO);
+            let error = HttpObservation::failed(
+                &call(insecure),
+                ProbeError::new(ErrorKind::Refused, "refused"),
+                Duration::ZERO,
+            );
             assert_eq!(error.insecure, insecure);
         }
     }

@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use runbook_model::{MockedObservation, ProbeKind};
+use runbook_model::{DeclaredProbe, MockedObservation, ProbeKind};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -214,6 +214,27 @@ pub(crate) fn prepare(
     }
 }
 
+/// How a person does what `probe` does, by hand, in Markdown
+/// (`runbook render`).
+pub fn by_hand(probe: DeclaredProbe<'_>) -> String {
+    match probe {
+        DeclaredProbe::Http(http) => http_kind::by_hand(http),
+        DeclaredProbe::Cmd(cmd) => cmd::by_hand(cmd),
+        DeclaredProbe::Tcp(tcp) => tcp::by_hand(tcp),
+        DeclaredProbe::Env(env) => env::by_hand(env),
+    }
+}
+
+/// A duration in seconds, as curl and nc take it (`0.5`, `3`).
+fn seconds(duration: runbook_model::Duration) -> String {
+    let millis = duration.as_millis();
+    if millis.is_multiple_of(1000) {
+        (millis / 1000).to_string()
+    } else {
+        format!("{}.{:03}", millis / 1000, millis % 1000)
+    }
+}
+
 /// A probe that got no answer, shaped as its kind reports one: an
 /// observation carrying the error, so captures fall back to their defaults
 /// and outcomes match a real run (`runbook test`).
@@ -400,6 +421,12 @@ mod tests {
             let kind: ErrorKind = serde_json::from_value(serde_json::Value::from(*name)).expect(name);
             assert_eq!(kind.name(), *name);
         }
+    }
+
+    #[test]
+    fn seconds_for_curl() {
+        assert_eq!(super::seconds(runbook_model::Duration(std::time::Duration::from_secs(3))), "3");
+        assert_eq!(super::seconds(runbook_model::Duration(std::time::Duration::from_millis(1500))), "1.500");
     }
 
     #[test]

@@ -11,12 +11,14 @@ use runbook_model::{Capture, Expectation, Port, ProbeKind, Spanned, Subject, Tcp
 use serde_json::{Map, Value};
 
 use super::observed::{Observed, millis_value, mocked_duration, took};
+use super::seconds;
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, millis,
     serialize_millis,
 };
 use crate::prepare::{Prepared, RenderError, Renderer};
 use crate::redact::Redactor;
+use crate::template::shell_word;
 
 /// Where to connect.
 #[derive(Debug, Clone)]
@@ -106,6 +108,21 @@ pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepare
     let spec = TcpSpec { host, port, timeout };
     let target = format!("tcp {}:{}", spec.host, spec.port);
     Ok(Prepared { kind: ProbeKind::Tcp, target, probe: Arc::new(spec), timeout: Some(timeout) })
+}
+
+/// How a person tries the same connection by hand (`runbook render`).
+pub(crate) fn by_hand(tcp: &TcpProbe) -> String {
+    let port = match &tcp.port.value {
+        Port::Number(port) => port.to_string(),
+        Port::Template(template) => template.clone(),
+    };
+    let wait = tcp.timeout.as_ref().map_or_else(|| "5".to_owned(), |t| seconds(t.value));
+    format!(
+        "Open a TCP connection to `{}` port `{port}`:\n\n```sh\nnc -vz -w {wait} {} {}\n```\n\n",
+        tcp.host.value,
+        shell_word(&tcp.host.value),
+        shell_word(&port)
+    )
 }
 
 impl TcpObservation {

@@ -2,9 +2,7 @@
 //! others, silently, to whatever step happens to be below it, often an
 //! unrelated conclusion. Each such outcome is named with where it lands.
 
-use crate::{
-    Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Target, possible_keys,
-};
+use crate::{Check, Code, Diagnostic, ExpectationSeverity, Outcome, Runbook, Step, StepKind, Target, possible_keys};
 
 pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnostic>) {
     let steps = &runbook.steps.value;

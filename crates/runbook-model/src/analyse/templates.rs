@@ -1,6 +1,6 @@
 //! Every place in a runbook that holds a template or an expression.
 
-use crate::{Check, DeclaredProbe, Runbook, Span, Spanned, Target};
+use crate::{Check, DeclaredProbe, DeclaredStep, Runbook, Span, Spanned, Target};
 
 /// How a string is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,36 +36,34 @@ pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
     let mut sites = Vec::new();
     for (index, step) in runbook.steps.iter().enumerate() {
         let mut collector = Collector { sites: &mut sites, step: Some(index), after_probe: false, item: None };
-        if let Some(check) = step.probing() {
-            collector.check(check);
-        }
-        if let Some(action) = &step.action {
-            for probe in action.declared_probes() {
-                collector.probe(probe);
-            }
-            if let Some(confirm) = &action.confirm {
-                collector.template(confirm);
-            }
-        }
-        if let Some(ask) = &step.ask {
-            collector.template(&ask.question);
-        }
-        if let Some(instruct) = &step.instruct {
-            collector.template(&instruct.text);
-        }
-        if let Some(call) = &step.call {
-            for value in call.inputs.values() {
-                if let serde_json::Value::String(text) = &value.value {
-                    collector.push(text, value.span, TemplateKind::Template);
+        for declared in step.declared() {
+            match declared {
+                DeclaredStep::Check(check) | DeclaredStep::Collect(check) => collector.check(check),
+                DeclaredStep::Action(action) => {
+                    for probe in action.declared_probes() {
+                        collector.probe(probe);
+                    }
+                    if let Some(confirm) = &action.confirm {
+                        collector.template(confirm);
+                    }
                 }
-            }
-        }
-        if let Some(conclusion) = &step.conclude {
-            for text in [&conclusion.diagnosis, &conclusion.remediation].into_iter().flatten() {
-                collector.template(text);
-            }
-            if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
-                collector.template(message);
+                DeclaredStep::Ask(ask) => collector.template(&ask.question),
+                DeclaredStep::Instruct(instruct) => collector.template(&instruct.text),
+                DeclaredStep::Call(call) => {
+                    for value in call.inputs.values() {
+                        if let serde_json::Value::String(text) = &value.value {
+                            collector.push(text, value.span, TemplateKind::Template);
+                        }
+                    }
+                }
+                DeclaredStep::Conclude(conclusion) => {
+                    for text in [&conclusion.diagnosis, &conclusion.remediation].into_iter().flatten() {
+                        collector.template(text);
+                    }
+                    if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
+                        collector.template(message);
+                    }
+                }
             }
         }
         collector.after_probe = true;

@@ -77,50 +77,29 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
     }
 }
 
-/// The error kinds each probe kind reports for real. A step `timeout:`
-/// ends any probe.
-fn reported(kind: ProbeKind) -> &'static [MockErrorKind] {
-    use MockErrorKind as K;
-    match kind {
-        ProbeKind::Http => &[
-            K::Timeout,
-            K::Refused,
-            K::Dns,
-            K::Tls,
-            K::Reset,
-            K::TooManyRedirects,
-            K::InvalidTarget,
-            K::InvalidJson,
-            K::Io,
-        ],
-        ProbeKind::Cmd => &[K::Timeout, K::SpawnFailed, K::Io, K::InvalidJson],
-        ProbeKind::Tcp => &[K::Timeout, K::Refused, K::Dns, K::Reset, K::InvalidTarget, K::Io],
-        ProbeKind::Env => &[K::Timeout],
-    }
-}
-
 fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Vec<Diagnostic>) {
     let possible = judged.kinds.is_empty()
-        || judged.kinds.iter().any(|probe| reported(*probe).contains(&kind))
+        || judged.kinds.iter().any(|probe| probe.reported_errors().contains(&kind))
             && (kind != MockErrorKind::InvalidJson || judged.reads_json);
     if possible {
         return;
     }
     let name = kind.name();
     let probes: Vec<&str> = judged.kinds.iter().map(|kind| kind.name()).collect();
-    let message = if kind == MockErrorKind::InvalidJson && judged.kinds.iter().any(|p| reported(*p).contains(&kind)) {
-        format!(
-            "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
-            judged.step
-        )
-    } else {
-        let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
-        format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
-    };
+    let message =
+        if kind == MockErrorKind::InvalidJson && judged.kinds.iter().any(|p| p.reported_errors().contains(&kind)) {
+            format!(
+                "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
+                judged.step
+            )
+        } else {
+            let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
+            format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
+        };
     let mut kinds: Vec<&str> = judged
         .kinds
         .iter()
-        .flat_map(|probe| reported(*probe))
+        .flat_map(|probe| probe.reported_errors())
         .filter(|kind| **kind != MockErrorKind::InvalidJson || judged.reads_json)
         .map(|kind| kind.name())
         .collect();

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::template;
 use crate::analyse::TemplateKind;
-use crate::{Code, Diagnostic, Duration, Span, Spanned, Subject};
+use crate::{Code, Diagnostic, Duration, MockErrorKind, Span, Spanned, Subject};
 
 /// A command. Observations: `exit_code`, `stdout`, `stderr` (and `json`
 /// parsed from stdout), the signal, whether it timed out, `duration`.
@@ -42,6 +42,10 @@ pub(super) const SUBJECTS: &[Subject] =
 
 /// What its captures may read.
 pub(super) const CAPTURES: &[&str] = &["json", "regex", "stdout", "stderr"];
+
+/// The errors it reports for real (RB507); a step `timeout:` ends any probe.
+pub(super) const ERRORS: &[MockErrorKind] =
+    &[MockErrorKind::Timeout, MockErrorKind::SpawnFailed, MockErrorKind::Io, MockErrorKind::InvalidJson];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
 pub(super) const FACTS: &[&str] =

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Code, Diagnostic, Expectation, Span, Spanned};
+use crate::{Code, Diagnostic, Expectation, MockErrorKind, Span, Spanned};
 
 /// Environment variables that must be present. Values are secrets: only
 /// whether each is set and non-empty is observed.
@@ -18,6 +18,10 @@ pub struct EnvProbe {
     #[serde(default)]
     pub non_empty: Vec<Spanned<String>>,
 }
+
+/// The errors it reports for real (RB507): none of its own; a step
+/// `timeout:` ends any probe.
+pub(super) const ERRORS: &[MockErrorKind] = &[MockErrorKind::Timeout];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
 pub(super) const FACTS: &[&str] = &["vars", "missing"];

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::template;
 use crate::analyse::TemplateKind;
-use crate::{Code, Diagnostic, Duration, Span, Spanned, Subject};
+use crate::{Code, Diagnostic, Duration, MockErrorKind, Span, Spanned, Subject};
 
 /// An HTTP request. Observations: `status`, `header.NAME`, `body`, `json`,
 /// `duration`, the final URL, and on failure an error kind.
@@ -136,8 +136,22 @@ pub(super) const SUBJECTS: &[Subject] =
 /// What its captures may read.
 pub(super) const CAPTURES: &[&str] = &["json", "regex", "header", "tls", "body", "status"];
 
+/// The errors it reports for real (RB507); a step `timeout:` ends any probe.
+pub(super) const ERRORS: &[MockErrorKind] = &[
+    MockErrorKind::Timeout,
+    MockErrorKind::Refused,
+    MockErrorKind::Dns,
+    MockErrorKind::Tls,
+    MockErrorKind::Reset,
+    MockErrorKind::TooManyRedirects,
+    MockErrorKind::InvalidTarget,
+    MockErrorKind::InvalidJson,
+    MockErrorKind::Io,
+];
+
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
-pub(super) const FACTS: &[&str] = &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
+pub(super) const FACTS: &[&str] =
+    &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
 
 impl HttpProbe {
     /// Its templated fields, in the order written.
@@ -169,7 +183,9 @@ impl HttpProbe {
             out.push(
                 Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
                     .with_label("not a proxy")
-                    .with_help("write `proxy: none` to go direct, or `proxy: http://HOST:PORT` (no spaces, port 1-65535)"),
+                    .with_help(
+                        "write `proxy: none` to go direct, or `proxy: http://HOST:PORT` (no spaces, port 1-65535)",
+                    ),
             );
         }
     }

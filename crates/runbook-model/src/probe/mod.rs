@@ -81,6 +81,17 @@ impl ProbeKind {
         }
     }
 
+    /// The errors it reports for real, which a `runbook test` case may
+    /// mock (RB507).
+    pub const fn reported_errors(self) -> &'static [crate::MockErrorKind] {
+        match self {
+            Self::Http => http::ERRORS,
+            Self::Cmd => cmd::ERRORS,
+            Self::Tcp => tcp::ERRORS,
+            Self::Env => env::ERRORS,
+        }
+    }
+
     /// Whether the probe fails by itself, with no expectation (`env`: a
     /// missing variable).
     pub const fn judges_itself(self) -> bool {

@@ -7,7 +7,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::analyse::TemplateKind;
-use crate::{Duration, Expectation, Span, Spanned, Subject};
+use crate::{Duration, Expectation, MockErrorKind, Span, Spanned, Subject};
 
 /// A TCP connection attempt. Observations: `connected`, `duration`, and on
 /// failure an error kind.
@@ -90,6 +90,16 @@ impl JsonSchema for Port {
 
 /// What its expectations may read.
 pub(super) const SUBJECTS: &[Subject] = &[Subject::Connected, Subject::Duration];
+
+/// The errors it reports for real (RB507); a step `timeout:` ends any probe.
+pub(super) const ERRORS: &[MockErrorKind] = &[
+    MockErrorKind::Timeout,
+    MockErrorKind::Refused,
+    MockErrorKind::Dns,
+    MockErrorKind::Reset,
+    MockErrorKind::InvalidTarget,
+    MockErrorKind::Io,
+];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
 pub(super) const FACTS: &[&str] = &["connected", "address"];
