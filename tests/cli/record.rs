@@ -1197,7 +1197,7 @@ steps:
 /// NUL bytes take six bytes each as JSON escapes (`\u0000`): 1 MiB of them
 /// kept, written in the `probe` event and again in the step's facts, made a
 /// 12 MB journal. The journal now holds them once, as base64, and a resume
-/// and `runbook record` read them back whole.
+/// and `runbook record` read them back whole; record.md counts them.
 #[test]
 fn nul_heavy_output_takes_about_its_kept_bytes_in_the_journal() {
     use base64::Engine as _;
@@ -1221,6 +1221,12 @@ fn nul_heavy_output_takes_about_its_kept_bytes_in_the_journal() {
     Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "go=yes"]).status(0);
     let record = valid_record(&rec);
     assert_eq!(record["conclusion"]["diagnosis"], format!("{kept} end {}", 8_000_003 - kept));
+    // record.md shows the runs of NULs as their counts, not 4 MB of `\x00`.
+    let markdown = std::fs::read_to_string(rec.join("record.md")).unwrap();
+    let dropped = 8_000_003 - kept;
+    let shown = format!("```text\n[524,288 NUL bytes]\n[… {dropped} bytes dropped …]\n[524,285 NUL bytes]end\n```");
+    assert!(markdown.contains(&shown), "{markdown}");
+    assert!(markdown.len() < 16 * 1024, "record.md takes {} bytes", markdown.len());
     let json = std::fs::read(rec.join("record.json")).unwrap();
     Test::new().args(["record", rec.to_str().unwrap()]).status(0);
     assert_eq!(

@@ -8,6 +8,7 @@ use runbook_model::ExpectationSeverity;
 use serde_json::Value;
 
 use super::build::{Record, StepRecord};
+use super::excerpt_line::excerpt_line;
 use crate::diagram::{Diagram, Trace, mermaid};
 use crate::event::{ActionDecision, Part, RunInfo};
 use crate::expect::ExpectationResult;
@@ -484,7 +485,7 @@ fn excerpt(out: &mut String, name: &str, output: &Captured) {
     let fence = "`".repeat(longest_backtick_run(body).max(2) + 1);
     let _ = writeln!(out, "<details><summary>{name} ({total} bytes{kept})</summary>\n\n{fence}text");
     for line in &lines[..shown] {
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", excerpt_line(line));
     }
     if shown < lines.len() {
         let _ = writeln!(out, "… {} more lines in record.json", lines.len() - shown);

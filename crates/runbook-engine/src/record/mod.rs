@@ -2,6 +2,7 @@
 //! `record.json` and `record.md` rendered from it.
 
 mod build;
+mod excerpt_line;
 mod journal;
 pub(crate) mod markdown;
 mod record_dir;
