@@ -285,6 +285,107 @@ fn pipe(command: &mut Command, input: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// The review's runbook: a latency check with no `warn` expectation, a
+/// TCP check without `expect` (it cannot fail), an action with only `next`.
+const PHANTOMS: &str = "\
+id: phantoms
+title: Phantoms
+steps:
+  - id: latency
+    check:
+      http: { url: \"http://127.0.0.1:9/\" }
+      expect: [ { duration: { lt: 500ms } } ]
+    on: { pass: listening, fail: slow, error: down }
+  - id: deps
+    instruct: { text: Look at the dependencies. }
+    next: down
+  - id: listening
+    check: { tcp: { host: 127.0.0.1, port: 9 } }
+    on: { fail: down, error: down }
+  - id: restart
+    action: { cmd: { argv: [\"true\"] }, confirm: Restart it? }
+    next: fine
+  - id: slow
+    conclude: { status: diagnosed, severity: medium }
+  - id: down
+    conclude: { status: diagnosed, severity: critical }
+  - id: fine
+    conclude: { status: resolved }
+";
+
+/// `(from, to, label)` of every edge some run can take in [`PHANTOMS`].
+const PHANTOM_EDGES: [(&str, &str, &str); 7] = [
+    ("latency", "listening", "pass"),
+    ("latency", "slow", "fail"),
+    ("latency", "down", "error"),
+    ("deps", "down", "then"),
+    ("listening", "down", "error"),
+    ("listening", "restart", "pass"),
+    ("restart", "fine", "then"),
+];
+
+#[test]
+fn graph_render_and_coverage_show_the_same_edges_and_none_that_cannot_be_taken() {
+    let files: [(&str, &[u8]); 2] = [
+        ("phantoms.yaml", PHANTOMS.as_bytes()),
+        (
+            "phantoms.test.yaml",
+            b"cases:\n  - name: refused\n    observations:\n      latency: { error: refused }\n    expect: { conclusion: down }\n",
+        ),
+    ];
+    let expected: Vec<(String, String, String)> =
+        PHANTOM_EDGES.iter().map(|(from, to, label)| ((*from).into(), (*to).into(), (*label).into())).collect();
+    let dot = Test::new().args(["graph", "--format", "dot", "phantoms.yaml"]).files(&files).status(0).stdout;
+    let drawn: Vec<(String, String, String)> = dot
+        .lines()
+        .filter_map(|line| {
+            let (from, rest) = line.trim().split_once(" -> ")?;
+            let (to, rest) = rest.split_once(' ')?;
+            let label = rest.split_once("label=\"")?.1.split_once('"')?.0;
+            Some((from.trim_start_matches("s_").into(), to.trim_start_matches("s_").into(), label.into()))
+        })
+        .collect();
+    assert_eq!(drawn, expected, "{dot}");
+    let mermaid = Test::new().args(["graph", "phantoms.yaml"]).files(&files).status(0).stdout;
+    let links: Vec<&str> = mermaid.lines().filter(|line| line.contains(" -->|")).collect();
+    let wanted: Vec<String> =
+        PHANTOM_EDGES.iter().map(|(from, to, label)| format!("  s_{from} -->|\"{label}\"| s_{to}")).collect();
+    assert_eq!(links, wanted, "{mermaid}");
+    let report: serde_json::Value =
+        Test::new().args(["test", "--coverage-format", "json", "."]).files(&files).status(0).json();
+    let file = &report["files"][0];
+    let mut counted: Vec<(String, String, String)> = ["covered_edges", "not_covered"]
+        .iter()
+        .flat_map(|list| file[list].as_array().cloned().unwrap_or_default())
+        .map(|edge| {
+            let text = |key: &str| edge[key].as_str().unwrap_or_default().to_owned();
+            (text("from"), text("to"), text("label"))
+        })
+        .collect();
+    let mut sorted = expected.clone();
+    counted.sort();
+    sorted.sort();
+    assert_eq!(counted, sorted, "{report}");
+    assert_eq!((file["covered"].as_u64(), file["total"].as_u64()), (Some(1), Some(7)));
+    let document = Test::new().args(["render", "phantoms.yaml"]).files(&files).status(0).stdout;
+    let rows: Vec<&str> = document.lines().filter(|line| line.starts_with("| ") && line.contains("(#step-")).collect();
+    assert_eq!(
+        rows,
+        [
+            "| pass | [`listening`](#step-listening) |",
+            "| fail | [`slow`](#step-slow) |",
+            "| error | [`down`](#step-down) |",
+            "| then | [`down`](#step-down) |",
+            "| error | [`down`](#step-down) |",
+            "| pass | [`restart`](#step-restart) |",
+            "| then | [`fine`](#step-fine) |",
+        ],
+        "{document}"
+    );
+    // What only an impossible outcome led to is unreachable, and said so.
+    Test::new().args(["check", "phantoms.yaml"]).files(&files).status(0).stderr_contains("step `deps` is unreachable");
+}
+
 #[test]
 fn render_writes_a_document_a_person_can_follow() {
     let text = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;

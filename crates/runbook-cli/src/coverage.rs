@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use runbook_engine::scenario::Trace;
-use runbook_model::{Destination, Flow, Plan, Trigger};
+use runbook_model::{Destination, Plan};
 use serde::Serialize;
 
 /// Coverage of every runbook seen: tested, called by a tested one, or found
@@ -86,8 +86,7 @@ impl Coverage {
         let (source, runbook, flow) = (&plan.source, &plan.runbook, &plan.flow);
         let steps = &runbook.steps.value;
         let edges = flow
-            .all_edges()
-            .filter(|edge| can_be_taken(flow, &steps[edge.from], edge))
+            .possible_edges()
             .map(|edge| {
                 let (line, column) = source.line_col(edge.span.start);
                 EdgeCoverage {
@@ -231,30 +230,6 @@ impl Coverage {
             let _ = writeln!(out, "LF:{}\nLH:{hit}\nend_of_record", file.steps.len());
         }
         out
-    }
-}
-
-/// Whether some run can take `edge`: a key the step cannot produce (`warn`
-/// from a check without `warn` expectations) makes an edge no case can
-/// cover, so it is not counted.
-fn can_be_taken(flow: &Flow, step: &runbook_model::Step, edge: &runbook_model::Edge) -> bool {
-    let Some(possible) = runbook_model::possible_keys(step) else { return true };
-    if possible.is_empty() {
-        return true;
-    }
-    let producible = runbook_model::producible_keys(step);
-    match &edge.trigger {
-        Trigger::Key(key) => !possible.contains(key) || producible.contains(key),
-        Trigger::Unrouted => {
-            let routed: Vec<&str> = flow.edges[edge.from]
-                .iter()
-                .filter_map(|other| match &other.trigger {
-                    Trigger::Key(key) => Some(key.as_str()),
-                    Trigger::Unrouted => None,
-                })
-                .collect();
-            producible.iter().any(|key| !routed.contains(&key.as_str()))
-        }
     }
 }
 

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use runbook_model::{
-    Ask, AskType, Check, Conclusion, Destination, Flow, Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
+    Ask, AskType, Check, Conclusion, Destination, Edge, Flow, Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
 };
 
 use runbook_engine::diagram::{Diagram, graph, mermaid};
@@ -276,7 +276,7 @@ impl Writer<'_> {
 
     /// Where each outcome or answer leads, as a table.
     fn exits(&self, out: &mut String, index: usize) {
-        let edges = &self.flow.edges[index];
+        let edges: Vec<&Edge> = self.flow.edges[index].iter().filter(|edge| edge.possible).collect();
         if edges.is_empty() {
             return;
         }

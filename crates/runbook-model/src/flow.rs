@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::{ConclusionStatus, Outcome, Runbook, Span, Spanned, Step, StepKind, Target};
+use crate::{Runbook, Span, Spanned, Step, Target, can_produce, possible_keys, producible_keys};
 
 /// Where one exit of a step leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +22,9 @@ pub enum Destination {
 /// One edge of the graph: one way a step can lead to another.
 ///
 /// `runbook check` reads the edges, the interpreter takes them (through
-/// [`Flow::route`]) and reports the one it took by [`Edge::id`], the record
-/// draws and highlights them, and `runbook test` counts which were covered.
+/// [`Flow::route`]) and reports the one it took by [`Edge::id`]; `graph`,
+/// `render` and the record draw [`Flow::possible_edges`], and `runbook
+/// test` counts which of those were covered.
 #[derive(Debug, Clone)]
 pub struct Edge {
     /// Stable and unique within the runbook: the step id, then the YAML
@@ -52,6 +53,12 @@ pub struct Edge {
     pub when: Option<Spanned<String>>,
     /// Which declaration sends the run to [`Edge::to`].
     pub kind: EdgeKind,
+    /// Whether some run can take it: false when only keys the step never
+    /// produces take it ([`crate::producible_keys`]: `warn` from a check
+    /// without `warn` expectations). Such an edge still routes, so that a
+    /// run never strands on a key the analysis ruled out, but it is not
+    /// drawn, rendered or counted.
+    pub possible: bool,
 }
 
 /// Which keys take an edge.
@@ -148,37 +155,45 @@ impl Flow {
         self.edges.iter().flatten()
     }
 
+    /// The edges some run can take ([`Edge::possible`]), step by step in
+    /// file order: what `graph`, `render` and the record draw and what
+    /// `runbook test` counts.
+    pub fn possible_edges(&self) -> impl Iterator<Item = &Edge> {
+        self.all_edges().filter(|edge| edge.possible)
+    }
+
     /// Index of the step with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()
     }
 
-    /// Steps reachable from the start.
+    /// Steps reachable from the start by [`Flow::possible_edges`]: a step
+    /// only an impossible edge leads to is unreachable.
     pub fn reachable(&self) -> Vec<bool> {
         self.reachable_avoiding(&[])
     }
 
-    /// The dominator tree: which steps have run on every path from the
-    /// start to a given step. Linear in the size of the graph, so a hostile
+    /// The dominator tree: which steps have run on every path of
+    /// [`Flow::possible_edges`] from the start to a given step. Linear in the size of the graph, so a hostile
     /// runbook of 100,000 steps costs milliseconds, not gigabytes.
     pub fn dominators(&self) -> Dominators {
         Dominators::new(self)
     }
 
-    /// Steps from which some path ends the run: reaches a `conclude` step
-    /// or runs past the last step. The others can only loop.
+    /// Steps from which some path of [`Flow::possible_edges`] ends the run:
+    /// reaches a `conclude` step or runs past the last step. The others can
+    /// only loop.
     pub fn can_end(&self, runbook: &Runbook) -> Vec<bool> {
         let mut predecessors = vec![Vec::new(); self.edges.len()];
-        for (from, edges) in self.edges.iter().enumerate() {
-            for edge in edges {
-                if let Destination::Step(to) = edge.to {
-                    predecessors[to].push(from);
-                }
+        for edge in self.possible_edges() {
+            if let Destination::Step(to) = edge.to {
+                predecessors[to].push(edge.from);
             }
         }
         let mut seen = vec![false; self.edges.len()];
         let ends = |(index, step): &(usize, &crate::Step)| {
-            step.conclude.is_some() || self.edges[*index].iter().any(|edge| edge.to == Destination::End)
+            step.conclude.is_some()
+                || self.edges[*index].iter().any(|edge| edge.possible && edge.to == Destination::End)
         };
         let mut stack: Vec<usize> = runbook.steps.iter().enumerate().filter(ends).map(|(i, _)| i).collect();
         while let Some(step) = stack.pop() {
@@ -206,7 +221,7 @@ impl Flow {
             if std::mem::replace(&mut seen[step], true) {
                 continue;
             }
-            for edge in &self.edges[step] {
+            for edge in self.edges[step].iter().filter(|edge| edge.possible) {
                 if let Destination::Step(next) = edge.to {
                     stack.push(next);
                 }
@@ -239,7 +254,7 @@ impl Dominators {
         }
         let mut predecessors = vec![Vec::new(); count];
         for &from in &order {
-            for edge in &flow.edges[from] {
+            for edge in flow.edges[from].iter().filter(|edge| edge.possible) {
                 if let Destination::Step(to) = edge.to {
                     predecessors[to].push(from);
                 }
@@ -311,7 +326,7 @@ fn reverse_postorder(flow: &Flow, start: usize) -> Vec<usize> {
     visited[start] = true;
     while let Some((step, next_edge)) = stack.pop() {
         let successor = flow.edges[step].iter().skip(next_edge).position(|edge| match edge.to {
-            Destination::Step(to) => !visited[to],
+            Destination::Step(to) => edge.possible && !visited[to],
             _ => false,
         });
         match successor {
@@ -342,31 +357,42 @@ fn intersect(idom: &[usize], rank: &[usize], mut a: usize, mut b: usize) -> usiz
     a
 }
 
-/// The outcome keys a step of this kind can produce for `on:`, or `None`
-/// when any key may occur (answers of free-text questions).
-pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
-    let outcomes = |list: &[Outcome]| Some(list.iter().map(|o| o.name().to_owned()).collect());
-    match step.kind()? {
-        StepKind::Check => outcomes(&[Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error]),
-        StepKind::Action => outcomes(&Outcome::ALL),
-        StepKind::Ask => step
-            .ask
-            .as_ref()
-            .and_then(|ask| ask.closed_answers())
-            .map(|answers| answers.into_iter().map(str::to_owned).collect()),
-        StepKind::Call => Some(
-            ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).chain(["error".to_owned()]).collect(),
-        ),
-        StepKind::Collect | StepKind::Instruct | StepKind::Conclude => Some(Vec::new()),
-    }
-}
-
-/// How a run reaches an edge: the id and label so far, and the keys.
+/// How a run reaches an edge: the id and label so far, the keys, and
+/// whether the step can produce them.
 #[derive(Clone)]
 struct Route {
     id: String,
     label: String,
     trigger: Trigger,
+    possible: bool,
+}
+
+/// The route of the keys that neither `on:` nor a choice routes (`id`
+/// left empty), labelled with those the step can produce, or `then` when
+/// it routes none (its one way on, whatever the key); `None` when every
+/// key is routed. Keys the step never produces still route (an impossible
+/// edge), so the run goes somewhere whatever happens.
+fn unrouted(step: &Step, covered: &[&str]) -> Option<Route> {
+    let then = Route { id: String::new(), label: "then".to_owned(), trigger: Trigger::Unrouted, possible: true };
+    let left = |keys: Vec<String>| -> Vec<String> {
+        keys.into_iter().filter(|key| !covered.contains(&key.as_str())).collect()
+    };
+    let Some(by_kind) = possible_keys(step) else {
+        return Some(if covered.is_empty() { then } else { Route { label: "other answers".to_owned(), ..then } });
+    };
+    if by_kind.is_empty() || covered.is_empty() {
+        return Some(then);
+    }
+    let by_kind = left(by_kind);
+    if by_kind.is_empty() {
+        return None;
+    }
+    let producible = left(producible_keys(step).unwrap_or_default());
+    let possible = !producible.is_empty();
+    let keys = if possible { producible } else { by_kind };
+    let words: Vec<String> =
+        keys.into_iter().map(|key| if step.ask.is_some() { format!("answer {key}") } else { key }).collect();
+    Some(Route { label: words.join(" / "), possible, ..then })
 }
 
 /// Builds the edges of one step, in routing order: choices' `goto`s, each
@@ -397,6 +423,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                         id: format!("{id}:answer={answer}"),
                         label: format!("answer {answer}"),
                         trigger: Trigger::Key(answer.clone()),
+                        possible: can_produce(step, answer),
                     };
                     edges.push(self.edge(&route, None, EdgeKind::Choice, (self.resolve)(&goto.value), goto.span));
                 }
@@ -406,31 +433,19 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
             for (key, target) in &on.value {
                 covered.push(key);
                 let label = if step.ask.is_some() { format!("answer {}", key.value) } else { key.value.clone() };
-                let route =
-                    Route { id: format!("{id}:on.{}", key.value), label, trigger: Trigger::Key(key.value.clone()) };
+                let route = Route {
+                    id: format!("{id}:on.{}", key.value),
+                    label,
+                    trigger: Trigger::Key(key.value.clone()),
+                    possible: can_produce(step, key),
+                };
                 edges.extend(self.chain(&route, EdgeKind::On, target, &|otherwise| {
-                    let fallback =
-                        Route { id: format!("{}>", route.id), label: otherwise.label, trigger: route.trigger.clone() };
-                    self.fallback(&fallback)
+                    self.fallback(&Route { id: format!("{}>", route.id), ..otherwise })
                 }));
             }
         }
-        let rest: Vec<String> = match possible_keys(step) {
-            Some(keys) if keys.is_empty() => vec!["then".to_owned()],
-            Some(keys) => keys
-                .into_iter()
-                .filter(|key| !covered.contains(&key.as_str()))
-                .map(|key| if step.ask.is_some() { format!("answer {key}") } else { key })
-                .collect(),
-            None if covered.is_empty() => vec!["then".to_owned()],
-            None => vec!["other answers".to_owned()],
-        };
-        if !rest.is_empty() {
-            edges.extend(self.fallback(&Route {
-                id: format!("{id}:"),
-                label: rest.join(" / "),
-                trigger: Trigger::Unrouted,
-            }));
+        if let Some(route) = unrouted(step, &covered) {
+            edges.extend(self.fallback(&Route { id: format!("{id}:"), ..route }));
         }
         edges
     }
@@ -473,7 +488,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                     let to = (self.resolve)(&branch.goto.value);
                     if let Some(when) = &branch.when {
                         let label = format!("{} when {}", route.label, when.value);
-                        let entry = Route { id, label, trigger: route.trigger.clone() };
+                        let entry = Route { id, label, ..route.clone() };
                         edges.push(self.edge(&entry, Some(when.clone()), kind, to, branch.goto.span));
                     } else {
                         let entry = Route { id, ..route.clone() };
@@ -497,6 +512,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
             trigger: route.trigger.clone(),
             when,
             kind,
+            possible: route.possible,
         }
     }
 }
@@ -517,7 +533,7 @@ id: routed
 title: Every way out of a step
 steps:
   - id: probe
-    check: { cmd: { argv: ["true"] } }
+    check: { cmd: { argv: ["true"] }, expect: [{ exit_code: 0 }] }
     on:
       fail:
         - { when: "result.exit_code == 2", goto: two }
@@ -558,12 +574,56 @@ steps:
                 ("probe:on.fail>next[0]", "fail otherwise when inputs.deep", EdgeKind::Next, Some("deep")),
                 ("probe:on.fail>next>fall-through", "fail otherwise otherwise", EdgeKind::FallThrough, Some("deep")),
                 ("probe:on.error", "error", EdgeKind::On, Some("done")),
-                ("probe:next[0]", "pass / warn when inputs.deep", EdgeKind::Next, Some("deep")),
-                ("probe:next>fall-through", "pass / warn otherwise", EdgeKind::FallThrough, Some("deep")),
+                ("probe:next[0]", "pass when inputs.deep", EdgeKind::Next, Some("deep")),
+                ("probe:next>fall-through", "pass otherwise", EdgeKind::FallThrough, Some("deep")),
                 ("deep:on.yes", "answer yes", EdgeKind::On, Some("done")),
                 ("deep:fall-through", "answer no", EdgeKind::FallThrough, Some("two")),
             ]
         );
+    }
+
+    fn possible(yaml: &str) -> Vec<(String, String)> {
+        let (_, flow) = flow(yaml);
+        flow.possible_edges().map(|edge| (edge.id.clone(), edge.label.clone())).collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(id, label)| ((*id).to_owned(), (*label).to_owned())).collect()
+    }
+
+    #[test]
+    fn only_keys_a_step_can_produce_make_possible_edges() {
+        // No `severity: warn` expectation: `warn` is routed, yet never taken.
+        let http = "id: t\ntitle: T\nsteps:\n  - id: web\n    check:\n      http: { url: http://127.0.0.1:1/ }\n      \
+                    expect: [{ status: 200 }]\n    on: { pass: ok, warn: ok, fail: bad }\n  - id: ok\n    \
+                    conclude: { status: resolved }\n  - id: bad\n    conclude: { status: diagnosed }\n";
+        assert_eq!(
+            possible(http),
+            pairs(&[("web:on.pass", "pass"), ("web:on.fail", "fail"), ("web:fall-through", "error")])
+        );
+        // A TCP probe without expectations cannot fail; one that reads
+        // `connected` cannot err.
+        let tcp = |expect: &str| {
+            format!(
+                "id: t\ntitle: T\nsteps:\n  - id: port\n    check: {{ tcp: {{ host: 127.0.0.1, port: 1 }}{expect} }}\n    \
+                 on: {{ pass: ok, fail: down, error: down }}\n  - id: ok\n    conclude: {{ status: resolved }}\n  \
+                 - id: down\n    conclude: {{ status: diagnosed }}\n"
+            )
+        };
+        assert_eq!(possible(&tcp("")), pairs(&[("port:on.pass", "pass"), ("port:on.error", "error")]));
+        assert_eq!(
+            possible(&tcp(", expect: [{ connected: true }]")),
+            pairs(&[("port:on.pass", "pass"), ("port:on.fail", "fail")])
+        );
+        // Every edge still routes: a key the analysis ruled out never
+        // strands a run.
+        let (_, flow) = flow(&tcp(""));
+        let fail = flow.route(0, Some("fail"), |_| Ok::<_, ()>(true)).unwrap().map(|edge| edge.possible);
+        assert_eq!(fail, Some(false));
+        // Nothing routed: one way on, whatever the outcome.
+        let action = "id: t\ntitle: T\nsteps:\n  - id: act\n    action: { cmd: { argv: [\"true\"] } }\n    \
+                      next: ok\n  - id: ok\n    conclude: { status: resolved }\n";
+        assert_eq!(possible(action), pairs(&[("act:next", "then")]));
     }
 
     #[test]

@@ -39,6 +39,7 @@ mod schema;
 mod source;
 mod span;
 mod step;
+mod step_keys;
 mod strict;
 mod test_file;
 mod transition;
@@ -46,8 +47,7 @@ mod written_as_text;
 
 pub use action::{Action, Call};
 pub use analyse::{
-    ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, producible_keys,
-    template_sites,
+    ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, template_sites,
 };
 pub use ca_files::literal_ca_files;
 pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, check_file, check_file_bytes};
@@ -64,7 +64,7 @@ pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use expression::{GUARDS, whole_expression};
-pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger, possible_keys};
+pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger};
 pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
@@ -84,5 +84,6 @@ pub use schema::{
 pub use source::Source;
 pub use span::{Span, Spanned};
 pub use step::{DeclaredStep, Step, StepKind};
+pub use step_keys::{can_produce, possible_keys, producible_keys};
 pub use test_file::{Case, CaseExpectations, EndStatus, TestFile};
 pub use transition::{Branch, Target};

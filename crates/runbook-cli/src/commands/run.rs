@@ -578,7 +578,7 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
                     kind.name()
                 ));
             }
-            let producible = runbook_model::producible_keys(found);
+            let producible = runbook_model::producible_keys(found).unwrap_or_default();
             if !producible.iter().any(|key| key == outcome.name()) {
                 return Err(format!(
                     "`--assume {pair}`: step `{step}` never gives `{}`, so no run could take that branch; it gives {}",

@@ -426,7 +426,10 @@ mod tests {
             let mut yaml = String::from("id: g\ntitle: G\nsteps:\n");
             for i in 0..count {
                 let (pass, fail) = (next(count), next(count));
-                let _ = write!(yaml, "  - id: s{i}\n    check: {{ cmd: {{ argv: [\"true\"] }} }}\n");
+                let _ = write!(
+                    yaml,
+                    "  - id: s{i}\n    check: {{ cmd: {{ argv: [\"true\"] }}, expect: [{{ exit_code: 0 }}] }}\n"
+                );
                 let _ = writeln!(yaml, "    on: {{ pass: s{pass}, fail: s{fail} }}");
             }
             let runbook = load(&Source::new("g.yaml", yaml)).expect("loads");

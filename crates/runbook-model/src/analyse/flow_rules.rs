@@ -12,15 +12,13 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out
     if let Some(start) = flow.start {
         enters_trap[start] = !can_end[start];
     }
-    for (from, edges) in flow.edges.iter().enumerate() {
-        for edge in edges {
-            if let Destination::Step(to) = edge.to
-                && reachable[from]
-                && can_end[from]
-                && !can_end[to]
-            {
-                enters_trap[to] = true;
-            }
+    for edge in flow.possible_edges() {
+        if let Destination::Step(to) = edge.to
+            && reachable[edge.from]
+            && can_end[edge.from]
+            && !can_end[to]
+        {
+            enters_trap[to] = true;
         }
     }
     for (index, step) in runbook.steps.iter().enumerate() {
@@ -41,7 +39,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out
         }
         let ends: Vec<&str> = flow.edges[index]
             .iter()
-            .filter(|edge| edge.to == Destination::End)
+            .filter(|edge| edge.possible && edge.to == Destination::End)
             .map(|edge| edge.label.as_str())
             .collect();
         if !ends.is_empty() {

@@ -22,7 +22,6 @@ mod unreal_mocks;
 
 use crate::{Diagnostic, Flow, Runbook};
 
-pub use exhaustive::producible_keys;
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
 pub use step_facts::ERROR_KINDS;
 pub use templates::{TemplateKind, TemplateSite, template_sites};

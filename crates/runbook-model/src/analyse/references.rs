@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::flow::possible_keys;
+use crate::possible_keys;
 use crate::{Code, Diagnostic, Runbook, Spanned, Step, StepKind, Target, did_you_mean};
 
 pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
