@@ -1622,6 +1622,7 @@ steps:
         ("{ json: $.arr, contains: 1 }", "`json $.arr` is a list, and `contains` compares it with the number 1"),
         (r#"{ json: $.n, contains: "2" }"#, "`contains` looks in text or in a list"),
         (r#"{ json: $.b, eq: "true" }"#, "a boolean never equals a string; remove the quotes: `true`"),
+        (r#"{ json: $.b, in: [1, "yes"] }"#, "a boolean never equals a number"),
     ];
     for (expectation, message) in cases {
         let output = run(&runbook(expectation), &[]).status(0);
@@ -1633,6 +1634,17 @@ steps:
     for expectation in [r#"{ json: $.arr, contains: "1" }"#, r#"{ json: "$.arr[*]", all: { matches: "^[0-9]$" } }"#] {
         let output = run(&runbook(expectation), &[]).status(0);
         assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "held", "{expectation}");
+    }
+    // A list of several types (an API that gives a number or a word) is
+    // judged against the items of the value's own type (review A11).
+    for (expectation, diagnosis) in [
+        (r#"{ json: $.n, in: [2, "none"] }"#, "held"),
+        (r#"{ json: "$.arr[0]", in: [0, "1"] }"#, "held"),
+        (r#"{ json: $.n, in: [3, "2"] }"#, "failed"),
+        (r#"{ json: $.n, not_in: [3, "2"] }"#, "held"),
+    ] {
+        let output = run(&runbook(expectation), &[]).status(0);
+        assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], diagnosis, "{expectation}");
     }
 }
 

@@ -260,7 +260,13 @@ fn judge_all(
 /// over a number, `contains` over a number, `all`/`any` over a non-list.
 /// The value named is the expected one, or for `in` the item at fault.
 fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<(String, &'v Value)> {
+    // A list may hold several types (`in: [0, "none"]`): the value is
+    // judged against the items of its own type, and refused only when
+    // there are none.
     if let ("in" | "not_in", Some(items)) = (predicate, expected.as_array()) {
+        if items.iter().any(|item| scalar_conflict(actual, item).is_none()) {
+            return None;
+        }
         return items.iter().find_map(|item| scalar_conflict(actual, item).map(|why| (why, item)));
     }
     let why = match predicate {

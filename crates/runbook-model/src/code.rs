@@ -107,6 +107,8 @@ codes! {
     ConstantCondition = "RB315", "constant-condition", Error, "A literal whose truth a condition takes (`inputs.env == \"prod\" or \"staging\"`, `not \"x\"`), so that it branches the same way whatever the run observed.";
     SubstringOfLiteral = "RB316", "substring-of-literal", Warning, "A value looked for with `in` inside a string literal (`vars.state in \"active,activating\"`): a substring test, so an empty value or a piece of a word is in it.";
     UnorderedValue = "RB317", "unordered-value", Error, "`<`, `<=`, `>` or `>=` on a fact whose values have no order (`outcome`, `conclusion.status`, `decision`, `error.kind`, `run.mode`, a closed answer), which Jinja orders as text; severities order by rank.";
+    UnknownTest = "RB318", "unknown-test", Error, "A template test (`x is name`) that does not exist, such as `vars.m is truthy`.";
+    WholeOutputCompared = "RB319", "whole-output-compared", Warning, "A command's whole `stdout` or `stderr` compared with `==`, `!=` or a list of words written without the final newline the command prints (`result.stdout == \"active\"`).";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

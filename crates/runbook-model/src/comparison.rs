@@ -170,6 +170,32 @@ pub(crate) fn read_paths(text: &str, template: bool) -> Vec<Vec<String>> {
     found
 }
 
+/// The names of the tests an expression (or, with `template`, the blocks
+/// of a template) applies (`defined` in `x is defined`), in order; none
+/// when it does not parse.
+pub(crate) fn applied_tests(text: &str, template: bool) -> Vec<String> {
+    fn walk(expr: &ast::Expr<'_>, found: &mut Vec<String>) {
+        if let ast::Expr::Test(test) = expr {
+            found.push(test.name.to_owned());
+        }
+        for child in children(expr) {
+            walk(child, found);
+        }
+    }
+    let mut found = Vec::new();
+    if template {
+        let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return found };
+        let mut expressions = Vec::new();
+        statement_expressions(&parsed, &mut expressions);
+        for (expression, _) in expressions {
+            walk(expression, &mut found);
+        }
+    } else if let Ok(parsed) = parse_expr(text) {
+        walk(&parsed, &mut found);
+    }
+    found
+}
+
 fn collect_paths(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
     if let Some(parts) = path(expr).filter(|parts| parts.len() > 1) {
         found.push(parts);

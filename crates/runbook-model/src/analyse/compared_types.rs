@@ -220,6 +220,7 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
                 ["steps", _, "checklist", "complete"] => {
                     known(Kind::Bool, "`checklist.complete` is a boolean".to_owned())
                 }
+                ["steps", _, "notes", name] => known(Kind::Text, format!("note `{name}` is text, as typed in")),
                 ["steps", _, fact] | ["result", fact] => fact_type(fact),
                 _ => None,
             }

@@ -34,6 +34,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     let mut filters = FilterNames::default();
     for site in sites {
         out.extend(unknown_filters(&environment, site, &mut filters));
+        out.extend(unknown_tests(&environment, site));
         let names = match parse(&environment, site) {
             Ok(names) => names,
             Err(diagnostic) => {
@@ -160,6 +161,76 @@ fn unknown_filters(environment: &Environment<'_>, site: &TemplateSite<'_>, names
         })
         .collect()
 }
+
+/// Tests a template or expression applies (`x is NAME`) that minijinja
+/// does not have: `vars.m is truthy` parses, and stops the run when it is
+/// evaluated.
+fn unknown_tests(environment: &Environment<'_>, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+    if !site.text.contains(" is ") {
+        return Vec::new();
+    }
+    let mut names = crate::comparison::applied_tests(site.text, site.kind != TemplateKind::Expression);
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|name| {
+            let probe = environment.render_str(&format!("{{{{ none is {name} }}}}"), ());
+            probe.is_err_and(|error| error.kind() == minijinja::ErrorKind::UnknownTest)
+        })
+        .map(|name| {
+            let help = did_you_mean(&name, KNOWN_TESTS.iter().copied()).map_or_else(
+                || {
+                    "tests are minijinja's: `defined`, `none`, `number`, `string`, `boolean`, `sequence`, \
+                     `mapping`, `startingwith`, `sameas`, `in`, … (`runbook explain RB318`); a value's truth is the \
+                     value itself"
+                        .to_owned()
+                },
+                |test| format!("did you mean `is {test}`?"),
+            );
+            Diagnostic::new(Code::UnknownTest, site.span, format!("there is no test `{name}`"))
+                .with_label("unknown test")
+                .with_help(help)
+        })
+        .collect()
+}
+
+/// minijinja's tests with the `builtins` feature, for "did you mean".
+const KNOWN_TESTS: &[&str] = &[
+    "defined",
+    "undefined",
+    "none",
+    "true",
+    "false",
+    "odd",
+    "even",
+    "divisibleby",
+    "number",
+    "integer",
+    "float",
+    "string",
+    "boolean",
+    "sequence",
+    "iterable",
+    "mapping",
+    "startingwith",
+    "endingwith",
+    "safe",
+    "escaped",
+    "lower",
+    "upper",
+    "sameas",
+    "equalto",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "filter",
+    "test",
+];
 
 fn walk_captures<'a>(check: &'a crate::Check, names: &mut Vec<&'a str>) {
     names.extend(check.capture.keys().map(|name| name.as_str()));
@@ -388,8 +459,29 @@ fn quoted(names: &[&str]) -> String {
 mod tests {
     use std::fmt::Write as _;
 
-    use super::is_guarded;
-    use crate::{Flow, Source, load};
+    use super::{KNOWN_TESTS, is_guarded};
+    use crate::{Code, Flow, Source, analyse, load};
+
+    #[test]
+    fn unknown_tests_are_reported_and_known_ones_are_minijinjas() {
+        let environment = minijinja::Environment::new();
+        for test in KNOWN_TESTS {
+            let known = environment.render_str(&format!("{{{{ 2 is {test} }}}}"), ());
+            assert!(!known.is_err_and(|e| e.kind() == minijinja::ErrorKind::UnknownTest), "{test}");
+        }
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: a\n    instruct: { text: go }\n    next:\n      \
+                    - when: steps.a.notes is truthy or steps.a is defined\n        goto: b\n      - goto: b\n  \
+                    - id: b\n    conclude: { status: resolved, diagnosis: \"{% if 3 is divisibleby(3) and 'a' is strin %}x{% endif %}\" }\n";
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        let found: Vec<String> = analyse(&runbook)
+            .into_iter()
+            .filter(|d| d.code == Code::UnknownTest)
+            .map(|d| format!("{} | {}", d.message, d.help.unwrap_or_default()))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("there is no test `truthy` | did you mean `is true`?"), "{found:?}");
+        assert!(found[1].starts_with("there is no test `strin` | did you mean `is string`?"), "{found:?}");
+    }
 
     #[test]
     fn guards_are_recognised_in_every_spelling() {

@@ -6,7 +6,7 @@
 use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Code, Comparator, ConstantTruth, Diagnostic, OperandForm};
+use crate::{Code, Comparator, Comparison, ConstantTruth, Diagnostic, OperandForm};
 
 pub(crate) fn check(sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     for site in sites {
@@ -24,6 +24,9 @@ pub(crate) fn check(sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
             let searched_for_value = !matches!(comparison.left.form, OperandForm::Literal(_));
             if member && searched_literal && searched_for_value {
                 out.push(substring(site, &comparison.left.text, comparison.comparator, &comparison.right.text));
+            }
+            if let Some(diagnostic) = whole_output(site, &comparison) {
+                out.push(diagnostic);
             }
         }
     }
@@ -79,6 +82,41 @@ fn substring(site: &TemplateSite<'_>, value: &str, comparator: Comparator, text:
     .with_help(fix)
 }
 
+/// `result.stdout == "active"`: a command's output ends in a newline, so
+/// the whole output never equals a word written without one.
+fn whole_output(site: &TemplateSite<'_>, comparison: &Comparison) -> Option<Diagnostic> {
+    let equality = matches!(comparison.comparator, Comparator::Eq | Comparator::Ne);
+    let member = matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
+    let (output, literal) = [(&comparison.left, &comparison.right), (&comparison.right, &comparison.left)]
+        .into_iter()
+        .find(|(output, _)| {
+            let OperandForm::Path(path) = &output.form else { return false };
+            let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+            matches!(parts.as_slice(), ["result" | "steps", .., "stdout" | "stderr"] if parts.len() <= 3)
+        })?;
+    let texts: Vec<String> = match &literal.form {
+        OperandForm::Literal(ValueKind::String) if equality => vec![serde_json::from_str(&literal.text).ok()?],
+        OperandForm::Items(ValueKind::String) if member => serde_json::from_str(&literal.text).ok()?,
+        _ => return None,
+    };
+    let word = texts.into_iter().find(|text| !text.ends_with('\n'))?;
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let shown = serde_json::Value::from(word.as_str());
+    Some(
+        Diagnostic::new(
+            Code::WholeOutputCompared,
+            site.span,
+            format!("`{l} {op} {r}` compares the whole output of `{}`, which ends in a newline", output.text),
+        )
+        .with_label(format!("`{shown}` has no final newline; a command that prints it gives `{shown}\\n`"))
+        .with_help(format!(
+            "compare the text without it: `{} | trim {op} {r}`, or capture it with `stdout: true`, which drops the \
+             newline",
+            output.text
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{Code, Source, analyse, load};
@@ -107,6 +145,17 @@ mod tests {
         );
         assert_eq!(reported(r#"inputs.env == ("prod" or "staging")"#, Code::ConstantCondition).len(), 1);
         assert_eq!(reported(r#"inputs.env in ["prod", "staging"]"#, Code::ConstantCondition), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_whole_output_compared_with_a_word_is_a_warning() {
+        let found =
+            reported(r#"steps.q.stdout == "active" or "failed\n" == steps.q.stderr"#, Code::WholeOutputCompared);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].ends_with("compare the text without it: `steps.q.stdout | trim == \"active\"`, or capture it with `stdout: true`, which drops the newline"), "{found:?}");
+        assert_eq!(reported(r#"steps.q.stdout in ["active", "activating"]"#, Code::WholeOutputCompared).len(), 1);
+        assert_eq!(reported(r#"steps.q.stdout | trim == "active""#, Code::WholeOutputCompared), Vec::<String>::new());
+        assert_eq!(reported(r#""active" in steps.q.stdout"#, Code::WholeOutputCompared), Vec::<String>::new());
     }
 
     #[test]
