@@ -1623,6 +1623,7 @@ steps:
         (r#"{ json: $.n, contains: "2" }"#, "`contains` looks in text or in a list"),
         (r#"{ json: $.b, eq: "true" }"#, "a boolean never equals a string; remove the quotes: `true`"),
         (r#"{ json: $.b, in: [1, "yes"] }"#, "a boolean never equals a number"),
+        (r#"{ json: $.n, in: [3, "2"] }"#, r#"`in` compares it with the string "2""#),
     ];
     for (expectation, message) in cases {
         let output = run(&runbook(expectation), &[]).status(0);
@@ -1640,8 +1641,8 @@ steps:
     for (expectation, diagnosis) in [
         (r#"{ json: $.n, in: [2, "none"] }"#, "held"),
         (r#"{ json: "$.arr[0]", in: [0, "1"] }"#, "held"),
-        (r#"{ json: $.n, in: [3, "2"] }"#, "failed"),
-        (r#"{ json: $.n, not_in: [3, "2"] }"#, "held"),
+        (r#"{ json: $.n, in: [3, "none"] }"#, "failed"),
+        (r#"{ json: $.n, not_in: [3, "none"] }"#, "held"),
     ] {
         let output = run(&runbook(expectation), &[]).status(0);
         assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], diagnosis, "{expectation}");

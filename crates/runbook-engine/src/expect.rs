@@ -261,13 +261,19 @@ fn judge_all(
 /// The value named is the expected one, or for `in` the item at fault.
 fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<(String, &'v Value)> {
     // A list may hold several types (`in: [0, "none"]`): the value is
-    // judged against the items of its own type, and refused only when
-    // there are none.
+    // judged against the items of its own type. It is refused when there
+    // are none, or when an item of another type writes the same value
+    // (`"7"` for the number 7), which only a type mix-up puts there.
     if let ("in" | "not_in", Some(items)) = (predicate, expected.as_array()) {
-        if items.iter().any(|item| scalar_conflict(actual, item).is_none()) {
-            return None;
-        }
-        return items.iter().find_map(|item| scalar_conflict(actual, item).map(|why| (why, item)));
+        let written = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+        let conflicts = |item: &&Value| scalar_conflict(actual, item).is_some();
+        let same_kind = items.iter().any(|item| !conflicts(&item));
+        let look_alike = items.iter().filter(conflicts).find(|item| written(item) == written(actual));
+        return match look_alike {
+            Some(item) => scalar_conflict(actual, item).map(|why| (why, item)),
+            None if same_kind => None,
+            None => items.iter().find_map(|item| scalar_conflict(actual, item).map(|why| (why, item))),
+        };
     }
     let why = match predicate {
         "eq" | "ne" => scalar_conflict(actual, expected),
@@ -457,6 +463,8 @@ mod tests {
         assert_eq!(passed("json: $.count\neq: \"7\"", &observation), [true]);
         assert_eq!(passed("json: $.n\nge: 7", &observation), [true]);
         assert_eq!(passed("json: $.count\ncontains: \"7\"", &observation), [true]);
+        assert_eq!(passed("json: $.n\nin: [7, \"none\"]", &observation), [true], "a list of several types");
+        assert_eq!(passed("json: $.count\nin: [0, \"none\"]", &observation), [false]);
     }
 
     /// Each predicate that could only fail (or only hold) because of the
