@@ -395,7 +395,7 @@ fn render_writes_a_document_a_person_can_follow() {
         "```mermaid\nflowchart TD\n",
         "### <a id=\"step-healthz\"></a>1. `healthz`",
         "curl -sS -L --max-time 3 -w '\\n%{http_code} in %{time_total}s\\n' '{{ inputs.base_url }}/healthz'",
-        "- `status: 200`",
+        "- the status is 200\n",
         "| fail when `result.status == 503 or result.status == 429` | [`overloaded`](#step-overloaded) |",
         "### <a id=\"step-down\"></a>`down` (diagnosed, critical)",
         "**Diagnosis**: The API cannot be reached.",
@@ -566,4 +566,70 @@ fn the_manual_page_documents_every_command() {
         assert!(page.contains(&format!(".SH \"RUNBOOK {command}\"")), "no section for {command}");
     }
     assert!(page.contains("--deny-warnings"));
+}
+
+/// Every kind of judgement `render` writes in words: expectations that
+/// pass, warn (with the author's message), captures, a retry, limits, and a
+/// call that links to its callee's document.
+const IN_WORDS: &str = r#"id: in-words
+title: In words
+steps:
+  - id: health
+    check:
+      http: { url: "http://127.0.0.1:9/health", timeout: 2s }
+      expect:
+        - status: { in: [200, 429] }
+          message: A 503 means the database is down.
+        - { json: $.status, eq: ok }
+        - duration: { lt: 500ms }
+          severity: warn
+          message: Slow, but answering.
+      capture:
+        state: { json: $.status, default: unknown }
+    retry: { attempts: 5, interval: 2s, backoff: 2, max_interval: 30s, deadline: 1m, stop_if: 'result.status == 404' }
+    timeout: 90s
+    on: { pass: disk, warn: disk, fail: port, error: port }
+  - id: disk
+    check:
+      cmd: { argv: [df, --output=pcent, /] }
+      expect: [ { exit_code: 0 }, { stdout: { matches: "[0-9]+%" } } ]
+      capture:
+        pct: { regex: '(\d+)%', type: int }
+    on: { pass: fix, fail: port, error: port }
+  - id: port
+    check:
+      tcp: { host: 127.0.0.1, port: 9 }
+      expect: [ { connected: true } ]
+    max_visits: 2
+    on: { pass: deeper, fail: down }
+  - id: fix
+    action:
+      cmd: { argv: ["true"] }
+      confirm: Clean the disk?
+      expect: [ { exit_code: 0 } ]
+    next: fixed
+  - id: deeper
+    call: { runbook: callee.yaml }
+    timeout: 5m
+    on: { resolved: fixed, diagnosed: down, escalated: down, inconclusive: down, error: down }
+  - id: fixed
+    conclude: { status: resolved }
+  - id: down
+    conclude: { status: diagnosed, severity: high }
+"#;
+
+const CALLEE: &str = "id: callee\ntitle: Callee\nsteps:\n  - id: look\n    instruct: { text: Look. }\n  - id: done\n    conclude: { status: resolved }\n";
+
+#[test]
+fn render_says_what_passes_warns_is_noted_and_retried_in_words() {
+    let output = Test::new()
+        .args(["render", "--output", "out", "in-words.yaml", "callee.yaml"])
+        .files(&[("in-words.yaml", IN_WORDS.as_bytes()), ("callee.yaml", CALLEE.as_bytes())])
+        .status(0);
+    let document = std::fs::read_to_string(output.path("out/in-words.md")).expect("rendered");
+    let steps = document.split("## Steps").nth(1).expect("a steps section");
+    insta::assert_snapshot!("render_in_words", steps);
+    // The callee's document has no check: no sentence about what a check is.
+    let callee = std::fs::read_to_string(output.path("out/callee.md")).expect("rendered");
+    assert!(!callee.contains("A check **passes**"), "{callee}");
 }

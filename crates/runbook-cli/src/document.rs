@@ -4,19 +4,28 @@
 //! conclusions. Commands and URLs are shown as written: templates stay
 //! `{{ … }}`, so the document does not depend on one run's values.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
-use runbook_model::{
-    Ask, AskType, Check, Conclusion, Destination, Edge, Flow, Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
-};
+use indexmap::IndexMap;
 
 use runbook_engine::diagram::{Diagram, graph, mermaid};
+use runbook_engine::probe::Parts;
+use runbook_model::{
+    Ask, AskType, Capture, Check, Conclusion, DeclaredProbe, Destination, Edge, Expectation, ExpectationSeverity, Flow,
+    Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
+};
+
+use crate::in_words;
 
 /// The Markdown document of `runbook`, read from `source` (the file as
-/// given on the command line, named in the document).
-pub(crate) fn document(runbook: &Runbook, source: &Source) -> String {
+/// given on the command line, named in the document). `documents` names
+/// the document of each runbook rendered beside it, by canonical path, so
+/// that a `call` links to its callee's.
+pub(crate) fn document(runbook: &Runbook, source: &Source, documents: &HashMap<PathBuf, String>) -> String {
     let mut out = String::new();
-    let writer = Writer { runbook, source, flow: Flow::new(runbook) };
+    let writer = Writer { runbook, source, flow: Flow::new(runbook), documents };
     writer.header(&mut out);
     writer.inputs(&mut out);
     let (map, _) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
@@ -33,6 +42,7 @@ struct Writer<'a> {
     runbook: &'a Runbook,
     source: &'a Source,
     flow: Flow,
+    documents: &'a HashMap<PathBuf, String>,
 }
 
 impl Writer<'_> {
@@ -102,13 +112,17 @@ impl Writer<'_> {
     }
 
     fn steps(&self, out: &mut String) {
-        let _ = writeln!(
-            out,
-            "## Steps\n\nStart at the first step and follow the table under each one. A check **passes** when \
-             every expectation holds, **warns** when only expectations marked `severity: warn` do not, \
-             **fails** when the probe answered and an expectation does not hold, and is an **error** when \
-             there was nothing to judge (a timeout, a refused connection, an unknown host, invalid JSON).\n"
-        );
+        let _ = write!(out, "## Steps\n\nStart at the first step and follow the table under each one.");
+        let judged =
+            self.runbook.steps.iter().any(|step| matches!(step.kind(), Some(StepKind::Check | StepKind::Action)));
+        if judged {
+            out.push_str(
+                " A check **passes** when every expectation holds, **warns** when only expectations that warn do \
+                 not, **fails** when the probe answered and an expectation does not hold, and is an **error** \
+                 when there was nothing to judge (a timeout, a refused connection, an unknown host, invalid JSON).",
+            );
+        }
+        out.push_str("\n\n");
         let mut number = 0;
         for (index, step) in self.runbook.steps.iter().enumerate() {
             if step.conclude.is_some() {
@@ -121,7 +135,7 @@ impl Writer<'_> {
                 let _ = writeln!(out, "{}\n", description.trim());
             }
             self.step_body(out, step);
-            self.limits(out, step);
+            Self::limits(out, step);
             self.exits(out, index);
         }
     }
@@ -157,18 +171,21 @@ impl Writer<'_> {
                     if let Some(confirm) = &action.confirm {
                         let _ = writeln!(out, "> {}\n", confirm.value.trim().replace('\n', "\n> "));
                     }
-                    for probe in action.declared_probes() {
-                        out.push_str(&runbook_engine::probe::by_hand(probe));
+                    let probes = action.declared_probes();
+                    for probe in &probes {
+                        out.push_str(&runbook_engine::probe::by_hand(*probe));
                     }
-                    self.expectations(out, &action.expect, "It worked when");
+                    let parts = parts_of(&probes);
+                    Self::expectations(&action.expect, parts, "It worked when", out);
+                    Self::captures(&action.capture, parts, out);
                 }
             }
             Some(StepKind::Call) => {
                 if let Some(call) = &step.call {
                     let call = &call.value;
-                    let _ = writeln!(out, "**Follow the runbook** `{}`", call.runbook.value);
+                    let _ = write!(out, "**Follow the runbook** {}", self.called(&call.runbook.value));
                     if call.inputs.is_empty() {
-                        out.push('\n');
+                        out.push_str("\n\n");
                     } else {
                         let _ = writeln!(out, " with these inputs:\n");
                         for (name, value) in &call.inputs {
@@ -192,17 +209,14 @@ impl Writer<'_> {
             for (name, probe) in &probes.value {
                 let _ = writeln!(out, "*{}*:\n", name.value);
                 Self::probe(out, &probe.value);
-                self.expectations(out, &probe.value.expect, "It passes when");
+                let parts = parts_of(&probe.value.declared_probes());
+                Self::expectations(&probe.value.expect, parts, "It passes when", out);
+                Self::captures(&probe.value.capture, parts, out);
             }
         }
-        self.expectations(out, &check.expect, "It passes when");
-        if !check.capture.is_empty() {
-            let _ = writeln!(out, "Note down:\n");
-            for (name, capture) in &check.capture {
-                let _ = writeln!(out, "- `{}`: `{}`", name.value, one_line(self.slice(capture.span)));
-            }
-            out.push('\n');
-        }
+        let parts = parts_of(&check.declared_probes());
+        Self::expectations(&check.expect, parts, "It passes when", out);
+        Self::captures(&check.capture, parts, out);
     }
 
     fn probe(out: &mut String, check: &Check) {
@@ -211,13 +225,41 @@ impl Writer<'_> {
         }
     }
 
-    fn expectations(&self, out: &mut String, expect: &[Spanned<runbook_model::Expectation>], lead: &str) {
-        if expect.is_empty() {
+    /// What passes (`lead`: "It passes when") and what only warns, one
+    /// line each, with the author's `message` after a dash.
+    fn expectations(expect: &[Spanned<Expectation>], parts: Option<Parts>, lead: &str, out: &mut String) {
+        let warns =
+            |e: &&Spanned<Expectation>| e.severity.as_ref().is_some_and(|s| s.value == ExpectationSeverity::Warn);
+        let because = |e: &Expectation| {
+            e.message.as_deref().map(|m| format!(" — {}", m.split_whitespace().collect::<Vec<_>>().join(" ")))
+        };
+        let (warning, failing): (Vec<_>, Vec<_>) = expect.iter().partition(warns);
+        if !failing.is_empty() {
+            let _ = writeln!(out, "{lead}:\n");
+            for expectation in failing {
+                let why = because(expectation).unwrap_or_default();
+                let _ = writeln!(out, "- {}{why}", in_words::holds(expectation, parts));
+            }
+            out.push('\n');
+        }
+        if !warning.is_empty() {
+            let _ = writeln!(out, "It only warns (and goes on as the table says) when:\n");
+            for expectation in warning {
+                let why = because(expectation).unwrap_or_default();
+                let _ = writeln!(out, "- {}{why}", in_words::fails(expectation, parts));
+            }
+            out.push('\n');
+        }
+    }
+
+    /// What to note down, and where from, as `vars.NAME`.
+    fn captures(captures: &IndexMap<Spanned<String>, Spanned<Capture>>, parts: Option<Parts>, out: &mut String) {
+        if captures.is_empty() {
             return;
         }
-        let _ = writeln!(out, "{lead}:\n");
-        for expectation in expect {
-            let _ = writeln!(out, "- `{}`", one_line(self.slice(expectation.span)));
+        let _ = writeln!(out, "Note down:\n");
+        for (name, capture) in captures {
+            let _ = writeln!(out, "- `vars.{}`: {}", name.value, in_words::captured(&capture.value, parts));
         }
         out.push('\n');
     }
@@ -258,19 +300,23 @@ impl Writer<'_> {
         }
     }
 
-    fn limits(&self, out: &mut String, step: &Step) {
-        let mut limits = Vec::new();
+    /// Retries, the step's time limit and its visit limit, a sentence each.
+    fn limits(out: &mut String, step: &Step) {
         if let Some(retry) = &step.retry {
-            limits.push(format!("repeat it: `{}`", one_line(self.slice(retry.span))));
+            let _ = writeln!(out, "{}\n", in_words::retried(&retry.value));
         }
         if let Some(timeout) = &step.timeout {
-            limits.push(format!("give it at most {}", timeout.value));
+            let whole = if step.call.is_some() {
+                "the whole called runbook"
+            } else if step.retry.is_some() {
+                "this step, every try included,"
+            } else {
+                "this step"
+            };
+            let _ = writeln!(out, "Give {whole} at most {}: past that it ends in an error.\n", timeout.value);
         }
         if let Some(visits) = &step.max_visits {
-            limits.push(format!("come back here at most {} times", visits.value));
-        }
-        if !limits.is_empty() {
-            let _ = writeln!(out, "Then {}.\n", limits.join("; "));
+            let _ = writeln!(out, "Come back to this step at most {} times.\n", visits.value);
         }
     }
 
@@ -348,6 +394,16 @@ impl Writer<'_> {
         }
     }
 
+    /// A called runbook's path, linked to its document when it was rendered
+    /// beside this one.
+    fn called(&self, path: &str) -> String {
+        let file = Path::new(self.source.name()).parent().unwrap_or(Path::new("")).join(path);
+        match file.canonicalize().ok().and_then(|file| self.documents.get(&file)) {
+            Some(document) => format!("[{}]({document})", in_words::code(path)),
+            None => in_words::code(path),
+        }
+    }
+
     /// The YAML text of the node at `span`: loaded mappings and lists
     /// remember only where they start, so their extent is found here.
     fn slice(&self, span: Span) -> &str {
@@ -375,6 +431,14 @@ fn instruction(out: &mut String, instruct: &Instruct) {
     }
     if !instruct.links.is_empty() {
         out.push('\n');
+    }
+}
+
+/// The words for the one probe of a check or action; `None` for a group.
+fn parts_of(probes: &[DeclaredProbe<'_>]) -> Option<Parts> {
+    match probes {
+        [probe] => Some(runbook_engine::probe::parts(probe.kind())),
+        _ => None,
     }
 }
 

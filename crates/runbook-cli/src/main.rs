@@ -9,6 +9,7 @@ mod diagnostics;
 mod document;
 mod evidence;
 mod exit_code;
+mod in_words;
 mod junit;
 mod record_case;
 mod run_time;

@@ -1,6 +1,7 @@
 //! `runbook render`: runbooks as Markdown documents, to stdout or into a
 //! directory with an index.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +34,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Usage;
         };
         return match load(file, color, false) {
-            Ok((source, runbook)) => print_stdout(&document(&runbook, &source)),
+            Ok((source, runbook)) => print_stdout(&document(&runbook, &source, &HashMap::new())),
             Err(code) => code,
         };
     };
@@ -41,19 +42,26 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
         print_stderr(&format!("error: cannot create `{}`: {error}\n", shown(output)));
         return ExitCode::Io;
     }
-    let mut rendered = Vec::new();
+    let mut loaded = Vec::new();
     let mut status = ExitCode::Success;
     for file in &files {
         match load(file, color, false) {
-            Ok((source, runbook)) => {
-                let name = format!("{}.md", runbook.id.value);
-                if let Err(code) = write(&output.join(&name), &document(&runbook, &source)) {
-                    return code;
-                }
-                rendered.push((name, runbook));
-            }
+            Ok((source, runbook)) => loaded.push((file, source, runbook)),
             Err(code) => status = worse(status, code),
         }
+    }
+    // A `call` links to its callee's document when the callee is rendered too.
+    let documents: HashMap<PathBuf, String> = loaded
+        .iter()
+        .filter_map(|(file, _, runbook)| Some((file.canonicalize().ok()?, format!("{}.md", runbook.id.value))))
+        .collect();
+    let mut rendered = Vec::new();
+    for (_, source, runbook) in loaded {
+        let name = format!("{}.md", runbook.id.value);
+        if let Err(code) = write(&output.join(&name), &document(&runbook, &source, &documents)) {
+            return code;
+        }
+        rendered.push((name, runbook));
     }
     if let Err(code) = write(&output.join("index.md"), &index(&rendered)) {
         return code;

@@ -157,6 +157,9 @@ pub(crate) fn prepare(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepare
 
 /// How a person runs the same command by hand (`runbook render`): a
 /// shell script, its input and its time limit.
+/// What a person calls the parts of a command's run.
+pub(crate) const PARTS: super::Parts = super::Parts { text: "the standard output", took: "the command" };
+
 pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
     let mut script = String::new();
     if let Some(cwd) = &cmd.cwd {

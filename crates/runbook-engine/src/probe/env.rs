@@ -98,6 +98,9 @@ pub(crate) fn prepare(env: &EnvProbe) -> Prepared {
 
 /// How a person checks the same variables by hand (`runbook render`),
 /// without printing their values.
+/// What a person calls the parts of reading the environment.
+pub(crate) const PARTS: super::Parts = super::Parts { text: "the variables", took: "reading them" };
+
 pub(crate) fn by_hand(env: &EnvProbe) -> String {
     let names = |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
     let mut out = "Check these environment variables (their values are secrets: do not print them):\n\n".to_owned();

@@ -223,6 +223,9 @@ pub(crate) fn prepare(
 
 /// How a person sends the same request by hand (`runbook render`): a
 /// curl command line, its status and time on the last line.
+/// What a person calls the parts of an HTTP request.
+pub(crate) const PARTS: super::Parts = super::Parts { text: "the body", took: "the response" };
+
 pub(crate) fn by_hand(http: &HttpProbe) -> String {
     let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
     if http.follow_redirects != Some(false) {

@@ -225,6 +225,26 @@ pub fn by_hand(probe: DeclaredProbe<'_>) -> String {
     }
 }
 
+/// What a person calls the parts of a probe of one kind, for `runbook
+/// render`'s sentences about its expectations and captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    /// The text `json` and `regex` read: "the body".
+    pub text: &'static str,
+    /// What `duration` times: "the response".
+    pub took: &'static str,
+}
+
+/// The [`Parts`] of a probe of `kind`.
+pub fn parts(kind: ProbeKind) -> Parts {
+    match kind {
+        ProbeKind::Http => http_kind::PARTS,
+        ProbeKind::Cmd => cmd::PARTS,
+        ProbeKind::Tcp => tcp::PARTS,
+        ProbeKind::Env => env::PARTS,
+    }
+}
+
 /// A duration in seconds, as curl and nc take it (`0.5`, `3`).
 fn seconds(duration: runbook_model::Duration) -> String {
     let millis = duration.as_millis();

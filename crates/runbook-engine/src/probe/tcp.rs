@@ -111,6 +111,9 @@ pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepare
 }
 
 /// How a person tries the same connection by hand (`runbook render`).
+/// What a person calls the parts of a connection attempt (it reads no text).
+pub(crate) const PARTS: super::Parts = super::Parts { text: "nothing", took: "connecting" };
+
 pub(crate) fn by_hand(tcp: &TcpProbe) -> String {
     let port = match &tcp.port.value {
         Port::Number(port) => port.to_string(),
