@@ -3,6 +3,8 @@
 //! `status: { in: [200, 429] }`. Values an author wrote stay exact, in code
 //! spans, so nothing in them is read as Markdown.
 
+use std::fmt::Write as _;
+
 use runbook_engine::probe::Parts;
 use runbook_model::{
     Capture, CaptureType, CertificateFact, Duration, Expectation, Expected, Outcome, Retry, TimingPhase,
@@ -63,7 +65,7 @@ pub(crate) fn captured(capture: &Capture, parts: Option<Parts>) -> String {
         });
     }
     if let Some(default) = &capture.default {
-        text.push_str(&format!("; {} when there is nothing to capture", code(&default.value.to_string())));
+        let _ = write!(text, "; {} when there is nothing to capture", code(&default.value.to_string()));
     }
     text
 }
@@ -89,10 +91,10 @@ pub(crate) fn retried(retry: &Retry) -> String {
     if (backoff - 2.0).abs() < f64::EPSILON {
         text.push_str(", the wait doubling each time");
     } else if backoff > 1.0 {
-        text.push_str(&format!(", the wait growing {backoff} times each time"));
+        let _ = write!(text, ", the wait growing {backoff} times each time");
     }
     if let Some(max) = retry.max_interval.as_ref().filter(|_| backoff > 1.0) {
-        text.push_str(&format!(" up to {}", max.value));
+        let _ = write!(text, " up to {}", max.value);
     }
     let mut give_up = Vec::new();
     if let Some(deadline) = &retry.deadline {
@@ -102,7 +104,7 @@ pub(crate) fn retried(retry: &Retry) -> String {
         give_up.push(format!("as soon as {} holds", code(stop_if.value.trim())));
     }
     if !give_up.is_empty() {
-        text.push_str(&format!("; give up {}", give_up.join(", or ")));
+        let _ = write!(text, "; give up {}", give_up.join(", or "));
     }
     text.push_str(". The last try's outcome picks the way on.");
     text
@@ -236,7 +238,7 @@ fn predicates_of(map: &Expectation, verb: Verb, negated: bool) -> Vec<String> {
     ];
     for (flag, yes, no) in flags {
         if let Some(flag) = flag {
-            parts.push((flag.span.start, if flag.value != negated { yes } else { no }.to_owned()));
+            parts.push((flag.span.start, if flag.value == negated { no } else { yes }.to_owned()));
         }
     }
     if let Some(nested) = &map.all {
@@ -282,8 +284,8 @@ fn compare(predicate: &str, value: &Value, verb: Verb, negated: bool) -> String 
 }
 
 /// `in` (or, negated, `not_in`): "is 200 or 429", "is neither 502 nor 503".
-fn one_of(list: &[Value], verb: Verb, negated: bool) -> String {
-    let values: Vec<String> = list.iter().map(|value| shown(value, verb)).collect();
+fn one_of(values: &[Value], verb: Verb, negated: bool) -> String {
+    let values: Vec<String> = values.iter().map(|value| shown(value, verb)).collect();
     match (values.as_slice(), negated) {
         ([], false) => "is one of an empty list".to_owned(),
         ([], true) => "is anything".to_owned(),
