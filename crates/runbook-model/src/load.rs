@@ -8,6 +8,9 @@ use serde_saphyr::options::{AliasLimits, DuplicateKeyPolicy, Options};
 
 use crate::{Code, Diagnostic, Flow, Runbook, Source, Span, TestFile, did_you_mean};
 
+mod tree;
+mod tree_de;
+
 /// What a file being loaded holds: the words and the page its diagnostics
 /// point to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +142,7 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
         return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no runbook")
             .with_help(Subject::Runbook.shape()));
     }
-    serde_saphyr::from_str_with_options::<Runbook>(text, options())
-        .map_err(|error| to_diagnostic(source, &error, Subject::Runbook))
+    read(text).map_err(|error| to_diagnostic(source, &error, Subject::Runbook))
 }
 
 /// Parses and type-checks a runbook test file (`NAME.test.yaml`), with the
@@ -160,8 +162,7 @@ pub fn load_test_file(source: &Source) -> Result<TestFile, Diagnostic> {
         return Err(Diagnostic::new(Code::EmptyFile, Span::new(0, 0), "the file holds no test cases")
             .with_help(Subject::TestFile.shape()));
     }
-    serde_saphyr::from_str_with_options::<TestFile>(text, options())
-        .map_err(|error| to_diagnostic(source, &error, Subject::TestFile))
+    read(text).map_err(|error| to_diagnostic(source, &error, Subject::TestFile))
 }
 
 /// Whether only blank lines, comments and a `---` come before `prefix`'s end.
@@ -173,7 +174,15 @@ fn is_blank(text: &str) -> bool {
     text.lines().map(str::trim).all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
 }
 
-fn options() -> Options {
+/// Reads a runbook or a test file: through the quick tree reader when it
+/// is sure to read the text as serde-saphyr does (a plain document, the
+/// common case), else, and for every error, through serde-saphyr.
+fn read<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, serde_saphyr::Error> {
+    let quick = tree::read(text, &limits()).and_then(|node| T::deserialize(node).ok());
+    quick.map_or_else(|| serde_saphyr::from_str_with_options(text, options()), Ok)
+}
+
+fn limits() -> Budget {
     let mut budget = Budget::default();
     budget.max_depth = 48;
     budget.max_aliases = 1_000;
@@ -181,10 +190,14 @@ fn options() -> Options {
     // The totals above bound the work; a ratio check on top refuses sane
     // files that reuse one anchor (a shared `env:` map) many times.
     budget.enforce_alias_anchor_ratio = false;
+    budget
+}
+
+fn options() -> Options {
     let mut alias_limits = AliasLimits::default();
     alias_limits.max_total_replayed_events = 100_000;
     let mut options = Options::default();
-    options.budget = Some(budget);
+    options.budget = Some(limits());
     options.alias_limits = alias_limits;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     options.strict_booleans = true;

@@ -93,8 +93,19 @@ impl<T> Deref for Spanned<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        #[cfg(test)]
+        if DEBUG_SPANS.get() {
+            return write!(f, "{:?}@{}..{}", self.value, self.span.start, self.span.end);
+        }
         self.value.fmt(f)
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Whether `Debug` shows spans too, for tests that compare two readings
+    /// of a file span by span.
+    pub(crate) static DEBUG_SPANS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl<T: fmt::Display> fmt::Display for Spanned<T> {
@@ -135,10 +146,45 @@ impl std::borrow::Borrow<str> for Spanned<String> {
     }
 }
 
+/// The newtype name a [`Spanned`] value asks its deserializer for. The
+/// loader's own tree reader answers it by handing the node's span over
+/// ([`hand_span`]); any other deserializer (serde-saphyr's) treats it as a
+/// plain newtype, and the value is read as a `serde_saphyr::Spanned`.
+pub(crate) const SPANNED: &str = "__runbook_spanned";
+
+thread_local! {
+    /// The span of the node a [`Spanned`] is about to read, handed over by
+    /// the tree reader right before it calls the visitor.
+    static HANDED_SPAN: std::cell::Cell<Option<Span>> = const { std::cell::Cell::new(None) };
+}
+
+/// Hands `span` to the [`Spanned`] visitor the caller calls next.
+pub(crate) fn hand_span(span: Span) {
+    HANDED_SPAN.set(Some(span));
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
-        Ok(Self { span: spanned.referenced.into(), value: spanned.value })
+        struct SpannedVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for SpannedVisitor<T> {
+            type Value = Spanned<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a value")
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<Spanned<T>, D::Error> {
+                if let Some(span) = HANDED_SPAN.take() {
+                    T::deserialize(deserializer).map(|value| Spanned::new(value, span))
+                } else {
+                    let spanned = serde_saphyr::Spanned::<T>::deserialize(deserializer)?;
+                    Ok(Spanned::new(spanned.value, spanned.referenced.into()))
+                }
+            }
+        }
+
+        deserializer.deserialize_newtype_struct(SPANNED, SpannedVisitor(std::marker::PhantomData))
     }
 }
 
