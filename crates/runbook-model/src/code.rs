@@ -68,7 +68,7 @@ codes! {
     UnknownField = "RB101", "unknown-field", Error, "A key that this place of the runbook does not have.";
     InvalidValue = "RB102", "invalid-value", Error, "A value of the wrong type or out of range.";
     MissingField = "RB103", "missing-field", Error, "A required key is missing.";
-    DuplicateKey = "RB104", "duplicate-key", Error, "The same key twice in one mapping; YAML would silently keep one.";
+    DuplicateKey = "RB104", "duplicate-key", Error, "The same key twice in one mapping, or the same capture name in two probes of one group; one value would silently be lost.";
     StepKind = "RB105", "step-kind", Error, "A step must have exactly one kind: check, collect, ask, instruct, action, call or conclude.";
     ProbeShape = "RB106", "probe-shape", Error, "A check must run exactly one probe, a `probes:` group, or a probe with `foreach`.";
     ExpectationShape = "RB107", "expectation-shape", Error, "An expectation needs exactly one subject that its probe observes, and predicates that fit it.";

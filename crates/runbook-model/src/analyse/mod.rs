@@ -23,6 +23,7 @@ mod unreal_mocks;
 use crate::{Diagnostic, Flow, Runbook};
 
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
+pub(crate) use shape::zero_limit;
 pub use step_facts::ERROR_KINDS;
 pub use templates::{TemplateKind, TemplateSite, template_sites};
 pub use test_cases::analyse_test_file;

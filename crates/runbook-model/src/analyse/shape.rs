@@ -25,6 +25,7 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
     if let Some(max_visits) = &runbook.max_visits {
         visit_bound(max_visits, "max_visits", out);
     }
+    zero_limit(runbook.timeout.as_ref(), "timeout", out);
     for (name, input) in &runbook.inputs {
         if !is_identifier(name) {
             out.push(
@@ -125,8 +126,10 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
     if let Some(max_visits) = &step.max_visits {
         visit_bound(max_visits, "max_visits", out);
     }
+    zero_limit(step.timeout.as_ref(), "timeout", out);
     if let Some(retry) = &step.retry {
         visit_bound(&retry.attempts, "attempts", out);
+        zero_limit(retry.deadline.as_ref(), "deadline", out);
         if let Some(backoff) = &retry.backoff
             && !(1.0..=10.0).contains(&backoff.value)
         {
@@ -200,6 +203,7 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
             }
             check_shape(probe, true, out);
         }
+        shared_captures(group, out);
         return;
     }
     let kind = match probes.as_slice() {
@@ -263,6 +267,48 @@ fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) 
     }
     expectations(&check.expect, kind, out);
     captures(&check.capture, kind, out);
+}
+
+/// Two probes of one group capturing the same name: they run at once, and
+/// whichever finishes last would silently set `vars.NAME`.
+fn shared_captures(group: &indexmap::IndexMap<Spanned<String>, Spanned<Check>>, out: &mut Vec<Diagnostic>) {
+    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (probe, check) in group {
+        for name in check.capture.keys() {
+            match first.get(name.as_str()) {
+                Some(earlier) if *earlier != probe.as_str() => out.push(
+                    Diagnostic::new(
+                        Code::DuplicateKey,
+                        name.span,
+                        format!("probes `{earlier}` and `{}` both capture `{}`", probe.value, name.value),
+                    )
+                    .with_label("captured by an earlier probe of the group too")
+                    .with_help(format!(
+                        "the group's probes run at once, so one value would be lost: name them apart \
+                         (`{}_{earlier}`, `{}_{}`)",
+                        name.value, name.value, probe.value
+                    )),
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(name.as_str(), probe.as_str());
+                }
+            }
+        }
+    }
+}
+
+/// A zero `timeout`, `connect_timeout` or `deadline`: the limit is over
+/// before the work starts, so the step always errs `timeout`.
+pub(crate) fn zero_limit(limit: Option<&Spanned<crate::Duration>>, key: &str, out: &mut Vec<Diagnostic>) {
+    let Some(limit) = limit.filter(|limit| limit.value.0.is_zero()) else { return };
+    out.push(
+        Diagnostic::new(Code::InvalidValue, limit.span, format!("`{key}: 0s` ends the work before it starts"))
+            .with_label("a zero limit")
+            .with_help(format!(
+                "give `{key}` the time the work may take (`{key}: 5s`), or leave it out for the default"
+            )),
+    );
 }
 
 fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {

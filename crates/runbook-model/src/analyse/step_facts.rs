@@ -129,8 +129,20 @@ fn subfields<'s>(step: &'s Step, field: &str) -> Option<Vec<&'s str>> {
         "checklist" => Some(CHECKLIST.to_vec()),
         "error" => Some(ERROR.to_vec()),
         "notes" => Some(step.instruct.as_ref()?.notes.keys().map(|note| note.as_str()).collect()),
+        "items" => Some(step.probing()?.probes.as_ref()?.keys().map(|name| name.as_str()).collect()),
         _ => None,
     }
+}
+
+/// The names `steps.ID.failed` can hold: a group's probe names, or the
+/// items of a literal `foreach` list of strings.
+fn members(step: &Step) -> Option<Vec<String>> {
+    let check = step.probing()?;
+    if let Some(group) = &check.probes {
+        return Some(group.keys().map(|name| name.value.clone()).collect());
+    }
+    let items = check.foreach.as_ref()?.value.as_array()?;
+    items.iter().map(|item| item.as_str().map(str::to_owned)).collect()
 }
 
 fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, rest: &[&str]) -> Option<Diagnostic> {
@@ -205,11 +217,16 @@ fn impossible_value(
     };
     let wrong = literals.into_iter().find(|literal| !values.contains(literal))?;
     let suggestion = did_you_mean(&wrong, values.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`? "));
+    let (message, one_of) = if field == "failed" {
+        (format!("`{}` never holds \"{wrong}\"", fact.text), "names one of")
+    } else {
+        (format!("`{}` is never \"{wrong}\"", fact.text), "is one of")
+    };
     Some(
-        Diagnostic::new(Code::UnknownStepFact, site.span, format!("`{}` is never \"{wrong}\"", fact.text))
+        Diagnostic::new(Code::UnknownStepFact, site.span, message)
             .with_label(format!("compares `{}` with a value it never takes", fact.text))
             .with_help(format!(
-                "{}`{field}` is one of {}",
+                "{}`{field}` {one_of} {}",
                 suggestion.unwrap_or_default(),
                 values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
             )),
@@ -235,6 +252,8 @@ fn closed_fact<'f>(
         ["steps", _, "conclusion", "severity"] => {
             ("conclusion.severity", Severity::ALL.iter().map(|severity| severity.name().to_owned()).collect())
         }
+        ["steps", id, "failed"] => ("failed", members(steps.get(id)?)?),
+        ["result", "failed"] if site.after_probe => ("failed", members(runbook.steps.get(site.step?)?)?),
         ["steps", id, _] => closed_values(steps.get(id)?, path.last()?)?,
         ["result", _] if site.after_probe => closed_values(runbook.steps.get(site.step?)?, path.last()?)?,
         _ => return None,
@@ -345,6 +364,36 @@ mod tests {
                 r#"`run.mode >= "live"` orders `mode`, whose values have no order"#
             ]
         );
+    }
+
+    #[test]
+    fn a_probe_name_or_item_a_group_or_literal_foreach_never_has_is_reported() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: deps\n    check:\n      probes:\n        postgres: { tcp: { host: h, port: 1 } }\n        \
+                    redis: { tcp: { host: h, port: 2 } }\n    on:\n      fail:\n        - when: \"WHEN\"\n          goto: done\n        \
+                    - goto: done\n  - id: each\n    check:\n      foreach: [api, worker]\n      tcp: { host: '{{ item }}', port: 1 }\n  \
+                    - id: done\n    conclude: { status: inconclusive }\n";
+        let found = |when: &str| -> Vec<String> {
+            let runbook = load(&Source::new("t.yaml", yaml.replace("WHEN", when))).expect("loads");
+            analyse(&runbook)
+                .into_iter()
+                .filter(|d| d.code == Code::UnknownStepFact)
+                .map(|d| format!("{} | {}", d.message, d.help.unwrap_or_default()))
+                .collect()
+        };
+        assert_eq!(
+            found("'postgress' in steps.deps.failed or 'wrker' in steps.each.failed"),
+            [
+                "`steps.deps.failed` never holds \"postgress\" | did you mean `postgres`? `failed` names one of \
+                 `postgres`, `redis`",
+                "`steps.each.failed` never holds \"wrker\" | did you mean `worker`? `failed` names one of `api`, \
+                 `worker`"
+            ]
+        );
+        let found_items = found("'redis' not in result.failed and result.items.postgress.outcome == 'fail'");
+        assert_eq!(found_items.len(), 1, "{found_items:?}");
+        assert!(found_items[0].contains("did you mean `result.items.postgres`?"), "{found_items:?}");
+        let fine = "'postgres' in steps.deps.failed and steps.deps.items.redis.outcome == 'pass' and 'api' in steps.each.failed";
+        assert_eq!(found(fine), Vec::<String>::new());
     }
 
     #[test]

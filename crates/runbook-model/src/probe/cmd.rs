@@ -61,8 +61,10 @@ impl CmdProbe {
         out.extend([&self.cwd, &self.stdin].into_iter().flatten().map(template));
     }
 
-    /// Its own rules: exactly one of `argv` and `sh`, a program to run.
+    /// Its own rules: exactly one of `argv` and `sh`, a program to run, a
+    /// limit above zero.
     pub(super) fn shape(&self, span: Span, out: &mut Vec<Diagnostic>) {
+        crate::analyse::zero_limit(self.timeout.as_ref(), "timeout", out);
         match (&self.argv, &self.sh) {
             (None, None) => out.push(
                 Diagnostic::new(Code::ProbeShape, span, "the command has neither `argv` nor `sh`")

@@ -166,8 +166,11 @@ impl HttpProbe {
         out.extend(self.proxy.as_ref().map(template));
     }
 
-    /// Its own rules: one body, a literal proxy the engine accepts.
+    /// Its own rules: one body, a literal proxy the engine accepts, limits
+    /// above zero.
     pub(super) fn shape(&self, out: &mut Vec<Diagnostic>) {
+        crate::analyse::zero_limit(self.timeout.as_ref(), "timeout", out);
+        crate::analyse::zero_limit(self.connect_timeout.as_ref(), "connect_timeout", out);
         if let (Some(_), Some(json)) = (&self.body, &self.json) {
             out.push(
                 Diagnostic::new(Code::InvalidValue, json.span, "`json` beside `body`")
