@@ -645,6 +645,33 @@ steps:
 }
 
 #[test]
+fn a_call_input_of_the_wrong_type_names_the_calls_inputs_as_its_source() {
+    // A json capture's type is known only at run time, so `check` passes it.
+    let main = r#"
+id: caller
+title: Caller
+steps:
+  - id: read
+    collect:
+      cmd: { sh: "echo '{\"port\": \"5432\"}'" }
+      capture: { port: { json: $.port } }
+  - id: database
+    call:
+      runbook: lib/db.yaml
+      inputs: { port: "{{ vars.port }}" }
+    next: end
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let callee = "id: db\ntitle: Database\ninputs:\n  port: { type: number }\nsteps:\n  - id: verdict\n    conclude: { status: resolved }\n";
+    Test::new()
+        .files(&[("runbook.yaml", main.as_bytes()), ("lib/db.yaml", callee.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
+        .status(4)
+        .stderr_contains("input `port` (from the call's `inputs:`): \"5432\" is not a number");
+}
+
+#[test]
 fn a_called_runbook_broken_during_the_run_stops_it_with_each_of_its_errors_and_the_call_chain() {
     let main = r"
 id: caller

@@ -1071,3 +1071,65 @@ fn a_mocked_error_the_probe_never_reports_is_refused_and_the_case_does_not_run()
         .stderr_contains("a `cmd` probe never errs `refused`")
         .stderr_contains("`spawn_failed`");
 }
+
+/// A called runbook that captures `errors` as text and only ever
+/// concludes `resolved`.
+const COUNTING: &str = r"
+id: counting
+title: Count errors
+steps:
+  - id: count
+    collect:
+      cmd: { sh: 'echo errors: 5' }
+      capture:
+        errors: { regex: 'errors: (\d+)', default: '0' }
+  - id: done
+    conclude: { status: resolved, diagnosis: counted }
+";
+
+#[test]
+fn a_mocked_call_must_end_as_the_called_runbook_can_with_the_vars_and_types_it_captures() {
+    let caller = r#"
+id: caller
+title: Caller
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on:
+      resolved:
+        - when: steps.sub.vars.errors | int > 3
+          goto: many
+        - goto: few
+      error: few
+  - id: many
+    conclude: { status: diagnosed, diagnosis: many }
+  - id: few
+    conclude: { status: resolved, diagnosis: few }
+"#;
+    let unreal = r#"cases:
+  - name: many errors
+    observations:
+      sub:
+        conclusion: { status: resolved }
+        vars: { errors: 5, eror: "1" }
+    expect: { conclusion: many }
+  - name: escalated
+    observations:
+      sub: { conclusion: { status: escalated } }
+    expect: { conclusion: few }
+"#;
+    Test::new()
+        .files(&with_callee(caller, COUNTING, unreal))
+        .args(["test", "caller.test.yaml"])
+        .status(3)
+        .stderr_contains("`called.yaml` never gives `vars.errors` this type")
+        .stderr_contains("`called.yaml` never sets `vars.eror`")
+        .stderr_contains("did you mean `errors`?")
+        .stderr_contains("`called.yaml` never concludes `escalated`");
+    let real = "cases:\n  - name: many errors\n    observations:\n      sub:\n        conclusion: { status: resolved }\n        vars: { errors: \"5\" }\n    expect: { conclusion: many }\n";
+    Test::new()
+        .files(&with_callee(caller, COUNTING, real))
+        .args(["test", "caller.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
+}

@@ -115,7 +115,8 @@ pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     };
     match runbook {
         Ok(tested) => {
-            let diagnostics = runbook_model::analyse_test_file(&test, &tested.plan.runbook);
+            let callees = runbook_model::called_runbooks(&tested.path, &tested.plan.runbook);
+            let diagnostics = runbook_model::analyse_test_file(&test, &tested.plan.runbook, &callees);
             CheckedTest { source, test: Some(test), runbook: Some(tested), diagnostics }
         }
         Err(diagnostic) => CheckedTest { source, test: Some(test), runbook: None, diagnostics: vec![diagnostic] },

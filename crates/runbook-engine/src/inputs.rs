@@ -15,6 +15,31 @@ pub struct GivenInputs {
     pub text: Vec<(String, String)>,
     /// `--inputs FILE` or a `call` step's `inputs:`, typed already.
     pub typed: IndexMap<String, Value>,
+    /// Where `typed` comes from, as a message names it.
+    pub typed_from: TypedFrom,
+}
+
+/// Where typed input values come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TypedFrom {
+    /// `--inputs FILE`.
+    #[default]
+    InputsFile,
+    /// A `call` step's `inputs:`.
+    Call,
+    /// A test case's `inputs:` (and its file's).
+    Case,
+}
+
+impl TypedFrom {
+    /// How a message names it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::InputsFile => "--inputs",
+            Self::Call => "the call's `inputs:`",
+            Self::Case => "the case's `inputs:`",
+        }
+    }
 }
 
 /// The inputs of a run.
@@ -98,7 +123,7 @@ pub fn resolve(
         let value = if let Some((_, text)) = given.text.iter().rev().find(|(given, _)| given == name) {
             Some(convert(input, text).map_err(|m| invalid("--input", m, text))?)
         } else if let Some(value) = given.typed.get(name) {
-            Some(check_type(input, value.clone()).map_err(|m| invalid("--inputs", m, &json_text(value)))?)
+            Some(check_type(input, value.clone()).map_err(|m| invalid(given.typed_from.name(), m, &json_text(value)))?)
         } else if let Some(text) = input.env.as_ref().and_then(|var| env(var)) {
             let origin = format!("${}", input.env.as_ref().map_or("", |v| v.as_str()));
             Some(convert(input, &text).map_err(|m| invalid(&origin, m, &text))?)

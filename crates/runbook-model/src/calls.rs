@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::analyse::{captured_names, template_names, template_sites};
+use crate::analyse::{
+    Callee, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites,
+};
 use crate::{
     Call, Checked, Code, Diagnostic, Input, InputType, Level, Runbook, Source, Span, Spanned, check_bytes, did_you_mean,
 };
@@ -131,10 +133,12 @@ impl Follower {
                 out.push(invalid_callee(&call.runbook, &checked, &errors));
             }
             let Some(callee) = &checked.runbook else { continue };
-            inputs(call, &call.runbook.value, callee, &mut out);
+            inputs(runbook, call, &call.runbook.value, callee, &mut out);
             let step_id = runbook.steps[index].id.as_str();
             if let Some(reads) = read_names.get(step_id) {
                 callee_vars(reads, &call.runbook.value, callee, &mut out);
+                let callee = Callee { step: step_id, file: &call.runbook.value, runbook: callee };
+                check_callee_vars(runbook, &template_sites(runbook), callee, &mut out);
             }
         }
         out
@@ -231,8 +235,8 @@ fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagn
 }
 
 /// Given inputs exist in the callee, required ones are given, literal
-/// values have the declared type.
-fn inputs(call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
+/// values and whole templates of a known type have the declared type.
+fn inputs(caller: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
     let declared: Vec<&str> = callee.inputs.keys().map(|name| name.as_str()).collect();
     for (name, value) in &call.inputs {
         let Some(input) = callee.inputs.get(name.as_str()) else {
@@ -248,7 +252,21 @@ fn inputs(call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diag
             );
             continue;
         };
-        if let Some(problem) = literal_type_problem(input, value) {
+        let templated = value.as_str().and_then(|text| template_input_mismatch(caller, text, input.input_type()));
+        if let Some(problem) = templated {
+            out.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    value.span,
+                    format!("input `{}` of `{file}` is {}, and {problem}", name.value, article_of(input.input_type())),
+                )
+                .with_label("a value of another type")
+                .with_help(format!(
+                    "give {}: convert it here (`| int`, `| float`, `| string`), or change the type",
+                    article_of(input.input_type())
+                )),
+            );
+        } else if let Some(problem) = literal_type_problem(input, value) {
             out.push(
                 Diagnostic::new(
                     Code::TypeMismatch,
@@ -297,6 +315,24 @@ const fn article_of(kind: InputType) -> &'static str {
 
 fn backticked(names: &[&str]) -> String {
     names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// The runbooks `runbook`'s `call` steps call, by step id, read relative
+/// to `path`'s directory as `check` reads them; one that does not load is
+/// left out.
+pub fn called_runbooks(path: &Path, runbook: &Runbook) -> HashMap<String, Runbook> {
+    let base = path.parent().unwrap_or_else(|| Path::new("."));
+    runbook
+        .steps
+        .iter()
+        .filter_map(|step| {
+            let call = step.call.as_ref()?;
+            let target = base.join(&call.runbook.value);
+            let bytes = std::fs::read(&target).ok()?;
+            let callee = check_bytes(&target.display().to_string(), &bytes).runbook?;
+            Some((step.id.value.clone(), callee))
+        })
+        .collect()
 }
 
 /// `steps.ID.vars.NAME` read anywhere in the runbook, by step id, with where.

@@ -151,6 +151,16 @@ pub fn template_comparisons(template: &str) -> Vec<Comparison> {
     found
 }
 
+/// The one expression of a template that is a single `{{ … }}` and
+/// nothing else (`"{{ vars.port }}"`), as an operand; `None` otherwise.
+pub(crate) fn whole_template(template: &str) -> Option<Operand> {
+    let inner = template.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    if inner.contains("{{") || inner.contains("}}") {
+        return None;
+    }
+    operand(&parse_expr(inner).ok()?).ok()
+}
+
 /// Every dotted name an expression (or, with `template`, the blocks of a
 /// template) reads, longest first in each chain, bracketed keys included:
 /// `steps['db-up'].outcome` is `["steps", "db-up", "outcome"]`. None when

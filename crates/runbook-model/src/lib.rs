@@ -50,7 +50,7 @@ pub use analyse::{
     ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, template_sites,
 };
 pub use ca_files::literal_ca_files;
-pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, check_file, check_file_bytes};
+pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, called_runbooks, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::Check;
 pub use code::{Code, Level};

@@ -464,7 +464,7 @@ fn given_inputs(args: &SessionArgs) -> Result<GivenInputs, String> {
         Some(path) => read_map(path)?,
         None => IndexMap::new(),
     };
-    Ok(GivenInputs { text, typed })
+    Ok(GivenInputs { text, typed, ..GivenInputs::default() })
 }
 
 /// A YAML (or JSON) file holding a map. An error gives the place, never

@@ -12,7 +12,7 @@ use serde_json::{Map, Value as Json};
 use super::{CallFailure, Ending, Interpreter, RunErrorKind, StepDone, Stop};
 use crate::event::RunStatus;
 use crate::facts::Facts;
-use crate::inputs::{GivenInputs, resolve};
+use crate::inputs::{GivenInputs, TypedFrom, resolve};
 use crate::prepare::Renderer;
 
 /// Deepest chain of `call`s, against runaway recursion through different
@@ -69,7 +69,7 @@ impl<'a> Interpreter<'a> {
             })
             .collect::<Result<IndexMap<_, _>, _>>()?;
         drop(renderer);
-        let given = GivenInputs { text: Vec::new(), typed };
+        let given = GivenInputs { text: Vec::new(), typed, typed_from: TypedFrom::Call };
         let environment = |var: &str| if self.options.hermetic { None } else { std::env::var(var).ok() };
         let inputs = resolve(&callee.runbook, &given, &environment, None)
             .map_err(|error| failed(self, CallFailure::Inputs(error.to_string())))?;

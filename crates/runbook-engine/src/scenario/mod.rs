@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::VirtualClock;
 use crate::event::{ConclusionView, Event, EventSink, RunStatus};
-use crate::inputs::{GivenInputs, resolve};
+use crate::inputs::{GivenInputs, TypedFrom, resolve};
 use crate::interpret::{CalledConclusion, Options, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
@@ -80,7 +80,7 @@ pub fn run_case(
     case: &Case,
     sink: &mut dyn EventSink,
 ) -> CaseRun {
-    let given = GivenInputs { text: Vec::new(), typed: case_inputs(test, case) };
+    let given = GivenInputs { text: Vec::new(), typed: case_inputs(test, case), typed_from: TypedFrom::Case };
     // The machine's environment is not read: a case says every value.
     let inputs = match resolve(&plan.runbook, &given, &|_| None, None) {
         Ok(inputs) => inputs,

@@ -53,7 +53,73 @@ struct Known {
     fix: Option<String>,
 }
 
+/// A `call` step and the runbook it calls, whose captures type
+/// `steps.ID.vars.NAME`.
+#[derive(Clone, Copy)]
+pub(crate) struct Callee<'a> {
+    /// The `call` step's id.
+    pub step: &'a str,
+    /// The called file, as written.
+    pub file: &'a str,
+    /// The called runbook.
+    pub runbook: &'a Runbook,
+}
+
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    compare(runbook, sites, None, out);
+}
+
+/// The comparisons that read `steps.ID.vars.NAME` of `callee`'s step,
+/// typed by the called runbook's captures (the single-file rules cannot
+/// see them).
+pub(crate) fn check_callee_vars(
+    runbook: &Runbook,
+    sites: &[TemplateSite<'_>],
+    callee: Callee<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    compare(runbook, sites, Some(callee), out);
+}
+
+/// Why a whole-template value (`"{{ vars.port }}"`) given for an input of
+/// type `wanted` has another type, when its type is known before the run.
+pub(crate) fn template_input_mismatch(runbook: &Runbook, template: &str, wanted: InputType) -> Option<String> {
+    let operand = crate::comparison::whole_template(template)?;
+    let known = type_of(runbook, &operand.form, None)?;
+    let fits = match wanted {
+        InputType::Number => known.kind.numeric(),
+        InputType::String => known.kind == Kind::Text,
+        InputType::Bool => known.kind == Kind::Bool,
+        InputType::List => return None,
+    };
+    (!fits).then(|| {
+        let fix = known.fix.map(|fix| format!("; {fix}")).unwrap_or_default();
+        format!("`{}` is {}: {}{fix}", operand.text, known.kind.named().name(), known.why)
+    })
+}
+
+/// Why `value`, mocked as the var `name` a called runbook hands back, has
+/// another type than the captures of `name` in `callee` give; `None` when
+/// it fits or that type is not known.
+pub(crate) fn mocked_var_mismatch(callee: &Runbook, name: &str, value: &serde_json::Value) -> Option<String> {
+    let known = var_type(callee, name)?;
+    let kind = match value {
+        serde_json::Value::String(_) => Kind::Text,
+        serde_json::Value::Number(_) => Kind::Number,
+        serde_json::Value::Bool(_) => Kind::Bool,
+        _ => return None,
+    };
+    let fits = kind == known.kind || known.kind == Kind::Duration || (kind.numeric() && known.kind.numeric());
+    (!fits).then(|| format!("{}, and the mock gives {}", known.why, kind.name()))
+}
+
+fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<'_>>, out: &mut Vec<Diagnostic>) {
+    let reads_callee = |operand: &Operand| {
+        callee.is_some_and(|callee| {
+            matches!(&operand.form, OperandForm::Path(path)
+                if path.len() == 4 && path[0] == "steps" && path[1] == callee.step && path[2] == "vars")
+        })
+    };
     for site in sites {
         let found = match site.kind {
             TemplateKind::Expression => crate::comparisons(site.text),
@@ -65,11 +131,14 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             TemplateKind::Template | TemplateKind::Shell => continue,
         };
         for comparison in found {
+            if callee.is_some() && !reads_callee(&comparison.left) && !reads_callee(&comparison.right) {
+                continue;
+            }
             let right = match (comparison.comparator, &comparison.right.form) {
                 (Comparator::In | Comparator::NotIn, OperandForm::Items(kind)) => items_type(*kind),
-                (_, form) => type_of(runbook, form),
+                (_, form) => type_of(runbook, form, callee),
             };
-            let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form), right) else {
+            let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form, callee), right) else {
                 continue;
             };
             // A duration against `"5s"` compares milliseconds (the
@@ -195,7 +264,7 @@ fn text_number_help(comparison: &Comparison, left: &Known, right: &Known) -> Str
     }
 }
 
-fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
+fn type_of(runbook: &Runbook, form: &OperandForm, callee: Option<Callee<'_>>) -> Option<Known> {
     let known = |kind: Kind, why: String| Some(Known { kind, why, fix: None });
     match form {
         OperandForm::Literal(ValueKind::Number) => known(Kind::Number, "a number literal".to_owned()),
@@ -217,6 +286,16 @@ fn type_of(runbook: &Runbook, form: &OperandForm) -> Option<Known> {
                 ["inputs", name] => input_type(runbook, name),
                 ["vars", name] => var_type(runbook, name),
                 ["steps", id, "answer"] => answer_type(runbook, id),
+                ["steps", id, "vars", name] => {
+                    let callee = callee.filter(|callee| callee.step == *id)?;
+                    let known = var_type(callee.runbook, name)?;
+                    let file = callee.file;
+                    Some(Known {
+                        kind: known.kind,
+                        why: format!("in `{file}`, {}", known.why),
+                        fix: known.fix.map(|fix| format!("in `{file}`, {fix}")),
+                    })
+                }
                 ["steps", _, "checklist", "complete"] => {
                     known(Kind::Bool, "`checklist.complete` is a boolean".to_owned())
                 }

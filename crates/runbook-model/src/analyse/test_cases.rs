@@ -13,12 +13,14 @@ use crate::{
     StepMock, TestFile, did_you_mean,
 };
 
-/// Every finding of a test file, in source order.
-pub fn analyse_test_file(test: &TestFile, runbook: &Runbook) -> Vec<Diagnostic> {
+/// Every finding of a test file, in source order. `callees` are the
+/// runbooks the `call` steps call, by step id ([`crate::called_runbooks`]):
+/// a mocked call conclusion must be one the callee gives.
+pub fn analyse_test_file(test: &TestFile, runbook: &Runbook, callees: &HashMap<String, Runbook>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
-    let known = Known { runbook, steps, ids, inputs: &test.inputs };
+    let known = Known { runbook, steps, ids, inputs: &test.inputs, callees };
     inputs(&known, &test.inputs, &mut out);
     let mut names: HashMap<&str, Span> = HashMap::new();
     for case in test.cases.iter() {
@@ -46,6 +48,8 @@ struct Known<'a> {
     ids: Vec<&'a str>,
     /// The test file's own inputs, under every case's.
     inputs: &'a IndexMap<Spanned<String>, Spanned<Value>>,
+    /// The called runbooks, by `call` step id.
+    callees: &'a HashMap<String, Runbook>,
 }
 
 impl Known<'_> {
@@ -389,7 +393,13 @@ fn observation(site: &Site<'_>, step: &Step, mock: &Spanned<StepMock>, out: &mut
         Diagnostic::new(Code::TestObservationKind, span, message).with_label("does not fit this step").with_help(help)
     };
     let specs = mock.specs();
-    if step.call.is_some() {
+    if let Some(call) = &step.call {
+        let callee = site.known.callees.get(step.id.as_str());
+        for spec in specs.iter().filter(|spec| spec.conclusion.is_some()) {
+            if let Some(callee) = callee {
+                unreal_mocks::call(step.id.as_str(), &call.runbook.value, callee, spec, out);
+            }
+        }
         for spec in specs {
             if spec.conclusion.is_none() || spec.is_observation() || spec.items.is_some() || spec.probes.is_some() {
                 out.push(wrong(
@@ -670,6 +680,7 @@ steps:
 
     fn findings_against(runbook: &str, test: &str) -> Vec<String> {
         let runbook = load(&Source::new("demo.yaml", runbook)).unwrap();
+        let callees = HashMap::new();
         let source = Source::new("demo.test.yaml", test);
         let test = match load_test_file(&source) {
             Ok(test) => test,
@@ -678,7 +689,7 @@ steps:
                 return vec![format!("{} {line}:{column} {}", diagnostic.code, diagnostic.message)];
             }
         };
-        analyse_test_file(&test, &runbook)
+        analyse_test_file(&test, &runbook, &callees)
             .iter()
             .map(|d| {
                 let (line, column) = source.line_col(d.span.start);

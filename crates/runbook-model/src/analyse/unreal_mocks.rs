@@ -5,7 +5,11 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::{Code, Diagnostic, Expectation, Expected, MockErrorKind, MockSpec, ProbeKind, Span, Spanned, did_you_mean};
+use super::captured_names;
+use super::compared_types::mocked_var_mismatch;
+use crate::{
+    Code, Diagnostic, Expectation, Expected, MockErrorKind, MockSpec, ProbeKind, Runbook, Span, Spanned, did_you_mean,
+};
 
 /// What a mocked observation is judged against: the probing step's
 /// expectations and, for `http`, the URL as written.
@@ -73,6 +77,65 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
             if let Some(text) = text {
                 without_newline(judged, stream, text, out);
             }
+        }
+    }
+}
+
+/// A mocked `call` ending must be one the called runbook gives: a status
+/// one of its `conclude` steps has, and vars it captures, of the types its
+/// captures give.
+pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, out: &mut Vec<Diagnostic>) {
+    if let Some(conclusion) = &spec.conclusion {
+        let mut statuses: Vec<&str> =
+            callee.steps.iter().filter_map(|step| step.conclude.as_ref()).map(|c| c.status.value.name()).collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        let status = conclusion.status.value.name();
+        if !statuses.contains(&status) {
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    conclusion.status.span,
+                    format!("`{file}` never concludes `{status}`, so step `{step}` never ends so"),
+                )
+                .with_label("no conclusion of the called runbook")
+                .with_help(if statuses.is_empty() {
+                    format!("`{file}` has no `conclude` step")
+                } else {
+                    format!("its `conclude` steps end {}", backticked(&statuses))
+                }),
+            );
+        }
+    }
+    let mut names: Vec<&str> = callee.steps.iter().flat_map(captured_names).collect();
+    names.sort_unstable();
+    names.dedup();
+    for (name, value) in &spec.vars {
+        if !names.contains(&name.as_str()) {
+            let help = match did_you_mean(name, names.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`? `{file}` captures {}", backticked(&names)),
+                None if names.is_empty() => format!("`{file}` captures no vars"),
+                None => format!("`{file}` captures {}", backticked(&names)),
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    name.span,
+                    format!("`{file}` never sets `vars.{}`", name.value),
+                )
+                .with_label("no step of the called runbook captures it")
+                .with_help(help),
+            );
+        } else if let Some(problem) = mocked_var_mismatch(callee, name, &value.value) {
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    value.span,
+                    format!("`{file}` never gives `vars.{}` this type: {problem}", name.value),
+                )
+                .with_label("a type the called runbook never gives")
+                .with_help("mock the value as the called runbook captures it (a `regex` capture gives text: `\"5\"`)"),
+            );
         }
     }
 }
