@@ -234,6 +234,7 @@ steps:
         let given = GivenInputs {
             text: vec![("max_lag".into(), "60".into()), ("services".into(), "api, worker".into())],
             typed: [("verbose".to_owned(), Value::Bool(true))].into_iter().collect(),
+            ..GivenInputs::default()
         };
         let env = |name: &str| (name == "T_TOKEN").then(|| "s3cret".to_owned());
         let resolved = resolve(&runbook(), &given, &env, None).unwrap();

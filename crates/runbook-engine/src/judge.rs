@@ -27,8 +27,9 @@ pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verd
     // An interrupted attempt saw nothing, whatever the expectations read.
     let interrupted = observation.error().is_some_and(|error| error.kind == crate::probe::ErrorKind::Interrupted);
     let judges_failure = !interrupted && observation.observed().judges_failure(expect);
-    if let Some(error) = observation.error().filter(|_| !judges_failure) {
-        return Verdict { outcome: Outcome::Error, expectations: Vec::new(), error: Some(error.clone()) };
+    let error = observation.error().filter(|_| !judges_failure).cloned();
+    if let Some(error) = error.or_else(|| observation.observed().not_run(expect)) {
+        return Verdict { outcome: Outcome::Error, expectations: Vec::new(), error: Some(error) };
     }
     let mut expectations = observation.observed().own_results();
     // An expectation that cannot be judged (a body that is not JSON, a
@@ -98,6 +99,29 @@ mod tests {
         assert_eq!((verdict.outcome, verdict.error.map(|e| e.kind)), (Outcome::Error, Some(ErrorKind::InvalidJson)));
         let soft = judge(&page, &expect("[{status: 200, severity: warn}, {json: $.ok, eq: true}]"));
         assert_eq!(soft.outcome, Outcome::Error);
+    }
+
+    #[test]
+    fn a_command_the_shell_cannot_find_or_execute_is_an_error_unless_an_expectation_names_its_code() {
+        let missing = |code: i32, stderr: &str| {
+            let Observation::Cmd(mut cmd) = fixtures::cmd("") else { unreachable!() };
+            cmd.exit_code = Some(code);
+            cmd.stderr.push(stderr.as_bytes(), 1024);
+            Observation::Cmd(cmd)
+        };
+        let verdict = judge(&missing(127, "sh: 1: pgrepp: not found\n"), &expect("[{exit_code: 0}]"));
+        assert_eq!(verdict.outcome, Outcome::Error);
+        let error = verdict.error.unwrap();
+        assert_eq!(
+            (error.kind, error.message.as_str()),
+            (ErrorKind::SpawnFailed, "the command was not found (exit 127): sh: 1: pgrepp: not found")
+        );
+        let denied = judge(&missing(126, "sh: 1: ./x: Permission denied\n"), &expect("[{exit_code: 0}]"));
+        assert_eq!(denied.error.map(|e| e.kind), Some(ErrorKind::SpawnFailed));
+        assert_eq!(judge(&missing(127, "not found"), &expect("[{exit_code: 127}]")).outcome, Outcome::Pass);
+        assert_eq!(judge(&missing(127, "not found"), &expect("[{exit_code: {in: [0, 127]}}]")).outcome, Outcome::Pass);
+        // A script's own exit 127, with nothing said about a missing command.
+        assert_eq!(judge(&missing(127, "grep: x: No such file"), &expect("[{exit_code: 0}]")).outcome, Outcome::Fail);
     }
 
     #[test]

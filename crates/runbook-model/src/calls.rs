@@ -6,7 +6,7 @@
 //! It reads other files, so it sits beside the loader, not among the
 //! single-file rules of `analyse` (as does `ca_files`, run with it).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
@@ -236,7 +236,7 @@ fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagn
 
 /// Given inputs exist in the callee, required ones are given, literal
 /// values and whole templates of a known type have the declared type.
-fn inputs(caller: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
+fn inputs(runbook: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
     let declared: Vec<&str> = callee.inputs.keys().map(|name| name.as_str()).collect();
     for (name, value) in &call.inputs {
         let Some(input) = callee.inputs.get(name.as_str()) else {
@@ -252,7 +252,7 @@ fn inputs(caller: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, 
             );
             continue;
         };
-        let templated = value.as_str().and_then(|text| template_input_mismatch(caller, text, input.input_type()));
+        let templated = value.as_str().and_then(|text| template_input_mismatch(runbook, text, input.input_type()));
         if let Some(problem) = templated {
             out.push(
                 Diagnostic::new(
@@ -320,7 +320,7 @@ fn backticked(names: &[&str]) -> String {
 /// The runbooks `runbook`'s `call` steps call, by step id, read relative
 /// to `path`'s directory as `check` reads them; one that does not load is
 /// left out.
-pub fn called_runbooks(path: &Path, runbook: &Runbook) -> HashMap<String, Runbook> {
+pub fn called_runbooks(path: &Path, runbook: &Runbook) -> BTreeMap<String, Runbook> {
     let base = path.parent().unwrap_or_else(|| Path::new("."));
     runbook
         .steps

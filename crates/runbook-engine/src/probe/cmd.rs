@@ -27,7 +27,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 
-use runbook_model::{Capture, CmdMock, CmdProbe, Expectation, ProbeKind, Subject};
+use runbook_model::{Capture, CmdMock, CmdProbe, Expectation, Expected, ProbeKind, Spanned, Subject};
 use serde_json::{Map, Value};
 
 use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
@@ -213,7 +213,46 @@ impl CmdObservation {
     }
 }
 
+/// A command the shell could not find (exit 127, "not found" on stderr) or
+/// not execute (exit 126, "Permission denied"): the check never ran, which
+/// is `spawn_failed` as for `argv:`, not an answer to judge ("tool not
+/// installed" is not "process not running"). An expectation that names
+/// the exit code judges it as usual.
+fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
+    let code = cmd.exit_code?;
+    let stderr = cmd.stderr.text();
+    let why = match code {
+        127 if stderr.contains("not found") => "the command was not found",
+        126 if stderr.contains("Permission denied") || stderr.contains("cannot execute") => {
+            "the command could not be executed"
+        }
+        _ => return None,
+    };
+    if names_exit_code(expect, code) {
+        return None;
+    }
+    let said = stderr.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default();
+    Some(ProbeError::new(ErrorKind::SpawnFailed, format!("{why} (exit {code}): {said}")))
+}
+
+/// Whether an expectation compares `exit_code` with `code` itself.
+fn names_exit_code(expect: &[Spanned<Expectation>], code: i32) -> bool {
+    let is_code = |value: &Value| value.as_i64() == Some(i64::from(code));
+    expect.iter().any(|expectation| match expectation.exit_code.as_ref().map(|expected| &expected.value) {
+        Some(Expected::Value(value)) => is_code(value),
+        Some(Expected::Predicates(predicates)) => {
+            [&predicates.eq, &predicates.ne].into_iter().flatten().any(|value| is_code(value))
+                || [&predicates.in_, &predicates.not_in].into_iter().flatten().any(|list| list.iter().any(is_code))
+        }
+        None => false,
+    })
+}
+
 impl Observed for CmdObservation {
+    fn not_run(&self, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
+        not_run(self, expect)
+    }
+
     fn duration(&self) -> Duration {
         self.duration
     }

@@ -65,6 +65,14 @@ pub trait Observed {
         false
     }
 
+    /// The error the observation stands for although the probe ran and
+    /// answered (a command the shell could not find), unless `expect`
+    /// judges that answer itself.
+    fn not_run(&self, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
+        let _ = expect;
+        None
+    }
+
     /// The results the probe judges by itself, before any expectation
     /// (each variable of an `env` probe).
     fn own_results(&self) -> Vec<ExpectationResult> {

@@ -1,7 +1,11 @@
 //! A template in the script a nested shell runs: `argv: [sh, -c, "… {{ }}"]`
 //! passes the value unquoted into shell code (argv quotes nothing), and
 //! `sh: "bash -c {{ x }}"` quotes it as one word that the inner shell then
-//! runs. Either way a value holding `$(…)` or `;` runs as a command.
+//! runs. Either way a value holding `$(…)` or `;` runs as a command. So
+//! do the other ways a quoted value is parsed again: `eval`, a pipeline
+//! into a shell, `su -c`, the remote command of `ssh` (which joins its
+//! words for the remote shell), and the code of `python -c`, `perl -e`,
+//! `ruby -e` and `node -e`.
 
 use std::sync::LazyLock;
 
@@ -9,15 +13,33 @@ use regex::Regex;
 
 use crate::{Check, CmdProbe, Code, Diagnostic, Runbook, Span};
 
-/// Shells whose `-c` takes a script.
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh"];
+/// Shells whose `-c` takes a script (`su -c` runs it in the user's shell).
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "su"];
+/// Interpreters whose `-c` or `-e` takes code.
+const INTERPRETERS: &[&str] = &["python", "python2", "python3", "perl", "ruby", "node"];
+/// The options of `ssh` that take a value.
+const SSH_VALUED: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
 static NESTED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)\s+(?:[-+][A-Za-z]*\s+(?:pipefail\s+)?)*?-[A-Za-z]*c[A-Za-z]*\s+([^\n]*)")
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su)\s+(?:[-+][A-Za-z]*\s+(?:pipefail\s+)?)*?-[A-Za-z]*c[A-Za-z]*\s+([^\n]*)")
         .expect("valid regex")
 });
+/// An interpreter given code with `-c` or `-e` in an `sh:` command.
+static INTERPRETED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:python[23]?|perl|ruby|node)\s+(?:-[A-Za-z]*\s+)*?-[A-Za-z]*[ce]\s+([^\n]*)")
+        .expect("valid regex")
+});
+/// `eval` and the rest of its command.
+static EVAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])eval\s+([^\n;&|]*)").expect("valid regex"));
+/// A pipeline into a shell, and what feeds it.
+static PIPED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([^\n;&]*)\|\s*(?:sudo\s+)?(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)\b").expect("valid regex")
+});
+/// `ssh` and the rest of its command.
+static SSH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?ssh\s+([^\n;&|]*)").expect("valid regex"));
 /// A `{{ … }}` block.
 static BLOCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{(.*?)\}\}").expect("valid regex"));
 
@@ -42,18 +64,105 @@ fn walk(check: &Check, out: &mut Vec<Diagnostic>) {
 }
 
 fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
-    if let Some(argv) = &cmd.argv
-        && let Some((shell, script)) = argv_script(&argv.value)
-        && let Some(value) = unsafe_value(script)
-    {
-        out.push(report(script.span, &value, &format!("the script of `{shell} -c` in `argv`"), "argv"));
+    if let Some(argv) = &cmd.argv {
+        if let Some((shell, script)) = argv_script(&argv.value)
+            && let Some(value) = unsafe_value(script)
+        {
+            out.push(report(script.span, &value, &format!("the script of `{shell} -c` in `argv`"), "argv"));
+        }
+        if let Some((program, code)) = argv_code(&argv.value)
+            && let Some(value) = unsafe_value(code)
+        {
+            out.push(report(code.span, &value, &format!("the code `{program}` runs, in `argv`"), "code"));
+        }
+        if let Some(remote) = argv_remote(&argv.value)
+            && let Some(value) = remote.iter().find_map(|word| unsafe_value(word))
+        {
+            out.push(report(argv.span, &value, "the remote command of `ssh`, which a shell parses again", "ssh"));
+        }
     }
     if let Some(sh) = &cmd.sh {
-        for found in NESTED.captures_iter(sh) {
-            if let Some(value) = found.get(1).and_then(|rest| unsafe_value(first_word(rest.as_str()))) {
-                out.push(report(sh.span, &value, "the script of a nested `sh -c` in `sh:`", "sh"));
+        let first_words = |regex: &Regex| -> Vec<String> {
+            regex
+                .captures_iter(sh)
+                .filter_map(|found| found.get(1).and_then(|rest| unsafe_value(first_word(rest.as_str()))))
+                .collect()
+        };
+        let whole = |regex: &Regex| -> Vec<String> {
+            regex
+                .captures_iter(sh)
+                .filter_map(|found| found.get(1).and_then(|rest| unsafe_value(rest.as_str())))
+                .collect()
+        };
+        let places = [
+            (first_words(&NESTED), "the script of a nested `sh -c` in `sh:`", "sh"),
+            (first_words(&INTERPRETED), "the code of `python -c` (or `perl -e`, …) in `sh:`", "code"),
+            (whole(&EVAL), "a command `eval` parses again", "sh"),
+            (whole(&PIPED), "a pipeline into a shell, which runs what it reads", "sh"),
+            (
+                SSH.captures_iter(sh)
+                    .filter_map(|found| {
+                        let words: Vec<&str> = shell_words(found.get(1)?.as_str());
+                        remote_command(&words).iter().find_map(|word| unsafe_value(word))
+                    })
+                    .collect(),
+                "the remote command of `ssh`, which a shell parses again",
+                "ssh",
+            ),
+        ];
+        for (values, place, field) in places {
+            for value in values {
+                out.push(report(sh.span, &value, place, field));
             }
         }
+    }
+}
+
+/// The interpreter and its code, when `argv` starts one with `-c`/`-e`.
+fn argv_code(argv: &[crate::Spanned<String>]) -> Option<(&str, &crate::Spanned<String>)> {
+    let program = argv.first()?.rsplit('/').next().unwrap_or_default();
+    if !INTERPRETERS.contains(&program) {
+        return None;
+    }
+    let flag = if program.starts_with("python") { 'c' } else { 'e' };
+    let position = argv.iter().skip(1).position(|arg| arg.starts_with('-') && arg.ends_with(flag))?;
+    argv.get(position + 2).map(|code| (program, code))
+}
+
+/// The remote command's words, when `argv` runs `ssh`.
+fn argv_remote(argv: &[crate::Spanned<String>]) -> Option<Vec<&str>> {
+    let start = argv.iter().position(|arg| arg.rsplit('/').next() == Some("ssh"))?;
+    let words: Vec<&str> = argv[start + 1..].iter().map(|arg| arg.as_str()).collect();
+    Some(remote_command(&words).to_vec())
+}
+
+/// The words of `ssh`'s remote command: after its options and the host.
+fn remote_command<'s, 'w>(words: &'s [&'w str]) -> &'s [&'w str] {
+    let mut index = 0;
+    while let Some(word) = words.get(index) {
+        match word.strip_prefix('-') {
+            Some(options) if !options.is_empty() => {
+                let valued = options.chars().last().is_some_and(|last| SSH_VALUED.contains(last));
+                index += if valued { 2 } else { 1 };
+            }
+            _ => return words.get(index + 1..).unwrap_or_default(),
+        }
+    }
+    &[]
+}
+
+/// `text` split into shell words, a `{{ … }}` block counting as part of
+/// the word it is in.
+fn shell_words(mut text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    loop {
+        text = text.trim_start();
+        let word = first_word(text);
+        if word.is_empty() {
+            return words;
+        }
+        words.push(word);
+        text = &text[word.len()..];
     }
 }
 
@@ -107,7 +216,17 @@ fn unsafe_value(script: &str) -> Option<String> {
 }
 
 fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
-    let help = if field == "argv" {
+    let help = if field == "code" {
+        format!(
+            "pass the value to the code as an argument or in the environment (`argv: [python3, -c, 'import sys; \
+             print(sys.argv[1])', \"{{{{ {value} }}}}\"]`), never inside the code; `| safe` says you vouch for it"
+        )
+    } else if field == "ssh" {
+        format!(
+            "run the remote command without values in it, or vouch for the value with `| safe` after checking it \
+             (`ssh` joins its words and the remote shell parses them: `{{{{ {value} }}}}` is not one word there)"
+        )
+    } else if field == "argv" {
         format!(
             "run the command with `sh:` instead, where every value is quoted (`sh: \"… {{{{ {value} }}}}\"`), or \
              pass the value as a separate argument: `argv: [sh, -c, 'echo \"$1\"', sh, \"{{{{ {value} }}}}\"]`; \
@@ -151,12 +270,36 @@ mod tests {
     }
 
     #[test]
+    fn eval_a_pipe_into_a_shell_su_ssh_and_interpreter_code_are_reported() {
+        assert_eq!(reported(r#"{ sh: "eval echo {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | sh" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "printf '%s' {{ inputs.v }} | sudo bash -s" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "su -c {{ inputs.v }} root" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "ssh host {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "ssh -p 22 -i key host uptime {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "python3 -c {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [ssh, host, "echo {{ inputs.v }}"] }"#), 1);
+        assert_eq!(reported(r#"{ argv: [python3, -c, "print('{{ inputs.v }}')"] }"#), 1);
+        assert_eq!(reported(r#"{ argv: [perl, -e, "print {{ inputs.v }}"] }"#), 1);
+        assert_eq!(reported(r#"{ argv: [su, -c, "echo {{ inputs.v }}", root] }"#), 1);
+    }
+
+    #[test]
+    fn a_host_or_data_given_to_these_programs_is_fine() {
+        assert_eq!(reported(r#"{ sh: "ssh {{ inputs.v }} uptime" }"#), 0);
+        assert_eq!(reported(r#"{ argv: [ssh, -o, BatchMode=yes, "{{ inputs.v }}", uptime] }"#), 0);
+        assert_eq!(reported(r#"{ argv: [python3, script.py, "{{ inputs.v }}"] }"#), 0);
+        assert_eq!(reported(r#"{ argv: [python3, -c, 'import sys; print(sys.argv[1])', "{{ inputs.v }}"] }"#), 0);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | grep x; sh ./fixed.sh" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "evaluate {{ inputs.v }}" }"#), 0);
+    }
+
+    #[test]
     fn values_outside_the_script_and_vouched_ones_are_fine() {
         assert_eq!(reported(r#"{ argv: [sh, -c, 'echo "$1"', sh, "{{ inputs.v }}"] }"#), 0);
         assert_eq!(reported(r#"{ argv: [sh, script.sh, "{{ inputs.v }}"] }"#), 0);
         assert_eq!(reported(r#"{ argv: [sh, -c, "echo {{ inputs.v | safe }}"] }"#), 0);
         assert_eq!(reported(r#"{ argv: [echo, -c, "{{ inputs.v }}"] }"#), 0);
-        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | bash" }"#), 0);
         assert_eq!(reported(r#"{ sh: "grep -c {{ inputs.v }} /var/log/app.log" }"#), 0);
     }
 }

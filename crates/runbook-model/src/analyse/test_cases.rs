@@ -2,7 +2,7 @@
 //! answer and mocked observation a case names must exist and fit
 //! (RB501–RB505), so a typo fails `runbook check`, not a CI run.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -16,7 +16,7 @@ use crate::{
 /// Every finding of a test file, in source order. `callees` are the
 /// runbooks the `call` steps call, by step id ([`crate::called_runbooks`]):
 /// a mocked call conclusion must be one the callee gives.
-pub fn analyse_test_file(test: &TestFile, runbook: &Runbook, callees: &HashMap<String, Runbook>) -> Vec<Diagnostic> {
+pub fn analyse_test_file(test: &TestFile, runbook: &Runbook, callees: &BTreeMap<String, Runbook>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
@@ -49,7 +49,7 @@ struct Known<'a> {
     /// The test file's own inputs, under every case's.
     inputs: &'a IndexMap<Spanned<String>, Spanned<Value>>,
     /// The called runbooks, by `call` step id.
-    callees: &'a HashMap<String, Runbook>,
+    callees: &'a BTreeMap<String, Runbook>,
 }
 
 impl Known<'_> {
@@ -680,7 +680,7 @@ steps:
 
     fn findings_against(runbook: &str, test: &str) -> Vec<String> {
         let runbook = load(&Source::new("demo.yaml", runbook)).unwrap();
-        let callees = HashMap::new();
+        let callees = BTreeMap::new();
         let source = Source::new("demo.test.yaml", test);
         let test = match load_test_file(&source) {
             Ok(test) => test,

@@ -1,5 +1,7 @@
 //! A capture that may find nothing, read without a fallback where the run
-//! has no way back: in a conclusion, a question, a `when` or a `stop_if`.
+//! has no way back: in a conclusion, a question, a `when` or a `stop_if`,
+//! and anywhere in an action (its `confirm`, command or request), which
+//! would stop just as the operator is about to remediate.
 //! A `regex` that does not match, a JSON path that selects nothing or a
 //! missing header leaves the var unset, and the run stops at the worst
 //! moment, when it concludes or branches.
@@ -62,7 +64,10 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             report(&site, &unmatched, out);
         }
     }
-    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
+    let in_action = |site: &TemplateSite<'_>| {
+        site.step.and_then(|index| runbook.steps.get(index)).is_some_and(|step| step.action.is_some())
+    };
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression || in_action(site)) {
         report(site, &unmatched, out);
     }
 }
