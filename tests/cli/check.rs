@@ -359,10 +359,10 @@ fn a_literal_ca_file_that_names_no_regular_file_is_rb215_and_never_cached() {
 
 #[test]
 fn a_called_runbooks_capture_types_its_var_in_the_caller_and_a_call_input_template_is_typed() {
-    let callee = b"id: counting\ntitle: Count\ninputs:\n  port: { type: number, default: 80 }\nsteps:\n  - id: count\n    collect:\n      cmd: { sh: 'echo errors: 5' }\n      capture:\n        errors: { regex: 'errors: (\\d+)', default: '0' }\n  - id: done\n    conclude: { status: resolved }\n";
-    let caller = b"id: caller\ntitle: Caller\nsteps:\n  - id: get\n    collect:\n      cmd: { sh: echo 5432 }\n      capture:\n        port: { regex: '(\\d+)', default: '1' }\n  - id: sub\n    call:\n      runbook: called.yaml\n      inputs: { port: '{{ vars.port }}' }\n    on:\n      resolved:\n        - when: steps.sub.vars.errors > 3\n          goto: many\n        - goto: few\n      error: few\n      diagnosed: few\n      escalated: few\n      inconclusive: few\n  - id: many\n    conclude: { status: diagnosed }\n  - id: few\n    conclude: { status: resolved }\n";
+    let called = b"id: counting\ntitle: Count\ninputs:\n  port: { type: number, default: 80 }\nsteps:\n  - id: count\n    collect:\n      cmd: { sh: 'echo errors: 5' }\n      capture:\n        errors: { regex: 'errors: (\\d+)', default: '0' }\n  - id: done\n    conclude: { status: resolved }\n";
+    let calling = b"id: caller\ntitle: Caller\nsteps:\n  - id: get\n    collect:\n      cmd: { sh: echo 5432 }\n      capture:\n        port: { regex: '(\\d+)', default: '1' }\n  - id: sub\n    call:\n      runbook: called.yaml\n      inputs: { port: '{{ vars.port }}' }\n    on:\n      resolved:\n        - when: steps.sub.vars.errors > 3\n          goto: many\n        - goto: few\n      error: few\n      diagnosed: few\n      escalated: few\n      inconclusive: few\n  - id: many\n    conclude: { status: diagnosed }\n  - id: few\n    conclude: { status: resolved }\n";
     let output = Test::new()
-        .files(&[("caller.yaml", caller), ("called.yaml", callee)])
+        .files(&[("caller.yaml", calling), ("called.yaml", called)])
         .args(["check", "--format", "json", "caller.yaml"])
         .status(3);
     let report: serde_json::Value = output.json();
@@ -381,11 +381,11 @@ fn a_called_runbooks_capture_types_its_var_in_the_caller_and_a_call_input_templa
         ],
         "{found:?}"
     );
-    let fixed = String::from_utf8_lossy(caller)
+    let fixed = String::from_utf8_lossy(calling)
         .replace("'{{ vars.port }}'", "'{{ vars.port | int }}'")
         .replace("steps.sub.vars.errors > 3", "steps.sub.vars.errors | int > 3");
     Test::new()
-        .files(&[("caller.yaml", fixed.as_bytes()), ("called.yaml", callee)])
+        .files(&[("caller.yaml", fixed.as_bytes()), ("called.yaml", called)])
         .args(["check", "--deny-warnings", "caller.yaml"])
         .status(0);
 }

@@ -614,8 +614,15 @@ steps:
 id: called
 title: A sub-check
 steps:
+  - id: probe
+    check:
+      cmd: { argv: ['true'] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: done, fail: broken, error: broken }
   - id: done
     conclude: { status: resolved }
+  - id: broken
+    conclude: { status: diagnosed }
 ";
     let test = r"
 cases:
@@ -1089,7 +1096,7 @@ steps:
 
 #[test]
 fn a_mocked_call_must_end_as_the_called_runbook_can_with_the_vars_and_types_it_captures() {
-    let caller = r#"
+    let caller = r"
 id: caller
 title: Caller
 steps:
@@ -1105,7 +1112,7 @@ steps:
     conclude: { status: diagnosed, diagnosis: many }
   - id: few
     conclude: { status: resolved, diagnosis: few }
-"#;
+";
     let unreal = r#"cases:
   - name: many errors
     observations:
