@@ -3,6 +3,7 @@
 //! exactly that proxy: what the evidence shows is what was used.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use reqwest::Url;
@@ -40,7 +41,9 @@ impl ProxySetting {
     /// (explicit or from the environment) is an error naming where it came
     /// from, never a reason to go direct.
     pub(crate) fn via(&self, url: &Url) -> Result<Option<Via>, ProbeError> {
-        self.via_in(url, &|name| std::env::var(name).ok())
+        self.via_in(url, &|name| {
+            PROXY_ENVIRONMENT.iter().find(|(variable, _)| *variable == name).map(|(_, value)| value.clone())
+        })
     }
 
     /// [`Self::via`], reading the environment through `env`.
@@ -116,14 +119,27 @@ fn usable(source: &str, proxy: &str) -> Result<Url, ProbeError> {
 /// The variables a proxy can come from, as [`environment_proxy`] reads them.
 const PROXY_VARIABLES: [&str; 6] = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"];
 
+/// The variables [`ProxySetting::via`] reads, and their values in this
+/// process's environment, read once: nothing in the process changes its
+/// own environment (that takes `unsafe`, which the workspace forbids), and
+/// five lookups per request (each a scan of the whole environment) cost
+/// more than a third of parsing the request's URL.
+static PROXY_ENVIRONMENT: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+    PROXY_VARIABLES
+        .iter()
+        .chain(&["no_proxy", "NO_PROXY", "REQUEST_METHOD"])
+        .filter_map(|&name| std::env::var(name).ok().map(|value| (name, value)))
+        .collect()
+});
+
 /// The secrets in the proxy variables of this process's environment, each
 /// with its variable's name: the engine sends them (as Basic credentials),
 /// so it must hide them wherever they come back.
 pub(crate) fn environment_proxy_secrets() -> Vec<(&'static str, String)> {
-    PROXY_VARIABLES
+    PROXY_ENVIRONMENT
         .iter()
-        .filter_map(|&name| std::env::var(name).ok().map(|value| (name, value)))
-        .flat_map(|(name, value)| proxy_secrets(&value).into_iter().map(move |secret| (name, secret)))
+        .filter(|(name, _)| PROXY_VARIABLES.contains(name))
+        .flat_map(|(name, value)| proxy_secrets(value).into_iter().map(move |secret| (*name, secret)))
         .collect()
 }
 
