@@ -32,6 +32,12 @@ $HF --export-markdown spawn.md --export-json spawn.json \
     -n sh-loop "sh loop.sh" \
     -n runbook-true "$NOREC true$N.yaml"
 
+# 2b. 1 GiB of command output: `cat` reading it vs a cmd step keeping its
+#     head and tail.
+$HF --export-markdown gib.md --export-json gib.json \
+    -n cat-1gib "sh gib-cat.sh" \
+    -n runbook-1gib "$NOREC gib.yaml"
+
 # 3. Fixed cost: a single conclude step.
 $HF --export-markdown one.md --export-json one.json -n runbook-one "$NOREC one.yaml"
 
@@ -44,11 +50,11 @@ done
 
 # CPU time (user + system) of each command, which the load changes less
 # than wall time.
-for f in http spawn one journal-sleep200 journal-true200; do
+for f in http spawn gib one journal-sleep200 journal-true200; do
     jq -r '.results[] | "\(.command): mean \(.mean * 1000 | round) ms, CPU \((.user + .system) * 1000 | round) ms"' "$f.json"
 done > cpu.txt
 uptime >> cpu.txt
 grep -h peak memory.txt >> cpu.txt
 
-echo "results: $OUT/http.md $OUT/spawn.md $OUT/one.md $OUT/cpu.txt"
+echo "results: $OUT/http.md $OUT/spawn.md $OUT/gib.md $OUT/one.md $OUT/cpu.txt"
 

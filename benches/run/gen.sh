@@ -49,7 +49,12 @@ echo "i=0; while [ \$i -lt $N ]; do /bin/true; i=\$((i+1)); done" > "$OUT/loop.s
 # e) A single conclude step: the fixed cost of `runbook run`.
 printf 'id: bench-one\ntitle: One step\nsteps:\n  - id: done\n    conclude: { status: resolved }\n' > "$OUT/one.yaml"
 
-# f) 200 steps that sleep 10 ms vs 200 that do nothing (journal overhead, later).
+# f) One step reading 1 GiB of output (the capture keeps 1 MiB of it), and
+#    the same bytes through `cat`, for comparison.
+printf 'id: bench-gib\ntitle: 1 GiB of output\nsteps:\n  - id: zeros\n    check: { cmd: { argv: [head, -c, "1073741824", /dev/zero] }, expect: [ { exit_code: 0 } ] }\n  - id: done\n    conclude: { status: resolved }\n' > "$OUT/gib.yaml"
+echo 'head -c 1073741824 /dev/zero | cat > /dev/null' > "$OUT/gib-cat.sh"
+
+# g) 200 steps that sleep 10 ms vs 200 that do nothing (journal overhead, later).
 steps bench-sleep200 "200 sleep steps" 200 '[sleep, "0.01"]' > "$OUT/sleep200.yaml"
 steps bench-true200 "200 true steps" 200 '["true"]' > "$OUT/true200.yaml"
 
