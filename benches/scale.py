@@ -18,8 +18,10 @@ Runs, at N = 100, 1,000 and 10,000 (or the sizes given with --sizes):
 Each case is timed with hyperfine (`-N`, warm-up 1, at least 3 runs), and
 its peak memory read from the kernel (maximum resident set of the child).
 Prints one table: mean time, time per unit, per-unit growth against the
-smallest size, peak RSS, and the load average when the case ran (the
-machine is shared; compare figures taken in the same run only).
+smallest size, the same for CPU time (user + system, children included,
+which the load changes less than wall time), peak RSS, and the load
+average when the case ran (the machine is shared; compare figures taken
+in the same run only).
 
 usage: scale.py [--runbook target/release/runbook] [--sizes 100,1000,10000]
                 [--check-sizes 100,1000,5000]
@@ -124,7 +126,7 @@ def main() -> None:
 
     rows = []
     for case in cases:
-        base = None
+        base = cpu_base = None
         for n in [int(s) for s in args.check_sizes.split(",")] if case == "check" else sizes:
             run = f"{runbook} run --non-interactive"
             prepare = None
@@ -154,15 +156,23 @@ def main() -> None:
             rss = rss_of(command.split())
             per_unit = result["mean"] / n
             base = base or per_unit
-            rows.append((case, n, result["mean"], result["stddev"] or 0.0, per_unit, per_unit / base, rss, at_load))
+            cpu_per_unit = (result["user"] + result["system"]) / n
+            cpu_base = cpu_base or cpu_per_unit
+            rows.append(
+                (case, n, result["mean"], result["stddev"] or 0.0, per_unit, per_unit / base,
+                 cpu_per_unit, cpu_per_unit / cpu_base, rss, at_load)
+            )
             print(f"{case} N={n}: {result['mean'] * 1e3:.1f} ms", file=sys.stderr)
 
-    print("| case | N | time (mean ± σ) | per unit | vs smallest N | peak RSS | load (1, 5, 15 min) |")
-    print("|---|---|---|---|---|---|---|")
-    for case, n, mean, sd, per_unit, growth, rss, at_load in rows:
+    print(
+        "| case | N | time (mean ± σ) | per unit | vs smallest N | CPU per unit | vs smallest N "
+        "| peak RSS | load (1, 5, 15 min) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for case, n, mean, sd, per_unit, growth, cpu_per_unit, cpu_growth, rss, at_load in rows:
         print(
             f"| {case} | {n:,} | {mean * 1e3:,.1f} ms ± {sd * 1e3:,.1f} | {per_unit * 1e6:,.1f} µs "
-            f"| {growth:.2f}× | {rss / 1024:,.1f} MiB | {at_load} |"
+            f"| {growth:.2f}× | {cpu_per_unit * 1e6:,.1f} µs | {cpu_growth:.2f}× | {rss / 1024:,.1f} MiB | {at_load} |"
         )
     if not args.out:
         shutil.rmtree(out, ignore_errors=True)
