@@ -55,13 +55,50 @@ pub struct Runbook {
 }
 
 /// A runbook version: a number (`3`) or a string (`"2024.1"`).
-#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
 #[serde(untagged)]
 pub enum Version {
     /// A plain counter.
     Number(u64),
     /// Any other scheme.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VersionVisitor;
+
+        impl serde::de::Visitor<'_> for VersionVisitor {
+            type Value = Version;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a whole number (`3`) or text (`\"2024.1\"`)")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<Version, E> {
+                Ok(Version::Number(number))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Version, E> {
+                u64::try_from(number)
+                    .map(Version::Number)
+                    .map_err(|_| E::custom(format!("version {number} is negative: write a whole number from 0")))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<Version, E> {
+                Err(E::custom(format!(
+                    "YAML reads this version as the decimal number {number} (and `1.10` as 1.1): quote it as \
+                     written, `version: \"…\"`"
+                )))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Version, E> {
+                Ok(Version::Text(text.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_any(VersionVisitor)
+    }
 }
 
 /// A titled link to a document, a dashboard or a ticket.

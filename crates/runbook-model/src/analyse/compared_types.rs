@@ -300,6 +300,11 @@ fn type_of(runbook: &Runbook, form: &OperandForm, callee: Option<Callee<'_>>) ->
                     known(Kind::Bool, "`checklist.complete` is a boolean".to_owned())
                 }
                 ["steps", _, "notes", name] => known(Kind::Text, format!("note `{name}` is text, as typed in")),
+                ["steps", _, "headers", name] | ["result", "headers", name] => Some(Known {
+                    kind: Kind::Text,
+                    why: format!("header `{name}` is text"),
+                    fix: Some(format!("convert it: `… | int`, or capture `header: {name}` with `type: int`")),
+                }),
                 ["steps", _, fact] | ["result", fact] => fact_type(fact),
                 _ => None,
             }

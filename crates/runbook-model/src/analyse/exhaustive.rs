@@ -16,11 +16,11 @@ pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnos
         if routed.is_empty() {
             continue;
         }
-        let unrouted: Vec<String> = producible_keys(step)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|key| !routed.contains(&key.as_str()))
-            .collect();
+        let Some(producible) = producible_keys(step) else {
+            out.push(open_answers(step, &routed, below));
+            continue;
+        };
+        let unrouted: Vec<String> = producible.into_iter().filter(|key| !routed.contains(&key.as_str())).collect();
         if unrouted.is_empty() {
             continue;
         }
@@ -46,6 +46,28 @@ pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnos
             )),
         );
     }
+}
+
+/// A `number` or `text` question whose `on:` routes some answers: every
+/// other answer falls through to the step below.
+fn open_answers(step: &Step, routed: &[&str], below: &Step) -> Diagnostic {
+    let span = step.on.as_ref().map_or(step.id.span, |on| on.span);
+    Diagnostic::new(
+        Code::UnroutedOutcome,
+        span,
+        format!(
+            "answers to `{}` other than {} are not routed and fall through to `{}`",
+            step.id.value,
+            backticked(routed),
+            below.id.value
+        ),
+    )
+    .with_label(format!("routes only {}", backticked(routed)))
+    .with_help(format!(
+        "add `next: STEP` for every other answer (the `on:` keys still win), or `next: {}` if the step below is \
+         meant",
+        below.id.value
+    ))
 }
 
 /// What the step's `on:` and choice `goto`s route.

@@ -44,22 +44,56 @@ static SSH: LazyLock<Regex> =
 static BLOCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{(.*?)\}\}").expect("valid regex"));
 
 pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
+    let lists: Vec<&str> = runbook
+        .inputs
+        .iter()
+        .filter(|(_, input)| input.input_type() == crate::InputType::List)
+        .map(|(name, _)| name.as_str())
+        .collect();
     for step in runbook.steps.iter() {
         if let Some(check) = step.probing() {
-            walk(check, out);
+            walk(check, &lists, out);
         }
         if let Some(cmd) = step.action.as_ref().and_then(|action| action.cmd.as_ref()) {
             command(cmd, out);
+            list_values(cmd, &lists, out);
         }
     }
 }
 
-fn walk(check: &Check, out: &mut Vec<Diagnostic>) {
+fn walk(check: &Check, lists: &[&str], out: &mut Vec<Diagnostic>) {
     if let Some(cmd) = &check.cmd {
         command(cmd, out);
+        list_values(cmd, lists, out);
     }
     for member in check.probes.iter().flat_map(|probes| probes.values()) {
-        walk(member, out);
+        walk(member, lists, out);
+    }
+}
+
+/// `{{ inputs.NAME }}` of a `list` input in a command: it renders as the
+/// list's text (`['api-1', 'api-2']`), one word, not an argument per item.
+fn list_values(cmd: &CmdProbe, lists: &[&str], out: &mut Vec<Diagnostic>) {
+    let texts = cmd.argv.iter().flat_map(|argv| argv.iter()).chain(cmd.sh.as_ref());
+    for text in texts {
+        for block in BLOCK.captures_iter(text) {
+            let inner = block[1].trim();
+            if !inner.strip_prefix("inputs.").is_some_and(|name| lists.contains(&name)) {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    text.span,
+                    format!("`{{{{ {inner} }}}}` is a list, and a command gets it as one word of text (`['a', 'b']`)"),
+                )
+                .with_label("a list in a command")
+                .with_help(format!(
+                    "run the command once per item (`foreach: \"{{{{ {inner} }}}}\"` with `{{{{ item }}}}`), or join \
+                     the items into the one argument the program takes (`{{{{ {inner} | join(',') }}}}`)"
+                )),
+            );
+        }
     }
 }
 
@@ -282,6 +316,23 @@ mod tests {
         assert_eq!(reported(r#"{ argv: [python3, -c, "print('{{ inputs.v }}')"] }"#), 1);
         assert_eq!(reported(r#"{ argv: [perl, -e, "print {{ inputs.v }}"] }"#), 1);
         assert_eq!(reported(r#"{ argv: [su, -c, "echo {{ inputs.v }}", root] }"#), 1);
+    }
+
+    #[test]
+    fn a_list_input_rendered_into_a_command_is_reported_unless_joined() {
+        let yaml = |cmd: &str| {
+            format!(
+                "id: t\ntitle: T\ninputs:\n  pods: {{ type: list, default: [a, b] }}\nsteps:\n  - id: a\n    collect:\n      \
+                 cmd: {cmd}\n  - id: end\n    conclude: {{ status: inconclusive }}\n"
+            )
+        };
+        let mismatches = |cmd: &str| {
+            let runbook = load(&Source::new("t.yaml", yaml(cmd))).expect("loads");
+            analyse(&runbook).iter().filter(|d| d.code == Code::TypeMismatch).count()
+        };
+        assert_eq!(mismatches(r#"{ argv: [kubectl, delete, pod, "{{ inputs.pods }}"] }"#), 1);
+        assert_eq!(mismatches(r#"{ sh: "kubectl delete pod {{ inputs.pods }}" }"#), 1);
+        assert_eq!(mismatches(r#"{ argv: [echo, "{{ inputs.pods | join(',') }}"] }"#), 0);
     }
 
     #[test]

@@ -64,6 +64,11 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
                     .map(|step| ("result".to_owned(), step, *field, rest)),
                 _ => None,
             };
+            if let Some((read, _, "headers", [name, ..])) = &found
+                && name.chars().any(|c| c.is_ascii_uppercase())
+            {
+                out.push(header_case(site, read, name));
+            }
             if let Some((read, step, field, rest)) = found
                 && let Some(diagnostic) = unknown_fact(site, &read, step, field, rest)
             {
@@ -79,6 +84,21 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             }
         }
     }
+}
+
+/// `result.headers["Content-Type"]`: the map's keys are lower-case, so
+/// the read finds nothing and stops the run.
+fn header_case(site: &TemplateSite<'_>, read: &str, name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownStepFact,
+        site.span,
+        format!("`{read}.headers[\"{name}\"]` is never set: header names are lower-case there"),
+    )
+    .with_label(format!("reads header `{name}`"))
+    .with_help(format!(
+        "write `{read}.headers[\"{}\"]` (the `header:` subject and capture take any case)",
+        name.to_ascii_lowercase()
+    ))
 }
 
 /// The facts `steps.ID` holds once `step` ran.
@@ -394,6 +414,28 @@ mod tests {
         assert!(found_items[0].contains("did you mean `result.items.postgres`?"), "{found_items:?}");
         let fine = "'postgres' in steps.deps.failed and steps.deps.items.redis.outcome == 'pass' and 'api' in steps.each.failed";
         assert_eq!(found(fine), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_header_read_with_capitals_is_reported_and_header_values_are_text() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: h\n    check:\n      http: { url: 'http://127.0.0.1:1/' }\n    \
+                    next:\n      - when: \"WHEN\"\n        goto: done\n      - goto: done\n  - id: done\n    \
+                    conclude: { status: inconclusive }\n";
+        let found = |when: &str| -> Vec<String> {
+            let runbook = load(&Source::new("t.yaml", yaml.replace("WHEN", when))).expect("loads");
+            analyse(&runbook)
+                .into_iter()
+                .filter(|d| matches!(d.code, Code::UnknownStepFact | Code::ComparedTypes))
+                .map(|d| format!("{} {}", d.code, d.message))
+                .collect()
+        };
+        assert_eq!(
+            found("steps.h.headers['Content-Type'] == 'application/json'"),
+            [r#"RB313 `steps.h.headers["Content-Type"]` is never set: header names are lower-case there"#]
+        );
+        let numeric = found("steps.h.headers['content-length'] > 5");
+        assert!(numeric.len() == 1 && numeric[0].starts_with("RB311 "), "{numeric:?}");
+        assert_eq!(found("steps.h.headers['content-type'] == 'application/json'"), Vec::<String>::new());
     }
 
     #[test]
