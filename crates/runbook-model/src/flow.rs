@@ -4,6 +4,7 @@
 //! before they are set) and the interpreter read transitions through this
 //! one module, so they cannot disagree on what a runbook means.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::{Runbook, Span, Spanned, Step, Target, can_produce, possible_keys, producible_keys};
@@ -28,7 +29,8 @@ pub enum Destination {
 #[derive(Debug, Clone)]
 pub struct Edge {
     /// Stable and unique within the runbook: the step id, then the YAML
-    /// that routes there. `probe:on.fail`, `probe:on.fail[1]` (the second
+    /// that routes there (a key holding `>`, `[`, `]` or a quote written
+    /// as a JSON string: `q:on."x>next"`). `probe:on.fail`, `probe:on.fail[1]` (the second
     /// entry of a `when` chain), `ask:answer=yes` (a choice's `goto`),
     /// `probe:next`, `probe:next[0]`, `probe:fall-through` (the step
     /// below, or the end). What a `when` chain leaves unmatched continues
@@ -420,7 +422,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                     covered.push(&choice.answer);
                     let answer = &choice.answer.value;
                     let route = Route {
-                        id: format!("{id}:answer={answer}"),
+                        id: format!("{id}:answer={}", id_key(answer)),
                         label: format!("answer {answer}"),
                         trigger: Trigger::Key(answer.clone()),
                         possible: can_produce(step, answer),
@@ -434,7 +436,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                 covered.push(key);
                 let label = if step.ask.is_some() { format!("answer {}", key.value) } else { key.value.clone() };
                 let route = Route {
-                    id: format!("{id}:on.{}", key.value),
+                    id: format!("{id}:on.{}", id_key(&key.value)),
                     label,
                     trigger: Trigger::Key(key.value.clone()),
                     possible: can_produce(step, key),
@@ -517,6 +519,18 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
     }
 }
 
+/// A key (an `on:` key, an answer) as it is written into an edge's id:
+/// as is, unless it holds what the id's own syntax uses after it (`>`,
+/// `[`, `]`) or a quote, when it is a JSON string: `q:on."x>next"` cannot be
+/// taken for the fallback of `q:on.x`.
+fn id_key(key: &str) -> Cow<'_, str> {
+    if key.is_empty() || key.contains(['>', '[', ']', '"', '\\']) {
+        Cow::Owned(serde_json::Value::from(key).to_string())
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,6 +565,37 @@ steps:
   - id: done
     conclude: { status: resolved }
 "#;
+
+    #[test]
+    fn edge_ids_stay_unique_when_a_key_looks_like_the_id_syntax() {
+        let (_, flow) = flow(
+            r#"
+id: keys
+title: Keys written like the ids' own syntax
+steps:
+  - id: q
+    ask: { question: Which?, type: text }
+    on:
+      x:
+        - { when: "steps.q.answer == 'x'", goto: b }
+      "x>next": c
+      "x[0]": c
+    next: b
+  - id: b
+    conclude: { status: resolved }
+  - id: c
+    conclude: { status: diagnosed }
+"#,
+        );
+        let ids: Vec<&str> = flow.all_edges().map(|edge| edge.id.as_str()).collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        assert!(ids.contains(&"q:on.x>next"), "{ids:?}");
+        assert!(ids.contains(&r#"q:on."x>next""#), "{ids:?}");
+        assert!(ids.contains(&r#"q:on."x[0]""#), "{ids:?}");
+    }
 
     #[test]
     fn every_edge_has_an_id_naming_the_yaml_that_routes_it() {

@@ -156,6 +156,25 @@ impl Observed for HttpObservation {
         if let Some(url) = self.final_url.as_deref().filter(|url| *url != requested) {
             http["final_url"] = Value::from(url);
         }
+        // What `tls:` and `timing:` expectations read, so that the case
+        // routes as the incident did.
+        if let Some(certificate) = &self.tls {
+            http["tls"] = serde_json::json!({
+                "days_left": certificate.days_left,
+                "issuer": certificate.issuer,
+                "subject": certificate.subject,
+                "not_before": certificate.not_before,
+                "not_after": certificate.not_after,
+            });
+        }
+        let phases = self.timing.iter().flat_map(|timing| {
+            [("dns", timing.dns_ms), ("connect", timing.connect_ms), ("first_byte", timing.first_byte_ms)]
+        });
+        let timing: Map<String, Value> =
+            phases.filter_map(|(phase, ms)| Some((phase.to_owned(), Value::from(format!("{}ms", ms?))))).collect();
+        if !timing.is_empty() {
+            http["timing"] = Value::Object(timing);
+        }
         serde_json::json!({ "http": http })
     }
 }
@@ -419,6 +438,31 @@ mod tests {
             );
             assert_eq!(error.insecure, insecure);
         }
+    }
+
+    #[test]
+    fn a_recorded_response_mocks_back_to_the_same_certificate_and_phases() {
+        let mut observation =
+            HttpObservation::failed(&call(false), ProbeError::new(ErrorKind::Io, "x"), Duration::ZERO);
+        observation.error = None;
+        observation.status = Some(200);
+        observation.tls = Some(Certificate {
+            issuer: "CN=Internal CA".into(),
+            subject: "CN=api".into(),
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2026-12-01T00:00:00Z".into(),
+            days_left: 3,
+        });
+        observation.timing = Some(HttpTiming { dns_ms: Some(4), connect_ms: Some(20), first_byte_ms: Some(900) });
+        let written = observation.as_mock("GET http://127.0.0.1:9/");
+        let mock: HttpMock = serde_saphyr::from_str(&written["http"].to_string()).unwrap();
+        let replayed = mocked(&mock, &call(false));
+        assert_eq!(
+            replayed.tls.map(|tls| (tls.issuer, tls.subject, tls.not_after, tls.days_left)),
+            Some(("CN=Internal CA".to_owned(), "CN=api".to_owned(), "2026-12-01T00:00:00Z".to_owned(), 3))
+        );
+        let timing = replayed.timing.expect("phases");
+        assert_eq!((timing.dns_ms, timing.connect_ms, timing.first_byte_ms), (Some(4), Some(20), Some(900)));
     }
 
     #[test]
