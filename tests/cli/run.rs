@@ -757,7 +757,7 @@ steps:
     assert!(message.contains("compares a string with a number"), "{message}");
     let stderr = &output.stderr;
     assert!(stderr.contains("runbook.yaml` → `"), "{stderr}");
-    assert!(stderr.contains("lib/disk.yaml:5:9]"), "the callee's own step: {stderr}");
+    assert!(stderr.contains("lib/disk.yaml:11:15]"), "the callee's own `when`: {stderr}");
 }
 
 #[test]
@@ -1218,16 +1218,17 @@ steps:
 }
 
 #[test]
-fn a_template_that_fails_at_run_time_stops_the_run_at_its_step() {
+fn a_template_that_fails_at_run_time_stops_the_run_at_its_field() {
     let yaml = "id: x\ntitle: x\ninputs:\n  u: { required: false }\nsteps:\n  - id: a\n    check: { http: { url: \"{{ inputs.u.host }}/x\" } }\n  - id: end\n    conclude: { status: resolved }\n";
     let output = run(yaml, &["--no-record"]).status(4);
     let events = output.events();
     let message = finished(&events)["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("runbook.yaml:6:9: step `a`: cannot render `http.url`: `inputs.u` is none, so `inputs.u.host` cannot be read"), "{message}");
+    assert!(message.contains("runbook.yaml:7:27: step `a`: cannot render `http.url`: `inputs.u` is none, so `inputs.u.host` cannot be read"), "{message}");
     assert!(!message.contains("help:"), "the fix is not inside the message: {message}");
-    // On stderr, as `check` renders a diagnostic: the snippet under the step
-    // and the fix.
-    assert!(output.stderr.contains("  - id: a"), "{}", output.stderr);
+    // On stderr, as `check` renders a diagnostic: the snippet under the
+    // templated field, not the step's id, and the fix.
+    assert!(output.stderr.contains(r#"check: { http: { url: "{{ inputs.u.host }}/x" } }"#), "{}", output.stderr);
+    assert!(output.stderr.contains("[runbook.yaml:7:27]"), "{}", output.stderr);
     assert!(output.stderr.contains("the run stopped here"), "{}", output.stderr);
     assert!(output.stderr.contains("help: `runbook check runbook.yaml` reports names"), "{}", output.stderr);
     assert!(of(&events, "probe").is_empty(), "nothing ran");

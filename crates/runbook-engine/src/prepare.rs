@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minijinja::value::Value;
-use runbook_model::{ProbeKind, whole_expression};
+use runbook_model::{ProbeKind, Span, Spanned, whole_expression};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
@@ -23,6 +23,46 @@ pub struct RenderError {
     pub field: String,
     /// minijinja's explanation.
     pub message: String,
+    /// Where the template is written, when it is a field of the runbook
+    /// (else the error points at its step).
+    pub span: Option<Span>,
+}
+
+/// A template as the runbook wrote it, with where when it is a field of
+/// the YAML: an error rendering it points there.
+pub(crate) trait Written<T: ?Sized> {
+    /// The template and its place.
+    fn written(&self) -> (&T, Option<Span>);
+}
+
+impl Written<str> for str {
+    fn written(&self) -> (&str, Option<Span>) {
+        (self, None)
+    }
+}
+
+impl Written<str> for String {
+    fn written(&self) -> (&str, Option<Span>) {
+        (self, None)
+    }
+}
+
+impl Written<str> for Spanned<String> {
+    fn written(&self) -> (&str, Option<Span>) {
+        (&self.value, Some(self.span))
+    }
+}
+
+impl Written<Json> for Json {
+    fn written(&self) -> (&Json, Option<Span>) {
+        (self, None)
+    }
+}
+
+impl Written<Json> for Spanned<Json> {
+    fn written(&self) -> (&Json, Option<Span>) {
+        (&self.value, Some(self.span))
+    }
 }
 
 /// Renders the templates of one step against the run's facts. The context
@@ -55,7 +95,12 @@ impl<'a> Renderer<'a> {
     }
 
     /// `rendered` unless it holds a placeholder its template did not write.
-    fn without_placeholder(&self, field: &str, template: &str, rendered: String) -> Result<String, RenderError> {
+    fn without_placeholder(
+        &self,
+        field: &str,
+        (template, span): (&str, Option<Span>),
+        rendered: String,
+    ) -> Result<String, RenderError> {
         let Some(at) =
             rendered.find(PLACEHOLDER).filter(|_| self.refuse_placeholders && !template.contains(PLACEHOLDER))
         else {
@@ -69,6 +114,7 @@ impl<'a> Renderer<'a> {
                  the run resumed (secrets are never written there), and a placeholder is never sent in place of a \
                  secret; start a new run to get the value again"
             ),
+            span,
         })
     }
 
@@ -77,59 +123,71 @@ impl<'a> Renderer<'a> {
     }
 
     /// Renders a text template.
-    pub(crate) fn text(&self, field: &str, text: &str) -> Result<String, RenderError> {
-        self.render(field, text, RenderMode::Text)
+    pub(crate) fn text(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
+        self.render(field, text.written(), RenderMode::Text)
     }
 
     /// Renders a `sh -c` command line, shell-quoting every value.
-    pub(crate) fn shell(&self, field: &str, text: &str) -> Result<String, RenderError> {
-        self.render(field, text, RenderMode::Shell)
+    pub(crate) fn shell(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
+        self.render(field, text.written(), RenderMode::Shell)
     }
 
-    fn render(&self, field: &str, text: &str, mode: RenderMode) -> Result<String, RenderError> {
+    fn render(&self, field: &str, written: (&str, Option<Span>), mode: RenderMode) -> Result<String, RenderError> {
+        let (text, span) = written;
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_owned());
         }
-        let rendered = self
-            .templates
-            .render(text, self.context(), mode)
-            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })?;
-        self.without_placeholder(field, text, rendered)
+        let rendered = self.templates.render(text, self.context(), mode).map_err(|error| RenderError {
+            field: field.to_owned(),
+            message: error.message,
+            span,
+        })?;
+        self.without_placeholder(field, written, rendered)
     }
 
     /// Evaluates a condition (`when`, `stop_if`).
-    pub(crate) fn condition(&self, field: &str, expression: &str) -> Result<bool, RenderError> {
-        self.templates
-            .is_true(expression, self.context())
-            .map_err(|error| RenderError { field: field.to_owned(), message: error.message })
+    pub(crate) fn condition(
+        &self,
+        field: &str,
+        expression: &(impl Written<str> + ?Sized),
+    ) -> Result<bool, RenderError> {
+        let (expression, span) = expression.written();
+        self.templates.is_true(expression, self.context()).map_err(|error| RenderError {
+            field: field.to_owned(),
+            message: error.message,
+            span,
+        })
     }
 
     /// Renders a JSON value: strings are templates, and a string that is one
     /// whole `{{ … }}` keeps the type of what it gives (a list, a number).
-    pub(crate) fn value(&self, field: &str, value: &Json) -> Result<Json, RenderError> {
+    pub(crate) fn value(&self, field: &str, value: &(impl Written<Json> + ?Sized)) -> Result<Json, RenderError> {
+        let (value, span) = value.written();
+        self.json(field, value, span)
+    }
+
+    fn json(&self, field: &str, value: &Json, span: Option<Span>) -> Result<Json, RenderError> {
+        let failed = |message: String| RenderError { field: field.to_owned(), message, span };
         match value {
             Json::String(text) => match whole_expression(text) {
                 Some(expression) => {
-                    let value = self
-                        .templates
-                        .eval(expression, self.context())
-                        .map_err(|error| RenderError { field: field.to_owned(), message: error.message })?;
-                    let value = serde_json::to_value(&value)
-                        .map_err(|error| RenderError { field: field.to_owned(), message: error.to_string() })?;
-                    self.without_placeholder(field, text, value.to_string())?;
+                    let value =
+                        self.templates.eval(expression, self.context()).map_err(|error| failed(error.message))?;
+                    let value = serde_json::to_value(&value).map_err(|error| failed(error.to_string()))?;
+                    self.without_placeholder(field, (text, span), value.to_string())?;
                     Ok(value)
                 }
-                None => self.text(field, text).map(Json::from),
+                None => self.render(field, (text, span), RenderMode::Text).map(Json::from),
             },
             Json::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| self.value(&format!("{field}[{i}]"), item))
+                .map(|(i, item)| self.json(&format!("{field}[{i}]"), item, span))
                 .collect::<Result<_, _>>()
                 .map(Json::Array),
             Json::Object(map) => map
                 .iter()
-                .map(|(key, item)| Ok((key.clone(), self.value(&format!("{field}.{key}"), item)?)))
+                .map(|(key, item)| Ok((key.clone(), self.json(&format!("{field}.{key}"), item, span)?)))
                 .collect::<Result<_, _>>()
                 .map(Json::Object),
             other => Ok(other.clone()),

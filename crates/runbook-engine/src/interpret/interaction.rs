@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::{ActionPlan, Ask, Conclusion, Instruct, Outcome, Step};
+use runbook_model::{ActionPlan, Ask, Conclusion, Instruct, Outcome, Spanned, Step};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
@@ -241,7 +241,7 @@ impl<'a> Interpreter<'a> {
 
     pub(super) fn conclude_step(&mut self, step: &'a Step, conclude: &'a Conclusion) -> Result<StepDone, Stop> {
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
-        let render = |field: &str, text: Option<&String>| match text {
+        let render = |field: &str, text: Option<&Spanned<String>>| match text {
             Some(text) => renderer.text(field, text).map(|t| Some(self.redactor.text(&t).into_owned())),
             None => Ok(None),
         };
@@ -249,7 +249,7 @@ impl<'a> Interpreter<'a> {
         let escalation = match &conclude.escalation {
             Some(escalation) => Some(EscalationView {
                 to: escalation.to.clone(),
-                message: render("escalation.message", escalation.message.as_ref().map(|m| &m.value)).map_err(failed)?,
+                message: render("escalation.message", escalation.message.as_ref()).map_err(failed)?,
                 evidence: escalation.evidence.iter().map(|id| id.value.clone()).collect(),
                 checklist: escalation.checklist.clone(),
             }),
@@ -258,8 +258,8 @@ impl<'a> Interpreter<'a> {
         let conclusion = ConclusionView {
             status: conclude.status.value,
             severity: conclude.severity.as_ref().map(|s| s.value),
-            diagnosis: render("diagnosis", conclude.diagnosis.as_ref().map(|d| &d.value)).map_err(failed)?,
-            remediation: render("remediation", conclude.remediation.as_ref().map(|r| &r.value)).map_err(failed)?,
+            diagnosis: render("diagnosis", conclude.diagnosis.as_ref()).map_err(failed)?,
+            remediation: render("remediation", conclude.remediation.as_ref()).map_err(failed)?,
             escalation,
             followups: conclude.followups.clone(),
         };

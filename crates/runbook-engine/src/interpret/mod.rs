@@ -728,9 +728,13 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// A template failure as a stop naming the step.
+    /// A template failure as a stop naming the step, located at the
+    /// templated field when the template is one.
     fn render_failed(&self, step: &Step, error: &crate::prepare::RenderError) -> Stop {
-        Stop::Error(self.error_at(step, RunErrorKind::Template { step: self.name(&step.id), error: error.clone() }))
+        let mut failure =
+            self.error_at(step, RunErrorKind::Template { step: self.name(&step.id), error: error.clone() });
+        failure.span = error.span.unwrap_or(failure.span);
+        Stop::Error(failure)
     }
 
     /// A run-time error located at `step`, in the text the plan was loaded

@@ -93,7 +93,8 @@ pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepare
     let port = match &tcp.port.value {
         Port::Number(port) => *port,
         Port::Template(template) => {
-            let port = renderer.value("tcp.port", &Value::from(template.as_str()))?;
+            let written = Spanned::new(Value::from(template.as_str()), tcp.port.span);
+            let port = renderer.value("tcp.port", &written)?;
             let text = match &port {
                 Value::String(text) => text.trim().to_owned(),
                 other => other.to_string(),
@@ -101,6 +102,7 @@ pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepare
             text.parse::<u16>().ok().filter(|port| *port > 0).ok_or_else(|| RenderError {
                 field: "tcp.port".into(),
                 message: format!("`{text}` is not a port number from 1 to 65535"),
+                span: Some(tcp.port.span),
             })?
         }
     };
