@@ -106,3 +106,28 @@ pub(crate) fn mocked_text(text: &str) -> Captured {
 pub(crate) fn mocked_duration(value: Option<&Spanned<runbook_model::Duration>>) -> Duration {
     value.map_or(Duration::ZERO, |d| d.value.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::{Map, Value};
+
+    use crate::probe::fixtures;
+
+    /// `record/repeated.rs` writes a `steps.ID` fact that repeats a probe's
+    /// output as a reference to it, finding the output by the fact's name:
+    /// each output must be the fact of its name, holding its text.
+    #[test]
+    fn each_output_is_the_fact_of_its_name_holding_its_text() {
+        for observation in [fixtures::http(200, r#"{"a":1}"#, Duration::ZERO), fixtures::cmd("out\n")] {
+            let mut fields = Map::new();
+            observation.observed().fields(&mut fields);
+            let outputs = observation.observed().outputs();
+            assert!(!outputs.is_empty());
+            for (name, output) in outputs {
+                assert_eq!(fields.get(name), Some(&Value::from(output.kept())), "{name}");
+            }
+        }
+    }
+}
