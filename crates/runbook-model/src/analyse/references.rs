@@ -97,7 +97,10 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
         return;
     }
     let Some(on) = &step.on else { return };
-    let Some(keys) = possible_keys(step) else { return };
+    let Some(keys) = possible_keys(step) else {
+        number_keys(step, on.keys(), out);
+        return;
+    };
     let choice_gotos: Vec<&str> = step
         .ask
         .iter()
@@ -138,6 +141,42 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
                 .with_help(help),
             );
         }
+    }
+}
+
+/// The `on:` keys of a `number` question: the answer routes as the number
+/// it reads as (`1.0` as `1`), so a key written otherwise, or not a number,
+/// is never taken.
+fn number_keys<'k>(step: &Step, keys: impl Iterator<Item = &'k Spanned<String>>, out: &mut Vec<Diagnostic>) {
+    if step.ask.as_ref().is_none_or(|ask| ask.ask_type() != crate::AskType::Number) {
+        return;
+    }
+    for key in keys {
+        let routed = key.trim().parse::<f64>().ok().filter(|number| number.is_finite()).map(|number| {
+            if number.fract() == 0.0 && number.abs() < 9.0e15 {
+                format!("{number:.0}")
+            } else {
+                serde_json::Number::from_f64(number).map_or_else(String::new, |number| number.to_string())
+            }
+        });
+        if routed.as_deref() == Some(key.as_str()) {
+            continue;
+        }
+        let help = match &routed {
+            Some(routed) => format!("an answer of {} routes as `{routed}`: write the key `{routed}`", key.value),
+            None => {
+                "key the answers by number (`0: STEP`); any other answer goes to `next:` or the step below".to_owned()
+            }
+        };
+        out.push(
+            Diagnostic::new(
+                Code::ImpossibleOutcome,
+                key.span,
+                format!("a `number` question never produces `{}`", key.value),
+            )
+            .with_label("never taken")
+            .with_help(help),
+        );
     }
 }
 
