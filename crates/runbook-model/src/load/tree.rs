@@ -14,9 +14,10 @@ use serde_saphyr::granit_parser::{self, Event, Parser, ScalarStyle};
 use crate::Span;
 
 /// Deepest nesting read here; serde-saphyr's own limit (48) is above it.
-const MAX_DEPTH: usize = 40;
-/// Most nodes read here; serde-saphyr's own limit (250,000) is above it.
-const MAX_NODES: usize = 200_000;
+pub(super) const MAX_DEPTH: usize = 40;
+/// Most nodes read here (collections and scalars, keys included, as
+/// serde-saphyr counts them); its own limit (250,000) is above it.
+pub(super) const MAX_NODES: usize = 240_000;
 
 /// A YAML node with the span of its event.
 #[derive(Debug)]

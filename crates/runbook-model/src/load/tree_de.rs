@@ -510,6 +510,23 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_reading_stops_below_serde_saphyrs_node_and_depth_limits() {
+        // A mapping, its key, a sequence and the items: as serde-saphyr counts.
+        let items = |count: usize| format!("a:\n{}", "- x\n".repeat(count));
+        let limit = tree::MAX_NODES - 3;
+        assert!(tree::read(&items(limit), &limits()).is_some());
+        assert!(tree::read(&items(limit + 1), &limits()).is_none());
+        let widest: Result<serde_json::Value, _> = serde_saphyr::from_str_with_options(&items(limit), options());
+        assert!(widest.is_ok(), "{widest:?}");
+        let nested = |depth: usize| format!("{}x{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(tree::read(&nested(tree::MAX_DEPTH), &limits()).is_some());
+        assert!(tree::read(&nested(tree::MAX_DEPTH + 1), &limits()).is_none());
+        let deepest: Result<serde_json::Value, _> =
+            serde_saphyr::from_str_with_options(&nested(tree::MAX_DEPTH), options());
+        assert!(deepest.is_ok(), "{deepest:?}");
+    }
+
+    #[test]
     fn anchors_tags_merges_and_repeated_keys_are_left_to_serde_saphyr() {
         for text in [
             "id: x\ntitle: &t T\nsteps: []\n",
