@@ -184,13 +184,11 @@ impl Diagram {
                     }
                 }
             };
-            match link_of.get(&(from, to)) {
-                Some(&index) => links[index].1.push(edge),
-                None => {
-                    link_of.insert((from, to), links.len());
-                    links.push(((from, to), vec![edge]));
-                }
-            }
+            let index = *link_of.entry((from, to)).or_insert_with(|| {
+                links.push(((from, to), Vec::new()));
+                links.len() - 1
+            });
+            links[index].1.push(edge);
         }
         diagram.links = links
             .into_iter()
