@@ -469,6 +469,12 @@ fn new_writes_a_skeleton_that_checks_clean_and_is_never_overwritten() {
     assert!(!dir.join("other.yaml").exists());
     assert_eq!(std::fs::read_to_string(dir.join("other.test.yaml")).expect("kept"), "theirs");
     Test::new().args(["new", "Disk Full"]).files(&[]).status(2).stderr_contains("not a valid runbook id");
+    Test::new()
+        .args(["new", "disk-full", "-o", "sub/dir/x.yaml"])
+        .files(&[])
+        .status(1)
+        .stderr_contains("cannot write `sub/dir/x.yaml`")
+        .stderr_contains("; create `sub/dir` first");
 }
 
 /// `runbook ARGS` in `dir`.
@@ -566,6 +572,10 @@ fn the_manual_page_documents_every_command() {
         assert!(page.contains(&format!(".SH \"RUNBOOK {command}\"")), "no section for {command}");
     }
     assert!(page.contains("--deny-warnings"));
+    // Every page it names exists: it is the only one shipped.
+    assert!(!page.contains("runbook-run(1)") && !page.contains("(1)\n"), "{page}");
+    assert!(page.contains(".TP\n\\fBrunbook run\\fR\n"), "{page}");
+    assert!(page.contains("See \\fBRUNBOOK RUN\\fR below."), "{page}");
 }
 
 /// Every kind of judgement `render` writes in words: expectations that

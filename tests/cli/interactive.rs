@@ -144,6 +144,24 @@ steps:
     let steps = record["steps"].as_array().unwrap();
     assert_eq!(steps[0]["question"]["answer"], "yes", "{record}");
     assert_eq!(steps[2]["action"]["decision"], "run", "{record}");
+    // The action's time is the command's, not the 700ms the operator took
+    // to press Enter.
+    assert!(steps[2]["duration_ms"].as_u64().is_some_and(|ms| ms < 700), "{record}");
+}
+
+#[test]
+fn a_note_left_empty_reads_as_one_not_given() {
+    let yaml = "id: notes\ntitle: Notes\nsteps:\n  - id: look\n    instruct:\n      text: Look.\n      \
+                notes: { seen: What did you see? }\n  - id: end\n    conclude: { status: resolved }\n";
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), yaml, &["--record-dir", "rec"]);
+    session.exp_string("What did you see?").unwrap();
+    press(&mut session, "\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("seen: (not given)"), "{rest}");
+    let record = crate::valid_record(&dir.path().join("rec/record.json"));
+    assert_eq!(record["steps"][0]["instruction"]["notes"]["seen"], serde_json::Value::Null, "{record}");
 }
 
 #[test]

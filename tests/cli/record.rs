@@ -1040,6 +1040,32 @@ pub(crate) fn rendered_cells(markdown: &str) -> Vec<Vec<String>> {
 }
 
 #[test]
+fn the_summary_shows_the_run_message_as_text() {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let yaml = "id: waits\ntitle: Waits\nsteps:\n  - id: act\n    action:\n      cmd: { argv: [echo, \"*x* _u_ [a](b)\"] }\n      \
+                confirm: Echo it?\n    next: done\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    let mut quoted = String::new();
+    let mut depth = 0;
+    let mut markup = Vec::new();
+    for event in Parser::new(&markdown) {
+        match event {
+            Event::Start(Tag::BlockQuote(_)) => depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => depth -= 1,
+            Event::Text(text) if depth > 0 => quoted.push_str(&text),
+            Event::Start(tag @ (Tag::Emphasis | Tag::Link { .. })) if depth > 0 => markup.push(format!("{tag:?}")),
+            _ => {}
+        }
+    }
+    assert!(quoted.contains("echo '*x* _u_ [a](b)'"), "{quoted}\n{markdown}");
+    assert!(markup.is_empty(), "{markup:?}\n{markdown}");
+}
+
+#[test]
 fn record_md_shows_values_exactly_as_the_view_does() {
     let text = r"v1.2 *x* [a](b) _u_ ~~s~~ $m$ <b>h</b> a|b \. &amp; `c`";
     let yaml = r#"

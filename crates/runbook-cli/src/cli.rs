@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `runbook check` finds mistakes in it before an incident does. See
 /// docs/dsl.md for the language and docs/cli.md for every command.
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, about, long_about, max_term_width = 100)]
+#[command(name = "runbook", version, max_term_width = 100)]
 pub(crate) struct Cli {
     /// When to use colours: `auto` uses them on a terminal unless `NO_COLOR`
     /// is set.

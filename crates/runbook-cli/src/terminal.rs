@@ -180,7 +180,10 @@ impl Operator for Terminal {
                 .allow_empty(true)
                 .interact_text_on(&self.term)
                 .map_err(|e| self.failed(e))?;
-            notes.push(((*name).to_owned(), note));
+            // Enter alone gives nothing, as an unattended run does: not "".
+            if !note.trim().is_empty() {
+                notes.push(((*name).to_owned(), note));
+            }
         }
         let mut done = true;
         if instruction.checklist.is_empty() && instruction.notes.is_empty() {

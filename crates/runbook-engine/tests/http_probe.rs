@@ -163,6 +163,8 @@ async fn a_closed_port_is_refused() {
     let observation = observe(&get(&format!("http://127.0.0.1:{port}/"))).await;
     assert_eq!(error_kind(&observation), Some(ErrorKind::Refused), "{observation:?}");
     assert_eq!(observation.error.as_ref().unwrap().message, format!("connection refused by 127.0.0.1:{port}"));
+    // Nothing opened: no `connect 0ms` beside the refusal.
+    assert_eq!(observation.timing.and_then(|timing| timing.connect_ms), None);
 }
 
 #[tokio::test]

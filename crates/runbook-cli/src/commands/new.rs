@@ -47,7 +47,11 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
     let cases = test_file(&path, &secrets, schema_path(&test_path, "test").as_deref());
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
-            print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
+            let hint = match file.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
+                Some(dir) => format!("; create `{}` first", dir.display()),
+                None => String::new(),
+            };
+            print_stderr(&format!("error: cannot write `{}`: {error}{hint}\n", file.display()));
             return ExitCode::Io;
         }
     }

@@ -151,6 +151,7 @@ impl<'a> Interpreter<'a> {
         {
             return Ok(self.finished_before(finished));
         }
+        let asked = self.clock.now();
         let (decision, by) = if self.options.mode == Mode::Live {
             let again =
                 self.action_in_flight.take().is_some_and(|id| id == step.id.value) || self.actions_ran.contains(&name);
@@ -184,6 +185,7 @@ impl<'a> Interpreter<'a> {
         } else {
             (ActionDecision::NotInThisMode, AnsweredBy::Mode)
         };
+        let deciding = self.clock.now().duration_since(asked);
         self.emit(&Event::ActionDecided { step: name.clone(), confirm, target, decision, by });
         if decision != ActionDecision::Run {
             let mut facts = Map::new();
@@ -199,6 +201,7 @@ impl<'a> Interpreter<'a> {
                 outcome: Some(outcome),
                 key: Some(outcome.name().into()),
                 facts,
+                deciding,
                 ..StepDone::default()
             });
         }
@@ -208,6 +211,7 @@ impl<'a> Interpreter<'a> {
         let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
         done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
+        done.deciding = deciding;
         Ok(done)
     }
 
@@ -236,6 +240,7 @@ impl<'a> Interpreter<'a> {
             captures: finished.captures,
             uncaptured: finished.uncaptured,
             conclusion: None,
+            deciding: std::time::Duration::ZERO,
         }
     }
 

@@ -498,6 +498,9 @@ struct StepDone {
     uncaptured: Vec<String>,
     /// The conclusion of a `conclude` step.
     conclusion: Option<ConclusionView>,
+    /// How long the operator took to confirm an action: not the action's
+    /// time, so not in its `duration`.
+    deciding: std::time::Duration,
 }
 
 /// One run (or one `call`ed runbook) in progress.
@@ -600,7 +603,7 @@ impl<'a> Interpreter<'a> {
                 Ok(done) => done,
                 Err(reason) => return reason.into(),
             };
-            let duration = self.clock.now().duration_since(started);
+            let duration = self.clock.now().duration_since(started).saturating_sub(done.deciding);
             let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);

@@ -88,6 +88,7 @@ impl Attempt {
             captures: self.captures,
             uncaptured: self.uncaptured,
             conclusion: None,
+            deciding: Duration::ZERO,
         }
     }
 }

@@ -152,7 +152,10 @@ where
         Box::pin(async move {
             let connected = connecting.await;
             let elapsed = started.elapsed();
-            record(|phases| phases.connect = Some(elapsed));
+            // A refused or failed connection never opened: it has no phase.
+            if connected.is_ok() {
+                record(|phases| phases.connect = Some(elapsed));
+            }
             connected
         })
     }

@@ -164,7 +164,8 @@ fn summary(out: &mut String, record: &Record) {
         );
     }
     if let Some(message) = &record.message {
-        let _ = writeln!(out, "> **Run {}**: {}\n", record.status.name(), message.replace('\n', "\n> "));
+        // The message names commands and values as the terminal showed them: text, never markup.
+        let _ = writeln!(out, "> **Run {}**: {}\n", record.status.name(), prose(message).replace('\n', "\n> "));
     }
 }
 
