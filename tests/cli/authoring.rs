@@ -548,6 +548,39 @@ fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
 }
 
 #[test]
+fn new_from_curl_keeps_braces_in_the_url_as_text_and_says_what_it_left_out_plainly() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|request, stream| {
+        let braces = ["/p?q={{x}}&b={y}", "/p?q=%7B%7Bx%7D%7D&b=%7By%7D"];
+        if braces.contains(&request.path.as_str()) {
+            respond(stream, "200 OK", &[], b"ok")
+        } else {
+            respond(stream, "404 Not Found", &[], request.path.as_bytes())
+        }
+    });
+    let curl = format!("curl -u bob:pw '{}'", server.url("/p?q={{x}}&b={y}"));
+    let output = Test::new().args(["new", "search", "--from-curl", &curl]).files(&[]).status(0);
+    let output = output.stderr_contains(
+        "warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an `Authorization` \
+         header instead\n",
+    );
+    let dir = output.path("");
+    let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["check", "--deny-warnings", "search.yaml"])
+        .output()
+        .expect("runs");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["run", "search.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\"outcome\":\"pass\""), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+}
+
+#[test]
 fn completions_are_valid_scripts_for_each_shell() {
     let bash = Test::new().args(["completions", "bash"]).status(0).stdout;
     assert!(bash.contains("_runbook()") && bash.contains("graph") && bash.contains("--deny-warnings"));

@@ -173,7 +173,8 @@ fn a_run_waiting_for_an_answer_writes_its_record() {
     assert!(record["message"].as_str().unwrap().contains("step `ask` needs an answer"));
     assert_eq!(record["steps"][1]["question"]["answer"], Value::Null);
     let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
-    assert!(markdown.contains("**Run waiting**: step `ask` needs an answer"), "{markdown}");
+    // As the terminal shows it: the backticks are text, not code marks.
+    assert!(markdown.contains(r"**Run waiting**: step \`ask\` needs an answer"), "{markdown}");
     assert!(markdown.contains("**Answer**: none (the run stopped waiting for one)"), "{markdown}");
 }
 
@@ -733,7 +734,7 @@ fn a_run_timeout_writes_a_record_saying_so() {
     assert_eq!(record["steps"][0]["error"]["kind"], "timeout");
     let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
     assert!(
-        markdown.contains("**Run timed_out**: the runbook's timeout of 300ms passed during step `slow`"),
+        markdown.contains(r"**Run timed_out**: the runbook's timeout of 300ms passed during step \`slow\`"),
         "{markdown}"
     );
 }

@@ -27,7 +27,9 @@ pub(crate) struct CurlRequest {
     pub ca_file: Option<String>,
     /// `-f`/`--fail`: any status under 400 passes.
     pub fail_on_error: bool,
-    /// Options understood but with no runbook equivalent, and unknown ones.
+    /// What is not converted, one warning each (options understood but
+    /// with no runbook equivalent, unknown ones, credentials): "`-o` is not
+    /// converted".
     pub ignored: Vec<String>,
 }
 
@@ -111,19 +113,20 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 "-u" | "--user" => {
                     argument(&option)?;
                     request.ignored.push(format!(
-                        "{option} (give the credentials as a secret input and an `Authorization` header instead)"
+                        "`{option}` is not converted: give the credentials as a secret input and an \
+                         `Authorization` header instead"
                     ));
                 }
                 flag if SILENT_FLAGS.contains(&flag) => {}
                 flag if IGNORED_WITH_ARGUMENT.contains(&flag) => {
                     argument(&option)?;
-                    request.ignored.push(flag.to_owned());
+                    request.ignored.push(not_converted(flag));
                 }
                 flag if takes_value(flag) => {
                     argument(&option)?;
-                    request.ignored.push(flag.to_owned());
+                    request.ignored.push(not_converted(flag));
                 }
-                flag if flag.starts_with('-') && flag.len() > 1 => request.ignored.push(flag.to_owned()),
+                flag if flag.starts_with('-') && flag.len() > 1 => request.ignored.push(not_converted(flag)),
                 _ if request.url.is_empty() => request.url.clone_from(&word),
                 _ => {
                     return Err(format!(
@@ -143,8 +146,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     if let Some(without) = without_userinfo(&request.url) {
         request.url = without;
         request.ignored.push(
-            "the user name and password in the URL (never written into the runbook: declare a secret input and \
-             write `https://USER:{{ inputs.NAME | urlencode }}@…` in `url:`)"
+            "the user name and password in the URL are not converted (never written into the runbook): declare a \
+             secret input and write `https://USER:{{ inputs.NAME | urlencode }}@…` in `url:`"
                 .to_owned(),
         );
     }
@@ -173,6 +176,11 @@ fn without_userinfo(url: &str) -> Option<String> {
 const SHORT_WITH_VALUE: &str = "AbcCdDeEFHKmoPQrtTuUwxXyYz";
 
 /// Whether `option` is a one-letter curl option that takes a value.
+/// The warning for an option left out.
+fn not_converted(option: &str) -> String {
+    format!("`{option}` is not converted")
+}
+
 fn takes_value(option: &str) -> bool {
     let mut chars = option.chars();
     chars.next() == Some('-') && chars.next().is_some_and(|c| SHORT_WITH_VALUE.contains(c)) && chars.next().is_none()
@@ -325,7 +333,7 @@ mod tests {
         let output = parse("curl -so/dev/null -Lm 2 http://h/").unwrap();
         assert_eq!((output.url.as_str(), output.max_time.as_deref()), ("http://h/", Some("2")));
         assert!(output.follow_redirects);
-        assert_eq!(output.ignored, ["-o"]);
+        assert_eq!(output.ignored, ["`-o` is not converted"]);
     }
 
     #[test]
@@ -344,7 +352,14 @@ mod tests {
         assert!(parse("curl -H").unwrap_err().contains("needs a value"));
         assert!(parse("curl -H nocolon http://h/").unwrap_err().contains("no `:`"));
         let request = parse("curl -u a:b --proxy http://p:3128 --frobnicate http://h/").unwrap();
-        assert_eq!(request.ignored.len(), 3, "{:?}", request.ignored);
+        assert_eq!(
+            request.ignored,
+            [
+                "`-u` is not converted: give the credentials as a secret input and an `Authorization` header instead",
+                "`--proxy` is not converted",
+                "`--frobnicate` is not converted",
+            ]
+        );
     }
 
     #[test]

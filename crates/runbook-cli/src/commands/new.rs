@@ -28,7 +28,7 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
     };
     if let Some(request) = &request {
         for ignored in &request.ignored {
-            print_stderr(&format!("warning: --from-curl: `{ignored}` is not converted\n"));
+            print_stderr(&format!("warning: --from-curl: {ignored}\n"));
         }
     }
     let path = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
@@ -263,13 +263,29 @@ fn test_file(runbook: &Path, secrets: &[String], schema: Option<&str>) -> String
     out
 }
 
+/// `text` as a template that renders to exactly `text`: a `{` that would
+/// open a `{{`, `{%` or `{#` is written `{{ '{' }}` (a search UI's
+/// `?q={{x}}` is text, not a variable).
+fn as_written(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' && chars.peek().is_some_and(|next| matches!(next, '{' | '%' | '#')) {
+            out.push_str("{{ '{' }}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Writes the inputs a curl request needs and returns the check's probe and
 /// expectations, indented for the skeleton.
 fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
     let (base, rest) = split_url(&request.url);
     let _ = writeln!(out, "  base_url: {{ description: Service base URL, default: {} }}", quoted(base));
     let mut probe = String::from("      http:\n");
-    let _ = writeln!(probe, "        url: {}", quoted(&format!("{{{{ inputs.base_url }}}}{rest}")));
+    let _ = writeln!(probe, "        url: {}", quoted(&format!("{{{{ inputs.base_url }}}}{}", as_written(rest))));
     if let Some(method) = &request.method {
         let _ = writeln!(probe, "        method: {method}");
     }
@@ -296,7 +312,7 @@ fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
                     _ => format!("{{{{ inputs.{input} }}}}"),
                 }
             } else {
-                value.clone()
+                as_written(value)
             };
             let key =
                 if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') { name.clone() } else { quoted(name) };
@@ -304,7 +320,7 @@ fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
         }
     }
     if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
-        let _ = writeln!(probe, "        body: {}", quoted(body));
+        let _ = writeln!(probe, "        body: {}", quoted(&as_written(body)));
     }
     let seconds = |text: &str| format!("{}s", text.trim_end_matches('s'));
     let _ =
