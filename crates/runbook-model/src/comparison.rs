@@ -364,12 +364,49 @@ fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwr
                 left = &op.expr;
             }
         }
+        // `x is equalto "failed"` compares like `x == "failed"`.
+        ast::Expr::Test(test) if EQUALITY_TESTS.contains(&test.name) => {
+            if let [ast::CallArg::Pos(value)] = test.args.as_slice() {
+                pair(Some(Comparator::Eq), &test.expr, value)?;
+            }
+        }
         _ => {}
+    }
+    if let Some(comparison) = selected_attribute(expr)? {
+        found.push(comparison);
     }
     for child in children(expr) {
         collect(child, found)?;
     }
     Ok(())
+}
+
+/// The tests that compare with their argument as `==` does.
+const EQUALITY_TESTS: [&str; 4] = ["equalto", "eq", "==", "sameas"];
+
+/// `steps.each.items | selectattr("outcome", "equalto", "failed")` as the
+/// comparison it makes of each item: `steps.each.items.outcome == "failed"`.
+fn selected_attribute(expr: &ast::Expr<'_>) -> Result<Option<Comparison>, Unwritable> {
+    let ast::Expr::Filter(filter) = expr else { return Ok(None) };
+    let (Some(items), true) = (&filter.expr, matches!(filter.name, "selectattr" | "rejectattr")) else {
+        return Ok(None);
+    };
+    let [
+        ast::CallArg::Pos(ast::Expr::Const(attribute)),
+        ast::CallArg::Pos(ast::Expr::Const(test)),
+        ast::CallArg::Pos(value),
+    ] = filter.args.as_slice()
+    else {
+        return Ok(None);
+    };
+    let (Some(attribute), Some(test)) = (attribute.value.as_str(), test.value.as_str()) else { return Ok(None) };
+    if !EQUALITY_TESTS.contains(&test) {
+        return Ok(None);
+    }
+    let Some(mut parts) = path(items) else { return Ok(None) };
+    parts.push(attribute.to_owned());
+    let left = Operand { text: format!("{}.{attribute}", text_of(items)?), form: OperandForm::Path(parts) };
+    Ok(Some(Comparison { comparator: Comparator::Eq, left, right: operand(value)? }))
 }
 
 fn operand(expr: &ast::Expr<'_>) -> Result<Operand, Unwritable> {

@@ -237,11 +237,12 @@ fn impossible_value(
     };
     let wrong = literals.into_iter().find(|literal| !values.contains(literal))?;
     let suggestion = did_you_mean(&wrong, values.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`? "));
-    let (message, one_of) = if field == "failed" {
-        (format!("`{}` never holds \"{wrong}\"", fact.text), "names one of")
+    let message = if matches!(field, "failed" | "checklist item") {
+        format!("`{}` never holds \"{wrong}\"", fact.text)
     } else {
-        (format!("`{}` is never \"{wrong}\"", fact.text), "is one of")
+        format!("`{}` is never \"{wrong}\"", fact.text)
     };
+    let one_of = if field == "failed" { "names one of" } else { "is one of" };
     Some(
         Diagnostic::new(Code::UnknownStepFact, site.span, message)
             .with_label(format!("compares `{}` with a value it never takes", fact.text))
@@ -274,6 +275,11 @@ fn closed_fact<'f>(
         }
         ["steps", id, "failed"] => ("failed", members(steps.get(id)?)?),
         ["result", "failed"] if site.after_probe => ("failed", members(runbook.steps.get(site.step?)?)?),
+        ["steps", _, "items", "outcome"] => ("outcome", Outcome::ALL.iter().map(|o| o.name().to_owned()).collect()),
+        ["steps", id, "checklist", "ticked" | "unticked"] => {
+            let checklist = &steps.get(id)?.instruct.as_ref()?.checklist;
+            ("checklist item", checklist.clone())
+        }
         ["steps", id, _] => closed_values(steps.get(id)?, path.last()?)?,
         ["result", _] if site.after_probe => closed_values(runbook.steps.get(site.step?)?, path.last()?)?,
         _ => return None,
@@ -436,6 +442,25 @@ mod tests {
         let numeric = found("steps.h.headers['content-length'] > 5");
         assert!(numeric.len() == 1 && numeric[0].starts_with("RB311 "), "{numeric:?}");
         assert_eq!(found("steps.h.headers['content-type'] == 'application/json'"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn checklist_items_and_outcomes_through_filters_and_tests_are_closed_values() {
+        let found = reported("'c' in steps.tick.checklist.ticked or 'a' not in steps.tick.checklist.unticked");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("`steps.tick.checklist.ticked` never holds \"c\""), "{found:?}");
+        assert!(found[0].contains("`checklist item` is one of `a`, `b`"), "{found:?}");
+        // (`p` runs no `foreach`, so its `items` are reported as well.)
+        let never = |when: &str| -> Vec<String> {
+            reported(when).into_iter().filter(|found| found.contains("is never \"")).collect()
+        };
+        let found = never("steps.p.items | selectattr('outcome', 'equalto', 'failed') | list | length > 0");
+        assert!(
+            found[0].starts_with("`steps.p.items.outcome` is never \"failed\" | did you mean `fail`?"),
+            "{found:?}"
+        );
+        let found = never("steps.p.outcome is equalto 'passed' or steps.p.items | rejectattr('outcome', 'eq', 'pass')");
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]
