@@ -2038,3 +2038,61 @@ steps:
         .status(4)
         .stderr_contains("orders a severity against text that is not one");
 }
+
+/// A JSONPath filter that compares with a number over an exporter that
+/// quotes its numbers selects nothing in RFC 9535, so "no pod is
+/// crash-looping" held for a pod that restarted 7 times (review A36). The
+/// expectation and the capture are a `type_mismatch` error now, routed by
+/// `on: error`; the same document with numbers selects as before.
+#[test]
+fn a_jsonpath_filter_over_numbers_written_as_text_is_a_type_mismatch() {
+    let server = Server::start(|request, stream| {
+        let body: &[u8] = match request.path.as_str() {
+            "/quoted" => br#"{"pods":[{"name":"api-1","restarts":"7"},{"name":"api-2","restarts":"0"}]}"#,
+            _ => br#"{"pods":[{"name":"api-1","restarts":7},{"name":"api-2","restarts":0}]}"#,
+        };
+        respond(stream, "200 OK", &[("content-type", "application/json")], body)
+    });
+    let runbook = |path: &str, capture: bool| {
+        let capture = if capture { r#"capture: { looping: { json: "$.pods[?@.restarts > 5].name" } }"# } else { "" };
+        let expect = if capture.is_empty() {
+            r#"expect: [ { json: "$.pods[?@.restarts > 5].name", exists: false } ]"#
+        } else {
+            ""
+        };
+        format!(
+            r#"
+id: crashloop
+title: Crash loops
+steps:
+  - id: pods
+    check:
+      http: {{ url: "{}" }}
+      {expect}
+      {capture}
+    on: {{ pass: ok, fail: crashloop, error: other }}
+  - id: ok
+    conclude: {{ status: resolved, diagnosis: "no crash loops" }}
+  - id: crashloop
+    conclude: {{ status: diagnosed, diagnosis: "crash loop" }}
+  - id: other
+    conclude: {{ status: inconclusive, diagnosis: "{{{{ steps.pods.error.kind }}}}: {{{{ steps.pods.error.message }}}}" }}
+"#,
+            server.url(path)
+        )
+    };
+    let diagnosis = |yaml: &str| {
+        let output = run(yaml, &["--no-record"]).status(0);
+        of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(diagnosis(&runbook("/numbers", false)), "crash loop");
+    let quoted = diagnosis(&runbook("/quoted", false));
+    assert!(
+        quoted.starts_with("type_mismatch: the filter of `$.pods[?@.restarts > 5].name` compares with a number"),
+        "{quoted}"
+    );
+    assert!(quoted.contains(r#"writes numbers as text ("7")"#), "{quoted}");
+    let captured = diagnosis(&runbook("/quoted", true));
+    assert!(captured.starts_with("invalid_capture: "), "{captured}");
+    assert!(captured.contains("writes numbers as text"), "{captured}");
+}

@@ -10,7 +10,7 @@ use crate::probe::Observation;
 /// `null` counts as nothing, so `default` covers it too. With a `type:`, the
 /// value is converted; a value that does not convert is an error saying why.
 pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
-    let value = read(capture, observation)
+    let value = read(capture, observation)?
         .filter(|value| !value.is_null())
         .or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
     match (value, &capture.kind) {
@@ -24,28 +24,32 @@ pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Op
     }
 }
 
-fn read(capture: &Capture, observation: &Observation) -> Option<Value> {
+/// The source's value; an error when a JSONPath filter selected what it did
+/// only because the document writes numbers as text.
+fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
     // The output a regex or JSON is read from (none for `tcp` and `env`).
     let observed = observation.observed();
     let text = observed.outputs().into_iter().next().map(|(_, text)| text);
     if let Some(path) = &capture.json {
         // Head and tail glued together are not the document printed.
-        let text = text.filter(|text| text.is_complete())?.kept();
-        let document: Value = serde_json::from_str(&text).ok()?;
-        return path.select(&document);
+        let Some(text) = text.filter(|text| text.is_complete()) else { return Ok(None) };
+        let Ok(document) = serde_json::from_str::<Value>(&text.kept()) else { return Ok(None) };
+        if let Some(why) = path.numbers_written_as_text(&document) {
+            return Err(why);
+        }
+        return Ok(path.select(&document));
     }
     if let Some(pattern) = &capture.regex {
-        let regex = pattern.regex()?;
-        let text = text?;
+        let (Some(regex), Some(text)) = (pattern.regex(), text) else { return Ok(None) };
         // A match lies inside the head or the tail, never across the gap.
         let parts = text.parts().map_or_else(|| vec![text.kept()], Vec::from);
-        return parts.iter().find_map(|part| {
+        return Ok(parts.iter().find_map(|part| {
             let captures = regex.captures(part)?;
             captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()))
-        });
+        }));
     }
     // `check` refuses a capture the probe cannot give (RB108).
-    observed.capture(capture)
+    Ok(observed.capture(capture))
 }
 
 #[cfg(test)]

@@ -114,7 +114,10 @@ fn read_subject(
                         let message = format!("invalid JSONPath `{path}`: {error}");
                         return Err(ProbeError::new(ErrorKind::InvalidJson, message));
                     }
-                    None => query.select(&document),
+                    None => match query.numbers_written_as_text(&document) {
+                        Some(why) => return Err(ProbeError::new(ErrorKind::TypeMismatch, why)),
+                        None => query.select(&document),
+                    },
                 },
                 // No path: the whole document.
                 None => Some(document),

@@ -50,12 +50,75 @@ impl JsonQuery {
         }
     }
 
+    /// Why the nodes this path selects from `document` depend on numbers
+    /// written as text: RFC 9535 never finds a string equal to, or ordered
+    /// against, a number, so `$.pods[?@.restarts > 5]` selects nothing from
+    /// an exporter that writes `"restarts": "7"`, with nothing said. Looked
+    /// at only for a filter that compares with a number literal; `None`
+    /// when the same path over the document with its numeric strings read
+    /// as numbers selects the same nodes.
+    pub fn numbers_written_as_text(&self, document: &Value) -> Option<String> {
+        let path = self.parsed.as_ref().ok()?;
+        if !compares_with_number(&self.text) {
+            return None;
+        }
+        let mut numbers = document.clone();
+        let mut written = None;
+        read_numbers(&mut numbers, &mut written);
+        let written = written?;
+        let locations = |document: &Value| -> Vec<String> {
+            path.query_located(document).locations().map(ToString::to_string).collect()
+        };
+        (locations(document) != locations(&numbers)).then(|| {
+            format!(
+                "the filter of `{}` compares with a number, and the document writes numbers as text ({}): a \
+                 string never equals or orders against a number in a JSONPath filter, so the nodes selected are \
+                 not those the numbers would give; compare with the text (`@.n == \"7\"`), or fix the source",
+                self.text,
+                Value::from(written)
+            )
+        })
+    }
+
     /// Whether `path` is a singular query in RFC 9535's sense. The crate
     /// keeps that test private, but its grammar allows only singular
     /// queries as comparison operands, so a comparison with the path parses
     /// exactly when the path is singular.
     fn is_singular(&self, path: &JsonPath) -> bool {
         *self.singular.get_or_init(|| JsonPath::parse(&format!("$[?@ == {path}]")).is_ok())
+    }
+}
+
+/// Whether a JSONPath's filter compares with a number literal
+/// (`[?@.restarts > 5]`, `[?5 <= @.n]`), strings left out.
+fn compares_with_number(path: &str) -> bool {
+    static NUMBER_COMPARED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?:[=!<>]=|[<>])\s*-?[0-9]|[0-9]\s*(?:[=!<>]=|[<>])").expect("valid regex")
+    });
+    static STRINGS: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*""#).expect("valid regex"));
+    path.contains('?') && NUMBER_COMPARED.is_match(&STRINGS.replace_all(path, "''"))
+}
+
+/// `document` with every string that reads as a number made that number;
+/// `first` is the first such string.
+fn read_numbers(document: &mut Value, first: &mut Option<String>) {
+    match document {
+        Value::String(text) => {
+            let number = text
+                .trim()
+                .parse::<i64>()
+                .map(serde_json::Number::from)
+                .ok()
+                .or_else(|| text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64));
+            if let Some(number) = number {
+                first.get_or_insert_with(|| text.clone());
+                *document = Value::Number(number);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| read_numbers(item, first)),
+        Value::Object(fields) => fields.values_mut().for_each(|field| read_numbers(field, first)),
+        _ => {}
     }
 }
 
@@ -71,6 +134,20 @@ mod tests {
         let query = JsonQuery::new(path);
         assert_eq!(query.error(), None, "{path} parses");
         query.select(document)
+    }
+
+    #[test]
+    fn a_filter_that_selects_differently_over_numbers_written_as_text_says_so() {
+        let quoted = json!({ "pods": [{ "name": "api-1", "restarts": "7" }, { "name": "api-2", "restarts": "0" }] });
+        let numbers = json!({ "pods": [{ "name": "api-1", "restarts": 7 }, { "name": "api-2", "restarts": 0 }] });
+        let query = JsonQuery::new("$.pods[?@.restarts > 5].name");
+        let why = query.numbers_written_as_text(&quoted).expect("refused");
+        assert!(why.contains(r#"writes numbers as text ("7")"#), "{why}");
+        assert_eq!(query.numbers_written_as_text(&numbers), None);
+        assert_eq!(JsonQuery::new("$.pods[?@.name == '5']").numbers_written_as_text(&quoted), None);
+        assert_eq!(JsonQuery::new("$.pods[?@.restarts == '7'].name").numbers_written_as_text(&quoted), None);
+        assert_eq!(JsonQuery::new("$.pods[0].restarts").numbers_written_as_text(&quoted), None);
+        assert!(JsonQuery::new("$.pods[?5 <= @.restarts]").numbers_written_as_text(&quoted).is_some());
     }
 
     #[test]
