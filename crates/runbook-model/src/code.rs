@@ -75,6 +75,7 @@ codes! {
     CaptureShape = "RB108", "capture-shape", Error, "A capture needs exactly one source that its probe observes.";
     InvalidId = "RB109", "invalid-id", Error, "Ids are lowercase letters, digits, `-` and `_`, starting with a letter.";
     NoSteps = "RB110", "no-steps", Error, "A runbook needs at least one step.";
+    CommentCutsText = "RB111", "comment-cuts-text", Warning, "An unquoted text (`text`, `question`, `diagnosis`, …) followed by ` #` on its line: YAML reads the rest as a comment and the text is cut.";
     UnknownStep = "RB201", "unknown-step", Error, "A reference to a step id that no step has.";
     DuplicateStep = "RB202", "duplicate-step", Error, "Two steps share an id.";
     DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer.";
@@ -109,6 +110,7 @@ codes! {
     UnorderedValue = "RB317", "unordered-value", Error, "`<`, `<=`, `>` or `>=` on a fact whose values have no order (`outcome`, `conclusion.status`, `decision`, `error.kind`, `run.mode`, a closed answer), which Jinja orders as text; severities order by rank.";
     UnknownTest = "RB318", "unknown-test", Error, "A template test (`x is name`) that does not exist, such as `vars.m is truthy`.";
     WholeOutputCompared = "RB319", "whole-output-compared", Warning, "A command's whole `stdout` or `stderr` compared with `==`, `!=` or a list of words written without the final newline the command prints (`result.stdout == \"active\"`).";
+    DefaultReadAsValue = "RB320", "default-read-as-value", Warning, "A capture's `default` that a `when` or `stop_if` takes for a reading: its truth (`\"unknown\"` is true) or its order (`0` is below every threshold), so \"could not read\" takes a real branch.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

@@ -206,6 +206,49 @@ pub(crate) fn applied_tests(text: &str, template: bool) -> Vec<String> {
     found
 }
 
+/// The dotted names whose truth an expression takes: the whole expression,
+/// an operand of `not`, `and` or `or`, an inline `if`'s condition
+/// (`vars.maintenance`, `not vars.up and vars.ready`). None when it does
+/// not parse.
+pub(crate) fn truth_paths(expression: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    if let Ok(parsed) = parse_expr(expression) {
+        truth_of(&parsed, &mut found);
+        nested_truths(&parsed, &mut found);
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `expr`'s own path, or those inside it when it combines truths.
+fn truth_of(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
+    match expr {
+        ast::Expr::UnaryOp(unary) if matches!(unary.op, ast::UnaryOpKind::Not) => truth_of(&unary.expr, found),
+        ast::Expr::BinOp(binary) if matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) => {
+            truth_of(&binary.left, found);
+            truth_of(&binary.right, found);
+        }
+        _ => found.extend(path(expr)),
+    }
+}
+
+/// The truths taken inside `expr`: inline `if` conditions and the
+/// operands of `not`, `and`, `or`, wherever they are nested.
+fn nested_truths(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
+    match expr {
+        ast::Expr::IfExpr(branch) => truth_of(&branch.test_expr, found),
+        ast::Expr::UnaryOp(unary) if matches!(unary.op, ast::UnaryOpKind::Not) => truth_of(&unary.expr, found),
+        ast::Expr::BinOp(binary) if matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) => {
+            truth_of(expr, found);
+        }
+        _ => {}
+    }
+    for child in children(expr) {
+        nested_truths(child, found);
+    }
+}
+
 fn collect_paths(expr: &ast::Expr<'_>, found: &mut Vec<Vec<String>>) {
     if let Some(parts) = path(expr).filter(|parts| parts.len() > 1) {
         found.push(parts);
@@ -982,6 +1025,17 @@ mod tests {
         assert_eq!(comparisons("x in ['a', 2]")[0].right.form, OperandForm::Other);
         assert_eq!(comparisons("x in [y, 2]")[0].right.form, OperandForm::Other);
         assert!(comparisons("vars.x >").is_empty());
+    }
+
+    #[test]
+    fn truth_paths_are_the_values_whose_truth_is_taken() {
+        let paths = |text| super::truth_paths(text).into_iter().map(|parts| parts.join(".")).collect::<Vec<_>>();
+        assert_eq!(paths("vars.maint"), ["vars.maint"]);
+        assert_eq!(paths("not vars.up and (vars.ready or vars.x > 1)"), ["vars.ready", "vars.up"]);
+        assert_eq!(paths("1 if vars.flag else vars.other"), ["vars.flag"]);
+        assert_eq!(paths("vars.n > 3 and (vars.a | length) == 2"), Vec::<String>::new());
+        assert_eq!(paths("[vars.a and vars.b] | length"), ["vars.a", "vars.b"]);
+        assert!(paths("vars.").is_empty());
     }
 
     #[test]

@@ -27,12 +27,13 @@ pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
 
 /// The keys this step can actually produce: [`possible_keys`] less what
 /// its expectations rule out. A check without `warn` expectations never
-/// warns, one without expectations never fails, one whose probes all judge
-/// a TCP connection (and that has no `timeout` of its own) never errs.
+/// warns, one without expectations never fails, one whose probes all read
+/// the environment or judge a TCP connection (and that has no `timeout` of
+/// its own) never errs.
 /// `None` when any key may occur (free-text answers).
 pub fn producible_keys(step: &Step) -> Option<Vec<String>> {
     let mut keys = possible_keys(step)?;
-    if step.timeout.is_none() && step.check.as_ref().is_some_and(|check| judges_every_connection(&check.value)) {
+    if step.timeout.is_none() && step.check.as_ref().is_some_and(|check| never_errs(&check.value)) {
         keys.retain(|key| key != Outcome::Error.name());
     }
     let judged = match step.kind() {
@@ -62,14 +63,18 @@ pub fn can_produce(step: &Step, key: &str) -> bool {
     !by_kind || producible_keys(step).is_none_or(|keys| keys.iter().any(|k| k == key))
 }
 
-/// Whether every probe of `check` is a `tcp` probe whose expectations read
-/// `connected`: a refused or timed-out connection is then judged (`fail`),
-/// never an `error`.
-fn judges_every_connection(check: &Check) -> bool {
+/// Whether no probe of `check` can give an `error`: each judges itself
+/// (`env`, which only looks at the process's environment) or is judged by
+/// its expectations (`tcp` under `connected`: a refused or timed-out
+/// connection is a `fail`).
+fn never_errs(check: &Check) -> bool {
     if let Some(group) = &check.probes {
-        return group.value.values().all(|member| judges_every_connection(&member.value));
+        return group.value.values().all(|member| never_errs(&member.value));
     }
-    check.declared_probes().iter().any(|probe| probe.kind().judges_failure(&check.expect))
+    check
+        .declared_probes()
+        .iter()
+        .any(|probe| probe.kind().judges_itself() || probe.kind().judges_failure(&check.expect))
 }
 
 #[derive(Default)]

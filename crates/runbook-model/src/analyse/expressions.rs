@@ -432,7 +432,7 @@ impl Scope<'_> {
 }
 
 /// Whether the text tests the name before relying on it:
-/// `X is defined`, `X is not defined`, `X | default(…)`, where `X` may go on
+/// `X is defined`, `X is not defined`, `X is undefined`, `X | default(…)`, where `X` may go on
 /// into fields (`steps.ID.answer is defined`).
 pub(crate) fn is_guarded(text: &str, root: &str, field: &str) -> bool {
     let name = format!("{root}.{field}");
@@ -446,6 +446,7 @@ pub(crate) fn is_guarded(text: &str, root: &str, field: &str) -> bool {
         let filter: String = rest.chars().filter(|c| !c.is_whitespace()).take(9).collect();
         after.starts_with("is defined")
             || after.starts_with("is not defined")
+            || after.starts_with("is undefined")
             || filter.starts_with("|default")
             || filter.starts_with("|d(")
     })

@@ -4,6 +4,8 @@
 
 mod bidi;
 mod compared_types;
+mod cut_texts;
+mod default_readings;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
@@ -61,11 +63,13 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     compared_types::check(runbook, &sites, &mut diagnostics);
     literal_conditions::check(&sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
+    default_readings::check(runbook, &sites, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     shell_script::check(runbook, &mut diagnostics);
     bidi::check(source, &mut diagnostics);
+    cut_texts::check(runbook, source, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     diagnostics.dedup();
     diagnostics

@@ -1,7 +1,8 @@
 //! An author's own quotes around `{{ }}` in `sh:`. The engine already
 //! quotes every value as one word (`'…'`); inside `'…'` or `"…"` that quote
 //! closes the author's, and inside a heredoc it is literal text while `$(…)`
-//! in the value still runs. Either way the value is no longer data.
+//! in the value still runs. Either way the value is no longer data. A
+//! command substitution quotes afresh: `"$(echo {{ x }})"` is fine.
 
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{Code, Diagnostic, Span};
@@ -12,6 +13,17 @@ enum Context {
     Single,
     Double,
     Heredoc,
+}
+
+/// What the shell is inside of at a point of the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    Quoted(Context),
+    /// `$(…)`, even inside double quotes: a new command, whose words are
+    /// quoted afresh.
+    Substitution,
+    /// `(…)` inside a substitution, which its `)` must not end.
+    Group,
 }
 
 impl Context {
@@ -52,16 +64,18 @@ pub(crate) fn check(source: Option<&str>, sites: &[TemplateSite<'_>], out: &mut 
     }
 }
 
-/// Offsets of each `{{` that sits inside quotes or a heredoc body.
+/// Offsets of each `{{` that sits inside quotes or a heredoc body, with
+/// the innermost of them; inside `$(…)` the shell quotes afresh, so
+/// `"$(echo {{ x }})"` is not inside the double quotes.
 fn quoted_templates(text: &str) -> Vec<(usize, Context)> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let mut state: Option<Context> = None;
+    let mut stack: Vec<Frame> = Vec::new();
     let mut heredoc_end: Option<String> = None;
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i..].starts_with(b"{{") {
-            if let Some(context) = state {
+            if let Some(&Frame::Quoted(context)) = stack.last() {
                 found.push((i, context));
             }
             // Skip the whole template: its own quotes are Jinja's, not the shell's.
@@ -73,40 +87,54 @@ fn quoted_templates(text: &str) -> Vec<(usize, Context)> {
             continue;
         }
         let c = bytes[i];
-        match state {
-            Some(Context::Single) => {
+        match stack.last() {
+            Some(Frame::Quoted(Context::Single)) => {
                 if c == b'\'' {
-                    state = None;
+                    stack.pop();
                 }
             }
-            Some(Context::Double) => match c {
+            Some(Frame::Quoted(Context::Double)) => match c {
                 b'\\' => i += 1,
-                b'"' => state = None,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' if bytes[i..].starts_with(b"$(") => {
+                    stack.push(Frame::Substitution);
+                    i += 1;
+                }
                 _ => {}
             },
-            Some(Context::Heredoc) => {
+            Some(Frame::Quoted(Context::Heredoc)) => {
                 if c == b'\n' {
                     let line_end = text[i + 1..].find('\n').map_or(text.len(), |end| i + 1 + end);
                     let line = text[i + 1..line_end].trim_start_matches('\t');
                     if heredoc_end.as_deref() == Some(line.trim_end()) {
-                        state = None;
+                        stack.pop();
                         heredoc_end = None;
                         i = line_end;
                         continue;
                     }
                 }
             }
-            None => match c {
+            None | Some(Frame::Substitution | Frame::Group) => match c {
                 b'\\' => i += 1,
-                b'\'' => state = Some(Context::Single),
-                b'"' => state = Some(Context::Double),
+                b'\'' => stack.push(Frame::Quoted(Context::Single)),
+                b'"' => stack.push(Frame::Quoted(Context::Double)),
+                b'$' if bytes[i..].starts_with(b"$(") => {
+                    stack.push(Frame::Substitution);
+                    i += 1;
+                }
+                b'(' if !stack.is_empty() => stack.push(Frame::Group),
+                b')' if !stack.is_empty() => {
+                    stack.pop();
+                }
                 b'<' if bytes[i..].starts_with(b"<<") && !bytes[i..].starts_with(b"<<<") => {
                     let (word, after) = heredoc_word(text, i + 2);
                     if let Some(word) = word {
                         // The body starts on the next line.
                         let body = text[after..].find('\n').map_or(text.len(), |end| after + end);
                         heredoc_end = Some(word);
-                        state = Some(Context::Heredoc);
+                        stack.push(Frame::Quoted(Context::Heredoc));
                         i = body;
                         continue;
                     }
@@ -184,6 +212,10 @@ mod tests {
             ("echo {{ \"a'b\" }} '{{ y }}'", &[Context::Single]),
             ("docker inspect --format '{% raw %}{{.State}}{% endraw %}' {{ x }}", &[]),
             ("echo '{%- if x %}{{ y }}{% endif %}'", &[Context::Single]),
+            ("grep -c \"$(echo {{ x }})\" f", &[]),
+            ("echo \"$(cat $(echo {{ x }}) '{{ y }}') {{ z }}\"", &[Context::Single, Context::Double]),
+            ("echo \"$( (cd /; ls {{ x }}) ) {{ y }}\"", &[Context::Double]),
+            ("echo $(printf '%s' {{ x }}) \"{{ y }}\"", &[Context::Double]),
         ];
         for (text, expected) in cases {
             let found: Vec<Context> = quoted_templates(text).into_iter().map(|(_, context)| context).collect();

@@ -135,3 +135,18 @@ impl<'a> Collector<'_, 'a> {
         }
     }
 }
+
+/// The `when`s tried before the one written at `span` in the same chain of
+/// `step` (its `next:` or one `on:` key); none for a `stop_if` or a `when`
+/// first in its chain.
+pub(crate) fn earlier_whens(step: &crate::Step, span: Span) -> Vec<&str> {
+    let chains = step.next.iter().chain(step.on.iter().flat_map(|on| on.values()));
+    for target in chains {
+        let Target::Branches(branches) = &target.value else { continue };
+        let whens: Vec<&Spanned<String>> = branches.iter().filter_map(|branch| branch.when.as_ref()).collect();
+        if let Some(at) = whens.iter().position(|when| when.span == span) {
+            return whens[..at].iter().map(|when| when.value.as_str()).collect();
+        }
+    }
+    Vec::new()
+}
