@@ -164,6 +164,46 @@ fn a_note_left_empty_reads_as_one_not_given() {
     assert_eq!(record["steps"][0]["instruction"]["notes"]["seen"], serde_json::Value::Null, "{record}");
 }
 
+/// `resume` at a terminal: the view knows the run is interactive, as a
+/// fresh run's does. The instruction is shown once (by the prompt), and the
+/// action is not said to be confirmed by `--answer`.
+#[test]
+fn a_resumed_run_at_a_terminal_shows_its_prompts_once() {
+    let yaml = r#"
+id: restart
+title: Restart
+steps:
+  - id: drain
+    instruct: { text: Drain the worker node. }
+  - id: restart
+    action:
+      confirm: Writes restarted.txt.
+      cmd: { sh: "echo restarted > restarted.txt" }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let dir = crate::Scratch::new();
+    let mut session = spawn(dir.path(), yaml, &["--record-dir", "rec"]);
+    session.exp_string("Done?").unwrap();
+    press(&mut session, "n\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 5, "{rest}");
+    assert!(rest.contains("continue it with: runbook resume rec"), "{rest}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
+    command.current_dir(dir.path()).env("NO_COLOR", "1").env("TERM", "xterm").args(["resume", "rec"]);
+    let mut session = rexpect::session::spawn_command(command, Some(PATIENCE_MS)).expect("runbook starts on a pty");
+    let shown = session.exp_string("Done? [Y/n]").unwrap();
+    press(&mut session, "y\r");
+    session.exp_string("Run it? [y/N]").unwrap();
+    press(&mut session, "y\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{shown}{rest}");
+    let output = format!("{shown}{rest}");
+    assert_eq!(output.matches("Drain the worker node.").count(), 1, "{output}");
+    assert!(!output.contains("--answer"), "{output}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("restarted.txt")).unwrap(), "restarted\n");
+}
+
 #[test]
 fn enter_alone_takes_the_default_and_an_action_defaults_to_no() {
     let dir = crate::Scratch::new();

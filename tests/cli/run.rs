@@ -137,6 +137,53 @@ fn the_human_view_shows_expected_against_actual_and_the_conclusion() {
         .stdout_contains("Database unreachable: connection refused (db:5432)");
 }
 
+/// The view shows a captured string in quotes and a number or a boolean
+/// bare, so that the operator sees the type a later error complains about.
+#[test]
+fn the_human_view_quotes_captured_strings() {
+    let yaml = r#"
+id: typed
+title: Typed captures
+steps:
+  - id: stats
+    collect:
+      cmd: { argv: [echo, "depth=3 maint=false"] }
+      capture:
+        depth: { regex: 'depth=(\d+)' }
+        count: { regex: 'depth=(\d+)', type: int }
+        maint: { regex: 'maint=(\w+)' }
+        flag: { regex: 'maint=(\w+)', type: bool }
+    next: done
+  - id: done
+    conclude: { status: diagnosed, diagnosis: "read" }
+"#;
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive"])
+        .status(0)
+        .stdout_contains("vars.depth = \"3\"\n")
+        .stdout_contains("vars.count = 3\n")
+        .stdout_contains("vars.maint = \"false\"\n")
+        .stdout_contains("vars.flag = false\n");
+}
+
+/// An outcome the step's `on:` leaves unrouted goes on to the step below:
+/// the view and record.md say so, where a step that routes nothing goes on
+/// without a word.
+#[test]
+fn an_unrouted_outcome_is_shown_as_such() {
+    let yaml = "id: partial\ntitle: Partial\nsteps:\n  - id: plain\n    check: { cmd: { argv: [\"true\"] } }\n  - id: probe\n    check:\n      cmd: { argv: [\"false\"] }\n      expect: [ { exit_code: 0 } ]\n    on: { pass: fine }\n  - id: below\n    conclude: { status: diagnosed, diagnosis: below }\n  - id: fine\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0)
+        .stdout_contains("→ below (fail: not routed, went on to the step below)\n");
+    assert!(!output.stdout.contains("→ probe"), "a step that routes nothing goes on silently: {}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains("→ `below` (fail: not routed, went on to the step below)"), "{record}");
+    assert!(record.contains("→ `probe` (then)") || record.contains("→ `probe` (pass"), "{record}");
+}
+
 /// A failed `duration` expectation reads with units, in the view and in
 /// record.md: `duration lt 1ms, got 52ms`.
 #[test]
@@ -1337,13 +1384,16 @@ fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
     let output = run(yaml, &["--answer", "drain=no", "--record-dir", "rec"]).status(5);
     assert_eq!(finished(&output.events())["status"], "waiting");
     assert_eq!(of(&output.events(), "instructed").len(), 1);
-    let output = output.stderr_contains("not done yet");
+    let output = output.stderr_contains("not done yet").stderr_contains("continue it with: runbook resume rec\n");
     let rec = output.path("rec");
     let resumed = Test::new()
         .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--format", "json", "--answer", "drain=yes"])
         .status(0);
     assert_eq!(path(&resumed.events()), ["drain", "end"]);
     run(yaml, &["--answer", "drain=maybe", "--no-record"]).status(2).stderr_contains("answer yes (done) or no");
+    run(yaml, &["--answer", "drain=no", "--no-record"])
+        .status(5)
+        .stderr_contains("this run keeps no record (--no-record), so it cannot be resumed");
 }
 
 /// An instruct checklist's ticks are data: answered by `--answer
@@ -1389,6 +1439,16 @@ steps:
     run(yaml, &["--answer", "drain.checklist=4", "--no-record"])
         .status(2)
         .stderr_contains("there is no item 4: the checklist has 3 items");
+    // An error in the answers file names the file; a near-miss text gets a
+    // "did you mean".
+    let near_miss = b"drain:\n  checklist: [Cordon the nodes]\n";
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("answers.yaml", near_miss)])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--answers", "answers.yaml"])
+        .status(2)
+        .stderr_contains(
+            "`--answers answers.yaml`, `drain.checklist`: `Cordon the nodes` is not an item: did you mean `Cordon the node`?",
+        );
 }
 
 /// A typed capture compares as a number: "20" captured as `int` is below a
@@ -1462,6 +1522,41 @@ steps:
     assert_eq!(path(&run(&filtered, &[]).status(0).events()), ["config", "live"]);
     let null = yaml.replace("maintenance=false", "maintenance=null");
     run(&null, &[]).status(4).stderr_contains(r#"gave the string "null", which counts as true"#);
+}
+
+/// `| int` on text that is not a number names the var and the text, in a
+/// condition and in a template, not minijinja's "invalid float literal".
+#[test]
+fn a_number_filter_that_cannot_read_its_text_names_the_var() {
+    let yaml = r#"
+id: count
+title: A count read as text
+steps:
+  - id: c
+    check:
+      cmd: { argv: [echo, "N/A"] }
+      capture:
+        n: { stdout: true }
+    next:
+      - when: vars.n | int > 10
+        goto: big
+      - goto: small
+  - id: big
+    conclude: { status: diagnosed, diagnosis: "big" }
+  - id: small
+    conclude: { status: diagnosed, diagnosis: "small" }
+"#;
+    run(yaml, &[]).status(4).stderr_contains(
+        r#"`vars.n | int`: `| int` cannot read "N/A" as a number; give the capture of `vars.n` `type: int`"#,
+    );
+    let empty = yaml.replace(r#"argv: [echo, "N/A"]"#, r#"argv: [printf, ""]"#).replace("| int", "| float");
+    run(&empty, &[]).status(4).stderr_contains("`vars.n | float`: `| float` cannot read the empty string as a number");
+    let in_text = yaml
+        .replace("      - when: vars.n | int > 10\n        goto: big\n", "")
+        .replace(r#"diagnosis: "small""#, r#"diagnosis: "{{ vars.n | int }} jobs""#);
+    run(&in_text, &[]).status(4).stderr_contains(r#"`vars.n | int`: `| int` cannot read "N/A" as a number"#);
+    let number = yaml.replace("N/A", "42");
+    assert_eq!(path(&run(&number, &[]).status(0).events()), ["c", "big"]);
 }
 
 /// A capture that matched nothing, read in a conclusion: the run stops with

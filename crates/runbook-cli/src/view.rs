@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use runbook_engine::event::{ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus};
+use runbook_engine::event::{
+    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Graph, Part, RunStatus, unrouted_words,
+};
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
 use runbook_engine::probe::ProbeError;
@@ -33,6 +35,11 @@ pub(crate) struct View {
     /// Where scripted answers came from, as the view names it: `--answer`,
     /// or a test case's answers.
     answers_from: &'static str,
+    /// The runbook's graph, which tells a step's plain way on from an
+    /// outcome it leaves unrouted.
+    graph: Graph,
+    /// The last step's outcome or answer, which an unrouted fall-through names.
+    last: Option<String>,
 }
 
 impl View {
@@ -47,7 +54,17 @@ impl View {
             kind: None,
             interactive: false,
             answers_from: "--answer",
+            graph: Graph::default(),
+            last: None,
         }
+    }
+
+    /// The view of a resumed run, which starts with no `run_started`:
+    /// whether prompts show questions and instructions (so that the view
+    /// neither prints them twice nor says an answer came from `--answer`),
+    /// and the runbook's graph.
+    pub(crate) fn resuming(self, interactive: bool, graph: Graph) -> Self {
+        Self { interactive, graph, ..self }
     }
 
     /// A view of a test case played by `runbook run --dry-run --case`: its
@@ -91,6 +108,7 @@ impl EventSink for View {
         match event {
             Event::RunStarted(info) => {
                 self.interactive = info.interactive;
+                self.graph = info.graph.clone();
                 let mode = if info.mode == Mode::Live { String::new() } else { format!(" [{}]", info.mode.name()) };
                 let title = look.paint(&Style::new().bold(), &info.title);
                 let text = format!("{title}{mode}\n{}\n", look.dim(&format!("{} · run {}", info.path, info.id)));
@@ -98,6 +116,7 @@ impl EventSink for View {
             }
             Event::StepStarted { step, kind, title, description, visit } => {
                 self.parts.clear();
+                self.last = None;
                 self.attempt = 0;
                 self.kind = Some(*kind);
                 let again = if *visit > 1 { look.dim(&format!(" (visit {visit})")) } else { String::new() };
@@ -143,6 +162,7 @@ impl EventSink for View {
             }
             Event::Answered { answer, by, .. } => {
                 let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
+                self.last = Some(format!("answer {answer}"));
                 let by = look.dim(&format!("({})", by.name()));
                 self.print(&format!("  answer: {} {by}\n", look.paint(&Style::new().bold(), &answer)));
             }
@@ -196,6 +216,7 @@ impl EventSink for View {
                 let show_output = self.kind == Some(StepKind::Collect);
                 text.push_str(&evidence::parts(&self.parts, look, show_output));
                 if let Some(outcome) = outcome {
+                    self.last = Some(outcome.name().to_owned());
                     let time = runbook_engine::probe::elapsed_text(*duration_ms);
                     let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
                     // Unless a probe's line said it already: a step's timeout,
@@ -211,24 +232,22 @@ impl EventSink for View {
                     text.push('\n');
                 }
                 for (name, value) in captures {
-                    let value = value.as_str().map_or_else(|| value.to_string(), |v| printable_line(v).into_owned());
-                    let value = if value.chars().count() > 80 && !look.verbose {
-                        format!("{}…", value.chars().take(80).collect::<String>())
-                    } else {
-                        value
-                    };
-                    let _ = writeln!(text, "  {}{name} = {value}", look.dim("vars."));
+                    let _ = writeln!(text, "  {}{name} = {}", look.dim("vars."), captured_value(value, look.verbose));
                 }
                 for name in uncaptured {
                     let _ = writeln!(text, "  {}{name} {}", look.dim("vars."), look.dim("unset: nothing captured"));
                 }
                 self.print(&text);
             }
-            Event::Transition { to, via, kind, .. } => {
-                // Going on by default says nothing the next step does not.
-                if matches!(kind, EdgeKind::Choice | EdgeKind::On) {
-                    let to = to.as_deref().unwrap_or("the end");
-                    self.print(&format!("  {} {to} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
+            Event::Transition { from, to, via, kind, .. } => {
+                let shown = to.as_deref().unwrap_or("the end");
+                if *kind == EdgeKind::FallThrough && self.graph.routes(from) {
+                    let words = unrouted_words(self.last.as_deref().unwrap_or(via), via, to.as_deref());
+                    let style = Style::new().yellow();
+                    self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.paint(&style, &format!("({words})"))));
+                } else if matches!(kind, EdgeKind::Choice | EdgeKind::On) {
+                    // Going on by default says nothing the next step does not.
+                    self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
                 }
             }
             Event::Concluded { step, conclusion } => {
@@ -266,6 +285,19 @@ impl EventSink for View {
             }
         }
     }
+}
+
+/// A captured value as the view shows it: a string in quotes, so that the
+/// text "3" does not pass for the number 3 nor "false" for the boolean;
+/// cut at 80 characters unless verbose.
+fn captured_value(value: &serde_json::Value, verbose: bool) -> String {
+    let shown = value.as_str().map_or_else(|| value.to_string(), |v| printable_line(v).into_owned());
+    let shown = if shown.chars().count() > 80 && !verbose {
+        format!("{}…", shown.chars().take(80).collect::<String>())
+    } else {
+        shown
+    };
+    if value.is_string() { format!("\"{shown}\"") } else { shown }
 }
 
 fn title_or(step: &str, title: &str) -> String {

@@ -242,6 +242,28 @@ pub struct Graph {
     pub edges: Vec<GraphEdge>,
 }
 
+impl Graph {
+    /// Whether `step` routes something itself (`on:`, `next:`, a choice's
+    /// `goto`). Its fall-through to the step below is then an outcome or
+    /// answer nothing routed, which the view and the record say, not the
+    /// plain way on of a step that routes nothing.
+    pub fn routes(&self, step: &str) -> bool {
+        self.edges.iter().any(|edge| edge.from == step && edge.kind != EdgeKind::FallThrough)
+    }
+}
+
+/// How the view and the record show a fall-through of a step that
+/// [routes](Graph::routes) other outcomes: `error: not routed, went on to
+/// the step below`, `what` being the outcome or answer and `via` the
+/// edge's label (`fail otherwise` when a `when` chain matched nothing).
+pub fn unrouted_words(what: &str, via: &str, to: Option<&str>) -> String {
+    let why = if via.ends_with(" otherwise") { "no `when` matched" } else { "not routed" };
+    match to {
+        Some(_) => format!("{what}: {why}, went on to the step below"),
+        None => format!("{what}: {why}, and no step is below: the run ends"),
+    }
+}
+
 /// A step of the graph.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]

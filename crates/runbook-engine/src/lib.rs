@@ -19,6 +19,7 @@ pub mod inputs;
 pub mod interpret;
 pub mod judge;
 mod missing_name;
+mod number_filters;
 pub mod operator;
 mod prepare;
 pub mod printable;

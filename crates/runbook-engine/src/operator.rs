@@ -229,7 +229,12 @@ pub fn ticked_items(answer: &str, checklist: &[String]) -> Result<Vec<usize>, St
                 .map(|n| n - 1)
                 .ok_or_else(|| format!("there is no item {number}: the checklist has {} items", checklist.len()))?,
             (None, Value::String(text)) => checklist.iter().position(|i| i == text).ok_or_else(|| {
-                format!("`{text}` is not an item; answer `all`, `none`, item numbers from 1 (`1,3`) or item texts")
+                match runbook_model::did_you_mean(text, checklist.iter().map(String::as_str)) {
+                    Some(item) => format!("`{text}` is not an item: did you mean `{item}`?"),
+                    None => format!(
+                        "`{text}` is not an item; answer `all`, `none`, item numbers from 1 (`1,3`) or item texts"
+                    ),
+                }
             })?,
             (None, other) => return Err(format!("`{other}` is not an item number or text")),
         };

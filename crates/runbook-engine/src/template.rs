@@ -145,6 +145,8 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_function(GUARDS.require, crate::checked_compare::require);
     environment.add_function(GUARDS.truth, crate::checked_compare::truth);
     environment.add_filter("bool", crate::checked_compare::bool_filter);
+    environment.add_filter("int", crate::number_filters::int);
+    environment.add_filter("float", crate::number_filters::float);
     environment
 }
 
@@ -266,7 +268,8 @@ impl<'p> Templates<'p> {
         Ok(value)
     }
 
-    /// An "undefined value" error, with the missing name in its message.
+    /// An "undefined value" error, with the missing name in its message; a
+    /// failed `| int`, with the name that held the text.
     fn undefined(
         &self,
         error: minijinja::Error,
@@ -274,7 +277,9 @@ impl<'p> Templates<'p> {
         context: &Value,
     ) -> TemplateError {
         if error.kind() != minijinja::ErrorKind::UndefinedError {
-            return error.into();
+            let error = TemplateError::from(error);
+            return crate::number_filters::explain(&error.message, &names(), context)
+                .map_or(error, |message| TemplateError { message });
         }
         crate::missing_name::explain(self.environment, &names(), context)
             .map_or_else(|| error.into(), |message| TemplateError { message })

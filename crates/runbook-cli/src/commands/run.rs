@@ -362,7 +362,15 @@ fn execute(
         (None, None) => None,
     };
     let view: Box<dyn EventSink> = match session.format {
-        Format::Human => Box::new(View::new(look, std::io::stderr().is_terminal())),
+        Format::Human => {
+            let view = View::new(look, std::io::stderr().is_terminal());
+            // A resumed run emits `resumed`, not `run_started`: the view
+            // learns from the plan what that would have told it.
+            Box::new(match launch.resume {
+                Some(_) => view.resuming(interactive, runbook_engine::diagram::graph(&plan.runbook, &plan.flow)),
+                None => view,
+            })
+        }
         Format::Json => Box::new(JsonLines),
     };
     let mut sink = Sinks { view, journal };
@@ -401,6 +409,12 @@ fn execute(
             }
         }
     }
+    if report.status == RunStatus::Waiting {
+        print_stderr(&match &record_dir {
+            Some(dir) => format!("continue it with: runbook resume {}\n", shell_word(&dir.display().to_string())),
+            None => "this run keeps no record (--no-record), so it cannot be resumed: run it again\n".to_owned(),
+        });
+    }
     // JSON lines go to machines; the reason a run stopped goes to people too.
     if let (Format::Json, Some(message)) = (session.format, &report.message)
         && !matches!(report.status, RunStatus::Concluded | RunStatus::Ended)
@@ -425,6 +439,13 @@ fn execute(
         RunStatus::Waiting => ExitCode::NeedsAnswer,
         RunStatus::Aborted => ExitCode::Interrupted,
     })
+}
+
+/// `text` as one shell word: as it is when nothing in it is special to the
+/// shell, else single-quoted.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "_./-+:@%,=".contains(c));
+    if plain { text.to_owned() } else { runbook_engine::template::shell_quote(text) }
 }
 
 /// Reads and checks the runbook; errors are shown as `runbook check` shows
@@ -485,18 +506,25 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
         Some(path) => scripted_answers(&read_map(path)?),
         None => HashMap::new(),
     };
+    let mut flagged = std::collections::HashSet::new();
     for pair in &args.answers {
         let (step, value) = split_pair("answer", pair)?;
         answers.insert(step.to_owned(), value.to_owned());
+        flagged.insert(step.to_owned());
     }
     for (key, value) in &answers {
-        check_answer(runbook, key, value)?;
+        check_answer(runbook, key, value).map_err(|message| match &args.answers_file {
+            // An error names where the answer was written.
+            Some(path) if !flagged.contains(key) => format!("`--answers {}`, `{key}`: {message}", path.display()),
+            _ => format!("`--answer {key}={value}`: {message}"),
+        })?;
     }
     Ok(answers)
 }
 
 /// An answer must name a question, an action or an `instruct` note, and be
-/// a valid answer to it. Steps of called runbooks (`call-step/inner`) are
+/// a valid answer to it; the error says why, and the caller where the
+/// answer was written. Steps of called runbooks (`call-step/inner`) are
 /// checked when asked.
 fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String> {
     if key.contains('/') {
@@ -511,44 +539,35 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
         let suggestion = did_you_mean(step_id, answerable.map(|s| s.id.as_str()))
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
-        return Err(format!("`--answer {key}`: the runbook has no step `{step_id}`{suggestion}"));
+        return Err(format!("the runbook has no step `{step_id}`{suggestion}"));
     };
     match (note, &step.ask, &step.action, &step.instruct) {
         (None, Some(ask), _, _) => {
-            validate_answer(ask, value).map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
+            validate_answer(ask, value)?;
         }
         (None, _, Some(_), _) => {
             if action_answer(value).is_none() {
-                return Err(format!(
-                    "`--answer {key}={value}`: `{key}` is an action; answer yes or no (or again, to run it again \
-                     on resume)"
-                ));
+                return Err(format!("`{key}` is an action; answer yes or no (or again, to run it again on resume)"));
             }
         }
         (None, _, _, Some(_)) => {
             if yes_or_no(value).is_none() {
-                return Err(format!(
-                    "`--answer {key}={value}`: `{key}` is an instruction; answer yes (done) or no (not done: the run waits)"
-                ));
+                return Err(format!("`{key}` is an instruction; answer yes (done) or no (not done: the run waits)"));
             }
         }
         (Some(CHECKLIST), _, _, Some(instruct)) if !instruct.notes.keys().any(|n| n.as_str() == CHECKLIST) => {
             if instruct.checklist.is_empty() {
-                return Err(format!("`--answer {key}`: step `{step_id}` has no checklist"));
+                return Err(format!("step `{step_id}` has no checklist"));
             }
-            ticked_items(value, &instruct.checklist)
-                .map_err(|message| format!("`--answer {key}={value}`: {message}"))?;
+            ticked_items(value, &instruct.checklist)?;
         }
         (Some(note), _, _, Some(instruct)) => {
             if !instruct.notes.keys().any(|n| n.as_str() == note) {
                 let names: Vec<&str> = instruct.notes.keys().map(|n| n.as_str()).collect();
-                return Err(format!(
-                    "`--answer {key}`: step `{step_id}` has no note `{note}` (notes: {})",
-                    names.join(", ")
-                ));
+                return Err(format!("step `{step_id}` has no note `{note}` (notes: {})", names.join(", ")));
             }
         }
-        _ => return Err(format!("`--answer {key}`: step `{step_id}` asks nothing")),
+        _ => return Err(format!("step `{step_id}` asks nothing")),
     }
     Ok(())
 }

@@ -4,13 +4,13 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::ExpectationSeverity;
+use runbook_model::{EdgeKind, ExpectationSeverity};
 use serde_json::Value;
 
 use super::build::{Record, StepRecord};
 use super::excerpt_line::excerpt_line;
 use crate::diagram::{Diagram, Trace, mermaid};
-use crate::event::{ActionDecision, Part, RunInfo};
+use crate::event::{ActionDecision, Part, RunInfo, unrouted_words};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
@@ -293,7 +293,16 @@ fn timeline(out: &mut String, record: &Record) {
         }
         if let Some(next) = &step.next {
             let to = next.to.as_deref().unwrap_or("the end");
-            what.push(format!("→ `{to}` ({})", next.via));
+            let routes = record.run.as_ref().is_some_and(|run| run.graph.routes(&step.id));
+            let via = if next.kind == EdgeKind::FallThrough && routes {
+                let answer =
+                    step.question.as_ref().and_then(|q| q.answer.as_ref()).map(|a| format!("answer {}", scalar(a)));
+                let what = step.outcome.map(|o| o.name().to_owned()).or(answer).unwrap_or_else(|| next.via.clone());
+                unrouted_words(&what, &next.via, next.to.as_deref())
+            } else {
+                next.via.clone()
+            };
+            what.push(format!("→ `{to}` ({via})"));
         }
         // The parts are Markdown already: their outside text is escaped.
         let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, what.join(" · "));

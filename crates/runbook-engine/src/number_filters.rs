@@ -1,0 +1,65 @@
+//! `| int` and `| float`, the conversions `check` recommends for a text
+//! capture, with errors that say what they could not read. minijinja's own
+//! say only `invalid float literal`, even for `| int`; the run's error
+//! also names the var that held the text ([`explain`]).
+
+use std::collections::HashSet;
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Error, ErrorKind, State};
+
+/// `value | int`, as minijinja's, or an error naming the text it could not read.
+pub(crate) fn int(
+    state: &State,
+    value: &Value,
+    default: Option<Value>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    minijinja::filters::int(state, value, default, base, kwargs).map_err(|error| named(error, value, "int"))
+}
+
+/// `value | float`, as minijinja's, or an error naming the text it could not read.
+pub(crate) fn float(state: &State, value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    minijinja::filters::float(state, value, default, kwargs).map_err(|error| named(error, value, "float"))
+}
+
+fn named(error: Error, value: &Value, filter: &str) -> Error {
+    match value.as_str() {
+        Some(text) if error.kind() == ErrorKind::InvalidOperation => {
+            Error::new(ErrorKind::InvalidOperation, message(filter, text))
+        }
+        _ => error,
+    }
+}
+
+/// "`| int` cannot read "N/A" as a number".
+fn message(filter: &str, text: &str) -> String {
+    let written =
+        if text.is_empty() { "the empty string".to_owned() } else { serde_json::Value::from(text).to_string() };
+    format!("`| {filter}` cannot read {written} as a number")
+}
+
+/// The error of a failed `| int` or `| float` (`message`), naming the
+/// first of `names` (the dotted names the template reads) whose value in
+/// `context` is the text it could not read. `None` for any other error,
+/// or when no name holds that text.
+pub(crate) fn explain(message: &str, names: &HashSet<String>, context: &Value) -> Option<String> {
+    let filter = ["int", "float"].into_iter().find(|filter| message.starts_with(&format!("`| {filter}` ")))?;
+    let mut holding: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|name| lookup(context, name).as_str().is_some_and(|text| self::message(filter, text) == message))
+        .collect();
+    holding.sort_unstable();
+    let name = holding.first()?;
+    Some(format!(
+        "`{name} | {filter}`: {message}; give the capture of `{name}` `type: {filter}`, so that a value that does not \
+         convert is an `error` outcome its step can route"
+    ))
+}
+
+/// The value of the dotted `name` in `context`; undefined when it is not there.
+fn lookup(context: &Value, name: &str) -> Value {
+    name.split('.').try_fold(context.clone(), |value, part| value.get_attr(part).ok()).unwrap_or_default()
+}
