@@ -523,7 +523,7 @@ fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
     let dir = output.path("");
     let text = std::fs::read_to_string(dir.join("api.yaml")).expect("written");
     assert!(!text.contains("s3cr3t"), "the credential was written into the runbook:\n{text}");
-    assert!(text.contains("Authorization: \"Bearer {{ inputs.authorization }}\""), "{text}");
+    assert!(text.contains("Authorization: \"Bearer {{ inputs.bearer_token }}\""), "{text}");
     assert!(text.contains("url: \"{{ inputs.base_url }}/health?deep=1\""), "{text}");
     let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
         .current_dir(&dir)
@@ -533,7 +533,7 @@ fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
         .current_dir(&dir)
-        .env("AUTHORIZATION", "s3cr3t-t0ken")
+        .env("BEARER_TOKEN", "s3cr3t-t0ken")
         .args(["run", "api.yaml", "--non-interactive", "--no-record", "--format", "json"])
         .output()
         .expect("runs");
@@ -545,6 +545,154 @@ fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
         .files(&[])
         .status(2)
         .stderr_contains("starting with `curl`");
+}
+
+/// A loopback server that answers 200 to everything and records what it read.
+fn recording_server() -> crate::http_server::Server {
+    crate::http_server::Server::start(|_, stream| crate::http_server::respond(stream, "200 OK", &[], b"ok"))
+}
+
+/// `runbook new NAME --from-curl CURL` in a fresh directory, then `run`
+/// with `env` and `--input ARGS`: `new`'s output (which holds the
+/// directory) and the run's.
+fn new_then_run(curl: &str, env: &[(&str, &str)], inputs: &[&str]) -> (crate::Output, std::process::Output) {
+    let output = Test::new().args(["new", "api", "--from-curl", curl]).files(&[]).status(0);
+    let dir = output.path("");
+    let check = runbook_in(&dir, &["check", "--deny-warnings", "api.yaml"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let mut run = Command::new(env!("CARGO_BIN_EXE_runbook"));
+    run.current_dir(&dir).args(["run", "api.yaml", "--non-interactive", "--no-record"]);
+    for input in inputs {
+        run.args(["--input", input]);
+    }
+    for (name, value) in env {
+        run.env(name, value);
+    }
+    let run = run.output().expect("runs");
+    (output, run)
+}
+
+#[test]
+fn new_from_curl_asks_for_the_bearer_token_alone_and_sends_it_once() {
+    let server = recording_server();
+    let curl = format!("curl -H 'Authorization: Bearer eyJ.abc.def' {}", server.url("/items"));
+    let (new, missing) = new_then_run(&curl, &[], &[]);
+    let dir = new.path("");
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("without `Bearer `") && said.contains("$BEARER_TOKEN"), "{said}");
+    assert!(server.requests().is_empty());
+    let run =
+        runbook_in_env(&dir, &["run", "api.yaml", "--non-interactive", "--no-record"], ("BEARER_TOKEN", "eyJ.abc.def"));
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let received: Vec<_> = server.requests().iter().map(|r| r.header("authorization").map(str::to_owned)).collect();
+    assert_eq!(received, [Some("Bearer eyJ.abc.def".to_owned())]);
+}
+
+/// `runbook ARGS` in `dir` with one environment variable set.
+fn runbook_in_env(dir: &Path, args: &[&str], (name, value): (&str, &str)) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_runbook")).current_dir(dir).args(args).env(name, value).output().expect("runs")
+}
+
+#[test]
+fn new_from_curl_reads_a_browsers_bash_copy_and_sends_the_same_request() {
+    let server = recording_server();
+    // As Chrome's "Copy as cURL (bash)" writes it, copied from another host.
+    let curl = r#"curl 'http://127.0.0.1:9/api/search?q={{x}}&b={y}' \
+  -H 'Accept: application/json' -H 'Connection: keep-alive' -H 'Referer: http://127.0.0.1:9/app' \
+  -H 'Sec-Fetch-Dest: empty' -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64)' \
+  -H 'sec-ch-ua: "Chromium";v="120"' -H $'X-A: it\'s' -H 'content-type: application/json' \
+  --data-raw $'{"q":"it\'s",\n "n":"\u00e9"}' --compressed"#;
+    let base = server.url("");
+    let (_, run) = new_then_run(curl, &[], &[&format!("base_url={base}")]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let requests = server.requests();
+    let [request] = requests.as_slice() else { panic!("{requests:?}") };
+    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/api/search?q={{x}}&b={y}"));
+    assert_eq!(request.header("x-a"), Some("it's"));
+    assert_eq!(request.header("referer"), Some(format!("{base}/app").as_str()), "the Referer follows base_url");
+    for noise in ["sec-fetch-dest", "sec-ch-ua"] {
+        assert_eq!(request.header(noise), None, "{noise}");
+    }
+    assert!(!request.header("user-agent").is_some_and(|agent| agent.starts_with("Mozilla")), "{request:?}");
+    assert_eq!(String::from_utf8_lossy(&request.body), "{\"q\":\"it's\",\n \"n\":\"é\"}");
+}
+
+#[test]
+fn new_from_curl_refuses_a_windows_cmd_line_by_name() {
+    let output = Test::new()
+        .args(["new", "win", "--from-curl", r#"curl ^"http://127.0.0.1:9/a^" -H ^"Accept: */*^""#])
+        .files(&[])
+        .status(2)
+        .stderr_contains("Windows `cmd` line");
+    assert!(!output.path("win.yaml").exists());
+}
+
+#[test]
+fn new_from_curl_sends_get_data_as_the_query_and_url_encodes() {
+    let server = recording_server();
+    let (_, run) = new_then_run(&format!("curl -G -d q=x --data-urlencode 'w=a b' {}", server.url("/api")), &[], &[]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let (_, post) = new_then_run(&format!("curl --data-urlencode 'w=a b&c' {}", server.url("/form")), &[], &[]);
+    assert!(post.status.success(), "{}", String::from_utf8_lossy(&post.stderr));
+    let seen: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), String::from_utf8_lossy(&r.body).into_owned()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET".to_owned(), "/api?q=x&w=a%20b".to_owned(), String::new()),
+            ("POST".to_owned(), "/form".to_owned(), "w=a%20b%26c".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn new_from_curl_drops_output_options_and_words_its_warnings() {
+    let output = Test::new()
+        .args(["new", "-o", "-", "t", "--from-curl", "curl -s -o /dev/null -w '%{http_code}' -u bob:pw http://h/x"])
+        .status(0);
+    let warnings: Vec<&str> = output.stderr.lines().filter(|line| line.starts_with("warning")).collect();
+    assert_eq!(
+        warnings,
+        ["warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an \
+          `Authorization` header instead"]
+    );
+}
+
+#[test]
+fn new_says_where_it_cannot_write_and_refuses_a_name_check_would_not_find() {
+    let missing = Test::new().args(["new", "x", "-o", "out/x.yaml"]).files(&[]).status(1);
+    assert!(missing.stderr.contains("the directory `out` does not exist") && missing.stderr.contains("mkdir -p out"));
+    assert!(!missing.path("out").exists());
+    let bare = Test::new().args(["new", "y", "-o", "y"]).files(&[]).status(2).stderr_contains("`.yaml` or `.yml`");
+    assert!(!bare.path("y").exists() && !bare.path("y.test.yaml").exists());
+}
+
+#[test]
+fn the_skeleton_routes_only_outcomes_its_check_can_produce() {
+    let output = Test::new().args(["new", "-o", "-", "t"]).status(0);
+    let on = output.stdout.split("    on:\n").nth(1).expect("an on: block");
+    assert!(!on.contains("warn:"), "no expectation can warn, so no warn route: {on}");
+}
+
+#[test]
+fn render_to_a_markdown_name_writes_one_document() {
+    let runbook = workspace().join("examples/quickstart.yaml");
+    let runbook = runbook.to_str().expect("utf-8");
+    let output = Test::new().args(["render", runbook, "-o", "doc.md"]).files(&[]).status(0);
+    let document = std::fs::read_to_string(output.path("doc.md")).expect("a file, not a directory");
+    assert!(document.starts_with("# "), "{document}");
+    let file = Test::new().args(["render", runbook, "-o", "taken"]).files(&[("taken", b"mine")]).status(2);
+    assert!(file.stderr.contains("`--output taken` is a file"), "{}", file.stderr);
+    assert_eq!(std::fs::read_to_string(file.path("taken")).expect("kept"), "mine");
+    let examples = workspace().join("examples");
+    Test::new()
+        .args(["render", examples.to_str().expect("utf-8"), "-o", "all.md"])
+        .files(&[])
+        .status(2)
+        .stderr_contains("names one document");
 }
 
 #[test]

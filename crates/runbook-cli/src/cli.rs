@@ -267,8 +267,8 @@ pub(crate) struct RenderArgs {
 
     /// Write one document per runbook and an `index.md` into this
     /// directory instead of printing to stdout (needed for several
-    /// runbooks).
-    #[arg(long, short = 'o', value_name = "DIR")]
+    /// runbooks); a name ending in `.md` is one runbook's document.
+    #[arg(long, short = 'o', value_name = "DIR|FILE.md")]
     pub output: Option<PathBuf>,
 }
 
@@ -284,7 +284,8 @@ pub(crate) struct NewArgs {
     #[arg(long, value_name = "COMMAND")]
     pub from_curl: Option<String>,
 
-    /// Write here instead of `NAME.yaml`, the test cases beside it
+    /// Write here instead of `NAME.yaml` (a name ending in `.yaml` or
+    /// `.yml`, in a directory that exists), the test cases beside it
     /// (`FILE.test.yaml`); `-` prints the runbook alone on stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

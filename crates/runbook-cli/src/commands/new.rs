@@ -30,10 +30,35 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
         for ignored in &request.ignored {
             print_stderr(&format!("warning: --from-curl: {ignored}\n"));
         }
+        let (_, left_out) = without_browser_noise(&request.headers, split_url(&request.url).0);
+        if !left_out.is_empty() {
+            print_stderr(&format!(
+                "note: --from-curl: left out the headers a browser adds (or naming another host): {}\n",
+                left_out.join(", ")
+            ));
+        }
     }
     let path = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
     if path.as_os_str() == "-" {
         return print_stdout(&skeleton(&args.name, request.as_ref(), None));
+    }
+    if !path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
+        print_stderr(&format!(
+            "error: `{}` does not end in `.yaml` or `.yml`, by which `runbook check` and `runbook test` find \
+             runbooks and their test files (give `--output {}.yaml`)\n",
+            path.display(),
+            path.display()
+        ));
+        return ExitCode::Usage;
+    }
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
+        print_stderr(&format!(
+            "error: cannot write `{}`: the directory `{}` does not exist (create it first: `mkdir -p {}`)\n",
+            path.display(),
+            dir.display(),
+            dir.display()
+        ));
+        return ExitCode::Io;
     }
     let test_path = test_file_of(&path);
     // Both or neither: a test file already there names another runbook's cases.
@@ -42,8 +67,12 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
         return ExitCode::Io;
     }
     let runbook = skeleton(&args.name, request.as_ref(), schema_path(&path, "runbook").as_deref());
-    let secrets: Vec<String> =
-        request.iter().flat_map(|r| &r.headers).filter_map(|(name, _)| credential_input(name)).collect();
+    let secrets: Vec<String> = request
+        .iter()
+        .flat_map(|r| &r.headers)
+        .filter_map(|(name, value)| credential(name, value))
+        .map(|credential| credential.input)
+        .collect();
     let cases = test_file(&path, &secrets, schema_path(&test_path, "test").as_deref());
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
@@ -152,9 +181,9 @@ steps:
     title: Does the service answer?
     check:
 {probe}    # Where each outcome leads. Without `on:`, the next step in the file.
+    # (Route `warn:` too once an expectation has `severity: warn`.)
     on:
       pass: healthy
-      warn: healthy
       fail: ask-logs
       error: down
 
@@ -289,28 +318,22 @@ fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
     if let Some(method) = &request.method {
         let _ = writeln!(probe, "        method: {method}");
     }
-    let mut headers = request.headers.clone();
+    let (mut headers, _) = without_browser_noise(&request.headers, base);
     if request.json.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
     }
     if !headers.is_empty() {
         probe.push_str("        headers:\n");
         for (name, value) in &headers {
-            let value = if let Some(input) = credential_input(name) {
+            let value = if let Some(credential) = credential(name, value) {
                 let _ = writeln!(
                     out,
-                    "  {input}: {{ description: {}, env: {}, secret: true }}",
-                    quoted(&format!("The {name} header's value")),
-                    input.to_ascii_uppercase()
+                    "  {}: {{ description: {}, env: {}, secret: true }}",
+                    credential.input,
+                    quoted(&credential.description),
+                    credential.input.to_ascii_uppercase()
                 );
-                match value.split_once(' ') {
-                    Some((scheme, _))
-                        if ["bearer", "basic", "token"].contains(&scheme.to_ascii_lowercase().as_str()) =>
-                    {
-                        format!("{scheme} {{{{ inputs.{input} }}}}")
-                    }
-                    _ => format!("{{{{ inputs.{input} }}}}"),
-                }
+                credential.template
             } else {
                 as_written(value)
             };
@@ -355,13 +378,92 @@ fn split_url(url: &str) -> (&str, &str) {
     }
 }
 
-/// The secret input a header's value becomes when the header carries
-/// credentials, which `runbook check` refuses as literals (RB403).
-fn credential_input(header: &str) -> Option<String> {
+/// The secret input a credential header's value becomes, which `runbook
+/// check` refuses as a literal (RB403).
+struct Credential {
+    /// The input's name; its environment variable is the same in capitals.
+    input: String,
+    /// What the operator gives, said so that the value is given once: the
+    /// token alone when the header's scheme stays in the template.
+    description: String,
+    /// The header's value in the runbook.
+    template: String,
+}
+
+/// The credential a header carries (`Authorization`, `Cookie`, names with
+/// `key`, `token`, `secret`, `auth`, `password`), if any. An
+/// `Authorization: Bearer …` keeps its scheme in the template and asks for
+/// the token alone, in an input named for it (`bearer_token`): an operator
+/// who sets "the Authorization header's value" would send `Bearer Bearer …`.
+fn credential(header: &str, value: &str) -> Option<Credential> {
     let name = header.to_ascii_lowercase();
-    let credential = ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
+    let is_credential = ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
         || ["key", "token", "secret", "auth", "password"].iter().any(|word| name.contains(word));
-    credential.then(|| name.replace('-', "_"))
+    if !is_credential {
+        return None;
+    }
+    let scheme = value.split_once(' ').map(|(scheme, _)| scheme).filter(|_| name.ends_with("authorization"));
+    let prefix = if name.starts_with("proxy-") { "proxy_" } else { "" };
+    let (input, what) = match scheme.map(str::to_ascii_lowercase).as_deref() {
+        Some("bearer") => (format!("{prefix}bearer_token"), "bearer token"),
+        Some("basic") => (format!("{prefix}basic_credentials"), "base64 `user:password`"),
+        Some("token") => (format!("{prefix}token"), "token"),
+        _ => {
+            let input = name.replace('-', "_");
+            return Some(Credential {
+                template: format!("{{{{ inputs.{input} }}}}"),
+                description: format!("The {header} header's whole value"),
+                input,
+            });
+        }
+    };
+    let scheme = scheme.unwrap_or_default();
+    Some(Credential {
+        template: format!("{scheme} {{{{ inputs.{input} }}}}"),
+        description: format!("The {what} of the {header} header, without `{scheme} `"),
+        input,
+    })
+}
+
+/// Headers a browser adds to every request ("Copy as cURL" copies them),
+/// which are noise in a check; a `Referer` or `Origin` naming the copied
+/// host follows `base_url` (it would keep naming that host when `base_url`
+/// points elsewhere) and one naming another host is left out. Returns the
+/// headers kept, each value a template, and the names left out.
+fn without_browser_noise(headers: &[(String, String)], base: &str) -> (Vec<(String, String)>, Vec<String>) {
+    const NOISE: &[&str] = &[
+        "connection",
+        "accept-language",
+        "accept-encoding",
+        "cache-control",
+        "pragma",
+        "upgrade-insecure-requests",
+        "priority",
+        "dnt",
+        "te",
+    ];
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let value = if NOISE.contains(&lower.as_str())
+            || lower.starts_with("sec-")
+            || (lower == "user-agent" && value.starts_with("Mozilla/"))
+        {
+            None
+        } else if lower == "referer" || lower == "origin" {
+            value
+                .strip_prefix(base)
+                .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+                .map(|rest| format!("{{{{ inputs.base_url }}}}{}", as_written(rest)))
+        } else {
+            Some(as_written(value))
+        };
+        match value {
+            Some(value) => kept.push((name.clone(), value)),
+            None => left_out.push(name.clone()),
+        }
+    }
+    (kept, left_out)
 }
 
 #[cfg(test)]

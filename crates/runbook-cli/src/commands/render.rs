@@ -38,6 +38,17 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             Err(code) => code,
         };
     };
+    if output.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("md")) {
+        return render_one_into(output, &files, color);
+    }
+    if output.exists() && !output.is_dir() {
+        print_stderr(&format!(
+            "error: `--output {}` is a file; it names a directory (one document per runbook and an index.md), \
+             or, for one runbook, a file ending in `.md`\n",
+            shown(output)
+        ));
+        return ExitCode::Usage;
+    }
     if let Err(error) = std::fs::create_dir_all(output) {
         print_stderr(&format!("error: cannot create `{}`: {error}\n", shown(output)));
         return ExitCode::Io;
@@ -97,6 +108,31 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Sou
 /// Writes a rendered file, never through a symbolic link: in a shared
 /// output directory, a link planted under a runbook's name would make
 /// `render` overwrite the file it points to.
+/// `render FILE -o NAME.md`: the one runbook's document into that file, as
+/// `graph -o` and `new -o` write one file (a name ending in `.md` is a
+/// document, not a directory).
+fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCode {
+    let [file] = files else {
+        print_stderr(&format!(
+            "error: {} runbooks found, and `--output {}` names one document: give a directory for several\n",
+            files.len(),
+            shown(output)
+        ));
+        return ExitCode::Usage;
+    };
+    let (source, runbook) = match load(file, color, false) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    match write(output, &document(&runbook, &source, &HashMap::new())) {
+        Ok(()) => {
+            print_stderr(&format!("rendered {} into {}\n", shown(file), shown(output)));
+            ExitCode::Success
+        }
+        Err(code) => code,
+    }
+}
+
 fn write(path: &PathBuf, text: &str) -> Result<(), ExitCode> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
