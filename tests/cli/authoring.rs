@@ -474,7 +474,7 @@ fn new_writes_a_skeleton_that_checks_clean_and_is_never_overwritten() {
         .files(&[])
         .status(1)
         .stderr_contains("cannot write `sub/dir/x.yaml`")
-        .stderr_contains("; create `sub/dir` first");
+        .stderr_contains("create it first: `mkdir -p sub/dir`");
 }
 
 /// `runbook ARGS` in `dir`.

@@ -76,11 +76,7 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
     let cases = test_file(&path, &secrets, schema_path(&test_path, "test").as_deref());
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
-            let hint = match file.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
-                Some(dir) => format!("; create `{}` first", dir.display()),
-                None => String::new(),
-            };
-            print_stderr(&format!("error: cannot write `{}`: {error}{hint}\n", file.display()));
+            print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
             return ExitCode::Io;
         }
     }
@@ -335,7 +331,7 @@ fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
                 );
                 credential.template
             } else {
-                as_written(value)
+                value.clone()
             };
             let key =
                 if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') { name.clone() } else { quoted(name) };
