@@ -48,7 +48,7 @@ pub const ERROR_KINDS: &[&str] = &[
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     for site in sites {
-        if !site.text.contains("steps") && !site.text.contains("result") {
+        if !["steps", "result", "run"].iter().any(|name| site.text.contains(name)) {
             continue;
         }
         let template = site.kind != TemplateKind::Expression;
@@ -372,6 +372,13 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("`error.kind` is one of `timeout`, `refused`"), "{found:?}");
         assert!(found[1].contains("did you mean `dry-run`?"), "{found:?}");
+    }
+
+    #[test]
+    fn a_run_mode_alone_is_checked_too() {
+        let found = reported("run.mode == 'dryrun'");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("did you mean `dry-run`?"), "{found:?}");
     }
 
     #[test]
