@@ -167,17 +167,23 @@ pub(crate) fn whole_template(template: &str) -> Option<Operand> {
 /// it does not parse.
 pub(crate) fn read_paths(text: &str, template: bool) -> Vec<Vec<String>> {
     let mut found = Vec::new();
+    each_expression(text, template, |expression| collect_paths(expression, &mut found));
+    found
+}
+
+/// Calls `visit` with the expression `text` is (or, with `template`, each
+/// expression of its blocks); nothing when it does not parse.
+fn each_expression(text: &str, template: bool, mut visit: impl FnMut(&ast::Expr<'_>)) {
     if template {
-        let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return found };
+        let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return };
         let mut expressions = Vec::new();
         statement_expressions(&parsed, &mut expressions);
         for (expression, _) in expressions {
-            collect_paths(expression, &mut found);
+            visit(expression);
         }
     } else if let Ok(parsed) = parse_expr(text) {
-        collect_paths(&parsed, &mut found);
+        visit(&parsed);
     }
-    found
 }
 
 /// The names of the tests an expression (or, with `template`, the blocks
@@ -193,16 +199,7 @@ pub(crate) fn applied_tests(text: &str, template: bool) -> Vec<String> {
         }
     }
     let mut found = Vec::new();
-    if template {
-        let Ok(parsed) = parse(text, "<template>", SyntaxConfig::default()) else { return found };
-        let mut expressions = Vec::new();
-        statement_expressions(&parsed, &mut expressions);
-        for (expression, _) in expressions {
-            walk(expression, &mut found);
-        }
-    } else if let Ok(parsed) = parse_expr(text) {
-        walk(&parsed, &mut found);
-    }
+    each_expression(text, template, |expression| walk(expression, &mut found));
     found
 }
 
