@@ -1094,6 +1094,100 @@ steps:
     conclude: { status: resolved, diagnosis: counted }
 ";
 
+/// A called runbook that counts each pod's errors: `errs` is a list of
+/// numbers, one per pod.
+const PER_POD: &str = r"
+id: per-pod
+title: Count each pod's errors
+steps:
+  - id: count
+    collect:
+      foreach: [api-1, api-2]
+      as: pod
+      cmd: { argv: [sh, -c, 'echo 2'] }
+      capture:
+        errs: { stdout: true, type: int }
+  - id: done
+    conclude: { status: resolved, diagnosis: counted }
+";
+
+#[test]
+fn a_mocked_call_var_has_the_shape_of_its_captures_a_list_per_foreach_item() {
+    let caller = r"
+id: caller
+title: Caller
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on:
+      resolved:
+        - when: steps.sub.vars.errs | max > 3
+          goto: many
+        - goto: few
+      error: few
+  - id: many
+    conclude: { status: diagnosed, diagnosis: many }
+  - id: few
+    conclude: { status: resolved, diagnosis: few }
+";
+    let case = |errs: &str| {
+        format!(
+            "cases:\n  - name: a noisy pod\n    observations:\n      sub:\n        conclusion: {{ status: resolved }}\n        vars: {{ errs: {errs} }}\n    expect: {{ conclusion: many }}\n"
+        )
+    };
+    for (errs, why) in [
+        (
+            "5",
+            "capture `errs` is inside a `foreach`, which gives a list (one value per item), and the mock gives a number",
+        ),
+        (
+            r#"["5", "1"]"#,
+            "capture `errs` has `type: int`, and the mock's list holds a string (one per `foreach` item)",
+        ),
+    ] {
+        Test::new()
+            .files(&with_callee(caller, PER_POD, &case(errs)))
+            .args(["test", "caller.test.yaml"])
+            .status(3)
+            .stderr_contains("error[RB507]")
+            .stderr_contains(&format!("`called.yaml` never gives `vars.errs` this type: {why}"));
+    }
+    Test::new()
+        .files(&with_callee(caller, PER_POD, &case("[5, null]")))
+        .args(["test", "caller.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
+}
+
+#[test]
+fn a_case_whose_run_fails_says_why_it_ended_without_a_conclusion() {
+    let runbook = r#"
+id: service
+title: Service
+steps:
+  - id: stats
+    collect:
+      cmd: { argv: [sh, -c, 'echo "{}"'] }
+      capture:
+        stats: { json: $ }
+    next:
+      - when: vars.stats.depth > 100
+        goto: backlog
+      - goto: fine
+  - id: backlog
+    conclude: { status: diagnosed, diagnosis: backlog }
+  - id: fine
+    conclude: { status: resolved, diagnosis: fine }
+"#;
+    let test = "cases:\n  - name: a backlog\n    observations:\n      stats: { cmd: { stdout: '{\"depth\": \"1200\"}' } }\n    expect: { conclusion: backlog }\n";
+    Test::new()
+        .files(&files(runbook, test))
+        .args(["test", "service.test.yaml"])
+        .status(6)
+        .stderr_contains("expected the run to conclude at `backlog`, but it ended `failed` without a conclusion: ")
+        .stderr_contains("compares a string with a number");
+}
+
 #[test]
 fn a_mocked_call_must_end_as_the_called_runbook_can_with_the_vars_and_types_it_captures() {
     let caller = r"

@@ -234,6 +234,16 @@ fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagn
     Diagnostic::new(code, written.span, message).with_label(CALLEE_HAS_ERRORS).with_help(help)
 }
 
+/// The filters that convert a value to `wanted`.
+const fn conversion(wanted: InputType) -> &'static str {
+    match wanted {
+        InputType::Number => "`| int`, `| float`",
+        InputType::Bool => "`| bool`",
+        InputType::String => "`| string`",
+        InputType::List => "`| list`",
+    }
+}
+
 /// Given inputs exist in the callee, required ones are given, literal
 /// values and whole templates of a known type have the declared type.
 fn inputs(runbook: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
@@ -262,8 +272,9 @@ fn inputs(runbook: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook,
                 )
                 .with_label("a value of another type")
                 .with_help(format!(
-                    "give {}: convert it here (`| int`, `| float`, `| string`), or change the type",
-                    article_of(input.input_type())
+                    "give {}: convert it here ({}), or change the type",
+                    article_of(input.input_type()),
+                    conversion(input.input_type())
                 )),
             );
         } else if let Some(problem) = literal_type_problem(input, value) {

@@ -69,7 +69,7 @@ fn unredacted(case: &Case, run: &CaseRun) -> Vec<Failure> {
             fail(
                 "conclusion",
                 expected.span,
-                format!("expected the run to conclude at `{}`, {}", expected.value, ending(report.status, actual)),
+                format!("expected the run to conclude at `{}`, {}", expected.value, ending(report, actual)),
             );
         }
     }
@@ -150,11 +150,13 @@ fn lacking(message: &str) -> &'static str {
     }
 }
 
-/// How the run ended, for a conclusion that was not the expected one.
-fn ending(status: RunStatus, concluded_at: Option<&str>) -> String {
-    match concluded_at {
-        Some(step) => format!("but it concluded at `{step}`"),
-        None => format!("but it ended `{}` without a conclusion", status.name()),
+/// How the run ended, for a conclusion that was not the expected one,
+/// with why when it did not conclude (the run's error, say).
+fn ending(report: &crate::interpret::RunReport, concluded_at: Option<&str>) -> String {
+    match (concluded_at, &report.message) {
+        (Some(step), _) => format!("but it concluded at `{step}`"),
+        (None, Some(why)) => format!("but it ended `{}` without a conclusion: {why}", report.status.name()),
+        (None, None) => format!("but it ended `{}` without a conclusion", report.status.name()),
     }
 }
 

@@ -93,24 +93,68 @@ pub(crate) fn template_input_mismatch(runbook: &Runbook, template: &str, wanted:
         InputType::List => return None,
     };
     (!fits).then(|| {
-        let fix = known.fix.map(|fix| format!("; {fix}")).unwrap_or_default();
+        // `Known::fix` makes a number; a boolean comes from `type: bool`.
+        let fix = match (wanted, &operand.form) {
+            (InputType::Number, _) => known.fix,
+            (InputType::Bool, OperandForm::Path(path)) => match path.as_slice() {
+                [root, name] if root == "vars" => Some(format!("give the capture `{name}` a `type: bool`")),
+                [root, name] if root == "inputs" => Some(format!("declare the input `{name}` with `type: bool`")),
+                _ => None,
+            },
+            _ => None,
+        };
+        let fix = fix.map(|fix| format!("; {fix}")).unwrap_or_default();
         format!("`{}` is {}: {}{fix}", operand.text, known.kind.named().name(), known.why)
     })
 }
 
 /// Why `value`, mocked as the var `name` a called runbook hands back, has
-/// another type than the captures of `name` in `callee` give; `None` when
-/// it fits or that type is not known.
+/// another type or shape than the captures of `name` in `callee` give: a
+/// capture inside `foreach` gives a list, one value (or `none`) per item;
+/// `None` when it fits or that type is not known.
 pub(crate) fn mocked_var_mismatch(callee: &Runbook, name: &str, value: &serde_json::Value) -> Option<String> {
-    let known = var_type(callee, name)?;
+    let captured: Vec<Captured> = callee.steps.iter().flat_map(|step| captures(step, name)).collect();
+    let per_item = captured.iter().filter(|capture| capture.per_item).count();
+    if per_item > 0 && per_item < captured.len() {
+        return None;
+    }
+    let mut types = captured.into_iter().map(|capture| capture.known);
+    let known = types.next()?.filter(|first| types.all(|other| other.is_some_and(|other| other.kind == first.kind)));
+    if per_item == 0 {
+        return known.and_then(|known| value_mismatch(&known, value, "the mock gives"));
+    }
+    let serde_json::Value::Array(items) = value else {
+        let kind = if value.is_object() { "a map" } else { value_kind(value)?.name() };
+        return Some(format!(
+            "capture `{name}` is inside a `foreach`, which gives a list (one value per item), and the mock gives {kind}"
+        ));
+    };
+    let known = known?;
+    items.iter().filter(|item| !item.is_null()).find_map(|item| {
+        value_mismatch(&known, item, "the mock's list holds")
+            .map(|problem| format!("{problem} (one per `foreach` item)"))
+    })
+}
+
+/// Why a mocked scalar does not fit `known`: "capture `n` has `type:
+/// int`, and the mock gives a string".
+fn value_mismatch(known: &Known, value: &serde_json::Value, gives: &str) -> Option<String> {
     let kind = match value {
-        serde_json::Value::String(_) => Kind::Text,
-        serde_json::Value::Number(_) => Kind::Number,
-        serde_json::Value::Bool(_) => Kind::Bool,
-        _ => return None,
+        serde_json::Value::Array(_) => return Some(format!("{}, and {gives} a list", known.why)),
+        other => value_kind(other)?,
     };
     let fits = kind == known.kind || known.kind == Kind::Duration || (kind.numeric() && known.kind.numeric());
-    (!fits).then(|| format!("{}, and the mock gives {}", known.why, kind.name()))
+    (!fits).then(|| format!("{}, and {gives} {}", known.why, kind.name()))
+}
+
+/// The kind of a JSON scalar; `None` for `null` and maps.
+const fn value_kind(value: &serde_json::Value) -> Option<Kind> {
+    match value {
+        serde_json::Value::String(_) => Some(Kind::Text),
+        serde_json::Value::Number(_) => Some(Kind::Number),
+        serde_json::Value::Bool(_) => Some(Kind::Bool),
+        _ => None,
+    }
 }
 
 fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<'_>>, out: &mut Vec<Diagnostic>) {
@@ -353,31 +397,48 @@ fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
     }
 }
 
-/// The type of a var when every capture of it gives the same one.
+/// The type of a var when every capture of it gives the same one (a
+/// capture inside `foreach`, which gives a list, has none).
 fn var_type(runbook: &Runbook, name: &str) -> Option<Known> {
-    let mut types = runbook.steps.iter().flat_map(|step| captures(step, name));
+    let mut types = runbook
+        .steps
+        .iter()
+        .flat_map(|step| captures(step, name))
+        .map(|capture| if capture.per_item { None } else { capture.known });
     let first = types.next()??;
     types.all(|other| other.as_ref().is_some_and(|other| other.kind == first.kind)).then_some(first)
 }
 
-/// The types the captures of `name` in `step` give; `None` for one that
-/// cannot be told (a `json` capture, a capture inside `foreach`, which
-/// gives a list).
-fn captures<'s>(step: &'s Step, name: &'s str) -> Vec<Option<Known>> {
+/// One capture of a var: the type it gives, when that can be told (not
+/// for a `json` capture), and whether it sits inside a `foreach`, which
+/// makes the var a list of such values.
+struct Captured {
+    known: Option<Known>,
+    per_item: bool,
+}
+
+/// The captures of `name` in `step`.
+fn captures(step: &Step, name: &str) -> Vec<Captured> {
     let mut found = Vec::new();
     if let Some(check) = step.probing() {
         walk(check, name, false, &mut found);
     }
     if let Some(action) = &step.action {
-        found.extend(action.capture.iter().filter(|(key, _)| key.as_str() == name).map(|(_, c)| capture_type(name, c)));
+        found.extend(
+            action
+                .capture
+                .iter()
+                .filter(|(key, _)| key.as_str() == name)
+                .map(|(_, capture)| Captured { known: capture_type(name, capture), per_item: false }),
+        );
     }
     found
 }
 
-fn walk(check: &Check, name: &str, in_foreach: bool, found: &mut Vec<Option<Known>>) {
+fn walk(check: &Check, name: &str, in_foreach: bool, found: &mut Vec<Captured>) {
     let in_foreach = in_foreach || check.foreach.is_some();
     for (_, capture) in check.capture.iter().filter(|(key, _)| key.as_str() == name) {
-        found.push(if in_foreach { None } else { capture_type(name, capture) });
+        found.push(Captured { known: capture_type(name, capture), per_item: in_foreach });
     }
     for member in check.probes.iter().flat_map(|probes| probes.values()) {
         walk(member, name, in_foreach, found);

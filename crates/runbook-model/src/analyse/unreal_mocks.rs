@@ -134,7 +134,10 @@ pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, ou
                     format!("`{file}` never gives `vars.{}` this type: {problem}", name.value),
                 )
                 .with_label("a type the called runbook never gives")
-                .with_help("mock the value as the called runbook captures it (a `regex` capture gives text: `\"5\"`)"),
+                .with_help(
+                    "mock the value as the called runbook captures it: a `regex` capture gives text (`\"5\"`), \
+                     a capture inside `foreach` a list, one value per item (`[5, 1]`)",
+                ),
             );
         }
     }
