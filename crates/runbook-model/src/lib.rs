@@ -10,7 +10,6 @@
 //! crate needs no async runtime and no network, so `runbook check` starts
 //! fast. [`runbook_schema`] generates the JSON Schema editors complete from.
 
-mod action;
 mod analyse;
 mod ca_files;
 mod calls;
@@ -18,14 +17,12 @@ mod capture;
 mod check;
 mod code;
 mod comparison;
-mod conclusion;
 mod constant_truth;
 mod diagnostic;
 mod duration;
 mod expectation;
 mod expression;
 mod flow;
-mod interaction;
 mod json_query;
 mod load;
 mod mock;
@@ -40,12 +37,12 @@ mod source;
 mod span;
 mod step;
 mod step_keys;
+mod step_kind;
 mod strict;
 mod test_file;
 mod transition;
 mod written_as_text;
 
-pub use action::{Action, Call};
 pub use analyse::{
     ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, template_sites,
 };
@@ -58,14 +55,12 @@ pub use comparison::{
     Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, guard_condition,
     guard_template, template_comparisons,
 };
-pub use conclusion::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use constant_truth::{ConstantTruth, constant_truths, template_constant_truths};
 pub use diagnostic::{Diagnostic, did_you_mean};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use expression::{GUARDS, whole_expression};
 pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger};
-pub use interaction::{Ask, AskType, Choice, Instruct};
 pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{
@@ -74,7 +69,7 @@ pub use mock::{
 };
 pub use outcome::Outcome;
 pub use pattern::Pattern;
-pub use plan::{ActionPlan, Plan, ProbeEntry, Probes, Probing, StepBody};
+pub use plan::{Plan, ProbeEntry, Probes, Probing};
 pub use probe::*;
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
@@ -83,7 +78,8 @@ pub use schema::{
 };
 pub use source::Source;
 pub use span::{Span, Spanned};
-pub use step::{DeclaredStep, Step, StepKind};
+pub use step::Step;
 pub use step_keys::{can_produce, possible_keys, producible_keys};
+pub use step_kind::*;
 pub use test_file::{Case, CaseExpectations, EndStatus, TestFile};
 pub use transition::{Branch, Target};

@@ -15,8 +15,8 @@ use indexmap::IndexMap;
 use serde_json::Value as Json;
 
 use crate::{
-    Action, Ask, Call, Capture, Check, Checked, Code, Conclusion, DeclaredStep, Diagnostic, Expectation, Flow,
-    Instruct, Level, Probe, Runbook, Source, Span, Spanned, Step, StepKind,
+    Capture, Check, Checked, Code, DeclaredProbe, Diagnostic, Expectation, Flow, Level, Probe, Runbook, Source, Span,
+    Spanned, Step, StepBody,
 };
 
 /// A runbook ready to run: its text, its steps with their kinds resolved,
@@ -39,52 +39,6 @@ pub struct Plan {
     expressions: OnceLock<IndexMap<String, String>>,
     /// See [`Self::templates`].
     templates: OnceLock<IndexMap<String, String>>,
-}
-
-/// What a step does: exactly one of the seven kinds.
-#[derive(Debug, Clone)]
-pub enum StepBody {
-    /// Probes judged by expectations: `pass`, `warn`, `fail` or `error`.
-    Check(Probing),
-    /// Probes for evidence only; never routes by outcome.
-    Collect(Probing),
-    /// A question whose answer picks the branch.
-    Ask(Ask),
-    /// Manual work for the operator.
-    Instruct(Instruct),
-    /// A remediation that runs once confirmed.
-    Action(ActionPlan),
-    /// Another runbook, run to its conclusion.
-    Call(Call),
-    /// The end of the run.
-    Conclude(Conclusion),
-}
-
-impl StepBody {
-    /// The kind, named as its YAML key.
-    pub const fn kind(&self) -> StepKind {
-        match self {
-            Self::Check(_) => StepKind::Check,
-            Self::Collect(_) => StepKind::Collect,
-            Self::Ask(_) => StepKind::Ask,
-            Self::Instruct(_) => StepKind::Instruct,
-            Self::Action(_) => StepKind::Action,
-            Self::Call(_) => StepKind::Call,
-            Self::Conclude(_) => StepKind::Conclude,
-        }
-    }
-
-    /// The probes a step runs (`check`, `collect`, `action`), each once.
-    pub fn probes(&self) -> Vec<&ProbeEntry> {
-        match self {
-            Self::Check(probing) | Self::Collect(probing) => match &probing.probes {
-                Probes::Single(entry) | Probes::Foreach { entry, .. } => vec![entry],
-                Probes::Group(group) => group.values().collect(),
-            },
-            Self::Action(action) => vec![&action.entry],
-            Self::Ask(_) | Self::Instruct(_) | Self::Call(_) | Self::Conclude(_) => Vec::new(),
-        }
-    }
 }
 
 /// A probe with the expectations that judge it and the captures that read
@@ -126,14 +80,14 @@ pub struct Probing {
     pub concurrency: Option<u32>,
 }
 
-/// An `action` step: what the operator confirms, and the one probe that
-/// runs.
-#[derive(Debug, Clone)]
-pub struct ActionPlan {
-    /// What the operator confirms; a template.
-    pub confirm: Option<Spanned<String>>,
-    /// The command or request, judged by its expectations.
-    pub entry: ProbeEntry,
+impl Probing {
+    /// Each probe it runs, once.
+    pub(crate) fn entries(&self) -> Vec<&ProbeEntry> {
+        match &self.probes {
+            Probes::Single(entry) | Probes::Foreach { entry, .. } => vec![entry],
+            Probes::Group(group) => group.values().collect(),
+        }
+    }
 }
 
 impl Plan {
@@ -203,25 +157,6 @@ impl Plan {
 /// The one kind of a step. `check` reports a step with none or two
 /// (RB103), so the error here only guards a runbook planned unchecked.
 fn body(step: &Step) -> Result<StepBody, Diagnostic> {
-    let probing = |check: &Spanned<Check>| -> Result<Probing, Diagnostic> {
-        let probes = match &check.probes {
-            Some(group) => Probes::Group(
-                group
-                    .iter()
-                    .map(|(name, member)| Ok((name.value.clone(), entry(member)?)))
-                    .collect::<Result<_, Diagnostic>>()?,
-            ),
-            None => match &check.foreach {
-                Some(items) => Probes::Foreach {
-                    entry: entry(check)?,
-                    items: items.clone(),
-                    item_name: check.item_name().to_owned(),
-                },
-                None => Probes::Single(entry(check)?),
-            },
-        };
-        Ok(Probing { probes, concurrency: check.concurrency.as_ref().map(|c| c.value) })
-    };
     let [declared] = step.declared()[..] else {
         return Err(Diagnostic::new(
             Code::StepKind,
@@ -229,45 +164,47 @@ fn body(step: &Step) -> Result<StepBody, Diagnostic> {
             format!("step `{}` needs exactly one kind to run", step.id.value),
         ));
     };
-    let body = match declared {
-        DeclaredStep::Check(check) => StepBody::Check(probing(check)?),
-        DeclaredStep::Collect(collect) => StepBody::Collect(probing(collect)?),
-        DeclaredStep::Ask(ask) => StepBody::Ask(ask.value.clone()),
-        DeclaredStep::Instruct(instruct) => StepBody::Instruct(instruct.value.clone()),
-        DeclaredStep::Action(action) => StepBody::Action(action_plan(action)?),
-        DeclaredStep::Call(call) => StepBody::Call(call.value.clone()),
-        DeclaredStep::Conclude(conclude) => StepBody::Conclude(conclude.value.clone()),
-    };
-    Ok(body)
+    declared.planned()
 }
 
-/// The single probe of a check (or of a `probes:` member) with its
-/// expectations and captures.
-fn entry(check: &Spanned<Check>) -> Result<ProbeEntry, Diagnostic> {
-    let probe = match check.declared_probes().as_slice() {
-        [probe] => probe.planned(),
-        _ => return Err(one_probe(check.span)),
+/// The probes of a `check` or `collect` step as the plan runs them.
+pub(crate) fn probing(check: &Spanned<Check>) -> Result<Probing, Diagnostic> {
+    let single = |check: &Spanned<Check>| entry(check.span, &check.declared_probes(), &check.expect, &check.capture);
+    let probes = match &check.probes {
+        Some(group) => Probes::Group(
+            group
+                .iter()
+                .map(|(name, member)| Ok((name.value.clone(), single(member)?)))
+                .collect::<Result<_, Diagnostic>>()?,
+        ),
+        None => match &check.foreach {
+            Some(items) => {
+                Probes::Foreach { entry: single(check)?, items: items.clone(), item_name: check.item_name().to_owned() }
+            }
+            None => Probes::Single(single(check)?),
+        },
     };
-    Ok(ProbeEntry { probe, expect: check.expect.clone(), capture: check.capture.clone() })
+    Ok(Probing { probes, concurrency: check.concurrency.as_ref().map(|c| c.value) })
 }
 
-fn action_plan(action: &Spanned<Action>) -> Result<ActionPlan, Diagnostic> {
-    let probe = match action.declared_probes().as_slice() {
-        [probe] => probe.planned(),
-        _ => return Err(one_probe(action.span)),
+/// The single probe of a check, a `probes:` member or an action (written
+/// at `span`), with its expectations and captures.
+pub(crate) fn entry(
+    span: Span,
+    declared: &[DeclaredProbe<'_>],
+    expect: &[Spanned<Expectation>],
+    capture: &IndexMap<Spanned<String>, Spanned<Capture>>,
+) -> Result<ProbeEntry, Diagnostic> {
+    let [probe] = declared else {
+        return Err(Diagnostic::new(Code::ProbeShape, span, "needs exactly one probe to run"));
     };
-    let entry = ProbeEntry { probe, expect: action.expect.clone(), capture: action.capture.clone() };
-    Ok(ActionPlan { confirm: action.confirm.clone(), entry })
-}
-
-fn one_probe(span: Span) -> Diagnostic {
-    Diagnostic::new(Code::ProbeShape, span, "needs exactly one probe to run")
+    Ok(ProbeEntry { probe: probe.planned(), expect: expect.to_vec(), capture: capture.clone() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ProbeKind;
+    use crate::{ProbeKind, StepKind};
 
     fn plan(yaml: &str) -> Result<Plan, Box<Checked>> {
         Plan::new(crate::check_bytes("plan.yaml", yaml.as_bytes()))

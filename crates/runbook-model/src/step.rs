@@ -1,10 +1,13 @@
-//! A step and its seven kinds.
+//! A step as written: its id, its one kind's key, and where it goes next.
+//! The kinds themselves are `step_kind/`.
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Action, Ask, Call, Check, Conclusion, Duration, Instruct, Retry, Span, Spanned, Target};
+use crate::{
+    Action, Ask, Call, Check, Conclusion, DeclaredStep, Duration, Instruct, Retry, Span, Spanned, StepKind, Target,
+};
 
 /// One node of the triage tree. It has exactly one kind: `check`,
 /// `collect`, `ask`, `instruct`, `action`, `call` or `conclude`.
@@ -72,93 +75,6 @@ pub struct Step {
     /// `max_visits`, else 3).
     #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
     pub max_visits: Option<Spanned<u32>>,
-}
-
-/// The kind of a step, named as its key in YAML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StepKind {
-    /// `check`
-    Check,
-    /// `collect`
-    Collect,
-    /// `ask`
-    Ask,
-    /// `instruct`
-    Instruct,
-    /// `action`
-    Action,
-    /// `call`
-    Call,
-    /// `conclude`
-    Conclude,
-}
-
-impl StepKind {
-    /// Every kind, in the order the docs list them.
-    pub const ALL: [Self; 7] =
-        [Self::Check, Self::Collect, Self::Ask, Self::Instruct, Self::Action, Self::Call, Self::Conclude];
-
-    /// The YAML key.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Check => "check",
-            Self::Collect => "collect",
-            Self::Ask => "ask",
-            Self::Instruct => "instruct",
-            Self::Action => "action",
-            Self::Call => "call",
-            Self::Conclude => "conclude",
-        }
-    }
-}
-
-/// What a step declares under one kind's key, borrowed: every place that
-/// reads a step's kind matches on it, so the compiler names each place a
-/// new kind must reach.
-#[derive(Debug, Clone, Copy)]
-pub enum DeclaredStep<'a> {
-    /// `check`
-    Check(&'a Spanned<Check>),
-    /// `collect`
-    Collect(&'a Spanned<Check>),
-    /// `ask`
-    Ask(&'a Spanned<Ask>),
-    /// `instruct`
-    Instruct(&'a Spanned<Instruct>),
-    /// `action`
-    Action(&'a Spanned<Action>),
-    /// `call`
-    Call(&'a Spanned<Call>),
-    /// `conclude`
-    Conclude(&'a Spanned<Conclusion>),
-}
-
-impl DeclaredStep<'_> {
-    /// Its kind.
-    pub const fn kind(self) -> StepKind {
-        match self {
-            Self::Check(_) => StepKind::Check,
-            Self::Collect(_) => StepKind::Collect,
-            Self::Ask(_) => StepKind::Ask,
-            Self::Instruct(_) => StepKind::Instruct,
-            Self::Action(_) => StepKind::Action,
-            Self::Call(_) => StepKind::Call,
-            Self::Conclude(_) => StepKind::Conclude,
-        }
-    }
-
-    /// Where its key is written.
-    pub const fn span(self) -> Span {
-        match self {
-            Self::Check(value) | Self::Collect(value) => value.span,
-            Self::Ask(value) => value.span,
-            Self::Instruct(value) => value.span,
-            Self::Action(value) => value.span,
-            Self::Call(value) => value.span,
-            Self::Conclude(value) => value.span,
-        }
-    }
 }
 
 impl Step {

@@ -3,55 +3,23 @@
 //! graph's edges (which `graph`, `render`, the record and `runbook test`'s
 //! coverage draw and count) and `--assume`.
 
-use crate::{Check, ConclusionStatus, ExpectationSeverity, Outcome, Step, StepKind};
+use crate::{Check, ExpectationSeverity, Outcome, Step};
 
 /// The keys a step of this kind can produce for `on:`, or `None` when any
 /// key may occur (answers of free-text questions). Empty for kinds with a
 /// single exit (`collect`, `instruct`, `conclude`).
 pub fn possible_keys(step: &Step) -> Option<Vec<String>> {
-    let outcomes = |list: &[Outcome]| Some(list.iter().map(|o| o.name().to_owned()).collect());
-    match step.kind()? {
-        StepKind::Check => outcomes(&[Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error]),
-        StepKind::Action => outcomes(&Outcome::ALL),
-        StepKind::Ask => step
-            .ask
-            .as_ref()
-            .and_then(|ask| ask.closed_answers())
-            .map(|answers| answers.into_iter().map(str::to_owned).collect()),
-        StepKind::Call => Some(
-            ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).chain(["error".to_owned()]).collect(),
-        ),
-        StepKind::Collect | StepKind::Instruct | StepKind::Conclude => Some(Vec::new()),
-    }
+    let [declared] = step.declared()[..] else { return None };
+    declared.possible_keys()
 }
 
 /// The keys this step can actually produce: [`possible_keys`] less what
-/// its expectations rule out. A check without `warn` expectations never
-/// warns, one without expectations never fails, one whose probes all read
-/// the environment or judge a TCP connection (and that has no `timeout` of
-/// its own) never errs.
+/// its expectations rule out (each kind's `drop_unproducible` says what).
 /// `None` when any key may occur (free-text answers).
 pub fn producible_keys(step: &Step) -> Option<Vec<String>> {
-    let mut keys = possible_keys(step)?;
-    if step.timeout.is_none() && step.check.as_ref().is_some_and(|check| never_errs(&check.value)) {
-        keys.retain(|key| key != Outcome::Error.name());
-    }
-    let judged = match step.kind() {
-        Some(StepKind::Check) => step.check.as_ref().map(|check| severities(check)),
-        Some(StepKind::Action) => step.action.as_ref().map(|action| {
-            let mut found = Severities::default();
-            for expectation in &action.expect {
-                found.note(expectation.severity.as_ref().map(|s| s.value));
-            }
-            found
-        }),
-        // No expectations judge these: every key of `possible_keys` stays.
-        Some(StepKind::Collect | StepKind::Ask | StepKind::Instruct | StepKind::Call | StepKind::Conclude) | None => {
-            None
-        }
-    };
-    let Some(judged) = judged else { return Some(keys) };
-    keys.retain(|key| (key != Outcome::Warn.name() || judged.warn) && (key != Outcome::Fail.name() || judged.fail));
+    let [declared] = step.declared()[..] else { return None };
+    let mut keys = declared.possible_keys()?;
+    declared.drop_unproducible(step, &mut keys);
     Some(keys)
 }
 
@@ -67,7 +35,7 @@ pub fn can_produce(step: &Step, key: &str) -> bool {
 /// (`env`, which only looks at the process's environment) or is judged by
 /// its expectations (`tcp` under `connected`: a refused or timed-out
 /// connection is a `fail`).
-fn never_errs(check: &Check) -> bool {
+pub(crate) fn never_errs(check: &Check) -> bool {
     if let Some(group) = &check.probes {
         return group.value.values().all(|member| never_errs(&member.value));
     }
@@ -77,31 +45,41 @@ fn never_errs(check: &Check) -> bool {
         .any(|probe| probe.kind().judges_itself() || probe.kind().judges_failure(&check.expect))
 }
 
+/// The severities a step's expectations judge with.
 #[derive(Default)]
-struct Severities {
+pub(crate) struct Severities {
     fail: bool,
     warn: bool,
 }
 
 impl Severities {
-    fn note(&mut self, severity: Option<ExpectationSeverity>) {
+    /// Notes one expectation's severity (`fail` unless it says).
+    pub(crate) fn note(&mut self, severity: Option<ExpectationSeverity>) {
         match severity.unwrap_or_default() {
             ExpectationSeverity::Fail => self.fail = true,
             ExpectationSeverity::Warn => self.warn = true,
         }
     }
-}
 
-fn severities(check: &Check) -> Severities {
-    let judges_itself = check.declared_probes().iter().any(|probe| probe.kind().judges_itself());
-    let mut found = Severities { fail: judges_itself, warn: false };
-    for expectation in &check.expect {
-        found.note(expectation.severity.as_ref().map(|s| s.value));
+    /// Those of a check's expectations, its group members' included; a
+    /// probe that judges itself fails.
+    pub(crate) fn of_check(check: &Check) -> Self {
+        let judges_itself = check.declared_probes().iter().any(|probe| probe.kind().judges_itself());
+        let mut found = Self { fail: judges_itself, warn: false };
+        for expectation in &check.expect {
+            found.note(expectation.severity.as_ref().map(|s| s.value));
+        }
+        for member in check.probes.iter().flat_map(|probes| probes.value.values()) {
+            let nested = Self::of_check(member);
+            found.fail |= nested.fail;
+            found.warn |= nested.warn;
+        }
+        found
     }
-    for member in check.probes.iter().flat_map(|probes| probes.value.values()) {
-        let nested = severities(member);
-        found.fail |= nested.fail;
-        found.warn |= nested.warn;
+
+    /// Drops `warn` and `fail` from `keys` unless some expectation judges
+    /// with them.
+    pub(crate) fn drop_unjudged(&self, keys: &mut Vec<String>) {
+        keys.retain(|key| (key != Outcome::Warn.name() || self.warn) && (key != Outcome::Fail.name() || self.fail));
     }
-    found
 }

@@ -28,6 +28,8 @@ pub(crate) use compared_types::{Callee, check_callee_vars, template_input_mismat
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
 pub(crate) use shape::zero_limit;
 pub use step_facts::ERROR_KINDS;
+pub(crate) use step_facts::probing_facts;
+pub(crate) use templates::TemplateCollector;
 pub use templates::{TemplateKind, TemplateSite, template_sites};
 pub use test_cases::analyse_test_file;
 

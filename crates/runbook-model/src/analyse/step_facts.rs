@@ -12,7 +12,7 @@ use minijinja::value::ValueKind;
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::comparison::read_paths;
 use crate::{
-    Code, Comparator, ConclusionStatus, Diagnostic, Operand, OperandForm, Outcome, ProbeKind, Runbook, Severity, Step,
+    Check, Code, Comparator, ConclusionStatus, Diagnostic, Operand, OperandForm, Outcome, Runbook, Severity, Step,
     StepKind, did_you_mean,
 };
 
@@ -104,42 +104,24 @@ fn header_case(site: &TemplateSite<'_>, read: &str, name: &str) -> Diagnostic {
 /// The facts `steps.ID` holds once `step` ran.
 fn facts_of(step: &Step) -> Vec<&'static str> {
     let mut facts = COMMON.to_vec();
-    let probes = |kinds: &[ProbeKind], facts: &mut Vec<&'static str>| {
-        for kind in kinds {
-            facts.extend(kind.facts());
-        }
-    };
-    match step.kind() {
-        Some(StepKind::Check | StepKind::Collect) => {
-            facts.extend(JUDGED);
-            if let Some(check) = step.probing() {
-                if check.foreach.is_some() || check.probes.is_some() {
-                    facts.extend(MANY);
-                } else {
-                    let kinds: Vec<ProbeKind> = check.probe_kinds().into_iter().map(|(kind, _)| kind).collect();
-                    probes(&kinds, &mut facts);
-                }
-            }
-        }
-        Some(StepKind::Action) => {
-            facts.extend(JUDGED);
-            facts.extend(["decision", "assumed"]);
-            if let Some(action) = &step.action {
-                let kinds: Vec<ProbeKind> = action.declared_probes().iter().map(|probe| probe.kind()).collect();
-                probes(&kinds, &mut facts);
-            }
-        }
-        Some(StepKind::Ask) => facts.push("answer"),
-        Some(StepKind::Instruct) => {
-            facts.push("notes");
-            if step.instruct.as_ref().is_some_and(|instruct| !instruct.checklist.is_empty()) {
-                facts.push("checklist");
-            }
-        }
-        Some(StepKind::Call) => facts.extend(["vars", "conclusion", "message"]),
-        Some(StepKind::Conclude) | None => {}
+    if let [declared] = step.declared()[..] {
+        facts.extend(declared.facts());
     }
     facts.dedup();
+    facts
+}
+
+/// What `steps.ID` holds of a `check` or `collect` step's probes, besides
+/// `duration` and `error`.
+pub(crate) fn probing_facts(check: &Check) -> Vec<&'static str> {
+    let mut facts = JUDGED.to_vec();
+    if check.foreach.is_some() || check.probes.is_some() {
+        facts.extend(MANY);
+    } else {
+        for (kind, _) in check.probe_kinds() {
+            facts.extend(kind.facts());
+        }
+    }
     facts
 }
 
@@ -188,7 +170,7 @@ fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, r
         (false, _) if field == "checklist" && kind == StepKind::Instruct && !has_checklist => {
             format!("an `instruct` step without a `checklist:` has {listed}")
         }
-        (false, _) => format!("{} has {listed}", kind_name(kind)),
+        (false, _) => format!("{} step has {listed}", super::references::article(kind.name())),
     };
     Some(
         Diagnostic::new(
@@ -199,18 +181,6 @@ fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, r
         .with_label(format!("reads `{read}.{wrong}`"))
         .with_help(format!("{}{has}", suggestion.unwrap_or_default())),
     )
-}
-
-const fn kind_name(kind: StepKind) -> &'static str {
-    match kind {
-        StepKind::Check => "a `check` step",
-        StepKind::Collect => "a `collect` step",
-        StepKind::Ask => "an `ask` step",
-        StepKind::Instruct => "an `instruct` step",
-        StepKind::Action => "an `action` step",
-        StepKind::Call => "a `call` step",
-        StepKind::Conclude => "a `conclude` step",
-    }
 }
 
 /// `steps.ID.outcome == "passed"`: a string literal (or a list of them, for

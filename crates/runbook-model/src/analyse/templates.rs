@@ -1,6 +1,6 @@
 //! Every place in a runbook that holds a template or an expression.
 
-use crate::{Check, DeclaredProbe, DeclaredStep, Runbook, Span, Spanned, Target};
+use crate::{Check, DeclaredProbe, Runbook, Span, Spanned, Target};
 
 /// How a string is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,36 +35,9 @@ pub struct TemplateSite<'a> {
 pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
     let mut sites = Vec::new();
     for (index, step) in runbook.steps.iter().enumerate() {
-        let mut collector = Collector { sites: &mut sites, step: Some(index), after_probe: false, item: None };
+        let mut collector = TemplateCollector { sites: &mut sites, step: Some(index), after_probe: false, item: None };
         for declared in step.declared() {
-            match declared {
-                DeclaredStep::Check(check) | DeclaredStep::Collect(check) => collector.check(check),
-                DeclaredStep::Action(action) => {
-                    for probe in action.declared_probes() {
-                        collector.probe(probe);
-                    }
-                    if let Some(confirm) = &action.confirm {
-                        collector.template(confirm);
-                    }
-                }
-                DeclaredStep::Ask(ask) => collector.template(&ask.question),
-                DeclaredStep::Instruct(instruct) => collector.template(&instruct.text),
-                DeclaredStep::Call(call) => {
-                    for value in call.inputs.values() {
-                        if let serde_json::Value::String(text) = &value.value {
-                            collector.push(text, value.span, TemplateKind::Template);
-                        }
-                    }
-                }
-                DeclaredStep::Conclude(conclusion) => {
-                    for text in [&conclusion.diagnosis, &conclusion.remediation].into_iter().flatten() {
-                        collector.template(text);
-                    }
-                    if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
-                        collector.template(message);
-                    }
-                }
-            }
+            declared.template_sites(&mut collector);
         }
         collector.after_probe = true;
         for target in step.next.iter().chain(step.on.iter().flat_map(|on| on.values())) {
@@ -83,15 +56,18 @@ pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
     sites
 }
 
-struct Collector<'s, 'a> {
+/// Gathers the template sites of one step; each step kind hands it its
+/// templated fields.
+pub(crate) struct TemplateCollector<'s, 'a> {
     sites: &'s mut Vec<TemplateSite<'a>>,
     step: Option<usize>,
     after_probe: bool,
     item: Option<&'a str>,
 }
 
-impl<'a> Collector<'_, 'a> {
-    fn push(&mut self, text: &'a str, span: Span, kind: TemplateKind) {
+impl<'a> TemplateCollector<'_, 'a> {
+    /// A site of `kind` at `span`.
+    pub(crate) fn push(&mut self, text: &'a str, span: Span, kind: TemplateKind) {
         self.sites.push(TemplateSite {
             text,
             span,
@@ -102,11 +78,13 @@ impl<'a> Collector<'_, 'a> {
         });
     }
 
-    fn template(&mut self, text: &'a Spanned<String>) {
+    /// A text field that is a template.
+    pub(crate) fn template(&mut self, text: &'a Spanned<String>) {
         self.push(text, text.span, TemplateKind::Template);
     }
 
-    fn check(&mut self, check: &'a Check) {
+    /// The templates of a check's probes, with its `foreach` item in scope.
+    pub(crate) fn check(&mut self, check: &'a Check) {
         let outer_item = self.item;
         if check.foreach.is_some() {
             self.item = Some(check.item_name());
@@ -129,7 +107,8 @@ impl<'a> Collector<'_, 'a> {
         self.item = outer_item;
     }
 
-    fn probe(&mut self, probe: DeclaredProbe<'a>) {
+    /// A probe's templated fields.
+    pub(crate) fn probe(&mut self, probe: DeclaredProbe<'a>) {
         for (text, span, kind) in probe.template_fields() {
             self.push(text, span, kind);
         }

@@ -3,7 +3,41 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Spanned;
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::TemplateCollector;
+use crate::{Diagnostic, Spanned, Step};
+
+/// The `conclude` kind.
+pub(crate) struct ConcludeStep;
+
+impl StepRules for ConcludeStep {
+    type Yaml = Conclusion;
+    const SHAPE: Shape = Shape::Ending;
+
+    /// None: it ends the run.
+    fn possible_keys(_: &Conclusion) -> Option<Vec<String>> {
+        Some(Vec::new())
+    }
+
+    fn drop_unproducible(_: &Conclusion, _: &Step, _: &mut Vec<String>) {}
+
+    fn facts(_: &Conclusion) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    fn template_sites<'a>(conclusion: &'a Conclusion, sites: &mut TemplateCollector<'_, 'a>) {
+        for text in [&conclusion.diagnosis, &conclusion.remediation].into_iter().flatten() {
+            sites.template(text);
+        }
+        if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
+            sites.template(message);
+        }
+    }
+
+    fn planned(conclusion: &Spanned<Conclusion>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Conclude(conclusion.value.clone()))
+    }
+}
 
 /// The end of a run: what was found and what to do next.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -1,10 +1,37 @@
-//! Steps that talk to the operator: `ask` and `instruct`.
+//! `ask` steps: a question whose answer picks the branch.
 
-use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Link, Spanned};
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::TemplateCollector;
+use crate::{Diagnostic, Spanned, Step};
+
+/// The `ask` kind.
+pub(crate) struct AskStep;
+
+impl StepRules for AskStep {
+    type Yaml = Ask;
+    const SHAPE: Shape = Shape::Diamond;
+
+    fn possible_keys(ask: &Ask) -> Option<Vec<String>> {
+        ask.closed_answers().map(|answers| answers.into_iter().map(str::to_owned).collect())
+    }
+
+    fn drop_unproducible(_: &Ask, _: &Step, _: &mut Vec<String>) {}
+
+    fn facts(_: &Ask) -> Vec<&'static str> {
+        vec!["answer"]
+    }
+
+    fn template_sites<'a>(ask: &'a Ask, sites: &mut TemplateCollector<'_, 'a>) {
+        sites.template(&ask.question);
+    }
+
+    fn planned(ask: &Spanned<Ask>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Ask(ask.value.clone()))
+    }
+}
 
 /// A question for the operator; the answer picks the branch.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -96,22 +123,4 @@ pub struct Choice {
     /// Step to go to when this answer is chosen.
     #[serde(default)]
     pub goto: Option<Spanned<String>>,
-}
-
-/// Manual work for the operator: text, a checklist, notes to type in.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Instruct {
-    /// What to do; a template.
-    pub text: Spanned<String>,
-    /// Items the operator ticks off; each is recorded.
-    #[serde(default)]
-    pub checklist: Vec<String>,
-    /// Notes the operator types in, by name, with the prompt for each;
-    /// readable as `steps.ID.notes.NAME`.
-    #[serde(default)]
-    pub notes: IndexMap<Spanned<String>, String>,
-    /// Dashboards or documents to open.
-    #[serde(default)]
-    pub links: Vec<Link>,
 }

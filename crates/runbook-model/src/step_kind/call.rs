@@ -1,0 +1,55 @@
+//! `call` steps: another runbook, run to its conclusion.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::{TemplateCollector, TemplateKind};
+use crate::{ConclusionStatus, Diagnostic, Spanned, Step};
+
+/// The `call` kind.
+pub(crate) struct CallStep;
+
+impl StepRules for CallStep {
+    type Yaml = Call;
+    const SHAPE: Shape = Shape::Subroutine;
+
+    /// Each conclusion status of the called runbook, and `error` when it
+    /// could not run to one.
+    fn possible_keys(_: &Call) -> Option<Vec<String>> {
+        Some(ConclusionStatus::ALL.iter().map(|status| status.name().to_owned()).chain(["error".to_owned()]).collect())
+    }
+
+    fn drop_unproducible(_: &Call, _: &Step, _: &mut Vec<String>) {}
+
+    fn facts(_: &Call) -> Vec<&'static str> {
+        vec!["vars", "conclusion", "message"]
+    }
+
+    fn template_sites<'a>(call: &'a Call, sites: &mut TemplateCollector<'_, 'a>) {
+        for value in call.inputs.values() {
+            if let serde_json::Value::String(text) = &value.value {
+                sites.push(text, value.span, TemplateKind::Template);
+            }
+        }
+    }
+
+    fn planned(call: &Spanned<Call>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Call(call.value.clone()))
+    }
+}
+
+/// Runs another runbook; its conclusion and vars come back as
+/// `steps.ID.conclusion` and `steps.ID.vars`, and its conclusion status
+/// (`diagnosed`, `resolved`, `escalated`, `inconclusive`) is the outcome key
+/// for `on:`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Call {
+    /// Path of the runbook file, relative to this one.
+    pub runbook: Spanned<String>,
+    /// Inputs passed to it; string values are templates.
+    #[serde(default)]
+    pub inputs: IndexMap<Spanned<String>, Spanned<serde_json::Value>>,
+}

@@ -1,0 +1,45 @@
+//! `check` steps: probes judged by their expectations. The probes, their
+//! expectations and captures are a [`Check`] (`check.rs`), which `collect`
+//! steps and the members of a `probes:` group share.
+
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::TemplateCollector;
+use crate::step_keys::{Severities, never_errs};
+use crate::{Check, Diagnostic, Outcome, Spanned, Step};
+
+/// The `check` kind.
+pub(crate) struct CheckStep;
+
+impl StepRules for CheckStep {
+    type Yaml = Check;
+    const SHAPE: Shape = Shape::Box;
+
+    fn possible_keys(_: &Check) -> Option<Vec<String>> {
+        Some(
+            [Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error].iter().map(|o| o.name().to_owned()).collect(),
+        )
+    }
+
+    /// A check without `warn` expectations never warns, one without
+    /// expectations never fails, one whose probes all read the environment
+    /// or judge a TCP connection (and that has no `timeout` of its own)
+    /// never errs.
+    fn drop_unproducible(check: &Check, step: &Step, keys: &mut Vec<String>) {
+        if step.timeout.is_none() && never_errs(check) {
+            keys.retain(|key| key != Outcome::Error.name());
+        }
+        Severities::of_check(check).drop_unjudged(keys);
+    }
+
+    fn facts(check: &Check) -> Vec<&'static str> {
+        crate::analyse::probing_facts(check)
+    }
+
+    fn template_sites<'a>(check: &'a Check, sites: &mut TemplateCollector<'_, 'a>) {
+        sites.check(check);
+    }
+
+    fn planned(check: &Spanned<Check>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Check(crate::plan::probing(check)?))
+    }
+}

@@ -1,0 +1,33 @@
+//! `collect` steps: probes run for evidence only, never judged, so the run
+//! always goes on with `next` or the step below. Their probes are a
+//! [`Check`], as a `check` step's.
+
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::TemplateCollector;
+use crate::{Check, Diagnostic, Spanned, Step};
+
+/// The `collect` kind.
+pub(crate) struct CollectStep;
+
+impl StepRules for CollectStep {
+    type Yaml = Check;
+    const SHAPE: Shape = Shape::Parallelogram;
+
+    fn possible_keys(_: &Check) -> Option<Vec<String>> {
+        Some(Vec::new())
+    }
+
+    fn drop_unproducible(_: &Check, _: &Step, _: &mut Vec<String>) {}
+
+    fn facts(collect: &Check) -> Vec<&'static str> {
+        crate::analyse::probing_facts(collect)
+    }
+
+    fn template_sites<'a>(collect: &'a Check, sites: &mut TemplateCollector<'_, 'a>) {
+        sites.check(collect);
+    }
+
+    fn planned(collect: &Spanned<Check>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Collect(crate::plan::probing(collect)?))
+    }
+}

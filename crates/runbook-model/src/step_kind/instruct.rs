@@ -1,0 +1,53 @@
+//! `instruct` steps: manual work for the operator.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Shape, StepBody, StepRules};
+use crate::analyse::TemplateCollector;
+use crate::{Diagnostic, Link, Spanned, Step};
+
+/// The `instruct` kind.
+pub(crate) struct InstructStep;
+
+impl StepRules for InstructStep {
+    type Yaml = Instruct;
+    const SHAPE: Shape = Shape::Note;
+
+    fn possible_keys(_: &Instruct) -> Option<Vec<String>> {
+        Some(Vec::new())
+    }
+
+    fn drop_unproducible(_: &Instruct, _: &Step, _: &mut Vec<String>) {}
+
+    fn facts(instruct: &Instruct) -> Vec<&'static str> {
+        if instruct.checklist.is_empty() { vec!["notes"] } else { vec!["notes", "checklist"] }
+    }
+
+    fn template_sites<'a>(instruct: &'a Instruct, sites: &mut TemplateCollector<'_, 'a>) {
+        sites.template(&instruct.text);
+    }
+
+    fn planned(instruct: &Spanned<Instruct>) -> Result<StepBody, Diagnostic> {
+        Ok(StepBody::Instruct(instruct.value.clone()))
+    }
+}
+
+/// Manual work for the operator: text, a checklist, notes to type in.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Instruct {
+    /// What to do; a template.
+    pub text: Spanned<String>,
+    /// Items the operator ticks off; each is recorded.
+    #[serde(default)]
+    pub checklist: Vec<String>,
+    /// Notes the operator types in, by name, with the prompt for each;
+    /// readable as `steps.ID.notes.NAME`.
+    #[serde(default)]
+    pub notes: IndexMap<Spanned<String>, String>,
+    /// Dashboards or documents to open.
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
