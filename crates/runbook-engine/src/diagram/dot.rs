@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::StepKind;
+use runbook_model::Shape;
 
 use super::{Diagram, NodeKind, palette};
 
@@ -19,20 +19,20 @@ pub fn dot(diagram: &Diagram) -> String {
             let _ = write!(label, "\\n{}", text(detail));
         }
         let mut attributes = vec![format!("id=\"{}\"", node.id), format!("label=\"{label}\"")];
-        let conclusion = node.kind == NodeKind::Step(Some(StepKind::Conclude));
+        let filled = node.kind == NodeKind::Step(Shape::Ending);
         let shape = match node.kind {
-            NodeKind::Step(Some(StepKind::Check) | None) => None,
-            NodeKind::Step(Some(StepKind::Collect)) => Some("shape=parallelogram"),
-            NodeKind::Step(Some(StepKind::Ask)) => Some("shape=diamond"),
-            NodeKind::Step(Some(StepKind::Instruct)) => Some("shape=note"),
-            NodeKind::Step(Some(StepKind::Action)) => Some("shape=hexagon"),
-            NodeKind::Step(Some(StepKind::Call)) => Some("peripheries=2"),
-            NodeKind::Step(Some(StepKind::Conclude)) => Some("style=\"rounded,filled\""),
+            NodeKind::Step(Shape::Box) => None,
+            NodeKind::Step(Shape::Parallelogram) => Some("shape=parallelogram"),
+            NodeKind::Step(Shape::Diamond) => Some("shape=diamond"),
+            NodeKind::Step(Shape::Note) => Some("shape=note"),
+            NodeKind::Step(Shape::Hexagon) => Some("shape=hexagon"),
+            NodeKind::Step(Shape::Subroutine) => Some("peripheries=2"),
+            NodeKind::Step(Shape::Ending) => Some("style=\"rounded,filled\""),
             NodeKind::End => Some("shape=circle, style=filled, fillcolor=\"#eeeeee\""),
             NodeKind::Missing => Some("style=dashed, color=\"#b71c1c\""),
         };
         attributes.extend(shape.map(str::to_owned));
-        if conclusion {
+        if filled {
             let (_, fill, stroke) = palette(node.severity);
             attributes.push(format!("fillcolor=\"{fill}\", color=\"{stroke}\""));
         }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::StepKind;
+use runbook_model::Shape;
 
 use super::{Diagram, NodeKind, palette};
 
@@ -49,13 +49,13 @@ pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
             let _ = write!(label, "<br/>{}", text(detail));
         }
         let (open, close) = match node.kind {
-            NodeKind::Step(Some(StepKind::Check) | None) | NodeKind::Missing => ("[\"", "\"]"),
-            NodeKind::Step(Some(StepKind::Collect)) => ("[/\"", "\"/]"),
-            NodeKind::Step(Some(StepKind::Ask)) => ("{\"", "\"}"),
-            NodeKind::Step(Some(StepKind::Instruct)) => (">\"", "\"]"),
-            NodeKind::Step(Some(StepKind::Action)) => ("{{\"", "\"}}"),
-            NodeKind::Step(Some(StepKind::Call)) => ("[[\"", "\"]]"),
-            NodeKind::Step(Some(StepKind::Conclude)) => ("([\"", "\"])"),
+            NodeKind::Step(Shape::Box) | NodeKind::Missing => ("[\"", "\"]"),
+            NodeKind::Step(Shape::Parallelogram) => ("[/\"", "\"/]"),
+            NodeKind::Step(Shape::Diamond) => ("{\"", "\"}"),
+            NodeKind::Step(Shape::Note) => (">\"", "\"]"),
+            NodeKind::Step(Shape::Hexagon) => ("{{\"", "\"}}"),
+            NodeKind::Step(Shape::Subroutine) => ("[[\"", "\"]]"),
+            NodeKind::Step(Shape::Ending) => ("([\"", "\"])"),
             NodeKind::End => ("((\"", "\"))"),
         };
         let _ = writeln!(out, "  {}{open}{label}{close}", node.id);
@@ -72,24 +72,21 @@ pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
     for node in &diagram.nodes {
         let id = node.id.as_str();
         match (node.kind, node.severity) {
-            (NodeKind::Step(Some(StepKind::Conclude)), severity) => {
+            (NodeKind::Step(Shape::Ending), severity) => {
                 let (class, fill, stroke) = palette(severity);
                 add(class, format!("fill:{fill},stroke:{stroke},color:#000000"), id);
             }
             (NodeKind::Missing, _) => add("missing", "fill:#ffffff,stroke:#b71c1c,stroke-dasharray:5 5".into(), id),
             (NodeKind::End, _) => add("finish", "fill:#eeeeee,stroke:#616161".into(), id),
-            // Only a conclusion is coloured; the other kinds differ by shape.
+            // Only an ending is coloured; the other shapes are not filled.
             (
                 NodeKind::Step(
-                    Some(
-                        StepKind::Check
-                        | StepKind::Collect
-                        | StepKind::Ask
-                        | StepKind::Instruct
-                        | StepKind::Action
-                        | StepKind::Call,
-                    )
-                    | None,
+                    Shape::Box
+                    | Shape::Parallelogram
+                    | Shape::Diamond
+                    | Shape::Note
+                    | Shape::Hexagon
+                    | Shape::Subroutine,
                 ),
                 _,
             ) => {}

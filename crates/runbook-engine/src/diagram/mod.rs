@@ -10,7 +10,7 @@ mod mermaid;
 
 use std::collections::{HashMap, HashSet};
 
-use runbook_model::{Destination, Flow, Runbook, Severity, StepKind};
+use runbook_model::{Destination, Flow, Runbook, Severity, Shape, StepKind};
 
 pub use dot::dot;
 pub use mermaid::{MermaidSize, mermaid};
@@ -86,8 +86,9 @@ pub struct Node {
 /// What a node stands for; each is drawn in its own shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
-    /// A step of this kind (`None`: one `runbook check` refuses).
-    Step(Option<StepKind>),
+    /// A step, drawn in its kind's shape (a box for one with no kind,
+    /// which `runbook check` refuses).
+    Step(Shape),
     /// Past the last step: the run ends without a conclusion.
     End,
     /// A step id that does not exist (`runbook check` reports it).
@@ -160,7 +161,7 @@ impl Diagram {
                 id: unique_id(&format!("s_{}", sanitize(&step.id)), &mut used_ids),
                 name: step.id.clone(),
                 details,
-                kind: NodeKind::Step(step.kind),
+                kind: NodeKind::Step(step.kind.map_or(Shape::Box, StepKind::shape)),
                 severity: step.conclusion.as_ref().and_then(|c| c.severity),
                 visited: visited.contains(step.id.as_str()),
             });

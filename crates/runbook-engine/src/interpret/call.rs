@@ -218,14 +218,9 @@ fn callees(plan: &Plan, path: &Path) -> Vec<std::path::PathBuf> {
     let base = path.parent().unwrap_or_else(|| Path::new("."));
     plan.bodies
         .iter()
-        .filter_map(|body| match body {
-            StepBody::Call(call) => Some(base.join(&call.runbook.value)),
-            StepBody::Check(_)
-            | StepBody::Collect(_)
-            | StepBody::Ask(_)
-            | StepBody::Instruct(_)
-            | StepBody::Action(_)
-            | StepBody::Conclude(_) => None,
+        .filter_map(|body| {
+            let StepBody::Call(call) = body else { return None };
+            Some(base.join(&call.runbook.value))
         })
         .collect()
 }

@@ -3,8 +3,13 @@
 //! end of the steps, or a stop (an error, a missing answer, Ctrl-C, the
 //! run's timeout).
 
+mod action;
+mod ask;
 mod call;
-mod interaction;
+mod check;
+mod collect;
+mod conclude;
+mod instruct;
 mod probing;
 mod routing;
 mod run_error;
@@ -709,7 +714,8 @@ impl<'a> Interpreter<'a> {
         })
     }
 
-    /// Runs the step's body; one arm per step kind.
+    /// Runs the step's body: the one registration of the step kinds in the
+    /// engine, each arm handing the step to its kind's module.
     async fn execute(
         &mut self,
         step: &'a Step,
@@ -717,18 +723,19 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
         match body {
-            StepBody::Check(probing) => self.probing_step(step, probing, token).await,
-            StepBody::Collect(probing) => {
-                let mut done = self.probing_step(step, probing, token).await?;
-                done.key = None;
-                Ok(done)
-            }
+            StepBody::Check(probing) => self.check_step(step, probing, token).await,
+            StepBody::Collect(probing) => self.collect_step(step, probing, token).await,
             StepBody::Ask(ask) => self.ask_step(step, ask),
             StepBody::Instruct(instruct) => self.instruct_step(step, instruct),
             StepBody::Action(action) => self.action_step(step, action, token).await,
             StepBody::Call(call) => self.call_step(step, call, token).await,
             StepBody::Conclude(conclude) => self.conclude_step(step, conclude),
         }
+    }
+
+    /// The stop when whoever answers could not be asked at `step`.
+    fn operator_failed(&self, step: &Step, error: &str) -> Stop {
+        Stop::Error(self.error_at(step, RunErrorKind::Operator { step: self.name(&step.id), error: error.to_owned() }))
     }
 
     /// A template failure as a stop naming the step, located at the

@@ -275,3 +275,21 @@ impl StepBody {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_asks_for_exactly_one_key_of_every_kind() {
+        let schema = crate::runbook_schema();
+        let required: Vec<&str> = schema["$defs"]["Step"]["oneOf"]
+            .as_array()
+            .expect("a step is one of its kinds")
+            .iter()
+            .filter_map(|option| option["required"][0].as_str())
+            .collect();
+        let names: Vec<&str> = StepKind::ALL.iter().map(|kind| kind.name()).collect();
+        assert_eq!(required, names, "the `oneOf` of `Step` in step.rs lists each kind of `StepKind::ALL`");
+    }
+}
