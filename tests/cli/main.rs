@@ -27,4 +27,4 @@ mod seeds;
 mod services;
 mod test;
 
-pub use test::{Output, Scratch, Test, valid_record, workspace};
+pub use test::{Output, Scratch, Test, sha256_hex, valid_record, workspace};

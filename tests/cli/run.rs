@@ -718,8 +718,11 @@ steps:
         .stderr_contains("input `port` (from the call's `inputs:`): \"5432\" is not a number");
 }
 
+/// The runbooks a run calls are loaded once, before its first step: one
+/// broken before the run stops it before anything runs, with each of its
+/// errors and the call chain; one edited during the run changes nothing.
 #[test]
-fn a_called_runbook_broken_during_the_run_stops_it_with_each_of_its_errors_and_the_call_chain() {
+fn a_called_runbook_is_loaded_once_before_the_first_step() {
     let main = r"
 id: caller
 title: Caller
@@ -728,33 +731,55 @@ steps:
     collect: { cmd: { argv: [cp, lib/broken.yaml, lib/db.yaml] } }
   - id: database
     call: { runbook: lib/db.yaml }
-  - id: end
+    on: { resolved: fine, diagnosed: broken }
+  - id: fine
     conclude: { status: resolved }
+  - id: broken
+    conclude: { status: diagnosed, diagnosis: the callee changed }
 ";
     let callee = "id: db\ntitle: Database\nsteps:\n  - id: verdict\n    conclude: { status: resolved }\n";
     let broken = "id: db\ntitle: Database\nsteps:\n  - id: verdict\n    next: nowhere\n    conclude: { status: resolved }\n  - id: verdict\n    conclude: { status: diagnosed }\n";
+
+    // Broken before the run: nothing runs (the `cp` would leave a mark).
+    let output = Test::new()
+        .env("NO_COLOR", "1")
+        .files(&[
+            ("runbook.yaml", main.as_bytes()),
+            ("lib/db.yaml", broken.as_bytes()),
+            ("lib/broken.yaml", callee.as_bytes()),
+        ])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(3);
+    assert!(output.events().is_empty(), "a step ran: {:?}", output.events());
+    assert_eq!(std::fs::read_to_string(output.path("lib/db.yaml")).unwrap(), broken, "the `cp` ran");
+    let stderr = &output.stderr;
+    assert!(stderr.contains("error[RB211]"), "{stderr}");
+    assert!(stderr.contains("`lib/db.yaml`, called as `runbook.yaml` → `lib/db.yaml`:"), "{stderr}");
+    assert!(stderr.contains("error[RB201]"), "{stderr}");
+    assert!(stderr.contains("next: nowhere"), "{stderr}");
+    assert!(stderr.contains("error[RB202]"), "{stderr}");
+
+    // Broken during the run: the call runs the text loaded at the start,
+    // and the record names that text by its hash.
     let output = Test::new()
         .files(&[
             ("runbook.yaml", main.as_bytes()),
             ("lib/db.yaml", callee.as_bytes()),
             ("lib/broken.yaml", broken.as_bytes()),
         ])
-        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
-        .status(4);
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--record-dir", "rec"])
+        .status(0);
+    assert_eq!(std::fs::read_to_string(output.path("lib/db.yaml")).unwrap(), broken, "the `cp` did not run");
     let events = output.events();
-    assert_eq!(path(&events), ["edit", "database"]);
-    let message = finished(&events)["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("runbook.yaml:7:9: step `database` cannot call `"), "{message}");
-    assert!(message.contains("lib/db.yaml`: the called runbook has 3 errors"), "{message}");
-    let stderr = &output.stderr;
-    // The caller's step, then each of the callee's errors against its own
-    // text, as `check` shows them.
-    assert!(stderr.contains("  - id: database"), "{stderr}");
-    assert!(stderr.contains("runbook.yaml` → `"), "{stderr}");
-    assert!(stderr.contains("lib/db.yaml`"), "{stderr}");
-    assert!(stderr.contains("error[RB201]"), "{stderr}");
-    assert!(stderr.contains("next: nowhere"), "{stderr}");
-    assert!(stderr.contains("error[RB202]"), "{stderr}");
+    assert_eq!(path(&events), ["edit", "database", "database/verdict", "fine"]);
+    let loaded = crate::sha256_hex(callee.as_bytes());
+    assert_eq!(of(&events, "called")[0]["sha256"], loaded.as_str());
+    let callees = &of(&events, "run_started")[0]["callees"];
+    assert_eq!(callees.as_array().map(Vec::len), Some(1), "{callees}");
+    assert_eq!(callees[0]["sha256"], loaded.as_str());
+    assert!(callees[0]["path"].as_str().unwrap().ends_with("lib/db.yaml"), "{callees}");
+    let record = crate::valid_record(&output.path("rec/record.json"));
+    assert_eq!(record["run"]["callees"], *callees);
 }
 
 #[test]

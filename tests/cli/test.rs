@@ -10,6 +10,20 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root exists")
 }
 
+/// SHA-256 of `bytes`, hex, as `sha256sum` computes it: the hash a run
+/// journals for a runbook file's text.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum runs");
+    child.stdin.take().expect("stdin").write_all(bytes).expect("sha256sum reads");
+    let output = child.wait_with_output().expect("sha256sum ends");
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or_default().to_owned()
+}
+
 /// Asserts that `record.json` at `path` validates against the committed
 /// `schemas/record.schema.json`, and returns it.
 #[track_caller]

@@ -74,8 +74,8 @@ impl Renderer {
     }
 
     /// A run-time error, with its snippet and help, rendered like a `check`
-    /// diagnostic; for a called runbook with errors, each of them in full
-    /// against its own text.
+    /// diagnostic; for an error inside a called runbook, that error too
+    /// against the callee's text.
     pub(crate) fn render_run_error(&self, error: &RunError) -> String {
         let mut out = self.located(
             &error.text,
@@ -84,16 +84,8 @@ impl Renderer {
             "error: the run failed".to_owned(),
             &RunFailure(error),
         );
-        match &error.kind {
-            RunErrorKind::Call { failure: CallFailure::Invalid { text, diagnostics }, .. } => {
-                for diagnostic in diagnostics {
-                    out.push_str(&self.render(text, diagnostic));
-                }
-            }
-            RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } => {
-                out.push_str(&self.render_run_error(inner));
-            }
-            _ => {}
+        if let RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } = &error.kind {
+            out.push_str(&self.render_run_error(inner));
         }
         out
     }

@@ -115,7 +115,7 @@ pub(crate) fn check_test_file(path: &Path, bytes: &[u8]) -> CheckedTest {
     };
     match runbook {
         Ok(tested) => {
-            let callees = runbook_model::called_runbooks(&tested.path, &tested.plan.runbook);
+            let callees = tested.plan.called_runbooks();
             let diagnostics = runbook_model::analyse_test_file(&test, &tested.plan.runbook, &callees);
             CheckedTest { source, test: Some(test), runbook: Some(tested), diagnostics }
         }

@@ -217,6 +217,11 @@ pub struct RunInfo {
     pub inputs: IndexMap<String, Value>,
     /// SHA-256 of the runbook file, hex: which text ran.
     pub sha256: String,
+    /// Every runbook its `call` steps can run, at any depth, each loaded
+    /// once before the first step: which text each `call` runs. Written
+    /// only when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callees: Vec<CalleeFile>,
     /// Version of the engine.
     pub engine: String,
     /// The runbook's steps and transitions, for the record's graph.
@@ -230,6 +235,20 @@ pub struct RunInfo {
     /// ones. Written only when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub virtual_time: bool,
+}
+
+/// A runbook a run can call, as loaded when the run started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CalleeFile {
+    /// Its file: the calling runbook's directory joined with the `call`'s
+    /// `runbook`.
+    pub path: String,
+    /// Its id.
+    pub runbook: String,
+    /// SHA-256 of the file, hex: `runbook resume` refuses to go on when it
+    /// changed, as for the runbook itself.
+    pub sha256: String,
 }
 
 /// The triage tree as the record draws it.

@@ -6,12 +6,13 @@
 //! It reads other files, so it sits beside the loader, not among the
 //! single-file rules of `analyse` (as does `ca_files`, run with it).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
     Callee, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites,
 };
+use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
     Call, Checked, Code, Diagnostic, Input, InputType, Level, Runbook, Source, Span, Spanned, check_bytes, did_you_mean,
 };
@@ -32,20 +33,26 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
 /// The same for the bytes of `path`, already read (the `check` cache
 /// hashes the very bytes it checks).
 pub fn check_file_bytes(path: &Path, bytes: &[u8]) -> Checked {
+    check_file_reading(path, bytes).0
+}
+
+/// The same, with every called file as it was read and checked, for
+/// [`crate::Plan::load`] to plan them from.
+pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledFiles) {
     let mut checked = check_bytes(&path.display().to_string(), bytes);
-    if let Some(runbook) = &checked.runbook {
-        let mut follower = Follower {
-            stack: vec![canonical(path)],
-            shown: vec![path.display().to_string()],
-            memo: HashMap::new(),
-            invalid: Vec::new(),
-        };
-        checked.diagnostics.extend(follower.calls(path, runbook));
-        checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
-        checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
-        checked.invalid_callees = follower.invalid;
-    }
-    checked
+    let Some(runbook) = &checked.runbook else { return (checked, CalledFiles::default()) };
+    let mut follower = Follower {
+        stack: vec![canonical(path)],
+        shown: vec![path.display().to_string()],
+        memo: HashMap::new(),
+        invalid: Vec::new(),
+        read: CalledFiles { root: canonical(path), ..CalledFiles::default() },
+    };
+    checked.diagnostics.extend(follower.calls(path, runbook));
+    checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
+    checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+    checked.invalid_callees = follower.invalid;
+    (checked, follower.read)
 }
 
 /// A called runbook that does not check clean, kept whole: its errors are
@@ -71,6 +78,8 @@ struct Follower {
     memo: HashMap<PathBuf, Vec<Diagnostic>>,
     /// The called files with errors of their own, each once.
     invalid: Vec<InvalidCallee>,
+    /// Each called file as first read, and which file each call names.
+    read: CalledFiles,
 }
 
 impl Follower {
@@ -113,12 +122,24 @@ impl Follower {
                 );
                 continue;
             }
-            let checked = match std::fs::read(&target) {
-                Ok(bytes) => check_bytes(&target.display().to_string(), &bytes),
-                Err(error) => {
-                    out.push(unreadable(&call.runbook, &target, &error));
-                    continue;
-                }
+            let running = self.stack.last().cloned().unwrap_or_default();
+            self.read.calls.insert((running, index), key.clone());
+            // A file called from several places is read once: each call is
+            // checked against the same bytes, and the run plans those.
+            let checked = match self.read.files.get(&key) {
+                Some((_, first)) if first.source.name() == target.display().to_string() => first.clone(),
+                Some((_, first)) => check_bytes(&target.display().to_string(), first.source.text().as_bytes()),
+                None => match std::fs::read(&target) {
+                    Ok(bytes) => {
+                        let checked = check_bytes(&target.display().to_string(), &bytes);
+                        self.read.files.insert(key.clone(), (sha256_hex(&bytes), checked.clone()));
+                        checked
+                    }
+                    Err(error) => {
+                        out.push(unreadable(&call.runbook, &target, &error));
+                        continue;
+                    }
+                },
             };
             let own: Vec<Diagnostic> =
                 checked.diagnostics.iter().filter(|d| d.level() == Level::Error).cloned().collect();
@@ -326,24 +347,6 @@ const fn article_of(kind: InputType) -> &'static str {
 
 fn backticked(names: &[&str]) -> String {
     names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// The runbooks `runbook`'s `call` steps call, by step id, read relative
-/// to `path`'s directory as `check` reads them; one that does not load is
-/// left out.
-pub fn called_runbooks(path: &Path, runbook: &Runbook) -> BTreeMap<String, Runbook> {
-    let base = path.parent().unwrap_or_else(|| Path::new("."));
-    runbook
-        .steps
-        .iter()
-        .filter_map(|step| {
-            let call = step.call.as_ref()?;
-            let target = base.join(&call.runbook.value);
-            let bytes = std::fs::read(&target).ok()?;
-            let callee = check_bytes(&target.display().to_string(), &bytes).runbook?;
-            Some((step.id.value.clone(), callee))
-        })
-        .collect()
 }
 
 /// `steps.ID.vars.NAME` read anywhere in the runbook, by step id, with where.

@@ -12,6 +12,7 @@
 
 mod analyse;
 mod ca_files;
+mod called_plan;
 mod calls;
 mod capture;
 mod check;
@@ -47,7 +48,8 @@ pub use analyse::{
     ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file, template_sites,
 };
 pub use ca_files::literal_ca_files;
-pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, called_runbooks, check_file, check_file_bytes};
+pub use called_plan::{CalledPlan, Callees, sha256_hex};
+pub use calls::{CALLEE_HAS_ERRORS, InvalidCallee, check_file, check_file_bytes};
 pub use capture::{Capture, CaptureType};
 pub use check::Check;
 pub use code::{Code, Level};

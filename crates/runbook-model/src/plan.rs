@@ -8,12 +8,14 @@
 //! the interpreter matches on them, with no "has no kind" case left to
 //! handle at run time.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use serde_json::Value as Json;
 
+use crate::called_plan::Callees;
 use crate::{
     Capture, Check, Checked, Code, DeclaredProbe, Diagnostic, Expectation, Flow, Level, Probe, Runbook, Source, Span,
     Spanned, Step, StepBody,
@@ -35,6 +37,8 @@ pub struct Plan {
     pub bodies: Vec<StepBody>,
     /// What `check` found that does not stop a run.
     pub warnings: Vec<Diagnostic>,
+    /// The runbooks its `call` steps run, planned with it.
+    pub callees: Callees,
     /// See [`Self::expressions`].
     expressions: OnceLock<IndexMap<String, String>>,
     /// See [`Self::templates`].
@@ -106,6 +110,7 @@ impl Plan {
                         flow,
                         bodies,
                         warnings: diagnostics,
+                        callees: Callees::default(),
                         expressions: OnceLock::new(),
                         templates: OnceLock::new(),
                     }),
@@ -126,10 +131,14 @@ impl Plan {
     }
 
     /// Checks the bytes of the runbook file at `path`, following its `call`
-    /// targets, and plans it: the one loader behind `check`, `run`,
-    /// `resume` and a `call` step.
+    /// targets, and plans it with every runbook it calls, at any depth, from
+    /// the bytes the check read: the one loader behind `check`, `run`,
+    /// `resume` and `test`.
     pub fn load(path: &Path, bytes: &[u8]) -> Result<Self, Box<Checked>> {
-        Self::new(crate::check_file_bytes(path, bytes))
+        let (checked, called) = crate::calls::check_file_reading(path, bytes);
+        let mut plan = Self::new(checked)?;
+        plan.callees = called.plan()?;
+        Ok(plan)
     }
 
     /// Each expression (`when`, `stop_if`, a value that is one `{{ … }}`)
@@ -146,6 +155,14 @@ impl Plan {
     /// [`Self::expressions`].
     pub fn templates(&self) -> &IndexMap<String, String> {
         self.templates.get_or_init(|| crate::expression::planned_templates(&self.runbook))
+    }
+
+    /// The runbooks its `call` steps run, by step id.
+    pub fn called_runbooks(&self) -> BTreeMap<String, &Runbook> {
+        self.callees
+            .iter()
+            .map(|(index, called)| (self.runbook.steps[index].id.value.clone(), &called.plan.runbook))
+            .collect()
     }
 
     /// The step at `index` and what it does.

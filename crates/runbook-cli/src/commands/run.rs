@@ -152,31 +152,40 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
     let path = PathBuf::from(&point.path);
     let (plan, sha256) = load(&path, color)?;
     let runbook = &plan.runbook;
-    // Called runbooks count too: the run may re-enter them.
-    let changed_calls: Vec<String> = point
-        .calls
-        .iter()
-        .filter(|(path, hash)| {
-            std::fs::read(path).map_or(true, |bytes| runbook_engine::interpret::sha256_hex(&bytes) != *hash)
-        })
-        .map(|(path, _)| path.clone())
-        .collect();
-    if let Some(path) = changed_calls.first().filter(|_| !args.allow_changed) {
-        return Err(usage(format!(
-            "the called runbook `{path}` changed (or is gone) since the run started. Pass --allow-changed to \
-             resume anyway."
-        )));
-    }
-    let changed = sha256 != point.sha256 || !changed_calls.is_empty();
-    if sha256 != point.sha256 && !args.allow_changed {
-        return Err(usage(format!(
-            "`{}` changed since the run started (SHA-256 {} then, {} now): resuming could follow steps that did \
-             not exist. Pass --allow-changed to resume with the new text.",
+    // The runbook, then each runbook it can call (loaded with it just now),
+    // against the text the run started with: resuming with another text
+    // could follow steps that did not exist.
+    let loaded = runbook_engine::interpret::called_files(&plan, &path);
+    let mut changes = Vec::new();
+    if sha256 != point.sha256 {
+        changes.push(format!(
+            "`{}` changed since the run started (SHA-256 {} then, {} now)",
             path.display(),
             short_hash(&point.sha256),
             short_hash(&sha256)
+        ));
+    }
+    for then in &point.calls {
+        let now = loaded.iter().find(|(file, _)| file.display().to_string() == then.path);
+        let change = match now.map(|(_, called)| called.sha256.as_str()) {
+            Some(now) if now == then.sha256 => continue,
+            Some(now) => format!(
+                "the called runbook `{}` changed since the run started (SHA-256 {} then, {} now)",
+                then.path,
+                short_hash(&then.sha256),
+                short_hash(now)
+            ),
+            None => format!("the called runbook `{}` is no longer called by `{}`", then.path, path.display()),
+        };
+        changes.push(change);
+    }
+    if let Some(change) = changes.first().filter(|_| !args.allow_changed) {
+        return Err(usage(format!(
+            "{change}: resuming could follow steps that did not exist. Pass --allow-changed to resume with the new \
+             text."
         )));
     }
+    let runbook_changed = !changes.is_empty();
     // A resumed run keeps its inputs: only secrets (redacted in the
     // journal) are given again.
     let secret = |name: &str| runbook.inputs.iter().any(|(declared, input)| declared.as_str() == name && input.secret);
@@ -230,7 +239,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         ExitCode::Io
     })?;
     let mut resume = point.resume;
-    resume.runbook_changed = changed;
+    resume.runbook_changed = runbook_changed;
     let launch = Launch {
         plan: &plan,
         path: &path,

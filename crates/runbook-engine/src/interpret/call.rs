@@ -1,23 +1,22 @@
 //! `call` steps: another runbook file, run with its own inputs and facts;
-//! its conclusion status is the caller's `on:` key.
+//! its conclusion status is the caller's `on:` key. The called runbooks
+//! are the plan's, loaded once with it: a file edited during the run is
+//! not read again.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use runbook_model::{Call, Level, Plan, Step, StepBody};
+use runbook_model::{Call, CalledPlan, Plan, Step};
 use serde_json::{Map, Value as Json};
 
-use super::{CallFailure, Ending, Interpreter, RunErrorKind, StepDone, Stop};
-use crate::event::RunStatus;
+use super::{CallFailure, Ending, Interpreter, Mode, RunErrorKind, StepDone, Stop};
+use crate::event::{CalleeFile, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, TypedFrom, resolve};
 use crate::prepare::Renderer;
-
-/// Deepest chain of `call`s, against runaway recursion through different
-/// files.
-const MAX_CALL_DEPTH: usize = 16;
+use crate::template::Templates;
 
 impl<'a> Interpreter<'a> {
     pub(super) async fn call_step(
@@ -27,36 +26,33 @@ impl<'a> Interpreter<'a> {
         token: &tokio_util::sync::CancellationToken,
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
+        let index = self.plan.flow.position(&step.id.value);
         if let Some(mocked) = self.options.called.get(&name) {
             // One ending per visit of the step; the last repeats.
-            let visit =
-                self.plan.runbook.steps.iter().position(|s| s.id.value == step.id.value).map_or(1, |i| self.visits[i]);
-            let index = usize::try_from(visit.saturating_sub(1)).unwrap_or(usize::MAX);
-            if let Some(ending) = mocked.get(index).or_else(|| mocked.last()) {
+            let visit = index.map_or(1, |i| self.visits[i]);
+            let position = usize::try_from(visit.saturating_sub(1)).unwrap_or(usize::MAX);
+            if let Some(ending) = mocked.get(position).or_else(|| mocked.last()) {
                 return Ok(ending.done());
             }
         }
-        let base = self.path.parent().unwrap_or_else(|| Path::new("."));
-        let path = base.join(&call.runbook.value);
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let path = callee_path(self.path, call);
         let failed = |this: &Self, failure| {
             let chain = this.call_stack.clone();
             Stop::Error(
                 this.error_at(step, RunErrorKind::Call { step: name.clone(), path: path.clone(), chain, failure }),
             )
         };
-        if self.call_stack.iter().any(|caller| caller.canonicalize().ok().as_ref() == Some(&canonical)) {
-            return Err(failed(self, CallFailure::Cycle));
-        }
-        if self.call_stack.len() >= MAX_CALL_DEPTH {
-            return Err(failed(self, CallFailure::TooDeep(MAX_CALL_DEPTH)));
-        }
-        let (callee, sha256) = load_callee(&path).map_err(|failure| failed(self, failure))?;
+        let plan: &'a Plan = self.plan;
+        let loaded = index.and_then(|index| plan.callees.of_step(index));
+        let Some((planned, templates)) = loaded.and_then(|called| Some((called, self.callees.of(called)?))) else {
+            return Err(failed(self, CallFailure::NotLoaded));
+        };
+        let callee = &planned.plan;
         self.emit(&crate::event::Event::Called {
             step: name.clone(),
             runbook: callee.runbook.id.value.clone(),
             path: path.display().to_string(),
-            sha256,
+            sha256: planned.sha256.clone(),
         });
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let typed = call
@@ -80,13 +76,12 @@ impl<'a> Interpreter<'a> {
             }
         }
         if !self.options.hermetic {
-            super::redact_env_probe_values(&callee, &mut redactor);
+            super::redact_env_probe_values(callee, &mut redactor);
         }
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
-        let templates = super::compile_templates(&callee, self.options.mode);
         let mut callee_run = Interpreter {
-            plan: &callee,
+            plan: callee,
             start_at: callee.flow.start,
             path: &path,
             options: self.options,
@@ -96,7 +91,8 @@ impl<'a> Interpreter<'a> {
             probes: Arc::clone(&self.probes),
             // The step's token: its timeout stops the callee too.
             cancel: token.clone(),
-            templates: &templates,
+            templates,
+            callees: self.callees,
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts),
@@ -178,24 +174,72 @@ impl CalledConclusion {
     }
 }
 
-/// Reads, checks and plans a called runbook with the loader `run` uses;
-/// its errors, all of them, when it has any.
+/// The file a `call` step of the runbook at `caller` runs: relative to
+/// the caller's directory.
+fn callee_path(caller: &Path, call: &Call) -> PathBuf {
+    caller.parent().unwrap_or_else(|| Path::new(".")).join(&call.runbook.value)
+}
+
+/// Every runbook `plan` (loaded from `path`) can call, at any depth, each
+/// file once, with the path a run names it by; callers first.
+pub fn called_files<'p>(plan: &'p Plan, path: &Path) -> Vec<(PathBuf, &'p Arc<CalledPlan>)> {
+    let mut found: Vec<(PathBuf, &'p Arc<CalledPlan>)> = Vec::new();
+    let mut pending = vec![(plan, path.to_path_buf())];
+    while let Some((plan, path)) = pending.pop() {
+        let mut next = Vec::new();
+        for (index, called) in plan.callees.iter() {
+            let Some(call) = plan.runbook.steps.get(index).and_then(|step| step.call.as_ref()) else { continue };
+            let file = callee_path(&path, call);
+            if found.iter().any(|(seen, _)| *seen == file) {
+                continue;
+            }
+            found.push((file.clone(), called));
+            next.push((&called.plan, file));
+        }
+        pending.extend(next.into_iter().rev());
+    }
+    found
+}
+
+/// The files `plan` (loaded from `path`) can call, for the journal.
+pub(super) fn callee_files(plan: &Plan, path: &Path) -> Vec<CalleeFile> {
+    called_files(plan, path)
+        .into_iter()
+        .map(|(file, called)| CalleeFile {
+            path: file.display().to_string(),
+            runbook: called.plan.runbook.id.value.clone(),
+            sha256: called.sha256.clone(),
+        })
+        .collect()
+}
+
+/// The templates of every runbook a run can call, compiled once when the
+/// run starts.
+pub(super) struct CalleeTemplates<'p>(Vec<(&'p CalledPlan, Templates<'p>)>);
+
+impl<'p> CalleeTemplates<'p> {
+    pub(super) fn compile(plan: &'p Plan, path: &Path, mode: Mode) -> Self {
+        Self(
+            called_files(plan, path)
+                .into_iter()
+                .map(|(_, called)| (&**called, super::compile_templates(&called.plan, mode)))
+                .collect(),
+        )
+    }
+
+    fn of(&self, called: &CalledPlan) -> Option<&Templates<'p>> {
+        self.0.iter().find(|(planned, _)| std::ptr::eq(*planned, called)).map(|(_, templates)| templates)
+    }
+}
+
 /// Adds the secrets of every runbook `plan` can call, at any depth, that are
 /// known before the run: the environment values and defaults of their
 /// secret inputs, the variables their `env` probes name, literal proxy
 /// passwords. Output before a call must not show in clear what the callee
-/// declares secret. A callee that does not load is skipped: its call fails
-/// when reached.
+/// declares secret.
 pub(super) fn redact_callee_secrets(plan: &Plan, path: &Path, hermetic: bool, redactor: &mut crate::redact::Redactor) {
-    let canonical = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let mut seen = vec![canonical(path)];
-    let mut pending = callees(plan, path);
-    while let Some(path) = pending.pop() {
-        if seen.contains(&canonical(&path)) {
-            continue;
-        }
-        seen.push(canonical(&path));
-        let Ok((callee, _)) = load_callee(&path) else { continue };
+    for (_, called) in called_files(plan, path) {
+        let callee = &called.plan;
         for (name, input) in callee.runbook.inputs.iter().filter(|(_, input)| input.secret) {
             let from_env = input.env.as_ref().filter(|_| !hermetic).and_then(|var| std::env::var(&var.value).ok());
             if let Some(value) = from_env {
@@ -206,32 +250,8 @@ pub(super) fn redact_callee_secrets(plan: &Plan, path: &Path, hermetic: bool, re
             }
         }
         if !hermetic {
-            super::redact_env_probe_values(&callee, redactor);
+            super::redact_env_probe_values(callee, redactor);
         }
-        super::redact_literal_proxy_secrets(&callee, redactor);
-        pending.extend(callees(&callee, &path));
-    }
-}
-
-/// The files `plan`'s `call` steps name, relative to `path`'s directory.
-fn callees(plan: &Plan, path: &Path) -> Vec<std::path::PathBuf> {
-    let base = path.parent().unwrap_or_else(|| Path::new("."));
-    plan.bodies
-        .iter()
-        .filter_map(|body| {
-            let StepBody::Call(call) = body else { return None };
-            Some(base.join(&call.runbook.value))
-        })
-        .collect()
-}
-
-fn load_callee(path: &Path) -> Result<(Plan, String), CallFailure> {
-    let bytes = std::fs::read(path).map_err(|error| CallFailure::Unreadable(error.to_string()))?;
-    match Plan::load(path, &bytes) {
-        Ok(plan) => Ok((plan, super::sha256_hex(&bytes))),
-        Err(checked) => Err(CallFailure::Invalid {
-            diagnostics: checked.diagnostics.into_iter().filter(|d| d.level() == Level::Error).collect(),
-            text: checked.source,
-        }),
+        super::redact_literal_proxy_secrets(callee, redactor);
     }
 }

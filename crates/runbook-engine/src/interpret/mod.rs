@@ -14,10 +14,11 @@ mod probing;
 mod routing;
 mod run_error;
 
-pub use call::CalledConclusion;
+pub use call::{CalledConclusion, called_files};
 pub use run_error::{CallFailure, RunError, RunErrorKind};
 
 pub use crate::prepare::RenderError;
+pub use runbook_model::sha256_hex;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -236,6 +237,7 @@ async fn start(
     }
     redact_literal_proxy_secrets(plan, &mut redactor);
     call::redact_callee_secrets(plan, path, options.hermetic, &mut redactor);
+    let callees = call::CalleeTemplates::compile(plan, path, options.mode);
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -254,6 +256,7 @@ async fn start(
         interactive: options.interactive,
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
+        callees: call::callee_files(plan, path),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: crate::diagram::graph(&plan.runbook, &plan.flow),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
@@ -303,6 +306,7 @@ async fn start(
         probes: services.probes,
         cancel: services.cancel,
         templates,
+        callees: &callees,
         client: HttpClient::new(),
         redactor,
         facts,
@@ -387,16 +391,6 @@ fn redact_literal_proxy_secrets(plan: &Plan, redactor: &mut Redactor) {
             }
         }
     }
-}
-
-/// SHA-256 of `bytes`, as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    use std::fmt::Write as _;
-    sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
 }
 
 /// A run's id: its start time (UTC, to the second) and the runbook's id,
@@ -519,6 +513,8 @@ struct Interpreter<'a> {
     probes: Arc<dyn ProbeRunner>,
     cancel: CancellationToken,
     templates: &'a Templates<'a>,
+    /// The templates of the runbooks the run can call.
+    callees: &'a call::CalleeTemplates<'a>,
     client: HttpClient,
     redactor: Redactor,
     facts: Facts,

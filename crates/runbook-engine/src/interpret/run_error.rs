@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use runbook_model::{Diagnostic, Source, Span};
+use runbook_model::{Source, Span};
 
 use crate::prepare::RenderError;
 
@@ -128,23 +128,11 @@ pub enum RunErrorKind {
 /// Why a called runbook could not run.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallFailure {
-    /// The file could not be read.
-    #[error("cannot read it: {0}")]
-    Unreadable(String),
-    /// It has errors; each is shown in full against its own text.
-    #[error("the called runbook has {} error{}", .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
-    Invalid {
-        /// Its text.
-        text: Source,
-        /// Its errors.
-        diagnostics: Vec<Diagnostic>,
-    },
-    /// It is already running further up the chain.
-    #[error("it is already running: calls cannot go round in a cycle")]
-    Cycle,
-    /// The chain is too deep.
-    #[error("calls are nested more than {0} deep")]
-    TooDeep(usize),
+    /// The plan was built without the runbooks it calls
+    /// ([`runbook_model::Plan::new`]); [`runbook_model::Plan::load`] loads
+    /// them, and refuses one that does not check clean before the run.
+    #[error("it was not loaded with the runbook that calls it")]
+    NotLoaded,
     /// Its inputs could not be resolved.
     #[error("{0}")]
     Inputs(String),
@@ -222,14 +210,11 @@ impl RunError {
             RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } => {
                 **inner = (**inner).clone().redacted(redactor);
             }
-            RunErrorKind::Call { failure: CallFailure::Unreadable(message) | CallFailure::Inputs(message), .. }
+            RunErrorKind::Call { failure: CallFailure::Inputs(message), .. }
             | RunErrorKind::Journal { failure: message, .. }
             | RunErrorKind::Operator { error: message, .. }
             | RunErrorKind::InvalidAnswer { message, .. } => text(message),
-            RunErrorKind::Call {
-                failure: CallFailure::Invalid { .. } | CallFailure::Cycle | CallFailure::TooDeep(_),
-                ..
-            }
+            RunErrorKind::Call { failure: CallFailure::NotLoaded, .. }
             | RunErrorKind::MaxVisits { .. }
             | RunErrorKind::Timeout { .. }
             | RunErrorKind::Unrouted { .. }

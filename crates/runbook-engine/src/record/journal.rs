@@ -369,6 +369,7 @@ mod tests {
             interactive: false,
             inputs: indexmap::IndexMap::new(),
             sha256: "00".into(),
+            callees: Vec::new(),
             engine: "0".into(),
             graph: Graph::default(),
             assume: indexmap::IndexMap::new(),

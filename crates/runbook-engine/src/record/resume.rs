@@ -10,7 +10,7 @@ use runbook_model::Outcome;
 use serde_json::Value;
 
 use super::journal::Entry;
-use crate::event::{ActionDecision, Event, Part, RunInfo, RunStatus};
+use crate::event::{ActionDecision, CalleeFile, Event, Part, RunInfo, RunStatus};
 use crate::interpret::{FinishedAction, Mode, Resume};
 use crate::probe::ErrorKind;
 
@@ -27,8 +27,10 @@ pub struct ResumePoint {
     pub inputs: IndexMap<String, Value>,
     /// A dry run's assumed outcomes, by step.
     pub assume: IndexMap<String, Outcome>,
-    /// Runbooks run by `call` steps so far: path and SHA-256 of the file.
-    pub calls: Vec<(String, String)>,
+    /// The runbooks its `call` steps can run, as loaded when it started
+    /// (a journal written before runs loaded them at the start names those
+    /// its `call` steps ran).
+    pub calls: Vec<CalleeFile>,
     /// Where and how to continue.
     pub resume: Resume,
 }
@@ -53,7 +55,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
     let mut visits: HashMap<String, u32> = HashMap::new();
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
-    let mut calls = Vec::new();
+    let mut calls = header.callees.clone();
     // The step running when the journal stops.
     let mut open: Option<String> = None;
     // The last step that finished, and where its transition went (`None`
@@ -79,7 +81,11 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
         match &entry.event {
             Event::RunFinished { status, .. } => ended = Some(*status),
             Event::Resumed { .. } => ended = None,
-            Event::Called { path, sha256, .. } => calls.push((path.clone(), sha256.clone())),
+            Event::Called { path, runbook, sha256, .. } => {
+                if !calls.iter().any(|called| called.path == *path) {
+                    calls.push(CalleeFile { path: path.clone(), runbook: runbook.clone(), sha256: sha256.clone() });
+                }
+            }
             Event::StepStarted { step, visit, .. } if top(step) => {
                 let count = visits.entry(step.clone()).or_default();
                 *count = (*count).max(*visit);

@@ -14,9 +14,9 @@ use crate::{
 };
 
 /// Every finding of a test file, in source order. `callees` are the
-/// runbooks the `call` steps call, by step id ([`crate::called_runbooks`]):
+/// runbooks the `call` steps call, by step id ([`crate::Plan::called_runbooks`]):
 /// a mocked call conclusion must be one the callee gives.
-pub fn analyse_test_file(test: &TestFile, runbook: &Runbook, callees: &BTreeMap<String, Runbook>) -> Vec<Diagnostic> {
+pub fn analyse_test_file(test: &TestFile, runbook: &Runbook, callees: &BTreeMap<String, &Runbook>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let steps: HashMap<&str, &Step> = runbook.steps.iter().map(|step| (step.id.as_str(), step)).collect();
     let ids: Vec<&str> = runbook.steps.iter().map(|step| step.id.as_str()).collect();
@@ -49,7 +49,7 @@ struct Known<'a> {
     /// The test file's own inputs, under every case's.
     inputs: &'a IndexMap<Spanned<String>, Spanned<Value>>,
     /// The called runbooks, by `call` step id.
-    callees: &'a BTreeMap<String, Runbook>,
+    callees: &'a BTreeMap<String, &'a Runbook>,
 }
 
 impl Known<'_> {
@@ -394,7 +394,7 @@ fn observation(site: &Site<'_>, step: &Step, mock: &Spanned<StepMock>, out: &mut
     };
     let specs = mock.specs();
     if let Some(call) = &step.call {
-        let callee = site.known.callees.get(step.id.as_str());
+        let callee = site.known.callees.get(step.id.as_str()).copied();
         for spec in specs.iter().filter(|spec| spec.conclusion.is_some()) {
             if let Some(callee) = callee {
                 unreal_mocks::call(step.id.as_str(), &call.runbook.value, callee, spec, out);
