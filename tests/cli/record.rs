@@ -287,8 +287,17 @@ fn the_record_schema_refuses_what_a_record_cannot_hold() {
     let record = valid_record(&output.path("rec"));
     let schema: Value = serde_json::from_str(&Test::new().args(["schema", "record"]).status(0).stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let breakages: [Breakage; 7] = [
+    let breakages: [Breakage; 10] = [
         ("an unknown top-level field", |r| r["colour"] = Value::from(1)),
+        ("an unknown observation field", |r| {
+            r["steps"][0]["attempts"][0]["probes"][0]["observation"]["colour"] = Value::from(1);
+        }),
+        ("an unknown expectation field", |r| {
+            r["steps"][0]["attempts"][0]["probes"][0]["expectations"][0]["colour"] = Value::from(1);
+        }),
+        ("an observation of another probe's kind", |r| {
+            r["steps"][0]["attempts"][0]["probes"][0]["observation"]["probe"] = Value::from("tcp");
+        }),
         ("an unknown status", |r| r["status"] = Value::from("passed")),
         ("an unknown run field", |r| r["run"]["colour"] = Value::from(1)),
         ("an unknown mode", |r| r["run"]["mode"] = Value::from("turbo")),
@@ -302,6 +311,32 @@ fn the_record_schema_refuses_what_a_record_cannot_hold() {
         let mut broken = record.clone();
         breaking(&mut broken);
         assert!(!validator.is_valid(&broken), "the schema accepts {what}");
+    }
+    // Every object the schema describes is closed, so a field added to a
+    // type without regenerating the schema fails this suite's records.
+    let mut open = Vec::new();
+    open_objects(&schema, "#", &mut open);
+    assert!(open.is_empty(), "objects that take any field: {open:?}");
+}
+
+/// Where `schema` describes an object with `properties` that allows other
+/// fields too.
+fn open_objects(schema: &Value, at: &str, open: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if map.contains_key("properties") && map.get("additionalProperties") != Some(&Value::Bool(false)) {
+                open.push(at.to_owned());
+            }
+            for (key, value) in map {
+                open_objects(value, &format!("{at}/{key}"), open);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                open_objects(item, &format!("{at}/{index}"), open);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -10,6 +10,7 @@ use crate::probe::{Captured, ErrorKind, Observation, ProbeError};
 
 /// One predicate applied to one subject.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ExpectationResult {
     /// What was judged: `status`, `json $.a`, `header content-type`.
     pub subject: String,

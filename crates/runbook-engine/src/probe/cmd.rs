@@ -74,6 +74,7 @@ pub struct CmdSpec {
 
 /// How the command ended and what it printed.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CmdObservation {
     /// Exit code, if it exited.
     pub exit_code: Option<i32>,

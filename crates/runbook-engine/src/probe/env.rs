@@ -30,6 +30,7 @@ pub struct EnvSpec {
 
 /// What was found, per variable, in the order declared.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct EnvObservation {
     /// One entry per variable named in the spec.
     pub vars: Vec<EnvVar>,
@@ -37,6 +38,7 @@ pub struct EnvObservation {
 
 /// Presence of one variable; never its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct EnvVar {
     /// The variable's name.
     pub name: String,

@@ -69,6 +69,7 @@ pub struct HttpSpec {
 
 /// The response, or why there is none.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct HttpObservation {
     /// Status code.
     pub status: Option<u16>,
@@ -121,6 +122,7 @@ impl HttpObservation {
 
 /// A redirect followed by an http probe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Redirect {
     /// The status that asked for it (301, 302, 303, 307, 308).
     pub status: u16,

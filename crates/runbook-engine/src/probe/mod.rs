@@ -112,6 +112,7 @@ impl ErrorKind {
 
 /// A probe failure: its kind and a one-line message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ProbeError {
     /// What went wrong, for branching.
     pub kind: ErrorKind,

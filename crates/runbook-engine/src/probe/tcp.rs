@@ -34,6 +34,7 @@ pub struct TcpSpec {
 /// The connection attempt. A refused or timed-out connection is an
 /// observation (`connected: false`) with the reason in `error`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct TcpObservation {
     /// Whether the connection was established.
     pub connected: bool,

@@ -12,6 +12,7 @@ use crate::clock::rfc3339_seconds;
 
 /// The server's own certificate, as the last response presented it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Certificate {
     /// Who signed it: `CN=Internal CA, O=Example`.
     pub issuer: String,
