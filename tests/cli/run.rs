@@ -519,7 +519,7 @@ steps:
 }
 
 #[test]
-fn a_loop_over_max_visits_fails_the_run_naming_the_step() {
+fn a_loop_over_max_visits_fails_the_run_at_the_limit_it_passed() {
     let yaml = r#"
 id: loop
 title: Loop
@@ -537,11 +537,35 @@ steps:
     let output = run(yaml, &[]).status(4);
     let events = output.events();
     assert_eq!(path(&events), ["probe", "again", "probe", "again"]);
-    let finished = finished(&events);
-    assert_eq!(finished["status"], "failed");
-    let message = finished["message"].as_str().unwrap();
+    let ending = finished(&events);
+    assert_eq!(ending["status"], "failed");
+    let message = ending["message"].as_str().unwrap();
     assert!(message.contains("step `probe` would run 3 times, more than its max_visits of 2"), "{message}");
-    assert!(message.contains("runbook.yaml:6:9: "), "the message locates the step: {message}");
+    assert!(message.contains("runbook.yaml:4:13: "), "the message locates the runbook's max_visits: {message}");
+    assert!(output.stderr.contains("the limit of 2 visits"), "{}", output.stderr);
+    assert!(output.stderr.contains("help: raise the runbook's `max_visits`"), "{}", output.stderr);
+
+    // The step's own limit is the one it names.
+    let own = yaml
+        .replace("max_visits: 2\n", "")
+        .replace("    on: { fail: again }", "    max_visits: 1\n    on: { fail: again }");
+    let message = finished(&run(&own, &[]).status(4).events())["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("runbook.yaml:7:17: step `probe` would run 2 times, more than its max_visits of 1"),
+        "{message}"
+    );
+
+    // With no `max_visits` at all, the transition that went round once
+    // more is where to look.
+    let default = yaml.replace("max_visits: 2\n", "");
+    let output = run(&default, &[]).status(4);
+    let message = finished(&output.events())["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("runbook.yaml:10:11: step `probe` would run 4 times, more than its max_visits of 3"),
+        "{message}"
+    );
+    assert!(output.stderr.contains("next: probe"), "{}", output.stderr);
+    assert!(output.stderr.contains("goes back to `probe` once more than the default 3 visits"), "{}", output.stderr);
 }
 
 pub(crate) const QUESTIONS: &str = r#"

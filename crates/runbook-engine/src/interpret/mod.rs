@@ -15,7 +15,7 @@ mod routing;
 mod run_error;
 
 pub use call::{CalledConclusion, called_files};
-pub use run_error::{CallFailure, RunError, RunErrorKind};
+pub use run_error::{CallFailure, RunError, RunErrorKind, VisitLimit};
 
 pub use crate::prepare::RenderError;
 pub use runbook_model::sha256_hex;
@@ -27,7 +27,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
-use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Step, StepBody};
+use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Span, Step, StepBody};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
@@ -568,6 +568,8 @@ impl<'a> Interpreter<'a> {
     async fn walk(&mut self) -> Ending {
         let plan: &'a Plan = self.plan;
         let mut current = self.start_at;
+        // The YAML of the transition that led to the current step.
+        let mut arrived_by: Option<Span> = None;
         loop {
             let Some(index) = current else {
                 return Ending {
@@ -578,15 +580,9 @@ impl<'a> Interpreter<'a> {
                 };
             };
             let (step, body) = plan.step(index);
-            let limit = step
-                .max_visits
-                .as_ref()
-                .or(plan.runbook.max_visits.as_ref())
-                .map_or(DEFAULT_MAX_VISITS, |limit| limit.value);
             self.visits[index] += 1;
-            if self.visits[index] > limit {
-                let kind = RunErrorKind::MaxVisits { step: self.name(&step.id), visits: self.visits[index], limit };
-                return Stop::Error(self.error_at(step, kind)).into();
+            if let Some(error) = self.visits_exceeded(index, step, arrived_by) {
+                return Stop::Error(error).into();
             }
             if let Err(stop) = self.recording(step) {
                 return stop.into();
@@ -660,6 +656,7 @@ impl<'a> Interpreter<'a> {
                 Ok(route) => route,
                 Err(reason) => return reason.into(),
             };
+            let edge_span = edge.span;
             let to = next.map(|next| self.name(&plan.runbook.steps[next].id));
             let transition = Event::Transition {
                 from: name,
@@ -669,6 +666,7 @@ impl<'a> Interpreter<'a> {
                 kind: edge.kind,
             };
             self.emit(&transition);
+            arrived_by = Some(edge_span);
             current = next;
         }
     }
@@ -741,6 +739,26 @@ impl<'a> Interpreter<'a> {
             self.error_at(step, RunErrorKind::Template { step: self.name(&step.id), error: error.clone() });
         failure.span = error.span.unwrap_or(failure.span);
         Stop::Error(failure)
+    }
+
+    /// The error when the step at `index` has now run more often than its
+    /// `max_visits`: located at the `max_visits` that set the limit, or, for
+    /// the default, at the transition (`arrived_by`) that came back once
+    /// more.
+    fn visits_exceeded(&self, index: usize, step: &Step, arrived_by: Option<Span>) -> Option<Box<RunError>> {
+        let visits = self.visits[index];
+        let (limit, set_by, span) = match (&step.max_visits, &self.plan.runbook.max_visits) {
+            (Some(own), _) => (own.value, VisitLimit::Step, own.span),
+            (None, Some(runbook)) => (runbook.value, VisitLimit::Runbook, runbook.span),
+            (None, None) => (DEFAULT_MAX_VISITS, VisitLimit::Default, arrived_by.unwrap_or(step.id.span)),
+        };
+        if visits <= limit {
+            return None;
+        }
+        let mut error =
+            self.error_at(step, RunErrorKind::MaxVisits { step: self.name(&step.id), visits, limit, set_by });
+        error.span = span;
+        Some(error)
     }
 
     /// A run-time error located at `step`, in the text the plan was loaded

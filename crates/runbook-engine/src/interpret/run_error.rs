@@ -44,6 +44,9 @@ pub enum RunErrorKind {
         visits: u32,
         /// The limit.
         limit: u32,
+        /// Who set it; the error points at that `max_visits`, or for the
+        /// default at the transition that went back to the step once more.
+        set_by: VisitLimit,
     },
     /// A `call` step's runbook could not be loaded or run.
     #[error("step `{step}` cannot call `{}`: {failure}", path.display())]
@@ -125,6 +128,17 @@ pub enum RunErrorKind {
     },
 }
 
+/// Where a step's `max_visits` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitLimit {
+    /// The step's own `max_visits`.
+    Step,
+    /// The runbook's `max_visits`, for every step.
+    Runbook,
+    /// Neither: [`runbook_model::DEFAULT_MAX_VISITS`].
+    Default,
+}
+
 /// Why a called runbook could not run.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallFailure {
@@ -152,7 +166,10 @@ impl RunError {
                      number where both types are known",
                 self.text.name()
             )),
-            RunErrorKind::MaxVisits { .. } => {
+            RunErrorKind::MaxVisits { set_by: VisitLimit::Runbook, .. } => Some(
+                "raise the runbook's `max_visits`, or give the step its own, if more rounds are expected".to_owned(),
+            ),
+            RunErrorKind::MaxVisits { set_by: VisitLimit::Step | VisitLimit::Default, .. } => {
                 Some("raise `max_visits` on the step if more rounds are expected".to_owned())
             }
             RunErrorKind::Call { chain, path, .. } => {
@@ -190,6 +207,12 @@ impl RunError {
     pub fn label(&self) -> String {
         match &self.kind {
             RunErrorKind::ResumedStepGone { step } => format!("this runbook has no step `{step}` now"),
+            RunErrorKind::MaxVisits { limit, set_by: VisitLimit::Step | VisitLimit::Runbook, .. } => {
+                format!("the limit of {limit} visits")
+            }
+            RunErrorKind::MaxVisits { step, limit, set_by: VisitLimit::Default, .. } => {
+                format!("goes back to `{step}` once more than the default {limit} visits")
+            }
             _ => "the run stopped here".to_owned(),
         }
     }
