@@ -1711,6 +1711,55 @@ steps:
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "on");
 }
 
+/// The Jinja tests that compare (`is gt`, `is lt`, `is ne`, …) are the
+/// operators under other names: a string against a number, or none
+/// ordered, stops the run through them as through `>`, in a `when`, a
+/// template's block and a filter that applies a test by name.
+#[test]
+fn comparison_tests_stop_the_run_like_their_operators() {
+    let runbook = |condition: &str, diagnosis: &str| {
+        format!(
+            r#"
+id: tests
+title: Comparison tests
+steps:
+  - id: disk
+    collect:
+      cmd: {{ argv: [echo, '{{"used": "5", "lag": null, "n": 95}}'] }}
+      capture:
+        o: {{ json: $ }}
+    next:
+      - when: '{condition}'
+        goto: full
+      - goto: fine
+  - id: full
+    conclude: {{ status: diagnosed, diagnosis: "disk full" }}
+  - id: fine
+    conclude: {{ status: inconclusive, diagnosis: '{diagnosis}' }}
+"#
+        )
+    };
+    let cases = [
+        (
+            "vars.o.used is gt 90",
+            "fine",
+            r#"`vars.o.used > 90` compares a string with a number: `vars.o.used` is the string "5""#,
+        ),
+        ("vars.o.used is not greaterthan 90", "fine", "`vars.o.used > 90` compares a string with a number"),
+        ("vars.o.used is ne 5", "fine", "`vars.o.used != 5` compares a string with a number"),
+        ("vars.o.lag is lt 100", "fine", "`vars.o.lag < 100` compares none with the number 100"),
+        ("[vars.o.used] | select(\"ge\", 90) | list", "fine", "`item >= 90` compares a string with a number"),
+        ("false", "{% if vars.o.used is gt 90 %}FULL{% endif %}", "cannot render `diagnosis`: `vars.o.used > 90`"),
+    ];
+    for (condition, diagnosis, message) in cases {
+        let output = run(&runbook(condition, diagnosis), &[]).status(4);
+        assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
+        output.stderr_contains(message);
+    }
+    let output = run(&runbook("vars.o.n is ge 90 and vars.o.used is eq \"5\"", "fine"), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
+}
+
 /// none ordered or compared with a value, a list compared with a string,
 /// and two numeric strings ordered as text stop the run naming the
 /// operands; the guarded forms take their branch.

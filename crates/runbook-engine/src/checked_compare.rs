@@ -106,6 +106,29 @@ pub(crate) fn compare(
     // (info < low < medium < high < critical), as `--fail-on` orders them.
     let ranked = if ordering(comparator) { as_ranks(comparator, left, right, left_text, right_text)? } else { None };
     let (left, right) = ranked.as_ref().map_or((left, right), |(left, right)| (left, right));
+    unchecked(comparator, left, right)
+}
+
+/// `value is TEST other` for a test that compares (`eq`, `gt`, `in`, …),
+/// as [`compare`] judges the operator it amounts to. Expressions and
+/// templates write `x is gt 90` as the guarded `x > 90` with both texts;
+/// this catches the tests applied by name (`select("gt", 90)`), whose
+/// operands have no text: the item and the argument's value are named. An
+/// unset operand (a lenient dry run) compares as minijinja compares it.
+pub(crate) fn tested(value: &Value, comparator: Comparator, other: &Value) -> Result<bool, Error> {
+    if value.is_undefined() || other.is_undefined() {
+        return unchecked(comparator, value, other);
+    }
+    let other_text = if other.is_none() {
+        "none".to_owned()
+    } else {
+        serde_json::to_string(other).unwrap_or_else(|_| other.to_string())
+    };
+    compare(value, comparator.symbol(), other, "item", &other_text)
+}
+
+/// `left OP right` as minijinja computes it, unguarded.
+fn unchecked(comparator: Comparator, left: &Value, right: &Value) -> Result<bool, Error> {
     Ok(match comparator {
         Comparator::Eq => left == right,
         Comparator::Ne => left != right,
@@ -495,6 +518,20 @@ mod tests {
         assert_eq!(refused(Value::from("b"), ">", Value::from("a"), "vars.x", "\"a\""), Ok(true));
         let hint = refused(Value::from("20"), ">", Value::from(90), "vars.pct", "90").unwrap_err();
         assert!(!hint.contains("quoted string"), "an order is not fixed by quoting: {hint}");
+    }
+
+    #[test]
+    fn tests_applied_by_name_are_guarded_as_their_operators() {
+        let message = |value: Value, comparator: Comparator, other: Value| {
+            tested(&value, comparator, &other).unwrap_err().detail().unwrap_or_default().to_owned()
+        };
+        let text = message(Value::from("5"), Comparator::Gt, Value::from(90));
+        assert!(text.starts_with("`item > 90` compares a string with a number: `item` is the string \"5\""), "{text}");
+        let none = message(Value::from(()), Comparator::Lt, Value::from(100));
+        assert!(none.starts_with("`item < 100` compares none with the number 100"), "{none}");
+        assert!(tested(&Value::from(95), Comparator::Ge, &Value::from(90)).unwrap());
+        assert!(tested(&Value::from(()), Comparator::Eq, &Value::from(())).unwrap(), "`is sameas none`");
+        assert!(!tested(&Value::UNDEFINED, Comparator::Eq, &Value::from(1)).unwrap(), "a lenient dry run");
     }
 
     #[test]

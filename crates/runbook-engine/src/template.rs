@@ -144,6 +144,11 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_function(GUARDS.compare, crate::checked_compare::compare);
     environment.add_function(GUARDS.require, crate::checked_compare::require);
     environment.add_function(GUARDS.truth, crate::checked_compare::truth);
+    for (name, comparator) in runbook_model::COMPARISON_TESTS {
+        environment.add_test(name, move |value: &Value, other: &Value| {
+            crate::checked_compare::tested(value, comparator, other)
+        });
+    }
     environment.add_filter("bool", crate::checked_compare::bool_filter);
     environment.add_filter("int", crate::number_filters::int);
     environment.add_filter("float", crate::number_filters::float);

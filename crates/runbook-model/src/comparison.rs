@@ -72,6 +72,13 @@ impl Comparator {
         }
     }
 
+    /// The comparator a Jinja test makes between its subject and its one
+    /// argument (`x is gt 90` is `x > 90`, `x is sameas none` is `x ==
+    /// none`); `None` for a test that does not compare.
+    pub fn of_test(name: &str) -> Option<Self> {
+        COMPARISON_TESTS.iter().find(|(test, _)| *test == name).map(|(_, comparator)| *comparator)
+    }
+
     const fn of_binary(kind: ast::BinOpKind) -> Option<Self> {
         match kind {
             ast::BinOpKind::Eq => Some(Self::Eq),
@@ -85,6 +92,28 @@ impl Comparator {
         }
     }
 }
+
+/// Every Jinja test that compares its subject with its argument, and the
+/// operator it amounts to: each is guarded as that operator is.
+pub const COMPARISON_TESTS: [(&str, Comparator); 17] = [
+    ("eq", Comparator::Eq),
+    ("equalto", Comparator::Eq),
+    ("==", Comparator::Eq),
+    ("sameas", Comparator::Eq),
+    ("ne", Comparator::Ne),
+    ("!=", Comparator::Ne),
+    ("lt", Comparator::Lt),
+    ("lessthan", Comparator::Lt),
+    ("<", Comparator::Lt),
+    ("le", Comparator::Le),
+    ("<=", Comparator::Le),
+    ("gt", Comparator::Gt),
+    ("greaterthan", Comparator::Gt),
+    (">", Comparator::Gt),
+    ("ge", Comparator::Ge),
+    (">=", Comparator::Ge),
+    ("in", Comparator::In),
+];
 
 /// What an operand is, as far as can be told without evaluating it.
 #[derive(Debug, Clone, PartialEq)]
@@ -404,10 +433,11 @@ fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwr
                 left = &op.expr;
             }
         }
-        // `x is equalto "failed"` compares like `x == "failed"`.
-        ast::Expr::Test(test) if EQUALITY_TESTS.contains(&test.name) => {
+        // `x is equalto "failed"` compares like `x == "failed"`, `x is gt
+        // 90` like `x > 90`.
+        ast::Expr::Test(test) => {
             if let [ast::CallArg::Pos(value)] = test.args.as_slice() {
-                pair(Some(Comparator::Eq), &test.expr, value)?;
+                pair(Comparator::of_test(test.name), &test.expr, value)?;
             }
         }
         _ => {}
@@ -421,11 +451,9 @@ fn collect(expr: &ast::Expr<'_>, found: &mut Vec<Comparison>) -> Result<(), Unwr
     Ok(())
 }
 
-/// The tests that compare with their argument as `==` does.
-const EQUALITY_TESTS: [&str; 4] = ["equalto", "eq", "==", "sameas"];
-
 /// `steps.each.items | selectattr("outcome", "equalto", "failed")` as the
-/// comparison it makes of each item: `steps.each.items.outcome == "failed"`.
+/// comparison it makes of each item: `steps.each.items.outcome == "failed"`
+/// (`"gt"` gives `>`, and so on).
 fn selected_attribute(expr: &ast::Expr<'_>) -> Result<Option<Comparison>, Unwritable> {
     let ast::Expr::Filter(filter) = expr else { return Ok(None) };
     let (Some(items), true) = (&filter.expr, matches!(filter.name, "selectattr" | "rejectattr")) else {
@@ -440,13 +468,11 @@ fn selected_attribute(expr: &ast::Expr<'_>) -> Result<Option<Comparison>, Unwrit
         return Ok(None);
     };
     let (Some(attribute), Some(test)) = (attribute.value.as_str(), test.value.as_str()) else { return Ok(None) };
-    if !EQUALITY_TESTS.contains(&test) {
-        return Ok(None);
-    }
+    let Some(comparator) = Comparator::of_test(test) else { return Ok(None) };
     let Some(mut parts) = path(items) else { return Ok(None) };
     parts.push(attribute.to_owned());
     let left = Operand { text: format!("{}.{attribute}", text_of(items)?), form: OperandForm::Path(parts) };
-    Ok(Some(Comparison { comparator: Comparator::Eq, left, right: operand(value)? }))
+    Ok(Some(Comparison { comparator, left, right: operand(value)? }))
 }
 
 fn operand(expr: &ast::Expr<'_>) -> Result<Operand, Unwritable> {
@@ -658,6 +684,13 @@ impl Writer<'_> {
                 self.out.push_str(filter.name);
                 self.args(&filter.args, false)?;
                 self.out.push(')');
+            }
+            // `x is gt 90` is guarded as `x > 90` is.
+            ast::Expr::Test(test)
+                if let (Some(comparator), Some(_), [ast::CallArg::Pos(value)]) =
+                    (Comparator::of_test(test.name), self.guards, test.args.as_slice()) =>
+            {
+                self.comparison(comparator, &test.expr, value)?;
             }
             ast::Expr::Test(test) => {
                 self.out.push('(');
@@ -954,6 +987,8 @@ mod tests {
             "vars.pct == 20.0 and 7 / 2 == 3.5",
             "vars['pct'] >= -5",
             "-2 ** 2 == 4 and 2 - -1 == 3 and [-1, 2.5] == [-1, 2.5]",
+            "vars.pct is gt 10 and vars.pct is not lessthan 5 and vars.name is eq 'db-1' and 2 is in vars.list",
+            "vars.list is not sameas none and vars.pct is ge(20) and vars.pct is not greaterthan 20",
         ];
         for expression in expressions {
             let original = environment.compile_expression(expression).unwrap().eval(&context).unwrap();
@@ -1015,6 +1050,12 @@ mod tests {
         assert_eq!(filtered[0].left.text, "vars.pct | int");
         assert_eq!(filtered[0].left.form, OperandForm::Filtered("int".into()));
         assert_eq!(filtered[1].left.form, OperandForm::Literal(ValueKind::Number));
+        let tests = comparisons(
+            "vars.a is greaterthan 9 and vars.b is not in [1] and steps.e.items | selectattr('n', 'le', 3)",
+        );
+        let tests: Vec<(&str, &str, &str)> =
+            tests.iter().map(|c| (c.left.text.as_str(), c.comparator.symbol(), c.right.text.as_str())).collect();
+        assert_eq!(tests, [("vars.a", ">", "9"), ("vars.b", "in", "[1]"), ("steps.e.items.n", "<=", "3")]);
         let member = comparisons("vars.x in [1, 2] and vars.y");
         assert_eq!((member[0].comparator, member[0].right.text.as_str()), (Comparator::In, "[1, 2]"));
         assert_eq!(member[0].right.form, OperandForm::Items(ValueKind::Number));
@@ -1070,6 +1111,11 @@ mod tests {
         );
         assert_eq!(guard_comparisons("vars. >", &GUARDS), None);
         assert_eq!(guard_comparisons("vars.a > 1", &GUARDS).as_deref(), Some(r#"cmp(vars.a, ">", 1, "vars.a", "1")"#));
+        assert_eq!(
+            guard_comparisons("vars.a is gt 90 or vars.b is not sameas none", &GUARDS).as_deref(),
+            Some(r#"(cmp(vars.a, ">", 90, "vars.a", "90") or (not cmp(vars.b, "==", none, "vars.b", "none")))"#),
+            "the tests that compare are guarded as their operators"
+        );
         assert_eq!(
             guard_comparisons("vars.a is not none", &GUARDS).as_deref(),
             Some(r#"(not (req(vars.a, "vars.a") is none))"#)

@@ -54,8 +54,8 @@ pub use capture::{Capture, CaptureType};
 pub use check::Check;
 pub use code::{Code, Level};
 pub use comparison::{
-    Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons, guard_condition,
-    guard_template, template_comparisons,
+    COMPARISON_TESTS, Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons,
+    guard_condition, guard_template, template_comparisons,
 };
 pub use constant_truth::{ConstantTruth, constant_truths, template_constant_truths};
 pub use diagnostic::{Diagnostic, did_you_mean};

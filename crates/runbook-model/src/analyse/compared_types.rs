@@ -168,7 +168,7 @@ fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<
         let found = match site.kind {
             TemplateKind::Expression => crate::comparisons(site.text),
             TemplateKind::Template | TemplateKind::Shell
-                if site.text.contains('{') && site.text.contains(['<', '>', '=']) =>
+                if site.text.contains('{') && (site.text.contains(['<', '>', '=']) || site.text.contains(" is ")) =>
             {
                 crate::template_comparisons(site.text)
             }
