@@ -324,6 +324,63 @@ steps:
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "slow,hung,redirect_loop");
 }
 
+/// A missing tool is `spawn_failed` by its exit code (127), whatever
+/// stderr holds: redirected to /dev/null, folded into stdout, or said by
+/// `env`/`timeout` in front. `exit_code: { ne: 0 }` ("not running") must
+/// not pass for "not installed"; an expectation naming 127 judges it.
+#[test]
+fn a_missing_command_is_spawn_failed_whatever_its_stderr_says() {
+    let runbook = |cmd: &str, expect: &str| {
+        format!(
+            r#"
+id: gone
+title: Is the old daemon gone?
+steps:
+  - id: probe
+    check:
+      cmd: {cmd}
+      expect: [ {{ exit_code: {expect} }} ]
+    on: {{ pass: gone, fail: still, error: cant }}
+  - id: gone
+    conclude: {{ status: resolved, diagnosis: "gone" }}
+  - id: still
+    conclude: {{ status: diagnosed, diagnosis: "still running" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "could not check: {{{{ steps.probe.error.message }}}}" }}
+"#
+        )
+    };
+    let missing = "runbook-no-such-tool-1c9e";
+    let commands = [
+        format!(r#"{{ sh: "{missing} -x old-daemon 2>/dev/null" }}"#),
+        format!(r#"{{ sh: "{missing} -x old-daemon 2>&1" }}"#),
+        format!(r#"{{ sh: "timeout 5 {missing} -x old-daemon" }}"#),
+        format!("{{ argv: [env, {missing}, -x, old-daemon] }}"),
+        format!("{{ argv: [timeout, '5', {missing}] }}"),
+    ];
+    for cmd in &commands {
+        let output = run(&runbook(cmd, "{ ne: 0 }"), &[]).status(0);
+        let events = output.events();
+        let step = of(&events, "step_finished")[0];
+        assert_eq!(
+            (step["outcome"].as_str(), step["error"]["kind"].as_str()),
+            (Some("error"), Some("spawn_failed")),
+            "{cmd}"
+        );
+        let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+        assert!(diagnosis.starts_with("could not check: the command was not found (exit 127)"), "{cmd}: {diagnosis}");
+    }
+    let quiet = run(&runbook(&commands[0], "{ ne: 0 }"), &[]).status(0);
+    let events = quiet.events();
+    let diagnosis = &of(&events, "concluded")[0]["conclusion"]["diagnosis"];
+    assert_eq!(
+        diagnosis,
+        "could not check: the command was not found (exit 127): stderr is empty (redirected?), and the exit code says so"
+    );
+    let named = run(&runbook(&commands[0], "{ in: [1, 127] }"), &[]).status(0);
+    assert_eq!(of(&named.events(), "concluded")[0]["conclusion"]["diagnosis"], "gone");
+}
+
 #[test]
 fn commands_exit_codes_and_stderr_are_judged() {
     let yaml = r#"
@@ -402,6 +459,45 @@ steps:
     let events = output.events();
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "pass pass RB_TEST_EMPTY,RB_TEST_MISSING");
     drop(listener);
+}
+
+/// Response header names are lower-case in `result.headers`: a name with
+/// capitals that arrives through an input is never in the map, so the run
+/// stops naming it rather than taking the "no such header" branch; the
+/// lower-cased name finds it.
+#[test]
+fn a_header_name_with_capitals_looked_for_in_the_headers_stops_the_run() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[("X-Role", "Primary")], b"{}"));
+    let yaml = format!(
+        r#"
+id: role
+title: Is this node the primary?
+inputs:
+  header: {{ default: X-Role }}
+steps:
+  - id: api
+    check: {{ http: {{ url: "{url}" }}, expect: [ {{ status: 200 }} ] }}
+    on:
+      pass:
+        - when: inputs.header in result.headers
+          goto: primary
+        - goto: replica
+      fail: replica
+      error: replica
+  - id: primary
+    conclude: {{ status: diagnosed, diagnosis: "primary: do not restart" }}
+  - id: replica
+    conclude: {{ status: resolved, diagnosis: "replica: safe to restart" }}
+"#,
+        url = server.url("/h")
+    );
+    let output = run(&yaml, &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output.stderr_contains(
+        r#"`inputs.header in result.headers` looks for the header name "X-Role" in a map whose names are lower-case"#,
+    );
+    let output = run(&yaml, &["-i", "header=x-role"]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "primary: do not restart");
 }
 
 #[test]

@@ -154,6 +154,9 @@ fn refusal(
     if let Some(refusal) = none_refusal(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
+    if let Some(refusal) = header_with_capitals(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
     // `x in list` looks at each item; `x in map` at its keys; `x in text`
     // for a substring.
     let item = if member && right.kind() == ValueKind::Seq {
@@ -218,6 +221,28 @@ fn refusal(
         return Ok(Some(refusal));
     }
     Ok(None)
+}
+
+/// `inputs.header in result.headers` with the text "X-Role": the map's
+/// names are lower-case, so a name with capitals is never in it (`check`
+/// reports a literal one, RB313).
+fn header_with_capitals(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    let name = left.as_str().filter(|name| name.chars().any(|c| c.is_ascii_uppercase()))?;
+    (member && right.kind() == ValueKind::Map && right_text.ends_with(".headers")).then(|| {
+        format!(
+            "`{left_text} {} {right_text}` looks for the header name {} in a map whose names are lower-case, where \
+             it never is; write `{left_text} | lower`",
+            comparator.symbol(),
+            serde_json::Value::from(name)
+        )
+    })
 }
 
 /// `none` (a JSON null, an input given no value, a fact of a step that got
@@ -532,6 +557,20 @@ mod tests {
         assert!(tested(&Value::from(95), Comparator::Ge, &Value::from(90)).unwrap());
         assert!(tested(&Value::from(()), Comparator::Eq, &Value::from(())).unwrap(), "`is sameas none`");
         assert!(!tested(&Value::UNDEFINED, Comparator::Eq, &Value::from(1)).unwrap(), "a lenient dry run");
+    }
+
+    #[test]
+    fn a_header_name_with_capitals_is_refused_in_the_lower_case_map() {
+        let headers = Value::from_pairs([("x-role", "Primary")]);
+        let error = compare(&Value::from("X-Role"), "in", &headers, "inputs.h", "result.headers").unwrap_err();
+        assert!(
+            error.detail().unwrap_or_default().contains(
+                r#"looks for the header name "X-Role" in a map whose names are lower-case, where it never is; write `inputs.h | lower`"#
+            ),
+            "{error}"
+        );
+        assert!(compare(&Value::from("x-role"), "in", &headers, "inputs.h", "result.headers").unwrap());
+        assert!(compare(&Value::from("X"), "in", &Value::from_pairs([("X", 1)]), "k", "vars.map").unwrap());
     }
 
     #[test]

@@ -120,8 +120,19 @@ mod tests {
         assert_eq!(denied.error.map(|e| e.kind), Some(ErrorKind::SpawnFailed));
         assert_eq!(judge(&missing(127, "not found"), &expect("[{exit_code: 127}]")).outcome, Outcome::Pass);
         assert_eq!(judge(&missing(127, "not found"), &expect("[{exit_code: {in: [0, 127]}}]")).outcome, Outcome::Pass);
-        // A script's own exit 127, with nothing said about a missing command.
-        assert_eq!(judge(&missing(127, "grep: x: No such file"), &expect("[{exit_code: 0}]")).outcome, Outcome::Fail);
+        // The code decides: stderr may be redirected (`2>/dev/null`), or
+        // `env`/`timeout` may have said it in their own words.
+        let quiet = judge(&missing(127, ""), &expect("[{exit_code: {ne: 0}}]"));
+        assert_eq!(
+            quiet.error.map(|e| (e.kind, e.message)),
+            Some((
+                ErrorKind::SpawnFailed,
+                "the command was not found (exit 127): stderr is empty (redirected?), and the exit code says so"
+                    .to_owned()
+            ))
+        );
+        let env = judge(&missing(127, "env: 'pgrepp': No such file or directory"), &expect("[{exit_code: {gt: 0}}]"));
+        assert_eq!(env.outcome, Outcome::Error);
     }
 
     #[test]

@@ -214,25 +214,28 @@ impl CmdObservation {
     }
 }
 
-/// A command the shell could not find (exit 127, "not found" on stderr) or
-/// not execute (exit 126, "Permission denied"): the check never ran, which
-/// is `spawn_failed` as for `argv:`, not an answer to judge ("tool not
-/// installed" is not "process not running"). An expectation that names
-/// the exit code judges it as usual.
+/// A command that was not found (exit 127) or could not be executed (exit
+/// 126): the check never ran, which is `spawn_failed` as for `argv:`, not
+/// an answer to judge ("tool not installed" is not "process not running").
+/// POSIX reserves these codes for that in `sh`, and `env`, `timeout`,
+/// `nohup`, `nice` and `xargs` use them for the program they start, so the
+/// code alone decides: stderr may be redirected (`2>/dev/null`, `2>&1`).
+/// An expectation that names the exit code judges it as usual.
 fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
     let code = cmd.exit_code?;
-    let stderr = cmd.stderr.text();
     let why = match code {
-        127 if stderr.contains("not found") => "the command was not found",
-        126 if stderr.contains("Permission denied") || stderr.contains("cannot execute") => {
-            "the command could not be executed"
-        }
+        127 => "the command was not found",
+        126 => "the command could not be executed",
         _ => return None,
     };
     if names_exit_code(expect, code) {
         return None;
     }
-    let said = stderr.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default();
+    let first_line = |text: String| text.lines().map(str::trim).find(|line| !line.is_empty()).map(str::to_owned);
+    // With `2>&1` the shell's complaint is on stdout.
+    let said = first_line(cmd.stderr.text())
+        .or_else(|| first_line(cmd.stdout.text()).filter(|line| line.contains("not found") || line.contains("denied")))
+        .unwrap_or_else(|| "stderr is empty (redirected?), and the exit code says so".to_owned());
     Some(ProbeError::new(ErrorKind::SpawnFailed, format!("{why} (exit {code}): {said}")))
 }
 

@@ -12,8 +12,8 @@ use minijinja::value::ValueKind;
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::comparison::read_paths;
 use crate::{
-    Check, Code, Comparator, ConclusionStatus, Diagnostic, Operand, OperandForm, Outcome, Runbook, Severity, Step,
-    StepKind, did_you_mean,
+    Check, Code, Comparator, Comparison, ConclusionStatus, Diagnostic, Operand, OperandForm, Outcome, Runbook,
+    Severity, Step, StepKind, did_you_mean,
 };
 
 /// What every step that ran has, and `error` when a `timeout:` cut it.
@@ -77,6 +77,9 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
         let comparisons = if template { crate::template_comparisons(site.text) } else { crate::comparisons(site.text) };
         for comparison in comparisons {
+            if let Some(diagnostic) = header_member(site, &comparison) {
+                out.push(diagnostic);
+            }
             for (fact, value) in [(&comparison.left, &comparison.right), (&comparison.right, &comparison.left)] {
                 if let Some(diagnostic) = impossible_value(runbook, &steps, site, comparison.comparator, fact, value) {
                     out.push(diagnostic);
@@ -99,6 +102,40 @@ fn header_case(site: &TemplateSite<'_>, read: &str, name: &str) -> Diagnostic {
         "write `{read}.headers[\"{}\"]` (the `header:` subject and capture take any case)",
         name.to_ascii_lowercase()
     ))
+}
+
+/// `"X-Role" in result.headers`: the map's keys are lower-case, so a name
+/// with capitals is never in it, and the branch is silently dead.
+fn header_member(site: &TemplateSite<'_>, comparison: &Comparison) -> Option<Diagnostic> {
+    if !matches!(comparison.comparator, Comparator::In | Comparator::NotIn) {
+        return None;
+    }
+    let OperandForm::Path(path) = &comparison.right.form else { return None };
+    if !matches!(
+        path.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["result", "headers"] | ["steps", _, "headers"]
+    ) {
+        return None;
+    }
+    let (OperandForm::Literal(ValueKind::String), Ok(name)) =
+        (&comparison.left.form, serde_json::from_str::<String>(&comparison.left.text))
+    else {
+        return None;
+    };
+    let map = &comparison.right.text;
+    name.chars().any(|c| c.is_ascii_uppercase()).then(|| {
+        Diagnostic::new(
+            Code::UnknownStepFact,
+            site.span,
+            format!("`{map}` never holds \"{name}\": header names are lower-case there"),
+        )
+        .with_label(format!("looks for header `{name}`"))
+        .with_help(format!(
+            "write `\"{}\" {} {map}` (the `header:` subject and capture take any case)",
+            name.to_ascii_lowercase(),
+            comparison.comparator.symbol()
+        ))
+    })
 }
 
 /// The facts `steps.ID` holds once `step` ran.
