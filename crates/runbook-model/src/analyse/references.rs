@@ -86,10 +86,10 @@ fn unknown_step(id: &Spanned<String>, what: &str, ids: &[&str]) -> Diagnostic {
 }
 
 fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
-    if step.kind() == Some(StepKind::Conclude) {
+    if let Some(kind) = step.kind().filter(|kind| kind.ends_run()) {
         for span in [step.next.as_ref().map(|n| n.span), step.on.as_ref().map(|o| o.span)].into_iter().flatten() {
             out.push(
-                Diagnostic::new(Code::ConflictingFlow, span, "a `conclude` step ends the run")
+                Diagnostic::new(Code::ConflictingFlow, span, format!("{} step ends the run", article(kind.name())))
                     .with_label("never followed")
                     .with_help("remove the transition; to continue, use another kind of step"),
             );

@@ -5,7 +5,7 @@ use crate::analyse::is_valid_id;
 use crate::analyse::references::article;
 use crate::{
     Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, JsonQuery, ProbeKind, Runbook,
-    Span, Spanned, Step, Subject,
+    Span, Spanned, Step, StepKind, Subject,
 };
 
 /// Upper bound on `max_visits` and retry attempts: beyond it a loop is a
@@ -141,10 +141,14 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
                     ),
             );
         }
-        if !matches!(step.kind(), Some(crate::StepKind::Check | crate::StepKind::Collect) | None) {
+        if !step.kind().is_none_or(StepKind::retried) {
             out.push(
-                Diagnostic::new(Code::InvalidValue, retry.span, "only `check` and `collect` steps can be retried")
-                    .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    retry.span,
+                    format!("only {} steps can be retried", StepKind::listed(StepKind::retried)),
+                )
+                .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
             );
         }
     }

@@ -212,17 +212,16 @@ fn wanted_kind(known: &Known<'_>, id: &Spanned<String>, kind: StepKind, out: &mu
 /// A step named under `expect.outcomes`: only probing steps and actions
 /// end with an outcome.
 fn with_outcome(known: &Known<'_>, id: &Spanned<String>, out: &mut Vec<Diagnostic>) {
-    const WITH_OUTCOME: [StepKind; 3] = [StepKind::Check, StepKind::Collect, StepKind::Action];
     let Some(resolved) = known.step(id, out) else { return };
     let Some(kind) = resolved.step.kind() else { return };
-    if resolved.inner || WITH_OUTCOME.contains(&kind) {
+    if resolved.inner || kind.has_outcome() {
         return;
     }
     let candidates: Vec<&str> = known
         .runbook
         .steps
         .iter()
-        .filter(|s| s.kind().is_some_and(|kind| WITH_OUTCOME.contains(&kind)))
+        .filter(|s| s.kind().is_some_and(StepKind::has_outcome))
         .map(|s| s.id.as_str())
         .collect();
     out.push(
@@ -233,7 +232,8 @@ fn with_outcome(known: &Known<'_>, id: &Spanned<String>, out: &mut Vec<Diagnosti
         )
         .with_label("no outcome to expect")
         .with_help(format!(
-            "expect outcomes of `check`, `collect` and `action` steps ({}); expect a question's effect with `path`",
+            "expect outcomes of {} steps ({}); expect a question's effect with `path`",
+            StepKind::listed(StepKind::has_outcome),
             list(&candidates)
         )),
     );

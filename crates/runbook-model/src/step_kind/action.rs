@@ -15,6 +15,9 @@ pub(crate) struct ActionStep;
 impl StepRules for ActionStep {
     type Yaml = Action;
     const SHAPE: Shape = Shape::Hexagon;
+    const OUTCOME: bool = true;
+    const RETRIED: bool = false;
+    const ENDS_RUN: bool = false;
 
     /// Every outcome: `skipped` when it does not run.
     fn possible_keys(_: &Action) -> Option<Vec<String>> {

@@ -13,6 +13,9 @@ pub(crate) struct AskStep;
 impl StepRules for AskStep {
     type Yaml = Ask;
     const SHAPE: Shape = Shape::Diamond;
+    const OUTCOME: bool = false;
+    const RETRIED: bool = false;
+    const ENDS_RUN: bool = false;
 
     fn possible_keys(ask: &Ask) -> Option<Vec<String>> {
         ask.closed_answers().map(|answers| answers.into_iter().map(str::to_owned).collect())

@@ -14,6 +14,9 @@ pub(crate) struct CallStep;
 impl StepRules for CallStep {
     type Yaml = Call;
     const SHAPE: Shape = Shape::Subroutine;
+    const OUTCOME: bool = false;
+    const RETRIED: bool = false;
+    const ENDS_RUN: bool = false;
 
     /// Each conclusion status of the called runbook, and `error` when it
     /// could not run to one.

@@ -13,6 +13,9 @@ pub(crate) struct CheckStep;
 impl StepRules for CheckStep {
     type Yaml = Check;
     const SHAPE: Shape = Shape::Box;
+    const OUTCOME: bool = true;
+    const RETRIED: bool = true;
+    const ENDS_RUN: bool = false;
 
     fn possible_keys(_: &Check) -> Option<Vec<String>> {
         Some(

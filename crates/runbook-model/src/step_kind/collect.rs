@@ -12,6 +12,9 @@ pub(crate) struct CollectStep;
 impl StepRules for CollectStep {
     type Yaml = Check;
     const SHAPE: Shape = Shape::Parallelogram;
+    const OUTCOME: bool = true;
+    const RETRIED: bool = true;
+    const ENDS_RUN: bool = false;
 
     fn possible_keys(_: &Check) -> Option<Vec<String>> {
         Some(Vec::new())

@@ -13,6 +13,9 @@ pub(crate) struct ConcludeStep;
 impl StepRules for ConcludeStep {
     type Yaml = Conclusion;
     const SHAPE: Shape = Shape::Ending;
+    const OUTCOME: bool = false;
+    const RETRIED: bool = false;
+    const ENDS_RUN: bool = true;
 
     /// None: it ends the run.
     fn possible_keys(_: &Conclusion) -> Option<Vec<String>> {

@@ -14,6 +14,9 @@ pub(crate) struct InstructStep;
 impl StepRules for InstructStep {
     type Yaml = Instruct;
     const SHAPE: Shape = Shape::Note;
+    const OUTCOME: bool = false;
+    const RETRIED: bool = false;
+    const ENDS_RUN: bool = false;
 
     fn possible_keys(_: &Instruct) -> Option<Vec<String>> {
         Some(Vec::new())

@@ -32,6 +32,14 @@ pub(crate) trait StepRules {
     type Yaml;
     /// How the diagrams draw it.
     const SHAPE: Shape;
+    /// Whether it ends with an outcome (`pass`, `warn`, `fail`, `error`,
+    /// `skipped`), which `steps.ID.outcome` holds and a `runbook test` case
+    /// may expect.
+    const OUTCOME: bool;
+    /// Whether `retry:` may repeat it until the outcome is the one wanted.
+    const RETRIED: bool;
+    /// Whether it ends the run, so that nothing may follow it.
+    const ENDS_RUN: bool;
     /// The keys it can leave by, for `on:`; `None` when any key may occur
     /// (answers of free-text questions), empty for a single exit.
     fn possible_keys(yaml: &Self::Yaml) -> Option<Vec<String>>;
@@ -82,6 +90,57 @@ impl StepKind {
             Self::Action => "action",
             Self::Call => "call",
             Self::Conclude => "conclude",
+        }
+    }
+
+    /// See [`StepRules::OUTCOME`].
+    pub(crate) const fn has_outcome(self) -> bool {
+        match self {
+            Self::Check => check::CheckStep::OUTCOME,
+            Self::Collect => collect::CollectStep::OUTCOME,
+            Self::Ask => ask::AskStep::OUTCOME,
+            Self::Instruct => instruct::InstructStep::OUTCOME,
+            Self::Action => action::ActionStep::OUTCOME,
+            Self::Call => call::CallStep::OUTCOME,
+            Self::Conclude => conclude::ConcludeStep::OUTCOME,
+        }
+    }
+
+    /// See [`StepRules::RETRIED`].
+    pub(crate) const fn retried(self) -> bool {
+        match self {
+            Self::Check => check::CheckStep::RETRIED,
+            Self::Collect => collect::CollectStep::RETRIED,
+            Self::Ask => ask::AskStep::RETRIED,
+            Self::Instruct => instruct::InstructStep::RETRIED,
+            Self::Action => action::ActionStep::RETRIED,
+            Self::Call => call::CallStep::RETRIED,
+            Self::Conclude => conclude::ConcludeStep::RETRIED,
+        }
+    }
+
+    /// See [`StepRules::ENDS_RUN`].
+    pub const fn ends_run(self) -> bool {
+        match self {
+            Self::Check => check::CheckStep::ENDS_RUN,
+            Self::Collect => collect::CollectStep::ENDS_RUN,
+            Self::Ask => ask::AskStep::ENDS_RUN,
+            Self::Instruct => instruct::InstructStep::ENDS_RUN,
+            Self::Action => action::ActionStep::ENDS_RUN,
+            Self::Call => call::CallStep::ENDS_RUN,
+            Self::Conclude => conclude::ConcludeStep::ENDS_RUN,
+        }
+    }
+
+    /// The kinds `which` says yes to, as a list for messages: `` `check`
+    /// and `collect` ``.
+    pub(crate) fn listed(which: fn(Self) -> bool) -> String {
+        let names: Vec<String> =
+            Self::ALL.into_iter().filter(|kind| which(*kind)).map(|kind| format!("`{}`", kind.name())).collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
 
