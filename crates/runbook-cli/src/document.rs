@@ -13,8 +13,8 @@ use indexmap::IndexMap;
 use runbook_engine::diagram::{Diagram, graph, mermaid};
 use runbook_engine::probe::Parts;
 use runbook_model::{
-    Ask, AskType, Capture, Check, Conclusion, DeclaredProbe, Destination, Edge, Expectation, ExpectationSeverity, Flow,
-    Instruct, Runbook, Source, Span, Spanned, Step, StepKind,
+    Capture, Conclusion, DeclaredProbe, Destination, Edge, Expectation, ExpectationSeverity, Flow, Prose, Runbook,
+    Source, Span, Spanned, Step, StepKind, Words, possible_keys,
 };
 
 use crate::in_words;
@@ -113,8 +113,10 @@ impl Writer<'_> {
 
     fn steps(&self, out: &mut String) {
         let _ = write!(out, "## Steps\n\nStart at the first step and follow the table under each one.");
-        let judged =
-            self.runbook.steps.iter().any(|step| matches!(step.kind(), Some(StepKind::Check | StepKind::Action)));
+        // Said once where some step's outcome picks the way on.
+        let judged = self.runbook.steps.iter().any(|step| {
+            step.kind().is_some_and(StepKind::has_outcome) && possible_keys(step).is_some_and(|keys| !keys.is_empty())
+        });
         if judged {
             out.push_str(
                 " A check **passes** when every expectation holds, **warns** when only expectations that warn do \
@@ -140,89 +142,90 @@ impl Writer<'_> {
         }
     }
 
+    /// What the step's kind says to do, in its words (`Prose`).
     fn step_body(&self, out: &mut String, step: &Step) {
-        match step.kind() {
-            Some(StepKind::Check) => {
-                if let Some(check) = &step.check {
-                    let _ = writeln!(out, "**Check** (read-only):\n");
-                    self.check(out, &check.value);
+        let [declared] = step.declared()[..] else { return };
+        for block in declared.prose() {
+            match block {
+                Prose::Paragraph(words) => {
+                    let _ = writeln!(
+                        out,
+                        "{}
+",
+                        self.words(&words)
+                    );
                 }
-            }
-            Some(StepKind::Collect) => {
-                if let Some(collect) = &step.collect {
-                    let _ = writeln!(out, "**Collect** evidence (read-only; never fails the run):\n");
-                    self.check(out, &collect.value);
+                Prose::Quote(text) => {
+                    let _ = writeln!(
+                        out,
+                        "> {}
+",
+                        text.trim().replace('\n', "\n> ")
+                    );
                 }
-            }
-            Some(StepKind::Ask) => {
-                if let Some(ask) = &step.ask {
-                    self.ask(out, &ask.value);
-                }
-            }
-            Some(StepKind::Instruct) => {
-                if let Some(instruct) = &step.instruct {
-                    instruction(out, &instruct.value);
-                }
-            }
-            Some(StepKind::Action) => {
-                if let Some(action) = &step.action {
-                    let action = &action.value;
-                    let _ = writeln!(out, "**Action**: this changes things. Do it only once you have agreed to:\n");
-                    if let Some(confirm) = &action.confirm {
-                        let _ = writeln!(out, "> {}\n", confirm.value.trim().replace('\n', "\n> "));
+                Prose::List(items) => {
+                    for item in &items {
+                        let _ = writeln!(out, "- {}", self.words(item));
                     }
-                    let probes = action.declared_probes();
+                    if !items.is_empty() {
+                        out.push('\n');
+                    }
+                }
+                Prose::Checklist(items) => {
+                    for item in items {
+                        let _ = writeln!(out, "- [ ] {}", item.trim());
+                    }
+                    if !items.is_empty() {
+                        out.push('\n');
+                    }
+                }
+                Prose::Table(head, rows) => {
+                    let _ = writeln!(out, "| {} |\n|{}", head.join(" | "), "---|".repeat(head.len()));
+                    for row in &rows {
+                        let cells: Vec<String> =
+                            row.iter().map(|words| cell(&self.words(std::slice::from_ref(words)))).collect();
+                        let _ = writeln!(out, "| {} |", cells.join(" | "));
+                    }
+                    out.push('\n');
+                }
+                Prose::Judged { probes, expect, capture, lead } => {
                     for probe in &probes {
                         out.push_str(&runbook_engine::probe::by_hand(*probe));
                     }
                     let parts = parts_of(&probes);
-                    Self::expectations(&action.expect, parts, "It worked when", out);
-                    Self::captures(&action.capture, parts, out);
+                    Self::expectations(expect, parts, lead, out);
+                    Self::captures(capture, parts, out);
                 }
             }
-            Some(StepKind::Call) => {
-                if let Some(call) = &step.call {
-                    let call = &call.value;
-                    let _ = write!(out, "**Follow the runbook** {}", self.called(&call.runbook.value));
-                    if call.inputs.is_empty() {
-                        out.push_str("\n\n");
-                    } else {
-                        let _ = writeln!(out, " with these inputs:\n");
-                        for (name, value) in &call.inputs {
-                            let _ = writeln!(out, "- `{}`: `{}`", name.value, one_line(self.slice(value.span)));
-                        }
-                        out.push('\n');
-                    }
-                    let _ = writeln!(out, "Its conclusion's status (`diagnosed`, `resolved`, …) picks the way on.\n");
-                }
-            }
-            Some(StepKind::Conclude) | None => {}
         }
     }
 
-    fn check(&self, out: &mut String, check: &Check) {
-        if let Some(foreach) = &check.foreach {
-            let _ = writeln!(out, "For each `{}` in `{}`:\n", check.item_name(), one_line(self.slice(foreach.span)));
-        }
-        Self::probe(out, check);
-        if let Some(probes) = &check.probes {
-            for (name, probe) in &probes.value {
-                let _ = writeln!(out, "*{}*:\n", name.value);
-                Self::probe(out, &probe.value);
-                let parts = parts_of(&probe.value.declared_probes());
-                Self::expectations(&probe.value.expect, parts, "It passes when", out);
-                Self::captures(&probe.value.capture, parts, out);
+    /// A run of words as Markdown.
+    fn words(&self, words: &[Words<'_>]) -> String {
+        let mut text = String::new();
+        for word in words {
+            match word {
+                Words::Text(plain) => text.push_str(plain),
+                Words::Strong(stressed) => {
+                    let _ = write!(text, "**{stressed}**");
+                }
+                Words::Emphasis(name) => {
+                    let _ = write!(text, "*{name}*");
+                }
+                Words::Code(code) => {
+                    let _ = write!(text, "`{code}`");
+                }
+                Words::Written(span) => {
+                    let _ = write!(text, "`{}`", one_line(self.slice(*span)));
+                }
+                Words::Step(id) => text.push_str(&step_link(id)),
+                Words::Runbook(path) => text.push_str(&self.called(path)),
+                Words::Link(title, url) => {
+                    let _ = write!(text, "[{}]({url})", title.replace(['[', ']'], ""));
+                }
             }
         }
-        let parts = parts_of(&check.declared_probes());
-        Self::expectations(&check.expect, parts, "It passes when", out);
-        Self::captures(&check.capture, parts, out);
-    }
-
-    fn probe(out: &mut String, check: &Check) {
-        for probe in check.declared_probes() {
-            out.push_str(&runbook_engine::probe::by_hand(probe));
-        }
+        text
     }
 
     /// What passes (`lead`: "It passes when") and what only warns, one
@@ -262,42 +265,6 @@ impl Writer<'_> {
             let _ = writeln!(out, "- `vars.{}`: {}", name.value, in_words::captured(&capture.value, parts));
         }
         out.push('\n');
-    }
-
-    fn ask(&self, out: &mut String, ask: &Ask) {
-        let _ = writeln!(out, "**Ask**: {}\n", ask.question.value.trim());
-        if !ask.evidence.is_empty() {
-            let steps: Vec<String> = ask.evidence.iter().map(|id| step_link(&id.value)).collect();
-            let _ = writeln!(out, "Look again at what these steps showed: {}.\n", steps.join(", "));
-        }
-        match ask.ask_type() {
-            AskType::Choice if !ask.choices.is_empty() => {
-                let _ = writeln!(out, "| Answer | Meaning |\n|---|---|");
-                for choice in &ask.choices {
-                    let label = choice.value.label.as_deref().unwrap_or("");
-                    let _ = writeln!(out, "| `{}` | {} |", choice.value.answer.value, cell(label));
-                }
-                out.push('\n');
-            }
-            AskType::Confirm => {
-                let _ = writeln!(out, "Answer `yes` or `no`.\n");
-            }
-            AskType::Number => {
-                let range = match (ask.min, ask.max) {
-                    (Some(min), Some(max)) => format!(" from {min} to {max}"),
-                    (Some(min), None) => format!(" of at least {min}"),
-                    (None, Some(max)) => format!(" of at most {max}"),
-                    (None, None) => String::new(),
-                };
-                let _ = writeln!(out, "Answer with a number{range}.\n");
-            }
-            AskType::Choice | AskType::Text => {
-                let _ = writeln!(out, "Answer in words.\n");
-            }
-        }
-        if let Some(default) = &ask.default {
-            let _ = writeln!(out, "If unsure: `{}`.\n", one_line(self.slice(default.span)));
-        }
     }
 
     /// Retries, the step's time limit and its visit limit, a sentence each.
@@ -408,29 +375,6 @@ impl Writer<'_> {
     /// remember only where they start, so their extent is found here.
     fn slice(&self, span: Span) -> &str {
         node_text(self.source.text(), span)
-    }
-}
-
-fn instruction(out: &mut String, instruct: &Instruct) {
-    let _ = writeln!(out, "**Do this**:\n\n{}\n", instruct.text.value.trim());
-    for item in &instruct.checklist {
-        let _ = writeln!(out, "- [ ] {}", item.trim());
-    }
-    if !instruct.checklist.is_empty() {
-        out.push('\n');
-    }
-    if !instruct.notes.is_empty() {
-        let _ = writeln!(out, "Write down:\n");
-        for (name, prompt) in &instruct.notes {
-            let _ = writeln!(out, "- `{}`: {}", name.value, prompt.trim());
-        }
-        out.push('\n');
-    }
-    for link in &instruct.links {
-        let _ = writeln!(out, "- [{}]({})", link.title.replace(['[', ']'], ""), link.url.value);
-    }
-    if !instruct.links.is_empty() {
-        out.push('\n');
     }
 }
 

@@ -5,7 +5,10 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Capture, CmdProbe, DeclaredProbe, EnvProbe, Expectation, HttpProbe, ProbeKind, Span, Spanned, TcpProbe};
+use crate::{
+    Capture, CmdProbe, DeclaredProbe, EnvProbe, Expectation, HttpProbe, ProbeKind, Prose, Span, Spanned, TcpProbe,
+    Words,
+};
 
 /// One probe, a group of named probes (`probes:`), or one probe run for each
 /// item of a list (`foreach:`), with the expectations that judge the
@@ -79,6 +82,38 @@ impl Check {
         match self.probe_kinds().as_slice() {
             [(kind, _)] => Some(*kind),
             _ => None,
+        }
+    }
+
+    /// How `runbook render` writes the probes of a `check` or `collect`
+    /// step: the list of a `foreach`, each member of a group, then the
+    /// probe and what judges it.
+    pub(crate) fn prose(&self) -> Vec<Prose<'_>> {
+        let mut prose = Vec::new();
+        if let Some(foreach) = &self.foreach {
+            prose.push(Prose::Paragraph(vec![
+                Words::text("For each "),
+                Words::Code(self.item_name()),
+                Words::text(" in "),
+                Words::Written(foreach.span),
+                Words::text(":"),
+            ]));
+        }
+        for (name, member) in self.probes.iter().flat_map(|group| group.value.iter()) {
+            prose.push(Prose::Paragraph(vec![Words::Emphasis(name.as_str()), Words::text(":")]));
+            prose.push(member.value.judged());
+        }
+        prose.push(self.judged());
+        prose
+    }
+
+    /// Its own probes and what judges them.
+    fn judged(&self) -> Prose<'_> {
+        Prose::Judged {
+            probes: self.declared_probes(),
+            expect: &self.expect,
+            capture: &self.capture,
+            lead: "It passes when",
         }
     }
 

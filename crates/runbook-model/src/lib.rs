@@ -31,6 +31,7 @@ mod outcome;
 mod pattern;
 mod plan;
 mod probe;
+mod prose;
 mod retry;
 mod runbook;
 mod schema;
@@ -73,6 +74,7 @@ pub use outcome::Outcome;
 pub use pattern::Pattern;
 pub use plan::{Plan, ProbeEntry, Probes, Probing};
 pub use probe::*;
+pub use prose::{Prose, Words};
 pub use retry::Retry;
 pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{

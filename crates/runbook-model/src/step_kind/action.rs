@@ -7,7 +7,10 @@ use serde::Deserialize;
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::step_keys::Severities;
-use crate::{Capture, CmdProbe, DeclaredProbe, Diagnostic, Expectation, HttpProbe, Outcome, ProbeEntry, Spanned, Step};
+use crate::{
+    Capture, CmdProbe, DeclaredProbe, Diagnostic, Expectation, HttpProbe, Outcome, ProbeEntry, Prose, Spanned, Step,
+    Words,
+};
 
 /// The `action` kind.
 pub(crate) struct ActionStep;
@@ -52,6 +55,22 @@ impl StepRules for ActionStep {
     fn planned(action: &Spanned<Action>) -> Result<StepBody, Diagnostic> {
         let entry = crate::plan::entry(action.span, &action.declared_probes(), &action.expect, &action.capture)?;
         Ok(StepBody::Action(ActionPlan { confirm: action.confirm.clone(), entry }))
+    }
+
+    /// A warning, what the operator agrees to, then the command or request
+    /// and what tells it worked.
+    fn prose(action: &Action) -> Vec<Prose<'_>> {
+        let warning =
+            [Words::Strong("Action"), Words::text(": this changes things. Do it only once you have agreed to:")];
+        let mut prose = vec![Prose::Paragraph(warning.into())];
+        prose.extend(action.confirm.as_ref().map(|confirm| Prose::Quote(confirm.as_str())));
+        prose.push(Prose::Judged {
+            probes: action.declared_probes(),
+            expect: &action.expect,
+            capture: &action.capture,
+            lead: "It worked when",
+        });
+        prose
     }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Diagnostic, Spanned, Step};
+use crate::{Diagnostic, Prose, Spanned, Step, Words};
 
 /// The `ask` kind.
 pub(crate) struct AskStep;
@@ -33,6 +33,59 @@ impl StepRules for AskStep {
 
     fn planned(ask: &Spanned<Ask>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Ask(ask.value.clone()))
+    }
+
+    /// The question, the evidence to look at again, the answers it takes.
+    fn prose(ask: &Ask) -> Vec<Prose<'_>> {
+        let mut prose =
+            vec![Prose::Paragraph(vec![Words::Strong("Ask"), Words::text(": "), Words::text(ask.question.trim())])];
+        if let Some((last, rest)) = ask.evidence.split_last() {
+            let mut words = vec![Words::text("Look again at what these steps showed: ")];
+            for id in rest {
+                words.extend([Words::Step(id.as_str()), Words::text(", ")]);
+            }
+            words.extend([Words::Step(last.as_str()), Words::text(".")]);
+            prose.push(Prose::Paragraph(words));
+        }
+        let answers = match ask.ask_type() {
+            AskType::Choice if !ask.choices.is_empty() => {
+                let rows = ask
+                    .choices
+                    .iter()
+                    .map(|choice| {
+                        let label = choice.value.label.as_deref().unwrap_or("");
+                        vec![Words::Code(choice.value.answer.as_str()), Words::text(label)]
+                    })
+                    .collect();
+                Prose::Table(&["Answer", "Meaning"], rows)
+            }
+            AskType::Confirm => Prose::Paragraph(vec![
+                Words::text("Answer "),
+                Words::Code("yes"),
+                Words::text(" or "),
+                Words::Code("no"),
+                Words::text("."),
+            ]),
+            AskType::Number => {
+                let range = match (ask.min, ask.max) {
+                    (Some(min), Some(max)) => format!(" from {min} to {max}"),
+                    (Some(min), None) => format!(" of at least {min}"),
+                    (None, Some(max)) => format!(" of at most {max}"),
+                    (None, None) => String::new(),
+                };
+                Prose::Paragraph(vec![Words::text(format!("Answer with a number{range}."))])
+            }
+            AskType::Choice | AskType::Text => Prose::Paragraph(vec![Words::text("Answer in words.")]),
+        };
+        prose.push(answers);
+        if let Some(default) = &ask.default {
+            prose.push(Prose::Paragraph(vec![
+                Words::text("If unsure: "),
+                Words::Written(default.span),
+                Words::text("."),
+            ]));
+        }
+        prose
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::{TemplateCollector, TemplateKind};
-use crate::{ConclusionStatus, Diagnostic, Spanned, Step};
+use crate::{ConclusionStatus, Diagnostic, Prose, Spanned, Step, Words};
 
 /// The `call` kind.
 pub(crate) struct CallStep;
@@ -40,6 +40,28 @@ impl StepRules for CallStep {
 
     fn planned(call: &Spanned<Call>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Call(call.value.clone()))
+    }
+
+    /// The runbook to follow, with its inputs, and what picks the way on.
+    fn prose(call: &Call) -> Vec<Prose<'_>> {
+        let mut follow =
+            vec![Words::Strong("Follow the runbook"), Words::text(" "), Words::Runbook(call.runbook.as_str())];
+        if !call.inputs.is_empty() {
+            follow.push(Words::text(" with these inputs:"));
+        }
+        let inputs = call
+            .inputs
+            .iter()
+            .map(|(name, value)| vec![Words::Code(name.as_str()), Words::text(": "), Words::Written(value.span)])
+            .collect();
+        let statuses = vec![
+            Words::text("Its conclusion's status ("),
+            Words::Code(ConclusionStatus::Diagnosed.name()),
+            Words::text(", "),
+            Words::Code(ConclusionStatus::Resolved.name()),
+            Words::text(", …) picks the way on."),
+        ];
+        vec![Prose::Paragraph(follow), Prose::List(inputs), Prose::Paragraph(statuses)]
     }
 }
 

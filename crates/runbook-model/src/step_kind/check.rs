@@ -5,7 +5,7 @@
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::step_keys::{Severities, never_errs};
-use crate::{Check, Diagnostic, Outcome, Spanned, Step};
+use crate::{Check, Diagnostic, Outcome, Prose, Spanned, Step, Words};
 
 /// The `check` kind.
 pub(crate) struct CheckStep;
@@ -44,5 +44,11 @@ impl StepRules for CheckStep {
 
     fn planned(check: &Spanned<Check>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Check(crate::plan::probing(check)?))
+    }
+
+    fn prose(check: &Check) -> Vec<Prose<'_>> {
+        let mut prose = vec![Prose::Paragraph(vec![Words::Strong("Check"), Words::text(" (read-only):")])];
+        prose.extend(check.prose());
+        prose
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Check, Diagnostic, Spanned, Step};
+use crate::{Check, Diagnostic, Prose, Spanned, Step, Words};
 
 /// The `collect` kind.
 pub(crate) struct CollectStep;
@@ -32,5 +32,12 @@ impl StepRules for CollectStep {
 
     fn planned(collect: &Spanned<Check>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Collect(crate::plan::probing(collect)?))
+    }
+
+    fn prose(collect: &Check) -> Vec<Prose<'_>> {
+        let lead = vec![Words::Strong("Collect"), Words::text(" evidence (read-only; never fails the run):")];
+        let mut prose = vec![Prose::Paragraph(lead)];
+        prose.extend(collect.prose());
+        prose
     }
 }

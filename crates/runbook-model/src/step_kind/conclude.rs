@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Diagnostic, Spanned, Step};
+use crate::{Diagnostic, Prose, Spanned, Step};
 
 /// The `conclude` kind.
 pub(crate) struct ConcludeStep;
@@ -39,6 +39,12 @@ impl StepRules for ConcludeStep {
 
     fn planned(conclusion: &Spanned<Conclusion>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Conclude(conclusion.value.clone()))
+    }
+
+    /// None among the steps: `runbook render` lists the conclusions in
+    /// their own section.
+    fn prose(_: &Conclusion) -> Vec<Prose<'_>> {
+        Vec::new()
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Diagnostic, Link, Spanned, Step};
+use crate::{Diagnostic, Link, Prose, Spanned, Step, Words};
 
 /// The `instruct` kind.
 pub(crate) struct InstructStep;
@@ -34,6 +34,27 @@ impl StepRules for InstructStep {
 
     fn planned(instruct: &Spanned<Instruct>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Instruct(instruct.value.clone()))
+    }
+
+    /// The work, the checklist, the notes to write down, the links.
+    fn prose(instruct: &Instruct) -> Vec<Prose<'_>> {
+        let mut prose = vec![
+            Prose::Paragraph(vec![Words::Strong("Do this"), Words::text(":")]),
+            Prose::Paragraph(vec![Words::text(instruct.text.trim())]),
+            Prose::Checklist(&instruct.checklist),
+        ];
+        if !instruct.notes.is_empty() {
+            prose.push(Prose::Paragraph(vec![Words::text("Write down:")]));
+            let notes = instruct
+                .notes
+                .iter()
+                .map(|(name, prompt)| vec![Words::Code(name.as_str()), Words::text(": "), Words::text(prompt.trim())])
+                .collect();
+            prose.push(Prose::List(notes));
+        }
+        let links = instruct.links.iter().map(|link| vec![Words::Link(&link.title, &link.url.value)]).collect();
+        prose.push(Prose::List(links));
+        prose
     }
 }
 

@@ -22,7 +22,7 @@ pub use conclude::{Conclusion, ConclusionStatus, Escalation, Severity};
 pub use instruct::Instruct;
 
 use crate::analyse::TemplateCollector;
-use crate::{Check, Diagnostic, ProbeEntry, Probing, Span, Spanned, Step};
+use crate::{Check, Diagnostic, ProbeEntry, Probing, Prose, Span, Spanned, Step};
 
 /// What `check`, the plan and the diagrams know of one step kind. Each
 /// kind's module implements it on a marker type; the `match`es of this
@@ -53,6 +53,8 @@ pub(crate) trait StepRules {
     fn template_sites<'a>(yaml: &'a Self::Yaml, sites: &mut TemplateCollector<'_, 'a>);
     /// What the plan runs; an error only for a runbook planned unchecked.
     fn planned(yaml: &Spanned<Self::Yaml>) -> Result<StepBody, Diagnostic>;
+    /// How `runbook render` writes it for a person without the tool.
+    fn prose(yaml: &Self::Yaml) -> Vec<Prose<'_>>;
 }
 
 /// The kind of a step, named as its key in YAML.
@@ -93,8 +95,9 @@ impl StepKind {
         }
     }
 
-    /// See [`StepRules::OUTCOME`].
-    pub(crate) const fn has_outcome(self) -> bool {
+    /// Whether a step of this kind ends with an outcome (`pass`, `warn`,
+    /// `fail`, `error`, `skipped`).
+    pub const fn has_outcome(self) -> bool {
         match self {
             Self::Check => check::CheckStep::OUTCOME,
             Self::Collect => collect::CollectStep::OUTCOME,
@@ -119,8 +122,8 @@ impl StepKind {
         }
     }
 
-    /// See [`StepRules::ENDS_RUN`].
-    pub const fn ends_run(self) -> bool {
+    /// Whether a step of this kind ends the run.
+    pub(crate) const fn ends_run(self) -> bool {
         match self {
             Self::Check => check::CheckStep::ENDS_RUN,
             Self::Collect => collect::CollectStep::ENDS_RUN,
@@ -275,6 +278,20 @@ impl<'a> DeclaredStep<'a> {
             Self::Action(action) => action::ActionStep::template_sites(action, sites),
             Self::Call(call) => call::CallStep::template_sites(call, sites),
             Self::Conclude(conclude) => conclude::ConcludeStep::template_sites(conclude, sites),
+        }
+    }
+
+    /// How `runbook render` writes the step for a person following the
+    /// runbook without the tool.
+    pub fn prose(self) -> Vec<Prose<'a>> {
+        match self {
+            Self::Check(check) => check::CheckStep::prose(check),
+            Self::Collect(collect) => collect::CollectStep::prose(collect),
+            Self::Ask(ask) => ask::AskStep::prose(ask),
+            Self::Instruct(instruct) => instruct::InstructStep::prose(instruct),
+            Self::Action(action) => action::ActionStep::prose(action),
+            Self::Call(call) => call::CallStep::prose(call),
+            Self::Conclude(conclude) => conclude::ConcludeStep::prose(conclude),
         }
     }
 
