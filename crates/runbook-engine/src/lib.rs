@@ -18,6 +18,7 @@ mod facts;
 pub mod inputs;
 pub mod interpret;
 pub mod judge;
+mod lazy_json;
 mod missing_name;
 mod number_filters;
 pub mod operator;

@@ -285,7 +285,7 @@ async fn start(
             facts.set_var(name, value.clone());
         }
         for (id, step) in &resume.steps {
-            facts.set_step(id, step);
+            facts.set_step(id, Arc::new(step.clone()));
         }
         for (id, count) in &resume.visits {
             if let Some(index) = flow.position(id) {
@@ -604,12 +604,12 @@ impl<'a> Interpreter<'a> {
             let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);
-            let result = self.facts.set_step(&step.id, &facts);
             // The journal's copy is redacted; the facts are copied only
-            // where a secret was found.
-            let shown_facts = match self.redactor.redacted_json(&facts) {
-                Cow::Owned(redacted) => redacted,
-                Cow::Borrowed(_) => facts,
+            // where a secret was found, else lent to the event and taken
+            // back for the templates.
+            let (shown_facts, kept) = match self.redactor.redacted_json(&facts) {
+                Cow::Owned(redacted) => (redacted, Some(facts)),
+                Cow::Borrowed(_) => (facts, None),
             };
             let mut captures = Json::Object(done.captures.into_iter().collect());
             self.redactor.json(&mut captures);
@@ -618,7 +618,7 @@ impl<'a> Interpreter<'a> {
                 _ => IndexMap::new(),
             };
             let error = done.error.clone().map(|error| error.redacted(&self.redactor));
-            self.emit(&Event::StepFinished {
+            let finished = Event::StepFinished {
                 step: name.clone(),
                 outcome: done.outcome,
                 error,
@@ -626,7 +626,13 @@ impl<'a> Interpreter<'a> {
                 captures,
                 uncaptured: done.uncaptured,
                 facts: shown_facts,
-            });
+            };
+            self.emit(&finished);
+            let facts = match (kept, finished) {
+                (Some(facts), _) | (None, Event::StepFinished { facts, .. }) => facts,
+                (None, _) => Json::Null,
+            };
+            let result = self.facts.set_step(&step.id, Arc::new(facts));
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
                 return Ending {

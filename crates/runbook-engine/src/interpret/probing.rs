@@ -48,12 +48,11 @@ impl<'c> Unit<'c> {
 
 /// One probe, run and judged.
 pub(super) struct Judged<'c> {
+    /// What the events show; its observation is put in, redacted, once
+    /// the facts and captures were read from it.
     part: Part,
     /// The unredacted observation, for facts and captures.
     observation: Option<Observation>,
-    /// Pieces of secrets that the observation's dropped middle cut in two,
-    /// with their names: captures taken from the joined text hold them.
-    cut_secrets: Vec<(String, String)>,
     capture: &'c IndexMap<Spanned<String>, Spanned<Capture>>,
 }
 
@@ -210,9 +209,6 @@ impl<'a> Interpreter<'a> {
             }
         }
         for unit in &judged {
-            for (name, piece) in &unit.cut_secrets {
-                self.redactor.add(name, piece);
-            }
             for (name, source) in unit.capture {
                 let value = match unit.observation.as_ref().map(|observation| capture(source, observation)) {
                     Some(Ok(value)) => value,
@@ -251,8 +247,25 @@ impl<'a> Interpreter<'a> {
         for (name, value) in &captures {
             self.facts.set_var(name, value.clone());
         }
+        // The events show each observation redacted, by the redactor as it
+        // was when the probes ran; then the pieces of secrets that an
+        // observation's dropped middle cut in two are added to it, with
+        // their names: captures taken from the joined text hold them.
+        let mut cut_secrets = Vec::new();
+        let parts: Vec<Arc<Part>> = judged
+            .into_iter()
+            .map(|Judged { mut part, observation, .. }| {
+                part.observation = observation.map(|mut shown| {
+                    cut_secrets.extend(shown.redact(&self.redactor));
+                    shown
+                });
+                Arc::new(part)
+            })
+            .collect();
+        for (name, piece) in &cut_secrets {
+            self.redactor.add(name, piece);
+        }
         let name = self.name(&step.id);
-        let parts: Vec<Arc<Part>> = judged.into_iter().map(|j| Arc::new(j.part)).collect();
         for part in &parts {
             self.emit(&Event::Probe { step: name.clone(), attempt: number, part: Arc::clone(part) });
         }
@@ -380,8 +393,6 @@ impl<'a> Interpreter<'a> {
             }
         };
         let verdict = judge(&observation, unit.expect);
-        let mut shown = observation.clone();
-        let cut_secrets = shown.redact(&self.redactor);
         let mut expectations = verdict.expectations;
         for result in &mut expectations {
             self.redactor.json(&mut result.expected);
@@ -390,11 +401,9 @@ impl<'a> Interpreter<'a> {
             }
         }
         let mut judged = self.unobserved(unit, verdict.outcome);
-        judged.part.observation = Some(shown);
         judged.part.expectations = expectations;
         judged.part.error = verdict.error.map(|error| error.redacted(&self.redactor));
         judged.observation = Some(observation);
-        judged.cut_secrets = cut_secrets;
         judged
     }
 
@@ -420,7 +429,7 @@ impl<'a> Interpreter<'a> {
             error: None,
             assumed: false,
         };
-        Judged { part, observation: None, cut_secrets: Vec::new(), capture: unit.capture }
+        Judged { part, observation: None, capture: unit.capture }
     }
 }
 

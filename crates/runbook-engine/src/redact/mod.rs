@@ -261,13 +261,17 @@ impl Redactor {
 
 /// Whether `text` may hold what [`BASIC`] or [`BEARER`] match: a `b` (any
 /// case) followed by `as`, `aſ` (`ſ` folds to `s`) or `ea`. Most texts have
-/// neither, and this test costs a pass over the bytes where the two
-/// patterns cost a search each.
+/// neither, and this test costs a vectorised search for the `b`s where the
+/// two patterns cost a search each.
 fn may_hold_credential(text: &str) -> bool {
-    text.as_bytes().windows(3).any(|w| {
-        let (first, second, third) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase(), w[2].to_ascii_lowercase());
-        // 0xC5 begins the UTF-8 of `ſ` (U+017F).
-        first == b'b' && ((second == b'a' && (third == b's' || third == 0xC5)) || (second == b'e' && third == b'a'))
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'b', b'B', bytes).any(|at| match bytes.get(at + 1..at + 3) {
+        Some(&[second, third]) => {
+            let (second, third) = (second.to_ascii_lowercase(), third.to_ascii_lowercase());
+            // 0xC5 begins the UTF-8 of `ſ` (U+017F).
+            (second == b'a' && (third == b's' || third == 0xC5)) || (second == b'e' && third == b'a')
+        }
+        _ => false,
     })
 }
 
