@@ -14,7 +14,7 @@ use runbook_engine::diagram::{Diagram, graph, mermaid};
 use runbook_engine::probe::Parts;
 use runbook_model::{
     Capture, Conclusion, DeclaredProbe, Destination, Edge, Expectation, ExpectationSeverity, Flow, Prose, Runbook,
-    Source, Span, Spanned, Step, StepKind, Words, possible_keys,
+    Source, Span, Spanned, Step, StepKind, Words,
 };
 
 use crate::in_words;
@@ -114,9 +114,7 @@ impl Writer<'_> {
     fn steps(&self, out: &mut String) {
         let _ = write!(out, "## Steps\n\nStart at the first step and follow the table under each one.");
         // Said once where some step's outcome picks the way on.
-        let judged = self.runbook.steps.iter().any(|step| {
-            step.kind().is_some_and(StepKind::has_outcome) && possible_keys(step).is_some_and(|keys| !keys.is_empty())
-        });
+        let judged = self.runbook.steps.iter().any(|step| step.kind().is_some_and(StepKind::routes_by_outcome));
         if judged {
             out.push_str(
                 " A check **passes** when every expectation holds, **warns** when only expectations that warn do \

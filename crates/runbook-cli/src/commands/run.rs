@@ -599,11 +599,11 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
         })?;
         if let Some(found) = found {
             let kind = found.kind();
-            if let Some(kind) = kind.filter(|kind| !matches!(kind, StepKind::Check | StepKind::Action)) {
+            if let Some(kind) = kind.filter(|kind| !kind.routes_by_outcome()) {
                 return Err(format!(
-                    "`--assume {pair}`: `{step}` is {} `{}` step, which has no outcome to assume; only `check` and `action` steps do",
-                    if matches!(kind, StepKind::Ask | StepKind::Instruct) { "an" } else { "a" },
-                    kind.name()
+                    "`--assume {pair}`: `{step}` is {} step, which has no outcome to assume; only {} steps do",
+                    kind.with_article(),
+                    StepKind::listed(StepKind::routes_by_outcome)
                 ));
             }
             let producible = runbook_model::producible_keys(found).unwrap_or_default();

@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::step_keys::Severities;
 use crate::{
@@ -18,7 +18,7 @@ pub(crate) struct ActionStep;
 impl StepRules for ActionStep {
     type Yaml = Action;
     const SHAPE: Shape = Shape::Hexagon;
-    const OUTCOME: bool = true;
+    const OUTCOME: OutcomeUse = OutcomeUse::Routes;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
 

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::{Diagnostic, Prose, Spanned, Step, Words};
 
@@ -13,7 +13,7 @@ pub(crate) struct AskStep;
 impl StepRules for AskStep {
     type Yaml = Ask;
     const SHAPE: Shape = Shape::Diamond;
-    const OUTCOME: bool = false;
+    const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
 

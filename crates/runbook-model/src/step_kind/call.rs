@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::{TemplateCollector, TemplateKind};
 use crate::{ConclusionStatus, Diagnostic, Prose, Spanned, Step, Words};
 
@@ -14,7 +14,7 @@ pub(crate) struct CallStep;
 impl StepRules for CallStep {
     type Yaml = Call;
     const SHAPE: Shape = Shape::Subroutine;
-    const OUTCOME: bool = false;
+    const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
 

@@ -2,7 +2,7 @@
 //! expectations and captures are a [`Check`] (`check.rs`), which `collect`
 //! steps and the members of a `probes:` group share.
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::step_keys::{Severities, never_errs};
 use crate::{Check, Diagnostic, Outcome, Prose, Spanned, Step, Words};
@@ -13,7 +13,7 @@ pub(crate) struct CheckStep;
 impl StepRules for CheckStep {
     type Yaml = Check;
     const SHAPE: Shape = Shape::Box;
-    const OUTCOME: bool = true;
+    const OUTCOME: OutcomeUse = OutcomeUse::Routes;
     const RETRIED: bool = true;
     const ENDS_RUN: bool = false;
 

@@ -2,7 +2,7 @@
 //! always goes on with `next` or the step below. Their probes are a
 //! [`Check`], as a `check` step's.
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::{Check, Diagnostic, Prose, Spanned, Step, Words};
 
@@ -12,7 +12,7 @@ pub(crate) struct CollectStep;
 impl StepRules for CollectStep {
     type Yaml = Check;
     const SHAPE: Shape = Shape::Parallelogram;
-    const OUTCOME: bool = true;
+    const OUTCOME: OutcomeUse = OutcomeUse::Kept;
     const RETRIED: bool = true;
     const ENDS_RUN: bool = false;
 

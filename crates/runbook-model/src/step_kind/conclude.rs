@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Shape, StepBody, StepRules};
+use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::{Diagnostic, Prose, Spanned, Step};
 
@@ -13,7 +13,7 @@ pub(crate) struct ConcludeStep;
 impl StepRules for ConcludeStep {
     type Yaml = Conclusion;
     const SHAPE: Shape = Shape::Ending;
-    const OUTCOME: bool = false;
+    const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = true;
 

@@ -32,10 +32,8 @@ pub(crate) trait StepRules {
     type Yaml;
     /// How the diagrams draw it.
     const SHAPE: Shape;
-    /// Whether it ends with an outcome (`pass`, `warn`, `fail`, `error`,
-    /// `skipped`), which `steps.ID.outcome` holds and a `runbook test` case
-    /// may expect.
-    const OUTCOME: bool;
+    /// Whether it ends with an outcome, and whether that outcome routes.
+    const OUTCOME: OutcomeUse;
     /// Whether `retry:` may repeat it until the outcome is the one wanted.
     const RETRIED: bool;
     /// Whether it ends the run, so that nothing may follow it.
@@ -96,8 +94,25 @@ impl StepKind {
     }
 
     /// Whether a step of this kind ends with an outcome (`pass`, `warn`,
-    /// `fail`, `error`, `skipped`).
+    /// `fail`, `error`, `skipped`), which `steps.ID.outcome` holds and a
+    /// `runbook test` case may expect.
     pub const fn has_outcome(self) -> bool {
+        !matches!(self.outcome(), OutcomeUse::None)
+    }
+
+    /// Whether a step of this kind routes by its outcome (`on: { fail: … }`),
+    /// so that `--assume` may pick one in a dry run.
+    pub const fn routes_by_outcome(self) -> bool {
+        matches!(self.outcome(), OutcomeUse::Routes)
+    }
+
+    /// "a `check`", "an `ask`": the kind's name with its article.
+    pub fn with_article(self) -> String {
+        crate::analyse::article(self.name())
+    }
+
+    /// See [`StepRules::OUTCOME`].
+    const fn outcome(self) -> OutcomeUse {
         match self {
             Self::Check => check::CheckStep::OUTCOME,
             Self::Collect => collect::CollectStep::OUTCOME,
@@ -137,7 +152,7 @@ impl StepKind {
 
     /// The kinds `which` says yes to, as a list for messages: `` `check`
     /// and `collect` ``.
-    pub(crate) fn listed(which: fn(Self) -> bool) -> String {
+    pub fn listed(which: fn(Self) -> bool) -> String {
         let names: Vec<String> =
             Self::ALL.into_iter().filter(|kind| which(*kind)).map(|kind| format!("`{}`", kind.name())).collect();
         match names.split_last() {
@@ -160,6 +175,19 @@ impl StepKind {
             Self::Conclude => conclude::ConcludeStep::SHAPE,
         }
     }
+}
+
+/// What a step kind's outcome (`pass`, `warn`, `fail`, `error`,
+/// `skipped`) is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeUse {
+    /// It has none: it ends with an answer, notes, a called runbook's
+    /// conclusion, or the run.
+    None,
+    /// Kept in the record and `steps.ID.outcome`, never routing (`collect`).
+    Kept,
+    /// It picks the way on (`check`, `action`).
+    Routes,
 }
 
 /// How a diagram draws a step: each kind has its own shape, so that the
