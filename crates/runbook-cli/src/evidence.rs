@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use console::Style;
+use runbook_engine::ExpectationResult;
 use runbook_engine::event::Part;
-use runbook_engine::expect::ExpectationResult;
 use runbook_engine::printable::printable_line;
 use runbook_engine::probe::{Captured, HttpObservation, Observation};
 use runbook_model::{ExpectationSeverity, Outcome};

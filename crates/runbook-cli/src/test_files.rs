@@ -51,14 +51,13 @@ pub(crate) fn runbook_path(test_path: &Path, test: &TestFile) -> PathBuf {
 /// would hang or never end), and at most one byte past the size limit, so
 /// the loader refuses a file too large without it being read whole.
 pub(crate) fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    let file =
-        runbook_engine::regular_file::open(std::fs::OpenOptions::new().read(true), path, 0).map_err(|error| {
-            if error.kind() == std::io::ErrorKind::InvalidInput {
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
-            } else {
-                error
-            }
-        })?;
+    let file = runbook_engine::open_regular_file(std::fs::OpenOptions::new().read(true), path, 0).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::InvalidInput {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")
+        } else {
+            error
+        }
+    })?;
     let mut bytes = Vec::new();
     file.take(runbook_model::MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
     Ok(bytes)

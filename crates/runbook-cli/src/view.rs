@@ -149,7 +149,7 @@ impl EventSink for View {
                 self.print(&format!("{}\n", look.dim(&format!("resuming at step {step}{changed}"))));
             }
             Event::Waiting { attempt, wait_ms, .. } => {
-                let outcome = runbook_engine::judge::worst(self.parts.iter().map(|p| p.outcome));
+                let outcome = runbook_engine::worst(self.parts.iter().map(|p| p.outcome));
                 let wait = runbook_engine::probe::elapsed_text(*wait_ms);
                 let text = format!("  {} attempt {attempt}: {}, next in {wait}\n", look.dim("↻"), outcome.name());
                 self.print(&text);

@@ -38,7 +38,10 @@ impl ExpectationResult {
 
 /// Judges `expectation` against `observation`. A `json` subject over output
 /// that is not JSON is an error: there is nothing to judge.
-pub fn evaluate(expectation: &Expectation, observation: &Observation) -> Result<Vec<ExpectationResult>, ProbeError> {
+pub(crate) fn evaluate(
+    expectation: &Expectation,
+    observation: &Observation,
+) -> Result<Vec<ExpectationResult>, ProbeError> {
     let Some((subject, _)) = expectation.subjects().first().copied() else {
         return Ok(Vec::new());
     };

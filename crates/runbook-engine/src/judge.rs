@@ -7,7 +7,7 @@ use crate::probe::{Observation, ProbeError};
 
 /// A probe's outcome, with each expectation's result.
 #[derive(Debug, Clone)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// `pass`, `warn`, `fail` or `error`.
     pub outcome: Outcome,
     /// Each predicate's result, in the order written.
@@ -23,7 +23,7 @@ pub struct Verdict {
 /// `error`, except for a `tcp` probe whose expectations read `connected`:
 /// a refused connection is then exactly what they judge. An `env` probe
 /// judges itself: every variable must meet its condition.
-pub fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
+pub(crate) fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
     // An interrupted attempt saw nothing, whatever the expectations read.
     let interrupted = observation.error().is_some_and(|error| error.kind == crate::probe::ErrorKind::Interrupted);
     let judges_failure = !interrupted && observation.observed().judges_failure(expect);

@@ -349,7 +349,7 @@ fn safe_filter(value: &Value) -> Value {
 
 /// An argument as a person would type it at a shell: quoted only when it
 /// has to be, so displayed command lines stay readable.
-pub fn shell_word(arg: &str) -> String {
+pub(crate) fn shell_word(arg: &str) -> String {
     let plain = !arg.is_empty()
         && arg.chars().all(|c| {
             c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '+' | '%')
@@ -391,7 +391,7 @@ fn regex_filter(text: &str, pattern: &str) -> Result<Value, minijinja::Error> {
 }
 
 /// Conversions between JSON and template values.
-pub trait ValueExt {
+pub(crate) trait ValueExt {
     /// A template value holding this JSON.
     fn from_serialize_json(json: &serde_json::Value) -> Value;
 }

@@ -454,7 +454,7 @@ fn execute(
 /// shell, else single-quoted.
 fn shell_word(text: &str) -> String {
     let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "_./-+:@%,=".contains(c));
-    if plain { text.to_owned() } else { runbook_engine::template::shell_quote(text) }
+    if plain { text.to_owned() } else { runbook_engine::shell_quote(text) }
 }
 
 /// Reads and checks the runbook; errors are shown as `runbook check` shows
