@@ -287,8 +287,9 @@ fn the_record_schema_refuses_what_a_record_cannot_hold() {
     let record = valid_record(&output.path("rec"));
     let schema: Value = serde_json::from_str(&Test::new().args(["schema", "record"]).status(0).stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let breakages: [Breakage; 10] = [
+    let breakages: [Breakage; 11] = [
         ("an unknown top-level field", |r| r["colour"] = Value::from(1)),
+        ("an unknown probe kind", |r| r["steps"][0]["attempts"][0]["probes"][0]["probe"] = Value::from("dns")),
         ("an unknown observation field", |r| {
             r["steps"][0]["attempts"][0]["probes"][0]["observation"]["colour"] = Value::from(1);
         }),

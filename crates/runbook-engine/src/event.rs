@@ -337,8 +337,8 @@ pub struct Part {
     pub name: Option<String>,
     /// The `foreach` item.
     pub item: Option<Value>,
-    /// `http`, `cmd`, `tcp` or `env`.
-    pub probe: String,
+    /// Its kind: `http`, `cmd`, `tcp` or `env`.
+    pub probe: runbook_model::ProbeKind,
     /// The rendered request or command, for people.
     pub target: String,
     /// What the probe saw; absent in a dry run.

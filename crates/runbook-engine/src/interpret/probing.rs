@@ -421,7 +421,7 @@ impl<'a> Interpreter<'a> {
                 self.redactor.json(&mut item);
                 item
             }),
-            probe: unit.prepared.kind.name().to_owned(),
+            probe: unit.prepared.kind,
             target: self.redactor.text(&unit.prepared.target).into_owned(),
             observation: None,
             expectations: Vec::new(),

@@ -190,7 +190,7 @@ mod tests {
         Arc::new(Part {
             name: name.map(str::to_owned),
             item,
-            probe: "cmd".into(),
+            probe: runbook_model::ProbeKind::Cmd,
             target: "x".into(),
             observation: Some(observation),
             expectations: Vec::new(),

@@ -24,7 +24,8 @@ fn template(text: &Spanned<String>) -> (&str, Span, TemplateKind) {
 }
 
 /// The kind of a probe, named as its key in YAML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum ProbeKind {
     /// `http`
     Http,
