@@ -146,8 +146,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         print_stderr(&format!("error: cannot read the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
     })?;
-    let point = resume_point(&entries)
-        .map_err(|message| usage(format!("cannot resume `{}`: {message}", args.dir.display())))?;
+    let point =
+        resume_point(&entries).map_err(|error| usage(format!("cannot resume `{}`: {error}", args.dir.display())))?;
     warn_of_leftovers(&point.resume.run_id);
     let path = PathBuf::from(&point.path);
     let (plan, sha256) = load(&path, color)?;

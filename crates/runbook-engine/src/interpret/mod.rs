@@ -147,8 +147,9 @@ pub struct Resume {
     pub run_id: String,
     /// When the run first started.
     pub started_at: String,
-    /// The step to continue with.
-    pub step: String,
+    /// The step to continue with; `None`: nothing ran yet, the run begins
+    /// at the runbook's start.
+    pub step: Option<String>,
     /// How often each step has run.
     pub visits: HashMap<String, u32>,
     /// `vars` as they were.
@@ -270,7 +271,11 @@ async fn start(
     });
     match resume {
         Some(resume) => services.sink.emit(&Event::Resumed {
-            step: resume.step.clone(),
+            step: resume
+                .step
+                .clone()
+                .or_else(|| flow.start.map(|start| runbook.steps[start].id.value.clone()))
+                .unwrap_or_default(),
             operator: options.operator.clone(),
             runbook_changed: resume.runbook_changed,
         }),
@@ -292,8 +297,8 @@ async fn start(
                 visits[index] = *count;
             }
         }
-        if !resume.step.is_empty() {
-            start_at = flow.position(&resume.step);
+        if let Some(step) = &resume.step {
+            start_at = flow.position(step);
         }
     }
     let mut interpreter = Interpreter {
@@ -312,7 +317,7 @@ async fn start(
         facts,
         visits,
         start_at,
-        action_in_flight: resume.filter(|r| r.action_in_flight).map(|r| r.step.clone()),
+        action_in_flight: resume.filter(|r| r.action_in_flight).and_then(|r| r.step.clone()),
         resumed: resume.is_some(),
         actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
         actions_done: resume.map(|r| r.actions_done.clone()).unwrap_or_default(),
@@ -323,8 +328,8 @@ async fn start(
         run_facts,
     };
     let mut ending = match resume {
-        Some(resume) if !resume.step.is_empty() && interpreter.start_at.is_none() => {
-            let kind = RunErrorKind::ResumedStepGone { step: resume.step.clone() };
+        Some(Resume { step: Some(step), .. }) if interpreter.start_at.is_none() => {
+            let kind = RunErrorKind::ResumedStepGone { step: step.clone() };
             Stop::Error(Box::new(RunError { kind, text: plan.source.clone(), span: runbook.id.span })).into()
         }
         _ => interpreter.walk().await,

@@ -17,7 +17,7 @@ pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub(crate) use markdown::cell as markdown_text;
 pub use markdown::markdown;
 use record_dir::RecordDir;
-pub use resume::{ResumePoint, resume_point};
+pub use resume::{ResumeError, ResumePoint, resume_point};
 
 /// Rebuilds `record.json` and `record.md` in `dir` from the journal there
 /// (`runbook record DIR`). `dir` must be a directory of this user's, not a

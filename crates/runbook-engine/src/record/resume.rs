@@ -35,20 +35,33 @@ pub struct ResumePoint {
     pub resume: Resume,
 }
 
+/// Why a journal gives no place to continue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeError {
+    /// The journal holds no line at all.
+    #[error("the run was stopped before it started (its journal is empty): start it again with `runbook run`")]
+    Empty,
+    /// The journal holds lines but no `run_started`.
+    #[error("the journal has no `run_started` line: it is not the journal of a run")]
+    NotARun,
+    /// The run concluded, ended, failed or timed out.
+    #[error("the run already ended ({}): there is nothing to resume", .0.name())]
+    Ended(RunStatus),
+    /// The last transition went past the last step.
+    #[error("the run went past its last step: there is nothing to resume")]
+    PastLastStep,
+}
+
 /// Finds where the run in `entries` continues. Refuses a run that already
 /// ended (concluded, ended, failed, timed out).
-pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
+pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let header: &RunInfo = entries
         .iter()
         .find_map(|entry| match &entry.event {
             Event::RunStarted(info) => Some(info),
             _ => None,
         })
-        .ok_or(if entries.is_empty() {
-            "the run was stopped before it started (its journal is empty): start it again with `runbook run`"
-        } else {
-            "the journal has no `run_started` line: it is not the journal of a run"
-        })?;
+        .ok_or(if entries.is_empty() { ResumeError::Empty } else { ResumeError::NotARun })?;
     let mut ended: Option<RunStatus> = None;
     // The highest visit journaled per step: a step started again by a
     // resume repeats its visit number rather than adding one.
@@ -162,33 +175,34 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, String> {
         }
     }
     if let Some(status) = ended.filter(|status| !matches!(status, RunStatus::Waiting | RunStatus::Aborted)) {
-        return Err(format!("the run already ended ({}): there is nothing to resume", status.name()));
+        return Err(ResumeError::Ended(status));
     }
     let open_step = open.clone().or_else(|| last.as_ref().map(|(step, _)| step.clone()));
     let step = match (open, last) {
-        (Some(step), _) => step,
-        (None, Some((_, Some(Some(next))))) => next,
+        (Some(step), _) => Some(step),
+        (None, Some((_, Some(Some(next))))) => Some(next),
         // Finished but not routed: the step was interrupted; run it again
         // (an action only with an explicit yes).
         (None, Some((step, None))) => {
             steps.shift_remove(&step);
-            step
+            Some(step)
         }
-        (None, Some((_, Some(None)))) => {
-            return Err("the run went past its last step: there is nothing to resume".into());
-        }
+        (None, Some((_, Some(None)))) => return Err(ResumeError::PastLastStep),
         // Nothing ran yet: from the runbook's start.
-        (None, None) => String::new(),
+        (None, None) => None,
     };
+    let step_name = step.as_deref().unwrap_or_default();
     // Only the actions of the step the run continues with count.
-    finished
-        .retain(|name, _| name == &step || name.strip_prefix(step.as_str()).is_some_and(|rest| rest.starts_with('/')));
-    let action_in_flight = in_flight.as_deref() == Some(step.as_str()) && !finished.contains_key(&step);
+    finished.retain(|name, _| {
+        step.is_some() && (name == step_name || name.strip_prefix(step_name).is_some_and(|rest| rest.starts_with('/')))
+    });
+    let action_in_flight =
+        step.is_some() && in_flight.as_deref() == step.as_deref() && !finished.contains_key(step_name);
     // The step will run again and count this visit again.
-    if let Some(count) = visits.get_mut(&step) {
+    if let Some(count) = visits.get_mut(step_name) {
         *count = count.saturating_sub(1);
     }
-    let actions_ran = if open_step.as_deref() == Some(step.as_str()) { inner_actions } else { Vec::new() };
+    let actions_ran = if step.is_some() && open_step == step { inner_actions } else { Vec::new() };
     Ok(ResumePoint {
         path: header.path.clone(),
         sha256: header.sha256.clone(),
