@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use runbook_engine::scenario::Trace;
+use runbook_model::StepPath;
 use runbook_model::{Destination, Plan};
 use serde::Serialize;
 
@@ -115,7 +116,7 @@ impl Coverage {
     pub(crate) fn record(&mut self, path: &Path, trace: &Trace) {
         let home = key(path);
         let mut file_of = |prefixed: &str| -> Option<(PathBuf, String)> {
-            let Some((prefix, local)) = prefixed.rsplit_once('/') else {
+            let Some((prefix, local)) = StepPath::new(prefixed).caller_and_id() else {
                 return Some((home.clone(), prefixed.to_owned()));
             };
             let called = PathBuf::from(trace.called.get(prefix)?);

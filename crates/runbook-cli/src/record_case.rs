@@ -10,6 +10,7 @@ use runbook_engine::event::{ActionDecision, ConclusionView, Event, Part, RunInfo
 use runbook_engine::interpret::Mode;
 use runbook_engine::probe::{ErrorKind, Observation};
 use runbook_engine::record::Entry;
+use runbook_model::StepPath;
 use serde_json::{Map, Value as Json};
 
 /// A case rebuilt from a journal.
@@ -99,7 +100,7 @@ pub(crate) fn case_from_journal(entries: &[Entry], record: &str) -> Result<Recor
                 ActionDecision::NotInThisMode => {}
             },
             // A called runbook's conclusion (`call/inner`) is not this one's.
-            Event::Concluded { step, conclusion } if !step.contains('/') => {
+            Event::Concluded { step, conclusion } if StepPath::new(step).is_top_level() => {
                 concluded = Some((step.clone(), conclusion));
             }
             Event::RunFinished { status: finished, .. } => status = Some(*finished),

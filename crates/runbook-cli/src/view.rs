@@ -15,6 +15,7 @@ use runbook_engine::event::{
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
 use runbook_engine::probe::ProbeError;
+use runbook_model::StepPath;
 use runbook_model::{EdgeKind, StepKind};
 
 use crate::evidence::{self, Look};
@@ -251,7 +252,7 @@ impl EventSink for View {
                 }
             }
             Event::Concluded { step, conclusion } => {
-                let text = match step.rsplit_once('/') {
+                let text = match StepPath::new(step).caller_and_id() {
                     Some((call, _)) => {
                         let diagnosis = conclusion
                             .diagnosis

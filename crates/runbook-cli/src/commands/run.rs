@@ -20,6 +20,7 @@ use runbook_engine::operator::{
 };
 use runbook_engine::printable::printable_line;
 use runbook_engine::record::{JOURNAL_FILE, Journal, resume_point};
+use runbook_model::StepPath;
 use runbook_model::{Level, Outcome, Plan, Runbook, StepKind, did_you_mean};
 use serde_json::Value;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -536,7 +537,7 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
 /// answer was written. Steps of called runbooks (`call-step/inner`) are
 /// checked when asked.
 fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String> {
-    if key.contains('/') {
+    if !StepPath::new(key).is_top_level() {
         return Ok(());
     }
     let (step_id, note) = match key.split_once('.') {
@@ -589,7 +590,7 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
     for pair in pairs {
         let (step, outcome) = split_pair("assume", pair)?;
         let found = runbook.steps.iter().find(|s| s.id.value == step);
-        if !step.contains('/') && found.is_none() {
+        if StepPath::new(step).is_top_level() && found.is_none() {
             let ids = runbook.steps.iter().map(|s| s.id.as_str());
             let suggestion = did_you_mean(step, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
             return Err(format!("`--assume {pair}`: the runbook has no step `{step}`{suggestion}"));

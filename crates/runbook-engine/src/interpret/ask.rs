@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::{Ask, Step};
+use runbook_model::{Ask, Step, StepPath};
 use serde_json::{Map, Value as Json};
 
 use super::{Interpreter, RunErrorKind, StepDone, Stop};
@@ -23,7 +23,7 @@ impl<'a> Interpreter<'a> {
             .evidence
             .iter()
             .filter_map(|id| {
-                let id = format!("{}{}", self.prefix, id.value);
+                let id = StepPath::join(self.caller.as_deref(), &id.value);
                 self.evidence.get_key_value(&id).map(|(id, parts)| (id.as_str(), parts.as_slice()))
             })
             .collect();

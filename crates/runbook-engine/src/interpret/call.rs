@@ -102,7 +102,7 @@ impl<'a> Interpreter<'a> {
             actions_ran: self.actions_ran.clone(),
             actions_done: self.actions_done.clone(),
             evidence: HashMap::new(),
-            prefix: format!("{name}/"),
+            caller: Some(name.clone()),
             call_stack,
             run_deadline: [self.run_deadline, callee.runbook.timeout.as_ref().map(|t| self.clock.now() + t.0)]
                 .into_iter()

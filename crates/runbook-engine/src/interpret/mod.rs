@@ -39,6 +39,7 @@ use crate::operator::Operator;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
 use crate::redact::Redactor;
 use crate::template::Templates;
+use runbook_model::StepPath;
 
 /// What a run may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -322,7 +323,7 @@ async fn start(
         actions_ran: resume.map(|r| r.actions_ran.clone()).unwrap_or_default(),
         actions_done: resume.map(|r| r.actions_done.clone()).unwrap_or_default(),
         evidence: resume.map(|r| r.evidence.clone()).unwrap_or_default(),
-        prefix: String::new(),
+        caller: None,
         call_stack: vec![path.to_path_buf()],
         run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),
         run_facts,
@@ -536,11 +537,11 @@ struct Interpreter<'a> {
     actions_done: HashMap<String, FinishedAction>,
     /// The last attempt's probes of each step, for `ask.evidence`.
     evidence: HashMap<String, Vec<Arc<Part>>>,
-    /// `call-step/` inside a called runbook, so that events name steps
-    /// uniquely.
-    prefix: String,
-    /// Files of the runbooks being run, outermost first: a `call` cycle is
-    /// refused.
+    /// Inside a called runbook, the name of the `call` step that runs it,
+    /// so that events name steps uniquely ([`StepPath`]).
+    caller: Option<String>,
+    /// Files of the runbooks being run, outermost first: the chain a
+    /// failure inside a called runbook names.
     call_stack: Vec<PathBuf>,
     run_deadline: Option<Instant>,
     /// `run.*` in templates, shared with called runbooks.
@@ -550,7 +551,7 @@ struct Interpreter<'a> {
 impl<'a> Interpreter<'a> {
     /// The name of a step in events and for scripted answers.
     fn name(&self, id: &str) -> String {
-        format!("{}{id}", self.prefix)
+        StepPath::join(self.caller.as_deref(), id)
     }
 
     fn emit(&mut self, event: &Event) {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::journal::Entry;
 use crate::event::{ActionDecision, AnsweredBy, ConclusionView, Event, Part, RunInfo, RunStatus};
 use crate::probe::ProbeError;
+use runbook_model::StepPath;
 
 /// Version of the record format.
 pub const RECORD_FORMAT: u32 = 1;
@@ -450,7 +451,7 @@ impl Fold {
                 }
             }
             Event::Concluded { step, conclusion } => {
-                if !step.contains('/') {
+                if StepPath::new(&step).is_top_level() {
                     record.conclusion = Some(conclusion.clone());
                 }
                 if let Some(step) = record.step(&step) {

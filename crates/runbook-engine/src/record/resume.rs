@@ -13,6 +13,7 @@ use super::journal::Entry;
 use crate::event::{ActionDecision, CalleeFile, Event, Part, RunInfo, RunStatus};
 use crate::interpret::{FinishedAction, Mode, Resume};
 use crate::probe::ErrorKind;
+use runbook_model::StepPath;
 
 /// What `runbook resume` needs from a journal.
 #[derive(Debug, Clone)]
@@ -89,7 +90,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let mut finished: HashMap<String, FinishedAction> = HashMap::new();
     // The last attempt's probes of each step, to show again with a question.
     let mut evidence: HashMap<String, (u32, Vec<Arc<Part>>)> = HashMap::new();
-    let top = |step: &str| !step.contains('/');
+    let top = |step: &str| StepPath::new(step).is_top_level();
     for entry in entries {
         match &entry.event {
             Event::RunFinished { status, .. } => ended = Some(*status),
@@ -193,9 +194,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     };
     let step_name = step.as_deref().unwrap_or_default();
     // Only the actions of the step the run continues with count.
-    finished.retain(|name, _| {
-        step.is_some() && (name == step_name || name.strip_prefix(step_name).is_some_and(|rest| rest.starts_with('/')))
-    });
+    finished.retain(|name, _| step.is_some() && StepPath::new(name).is_within(step_name));
     let action_in_flight =
         step.is_some() && in_flight.as_deref() == step.as_deref() && !finished.contains_key(step_name);
     // The step will run again and count this visit again.

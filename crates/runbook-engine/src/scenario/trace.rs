@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use runbook_model::Outcome;
 
 use crate::event::{ActionDecision, Event, EventSink};
+use runbook_model::StepPath;
 
 /// The events of one run, folded.
 #[derive(Debug, Default, Clone)]
@@ -37,7 +38,9 @@ impl EventSink for Trace {
             Event::Called { step, path, .. } => {
                 self.called.insert(step.clone(), path.clone());
             }
-            Event::Concluded { step, .. } if !step.contains('/') => self.concluded_at = Some(step.clone()),
+            Event::Concluded { step, .. } if StepPath::new(step).is_top_level() => {
+                self.concluded_at = Some(step.clone());
+            }
             _ => {}
         }
     }

@@ -82,10 +82,7 @@ impl Known<'_> {
     /// The step `name` refers to; `call-step/inner` resolves to the call step.
     /// An unknown id or a prefix that is not a `call` step is reported.
     fn step(&self, name: &Spanned<String>, out: &mut Vec<Diagnostic>) -> Option<Resolved<'_>> {
-        let (id, inner) = match name.split_once('/') {
-            Some((id, inner)) => (id, Some(inner)),
-            None => (name.as_str(), None),
-        };
+        let (id, inner) = crate::StepPath::new(name).outermost();
         let Some(step) = self.steps.get(id).copied() else {
             let help = match did_you_mean(id, self.ids.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
