@@ -182,6 +182,25 @@ fn an_unrouted_outcome_is_shown_as_such() {
     let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
     assert!(record.contains("→ `below` (fail: not routed, went on to the step below)"), "{record}");
     assert!(record.contains("→ `probe` (then)") || record.contains("→ `probe` (pass"), "{record}");
+
+    // A `when` chain that matches nothing says so; an answer whose text
+    // ends in "otherwise" is still only an unrouted answer.
+    let chain = "id: c\ntitle: C\nsteps:\n  - id: probe\n    check:\n      cmd: { argv: [\"false\"] }\n      expect: [ { exit_code: 0 } ]\n    on:\n      fail:\n        - { when: \"result.exit_code == 7\", goto: fine }\n  - id: below\n    conclude: { status: diagnosed, diagnosis: below }\n  - id: fine\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", chain.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0)
+        .stdout_contains("→ below (fail: no `when` matched, went on to the step below)\n");
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains("→ `below` (fail: no `when` matched, went on to the step below)"), "{record}");
+    let ask = "id: a\ntitle: A\nsteps:\n  - id: q\n    ask:\n      question: Which?\n      choices: [ { answer: a, goto: x }, { answer: try otherwise } ]\n  - id: y\n    conclude: { status: diagnosed, diagnosis: y }\n  - id: x\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", ask.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec", "--answer", "q=try otherwise"])
+        .status(0)
+        .stdout_contains("(answer try otherwise: not routed, went on to the step below)\n");
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains("(answer try otherwise: not routed, went on to the step below)"), "{record}");
 }
 
 /// A failed `duration` expectation reads with units, in the view and in

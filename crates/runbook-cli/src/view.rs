@@ -240,10 +240,11 @@ impl EventSink for View {
                 }
                 self.print(&text);
             }
-            Event::Transition { from, to, via, kind, .. } => {
+            Event::Transition { from, to, via, kind, edge } => {
                 let shown = to.as_deref().unwrap_or("the end");
                 if *kind == EdgeKind::FallThrough && self.graph.routes(from) {
-                    let words = unrouted_words(self.last.as_deref().unwrap_or(via), via, to.as_deref());
+                    let fallback = self.graph.is_fallback(edge);
+                    let words = unrouted_words(self.last.as_deref().unwrap_or(via), fallback, to.as_deref());
                     let style = Style::new().yellow();
                     self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.paint(&style, &format!("({words})"))));
                 } else if matches!(kind, EdgeKind::Choice | EdgeKind::On) {

@@ -269,14 +269,20 @@ impl Graph {
     pub fn routes(&self, step: &str) -> bool {
         self.edges.iter().any(|edge| edge.from == step && edge.kind != EdgeKind::FallThrough)
     }
+
+    /// Whether the edge `id` takes what a `when` chain left unmatched.
+    pub fn is_fallback(&self, id: &str) -> bool {
+        self.edges.iter().any(|edge| edge.id == id && edge.fallback)
+    }
 }
 
 /// How the view and the record show a fall-through of a step that
 /// [routes](Graph::routes) other outcomes: `error: not routed, went on to
-/// the step below`, `what` being the outcome or answer and `via` the
-/// edge's label (`fail otherwise` when a `when` chain matched nothing).
-pub fn unrouted_words(what: &str, via: &str, to: Option<&str>) -> String {
-    let why = if via.ends_with(" otherwise") { "no `when` matched" } else { "not routed" };
+/// the step below`, `what` being the outcome or answer, `fallback` whether
+/// the edge takes what a `when` chain matched nothing for
+/// ([`Graph::is_fallback`]).
+pub fn unrouted_words(what: &str, fallback: bool, to: Option<&str>) -> String {
+    let why = if fallback { "no `when` matched" } else { "not routed" };
     match to {
         Some(_) => format!("{what}: {why}, went on to the step below"),
         None => format!("{what}: {why}, and no step is below: the run ends"),
@@ -327,6 +333,10 @@ pub struct GraphEdge {
     pub to: Option<String>,
     /// What takes it: `pass`, `answer yes`, `fail when …`, `then`.
     pub label: String,
+    /// Whether it takes what a `when` chain left unmatched (see
+    /// [`runbook_model::Edge::fallback`]). Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback: bool,
 }
 
 /// What one probe ran and observed, and how it was judged.

@@ -61,6 +61,10 @@ pub struct Edge {
     /// run never strands on a key the analysis ruled out, but it is not
     /// drawn, rendered or counted.
     pub possible: bool,
+    /// Whether it takes what a `when` chain left unmatched (its label
+    /// ends in `otherwise`): the view and the record say "no `when`
+    /// matched" for it, not "not routed".
+    pub fallback: bool,
 }
 
 /// Which keys take an edge.
@@ -367,6 +371,8 @@ struct Route {
     label: String,
     trigger: Trigger,
     possible: bool,
+    /// Whether it takes what a `when` chain left unmatched.
+    fallback: bool,
 }
 
 /// The route of the keys that neither `on:` nor a choice routes (`id`
@@ -375,7 +381,13 @@ struct Route {
 /// key is routed. Keys the step never produces still route (an impossible
 /// edge), so the run goes somewhere whatever happens.
 fn unrouted(step: &Step, covered: &[&str]) -> Option<Route> {
-    let then = Route { id: String::new(), label: "then".to_owned(), trigger: Trigger::Unrouted, possible: true };
+    let then = Route {
+        id: String::new(),
+        label: "then".to_owned(),
+        trigger: Trigger::Unrouted,
+        possible: true,
+        fallback: false,
+    };
     let left = |keys: Vec<String>| -> Vec<String> {
         keys.into_iter().filter(|key| !covered.contains(&key.as_str())).collect()
     };
@@ -426,6 +438,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                         label: format!("answer {answer}"),
                         trigger: Trigger::Key(answer.clone()),
                         possible: can_produce(step, answer),
+                        fallback: false,
                     };
                     edges.push(self.edge(&route, None, EdgeKind::Choice, (self.resolve)(&goto.value), goto.span));
                 }
@@ -440,6 +453,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                     label,
                     trigger: Trigger::Key(key.value.clone()),
                     possible: can_produce(step, key),
+                    fallback: false,
                 };
                 edges.extend(self.chain(&route, EdgeKind::On, target, &|otherwise| {
                     self.fallback(&Route { id: format!("{}>", route.id), ..otherwise })
@@ -498,7 +512,11 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                         return edges;
                     }
                 }
-                edges.extend(otherwise(Route { label: format!("{} otherwise", route.label), ..route.clone() }));
+                edges.extend(otherwise(Route {
+                    label: format!("{} otherwise", route.label),
+                    fallback: true,
+                    ..route.clone()
+                }));
                 edges
             }
         }
@@ -515,6 +533,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
             when,
             kind,
             possible: route.possible,
+            fallback: route.fallback,
         }
     }
 }

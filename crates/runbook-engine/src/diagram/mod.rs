@@ -49,6 +49,7 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
                 from: steps[edge.from].id.value.clone(),
                 to: name(&edge.to),
                 label: edge.label.clone(),
+                fallback: edge.fallback,
             })
             .collect(),
     }

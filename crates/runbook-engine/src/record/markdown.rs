@@ -293,12 +293,13 @@ fn timeline(out: &mut String, record: &Record) {
         }
         if let Some(next) = &step.next {
             let to = next.to.as_deref().unwrap_or("the end");
-            let routes = record.run.as_ref().is_some_and(|run| run.graph.routes(&step.id));
+            let graph = record.run.as_ref().map(|run| &run.graph);
+            let routes = graph.is_some_and(|graph| graph.routes(&step.id));
             let via = if next.kind == EdgeKind::FallThrough && routes {
                 let answer =
                     step.question.as_ref().and_then(|q| q.answer.as_ref()).map(|a| format!("answer {}", scalar(a)));
                 let what = step.outcome.map(|o| o.name().to_owned()).or(answer).unwrap_or_else(|| next.via.clone());
-                unrouted_words(&what, &next.via, next.to.as_deref())
+                unrouted_words(&what, graph.is_some_and(|graph| graph.is_fallback(&next.edge)), next.to.as_deref())
             } else {
                 next.via.clone()
             };
