@@ -854,7 +854,8 @@ steps:
         .files(&[("runbook.yaml", main.as_bytes()), ("lib/db.yaml", callee.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
         .status(4)
-        .stderr_contains("input `port` (from the call's `inputs:`): \"5432\" is not a number");
+        .stderr_contains("input `port` (from the call's `inputs:`): \"5432\" is not a number")
+        .stderr_contains("runbook.yaml:12:23");
 }
 
 /// The runbooks a run calls are loaded once, before its first step: one

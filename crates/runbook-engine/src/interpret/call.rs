@@ -14,7 +14,7 @@ use serde_json::{Map, Value as Json};
 use super::{CallFailure, Ending, Interpreter, Mode, RunErrorKind, StepDone, Stop};
 use crate::event::{CalleeFile, RunStatus};
 use crate::facts::Facts;
-use crate::inputs::{GivenInputs, TypedFrom, resolve};
+use crate::inputs::{GivenInputs, InputError, TypedFrom, resolve};
 use crate::prepare::Renderer;
 use crate::template::Templates;
 
@@ -67,8 +67,14 @@ impl<'a> Interpreter<'a> {
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed, typed_from: TypedFrom::Call };
         let environment = |var: &str| if self.options.hermetic { None } else { std::env::var(var).ok() };
-        let inputs = resolve(&callee.runbook, &given, &environment, None)
-            .map_err(|error| failed(self, CallFailure::Inputs(error.to_string())))?;
+        let inputs = resolve(&callee.runbook, &given, &environment, None).map_err(|error| {
+            let span = input_span(call, &error);
+            let mut refused = failed(self, CallFailure::Inputs(error));
+            if let Stop::Error(failure) = &mut refused {
+                failure.span = span;
+            }
+            refused
+        })?;
         let mut redactor = self.redactor.clone();
         for secret in &inputs.secrets {
             if let Some(value) = inputs.values.get(secret) {
@@ -172,6 +178,19 @@ impl CalledConclusion {
         facts.insert("conclusion".into(), serde_json::to_value(&self.conclusion).unwrap_or_default());
         StepDone { key: Some(self.conclusion.status.name().to_owned()), facts, ..StepDone::default() }
     }
+}
+
+/// Where a call's inputs went wrong: the value given for the input (or its
+/// name, for one the callee does not declare), else the called runbook's
+/// name, for a required input the call does not give.
+fn input_span(call: &Call, error: &InputError) -> runbook_model::Span {
+    let given = |name: &str| call.inputs.iter().find(|(input, _)| input.value == name);
+    match error {
+        InputError::Invalid { name, .. } => given(name).map(|(_, value)| value.span),
+        InputError::Unknown { name, .. } => given(name).map(|(input, _)| input.span),
+        InputError::Missing { .. } | InputError::Interrupted(_) => None,
+    }
+    .unwrap_or(call.runbook.span)
 }
 
 /// The file a `call` step of the runbook at `caller` runs: relative to

@@ -541,7 +541,7 @@ struct Interpreter<'a> {
     /// so that events name steps uniquely ([`StepPath`]).
     caller: Option<String>,
     /// Files of the runbooks being run, outermost first: the chain a
-    /// failure inside a called runbook names.
+    /// failure inside a called runbook names (`check` refuses cycles).
     call_stack: Vec<PathBuf>,
     run_deadline: Option<Instant>,
     /// `run.*` in templates, shared with called runbooks.

@@ -17,7 +17,9 @@ pub struct RunError {
     pub kind: RunErrorKind,
     /// The text of the runbook it happened in, as the plan loaded it.
     pub text: Source,
-    /// Where in that text: the step's id.
+    /// Where in that text: the field that failed (a templated value, a
+    /// call's input, the `max_visits` that set the limit), else the step's
+    /// id.
     pub span: Span,
 }
 
@@ -147,9 +149,9 @@ pub enum CallFailure {
     /// them, and refuses one that does not check clean before the run.
     #[error("it was not loaded with the runbook that calls it")]
     NotLoaded,
-    /// Its inputs could not be resolved.
+    /// Its inputs could not be resolved; located at the value given.
     #[error("{0}")]
-    Inputs(String),
+    Inputs(crate::inputs::InputError),
     /// It stopped with a run-time error of its own (a type error, an unset
     /// var, visits exceeded, …): the caller stops too, since its `error`
     /// branch means "no conclusion", not "the callee is broken".
@@ -233,8 +235,12 @@ impl RunError {
             RunErrorKind::Call { failure: CallFailure::Stopped(inner), .. } => {
                 **inner = (**inner).clone().redacted(redactor);
             }
-            RunErrorKind::Call { failure: CallFailure::Inputs(message), .. }
-            | RunErrorKind::Journal { failure: message, .. }
+            RunErrorKind::Call { failure: CallFailure::Inputs(error), .. } => {
+                if let crate::inputs::InputError::Invalid { message, .. } = error {
+                    text(message);
+                }
+            }
+            RunErrorKind::Journal { failure: message, .. }
             | RunErrorKind::Operator { error: message, .. }
             | RunErrorKind::InvalidAnswer { message, .. } => text(message),
             RunErrorKind::Call { failure: CallFailure::NotLoaded, .. }
