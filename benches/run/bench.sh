@@ -12,10 +12,14 @@ NOREC="$RUN --no-record"        # the peers write no record either
 HF="hyperfine -N --warmup 2"        # -N: no intermediate shell (one.yaml takes ms)
 
 cd "$OUT"
+# The load average when each comparison starts (the machine is shared).
+rm -f load.txt
+at() { echo "$1: $(uptime)" >> load.txt; }
 curl -sf http://127.0.0.1:${BENCH_PORT:-18080}/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
 
 # 1. N HTTP GETs: hurl vs one foreach step, at its default concurrency and
 #    one at a time, in one hyperfine call (runs interleaved under one load).
+at http
 $HF --export-markdown http.md --export-json http.json \
     -n hurl "hurl --test requests.hurl" \
     -n runbook-foreach "$NOREC foreach.yaml" \
@@ -23,26 +27,31 @@ $HF --export-markdown http.md --export-json http.json \
 
 # 1b. Peak memory of the same work, the record included (GNU time's %M, KiB).
 rm -rf "$OUT/recs" memory.txt
+at memory
 for run in "hurl --test requests.hurl" "$RUN --record-dir $OUT/recs/m foreach.yaml"; do
     /usr/bin/time -f "%M KiB peak: $run" $run > /dev/null 2>> memory.txt
 done
 
 # 2. N process spawns: a shell loop vs N sequential cmd steps.
+at spawn
 $HF --export-markdown spawn.md --export-json spawn.json \
     -n sh-loop "sh loop.sh" \
     -n runbook-true "$NOREC true$N.yaml"
 
 # 2b. 1 GiB of command output: `cat` reading it vs a cmd step keeping its
 #     head and tail.
+at gib
 $HF --export-markdown gib.md --export-json gib.json \
     -n cat-1gib "sh gib-cat.sh" \
     -n runbook-1gib "$NOREC gib.yaml"
 
 # 3. Fixed cost: a single conclude step.
+at one
 $HF --export-markdown one.md --export-json one.json -n runbook-one "$NOREC one.yaml"
 
 # 4. The journal's cost: 200 steps without and with the incident record.
 for steps in sleep200 true200; do
+    at "journal-$steps"
     $HF --export-markdown "journal-$steps.md" --export-json "journal-$steps.json" --prepare "rm -rf $OUT/recs" \
         -n "$steps-no-record" "$NOREC $steps.yaml" \
         -n "$steps-record" "$RUN --record-dir $OUT/recs/r $steps.yaml"
@@ -53,6 +62,7 @@ done
 for f in http spawn gib one journal-sleep200 journal-true200; do
     jq -r '.results[] | "\(.command): mean \(.mean * 1000 | round) ms, CPU \((.user + .system) * 1000 | round) ms"' "$f.json"
 done > cpu.txt
+cat load.txt >> cpu.txt
 uptime >> cpu.txt
 grep -h peak memory.txt >> cpu.txt
 

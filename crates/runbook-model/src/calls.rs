@@ -90,7 +90,7 @@ impl Follower {
             .steps
             .iter()
             .enumerate()
-            .filter_map(|(index, step)| step.call.as_ref().map(|call| (index, call)))
+            .filter_map(|(index, step)| step.call.as_deref().map(|call| (index, call)))
             .collect();
         if calling.is_empty() {
             return out;

@@ -35,26 +35,26 @@ pub struct Step {
     /// Run probes and judge the observations: the step's outcome is `pass`,
     /// `warn`, `fail` or `error`.
     #[serde(default)]
-    pub check: Option<Spanned<Check>>,
+    pub check: Option<Box<Spanned<Check>>>,
     /// Run probes for evidence only (logs, listings). Never fails the tree:
     /// the run always continues with `next` or the following step.
     #[serde(default)]
-    pub collect: Option<Spanned<Check>>,
+    pub collect: Option<Box<Spanned<Check>>>,
     /// Ask the operator a question; the answer picks the branch.
     #[serde(default)]
-    pub ask: Option<Spanned<Ask>>,
+    pub ask: Option<Box<Spanned<Ask>>>,
     /// Manual work for the operator; the answers go to the record.
     #[serde(default)]
-    pub instruct: Option<Spanned<Instruct>>,
+    pub instruct: Option<Box<Spanned<Instruct>>>,
     /// A remediation that changes the system; needs confirmation.
     #[serde(default)]
-    pub action: Option<Spanned<Action>>,
+    pub action: Option<Box<Spanned<Action>>>,
     /// Run another runbook file and continue with its conclusion and vars.
     #[serde(default)]
-    pub call: Option<Spanned<Call>>,
+    pub call: Option<Box<Spanned<Call>>>,
     /// End the run with a conclusion.
     #[serde(default)]
-    pub conclude: Option<Spanned<Conclusion>>,
+    pub conclude: Option<Box<Spanned<Conclusion>>>,
     /// Where to go after this step when `on:` does not say: a step id, or a
     /// list of `{ when, goto }` branches (first true wins). Without it, the
     /// run continues with the step below.
@@ -102,13 +102,13 @@ impl Step {
             max_visits: _,
         } = self;
         [
-            check.as_ref().map(DeclaredStep::Check),
-            collect.as_ref().map(DeclaredStep::Collect),
-            ask.as_ref().map(DeclaredStep::Ask),
-            instruct.as_ref().map(DeclaredStep::Instruct),
-            action.as_ref().map(DeclaredStep::Action),
-            call.as_ref().map(DeclaredStep::Call),
-            conclude.as_ref().map(DeclaredStep::Conclude),
+            check.as_deref().map(DeclaredStep::Check),
+            collect.as_deref().map(DeclaredStep::Collect),
+            ask.as_deref().map(DeclaredStep::Ask),
+            instruct.as_deref().map(DeclaredStep::Instruct),
+            action.as_deref().map(DeclaredStep::Action),
+            call.as_deref().map(DeclaredStep::Call),
+            conclude.as_deref().map(DeclaredStep::Conclude),
         ]
         .into_iter()
         .flatten()
@@ -131,6 +131,6 @@ impl Step {
 
     /// The probes this step runs (`check`, `collect`), if any.
     pub fn probing(&self) -> Option<&Spanned<Check>> {
-        self.check.as_ref().or(self.collect.as_ref())
+        self.check.as_deref().or(self.collect.as_deref())
     }
 }
