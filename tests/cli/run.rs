@@ -1876,6 +1876,84 @@ steps:
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
 }
 
+/// An empty capture looked for `in` a string (a `string` input holding
+/// "active,reloading") is in it: the run stops instead of calling an
+/// unreadable service healthy; a `list` input looks among the words.
+#[test]
+fn the_empty_string_looked_for_in_a_string_stops_the_run() {
+    let runbook = |input: &str| {
+        format!(
+            r#"
+id: states
+title: Is the service in a healthy state?
+inputs:
+  healthy_states: {input}
+steps:
+  - id: state
+    collect:
+      cmd: {{ sh: "printf '%s' \"$STATE\"" }}
+      capture:
+        state: {{ stdout: true }}
+    next:
+      - when: vars.state in inputs.healthy_states
+        goto: ok
+      - goto: down
+  - id: ok
+    conclude: {{ status: resolved, diagnosis: "healthy" }}
+  - id: down
+    conclude: {{ status: diagnosed, diagnosis: "down" }}
+"#
+        )
+    };
+    let text = runbook(r#"{ default: "active,reloading" }"#);
+    let output = run(&text, &[]).env("STATE", "").status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output
+        .stderr_contains("`vars.state in inputs.healthy_states` looks for the empty string, which is in every string");
+    let list = runbook("{ type: list, default: [active, reloading] }");
+    let output = run(&list, &[]).env("STATE", "").status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "down");
+    let output = run(&list, &[]).env("STATE", "active").status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "healthy");
+}
+
+/// A version ordered as text ("1.10.0" before "1.9.3") stops the run
+/// naming `| version`, which orders it as a version.
+#[test]
+fn versions_ordered_as_text_stop_the_run_and_order_through_the_version_filter() {
+    let runbook = |condition: &str| {
+        format!(
+            r#"
+id: versions
+title: Is the running version older than the fix?
+steps:
+  - id: ver
+    collect:
+      cmd: {{ argv: [echo, '{{"ver": "1.9.3"}}'] }}
+      capture:
+        ver: {{ json: $.ver }}
+    next:
+      - when: '{condition}'
+        goto: old
+      - goto: current
+  - id: old
+    conclude: {{ status: diagnosed, diagnosis: "old" }}
+  - id: current
+    conclude: {{ status: resolved, diagnosis: "current" }}
+"#
+        )
+    };
+    let output = run(&runbook(r#"vars.ver < "1.10.0""#), &[]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty());
+    output
+        .stderr_contains(r#"`vars.ver < "1.10.0"` orders versions as text ("1.10.0" comes before "1.9.3")"#)
+        .stderr_contains(r#"compare them as versions: `vars.ver | version < "1.10.0" | version`"#);
+    let output = run(&runbook(r#"vars.ver | version < "1.10.0" | version"#), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "old");
+    let output = run(&runbook(r#"vars.ver | version >= "v1.9.3" | version"#), &[]).status(0);
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "old");
+}
+
 /// none ordered or compared with a value, a list compared with a string,
 /// and two numeric strings ordered as text stop the run naming the
 /// operands; the guarded forms take their branch.

@@ -620,9 +620,9 @@ steps:
       expect: [ { exit_code: 0 } ]
     on: { pass: done, fail: broken, error: broken }
   - id: done
-    conclude: { status: resolved }
+    conclude: { status: resolved, diagnosis: fine }
   - id: broken
-    conclude: { status: diagnosed }
+    conclude: { status: diagnosed, diagnosis: broken }
 ";
     let test = r"
 cases:
@@ -1186,6 +1186,71 @@ steps:
         .status(6)
         .stderr_contains("expected the run to conclude at `backlog`, but it ended `failed` without a conclusion: ")
         .stderr_contains("compares a string with a number");
+}
+
+/// A mocked call conclusion must have a severity the callee gives for that
+/// status (and a remediation only where the callee writes one): a case
+/// cannot prove a "page on critical" branch a `low`-only callee never
+/// reaches.
+#[test]
+fn a_mocked_call_severity_must_be_one_the_called_runbook_gives() {
+    let callee = r#"
+id: disk
+title: Disk check that never goes above low
+steps:
+  - id: a
+    check:
+      cmd: { sh: "df -P /" }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: ok, fail: warn, error: warn }
+  - id: ok
+    conclude: { status: resolved, severity: info, diagnosis: fine }
+  - id: warn
+    conclude: { status: diagnosed, severity: low, diagnosis: "disk check failed" }
+"#;
+    let caller = r#"
+id: caller
+title: Caller
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on:
+      diagnosed:
+        - when: steps.sub.conclusion.severity >= "high"
+          goto: page
+        - goto: ticket
+      resolved: ticket
+      error: page
+  - id: page
+    conclude: { status: escalated, severity: critical, diagnosis: paged }
+  - id: ticket
+    conclude: { status: diagnosed, severity: low, diagnosis: ticket }
+"#;
+    let unreal = r#"cases:
+  - name: critical disk pages
+    observations:
+      sub:
+        conclusion: { status: diagnosed, severity: critical, diagnosis: "disk check failed" }
+    expect: { conclusion: page }
+  - name: fine with a remediation
+    observations:
+      sub:
+        conclusion: { status: resolved, severity: info, remediation: "nothing" }
+    expect: { conclusion: ticket }
+"#;
+    Test::new()
+        .files(&with_callee(caller, callee, unreal))
+        .args(["test", "caller.test.yaml"])
+        .status(3)
+        .stderr_contains("`called.yaml` never concludes `diagnosed` with `critical`")
+        .stderr_contains("its `diagnosed` conclusions give `low`")
+        .stderr_contains("`called.yaml` never gives a `remediation` when it concludes `resolved`");
+    let real = "cases:\n  - name: low disk files a ticket\n    observations:\n      sub:\n        conclusion: { status: diagnosed, severity: low }\n    expect: { conclusion: ticket }\n";
+    Test::new()
+        .files(&with_callee(caller, callee, real))
+        .args(["test", "caller.test.yaml"])
+        .status(0)
+        .stderr_contains("1 passed, 0 failed");
 }
 
 #[test]

@@ -157,6 +157,14 @@ fn refusal(
     if let Some(refusal) = header_with_capitals(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
+    if member && left.as_str() == Some("") && right.kind() == ValueKind::String {
+        return Ok(Some(format!(
+            "`{left_text} {} {right_text}` looks for the empty string, which is in every string: `{left_text}` is \
+             the string \"\" (a command that printed nothing?); test it first (`{left_text} != \"\" and …`), or \
+             look among words with a list (`{left_text} in [\"a\", \"b\"]`, a `list` input)",
+            comparator.symbol()
+        )));
+    }
     // `x in list` looks at each item; `x in map` at its keys; `x in text`
     // for a substring.
     let item = if member && right.kind() == ValueKind::Seq {
@@ -218,6 +226,9 @@ fn refusal(
         )));
     }
     if let Some(refusal) = text_ordered_as_numbers(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
+    if let Some(refusal) = text_ordered_as_versions(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
     Ok(None)
@@ -299,6 +310,53 @@ fn text_ordered_as_numbers(
         described(left),
         described(right)
     ))
+}
+
+/// `vars.ver < "1.10.0"` with `ver` the string "1.9.3": text orders
+/// "1.10.0" before "1.9.3". Two strings ordered where either reads as a
+/// version are refused; `| version` compares them.
+fn text_ordered_as_versions(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let (Some(left_string), Some(right_string)) = (left.as_str(), right.as_str()) else { return None };
+    if !ordering(comparator)
+        || !(runbook_model::reads_as_version(left_string) || runbook_model::reads_as_version(right_string))
+    {
+        return None;
+    }
+    let operator = comparator.symbol();
+    Some(format!(
+        "`{left_text} {operator} {right_text}` orders versions as text (\"1.10.0\" comes before \"1.9.3\"): \
+         `{left_text}` is {}, `{right_text}` is {}; compare them as versions: `{left_text} | version {operator} \
+         {right_text} | version`",
+        described(left),
+        described(right)
+    ))
+}
+
+/// `value | version`: a version string (`"v1.10.0"`) as the list of its
+/// numbers (`[1, 10]`, trailing zeros dropped), which orders as versions
+/// do; an error naming the value for text that is not one.
+pub(crate) fn version_filter(value: &Value) -> Result<Value, Error> {
+    let text = if value.kind() == ValueKind::Number {
+        value.to_string()
+    } else {
+        value.as_str().unwrap_or_default().to_owned()
+    };
+    runbook_model::version_parts(&text).map(Value::from).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| version` reads dotted numbers (`1.10.0`, `v2.3`, `1.2.3+build`), not a pre-release or other text, \
+                 and got {}",
+                described(value)
+            ),
+        )
+    })
 }
 
 const fn ordering(comparator: Comparator) -> bool {
@@ -560,6 +618,20 @@ mod tests {
     }
 
     #[test]
+    fn the_empty_string_looked_for_in_a_string_is_refused() {
+        let error =
+            compare(&Value::from(""), "in", &Value::from("active,reloading"), "vars.state", "inputs.ok").unwrap_err();
+        let message = error.detail().unwrap_or_default();
+        assert!(
+            message.starts_with("`vars.state in inputs.ok` looks for the empty string, which is in every string"),
+            "{message}"
+        );
+        assert!(compare(&Value::from(""), "not in", &Value::from("x"), "vars.s", "inputs.ok").is_err());
+        assert!(!compare(&Value::from(""), "in", &Value::from(vec!["a"]), "vars.s", "[\"a\"]").unwrap());
+        assert!(compare(&Value::from("act"), "in", &Value::from("active"), "vars.s", "inputs.ok").unwrap());
+    }
+
+    #[test]
     fn a_header_name_with_capitals_is_refused_in_the_lower_case_map() {
         let headers = Value::from_pairs([("x-role", "Primary")]);
         let error = compare(&Value::from("X-Role"), "in", &headers, "inputs.h", "result.headers").unwrap_err();
@@ -571,6 +643,24 @@ mod tests {
         );
         assert!(compare(&Value::from("x-role"), "in", &headers, "inputs.h", "result.headers").unwrap());
         assert!(compare(&Value::from("X"), "in", &Value::from_pairs([("X", 1)]), "k", "vars.map").unwrap());
+    }
+
+    #[test]
+    fn versions_are_refused_an_order_as_text_and_order_through_the_filter() {
+        let error = compare(&Value::from("1.9.3"), "<", &Value::from("1.10.0"), "vars.ver", "\"1.10.0\"").unwrap_err();
+        let message = error.detail().unwrap_or_default();
+        assert!(message.starts_with("`vars.ver < \"1.10.0\"` orders versions as text"), "{message}");
+        assert!(message.contains("`vars.ver | version < \"1.10.0\" | version`"), "{message}");
+        assert!(compare(&Value::from("1.10"), ">", &Value::from("v1.9.3"), "a", "b").is_err());
+        let version = |text: &str| version_filter(&Value::from(text)).unwrap();
+        assert!(compare(&version("1.9.3"), "<", &version("1.10.0"), "a", "b").unwrap());
+        assert!(compare(&version("v1.10"), "==", &version("1.10.0"), "a", "b").unwrap());
+        assert!(compare(&version("2.0.0"), ">", &version("1.99.99"), "a", "b").unwrap());
+        assert!(compare(&version("1.10.0.1"), ">", &version("1.10"), "a", "b").unwrap());
+        assert_eq!(version_filter(&Value::from(1.5)).unwrap(), Value::from(vec![1, 5]));
+        let refused = version_filter(&Value::from("1.0.0-rc1")).unwrap_err();
+        assert!(refused.detail().unwrap_or_default().ends_with(r#"and got the string "1.0.0-rc1""#), "{refused}");
+        assert!(compare(&Value::from("b"), ">", &Value::from("a"), "x", "y").unwrap(), "other text orders as text");
     }
 
     #[test]

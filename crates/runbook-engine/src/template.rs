@@ -150,6 +150,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         });
     }
     environment.add_filter("bool", crate::checked_compare::bool_filter);
+    environment.add_filter("version", crate::checked_compare::version_filter);
     environment.add_filter("int", crate::number_filters::int);
     environment.add_filter("float", crate::number_filters::float);
     environment

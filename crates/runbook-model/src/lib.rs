@@ -20,6 +20,7 @@ mod code;
 mod comparison;
 mod constant_truth;
 mod diagnostic;
+mod dotted_version;
 mod duration;
 mod expectation;
 mod expression;
@@ -61,6 +62,7 @@ pub use comparison::{
 };
 pub use constant_truth::{ConstantTruth, constant_truths, template_constant_truths};
 pub use diagnostic::{Diagnostic, did_you_mean};
+pub use dotted_version::{reads_as_version, version_parts};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use expression::{GUARDS, whole_expression};

@@ -381,7 +381,7 @@ pub struct MockConclusion {
     pub status: Spanned<ConclusionStatus>,
     /// Its severity.
     #[serde(default)]
-    pub severity: Option<Severity>,
+    pub severity: Option<Spanned<Severity>>,
     /// Its diagnosis.
     #[serde(default)]
     pub diagnosis: Option<String>,

@@ -159,7 +159,7 @@ fn called_conclusion(spec: &MockSpec) -> Option<CalledConclusion> {
     let conclusion = spec.conclusion.as_ref()?;
     let view = ConclusionView {
         status: conclusion.status.value,
-        severity: conclusion.severity,
+        severity: conclusion.severity.as_ref().map(|severity| severity.value),
         diagnosis: conclusion.diagnosis.clone(),
         remediation: conclusion.remediation.clone(),
         escalation: None,

@@ -209,6 +209,9 @@ fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<
                 _ if left.kind == Kind::Text && ordering(comparison.comparator) && (numeric(l) || numeric(r)) => {
                     out.push(text_ordered(site, &comparison, &left, &right));
                 }
+                _ if left.kind == Kind::Text && ordering(comparison.comparator) && (version(l) || version(r)) => {
+                    out.push(version_ordered(site, &comparison, &left, &right));
+                }
                 _ => {}
             }
         }
@@ -234,6 +237,22 @@ fn text_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, 
     Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders text, not numbers"))
         .with_label(format!("{}; \"100\" comes before \"90\" as text", known.why))
         .with_help(format!("{fix}, and compare with a number without quotes"))
+}
+
+/// A quoted literal that reads as a version (`"1.10.0"`).
+fn version(side: &Operand) -> bool {
+    side.form == OperandForm::Literal(ValueKind::String)
+        && serde_json::from_str::<String>(&side.text).is_ok_and(|text| crate::reads_as_version(&text))
+}
+
+/// `vars.ver < "1.10.0"`: text ordered against a version, which orders
+/// "1.10.0" before "1.9.3".
+fn version_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let known = if version(&comparison.left) { right } else { left };
+    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders versions as text"))
+        .with_label(format!("{}; \"1.10.0\" comes before \"1.9.3\" as text", known.why))
+        .with_help(format!("compare them as versions: `{l} | version {op} {r} | version`"))
 }
 
 /// The duration a string literal writes with units (`"500ms"`).

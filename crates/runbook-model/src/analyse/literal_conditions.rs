@@ -6,9 +6,9 @@
 use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Code, Comparator, Comparison, ConstantTruth, Diagnostic, OperandForm};
+use crate::{Code, Comparator, Comparison, ConstantTruth, Diagnostic, InputType, OperandForm, Runbook};
 
-pub(crate) fn check(sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     for site in sites {
         let template = site.kind != TemplateKind::Expression;
         if template && !site.text.contains("{{") && !site.text.contains("{%") {
@@ -23,7 +23,15 @@ pub(crate) fn check(sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
             let searched_literal = comparison.right.form == OperandForm::Literal(ValueKind::String);
             let searched_for_value = !matches!(comparison.left.form, OperandForm::Literal(_));
             if member && searched_literal && searched_for_value {
-                out.push(substring(site, &comparison.left.text, comparison.comparator, &comparison.right.text));
+                out.push(substring(site, &comparison.left.text, comparison.comparator, &comparison.right.text, None));
+            }
+            if member
+                && searched_for_value
+                && let Some(default) = string_input(runbook, &comparison.right.form)
+            {
+                let text = serde_json::Value::from(default).to_string();
+                let input = Some(comparison.right.text.as_str());
+                out.push(substring(site, &comparison.left.text, comparison.comparator, &text, input));
             }
             if let Some(diagnostic) = whole_output(site, &comparison) {
                 out.push(diagnostic);
@@ -53,7 +61,29 @@ fn constant(site: &TemplateSite<'_>, truth: ConstantTruth) -> Diagnostic {
     .with_help(help)
 }
 
-fn substring(site: &TemplateSite<'_>, value: &str, comparator: Comparator, text: &str) -> Diagnostic {
+/// `inputs.NAME` of a `string` input (declared, or by its string
+/// default), with its default (`""` without one).
+fn string_input<'r>(runbook: &'r Runbook, form: &OperandForm) -> Option<&'r str> {
+    let OperandForm::Path(path) = form else { return None };
+    let [root, name] = path.as_slice() else { return None };
+    let input = runbook.inputs.iter().find(|(input, _)| root == "inputs" && input.value == *name).map(|(_, i)| i)?;
+    let default = input.default.as_ref().map(|default| &default.value);
+    match (input.kind.as_ref().map(|kind| kind.value), default) {
+        (None | Some(InputType::String), Some(serde_json::Value::String(text))) => Some(text),
+        (Some(InputType::String), None) => Some(""),
+        _ => None,
+    }
+}
+
+/// `value in text`, `text` written as a JSON string: the literal, or the
+/// default of `input` (`inputs.states`).
+fn substring(
+    site: &TemplateSite<'_>,
+    value: &str,
+    comparator: Comparator,
+    text: &str,
+    input: Option<&str>,
+) -> Diagnostic {
     let words: Option<Vec<String>> = serde_json::from_str::<String>(text).ok().map(|unquoted| {
         unquoted
             .split([',', '|', ' '])
@@ -63,6 +93,25 @@ fn substring(site: &TemplateSite<'_>, value: &str, comparator: Comparator, text:
             .collect()
     });
     let op = comparator.symbol();
+    if let Some(input) = input {
+        let list = words
+            .as_deref()
+            .filter(|words| !words.is_empty())
+            .map_or_else(|| "[\"…\", \"…\"]".to_owned(), |words| format!("[{}]", words.join(", ")));
+        return Diagnostic::new(
+            Code::SubstringOfLiteral,
+            site.span,
+            format!("`{value} {} {input}` looks for `{value}` inside the text of a `string` input, not among its words", comparator.symbol()),
+        )
+        .with_label(if text == "\"\"" {
+            format!("`{input}` is text: an empty value, or any piece of a word, is in it")
+        } else {
+            format!("`{input}` is text (its default is {text}): an empty value, or any piece of a word, is in it")
+        })
+        .with_help(format!(
+            "declare the input `type: list` with `default: {list}` (given as `-i NAME=a,b`), or compare one value with `==`"
+        ));
+    }
     let fix = match words.as_deref() {
         Some([word]) => {
             let equal = if comparator == Comparator::NotIn { "!=" } else { "==" };

@@ -64,7 +64,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
-    literal_conditions::check(&sites, &mut diagnostics);
+    literal_conditions::check(runbook, &sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::captured_names;
 use super::compared_types::mocked_var_mismatch;
 use crate::{
-    Code, Diagnostic, Expectation, Expected, MockErrorKind, MockSpec, ProbeKind, Runbook, Span, Spanned, did_you_mean,
+    Code, Conclusion, Diagnostic, Expectation, Expected, MockConclusion, MockErrorKind, MockSpec, ProbeKind, Runbook,
+    Severity, Span, Spanned, did_you_mean,
 };
 
 /// What a mocked observation is judged against: the probing step's
@@ -105,6 +106,8 @@ pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, ou
                     format!("its `conclude` steps end {}", backticked(&statuses))
                 }),
             );
+        } else {
+            called_conclusion_facts(file, callee, conclusion, out);
         }
     }
     let mut names: Vec<&str> = callee.steps.iter().flat_map(captured_names).collect();
@@ -138,6 +141,59 @@ pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, ou
                     "mock the value as the called runbook captures it: a `regex` capture gives text (`\"5\"`), \
                      a capture inside `foreach` a list, one value per item (`[5, 1]`)",
                 ),
+            );
+        }
+    }
+}
+
+/// A mocked call conclusion of a status the callee has must also have a
+/// severity one of the callee's `conclude` steps of that status gives
+/// (none included), and a `diagnosis`/`remediation` only where one of
+/// them writes it: `severity: critical` from a callee that concludes
+/// `diagnosed` only as `low` proves a "page" branch no real run takes.
+fn called_conclusion_facts(
+    file: &str,
+    callee: &Runbook,
+    conclusion: &Spanned<MockConclusion>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let status = conclusion.status.value;
+    let concluding: Vec<&Conclusion> =
+        callee.steps.iter().filter_map(|step| step.conclude.as_deref()).filter(|c| c.status.value == status).collect();
+    let mut severities: Vec<Option<Severity>> =
+        concluding.iter().map(|c| c.severity.as_ref().map(|severity| severity.value)).collect();
+    severities.sort_by_key(|severity| severity.map(|s| Severity::ALL.iter().position(|one| *one == s)));
+    severities.dedup();
+    let shown = |severity: Option<Severity>| severity.map_or("no severity".to_owned(), |s| format!("`{}`", s.name()));
+    // A mock without `severity:` gives none, which a severity comparison
+    // refuses at run time: loud, so only a written one is checked.
+    if let Some(mocked) = &conclusion.severity
+        && !severities.contains(&Some(mocked.value))
+    {
+        let given: Vec<String> = severities.iter().map(|severity| shown(*severity)).collect();
+        out.push(
+            Diagnostic::new(
+                Code::TestImpossibleObservation,
+                mocked.span,
+                format!("`{file}` never concludes `{}` with {}", status.name(), shown(Some(mocked.value))),
+            )
+            .with_label("a severity the called runbook never gives")
+            .with_help(format!("its `{}` conclusions give {}", status.name(), given.join(", "))),
+        );
+    }
+    for (field, mocked, written) in [
+        ("diagnosis", conclusion.diagnosis.is_some(), concluding.iter().any(|c| c.diagnosis.is_some())),
+        ("remediation", conclusion.remediation.is_some(), concluding.iter().any(|c| c.remediation.is_some())),
+    ] {
+        if mocked && !written {
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    conclusion.span,
+                    format!("`{file}` never gives a `{field}` when it concludes `{}`", status.name()),
+                )
+                .with_label(format!("a `{field}` the called runbook never writes"))
+                .with_help(format!("remove `{field}:`, or write one in the called runbook's conclusion")),
             );
         }
     }
