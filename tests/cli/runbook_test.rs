@@ -1194,7 +1194,7 @@ steps:
 /// reaches.
 #[test]
 fn a_mocked_call_severity_must_be_one_the_called_runbook_gives() {
-    let callee = r#"
+    let disk = r#"
 id: disk
 title: Disk check that never goes above low
 steps:
@@ -1239,7 +1239,7 @@ steps:
     expect: { conclusion: ticket }
 "#;
     Test::new()
-        .files(&with_callee(caller, callee, unreal))
+        .files(&with_callee(caller, disk, unreal))
         .args(["test", "caller.test.yaml"])
         .status(3)
         .stderr_contains("`called.yaml` never concludes `diagnosed` with `critical`")
@@ -1247,7 +1247,7 @@ steps:
         .stderr_contains("`called.yaml` never gives a `remediation` when it concludes `resolved`");
     let real = "cases:\n  - name: low disk files a ticket\n    observations:\n      sub:\n        conclusion: { status: diagnosed, severity: low }\n    expect: { conclusion: ticket }\n";
     Test::new()
-        .files(&with_callee(caller, callee, real))
+        .files(&with_callee(caller, disk, real))
         .args(["test", "caller.test.yaml"])
         .status(0)
         .stderr_contains("1 passed, 0 failed");

@@ -92,7 +92,9 @@ pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, ou
         statuses.sort_unstable();
         statuses.dedup();
         let status = conclusion.status.value.name();
-        if !statuses.contains(&status) {
+        if statuses.contains(&status) {
+            called_conclusion_facts(file, callee, conclusion, out);
+        } else {
             out.push(
                 Diagnostic::new(
                     Code::TestImpossibleObservation,
@@ -106,8 +108,6 @@ pub(super) fn call(step: &str, file: &str, callee: &Runbook, spec: &MockSpec, ou
                     format!("its `conclude` steps end {}", backticked(&statuses))
                 }),
             );
-        } else {
-            called_conclusion_facts(file, callee, conclusion, out);
         }
     }
     let mut names: Vec<&str> = callee.steps.iter().flat_map(captured_names).collect();
