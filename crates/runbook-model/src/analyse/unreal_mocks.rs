@@ -158,8 +158,13 @@ fn called_conclusion_facts(
     out: &mut Vec<Diagnostic>,
 ) {
     let status = conclusion.status.value;
-    let concluding: Vec<&Conclusion> =
-        callee.steps.iter().filter_map(|step| step.conclude.as_deref()).filter(|c| c.status.value == status).collect();
+    let concluding: Vec<&Conclusion> = callee
+        .steps
+        .iter()
+        .filter_map(|step| step.conclude.as_deref())
+        .map(|c| &c.value)
+        .filter(|c| c.status.value == status)
+        .collect();
     let mut severities: Vec<Option<Severity>> =
         concluding.iter().map(|c| c.severity.as_ref().map(|severity| severity.value)).collect();
     severities.sort_by_key(|severity| severity.map(|s| Severity::ALL.iter().position(|one| *one == s)));
