@@ -133,7 +133,7 @@ impl EventSink for View {
                     }
                 }
                 self.print(&text);
-                if matches!(*kind, StepKind::Check | StepKind::Collect) {
+                if kind.works_alone() {
                     self.spin(&title_or(step, title.trim()));
                 }
             }

@@ -604,7 +604,7 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
                 return Err(format!(
                     "`--assume {pair}`: `{step}` is {} step, which has no outcome to assume; only {} steps do",
                     kind.with_article(),
-                    StepKind::listed(StepKind::routes_by_outcome)
+                    StepKind::listed(StepKind::routes_by_outcome, "and")
                 ));
             }
             let producible = runbook_model::producible_keys(found).unwrap_or_default();

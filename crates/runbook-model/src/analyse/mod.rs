@@ -12,7 +12,7 @@ mod flow_rules;
 mod literal_conditions;
 mod references;
 mod safety;
-mod shape;
+pub(crate) mod shape;
 mod shell_quotes;
 mod shell_script;
 mod step_facts;

@@ -4,8 +4,8 @@
 use crate::analyse::is_valid_id;
 use crate::analyse::references::article;
 use crate::{
-    Ask, AskType, Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, JsonQuery, ProbeKind, Runbook,
-    Span, Spanned, Step, StepKind, Subject,
+    Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, JsonQuery, ProbeKind, Runbook, Span, Spanned,
+    Step, StepKind, Subject,
 };
 
 /// Upper bound on `max_visits` and retry attempts: beyond it a loop is a
@@ -75,9 +75,7 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
         [] => out.push(
             Diagnostic::new(Code::StepKind, step.id.span, format!("step `{}` does nothing", step.id.value))
                 .with_label("no kind")
-                .with_help(
-                    "give the step one of `check`, `collect`, `ask`, `instruct`, `action`, `call` or `conclude`",
-                ),
+                .with_help(format!("give the step one of {}", StepKind::listed(|_| true, "or"))),
         ),
         [_] => {}
         [(first, _), (second, span), ..] => out.push(
@@ -90,38 +88,8 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
             .with_help("split it into two steps and link them with `next`"),
         ),
     }
-    if let Some(check) = step.probing() {
-        check_shape(check, false, out);
-    }
-    if let Some(action) = &step.action {
-        let probes = action.declared_probes();
-        match probes.as_slice() {
-            [] => out.push(
-                Diagnostic::new(Code::ProbeShape, action.span, "the action runs nothing")
-                    .with_help("give it a `cmd` or an `http` request; manual work belongs in an `instruct` step"),
-            ),
-            [probe] => {
-                probe.shape(&action.expect, out);
-                expectations(&action.expect, Some(probe.kind()), out);
-                captures(&action.capture, Some(probe.kind()), out);
-            }
-            [_, second, ..] => out.push(
-                Diagnostic::new(Code::ProbeShape, second.span(), "the action has both `cmd` and `http`")
-                    .with_help("split it into two action steps"),
-            ),
-        }
-    }
-    if let Some(ask) = &step.ask {
-        ask_shape(ask, out);
-    }
-    if let Some(conclusion) = &step.conclude
-        && let Some(escalation) = &conclusion.escalation
-        && escalation.to.is_empty()
-    {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, escalation.span, "the escalation names nobody")
-                .with_help("list the teams or rotations to page in `to:`"),
-        );
+    for declared in step.declared() {
+        declared.shape(out);
     }
     if let Some(max_visits) = &step.max_visits {
         visit_bound(max_visits, "max_visits", out);
@@ -146,7 +114,7 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     Code::InvalidValue,
                     retry.span,
-                    format!("only {} steps can be retried", StepKind::listed(StepKind::retried)),
+                    format!("only {} steps can be retried", StepKind::listed(StepKind::retried, "and")),
                 )
                 .with_help("to repeat an action, go back to it from a later check, bounded by `max_visits`"),
             );
@@ -154,7 +122,9 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) {
+/// The rules of a check's probes (of a `check` or `collect` step, or of a
+/// `probes:` member).
+pub(crate) fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Diagnostic>) {
     let probes = check.probe_kinds();
     if let Some(group) = &check.probes {
         if member {
@@ -315,7 +285,8 @@ pub(crate) fn zero_limit(limit: Option<&Spanned<crate::Duration>>, key: &str, ou
     );
 }
 
-fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
+/// The rules of expectations on a probe of `kind`.
+pub(crate) fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
     for expectation in list {
         let subjects = expectation.subjects();
         let subject = match subjects.as_slice() {
@@ -434,7 +405,8 @@ fn duration_value(value: &serde_json::Value, span: Span, out: &mut Vec<Diagnosti
     }
 }
 
-fn captures(
+/// The rules of captures from a probe of `kind`.
+pub(crate) fn captures(
     map: &indexmap::IndexMap<Spanned<String>, Spanned<Capture>>,
     kind: Option<ProbeKind>,
     out: &mut Vec<Diagnostic>,
@@ -508,60 +480,6 @@ fn captures(
     }
 }
 
-fn ask_shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
-    let kind = ask.ask_type();
-    if kind == AskType::Choice && ask.choices.is_empty() {
-        out.push(
-            Diagnostic::new(
-                Code::InvalidValue,
-                ask.kind.as_ref().map_or(ask.span, |k| k.span),
-                "a choice question with no `choices`",
-            )
-            .with_help("list the answers under `choices:`, or use `type: confirm`, `text` or `number`"),
-        );
-    }
-    if kind != AskType::Choice
-        && let Some(choice) = ask.choices.first()
-    {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, choice.span, format!("`choices` on a `{}` question", kind.name()))
-                .with_help("remove `type` (choices make it a choice question) or remove `choices`"),
-        );
-    }
-    if let Some(pattern) = &ask.pattern {
-        regex(pattern, pattern.span, out);
-    }
-    if let (Some(min), Some(max)) = (ask.min, ask.max)
-        && min > max
-    {
-        out.push(
-            Diagnostic::new(Code::InvalidValue, ask.span, format!("`min` {min} is above `max` {max}"))
-                .with_help("swap them"),
-        );
-    }
-    if let (Some(default), Some(answers)) = (&ask.default, ask.closed_answers()) {
-        let text = match &default.value {
-            serde_json::Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
-        if !answers.contains(&text.as_str()) {
-            let list: Vec<String> = answers.iter().map(|a| format!("`{a}`")).collect();
-            out.push(
-                Diagnostic::new(
-                    Code::InvalidValue,
-                    default.span,
-                    format!("default `{text}` is not one of the answers"),
-                )
-                .with_optional_help(
-                    crate::did_you_mean(&text, answers.iter().copied())
-                        .map(|s| format!("did you mean `{s}`? answers: {}", list.join(", ")))
-                        .or_else(|| Some(format!("answers: {}", list.join(", ")))),
-                ),
-            );
-        }
-    }
-}
-
 fn visit_bound(value: &Spanned<u32>, key: &str, out: &mut Vec<Diagnostic>) {
     if value.value == 0 || value.value > MAX_REPEATS {
         out.push(
@@ -579,7 +497,7 @@ fn visit_bound(value: &Spanned<u32>, key: &str, out: &mut Vec<Diagnostic>) {
 
 /// Validates a regular expression's syntax without compiling it: parsing
 /// is cheap, compiling fifty patterns would dominate `check`'s run time.
-fn regex(pattern: &str, span: Span, out: &mut Vec<Diagnostic>) {
+pub(crate) fn regex(pattern: &str, span: Span, out: &mut Vec<Diagnostic>) {
     let problem = match regex_syntax::Parser::new().parse(pattern) {
         Ok(_) => return,
         Err(regex_syntax::Error::Parse(error)) => error.kind().to_string(),

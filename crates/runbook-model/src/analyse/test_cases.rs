@@ -230,7 +230,7 @@ fn with_outcome(known: &Known<'_>, id: &Spanned<String>, out: &mut Vec<Diagnosti
         .with_label("no outcome to expect")
         .with_help(format!(
             "expect outcomes of {} steps ({}); expect a question's effect with `path`",
-            StepKind::listed(StepKind::has_outcome),
+            StepKind::listed(StepKind::has_outcome, "and"),
             list(&candidates)
         )),
     );

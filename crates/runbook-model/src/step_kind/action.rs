@@ -8,8 +8,8 @@ use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
 use crate::step_keys::Severities;
 use crate::{
-    Capture, CmdProbe, DeclaredProbe, Diagnostic, Expectation, HttpProbe, Outcome, ProbeEntry, Prose, Spanned, Step,
-    Words,
+    Capture, CmdProbe, Code, DeclaredProbe, Diagnostic, Expectation, HttpProbe, Outcome, ProbeEntry, Prose, Spanned,
+    Step, Words,
 };
 
 /// The `action` kind.
@@ -21,6 +21,7 @@ impl StepRules for ActionStep {
     const OUTCOME: OutcomeUse = OutcomeUse::Routes;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = false;
 
     /// Every outcome: `skipped` when it does not run.
     fn possible_keys(_: &Action) -> Option<Vec<String>> {
@@ -49,6 +50,26 @@ impl StepRules for ActionStep {
         }
         if let Some(confirm) = &action.confirm {
             sites.template(confirm);
+        }
+    }
+
+    /// It runs exactly one probe, which follows its kind's rules, as its
+    /// expectations and captures do.
+    fn shape(action: &Spanned<Action>, out: &mut Vec<Diagnostic>) {
+        match action.declared_probes().as_slice() {
+            [] => out.push(
+                Diagnostic::new(Code::ProbeShape, action.span, "the action runs nothing")
+                    .with_help("give it a `cmd` or an `http` request; manual work belongs in an `instruct` step"),
+            ),
+            [probe] => {
+                probe.shape(&action.expect, out);
+                crate::analyse::shape::expectations(&action.expect, Some(probe.kind()), out);
+                crate::analyse::shape::captures(&action.capture, Some(probe.kind()), out);
+            }
+            [_, second, ..] => out.push(
+                Diagnostic::new(Code::ProbeShape, second.span(), "the action has both `cmd` and `http`")
+                    .with_help("split it into two action steps"),
+            ),
         }
     }
 

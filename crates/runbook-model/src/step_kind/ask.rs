@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Diagnostic, Prose, Spanned, Step, Words};
+use crate::{Code, Diagnostic, Prose, Spanned, Step, Words};
 
 /// The `ask` kind.
 pub(crate) struct AskStep;
@@ -16,6 +16,7 @@ impl StepRules for AskStep {
     const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = false;
 
     fn possible_keys(ask: &Ask) -> Option<Vec<String>> {
         ask.closed_answers().map(|answers| answers.into_iter().map(str::to_owned).collect())
@@ -29,6 +30,61 @@ impl StepRules for AskStep {
 
     fn template_sites<'a>(ask: &'a Ask, sites: &mut TemplateCollector<'_, 'a>) {
         sites.template(&ask.question);
+    }
+
+    /// Its choices fit its type, its pattern compiles, its bounds and default fit.
+    fn shape(ask: &Spanned<Ask>, out: &mut Vec<Diagnostic>) {
+        let kind = ask.ask_type();
+        if kind == AskType::Choice && ask.choices.is_empty() {
+            out.push(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    ask.kind.as_ref().map_or(ask.span, |k| k.span),
+                    "a choice question with no `choices`",
+                )
+                .with_help("list the answers under `choices:`, or use `type: confirm`, `text` or `number`"),
+            );
+        }
+        if kind != AskType::Choice
+            && let Some(choice) = ask.choices.first()
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, choice.span, format!("`choices` on a `{}` question", kind.name()))
+                    .with_help("remove `type` (choices make it a choice question) or remove `choices`"),
+            );
+        }
+        if let Some(pattern) = &ask.pattern {
+            crate::analyse::shape::regex(pattern, pattern.span, out);
+        }
+        if let (Some(min), Some(max)) = (ask.min, ask.max)
+            && min > max
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, ask.span, format!("`min` {min} is above `max` {max}"))
+                    .with_help("swap them"),
+            );
+        }
+        if let (Some(default), Some(answers)) = (&ask.default, ask.closed_answers()) {
+            let text = match &default.value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            if !answers.contains(&text.as_str()) {
+                let list: Vec<String> = answers.iter().map(|a| format!("`{a}`")).collect();
+                out.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        default.span,
+                        format!("default `{text}` is not one of the answers"),
+                    )
+                    .with_optional_help(
+                        crate::did_you_mean(&text, answers.iter().copied())
+                            .map(|s| format!("did you mean `{s}`? answers: {}", list.join(", ")))
+                            .or_else(|| Some(format!("answers: {}", list.join(", ")))),
+                    ),
+                );
+            }
+        }
     }
 
     fn planned(ask: &Spanned<Ask>) -> Result<StepBody, Diagnostic> {

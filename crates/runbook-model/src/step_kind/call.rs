@@ -17,6 +17,7 @@ impl StepRules for CallStep {
     const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = false;
 
     /// Each conclusion status of the called runbook, and `error` when it
     /// could not run to one.
@@ -37,6 +38,8 @@ impl StepRules for CallStep {
             }
         }
     }
+
+    fn shape(_: &Spanned<Call>, _: &mut Vec<Diagnostic>) {}
 
     fn planned(call: &Spanned<Call>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Call(call.value.clone()))

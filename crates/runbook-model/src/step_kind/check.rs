@@ -16,6 +16,7 @@ impl StepRules for CheckStep {
     const OUTCOME: OutcomeUse = OutcomeUse::Routes;
     const RETRIED: bool = true;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = true;
 
     fn possible_keys(_: &Check) -> Option<Vec<String>> {
         Some(
@@ -40,6 +41,10 @@ impl StepRules for CheckStep {
 
     fn template_sites<'a>(check: &'a Check, sites: &mut TemplateCollector<'_, 'a>) {
         sites.check(check);
+    }
+
+    fn shape(check: &Spanned<Check>, out: &mut Vec<Diagnostic>) {
+        crate::analyse::shape::check_shape(check, false, out);
     }
 
     fn planned(check: &Spanned<Check>) -> Result<StepBody, Diagnostic> {

@@ -15,6 +15,7 @@ impl StepRules for CollectStep {
     const OUTCOME: OutcomeUse = OutcomeUse::Kept;
     const RETRIED: bool = true;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = true;
 
     fn possible_keys(_: &Check) -> Option<Vec<String>> {
         Some(Vec::new())
@@ -28,6 +29,10 @@ impl StepRules for CollectStep {
 
     fn template_sites<'a>(collect: &'a Check, sites: &mut TemplateCollector<'_, 'a>) {
         sites.check(collect);
+    }
+
+    fn shape(collect: &Spanned<Check>, out: &mut Vec<Diagnostic>) {
+        crate::analyse::shape::check_shape(collect, false, out);
     }
 
     fn planned(collect: &Spanned<Check>) -> Result<StepBody, Diagnostic> {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{OutcomeUse, Shape, StepBody, StepRules};
 use crate::analyse::TemplateCollector;
-use crate::{Diagnostic, Prose, Spanned, Step};
+use crate::{Code, Diagnostic, Prose, Spanned, Step};
 
 /// The `conclude` kind.
 pub(crate) struct ConcludeStep;
@@ -16,6 +16,7 @@ impl StepRules for ConcludeStep {
     const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = true;
+    const WORKS_ALONE: bool = false;
 
     /// None: it ends the run.
     fn possible_keys(_: &Conclusion) -> Option<Vec<String>> {
@@ -34,6 +35,18 @@ impl StepRules for ConcludeStep {
         }
         if let Some(message) = conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()) {
             sites.template(message);
+        }
+    }
+
+    /// An escalation names someone to page.
+    fn shape(conclusion: &Spanned<Conclusion>, out: &mut Vec<Diagnostic>) {
+        if let Some(escalation) = &conclusion.escalation
+            && escalation.to.is_empty()
+        {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, escalation.span, "the escalation names nobody")
+                    .with_help("list the teams or rotations to page in `to:`"),
+            );
         }
     }
 

@@ -17,6 +17,7 @@ impl StepRules for InstructStep {
     const OUTCOME: OutcomeUse = OutcomeUse::None;
     const RETRIED: bool = false;
     const ENDS_RUN: bool = false;
+    const WORKS_ALONE: bool = false;
 
     fn possible_keys(_: &Instruct) -> Option<Vec<String>> {
         Some(Vec::new())
@@ -31,6 +32,8 @@ impl StepRules for InstructStep {
     fn template_sites<'a>(instruct: &'a Instruct, sites: &mut TemplateCollector<'_, 'a>) {
         sites.template(&instruct.text);
     }
+
+    fn shape(_: &Spanned<Instruct>, _: &mut Vec<Diagnostic>) {}
 
     fn planned(instruct: &Spanned<Instruct>) -> Result<StepBody, Diagnostic> {
         Ok(StepBody::Instruct(instruct.value.clone()))

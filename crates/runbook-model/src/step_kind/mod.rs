@@ -38,6 +38,9 @@ pub(crate) trait StepRules {
     const RETRIED: bool;
     /// Whether it ends the run, so that nothing may follow it.
     const ENDS_RUN: bool;
+    /// Whether, once started, it works on its own for a while with nobody
+    /// to answer (its probes run), so that a terminal shows it busy.
+    const WORKS_ALONE: bool;
     /// The keys it can leave by, for `on:`; `None` when any key may occur
     /// (answers of free-text questions), empty for a single exit.
     fn possible_keys(yaml: &Self::Yaml) -> Option<Vec<String>>;
@@ -49,6 +52,8 @@ pub(crate) trait StepRules {
     /// Hands its templates and expressions to `sites`, in the order
     /// written.
     fn template_sites<'a>(yaml: &'a Self::Yaml, sites: &mut TemplateCollector<'_, 'a>);
+    /// Its own `check` rules (RB1xx), beyond those every step follows.
+    fn shape(yaml: &Spanned<Self::Yaml>, out: &mut Vec<Diagnostic>);
     /// What the plan runs; an error only for a runbook planned unchecked.
     fn planned(yaml: &Spanned<Self::Yaml>) -> Result<StepBody, Diagnostic>;
     /// How `runbook render` writes it for a person without the tool.
@@ -106,6 +111,20 @@ impl StepKind {
         matches!(self.outcome(), OutcomeUse::Routes)
     }
 
+    /// Whether a step of this kind, once started, works on its own for a
+    /// while with nobody to answer (its probes run).
+    pub const fn works_alone(self) -> bool {
+        match self {
+            Self::Check => check::CheckStep::WORKS_ALONE,
+            Self::Collect => collect::CollectStep::WORKS_ALONE,
+            Self::Ask => ask::AskStep::WORKS_ALONE,
+            Self::Instruct => instruct::InstructStep::WORKS_ALONE,
+            Self::Action => action::ActionStep::WORKS_ALONE,
+            Self::Call => call::CallStep::WORKS_ALONE,
+            Self::Conclude => conclude::ConcludeStep::WORKS_ALONE,
+        }
+    }
+
     /// "a `check`", "an `ask`": the kind's name with its article.
     pub fn with_article(self) -> String {
         crate::analyse::article(self.name())
@@ -150,14 +169,14 @@ impl StepKind {
         }
     }
 
-    /// The kinds `which` says yes to, as a list for messages: `` `check`
-    /// and `collect` ``.
-    pub fn listed(which: fn(Self) -> bool) -> String {
+    /// The kinds `which` says yes to, as a list for messages, the last
+    /// after `last`: `` `check` and `collect` ``.
+    pub fn listed(which: fn(Self) -> bool, last: &str) -> String {
         let names: Vec<String> =
             Self::ALL.into_iter().filter(|kind| which(*kind)).map(|kind| format!("`{}`", kind.name())).collect();
         match names.split_last() {
-            Some((last, [])) => last.clone(),
-            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            Some((only, [])) => only.clone(),
+            Some((final_kind, rest)) => format!("{} {last} {final_kind}", rest.join(", ")),
             None => String::new(),
         }
     }
@@ -306,6 +325,19 @@ impl<'a> DeclaredStep<'a> {
             Self::Action(action) => action::ActionStep::template_sites(action, sites),
             Self::Call(call) => call::CallStep::template_sites(call, sites),
             Self::Conclude(conclude) => conclude::ConcludeStep::template_sites(conclude, sites),
+        }
+    }
+
+    /// See [`StepRules::shape`].
+    pub(crate) fn shape(self, out: &mut Vec<Diagnostic>) {
+        match self {
+            Self::Check(check) => check::CheckStep::shape(check, out),
+            Self::Collect(collect) => collect::CollectStep::shape(collect, out),
+            Self::Ask(ask) => ask::AskStep::shape(ask, out),
+            Self::Instruct(instruct) => instruct::InstructStep::shape(instruct, out),
+            Self::Action(action) => action::ActionStep::shape(action, out),
+            Self::Call(call) => call::CallStep::shape(call, out),
+            Self::Conclude(conclude) => conclude::ConcludeStep::shape(conclude, out),
         }
     }
 
