@@ -1,6 +1,7 @@
 //! The typed events a run emits. The engine never prints: the terminal
 //! view, the JSON-lines output and the journal all consume this stream.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -268,6 +269,13 @@ impl Graph {
     /// plain way on of a step that routes nothing.
     pub fn routes(&self, step: &str) -> bool {
         self.edges.iter().any(|edge| edge.from == step && edge.kind != EdgeKind::FallThrough)
+    }
+
+    /// Every step that [routes](Self::routes) something itself, for a
+    /// reader asking about every step: one pass over the edges instead of
+    /// one per step.
+    pub fn routing_steps(&self) -> HashSet<&str> {
+        self.edges.iter().filter(|edge| edge.kind != EdgeKind::FallThrough).map(|edge| edge.from.as_str()).collect()
     }
 
     /// Whether the edge `id` takes what a `when` chain left unmatched.

@@ -268,6 +268,8 @@ fn timeline(out: &mut String, record: &Record) {
     }
     interruptions.sort();
     let mut pending = interruptions.into_iter().peekable();
+    let graph = record.run.as_ref().map(|run| &run.graph);
+    let routing = graph.map(crate::event::Graph::routing_steps).unwrap_or_default();
     for step in &record.steps {
         while let Some((at, what)) = pending.next_if(|(at, _)| *at <= step.started_at.as_str()) {
             let _ = writeln!(out, "| {} | | {} |", clock(at), cell(&what));
@@ -293,9 +295,7 @@ fn timeline(out: &mut String, record: &Record) {
         }
         if let Some(next) = &step.next {
             let to = next.to.as_deref().unwrap_or("the end");
-            let graph = record.run.as_ref().map(|run| &run.graph);
-            let routes = graph.is_some_and(|graph| graph.routes(&step.id));
-            let via = if next.kind == EdgeKind::FallThrough && routes {
+            let via = if next.kind == EdgeKind::FallThrough && routing.contains(step.id.as_str()) {
                 let answer =
                     step.question.as_ref().and_then(|q| q.answer.as_ref()).map(|a| format!("answer {}", scalar(a)));
                 let what = step.outcome.map(|o| o.name().to_owned()).or(answer).unwrap_or_else(|| next.via.clone());
