@@ -396,7 +396,10 @@ fn render_writes_a_document_a_person_can_follow() {
         "### <a id=\"step-healthz\"></a>1. `healthz`",
         "curl -sS -L --max-time 3 -w '\\n%{http_code} in %{time_total}s\\n' '{{ inputs.base_url }}/healthz'",
         "- the status is 200\n",
+        "Read the table from the top: the first row that matches is the way on.\n\n| If | Go to |",
         "| fail when `result.status == 503 or result.status == 429` | [`overloaded`](#step-overloaded) |",
+        "| fail otherwise | [`misrouted`](#step-misrouted) |",
+        "| error otherwise | [`down`](#step-down) |",
         "### <a id=\"step-down\"></a>`down` (diagnosed, critical)",
         "**Diagnosis**: The API cannot be reached.",
     ] {

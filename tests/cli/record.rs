@@ -1328,3 +1328,46 @@ fn nul_heavy_output_takes_about_its_kept_bytes_in_the_journal() {
         "rebuilt from the journal, the record is the same"
     );
 }
+
+/// A step's title and description are templates: the view, the events and
+/// record.md show them filled in (a secret redacted), and `check` reads
+/// their names like any template's.
+#[test]
+fn a_step_title_is_shown_rendered() {
+    let yaml = r#"
+id: titled
+title: Titled steps
+inputs:
+  host: { default: db.internal }
+  token: { env: TITLED_TOKEN, secret: true }
+steps:
+  - id: probe
+    title: "Connect to {{ inputs.host }}"
+    description: "Token {{ inputs.token }}"
+    check: { cmd: { argv: ["printf", "up"] }, capture: { state: { regex: "(.*)" } } }
+    next: after
+  - id: after
+    title: "{{ inputs.host }} is {{ vars.state }}"
+    conclude: { status: resolved }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .env("TITLED_TOKEN", "s3cr3t-value")
+        .status(0)
+        .stdout_contains("▶ probe  Connect to db.internal\n  Token [redacted:token]\n")
+        .stdout_contains("▶ after  db.internal is up\n");
+    assert!(!output.stdout.contains("s3cr3t") && !output.stdout.contains("{{"), "{}", output.stdout);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    assert!(markdown.contains("### 1. `probe`: Connect to db.internal\n"), "{markdown}");
+    assert!(markdown.contains("### 2. `after`: db.internal is up\n"), "{markdown}");
+    let journal = std::fs::read_to_string(output.path("rec/journal.jsonl")).unwrap();
+    assert!(!journal.contains("s3cr3t"), "{journal}");
+    let mistyped = yaml.replace("{{ inputs.host }}\"", "{{ inputs.hots }}\"");
+    Test::new()
+        .files(&[("runbook.yaml", mistyped.as_bytes())])
+        .args(["check", "runbook.yaml"])
+        .status(3)
+        .stderr_contains("undeclared input `hots`")
+        .stderr_contains("runbook.yaml:9:12");
+}

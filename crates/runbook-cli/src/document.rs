@@ -129,7 +129,7 @@ impl Writer<'_> {
                 continue;
             }
             number += 1;
-            let title = step.title.as_deref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let title = step.title.as_ref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
             let _ = writeln!(out, "### <a id=\"step-{0}\"></a>{number}. `{0}`{title}\n", step.id.value);
             if let Some(description) = &step.description {
                 let _ = writeln!(out, "{}\n", description.trim());
@@ -291,6 +291,9 @@ impl Writer<'_> {
         if edges.is_empty() {
             return;
         }
+        if edges.iter().any(|edge| edge.when.is_some()) {
+            let _ = writeln!(out, "Read the table from the top: the first row that matches is the way on.\n");
+        }
         let _ = writeln!(out, "| If | Go to |\n|---|---|");
         for edge in edges {
             let condition = match edge.label.split_once(" when ") {
@@ -316,7 +319,7 @@ impl Writer<'_> {
         let _ = writeln!(out, "## Conclusions\n");
         for (step, conclusion) in concluding {
             let severity = conclusion.severity.as_ref().map(|s| format!(", {}", s.value.name()));
-            let title = step.title.as_deref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let title = step.title.as_ref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "### <a id=\"step-{0}\"></a>`{0}`{title} ({1}{2})\n",

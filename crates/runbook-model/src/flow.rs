@@ -507,7 +507,12 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                         let entry = Route { id, label, ..route.clone() };
                         edges.push(self.edge(&entry, Some(when.clone()), kind, to, branch.goto.span));
                     } else {
-                        let entry = Route { id, ..route.clone() };
+                        // After a `when`, the entry without one is the chain's
+                        // fallback: labelled so, a 503 is not read as taking
+                        // both `fail when status >= 500` and plain `fail`.
+                        let label =
+                            if position == 0 { route.label.clone() } else { format!("{} otherwise", route.label) };
+                        let entry = Route { id, label, ..route.clone() };
                         edges.push(self.edge(&entry, None, kind, to, branch.goto.span));
                         return edges;
                     }
@@ -571,7 +576,9 @@ steps:
       fail:
         - { when: "result.exit_code == 2", goto: two }
         - { when: "result.exit_code == 3", goto: three }
-      error: done
+      error:
+        - { when: "inputs.deep", goto: two }
+        - { goto: done }
     next:
       - { when: "inputs.deep", goto: deep }
   - id: deep
@@ -637,7 +644,8 @@ steps:
                 ("probe:on.fail[1]", "fail when result.exit_code == 3", EdgeKind::On, Some("three")),
                 ("probe:on.fail>next[0]", "fail otherwise when inputs.deep", EdgeKind::Next, Some("deep")),
                 ("probe:on.fail>next>fall-through", "fail otherwise otherwise", EdgeKind::FallThrough, Some("deep")),
-                ("probe:on.error", "error", EdgeKind::On, Some("done")),
+                ("probe:on.error[0]", "error when inputs.deep", EdgeKind::On, Some("two")),
+                ("probe:on.error[1]", "error otherwise", EdgeKind::On, Some("done")),
                 ("probe:next[0]", "pass when inputs.deep", EdgeKind::Next, Some("deep")),
                 ("probe:next>fall-through", "pass otherwise", EdgeKind::FallThrough, Some("deep")),
                 ("deep:on.yes", "answer yes", EdgeKind::On, Some("done")),
@@ -700,7 +708,8 @@ steps:
         assert_eq!(route(Some("fail"), &["result.exit_code == 3"]).as_deref(), Some("probe:on.fail[1]"));
         assert_eq!(route(Some("fail"), &["inputs.deep"]).as_deref(), Some("probe:on.fail>next[0]"));
         assert_eq!(route(Some("fail"), &[]).as_deref(), Some("probe:on.fail>next>fall-through"));
-        assert_eq!(route(Some("error"), &["inputs.deep"]).as_deref(), Some("probe:on.error"));
+        assert_eq!(route(Some("error"), &["inputs.deep"]).as_deref(), Some("probe:on.error[0]"));
+        assert_eq!(route(Some("error"), &[]).as_deref(), Some("probe:on.error[1]"));
         assert_eq!(route(Some("pass"), &["inputs.deep"]).as_deref(), Some("probe:next[0]"));
         assert_eq!(route(Some("warn"), &[]).as_deref(), Some("probe:next>fall-through"));
         assert_eq!(route(Some("skipped"), &[]).as_deref(), Some("probe:next>fall-through"));

@@ -26,12 +26,14 @@ pub struct Step {
     /// Unique id, used by `next`, `goto`, `evidence` and `steps.ID` in
     /// expressions.
     pub id: Spanned<String>,
-    /// Short human title, shown while the step runs.
+    /// Short human title, shown while the step runs: a template, rendered
+    /// when the step starts.
     #[serde(default)]
-    pub title: Option<String>,
-    /// Longer explanation: why this step matters, what to look for.
+    pub title: Option<Spanned<String>>,
+    /// Longer explanation: why this step matters, what to look for. A
+    /// template, like `title`.
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     /// Run probes and judge the observations: the step's outcome is `pass`,
     /// `warn`, `fail` or `error`.
     #[serde(default)]

@@ -31,6 +31,33 @@ pub fn can_produce(step: &Step, key: &str) -> bool {
     !by_kind || producible_keys(step).is_none_or(|keys| keys.iter().any(|k| k == key))
 }
 
+/// Why `step` never produces `key`, in words for a diagnostic's help;
+/// `None` when it can ([`can_produce`]).
+pub(crate) fn why_never_produced(step: &Step, key: &str) -> Option<String> {
+    if can_produce(step, key) {
+        return None;
+    }
+    let why = match key {
+        "error" => {
+            let check = step.check.as_ref().map(|check| &check.value);
+            let judged = check.and_then(|check| {
+                check.declared_probes().into_iter().find(|probe| probe.kind().judges_failure(&check.expect))
+            });
+            match judged {
+                Some(probe) => format!(
+                    "its `{}` probe is judged on the connection itself, so a refused, unresolvable or timed-out \
+                     connection is a `fail`",
+                    probe.kind().name()
+                ),
+                None => "its probes read the runbook's own environment, which always answers".to_owned(),
+            }
+        }
+        "warn" => "no expectation of it has `severity: warn`".to_owned(),
+        _ => "it has no expectation that can be false".to_owned(),
+    };
+    Some(format!("`{}` never ends in `{key}`: {why}", step.id.value))
+}
+
 /// Whether no probe of `check` can give an `error`: each judges itself
 /// (`env`, which only looks at the process's environment) or is judged by
 /// its expectations (`tcp` under `connected`: a refused or timed-out

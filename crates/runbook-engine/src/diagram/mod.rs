@@ -33,7 +33,7 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
             .map(|step| GraphNode {
                 id: step.id.value.clone(),
                 kind: step.kind(),
-                title: step.title.clone(),
+                title: step.title.as_ref().map(|title| title.value.clone()),
                 question: step.ask.as_ref().map(|ask| ask.value.question.value.clone()),
                 conclusion: step.conclude.as_ref().map(|conclude| GraphConclusion {
                     status: conclude.value.status.value,

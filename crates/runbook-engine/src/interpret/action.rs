@@ -45,7 +45,7 @@ impl<'a> Interpreter<'a> {
                 self.action_in_flight.take().is_some_and(|id| id == step.id.value) || self.actions_ran.contains(&name);
             let request = ActionRequest {
                 step: &name,
-                title: step.title.as_deref(),
+                title: self.title.as_deref(),
                 confirm: confirm.as_deref(),
                 target: &target,
                 again,

@@ -37,7 +37,7 @@ impl<'a> Interpreter<'a> {
             evidence: shown,
         });
         let shown_text = self.redactor.text(&text).into_owned();
-        let question = Question { step: &name, title: step.title.as_deref(), text: &shown_text, ask, evidence };
+        let question = Question { step: &name, title: self.title.as_deref(), text: &shown_text, ask, evidence };
         let reply = match self.operator.ask(&question) {
             Ok(reply) => reply,
             Err(OperatorError::Interrupted) => return Err(Stop::Aborted),

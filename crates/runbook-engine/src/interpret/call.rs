@@ -115,6 +115,7 @@ impl<'a> Interpreter<'a> {
                 .flatten()
                 .min(),
             run_facts: self.run_facts.clone(),
+            title: None,
         };
         let ending: Ending = Box::pin(callee_run.walk()).await;
         let vars: Map<String, Json> = callee_run.facts.vars().clone().into_iter().collect();

@@ -19,7 +19,7 @@ impl<'a> Interpreter<'a> {
         let shown_text = self.redactor.text(&text).into_owned();
         let instruction = Instruction {
             step: &name,
-            title: step.title.as_deref(),
+            title: self.title.as_deref(),
             text: &shown_text,
             checklist: &instruct.checklist,
             notes: instruct.notes.iter().map(|(note, prompt)| (note.as_str(), prompt.as_str())).collect(),

@@ -27,7 +27,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
-use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Span, Step, StepBody};
+use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Span, Spanned, Step, StepBody};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
@@ -36,6 +36,7 @@ use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
 use crate::operator::Operator;
+use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
 use crate::redact::Redactor;
 use crate::template::Templates;
@@ -327,6 +328,7 @@ async fn start(
         call_stack: vec![path.to_path_buf()],
         run_deadline: runbook.timeout.as_ref().map(|t| started + t.0),
         run_facts,
+        title: None,
     };
     let mut ending = match resume {
         Some(Resume { step: Some(step), .. }) if interpreter.start_at.is_none() => {
@@ -546,6 +548,8 @@ struct Interpreter<'a> {
     run_deadline: Option<Instant>,
     /// `run.*` in templates, shared with called runbooks.
     run_facts: Json,
+    /// The current step's title, rendered: what the prompts show.
+    title: Option<String>,
 }
 
 impl<'a> Interpreter<'a> {
@@ -594,11 +598,19 @@ impl<'a> Interpreter<'a> {
                 return stop.into();
             }
             let name = self.name(&step.id);
+            let shown = self
+                .shown(step, "title", step.title.as_ref())
+                .and_then(|title| Ok((title, self.shown(step, "description", step.description.as_ref())?)));
+            let (title, description) = match shown {
+                Ok(shown) => shown,
+                Err(stop) => return stop.into(),
+            };
+            self.title.clone_from(&title);
             self.emit(&Event::StepStarted {
                 step: name.clone(),
                 kind: body.kind(),
-                title: step.title.clone(),
-                description: step.description.clone(),
+                title,
+                description,
                 visit: self.visits[index],
             });
             let started = self.clock.now();
@@ -742,6 +754,16 @@ impl<'a> Interpreter<'a> {
     /// The stop when whoever answers could not be asked at `step`.
     fn operator_failed(&self, step: &Step, error: &str) -> Stop {
         Stop::Error(self.error_at(step, RunErrorKind::Operator { step: self.name(&step.id), error: error.to_owned() }))
+    }
+
+    /// A step's `title` or `description` as the operator sees it:
+    /// rendered, secrets redacted.
+    fn shown(&self, step: &Step, field: &str, text: Option<&Spanned<String>>) -> Result<Option<String>, Stop> {
+        let Some(text) = text else { return Ok(None) };
+        let rendered = Renderer::new(self.templates, &self.facts, Vec::new())
+            .text(field, text)
+            .map_err(|error| self.render_failed(step, &error))?;
+        Ok(Some(self.redactor.text(&rendered).into_owned()))
     }
 
     /// A template failure as a stop naming the step, located at the

@@ -1,7 +1,8 @@
 //! Flow rules: unreachable steps, runs that end without a conclusion, and
 //! `when` chains without a default.
 
-use crate::flow::Destination;
+use crate::flow::{Destination, Trigger};
+use crate::step_keys::why_never_produced;
 use crate::{Code, Diagnostic, Flow, Runbook, Target};
 
 pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out: &mut Vec<Diagnostic>) {
@@ -26,14 +27,29 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out
             if references_broken {
                 continue;
             }
+            let impossible = impossible_routes(runbook, flow, &reachable, index);
+            let (label, help) = if impossible.is_empty() {
+                (
+                    "no path from the start leads here".to_owned(),
+                    "route an outcome or an answer to it with `on:` or `next:`, or remove it".to_owned(),
+                )
+            } else {
+                (
+                    "only outcomes that never happen lead here".to_owned(),
+                    format!(
+                        "{}; route an outcome that can happen to it, or remove it and those routes",
+                        impossible.join("; ")
+                    ),
+                )
+            };
             out.push(
                 Diagnostic::new(
                     Code::UnreachableStep,
                     step.id.span,
                     format!("step `{}` is unreachable", step.id.value),
                 )
-                .with_label("no path from the start leads here")
-                .with_help("route an outcome or an answer to it with `on:` or `next:`, or remove it"),
+                .with_label(label)
+                .with_help(help),
             );
             continue;
         }
@@ -98,4 +114,19 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, references_broken: bool, out
             }
         }
     }
+}
+
+/// Why each route to step `to` from a reachable step is never taken: the
+/// outcome it names never happens there (`a` never ends in `error`: …).
+fn impossible_routes(runbook: &Runbook, flow: &Flow, reachable: &[bool], to: usize) -> Vec<String> {
+    let mut reasons: Vec<String> = flow
+        .all_edges()
+        .filter(|edge| !edge.possible && edge.to == Destination::Step(to) && reachable[edge.from])
+        .filter_map(|edge| match &edge.trigger {
+            Trigger::Key(key) => why_never_produced(&runbook.steps[edge.from], key),
+            Trigger::Unrouted => None,
+        })
+        .collect();
+    reasons.dedup();
+    reasons
 }

@@ -36,6 +36,9 @@ pub fn template_sites(runbook: &Runbook) -> Vec<TemplateSite<'_>> {
     let mut sites = Vec::new();
     for (index, step) in runbook.steps.iter().enumerate() {
         let mut collector = TemplateCollector { sites: &mut sites, step: Some(index), after_probe: false, item: None };
+        for shown in [&step.title, &step.description].into_iter().flatten() {
+            collector.template(shown);
+        }
         for declared in step.declared() {
             declared.template_sites(&mut collector);
         }
