@@ -249,6 +249,32 @@ fn a_retry_wait_reads_as_people_say_it() {
     assert!(output.stdout.contains("attempt 2: fail, next in 1.5s\n"), "{}", output.stdout);
 }
 
+/// `steps.ID.duration` is the step's time, tries and waits included;
+/// `probe_duration` the last probe's; `| duration` prints either with its
+/// unit, where the number alone would read `60012`.
+#[test]
+fn a_step_duration_prints_with_its_unit_and_the_probe_time_is_apart() {
+    let yaml = "id: poll\ntitle: Poll\nsteps:\n  - id: poll\n    check:\n      cmd: { argv: [\"false\"] }\n      \
+                expect: [ { exit_code: 0 } ]\n    retry: { attempts: 2, interval: 1m }\n    on: { pass: done, fail: done }\n  \
+                - id: done\n    conclude:\n      status: resolved\n      diagnosis: \"took {{ steps.poll.duration | duration \
+                }}, the command {{ steps.poll.probe_duration | duration }}, {{ steps.poll.duration }}\"\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RUNBOOK_VIRTUAL_CLOCK", "1")
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+    let probe = of(&events, "step_finished")[0]["facts"]["probe_duration"].as_u64().expect("probe_duration");
+    assert_eq!(diagnosis, format!("took 1m00s, the command {probe}ms, 60000"));
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["check", "runbook.yaml"])
+        .status(0)
+        .stderr_contains("`{{ steps.poll.duration }}` prints a duration as a bare number of milliseconds")
+        .stderr_contains("`{{ steps.poll.duration | duration }}` gives `4s`");
+}
+
 #[test]
 fn a_regex_is_shown_as_written_and_hostile_output_as_escapes() {
     let yaml = r#"

@@ -24,6 +24,28 @@ pub(crate) fn float(state: &State, value: &Value, default: Option<Value>, kwargs
     minijinja::filters::float(state, value, default, kwargs).map_err(|error| named(error, value, "float"))
 }
 
+/// `value | duration`: a number of milliseconds (`steps.ID.duration`, a
+/// `type: duration` capture) or a duration with units, as people read it:
+/// `4035` is `4s`, `1502` is `1.5s`, `250` is `250ms`.
+pub(crate) fn duration(value: &Value) -> Result<String, Error> {
+    let millis = match value.as_str() {
+        Some(text) => runbook_model::Duration::parse(text).ok().map(|parsed| crate::probe::millis(parsed.0)),
+        None => u64::try_from(value.clone()).ok().or_else(|| {
+            let number = f64::try_from(value.clone()).ok()?;
+            std::time::Duration::try_from_secs_f64(number / 1000.0).ok().map(crate::probe::millis)
+        }),
+    };
+    millis.map(crate::probe::elapsed_text).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| duration` reads a number of milliseconds or a duration with units (`1m30s`), and got {}",
+                serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+            ),
+        )
+    })
+}
+
 fn named(error: Error, value: &Value, filter: &str) -> Error {
     match value.as_str() {
         Some(text) if error.kind() == ErrorKind::InvalidOperation => {
@@ -62,4 +84,27 @@ pub(crate) fn explain(message: &str, names: &HashSet<String>, context: &Value) -
 /// The value of the dotted `name` in `context`; undefined when it is not there.
 fn lookup(context: &Value, name: &str) -> Value {
     name.split('.').try_fold(context.clone(), |value, part| value.get_attr(part).ok()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::value::Value;
+
+    #[test]
+    fn a_duration_prints_with_its_unit() {
+        let shown =
+            |value: Value| super::duration(&value).map_err(|error| error.detail().unwrap_or_default().to_owned());
+        assert_eq!(shown(Value::from(4035)).as_deref(), Ok("4s"));
+        assert_eq!(shown(Value::from(1502)).as_deref(), Ok("1.5s"));
+        assert_eq!(shown(Value::from(250)).as_deref(), Ok("250ms"));
+        assert_eq!(shown(Value::from(90_000)).as_deref(), Ok("1m30s"));
+        assert_eq!(shown(Value::from(1502.4)).as_deref(), Ok("1.5s"));
+        assert_eq!(shown(Value::from("1m30s")).as_deref(), Ok("1m30s"));
+        assert_eq!(
+            shown(Value::from("soon")),
+            Err("`| duration` reads a number of milliseconds or a duration with units (`1m30s`), and got \"soon\""
+                .into())
+        );
+        assert!(shown(Value::from(-5)).is_err());
+    }
 }

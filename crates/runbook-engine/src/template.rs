@@ -153,6 +153,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("version", crate::checked_compare::version_filter);
     environment.add_filter("int", crate::number_filters::int);
     environment.add_filter("float", crate::number_filters::float);
+    environment.add_filter("duration", crate::number_filters::duration);
     environment
 }
 

@@ -603,7 +603,7 @@ impl<'a> Interpreter<'a> {
                 .and_then(|title| Ok((title, self.shown(step, "description", step.description.as_ref())?)));
             let (title, description) = match shown {
                 Ok(shown) => shown,
-                Err(stop) => return stop.into(),
+                Err(reason) => return reason.into(),
             };
             self.title.clone_from(&title);
             self.emit(&Event::StepStarted {
@@ -620,6 +620,11 @@ impl<'a> Interpreter<'a> {
             };
             let duration = self.clock.now().duration_since(started).saturating_sub(done.deciding);
             let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
+            // `duration` is the step's (tries and waits included); the
+            // probe's own, which `result.duration` reads, stays readable.
+            if let Some(probe) = facts.get("duration").cloned() {
+                facts.insert("probe_duration".into(), probe);
+            }
             facts.insert("duration".into(), Json::from(millis(duration)));
             let facts = Json::Object(facts);
             // The journal's copy is redacted; the facts are copied only

@@ -67,6 +67,35 @@ pub(crate) struct Callee<'a> {
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     compare(runbook, sites, None, out);
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Template) {
+        out.extend(printed_milliseconds(runbook, site));
+    }
+}
+
+/// `{{ steps.api.duration }}` in a text: it prints `4035`, a number of
+/// milliseconds a reader takes for seconds, or for nothing at all.
+fn printed_milliseconds(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let mut rest = site.text;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else { break };
+        let block = &rest[start..start + end + 2];
+        rest = &rest[start + end + 2..];
+        let Some(operand) = crate::comparison::whole_template(block) else { continue };
+        if type_of(runbook, &operand.form, None).is_some_and(|known| known.kind == Kind::Duration) {
+            let path = &operand.text;
+            found.push(
+                Diagnostic::new(
+                    Code::DurationWithoutUnit,
+                    site.span,
+                    format!("`{block}` prints a duration as a bare number of milliseconds"),
+                )
+                .with_label(format!("`{path}` is in milliseconds: 4 seconds print as `4000`"))
+                .with_help(format!("print it with its unit: `{{{{ {path} | duration }}}}` gives `4s`")),
+            );
+        }
+    }
+    found
 }
 
 /// The comparisons that read `steps.ID.vars.NAME` of `callee`'s step,
@@ -337,7 +366,7 @@ fn type_of(runbook: &Runbook, form: &OperandForm, callee: Option<Callee<'_>>) ->
             "int" | "float" | "length" | "count" | "abs" | "round" => {
                 known(Kind::Number, format!("`| {name}` gives a number"))
             }
-            "string" | "lower" | "upper" | "trim" | "title" | "capitalize" | "tojson" => {
+            "string" | "lower" | "upper" | "trim" | "title" | "capitalize" | "tojson" | "duration" => {
                 known(Kind::Text, format!("`| {name}` gives a string"))
             }
             "bool" => known(Kind::Bool, "`| bool` gives a boolean".to_owned()),
@@ -497,7 +526,7 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
 fn fact_type(fact: &str) -> Option<Known> {
     let kind = match fact {
         "status" | "exit_code" => Kind::Number,
-        "duration" => Kind::Duration,
+        "duration" | "probe_duration" => Kind::Duration,
         "outcome" | "stdout" | "stderr" | "body" => Kind::Text,
         "timed_out" | "connected" => Kind::Bool,
         _ => return None,
@@ -568,6 +597,37 @@ mod tests {
         };
         assert!(!template("steps.a.duration > '5s'").contains(&Code::ComparedTypes), "templates convert durations too");
         assert!(template("steps.a.duration > 5").contains(&Code::DurationWithoutUnit));
+    }
+
+    #[test]
+    fn a_duration_printed_without_its_unit_is_reported() {
+        let printed = |diagnosis: &str| {
+            let yaml = format!(
+                "id: t\ntitle: T\nsteps:\n  - id: a\n    check:\n      cmd: {{ argv: [echo] }}\n      \
+                 capture: {{ d: {{ regex: '(\\S+)', type: duration }} }}\n    next: b\n  - id: b\n    \
+                 conclude: {{ status: resolved, diagnosis: \"{diagnosis}\" }}\n"
+            );
+            let runbook = load(&Source::new("t.yaml", &yaml)).expect("loads");
+            analyse(&runbook)
+                .into_iter()
+                .filter(|d| d.code == Code::DurationWithoutUnit)
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            printed("took {{ steps.a.duration }}, the probe {{steps['a'].probe_duration}}, then {{ vars.d }}"),
+            [
+                "`{{ steps.a.duration }}` prints a duration as a bare number of milliseconds",
+                "`{{steps['a'].probe_duration}}` prints a duration as a bare number of milliseconds",
+                "`{{ vars.d }}` prints a duration as a bare number of milliseconds",
+            ]
+        );
+        assert!(
+            printed(
+                "took {{ steps.a.duration | duration }} ({{ steps.a.duration | int }} ms), {{ steps.a.exit_code }}"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub(crate) use expressions::{captures_of as captured_names, names as template_na
 pub(crate) use references::article;
 pub(crate) use shape::zero_limit;
 pub use step_facts::ERROR_KINDS;
-pub(crate) use step_facts::probing_facts;
+pub(crate) use step_facts::{PROBE_DURATION, probing_facts};
 pub(crate) use templates::TemplateCollector;
 pub use templates::{TemplateKind, TemplateSite, template_sites};
 pub use test_cases::analyse_test_file;

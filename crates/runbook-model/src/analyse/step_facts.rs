@@ -18,6 +18,9 @@ use crate::{
 
 /// What every step that ran has, and `error` when a `timeout:` cut it.
 const COMMON: &[&str] = &["duration", "error"];
+/// What a step with one probe has besides its observation: the probe's
+/// own time, where `duration` is the step's.
+pub(crate) const PROBE_DURATION: &str = "probe_duration";
 /// What a step that runs probes has.
 const JUDGED: &[&str] = &["outcome"];
 /// The facts of `foreach` and `probes:`, instead of one observation's.
@@ -158,6 +161,7 @@ pub(crate) fn probing_facts(check: &Check) -> Vec<&'static str> {
         for (kind, _) in check.probe_kinds() {
             facts.extend(kind.facts());
         }
+        facts.push(PROBE_DURATION);
     }
     facts
 }

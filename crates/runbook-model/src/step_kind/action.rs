@@ -40,6 +40,7 @@ impl StepRules for ActionStep {
         let mut facts = vec!["outcome", "decision", "assumed"];
         for probe in action.declared_probes() {
             facts.extend(probe.kind().facts());
+            facts.push(crate::analyse::PROBE_DURATION);
         }
         facts
     }
