@@ -760,6 +760,101 @@ fn the_manual_page_documents_every_command() {
     assert!(!page.contains("runbook-run(1)") && !page.contains("(1)\n"), "{page}");
     assert!(page.contains(".TP\n\\fBrunbook run\\fR\n"), "{page}");
     assert!(page.contains("See \\fBRUNBOOK RUN\\fR below."), "{page}");
+    // A command's section has its parts as subsections, not a dump of
+    // `--help` with "Usage:" in the middle of the text.
+    let run = page.split(".SH \"RUNBOOK RUN\"").nth(1).and_then(|rest| rest.split("\n.SH ").next()).unwrap_or_default();
+    let subsections: Vec<&str> = run.lines().filter(|line| line.starts_with(".SS ")).collect();
+    assert_eq!(
+        subsections,
+        [
+            ".SS SYNOPSIS",
+            ".SS DESCRIPTION",
+            ".SS OPTIONS",
+            ".SS \"INPUTS AND ANSWERS\"",
+            ".SS \"OUTPUT AND RECORD\"",
+            ".SS MODES",
+            ".SS EXAMPLES"
+        ],
+        "{run}"
+    );
+    assert!(!page.contains("Usage:") && !run.contains("--color"), "{run}");
+    assert!(run.contains("\\fBrunbook run\\fR [\\fB\\-i\\fR|\\fB\\-\\-input\\fR]"), "{run}");
+    // The exit status, the environment and examples, as hurl's page has.
+    let section = |name: &str| {
+        page.split(&format!(".SH {name}\n")).nth(1).and_then(|rest| rest.split("\n.SH ").next()).unwrap_or_default()
+    };
+    let codes: Vec<&str> =
+        section("\"EXIT STATUS\"").lines().filter_map(|line| line.strip_prefix("\\fB")?.strip_suffix("\\fR")).collect();
+    assert_eq!(codes, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "130"], "{page}");
+    let documented = workspace().join("docs/cli.md");
+    let documented = std::fs::read_to_string(documented).unwrap();
+    let table = documented.split("## Environment").nth(1).expect("docs/cli.md has an Environment section");
+    let names: Vec<&str> =
+        section("ENVIRONMENT").lines().filter_map(|line| line.strip_prefix("\\fB")?.strip_suffix("\\fR")).collect();
+    assert!(names.contains(&"NO_COLOR") && names.contains(&"RUNBOOK_NO_CACHE"), "{names:?}");
+    for name in names {
+        assert!(table.contains(&format!("| `{}` |", name.replace(", ", "`, `"))), "docs/cli.md lacks {name}");
+    }
+    assert!(
+        section("EXAMPLES").contains("\\fBrunbook new disk\\-full\\fR")
+            || section("EXAMPLES").contains("runbook new disk")
+    );
+    // What it says renders: man(1) reads it without a warning.
+    let Some(man) = renderer("man", None) else { return };
+    let rendered = Command::new(man)
+        .args(["--warnings", "-l", "-"])
+        .env("MANWIDTH", "100")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = rendered.expect("man starts");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), page.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("EXIT STATUS") && text.contains("ENVIRONMENT"), "{text}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// `--help` as hurl, goss and just write it: `-h` short, `--help` long with
+/// examples; the global `--color` listed once, after a command's own
+/// options; `run`'s many options in groups; the exit status in the top
+/// level's long help; values named alike.
+#[test]
+fn help_reads_like_the_tools_we_admire() {
+    let run = Test::new().args(["run", "--help"]).status(0).stdout;
+    let headings: Vec<&str> = run.lines().filter(|line| !line.starts_with(' ') && line.ends_with(':')).collect();
+    assert_eq!(
+        headings,
+        [
+            "Arguments:",
+            "Options:",
+            "Inputs and answers:",
+            "Output and record:",
+            "Modes:",
+            "Global options:",
+            "Examples:"
+        ],
+        "{run}"
+    );
+    assert!(run.contains("  runbook run disk-full.yaml --dry-run --assume disk=fail\n"), "{run}");
+    assert!(run.contains("--color <WHEN>") && !run.contains("- always"), "{run}");
+    let short = Test::new().args(["run", "-h"]).status(0).stdout;
+    assert!(!short.contains("Examples:") && short.lines().count() < run.lines().count() / 2, "{short}");
+    let top = Test::new().args(["--help"]).status(0).stdout;
+    assert!(top.contains("Exit status (the same for every command):\n    0  success"), "{top}");
+    assert!(top.contains("  130  the run was interrupted"), "{top}");
+    for command in ["resume", "record", "check", "test", "explain", "graph", "render", "new", "man", "schema"] {
+        let help = Test::new().args([command, "--help"]).status(0).stdout;
+        assert!(help.contains(&format!("Examples:\n  runbook {command}")), "{command} --help has no examples:\n{help}");
+        let options = help.split("Global options:").next().unwrap_or_default();
+        assert!(!options.contains("--color"), "{command}: --color before the command's own options\n{help}");
+    }
+    let completions = Test::new().args(["completions", "--help"]).status(0).stdout;
+    assert!(
+        completions.contains("\n  fish        runbook completions fish > ~/.config/fish/completions/runbook.fish\n"),
+        "{completions}"
+    );
 }
 
 /// Every kind of judgement `render` writes in words: expectations that

@@ -13,16 +13,29 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `runbook check` finds mistakes in it before an incident does. See
 /// docs/dsl.md for the language and docs/cli.md for every command.
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, max_term_width = 100)]
+#[command(name = "runbook", version, max_term_width = 100, after_long_help = crate::exit_code::listed())]
 pub(crate) struct Cli {
     /// When to use colours: `auto` uses them on a terminal unless `NO_COLOR`
     /// is set.
-    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = Color::Auto,
+        global = true,
+        help_heading = "Global options",
+        display_order = 100
+    )]
     pub color: Color,
 
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The option groups of `run` and `resume`, as hurl groups its own.
+const INPUTS: &str = "Inputs and answers";
+const MODES: &str = "Modes";
+const OUTPUT: &str = "Output and record";
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -41,6 +54,11 @@ pub(crate) enum Command {
     /// it fails (a template error, a loop over max_visits, the runbook's
     /// timeout), 5 when it waits for an answer, 130 when interrupted, 3
     /// when the runbook is invalid, 2 for bad flags or inputs.
+    #[command(after_long_help = "Examples:\n  \
+        runbook run examples/quickstart.yaml\n  \
+        runbook run disk-full.yaml -i host=db01 --answer restart=yes\n  \
+        runbook run disk-full.yaml --dry-run --assume disk=fail\n  \
+        runbook run disk-full.yaml --non-interactive --format json --no-record\n")]
     Run(Box<RunArgs>),
     /// Continue an interrupted or waiting run from its record directory.
     ///
@@ -52,6 +70,9 @@ pub(crate) enum Command {
     /// give them again (their `env` variable, or `--input`). Refuses when
     /// the runbook file changed since the run started, unless
     /// `--allow-changed`.
+    #[command(after_long_help = "Examples:\n  \
+        runbook resume incidents/20261130T083226Z-disk-full\n  \
+        runbook resume incidents/20261130T083226Z-disk-full --answer restart=no\n")]
     Resume(Box<ResumeArgs>),
     /// Rebuild `record.json` and `record.md` from a record directory's
     /// journal.
@@ -62,6 +83,7 @@ pub(crate) enum Command {
     /// end, and at most every 100 ms in between. Such a run is marked
     /// `interrupted`. A journal that holds no run, or that a run still going
     /// holds, is refused (exit 1) and the old record is left as it was.
+    #[command(after_long_help = "Examples:\n  runbook record incidents/20261130T083226Z-disk-full\n")]
     Record {
         /// The record directory (holding `journal.jsonl`).
         #[arg(value_name = "DIR")]
@@ -81,6 +103,10 @@ pub(crate) enum Command {
     /// Exits 0 when no errors are found (warnings allowed unless
     /// `--deny-warnings`), 3 when a runbook has errors, 1 when a file cannot
     /// be read.
+    #[command(after_long_help = "Examples:\n  \
+        runbook check disk-full.yaml\n  \
+        runbook check --deny-warnings runbooks/\n  \
+        runbook check --format json runbooks/ > findings.json\n")]
     Check(CheckArgs),
     /// Run runbook test cases: mocked observations, the real engine, branch
     /// coverage.
@@ -99,11 +125,19 @@ pub(crate) enum Command {
     /// below `--min-coverage`, 3 when a test file or a runbook has errors,
     /// 2 on bad flags, 1 when a path does not exist or holds nothing to
     /// test, or a file cannot be read or written.
+    #[command(after_long_help = "Examples:\n  \
+        runbook test\n  \
+        runbook test runbooks/ --min-coverage 100 --junit junit.xml\n  \
+        runbook test --from-record incidents/20261130T083226Z-disk-full\n")]
     Test(TestArgs),
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
     /// Takes a code (`RB201`) or a rule name (`unknown-step`); without one,
     /// lists every code.
+    #[command(after_long_help = "Examples:\n  \
+        runbook explain RB204\n  \
+        runbook explain unknown-step\n  \
+        runbook explain\n")]
     Explain {
         /// The code or rule name.
         code: Option<String>,
@@ -121,6 +155,10 @@ pub(crate) enum Command {
     ///
     /// Exits 0 when the graph is written, 3 when the runbook does not load,
     /// 1 when a file cannot be read or written or `dot` is missing.
+    #[command(after_long_help = "Examples:\n  \
+        runbook graph disk-full.yaml\n  \
+        runbook graph --format svg -o disk-full.svg disk-full.yaml\n  \
+        runbook graph --record incidents/20261130T083226Z-disk-full disk-full.yaml\n")]
     Graph(GraphArgs),
     /// Render runbooks as Markdown documents a person can follow without
     /// the tool.
@@ -132,6 +170,10 @@ pub(crate) enum Command {
     ///
     /// Exits 0 when every runbook is rendered, 3 when one has errors, 1
     /// when a file cannot be read or written.
+    #[command(after_long_help = "Examples:\n  \
+        runbook render disk-full.yaml > disk-full.md\n  \
+        runbook render -o disk-full.md disk-full.yaml\n  \
+        runbook render runbooks --output docs/runbooks\n")]
     Render(RenderArgs),
     /// Write a new runbook and its test cases: a commented skeleton that
     /// passes `check`, and cases that pass `test` covering every edge.
@@ -142,19 +184,34 @@ pub(crate) enum Command {
     /// line into the runbook's first check (URL, method, headers, body,
     /// timeouts). Refuses to overwrite a file: writes neither when either
     /// exists.
+    #[command(after_long_help = "Examples:\n  \
+        runbook new disk-full\n  \
+        runbook new api-health --from-curl 'curl -fsS -H \"Accept: application/json\" https://api.example/health'\n  \
+        runbook new -o - scratch\n")]
     New(NewArgs),
     /// Print a shell completion script.
     ///
-    /// bash: `runbook completions bash > ~/.local/share/bash-completion/completions/runbook`;
-    /// zsh: `runbook completions zsh > ~/.zfunc/_runbook` (with `~/.zfunc` in `fpath`);
-    /// fish: `runbook completions fish > ~/.config/fish/completions/runbook.fish`;
-    /// PowerShell: `runbook completions powershell >> $PROFILE`.
+    /// Write it where the shell reads completions (below), then start a new
+    /// shell.
+    #[command(after_long_help = "Install:\n  \
+        bash        runbook completions bash > ~/.local/share/bash-completion/completions/runbook\n  \
+        zsh         runbook completions zsh > ~/.zfunc/_runbook\n              \
+        (with fpath+=~/.zfunc before compinit in ~/.zshrc)\n  \
+        fish        runbook completions fish > ~/.config/fish/completions/runbook.fish\n  \
+        PowerShell  runbook completions powershell >> $PROFILE\n")]
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the manual page (roff): `runbook man > runbook.1; man ./runbook.1`.
+    /// Print the manual page (roff).
+    ///
+    /// One page, `runbook(1)`: the global options, each command with its
+    /// options, the exit status, the environment and examples.
+    #[command(after_long_help = "Examples:\n  \
+        runbook man > runbook.1 && man ./runbook.1\n  \
+        \
+        runbook man | gzip > /usr/local/share/man/man1/runbook.1.gz\n")]
     Man,
     /// Print the JSON Schema of runbook files (or of test files, or of
     /// `record.json`).
@@ -162,6 +219,9 @@ pub(crate) enum Command {
     /// Editors complete and validate runbooks that start with
     /// `# yaml-language-server: $schema=PATH/runbook.schema.json` (test
     /// files: `test.schema.json`).
+    #[command(after_long_help = "Examples:\n  \
+        runbook schema > schemas/runbook.schema.json\n  \
+        runbook schema test > schemas/test.schema.json\n")]
     Schema {
         /// Which schema: `runbook` (the default), `test` or `record`.
         #[arg(value_enum, default_value_t = SchemaKind::Runbook)]
@@ -302,12 +362,12 @@ pub(crate) struct RunArgs {
 
     /// Run nothing: render and show every command and URL; check outcomes
     /// are assumed (`pass`, or `--assume`). Actions are never run.
-    #[arg(long, conflicts_with = "read_only")]
+    #[arg(long, conflicts_with = "read_only", help_heading = MODES)]
     pub dry_run: bool,
 
     /// With `--dry-run`, the outcome to assume for a step (`STEP=fail`,
     /// repeatable).
-    #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run")]
+    #[arg(long, value_name = "STEP=OUTCOME", requires = "dry_run", help_heading = MODES)]
     pub assume: Vec<String>,
 
     /// With `--dry-run`, play one test case (`FILE.test.yaml:NAME`) through
@@ -316,20 +376,20 @@ pub(crate) struct RunArgs {
     /// which expectations failed (exit 6). Nothing runs; no record. The
     /// case gives its own inputs and answers: `-i`, `-a`, `--format json`
     /// and the like are refused.
-    #[arg(long, value_name = "FILE:NAME", requires = "dry_run", conflicts_with = "assume")]
+    #[arg(long, value_name = "FILE:NAME", requires = "dry_run", conflicts_with = "assume", help_heading = MODES)]
     pub case: Option<String>,
 
     /// Run probes but never actions: every action is shown and skipped.
-    #[arg(long)]
+    #[arg(long, help_heading = MODES)]
     pub read_only: bool,
 
     /// Where to write the incident record (default:
     /// `incidents/<UTC time>-<runbook id>/`).
-    #[arg(long, value_name = "DIR", conflicts_with = "no_record")]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_record", help_heading = OUTPUT)]
     pub record_dir: Option<PathBuf>,
 
     /// Write no incident record.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub no_record: bool,
 }
 
@@ -354,54 +414,54 @@ pub(crate) struct ResumeArgs {
 pub(crate) struct SessionArgs {
     /// An input's value (repeatable). Text is converted to the input's
     /// type; a list is `a,b,c` or JSON.
-    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", help_heading = INPUTS)]
     pub inputs: Vec<String>,
 
     /// A YAML or JSON file of input values by name.
-    #[arg(long = "inputs", value_name = "FILE")]
+    #[arg(long = "inputs", value_name = "FILE", help_heading = INPUTS)]
     pub inputs_file: Option<PathBuf>,
 
     /// The answer to a question or action (`STEP=VALUE`, repeatable); an
     /// `instruct` step's note is `STEP.NOTE=TEXT`.
-    #[arg(long = "answer", short = 'a', value_name = "STEP=VALUE")]
+    #[arg(long = "answer", short = 'a', value_name = "STEP=VALUE", help_heading = INPUTS)]
     pub answers: Vec<String>,
 
     /// A YAML file of answers by step id (an `instruct` step's notes as a
     /// map).
-    #[arg(long = "answers", value_name = "FILE")]
+    #[arg(long = "answers", value_name = "FILE", help_heading = INPUTS)]
     pub answers_file: Option<PathBuf>,
 
     /// Answer questions that have a declared default with it, and take
     /// `instruct` steps as done with no notes, without asking (also at a
     /// terminal).
-    #[arg(long)]
+    #[arg(long, help_heading = INPUTS)]
     pub accept_defaults: bool,
 
     /// Run actions without asking for confirmation.
-    #[arg(long, short = 'y')]
+    #[arg(long, short = 'y', help_heading = INPUTS)]
     pub yes: bool,
 
     /// Never prompt, even on a terminal: questions need scripted answers.
-    #[arg(long)]
+    #[arg(long, help_heading = INPUTS)]
     pub non_interactive: bool,
 
     /// Output format: `human` (evidence blocks on stdout) or `json` (one
     /// event per line on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Human, help_heading = OUTPUT)]
     pub format: Format,
 
     /// Show everything: whole outputs, every item, step descriptions.
-    #[arg(long, short = 'v')]
+    #[arg(long, short = 'v', help_heading = OUTPUT)]
     pub verbose: bool,
 
     /// Who runs it, for the record (default: `$USER`, else the uid's user name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = OUTPUT)]
     pub operator: Option<String>,
 
     /// Exit 7 when the conclusion matches: a status (`escalated`) or a
     /// severity (`severity>=high`, `severity=low`); comma-separated,
     /// repeatable.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", help_heading = OUTPUT)]
     pub fail_on: Vec<String>,
 }
 
@@ -439,9 +499,7 @@ pub(crate) enum Shell {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// For people.
     Human,
-    /// For machines.
     Json,
 }
 
@@ -458,10 +516,7 @@ impl Color {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Color {
-    /// On a terminal, unless `NO_COLOR` is set.
     Auto,
-    /// Always.
     Always,
-    /// Never.
     Never,
 }
