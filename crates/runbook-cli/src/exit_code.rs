@@ -1,5 +1,7 @@
 //! Exit codes: one per class of failure, documented in docs/cli.md.
 
+use std::fmt::Write as _;
+
 /// How `runbook` ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExitCode {
@@ -93,7 +95,7 @@ impl ExitCode {
 pub(crate) fn listed() -> String {
     let mut text = String::from("Exit status (the same for every command):\n");
     for code in ExitCode::ALL {
-        text.push_str(&format!("  {:>3}  {}\n", code.as_u8(), code.meaning()));
+        let _ = writeln!(text, "  {:>3}  {}", code.as_u8(), code.meaning());
     }
     text
 }
