@@ -391,7 +391,7 @@ fn render_writes_a_document_a_person_can_follow() {
     let text = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;
     for part in [
         "# Why does the API fail?\n",
-        "| `base_url` | Service base URL | `\"http://127.0.0.1:8080\"` | — |",
+        "| `base_url` | Service base URL | `http://127.0.0.1:8080` | — |",
         "```mermaid\nflowchart TD\n",
         "### <a id=\"step-healthz\"></a>1. `healthz`",
         "curl -sS -L --max-time 3 -w '\\n%{http_code} in %{time_total}s\\n' '{{ inputs.base_url }}/healthz'",
@@ -406,6 +406,20 @@ fn render_writes_a_document_a_person_can_follow() {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
     Test::new().args(["render", "examples"]).status(2).stderr_contains("give `--output DIR`");
+    // A script's values are quoted when filled in: the document says so
+    // where an `argv` shows them quoted already.
+    let script = "id: s\ntitle: S\ninputs:\n  pidfile: { default: /run/w.pid }\nsteps:\n  - id: alive\n    \
+                  check: { cmd: { sh: 'kill -0 \"$(cat {{ inputs.pidfile }})\"' }, expect: [ { exit_code: 0 } ] }\n    \
+                  on: { pass: ok, fail: ok }\n  - id: ok\n    conclude: { status: resolved }\n";
+    let rendered = Test::new().args(["render", "s.yaml"]).files(&[("s.yaml", script.as_bytes())]).status(0);
+    assert!(
+        rendered.stdout.contains("Fill in each `{{ … }}` as one shell word, quoted (`'/var/log/my app.log'`)"),
+        "{}",
+        rendered.stdout
+    );
+    assert!(rendered.stdout.contains("| `pidfile` |  | `/run/w.pid` | — |"), "{}", rendered.stdout);
+    let many = Test::new().args(["render", "--output", "out", "examples"]).status(0);
+    assert!(many.stderr.starts_with("rendered ") && many.stderr.contains(" runbooks into out"), "{}", many.stderr);
 }
 
 #[test]

@@ -1371,3 +1371,21 @@ steps:
         .stderr_contains("undeclared input `hots`")
         .stderr_contains("runbook.yaml:9:12");
 }
+
+/// An empty output that an expectation compared reads `""` in record.md,
+/// as the view's `got ""`, not an empty cell that looks like nothing seen.
+#[test]
+fn an_empty_actual_value_reads_as_an_empty_string() {
+    let yaml = "id: quiet\ntitle: Quiet\nsteps:\n  - id: say\n    check:\n      cmd: { argv: [\"true\"] }\n      \
+                expect: [ { stdout: { eq: hello } } ]\n    on: { pass: done, fail: done }\n  - id: done\n    \
+                conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0)
+        .stdout_contains("✗ stdout eq hello, got \"\"");
+    let record = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
+    let rows = rendered_cells(&record);
+    let row = rows.iter().find(|row| row[0] == "✗").expect("the expectation row");
+    assert_eq!(row[1..], ["stdout eq", "hello", "\"\""], "{record}");
+}

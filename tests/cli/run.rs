@@ -2509,3 +2509,52 @@ steps:
     assert!(captured.starts_with("invalid_capture: "), "{captured}");
     assert!(captured.contains("writes numbers as text"), "{captured}");
 }
+
+/// `next:` may jump anywhere, so the view says where it went, as it does
+/// for an outcome; going on to the step below says nothing. A refused
+/// `tcp` connection reads as a refused `http` one.
+#[test]
+fn the_view_says_where_next_leads_and_a_refusal_names_the_address() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let yaml = format!(
+        "id: jump\ntitle: Jump\nsteps:\n  - id: port\n    check: {{ tcp: {{ host: 127.0.0.1, port: {port} }} }}\n    \
+         on: {{ pass: done, error: fix }}\n  - id: fix\n    action: {{ cmd: {{ argv: [\"true\"] }}, confirm: Fix it? }}\n    \
+         next: done\n  - id: other\n    conclude: {{ status: inconclusive }}\n  - id: done\n    conclude: {{ status: resolved }}\n"
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--no-record", "--color", "never"])
+        .status(0)
+        .stdout_contains(&format!("error (refused): connection refused by 127.0.0.1:{port}\n"))
+        .stdout_contains("  → fix (error)\n")
+        .stdout_contains("  → done (then)\n");
+    assert!(!output.stdout.contains("os error"), "{}", output.stdout);
+}
+
+/// An answer for a step the run never reached is said, not dropped: in a
+/// dry run, a `when` on `result` is false, which is why it was not reached.
+#[test]
+fn an_answer_the_run_never_used_is_said() {
+    let yaml = "id: unused\ntitle: Unused\nsteps:\n  - id: health\n    check: { cmd: { argv: [\"true\"] }, expect: [ { \
+                exit_code: 0 } ] }\n    on:\n      pass: ok\n      fail:\n        - { when: \"result.exit_code == 2\", goto: \
+                ask }\n        - goto: ok\n  - id: ask\n    ask: { question: Restart?, type: confirm }\n    on: { \"yes\": ok, \
+                \"no\": ok }\n  - id: ok\n    conclude: { status: resolved }\n";
+    let dry = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--dry-run", "--assume", "health=fail"])
+        .args(["--answer", "ask=no"])
+        .status(0);
+    assert!(
+        dry.stderr.contains(
+            "warning: the answer given for `ask` was not used: the run did not reach it (a dry run assumes outcomes \
+             without observations: a `when` that reads `result` is false there)\n"
+        ),
+        "{}",
+        dry.stderr
+    );
+    let used = Test::new()
+        .files(&[("runbook.yaml", yaml.replace("[\"true\"]", "[sh, -c, \"exit 2\"]").as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--answer", "ask=no"])
+        .status(0);
+    assert!(!used.stderr.contains("was not used"), "{}", used.stderr);
+}

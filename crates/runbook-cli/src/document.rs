@@ -94,7 +94,11 @@ impl Writer<'_> {
                 None if input.is_required() => "(required)".to_owned(),
                 None => "—".to_owned(),
                 Some(_) if input.secret => format!("`[redacted:{}]`", name.value),
-                Some(d) => format!("`{}`", cell(&one_line(self.slice(d.span)))),
+                Some(d) => match &d.value {
+                    // A string as its text, however the YAML quoted it.
+                    serde_json::Value::String(text) => format!("`{}`", cell(&one_line(text))),
+                    _ => format!("`{}`", cell(&one_line(self.slice(d.span)))),
+                },
             };
             let mut from = input.env.as_ref().map(|env| format!("`${}`", env.value)).unwrap_or_default();
             if input.secret {

@@ -247,8 +247,9 @@ impl EventSink for View {
                     let words = unrouted_words(self.last.as_deref().unwrap_or(via), fallback, to.as_deref());
                     let style = Style::new().yellow();
                     self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.paint(&style, &format!("({words})"))));
-                } else if matches!(kind, EdgeKind::Choice | EdgeKind::On) {
-                    // Going on by default says nothing the next step does not.
+                } else if matches!(kind, EdgeKind::Choice | EdgeKind::On | EdgeKind::Next) {
+                    // Going on to the step below says nothing the next step
+                    // does not; `next:` may jump anywhere, so it is said.
                     self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.dim(&format!("({via})"))));
                 }
             }

@@ -77,7 +77,8 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     if let Err(code) = write(&output.join("index.md"), &index(&rendered)) {
         return code;
     }
-    print_stderr(&format!("rendered {} runbook(s) into {}\n", rendered.len(), shown(output)));
+    let runbooks = if rendered.len() == 1 { "1 runbook".to_owned() } else { format!("{} runbooks", rendered.len()) };
+    print_stderr(&format!("rendered {runbooks} into {}\n", shown(output)));
     status
 }
 

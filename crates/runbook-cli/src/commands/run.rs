@@ -1,7 +1,7 @@
 //! `runbook run`: check the runbook, resolve inputs and answers, and walk
 //! the triage tree with the terminal or scripted operator.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -330,6 +330,7 @@ fn execute(
     let mut operator = Answering {
         script: Scripted { answers, accept_defaults: session.accept_defaults, yes: session.yes },
         person: interactive.then(|| Terminal::new(prompt_look, Arc::clone(interrupted))),
+        asked: HashSet::new(),
     };
     let env = |name: &str| std::env::var(name).ok();
     let inputs = match resolve(runbook, &given, &env, Some(&mut operator)) {
@@ -435,6 +436,22 @@ fn execute(
     // diagnostic: the snippet and the fix.
     if let Some(error) = &report.error {
         print_stderr(&Renderer::for_stderr(color).render_run_error(error));
+    }
+    if matches!(report.status, RunStatus::Concluded | RunStatus::Ended) {
+        let dry = if launch.mode == Mode::DryRun {
+            " (a dry run assumes outcomes without observations: a `when` that reads `result` is false there)"
+        } else {
+            ""
+        };
+        // Outside a live run actions are shown, never asked about.
+        let asks = |step: &str| {
+            launch.mode == Mode::Live || !runbook.steps.iter().any(|s| s.id.value == step && s.action.is_some())
+        };
+        for step in operator.unused().into_iter().filter(|step| asks(step)) {
+            print_stderr(&format!(
+                "warning: the answer given for `{step}` was not used: the run did not reach it{dry}\n"
+            ));
+        }
     }
     if code != ExitCode::Success && report.status != RunStatus::Aborted {
         return Ok(code);
@@ -709,10 +726,32 @@ impl EventSink for Sinks {
 struct Answering {
     script: Scripted,
     person: Option<Terminal>,
+    /// The steps that asked something (a question, an instruction, a
+    /// confirmation), so that an answer no step asked for is told.
+    asked: HashSet<String>,
+}
+
+impl Answering {
+    /// The steps a scripted answer (or note) was given for that never
+    /// asked: a typo would be refused before the run, so these are steps
+    /// the run did not reach.
+    fn unused(&self) -> Vec<&str> {
+        let mut steps: Vec<&str> = self
+            .script
+            .answers
+            .keys()
+            .map(|key| key.split_once('.').map_or(key.as_str(), |(step, _)| step))
+            .filter(|step| !self.asked.contains(*step))
+            .collect();
+        steps.sort_unstable();
+        steps.dedup();
+        steps
+    }
 }
 
 impl Operator for Answering {
     fn ask(&mut self, question: &Question<'_>) -> Result<Reply<String>, OperatorError> {
+        self.asked.insert(question.step.to_owned());
         match (self.script.answers.contains_key(question.step), &mut self.person) {
             (false, Some(person)) if !self.script.accept_defaults || question.ask.default.is_none() => {
                 person.ask(question)
@@ -722,6 +761,7 @@ impl Operator for Answering {
     }
 
     fn instruct(&mut self, instruction: &Instruction<'_>) -> Result<Reply<InstructReply>, OperatorError> {
+        self.asked.insert(instruction.step.to_owned());
         let prefix = format!("{}.", instruction.step);
         // `--accept-defaults` takes an instruction as done with no notes,
         // as a run without a terminal does, so the flags mean the same
@@ -736,6 +776,7 @@ impl Operator for Answering {
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {
+        self.asked.insert(action.step.to_owned());
         // A scripted yes does not run an action that may have run already:
         // the person at the terminal is asked instead.
         let answer = self.script.answers.get(action.step).and_then(|answer| action_answer(answer));

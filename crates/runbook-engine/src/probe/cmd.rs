@@ -156,11 +156,11 @@ pub(crate) fn prepare(cmd: &CmdProbe, renderer: &Renderer<'_>) -> Result<Prepare
     Ok(Prepared { kind: ProbeKind::Cmd, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
-/// How a person runs the same command by hand (`runbook render`): a
-/// shell script, its input and its time limit.
 /// What a person calls the parts of a command's run.
 pub(crate) const PARTS: super::Parts = super::Parts { text: "the standard output", took: "the command" };
 
+/// How a person runs the same command by hand (`runbook render`): a
+/// shell script, its input and its time limit.
 pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
     let mut script = String::new();
     if let Some(cwd) = &cmd.cwd {
@@ -178,6 +178,13 @@ pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
     }
     let fence = if script.contains("```") { "~~~~" } else { "```" };
     let mut out = format!("{fence}sh\n{}\n{fence}\n\n", script.trim_end());
+    if cmd.sh.as_ref().is_some_and(|sh| sh.value.contains("{{")) {
+        // In an `argv` each value is shown quoted already; in a script the
+        // quoting happens when the value is filled in.
+        out.push_str(
+            "Fill in each `{{ … }}` as one shell word, quoted (`'/var/log/my app.log'`), as `runbook` does.\n\n",
+        );
+    }
     if let Some(stdin) = &cmd.stdin {
         let _ = writeln!(out, "with this on its standard input:\n\n```\n{}\n```\n", stdin.value.trim_end());
     }

@@ -58,7 +58,7 @@ impl TcpSpec {
             () = cancel.cancelled() => (None, Some(ProbeError::new(ErrorKind::Interrupted, "interrupted"))),
             result = attempt => match result {
                 Ok(Ok(stream)) => (stream.peer_addr().ok().map(|a| a.to_string()), None),
-                Ok(Err(error)) => (None, Some(classify(&error, &self.host))),
+                Ok(Err(error)) => (None, Some(classify(&error, &self.host, &target))),
                 Err(_) => (None, Some(ProbeError::new(ErrorKind::Timeout, format!("no connection to {target} within {:?}", self.timeout)))),
             },
         };
@@ -66,7 +66,9 @@ impl TcpSpec {
     }
 }
 
-fn classify(error: &std::io::Error, host: &str) -> ProbeError {
+/// Why a connection to `target` (`host:port`) failed, worded as the
+/// `http` probe words it: `connection refused by 127.0.0.1:9`.
+fn classify(error: &std::io::Error, host: &str, target: &str) -> ProbeError {
     use std::io::ErrorKind as Io;
     let kind = match error.kind() {
         Io::ConnectionRefused => ErrorKind::Refused,
@@ -80,6 +82,8 @@ fn classify(error: &std::io::Error, host: &str) -> ProbeError {
     };
     let message = match kind {
         ErrorKind::Dns => format!("cannot resolve `{host}`"),
+        ErrorKind::Refused => format!("connection refused by {target}"),
+        ErrorKind::Reset => format!("connection reset by {target}"),
         _ => error.to_string(),
     };
     ProbeError::new(kind, message)
@@ -233,7 +237,11 @@ mod tests {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let observation = observe(&TcpSpec { host: "127.0.0.1".into(), port, timeout: Duration::from_secs(2) });
         assert!(!observation.connected);
-        assert_eq!(observation.error.map(|e| e.kind), Some(ErrorKind::Refused));
+        let error = observation.error.expect("an error");
+        assert_eq!(
+            (error.kind, error.message),
+            (ErrorKind::Refused, format!("connection refused by 127.0.0.1:{port}"))
+        );
     }
 
     #[test]

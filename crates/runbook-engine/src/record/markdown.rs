@@ -472,6 +472,10 @@ fn expectation_row(out: &mut String, e: &ExpectationResult) {
 /// An expected or actual value as the view shows it: on one line, line
 /// breaks as `\n`, cut after 120 characters.
 fn shown(value: &Value) -> String {
+    if value.as_str() == Some("") {
+        // An empty cell would read as a missing value.
+        return "\"\"".to_owned();
+    }
     let text = scalar(value);
     let text = printable_line(&text);
     if text.chars().count() <= 120 {

@@ -55,7 +55,15 @@ impl StepRules for CallStep {
         let inputs = call
             .inputs
             .iter()
-            .map(|(name, value)| vec![Words::Code(name.as_str()), Words::text(": "), Words::Written(value.span)])
+            .map(|(name, value)| {
+                // A string as its text (`{{ inputs.db_host }}`), not in the
+                // JSON quotes a YAML reader would not write either.
+                let given = match &value.value {
+                    serde_json::Value::String(text) => Words::Code(text.as_str()),
+                    _ => Words::Written(value.span),
+                };
+                vec![Words::Code(name.as_str()), Words::text(": "), given]
+            })
             .collect();
         let statuses = vec![
             Words::text("Its conclusion's status ("),
