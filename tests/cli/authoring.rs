@@ -135,6 +135,35 @@ fn a_recorded_run_is_highlighted() {
         String::from_utf8_lossy(&other.stderr)
             .contains("records a run of runbook `branching`, not of `example-branches`")
     );
+    assert!(graph.stderr.is_empty(), "{}", String::from_utf8_lossy(&graph.stderr));
+    // Edited since the run: drawn, with a warning that the path may not be
+    // the one taken (edge ids move when a `when` chain is edited).
+    std::fs::write(dir.join("g.yaml"), format!("{BRANCHING}# edited\n")).unwrap();
+    let edited = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["graph", "g.yaml", "--record", "rec"])
+        .output()
+        .expect("runs");
+    assert!(edited.status.success());
+    assert!(
+        String::from_utf8_lossy(&edited.stderr).contains("warning: `g.yaml` changed since the run recorded in `rec`"),
+        "{}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
+    // A journal that holds no run says so.
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    std::fs::write(dir.join("empty/journal.jsonl"), "").unwrap();
+    let empty = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .args(["graph", "g.yaml", "--record", "empty"])
+        .output()
+        .expect("runs");
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains("holds no run: its journal has no `run_started`"),
+        "{}",
+        String::from_utf8_lossy(&empty.stderr)
+    );
 }
 
 #[test]
@@ -159,6 +188,74 @@ fn a_graph_near_mermaids_limits_comes_with_a_warning() {
     assert!(output.stderr.contains("450 edges") && output.stderr.contains("--format dot"), "{}", output.stderr);
     let small = Test::new().args(["graph", "examples/branches.yaml"]).status(0);
     assert_eq!(small.stderr, "");
+    // `render` embeds the same map, and says so too.
+    let rendered = Test::new().args(["render", "big.yaml"]).files(&[("big.yaml", yaml.as_bytes())]).status(0);
+    assert!(
+        rendered.stderr.contains("warning: the map in `big.yaml`'s document: the Mermaid diagram has")
+            && rendered.stderr.contains("450 edges"),
+        "{}",
+        rendered.stderr
+    );
+}
+
+/// `start:` names where a run begins: the document sends the reader
+/// there, and the graph declares that step first, so that it is drawn on
+/// top, not the remediation written above it.
+#[test]
+fn render_and_graph_begin_where_start_says() {
+    let yaml = "id: start\ntitle: Start elsewhere\nstart: real-start\nsteps:\n  - id: cleanup\n    action:\n      \
+                confirm: Restart everything\n      cmd: { argv: [echo, restart] }\n    next: done\n  - id: real-start\n    \
+                check:\n      http: { url: \"http://127.0.0.1:9/\" }\n      expect: [ { status: 200 } ]\n    on: { pass: \
+                done, fail: cleanup, error: cleanup }\n  - id: done\n    conclude: { status: resolved }\n";
+    let files: [(&str, &[u8]); 1] = [("start.yaml", yaml.as_bytes())];
+    let document = Test::new().args(["render", "start.yaml"]).files(&files).status(0).stdout;
+    assert!(
+        document.contains(
+            "Start at [`real-start`](#step-real-start) (the runbook's `start:`, not the first step listed) and follow"
+        ),
+        "{document}"
+    );
+    let mermaid = Test::new().args(["graph", "start.yaml"]).files(&files).status(0).stdout;
+    assert_eq!(mermaid.lines().nth(1), Some("  s_real_start[\"real-start\"]"), "{mermaid}");
+    let plain = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;
+    assert!(plain.contains("Start at the first step and follow"), "{plain}");
+}
+
+/// What `render` shows a reader to run by hand behaves as the probe does,
+/// and the values it quotes are the values the runbook holds.
+#[test]
+fn render_shows_commands_that_behave_as_the_probes_and_values_as_written() {
+    let yaml = r#"id: by-hand
+title: By hand
+inputs:
+  d: { type: number, default: 3, description: plain }
+steps:
+  - id: head
+    check: { http: { url: "http://127.0.0.1:9/", method: HEAD }, expect: [ { status: 200 } ] }
+    on: { pass: post, fail: post, error: post }
+  - id: post
+    check: { http: { url: "http://127.0.0.1:9/p", method: POST, body: "a=1", timeout: 2s }, expect: [ { status: 200 } ] }
+    on: { pass: q, fail: q, error: q }
+  - id: q
+    ask: { type: number, question: "how many?", default: 0, min: 0, max: 9 }
+    next: fenced
+  - id: fenced
+    collect: { cmd: { argv: [cat], stdin: "line\n```\n~~~~\n# Injected\n" } }
+    next: done
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let document = Test::new().args(["render", "h.yaml"]).files(&[("h.yaml", yaml.as_bytes())]).status(0).stdout;
+    for part in [
+        "curl -sS -L -I --max-time 10 -w",
+        "curl -sS -L --data-raw a=1 --max-time 2 -w",
+        "| `d` | plain | `3` | — |",
+        "If unsure: `0`.",
+        "`````\nline\n```\n~~~~\n# Injected\n`````",
+    ] {
+        assert!(document.contains(part), "missing {part:?} in\n{document}");
+    }
+    assert!(!document.contains("-X HEAD") && !document.contains("-X POST"), "{document}");
 }
 
 #[test]
@@ -418,8 +515,31 @@ fn render_writes_a_document_a_person_can_follow() {
         rendered.stdout
     );
     assert!(rendered.stdout.contains("| `pidfile` |  | `/run/w.pid` | — |"), "{}", rendered.stdout);
-    let many = Test::new().args(["render", "--output", "out", "examples"]).status(0);
-    assert!(many.stderr.starts_with("rendered ") && many.stderr.contains(" runbooks into out"), "{}", many.stderr);
+    let scratch = crate::Scratch::new();
+    let out = scratch.path().join("out");
+    let many =
+        Test::new().args(["render".as_ref(), "--output".as_ref(), out.as_os_str(), "examples".as_ref()]).status(0);
+    assert!(many.stderr.starts_with("rendered ") && many.stderr.contains(" runbooks into "), "{}", many.stderr);
+}
+
+/// Two runbooks with one id, or one with the id `index`, would share a
+/// document: refused, naming the files, before anything is overwritten.
+#[test]
+fn render_refuses_two_documents_of_one_name() {
+    let one =
+        |title: &str| format!("id: dup\ntitle: {title}\nsteps:\n  - id: x\n    conclude: {{ status: resolved }}\n");
+    let (x, y) = (one("Dup from x"), one("Dup from y"));
+    let index = "id: index\ntitle: Index\nsteps:\n  - id: x\n    conclude: { status: resolved }\n";
+    Test::new()
+        .args(["render", "--output", "out", "x", "y"])
+        .files(&[("x/one.yaml", x.as_bytes()), ("y/one.yaml", y.as_bytes())])
+        .status(2)
+        .stderr_contains("both have the id `dup`, so both documents would be `dup.md`");
+    Test::new()
+        .args(["render", "--output", "out", "i.yaml"])
+        .files(&[("i.yaml", index.as_bytes())])
+        .status(2)
+        .stderr_contains("has the id `index`, and `index.md` is the list of documents");
 }
 
 #[test]

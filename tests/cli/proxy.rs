@@ -91,8 +91,8 @@ fn a_dead_proxy_is_blamed_in_the_view_and_the_record() {
 #[test]
 fn the_rendered_curl_command_uses_the_same_proxy() {
     for (extra, flag) in [
-        (", proxy: none", "curl -sS -L --noproxy '*' -w"),
-        (", proxy: \"http://10.0.0.1:3128\"", "curl -sS -L --proxy http://10.0.0.1:3128 -w"),
+        (", proxy: none", "curl -sS -L --max-time 10 --noproxy '*' -w"),
+        (", proxy: \"http://10.0.0.1:3128\"", "curl -sS -L --max-time 10 --proxy http://10.0.0.1:3128 -w"),
     ] {
         let text = Test::new()
             .files(&[("runbook.yaml", runbook(extra).as_bytes())])

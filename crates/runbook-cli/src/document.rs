@@ -22,20 +22,25 @@ use crate::in_words;
 /// The Markdown document of `runbook`, read from `source` (the file as
 /// given on the command line, named in the document). `documents` names
 /// the document of each runbook rendered beside it, by canonical path, so
-/// that a `call` links to its callee's.
-pub(crate) fn document(runbook: &Runbook, source: &Source, documents: &HashMap<PathBuf, String>) -> String {
+/// that a `call` links to its callee's. With it, the warning `graph` gives
+/// when the map is too large for Mermaid's renderers.
+pub(crate) fn document(
+    runbook: &Runbook,
+    source: &Source,
+    documents: &HashMap<PathBuf, String>,
+) -> (String, Option<String>) {
     let mut out = String::new();
     let writer = Writer { runbook, source, flow: Flow::new(runbook), documents };
     writer.header(&mut out);
     writer.inputs(&mut out);
-    let (map, _) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
+    let (map, size) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
     let _ = writeln!(out, "## Map\n\n```mermaid\n{map}```\n");
     writer.steps(&mut out);
     writer.conclusions(&mut out);
     // A runbook's (or its file name's) control characters and the marks
     // that reorder text (Trojan Source) show as escapes: a reader of the
     // document sees the text that runs, not a reordered one.
-    runbook_engine::printable::printable_lines(&out).into_owned()
+    (runbook_engine::printable::printable_lines(&out).into_owned(), size.warning())
 }
 
 struct Writer<'a> {
@@ -116,7 +121,22 @@ impl Writer<'_> {
     }
 
     fn steps(&self, out: &mut String) {
-        let _ = write!(out, "## Steps\n\nStart at the first step and follow the table under each one.");
+        // `start:` may name a step below the first: a reader who began at
+        // the top could run a remediation before any diagnosis.
+        match self.flow.start.filter(|start| *start != 0) {
+            Some(start) => {
+                let id = &self.runbook.steps.value[start].id.value;
+                let _ = write!(
+                    out,
+                    "## Steps\n\nStart at {} (the runbook's `start:`, not the first step listed) and follow the table \
+                     under each one.",
+                    step_link(id)
+                );
+            }
+            None => {
+                let _ = write!(out, "## Steps\n\nStart at the first step and follow the table under each one.");
+            }
+        }
         // Said once where some step's outcome picks the way on.
         let judged = self.runbook.steps.iter().any(|step| step.kind().is_some_and(StepKind::routes_by_outcome));
         if judged {
@@ -427,6 +447,12 @@ fn node_text(text: &str, span: Span) -> &str {
     }
     if span.len() > 1 {
         return &text[start..span.end.min(text.len())];
+    }
+    // A one-character scalar inside a flow mapping or list (`{ default: 0,
+    // min: 1 }`) ends where the collection goes on.
+    let after = rest.get(1..).unwrap_or("").trim_start_matches(' ');
+    if span.len() == 1 && (after.starts_with([',', '}', ']']) || after.is_empty()) {
+        return &rest[..1];
     }
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let column = start - line_start;

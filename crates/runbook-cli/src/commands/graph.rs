@@ -16,7 +16,7 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         Err(code) => return code,
     };
     let trace = match &args.record {
-        Some(dir) => match trace(dir, &runbook) {
+        Some(dir) => match trace(dir, &args.path, &runbook) {
             Ok(trace) => Some(trace),
             Err(message) => {
                 print_stderr(&format!("error: {message}\n"));
@@ -57,17 +57,31 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
 
 /// The steps and transitions of the run recorded in `dir`, read from its
 /// journal (so a run that was killed before writing `record.json` works).
-fn trace(dir: &Path, runbook: &Runbook) -> Result<Trace, String> {
+/// A runbook edited since the run is drawn with a warning: its edges are
+/// matched by id, which an edit of a `when` chain moves.
+fn trace(dir: &Path, path: &Path, runbook: &Runbook) -> Result<Trace, String> {
     let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal)
         .map_err(|error| format!("cannot read the run's journal `{}`: {error}", journal.display()))?;
     let record = runbook_engine::record::Record::from_journal(entries);
-    let recorded = record.run.as_ref().map(|run| run.runbook.as_str()).unwrap_or_default();
-    if recorded != runbook.id.value {
+    let Some(run) = record.run.as_ref() else {
+        return Err(format!("`{}` holds no run: its journal has no `run_started`", journal.display()));
+    };
+    if run.runbook != runbook.id.value {
         return Err(format!(
-            "`{}` records a run of runbook `{recorded}`, not of `{}`",
+            "`{}` records a run of runbook `{}`, not of `{}`",
             dir.display(),
+            run.runbook,
             runbook.id.value
+        ));
+    }
+    let now = std::fs::read(path).map(|bytes| runbook_model::sha256_hex(&bytes)).unwrap_or_default();
+    if now != run.sha256 {
+        print_stderr(&format!(
+            "warning: `{}` changed since the run recorded in `{}` (its SHA-256 differs): the path is drawn on the \
+             runbook as it is now, and an edited step or `when` chain may show a way the run did not take\n",
+            path.display(),
+            dir.display()
         ));
     }
     Ok(Trace::of(&record))

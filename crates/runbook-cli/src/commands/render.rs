@@ -34,7 +34,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Usage;
         };
         return match load(file, color, false) {
-            Ok((source, runbook)) => print_stdout(&document(&runbook, &source, &HashMap::new())),
+            Ok((source, runbook)) => print_stdout(&documented(file, &runbook, &source, &HashMap::new())),
             Err(code) => code,
         };
     };
@@ -61,15 +61,38 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             Err(code) => status = worse(status, code),
         }
     }
+    // One document per id: a second runbook with an id already taken, or
+    // one whose id is `index`, would overwrite a document without a word.
+    let mut ids: HashMap<&str, &PathBuf> = HashMap::new();
+    for (file, _, runbook) in &loaded {
+        let id = runbook.id.value.as_str();
+        let clash = match ids.insert(id, file) {
+            _ if id == "index" => Some(format!(
+                "`{}` has the id `index`, and `index.md` is the list of documents: give the runbook another id",
+                shown(file)
+            )),
+            Some(first) => Some(format!(
+                "`{}` and `{}` both have the id `{id}`, so both documents would be `{id}.md`: render them into \
+                 different directories, or give one another id",
+                shown(first),
+                shown(file)
+            )),
+            None => None,
+        };
+        if let Some(message) = clash {
+            print_stderr(&format!("error: {message}\n"));
+            return ExitCode::Usage;
+        }
+    }
     // A `call` links to its callee's document when the callee is rendered too.
     let documents: HashMap<PathBuf, String> = loaded
         .iter()
         .filter_map(|(file, _, runbook)| Some((file.canonicalize().ok()?, format!("{}.md", runbook.id.value))))
         .collect();
     let mut rendered = Vec::new();
-    for (_, source, runbook) in loaded {
+    for (file, source, runbook) in loaded {
         let name = format!("{}.md", runbook.id.value);
-        if let Err(code) = write(&output.join(&name), &document(&runbook, &source, &documents)) {
+        if let Err(code) = write(&output.join(&name), &documented(file, &runbook, &source, &documents)) {
             return code;
         }
         rendered.push((name, runbook));
@@ -80,6 +103,16 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let runbooks = if rendered.len() == 1 { "1 runbook".to_owned() } else { format!("{} runbooks", rendered.len()) };
     print_stderr(&format!("rendered {runbooks} into {}\n", shown(output)));
     status
+}
+
+/// `runbook`'s document, with a warning on stderr when its map is too
+/// large for Mermaid's renderers, as `graph` gives.
+fn documented(file: &Path, runbook: &Runbook, source: &Source, documents: &HashMap<PathBuf, String>) -> String {
+    let (text, warning) = document(runbook, source, documents);
+    if let Some(warning) = warning {
+        print_stderr(&format!("warning: the map in `{}`'s document: {warning} with `runbook graph`\n", shown(file)));
+    }
+    text
 }
 
 /// Reads a runbook to draw or render. Errors are shown as `runbook check`
@@ -125,7 +158,7 @@ fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCod
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match write(output, &document(&runbook, &source, &HashMap::new())) {
+    match write(output, &documented(file, &runbook, &source, &HashMap::new())) {
         Ok(()) => {
             print_stderr(&format!("rendered {} into {}\n", shown(file), shown(output)));
             ExitCode::Success

@@ -27,9 +27,14 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
         Destination::Unknown(id) => Some(id.clone()),
         Destination::End => None,
     };
+    // The step a run starts at comes first, so that a renderer draws it on
+    // top even when `start:` names a step below the first.
+    let start = flow.start.unwrap_or(0);
+    let order =
+        std::iter::once(start).chain((0..steps.len()).filter(|index| *index != start)).filter(|i| *i < steps.len());
     Graph {
-        nodes: steps
-            .iter()
+        nodes: order
+            .map(|index| &steps[index])
             .map(|step| GraphNode {
                 id: step.id.value.clone(),
                 kind: step.kind(),
@@ -229,8 +234,8 @@ fn extra_node(destination: Option<&str>, used_ids: &mut HashSet<String>) -> Node
 }
 
 /// The labels of exits that share a link, joined with ` / `; keys under
-/// the same condition are written once: `pass / warn when x`, not
-/// `pass when x / warn when x`.
+/// the same condition are written once, in parentheses: `(pass / warn)
+/// when x`, which `pass / warn when x` (pass, or warn when x) is not.
 fn joined(labels: &[&str]) -> String {
     let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
     for label in labels {
@@ -246,6 +251,7 @@ fn joined(labels: &[&str]) -> String {
     let parts: Vec<String> = groups
         .into_iter()
         .map(|(condition, keys)| match condition {
+            Some(condition) if keys.len() > 1 => format!("({}) when {condition}", keys.join(" / ")),
             Some(condition) => format!("{} when {condition}", keys.join(" / ")),
             None => keys.join(" / "),
         })
@@ -377,7 +383,10 @@ steps:
     #[test]
     fn keys_under_one_condition_share_it() {
         let labels = ["pass when x", "warn when x", "fail", "error", "answer a when y"];
-        assert_eq!(joined(&labels), "pass / warn when x / fail / error / answer a when y");
+        assert_eq!(joined(&labels), "(pass / warn) when x / fail / error / answer a when y");
+        // Two routings that differ read differently.
+        assert_eq!(joined(&["answer yes when x", "answer no when x"]), "(answer yes / answer no) when x");
+        assert_eq!(joined(&["answer yes", "answer no when x"]), "answer yes / answer no when x");
     }
 
     #[test]

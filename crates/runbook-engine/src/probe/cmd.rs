@@ -176,7 +176,7 @@ pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
     if let Some(sh) = &cmd.sh {
         script.push_str(sh.value.trim_end());
     }
-    let fence = if script.contains("```") { "~~~~" } else { "```" };
+    let fence = super::fence_for(&script);
     let mut out = format!("{fence}sh\n{}\n{fence}\n\n", script.trim_end());
     if cmd.sh.as_ref().is_some_and(|sh| sh.value.contains("{{")) {
         // In an `argv` each value is shown quoted already; in a script the
@@ -186,7 +186,8 @@ pub(crate) fn by_hand(cmd: &CmdProbe) -> String {
         );
     }
     if let Some(stdin) = &cmd.stdin {
-        let _ = writeln!(out, "with this on its standard input:\n\n```\n{}\n```\n", stdin.value.trim_end());
+        let fence = super::fence_for(&stdin.value);
+        let _ = writeln!(out, "with this on its standard input:\n\n{fence}\n{}\n{fence}\n", stdin.value.trim_end());
     }
     if let Some(timeout) = &cmd.timeout {
         let _ = writeln!(out, "Give it at most {}.\n", timeout.value);

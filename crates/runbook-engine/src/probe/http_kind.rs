@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, ProbeKind, Spanned, Subject};
+use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, Method, ProbeKind, Spanned, Subject};
 use serde_json::{Map, Value};
 
 use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
@@ -240,18 +240,25 @@ pub(crate) fn prepare(
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
 }
 
-/// How a person sends the same request by hand (`runbook render`): a
-/// curl command line, its status and time on the last line.
 /// What a person calls the parts of an HTTP request.
 pub(crate) const PARTS: super::Parts = super::Parts { text: "the body", took: "the response" };
 
+/// How a person sends the same request by hand (`runbook render`): a
+/// curl command line, its status and time on the last line.
 pub(crate) fn by_hand(http: &HttpProbe) -> String {
     let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
     if http.follow_redirects != Some(false) {
         words.push("-L".to_owned());
     }
-    if let Some(method) = &http.method {
-        words.extend(["-X".to_owned(), format!("{:?}", method.value).to_uppercase()]);
+    let sends_data = http.body.is_some() || http.json.is_some();
+    match http.method.as_ref().map(|method| method.value) {
+        // `-X HEAD` makes curl wait for the body the headers announce.
+        Some(Method::Head) => words.push("-I".to_owned()),
+        // curl sends data with POST; `-X POST` would also keep POST after a
+        // redirect, where the probe (and curl without it) follows with GET.
+        Some(Method::Post) if sends_data => {}
+        Some(method) => words.extend(["-X".to_owned(), format!("{method:?}").to_uppercase()]),
+        None => {}
     }
     for (name, value) in &http.headers {
         words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
@@ -262,9 +269,8 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
     if let Some(json) = &http.json {
         words.extend(["--json".to_owned(), shell_word(&json.value.to_string())]);
     }
-    if let Some(timeout) = &http.timeout {
-        words.extend(["--max-time".to_owned(), seconds(timeout.value)]);
-    }
+    let timeout = http.timeout.as_ref().map_or(runbook_model::Duration(DEFAULT_HTTP_TIMEOUT), |t| t.value);
+    words.extend(["--max-time".to_owned(), seconds(timeout)]);
     if let Some(timeout) = &http.connect_timeout {
         words.extend(["--connect-timeout".to_owned(), seconds(timeout.value)]);
     }

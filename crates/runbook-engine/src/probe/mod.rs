@@ -247,6 +247,14 @@ pub fn parts(kind: ProbeKind) -> Parts {
 }
 
 /// A duration in seconds, as curl and nc take it (`0.5`, `3`).
+/// A Markdown code fence that `text` cannot close: backticks, one more
+/// than the longest run of backticks or tildes in it (CommonMark closes a
+/// fence only with at least as many of its own character).
+fn fence_for(text: &str) -> String {
+    let longest = |mark: char| text.split(|c| c != mark).map(str::len).max().unwrap_or(0);
+    "`".repeat(longest('`').max(longest('~')).max(2) + 1)
+}
+
 fn seconds(duration: runbook_model::Duration) -> String {
     let millis = duration.as_millis();
     if millis.is_multiple_of(1000) {
@@ -442,6 +450,13 @@ mod tests {
             let kind: ErrorKind = serde_json::from_value(serde_json::Value::from(*name)).expect(name);
             assert_eq!(kind.name(), *name);
         }
+    }
+
+    #[test]
+    fn a_fence_outlasts_what_it_holds() {
+        assert_eq!(super::fence_for("echo hi"), "```");
+        assert_eq!(super::fence_for("a\n```\nb"), "````");
+        assert_eq!(super::fence_for("a\n~~~~\n```\nb"), "`````");
     }
 
     #[test]
