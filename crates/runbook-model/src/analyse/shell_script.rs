@@ -3,9 +3,10 @@
 //! `sh: "bash -c {{ x }}"` quotes it as one word that the inner shell then
 //! runs. Either way a value holding `$(…)` or `;` runs as a command. So
 //! do the other ways a quoted value is parsed again: `eval`, a pipeline
-//! into a shell, `su -c`, the remote command of `ssh` (which joins its
-//! words for the remote shell), and the code of `python -c`, `perl -e`,
-//! `ruby -e` and `node -e`.
+//! or a here-string into a shell (`xargs` running a shell included),
+//! `su [USER] -c`, the command of `watch` and the remote command of `ssh`
+//! (both join their words for a shell), and the code of `python -c`,
+//! `perl -e`, `ruby -e`, `node -e` and `awk`.
 
 use std::sync::LazyLock;
 
@@ -19,6 +20,12 @@ const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "su
 const INTERPRETERS: &[&str] = &["python", "python2", "python3", "perl", "ruby", "node"];
 /// The options of `ssh` that take a value.
 const SSH_VALUED: &str = "BbcDEeFIiJLlmOoPpQRSWw";
+/// The options of `watch` that take a value.
+const WATCH_VALUED: &str = "n";
+/// The options of `awk` that take a value (`-f` names the program's file).
+const AWK_VALUED: &str = "Fvf";
+/// The names `awk` goes by.
+const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
@@ -37,6 +44,28 @@ static EVAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])eval
 static PIPED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([^\n;&]*)\|\s*(?:sudo\s+)?(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)\b").expect("valid regex")
 });
+/// A here-string into a shell (`bash <<< "…"`, its script), and what
+/// follows `<<<`.
+static HERE_STRING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)(?:\s+[-+][^\s<]*)*\s*<<<\s*([^\n;&|]*)")
+        .expect("valid regex")
+});
+/// `su` with a user before `-c` (`su app -c …`), and what follows `-c`.
+static SU_USER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[\s;|&(`])(?:\S*/)?su\s+(?:-\s+|-[A-Za-z]+\s+)*[^\s-]\S*\s+(?:-[A-Za-z]+\s+)*?-[A-Za-z]*c\s+([^\n]*)",
+    )
+    .expect("valid regex")
+});
+/// A pipeline into `xargs`: what feeds it, and `xargs`'s own command.
+static XARGS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([^\n;&]*)\|\s*(?:\S*/)?xargs\s+([^\n;&|]*)").expect("valid regex"));
+/// `watch` and the rest of its command.
+static WATCH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?watch\s+([^\n;&|]*)").expect("valid regex"));
+/// `awk` and the rest of its command.
+static AWK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?[gmn]?awk\s+([^\n;&|]*)").expect("valid regex"));
 /// `ssh` and the rest of its command.
 static SSH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?ssh\s+([^\n;&|]*)").expect("valid regex"));
@@ -107,12 +136,18 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
         if let Some((program, code)) = argv_code(&argv.value)
             && let Some(value) = unsafe_value(code)
         {
-            out.push(report(code.span, &value, &format!("the code `{program}` runs, in `argv`"), "code"));
+            let field = if AWKS.contains(&program) { "awk" } else { "code" };
+            out.push(report(code.span, &value, &format!("the code `{program}` runs, in `argv`"), field));
         }
         if let Some(remote) = argv_remote(&argv.value)
             && let Some(value) = remote.iter().find_map(|word| unsafe_value(word))
         {
             out.push(report(argv.span, &value, "the remote command of `ssh`, which a shell parses again", "ssh"));
+        }
+        if let Some(watched) = argv_watched(&argv.value)
+            && let Some(value) = watched.iter().find_map(|word| unsafe_value(word))
+        {
+            out.push(report(argv.span, &value, "the command of `watch`, which runs it with `sh -c`", "sh"));
         }
     }
     if let Some(sh) = &cmd.sh {
@@ -131,8 +166,40 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
         let places = [
             (first_words(&NESTED), "the script of a nested `sh -c` in `sh:`", "sh"),
             (first_words(&INTERPRETED), "the code of `python -c` (or `perl -e`, …) in `sh:`", "code"),
+            (first_words(&SU_USER), "the command of `su USER -c`, which the user's shell runs", "sh"),
             (whole(&EVAL), "a command `eval` parses again", "sh"),
             (whole(&PIPED), "a pipeline into a shell, which runs what it reads", "sh"),
+            (whole(&HERE_STRING), "a here-string into a shell, which runs it as its script", "sh"),
+            (
+                XARGS
+                    .captures_iter(sh)
+                    .filter(|found| found.get(2).is_some_and(|command| xargs_runs_input(command.as_str())))
+                    .filter_map(|found| unsafe_value(found.get(1)?.as_str()))
+                    .collect(),
+                "what `xargs` reads and hands to a shell as its script",
+                "sh",
+            ),
+            (
+                WATCH
+                    .captures_iter(sh)
+                    .filter_map(|found| {
+                        let words = shell_words(found.get(1)?.as_str());
+                        watched(&words).iter().find_map(|word| unsafe_value(word))
+                    })
+                    .collect(),
+                "the command of `watch`, which runs it with `sh -c`",
+                "sh",
+            ),
+            (
+                AWK.captures_iter(sh)
+                    .filter_map(|found| {
+                        let words = shell_words(found.get(1)?.as_str());
+                        unsafe_value(words.get(awk_program(&words)?)?)
+                    })
+                    .collect(),
+                "the program of `awk`, which can run commands (`system()`)",
+                "awk",
+            ),
             (
                 SSH.captures_iter(sh)
                     .filter_map(|found| {
@@ -152,9 +219,14 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The interpreter and its code, when `argv` starts one with `-c`/`-e`.
+/// The interpreter and its code, when `argv` starts one with `-c`/`-e`,
+/// or `awk` with its program.
 fn argv_code(argv: &[crate::Spanned<String>]) -> Option<(&str, &crate::Spanned<String>)> {
     let program = argv.first()?.rsplit('/').next().unwrap_or_default();
+    if AWKS.contains(&program) {
+        let words: Vec<&str> = argv[1..].iter().map(|arg| arg.as_str()).collect();
+        return argv.get(awk_program(&words)? + 1).map(|code| (program, code));
+    }
     if !INTERPRETERS.contains(&program) {
         return None;
     }
@@ -168,6 +240,82 @@ fn argv_remote(argv: &[crate::Spanned<String>]) -> Option<Vec<&str>> {
     let start = argv.iter().position(|arg| arg.rsplit('/').next() == Some("ssh"))?;
     let words: Vec<&str> = argv[start + 1..].iter().map(|arg| arg.as_str()).collect();
     Some(remote_command(&words).to_vec())
+}
+
+/// The words of the command `watch` runs, when `argv` runs `watch`.
+fn argv_watched(argv: &[crate::Spanned<String>]) -> Option<Vec<&str>> {
+    if argv.first()?.rsplit('/').next() != Some("watch") {
+        return None;
+    }
+    let words: Vec<&str> = argv[1..].iter().map(|arg| arg.as_str()).collect();
+    Some(watched(&words).to_vec())
+}
+
+/// The words of the command `watch` runs with `sh -c`: after its options;
+/// none with `-x` (`--exec`), which runs it without a shell.
+fn watched<'s, 'w>(words: &'s [&'w str]) -> &'s [&'w str] {
+    let mut index = 0;
+    while let Some(word) = words.get(index) {
+        match word.strip_prefix('-') {
+            Some("-exec") => return &[],
+            Some("-interval") => index += 2,
+            Some(long) if long.starts_with('-') => index += 1,
+            Some(options) if !options.is_empty() => {
+                if options.contains('x') {
+                    return &[];
+                }
+                let valued = options.chars().last().is_some_and(|last| WATCH_VALUED.contains(last));
+                index += if valued { 2 } else { 1 };
+            }
+            _ => return &words[index..],
+        }
+    }
+    &[]
+}
+
+/// Where the program text of `awk` is among its words: the first that is
+/// not an option; none with `-f`, which reads the program from a file.
+fn awk_program(words: &[&str]) -> Option<usize> {
+    let mut index = 0;
+    while let Some(word) = words.get(index) {
+        match word.strip_prefix('-') {
+            Some("-") => return Some(index + 1),
+            Some(long) if long.starts_with('-') => index += 1,
+            Some(options) if !options.is_empty() => {
+                let option = options.chars().next().unwrap_or_default();
+                if option == 'f' {
+                    return None;
+                }
+                // `-F,` and `-vx=1` hold their value; `-F ,` is followed by it.
+                let valued = AWK_VALUED.contains(option) && options.len() == 1;
+                index += if valued { 2 } else { 1 };
+            }
+            _ => return Some(index),
+        }
+    }
+    None
+}
+
+/// Whether the command `xargs` runs is a shell whose script is what it
+/// reads: `xargs sh -c` (the first item is the script), or a replace
+/// string (`-I {}`) put into the script.
+fn xargs_runs_input(command: &str) -> bool {
+    let words = shell_words(command);
+    let replaces = words.iter().any(|word| word.starts_with("-I") || *word == "-i" || word.starts_with("--replace"));
+    let Some(start) = words.iter().position(|word| SHELLS.contains(&word.rsplit('/').next().unwrap_or(word))) else {
+        return false;
+    };
+    let script = words[start + 1..]
+        .iter()
+        .position(|word| {
+            word.starts_with('-') && word[1..].chars().all(|c| c.is_ascii_alphabetic()) && word.contains('c')
+        })
+        .map(|flag| words.get(start + flag + 2));
+    match script {
+        Some(None) => true,
+        Some(Some(_)) => replaces,
+        None => false,
+    }
 }
 
 /// The words of `ssh`'s remote command: after its options and the host.
@@ -206,8 +354,12 @@ fn argv_script(argv: &[crate::Spanned<String>]) -> Option<(&str, &crate::Spanned
     let start = argv.iter().position(|arg| SHELLS.contains(&arg.rsplit('/').next().unwrap_or(arg)))?;
     let shell = argv[start].rsplit('/').next().unwrap_or(&argv[start]);
     let mut rest = argv[start + 1..].iter();
+    // `su` takes the user to switch to before `-c`: `[su, app, -c, …]`.
+    let mut user = shell == "su";
     while let Some(arg) = rest.next() {
         match arg.as_str() {
+            "-" if user => {}
+            word if user && !word.starts_with('-') => user = false,
             "-o" | "+o" => {
                 rest.next();
             }
@@ -254,6 +406,11 @@ fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
         format!(
             "pass the value to the code as an argument or in the environment (`argv: [python3, -c, 'import sys; \
              print(sys.argv[1])', \"{{{{ {value} }}}}\"]`), never inside the code; `| safe` says you vouch for it"
+        )
+    } else if field == "awk" {
+        format!(
+            "pass the value to the program as a variable (`awk -v value={{{{ {value} }}}} '$0 ~ value'`), never \
+             inside the program; `| safe` says you vouch for it"
         )
     } else if field == "ssh" {
         format!(
@@ -316,6 +473,34 @@ mod tests {
         assert_eq!(reported(r#"{ argv: [python3, -c, "print('{{ inputs.v }}')"] }"#), 1);
         assert_eq!(reported(r#"{ argv: [perl, -e, "print {{ inputs.v }}"] }"#), 1);
         assert_eq!(reported(r#"{ argv: [su, -c, "echo {{ inputs.v }}", root] }"#), 1);
+    }
+
+    #[test]
+    fn su_with_a_user_awk_here_strings_watch_and_xargs_into_a_shell_are_reported() {
+        assert_eq!(reported(r#"{ sh: "su app -c {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "su - app -c {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [su, app, -c, "echo {{ inputs.v }}"] }"#), 1);
+        assert_eq!(reported(r#"{ sh: "awk {{ inputs.v }} /dev/null" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "gawk -F: -v n=1 {{ inputs.v }} /etc/passwd" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [awk, "{ print {{ inputs.v }} }", /dev/null] }"#), 1);
+        assert_eq!(reported(r#"{ sh: "bash <<< {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "sh -s <<<{{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "watch -n1 {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [watch, -n, "2", kubectl, get, "{{ inputs.v }}"] }"#), 1);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs sh -c" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs -I{} sh -c 'ls {}'" }"#), 1);
+    }
+
+    #[test]
+    fn data_given_to_awk_watch_xargs_and_su_is_fine() {
+        assert_eq!(reported(r#"{ sh: "awk -v n={{ inputs.v }} '{ print $n }' f" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "awk -f prog.awk {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ argv: [awk, "{ print $1 }", "{{ inputs.v }}"] }"#), 0);
+        assert_eq!(reported(r#"{ sh: "watch -x kubectl get {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs sh -c 'echo \"$0\"'" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs -n1 kubectl delete pod" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "su {{ inputs.v }} -c id" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "grep x <<< {{ inputs.v }}" }"#), 0);
     }
 
     #[test]
