@@ -2375,6 +2375,26 @@ steps:
             "{{ 'a replica' if not vars.replica else 'the primary' }}",
             r#"`vars.replica` gave the string "false""#,
         ),
+        (
+            "replica: { json: $.replica }",
+            "{% for r in [vars.replica] if r %}A replica.{% else %}The PRIMARY.{% endfor %}",
+            r#"`r` gave the string "false", which counts as true"#,
+        ),
+        (
+            "replica: { json: $.replica }",
+            "{% if [vars.replica] | select | list %}A replica.{% endif %}",
+            r#"`[vars.replica][0]` gave the string "false", which counts as true"#,
+        ),
+        (
+            "used: { json: $.used }",
+            "{% set full = vars.used > 90 %}{% if full %}Disk full.{% endif %}",
+            r"`vars.used > 90` compares a string with a number",
+        ),
+        (
+            "used: { json: $.used }",
+            "{% with full = vars.used > 90 %}{% if full %}Disk full.{% endif %}{% endwith %}",
+            r"`vars.used > 90` compares a string with a number",
+        ),
     ];
     for (capture, text, message) in cases {
         let output = run(&runbook(capture, text), &["--yes"]).status(4).stderr_contains(message);

@@ -25,6 +25,19 @@ pub(crate) fn truth(value: &Value, text: &str) -> Result<Value, Error> {
     }
 }
 
+/// `values`, whose items' truths `select` or `reject` is about to take,
+/// or an error naming the first item that is a string reading as false
+/// (`[vars.m][0]`).
+pub(crate) fn truths(values: &Value, text: &str) -> Result<Value, Error> {
+    let values = truth(values, text)?;
+    if matches!(values.kind(), ValueKind::Seq | ValueKind::Iterable) {
+        for (index, item) in values.try_iter()?.enumerate() {
+            truth(&item, &format!("{text}[{index}]"))?;
+        }
+    }
+    Ok(values)
+}
+
 /// Whether `text` is one of the ways programs write "false" or "nothing":
 /// `false`, `no`, `off`, `null`, `none`, `nil` (any case) or zero in any
 /// spelling (`0`, `00`, `0.0`, `-0`).

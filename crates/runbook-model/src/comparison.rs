@@ -331,6 +331,10 @@ pub struct Guards<'g> {
     /// x`, `x and y`, `a if x else b`): gives `x` back, or refuses a string
     /// that reads as false.
     pub truth: &'g str,
+    /// Called as `truths(xs, "xs")` for the items of `xs | select` and
+    /// `xs | reject` without a test, whose truths those filters take:
+    /// gives `xs` back, or refuses an item as `truth` does.
+    pub truths: &'g str,
 }
 
 /// Tests that ask whether a value is set, and so take an unset one.
@@ -378,32 +382,29 @@ pub fn guard_template(template: &str, guards: &Guards<'_>) -> Option<String> {
     let mut copied = 0;
     let mut at = 0;
     while at < tokens.len() {
-        let condition = match (&tokens[at].0, tokens.get(at + 1).map(|(token, _)| token)) {
-            (Token::BlockStart, Some(Token::Ident("if" | "elif"))) => true,
-            (Token::VariableStart, _) => false,
-            _ => {
-                at += 1;
-                continue;
-            }
-        };
-        at += if condition { 2 } else { 1 };
+        let opens_block = matches!(tokens[at].0, Token::BlockStart);
+        if !opens_block && !matches!(tokens[at].0, Token::VariableStart) {
+            at += 1;
+            continue;
+        }
+        at += 1;
         let first = at;
         while at < tokens.len() && !matches!(tokens[at].0, Token::BlockEnd | Token::VariableEnd) {
             at += 1;
         }
-        let (Some((_, start)), Some((_, end))) =
-            (tokens.get(first), at.checked_sub(1).and_then(|last| tokens.get(last)))
-        else {
-            continue;
-        };
-        let (from, to) = (start.start_offset as usize, end.end_offset as usize);
-        let Some(expression) = template.get(from..to).filter(|_| first < at) else { continue };
-        let guarded =
-            if condition { guard_condition(expression, guards) } else { guard_comparisons(expression, guards) };
-        if let Some(guarded) = guarded {
-            out.push_str(&template[copied..from]);
-            out.push_str(&guarded);
-            copied = to;
+        let inside = &tokens[first..at];
+        let parts = if opens_block { block_expressions(inside) } else { vec![(inside, false)] };
+        for (part, condition) in parts {
+            let (Some((_, start)), Some((_, end))) = (part.first(), part.last()) else { continue };
+            let (from, to) = (start.start_offset as usize, end.end_offset as usize);
+            let Some(expression) = template.get(from..to) else { continue };
+            let guarded =
+                if condition { guard_condition(expression, guards) } else { guard_comparisons(expression, guards) };
+            if let Some(guarded) = guarded {
+                out.push_str(&template[copied..from]);
+                out.push_str(&guarded);
+                copied = to;
+            }
         }
     }
     if copied == 0 {
@@ -411,6 +412,60 @@ pub fn guard_template(template: &str, guards: &Guards<'_>) -> Option<String> {
     }
     out.push_str(&template[copied..]);
     Some(out)
+}
+
+/// The expressions of a block's tokens (what is between `{%` and `%}`),
+/// each with whether the block takes its truth: the condition of `if` and
+/// `elif`; the list of `for` and its `if` filter; the value of `set x =`;
+/// each value of `with a = …, b = …`.
+fn block_expressions<'t, 'a>(tokens: &'t [(Token<'a>, Span)]) -> Vec<(&'t [(Token<'a>, Span)], bool)> {
+    let Some((Token::Ident(keyword), _)) = tokens.first() else { return Vec::new() };
+    let rest = &tokens[1..];
+    match *keyword {
+        "if" | "elif" => vec![(rest, true)],
+        "for" => {
+            let Some(start) = top_level(rest, |token| matches!(token, Token::Ident("in"))) else { return Vec::new() };
+            let list = &rest[start + 1..];
+            let end = top_level(list, |token| matches!(token, Token::Ident("recursive"))).unwrap_or(list.len());
+            let list = &list[..end];
+            match top_level(list, |token| matches!(token, Token::Ident("if"))) {
+                Some(filter) => vec![(&list[..filter], false), (&list[filter + 1..], true)],
+                None => vec![(list, false)],
+            }
+        }
+        "set" => top_level(rest, |token| matches!(token, Token::Assign))
+            .map(|assign| vec![(&rest[assign + 1..], false)])
+            .unwrap_or_default(),
+        "with" => {
+            let mut values = Vec::new();
+            let mut assignment = rest;
+            loop {
+                let end = top_level(assignment, |token| matches!(token, Token::Comma)).unwrap_or(assignment.len());
+                if let Some(assign) = top_level(&assignment[..end], |token| matches!(token, Token::Assign)) {
+                    values.push((&assignment[assign + 1..end], false));
+                }
+                if end >= assignment.len() {
+                    return values;
+                }
+                assignment = &assignment[end + 1..];
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Where the first token that `wanted` accepts is, outside brackets.
+fn top_level(tokens: &[(Token<'_>, Span)], wanted: impl Fn(&Token<'_>) -> bool) -> Option<usize> {
+    let mut depth = 0_usize;
+    for (index, (token, _)) in tokens.iter().enumerate() {
+        match token {
+            Token::ParenOpen | Token::BracketOpen | Token::BraceOpen => depth += 1,
+            Token::ParenClose | Token::BracketClose | Token::BraceClose => depth = depth.saturating_sub(1),
+            token if depth == 0 && wanted(token) => return Some(index),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A node the writer cannot write back as source.
@@ -679,7 +734,19 @@ impl Writer<'_> {
             ast::Expr::Filter(filter) => {
                 let Some(value) = &filter.expr else { return Err(Unwritable) };
                 self.out.push('(');
-                self.expr(value)?;
+                match self.guards {
+                    // Without a test, `select` keeps the items that are true.
+                    Some(guards) if matches!(filter.name, "select" | "reject") && filter.args.is_empty() => {
+                        self.guarded += 1;
+                        self.out.push_str(guards.truths);
+                        self.out.push('(');
+                        self.expr(value)?;
+                        self.out.push_str(", ");
+                        self.string(&text_of(value)?);
+                        self.out.push(')');
+                    }
+                    _ => self.expr(value)?,
+                }
                 self.out.push_str(" | ");
                 self.out.push_str(filter.name);
                 self.args(&filter.args, false)?;
@@ -925,12 +992,13 @@ mod tests {
     /// The guards used in tests: the comparison itself and the value
     /// itself, so a guarded expression must give exactly what the original
     /// gives.
-    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req", truth: "truth" };
+    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths" };
 
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
         environment.add_function("req", |value: Value, _: &str| value);
         environment.add_function("truth", |value: Value, _: &str| value);
+        environment.add_function("truths", |value: Value, _: &str| value);
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
@@ -1015,6 +1083,10 @@ mod tests {
             "{% for i in vars.list if i != 2 %}{% if loop.first and i == 1 %}[{{ i }}]{% endif %}{% endfor %}",
             "{% if not vars.flag or vars.name is string %}yes{% endif %} {{ vars.list | select('gt', 1) | list }}",
             "{% if 'db' in vars.name %}db{% endif %}{# {% if a > b %} #} {{ \"it's\" == 'it\\'s' }}",
+            "{% for i in vars.list if i %}{{ i }}{% else %}none{% endfor %} {{ vars.list | select | list }}",
+            "{% for i in (vars.list if vars.flag else []) | reject if i > 1 recursive %}{{ i }}{% endfor %}",
+            "{% set big = vars.pct > 10 %}{% set n %}{{ vars.pct }}{% endset %}{{ big }} {{ n }}",
+            "{% with a = vars.pct >= 20, b = [1, 2] | select, c = (1, vars.flag) %}{{ a }}{{ b | list }}{% endwith %}",
             "plain text, {{ vars.pct }}%",
         ];
         for template in templates {
@@ -1030,6 +1102,18 @@ mod tests {
                 .as_deref(),
             Some(
                 r#"a {% if truth(vars.m, "vars.m") %}M{% elif cmp(vars.p, ">", 9, "vars.p", "9") %}P{% endif %} {{ ("x" if truth(vars.q, "vars.q")) }}"#
+            )
+        );
+        assert_eq!(
+            guard_template("{% for x in [vars.m] if x %}M{% endfor %}{% set y = vars.p > 9 %}", &GUARDS).as_deref(),
+            Some(
+                r#"{% for x in [vars.m] if truth(x, "x") %}M{% endfor %}{% set y = cmp(vars.p, ">", 9, "vars.p", "9") %}"#
+            )
+        );
+        assert_eq!(
+            guard_template("{% if [vars.m] | select | list %}M{% endif %}", &GUARDS).as_deref(),
+            Some(
+                r#"{% if truth(((truths([vars.m], "[vars.m]") | select) | list), "([vars.m] | select) | list") %}M{% endif %}"#
             )
         );
         assert_eq!(guard_template("{% if %}", &GUARDS), None);

@@ -12,8 +12,12 @@ use crate::{Guards, Runbook, TemplateKind, guard_comparisons, guard_template, te
 
 /// The names a guarded expression calls its guards by; the engine
 /// registers its functions under them.
-pub const GUARDS: Guards<'static> =
-    Guards { compare: "__runbook_compare", require: "__runbook_require", truth: "__runbook_truth" };
+pub const GUARDS: Guards<'static> = Guards {
+    compare: "__runbook_compare",
+    require: "__runbook_require",
+    truth: "__runbook_truth",
+    truths: "__runbook_truths",
+};
 
 /// The expression inside a string that is exactly one `{{ … }}`: such a
 /// value keeps the type of what it gives (a list, a number) instead of
