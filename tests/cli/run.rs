@@ -203,6 +203,24 @@ fn an_unrouted_outcome_is_shown_as_such() {
     assert!(record.contains("(answer try otherwise: not routed, went on to the step below)"), "{record}");
 }
 
+/// Inside a called runbook too, an unrouted outcome is shown as such; a
+/// `when` holding `|` stays inside its record.md table cell.
+#[test]
+fn an_unrouted_outcome_in_a_called_runbook_is_shown_and_a_when_stays_in_its_cell() {
+    let inner = "id: called\ntitle: Called\nsteps:\n  - id: probe\n    check:\n      cmd: { argv: [\"false\"] }\n      expect: [ { exit_code: 0 } ]\n    on: { pass: fine }\n  - id: below\n    conclude: { status: diagnosed, diagnosis: below }\n  - id: fine\n    conclude: { status: resolved }\n";
+    let caller = "id: caller\ntitle: Caller\nsteps:\n  - id: sub\n    call: { runbook: called.yaml }\n    next:\n      - when: 'steps.sub.conclusion.status | length > 3'\n        goto: done\n      - goto: done\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .files(&[("caller.yaml", caller.as_bytes()), ("called.yaml", inner.as_bytes())])
+        .args(["run", "caller.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0)
+        .stdout_contains("→ sub/below (fail: not routed, went on to the step below)\n");
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains("→ `sub/below` (fail: not routed, went on to the step below)"), "{record}");
+    let row = record.lines().find(|line| line.contains("| `sub` |")).expect("the call step's row");
+    assert!(row.contains(r"steps.sub.conclusion.status \| length \> 3"), "{row}");
+    assert_eq!(row.matches(" | ").count(), 2, "three cells: {row}");
+}
+
 /// A failed `duration` expectation reads with units, in the view and in
 /// record.md: `duration lt 1ms, got 52ms`.
 #[test]

@@ -66,7 +66,8 @@ impl Writer<'_> {
              `steps.ID` what a step saw or was answered, `result` the current step's observation.\n"
         );
         let _ = writeln!(out, "| | |\n|---|---|");
-        let version = runbook.version.as_ref().map(|v| format!(", version {}", self.slice(v.span))).unwrap_or_default();
+        let version =
+            runbook.version.as_ref().map(|v| format!(", version {}", cell(self.slice(v.span)))).unwrap_or_default();
         let _ = writeln!(out, "| Runbook | `{}`{version} |", runbook.id.value);
         if !runbook.owners.is_empty() {
             let _ = writeln!(out, "| Owners | {} |", cell(&runbook.owners.join(", ")));
@@ -105,7 +106,7 @@ impl Writer<'_> {
                     _ => format!("`{}`", cell(&one_line(self.slice(d.span)))),
                 },
             };
-            let mut from = input.env.as_ref().map(|env| format!("`${}`", env.value)).unwrap_or_default();
+            let mut from = input.env.as_ref().map(|env| format!("`${}`", cell(&env.value))).unwrap_or_default();
             if input.secret {
                 from.push_str(if from.is_empty() { "secret" } else { ", secret" });
             }

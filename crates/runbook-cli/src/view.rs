@@ -10,7 +10,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{
-    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Graph, Part, RunStatus, unrouted_words,
+    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus, unrouted_words,
 };
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
@@ -36,9 +36,6 @@ pub(crate) struct View {
     /// Where scripted answers came from, as the view names it: `--answer`,
     /// or a test case's answers.
     answers_from: &'static str,
-    /// The runbook's graph, which tells a step's plain way on from an
-    /// outcome it leaves unrouted.
-    graph: Graph,
     /// The last step's outcome or answer, which an unrouted fall-through names.
     last: Option<String>,
 }
@@ -55,17 +52,15 @@ impl View {
             kind: None,
             interactive: false,
             answers_from: "--answer",
-            graph: Graph::default(),
             last: None,
         }
     }
 
     /// The view of a resumed run, which starts with no `run_started`:
     /// whether prompts show questions and instructions (so that the view
-    /// neither prints them twice nor says an answer came from `--answer`),
-    /// and the runbook's graph.
-    pub(crate) fn resuming(self, interactive: bool, graph: Graph) -> Self {
-        Self { interactive, graph, ..self }
+    /// neither prints them twice nor says an answer came from `--answer`).
+    pub(crate) fn resuming(self, interactive: bool) -> Self {
+        Self { interactive, ..self }
     }
 
     /// A view of a test case played by `runbook run --dry-run --case`: its
@@ -109,7 +104,6 @@ impl EventSink for View {
         match event {
             Event::RunStarted(info) => {
                 self.interactive = info.interactive;
-                self.graph = info.graph.clone();
                 let mode = if info.mode == Mode::Live { String::new() } else { format!(" [{}]", info.mode.name()) };
                 let title = look.paint(&Style::new().bold(), &info.title);
                 let text = format!("{title}{mode}\n{}\n", look.dim(&format!("{} · run {}", info.path, info.id)));
@@ -240,11 +234,10 @@ impl EventSink for View {
                 }
                 self.print(&text);
             }
-            Event::Transition { from, to, via, kind, edge } => {
+            Event::Transition { to, via, kind, unrouted, .. } => {
                 let shown = to.as_deref().unwrap_or("the end");
-                if *kind == EdgeKind::FallThrough && self.graph.routes(from) {
-                    let fallback = self.graph.is_fallback(edge);
-                    let words = unrouted_words(self.last.as_deref().unwrap_or(via), fallback, to.as_deref());
+                if let Some(why) = unrouted {
+                    let words = unrouted_words(self.last.as_deref().unwrap_or(via), *why, to.as_deref());
                     let style = Style::new().yellow();
                     self.print(&format!("  {} {shown} {}\n", look.dim("→"), look.paint(&style, &format!("({words})"))));
                 } else if matches!(kind, EdgeKind::Choice | EdgeKind::On | EdgeKind::Next) {

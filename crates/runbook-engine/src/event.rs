@@ -1,7 +1,6 @@
 //! The typed events a run emits. The engine never prints: the terminal
 //! view, the JSON-lines output and the journal all consume this stream.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -171,6 +170,12 @@ pub enum Event {
         /// Which declaration routed it: `choice`, `on`, `next` or
         /// `fall-through`.
         kind: EdgeKind,
+        /// For a fall-through of a step that routes other outcomes or
+        /// answers itself, why nothing routed this one, which the view and
+        /// the record say. Known from the step's own runbook, a called
+        /// one's included.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unrouted: Option<Unrouted>,
     },
     /// A `conclude` step was reached.
     Concluded {
@@ -262,35 +267,25 @@ pub struct Graph {
     pub edges: Vec<GraphEdge>,
 }
 
-impl Graph {
-    /// Whether `step` routes something itself (`on:`, `next:`, a choice's
-    /// `goto`). Its fall-through to the step below is then an outcome or
-    /// answer nothing routed, which the view and the record say, not the
-    /// plain way on of a step that routes nothing.
-    pub fn routes(&self, step: &str) -> bool {
-        self.edges.iter().any(|edge| edge.from == step && edge.kind != EdgeKind::FallThrough)
-    }
-
-    /// Every step that [routes](Self::routes) something itself, for a
-    /// reader asking about every step: one pass over the edges instead of
-    /// one per step.
-    pub fn routing_steps(&self) -> HashSet<&str> {
-        self.edges.iter().filter(|edge| edge.kind != EdgeKind::FallThrough).map(|edge| edge.from.as_str()).collect()
-    }
-
-    /// Whether the edge `id` takes what a `when` chain left unmatched.
-    pub fn is_fallback(&self, id: &str) -> bool {
-        self.edges.iter().any(|edge| edge.id == id && edge.fallback)
-    }
+/// Why a step went on to the step below although it routes other
+/// outcomes or answers itself (`on:`, `next:`, a choice's `goto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unrouted {
+    /// Nothing routes this outcome or answer.
+    NotRouted,
+    /// The `when` chain for it matched nothing.
+    NoWhenMatched,
 }
 
-/// How the view and the record show a fall-through of a step that
-/// [routes](Graph::routes) other outcomes: `error: not routed, went on to
-/// the step below`, `what` being the outcome or answer, `fallback` whether
-/// the edge takes what a `when` chain matched nothing for
-/// ([`Graph::is_fallback`]).
-pub fn unrouted_words(what: &str, fallback: bool, to: Option<&str>) -> String {
-    let why = if fallback { "no `when` matched" } else { "not routed" };
+/// How the view and the record show an unrouted fall-through (see
+/// [`Event::Transition`]): `error: not routed, went on to the step below`,
+/// `what` being the outcome or answer.
+pub fn unrouted_words(what: &str, why: Unrouted, to: Option<&str>) -> String {
+    let why = match why {
+        Unrouted::NotRouted => "not routed",
+        Unrouted::NoWhenMatched => "no `when` matched",
+    };
     match to {
         Some(_) => format!("{what}: {why}, went on to the step below"),
         None => format!("{what}: {why}, and no step is below: the run ends"),

@@ -376,9 +376,9 @@ fn execute(
         Format::Human => {
             let view = View::new(look, std::io::stderr().is_terminal());
             // A resumed run emits `resumed`, not `run_started`: the view
-            // learns from the plan what that would have told it.
+            // learns whether prompts show the questions.
             Box::new(match launch.resume {
-                Some(_) => view.resuming(interactive, runbook_engine::diagram::graph(&plan.runbook, &plan.flow)),
+                Some(_) => view.resuming(interactive),
                 None => view,
             })
         }

@@ -27,12 +27,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
-use runbook_model::{DEFAULT_MAX_VISITS, Outcome, Plan, Span, Spanned, Step, StepBody};
+use runbook_model::{DEFAULT_MAX_VISITS, EdgeKind, Outcome, Plan, Span, Spanned, Step, StepBody};
 use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, compact, rfc3339};
-use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus};
+use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, Unrouted};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
 use crate::operator::Operator;
@@ -687,12 +687,18 @@ impl<'a> Interpreter<'a> {
             };
             let edge_span = edge.span;
             let to = next.map(|next| self.name(&plan.runbook.steps[next].id));
+            let routes = || plan.flow.edges[index].iter().any(|e| e.possible && e.kind != EdgeKind::FallThrough);
             let transition = Event::Transition {
                 from: name,
                 to,
                 edge: self.name(&edge.id),
                 via: edge.label.clone(),
                 kind: edge.kind,
+                unrouted: (edge.kind == EdgeKind::FallThrough && routes()).then_some(if edge.fallback {
+                    Unrouted::NoWhenMatched
+                } else {
+                    Unrouted::NotRouted
+                }),
             };
             self.emit(&transition);
             arrived_by = Some(edge_span);

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::journal::Entry;
-use crate::event::{ActionDecision, AnsweredBy, ConclusionView, Event, Part, RunInfo, RunStatus};
+use crate::event::{ActionDecision, AnsweredBy, ConclusionView, Event, Part, RunInfo, RunStatus, Unrouted};
 use crate::probe::ProbeError;
 use runbook_model::StepPath;
 
@@ -269,6 +269,10 @@ pub struct NextRecord {
     pub via: String,
     /// Which declaration routed it.
     pub kind: EdgeKind,
+    /// For a fall-through of a step that routes other outcomes or
+    /// answers: why nothing routed this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unrouted: Option<Unrouted>,
 }
 
 impl Record {
@@ -445,9 +449,9 @@ impl Fold {
                     step.uncaptured = uncaptured;
                 }
             }
-            Event::Transition { from, to, edge, via, kind } => {
+            Event::Transition { from, to, edge, via, kind, unrouted } => {
                 if let Some(step) = record.step(&from) {
-                    step.next = Some(NextRecord { at, to, edge, via, kind });
+                    step.next = Some(NextRecord { at, to, edge, via, kind, unrouted });
                 }
             }
             Event::Concluded { step, conclusion } => {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_model::{EdgeKind, ExpectationSeverity};
+use runbook_model::ExpectationSeverity;
 use serde_json::Value;
 
 use super::build::{Record, StepRecord};
@@ -121,7 +121,7 @@ fn summary(out: &mut String, record: &Record) {
         Some(conclusion) => format!("**{}**", conclusion.status.name()),
         None => format!("**{}** (no conclusion)", record.status.name()),
     };
-    let version = run.and_then(|r| r.version.as_ref()).map(|v| format!(" v{v}")).unwrap_or_default();
+    let version = run.and_then(|r| r.version.as_ref()).map(|v| format!(" v{}", cell(v))).unwrap_or_default();
     let sha = field(|r| &r.sha256);
     let when = match (&record.started_at, &record.finished_at) {
         (Some(start), Some(end)) if start.get(..10) == end.get(..10) => format!("{start} → {}", clock(end)),
@@ -216,7 +216,7 @@ fn outcome(out: &mut String, record: &Record) {
             let _ = writeln!(
                 out,
                 "Evidence to hand over: {}\n",
-                escalation.evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                escalation.evidence.iter().map(|e| code(e)).collect::<Vec<_>>().join(", ")
             );
         }
         for item in &escalation.checklist {
@@ -268,8 +268,6 @@ fn timeline(out: &mut String, record: &Record) {
     }
     interruptions.sort();
     let mut pending = interruptions.into_iter().peekable();
-    let graph = record.run.as_ref().map(|run| &run.graph);
-    let routing = graph.map(crate::event::Graph::routing_steps).unwrap_or_default();
     for step in &record.steps {
         while let Some((at, what)) = pending.next_if(|(at, _)| *at <= step.started_at.as_str()) {
             let _ = writeln!(out, "| {} | | {} |", clock(at), cell(&what));
@@ -295,15 +293,15 @@ fn timeline(out: &mut String, record: &Record) {
         }
         if let Some(next) = &step.next {
             let to = next.to.as_deref().unwrap_or("the end");
-            let via = if next.kind == EdgeKind::FallThrough && routing.contains(step.id.as_str()) {
+            let via = if let Some(why) = next.unrouted {
                 let answer =
                     step.question.as_ref().and_then(|q| q.answer.as_ref()).map(|a| format!("answer {}", scalar(a)));
                 let what = step.outcome.map(|o| o.name().to_owned()).or(answer).unwrap_or_else(|| next.via.clone());
-                unrouted_words(&what, graph.is_some_and(|graph| graph.is_fallback(&next.edge)), next.to.as_deref())
+                unrouted_words(&what, why, next.to.as_deref())
             } else {
                 next.via.clone()
             };
-            what.push(format!("→ `{to}` ({via})"));
+            what.push(format!("→ `{to}` ({})", cell(&via)));
         }
         // The parts are Markdown already: their outside text is escaped.
         let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, what.join(" · "));
@@ -336,7 +334,8 @@ fn steps(out: &mut String, record: &Record) {
 fn step_body(out: &mut String, step: &StepRecord) {
     if let Some(action) = &step.action {
         if let Some(confirm) = &action.confirm {
-            let _ = writeln!(out, "> {}\n", confirm.trim_end().replace('\n', "\n> "));
+            // What the operator approved, which may show a probe's value: text, never markup.
+            let _ = writeln!(out, "> {}\n", prose(confirm).replace('\n', "\n> "));
         }
         let cut_short = if action.decision == ActionDecision::Run && step.finished_at.is_none() {
             ", and the run stopped while it was running: it may have run, in part or in whole"
@@ -367,7 +366,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
             let _ = writeln!(
                 out,
                 "Evidence shown: {}\n",
-                question.evidence.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                question.evidence.iter().map(|e| code(e)).collect::<Vec<_>>().join(", ")
             );
         }
         match (&question.answer, question.by, &question.answered_at) {
@@ -390,7 +389,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
             let _ = writeln!(out, "- [ ] {}", cell(item));
         }
         for (name, note) in &instruction.notes {
-            let _ = writeln!(out, "- note `{name}`: {}", prose(&scalar(note)));
+            let _ = writeln!(out, "- note {}: {}", code(name), prose(&scalar(note)));
         }
         let _ = writeln!(out, "\n(acknowledged by {})\n", instruction.by.name());
     }
@@ -415,7 +414,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
 
 fn probe_block(out: &mut String, probe: &Part) {
     let label = match (&probe.name, &probe.item) {
-        (Some(name), _) => format!("`{name}`: "),
+        (Some(name), _) => format!("{}: ", code(name)),
         (None, Some(item)) if !item.is_null() => format!("item {}: ", code(&scalar(item))),
         _ => String::new(),
     };
