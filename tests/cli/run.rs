@@ -221,6 +221,61 @@ fn an_unrouted_outcome_in_a_called_runbook_is_shown_and_a_when_stays_in_its_cell
     assert_eq!(row.matches(" | ").count(), 2, "three cells: {row}");
 }
 
+/// A check over an empty `foreach` list ran no probe: it errs
+/// `empty_foreach` (in the view and the record), never passes; a `collect`
+/// over one gathers nothing and goes on.
+#[test]
+fn a_check_over_an_empty_foreach_list_errs_empty_foreach_and_never_passes() {
+    let yaml = r#"
+id: pods
+title: Pods
+steps:
+  - id: list
+    collect:
+      cmd: { argv: [echo, '{"items": []}'] }
+      capture:
+        pods: { json: "$.items[*].name", default: [] }
+  - id: logs
+    collect:
+      foreach: "{{ vars.pods }}"
+      cmd: { argv: [echo, "{{ item }}"] }
+  - id: each
+    check:
+      foreach: "{{ vars.pods }}"
+      as: pod
+      cmd: { argv: [sh, -c, 'exit 1', sh, "{{ pod }}"] }
+      expect: [ { exit_code: 0 } ]
+    on:
+      pass: healthy
+      fail: broken
+      error:
+        - when: result.error.kind == "empty_foreach"
+          goto: no-pods
+        - goto: broken
+  - id: healthy
+    conclude: { status: resolved, diagnosis: all pods healthy }
+  - id: broken
+    conclude: { status: diagnosed, diagnosis: broken }
+  - id: no-pods
+    conclude: { status: inconclusive, diagnosis: no pods found }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0)
+        .stdout_contains("(empty_foreach: the `foreach` list is empty: no probe ran, so nothing was checked)")
+        .stdout_contains("no pods found");
+    let text = std::fs::read_to_string(output.path("rec").join("record.json")).expect("record.json written");
+    let json: Value = serde_json::from_str(&text).expect("record.json is JSON");
+    let steps = json["steps"].as_array().expect("steps");
+    let step = |id: &str| steps.iter().find(|step| step["id"] == id).unwrap_or_else(|| panic!("{id} ran: {text}"));
+    assert_ne!(step("logs")["outcome"], "error", "a collect over nothing goes on");
+    let each = step("each");
+    assert_eq!((each["outcome"].as_str(), each["error"]["kind"].as_str()), (Some("error"), Some("empty_foreach")));
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(record.contains(r"Error (empty_foreach): the \`foreach\` list is empty"), "{record}");
+}
+
 /// A failed `duration` expectation reads with units, in the view and in
 /// record.md: `duration lt 1ms, got 52ms`.
 #[test]
@@ -1110,6 +1165,7 @@ steps:
       expect: [ {{ status: 200 }} ]
       capture:
         depth: {{ json: $.queue_depth, type: int, default: 0 }}
+        state: {{ json: $.status, type: int }}
     on: {{ pass: fine, fail: fine, error: down }}
   - id: fine
     conclude: {{ status: resolved }}
@@ -1124,12 +1180,21 @@ steps:
         .status(0);
     let why = r#"(invalid_capture: capture `depth`: "n/a" is not a whole number"#;
     assert!(output.stdout.contains(why), "{}", output.stdout);
+    // Every capture that did not convert is named, and none reads as
+    // "nothing captured", which would contradict the error.
+    assert!(output.stdout.contains(r#"; capture `state`: "ok" is not a whole number"#), "{}", output.stdout);
+    for name in ["depth", "state"] {
+        let line = format!("vars.{name} unset: what it captured did not convert (see the error)\n");
+        assert!(output.stdout.contains(&line), "{}", output.stdout);
+    }
+    assert!(!output.stdout.contains("nothing captured"), "{}", output.stdout);
     assert!(output.stdout.contains("`default` stands in only when nothing is found"), "{}", output.stdout);
     let markdown = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
     assert!(
         markdown.contains(r#"Error (invalid_capture): capture \`depth\`: "n/a" is not a whole number"#),
         "{markdown}"
     );
+    assert!(markdown.contains("`vars.depth` unset: what it captured did not convert (see the error)."), "{markdown}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{
-    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus, unrouted_words,
+    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus, unrouted_words, unset_words,
 };
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
@@ -230,7 +230,8 @@ impl EventSink for View {
                     let _ = writeln!(text, "  {}{name} = {}", look.dim("vars."), captured_value(value, look.verbose));
                 }
                 for name in uncaptured {
-                    let _ = writeln!(text, "  {}{name} {}", look.dim("vars."), look.dim("unset: nothing captured"));
+                    let words = unset_words(name, error.as_ref());
+                    let _ = writeln!(text, "  {}{name} {}", look.dim("vars."), look.dim(words));
                 }
                 self.print(&text);
             }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::expect::ExpectationResult;
-use crate::probe::{Observation, ProbeError};
+use crate::probe::{ErrorKind, Observation, ProbeError};
 
 /// One thing that happened in a run. Secrets are already redacted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -289,6 +289,18 @@ pub fn unrouted_words(what: &str, why: Unrouted, to: Option<&str>) -> String {
     match to {
         Some(_) => format!("{what}: {why}, went on to the step below"),
         None => format!("{what}: {why}, and no step is below: the run ends"),
+    }
+}
+
+/// How the view and the record say why `vars.NAME` is unset after a step:
+/// its capture found nothing, or what it found did not convert to its
+/// `type:` (the step's `invalid_capture` error names each such capture).
+pub fn unset_words(name: &str, error: Option<&ProbeError>) -> &'static str {
+    let named = format!("capture `{name}`:");
+    if error.is_some_and(|error| error.kind == ErrorKind::InvalidCapture && error.message.contains(&named)) {
+        "unset: what it captured did not convert (see the error)"
+    } else {
+        "unset: nothing captured"
     }
 }
 

@@ -91,6 +91,7 @@ codes! {
     CallInput = "RB213", "call-input", Error, "A `call` that gives an input the callee does not declare, or leaves out a required one.";
     UnknownCalleeVar = "RB214", "unknown-callee-var", Error, "`steps.ID.vars.NAME` of a `call` step where the called runbook never captures NAME.";
     CaFile = "RB215", "ca-file", Warning, "A literal `tls.ca_file` that names no regular file where the run would read it.";
+    EmptyForeach = "RB216", "empty-foreach", Warning, "A check's `foreach` list that is or may be empty (`[]`, or an input or capture whose default is `[]`): the step then checks nothing and errs `empty_foreach`, which its `error` route should tell from a failure.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

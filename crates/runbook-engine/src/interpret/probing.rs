@@ -176,6 +176,20 @@ impl<'a> Interpreter<'a> {
     pub(super) fn settle(&mut self, step: &Step, number: u32, shape: Shape, judged: Vec<Judged<'_>>) -> Attempt {
         let mut outcome = worst(judged.iter().map(|j| j.part.outcome));
         let mut error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| j.part.error.clone());
+        // A check with nothing to judge did not pass: an empty `foreach`
+        // list (no pods found, say) is an error, not "all healthy". A dry
+        // run assumes outcomes per item, and a `collect` only gathers.
+        if shape == Shape::Foreach
+            && judged.is_empty()
+            && step.check.is_some()
+            && self.options.mode != super::Mode::DryRun
+        {
+            outcome = Outcome::Error;
+            error = Some(ProbeError::new(
+                ErrorKind::EmptyForeach,
+                "the `foreach` list is empty: no probe ran, so nothing was checked",
+            ));
+        }
         let mut facts = Map::new();
         let mut captures = IndexMap::new();
         match shape {
@@ -215,10 +229,21 @@ impl<'a> Interpreter<'a> {
                     Some(Err(problem)) => {
                         // A value of the wrong type is not silently kept: the
                         // step errs, as when a body expected to be JSON is not.
+                        // Each capture that did not convert is named, so
+                        // that none of them reads as "nothing captured".
                         outcome = Outcome::Error;
-                        error.get_or_insert_with(|| {
-                            ProbeError::new(ErrorKind::InvalidCapture, format!("capture `{}`: {problem}", name.value))
-                        });
+                        let named = format!("capture `{}`:", name.value);
+                        match &mut error {
+                            None => {
+                                error = Some(ProbeError::new(ErrorKind::InvalidCapture, format!("{named} {problem}")));
+                            }
+                            Some(error)
+                                if error.kind == ErrorKind::InvalidCapture && !error.message.contains(&named) =>
+                            {
+                                error.message = format!("{}; {named} {problem}", error.message);
+                            }
+                            Some(_) => {}
+                        }
                         None
                     }
                     None => None,

@@ -83,6 +83,9 @@ pub enum ErrorKind {
     TypeMismatch,
     /// The command could not be started (not found, not executable).
     SpawnFailed,
+    /// A check's `foreach` list was empty: no probe ran, nothing was
+    /// judged.
+    EmptyForeach,
     /// The run was interrupted (Ctrl-C) while the probe ran.
     Interrupted,
     /// Any other I/O failure.
@@ -104,6 +107,7 @@ impl ErrorKind {
             Self::InvalidCapture => "invalid_capture",
             Self::TypeMismatch => "type_mismatch",
             Self::SpawnFailed => "spawn_failed",
+            Self::EmptyForeach => "empty_foreach",
             Self::Interrupted => "interrupted",
             Self::Io => "io",
         }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::build::{Record, StepRecord};
 use super::excerpt_line::excerpt_line;
 use crate::diagram::{Diagram, Trace, mermaid};
-use crate::event::{ActionDecision, Part, RunInfo, unrouted_words};
+use crate::event::{ActionDecision, Part, RunInfo, unrouted_words, unset_words};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
@@ -401,7 +401,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
         out.push('\n');
     }
     for name in &step.uncaptured {
-        let _ = writeln!(out, "`vars.{name}` captured nothing: unset.\n");
+        let _ = writeln!(out, "`vars.{name}` {}.\n", unset_words(name, step.error.as_ref()));
     }
     // Unless a probe's block said it already (a capture that did not
     // convert is the step's error, not a probe's).

@@ -6,6 +6,7 @@ mod bidi;
 mod compared_types;
 mod cut_texts;
 mod default_readings;
+mod empty_foreach;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
@@ -67,6 +68,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     literal_conditions::check(runbook, &sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
+    empty_foreach::check(runbook, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);

@@ -44,6 +44,7 @@ pub const ERROR_KINDS: &[&str] = &[
     "invalid_capture",
     "type_mismatch",
     "spawn_failed",
+    "empty_foreach",
     "interrupted",
     "io",
 ];
