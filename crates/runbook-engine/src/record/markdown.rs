@@ -297,11 +297,11 @@ fn timeline(out: &mut String, record: &Record) {
                 let answer =
                     step.question.as_ref().and_then(|q| q.answer.as_ref()).map(|a| format!("answer {}", scalar(a)));
                 let what = step.outcome.map(|o| o.name().to_owned()).or(answer).unwrap_or_else(|| next.via.clone());
-                unrouted_words(&what, why, next.to.as_deref())
+                unrouted_words(&cell(&what), why, next.to.as_deref())
             } else {
-                next.via.clone()
+                cell(&next.via)
             };
-            what.push(format!("→ `{to}` ({})", cell(&via)));
+            what.push(format!("→ `{to}` ({via})"));
         }
         // The parts are Markdown already: their outside text is escaped.
         let _ = writeln!(out, "| {} | `{}` | {} |", clock(&step.started_at), step.id, what.join(" · "));
