@@ -1021,6 +1021,39 @@ steps:
     assert_eq!(record["run"]["callees"], *callees);
 }
 
+/// A runbook called from two places, by two spellings of its path, is
+/// one callee: journaled once, compiled once.
+#[test]
+fn a_callee_reached_by_two_paths_is_journaled_once() {
+    let call = |id: &str, file: &str| {
+        format!(
+            "id: {id}\ntitle: T\nsteps:\n  - id: go\n    call: {{ runbook: {file} }}\n  - id: end\n    conclude: {{ status: resolved }}\n"
+        )
+    };
+    let root = "id: root\ntitle: Root\nsteps:\n  - id: a\n    call: { runbook: mid.yaml }\n  - id: b\n    call: { runbook: sub/other.yaml }\n  - id: end\n    conclude: { status: resolved }\n";
+    let leaf = "id: leaf\ntitle: Leaf\nsteps:\n  - id: end\n    conclude: { status: resolved }\n";
+    let (mid, other) = (call("mid", "leaf.yaml"), call("other", "../leaf.yaml"));
+    let output = Test::new()
+        .files(&[
+            ("runbook.yaml", root.as_bytes()),
+            ("mid.yaml", mid.as_bytes()),
+            ("sub/other.yaml", other.as_bytes()),
+            ("leaf.yaml", leaf.as_bytes()),
+        ])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--no-record"])
+        .status(0);
+    let events = output.events();
+    let callees: Vec<&str> = of(&events, "run_started")[0]["callees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|callee| callee["runbook"].as_str().unwrap())
+        .collect();
+    assert_eq!(callees, ["mid", "other", "leaf"]);
+    let called: Vec<&str> = of(&events, "called").iter().map(|called| called["step"].as_str().unwrap()).collect();
+    assert_eq!(called, ["a", "a/go", "b", "b/go"]);
+}
+
 #[test]
 fn a_run_time_error_inside_a_called_runbook_stops_the_caller_with_the_call_chain() {
     let main = r"

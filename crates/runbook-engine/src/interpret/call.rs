@@ -201,7 +201,8 @@ fn callee_path(caller: &Path, call: &Call) -> PathBuf {
 }
 
 /// Every runbook `plan` (loaded from `path`) can call, at any depth, each
-/// file once, with the path a run names it by; callers first.
+/// file once (however many calls name it, however they spell its path),
+/// with the path the first call names it by; callers first.
 pub fn called_files<'p>(plan: &'p Plan, path: &Path) -> Vec<(PathBuf, &'p Arc<CalledPlan>)> {
     let mut found: Vec<(PathBuf, &'p Arc<CalledPlan>)> = Vec::new();
     let mut pending = vec![(plan, path.to_path_buf())];
@@ -210,7 +211,7 @@ pub fn called_files<'p>(plan: &'p Plan, path: &Path) -> Vec<(PathBuf, &'p Arc<Ca
         for (index, called) in plan.callees.iter() {
             let Some(call) = plan.runbook.steps.get(index).and_then(|step| step.call.as_ref()) else { continue };
             let file = callee_path(&path, call);
-            if found.iter().any(|(seen, _)| *seen == file) {
+            if found.iter().any(|(_, seen)| Arc::ptr_eq(seen, called)) {
                 continue;
             }
             found.push((file.clone(), called));

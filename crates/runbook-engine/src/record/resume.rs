@@ -28,9 +28,9 @@ pub struct ResumePoint {
     pub inputs: IndexMap<String, Value>,
     /// A dry run's assumed outcomes, by step.
     pub assume: IndexMap<String, Outcome>,
-    /// The runbooks its `call` steps can run, as loaded when it started
-    /// (a journal written before runs loaded them at the start names those
-    /// its `call` steps ran).
+    /// The runbooks its `call` steps can run, each once, as loaded when it
+    /// started (a journal written before runs loaded them at the start
+    /// names those its `call` steps ran).
     pub calls: Vec<CalleeFile>,
     /// Where and how to continue.
     pub resume: Resume,
@@ -70,6 +70,9 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
     let mut calls = header.callees.clone();
+    // A journal written before runs loaded their callees at the start names
+    // only those its `call` steps ran.
+    let from_calls = calls.is_empty();
     // The step running when the journal stops.
     let mut open: Option<String> = None;
     // The last step that finished, and where its transition went (`None`
@@ -96,7 +99,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             Event::RunFinished { status, .. } => ended = Some(*status),
             Event::Resumed { .. } => ended = None,
             Event::Called { path, runbook, sha256, .. } => {
-                if !calls.iter().any(|called| called.path == *path) {
+                if from_calls && !calls.iter().any(|called| called.path == *path) {
                     calls.push(CalleeFile { path: path.clone(), runbook: runbook.clone(), sha256: sha256.clone() });
                 }
             }
