@@ -362,7 +362,7 @@ pub struct Part {
     pub name: Option<String>,
     /// The `foreach` item.
     pub item: Option<Value>,
-    /// Its kind: `http`, `cmd`, `tcp` or `env`.
+    /// The probe's kind.
     pub probe: runbook_model::ProbeKind,
     /// The rendered request or command, for people.
     pub target: String,

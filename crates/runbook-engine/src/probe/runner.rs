@@ -36,7 +36,7 @@ pub struct ProbeCall {
     /// The attempt, from 1 (`retry` polls again with 2, 3, …; an action has
     /// one attempt).
     pub attempt: u32,
-    /// `http`, `cmd`, `tcp` or `env`.
+    /// The probe's kind.
     pub kind: ProbeKind,
     /// What runs, as the events and the record show it: `GET http://…`, the
     /// command line, `tcp host:port`, `env set: A, B`.

@@ -235,3 +235,21 @@ impl Probe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_kind_in_the_order_declared() {
+        let schema = serde_json::to_value(schemars::schema_for!(ProbeKind)).expect("a schema is JSON");
+        let declared: Vec<&str> = schema["oneOf"]
+            .as_array()
+            .expect("a kind is one of its names")
+            .iter()
+            .filter_map(|kind| kind["const"].as_str())
+            .collect();
+        let all: Vec<&str> = ProbeKind::ALL.iter().map(|kind| kind.name()).collect();
+        assert_eq!(declared, all, "`ProbeKind::ALL` lists each variant of `ProbeKind`, in order");
+    }
+}
