@@ -762,9 +762,16 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// The stop when whoever answers could not be asked at `step`.
+    /// The stop when whoever answers could not be asked at `step`: the
+    /// terminal went away (an SSH session dropped) or cannot be read. The
+    /// run is aborted, as by SIGHUP, so that `runbook resume` continues it
+    /// where someone can answer; a signal that came first names the stop.
     fn operator_failed(&self, step: &Step, error: &str) -> Stop {
-        Stop::Error(self.error_at(step, RunErrorKind::Operator { step: self.name(&step.id), error: error.to_owned() }))
+        let _ = self.options.stopped_by.set(format!(
+            "stopped at step `{}`: {error}; resume it where the question can be answered",
+            self.name(&step.id)
+        ));
+        Stop::Aborted
     }
 
     /// A step's `title` or `description` as the operator sees it:

@@ -96,14 +96,6 @@ pub enum RunErrorKind {
         /// Why the journal failed.
         failure: String,
     },
-    /// Whoever answers could not be asked: the terminal failed.
-    #[error("step `{step}`: {error}")]
-    Operator {
-        /// The step that asked.
-        step: String,
-        /// What failed.
-        error: String,
-    },
     /// An answer the question does not allow.
     #[error("the answer to step `{step}` is invalid: {message}")]
     InvalidAnswer {
@@ -191,10 +183,6 @@ impl RunError {
                  journal holds the run up to this step"
                     .to_owned(),
             ),
-            RunErrorKind::Operator { step, .. } => Some(format!(
-                "run it where the terminal can be read, or answer ahead with `--answer {step}=…` (or \
-                 `--non-interactive`)"
-            )),
             RunErrorKind::InvalidAnswer { step, .. } => Some(format!(
                 "give one of the answers the step allows (`--answer {step}=…`); `runbook resume` asks it again"
             )),
@@ -240,9 +228,9 @@ impl RunError {
                     text(message);
                 }
             }
-            RunErrorKind::Journal { failure: message, .. }
-            | RunErrorKind::Operator { error: message, .. }
-            | RunErrorKind::InvalidAnswer { message, .. } => text(message),
+            RunErrorKind::Journal { failure: message, .. } | RunErrorKind::InvalidAnswer { message, .. } => {
+                text(message);
+            }
             RunErrorKind::Call { failure: CallFailure::NotLoaded, .. }
             | RunErrorKind::MaxVisits { .. }
             | RunErrorKind::Timeout { .. }
