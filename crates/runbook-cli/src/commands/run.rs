@@ -187,6 +187,15 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         )));
     }
     let runbook_changed = !changes.is_empty();
+    // Refused before anything is journaled: with the step put back, the
+    // run can still be resumed.
+    if let Some(step) = point.resume.step.as_deref().filter(|step| plan.flow.position(step).is_none()) {
+        return Err(usage(format!(
+            "step `{step}`, where the run stopped, is no longer in `{}`: put it back to resume the run, or start a \
+             new one",
+            path.display()
+        )));
+    }
     // A resumed run keeps its inputs: only secrets (redacted in the
     // journal) are given again.
     let secret = |name: &str| runbook.inputs.iter().any(|(declared, input)| declared.as_str() == name && input.secret);
