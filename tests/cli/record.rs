@@ -386,7 +386,10 @@ fn a_waiting_run_resumes_with_its_vars_and_answers_the_question() {
     assert_eq!(events[0]["step"], "symptom");
     let record = valid_record(&rec);
     assert_eq!(record["status"], "concluded");
-    assert_eq!(record["conclusion"]["diagnosis"], "down after hi / hi\n", "steps.probe.stdout keeps its newline");
+    assert_eq!(
+        record["conclusion"]["diagnosis"], "down after hi / hi",
+        "steps.probe.stdout is read without its final newline, after a resume too"
+    );
     assert_eq!(record["path"], serde_json::json!(["probe", "symptom", "symptom", "down"]));
     assert_eq!(record["resumptions"].as_array().map(Vec::len), Some(1));
     Test::new().args(["resume", rec.to_str().unwrap()]).status(2).stderr_contains("the run already ended (concluded)");

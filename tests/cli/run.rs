@@ -475,6 +475,8 @@ steps:
         format!(r#"{{ sh: "timeout 5 {missing} -x old-daemon" }}"#),
         format!("{{ argv: [env, {missing}, -x, old-daemon] }}"),
         format!("{{ argv: [timeout, '5', {missing}] }}"),
+        format!(r#"{{ sh: "if {missing} -x old-daemon; then exit 0; else exit 1; fi" }}"#),
+        format!(r#"{{ sh: "{missing} -x old-daemon | wc -l" }}"#),
     ];
     for cmd in &commands {
         let output = run(&runbook(cmd, "{ ne: 0 }"), &[]).status(0);
@@ -486,7 +488,11 @@ steps:
             "{cmd}"
         );
         let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
-        assert!(diagnosis.starts_with("could not check: the command was not found (exit 127)"), "{cmd}: {diagnosis}");
+        assert!(
+            diagnosis.starts_with("could not check: the command was not found (exit 127)")
+                || diagnosis.starts_with("could not check: a command was not found (the shell said `sh: 1: runbook-no-such-tool-1c9e: not found`"),
+            "{cmd}: {diagnosis}"
+        );
     }
     let quiet = run(&runbook(&commands[0], "{ ne: 0 }"), &[]).status(0);
     let events = quiet.events();

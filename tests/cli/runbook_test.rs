@@ -1046,25 +1046,35 @@ steps:
     conclude: { status: diagnosed, diagnosis: stopped }
 "#;
 
+/// A command's output is read without its final newline in the real run
+/// and in a case alike: a mock written with or without it takes the
+/// branch the real `echo active` takes, through `eq`, `matches` and
+/// `result.stdout`, and nothing needs a warning.
 #[test]
-fn a_mocked_stdout_without_the_newline_a_real_command_prints_is_a_warning_because_the_real_run_differs() {
-    let test = "cases:\n  - name: runs\n    observations: { state: { cmd: { stdout: active } } }\n    expect: { conclusion: running }\n";
-    let mocked = files(ACTIVE, test);
-    // The mock passes, and the real command's `active\n` takes the other branch.
-    Test::new().files(&mocked).args(["test", "service.test.yaml"]).status(0).stderr_contains("1 passed, 0 failed");
-    Test::new()
-        .files(&mocked)
-        .args(["run", "service.yaml", "--non-interactive", "--no-record"])
-        .status(0)
-        .stdout_contains("stopped");
-    Test::new()
-        .files(&mocked)
-        .args(["check", "--deny-warnings", "service.test.yaml"])
-        .status(3)
-        .stderr_contains("warning[RB508]")
-        .stderr_contains("`stdout: \"active\\n\"`");
-    let printed = test.replace("stdout: active", "stdout: \"active\\n\"");
-    Test::new().files(&files(ACTIVE, &printed)).args(["check", "--deny-warnings", "service.test.yaml"]).status(0);
+fn a_mocked_stdout_with_or_without_the_newline_takes_the_branch_the_real_command_takes() {
+    for expect in ["stdout: { eq: active }", "stdout: { matches: '^active$' }", "exit_code: 0"] {
+        let runbook = ACTIVE.replace("stdout: { eq: active }", expect).replace(
+            "on: { pass: running, fail: stopped, error: stopped }",
+            "on:\n      pass:\n        - when: result.stdout == \"active\"\n          goto: running\n        - goto: stopped\n      fail: stopped\n      error: stopped",
+        );
+        for mocked in ["stdout: active", "stdout: \"active\\n\""] {
+            let test = format!(
+                "cases:\n  - name: runs\n    observations: {{ state: {{ cmd: {{ {mocked} }} }} }}\n    expect: {{ conclusion: running }}\n"
+            );
+            let case = files(&runbook, &test);
+            Test::new()
+                .files(&case)
+                .args(["test", "service.test.yaml"])
+                .status(0)
+                .stderr_contains("1 passed, 0 failed");
+            Test::new().files(&case).args(["check", "--deny-warnings", "service.test.yaml"]).status(0);
+        }
+        Test::new()
+            .files(&files(&runbook, "cases: []\n"))
+            .args(["run", "service.yaml", "--non-interactive", "--no-record"])
+            .status(0)
+            .stdout_contains("running");
+    }
 }
 
 #[test]

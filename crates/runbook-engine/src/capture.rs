@@ -41,8 +41,10 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
     }
     if let Some(pattern) = &capture.regex {
         let (Some(regex), Some(text)) = (pattern.regex(), text) else { return Ok(None) };
-        // A match lies inside the head or the tail, never across the gap.
-        let parts = text.parts().map_or_else(|| vec![text.kept()], Vec::from);
+        // A match lies inside the head or the tail, never across the gap;
+        // the output is read without its final newline, so `$` matches at
+        // the end of its last line.
+        let parts = text.parts_without_final_newline().map_or_else(|| vec![text.without_final_newline()], Vec::from);
         return Ok(parts.iter().find_map(|part| {
             let captures = regex.captures(part)?;
             captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()))
@@ -103,6 +105,7 @@ mod tests {
 ",
         );
         assert_eq!(captured(&rule("stdout: true"), &observation), Some(Value::from("42")));
+        assert_eq!(captured(&rule(r"regex: '(\d+)$'"), &observation), Some(Value::from("42")));
         assert_eq!(captured(&rule("json: $"), &observation), Some(Value::from(42)));
     }
 

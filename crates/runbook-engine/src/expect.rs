@@ -46,18 +46,19 @@ pub(crate) fn evaluate(
         return Ok(Vec::new());
     };
     let (name, actual) = read_subject(expectation, subject, observation)?;
-    let parts = text_of(subject, observation).and_then(Captured::parts);
+    let reading = Reading::of(subject);
+    let parts = text_of(subject, observation).and_then(|output| match reading {
+        Reading::Output => output.parts_without_final_newline(),
+        _ => output.parts(),
+    });
     let parts = parts.as_ref();
-    // Durations are compared in milliseconds with expected values written
-    // with units (`500ms`): a string against a number by design.
-    let durations = matches!(subject, Subject::Duration | Subject::Timing);
     let judged = if let Some(expected) = expectation.expected() {
         match &expected.value {
-            Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), value),
-            Expected::Predicates(map) => judge_all(map, actual.as_ref(), durations, &name, parts),
+            Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), &reading.expected(value)),
+            Expected::Predicates(map) => judge_all(map, actual.as_ref(), reading, &name, parts),
         }
     } else {
-        judge_all(expectation, actual.as_ref(), durations, &name, parts).map(|judged| {
+        judge_all(expectation, actual.as_ref(), reading, &name, parts).map(|judged| {
             if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
         })
     };
@@ -74,6 +75,40 @@ pub(crate) fn evaluate(
             message: expectation.message.clone(),
         })
         .collect())
+}
+
+/// How a subject's expected values are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// As written.
+    Plain,
+    /// Durations are compared in milliseconds with expected values written
+    /// with units (`500ms`): a string against a number by design.
+    Durations,
+    /// A command's `stdout` or `stderr`, or an HTTP `body`, read without
+    /// its final newline (as `$(…)` reads a command's); an expected text's own final newline is
+    /// dropped too, so `eq: "active\n"` and `eq: active` both hold for
+    /// `echo active`.
+    Output,
+}
+
+impl Reading {
+    const fn of(subject: Subject) -> Self {
+        match subject {
+            Subject::Duration | Subject::Timing => Self::Durations,
+            Subject::Stdout | Subject::Stderr | Subject::Body => Self::Output,
+            _ => Self::Plain,
+        }
+    }
+
+    /// `value` as the subject's values are compared with it.
+    fn expected(self, value: &Value) -> Value {
+        match (self, value) {
+            (Self::Durations, _) => as_millis(value).map_or_else(|| value.clone(), Value::from),
+            (Self::Output, Value::String(text)) => Value::from(text.strip_suffix('\n').unwrap_or(text)),
+            _ => value.clone(),
+        }
+    }
 }
 
 /// A predicate judged: its name, the value it was given, whether it held.
@@ -129,6 +164,9 @@ fn read_subject(
             return Ok((format!("json {path}"), selected));
         }
         _ => match text_of(subject, observation) {
+            Some(output) if Reading::of(subject) == Reading::Output => {
+                Some(Value::from(output.without_final_newline()))
+            }
             Some(output) => Some(Value::from(output.kept())),
             None => {
                 return Ok(observed.subject(subject, expectation).unwrap_or_else(|| (subject.name().to_owned(), None)));
@@ -155,12 +193,12 @@ fn whole(captured: &Captured) -> Result<String, ProbeError> {
 fn judge_all(
     map: &Expectation,
     actual: Option<&Value>,
-    durations: bool,
+    reading: Reading,
     subject: &str,
     parts: Option<&[String; 2]>,
 ) -> Result<Vec<Judged>, String> {
-    let expected =
-        |value: &Value| if durations { as_millis(value).map_or(value.clone(), Value::from) } else { value.clone() };
+    let durations = reading == Reading::Durations;
+    let expected = |value: &Value| reading.expected(value);
     let mut out = Vec::new();
     let mut push = |name: &str, value: Value, passed: bool| -> Result<(), String> {
         if let Some(actual) = actual.filter(|_| !durations)
@@ -192,10 +230,10 @@ fn judge_all(
         }
     }
     if let Some(list) = &map.in_ {
-        push("in", Value::Array(list.value.clone()), list.iter().any(|item| judge_eq(actual, item)))?;
+        push("in", Value::Array(list.value.clone()), list.iter().any(|item| judge_eq(actual, &expected(item))))?;
     }
     if let Some(list) = &map.not_in {
-        let passed = actual.is_some() && !list.iter().any(|i| judge_eq(actual, i));
+        let passed = actual.is_some() && !list.iter().any(|i| judge_eq(actual, &expected(i)));
         push("not_in", Value::Array(list.value.clone()), passed)?;
     }
     if let Some(v) = &map.contains {
@@ -218,7 +256,9 @@ fn judge_all(
         push("starts_with", Value::from(v.as_str()), first.is_some_and(|t| t.starts_with(v.as_str())))?;
     }
     if let Some(v) = &map.ends_with {
-        push("ends_with", Value::from(v.as_str()), last.is_some_and(|t| t.ends_with(v.as_str())))?;
+        let end = expected(&Value::from(v.as_str()));
+        let passed = last.is_some_and(|t| t.ends_with(end.as_str().unwrap_or_default()));
+        push("ends_with", Value::from(v.as_str()), passed)?;
     }
     if let Some(v) = &map.matches {
         let within = |regex: &regex::Regex| match parts {
@@ -250,7 +290,7 @@ fn judge_all(
             let items = actual.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
             let mut held = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let judged = judge_all(nested, Some(item), durations, &format!("{subject}[{i}]"), None)?;
+                let judged = judge_all(nested, Some(item), reading, &format!("{subject}[{i}]"), None)?;
                 held.push(judged.iter().all(|(_, _, passed)| *passed));
             }
             let passed = actual.is_some_and(Value::is_array)
@@ -472,6 +512,34 @@ mod tests {
         assert_eq!(passed("json: $.count\ncontains: \"7\"", &observation), [true]);
         assert_eq!(passed("json: $.n\nin: [7, \"none\"]", &observation), [true], "a list of several types");
         assert_eq!(passed("json: $.count\nin: [0, \"none\"]", &observation), [false]);
+    }
+
+    /// A command's output is judged without its final newline, as `$(…)`
+    /// reads it, and so is an expected text's own: `echo active` and a
+    /// mocked `active` give the same verdicts.
+    #[test]
+    fn command_output_is_judged_without_its_final_newline() {
+        for printed in ["active\n", "active"] {
+            let observation = fixtures::cmd(printed);
+            for yaml in [
+                "stdout: active",
+                "stdout: { eq: active }",
+                "stdout: { eq: \"active\\n\" }",
+                "stdout: { matches: '^active$' }",
+                "stdout: { in: [inactive, active] }",
+                "stdout: { ends_with: \"ve\\n\" }",
+                "stdout: { ne: inactive }",
+            ] {
+                assert_eq!(passed(yaml, &observation), [true], "{yaml} over {printed:?}");
+            }
+            assert_eq!(passed("stdout: { not_in: [\"active\\n\"] }", &observation), [false], "{printed:?}");
+        }
+        let lines = fixtures::cmd("active\nmore\n");
+        assert_eq!(passed("stdout: { matches: '^active$' }", &lines), [false], "only the last newline goes");
+        assert_eq!(passed("stdout: { matches: '(?m)^active$' }", &lines), [true]);
+        assert_eq!(passed("stdout: { eq: \"active\\nmore\" }", &lines), [true]);
+        let body = http(200, "ok\n");
+        assert_eq!(passed("body: { matches: '^ok$' }", &body), [true], "an HTTP body too");
     }
 
     /// Each predicate that could only fail (or only hold) because of the

@@ -114,7 +114,7 @@ mod tests {
         let error = verdict.error.unwrap();
         assert_eq!(
             (error.kind, error.message.as_str()),
-            (ErrorKind::SpawnFailed, "the command was not found (exit 127): sh: 1: pgrepp: not found")
+            (ErrorKind::SpawnFailed, "a command was not found (the shell said `sh: 1: pgrepp: not found`; exit 127)")
         );
         let denied = judge(&missing(126, "sh: 1: ./x: Permission denied\n"), &expect("[{exit_code: 0}]"));
         assert_eq!(denied.error.map(|e| e.kind), Some(ErrorKind::SpawnFailed));
@@ -133,6 +133,15 @@ mod tests {
         );
         let env = judge(&missing(127, "env: 'pgrepp': No such file or directory"), &expect("[{exit_code: {gt: 0}}]"));
         assert_eq!(env.outcome, Outcome::Error);
+        // Inside `if`, `||` or a pipeline the shell's own line decides.
+        for said in
+            ["sh: 1: pgrepp: not found\n", "bash: line 1: pgrepp: command not found\n", "zsh: command not found: x\n"]
+        {
+            let piped = judge(&missing(0, said), &expect("[{exit_code: 0}]"));
+            assert_eq!(piped.error.map(|e| e.kind), Some(ErrorKind::SpawnFailed), "{said}");
+        }
+        let data = judge(&missing(1, "grep: key not found\nerror: user not found\n"), &expect("[{exit_code: 1}]"));
+        assert_eq!(data.outcome, Outcome::Pass, "a program's own \"not found\" is data");
     }
 
     #[test]

@@ -110,7 +110,7 @@ codes! {
     SubstringOfLiteral = "RB316", "substring-of-literal", Warning, "A value looked for with `in` inside a string literal (`vars.state in \"active,activating\"`): a substring test, so an empty value or a piece of a word is in it.";
     UnorderedValue = "RB317", "unordered-value", Error, "`<`, `<=`, `>` or `>=` on a fact whose values have no order (`outcome`, `conclusion.status`, `decision`, `error.kind`, `run.mode`, a closed answer), which Jinja orders as text; severities order by rank.";
     UnknownTest = "RB318", "unknown-test", Error, "A template test (`x is name`) that does not exist, such as `vars.m is truthy`.";
-    WholeOutputCompared = "RB319", "whole-output-compared", Warning, "A command's whole `stdout` or `stderr` compared with `==`, `!=` or a list of words written without the final newline the command prints (`result.stdout == \"active\"`).";
+    WholeOutputCompared = "RB319", "whole-output-compared", Warning, "A command's `stdout` or `stderr` compared with `==`, `!=` or a list of words written with a final newline, which the output as read never ends with (`result.stdout == \"active\\n\"`).";
     DefaultReadAsValue = "RB320", "default-read-as-value", Warning, "A capture's `default` that a `when` or `stop_if` takes for a reading: its truth (`\"unknown\"` is true) or its order (`0` is below every threshold), so \"could not read\" takes a real branch.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
@@ -126,7 +126,7 @@ codes! {
     TestDuplicateCase = "RB505", "test-duplicate-case", Error, "Two cases of a test file share a name.";
     TestRunbook = "RB506", "test-runbook", Error, "The runbook a test file tests cannot be read or has errors.";
     TestImpossibleObservation = "RB507", "test-impossible-observation", Error, "A mocked observation no real run gives: an error kind the probe never reports, a certificate over plain http, a `foreach` item not in the list, or a called runbook's var, type or conclusion it never gives.";
-    TestUnlikelyObservation = "RB508", "test-unlikely-observation", Warning, "A mocked output in a form real probes rarely give, judged by a predicate that depends on it: stdout without its final newline under `eq`, a compact `json:` body under a text predicate.";
+    TestUnlikelyObservation = "RB508", "test-unlikely-observation", Warning, "A mocked output in a form real probes rarely give, judged by a predicate that depends on it: a compact `json:` body under a text predicate.";
 }
 
 impl Code {

@@ -8,6 +8,14 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
+/// `text` without one final newline.
+fn unterminated(mut text: String) -> String {
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    text
+}
+
 /// A stream's bytes, bounded. Serialized as its kept text (or its base64,
 /// when JSON would escape the text to more) and byte counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +75,19 @@ impl Captured {
         let mut text = String::from_utf8_lossy(&self.head).into_owned();
         text.push_str(&String::from_utf8_lossy(&self.tail_bytes()));
         text
+    }
+
+    /// [`Self::kept`] without one final newline: a command's output as a
+    /// runbook reads it, as a shell's `$(…)` does (`active\n` is `active`),
+    /// in expectations, captures and `result.stdout` alike. A mock written
+    /// with or without the newline then reads as the real output does.
+    pub fn without_final_newline(&self) -> String {
+        unterminated(self.kept())
+    }
+
+    /// [`Self::parts`], the tail without its final newline.
+    pub fn parts_without_final_newline(&self) -> Option<[String; 2]> {
+        self.parts().map(|[head, tail]| [head, unterminated(tail)])
     }
 
     /// The head and the tail as two texts when the middle was dropped: a

@@ -228,9 +228,18 @@ impl CmdObservation {
 /// POSIX reserves these codes for that in `sh`, and `env`, `timeout`,
 /// `nohup`, `nice` and `xargs` use them for the program they start, so the
 /// code alone decides: stderr may be redirected (`2>/dev/null`, `2>&1`).
-/// An expectation that names the exit code judges it as usual.
+/// An expectation that names the exit code judges it as usual. A shell's
+/// own "not found" line on stderr (`sh: 1: pgrepp: not found`) is
+/// `spawn_failed` whatever the exit code: inside `if`, `||` or a pipeline
+/// (`pgrepp -x d | wc -l` exits 0) the missing tool does not decide it.
 fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
     let code = cmd.exit_code?;
+    if let Some(line) = cmd.stderr.text().lines().find(|line| SHELL_NOT_FOUND.is_match(line)) {
+        return Some(ProbeError::new(
+            ErrorKind::SpawnFailed,
+            format!("a command was not found (the shell said `{}`; exit {code})", line.trim()),
+        ));
+    }
     let why = match code {
         127 => "the command was not found",
         126 => "the command could not be executed",
@@ -246,6 +255,17 @@ fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<Prob
         .unwrap_or_else(|| "stderr is empty (redirected?), and the exit code says so".to_owned());
     Some(ProbeError::new(ErrorKind::SpawnFailed, format!("{why} (exit {code}): {said}")))
 }
+
+/// The line a shell writes for a command it cannot find: dash's
+/// `sh: 1: NAME: not found`, bash's `bash: line 1: NAME: command not
+/// found`, busybox's `sh: NAME: not found`, zsh's `zsh: command not found:
+/// NAME`.
+static SHELL_NOT_FOUND: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:/(?:usr/)?bin/)?(?:sh|bash|dash|ash|ksh)(?:: line \d+|: \d+)?: \S+: (?:command )?not found\s*$|^zsh: command not found: \S+\s*$",
+    )
+    .expect("valid regex")
+});
 
 /// Whether an expectation compares `exit_code` with `code` itself.
 fn names_exit_code(expect: &[Spanned<Expectation>], code: i32) -> bool {
@@ -295,13 +315,12 @@ impl Observed for CmdObservation {
     }
 
     fn capture(&self, capture: &Capture) -> Option<Value> {
-        let trimmed = |text: String| Value::from(text.strip_suffix('\n').unwrap_or(&text).to_owned());
         let output = match (&capture.stdout, &capture.stderr) {
             (Some(_), _) => &self.stdout,
             (None, Some(_)) => &self.stderr,
             (None, None) => return None,
         };
-        heard(output, self.error.as_ref()).then(|| trimmed(output.kept()))
+        heard(output, self.error.as_ref()).then(|| Value::from(output.without_final_newline()))
     }
 
     fn fields(&self, fields: &mut Map<String, Value>) {
@@ -312,8 +331,8 @@ impl Observed for CmdObservation {
         if let Some(json) = serde_json::from_str::<Value>(&stdout).ok().filter(|_| self.stdout.is_complete()) {
             fields.insert("json".into(), json);
         }
-        fields.insert("stdout".into(), Value::from(stdout));
-        fields.insert("stderr".into(), Value::from(self.stderr.kept()));
+        fields.insert("stdout".into(), Value::from(self.stdout.without_final_newline()));
+        fields.insert("stderr".into(), Value::from(self.stderr.without_final_newline()));
         fields.insert("stdout_dropped_bytes".into(), Value::from(self.stdout.dropped_bytes));
         fields.insert("stderr_dropped_bytes".into(), Value::from(self.stderr.dropped_bytes));
         fields.insert("duration".into(), millis_value(self.duration));

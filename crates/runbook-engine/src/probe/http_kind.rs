@@ -77,7 +77,7 @@ impl Observed for HttpObservation {
             return self.tls.as_ref().map(|tls| tls.fact(fact.value));
         }
         if capture.body.is_some() {
-            return heard(&self.body, self.error.as_ref()).then(|| Value::from(self.body.kept()));
+            return heard(&self.body, self.error.as_ref()).then(|| Value::from(self.body.without_final_newline()));
         }
         if capture.status.is_some() {
             return self.status.map(Value::from);
@@ -94,7 +94,7 @@ impl Observed for HttpObservation {
         if let Some(json) = serde_json::from_str::<Value>(&body).ok().filter(|_| self.body.is_complete()) {
             fields.insert("json".into(), json);
         }
-        fields.insert("body".into(), Value::from(body));
+        fields.insert("body".into(), Value::from(self.body.without_final_newline()));
         fields.insert("body_dropped_bytes".into(), Value::from(self.body.dropped_bytes));
         fields.insert("final_url".into(), self.final_url.clone().map_or(Value::Null, Value::from));
         fields.insert("proxy".into(), self.proxy.clone().map_or(Value::Null, Value::from));

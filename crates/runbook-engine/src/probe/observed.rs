@@ -119,14 +119,14 @@ mod tests {
     /// output as a reference to it, finding the output by the fact's name:
     /// each output must be the fact of its name, holding its text.
     #[test]
-    fn each_output_is_the_fact_of_its_name_holding_its_text() {
+    fn each_output_is_the_fact_of_its_name_holding_its_text_without_its_final_newline() {
         for observation in [fixtures::http(200, r#"{"a":1}"#, Duration::ZERO), fixtures::cmd("out\n")] {
             let mut fields = Map::new();
             observation.observed().fields(&mut fields);
             let outputs = observation.observed().outputs();
             assert!(!outputs.is_empty());
             for (name, output) in outputs {
-                assert_eq!(fields.get(name), Some(&Value::from(output.kept())), "{name}");
+                assert_eq!(fields.get(name), Some(&Value::from(output.without_final_newline())), "{name}");
             }
         }
     }

@@ -131,8 +131,8 @@ fn substring(
     .with_help(fix)
 }
 
-/// `result.stdout == "active"`: a command's output ends in a newline, so
-/// the whole output never equals a word written without one.
+/// `result.stdout == "active\n"`: a command's output is read without its
+/// final newline, so it never equals a text written with one.
 fn whole_output(site: &TemplateSite<'_>, comparison: &Comparison) -> Option<Diagnostic> {
     let equality = matches!(comparison.comparator, Comparator::Eq | Comparator::Ne);
     let member = matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
@@ -141,28 +141,28 @@ fn whole_output(site: &TemplateSite<'_>, comparison: &Comparison) -> Option<Diag
         .find(|(output, _)| {
             let OperandForm::Path(path) = &output.form else { return false };
             let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-            matches!(parts.as_slice(), ["result" | "steps", .., "stdout" | "stderr"] if parts.len() <= 3)
+            matches!(parts.as_slice(), ["result" | "steps", .., "stdout" | "stderr" | "body"] if parts.len() <= 3)
         })?;
     let texts: Vec<String> = match &literal.form {
         OperandForm::Literal(ValueKind::String) if equality => vec![serde_json::from_str(&literal.text).ok()?],
         OperandForm::Items(ValueKind::String) if member => serde_json::from_str(&literal.text).ok()?,
         _ => return None,
     };
-    let word = texts.into_iter().find(|text| !text.ends_with('\n'))?;
+    let line = texts.into_iter().find(|text| text.ends_with('\n'))?;
     let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
-    let shown = serde_json::Value::from(word.as_str());
+    let shown = serde_json::Value::from(line.as_str());
+    let without = serde_json::Value::from(line.strip_suffix('\n').unwrap_or(&line));
     Some(
         Diagnostic::new(
             Code::WholeOutputCompared,
             site.span,
-            format!("`{l} {op} {r}` compares the whole output of `{}`, which ends in a newline", output.text),
+            format!(
+                "`{l} {op} {r}` compares `{}` with text ending in a newline, which it never ends with",
+                output.text
+            ),
         )
-        .with_label(format!("`{shown}` has no final newline; a command that prints it gives `{shown}\\n`"))
-        .with_help(format!(
-            "compare the text without it: `{} | trim {op} {r}`, or capture it with `stdout: true`, which drops the \
-             newline",
-            output.text
-        )),
+        .with_label(format!("`{}` is read without its final newline, so it is never {shown}", output.text))
+        .with_help(format!("write the text without it: {without}")),
     )
 }
 
@@ -197,13 +197,17 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_output_compared_with_a_word_is_a_warning() {
+    fn an_output_compared_with_a_text_ending_in_a_newline_is_a_warning() {
         let found =
             reported(r#"steps.q.stdout == "active" or "failed\n" == steps.q.stderr"#, Code::WholeOutputCompared);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].ends_with("compare the text without it: `steps.q.stdout | trim == \"active\"`, or capture it with `stdout: true`, which drops the newline"), "{found:?}");
-        assert_eq!(reported(r#"steps.q.stdout in ["active", "activating"]"#, Code::WholeOutputCompared).len(), 1);
-        assert_eq!(reported(r#"steps.q.stdout | trim == "active""#, Code::WholeOutputCompared), Vec::<String>::new());
+        assert!(found[0].ends_with(r#"write the text without it: "failed""#), "{found:?}");
+        assert_eq!(reported(r#"steps.q.stdout in ["active\n", "activating"]"#, Code::WholeOutputCompared).len(), 1);
+        assert_eq!(
+            reported(r#"steps.q.stdout in ["active", "activating"]"#, Code::WholeOutputCompared),
+            Vec::<String>::new()
+        );
+        assert_eq!(reported(r#"steps.q.stdout == "active""#, Code::WholeOutputCompared), Vec::<String>::new());
         assert_eq!(reported(r#""active" in steps.q.stdout"#, Code::WholeOutputCompared), Vec::<String>::new());
     }
 

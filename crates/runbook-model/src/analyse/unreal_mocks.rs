@@ -28,19 +28,6 @@ pub(super) struct Judged<'a> {
     /// The `http` probe's URL, its leading `{{ inputs.NAME }}` replaced by
     /// the case's value when that is known.
     pub url: Option<String>,
-    /// Whether the `cmd` probe may print without a final newline
-    /// (`printf`, `echo -n`, `tr -d`).
-    pub bare_output: bool,
-}
-
-/// Whether a command may end its output without a newline.
-pub(super) fn prints_bare(cmd: &crate::CmdProbe) -> bool {
-    let words: Vec<&str> = match (&cmd.sh, &cmd.argv) {
-        (Some(script), _) => vec![script.as_str()],
-        (None, Some(argv)) => argv.iter().map(|word| word.as_str()).collect(),
-        (None, None) => Vec::new(),
-    };
-    words.iter().any(|text| ["printf", "echo -n", "tr -d"].iter().any(|bare| text.contains(bare)))
 }
 
 /// The findings about one observation (not a selector: `items`, `probes`).
@@ -70,15 +57,10 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
             compact_json(judged, "body", json, out);
         }
     }
-    if let Some(cmd) = &spec.cmd {
-        if let Some(json) = &cmd.value.json {
-            compact_json(judged, "stdout", json, out);
-        }
-        for (stream, text) in [("stdout", &cmd.value.stdout), ("stderr", &cmd.value.stderr)] {
-            if let Some(text) = text {
-                without_newline(judged, stream, text, out);
-            }
-        }
+    // A mocked stdout with or without its final newline reads as the real
+    // output does: the engine reads a command's output without it.
+    if let Some(json) = spec.cmd.as_ref().and_then(|cmd| cmd.value.json.as_ref()) {
+        compact_json(judged, "stdout", json, out);
     }
 }
 
@@ -311,38 +293,6 @@ fn compact_json(judged: &Judged<'_>, subject: &str, json: &Spanned<Value>, out: 
     }
 }
 
-/// Exact-text predicates on `stream` over a mocked output without its
-/// final newline, which real commands print.
-fn without_newline(judged: &Judged<'_>, stream: &str, text: &Spanned<String>, out: &mut Vec<Diagnostic>) {
-    if judged.bare_output || text.value.is_empty() || text.value.ends_with('\n') {
-        return;
-    }
-    let Some((predicate, expected)) = exact_text(judged.expect, stream).into_iter().find(|(predicate, expected)| {
-        ["eq", "ne", "in", "not_in", "ends_with"].contains(predicate) && !expected.ends_with('\n')
-    }) else {
-        return;
-    };
-    out.push(
-        Diagnostic::new(
-            Code::TestUnlikelyObservation,
-            text.span,
-            format!(
-                "the mocked {stream} of step `{}` has no final newline, which a command's output has (`echo`, \
-                 `systemctl is-active`, …): `{stream}: {{ {predicate}: {} }}` holds here and fails in a real run",
-                judged.step,
-                quoted(&expected)
-            ),
-        )
-        .with_label("no \"\\n\" at the end")
-        .with_help(format!(
-            "mock what the command prints, `{stream}: \"{}\\n\"`, and judge it with `matches: '^{}$'` or \
-             `starts_with`",
-            text.value.escape_default(),
-            regex_escape(text.value.trim())
-        )),
-    );
-}
-
 /// The text values of the predicates on `subject` (`stdout`, `body`, …):
 /// `(predicate, text)`, a shorthand value counting as `eq`.
 fn exact_text(expect: &[Spanned<Expectation>], subject: &str) -> Vec<(&'static str, String)> {
@@ -389,15 +339,6 @@ fn quoted(text: &str) -> String {
     } else {
         format!("\"{}\"", text.escape_default())
     }
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let special = "\\.+*?()|[]{}^$".contains(c);
-            special.then_some('\\').into_iter().chain(std::iter::once(c))
-        })
-        .collect()
 }
 
 fn backticked(names: &[impl AsRef<str>]) -> String {
