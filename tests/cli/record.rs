@@ -1001,49 +1001,43 @@ fn the_record_names_the_signal_that_stopped_the_run() {
     }
 }
 
+/// A run loads every runbook it can call before its first step, and the
+/// journal keeps each one's hash: a called runbook changed after its call
+/// ran, or before the run reached its `call`, is refused on resume unless
+/// allowed, and an allowed resume runs the new text.
 #[test]
 fn resume_refuses_a_changed_called_runbook_unless_allowed() {
-    let outer = "id: outer\ntitle: Outer\nsteps:\n  - id: sub\n    call: { runbook: inner.yaml }\n  - id: q\n    ask: { question: Go on?, type: confirm }\n  - id: end\n    conclude: { status: resolved }\n";
+    let call = "  - id: sub\n    call: { runbook: inner.yaml }\n";
+    let question = "  - id: q\n    ask: { question: Go on?, type: confirm }\n";
     let inner = "id: inner\ntitle: Inner\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
-    let output = Test::new()
-        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
-        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
-        .status(5);
-    std::fs::write(output.path("inner.yaml"), inner.replace("Inner", "Changed")).unwrap();
-    let rec = output.path("rec");
-    let rec = rec.to_str().unwrap();
-    Test::new()
-        .args(["resume", rec, "--answer", "q=yes"])
-        .status(2)
-        .stderr_contains("the called runbook `")
-        .stderr_contains("inner.yaml` changed since the run started (SHA-256 ")
-        .stderr_contains("Pass --allow-changed to resume with the new text.");
-    Test::new().args(["resume", rec, "--answer", "q=yes", "--allow-changed"]).status(0);
-    assert_eq!(valid_record(&output.path("rec"))["resumptions"][0]["runbook_changed"], true);
-}
-
-/// A run loads every runbook it can call before its first step, and the
-/// journal keeps each one's hash: one changed before the run reached its
-/// `call` counts as changed too.
-#[test]
-fn resume_refuses_a_called_runbook_changed_before_the_run_reached_its_call() {
-    let outer = "id: outer\ntitle: Outer\nsteps:\n  - id: q\n    ask: { question: Go on?, type: confirm }\n  - id: sub\n    call: { runbook: inner.yaml }\n  - id: end\n    conclude: { status: resolved }\n";
-    let inner = "id: inner\ntitle: Inner\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
-    let output = Test::new()
-        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
-        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
-        .status(5);
-    std::fs::write(output.path("inner.yaml"), inner.replace("Inner", "Changed")).unwrap();
-    let rec = output.path("rec");
-    let rec = rec.to_str().unwrap();
-    Test::new()
-        .args(["resume", rec, "--answer", "q=yes"])
-        .status(2)
-        .stderr_contains("inner.yaml` changed since the run started");
-    // Allowed, it runs the new text, loaded once when the resume starts.
-    Test::new().args(["resume", rec, "--answer", "q=yes", "--allow-changed", "--format", "json"]).status(0);
-    let record = valid_record(&output.path("rec"));
-    assert_eq!(record["calls"][0]["sha256"], crate::sha256_hex(inner.replace("Inner", "Changed").as_bytes()));
+    let changed = inner.replace("Inner", "Changed");
+    for call_ran_first in [true, false] {
+        let steps = if call_ran_first { [call, question] } else { [question, call] };
+        let outer = format!(
+            "id: outer\ntitle: Outer\nsteps:\n{}{}  - id: end\n    conclude: {{ status: resolved }}\n",
+            steps[0], steps[1]
+        );
+        let output = Test::new()
+            .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+            .status(5);
+        std::fs::write(output.path("inner.yaml"), &changed).unwrap();
+        let rec = output.path("rec");
+        let rec = rec.to_str().unwrap();
+        Test::new()
+            .args(["resume", rec, "--answer", "q=yes"])
+            .status(2)
+            .stderr_contains("the called runbook `")
+            .stderr_contains("inner.yaml` changed since the run started (SHA-256 ")
+            .stderr_contains("Pass --allow-changed to resume with the new text.");
+        Test::new().args(["resume", rec, "--answer", "q=yes", "--allow-changed", "--format", "json"]).status(0);
+        let record = valid_record(&output.path("rec"));
+        assert_eq!(record["resumptions"][0]["runbook_changed"], true, "call ran first: {call_ran_first}");
+        if !call_ran_first {
+            // Allowed, it runs the new text, loaded once when the resume starts.
+            assert_eq!(record["calls"][0]["sha256"], crate::sha256_hex(changed.as_bytes()));
+        }
+    }
 }
 
 #[test]
