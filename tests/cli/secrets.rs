@@ -207,3 +207,76 @@ fn a_broken_inputs_file_is_reported_without_its_lines() {
         assert!(!output.stderr.contains("DuplicateKeyPolicy"), "{}", output.stderr);
     }
 }
+
+/// A bearer token a login answer gives, captured and then sent in an
+/// `Authorization` header, is a secret from the moment it is captured: the
+/// login answer, the capture, the echo of the header (as sent, URL-encoded,
+/// base64) show it nowhere, nor does a value captured `secret: true`; a
+/// value captured without either stays readable.
+#[test]
+fn a_token_captured_and_sent_as_a_credential_is_redacted_from_its_capture_on() {
+    let server = Server::start(|request, stream| {
+        if request.path.starts_with("/login") {
+            let body = r#"{"access_token":"tokABCdef0123456789xyz","session":"sess-canary-42","user":"ops-visible"}"#;
+            return respond(stream, "200 OK", &[("content-type", "application/json")], body.as_bytes());
+        }
+        let authorization =
+            request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("authorization")).map(|(_, v)| v.clone());
+        let authorization = authorization.unwrap_or_default();
+        let echo = serde_json::json!({
+            "path": request.path,
+            "authorization": authorization,
+            "auth_b64": base64::engine::general_purpose::STANDARD.encode(&authorization),
+            "auth_urlenc": authorization.replace(' ', "%20"),
+            "auth_json": serde_json::to_string(&authorization).unwrap(),
+        });
+        respond(stream, "200 OK", &[("content-type", "application/json")], echo.to_string().as_bytes())
+    });
+    let yaml = format!(
+        r#"
+id: login
+title: Login
+steps:
+  - id: login
+    check:
+      http: {{ url: "http://127.0.0.1:{port}/login", method: POST }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        token: {{ json: $.access_token }}
+        session: {{ json: $.session, secret: true }}
+        user: {{ json: $.user }}
+  - id: use
+    check:
+      http:
+        url: "http://127.0.0.1:{port}/echo?who={{{{ vars.user }}}}"
+        headers: {{ Authorization: "Bearer {{{{ vars.token }}}}" }}
+      expect: [ {{ status: 200 }} ]
+  - id: end
+    conclude: {{ status: resolved, diagnosis: "as {{{{ vars.user }}}} in {{{{ vars.session }}}}" }}
+"#,
+        port = server.port
+    );
+    let token = "tokABCdef0123456789xyz";
+    let mut canaries = forms(token);
+    canaries.extend(forms("sess-canary-42"));
+    canaries.push(base64::engine::general_purpose::STANDARD.encode(format!("Bearer {token}")));
+    canaries.push(format!("Bearer%20{token}"));
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .status(0);
+    let mut sinks = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+    sinks.extend(files(&output.path("rec")));
+    for (sink, text) in &sinks {
+        for canary in &canaries {
+            assert!(!text.contains(canary.as_str()), "`{canary}` reached {sink}:\n{text}");
+        }
+    }
+    let record = &sinks.iter().find(|(name, _)| name.ends_with("record.json")).unwrap().1;
+    for shown in ["[redacted:token]", "[redacted:session]", "ops-visible"] {
+        assert!(record.contains(shown), "{shown}: {record}");
+    }
+    let sent = server.requests.lock().unwrap();
+    let header = sent.iter().flat_map(|request| &request.headers).find(|(name, _)| name == "authorization");
+    assert_eq!(header.map(|(_, value)| value.as_str()), Some(format!("Bearer {token}").as_str()), "the token is sent");
+}

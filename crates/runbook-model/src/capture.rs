@@ -46,6 +46,12 @@ pub struct Capture {
     /// a string and `json` gives the value's own JSON type.
     #[serde(default, rename = "type")]
     pub kind: Option<Spanned<CaptureType>>,
+    /// Whether the value is a secret, redacted from the moment it is
+    /// captured in every output. Without it, a value sent where credentials
+    /// go (an `Authorization` header, a `--password` argument, …) is one;
+    /// `false` says it is not.
+    #[serde(default, deserialize_with = "crate::strict::optional_spanned")]
+    pub secret: Option<Spanned<bool>>,
 }
 
 /// The type a captured value is converted to.

@@ -36,6 +36,7 @@ mod prose;
 mod retry;
 mod runbook;
 mod schema;
+mod secret_flow;
 mod source;
 mod span;
 mod step;
@@ -83,6 +84,7 @@ pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{
     RUNBOOK_SCHEMA_ID, TEST_SCHEMA_ID, runbook_schema, runbook_schema_text, test_schema, test_schema_text,
 };
+pub use secret_flow::{CREDENTIAL_WORDS, SecretFlow, SentField, names_credential};
 pub use source::Source;
 pub use span::{Span, Spanned};
 pub use step::Step;

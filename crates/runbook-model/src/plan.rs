@@ -17,8 +17,8 @@ use serde_json::Value as Json;
 
 use crate::called_plan::Callees;
 use crate::{
-    Capture, Check, Checked, Code, DeclaredProbe, Diagnostic, Expectation, Flow, Level, Probe, Runbook, Source, Span,
-    Spanned, Step, StepBody,
+    Capture, Check, Checked, Code, DeclaredProbe, Diagnostic, Expectation, Flow, Level, Probe, Runbook, SecretFlow,
+    Source, Span, Spanned, Step, StepBody,
 };
 
 /// A runbook ready to run: its text, its steps with their kinds resolved,
@@ -43,6 +43,8 @@ pub struct Plan {
     expressions: OnceLock<IndexMap<String, String>>,
     /// See [`Self::templates`].
     templates: OnceLock<IndexMap<String, String>>,
+    /// See [`Self::secret_flow`].
+    secret_flow: OnceLock<SecretFlow>,
 }
 
 /// A probe with the expectations that judge it and the captures that read
@@ -113,6 +115,7 @@ impl Plan {
                         callees: Callees::default(),
                         expressions: OnceLock::new(),
                         templates: OnceLock::new(),
+                        secret_flow: OnceLock::new(),
                     }),
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
@@ -155,6 +158,12 @@ impl Plan {
     /// [`Self::expressions`].
     pub fn templates(&self) -> &IndexMap<String, String> {
         self.templates.get_or_init(|| crate::expression::planned_templates(&self.runbook))
+    }
+
+    /// The values that are secrets without an input declaring them so: made
+    /// on the first call, once the runbooks it calls are planned.
+    pub fn secret_flow(&self) -> &SecretFlow {
+        self.secret_flow.get_or_init(|| SecretFlow::of(self))
     }
 
     /// The runbooks its `call` steps run, by step id.

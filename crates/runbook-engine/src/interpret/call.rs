@@ -76,7 +76,8 @@ impl<'a> Interpreter<'a> {
             refused
         })?;
         let mut redactor = self.redactor.clone();
-        for secret in &inputs.secrets {
+        let sent_as_credentials = &callee.secret_flow().inputs;
+        for secret in inputs.secrets.iter().chain(sent_as_credentials) {
             if let Some(value) = inputs.values.get(secret) {
                 redactor.add_input(secret, value);
             }

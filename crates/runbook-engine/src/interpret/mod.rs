@@ -366,21 +366,15 @@ async fn start(
 /// they occur in ("stat[redacted:REGION]").
 const MIN_ENV_PROBE_SECRET: usize = 8;
 
-/// Parts of a variable's name that say it holds a credential, whose value
-/// is redacted however short.
-const CREDENTIAL_NAMES: [&str; 12] =
-    ["TOKEN", "SECRET", "PASS", "PWD", "PW", "KEY", "AUTH", "CRED", "PRIVATE", "SESSION", "COOKIE", "SIGN"];
-
 /// Adds the values of the variables `env` probes look at: the probe never
 /// shows them, and neither may a command that prints its environment. A
 /// value shorter than [`MIN_ENV_PROBE_SECRET`] is added only when the
-/// variable's name says it is a credential.
+/// variable's name says it is a credential ([`runbook_model::names_credential`]).
 fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
     let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| entry.probe.secret_variables());
     for name in found {
         let Ok(value) = std::env::var(name) else { continue };
-        let upper = name.to_ascii_uppercase();
-        if value.chars().count() >= MIN_ENV_PROBE_SECRET || CREDENTIAL_NAMES.iter().any(|part| upper.contains(part)) {
+        if value.chars().count() >= MIN_ENV_PROBE_SECRET || runbook_model::names_credential(name) {
             redactor.add(name, &value);
         }
     }

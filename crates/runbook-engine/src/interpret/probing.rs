@@ -269,7 +269,13 @@ impl<'a> Interpreter<'a> {
         for name in &uncaptured {
             self.facts.unset_var(name);
         }
+        // A secret captured (a token sent where credentials go) is redacted
+        // from now on, in the observation it came from too.
+        let secret_vars = &self.plan.secret_flow().vars;
         for (name, value) in &captures {
+            if secret_vars.contains(name) {
+                self.redactor.add_input(name, value);
+            }
             self.facts.set_var(name, value.clone());
         }
         // The events show each observation redacted, by the redactor as it

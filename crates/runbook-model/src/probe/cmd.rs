@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::template;
 use crate::analyse::TemplateKind;
-use crate::{Code, Diagnostic, Duration, MockErrorKind, Span, Spanned, Subject};
+use crate::{Code, Diagnostic, Duration, MockErrorKind, SentField, Span, Spanned, Subject};
 
 /// A command. Observations: `exit_code`, `stdout`, `stderr` (and `json`
 /// parsed from stdout), the signal, whether it timed out, `duration`.
@@ -59,6 +59,21 @@ impl CmdProbe {
         out.extend(self.sh.as_ref().map(|sh| (sh.value.as_str(), sh.span, TemplateKind::Shell)));
         out.extend(self.env.values().map(template));
         out.extend([&self.cwd, &self.stdin].into_iter().flatten().map(template));
+    }
+
+    /// What it sends that may carry a credential: each argument under the
+    /// one before it (`--password`, unless that one is a template), the
+    /// shell text, each environment variable under its name, the input.
+    pub(super) fn sent_fields<'a>(&'a self, out: &mut Vec<SentField<'a>>) {
+        let argv = self.argv.iter().flat_map(|argv| argv.value.iter());
+        let mut before: Option<&str> = None;
+        for argument in argv {
+            out.push(SentField { under: before, text: argument });
+            before = Some(argument.as_str()).filter(|argument| !argument.contains("{{"));
+        }
+        out.extend(self.sh.as_ref().map(|sh| SentField { under: None, text: sh }));
+        out.extend(self.env.iter().map(|(name, value)| SentField { under: Some(name), text: value }));
+        out.extend(self.stdin.as_ref().map(|stdin| SentField { under: None, text: stdin }));
     }
 
     /// Its own rules: exactly one of `argv` and `sh`, a program to run, a

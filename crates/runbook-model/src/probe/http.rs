@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::template;
 use crate::analyse::TemplateKind;
-use crate::{Code, Diagnostic, Duration, MockErrorKind, Span, Spanned, Subject};
+use crate::{Code, Diagnostic, Duration, MockErrorKind, SentField, Span, Spanned, Subject};
 
 /// An HTTP request. Observations: `status`, `header.NAME`, `body`, `json`,
 /// `duration`, the final URL, and on failure an error kind.
@@ -166,6 +166,17 @@ impl HttpProbe {
         out.extend(self.proxy.as_ref().map(template));
     }
 
+    /// What it sends that may carry a credential: the URL, each header
+    /// under its name, the body, each string of a JSON body under its key.
+    pub(super) fn sent_fields<'a>(&'a self, out: &mut Vec<SentField<'a>>) {
+        out.push(SentField { under: None, text: &self.url });
+        out.extend(self.headers.iter().map(|(name, value)| SentField { under: Some(name), text: value }));
+        out.extend(self.body.as_ref().map(|body| SentField { under: None, text: body }));
+        if let Some(json) = &self.json {
+            keyed_strings(None, &json.value, out);
+        }
+    }
+
     /// Its own rules: one body, a literal proxy the engine accepts, limits
     /// above zero.
     pub(super) fn shape(&self, out: &mut Vec<Diagnostic>) {
@@ -200,6 +211,16 @@ fn json_strings<'a>(value: &'a serde_json::Value, span: Span, out: &mut Vec<(&'a
         serde_json::Value::String(text) => out.push((text, span, TemplateKind::Template)),
         serde_json::Value::Array(items) => items.iter().for_each(|item| json_strings(item, span, out)),
         serde_json::Value::Object(map) => map.values().for_each(|item| json_strings(item, span, out)),
+        _ => {}
+    }
+}
+
+/// Each string of a JSON body, under the key that holds it.
+fn keyed_strings<'a>(key: Option<&'a str>, value: &'a serde_json::Value, out: &mut Vec<SentField<'a>>) {
+    match value {
+        serde_json::Value::String(text) => out.push(SentField { under: key, text }),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| keyed_strings(key, item, out)),
+        serde_json::Value::Object(map) => map.iter().for_each(|(key, item)| keyed_strings(Some(key), item, out)),
         _ => {}
     }
 }

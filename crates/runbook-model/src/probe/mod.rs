@@ -226,6 +226,18 @@ impl Probe {
         }
     }
 
+    /// The templated fields it sends that may carry a credential, with the
+    /// name each is sent under (see [`crate::SecretFlow`]).
+    pub fn sent_fields(&self) -> Vec<crate::SentField<'_>> {
+        let mut fields = Vec::new();
+        match self {
+            Self::Http(http) => http.sent_fields(&mut fields),
+            Self::Cmd(cmd) => cmd.sent_fields(&mut fields),
+            Self::Tcp(_) | Self::Env(_) => {}
+        }
+        fields
+    }
+
     /// The environment variables it reads, whose values are secrets the
     /// run must redact.
     pub fn secret_variables(&self) -> Vec<&str> {
