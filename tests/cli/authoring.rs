@@ -248,7 +248,7 @@ steps:
     let document = Test::new().args(["render", "h.yaml"]).files(&[("h.yaml", yaml.as_bytes())]).status(0).stdout;
     for part in [
         "curl -sS -L -I --max-time 10 -w",
-        "curl -sS -L --data-raw a=1 --max-time 2 -w",
+        "curl -sS -L -H Content-Type: --data-raw a=1 --max-time 2 -w",
         "| `d` | plain | `3` | — |",
         "If unsure: `0`.",
         "`````\nline\n```\n~~~~\n# Injected\n`````",
@@ -796,6 +796,141 @@ fn new_from_curl_drops_output_options_and_words_its_warnings() {
         ["warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an \
           `Authorization` header instead"]
     );
+}
+
+/// What a request carries that a check must send as curl does.
+fn sent(request: &crate::http_server::Request) -> (String, String, String, [Option<String>; 3]) {
+    let header = |name: &str| request.header(name).map(str::to_owned);
+    (
+        request.method.clone(),
+        request.path.clone(),
+        String::from_utf8_lossy(&request.body).into_owned(),
+        [header("content-type"), header("accept"), header("authorization")],
+    )
+}
+
+/// The one request `sh -c LINE` sent to `server`, with `env` set.
+fn request_of_shell_line(
+    server: &crate::http_server::Server,
+    line: &str,
+    env: &[(&str, &str)],
+) -> crate::http_server::Request {
+    let before = server.requests().len();
+    let output = Command::new("sh").args(["-c", line]).envs(env.iter().copied()).output().expect("sh runs");
+    assert!(output.status.success(), "{line}: {}", String::from_utf8_lossy(&output.stderr));
+    server.requests().get(before).cloned().expect("curl sent a request")
+}
+
+#[test]
+fn new_from_curl_sends_what_curl_sends_and_writes_no_credential() {
+    let server = recording_server();
+    let url = server.url("");
+    for (line, env, secrets) in [
+        (
+            format!("curl -sS -d 'user=admin&password=hunter2' '{url}/login?access_token=QSECRET&page=2'"),
+            vec![("PASSWORD", "hunter2"), ("ACCESS_TOKEN", "QSECRET")],
+            ["hunter2", "QSECRET"],
+        ),
+        (
+            format!(r#"curl -sS --json '{{"auth":{{"token":"T0KEN"}},"n":1}}' -H 'X-Session-Id: S3SSION' {url}/j"#),
+            vec![("TOKEN", "T0KEN"), ("X_SESSION_ID", "S3SSION")],
+            ["T0KEN", "S3SSION"],
+        ),
+        (
+            r#"curl -sS -H "Authorization: Bearer $TOK" -X PUT --data-binary 'x' "$BASE/h?k=1""#.to_owned(),
+            vec![("TOK", "abc123"), ("BASE", url.as_str())],
+            ["abc123", "127.0.0.1"],
+        ),
+    ] {
+        let by_curl = request_of_shell_line(&server, &line, &env);
+        let output = Test::new().args(["new", "api", "--from-curl", &line]).files(&[]).status(0);
+        let dir = output.path("");
+        for text in [
+            std::fs::read_to_string(dir.join("api.yaml")).expect("written"),
+            std::fs::read_to_string(dir.join("api.test.yaml")).expect("written"),
+            output.stderr.clone(),
+        ] {
+            for secret in secrets {
+                assert!(!text.contains(secret), "{line}: `{secret}` written or shown:\n{text}");
+            }
+        }
+        assert!(
+            output.stderr.contains("read from the environment, never written into the runbook"),
+            "{}",
+            output.stderr
+        );
+        let check = runbook_in(&dir, &["check", "--deny-warnings", "api.yaml", "api.test.yaml"]);
+        assert!(check.status.success(), "{line}: {}", String::from_utf8_lossy(&check.stderr));
+        let test = runbook_in(&dir, &["test", "--min-coverage", "100", "api.yaml"]);
+        assert!(test.status.success(), "{line}: {}", String::from_utf8_lossy(&test.stderr));
+        let before = server.requests().len();
+        let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
+            .current_dir(&dir)
+            .args(["run", "api.yaml", "--non-interactive", "--no-record"])
+            .envs(env.iter().copied())
+            .output()
+            .expect("runs");
+        assert!(run.status.success(), "{line}: {}", String::from_utf8_lossy(&run.stderr));
+        let by_runbook = server.requests().get(before).cloned().expect("the check sent a request");
+        assert_eq!(sent(&by_runbook), sent(&by_curl), "{line}");
+    }
+}
+
+#[test]
+fn render_shows_curl_lines_that_send_what_the_probe_sends() {
+    let server = recording_server();
+    let yaml = format!(
+        "id: by-hand\ntitle: By hand\nsteps:\n  - id: form\n    check: {{ http: {{ url: \"{0}/form\", method: POST, \
+         body: \"a=1\" }}, expect: [ {{ status: 200 }} ] }}\n    next: json\n  - id: json\n    check: {{ http: {{ url: \
+         \"{0}/json\", method: POST, json: {{ a: 1 }} }}, expect: [ {{ status: 200 }} ] }}\n    next: done\n  - id: done\n    \
+         conclude: {{ status: resolved }}\n",
+        server.url("")
+    );
+    let output = Test::new().args(["render", "h.yaml"]).files(&[("h.yaml", yaml.as_bytes())]).status(0);
+    let by_hand: Vec<_> = output
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("curl "))
+        .map(|line| sent(&request_of_shell_line(&server, line, &[])))
+        .collect();
+    let before = server.requests().len();
+    let run = runbook_in(&output.path(""), &["run", "h.yaml", "--non-interactive", "--no-record"]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let by_probe: Vec<_> = server.requests()[before..].iter().map(sent).collect();
+    assert_eq!(by_hand, by_probe, "{}", output.stdout);
+    assert_eq!(by_probe.len(), 2);
+}
+
+#[test]
+fn new_from_curl_writes_nothing_it_cannot_convert_and_shows_no_credential() {
+    for (line, status, said) in [
+        ("curl -m 1.5 -m 0 http://h/", 2, "`-m 0`: curl's time limit is a number of seconds above zero"),
+        ("curl -X PURGE http://h/", 2, "an http check sends `GET`"),
+        ("curl -H 'Authorization Bearer s3cr3t' http://h/", 2, "(starting `Authorization`) has no `:`"),
+        ("curl --frobnicate s3cr3t http://h/", 2, "the word after `--frobnicate`"),
+        ("curl http://u:s3cr3t@h/ http://other/", 2, "more than one URL (`http://h/` and `http://other/`)"),
+        ("curl -s http://h/ | jq .", 2, "`|` outside quotes"),
+        // What parsing lets through and `check` refuses is not written.
+        ("curl -H ': v' http://h/", 3, "does not pass `runbook check`"),
+    ] {
+        let output = Test::new().args(["new", "api", "--from-curl", line]).files(&[]).status(status);
+        let output = output.stderr_contains(said);
+        assert!(!output.stderr.contains("s3cr3t"), "{line}: {}", output.stderr);
+        assert!(!output.path("api.yaml").exists() && !output.path("api.test.yaml").exists(), "{line}");
+    }
+    let output = Test::new()
+        .args([
+            "new",
+            "-o",
+            "-",
+            "api",
+            "--from-curl",
+            "curl -m 0.25 --connect-timeout 2 -H 'Accept: a' -H 'Accept: b' http://h/",
+        ])
+        .status(0);
+    for part in ["timeout: 250ms\n", "connect_timeout: 2s\n", "Accept: \"a, b\"\n"] {
+        assert!(output.stdout.contains(part), "{part:?} in\n{}", output.stdout);
+    }
 }
 
 #[test]

@@ -340,7 +340,9 @@ pub(crate) struct NewArgs {
     pub name: String,
 
     /// Start from this curl command line: its URL, method, headers, body
-    /// and timeouts become the first check.
+    /// and timeouts become the first check. Credentials (in headers, the
+    /// query, the body) and `$VARIABLES` become inputs read from the
+    /// environment, never written.
     #[arg(long, value_name = "COMMAND")]
     pub from_curl: Option<String>,
 

@@ -15,9 +15,9 @@ pub(crate) struct CurlRequest {
     pub body: Option<String>,
     /// `--json`.
     pub json: Option<String>,
-    /// `-m`/`--max-time`, seconds as written.
+    /// `-m`/`--max-time`, as a runbook duration (`5s`, `1500ms`).
     pub max_time: Option<String>,
-    /// `--connect-timeout`, seconds as written.
+    /// `--connect-timeout`, as a runbook duration.
     pub connect_timeout: Option<String>,
     /// `-L`: curl does not follow redirects without it.
     pub follow_redirects: bool,
@@ -32,6 +32,16 @@ pub(crate) struct CurlRequest {
     /// converted".
     pub ignored: Vec<String>,
 }
+
+/// The methods an http check sends.
+const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// Where a shell variable (`$NAME`, `${NAME}`) stood in a word: its name
+/// between these two private-use characters, for `new` to turn into an
+/// input read from the environment.
+pub(crate) const VARIABLE_OPEN: char = '\u{E000}';
+/// The end of a shell variable's name; see [`VARIABLE_OPEN`].
+pub(crate) const VARIABLE_CLOSE: char = '\u{E001}';
 
 /// Options that only change what curl prints, or how it retries: no
 /// runbook meaning, no argument.
@@ -87,6 +97,10 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
     "--limit-rate",
 ];
 
+/// Options whose argument is a credential: named in a warning, their value
+/// never shown.
+const CREDENTIAL_OPTIONS: &[&str] = &["-u", "--user", "-U", "--proxy-user", "--pass", "--netrc-file"];
+
 /// Parses a curl command line (as a POSIX shell would split it).
 pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let words = split(line)?;
@@ -99,6 +113,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let mut request = CurlRequest::default();
     let mut head = false;
     let mut get = false;
+    // Data (`-d` and the like, not `-G`) goes with curl's form content type.
+    let mut form = false;
     // An unknown option may take a value, which would be read as the URL.
     let (mut last_unknown, mut url_after_unknown) = (None::<String>, None::<String>);
     while let Some(word) = words.next() {
@@ -113,17 +129,36 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 inline.clone().or_else(|| words.next()).ok_or_else(|| format!("curl option `{name}` needs a value"))
             };
             match option.as_str() {
-                "-X" | "--request" => request.method = Some(argument(&option)?.to_uppercase()),
+                "-X" | "--request" => {
+                    let method = argument(&option)?.to_uppercase();
+                    if !METHODS.contains(&method.as_str()) {
+                        return Err(format!(
+                            "`{option} {method}`: an http check sends {}",
+                            METHODS.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                    request.method = Some(method);
+                }
                 "-H" | "--header" => {
-                    let header = argument(&option)?;
-                    let (name, value) = header
-                        .split_once(':')
-                        .ok_or_else(|| format!("header `{header}` has no `:` between its name and value"))?;
-                    request.headers.push((name.trim().to_owned(), value.trim().to_owned()));
+                    if let Some(header) = header(&option, &argument(&option)?, &mut request.ignored)? {
+                        request.headers.push(header);
+                    }
                 }
                 "-A" | "--user-agent" => request.headers.push(("User-Agent".to_owned(), argument(&option)?)),
                 "-e" | "--referer" => request.headers.push(("Referer".to_owned(), argument(&option)?)),
-                "-b" | "--cookie" => request.headers.push(("Cookie".to_owned(), argument(&option)?)),
+                "-b" | "--cookie" => {
+                    let cookie = argument(&option)?;
+                    if !cookie.contains('=') {
+                        return Err(format!(
+                            "`{option} {cookie}` reads cookies from a file (a value without `=` is a file name to \
+                             curl); a runbook needs the cookie written in it: `{option} 'NAME=VALUE'`"
+                        ));
+                    }
+                    request.headers.push(("Cookie".to_owned(), cookie));
+                }
+                "--oauth2-bearer" => {
+                    request.headers.push(("Authorization".to_owned(), format!("Bearer {}", argument(&option)?)));
+                }
                 "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" | "--data-urlencode" => {
                     let data = argument(&option)?;
                     let data = if option == "--data-urlencode" {
@@ -137,6 +172,7 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                         Some(previous) => format!("{previous}&{data}"),
                         None => data,
                     });
+                    form = true;
                 }
                 "-G" | "--get" => get = true,
                 "-F" | "--form" | "--form-string" => {
@@ -146,15 +182,15 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                     ));
                 }
                 "--json" => request.json = Some(argument(&option)?),
-                "-m" | "--max-time" => request.max_time = Some(argument(&option)?),
-                "--connect-timeout" => request.connect_timeout = Some(argument(&option)?),
+                "-m" | "--max-time" => request.max_time = Some(duration(&option, &argument(&option)?)?),
+                "--connect-timeout" => request.connect_timeout = Some(duration(&option, &argument(&option)?)?),
                 "-L" | "--location" => request.follow_redirects = true,
                 "-k" | "--insecure" => request.insecure = true,
                 "--cacert" => request.ca_file = Some(argument(&option)?),
                 "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
                 "-I" | "--head" => head = true,
                 "--url" => request.url = argument(&option)?,
-                "-u" | "--user" => {
+                flag if CREDENTIAL_OPTIONS.contains(&flag) => {
                     argument(&option)?;
                     request.ignored.push(format!(
                         "`{option}` is not converted: give the credentials as a secret input and an \
@@ -178,18 +214,25 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                     url_after_unknown.clone_from(&after_unknown);
                 }
                 _ => {
-                    let value_of = [(&word, &after_unknown), (&request.url, &url_after_unknown)]
+                    // A word after an unknown option may be its value, a
+                    // credential (`--oauth2-bearer TOKEN`): it is not shown.
+                    let shown = |value: &str, unknown: &Option<String>| match unknown {
+                        Some(unknown) => format!("the word after `{unknown}`"),
+                        None => format!("`{}`", without_userinfo(value).unwrap_or_else(|| value.to_owned())),
+                    };
+                    let value_of = [&after_unknown, &url_after_unknown]
                         .into_iter()
-                        .find_map(|(value, unknown)| Some((value, unknown.as_ref()?)))
-                        .map_or_else(String::new, |(value, unknown)| {
+                        .find_map(Option::as_ref)
+                        .map_or_else(String::new, |unknown| {
                             format!(
-                                "; if `{value}` is the value of `{unknown}`, an option --from-curl does not \
-                                 know, remove both"
+                                "; if the word after `{unknown}` is its value (an option --from-curl does not \
+                                 know), remove both"
                             )
                         });
                     return Err(format!(
-                        "more than one URL (`{}` and `{word}`); a check sends one request{value_of}",
-                        request.url
+                        "more than one URL ({} and {}); a check sends one request{value_of}",
+                        shown(&request.url, &url_after_unknown),
+                        shown(&word, &after_unknown)
                     ));
                 }
             }
@@ -198,8 +241,13 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     if request.url.is_empty() {
         return Err("the curl command line has no URL".to_owned());
     }
-    if !request.url.contains("://") {
-        request.url = format!("http://{}", request.url);
+    match request.url.split_once("://") {
+        None if request.url.starts_with(VARIABLE_OPEN) => {}
+        None => request.url = format!("http://{}", request.url),
+        Some((scheme, _)) if !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str()) => {
+            return Err(format!("`{scheme}://…`: an http check sends HTTP or HTTPS requests"));
+        }
+        Some(_) => {}
     }
     if let Some(without) = without_userinfo(&request.url) {
         request.url = without;
@@ -210,11 +258,26 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
         );
     }
     if get && let Some(query) = request.body.take() {
+        form = false;
         let (before_fragment, fragment) = request.url.split_once('#').unwrap_or((&request.url, ""));
         let separator = if before_fragment.contains('?') { '&' } else { '?' };
         let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
         request.url = format!("{before_fragment}{separator}{query}{fragment}");
     }
+    if head && (request.body.is_some() || request.json.is_some()) {
+        return Err("`-I` (HEAD) and data (`-d`, `--json`) are two methods; curl refuses the pair too".to_owned());
+    }
+    let sent_as = |headers: &[(String, String)], name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if request.json.is_some() {
+        for (name, value) in [("Content-Type", "application/json"), ("Accept", "application/json")] {
+            if !sent_as(&request.headers, name) {
+                request.headers.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    } else if form && !sent_as(&request.headers, "Content-Type") {
+        request.headers.push(("Content-Type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+    }
+    request.headers = merged(std::mem::take(&mut request.headers), &mut request.ignored);
     if request.method.is_none() {
         request.method = if head {
             Some("HEAD".to_owned())
@@ -225,6 +288,72 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
         };
     }
     Ok(request)
+}
+
+/// The headers with each name once (a runbook's `headers:` is a map): a
+/// repeated header is sent once with its values joined as HTTP joins them
+/// (`a, b`; cookies `a=1; b=2`), and said.
+fn merged(headers: Vec<(String, String)>, notes: &mut Vec<String>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(headers.len());
+    for (name, value) in headers {
+        match out.iter_mut().find(|(kept, _)| kept.eq_ignore_ascii_case(&name)) {
+            Some((kept, joined)) => {
+                let separator = if kept.eq_ignore_ascii_case("cookie") { "; " } else { ", " };
+                if !joined.is_empty() {
+                    joined.push_str(separator);
+                }
+                joined.push_str(&value);
+                let note = format!("`{kept}` is given more than once: the check sends it once, its values joined");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            None => out.push((name, value)),
+        }
+    }
+    out
+}
+
+/// A `-H` argument as the header curl sends: `Name: value`, `Name;` (sent
+/// empty). `Name:` removes a header curl adds: nothing to send, said. A
+/// malformed one is refused naming its first word only, which is the name
+/// when the value is a credential (`Authorization Bearer …`).
+fn header(option: &str, argument: &str, notes: &mut Vec<String>) -> Result<Option<(String, String)>, String> {
+    if argument.starts_with('@') {
+        return Err(format!("`{option} {argument}` reads headers from a file; a runbook needs them written in it"));
+    }
+    match argument.split_once(':') {
+        Some((name, value)) if value.trim().is_empty() => {
+            notes.push(format!(
+                "`{option} '{}:'` (curl's way to remove a header it adds by itself) is not converted",
+                name.trim()
+            ));
+            Ok(None)
+        }
+        Some((name, _)) if !name.trim().is_empty() && !name.trim().chars().all(is_token_char) => Err(format!(
+            "`{option}` names the header `{}`, which holds characters a header name cannot (letters, digits and \
+             `!#$%&'*+-.^_`|~`)",
+            name.trim()
+        )),
+        Some((name, value)) => Ok(Some((name.trim().to_owned(), value.trim().to_owned()))),
+        None => match argument.trim().strip_suffix(';') {
+            Some(name) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                Ok(Some((name.to_owned(), String::new())))
+            }
+            _ => {
+                let first = argument.split_whitespace().next().unwrap_or_default();
+                Err(format!(
+                    "a `{option}` value (starting `{first}`) has no `:` between its header name and value; the \
+                     rest is not shown, in case it is a credential"
+                ))
+            }
+        },
+    }
+}
+
+/// Whether `c` may appear in a header name (an HTTP token).
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }
 
 /// The data `--data-urlencode` sends for its argument, as curl builds it:
@@ -306,13 +435,17 @@ fn options_in(word: &str) -> Vec<(String, Option<String>)> {
 /// Splits a command line into words as bash would: single quotes, double
 /// quotes with `\` escapes, `$'…'` with its escapes (what a browser's "Copy
 /// as cURL (bash)" writes for a value with a `'`, a `!` or a newline),
-/// backslash escapes and line continuations. A Windows `cmd` line (`^"…^"`,
-/// "Copy as cURL (cmd)") is refused: its quoting would be read as part of
-/// the values.
+/// backslash escapes, line continuations and `#` comments. A variable
+/// (`$NAME`, `${NAME}`) outside single quotes is kept as its name between
+/// [`VARIABLE_OPEN`] and [`VARIABLE_CLOSE`]. What runs something else is
+/// refused: `$(…)` and backticks, and `|`, `;`, `&`, `<`, `>` outside
+/// quotes (a pipe into `jq`, a second command). A Windows `cmd` line
+/// (`^"…^"`, `^` continuations: "Copy as cURL (cmd)") is refused too: its
+/// quoting would be read as part of the values.
 fn split(line: &str) -> Result<Vec<String>, String> {
-    if line.contains("^\"") {
-        return Err("this is a Windows `cmd` line (`^\"` quoting), whose quotes would become part of the URL and \
-                    headers: copy the request as cURL (bash) or (POSIX) instead"
+    if line.contains("^\"") || line.lines().any(|line| line.trim_end().ends_with(" ^")) {
+        return Err("this is a Windows `cmd` line (`^\"` quoting, `^` at the end of a line), whose quotes would \
+                    become part of the URL and headers: copy the request as cURL (bash) or (POSIX) instead"
             .to_owned());
     }
     let mut words = Vec::new();
@@ -326,6 +459,11 @@ fn split(line: &str) -> Result<Vec<String>, String> {
                 in_word = true;
                 word.push_str(&ansi_c_quoted(&mut chars)?);
             }
+            '$' => {
+                in_word = true;
+                variable(&mut chars, &mut word)?;
+            }
+            '`' => return Err(RUNS_A_COMMAND.to_owned()),
             '\'' => {
                 in_word = true;
                 loop {
@@ -350,6 +488,8 @@ fn split(line: &str) -> Result<Vec<String>, String> {
                             }
                             None => return Err("a double quote is not closed".to_owned()),
                         },
+                        Some('$') => variable(&mut chars, &mut word)?,
+                        Some('`') => return Err(RUNS_A_COMMAND.to_owned()),
                         Some(c) => word.push(c),
                         None => return Err("a double quote is not closed".to_owned()),
                     }
@@ -360,6 +500,13 @@ fn split(line: &str) -> Result<Vec<String>, String> {
                     in_word = true;
                     word.push(c);
                 }
+            }
+            '#' if !in_word => while chars.next_if(|c| *c != '\n').is_some() {},
+            '|' | ';' | '&' | '<' | '>' => {
+                return Err(format!(
+                    "`{c}` outside quotes ends the curl command in a shell (a pipe, a second command, a \
+                     redirection); give the curl command alone, with its URL in quotes"
+                ));
             }
             c if c.is_whitespace() => {
                 if in_word {
@@ -377,6 +524,38 @@ fn split(line: &str) -> Result<Vec<String>, String> {
         words.push(word);
     }
     Ok(words)
+}
+
+/// The refusal of a command substitution.
+const RUNS_A_COMMAND: &str = "the line runs another command (`$(…)` or backticks) for a value; give the value, or \
+                              a `$VARIABLE` (which becomes an input read from the environment)";
+
+/// After a `$` outside single quotes: a variable's name (`NAME`, `{NAME}`)
+/// pushed onto `word` between [`VARIABLE_OPEN`] and [`VARIABLE_CLOSE`]; a
+/// `$` before anything else is itself. `$(…)` and `${NAME…}` with an
+/// operator are refused.
+fn variable(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, word: &mut String) -> Result<(), String> {
+    let braced = chars.next_if_eq(&'{').is_some();
+    if !braced && chars.peek() == Some(&'(') {
+        return Err(RUNS_A_COMMAND.to_owned());
+    }
+    let mut name = String::new();
+    while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        name.push(c);
+    }
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if braced && (!valid || chars.next_if_eq(&'}').is_none()) {
+        return Err(format!(
+            "`${{{name}…`: only a plain `${{NAME}}` is converted (into an input read from the environment)"
+        ));
+    }
+    if valid {
+        word.extend([VARIABLE_OPEN].into_iter().chain(name.chars()).chain([VARIABLE_CLOSE]));
+    } else {
+        word.push('$');
+        word.push_str(&name);
+    }
+    Ok(())
 }
 
 /// The rest of a `$'…'` word after its opening quote, up to and without the
@@ -456,9 +635,28 @@ fn take_digits<'a>(
     std::iter::from_fn(move || chars.next_if(|c| c.is_digit(radix))).take(most)
 }
 
+/// curl's seconds (`5`, `1.5`, `1e2`) as a runbook duration: `5s`,
+/// `1500ms`; zero, a negative or a word is refused, naming the option, as
+/// the runbook would refuse the duration.
+fn duration(option: &str, text: &str) -> Result<String, String> {
+    let refused = || {
+        format!("`{option} {text}`: curl's time limit is a number of seconds above zero (`{option} 5`, `{option} 1.5`)")
+    };
+    let seconds: f64 = text.trim().parse().map_err(|_| refused())?;
+    let millis = std::time::Duration::try_from_secs_f64(seconds).map_err(|_| refused())?.as_millis();
+    match millis {
+        0 => Err(refused()),
+        _ if millis % 1000 == 0 => Ok(format!("{}s", millis / 1000)),
+        _ => Ok(format!("{millis}ms")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The content type curl gives data.
+    const FORM: &str = "application/x-www-form-urlencoded";
 
     #[test]
     fn words_split_as_a_shell_would() {
@@ -482,12 +680,26 @@ mod tests {
         assert_eq!(request.url, "https://h.example:8443/health?full=1");
         assert_eq!(request.method, None);
         assert!(request.fail_on_error && request.follow_redirects && !request.insecure);
-        assert_eq!(request.max_time.as_deref(), Some("3"));
+        assert_eq!(request.max_time.as_deref(), Some("3s"));
         assert_eq!(
             request.headers,
             [("Accept".to_owned(), "application/json".to_owned()), ("X-Api-Key".to_owned(), "k".to_owned())]
         );
         assert!(request.ignored.is_empty(), "{:?}", request.ignored);
+    }
+
+    #[test]
+    fn time_limits_are_curls_seconds_written_as_durations() {
+        let limit = |line: &str| parse(line).map(|request| (request.max_time, request.connect_timeout));
+        assert_eq!(
+            limit("curl -m 1.5 --connect-timeout 0.25 http://h/"),
+            Ok((Some("1500ms".into()), Some("250ms".into())))
+        );
+        assert_eq!(limit("curl -m 1e2 http://h/"), Ok((Some("100s".into()), None)));
+        for bad in ["0", "-1", "abc", "0.0001", "inf"] {
+            let error = limit(&format!("curl -m {bad} http://h/")).expect_err(bad);
+            assert!(error.contains("a number of seconds above zero"), "{error}");
+        }
     }
 
     #[test]
@@ -504,7 +716,7 @@ mod tests {
         let delete = parse("curl -XDELETE http://h/").unwrap();
         assert_eq!(delete.method.as_deref(), Some("DELETE"));
         assert!(delete.ignored.is_empty(), "{:?}", delete.ignored);
-        assert_eq!(parse("curl -m5 http://h/").unwrap().max_time.as_deref(), Some("5"));
+        assert_eq!(parse("curl -m5 http://h/").unwrap().max_time.as_deref(), Some("5s"));
         let header = parse("curl -H'Content-Type: x' -HAccept:y http://h/").unwrap();
         assert_eq!(
             header.headers,
@@ -516,7 +728,7 @@ mod tests {
         assert_eq!((post.method.as_deref(), post.body.as_deref()), (Some("POST"), Some("a=1")));
         assert!(post.insecure && post.ignored.is_empty(), "{:?}", post.ignored);
         let output = parse("curl -so/dev/null -Lm 2 http://h/").unwrap();
-        assert_eq!((output.url.as_str(), output.max_time.as_deref()), ("http://h/", Some("2")));
+        assert_eq!((output.url.as_str(), output.max_time.as_deref()), ("http://h/", Some("2s")));
         assert!(output.follow_redirects);
         assert!(output.ignored.is_empty(), "-o only changes curl's output: {:?}", output.ignored);
     }
@@ -559,7 +771,11 @@ mod tests {
     fn bash_ansi_c_quotes_are_read_as_bash_reads_them() {
         let request =
             parse(r"curl 'http://h/x' -H $'X-A: b' --data-raw $'line1\nline2\t\'q\' \\ \x41\u00e9\101'").unwrap();
-        assert_eq!(request.headers, [("X-A".to_owned(), "b".to_owned())]);
+        assert_eq!(
+            request.headers,
+            [("X-A".to_owned(), "b".to_owned()), ("Content-Type".to_owned(), FORM.to_owned())],
+            "data is sent as a form, as curl sends it"
+        );
         assert_eq!(request.body.as_deref(), Some("line1\nline2\t'q' \\ Aé\u{41}"));
         let json = parse(r#"curl 'http://h/s' -H 'content-type: application/json' --data-raw $'{"q":"it\'s\u0021"}'"#)
             .unwrap();
@@ -567,6 +783,76 @@ mod tests {
         assert_eq!(split(r"a$'b'c 'd$'").unwrap(), ["abc", "d$"]);
         assert!(parse("curl $'http://h/").unwrap_err().contains("`$'` quote is not closed"));
         assert!(parse(r"curl $'\xff' http://h/").unwrap_err().contains("not UTF-8"));
+    }
+
+    #[test]
+    fn refusals_name_the_option_and_never_show_a_credential() {
+        for (line, said) in [
+            ("curl -H 'Authorization Bearer s3cr3t' http://h/", "(starting `Authorization`) has no `:`"),
+            ("curl http://u:s3cr3t@h/ http://b/", "more than one URL (`http://h/` and `http://b/`)"),
+            ("curl -X PURGE http://h/", "an http check sends `GET`"),
+            ("curl -I -d a=1 http://h/", "curl refuses the pair too"),
+            ("curl -b cookies.txt http://h/", "reads cookies from a file"),
+            ("curl -H @headers.txt http://h/", "reads headers from a file"),
+            ("curl -H 'Bad Name: v' http://h/", "names the header `Bad Name`"),
+            ("curl http://h/ | jq .", "`|` outside quotes ends the curl command"),
+            ("curl http://h/?a=1&b=2", "`&` outside quotes"),
+            ("curl ftp://h/x", "sends HTTP or HTTPS"),
+            (r#"curl "$(cat url)""#, "runs another command"),
+            ("curl `cat url`", "runs another command"),
+            (r#"curl "${URL:-x}""#, "only a plain `${NAME}`"),
+            ("curl http://h/ ^\n -H 'A: b'", "Windows `cmd` line"),
+        ] {
+            let error = parse(line).expect_err(line);
+            assert!(error.contains(said), "{line}: {error}");
+            assert!(!error.contains("s3cr3t"), "{error}");
+        }
+        let credential = parse("curl --proxy-user a:s3cr3t --oauth2-bearer t0k http://h/").unwrap();
+        assert!(!format!("{:?}", credential.ignored).contains("s3cr3t"), "{:?}", credential.ignored);
+        assert_eq!(credential.headers, [("Authorization".to_owned(), "Bearer t0k".to_owned())]);
+    }
+
+    #[test]
+    fn headers_are_read_as_curl_sends_them() {
+        let request = parse(
+            "curl -H 'Accept: a' -H 'accept: b' -H 'Cookie: a=1' -b 'b=2' -H 'X-Empty;' -H 'Host:' http://h/ # note",
+        )
+        .unwrap();
+        assert_eq!(
+            request.headers,
+            [
+                ("Accept".to_owned(), "a, b".to_owned()),
+                ("Cookie".to_owned(), "a=1; b=2".to_owned()),
+                ("X-Empty".to_owned(), String::new())
+            ]
+        );
+        assert_eq!(
+            request.ignored,
+            [
+                "`-H 'Host:'` (curl's way to remove a header it adds by itself) is not converted",
+                "`Accept` is given more than once: the check sends it once, its values joined",
+                "`Cookie` is given more than once: the check sends it once, its values joined",
+            ]
+        );
+        let json = parse("curl --json '{}' http://h/").unwrap();
+        assert_eq!(
+            json.headers,
+            [
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("Accept".to_owned(), "application/json".to_owned())
+            ]
+        );
+        assert!(parse("curl -G -d a=1 http://h/").unwrap().headers.is_empty(), "-G sends the data in the query");
+    }
+
+    #[test]
+    fn shell_variables_are_kept_by_name() {
+        let request = parse(r#"curl -H "X-Key: $KEY" "${BASE}/x" -d '$LITERAL' -e $1"#).unwrap();
+        let variable = |name: &str| format!("{VARIABLE_OPEN}{name}{VARIABLE_CLOSE}");
+        assert_eq!(request.url, format!("{}/x", variable("BASE")));
+        assert_eq!(request.headers[0], ("X-Key".to_owned(), variable("KEY")));
+        assert_eq!(request.body.as_deref(), Some("$LITERAL"), "single quotes keep a `$`");
+        assert_eq!(request.headers[1], ("Referer".to_owned(), "$1".to_owned()));
     }
 
     #[test]
@@ -595,10 +881,11 @@ mod tests {
 
     #[test]
     fn an_unknown_option_before_a_second_word_is_named_with_it() {
-        let error = parse("curl --frobnicate value http://h/").unwrap_err();
-        assert!(error.contains("if `value` is the value of `--frobnicate`"), "{error}");
-        let error = parse("curl http://h/ --frobnicate value").unwrap_err();
-        assert!(error.contains("if `value` is the value of `--frobnicate`"), "{error}");
+        for line in ["curl --frobnicate s3cr3t http://h/", "curl http://h/ --frobnicate s3cr3t"] {
+            let error = parse(line).unwrap_err();
+            assert!(error.contains("if the word after `--frobnicate` is its value"), "{error}");
+            assert!(!error.contains("s3cr3t"), "a value that may be a credential is shown: {error}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod coverage;
 mod curl;
+mod curl_runbook;
 mod diagnostics;
 mod document;
 mod evidence;

@@ -28,7 +28,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Graph(args) => graph::run(&args, cli.color),
         Command::Render(args) => render::run(&args, cli.color),
-        Command::New(args) => new::run(&args),
+        Command::New(args) => new::run(&args, cli.color),
         Command::Completions { shell } => completions::run(shell),
         Command::Man => man::run(),
     }

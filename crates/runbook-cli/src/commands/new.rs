@@ -5,12 +5,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{print_stderr, print_stdout};
-use crate::cli::NewArgs;
-use crate::curl::{CurlRequest, parse};
+use runbook_model::Level;
+
+use crate::cli::{Color, NewArgs};
+use crate::curl::parse;
+use crate::curl_runbook::{Converted, convert, quoted};
+use crate::diagnostics::Renderer;
 use crate::exit_code::ExitCode;
 use crate::runbook_files::test_file_of;
 
-pub(super) fn run(args: &NewArgs) -> ExitCode {
+pub(super) fn run(args: &NewArgs, color: Color) -> ExitCode {
     if !is_valid_id(&args.name) {
         print_stderr(&format!(
             "error: `{}` is not a valid runbook id: use lowercase letters, digits, `-` and `_`, starting with a \
@@ -26,21 +30,31 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    if let Some(request) = &request {
+    let converted = request.as_ref().map(convert);
+    if let (Some(request), Some(converted)) = (&request, &converted) {
         for ignored in &request.ignored {
             print_stderr(&format!("warning: --from-curl: {ignored}\n"));
         }
-        let (_, left_out) = without_browser_noise(&request.headers, split_url(&request.url).0);
-        if !left_out.is_empty() {
+        if !converted.left_out.is_empty() {
             print_stderr(&format!(
                 "note: --from-curl: left out the headers a browser adds (or naming another host): {}\n",
-                left_out.join(", ")
+                converted.left_out.join(", ")
+            ));
+        }
+        if !converted.from_environment.is_empty() {
+            print_stderr(&format!(
+                "note: --from-curl: read from the environment, never written into the runbook: {}\n",
+                converted.from_environment.join("; ")
             ));
         }
     }
     let path = args.output.clone().unwrap_or_else(|| PathBuf::from(format!("{}.yaml", args.name)));
     if path.as_os_str() == "-" {
-        return print_stdout(&skeleton(&args.name, request.as_ref(), None));
+        let runbook = skeleton(&args.name, converted.as_ref(), None);
+        if let Err(status) = checks_clean(&path, &runbook, color) {
+            return status;
+        }
+        return print_stdout(&runbook);
     }
     if !path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
         print_stderr(&format!(
@@ -66,14 +80,12 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
         print_stderr(&format!("error: `{}` exists; not overwriting it (give `--output FILE`)\n", taken.display()));
         return ExitCode::Io;
     }
-    let runbook = skeleton(&args.name, request.as_ref(), schema_path(&path, "runbook").as_deref());
-    let secrets: Vec<String> = request
-        .iter()
-        .flat_map(|r| &r.headers)
-        .filter_map(|(name, value)| credential(name, value))
-        .map(|credential| credential.input)
-        .collect();
-    let cases = test_file(&path, &secrets, schema_path(&test_path, "test").as_deref());
+    let runbook = skeleton(&args.name, converted.as_ref(), schema_path(&path, "runbook").as_deref());
+    if let Err(status) = checks_clean(&path, &runbook, color) {
+        return status;
+    }
+    let made_up = converted.as_ref().map(|converted| converted.made_up.as_slice()).unwrap_or_default();
+    let cases = test_file(&path, made_up, schema_path(&test_path, "test").as_deref());
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
             print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
@@ -87,6 +99,26 @@ pub(super) fn run(args: &NewArgs) -> ExitCode {
         test_path.display()
     ));
     ExitCode::Success
+}
+
+/// Whether the runbook about to be written at `path` passes `runbook
+/// check` (its warnings shown): a curl line `--from-curl` converts into
+/// something `check` refuses is said, and nothing is written (exit 3).
+fn checks_clean(path: &Path, runbook: &str, color: Color) -> Result<(), ExitCode> {
+    let checked = runbook_model::check_file_bytes(path, runbook.as_bytes());
+    let renderer = Renderer::for_stderr(color);
+    let errors = checked.diagnostics.iter().filter(|d| d.level() == Level::Error).count();
+    for diagnostic in &checked.diagnostics {
+        print_stderr(&renderer.render(&checked.source, diagnostic));
+    }
+    if errors == 0 {
+        return Ok(());
+    }
+    print_stderr(&format!(
+        "error: the runbook --from-curl made from this curl line does not pass `runbook check` ({errors} error(s) \
+         above); nothing was written. Change the curl line, or write the check by hand.\n"
+    ));
+    Err(ExitCode::InvalidRunbook)
 }
 
 /// Writes `text` to a file that must not exist yet.
@@ -117,13 +149,8 @@ fn schema_path(file: &Path, kind: &str) -> Option<String> {
     None
 }
 
-/// A YAML double-quoted scalar: JSON strings are valid YAML.
-fn quoted(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
-}
-
 /// The runbook text.
-fn skeleton(name: &str, request: Option<&CurlRequest>, schema: Option<&str>) -> String {
+fn skeleton(name: &str, converted: Option<&Converted>, schema: Option<&str>) -> String {
     let mut out = String::new();
     match schema {
         Some(schema) => {
@@ -159,8 +186,9 @@ tags: []
 inputs:
 "
     );
-    let probe = if let Some(request) = request {
-        curl_probe(&mut out, request)
+    let probe = if let Some(converted) = converted {
+        out.push_str(&converted.inputs);
+        converted.probe.clone()
     } else {
         out.push_str("  base_url: { description: Service base URL, default: \"http://127.0.0.1:8080\" }\n");
         "      http: { url: \"{{ inputs.base_url }}/healthz\", timeout: 3s }\n      expect:\n        - status: 200\n"
@@ -229,7 +257,7 @@ steps:
 /// test --min-coverage 100` passes as written and names what an edit leaves
 /// untested. The steps are the skeleton's, whatever `--from-curl` changed
 /// (a 500 fails both its `status: 200` and curl `-f`'s `status < 400`).
-fn test_file(runbook: &Path, secrets: &[String], schema: Option<&str>) -> String {
+fn test_file(runbook: &Path, made_up: &[(String, String)], schema: Option<&str>) -> String {
     let mut out = String::new();
     match schema {
         Some(schema) => {
@@ -254,10 +282,13 @@ fn test_file(runbook: &Path, secrets: &[String], schema: Option<&str>) -> String
 # described in docs/testing.md.
 "
     );
-    if !secrets.is_empty() {
-        out.push_str("# Every case starts from these: the secrets' values are made up, nothing is sent.\ninputs:\n");
-        for secret in secrets {
-            let _ = writeln!(out, "  {secret}: made-up-{}", secret.replace('_', "-"));
+    if !made_up.is_empty() {
+        out.push_str(
+            "# Every case starts from these: the values are made up (the run reads them from the\n# environment), \
+             nothing is sent.\ninputs:\n",
+        );
+        for (input, value) in made_up {
+            let _ = writeln!(out, "  {input}: {}", quoted(value));
         }
     }
     out.push_str(
@@ -288,190 +319,9 @@ fn test_file(runbook: &Path, secrets: &[String], schema: Option<&str>) -> String
     out
 }
 
-/// `text` as a template that renders to exactly `text`: a `{` that would
-/// open a `{{`, `{%` or `{#` is written `{{ '{' }}` (a search UI's
-/// `?q={{x}}` is text, not a variable).
-fn as_written(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '{' && chars.peek().is_some_and(|next| matches!(next, '{' | '%' | '#')) {
-            out.push_str("{{ '{' }}");
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Writes the inputs a curl request needs and returns the check's probe and
-/// expectations, indented for the skeleton.
-fn curl_probe(out: &mut String, request: &CurlRequest) -> String {
-    let (base, rest) = split_url(&request.url);
-    let _ = writeln!(out, "  base_url: {{ description: Service base URL, default: {} }}", quoted(base));
-    let mut probe = String::from("      http:\n");
-    let _ = writeln!(probe, "        url: {}", quoted(&format!("{{{{ inputs.base_url }}}}{}", as_written(rest))));
-    if let Some(method) = &request.method {
-        let _ = writeln!(probe, "        method: {method}");
-    }
-    let (mut headers, _) = without_browser_noise(&request.headers, base);
-    if request.json.is_some() && !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type")) {
-        headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
-    }
-    if !headers.is_empty() {
-        probe.push_str("        headers:\n");
-        for (name, value) in &headers {
-            let value = if let Some(credential) = credential(name, value) {
-                let _ = writeln!(
-                    out,
-                    "  {}: {{ description: {}, env: {}, secret: true }}",
-                    credential.input,
-                    quoted(&credential.description),
-                    credential.input.to_ascii_uppercase()
-                );
-                credential.template
-            } else {
-                value.clone()
-            };
-            let key =
-                if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') { name.clone() } else { quoted(name) };
-            let _ = writeln!(probe, "          {key}: {}", quoted(&value));
-        }
-    }
-    if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
-        let _ = writeln!(probe, "        body: {}", quoted(&as_written(body)));
-    }
-    let seconds = |text: &str| format!("{}s", text.trim_end_matches('s'));
-    let _ =
-        writeln!(probe, "        timeout: {}", request.max_time.as_deref().map_or_else(|| "10s".to_owned(), seconds));
-    if let Some(connect) = &request.connect_timeout {
-        let _ = writeln!(probe, "        connect_timeout: {}", seconds(connect));
-    }
-    if !request.follow_redirects {
-        probe.push_str("        follow_redirects: false   # curl without -L does not follow them\n");
-    }
-    if request.insecure {
-        probe.push_str("        tls: { insecure: true }   # as curl -k: better, trust the CA with ca_file\n");
-    } else if let Some(ca) = &request.ca_file {
-        let _ = writeln!(probe, "        tls: {{ ca_file: {} }}", quoted(ca));
-    }
-    probe.push_str("      expect:\n");
-    if request.fail_on_error {
-        probe.push_str("        - status: { lt: 400 }   # curl -f's rule; say 200 if that is what healthy means\n");
-    } else {
-        probe.push_str("        - status: 200\n");
-    }
-    probe
-}
-
-/// `https://host:port` and the rest (path, query), so the host becomes an
-/// input and the runbook works against another environment.
-fn split_url(url: &str) -> (&str, &str) {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find(['/', '?', '#']) {
-        Some(offset) => url.split_at(after_scheme + offset),
-        None => (url, ""),
-    }
-}
-
-/// The secret input a credential header's value becomes, which `runbook
-/// check` refuses as a literal (RB403).
-struct Credential {
-    /// The input's name; its environment variable is the same in capitals.
-    input: String,
-    /// What the operator gives, said so that the value is given once: the
-    /// token alone when the header's scheme stays in the template.
-    description: String,
-    /// The header's value in the runbook.
-    template: String,
-}
-
-/// The credential a header carries (`Authorization`, `Cookie`, names with
-/// `key`, `token`, `secret`, `auth`, `password`), if any. An
-/// `Authorization: Bearer …` keeps its scheme in the template and asks for
-/// the token alone, in an input named for it (`bearer_token`): an operator
-/// who sets "the Authorization header's value" would send `Bearer Bearer …`.
-fn credential(header: &str, value: &str) -> Option<Credential> {
-    let name = header.to_ascii_lowercase();
-    let is_credential = ["authorization", "proxy-authorization", "cookie"].contains(&name.as_str())
-        || ["key", "token", "secret", "auth", "password"].iter().any(|word| name.contains(word));
-    if !is_credential {
-        return None;
-    }
-    let scheme = value.split_once(' ').map(|(scheme, _)| scheme).filter(|_| name.ends_with("authorization"));
-    let prefix = if name.starts_with("proxy-") { "proxy_" } else { "" };
-    let (input, what) = match scheme.map(str::to_ascii_lowercase).as_deref() {
-        Some("bearer") => (format!("{prefix}bearer_token"), "bearer token"),
-        Some("basic") => (format!("{prefix}basic_credentials"), "base64 `user:password`"),
-        Some("token") => (format!("{prefix}token"), "token"),
-        _ => {
-            let input = name.replace('-', "_");
-            return Some(Credential {
-                template: format!("{{{{ inputs.{input} }}}}"),
-                description: format!("The {header} header's whole value"),
-                input,
-            });
-        }
-    };
-    let scheme = scheme.unwrap_or_default();
-    Some(Credential {
-        template: format!("{scheme} {{{{ inputs.{input} }}}}"),
-        description: format!("The {what} of the {header} header, without `{scheme} `"),
-        input,
-    })
-}
-
-/// Headers a browser adds to every request ("Copy as cURL" copies them),
-/// which are noise in a check; a `Referer` or `Origin` naming the copied
-/// host follows `base_url` (it would keep naming that host when `base_url`
-/// points elsewhere) and one naming another host is left out. Returns the
-/// headers kept, each value a template, and the names left out.
-fn without_browser_noise(headers: &[(String, String)], base: &str) -> (Vec<(String, String)>, Vec<String>) {
-    const NOISE: &[&str] = &[
-        "connection",
-        "accept-language",
-        "accept-encoding",
-        "cache-control",
-        "pragma",
-        "upgrade-insecure-requests",
-        "priority",
-        "dnt",
-        "te",
-    ];
-    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
-    for (name, value) in headers {
-        let lower = name.to_ascii_lowercase();
-        let value = if NOISE.contains(&lower.as_str())
-            || lower.starts_with("sec-")
-            || (lower == "user-agent" && value.starts_with("Mozilla/"))
-        {
-            None
-        } else if lower == "referer" || lower == "origin" {
-            value
-                .strip_prefix(base)
-                .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
-                .map(|rest| format!("{{{{ inputs.base_url }}}}{}", as_written(rest)))
-        } else {
-            Some(as_written(value))
-        };
-        match value {
-            Some(value) => kept.push((name.clone(), value)),
-            None => left_out.push(name.clone()),
-        }
-    }
-    (kept, left_out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_split_into_base_and_rest() {
-        assert_eq!(split_url("https://h:8443/a/b?c"), ("https://h:8443", "/a/b?c"));
-        assert_eq!(split_url("http://h"), ("http://h", ""));
-        assert_eq!(split_url("http://h?x=1"), ("http://h", "?x=1"));
-    }
 
     #[test]
     fn titles_and_ids() {

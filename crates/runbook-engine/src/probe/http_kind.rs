@@ -263,6 +263,15 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
     for (name, value) in &http.headers {
         words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
     }
+    let has = |header: &str| http.headers.keys().any(|name| name.value.eq_ignore_ascii_case(header));
+    // curl adds a form `Content-Type` to data, and `Accept:
+    // application/json` to `--json`; the probe sends neither.
+    if http.body.is_some() && !has("content-type") {
+        words.extend(["-H".to_owned(), shell_word("Content-Type:")]);
+    }
+    if http.json.is_some() && !has("accept") {
+        words.extend(["-H".to_owned(), shell_word("Accept: */*")]);
+    }
     if let Some(body) = &http.body {
         words.extend(["--data-raw".to_owned(), shell_word(&body.value)]);
     }

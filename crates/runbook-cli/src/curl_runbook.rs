@@ -1,0 +1,518 @@
+//! A [`CurlRequest`] written as a runbook's http check, for `runbook new
+//! --from-curl`: the URL's host becomes an input, credentials (in headers,
+//! the query, a form or JSON body) become secret inputs read from the
+//! environment, and shell variables (`$BASE_URL`) inputs read from the
+//! variable they name. No credential is ever written into the runbook.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use crate::curl::{CurlRequest, VARIABLE_CLOSE, VARIABLE_OPEN};
+
+/// What a curl line becomes in the skeleton.
+pub(crate) struct Converted {
+    /// The `inputs:` entries, indented.
+    pub inputs: String,
+    /// The check's probe and expectations, indented.
+    pub probe: String,
+    /// The inputs with no default, each with the made-up value the test
+    /// file gives it (cases send nothing).
+    pub made_up: Vec<(String, String)>,
+    /// What became an input read from the environment, for a note:
+    /// "the `Authorization` header: `bearer_token` ($BEARER_TOKEN)".
+    pub from_environment: Vec<String>,
+    /// The headers left out as a browser's noise.
+    pub left_out: Vec<String>,
+}
+
+/// Converts the request.
+pub(crate) fn convert(request: &CurlRequest) -> Converted {
+    let mut draft = Draft::default();
+    let (base, rest) = split_url(&request.url);
+    let base_template = if let Some(variable) = only_variable(base) {
+        let input = draft.variable(variable, false);
+        // The test cases need a URL there, though they send nothing.
+        if let Some((_, value)) = draft.made_up.iter_mut().find(|(name, _)| *name == input) {
+            *value = format!("http://made-up-{}.example", input.replace('_', "-"));
+        }
+        format!("{{{{ inputs.{input} }}}}")
+    } else if base.contains(VARIABLE_OPEN) {
+        draft.template(base, false)
+    } else {
+        draft.taken.insert("base_url".to_owned());
+        let _ = writeln!(draft.inputs, "  base_url: {{ description: Service base URL, default: {} }}", quoted(base));
+        "{{ inputs.base_url }}".to_owned()
+    };
+    let mut probe = String::from("      http:\n");
+    let url = format!("{base_template}{}", draft.query(rest, "the query"));
+    let _ = writeln!(probe, "        url: {}", quoted(&url));
+    if let Some(method) = &request.method {
+        let _ = writeln!(probe, "        method: {method}");
+    }
+    let (headers, left_out) = without_browser_noise(&request.headers, base);
+    let content_type = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map(|(_, value)| value.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !headers.is_empty() {
+        probe.push_str("        headers:\n");
+        for (name, value) in &headers {
+            let value = match value {
+                Value::Rebased(rest) => {
+                    format!("{base_template}{}", draft.query(rest, &format!("the {name} header's")))
+                }
+                Value::Written(value) => match draft.credential_header(name, value) {
+                    Some(template) => template,
+                    None => draft.template(value, is_credential_word(name)),
+                },
+            };
+            let key =
+                if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') { name.clone() } else { quoted(name) };
+            let _ = writeln!(probe, "          {key}: {}", quoted(&value));
+        }
+    }
+    if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
+        let body = if request.json.is_some() || content_type.contains("json") {
+            draft.json_body(body)
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            draft.pairs(body, "the form body", true)
+        } else {
+            draft.template(body, false)
+        };
+        let _ = writeln!(probe, "        body: {}", quoted(&body));
+    }
+    let _ = writeln!(probe, "        timeout: {}", request.max_time.as_deref().unwrap_or("10s"));
+    if let Some(connect) = &request.connect_timeout {
+        let _ = writeln!(probe, "        connect_timeout: {connect}");
+    }
+    if !request.follow_redirects {
+        probe.push_str("        follow_redirects: false   # curl without -L does not follow them\n");
+    }
+    if request.insecure {
+        probe.push_str("        tls: { insecure: true }   # as curl -k: better, trust the CA with ca_file\n");
+    } else if let Some(ca) = &request.ca_file {
+        let _ = writeln!(probe, "        tls: {{ ca_file: {} }}", quoted(&draft.template(ca, false)));
+    }
+    probe.push_str("      expect:\n");
+    if request.fail_on_error {
+        probe.push_str("        - status: { lt: 400 }   # curl -f's rule; say 200 if that is what healthy means\n");
+    } else {
+        probe.push_str("        - status: 200\n");
+    }
+    Converted {
+        inputs: draft.inputs,
+        probe,
+        made_up: draft.made_up,
+        from_environment: draft.from_environment,
+        left_out,
+    }
+}
+
+/// The inputs declared so far, each name once.
+#[derive(Default)]
+struct Draft {
+    /// The `inputs:` entries.
+    inputs: String,
+    /// The input names taken.
+    taken: HashSet<String>,
+    /// The input of each shell variable declared, by the variable's name.
+    variables: HashMap<String, String>,
+    /// See [`Converted::made_up`].
+    made_up: Vec<(String, String)>,
+    /// See [`Converted::from_environment`].
+    from_environment: Vec<String>,
+}
+
+impl Draft {
+    /// A free input name like `wanted`: lowercase letters, digits and `_`,
+    /// `_2`, `_3`… when taken (`X-Token` and `X_Token` are two inputs).
+    fn name(&mut self, wanted: &str) -> String {
+        let mut base: String =
+            wanted.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        if !base.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+            base.insert_str(0, "input_");
+        }
+        let mut name = base.clone();
+        for n in 2.. {
+            if self.taken.insert(name.clone()) {
+                break;
+            }
+            name = format!("{base}_{n}");
+        }
+        name
+    }
+
+    /// Declares a secret input read from the environment variable of its
+    /// name in capitals; `from` says where its value was ("the query's
+    /// `api_key`").
+    fn secret(&mut self, wanted: &str, description: &str, from: &str) -> String {
+        let name = self.name(wanted);
+        let env = name.to_ascii_uppercase();
+        let _ = writeln!(self.inputs, "  {name}: {{ description: {}, env: {env}, secret: true }}", quoted(description));
+        self.made_up.push((name.clone(), format!("made-up-{}", name.replace('_', "-"))));
+        self.from_environment.push(format!("{from} → secret input `{name}` from ${env}"));
+        name
+    }
+
+    /// The input a shell variable becomes, read from that variable: secret
+    /// when it stands for a credential or its name says it is one.
+    fn variable(&mut self, variable: &str, secret: bool) -> String {
+        if let Some(name) = self.variables.get(variable) {
+            return name.clone();
+        }
+        let name = self.name(variable);
+        let secret = secret || is_credential_word(variable);
+        let _ = writeln!(
+            self.inputs,
+            "  {name}: {{ description: {}, env: {variable}{} }}",
+            quoted(&format!("`${variable}` in the curl line")),
+            if secret { ", secret: true" } else { "" }
+        );
+        self.made_up.push((name.clone(), format!("made-up-{}", name.replace('_', "-"))));
+        self.from_environment
+            .push(format!("`${variable}` → {}input `{name}` from ${variable}", if secret { "secret " } else { "" }));
+        self.variables.insert(variable.to_owned(), name.clone());
+        name
+    }
+
+    /// `text` as a template that sends it: braces that would open a
+    /// template escaped, each shell variable the input of its name.
+    fn template(&mut self, text: &str, secret: bool) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = as_written(text);
+        while let Some((before, after)) = rest.split_once(VARIABLE_OPEN) {
+            out.push_str(before);
+            let (variable, after) = after.split_once(VARIABLE_CLOSE).unwrap_or((after, ""));
+            let input = self.variable(variable, secret);
+            let _ = write!(out, "{{{{ inputs.{input} }}}}");
+            rest = after.to_owned();
+        }
+        out.push_str(&rest);
+        out
+    }
+
+    /// A URL's path, query and fragment as a template, with each query
+    /// parameter that names a credential (`access_token`, `api_key`,
+    /// `sig`) a secret input.
+    fn query(&mut self, rest: &str, whose: &str) -> String {
+        let (before_fragment, fragment) = match rest.split_once('#') {
+            Some((before, fragment)) => (before, Some(fragment)),
+            None => (rest, None),
+        };
+        let mut out = match before_fragment.split_once('?') {
+            Some((path, query)) => format!("{}?{}", self.template(path, false), self.pairs(query, whose, true)),
+            None => self.template(before_fragment, false),
+        };
+        if let Some(fragment) = fragment {
+            let _ = write!(out, "#{}", self.template(fragment, false));
+        }
+        out
+    }
+
+    /// `name=value&…` (a query, a form body) as a template, each value
+    /// under a credential's name a secret input, percent-encoded when
+    /// `encoded` as it was sent.
+    fn pairs(&mut self, text: &str, whose: &str, encoded: bool) -> String {
+        let pairs: Vec<String> = text
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) if !value.is_empty() && is_credential_word(name) => {
+                    let input = match only_variable(value) {
+                        Some(variable) => return format!("{name}={{{{ inputs.{} }}}}", self.variable(variable, true)),
+                        None => self.secret(
+                            name,
+                            &format!("The value of `{name}` in {whose}, decoded (it is sent percent-encoded)"),
+                            &format!("`{name}` in {whose}"),
+                        ),
+                    };
+                    let filter = if encoded { " | urlencode" } else { "" };
+                    format!("{}={{{{ inputs.{input}{filter} }}}}", self.template(name, false))
+                }
+                _ => self.template(pair, false),
+            })
+            .collect();
+        pairs.join("&")
+    }
+
+    /// A JSON body as a template, each string under a credential's key
+    /// (`"password": "…"`, at any depth) a secret input written with
+    /// `tojson`. A body that is not JSON, or holds no credential, is sent
+    /// as written.
+    fn json_body(&mut self, body: &str) -> String {
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+            return self.template(body, false);
+        };
+        let mut secrets = Vec::new();
+        hide_credentials(&mut value, &mut secrets);
+        if secrets.is_empty() {
+            return self.template(body, false);
+        }
+        let mut out = self.template(&value.to_string(), false);
+        for (at, (key, secret)) in secrets.iter().enumerate() {
+            let input = match only_variable(secret) {
+                Some(variable) => self.variable(variable, true),
+                None => {
+                    self.secret(key, &format!("The `{key}` of the JSON body"), &format!("`{key}` in the JSON body"))
+                }
+            };
+            out = out.replacen(&format!("\"{}\"", placeholder(at)), &format!("{{{{ inputs.{input} | tojson }}}}"), 1);
+        }
+        out
+    }
+
+    /// The template of a credential header's value (`Authorization`,
+    /// `Cookie`, names with `key`, `token`, `secret`…), its secret an
+    /// input; `None` for another header. `Authorization: Bearer …` keeps
+    /// its scheme in the template and asks for the token alone, in an input
+    /// named for it (`bearer_token`): an operator who sets "the
+    /// Authorization header's value" would send `Bearer Bearer …`.
+    fn credential_header(&mut self, header: &str, value: &str) -> Option<String> {
+        let name = header.to_ascii_lowercase();
+        if !is_credential_word(&name) {
+            return None;
+        }
+        let prefix = if name.starts_with("proxy-") { "proxy_" } else { "" };
+        let scheme = value.split_once(' ').filter(|_| name.ends_with("authorization"));
+        let known = scheme.and_then(|(scheme, secret)| {
+            let (input, what) = match scheme.to_ascii_lowercase().as_str() {
+                "bearer" => ("bearer_token", "bearer token"),
+                "basic" => ("basic_credentials", "base64 `user:password`"),
+                "token" => ("token", "token"),
+                _ => return None,
+            };
+            Some((scheme, secret, format!("{prefix}{input}"), what))
+        });
+        let (scheme, secret, wanted, description) = match known {
+            Some((scheme, secret, input, what)) => {
+                (Some(scheme), secret, input, format!("The {what} of the {header} header, without `{scheme} `"))
+            }
+            None => (None, value, name.clone(), format!("The {header} header's whole value")),
+        };
+        let input = match only_variable(secret) {
+            Some(variable) => self.variable(variable, true),
+            None if secret.contains(VARIABLE_OPEN) => return Some(self.template(value, true)),
+            None => self.secret(&wanted, &description, &format!("the `{header}` header")),
+        };
+        Some(match scheme {
+            Some(scheme) => format!("{scheme} {{{{ inputs.{input} }}}}"),
+            None => format!("{{{{ inputs.{input} }}}}"),
+        })
+    }
+}
+
+/// Whether a header, parameter, field or variable name says it holds a
+/// credential: `Authorization`, `Cookie`, and names with `key`, `token`,
+/// `secret`, `auth`, `password`, `passwd`, `passphrase`, `session`, `signature`, `credential`, or the words `sig` and `pwd`.
+fn is_credential_word(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "cookie",
+        "key",
+        "token",
+        "secret",
+        "auth",
+        "password",
+        "passwd",
+        "passphrase",
+        "session",
+        "signature",
+        "credential",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+        || name.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| ["sig", "pwd"].contains(&word))
+}
+
+/// The variable's name when `text` is one shell variable and nothing else.
+fn only_variable(text: &str) -> Option<&str> {
+    text.strip_prefix(VARIABLE_OPEN)?.strip_suffix(VARIABLE_CLOSE).filter(|name| !name.contains(VARIABLE_OPEN))
+}
+
+/// The text that stands for the `at`-th hidden credential in a JSON body
+/// while it is written out (private-use characters, which JSON writes as
+/// they are).
+fn placeholder(at: usize) -> String {
+    format!("\u{E002}{at}\u{E003}")
+}
+
+/// Replaces each string under a credential's key with its
+/// [`placeholder`], keeping (key, value) in order.
+fn hide_credentials(value: &mut serde_json::Value, secrets: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    serde_json::Value::String(text) if !text.is_empty() && is_credential_word(key) => {
+                        let secret = std::mem::replace(text, placeholder(secrets.len()));
+                        secrets.push((key.clone(), secret));
+                    }
+                    _ => hide_credentials(value, secrets),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| hide_credentials(item, secrets)),
+        _ => {}
+    }
+}
+
+/// A YAML double-quoted scalar: JSON strings are valid YAML.
+pub(crate) fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// `text` as a template that renders to exactly `text`: a `{` that would
+/// open a `{{`, `{%` or `{#` is written `{{ '{' }}` (a search UI's
+/// `?q={{x}}` is text, not a variable).
+fn as_written(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' && chars.peek().is_some_and(|next| matches!(next, '{' | '%' | '#')) {
+            out.push_str("{{ '{' }}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `https://host:port` and the rest (path, query), so the host becomes an
+/// input and the runbook works against another environment.
+fn split_url(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find(['/', '?', '#']) {
+        Some(offset) => url.split_at(after_scheme + offset),
+        None => (url, ""),
+    }
+}
+
+/// A header's value kept in the check.
+enum Value<'a> {
+    /// As curl sent it.
+    Written(&'a str),
+    /// A `Referer` or `Origin` naming the URL's host: what follows it,
+    /// after `base_url`.
+    Rebased(&'a str),
+}
+
+/// Headers a browser adds to every request ("Copy as cURL" copies them),
+/// which are noise in a check; a `Referer` or `Origin` naming the copied
+/// host follows `base_url` (it would keep naming that host when `base_url`
+/// points elsewhere) and one naming another host is left out. Returns the
+/// headers kept and the names left out.
+fn without_browser_noise<'a>(headers: &'a [(String, String)], base: &str) -> (Vec<(String, Value<'a>)>, Vec<String>) {
+    const NOISE: &[&str] = &[
+        "connection",
+        "accept-language",
+        "accept-encoding",
+        "cache-control",
+        "pragma",
+        "upgrade-insecure-requests",
+        "priority",
+        "dnt",
+        "te",
+    ];
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let value = if NOISE.contains(&lower.as_str())
+            || lower.starts_with("sec-")
+            || (lower == "user-agent" && value.starts_with("Mozilla/"))
+        {
+            None
+        } else if lower == "referer" || lower == "origin" {
+            value
+                .strip_prefix(base)
+                .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+                .map(Value::Rebased)
+        } else {
+            Some(Value::Written(value))
+        };
+        match value {
+            Some(value) => kept.push((name.clone(), value)),
+            None => left_out.push(name.clone()),
+        }
+    }
+    (kept, left_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curl::parse;
+
+    /// The runbook text of a curl line: inputs, then the probe.
+    fn converted(line: &str) -> Converted {
+        convert(&parse(line).expect("a curl line"))
+    }
+
+    #[test]
+    fn urls_split_into_base_and_rest() {
+        assert_eq!(split_url("https://h:8443/a/b?c"), ("https://h:8443", "/a/b?c"));
+        assert_eq!(split_url("http://h"), ("http://h", ""));
+        assert_eq!(split_url("http://h?x=1"), ("http://h", "?x=1"));
+    }
+
+    #[test]
+    fn credentials_in_the_query_and_the_body_become_secret_inputs() {
+        let form =
+            converted("curl -d 'username=admin&password=hunter2' 'http://h/login?access_token=QSECRET&page=2&sig=S1'");
+        let text = format!("{}{}", form.inputs, form.probe);
+        for secret in ["hunter2", "QSECRET", "S1"] {
+            assert!(!text.contains(secret), "{secret} written:\n{text}");
+        }
+        assert!(
+            text.contains(
+                "url: \"{{ inputs.base_url }}/login?access_token={{ inputs.access_token | urlencode }}&page=2&sig={{ \
+                 inputs.sig | urlencode }}\""
+            ),
+            "{text}"
+        );
+        assert!(text.contains("body: \"username=admin&password={{ inputs.password | urlencode }}\""), "{text}");
+        assert!(text.contains("Content-Type: \"application/x-www-form-urlencoded\""), "{text}");
+        assert!(text.contains("  password: { description:") && text.contains("env: PASSWORD, secret: true }"));
+        let names: Vec<&str> = form.made_up.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["access_token", "sig", "password"]);
+        let json = converted(r#"curl --json '{"user":"a","auth":{"api_key":"K9","n":1}}' http://h/x"#);
+        assert!(
+            json.probe
+                .contains(r#"body: "{\"user\":\"a\",\"auth\":{\"api_key\":{{ inputs.api_key | tojson }},\"n\":1}}""#),
+            "{}",
+            json.probe
+        );
+        assert!(!json.probe.contains("K9"));
+    }
+
+    #[test]
+    fn headers_of_one_name_make_distinct_inputs() {
+        let request =
+            converted("curl -H 'Authorization: Token abc' -H 'Token: def' -H 'X-Token: a' -H 'X_Token: b' http://h/");
+        let names: Vec<&str> = request.made_up.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["token", "token_2", "x_token", "x_token_2"]);
+    }
+
+    #[test]
+    fn shell_variables_become_inputs_read_from_them() {
+        let request = converted(r#"curl -H "Authorization: Bearer $TOKEN" "$BASE_URL/health?key=${API_KEY}""#);
+        assert!(
+            request.probe.contains("url: \"{{ inputs.base_url }}/health?key={{ inputs.api_key }}\""),
+            "{}",
+            request.probe
+        );
+        assert!(request.probe.contains("Authorization: \"Bearer {{ inputs.token }}\""), "{}", request.probe);
+        assert!(
+            request.inputs.contains("  base_url: { description: \"`$BASE_URL` in the curl line\", env: BASE_URL }"),
+            "{}",
+            request.inputs
+        );
+        assert!(
+            request
+                .inputs
+                .contains("  token: { description: \"`$TOKEN` in the curl line\", env: TOKEN, secret: true }"),
+            "{}",
+            request.inputs
+        );
+    }
+}
