@@ -686,6 +686,61 @@ fn resume_says_which_commands_of_the_killed_run_still_run() {
     assert!(!quiet.stderr.contains("still running"), "{}", quiet.stderr);
 }
 
+/// Every command of a run carries the run's id, the one its record names,
+/// before and after a resume, also when `runbook` itself runs in a command
+/// of another run (which holds that run's id). `runbook` puts the id in its
+/// own environment before the run starts, so the `env` probe sees it and
+/// commands inherit it without a copy of the environment each.
+#[test]
+fn commands_carry_the_id_of_their_own_run_before_and_after_a_resume() {
+    const MARKED: &str = r#"
+id: marked
+title: Marked
+steps:
+  - id: first
+    check: { cmd: { sh: 'printf %s "$RUNBOOK_RUN_ID" > first.txt' }, expect: [ { exit_code: 0 } ] }
+  - id: held
+    check: { env: { set: [RUNBOOK_RUN_ID] } }
+  - id: symptom
+    ask: { question: "Go on?", choices: [ { answer: go } ] }
+    on: { go: held-again }
+  - id: held-again
+    check: { env: { set: [RUNBOOK_RUN_ID] } }
+  - id: after
+    check: { cmd: { sh: 'printf %s "$RUNBOOK_RUN_ID" > after.txt' }, expect: [ { exit_code: 0 } ] }
+  - id: done
+    conclude: { status: diagnosed, diagnosis: "{{ steps.held.outcome }} {{ steps['held-again'].outcome }}" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", MARKED.as_bytes())])
+        .env_remove("RUNBOOK_RUN_ID")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = output.path("rec");
+    Test::new()
+        .in_dir(&output.path(""))
+        .env_remove("RUNBOOK_RUN_ID")
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=go"])
+        .status(0);
+    let record = valid_record(&rec);
+    let id = record["run"]["id"].as_str().expect("run id");
+    assert!(id.ends_with("-marked"), "{id}");
+    for file in ["first.txt", "after.txt"] {
+        assert_eq!(std::fs::read_to_string(output.path(file)).unwrap(), id, "{file}");
+    }
+    assert_eq!(record["conclusion"]["diagnosis"], "pass pass", "runbook's own environment holds the id");
+    // Inside a command of another run.
+    Test::new()
+        .in_dir(&output.path(""))
+        .env("RUNBOOK_RUN_ID", "an-outer-run")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "nested"])
+        .status(5);
+    let nested = valid_record(&output.path("nested"));
+    let id = nested["run"]["id"].as_str().expect("run id");
+    assert!(id.ends_with("-marked"), "{id}");
+    assert_eq!(std::fs::read_to_string(output.path("first.txt")).unwrap(), id);
+}
+
 /// A run killed during an action stays visible once it has been resumed:
 /// the record lists the kill among its stops and in its timeline, says the
 /// action may have run, and counts the killed process's running time.

@@ -12,6 +12,7 @@ mod evidence;
 mod exit_code;
 mod in_words;
 mod junit;
+mod own_environment;
 mod record_case;
 mod run_time;
 mod runbook_files;

@@ -7,6 +7,8 @@
 //! The public modules are what the CLI and tests use; the template facts,
 //! probe preparation, captures and redaction stay inside.
 
+#![forbid(unsafe_code)]
+
 mod capture;
 mod checked_compare;
 pub mod clock;

@@ -10,6 +10,8 @@
 //! crate needs no async runtime and no network, so `runbook check` starts
 //! fast. [`runbook_schema`] generates the JSON Schema editors complete from.
 
+#![forbid(unsafe_code)]
+
 mod analyse;
 mod ca_files;
 mod called_plan;

@@ -37,7 +37,10 @@ pub(crate) const ENVIRONMENT: [(&str, &str); 8] = [
         "the proxy of `http` probes, read as curl reads them (upper case too); see docs/dsl.md",
     ),
     ("PATH", "where `cmd` probes and Graphviz's `dot` (for `graph --format svg`) are found"),
-    ("RUNBOOK_RUN_ID", "set by `runbook` for every command it runs: the run's id (not read)"),
+    (
+        "RUNBOOK_RUN_ID",
+        "set by `runbook run` and `resume` in their own environment, so in every command they run: the run's id (not read)",
+    ),
 ];
 
 /// Commands a first reader tries, for the EXAMPLES section.

@@ -150,6 +150,8 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
     let point =
         resume_point(&entries).map_err(|error| usage(format!("cannot resume `{}`: {error}", args.dir.display())))?;
     warn_of_leftovers(&point.resume.run_id);
+    // Before the journal's sync thread starts.
+    crate::own_environment::carry_run_id(&point.resume.run_id);
     let path = PathBuf::from(&point.path);
     let (plan, sha256) = load(&path, color)?;
     let runbook = &plan.runbook;
@@ -354,6 +356,10 @@ fn execute(
     };
     // The run's id and its record directory are named from this one instant.
     let started = launch.time.clock.wall();
+    if launch.resume.is_none() {
+        // Before the journal's sync thread and the runtime start.
+        crate::own_environment::carry_run_id(&run_id(started, &runbook.id.value));
+    }
     let record_dir = match launch.record {
         RecordTo::Nowhere => None,
         RecordTo::Dir(dir) => Some(dir),

@@ -4,6 +4,7 @@
 //! still running and say so, instead of starting an action again beside
 //! its first copy.
 
+use std::ffi::OsStr;
 use std::sync::{Mutex, PoisonError};
 
 use tokio::process::Command;
@@ -11,15 +12,27 @@ use tokio::process::Command;
 /// The variable that holds the run's id in every command it starts.
 pub const RUN_ID_VARIABLE: &str = "RUNBOOK_RUN_ID";
 
-/// The id of the run this process runs, once it started.
+/// The run's id, for each command this process starts, when its own
+/// environment does not hold it already.
 static RUN_ID: Mutex<Option<String>> = Mutex::new(None);
 
-/// Marks the commands started from now on as the run `run_id`'s.
+/// Marks the commands started from now on as the run `run_id`'s. When this
+/// process's environment holds the id already (the CLI puts it there before
+/// the run starts), commands inherit it and get no variable of their own:
+/// any variable of their own makes std copy the whole environment at each
+/// spawn.
 pub fn mark_commands_of(run_id: &str) {
-    *RUN_ID.lock().unwrap_or_else(PoisonError::into_inner) = Some(run_id.to_owned());
+    let own = own_mark(run_id, std::env::var_os(RUN_ID_VARIABLE).as_deref());
+    *RUN_ID.lock().unwrap_or_else(PoisonError::into_inner) = own;
 }
 
-/// Gives `command` the run's id, once a run started.
+/// The id each command must be given: none when the `inherited` value is
+/// the run's id already.
+fn own_mark(run_id: &str, inherited: Option<&OsStr>) -> Option<String> {
+    (inherited != Some(OsStr::new(run_id))).then(|| run_id.to_owned())
+}
+
+/// Gives `command` the run's id, once a run started, unless it inherits it.
 pub(super) fn mark(command: &mut Command) {
     if let Some(run_id) = RUN_ID.lock().unwrap_or_else(PoisonError::into_inner).as_deref() {
         command.env(RUN_ID_VARIABLE, run_id);
@@ -63,4 +76,17 @@ pub fn still_running(run_id: &str) -> Vec<Leftover> {
         .collect();
     found.sort_by_key(|leftover| leftover.pid);
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_gets_the_id_only_when_this_process_does_not_hold_it() {
+        assert_eq!(own_mark("r2", Some(OsStr::new("r2"))), None, "inherited");
+        // A run started by a command of another run holds the outer id.
+        assert_eq!(own_mark("r2", Some(OsStr::new("r1"))).as_deref(), Some("r2"));
+        assert_eq!(own_mark("r2", None).as_deref(), Some("r2"));
+    }
 }
