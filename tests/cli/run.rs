@@ -1236,6 +1236,78 @@ steps:
     assert!(markdown.contains("`vars.depth` unset: what it captured did not convert (see the error)."), "{markdown}");
 }
 
+/// A 503 whose body has a field that does not convert answered: the step
+/// fails (its expectation was false), it is not "down" (`error`).
+#[test]
+fn a_capture_that_does_not_convert_leaves_a_failed_step_failed() {
+    let server = Server::start(|_, stream| {
+        respond(stream, "503 Service Unavailable", &[("content-type", "application/json")], br#"{"queue_depth":"n/a"}"#)
+    });
+    let yaml = format!(
+        r#"
+id: te
+title: Typed capture on a 503
+steps:
+  - id: health
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        depth: {{ json: $.queue_depth, type: int }}
+    on: {{ pass: fine, fail: app-down, error: process-down }}
+  - id: fine
+    conclude: {{ status: resolved }}
+  - id: app-down
+    conclude: {{ status: escalated, diagnosis: app failing }}
+  - id: process-down
+    conclude: {{ status: escalated, diagnosis: does not answer }}
+"#,
+        server.url("/healthz")
+    );
+    let events = run(&yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["health", "app-down"]);
+    let finished = of(&events, "step_finished");
+    assert_eq!(finished[0]["outcome"], "fail");
+    assert_eq!(finished[0]["error"]["kind"], "invalid_capture");
+}
+
+/// redis-cli and Windows hosts end lines with `\r\n`: the `\r` is no part
+/// of a captured value or of the text an expectation judges, so a primary
+/// reads "master", not "master\r" (which takes the replica's branch).
+#[test]
+fn a_crlf_line_end_is_not_part_of_what_a_runbook_reads() {
+    let yaml = r#"
+id: crlf
+title: Redis role before a restart
+steps:
+  - id: role
+    check:
+      cmd: { sh: "printf '# Replication\r\nrole:master\r\nconnected_slaves:0\r\n'" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        role: { regex: 'role:(.+)' }
+        slaves: { regex: 'connected_slaves:(.*)', type: int }
+    next:
+      - when: vars.role == "master" and vars.slaves == 0
+        goto: state
+      - goto: replica
+  - id: state
+    check:
+      cmd: { sh: "printf 'active\r\n'" }
+      expect: [ { stdout: { eq: active } } ]
+      capture:
+        state: { stdout: true }
+    on: { pass: primary, fail: replica, error: replica }
+  - id: primary
+    conclude: { status: diagnosed, severity: high, diagnosis: "{{ vars.role }} / {{ vars.state }}: fail over first" }
+  - id: replica
+    conclude: { status: resolved, diagnosis: safe to restart }
+"#;
+    let events = run(yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["role", "state", "primary"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "master / active: fail over first");
+}
+
 #[test]
 fn a_5xx_html_page_under_status_and_json_expectations_is_a_fail_not_an_error() {
     let server = Server::start(|_, stream| {
@@ -1870,6 +1942,17 @@ steps:
     run(&in_text, &[]).status(4).stderr_contains(r#"`vars.n | int`: `| int` cannot read "N/A" as a number"#);
     let number = yaml.replace("N/A", "42");
     assert_eq!(path(&run(&number, &[]).status(0).events()), ["c", "big"]);
+    // An input has no capture: the fix is its declared type.
+    let input = number
+        .replace(
+            "title: A count read as text\n",
+            "title: A count read as text\ninputs:\n  threshold: { default: \"10\" }\n",
+        )
+        .replace("vars.n | int > 10", "vars.n | int > inputs.threshold | int");
+    assert_eq!(path(&run(&input, &[]).status(0).events()), ["c", "big"]);
+    run(&input, &["-i", "threshold=90%"]).status(4).stderr_contains(
+        r#"`inputs.threshold | int`: `| int` cannot read "90%" as a number; declare the input `threshold` with `type: number`"#,
+    );
 }
 
 /// A capture that matched nothing, read in a conclusion: the run stops with
@@ -2257,14 +2340,8 @@ steps:
 /// instead of taking a branch; only `is defined`/`is undefined` ask.
 #[test]
 fn an_unset_var_read_in_when_stops_the_run() {
-    let conditions = [
-        r#"vars.pct != "5""#,
-        r#"vars.pct == "5""#,
-        "vars.pct",
-        "true and vars.pct",
-        "vars.pct is none",
-        "vars.pct is not number",
-    ];
+    let conditions =
+        [r#"vars.pct != "5""#, r#"vars.pct == "5""#, "vars.pct", "true and vars.pct", "vars.pct is not number"];
     let yaml = |condition: &str| {
         format!(
             r#"
@@ -2292,7 +2369,8 @@ steps:
         assert!(of(&output.events(), "concluded").is_empty(), "{condition}");
         output.stderr_contains("`vars.pct` is not set: no capture gave `pct` a value");
     }
-    let output = run(&yaml("vars.pct is undefined or vars.pct is none"), &[]).status(0);
+    // `check` refuses `vars.pct is none` (RB315): a capture is never none.
+    let output = run(&yaml(r#"vars.pct is undefined or vars.pct == "5""#), &[]).status(0);
     assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "disk full");
 }
 

@@ -47,7 +47,13 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
         let parts = text.parts_without_final_newline().map_or_else(|| vec![text.without_final_newline()], Vec::from);
         return Ok(parts.iter().find_map(|part| {
             let captures = regex.captures(part)?;
-            captures.get(1).or_else(|| captures.get(0)).map(|found| Value::from(found.as_str()))
+            let found = captures.get(1).or_else(|| captures.get(0))?;
+            // A `\r` that belongs to a `\r\n` line end is not part of the
+            // value: `role:(.+)` over redis-cli's `role:master\r\n` is
+            // "master".
+            let line_end = found.as_str().ends_with('\r') && part[found.end()..].starts_with('\n');
+            let value = if line_end { &found.as_str()[..found.as_str().len() - 1] } else { found.as_str() };
+            Some(Value::from(value))
         }));
     }
     // `check` refuses a capture the probe cannot give (RB108).
@@ -107,6 +113,16 @@ mod tests {
         assert_eq!(captured(&rule("stdout: true"), &observation), Some(Value::from("42")));
         assert_eq!(captured(&rule(r"regex: '(\d+)$'"), &observation), Some(Value::from("42")));
         assert_eq!(captured(&rule("json: $"), &observation), Some(Value::from(42)));
+    }
+
+    #[test]
+    fn a_crlf_line_end_is_not_part_of_a_captured_value() {
+        let observation = fixtures::cmd("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+        assert_eq!(captured(&rule("regex: 'role:(.+)'"), &observation), Some(Value::from("master")));
+        assert_eq!(captured(&rule("regex: 'slaves:(.*)'"), &observation), Some(Value::from("0")));
+        let observation = fixtures::cmd("active\r\n");
+        assert_eq!(captured(&rule("stdout: true"), &observation), Some(Value::from("active")));
+        assert_eq!(captured(&rule("regex: '(.+\\r)'"), &fixtures::cmd("a\r")), Some(Value::from("a\r")));
     }
 
     #[test]

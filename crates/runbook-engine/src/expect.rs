@@ -105,7 +105,9 @@ impl Reading {
     fn expected(self, value: &Value) -> Value {
         match (self, value) {
             (Self::Durations, _) => as_millis(value).map_or_else(|| value.clone(), Value::from),
-            (Self::Output, Value::String(text)) => Value::from(text.strip_suffix('\n').unwrap_or(text)),
+            (Self::Output, Value::String(text)) => {
+                Value::from(text.strip_suffix("\r\n").or_else(|| text.strip_suffix('\n')).unwrap_or(text))
+            }
             _ => value.clone(),
         }
     }

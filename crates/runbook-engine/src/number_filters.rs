@@ -75,10 +75,17 @@ pub(crate) fn explain(message: &str, names: &HashSet<String>, context: &Value) -
         .collect();
     holding.sort_unstable();
     let name = holding.first()?;
-    Some(format!(
-        "`{name} | {filter}`: {message}; give the capture of `{name}` `type: {filter}`, so that a value that does not \
-         convert is an `error` outcome its step can route"
-    ))
+    let fix = match name.strip_prefix("inputs.") {
+        Some(input) => format!(
+            "declare the input `{input}` with `type: number`, so that a value that is not a number is refused when \
+             the run starts"
+        ),
+        None => format!(
+            "give the capture of `{name}` `type: {filter}`, so that a value that does not convert is an `error` \
+             outcome its step can route"
+        ),
+    };
+    Some(format!("`{name} | {filter}`: {message}; {fix}"))
 }
 
 /// The value of the dotted `name` in `context`; undefined when it is not there.

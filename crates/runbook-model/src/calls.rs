@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
-    Callee, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites,
+    Callee, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites, unrouted_keys,
 };
 use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
@@ -47,8 +47,19 @@ pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledF
         memo: HashMap::new(),
         invalid: Vec::new(),
         read: CalledFiles { root: canonical(path), ..CalledFiles::default() },
+        narrowed: Vec::new(),
     };
-    checked.diagnostics.extend(follower.calls(path, runbook));
+    let found = follower.calls(path, runbook);
+    // RB210 on a call step, judged again with the statuses its callee
+    // concludes: a status it never gives is no unrouted outcome.
+    for (span, judged) in std::mem::take(&mut follower.narrowed) {
+        let generic = |d: &Diagnostic| d.code == Code::UnroutedOutcome && d.span == span;
+        if checked.diagnostics.iter().any(generic) {
+            checked.diagnostics.retain(|d| !generic(d));
+            checked.diagnostics.extend(judged);
+        }
+    }
+    checked.diagnostics.extend(found);
     checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
     checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     checked.invalid_callees = follower.invalid;
@@ -80,6 +91,9 @@ struct Follower {
     invalid: Vec<InvalidCallee>,
     /// Each called file as first read, and which file each call names.
     read: CalledFiles,
+    /// The checked file's call steps whose RB210 (at this span) counts
+    /// only their callee's statuses, and that RB210 so counted.
+    narrowed: Vec<(Span, Option<Diagnostic>)>,
 }
 
 impl Follower {
@@ -154,6 +168,9 @@ impl Follower {
                 out.push(invalid_callee(&call.runbook, &checked, &errors));
             }
             let Some(callee) = &checked.runbook else { continue };
+            if self.stack.len() == 1 {
+                self.narrowed.extend(narrowed_routing(runbook, index, callee));
+            }
             inputs(runbook, call, &call.runbook.value, callee, &mut out);
             let step_id = runbook.steps[index].id.as_str();
             if let Some(reads) = read_names.get(step_id) {
@@ -189,6 +206,21 @@ impl Follower {
             .collect::<Vec<_>>()
             .join(" → ")
     }
+}
+
+/// The span of RB210 on the call step at `index`, and RB210 judged with
+/// the statuses `callee` concludes (and `error`, which any call can end).
+fn narrowed_routing(runbook: &Runbook, index: usize, callee: &Runbook) -> Option<(Span, Option<Diagnostic>)> {
+    let step = &runbook.steps[index];
+    let below = runbook.steps.get(index + 1)?;
+    let on = step.on.as_ref()?;
+    let concluded: Vec<&str> =
+        callee.steps.iter().filter_map(|step| step.conclude.as_ref()).map(|c| c.status.value.name()).collect();
+    let producible: Vec<String> = crate::producible_keys(step)?
+        .into_iter()
+        .filter(|key| key == crate::Outcome::Error.name() || concluded.contains(&key.as_str()))
+        .collect();
+    Some((on.span, unrouted_keys(step, &producible, below)))
 }
 
 fn canonical(path: &Path) -> PathBuf {

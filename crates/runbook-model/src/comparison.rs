@@ -232,6 +232,42 @@ pub(crate) fn applied_tests(text: &str, template: bool) -> Vec<String> {
     found
 }
 
+/// What an expression (or, with `template`, the blocks of a template)
+/// asks to be none, as written: the subject of `x is none` (or `is not
+/// none`) and the side of `x == none` (or `!=`) that is not the literal.
+pub(crate) fn none_subjects(text: &str, template: bool) -> Vec<Operand> {
+    fn is_none(expr: &ast::Expr<'_>) -> bool {
+        matches!(expr, ast::Expr::Const(constant) if constant.value.is_none())
+    }
+    fn equal_to_none(equality: bool, left: &ast::Expr<'_>, right: &ast::Expr<'_>, found: &mut Vec<Operand>) {
+        if equality && is_none(right) {
+            found.extend(operand(left).ok());
+        } else if equality && is_none(left) {
+            found.extend(operand(right).ok());
+        }
+    }
+    fn walk(expr: &ast::Expr<'_>, found: &mut Vec<Operand>) {
+        match expr {
+            ast::Expr::Test(test) if test.name == "none" => found.extend(operand(&test.expr).ok()),
+            ast::Expr::Compare(compare) if compare.ops.len() == 1 => {
+                let equality = matches!(Comparator::of_compare(compare.ops[0].op), Comparator::Eq | Comparator::Ne);
+                equal_to_none(equality, &compare.expr, &compare.ops[0].expr, found);
+            }
+            ast::Expr::BinOp(binary) => {
+                let equality = matches!(Comparator::of_binary(binary.op), Some(Comparator::Eq | Comparator::Ne));
+                equal_to_none(equality, &binary.left, &binary.right, found);
+            }
+            _ => {}
+        }
+        for child in children(expr) {
+            walk(child, found);
+        }
+    }
+    let mut found = Vec::new();
+    each_expression(text, template, |expression| walk(expression, &mut found));
+    found
+}
+
 /// The dotted names whose truth an expression takes: the whole expression,
 /// an operand of `not`, `and` or `or`, an inline `if`'s condition
 /// (`vars.maintenance`, `not vars.up and vars.ready`). None when it does

@@ -230,8 +230,13 @@ impl<'a> Interpreter<'a> {
                         // A value of the wrong type is not silently kept: the
                         // step errs, as when a body expected to be JSON is not.
                         // Each capture that did not convert is named, so
-                        // that none of them reads as "nothing captured".
-                        outcome = Outcome::Error;
+                        // that none of them reads as "nothing captured". A
+                        // probe whose expectation was false did answer: its
+                        // outcome stays `fail` (as for a body that is not
+                        // JSON), the error still says why the var is unset.
+                        if outcome != Outcome::Fail {
+                            outcome = Outcome::Error;
+                        }
                         let named = format!("capture `{}`:", name.value);
                         match &mut error {
                             None => {

@@ -8,10 +8,14 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
-/// `text` without one final newline.
+/// `text` without one final line end, `\n` or `\r\n` (redis-cli, Windows
+/// hosts): `master\r` is not "master".
 fn unterminated(mut text: String) -> String {
     if text.ends_with('\n') {
         text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
     }
     text
 }

@@ -70,6 +70,7 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Template) {
         out.extend(printed_milliseconds(runbook, site));
     }
+    never_none(runbook, sites, out);
 }
 
 /// `{{ steps.api.duration }}` in a text: it prints `4035`, a number of
@@ -96,6 +97,38 @@ fn printed_milliseconds(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagn
         }
     }
     found
+}
+
+/// `vars.x is none` (or `== none`) over a capture of a known type: a
+/// capture gives a value or leaves the var unset, never none, so the test
+/// never holds. `jq -r` prints a missing field as the text "null".
+fn never_none(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites.iter().filter(|site| site.text.contains("none")) {
+        let template = site.kind != TemplateKind::Expression;
+        for subject in crate::comparison::none_subjects(site.text, template) {
+            let OperandForm::Path(path) = &subject.form else { continue };
+            let [root, name] = path.as_slice() else { continue };
+            let Some(known) = (root == "vars").then(|| var_type(runbook, name)).flatten() else { continue };
+            let text = &subject.text;
+            let help = if known.kind == Kind::Text {
+                format!(
+                    "a capture that finds nothing leaves `{text}` unset: test `{text} is not defined`; a command that \
+                     prints \"null\" (`jq -r`) gives that text: compare `{text} == \"null\"`, or capture with `json:`"
+                )
+            } else {
+                format!("a capture that finds nothing leaves `{text}` unset: test `{text} is not defined`")
+            };
+            out.push(
+                Diagnostic::new(
+                    Code::ConstantCondition,
+                    site.span,
+                    format!("`{text}` is never none: it is {} ({})", known.kind.named().name(), known.why),
+                )
+                .with_label("a test of none that never holds")
+                .with_help(help),
+            );
+        }
+    }
 }
 
 /// The comparisons that read `steps.ID.vars.NAME` of `callee`'s step,
@@ -556,6 +589,18 @@ mod tests {
         );
         let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
         analyse(&runbook).iter().filter(|d| d.code == code).count()
+    }
+
+    #[test]
+    fn a_test_of_none_over_a_typed_capture_never_holds() {
+        let capture = |source: &str| format!("      capture:\n        v: {{ {source} }}");
+        let constant = |source: &str, when: &str| reported(&capture(source), when, Code::ConstantCondition);
+        assert_eq!(constant("stdout: true", "vars.v is none"), 1);
+        assert_eq!(constant("regex: '(x)'", "not (vars.v is not none)"), 1);
+        assert_eq!(constant("regex: '(x)', type: int", "vars.v == none"), 1);
+        assert_eq!(constant("header: x-role", "none != vars.v"), 1);
+        assert_eq!(constant("json: $.v", "vars.v is none"), 0);
+        assert_eq!(constant("stdout: true", "vars.v is defined and vars.v == 'null'"), 0);
     }
 
     #[test]

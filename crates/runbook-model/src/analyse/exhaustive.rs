@@ -20,32 +20,41 @@ pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnos
             out.push(open_answers(step, &routed, below));
             continue;
         };
-        let unrouted: Vec<String> = producible.into_iter().filter(|key| !routed.contains(&key.as_str())).collect();
-        if unrouted.is_empty() {
-            continue;
-        }
-        let names = backticked(&unrouted);
-        let span = step.on.as_ref().map_or(step.id.span, |on| on.span);
-        let example = unrouted.first().map_or("KEY", String::as_str);
-        out.push(
-            Diagnostic::new(
-                Code::UnroutedOutcome,
-                span,
-                format!(
-                    "{names} of `{}` {} not routed and fall{} through to `{}`",
-                    step.id.value,
-                    if unrouted.len() == 1 { "is" } else { "are" },
-                    if unrouted.len() == 1 { "s" } else { "" },
-                    below.id.value
-                ),
-            )
-            .with_label(format!("routes only {}", backticked(&routed)))
-            .with_help(format!(
-                "route it: `{example}: STEP` under `on:`, or add `next: {}` if the step below is meant",
-                below.id.value
-            )),
-        );
+        out.extend(unrouted_keys(step, &producible, below));
     }
+}
+
+/// RB210 for the keys of `producible` that `step` (which routes some and
+/// has no `next:`) leaves to fall through to `below`; `None` when it routes
+/// them all. A `call` step is judged again with its callee's statuses,
+/// which only the call checks can read.
+pub(crate) fn unrouted_keys(step: &Step, producible: &[String], below: &Step) -> Option<Diagnostic> {
+    let routed = routed_keys(step);
+    let unrouted: Vec<&String> = producible.iter().filter(|key| !routed.contains(&key.as_str())).collect();
+    if unrouted.is_empty() {
+        return None;
+    }
+    let names = backticked(&unrouted);
+    let span = step.on.as_ref().map_or(step.id.span, |on| on.span);
+    let example = unrouted.first().map_or("KEY", |key| key.as_str());
+    Some(
+        Diagnostic::new(
+            Code::UnroutedOutcome,
+            span,
+            format!(
+                "{names} of `{}` {} not routed and fall{} through to `{}`",
+                step.id.value,
+                if unrouted.len() == 1 { "is" } else { "are" },
+                if unrouted.len() == 1 { "s" } else { "" },
+                below.id.value
+            ),
+        )
+        .with_label(format!("routes only {}", backticked(&routed)))
+        .with_help(format!(
+            "route it: `{example}: STEP` under `on:`, or add `next: {}` if the step below is meant",
+            below.id.value
+        )),
+    )
 }
 
 /// A `number` or `text` question whose `on:` routes some answers: every

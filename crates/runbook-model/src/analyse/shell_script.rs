@@ -14,8 +14,9 @@ use regex::Regex;
 
 use crate::{Check, CmdProbe, Code, Diagnostic, Runbook, Span};
 
-/// Shells whose `-c` takes a script (`su -c` runs it in the user's shell).
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "su"];
+/// Shells whose `-c` takes a script (`su -c` runs it in the user's shell,
+/// `script -c` in a new one).
+const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "su", "script"];
 /// Interpreters whose `-c` or `-e` takes code.
 const INTERPRETERS: &[&str] = &["python", "python2", "python3", "perl", "ruby", "node"];
 /// The options of `ssh` that take a value.
@@ -30,7 +31,7 @@ const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
 static NESTED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su)\s+(?:[-+][A-Za-z]*\s+(?:pipefail\s+)?)*?-[A-Za-z]*c[A-Za-z]*\s+([^\n]*)")
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su|script)\s+(?:[-+][A-Za-z]*\s+(?:pipefail\s+)?)*?-[A-Za-z]*c[A-Za-z]*\s+([^\n]*)")
         .expect("valid regex")
 });
 /// An interpreter given code with `-c` or `-e` in an `sh:` command.
@@ -44,10 +45,20 @@ static EVAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])eval
 static PIPED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([^\n;&]*)\|\s*(?:sudo\s+)?(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)\b").expect("valid regex")
 });
-/// A here-string into a shell (`bash <<< "…"`, its script), and what
-/// follows `<<<`.
+/// A here-string into a shell (`bash <<< "…"`, its script; `.
+/// /dev/stdin <<< "…"`), and what follows `<<<`.
 static HERE_STRING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)(?:\s+[-+][^\s<]*)*\s*<<<\s*([^\n;&|]*)")
+    Regex::new(r"(?:^|[\s;|&(`])(?:(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh)(?:\s+[-+][^\s<]*)*|(?:source|\.)\s+/dev/stdin)\s*<<<\s*([^\n;&|]*)")
+        .expect("valid regex")
+});
+/// A script sourced from a process substitution (`source <(echo …)`), and
+/// the command inside it.
+static SOURCED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:source|\.)\s+<\(([^)\n]*)\)").expect("valid regex"));
+/// A pipeline into an interpreter that reads its program from stdin
+/// (`| python3`, `| python3 -`, `| perl`), and what feeds it.
+static PIPED_CODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([^\n;&]*)\|\s*(?:sudo\s+)?(?:\S*/)?(?:python[23]?|perl|ruby|node|php)(?:\s+-)?\s*(?:$|[;&|)\n])")
         .expect("valid regex")
 });
 /// `su` with a user before `-c` (`su app -c …`), and what follows `-c`.
@@ -170,6 +181,8 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
             (whole(&EVAL), "a command `eval` parses again", "sh"),
             (whole(&PIPED), "a pipeline into a shell, which runs what it reads", "sh"),
             (whole(&HERE_STRING), "a here-string into a shell, which runs it as its script", "sh"),
+            (whole(&SOURCED), "a script sourced from `<(…)`, which the shell runs", "sh"),
+            (whole(&PIPED_CODE), "a pipeline into an interpreter, which runs what it reads as code", "code"),
             (
                 XARGS
                     .captures_iter(sh)
@@ -489,6 +502,12 @@ mod tests {
         assert_eq!(reported(r#"{ argv: [watch, -n, "2", kubectl, get, "{{ inputs.v }}"] }"#), 1);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs sh -c" }"#), 1);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs -I{} sh -c 'ls {}'" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "script -qc {{ inputs.v }} /dev/null" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [script, -qc, "ls {{ inputs.v }}", /dev/null] }"#), 1);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | python3 -" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | perl; true" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "source <(echo {{ inputs.v }})" }"#), 1);
+        assert_eq!(reported(r#"{ sh: ". /dev/stdin <<< {{ inputs.v }}" }"#), 1);
     }
 
     #[test]
@@ -501,6 +520,8 @@ mod tests {
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs -n1 kubectl delete pod" }"#), 0);
         assert_eq!(reported(r#"{ sh: "su {{ inputs.v }} -c id" }"#), 0);
         assert_eq!(reported(r#"{ sh: "grep x <<< {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | python3 parse.py" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "script -q log.txt" }"#), 0);
     }
 
     #[test]
