@@ -1008,8 +1008,21 @@ fn completions_are_valid_scripts_for_each_shell() {
     assert_eq!(checked, "");
     let zsh = Test::new().args(["completions", "zsh"]).status(0).stdout;
     assert!(zsh.starts_with("#compdef runbook"), "{zsh}");
-    let fish = Test::new().args(["completions", "fish"]).status(0).stdout;
-    assert!(fish.contains("complete -c runbook"), "{fish}");
+    let fish = Test::new().args(["completions", "fish"]).files(&[]).status(0);
+    let script = fish.path("runbook.fish");
+    std::fs::write(&script, &fish.stdout).expect("write");
+    let completed = Command::new("fish")
+        .args(["--no-config", "-c", &format!("source {}; complete -C 'runbook completions '", script.display())])
+        .output()
+        .expect("fish runs (.ci/run installs it)");
+    let offered: Vec<&str> = std::str::from_utf8(&completed.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|line| line.split('\t').next().unwrap_or(line))
+        .collect();
+    let mut offered = offered;
+    offered.sort_unstable();
+    assert_eq!(offered, ["bash", "fish", "powershell", "zsh"], "{}", String::from_utf8_lossy(&completed.stderr));
     let powershell = Test::new().args(["completions", "powershell"]).status(0).stdout;
     assert!(powershell.contains("Register-ArgumentCompleter"), "{powershell}");
     Test::new().args(["completions", "tcsh"]).status(2);
@@ -1190,4 +1203,163 @@ fn render_says_what_passes_warns_is_noted_and_retried_in_words() {
     // The callee's document has no check: no sentence about what a check is.
     let callee = std::fs::read_to_string(output.path("out/callee.md")).expect("rendered");
     assert!(!callee.contains("A check **passes**"), "{callee}");
+}
+
+/// `graph -o` writes as `render` does: never through a symbolic link, and
+/// `-` is stdout as for `new -o -`. A document whose texts hold `{% … %}`
+/// says what such a block is.
+#[test]
+fn graph_output_follows_no_link_and_blocks_are_explained() {
+    let output =
+        Test::new().args(["graph", "examples/branches.yaml", "-o", "-"]).status(0).stdout_contains("flowchart TD\n");
+    assert!(!output.path("-").exists());
+    let scratch = crate::Scratch::new();
+    let target = scratch.path().join("target.txt");
+    std::fs::write(&target, "kept").unwrap();
+    let link = scratch.path().join("link.mmd");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    Test::new()
+        .args(["graph".as_ref(), "examples/branches.yaml".as_ref(), "-o".as_ref(), link.as_os_str()])
+        .status(1)
+        .stderr_contains("it is a symbolic link (remove it first)");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "kept");
+    let yaml = "id: b\ntitle: B\nsteps:\n  - id: done\n    conclude: { status: resolved, diagnosis: \"{% if true %}A{% endif %}\" }\n";
+    let document = Test::new().args(["render", "b.yaml"]).files(&[("b.yaml", yaml.as_bytes())]).status(0).stdout;
+    assert!(document.contains("Text in `{% … %}` blocks is logic run at the same time"), "{document}");
+    let plain = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;
+    assert!(!plain.contains("{% … %}"), "{plain}");
+}
+
+/// The Markdown `render` wrote, as a GitHub-like renderer reads it: the
+/// HTML it holds (tags a viewer would act on), the heading texts, the text
+/// and code spans of everything else.
+fn read_markdown(markdown: &str) -> (Vec<String>, Vec<String>, String) {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let (mut html, mut headings, mut text) = (Vec::new(), Vec::new(), String::new());
+    let mut heading: Option<String> = None;
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
+            Event::Text(part) | Event::Code(part) => {
+                if let Some(heading) = &mut heading {
+                    heading.push_str(&part);
+                }
+                text.push_str(&part);
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => text.push('\n'),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let _ = write!(text, "[link {dest_url}]");
+            }
+            Event::Html(tag) | Event::InlineHtml(tag)
+                if !(&*tag == "<br>" || tag.starts_with("<a id=\"step-") || &*tag == "</a>") =>
+            {
+                html.push(tag.into_string());
+            }
+            _ => {}
+        }
+    }
+    (html, headings, text)
+}
+
+#[test]
+fn render_shows_values_as_they_read_and_keeps_the_authors_markdown() {
+    let yaml = r#"id: marks
+title: "Pod <name> crashloops in [EU & *prod* \u202e"
+summary: "Is `api` up? See <https://status.example/x> and <namespace>."
+owners: ["<team>"]
+steps:
+  - id: look
+    title: "Look at <dashboard> | now \u202e"
+    instruct:
+      text: "Open <dashboard> and look at `p99 <ms>`"
+      checklist: ["Check <queue> depth"]
+    next: q
+  - id: q
+    ask:
+      question: "Which <one>?"
+      choices:
+        - { answer: "a|b", label: "<script>alert(2)</script>", goto: done }
+        - { answer: "c`d", label: "x | y when z", goto: done }
+  - id: done
+    conclude: { status: resolved, diagnosis: "Pod <name> restarted", followups: ["<img src=x onerror=alert(1)>"] }
+"#;
+    let output = Test::new().args(["render", "m.yaml", "-o", "out"]).files(&[("m.yaml", yaml.as_bytes())]).status(0);
+    let document = std::fs::read_to_string(output.path("out/marks.md")).expect("the document");
+    let (html, headings, text) = read_markdown(&document);
+    assert!(html.is_empty(), "raw HTML reached the document: {html:?}\n{document}");
+    assert_eq!(headings[0], "Pod <name> crashloops in [EU & *prod* \\u{202e}", "{document}");
+    assert!(headings.iter().any(|h| h == "1. look: Look at <dashboard> | now \\u{202e}"), "{headings:?}");
+    for shown in [
+        "Open <dashboard> and look at p99 <ms>\n",
+        "[link https://status.example/x]",
+        " and <namespace>.",
+        "Which <one>?",
+        "Check <queue> depth",
+        "Pod <name> restarted",
+        "<img src=x onerror=alert(1)>",
+        "<team>",
+    ] {
+        assert!(text.contains(shown), "{shown:?} is not shown as written in\n{text}\n{document}");
+    }
+    let rows = crate::record::rendered_cells(&document);
+    for row in [["a|b", "<script>alert(2)</script>"], ["c`d", "x | y when z"]] {
+        assert!(rows.iter().any(|cells| cells == &row), "{row:?} not in {rows:?}");
+    }
+    let index = std::fs::read_to_string(output.path("out/index.md")).expect("the index");
+    let (html, _, text) = read_markdown(&index);
+    assert!(html.is_empty() && text.contains("Pod <name> crashloops in [EU & *prod* \\u{202e}"), "{index}");
+    for format in ["mermaid", "dot"] {
+        let graph = Test::new().args(["graph", "m.yaml", "--format", format]).files(&[("m.yaml", yaml.as_bytes())]);
+        let graph = graph.status(0).stdout;
+        assert!(!graph.contains('\u{202e}') && graph.contains("\\u{202e}"), "{format}: {graph}");
+    }
+}
+
+#[test]
+fn render_and_graph_load_called_runbooks_as_check_does() {
+    let calling = "id: a\ntitle: A\nsteps:\n  - id: c\n    call: { runbook: b.yaml }\n    next: done\n  - id: done\n    \
+                  conclude: { status: resolved }\n";
+    let called = "id: b\ntitle: B\nsteps:\n  - id: c\n    call: { runbook: a.yaml }\n    next: done\n  - id: done\n    \
+                  conclude: { status: resolved }\n";
+    let files = [("a.yaml", calling.as_bytes()), ("b.yaml", called.as_bytes())];
+    let render = Test::new().args(["render", "a.yaml"]).files(&files).status(3);
+    let chain = "`a.yaml` → `b.yaml` → `a.yaml`";
+    assert!(render.stderr.contains("cycle") && render.stderr.contains(chain), "{}", render.stderr);
+    let graph = Test::new().args(["graph", "a.yaml"]).files(&files).status(0);
+    assert!(graph.stderr.contains(chain) && graph.stdout.contains("flowchart"), "{}", graph.stderr);
+    let broken = [
+        ("a.yaml", calling.as_bytes()),
+        ("b.yaml", b"id: b\ntitle: B\nsteps:\n  - id: x\n    next: nowhere\n    instruct: { text: t }\n".as_slice()),
+    ];
+    let render = Test::new().args(["render", "a.yaml"]).files(&broken).status(3);
+    assert!(render.stderr.contains("unknown step `nowhere`") && render.stderr.contains("b.yaml"), "{}", render.stderr);
+    Test::new().args(["render", "a.yaml"]).files(&files[..1]).status(3).stderr_contains("b.yaml");
+}
+
+#[test]
+fn new_writes_both_files_or_neither_and_points_at_the_schema_through_dot_dot() {
+    let long = format!("a{}", "b".repeat(246));
+    let output = Test::new().args(["new", &long]).files(&[]).status(1).stderr_contains("File name too long");
+    assert!(!output.path(&format!("{long}.yaml")).exists(), "the runbook was left without its test file");
+    let output = Test::new()
+        .args(["new", "deep", "-o", "a/b/../deep.yaml"])
+        .files(&[("schemas/runbook.schema.json", b"{}"), ("a/b/.keep", b"")])
+        .status(0);
+    let text = std::fs::read_to_string(output.path("a/deep.yaml")).expect("written");
+    assert!(text.starts_with("# yaml-language-server: $schema=../schemas/runbook.schema.json\n"), "{text}");
+}
+
+#[test]
+fn render_and_graph_refuse_a_test_file_naming_its_runbook() {
+    let examples = workspace().join("examples");
+    for command in ["render", "graph"] {
+        let test_file = examples.join("branches.test.yaml");
+        Test::new()
+            .args([command, test_file.to_str().expect("utf-8")])
+            .status(2)
+            .stderr_contains("is a test file (the cases of a runbook); give its runbook")
+            .stderr_contains("branches.yaml`");
+    }
 }

@@ -3,6 +3,13 @@
 //! map, each step with what to run and where each outcome leads, then the
 //! conclusions. Commands and URLs are shown as written: templates stay
 //! `{{ … }}`, so the document does not depend on one run's values.
+//!
+//! What the author wrote is shown in one of two ways (docs/cli.md,
+//! "runbook render"): sentences (the summary, descriptions, questions,
+//! instructions, checklists, diagnoses, remediations, messages) are
+//! Markdown, kept, except raw HTML (`<namespace>` shows as written);
+//! values and labels (titles, ids, answers and their meanings, owners,
+//! tags, conditions, commands) are shown exactly as they read, escaped.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,12 +19,13 @@ use indexmap::IndexMap;
 
 use runbook_engine::diagram::{Diagram, graph, mermaid};
 use runbook_engine::probe::Parts;
+use runbook_engine::record::markdown_text as value;
 use runbook_model::{
     Capture, Conclusion, DeclaredProbe, Destination, Edge, Expectation, ExpectationSeverity, Flow, Prose, Runbook,
     Source, Span, Spanned, Step, StepKind, Words,
 };
 
-use crate::in_words;
+use crate::in_words::{self, code};
 
 /// The Markdown document of `runbook`, read from `source` (the file as
 /// given on the command line, named in the document). `documents` names
@@ -53,9 +61,9 @@ struct Writer<'a> {
 impl Writer<'_> {
     fn header(&self, out: &mut String) {
         let runbook = self.runbook;
-        let _ = writeln!(out, "# {}\n", runbook.title.value.trim());
+        let _ = writeln!(out, "# {}\n", value(runbook.title.value.trim()));
         if let Some(summary) = &runbook.summary {
-            let _ = writeln!(out, "{}\n", summary.trim());
+            let _ = writeln!(out, "{}\n", authored(summary.trim()));
         }
         let file = self.source.name();
         let _ = writeln!(
@@ -63,17 +71,23 @@ impl Writer<'_> {
             "> Rendered from `{file}` by `runbook render`. To be guided through it, with the probes run for \
              you and an incident record written: `runbook run {file}`.\n>\n> Text in `{{{{ … }}}}` is filled in \
              at run time: `inputs.NAME` is an input below, `vars.NAME` a value captured by an earlier step, \
-             `steps.ID` what a step saw or was answered, `result` the current step's observation.\n"
+             `steps.ID` what a step saw or was answered, `result` the current step's observation.{}\n",
+            if self.source.text().contains("{%") {
+                " Text in `{% … %}` blocks is logic run at the same time: `{% if … %}A{% else %}B{% endif %}` \
+                 shows A or B, and `{% set … %}` shows nothing."
+            } else {
+                ""
+            }
         );
         let _ = writeln!(out, "| | |\n|---|---|");
         let version =
-            runbook.version.as_ref().map(|v| format!(", version {}", cell(self.slice(v.span)))).unwrap_or_default();
+            runbook.version.as_ref().map(|v| format!(", version {}", value(self.slice(v.span)))).unwrap_or_default();
         let _ = writeln!(out, "| Runbook | `{}`{version} |", runbook.id.value);
         if !runbook.owners.is_empty() {
-            let _ = writeln!(out, "| Owners | {} |", cell(&runbook.owners.join(", ")));
+            let _ = writeln!(out, "| Owners | {} |", value(&runbook.owners.join(", ")));
         }
         if !runbook.tags.is_empty() {
-            let _ = writeln!(out, "| Tags | {} |", cell(&runbook.tags.join(", ")));
+            let _ = writeln!(out, "| Tags | {} |", value(&runbook.tags.join(", ")));
         }
         if let Some(timeout) = &runbook.timeout {
             let _ = writeln!(out, "| Time limit | {} |", timeout.value);
@@ -82,7 +96,7 @@ impl Writer<'_> {
         if !runbook.links.is_empty() {
             let _ = writeln!(out, "## Links\n");
             for link in &runbook.links {
-                let _ = writeln!(out, "- [{}]({})", link.title.replace(['[', ']'], ""), link.url.value);
+                let _ = writeln!(out, "- {}", link_to(&link.title, &link.url.value));
             }
             out.push('\n');
         }
@@ -102,11 +116,11 @@ impl Writer<'_> {
                 Some(_) if input.secret => format!("`[redacted:{}]`", name.value),
                 Some(d) => match &d.value {
                     // A string as its text, however the YAML quoted it.
-                    serde_json::Value::String(text) => format!("`{}`", cell(&one_line(text))),
-                    _ => format!("`{}`", cell(&one_line(self.slice(d.span)))),
+                    serde_json::Value::String(text) => in_cell(&code(text)),
+                    _ => in_cell(&code(&one_line(self.slice(d.span)))),
                 },
             };
-            let mut from = input.env.as_ref().map(|env| format!("`${}`", cell(&env.value))).unwrap_or_default();
+            let mut from = input.env.as_ref().map(|env| in_cell(&code(&format!("${}", env.value)))).unwrap_or_default();
             if input.secret {
                 from.push_str(if from.is_empty() { "secret" } else { ", secret" });
             }
@@ -114,7 +128,7 @@ impl Writer<'_> {
                 out,
                 "| `{}` | {} | {default} | {} |",
                 name.value,
-                cell(input.description.as_deref().unwrap_or("")),
+                in_cell(&authored(input.description.as_deref().unwrap_or("").trim())),
                 if from.is_empty() { "—" } else { &from }
             );
         }
@@ -154,10 +168,10 @@ impl Writer<'_> {
                 continue;
             }
             number += 1;
-            let title = step.title.as_ref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let title = step.title.as_ref().map(|t| format!(": {}", value(t.trim()))).unwrap_or_default();
             let _ = writeln!(out, "### <a id=\"step-{0}\"></a>{number}. `{0}`{title}\n", step.id.value);
             if let Some(description) = &step.description {
-                let _ = writeln!(out, "{}\n", description.trim());
+                let _ = writeln!(out, "{}\n", authored(description.trim()));
             }
             self.step_body(out, step);
             Self::limits(out, step);
@@ -171,42 +185,27 @@ impl Writer<'_> {
         for block in declared.prose() {
             match block {
                 Prose::Paragraph(words) => {
-                    let _ = writeln!(
-                        out,
-                        "{}
-",
-                        self.words(&words)
-                    );
+                    let _ = writeln!(out, "{}\n", self.words(&words, Place::Paragraph));
                 }
                 Prose::Quote(text) => {
-                    let _ = writeln!(
-                        out,
-                        "> {}
-",
-                        text.trim().replace('\n', "\n> ")
-                    );
+                    let _ = writeln!(out, "> {}\n", value(text.trim()));
                 }
                 Prose::List(items) => {
                     for item in &items {
-                        let _ = writeln!(out, "- {}", self.words(item));
+                        let _ = writeln!(out, "- {}", self.words(item, Place::Line));
                     }
                     if !items.is_empty() {
                         out.push('\n');
                     }
                 }
                 Prose::Checklist(items) => {
-                    for item in items {
-                        let _ = writeln!(out, "- [ ] {}", item.trim());
-                    }
-                    if !items.is_empty() {
-                        out.push('\n');
-                    }
+                    checklist(out, items);
                 }
                 Prose::Table(head, rows) => {
                     let _ = writeln!(out, "| {} |\n|{}", head.join(" | "), "---|".repeat(head.len()));
                     for row in &rows {
                         let cells: Vec<String> =
-                            row.iter().map(|words| cell(&self.words(std::slice::from_ref(words)))).collect();
+                            row.iter().map(|words| self.words(std::slice::from_ref(words), Place::Cell)).collect();
                         let _ = writeln!(out, "| {} |", cells.join(" | "));
                     }
                     out.push('\n');
@@ -223,30 +222,26 @@ impl Writer<'_> {
         }
     }
 
-    /// A run of words as Markdown.
-    fn words(&self, words: &[Words<'_>]) -> String {
+    /// A run of words as Markdown, for `place`.
+    fn words(&self, words: &[Words<'_>], place: Place) -> String {
         let mut text = String::new();
         for word in words {
-            match word {
-                Words::Text(plain) => text.push_str(plain),
-                Words::Strong(stressed) => {
-                    let _ = write!(text, "**{stressed}**");
-                }
-                Words::Emphasis(name) => {
-                    let _ = write!(text, "*{name}*");
-                }
-                Words::Code(code) => {
-                    let _ = write!(text, "`{code}`");
-                }
-                Words::Written(span) => {
-                    let _ = write!(text, "`{}`", one_line(self.slice(*span)));
-                }
-                Words::Step(id) => text.push_str(&step_link(id)),
-                Words::Runbook(path) => text.push_str(&self.called(path)),
-                Words::Link(title, url) => {
-                    let _ = write!(text, "[{}]({url})", title.replace(['[', ']'], ""));
-                }
-            }
+            let markdown = match word {
+                Words::Text(plain) => value(plain),
+                Words::Markdown(written) => authored(written),
+                Words::Strong(stressed) => format!("**{stressed}**"),
+                Words::Emphasis(name) => format!("*{}*", value(name)),
+                Words::Code(written) => code(written),
+                Words::Written(span) => code(&one_line(self.slice(*span))),
+                Words::Step(id) => step_link(id),
+                Words::Runbook(path) => self.called(path),
+                Words::Link(title, url) => link_to(title, url),
+            };
+            text.push_str(&match place {
+                Place::Paragraph => markdown,
+                Place::Line => markdown.replace('\n', "<br>"),
+                Place::Cell => in_cell(&markdown),
+            });
         }
         text
     }
@@ -257,7 +252,9 @@ impl Writer<'_> {
         let warns =
             |e: &&Spanned<Expectation>| e.severity.as_ref().is_some_and(|s| s.value == ExpectationSeverity::Warn);
         let because = |e: &Expectation| {
-            e.message.as_deref().map(|m| format!(" — {}", m.split_whitespace().collect::<Vec<_>>().join(" ")))
+            e.message
+                .as_deref()
+                .map(|m| format!(" — {}", authored(&m.split_whitespace().collect::<Vec<_>>().join(" "))))
         };
         let (warning, failing): (Vec<_>, Vec<_>) = expect.iter().partition(warns);
         if !failing.is_empty() {
@@ -321,9 +318,15 @@ impl Writer<'_> {
         }
         let _ = writeln!(out, "| If | Go to |\n|---|---|");
         for edge in edges {
-            let condition = match edge.label.split_once(" when ") {
-                Some((key, expression)) => format!("{} when `{}`", cell(key), cell(expression)),
-                None => cell(&edge.label),
+            // The condition is the edge's own `when`, not a guess at where
+            // the label's ` when ` is (an answer may hold those words).
+            let condition = match edge
+                .when
+                .as_ref()
+                .and_then(|when| Some((edge.label.strip_suffix(&format!(" when {}", when.value))?, &when.value)))
+            {
+                Some((key, expression)) => format!("{} when {}", value(key), in_cell(&code(expression))),
+                None => value(&edge.label),
             };
             let target = match &edge.to {
                 Destination::Step(to) => step_link(&self.runbook.steps.value[*to].id.value),
@@ -344,7 +347,7 @@ impl Writer<'_> {
         let _ = writeln!(out, "## Conclusions\n");
         for (step, conclusion) in concluding {
             let severity = conclusion.severity.as_ref().map(|s| format!(", {}", s.value.name()));
-            let title = step.title.as_ref().map(|t| format!(": {}", t.trim())).unwrap_or_default();
+            let title = step.title.as_ref().map(|t| format!(": {}", value(t.trim()))).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "### <a id=\"step-{0}\"></a>`{0}`{title} ({1}{2})\n",
@@ -353,36 +356,28 @@ impl Writer<'_> {
                 severity.unwrap_or_default()
             );
             if let Some(description) = &step.description {
-                let _ = writeln!(out, "{}\n", description.trim());
+                let _ = writeln!(out, "{}\n", authored(description.trim()));
             }
             let section = |out: &mut String, name: &str, text: Option<&Spanned<String>>| {
                 if let Some(text) = text {
-                    let _ = writeln!(out, "**{name}**: {}\n", text.value.trim());
+                    let _ = writeln!(out, "**{name}**: {}\n", authored(text.value.trim()));
                 }
             };
             section(out, "Diagnosis", conclusion.diagnosis.as_ref());
             section(out, "What to do", conclusion.remediation.as_ref());
             if let Some(escalation) = &conclusion.escalation {
                 let escalation = &escalation.value;
-                let _ = writeln!(out, "**Escalate to** {}\n", escalation.to.join(", "));
+                let _ = writeln!(out, "**Escalate to** {}\n", value(&escalation.to.join(", ")));
                 section(out, "Tell them", escalation.message.as_ref());
                 if !escalation.evidence.is_empty() {
                     let steps: Vec<String> = escalation.evidence.iter().map(|id| step_link(&id.value)).collect();
                     let _ = writeln!(out, "Hand over what these steps showed: {}.\n", steps.join(", "));
                 }
-                for item in &escalation.checklist {
-                    let _ = writeln!(out, "- [ ] {}", item.trim());
-                }
-                if !escalation.checklist.is_empty() {
-                    out.push('\n');
-                }
+                checklist(out, &escalation.checklist);
             }
             if !conclusion.followups.is_empty() {
                 let _ = writeln!(out, "Follow-ups:\n");
-                for item in &conclusion.followups {
-                    let _ = writeln!(out, "- [ ] {}", item.trim());
-                }
-                out.push('\n');
+                checklist(out, &conclusion.followups);
             }
         }
     }
@@ -416,9 +411,103 @@ fn step_link(id: &str) -> String {
     format!("[`{id}`](#step-{id})")
 }
 
-/// A value fit for one table cell.
-fn cell(text: &str) -> String {
-    text.trim().replace('|', "\\|").replace('\n', "<br>")
+/// Where words go: a paragraph keeps line breaks, a list item or a table
+/// cell is one line, and a cell's `|` would end it.
+#[derive(Clone, Copy)]
+enum Place {
+    Paragraph,
+    Line,
+    Cell,
+}
+
+/// Items to tick off, each the author's Markdown on one line.
+fn checklist(out: &mut String, items: &[String]) {
+    for item in items {
+        let _ = writeln!(out, "- [ ] {}", authored(item.trim()).replace('\n', "<br>"));
+    }
+    if !items.is_empty() {
+        out.push('\n');
+    }
+}
+
+/// Markdown an author wrote, kept (backticks, emphasis, links, lists), but
+/// without raw HTML: a `<` outside code spans is escaped, so a placeholder
+/// (`<namespace>`) shows as written and no tag or script reaches a viewer.
+/// An autolink (`<https://…>`) is kept.
+pub(crate) fn authored(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['`', '<', '\\']) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // Kept as written: an escape the author wrote with the character it
+        // escapes, a code span, an autolink.
+        let kept = if let Some(escaped) = rest.strip_prefix('\\') {
+            1 + escaped.chars().next().map_or(0, char::len_utf8)
+        } else if rest.starts_with('`') {
+            code_span_len(rest)
+        } else if let Some((inside, _)) = rest[1..]
+            .split_once('>')
+            .filter(|(inside, _)| inside.contains("://") && !inside.contains(char::is_whitespace))
+        {
+            inside.len() + 2
+        } else {
+            out.push_str("\\<");
+            rest = &rest[1..];
+            continue;
+        };
+        out.push_str(&rest[..kept]);
+        rest = &rest[kept..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the code span `text` starts with: up to the next run of
+/// exactly as many backticks, or the opening run alone when none closes it
+/// (then it is text).
+fn code_span_len(text: &str) -> usize {
+    let backticks = |from: usize| text[from..].len() - text[from..].trim_start_matches('`').len();
+    let run = backticks(0);
+    let mut at = run;
+    while let Some(found) = text[at..].find('`') {
+        let start = at + found;
+        let len = backticks(start);
+        if len == run {
+            return start + len;
+        }
+        at = start + len;
+    }
+    run
+}
+
+/// Markdown fit for one table cell: a `|` not already escaped is, a line
+/// break inside a paragraph is the space Markdown reads it as, and a
+/// blank line between paragraphs is `<br>`.
+pub(crate) fn in_cell(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut escaped = false;
+    let mut chars = markdown.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' if !escaped => out.push_str("\\|"),
+            '\n' if chars.next_if_eq(&'\n').is_some() => {
+                while chars.next_if_eq(&'\n').is_some() {}
+                out.push_str("<br>");
+            }
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    out
+}
+
+/// A link: its title shown as it reads, its address in `<…>` so that
+/// spaces and brackets in it stay part of it.
+fn link_to(title: &str, url: &str) -> String {
+    let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect();
+    format!("[{}](<{url}>)", value(title))
 }
 
 /// The text of the YAML node that starts at `span`: a scalar's own span,

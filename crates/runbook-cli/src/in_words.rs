@@ -6,6 +6,8 @@
 use std::fmt::Write as _;
 
 use runbook_engine::probe::Parts;
+/// `text` as a Markdown code span nothing in it can close.
+pub(crate) use runbook_engine::record::markdown_code as code;
 use runbook_model::{
     Capture, CaptureType, CertificateFact, Duration, Expectation, Expected, Outcome, Retry, TimingPhase,
 };
@@ -305,15 +307,6 @@ fn shown(value: &Value, verb: Verb) -> String {
         Value::String(_) | Value::Array(_) | Value::Object(_) => code(&value.to_string()),
         Value::Number(_) | Value::Bool(_) | Value::Null => value.to_string(),
     }
-}
-
-/// `text` as a Markdown code span: fenced by more backticks than it holds
-/// in a row, padded when it starts or ends with one.
-pub(crate) fn code(text: &str) -> String {
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
-    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 #[cfg(test)]

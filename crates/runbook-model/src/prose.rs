@@ -41,8 +41,13 @@ pub enum Prose<'a> {
 /// A run of words within a block.
 #[derive(Debug, Clone)]
 pub enum Words<'a> {
-    /// Plain text.
+    /// Plain text: the tool's words, or a value the author wrote (a label),
+    /// shown exactly as it reads.
     Text(Cow<'a, str>),
+    /// A sentence the author wrote as Markdown (a question, an
+    /// instruction, an answer's label): its backticks, emphasis and links
+    /// are kept.
+    Markdown(&'a str),
     /// Stressed text.
     Strong(&'static str),
     /// A name set apart.

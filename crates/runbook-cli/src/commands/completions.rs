@@ -1,7 +1,9 @@
 //! `runbook completions SHELL`: the shell's completion script, generated
 //! from the same clap definition as `--help`.
 
-use clap::CommandFactory;
+use std::fmt::Write as _;
+
+use clap::{CommandFactory, ValueEnum};
 
 use super::print_stdout;
 use crate::cli::{Cli, Shell};
@@ -16,5 +18,20 @@ pub(super) fn run(shell: Shell) -> ExitCode {
     };
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut Cli::command(), "runbook", &mut script);
-    print_stdout(&String::from_utf8_lossy(&script))
+    let mut script = String::from_utf8_lossy(&script).into_owned();
+    if shell == Shell::Fish {
+        // clap_complete's fish script offers no value for a positional
+        // argument: fish would list file names after `runbook completions`.
+        let shells: Vec<String> = Shell::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value)
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        let _ = writeln!(
+            script,
+            "complete -c runbook -n \"__fish_runbook_using_subcommand completions\" -f -a \"{}\"",
+            shells.join(" ")
+        );
+    }
+    print_stdout(&script)
 }

@@ -44,14 +44,12 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         },
     };
     match &args.output {
-        Some(path) => match std::fs::write(path, text) {
+        // `-` is stdout, as for `new -o -`.
+        Some(path) if path.as_os_str() != "-" => match super::render::write(path, &text) {
             Ok(()) => ExitCode::Success,
-            Err(error) => {
-                print_stderr(&format!("error: cannot write `{}`: {error}\n", path.display()));
-                ExitCode::Io
-            }
+            Err(code) => code,
         },
-        None => print_stdout(&text),
+        _ => print_stdout(&text),
     }
 }
 

@@ -89,6 +89,11 @@ pub(super) fn run(args: &NewArgs, color: Color) -> ExitCode {
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
             print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
+            // Both or neither: a runbook left without its test file would
+            // make the same command refuse next time.
+            if file == &test_path {
+                let _ = std::fs::remove_file(&path);
+            }
             return ExitCode::Io;
         }
     }
@@ -137,7 +142,9 @@ fn is_valid_id(id: &str) -> bool {
 /// The relative path from the new file to `schemas/KIND.schema.json` in
 /// the nearest folder above it that has one, for the editor comment.
 fn schema_path(file: &Path, kind: &str) -> Option<String> {
-    let dir = std::path::absolute(file).ok()?.parent()?.to_path_buf();
+    // The directory exists (it was checked): its real path counts `a/b/..`
+    // as one level.
+    let dir = std::path::absolute(file).ok()?.parent()?.canonicalize().ok()?;
     let schema = format!("schemas/{kind}.schema.json");
     let mut ups = String::new();
     for ancestor in dir.ancestors() {

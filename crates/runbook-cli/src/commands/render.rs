@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Level, Runbook, Source};
+use runbook_model::{Diagnostic, Level, Plan, Runbook, Source};
 
 use super::{print_stderr, print_stdout};
 use crate::cli::{Color, RenderArgs};
@@ -16,6 +16,9 @@ use crate::runbook_files;
 use crate::runbook_files::shown;
 
 pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
+    if let Err(code) = args.paths.iter().try_for_each(|path| not_a_test_file(path)) {
+        return code;
+    }
     let files = match runbook_files::expand(&args.paths) {
         // Test files found in a directory are not runbooks.
         Ok(files) => files.into_iter().filter(|file| !runbook_files::is_test_file(file)).collect::<Vec<_>>(),
@@ -115,21 +118,25 @@ fn documented(file: &Path, runbook: &Runbook, source: &Source, documents: &HashM
     text
 }
 
-/// Reads a runbook to draw or render. Errors are shown as `runbook check`
-/// shows them; a runbook with errors is refused unless `allow_errors` (a
-/// graph can still show an unknown step, as a dashed node), and one that
-/// does not load at all always is.
+/// Reads a runbook to draw or render, with the loader `check` and `run`
+/// use: its `call`s are followed, so a missing or broken called runbook
+/// or a cycle of calls is an error here too. Errors are shown as `runbook
+/// check` shows them (a broken callee's in full, with the chain of calls
+/// that reaches it); a runbook with errors is refused unless
+/// `allow_errors` (a graph can still show an unknown step, as a dashed
+/// node), and one that does not load at all always is.
 pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook), ExitCode> {
+    not_a_test_file(path)?;
     let bytes = std::fs::read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(path)));
         ExitCode::Io
     })?;
-    let checked = runbook_model::check_bytes(&path.display().to_string(), &bytes);
-    let renderer = Renderer::for_stderr(color);
-    let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.level() == Level::Error).collect();
-    for diagnostic in &errors {
-        print_stderr(&renderer.render(&checked.source, diagnostic));
-    }
+    let checked = match Plan::load(path, &bytes) {
+        Ok(plan) => return Ok((plan.source, plan.runbook)),
+        Err(checked) => *checked,
+    };
+    let errors: Vec<Diagnostic> = checked.diagnostics.into_iter().filter(|d| d.level() == Level::Error).collect();
+    print_stderr(&Renderer::for_stderr(color).render_file(&checked.source, &errors, &checked.invalid_callees));
     match checked.runbook {
         Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook)),
         _ => {
@@ -139,9 +146,6 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Sou
     }
 }
 
-/// Writes a rendered file, never through a symbolic link: in a shared
-/// output directory, a link planted under a runbook's name would make
-/// `render` overwrite the file it points to.
 /// `render FILE -o NAME.md`: the one runbook's document into that file, as
 /// `graph -o` and `new -o` write one file (a name ending in `.md` is a
 /// document, not a directory).
@@ -167,7 +171,24 @@ fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCod
     }
 }
 
-fn write(path: &PathBuf, text: &str) -> Result<(), ExitCode> {
+/// Refuses a test file named on the command line (exit 2): its cases are
+/// not a runbook to draw or render, its runbook is.
+fn not_a_test_file(path: &Path) -> Result<(), ExitCode> {
+    if !(path.is_file() && runbook_files::is_test_file(path)) {
+        return Ok(());
+    }
+    print_stderr(&format!(
+        "error: `{}` is a test file (the cases of a runbook); give its runbook `{}`\n",
+        shown(path),
+        shown(runbook_files::runbook_of(path))
+    ));
+    Err(ExitCode::Usage)
+}
+
+/// Writes a rendered file, never through a symbolic link: in a shared
+/// output directory, a link planted under a runbook's name would make
+/// `render` (or `graph -o`) overwrite the file it points to.
+pub(super) fn write(path: &Path, text: &str) -> Result<(), ExitCode> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let written = std::fs::OpenOptions::new()
@@ -195,10 +216,11 @@ fn index(rendered: &[(String, Runbook)]) -> String {
          it answers |\n|---|---|\n",
     );
     for (name, runbook) in rendered {
-        let summary = runbook.summary.as_deref().unwrap_or("").trim().replace('|', "\\|").replace('\n', " ");
-        let _ = writeln!(out, "| [{}]({name}) | {summary} |", runbook.title.value.trim().replace('|', "\\|"));
+        let summary = crate::document::in_cell(&crate::document::authored(runbook.summary.as_deref().unwrap_or("")));
+        let title = runbook_engine::record::markdown_text(runbook.title.value.trim());
+        let _ = writeln!(out, "| [{title}]({name}) | {summary} |");
     }
-    out
+    runbook_engine::printable::printable_lines(&out).into_owned()
 }
 
 /// Of two failures, the one to exit with: an invalid runbook over an I/O

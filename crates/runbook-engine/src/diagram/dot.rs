@@ -50,15 +50,15 @@ pub fn dot(diagram: &Diagram) -> String {
     out
 }
 
-/// Text safe inside a quoted DOT string.
+/// Text safe inside a quoted DOT string: line breaks as spaces, other
+/// control characters and the marks that reorder text as visible escapes
+/// (`\u{202e}`), as every other output shows them.
 fn text(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+    for c in crate::printable::printable_line(&raw.replace(['\n', '\r', '\t'], " ")).chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -72,5 +72,6 @@ mod tests {
     #[test]
     fn quotes_and_backslashes_are_escaped() {
         assert_eq!(text(r#"a "b" \n"#), r#"a \"b\" \\n"#);
+        assert_eq!(text("x\ny\u{202e}"), "x y\\\\u{202e}", "a mark that reorders text as its escape");
     }
 }

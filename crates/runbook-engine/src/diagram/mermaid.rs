@@ -111,10 +111,12 @@ pub fn mermaid<'a>(diagram: &'a Diagram) -> (String, MermaidSize) {
 }
 
 /// Text safe inside a quoted Mermaid label: the characters Mermaid or its
-/// HTML labels would read as syntax become entity codes.
+/// HTML labels would read as syntax become entity codes, line breaks
+/// spaces, and other control characters and the marks that reorder text
+/// visible escapes (`\u{202e}`), as every other output shows them.
 fn text(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+    for c in crate::printable::printable_line(&raw.replace(['\n', '\r', '\t'], " ")).chars() {
         match c {
             '#' => out.push_str("#35;"),
             '"' => out.push_str("#quot;"),
@@ -123,8 +125,6 @@ fn text(raw: &str) -> String {
             '&' => out.push_str("#amp;"),
             '|' => out.push_str("#124;"),
             '`' => out.push_str("#96;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn label_syntax_becomes_entity_codes() {
         assert_eq!(text("a \"b\" <c> | #d & `e`"), "a #quot;b#quot; #lt;c#gt; #124; #35;d #amp; #96;e#96;");
-        assert_eq!(text("x\ny\u{7}"), "x y");
+        assert_eq!(text("x\ny\u{7}\u{202e}"), "x y\\x07\\u{202e}", "line breaks as spaces, controls as escapes");
     }
 
     #[test]

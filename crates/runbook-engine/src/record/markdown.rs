@@ -40,7 +40,7 @@ pub fn markdown(record: &Record) -> String {
 /// every character Markdown or HTML would act on is escaped (a regex's
 /// `\.` keeps its backslash, `*x*` is not emphasis, `<` cannot open HTML,
 /// `|` cannot end the cell), and line breaks are `<br>`.
-pub(crate) fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '\n' {
@@ -87,7 +87,7 @@ fn prose(text: &str) -> String {
 /// `text` as an inline code span nothing in it can close or leave: on one
 /// line (line breaks shown as `\n`), between more backticks than the
 /// longest run of them inside.
-pub(crate) fn code(text: &str) -> String {
+pub fn code(text: &str) -> String {
     let text = printable_line(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);

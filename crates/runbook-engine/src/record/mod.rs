@@ -14,8 +14,8 @@ pub use build::{
     RECORD_SCHEMA_ID, Record, RecordStatus, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
-pub(crate) use markdown::cell as markdown_text;
 pub use markdown::markdown;
+pub use markdown::{cell as markdown_text, code as markdown_code};
 use record_dir::RecordDir;
 pub use resume::{ResumeError, ResumePoint, resume_point};
 

@@ -94,7 +94,7 @@ impl StepRules for AskStep {
     /// The question, the evidence to look at again, the answers it takes.
     fn prose(ask: &Ask) -> Vec<Prose<'_>> {
         let mut prose =
-            vec![Prose::Paragraph(vec![Words::Strong("Ask"), Words::text(": "), Words::text(ask.question.trim())])];
+            vec![Prose::Paragraph(vec![Words::Strong("Ask"), Words::text(": "), Words::Markdown(ask.question.trim())])];
         if let Some((last, rest)) = ask.evidence.split_last() {
             let mut words = vec![Words::text("Look again at what these steps showed: ")];
             for id in rest {
@@ -110,7 +110,7 @@ impl StepRules for AskStep {
                     .iter()
                     .map(|choice| {
                         let label = choice.value.label.as_deref().unwrap_or("");
-                        vec![Words::Code(choice.value.answer.as_str()), Words::text(label)]
+                        vec![Words::Code(choice.value.answer.as_str()), Words::Markdown(label)]
                     })
                     .collect();
                 Prose::Table(&["Answer", "Meaning"], rows)

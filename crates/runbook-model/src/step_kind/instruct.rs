@@ -43,7 +43,7 @@ impl StepRules for InstructStep {
     fn prose(instruct: &Instruct) -> Vec<Prose<'_>> {
         let mut prose = vec![
             Prose::Paragraph(vec![Words::Strong("Do this"), Words::text(":")]),
-            Prose::Paragraph(vec![Words::text(instruct.text.trim())]),
+            Prose::Paragraph(vec![Words::Markdown(instruct.text.trim())]),
             Prose::Checklist(&instruct.checklist),
         ];
         if !instruct.notes.is_empty() {
@@ -51,7 +51,9 @@ impl StepRules for InstructStep {
             let notes = instruct
                 .notes
                 .iter()
-                .map(|(name, prompt)| vec![Words::Code(name.as_str()), Words::text(": "), Words::text(prompt.trim())])
+                .map(|(name, prompt)| {
+                    vec![Words::Code(name.as_str()), Words::text(": "), Words::Markdown(prompt.trim())]
+                })
                 .collect();
             prose.push(Prose::List(notes));
         }
