@@ -1271,6 +1271,41 @@ steps:
     assert_eq!(finished[0]["error"]["kind"], "invalid_capture");
 }
 
+/// `| max` over numbers a service sent as strings orders them as text
+/// ("95" is the worst of "95" and "150"): the run stops and names the fix,
+/// which then takes the right branch.
+#[test]
+fn max_min_and_sort_over_strings_that_read_as_numbers_stop_the_run() {
+    let yaml = r#"
+id: lags
+title: Replica lag
+steps:
+  - id: lag
+    check:
+      cmd: { sh: "echo '{\"lags\": [\"95\", \"150\"]}'" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        lags: { json: $.lags }
+    next:
+      - when: (vars.lags | max | int) > 100
+        goto: behind
+      - goto: fine
+  - id: behind
+    conclude: { status: diagnosed, severity: high, diagnosis: "a replica is behind" }
+  - id: fine
+    conclude: { status: resolved, diagnosis: "replicas keep up" }
+"#;
+    run(yaml, &[]).status(4).stderr_contains(
+        r#"`| max` orders strings that read as numbers ("95", "150") as text, where "150" comes before "95"; convert them first: `| map('int') | max`"#,
+    );
+    for filter in ["min", "sort | last"] {
+        let written = yaml.replace("vars.lags | max | int", &format!("vars.lags | {filter} | int"));
+        run(&written, &[]).status(4).stderr_contains("orders strings that read as numbers");
+    }
+    let converted = yaml.replace("vars.lags | max | int", "vars.lags | map('int') | max");
+    assert_eq!(path(&run(&converted, &[]).status(0).events()), ["lag", "behind"]);
+}
+
 /// redis-cli and Windows hosts end lines with `\r\n`: the `\r` is no part
 /// of a captured value or of the text an expectation judges, so a primary
 /// reads "master", not "master\r" (which takes the replica's branch).

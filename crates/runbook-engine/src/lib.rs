@@ -24,6 +24,7 @@ mod lazy_json;
 mod missing_name;
 mod number_filters;
 pub mod operator;
+mod ordering_filters;
 mod prepare;
 pub mod printable;
 pub mod probe;

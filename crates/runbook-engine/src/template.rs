@@ -155,6 +155,9 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("int", crate::number_filters::int);
     environment.add_filter("float", crate::number_filters::float);
     environment.add_filter("duration", crate::number_filters::duration);
+    environment.add_filter("max", crate::ordering_filters::max);
+    environment.add_filter("min", crate::ordering_filters::min);
+    environment.add_filter("sort", crate::ordering_filters::sort);
     environment
 }
 

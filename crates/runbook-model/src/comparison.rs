@@ -232,6 +232,26 @@ pub(crate) fn applied_tests(text: &str, template: bool) -> Vec<String> {
     found
 }
 
+/// The filters that order their input (`max`, `min`, `sort`) in an
+/// expression (or, with `template`, the blocks of a template), each with
+/// the operand it orders: `vars.lags | max` gives `("max", vars.lags)`.
+pub(crate) fn ordering_filters(text: &str, template: bool) -> Vec<(&'static str, Operand)> {
+    fn walk(expr: &ast::Expr<'_>, found: &mut Vec<(&'static str, Operand)>) {
+        if let ast::Expr::Filter(filter) = expr
+            && let Some(name) = ["max", "min", "sort"].into_iter().find(|name| *name == filter.name)
+            && let Some(ordered) = &filter.expr
+        {
+            found.extend(operand(ordered).ok().map(|operand| (name, operand)));
+        }
+        for child in children(expr) {
+            walk(child, found);
+        }
+    }
+    let mut found = Vec::new();
+    each_expression(text, template, |expression| walk(expression, &mut found));
+    found
+}
+
 /// What an expression (or, with `template`, the blocks of a template)
 /// asks to be none, as written: the subject of `x is none` (or `is not
 /// none`) and the side of `x == none` (or `!=`) that is not the literal.

@@ -11,6 +11,7 @@ mod exhaustive;
 mod expressions;
 mod flow_rules;
 mod literal_conditions;
+mod ordered_text;
 mod references;
 mod safety;
 pub(crate) mod shape;
@@ -66,6 +67,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     let sites = template_sites(runbook);
     expressions::check(runbook, flow, &sites, &mut diagnostics);
     compared_types::check(runbook, &sites, &mut diagnostics);
+    ordered_text::check(runbook, &sites, &mut diagnostics);
     literal_conditions::check(runbook, &sites, &mut diagnostics);
     unmatched_captures::check(runbook, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
