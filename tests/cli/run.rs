@@ -385,6 +385,65 @@ fn a_closed_port_is_an_error_outcome_with_its_kind() {
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "process down: refused");
 }
 
+/// A terminal run without a record reads no step's facts at its end, so a
+/// `foreach` step's facts are built only when a template reads them: the
+/// branch, the items, the failed ones and the unredacted values read the
+/// same there as in a run whose sinks read them (`--format json`).
+#[test]
+fn step_facts_read_by_templates_are_the_same_whether_or_not_a_sink_reads_them() {
+    let server = Server::start(|request, stream| {
+        let n: u32 = request.path.trim_start_matches("/item/").parse().unwrap_or(0);
+        let status = if n == 2 { "503 Service Unavailable" } else { "200 OK" };
+        respond(
+            stream,
+            status,
+            &[("content-type", "application/json")],
+            format!(r#"{{"n":{n},"t":"tok-s3cr3t-9f"}}"#).as_bytes(),
+        )
+    });
+    let yaml = format!(
+        r#"
+id: deferred
+title: Facts read where a template reads them
+inputs:
+  tok: {{ secret: true }}
+steps:
+  - id: items
+    check:
+      foreach: [1, 2, 3]
+      http: {{ url: "{base}/item/{{{{ item }}}}" }}
+      expect: [ {{ status: 200 }} ]
+    on:
+      pass: other
+      error: other
+      fail:
+        - when: "result.failed | length == 1"
+          goto: done
+        - goto: other
+  - id: other
+    conclude: {{ status: diagnosed, diagnosis: "wrong branch" }}
+  - id: done
+    conclude:
+      status: diagnosed
+      diagnosis: "failed {{{{ steps.items.failed | join(',') }}}}; n {{{{ steps.items.items | map(attribute='json') | map(attribute='n') | join(',') }}}}; status {{{{ steps.items.items[1].status }}}}; unredacted {{{{ steps.items.items[0].json.t == inputs.tok }}}}; outcome {{{{ steps.items.outcome }}}}"
+"#,
+        base = server.url("")
+    );
+    let expected = "failed 2; n 1,2,3; status 503; unredacted true; outcome fail";
+    let json = run(&yaml, &["--no-record", "--input", "tok=tok-s3cr3t-9f"]).status(0);
+    let events = json.events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], expected);
+    let finished = of(&events, "step_finished");
+    assert_eq!(finished[0]["facts"]["failed"], serde_json::json!([2]), "a sink that reads the facts gets them");
+    assert!(!json.stdout.contains("tok-s3cr3t-9f"), "{}", json.stdout);
+    let human = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--input", "tok=tok-s3cr3t-9f"])
+        .status(0);
+    assert!(human.stdout.contains(expected), "{}", human.stdout);
+    assert!(!format!("{}{}", human.stdout, human.stderr).contains("tok-s3cr3t-9f"), "{}", human.stdout);
+}
+
 #[test]
 fn http_failure_modes_are_told_apart() {
     let server = Server::start(|request, stream| match request.path.as_str() {

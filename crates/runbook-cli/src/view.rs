@@ -282,6 +282,11 @@ impl EventSink for View {
             }
         }
     }
+
+    /// It shows what each probe observed, never a step's facts.
+    fn reads_step_facts(&self) -> bool {
+        false
+    }
 }
 
 /// A captured value as the view shows it: a string in quotes, so that the

@@ -503,6 +503,15 @@ pub trait EventSink {
     fn failure(&self) -> Option<String> {
         None
     }
+
+    /// Whether it reads the `facts` of [`Event::StepFinished`]. When it
+    /// does not (a terminal view), a `check` or `collect` step's facts are
+    /// sent as `null` and built from its observations only where a
+    /// template reads `steps.ID` or `result`: a `foreach` of thousands of
+    /// probes does not build, scan for secrets and drop facts nobody reads.
+    fn reads_step_facts(&self) -> bool {
+        true
+    }
 }
 
 impl<F: FnMut(&Event)> EventSink for F {

@@ -8,13 +8,12 @@
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::value::{Serde, Value, merge_maps};
 use serde_json::{Map, Value as Json};
 
-use crate::lazy_json::lazy_value;
+use crate::lazy_json::{deferred_value, lazy_value};
 use crate::probe::Observation;
 
 /// The facts of one run.
@@ -57,8 +56,17 @@ impl Facts {
     /// template value (`result` for the step's routing). Templates read
     /// the facts in place: a `foreach` of thousands of items is not
     /// converted for the one field a `when` reads.
-    pub(crate) fn set_step(&mut self, id: &str, facts: Arc<Json>) -> Value {
-        let value = lazy_value(facts);
+    pub(crate) fn set_step(&mut self, id: &str, facts: Json) -> Value {
+        self.set_step_value(id, lazy_value(facts))
+    }
+
+    /// Sets `steps.ID` to the facts `build` makes, built where a template
+    /// first reads them, and returns them as a template value.
+    pub(crate) fn set_step_deferred(&mut self, id: &str, build: impl FnOnce() -> Json + Send + 'static) -> Value {
+        self.set_step_value(id, deferred_value(build))
+    }
+
+    fn set_step_value(&mut self, id: &str, value: Value) -> Value {
         self.steps.insert(id.to_owned(), value.clone());
         self.context = OnceCell::new();
         value
@@ -145,7 +153,7 @@ mod tests {
         facts.set_var("build", Json::from("abc"));
         let mut step = observation_fields(&fixtures::http(503, r#"{"ok":false}"#, std::time::Duration::ZERO));
         step.insert("outcome".into(), Json::from("fail"));
-        facts.set_step("readyz", Arc::new(Json::Object(step)));
+        facts.set_step("readyz", Json::Object(step));
         let context = facts.context_with(&[("item", Value::from("api"))]);
         let expression = "vars.build == 'abc' and steps.readyz.json.ok == false and steps.readyz.status == 503";
         assert!(templates.is_true(expression, &context).unwrap());

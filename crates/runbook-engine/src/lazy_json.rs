@@ -11,16 +11,20 @@
 //! `Value::from(Serde(&json))` would: keys in sorted order (minijinja's own
 //! maps are sorted), numbers as the same integer or float kinds, `null` as
 //! none. The tests hold the two equal over a table of expressions.
+//!
+//! A document may also be built on its first read ([`deferred_value`]):
+//! a step's facts, when no sink of the run reads them, are made from its
+//! observations only if a template reads `steps.ID` or `result`.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use minijinja::value::{Enumerator, Object, ObjectRepr, Value};
 use serde_json::Value as Json;
 
 /// A map or list of a shared JSON document, as a template value.
 pub(crate) struct LazyJson {
-    root: Arc<Json>,
+    root: Arc<Document>,
     /// Where this node is in `root`: object keys and array indices.
     path: Vec<Segment>,
 }
@@ -31,13 +35,41 @@ enum Segment {
     Index(usize),
 }
 
+/// A JSON document, given or built on its first read.
+struct Document {
+    json: OnceLock<Json>,
+    build: Mutex<Option<Build>>,
+}
+
+/// How a deferred document is built.
+type Build = Box<dyn FnOnce() -> Json + Send>;
+
+impl Document {
+    fn json(&self) -> &Json {
+        self.json.get_or_init(|| {
+            let build = self.build.lock().unwrap_or_else(PoisonError::into_inner).take();
+            build.map_or(Json::Null, |build| build())
+        })
+    }
+}
+
 /// The template value of this JSON: scalars at once, maps and lists read
 /// where a template reads them.
-pub(crate) fn lazy_value(root: Arc<Json>) -> Value {
-    match *root {
-        Json::Object(_) | Json::Array(_) => Value::from_object(LazyJson { root, path: Vec::new() }),
+pub(crate) fn lazy_value(json: Json) -> Value {
+    match json {
+        Json::Object(_) | Json::Array(_) => {
+            let document = Document { json: OnceLock::from(json), build: Mutex::new(None) };
+            Value::from_object(LazyJson { root: Arc::new(document), path: Vec::new() })
+        }
         ref scalar => scalar_value(scalar),
     }
+}
+
+/// The template value of the JSON map `build` makes, built when a template
+/// first reads the value, never if none does.
+pub(crate) fn deferred_value(build: impl FnOnce() -> Json + Send + 'static) -> Value {
+    let document = Document { json: OnceLock::new(), build: Mutex::new(Some(Box::new(build))) };
+    Value::from_object(LazyJson { root: Arc::new(document), path: Vec::new() })
 }
 
 /// The template value of a JSON scalar, as minijinja's serializer makes it.
@@ -63,7 +95,7 @@ impl LazyJson {
     fn node(&self) -> &Json {
         self.path
             .iter()
-            .try_fold(&*self.root, |json, segment| match segment {
+            .try_fold(self.root.json(), |json, segment| match segment {
                 Segment::Key(key) => json.get(&**key),
                 Segment::Index(index) => json.get(index),
             })
@@ -252,7 +284,7 @@ mod tests {
         let templates = Templates::new();
         for document in documents() {
             let converted = Value::from(Serde(&document));
-            let lazy = lazy_value(Arc::new(document.clone()));
+            let lazy = lazy_value(document.clone());
             for expression in EXPRESSIONS {
                 let expected = render(&templates, expression, &converted, &converted);
                 assert_eq!(render(&templates, expression, &lazy, &converted), expected, "{expression} on {document}");
@@ -266,9 +298,37 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_map_is_built_on_its_first_read_and_reads_as_the_converted_value() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let templates = Templates::new();
+        for document in documents().into_iter().filter(Json::is_object) {
+            let converted = Value::from(Serde(&document));
+            let builds = Arc::new(AtomicUsize::new(0));
+            let (counted, built) = (Arc::clone(&builds), document.clone());
+            let deferred = deferred_value(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+                built
+            });
+            // Held and passed around, not read: not built.
+            let context = Value::from(std::collections::BTreeMap::from([("v", deferred.clone())]));
+            assert_eq!(templates.render("{{ 1 }}", &context, crate::template::RenderMode::Text).unwrap(), "1");
+            assert_eq!(builds.load(Ordering::SeqCst), 0);
+            for expression in EXPRESSIONS {
+                let expected = render(&templates, expression, &converted, &converted);
+                assert_eq!(
+                    render(&templates, expression, &deferred, &converted),
+                    expected,
+                    "{expression} on {document}"
+                );
+            }
+            assert_eq!(builds.load(Ordering::SeqCst), 1, "built once");
+        }
+    }
+
+    #[test]
     fn scalars_are_the_values_minijinja_makes() {
         for scalar in [json!(null), json!(true), json!(0), json!(-7), json!(u64::MAX), json!(0.5), json!("text")] {
-            let lazy = lazy_value(Arc::new(scalar.clone()));
+            let lazy = lazy_value(scalar.clone());
             let converted = Value::from(Serde(&scalar));
             assert_eq!(format!("{lazy:?} {:?}", lazy.kind()), format!("{converted:?} {:?}", converted.kind()));
             assert!(lazy.as_object().is_none(), "{scalar}");
@@ -277,8 +337,8 @@ mod tests {
 
     #[test]
     fn two_documents_that_differ_are_not_equal() {
-        let a = lazy_value(Arc::new(json!({ "items": [{ "status": 200 }] })));
-        let b = lazy_value(Arc::new(json!({ "items": [{ "status": 201 }] })));
+        let a = lazy_value(json!({ "items": [{ "status": 200 }] }));
+        let b = lazy_value(json!({ "items": [{ "status": 201 }] }));
         let c = Value::from(Serde(json!({ "items": [{ "status": 200 }], "more": 1 })));
         assert_ne!(a, b);
         assert_ne!(a, c);

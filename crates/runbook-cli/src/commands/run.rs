@@ -735,6 +735,10 @@ impl EventSink for Sinks {
     fn failure(&self) -> Option<String> {
         self.journal.as_ref().and_then(Journal::failure)
     }
+
+    fn reads_step_facts(&self) -> bool {
+        self.journal.is_some() || self.view.reads_step_facts()
+    }
 }
 
 /// Scripted answers first, then the person at the terminal, if any.

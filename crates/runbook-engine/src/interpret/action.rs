@@ -125,6 +125,7 @@ impl<'a> Interpreter<'a> {
             error: finished.error,
             key: finished.outcome.map(|outcome| outcome.name().to_owned()),
             facts,
+            observed: None,
             captures: finished.captures,
             uncaptured: finished.uncaptured,
             conclusion: None,

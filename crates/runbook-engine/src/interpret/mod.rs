@@ -292,7 +292,7 @@ async fn start(
             facts.set_var(name, value.clone());
         }
         for (id, step) in &resume.steps {
-            facts.set_step(id, Arc::new(step.clone()));
+            facts.set_step(id, step.clone());
         }
         for (id, count) in &resume.visits {
             if let Some(index) = flow.position(id) {
@@ -443,6 +443,18 @@ fn result_facts(
     facts
 }
 
+/// `steps.ID`: what the step showed (`more`), its outcome and error, and
+/// its `duration` (tries and waits included); the probe's own, which
+/// `result.duration` reads, stays readable as `probe_duration`.
+fn step_facts(more: Map<String, Json>, outcome: Option<Outcome>, error: Option<&ProbeError>, duration_ms: u64) -> Json {
+    let mut facts = result_facts(more, outcome, error);
+    if let Some(probe) = facts.get("duration").cloned() {
+        facts.insert("probe_duration".into(), probe);
+    }
+    facts.insert("duration".into(), Json::from(duration_ms));
+    Json::Object(facts)
+}
+
 /// How the walk ended.
 struct Ending {
     status: RunStatus,
@@ -491,8 +503,12 @@ struct StepDone {
     error: Option<ProbeError>,
     /// The `on:` key: outcome, answer or conclusion status.
     key: Option<String>,
-    /// What `steps.ID` shows besides outcome, error and duration.
+    /// What `steps.ID` shows besides outcome, error and duration (for a
+    /// step with `observed`, what it shows besides those too).
     facts: Map<String, Json>,
+    /// The probes its facts are made from where a template reads them,
+    /// when no sink reads them.
+    observed: Option<probing::Observed>,
     /// Values captured into `vars` (unredacted).
     captures: IndexMap<String, Json>,
     /// Vars whose capture found nothing: unset.
@@ -608,19 +624,19 @@ impl<'a> Interpreter<'a> {
                 visit: self.visits[index],
             });
             let started = self.clock.now();
-            let done = match self.execute_bounded(step, body).await {
+            let mut done = match self.execute_bounded(step, body).await {
                 Ok(done) => done,
                 Err(reason) => return reason.into(),
             };
             let duration = self.clock.now().duration_since(started).saturating_sub(done.deciding);
-            let mut facts = result_facts(done.facts, done.outcome, done.error.as_ref());
-            // `duration` is the step's (tries and waits included); the
-            // probe's own, which `result.duration` reads, stays readable.
-            if let Some(probe) = facts.get("duration").cloned() {
-                facts.insert("probe_duration".into(), probe);
-            }
-            facts.insert("duration".into(), Json::from(millis(duration)));
-            let facts = Json::Object(facts);
+            let duration_ms = millis(duration);
+            // Facts no sink reads are sent as `null`, and built from the
+            // observations where a template reads them.
+            let shown = std::mem::take(&mut done.facts);
+            let (facts, deferred) = match done.observed.take() {
+                Some(observed) => (Json::Null, Some((observed, shown))),
+                None => (step_facts(shown, done.outcome, done.error.as_ref(), duration_ms), None),
+            };
             // The journal's copy is redacted; the facts are copied only
             // where a secret was found, else lent to the event and taken
             // back for the templates.
@@ -639,17 +655,24 @@ impl<'a> Interpreter<'a> {
                 step: name.clone(),
                 outcome: done.outcome,
                 error,
-                duration_ms: millis(duration),
+                duration_ms,
                 captures,
                 uncaptured: done.uncaptured,
                 facts: shown_facts,
             };
             self.emit(&finished);
-            let facts = match (kept, finished) {
-                (Some(facts), _) | (None, Event::StepFinished { facts, .. }) => facts,
-                (None, _) => Json::Null,
+            let result = if let Some((observed, more)) = deferred {
+                let (outcome, error) = (done.outcome, done.error.clone());
+                self.facts.set_step_deferred(&step.id, move || {
+                    step_facts(observed.facts_with(more), outcome, error.as_ref(), duration_ms)
+                })
+            } else {
+                let facts = match (kept, finished) {
+                    (Some(facts), _) | (None, Event::StepFinished { facts, .. }) => facts,
+                    (None, _) => Json::Null,
+                };
+                self.facts.set_step(&step.id, facts)
             };
-            let result = self.facts.set_step(&step.id, Arc::new(facts));
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
                 return Ending {

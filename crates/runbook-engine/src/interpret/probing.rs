@@ -71,7 +71,9 @@ pub(super) enum Shape {
 pub(super) struct Attempt {
     outcome: Outcome,
     error: Option<ProbeError>,
+    /// Its facts, or none yet when they are built from `observed`.
     facts: Map<String, Json>,
+    observed: Option<Observed>,
     captures: IndexMap<String, Json>,
     uncaptured: Vec<String>,
 }
@@ -84,11 +86,40 @@ impl Attempt {
             error: self.error,
             key: Some(self.outcome.name().to_owned()),
             facts: self.facts,
+            observed: self.observed,
             captures: self.captures,
             uncaptured: self.uncaptured,
             conclusion: None,
             deciding: Duration::ZERO,
         }
+    }
+
+    /// Its facts, built now if they were deferred.
+    fn facts(&self) -> Map<String, Json> {
+        match &self.observed {
+            Some(observed) => observed.facts_with(self.facts.clone()),
+            None => self.facts.clone(),
+        }
+    }
+}
+
+/// What a step's facts are made from when no sink reads them at its end
+/// ([`crate::event::EventSink::reads_step_facts`]): its parts as the
+/// events show them, and their observations as they were before redaction
+/// (templates read unredacted facts, as captures do).
+#[derive(Debug)]
+pub(super) struct Observed {
+    shape: Shape,
+    parts: Vec<(Arc<Part>, Option<Observation>)>,
+}
+
+impl Observed {
+    /// The facts [`Interpreter::settle`] would have made, followed by
+    /// `more` (an action's `decision`).
+    pub(super) fn facts_with(&self, more: Map<String, Json>) -> Map<String, Json> {
+        let mut facts = probe_facts(self.shape, self.parts.iter().map(|(part, observed)| (&**part, observed.as_ref())));
+        facts.extend(more);
+        facts
     }
 }
 
@@ -124,7 +155,7 @@ impl<'a> Interpreter<'a> {
                 .is_some_and(|deadline| elapsed.saturating_add(wait) > deadline.0);
             let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
-                let result = super::result_facts(attempt.facts.clone(), Some(attempt.outcome), attempt.error.as_ref());
+                let result = super::result_facts(attempt.facts(), Some(attempt.outcome), attempt.error.as_ref());
                 let renderer =
                     Renderer::new(self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
                 done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
@@ -190,38 +221,14 @@ impl<'a> Interpreter<'a> {
                 "the `foreach` list is empty: no probe ran, so nothing was checked",
             ));
         }
-        let mut facts = Map::new();
+        // Built now when a sink reads them, else where a template does.
+        let deferred = !self.sink.reads_step_facts();
+        let facts = if deferred {
+            Map::new()
+        } else {
+            probe_facts(shape, judged.iter().map(|j| (&j.part, j.observation.as_ref())))
+        };
         let mut captures = IndexMap::new();
-        match shape {
-            Shape::Single => {
-                if let Some(Judged { observation: Some(observation), .. }) = judged.first() {
-                    facts = observation_fields(observation);
-                }
-            }
-            Shape::Foreach => {
-                let items = judged.iter().map(|j| Json::Object(part_facts(j))).collect();
-                let failed = judged
-                    .iter()
-                    .filter(|j| j.part.outcome != Outcome::Pass)
-                    .map(|j| j.part.item.clone().unwrap_or_default())
-                    .collect();
-                facts.insert("items".into(), Json::Array(items));
-                facts.insert("failed".into(), Json::Array(failed));
-            }
-            Shape::Group => {
-                let items = judged
-                    .iter()
-                    .map(|j| (j.part.name.clone().unwrap_or_default(), Json::Object(part_facts(j))))
-                    .collect();
-                let failed = judged
-                    .iter()
-                    .filter(|j| j.part.outcome != Outcome::Pass)
-                    .map(|j| Json::from(j.part.name.clone().unwrap_or_default()))
-                    .collect();
-                facts.insert("items".into(), Json::Object(items));
-                facts.insert("failed".into(), Json::Array(failed));
-            }
-        }
         for unit in &judged {
             for (name, source) in unit.capture {
                 let value = match unit.observation.as_ref().map(|observation| capture(source, observation)) {
@@ -288,9 +295,13 @@ impl<'a> Interpreter<'a> {
         // observation's dropped middle cut in two are added to it, with
         // their names: captures taken from the joined text hold them.
         let mut cut_secrets = Vec::new();
+        let mut unredacted = Vec::new();
         let parts: Vec<Arc<Part>> = judged
             .into_iter()
             .map(|Judged { mut part, observation, .. }| {
+                if deferred {
+                    unredacted.push(observation.clone());
+                }
                 part.observation = observation.map(|mut shown| {
                     cut_secrets.extend(shown.redact(&self.redactor));
                     shown
@@ -305,8 +316,9 @@ impl<'a> Interpreter<'a> {
         for part in &parts {
             self.emit(&Event::Probe { step: name.clone(), attempt: number, part: Arc::clone(part) });
         }
+        let observed = deferred.then(|| Observed { shape, parts: parts.iter().cloned().zip(unredacted).collect() });
         self.evidence.insert(name, parts);
-        Attempt { outcome, error, facts, captures, uncaptured }
+        Attempt { outcome, error, facts, observed, captures, uncaptured }
     }
 
     /// Renders the step's probes: one, one per `probes:` entry, or one per
@@ -469,14 +481,54 @@ impl<'a> Interpreter<'a> {
     }
 }
 
+/// What `steps.ID` shows of the step's probes: the one probe's
+/// observation, or each item's or named probe's facts and the failed ones.
+fn probe_facts<'p>(
+    shape: Shape,
+    probes: impl Iterator<Item = (&'p Part, Option<&'p Observation>)> + Clone,
+) -> Map<String, Json> {
+    let mut facts = Map::new();
+    match shape {
+        Shape::Single => {
+            if let Some((_, Some(observation))) = probes.clone().next() {
+                facts = observation_fields(observation);
+            }
+        }
+        Shape::Foreach => {
+            let items = probes.clone().map(|(part, observation)| Json::Object(part_facts(part, observation))).collect();
+            let failed = probes
+                .filter(|(part, _)| part.outcome != Outcome::Pass)
+                .map(|(part, _)| part.item.clone().unwrap_or_default())
+                .collect();
+            facts.insert("items".into(), Json::Array(items));
+            facts.insert("failed".into(), Json::Array(failed));
+        }
+        Shape::Group => {
+            let items = probes
+                .clone()
+                .map(|(part, observation)| {
+                    (part.name.clone().unwrap_or_default(), Json::Object(part_facts(part, observation)))
+                })
+                .collect();
+            let failed = probes
+                .filter(|(part, _)| part.outcome != Outcome::Pass)
+                .map(|(part, _)| Json::from(part.name.clone().unwrap_or_default()))
+                .collect();
+            facts.insert("items".into(), Json::Object(items));
+            facts.insert("failed".into(), Json::Array(failed));
+        }
+    }
+    facts
+}
+
 /// `steps.ID.items[i]`: an item's or named probe's outcome and observations.
-fn part_facts(judged: &Judged<'_>) -> Map<String, Json> {
-    let mut facts = judged.observation.as_ref().map(observation_fields).unwrap_or_default();
-    facts.insert("outcome".into(), Json::from(judged.part.outcome.name()));
-    if let Some(item) = &judged.part.item {
+fn part_facts(part: &Part, observation: Option<&Observation>) -> Map<String, Json> {
+    let mut facts = observation.map(observation_fields).unwrap_or_default();
+    facts.insert("outcome".into(), Json::from(part.outcome.name()));
+    if let Some(item) = &part.item {
         facts.insert("item".into(), item.clone());
     }
-    if let Some(name) = &judged.part.name {
+    if let Some(name) = &part.name {
         facts.insert("name".into(), Json::from(name.as_str()));
     }
     facts

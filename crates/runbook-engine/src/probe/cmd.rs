@@ -299,7 +299,7 @@ impl Observed for CmdObservation {
 
     fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
         if let Some(error) = &mut self.error {
-            error.message = redactor.text(&error.message).into_owned();
+            redactor.in_place(&mut error.message);
         }
         let mut pieces = self.stdout.redact(redactor);
         pieces.extend(self.stderr.redact(redactor));

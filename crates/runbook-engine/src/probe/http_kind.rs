@@ -33,7 +33,7 @@ impl Observed for HttpObservation {
     }
 
     fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
-        let text = |text: &mut String| *text = redactor.text(text).into_owned();
+        let text = |text: &mut String| redactor.in_place(text);
         self.headers.iter_mut().for_each(|(_, value)| text(value));
         self.final_url.iter_mut().for_each(text);
         self.redirects.iter_mut().for_each(|hop| text(&mut hop.to));

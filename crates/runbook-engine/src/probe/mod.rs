@@ -133,7 +133,7 @@ impl ProbeError {
 
     /// The error with secrets replaced in its message.
     pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> Self {
-        self.message = redactor.text(&self.message).into_owned();
+        redactor.in_place(&mut self.message);
         self
     }
 }

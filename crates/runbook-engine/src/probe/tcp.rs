@@ -167,7 +167,7 @@ impl Observed for TcpObservation {
 
     fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
         if let Some(error) = &mut self.error {
-            error.message = redactor.text(&error.message).into_owned();
+            redactor.in_place(&mut error.message);
         }
         Vec::new()
     }

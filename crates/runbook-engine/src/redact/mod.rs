@@ -188,14 +188,18 @@ impl Redactor {
             .map(|secret| secret.name.as_str())
     }
 
+    /// Redacts `text` where it holds a secret; leaves it, uncopied, where
+    /// it holds none.
+    pub fn in_place(&self, text: &mut String) {
+        if let Cow::Owned(redacted) = self.text(text) {
+            *text = redacted;
+        }
+    }
+
     /// Redacts every string inside a JSON value, keys included.
     pub fn json(&self, value: &mut serde_json::Value) {
         match value {
-            serde_json::Value::String(text) => {
-                if let Cow::Owned(redacted) = self.text(text) {
-                    *text = redacted;
-                }
-            }
+            serde_json::Value::String(text) => self.in_place(text),
             serde_json::Value::Number(number) => {
                 if let Some(secret) = self.secret_number(number) {
                     *value = serde_json::Value::from(format!("[redacted:{}]", secret.name));
