@@ -96,7 +96,7 @@ mod tests {
         environment.add_filter("min", super::min);
         environment.add_filter("sort", super::sort);
         environment
-            .render_str(template, crate::lazy_json::lazy_value(std::sync::Arc::new(json!({ "lags": lags }))))
+            .render_str(template, crate::lazy_json::lazy_value(json!({ "lags": lags })))
             .map_err(|error| error.to_string())
     }
 
