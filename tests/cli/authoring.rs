@@ -266,6 +266,13 @@ fn a_runbook_that_does_not_load_is_reported() {
         .files(&[("bad.yaml", b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n")])
         .status(3)
         .stderr_contains("unknown step `nowhere`");
+    // `graph` draws it, to show where it is wrong, and still fails.
+    let graph = Test::new()
+        .args(["graph", "bad.yaml"])
+        .files(&[("bad.yaml", b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n")])
+        .status(3)
+        .stderr_contains("unknown step `nowhere`");
+    assert!(graph.stdout.contains("missing_nowhere"), "{}", graph.stdout);
 }
 
 /// A renderer's command, or `None` (and a note) when it is missing and the
@@ -561,8 +568,12 @@ fn render_into_a_directory_writes_an_index() {
 
 #[test]
 fn the_rendered_runbooks_in_docs_are_up_to_date() {
-    let fresh = crate::Scratch::new();
-    Test::new().args(["render".as_ref(), "runbooks".as_ref(), "--output".as_ref(), fresh.path().as_os_str()]).status(0);
+    // Rendered as deep in the workspace as docs/runbooks, so that relative
+    // links are rebased the same way.
+    std::fs::create_dir_all(workspace().join("target")).expect("target/");
+    let scratch = tempfile::tempdir_in(workspace().join("target")).expect("a directory in target/");
+    let fresh = scratch.path();
+    Test::new().args(["render".as_ref(), "runbooks".as_ref(), "--output".as_ref(), fresh.as_os_str()]).status(0);
     let committed = workspace().join("docs/runbooks");
     let names = |dir: &Path| {
         let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -571,9 +582,9 @@ fn the_rendered_runbooks_in_docs_are_up_to_date() {
         names.sort();
         names
     };
-    assert_eq!(names(&committed), names(fresh.path()), "docs/runbooks/ is stale: run `{REGENERATE}`");
-    for name in names(fresh.path()) {
-        let expected = std::fs::read_to_string(fresh.path().join(&name)).expect("rendered");
+    assert_eq!(names(&committed), names(fresh), "docs/runbooks/ is stale: run `{REGENERATE}`");
+    for name in names(fresh) {
+        let expected = std::fs::read_to_string(fresh.join(&name)).expect("rendered");
         let actual = std::fs::read_to_string(committed.join(&name)).unwrap_or_default();
         assert!(actual == expected, "docs/runbooks/{name} is stale: run `{REGENERATE}`");
     }
@@ -698,7 +709,8 @@ fn new_then_run(curl: &str, env: &[(&str, &str)], inputs: &[&str]) -> (crate::Ou
     let check = runbook_in(&dir, &["check", "--deny-warnings", "api.yaml"]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     let mut run = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    run.current_dir(&dir).args(["run", "api.yaml", "--non-interactive", "--no-record"]);
+    // `--yes`: a request that may change things is an action.
+    run.current_dir(&dir).args(["run", "api.yaml", "--non-interactive", "--no-record", "--yes"]);
     for input in inputs {
         run.args(["--input", input]);
     }
@@ -866,7 +878,7 @@ fn new_from_curl_sends_what_curl_sends_and_writes_no_credential() {
         let before = server.requests().len();
         let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
             .current_dir(&dir)
-            .args(["run", "api.yaml", "--non-interactive", "--no-record"])
+            .args(["run", "api.yaml", "--non-interactive", "--no-record", "--yes"])
             .envs(env.iter().copied())
             .output()
             .expect("runs");
@@ -931,6 +943,33 @@ fn new_from_curl_writes_nothing_it_cannot_convert_and_shows_no_credential() {
     for part in ["timeout: 250ms\n", "connect_timeout: 2s\n", "Accept: \"a, b\"\n"] {
         assert!(output.stdout.contains(part), "{part:?} in\n{}", output.stdout);
     }
+}
+
+#[test]
+fn new_from_curl_makes_a_request_that_may_change_things_an_action() {
+    let server = recording_server();
+    let line = format!("curl -fsS -X DELETE {}", server.url("/cache"));
+    let output = Test::new().args(["new", "purge", "--from-curl", &line]).files(&[]).status(0);
+    let dir = output.path("");
+    let runbook = std::fs::read_to_string(dir.join("purge.yaml")).expect("written");
+    assert!(
+        runbook.contains("    action:\n      confirm: \"Sends a DELETE request")
+            && runbook.contains("skipped: escalate")
+    );
+    let test = runbook_in(&dir, &["test", "--min-coverage", "100", "purge.yaml"]);
+    let said = String::from_utf8_lossy(&test.stderr);
+    assert!(test.status.success() && said.contains("5 passed, 0 failed"), "{said}");
+    let read_only = runbook_in(&dir, &["run", "purge.yaml", "--read-only", "--no-record"]);
+    assert!(server.requests().is_empty(), "--read-only sent it: {}", String::from_utf8_lossy(&read_only.stdout));
+    let document = runbook_in(&dir, &["render", "purge.yaml"]);
+    let document = String::from_utf8_lossy(&document.stdout);
+    assert!(document.contains("**Action**") && !document.contains("read-only"), "{document}");
+    // A check written by hand that sends such a request is not called
+    // read-only either.
+    let yaml = "id: c\ntitle: C\nsteps:\n  - id: p\n    check: { http: { url: \"http://h/\", method: POST }, expect: [ { status: 200 } ] }\n    \
+                next: done\n  - id: done\n    conclude: { status: resolved }\n";
+    let document = Test::new().args(["render", "c.yaml"]).files(&[("c.yaml", yaml.as_bytes())]).status(0).stdout;
+    assert!(document.contains("**Check** (it sends POST, which may change things):"), "{document}");
 }
 
 #[test]
@@ -1327,7 +1366,7 @@ fn render_and_graph_load_called_runbooks_as_check_does() {
     let render = Test::new().args(["render", "a.yaml"]).files(&files).status(3);
     let chain = "`a.yaml` → `b.yaml` → `a.yaml`";
     assert!(render.stderr.contains("cycle") && render.stderr.contains(chain), "{}", render.stderr);
-    let graph = Test::new().args(["graph", "a.yaml"]).files(&files).status(0);
+    let graph = Test::new().args(["graph", "a.yaml"]).files(&files).status(3);
     assert!(graph.stderr.contains(chain) && graph.stdout.contains("flowchart"), "{}", graph.stderr);
     let broken = [
         ("a.yaml", calling.as_bytes()),
@@ -1362,4 +1401,24 @@ fn render_and_graph_refuse_a_test_file_naming_its_runbook() {
             .stderr_contains("is a test file (the cases of a runbook); give its runbook")
             .stderr_contains("branches.yaml`");
     }
+}
+
+#[test]
+fn render_rebases_relative_links_to_where_the_document_goes() {
+    let yaml = "id: linked\ntitle: Linked\nlinks:\n  - { title: Beside, url: docs/a.md#part }\n  - { title: Up, url: ../shared/b.txt }\n  \
+                - { title: Web, url: \"https://h.example/x\" }\n  - { title: Here, url: \"#step-done\" }\nsteps:\n  - id: done\n    \
+                conclude: { status: resolved }\n";
+    let files = [("rb/linked.yaml", yaml.as_bytes())];
+    let into_dir = Test::new().args(["render", "rb/linked.yaml", "-o", "out"]).files(&files).status(0);
+    let document = std::fs::read_to_string(into_dir.path("out/linked.md")).expect("written");
+    for link in [
+        "[Beside](<../rb/docs/a.md#part>)",
+        "[Up](<../shared/b.txt>)",
+        "[Web](<https://h.example/x>)",
+        "[Here](<#step-done>)",
+    ] {
+        assert!(document.contains(link), "{link} in\n{document}");
+    }
+    let here = Test::new().args(["render", "rb/linked.yaml"]).files(&files).status(0).stdout;
+    assert!(here.contains("[Beside](<rb/docs/a.md#part>)") && here.contains("[Up](<shared/b.txt>)"), "{here}");
 }

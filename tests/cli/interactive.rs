@@ -51,13 +51,22 @@ fn the_quickstart_runs_unattended_at_a_terminal_with_accept_defaults_and_yes() {
     assert_eq!(code, 0, "{rest}");
     let record = crate::valid_record(&dir.path().join("record/record.json"));
     assert_eq!(record["status"], "concluded", "{rest}");
+    // No prompt showed them, so the view does, as it does when piped.
+    for shown in [
+        "As expected, nothing listens on port 9",
+        "? This is Linux",
+        "Pretend to open a dashboard.",
+        "action confirmed by --yes: Run `echo hello from runbook`?",
+    ] {
+        assert!(rest.contains(shown), "{shown:?} not shown at the terminal:\n{rest}");
+    }
 }
 
 #[test]
 fn choosing_an_answer_at_the_prompt() {
     let dir = crate::Scratch::new();
     let mut session = spawn(dir.path(), QUESTIONS, &[]);
-    session.exp_string("What is wrong?").unwrap();
+    session.exp_string("What is wrong? (arrow keys to choose, enter to answer)").unwrap();
     press(&mut session, "\r");
     let (code, rest) = exit_code(session);
     assert_eq!(code, 0, "{rest}");

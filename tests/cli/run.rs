@@ -2872,3 +2872,16 @@ fn an_answer_the_run_never_used_is_said() {
         .status(0);
     assert!(!used.stderr.contains("was not used"), "{}", used.stderr);
 }
+
+#[test]
+fn a_script_of_several_lines_is_shown_on_its_lines() {
+    let yaml = "id: lines\ntitle: Lines\nsteps:\n  - id: s\n    check:\n      cmd:\n        sh: |\n          echo one \\\n            \
+                | tr o 0\n      expect: [ { exit_code: 0 } ]\n    next: done\n  - id: done\n    conclude: { status: resolved }\n";
+    let output = Test::new()
+        .args(["run", "r.yaml", "--non-interactive", "--record-dir", "rec"])
+        .files(&[("r.yaml", yaml.as_bytes())])
+        .status(0);
+    assert!(output.stdout.contains("\n  echo one \\\n    | tr o 0  → exit 0"), "{}", output.stdout);
+    let markdown = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    assert!(markdown.contains("(the script below) → **pass**\n\n```sh\necho one \\\n  | tr o 0\n```\n"), "{markdown}");
+}

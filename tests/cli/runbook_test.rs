@@ -76,16 +76,28 @@ cases:
       path: [healthz, down]
       severity: critical
       outcomes: { healthz: error }
+  - name: no answer is a crash
+    observations:
+      healthz: { error: timeout }
+    expect: { path: [healthz, crashed] }
 ";
     let output = Test::new().files(&files(SERVICE, test)).args(["test", "."]).status(6);
     let stderr = &output.stderr;
     assert!(stderr.contains("  ok    a slow service gets a restart\n"), "{stderr}");
     assert!(stderr.contains("  FAIL  a 503 is blamed on a crash\n"), "{stderr}");
-    assert!(stderr.contains("            healthz\n          - down\n          + crashed\n"), "{stderr}");
+    // Each step of the actual path says how it ended, and why for an error.
+    assert!(stderr.contains("            healthz   (fail)\n          - down\n          + crashed\n"), "{stderr}");
+    assert!(stderr.contains("            healthz   (error: timeout: "), "{stderr}");
+    assert!(
+        stderr.contains(
+            "replay it step by step: runbook run --dry-run --case './service.test.yaml:no answer is a crash'"
+        ),
+        "{stderr}"
+    );
     assert!(stderr.contains("service.test.yaml:18:13: path: the path differs"), "{stderr}");
     assert!(stderr.contains("severity: expected severity `critical`, got `high`"), "{stderr}");
     assert!(stderr.contains("outcomes: expected step `healthz` to end `error`, got `fail`"), "{stderr}");
-    assert!(stderr.ends_with("1 passed, 1 failed\n"), "{stderr}");
+    assert!(stderr.ends_with("1 passed, 2 failed\n"), "{stderr}");
 }
 
 #[test]

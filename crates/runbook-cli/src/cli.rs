@@ -50,10 +50,12 @@ pub(crate) enum Command {
     /// 5) naming the step and the flag to pass. `--dry-run` runs nothing
     /// and shows every command and URL.
     ///
-    /// Exits 0 when the run reaches a conclusion (or the last step), 4 when
-    /// it fails (a template error, a loop over max_visits, the runbook's
-    /// timeout), 5 when it waits for an answer, 130 when interrupted, 3
-    /// when the runbook is invalid, 2 for bad flags or inputs.
+    /// Exits 0 when the run reaches a conclusion, 7 when `--fail-on` names
+    /// that conclusion, 8 when it ends without one (past the last step), 4
+    /// when it fails (a template error, a loop over max_visits, the
+    /// runbook's timeout), 5 when it waits for an answer, 130 when
+    /// interrupted, 3 when the runbook is invalid, 2 for bad flags or
+    /// inputs, 1 when the record cannot be written.
     #[command(after_long_help = "Examples:\n  \
         runbook run examples/quickstart.yaml\n  \
         runbook run disk-full.yaml -i host=db01 --answer restart=yes\n  \
@@ -133,7 +135,8 @@ pub(crate) enum Command {
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
     /// Takes a code (`RB201`) or a rule name (`unknown-step`); without one,
-    /// lists every code.
+    /// lists every code. Exits 0, or 2 for a code or name it does not
+    /// know.
     #[command(after_long_help = "Examples:\n  \
         runbook explain RB204\n  \
         runbook explain unknown-step\n  \
@@ -153,8 +156,9 @@ pub(crate) enum Command {
     /// so a warning says when a graph comes near. `--format svg` runs
     /// Graphviz's `dot`, which must be on `PATH`.
     ///
-    /// Exits 0 when the graph is written, 3 when the runbook does not load,
-    /// 1 when a file cannot be read or written or `dot` is missing.
+    /// Exits 0 when the graph is written, 3 when the runbook has errors
+    /// (after drawing it, errors shown) or does not load, 2 for a test
+    /// file, 1 when a file cannot be read or written or `dot` is missing.
     #[command(after_long_help = "Examples:\n  \
         runbook graph disk-full.yaml\n  \
         runbook graph --format svg -o disk-full.svg disk-full.yaml\n  \
@@ -182,17 +186,23 @@ pub(crate) enum Command {
     /// check, a question and conclusions to edit, and `disk-full.test.yaml`
     /// with one case per way through it. `--from-curl` turns a curl command
     /// line into the runbook's first check (URL, method, headers, body,
-    /// timeouts). Refuses to overwrite a file: writes neither when either
-    /// exists.
+    /// timeouts), or an action confirmed first when its method may change
+    /// things (`POST`, `PUT`, `PATCH`, `DELETE`). Refuses to overwrite a
+    /// file: writes neither when either exists.
+    ///
+    /// Exits 0 when both files are written, 2 for a bad name, `-o` or curl
+    /// line, 3 when the runbook made from a curl line would not pass
+    /// `check` (nothing is written), 1 when a file exists or cannot be
+    /// written.
     #[command(after_long_help = "Examples:\n  \
         runbook new disk-full\n  \
-        runbook new api-health --from-curl 'curl -fsS -H \"Accept: application/json\" https://api.example/health'\n  \
+        runbook new api --from-curl 'curl -fsS https://api.example/health'\n  \
         runbook new -o - scratch\n")]
     New(NewArgs),
     /// Print a shell completion script.
     ///
     /// Write it where the shell reads completions (below), then start a new
-    /// shell.
+    /// shell. Exits 0, or 2 for a shell it does not know.
     #[command(after_long_help = "Install:\n  \
         bash        runbook completions bash > ~/.local/share/bash-completion/completions/runbook\n  \
         zsh         runbook completions zsh > ~/.zfunc/_runbook\n              \
@@ -218,7 +228,8 @@ pub(crate) enum Command {
     ///
     /// Editors complete and validate runbooks that start with
     /// `# yaml-language-server: $schema=PATH/runbook.schema.json` (test
-    /// files: `test.schema.json`).
+    /// files: `test.schema.json`). Exits 0, or 2 for a kind it does not
+    /// know.
     #[command(after_long_help = "Examples:\n  \
         runbook schema > schemas/runbook.schema.json\n  \
         runbook schema test > schemas/test.schema.json\n")]

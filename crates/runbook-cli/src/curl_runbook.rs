@@ -23,6 +23,9 @@ pub(crate) struct Converted {
     pub from_environment: Vec<String>,
     /// The headers left out as a browser's noise.
     pub left_out: Vec<String>,
+    /// The method, when it may change what it reaches (`POST`, `PUT`,
+    /// `PATCH`, `DELETE`): the request is then an action, confirmed first.
+    pub changes: Option<&'static str>,
 }
 
 /// Converts the request.
@@ -107,6 +110,10 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
         made_up: draft.made_up,
         from_environment: draft.from_environment,
         left_out,
+        changes: request
+            .method
+            .as_deref()
+            .and_then(|method| ["POST", "PUT", "PATCH", "DELETE"].into_iter().find(|changing| *changing == method)),
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use indexmap::IndexMap;
 
@@ -30,15 +30,17 @@ use crate::in_words::{self, code};
 /// The Markdown document of `runbook`, read from `source` (the file as
 /// given on the command line, named in the document). `documents` names
 /// the document of each runbook rendered beside it, by canonical path, so
-/// that a `call` links to its callee's. With it, the warning `graph` gives
-/// when the map is too large for Mermaid's renderers.
+/// that a `call` links to its callee's; `directory` is where the document
+/// goes, which a relative link is rebased to. With it, the warning `graph`
+/// gives when the map is too large for Mermaid's renderers.
 pub(crate) fn document(
     runbook: &Runbook,
     source: &Source,
     documents: &HashMap<PathBuf, String>,
+    directory: &Path,
 ) -> (String, Option<String>) {
     let mut out = String::new();
-    let writer = Writer { runbook, source, flow: Flow::new(runbook), documents };
+    let writer = Writer { runbook, source, flow: Flow::new(runbook), documents, directory };
     writer.header(&mut out);
     writer.inputs(&mut out);
     let (map, size) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
@@ -56,6 +58,7 @@ struct Writer<'a> {
     source: &'a Source,
     flow: Flow,
     documents: &'a HashMap<PathBuf, String>,
+    directory: &'a Path,
 }
 
 impl Writer<'_> {
@@ -96,7 +99,7 @@ impl Writer<'_> {
         if !runbook.links.is_empty() {
             let _ = writeln!(out, "## Links\n");
             for link in &runbook.links {
-                let _ = writeln!(out, "- {}", link_to(&link.title, &link.url.value));
+                let _ = writeln!(out, "- {}", self.link(&link.title, &link.url.value));
             }
             out.push('\n');
         }
@@ -232,10 +235,10 @@ impl Writer<'_> {
                 Words::Strong(stressed) => format!("**{stressed}**"),
                 Words::Emphasis(name) => format!("*{}*", value(name)),
                 Words::Code(written) => code(written),
-                Words::Written(span) => code(&one_line(self.slice(*span))),
+                Words::Written(span) => code(&unquoted(&one_line(self.slice(*span)))),
                 Words::Step(id) => step_link(id),
                 Words::Runbook(path) => self.called(path),
-                Words::Link(title, url) => link_to(title, url),
+                Words::Link(title, url) => self.link(title, url),
             };
             text.push_str(&match place {
                 Place::Paragraph => markdown,
@@ -382,6 +385,39 @@ impl Writer<'_> {
         }
     }
 
+    /// A link: its title shown as it reads, its address in `<…>` so that
+    /// spaces and brackets in it stay part of it. A relative address (a
+    /// file beside the runbook) is made relative to the document's
+    /// directory, so that it still leads to that file.
+    fn link(&self, title: &str, url: &str) -> String {
+        let url = self.rebased(url);
+        let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect();
+        format!("[{}](<{url}>)", value(title))
+    }
+
+    /// `url` as seen from the document's directory when it is a path
+    /// relative to the runbook's; any other address as it is.
+    fn rebased(&self, url: &str) -> String {
+        let is_relative = !url.is_empty()
+            && !url.contains(':')
+            && !url.starts_with(['/', '#', '?'])
+            && !url.contains("{{")
+            && !url.contains("{%");
+        let runbook_dir = directory_of(Path::new(self.source.name()));
+        let (true, Ok(runbook_dir), Ok(directory)) =
+            (is_relative, std::path::absolute(runbook_dir), std::path::absolute(self.directory))
+        else {
+            return url.to_owned();
+        };
+        let (path, anchor) = match url.find(['#', '?']) {
+            Some(at) => url.split_at(at),
+            None => (url, ""),
+        };
+        let target = normalized(&runbook_dir.join(path));
+        let rebased = relative(&normalized(&directory), &target);
+        format!("{}{anchor}", rebased.to_string_lossy())
+    }
+
     /// A called runbook's path, linked to its document when it was rendered
     /// beside this one.
     fn called(&self, path: &str) -> String {
@@ -503,11 +539,33 @@ pub(crate) fn in_cell(markdown: &str) -> String {
     out
 }
 
-/// A link: its title shown as it reads, its address in `<…>` so that
-/// spaces and brackets in it stay part of it.
-fn link_to(title: &str, url: &str) -> String {
-    let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect();
-    format!("[{}](<{url}>)", value(title))
+/// The directory a file is in: `.` for a bare file name.
+pub(crate) fn directory_of(file: &Path) -> &Path {
+    file.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// `path` with its `.` and `..` resolved by name (the file it names may
+/// not exist).
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The path that leads from the directory `from` to `to`, both absolute
+/// and normalized.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to): (Vec<_>, Vec<_>) = (from.components().collect(), to.components().collect());
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    std::iter::repeat_n(Component::ParentDir, from.len() - common).chain(to[common..].iter().copied()).collect()
 }
 
 /// The text of the YAML node that starts at `span`: a scalar's own span,
@@ -572,6 +630,22 @@ fn one_line(yaml: &str) -> String {
     inner.trim().replace('`', "'")
 }
 
+/// A YAML fragment that is one quoted string (`"no"`, `'{{ x }}'`) as the
+/// string it stands for; anything else as it is.
+fn unquoted(yaml: &str) -> String {
+    if yaml.len() >= 2 && yaml.starts_with('"') && yaml.ends_with('"') {
+        if let Ok(text) = serde_json::from_str::<String>(yaml) {
+            return text;
+        }
+    } else if yaml.len() >= 2 && yaml.starts_with('\'') && yaml.ends_with('\'') {
+        let inner = &yaml[1..yaml.len() - 1];
+        if !inner.replace("''", "").contains('\'') {
+            return inner.replace("''", "'");
+        }
+    }
+    yaml.to_owned()
+}
+
 /// `line` without a trailing `# comment` (a `#` outside quotes, after a
 /// space or at the start).
 fn without_comment(line: &str) -> &str {
@@ -599,6 +673,10 @@ mod tests {
         assert_eq!(one_line("json: $.a # why\n  eq: \"x # y\""), "json: $.a, eq: \"x # y\"");
         assert_eq!(one_line("# only a comment\nattempts: 3"), "attempts: 3");
         assert_eq!(one_line("url: http://h/#frag"), "url: http://h/#frag");
+        assert_eq!(unquoted("\"no\""), "no");
+        assert_eq!(unquoted("'it''s'"), "it's");
+        assert_eq!(unquoted("'a', 'b'"), "'a', 'b'");
+        assert_eq!(unquoted("\"a\", \"b\""), "\"a\", \"b\"");
     }
 
     #[test]

@@ -126,7 +126,13 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         }
         _ => String::new(),
     };
-    let _ = writeln!(out, "{indent}{}{proxy}{}{assumed}{insecure}", look.dim(&part.target), headline);
+    // A script of several lines is shown on its lines, as written.
+    let lines: Vec<&str> = part.target.trim_end_matches('\n').split('\n').collect();
+    let (last, before) = lines.split_last().unwrap_or((&"", &[]));
+    for line in before {
+        let _ = writeln!(out, "{indent}{}", look.dim(line));
+    }
+    let _ = writeln!(out, "{indent}{}{proxy}{}{assumed}{insecure}", look.dim(last), headline);
     if let Some(Observation::Http(o)) = &part.observation {
         redirects(out, o, look, indent);
     }

@@ -126,6 +126,9 @@ impl Operator for Terminal {
                     })
                     .map(|label| printable_line(&label).into_owned())
                     .collect();
+                // No answer is picked for the operator, so the hint says how
+                // to pick one (Enter alone does nothing until then).
+                let prompt = format!("{prompt} (arrow keys to choose, enter to answer)");
                 let mut select = Select::with_theme(&*self.theme).with_prompt(&prompt).items(&labels);
                 if let Some(index) =
                     default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d))

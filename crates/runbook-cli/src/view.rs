@@ -31,8 +31,12 @@ pub(crate) struct View {
     attempt: u32,
     kind: Option<StepKind>,
     /// Whether prompts show questions and instructions; otherwise the view
-    /// does.
+    /// does. A prompt shows them only when someone answers it: what
+    /// `--accept-defaults`, `--yes` or `--answer` settled is shown here.
     interactive: bool,
+    /// The question asked at a terminal, shown once its answer says that no
+    /// prompt showed it.
+    question: Option<String>,
     /// Where scripted answers came from, as the view names it: `--answer`,
     /// or a test case's answers.
     answers_from: &'static str,
@@ -51,6 +55,7 @@ impl View {
             attempt: 0,
             kind: None,
             interactive: false,
+            question: None,
             answers_from: "--answer",
             last: None,
         }
@@ -151,20 +156,26 @@ impl EventSink for View {
             }
             Event::Question { question, .. } => {
                 self.stop_spinner();
-                if !self.interactive {
-                    self.print(&format!("  ? {}\n", printable_lines(question.trim())));
+                let question = format!("  ? {}\n", printable_lines(question.trim()));
+                if self.interactive {
+                    self.question = Some(question);
+                } else {
+                    self.print(&question);
                 }
             }
             Event::Answered { answer, by, .. } => {
+                if let Some(question) = self.question.take().filter(|_| *by != AnsweredBy::Operator) {
+                    self.print(&question);
+                }
                 let answer = answer.as_str().map_or_else(|| answer.to_string(), str::to_owned);
                 self.last = Some(format!("answer {answer}"));
                 let by = look.dim(&format!("({})", by.name()));
                 self.print(&format!("  answer: {} {by}\n", look.paint(&Style::new().bold(), &answer)));
             }
-            Event::Instructed { text: instruction, ticked, unticked, notes, .. } => {
+            Event::Instructed { text: instruction, ticked, unticked, notes, by, .. } => {
                 self.stop_spinner();
                 let mut text = String::new();
-                if !self.interactive {
+                if !self.interactive || *by != AnsweredBy::Operator {
                     for line in instruction.trim_end().lines() {
                         let _ = writeln!(text, "  {}", printable_line(line));
                     }
@@ -185,7 +196,7 @@ impl EventSink for View {
             Event::ActionDecided { confirm, target, decision, by, .. } => {
                 let text = match decision {
                     ActionDecision::Run => {
-                        if !self.interactive {
+                        if !self.interactive || *by != AnsweredBy::Operator {
                             let by = if *by == AnsweredBy::Mode { "--yes" } else { self.answers_from };
                             let what = confirm
                                 .as_deref()

@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::{
-    Capture, CmdProbe, DeclaredProbe, EnvProbe, Expectation, HttpProbe, ProbeKind, Prose, Span, Spanned, TcpProbe,
-    Words,
+    Capture, CmdProbe, DeclaredProbe, EnvProbe, Expectation, HttpProbe, Method, ProbeKind, Prose, Span, Spanned,
+    TcpProbe, Words,
 };
 
 /// One probe, a group of named probes (`probes:`), or one probe run for each
@@ -70,6 +70,27 @@ impl Check {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// The HTTP methods this check sends, its own probe's and its group's,
+    /// that may change what they reach ([`Method::may_change_things`]): a
+    /// `check` is read-only only when there are none.
+    pub fn changing_methods(&self) -> Vec<Method> {
+        let own = self.http.iter().filter_map(|http| http.method.as_ref().map(|method| method.value));
+        let group =
+            self.probes.iter().flat_map(|group| group.value.values()).flat_map(|member| member.changing_methods());
+        own.filter(|method| method.may_change_things()).chain(group).collect()
+    }
+
+    /// The words after "Check" or "Collect" in a document: `read-only`, or
+    /// the methods sent that may change things.
+    pub(crate) fn reach(&self) -> String {
+        let mut methods: Vec<&str> = self.changing_methods().into_iter().map(Method::name).collect();
+        methods.dedup();
+        match methods.as_slice() {
+            [] => "read-only".to_owned(),
+            methods => format!("it sends {}, which may change things", methods.join(" and ")),
+        }
     }
 
     /// The kinds of [`Self::declared_probes`], with their spans.

@@ -11,8 +11,8 @@ use crate::cli::{Color, GraphArgs, GraphFormat};
 use crate::exit_code::ExitCode;
 
 pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
-    let runbook = match super::render::load(&args.path, color, true) {
-        Ok((_, runbook)) => runbook,
+    let (runbook, has_errors) = match super::render::load(&args.path, color, true) {
+        Ok((_, runbook, has_errors)) => (runbook, has_errors),
         Err(code) => return code,
     };
     let trace = match &args.record {
@@ -43,14 +43,17 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
             }
         },
     };
-    match &args.output {
+    let written = match &args.output {
         // `-` is stdout, as for `new -o -`.
         Some(path) if path.as_os_str() != "-" => match super::render::write(path, &text) {
             Ok(()) => ExitCode::Success,
             Err(code) => code,
         },
         _ => print_stdout(&text),
-    }
+    };
+    // Drawn, to show where it is wrong, but not a success: a docs build
+    // that draws a runbook with errors fails.
+    if has_errors && written == ExitCode::Success { ExitCode::InvalidRunbook } else { written }
 }
 
 /// The steps and transitions of the run recorded in `dir`, read from its

@@ -84,8 +84,7 @@ pub(super) fn run(args: &NewArgs, color: Color) -> ExitCode {
     if let Err(status) = checks_clean(&path, &runbook, color) {
         return status;
     }
-    let made_up = converted.as_ref().map(|converted| converted.made_up.as_slice()).unwrap_or_default();
-    let cases = test_file(&path, made_up, schema_path(&test_path, "test").as_deref());
+    let cases = test_file(&path, converted.as_ref(), schema_path(&test_path, "test").as_deref());
     for (file, text) in [(&path, &runbook), (&test_path, &cases)] {
         if let Err(error) = write_new(file, text) {
             print_stderr(&format!("error: cannot write `{}`: {error}\n", file.display()));
@@ -201,23 +200,45 @@ inputs:
         "      http: { url: \"{{ inputs.base_url }}/healthz\", timeout: 3s }\n      expect:\n        - status: 200\n"
             .to_owned()
     };
-    let _ = write!(
-        out,
-        "
-steps:
-  # A check runs a probe (http, cmd, tcp or env) and judges it with `expect`.
+    // A request that may change the service is an action, which the
+    // operator confirms first; `--read-only` skips it.
+    let (lead, skipped) = match converted.and_then(|converted| converted.changes) {
+        Some(method) => (
+            format!(
+                "  # An action changes something, so the operator is asked first, with its
+  # `confirm` text; `--read-only` runs skip it. Its outcome is a check's
+  # (pass, warn, fail, error) or skipped, when the operator declines.
+  - id: health
+    title: Send the request
+    action:
+      confirm: \"Sends a {method} request, which may change the service. Say here what it changes and how to undo it.\"
+"
+            ),
+            "      skipped: escalate\n",
+        ),
+        None => (
+            "  # A check runs a probe (http, cmd, tcp or env) and judges it with `expect`.
   # Its outcome is pass, warn (only `severity: warn` expectations are false),
   # fail (an expectation is false) or error (no answer: timeout, refused).
   - id: health
     title: Does the service answer?
     check:
-{probe}    # Where each outcome leads. Without `on:`, the next step in the file.
+"
+            .to_owned(),
+            "",
+        ),
+    };
+    let _ = write!(
+        out,
+        "
+steps:
+{lead}{probe}    # Where each outcome leads. Without `on:`, the next step in the file.
     # (Route `warn:` too once an expectation has `severity: warn`.)
     on:
       pass: healthy
       fail: ask-logs
       error: down
-
+{skipped}
   # A question for the operator: each answer can lead somewhere else.
   - id: ask-logs
     ask:
@@ -264,7 +285,11 @@ steps:
 /// test --min-coverage 100` passes as written and names what an edit leaves
 /// untested. The steps are the skeleton's, whatever `--from-curl` changed
 /// (a 500 fails both its `status: 200` and curl `-f`'s `status < 400`).
-fn test_file(runbook: &Path, made_up: &[(String, String)], schema: Option<&str>) -> String {
+fn test_file(runbook: &Path, converted: Option<&Converted>, schema: Option<&str>) -> String {
+    let made_up = converted.map(|converted| converted.made_up.as_slice()).unwrap_or_default();
+    // An action is confirmed in every case, and declined in one more.
+    let action = converted.is_some_and(|converted| converted.changes.is_some());
+    let yes = if action { "health: yes, " } else { "" };
     let mut out = String::new();
     match schema {
         Some(schema) => {
@@ -298,31 +323,42 @@ fn test_file(runbook: &Path, made_up: &[(String, String)], schema: Option<&str>)
             let _ = writeln!(out, "  {input}: {}", quoted(value));
         }
     }
-    out.push_str(
+    let _ = write!(
+        out,
         "cases:
   - name: the service answers as expected
     observations:
-      health: { http: { status: 200 } }
-    expect: { path: [health, healthy], status: resolved, severity: info }
+      health: {{ http: {{ status: 200 }} }}{answered}
+    expect: {{ path: [health, healthy], status: resolved, severity: info }}
 
   - name: nothing answers
     observations:
-      health: { error: refused }
-    expect: { path: [health, down], severity: critical }
+      health: {{ error: refused }}{answered}
+    expect: {{ path: [health, down], severity: critical }}
 
   - name: errors, and the logs show them
     observations:
-      health: { http: { status: 500 } }
-    answers: { ask-logs: errors }
-    expect: { path: [health, ask-logs, app-errors], status: diagnosed }
+      health: {{ http: {{ status: 500 }} }}
+    answers: {{ {yes}ask-logs: errors }}
+    expect: {{ path: [health, ask-logs, app-errors], status: diagnosed }}
 
   - name: errors the logs do not explain
     observations:
-      health: { http: { status: 500 } }
-    answers: { ask-logs: nothing }
-    expect: { path: [health, ask-logs, escalate], status: escalated }
+      health: {{ http: {{ status: 500 }} }}
+    answers: {{ {yes}ask-logs: nothing }}
+    expect: {{ path: [health, ask-logs, escalate], status: escalated }}
 ",
+        answered = if action { "\n    answers: { health: yes }" } else { "" },
     );
+    if action {
+        out.push_str(
+            "
+  - name: the operator declines the request
+    answers: { health: no }
+    expect: { path: [health, escalate], status: escalated }
+",
+        );
+    }
     out
 }
 

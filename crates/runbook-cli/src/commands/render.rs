@@ -37,7 +37,9 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Usage;
         };
         return match load(file, color, false) {
-            Ok((source, runbook)) => print_stdout(&documented(file, &runbook, &source, &HashMap::new())),
+            Ok((source, runbook, _)) => {
+                print_stdout(&documented(file, &runbook, &source, &HashMap::new(), Path::new(".")))
+            }
             Err(code) => code,
         };
     };
@@ -60,7 +62,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let mut status = ExitCode::Success;
     for file in &files {
         match load(file, color, false) {
-            Ok((source, runbook)) => loaded.push((file, source, runbook)),
+            Ok((source, runbook, _)) => loaded.push((file, source, runbook)),
             Err(code) => status = worse(status, code),
         }
     }
@@ -95,7 +97,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let mut rendered = Vec::new();
     for (file, source, runbook) in loaded {
         let name = format!("{}.md", runbook.id.value);
-        if let Err(code) = write(&output.join(&name), &documented(file, &runbook, &source, &documents)) {
+        if let Err(code) = write(&output.join(&name), &documented(file, &runbook, &source, &documents, output)) {
             return code;
         }
         rendered.push((name, runbook));
@@ -110,8 +112,14 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
 
 /// `runbook`'s document, with a warning on stderr when its map is too
 /// large for Mermaid's renderers, as `graph` gives.
-fn documented(file: &Path, runbook: &Runbook, source: &Source, documents: &HashMap<PathBuf, String>) -> String {
-    let (text, warning) = document(runbook, source, documents);
+fn documented(
+    file: &Path,
+    runbook: &Runbook,
+    source: &Source,
+    documents: &HashMap<PathBuf, String>,
+    directory: &Path,
+) -> String {
+    let (text, warning) = document(runbook, source, documents, directory);
     if let Some(warning) = warning {
         print_stderr(&format!("warning: the map in `{}`'s document: {warning} with `runbook graph`\n", shown(file)));
     }
@@ -124,21 +132,22 @@ fn documented(file: &Path, runbook: &Runbook, source: &Source, documents: &HashM
 /// check` shows them (a broken callee's in full, with the chain of calls
 /// that reaches it); a runbook with errors is refused unless
 /// `allow_errors` (a graph can still show an unknown step, as a dashed
-/// node), and one that does not load at all always is.
-pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook), ExitCode> {
+/// node), and one that does not load at all always is. With it, whether
+/// there were errors.
+pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook, bool), ExitCode> {
     not_a_test_file(path)?;
     let bytes = std::fs::read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(path)));
         ExitCode::Io
     })?;
     let checked = match Plan::load(path, &bytes) {
-        Ok(plan) => return Ok((plan.source, plan.runbook)),
+        Ok(plan) => return Ok((plan.source, plan.runbook, false)),
         Err(checked) => *checked,
     };
     let errors: Vec<Diagnostic> = checked.diagnostics.into_iter().filter(|d| d.level() == Level::Error).collect();
     print_stderr(&Renderer::for_stderr(color).render_file(&checked.source, &errors, &checked.invalid_callees));
     match checked.runbook {
-        Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook)),
+        Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook, !errors.is_empty())),
         _ => {
             print_stderr(&format!("error: `{}` has errors; fix them first\n", shown(path)));
             Err(ExitCode::InvalidRunbook)
@@ -158,11 +167,11 @@ fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCod
         ));
         return ExitCode::Usage;
     };
-    let (source, runbook) = match load(file, color, false) {
+    let (source, runbook, _) = match load(file, color, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match write(output, &documented(file, &runbook, &source, &HashMap::new())) {
+    match write(output, &documented(file, &runbook, &source, &HashMap::new(), crate::document::directory_of(output))) {
         Ok(()) => {
             print_stderr(&format!("rendered {} into {}\n", shown(file), shown(output)));
             ExitCode::Success

@@ -8,7 +8,7 @@ use std::time::Instant;
 use runbook_engine::event::{Event, EventSink};
 use runbook_engine::interpret::{Mode, compile_templates};
 use runbook_engine::printable::printable_line;
-use runbook_engine::scenario::{Failure, run_case, verdict};
+use runbook_engine::scenario::{Failure, Trace, run_case, verdict};
 use runbook_model::{Level, Plan, Source};
 
 use super::print_stderr;
@@ -341,7 +341,9 @@ fn run_file(
             let _ = writeln!(out, "  ok    {}", printable_line(&case.name.value));
         } else {
             let _ = writeln!(out, "  FAIL  {}", printable_line(&case.name.value));
-            out.push_str(&explain(&checked.source, case, &run.trace.path, &failures));
+            out.push_str(&explain(&checked.source, case, &run.trace, &failures));
+            let which = printable_line(&format!("{name}:{}", case.name.value)).replace('\'', "'\\''");
+            let _ = writeln!(out, "        replay it step by step: runbook run --dry-run --case '{which}'");
         }
         cases.push(CaseResult {
             name: case.name.value.clone(),
@@ -399,7 +401,7 @@ pub(super) fn watch_case(spec: &str, look: crate::evidence::Look, color: Color) 
         return ExitCode::Success;
     }
     print_stderr(&format!("case `{}`: FAIL\n", printable_line(name)));
-    print_stderr(&explain(&checked.source, case, &run.trace.path, &failures));
+    print_stderr(&explain(&checked.source, case, &run.trace, &failures));
     ExitCode::TestsFailed
 }
 
@@ -436,9 +438,17 @@ fn reported(source: &Source, case: &runbook_model::Case, failure: &Failure, actu
     text
 }
 
-/// A failed case: the path (as a diff when `expect.path` differs), then
-/// each failed expectation at its place in the test file.
-fn explain(source: &Source, case: &runbook_model::Case, actual: &[String], failures: &[Failure]) -> String {
+/// A failed case: the path (as a diff when `expect.path` differs), each
+/// step of the actual path with its outcome (and why, for an `error`: a
+/// mocked duration over the probe's timeout, invalid JSON), then each
+/// failed expectation at its place in the test file.
+fn explain(source: &Source, case: &runbook_model::Case, trace: &Trace, failures: &[Failure]) -> String {
+    let actual = &trace.path;
+    let why = |step: &str| match (trace.outcomes.get(step), trace.errors.get(step)) {
+        (Some(outcome), Some(error)) => format!("   ({}: {})", outcome.name(), printable_line(error)),
+        (Some(outcome), None) => format!("   ({})", outcome.name()),
+        (None, _) => String::new(),
+    };
     let mut text = String::new();
     let expected: Option<Vec<&str>> = case.expect.path.as_ref().map(|path| path.iter().map(|id| id.as_str()).collect());
     match expected {
@@ -448,12 +458,13 @@ fn explain(source: &Source, case: &runbook_model::Case, actual: &[String], failu
             let actual = actual.join("\n") + "\n";
             let diff = similar::TextDiff::from_lines(&expected, &actual);
             for change in diff.iter_all_changes() {
-                let sign = match change.tag() {
-                    similar::ChangeTag::Delete => "- ",
-                    similar::ChangeTag::Insert => "+ ",
-                    similar::ChangeTag::Equal => "  ",
+                let step = change.value().trim_end();
+                let (sign, why) = match change.tag() {
+                    similar::ChangeTag::Delete => ("- ", String::new()),
+                    similar::ChangeTag::Insert => ("+ ", why(step)),
+                    similar::ChangeTag::Equal => ("  ", why(step)),
                 };
-                let _ = writeln!(text, "          {sign}{}", change.value().trim_end());
+                let _ = writeln!(text, "          {sign}{step}{why}");
             }
         }
         _ => {

@@ -300,6 +300,8 @@ fn cut(text: &str, max: usize) -> String {
     if let Some(space) = whole_words.filter(|_| !line[kept.len()..].starts_with(' ')) {
         kept.truncate(space);
     }
+    // `read.…` would read as two stops.
+    kept.truncate(kept.trim_end_matches(['.', ',', ';', ':', ' ']).len());
     kept.push('…');
     kept
 }
@@ -378,6 +380,7 @@ steps:
         assert_eq!(cut("abcdefghijkl", 10), "abcdefghi…");
         // The cut falls between two words: the first is kept whole.
         assert_eq!(cut("abcdefghi jkl", 10), "abcdefghi…");
+        assert_eq!(cut("It could not be read. Look again", 24), "It could not be read…", "no stop before the ellipsis");
     }
 
     #[test]

@@ -342,10 +342,10 @@ fn step_body(out: &mut String, step: &StepRecord) {
         } else {
             ""
         };
-        let _ = writeln!(
+        let (target, script) = target(&action.target);
+        let _ = write!(
             out,
-            "Action {}: **{}** (by {}){cut_short}\n",
-            code(&action.target),
+            "Action {target}: **{}** (by {}){cut_short}\n\n{script}",
             action.decision.words(),
             action.by.name()
         );
@@ -419,7 +419,8 @@ fn probe_block(out: &mut String, probe: &Part) {
         _ => String::new(),
     };
     let assumed = if probe.assumed { " (assumed, dry run)" } else { "" };
-    let _ = writeln!(out, "{label}{} → **{}**{assumed}\n", code(&probe.target), probe.outcome.name());
+    let (target, script) = target(&probe.target);
+    let _ = write!(out, "{label}{target} → **{}**{assumed}\n\n{script}", probe.outcome.name());
     if let Some(observation) = &probe.observation {
         let facts = observation.observed().facts();
         if !facts.is_empty() {
@@ -505,6 +506,19 @@ fn excerpt(out: &mut String, name: &str, output: &Captured) {
         let _ = writeln!(out, "… {} more lines in record.json", lines.len() - shown);
     }
     let _ = writeln!(out, "{fence}\n\n</details>\n");
+}
+
+/// A probe's or an action's target in a line of text: a code span, or for
+/// a script of several lines "(the script below)", with the script on its
+/// lines in a fenced block to write after the line.
+fn target(target: &str) -> (String, String) {
+    let target = target.trim_end_matches('\n');
+    if !target.contains('\n') {
+        return (code(target), String::new());
+    }
+    let body = printable_lines(target);
+    let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
+    ("(the script below)".to_owned(), format!("{fence}sh\n{body}\n{fence}\n\n"))
 }
 
 /// The longest run of backticks in `text`, in one pass (a loop of

@@ -15,6 +15,9 @@ pub struct Trace {
     pub path: Vec<String>,
     /// Each step's last outcome.
     pub outcomes: HashMap<String, Outcome>,
+    /// Why each step that ended in `error` did (`timeout: …`), its last
+    /// visit's: what a failed case's report shows beside the path.
+    pub errors: HashMap<String, String>,
     /// Actions that ran, in order.
     pub actions: Vec<String>,
     /// Edge ids taken, in order (`call-step/` prefixed inside a call).
@@ -30,8 +33,14 @@ impl EventSink for Trace {
     fn emit(&mut self, event: &Event) {
         match event {
             Event::StepStarted { step, .. } => self.path.push(step.clone()),
-            Event::StepFinished { step, outcome: Some(outcome), .. } => {
+            Event::StepFinished { step, outcome: Some(outcome), error, .. } => {
                 self.outcomes.insert(step.clone(), *outcome);
+                match error {
+                    Some(error) => {
+                        self.errors.insert(step.clone(), format!("{}: {}", error.kind.name(), error.message))
+                    }
+                    None => self.errors.remove(step),
+                };
             }
             Event::ActionDecided { step, decision: ActionDecision::Run, .. } => self.actions.push(step.clone()),
             Event::Transition { edge, .. } => self.edges.push(edge.clone()),

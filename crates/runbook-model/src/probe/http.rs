@@ -61,6 +61,29 @@ pub enum Method {
     Options,
 }
 
+impl Method {
+    /// Whether a request of this method may change what it reaches (HTTP's
+    /// methods that are not "safe"): `POST`, `PUT`, `PATCH`, `DELETE`.
+    #[must_use]
+    pub const fn may_change_things(self) -> bool {
+        matches!(self, Self::Post | Self::Put | Self::Patch | Self::Delete)
+    }
+
+    /// The method as HTTP writes it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Head => "HEAD",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Options => "OPTIONS",
+        }
+    }
+}
+
 /// TLS settings of an HTTP probe.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

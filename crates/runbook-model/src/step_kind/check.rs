@@ -52,7 +52,8 @@ impl StepRules for CheckStep {
     }
 
     fn prose(check: &Check) -> Vec<Prose<'_>> {
-        let mut prose = vec![Prose::Paragraph(vec![Words::Strong("Check"), Words::text(" (read-only):")])];
+        let mut prose =
+            vec![Prose::Paragraph(vec![Words::Strong("Check"), Words::text(format!(" ({}):", check.reach()))])];
         prose.extend(check.prose());
         prose
     }

@@ -40,7 +40,10 @@ impl StepRules for CollectStep {
     }
 
     fn prose(collect: &Check) -> Vec<Prose<'_>> {
-        let lead = vec![Words::Strong("Collect"), Words::text(" evidence (read-only; never fails the run):")];
+        let lead = vec![
+            Words::Strong("Collect"),
+            Words::text(format!(" evidence ({}; never fails the run):", collect.reach())),
+        ];
         let mut prose = vec![Prose::Paragraph(lead)];
         prose.extend(collect.prose());
         prose
