@@ -1330,6 +1330,42 @@ steps:
     assert_eq!(finished[0]["error"]["kind"], "invalid_capture");
 }
 
+/// A value spliced into the quoted script of a nested `sh -c` (as RB405's
+/// old help led to) would run as code in the inner shell: the run refuses
+/// the runbook. Passed as an argument after the script, the same hostile
+/// value is only data: it is grepped for, and nothing runs.
+#[test]
+fn a_value_spliced_into_a_nested_shell_script_is_refused_and_an_argument_is_data() {
+    let yaml = |script: &str| {
+        format!(
+            r#"
+id: nested
+title: Errors per log
+inputs:
+  pattern: {{ default: ERROR }}
+steps:
+  - id: count
+    collect:
+      cmd: {{ sh: "printf 'ERROR x\\n' > a.log; ls *.log | xargs -n1 sh -c {script}" }}
+      capture:
+        n: {{ stdout: true, type: int }}
+  - id: done
+    conclude: {{ status: resolved, diagnosis: "{{{{ vars.n }}}} errors" }}
+"#
+        )
+    };
+    let hostile = "pattern=x; touch pwned; #";
+    let spliced = run(&yaml(r"'grep -c '{{ inputs.pattern }}' $0'"), &["-i", hostile]).status(3);
+    assert!(!spliced.path("pwned").exists());
+    spliced.stderr_contains("RB406");
+    let argument = yaml(r#"'grep -c \"$0\" \"$1\"' {{ inputs.pattern }}"#);
+    let events = run(&argument, &[]).status(0).events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "1 errors");
+    let output = run(&argument, &["-i", hostile]).status(0);
+    assert!(!output.path("pwned").exists(), "the value ran as code");
+    assert_eq!(of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"], "0 errors");
+}
+
 /// `| max` over numbers a service sent as strings orders them as text
 /// ("95" is the worst of "95" and "150"): the run stops and names the fix,
 /// which then takes the right branch.

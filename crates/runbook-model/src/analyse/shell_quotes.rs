@@ -4,8 +4,21 @@
 //! in the value still runs. Either way the value is no longer data. A
 //! command substitution quotes afresh: `"$(echo {{ x }})"` is fine.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{Code, Diagnostic, Span};
+
+/// A command up to a point inside the quoted script of a nested shell
+/// (`sh -c '… `, `xargs bash -ec "… `): no quote of that kind since.
+static NESTED_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su)\s+(?:[-+][A-Za-z]*\s+)*?-[A-Za-z]*c[A-Za-z]*\s+(?:'[^']*|"[^"]*)$"#,
+    )
+    .expect("valid regex")
+});
 
 /// Where a `{{` sits in a shell command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +57,11 @@ pub(crate) fn check(source: Option<&str>, sites: &[TemplateSite<'_>], out: &mut 
             let help = match context {
                 Context::Heredoc => format!(
                     "pass the value as an argument or through `env:` instead (`env: {{ VALUE: \"{expression}\" }}`, then `\"$VALUE\"` in the heredoc)"
+                ),
+                Context::Single | Context::Double if NESTED_SCRIPT.is_match(&site.text[..offset]) => format!(
+                    "these quotes hold the script of a nested shell, which parses the value again whatever its \
+                     quotes: pass it as an argument after the script and read it there (`sh -c 'grep -c \"$1\" \
+                     app.log' sh {expression}`)"
                 ),
                 Context::Single | Context::Double => {
                     format!(

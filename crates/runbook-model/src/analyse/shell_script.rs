@@ -165,7 +165,7 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
         let first_words = |regex: &Regex| -> Vec<String> {
             regex
                 .captures_iter(sh)
-                .filter_map(|found| found.get(1).and_then(|rest| unsafe_value(first_word(rest.as_str()))))
+                .filter_map(|found| found.get(1).and_then(|rest| unsafe_value(quoted_word(rest.as_str()))))
                 .collect()
         };
         let whole = |regex: &Regex| -> Vec<String> {
@@ -406,6 +406,31 @@ fn first_word(text: &str) -> &str {
     &text[..end]
 }
 
+/// The first word of `text` as the shell reads it: quotes hold spaces, so
+/// `'grep -c '{{ x }}' $0'` is one word, the script a nested `sh -c` runs
+/// with the value spliced into it.
+fn quoted_word(text: &str) -> &str {
+    let mut quote = None;
+    let mut end = 0;
+    while end < text.len() {
+        let rest = &text[end..];
+        if rest.starts_with("{{") {
+            end += rest.find("}}").map_or(rest.len(), |close| close + 2);
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        match (quote, c) {
+            (None, c) if c.is_whitespace() => break,
+            (None | Some('"'), '\\') => end += rest.chars().nth(1).map_or(0, char::len_utf8),
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(open), c) if c == open => quote = None,
+            _ => {}
+        }
+        end += c.len_utf8();
+    }
+    &text[..end.min(text.len())]
+}
+
 /// The first `{{ … }}` in `script` that is not passed through `| safe`.
 fn unsafe_value(script: &str) -> Option<String> {
     BLOCK.captures_iter(script).map(|block| block[1].trim().to_owned()).find(|inner| {
@@ -438,8 +463,9 @@ fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
         )
     } else {
         format!(
-            "write the inner command directly in `sh:`, where `{{{{ {value} }}}}` stays one quoted word; `| safe` \
-             says you vouch for it"
+            "write the inner command directly in `sh:`, where `{{{{ {value} }}}}` stays one quoted word, or pass it \
+             as an argument after the script and read it there (`sh -c 'grep -c \"$1\" app.log' sh {{{{ {value} }}}}`); \
+             `| safe` says you vouch for it"
         )
     };
     Diagnostic::new(
@@ -503,6 +529,9 @@ mod tests {
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs sh -c" }"#), 1);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | xargs -I{} sh -c 'ls {}'" }"#), 1);
         assert_eq!(reported(r#"{ sh: "script -qc {{ inputs.v }} /dev/null" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "ls | xargs -n1 sh -c 'grep -c '{{ inputs.v }}' $0'" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "bash -c \"grep \"{{ inputs.v }}\" f\"" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "python3 -c 'print('{{ inputs.v }}')'" }"#), 1);
         assert_eq!(reported(r#"{ argv: [script, -qc, "ls {{ inputs.v }}", /dev/null] }"#), 1);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | python3 -" }"#), 1);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | perl; true" }"#), 1);
@@ -522,6 +551,7 @@ mod tests {
         assert_eq!(reported(r#"{ sh: "grep x <<< {{ inputs.v }}" }"#), 0);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | python3 parse.py" }"#), 0);
         assert_eq!(reported(r#"{ sh: "script -q log.txt" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "sh -c 'grep -c \"$1\" f' sh {{ inputs.v }}" }"#), 0);
     }
 
     #[test]
