@@ -894,7 +894,8 @@ fn render_shows_curl_lines_that_send_what_the_probe_sends() {
     let yaml = format!(
         "id: by-hand\ntitle: By hand\nsteps:\n  - id: form\n    check: {{ http: {{ url: \"{0}/form\", method: POST, \
          body: \"a=1\" }}, expect: [ {{ status: 200 }} ] }}\n    next: json\n  - id: json\n    check: {{ http: {{ url: \
-         \"{0}/json\", method: POST, json: {{ a: 1 }} }}, expect: [ {{ status: 200 }} ] }}\n    next: done\n  - id: done\n    \
+         \"{0}/json\", method: POST, json: {{ a: 1 }} }}, expect: [ {{ status: 200 }} ] }}\n    next: braces\n  - id: braces\n    \
+         check: {{ http: {{ url: \"{0}/s?q={{{{ '{{' }}}}{{x}}}}\" }}, expect: [ {{ status: 200 }} ] }}\n    next: done\n  - id: done\n    \
          conclude: {{ status: resolved }}\n",
         server.url("")
     );
@@ -910,7 +911,8 @@ fn render_shows_curl_lines_that_send_what_the_probe_sends() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let by_probe: Vec<_> = server.requests()[before..].iter().map(sent).collect();
     assert_eq!(by_hand, by_probe, "{}", output.stdout);
-    assert_eq!(by_probe.len(), 2);
+    assert_eq!(by_probe.len(), 3);
+    assert_eq!(by_probe[2].1, "/s?q={{x}}", "a brace written as a template is sent, and shown, as a brace");
 }
 
 #[test]
@@ -1421,4 +1423,28 @@ fn render_rebases_relative_links_to_where_the_document_goes() {
     }
     let here = Test::new().args(["render", "rb/linked.yaml"]).files(&files).status(0).stdout;
     assert!(here.contains("[Beside](<rb/docs/a.md#part>)") && here.contains("[Up](<shared/b.txt>)"), "{here}");
+}
+
+#[test]
+fn a_recorded_path_on_an_edited_runbook_follows_steps_and_labels_not_positions() {
+    let before = "id: w\ntitle: W\nsteps:\n  - id: a\n    check: { cmd: { argv: [\"false\"] }, expect: [ { exit_code: 0 } ] }\n    \
+                  on:\n      pass: x\n      fail:\n        - when: result.exit_code == 1\n          goto: y\n        - goto: x\n      \
+                  error: x\n  - id: x\n    conclude: { status: resolved }\n  - id: y\n    conclude: { status: diagnosed }\n";
+    let output = Test::new()
+        .args(["run", "w.yaml", "--non-interactive", "--record-dir", "rec"])
+        .files(&[("w.yaml", before.as_bytes())])
+        .status(0);
+    let dir = output.path("");
+    // A new first entry in the chain: the entry the run took moves down.
+    let after =
+        before.replace("      fail:\n", "      fail:\n        - when: result.exit_code == 2\n          goto: x\n");
+    std::fs::write(dir.join("w.yaml"), after).expect("edit");
+    let graph = runbook_in(&dir, &["graph", "w.yaml", "--record", "rec"]);
+    let text = String::from_utf8_lossy(&graph.stdout);
+    let links: Vec<&str> = text.lines().filter(|line| line.contains("-->")).collect();
+    let taken = links.iter().position(|line| line.contains("result.exit_code == 1") && line.ends_with("s_y"));
+    let taken = taken.expect("the edge the run took");
+    assert!(text.contains(&format!("  linkStyle {taken} stroke:")), "{text}");
+    let said = String::from_utf8_lossy(&graph.stderr);
+    assert!(said.contains("each transition matched by its steps and label"), "{said}");
 }

@@ -2921,3 +2921,15 @@ fn a_script_of_several_lines_is_shown_on_its_lines() {
     let markdown = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
     assert!(markdown.contains("(the script below) → **pass**\n\n```sh\necho one \\\n  | tr o 0\n```\n"), "{markdown}");
 }
+
+#[test]
+fn a_dry_run_gives_a_capture_its_default() {
+    let yaml = "id: d\ntitle: D\nsteps:\n  - id: m\n    check:\n      cmd: { argv: [\"true\"] }\n      capture:\n        \
+                used: { stdout: true, type: int, default: 0 }\n        other: { stdout: true }\n    next: done\n  - id: done\n    \
+                conclude: { status: resolved, diagnosis: \"Redis uses {{ vars.used }} bytes\" }\n";
+    let output =
+        Test::new().args(["run", "d.yaml", "--dry-run", "--no-record"]).files(&[("d.yaml", yaml.as_bytes())]).status(0);
+    for shown in ["vars.used = 0\n", "vars.other unset: nothing captured", "Redis uses 0 bytes"] {
+        assert!(output.stdout.contains(shown), "{shown:?} in\n{}", output.stdout);
+    }
+}

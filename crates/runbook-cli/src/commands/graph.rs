@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use runbook_engine::diagram::{Diagram, Trace, dot, graph, mermaid};
+use runbook_engine::event::{Graph, GraphEdge};
 use runbook_model::{Flow, Runbook};
 
 use super::{print_stderr, print_stdout};
@@ -15,8 +16,9 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         Ok((_, runbook, has_errors)) => (runbook, has_errors),
         Err(code) => return code,
     };
+    let drawn = graph(&runbook, &Flow::new(&runbook));
     let trace = match &args.record {
-        Some(dir) => match trace(dir, &args.path, &runbook) {
+        Some(dir) => match trace(dir, &args.path, &runbook, &drawn) {
             Ok(trace) => Some(trace),
             Err(message) => {
                 print_stderr(&format!("error: {message}\n"));
@@ -25,7 +27,7 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         },
         None => None,
     };
-    let diagram = Diagram::new(&graph(&runbook, &Flow::new(&runbook)), trace.as_ref());
+    let diagram = Diagram::new(&drawn, trace.as_ref());
     let text = match args.format {
         GraphFormat::Mermaid => {
             let (text, size) = mermaid(&diagram);
@@ -58,9 +60,11 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
 
 /// The steps and transitions of the run recorded in `dir`, read from its
 /// journal (so a run that was killed before writing `record.json` works).
-/// A runbook edited since the run is drawn with a warning: its edges are
-/// matched by id, which an edit of a `when` chain moves.
-fn trace(dir: &Path, path: &Path, runbook: &Runbook) -> Result<Trace, String> {
+/// A runbook edited since the run is drawn with a warning, each transition
+/// the run took matched to the runbook as it is now by its steps and its
+/// label (an edge's id is its place in a `when` chain, which an edit
+/// moves); one that no longer exists is left out, and said.
+fn trace(dir: &Path, path: &Path, runbook: &Runbook, drawn: &Graph) -> Result<Trace, String> {
     let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal)
         .map_err(|error| format!("cannot read the run's journal `{}`: {error}", journal.display()))?;
@@ -76,16 +80,32 @@ fn trace(dir: &Path, path: &Path, runbook: &Runbook) -> Result<Trace, String> {
             runbook.id.value
         ));
     }
+    let mut trace = Trace::of(&record);
     let now = std::fs::read(path).map(|bytes| runbook_model::sha256_hex(&bytes)).unwrap_or_default();
     if now != run.sha256 {
+        let same =
+            |then: &GraphEdge, now: &GraphEdge| (&then.from, &then.to, &then.label) == (&now.from, &now.to, &now.label);
+        let taken = trace.edges.len();
+        trace.edges = trace
+            .edges
+            .iter()
+            .filter_map(|id| run.graph.edges.iter().find(|edge| edge.id == *id))
+            .filter_map(|then| drawn.edges.iter().find(|now| same(then, now)))
+            .map(|now| now.id.clone())
+            .collect();
+        let gone = match taken - trace.edges.len() {
+            0 => String::new(),
+            1 => "; 1 transition it took no longer exists and is not drawn".to_owned(),
+            n => format!("; {n} transitions it took no longer exist and are not drawn"),
+        };
         print_stderr(&format!(
             "warning: `{}` changed since the run recorded in `{}` (its SHA-256 differs): the path is drawn on the \
-             runbook as it is now, and an edited step or `when` chain may show a way the run did not take\n",
+             runbook as it is now, each transition matched by its steps and label{gone}\n",
             path.display(),
             dir.display()
         ));
     }
-    Ok(Trace::of(&record))
+    Ok(trace)
 }
 
 /// Runs Graphviz's `dot -Tsvg` over `dot_text`.

@@ -258,6 +258,11 @@ impl<'a> Interpreter<'a> {
                         }
                         None
                     }
+                    // A dry run observes nothing: a capture with a default
+                    // gets it, as a run does when its source holds nothing,
+                    // so that the questions and texts after it read as they
+                    // would (`Redis uses 0 bytes`, not `Redis uses  bytes`).
+                    None if unit.part.assumed => source.default.as_ref().map(|default| default.value.clone()),
                     None => None,
                 };
                 if shape == Shape::Foreach {

@@ -243,6 +243,34 @@ pub(crate) fn prepare(
 /// What a person calls the parts of an HTTP request.
 pub(crate) const PARTS: super::Parts = super::Parts { text: "the body", took: "the response" };
 
+/// `text` with each `{{ '{' }}` (how a template writes a brace that would
+/// otherwise open one, as `runbook new --from-curl` writes it) as the `{`
+/// it sends: a reader types the brace, not the template.
+fn literal_braces(text: &str) -> String {
+    text.replace("{{ '{' }}", "{").replace("{{ \"{\" }}", "{")
+}
+
+/// `text` without its `{{ … }}` and `{% … %}` parts, but for the brace a
+/// `{{ '{' }}` writes.
+fn outside_templates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("{{").into_iter().chain(rest.find("{%")).min() {
+        out.push_str(&rest[..at]);
+        let close = if rest[at..].starts_with("{{") { "}}" } else { "%}" };
+        let Some(end) = rest[at + 2..].find(close) else {
+            rest = &rest[at..];
+            break;
+        };
+        if matches!(rest[at + 2..at + 2 + end].trim(), "'{'" | "\"{\"") {
+            out.push('{');
+        }
+        rest = &rest[at + 2 + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// How a person sends the same request by hand (`runbook render`): a
 /// curl command line, its status and time on the last line.
 pub(crate) fn by_hand(http: &HttpProbe) -> String {
@@ -261,7 +289,7 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
         None => {}
     }
     for (name, value) in &http.headers {
-        words.extend(["-H".to_owned(), shell_word(&format!("{}: {}", name.value, value.value))]);
+        words.extend(["-H".to_owned(), shell_word(&literal_braces(&format!("{}: {}", name.value, value.value)))]);
     }
     let has = |header: &str| http.headers.keys().any(|name| name.value.eq_ignore_ascii_case(header));
     // curl adds a form `Content-Type` to data, and `Accept:
@@ -273,7 +301,7 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
         words.extend(["-H".to_owned(), shell_word("Accept: */*")]);
     }
     if let Some(body) = &http.body {
-        words.extend(["--data-raw".to_owned(), shell_word(&body.value)]);
+        words.extend(["--data-raw".to_owned(), shell_word(&literal_braces(&body.value))]);
     }
     if let Some(json) = &http.json {
         words.extend(["--json".to_owned(), shell_word(&json.value.to_string())]);
@@ -298,7 +326,13 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
         None => {}
     }
     words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
-    words.push(shell_word(&http.url.value));
+    let url = literal_braces(&http.url.value);
+    // curl reads `{a,b}` and `[1-3]` in a URL as a pattern of several URLs
+    // (the `{{ … }}` of a template are filled in before it runs).
+    if outside_templates(&http.url.value).contains(['{', '}', '[', ']']) {
+        words.push("-g".to_owned());
+    }
+    words.push(shell_word(&url));
     format!("```sh\n{}\n```\n\n", words.join(" "))
 }
 
