@@ -1403,7 +1403,9 @@ steps:
 
 /// redis-cli and Windows hosts end lines with `\r\n`: the `\r` is no part
 /// of a captured value or of the text an expectation judges, so a primary
-/// reads "master", not "master\r" (which takes the replica's branch).
+/// reads "master", not "master\r" (which takes the replica's branch), and
+/// `(?m)^role:master$` matches its line. A regex capture takes the first
+/// group that took part, not the whole match.
 #[test]
 fn a_crlf_line_end_is_not_part_of_what_a_runbook_reads() {
     let yaml = r#"
@@ -1413,12 +1415,19 @@ steps:
   - id: role
     check:
       cmd: { sh: "printf '# Replication\r\nrole:master\r\nconnected_slaves:0\r\n'" }
-      expect: [ { exit_code: 0 } ]
+      expect:
+        - exit_code: 0
+        - stdout: { matches: '(?m)^role:master$' }
       capture:
         role: { regex: 'role:(.+)' }
+        line: { regex: '(?m)^role:(\w+)$' }
+        either: { regex: 'Role: (\w+)|role:(\w+)' }
+        info: { stdout: true }
         slaves: { regex: 'connected_slaves:(.*)', type: int }
     next:
-      - when: vars.role == "master" and vars.slaves == 0
+      - when: >-
+          vars.role == "master" and vars.slaves == 0 and vars.line == "master" and vars.either == "master"
+          and (vars.info | regex('(?m)^role:(\w+)$')) == "master"
         goto: state
       - goto: replica
   - id: state

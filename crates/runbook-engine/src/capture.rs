@@ -47,7 +47,7 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
         let parts = text.parts_without_final_newline().map_or_else(|| vec![text.without_final_newline()], Vec::from);
         return Ok(parts.iter().find_map(|part| {
             let captures = regex.captures(part)?;
-            let found = captures.get(1).or_else(|| captures.get(0))?;
+            let found = runbook_model::captured_group(&captures)?;
             // A `\r` that belongs to a `\r\n` line end is not part of the
             // value: `role:(.+)` over redis-cli's `role:master\r\n` is
             // "master".

@@ -383,16 +383,17 @@ fn jsonpath_filter(value: &Value, path: &str) -> Result<Value, minijinja::Error>
     Ok(query.select(&json).map_or_else(|| Value::from(()), |node| Value::from_serialize_json(&node)))
 }
 
-/// `text | regex("pattern")`: the first capture group of the first match,
-/// or the whole match without groups, or `none`.
+/// `text | regex("pattern")`: the first capture group that took part in the
+/// first match, or the whole match without groups, or `none`.
 fn regex_filter(text: &str, pattern: &str) -> Result<Value, minijinja::Error> {
-    let compiled = PATTERNS.get(pattern, |pattern| regex::Regex::new(pattern).map_err(|error| error.to_string()));
+    let compiled =
+        PATTERNS.get(pattern, |pattern| runbook_model::compile_regex(pattern).map_err(|error| error.to_string()));
     let regex = compiled.as_ref().as_ref().map_err(|error| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("invalid regex: {error}"))
     })?;
     Ok(regex
         .captures(text)
-        .and_then(|captures| captures.get(1).or_else(|| captures.get(0)))
+        .and_then(|captures| runbook_model::captured_group(&captures))
         .map_or_else(|| Value::from(()), |found| Value::from(found.as_str())))
 }
 

@@ -77,7 +77,7 @@ pub use mock::{
     StepMock, TcpMock, TimingMock,
 };
 pub use outcome::Outcome;
-pub use pattern::Pattern;
+pub use pattern::{Pattern, captured_group, compile_regex};
 pub use plan::{Plan, ProbeEntry, Probes, Probing};
 pub use probe::*;
 pub use prose::{Prose, Words};
