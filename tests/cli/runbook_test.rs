@@ -607,6 +607,65 @@ cases:
     assert!(output.stderr.contains(r#"got `"[redacted:tok] and {\"t\":\"[redacted:tok]\"}"#), "{}", output.stderr);
 }
 
+/// A call step ends only in what its callee concludes: the edges of the
+/// statuses it never gives (and of `error`, for a callee that always
+/// concludes and no timeout) are not counted, so a caller whose cases
+/// cover every status the callee gives reaches 100 %, and `check` does not
+/// ask to route the others (review-10-user2 M1).
+#[test]
+fn coverage_of_a_call_step_counts_only_what_its_callee_can_give() {
+    let calling = r"
+id: caller
+title: Checks the replica
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on: { resolved: ok, diagnosed: broken, inconclusive: broken, error: broken }
+  - id: broken
+    conclude: { status: diagnosed, diagnosis: replica broken }
+  - id: ok
+    conclude: { status: resolved }
+";
+    let called = r"
+id: called
+title: Replica
+steps:
+  - id: probe
+    check:
+      cmd: { argv: ['true'] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: done, fail: broken, error: broken }
+  - id: done
+    conclude: { status: resolved, diagnosis: fine }
+  - id: broken
+    conclude: { status: diagnosed, diagnosis: broken }
+";
+    let test = r"
+cases:
+  - name: resolved
+    observations:
+      sub: { conclusion: { status: resolved } }
+    expect: { path: [sub, ok] }
+  - name: diagnosed
+    observations:
+      sub: { conclusion: { status: diagnosed, diagnosis: broken } }
+    expect: { path: [sub, broken] }
+";
+    let output = Test::new()
+        .files(&with_callee(calling, called, test))
+        .args(["test", "caller.test.yaml", "--min-coverage", "100", "--coverage-format", "json"])
+        .status(0);
+    let report: serde_json::Value = output.json();
+    let file = report["files"].as_array().and_then(|files| files.iter().find(|f| f["path"] == "caller.yaml"));
+    let file = file.unwrap_or_else(|| panic!("caller.yaml in {report}"));
+    let labels: Vec<&str> =
+        file["covered_edges"].as_array().into_iter().flatten().filter_map(|edge| edge["label"].as_str()).collect();
+    assert_eq!(labels, ["resolved", "diagnosed"], "{report}");
+    assert_eq!(file["not_covered"], serde_json::json!([]), "{report}");
+    let checked = Test::new().files(&with_callee(calling, called, test)).args(["check", "caller.yaml"]).status(0);
+    assert!(!checked.stderr.contains("RB210"), "{}", checked.stderr);
+}
+
 #[test]
 fn a_list_of_mocked_call_conclusions_gives_one_per_visit() {
     let polling = r#"

@@ -209,17 +209,12 @@ impl Follower {
 }
 
 /// The span of RB210 on the call step at `index`, and RB210 judged with
-/// the statuses `callee` concludes (and `error`, which any call can end).
+/// the keys the call can end in ([`crate::call_keys`]).
 fn narrowed_routing(runbook: &Runbook, index: usize, callee: &Runbook) -> Option<(Span, Option<Diagnostic>)> {
     let step = &runbook.steps[index];
     let below = runbook.steps.get(index + 1)?;
     let on = step.on.as_ref()?;
-    let concluded: Vec<&str> =
-        callee.steps.iter().filter_map(|step| step.conclude.as_ref()).map(|c| c.status.value.name()).collect();
-    let producible: Vec<String> = crate::producible_keys(step)?
-        .into_iter()
-        .filter(|key| key == crate::Outcome::Error.name() || concluded.contains(&key.as_str()))
-        .collect();
+    let producible = crate::call_keys(step, callee, &crate::Flow::new(callee));
     Some((on.span, unrouted_keys(step, &producible, below)))
 }
 

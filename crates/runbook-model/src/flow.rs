@@ -123,7 +123,7 @@ impl Flow {
             .map(|(position, step)| {
                 let fall_through =
                     if position + 1 < steps.len() { Destination::Step(position + 1) } else { Destination::End };
-                Exits { from: position, step, resolve: &resolve, fall_through }.edges()
+                Exits { from: position, step, resolve: &resolve, fall_through, producible: None }.edges()
             })
             .collect();
         Self { start, edges, index }
@@ -166,6 +166,21 @@ impl Flow {
     /// `runbook test` counts.
     pub fn possible_edges(&self) -> impl Iterator<Item = &Edge> {
         self.all_edges().filter(|edge| edge.possible)
+    }
+
+    /// Rebuilds the exits of the step at `index` knowing that it produces
+    /// only `producible` (a `call` step: the statuses its callee
+    /// concludes, [`crate::call_keys`]): an edge only other keys take is
+    /// impossible, neither drawn nor counted.
+    pub fn narrow(&mut self, runbook: &Runbook, index: usize, producible: &[String]) {
+        let steps = &runbook.steps.value;
+        let Some(step) = steps.get(index) else { return };
+        let resolve = |id: &str| {
+            self.index.get(id).map_or_else(|| Destination::Unknown(id.to_owned()), |&i| Destination::Step(i))
+        };
+        let fall_through = if index + 1 < steps.len() { Destination::Step(index + 1) } else { Destination::End };
+        let edges = Exits { from: index, step, resolve: &resolve, fall_through, producible: Some(producible) }.edges();
+        self.edges[index] = edges;
     }
 
     /// Index of the step with this id.
@@ -380,7 +395,7 @@ struct Route {
 /// it routes none (its one way on, whatever the key); `None` when every
 /// key is routed. Keys the step never produces still route (an impossible
 /// edge), so the run goes somewhere whatever happens.
-fn unrouted(step: &Step, covered: &[&str]) -> Option<Route> {
+fn unrouted(step: &Step, producible: Option<&[String]>, covered: &[&str]) -> Option<Route> {
     let then = Route {
         id: String::new(),
         label: "then".to_owned(),
@@ -401,7 +416,7 @@ fn unrouted(step: &Step, covered: &[&str]) -> Option<Route> {
     if by_kind.is_empty() {
         return None;
     }
-    let producible = left(producible_keys(step).unwrap_or_default());
+    let producible = left(producible.map_or_else(|| producible_keys(step).unwrap_or_default(), <[String]>::to_vec));
     let possible = !producible.is_empty();
     let keys = if possible { producible } else { by_kind };
     let words: Vec<String> =
@@ -417,6 +432,9 @@ struct Exits<'a, R> {
     step: &'a Step,
     resolve: &'a R,
     fall_through: Destination,
+    /// The keys the step can produce when more is known than the step
+    /// itself says (a `call` step's callee); `None` for [`producible_keys`].
+    producible: Option<&'a [String]>,
 }
 
 impl<R: Fn(&str) -> Destination> Exits<'_, R> {
@@ -437,7 +455,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                         id: format!("{id}:answer={}", id_key(answer)),
                         label: format!("answer {answer}"),
                         trigger: Trigger::Key(answer.clone()),
-                        possible: can_produce(step, answer),
+                        possible: self.can_produce(answer),
                         fallback: false,
                     };
                     edges.push(self.edge(&route, None, EdgeKind::Choice, (self.resolve)(&goto.value), goto.span));
@@ -452,7 +470,7 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                     id: format!("{id}:on.{}", id_key(&key.value)),
                     label,
                     trigger: Trigger::Key(key.value.clone()),
-                    possible: can_produce(step, key),
+                    possible: self.can_produce(key),
                     fallback: false,
                 };
                 edges.extend(self.chain(&route, EdgeKind::On, target, &|otherwise| {
@@ -460,10 +478,22 @@ impl<R: Fn(&str) -> Destination> Exits<'_, R> {
                 }));
             }
         }
-        if let Some(route) = unrouted(step, &covered) {
+        if let Some(route) = unrouted(step, self.producible, &covered) {
             edges.extend(self.fallback(&Route { id: format!("{id}:"), ..route }));
         }
         edges
+    }
+
+    /// Whether some run can produce `key` here ([`can_produce`], or the
+    /// keys known from elsewhere).
+    fn can_produce(&self, key: &str) -> bool {
+        match self.producible {
+            Some(keys) => {
+                let by_kind = possible_keys(self.step).is_some_and(|all| all.iter().any(|k| k == key));
+                !by_kind || keys.iter().any(|k| k == key)
+            }
+            None => can_produce(self.step, key),
+        }
     }
 
     /// Where anything `on:` does not route goes: `next`, else the step

@@ -90,7 +90,7 @@ pub use secret_flow::{CREDENTIAL_WORDS, SecretFlow, SentField, names_credential}
 pub use source::Source;
 pub use span::{Span, Spanned};
 pub use step::Step;
-pub use step_keys::{can_produce, possible_keys, producible_keys};
+pub use step_keys::{call_keys, can_produce, possible_keys, producible_keys};
 pub use step_kind::*;
 pub use step_path::StepPath;
 pub use test_file::{Case, CaseExpectations, EndStatus, TestFile};

@@ -141,6 +141,12 @@ impl Plan {
         let (checked, called) = crate::calls::check_file_reading(path, bytes);
         let mut plan = Self::new(checked)?;
         plan.callees = called.plan()?;
+        // A `call` step ends only in what its callee can give: the other
+        // statuses' edges are impossible, neither drawn nor counted.
+        for (index, called) in plan.callees.iter() {
+            let keys = crate::call_keys(&plan.runbook.steps[index], &called.plan.runbook, &called.plan.flow);
+            plan.flow.narrow(&plan.runbook, index, &keys);
+        }
         Ok(plan)
     }
 

@@ -3,7 +3,7 @@
 //! graph's edges (which `graph`, `render`, the record and `runbook test`'s
 //! coverage draw and count) and `--assume`.
 
-use crate::{Check, ExpectationSeverity, Outcome, Step};
+use crate::{Check, Destination, ExpectationSeverity, Flow, Outcome, Runbook, Step};
 
 /// The keys a step of this kind can produce for `on:`, or `None` when any
 /// key may occur (answers of free-text questions). Empty for kinds with a
@@ -21,6 +21,27 @@ pub fn producible_keys(step: &Step) -> Option<Vec<String>> {
     let mut keys = declared.possible_keys()?;
     declared.drop_unproducible(step, &mut keys);
     Some(keys)
+}
+
+/// The keys a `call` step can end in, knowing its callee: the statuses
+/// the callee's `conclude` steps give, and `error` when the call can end
+/// without a conclusion: the step or the callee has a `timeout`, or the
+/// callee can run past its last step.
+pub fn call_keys(step: &Step, callee: &Runbook, callee_flow: &Flow) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for conclusion in callee.steps.iter().filter_map(|step| step.conclude.as_ref()) {
+        let status = conclusion.status.value.name().to_owned();
+        if !keys.contains(&status) {
+            keys.push(status);
+        }
+    }
+    let unfinished = step.timeout.is_some()
+        || callee.timeout.is_some()
+        || callee_flow.possible_edges().any(|edge| edge.to == Destination::End);
+    if unfinished {
+        keys.push(Outcome::Error.name().to_owned());
+    }
+    keys
 }
 
 /// Whether some run can produce `key` at `step`. A key the step's kind

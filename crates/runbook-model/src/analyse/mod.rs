@@ -69,7 +69,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     compared_types::check(runbook, &sites, &mut diagnostics);
     ordered_text::check(runbook, &sites, &mut diagnostics);
     literal_conditions::check(runbook, &sites, &mut diagnostics);
-    unmatched_captures::check(runbook, &sites, &mut diagnostics);
+    unmatched_captures::check(runbook, flow, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
     empty_foreach::check(runbook, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);

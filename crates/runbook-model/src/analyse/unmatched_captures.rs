@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::analyse::expressions::{is_guarded, names};
 use crate::analyse::templates::earlier_whens;
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Capture, CaptureType, Check, Code, Diagnostic, Runbook, Spanned, Step};
+use crate::{Capture, CaptureType, Check, Code, Destination, Diagnostic, Flow, Runbook, Spanned, Step};
 
 /// Where a var may be left unset: the step and the capture's source.
 struct Unmatched<'a> {
@@ -19,9 +19,12 @@ struct Unmatched<'a> {
     source: &'static str,
     /// A default of the capture's type, for the help: `0`, `"unknown"`.
     default: &'static str,
+    /// Whether a `when` or `stop_if` reads it: then a capture default
+    /// would be taken for a reading (RB320), and the help does not offer one.
+    decides: bool,
 }
 
-pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     let mut unmatched: BTreeMap<&str, Unmatched<'_>> = BTreeMap::new();
     for step in runbook.steps.iter() {
         for (name, capture) in single_captures(step) {
@@ -32,12 +35,20 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
                     Some(CaptureType::Duration) => "\"0ms\"",
                     Some(CaptureType::String | CaptureType::Json) | None => "\"unknown\"",
                 };
-                unmatched.entry(name).or_insert(Unmatched { step: &step.id, source, default });
+                unmatched.entry(name).or_insert(Unmatched { step: &step.id, source, default, decides: false });
             }
         }
     }
     if unmatched.is_empty() {
         return;
+    }
+    for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
+        for name in names(site) {
+            let var = name.strip_prefix("vars.").and_then(|var| var.split('.').next());
+            if let Some(capture) = var.and_then(|var| unmatched.get_mut(var)) {
+                capture.decides = true;
+            }
+        }
     }
     for (index, step) in runbook.steps.iter().enumerate() {
         let mut texts: Vec<&Spanned<String>> = Vec::new();
@@ -55,7 +66,7 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
                 after_probe: false,
                 item: None,
             };
-            report(&site, &[], false, &unmatched, out);
+            report(&site, &[], false, &unmatched, &|var| entered_set(runbook, flow, index, var), out);
         }
     }
     let in_action = |site: &TemplateSite<'_>| {
@@ -63,7 +74,8 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
     };
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression || in_action(site)) {
         let earlier = site.step.map(|step| earlier_whens(&runbook.steps[step], site.span)).unwrap_or_default();
-        report(site, &earlier, in_action(site), &unmatched, out);
+        let entered = |var: &str| site.step.is_some_and(|index| entered_set(runbook, flow, index, var));
+        report(site, &earlier, in_action(site), &unmatched, &entered, out);
     }
 }
 
@@ -75,6 +87,7 @@ fn report(
     earlier: &[&str],
     in_action: bool,
     unmatched: &BTreeMap<&str, Unmatched<'_>>,
+    entered_set: &dyn Fn(&str) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let mut read: Vec<String> = names(site).into_iter().collect();
@@ -82,21 +95,54 @@ fn report(
     for var in read.iter().filter_map(|name| name.strip_prefix("vars.")) {
         let var = var.split('.').next().unwrap_or(var);
         let Some(capture) = unmatched.get(var) else { continue };
-        if is_guarded(site.text, "vars", var) || earlier.iter().any(|when| routes_unset(when, var)) {
+        if is_guarded(site.text, "vars", var) || earlier.iter().any(|when| routes_unset(when, var)) || entered_set(var)
+        {
             continue;
         }
         out.push(warning(site, var, capture, in_action));
     }
 }
 
-/// Whether a `when` takes every run where `vars.VAR` is unset
-/// (`vars.VAR is not defined`, `vars.VAR is undefined`, or either `or` more),
-/// so that the `when`s after it never see it unset.
+/// Whether a `when` takes every run where `vars.VAR` is unset: one of the
+/// terms it joins with `or` is `vars.VAR is not defined` (or `is
+/// undefined`), so that the `when`s after it never see it unset.
 fn routes_unset(when: &str, var: &str) -> bool {
     let when = when.split_whitespace().collect::<Vec<_>>().join(" ");
-    [format!("vars.{var} is not defined"), format!("vars.{var} is undefined")]
-        .iter()
-        .any(|test| when == *test || when.starts_with(&format!("{test} or ")))
+    let tests = [format!("vars.{var} is not defined"), format!("vars.{var} is undefined")];
+    when.split(" or ").any(|term| {
+        let term = term.trim().trim_start_matches('(').trim_end_matches(')').trim();
+        tests.iter().any(|test| term == test)
+    })
+}
+
+/// Whether a `when` that holds implies `vars.VAR` is set: it reads the var
+/// without asking whether it is unset, so with the var unset it would
+/// have stopped the run (or, behind `is defined and`, been false).
+fn implies_set(when: &str, var: &str) -> bool {
+    let when = when.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = format!("vars.{var}");
+    let reads = when
+        .match_indices(&name)
+        .any(|(at, _)| !when[at + name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    reads && !when.contains(&format!("{name} is not defined")) && !when.contains(&format!("{name} is undefined"))
+}
+
+/// Whether every way into step `index` takes a `when` that implies
+/// `vars.VAR` is set (a conclusion reached only through `vars.pct > 90`):
+/// reading it there cannot find it unset.
+fn entered_set(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> bool {
+    let captures_it =
+        runbook.steps.get(index).is_some_and(|step| single_captures(step).iter().any(|(name, _)| *name == var));
+    if flow.start == Some(index) || captures_it {
+        return false;
+    }
+    let mut entries = flow.edges.iter().flatten().filter(|edge| edge.possible && edge.to == Destination::Step(index));
+    let mut any = false;
+    let all = entries.all(|edge| {
+        any = true;
+        edge.when.as_ref().is_some_and(|when| implies_set(when, var))
+    });
+    any && all
 }
 
 fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>, in_action: bool) -> Diagnostic {
@@ -117,6 +163,11 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>, in_actio
     } else if site.kind == TemplateKind::Expression {
         format!(
             "route the unset case first: a branch `- when: vars.{var} is not defined` before this one, to a step that says it could not be read; or test it here: `vars.{var} is defined and …`"
+        )
+    } else if capture.decides {
+        format!(
+            "write `{{{{ vars.{var} | default(\"unknown\") }}}}` (not a default on the capture: a branch reads \
+             `vars.{var}` and would take the default for a reading)"
         )
     } else {
         format!(
@@ -170,5 +221,79 @@ fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
         Some("header")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, Source, analyse, load};
+
+    /// The RB312 warnings of a runbook whose `probe` step captures `role`
+    /// and `version` by regex and routes with `whens` (a condition and its
+    /// step), the rest to `other`; `primary`'s diagnosis reads both vars.
+    /// Each warning as `VAR in when` or `VAR in conclusion`, with its help.
+    fn warned(whens: &[(&str, &str)]) -> Vec<(String, String)> {
+        let chain: String = whens
+            .iter()
+            .flat_map(|(when, goto)| [format!("      - when: '{when}'\n"), format!("        goto: {goto}\n")])
+            .collect();
+        let yaml = format!(
+            "id: t\ntitle: T\nsteps:\n  - id: probe\n    collect:\n      cmd: {{ argv: [echo] }}\n      capture:\n        \
+             role: {{ regex: 'role:(\\w+)' }}\n        version: {{ regex: 'v:(\\S+)' }}\n    next:\n{chain}      \
+             - goto: other\n  - id: primary\n    conclude: {{ status: diagnosed, diagnosis: \"{{{{ vars.role }}}} \
+             {{{{ vars.version }}}}\" }}\n  - id: other\n    conclude: {{ status: inconclusive }}\n"
+        );
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        analyse(&runbook)
+            .into_iter()
+            .filter(|d| d.code == Code::CaptureMayNotMatch)
+            .map(|d| {
+                let var = d.message.split('`').nth(1).unwrap_or_default().to_owned();
+                let help = d.help.unwrap_or_default();
+                let place = if help.starts_with("write") { "conclusion" } else { "when" };
+                (format!("{var} in {place}"), help)
+            })
+            .collect()
+    }
+
+    fn places(warnings: &[(String, String)]) -> Vec<&str> {
+        warnings.iter().map(|(place, _)| place.as_str()).collect()
+    }
+
+    #[test]
+    fn a_guard_joined_with_or_routes_each_of_its_vars() {
+        let guarded = warned(&[
+            ("vars.version is not defined or vars.role is not defined", "other"),
+            ("vars.role != \"master\" and vars.version", "primary"),
+        ]);
+        assert!(guarded.is_empty(), "{guarded:?}");
+        let half = warned(&[("vars.version is not defined", "other"), ("vars.role != \"master\"", "primary")]);
+        assert_eq!(places(&half), ["vars.role in when", "vars.version in conclusion"]);
+    }
+
+    #[test]
+    fn a_step_entered_only_through_whens_that_read_the_var_finds_it_set() {
+        // Both ways into `primary` read both vars: an unset one would have
+        // stopped the run there (each `when` is warned, not the conclusion).
+        let both = warned(&[
+            ("vars.role == \"master\" and vars.version > \"1\"", "primary"),
+            ("vars.role and vars.version", "primary"),
+        ]);
+        assert!(places(&both).iter().all(|place| place.ends_with("in when")), "{both:?}");
+        // A way in that does not read `version` leaves it possibly unset.
+        let one = warned(&[("vars.role == \"master\"", "primary")]);
+        assert_eq!(places(&one), ["vars.role in when", "vars.version in conclusion"]);
+        // A way in through `is not defined` does not imply it is set.
+        let negative = warned(&[("vars.role is not defined or vars.version is not defined", "primary")]);
+        assert_eq!(places(&negative), ["vars.role in conclusion", "vars.version in conclusion"]);
+    }
+
+    #[test]
+    fn a_var_that_decides_a_branch_is_not_offered_a_capture_default() {
+        let one = warned(&[("vars.role == \"master\"", "primary")]);
+        assert!(one[1].1.contains("give the capture a default"), "{one:?}");
+        let negative = warned(&[("vars.role is not defined or vars.version is not defined", "primary")]);
+        assert!(negative.iter().all(|(_, help)| !help.contains("give the capture a default")), "{negative:?}");
+        assert!(negative[0].1.contains("would take the default for a reading"), "{negative:?}");
     }
 }
