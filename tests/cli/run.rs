@@ -1845,6 +1845,21 @@ fn fail_on_exits_7_when_the_conclusion_matches() {
     // `--fail-on "$FAIL_ON"` with the variable unset: refused, not ignored.
     run(VERDICT, &["--yes", "--no-record", "--fail-on", ""]).status(2).stderr_contains("has an empty value");
     run(VERDICT, &["--yes", "--no-record", "--fail-on", "resolved,"]).status(2).stderr_contains("has an empty term");
+    // Exit 7 says which term matched; a term no conclusion can match is
+    // named before the run, as is a conclusion without a severity.
+    run(VERDICT, &["--answer", "restart=no", "--no-record", "--fail-on", "severity>=high"])
+        .status(7)
+        .stderr_contains("--fail-on: the conclusion `escalated` · severity high matches `severity>=high` (exit 7)");
+    let output = run(VERDICT, &["--yes", "--no-record", "--fail-on", "inconclusive,severity>=critical"]).status(0);
+    output
+        .stderr_contains(
+            "warning: `--fail-on inconclusive` can never match: no conclusion of `verdict` is `inconclusive`",
+        )
+        .stderr_contains("warning: `--fail-on severity>=critical` can never match");
+    let vague = VERDICT.replace("{ status: escalated, severity: high }", "{ status: escalated }");
+    run(&vague, &["--answer", "restart=no", "--no-record", "--fail-on", "severity>=info"])
+        .status(0)
+        .stderr_contains("`--fail-on severity>=info` never matches a conclusion without a severity: `escalate`");
 }
 
 #[test]
@@ -1973,6 +1988,20 @@ steps:
         .stderr_contains(
             "`--answers answers.yaml`, `drain.checklist`: `Cordon the nodes` is not an item: did you mean `Cordon the node`?",
         );
+    // Unattended, ticks nobody gave are not "nothing ticked" for a branch
+    // that reads them: the run waits for them, as for a question.
+    run(yaml, &["--no-record"])
+        .status(5)
+        .stderr_contains("pass --answer drain.checklist=ITEMS (item numbers or texts, `all` or `none`)");
+    let events = run(yaml, &["--answer", "drain.checklist=none"]).status(0).events();
+    assert_eq!(path(&events), ["drain", "half-done"]);
+    assert_eq!(of(&events, "instructed")[0]["by"], "script");
+    // A checklist no branch reads is acknowledged by the unattended run,
+    // which the record says: nobody scripted it.
+    let unread = yaml.replace("      - when: steps.drain.checklist.complete\n        goto: drained\n", "");
+    let events = run(&unread, &[]).status(0).events();
+    assert_eq!(path(&events), ["drain", "half-done"]);
+    assert_eq!(of(&events, "instructed")[0]["by"], "mode");
 }
 
 /// A typed capture compares as a number: "20" captured as `int` is below a

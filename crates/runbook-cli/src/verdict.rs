@@ -1,7 +1,7 @@
 //! `--fail-on`: which conclusions make `runbook run` exit non-zero, so CI
 //! can gate on a runbook's verdict (`--fail-on escalated,severity>=high`).
 
-use runbook_model::{ConclusionStatus, Severity, did_you_mean};
+use runbook_model::{ConclusionStatus, Runbook, Severity, did_you_mean};
 
 /// The conclusions that fail the run: any listed status, or a severity at
 /// or above (or exactly) a level. Empty: none do.
@@ -57,16 +57,79 @@ impl FailOn {
         Ok(fail_on)
     }
 
-    /// Whether a conclusion with this status and severity fails the run.
-    pub(crate) fn matches(&self, status: ConclusionStatus, severity: Option<Severity>) -> bool {
-        self.statuses.contains(&status)
-            || severity.is_some_and(|severity| {
-                self.severities.iter().any(|(comparison, level)| match comparison {
-                    Comparison::AtLeast => severity >= *level,
-                    Comparison::Exactly => severity == *level,
-                })
-            })
+    /// The first term a conclusion with this status and severity matches,
+    /// as written (`escalated`, `severity>=high`), which fails the run and
+    /// is what the exit 7 says; `None` when it passes.
+    pub(crate) fn matched(&self, status: ConclusionStatus, severity: Option<Severity>) -> Option<String> {
+        if self.statuses.contains(&status) {
+            return Some(status.name().to_owned());
+        }
+        let severity = severity?;
+        self.severities
+            .iter()
+            .find(|(comparison, level)| holds(*comparison, *level, severity))
+            .map(|(c, l)| term(*c, *l))
     }
+
+    /// Warnings for the terms no conclusion of `runbook` can match (a CI
+    /// gate that never fires), and for the conclusions a severity term
+    /// never matches because they give no severity (all but `resolved`).
+    pub(crate) fn never_matching(&self, runbook: &Runbook) -> Vec<String> {
+        let conclusions: Vec<(&str, ConclusionStatus, Option<Severity>)> = runbook
+            .steps
+            .iter()
+            .filter_map(|step| {
+                let conclusion = step.conclude.as_ref()?;
+                Some((step.id.as_str(), conclusion.status.value, conclusion.severity.as_ref().map(|s| s.value)))
+            })
+            .collect();
+        let mut warnings = Vec::new();
+        for status in &self.statuses {
+            if !conclusions.iter().any(|(_, concluded, _)| concluded == status) {
+                warnings.push(format!(
+                    "`--fail-on {}` can never match: no conclusion of `{}` is `{}`",
+                    status.name(),
+                    runbook.id.value,
+                    status.name()
+                ));
+            }
+        }
+        for (comparison, level) in &self.severities {
+            let written = term(*comparison, *level);
+            if !conclusions.iter().any(|(_, _, severity)| severity.is_some_and(|s| holds(*comparison, *level, s))) {
+                warnings.push(format!(
+                    "`--fail-on {written}` can never match: no conclusion of `{}` has such a severity",
+                    runbook.id.value
+                ));
+            }
+            let without: Vec<String> = conclusions
+                .iter()
+                .filter(|(_, status, severity)| severity.is_none() && *status != ConclusionStatus::Resolved)
+                .filter(|(_, status, _)| !self.statuses.contains(status))
+                .map(|(id, _, _)| format!("`{id}`"))
+                .collect();
+            if !without.is_empty() {
+                warnings.push(format!(
+                    "`--fail-on {written}` never matches a conclusion without a severity: {} (give each a `severity:`)",
+                    without.join(", ")
+                ));
+            }
+        }
+        warnings
+    }
+}
+
+fn holds(comparison: Comparison, level: Severity, severity: Severity) -> bool {
+    match comparison {
+        Comparison::AtLeast => severity >= level,
+        Comparison::Exactly => severity == level,
+    }
+}
+
+/// A severity term as written: `severity>=high`.
+fn term(comparison: Comparison, level: Severity) -> String {
+    let operator = if comparison == Comparison::AtLeast { ">=" } else { "=" };
+    format!("severity{operator}{}", level.name())
 }
 
 fn severity(term: &str, level: &str) -> Result<Severity, String> {
@@ -88,16 +151,35 @@ mod tests {
     #[test]
     fn statuses_and_severities_match() {
         let fail_on = parse(&["escalated,severity>=high", "inconclusive"]).unwrap();
-        assert!(fail_on.matches(ConclusionStatus::Escalated, None));
-        assert!(fail_on.matches(ConclusionStatus::Inconclusive, Some(Severity::Info)));
-        assert!(fail_on.matches(ConclusionStatus::Diagnosed, Some(Severity::Critical)));
-        assert!(fail_on.matches(ConclusionStatus::Diagnosed, Some(Severity::High)));
-        assert!(!fail_on.matches(ConclusionStatus::Diagnosed, Some(Severity::Medium)));
-        assert!(!fail_on.matches(ConclusionStatus::Resolved, None));
+        assert!(fail_on.matched(ConclusionStatus::Escalated, None).is_some());
+        assert!(fail_on.matched(ConclusionStatus::Inconclusive, Some(Severity::Info)).is_some());
+        assert!(fail_on.matched(ConclusionStatus::Diagnosed, Some(Severity::Critical)).is_some());
+        assert!(fail_on.matched(ConclusionStatus::Diagnosed, Some(Severity::High)).is_some());
+        assert!(fail_on.matched(ConclusionStatus::Diagnosed, Some(Severity::Medium)).is_none());
+        assert!(fail_on.matched(ConclusionStatus::Resolved, None).is_none());
         let exactly = parse(&["severity=low"]).unwrap();
-        assert!(exactly.matches(ConclusionStatus::Resolved, Some(Severity::Low)));
-        assert!(!exactly.matches(ConclusionStatus::Resolved, Some(Severity::High)));
-        assert!(!FailOn::default().matches(ConclusionStatus::Escalated, Some(Severity::Critical)));
+        assert!(exactly.matched(ConclusionStatus::Resolved, Some(Severity::Low)).is_some());
+        assert!(exactly.matched(ConclusionStatus::Resolved, Some(Severity::High)).is_none());
+        assert!(FailOn::default().matched(ConclusionStatus::Escalated, Some(Severity::Critical)).is_none());
+        assert_eq!(
+            fail_on.matched(ConclusionStatus::Diagnosed, Some(Severity::Critical)),
+            Some("severity>=high".into())
+        );
+        assert_eq!(exactly.matched(ConclusionStatus::Resolved, Some(Severity::Low)), Some("severity=low".into()));
+    }
+
+    #[test]
+    fn terms_no_conclusion_can_match_are_named() {
+        let yaml = "id: gate\ntitle: T\nsteps:\n  - id: a\n    instruct: { text: x }\n  - id: bad\n    conclude: \
+                    { status: diagnosed, severity: high }\n  - id: vague\n    conclude: { status: diagnosed }\n  - id: ok\n    \
+                    conclude: { status: resolved }\n";
+        let runbook = runbook_model::load(&runbook_model::Source::new("gate.yaml", yaml)).expect("loads");
+        let warnings = parse(&["escalated,severity>=critical"]).unwrap().never_matching(&runbook);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("`--fail-on escalated` can never match: no conclusion of `gate` is `escalated`"));
+        assert!(warnings[1].contains("`--fail-on severity>=critical` can never match"));
+        assert!(warnings[2].contains("never matches a conclusion without a severity: `vague`"), "{warnings:?}");
+        assert!(parse(&["diagnosed,severity>=high"]).unwrap().never_matching(&runbook).is_empty());
     }
 
     #[test]

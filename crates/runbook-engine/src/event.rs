@@ -388,7 +388,8 @@ pub enum AnsweredBy {
     Script,
     /// The declared default, with `--accept-defaults`.
     Default,
-    /// Nobody needed to: a dry run, `--read-only`, `--yes`.
+    /// Nobody needed to: a dry run, `--read-only`, `--yes`, or an
+    /// instruction acknowledged by an unattended run without an answer.
     Mode,
 }
 

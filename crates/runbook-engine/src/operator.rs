@@ -38,6 +38,10 @@ pub struct Instruction<'a> {
     pub text: &'a str,
     /// Items to tick off.
     pub checklist: &'a [String],
+    /// Whether a `when` or `stop_if` reads the ticks, so that they decide a
+    /// branch: an unattended run without a tick answer then waits, as for
+    /// a question, rather than take "nothing ticked" for one.
+    pub ticks_decide: bool,
     /// Notes to type in: name and prompt.
     pub notes: Vec<(&'a str, &'a str)>,
     /// Links to open: title and URL.
@@ -324,9 +328,15 @@ impl Operator for Scripted {
         let ticked = match self.answers.get(&format!("{}.{CHECKLIST}", instruction.step)) {
             Some(answer) => ticked_items(answer, instruction.checklist)
                 .map_err(|message| OperatorError::Io(format!("checklist of `{}`: {message}", instruction.step)))?,
+            None if instruction.ticks_decide && done => return Err(OperatorError::Unanswered),
             None => Vec::new(),
         };
-        Ok(Reply { value: InstructReply { ticked, notes, done }, by: AnsweredBy::Script })
+        // Nothing scripted touched it: acknowledged because the run is
+        // unattended, which the record says, not "by script".
+        let prefix = format!("{}.", instruction.step);
+        let scripted = self.answers.keys().any(|key| key == instruction.step || key.starts_with(&prefix));
+        let by = if scripted { AnsweredBy::Script } else { AnsweredBy::Mode };
+        Ok(Reply { value: InstructReply { ticked, notes, done }, by })
     }
 
     fn confirm(&mut self, action: &ActionRequest<'_>) -> Result<Reply<bool>, OperatorError> {

@@ -172,6 +172,16 @@ impl Plan {
         self.secret_flow.get_or_init(|| SecretFlow::of(self))
     }
 
+    /// Whether a `when` or `stop_if` reads the checklist of step `id`
+    /// (`steps.ID.checklist.complete`): its ticks then decide a branch.
+    pub fn checklist_decides(&self, id: &str) -> bool {
+        crate::analyse::template_sites(&self.runbook)
+            .iter()
+            .filter(|site| site.kind == crate::analyse::TemplateKind::Expression && site.text.contains("checklist"))
+            .flat_map(|site| crate::comparison::read_paths(site.text, false))
+            .any(|path| matches!(path.as_slice(), [steps, step, checklist, ..] if steps == "steps" && step == id && checklist == "checklist"))
+    }
+
     /// The runbooks its `call` steps run, by step id.
     pub fn called_runbooks(&self) -> BTreeMap<String, &Runbook> {
         self.callees

@@ -327,6 +327,9 @@ fn execute(
     let runbook = &plan.runbook;
     let answers = answers(session, runbook).map_err(usage)?;
     let fail_on = FailOn::parse(&session.fail_on).map_err(usage)?;
+    for warning in fail_on.never_matching(runbook) {
+        print_stderr(&format!("warning: {warning}\n"));
+    }
     let mut given = given_inputs(session).map_err(usage)?;
     for (name, value) in launch.known_inputs {
         let named = given.text.iter().any(|(given, _)| *given == name) || given.typed.contains_key(&name);
@@ -471,10 +474,16 @@ fn execute(
     if code != ExitCode::Success && report.status != RunStatus::Aborted {
         return Ok(code);
     }
+    let matched = report.conclusion.as_ref().and_then(|c| Some((c, fail_on.matched(c.status, c.severity)?)));
+    if let (RunStatus::Concluded, Some((conclusion, term))) = (report.status, &matched) {
+        let severity = conclusion.severity.map(|s| format!(" · severity {}", s.name())).unwrap_or_default();
+        print_stderr(&format!(
+            "--fail-on: the conclusion `{}`{severity} matches `{term}` (exit 7)\n",
+            conclusion.status.name()
+        ));
+    }
     Ok(match report.status {
-        RunStatus::Concluded if report.conclusion.as_ref().is_some_and(|c| fail_on.matches(c.status, c.severity)) => {
-            ExitCode::ConclusionFailed
-        }
+        RunStatus::Concluded if matched.is_some() => ExitCode::ConclusionFailed,
         RunStatus::Concluded => ExitCode::Success,
         RunStatus::Ended => ExitCode::NoConclusion,
         RunStatus::Failed | RunStatus::TimedOut => ExitCode::RunFailed,

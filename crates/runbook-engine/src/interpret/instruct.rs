@@ -22,12 +22,20 @@ impl<'a> Interpreter<'a> {
             title: self.title.as_deref(),
             text: &shown_text,
             checklist: &instruct.checklist,
+            ticks_decide: !instruct.checklist.is_empty() && self.plan.checklist_decides(&step.id),
             notes: instruct.notes.iter().map(|(note, prompt)| (note.as_str(), prompt.as_str())).collect(),
             links: instruct.links.iter().map(|link| (link.title.as_str(), link.url.as_str())).collect(),
         };
         let reply = match self.operator.instruct(&instruction) {
             Ok(reply) => reply,
             Err(OperatorError::Interrupted) => return Err(Stop::Aborted),
+            Err(OperatorError::Unanswered) if instruction.ticks_decide => {
+                return Err(Stop::Waiting(format!(
+                    "step `{name}` waits for the operator to do: {text}\na branch reads its checklist, so nobody's \
+                     ticks are not \"nothing ticked\": pass --answer {name}.checklist=ITEMS (item numbers or texts, \
+                     `all` or `none`) or --answers FILE"
+                )));
+            }
             Err(OperatorError::Unanswered) => {
                 return Err(Stop::Waiting(format!("step `{name}` waits for the operator to do: {text}")));
             }
