@@ -140,12 +140,11 @@ fn claim(expectation: &Expectation, parts: Parts, negated: bool) -> String {
 /// `true` or `false` given as the value, or as `eq:`.
 fn plain_bool(expected: &Expected) -> Option<bool> {
     match expected {
-        Expected::Value(Value::Bool(value)) => Some(*value),
+        Expected::Value(value) => value.as_bool(),
         Expected::Predicates(predicates) => {
             let only_eq = predicates.predicates().len() == 1;
             predicates.eq.as_ref().and_then(|eq| eq.value.as_bool()).filter(|_| only_eq)
         }
-        Expected::Value(_) => None,
     }
 }
 

@@ -212,10 +212,10 @@ fn judge_all(
         Ok(())
     };
     if let Some(v) = &map.eq {
-        push("eq", v.value.clone(), judge_eq(actual, &expected(v)))?;
+        push("eq", (*v.value).clone(), judge_eq(actual, &expected(v)))?;
     }
     if let Some(v) = &map.ne {
-        push("ne", v.value.clone(), actual.is_some() && !judge_eq(actual, &expected(v)))?;
+        push("ne", (*v.value).clone(), actual.is_some() && !judge_eq(actual, &expected(v)))?;
     }
     for (name, bound, test) in [
         ("lt", &map.lt, f64::lt as fn(&f64, &f64) -> bool),
@@ -228,7 +228,7 @@ fn judge_all(
                 (Some(a), Some(b)) => test(&a, &b),
                 _ => false,
             };
-            push(name, v.value.clone(), passed)?;
+            push(name, (*v.value).clone(), passed)?;
         }
     }
     if let Some(list) = &map.in_ {
@@ -239,7 +239,7 @@ fn judge_all(
         push("not_in", Value::Array(list.value.clone()), passed)?;
     }
     if let Some(v) = &map.contains {
-        let passed = match (actual, &v.value) {
+        let passed = match (actual, &*v.value) {
             (Some(Value::String(_)), Value::String(part)) if let Some(parts) = parts => {
                 parts.iter().any(|text| text.contains(part.as_str()))
             }
@@ -247,7 +247,7 @@ fn judge_all(
             (Some(Value::Array(items)), item) => items.iter().any(|i| judge_eq(Some(i), item)),
             _ => false,
         };
-        push("contains", v.value.clone(), passed)?;
+        push("contains", (*v.value).clone(), passed)?;
     }
     let text = actual.and_then(Value::as_str);
     let (first, last) = match parts {

@@ -58,22 +58,22 @@ pub struct Expectation {
 
     /// Equal, with types kept: `"200"` is not `200`.
     #[serde(default, deserialize_with = "written")]
-    pub eq: Option<Spanned<serde_json::Value>>,
+    pub eq: Option<Spanned<Box<serde_json::Value>>>,
     /// Not equal.
     #[serde(default, deserialize_with = "written")]
-    pub ne: Option<Spanned<serde_json::Value>>,
+    pub ne: Option<Spanned<Box<serde_json::Value>>>,
     /// Less than (numbers, or durations for `duration`).
     #[serde(default, deserialize_with = "written")]
-    pub lt: Option<Spanned<serde_json::Value>>,
+    pub lt: Option<Spanned<Box<serde_json::Value>>>,
     /// Less than or equal.
     #[serde(default, deserialize_with = "written")]
-    pub le: Option<Spanned<serde_json::Value>>,
+    pub le: Option<Spanned<Box<serde_json::Value>>>,
     /// Greater than.
     #[serde(default, deserialize_with = "written")]
-    pub gt: Option<Spanned<serde_json::Value>>,
+    pub gt: Option<Spanned<Box<serde_json::Value>>>,
     /// Greater than or equal.
     #[serde(default, deserialize_with = "written")]
-    pub ge: Option<Spanned<serde_json::Value>>,
+    pub ge: Option<Spanned<Box<serde_json::Value>>>,
     /// One of the listed values.
     #[serde(default, rename = "in")]
     pub in_: Option<Spanned<Vec<serde_json::Value>>>,
@@ -82,7 +82,7 @@ pub struct Expectation {
     pub not_in: Option<Spanned<Vec<serde_json::Value>>>,
     /// Text contains a substring, or a list contains an element.
     #[serde(default, deserialize_with = "written")]
-    pub contains: Option<Spanned<serde_json::Value>>,
+    pub contains: Option<Spanned<Box<serde_json::Value>>>,
     /// Text starts with a prefix.
     #[serde(default)]
     pub starts_with: Option<Spanned<String>>,
@@ -122,8 +122,8 @@ pub struct Expectation {
 
 /// A predicate's value as written, `null` included: `eq: null` compares
 /// with JSON `null` instead of vanishing (and leaving "must exist").
-fn written<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Spanned<serde_json::Value>>, D::Error> {
-    Spanned::<serde_json::Value>::deserialize(deserializer).map(Some)
+fn written<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Spanned<Box<serde_json::Value>>>, D::Error> {
+    Spanned::<Box<serde_json::Value>>::deserialize(deserializer).map(Some)
 }
 
 /// How bad a false expectation is.
@@ -141,8 +141,9 @@ pub enum ExpectationSeverity {
 /// `eq`) or a map of predicates.
 #[derive(Debug, Clone)]
 pub enum Expected {
-    /// `status: 200` means `status: { eq: 200 }`.
-    Value(serde_json::Value),
+    /// `status: 200` means `status: { eq: 200 }`. Boxed, as the predicates'
+    /// values are: an expectation holds a dozen of these, mostly absent.
+    Value(Box<serde_json::Value>),
     /// `status: { in: [200, 204] }`.
     Predicates(Box<Expectation>),
 }
@@ -164,31 +165,32 @@ impl<'de> Deserialize<'de> for Expected {
             }
 
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Expected, A::Error> {
-                serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Expected::Value)
+                serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(|value| Expected::Value(Box::new(value)))
             }
 
             fn visit_bool<E: de::Error>(self, value: bool) -> Result<Expected, E> {
-                Ok(Expected::Value(value.into()))
+                Ok(Expected::Value(Box::new(value.into())))
             }
 
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Expected, E> {
-                Ok(Expected::Value(value.into()))
+                Ok(Expected::Value(Box::new(value.into())))
             }
 
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<Expected, E> {
-                Ok(Expected::Value(value.into()))
+                Ok(Expected::Value(Box::new(value.into())))
             }
 
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<Expected, E> {
-                Ok(Expected::Value(value.into()))
+                Ok(Expected::Value(Box::new(value.into())))
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Expected, E> {
-                Ok(Expected::Value(value.into()))
+                Ok(Expected::Value(Box::new(value.into())))
             }
 
             fn visit_unit<E: de::Error>(self) -> Result<Expected, E> {
-                Ok(Expected::Value(serde_json::Value::Null))
+                Ok(Expected::Value(Box::new(serde_json::Value::Null)))
             }
 
             fn visit_none<E: de::Error>(self) -> Result<Expected, E> {
@@ -282,7 +284,7 @@ impl Expectation {
 
     /// Names and spans of the predicates given as keys of this map.
     pub fn predicates(&self) -> Vec<(&'static str, Span)> {
-        let value = |name, v: &Option<Spanned<serde_json::Value>>| v.as_ref().map(|v| (name, v.span));
+        let value = |name, v: &Option<Spanned<Box<serde_json::Value>>>| v.as_ref().map(|v| (name, v.span));
         let text = |name, v: &Option<Spanned<String>>| v.as_ref().map(|v| (name, v.span));
         let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
@@ -311,5 +313,19 @@ impl Expectation {
         .into_iter()
         .flatten()
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step holds its expectations twice (its runbook and its plan), and
+    /// most subjects and predicates of one are absent: their values are
+    /// boxed, so that an absent one costs a pointer and a span.
+    #[test]
+    fn an_expectation_stays_small() {
+        let size = std::mem::size_of::<Expectation>();
+        assert!(size <= 1_000, "an Expectation is {size} bytes");
     }
 }

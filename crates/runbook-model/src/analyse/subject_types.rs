@@ -78,7 +78,7 @@ pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<D
 fn predicates_of(subject: &str, observed: Option<Observed>, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
     let orders = [("lt", &predicates.lt), ("le", &predicates.le), ("gt", &predicates.gt), ("ge", &predicates.ge)];
     for (name, value) in orders.into_iter().filter_map(|(name, value)| Some((name, value.as_ref()?))) {
-        match (&value.value, observed) {
+        match (&*value.value, observed) {
             (Value::Number(_), Some(Observed::Text)) => {
                 out.push(text_ordered(subject, name, &value.value, value.span));
             }

@@ -305,7 +305,7 @@ fn exact_text(expect: &[Spanned<Expectation>], subject: &str) -> Vec<(&'static s
             _ => continue,
         };
         match expected.as_ref().map(|expected| &expected.value) {
-            Some(Expected::Value(Value::String(text))) => found.push(("eq", text.clone())),
+            Some(Expected::Value(value)) => found.extend(value.as_str().map(|text| ("eq", text.to_owned()))),
             Some(Expected::Predicates(predicates)) => texts_of(predicates, &mut found),
             _ => {}
         }
@@ -314,7 +314,7 @@ fn exact_text(expect: &[Spanned<Expectation>], subject: &str) -> Vec<(&'static s
 }
 
 fn texts_of(predicates: &Expectation, found: &mut Vec<(&'static str, String)>) {
-    let string = |value: &Spanned<Value>| value.value.as_str().map(str::to_owned);
+    let string = |value: &Spanned<Box<Value>>| value.value.as_str().map(str::to_owned);
     for (name, value) in [("eq", &predicates.eq), ("ne", &predicates.ne), ("contains", &predicates.contains)] {
         if let Some(text) = value.as_ref().and_then(string) {
             found.push((name, text));
