@@ -1408,7 +1408,8 @@ fn render_and_graph_refuse_a_test_file_naming_its_runbook() {
 #[test]
 fn render_rebases_relative_links_to_where_the_document_goes() {
     let yaml = "id: linked\ntitle: Linked\nlinks:\n  - { title: Beside, url: docs/a.md#part }\n  - { title: Up, url: ../shared/b.txt }\n  \
-                - { title: Web, url: \"https://h.example/x\" }\n  - { title: Here, url: \"#step-done\" }\nsteps:\n  - id: done\n    \
+                - { title: Web, url: \"https://h.example/x\" }\n  - { title: Here, url: \"#step-done\" }\n  \
+                - { title: Bad, url: \"javascript:alert(1)\" }\nsteps:\n  - id: done\n    \
                 conclude: { status: resolved }\n";
     let files = [("rb/linked.yaml", yaml.as_bytes())];
     let into_dir = Test::new().args(["render", "rb/linked.yaml", "-o", "out"]).files(&files).status(0);
@@ -1421,6 +1422,7 @@ fn render_rebases_relative_links_to_where_the_document_goes() {
     ] {
         assert!(document.contains(link), "{link} in\n{document}");
     }
+    assert!(document.contains("- Bad (`javascript:alert(1)`)\n") && !document.contains("(<javascript"), "{document}");
     let here = Test::new().args(["render", "rb/linked.yaml"]).files(&files).status(0).stdout;
     assert!(here.contains("[Beside](<rb/docs/a.md#part>)") && here.contains("[Up](<shared/b.txt>)"), "{here}");
 }
@@ -1447,4 +1449,12 @@ fn a_recorded_path_on_an_edited_runbook_follows_steps_and_labels_not_positions()
     assert!(text.contains(&format!("  linkStyle {taken} stroke:")), "{text}");
     let said = String::from_utf8_lossy(&graph.stderr);
     assert!(said.contains("each transition matched by its steps and label"), "{said}");
+}
+
+#[test]
+fn render_writes_no_index_of_nothing() {
+    let broken = b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n";
+    let output = Test::new().args(["render", "rb", "-o", "out"]).files(&[("rb/x.yaml", broken)]).status(3);
+    assert!(!output.path("out/index.md").exists(), "{}", output.stderr);
+    assert!(output.stderr.contains("rendered no runbook into out: each has errors"), "{}", output.stderr);
 }

@@ -539,6 +539,12 @@ fn variable(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, word: &mut Str
     if !braced && chars.peek() == Some(&'(') {
         return Err(RUNS_A_COMMAND.to_owned());
     }
+    if let Some(special) = chars.next_if(|c| c.is_ascii_digit() || "@*#?$!-".contains(*c)) {
+        return Err(format!(
+            "`${special}` is one of the shell's own parameters (a script's argument, a status, a process id), which \
+             has no value here: write the value, or a `$VARIABLE`"
+        ));
+    }
     let mut name = String::new();
     while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
         name.push(c);
@@ -847,12 +853,17 @@ mod tests {
 
     #[test]
     fn shell_variables_are_kept_by_name() {
-        let request = parse(r#"curl -H "X-Key: $KEY" "${BASE}/x" -d '$LITERAL' -e $1"#).unwrap();
+        let request = parse(r#"curl -H "X-Key: $KEY" "${BASE}/x" -d '$LITERAL' -e 'a$1' -A "$ b""#).unwrap();
         let variable = |name: &str| format!("{VARIABLE_OPEN}{name}{VARIABLE_CLOSE}");
         assert_eq!(request.url, format!("{}/x", variable("BASE")));
         assert_eq!(request.headers[0], ("X-Key".to_owned(), variable("KEY")));
         assert_eq!(request.body.as_deref(), Some("$LITERAL"), "single quotes keep a `$`");
-        assert_eq!(request.headers[1], ("Referer".to_owned(), "$1".to_owned()));
+        assert_eq!(request.headers[1], ("Referer".to_owned(), "a$1".to_owned()));
+        assert_eq!(request.headers[2], ("User-Agent".to_owned(), "$ b".to_owned()), "a `$` before a space is itself");
+        for special in ["$1", "$@", "$?", "\"$$\""] {
+            let error = parse(&format!("curl http://h/{special}")).expect_err(special);
+            assert!(error.contains("one of the shell's own parameters"), "{error}");
+        }
     }
 
     #[test]

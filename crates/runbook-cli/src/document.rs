@@ -389,7 +389,17 @@ impl Writer<'_> {
     /// spaces and brackets in it stay part of it. A relative address (a
     /// file beside the runbook) is made relative to the document's
     /// directory, so that it still leads to that file.
+    /// An address with a scheme other than `http`, `https` or `mailto`
+    /// (`javascript:`, `data:`) is no link: it is shown as written, after
+    /// the title.
     fn link(&self, title: &str, url: &str) -> String {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).filter(|scheme| {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        if scheme.is_some_and(|scheme| !["http", "https", "mailto"].contains(&scheme.as_str())) {
+            return format!("{} ({})", value(title), code(url));
+        }
         let url = self.rebased(url);
         let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect();
         format!("[{}](<{url}>)", value(title))

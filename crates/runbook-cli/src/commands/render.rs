@@ -102,6 +102,12 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
         }
         rendered.push((name, runbook));
     }
+    // An index of nothing (every runbook had errors) would hide the failure
+    // behind a file that looks like a result.
+    if rendered.is_empty() {
+        print_stderr(&format!("rendered no runbook into {}: each has errors\n", shown(output)));
+        return status;
+    }
     if let Err(code) = write(&output.join("index.md"), &index(&rendered)) {
         return code;
     }
