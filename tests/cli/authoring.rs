@@ -746,7 +746,7 @@ fn runbook_in_env(dir: &Path, args: &[&str], (name, value): (&str, &str)) -> std
 fn new_from_curl_reads_a_browsers_bash_copy_and_sends_the_same_request() {
     let server = recording_server();
     // As Chrome's "Copy as cURL (bash)" writes it, copied from another host.
-    let curl = r#"curl 'http://127.0.0.1:9/api/search?q={{x}}&b={y}' \
+    let curl = r#"curl --globoff 'http://127.0.0.1:9/api/search?q={{x}}&b={y}' \
   -H 'Accept: application/json' -H 'Connection: keep-alive' -H 'Referer: http://127.0.0.1:9/app' \
   -H 'Sec-Fetch-Dest: empty' -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64)' \
   -H 'sec-ch-ua: "Chromium";v="120"' -H $'X-A: it\'s' -H 'content-type: application/json' \
@@ -981,6 +981,13 @@ fn new_says_where_it_cannot_write_and_refuses_a_name_check_would_not_find() {
     assert!(!missing.path("out").exists());
     let bare = Test::new().args(["new", "y", "-o", "y"]).files(&[]).status(2).stderr_contains("`.yaml` or `.yml`");
     assert!(!bare.path("y").exists() && !bare.path("y.test.yaml").exists());
+    let test_name = Test::new().args(["new", "x", "-o", "x.test.yaml"]).files(&[]).status(2);
+    assert!(test_name.stderr.contains("ends in `.test.yaml`") && !test_name.path("x.test.yaml").exists());
+    Test::new()
+        .args(["new", "x", "-o", "afile/x.yaml"])
+        .files(&[("afile", b"")])
+        .status(1)
+        .stderr_contains("`afile` is not a directory");
 }
 
 #[test]
@@ -1019,7 +1026,7 @@ fn new_from_curl_keeps_braces_in_the_url_as_text_and_says_what_it_left_out_plain
             respond(stream, "404 Not Found", &[], request.path.as_bytes())
         }
     });
-    let curl = format!("curl -u bob:pw '{}'", server.url("/p?q={{x}}&b={y}"));
+    let curl = format!("curl -g -u bob:pw '{}'", server.url("/p?q={{x}}&b={y}"));
     let output = Test::new().args(["new", "search", "--from-curl", &curl]).files(&[]).status(0);
     let output = output.stderr_contains(
         "warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an `Authorization` \
@@ -1409,7 +1416,7 @@ fn render_and_graph_refuse_a_test_file_naming_its_runbook() {
 fn render_rebases_relative_links_to_where_the_document_goes() {
     let yaml = "id: linked\ntitle: Linked\nlinks:\n  - { title: Beside, url: docs/a.md#part }\n  - { title: Up, url: ../shared/b.txt }\n  \
                 - { title: Web, url: \"https://h.example/x\" }\n  - { title: Here, url: \"#step-done\" }\n  \
-                - { title: Bad, url: \"javascript:alert(1)\" }\nsteps:\n  - id: done\n    \
+                - { title: Bad, url: \"javascript:alert(1)\" }\n  - { title: Angle, url: \"http://a.example/<b>\\n#x\" }\nsteps:\n  - id: done\n    \
                 conclude: { status: resolved }\n";
     let files = [("rb/linked.yaml", yaml.as_bytes())];
     let into_dir = Test::new().args(["render", "rb/linked.yaml", "-o", "out"]).files(&files).status(0);
@@ -1423,6 +1430,7 @@ fn render_rebases_relative_links_to_where_the_document_goes() {
         assert!(document.contains(link), "{link} in\n{document}");
     }
     assert!(document.contains("- Bad (`javascript:alert(1)`)\n") && !document.contains("(<javascript"), "{document}");
+    assert!(document.contains("[Angle](<http://a.example/%3Cb%3E%0A#x>)"), "{document}");
     let here = Test::new().args(["render", "rb/linked.yaml"]).files(&files).status(0).stdout;
     assert!(here.contains("[Beside](<rb/docs/a.md#part>)") && here.contains("[Up](<shared/b.txt>)"), "{here}");
 }
@@ -1452,9 +1460,51 @@ fn a_recorded_path_on_an_edited_runbook_follows_steps_and_labels_not_positions()
 }
 
 #[test]
+fn render_to_dash_is_stdout() {
+    let quickstart = workspace().join("examples/quickstart.yaml");
+    let output = Test::new().args(["render", quickstart.to_str().expect("utf-8"), "-o", "-"]).files(&[]).status(0);
+    assert!(output.stdout.starts_with("# ") && !output.path("-").exists(), "{}", output.stderr);
+}
+
+#[test]
 fn render_writes_no_index_of_nothing() {
     let broken = b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n";
     let output = Test::new().args(["render", "rb", "-o", "out"]).files(&[("rb/x.yaml", broken)]).status(3);
     assert!(!output.path("out/index.md").exists(), "{}", output.stderr);
     assert!(output.stderr.contains("rendered no runbook into out: each has errors"), "{}", output.stderr);
+}
+
+#[test]
+fn render_keeps_a_backtick_in_a_host_an_env_name_or_a_list_default_inside_its_code_span() {
+    let yaml = "id: ticks\ntitle: Ticks\ninputs:\n  l: { description: list, type: list, default: [\"c`d\", \"e``f\"] }\nsteps:\n  \
+                - id: t\n    check:\n      tcp: { host: \"127.0.0.1`id`\", port: 9 }\n      expect: [ { connected: true } ]\n    \
+                next: e\n  - id: e\n    check:\n      env: { non_empty: [\"X`Y\"] }\n    next: done\n  - id: done\n    \
+                conclude: { status: resolved }\n";
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", yaml.as_bytes())]).status(0).stdout;
+    let (html, _, text) = read_markdown(&document);
+    assert!(html.is_empty(), "{html:?}");
+    for shown in ["Open a TCP connection to 127.0.0.1`id` port 9", "set and not empty: X`Y", "[\"c`d\", \"e``f\"]"] {
+        assert!(text.contains(shown), "{shown:?} in\n{text}\n{document}");
+    }
+}
+
+#[test]
+fn render_and_graph_refuse_a_fifo_and_skip_one_in_a_directory() {
+    let scratch = crate::Scratch::new();
+    let dir = scratch.path().join("rb");
+    std::fs::create_dir_all(&dir).expect("dir");
+    nix::unistd::mkfifo(&dir.join("fifo.yaml"), nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    std::fs::write(
+        dir.join("plain.yaml"),
+        "id: plain\ntitle: Plain\nsteps:\n  - id: d\n    conclude: { status: resolved }\n",
+    )
+    .expect("write");
+    for command in ["render", "graph"] {
+        let output = runbook_in(scratch.path(), &[command, "rb/fifo.yaml"]);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("it is not a regular file"), "{command}");
+    }
+    let output = runbook_in(scratch.path(), &["render", "rb", "-o", "out"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(scratch.path().join("out/plain.md").is_file());
 }

@@ -208,7 +208,8 @@ pub(crate) enum Command {
         zsh         runbook completions zsh > ~/.zfunc/_runbook\n              \
         (with fpath+=~/.zfunc before compinit in ~/.zshrc)\n  \
         fish        runbook completions fish > ~/.config/fish/completions/runbook.fish\n  \
-        PowerShell  runbook completions powershell >> $PROFILE\n")]
+        PowerShell  runbook completions powershell | Out-File -Encoding utf8 $HOME\\runbook.ps1\n              \
+        (with . $HOME\\runbook.ps1 in $PROFILE: the script's `using` lines must come first in a file)\n")]
     Completions {
         /// The shell.
         #[arg(value_enum)]

@@ -55,8 +55,6 @@ const SILENT_FLAGS: &[&str] = &[
     "-i",
     "--include",
     "--compressed",
-    "-g",
-    "--globoff",
     "-#",
     "--progress-bar",
     "--no-progress-meter",
@@ -95,6 +93,8 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
     "--cert",
     "--key",
     "--limit-rate",
+    "--noproxy",
+    "--variable",
 ];
 
 /// Options whose argument is a credential: named in a warning, their value
@@ -115,6 +115,10 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let mut get = false;
     // Data (`-d` and the like, not `-G`) goes with curl's form content type.
     let mut form = false;
+    // `-g`: a URL's `{}` and `[]` are not a pattern of several URLs.
+    let mut globoff = false;
+    // `-b`: sent only when no `-H 'Cookie: …'` is given, as curl does.
+    let mut cookies = Vec::new();
     // An unknown option may take a value, which would be read as the URL.
     let (mut last_unknown, mut url_after_unknown) = (None::<String>, None::<String>);
     while let Some(word) = words.next() {
@@ -154,7 +158,7 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                              curl); a runbook needs the cookie written in it: `{option} 'NAME=VALUE'`"
                         ));
                     }
-                    request.headers.push(("Cookie".to_owned(), cookie));
+                    cookies.push(cookie);
                 }
                 "--oauth2-bearer" => {
                     request.headers.push(("Authorization".to_owned(), format!("Bearer {}", argument(&option)?)));
@@ -181,7 +185,21 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                          with `-d` or `--data-raw`"
                     ));
                 }
-                "--json" => request.json = Some(argument(&option)?),
+                // curl sends the data of every `--json`, one after the other.
+                "--json" => request.json = Some(request.json.take().unwrap_or_default() + &argument(&option)?),
+                "-g" | "--globoff" => globoff = true,
+                "-T" | "--upload-file" => {
+                    return Err(format!(
+                        "`{option}` uploads a file (a PUT of its content); a runbook needs the body written in it: \
+                         `-X PUT --data-binary '…'`"
+                    ));
+                }
+                "--unix-socket" | "--abstract-unix-socket" => {
+                    return Err(format!("`{option}` connects through a Unix socket, which an http check does not"));
+                }
+                "-:" | "--next" => {
+                    return Err(format!("`{option}` starts a second request; a check sends one"));
+                }
                 "-m" | "--max-time" => request.max_time = Some(duration(&option, &argument(&option)?)?),
                 "--connect-timeout" => request.connect_timeout = Some(duration(&option, &argument(&option)?)?),
                 "-L" | "--location" => request.follow_redirects = true,
@@ -189,6 +207,12 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 "--cacert" => request.ca_file = Some(argument(&option)?),
                 "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
                 "-I" | "--head" => head = true,
+                "--url" if !request.url.is_empty() => {
+                    return Err(format!(
+                        "more than one URL (`{}` and `{option}`); a check sends one request",
+                        without_userinfo(&request.url).unwrap_or_else(|| request.url.clone())
+                    ));
+                }
                 "--url" => request.url = argument(&option)?,
                 flag if CREDENTIAL_OPTIONS.contains(&flag) => {
                     argument(&option)?;
@@ -243,6 +267,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     }
     match request.url.split_once("://") {
         None if request.url.starts_with(VARIABLE_OPEN) => {}
+        // `//host/path`: curl takes the host after the slashes.
+        None if request.url.starts_with("//") => request.url = format!("http:{}", request.url),
         None => request.url = format!("http://{}", request.url),
         Some((scheme, _)) if !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str()) => {
             return Err(format!("`{scheme}://…`: an http check sends HTTP or HTTPS requests"));
@@ -263,6 +289,22 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
         let separator = if before_fragment.contains('?') { '&' } else { '?' };
         let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
         request.url = format!("{before_fragment}{separator}{query}{fragment}");
+    }
+    if !cookies.is_empty() {
+        if request.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("cookie")) {
+            request.ignored.push("`-b` is not sent: curl leaves it out when a `Cookie` header is given".to_owned());
+        } else {
+            request.headers.push(("Cookie".to_owned(), cookies.join("; ")));
+        }
+    }
+    let after_host = request.url.split_once("://").map_or(request.url.as_str(), |(_, rest)| rest);
+    let path = after_host.find(['/', '?', '#']).map_or("", |at| &after_host[at..]);
+    if !globoff && (request.url.contains(['{', '}']) || path.contains(['[', ']'])) {
+        return Err(
+            "curl reads `{a,b}` and `[1-3]` in a URL as a pattern of several URLs, and a check sends one request: \
+             give one URL, or add `-g` when the braces or brackets are part of it"
+                .to_owned(),
+        );
     }
     if head && (request.body.is_some() || request.json.is_some()) {
         return Err("`-I` (HEAD) and data (`-d`, `--json`) are two methods; curl refuses the pair too".to_owned());
@@ -808,6 +850,12 @@ mod tests {
             ("curl `cat url`", "runs another command"),
             (r#"curl "${URL:-x}""#, "only a plain `${NAME}`"),
             ("curl http://h/ ^\n -H 'A: b'", "Windows `cmd` line"),
+            ("curl -T file http://h/", "uploads a file"),
+            ("curl --unix-socket /var/run/docker.sock http://h/", "Unix socket"),
+            ("curl http://h/a --next http://h/b", "starts a second request"),
+            ("curl http://h/a --url http://h/b", "more than one URL (`http://h/a` and `--url`)"),
+            ("curl 'http://h/p[1-3]'", "a pattern of several URLs"),
+            ("curl 'http://h/{a,b}'", "a pattern of several URLs"),
         ] {
             let error = parse(line).expect_err(line);
             assert!(error.contains(said), "{line}: {error}");
@@ -828,7 +876,7 @@ mod tests {
             request.headers,
             [
                 ("Accept".to_owned(), "a, b".to_owned()),
-                ("Cookie".to_owned(), "a=1; b=2".to_owned()),
+                ("Cookie".to_owned(), "a=1".to_owned()),
                 ("X-Empty".to_owned(), String::new())
             ]
         );
@@ -836,9 +884,20 @@ mod tests {
             request.ignored,
             [
                 "`-H 'Host:'` (curl's way to remove a header it adds by itself) is not converted",
+                "`-b` is not sent: curl leaves it out when a `Cookie` header is given",
                 "`Accept` is given more than once: the check sends it once, its values joined",
-                "`Cookie` is given more than once: the check sends it once, its values joined",
             ]
+        );
+        let cookies = parse("curl -b a=1 -b b=2 http://h/").unwrap();
+        assert_eq!(cookies.headers, [("Cookie".to_owned(), "a=1; b=2".to_owned())]);
+        let json = parse(r#"curl --json '{"a":1}' --json '{"b":2}' http://h/"#).unwrap();
+        assert_eq!(json.json.as_deref(), Some(r#"{"a":1}{"b":2}"#), "curl sends both, one after the other");
+        assert_eq!(parse("curl //h.example/x").unwrap().url, "http://h.example/x");
+        assert_eq!(parse("curl -g 'http://h/a[1]'").unwrap().url, "http://h/a[1]");
+        assert_eq!(
+            parse("curl 'http://[::1]:8080/x'").unwrap().url,
+            "http://[::1]:8080/x",
+            "an IPv6 host is no pattern"
         );
         let json = parse("curl --json '{}' http://h/").unwrap();
         assert_eq!(

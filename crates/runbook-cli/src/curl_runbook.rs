@@ -43,7 +43,12 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
         draft.template(base, false)
     } else {
         draft.taken.insert("base_url".to_owned());
-        let _ = writeln!(draft.inputs, "  base_url: {{ description: Service base URL, default: {} }}", quoted(base));
+        draft.inputs.push(Declared {
+            name: "base_url".to_owned(),
+            fields: format!("description: Service base URL, default: {}", quoted(base)),
+            secret: false,
+            from: None,
+        });
         "{{ inputs.base_url }}".to_owned()
     };
     let mut probe = String::from("      http:\n");
@@ -104,11 +109,20 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
     } else {
         probe.push_str("        - status: 200\n");
     }
+    let mut inputs = String::new();
+    let mut from_environment = Vec::new();
+    for Declared { name, fields, secret, from } in &draft.inputs {
+        let _ = writeln!(inputs, "  {name}: {{ {fields}{} }}", if *secret { ", secret: true" } else { "" });
+        if let Some((from, env)) = from {
+            from_environment
+                .push(format!("{from} → {}input `{name}` from ${env}", if *secret { "secret " } else { "" }));
+        }
+    }
     Converted {
-        inputs: draft.inputs,
+        inputs,
         probe,
         made_up: draft.made_up,
-        from_environment: draft.from_environment,
+        from_environment,
         left_out,
         changes: request
             .method
@@ -120,16 +134,28 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
 /// The inputs declared so far, each name once.
 #[derive(Default)]
 struct Draft {
-    /// The `inputs:` entries.
-    inputs: String,
+    /// The `inputs:` entries, in order.
+    inputs: Vec<Declared>,
     /// The input names taken.
     taken: HashSet<String>,
-    /// The input of each shell variable declared, by the variable's name.
-    variables: HashMap<String, String>,
+    /// The input of each shell variable declared (its place in
+    /// [`Self::inputs`]), by the variable's name.
+    variables: HashMap<String, usize>,
     /// See [`Converted::made_up`].
     made_up: Vec<(String, String)>,
-    /// See [`Converted::from_environment`].
-    from_environment: Vec<String>,
+}
+
+/// An input of the runbook being written.
+struct Declared {
+    name: String,
+    /// Its keys but `secret`, as YAML flow mapping entries.
+    fields: String,
+    /// Whether it is secret: a shell variable becomes secret when any of
+    /// its uses is a credential's place, whatever the order of its uses.
+    secret: bool,
+    /// Where its value was, and the environment variable that gives it,
+    /// for the note of what is read from the environment.
+    from: Option<(String, String)>,
 }
 
 impl Draft {
@@ -157,30 +183,33 @@ impl Draft {
     fn secret(&mut self, wanted: &str, description: &str, from: &str) -> String {
         let name = self.name(wanted);
         let env = name.to_ascii_uppercase();
-        let _ = writeln!(self.inputs, "  {name}: {{ description: {}, env: {env}, secret: true }}", quoted(description));
+        self.inputs.push(Declared {
+            name: name.clone(),
+            fields: format!("description: {}, env: {env}", quoted(description)),
+            secret: true,
+            from: Some((from.to_owned(), env)),
+        });
         self.made_up.push((name.clone(), format!("made-up-{}", name.replace('_', "-"))));
-        self.from_environment.push(format!("{from} → secret input `{name}` from ${env}"));
         name
     }
 
     /// The input a shell variable becomes, read from that variable: secret
     /// when it stands for a credential or its name says it is one.
     fn variable(&mut self, variable: &str, secret: bool) -> String {
-        if let Some(name) = self.variables.get(variable) {
-            return name.clone();
+        if let Some(&at) = self.variables.get(variable) {
+            let declared = &mut self.inputs[at];
+            declared.secret |= secret;
+            return declared.name.clone();
         }
         let name = self.name(variable);
-        let secret = secret || is_credential_word(variable);
-        let _ = writeln!(
-            self.inputs,
-            "  {name}: {{ description: {}, env: {variable}{} }}",
-            quoted(&format!("`${variable}` in the curl line")),
-            if secret { ", secret: true" } else { "" }
-        );
+        self.variables.insert(variable.to_owned(), self.inputs.len());
+        self.inputs.push(Declared {
+            name: name.clone(),
+            fields: format!("description: {}, env: {variable}", quoted(&format!("`${variable}` in the curl line"))),
+            secret: secret || is_credential_word(variable),
+            from: Some((format!("`${variable}`"), variable.to_owned())),
+        });
         self.made_up.push((name.clone(), format!("made-up-{}", name.replace('_', "-"))));
-        self.from_environment
-            .push(format!("`${variable}` → {}input `{name}` from ${variable}", if secret { "secret " } else { "" }));
-        self.variables.insert(variable.to_owned(), name.clone());
         name
     }
 
@@ -521,5 +550,12 @@ mod tests {
             "{}",
             request.inputs
         );
+        // Secret when any use is a credential's place, whatever comes first.
+        for line in
+            [r#"curl -d "note=$P&password=$P" http://h/"#, r#"curl "http://h/u/$P" -H "Authorization: Bearer $P""#]
+        {
+            let request = converted(line);
+            assert!(request.inputs.contains("env: P, secret: true }"), "{line}: {}", request.inputs);
+        }
     }
 }

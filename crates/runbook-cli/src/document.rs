@@ -400,8 +400,9 @@ impl Writer<'_> {
         if scheme.is_some_and(|scheme| !["http", "https", "mailto"].contains(&scheme.as_str())) {
             return format!("{} ({})", value(title), code(url));
         }
-        let url = self.rebased(url);
-        let url: String = url.chars().filter(|c| !matches!(c, '<' | '>' | '\n')).collect();
+        // What would end the `<…>` or the line is percent-encoded, as a
+        // browser sends it: the link still leads where the runbook says.
+        let url = self.rebased(url).replace('<', "%3C").replace('>', "%3E").replace('\n', "%0A").replace('\r', "%0D");
         format!("[{}](<{url}>)", value(title))
     }
 
@@ -637,7 +638,7 @@ fn one_line(yaml: &str) -> String {
         .collect();
     let joined = lines.join(", ");
     let inner = joined.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')).unwrap_or(&joined);
-    inner.trim().replace('`', "'")
+    inner.trim().to_owned()
 }
 
 /// A YAML fragment that is one quoted string (`"no"`, `'{{ x }}'`) as the

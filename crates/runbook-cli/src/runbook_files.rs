@@ -5,7 +5,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Expands directories into the runbook and test files below them, sorted;
-/// files are kept as given. Hidden and `target` directories are skipped.
+/// files are kept as given. Hidden and `target` directories are skipped,
+/// and so is what is not a regular file (a FIFO named `x.yaml` would block
+/// the reader).
 pub(crate) fn expand(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -31,7 +33,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
             if !name.starts_with('.') && name != "target" {
                 walk(&path, found)?;
             }
-        } else if is_yaml(&name) {
+        } else if is_yaml(&name) && std::fs::metadata(&path).is_ok_and(|metadata| metadata.is_file()) {
             found.push(path);
         }
     }

@@ -65,13 +65,21 @@ pub(super) fn run(args: &NewArgs, color: Color) -> ExitCode {
         ));
         return ExitCode::Usage;
     }
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
+    if crate::runbook_files::is_test_file(&path) {
         print_stderr(&format!(
-            "error: cannot write `{}`: the directory `{}` does not exist (create it first: `mkdir -p {}`)\n",
-            path.display(),
-            dir.display(),
-            dir.display()
+            "error: `{}` ends in `.test.yaml`, by which `runbook check` and `runbook test` find test files, not \
+             runbooks: give another name\n",
+            path.display()
         ));
+        return ExitCode::Usage;
+    }
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.is_dir()) {
+        let advice = if dir.exists() {
+            format!("`{}` is not a directory", dir.display())
+        } else {
+            format!("the directory `{}` does not exist (create it first: `mkdir -p {}`)", dir.display(), dir.display())
+        };
+        print_stderr(&format!("error: cannot write `{}`: {advice}\n", path.display()));
         return ExitCode::Io;
     }
     let test_path = test_file_of(&path);

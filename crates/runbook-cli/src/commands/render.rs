@@ -27,7 +27,8 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Io;
         }
     };
-    let Some(output) = &args.output else {
+    // `-o -` is stdout, as for `graph` and `new`.
+    let Some(output) = args.output.as_ref().filter(|output| output.as_os_str() != "-") else {
         let [file] = files.as_slice() else {
             print_stderr(&format!(
                 "error: {} runbooks found; give `--output DIR` to render several (one document each, and an \
@@ -142,6 +143,13 @@ fn documented(
 /// there were errors.
 pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook, bool), ExitCode> {
     not_a_test_file(path)?;
+    if std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir()) {
+        print_stderr(&format!(
+            "error: cannot read `{}`: it is not a regular file (a FIFO, a socket or a device)\n",
+            shown(path)
+        ));
+        return Err(ExitCode::Io);
+    }
     let bytes = std::fs::read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(path)));
         ExitCode::Io

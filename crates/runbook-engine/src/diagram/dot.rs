@@ -50,7 +50,8 @@ pub fn dot(diagram: &Diagram) -> String {
     out
 }
 
-/// Text safe inside a quoted DOT string: line breaks as spaces, other
+/// Text safe inside a quoted DOT string (`&` too, which Graphviz reads as
+/// the start of an entity): line breaks as spaces, other
 /// control characters and the marks that reorder text as visible escapes
 /// (`\u{202e}`), as every other output shows them.
 fn text(raw: &str) -> String {
@@ -59,6 +60,8 @@ fn text(raw: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            // Graphviz reads `&amp;`, `&lt;` in a label as entities.
+            '&' => out.push_str("&amp;"),
             c => out.push(c),
         }
     }
@@ -73,5 +76,6 @@ mod tests {
     fn quotes_and_backslashes_are_escaped() {
         assert_eq!(text(r#"a "b" \n"#), r#"a \"b\" \\n"#);
         assert_eq!(text("x\ny\u{202e}"), "x y\\\\u{202e}", "a mark that reorders text as its escape");
+        assert_eq!(text("R&D &amp;"), "R&amp;D &amp;amp;", "shown as written, not read as entities");
     }
 }

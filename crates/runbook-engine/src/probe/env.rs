@@ -98,13 +98,14 @@ pub(crate) fn prepare(env: &EnvProbe) -> Prepared {
     }
 }
 
-/// How a person checks the same variables by hand (`runbook render`),
-/// without printing their values.
 /// What a person calls the parts of reading the environment.
 pub(crate) const PARTS: super::Parts = super::Parts { text: "the variables", took: "reading them" };
 
+/// How a person checks the same variables by hand (`runbook render`),
+/// without printing their values.
 pub(crate) fn by_hand(env: &EnvProbe) -> String {
-    let names = |list: &[Spanned<String>]| list.iter().map(|n| format!("`{}`", n.value)).collect::<Vec<_>>();
+    let names =
+        |list: &[Spanned<String>]| list.iter().map(|n| crate::record::markdown::code(&n.value)).collect::<Vec<_>>();
     let mut out = "Check these environment variables (their values are secrets: do not print them):\n\n".to_owned();
     if !env.set.is_empty() {
         let _ = writeln!(out, "- set: {}", names(&env.set).join(", "));

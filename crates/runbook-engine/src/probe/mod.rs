@@ -250,7 +250,6 @@ pub fn parts(kind: ProbeKind) -> Parts {
     }
 }
 
-/// A duration in seconds, as curl and nc take it (`0.5`, `3`).
 /// A Markdown code fence that `text` cannot close: backticks, one more
 /// than the longest run of backticks or tildes in it (CommonMark closes a
 /// fence only with at least as many of its own character).
@@ -259,6 +258,7 @@ fn fence_for(text: &str) -> String {
     "`".repeat(longest('`').max(longest('~')).max(2) + 1)
 }
 
+/// A duration in seconds, as curl and nc take it (`0.5`, `3`).
 fn seconds(duration: runbook_model::Duration) -> String {
     let millis = duration.as_millis();
     if millis.is_multiple_of(1000) {
