@@ -1447,6 +1447,50 @@ steps:
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "master / active: fail over first");
 }
 
+/// A probe that gave no answer (a command not found inside a pipeline, a
+/// timeout) captures nothing from what it printed: `wc -l`'s `0` after the
+/// shell's "not found" is not "no daemon running". The `when` that reads
+/// the capture stops the run, or routes on its `default`, as with a mocked
+/// `{ error: spawn_failed }`.
+#[test]
+fn an_errored_probe_leaves_its_captures_unset() {
+    let yaml = r#"
+id: gone
+title: count daemons
+steps:
+  - id: probe
+    collect:
+      cmd: { sh: "no-such-tool-xyz -x old-daemon | wc -l" }
+      capture:
+        n: { stdout: true, type: int }
+    next:
+      - when: vars.n == 0
+        goto: gone
+      - goto: still
+  - id: gone
+    conclude: { status: resolved, diagnosis: "old daemon is gone" }
+  - id: still
+    conclude: { status: diagnosed, diagnosis: still running }
+"#;
+    let events = run(yaml, &[]).status(4).stderr_contains("a probe that gave no answer").events();
+    let finished = &of(&events, "step_finished")[0];
+    assert_eq!((&finished["captures"], &finished["uncaptured"]), (&serde_json::json!({}), &serde_json::json!(["n"])));
+    let view = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
+        .status(4);
+    assert!(view.stdout.contains("vars.n unset: the probe gave no answer (see the error)"), "{}", view.stdout);
+    let timed_out = yaml.replace(
+        r#"cmd: { sh: "no-such-tool-xyz -x old-daemon | wc -l" }"#,
+        r#"cmd: { sh: "echo 0; sleep 5", timeout: 300ms }"#,
+    );
+    run(&timed_out, &[]).status(4).stderr_contains("`vars.n`");
+    let defaulted = yaml.replace("type: int }", "type: int, default: 5 }");
+    assert_eq!(path(&run(&defaulted, &[]).status(0).events()), ["probe", "still"]);
+    let answered = yaml.replace("no-such-tool-xyz -x old-daemon", "printf ''");
+    assert_eq!(path(&run(&answered, &[]).status(0).events()), ["probe", "gone"]);
+}
+
 #[test]
 fn a_5xx_html_page_under_status_and_json_expectations_is_a_fail_not_an_error() {
     let server = Server::start(|_, stream| {

@@ -943,10 +943,11 @@ cases:
         .stderr_contains("3 passed, 0 failed");
 }
 
-/// A command killed at its timeout keeps what it printed before, for real
-/// and when mocked: the same case, both ways.
+/// A command killed at its timeout gave no answer: its captures take their
+/// defaults, and what it printed before stays in its facts, for real and
+/// when mocked: the same case, both ways.
 #[test]
-fn a_command_that_times_out_keeps_its_output_mocked_as_for_real() {
+fn a_command_that_times_out_captures_its_defaults_mocked_as_for_real() {
     let runbook = r#"
 id: k
 title: k
@@ -962,13 +963,13 @@ steps:
   - id: p
     conclude: { status: resolved, diagnosis: "p {{ vars.out }}" }
   - id: e
-    conclude: { status: diagnosed, diagnosis: "e {{ vars.out }} {{ vars.err }} {{ steps.c.timed_out }}" }
+    conclude: { status: diagnosed, diagnosis: "e {{ vars.out }} {{ vars.err }} {{ steps.c.stdout }} {{ steps.c.stderr }} {{ steps.c.timed_out }}" }
 "#;
     let test = r#"
 cases:
   - name: times out
     observations: { c: { cmd: { stdout: "partial\n", stderr: "oops\n", duration: 5s } } }
-    expect: { conclusion: e, diagnosis: "e partial oops true" }
+    expect: { conclusion: e, diagnosis: "e none none partial oops true" }
 "#;
     let real = Test::new()
         .files(&files(runbook, test))
@@ -976,7 +977,7 @@ cases:
         .status(0);
     let events = real.events();
     let concluded = events.iter().rev().find(|e| e["event"] == "concluded").expect("a conclusion");
-    assert_eq!(concluded["conclusion"]["diagnosis"], "e partial oops true");
+    assert_eq!(concluded["conclusion"]["diagnosis"], "e none none partial oops true");
     Test::new().files(&files(runbook, test)).args(["test", "."]).status(0).stderr_contains("1 passed, 0 failed");
 }
 

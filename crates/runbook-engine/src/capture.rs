@@ -10,9 +10,19 @@ use crate::probe::Observation;
 /// `null` counts as nothing, so `default` covers it too. With a `type:`, the
 /// value is converted; a value that does not convert is an error saying why.
 pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Option<Value>, String> {
-    let value = read(capture, observation)?
-        .filter(|value| !value.is_null())
-        .or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
+    settle(capture, read(capture, observation)?)
+}
+
+/// What `capture` takes from a probe that gave no answer (a timeout, a
+/// command not found): nothing, whatever it printed before, so its
+/// `default` stands in, else the variable stays unset.
+pub(crate) fn nothing_captured(capture: &Capture) -> Result<Option<Value>, String> {
+    settle(capture, None)
+}
+
+/// `found`, else the `default`, converted to the capture's `type:`.
+fn settle(capture: &Capture, found: Option<Value>) -> Result<Option<Value>, String> {
+    let value = found.filter(|value| !value.is_null()).or_else(|| capture.default.as_ref().map(|d| d.value.clone()));
     match (value, &capture.kind) {
         (Some(value), Some(kind)) => kind.value.convert(&value).map(Some).map_err(|problem| match &capture.default {
             Some(_) => format!(

@@ -294,11 +294,14 @@ pub fn unrouted_words(what: &str, why: Unrouted, to: Option<&str>) -> String {
 
 /// How the view and the record say why `vars.NAME` is unset after a step:
 /// its capture found nothing, or what it found did not convert to its
-/// `type:` (the step's `invalid_capture` error names each such capture).
+/// `type:` (the step's `invalid_capture` error names each such capture), or
+/// the probe erred without an answer (timeout, command not found).
 pub fn unset_words(name: &str, error: Option<&ProbeError>) -> &'static str {
     let named = format!("capture `{name}`:");
     if error.is_some_and(|error| error.kind == ErrorKind::InvalidCapture && error.message.contains(&named)) {
         "unset: what it captured did not convert (see the error)"
+    } else if error.is_some_and(|error| !error.kind.answered()) {
+        "unset: the probe gave no answer (see the error)"
     } else {
         "unset: nothing captured"
     }

@@ -37,7 +37,7 @@ pub(crate) fn explain(environment: &Environment<'_>, names: &HashSet<String>, co
     let help = match first.split('.').collect::<Vec<_>>().as_slice() {
         ["vars", name] => format!(
             "no capture gave `{name}` a value (a regex that matched nothing, a JSON path that selected \
-             nothing, a header that was missing) or its step has not run; give the capture a `default:`, or \
+             nothing, a header that was missing, a probe that gave no answer) or its step has not run; give the capture a `default:`, or \
              write `vars.{name} | default(…)` (in a condition, test `vars.{name} is defined` first)"
         ),
         ["steps", id] => format!("step `{id}` has not run on this path; test it with `steps.{id} is defined`"),

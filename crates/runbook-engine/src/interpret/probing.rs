@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{Interpreter, RunErrorKind, StepDone, Stop};
-use crate::capture::capture;
+use crate::capture::{capture, nothing_captured};
 use crate::event::{Event, Part};
 use crate::facts::{observation_fields, to_value};
 use crate::judge::{judge, worst};
@@ -230,8 +230,17 @@ impl<'a> Interpreter<'a> {
         };
         let mut captures = IndexMap::new();
         for unit in &judged {
+            // A probe that gave no answer captures nothing from what it
+            // printed (`wc -l`'s `0` after a missing `pgrep`): its defaults
+            // stand in, as for a mocked `{ error: spawn_failed }`.
+            let answered = unit.part.outcome != Outcome::Error
+                || unit.part.error.as_ref().is_none_or(|error| error.kind.answered());
             for (name, source) in unit.capture {
-                let value = match unit.observation.as_ref().map(|observation| capture(source, observation)) {
+                let taken = unit
+                    .observation
+                    .as_ref()
+                    .map(|observation| if answered { capture(source, observation) } else { nothing_captured(source) });
+                let value = match taken {
                     Some(Ok(value)) => value,
                     Some(Err(problem)) => {
                         // A value of the wrong type is not silently kept: the

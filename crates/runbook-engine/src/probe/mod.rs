@@ -93,6 +93,16 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Whether a probe with this error still answered, so that what it
+    /// printed or sent is a value to capture: a body that is not JSON, a
+    /// value of the wrong type. A probe that timed out, could not start or
+    /// connect, or was interrupted gave no answer: its captures take their
+    /// defaults (what it printed before, `0` from `wc -l` after a missing
+    /// `pgrep`, is not an answer).
+    pub const fn answered(self) -> bool {
+        matches!(self, Self::InvalidJson | Self::InvalidCapture | Self::TypeMismatch)
+    }
+
     /// The name expressions compare with.
     pub const fn name(self) -> &'static str {
         match self {
