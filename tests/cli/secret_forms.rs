@@ -262,10 +262,66 @@ fn resume_refuses_to_go_on_without_a_secret_the_run_had() {
     assert!(!output.path("sent.txt").exists(), "nothing ran after the refusal");
 }
 
+/// Whatever a template makes of a value that came back redacted (encoded,
+/// upper-cased, reversed, …), it is never sent: the guard follows where the
+/// value came from, not what the placeholder looks like once filtered.
 #[test]
 fn a_resumed_run_never_sends_a_redacted_placeholder() {
-    let output = Test::new()
+    for filter in ["", " | urlencode", " | upper", " | replace('[', '(')", " | reverse", " | tojson", " | trim"] {
+        let runbook = CAPTURE_THEN_WAIT.replace("{{ vars.auth }}", &format!("{{{{ vars.auth{filter} }}}}"));
+        let output = Test::new()
+            .files(&[("runbook.yaml", runbook.as_bytes())])
+            .env("RB_TOK", "ResumeCanary4")
+            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+            .status(5);
+        let dir = output.path("rec").parent().unwrap().to_path_buf();
+        let resumed = Test::new()
+            .in_dir(&dir)
+            .env("RB_TOK", "ResumeCanary4")
+            .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
+            .status(4);
+        let said = format!("{}{}", resumed.stdout, resumed.stderr);
+        assert!(said.contains("would send a value made from `vars.auth`"), "{filter}: {said}");
+        assert!(
+            !dir.join("sent.txt").exists(),
+            "{filter}: the placeholder was sent: {:?}",
+            std::fs::read_to_string(dir.join("sent.txt"))
+        );
+    }
+    // Uninterrupted, the same runbook sends the value itself.
+    let whole = Test::new()
         .files(&[("runbook.yaml", CAPTURE_THEN_WAIT.as_bytes())])
+        .env("RB_TOK", "ResumeCanary4")
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--answer", "q=go"])
+        .status(0);
+    assert!(!whole.stdout.contains("ResumeCanary4"), "{}", whole.stdout);
+    assert_eq!(std::fs::read_to_string(whole.path("sent.txt")).unwrap(), "Bearer ResumeCanary4");
+}
+
+/// A `call` input made from a value that came back redacted is one in the
+/// called runbook too: what the callee makes of it is not sent either.
+#[test]
+fn a_resumed_call_never_sends_what_it_was_given_from_a_redacted_value() {
+    let outer = CAPTURE_THEN_WAIT.replace(
+        "    collect:\n      cmd: { sh: 'printf %s \"$A\" > sent.txt', env: { A: \"{{ vars.auth }}\" } }",
+        "    call: { runbook: callee.yaml, inputs: { a: \"{{ vars.auth }}\" } }",
+    );
+    assert!(outer.contains("callee.yaml"), "{outer}");
+    let inner = r#"
+id: callee
+title: Callee
+inputs:
+  a: { required: true }
+steps:
+  - id: send
+    collect:
+      cmd: { sh: 'printf %s "$A" > sent.txt', env: { A: "{{ inputs.a | upper }}" } }
+    next: done
+  - id: done
+    conclude: { status: inconclusive, diagnosis: "sent" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", outer.as_bytes()), ("callee.yaml", inner.as_bytes())])
         .env("RB_TOK", "ResumeCanary4")
         .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
         .status(5);
@@ -276,20 +332,8 @@ fn a_resumed_run_never_sends_a_redacted_placeholder() {
         .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
         .status(4);
     let said = format!("{}{}", resumed.stdout, resumed.stderr);
-    assert!(said.contains("would send `[redacted:tok]`"), "{said}");
-    assert!(
-        !dir.join("sent.txt").exists(),
-        "the placeholder was sent: {:?}",
-        std::fs::read_to_string(dir.join("sent.txt"))
-    );
-    // Uninterrupted, the same runbook sends the value itself.
-    let whole = Test::new()
-        .in_dir(&dir)
-        .env("RB_TOK", "ResumeCanary4")
-        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--answer", "q=go"])
-        .status(0);
-    assert!(!whole.stdout.contains("ResumeCanary4"), "{}", whole.stdout);
-    assert_eq!(std::fs::read_to_string(dir.join("sent.txt")).unwrap(), "Bearer ResumeCanary4");
+    assert!(said.contains("would send a value made from `inputs.a`"), "{said}");
+    assert!(!dir.join("sent.txt").exists(), "sent: {:?}", std::fs::read_to_string(dir.join("sent.txt")));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! reused until a fact changes.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use minijinja::value::{Serde, Value, merge_maps};
@@ -25,6 +25,10 @@ pub(crate) struct Facts {
     vars_json: IndexMap<String, Json>,
     steps: BTreeMap<String, Value>,
     context: OnceCell<Value>,
+    /// Where a value read back from the journal holds a `[redacted:NAME]`
+    /// placeholder (`vars.seen`, `steps.echo.json.auth`): what a template
+    /// makes of it, through any filter, is never sent.
+    redacted: BTreeSet<String>,
 }
 
 impl Facts {
@@ -39,6 +43,7 @@ impl Facts {
 
     /// Sets `vars.NAME`.
     pub(crate) fn set_var(&mut self, name: &str, value: Json) {
+        self.forget_redacted(&format!("vars.{name}"));
         self.vars.insert(name.to_owned(), to_value(&value));
         self.vars_json.insert(name.to_owned(), value);
         self.context = OnceCell::new();
@@ -47,6 +52,7 @@ impl Facts {
     /// Unsets `vars.NAME`: a capture that found nothing this time leaves no
     /// older value behind.
     pub(crate) fn unset_var(&mut self, name: &str) {
+        self.forget_redacted(&format!("vars.{name}"));
         self.vars.remove(name);
         self.vars_json.shift_remove(name);
         self.context = OnceCell::new();
@@ -67,9 +73,54 @@ impl Facts {
     }
 
     fn set_step_value(&mut self, id: &str, value: Value) -> Value {
+        self.forget_redacted(&format!("steps.{id}"));
         self.steps.insert(id.to_owned(), value.clone());
         self.context = OnceCell::new();
         value
+    }
+
+    /// Sets `vars.NAME` to a value read back from the journal, noting where
+    /// it holds a placeholder.
+    pub(crate) fn restore_var(&mut self, name: &str, value: &Json) {
+        self.set_var(name, value.clone());
+        let mut redacted = Vec::new();
+        redacted_paths(format!("vars.{name}"), value, &mut redacted);
+        self.redacted.extend(redacted);
+    }
+
+    /// Sets `steps.ID` to facts read back from the journal, noting where
+    /// they hold a placeholder.
+    pub(crate) fn restore_step(&mut self, id: &str, facts: Json) {
+        let mut redacted = Vec::new();
+        redacted_paths(format!("steps.{id}"), &facts, &mut redacted);
+        self.set_step(id, facts);
+        self.redacted.extend(redacted);
+    }
+
+    /// The same facts, noting that what is at each of `paths` (the
+    /// `inputs.token` of a called runbook, made from a redacted value) came
+    /// back redacted.
+    pub(crate) fn with_redacted(mut self, paths: Vec<String>) -> Self {
+        self.redacted.extend(paths);
+        self
+    }
+
+    /// Whether any value came back redacted.
+    pub(crate) fn has_redacted(&self) -> bool {
+        !self.redacted.is_empty()
+    }
+
+    /// Of the dotted `names` a template reads, the first that holds or is
+    /// held by a value that came back redacted (`vars.seen`, or `vars`
+    /// when the template reads them all).
+    pub(crate) fn reads_redacted<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+        names.into_iter().find(|name| self.redacted.iter().any(|path| within(name, path) || within(path, name)))
+    }
+
+    fn forget_redacted(&mut self, path: &str) {
+        if !self.redacted.is_empty() {
+            self.redacted.retain(|noted| !within(noted, path));
+        }
     }
 
     /// The captured vars, in capture order.
@@ -99,6 +150,26 @@ impl Facts {
         let extra: BTreeMap<String, Value> = extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
         merge_maps([Value::from(extra), self.context()])
     }
+}
+
+/// The dotted paths under `path` (itself included) where `value` holds a
+/// placeholder: each string holding one, each list holding one anywhere.
+fn redacted_paths(path: String, value: &Json, out: &mut Vec<String>) {
+    match value {
+        Json::String(text) if text.contains(crate::prepare::PLACEHOLDER) => out.push(path),
+        Json::Object(map) => {
+            for (key, item) in map {
+                redacted_paths(format!("{path}.{key}"), item, out);
+            }
+        }
+        Json::Array(_) if value.to_string().contains(crate::prepare::PLACEHOLDER) => out.push(path),
+        _ => {}
+    }
+}
+
+/// Whether the dotted `path` is `outer` or inside it.
+fn within(path: &str, outer: &str) -> bool {
+    path.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// A template value holding this JSON.
@@ -158,5 +229,23 @@ mod tests {
         let expression = "vars.build == 'abc' and steps.readyz.json.ok == false and steps.readyz.status == 503";
         assert!(templates.is_true(expression, &context).unwrap());
         assert!(templates.is_true("item == 'api'", &context).unwrap());
+    }
+
+    #[test]
+    fn values_read_back_redacted_are_known_by_where_they_are_until_set_again() {
+        let mut facts = Facts::new(&IndexMap::new(), &serde_json::json!({}));
+        facts.restore_var("seen", &Json::from("QmVhcmVyIH[redacted:token]"));
+        facts.restore_var("plain", &Json::from("ok"));
+        let step = serde_json::json!({ "status": 200, "json": { "auth": "[redacted:token]", "user": "ops" } });
+        facts.restore_step("echo", step);
+        for read in ["vars.seen", "vars", "steps.echo.json.auth", "steps.echo.json", "steps"] {
+            assert_eq!(facts.reads_redacted([read]), Some(read), "{read}");
+        }
+        for read in ["vars.plain", "steps.echo.status", "steps.echo.json.user", "vars.seen_too", "inputs"] {
+            assert_eq!(facts.reads_redacted([read]), None, "{read}");
+        }
+        facts.set_var("seen", Json::from("fresh"));
+        facts.set_step("echo", serde_json::json!({ "status": 200 }));
+        assert!(!facts.has_redacted(), "captured again, a value is the run's own");
     }
 }

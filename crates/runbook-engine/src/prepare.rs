@@ -5,6 +5,7 @@
 //! fields into its spec.
 
 use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -76,7 +77,7 @@ pub(crate) struct Renderer<'a> {
 }
 
 /// What a redacted secret looks like in a value read back from a journal.
-const PLACEHOLDER: &str = "[redacted:";
+pub(crate) const PLACEHOLDER: &str = "[redacted:";
 
 impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
@@ -86,36 +87,76 @@ impl<'a> Renderer<'a> {
     }
 
     /// The same renderer for what is sent to a service or a command: in a
-    /// resumed run it refuses a value holding a `[redacted:NAME]`
-    /// placeholder (a captured value that held a secret comes back from the
-    /// journal so), which would be sent in place of the secret.
+    /// resumed run it refuses a template that reads a value which came back
+    /// from the journal with a `[redacted:NAME]` placeholder in it (a
+    /// captured value that held a secret), whatever filters it goes
+    /// through, and a rendered value holding a placeholder its template did
+    /// not write: either would be sent in place of the secret.
     pub(crate) fn sending(mut self, resumed: bool) -> Self {
         self.refuse_placeholders = resumed;
         self
     }
 
-    /// `rendered` unless it holds a placeholder its template did not write.
+    /// The name of a value that came back redacted which the templates of
+    /// `value` read: a `call` passes what it makes of it on as an input
+    /// that came back redacted too.
+    pub(crate) fn reads_redacted(&self, value: &Json) -> Option<String> {
+        match value {
+            Json::String(text) => match whole_expression(text) {
+                Some(expression) => self.redacted_read(|| self.templates.expression_names(expression)),
+                None => self.redacted_read(|| self.templates.names(text, RenderMode::Text)),
+            },
+            Json::Array(items) => items.iter().find_map(|item| self.reads_redacted(item)),
+            Json::Object(map) => map.values().find_map(|item| self.reads_redacted(item)),
+            Json::Bool(_) | Json::Number(_) | Json::Null => None,
+        }
+    }
+
+    /// The name of a value that came back redacted which the template
+    /// `names` come from reads.
+    fn redacted_read(&self, names: impl FnOnce() -> HashSet<String>) -> Option<String> {
+        let tainted_extra = |name: &str| {
+            self.extra
+                .iter()
+                .any(|(extra, value)| name.split('.').next() == Some(*extra) && value.to_string().contains(PLACEHOLDER))
+        };
+        if !self.facts.has_redacted() && !self.extra.iter().any(|(extra, _)| tainted_extra(extra)) {
+            return None;
+        }
+        let names = names();
+        let names = names.iter().map(String::as_str);
+        let read = names.clone().find(|name| tainted_extra(name)).or_else(|| self.facts.reads_redacted(names));
+        read.map(str::to_owned)
+    }
+
+    /// `rendered` unless its template reads a value that came back redacted
+    /// (`read`), or it holds a placeholder its template did not write.
     fn without_placeholder(
         &self,
         field: &str,
         (template, span): (&str, Option<Span>),
+        read: Option<String>,
         rendered: String,
     ) -> Result<String, RenderError> {
+        let refused = |what: String| RenderError {
+            field: field.to_owned(),
+            message: format!(
+                "it would send {what}: a value that held a secret came back redacted from the journal when the run \
+                 resumed (secrets are never written there), and a placeholder is never sent in place of a secret, \
+                 in any form; start a new run to get the value again"
+            ),
+            span,
+        };
+        if let Some(name) = read {
+            return Err(refused(format!("a value made from `{name}`")));
+        }
         let Some(at) =
             rendered.find(PLACEHOLDER).filter(|_| self.refuse_placeholders && !template.contains(PLACEHOLDER))
         else {
             return Ok(rendered);
         };
         let placeholder = rendered[at..].split_inclusive(']').next().unwrap_or(PLACEHOLDER);
-        Err(RenderError {
-            field: field.to_owned(),
-            message: format!(
-                "it would send `{placeholder}`: a value that held a secret came back redacted from the journal when \
-                 the run resumed (secrets are never written there), and a placeholder is never sent in place of a \
-                 secret; start a new run to get the value again"
-            ),
-            span,
-        })
+        Err(refused(format!("`{placeholder}`")))
     }
 
     fn context(&self) -> &Value {
@@ -142,7 +183,8 @@ impl<'a> Renderer<'a> {
             message: error.message,
             span,
         })?;
-        self.without_placeholder(field, written, rendered)
+        let read = self.refuse_placeholders.then(|| self.redacted_read(|| self.templates.names(text, mode))).flatten();
+        self.without_placeholder(field, written, read, rendered)
     }
 
     /// Evaluates a condition (`when`, `stop_if`).
@@ -174,7 +216,11 @@ impl<'a> Renderer<'a> {
                     let value =
                         self.templates.eval(expression, self.context()).map_err(|error| failed(error.message))?;
                     let value = serde_json::to_value(&value).map_err(|error| failed(error.to_string()))?;
-                    self.without_placeholder(field, (text, span), value.to_string())?;
+                    let read = self
+                        .refuse_placeholders
+                        .then(|| self.redacted_read(|| self.templates.expression_names(expression)))
+                        .flatten();
+                    self.without_placeholder(field, (text, span), read, value.to_string())?;
                     Ok(value)
                 }
                 None => self.render(field, (text, span), RenderMode::Text).map(Json::from),

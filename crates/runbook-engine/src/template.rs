@@ -253,6 +253,26 @@ impl<'p> Templates<'p> {
         render(&self.environment.template_from_named_str(mode.template_name(), guarded.as_deref().unwrap_or(text))?)
     }
 
+    /// The dotted names (`vars.token`) a template reads; none when it does
+    /// not parse, which rendering reports.
+    pub(crate) fn names(&self, text: &str, mode: RenderMode) -> std::collections::HashSet<String> {
+        if let Some(template) = self.compiled(mode).and_then(|compiled| compiled.get(text)) {
+            return template.undeclared_variables(true);
+        }
+        self.environment.template_from_str(text).map(|template| template.undeclared_variables(true)).unwrap_or_default()
+    }
+
+    /// The dotted names an expression reads; none when it does not parse.
+    pub(crate) fn expression_names(&self, expression: &str) -> std::collections::HashSet<String> {
+        if let Some(compiled) = self.expressions.get(expression) {
+            return compiled.undeclared_variables(true);
+        }
+        self.environment
+            .compile_expression(expression)
+            .map(|compiled| compiled.undeclared_variables(true))
+            .unwrap_or_default()
+    }
+
     /// Evaluates a bare expression (`when`, `stop_if`). A comparison of a
     /// string with a number is an error, not a silent true or false; so is
     /// an unset value tested (`vars.pct is none`) or given as the result

@@ -118,7 +118,7 @@ impl<'a> Interpreter<'a> {
             self.facts.unset_var(name);
         }
         for (name, value) in &finished.captures {
-            self.facts.set_var(name, value.clone());
+            self.facts.restore_var(name, value);
         }
         StepDone {
             outcome: finished.outcome,

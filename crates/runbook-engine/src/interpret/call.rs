@@ -64,6 +64,14 @@ impl<'a> Interpreter<'a> {
                 Ok((input.value.clone(), value))
             })
             .collect::<Result<IndexMap<_, _>, _>>()?;
+        // An input made from a value that came back redacted is redacted
+        // in the callee too: it is never sent there either.
+        let redacted_inputs: Vec<String> = call
+            .inputs
+            .iter()
+            .filter(|(_, value)| renderer.reads_redacted(&value.value).is_some())
+            .map(|(input, _)| format!("inputs.{}", input.value))
+            .collect();
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed, typed_from: TypedFrom::Call };
         let environment = |var: &str| if self.options.hermetic { None } else { std::env::var(var).ok() };
@@ -102,7 +110,7 @@ impl<'a> Interpreter<'a> {
             callees: self.callees,
             client: self.client.clone(),
             redactor,
-            facts: Facts::new(&inputs.values, &self.run_facts),
+            facts: Facts::new(&inputs.values, &self.run_facts).with_redacted(redacted_inputs),
             visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,
             resumed: self.resumed,

@@ -289,10 +289,10 @@ async fn start(
     let mut start_at = flow.start;
     if let Some(resume) = resume {
         for (name, value) in &resume.vars {
-            facts.set_var(name, value.clone());
+            facts.restore_var(name, value);
         }
         for (id, step) in &resume.steps {
-            facts.set_step(id, step.clone());
+            facts.restore_step(id, step.clone());
         }
         for (id, count) in &resume.visits {
             if let Some(index) = flow.position(id) {
