@@ -402,3 +402,72 @@ steps:
     let journal = &all.iter().find(|(name, _)| name.ends_with("journal.jsonl")).unwrap().1;
     assert!(journal.matches("x[redacted:tok]").count() >= 2, "the output and the capture");
 }
+
+/// A called runbook's inputs read from the environment are settled before
+/// the first step (a required one unset stops nothing half-way), and its
+/// secrets that had a value must be there again on resume, optional ones
+/// included: the call never goes on without them.
+#[test]
+fn a_called_runbooks_secrets_from_the_environment_are_settled_before_the_run_and_on_resume() {
+    let outer = r#"
+id: caller
+title: Caller
+steps:
+  - id: pre
+    collect:
+      cmd: { sh: 'echo ran >> pre.txt' }
+  - id: q
+    ask: { question: "Call?", choices: [ { answer: go } ] }
+    on: { go: c }
+  - id: c
+    call: { runbook: callee.yaml }
+    next: done
+  - id: done
+    conclude: { status: inconclusive, diagnosis: "{{ steps.c.conclusion.diagnosis }}" }
+"#;
+    let inner = r#"
+id: callee
+title: Callee
+inputs:
+  pw: { env: CALLEE_PW, secret: true }
+  opt: { env: CALLEE_OPT, secret: true, required: false }
+steps:
+  - id: done
+    conclude: { status: diagnosed, diagnosis: "pw {{ inputs.pw }} opt {{ inputs.opt }}" }
+"#;
+    let files: &[(&str, &[u8])] = &[("runbook.yaml", outer.as_bytes()), ("callee.yaml", inner.as_bytes())];
+    let refused = Test::new()
+        .files(files)
+        .env_remove("CALLEE_PW")
+        .env("CALLEE_OPT", "OptCanary77")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(2)
+        .stderr_contains("step `c` calls")
+        .stderr_contains("input `pw` is required and has no value: set $CALLEE_PW");
+    assert!(!refused.path("pre.txt").exists() && !refused.path("rec").exists(), "nothing ran, nothing recorded");
+    let waiting = Test::new()
+        .files(files)
+        .env("CALLEE_PW", "PwCanary55")
+        .env("CALLEE_OPT", "OptCanary77")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let journal = std::fs::read_to_string(waiting.path("rec/journal.jsonl")).unwrap();
+    assert!(journal.contains(r#""env_secrets":["pw","opt"]"#), "{journal}");
+    let dir = waiting.path("rec").parent().unwrap().to_path_buf();
+    Test::new()
+        .in_dir(&dir)
+        .env("CALLEE_PW", "PwCanary55")
+        .env_remove("CALLEE_OPT")
+        .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
+        .status(2)
+        .stderr_contains("secret input `opt` of the called runbook")
+        .stderr_contains("set $CALLEE_OPT again");
+    let resumed = Test::new()
+        .in_dir(&dir)
+        .env("CALLEE_PW", "PwCanary55")
+        .env("CALLEE_OPT", "OptCanary77")
+        .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
+        .status(0);
+    assert!(resumed.stdout.contains("pw [redacted:pw] opt [redacted:opt]"), "{}", resumed.stdout);
+    assert_eq!(std::fs::read_to_string(dir.join("pre.txt")).unwrap(), "ran\n", "the refused resume ran nothing");
+}

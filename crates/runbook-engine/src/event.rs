@@ -255,6 +255,12 @@ pub struct CalleeFile {
     /// SHA-256 of the file, hex: `runbook resume` refuses to go on when it
     /// changed, as for the runbook itself.
     pub sha256: String,
+    /// Its secret inputs read from the environment that had a value when
+    /// the run started: secrets are not journaled, so `runbook resume`
+    /// demands them again rather than calling it without them. Written
+    /// only when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_secrets: Vec<String>,
 }
 
 /// The triage tree as the record draws it.

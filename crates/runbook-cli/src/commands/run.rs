@@ -13,6 +13,7 @@ use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{
     Mode, Options, Resume, Services, compile_templates, resume as resume_runbook, run as run_runbook, run_id,
+    unset_callee_inputs,
 };
 use runbook_engine::operator::{
     ActionAnswer, ActionRequest, CHECKLIST, InputRequest, InstructReply, Instruction, Operator, OperatorError,
@@ -233,6 +234,23 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
             "secret input `{name}` had a value in the run, and secrets are not kept in the journal: give it again ({from_env}--input {name}=…), or the run would go on without it"
         )));
     }
+    // So must a called runbook's secret read from the environment.
+    for then in &point.calls {
+        let Some((_, called)) = loaded.iter().find(|(file, _)| file.display().to_string() == then.path) else {
+            continue;
+        };
+        let unset = then.env_secrets.iter().find_map(|name| {
+            let var = called.plan.runbook.inputs.get(name.as_str())?.env.as_ref()?;
+            std::env::var_os(&var.value).is_none().then_some((name, &var.value))
+        });
+        if let Some((name, var)) = unset {
+            return Err(usage(format!(
+                "secret input `{name}` of the called runbook `{}` had a value in the run (from ${var}), and secrets \
+                 are not kept in the journal: set ${var} again, or the call would go on without it",
+                then.path
+            )));
+        }
+    }
     // The journal's inputs, except secrets (redacted there): those come
     // from their `env` variable or `--input` again.
     let known_inputs = point
@@ -357,6 +375,18 @@ fn execute(
         }
         Err(error) => return Err(usage(error.to_string())),
     };
+    // A called runbook's input read from the environment is settled now
+    // too: a run must not stop at the call, in the middle of the incident.
+    if let Some(unset) = unset_callee_inputs(plan, launch.path).first() {
+        return Err(usage(format!(
+            "step `{}` calls `{}`, whose input `{}` is required and has no value: set ${} (the call does not give \
+             it), or the run would stop at that call",
+            unset.step,
+            unset.file.display(),
+            unset.input,
+            unset.env
+        )));
+    }
     // The run's id and its record directory are named from this one instant.
     let started = launch.time.clock.wall();
     if launch.resume.is_none() {

@@ -231,16 +231,77 @@ pub fn called_files<'p>(plan: &'p Plan, path: &Path) -> Vec<(PathBuf, &'p Arc<Ca
     found
 }
 
-/// The files `plan` (loaded from `path`) can call, for the journal.
-pub(super) fn callee_files(plan: &Plan, path: &Path) -> Vec<CalleeFile> {
+/// The files `plan` (loaded from `path`) can call, for the journal, with
+/// the secret inputs each reads from the environment that have a value
+/// now (none when the run is `hermetic`).
+pub(super) fn callee_files(plan: &Plan, path: &Path, hermetic: bool) -> Vec<CalleeFile> {
     called_files(plan, path)
         .into_iter()
         .map(|(file, called)| CalleeFile {
             path: file.display().to_string(),
             runbook: called.plan.runbook.id.value.clone(),
             sha256: called.sha256.clone(),
+            env_secrets: called
+                .plan
+                .runbook
+                .inputs
+                .iter()
+                .filter(|(_, input)| input.secret && !hermetic)
+                .filter(|(_, input)| input.env.as_ref().is_some_and(|var| std::env::var_os(&var.value).is_some()))
+                .map(|(name, _)| name.value.clone())
+                .collect(),
         })
         .collect()
+}
+
+/// A required input of a called runbook that will have no value when the
+/// call runs: the call does not give it, it has no default, and the
+/// environment variable it is read from is not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsetCalleeInput {
+    /// The `call` step, as events name it (`outer/inner` for a call inside
+    /// a called runbook).
+    pub step: String,
+    /// The called file.
+    pub file: PathBuf,
+    /// The input.
+    pub input: String,
+    /// The variable it is read from.
+    pub env: String,
+}
+
+/// The required inputs of every runbook `plan` (loaded from `path`) can
+/// call, at any depth, that will have no value when their call runs: the
+/// run would stop there, in the middle of the incident, rather than before
+/// its first step.
+pub fn unset_callee_inputs(plan: &Plan, path: &Path) -> Vec<UnsetCalleeInput> {
+    let mut unset = Vec::new();
+    let mut pending = vec![(plan, path.to_path_buf(), None::<String>)];
+    while let Some((plan, path, caller)) = pending.pop() {
+        for (index, called) in plan.callees.iter() {
+            let Some(step) = plan.runbook.steps.get(index) else { continue };
+            let Some(call) = step.call.as_ref() else { continue };
+            let name = runbook_model::StepPath::join(caller.as_deref(), &step.id.value);
+            let file = callee_path(&path, call);
+            for (input, declared) in &called.plan.runbook.inputs {
+                let Some(var) = declared.env.as_ref() else { continue };
+                if declared.is_required()
+                    && declared.default.is_none()
+                    && !call.inputs.contains_key(input.as_str())
+                    && std::env::var_os(&var.value).is_none()
+                {
+                    unset.push(UnsetCalleeInput {
+                        step: name.clone(),
+                        file: file.clone(),
+                        input: input.value.clone(),
+                        env: var.value.clone(),
+                    });
+                }
+            }
+            pending.push((&called.plan, file, Some(name)));
+        }
+    }
+    unset
 }
 
 /// The templates of every runbook a run can call, compiled once when the

@@ -14,7 +14,7 @@ mod probing;
 mod routing;
 mod run_error;
 
-pub use call::{CalledConclusion, called_files};
+pub use call::{CalledConclusion, UnsetCalleeInput, called_files, unset_callee_inputs};
 pub use run_error::{CallFailure, RunError, RunErrorKind, VisitLimit};
 
 pub use crate::prepare::RenderError;
@@ -259,7 +259,7 @@ async fn start(
         interactive: options.interactive,
         inputs: redacted_inputs(inputs),
         sha256: options.sha256.clone(),
-        callees: call::callee_files(plan, path),
+        callees: call::callee_files(plan, path, options.hermetic),
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: crate::diagram::graph(&plan.runbook, &plan.flow),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),

@@ -100,7 +100,12 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             Event::Resumed { .. } => ended = None,
             Event::Called { path, runbook, sha256, .. } => {
                 if from_calls && !calls.iter().any(|called| called.path == *path) {
-                    calls.push(CalleeFile { path: path.clone(), runbook: runbook.clone(), sha256: sha256.clone() });
+                    calls.push(CalleeFile {
+                        path: path.clone(),
+                        runbook: runbook.clone(),
+                        sha256: sha256.clone(),
+                        env_secrets: Vec::new(),
+                    });
                 }
             }
             Event::StepStarted { step, visit, .. } if top(step) => {
