@@ -249,6 +249,47 @@ fn sigterm_aborts_the_run_and_the_record_says_so() {
     assert_eq!(record["steps"][1]["outcome"], "error");
 }
 
+/// A SIGTERM or SIGHUP sent again while the run stops (GNU `timeout`
+/// signals the run, then its process group; a supervisor retries) is the
+/// same stop, not the operator's second Ctrl-C: the record is written.
+#[test]
+fn a_sigterm_or_sighup_sent_again_is_the_same_stop_and_the_record_is_written() {
+    let stubborn = r#"
+id: stubborn
+title: Stubborn
+steps:
+  - id: wait
+    check: { cmd: { sh: 'trap "" TERM INT HUP; echo begun > begun.txt; sleep 10' } }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    for (first, again) in [("TERM", "TERM"), ("HUP", "TERM"), ("TERM", "HUP")] {
+        let dir = crate::Scratch::new();
+        std::fs::write(dir.path().join("runbook.yaml"), stubborn).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"))
+            .current_dir(dir.path())
+            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !dir.path().join("begun.txt").exists() {
+            assert!(started.elapsed() < Duration::from_secs(20), "the probe never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = i32::try_from(child.id()).unwrap();
+        send_signal(pid, first);
+        // The probe ignores SIGTERM: the run waits 2 s before killing it.
+        std::thread::sleep(Duration::from_millis(500));
+        send_signal(pid, again);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{first} then {again}");
+        let record = valid_record(&dir.path().join("rec"));
+        assert_eq!(record["status"], "aborted", "{first} then {again}");
+    }
+}
+
 #[test]
 fn after_sigkill_the_journal_alone_rebuilds_the_record() {
     let dir = crate::Scratch::new();

@@ -697,12 +697,17 @@ fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Ou
     Ok(assumed.into_iter().map(|(step, (outcome, _))| (step, outcome)).collect())
 }
 
+/// How soon after the signal that stopped the run a SIGINT is taken for
+/// the same stop (one signal sent twice, to the run and to its process
+/// group) rather than the operator's second Ctrl-C.
+const SAME_STOP: Duration = Duration::from_millis(300);
+
 /// Ctrl-C, SIGTERM and SIGHUP cancel the run: probes stop, their process
 /// groups are killed, and the run ends as aborted, its record saying which
-/// signal stopped it (`stopped_by`). A second one exits at once, saying
-/// that the record was not written and how to rebuild it. A signal that
-/// came before the runtime ran (during a prompt) is seen through
-/// `interrupted`.
+/// signal stopped it (`stopped_by`). A second Ctrl-C, [`SAME_STOP`] or more
+/// later, exits at once, saying that the record was not written and how to
+/// rebuild it. A signal that came before the runtime ran (during a prompt)
+/// is seen through `interrupted`.
 fn watch_signals(
     cancel: &CancellationToken,
     interrupted: &Arc<Caught>,
@@ -731,6 +736,7 @@ fn watch_signals(
         None => "nothing was recorded (--no-record)".to_owned(),
     };
     tokio::spawn(async move {
+        let mut stopping_since: Option<tokio::time::Instant> = None;
         loop {
             let signal = tokio::select! {
                 _ = interrupt.recv() => SIGINT,
@@ -738,8 +744,18 @@ fn watch_signals(
                 _ = hangup.recv() => SIGHUP,
             };
             if cancel.is_cancelled() {
+                // Only the operator's second Ctrl-C cuts the stop short. A
+                // SIGTERM or SIGHUP repeated (GNU `timeout` signals the run
+                // and then its process group; a supervisor retries) is the
+                // same stop, as is a SIGINT right behind the first.
+                let since = *stopping_since.get_or_insert_with(tokio::time::Instant::now);
+                if signal != SIGINT || since.elapsed() < SAME_STOP {
+                    continue;
+                }
                 runbook_engine::probe::kill_running_commands();
-                let _ = console::Term::stderr().show_cursor();
+                if std::io::stderr().is_terminal() {
+                    let _ = console::Term::stderr().show_cursor();
+                }
                 print_stderr(&format!(
                     "\nstopped at once by a second signal: a probe or action under way was killed and may have run \
                      in part; {rebuild}\n"
@@ -747,6 +763,7 @@ fn watch_signals(
                 std::process::exit(i32::from(ExitCode::Interrupted.as_u8()));
             }
             let _ = reason.set(stopped_by(caught.signal().unwrap_or(signal)));
+            stopping_since = Some(tokio::time::Instant::now());
             cancel.cancel();
             // A prompt cut by SIGTERM or SIGHUP raises SIGINT as well: the
             // signals already there are this one stop, not a second.
