@@ -3015,3 +3015,74 @@ fn a_dry_run_gives_a_capture_its_default() {
         assert!(output.stdout.contains(shown), "{shown:?} in\n{}", output.stdout);
     }
 }
+
+/// `--answer CALL/STEP=…` and `--assume CALL/STEP=OUTCOME` are checked
+/// against the called runbook, loaded before the run: a step it does not
+/// have, a step that asks nothing or has no outcome, an answer or outcome
+/// the step never takes are refused before anything runs, with a
+/// suggestion.
+#[test]
+fn answers_and_assumptions_for_a_called_runbooks_steps_are_checked_before_the_run() {
+    let outer = r#"
+id: outer
+title: Outer
+steps:
+  - id: pre
+    collect:
+      cmd: { sh: 'echo ran >> pre.txt' }
+  - id: first
+    call: { runbook: inner.yaml }
+    next: end
+  - id: end
+    conclude: { status: inconclusive, diagnosis: "{{ steps.first.conclusion.diagnosis }}" }
+"#;
+    let inner = r#"
+id: inner
+title: Inner
+steps:
+  - id: probe
+    check:
+      cmd: { argv: ["true"] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: inq, fail: inq, error: inq }
+  - id: inq
+    ask: { question: "Go?", choices: [ { answer: "yes", goto: done }, { answer: "no", goto: done } ] }
+  - id: done
+    conclude: { status: diagnosed, diagnosis: "inner done" }
+"#;
+    let files: &[(&str, &[u8])] = &[("outer.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())];
+    let refused = [
+        (
+            &["--answer", "first/inqq=yes"][..],
+            "in `inner.yaml`, which step `first` calls: the runbook has no step `inqq` (did you mean `inq`?)",
+        ),
+        (&["--answer", "firts/inq=yes"], "the runbook has no step `firts` (did you mean `first`?)"),
+        (&["--answer", "pre/inq=yes"], "step `pre` calls no runbook"),
+        (&["--answer", "first/inq=maybe"], "`--answer first/inq=maybe`"),
+        (&["--answer", "first/probe=yes"], "step `probe` asks nothing"),
+        (
+            &["--dry-run", "--assume", "first/prob=fail"],
+            "in `inner.yaml`, which step `first` calls: the runbook has no step `prob` (did you mean `probe`?)",
+        ),
+        (
+            &["--dry-run", "--assume", "first/done=pass"],
+            "`first/done` is a `conclude` step, which has no outcome to assume",
+        ),
+        (&["--dry-run", "--assume", "first/probe=warn"], "step `first/probe` never gives `warn`"),
+    ];
+    for (args, said) in refused {
+        let output = Test::new()
+            .files(files)
+            .args(["run", "outer.yaml", "--non-interactive", "--no-record"])
+            .args(args)
+            .status(2)
+            .stderr_contains(said);
+        assert!(!output.path("pre.txt").exists(), "{args:?}: a step ran");
+    }
+    Test::new()
+        .files(files)
+        .args(["run", "outer.yaml", "--non-interactive", "--no-record", "--dry-run"])
+        .args(["--assume", "first/probe=fail", "--answer", "first/inq=no"])
+        .status(0)
+        .stdout_contains("inner done");
+}

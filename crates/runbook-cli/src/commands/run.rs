@@ -111,7 +111,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<Caught>) -> Resul
         return Ok(super::test::watch_case(case, look, color));
     };
     let (plan, sha256) = load(runbook_path, color)?;
-    let assume = assumptions(&args.assume, &plan.runbook).map_err(usage)?;
+    let assume = assumptions(&args.assume, &plan).map_err(usage)?;
     let mode = if args.dry_run {
         Mode::DryRun
     } else if args.read_only {
@@ -343,7 +343,7 @@ fn execute(
 ) -> Result<ExitCode, ExitCode> {
     let plan = launch.plan;
     let runbook = &plan.runbook;
-    let answers = answers(session, runbook).map_err(usage)?;
+    let answers = answers(session, plan).map_err(usage)?;
     let fail_on = FailOn::parse(&session.fail_on).map_err(usage)?;
     for warning in fail_on.never_matching(runbook) {
         print_stderr(&format!("warning: {warning}\n"));
@@ -582,7 +582,7 @@ fn read_map(path: &Path) -> Result<IndexMap<String, Value>, String> {
 
 /// Answers from `--answers` then `--answer`, checked against the runbook's
 /// questions before anything runs.
-fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, String>, String> {
+fn answers(args: &SessionArgs, plan: &Plan) -> Result<HashMap<String, String>, String> {
     let mut answers = match &args.answers_file {
         Some(path) => scripted_answers(&read_map(path)?),
         None => HashMap::new(),
@@ -594,7 +594,7 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
         flagged.insert(step.to_owned());
     }
     for (key, value) in &answers {
-        check_answer(runbook, key, value).map_err(|message| match &args.answers_file {
+        check_answer(plan, key, value).map_err(|message| match &args.answers_file {
             // An error names where the answer was written.
             Some(path) if !flagged.contains(key) => format!("`--answers {}`, `{key}`: {message}", path.display()),
             _ => format!("`--answer {key}={value}`: {message}"),
@@ -607,13 +607,53 @@ fn answers(args: &SessionArgs, runbook: &Runbook) -> Result<HashMap<String, Stri
 /// a valid answer to it; the error says why, and the caller where the
 /// answer was written. Steps of called runbooks (`call-step/inner`) are
 /// checked when asked.
-fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String> {
-    if !StepPath::new(key).is_top_level() {
-        return Ok(());
+/// The runbook that holds the step a run names `name`, with the step's name
+/// in it and, for a called runbook (loaded with the plan, at any depth),
+/// where it is for messages: `call/inner` is the step `inner` of the
+/// runbook the `call` step runs.
+fn holding_runbook<'p>(plan: &'p Plan, name: &'p str) -> Result<(&'p Runbook, &'p str, Option<String>), String> {
+    let (outer, Some(inner)) = StepPath::new(name).outermost() else {
+        return Ok((&plan.runbook, name, None));
+    };
+    let steps = &plan.runbook.steps;
+    let Some(index) = steps.iter().position(|step| step.id.value == outer) else {
+        let calls = steps.iter().filter(|step| step.call.is_some()).map(|step| step.id.as_str());
+        let suggestion = did_you_mean(outer, calls).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        return Err(format!("the runbook has no step `{outer}`{suggestion}"));
+    };
+    let (Some(call), Some(called)) = (steps[index].call.as_ref(), plan.callees.of_step(index)) else {
+        return Err(format!(
+            "step `{outer}` calls no runbook: `{name}` names the step `{inner}` of the runbook a `call` step runs"
+        ));
+    };
+    let here = format!("in `{}`, which step `{outer}` calls", call.runbook.value);
+    match holding_runbook(&called.plan, inner) {
+        Ok((runbook, id, deeper)) => {
+            Ok((runbook, id, Some(deeper.map_or(here.clone(), |deeper| format!("{deeper}, {here}")))))
+        }
+        Err(message) => Err(format!("{here}: {message}")),
     }
-    let (step_id, note) = match key.split_once('.') {
+}
+
+/// `message` about a step of the runbook `at` says where it is.
+fn located(at: Option<&str>, message: String) -> String {
+    match at {
+        Some(at) => format!("{at}: {message}"),
+        None => message,
+    }
+}
+
+fn check_answer(plan: &Plan, key: &str, value: &str) -> Result<(), String> {
+    let (runbook, inner, at) = holding_runbook(plan, key)?;
+    check_step_answer(runbook, key, inner, value).map_err(|message| located(at.as_deref(), message))
+}
+
+/// Checks the answer `value` to the step `inner` of `runbook`, which the
+/// run names `key`.
+fn check_step_answer(runbook: &Runbook, key: &str, inner: &str, value: &str) -> Result<(), String> {
+    let (step_id, note) = match inner.split_once('.') {
         Some((step, note)) => (step, Some(note)),
-        None => (key, None),
+        None => (inner, None),
     };
     let answerable = runbook.steps.iter().filter(|s| s.ask.is_some() || s.action.is_some() || s.instruct.is_some());
     let Some(step) = runbook.steps.iter().find(|s| s.id.value == step_id) else {
@@ -656,36 +696,37 @@ fn check_answer(runbook: &Runbook, key: &str, value: &str) -> Result<(), String>
 /// `--assume STEP=OUTCOME` pairs: one per step, each an outcome the step
 /// can give, so that no assumption is silently overridden or routed by
 /// fall-through.
-fn assumptions(pairs: &[String], runbook: &Runbook) -> Result<HashMap<String, Outcome>, String> {
+fn assumptions(pairs: &[String], plan: &Plan) -> Result<HashMap<String, Outcome>, String> {
     let mut assumed: HashMap<String, (Outcome, &str)> = HashMap::new();
     for pair in pairs {
         let (step, outcome) = split_pair("assume", pair)?;
-        let found = runbook.steps.iter().find(|s| s.id.value == step);
-        if StepPath::new(step).is_top_level() && found.is_none() {
-            let ids = runbook.steps.iter().map(|s| s.id.as_str());
-            let suggestion = did_you_mean(step, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            return Err(format!("`--assume {pair}`: the runbook has no step `{step}`{suggestion}"));
-        }
+        let (runbook, id, at) =
+            holding_runbook(plan, step).map_err(|message| format!("`--assume {pair}`: {message}"))?;
+        let Some(found) = runbook.steps.iter().find(|s| s.id.value == id) else {
+            let ids = runbook.steps.iter().filter(|s| s.kind().is_some_and(StepKind::routes_by_outcome));
+            let ids = ids.map(|s| s.id.as_str());
+            let suggestion = did_you_mean(id, ids).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            let message = located(at.as_deref(), format!("the runbook has no step `{id}`{suggestion}"));
+            return Err(format!("`--assume {pair}`: {message}"));
+        };
         let outcome = Outcome::ALL.into_iter().find(|o| o.name() == outcome.trim()).ok_or_else(|| {
             format!("`--assume {pair}`: `{outcome}` is not an outcome (pass, warn, fail, error, skipped)")
         })?;
-        if let Some(found) = found {
-            let kind = found.kind();
-            if let Some(kind) = kind.filter(|kind| !kind.routes_by_outcome()) {
-                return Err(format!(
-                    "`--assume {pair}`: `{step}` is {} step, which has no outcome to assume; only {} steps do",
-                    kind.with_article(),
-                    StepKind::listed(StepKind::routes_by_outcome, "and")
-                ));
-            }
-            let producible = runbook_model::producible_keys(found).unwrap_or_default();
-            if !producible.iter().any(|key| key == outcome.name()) {
-                return Err(format!(
-                    "`--assume {pair}`: step `{step}` never gives `{}`, so no run could take that branch; it gives {}",
-                    outcome.name(),
-                    producible.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
-                ));
-            }
+        let kind = found.kind();
+        if let Some(kind) = kind.filter(|kind| !kind.routes_by_outcome()) {
+            return Err(format!(
+                "`--assume {pair}`: `{step}` is {} step, which has no outcome to assume; only {} steps do",
+                kind.with_article(),
+                StepKind::listed(StepKind::routes_by_outcome, "and")
+            ));
+        }
+        let producible = runbook_model::producible_keys(found).unwrap_or_default();
+        if !producible.iter().any(|key| key == outcome.name()) {
+            return Err(format!(
+                "`--assume {pair}`: step `{step}` never gives `{}`, so no run could take that branch; it gives {}",
+                outcome.name(),
+                producible.iter().map(|key| format!("`{key}`")).collect::<Vec<_>>().join(", ")
+            ));
         }
         if let Some((earlier, given)) = assumed.insert(step.to_owned(), (outcome, pair)) {
             return Err(format!(
