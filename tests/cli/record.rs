@@ -455,6 +455,55 @@ fn resume_refuses_a_changed_runbook_unless_allowed() {
     assert_eq!(valid_record(&rec)["resumptions"][0]["runbook_changed"], true);
 }
 
+/// A run resumed with a changed text journals that text (hash, graph), so
+/// the record says which text each part of the run ran under: the edges
+/// of the transitions after the change are edges of the new graph, and
+/// record.md draws both graphs. A later resume compares with the new text.
+#[test]
+fn a_run_resumed_with_a_changed_runbook_records_the_text_it_went_on_with() {
+    let before = r#"
+id: changing
+title: Changing
+steps:
+  - id: q
+    ask: { question: "Go?", choices: [ { answer: go } ] }
+    on: { go: done }
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let after = before.replace(
+        "    on: { go: done }\n",
+        "    on: { go: extra }\n  - id: extra\n    ask: { question: \"Sure?\", choices: [ { answer: sure } ] }\n    on: { sure: done }\n",
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", before.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    std::fs::write(output.path("runbook.yaml"), &after).unwrap();
+    let rec = output.path("rec");
+    let dir = rec.to_str().unwrap();
+    Test::new().args(["resume", dir, "--non-interactive", "--answer", "q=go", "--allow-changed"]).status(5);
+    // The change was allowed once: the next resume compares with it.
+    Test::new().args(["resume", dir, "--non-interactive", "--answer", "extra=sure"]).status(0);
+    let record = valid_record(&rec);
+    let new_sha = crate::sha256_hex(after.as_bytes());
+    assert_eq!(record["run"]["sha256"], crate::sha256_hex(before.as_bytes()));
+    let text = &record["resumptions"][0]["text"];
+    assert_eq!(text["sha256"], new_sha.as_str());
+    assert!(record["resumptions"][1].get("text").is_none(), "{record}");
+    let edges: Vec<&str> =
+        text["graph"]["edges"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let steps = record["steps"].as_array().unwrap();
+    let before_change = usize::try_from(text["steps_before"].as_u64().unwrap()).unwrap();
+    let taken: Vec<&str> = steps[before_change..].iter().filter_map(|step| step["next"]["edge"].as_str()).collect();
+    assert!(taken.len() >= 2 && taken.iter().all(|edge| edges.contains(edge)), "{taken:?} not all in {edges:?}");
+    let markdown = std::fs::read_to_string(rec.join("record.md")).unwrap();
+    assert!(markdown.contains(&format!("runbook changed: SHA-256 `{new_sha}` from then on")), "{markdown}");
+    assert_eq!(markdown.matches("```mermaid").count(), 2, "{markdown}");
+    let resumed = &markdown[markdown.find("As resumed at").expect("the changed text's graph")..];
+    assert!(resumed.contains("s_extra"), "{resumed}");
+}
+
 #[test]
 fn a_resume_at_a_step_the_runbook_no_longer_has_is_refused_and_the_run_stays_resumable() {
     let output = Test::new()

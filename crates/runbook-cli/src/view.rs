@@ -145,7 +145,7 @@ impl EventSink for View {
             }
             Event::AttemptFinished { .. } | Event::Called { .. } => {}
             Event::Resumed { step, runbook_changed, .. } => {
-                let changed = if *runbook_changed { " (the runbook file changed since it started)" } else { "" };
+                let changed = if *runbook_changed { " (the runbook changed since it last ran)" } else { "" };
                 self.print(&format!("{}\n", look.dim(&format!("resuming at step {step}{changed}"))));
             }
             Event::Waiting { attempt, wait_ms, .. } => {

@@ -28,6 +28,11 @@ pub enum Event {
         /// Whether the runbook file changed since the run started
         /// (`--allow-changed`).
         runbook_changed: bool,
+        /// The text it goes on with, when the runbook or a runbook it calls
+        /// changed: the edges of the transitions from here on are ids of
+        /// this graph. Written only then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<Box<RunbookText>>,
     },
     /// A `call` step loaded the runbook it runs.
     Called {
@@ -241,6 +246,19 @@ pub struct RunInfo {
     /// ones. Written only when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub virtual_time: bool,
+}
+
+/// The text a run went on with after `runbook resume --allow-changed`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RunbookText {
+    /// SHA-256 of the runbook file, hex.
+    pub sha256: String,
+    /// Every runbook it can call, as loaded then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callees: Vec<CalleeFile>,
+    /// Its triage tree.
+    pub graph: Graph,
 }
 
 /// A runbook a run can call, as loaded when the run started.

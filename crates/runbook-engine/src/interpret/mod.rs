@@ -32,7 +32,7 @@ use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, compact, rfc3339};
-use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, Unrouted};
+use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, RunbookText, Unrouted};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
 use crate::operator::Operator;
@@ -280,6 +280,13 @@ async fn start(
                 .unwrap_or_default(),
             operator: options.operator.clone(),
             runbook_changed: resume.runbook_changed,
+            text: resume.runbook_changed.then(|| {
+                Box::new(RunbookText {
+                    sha256: info.sha256.clone(),
+                    callees: info.callees.clone(),
+                    graph: info.graph.clone(),
+                })
+            }),
         }),
         None => services.sink.emit(&Event::RunStarted(info.clone())),
     }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::journal::Entry;
-use crate::event::{ActionDecision, AnsweredBy, ConclusionView, Event, Part, RunInfo, RunStatus, Unrouted};
+use crate::event::{
+    ActionDecision, AnsweredBy, CalleeFile, ConclusionView, Event, Graph, Part, RunInfo, RunStatus, Unrouted,
+};
 use crate::probe::ProbeError;
 use runbook_model::StepPath;
 
@@ -130,6 +132,25 @@ pub struct Resumption {
     pub operator: String,
     /// Whether the runbook file had changed (`--allow-changed`).
     pub runbook_changed: bool,
+    /// The text the run went on with, when it had changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<ResumedText>,
+}
+
+/// The changed text a resumed run went on with.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ResumedText {
+    /// SHA-256 of the runbook file, hex.
+    pub sha256: String,
+    /// Every runbook it can call, as loaded then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callees: Vec<CalleeFile>,
+    /// Its triage tree: the `edge` of each step's `next` from `steps_before`
+    /// on is an id in it.
+    pub graph: Graph,
+    /// How many entries of `steps` ran under the earlier text.
+    pub steps_before: usize,
 }
 
 /// A stop of the run that a resumption followed.
@@ -361,7 +382,7 @@ impl Fold {
             Event::Called { step, runbook, path, sha256 } => {
                 record.calls.push(CallRecord { at, step, runbook, path, sha256 });
             }
-            Event::Resumed { step, operator, runbook_changed } => {
+            Event::Resumed { step, operator, runbook_changed, text } => {
                 if let Some(stopped) = record.finished_at.take() {
                     let message = record.message.take();
                     record.stops.push(StopRecord { at: stopped, status: record.status, message });
@@ -374,7 +395,11 @@ impl Fold {
                 }
                 record.status = RecordStatus::Interrupted;
                 record.message = None;
-                record.resumptions.push(Resumption { at, step, operator, runbook_changed });
+                let text = text.map(|text| {
+                    let crate::event::RunbookText { sha256, callees, graph } = *text;
+                    ResumedText { sha256, callees, graph, steps_before: record.steps.len() }
+                });
+                record.resumptions.push(Resumption { at, step, operator, runbook_changed, text });
             }
             Event::StepStarted { step, kind, title, visit, .. } => {
                 record.path.push(step.clone());

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use runbook_model::ExpectationSeverity;
 use serde_json::Value;
 
-use super::build::{Record, StepRecord};
+use super::build::{Record, ResumedText, StepRecord};
 use super::excerpt_line::excerpt_line;
 use crate::diagram::{Diagram, Trace, mermaid};
-use crate::event::{ActionDecision, Part, RunInfo, unrouted_words, unset_words};
+use crate::event::{ActionDecision, Graph, Part, RunInfo, unrouted_words, unset_words};
 use crate::expect::ExpectationResult;
 use crate::interpret::Mode;
 use crate::printable::{printable_line, printable_lines};
@@ -142,7 +142,11 @@ fn summary(out: &mut String, record: &Record) {
     let _ = writeln!(out, "| Mode | {}, {interactive} |", mode.map(Mode::name).unwrap_or_default());
     let _ = writeln!(out, "| Run | `{}` |", field(|r| &r.id));
     for resumption in &record.resumptions {
-        let changed = if resumption.runbook_changed { " (runbook file changed)" } else { "" };
+        let changed = match &resumption.text {
+            Some(text) => format!(" (runbook changed: SHA-256 `{}` from then on)", text.sha256),
+            None if resumption.runbook_changed => " (runbook file changed)".to_owned(),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
             "| Resumed | at {} by {} at step `{}`{changed} |",
@@ -151,7 +155,8 @@ fn summary(out: &mut String, record: &Record) {
             resumption.step
         );
     }
-    let _ = writeln!(out, "| Runbook file SHA-256 | `{}` |", if sha.is_empty() { "—" } else { sha });
+    let changed = if record.resumptions.iter().any(|r| r.text.is_some()) { " (when the run started)" } else { "" };
+    let _ = writeln!(out, "| Runbook file SHA-256 | `{}`{changed} |", if sha.is_empty() { "—" } else { sha });
     let _ = writeln!(out, "| Engine | runbook {} |\n", field(|r| &r.engine));
     if mode == Some(Mode::DryRun) {
         let _ = writeln!(out, "> **Dry run**: nothing was executed; outcomes were assumed.\n");
@@ -234,14 +239,49 @@ fn outcome(out: &mut String, record: &Record) {
 }
 
 /// The runbook as a Mermaid flowchart, drawn as `runbook graph --record`
-/// draws it: the steps and transitions taken highlighted.
+/// draws it: the steps and transitions taken highlighted. A run resumed
+/// with a changed text (`--allow-changed`) draws each text it ran under,
+/// with the steps it ran under that one.
 fn graph(out: &mut String, record: &Record) {
     let Some(run) = &record.run else { return };
     if run.graph.nodes.is_empty() {
         return;
     }
-    let (text, size) = mermaid(&Diagram::new(&run.graph, Some(&Trace::of(record))));
-    let _ = writeln!(out, "## Path taken\n\n```mermaid\n{text}```\n");
+    let changes: Vec<(&str, &ResumedText)> =
+        record.resumptions.iter().filter_map(|r| Some((r.at.as_str(), r.text.as_ref()?))).collect();
+    let Some((_, first_change)) = changes.first() else {
+        let _ = writeln!(out, "## Path taken\n");
+        diagram(out, &run.graph, &Trace::of(record));
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "## Path taken\n\nThe runbook changed while the run was stopped, and the run went on with the changed text \
+         (`runbook resume --allow-changed`): each text is drawn with the steps run under it.\n\nAs the run \
+         started (SHA-256 `{}`):\n",
+        run.sha256
+    );
+    diagram(out, &run.graph, &part_of(record, 0, first_change.steps_before));
+    for (index, (at, text)) in changes.iter().enumerate() {
+        let end = changes.get(index + 1).map_or(record.steps.len(), |(_, next)| next.steps_before);
+        let _ = writeln!(out, "As resumed at {} (SHA-256 `{}`):\n", clock(at), text.sha256);
+        diagram(out, &text.graph, &part_of(record, text.steps_before, end));
+    }
+}
+
+/// The steps `record.steps[start..end]` and the transitions they took.
+fn part_of(record: &Record, start: usize, end: usize) -> Trace {
+    let steps = record.steps.get(start..end).unwrap_or_default();
+    Trace {
+        visited: steps.iter().map(|step| step.id.clone()).collect(),
+        edges: steps.iter().filter_map(|step| Some(step.next.as_ref()?.edge.clone())).collect(),
+    }
+}
+
+/// `graph` as a Mermaid block, `trace` highlighted.
+fn diagram(out: &mut String, graph: &Graph, trace: &Trace) {
+    let (text, size) = mermaid(&Diagram::new(graph, Some(trace)));
+    let _ = writeln!(out, "```mermaid\n{text}```\n");
     if size.warning().is_some() {
         let _ = writeln!(
             out,

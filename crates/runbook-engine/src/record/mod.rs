@@ -11,7 +11,7 @@ mod resume;
 
 pub use build::{
     ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, QuestionRecord, RECORD_FORMAT,
-    RECORD_SCHEMA_ID, Record, RecordStatus, Resumption, StepRecord, StopRecord, record_schema_text,
+    RECORD_SCHEMA_ID, Record, RecordStatus, ResumedText, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;

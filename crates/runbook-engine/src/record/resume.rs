@@ -20,7 +20,8 @@ use runbook_model::StepPath;
 pub struct ResumePoint {
     /// The runbook file the run started from.
     pub path: String,
-    /// Its SHA-256 then.
+    /// Its SHA-256 when the run started, or when a resume last went on with
+    /// a changed text (`--allow-changed`).
     pub sha256: String,
     /// The mode the run started in, which it keeps.
     pub mode: Mode,
@@ -29,8 +30,8 @@ pub struct ResumePoint {
     /// A dry run's assumed outcomes, by step.
     pub assume: IndexMap<String, Outcome>,
     /// The runbooks its `call` steps can run, each once, as loaded when it
-    /// started (a journal written before runs loaded them at the start
-    /// names those its `call` steps ran).
+    /// started or last resumed with a changed text (a journal written before
+    /// runs loaded them at the start names those its `call` steps ran).
     pub calls: Vec<CalleeFile>,
     /// Where and how to continue.
     pub resume: Resume,
@@ -69,6 +70,9 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let mut visits: HashMap<String, u32> = HashMap::new();
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
+    // The text the run last went on with: as it started, or as a resume
+    // with `--allow-changed` found it.
+    let mut sha256 = header.sha256.clone();
     let mut calls = header.callees.clone();
     // A journal written before runs loaded their callees at the start names
     // only those its `call` steps ran.
@@ -97,7 +101,13 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     for entry in entries {
         match &entry.event {
             Event::RunFinished { status, .. } => ended = Some(*status),
-            Event::Resumed { .. } => ended = None,
+            Event::Resumed { text, .. } => {
+                ended = None;
+                if let Some(text) = text {
+                    sha256.clone_from(&text.sha256);
+                    calls.clone_from(&text.callees);
+                }
+            }
             Event::Called { path, runbook, sha256, .. } => {
                 if from_calls && !calls.iter().any(|called| called.path == *path) {
                     calls.push(CalleeFile {
@@ -212,7 +222,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let actions_ran = if step.is_some() && open_step == step { inner_actions } else { Vec::new() };
     Ok(ResumePoint {
         path: header.path.clone(),
-        sha256: header.sha256.clone(),
+        sha256,
         mode: header.mode,
         inputs: header.inputs.clone(),
         assume: header.assume.clone(),
