@@ -1381,3 +1381,51 @@ steps:
         .status(0)
         .stderr_contains("1 passed, 0 failed");
 }
+
+/// The steps and edges a case takes inside a called runbook count for
+/// that runbook, as planned with the caller: the text the case ran.
+#[test]
+fn coverage_counts_a_called_runbooks_edges_for_that_runbook() {
+    let outer = r"
+id: caller
+title: Calls a sub-check
+steps:
+  - id: sub
+    call: { runbook: called.yaml }
+    on: { resolved: ok, diagnosed: ok, escalated: ok, inconclusive: ok, error: ok }
+  - id: ok
+    conclude: { status: resolved }
+";
+    let inner = r"
+id: called
+title: A sub-check
+steps:
+  - id: probe
+    check:
+      cmd: { argv: ['true'] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: done, fail: broken, error: broken }
+  - id: done
+    conclude: { status: resolved, diagnosis: fine }
+  - id: broken
+    conclude: { status: diagnosed, diagnosis: broken }
+";
+    let test = r"
+cases:
+  - name: the sub-check passes
+    observations:
+      sub/probe: { cmd: { exit_code: 0 } }
+    expect: { path: [sub, sub/probe, sub/done, ok] }
+";
+    let output = Test::new()
+        .files(&with_callee(outer, inner, test))
+        .args(["test", "--coverage-format", "json", "caller.test.yaml"])
+        .status(0);
+    let report: serde_json::Value = output.json();
+    let files = report["files"].as_array().unwrap();
+    let found = files.iter().find(|file| file["path"] == "called.yaml");
+    let found = found.unwrap_or_else(|| panic!("no coverage of called.yaml: {report}"));
+    let covered: Vec<&str> =
+        found["covered_edges"].as_array().unwrap().iter().map(|edge| edge["id"].as_str().unwrap()).collect();
+    assert_eq!(covered, ["probe:on.pass"], "{report}");
+}

@@ -110,18 +110,21 @@ impl Coverage {
         self.files.insert(key, FileCoverage { shown: crate::runbook_files::shown(path), standing, edges, steps });
     }
 
-    /// Counts what one case's run took. Edges and steps inside a `call` are
-    /// counted for the called runbook, which is added (read from disk) when
-    /// first seen.
-    pub(crate) fn record(&mut self, path: &Path, trace: &Trace) {
+    /// Counts what one case's run of `plan` (loaded from `path`) took. Edges
+    /// and steps inside a `call` are counted for the called runbook, which
+    /// is added when first seen, as planned with `plan`: the text the case
+    /// ran, never the file read again.
+    pub(crate) fn record(&mut self, path: &Path, plan: &Plan, trace: &Trace) {
         let home = key(path);
+        let callees = runbook_engine::interpret::called_files(plan, path);
         let mut file_of = |prefixed: &str| -> Option<(PathBuf, String)> {
             let Some((prefix, local)) = StepPath::new(prefixed).caller_and_id() else {
                 return Some((home.clone(), prefixed.to_owned()));
             };
-            let called = PathBuf::from(trace.called.get(prefix)?);
-            self.add_from_disk(&called);
-            Some((key(&called), local.to_owned()))
+            let called = key(Path::new(trace.called.get(prefix)?));
+            let (file, planned) = callees.iter().find(|(file, _)| key(file) == called)?;
+            self.add(file, &planned.plan);
+            Some((called, local.to_owned()))
         };
         let mut edges: Vec<(PathBuf, String)> = Vec::new();
         for id in &trace.edges {
@@ -140,16 +143,6 @@ impl Coverage {
             if let Some(step) = self.files.get_mut(&file).and_then(|f| f.steps.iter_mut().find(|s| s.0 == id)) {
                 step.2 += 1;
             }
-        }
-    }
-
-    fn add_from_disk(&mut self, path: &Path) {
-        if self.files.contains_key(&key(path)) {
-            return;
-        }
-        let Ok(bytes) = std::fs::read(path) else { return };
-        if let Ok(plan) = Plan::new(runbook_model::check_bytes(&path.display().to_string(), &bytes)) {
-            self.add(path, &plan);
         }
     }
 

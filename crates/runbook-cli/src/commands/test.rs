@@ -336,7 +336,7 @@ fn run_file(
         let run = run_case(&tested.plan, &templates, &tested.path, test, case, &mut Quiet);
         let failures = verdict(case, &run);
         let time = started.elapsed();
-        coverage.record(&tested.path, &run.trace);
+        coverage.record(&tested.path, &tested.plan, &run.trace);
         if failures.is_empty() {
             let _ = writeln!(out, "  ok    {}", printable_line(&case.name.value));
         } else {

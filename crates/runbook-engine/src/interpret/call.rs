@@ -304,18 +304,24 @@ pub fn unset_callee_inputs(plan: &Plan, path: &Path) -> Vec<UnsetCalleeInput> {
     unset
 }
 
-/// The templates of every runbook a run can call, compiled once when the
-/// run starts.
+/// The templates of every runbook a plan can call, at any depth, each
+/// compiled once with the plan's ([`super::compile_templates`]).
 pub(super) struct CalleeTemplates<'p>(Vec<(&'p CalledPlan, Templates<'p>)>);
 
 impl<'p> CalleeTemplates<'p> {
-    pub(super) fn compile(plan: &'p Plan, path: &Path, mode: Mode) -> Self {
-        Self(
-            called_files(plan, path)
-                .into_iter()
-                .map(|(_, called)| (&**called, super::compile_templates(&called.plan, mode)))
-                .collect(),
-        )
+    pub(super) fn compile(plan: &'p Plan, mode: Mode) -> Self {
+        let mut compiled: Vec<(&'p CalledPlan, Templates<'p>)> = Vec::new();
+        let mut pending = vec![plan];
+        while let Some(plan) = pending.pop() {
+            for (_, called) in plan.callees.iter() {
+                let called: &'p CalledPlan = called;
+                if !compiled.iter().any(|(seen, _)| std::ptr::eq(*seen, called)) {
+                    compiled.push((called, super::own_templates(&called.plan, mode)));
+                    pending.push(&called.plan);
+                }
+            }
+        }
+        Self(compiled)
     }
 
     fn of(&self, called: &CalledPlan) -> Option<&Templates<'p>> {

@@ -194,7 +194,7 @@ pub struct FinishedAction {
 /// its templates compiled by [`compile_templates`].
 pub async fn run(
     plan: &Plan,
-    templates: &Templates<'_>,
+    templates: &PlanTemplates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
@@ -206,7 +206,7 @@ pub async fn run(
 /// Continues a run from its journal's [`Resume`] point.
 pub async fn resume(
     plan: &Plan,
-    templates: &Templates<'_>,
+    templates: &PlanTemplates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
@@ -218,7 +218,7 @@ pub async fn resume(
 
 async fn start(
     plan: &Plan,
-    templates: &Templates<'_>,
+    templates: &PlanTemplates<'_>,
     path: &Path,
     inputs: &ResolvedInputs,
     options: &Options,
@@ -240,7 +240,6 @@ async fn start(
     }
     redact_literal_proxy_secrets(plan, &mut redactor);
     call::redact_callee_secrets(plan, path, options.hermetic, &mut redactor);
-    let callees = call::CalleeTemplates::compile(plan, path, options.mode);
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -319,8 +318,8 @@ async fn start(
         clock: services.clock,
         probes: services.probes,
         cancel: services.cancel,
-        templates,
-        callees: &callees,
+        templates: &templates.own,
+        callees: &templates.callees,
         client: HttpClient::new(),
         redactor,
         facts,
@@ -425,10 +424,23 @@ fn redacted_inputs(inputs: &ResolvedInputs) -> IndexMap<String, Json> {
         .collect()
 }
 
+/// The templates a run of a plan evaluates, those of every runbook it can
+/// call included, each compiled once ([`compile_templates`]): runs of one
+/// plan share them, such as all the cases of a `runbook test` file.
+pub struct PlanTemplates<'p> {
+    own: Templates<'p>,
+    callees: call::CalleeTemplates<'p>,
+}
+
 /// The templates a run of `plan` in `mode` evaluates: strict, or lenient
 /// for a dry run (no observations), with every template and expression of
-/// the plan compiled once. Runs of one plan can share them.
-pub fn compile_templates(plan: &Plan, mode: Mode) -> Templates<'_> {
+/// the plan and of the runbooks it calls compiled once.
+pub fn compile_templates(plan: &Plan, mode: Mode) -> PlanTemplates<'_> {
+    PlanTemplates { own: own_templates(plan, mode), callees: call::CalleeTemplates::compile(plan, mode) }
+}
+
+/// The templates of `plan` itself, compiled.
+fn own_templates(plan: &Plan, mode: Mode) -> Templates<'_> {
     let mut templates = if mode == Mode::DryRun { Templates::lenient() } else { Templates::new() };
     templates.compile(plan);
     templates

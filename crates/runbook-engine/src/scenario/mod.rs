@@ -23,11 +23,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::VirtualClock;
 use crate::event::{ConclusionView, Event, EventSink, RunStatus};
 use crate::inputs::{GivenInputs, TypedFrom, resolve};
-use crate::interpret::{CalledConclusion, Options, RunReport, Services, run};
+use crate::interpret::{CalledConclusion, Options, PlanTemplates, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
 use crate::redact::Redactor;
-use crate::template::Templates;
 
 pub use trace::Trace;
 pub use verdict::{Failure, verdict};
@@ -74,7 +73,7 @@ fn case_inputs(test: &TestFile, case: &Case) -> IndexMap<String, Json> {
 /// case's observations.
 pub fn run_case(
     plan: &Plan,
-    templates: &Templates<'_>,
+    templates: &PlanTemplates<'_>,
     path: &Path,
     test: &TestFile,
     case: &Case,
