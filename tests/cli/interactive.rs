@@ -9,6 +9,7 @@ use std::process::Command;
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::PtySession;
 
+use crate::Test;
 use crate::run::QUESTIONS;
 
 /// Seconds any one expectation may wait before the test fails.
@@ -354,4 +355,52 @@ steps:
     assert!(rest.contains("stopped at once by a second signal"), "{rest}");
     assert!(rest.contains("`runbook record rec` rebuilds it"), "{rest}");
     assert!(!dir.path().join("rec/record.md").exists());
+}
+
+/// Ctrl-C at a question of a called runbook stops the run (aborted, exit
+/// 130, resumable at that question), as at the runbook's own questions: it
+/// is never the `call` step's `error` outcome, which would route on and
+/// conclude what nobody reached.
+#[test]
+fn ctrl_c_at_a_called_runbooks_question_aborts_the_run_and_it_resumes_there() {
+    let outer = r#"
+id: caller
+title: Caller
+steps:
+  - id: c
+    call: { runbook: callee.yaml }
+    on: { resolved: ok, diagnosed: ok, error: broken }
+  - id: ok
+    conclude: { status: resolved, diagnosis: "callee said {{ steps.c.conclusion.diagnosis }}" }
+  - id: broken
+    conclude: { status: escalated, diagnosis: "the callee is broken" }
+"#;
+    let inner = r#"
+id: callee
+title: Callee
+steps:
+  - id: q
+    ask: { question: "Restart the primary?", type: confirm }
+    on: { yes: r, no: n }
+  - id: r
+    conclude: { status: resolved, diagnosis: restarted }
+  - id: n
+    conclude: { status: diagnosed, diagnosis: left alone }
+"#;
+    let dir = crate::Scratch::new();
+    std::fs::write(dir.path().join("callee.yaml"), inner).unwrap();
+    let mut session = spawn(dir.path(), outer, &["--record-dir", "rec"]);
+    session.exp_string("Restart the primary?").unwrap();
+    session.send_control('c').unwrap();
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 130, "{rest}");
+    let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
+    assert!(journal.contains(r#""status":"aborted""#), "{journal}");
+    let routed = journal.lines().filter(|line| line.contains(r#""event":"transition""#));
+    assert!(routed.clone().all(|line| !line.contains("broken")), "the call's error route was taken: {journal}");
+    Test::new()
+        .in_dir(dir.path())
+        .args(["resume", "rec", "--non-interactive", "--answer", "c/q=no"])
+        .status(0)
+        .stdout_contains("callee said left alone");
 }

@@ -154,8 +154,10 @@ impl<'a> Interpreter<'a> {
                 ending.conclusion.map_or_else(|| "error".to_owned(), |c| c.status.name().to_owned())
             }
             RunStatus::Waiting => return Err(Stop::Waiting(ending.message.unwrap_or_default())),
-            // Stopped by this step's timeout, not by the operator.
-            RunStatus::Aborted if !self.cancel.is_cancelled() => {
+            // Stopped by this step's timeout (its token, not the run's). A
+            // stop at one of the callee's prompts (Ctrl-C, a terminal gone)
+            // cancels neither: it is the run's stop, never the call's `error`.
+            RunStatus::Aborted if token.is_cancelled() && !self.cancel.is_cancelled() => {
                 facts.insert("conclusion".into(), Json::Null);
                 facts.insert("message".into(), Json::from(ending.message.unwrap_or_default()));
                 "error".to_owned()
