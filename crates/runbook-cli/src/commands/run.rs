@@ -150,7 +150,6 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
     })?;
     let point =
         resume_point(&entries).map_err(|error| usage(format!("cannot resume `{}`: {error}", args.dir.display())))?;
-    warn_of_leftovers(&point.resume.run_id);
     // Before the journal's sync thread starts.
     crate::own_environment::carry_run_id(&point.resume.run_id);
     let path = PathBuf::from(&point.path);
@@ -268,6 +267,9 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io
     })?;
+    // Once the journal is ours: while the run still goes, its commands
+    // are not leftovers to stop.
+    warn_of_leftovers(&point.resume.run_id);
     let mut resume = point.resume;
     resume.runbook_changed = runbook_changed;
     let launch = Launch {
@@ -287,7 +289,10 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
 
 /// Says which commands the run started before it was killed are still
 /// running (SIGKILL leaves them be): an action among them may still be at
-/// work, and running it again would start a second copy beside it.
+/// work, and running it again would start a second copy beside it. Each is
+/// named by its program only: its arguments may hold a secret (a token
+/// passed in `argv`), which this warning, printed before the run's secrets
+/// are known again, could not redact.
 fn warn_of_leftovers(run_id: &str) {
     let leftovers = runbook_engine::probe::still_running(run_id);
     if leftovers.is_empty() {
@@ -298,16 +303,23 @@ fn warn_of_leftovers(run_id: &str) {
     groups.dedup();
     let listed: Vec<String> = leftovers
         .iter()
-        .map(|leftover| format!("{} `{}` (group {})", leftover.pid, printable_line(&leftover.command), leftover.group))
+        .map(|leftover| {
+            let program = leftover.command.split(' ').next().unwrap_or_default();
+            let program = program.rsplit('/').next().unwrap_or(program);
+            format!("{} `{}` (group {})", leftover.pid, printable_line(program), leftover.group)
+        })
         .collect();
     let kill: Vec<String> = groups.iter().map(|group| format!("kill -- -{group}")).collect();
+    let show: Vec<String> = groups.iter().map(|group| format!("ps -o pid,args -g {group}")).collect();
     print_stderr(&format!(
         "warning: commands this run started before it stopped are still running: {}
   an action among them may \
-         still be at work: wait for them to end, or stop them ({}), before running it again
+         still be at work: wait for them to end, or stop them ({}), before running it again; `{}` shows their \
+         arguments
 ",
         listed.join(", "),
-        kill.join("; ")
+        kill.join("; "),
+        show.join("; ")
     ));
 }
 
