@@ -280,3 +280,65 @@ steps:
     let header = sent.iter().flat_map(|request| &request.headers).find(|(name, _)| name == "authorization");
     assert_eq!(header.map(|(_, value)| value.as_str()), Some(format!("Bearer {token}").as_str()), "the token is sent");
 }
+
+/// What a runbook sends of a secret through a filter (`| upper`,
+/// `| replace`, a slice, `| reverse`, `| urlencode | urlencode`) is a secret
+/// too: the request line, the command line and the service's echo show it
+/// nowhere.
+#[test]
+fn what_a_filter_makes_of_a_secret_and_sends_is_redacted() {
+    let server = Server::start(|request, stream| {
+        let echo = serde_json::json!({ "path": request.path, "headers": request.headers });
+        respond(stream, "200 OK", &[("content-type", "application/json")], echo.to_string().as_bytes())
+    });
+    let key = "Ab/cd+EF=gh9xyzQ";
+    let yaml = format!(
+        r#"
+id: filtered
+title: Filtered
+inputs:
+  key: {{ env: RB_KEY, secret: true }}
+steps:
+  - id: upper
+    check:
+      http:
+        url: "http://127.0.0.1:{port}/echo?k={{{{ inputs.key | urlencode | urlencode }}}}"
+        headers:
+          X-Api-Key: "{{{{ inputs.key | upper }}}}"
+          X-Other: "{{{{ inputs.key | replace('/', '_') | replace('+', '-') }}}}"
+          X-Tail: "{{{{ inputs.key[2:] }}}}"
+          X-Back: "{{{{ inputs.key | reverse }}}}"
+          X-Set: "{{{{ 'present' if inputs.key else 'absent' }}}}"
+  - id: said
+    collect:
+      cmd: {{ argv: [echo, "{{{{ inputs.key | upper }}}}"] }}
+  - id: end
+    conclude: {{ status: resolved }}
+"#,
+        port = server.port
+    );
+    let derived = [
+        key.to_uppercase(),
+        key.replace('/', "_").replace('+', "-"),
+        key[2..].to_owned(),
+        key.chars().rev().collect(),
+        "Ab/cd%252BEF%253Dgh9xyzQ".to_owned(),
+    ];
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("RB_KEY", key)
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .status(0);
+    let mut sinks = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+    sinks.extend(files(&output.path("rec")));
+    for (sink, text) in &sinks {
+        for canary in &derived {
+            assert!(!text.contains(canary.as_str()), "`{canary}` reached {sink}:\n{text}");
+        }
+    }
+    let record = &sinks.iter().find(|(name, _)| name.ends_with("record.json")).unwrap().1;
+    assert!(record.contains("present"), "a text the template writes itself stays: {record}");
+    let sent = server.requests.lock().unwrap();
+    let header = sent.iter().flat_map(|request| &request.headers).find(|(name, _)| name == "x-api-key");
+    assert_eq!(header.map(|(_, value)| value.clone()), Some(key.to_uppercase()), "the value itself is sent");
+}

@@ -6,7 +6,7 @@
 //! The context is built only when a template or expression needs it, and
 //! reused until a fact changes.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
@@ -29,6 +29,12 @@ pub(crate) struct Facts {
     /// placeholder (`vars.seen`, `steps.echo.json.auth`): what a template
     /// makes of it, through any filter, is never sent.
     redacted: BTreeSet<String>,
+    /// The names that hold a secret (`inputs.key`, `vars.token`): what a
+    /// template sends of one, through any filter, is a secret too.
+    secret: BTreeSet<String>,
+    /// What templates sent of a secret since the run last took them
+    /// ([`Self::take_derived_secrets`]), with the secret's name.
+    derived: RefCell<Vec<(String, String)>>,
 }
 
 impl Facts {
@@ -103,6 +109,39 @@ impl Facts {
     pub(crate) fn with_redacted(mut self, paths: Vec<String>) -> Self {
         self.redacted.extend(paths);
         self
+    }
+
+    /// The same facts, `names` (dotted: `inputs.key`, `vars.token`) holding
+    /// secrets.
+    pub(crate) fn with_secrets(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.secret.extend(names);
+        self
+    }
+
+    /// Whether any name holds a secret.
+    pub(crate) fn has_secrets(&self) -> bool {
+        !self.secret.is_empty()
+    }
+
+    /// Of the dotted `names` a template reads, the first that holds or is
+    /// held by a secret.
+    pub(crate) fn reads_secret<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+        if self.secret.is_empty() {
+            return None;
+        }
+        names.into_iter().find(|name| self.secret.iter().any(|path| within(name, path) || within(path, name)))
+    }
+
+    /// Notes `value`, what a template sent of the secret `name`.
+    pub(crate) fn note_derived_secret(&self, name: &str, value: String) {
+        let name = name.rsplit('.').next().unwrap_or(name).to_owned();
+        self.derived.borrow_mut().push((name, value));
+    }
+
+    /// What templates sent of secrets since the last call, for the
+    /// redactor.
+    pub(crate) fn take_derived_secrets(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.derived.borrow_mut())
     }
 
     /// Whether any value came back redacted.

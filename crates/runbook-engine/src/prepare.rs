@@ -73,8 +73,14 @@ pub(crate) struct Renderer<'a> {
     facts: &'a Facts,
     extra: Vec<(&'a str, Value)>,
     context: OnceCell<Value>,
+    sends: bool,
     refuse_placeholders: bool,
 }
+
+/// Shortest text a template sends of a secret that becomes a secret too:
+/// a shorter one (`{{ inputs.key | length }}`) would be cut out of every
+/// word that holds it.
+const MIN_DERIVED_SECRET: usize = 6;
 
 /// What a redacted secret looks like in a value read back from a journal.
 pub(crate) const PLACEHOLDER: &str = "[redacted:";
@@ -83,7 +89,7 @@ impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
     /// `foreach` item) on top.
     pub(crate) fn new(templates: &'a Templates<'a>, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
-        Self { templates, facts, extra, context: OnceCell::new(), refuse_placeholders: false }
+        Self { templates, facts, extra, context: OnceCell::new(), sends: false, refuse_placeholders: false }
     }
 
     /// The same renderer for what is sent to a service or a command: in a
@@ -93,8 +99,34 @@ impl<'a> Renderer<'a> {
     /// through, and a rendered value holding a placeholder its template did
     /// not write: either would be sent in place of the secret.
     pub(crate) fn sending(mut self, resumed: bool) -> Self {
+        self.sends = true;
         self.refuse_placeholders = resumed;
         self
+    }
+
+    /// Notes, for the redactor, what each block of the template `text` sends
+    /// of a secret (`{{ inputs.key | upper }}`, `{{ vars.token[3:] }}`),
+    /// unless the template writes that text itself (`'set' if inputs.key`).
+    fn note_derived_secrets(&self, text: &str, names: impl FnOnce() -> HashSet<String>) {
+        // The parser reports nothing for an expression that slices
+        // (`inputs.key[2:]`): the names as written count too.
+        let read = |mut names: HashSet<String>, text: &str| {
+            names.extend(runbook_model::written_reads(text));
+            self.facts.reads_secret(names.iter().map(String::as_str)).map(str::to_owned)
+        };
+        if !self.sends || !self.facts.has_secrets() || read(names(), text).is_none() {
+            return;
+        }
+        for block in runbook_model::printed_blocks(text) {
+            let Some(secret) = read(self.templates.expression_names(block.expression), block.expression) else {
+                continue;
+            };
+            let Ok(value) = self.templates.eval(block.expression, self.context()) else { continue };
+            let value = value.to_string();
+            if value.chars().count() >= MIN_DERIVED_SECRET && !text.contains(&value) {
+                self.facts.note_derived_secret(&secret, value);
+            }
+        }
     }
 
     /// The name of a value that came back redacted which the templates of
@@ -184,6 +216,7 @@ impl<'a> Renderer<'a> {
             span,
         })?;
         let read = self.refuse_placeholders.then(|| self.redacted_read(|| self.templates.names(text, mode))).flatten();
+        self.note_derived_secrets(text, || self.templates.names(text, mode));
         self.without_placeholder(field, written, read, rendered)
     }
 
@@ -220,6 +253,7 @@ impl<'a> Renderer<'a> {
                         .refuse_placeholders
                         .then(|| self.redacted_read(|| self.templates.expression_names(expression)))
                         .flatten();
+                    self.note_derived_secrets(text, || self.templates.expression_names(expression));
                     self.without_placeholder(field, (text, span), read, value.to_string())?;
                     Ok(value)
                 }

@@ -27,6 +27,30 @@ pub fn whole_expression(text: &str) -> Option<&str> {
     (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then(|| inner.trim())
 }
 
+/// A `{{ … }}` block of a template: what it prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrintedBlock<'t> {
+    /// Where its `{{` starts in the template.
+    pub start: usize,
+    /// Where the text after its `}}` starts.
+    pub end: usize,
+    /// The expression inside, without the whitespace control (`{{-`, `-}}`).
+    pub expression: &'t str,
+}
+
+/// The `{{ … }}` blocks of a template, in order.
+pub fn printed_blocks(text: &str) -> Vec<PrintedBlock<'_>> {
+    let mut blocks = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|open| from + open) {
+        let Some(close) = text[open + 2..].find("}}").map(|close| open + 2 + close) else { break };
+        let expression = text[open + 2..close].trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+        blocks.push(PrintedBlock { start: open, end: close + 2, expression });
+        from = close + 2;
+    }
+    blocks
+}
+
 /// Every expression of `runbook`, as written, with the text the engine
 /// evaluates for it: the guarded rewrite when it compares anything, else
 /// the same text.

@@ -68,7 +68,7 @@ pub use diagnostic::{Diagnostic, did_you_mean};
 pub use dotted_version::{reads_as_version, version_parts};
 pub use duration::Duration;
 pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
-pub use expression::{GUARDS, whole_expression};
+pub use expression::{GUARDS, PrintedBlock, printed_blocks, whole_expression};
 pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger};
 pub use json_query::JsonQuery;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
@@ -86,7 +86,7 @@ pub use runbook::{DEFAULT_MAX_VISITS, Input, InputType, Link, Runbook, Version};
 pub use schema::{
     RUNBOOK_SCHEMA_ID, TEST_SCHEMA_ID, runbook_schema, runbook_schema_text, test_schema, test_schema_text,
 };
-pub use secret_flow::{CREDENTIAL_WORDS, SecretFlow, SentField, names_credential};
+pub use secret_flow::{CREDENTIAL_WORDS, SecretFlow, SentField, names_credential, written_reads};
 pub use source::Source;
 pub use span::{Span, Spanned};
 pub use step::Step;

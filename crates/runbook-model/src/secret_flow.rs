@@ -5,6 +5,9 @@
 //! captured, before the answer that held it is shown or journaled.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use serde_json::Value as Json;
 
@@ -98,33 +101,47 @@ impl SecretFlow {
 /// all it reads when it is sent under a credential's name, else those of
 /// each `{{ … }}` block written right after a credential's name
 /// (`Authorization: Bearer {{ vars.token }}`, `--password={{ vars.pw }}`,
-/// `?access_token={{ vars.token }}`).
+/// `?access_token={{ vars.token }}`) or as a URL's password
+/// (`https://ops:{{ vars.pw }}@host`, not a port: `https://host:{{ vars.port }}/`).
 fn credential_reads(field: SentField<'_>) -> Vec<String> {
     if field.under.is_some_and(names_credential) {
         return reads(field.text, true);
     }
     let mut names = Vec::new();
-    let mut rest = field.text;
-    let mut before_start = 0;
-    while let Some(open) = rest.find("{{") {
-        let Some(close) = rest[open..].find("}}").map(|close| open + close) else { break };
-        let before = &field.text[before_start..before_start + open];
-        if written_after_credential(before) {
-            let inner = rest[open + 2..close].trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
-            names.extend(reads(inner, false));
+    let mut previous_end = 0;
+    for block in crate::printed_blocks(field.text) {
+        let before = &field.text[previous_end..block.start];
+        let line = field.text[..block.start].rsplit('\n').next().unwrap_or_default();
+        let url_password = field.text[block.end..].starts_with('@') && USERINFO.is_match(line);
+        if url_password || written_after_credential(before) {
+            names.extend(reads(block.expression, false));
         }
-        before_start += close + 2;
-        rest = &rest[close + 2..];
+        previous_end = block.end;
     }
     names
 }
 
-/// Whether the text before a block ends with a credential's name: the last
-/// two words on its line (`Authorization: Bearer `, `token=`).
+/// Whether a block written after `before` (the text since the previous
+/// block) goes where a credential goes: after a credential's name among the
+/// last two words on its line (`Authorization: Bearer `, `token=`).
 fn written_after_credential(before: &str) -> bool {
-    let line = before.rsplit('\n').next().unwrap_or_default();
-    line.split(|c: char| c.is_whitespace()).filter(|word| !word.is_empty()).rev().take(2).any(names_credential)
+    let words = before.rsplit('\n').next().unwrap_or_default();
+    words.split(|c: char| c.is_whitespace()).filter(|word| !word.is_empty()).rev().take(2).any(names_credential)
 }
+
+/// A URL's user info up to its password (`https://ops:`,
+/// `postgresql://{{ vars.user }}:`) at the end of the line before a block
+/// that an `@` follows: the block is the password, not a port.
+static USERINFO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z][A-Za-z0-9+.-]*://[^/@]*:$").expect("valid regex"));
+
+/// `vars.NAME` or `inputs.NAME` as written (`vars.token`, `vars['token']`):
+/// the parser reports a subscript as a read of all `vars`, and nothing at
+/// all for an expression that slices (`vars.token[3:]`).
+static NAMED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b(vars|inputs)\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])"#)
+        .expect("valid regex")
+});
 
 /// The dotted names a template (or, without `template`, an expression)
 /// reads; none when it does not parse, which `check` reports.
@@ -135,7 +152,19 @@ fn reads(text: &str, template: bool) -> Vec<String> {
     } else {
         environment.compile_expression(text).map(|parsed| parsed.undeclared_variables(true))
     };
-    names.map(|names| names.into_iter().collect()).unwrap_or_default()
+    let mut names: Vec<String> = names.map(|names| names.into_iter().collect()).unwrap_or_default();
+    names.extend(written_reads(text));
+    names
+}
+
+/// The `vars.NAME` and `inputs.NAME` a template or expression reads, found
+/// in its text as written (`vars.token`, `vars['token']`, `vars.token[3:]`),
+/// where the parser's report falls short.
+pub fn written_reads(text: &str) -> Vec<String> {
+    NAMED
+        .captures_iter(text)
+        .filter_map(|found| Some(format!("{}.{}", &found[1], found.get(2).or_else(|| found.get(3))?.as_str())))
+        .collect()
 }
 
 /// Every string inside a JSON value.
@@ -238,6 +267,43 @@ steps:
         );
         assert_eq!(flow.vars, set(&["pw", "token"]));
         assert_eq!(flow.inputs, set(&["key"]));
+    }
+
+    #[test]
+    fn subscripts_url_passwords_and_the_input_of_a_password_command_count() {
+        let flow = flow(
+            r#"
+id: t
+title: t
+steps:
+  - id: get
+    check:
+      cmd: { argv: [cat, f.json] }
+      capture:
+        a: { json: $.a }
+        b: { json: $.b }
+        c: { json: $.c }
+        d: { json: $.d }
+        e: { json: $.e }
+        user: { json: $.user }
+        host: { json: $.host }
+        port: { json: $.port }
+  - id: use
+    check:
+      http:
+        url: "https://{{ vars.user }}:{{ vars.b }}@{{ vars.host }}:{{ vars.port }}/"
+        headers: { X-Api-Key: "{{ vars['a'] }}", X-Auth-Tail: "{{ vars.e[3:] }}" }
+  - id: db
+    check:
+      cmd: { argv: [psql, "postgresql://app:{{ vars.c }}@db/x"] }
+  - id: login
+    check:
+      cmd: { argv: [docker, login, --password-stdin], stdin: "{{ vars.d }}" }
+  - id: done
+    conclude: { status: resolved }
+"#,
+        );
+        assert_eq!(flow.vars, set(&["a", "b", "c", "d", "e"]));
     }
 
     #[test]

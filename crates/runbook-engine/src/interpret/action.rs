@@ -26,6 +26,7 @@ impl<'a> Interpreter<'a> {
         let prepared = prepare(&action.entry.probe, &sending, &self.client, &self.redactor)
             .map_err(|e| self.render_failed(step, &e))?;
         drop(sending);
+        self.learn_derived_secrets();
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let confirm = match &action.confirm {
             Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),

@@ -110,7 +110,9 @@ impl<'a> Interpreter<'a> {
             callees: self.callees,
             client: self.client.clone(),
             redactor,
-            facts: Facts::new(&inputs.values, &self.run_facts).with_redacted(redacted_inputs),
+            facts: Facts::new(&inputs.values, &self.run_facts)
+                .with_redacted(redacted_inputs)
+                .with_secrets(super::secret_names(callee, &inputs.secrets)),
             visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,
             resumed: self.resumed,

@@ -290,7 +290,7 @@ async fn start(
         None => services.sink.emit(&Event::RunStarted(info.clone())),
     }
     let started = services.clock.now();
-    let mut facts = Facts::new(&inputs.values, &run_facts);
+    let mut facts = Facts::new(&inputs.values, &run_facts).with_secrets(secret_names(plan, &inputs.secrets));
     let mut visits = vec![0; runbook.steps.len()];
     let mut start_at = flow.start;
     if let Some(resume) = resume {
@@ -399,6 +399,15 @@ fn redact_literal_proxy_secrets(plan: &Plan, redactor: &mut Redactor) {
             }
         }
     }
+}
+
+/// The dotted names that hold a secret in a run of `plan` whose secret
+/// inputs are `secret_inputs`: those inputs, those the plan sends where
+/// credentials go, and its secret vars ([`runbook_model::SecretFlow`]).
+fn secret_names(plan: &Plan, secret_inputs: &[String]) -> impl Iterator<Item = String> {
+    let flow = plan.secret_flow();
+    let inputs = secret_inputs.iter().chain(&flow.inputs).map(|name| format!("inputs.{name}"));
+    inputs.chain(flow.vars.iter().map(|name| format!("vars.{name}"))).collect::<Vec<_>>().into_iter()
 }
 
 /// A run's id: its start time (UTC, to the second) and the runbook's id,
@@ -808,6 +817,13 @@ impl<'a> Interpreter<'a> {
             self.name(&step.id)
         ));
         Stop::Aborted
+    }
+
+    /// Adds to the redactor what templates just sent of a secret.
+    fn learn_derived_secrets(&mut self) {
+        for (name, value) in self.facts.take_derived_secrets() {
+            self.redactor.add(&name, &value);
+        }
     }
 
     /// A step's `title` or `description` as the operator sees it:

@@ -198,6 +198,7 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<Attempt, Stop> {
         let (shape, units) = self.prepare_units(step, &probing.probes)?;
+        self.learn_derived_secrets();
         let judged = self.run_units(step, number, units, probing.concurrency, token).await;
         Ok(self.settle(step, number, shape, judged))
     }

@@ -63,7 +63,8 @@ impl CmdProbe {
 
     /// What it sends that may carry a credential: each argument under the
     /// one before it (`--password`, unless that one is a template), the
-    /// shell text, each environment variable under its name, the input.
+    /// shell text, each environment variable under its name, the input
+    /// (under the first argument or shell text naming a credential).
     pub(super) fn sent_fields<'a>(&'a self, out: &mut Vec<SentField<'a>>) {
         let argv = self.argv.iter().flat_map(|argv| argv.value.iter());
         let mut before: Option<&str> = None;
@@ -73,7 +74,11 @@ impl CmdProbe {
         }
         out.extend(self.sh.as_ref().map(|sh| SentField { under: None, text: sh }));
         out.extend(self.env.iter().map(|(name, value)| SentField { under: Some(name), text: value }));
-        out.extend(self.stdin.as_ref().map(|stdin| SentField { under: None, text: stdin }));
+        // Its input is a password when the command says so
+        // (`docker login --password-stdin`).
+        let command = self.argv.iter().flat_map(|argv| argv.value.iter()).chain(&self.sh);
+        let credential = command.map(|part| part.value.as_str()).find(|part| crate::names_credential(part));
+        out.extend(self.stdin.as_ref().map(|stdin| SentField { under: credential, text: stdin }));
     }
 
     /// Its own rules: exactly one of `argv` and `sh`, a program to run, a
