@@ -1024,6 +1024,52 @@ steps:
     assert!(fixes.iter().all(|fix| fix["outcome"] == "pass"), "{fixes:?}");
 }
 
+/// An action of a called runbook that ran before the stop and is gone
+/// from the new text (`--allow-changed`, renamed) is refused before
+/// anything is journaled: under its new name it would run again unasked.
+#[test]
+fn a_resume_without_a_called_action_that_ran_is_refused_and_the_run_stays_resumable() {
+    let outer = r#"
+id: outer
+title: Outer
+steps:
+  - id: sub
+    call: { runbook: inner.yaml }
+  - id: end
+    conclude: { status: resolved, diagnosis: "{{ steps.sub.conclusion.diagnosis }}" }
+"#;
+    let inner = r#"
+id: inner
+title: Inner
+steps:
+  - id: fix
+    action:
+      confirm: Fixes.
+      cmd: { sh: "echo ran >> inner-runs.txt" }
+    on: { pass: q, skipped: q, fail: q, error: q }
+  - id: q
+    ask: { question: Did it work?, type: confirm }
+  - id: done
+    conclude: { status: resolved, diagnosis: "answer {{ steps.q.answer }}" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
+        .status(5);
+    std::fs::write(output.path("inner.yaml"), inner.replace("  - id: fix\n", "  - id: fix2\n")).unwrap();
+    let rec = output.path("rec");
+    let rec = rec.to_str().unwrap();
+    let journal = std::fs::read_to_string(output.path("rec/journal.jsonl")).unwrap();
+    Test::new()
+        .args(["resume", rec, "--non-interactive", "--yes", "--allow-changed", "--answer", "sub/q=yes"])
+        .status(2)
+        .stderr_contains("step `sub/fix`, an action that ran or may have run");
+    assert_eq!(std::fs::read_to_string(output.path("rec/journal.jsonl")).unwrap(), journal, "journal untouched");
+    std::fs::write(output.path("inner.yaml"), inner).unwrap();
+    Test::new().args(["resume", rec, "--non-interactive", "--yes", "--answer", "sub/q=yes"]).status(0);
+    assert_eq!(std::fs::read_to_string(output.path("inner-runs.txt")).unwrap(), "ran\n", "the action ran again");
+}
+
 /// An action whose end is journaled ran, even when the journal stops
 /// before its step was routed (a full disk cut the `transition` line): the
 /// resume takes its outcome and goes on, asking nothing about it.

@@ -198,6 +198,17 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
             path.display()
         )));
     }
+    // So is one without an action of a called runbook that ran, or may
+    // have, before the stop: under another name it would run again unasked.
+    let gone = point.resume.actions_ran.iter().chain(point.resume.actions_done.keys()).find(|name| {
+        !holding_runbook(&plan, name).is_ok_and(|(runbook, id, _)| runbook.steps.iter().any(|s| s.id.value == id))
+    });
+    if let Some(name) = gone {
+        return Err(usage(format!(
+            "step `{name}`, an action that ran or may have run before the run stopped, is no longer in the runbook \
+             that holds it: put it back to resume the run (so that it is not run again unasked), or start a new one"
+        )));
+    }
     // A resumed run keeps its inputs: only secrets (redacted in the
     // journal) are given again.
     let secret = |name: &str| runbook.inputs.iter().any(|(declared, input)| declared.as_str() == name && input.secret);
