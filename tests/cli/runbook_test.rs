@@ -1429,3 +1429,44 @@ cases:
         found["covered_edges"].as_array().unwrap().iter().map(|edge| edge["id"].as_str().unwrap()).collect();
     assert_eq!(covered, ["probe:on.pass"], "{report}");
 }
+
+/// A token a case's login answer gives, which the runbook sends as a
+/// bearer token, is a secret in `runbook test` output as in a run: a
+/// failed expectation on it shows it redacted.
+#[test]
+fn a_captured_token_is_redacted_in_test_output() {
+    let runbook = r#"
+id: login
+title: Login
+steps:
+  - id: login
+    check:
+      http: { url: "http://127.0.0.1:1/login", method: POST }
+      capture:
+        token: { json: $.access_token }
+  - id: use
+    check:
+      http:
+        url: "http://127.0.0.1:1/admin"
+        headers: { Authorization: "Bearer {{ vars.token }}" }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let test = r#"
+cases:
+  - name: the token is not what the case says
+    observations:
+      login: { http: { status: 200, body: '{"access_token":"mockTOKEN-abcdef123456"}' } }
+      use: { http: { status: 200 } }
+    expect: { vars: { token: "mockTOKEN-abcdef123456-x" } }
+"#;
+    let output = Test::new()
+        .files(&[("login.yaml", runbook.as_bytes()), ("login.test.yaml", test.as_bytes())])
+        .args(["test", "--junit", "junit.xml", "login.test.yaml"])
+        .status(6);
+    let junit = std::fs::read_to_string(output.path("junit.xml")).unwrap();
+    for (what, text) in [("stdout", &output.stdout), ("stderr", &output.stderr), ("junit", &junit)] {
+        assert!(!text.contains("mockTOKEN-abcdef123456\""), "the token reached {what}:\n{text}");
+    }
+    assert!(output.stderr.contains("[redacted:token]"), "{}", output.stderr);
+}

@@ -318,6 +318,7 @@ steps:
         port = server.port
     );
     let derived = [
+        key.to_owned(),
         key.to_uppercase(),
         key.replace('/', "_").replace('+', "-"),
         key[2..].to_owned(),
@@ -327,7 +328,7 @@ steps:
     let output = Test::new()
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .env("RB_KEY", key)
-        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec", "--operator", key])
         .status(0);
     let mut sinks = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
     sinks.extend(files(&output.path("rec")));

@@ -139,6 +139,9 @@ pub struct RunReport {
     pub error: Option<RunError>,
     /// The captured vars.
     pub vars: IndexMap<String, Json>,
+    /// Every secret the run knew when it ended (its secret inputs, the
+    /// secrets it captured or derived), for output made after it.
+    pub redactor: Redactor,
 }
 
 /// Where an interrupted or waiting run continues, read from its journal
@@ -252,7 +255,7 @@ async fn start(
         }),
         path: path.display().to_string(),
         started_at: resume.map_or_else(|| rfc3339(wall), |r| r.started_at.clone()),
-        operator: options.operator.clone(),
+        operator: redactor.text(&options.operator).into_owned(),
         host: options.host.clone(),
         mode: options.mode,
         interactive: options.interactive,
@@ -277,7 +280,7 @@ async fn start(
                 .clone()
                 .or_else(|| flow.start.map(|start| runbook.steps[start].id.value.clone()))
                 .unwrap_or_default(),
-            operator: options.operator.clone(),
+            operator: redactor.text(&options.operator).into_owned(),
             runbook_changed: resume.runbook_changed,
             text: resume.runbook_changed.then(|| {
                 Box::new(RunbookText {
@@ -363,6 +366,7 @@ async fn start(
         message: ending.message,
         error: ending.error,
         vars: interpreter.facts.vars().clone(),
+        redactor: interpreter.redactor,
     }
 }
 

@@ -132,6 +132,8 @@ pub fn run_case(
     if report.status == RunStatus::Waiting && !waits_by_design {
         missing.push(unanswered(&trace));
     }
+    // The secrets the run captured or derived too, not only the inputs'.
+    let redactor = report.redactor.clone();
     CaseRun { report: Some(report), trace, missing, redactor }
 }
 
