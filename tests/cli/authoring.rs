@@ -1467,6 +1467,19 @@ fn render_to_dash_is_stdout() {
 }
 
 #[test]
+fn render_refuses_a_dangling_link_for_a_directory_and_new_quotes_what_it_suggests() {
+    let scratch = crate::Scratch::new();
+    std::os::unix::fs::symlink(scratch.path().join("nowhere"), scratch.path().join("out")).expect("link");
+    let quickstart = workspace().join("examples/quickstart.yaml");
+    let output = runbook_in(scratch.path(), &["render", quickstart.to_str().expect("utf-8"), "-o", "out"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("it is a symbolic link to nothing"));
+    let spaced = Test::new().args(["new", "x", "-o", "d/new file.yaml"]).files(&[("d/.keep", b"")]).status(0);
+    assert!(spaced.stderr.contains("`runbook check 'd/new file.yaml'`"), "{}", spaced.stderr);
+    Test::new().args(["new", "index"]).files(&[]).status(0).stderr_contains("refuses the id `index`");
+}
+
+#[test]
 fn render_writes_no_index_of_nothing() {
     let broken = b"id: x\ntitle: X\nsteps:\n  - id: a\n    next: nowhere\n    instruct: { text: t }\n";
     let output = Test::new().args(["render", "rb", "-o", "out"]).files(&[("rb/x.yaml", broken)]).status(3);

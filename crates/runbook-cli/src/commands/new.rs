@@ -104,12 +104,25 @@ pub(super) fn run(args: &NewArgs, color: Color) -> ExitCode {
             return ExitCode::Io;
         }
     }
+    // The commands are written to be pasted: a name with a space is quoted.
+    let pasted = path.display().to_string();
+    let pasted = if pasted.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        pasted
+    } else {
+        format!("'{}'", pasted.replace('\'', "'\\''"))
+    };
     print_stderr(&format!(
-        "wrote {0} and its test cases {1}; next: edit them, then `runbook check {0}`, `runbook test {0}` and \
-         `runbook run {0}`\n",
+        "wrote {} and its test cases {}; next: edit them, then `runbook check {pasted}`, `runbook test {pasted}` and \
+         `runbook run {pasted}`\n",
         path.display(),
         test_path.display()
     ));
+    if args.name == "index" {
+        print_stderr(
+            "note: `render -o DIR` refuses the id `index` (`index.md` is the list of documents): rename it before \
+             rendering it into a directory\n",
+        );
+    }
     ExitCode::Success
 }
 

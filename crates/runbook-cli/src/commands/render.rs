@@ -55,6 +55,13 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
         ));
         return ExitCode::Usage;
     }
+    if !output.exists() && std::fs::symlink_metadata(output).is_ok() {
+        print_stderr(&format!(
+            "error: cannot create `{}`: it is a symbolic link to nothing (remove it first)\n",
+            shown(output)
+        ));
+        return ExitCode::Io;
+    }
     if let Err(error) = std::fs::create_dir_all(output) {
         print_stderr(&format!("error: cannot create `{}`: {error}\n", shown(output)));
         return ExitCode::Io;
