@@ -196,6 +196,7 @@ fn a_graph_near_mermaids_limits_comes_with_a_warning() {
         "{}",
         rendered.stderr
     );
+    assert!(rendered.stdout.contains("## Map\n\n> The map below: the Mermaid diagram has"), "the document says it too");
 }
 
 /// `start:` names where a run begins: the document sends the reader

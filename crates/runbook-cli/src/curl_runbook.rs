@@ -19,7 +19,8 @@ pub(crate) struct Converted {
     /// file gives it (cases send nothing).
     pub made_up: Vec<(String, String)>,
     /// What became an input read from the environment, for a note:
-    /// "the `Authorization` header: `bearer_token` ($BEARER_TOKEN)".
+    /// "the `Authorization` header → secret input `bearer_token` from
+    /// $BEARER_TOKEN".
     pub from_environment: Vec<String>,
     /// The headers left out as a browser's noise.
     pub left_out: Vec<String>,

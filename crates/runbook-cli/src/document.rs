@@ -44,7 +44,13 @@ pub(crate) fn document(
     writer.header(&mut out);
     writer.inputs(&mut out);
     let (map, size) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
-    let _ = writeln!(out, "## Map\n\n```mermaid\n{map}```\n");
+    let _ = writeln!(out, "## Map\n");
+    // A reader on GitHub would see an error box where the map should be.
+    if let Some(warning) = size.warning() {
+        let command = code(&format!("runbook graph --format svg {}", source.name()));
+        let _ = writeln!(out, "> The map below: {warning} ({command}).\n");
+    }
+    let _ = writeln!(out, "```mermaid\n{map}```\n");
     writer.steps(&mut out);
     writer.conclusions(&mut out);
     // A runbook's (or its file name's) control characters and the marks
