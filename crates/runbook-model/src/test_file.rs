@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{Outcome, Severity, Spanned, StepMock};
+use crate::{ConclusionStatus, Outcome, Severity, Spanned, StepMock};
 
 /// The cases of one runbook.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -110,14 +110,25 @@ pub enum EndStatus {
     Waiting,
 }
 
+impl From<ConclusionStatus> for EndStatus {
+    fn from(status: ConclusionStatus) -> Self {
+        match status {
+            ConclusionStatus::Diagnosed => Self::Diagnosed,
+            ConclusionStatus::Resolved => Self::Resolved,
+            ConclusionStatus::Escalated => Self::Escalated,
+            ConclusionStatus::Inconclusive => Self::Inconclusive,
+        }
+    }
+}
+
 impl EndStatus {
-    /// The name as written in YAML.
+    /// The name as written in YAML: a conclusion's as `conclude` names it.
     pub const fn name(self) -> &'static str {
         match self {
-            Self::Diagnosed => "diagnosed",
-            Self::Resolved => "resolved",
-            Self::Escalated => "escalated",
-            Self::Inconclusive => "inconclusive",
+            Self::Diagnosed => ConclusionStatus::Diagnosed.name(),
+            Self::Resolved => ConclusionStatus::Resolved.name(),
+            Self::Escalated => ConclusionStatus::Escalated.name(),
+            Self::Inconclusive => ConclusionStatus::Inconclusive.name(),
             Self::Ended => "ended",
             Self::Failed => "failed",
             Self::TimedOut => "timed_out",

@@ -162,14 +162,8 @@ fn ending(report: &crate::interpret::RunReport, concluded_at: Option<&str>) -> S
 
 /// The run's ending as a test file writes it.
 fn end_status(report: &crate::interpret::RunReport) -> Option<EndStatus> {
-    use runbook_model::ConclusionStatus as C;
     match report.status {
-        RunStatus::Concluded => report.conclusion.as_ref().map(|conclusion| match conclusion.status {
-            C::Diagnosed => EndStatus::Diagnosed,
-            C::Resolved => EndStatus::Resolved,
-            C::Escalated => EndStatus::Escalated,
-            C::Inconclusive => EndStatus::Inconclusive,
-        }),
+        RunStatus::Concluded => report.conclusion.as_ref().map(|conclusion| EndStatus::from(conclusion.status)),
         RunStatus::Ended => Some(EndStatus::Ended),
         RunStatus::Failed => Some(EndStatus::Failed),
         RunStatus::TimedOut => Some(EndStatus::TimedOut),
