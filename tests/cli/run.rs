@@ -1401,6 +1401,59 @@ steps:
     assert_eq!(path(&run(&converted, &[]).status(0).events()), ["lag", "behind"]);
 }
 
+/// A `foreach` item whose capture found nothing is none: `| int` does not
+/// read it as 0 and `| max` does not leave it out; a map's truth (a
+/// checklist with nothing ticked) is not taken.
+#[test]
+fn none_in_a_list_and_a_map_as_a_condition_stop_the_run() {
+    let yaml = r#"
+id: fmi
+title: replica lag
+steps:
+  - id: lag
+    check:
+      foreach: ["r1 lag 950", "r2 unreachable"]
+      cmd: { argv: [echo, "{{ item }}"] }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        lags: { regex: 'lag (\d+)' }
+    next:
+      - when: (vars.lags | map('int') | min) < 100
+        goto: one-ok
+      - goto: all-behind
+  - id: one-ok
+    conclude: { status: resolved, diagnosis: "a replica is in sync" }
+  - id: all-behind
+    conclude: { status: diagnosed, severity: critical, diagnosis: "every replica is behind" }
+"#;
+    run(yaml, &[]).status(4).stderr_contains("`| int` got none (nothing was captured)");
+    let typed = yaml.replace(r"regex: 'lag (\d+)' }", r"regex: 'lag (\d+)', type: int }");
+    let max = typed.replace("(vars.lags | map('int') | min) < 100", "(vars.lags | max) < 100");
+    run(&max, &[]).status(4).stderr_contains("`| max` over a list holding none (item 2");
+    let dropped = typed.replace("(vars.lags | map('int') | min) < 100", "(vars.lags | reject('none') | max) < 100");
+    assert_eq!(path(&run(&dropped, &[]).status(0).events()), ["lag", "all-behind"]);
+    let checklist = r"
+id: ck
+title: checklist routing
+steps:
+  - id: drain
+    instruct:
+      text: Drain the node.
+      checklist: [Cordon the node, Evict the pods]
+    next:
+      - when: steps.drain.checklist
+        goto: done
+      - goto: help
+  - id: done
+    conclude: { status: resolved, diagnosis: drained }
+  - id: help
+    conclude: { status: escalated, diagnosis: not drained }
+";
+    run(checklist, &["-a", "drain.checklist=none", "-a", "drain=yes"])
+        .status(4)
+        .stderr_contains("`steps.drain.checklist` is a map, which counts as true whatever it holds");
+}
+
 /// redis-cli and Windows hosts end lines with `\r\n`: the `\r` is no part
 /// of a captured value or of the text an expectation judges, so a primary
 /// reads "master", not "master\r" (which takes the replica's branch), and

@@ -1203,7 +1203,7 @@ steps:
     call: { runbook: called.yaml }
     on:
       resolved:
-        - when: steps.sub.vars.errs | max > 3
+        - when: steps.sub.vars.errs | reject('none') | max > 3
           goto: many
         - goto: few
       error: few

@@ -14,10 +14,19 @@ use runbook_model::Comparator;
 
 /// `value`, whose truth is about to be taken, or an error when it is a
 /// string that reads as false: every non-empty string is true, so `not
-/// vars.maintenance` with the text "false" would be false.
+/// vars.maintenance` with the text "false" would be false; or a map, true
+/// whenever it has a key (`steps.drain.checklist` with nothing ticked).
 pub(crate) fn truth(value: &Value, text: &str) -> Result<Value, Error> {
     if value.is_undefined() {
         return Err(Error::new(ErrorKind::UndefinedError, format!("`{text}`")));
+    }
+    if value.kind() == ValueKind::Map {
+        let keys: Vec<String> = value.try_iter().map(|keys| keys.take(4).map(|key| key.to_string()).collect())?;
+        let fields = keys.iter().map(|key| format!("`{text}.{key}`")).collect::<Vec<_>>().join(", ");
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`{text}` is a map, which counts as true whatever it holds; test one of its fields ({fields})"),
+        ));
     }
     match value.as_str().filter(|found| reads_false(found)) {
         Some(found) => Err(Error::new(ErrorKind::InvalidOperation, false_text(text, found))),
@@ -508,6 +517,7 @@ fn described(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::ValueExt;
 
     #[test]
     fn a_string_against_a_number_is_refused_with_both_operands() {
@@ -705,6 +715,20 @@ mod tests {
         assert!(bool_filter(&Value::from(" yes")).unwrap());
         assert!(bool_filter(&Value::from("maybe")).is_err());
         assert!(!bool_filter(&Value::from(0)).unwrap());
+    }
+
+    #[test]
+    fn a_map_is_refused_its_truth() {
+        let checklist = Value::from_serialize_json(&serde_json::json!({"complete": false, "ticked": []}));
+        let error = truth(&checklist, "steps.drain.checklist").unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "`steps.drain.checklist` is a map, which counts as true whatever it holds; test one of its fields \
+                 (`steps.drain.checklist.complete`, `steps.drain.checklist.ticked`)"
+            ),
+            "{error}"
+        );
+        assert!(truth(&Value::from(vec![1]), "vars.pods").is_ok(), "a list's truth is whether it has items");
     }
 
     #[test]

@@ -16,12 +16,29 @@ pub(crate) fn int(
     base: Option<u32>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    refuse_none(value, "int")?;
     minijinja::filters::int(state, value, default, base, kwargs).map_err(|error| named(error, value, "int"))
 }
 
 /// `value | float`, as minijinja's, or an error naming the text it could not read.
 pub(crate) fn float(state: &State, value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    refuse_none(value, "float")?;
     minijinja::filters::float(state, value, default, kwargs).map_err(|error| named(error, value, "float"))
+}
+
+/// An error for none, which minijinja reads as 0: a `foreach` item whose
+/// capture found nothing is not a lag of 0.
+fn refuse_none(value: &Value, filter: &str) -> Result<(), Error> {
+    if value.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| {filter}` got none (nothing was captured), which is no number; route it first (`is none`), \
+                 drop such items (`| reject('none')`) or give the capture a `default:`"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `value | duration`: a number of milliseconds (`steps.ID.duration`, a

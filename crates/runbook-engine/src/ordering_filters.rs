@@ -42,6 +42,19 @@ fn refuse_numbers_as_text(filter: &str, value: &Value, kwargs: &Kwargs) -> Resul
     for attribute in attributes {
         let keys: Vec<Value> =
             items.iter().map(|item| attribute.map_or_else(|| item.clone(), |path| attribute_of(item, path))).collect();
+        if keys.len() > 1
+            && let Some(index) = keys.iter().position(Value::is_none)
+        {
+            let what = attribute.map_or_else(String::new, |path| format!(" by `{path}`"));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "`| {filter}`{what} over a list holding none (item {}: nothing was captured) would leave it out \
+                     or put it first; route such items first, or drop them with `| reject('none')`",
+                    index + 1
+                ),
+            ));
+        }
         let text_numbers: Vec<&Value> = keys.iter().filter(|key| reads_as_number(key)).collect();
         let numbers = keys.iter().filter(|key| key.kind() == ValueKind::Number).count();
         if text_numbers.is_empty() || text_numbers.len() + numbers < 2 {
@@ -116,6 +129,15 @@ mod tests {
             &json!([{"name": "r1", "lag": "95"}, {"name": "r2", "lag": "150"}]),
         );
         assert!(by_lag.unwrap_err().contains("`| max` by `lag`"));
+    }
+
+    #[test]
+    fn a_list_holding_none_is_refused_an_order() {
+        for filter in ["max", "min", "sort"] {
+            let error = rendered(&format!("{{{{ lags | {filter} }}}}"), &json!([95, null, 5])).unwrap_err();
+            assert!(error.contains(&format!("`| {filter}` over a list holding none (item 2")), "{error}");
+        }
+        assert_eq!(rendered("{{ lags | reject('none') | max }}", &json!([95, null, 5])), Ok("95".to_owned()));
     }
 
     #[test]

@@ -320,11 +320,13 @@ impl<'p> Templates<'p> {
     /// non-empty string is true. A string that reads as false (`"false"`,
     /// `"no"`, `"null"`, `"0.0"`, …, as a text capture gives them) is an
     /// error rather than a branch taken on the opposite of what it says,
-    /// here and wherever the expression takes a truth (`not`, `and`, `or`).
+    /// here and wherever the expression takes a truth (`not`, `and`, `or`);
+    /// so is a map, true whatever it holds.
     pub fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
         let value = self.eval(expression, context)?;
-        if let Some(text) = value.as_str().filter(|text| crate::checked_compare::reads_false(text)) {
-            return Err(TemplateError { message: crate::checked_compare::false_text(expression, text) });
+        if !value.is_undefined() {
+            crate::checked_compare::truth(&value, expression)
+                .map_err(|error| TemplateError { message: error.detail().unwrap_or_default().to_owned() })?;
         }
         Ok(value.is_true())
     }
