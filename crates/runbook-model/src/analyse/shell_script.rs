@@ -139,6 +139,7 @@ fn list_values(cmd: &CmdProbe, lists: &[&str], out: &mut Vec<Diagnostic>) {
 
 fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
     if let Some(argv) = &cmd.argv {
+        out.extend(argv.iter().filter_map(author_quoted));
         if let Some((shell, script)) = argv_script(&argv.value)
             && let Some(value) = unsafe_value(script)
         {
@@ -230,6 +231,29 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// RB405 for an `argv` element that is a `{{ … }}` inside the author's own
+/// quotes (`"'{{ inputs.name }}'"`): nothing parses `argv`, so the quotes
+/// become part of the argument and `pgrep -f` looks for `'redis-server'`.
+fn author_quoted(argument: &crate::Spanned<String>) -> Option<Diagnostic> {
+    let text = argument.trim();
+    let quote = text.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let inner = text.strip_prefix(quote)?.strip_suffix(quote)?.trim();
+    if !(inner.starts_with("{{") && inner.ends_with("}}") && inner.matches("{{").count() == 1) {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::QuotedShellTemplate,
+            argument.span,
+            format!("`{inner}` is inside quotes of your own in an `argv` element"),
+        )
+        .with_label("the quotes become part of the argument")
+        .with_help(format!(
+            "in `argv` each element is one argument already, and nothing removes quotes: write `\"{inner}\"`"
+        )),
+    )
 }
 
 /// The interpreter and its code, when `argv` starts one with `-c`/`-e`,
@@ -481,6 +505,15 @@ fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
 mod tests {
     use crate::{Code, Source, analyse, load};
 
+    fn quoted(cmd: &str) -> usize {
+        let yaml = format!(
+            "id: t\ntitle: T\ninputs:\n  v: {{ default: x }}\nsteps:\n  - id: a\n    collect:\n      cmd: {cmd}\n  - id: end\n    \
+             conclude: {{ status: inconclusive }}\n"
+        );
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        analyse(&runbook).iter().filter(|d| d.code == Code::QuotedShellTemplate).count()
+    }
+
     fn reported(cmd: &str) -> usize {
         let yaml = format!(
             "id: t\ntitle: T\ninputs:\n  v: {{ default: x }}\nsteps:\n  - id: a\n    collect:\n      cmd: {cmd}\n  - id: end\n    \
@@ -551,6 +584,9 @@ mod tests {
         assert_eq!(reported(r#"{ sh: "grep x <<< {{ inputs.v }}" }"#), 0);
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | python3 parse.py" }"#), 0);
         assert_eq!(reported(r#"{ sh: "script -q log.txt" }"#), 0);
+        assert_eq!(quoted(r#"{ argv: [pgrep, -f, "'{{ inputs.v }}'"] }"#), 1);
+        assert_eq!(quoted(r#"{ argv: [pgrep, -f, '"{{ inputs.v }}"'] }"#), 1);
+        assert_eq!(quoted(r#"{ argv: [pgrep, -f, "{{ inputs.v }}", "'x'"] }"#), 0);
         assert_eq!(reported(r#"{ sh: "sh -c 'grep -c \"$1\" f' sh {{ inputs.v }}" }"#), 0);
     }
 
