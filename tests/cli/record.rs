@@ -978,13 +978,8 @@ fn a_torn_last_line_does_not_stop_a_resume() {
     assert_eq!(valid_record(&rec)["status"], "concluded");
 }
 
-/// An action of a called runbook that ran to its end before the run
-/// stopped (here, to wait for the question after it) is neither asked
-/// about nor run again when the `call` step runs again: its journaled
-/// outcome stands, and the called runbook goes on along its `pass` edge.
-#[test]
-fn an_action_inside_a_call_that_finished_is_not_run_or_asked_again_on_resume() {
-    let outer = r#"
+/// A runbook that calls `inner.yaml` and concludes with its diagnosis.
+const CALLS_INNER: &str = r#"
 id: outer
 title: Outer
 steps:
@@ -993,6 +988,13 @@ steps:
   - id: end
     conclude: { status: resolved, diagnosis: "{{ steps.sub.conclusion.diagnosis }}" }
 "#;
+
+/// An action of a called runbook that ran to its end before the run
+/// stopped (here, to wait for the question after it) is neither asked
+/// about nor run again when the `call` step runs again: its journaled
+/// outcome stands, and the called runbook goes on along its `pass` edge.
+#[test]
+fn an_action_inside_a_call_that_finished_is_not_run_or_asked_again_on_resume() {
     let inner = r#"
 id: inner
 title: Inner
@@ -1010,7 +1012,7 @@ steps:
     conclude: { status: inconclusive, diagnosis: "the operator declined the fix" }
 "#;
     let output = Test::new()
-        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+        .files(&[("runbook.yaml", CALLS_INNER.as_bytes()), ("inner.yaml", inner.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
         .status(5);
     let rec = output.path("rec");
@@ -1029,15 +1031,6 @@ steps:
 /// anything is journaled: under its new name it would run again unasked.
 #[test]
 fn a_resume_without_a_called_action_that_ran_is_refused_and_the_run_stays_resumable() {
-    let outer = r#"
-id: outer
-title: Outer
-steps:
-  - id: sub
-    call: { runbook: inner.yaml }
-  - id: end
-    conclude: { status: resolved, diagnosis: "{{ steps.sub.conclusion.diagnosis }}" }
-"#;
     let inner = r#"
 id: inner
 title: Inner
@@ -1053,7 +1046,7 @@ steps:
     conclude: { status: resolved, diagnosis: "answer {{ steps.q.answer }}" }
 "#;
     let output = Test::new()
-        .files(&[("runbook.yaml", outer.as_bytes()), ("inner.yaml", inner.as_bytes())])
+        .files(&[("runbook.yaml", CALLS_INNER.as_bytes()), ("inner.yaml", inner.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--record-dir", "rec"])
         .status(5);
     std::fs::write(output.path("inner.yaml"), inner.replace("  - id: fix\n", "  - id: fix2\n")).unwrap();
