@@ -262,6 +262,25 @@ fn resume_refuses_to_go_on_without_a_secret_the_run_had() {
     assert!(!output.path("sent.txt").exists(), "nothing ran after the refusal");
 }
 
+/// Runs FILES with the canary token until the run waits at its question
+/// (exit 5), then resumes it answering `q=go`, which must stop (exit 4);
+/// gives the run's directory and what the resume printed.
+fn stop_then_resume(files: &[(&str, &[u8])]) -> (std::path::PathBuf, String) {
+    let output = Test::new()
+        .files(files)
+        .env("RB_TOK", "ResumeCanary4")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let dir = output.path("rec").parent().unwrap().to_path_buf();
+    let resumed = Test::new()
+        .in_dir(&dir)
+        .env("RB_TOK", "ResumeCanary4")
+        .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
+        .status(4);
+    let said = format!("{}{}", resumed.stdout, resumed.stderr);
+    (dir, said)
+}
+
 /// Whatever a template makes of a value that came back redacted (encoded,
 /// upper-cased, reversed, …), it is never sent: the guard follows where the
 /// value came from, not what the placeholder looks like once filtered.
@@ -269,18 +288,7 @@ fn resume_refuses_to_go_on_without_a_secret_the_run_had() {
 fn a_resumed_run_never_sends_a_redacted_placeholder() {
     for filter in ["", " | urlencode", " | upper", " | replace('[', '(')", " | reverse", " | tojson", " | trim"] {
         let runbook = CAPTURE_THEN_WAIT.replace("{{ vars.auth }}", &format!("{{{{ vars.auth{filter} }}}}"));
-        let output = Test::new()
-            .files(&[("runbook.yaml", runbook.as_bytes())])
-            .env("RB_TOK", "ResumeCanary4")
-            .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
-            .status(5);
-        let dir = output.path("rec").parent().unwrap().to_path_buf();
-        let resumed = Test::new()
-            .in_dir(&dir)
-            .env("RB_TOK", "ResumeCanary4")
-            .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
-            .status(4);
-        let said = format!("{}{}", resumed.stdout, resumed.stderr);
+        let (dir, said) = stop_then_resume(&[("runbook.yaml", runbook.as_bytes())]);
         assert!(said.contains("would send a value made from `vars.auth`"), "{filter}: {said}");
         assert!(
             !dir.join("sent.txt").exists(),
@@ -320,18 +328,7 @@ steps:
   - id: done
     conclude: { status: inconclusive, diagnosis: "sent" }
 "#;
-    let output = Test::new()
-        .files(&[("runbook.yaml", outer.as_bytes()), ("callee.yaml", inner.as_bytes())])
-        .env("RB_TOK", "ResumeCanary4")
-        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
-        .status(5);
-    let dir = output.path("rec").parent().unwrap().to_path_buf();
-    let resumed = Test::new()
-        .in_dir(&dir)
-        .env("RB_TOK", "ResumeCanary4")
-        .args(["resume", "rec", "--non-interactive", "--answer", "q=go"])
-        .status(4);
-    let said = format!("{}{}", resumed.stdout, resumed.stderr);
+    let (dir, said) = stop_then_resume(&[("runbook.yaml", outer.as_bytes()), ("callee.yaml", inner.as_bytes())]);
     assert!(said.contains("would send a value made from `inputs.a`"), "{said}");
     assert!(!dir.join("sent.txt").exists(), "sent: {:?}", std::fs::read_to_string(dir.join("sent.txt")));
 }
