@@ -565,6 +565,46 @@ steps:
 }
 
 #[test]
+fn a_command_killed_by_a_signal_is_an_error_when_its_exit_code_is_judged() {
+    let runbook = |expect: &str| {
+        format!(
+            r#"
+id: killed
+title: Any ERROR lines?
+steps:
+  - id: grep
+    check:
+      cmd: {{ sh: "echo partial; kill -9 $$" }}
+      expect: [ {expect} ]
+    on: {{ pass: found, fail: none-found, error: cant }}
+  - id: found
+    conclude: {{ status: diagnosed, diagnosis: "ERROR lines found" }}
+  - id: none-found
+    conclude: {{ status: resolved, diagnosis: "no ERROR lines" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "could not read the log: {{{{ steps.grep.error.message }}}}" }}
+"#
+        )
+    };
+    let judged = run(&runbook("{ exit_code: { ne: 1 } }"), &[]).status(0);
+    let events = judged.events();
+    let step = of(&events, "step_finished")[0];
+    assert_eq!((step["outcome"].as_str(), step["error"]["kind"].as_str()), (Some("error"), Some("killed")));
+    assert_eq!(
+        of(&events, "concluded")[0]["conclusion"]["diagnosis"],
+        "could not read the log: the command was killed by signal 9 before it exited: there is no exit code to judge"
+    );
+    let human = Test::new()
+        .files(&[("runbook.yaml", runbook("{ exit_code: { ne: 1 } }").as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
+        .status(0)
+        .stdout;
+    assert!(human.contains("killed by signal 9") && human.contains("error (killed)"), "{human}");
+    let output_only = run(&runbook(r#"{ stdout: "partial" }"#), &[]).status(0);
+    assert_eq!(of(&output_only.events(), "step_finished")[0]["outcome"], "pass", "what it printed is still judged");
+}
+
+#[test]
 fn commands_exit_codes_and_stderr_are_judged() {
     let yaml = r#"
 id: cmds

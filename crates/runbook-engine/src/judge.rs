@@ -145,6 +145,23 @@ mod tests {
     }
 
     #[test]
+    fn a_command_killed_by_a_signal_has_no_exit_code_to_judge() {
+        let Observation::Cmd(mut cmd) = fixtures::cmd("") else { unreachable!() };
+        (cmd.exit_code, cmd.signal) = (None, Some(9));
+        let killed = Observation::Cmd(cmd);
+        let verdict = judge(&killed, &expect("[{exit_code: {ne: 1}}]"));
+        assert_eq!(verdict.outcome, Outcome::Error);
+        assert_eq!(
+            verdict.error.map(|e| (e.kind, e.message)),
+            Some((
+                ErrorKind::Killed,
+                "the command was killed by signal 9 before it exited: there is no exit code to judge".to_owned()
+            ))
+        );
+        assert_eq!(judge(&killed, &expect("[{stdout: {eq: \"\"}}]")).outcome, Outcome::Pass);
+    }
+
+    #[test]
     fn a_refused_connection_is_judged_when_expectations_read_connected() {
         let refused = Observation::Tcp(TcpObservation {
             connected: false,

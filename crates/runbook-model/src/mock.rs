@@ -352,6 +352,7 @@ pub enum MockErrorKind {
     InvalidTarget,
     InvalidJson,
     SpawnFailed,
+    Killed,
     Io,
 }
 
@@ -368,6 +369,7 @@ impl MockErrorKind {
             Self::InvalidTarget => "invalid_target",
             Self::InvalidJson => "invalid_json",
             Self::SpawnFailed => "spawn_failed",
+            Self::Killed => "killed",
             Self::Io => "io",
         }
     }

@@ -233,7 +233,17 @@ impl CmdObservation {
 /// `spawn_failed` whatever the exit code: inside `if`, `||` or a pipeline
 /// (`pgrepp -x d | wc -l` exits 0) the missing tool does not decide it.
 fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
-    let code = cmd.exit_code?;
+    let Some(code) = cmd.exit_code else {
+        // Killed by a signal: an `exit_code` expectation has nothing to
+        // judge (`ne: 1` would hold), as after a timeout.
+        let signal = cmd.signal?;
+        return expect.iter().any(|expectation| expectation.exit_code.is_some()).then(|| {
+            ProbeError::new(
+                ErrorKind::Killed,
+                format!("the command was killed by signal {signal} before it exited: there is no exit code to judge"),
+            )
+        });
+    };
     if let Some(line) = cmd.stderr.text().lines().find(|line| SHELL_NOT_FOUND.is_match(line)) {
         return Some(ProbeError::new(
             ErrorKind::SpawnFailed,

@@ -88,6 +88,9 @@ pub enum ErrorKind {
     EmptyForeach,
     /// The run was interrupted (Ctrl-C) while the probe ran.
     Interrupted,
+    /// The command was killed by a signal (the OOM killer, a watchdog), so
+    /// it has no exit code for an expectation to judge.
+    Killed,
     /// Any other I/O failure.
     Io,
 }
@@ -119,6 +122,7 @@ impl ErrorKind {
             Self::SpawnFailed => "spawn_failed",
             Self::EmptyForeach => "empty_foreach",
             Self::Interrupted => "interrupted",
+            Self::Killed => "killed",
             Self::Io => "io",
         }
     }

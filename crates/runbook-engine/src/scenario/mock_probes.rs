@@ -193,6 +193,7 @@ fn error_kind(kind: MockErrorKind) -> ErrorKind {
         MockErrorKind::InvalidTarget => ErrorKind::InvalidTarget,
         MockErrorKind::InvalidJson => ErrorKind::InvalidJson,
         MockErrorKind::SpawnFailed => ErrorKind::SpawnFailed,
+        MockErrorKind::Killed => ErrorKind::Killed,
         MockErrorKind::Io => ErrorKind::Io,
     }
 }

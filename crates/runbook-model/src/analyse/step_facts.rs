@@ -46,6 +46,7 @@ pub const ERROR_KINDS: &[&str] = &[
     "spawn_failed",
     "empty_foreach",
     "interrupted",
+    "killed",
     "io",
 ];
 

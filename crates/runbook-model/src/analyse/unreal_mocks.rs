@@ -188,28 +188,29 @@ fn called_conclusion_facts(
 
 fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Vec<Diagnostic>) {
     let possible = judged.kinds.is_empty()
-        || judged.kinds.iter().any(|probe| probe.reported_errors().contains(&kind))
-            && (kind != MockErrorKind::InvalidJson || judged.reads_json);
+        || judged.kinds.iter().any(|probe| probe.reported_errors().contains(&kind)) && read_by_step(judged, kind);
     if possible {
         return;
     }
     let name = kind.name();
     let probes: Vec<&str> = judged.kinds.iter().map(|kind| kind.name()).collect();
-    let message =
-        if kind == MockErrorKind::InvalidJson && judged.kinds.iter().any(|p| p.reported_errors().contains(&kind)) {
-            format!(
-                "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
-                judged.step
-            )
-        } else {
-            let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
-            format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
-        };
+    let reported = judged.kinds.iter().any(|p| p.reported_errors().contains(&kind));
+    let message = if reported && kind == MockErrorKind::InvalidJson {
+        format!(
+            "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
+            judged.step
+        )
+    } else if reported {
+        format!("step `{}` judges no `exit_code`, so a command killed by a signal is not `killed` there", judged.step)
+    } else {
+        let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
+        format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
+    };
     let mut kinds: Vec<&str> = judged
         .kinds
         .iter()
         .flat_map(|probe| probe.reported_errors())
-        .filter(|kind| **kind != MockErrorKind::InvalidJson || judged.reads_json)
+        .filter(|kind| read_by_step(judged, **kind))
         .map(|kind| kind.name())
         .collect();
     kinds.dedup();
@@ -222,6 +223,17 @@ fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Ve
             .with_label("no real run gives this")
             .with_help(help),
     );
+}
+
+/// Whether the step reads what an error of this kind needs: `invalid_json`
+/// needs JSON read, `killed` an `exit_code` judged (a killed command has
+/// none; otherwise its other expectations judge what it printed).
+fn read_by_step(judged: &Judged<'_>, kind: MockErrorKind) -> bool {
+    match kind {
+        MockErrorKind::InvalidJson => judged.reads_json,
+        MockErrorKind::Killed => judged.expect.iter().any(|expectation| expectation.exit_code.is_some()),
+        _ => true,
+    }
 }
 
 /// The `items:` keys of a `foreach` mock that are not items of the list.

@@ -44,8 +44,13 @@ pub(super) const SUBJECTS: &[Subject] =
 pub(super) const CAPTURES: &[&str] = &["json", "regex", "stdout", "stderr"];
 
 /// The errors it reports for real (RB507); a step `timeout:` ends any probe.
-pub(super) const ERRORS: &[MockErrorKind] =
-    &[MockErrorKind::Timeout, MockErrorKind::SpawnFailed, MockErrorKind::Io, MockErrorKind::InvalidJson];
+pub(super) const ERRORS: &[MockErrorKind] = &[
+    MockErrorKind::Timeout,
+    MockErrorKind::SpawnFailed,
+    MockErrorKind::Killed,
+    MockErrorKind::Io,
+    MockErrorKind::InvalidJson,
+];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
 pub(super) const FACTS: &[&str] =
