@@ -391,7 +391,7 @@ fn pipe(command: &mut Command, input: &str) -> String {
 }
 
 /// The review's runbook: a latency check with no `warn` expectation, a
-/// TCP check without `expect` (it cannot fail), an action with only `next`.
+/// TCP check without `expect` (it cannot warn), an action with only `next`.
 const PHANTOMS: &str = "\
 id: phantoms
 title: Phantoms
@@ -406,7 +406,7 @@ steps:
     next: down
   - id: listening
     check: { tcp: { host: 127.0.0.1, port: 9 } }
-    on: { fail: down, error: down }
+    on: { warn: down, error: down }
   - id: restart
     action: { cmd: { argv: [\"true\"] }, confirm: Restart it? }
     next: fine

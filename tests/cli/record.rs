@@ -1003,6 +1003,7 @@ steps:
     action:
       confirm: Fixes.
       cmd: { sh: "echo ran >> inner-runs.txt" }
+      expect: [ { exit_code: 0 } ]
     on: { pass: q, skipped: declined, fail: declined, error: declined }
   - id: q
     ask: { question: Did it work?, type: confirm }
@@ -1039,6 +1040,7 @@ steps:
     action:
       confirm: Fixes.
       cmd: { sh: "echo ran >> inner-runs.txt" }
+      expect: [ { exit_code: 0 } ]
     on: { pass: q, skipped: q, fail: q, error: q }
   - id: q
     ask: { question: Did it work?, type: confirm }
@@ -1076,6 +1078,7 @@ steps:
     action:
       confirm: Restarts.
       cmd: { sh: "echo ran >> runs.txt" }
+      expect: [ { exit_code: 0 } ]
     on: { pass: q, skipped: declined, fail: declined, error: declined }
   - id: q
     ask: { question: Better?, type: confirm }

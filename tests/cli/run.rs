@@ -294,7 +294,7 @@ fn a_failed_duration_expectation_shows_its_units() {
 
 #[test]
 fn measured_times_read_as_people_say_them() {
-    let yaml = "id: nap\ntitle: Nap\nsteps:\n  - id: nap\n    check:\n      cmd: { argv: [sleep, \"1.1\"] }\n    on: { pass: done, fail: done }\n  - id: done\n    conclude: { status: resolved, severity: low }\n";
+    let yaml = "id: nap\ntitle: Nap\nsteps:\n  - id: nap\n    check:\n      cmd: { argv: [sleep, \"1.1\"] }\n    on: { pass: done }\n  - id: done\n    conclude: { status: resolved, severity: low }\n";
     let output = Test::new()
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
@@ -2996,7 +2996,7 @@ fn a_jsonpath_filter_over_numbers_written_as_text_is_a_type_mismatch() {
         let expect = if capture.is_empty() {
             r#"expect: [ { json: "$.pods[?@.restarts > 5].name", exists: false } ]"#
         } else {
-            ""
+            "expect: [ { status: 200 } ]"
         };
         format!(
             r#"

@@ -36,7 +36,7 @@ steps:
     action:
       confirm: Restarts the service.
       cmd: { argv: [touch, canary-action] }
-    on: { pass: healthy, skipped: healthy, fail: down, error: down }
+    on: { pass: healthy, skipped: healthy, error: down }
   - id: healthy
     conclude: { status: resolved, diagnosis: "state {{ vars.state }}" }
   - id: crashed

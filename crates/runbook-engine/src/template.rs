@@ -536,6 +536,7 @@ steps:
   - id: a
     check:
       http: { url: "http://127.0.0.1:1/" }
+      expect: [ { status: 200 } ]
       capture: { checks: { json: "$.checks" } }
     retry: { attempts: 2, interval: 1s, stop_if: "result.status == 200" }
     on:

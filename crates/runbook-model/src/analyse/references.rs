@@ -140,6 +140,15 @@ fn transitions(step: &Step, out: &mut Vec<Diagnostic>) {
                 .with_label("cannot occur")
                 .with_help(help),
             );
+        } else if let Some(why) =
+            (key.as_str() == "fail").then(|| crate::step_keys::why_never_produced(step, key)).flatten()
+        {
+            // A check or action without an expectation that can be false
+            // passes whatever its command did (`pgrep` exiting 1): the
+            // author's `fail:` branch is dead.
+            out.push(Diagnostic::new(Code::ImpossibleOutcome, key.span, why).with_label("never taken").with_help(
+                "say what passing means: `expect: [ { exit_code: 0 } ]` (or another expectation), or drop `fail:`",
+            ));
         }
     }
 }
