@@ -505,6 +505,51 @@ steps:
 /// stderr holds: redirected to /dev/null, folded into stdout, or said by
 /// `env`/`timeout` in front. `exit_code: { ne: 0 }` ("not running") must
 /// not pass for "not installed"; an expectation naming 127 judges it.
+/// review-10-attack4 H6: `ne: Running` over `$.items[*].phase` held
+/// while the only pod was Running, and the run said the deployment was
+/// down.
+#[test]
+fn a_wildcard_path_against_a_single_value_is_a_type_mismatch_not_a_branch() {
+    let server = Server::start(|_, stream| {
+        respond(stream, "200 OK", &[("content-type", "application/json")], br#"{"items":[{"phase":"Running"}]}"#)
+    });
+    let runbook = |expect: &str| {
+        format!(
+            r#"
+id: pods
+title: No pod running?
+steps:
+  - id: pods
+    check:
+      http: {{ url: "{url}" }}
+      expect:
+        - {{ json: "$.items[*].phase", {expect} }}
+    on: {{ pass: none-running, fail: some-running, error: cant }}
+  - id: none-running
+    conclude: {{ status: diagnosed, severity: critical, diagnosis: "no pod is Running" }}
+  - id: some-running
+    conclude: {{ status: resolved, diagnosis: "pods are running" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "{{{{ steps.pods.error.kind }}}}: {{{{ steps.pods.error.message }}}}" }}
+"#,
+            url = server.url("/pods")
+        )
+    };
+    for expect in ["ne: Running", "eq: Running", "not_in: [Running, Pending]", "in: [Running]"] {
+        let output = run(&runbook(expect), &[]).status(0);
+        let events = output.events();
+        let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            diagnosis.starts_with(r#"type_mismatch: `json $.items[*].phase` is the list ["Running"], and `"#)
+                && diagnosis.contains("a list never equals a single value")
+                && diagnosis.contains("`all: {"),
+            "{expect}: {diagnosis}"
+        );
+    }
+    let each = run(&runbook("all: { ne: Running }"), &[]).status(0);
+    assert_eq!(of(&each.events(), "concluded")[0]["conclusion"]["diagnosis"], "pods are running");
+}
+
 #[test]
 fn a_missing_command_is_spawn_failed_whatever_its_stderr_says() {
     let runbook = |cmd: &str, expect: &str| {
@@ -2570,7 +2615,7 @@ steps:
             r#"`json $.arr[*][0]` is the string "1", and `gt` compares it with the number 0"#,
         ),
         (r#"{ json: "$.arr[*]", any: { eq: 1 } }"#, "a string never equals a number"),
-        ("{ json: $.arr, contains: 1 }", "`json $.arr` is a list, and `contains` compares it with the number 1"),
+        ("{ json: $.arr, contains: 1 }", r#"`json $.arr` is the list ["1","2"], and `contains` compares it with the number 1"#),
         (r#"{ json: $.n, contains: "2" }"#, "`contains` looks in text or in a list"),
         (r#"{ json: $.b, eq: "true" }"#, "a boolean never equals a string; remove the quotes: `true`"),
         (r#"{ json: $.b, in: [1, "yes"] }"#, "a boolean never equals a number"),

@@ -314,6 +314,9 @@ fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<
     // are none, or when an item of another type writes the same value
     // (`"7"` for the number 7), which only a type mix-up puts there.
     if let ("in" | "not_in", Some(items)) = (predicate, expected.as_array()) {
+        if let Some(why) = items.iter().find_map(|item| several_against_one(actual, item)) {
+            return Some((why, expected));
+        }
         let written = |value: &Value| value.as_str().map_or_else(|| value.to_string(), str::to_owned);
         let conflicts = |item: &&Value| scalar_conflict(actual, item).is_some();
         let same_kind = items.iter().any(|item| !conflicts(&item));
@@ -325,7 +328,7 @@ fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<
         };
     }
     let why = match predicate {
-        "eq" | "ne" => scalar_conflict(actual, expected),
+        "eq" | "ne" => several_against_one(actual, expected).or_else(|| scalar_conflict(actual, expected)),
         "lt" | "le" | "gt" | "ge" if !actual.is_number() || !expected.is_number() => {
             Some(format!("`{predicate}` orders numbers only"))
         }
@@ -343,6 +346,20 @@ fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<
         _ => None,
     };
     why.map(|why| (why, expected))
+}
+
+/// Why a list or an object never equals a single string, number or
+/// boolean: a JSONPath with a wildcard, slice, filter or `..` gives a list
+/// even when one node matched, so `ne: Running` would always hold and
+/// `eq: Running` never.
+fn several_against_one(actual: &Value, expected: &Value) -> Option<String> {
+    let container = match actual {
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+        _ => return None,
+    };
+    let single = matches!(expected, Value::String(_) | Value::Number(_) | Value::Bool(_));
+    single.then(|| format!("{container} never equals a single value"))
 }
 
 /// Why a string, a number and a boolean never equal one another.
@@ -376,6 +393,18 @@ fn conflict(subject: &str, predicate: &str, actual: &Value, expected: &Value, wh
         (Value::String(_), Value::Number(_)) => {
             "expect a value of the same type (or read the number with a capture of `type: int`)".to_owned()
         }
+        (Value::Array(_), _) if matches!(predicate, "eq" | "ne" | "in" | "not_in") => {
+            let value = serde_json::to_string(expected).unwrap_or_default();
+            let several = if subject.starts_with("json ") {
+                " (a path with a wildcard, slice, filter or `..` gives a list even when one node matched)"
+            } else {
+                ""
+            };
+            format!(
+                "judge its items{several}: `all: {{ {predicate}: {value} }}` for every item, \
+                 `any: {{ {predicate}: {value} }}` for at least one"
+            )
+        }
         _ => "expect a value of the same type".to_owned(),
     };
     format!(
@@ -396,7 +425,12 @@ fn described(value: &Value) -> String {
         Value::Number(_) => format!("the number {value}"),
         Value::Bool(_) => format!("the boolean {value}"),
         Value::Null => "null".to_owned(),
-        Value::Array(_) => "a list".to_owned(),
+        Value::Array(_) => {
+            let text = value.to_string();
+            let cut: String = text.chars().take(120).collect();
+            let more = if cut.len() < text.len() { "…" } else { "" };
+            format!("the list {cut}{more}")
+        }
         Value::Object(_) => "an object".to_owned(),
     }
 }
@@ -566,7 +600,7 @@ mod tests {
         assert!(message("json: $.arr[*]\nany: { eq: 1 }").contains("a string never equals a number"));
         assert!(
             message("json: $.arr\ncontains: 1")
-                .contains("`json $.arr` is a list, and `contains` compares it with the number 1")
+                .contains(r#"`json $.arr` is the list ["1","2"], and `contains` compares it with the number 1"#)
         );
         assert!(message("json: $.n\ncontains: \"2\"").contains("`contains` looks in text or in a list"));
         assert!(message("json: $.n\nmatches: \"^2\"").contains("`matches` reads text"));
@@ -575,6 +609,34 @@ mod tests {
         assert_eq!(passed("json: $.mixed\ncontains: 1", &observation), [true]);
         assert_eq!(passed("json: $.arr[*]\nall: { matches: \"^[0-9]$\" }", &observation), [true]);
         assert_eq!(passed("json: $.missing\ngt: 1", &observation), [false]);
+    }
+
+    #[test]
+    fn a_path_that_selects_several_nodes_against_a_single_value_is_a_type_mismatch() {
+        let observation = http(200, r#"{"items": [{"phase": "Running"}], "labels": {"app": "web"}}"#);
+        let message = |yaml: &str| {
+            let error = evaluate(&expectation(yaml), &observation).expect_err(yaml);
+            assert_eq!(error.kind, ErrorKind::TypeMismatch, "{yaml}");
+            error.message
+        };
+        let ne = message("json: $.items[*].phase\nne: Running");
+        assert_eq!(
+            ne,
+            "`json $.items[*].phase` is the list [\"Running\"], and `ne` compares it with the string \"Running\": a \
+             list never equals a single value; judge its items (a path with a wildcard, slice, filter or `..` gives a \
+             list even when one node matched): `all: { ne: \"Running\" }` for every item, `any: { ne: \"Running\" }` \
+             for at least one"
+        );
+        assert!(message("json: $.items[*].phase\neq: Running").contains("`any: { eq: \"Running\" }`"));
+        let not_in = message("json: $..phase\nnot_in: [Running, Pending]");
+        assert!(not_in.contains(r#"compares it with the list ["Running","Pending"]: a list never equals"#), "{not_in}");
+        assert!(not_in.contains(r#"`all: { not_in: ["Running","Pending"] }`"#), "{not_in}");
+        assert!(message("json: $.items[?@.phase]\nin: [Running]").contains("a list never equals a single value"));
+        assert!(message("json: $.labels\neq: web").contains("an object never equals a single value"));
+        assert_eq!(passed("json: $.items[*].phase\nall: { ne: Running }", &observation), [false]);
+        assert_eq!(passed("json: $.items[*].phase\neq: [Running]", &observation), [true], "a list against a list");
+        assert_eq!(passed("json: $.items[*].phase\ncontains: Running", &observation), [true]);
+        assert_eq!(passed("json: $.items[*].none\nne: Running", &observation), [false], "nothing selected");
     }
 
     #[test]
