@@ -2615,7 +2615,10 @@ steps:
             r#"`json $.arr[*][0]` is the string "1", and `gt` compares it with the number 0"#,
         ),
         (r#"{ json: "$.arr[*]", any: { eq: 1 } }"#, "a string never equals a number"),
-        ("{ json: $.arr, contains: 1 }", r#"`json $.arr` is the list ["1","2"], and `contains` compares it with the number 1"#),
+        (
+            "{ json: $.arr, contains: 1 }",
+            r#"`json $.arr` is the list ["1","2"], and `contains` compares it with the number 1"#,
+        ),
         (r#"{ json: $.n, contains: "2" }"#, "`contains` looks in text or in a list"),
         (r#"{ json: $.b, eq: "true" }"#, "a boolean never equals a string; remove the quotes: `true`"),
         (r#"{ json: $.b, in: [1, "yes"] }"#, "a boolean never equals a number"),
