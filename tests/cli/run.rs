@@ -2880,6 +2880,75 @@ fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
     assert!(timing["first_byte_ms"].as_u64().unwrap() >= 300 && timing["dns_ms"].is_u64(), "{timing}");
 }
 
+/// An https server on 127.0.0.1 that waits `delay` after each connection
+/// opened before it takes part in the TLS handshake, then answers `200`;
+/// its certificate (self-signed, for `127.0.0.1`) is returned as PEM with
+/// the port.
+fn slow_handshake_server(delay: std::time::Duration) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![made.cert.der().clone()], key.into())
+        .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { return };
+            let config = std::sync::Arc::clone(&config);
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                while !request.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut buffer) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    (port, made.cert.pem())
+}
+
+/// A slow TLS handshake is its own phase: an expectation on `timing: tls`
+/// fails on it while the connection's phase passes, and the view, the
+/// record and the observation show it apart from `connect`.
+#[test]
+fn a_slow_tls_handshake_is_its_own_phase_in_expectations_the_view_and_the_record() {
+    let (port, certificate) = slow_handshake_server(std::time::Duration::from_millis(400));
+    let yaml = format!(
+        "id: handshake\ntitle: Handshake\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"https://127.0.0.1:{port}/healthz\", \
+         tls: {{ ca_file: ca.pem }} }}\n      expect:\n        - {{ status: 200 }}\n        - {{ timing: connect, lt: 400ms }}\n        \
+         - {{ timing: tls, lt: 400ms }}\n    on: {{ pass: fine, fail: slow, error: slow }}\n  - id: fine\n    conclude: {{ status: \
+         resolved }}\n  - id: slow\n    conclude: {{ status: inconclusive, diagnosis: slow handshake }}\n"
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("ca.pem", certificate.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert!(output.stdout.contains("→ slow (fail)"), "{}", output.stdout);
+    assert!(output.stdout.contains("✓ timing connect lt 400ms"), "{}", output.stdout);
+    assert!(output.stdout.contains("✗ timing tls lt 400ms"), "{}", output.stdout);
+    let phases = regex::Regex::new(r"connect \d+ms, tls (\d+)ms, first byte \d+ms").unwrap();
+    let shown = phases.captures(&output.stdout).unwrap_or_else(|| panic!("no phases:\n{}", output.stdout));
+    assert!(shown[1].parse::<u64>().unwrap() >= 400, "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    let observed = record.lines().find(|line| line.starts_with("Observed: status 200")).expect("observed");
+    assert!(phases.is_match(observed), "{observed}");
+    let json = crate::valid_record(&output.path("rec/record.json"));
+    let timing = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["timing"];
+    assert!(timing["tls_ms"].as_u64().unwrap() >= 400 && timing["connect_ms"].as_u64().unwrap() < 400, "{timing}");
+}
+
 /// `{% if %}` in a confirm text, a conclusion or an inline `if` goes
 /// through the guards a `when` goes through (review A22): a string that
 /// reads as false, a string ordered against a number and none ordered stop

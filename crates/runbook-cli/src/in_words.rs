@@ -162,6 +162,7 @@ fn subject(expectation: &Expectation, parts: Parts) -> (String, Verb) {
         let phase = match phase.value {
             TimingPhase::Dns => "looking up the name",
             TimingPhase::Connect => "opening the connection",
+            TimingPhase::Tls => "the TLS handshake",
             TimingPhase::FirstByte => "waiting for the first byte",
         };
         return (phase.to_owned(), Verb::Takes);

@@ -470,11 +470,17 @@ mod tests {
     fn timing_phases_are_durations_and_absent_when_they_did_not_happen() {
         let mut http = fixtures::http(200, "{}", std::time::Duration::from_millis(900));
         if let Observation::Http(o) = &mut http {
-            o.timing = Some(crate::probe::HttpTiming { dns_ms: None, connect_ms: Some(40), first_byte_ms: Some(800) });
+            o.timing = Some(crate::probe::HttpTiming {
+                dns_ms: None,
+                connect_ms: Some(40),
+                tls_ms: Some(120),
+                first_byte_ms: Some(800),
+            });
         }
         assert_eq!(passed("{ timing: first_byte, lt: 500ms }", &http), [false]);
         assert_eq!(passed("{ timing: first_byte, lt: 1s }", &http), [true]);
         assert_eq!(passed("{ timing: connect, le: 40ms }", &http), [true]);
+        assert_eq!(passed("{ timing: tls, lt: 100ms }", &http), [false]);
         assert_eq!(passed("{ timing: dns, lt: 1s }", &http), [false], "no lookup: nothing under a second");
         assert_eq!(passed("{ timing: dns, exists: false }", &http), [true]);
         let result = &evaluate(&expectation("{ timing: first_byte, lt: 500ms }"), &http).unwrap()[0];

@@ -550,6 +550,7 @@ async fn the_time_is_split_into_resolving_connecting_and_the_first_byte() {
     assert_eq!(first.status, Some(200), "{first:?}");
     let timing = first.timing.expect("timed");
     assert!(timing.dns_ms.is_some() && timing.connect_ms.is_some(), "a new connection by name: {timing:?}");
+    assert_eq!(timing.tls_ms, None, "plain http has no handshake");
     assert!(timing.first_byte_ms.expect("answered") >= 300, "{timing:?}");
     // The connection kept alive: nothing to resolve or open.
     let again = observe(&HttpSpec { client, ..get(&by_name) }).await;

@@ -7,7 +7,7 @@ mod support;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
 use runbook_engine::probe::{Certificate, ErrorKind, HttpSpec, ProxySetting};
@@ -62,14 +62,25 @@ const CURRENT: ((i32, u8, u8), (i32, u8, u8)) = ((2020, 1, 1), (2099, 1, 1));
 /// An https server on 127.0.0.1 presenting `certificate`; it answers every
 /// request `200 ok`. Returns its port.
 async fn serve(certificate: CertificateDer<'static>, key: &KeyPair) -> u16 {
+    serve_with(presenting(certificate, key)).await
+}
+
+/// A server's settings: no client certificate asked, `certificate` shown.
+fn presenting(certificate: CertificateDer<'static>, key: &KeyPair) -> rustls::ServerConfig {
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    serve_with(rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![certificate], key).unwrap())
-        .await
+    rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![certificate], key).unwrap()
 }
 
 /// An https server on 127.0.0.1 with `config`; it answers every request
 /// `200 ok`. Returns its port.
 async fn serve_with(config: rustls::ServerConfig) -> u16 {
+    serve_after(Duration::ZERO, config).await
+}
+
+/// An https server on 127.0.0.1 with `config` that lets `delay` pass after
+/// each connection opened before it takes part in the handshake; it answers
+/// every request `200 ok`. Returns its port.
+async fn serve_after(delay: Duration, config: rustls::ServerConfig) -> u16 {
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -77,6 +88,7 @@ async fn serve_with(config: rustls::ServerConfig) -> u16 {
         while let Ok((stream, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
                 let Ok(mut tls) = acceptor.accept(stream).await else { return };
                 let mut request = Vec::new();
                 let mut buffer = [0; 1024];
@@ -124,6 +136,43 @@ async fn a_trusted_ca_file_gives_the_certificate_facts() {
     assert_eq!(tls.not_after, "2099-01-01T00:00:00Z");
     assert!(tls.days_left == before || tls.days_left == after, "{tls:?}");
     assert!(!observation.insecure);
+}
+
+/// A server slow to take part in the handshake: the wait is the TLS
+/// phase's, not the connection's (TCP opened at once), and the first byte
+/// is timed from the end of the handshake. Phases are lower bounds here,
+/// but TCP on loopback is never half a second.
+#[tokio::test]
+async fn a_slow_handshake_is_timed_apart_from_opening_the_connection() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve_after(Duration::from_millis(500), presenting(certificate, &key)).await;
+    let observation = observe(&trusting(&ca.pem_file(), port)).await;
+    assert_eq!(observation.status, Some(200), "{observation:?}");
+    let timing = observation.timing.expect("timed");
+    assert!(timing.tls_ms.expect("a handshake") >= 500, "{timing:?}");
+    assert!(timing.connect_ms.expect("a new connection") < 500, "{timing:?}");
+    assert!(timing.first_byte_ms.is_some() && timing.dns_ms.is_none(), "{timing:?}");
+    let text = timing.text().expect("phases");
+    assert!(text.starts_with("connect ") && text.contains(", tls ") && text.contains(", first byte "), "{text}");
+}
+
+/// A timeout inside the handshake keeps the connection's phase and has no
+/// handshake time (it never ended), and the error says where it stuck.
+#[tokio::test]
+async fn a_timeout_in_the_handshake_has_a_connection_but_no_tls_phase() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve_after(Duration::from_secs(30), presenting(certificate, &key)).await;
+    let ca_file = ca.pem_file();
+    let spec = HttpSpec { timeout: Duration::from_millis(400), ..trusting(&ca_file, port) };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    let timing = observation.timing.expect("timed");
+    assert!(timing.connect_ms.is_some(), "{timing:?}");
+    assert_eq!((timing.tls_ms, timing.first_byte_ms), (None, None), "{timing:?}");
+    let said = format!("no response from 127.0.0.1:{port} within 400ms: the tls handshake did not finish");
+    assert_eq!(message(&observation), said);
 }
 
 #[tokio::test]

@@ -209,10 +209,13 @@ pub struct TimingMock {
     /// Resolving the name.
     #[serde(default)]
     pub dns: Option<Spanned<Duration>>,
-    /// Opening the connection (TCP, tunnel, TLS).
+    /// Opening the connection (TCP, a proxy's tunnel).
     #[serde(default)]
     pub connect: Option<Spanned<Duration>>,
-    /// From the open connection to the status line.
+    /// The TLS handshake.
+    #[serde(default)]
+    pub tls: Option<Spanned<Duration>>,
+    /// From the ready connection to the status line.
     #[serde(default)]
     pub first_byte: Option<Spanned<Duration>>,
 }

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url, redirect};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +21,7 @@ use super::connect_answer::{self, ConnectAnswer};
 use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
+use super::tls_client::{self, Trust};
 use super::tunnel_certificate;
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
@@ -198,7 +201,6 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
         .redirect(redirect::Policy::none())
         .tls_info(true)
-        .tls_danger_accept_invalid_certs(key.insecure)
         .dns_resolver(Arc::new(TimedResolver))
         .connector_layer(TimedConnectLayer);
     // The proxy was chosen for this hop (see `ProxySetting::via`): the
@@ -218,24 +220,37 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
     if let Some(connect_timeout) = key.connect_timeout {
         builder = builder.connect_timeout(connect_timeout);
     }
-    if !key.tls {
-        builder = builder.tls_certs_only(Vec::new());
+    builder = if key.tls {
+        let tls = tls_client::config(trust(key)?)
+            .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot set up the http client: {}", one_line(&e))))?;
+        builder.tls_backend_preconfigured(tls)
+    } else {
+        builder.tls_certs_only(Vec::new())
+    };
+    builder
+        .build()
+        .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot set up the http client: {}", causes(&e))))
+}
+
+/// Which certificates a TLS client trusts: with `tls.ca_file`, its
+/// certificates besides the system's.
+fn trust(key: &ClientKey) -> Result<Trust, ProbeError> {
+    if key.insecure {
+        return Ok(Trust::Anything);
     }
-    if let Some(path) = &key.ca_file {
-        // Read synchronously, once per run: only a regular file of at most
-        // MAX_CA_FILE_BYTES is read, so this cannot block (a FIFO would).
-        let pem = crate::regular_file::read_capped(path, MAX_CA_FILE_BYTES)
-            .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot read CA file `{}`: {}", path.display(), e)))?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).ok().filter(|certs| !certs.is_empty()).ok_or_else(|| {
-                ProbeError::new(ErrorKind::Tls, format!("no PEM certificate in CA file `{}`", path.display()))
-            })?;
-        builder = builder.tls_certs_merge(certs);
-    }
-    builder.build().map_err(|e| {
-        let kind = if key.ca_file.is_some() { ErrorKind::Tls } else { ErrorKind::Io };
-        ProbeError::new(kind, format!("cannot set up the http client: {}", causes(&e)))
-    })
+    let Some(path) = &key.ca_file else {
+        return Ok(Trust::System(Vec::new()));
+    };
+    // Read synchronously, once per run: only a regular file of at most
+    // MAX_CA_FILE_BYTES is read, so this cannot block (a FIFO would).
+    let pem = crate::regular_file::read_capped(path, MAX_CA_FILE_BYTES)
+        .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot read CA file `{}`: {}", path.display(), e)))?;
+    CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+        .filter(|certs| !certs.is_empty())
+        .map(Trust::System)
+        .ok_or_else(|| ProbeError::new(ErrorKind::Tls, format!("no PEM certificate in CA file `{}`", path.display())))
 }
 
 /// The parts of a request holding a secret, which a redirect never
@@ -466,6 +481,8 @@ impl HttpSpec {
                 "response body from {route} not complete within {limit} ({} bytes read)",
                 observation.body.total_bytes
             )
+        } else if target.https && observation.timing.is_some_and(|t| t.connect_ms.is_some() && t.tls_ms.is_none()) {
+            format!("no response from {route} within {limit}: the tls handshake did not finish")
         } else {
             format!("no response from {route} within {limit}")
         };

@@ -167,11 +167,10 @@ impl Observed for HttpObservation {
                 "not_after": certificate.not_after,
             });
         }
-        let phases = self.timing.iter().flat_map(|timing| {
-            [("dns", timing.dns_ms), ("connect", timing.connect_ms), ("first_byte", timing.first_byte_ms)]
-        });
-        let timing: Map<String, Value> =
-            phases.filter_map(|(phase, ms)| Some((phase.to_owned(), Value::from(format!("{}ms", ms?))))).collect();
+        let phases = self.timing.iter().flat_map(HttpTiming::phases);
+        let timing: Map<String, Value> = phases
+            .filter_map(|(phase, ms)| Some((phase.name().to_owned(), Value::from(format!("{}ms", ms?)))))
+            .collect();
         if !timing.is_empty() {
             http["timing"] = Value::Object(timing);
         }
@@ -416,6 +415,7 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
             HttpTiming {
                 dns_ms: ms(timing.dns.as_ref()),
                 connect_ms: ms(timing.connect.as_ref().or(http.connect.as_ref())),
+                tls_ms: ms(timing.tls.as_ref()),
                 first_byte_ms: ms(timing.first_byte.as_ref()),
             }
         }),
@@ -502,7 +502,8 @@ mod tests {
             not_after: "2026-12-01T00:00:00Z".into(),
             days_left: 3,
         });
-        observation.timing = Some(HttpTiming { dns_ms: Some(4), connect_ms: Some(20), first_byte_ms: Some(900) });
+        observation.timing =
+            Some(HttpTiming { dns_ms: Some(4), connect_ms: Some(20), tls_ms: Some(150), first_byte_ms: Some(900) });
         let written = observation.as_mock("GET http://127.0.0.1:9/");
         let mock: HttpMock = serde_saphyr::from_str(&written["http"].to_string()).unwrap();
         let replayed = mocked(&mock, &call(false));
@@ -511,7 +512,10 @@ mod tests {
             Some(("CN=Internal CA".to_owned(), "CN=api".to_owned(), "2026-12-01T00:00:00Z".to_owned(), 3))
         );
         let timing = replayed.timing.expect("phases");
-        assert_eq!((timing.dns_ms, timing.connect_ms, timing.first_byte_ms), (Some(4), Some(20), Some(900)));
+        assert_eq!(
+            timing,
+            HttpTiming { dns_ms: Some(4), connect_ms: Some(20), tls_ms: Some(150), first_byte_ms: Some(900) }
+        );
     }
 
     #[test]

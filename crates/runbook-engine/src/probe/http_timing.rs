@@ -1,9 +1,8 @@
-//! Where an HTTP request's time went: resolving the name, connecting (TCP,
-//! the proxy's tunnel and the TLS handshake, which reqwest performs as one
-//! step and exposes no hook inside), and waiting for the first byte of the
-//! answer. The clients' resolver and connector are wrapped so that each
-//! records into the phases of the request being sent, a task-local value:
-//! the clients are shared by all the probes of a run.
+//! Where an HTTP request's time went: resolving the name, connecting (TCP
+//! and a proxy's tunnel), the TLS handshake, and waiting for the first byte
+//! of the answer. The clients' resolver, connector and TLS session cache are
+//! wrapped so that each records into the phases of the request being sent,
+//! a task-local value: the clients are shared by all the probes of a run.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,6 +12,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use rustls::NamedGroup;
+use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
+use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 
 tokio::task_local! {
@@ -21,9 +23,9 @@ tokio::task_local! {
 }
 
 /// The phases of one request, in the order they happen. A phase is absent
-/// when it did not happen: no name to resolve (an IP address, or a
-/// connection kept alive from an earlier request), no new connection, no
-/// answer yet.
+/// when it did not happen or did not end: no name to resolve (an IP
+/// address, or a connection kept alive from an earlier request), no new
+/// connection, plain http (no handshake), no answer yet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct HttpTiming {
@@ -31,10 +33,17 @@ pub struct HttpTiming {
     /// milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_ms: Option<u64>,
-    /// Opening the connection after the name was resolved: TCP, a proxy's
-    /// tunnel and, over https, the TLS handshake; in milliseconds.
+    /// Opening the connection after the name was resolved: TCP and, through
+    /// a proxy, its tunnel (after the handshake with an https proxy); in
+    /// milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_ms: Option<u64>,
+    /// The TLS handshake, once the connection was open: over https, the
+    /// one with the service (in a proxy's tunnel through a proxy); for an
+    /// http URL through an https proxy, the one with the proxy; in
+    /// milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ms: Option<u64>,
     /// From the connection being ready to the answer's first byte (its
     /// status line): the server's own time plus one round trip; in
     /// milliseconds.
@@ -45,15 +54,22 @@ pub struct HttpTiming {
 /// What was measured of one request.
 #[derive(Debug, Default)]
 struct Phases {
+    /// When the request was sent.
+    sent: Option<Instant>,
     dns: Option<Duration>,
-    /// Resolving included: the connector resolves before it connects.
-    connect: Option<Duration>,
-    /// From sending to the answer's status line, connecting included.
-    answer: Option<Duration>,
+    /// When the connector began opening a connection (resolving first).
+    connecting: Option<Instant>,
+    /// When the last TLS handshake of the connection began: the TCP
+    /// connection (and a proxy's tunnel) was open.
+    handshaking: Option<Instant>,
+    /// When the connection was ready to carry the request.
+    connected: Option<Instant>,
+    /// When the answer's status line came.
+    answered: Option<Instant>,
 }
 
 /// The phases of one probe's request (its last hop after redirects),
-/// recorded by the clients' resolver and connector while
+/// recorded by the clients' resolver, connector and session cache while
 /// [`Recorder::measure`] sends it, and read afterwards, so that a timeout
 /// keeps what was measured before it.
 #[derive(Debug, Clone, Default)]
@@ -69,11 +85,10 @@ impl Recorder {
     /// Sends one request (`send` gives the answer once its status line
     /// came), forgetting an earlier hop's phases.
     pub(super) async fn measure<T, E>(&self, send: impl Future<Output = Result<T, E>>) -> Result<T, E> {
-        *self.phases() = Phases::default();
-        let started = Instant::now();
+        *self.phases() = Phases { sent: Some(Instant::now()), ..Phases::default() };
         let answer = PHASES.scope(Arc::clone(&self.phases), send).await;
         if answer.is_ok() {
-            self.phases().answer = Some(started.elapsed());
+            self.phases().answered = Some(Instant::now());
         }
         answer
     }
@@ -81,12 +96,16 @@ impl Recorder {
     /// What was measured, once the request is over or cut short.
     pub(super) fn timing(&self) -> HttpTiming {
         let phases = self.phases();
-        let dns = phases.dns.unwrap_or_default();
-        let connect = phases.connect.unwrap_or_default();
+        let between = |from: Option<Instant>, to: Option<Instant>| Some(to?.saturating_duration_since(from?));
+        // TCP (and a tunnel) ended where the handshake began, or, without
+        // one, where the connection was ready.
+        let opened = phases.handshaking.or(phases.connected);
         HttpTiming {
             dns_ms: phases.dns.map(super::millis),
-            connect_ms: phases.connect.map(|connect| super::millis(connect.saturating_sub(dns))),
-            first_byte_ms: phases.answer.map(|answer| super::millis(answer.saturating_sub(connect))),
+            connect_ms: between(phases.connecting, opened)
+                .map(|connect| super::millis(connect.saturating_sub(phases.dns.unwrap_or_default()))),
+            tls_ms: between(phases.handshaking, phases.connected).map(super::millis),
+            first_byte_ms: between(phases.connected.or(phases.sent), phases.answered).map(super::millis),
         }
     }
 }
@@ -112,6 +131,50 @@ impl Resolve for TimedResolver {
             let addrs: Vec<SocketAddr> = resolved?.collect();
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
+    }
+}
+
+/// rustls' session cache (the one a client has by default), which a TLS
+/// client asks for a session to resume as it starts each handshake, just
+/// after its connection opened: that moment is the handshake's start.
+#[derive(Debug)]
+pub(super) struct TimedSessions(ClientSessionMemoryCache);
+
+impl TimedSessions {
+    /// As many sessions as rustls keeps by default.
+    pub(super) fn new() -> Self {
+        Self(ClientSessionMemoryCache::new(256))
+    }
+}
+
+impl ClientSessionStore for TimedSessions {
+    fn take_tls13_ticket(&self, server_name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+        record(|phases| phases.handshaking = Some(Instant::now()));
+        self.0.take_tls13_ticket(server_name)
+    }
+
+    fn set_kx_hint(&self, server_name: ServerName<'static>, group: NamedGroup) {
+        self.0.set_kx_hint(server_name, group);
+    }
+
+    fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<NamedGroup> {
+        self.0.kx_hint(server_name)
+    }
+
+    fn set_tls12_session(&self, server_name: ServerName<'static>, value: Tls12ClientSessionValue) {
+        self.0.set_tls12_session(server_name, value);
+    }
+
+    fn tls12_session(&self, server_name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+        self.0.tls12_session(server_name)
+    }
+
+    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
+        self.0.remove_tls12_session(server_name);
+    }
+
+    fn insert_tls13_ticket(&self, server_name: ServerName<'static>, value: Tls13ClientSessionValue) {
+        self.0.insert_tls13_ticket(server_name, value);
     }
 }
 
@@ -150,11 +213,11 @@ where
         let started = Instant::now();
         let connecting = self.inner.call(request);
         Box::pin(async move {
+            record(|phases| phases.connecting = Some(started));
             let connected = connecting.await;
-            let elapsed = started.elapsed();
             // A refused or failed connection never opened: it has no phase.
             if connected.is_ok() {
-                record(|phases| phases.connect = Some(elapsed));
+                record(|phases| phases.connected = Some(Instant::now()));
             }
             connected
         })
@@ -167,18 +230,27 @@ impl HttpTiming {
         match phase {
             runbook_model::TimingPhase::Dns => self.dns_ms,
             runbook_model::TimingPhase::Connect => self.connect_ms,
+            runbook_model::TimingPhase::Tls => self.tls_ms,
             runbook_model::TimingPhase::FirstByte => self.first_byte_ms,
         }
     }
 
+    /// Each phase by its name in `timing:` expectations and observations,
+    /// in the order they happen.
+    pub fn phases(&self) -> [(runbook_model::TimingPhase, Option<u64>); 4] {
+        use runbook_model::TimingPhase::{Connect, Dns, FirstByte, Tls};
+        [(Dns, self.dns_ms), (Connect, self.connect_ms), (Tls, self.tls_ms), (FirstByte, self.first_byte_ms)]
+    }
+
     /// The phases measured, as the view and `record.md` show them: `dns
-    /// 3ms, connect 41ms, first byte 1.2s`; `None` when none was.
+    /// 3ms, connect 1ms, tls 41ms, first byte 1.2s`; `None` when none was.
     pub fn text(&self) -> Option<String> {
-        let phases: Vec<String> =
-            [("dns", self.dns_ms), ("connect", self.connect_ms), ("first byte", self.first_byte_ms)]
-                .into_iter()
-                .filter_map(|(name, ms)| Some(format!("{name} {}", super::elapsed_text(ms?))))
-                .collect();
+        let phases: Vec<String> = self
+            .phases()
+            .into_iter()
+            .map(|(phase, ms)| (phase.name().replace('_', " "), ms))
+            .filter_map(|(name, ms)| Some(format!("{name} {}", super::elapsed_text(ms?))))
+            .collect();
         (!phases.is_empty()).then(|| phases.join(", "))
     }
 }

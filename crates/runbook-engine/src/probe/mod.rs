@@ -15,6 +15,7 @@ mod run_mark;
 mod runner;
 mod tcp;
 mod tls;
+mod tls_client;
 mod tunnel_certificate;
 
 use std::future::Future;

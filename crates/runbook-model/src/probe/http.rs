@@ -135,9 +135,12 @@ pub enum TimingPhase {
     /// Resolving the host's name (absent for an address, or a connection
     /// kept alive).
     Dns,
-    /// Opening the connection: TCP, a proxy's tunnel, the TLS handshake.
+    /// Opening the connection: TCP and a proxy's tunnel.
     Connect,
-    /// From the open connection to the answer's status line.
+    /// The TLS handshake, once the connection was open (absent over plain
+    /// http).
+    Tls,
+    /// From the ready connection to the answer's status line.
     FirstByte,
 }
 
@@ -147,6 +150,7 @@ impl TimingPhase {
         match self {
             Self::Dns => "dns",
             Self::Connect => "connect",
+            Self::Tls => "tls",
             Self::FirstByte => "first_byte",
         }
     }
