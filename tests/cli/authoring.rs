@@ -166,6 +166,41 @@ fn a_recorded_run_is_highlighted() {
     );
 }
 
+/// A run resumed with a changed text (`--allow-changed`) is drawn on the
+/// text it went on with, which the record keeps: no warning that the
+/// runbook changed, and each transition on its edge, the one taken under
+/// the earlier text matched by its steps and label.
+#[test]
+fn a_run_resumed_with_a_changed_text_is_highlighted_on_the_text_it_went_on_with() {
+    let before = "id: changing\ntitle: Changing\nsteps:\n  - id: first\n    ask: { question: \"Start?\", choices: [ { \
+                  answer: go } ] }\n    on: { go: q }\n  - id: q\n    ask: { question: \"Go?\", choices: [ { answer: go } \
+                  ] }\n    on: { go: done }\n  - id: done\n    conclude: { status: resolved }\n";
+    let after = before.replace(
+        "    on: { go: done }\n",
+        "    on: { go: extra }\n  - id: extra\n    ask: { question: \"Sure?\", choices: [ { answer: sure } ] }\n    \
+         on: { sure: done }\n",
+    );
+    let output = Test::new()
+        .files(&[("g.yaml", before.as_bytes())])
+        .args(["run", "g.yaml", "--non-interactive", "--answer", "first=go", "--record-dir", "rec"])
+        .status(5);
+    std::fs::write(output.path("g.yaml"), &after).unwrap();
+    let rec = output.path("rec");
+    let resume = ["resume", rec.to_str().unwrap(), "--non-interactive", "--allow-changed"];
+    Test::new().args(resume).args(["--answer", "q=go", "--answer", "extra=sure"]).status(0);
+    let graph = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(output.path(""))
+        .args(["graph", "g.yaml", "--record", "rec"])
+        .output()
+        .expect("runs");
+    assert!(graph.status.success() && graph.stderr.is_empty(), "{}", String::from_utf8_lossy(&graph.stderr));
+    let text = String::from_utf8_lossy(&graph.stdout);
+    // first→q (under the first text), q→extra and extra→done (under the
+    // changed one): links 0, 1 and 2 of the text as it is now.
+    assert!(text.contains("  linkStyle 0,1,2 stroke:#4a148c,stroke-width:4px\n"), "{text}");
+    assert!(text.contains("  class s_first,s_q,s_extra,s_done visited\n"), "{text}");
+}
+
 #[test]
 fn svg_without_graphviz_says_how_to_get_it() {
     let empty = crate::Scratch::new();
@@ -1385,6 +1420,28 @@ fn render_and_graph_load_called_runbooks_as_check_does() {
     let render = Test::new().args(["render", "a.yaml"]).files(&broken).status(3);
     assert!(render.stderr.contains("unknown step `nowhere`") && render.stderr.contains("b.yaml"), "{}", render.stderr);
     Test::new().args(["render", "a.yaml"]).files(&files[..1]).status(3).stderr_contains("b.yaml");
+}
+
+/// A `call` step ends only in what its callee concludes: `graph` and
+/// `render` draw the plan's edges (those `check`, `run` and `runbook test`
+/// see), so a status the callee never gives is no edge.
+#[test]
+fn graph_and_render_draw_no_edge_for_a_status_the_callee_never_concludes() {
+    let calling = "id: a\ntitle: A\nsteps:\n  - id: c\n    call: { runbook: b.yaml }\n    on: { resolved: fine, \
+                   escalated: up }\n  - id: fine\n    conclude: { status: resolved }\n  - id: up\n    conclude: { \
+                   status: escalated }\n";
+    let called = "id: b\ntitle: B\nsteps:\n  - id: done\n    conclude: { status: resolved }\n";
+    let files = [("a.yaml", calling.as_bytes()), ("b.yaml", called.as_bytes())];
+    let dot = Test::new().args(["graph", "--format", "dot", "a.yaml"]).files(&files).status(0).stdout;
+    let edges: Vec<&str> = dot.lines().map(str::trim).filter(|line| line.contains(" -> ")).collect();
+    assert_eq!(edges.len(), 1, "{dot}");
+    assert!(edges[0].starts_with("s_c -> s_fine ") && edges[0].contains("label=\"resolved\""), "{dot}");
+    let mermaid = Test::new().args(["graph", "a.yaml"]).files(&files).status(0).stdout;
+    let links: Vec<&str> = mermaid.lines().filter(|line| line.contains(" -->")).collect();
+    assert_eq!(links, ["  s_c -->|\"resolved\"| s_fine"], "{mermaid}");
+    let document = Test::new().args(["render", "a.yaml"]).files(&files).status(0).stdout;
+    let rows: Vec<&str> = document.lines().filter(|line| line.starts_with("| ") && line.contains("(#step-")).collect();
+    assert_eq!(rows, ["| resolved | [`fine`](#step-fine) |"], "{document}");
 }
 
 #[test]

@@ -28,7 +28,8 @@ use runbook_model::{
 use crate::in_words::{self, code};
 
 /// The Markdown document of `runbook`, read from `source` (the file as
-/// given on the command line, named in the document). `documents` names
+/// given on the command line, named in the document), whose steps lead
+/// where `flow` says (the plan's, as `graph` draws it). `documents` names
 /// the document of each runbook rendered beside it, by canonical path, so
 /// that a `call` links to its callee's; `directory` is where the document
 /// goes, which a relative link is rebased to. With it, the warning `graph`
@@ -36,14 +37,15 @@ use crate::in_words::{self, code};
 pub(crate) fn document(
     runbook: &Runbook,
     source: &Source,
+    flow: &Flow,
     documents: &HashMap<PathBuf, String>,
     directory: &Path,
 ) -> (String, Option<String>) {
     let mut out = String::new();
-    let writer = Writer { runbook, source, flow: Flow::new(runbook), documents, directory };
+    let writer = Writer { runbook, source, flow, documents, directory };
     writer.header(&mut out);
     writer.inputs(&mut out);
-    let (map, size) = mermaid(&Diagram::new(&graph(runbook, &writer.flow), None));
+    let (map, size) = mermaid(&Diagram::new(&graph(runbook, writer.flow), None));
     let _ = writeln!(out, "## Map\n");
     // A reader on GitHub would see an error box where the map should be.
     if let Some(warning) = size.warning() {
@@ -62,7 +64,7 @@ pub(crate) fn document(
 struct Writer<'a> {
     runbook: &'a Runbook,
     source: &'a Source,
-    flow: Flow,
+    flow: &'a Flow,
     documents: &'a HashMap<PathBuf, String>,
     directory: &'a Path,
 }

@@ -5,18 +5,19 @@ use std::path::Path;
 
 use runbook_engine::diagram::{Diagram, Trace, dot, graph, mermaid};
 use runbook_engine::event::{Graph, GraphEdge};
-use runbook_model::{Flow, Runbook};
+use runbook_model::Runbook;
 
+use super::render::Loaded;
 use super::{print_stderr, print_stdout};
 use crate::cli::{Color, GraphArgs, GraphFormat};
 use crate::exit_code::ExitCode;
 
 pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
-    let (runbook, has_errors) = match super::render::load(&args.path, color, true) {
-        Ok((_, runbook, has_errors)) => (runbook, has_errors),
+    let Loaded { runbook, flow, has_errors, .. } = match super::render::load(&args.path, color, true) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let drawn = graph(&runbook, &Flow::new(&runbook));
+    let drawn = graph(&runbook, &flow);
     let trace = match &args.record {
         Some(dir) => match trace(dir, &args.path, &runbook, &drawn) {
             Ok(trace) => Some(trace),
@@ -60,10 +61,14 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
 
 /// The steps and transitions of the run recorded in `dir`, read from its
 /// journal (so a run that was killed before writing `record.json` works).
-/// A runbook edited since the run is drawn with a warning, each transition
-/// the run took matched to the runbook as it is now by its steps and its
-/// label (an edge's id is its place in a `when` chain, which an edit
-/// moves); one that no longer exists is left out, and said.
+/// Each transition is an edge of the text it ran under: the run's, or the
+/// changed text a `resume --allow-changed` went on with, which the record
+/// keeps. One taken under the text drawn keeps its edge; one taken under
+/// another text is matched to the runbook as it is now by its steps and
+/// its label (an edge's id is its place in a `when` chain, which an edit
+/// moves), and one that no longer exists is left out, and said. A
+/// runbook edited since the text the run last went on with is drawn with
+/// a warning.
 fn trace(dir: &Path, path: &Path, runbook: &Runbook, drawn: &Graph) -> Result<Trace, String> {
     let journal = dir.join(runbook_engine::record::JOURNAL_FILE);
     let entries = runbook_engine::record::read(&journal)
@@ -80,32 +85,56 @@ fn trace(dir: &Path, path: &Path, runbook: &Runbook, drawn: &Graph) -> Result<Tr
             runbook.id.value
         ));
     }
-    let mut trace = Trace::of(&record);
+    // Each text the run ran under, with the first step run under it.
+    let texts: Vec<(usize, &str, &Graph)> = std::iter::once((0, run.sha256.as_str(), &run.graph))
+        .chain(
+            record
+                .resumptions
+                .iter()
+                .filter_map(|resumed| resumed.text.as_ref())
+                .map(|text| (text.steps_before, text.sha256.as_str(), &text.graph)),
+        )
+        .collect();
     let now = std::fs::read(path).map(|bytes| runbook_model::sha256_hex(&bytes)).unwrap_or_default();
-    if now != run.sha256 {
-        let same =
-            |then: &GraphEdge, now: &GraphEdge| (&then.from, &then.to, &then.label) == (&now.from, &now.to, &now.label);
-        let taken = trace.edges.len();
-        trace.edges = trace
-            .edges
-            .iter()
-            .filter_map(|id| run.graph.edges.iter().find(|edge| edge.id == *id))
-            .filter_map(|then| drawn.edges.iter().find(|now| same(then, now)))
-            .map(|now| now.id.clone())
-            .collect();
-        let gone = match taken - trace.edges.len() {
-            0 => String::new(),
-            1 => "; 1 transition it took no longer exists and is not drawn".to_owned(),
-            n => format!("; {n} transitions it took no longer exist and are not drawn"),
-        };
+    let same =
+        |then: &GraphEdge, now: &GraphEdge| (&then.from, &then.to, &then.label) == (&now.from, &now.to, &now.label);
+    let mut taken = 0;
+    let edges: Vec<String> = record
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(index, step)| {
+            let edge = &step.next.as_ref()?.edge;
+            taken += 1;
+            let (_, sha256, graph) = texts.iter().rev().find(|(first, ..)| *first <= index)?;
+            if *sha256 == now {
+                return Some(edge.clone());
+            }
+            let then = graph.edges.iter().find(|then| then.id == *edge)?;
+            drawn.edges.iter().find(|now| same(then, now)).map(|now| now.id.clone())
+        })
+        .collect();
+    let gone = match taken - edges.len() {
+        0 => String::new(),
+        1 => "; 1 transition it took no longer exists and is not drawn".to_owned(),
+        n => format!("; {n} transitions it took no longer exist and are not drawn"),
+    };
+    let last = texts.last().map_or("", |(_, sha256, _)| *sha256);
+    if now != last {
         print_stderr(&format!(
             "warning: `{}` changed since the run recorded in `{}` (its SHA-256 differs): the path is drawn on the \
              runbook as it is now, each transition matched by its steps and label{gone}\n",
             path.display(),
             dir.display()
         ));
+    } else if !gone.is_empty() {
+        print_stderr(&format!(
+            "warning: the run recorded in `{}` went on with a changed text (`runbook resume --allow-changed`): \
+             each transition taken under the earlier text is matched by its steps and label{gone}\n",
+            dir.display()
+        ));
     }
-    Ok(trace)
+    Ok(Trace { visited: record.path.clone(), edges })
 }
 
 /// Runs Graphviz's `dot -Tsvg` over `dot_text`.

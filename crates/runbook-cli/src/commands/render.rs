@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use runbook_model::{Diagnostic, Level, Plan, Runbook, Source};
+use runbook_model::{Diagnostic, Flow, Level, Plan, Runbook, Source};
 
 use super::{print_stderr, print_stdout};
 use crate::cli::{Color, RenderArgs};
@@ -38,9 +38,7 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Usage;
         };
         return match load(file, color, false) {
-            Ok((source, runbook, _)) => {
-                print_stdout(&documented(file, &runbook, &source, &HashMap::new(), Path::new(".")))
-            }
+            Ok(loaded) => print_stdout(&documented(file, &loaded, &HashMap::new(), Path::new("."))),
             Err(code) => code,
         };
     };
@@ -70,14 +68,14 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     let mut status = ExitCode::Success;
     for file in &files {
         match load(file, color, false) {
-            Ok((source, runbook, _)) => loaded.push((file, source, runbook)),
+            Ok(runbook) => loaded.push((file, runbook)),
             Err(code) => status = worse(status, code),
         }
     }
     // One document per id: a second runbook with an id already taken, or
     // one whose id is `index`, would overwrite a document without a word.
     let mut ids: HashMap<&str, &PathBuf> = HashMap::new();
-    for (file, _, runbook) in &loaded {
+    for (file, Loaded { runbook, .. }) in &loaded {
         let id = runbook.id.value.as_str();
         let clash = match ids.insert(id, file) {
             _ if id == "index" => Some(format!(
@@ -100,15 +98,15 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
     // A `call` links to its callee's document when the callee is rendered too.
     let documents: HashMap<PathBuf, String> = loaded
         .iter()
-        .filter_map(|(file, _, runbook)| Some((file.canonicalize().ok()?, format!("{}.md", runbook.id.value))))
+        .filter_map(|(file, loaded)| Some((file.canonicalize().ok()?, format!("{}.md", loaded.runbook.id.value))))
         .collect();
     let mut rendered = Vec::new();
-    for (file, source, runbook) in loaded {
-        let name = format!("{}.md", runbook.id.value);
-        if let Err(code) = write(&output.join(&name), &documented(file, &runbook, &source, &documents, output)) {
+    for (file, loaded) in loaded {
+        let name = format!("{}.md", loaded.runbook.id.value);
+        if let Err(code) = write(&output.join(&name), &documented(file, &loaded, &documents, output)) {
             return code;
         }
-        rendered.push((name, runbook));
+        rendered.push((name, loaded.runbook));
     }
     // An index of nothing (every runbook had errors) would hide the failure
     // behind a file that looks like a result.
@@ -126,18 +124,24 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
 
 /// `runbook`'s document, with a warning on stderr when its map is too
 /// large for Mermaid's renderers, as `graph` gives.
-fn documented(
-    file: &Path,
-    runbook: &Runbook,
-    source: &Source,
-    documents: &HashMap<PathBuf, String>,
-    directory: &Path,
-) -> String {
-    let (text, warning) = document(runbook, source, documents, directory);
+fn documented(file: &Path, loaded: &Loaded, documents: &HashMap<PathBuf, String>, directory: &Path) -> String {
+    let (text, warning) = document(&loaded.runbook, &loaded.source, &loaded.flow, documents, directory);
     if let Some(warning) = warning {
         print_stderr(&format!("warning: the map in `{}`'s document: {warning} with `runbook graph`\n", shown(file)));
     }
     text
+}
+
+/// A runbook read to draw or render.
+pub(super) struct Loaded {
+    pub(super) source: Source,
+    pub(super) runbook: Runbook,
+    /// Where each step can lead: the plan's, in which a `call` step ends
+    /// only in what its callee can give (as `check`, `run` and coverage
+    /// see it); without a plan (a runbook with errors), as written.
+    pub(super) flow: Flow,
+    /// Whether it has errors (drawn anyway by `graph`).
+    pub(super) has_errors: bool,
 }
 
 /// Reads a runbook to draw or render, with the loader `check` and `run`
@@ -146,9 +150,8 @@ fn documented(
 /// check` shows them (a broken callee's in full, with the chain of calls
 /// that reaches it); a runbook with errors is refused unless
 /// `allow_errors` (a graph can still show an unknown step, as a dashed
-/// node), and one that does not load at all always is. With it, whether
-/// there were errors.
-pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Source, Runbook, bool), ExitCode> {
+/// node), and one that does not load at all always is.
+pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<Loaded, ExitCode> {
     not_a_test_file(path)?;
     if std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir()) {
         print_stderr(&format!(
@@ -162,13 +165,20 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<(Sou
         ExitCode::Io
     })?;
     let checked = match Plan::load(path, &bytes) {
-        Ok(plan) => return Ok((plan.source, plan.runbook, false)),
+        Ok(plan) => {
+            return Ok(Loaded { source: plan.source, runbook: plan.runbook, flow: plan.flow, has_errors: false });
+        }
         Err(checked) => *checked,
     };
     let errors: Vec<Diagnostic> = checked.diagnostics.into_iter().filter(|d| d.level() == Level::Error).collect();
     print_stderr(&Renderer::for_stderr(color).render_file(&checked.source, &errors, &checked.invalid_callees));
     match checked.runbook {
-        Some(runbook) if errors.is_empty() || allow_errors => Ok((checked.source, runbook, !errors.is_empty())),
+        Some(runbook) if errors.is_empty() || allow_errors => Ok(Loaded {
+            source: checked.source,
+            flow: checked.flow.unwrap_or_else(|| Flow::new(&runbook)),
+            runbook,
+            has_errors: !errors.is_empty(),
+        }),
         _ => {
             print_stderr(&format!("error: `{}` has errors; fix them first\n", shown(path)));
             Err(ExitCode::InvalidRunbook)
@@ -188,11 +198,11 @@ fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCod
         ));
         return ExitCode::Usage;
     };
-    let (source, runbook, _) = match load(file, color, false) {
+    let loaded = match load(file, color, false) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    match write(output, &documented(file, &runbook, &source, &HashMap::new(), crate::document::directory_of(output))) {
+    match write(output, &documented(file, &loaded, &HashMap::new(), crate::document::directory_of(output))) {
         Ok(()) => {
             print_stderr(&format!("rendered {} into {}\n", shown(file), shown(output)));
             ExitCode::Success
