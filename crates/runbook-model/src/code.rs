@@ -76,6 +76,7 @@ codes! {
     InvalidId = "RB109", "invalid-id", Error, "Ids are lowercase letters, digits, `-` and `_`, starting with a letter.";
     NoSteps = "RB110", "no-steps", Error, "A runbook needs at least one step.";
     CommentCutsText = "RB111", "comment-cuts-text", Warning, "An unquoted text (`text`, `question`, `diagnosis`, …) followed by ` #` on its line: YAML reads the rest as a comment and the text is cut.";
+    BlankText = "RB112", "blank-text", Error, "A text a person reads (a `title`, an `instruct` step's `text`, a `question`, a conclusion's texts, a link's `title` or `url`) that is empty or only spaces.";
     UnknownStep = "RB201", "unknown-step", Error, "A reference to a step id that no step has.";
     DuplicateStep = "RB202", "duplicate-step", Error, "Two steps share an id.";
     DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer.";

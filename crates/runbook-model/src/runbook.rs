@@ -106,7 +106,7 @@ impl<'de> Deserialize<'de> for Version {
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// What the link is.
-    pub title: String,
+    pub title: Spanned<String>,
     /// Where it points.
     pub url: Spanned<String>,
 }

@@ -7,18 +7,7 @@ use crate::{Code, Diagnostic, Runbook, Span, Spanned};
 
 pub(crate) fn check(runbook: &Runbook, source: Option<&str>, out: &mut Vec<Diagnostic>) {
     let Some(source) = source else { return };
-    let mut texts: Vec<(&str, &Spanned<String>)> = vec![("title", &runbook.title)];
-    for step in runbook.steps.iter() {
-        texts.extend(step.instruct.as_ref().map(|instruct| ("text", &instruct.text)));
-        texts.extend(step.ask.as_ref().map(|ask| ("question", &ask.question)));
-        texts.extend(step.action.as_ref().and_then(|action| action.confirm.as_ref()).map(|text| ("confirm", text)));
-        if let Some(conclusion) = &step.conclude {
-            texts.extend(conclusion.diagnosis.as_ref().map(|text| ("diagnosis", text)));
-            texts.extend(conclusion.remediation.as_ref().map(|text| ("remediation", text)));
-            texts.extend(conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()).map(|text| ("message", text)));
-        }
-    }
-    for (field, text) in texts {
+    for (field, text) in sentences(runbook) {
         if let Some(comment) = trailing_comment(source, text.span) {
             out.push(
                 Diagnostic::new(
@@ -33,6 +22,24 @@ pub(crate) fn check(runbook: &Runbook, source: Option<&str>, out: &mut Vec<Diagn
             );
         }
     }
+}
+
+/// The sentences a person reads, by their key: the runbook's `title`, each
+/// `instruct` step's `text`, `question`, `confirm`, and a conclusion's
+/// `diagnosis`, `remediation` and escalation `message`.
+pub(super) fn sentences(runbook: &Runbook) -> Vec<(&'static str, &Spanned<String>)> {
+    let mut texts: Vec<(&str, &Spanned<String>)> = vec![("title", &runbook.title)];
+    for step in runbook.steps.iter() {
+        texts.extend(step.instruct.as_ref().map(|instruct| ("text", &instruct.text)));
+        texts.extend(step.ask.as_ref().map(|ask| ("question", &ask.question)));
+        texts.extend(step.action.as_ref().and_then(|action| action.confirm.as_ref()).map(|text| ("confirm", text)));
+        if let Some(conclusion) = &step.conclude {
+            texts.extend(conclusion.diagnosis.as_ref().map(|text| ("diagnosis", text)));
+            texts.extend(conclusion.remediation.as_ref().map(|text| ("remediation", text)));
+            texts.extend(conclusion.escalation.as_ref().and_then(|e| e.message.as_ref()).map(|text| ("message", text)));
+        }
+    }
+    texts
 }
 
 /// The comment after the plain scalar written at `span`, up to the end of

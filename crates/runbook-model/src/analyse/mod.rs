@@ -3,6 +3,7 @@
 //! stop-at-first.
 
 mod bidi;
+mod blank_texts;
 mod compared_types;
 mod cut_texts;
 mod default_readings;
@@ -78,6 +79,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     shell_script::check(runbook, &mut diagnostics);
     bidi::check(source, &mut diagnostics);
     cut_texts::check(runbook, source, &mut diagnostics);
+    blank_texts::check(runbook, &mut diagnostics);
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     diagnostics.dedup();
     diagnostics

@@ -57,7 +57,7 @@ impl StepRules for InstructStep {
                 .collect();
             prose.push(Prose::List(notes));
         }
-        let links = instruct.links.iter().map(|link| vec![Words::Link(&link.title, &link.url.value)]).collect();
+        let links = instruct.links.iter().map(|link| vec![Words::Link(&link.title.value, &link.url.value)]).collect();
         prose.push(Prose::List(links));
         prose
     }
