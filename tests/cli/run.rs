@@ -729,6 +729,28 @@ steps:
     drop(listener);
 }
 
+/// A connection not made under a `connected` expectation is a `fail`, not
+/// an `error`, and still says why: the view and record.md name the refusal
+/// (a misspelt host would say `cannot resolve`, a timeout `no connection`).
+#[test]
+fn a_tcp_check_that_fails_on_connected_says_why_the_connection_was_not_made() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let yaml = format!(
+        "id: port\ntitle: Port\nsteps:\n  - id: open\n    check:\n      tcp: {{ host: 127.0.0.1, port: {closed}, timeout: \
+         2s }}\n      expect: [ {{ connected: true }} ]\n    on: {{ pass: up, fail: down }}\n  - id: up\n    conclude: {{ \
+         status: resolved }}\n  - id: down\n    conclude: {{ status: diagnosed, diagnosis: down }}\n"
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    let why = format!("not connected: connection refused by 127.0.0.1:{closed} (refused)");
+    let shown = format!("  tcp 127.0.0.1:{closed}\n    {why}\n    ✗ connected eq true, got false\n");
+    assert!(output.stdout.contains(&shown), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    assert!(record.contains(&format!("Why: {why}")), "{record}");
+}
+
 /// Response header names are lower-case in `result.headers`: a name with
 /// capitals that arrives through an input is never in the map, so the run
 /// stops naming it rather than taking the "no such header" branch; the

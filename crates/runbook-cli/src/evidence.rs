@@ -146,6 +146,8 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
     if let Some(error) = &part.error {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));
+    } else if let Some(why) = part.observation.as_ref().and_then(|o| o.observed().judged_failure()) {
+        let _ = writeln!(out, "{indent}  {why}");
     }
     for result in &part.expectations {
         expectation(out, result, look, indent);

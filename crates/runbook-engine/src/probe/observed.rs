@@ -65,6 +65,14 @@ pub trait Observed {
         false
     }
 
+    /// Why the probe failed, in words, when its expectations judge the
+    /// failure themselves (a `tcp` connection not made, under `connected`):
+    /// the outcome is then no `error`, so the view and the record say it
+    /// beside the observation.
+    fn judged_failure(&self) -> Option<String> {
+        None
+    }
+
     /// The error the observation stands for although the probe ran and
     /// answered (a command the shell could not find), unless `expect`
     /// judges that answer itself.

@@ -200,6 +200,13 @@ impl Observed for TcpObservation {
         self.connected.then(|| format!("connected in {}", took(self.duration)))
     }
 
+    /// `not connected: cannot resolve `db.internal` (dns)`: a misspelt
+    /// name, a closed port and a timeout are different diagnoses.
+    fn judged_failure(&self) -> Option<String> {
+        let error = self.error.as_ref().filter(|_| !self.connected)?;
+        Some(format!("not connected: {} ({})", error.message, error.kind.name()))
+    }
+
     fn as_mock(&self, _: &str) -> Value {
         serde_json::json!({ "tcp": { "connected": self.connected, "duration": format!("{}ms", millis(self.duration)) } })
     }

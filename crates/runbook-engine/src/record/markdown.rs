@@ -469,6 +469,8 @@ fn probe_block(out: &mut String, probe: &Part) {
     }
     if let Some(error) = &probe.error {
         let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&printable_line(&error.message)));
+    } else if let Some(why) = probe.observation.as_ref().and_then(|o| o.observed().judged_failure()) {
+        let _ = writeln!(out, "Why: {}\n", prose(&printable_line(&why)));
     }
     if !probe.expectations.is_empty() {
         let _ = writeln!(out, "| | expectation | expected | actual |\n|---|---|---|---|");
