@@ -1102,6 +1102,49 @@ cases:
     assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
 }
 
+/// A mocked answer has a first byte, as every real answer has: a latency
+/// warning on `timing: first_byte` does not fire in a case that mocks no
+/// timing, and fires on the `duration` a slow case gives.
+#[test]
+fn a_mocked_answer_has_a_first_byte_from_its_duration() {
+    let runbook = r#"
+id: latency
+title: Latency
+steps:
+  - id: health
+    check:
+      http: { url: "http://api.internal/healthz", timeout: 5s }
+      expect:
+        - status: 200
+        - { timing: first_byte, lt: 400ms, severity: warn }
+    on: { pass: healthy, warn: slow, fail: slow, error: slow }
+  - id: healthy
+    conclude: { status: resolved }
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: slow }
+"#;
+    let test = r"
+cases:
+  - name: healthy without timing
+    observations:
+      health: { http: { status: 200 } }
+    expect: { path: [health, healthy] }
+  - name: slow from the duration
+    observations:
+      health: { http: { status: 200, duration: 900ms, connect: 100ms } }
+    expect: { path: [health, slow], outcomes: { health: warn } }
+  - name: fast once connected
+    observations:
+      health: { http: { status: 200, duration: 900ms, timing: { connect: 600ms } } }
+    expect: { path: [health, healthy] }
+";
+    let output = Test::new()
+        .files(&[("latency.yaml", runbook.as_bytes()), ("latency.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(0);
+    assert!(output.stderr.ends_with("3 passed, 0 failed\n"), "{}", output.stderr);
+}
+
 /// `systemctl is-active` as a real command prints it: with a newline.
 const ACTIVE: &str = r#"
 id: active

@@ -196,8 +196,9 @@ pub struct HttpMock {
     /// http), for `tls:` expectations and captures.
     #[serde(default)]
     pub tls: Option<CertificateMock>,
-    /// Where the time went, for `timing:` expectations (default: none
-    /// measured; `connect` defaults to the `connect` above).
+    /// Where the time went, for `timing:` expectations (`connect` defaults
+    /// to the `connect` above, `first_byte` to what `duration` leaves after
+    /// `connect` and `tls`: an answer came; the others to none measured).
     #[serde(default)]
     pub timing: Option<TimingMock>,
 }

@@ -410,16 +410,22 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
             not_after: tls.not_after.clone(),
             days_left: tls.days_left,
         }),
-        timing: http.timing.as_ref().map(|timing| {
-            let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
-            HttpTiming {
-                dns_ms: ms(timing.dns.as_ref()),
-                connect_ms: ms(timing.connect.as_ref().or(http.connect.as_ref())),
-                tls_ms: ms(timing.tls.as_ref()),
-                first_byte_ms: ms(timing.first_byte.as_ref()),
-            }
-        }),
+        timing: Some(mocked_timing(http)),
     }
+}
+
+/// The phases of a mocked answer: as the case gives them; an answer came,
+/// so its first byte did too, by default what the `duration` leaves after
+/// connecting and the handshake (a real answer always has one).
+fn mocked_timing(http: &HttpMock) -> HttpTiming {
+    let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
+    let timing = http.timing.clone().unwrap_or_default();
+    let connect_ms = ms(timing.connect.as_ref().or(http.connect.as_ref()));
+    let tls_ms = ms(timing.tls.as_ref());
+    let before = connect_ms.unwrap_or(0) + tls_ms.unwrap_or(0);
+    let first_byte_ms =
+        ms(timing.first_byte.as_ref()).or_else(|| Some(ms(http.duration.as_ref()).unwrap_or(0).saturating_sub(before)));
+    HttpTiming { dns_ms: ms(timing.dns.as_ref()), connect_ms, tls_ms, first_byte_ms }
 }
 
 /// A certificate's `days_left` in words: `days_left` is a floor, so
