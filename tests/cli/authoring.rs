@@ -1084,6 +1084,51 @@ fn new_from_curl_keeps_braces_in_the_url_as_text_and_says_what_it_left_out_plain
     assert!(stdout.contains("\"outcome\":\"pass\""), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
 }
 
+/// `runbook explain RB2<Tab>` offers the codes (and a rule name its
+/// start), in bash through the generated script's own function and in
+/// fish; what `explain` says of an unknown code stays its own.
+#[test]
+fn explain_completes_codes_and_rule_names() {
+    let bash = Test::new().args(["completions", "bash"]).files(&[]).status(0);
+    let script = bash.path("runbook.bash");
+    std::fs::write(&script, &bash.stdout).expect("write");
+    let complete = |words: &str| {
+        let line = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _runbook runbook \
+             \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let output = Command::new("bash").args(["--norc", "-c", &line]).output().expect("bash runs");
+        let mut offered: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+        offered.sort_unstable();
+        offered
+    };
+    let codes = complete("runbook explain RB2");
+    assert!(codes.len() > 10 && codes.iter().all(|code| code.starts_with("RB2")), "{codes:?}");
+    assert!(codes.contains(&"RB201".to_owned()) && codes.contains(&"RB212".to_owned()), "{codes:?}");
+    assert_eq!(complete("runbook explain unknown-st"), ["unknown-step", "unknown-step-fact"]);
+    let fish = Test::new().args(["completions", "fish"]).files(&[]).status(0);
+    let script = fish.path("runbook.fish");
+    std::fs::write(&script, &fish.stdout).expect("write");
+    let completed = Command::new("fish")
+        .args(["--no-config", "-c", &format!("source {}; complete -C 'runbook explain RB20'", script.display())])
+        .output()
+        .expect("fish runs (.ci/run installs it)");
+    let mut offered: Vec<&str> = std::str::from_utf8(&completed.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|line| line.split('\t').next().unwrap_or(line))
+        .collect();
+    offered.sort_unstable();
+    assert_eq!(offered, ["RB201", "RB202", "RB203", "RB204", "RB205", "RB206", "RB207", "RB208", "RB209"]);
+    // Not clap's "invalid value": explain's own message and exit 2.
+    Test::new().args(["explain", "unknown-stp"]).status(2).stderr_contains("did you mean `unknown-step`?");
+    let help = Test::new().args(["explain", "--help"]).status(0).stdout;
+    let arguments = help.split("Options:").next().unwrap_or_default();
+    assert!(arguments.contains("[CODE]") && !arguments.contains("possible values"), "{help}");
+    assert!(!help.contains("RB316"), "{help}");
+}
+
 #[test]
 fn completions_are_valid_scripts_for_each_shell() {
     let bash = Test::new().args(["completions", "bash"]).status(0).stdout;
@@ -1210,9 +1255,22 @@ fn help_reads_like_the_tools_we_admire() {
     let top = Test::new().args(["--help"]).status(0).stdout;
     assert!(top.contains("Exit status (the same for every command):\n    0  success"), "{top}");
     assert!(top.contains("  130  the run was interrupted"), "{top}");
+    // A wrapped meaning goes on under itself, never at the left edge, at
+    // 80 columns as at 100.
+    for columns in ["80", "100"] {
+        let top = Test::new().args(["--help"]).env("COLUMNS", columns).status(0).stdout;
+        let table = top.split("Exit status (the same for every command):\n").nth(1).expect("the exit table");
+        for line in table.lines().take_while(|line| !line.is_empty()) {
+            let code = line.get(..5).unwrap_or_default().trim();
+            assert!(code.is_empty() || code.parse::<u8>().is_ok(), "at {columns} columns: {line:?}\n{top}");
+            assert!(code.is_empty() || line.starts_with("  "), "{line:?}");
+            assert!(!code.is_empty() || line.starts_with("       "), "a continuation not indented: {line:?}\n{top}");
+        }
+    }
     for command in ["resume", "record", "check", "test", "explain", "graph", "render", "new", "man", "schema"] {
         let help = Test::new().args([command, "--help"]).status(0).stdout;
         assert!(help.contains(&format!("Examples:\n  runbook {command}")), "{command} --help has no examples:\n{help}");
+        assert!(help.contains("Exits "), "{command} --help does not say how it exits:\n{help}");
         let options = help.split("Global options:").next().unwrap_or_default();
         assert!(!options.contains("--color"), "{command}: --color before the command's own options\n{help}");
     }
@@ -1578,4 +1636,15 @@ fn render_and_graph_refuse_a_fifo_and_skip_one_in_a_directory() {
     let output = runbook_in(scratch.path(), &["render", "rb", "-o", "out"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(scratch.path().join("out/plain.md").is_file());
+    // `run` refuses it too, at once, instead of blocking deaf to signals.
+    let output = runbook_in(scratch.path(), &["run", "rb/fifo.yaml", "--no-record"]);
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("cannot read `rb/fifo.yaml`: it is a FIFO or socket, not a regular file"), "{said}");
+    // A directory holding only the FIFO has no runbook: said so, not "each has errors".
+    std::fs::remove_file(dir.join("plain.yaml")).expect("remove");
+    let output = runbook_in(scratch.path(), &["render", "rb", "-o", "none"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("error: no runbook found in `rb`"));
+    assert!(!scratch.path().join("none").exists());
 }

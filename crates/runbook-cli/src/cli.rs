@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use runbook_model::Code;
 
 /// Executable runbooks: triage trees that probe, ask, and write an incident
 /// record.
@@ -72,6 +74,11 @@ pub(crate) enum Command {
     /// give them again (their `env` variable, or `--input`). Refuses when
     /// the runbook file changed since the run started, unless
     /// `--allow-changed`.
+    ///
+    /// Exits as `run` does (0, 7, 8, 4, 5, 130 and 3), 2 when the run
+    /// cannot be resumed (it ended, the runbook changed without
+    /// `--allow-changed`, the step it stopped at is gone) or for bad flags,
+    /// 1 when the journal cannot be read or the record written.
     #[command(after_long_help = "Examples:\n  \
         runbook resume incidents/20261130T083226Z-disk-full\n  \
         runbook resume incidents/20261130T083226Z-disk-full --answer restart=no\n")]
@@ -85,6 +92,10 @@ pub(crate) enum Command {
     /// end, and at most every 100 ms in between. Such a run is marked
     /// `interrupted`. A journal that holds no run, or that a run still going
     /// holds, is refused (exit 1) and the old record is left as it was.
+    ///
+    /// Exits 0 when the record is written, 1 when the journal cannot be
+    /// read, holds no run or a run still going, or the record cannot be
+    /// written.
     #[command(after_long_help = "Examples:\n  runbook record incidents/20261130T083226Z-disk-full\n")]
     Record {
         /// The record directory (holding `journal.jsonl`).
@@ -143,6 +154,7 @@ pub(crate) enum Command {
         runbook explain\n")]
     Explain {
         /// The code or rule name.
+        #[arg(value_parser = CodeOrName, hide_possible_values = true)]
         code: Option<String>,
     },
     /// Draw a runbook's triage tree: Mermaid, Graphviz DOT or SVG.
@@ -219,6 +231,8 @@ pub(crate) enum Command {
     ///
     /// One page, `runbook(1)`: the global options, each command with its
     /// options, the exit status, the environment and examples.
+    ///
+    /// Exits 0, or 1 when it cannot be written.
     #[command(after_long_help = "Examples:\n  \
         runbook man > runbook.1 && man ./runbook.1\n  \
         \
@@ -352,7 +366,9 @@ pub(crate) struct NewArgs {
     pub name: String,
 
     /// Start from this curl command line: its URL, method, headers, body
-    /// and timeouts become the first check. Credentials (in headers, the
+    /// and timeouts become the first check, or, for a method that may
+    /// change things (POST, PUT, PATCH, DELETE, or a body), an action
+    /// confirmed first. Credentials (in headers, the
     /// query, the body) and `$VARIABLES` become inputs read from the
     /// environment, never written.
     #[arg(long, value_name = "COMMAND")]
@@ -533,4 +549,29 @@ pub(crate) enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// `explain`'s argument: any text is taken, so that `explain` itself says
+/// what it does not know (with a did-you-mean), while the codes and rule
+/// names are offered to shell completion (`runbook explain RB2<Tab>`).
+#[derive(Debug, Clone, Copy)]
+struct CodeOrName;
+
+impl TypedValueParser for CodeOrName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let values =
+            Code::ALL.iter().flat_map(|code| [PossibleValue::new(code.code()), PossibleValue::new(code.name())]);
+        Some(Box::new(values))
+    }
 }

@@ -95,10 +95,25 @@ impl ExitCode {
 pub(crate) fn listed() -> String {
     let mut text = String::from("Exit status (the same for every command):\n");
     for code in ExitCode::ALL {
-        let _ = writeln!(text, "  {:>3}  {}", code.as_u8(), code.meaning());
+        let mut line = format!("  {:>3} ", code.as_u8());
+        for word in code.meaning().split(' ') {
+            // Wrapped here, under the meaning, within 80 columns: a line
+            // the help's own wrapping cut would start at the left edge and
+            // read as another code.
+            if line.chars().count() + 1 + word.chars().count() > LISTED_WIDTH {
+                let _ = writeln!(text, "{line}");
+                line = " ".repeat(6);
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        let _ = writeln!(text, "{line}");
     }
     text
 }
+
+/// Widest line of [`listed`].
+const LISTED_WIDTH: usize = 80;
 
 #[cfg(test)]
 mod tests {

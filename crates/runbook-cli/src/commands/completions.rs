@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use clap::{CommandFactory, ValueEnum};
+use clap::CommandFactory;
 
 use super::print_stdout;
 use crate::cli::{Cli, Shell};
@@ -21,17 +21,29 @@ pub(super) fn run(shell: Shell) -> ExitCode {
     let mut script = String::from_utf8_lossy(&script).into_owned();
     if shell == Shell::Fish {
         // clap_complete's fish script offers no value for a positional
-        // argument: fish would list file names after `runbook completions`.
-        let shells: Vec<String> = Shell::value_variants()
-            .iter()
-            .filter_map(ValueEnum::to_possible_value)
-            .map(|v| v.get_name().to_owned())
-            .collect();
-        let _ = writeln!(
-            script,
-            "complete -c runbook -n \"__fish_runbook_using_subcommand completions\" -f -a \"{}\"",
-            shells.join(" ")
-        );
+        // argument: fish would list file names after `runbook completions`
+        // or `runbook explain`.
+        let command = Cli::command();
+        for subcommand in command.get_subcommands() {
+            for positional in subcommand.get_positionals() {
+                let values: Vec<String> = positional
+                    .get_value_parser()
+                    .possible_values()
+                    .into_iter()
+                    .flatten()
+                    .filter(|value| !value.is_hide_set())
+                    .map(|value| value.get_name().to_owned())
+                    .collect();
+                if !values.is_empty() {
+                    let _ = writeln!(
+                        script,
+                        "complete -c runbook -n \"__fish_runbook_using_subcommand {}\" -f -a \"{}\"",
+                        subcommand.get_name(),
+                        values.join(" ")
+                    );
+                }
+            }
+        }
     }
     print_stdout(&script)
 }

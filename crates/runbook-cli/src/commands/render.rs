@@ -27,6 +27,15 @@ pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
             return ExitCode::Io;
         }
     };
+    if files.is_empty() {
+        let paths: Vec<String> = args.paths.iter().map(|path| format!("`{}`", shown(path))).collect();
+        print_stderr(&format!(
+            "error: no runbook found in {} (a runbook is a regular file ending in `.yaml` or `.yml`, not a test \
+             file)\n",
+            paths.join(", ")
+        ));
+        return ExitCode::Usage;
+    }
     // `-o -` is stdout, as for `graph` and `new`.
     let Some(output) = args.output.as_ref().filter(|output| output.as_os_str() != "-") else {
         let [file] = files.as_slice() else {

@@ -555,7 +555,15 @@ fn shell_word(text: &str) -> String {
 /// Reads and checks the runbook; errors are shown as `runbook check` shows
 /// them.
 fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
-    let bytes = std::fs::read(path).map_err(|error| {
+    // Only a regular file: a FIFO named `x.yaml` would block the run before
+    // its first step, deaf to Ctrl-C and SIGTERM.
+    let read = |path: &Path| -> std::io::Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        let mut file = runbook_engine::open_regular_file(std::fs::OpenOptions::new().read(true), path, 0)?;
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(bytes)
+    };
+    let bytes = read(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", path.display()));
         ExitCode::Io
     })?;
