@@ -10,22 +10,26 @@ Runs, at N = 100, 1,000 and 10,000 (or the sizes given with --sizes):
                 journal and the record, as an operator would run it;
 - record:       `runbook record DIR` rebuilding record.json and record.md
                 from the journal of a run of N `cmd` steps;
-- check:        `runbook check` of one runbook of N rich steps
-                (benches/gen_runbooks.py), cache off; at 5,000 instead of
-                10,000 steps, the most the loader's budget of 250,000
-                YAML nodes admits at this density.
+- check:        `runbook check` of one runbook of N lean steps
+                (benches/gen_runbooks.py: the rich steps' rules in about
+                23 YAML nodes a step, so that 10,000 steps stay within the
+                loader's budget of 250,000 nodes), cache off;
+- check-rich:   the same of N rich steps (42 nodes a step: at most 5,000
+                within the budget), at --rich-sizes.
 
 Each case is timed with hyperfine (`-N`, warm-up 1, at least 3 runs), and
 its peak memory read from the kernel (maximum resident set of the child).
 Prints one table: mean time, time per unit, per-unit growth against the
 smallest size, the same for CPU time (user + system, children included,
-which the load changes less than wall time), peak RSS, and the load
-average when the case ran (the machine is shared; compare figures taken
-in the same run only).
+which the load changes less than wall time), the marginal CPU per unit
+(the extra CPU time per extra unit since the size before, which carries no
+fixed cost of the process: the figure that shows a cost growing faster
+than the work), peak RSS, and the load average when the case ran (the
+machine is shared; compare figures taken in the same run only).
 
 usage: scale.py [--runbook target/release/runbook] [--sizes 100,1000,10000]
-                [--check-sizes 100,1000,5000]
-                [--cases run-cmd,run-foreach,record,check] [--out DIR]
+                [--rich-sizes 100,1000,5000]
+                [--cases run-cmd,run-foreach,record,check,check-rich] [--out DIR]
 """
 import argparse
 import json
@@ -68,11 +72,11 @@ def foreach_items(n: int) -> str:
     )
 
 
-def rich_steps(n: int) -> str:
+def generated(n: int, rich: bool) -> str:
     sys.path.insert(0, HERE)
     import gen_runbooks  # noqa: E402  (sibling script)
 
-    return gen_runbooks.runbook(n)
+    return gen_runbooks.runbook(n) if rich else gen_runbooks.lean_runbook(n)
 
 
 def rss_of(argv: list[str]) -> int:
@@ -106,8 +110,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runbook", default="target/release/runbook")
     parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--check-sizes", default="100,1000,5000")
-    parser.add_argument("--cases", default="run-cmd,run-foreach,record,check")
+    parser.add_argument("--rich-sizes", default="100,1000,5000")
+    parser.add_argument("--cases", default="run-cmd,run-foreach,record,check,check-rich")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", default=None, help="keep inputs and hyperfine JSON here")
     args = parser.parse_args()
@@ -127,7 +131,8 @@ def main() -> None:
     rows = []
     for case in cases:
         base = cpu_base = None
-        for n in [int(s) for s in args.check_sizes.split(",")] if case == "check" else sizes:
+        before = None
+        for n in [int(s) for s in args.rich_sizes.split(",")] if case == "check-rich" else sizes:
             run = f"{runbook} run --non-interactive"
             prepare = None
             if case == "run-cmd":
@@ -144,8 +149,9 @@ def main() -> None:
                 shutil.rmtree(record, ignore_errors=True)
                 subprocess.run([*run.split(), "--record-dir", record, path], stdout=subprocess.DEVNULL, check=True)
                 command = f"{runbook} record {record}"
-            elif case == "check":
-                path = write(os.path.join(out, f"rich-{n}.yaml"), rich_steps(n))
+            elif case in ("check", "check-rich"):
+                rich = case == "check-rich"
+                path = write(os.path.join(out, f"{'rich' if rich else 'lean'}-{n}.yaml"), generated(n, rich))
                 command = f"{runbook} check {path}"
             else:
                 sys.exit(f"unknown case {case}")
@@ -156,23 +162,28 @@ def main() -> None:
             rss = rss_of(command.split())
             per_unit = result["mean"] / n
             base = base or per_unit
-            cpu_per_unit = (result["user"] + result["system"]) / n
+            cpu = result["user"] + result["system"]
+            cpu_per_unit = cpu / n
             cpu_base = cpu_base or cpu_per_unit
+            marginal = (cpu - before[1]) / (n - before[0]) if before else None
+            before = (n, cpu)
             rows.append(
                 (case, n, result["mean"], result["stddev"] or 0.0, per_unit, per_unit / base,
-                 cpu_per_unit, cpu_per_unit / cpu_base, rss, at_load)
+                 cpu_per_unit, cpu_per_unit / cpu_base, marginal, rss, at_load)
             )
             print(f"{case} N={n}: {result['mean'] * 1e3:.1f} ms", file=sys.stderr)
 
     print(
         "| case | N | time (mean ± σ) | per unit | vs smallest N | CPU per unit | vs smallest N "
-        "| peak RSS | load (1, 5, 15 min) |"
+        "| marginal CPU per unit | peak RSS | load (1, 5, 15 min) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for case, n, mean, sd, per_unit, growth, cpu_per_unit, cpu_growth, rss, at_load in rows:
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for case, n, mean, sd, per_unit, growth, cpu_per_unit, cpu_growth, marginal, rss, at_load in rows:
+        margin = "" if marginal is None else f"{marginal * 1e6:,.1f} µs"
         print(
             f"| {case} | {n:,} | {mean * 1e3:,.1f} ms ± {sd * 1e3:,.1f} | {per_unit * 1e6:,.1f} µs "
-            f"| {growth:.2f}× | {cpu_per_unit * 1e6:,.1f} µs | {cpu_growth:.2f}× | {rss / 1024:,.1f} MiB | {at_load} |"
+            f"| {growth:.2f}× | {cpu_per_unit * 1e6:,.1f} µs | {cpu_growth:.2f}× | {margin} "
+            f"| {rss / 1024:,.1f} MiB | {at_load} |"
         )
     if not args.out:
         shutil.rmtree(out, ignore_errors=True)

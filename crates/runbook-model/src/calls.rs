@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
-    Callee, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites, unrouted_keys,
+    Callee, KnownTypes, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites,
+    unrouted_keys,
 };
 use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
@@ -110,6 +111,8 @@ impl Follower {
             return out;
         }
         let read_names = read_callee_vars(runbook);
+        let types = KnownTypes::new(runbook);
+        let mut sites = None;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         for (index, call) in calling {
             let target = base.join(&call.runbook.value);
@@ -171,12 +174,14 @@ impl Follower {
             if self.stack.len() == 1 {
                 self.narrowed.extend(narrowed_routing(runbook, index, callee));
             }
-            inputs(runbook, call, &call.runbook.value, callee, &mut out);
+            inputs(&types, call, &call.runbook.value, callee, &mut out);
             let step_id = runbook.steps[index].id.as_str();
             if let Some(reads) = read_names.get(step_id) {
                 callee_vars(reads, &call.runbook.value, callee, &mut out);
-                let callee = Callee { step: step_id, file: &call.runbook.value, runbook: callee };
-                check_callee_vars(runbook, &template_sites(runbook), callee, &mut out);
+                let callee_types = KnownTypes::new(callee);
+                let callee = Callee { step: step_id, file: &call.runbook.value, types: &callee_types };
+                let sites = sites.get_or_insert_with(|| template_sites(runbook));
+                check_callee_vars(&types, sites, callee, &mut out);
             }
         }
         out
@@ -294,7 +299,7 @@ const fn conversion(wanted: InputType) -> &'static str {
 
 /// Given inputs exist in the callee, required ones are given, literal
 /// values and whole templates of a known type have the declared type.
-fn inputs(runbook: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
+fn inputs(types: &KnownTypes<'_>, call: &Spanned<Call>, file: &str, callee: &Runbook, out: &mut Vec<Diagnostic>) {
     let declared: Vec<&str> = callee.inputs.keys().map(|name| name.as_str()).collect();
     for (name, value) in &call.inputs {
         let Some(input) = callee.inputs.get(name.as_str()) else {
@@ -310,7 +315,7 @@ fn inputs(runbook: &Runbook, call: &Spanned<Call>, file: &str, callee: &Runbook,
             );
             continue;
         };
-        let templated = value.as_str().and_then(|text| template_input_mismatch(runbook, text, input.input_type()));
+        let templated = value.as_str().and_then(|text| template_input_mismatch(types, text, input.input_type()));
         if let Some(problem) = templated {
             out.push(
                 Diagnostic::new(

@@ -5,6 +5,9 @@
 //! comparison at run time (in `when`, `stop_if` and templates' blocks);
 //! `check` says so before the incident.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
 use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite};
@@ -61,21 +64,84 @@ pub(crate) struct Callee<'a> {
     pub step: &'a str,
     /// The called file, as written.
     pub file: &'a str,
-    /// The called runbook.
-    pub runbook: &'a Runbook,
+    /// The types of the called runbook's names.
+    pub types: &'a KnownTypes<'a>,
+}
+
+/// The types `check` can tell of one runbook's vars and answers, each
+/// found once, on the first lookup, in one pass over the steps: looking
+/// through every step for each comparison made `check` quadratic.
+pub(crate) struct KnownTypes<'a> {
+    runbook: &'a Runbook,
+    /// Each captured var's type, `None` when its captures do not agree
+    /// on one (or one of them cannot tell).
+    vars: OnceCell<HashMap<&'a str, Option<Known>>>,
+    /// The kind of question of the first step with each id, `None` when
+    /// that step does not ask.
+    answers: OnceCell<HashMap<&'a str, Option<AskType>>>,
+}
+
+impl<'a> KnownTypes<'a> {
+    pub(crate) fn new(runbook: &'a Runbook) -> Self {
+        Self { runbook, vars: OnceCell::new(), answers: OnceCell::new() }
+    }
+
+    /// The type of a var when every capture of it gives the same one (a
+    /// capture inside `foreach`, which gives a list, has none).
+    fn var(&self, name: &str) -> Option<Known> {
+        let vars = self.vars.get_or_init(|| {
+            let mut vars: HashMap<&str, Option<Known>> = HashMap::new();
+            for (name, capture) in self.runbook.steps.iter().flat_map(captures) {
+                let known = if capture.per_item { None } else { capture.known };
+                vars.entry(name)
+                    .and_modify(|first| {
+                        if known.as_ref().zip(first.as_ref()).is_none_or(|(known, first)| known.kind != first.kind) {
+                            *first = None;
+                        }
+                    })
+                    .or_insert(known);
+            }
+            vars
+        });
+        vars.get(name)?.clone()
+    }
+
+    /// An `ask` step's answer: a number for `type: number`, text otherwise
+    /// (a choice's `answer`, `yes`/`no`, free text).
+    fn answer(&self, id: &str) -> Option<Known> {
+        let answers = self.answers.get_or_init(|| {
+            let mut answers = HashMap::new();
+            for step in self.runbook.steps.iter() {
+                answers.entry(step.id.as_str()).or_insert_with(|| step.ask.as_ref().map(|ask| ask.ask_type()));
+            }
+            answers
+        });
+        let ask_type = (*answers.get(id)?)?;
+        let number = ask_type == AskType::Number;
+        Some(Known {
+            kind: if number { Kind::Number } else { Kind::Text },
+            why: format!(
+                "the answer to `{id}` ({}) is {}",
+                ask_type.name(),
+                if number { "a number" } else { "a string" }
+            ),
+            fix: (!number).then(|| format!("ask with `type: number` if `{id}` asks for a number")),
+        })
+    }
 }
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
-    compare(runbook, sites, None, out);
+    let types = KnownTypes::new(runbook);
+    compare(&types, sites, None, out);
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Template) {
-        out.extend(printed_milliseconds(runbook, site));
+        out.extend(printed_milliseconds(&types, site));
     }
-    never_none(runbook, sites, out);
+    never_none(&types, sites, out);
 }
 
 /// `{{ steps.api.duration }}` in a text: it prints `4035`, a number of
 /// milliseconds a reader takes for seconds, or for nothing at all.
-fn printed_milliseconds(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+fn printed_milliseconds(types: &KnownTypes<'_>, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let mut rest = site.text;
     while let Some(start) = rest.find("{{") {
@@ -83,7 +149,7 @@ fn printed_milliseconds(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagn
         let block = &rest[start..start + end + 2];
         rest = &rest[start + end + 2..];
         let Some(operand) = crate::comparison::whole_template(block) else { continue };
-        if type_of(runbook, &operand.form, None).is_some_and(|known| known.kind == Kind::Duration) {
+        if type_of(types, &operand.form, None).is_some_and(|known| known.kind == Kind::Duration) {
             let path = &operand.text;
             found.push(
                 Diagnostic::new(
@@ -102,13 +168,13 @@ fn printed_milliseconds(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagn
 /// `vars.x is none` (or `== none`) over a capture of a known type: a
 /// capture gives a value or leaves the var unset, never none, so the test
 /// never holds. `jq -r` prints a missing field as the text "null".
-fn never_none(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+fn never_none(types: &KnownTypes<'_>, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
     for site in sites.iter().filter(|site| site.text.contains("none")) {
         let template = site.kind != TemplateKind::Expression;
         for subject in crate::comparison::none_subjects(site.text, template) {
             let OperandForm::Path(path) = &subject.form else { continue };
             let [root, name] = path.as_slice() else { continue };
-            let Some(known) = (root == "vars").then(|| var_type(runbook, name)).flatten() else { continue };
+            let Some(known) = (root == "vars").then(|| types.var(name)).flatten() else { continue };
             let text = &subject.text;
             let help = if known.kind == Kind::Text {
                 format!(
@@ -135,19 +201,19 @@ fn never_none(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagn
 /// typed by the called runbook's captures (the single-file rules cannot
 /// see them).
 pub(crate) fn check_callee_vars(
-    runbook: &Runbook,
+    types: &KnownTypes<'_>,
     sites: &[TemplateSite<'_>],
     callee: Callee<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    compare(runbook, sites, Some(callee), out);
+    compare(types, sites, Some(callee), out);
 }
 
 /// Why a whole-template value (`"{{ vars.port }}"`) given for an input of
 /// type `wanted` has another type, when its type is known before the run.
-pub(crate) fn template_input_mismatch(runbook: &Runbook, template: &str, wanted: InputType) -> Option<String> {
+pub(crate) fn template_input_mismatch(types: &KnownTypes<'_>, template: &str, wanted: InputType) -> Option<String> {
     let operand = crate::comparison::whole_template(template)?;
-    let known = type_of(runbook, &operand.form, None)?;
+    let known = type_of(types, &operand.form, None)?;
     let fits = match wanted {
         InputType::Number => known.kind.numeric(),
         InputType::String => known.kind == Kind::Text,
@@ -175,7 +241,8 @@ pub(crate) fn template_input_mismatch(runbook: &Runbook, template: &str, wanted:
 /// capture inside `foreach` gives a list, one value (or `none`) per item;
 /// `None` when it fits or that type is not known.
 pub(crate) fn mocked_var_mismatch(callee: &Runbook, name: &str, value: &serde_json::Value) -> Option<String> {
-    let captured: Vec<Captured> = callee.steps.iter().flat_map(|step| captures(step, name)).collect();
+    let captured: Vec<Captured> =
+        callee.steps.iter().flat_map(captures).filter(|(var, _)| *var == name).map(|(_, capture)| capture).collect();
     let per_item = captured.iter().filter(|capture| capture.per_item).count();
     if per_item > 0 && per_item < captured.len() {
         return None;
@@ -219,7 +286,7 @@ const fn value_kind(value: &serde_json::Value) -> Option<Kind> {
     }
 }
 
-fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<'_>>, out: &mut Vec<Diagnostic>) {
+fn compare(types: &KnownTypes<'_>, sites: &[TemplateSite<'_>], callee: Option<Callee<'_>>, out: &mut Vec<Diagnostic>) {
     let reads_callee = |operand: &Operand| {
         callee.is_some_and(|callee| {
             matches!(&operand.form, OperandForm::Path(path)
@@ -242,9 +309,9 @@ fn compare(runbook: &Runbook, sites: &[TemplateSite<'_>], callee: Option<Callee<
             }
             let right = match (comparison.comparator, &comparison.right.form) {
                 (Comparator::In | Comparator::NotIn, OperandForm::Items(kind)) => items_type(*kind),
-                (_, form) => type_of(runbook, form, callee),
+                (_, form) => type_of(types, form, callee),
             };
-            let (Some(left), Some(right)) = (type_of(runbook, &comparison.left.form, callee), right) else {
+            let (Some(left), Some(right)) = (type_of(types, &comparison.left.form, callee), right) else {
                 continue;
             };
             // A duration against `"5s"` compares milliseconds (the
@@ -389,7 +456,7 @@ fn text_number_help(comparison: &Comparison, left: &Known, right: &Known) -> Str
     }
 }
 
-fn type_of(runbook: &Runbook, form: &OperandForm, callee: Option<Callee<'_>>) -> Option<Known> {
+fn type_of(types: &KnownTypes<'_>, form: &OperandForm, callee: Option<Callee<'_>>) -> Option<Known> {
     let known = |kind: Kind, why: String| Some(Known { kind, why, fix: None });
     match form {
         OperandForm::Literal(ValueKind::Number) => known(Kind::Number, "a number literal".to_owned()),
@@ -408,12 +475,12 @@ fn type_of(runbook: &Runbook, form: &OperandForm, callee: Option<Callee<'_>>) ->
         OperandForm::Path(path) => {
             let parts: Vec<&str> = path.iter().map(String::as_str).collect();
             match parts.as_slice() {
-                ["inputs", name] => input_type(runbook, name),
-                ["vars", name] => var_type(runbook, name),
-                ["steps", id, "answer"] => answer_type(runbook, id),
+                ["inputs", name] => input_type(types.runbook, name),
+                ["vars", name] => types.var(name),
+                ["steps", id, "answer"] => types.answer(id),
                 ["steps", id, "vars", name] => {
                     let callee = callee.filter(|callee| callee.step == *id)?;
-                    let known = var_type(callee.runbook, name)?;
+                    let known = callee.types.var(name)?;
                     let file = callee.file;
                     Some(Known {
                         kind: known.kind,
@@ -449,19 +516,6 @@ fn items_type(kind: ValueKind) -> Option<Known> {
     Some(Known { kind, why: format!("a list of {items}"), fix: None })
 }
 
-/// An `ask` step's answer: a number for `type: number`, text otherwise
-/// (a choice's `answer`, `yes`/`no`, free text).
-fn answer_type(runbook: &Runbook, id: &str) -> Option<Known> {
-    let ask = runbook.steps.iter().find(|step| step.id.as_str() == id)?.ask.as_ref()?;
-    let ask_type = ask.ask_type();
-    let number = ask_type == AskType::Number;
-    Some(Known {
-        kind: if number { Kind::Number } else { Kind::Text },
-        why: format!("the answer to `{id}` ({}) is {}", ask_type.name(), if number { "a number" } else { "a string" }),
-        fix: (!number).then(|| format!("ask with `type: number` if `{id}` asks for a number")),
-    })
-}
-
 fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
     let input = runbook.inputs.get(name)?;
     match input.input_type() {
@@ -478,18 +532,6 @@ fn input_type(runbook: &Runbook, name: &str) -> Option<Known> {
     }
 }
 
-/// The type of a var when every capture of it gives the same one (a
-/// capture inside `foreach`, which gives a list, has none).
-fn var_type(runbook: &Runbook, name: &str) -> Option<Known> {
-    let mut types = runbook
-        .steps
-        .iter()
-        .flat_map(|step| captures(step, name))
-        .map(|capture| if capture.per_item { None } else { capture.known });
-    let first = types.next()??;
-    types.all(|other| other.as_ref().is_some_and(|other| other.kind == first.kind)).then_some(first)
-}
-
 /// One capture of a var: the type it gives, when that can be told (not
 /// for a `json` capture), and whether it sits inside a `foreach`, which
 /// makes the var a list of such values.
@@ -498,31 +540,29 @@ struct Captured {
     per_item: bool,
 }
 
-/// The captures of `name` in `step`.
-fn captures(step: &Step, name: &str) -> Vec<Captured> {
+/// The captures in `step`, each with the var it sets, in file order.
+fn captures(step: &Step) -> Vec<(&str, Captured)> {
     let mut found = Vec::new();
     if let Some(check) = step.probing() {
-        walk(check, name, false, &mut found);
+        walk(check, false, &mut found);
     }
     if let Some(action) = &step.action {
         found.extend(
-            action
-                .capture
-                .iter()
-                .filter(|(key, _)| key.as_str() == name)
-                .map(|(_, capture)| Captured { known: capture_type(name, capture), per_item: false }),
+            action.capture.iter().map(|(name, capture)| {
+                (name.as_str(), Captured { known: capture_type(name, capture), per_item: false })
+            }),
         );
     }
     found
 }
 
-fn walk(check: &Check, name: &str, in_foreach: bool, found: &mut Vec<Captured>) {
+fn walk<'a>(check: &'a Check, in_foreach: bool, found: &mut Vec<(&'a str, Captured)>) {
     let in_foreach = in_foreach || check.foreach.is_some();
-    for (_, capture) in check.capture.iter().filter(|(key, _)| key.as_str() == name) {
-        found.push(Captured { known: capture_type(name, capture), per_item: in_foreach });
+    for (name, capture) in &check.capture {
+        found.push((name.as_str(), Captured { known: capture_type(name, capture), per_item: in_foreach }));
     }
     for member in check.probes.iter().flat_map(|probes| probes.values()) {
-        walk(member, name, in_foreach, found);
+        walk(member, in_foreach, found);
     }
 }
 

@@ -27,7 +27,7 @@ mod unreal_mocks;
 
 use crate::{Diagnostic, Flow, Runbook};
 
-pub(crate) use compared_types::{Callee, check_callee_vars, template_input_mismatch};
+pub(crate) use compared_types::{Callee, KnownTypes, check_callee_vars, template_input_mismatch};
 pub(crate) use exhaustive::unrouted_keys;
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
 pub(crate) use references::article;
