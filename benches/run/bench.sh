@@ -1,12 +1,15 @@
 #!/bin/sh
 # Compares `runbook run` with its peers (hurl, a shell loop); see README.md.
-# Needs: hyperfine, hurl, jq, GNU time, nginx running (./nginx.sh start), inputs from ./gen.sh OUTDIR.
-# usage: RUNBOOK=path/to/runbook bench.sh OUTDIR
+# Needs: hyperfine, jq, GNU time, nginx running (./nginx.sh start), inputs from ./gen.sh OUTDIR;
+# hurl for the HTTP comparison (without it, runbook's side runs alone and cpu.txt says so).
+# usage: RUNBOOK=path/to/runbook [HURL=path/to/hurl] bench.sh OUTDIR
 set -eu
 OUT=${1:?usage: bench.sh OUTDIR}
 N=${N:-2000}
 RUNBOOK=${RUNBOOK:-target/release/runbook}
 case $RUNBOOK in */*) RUNBOOK=$(realpath "$RUNBOOK") ;; esac   # we cd below
+HURL=${HURL:-hurl}
+case $HURL in */*) HURL=$(realpath "$HURL") ;; esac
 RUN="$RUNBOOK run --non-interactive"
 NOREC="$RUN --no-record"        # the peers write no record either
 HF="hyperfine -N --warmup 2"        # -N: no intermediate shell (one.yaml takes ms)
@@ -16,21 +19,30 @@ cd "$OUT"
 rm -f load.txt
 at() { echo "$1: $(uptime)" >> load.txt; }
 curl -sf http://127.0.0.1:${BENCH_PORT:-18080}/health > /dev/null || { echo "nginx is not up: run nginx.sh start" >&2; exit 1; }
+# hurl, the HTTP peer: the arguments that add it to a hyperfine call.
+if command -v "$HURL" > /dev/null 2>&1; then
+    set -- -n hurl "$HURL --test requests.hurl"
+    NO_HURL=
+else
+    set --
+    NO_HURL="hurl not found (HURL=$HURL): the HTTP comparison and hurl's peak memory were skipped; install hurl or set HURL=path/to/hurl"
+    echo "bench.sh: $NO_HURL" >&2
+fi
 
 # 1. N HTTP GETs: hurl vs one foreach step, at its default concurrency and
-#    one at a time, in one hyperfine call (runs interleaved under one load).
+#    one at a time, in one hyperfine call (which runs each command's runs in
+#    one block, not interleaved: compare CPU time when the load moves).
 at http
-$HF --export-markdown http.md --export-json http.json \
-    -n hurl "hurl --test requests.hurl" \
+$HF --export-markdown http.md --export-json http.json "$@" \
     -n runbook-foreach "$NOREC foreach.yaml" \
     -n runbook-foreach-c1 "$NOREC foreach-c1.yaml"
 
 # 1b. Peak memory of the same work, the record included (GNU time's %M, KiB).
 rm -rf "$OUT/recs" memory.txt
 at memory
-for run in "hurl --test requests.hurl" "$RUN --record-dir $OUT/recs/m foreach.yaml"; do
-    /usr/bin/time -f "%M KiB peak: $run" $run > /dev/null 2>> memory.txt
-done
+peak() { /usr/bin/time -f "%M KiB peak: $*" "$@" > /dev/null 2>> memory.txt; }
+[ -n "$NO_HURL" ] || peak "$HURL" --test requests.hurl
+peak $RUN --record-dir "$OUT/recs/m" foreach.yaml
 
 # 2. N process spawns: a shell loop vs N sequential cmd steps.
 at spawn
@@ -65,6 +77,7 @@ done > cpu.txt
 cat load.txt >> cpu.txt
 uptime >> cpu.txt
 grep -h peak memory.txt >> cpu.txt
+[ -z "$NO_HURL" ] || echo "$NO_HURL" >> cpu.txt
 
 echo "results: $OUT/http.md $OUT/spawn.md $OUT/gib.md $OUT/one.md $OUT/cpu.txt"
 
