@@ -26,5 +26,6 @@ mod seeds;
 #[path = "../support/services.rs"]
 mod services;
 mod test;
+mod values;
 
 pub use test::{Output, Scratch, Test, sha256_hex, valid_record, workspace};

@@ -15,7 +15,7 @@ use crate::http_server::{Server, Then, respond, stay_silent};
 
 /// A run of `runbook` on `yaml` (written as `runbook.yaml` in a fresh
 /// directory) with `args`, non-interactive, JSON events on stdout.
-fn run(yaml: &str, args: &[&str]) -> Test {
+pub(crate) fn run(yaml: &str, args: &[&str]) -> Test {
     Test::new()
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--format", "json"])
@@ -23,12 +23,12 @@ fn run(yaml: &str, args: &[&str]) -> Test {
 }
 
 /// The events of one kind.
-fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub(crate) fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == kind).collect()
 }
 
 /// The ids of the steps started, in order.
-fn path(events: &[Value]) -> Vec<String> {
+pub(crate) fn path(events: &[Value]) -> Vec<String> {
     of(events, "step_started").iter().map(|e| e["step"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
@@ -1533,10 +1533,13 @@ steps:
   - id: all-behind
     conclude: { status: diagnosed, severity: critical, diagnosis: "every replica is behind" }
 "#;
-    run(yaml, &[]).status(4).stderr_contains("`| int` got none (nothing was captured)");
+    run(yaml, &[]).status(4).stderr_contains("`| int` got none (nothing was captured, or the probe gave no answer)");
     let typed = yaml.replace(r"regex: 'lag (\d+)' }", r"regex: 'lag (\d+)', type: int }");
     let max = typed.replace("(vars.lags | map('int') | min) < 100", "(vars.lags | max) < 100");
-    run(&max, &[]).status(4).stderr_contains("`| max` over a list holding none (item 2");
+    run(&max, &[])
+        .status(4)
+        .stderr_contains("`| max` over a list holding none (item 2")
+        .stderr_contains("route those items first");
     let dropped = typed.replace("(vars.lags | map('int') | min) < 100", "(vars.lags | reject('none') | max) < 100");
     assert_eq!(path(&run(&dropped, &[]).status(0).events()), ["lag", "all-behind"]);
     let checklist = r"

@@ -253,6 +253,9 @@ fn refusal(
     if let Some(refusal) = text_ordered_as_versions(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
+    if let Some(refusal) = text_ordered_as_durations(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
     Ok(None)
 }
 
@@ -325,12 +328,65 @@ fn text_ordered_as_numbers(
     let number = |value: &Value| value.as_str().and_then(|text| text.trim().parse::<f64>().ok());
     let (Some(_), Some(_)) = (number(left), number(right)) else { return None };
     let operator = comparator.symbol();
+    // `"2.9" < "2.10"`: decimals as numbers, or versions whose minor
+    // number passed 9; only the author knows which.
+    let dotted = [left, right].iter().any(|value| value.as_str().is_some_and(|text| text.contains('.')));
+    let fix = if dotted {
+        format!(
+            "compare numbers: `{left_text} | float` (or give its capture `type: float`) against a number without \
+             quotes; or, for versions (2.9 before 2.10), `{} {operator} {}`",
+            as_version(left_text),
+            as_version(right_text)
+        )
+    } else {
+        format!(
+            "compare numbers: `{left_text} | int` (or give its capture `type: int`) against a number without quotes"
+        )
+    };
     Some(format!(
         "`{left_text} {operator} {right_text}` orders two strings that read as numbers, as text (\"100\" comes \
-         before \"90\"): `{left_text}` is {}, `{right_text}` is {}; compare numbers: `{left_text} | int` (or give its \
-         capture `type: int`) against a number without quotes",
+         before \"90\"): `{left_text}` is {}, `{right_text}` is {}; {fix}",
         described(left),
         described(right)
+    ))
+}
+
+/// `text | version`, the operand of a comparison read as a version.
+fn as_version(text: &str) -> String {
+    format!("{text} | version")
+}
+
+/// `vars.up < "5m"` with `up` the string "10m": text orders "10m" before
+/// "5m". Two strings ordered where either reads as a duration with units
+/// are refused; `| milliseconds` (or a capture's `type: duration`) makes
+/// the text a number of milliseconds, which orders against `"5m"`.
+fn text_ordered_as_durations(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let (Some(left_string), Some(right_string)) = (left.as_str(), right.as_str()) else { return None };
+    let duration = |text: &str| runbook_model::Duration::parse(text).is_ok();
+    if !ordering(comparator) || !(duration(left_string) || duration(right_string)) {
+        return None;
+    }
+    let operator = comparator.symbol();
+    // A quoted literal compares as it is; the other side is converted.
+    let literal = |text: &str| text.starts_with(['"', '\'']);
+    let converted = |text: &str| if literal(text) { text.to_owned() } else { format!("{text} | milliseconds") };
+    let capture = [left_text, right_text]
+        .into_iter()
+        .find(|text| text.starts_with("vars."))
+        .map_or_else(String::new, |var| format!("give the capture of `{var}` `type: duration`, or write "));
+    Some(format!(
+        "`{left_text} {operator} {right_text}` orders durations as text (\"10m\" comes before \"5m\"): `{left_text}` is \
+         {}, `{right_text}` is {}; compare them as durations: {capture}`{} {operator} {}`",
+        described(left),
+        described(right),
+        converted(left_text),
+        converted(right_text)
     ))
 }
 
@@ -353,10 +409,11 @@ fn text_ordered_as_versions(
     let operator = comparator.symbol();
     Some(format!(
         "`{left_text} {operator} {right_text}` orders versions as text (\"1.10.0\" comes before \"1.9.3\"): \
-         `{left_text}` is {}, `{right_text}` is {}; compare them as versions: `{left_text} | version {operator} \
-         {right_text} | version`",
+         `{left_text}` is {}, `{right_text}` is {}; compare them as versions: `{} {operator} {}`",
         described(left),
-        described(right)
+        described(right),
+        as_version(left_text),
+        as_version(right_text)
     ))
 }
 
@@ -684,6 +741,41 @@ mod tests {
         let refused = version_filter(&Value::from("1.0.0-rc1")).unwrap_err();
         assert!(refused.detail().unwrap_or_default().ends_with(r#"and got the string "1.0.0-rc1""#), "{refused}");
         assert!(compare(&Value::from("b"), ">", &Value::from("a"), "x", "y").unwrap(), "other text orders as text");
+    }
+
+    #[test]
+    fn durations_written_as_text_are_refused_an_order_and_order_as_milliseconds() {
+        let error = compare(&Value::from("10m"), "<", &Value::from("5m"), "vars.up", "\"5m\"").unwrap_err();
+        let message = error.detail().unwrap_or_default();
+        assert!(message.starts_with("`vars.up < \"5m\"` orders durations as text (\"10m\" comes before \"5m\")"));
+        assert!(
+            message.ends_with(
+                "give the capture of `vars.up` `type: duration`, or write `vars.up | milliseconds < \"5m\"`"
+            ),
+            "{message}"
+        );
+        let both = compare(&Value::from("45s"), ">=", &Value::from("up"), "steps.a.json.age", "steps.b.stdout");
+        let both = both.unwrap_err();
+        assert!(
+            both.detail()
+                .unwrap_or_default()
+                .ends_with("`steps.a.json.age | milliseconds >= steps.b.stdout | milliseconds`"),
+            "{both}"
+        );
+        assert!(compare(&Value::from("10m"), "==", &Value::from("5m"), "a", "b").is_ok(), "equality is not an order");
+        let millis = |text: &str| crate::number_filters::milliseconds(&Value::from(text)).unwrap();
+        assert!(!compare(&millis("10m"), "<", &Value::from("5m"), "a", "b").unwrap());
+        assert!(compare(&millis("45s"), "<", &Value::from("5m"), "a", "b").unwrap());
+    }
+
+    #[test]
+    fn decimals_ordered_as_text_offer_float_and_version() {
+        let error = compare(&Value::from("2.9"), "<", &Value::from("2.10"), "vars.ver", "\"2.10\"").unwrap_err();
+        let message = error.detail().unwrap_or_default();
+        assert!(message.contains("compare numbers: `vars.ver | float`"), "{message}");
+        assert!(message.ends_with("for versions (2.9 before 2.10), `vars.ver | version < \"2.10\" | version`"));
+        let whole = compare(&Value::from("100"), ">", &Value::from("90"), "vars.pct", "\"90\"").unwrap_err();
+        assert!(!whole.detail().unwrap_or_default().contains("version"), "{whole}");
     }
 
     #[test]

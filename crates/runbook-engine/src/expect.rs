@@ -309,6 +309,9 @@ fn judge_all(
 /// over a number, `contains` over a number, `all`/`any` over a non-list.
 /// The value named is the expected one, or for `in` the item at fault.
 fn mismatch<'v>(predicate: &str, actual: &Value, expected: &'v Value) -> Option<(String, &'v Value)> {
+    if let Some(why) = null_differs(predicate, actual, expected) {
+        return Some((why, expected));
+    }
     // A list may hold several types (`in: [0, "none"]`): the value is
     // judged against the items of its own type. It is refused when there
     // are none, or when an item of another type writes the same value
@@ -362,6 +365,24 @@ fn several_against_one(actual: &Value, expected: &Value) -> Option<String> {
     single.then(|| format!("{container} never equals a single value"))
 }
 
+/// Why `ne` or `not_in` would hold over a JSON `null` only because null is
+/// no value of the expected type: `{ json: $.owner, ne: "" }` says "filled
+/// in", and an API writes an owner that is not as `null`. An expectation
+/// about null (`ne: null`, `not_in: [null, ""]`) is judged as written.
+fn null_differs(predicate: &str, actual: &Value, expected: &Value) -> Option<String> {
+    if !actual.is_null() {
+        return None;
+    }
+    let about_null = match (predicate, expected) {
+        ("ne", value) => value.is_null(),
+        ("not_in", Value::Array(items)) => items.iter().any(Value::is_null),
+        _ => return None,
+    };
+    (!about_null).then(|| {
+        format!("null differs from every text, number and boolean, so `{predicate}` would hold for a value that is not there")
+    })
+}
+
 /// Why a string, a number and a boolean never equal one another.
 fn scalar_conflict(a: &Value, b: &Value) -> Option<String> {
     let kind = |value: &Value| match value {
@@ -378,6 +399,18 @@ fn scalar_conflict(a: &Value, b: &Value) -> Option<String> {
 fn conflict(subject: &str, predicate: &str, actual: &Value, expected: &Value, why: &str) -> String {
     let quoted_number = expected.as_str().filter(|text| text.trim().parse::<f64>().is_ok());
     let fix = match (actual, expected) {
+        (Value::Null, Value::Array(items)) => {
+            let listed: Vec<String> = items.iter().map(ToString::to_string).collect();
+            format!(
+                "say what null means: `not_in: [null, {}]` when it means \"not filled in\", or test it in an entry of \
+                 its own (`eq: null`)",
+                listed.join(", ")
+            )
+        }
+        (Value::Null, _) => format!(
+            "say what null means: `not_in: [null, {expected}]` when it means \"not filled in\", or test it in an \
+             entry of its own (`eq: null`)"
+        ),
         (Value::Number(_), Value::String(_)) if quoted_number.is_some() => {
             format!("remove the quotes: `{}`", quoted_number.unwrap_or_default().trim())
         }
@@ -554,6 +587,35 @@ mod tests {
         assert_eq!(passed("json: $.count\ncontains: \"7\"", &observation), [true]);
         assert_eq!(passed("json: $.n\nin: [7, \"none\"]", &observation), [true], "a list of several types");
         assert_eq!(passed("json: $.count\nin: [0, \"none\"]", &observation), [false]);
+    }
+
+    /// `ne: ""` says "filled in": over a JSON null it would hold for an
+    /// owner that is not there, so it is a `type_mismatch` unless the
+    /// expectation says what null means.
+    #[test]
+    fn ne_and_not_in_over_null_are_a_type_mismatch_unless_they_name_null() {
+        let observation = http(200, r#"{"owner": null, "healthy": null}"#);
+        for yaml in
+            ["json: $.owner\nne: \"\"", "json: $.owner\nnot_in: [\"\", unassigned]", "json: $.healthy\nne: false"]
+        {
+            let error = evaluate(&expectation(yaml), &observation).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::TypeMismatch, "{yaml}");
+            assert!(error.message.contains("null differs from every text, number and boolean"), "{}", error.message);
+            assert!(error.message.contains("`not_in: [null, "), "{}", error.message);
+        }
+        let error = evaluate(&expectation("json: $.owner\nne: \"\""), &observation).unwrap_err();
+        assert!(
+            error.message.starts_with(r#"`json $.owner` is null, and `ne` compares it with the string """#),
+            "{}",
+            error.message
+        );
+        assert_eq!(passed("json: $.owner\nnot_in: [null, \"\"]", &observation), [false]);
+        assert_eq!(passed("json: $.owner\nne: null", &observation), [false]);
+        assert_eq!(passed("json: $.owner\neq: \"\"", &observation), [false], "eq over null is false, as written");
+        assert_eq!(passed("json: $.owner\nin: [\"\", x]", &observation), [false]);
+        assert_eq!(passed("json: $.owner\neq: null", &observation), [true]);
+        let filled = http(200, r#"{"owner": "alice"}"#);
+        assert_eq!(passed("json: $.owner\nne: \"\"", &filled), [true]);
     }
 
     /// A command's output is judged without its final newline, as `$(…)`

@@ -17,12 +17,14 @@ pub(crate) fn int(
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     refuse_none(value, "int")?;
+    refuse_unreadable(value, "int")?;
     minijinja::filters::int(state, value, default, base, kwargs).map_err(|error| named(error, value, "int"))
 }
 
 /// `value | float`, as minijinja's, or an error naming the text it could not read.
 pub(crate) fn float(state: &State, value: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     refuse_none(value, "float")?;
+    refuse_unreadable(value, "float")?;
     minijinja::filters::float(state, value, default, kwargs).map_err(|error| named(error, value, "float"))
 }
 
@@ -33,12 +35,45 @@ fn refuse_none(value: &Value, filter: &str) -> Result<(), Error> {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
-                "`| {filter}` got none (nothing was captured), which is no number; route it first (`is none`), \
-                 drop such items (`| reject('none')`) or give the capture a `default:`"
+                "`| {filter}` got none (nothing was captured, or the probe gave no answer), which is no number; \
+                 route it first (`is none`, or the step's `on: error`) to a step that says it could not be read; a \
+                 capture `default:` stands in only when that is what no answer means"
             ),
         ));
     }
     Ok(())
+}
+
+/// An error for text that is not a finite number (`"NaN"`, as Prometheus
+/// writes a ratio over no traffic, `"inf"`), which minijinja reads as NaN,
+/// or as 0 and a huge number through `| int`, as a capture's `type: float`
+/// refuses it; and, for `| int`, a decimal (`"10.9"`), which it would cut
+/// to 10 where `type: int` refuses it.
+fn refuse_unreadable(value: &Value, filter: &str) -> Result<(), Error> {
+    let (number, written) = match value.as_str() {
+        Some(text) => (text.trim().parse::<f64>().ok(), serde_json::Value::from(text).to_string()),
+        None if value.kind() == minijinja::value::ValueKind::Number => {
+            (f64::try_from(value.clone()).ok(), value.to_string())
+        }
+        None => return Ok(()),
+    };
+    let Some(number) = number else { return Ok(()) };
+    let why = if !number.is_finite() {
+        format!(
+            "`| {filter}` got {written}, which is not a finite number (Prometheus writes a ratio over no traffic as \
+             NaN); route it first (`… == \"NaN\"`) to a step that says there is no data, or give the capture \
+             `type: float`, which refuses it"
+        )
+    } else if filter == "int" && value.kind() == minijinja::value::ValueKind::String && number.fract() != 0.0 {
+        format!(
+            "`| int` would cut {written} to {}; read it with `| float` (or `| float | round | int`), or give the \
+             capture `type: float`",
+            number.trunc()
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(ErrorKind::InvalidOperation, why))
 }
 
 /// `value | duration`: a number of milliseconds (`steps.ID.duration`, a
@@ -57,6 +92,30 @@ pub(crate) fn duration(value: &Value) -> Result<String, Error> {
             ErrorKind::InvalidOperation,
             format!(
                 "`| duration` reads a number of milliseconds or a duration with units (`1m30s`), and got {}",
+                serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
+            ),
+        )
+    })
+}
+
+/// `value | milliseconds`: a duration with units (`"10m"`, `"1m30s"`) as
+/// its number of milliseconds, as a capture's `type: duration` keeps it, so
+/// that it orders against another (`vars.up | milliseconds < "5m"`); text
+/// orders `"10m"` before `"5m"`. A number already is one and is kept.
+pub(crate) fn milliseconds(value: &Value) -> Result<Value, Error> {
+    refuse_none(value, "milliseconds")?;
+    if value.kind() == minijinja::value::ValueKind::Number {
+        return Ok(value.clone());
+    }
+    let millis = value
+        .as_str()
+        .and_then(|text| runbook_model::Duration::parse(text).ok())
+        .and_then(|duration| u64::try_from(duration.as_millis()).ok());
+    millis.map(Value::from).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| milliseconds` reads a duration with units (`10m`, `1m30s`, `500ms`), and got {}",
                 serde_json::to_string(value).unwrap_or_else(|_| value.to_string())
             ),
         )
@@ -112,7 +171,43 @@ fn lookup(context: &Value, name: &str) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use minijinja::Environment;
     use minijinja::value::Value;
+
+    fn converted(template: &str, value: &str) -> Result<String, String> {
+        let mut environment = Environment::new();
+        environment.add_filter("int", super::int);
+        environment.add_filter("float", super::float);
+        environment.add_filter("milliseconds", super::milliseconds);
+        environment.render_str(template, minijinja::context! { v => value }).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn text_that_is_no_finite_number_is_refused_and_int_does_not_cut_decimals() {
+        for text in ["NaN", "nan", "inf", "-Infinity"] {
+            for filter in ["int", "float"] {
+                let error = converted(&format!("{{{{ v | {filter} }}}}"), text).unwrap_err();
+                assert!(
+                    error.contains(&format!("`| {filter}` got \"{text}\", which is not a finite number")),
+                    "{error}"
+                );
+            }
+        }
+        let cut = converted("{{ v | int }}", "10.9").unwrap_err();
+        assert!(cut.contains("`| int` would cut \"10.9\" to 10; read it with `| float`"), "{cut}");
+        assert_eq!(converted("{{ v | int }}", "42.0").as_deref(), Ok("42"));
+        assert_eq!(converted("{{ v | float }}", "0.05").as_deref(), Ok("0.05"));
+        assert_eq!(converted("{{ 10.9 | int }}", "").as_deref(), Ok("10"), "a number is cut as asked");
+    }
+
+    #[test]
+    fn a_duration_with_units_reads_as_milliseconds() {
+        assert_eq!(converted("{{ v | milliseconds }}", "1m30s").as_deref(), Ok("90000"));
+        assert_eq!(converted("{{ 250 | milliseconds }}", "").as_deref(), Ok("250"));
+        let error = converted("{{ v | milliseconds }}", "soon").unwrap_err();
+        assert!(error.contains("`| milliseconds` reads a duration with units"), "{error}");
+        assert!(converted("{{ v | milliseconds }}", "5").is_err(), "no unit, no duration");
+    }
 
     #[test]
     fn a_duration_prints_with_its_unit() {

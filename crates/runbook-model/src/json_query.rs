@@ -59,6 +59,16 @@ impl JsonQuery {
     /// as numbers selects the same nodes.
     pub fn numbers_written_as_text(&self, document: &Value) -> Option<String> {
         let path = self.parsed.as_ref().ok()?;
+        if let Some(quoted) = self.quoted_number_ordered() {
+            let number = quoted[1..quoted.len() - 1].trim();
+            return Some(format!(
+                "the filter of `{}` orders against the text {quoted}: a JSONPath filter orders strings as text \
+                 (\"1200\" comes before \"500\") and never orders a string against a number, so it selects the \
+                 wrong nodes; write the number without quotes (`{number}`) if the document writes numbers, or capture \
+                 the values (a path without the filter, `[*]`) and order them in a `when` after `| map('int')`",
+                self.text
+            ));
+        }
         if !compares_with_number(&self.text) {
             return None;
         }
@@ -73,11 +83,37 @@ impl JsonQuery {
             format!(
                 "the filter of `{}` compares with a number, and the document writes numbers as text ({}): a \
                  string never equals or orders against a number in a JSONPath filter, so the nodes selected are \
-                 not those the numbers would give; compare with the text (`@.n == \"7\"`), or fix the source",
+                 not those the numbers would give; for `==`, compare with the text (`@.n == \"7\"`); an order \
+                 (`<`, `>`) cannot be fixed in the filter: capture the values (`$.pods[*].restarts`, a list) and \
+                 order them in a `when` after `| map('int')`, or fix the source",
                 self.text,
                 Value::from(written)
             )
         })
+    }
+
+    /// The quoted number this path's filter orders against
+    /// (`"500"` in `[?@.lag > "500"]`), with its quotes: RFC 9535 orders
+    /// two strings as text, where "1200" comes before "500", and a number
+    /// against a string never, so the filter selects the wrong nodes
+    /// whatever the document writes. `check` reports it (RB310), and a run
+    /// refuses it ([`Self::numbers_written_as_text`]).
+    pub fn quoted_number_ordered(&self) -> Option<&str> {
+        if !self.text.contains('?') {
+            return None;
+        }
+        STRINGS.find_iter(&self.text).map(|literal| (literal.start(), literal.as_str(), literal.end())).find_map(
+            |(start, quoted, end)| {
+                quoted[1..quoted.len() - 1].trim().parse::<f64>().ok()?;
+                let before = self.text[..start].trim_end();
+                let after = self.text[end..].trim_start();
+                let ordered = before.ends_with(['<', '>'])
+                    || before.ends_with("<=")
+                    || before.ends_with(">=")
+                    || after.starts_with(['<', '>']);
+                ordered.then_some(quoted)
+            },
+        )
     }
 
     /// Whether `path` is a singular query in RFC 9535's sense. The crate
@@ -89,14 +125,16 @@ impl JsonQuery {
     }
 }
 
+/// The string literals of a JSONPath, in single or double quotes.
+static STRINGS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r#"'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*""#).expect("valid regex"));
+
 /// Whether a JSONPath's filter compares with a number literal
 /// (`[?@.restarts > 5]`, `[?5 <= @.n]`), strings left out.
 fn compares_with_number(path: &str) -> bool {
     static NUMBER_COMPARED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(?:[=!<>]=|[<>])\s*-?[0-9]|[0-9]\s*(?:[=!<>]=|[<>])").expect("valid regex")
     });
-    static STRINGS: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r#"'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*""#).expect("valid regex"));
     path.contains('?') && NUMBER_COMPARED.is_match(&STRINGS.replace_all(path, "''"))
 }
 
@@ -148,6 +186,21 @@ mod tests {
         assert_eq!(JsonQuery::new("$.pods[?@.restarts == '7'].name").numbers_written_as_text(&quoted), None);
         assert_eq!(JsonQuery::new("$.pods[0].restarts").numbers_written_as_text(&quoted), None);
         assert!(JsonQuery::new("$.pods[?5 <= @.restarts]").numbers_written_as_text(&quoted).is_some());
+    }
+
+    #[test]
+    fn a_filter_that_orders_against_a_quoted_number_is_refused_whatever_the_document() {
+        let lags = json!({ "replicas": [{ "name": "r1", "lag": "1200" }, { "name": "r2", "lag": 12 }] });
+        for path in ["$.replicas[?@.lag > \"500\"].name", "$.replicas[?@.lag>='500']", "$.r[?'500' < @.lag]"] {
+            let query = JsonQuery::new(path);
+            assert!(query.quoted_number_ordered().is_some_and(|quoted| quoted.contains("500")), "{path}");
+            let why = query.numbers_written_as_text(&lags).unwrap_or_default();
+            assert!(why.contains("orders strings as text (\"1200\" comes before \"500\")"), "{why}");
+            assert!(why.contains("write the number without quotes (`500`)"), "{why}");
+        }
+        for path in ["$.r[?@.lag == '500']", "$.r[?@.name > 'db-']", "$.r[?@.lag > 500]", "$.r['5']"] {
+            assert_eq!(JsonQuery::new(path).quoted_number_ordered(), None, "{path}");
+        }
     }
 
     #[test]

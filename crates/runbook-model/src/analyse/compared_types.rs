@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use minijinja::value::ValueKind;
 
-use crate::analyse::{TemplateKind, TemplateSite};
+use crate::analyse::{TemplateKind, TemplateSite, shape};
 use crate::{
     AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparator, Comparison, Diagnostic, InputType,
     Operand, OperandForm, Runbook, Step,
@@ -341,6 +341,9 @@ fn compare(types: &KnownTypes<'_>, sites: &[TemplateSite<'_>], callee: Option<Ca
                 _ if left.kind == Kind::Text && ordering(comparison.comparator) && (version(l) || version(r)) => {
                     out.push(version_ordered(site, &comparison, &left, &right));
                 }
+                _ if left.kind == Kind::Text && ordering(comparison.comparator) && (written(l) || written(r)) => {
+                    out.push(duration_ordered(site, &comparison, &left, &right));
+                }
                 _ => {}
             }
         }
@@ -382,6 +385,27 @@ fn version_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Know
     Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders versions as text"))
         .with_label(format!("{}; \"1.10.0\" comes before \"1.9.3\" as text", known.why))
         .with_help(format!("compare them as versions: `{l} | version {op} {r} | version`"))
+}
+
+/// `vars.up < "5m"` with a text capture: text ordered against a duration,
+/// which orders "10m" before "5m".
+fn duration_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let (text, known) = if written_duration(&comparison.left).is_some() { (r, right) } else { (l, left) };
+    let capture = match text.strip_prefix("vars.") {
+        Some(name) if shape::is_identifier(name) => format!("give the capture `{name}` a `type: duration`, or write "),
+        _ => "write ".to_owned(),
+    };
+    let converted = |side: &Operand| {
+        if written_duration(side).is_some() { side.text.clone() } else { format!("{} | milliseconds", side.text) }
+    };
+    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders durations as text"))
+        .with_label(format!("{}; \"10m\" comes before \"5m\" as text", known.why))
+        .with_help(format!(
+            "{capture}`{} {op} {}`: a number of milliseconds orders against a duration with units",
+            converted(&comparison.left),
+            converted(&comparison.right)
+        ))
 }
 
 /// The duration a string literal writes with units (`"500ms"`).
@@ -470,6 +494,7 @@ fn type_of(types: &KnownTypes<'_>, form: &OperandForm, callee: Option<Callee<'_>
                 known(Kind::Text, format!("`| {name}` gives a string"))
             }
             "bool" => known(Kind::Bool, "`| bool` gives a boolean".to_owned()),
+            "milliseconds" => known(Kind::Duration, "`| milliseconds` gives a number of milliseconds".to_owned()),
             _ => None,
         },
         OperandForm::Path(path) => {

@@ -521,6 +521,23 @@ fn jsonpath(path: &Spanned<JsonQuery>, out: &mut Vec<Diagnostic>) {
                 .with_help("paths start with `$`, e.g. `$.status`, `$.checks[0].ok`, `$['key with space']`"),
         );
     }
+
+    if let Some(quoted) = path.quoted_number_ordered() {
+        let number = quoted[1..quoted.len() - 1].trim();
+        out.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                path.span,
+                format!("a JSONPath filter orders against the text {quoted}"),
+            )
+            .with_label("ordered as text: \"1200\" comes before \"500\"; a number is never ordered against text")
+            .with_help(format!(
+                "write the number without quotes (`{number}`) if the document writes numbers; if it writes them \
+                     as text, capture the values (a path without the filter, `[*]`) and order them in a `when` after \
+                     `| map('int')`"
+            )),
+        );
+    }
 }
 
 fn invalid_id(what: &str, id: &Spanned<String>) -> Diagnostic {

@@ -1,0 +1,269 @@
+//! How values are ordered, compared and converted, end to end: durations,
+//! versions and numbers written as text, `NaN`, and a JSON `null` never
+//! take a branch by their text's order or their type. Each test runs the
+//! built binary against a real server on 127.0.0.1 or real commands.
+
+use serde_json::Value;
+
+use crate::Test;
+use crate::http_server::{Server, respond};
+use crate::run::{of, path, run};
+
+/// A server answering each path with its JSON body.
+fn serving(routes: &'static [(&'static str, &'static str)]) -> Server {
+    Server::start(move |request, stream| match routes.iter().find(|(path, _)| *path == request.path) {
+        Some((_, body)) => respond(stream, "200 OK", &[("content-type", "application/json")], body.as_bytes()),
+        None => respond(stream, "404 Not Found", &[], b""),
+    })
+}
+
+fn diagnosis(events: &[Value]) -> String {
+    of(events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned()
+}
+
+/// review-10-attack5 H1: an uptime read from JSON as `"10m"` against
+/// `"5m"` orders as text ("10m" before "5m"), which read "restarted 10m
+/// ago: crash loop". The run stops instead, and the two fixes it names
+/// order by milliseconds.
+#[test]
+fn durations_written_as_text_are_not_ordered_as_text() {
+    let server = serving(&[("/up", r#"{"uptime": "10m"}"#)]);
+    let runbook = |capture: &str, when: &str| {
+        format!(
+            r#"
+id: uptime
+title: was the worker restarted recently
+steps:
+  - id: up
+    check:
+      http: {{ url: "{url}" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        up: {{ json: $.uptime{capture} }}
+    on:
+      pass:
+        - when: {when}
+          goto: fresh
+        - goto: old
+      fail: unknown
+      error: unknown
+  - id: fresh
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "restarted {{{{ vars.up }}}} ago: crash loop" }}
+  - id: old
+    conclude: {{ status: resolved, diagnosis: "up {{{{ vars.up }}}}: stable" }}
+  - id: unknown
+    conclude: {{ status: inconclusive, diagnosis: "cannot read uptime" }}
+"#,
+            url = server.url("/up")
+        )
+    };
+    run(&runbook("", r#"vars.up < "5m""#), &[]).status(4).stderr_contains(
+        r#"`vars.up < "5m"` orders durations as text ("10m" comes before "5m"): `vars.up` is the string "10m", `"5m"` is the string "5m"; compare them as durations: give the capture of `vars.up` `type: duration`, or write `vars.up | milliseconds < "5m"`"#,
+    );
+    let typed = run(&runbook(", type: duration", r#"vars.up < "5m""#), &[]).status(0);
+    assert_eq!(path(&typed.events()), ["up", "old"]);
+    let filtered = run(&runbook("", r#"vars.up | milliseconds < "5m""#), &[]).status(0);
+    assert_eq!(diagnosis(&filtered.events()), "up 10m: stable");
+    let recent = run(&runbook("", r#"vars.up | milliseconds < "15m""#), &[]).status(0);
+    assert_eq!(path(&recent.events()), ["up", "fresh"]);
+}
+
+/// A `regex` capture is text, so `check` knows the order is of text
+/// against a duration and refuses it before the run (RB311).
+#[test]
+fn check_refuses_a_text_capture_ordered_against_a_duration() {
+    let yaml = r#"
+id: uptime
+title: uptime from a command
+steps:
+  - id: up
+    collect:
+      cmd: { sh: "echo 'worker up 10m, restarts 2'" }
+      capture:
+        up: { regex: 'up (\S+),' }
+    next:
+      - when: vars.up is not defined
+        goto: unknown
+      - when: vars.up < "5m"
+        goto: fresh
+      - goto: old
+  - id: fresh
+    conclude: { status: diagnosed, severity: high, diagnosis: "crash loop" }
+  - id: old
+    conclude: { status: resolved, diagnosis: "stable" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: "cannot read uptime" }
+"#;
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["check", "runbook.yaml"])
+        .status(3)
+        .stderr_contains("RB311")
+        .stderr_contains(r#"`vars.up < "5m"` orders durations as text"#)
+        .stderr_contains(r#"give the capture `up` a `type: duration`, or write `vars.up | milliseconds < "5m"`"#);
+    let typed = yaml.replace(r"regex: 'up (\S+),' }", r"regex: 'up (\S+),', type: duration }");
+    assert_eq!(path(&run(&typed, &[]).status(0).events()), ["up", "old"]);
+}
+
+/// review-10-attack5 H9: `| max` over versions read from JSON gave
+/// "1.9.8" (text order), and the newest node was told to "upgrade". The
+/// run stops; `| map('version')` orders them as versions.
+#[test]
+fn versions_in_a_list_are_not_ordered_as_text() {
+    let server = serving(&[(
+        "/nodes",
+        r#"{"nodes":[{"name":"n1","version":"1.10.2"},{"name":"n2","version":"1.9.8"}],"running":"1.10.2"}"#,
+    )]);
+    let yaml = format!(
+        r#"
+id: newest
+title: is this node on the newest version
+steps:
+  - id: c
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        versions: {{ json: "$.nodes[*].version" }}
+        running: {{ json: $.running }}
+    on:
+      pass:
+        - when: vars.running == (vars.versions | max)
+          goto: newest
+        - goto: behind
+      fail: cant
+      error: cant
+  - id: newest
+    conclude: {{ status: resolved, diagnosis: "newest" }}
+  - id: behind
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "upgrade it" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "?" }}
+"#,
+        server.url("/nodes")
+    );
+    run(&yaml, &[]).status(4).stderr_contains(
+        r#"`| max` orders strings that read as versions ("1.10.2", "1.9.8") as text, where "1.10.2" comes before "1.9.8"; order them as versions: `| map('version') | max`"#,
+    );
+    let sorted = yaml.replace("(vars.versions | max)", "(vars.versions | sort | last)");
+    run(&sorted, &[]).status(4).stderr_contains("`| sort` orders strings that read as versions");
+    let fixed = yaml.replace(
+        "vars.running == (vars.versions | max)",
+        "(vars.running | version) == (vars.versions | map('version') | max)",
+    );
+    assert_eq!(path(&run(&fixed, &[]).status(0).events()), ["c", "newest"]);
+}
+
+/// review-10-attack5 H12: Prometheus writes a ratio over no traffic as
+/// `"NaN"`; `| float` read it as NaN (greater than 0.05: "roll back") and
+/// `| int` as 0 ("not the app"). Both stop, as `type: float` refuses it.
+#[test]
+fn nan_is_not_read_as_a_number_by_the_filters() {
+    let server = serving(&[("/prom", r#"{"status":"success","data":{"result":[{"value":[1732975200.0,"NaN"]}]}}"#)]);
+    let yaml = format!(
+        r#"
+id: ratio
+title: 5xx ratio
+steps:
+  - id: c
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+      capture:
+        r: {{ json: "$.data.result[0].value[1]" }}
+    on:
+      pass:
+        - when: (vars.r | float) > 0.05
+          goto: errors
+        - goto: fine
+      fail: fine
+      error: fine
+  - id: errors
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "5xx ratio {{{{ vars.r }}}}: roll back" }}
+  - id: fine
+    conclude: {{ status: resolved, diagnosis: "not the app" }}
+"#,
+        server.url("/prom")
+    );
+    run(&yaml, &[]).status(4).stderr_contains(r#"`| float` got "NaN", which is not a finite number"#);
+    let int = yaml.replace("(vars.r | float) > 0.05", "(vars.r | int) < 10");
+    run(&int, &[]).status(4).stderr_contains(r#"`| int` got "NaN", which is not a finite number"#);
+    let decimal = yaml.replace("(vars.r | float) > 0.05", r#"("10.9" | int) < 10"#);
+    run(&decimal, &[]).status(4).stderr_contains(r#"`| int` would cut "10.9" to 10; read it with `| float`"#);
+}
+
+/// review-10-attack5 H2: `ne: ""` over a JSON `null` held, so "the
+/// incident has an owner: nothing to do" when nobody owned it. It is a
+/// `type_mismatch` the step routes as `error`; `not_in: [null, ""]` says
+/// what null means and fails.
+#[test]
+fn ne_over_a_json_null_is_a_type_mismatch() {
+    let server = serving(&[("/incident", r#"{"owner":null,"title":"db down"}"#)]);
+    let yaml = |predicate: &str| {
+        format!(
+            r#"
+id: owner
+title: does the incident have an owner
+steps:
+  - id: owner
+    check:
+      http: {{ url: "{}" }}
+      expect:
+        - status: 200
+        - json: $.owner
+          {predicate}
+    on: {{ pass: owned, fail: unowned, error: cant }}
+  - id: owned
+    conclude: {{ status: resolved, diagnosis: "owned: nothing to do" }}
+  - id: unowned
+    conclude: {{ status: escalated, severity: high, diagnosis: "nobody owns it: page the IC" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "{{{{ steps.owner.error.message }}}}" }}
+"#,
+            server.url("/incident")
+        )
+    };
+    for predicate in [r#"ne: """#, r#"not_in: ["", unassigned]"#] {
+        let events = run(&yaml(predicate), &[]).status(0).events();
+        let step = of(&events, "step_finished")[0];
+        assert_eq!((step["outcome"].as_str(), step["error"]["kind"].as_str()), (Some("error"), Some("type_mismatch")));
+        assert!(diagnosis(&events).starts_with("`json $.owner` is null, and "), "{}", diagnosis(&events));
+    }
+    let about_null = run(&yaml(r#"not_in: [null, ""]"#), &[]).status(0).events();
+    assert_eq!(path(&about_null), ["owner", "unowned"]);
+}
+
+/// review-10-attack5 H8: a JSONPath filter ordering against a quoted
+/// number orders text ("1200" before "500"), so a lagging replica was not
+/// selected: "fail over to any". `check` refuses it (RB310), and so does
+/// the run before it starts.
+#[test]
+fn a_jsonpath_filter_ordering_a_quoted_number_is_refused() {
+    let yaml = r#"
+id: lag
+title: any replica lagging more than 500
+steps:
+  - id: c
+    check:
+      http: { url: "http://127.0.0.1:9/replicas" }
+      expect:
+        - status: 200
+        - json: '$.replicas[?@.lag > "500"].name'
+          exists: false
+    on: { pass: in-sync, fail: behind, error: cant }
+  - id: in-sync
+    conclude: { status: resolved, diagnosis: "fail over to any" }
+  - id: behind
+    conclude: { status: diagnosed, severity: high, diagnosis: "a replica lags" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: "cannot read replicas" }
+"#;
+    Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["check", "runbook.yaml"])
+        .status(3)
+        .stderr_contains("RB310")
+        .stderr_contains(r#"a JSONPath filter orders against the text "500""#)
+        .stderr_contains("write the number without quotes (`500`)");
+    run(yaml, &[]).status(3).stderr_contains(r#"a JSONPath filter orders against the text "500""#);
+}
