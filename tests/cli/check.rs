@@ -338,7 +338,7 @@ fn wait_until_executable(program: &Path) {
 /// cache.
 #[test]
 fn a_literal_ca_file_that_names_no_regular_file_is_rb215_and_never_cached() {
-    let yaml = "id: ca\ntitle: CA\nsteps:\n  - id: api\n    check:\n      http: { url: \"https://api.internal/\", tls: { ca_file: certs/ca.pem } }\n  - id: end\n    conclude: { status: resolved }\n";
+    let yaml = "id: ca\ntitle: CA\nsteps:\n  - id: api\n    check:\n      http: { url: \"https://api.internal/\", tls: { ca_file: certs/ca.pem } }\n    next: end\n  - id: end\n    conclude: { status: resolved }\n";
     let cache = tempfile::tempdir().expect("cache dir");
     let check = |dir: &Path| cached(cache.path()).args(["check", "--deny-warnings", "ca.yaml"]).in_dir(dir);
     let missing = Test::new().files(&[("ca.yaml", yaml.as_bytes())]).args(["check", "ca.yaml"]).status(0);

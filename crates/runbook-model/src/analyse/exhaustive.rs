@@ -1,6 +1,7 @@
 //! Exhaustive routing: a step whose `on:` routes some outcomes sends the
 //! others, silently, to whatever step happens to be below it, often an
-//! unrelated conclusion. Each such outcome is named with where it lands.
+//! unrelated conclusion; so does a check or action without `on:` right
+//! above a conclusion. Each such outcome is named with where it lands.
 
 use crate::{Code, Diagnostic, Runbook, Step, Target, producible_keys};
 
@@ -14,6 +15,7 @@ pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnos
         let Some(below) = steps.get(index + 1) else { continue };
         let routed = routed_keys(step);
         if routed.is_empty() {
+            out.extend(unrouted_into_conclusion(step, below));
             continue;
         }
         let Some(producible) = producible_keys(step) else {
@@ -53,6 +55,41 @@ pub(crate) fn unrouted_keys(step: &Step, producible: &[String], below: &Step) ->
         .with_help(format!(
             "route it: `{example}: STEP` under `on:`, or add `next: {}` if the step below is meant",
             below.id.value
+        )),
+    )
+}
+
+/// RB210 for a `check` or an `action` with neither `on:` nor `next:`
+/// right above a `conclude` step: every outcome but `pass` lands on that
+/// verdict, so a 503 "concludes" the service is healthy. Above any other
+/// step a check without routes gathers evidence for what follows (the
+/// operator reads it, a later `when` reads `steps.ID.outcome`); `next:`
+/// says that the conclusion below is meant for every outcome.
+fn unrouted_into_conclusion(step: &Step, below: &Step) -> Option<Diagnostic> {
+    let conclusion = below.conclude.as_ref()?;
+    if step.on.is_some() || (step.check.is_none() && step.action.is_none()) {
+        return None;
+    }
+    let unrouted: Vec<String> = producible_keys(step)?.into_iter().filter(|key| key != "pass").collect();
+    let example = unrouted.first()?;
+    let names = backticked(&unrouted);
+    let (is, falls) = if unrouted.len() == 1 { ("is", "falls") } else { ("are", "fall") };
+    Some(
+        Diagnostic::new(
+            Code::UnroutedOutcome,
+            step.id.span,
+            format!(
+                "{names} of `{}` {is} not routed and {falls} through to `{}`, which concludes `{}`",
+                step.id.value,
+                below.id.value,
+                conclusion.status.value.name()
+            ),
+        )
+        .with_label("no `on:`")
+        .with_help(format!(
+            "route it: `on: {{ pass: {}, {example}: STEP }}`, or add `next: {}` if this conclusion is meant \
+             whatever `{}` finds",
+            below.id.value, below.id.value, step.id.value
         )),
     )
 }
