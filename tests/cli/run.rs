@@ -1829,7 +1829,7 @@ steps:
   - id: echo
     check:
       cmd: { sh: "echo Authorization: Bearer {{ inputs.token }}; echo {{ inputs.token }} >&2; exit 1" }
-      expect: [ { stdout: { contains: "{{ not a template }}" } } ]
+      expect: [ { stdout: { contains: "never printed" } } ]
   - id: end
     conclude: { status: diagnosed, diagnosis: "token {{ inputs.token }}" }
 "#;

@@ -113,6 +113,7 @@ codes! {
     UnknownTest = "RB318", "unknown-test", Error, "A template test (`x is name`) that does not exist, such as `vars.m is truthy`.";
     WholeOutputCompared = "RB319", "whole-output-compared", Warning, "A command's `stdout` or `stderr` compared with `==`, `!=` or a list of words written with a final newline, which the output as read never ends with (`result.stdout == \"active\\n\"`).";
     DefaultReadAsValue = "RB320", "default-read-as-value", Warning, "A capture's `default` that a `when` or `stop_if` takes for a reading: its truth (`\"unknown\"` is true) or its order (`0` is below every threshold), so \"could not read\" takes a real branch.";
+    LiteralTemplate = "RB321", "literal-template", Error, "`{{ }}` or `{% %}` in a value that is not a template (an expectation's value, a capture's `default`), which the run uses as written, braces and all.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

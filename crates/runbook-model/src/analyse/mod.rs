@@ -12,6 +12,7 @@ mod exhaustive;
 mod expressions;
 mod flow_rules;
 mod literal_conditions;
+mod literal_templates;
 mod ordered_text;
 mod references;
 mod safety;

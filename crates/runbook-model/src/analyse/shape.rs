@@ -2,6 +2,7 @@
 //! one kind per step, subjects that fit the probe, values in range).
 
 use crate::analyse::is_valid_id;
+use crate::analyse::literal_templates::holds_template;
 use crate::analyse::references::article;
 use crate::{
     Capture, Check, Code, Diagnostic, Duration, Expectation, Expected, JsonQuery, ProbeKind, Runbook, Span, Spanned,
@@ -326,6 +327,7 @@ pub(crate) fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind
             );
         }
         super::subject_types::check(subject.0, expectation, out);
+        super::literal_templates::expectation(expectation, out);
         let is_duration = matches!(subject.0, Subject::Duration | Subject::Timing);
         if let Some(expected) = expectation.expected() {
             if let Some((name, span)) = expectation.predicates().first() {
@@ -378,7 +380,8 @@ fn predicate_map(predicates: &Expectation, span: Span, is_duration: bool, out: &
 }
 
 fn predicate_values(expectation: &Expectation, is_duration: bool, out: &mut Vec<Diagnostic>) {
-    if let Some(pattern) = &expectation.matches {
+    // A `{{ }}` in a pattern is RB321's finding, not a bad quantifier.
+    if let Some(pattern) = expectation.matches.as_ref().filter(|pattern| !holds_template(pattern.as_str())) {
         regex(pattern, pattern.span, out);
     }
     if is_duration {
@@ -470,6 +473,9 @@ pub(crate) fn captures(
                 .with_label(format!("captured as `{}`", kind.value.name()))
                 .with_help(format!("write a default that converts to `{}`, or change `type`", kind.value.name())),
             );
+        }
+        if let Some(default) = &capture.default {
+            super::literal_templates::capture_default(&name.value, default, out);
         }
         if let Some(path) = &capture.json {
             jsonpath(path, out);
