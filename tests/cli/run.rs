@@ -2384,6 +2384,55 @@ steps:
     );
 }
 
+/// `+` over two text captures joins them ("3" + "4" is "34", so 7 problems
+/// read as 34 and took the "noisy" branch) and `*` repeats one: both stop
+/// the run naming the operands, in a `when` and in a conclusion's text;
+/// the same sums over typed captures add up (review-10-user3 H2).
+#[test]
+fn arithmetic_on_text_captures_stops_the_run() {
+    let runbook = |kind: &str, when: &str| {
+        format!(
+            r#"
+id: sum
+title: Errors and warnings
+inputs: {{ max_errors: {{ type: number, default: 20 }} }}
+steps:
+  - id: count
+    collect:
+      cmd: {{ sh: "printf 'errors=3\nwarnings=4\n'" }}
+      capture:
+        errors: {{ regex: 'errors=(\d+)'{kind} }}
+        warnings: {{ regex: 'warnings=(\d+)'{kind} }}
+    next:
+      - when: {when}
+        goto: noisy
+      - goto: quiet
+  - id: noisy
+    conclude: {{ status: diagnosed, diagnosis: "noisy" }}
+  - id: quiet
+    conclude: {{ status: resolved, diagnosis: "{{{{ vars.errors * 2 }}}} doubled" }}
+"#
+        )
+    };
+    let sum = "(vars.errors + vars.warnings) | int > inputs.max_errors";
+    let output = run(&runbook("", sum), &["--no-record"]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty(), "no branch may be taken");
+    output.stderr_contains(
+        r#"`vars.errors + vars.warnings` does arithmetic on text: `vars.errors` is the string "3", `vars.warnings` is the string "4", and `+` would join them as text"#,
+    );
+    let output = run(&runbook("", "vars.errors | int > 10"), &["--no-record"]).status(4);
+    output.stderr_contains(r#"`vars.errors * 2` does arithmetic on text: `vars.errors` is the string "3", `2` is the number 2, and `*` would repeat the text"#);
+    let output = run(&runbook(", type: int", sum), &["--no-record"]).status(0);
+    let events = output.events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "6 doubled", "3 + 4 is 7, under 20");
+    Test::new()
+        .files(&[("runbook.yaml", runbook("", sum).as_bytes())])
+        .args(["check", "runbook.yaml"])
+        .status(0)
+        .stderr_contains("warning[RB322]")
+        .stderr_contains(r#"`vars.errors + vars.warnings` joins text ("3" + "4" is "34")"#);
+}
+
 /// A boolean compared with its text or with a number stops the run like a
 /// string against a number, both ways round; booleans compare as ever.
 #[test]

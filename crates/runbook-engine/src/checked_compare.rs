@@ -131,6 +131,45 @@ pub(crate) fn compare(
     unchecked(comparator, left, right)
 }
 
+/// `left`, the left operand of `left + right` or `left * right`, once
+/// neither operand is text: minijinja joins two strings with `+` (`"3" +
+/// "4"` is `"34"`) and repeats one with `*` (`"3" * 2` is `"33"`), where a
+/// runbook means the numbers its captures read. The guarded expression
+/// then computes `left OP right` itself.
+pub(crate) fn arithmetic(
+    left: &Value,
+    operator: &str,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Result<Value, Error> {
+    if left.is_undefined() || right.is_undefined() {
+        // The caller names the unset operand (`missing_name`).
+        return Err(Error::new(ErrorKind::UndefinedError, format!("`{left_text} {operator} {right_text}`")));
+    }
+    let texts: Vec<&str> = [(left, left_text), (right, right_text)]
+        .into_iter()
+        .filter(|(value, _)| value.kind() == ValueKind::String)
+        .map(|(_, text)| text)
+        .collect();
+    if texts.is_empty() {
+        return Ok(left.clone());
+    }
+    let does = if operator == "+" { "would join them as text, not add them" } else { "would repeat the text" };
+    let fix = texts.iter().map(|text| format!("`{text} | int`")).collect::<Vec<_>>().join(" and ");
+    let join = if operator == "+" { "; to join text, write `~`" } else { "" };
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "`{left_text} {operator} {right_text}` does arithmetic on text: `{left_text}` is {}, `{right_text}` is \
+             {}, and `{operator}` {does}; convert with {fix} (`| float` for decimals), or give the capture a \
+             `type: int`{join}",
+            described(left),
+            described(right),
+        ),
+    ))
+}
+
 /// `value is TEST other` for a test that compares (`eq`, `gt`, `in`, …),
 /// as [`compare`] judges the operator it amounts to. Expressions and
 /// templates write `x is gt 90` as the guarded `x > 90` with both texts;
@@ -575,6 +614,19 @@ fn described(value: &Value) -> String {
 mod tests {
     use super::*;
     use crate::template::ValueExt;
+
+    #[test]
+    fn arithmetic_gives_its_left_operand_unless_one_is_text() {
+        let list = Value::from(vec![1, 2]);
+        assert_eq!(arithmetic(&Value::from(3), "+", &Value::from(4), "a", "b").unwrap(), Value::from(3));
+        assert_eq!(arithmetic(&list, "+", &list, "a", "b").unwrap(), list);
+        let error = arithmetic(&Value::from(3), "*", &Value::from("4"), "vars.n", "vars.m").unwrap_err();
+        let message = error.detail().unwrap_or_default();
+        assert!(message.contains(r#"`vars.m` is the string "4""#) && message.contains("`vars.m | int`"), "{message}");
+        assert!(!message.contains("`vars.n | int`") && !message.contains('~'), "{message}");
+        let unset = arithmetic(&Value::UNDEFINED, "+", &Value::from(1), "vars.x", "1").unwrap_err();
+        assert_eq!(unset.kind(), ErrorKind::UndefinedError);
+    }
 
     #[test]
     fn a_string_against_a_number_is_refused_with_both_operands() {

@@ -145,6 +145,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_function(GUARDS.require, crate::checked_compare::require);
     environment.add_function(GUARDS.truth, crate::checked_compare::truth);
     environment.add_function(GUARDS.truths, crate::checked_compare::truths);
+    environment.add_function(GUARDS.arithmetic, crate::checked_compare::arithmetic);
     for (name, comparator) in runbook_model::COMPARISON_TESTS {
         environment.add_test(name, move |value: &Value, other: &Value| {
             crate::checked_compare::tested(value, comparator, other)

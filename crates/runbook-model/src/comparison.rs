@@ -9,7 +9,9 @@
 //! types and an unset operand, and the subject of every test but `defined`
 //! and `undefined` through one that refuses an unset value
 //! ([`guard_comparisons`]): `vars.pct is none` on a capture that matched
-//! nothing is a stop naming it, not a silent false.
+//! nothing is a stop naming it, not a silent false. The left operand of
+//! `+` and `*` goes through one that refuses text, which those operators
+//! would join or repeat (`"3" + "4"` is `"34"`).
 
 use minijinja::machinery::{Span, Token, ast, parse, parse_expr, tokenize};
 use minijinja::syntax::SyntaxConfig;
@@ -252,6 +254,30 @@ pub(crate) fn ordering_filters(text: &str, template: bool) -> Vec<(&'static str,
     found
 }
 
+/// The operands of every `+` and `*` in an expression (or, with
+/// `template`, the blocks of a template), with the operator:
+/// `vars.a + vars.b` gives `("+", vars.a, vars.b)`.
+pub(crate) fn arithmetic_operands(text: &str, template: bool) -> Vec<(&'static str, Operand, Operand)> {
+    fn walk(expr: &ast::Expr<'_>, found: &mut Vec<(&'static str, Operand, Operand)>) {
+        if let ast::Expr::BinOp(binary) = expr
+            && let Some(symbol) = match binary.op {
+                ast::BinOpKind::Add => Some("+"),
+                ast::BinOpKind::Mul => Some("*"),
+                _ => None,
+            }
+            && let (Ok(left), Ok(right)) = (operand(&binary.left), operand(&binary.right))
+        {
+            found.push((symbol, left, right));
+        }
+        for child in children(expr) {
+            walk(child, found);
+        }
+    }
+    let mut found = Vec::new();
+    each_expression(text, template, |expression| walk(expression, &mut found));
+    found
+}
+
 /// What an expression (or, with `template`, the blocks of a template)
 /// asks to be none, as written: the subject of `x is none` (or `is not
 /// none`) and the side of `x == none` (or `!=`) that is not the literal.
@@ -391,6 +417,11 @@ pub struct Guards<'g> {
     /// `xs | reject` without a test, whose truths those filters take:
     /// gives `xs` back, or refuses an item as `truth` does.
     pub truths: &'g str,
+    /// Called as `arithmetic(a, "+", b, "a", "b")` for every `a + b` and
+    /// `a * b`, which is then written `(arithmetic(…) + b)`: gives `a`
+    /// back, or refuses a string operand, which `+` would join ("3" + "4"
+    /// is "34") and `*` repeat ("3" * 2 is "33").
+    pub arithmetic: &'g str,
 }
 
 /// Tests that ask whether a value is set, and so take an unset one.
@@ -399,8 +430,9 @@ const PRESENCE_TESTS: [&str; 2] = ["defined", "undefined"];
 /// `expression` with every `a OP b` written as
 /// `compare(a, "OP", b, "a", "b")`, so that a function can refuse
 /// operands of different types before comparing them, every `x is
-/// TEST` as `require(x, "x") is TEST`, and every operand of `not`, `and`,
-/// `or` and an inline `if`'s condition as `truth(x, "x")`. `None` when the expression has
+/// TEST` as `require(x, "x") is TEST`, every operand of `not`, `and`,
+/// `or` and an inline `if`'s condition as `truth(x, "x")`, and every
+/// `a + b` (`a * b`) as `(arithmetic(a, "+", b, "a", "b") + b)`. `None` when the expression has
 /// nothing to guard, does not parse or holds something that cannot be
 /// written back: the expression is then evaluated as written.
 pub fn guard_comparisons(expression: &str, guards: &Guards<'_>) -> Option<String> {
@@ -757,7 +789,12 @@ impl Writer<'_> {
                     self.out.push(')');
                 } else {
                     self.out.push('(');
-                    self.expr(&binary.left)?;
+                    match self.guards {
+                        Some(guards) if matches!(binary.op, ast::BinOpKind::Add | ast::BinOpKind::Mul) => {
+                            self.arithmetic(guards, binary)?;
+                        }
+                        _ => self.expr(&binary.left)?,
+                    }
                     self.out.push_str(binary_symbol(binary.op));
                     self.expr(&binary.right)?;
                     self.out.push(')');
@@ -886,6 +923,25 @@ impl Writer<'_> {
         self.expr(expr)?;
         self.out.push_str(", ");
         self.string(&text_of(expr)?);
+        self.out.push(')');
+        Ok(())
+    }
+
+    /// The left operand of `a + b` or `a * b` through the arithmetic
+    /// guard, which sees both operands and gives `a` back.
+    fn arithmetic(&mut self, guards: Guards<'_>, binary: &ast::BinOp<'_>) -> Result<(), Unwritable> {
+        self.guarded += 1;
+        self.out.push_str(guards.arithmetic);
+        self.out.push('(');
+        self.expr(&binary.left)?;
+        self.out.push_str(", \"");
+        self.out.push_str(binary_symbol(binary.op).trim());
+        self.out.push_str("\", ");
+        self.expr(&binary.right)?;
+        for side in [&binary.left, &binary.right] {
+            self.out.push_str(", ");
+            self.string(&text_of(side)?);
+        }
         self.out.push(')');
         Ok(())
     }
@@ -1048,13 +1104,15 @@ mod tests {
     /// The guards used in tests: the comparison itself and the value
     /// itself, so a guarded expression must give exactly what the original
     /// gives.
-    const GUARDS: Guards<'static> = Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths" };
+    const GUARDS: Guards<'static> =
+        Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths", arithmetic: "arith" };
 
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
         environment.add_function("req", |value: Value, _: &str| value);
         environment.add_function("truth", |value: Value, _: &str| value);
         environment.add_function("truths", |value: Value, _: &str| value);
+        environment.add_function("arith", |left: Value, _: &str, _: Value, _: &str, _: &str| left);
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
@@ -1260,5 +1318,17 @@ mod tests {
             guard_comparisons("vars.a is not none", &GUARDS).as_deref(),
             Some(r#"(not (req(vars.a, "vars.a") is none))"#)
         );
+    }
+
+    #[test]
+    fn addition_and_multiplication_go_through_the_arithmetic_guard() {
+        assert_eq!(
+            guard_comparisons("(vars.e + vars.w) * 2", &GUARDS).as_deref(),
+            Some(
+                r#"(arith((arith(vars.e, "+", vars.w, "vars.e", "vars.w") + vars.w), "*", 2, "vars.e + vars.w", "2") * 2)"#
+            )
+        );
+        assert_eq!(guard_comparisons("vars.e - vars.w", &GUARDS), None, "`-` over text stops by itself");
+        assert_eq!(guard_comparisons("vars.e ~ vars.w", &GUARDS), None, "`~` joins text on purpose");
     }
 }

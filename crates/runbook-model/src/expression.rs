@@ -17,6 +17,7 @@ pub const GUARDS: Guards<'static> = Guards {
     require: "__runbook_require",
     truth: "__runbook_truth",
     truths: "__runbook_truths",
+    arithmetic: "__runbook_arithmetic",
 };
 
 /// The expression inside a string that is exactly one `{{ … }}`: such a

@@ -137,6 +137,48 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         out.extend(printed_milliseconds(&types, site));
     }
     never_none(&types, sites, out);
+    text_arithmetic(&types, sites, out);
+}
+
+/// `vars.errors + vars.warnings` over two text captures: `+` joins them
+/// ("3" + "4" is "34") and `*` repeats one ("3" * 2 is "33"). The engine
+/// stops such arithmetic; `check` says so where an operand is known to be
+/// text and the other's type is known too.
+fn text_arithmetic(types: &KnownTypes<'_>, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    for site in sites.iter().filter(|site| site.text.contains(['+', '*'])) {
+        let template = site.kind != TemplateKind::Expression;
+        for (operator, left, right) in crate::comparison::arithmetic_operands(site.text, template) {
+            let (Some(left_type), Some(right_type)) =
+                (type_of(types, &left.form, None), type_of(types, &right.form, None))
+            else {
+                continue;
+            };
+            let texts: Vec<(&Operand, &Known)> = [(&left, &left_type), (&right, &right_type)]
+                .into_iter()
+                .filter(|(_, known)| known.kind == Kind::Text)
+                .collect();
+            let Some((first, first_type)) = texts.first() else { continue };
+            let does = if operator == "+" {
+                "joins text (\"3\" + \"4\" is \"34\")"
+            } else {
+                "repeats text (\"3\" * 2 is \"33\")"
+            };
+            let fix = match &first_type.fix {
+                Some(fix) => format!("{fix}, or convert it here: `{} | int`", first.text),
+                None => format!("convert it: `{} | int` (`| float` for decimals)", first.text),
+            };
+            let join = if operator == "+" && texts.len() == 2 { "; to join text on purpose, write `~`" } else { "" };
+            out.push(
+                Diagnostic::new(
+                    Code::TextArithmetic,
+                    site.span,
+                    format!("`{} {operator} {}` {does}", left.text, right.text),
+                )
+                .with_label(format!("{}; {}", left_type.why, right_type.why))
+                .with_help(format!("{fix}{join}")),
+            );
+        }
+    }
 }
 
 /// `{{ steps.api.duration }}` in a text: it prints `4035`, a number of
