@@ -13,6 +13,7 @@ mod hostile_output;
 #[path = "../support/http_server.rs"]
 mod http_server;
 mod interactive;
+mod journal;
 mod proxy;
 mod record;
 mod record_files;

@@ -456,7 +456,7 @@ impl ActionDecision {
 }
 
 /// A conclusion with its templates rendered.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ConclusionView {
     /// How the run ended.
@@ -474,7 +474,7 @@ pub struct ConclusionView {
 }
 
 /// An escalation with its message rendered.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct EscalationView {
     /// Who to page.

@@ -11,10 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use minijinja::value::{Serde, Value, merge_maps};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::lazy_json::{deferred_value, lazy_value};
-use crate::probe::Observation;
 
 /// The facts of one run.
 #[derive(Debug, Default)]
@@ -235,20 +234,6 @@ pub(crate) fn describe(value: &Json) -> String {
     format!("{kind} ({shown})")
 }
 
-/// What an observation offers to expressions, named like the expectation
-/// subjects: `status`, `json`, `exit_code`, `stdout`, `connected`, …
-pub(crate) fn observation_fields(observation: &Observation) -> Map<String, Json> {
-    // Room for every field of the largest observation and the few a step
-    // adds (`outcome`, `item`, `name`): a `foreach` keeps thousands of
-    // these maps, and growing them by doubling would leave a third unused.
-    let mut fields = Map::with_capacity(13);
-    observation.observed().fields(&mut fields);
-    if let Some(error) = observation.error() {
-        fields.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
-    }
-    fields
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,9 +246,16 @@ mod tests {
         let templates = crate::template::Templates::new();
         assert!(templates.is_true("inputs.base == 'http://x' and run.mode == 'live'", &facts.context()).unwrap());
         facts.set_var("build", Json::from("abc"));
-        let mut step = observation_fields(&fixtures::http(503, r#"{"ok":false}"#, std::time::Duration::ZERO));
-        step.insert("outcome".into(), Json::from("fail"));
-        facts.set_step("readyz", Json::Object(step));
+        let observation = fixtures::http(503, r#"{"ok":false}"#, std::time::Duration::ZERO);
+        let step = crate::step_facts::StepFacts {
+            kind: crate::step_facts::KindFacts::Probed(crate::step_facts::ProbedFacts::One(Box::new(
+                crate::step_facts::OneProbe { observed: observation.step_facts(), probe_duration: 0 },
+            ))),
+            outcome: Some(runbook_model::Outcome::Fail),
+            error: None,
+            duration: 0,
+        };
+        facts.set_step("readyz", step.to_json());
         let context = facts.context_with(&[("item", Value::from("api"))]);
         let expression = "vars.build == 'abc' and steps.readyz.json.ok == false and steps.readyz.status == 503";
         assert!(templates.is_true(expression, &context).unwrap());

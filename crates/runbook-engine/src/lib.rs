@@ -32,6 +32,7 @@ pub mod record;
 mod redact;
 mod regular_file;
 pub mod scenario;
+pub mod step_facts;
 mod template;
 
 pub use expect::ExpectationResult;

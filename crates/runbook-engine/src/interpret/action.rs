@@ -2,7 +2,6 @@
 //! (never in a dry or read-only run), then run once and judged.
 
 use runbook_model::{ActionPlan, Outcome, Step};
-use serde_json::{Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use super::{Interpreter, Mode, StepDone, Stop};
@@ -10,6 +9,7 @@ use crate::event::{ActionDecision, AnsweredBy, Event};
 use crate::operator::{ActionRequest, OperatorError};
 use crate::prepare::Renderer;
 use crate::probe::prepare;
+use crate::step_facts::{ActionFacts, KindFacts};
 
 impl<'a> Interpreter<'a> {
     /// Asks for confirmation, then runs and judges the action; a declined
@@ -77,14 +77,10 @@ impl<'a> Interpreter<'a> {
         let deciding = self.clock.now().duration_since(asked);
         self.emit(&Event::ActionDecided { step: name.clone(), confirm, target, decision, by });
         if decision != ActionDecision::Run {
-            let mut facts = Map::new();
-            facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
             // A dry run never runs the action; `--assume` says which way
             // it would have gone, so the branch after it can be walked.
             let assumed = (self.options.mode == Mode::DryRun).then(|| self.options.assume.get(&name)).flatten();
-            if assumed.is_some() {
-                facts.insert("assumed".into(), true.into());
-            }
+            let facts = KindFacts::Action(ActionFacts { decision, assumed: assumed.is_some(), probe: None });
             let outcome = assumed.copied().unwrap_or(Outcome::Skipped);
             return Ok(StepDone {
                 outcome: Some(outcome),
@@ -99,7 +95,8 @@ impl<'a> Interpreter<'a> {
         let unit = super::probing::Unit::new(prepared, &action.entry.expect, &action.entry.capture);
         let judged = self.run_units(step, 1, vec![unit], None, token).await;
         let mut done = self.settle(step, 1, super::probing::Shape::Single, judged).into_done();
-        done.facts.insert("decision".into(), serde_json::to_value(decision).unwrap_or_default());
+        done.facts = KindFacts::Action(ActionFacts { decision, assumed: false, probe: None })
+            .with_probed(done.facts.probed_facts());
         done.deciding = deciding;
         Ok(done)
     }
@@ -108,13 +105,6 @@ impl<'a> Interpreter<'a> {
     /// stopped, as journaled: its captures are `vars` again, and it is
     /// neither asked about nor run again.
     fn finished_before(&mut self, finished: super::FinishedAction) -> StepDone {
-        let mut facts = match finished.facts {
-            Json::Object(facts) => facts,
-            _ => Map::new(),
-        };
-        for fact in ["outcome", "error", "duration"] {
-            facts.remove(fact);
-        }
         for name in &finished.uncaptured {
             self.facts.unset_var(name);
         }
@@ -125,7 +115,7 @@ impl<'a> Interpreter<'a> {
             outcome: finished.outcome,
             error: finished.error,
             key: finished.outcome.map(|outcome| outcome.name().to_owned()),
-            facts,
+            facts: finished.facts.map(|facts| facts.kind).unwrap_or_default(),
             observed: None,
             captures: finished.captures,
             uncaptured: finished.uncaptured,

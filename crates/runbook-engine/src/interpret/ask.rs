@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 
 use runbook_model::{Ask, Step, StepPath};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::{Interpreter, RunErrorKind, StepDone, Stop};
 use crate::event::Event;
 use crate::operator::{OperatorError, Question, default_answer, validate_answer};
 use crate::prepare::Renderer;
+use crate::step_facts::{AskFacts, KindFacts};
 
 impl<'a> Interpreter<'a> {
     /// Asks the question; the answer is the key that routes.
@@ -54,8 +55,7 @@ impl<'a> Interpreter<'a> {
             Json::String(text) => text.clone(),
             other => other.to_string(),
         };
-        let mut facts = Map::new();
-        facts.insert("answer".into(), answer);
+        let facts = KindFacts::Ask(AskFacts { answer });
         Ok(StepDone { key: Some(key), facts, ..StepDone::default() })
     }
 }

@@ -9,13 +9,14 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use runbook_model::{Call, CalledPlan, Plan, Step};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::{CallFailure, Ending, Interpreter, Mode, RunErrorKind, StepDone, Stop};
 use crate::event::{CalleeFile, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, InputError, TypedFrom, resolve};
 use crate::prepare::Renderer;
+use crate::step_facts::{CallFacts, KindFacts};
 use crate::template::Templates;
 
 impl<'a> Interpreter<'a> {
@@ -129,15 +130,14 @@ impl<'a> Interpreter<'a> {
             title: None,
         };
         let ending: Ending = Box::pin(callee_run.walk()).await;
-        let vars: Map<String, Json> = callee_run.facts.vars().clone().into_iter().collect();
+        let vars = callee_run.facts.vars().clone();
         let callee_evidence = std::mem::take(&mut callee_run.evidence);
         let callee_redactor = std::mem::take(&mut callee_run.redactor);
         drop(callee_run);
         // The callee's secrets come back with its vars and conclusion.
         self.redactor.extend(&callee_redactor);
         self.evidence.extend(callee_evidence);
-        let mut facts = Map::new();
-        facts.insert("vars".into(), Json::Object(vars));
+        let mut facts = CallFacts { vars, conclusion: None, message: None };
         // A run-time error in the callee (a type error, an unset var, …)
         // stops the caller too, with the chain; a failed call deeper down
         // carries its chain already.
@@ -151,8 +151,7 @@ impl<'a> Interpreter<'a> {
         }
         let key = match ending.status {
             RunStatus::Concluded => {
-                let conclusion = ending.conclusion.as_ref().map(|c| serde_json::to_value(c).unwrap_or_default());
-                facts.insert("conclusion".into(), conclusion.unwrap_or_default());
+                facts.conclusion.clone_from(&ending.conclusion);
                 ending.conclusion.map_or_else(|| "error".to_owned(), |c| c.status.name().to_owned())
             }
             RunStatus::Waiting => return Err(Stop::Waiting(ending.message.unwrap_or_default())),
@@ -160,18 +159,16 @@ impl<'a> Interpreter<'a> {
             // stop at one of the callee's prompts (Ctrl-C, a terminal gone)
             // cancels neither: it is the run's stop, never the call's `error`.
             RunStatus::Aborted if token.is_cancelled() && !self.cancel.is_cancelled() => {
-                facts.insert("conclusion".into(), Json::Null);
-                facts.insert("message".into(), Json::from(ending.message.unwrap_or_default()));
+                facts.message = Some(ending.message.unwrap_or_default());
                 "error".to_owned()
             }
             RunStatus::Aborted => return Err(Stop::Aborted),
             RunStatus::Ended | RunStatus::Failed | RunStatus::TimedOut => {
-                facts.insert("conclusion".into(), Json::Null);
-                facts.insert("message".into(), Json::from(ending.message.unwrap_or_default()));
+                facts.message = Some(ending.message.unwrap_or_default());
                 "error".to_owned()
             }
         };
-        Ok(StepDone { key: Some(key), facts, ..StepDone::default() })
+        Ok(StepDone { key: Some(key), facts: KindFacts::Call(facts), ..StepDone::default() })
     }
 }
 
@@ -187,10 +184,12 @@ pub struct CalledConclusion {
 
 impl CalledConclusion {
     fn done(&self) -> StepDone {
-        let mut facts = Map::new();
-        facts.insert("vars".into(), Json::Object(self.vars.clone().into_iter().collect()));
-        facts.insert("conclusion".into(), serde_json::to_value(&self.conclusion).unwrap_or_default());
-        StepDone { key: Some(self.conclusion.status.name().to_owned()), facts, ..StepDone::default() }
+        let facts = CallFacts { vars: self.vars.clone(), conclusion: Some(self.conclusion.clone()), message: None };
+        StepDone {
+            key: Some(self.conclusion.status.name().to_owned()),
+            facts: KindFacts::Call(facts),
+            ..StepDone::default()
+        }
     }
 }
 

@@ -1,13 +1,15 @@
 //! Running an `instruct` step: manual work shown to the operator, whose
 //! ticks and notes go to the record.
 
+use indexmap::IndexMap;
 use runbook_model::{Instruct, Step};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::{Interpreter, StepDone, Stop};
 use crate::event::Event;
 use crate::operator::{Instruction, OperatorError};
 use crate::prepare::Renderer;
+use crate::step_facts::{Checklist, InstructFacts, KindFacts};
 
 impl<'a> Interpreter<'a> {
     /// Shows the work and waits until the operator says it is done.
@@ -41,19 +43,20 @@ impl<'a> Interpreter<'a> {
             }
             Err(OperatorError::Io(error)) => return Err(self.operator_failed(step, &error)),
         };
-        let notes: Map<String, Json> = instruct
+        let notes: IndexMap<String, Option<String>> = instruct
             .notes
             .keys()
             .map(|note| {
                 let typed = reply.value.notes.iter().find(|(n, _)| n == note.as_str()).map(|(_, text)| text.clone());
-                (note.value.clone(), typed.map_or(Json::Null, Json::from))
+                (note.value.clone(), typed)
             })
             .collect();
         let (ticked, unticked): (Vec<_>, Vec<_>) =
             instruct.checklist.iter().enumerate().partition(|(index, _)| reply.value.ticked.contains(index));
         let ticked: Vec<String> = ticked.into_iter().map(|(_, item)| item.clone()).collect();
         let unticked: Vec<String> = unticked.into_iter().map(|(_, item)| item.clone()).collect();
-        let mut shown_notes: indexmap::IndexMap<String, Json> = notes.clone().into_iter().collect();
+        let mut shown_notes: IndexMap<String, Json> =
+            notes.iter().map(|(note, text)| (note.clone(), text.as_deref().map_or(Json::Null, Json::from))).collect();
         shown_notes.values_mut().for_each(|note| self.redactor.json(note));
         self.emit(&Event::Instructed {
             step: name.clone(),
@@ -69,15 +72,8 @@ impl<'a> Interpreter<'a> {
                  it asks again"
             )));
         }
-        let mut facts = Map::new();
-        facts.insert("notes".into(), Json::Object(notes));
-        if !instruct.checklist.is_empty() {
-            let complete = unticked.is_empty();
-            facts.insert(
-                "checklist".into(),
-                serde_json::json!({ "ticked": ticked, "unticked": unticked, "complete": complete }),
-            );
-        }
-        Ok(StepDone { facts, ..StepDone::default() })
+        let checklist =
+            (!instruct.checklist.is_empty()).then_some(Checklist { complete: unticked.is_empty(), ticked, unticked });
+        Ok(StepDone { facts: KindFacts::Instruct(InstructFacts { notes, checklist }), ..StepDone::default() })
     }
 }

@@ -28,7 +28,7 @@ use std::time::{Instant, SystemTime};
 
 use indexmap::IndexMap;
 use runbook_model::{DEFAULT_MAX_VISITS, EdgeKind, Outcome, Plan, Span, Spanned, Step, StepBody};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::{Clock, compact, rfc3339};
@@ -39,6 +39,7 @@ use crate::operator::Operator;
 use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
 use crate::redact::Redactor;
+use crate::step_facts::{KindFacts, StepFacts};
 use crate::template::Templates;
 use runbook_model::StepPath;
 
@@ -160,7 +161,7 @@ pub struct Resume {
     /// `vars` as they were.
     pub vars: IndexMap<String, Json>,
     /// `steps.ID` as they were.
-    pub steps: IndexMap<String, Json>,
+    pub steps: IndexMap<String, StepFacts>,
     /// Whether `step` is an action that was running when the run stopped
     /// (it may have run): it is not run again without an explicit yes.
     pub action_in_flight: bool,
@@ -190,7 +191,7 @@ pub struct FinishedAction {
     /// The vars its captures found nothing for, unset.
     pub uncaptured: Vec<String>,
     /// Its `steps.ID` facts (secrets redacted, as journaled).
-    pub facts: Json,
+    pub facts: Option<StepFacts>,
 }
 
 /// Runs the planned runbook (loaded from `path`) with resolved inputs and
@@ -301,7 +302,7 @@ async fn start(
             facts.restore_var(name, value);
         }
         for (id, step) in &resume.steps {
-            facts.restore_step(id, step.clone());
+            facts.restore_step(id, step.to_json());
         }
         for (id, count) in &resume.visits {
             if let Some(index) = flow.position(id) {
@@ -459,34 +460,6 @@ fn own_templates(plan: &Plan, mode: Mode) -> Templates<'_> {
     templates
 }
 
-/// What `result` (and later `steps.ID`) shows of a step: its facts with
-/// its outcome and error.
-fn result_facts(
-    mut facts: Map<String, Json>,
-    outcome: Option<Outcome>,
-    error: Option<&ProbeError>,
-) -> Map<String, Json> {
-    if let Some(outcome) = outcome {
-        facts.insert("outcome".into(), Json::from(outcome.name()));
-    }
-    if let Some(error) = error {
-        facts.insert("error".into(), serde_json::json!({ "kind": error.kind.name(), "message": error.message }));
-    }
-    facts
-}
-
-/// `steps.ID`: what the step showed (`more`), its outcome and error, and
-/// its `duration` (tries and waits included); the probe's own, which
-/// `result.duration` reads, stays readable as `probe_duration`.
-fn step_facts(more: Map<String, Json>, outcome: Option<Outcome>, error: Option<&ProbeError>, duration_ms: u64) -> Json {
-    let mut facts = result_facts(more, outcome, error);
-    if let Some(probe) = facts.get("duration").cloned() {
-        facts.insert("probe_duration".into(), probe);
-    }
-    facts.insert("duration".into(), Json::from(duration_ms));
-    Json::Object(facts)
-}
-
 /// How the walk ended.
 struct Ending {
     status: RunStatus,
@@ -535,9 +508,9 @@ struct StepDone {
     error: Option<ProbeError>,
     /// The `on:` key: outcome, answer or conclusion status.
     key: Option<String>,
-    /// What `steps.ID` shows besides outcome, error and duration (for a
-    /// step with `observed`, what it shows besides those too).
-    facts: Map<String, Json>,
+    /// What `steps.ID` shows of the step's kind (for a step with
+    /// `observed`, all but what its probes observed).
+    facts: KindFacts,
     /// The probes its facts are made from where a template reads them,
     /// when no sink reads them.
     observed: Option<probing::Observed>,
@@ -664,10 +637,12 @@ impl<'a> Interpreter<'a> {
             let duration_ms = millis(duration);
             // Facts no sink reads are sent as `null`, and built from the
             // observations where a template reads them.
-            let shown = std::mem::take(&mut done.facts);
-            let (facts, deferred) = match done.observed.take() {
-                Some(observed) => (Json::Null, Some((observed, shown))),
-                None => (step_facts(shown, done.outcome, done.error.as_ref(), duration_ms), None),
+            let kind = std::mem::take(&mut done.facts);
+            let (facts, deferred) = if let Some(observed) = done.observed.take() {
+                (Json::Null, Some((observed, kind)))
+            } else {
+                let facts = StepFacts { kind, outcome: done.outcome, error: done.error.clone(), duration: duration_ms };
+                (facts.to_json(), None)
             };
             // The journal's copy is redacted; the facts are copied only
             // where a secret was found, else lent to the event and taken
@@ -693,10 +668,11 @@ impl<'a> Interpreter<'a> {
                 facts: shown_facts,
             };
             self.emit(&finished);
-            let result = if let Some((observed, more)) = deferred {
+            let result = if let Some((observed, kind)) = deferred {
                 let (outcome, error) = (done.outcome, done.error.clone());
                 self.facts.set_step_deferred(&step.id, move || {
-                    step_facts(observed.facts_with(more), outcome, error.as_ref(), duration_ms)
+                    StepFacts { kind: kind.with_probed(observed.facts()), outcome, error, duration: duration_ms }
+                        .to_json()
                 })
             } else {
                 let facts = match (kept, finished) {

@@ -8,18 +8,19 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 use runbook_model::{Capture, Expectation, Outcome, Probes, Probing, Retry, Spanned, Step};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{Interpreter, RunErrorKind, StepDone, Stop};
 use crate::capture::{capture, nothing_captured};
 use crate::event::{Event, Part};
-use crate::facts::{observation_fields, to_value};
+use crate::facts::to_value;
 use crate::judge::{judge, worst};
 use crate::prepare::{Prepared, Renderer};
 use crate::probe::prepare;
 use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
+use crate::step_facts::{ItemFacts, Items, KindFacts, ManyFacts, OneProbe, ProbedFacts, StepFacts};
 
 /// Wait between attempts when `retry.interval` is not given.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
@@ -71,8 +72,9 @@ pub(super) enum Shape {
 pub(super) struct Attempt {
     outcome: Outcome,
     error: Option<ProbeError>,
-    /// Its facts, or none yet when they are built from `observed`.
-    facts: Map<String, Json>,
+    /// Its facts: none when its probe observed nothing, or when they are
+    /// built from `observed`.
+    facts: Option<ProbedFacts>,
     observed: Option<Observed>,
     captures: IndexMap<String, Json>,
     uncaptured: Vec<String>,
@@ -85,7 +87,7 @@ impl Attempt {
             outcome: Some(self.outcome),
             error: self.error,
             key: Some(self.outcome.name().to_owned()),
-            facts: self.facts,
+            facts: KindFacts::probed(self.facts),
             observed: self.observed,
             captures: self.captures,
             uncaptured: self.uncaptured,
@@ -95,9 +97,9 @@ impl Attempt {
     }
 
     /// Its facts, built now if they were deferred.
-    fn facts(&self) -> Map<String, Json> {
+    fn facts(&self) -> Option<ProbedFacts> {
         match &self.observed {
-            Some(observed) => observed.facts_with(self.facts.clone()),
+            Some(observed) => observed.facts(),
             None => self.facts.clone(),
         }
     }
@@ -114,12 +116,9 @@ pub(super) struct Observed {
 }
 
 impl Observed {
-    /// The facts [`Interpreter::settle`] would have made, followed by
-    /// `more` (an action's `decision`).
-    pub(super) fn facts_with(&self, more: Map<String, Json>) -> Map<String, Json> {
-        let mut facts = probe_facts(self.shape, self.parts.iter().map(|(part, observed)| (&**part, observed.as_ref())));
-        facts.extend(more);
-        facts
+    /// The facts [`Interpreter::settle`] would have made.
+    pub(super) fn facts(&self) -> Option<ProbedFacts> {
+        probe_facts(self.shape, self.parts.iter().map(|(part, observed)| (&**part, observed.as_ref())))
     }
 }
 
@@ -155,9 +154,14 @@ impl<'a> Interpreter<'a> {
                 .is_some_and(|deadline| elapsed.saturating_add(wait) > deadline.0);
             let mut done = number >= attempts || attempt.outcome == until || token.is_cancelled() || deadline_passed;
             if !done && let Some(stop_if) = retry.and_then(|r| r.stop_if.as_ref()) {
-                let result = super::result_facts(attempt.facts(), Some(attempt.outcome), attempt.error.as_ref());
+                let result = StepFacts {
+                    kind: KindFacts::probed(attempt.facts()),
+                    outcome: Some(attempt.outcome),
+                    error: attempt.error.clone(),
+                    duration: crate::probe::millis(elapsed),
+                };
                 let renderer =
-                    Renderer::new(self.templates, &self.facts, vec![("result", to_value(&Json::Object(result)))]);
+                    Renderer::new(self.templates, &self.facts, vec![("result", to_value(&result.to_json()))]);
                 done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
             }
             if done {
@@ -224,11 +228,8 @@ impl<'a> Interpreter<'a> {
         }
         // Built now when a sink reads them, else where a template does.
         let deferred = !self.sink.reads_step_facts();
-        let facts = if deferred {
-            Map::new()
-        } else {
-            probe_facts(shape, judged.iter().map(|j| (&j.part, j.observation.as_ref())))
-        };
+        let facts =
+            if deferred { None } else { probe_facts(shape, judged.iter().map(|j| (&j.part, j.observation.as_ref()))) };
         let mut captures = IndexMap::new();
         for unit in &judged {
             // A probe that gave no answer captures nothing from what it
@@ -497,56 +498,48 @@ impl<'a> Interpreter<'a> {
 }
 
 /// What `steps.ID` shows of the step's probes: the one probe's
-/// observation, or each item's or named probe's facts and the failed ones.
+/// observation (none when it observed nothing), or each item's or named
+/// probe's facts and the failed ones.
 fn probe_facts<'p>(
     shape: Shape,
     probes: impl Iterator<Item = (&'p Part, Option<&'p Observation>)> + Clone,
-) -> Map<String, Json> {
-    let mut facts = Map::new();
+) -> Option<ProbedFacts> {
+    let failed = probes.clone().filter(|(part, _)| part.outcome != Outcome::Pass).map(|(part, _)| part);
     match shape {
         Shape::Single => {
-            if let Some((_, Some(observation))) = probes.clone().next() {
-                facts = observation_fields(observation);
-            }
+            let (_, observation) = probes.clone().next()?;
+            observation.map(|observation| {
+                ProbedFacts::One(Box::new(OneProbe {
+                    observed: observation.step_facts(),
+                    probe_duration: crate::probe::millis(observation.duration()),
+                }))
+            })
         }
-        Shape::Foreach => {
-            let items = probes.clone().map(|(part, observation)| Json::Object(part_facts(part, observation))).collect();
-            let failed = probes
-                .filter(|(part, _)| part.outcome != Outcome::Pass)
-                .map(|(part, _)| part.item.clone().unwrap_or_default())
-                .collect();
-            facts.insert("items".into(), Json::Array(items));
-            facts.insert("failed".into(), Json::Array(failed));
-        }
-        Shape::Group => {
-            let items = probes
-                .clone()
-                .map(|(part, observation)| {
-                    (part.name.clone().unwrap_or_default(), Json::Object(part_facts(part, observation)))
-                })
-                .collect();
-            let failed = probes
-                .filter(|(part, _)| part.outcome != Outcome::Pass)
-                .map(|(part, _)| Json::from(part.name.clone().unwrap_or_default()))
-                .collect();
-            facts.insert("items".into(), Json::Object(items));
-            facts.insert("failed".into(), Json::Array(failed));
-        }
+        Shape::Foreach => Some(ProbedFacts::Many(ManyFacts {
+            items: Items::List(probes.map(|(part, observation)| item_facts(part, observation)).collect()),
+            failed: failed.map(|part| part.item.clone().unwrap_or_default()).collect(),
+        })),
+        Shape::Group => Some(ProbedFacts::Many(ManyFacts {
+            failed: failed.map(|part| Json::from(part.name.clone().unwrap_or_default())).collect(),
+            items: Items::Named(
+                probes
+                    .map(|(part, observation)| (part.name.clone().unwrap_or_default(), item_facts(part, observation)))
+                    .collect(),
+            ),
+        })),
     }
-    facts
 }
 
 /// `steps.ID.items[i]`: an item's or named probe's outcome and observations.
-fn part_facts(part: &Part, observation: Option<&Observation>) -> Map<String, Json> {
-    let mut facts = observation.map(observation_fields).unwrap_or_default();
-    facts.insert("outcome".into(), Json::from(part.outcome.name()));
-    if let Some(item) = &part.item {
-        facts.insert("item".into(), item.clone());
+fn item_facts(part: &Part, observation: Option<&Observation>) -> ItemFacts {
+    ItemFacts {
+        observed: observation.map(Observation::step_facts),
+        duration: observation.map(|observation| crate::probe::millis(observation.duration())),
+        error: observation.and_then(Observation::error).cloned(),
+        outcome: part.outcome,
+        item: part.item.clone(),
+        name: part.name.clone(),
     }
-    if let Some(name) = &part.name {
-        facts.insert("name".into(), Json::from(name.as_str()));
-    }
-    facts
 }
 
 /// For each unit, how many equal `foreach` items come before it.

@@ -28,9 +28,9 @@ use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio_util::sync::CancellationToken;
 
 use runbook_model::{Capture, CmdMock, CmdProbe, Expectation, Expected, ProbeKind, Spanned, Subject};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
+use super::observed::{Observed, heard, mocked_duration, mocked_text, took};
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human, millis,
     serialize_millis,
@@ -290,6 +290,44 @@ fn names_exit_code(expect: &[Spanned<Expectation>], code: i32) -> bool {
     })
 }
 
+/// What `steps.ID` holds of a `cmd` probe, named like its subjects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CmdFacts {
+    /// The exit code; none when a signal ended it or it did not start.
+    pub exit_code: Option<i32>,
+    /// The signal that ended it.
+    pub signal: Option<i32>,
+    /// Whether its timeout ended it.
+    pub timed_out: bool,
+    /// Its stdout read as JSON, when it is JSON and was kept whole.
+    #[serde(default, deserialize_with = "crate::step_facts::present", skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    /// Its stdout as kept, without the final newline.
+    pub stdout: String,
+    /// Its stderr as kept, without the final newline.
+    pub stderr: String,
+    /// How much of stdout's middle was dropped to keep it bounded.
+    pub stdout_dropped_bytes: u64,
+    /// How much of stderr's middle was dropped.
+    pub stderr_dropped_bytes: u64,
+}
+
+impl CmdObservation {
+    /// What `steps.ID` holds of it.
+    pub(crate) fn step_facts(&self) -> CmdFacts {
+        CmdFacts {
+            exit_code: self.exit_code,
+            signal: self.signal,
+            timed_out: self.timed_out,
+            json: serde_json::from_str::<Value>(&self.stdout.kept()).ok().filter(|_| self.stdout.is_complete()),
+            stdout: self.stdout.without_final_newline(),
+            stderr: self.stderr.without_final_newline(),
+            stdout_dropped_bytes: self.stdout.dropped_bytes,
+            stderr_dropped_bytes: self.stderr.dropped_bytes,
+        }
+    }
+}
+
 impl Observed for CmdObservation {
     fn not_run(&self, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
         not_run(self, expect)
@@ -331,21 +369,6 @@ impl Observed for CmdObservation {
             (None, None) => return None,
         };
         heard(output, self.error.as_ref()).then(|| Value::from(output.without_final_newline()))
-    }
-
-    fn fields(&self, fields: &mut Map<String, Value>) {
-        fields.insert("exit_code".into(), self.exit_code.map_or(Value::Null, Value::from));
-        fields.insert("signal".into(), self.signal.map_or(Value::Null, Value::from));
-        fields.insert("timed_out".into(), Value::from(self.timed_out));
-        let stdout = self.stdout.kept();
-        if let Some(json) = serde_json::from_str::<Value>(&stdout).ok().filter(|_| self.stdout.is_complete()) {
-            fields.insert("json".into(), json);
-        }
-        fields.insert("stdout".into(), Value::from(self.stdout.without_final_newline()));
-        fields.insert("stderr".into(), Value::from(self.stderr.without_final_newline()));
-        fields.insert("stdout_dropped_bytes".into(), Value::from(self.stdout.dropped_bytes));
-        fields.insert("stderr_dropped_bytes".into(), Value::from(self.stderr.dropped_bytes));
-        fields.insert("duration".into(), millis_value(self.duration));
     }
 
     fn facts(&self) -> Vec<String> {

@@ -141,6 +141,38 @@ impl EnvObservation {
     }
 }
 
+/// What `steps.ID` holds of an `env` probe: never a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvFacts {
+    /// Each variable named, by name.
+    pub vars: IndexMap<String, EnvVarFacts>,
+    /// The variables that are not as the spec requires.
+    pub missing: Vec<String>,
+}
+
+/// What `steps.ID.vars.NAME` holds of one variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvVarFacts {
+    /// Whether it is set.
+    pub set: bool,
+    /// Whether it is set to a non-empty value.
+    pub non_empty: bool,
+}
+
+impl EnvObservation {
+    /// What `steps.ID` holds of it.
+    pub(crate) fn step_facts(&self) -> EnvFacts {
+        EnvFacts {
+            vars: self
+                .vars
+                .iter()
+                .map(|var| (var.name.clone(), EnvVarFacts { set: var.set, non_empty: var.non_empty }))
+                .collect(),
+            missing: self.vars.iter().filter(|var| !var.ok()).map(|var| var.name.clone()).collect(),
+        }
+    }
+}
+
 impl Observed for EnvObservation {
     /// Reading the environment takes no time worth reporting.
     fn duration(&self) -> Duration {
@@ -169,17 +201,6 @@ impl Observed for EnvObservation {
 
     fn capture(&self, _: &Capture) -> Option<Value> {
         None
-    }
-
-    fn fields(&self, fields: &mut Map<String, Value>) {
-        let vars: Map<String, Value> = self
-            .vars
-            .iter()
-            .map(|v| (v.name.clone(), serde_json::json!({ "set": v.set, "non_empty": v.non_empty })))
-            .collect();
-        fields.insert("vars".into(), Value::Object(vars));
-        let missing: Vec<Value> = self.vars.iter().filter(|v| !v.ok()).map(|v| Value::from(v.name.as_str())).collect();
-        fields.insert("missing".into(), Value::Array(missing));
     }
 
     /// Its results say it all.

@@ -5,19 +5,61 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, Method, ProbeKind, Spanned, Subject};
 use serde_json::{Map, Value};
 
-use super::observed::{Observed, heard, millis_value, mocked_duration, mocked_text, took};
+use super::observed::{Observed, heard, mocked_duration, mocked_text, took};
 use super::seconds;
 use super::{
     Captured, Certificate, ErrorKind, HttpClient, HttpObservation, HttpSpec, HttpTiming, ProbeCall, ProbeError,
-    ProxySetting, SecretParts, millis,
+    ProxySetting, Redirect, SecretParts, millis,
 };
 use crate::prepare::{Prepared, RenderError, Renderer};
 use crate::record::markdown::code;
 use crate::redact::Redactor;
 use crate::template::shell_word;
+
+/// What `steps.ID` holds of an `http` probe, named like its subjects.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HttpFacts {
+    /// The status code; none without a response.
+    pub status: Option<u16>,
+    /// The response headers, names lower-case, in order.
+    pub headers: IndexMap<String, String>,
+    /// The body read as JSON, when it is JSON and was kept whole.
+    #[serde(default, deserialize_with = "crate::step_facts::present", skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    /// The body as kept, without its final newline.
+    pub body: String,
+    /// How much of the body's middle was dropped to keep it bounded.
+    pub body_dropped_bytes: u64,
+    /// The URL that answered, after redirects.
+    pub final_url: Option<String>,
+    /// The proxy the request went through.
+    pub proxy: Option<String>,
+    /// Each redirect followed.
+    pub redirects: Vec<Redirect>,
+    /// The certificate the server presented, over https.
+    pub tls: Option<Certificate>,
+}
+
+impl HttpObservation {
+    /// What `steps.ID` holds of it.
+    pub(crate) fn step_facts(&self) -> HttpFacts {
+        HttpFacts {
+            status: self.status,
+            headers: self.headers.iter().cloned().collect(),
+            json: serde_json::from_str::<Value>(&self.body.kept()).ok().filter(|_| self.body.is_complete()),
+            body: self.body.without_final_newline(),
+            body_dropped_bytes: self.body.dropped_bytes,
+            final_url: self.final_url.clone(),
+            proxy: self.proxy.clone(),
+            redirects: self.redirects.clone(),
+            tls: self.tls.clone(),
+        }
+    }
+}
 
 impl Observed for HttpObservation {
     fn duration(&self) -> Duration {
@@ -83,24 +125,6 @@ impl Observed for HttpObservation {
             return self.status.map(Value::from);
         }
         None
-    }
-
-    fn fields(&self, fields: &mut Map<String, Value>) {
-        fields.insert("status".into(), self.status.map_or(Value::Null, Value::from));
-        let headers: Map<String, Value> =
-            self.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-        fields.insert("headers".into(), Value::Object(headers));
-        let body = self.body.kept();
-        if let Some(json) = serde_json::from_str::<Value>(&body).ok().filter(|_| self.body.is_complete()) {
-            fields.insert("json".into(), json);
-        }
-        fields.insert("body".into(), Value::from(self.body.without_final_newline()));
-        fields.insert("body_dropped_bytes".into(), Value::from(self.body.dropped_bytes));
-        fields.insert("final_url".into(), self.final_url.clone().map_or(Value::Null, Value::from));
-        fields.insert("proxy".into(), self.proxy.clone().map_or(Value::Null, Value::from));
-        fields.insert("redirects".into(), serde_json::to_value(&self.redirects).unwrap_or_default());
-        fields.insert("tls".into(), self.tls.as_ref().map_or(Value::Null, |tls| serde_json::json!(tls)));
-        fields.insert("duration".into(), millis_value(self.duration));
     }
 
     /// Status, final URL, time taken, TLS checks when they were off, the

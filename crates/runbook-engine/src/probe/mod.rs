@@ -29,15 +29,16 @@ use tokio_util::sync::CancellationToken;
 use crate::prepare::{Prepared, RenderError, Renderer};
 
 pub use captured::Captured;
-pub use cmd::{CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
-pub use env::{EnvObservation, EnvSpec, EnvVar};
+pub use cmd::{CmdFacts, CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
+pub use env::{EnvFacts, EnvObservation, EnvSpec, EnvVar, EnvVarFacts};
 pub use http::{HttpClient, HttpObservation, HttpSpec, Redirect, SecretParts};
+pub use http_kind::HttpFacts;
 pub use http_timing::HttpTiming;
 pub use observed::Observed;
 pub use proxy::ProxySetting;
 pub use run_mark::{Leftover, RUN_ID_VARIABLE, mark_commands_of, still_running};
 pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
-pub use tcp::{TcpObservation, TcpSpec};
+pub use tcp::{TcpFacts, TcpObservation, TcpSpec};
 pub use tls::Certificate;
 
 /// Bounds every probe obeys, whatever the runbook says.
@@ -167,6 +168,21 @@ pub enum Observation {
     Env(EnvObservation),
 }
 
+/// What `steps.ID` holds of one probe's observation. Read back untagged:
+/// each kind has fields the others lack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ObservedFacts {
+    /// Of an `http` probe.
+    Http(HttpFacts),
+    /// Of a `cmd` probe.
+    Cmd(CmdFacts),
+    /// Of a `tcp` probe.
+    Tcp(TcpFacts),
+    /// Of an `env` probe.
+    Env(EnvFacts),
+}
+
 impl Observation {
     /// What every reader asks of it, answered by its kind's module: the
     /// one place that lists the kinds of observation.
@@ -209,6 +225,17 @@ impl Observation {
     /// dropped middle cut in two ([`Captured::redact`]).
     pub fn redact(&mut self, redactor: &crate::redact::Redactor) -> Vec<(String, String)> {
         self.observed_mut().redact(redactor)
+    }
+
+    /// What `steps.ID` holds of it, named like its subjects, by its kind's
+    /// module.
+    pub fn step_facts(&self) -> ObservedFacts {
+        match self {
+            Self::Http(o) => ObservedFacts::Http(o.step_facts()),
+            Self::Cmd(o) => ObservedFacts::Cmd(o.step_facts()),
+            Self::Tcp(o) => ObservedFacts::Tcp(o.step_facts()),
+            Self::Env(o) => ObservedFacts::Env(o.step_facts()),
+        }
     }
 
     /// Its output named `name` (`body`, `stdout`, `stderr`), if it has one.

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use runbook_model::{Capture, Expectation, Spanned, Subject};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Captured, ProbeError};
 use crate::expect::ExpectationResult;
@@ -43,10 +43,6 @@ pub trait Observed {
     /// The value a capture from one of its own sources takes (`status`,
     /// `header`, `stdout`, …); `None` when it has none (RB108).
     fn capture(&self, capture: &Capture) -> Option<Value>;
-
-    /// What `steps.ID` shows of it, beside `outcome`: named like its
-    /// subjects.
-    fn fields(&self, fields: &mut Map<String, Value>);
 
     /// The facts `record.md` shows in one line (`status 503`, `in 12ms`).
     fn facts(&self) -> Vec<String>;
@@ -94,10 +90,6 @@ pub(crate) fn heard(text: &Captured, error: Option<&ProbeError>) -> bool {
 }
 
 /// A duration in milliseconds, as a JSON value.
-pub(crate) fn millis_value(duration: Duration) -> Value {
-    Value::from(super::millis(duration))
-}
-
 /// `503 in 12ms`: how long, as people read it.
 pub(crate) fn took(duration: Duration) -> String {
     super::elapsed_text(super::millis(duration))
@@ -119,7 +111,7 @@ pub(crate) fn mocked_duration(value: Option<&Spanned<runbook_model::Duration>>) 
 mod tests {
     use std::time::Duration;
 
-    use serde_json::{Map, Value};
+    use serde_json::Value;
 
     use crate::probe::fixtures;
 
@@ -129,8 +121,7 @@ mod tests {
     #[test]
     fn each_output_is_the_fact_of_its_name_holding_its_text_without_its_final_newline() {
         for observation in [fixtures::http(200, r#"{"a":1}"#, Duration::ZERO), fixtures::cmd("out\n")] {
-            let mut fields = Map::new();
-            observation.observed().fields(&mut fields);
+            let fields = serde_json::to_value(observation.step_facts()).unwrap();
             let outputs = observation.observed().outputs();
             assert!(!outputs.is_empty());
             for (name, output) in outputs {

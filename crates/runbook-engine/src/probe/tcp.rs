@@ -8,9 +8,9 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use runbook_model::{Capture, Expectation, Port, ProbeKind, Spanned, Subject, TcpMock, TcpProbe};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::observed::{Observed, millis_value, mocked_duration, took};
+use super::observed::{Observed, mocked_duration, took};
 use super::seconds;
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, millis,
@@ -154,6 +154,22 @@ impl TcpObservation {
     }
 }
 
+/// What `steps.ID` holds of a `tcp` probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpFacts {
+    /// Whether the connection was established.
+    pub connected: bool,
+    /// The address connected to, when resolved.
+    pub address: Option<String>,
+}
+
+impl TcpObservation {
+    /// What `steps.ID` holds of it.
+    pub(crate) fn step_facts(&self) -> TcpFacts {
+        TcpFacts { connected: self.connected, address: self.address.clone() }
+    }
+}
+
 impl Observed for TcpObservation {
     fn duration(&self) -> Duration {
         self.duration
@@ -184,12 +200,6 @@ impl Observed for TcpObservation {
 
     fn capture(&self, _: &Capture) -> Option<Value> {
         None
-    }
-
-    fn fields(&self, fields: &mut Map<String, Value>) {
-        fields.insert("connected".into(), Value::from(self.connected));
-        fields.insert("address".into(), self.address.clone().map_or(Value::Null, Value::from));
-        fields.insert("duration".into(), millis_value(self.duration));
     }
 
     fn facts(&self) -> Vec<String> {

@@ -371,7 +371,7 @@ impl Fold {
     }
 
     /// Adds one entry.
-    pub(super) fn add(&mut self, Entry { at, event, elapsed_ms }: Entry) {
+    pub(super) fn add(&mut self, Entry { at, event, elapsed_ms, .. }: Entry) {
         let previous = self.last.replace((at.clone(), elapsed_ms));
         let record = &mut self.record;
         match event {

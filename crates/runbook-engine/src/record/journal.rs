@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
 use crate::probe::millis;
+use crate::step_facts::StepFacts;
+use serde::Deserialize as _;
 
 use super::Record;
 use super::record_dir::{self, RecordDir};
@@ -268,6 +270,10 @@ pub struct Entry {
     /// What happened.
     #[serde(flatten)]
     pub event: Event,
+    /// The facts of a `step_finished` entry, read as their type once the
+    /// outputs written by reference are put back ([`super::repeated`]).
+    #[serde(skip)]
+    pub step_facts: Option<StepFacts>,
 }
 
 impl EventSink for Journal {
@@ -330,7 +336,22 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
             Ok(mut entry) => {
                 match &mut entry.event {
                     Event::Probe { step, attempt, part } => probes.add(step, *attempt, part),
-                    Event::StepFinished { step, facts, .. } => restore(facts, &probes.finish(step)),
+                    Event::StepFinished { step, facts, .. } => {
+                        restore(facts, &probes.finish(step));
+                        if !facts.is_null() {
+                            let typed = StepFacts::deserialize(&*facts).map_err(|error| {
+                                io::Error::new(
+                                    io::ErrorKind::InvalidData,
+                                    format!(
+                                        "{}: line {number} is not a journal entry: the facts of step `{step}` are not \
+                                         what a step shows: {error}",
+                                        path.display()
+                                    ),
+                                )
+                            })?;
+                            entry.step_facts = Some(typed);
+                        }
+                    }
                     _ => {}
                 }
                 fold(entry);
@@ -387,7 +408,7 @@ mod tests {
         drop(journal);
         let path = dir.path().join(JOURNAL_FILE);
         let entries = read(&path).unwrap();
-        let [Entry { at, elapsed_ms: Some(0), event: Event::RunStarted(info) }] = entries.as_slice() else {
+        let [Entry { at, elapsed_ms: Some(0), event: Event::RunStarted(info), .. }] = entries.as_slice() else {
             panic!("{entries:?}")
         };
         assert_eq!((at.as_str(), info.mode), ("1970-01-01T00:00:00.000Z", Mode::ReadOnly));

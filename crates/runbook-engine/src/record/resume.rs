@@ -138,7 +138,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             }
             // An action cut by a signal did not finish: it may have run in
             // part, and stays in flight.
-            Event::StepFinished { step, outcome, error, captures, uncaptured, facts, .. }
+            Event::StepFinished { step, outcome, error, captures, uncaptured, .. }
                 if (in_flight.as_ref() == Some(step) || inner_actions.contains(step))
                     && error.as_ref().is_none_or(|error| error.kind != ErrorKind::Interrupted) =>
             {
@@ -147,7 +147,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                     error: error.clone(),
                     captures: captures.clone(),
                     uncaptured: uncaptured.clone(),
-                    facts: facts.clone(),
+                    facts: entry.step_facts.clone(),
                 };
                 finished.insert(step.clone(), action);
                 if top(step) {
@@ -155,17 +155,17 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                         vars.shift_remove(name);
                     }
                     vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    steps.insert(step.clone(), facts.clone());
+                    steps.extend(entry.step_facts.clone().map(|facts| (step.clone(), facts)));
                     open = None;
                     last = Some((step.clone(), None));
                 }
             }
-            Event::StepFinished { step, captures, uncaptured, facts, .. } if top(step) => {
+            Event::StepFinished { step, captures, uncaptured, .. } if top(step) => {
                 for name in uncaptured {
                     vars.shift_remove(name);
                 }
                 vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
-                steps.insert(step.clone(), facts.clone());
+                steps.extend(entry.step_facts.clone().map(|facts| (step.clone(), facts)));
                 open = None;
                 last = Some((step.clone(), None));
             }

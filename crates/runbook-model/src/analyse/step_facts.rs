@@ -16,17 +16,22 @@ use crate::{
     Severity, Step, StepKind, did_you_mean,
 };
 
-/// What every step that ran has, and `error` when a `timeout:` cut it.
-const COMMON: &[&str] = &["duration", "error"];
+/// What every step that ran has.
+const COMMON: &[&str] = &["duration"];
+/// Why a step's outcome is `error`, or that its `timeout:` cut it: a step
+/// that runs probes may have it, any other only with a `timeout:`.
+const ERROR_FACT: &str = "error";
 /// What a step with one probe has besides its observation: the probe's
 /// own time, where `duration` is the step's.
 pub(crate) const PROBE_DURATION: &str = "probe_duration";
 /// What a step that runs probes has.
-const JUDGED: &[&str] = &["outcome"];
+const JUDGED: &[&str] = &["outcome", ERROR_FACT];
 /// The facts of `foreach` and `probes:`, instead of one observation's.
 const MANY: &[&str] = &["items", "failed"];
-const CHECKLIST: &[&str] = &["ticked", "unticked", "complete"];
-const ERROR: &[&str] = &["kind", "message"];
+/// `steps.ID.checklist` of an `instruct` step.
+pub const CHECKLIST_FACTS: &[&str] = &["ticked", "unticked", "complete"];
+/// `steps.ID.error`.
+pub const ERROR_FACTS: &[&str] = &["kind", "message"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
 /// `run.mode`.
 const MODES: &[&str] = &["live", "read-only", "dry-run"];
@@ -143,13 +148,17 @@ fn header_member(site: &TemplateSite<'_>, comparison: &Comparison) -> Option<Dia
     })
 }
 
-/// The facts `steps.ID` holds once `step` ran.
-fn facts_of(step: &Step) -> Vec<&'static str> {
+/// The facts `steps.ID` holds once `step` ran (`runbook check` reports a
+/// read of any other, RB313). The engine's types of these facts
+/// (`runbook_engine::step_facts`) are held to the same names by its tests.
+pub fn known_facts(step: &Step) -> Vec<&'static str> {
     let mut facts = COMMON.to_vec();
     if let [declared] = step.declared()[..] {
         facts.extend(declared.facts());
     }
-    facts.dedup();
+    if step.timeout.is_some() && !facts.contains(&ERROR_FACT) {
+        facts.push(ERROR_FACT);
+    }
     facts
 }
 
@@ -171,8 +180,8 @@ pub(crate) fn probing_facts(check: &Check) -> Vec<&'static str> {
 /// The fields of `field` that can be checked: a closed set of names.
 fn subfields<'s>(step: &'s Step, field: &str) -> Option<Vec<&'s str>> {
     match field {
-        "checklist" => Some(CHECKLIST.to_vec()),
-        "error" => Some(ERROR.to_vec()),
+        "checklist" => Some(CHECKLIST_FACTS.to_vec()),
+        "error" => Some(ERROR_FACTS.to_vec()),
         "notes" => Some(step.instruct.as_ref()?.notes.keys().map(|note| note.as_str()).collect()),
         "items" => Some(step.probing()?.probes.as_ref()?.keys().map(|name| name.as_str()).collect()),
         _ => None,
@@ -192,7 +201,7 @@ fn members(step: &Step) -> Option<Vec<String>> {
 
 fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, rest: &[&str]) -> Option<Diagnostic> {
     let kind = step.kind()?;
-    let facts = facts_of(step);
+    let facts = known_facts(step);
     let has_checklist = facts.contains(&"checklist");
     let (wrong, known, prefix) = if facts.contains(&field) {
         let sub = rest.first()?;
@@ -213,6 +222,10 @@ fn unknown_fact(site: &TemplateSite<'_>, read: &str, step: &Step, field: &str, r
         (false, _) if field == "checklist" && kind == StepKind::Instruct && !has_checklist => {
             format!("an `instruct` step without a `checklist:` has {listed}")
         }
+        (false, _) if field == ERROR_FACT => format!(
+            "{} step has {listed}; `error` only with a `timeout:`, when that cuts it",
+            super::references::article(kind.name())
+        ),
         (false, _) => format!("{} step has {listed}", super::references::article(kind.name())),
     };
     Some(
@@ -372,7 +385,22 @@ mod tests {
         let found = reported("steps.p.stdot != '' or steps.q.outcome == 'pass'");
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(found[0].contains("did you mean `steps.p.stdout`?"), "{found:?}");
-        assert!(found[1].ends_with("an `ask` step has `duration`, `error`, `answer`"), "{found:?}");
+        assert!(found[1].ends_with("an `ask` step has `duration`, `answer`"), "{found:?}");
+    }
+
+    /// A step that runs no probe has `error` only when its `timeout:` may
+    /// cut it: a `call` reports its callee's failure in `message`.
+    #[test]
+    fn the_error_of_a_step_without_probes_is_known_only_with_a_timeout() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: sub\n    call: { runbook: t.yaml }\n    TIMEOUT\n    next:\n      \
+                    - when: steps.sub.error.kind == 'timeout'\n        goto: done\n      - goto: done\n  - id: done\n    \
+                    conclude: { status: inconclusive }\n";
+        let found = |timeout: &str| -> Vec<String> {
+            let runbook = load(&Source::new("t.yaml", yaml.replace("TIMEOUT", timeout))).expect("loads");
+            analyse(&runbook).into_iter().filter(|d| d.code == Code::UnknownStepFact).map(|d| d.message).collect()
+        };
+        assert_eq!(found("title: no timeout"), ["`steps.sub.error` is never set: step `sub` has no `error`"]);
+        assert!(found("timeout: 5s").is_empty());
     }
 
     #[test]

@@ -178,7 +178,7 @@ pub(super) const ERRORS: &[MockErrorKind] = &[
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
 pub(super) const FACTS: &[&str] =
-    &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "tls"];
+    &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "redirects", "tls"];
 
 impl HttpProbe {
     /// Its templated fields, in the order written.

@@ -37,7 +37,7 @@ impl StepRules for ActionStep {
     }
 
     fn facts(action: &Action) -> Vec<&'static str> {
-        let mut facts = vec!["outcome", "decision", "assumed"];
+        let mut facts = vec!["outcome", "error", "decision", "assumed"];
         for probe in action.declared_probes() {
             facts.extend(probe.kind().facts());
             facts.push(crate::analyse::PROBE_DURATION);

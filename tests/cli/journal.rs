@@ -1,0 +1,73 @@
+//! The journal read back by `resume` and `record`: exactly as strict as
+//! cli.md says. A line that is not an entry this engine writes is refused,
+//! naming the journal and the line, and the journal is left as it was.
+
+use std::path::Path;
+
+use crate::Test;
+
+/// A check whose facts a later step reads, then a question nobody answers
+/// here: the run waits, resumable.
+const RUNBOOK: &str = "id: j\ntitle: J\nversion: 1\nowners: [me]\nsteps:\n  - id: out\n    check: { cmd: { argv: [echo, hello] } }\n    \
+                       next: go\n  - id: go\n    ask: { question: Go on?, type: confirm }\n    next: end\n  - id: end\n    \
+                       conclude: { status: resolved, diagnosis: \"it said {{ steps.out.stdout }}\" }\n";
+
+/// A waiting run's record directory, `rec`, beside its runbook.
+fn waiting_run() -> crate::Output {
+    Test::new()
+        .files(&[("runbook.yaml", RUNBOOK.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5)
+}
+
+/// The journal's lines as JSON, and the number (from 1) of the first line
+/// holding `event`.
+fn lines(journal: &Path, event: &str) -> (Vec<serde_json::Value>, usize) {
+    let text = std::fs::read_to_string(journal).unwrap();
+    let lines: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let at = lines.iter().position(|line| line["event"] == event).expect("the event is journaled");
+    (lines, at + 1)
+}
+
+fn write(journal: &Path, lines: &[serde_json::Value]) {
+    let text = lines.iter().fold(String::new(), |text, line| text + &line.to_string() + "\n");
+    std::fs::write(journal, text).unwrap();
+}
+
+/// `resume` and `record` of `dir` both refuse its journal with `expected`,
+/// and leave it byte for byte.
+#[track_caller]
+fn both_refuse(dir: &Path, expected: &str) {
+    let journal = dir.join("journal.jsonl");
+    let before = std::fs::read(&journal).unwrap();
+    Test::new()
+        .args(["resume".as_ref(), dir.as_os_str(), "--answer".as_ref(), "go=yes".as_ref()])
+        .status(1)
+        .stderr_contains(expected);
+    Test::new().args(["record".as_ref(), dir.as_os_str()]).status(1).stderr_contains(expected);
+    assert_eq!(std::fs::read(&journal).unwrap(), before, "the journal was changed");
+}
+
+#[test]
+fn a_step_s_facts_are_read_back_as_a_step_s_facts_or_refused_with_the_line() {
+    let run = waiting_run();
+    let dir = run.path("rec");
+    let journal = dir.join("journal.jsonl");
+    let (good, line) = lines(&journal, "step_finished");
+    for (field, wrong) in [
+        ("exit_code", serde_json::json!("zero")),
+        ("stdout", serde_json::json!(42)),
+        ("duration", serde_json::json!("soon")),
+        ("outcome", serde_json::json!("passed")),
+    ] {
+        let mut edited = good.clone();
+        edited[line - 1]["facts"][field] = wrong;
+        write(&journal, &edited);
+        both_refuse(&dir, &format!("journal.jsonl: line {line} is not a journal entry: the facts of step `out`"));
+    }
+    write(&journal, &good);
+    Test::new()
+        .args(["resume".as_ref(), dir.as_os_str(), "--answer".as_ref(), "go=yes".as_ref()])
+        .status(0)
+        .stdout_contains("it said hello");
+}
