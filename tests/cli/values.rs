@@ -267,3 +267,76 @@ steps:
         .stderr_contains("write the number without quotes (`500`)");
     run(yaml, &[]).status(3).stderr_contains(r#"a JSONPath filter orders against the text "500""#);
 }
+
+/// review-10-attack5 L14: `| first` of a `stdout` capture took its first
+/// character ("p"), so "no canary in front" for a list whose first line is
+/// the canary. The run stops with the split that gives the lines.
+#[test]
+fn first_and_last_of_text_are_refused() {
+    let yaml = r#"
+id: canary
+title: is the canary in front
+steps:
+  - id: pods
+    collect:
+      cmd: { sh: "printf 'pod/web-canary\npod/web-1\n'" }
+      capture:
+        pods: { stdout: true }
+    next:
+      - when: (vars.pods | first) == "pod/web-canary"
+        goto: canary
+      - goto: none
+  - id: canary
+    conclude: { status: diagnosed, diagnosis: "the canary is in front: roll it back" }
+  - id: none
+    conclude: { status: resolved, diagnosis: "no canary in front: nothing to roll back" }
+"#;
+    run(yaml, &[]).status(4).stderr_contains(
+        r#"`| first` of the string "pod/web-canary\npod/web-1" would take its first character; for its first line or item, split it first: `| split('\n') | first`"#,
+    );
+    let last = yaml.replace("(vars.pods | first)", "(vars.pods | last)");
+    run(&last, &[]).status(4).stderr_contains("`| last` of the string");
+    let split = yaml.replace("(vars.pods | first)", r"(vars.pods | split('\n') | first)");
+    assert_eq!(path(&run(&split, &[]).status(0).events()), ["pods", "canary"]);
+}
+
+/// review-10-attack5 L17: a `list` input given as `500,503` held strings
+/// where its default `[500, 502]` holds numbers, so `result.status in
+/// inputs.crash_codes` stopped the run only when the operator overrode
+/// it. Its items now take the default's type; an item that cannot is
+/// refused before the run.
+#[test]
+fn a_list_input_given_as_text_holds_numbers_like_its_default() {
+    let server = Server::start(|_, stream| respond(stream, "503 Service Unavailable", &[], b"down"));
+    let yaml = format!(
+        r#"
+id: crash
+title: did the service crash
+inputs:
+  crash_codes: {{ type: list, default: [500, 502] }}
+steps:
+  - id: api
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+    on:
+      pass: fine
+      fail:
+        - when: result.status in inputs.crash_codes
+          goto: crashed
+        - goto: fine
+      error: fine
+  - id: crashed
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "crashed ({{{{ steps.api.status }}}})" }}
+  - id: fine
+    conclude: {{ status: resolved, diagnosis: "not a crash" }}
+"#,
+        server.url("/")
+    );
+    assert_eq!(path(&run(&yaml, &[]).status(0).events()), ["api", "fine"]);
+    let given = run(&yaml, &["-i", "crash_codes=500,503"]).status(0);
+    assert_eq!(diagnosis(&given.events()), "crashed (503)");
+    run(&yaml, &["-i", "crash_codes=500,5xx"])
+        .status(2)
+        .stderr_contains(r#""5xx" is not like the items of the default [500,502]: the list holds numbers"#);
+}

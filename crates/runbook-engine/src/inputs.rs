@@ -180,12 +180,38 @@ pub fn convert(input: &Input, text: &str) -> Result<Value, String> {
         },
         InputType::List => match serde_json::from_str::<Value>(text) {
             Ok(list @ Value::Array(_)) => list,
-            _ => {
-                Value::Array(text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(Value::from).collect())
-            }
+            _ => Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| list_item(input, item))
+                    .collect(),
+            ),
         },
     };
     check_type(input, value)
+}
+
+/// Whether a value is of one kind (`Value::is_number`).
+type IsKind = fn(&Value) -> bool;
+
+/// What the items of a `list` input's default all are, when they are all
+/// numbers or all booleans: a list given otherwise holds the same.
+fn default_items(input: &Input) -> Option<(&'static str, IsKind)> {
+    let items = input.default.as_ref()?.value.as_array().filter(|items| !items.is_empty())?;
+    [("numbers", Value::is_number as IsKind), ("booleans", Value::is_boolean)]
+        .into_iter()
+        .find(|(_, is)| items.iter().all(is))
+}
+
+/// An item of a `list` input given as text (`500,503`): a number or a
+/// boolean when the default's items all are one (its text read as JSON),
+/// else the text. `when: result.status in inputs.codes` then compares
+/// numbers whether the list came from the default or the command line.
+fn list_item(input: &Input, item: &str) -> Value {
+    default_items(input)
+        .and_then(|(_, is)| serde_json::from_str::<Value>(item).ok().filter(is))
+        .unwrap_or_else(|| Value::from(item))
 }
 
 /// Checks a typed value against the input's type and pattern.
@@ -200,6 +226,15 @@ pub fn check_type(input: &Input, value: Value) -> Result<Value, String> {
     if !matches {
         let hint = if kind == InputType::String { " (quote it in YAML to make it a string)" } else { "" };
         return Err(format!("{value} is not a {}{hint}", kind.name()));
+    }
+    if let (Some((items, is)), Some(given)) = (default_items(input), value.as_array())
+        && let Some(odd) = given.iter().find(|item| !is(item))
+    {
+        let default = input.default.as_ref().map(|default| default.value.to_string()).unwrap_or_default();
+        return Err(format!(
+            "{odd} is not like the items of the default {default}: the list holds {items}, which the runbook compares \
+             as such"
+        ));
     }
     if let (Some(pattern), Some(text)) = (&input.pattern, value.as_str()) {
         crate::operator::matches_whole(&pattern.value, text, "input")?;
@@ -244,6 +279,37 @@ steps:
         assert_eq!(resolved.values["token"], Value::from("s3cret"));
         assert_eq!(resolved.values["tenant"], Value::Null);
         assert_eq!(resolved.secrets, ["token"]);
+    }
+
+    /// review-10-attack5 L17: `-i codes=500,503` gave strings where the
+    /// default `[500, 502]` gives numbers, and `result.status in
+    /// inputs.codes` stopped the run mid-incident.
+    #[test]
+    fn a_list_given_as_text_holds_items_of_its_defaults_type() {
+        let yaml = r"
+id: t
+title: t
+inputs:
+  codes: { type: list, default: [500, 502] }
+  flags: { type: list, default: [true] }
+  names: { type: list, default: [api] }
+steps:
+  - id: end
+    conclude: { status: resolved }
+";
+        let runbook = runbook_model::load(&runbook_model::Source::new("t.yaml", yaml)).unwrap();
+        let input = |name: &str| &runbook.inputs[name];
+        assert_eq!(convert(input("codes"), "500, 503"), Ok(serde_json::json!([500, 503])));
+        assert_eq!(convert(input("codes"), "[500]"), Ok(serde_json::json!([500])));
+        assert_eq!(convert(input("flags"), "true,false"), Ok(serde_json::json!([true, false])));
+        assert_eq!(convert(input("names"), "api,1"), Ok(serde_json::json!(["api", "1"])));
+        let refused = convert(input("codes"), "500,5xx").unwrap_err();
+        assert_eq!(
+            refused,
+            "\"5xx\" is not like the items of the default [500,502]: the list holds numbers, which the runbook \
+             compares as such"
+        );
+        assert!(convert(input("codes"), r#"["500"]"#).is_err(), "a JSON list is held to it too");
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod regular_file;
 pub mod scenario;
 pub mod step_facts;
 mod template;
+mod text_items;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;

@@ -160,6 +160,8 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("max", crate::ordering_filters::max);
     environment.add_filter("min", crate::ordering_filters::min);
     environment.add_filter("sort", crate::ordering_filters::sort);
+    environment.add_filter("first", crate::text_items::first);
+    environment.add_filter("last", crate::text_items::last);
     environment
 }
 

@@ -337,6 +337,11 @@ fn classify(message: &str, span: Span, subject: Subject) -> Diagnostic {
     if let Some(captures) = FOUND_STRING.captures(message) {
         return quoted_scalar(&captures[1], &captures[2], span);
     }
+    if let Some((found, whole)) = message.split_once(": write `").filter(|(found, _)| found.starts_with("expected ")) {
+        return Diagnostic::new(Code::InvalidValue, span, found.to_owned())
+            .with_label("a decimal")
+            .with_help(format!("write `{}`: this key takes a whole number", whole.trim_end_matches('`')));
+    }
     if let Some(field) = message.strip_prefix("missing field ") {
         return Diagnostic::new(Code::MissingField, span, format!("missing key {field}"))
             .with_label(format!("this mapping needs {field}"))

@@ -123,10 +123,16 @@ impl<'de, T: Scalar> Deserialize<'de> for Strict<T> {
                 Self::integer(value)
             }
 
+            #[allow(clippy::cast_possible_truncation, reason = "only a whole number below 2^63 is cast")]
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<Strict<T>, E> {
                 T::from_float(value).map(Strict).ok_or_else(|| {
-                    // Integers beyond 64 bits arrive as floats.
-                    E::custom(if value.fract() == 0.0 {
+                    // `concurrency: 4.0`, `attempts: 1e1`: a whole number
+                    // written as a decimal, which is in range once written
+                    // as one. Integers beyond 64 bits arrive as floats.
+                    let whole = value.fract() == 0.0;
+                    E::custom(if whole && value.abs() < 9.2e18 && T::from_integer(value as i128).is_some() {
+                        format!("expected {}, found {value:?}: write `{value}`", T::EXPECTED)
+                    } else if whole {
                         format!("number {value} is out of range for {}", T::EXPECTED)
                     } else {
                         format!("expected {}, found {value}", T::EXPECTED)
@@ -210,6 +216,10 @@ mod tests {
             ("factor: \"1.5\"", "expected a number, found the string \"1.5\""),
             ("count: -1", "number -1 is out of range for a whole number"),
             ("count: true", "expected a whole number, found true"),
+            ("count: 4.0", "expected a whole number, found 4.0: write `4`"),
+            ("count: 1e1", "expected a whole number, found 10.0: write `10`"),
+            ("count: 2.5", "expected a whole number, found 2.5"),
+            ("count: 1e12", "number 1000000000000 is out of range for a whole number"),
         ] {
             let error = read(text).unwrap_err();
             assert!(error.contains(expected), "{text}: {error}");
