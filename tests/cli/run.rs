@@ -1015,6 +1015,75 @@ fn scripted_answers_defaults_and_action_confirmation() {
     assert!(!output.path("restarted.txt").exists(), "--read-only ran an action");
 }
 
+/// `--read-only` sends nothing that may change things: an http check or
+/// collect whose method is POST, PUT, PATCH or DELETE is `skipped` as an
+/// action is, and routed by `skipped:`; a group holding one sends none of
+/// its reads either. The server sees only the GET of the plain check.
+#[test]
+fn a_read_only_run_sends_no_request_that_may_change_things() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let yaml = format!(
+        r#"
+id: ro
+title: Flush and look
+steps:
+  - id: flush
+    check:
+      http: {{ url: "{flush}", method: POST }}
+      expect: [ {{ status: 200 }} ]
+      capture: {{ said: {{ body: true }} }}
+    on: {{ pass: gather, fail: gather, error: gather, skipped: gather }}
+  - id: gather
+    collect:
+      probes:
+        queue: {{ http: {{ url: "{queue}", method: DELETE }} }}
+        health: {{ http: {{ url: "{health}" }} }}
+  - id: look
+    check:
+      http: {{ url: "{health}" }}
+      expect: [ {{ status: 200 }} ]
+    on: {{ pass: done, fail: done, error: done }}
+  - id: done
+    conclude: {{ status: resolved, diagnosis: "flush {{{{ steps.flush.outcome }}}}, gather {{{{ steps.gather.outcome }}}}" }}
+"#,
+        flush = server.url("/flush"),
+        queue = server.url("/queue"),
+        health = server.url("/health"),
+    );
+    let output = run(&yaml, &["--read-only", "--record-dir", "rec"]).status(0);
+    let events = output.events();
+    let seen: Vec<(String, String)> = server.requests().into_iter().map(|r| (r.method, r.path)).collect();
+    assert_eq!(seen, [("GET".to_owned(), "/health".to_owned())], "only the plain GET is sent");
+    assert_eq!(path(&events), ["flush", "gather", "look", "done"]);
+    let flush = of(&events, "step_finished")[0];
+    assert_eq!((flush["outcome"].as_str(), flush["uncaptured"][0].as_str()), (Some("skipped"), Some("said")));
+    assert_eq!(of(&events, "transition")[0]["edge"], "flush:on.skipped", "routed by its own `skipped:`");
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "flush skipped, gather skipped");
+    let not_sent: Vec<&str> =
+        parts(&events, "gather").iter().map(|p| p["not_sent"].as_str().unwrap_or("sent")).collect();
+    assert_eq!(not_sent, ["a read-only run sends no DELETE, which may change things"; 2]);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).expect("record.md written");
+    assert!(
+        record.contains("→ **skipped** (not sent: a read-only run sends no POST, which may change things)"),
+        "{record}"
+    );
+    assert!(record.contains("`vars.said` unset: the step was skipped, nothing was sent."), "{record}");
+    let human = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--no-record", "--read-only"])
+        .status(0)
+        .stdout;
+    assert!(
+        human.contains(&format!("POST {}  (not sent: a read-only run sends no POST", server.url("/flush"))),
+        "{human}"
+    );
+    assert_eq!(server.requests().len(), 2, "the second read-only run sent its GET only");
+    run(&yaml, &[]).status(0);
+    let mut live: Vec<String> = server.requests().into_iter().skip(2).map(|r| r.method).collect();
+    live.sort();
+    assert_eq!(live, ["DELETE", "GET", "GET", "POST"], "a live run sends them all");
+}
+
 #[test]
 fn answers_files_work_and_bad_answers_are_refused_before_anything_runs() {
     let output = Test::new()
@@ -2085,6 +2154,10 @@ fn a_dry_run_honours_assume_on_an_action_and_refuses_it_elsewhere() {
     run(VERDICT, &["--dry-run", "--assume", "fixed=pass", "--no-record"])
         .status(2)
         .stderr_contains("`fixed` is a `conclude` step, which has no outcome to assume");
+    // A read-only run observes its checks: an assumption would be ignored.
+    run(VERDICT, &["--read-only", "--assume", "restart=fail", "--no-record"])
+        .status(2)
+        .stderr_contains("`--assume` is for `--dry-run`");
 }
 
 /// An outcome the step never gives (no `severity: warn` expectation, a

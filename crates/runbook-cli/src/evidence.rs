@@ -112,8 +112,11 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
     // `→ 503 in 12ms`, `→ exit 1 in 3ms`, `→ connected in 1ms`.
     let headline = part.observation.as_ref().and_then(|o| o.observed().headline());
     let headline = headline.map(|text| format!("  → {text}")).unwrap_or_default();
-    let assumed =
-        if part.assumed { look.dim(&format!("  (dry run: assumed {})", part.outcome.name())) } else { String::new() };
+    let assumed = match &part.not_sent {
+        Some(why) => look.dim(&format!("  (not sent: {})", printable_line(why))),
+        None if part.assumed => look.dim(&format!("  (dry run: assumed {})", part.outcome.name())),
+        None => String::new(),
+    };
     let insecure = match &part.observation {
         Some(Observation::Http(o)) if o.insecure => {
             look.paint(&Style::new().yellow(), "  (TLS certificate checks off: tls.insecure)")

@@ -241,7 +241,7 @@ impl EventSink for View {
                     let _ = writeln!(text, "  {}{name} = {}", look.dim("vars."), captured_value(value, look.verbose));
                 }
                 for name in uncaptured {
-                    let words = unset_words(name, error.as_ref());
+                    let words = unset_words(name, *outcome, error.as_ref());
                     let _ = writeln!(text, "  {}{name} {}", look.dim("vars."), look.dim(words));
                 }
                 self.print(&text);

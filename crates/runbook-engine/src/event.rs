@@ -319,10 +319,13 @@ pub fn unrouted_words(what: &str, why: Unrouted, to: Option<&str>) -> String {
 /// How the view and the record say why `vars.NAME` is unset after a step:
 /// its capture found nothing, or what it found did not convert to its
 /// `type:` (the step's `invalid_capture` error names each such capture), or
-/// the probe erred without an answer (timeout, command not found).
-pub fn unset_words(name: &str, error: Option<&ProbeError>) -> &'static str {
+/// the probe erred without an answer (timeout, command not found), or the
+/// step was skipped (a request not sent in a `--read-only` run).
+pub fn unset_words(name: &str, outcome: Option<Outcome>, error: Option<&ProbeError>) -> &'static str {
     let named = format!("capture `{name}`:");
-    if error.is_some_and(|error| error.kind == ErrorKind::InvalidCapture && error.message.contains(&named)) {
+    if outcome == Some(Outcome::Skipped) {
+        "unset: the step was skipped, nothing was sent"
+    } else if error.is_some_and(|error| error.kind == ErrorKind::InvalidCapture && error.message.contains(&named)) {
         "unset: what it captured did not convert (see the error)"
     } else if error.is_some_and(|error| !error.kind.answered()) {
         "unset: the probe gave no answer (see the error)"
@@ -403,6 +406,10 @@ pub struct Part {
     pub error: Option<ProbeError>,
     /// Whether the outcome was assumed (dry run) rather than observed.
     pub assumed: bool,
+    /// Why the probe was not sent (its outcome is `skipped`): a request
+    /// that may change things in a `--read-only` run. Written only then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_sent: Option<String>,
 }
 
 /// Who gave an answer.

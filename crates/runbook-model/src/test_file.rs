@@ -47,6 +47,11 @@ pub struct Case {
     /// a called runbook). A probe that runs without one fails the case.
     #[serde(default)]
     pub observations: IndexMap<Spanned<String>, Spanned<StepMock>>,
+    /// Runs the case as `run --read-only` would: actions are skipped, and
+    /// so is a `check` or `collect` that sends an http `POST`, `PUT`,
+    /// `PATCH` or `DELETE`.
+    #[serde(default)]
+    pub read_only: bool,
     /// How the run must end.
     pub expect: Spanned<CaseExpectations>,
 }

@@ -110,6 +110,15 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<Caught>) -> Resul
         let look = Look { color: color.enabled(std::io::stdout().is_terminal()), verbose: args.session.verbose };
         return Ok(super::test::watch_case(case, look, color));
     };
+    // clap's `requires` lets `--read-only --assume` through; a read-only
+    // run observes every check, so an assumption would be ignored.
+    if !args.dry_run && !args.assume.is_empty() {
+        return Err(usage(
+            "`--assume` is for `--dry-run`, which observes nothing; a read-only run observes every check, so \
+             it has nothing to assume: add `--dry-run` to preview a branch"
+                .to_owned(),
+        ));
+    }
     let (plan, sha256) = load(runbook_path, color)?;
     let assume = assumptions(&args.assume, &plan).map_err(usage)?;
     let mode = if args.dry_run {

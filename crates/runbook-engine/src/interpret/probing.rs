@@ -139,6 +139,9 @@ impl<'a> Interpreter<'a> {
         probing: &'a Probing,
         token: &CancellationToken,
     ) -> Result<StepDone, Stop> {
+        if let Some(why) = self.not_sent_in_this_mode(step) {
+            return self.not_sent(step, probing, &why);
+        }
         let retry: Option<&Retry> = step.retry.as_ref().map(|r| &r.value);
         let attempts = retry.map_or(1, |r| r.attempts.value.max(1));
         let until = retry.and_then(|r| r.until.as_ref()).map_or(Outcome::Pass, |u| u.value);
@@ -191,6 +194,42 @@ impl<'a> Interpreter<'a> {
             wait = next_wait(wait, retry);
             number += 1;
         }
+    }
+
+    /// Why a `--read-only` run sends none of the step's probes: one of them
+    /// is an HTTP request whose method may change things (`POST`, `PUT`,
+    /// `PATCH`, `DELETE`). `None` in other modes, or when all are reads.
+    fn not_sent_in_this_mode(&self, step: &Step) -> Option<String> {
+        if self.options.mode != super::Mode::ReadOnly {
+            return None;
+        }
+        let check = step.check.as_ref().or(step.collect.as_ref())?;
+        let mut methods: Vec<&str> =
+            check.value.changing_methods().into_iter().map(runbook_model::Method::name).collect();
+        methods.dedup();
+        (!methods.is_empty())
+            .then(|| format!("a read-only run sends no {}, which may change things", methods.join(" or ")))
+    }
+
+    /// The step skipped as an action is in a read-only run: its probes are
+    /// prepared (the view and the record show what would have been sent)
+    /// but none is sent, not even the reads beside a `POST` in a group,
+    /// since the step's outcome could not be judged without it.
+    fn not_sent(&mut self, step: &'a Step, probing: &'a Probing, why: &str) -> Result<StepDone, Stop> {
+        let (shape, units) = self.prepare_units(step, &probing.probes)?;
+        let judged = units
+            .into_iter()
+            .map(|unit| {
+                let mut judged = self.unobserved(unit, Outcome::Skipped);
+                judged.part.not_sent = Some(why.to_owned());
+                judged
+            })
+            .collect();
+        let mut attempt = self.settle(step, 1, shape, judged);
+        attempt.outcome = Outcome::Skipped;
+        attempt.error = None;
+        self.emit(&Event::AttemptFinished { step: self.name(&step.id), attempt: 1, outcome: Outcome::Skipped });
+        Ok(attempt.into_done())
     }
 
     /// One attempt: prepare, run, judge, capture.
@@ -492,6 +531,7 @@ impl<'a> Interpreter<'a> {
             outcome,
             error: None,
             assumed: false,
+            not_sent: None,
         };
         Judged { part, observation: None, capture: unit.capture }
     }

@@ -441,7 +441,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
         out.push('\n');
     }
     for name in &step.uncaptured {
-        let _ = writeln!(out, "`vars.{name}` {}.\n", unset_words(name, step.error.as_ref()));
+        let _ = writeln!(out, "`vars.{name}` {}.\n", unset_words(name, step.outcome, step.error.as_ref()));
     }
     // Unless a probe's block said it already (a capture that did not
     // convert is the step's error, not a probe's).
@@ -458,9 +458,10 @@ fn probe_block(out: &mut String, probe: &Part) {
         (None, Some(item)) if !item.is_null() => format!("item {}: ", code(&scalar(item))),
         _ => String::new(),
     };
-    let assumed = if probe.assumed { " (assumed, dry run)" } else { "" };
+    let assumed = if probe.assumed { " (assumed, dry run)".to_owned() } else { String::new() };
+    let not_sent = probe.not_sent.as_deref().map(|why| format!(" (not sent: {})", prose(why))).unwrap_or_default();
     let (target, script) = target(&probe.target);
-    let _ = write!(out, "{label}{target} → **{}**{assumed}\n\n{script}", probe.outcome.name());
+    let _ = write!(out, "{label}{target} → **{}**{assumed}{not_sent}\n\n{script}", probe.outcome.name());
     if let Some(observation) = &probe.observation {
         let facts = observation.observed().facts();
         if !facts.is_empty() {

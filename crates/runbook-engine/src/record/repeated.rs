@@ -197,6 +197,7 @@ mod tests {
             outcome: Outcome::Pass,
             error: None,
             assumed: false,
+            not_sent: None,
         })
     }
 

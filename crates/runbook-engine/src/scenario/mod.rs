@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::VirtualClock;
 use crate::event::{ConclusionView, Event, EventSink, RunStatus};
 use crate::inputs::{GivenInputs, TypedFrom, resolve};
-use crate::interpret::{CalledConclusion, Options, PlanTemplates, RunReport, Services, run};
+use crate::interpret::{CalledConclusion, Mode, Options, PlanTemplates, RunReport, Services, run};
 use crate::operator::{Scripted, scripted_answers};
 use crate::probe::ProbeRunner;
 use crate::redact::Redactor;
@@ -102,6 +102,7 @@ pub fn run_case(
     let observations = case.observations.iter().map(|(step, mock)| (step.value.clone(), mock.clone())).collect();
     let probes = Arc::new(mock_probes::MockProbes::new(observations, clock.clone(), cancel.clone()));
     let options = Options {
+        mode: if case.read_only { Mode::ReadOnly } else { Mode::Live },
         operator: "runbook test".to_owned(),
         host: "test".to_owned(),
         called: mocked_calls(case),

@@ -18,10 +18,15 @@ impl StepRules for CheckStep {
     const ENDS_RUN: bool = false;
     const WORKS_ALONE: bool = true;
 
-    fn possible_keys(_: &Check) -> Option<Vec<String>> {
-        Some(
-            [Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error].iter().map(|o| o.name().to_owned()).collect(),
-        )
+    /// `skipped` too for a check that sends a request that may change
+    /// things: a `--read-only` run does not send it.
+    fn possible_keys(check: &Check) -> Option<Vec<String>> {
+        let mut keys: Vec<String> =
+            [Outcome::Pass, Outcome::Warn, Outcome::Fail, Outcome::Error].iter().map(|o| o.name().to_owned()).collect();
+        if !check.changing_methods().is_empty() {
+            keys.push(Outcome::Skipped.name().to_owned());
+        }
+        Some(keys)
     }
 
     /// A check without `warn` expectations never warns, one without
