@@ -1,7 +1,8 @@
 //! The `cmd` probe against real processes: exit codes, output capture,
 //! arguments without a shell, stdin, env and cwd, spawn failures, bounded
 //! capture of huge output, and stopping a whole process group on timeout,
-//! cancellation or drop. No assertion depends on how long anything takes;
+//! cancellation or drop. No assertion depends on how long anything takes,
+//! except that a grace of minutes is not waited out for a zombie;
 //! processes are checked for survival by pid.
 
 use std::fs;
@@ -281,6 +282,28 @@ fn a_timeout_kills_the_child_and_its_grandchild() {
     assert_eq!(stdout(&observation), "started\n");
     assert!(dies(child_pid(&observation)), "the child survived");
     assert!(dies(read_pid(&pidfile)), "the grandchild survived");
+}
+
+/// review-10-attack5 L16: `sh: sleep 30` with `timeout: 1s` ended 1.5-2 s
+/// late. SIGTERM kills `sh` and its `sleep`; the `sleep`, reparented, is a
+/// zombie until its new parent reaps it, and PID 1 in a container may
+/// never do so: a zombie is not a survivor, so the grace is not waited
+/// out. This process is made the subreaper that never reaps, so the
+/// zombie is certain here; the grace is minutes long, so the bound below
+/// says "not waited out" on any machine, however loaded.
+#[test]
+fn a_grandchild_left_a_zombie_does_not_hold_the_probe_for_the_grace() {
+    nix::sys::prctl::set_child_subreaper(true).expect("become a child subreaper");
+    let dir = TempDir::new("zombie");
+    let pidfile = dir.join("grandchild.pid");
+    let mut spec = sh(&format!("sleep 60 & echo $! > '{}'; wait", pidfile.display()));
+    spec.timeout = Duration::from_millis(300);
+    let grace = Duration::from_secs(180);
+    let observation = run_with(&spec, &Limits { kill_grace: grace, ..Limits::default() });
+    assert!(observation.timed_out);
+    assert_eq!(observation.signal, Some(15));
+    assert!(dies(read_pid(&pidfile)), "the grandchild survived");
+    assert!(observation.duration < grace / 3, "the grace was waited out: {:?}", observation.duration);
 }
 
 #[test]

@@ -623,9 +623,24 @@ fn signal_group(pgid: Option<Pid>, signal: Signal) {
     }
 }
 
-/// Whether any process of the group exists (zombies included).
+/// Whether any process of the group still runs. A zombie does not: it is
+/// dead, and only its parent can reap it. When `sh -c` dies first, the
+/// command it ran is reparented to PID 1, which in a container may reap
+/// late or never: counting it kept `sh: sleep 30` with `timeout: 1s` alive
+/// for the whole grace. Where `/proc` cannot be read, any member counts.
 fn group_alive(pgid: Option<Pid>) -> bool {
-    pgid.is_some_and(|pgid| killpg(pgid, None) != Err(Errno::ESRCH))
+    let Some(pgid) = pgid else { return false };
+    if killpg(pgid, None) == Err(Errno::ESRCH) {
+        return false;
+    }
+    let Ok(processes) = std::fs::read_dir("/proc") else { return true };
+    processes.flatten().any(|process| {
+        let stat = std::fs::read_to_string(process.path().join("stat")).unwrap_or_default();
+        // `PID (COMM) STATE PPID PGRP …`; COMM may hold spaces and `)`.
+        let mut fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace();
+        let (state, group) = (fields.next(), fields.nth(1));
+        group.and_then(|group| group.parse::<i32>().ok()) == Some(pgid.as_raw()) && !matches!(state, Some("Z" | "X"))
+    })
 }
 
 /// Kills the command's process group if the probe is dropped before the
