@@ -524,7 +524,7 @@ steps:
       http: {{ url: "{url}" }}
       expect:
         - {{ json: "$.items[*].phase", {expect} }}
-    on: {{ pass: none-running, fail: some-running, error: cant }}
+    on: {{ pass: none-running, fail: some-running, error: [ {{ when: 'result.error.kind in ["type_mismatch", "invalid_capture"]', goto: cant }}, {{ goto: cant }} ] }}
   - id: none-running
     conclude: {{ status: diagnosed, severity: critical, diagnosis: "no pod is Running" }}
   - id: some-running
@@ -548,6 +548,22 @@ steps:
     }
     let each = run(&runbook("all: { ne: Running }"), &[]).status(0);
     assert_eq!(of(&each.events(), "concluded")[0]["conclusion"]["diagnosis"], "pods are running");
+    // attack3 N7: routed without reading `error.kind`, the answer it cannot
+    // read stops the run instead of taking the "no answer" branch.
+    let unrouted = runbook("ne: Running").replace(&format!("error: [ {} ]", kind_route("cant")), "error: cant");
+    let stopped = run(&unrouted, &[]).status(4);
+    assert!(of(&stopped.events(), "concluded").is_empty(), "{}", stopped.stdout);
+    stopped
+        .stderr_contains(
+            "step `pods` got an answer it cannot read (type_mismatch): `json $.items[*].phase` is the list",
+        )
+        .stderr_contains("result.error.kind");
+}
+
+/// An `on: error:` chain that tells an answer the runbook cannot read
+/// apart from no answer, both to `to`.
+fn kind_route(to: &str) -> String {
+    format!(r#"{{ when: 'result.error.kind in ["type_mismatch", "invalid_capture"]', goto: {to} }}, {{ goto: {to} }}"#)
 }
 
 #[test]
@@ -1451,7 +1467,8 @@ steps:
     let output = Test::new()
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
-        .status(0);
+        .status(4)
+        .stderr_contains("step `health` got an answer it cannot read (invalid_capture)");
     let why = r#"(invalid_capture: capture `depth`: "n/a" is not a whole number"#;
     assert!(output.stdout.contains(why), "{}", output.stdout);
     // Every capture that did not convert is named, and none reads as
@@ -2215,6 +2232,38 @@ fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
         .stderr_contains("this run keeps no record (--no-record), so it cannot be resumed");
 }
 
+/// attack3 N12: a run started with `--fail-on escalated` that waits and is
+/// resumed keeps its verdict: exit 7 when it escalates, without giving the
+/// flag again; a `--fail-on` given to `resume` replaces it.
+#[test]
+fn a_resumed_run_keeps_its_fail_on() {
+    let yaml = "id: manual\ntitle: Manual work\nsteps:\n  - id: drain\n    instruct: { text: Drain the node. }\n  - id: page\n    conclude: { status: escalated, severity: high }\n";
+    let start = || {
+        let started = run(yaml, &["--answer", "drain=no", "--record-dir", "rec", "--fail-on", "escalated"]).status(5);
+        let rec = started.path("rec");
+        let journal = std::fs::read_to_string(rec.join("journal.jsonl")).expect("journal written");
+        assert!(journal.lines().next().is_some_and(|first| first.contains(r#""fail_on":["escalated"]"#)), "{journal}");
+        (started, rec)
+    };
+    let (_kept, rec) = start();
+    Test::new()
+        .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "drain=yes"])
+        .status(7)
+        .stderr_contains("matches `escalated` (exit 7)");
+    let (_replaced, rec) = start();
+    Test::new()
+        .args([
+            "resume",
+            rec.to_str().unwrap(),
+            "--non-interactive",
+            "--answer",
+            "drain=yes",
+            "--fail-on",
+            "severity>=critical",
+        ])
+        .status(0);
+}
+
 /// An instruct checklist's ticks are data: answered by `--answer
 /// STEP.checklist` or `--answers`, read as `steps.ID.checklist` in `when`
 /// and templates, and kept in the step's facts.
@@ -2746,7 +2795,7 @@ steps:
     check:
       cmd: {{ argv: [echo, '{{"arr": ["1", "2"], "n": 2, "b": true}}'] }}
       expect: [ {expectation} ]
-    on: {{ pass: held, fail: failed, error: mismatch }}
+    on: {{ pass: held, fail: failed, error: [ {{ when: 'result.error.kind in ["type_mismatch", "invalid_capture"]', goto: mismatch }}, {{ goto: mismatch }} ] }}
   - id: held
     conclude: {{ status: resolved, diagnosis: "held" }}
   - id: failed
@@ -2984,7 +3033,9 @@ steps:
       capture:
         pct: { regex: '(\S+)%', type: int }
     on:
-      error: unknown
+      error:
+        - { when: 'result.error.kind == "invalid_capture"', goto: unknown }
+        - goto: unknown
   - id: measured
     conclude: { status: inconclusive, diagnosis: "disk at {{ vars.pct }}" }
   - id: unknown
@@ -3272,7 +3323,7 @@ steps:
       http: {{ url: "{}" }}
       {expect}
       {capture}
-    on: {{ pass: ok, fail: crashloop, error: other }}
+    on: {{ pass: ok, fail: crashloop, error: [ {{ when: 'result.error.kind in ["type_mismatch", "invalid_capture"]', goto: other }}, {{ goto: other }} ] }}
   - id: ok
     conclude: {{ status: resolved, diagnosis: "no crash loops" }}
   - id: crashloop

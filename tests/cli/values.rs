@@ -194,7 +194,8 @@ steps:
 
 /// review-10-attack5 H2: `ne: ""` over a JSON `null` held, so "the
 /// incident has an owner: nothing to do" when nobody owned it. It is a
-/// `type_mismatch` the step routes as `error`; `not_in: [null, ""]` says
+/// `type_mismatch` the step routes by its kind (unrouted, it stops the
+/// run: attack3 N7); `not_in: [null, ""]` says
 /// what null means and fails.
 #[test]
 fn ne_over_a_json_null_is_a_type_mismatch() {
@@ -212,7 +213,10 @@ steps:
         - status: 200
         - json: $.owner
           {predicate}
-    on: {{ pass: owned, fail: unowned, error: cant }}
+    on:
+      pass: owned
+      fail: unowned
+      error: [ {{ when: 'result.error.kind == "type_mismatch"', goto: cant }}, {{ goto: cant }} ]
   - id: owned
     conclude: {{ status: resolved, diagnosis: "owned: nothing to do" }}
   - id: unowned

@@ -161,6 +161,15 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         for (name, captured) in observation.observed().outputs() {
             excerpt(out, name, captured, look, indent);
         }
+    } else if let Some(Observation::Cmd(cmd)) = &part.observation
+        && part.outcome == Outcome::Pass
+        && let Some(line) = cmd.stderr.text().lines().map(str::trim).find(|line| !line.is_empty())
+    {
+        // A command that passed may still have complained: a pipeline's
+        // first stage failing (`grep: app.log: No such file or directory`
+        // before `| wc -l`) leaves only this line on screen.
+        let line: String = line.chars().take(EXCERPT_WIDTH).collect();
+        let _ = writeln!(out, "{indent}  {}", look.dim(&format!("stderr: {}", printable_line(&line))));
     }
 }
 

@@ -67,7 +67,17 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
         }));
     }
     // `check` refuses a capture the probe cannot give (RB108).
-    Ok(observed.capture(capture))
+    let value = observed.capture(capture);
+    // A whole output keeps its lines, not their `\r`: redis-cli INFO ends
+    // each with `\r\n`, and `"role:master" in (vars.info | split("\n"))`
+    // must hold on the primary. The record keeps the bytes.
+    let whole_text = capture.stdout.is_some() || capture.stderr.is_some() || capture.body.is_some();
+    Ok(match value {
+        Some(Value::String(text)) if whole_text && text.contains("\r\n") => {
+            Some(Value::from(text.replace("\r\n", "\n")))
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]
@@ -172,7 +182,37 @@ mod tests {
         assert_eq!(typed("regex: 'nothing'\ntype: int"), Ok(None));
         assert_eq!(typed("regex: 'nothing'\ntype: int\ndefault: 0"), Ok(Some(Value::from(0))));
         assert_eq!(typed("regex: 'disk (\\w+)'\ntype: int"), Err("\"at\" is not a whole number".to_owned()));
-        assert_eq!(typed("regex: 'disk (\\w+)'\ntype: bool"), Err("\"at\" is not `true` or `false`".to_owned()));
+        assert_eq!(
+            typed("regex: 'disk (\\w+)'\ntype: bool"),
+            Err("\"at\" is not true/false, yes/no, on/off or 1/0".to_owned())
+        );
+    }
+
+    /// review-10-attack5 H7: a whole output's lines lose the `\r` of their
+    /// `\r\n`, so a line split with `split("\n")` reads as printed.
+    #[test]
+    fn a_whole_output_capture_reads_crlf_line_ends_as_newlines() {
+        let observation = fixtures::cmd("# Replication\r\nrole:master\r\nconnected_slaves:0\r\n");
+        assert_eq!(
+            capture(&rule("stdout: true"), &observation),
+            Ok(Some(Value::from("# Replication\nrole:master\nconnected_slaves:0")))
+        );
+        assert_eq!(capture(&rule("body: true"), &http("a\r\nb\r\n")), Ok(Some(Value::from("a\nb"))));
+    }
+
+    /// attack4 L4: `type: bool` reads the words `| bool` reads.
+    #[test]
+    fn a_bool_capture_reads_what_the_bool_filter_reads() {
+        for (printed, expected) in
+            [("yes", true), ("No", false), (" on ", true), ("OFF", false), ("1", true), ("0", false)]
+        {
+            let observation = fixtures::cmd(&format!("{printed}\n"));
+            assert_eq!(capture(&rule("stdout: true\ntype: bool"), &observation), Ok(Some(Value::Bool(expected))));
+        }
+        let numbers = fixtures::cmd(r#"{"up": 1, "down": 0, "two": 2}"#);
+        assert_eq!(capture(&rule("json: $.up\ntype: bool"), &numbers), Ok(Some(Value::Bool(true))));
+        assert_eq!(capture(&rule("json: $.down\ntype: bool"), &numbers), Ok(Some(Value::Bool(false))));
+        assert!(capture(&rule("json: $.two\ntype: bool"), &numbers).is_err());
     }
 
     #[test]

@@ -239,6 +239,10 @@ pub struct RunInfo {
     pub graph: Graph,
     /// A dry run's assumed outcomes, by step.
     pub assume: IndexMap<String, Outcome>,
+    /// The run's `--fail-on` terms, which `resume` keeps. Written only
+    /// when there are some.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fail_on: Vec<String>,
     /// The runbook's `record:` template, rendered into `record.md`.
     pub record_template: Option<String>,
     /// Whether the run's clock was virtual (`runbook test`,

@@ -147,8 +147,15 @@ fn read_subject(
                 // No text: the empty string is not JSON, and says so.
                 None => String::new(),
             };
-            let document: Value = serde_json::from_str(&text)
-                .map_err(|error| ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}")))?;
+            let document: Value = serde_json::from_str(&text).map_err(|error| {
+                let encoded = encoding(observation).map_or_else(String::new, |encoding| {
+                    format!(
+                        "; the body is {encoding}-encoded (content-encoding: {encoding}), which runbook does not \
+                         decode: the server sent it whatever was asked"
+                    )
+                });
+                ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}{encoded}"))
+            })?;
             let selected = match query {
                 Some(query) => match query.error() {
                     Some(error) => {
@@ -176,6 +183,17 @@ fn read_subject(
         },
     };
     Ok((subject.name().to_owned(), actual))
+}
+
+/// The `content-encoding` of an http answer, when it says the body is
+/// compressed (`gzip`, `br`, …): such a body is not JSON as sent.
+fn encoding(observation: &Observation) -> Option<&str> {
+    let Observation::Http(http) = observation else { return None };
+    http.headers
+        .iter()
+        .find(|(name, _)| name == "content-encoding")
+        .map(|(_, value)| value.trim())
+        .filter(|value| !value.is_empty() && !value.eq_ignore_ascii_case("identity"))
 }
 
 /// The kept text of an output read as one document, which a dropped
@@ -417,6 +435,10 @@ fn conflict(subject: &str, predicate: &str, actual: &Value, expected: &Value, wh
         (Value::Bool(_), Value::String(text)) if text == "true" || text == "false" => {
             format!("remove the quotes: `{text}`")
         }
+        (Value::Bool(_), Value::String(text)) if yaml11_boolean(text).is_some() => format!(
+            "`{text}` is text in YAML 1.2, not a boolean as in YAML 1.1 or Ansible: write `{}`",
+            yaml11_boolean(text).unwrap_or_default()
+        ),
         (Value::String(_), Value::Number(_) | Value::Bool(_)) if matches!(predicate, "lt" | "le" | "gt" | "ge") => {
             "read the number with a capture of `type: int` (or `float`) and compare it in a `when`".to_owned()
         }
@@ -445,6 +467,16 @@ fn conflict(subject: &str, predicate: &str, actual: &Value, expected: &Value, wh
         described(actual),
         described(expected)
     )
+}
+
+/// The boolean a YAML 1.1 word (`yes`, `off`) meant, which YAML 1.2 reads
+/// as text.
+fn yaml11_boolean(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "yes" | "on" | "y" => Some(true),
+        "no" | "off" | "n" => Some(false),
+        _ => None,
+    }
 }
 
 /// A value with its type, for an error: `the string "7"`, `the number 5`.
@@ -663,6 +695,11 @@ mod tests {
         let boolean = message("json: $.b\neq: \"true\"");
         assert!(boolean.contains("a boolean never equals a string; remove the quotes: `true`"), "{boolean}");
         assert!(message("json: $.n\nne: true").contains("a number never equals a boolean"));
+        let word = message("json: $.b\neq: 'yes'");
+        assert!(
+            word.ends_with("`yes` is text in YAML 1.2, not a boolean as in YAML 1.1 or Ansible: write `true`"),
+            "{word}"
+        );
         let every = message("json: $.arr[*]\nall: { gt: 0 }");
         assert!(every.starts_with(r#"`json $.arr[*][0]` is the string "1", and `gt`"#), "{every}");
         assert!(message("json: $.arr[*]\nany: { eq: 1 }").contains("a string never equals a number"));
@@ -705,6 +742,18 @@ mod tests {
         assert_eq!(passed("json: $.items[*].phase\neq: [Running]", &observation), [true], "a list against a list");
         assert_eq!(passed("json: $.items[*].phase\ncontains: Running", &observation), [true]);
         assert_eq!(passed("json: $.items[*].none\nne: Running", &observation), [false], "nothing selected");
+    }
+
+    /// review-10-attack5 M6: a gzip body sent whatever was asked says so.
+    #[test]
+    fn json_over_a_compressed_body_names_its_encoding() {
+        let mut gzip = http(200, "\u{1f}\u{8b}\u{8}garbage");
+        if let Observation::Http(o) = &mut gzip {
+            o.headers.push(("content-encoding".into(), "gzip".into()));
+        }
+        let error = evaluate(&expectation("json: $.ok\neq: true"), &gzip).expect_err("not JSON");
+        assert_eq!(error.kind, ErrorKind::InvalidJson);
+        assert!(error.message.contains("the body is gzip-encoded (content-encoding: gzip)"), "{}", error.message);
     }
 
     #[test]

@@ -214,6 +214,10 @@ pub fn ticked_items(answer: &str, checklist: &[String]) -> Result<Vec<usize>, St
         "none" | "" => return Ok(Vec::new()),
         _ => {}
     }
+    // One item's whole text, which may hold a comma.
+    if let Some(index) = checklist.iter().position(|item| item == answer) {
+        return Ok(vec![index]);
+    }
     let items: Vec<Value> = if answer.starts_with('[') {
         serde_json::from_str(answer).map_err(|_| format!("`{answer}` is not a list of item numbers or texts"))?
     } else {
@@ -234,6 +238,11 @@ pub fn ticked_items(answer: &str, checklist: &[String]) -> Result<Vec<usize>, St
                 .ok_or_else(|| format!("there is no item {number}: the checklist has {} items", checklist.len()))?,
             (None, Value::String(text)) => checklist.iter().position(|i| i == text).ok_or_else(|| {
                 match runbook_model::did_you_mean(text, checklist.iter().map(String::as_str)) {
+                    Some(item) if item.contains(',') => format!(
+                        "`{text}` is not an item: did you mean `{item}`? Its text holds a comma, so give it alone or \
+                         by its number, `{}`",
+                        checklist.iter().position(|i| i == item).map_or(0, |i| i + 1)
+                    ),
                     Some(item) => format!("`{text}` is not an item: did you mean `{item}`?"),
                     None => format!(
                         "`{text}` is not an item; answer `all`, `none`, item numbers from 1 (`1,3`) or item texts"
@@ -369,6 +378,17 @@ mod tests {
 
     fn ask(yaml: &str) -> Ask {
         serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    /// review-10-attack5 L5: an item whose text holds a comma is ticked by
+    /// its whole text, or named by its number when a part of it is given.
+    #[test]
+    fn a_checklist_item_with_a_comma_is_ticked_by_its_whole_text() {
+        let items = ["Health Check Path = /health".to_owned(), "Dockerfile Path = Dockerfile, not .dev".to_owned()];
+        assert_eq!(ticked_items("Dockerfile Path = Dockerfile, not .dev", &items), Ok(vec![1]));
+        assert_eq!(ticked_items("1,2", &items), Ok(vec![0, 1]));
+        let part = ticked_items("Dockerfile Path = Dockerfile", &items).unwrap_err();
+        assert!(part.ends_with("Its text holds a comma, so give it alone or by its number, `2`"), "{part}");
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub enum CaptureType {
     Int,
     /// A number, from text such as `0.5` or `3`.
     Float,
-    /// `true` or `false`.
+    /// `true` or `false`, from text such as `true`, `yes`, `on` or `1`
+    /// (any case), as `| bool` reads it.
     Bool,
     /// Text parsed as JSON.
     Json,
@@ -99,9 +100,16 @@ impl CaptureType {
             (Self::Float, Value::String(text)) => {
                 text.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Value::from)
             }
-            (Self::Bool, Value::String(text)) => match text.trim() {
-                "true" => Some(Value::Bool(true)),
-                "false" => Some(Value::Bool(false)),
+            // The words `| bool` reads, so that the two readers of a
+            // boolean agree (`systemctl is-enabled` prints `yes`).
+            (Self::Bool, Value::String(text)) => match text.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" | "1" => Some(Value::Bool(true)),
+                "false" | "no" | "off" | "0" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            (Self::Bool, Value::Number(n)) => match n.as_u64() {
+                Some(1) => Some(Value::Bool(true)),
+                Some(0) => Some(Value::Bool(false)),
                 _ => None,
             },
             (Self::Json, Value::String(text)) => {
@@ -123,7 +131,7 @@ impl CaptureType {
             Self::String => "a string",
             Self::Int => "a whole number",
             Self::Float => "a number",
-            Self::Bool => "`true` or `false`",
+            Self::Bool => "true/false, yes/no, on/off or 1/0",
             Self::Json => "JSON",
             Self::Duration => "a duration",
         }

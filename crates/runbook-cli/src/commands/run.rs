@@ -67,6 +67,8 @@ struct Launch<'a> {
     sha256: String,
     mode: Mode,
     assume: HashMap<String, Outcome>,
+    /// `--fail-on` as given, or for `resume` without one, the run's.
+    fail_on: Vec<String>,
     record: RecordTo,
     journal: Option<Journal>,
     /// The clock and probes, shared by the interpreter and the journal.
@@ -142,6 +144,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<Caught>) -> Resul
         sha256,
         mode,
         assume,
+        fail_on: args.session.fail_on.clone(),
         record,
         journal: None,
         time: RunTime::from_env(None),
@@ -298,6 +301,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         sha256,
         mode: point.mode,
         assume: point.assume.into_iter().collect(),
+        fail_on: if args.session.fail_on.is_empty() { point.fail_on } else { args.session.fail_on.clone() },
         record: RecordTo::Dir(args.dir.clone()),
         journal: Some(journal),
         time,
@@ -376,7 +380,7 @@ fn execute(
     let plan = launch.plan;
     let runbook = &plan.runbook;
     let answers = answers(session, plan).map_err(usage)?;
-    let fail_on = FailOn::parse(&session.fail_on).map_err(usage)?;
+    let fail_on = FailOn::parse(&launch.fail_on).map_err(usage)?;
     for warning in fail_on.never_matching(runbook) {
         print_stderr(&format!("warning: {warning}\n"));
     }
@@ -433,6 +437,7 @@ fn execute(
     let options = Options {
         mode: launch.mode,
         assume: launch.assume,
+        fail_on: launch.fail_on.clone(),
         interactive,
         operator: session.operator.clone().unwrap_or_else(default_operator),
         host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),

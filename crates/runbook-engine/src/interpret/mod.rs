@@ -76,6 +76,9 @@ pub struct Options {
     /// Outcomes assumed for check steps in a dry run, by step id (default
     /// `pass`).
     pub assume: HashMap<String, Outcome>,
+    /// The run's `--fail-on` terms, as given: journaled so that `resume`
+    /// keeps the verdict the run was started with.
+    pub fail_on: Vec<String>,
     /// Whether a person answers (recorded as `run.interactive`).
     pub interactive: bool,
     /// Who runs it.
@@ -266,6 +269,7 @@ async fn start(
         engine: env!("CARGO_PKG_VERSION").to_owned(),
         graph: crate::diagram::graph(&plan.runbook, &plan.flow),
         assume: options.assume.iter().map(|(step, outcome)| (step.clone(), *outcome)).collect(),
+        fail_on: options.fail_on.clone(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
     };
@@ -706,6 +710,9 @@ impl<'a> Interpreter<'a> {
                     error: Some(*error),
                 };
             }
+            if let Some(kind) = unreadable_answer(step, &plan.flow.edges[index], done.outcome, done.error.as_ref()) {
+                return Stop::Error(self.error_at(step, kind)).into();
+            }
             let (next, edge) = match self.route(index, step, done.key.as_deref(), result) {
                 Ok(route) => route,
                 Err(reason) => return reason.into(),
@@ -850,4 +857,25 @@ impl<'a> Interpreter<'a> {
     fn error_at(&self, step: &Step, kind: RunErrorKind) -> Box<RunError> {
         Box::new(RunError { kind, text: self.plan.source.clone(), span: step.id.span })
     }
+}
+
+/// Why a `check` must stop instead of taking its `error` route: its probe
+/// answered, but what it said could not be read as the runbook reads it
+/// (`type_mismatch`, `invalid_capture`). Routing that as "no answer" would
+/// send a service that answered `"used": "95"` down the "it is down"
+/// branch. A step whose routing reads `error.kind` tells the two apart
+/// itself, and is routed as written.
+fn unreadable_answer(
+    step: &Step,
+    edges: &[runbook_model::Edge],
+    outcome: Option<Outcome>,
+    error: Option<&ProbeError>,
+) -> Option<RunErrorKind> {
+    let error = error.filter(|error| matches!(error.kind, ErrorKind::TypeMismatch | ErrorKind::InvalidCapture))?;
+    let reads_kind = edges.iter().filter_map(|edge| edge.when.as_ref()).any(|when| when.contains("error.kind"));
+    (step.check.is_some() && outcome == Some(Outcome::Error) && !reads_kind).then(|| RunErrorKind::Unreadable {
+        step: step.id.value.clone(),
+        kind: error.kind.name().to_owned(),
+        message: error.message.clone(),
+    })
 }

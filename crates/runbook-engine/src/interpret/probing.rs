@@ -407,7 +407,13 @@ impl<'a> Interpreter<'a> {
             Probes::Foreach { entry, items, item_name } => (entry, items, item_name),
         };
         let items = match renderer.value("foreach", items).map_err(failed)? {
-            Json::Array(items) => items,
+            // A blank item names nothing to probe: `"" | split(',')` is
+            // `[""]`, and `web,` ends in one; the check of an input left
+            // empty is an empty `foreach`, never "all 1 services healthy".
+            Json::Array(mut items) => {
+                items.retain(|item| item.as_str().is_none_or(|text| !text.trim().is_empty()));
+                items
+            }
             other => {
                 let kind = RunErrorKind::Foreach { step: self.name(&step.id), gave: crate::facts::describe(&other) };
                 let mut error = self.error_at(step, kind);

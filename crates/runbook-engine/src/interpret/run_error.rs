@@ -111,6 +111,19 @@ pub enum RunErrorKind {
         /// The step the journal stopped at.
         step: String,
     },
+    /// A check's probe answered, but the runbook could not read the answer
+    /// (`type_mismatch`, `invalid_capture`), and the step's routing does
+    /// not tell that apart from "no answer" by reading `error.kind`: the
+    /// `error:` branch usually means "down", which this is not.
+    #[error("step `{step}` got an answer it cannot read ({kind}): {message}")]
+    Unreadable {
+        /// The check.
+        step: String,
+        /// `type_mismatch` or `invalid_capture`.
+        kind: String,
+        /// The probe's message: the subject, both values and the fix.
+        message: String,
+    },
     /// A transition leads to a step that is not there (`check` refuses
     /// that, RB201; only a plan built without checking gets here).
     #[error("step `{step}` goes to `{to}`, which is not a step")]
@@ -190,6 +203,11 @@ impl RunError {
                 "the runbook changed since the run stopped: put the step back to resume, or start a new run".to_owned(),
             ),
             RunErrorKind::UnknownStep { .. } => Some("`runbook check` reports a transition to no step".to_owned()),
+            RunErrorKind::Unreadable { kind, .. } => Some(format!(
+                "the service answered, so its `error:` branch (\"no answer\") would be wrong: fix the expectation or \
+                 capture as the message says, or route this apart under `on: error:` with \
+                 `when: result.error.kind == \"{kind}\"`"
+            )),
         }
     }
 
@@ -228,7 +246,9 @@ impl RunError {
                     text(message);
                 }
             }
-            RunErrorKind::Journal { failure: message, .. } | RunErrorKind::InvalidAnswer { message, .. } => {
+            RunErrorKind::Journal { failure: message, .. }
+            | RunErrorKind::InvalidAnswer { message, .. }
+            | RunErrorKind::Unreadable { message, .. } => {
                 text(message);
             }
             RunErrorKind::Call { failure: CallFailure::NotLoaded, .. }

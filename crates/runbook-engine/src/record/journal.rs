@@ -394,6 +394,7 @@ mod tests {
             engine: "0".into(),
             graph: Graph::default(),
             assume: indexmap::IndexMap::new(),
+            fail_on: Vec::new(),
             record_template: None,
             virtual_time: false,
         })

@@ -29,6 +29,9 @@ pub struct ResumePoint {
     pub inputs: IndexMap<String, Value>,
     /// A dry run's assumed outcomes, by step.
     pub assume: IndexMap<String, Outcome>,
+    /// The run's `--fail-on` terms, which a resume keeps unless given its
+    /// own.
+    pub fail_on: Vec<String>,
     /// The runbooks its `call` steps can run, each once, as loaded when it
     /// started or last resumed with a changed text (a journal written before
     /// runs loaded them at the start names those its `call` steps ran).
@@ -226,6 +229,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
         mode: header.mode,
         inputs: header.inputs.clone(),
         assume: header.assume.clone(),
+        fail_on: header.fail_on.clone(),
         calls,
         resume: Resume {
             run_id: header.id.clone(),
