@@ -147,6 +147,10 @@ steps:
     );
     let sorted = yaml.replace("(vars.versions | max)", "(vars.versions | sort | last)");
     run(&sorted, &[]).status(4).stderr_contains("`| sort` orders strings that read as versions");
+    let half = yaml.replace("(vars.versions | max)", "(vars.versions | map('version') | max)");
+    run(&half, &[])
+        .status(4)
+        .stderr_contains(r#"`vars.running == vars.versions | map("version") | max` compares a string with a list"#);
     let fixed = yaml.replace(
         "vars.running == (vars.versions | max)",
         "(vars.running | version) == (vars.versions | map('version') | max)",

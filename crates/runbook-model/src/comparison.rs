@@ -838,6 +838,8 @@ impl Writer<'_> {
                         self.string(&text_of(value)?);
                         self.out.push(')');
                     }
+                    // `a | f | g` is shown as written, not as `(a | f) | g`.
+                    None if matches!(value, ast::Expr::Filter(_)) => self.out.push_str(&text_of(value)?),
                     _ => self.expr(value)?,
                 }
                 self.out.push_str(" | ");
@@ -1227,7 +1229,7 @@ mod tests {
         assert_eq!(
             guard_template("{% if [vars.m] | select | list %}M{% endif %}", &GUARDS).as_deref(),
             Some(
-                r#"{% if truth(((truths([vars.m], "[vars.m]") | select) | list), "([vars.m] | select) | list") %}M{% endif %}"#
+                r#"{% if truth(((truths([vars.m], "[vars.m]") | select) | list), "[vars.m] | select | list") %}M{% endif %}"#
             )
         );
         assert_eq!(guard_template("{% if %}", &GUARDS), None);
@@ -1247,6 +1249,8 @@ mod tests {
         assert_eq!(filtered.len(), 2);
         assert_eq!(filtered[0].left.text, "vars.pct | int");
         assert_eq!(filtered[0].left.form, OperandForm::Filtered("int".into()));
+        let chained = comparisons("vars.running == (vars.versions | map('version') | max)");
+        assert_eq!(chained[0].right.text, r#"vars.versions | map("version") | max"#, "a chain as written");
         assert_eq!(filtered[1].left.form, OperandForm::Literal(ValueKind::Number));
         let tests = comparisons(
             "vars.a is greaterthan 9 and vars.b is not in [1] and steps.e.items | selectattr('n', 'le', 3)",

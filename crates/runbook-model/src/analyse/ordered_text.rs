@@ -22,11 +22,25 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         for (filter, ordered) in ordering_filters(site.text, site.kind != TemplateKind::Expression) {
             let OperandForm::Path(path) = &ordered.form else { continue };
             let [root, name] = path.as_slice() else { continue };
-            if root != "vars" || !captures_digits_as_text(runbook, name) {
+            if root != "vars" {
                 continue;
             }
+            let Some(groups) = digit_groups_kept_as_text(runbook, name) else { continue };
             let text = &ordered.text;
-            out.push(
+            // `(\d+\.\d+\.\d+)` captures versions: "1.10.2" comes before
+            // "1.9.8", and `type: int` would refuse them.
+            let versions = groups.iter().any(|group| group.matches(r"\.").count() >= 2);
+            let diagnostic = if versions {
+                Diagnostic::new(
+                    Code::ComparedTypes,
+                    site.span,
+                    format!(
+                        "`{text} | {filter}` orders versions captured as text, where \"1.10.2\" comes before \"1.9.8\""
+                    ),
+                )
+                .with_label(format!("capture `{name}` is a `regex` capture of dotted numbers, which gives strings"))
+                .with_help(format!("order them as versions: `{text} | map('version') | {filter}`"))
+            } else {
                 Diagnostic::new(
                     Code::ComparedTypes,
                     site.span,
@@ -36,16 +50,17 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
                 .with_help(format!(
                     "give the capture `{name}` a `type: int` (or `float`), or convert first: `{text} | map('int') | \
                      {filter}`"
-                )),
-            );
+                ))
+            };
+            out.push(diagnostic);
         }
     }
 }
 
-/// Whether every capture of `name` is a `regex` capture whose group
-/// matches digits only and that keeps them as text (no `type:`, or
-/// `type: string`).
-fn captures_digits_as_text(runbook: &Runbook, name: &str) -> bool {
+/// The groups of the captures of `name`, when every one is a `regex`
+/// capture whose group matches digits only (and dots) and that keeps them
+/// as text (no `type:`, or `type: string`).
+fn digit_groups_kept_as_text<'r>(runbook: &'r Runbook, name: &str) -> Option<Vec<&'r str>> {
     fn walk<'a>(check: &'a Check, name: &str, found: &mut Vec<&'a Capture>) {
         found.extend(check.capture.iter().filter(|(key, _)| key.as_str() == name).map(|(_, capture)| &capture.value));
         for member in check.probes.iter().flat_map(|probes| probes.values()) {
@@ -63,14 +78,13 @@ fn captures_digits_as_text(runbook: &Runbook, name: &str) -> bool {
             );
         }
     }
-    !found.is_empty()
-        && found.iter().all(|capture| {
-            let text = capture.kind.as_ref().is_none_or(|kind| kind.value == CaptureType::String);
-            text && capture
-                .regex
-                .as_ref()
-                .is_some_and(|regex| first_group(regex).is_some_and(|group| DIGIT_GROUP.is_match(group)))
-        })
+    let groups = found.iter().map(|capture| {
+        let text = capture.kind.as_ref().is_none_or(|kind| kind.value == CaptureType::String);
+        let group = capture.regex.as_ref().and_then(|regex| first_group(regex));
+        group.filter(|group| text && DIGIT_GROUP.is_match(group))
+    });
+    let groups: Option<Vec<&str>> = groups.collect();
+    groups.filter(|groups| !groups.is_empty())
 }
 
 /// The text of the first capturing group of `regex`, when it holds no
@@ -126,5 +140,20 @@ mod tests {
         assert_eq!(reported(r"regex: 'pod (\S+)'", "vars.lags | max"), 0);
         assert_eq!(reported(r"regex: 'lag (\d+)'", "vars.lags | map('int') | max > 100"), 1);
         assert_eq!(reported("stdout: true", "vars.lags | max"), 0);
+    }
+
+    #[test]
+    fn versions_captured_as_text_are_reported_with_the_version_filter() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: a\n    collect:\n      cmd: { argv: [echo] }\n      capture:\n        \
+                    v: { regex: 'v(\\d+\\.\\d+\\.\\d+)' }\n  - id: b\n    conclude: { status: inconclusive, diagnosis: \
+                    \"{{ vars.v | max }}\" }\n";
+        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
+        let found = analyse(&runbook);
+        let found = found.iter().find(|d| d.code == Code::ComparedTypes).expect("reported");
+        assert_eq!(
+            found.message,
+            r#"`vars.v | max` orders versions captured as text, where "1.10.2" comes before "1.9.8""#
+        );
+        assert_eq!(found.help.as_deref(), Some("order them as versions: `vars.v | map('version') | max`"));
     }
 }
