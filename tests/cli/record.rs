@@ -1574,3 +1574,59 @@ fn an_empty_actual_value_reads_as_an_empty_string() {
     let row = rows.iter().find(|row| row[0] == "✗").expect("the expectation row");
     assert_eq!(row[1..], ["stdout eq", "hello", "\"\""], "{record}");
 }
+
+/// `record.json` and `record.md` of `dir`, as bytes.
+fn record_files(dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    (std::fs::read(dir.join("record.json")).unwrap(), std::fs::read(dir.join("record.md")).unwrap())
+}
+
+/// The end of a run writes its record from the events as the journal wrote
+/// them, without reading the journal back: `runbook record` rebuilding it
+/// from the file must give the same bytes, for a run with a question, an
+/// action and captures, for a resumed run, and for a `foreach` of HTTP
+/// probes capturing numbers that JSON text does not hold loosely.
+#[test]
+fn the_record_a_run_writes_is_the_one_its_journal_rebuilds() {
+    let same_after_rebuild = |dir: &Path| {
+        let written = record_files(dir);
+        Test::new().args(["record", dir.to_str().unwrap()]).status(0);
+        let rebuilt = record_files(dir);
+        assert!(written.0 == rebuilt.0, "record.json differs from the journal's in {}", dir.display());
+        assert!(written.1 == rebuilt.1, "record.md differs from the journal's in {}", dir.display());
+    };
+    same_after_rebuild(&record_run(&["--answer", "ask=yes", "--yes"], 0).path("rec"));
+
+    let waiting = Test::new()
+        .files(&[("runbook.yaml", WAITING.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = waiting.path("rec");
+    same_after_rebuild(&rec);
+    Test::new().args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "symptom=down"]).status(0);
+    same_after_rebuild(&rec);
+
+    let server = crate::http_server::Server::start(|request, stream| {
+        let body =
+            format!(r#"{{"ratio": 0.30000000000000004, "big": 1.7976931348623157e308, "path": "{}"}}"#, request.path);
+        crate::http_server::respond(stream, "200 OK", &[("content-type", "application/json")], body.as_bytes())
+    });
+    let runbook = format!(
+        "id: items\ntitle: Items\nsteps:\n  - id: items\n    check:\n      foreach: [1, 2, 3]\n      \
+         http: {{ url: \"{}/item/{{{{ item }}}}\" }}\n      expect: [ {{ status: 200 }} ]\n      \
+         capture: {{ ratio: {{ json: $.ratio }}, big: {{ json: $.big }} }}\n  - id: done\n    \
+         conclude: {{ status: resolved, diagnosis: \"{{{{ vars.ratio }}}}\" }}\n",
+        server.url("")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", runbook.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let record = valid_record(&output.path("rec"));
+    assert_eq!(record["steps"][0]["attempts"][0]["probes"].as_array().map(Vec::len), Some(3), "{record}");
+    assert_eq!(
+        record["steps"][0]["captures"]["ratio"],
+        serde_json::json!([0.300_000_000_000_000_04, 0.300_000_000_000_000_04, 0.300_000_000_000_000_04]),
+        "{record}"
+    );
+    same_after_rebuild(&output.path("rec"));
+}

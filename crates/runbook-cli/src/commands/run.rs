@@ -492,7 +492,7 @@ fn execute(
     });
     runtime.shutdown_background();
     let mut code = ExitCode::Success;
-    if let (Some(dir), Some(journal)) = (&record_dir, &sink.journal) {
+    if let (Some(dir), Some(journal)) = (&record_dir, sink.journal.take()) {
         if let Some(failure) = journal.failure() {
             print_stderr(&format!("error: {failure}\n"));
             code = ExitCode::Io;

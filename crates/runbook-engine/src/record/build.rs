@@ -297,11 +297,10 @@ pub struct NextRecord {
 }
 
 impl Record {
-    /// Folds journal entries into a record, taking each entry's values
-    /// rather than copying them.
+    /// Folds journal entries into a record.
     pub fn from_journal(entries: impl IntoIterator<Item = Entry>) -> Self {
         let mut fold = Fold::new();
-        entries.into_iter().for_each(|entry| fold.add(entry));
+        entries.into_iter().for_each(|entry| fold.add(entry.at, entry.elapsed_ms, &entry.event));
         fold.finish()
     }
 
@@ -342,12 +341,15 @@ impl StepRecord {
     }
 }
 
-/// A record being folded from journal entries, one at a time.
+/// A record being folded from journal entries, one at a time: read back
+/// from a journal, or as the journal writes them.
 pub(super) struct Fold {
     record: Record,
     /// The last entry so far, and its `elapsed_ms`: where and how long
     /// into its process a run that was killed got.
     last: Option<(String, Option<u64>)>,
+    /// Whether the first entry began a run; `None` before any.
+    begins_with_run: Option<bool>,
 }
 
 impl Fold {
@@ -367,19 +369,28 @@ impl Fold {
             resumptions: Vec::new(),
             stops: Vec::new(),
         };
-        Self { record, last: None }
+        Self { record, last: None, begins_with_run: None }
     }
 
-    /// Adds one entry.
-    pub(super) fn add(&mut self, Entry { at, event, elapsed_ms, .. }: Entry) {
+    /// Whether the entries hold a run: the first one is `run_started`.
+    pub(super) fn holds_run(&self) -> bool {
+        self.begins_with_run == Some(true)
+    }
+
+    /// Adds one entry: the event written `at`, `elapsed_ms` into its
+    /// process. What the record keeps of it is copied (a probe's part is
+    /// shared); a step's facts are not kept.
+    pub(super) fn add(&mut self, at: String, elapsed_ms: Option<u64>, event: &Event) {
+        self.begins_with_run.get_or_insert(matches!(event, Event::RunStarted(_)));
         let previous = self.last.replace((at.clone(), elapsed_ms));
         let record = &mut self.record;
         match event {
             Event::RunStarted(info) => {
-                record.run = Some(info);
+                record.run = Some(info.clone());
                 record.started_at = Some(at);
             }
             Event::Called { step, runbook, path, sha256 } => {
+                let (step, runbook, path, sha256) = (step.clone(), runbook.clone(), path.clone(), sha256.clone());
                 record.calls.push(CallRecord { at, step, runbook, path, sha256 });
             }
             Event::Resumed { step, operator, runbook_changed, text } => {
@@ -395,19 +406,20 @@ impl Fold {
                 }
                 record.status = RecordStatus::Interrupted;
                 record.message = None;
-                let text = text.map(|text| {
-                    let crate::event::RunbookText { sha256, callees, graph } = *text;
+                let text = text.as_deref().map(|text| {
+                    let crate::event::RunbookText { sha256, callees, graph } = text.clone();
                     ResumedText { sha256, callees, graph, steps_before: record.steps.len() }
                 });
+                let (step, operator, runbook_changed) = (step.clone(), operator.clone(), *runbook_changed);
                 record.resumptions.push(Resumption { at, step, operator, runbook_changed, text });
             }
             Event::StepStarted { step, kind, title, visit, .. } => {
                 record.path.push(step.clone());
                 record.steps.push(StepRecord {
-                    id: step,
-                    kind,
-                    title,
-                    visit,
+                    id: step.clone(),
+                    kind: *kind,
+                    title: title.clone(),
+                    visit: *visit,
                     started_at: at,
                     finished_at: None,
                     duration_ms: None,
@@ -424,22 +436,22 @@ impl Fold {
                 });
             }
             Event::Probe { step, attempt, part } => {
-                if let Some(step) = record.step(&step) {
-                    step.attempt(attempt).probes.push(part);
+                if let Some(step) = record.step(step) {
+                    step.attempt(*attempt).probes.push(Arc::clone(part));
                 }
             }
             Event::AttemptFinished { step, attempt, outcome } => {
-                if let Some(step) = record.step(&step) {
-                    step.attempt(attempt).outcome = Some(outcome);
+                if let Some(step) = record.step(step) {
+                    step.attempt(*attempt).outcome = Some(*outcome);
                 }
             }
             Event::Question { step, question, kind, choices, evidence, .. } => {
-                if let Some(step) = record.step(&step) {
+                if let Some(step) = record.step(step) {
                     step.question = Some(QuestionRecord {
-                        question,
-                        kind,
-                        choices,
-                        evidence,
+                        question: question.clone(),
+                        kind: *kind,
+                        choices: choices.clone(),
+                        evidence: evidence.clone(),
                         asked_at: at,
                         answer: None,
                         by: None,
@@ -448,48 +460,52 @@ impl Fold {
                 }
             }
             Event::Answered { step, answer, by } => {
-                if let Some(question) = record.step(&step).and_then(|step| step.question.as_mut()) {
-                    question.answer = Some(answer);
-                    question.by = Some(by);
+                if let Some(question) = record.step(step).and_then(|step| step.question.as_mut()) {
+                    question.answer = Some(answer.clone());
+                    question.by = Some(*by);
                     question.answered_at = Some(at);
                 }
             }
             Event::Instructed { step, text, ticked, unticked, notes, by } => {
-                if let Some(step) = record.step(&step) {
+                if let Some(step) = record.step(step) {
+                    let (text, ticked, unticked) = (text.clone(), ticked.clone(), unticked.clone());
+                    let (notes, by) = (notes.clone(), *by);
                     step.instruction = Some(InstructionRecord { at, text, ticked, unticked, notes, by });
                 }
             }
             Event::ActionDecided { step, confirm, target, decision, by } => {
-                if let Some(step) = record.step(&step) {
+                if let Some(step) = record.step(step) {
+                    let (confirm, target, decision, by) = (confirm.clone(), target.clone(), *decision, *by);
                     step.action = Some(ActionRecord { at, confirm, target, decision, by });
                 }
             }
             Event::StepFinished { step, outcome, error, duration_ms, captures, uncaptured, .. } => {
-                if let Some(step) = record.step(&step) {
+                if let Some(step) = record.step(step) {
                     step.finished_at = Some(at);
-                    step.outcome = outcome;
-                    step.error = error;
-                    step.duration_ms = Some(duration_ms);
-                    step.captures = captures;
-                    step.uncaptured = uncaptured;
+                    step.outcome = *outcome;
+                    step.error.clone_from(error);
+                    step.duration_ms = Some(*duration_ms);
+                    step.captures.clone_from(captures);
+                    step.uncaptured.clone_from(uncaptured);
                 }
             }
             Event::Transition { from, to, edge, via, kind, unrouted } => {
-                if let Some(step) = record.step(&from) {
+                if let Some(step) = record.step(from) {
+                    let (to, edge, via, kind, unrouted) = (to.clone(), edge.clone(), via.clone(), *kind, *unrouted);
                     step.next = Some(NextRecord { at, to, edge, via, kind, unrouted });
                 }
             }
             Event::Concluded { step, conclusion } => {
-                if StepPath::new(&step).is_top_level() {
+                if StepPath::new(step).is_top_level() {
                     record.conclusion = Some(conclusion.clone());
                 }
-                if let Some(step) = record.step(&step) {
-                    step.conclusion = Some(conclusion);
+                if let Some(step) = record.step(step) {
+                    step.conclusion = Some(conclusion.clone());
                 }
             }
             Event::RunFinished { status, message, duration_ms } => {
-                record.status = status.into();
-                record.message = message;
+                record.status = (*status).into();
+                record.message.clone_from(message);
                 // Across resumptions: the time spent running, not the
                 // time the run waited.
                 record.duration_ms = Some(record.duration_ms.unwrap_or(0) + duration_ms);

@@ -20,6 +20,7 @@ use crate::step_facts::StepFacts;
 use serde::Deserialize as _;
 
 use super::Record;
+use super::build::Fold;
 use super::record_dir::{self, RecordDir};
 use super::repeated::{Probes, Written, restore};
 
@@ -56,6 +57,10 @@ pub struct Journal {
     /// The probes of the steps under way, whose output a step's facts
     /// refer to instead of repeating it.
     probes: Probes,
+    /// The record of every entry the journal holds, folded as each is
+    /// written (and, on a resume, from those read): the end of a run
+    /// writes its record without reading the journal back.
+    record: Fold,
     /// Dropped with the journal, which stops the background sync.
     _stop: mpsc::Sender<()>,
 }
@@ -76,7 +81,7 @@ impl Journal {
             made
         });
         match file {
-            Ok(file) => Self::started(file, dir, 0, clock),
+            Ok(file) => Self::started(file, dir, &[], clock),
             Err(error) => {
                 dir.discard();
                 Err(error)
@@ -114,12 +119,13 @@ impl Journal {
         }
         file.sync_data()?;
         dir.make_private()?;
-        let earlier = parse(&bytes[..whole], &dir.path().join(JOURNAL_FILE))?.len();
-        Self::started(file, dir, earlier, clock)
+        let earlier = parse(&bytes[..whole], &dir.path().join(JOURNAL_FILE))?;
+        Self::started(file, dir, &earlier, clock)
     }
 
-    /// The journal, with its background sync running.
-    fn started(file: File, dir: RecordDir, earlier: usize, clock: Arc<dyn Clock>) -> io::Result<Self> {
+    /// The journal holding the `earlier` entries, with its background sync
+    /// running.
+    fn started(file: File, dir: RecordDir, earlier: &[Entry], clock: Arc<dyn Clock>) -> io::Result<Self> {
         let error = Arc::new(Mutex::new(None));
         let dirty = Arc::new(AtomicBool::new(false));
         let (stop, stopped) = mpsc::channel::<()>();
@@ -136,6 +142,10 @@ impl Journal {
         })?;
         let opened = clock.now();
         let path = dir.path().join(JOURNAL_FILE);
+        let mut record = Fold::new();
+        for entry in earlier {
+            record.add(entry.at.clone(), entry.elapsed_ms, &entry.event);
+        }
         Ok(Self {
             file,
             dir,
@@ -143,20 +153,22 @@ impl Journal {
             clock,
             opened,
             error,
-            earlier,
+            earlier: earlier.len(),
             written: 0,
             last_step: None,
             dirty,
             probes: Probes::default(),
+            record,
             _stop: stop,
         })
     }
 
-    /// Writes `record.json` and `record.md` beside the journal, from the
-    /// journal as it stands. Temporary record files that a killed process
-    /// left are removed.
-    pub fn write_records(&self) -> io::Result<Record> {
-        super::write_from_journal(&self.dir)
+    /// Writes `record.json` and `record.md` beside the journal, from what
+    /// the journal holds: the entries it read and wrote, folded as they
+    /// were (the same record `runbook record` rebuilds from the file).
+    /// Temporary record files that a killed process left are removed.
+    pub fn write_records(self) -> io::Result<Record> {
+        super::write_record(&self.dir, self.record, &self.path)
     }
 
     /// The journal file.
@@ -189,19 +201,20 @@ impl Journal {
         let mut line = match event {
             Event::Probe { step, attempt, part } => {
                 self.probes.add(step, *attempt, part);
-                serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) })
+                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) })
             }
             Event::StepFinished { step, outcome, error, duration_ms, captures, uncaptured, facts } => {
                 let parts = self.probes.finish(step);
                 let facts = Written { facts, parts: &parts };
                 let finished =
                     Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts };
-                serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Finished(finished) })
+                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Finished(finished) })
             }
-            _ => serde_json::to_vec(&Line { at, elapsed_ms, event: Shown::Event(event) }),
+            _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) }),
         }?;
         line.push(b'\n');
         self.file.write_all(&line)?;
+        self.record.add(at, Some(elapsed_ms), event);
         if must_sync(event) {
             self.file.sync_data()?;
         } else {
@@ -224,7 +237,7 @@ fn must_sync(event: &Event) -> bool {
 /// A journal line as written: the event's fields with its time.
 #[derive(serde::Serialize)]
 struct Line<'a> {
-    at: String,
+    at: &'a str,
     elapsed_ms: u64,
     #[serde(flatten)]
     event: Shown<'a>,

@@ -38,12 +38,14 @@ fn write_from_journal(dir: &RecordDir) -> std::io::Result<Record> {
     let journal = dir.path().join(JOURNAL_FILE);
     let lines = std::io::BufReader::with_capacity(64 * 1024, dir.open_to_read(JOURNAL_FILE)?);
     let mut fold = build::Fold::new();
-    let mut holds_run = None;
-    journal::for_each(lines, &journal, |entry| {
-        holds_run.get_or_insert(matches!(entry.event, crate::event::Event::RunStarted(_)));
-        fold.add(entry);
-    })?;
-    if holds_run != Some(true) {
+    journal::for_each(lines, &journal, |entry| fold.add(entry.at, entry.elapsed_ms, &entry.event))?;
+    write_record(dir, fold, &journal)
+}
+
+/// Writes the record `fold` holds of the journal at `journal` into `dir`;
+/// refused when the journal holds no run.
+fn write_record(dir: &RecordDir, fold: build::Fold, journal: &std::path::Path) -> std::io::Result<Record> {
+    if !fold.holds_run() {
         let message = format!("`{}` holds no run (it does not begin with run_started)", journal.display());
         return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
     }
