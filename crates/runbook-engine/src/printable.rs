@@ -19,7 +19,9 @@ pub fn printable_lines(text: &str) -> Cow<'_, str> {
 }
 
 fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
-    if !text.chars().any(|c| is_hazard(c) && c != '\t' && !(keep_lines && c == '\n')) {
+    // Bytes first: printable ASCII, the common case, needs no decoding.
+    let suspect = |byte: u8| byte >= 0x7f || (byte < 0x20 && byte != b'\t' && !(keep_lines && byte == b'\n'));
+    if !text.bytes().any(suspect) || !text.chars().any(|c| is_hazard(c) && c != '\t' && !(keep_lines && c == '\n')) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -92,6 +94,12 @@ mod tests {
         assert_eq!(printable_line("a\nb"), "a\\nb");
         assert_eq!(printable_lines("a\r\nb\nc\rd"), "a\nb\nc\\rd");
         assert!(matches!(printable_line("plain ✓ text"), Cow::Borrowed(_)));
+        // Each alone, past the ASCII fast path.
+        for (alone, shown) in
+            [("\x7f", "\\x7f"), ("é\u{9b}", "é\\u{9b}"), ("x\u{2066}", "x\\u{2066}"), ("\x01", "\\x01")]
+        {
+            assert_eq!(printable_lines(alone), shown);
+        }
     }
 
     #[test]
