@@ -30,12 +30,15 @@ else
 fi
 
 # 1. N HTTP GETs: hurl vs one foreach step, at its default concurrency and
-#    one at a time, in one hyperfine call (which runs each command's runs in
+#    one at a time, without and with the journal and record (the default of
+#    `runbook run`), in one hyperfine call (which runs each command's runs in
 #    one block, not interleaved: compare CPU time when the load moves).
 at http
-$HF --export-markdown http.md --export-json http.json "$@" \
+$HF --export-markdown http.md --export-json http.json --prepare "rm -rf $OUT/recs" "$@" \
     -n runbook-foreach "$NOREC foreach.yaml" \
-    -n runbook-foreach-c1 "$NOREC foreach-c1.yaml"
+    -n runbook-foreach-c1 "$NOREC foreach-c1.yaml" \
+    -n runbook-foreach-record "$RUN --record-dir $OUT/recs/h foreach.yaml" \
+    -n runbook-foreach-c1-record "$RUN --record-dir $OUT/recs/h foreach-c1.yaml"
 
 # 1b. Peak memory of the same work, the record included (GNU time's %M, KiB).
 rm -rf "$OUT/recs" memory.txt
