@@ -2232,6 +2232,33 @@ fn an_instruction_answered_not_done_waits_and_asks_again_on_resume() {
         .stderr_contains("this run keeps no record (--no-record), so it cannot be resumed");
 }
 
+/// attack3 N16: `"degraded" in vars.health` over `{"status":"degraded"}`
+/// looked among the keys and concluded "healthy"; it stops and names the
+/// field to test.
+#[test]
+fn a_value_looked_for_among_the_keys_of_a_map_stops_the_run() {
+    let yaml = r#"
+id: health
+title: Degraded?
+steps:
+  - id: probe
+    collect:
+      cmd: { argv: [echo, '{"status":"degraded","version":"1.2"}'] }
+      capture: { health: { json: $ } }
+    next:
+      - when: '"degraded" in vars.health'
+        goto: degraded
+      - goto: healthy
+  - id: degraded
+    conclude: { status: diagnosed, diagnosis: degraded }
+  - id: healthy
+    conclude: { status: resolved, diagnosis: healthy }
+"#;
+    let output = run(yaml, &["--no-record"]).status(4);
+    assert!(of(&output.events(), "concluded").is_empty(), "{}", output.stdout);
+    output.stderr_contains("is not a key but the value of `status`").stderr_contains("vars.health.status");
+}
+
 /// attack3 N12: a run started with `--fail-on escalated` that waits and is
 /// resumed keeps its verdict: exit 7 when it escalates, without giving the
 /// flag again; a `--fail-on` given to `resume` replaces it.

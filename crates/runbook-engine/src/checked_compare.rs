@@ -218,6 +218,9 @@ fn refusal(
     if let Some(refusal) = header_with_capitals(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
+    if let Some(refusal) = value_looked_for_among_keys(comparator, left, right, left_text, right_text) {
+        return Ok(Some(refusal));
+    }
     if member && left.as_str() == Some("") && right.kind() == ValueKind::String {
         return Ok(Some(format!(
             "`{left_text} {} {right_text}` looks for the empty string, which is in every string: `{left_text}` is \
@@ -318,6 +321,30 @@ fn header_with_capitals(
             serde_json::Value::from(name)
         )
     })
+}
+
+/// `"degraded" in vars.health` over `{"status": "degraded"}`: `in` looks
+/// among a map's keys, so a value that is no key but is one of its values
+/// (attack3 N16) was never found, and the "healthy" branch was taken.
+fn value_looked_for_among_keys(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    if !member || right.kind() != ValueKind::Map || !right.get_item(left).ok()?.is_undefined() {
+        return None;
+    }
+    let key = right.try_iter().ok()?.find(|key| right.get_item(key).is_ok_and(|value| &value == left))?;
+    Some(format!(
+        "`{left_text} {} {right_text}` looks among the keys of a map, and {} is not a key but the value of `{key}`; \
+         test that field: `{right_text}.{key} == {}`",
+        comparator.symbol(),
+        described(left),
+        left.as_str().map_or_else(|| left.to_string(), |text| serde_json::Value::from(text).to_string())
+    ))
 }
 
 /// `none` (a JSON null, an input given no value, a fact of a step that got
@@ -461,6 +488,18 @@ fn text_ordered_as_versions(
 /// do; an error naming the value for text that is not one.
 pub(crate) fn version_filter(value: &Value) -> Result<Value, Error> {
     let text = if value.kind() == ValueKind::Number {
+        // JSON keeps no trailing zero: `{"v": 1.10}` is the number 1.1,
+        // which would order before 1.9 (attack4 L11).
+        if !value.is_integer() {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "`| version` got the number {value}, and a number with a fraction is not a version: JSON keeps no \
+                     trailing zero (1.10 is the number 1.1); capture the version as text (a `regex` capture, or a \
+                     JSON string)"
+                ),
+            ));
+        }
         value.to_string()
     } else {
         value.as_str().unwrap_or_default().to_owned()
@@ -763,6 +802,29 @@ mod tests {
         assert!(compare(&Value::from("act"), "in", &Value::from("active"), "vars.s", "inputs.ok").unwrap());
     }
 
+    /// attack3 N16: a value that is no key of the map but one of its values.
+    #[test]
+    fn a_value_looked_for_among_a_maps_keys_is_refused() {
+        let health = Value::from_pairs([("status", "degraded"), ("version", "1.2")]);
+        let error = compare(&Value::from("degraded"), "in", &health, "\"degraded\"", "vars.health").unwrap_err();
+        assert!(
+            error.detail().unwrap_or_default().ends_with(
+                r#"and the string "degraded" is not a key but the value of `status`; test that field: `vars.health.status == "degraded"`"#
+            ),
+            "{error}"
+        );
+        assert!(compare(&Value::from("status"), "in", &health, "k", "vars.health").unwrap());
+        assert!(!compare(&Value::from("down"), "in", &health, "k", "vars.health").unwrap());
+    }
+
+    /// attack4 L11: a JSON number with a fraction is not a version.
+    #[test]
+    fn a_number_with_a_fraction_is_not_a_version() {
+        let error = version_filter(&Value::from(1.1)).unwrap_err();
+        assert!(error.detail().unwrap_or_default().contains("1.10 is the number 1.1"), "{error}");
+        assert_eq!(version_filter(&Value::from(7)).unwrap(), Value::from(vec![7]));
+    }
+
     #[test]
     fn a_header_name_with_capitals_is_refused_in_the_lower_case_map() {
         let headers = Value::from_pairs([("x-role", "Primary")]);
@@ -789,7 +851,6 @@ mod tests {
         assert!(compare(&version("v1.10"), "==", &version("1.10.0"), "a", "b").unwrap());
         assert!(compare(&version("2.0.0"), ">", &version("1.99.99"), "a", "b").unwrap());
         assert!(compare(&version("1.10.0.1"), ">", &version("1.10"), "a", "b").unwrap());
-        assert_eq!(version_filter(&Value::from(1.5)).unwrap(), Value::from(vec![1, 5]));
         let refused = version_filter(&Value::from("1.0.0-rc1")).unwrap_err();
         assert!(refused.detail().unwrap_or_default().ends_with(r#"and got the string "1.0.0-rc1""#), "{refused}");
         assert!(compare(&Value::from("b"), ">", &Value::from("a"), "x", "y").unwrap(), "other text orders as text");
