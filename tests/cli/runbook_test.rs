@@ -399,6 +399,50 @@ steps:
     assert!(text.contains("conclusion: \"db-down\"") && text.contains("severity: \"high\""), "{text}");
 }
 
+/// A run that waited twice and was resumed twice becomes a case that
+/// passes: each step once in its path (a resumed step repeats its visit),
+/// and the checklist ticks a branch reads among the answers, with the note.
+#[test]
+fn a_resumed_run_with_checklist_ticks_becomes_a_passing_case() {
+    let runbook = r#"
+id: ticks
+title: Ticks
+steps:
+  - id: ask
+    ask: { question: "Go on?", choices: [ { answer: go } ] }
+    on: { go: read }
+  - id: read
+    instruct:
+      text: Read the log.
+      checklist: [ "Read the first error", "Noted the time" ]
+      notes: { first: "The first error line" }
+    next:
+      - when: "steps.read.checklist.complete"
+        goto: found
+      - goto: unsure
+  - id: found
+    conclude: { status: diagnosed, diagnosis: "found {{ steps.read.notes.first }}" }
+  - id: unsure
+    conclude: { status: inconclusive, diagnosis: unsure }
+"#;
+    let ran = Test::new()
+        .files(&[("ticks.yaml", runbook.as_bytes())])
+        .args(["run", "ticks.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let dir = ran.path("");
+    let resume = ["resume", "rec", "--non-interactive"];
+    Test::new().in_dir(&dir).args(resume).args(["--answer", "ask=go"]).status(5);
+    let last = ["--answer", "read.checklist=1,2", "--answer", "read.first=db timeout"];
+    Test::new().in_dir(&dir).args(resume).args(last).status(0);
+    let output = Test::new().in_dir(&dir).args(["test", "--from-record", "rec"]).status(0);
+    output.stderr_contains("1 passed, 0 failed");
+    let text = std::fs::read_to_string(dir.join("ticks.test.yaml")).expect("test file");
+    assert!(text.contains(r#"path: ["ask","read","found"]"#), "{text}");
+    let answers =
+        r#"answers: {"ask":"go","read":{"first":"db timeout","checklist":["Read the first error","Noted the time"]}}"#;
+    assert!(text.contains(answers), "{text}");
+}
+
 /// A record adds a case only when it can: a dry run observed nothing, a
 /// runbook no longer there gets no test file, and a name already taken
 /// gets a suffix so the test file stays valid.

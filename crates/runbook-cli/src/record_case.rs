@@ -75,9 +75,14 @@ pub(crate) fn case_from_journal(entries: &[Entry], record: &str) -> Result<Recor
     let mut actions = Vec::new();
     let mut concluded: Option<(String, &ConclusionView)> = None;
     let mut status = None;
+    // A step the run stopped at starts again on resume with the same visit
+    // number: one visit, one entry of the path.
+    let mut visits = std::collections::HashSet::new();
     for entry in entries {
         match &entry.event {
-            Event::StepStarted { step, .. } => path.push(Json::from(step.as_str())),
+            Event::StepStarted { step, visit, .. } if visits.insert((step.as_str(), *visit)) => {
+                path.push(Json::from(step.as_str()));
+            }
             Event::Probe { step, part, .. } => {
                 let unit = (part.name.clone(), part.item.as_ref().and_then(item_key));
                 let mocked = mock(part)?;
@@ -86,8 +91,16 @@ pub(crate) fn case_from_journal(entries: &[Entry], record: &str) -> Result<Recor
             Event::Answered { step, answer, .. } => {
                 answers.insert(step.clone(), answer.clone());
             }
-            Event::Instructed { step, notes, .. } if !notes.is_empty() => {
-                answers.insert(step.clone(), Json::Object(notes.clone().into_iter().collect()));
+            Event::Instructed { step, ticked, unticked, notes, .. }
+                if !notes.is_empty() || !ticked.is_empty() || !unticked.is_empty() =>
+            {
+                let mut answer: Map<String, Json> = notes.clone().into_iter().collect();
+                // The ticks, by item text; a branch may read them.
+                if !ticked.is_empty() || !unticked.is_empty() {
+                    let ticks = if ticked.is_empty() { Json::from("none") } else { Json::from(ticked.clone()) };
+                    answer.insert("checklist".to_owned(), ticks);
+                }
+                answers.insert(step.clone(), Json::Object(answer));
             }
             Event::ActionDecided { step, decision, .. } => match decision {
                 ActionDecision::Run => {
