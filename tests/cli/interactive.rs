@@ -92,6 +92,26 @@ fn confirming_an_action_runs_it() {
     assert_eq!(std::fs::read_to_string(dir.path().join("restarted.txt")).unwrap(), "restarted\n");
 }
 
+/// At the prompt, an http action shows the request it sends: the method
+/// and URL, the headers the runbook sets and the body, under `runs:`.
+#[test]
+fn an_http_action_prompt_shows_the_headers_and_body() {
+    let dir = crate::Scratch::new();
+    let yaml = "id: scale\ntitle: Scale\nsteps:\n  - id: scale\n    action:\n      confirm: Scales the worker.\n      \
+                http: { method: PUT, url: \"http://127.0.0.1:9/scale\", headers: { X-Env: prod }, json: { replicas: 2 }, \
+                timeout: 1s }\n    on: { pass: done, error: done, skipped: done }\n  - id: done\n    \
+                conclude: { status: resolved }\n";
+    let mut session = spawn(dir.path(), yaml, &["--no-record"]);
+    session.exp_string("runs: PUT http://127.0.0.1:9/scale").unwrap();
+    session.exp_string("X-Env: prod").unwrap();
+    session.exp_string("Content-Type: application/json").unwrap();
+    session.exp_string(r#"{"replicas":2}"#).unwrap();
+    session.exp_string("Run it? [y/N]").unwrap();
+    press(&mut session, "n\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+}
+
 #[test]
 fn declining_an_action_skips_it() {
     let dir = crate::Scratch::new();

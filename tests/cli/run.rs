@@ -767,6 +767,70 @@ fn a_tcp_check_that_fails_on_connected_says_why_the_connection_was_not_made() {
     assert!(record.contains(&format!("Why: {why}")), "{record}");
 }
 
+/// An http action is approved with what it sends: its headers (a secret
+/// one redacted) and its body, in the dry run and in record.md, the body
+/// exactly as the server then receives it.
+#[test]
+fn an_http_action_shows_its_headers_and_body_in_the_dry_run_and_the_record() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"scaled"));
+    let yaml = format!(
+        r#"
+id: scale
+title: Scale
+inputs:
+  replicas: {{ type: number, default: 0 }}
+  token: {{ secret: true, env: RB_TEST_SCALE_TOKEN }}
+steps:
+  - id: scale
+    action:
+      confirm: "Scales the worker to {{{{ inputs.replicas }}}} replicas."
+      http:
+        method: PUT
+        url: "{url}"
+        headers: {{ X-Env: prod, Authorization: "Bearer {{{{ inputs.token }}}}" }}
+        json: {{ replicas: "{{{{ inputs.replicas }}}}", drain: true }}
+        timeout: 3s
+      expect: [ {{ status: 200 }} ]
+    on: {{ pass: done, fail: done, error: done, skipped: done }}
+  - id: done
+    conclude: {{ status: resolved }}
+"#,
+        url = server.url("/scale")
+    );
+    let files = [("runbook.yaml", yaml.as_bytes())];
+    let request = |replicas: &str| {
+        format!(
+            "PUT {}\n{pad}X-Env: prod\n{pad}Authorization: Bearer [redacted:token]\n{pad}Content-Type: \
+             application/json\n\n{pad}{{\"replicas\":{replicas},\"drain\":true}}\n",
+            server.url("/scale"),
+            pad = " ".repeat(24)
+        )
+    };
+    let dry = Test::new()
+        .files(&files)
+        .env("RB_TEST_SCALE_TOKEN", "tok-s3cr3t")
+        .args(["run", "runbook.yaml", "--dry-run", "--color", "never"])
+        .status(0);
+    assert!(dry.stdout.contains(&format!("  not run in this mode: {}", request("0"))), "{}", dry.stdout);
+    assert!(!dry.stdout.contains("tok-s3cr3t"), "{}", dry.stdout);
+    let run = Test::new()
+        .files(&files)
+        .env("RB_TEST_SCALE_TOKEN", "tok-s3cr3t")
+        .args(["run", "runbook.yaml", "--yes", "-i", "replicas=3", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    let sent = server.requests();
+    assert_eq!(String::from_utf8_lossy(&sent[0].body), r#"{"replicas":3,"drain":true}"#);
+    let record = std::fs::read_to_string(run.path("rec/record.md")).expect("record.md");
+    let block = format!(
+        "Action (the request below): **run** (by mode)\n\n```http\nPUT {}\nX-Env: prod\nAuthorization: Bearer \
+         [redacted:token]\nContent-Type: application/json\n\n{{\"replicas\":3,\"drain\":true}}\n```\n",
+        server.url("/scale")
+    );
+    assert!(record.contains(&block), "{record}");
+    assert!(!record.contains("tok-s3cr3t"), "{record}");
+}
+
 /// Response header names are lower-case in `result.headers`: a name with
 /// capitals that arrives through an input is never in the map, so the run
 /// stops naming it rather than taking the "no such header" branch; the

@@ -58,6 +58,22 @@ impl Look {
 }
 
 /// The evidence of one attempt of a step: its probes, indented by two.
+/// `text` after a dim `label` (`runs:`), its further lines (a script's, or
+/// an http request's headers and body) under its first.
+pub(crate) fn labelled(label: &str, text: &str, look: Look) -> String {
+    let indent = " ".repeat(label.chars().count() + 3);
+    let mut lines = text.trim_end_matches('\n').split('\n');
+    let mut out = format!("  {} {}\n", look.dim(label), printable_line(lines.next().unwrap_or_default()));
+    for line in lines {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{indent}{}", printable_line(line));
+        }
+    }
+    out
+}
+
 pub(crate) fn parts(parts: &[Arc<Part>], look: Look, show_output: bool) -> String {
     let mut out = String::new();
     if let [part] = parts

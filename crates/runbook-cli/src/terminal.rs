@@ -209,7 +209,7 @@ impl Operator for Terminal {
                 let _ = writeln!(text, "  {}", printable_line(line));
             }
         }
-        let _ = writeln!(text, "  {} {}", look.dim("runs:"), printable_line(action.target));
+        text.push_str(&evidence::labelled("runs:", action.target, look));
         self.say(&text);
         let yes = self.yes_or_no("Run it?", Some(false))?;
         Ok(Reply { value: yes, by: AnsweredBy::Operator })

@@ -204,15 +204,11 @@ impl EventSink for View {
                                 .unwrap_or_default();
                             self.print(&format!("  {}{what}\n", look.dim(&format!("action confirmed by {by}"))));
                         }
-                        self.spin(target);
+                        self.spin(target.lines().next().unwrap_or_default());
                         return;
                     }
-                    ActionDecision::Declined => {
-                        format!("  {} {}\n", look.dim("declined, not run:"), printable_line(target))
-                    }
-                    ActionDecision::NotInThisMode => {
-                        format!("  {} {}\n", look.dim("not run in this mode:"), printable_line(target))
-                    }
+                    ActionDecision::Declined => evidence::labelled("declined, not run:", target, look),
+                    ActionDecision::NotInThisMode => evidence::labelled("not run in this mode:", target, look),
                 };
                 self.print(&text);
             }

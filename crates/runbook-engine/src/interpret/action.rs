@@ -8,7 +8,7 @@ use super::{Interpreter, Mode, StepDone, Stop};
 use crate::event::{ActionDecision, AnsweredBy, Event};
 use crate::operator::{ActionRequest, OperatorError};
 use crate::prepare::Renderer;
-use crate::probe::prepare;
+use crate::probe::{HttpSpec, prepare};
 use crate::step_facts::{ActionFacts, KindFacts};
 
 impl<'a> Interpreter<'a> {
@@ -34,7 +34,12 @@ impl<'a> Interpreter<'a> {
         };
         drop(renderer);
         let confirm = confirm.map(|c| self.redactor.text(&c).into_owned());
-        let target = self.redactor.text(&prepared.target).into_owned();
+        // An http request is approved with its headers and body, as a
+        // command is with its whole line.
+        let shown = prepared.probe.http().map_or_else(|| prepared.target.clone(), HttpSpec::request_text);
+        let target = self.redactor.text(&shown).into_owned();
+        // What a stop names: the command, or the request's method and URL.
+        let named = self.redactor.text(&prepared.target).into_owned();
         if self.options.mode == Mode::Live
             && let Some(finished) = self.actions_done.remove(&name)
         {
@@ -57,7 +62,7 @@ impl<'a> Interpreter<'a> {
                 Err(OperatorError::Unanswered) if again => {
                     return Err(Stop::Waiting(format!(
                         "step `{name}` is an action that was running when the run stopped, so it may have run \
-                         already: {target}\npass --answer {name}=again to run it again (a yes given for the first \
+                         already: {named}\npass --answer {name}=again to run it again (a yes given for the first \
                          time, by --yes, --answer or --answers, does not count), or --answer {name}=no to skip it"
                     )));
                 }
@@ -65,7 +70,7 @@ impl<'a> Interpreter<'a> {
                     // `resume` keeps the run's mode: it has no `--read-only`.
                     let every = if self.resumed { "" } else { ", or --read-only to skip every action" };
                     return Err(Stop::Waiting(format!(
-                        "step `{name}` is an action and needs confirmation: {target}\n\
+                        "step `{name}` is an action and needs confirmation: {named}\n\
                          pass --yes to run actions or --answer {name}=no to decline this one{every}"
                     )));
                 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -554,7 +554,34 @@ impl Probe for HttpSpec {
     }
 }
 
+/// Most bytes of a body shown where an action is approved; the rest is
+/// counted.
+const SHOWN_BODY_BYTES: usize = 4096;
+
 impl HttpSpec {
+    /// The request as the operator approves it: the method and URL, the
+    /// headers the runbook sets (and the JSON content type the probe adds),
+    /// then the body, laid out as an HTTP message. A body past
+    /// [`SHOWN_BODY_BYTES`] is cut, and its size said.
+    pub fn request_text(&self) -> String {
+        let mut text = format!("{} {}", self.method, self.url);
+        for (name, value) in &self.headers {
+            let _ = write!(text, "\n{name}: {value}");
+        }
+        let typed = self.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        if self.json_body && !typed {
+            text.push_str("\nContent-Type: application/json");
+        }
+        if let Some(body) = self.body.as_deref().filter(|body| !body.is_empty()) {
+            let shown = String::from_utf8_lossy(&body[..body.len().min(SHOWN_BODY_BYTES)]);
+            let _ = write!(text, "\n\n{}", shown.trim_end_matches('\u{fffd}'));
+            if body.len() > SHOWN_BODY_BYTES {
+                let _ = write!(text, "\n… ({} bytes in all)", body.len());
+            }
+        }
+        text
+    }
+
     /// The request a redirect response asks for, if it is one the probe
     /// follows: 301, 302, 303 (becoming a `GET` without a body, as browsers
     /// do, except that 301 and 302 keep a method other than `POST`), 307 and

@@ -553,15 +553,20 @@ fn excerpt(out: &mut String, name: &str, output: &Captured) {
 
 /// A probe's or an action's target in a line of text: a code span, or for
 /// a script of several lines "(the script below)", with the script on its
-/// lines in a fenced block to write after the line.
+/// lines in a fenced block to write after the line; an http action's
+/// request with its headers and body is "(the request below)".
 fn target(target: &str) -> (String, String) {
     let target = target.trim_end_matches('\n');
-    if !target.contains('\n') {
+    let Some((first, _)) = target.split_once('\n') else {
         return (code(target), String::new());
-    }
+    };
     let body = printable_lines(target);
     let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
-    ("(the script below)".to_owned(), format!("{fence}sh\n{body}\n{fence}\n\n"))
+    let request = first.split_once(' ').is_some_and(|(method, url)| {
+        method.chars().all(|c| c.is_ascii_uppercase()) && (url.starts_with("http://") || url.starts_with("https://"))
+    });
+    let (what, language) = if request { ("request", "http") } else { ("script", "sh") };
+    (format!("(the {what} below)"), format!("{fence}{language}\n{body}\n{fence}\n\n"))
 }
 
 /// The longest run of backticks in `text`, in one pass (a loop of
