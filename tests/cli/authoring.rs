@@ -951,6 +951,23 @@ fn render_shows_curl_lines_that_send_what_the_probe_sends() {
     assert_eq!(by_probe[2].1, "/s?q={{x}}", "a brace written as a template is sent, and shown, as a brace");
 }
 
+/// A JSON value that is one whole template is sent with its type (a
+/// number unquoted), which the quoted curl line cannot show: the document
+/// says so under it.
+#[test]
+fn render_says_a_whole_template_json_value_keeps_its_type() {
+    let yaml = "id: typed\ntitle: Typed\ninputs:\n  replicas: { type: number, default: 2 }\nsteps:\n  - id: scale\n    \
+                action:\n      confirm: Scales.\n      http: { method: PUT, url: \"http://127.0.0.1:9/scale\", json: { \
+                replicas: \"{{ inputs.replicas }}\", drain: true } }\n      expect: [ { status: 200 } ]\n    on: { pass: \
+                done, fail: done, error: done, skipped: done }\n  - id: done\n    conclude: { status: resolved }\n";
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", yaml.as_bytes())]).status(0).stdout;
+    let said = "In the JSON body, `{{ inputs.replicas }}` is sent with the type of its value: a number, a boolean, a \
+                list or a map goes without the quotes shown above.";
+    assert!(document.contains(said), "{document}");
+    let plain = Test::new().args(["render", "examples/branches.yaml"]).status(0).stdout;
+    assert!(!plain.contains("In the JSON body"), "{plain}");
+}
+
 #[test]
 fn new_from_curl_writes_nothing_it_cannot_convert_and_shows_no_credential() {
     for (line, status, said) in [

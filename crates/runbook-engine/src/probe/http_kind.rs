@@ -2,6 +2,7 @@
 //! rendered into a request, what the rest of the engine reads of its
 //! observation, and how `runbook test` mocks one.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -356,7 +357,32 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
         words.push("-g".to_owned());
     }
     words.push(shell_word(&url));
-    format!("```sh\n{}\n```\n\n", words.join(" "))
+    let mut text = format!("```sh\n{}\n```\n\n", words.join(" "));
+    // A JSON value that is one whole template keeps the type it renders
+    // to: the probe sends `"replicas": 3`, the line above shows it quoted.
+    let mut typed = Vec::new();
+    if let Some(json) = &http.json {
+        whole_templates(&json.value, &mut typed);
+    }
+    if let Some(first) = typed.first() {
+        let _ = writeln!(
+            text,
+            "In the JSON body, {} is sent with the type of its value: a number, a boolean, a list or a map \
+             goes without the quotes shown above.\n",
+            if typed.len() == 1 { code(first) } else { format!("{} (and the other whole templates)", code(first)) }
+        );
+    }
+    text
+}
+
+/// Each string of `json` that is one whole `{{ … }}`, in order.
+fn whole_templates<'j>(json: &'j Value, found: &mut Vec<&'j str>) {
+    match json {
+        Value::String(text) if runbook_model::whole_expression(text).is_some() => found.push(text),
+        Value::Array(items) => items.iter().for_each(|item| whole_templates(item, found)),
+        Value::Object(map) => map.values().for_each(|value| whole_templates(value, found)),
+        _ => {}
+    }
 }
 
 impl HttpObservation {
