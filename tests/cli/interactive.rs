@@ -112,6 +112,45 @@ fn an_http_action_prompt_shows_the_headers_and_body() {
     assert_eq!(code, 0, "{rest}");
 }
 
+/// Ctrl-C during a slow probe leaves no spinner line behind: the spinner
+/// stops short of the last column, so the `^C` the terminal echoes stays on
+/// its line (instead of wrapping onto the next) and is cleared with it.
+#[test]
+fn ctrl_c_during_a_slow_probe_leaves_no_spinner_line_behind() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|_, stream| {
+        std::thread::sleep(std::time::Duration::from_secs(5));
+        respond(stream, "200 OK", &[], b"ok")
+    });
+    let dir = crate::Scratch::new();
+    let yaml = format!(
+        "id: slow\ntitle: Slow\nsteps:\n  - id: health\n    title: Does the service answer?\n    check:\n      http: \
+         {{ url: \"{}\", timeout: 10s }}\n      expect: [ {{ status: 200 }} ]\n    on: {{ pass: done, fail: done, error: \
+         done }}\n  - id: done\n    conclude: {{ status: resolved }}\n",
+        server.url("/health")
+    );
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    let mut command = Command::new("sh");
+    let script = format!("stty cols 60 rows 20; exec {} run runbook.yaml --no-record", env!("CARGO_BIN_EXE_runbook"));
+    command.current_dir(dir.path()).env("NO_COLOR", "1").env("TERM", "xterm").args(["-c", &script]);
+    let mut session = rexpect::session::spawn_command(command, Some(PATIENCE_MS)).expect("runbook starts on a pty");
+    let before = session.exp_string("Does the service answer? 1s").unwrap();
+    press(&mut session, "\x03");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 130, "{rest}");
+    // rexpect hands over each byte as a char: decode the UTF-8 again.
+    let bytes: Vec<u8> =
+        format!("{before}Does the service answer? 1s{rest}").chars().map(|c| u8::try_from(c).unwrap_or(b'?')).collect();
+    let spinner_lines: Vec<usize> = String::from_utf8_lossy(&bytes)
+        .split('\r')
+        .filter_map(|segment| segment.strip_prefix("\x1b[2K"))
+        .filter(|line| line.starts_with(|c: char| ('\u{2800}'..='\u{28ff}').contains(&c)))
+        .map(|line| line.trim_end_matches('\n').chars().count())
+        .collect();
+    assert!(!spinner_lines.is_empty(), "no spinner drawn: {before:?}");
+    assert!(spinner_lines.iter().all(|width| *width <= 58), "{spinner_lines:?}");
+}
+
 #[test]
 fn declining_an_action_skips_it() {
     let dir = crate::Scratch::new();

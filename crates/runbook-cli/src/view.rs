@@ -86,7 +86,8 @@ impl View {
         if !self.spinners {
             return;
         }
-        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(SpinnerTerm(console::Term::stderr())), 20);
+        let spinner = ProgressBar::with_draw_target(None, target);
         spinner.set_style(
             ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -100,6 +101,58 @@ impl View {
         if let Some(spinner) = self.spinner.take() {
             spinner.finish_and_clear();
         }
+    }
+}
+
+/// Columns left free at the end of the spinner's line (see [`SpinnerTerm`]).
+const ECHO_ROOM: u16 = 2;
+
+/// stderr as the spinner draws on it, [`ECHO_ROOM`] columns narrower than
+/// the terminal: indicatif pads its line to the last column, so the `^C`
+/// the terminal echoes at Ctrl-C would wrap onto a line of its own, and
+/// clearing the spinner would then clear that line and leave the spinner's.
+#[derive(Debug)]
+struct SpinnerTerm(console::Term);
+
+impl indicatif::TermLike for SpinnerTerm {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(ECHO_ROOM)
+    }
+
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
