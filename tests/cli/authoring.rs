@@ -968,6 +968,26 @@ fn render_says_a_whole_template_json_value_keeps_its_type() {
     assert!(!plain.contains("In the JSON body"), "{plain}");
 }
 
+/// A request whose phases are judged is shown by hand with curl's phase
+/// times, so a reader can judge them too; one without prints only the total.
+#[test]
+fn render_prints_the_phases_a_step_judges_in_its_curl_line() {
+    let yaml = |expect: &str| {
+        format!(
+            "id: t\ntitle: T\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"https://api.internal/h\" }}\n      \
+             expect: [ {{ status: 200 }}{expect} ]\n    next: done\n  - id: done\n    conclude: {{ status: resolved }}\n"
+        )
+    };
+    let timed = yaml(", { timing: tls, lt: 300ms, severity: warn }");
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", timed.as_bytes())]).status(0).stdout;
+    let phases = "(since the start: dns %{time_namelookup}s, connected %{time_connect}s, tls %{time_appconnect}s, \
+                  first byte %{time_starttransfer}s)";
+    assert!(document.contains(phases), "{document}");
+    let plain = yaml("");
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", plain.as_bytes())]).status(0).stdout;
+    assert!(document.contains("-w '\\n%{http_code} in %{time_total}s\\n'"), "{document}");
+}
+
 #[test]
 fn new_from_curl_writes_nothing_it_cannot_convert_and_shows_no_credential() {
     for (line, status, said) in [

@@ -1189,6 +1189,77 @@ cases:
     assert!(output.stderr.ends_with("3 passed, 0 failed\n"), "{}", output.stderr);
 }
 
+/// A mocked https answer (its certificate given) had a handshake, as every
+/// real one has: a `timing: tls` warning does not fire in a case that
+/// mocks no timing, and fires on the `tls` a slow case gives.
+#[test]
+fn a_mocked_https_answer_has_a_handshake() {
+    let runbook = r#"
+id: handshake
+title: Handshake
+steps:
+  - id: health
+    check:
+      http: { url: "https://api.internal/healthz", timeout: 5s }
+      expect:
+        - status: 200
+        - { timing: tls, lt: 300ms, severity: warn }
+    on: { pass: healthy, warn: slow, fail: slow, error: slow }
+  - id: healthy
+    conclude: { status: resolved }
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: slow }
+"#;
+    let test = r"
+cases:
+  - name: healthy with a certificate and no timing
+    observations:
+      health: { http: { status: 200, tls: { days_left: 30 } } }
+    expect: { path: [health, healthy] }
+  - name: a slow handshake
+    observations:
+      health: { http: { status: 200, tls: { days_left: 30 }, timing: { tls: 900ms } } }
+    expect: { path: [health, slow], outcomes: { health: warn } }
+";
+    let output = Test::new()
+        .files(&[("handshake.yaml", runbook.as_bytes()), ("handshake.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(0);
+    assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
+}
+
+/// A case that leaves a step waiting says so on one line and points at the
+/// test file's `answers:`, not at the run's flags.
+#[test]
+fn a_case_left_waiting_points_at_its_answers() {
+    let runbook = r#"
+id: wt
+title: Waits
+steps:
+  - id: do
+    instruct:
+      text: |
+        Clean up:
+          du -xh / | sort -h
+      checklist: [ "Logs removed" ]
+    next:
+      - when: "steps.do.checklist.complete"
+        goto: done
+      - goto: done
+  - id: done
+    conclude: { status: resolved }
+"#;
+    let test = "cases:\n  - name: waits\n    answers: { do: \"yes\" }\n    expect: { conclusion: done }\n";
+    let output = Test::new()
+        .files(&[("wt.yaml", runbook.as_bytes()), ("wt.test.yaml", test.as_bytes())])
+        .args(["test", "."])
+        .status(6);
+    let said = "but it ended `waiting` without a conclusion: step `do` waits for the operator to do: Clean up; give \
+                the case that answer under `answers:`";
+    assert!(output.stdout.contains(said) || output.stderr.contains(said), "{}{}", output.stdout, output.stderr);
+    assert!(!output.stdout.contains("\\n") && !output.stdout.contains("--answer"), "{}", output.stdout);
+}
+
 /// `systemctl is-active` as a real command prints it: with a newline.
 const ACTIVE: &str = r#"
 id: active

@@ -223,7 +223,7 @@ impl Writer<'_> {
                 }
                 Prose::Judged { probes, expect, capture, lead } => {
                     for probe in &probes {
-                        out.push_str(&runbook_engine::probe::by_hand(*probe));
+                        out.push_str(&runbook_engine::probe::by_hand(*probe, expect));
                     }
                     let parts = parts_of(&probes);
                     Self::expectations(expect, parts, lead, out);

@@ -198,7 +198,8 @@ pub struct HttpMock {
     pub tls: Option<CertificateMock>,
     /// Where the time went, for `timing:` expectations (`connect` defaults
     /// to the `connect` above, `first_byte` to what `duration` leaves after
-    /// `connect` and `tls`: an answer came; the others to none measured).
+    /// `connect` and `tls`: an answer came; `tls` to `0ms` when `tls:` gives
+    /// a certificate; `dns` to none measured).
     #[serde(default)]
     pub timing: Option<TimingMock>,
 }

@@ -296,8 +296,9 @@ fn outside_templates(text: &str) -> String {
 }
 
 /// How a person sends the same request by hand (`runbook render`): a
-/// curl command line, its status and time on the last line.
-pub(crate) fn by_hand(http: &HttpProbe) -> String {
+/// curl command line, its status and time on the last line, and, when
+/// `timed` (expectations judge the phases), when each phase ended.
+pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
     let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
     if http.follow_redirects != Some(false) {
         words.push("-L".to_owned());
@@ -349,7 +350,14 @@ pub(crate) fn by_hand(http: &HttpProbe) -> String {
         Some(proxy) => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
         None => {}
     }
-    words.extend(["-w".to_owned(), shell_word("\\n%{http_code} in %{time_total}s\\n")]);
+    // curl's phase times count from the start: each is when a phase ended.
+    let written = if timed {
+        "\\n%{http_code} in %{time_total}s (since the start: dns %{time_namelookup}s, connected \
+         %{time_connect}s, tls %{time_appconnect}s, first byte %{time_starttransfer}s)\\n"
+    } else {
+        "\\n%{http_code} in %{time_total}s\\n"
+    };
+    words.extend(["-w".to_owned(), shell_word(written)]);
     let url = literal_braces(&http.url.value);
     // curl reads `{a,b}` and `[1-3]` in a URL as a pattern of several URLs
     // (the `{{ … }}` of a template are filled in before it runs).
@@ -466,12 +474,13 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
 
 /// The phases of a mocked answer: as the case gives them; an answer came,
 /// so its first byte did too, by default what the `duration` leaves after
-/// connecting and the handshake (a real answer always has one).
+/// connecting and the handshake (a real answer always has one), and one
+/// with a certificate (`tls:`) had a handshake, by default `0ms`.
 fn mocked_timing(http: &HttpMock) -> HttpTiming {
     let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
     let timing = http.timing.clone().unwrap_or_default();
     let connect_ms = ms(timing.connect.as_ref().or(http.connect.as_ref()));
-    let tls_ms = ms(timing.tls.as_ref());
+    let tls_ms = ms(timing.tls.as_ref()).or_else(|| http.tls.as_ref().map(|_| 0));
     let before = connect_ms.unwrap_or(0) + tls_ms.unwrap_or(0);
     let first_byte_ms =
         ms(timing.first_byte.as_ref()).or_else(|| Some(ms(http.duration.as_ref()).unwrap_or(0).saturating_sub(before)));

@@ -262,10 +262,11 @@ pub(crate) fn prepare(
 }
 
 /// How a person does what `probe` does, by hand, in Markdown
-/// (`runbook render`).
-pub fn by_hand(probe: DeclaredProbe<'_>) -> String {
+/// (`runbook render`); `expect` judges it (an http request whose phases
+/// are judged prints them).
+pub fn by_hand(probe: DeclaredProbe<'_>, expect: &[runbook_model::Spanned<runbook_model::Expectation>]) -> String {
     match probe {
-        DeclaredProbe::Http(http) => http_kind::by_hand(http),
+        DeclaredProbe::Http(http) => http_kind::by_hand(http, expect.iter().any(|e| e.value.timing.is_some())),
         DeclaredProbe::Cmd(cmd) => cmd::by_hand(cmd),
         DeclaredProbe::Tcp(tcp) => tcp::by_hand(tcp),
         DeclaredProbe::Env(env) => env::by_hand(env),

@@ -155,6 +155,13 @@ fn lacking(message: &str) -> &'static str {
 fn ending(report: &crate::interpret::RunReport, concluded_at: Option<&str>) -> String {
     match (concluded_at, &report.message) {
         (Some(step), _) => format!("but it concluded at `{step}`"),
+        // The run's own words say which flags to pass; a case gives its
+        // answers in the test file instead.
+        (None, Some(why)) if report.status == RunStatus::Waiting => format!(
+            "but it ended `waiting` without a conclusion: {}; give the case that answer under `answers:` (for an \
+             `instruct` step whose checklist a branch reads: `STEP: {{ checklist: all }}`, `none` or item numbers)",
+            why.lines().next().unwrap_or_default().trim_end_matches(':')
+        ),
         (None, Some(why)) => format!("but it ended `{}` without a conclusion: {why}", report.status.name()),
         (None, None) => format!("but it ended `{}` without a conclusion", report.status.name()),
     }

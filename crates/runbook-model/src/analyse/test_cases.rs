@@ -818,6 +818,30 @@ steps:
     }
 
     #[test]
+    fn phases_a_real_request_never_has_are_refused() {
+        let test = "cases:
+  - name: plain
+    observations:
+      health: { http: { timing: { tls: 5ms, dns: 3ms, connect: 1ms } } }
+    expect: {}
+  - name: by name over https
+    inputs: { base: 'https://api.internal' }
+    observations:
+      health: { http: { timing: { tls: 5ms, dns: 3ms } } }
+    expect: {}
+";
+        assert_eq!(
+            findings_against(PROBES, test),
+            [
+                "RB507 4:40 step `health` requests `http://127.0.0.1:1/health` over plain http, which has no TLS \
+                 handshake, but the observation mocks `timing.tls`",
+                "RB507 4:50 step `health` requests `http://127.0.0.1:1/health` at an IP address, which is not looked \
+                 up, but the observation mocks `timing.dns`",
+            ]
+        );
+    }
+
+    #[test]
     fn mocked_text_a_real_probe_rarely_prints_is_a_warning_where_an_expectation_depends_on_it() {
         // A command's output is read without its final newline, so a mock
         // without one is not reported: it reads as the real output does.

@@ -53,6 +53,9 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
                 .with_help("drop `tls:` from the observation, or make the probe's URL https://"),
             );
         }
+        if let (Some(timing), Some(url)) = (&http.value.timing, &judged.url) {
+            impossible_phases(judged.step, url, timing, out);
+        }
         if let Some(json) = &http.value.json {
             compact_json(judged, "body", json, out);
         }
@@ -61,6 +64,41 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
     // output does: the engine reads a command's output without it.
     if let Some(json) = spec.cmd.as_ref().and_then(|cmd| cmd.value.json.as_ref()) {
         compact_json(judged, "stdout", json, out);
+    }
+}
+
+/// Phases a real request to `url` never has: a TLS handshake over plain
+/// http, a name lookup for an IP address. A case mocking them proves a
+/// branch on `timing: tls` or `timing: dns` that the real run never takes.
+fn impossible_phases(step: &str, url: &str, timing: &crate::TimingMock, out: &mut Vec<Diagnostic>) {
+    let plain = url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+    let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
+    let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
+    let literal_ip = address.parse::<std::net::IpAddr>().is_ok();
+    let findings = [
+        (
+            plain,
+            timing.tls.as_ref(),
+            "tls",
+            "over plain http, which has no TLS handshake",
+            "make the probe's URL https://",
+        ),
+        (literal_ip, timing.dns.as_ref(), "dns", "at an IP address, which is not looked up", "use the host's name"),
+    ];
+    for (never, mocked, phase, why, otherwise) in findings {
+        if let (true, Some(mocked)) = (never, mocked) {
+            out.push(
+                Diagnostic::new(
+                    Code::TestImpossibleObservation,
+                    mocked.span,
+                    format!("step `{step}` requests `{url}` {why}, but the observation mocks `timing.{phase}`"),
+                )
+                .with_label(format!("no `{phase}` phase for this URL"))
+                .with_help(format!("drop `timing.{phase}` from the observation, or {otherwise} in the probe")),
+            );
+        }
     }
 }
 
