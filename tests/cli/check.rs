@@ -389,3 +389,41 @@ fn a_called_runbooks_capture_types_its_var_in_the_caller_and_a_call_input_templa
         .args(["check", "--deny-warnings", "caller.yaml"])
         .status(0);
 }
+
+/// A var read only after its `when` chain routed `vars.X is not defined`
+/// elsewhere is set there: the chain's later entries and its default take
+/// no unset value, so RB312 stays quiet (review-10-attack5 M2), and only a
+/// step the unset case can reach is reported.
+#[test]
+fn a_var_routed_unset_earlier_in_the_chain_is_set_after_it() {
+    let yaml = r#"
+id: up
+title: Restarted recently?
+steps:
+  - id: up
+    collect:
+      cmd: { sh: "echo 'worker up 10m'" }
+      capture:
+        up: { regex: 'up (\S+)', type: duration }
+    next:
+      - when: vars.up is not defined
+        goto: unknown
+      - when: vars.up < "5m"
+        goto: fresh
+      - goto: old
+  - id: fresh
+    conclude: { status: diagnosed, severity: high, diagnosis: "restarted {{ vars.up | duration }} ago" }
+  - id: old
+    conclude: { status: resolved, diagnosis: "up {{ vars.up | duration }}: stable" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: "cannot read the uptime" }
+"#;
+    Test::new().files(&[("up.yaml", yaml.as_bytes())]).args(["check", "--deny-warnings", "up.yaml"]).status(0);
+    let unguarded = yaml.replace("        goto: unknown\n", "        goto: old\n");
+    Test::new()
+        .files(&[("up.yaml", unguarded.as_bytes())])
+        .args(["check", "up.yaml"])
+        .status(0)
+        .stderr_contains("warning[RB312]")
+        .stderr_contains("`vars.up` may be unset here");
+}

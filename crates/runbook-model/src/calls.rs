@@ -49,6 +49,7 @@ pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledF
         invalid: Vec::new(),
         read: CalledFiles { root: canonical(path), ..CalledFiles::default() },
         narrowed: Vec::new(),
+        call_keys: Vec::new(),
     };
     let found = follower.calls(path, runbook);
     // RB210 on a call step, judged again with the statuses its callee
@@ -61,6 +62,7 @@ pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledF
         }
     }
     checked.diagnostics.extend(found);
+    checked.diagnostics.extend(dead_call_routes(runbook, &follower.call_keys));
     checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
     checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     checked.invalid_callees = follower.invalid;
@@ -95,6 +97,10 @@ struct Follower {
     /// The checked file's call steps whose RB210 (at this span) counts
     /// only their callee's statuses, and that RB210 so counted.
     narrowed: Vec<(Span, Option<Diagnostic>)>,
+    /// The checked file's call steps (by index), each with the keys its
+    /// callee lets it end in ([`crate::call_keys`]) and the callee as
+    /// written.
+    call_keys: Vec<(usize, Vec<String>, String)>,
 }
 
 impl Follower {
@@ -115,6 +121,10 @@ impl Follower {
         let mut sites = None;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         for (index, call) in calling {
+            // RB321 says that `runbook:` is not a template.
+            if crate::analyse::holds_template(&call.runbook.value) {
+                continue;
+            }
             let target = base.join(&call.runbook.value);
             let span = call.runbook.span;
             let key = canonical(&target);
@@ -169,10 +179,18 @@ impl Follower {
                 checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Error).collect();
             if !errors.is_empty() {
                 out.push(invalid_callee(&call.runbook, &checked, &errors));
+            } else {
+                let warnings: Vec<&Diagnostic> =
+                    checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Warning).collect();
+                if !warnings.is_empty() {
+                    out.push(callee_warnings(&call.runbook, &checked, &warnings));
+                }
             }
             let Some(callee) = &checked.runbook else { continue };
             if self.stack.len() == 1 {
                 self.narrowed.extend(narrowed_routing(runbook, index, callee));
+                let keys = crate::call_keys(&runbook.steps[index], callee, &crate::Flow::new(callee));
+                self.call_keys.push((index, keys, call.runbook.value.clone()));
             }
             inputs(&types, call, &call.runbook.value, callee, &mut out);
             let step_id = runbook.steps[index].id.as_str();
@@ -223,6 +241,61 @@ fn narrowed_routing(runbook: &Runbook, index: usize, callee: &Runbook) -> Option
     Some((on.span, unrouted_keys(step, &producible, below)))
 }
 
+/// RB204 for a step only a call's route for a status its callee never
+/// concludes leads to (`escalated: page` over a callee that only ever
+/// diagnoses): the single-file rules count every status a call may give,
+/// so they see a path there.
+fn dead_call_routes(runbook: &Runbook, call_keys: &[(usize, Vec<String>, String)]) -> Vec<Diagnostic> {
+    if call_keys.is_empty() {
+        return Vec::new();
+    }
+    let generic = crate::Flow::new(runbook);
+    let mut narrowed = generic.clone();
+    for (index, keys, _) in call_keys {
+        narrowed.narrow(runbook, *index, keys);
+    }
+    let (before, after) = (generic.reachable(), narrowed.reachable());
+    let mut found = Vec::new();
+    for (index, step) in runbook.steps.iter().enumerate() {
+        if !before.get(index).copied().unwrap_or(false) || after.get(index).copied().unwrap_or(true) {
+            continue;
+        }
+        let dead: Vec<String> = call_keys
+            .iter()
+            .filter_map(|(from, keys, file)| {
+                let on = runbook.steps[*from].on.as_ref()?;
+                let routes = on
+                    .value
+                    .iter()
+                    .filter(|(key, target)| !keys.contains(&key.value) && goes_to(&target.value, step.id.as_str()));
+                let statuses = backticked(&routes.map(|(key, _)| key.as_str()).collect::<Vec<_>>());
+                (!statuses.is_empty()).then(|| {
+                    format!(
+                        "`{}` routes {statuses} here, which `{file}` never concludes (it concludes {})",
+                        runbook.steps[*from].id.value,
+                        backticked(&keys.iter().map(String::as_str).collect::<Vec<_>>())
+                    )
+                })
+            })
+            .collect();
+        let Some(why) = dead.first() else { continue };
+        found.push(
+            Diagnostic::new(Code::UnreachableStep, step.id.span, format!("step `{}` is unreachable", step.id.value))
+                .with_label("only a status the called runbook never gives leads here")
+                .with_help(format!("{why}; route a status it gives, or remove the step")),
+        );
+    }
+    found
+}
+
+/// Whether `target` (a `goto` or a `when` chain) can lead to step `id`.
+fn goes_to(target: &crate::Target, id: &str) -> bool {
+    match target {
+        crate::Target::Goto(goto) => goto == id,
+        crate::Target::Branches(branches) => branches.iter().any(|branch| branch.goto.value == id),
+    }
+}
+
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_owned())
 }
@@ -265,17 +338,7 @@ pub const CALLEE_HAS_ERRORS: &str = "does not check clean";
 
 fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagnostic]) -> Diagnostic {
     let cycle = errors.iter().find(|error| error.code == Code::CallCycle);
-    let quoted: Vec<String> = errors
-        .iter()
-        .take(QUOTED_ERRORS)
-        .map(|error| {
-            let (line, column) = checked.source.line_col(error.span.start.min(checked.source.text().len()));
-            format!("{}:{line}:{column}: {} {}", written.value, error.code, error.message)
-        })
-        .collect();
-    let more = errors.len().saturating_sub(QUOTED_ERRORS);
-    let rest = if more > 0 { format!("; and {more} more") } else { String::new() };
-    let help = format!("check it with `runbook check`: {}{rest}", quoted.join("; "));
+    let help = format!("check it with `runbook check`: {}", quoted(written, checked, errors));
     let code = if cycle.is_some() { Code::CallCycle } else { Code::CallTarget };
     let count = if errors.len() == 1 { "1 error".to_owned() } else { format!("{} errors", errors.len()) };
     let message = if let Some(cycle) = cycle {
@@ -285,6 +348,32 @@ fn invalid_callee(written: &Spanned<String>, checked: &Checked, errors: &[&Diagn
         format!("the called runbook `{}` has {count}", written.value)
     };
     Diagnostic::new(code, written.span, message).with_label(CALLEE_HAS_ERRORS).with_help(help)
+}
+
+/// RB217 on a `call` whose runbook checks with warnings only: they are
+/// the caller's too (an unrouted outcome of the callee takes the caller's
+/// run along it), so `check --deny-warnings CALLER` counts them.
+fn callee_warnings(written: &Spanned<String>, checked: &Checked, warnings: &[&Diagnostic]) -> Diagnostic {
+    let count = if warnings.len() == 1 { "1 warning".to_owned() } else { format!("{} warnings", warnings.len()) };
+    Diagnostic::new(Code::CalleeWarnings, written.span, format!("the called runbook `{}` has {count}", written.value))
+        .with_label("runs with this runbook")
+        .with_help(format!("fix them in the called runbook: {}", quoted(written, checked, warnings)))
+}
+
+/// The first few of a called runbook's `findings` on one line, each at
+/// its place in the called file.
+fn quoted(written: &Spanned<String>, checked: &Checked, findings: &[&Diagnostic]) -> String {
+    let quoted: Vec<String> = findings
+        .iter()
+        .take(QUOTED_ERRORS)
+        .map(|finding| {
+            let (line, column) = checked.source.line_col(finding.span.start.min(checked.source.text().len()));
+            format!("{}:{line}:{column}: {} {}", written.value, finding.code, finding.message)
+        })
+        .collect();
+    let more = findings.len().saturating_sub(QUOTED_ERRORS);
+    let rest = if more > 0 { format!("; and {more} more") } else { String::new() };
+    format!("{}{rest}", quoted.join("; "))
 }
 
 /// The filters that convert a value to `wanted`.

@@ -93,6 +93,7 @@ codes! {
     UnknownCalleeVar = "RB214", "unknown-callee-var", Error, "`steps.ID.vars.NAME` of a `call` step where the called runbook never captures NAME.";
     CaFile = "RB215", "ca-file", Warning, "A literal `tls.ca_file` that names no regular file where the run would read it.";
     EmptyForeach = "RB216", "empty-foreach", Warning, "A check's `foreach` list that is or may be empty (`[]`, or an input or capture whose default is `[]`): the step then checks nothing and errs `empty_foreach`, which its `error` route should tell from a failure.";
+    CalleeWarnings = "RB217", "callee-warnings", Warning, "A `call` target whose own check has warnings (an unrouted outcome, a `when` chain without a default): the caller runs along them, so they are its warnings too.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";
@@ -122,6 +123,7 @@ codes! {
     QuotedShellTemplate = "RB405", "quoted-shell-template", Error, "Quotes or a heredoc around `{{ }}` in `sh:`, which defeat the automatic shell quoting.";
     TemplateInShellScript = "RB406", "template-in-shell-script", Error, "`{{ }}` in the script of a nested shell (`argv: [sh, -c, \"… {{ }}\"]`, `sh: \"bash -c {{ }}\"`), where the value runs as shell code.";
     BidiControl = "RB407", "bidi-control", Warning, "A character that reorders how text is displayed (a bidirectional override, embedding, isolate or mark): what a reader sees is not what runs.";
+    SelfMatchingSearch = "RB408", "self-matching-search", Warning, "`pgrep -f`, `pkill -f` or `ps … | grep` in `sh:` over a pattern that matches its own text: the `sh -c` that runs it holds the pattern, so the search always finds (or kills) that shell.";
     TestUnknownStep = "RB501", "test-unknown-step", Error, "A test case names a step the runbook does not have, or one of the wrong kind.";
     TestInvalidAnswer = "RB502", "test-invalid-answer", Error, "A test case's answer is not one its question, action or `instruct` step accepts.";
     TestObservationKind = "RB503", "test-observation-kind", Error, "A mocked observation that does not fit the step: the wrong probe kind, an unknown probe name, or a step that runs no probe.";

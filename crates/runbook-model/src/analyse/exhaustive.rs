@@ -8,7 +8,11 @@ use crate::{Code, Diagnostic, Runbook, Step, Target, producible_keys};
 pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnostic>) {
     let steps = &runbook.steps.value;
     for (index, step) in steps.iter().enumerate() {
-        if !reachable.get(index).copied().unwrap_or(false) || step.next.is_some() {
+        if !reachable.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        if step.next.is_some() {
+            out.extend(super::next_routing::check(step));
             continue;
         }
         // Past the last step is RB205's finding.

@@ -1,7 +1,8 @@
 //! Literals that decide or mislead a condition: `x == "a" or "b"` is
 //! always true (RB315), and `x in "a,b"` looks for `x` inside the text, so
 //! an empty value is "in" it (RB316). Both pass Jinja without a word and
-//! branch the same way whatever the run observed.
+//! branch the same way whatever the run observed. So does a map fact taken
+//! for a truth (`when: steps.drain.checklist`, RB315).
 
 use minijinja::value::ValueKind;
 
@@ -17,6 +18,9 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         let truths =
             if template { crate::template_constant_truths(site.text) } else { crate::constant_truths(site.text) };
         out.extend(truths.into_iter().map(|truth| constant(site, truth)));
+        if !template {
+            out.extend(map_truth(runbook, site));
+        }
         let comparisons = if template { crate::template_comparisons(site.text) } else { crate::comparisons(site.text) };
         for comparison in comparisons {
             let member = matches!(comparison.comparator, Comparator::In | Comparator::NotIn);
@@ -38,6 +42,36 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             }
         }
     }
+}
+
+/// RB315 for a map fact whose truth a `when` or `stop_if` takes:
+/// `steps.drain.checklist` (or `.notes`) is a map with its fields whatever
+/// was ticked or typed, so it is always true (the run stops on it).
+fn map_truth(runbook: &Runbook, site: &TemplateSite<'_>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for path in crate::comparison::truth_paths(site.text) {
+        let [root, id, fact] = path.as_slice() else { continue };
+        let instruct = runbook.steps.iter().any(|step| step.id.as_str() == id && step.instruct.is_some());
+        if root != "steps" || !instruct || !matches!(fact.as_str(), "checklist" | "notes") {
+            continue;
+        }
+        let text = format!("steps.{id}.{fact}");
+        let fix = if fact == "checklist" {
+            format!("did you mean `{text}.complete` (every item ticked)? Or test an item: `\"…\" in {text}.ticked`")
+        } else {
+            format!("test one note: `{text}.NAME is not none` (a note left empty is none)")
+        };
+        found.push(
+            Diagnostic::new(
+                Code::ConstantCondition,
+                site.span,
+                format!("`{text}` is a map, which counts as true whatever it holds"),
+            )
+            .with_label("the truth of a map never changes")
+            .with_help(fix),
+        );
+    }
+    found
 }
 
 fn constant(site: &TemplateSite<'_>, truth: ConstantTruth) -> Diagnostic {

@@ -1,5 +1,6 @@
 //! `{{ }}` and `{% %}` in a value that is not a template: an expectation's
-//! value (`stdout: { ne: "{{ inputs.bad }}" }`) or a capture's `default`.
+//! value (`stdout: { ne: "{{ inputs.bad }}" }`), a capture's `default`, a
+//! `call`'s `runbook:`.
 //! Only the fields dsl.md lists are rendered; these are used as written,
 //! so the run compares the output with the braces themselves and `ne`
 //! always holds, `contains` never does.
@@ -68,6 +69,25 @@ pub(crate) fn capture_default(name: &str, default: &Spanned<Value>, out: &mut Ve
              value is used, or route `vars.{name} is not defined` in a `when`"
         )),
     );
+}
+
+/// Reports a `call`'s `runbook:` that holds a template: the file to call
+/// is fixed when the runbook is checked, so it is read as written.
+pub(crate) fn call_target(runbook: &Spanned<String>, out: &mut Vec<Diagnostic>) {
+    if holds_template(&runbook.value) {
+        out.push(
+            Diagnostic::new(
+                Code::LiteralTemplate,
+                runbook.span,
+                "`runbook:` holds `{{ }}`, which is read as written: it is a file name, not a template",
+            )
+            .with_label("not a template")
+            .with_help(
+                "name the called file (`runbook: checks/redis.yaml`); to choose between runbooks, branch with \
+                 `when` to one `call` step each",
+            ),
+        );
+    }
 }
 
 /// Whether `text` holds the start of a template block, which the run

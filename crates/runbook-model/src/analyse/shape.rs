@@ -72,6 +72,9 @@ fn step_shape(step: &Step, out: &mut Vec<Diagnostic>) {
     if !is_valid_id(&step.id) {
         out.push(invalid_id("step", &step.id));
     }
+    if let Some(call) = &step.call {
+        super::literal_templates::call_target(&call.runbook, out);
+    }
     match step.kinds().as_slice() {
         [] => out.push(
             Diagnostic::new(Code::StepKind, step.id.span, format!("step `{}` does nothing", step.id.value))
