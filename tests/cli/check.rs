@@ -426,4 +426,13 @@ steps:
         .status(0)
         .stderr_contains("warning[RB312]")
         .stderr_contains("`vars.up` may be unset here");
+    // A typed `stdout` capture is unset when the text does not convert
+    // (review-12-user4 M1).
+    let typed = yaml.replace(r"up: { regex: 'up (\S+)', type: duration }", "up: { stdout: true, type: duration }");
+    Test::new()
+        .files(&[("up.yaml", typed.replace("        goto: unknown\n", "        goto: old\n").as_bytes())])
+        .args(["check", "up.yaml"])
+        .status(0)
+        .stderr_contains("its `stdout` capture in `up` has no `default`")
+        .stderr_contains("a value that does not convert to its `type:`");
 }

@@ -50,7 +50,7 @@ steps:
     check:
       cmd: { argv: [\"true\"] }
       expect: [ { exit_code: 0 } ]
-    on: { fail: broken }
+    on: { fail: broken, error: broken }
     next: fine
   - id: fine
     conclude: { status: resolved, severity: low }

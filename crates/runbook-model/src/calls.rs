@@ -177,14 +177,14 @@ impl Follower {
             let nested = self.follow(&target, &key, &checked);
             let errors: Vec<&Diagnostic> =
                 checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Error).collect();
-            if !errors.is_empty() {
-                out.push(invalid_callee(&call.runbook, &checked, &errors));
-            } else {
+            if errors.is_empty() {
                 let warnings: Vec<&Diagnostic> =
                     checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Warning).collect();
                 if !warnings.is_empty() {
                     out.push(callee_warnings(&call.runbook, &checked, &warnings));
                 }
+            } else {
+                out.push(invalid_callee(&call.runbook, &checked, &errors));
             }
             let Some(callee) = &checked.runbook else { continue };
             if self.stack.len() == 1 {

@@ -174,7 +174,8 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>, in_actio
     let nothing = match source {
         "regex" => "a regex that does not match",
         "json" => "a JSON path that selects nothing",
-        _ => "a header that is missing",
+        "header" => "a header that is missing",
+        _ => "a value that does not convert to its `type:`",
     };
     // A branch cannot tell a default from a reading: `"unknown"` counts as
     // true and `0` as healthy (RB320), so a branch routes the unset case,
@@ -232,7 +233,8 @@ fn walk<'a>(check: &'a Check, captures: &mut Vec<(&'a str, &'a Capture)>) {
     }
 }
 
-/// The source of a capture that may find nothing and has no default.
+/// The source of a capture that may find nothing (or a value that does
+/// not convert to its `type:`) and has no default.
 fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
     if capture.default.is_some() {
         return None;
@@ -243,6 +245,13 @@ fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
         Some("json")
     } else if capture.header.is_some() {
         Some("header")
+    } else if capture.kind.as_ref().is_some_and(|kind| !matches!(kind.value, CaptureType::String | CaptureType::Json)) {
+        // `stdout: true, type: int` over "" or "n/a" does not convert.
+        capture
+            .sources()
+            .first()
+            .map(|(source, _)| *source)
+            .filter(|source| matches!(*source, "stdout" | "stderr" | "body"))
     } else {
         None
     }
