@@ -59,6 +59,11 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
         }
         if let Some(check) = step.probing() {
             walk_http(check, out);
+            let skipped_routed =
+                step.on.as_ref().is_some_and(|on| on.value.keys().any(|key| key.as_str() == "skipped"));
+            if !skipped_routed {
+                changing_probes(check, if step.check.is_some() { "check" } else { "collect" }, out);
+            }
         }
     }
     for site in sites.iter().filter(|site| site.kind != TemplateKind::Expression) {
@@ -123,6 +128,33 @@ fn walk_http(check: &crate::Check, out: &mut Vec<Diagnostic>) {
         for member in probes.values() {
             walk_http(member, out);
         }
+    }
+}
+
+/// RB409 for each http probe of a `check` or `collect` whose method may
+/// change what it reaches: probes run without a confirmation, so a POST
+/// that restarts a job runs whenever the step is reached.
+fn changing_probes(check: &crate::Check, kind: &str, out: &mut Vec<Diagnostic>) {
+    if let Some(method) = check.http.as_ref().and_then(|http| http.method.as_ref())
+        && method.value.may_change_things()
+    {
+        out.push(
+            Diagnostic::new(
+                Code::ChangingProbe,
+                method.span,
+                format!("this {kind} sends `{}`, which may change things", method.value.name()),
+            )
+            .with_label("a probe runs without a confirmation")
+            .with_help(if kind == "check" {
+                "make it an `action` (with `confirm`) if it does; if it only reads (a search, a query), route \
+                 `skipped:` too: `--read-only` does not send it"
+            } else {
+                "make it an `action` (with `confirm`) if it does; `--read-only` does not send it either way"
+            }),
+        );
+    }
+    for member in check.probes.iter().flat_map(|probes| probes.values()) {
+        changing_probes(member, kind, out);
     }
 }
 
