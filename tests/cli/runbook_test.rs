@@ -1146,21 +1146,23 @@ cases:
     assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
 }
 
-/// A mocked answer has a first byte, as every real answer has: a latency
-/// warning on `timing: first_byte` does not fire in a case that mocks no
-/// timing, and fires on the `duration` a slow case gives.
+/// A mocked answer has a first byte, as every real answer has, and one
+/// with a certificate had a handshake: latency warnings on `timing:
+/// first_byte` and `timing: tls` do not fire in a case that mocks no
+/// timing, and fire on the `duration` or the `tls` a slow case gives.
 #[test]
-fn a_mocked_answer_has_a_first_byte_from_its_duration() {
+fn a_mocked_answer_has_a_first_byte_and_an_https_one_a_handshake() {
     let runbook = r#"
 id: latency
 title: Latency
 steps:
   - id: health
     check:
-      http: { url: "http://api.internal/healthz", timeout: 5s }
+      http: { url: "https://api.internal/healthz", timeout: 5s }
       expect:
         - status: 200
         - { timing: first_byte, lt: 400ms, severity: warn }
+        - { timing: tls, lt: 300ms, severity: warn }
     on: { pass: healthy, warn: slow, fail: slow, error: slow }
   - id: healthy
     conclude: { status: resolved }
@@ -1171,50 +1173,15 @@ steps:
 cases:
   - name: healthy without timing
     observations:
-      health: { http: { status: 200 } }
+      health: { http: { status: 200, tls: { days_left: 30 } } }
     expect: { path: [health, healthy] }
   - name: slow from the duration
     observations:
-      health: { http: { status: 200, duration: 900ms, connect: 100ms } }
+      health: { http: { status: 200, tls: { days_left: 30 }, duration: 900ms, connect: 100ms } }
     expect: { path: [health, slow], outcomes: { health: warn } }
   - name: fast once connected
     observations:
-      health: { http: { status: 200, duration: 900ms, timing: { connect: 600ms } } }
-    expect: { path: [health, healthy] }
-";
-    let output = Test::new()
-        .files(&[("latency.yaml", runbook.as_bytes()), ("latency.test.yaml", test.as_bytes())])
-        .args(["test", "."])
-        .status(0);
-    assert!(output.stderr.ends_with("3 passed, 0 failed\n"), "{}", output.stderr);
-}
-
-/// A mocked https answer (its certificate given) had a handshake, as every
-/// real one has: a `timing: tls` warning does not fire in a case that
-/// mocks no timing, and fires on the `tls` a slow case gives.
-#[test]
-fn a_mocked_https_answer_has_a_handshake() {
-    let runbook = r#"
-id: handshake
-title: Handshake
-steps:
-  - id: health
-    check:
-      http: { url: "https://api.internal/healthz", timeout: 5s }
-      expect:
-        - status: 200
-        - { timing: tls, lt: 300ms, severity: warn }
-    on: { pass: healthy, warn: slow, fail: slow, error: slow }
-  - id: healthy
-    conclude: { status: resolved }
-  - id: slow
-    conclude: { status: diagnosed, diagnosis: slow }
-"#;
-    let test = r"
-cases:
-  - name: healthy with a certificate and no timing
-    observations:
-      health: { http: { status: 200, tls: { days_left: 30 } } }
+      health: { http: { status: 200, tls: { days_left: 30 }, duration: 900ms, timing: { connect: 600ms } } }
     expect: { path: [health, healthy] }
   - name: a slow handshake
     observations:
@@ -1222,10 +1189,10 @@ cases:
     expect: { path: [health, slow], outcomes: { health: warn } }
 ";
     let output = Test::new()
-        .files(&[("handshake.yaml", runbook.as_bytes()), ("handshake.test.yaml", test.as_bytes())])
+        .files(&[("latency.yaml", runbook.as_bytes()), ("latency.test.yaml", test.as_bytes())])
         .args(["test", "."])
         .status(0);
-    assert!(output.stderr.ends_with("2 passed, 0 failed\n"), "{}", output.stderr);
+    assert!(output.stderr.ends_with("4 passed, 0 failed\n"), "{}", output.stderr);
 }
 
 /// A case that leaves a step waiting says so on one line and points at the
