@@ -71,3 +71,70 @@ fn a_step_s_facts_are_read_back_as_a_step_s_facts_or_refused_with_the_line() {
         .status(0)
         .stdout_contains("it said hello");
 }
+
+#[test]
+fn a_time_that_is_not_one_the_journal_writes_is_refused_with_the_line() {
+    let run = waiting_run();
+    let dir = run.path("rec");
+    let journal = dir.join("journal.jsonl");
+    let (good, line) = lines(&journal, "step_finished");
+    for (at, field, wrong) in [
+        (1, "at", "yesterday"),
+        (line, "at", "2026-11-30 14:36:51"),
+        (1, "started_at", "yesterday"),
+        (1, "started_at", "2026-02-30T10:00:00.000Z"),
+    ] {
+        let mut edited = good.clone();
+        edited[at - 1][field] = serde_json::json!(wrong);
+        write(&journal, &edited);
+        both_refuse(
+            &dir,
+            &format!(
+                "journal.jsonl: line {at} is not a journal entry: `{wrong}` is not a time as the journal writes it \
+                 (RFC 3339 in UTC: `2026-11-23T11:36:40.123Z`) (at column"
+            ),
+        );
+    }
+    write(&journal, &good);
+    Test::new().args(["record".as_ref(), dir.as_os_str()]).status(0);
+}
+
+#[test]
+fn another_run_s_lines_added_to_a_journal_are_refused() {
+    let first = waiting_run();
+    let second = waiting_run();
+    let journal = first.path("rec/journal.jsonl");
+    let (mine, _) = lines(&journal, "run_started");
+    let (theirs, _) = lines(&second.path("rec/journal.jsonl"), "run_started");
+    let both: Vec<serde_json::Value> = mine.iter().chain(&theirs).cloned().collect();
+    write(&journal, &both);
+    both_refuse(
+        &first.path("rec"),
+        &format!(
+            "line {} is not a journal entry: a second `run_started` (run `{}`, after run `{}`)",
+            mine.len() + 1,
+            theirs[0]["id"].as_str().unwrap(),
+            mine[0]["id"].as_str().unwrap()
+        ),
+    );
+}
+
+/// What cli.md says is read past: blank lines and lines of NUL bytes (what
+/// a crash can leave, also between lines once a resume wrote after them),
+/// and fields this engine does not know.
+#[test]
+fn blank_and_nul_lines_and_unknown_fields_are_read_past() {
+    let run = waiting_run();
+    let dir = run.path("rec");
+    let journal = dir.join("journal.jsonl");
+    let (mut good, line) = lines(&journal, "step_finished");
+    good[line - 1]["written_by"] = serde_json::json!("a later engine");
+    write(&journal, &good);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let (head, tail) = text.split_at(text.find('\n').unwrap() + 1);
+    std::fs::write(&journal, format!("{head}\n   \n{}\n{tail}", "\0".repeat(100))).unwrap();
+    Test::new()
+        .args(["resume".as_ref(), dir.as_os_str(), "--answer".as_ref(), "go=yes".as_ref()])
+        .status(0)
+        .stdout_contains("it said hello");
+}

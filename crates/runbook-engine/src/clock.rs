@@ -232,7 +232,7 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
     let mut date = date.splitn(3, '-');
     let (year, month, day) = (date.next()?, number(date.next()?)?, number(date.next()?)?);
-    let year = i64::from(number(year).filter(|_| year.len() == 4)?);
+    let year = i64::from(number(year).filter(|_| year.len() >= 4)?);
     let (clock, millis) = match time.split_once('.') {
         Some((clock, millis)) if millis.len() == 3 => (clock, number(millis)?),
         Some(_) => return None,

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::expect::ExpectationResult;
 use crate::probe::{ErrorKind, Observation, ProbeError};
+use crate::timestamp::Timestamp;
 
 /// One thing that happened in a run. Secrets are already redacted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,7 +216,7 @@ pub struct RunInfo {
     /// The runbook file.
     pub path: String,
     /// When the run started (RFC 3339, UTC).
-    pub started_at: String,
+    pub started_at: Timestamp,
     /// Who runs it.
     pub operator: String,
     /// On which machine.

@@ -35,6 +35,7 @@ pub mod scenario;
 pub mod step_facts;
 mod template;
 mod text_items;
+pub mod timestamp;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use runbook_engine::clock::parse_rfc3339;
 use runbook_engine::event::{EventSink, RunStatus};
 use runbook_engine::inputs::{GivenInputs, InputError, resolve};
 use runbook_engine::interpret::{
@@ -285,7 +284,7 @@ fn prepare_resume(args: &ResumeArgs, color: Color, interrupted: &Arc<Caught>) ->
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     // On virtual time, the resumption goes on from the journal's last time.
-    let time = RunTime::from_env(entries.last().and_then(|entry| parse_rfc3339(&entry.at)));
+    let time = RunTime::from_env(entries.last().map(|entry| entry.at.time()));
     let journal = Journal::append(&args.dir, Arc::clone(&time.clock)).map_err(|error| {
         print_stderr(&format!("error: cannot append to the journal `{}`: {error}\n", journal_path.display()));
         ExitCode::Io

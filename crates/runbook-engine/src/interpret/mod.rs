@@ -31,7 +31,7 @@ use runbook_model::{DEFAULT_MAX_VISITS, EdgeKind, Outcome, Plan, Span, Spanned, 
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::{Clock, compact, rfc3339};
+use crate::clock::{Clock, compact};
 use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, RunbookText, Unrouted};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
@@ -41,6 +41,7 @@ use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, milli
 use crate::redact::Redactor;
 use crate::step_facts::{KindFacts, StepFacts};
 use crate::template::Templates;
+use crate::timestamp::Timestamp;
 use runbook_model::StepPath;
 
 /// What a run may do.
@@ -155,7 +156,7 @@ pub struct Resume {
     /// The run's id, kept across resumptions.
     pub run_id: String,
     /// When the run first started.
-    pub started_at: String,
+    pub started_at: Timestamp,
     /// The step to continue with; `None`: nothing ran yet, the run begins
     /// at the runbook's start.
     pub step: Option<String>,
@@ -258,7 +259,7 @@ async fn start(
             runbook_model::Version::Text(t) => t.clone(),
         }),
         path: path.display().to_string(),
-        started_at: resume.map_or_else(|| rfc3339(wall), |r| r.started_at.clone()),
+        started_at: resume.map_or_else(|| Timestamp::new(wall), |r| r.started_at.clone()),
         operator: redactor.text(&options.operator).into_owned(),
         host: options.host.clone(),
         mode: options.mode,

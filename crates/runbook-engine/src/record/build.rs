@@ -15,6 +15,7 @@ use crate::event::{
     ActionDecision, AnsweredBy, CalleeFile, ConclusionView, Event, Graph, Part, RunInfo, RunStatus, Unrouted,
 };
 use crate::probe::ProbeError;
+use crate::timestamp::Timestamp;
 use runbook_model::StepPath;
 
 /// Version of the record format.
@@ -36,8 +37,10 @@ pub struct Record {
     /// Why, for endings other than a conclusion.
     pub message: Option<String>,
     /// When the run started (RFC 3339, UTC).
+    #[schemars(with = "Option<Timestamp>")]
     pub started_at: Option<String>,
     /// When it ended; absent for an interrupted run.
+    #[schemars(with = "Option<Timestamp>")]
     pub finished_at: Option<String>,
     /// Wall time of the run.
     pub duration_ms: Option<u64>,
@@ -109,6 +112,7 @@ impl From<RunStatus> for RecordStatus {
 #[schemars(deny_unknown_fields)]
 pub struct CallRecord {
     /// When it was loaded.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// The `call` step.
     pub step: String,
@@ -125,6 +129,7 @@ pub struct CallRecord {
 #[schemars(deny_unknown_fields)]
 pub struct Resumption {
     /// When.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// The step the run continued with.
     pub step: String,
@@ -159,6 +164,7 @@ pub struct ResumedText {
 pub struct StopRecord {
     /// When it stopped: for a process that was killed (`interrupted`), the
     /// last entry it journaled.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// How.
     pub status: RecordStatus,
@@ -179,8 +185,10 @@ pub struct StepRecord {
     /// Which visit of the step this is, from 1.
     pub visit: u32,
     /// When it started.
+    #[schemars(with = "Timestamp")]
     pub started_at: String,
     /// When it finished; absent when the run stopped inside it.
+    #[schemars(with = "Option<Timestamp>")]
     pub finished_at: Option<String>,
     /// Wall time of the step.
     pub duration_ms: Option<u64>,
@@ -233,12 +241,14 @@ pub struct QuestionRecord {
     /// Steps whose evidence was shown with the question.
     pub evidence: Vec<String>,
     /// When it was asked.
+    #[schemars(with = "Timestamp")]
     pub asked_at: String,
     /// The answer; absent when the run stopped waiting for one.
     pub answer: Option<Value>,
     /// Who answered.
     pub by: Option<AnsweredBy>,
     /// When.
+    #[schemars(with = "Option<Timestamp>")]
     pub answered_at: Option<String>,
 }
 
@@ -247,6 +257,7 @@ pub struct QuestionRecord {
 #[schemars(deny_unknown_fields)]
 pub struct InstructionRecord {
     /// When it was acknowledged.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// The rendered instruction.
     pub text: String,
@@ -265,6 +276,7 @@ pub struct InstructionRecord {
 #[schemars(deny_unknown_fields)]
 pub struct ActionRecord {
     /// When it was decided.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// What the action does, as the runbook describes it.
     pub confirm: Option<String>,
@@ -281,6 +293,7 @@ pub struct ActionRecord {
 #[schemars(deny_unknown_fields)]
 pub struct NextRecord {
     /// When.
+    #[schemars(with = "Timestamp")]
     pub at: String,
     /// The step entered; `null` when the run ran past the last step.
     pub to: Option<String>,
@@ -300,7 +313,7 @@ impl Record {
     /// Folds journal entries into a record.
     pub fn from_journal(entries: impl IntoIterator<Item = Entry>) -> Self {
         let mut fold = Fold::new();
-        entries.into_iter().for_each(|entry| fold.add(entry.at, entry.elapsed_ms, &entry.event));
+        entries.into_iter().for_each(|entry| fold.add(entry.at.into(), entry.elapsed_ms, &entry.event));
         fold.finish()
     }
 

@@ -17,6 +17,7 @@ use crate::clock::{Clock, rfc3339};
 use crate::event::{Event, EventSink};
 use crate::probe::millis;
 use crate::step_facts::StepFacts;
+use crate::timestamp::Timestamp;
 use serde::Deserialize as _;
 
 use super::Record;
@@ -144,7 +145,7 @@ impl Journal {
         let path = dir.path().join(JOURNAL_FILE);
         let mut record = Fold::new();
         for entry in earlier {
-            record.add(entry.at.clone(), entry.elapsed_ms, &entry.event);
+            record.add(entry.at.to_string(), entry.elapsed_ms, &entry.event);
         }
         Ok(Self {
             file,
@@ -273,7 +274,7 @@ struct Finished<'a> {
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Entry {
     /// When the event happened (RFC 3339, UTC), by the run's clock.
-    pub at: String,
+    pub at: Timestamp,
     /// Milliseconds from the start of the process that wrote it (the run,
     /// or a `runbook resume`) to the event, by the run's monotonic clock:
     /// unlike `at`, never moved by a change of the system time. Absent in
@@ -337,49 +338,64 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> io::Result<Vec<Entry>> {
 pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMut(Entry)) -> io::Result<()> {
     let mut line = Vec::new();
     let mut probes = Probes::default();
+    let mut run: Option<String> = None;
+    let not_an_entry = |number: usize, why: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: line {number} is not a journal entry: {why}", path.display()),
+        )
+    };
     for number in 1.. {
         line.clear();
         if lines.read_until(b'\n', &mut line)? == 0 {
             break;
         }
+        // What a crash can leave: blank lines, or blocks of NUL bytes.
         if line.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0) {
             continue;
         }
-        match serde_json::from_slice::<Entry>(&line) {
-            Ok(mut entry) => {
-                match &mut entry.event {
-                    Event::Probe { step, attempt, part } => probes.add(step, *attempt, part),
-                    Event::StepFinished { step, facts, .. } => {
-                        restore(facts, &probes.finish(step));
-                        if !facts.is_null() {
-                            let typed = StepFacts::deserialize(&*facts).map_err(|error| {
-                                io::Error::new(
-                                    io::ErrorKind::InvalidData,
-                                    format!(
-                                        "{}: line {number} is not a journal entry: the facts of step `{step}` are not \
-                                         what a step shows: {error}",
-                                        path.display()
-                                    ),
-                                )
-                            })?;
-                            entry.step_facts = Some(typed);
-                        }
-                    }
-                    _ => {}
-                }
-                fold(entry);
-            }
+        let mut entry = match serde_json::from_slice::<Entry>(&line) {
+            Ok(entry) => entry,
             // A line without its newline is the last one, cut short.
             Err(_) if line.last() != Some(&b'\n') => break,
-            Err(error) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}: line {number} is not a journal entry: {error}", path.display()),
-                ));
+            Err(error) => return Err(not_an_entry(number, within_the_line(&error))),
+        };
+        match &mut entry.event {
+            Event::RunStarted(info) => {
+                if let Some(first) = run.replace(info.id.clone()) {
+                    let why = format!(
+                        "a second `run_started` (run `{}`, after run `{first}`): a journal holds one run, and \
+                         another run's lines were added to this one",
+                        info.id
+                    );
+                    return Err(not_an_entry(number, why));
+                }
             }
+            Event::Probe { step, attempt, part } => probes.add(step, *attempt, part),
+            Event::StepFinished { step, facts, .. } => {
+                restore(facts, &probes.finish(step));
+                if !facts.is_null() {
+                    let typed = StepFacts::deserialize(&*facts).map_err(|error| {
+                        not_an_entry(number, format!("the facts of step `{step}` are not what a step shows: {error}"))
+                    })?;
+                    entry.step_facts = Some(typed);
+                }
+            }
+            _ => {}
         }
+        fold(entry);
     }
     Ok(())
+}
+
+/// A parse error as found within one line: serde's position is the
+/// line's column (its line is always 1), said so.
+fn within_the_line(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.strip_suffix(&format!(" at line {} column {}", error.line(), error.column())) {
+        Some(message) => format!("{message} (at column {})", error.column()),
+        None => text,
+    }
 }
 
 #[cfg(test)]
@@ -396,7 +412,7 @@ mod tests {
             title: "Demo".into(),
             version: None,
             path: "/demo.yaml".into(),
-            started_at: "2026-11-23T11:36:40.000Z".into(),
+            started_at: crate::timestamp::Timestamp::default(),
             operator: "alice".into(),
             host: "box".into(),
             mode,
@@ -471,7 +487,7 @@ mod tests {
         drop(resumed);
         let path = dir.path().join(JOURNAL_FILE);
         let stamps: Vec<(String, Option<u64>)> =
-            read(&path).unwrap().into_iter().map(|entry| (entry.at, entry.elapsed_ms)).collect();
+            read(&path).unwrap().into_iter().map(|entry| (entry.at.to_string(), entry.elapsed_ms)).collect();
         let expected =
             [("1970-01-01T00:01:00.000Z", 0), ("1970-01-01T00:01:01.500Z", 1500), ("1970-01-01T00:01:11.750Z", 250)];
         assert_eq!(stamps, expected.map(|(at, elapsed)| (at.to_owned(), Some(elapsed))));

@@ -38,7 +38,7 @@ fn write_from_journal(dir: &RecordDir) -> std::io::Result<Record> {
     let journal = dir.path().join(JOURNAL_FILE);
     let lines = std::io::BufReader::with_capacity(64 * 1024, dir.open_to_read(JOURNAL_FILE)?);
     let mut fold = build::Fold::new();
-    journal::for_each(lines, &journal, |entry| fold.add(entry.at, entry.elapsed_ms, &entry.event))?;
+    journal::for_each(lines, &journal, |entry| fold.add(entry.at.into(), entry.elapsed_ms, &entry.event))?;
     write_record(dir, fold, &journal)
 }
 
