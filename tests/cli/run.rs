@@ -3242,6 +3242,36 @@ fn a_slow_tls_handshake_is_its_own_phase_in_expectations_the_view_and_the_record
     assert!(timing["tls_ms"].as_u64().unwrap() >= 400 && timing["connect_ms"].as_u64().unwrap() < 400, "{timing}");
 }
 
+/// A probe whose expectations read `timing: connect` opens its own
+/// connection (review-12-attack3 H2): the second step to a keep-alive
+/// server has its phase too, rather than "got nothing" from reusing the
+/// first step's connection.
+#[test]
+fn a_probe_judging_the_connect_phase_opens_its_own_connection() {
+    let server =
+        crate::http_server::Server::start(|_, stream| crate::http_server::respond(stream, "200 OK", &[], b"ok"));
+    let step = |id: &str, next: &str| {
+        format!(
+            "  - id: {id}\n    check:\n      http: {{ url: \"{}\", proxy: none }}\n      expect:\n        - {{ status: 200 }}\n        \
+             - {{ timing: connect, lt: 5s }}\n    on: {{ pass: {next}, fail: bad, error: bad }}\n",
+            server.url(&format!("/{id}"))
+        )
+    };
+    let yaml = format!(
+        "id: phases\ntitle: Phases\nsteps:\n{}{}  - id: ok\n    conclude: {{ status: resolved }}\n  - id: bad\n    \
+         conclude: {{ status: inconclusive, diagnosis: bad }}\n",
+        step("a", "b"),
+        step("b", "ok")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--no-record"])
+        .status(0);
+    assert!(output.stdout.contains("→ ok (pass)"), "{}", output.stdout);
+    assert!(!output.stdout.contains("got nothing"), "{}", output.stdout);
+    assert_eq!(server.connection_count(), 2, "{}", output.stdout);
+}
+
 /// `{% if %}` in a confirm text, a conclusion or an inline `if` goes
 /// through the guards a `when` goes through (review A22): a string that
 /// reads as false, a string ordered against a number and none ordered stop

@@ -23,7 +23,7 @@ impl<'a> Interpreter<'a> {
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let sending = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
-        let prepared = prepare(&action.entry.probe, &sending, &self.client, &self.redactor)
+        let prepared = prepare(&action.entry.probe, &action.entry.expect, &sending, &self.client, &self.redactor)
             .map_err(|e| self.render_failed(step, &e))?;
         drop(sending);
         self.learn_derived_secrets();

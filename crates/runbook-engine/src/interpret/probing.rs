@@ -383,7 +383,8 @@ impl<'a> Interpreter<'a> {
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
-                let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                let prepared =
+                    prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
                 return Ok((Shape::Single, vec![unit]));
             }
@@ -391,8 +392,8 @@ impl<'a> Interpreter<'a> {
                 let units = group
                     .iter()
                     .map(|(name, entry)| {
-                        let prepared =
-                            prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                        let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor)
+                            .map_err(failed)?;
                         Ok(Unit {
                             name: Some(name.clone()),
                             item: None,
@@ -426,7 +427,8 @@ impl<'a> Interpreter<'a> {
             .map(|item| {
                 let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))])
                     .sending(self.resumed);
-                let prepared = prepare(&entry.probe, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                let prepared =
+                    prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor).map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
             .collect::<Result<_, Stop>>()?;

@@ -37,6 +37,8 @@ const MAX_REDIRECTS: usize = 10;
 const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A rendered HTTP request.
+// Independent switches of one request, as the runbook writes them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone)]
 pub struct HttpSpec {
     /// Method, uppercase (`GET`).
@@ -63,6 +65,10 @@ pub struct HttpSpec {
     pub proxy: ProxySetting,
     /// The parts of the request that hold a secret.
     pub secret_parts: SecretParts,
+    /// Open a connection of its own rather than reuse a kept-alive one:
+    /// an expectation reads the `dns`, `connect` or `tls` phase, which a
+    /// reused connection does not have.
+    pub fresh_connection: bool,
     /// The run's clients. The spec carries a handle (cheap to clone) so that
     /// it alone is the [`Probe`]; every spec of a run gets a clone of the
     /// same handle, so requests with the same client settings share one
@@ -165,6 +171,8 @@ struct ClientKey {
     connect_timeout: Option<Duration>,
     ca_file: Option<PathBuf>,
     proxy: Option<Via>,
+    /// Keep no idle connection, so that each request opens its own.
+    fresh_connection: bool,
 }
 
 impl HttpClient {
@@ -219,6 +227,9 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
     };
     if let Some(connect_timeout) = key.connect_timeout {
         builder = builder.connect_timeout(connect_timeout);
+    }
+    if key.fresh_connection {
+        builder = builder.pool_max_idle_per_host(0);
     }
     builder = if key.tls {
         let tls = tls_client::config(trust(key)?)
@@ -281,6 +292,7 @@ impl HttpSpec {
             connect_timeout: self.connect_timeout,
             ca_file: self.ca_file.clone(),
             proxy,
+            fresh_connection: self.fresh_connection,
         }
     }
 

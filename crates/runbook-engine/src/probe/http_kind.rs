@@ -206,9 +206,11 @@ impl Observed for HttpObservation {
 /// Limit on an HTTP exchange when the runbook gives none.
 const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Renders an `http` probe into a request.
+/// Renders an `http` probe into a request; `fresh_connection` when its
+/// expectations read a phase only a new connection has.
 pub(crate) fn prepare(
     http: &HttpProbe,
+    fresh_connection: bool,
     renderer: &Renderer<'_>,
     client: &HttpClient,
     redactor: &Redactor,
@@ -259,6 +261,7 @@ pub(crate) fn prepare(
             },
         },
         secret_parts,
+        fresh_connection,
         client: client.clone(),
     };
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
@@ -522,6 +525,7 @@ mod tests {
             ca_file: None,
             proxy: ProxySetting::Direct,
             secret_parts: SecretParts::default(),
+            fresh_connection: false,
             client: HttpClient::new(),
         };
         ProbeCall {

@@ -247,14 +247,23 @@ impl Observation {
 /// Renders `probe` into a spec ready to run, by its kind's module.
 /// `redactor` knows the run's secrets: a request says which of its parts
 /// hold one, so that a redirect never carries them to another origin.
+/// `expect` judges it: an http request whose expectations read the `dns`,
+/// `connect` or `tls` phase opens its own connection, since a kept-alive
+/// one has none of them.
 pub(crate) fn prepare(
     probe: &runbook_model::Probe,
+    expect: &[runbook_model::Spanned<runbook_model::Expectation>],
     renderer: &Renderer<'_>,
     client: &HttpClient,
     redactor: &crate::redact::Redactor,
 ) -> Result<Prepared, RenderError> {
     match probe {
-        runbook_model::Probe::Http(http) => http_kind::prepare(http, renderer, client, redactor),
+        runbook_model::Probe::Http(http) => {
+            use runbook_model::TimingPhase::{Connect, Dns, Tls};
+            let fresh =
+                expect.iter().any(|e| e.value.timing.as_ref().is_some_and(|t| matches!(t.value, Dns | Connect | Tls)));
+            http_kind::prepare(http, fresh, renderer, client, redactor)
+        }
         runbook_model::Probe::Cmd(cmd) => cmd::prepare(cmd, renderer),
         runbook_model::Probe::Tcp(tcp) => tcp::prepare(tcp, renderer),
         runbook_model::Probe::Env(env) => Ok(env::prepare(env)),

@@ -23,6 +23,7 @@ pub(crate) fn get(url: &str) -> HttpSpec {
         ca_file: None,
         proxy: ProxySetting::Direct,
         secret_parts: SecretParts::default(),
+        fresh_connection: false,
         client: HttpClient::new(),
     }
 }
