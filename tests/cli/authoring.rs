@@ -1655,6 +1655,30 @@ fn render_keeps_a_backtick_in_a_host_an_env_name_or_a_list_default_inside_its_co
 }
 
 #[test]
+fn a_runbook_over_the_size_limit_is_refused_unread_and_check_refuses_a_fifo() {
+    let scratch = crate::Scratch::new();
+    // A 4 GiB sparse file (a log or a dump given by mistake): read whole it
+    // took gigabytes of memory and minutes, deaf to SIGTERM.
+    let big = std::fs::File::create(scratch.path().join("big.yaml")).expect("create");
+    big.set_len(4 << 30).expect("set_len");
+    for (command, code) in [("run", 3), ("check", 3), ("render", 3), ("graph", 3)] {
+        let mut args = vec![command, "big.yaml"];
+        if command == "run" {
+            args.push("--no-record");
+        }
+        let output = runbook_in(scratch.path(), &args);
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{command}: {said}");
+        assert!(said.contains("the file is over 16777216 bytes, the limit for a runbook"), "{command}: {said}");
+    }
+    nix::unistd::mkfifo(&scratch.path().join("fifo.yaml"), nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let output = runbook_in(scratch.path(), &["check", "fifo.yaml"]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{said}");
+    assert!(said.contains("not a regular file"), "{said}");
+}
+
+#[test]
 fn render_and_graph_refuse_a_fifo_and_skip_one_in_a_directory() {
     let scratch = crate::Scratch::new();
     let dir = scratch.path().join("rb");

@@ -309,7 +309,7 @@ fn a_fifo_or_an_endless_file_is_refused_without_reading_it_whole() {
         .files(&[("half.yaml", HALF.as_bytes()), ("half.test.yaml", big.as_bytes())])
         .args(["test", "half.test.yaml"])
         .status(3)
-        .stderr_contains("test files are limited to");
+        .stderr_contains("the file is over 16777216 bytes, the limit for a test file");
 }
 
 #[test]

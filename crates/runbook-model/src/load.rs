@@ -134,7 +134,7 @@ pub fn load(source: &Source) -> Result<Runbook, Diagnostic> {
         return Err(Diagnostic::new(
             Code::YamlBudget,
             Span::new(0, 0),
-            format!("the file is {} bytes; runbooks are limited to {MAX_FILE_BYTES} bytes", text.len()),
+            format!("the file is over {MAX_FILE_BYTES} bytes, the limit for a runbook"),
         )
         .with_help("split the runbook with `call` steps"));
     }
@@ -154,7 +154,7 @@ pub fn load_test_file(source: &Source) -> Result<TestFile, Diagnostic> {
         return Err(Diagnostic::new(
             Code::YamlBudget,
             Span::new(0, 0),
-            format!("the file is {} bytes; test files are limited to {MAX_FILE_BYTES} bytes", text.len()),
+            format!("the file is over {MAX_FILE_BYTES} bytes, the limit for a test file"),
         )
         .with_help(Subject::TestFile.split()));
     }

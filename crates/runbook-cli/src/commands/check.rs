@@ -125,7 +125,7 @@ fn check_parallel(files: &[PathBuf], workers: usize, check: impl Fn(&Path) -> Ch
 /// Loads and analyses one file: a runbook, or a test file against its
 /// runbook.
 fn check_file(path: &Path, cache: Option<&CheckCache>) -> Checked {
-    let outcome = std::fs::read(path).map_err(Unchecked::Unreadable).map(|bytes| {
+    let outcome = test_files::read_bounded(path).map_err(Unchecked::Unreadable).map(|bytes| {
         if runbook_files::is_test_file(path) {
             let checked = test_files::check_test_file(path, &bytes);
             Findings { source: checked.source, diagnostics: checked.diagnostics, invalid_callees: Vec::new() }

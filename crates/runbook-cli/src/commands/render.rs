@@ -169,7 +169,7 @@ pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<Load
         ));
         return Err(ExitCode::Io);
     }
-    let bytes = std::fs::read(path).map_err(|error| {
+    let bytes = crate::test_files::read_bounded(path).map_err(|error| {
         print_stderr(&format!("error: cannot read `{}`: {error}\n", shown(path)));
         ExitCode::Io
     })?;

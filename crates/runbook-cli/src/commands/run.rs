@@ -569,11 +569,16 @@ fn shell_word(text: &str) -> String {
 /// them.
 fn load(path: &Path, color: Color) -> Result<(Plan, String), ExitCode> {
     // Only a regular file: a FIFO named `x.yaml` would block the run before
-    // its first step, deaf to Ctrl-C and SIGTERM.
+    // its first step, deaf to Ctrl-C and SIGTERM. One byte past the size
+    // limit is enough for the loader to refuse a larger file (a log or a
+    // sparse file given by mistake) without reading it whole.
     let read = |path: &Path| -> std::io::Result<Vec<u8>> {
         let mut bytes = Vec::new();
-        let mut file = runbook_engine::open_regular_file(std::fs::OpenOptions::new().read(true), path, 0)?;
-        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        let file = runbook_engine::open_regular_file(std::fs::OpenOptions::new().read(true), path, 0)?;
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, runbook_model::MAX_FILE_BYTES as u64 + 1),
+            &mut bytes,
+        )?;
         Ok(bytes)
     };
     let bytes = read(path).map_err(|error| {
