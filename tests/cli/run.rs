@@ -831,6 +831,28 @@ steps:
     assert!(!record.contains("tok-s3cr3t"), "{record}");
 }
 
+/// The reason a connection was not made quotes the host, which often comes
+/// from an input: its control characters are shown as escapes, so a
+/// hostile name cannot retitle the terminal or erase the reason's line.
+#[test]
+fn a_tcp_reason_shows_a_hostile_host_names_control_characters_as_escapes() {
+    let yaml = "id: port\ntitle: Port\ninputs:\n  host: { description: host }\nsteps:\n  - id: open\n    check:\n      \
+                tcp: { host: \"{{ inputs.host }}\", port: 9, timeout: 2s }\n      expect: [ { connected: true } ]\n    \
+                on: { pass: up, fail: down }\n  - id: up\n    conclude: { status: resolved }\n  - id: down\n    \
+                conclude: { status: diagnosed, diagnosis: down }\n";
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--no-record"])
+        .args(["--input", "host=evil\u{1b}]0;PWNED\u{7}\u{1b}[2K.invalid"])
+        .status(0);
+    assert!(!output.stdout.contains('\u{1b}') && !output.stdout.contains('\u{7}'), "{:?}", output.stdout);
+    assert!(
+        output.stdout.contains("not connected: cannot resolve `evil\\x1b]0;PWNED\\x07\\x1b[2K.invalid`"),
+        "{}",
+        output.stdout
+    );
+}
+
 /// Response header names are lower-case in `result.headers`: a name with
 /// capitals that arrives through an input is never in the map, so the run
 /// stops naming it rather than taking the "no such header" branch; the

@@ -166,7 +166,9 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));
     } else if let Some(why) = part.observation.as_ref().and_then(|o| o.observed().judged_failure()) {
-        let _ = writeln!(out, "{indent}  {why}");
+        // The reason quotes the target (a host from an input, an alert):
+        // outside text, shown with its control characters as escapes.
+        let _ = writeln!(out, "{indent}  {}", printable_line(&why));
     }
     for result in &part.expectations {
         expectation(out, result, look, indent);
