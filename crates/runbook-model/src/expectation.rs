@@ -49,10 +49,12 @@ pub struct Expectation {
     /// `subject`, `not_before`, `not_after` (text) or `days_left` (integer).
     #[serde(default)]
     pub tls: Option<Spanned<CertificateFact>>,
-    /// A phase of an HTTP request, in milliseconds: `dns`, `connect` (TCP,
-    /// tunnel and TLS) or `first_byte`; compare with durations
-    /// (`{ timing: first_byte, lt: 500ms }`). A phase that did not happen
-    /// (nothing to resolve, a connection kept alive) has no value.
+    /// A phase of an HTTP request, in milliseconds: `dns`, `connect` (TCP
+    /// and a proxy's tunnel), `tls` (the handshake) or `first_byte`;
+    /// compare with durations (`{ timing: first_byte, lt: 500ms }`). A
+    /// phase that did not happen (an address has nothing to resolve, plain
+    /// http no handshake) has no value. A probe judging `dns`, `connect` or
+    /// `tls` opens its own connection, so it always has them.
     #[serde(default)]
     pub timing: Option<Spanned<TimingPhase>>,
 
