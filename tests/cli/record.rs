@@ -577,16 +577,16 @@ id: steady
 title: Steady
 steps:
   - id: a
-    check: { cmd: { sh: "sleep 0.05; echo alpha" }, capture: { a: { stdout: true } } }
+    check: { cmd: { sh: "sleep 0.1; echo alpha" }, capture: { a: { stdout: true } } }
   - id: b
-    check: { cmd: { sh: "sleep 0.05; echo bravo" }, capture: { b: { stdout: true } } }
+    check: { cmd: { sh: "sleep 0.1; echo bravo" }, capture: { b: { stdout: true } } }
   - id: c
-    collect: { cmd: { sh: "sleep 0.05; echo charlie" }, capture: { c: { stdout: true } } }
+    collect: { cmd: { sh: "sleep 0.1; echo charlie" }, capture: { c: { stdout: true } } }
   - id: d
-    check: { cmd: { sh: "sleep 0.05; exit 1" }, expect: [ { exit_code: 0 } ] }
+    check: { cmd: { sh: "sleep 0.1; exit 1" }, expect: [ { exit_code: 0 } ] }
     on: { fail: e }
   - id: e
-    check: { cmd: { sh: "sleep 0.05; echo echo" }, capture: { e: { stdout: true } } }
+    check: { cmd: { sh: "sleep 0.1; echo echo" }, capture: { e: { stdout: true } } }
   - id: end
     conclude:
       status: diagnosed
@@ -594,7 +594,9 @@ steps:
 "#;
 
 /// 50 kill points across a run: SIGINT, SIGTERM or SIGKILL at spread-out
-/// moments. After each, the journal parses, `runbook record` rebuilds a
+/// moments (0 to 450 ms after the journal appears; the run's five steps
+/// take at least 500 ms, so on an idle machine too most points land inside
+/// it). After each, the journal parses, `runbook record` rebuilds a
 /// valid record, and `runbook resume` ends with the conclusion of an
 /// uninterrupted run.
 #[test]
