@@ -285,7 +285,7 @@ pub struct Entry {
     #[serde(flatten)]
     pub event: Event,
     /// The facts of a `step_finished` entry, read as their type once the
-    /// outputs written by reference are put back ([`super::repeated`]).
+    /// outputs written by reference are put back (see the `repeated` module).
     #[serde(skip)]
     pub step_facts: Option<StepFacts>,
 }
