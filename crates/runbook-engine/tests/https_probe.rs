@@ -7,6 +7,7 @@ mod support;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
@@ -446,13 +447,35 @@ async fn a_ca_file_with_another_ca_of_the_same_name_says_so() {
 }
 
 /// A forward proxy on 127.0.0.1 that opens real `CONNECT` tunnels (to
-/// 127.0.0.1 only). Returns its port.
-async fn tunnelling_proxy() -> u16 {
+/// 127.0.0.1 only) and counts them; a tunnel after the first `open` ones is
+/// answered 200 but carries nothing (a proxy or service that stalls it).
+/// Returns its port and the count.
+async fn tunnelling_proxy(open: usize) -> (u16, Arc<AtomicUsize>) {
+    tunnelling_proxy_over(None, open).await
+}
+
+/// Either side of a proxy's client connection: TCP, or TLS over it.
+trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Stream for S {}
+
+/// [`tunnelling_proxy`], speaking TLS with its clients when `tls` is given
+/// (an `https://` proxy).
+async fn tunnelling_proxy_over(tls: Option<TlsAcceptor>, open: usize) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let tunnels = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&tunnels);
     tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
+        while let Ok((client, _)) = listener.accept().await {
+            let (counted, tls) = (Arc::clone(&counted), tls.clone());
             tokio::spawn(async move {
+                let mut client: Box<dyn Stream> = match tls {
+                    None => Box::new(client),
+                    Some(tls) => match tls.accept(client).await {
+                        Ok(client) => Box::new(client),
+                        Err(_) => return,
+                    },
+                };
                 let mut head = Vec::new();
                 let mut byte = [0; 1];
                 while !head.ends_with(b"\r\n\r\n") {
@@ -470,27 +493,109 @@ async fn tunnelling_proxy() -> u16 {
                 };
                 let Ok(mut service) = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await else { return };
                 let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                if counted.fetch_add(1, Ordering::SeqCst) >= open {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    return;
+                }
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut service).await;
             });
         }
     });
-    port
+    (port, tunnels)
 }
 
-/// Through a `CONNECT` tunnel the client keeps no certificate: the facts
-/// come from a handshake of the engine's own through the same proxy.
+/// Through a `CONNECT` tunnel the HTTP client keeps no certificate on the
+/// connection: the facts are those the client's own handshake checked, in
+/// the one tunnel the probe opens. A second tunnel would stall here and turn
+/// the complete answer into a timeout.
 #[tokio::test]
-async fn certificate_facts_come_through_a_connect_tunnel() {
+async fn a_probe_through_a_connect_proxy_opens_one_tunnel_and_has_its_certificate() {
     let ca = Authority::new();
     let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
     let port = serve(certificate, &key).await;
-    let proxy = tunnelling_proxy().await;
+    let (proxy, tunnels) = tunnelling_proxy(1).await;
     let ca_file = ca.pem_file();
-    let spec = HttpSpec { proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy}")), ..trusting(&ca_file, port) };
+    let spec = HttpSpec {
+        proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy}")),
+        timeout: Duration::from_secs(3),
+        ..trusting(&ca_file, port)
+    };
     let observation = observe(&spec).await;
-    assert_eq!(observation.status, Some(200), "{observation:?}");
+    assert_eq!((observation.status, &observation.error), (Some(200), &None), "{observation:?}");
     assert_eq!(observation.proxy, Some(format!("http://127.0.0.1:{proxy}")));
     let tls = observation.tls.expect("certificate facts through the tunnel");
     assert_eq!((tls.issuer.as_str(), tls.subject.as_str()), ("CN=Runbook Test CA, O=Runbook", "CN=127.0.0.1"));
     assert_eq!(tls.not_after, "2099-01-01T00:00:00Z");
+    assert_eq!(tunnels.load(Ordering::SeqCst), 1, "tunnels opened");
+}
+
+/// Picks the next of its certificates for each handshake.
+#[derive(Debug)]
+struct InTurn {
+    keys: Vec<Arc<rustls::sign::CertifiedKey>>,
+    next: AtomicUsize,
+}
+
+impl rustls::server::ResolvesServerCert for InTurn {
+    fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(Arc::clone(&self.keys[self.next.fetch_add(1, Ordering::SeqCst) % self.keys.len()]))
+    }
+}
+
+/// Two probes of a run through a proxy, to a service that presents another
+/// certificate on its second connection (and resumes no session): each
+/// probe has the certificate of its own connection, one tunnel each.
+#[tokio::test]
+async fn each_probe_through_a_proxy_has_the_certificate_its_own_connection_presented() {
+    let ca = Authority::new();
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let keys = [CURRENT, ((2020, 1, 1), (2098, 6, 1))]
+        .into_iter()
+        .map(|valid| {
+            let (certificate, key) = ca.issue(&["127.0.0.1"], valid);
+            let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+            Arc::new(rustls::sign::CertifiedKey::from_der(vec![certificate], key, &provider).unwrap())
+        })
+        .collect();
+    let mut config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(InTurn { keys, next: AtomicUsize::new(0) }));
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    let port = serve_with(config).await;
+    let (proxy, tunnels) = tunnelling_proxy(usize::MAX).await;
+    let ca_file = ca.pem_file();
+    let spec = HttpSpec { proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy}")), ..trusting(&ca_file, port) };
+    let mut not_after = Vec::new();
+    for _ in 0..2 {
+        let observation = observe(&spec).await;
+        assert_eq!(observation.status, Some(200), "{observation:?}");
+        not_after.push(observation.tls.expect("certificate facts through the tunnel").not_after);
+    }
+    assert_eq!(not_after, ["2099-01-01T00:00:00Z", "2098-06-01T00:00:00Z"]);
+    assert_eq!(tunnels.load(Ordering::SeqCst), 2, "tunnels opened");
+}
+
+/// Through an `https://` proxy the request's tunnel runs inside TLS to the
+/// proxy: the facts are the service's certificate, not the proxy's.
+#[tokio::test]
+async fn through_an_https_proxy_the_facts_are_the_services_certificate() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["localhost"], CURRENT);
+    let port = serve(certificate, &key).await;
+    let (certificate, key) = ca.issue(&["127.0.0.1"], ((2020, 1, 1), (2097, 1, 1)));
+    let acceptor = TlsAcceptor::from(Arc::new(presenting(certificate, &key)));
+    let (proxy, tunnels) = tunnelling_proxy_over(Some(acceptor), 1).await;
+    let ca_file = ca.pem_file();
+    let spec = HttpSpec {
+        proxy: ProxySetting::Url(format!("https://127.0.0.1:{proxy}")),
+        ca_file: Some(ca_file.path().to_owned()),
+        timeout: Duration::from_secs(3),
+        ..get(&format!("https://localhost:{port}/"))
+    };
+    let observation = observe(&spec).await;
+    assert_eq!((observation.status, &observation.error), (Some(200), &None), "{observation:?}");
+    let tls = observation.tls.expect("the service's certificate facts");
+    assert_eq!((tls.subject.as_str(), tls.not_after.as_str()), ("CN=localhost", "2099-01-01T00:00:00Z"));
+    assert_eq!(tunnels.load(Ordering::SeqCst), 1, "tunnels opened");
 }

@@ -1,8 +1,7 @@
 //! `CONNECT` to an http proxy, by hand: what it answers, asked again when
 //! the client's tunnel failed (the client reports a refusal without the
 //! status, and "the proxy answered 502" tells the operator something "was
-//! not 200" does not), and a tunnel of our own (see
-//! `tunnel_certificate`). Within the probe's time, once.
+//! not 200" does not). Within the probe's time, once.
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -27,21 +26,6 @@ pub(super) enum ConnectAnswer {
 /// reads its status line; `None` when it cannot be asked (an https proxy,
 /// or the connection fails or closes before a line).
 pub(super) async fn ask(via: &Via, authority: &str) -> Option<ConnectAnswer> {
-    let (_, answer) = connect(via, authority, |answer| answer.contains(&b'\n')).await?;
-    Some(status_line(&answer))
-}
-
-/// A tunnel through the http proxy `via` to `authority`, once it answered
-/// 200; `None` otherwise.
-pub(super) async fn open(via: &Via, authority: &str) -> Option<TcpStream> {
-    let (stream, answer) = connect(via, authority, |answer| answer.windows(4).any(|w| w == b"\r\n\r\n")).await?;
-    matches!(status_line(&answer), ConnectAnswer::Status(200, _)).then_some(stream)
-}
-
-/// Sends `CONNECT authority` to `via` and reads its answer until `enough`
-/// (or the cap, or the end); `None` when it cannot be asked (an https
-/// proxy, or the connection fails or closes before a byte).
-async fn connect(via: &Via, authority: &str, enough: fn(&[u8]) -> bool) -> Option<(TcpStream, Vec<u8>)> {
     if !via.url.starts_with("http://") {
         return None;
     }
@@ -51,16 +35,15 @@ async fn connect(via: &Via, authority: &str, enough: fn(&[u8]) -> bool) -> Optio
     let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{auth}\r\n");
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut answer = Vec::new();
-    // Byte by byte once the head may end: nothing of what follows the
-    // answer (the tunnel's own bytes) is read here.
-    let mut byte = [0; 1];
-    while !enough(&answer) && answer.len() < MAX_ANSWER_BYTES {
-        if stream.read(&mut byte).await.ok()? == 0 {
+    let mut chunk = [0; 256];
+    while !answer.contains(&b'\n') && answer.len() < MAX_ANSWER_BYTES {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
             break;
         }
-        answer.push(byte[0]);
+        answer.extend_from_slice(&chunk[..read]);
     }
-    (!answer.is_empty()).then_some((stream, answer))
+    (!answer.is_empty()).then(|| status_line(&answer))
 }
 
 /// Parses `HTTP/1.x CODE REASON` from the start of `answer`.

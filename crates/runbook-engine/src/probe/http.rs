@@ -21,8 +21,7 @@ use super::connect_answer::{self, ConnectAnswer};
 use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
-use super::tls_client::{self, Trust};
-use super::tunnel_certificate;
+use super::tls_client::{self, Presented, Trust};
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
     serialize_millis,
@@ -149,7 +148,14 @@ pub struct Redirect {
 /// the clients.
 #[derive(Clone, Default)]
 pub struct HttpClient {
-    clients: Arc<Mutex<HashMap<ClientKey, reqwest::Client>>>,
+    clients: Arc<Mutex<HashMap<ClientKey, Client>>>,
+}
+
+/// One client and the certificates servers presented to it.
+#[derive(Clone)]
+struct Client {
+    client: reqwest::Client,
+    presented: Presented,
 }
 
 /// Request headers kept when a redirect leads to another origin (scheme,
@@ -182,7 +188,7 @@ impl HttpClient {
     }
 
     /// The client for `key`, built on first use.
-    fn get(&self, key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
+    fn get(&self, key: &ClientKey) -> Result<Client, ProbeError> {
         // A panic elsewhere while the lock was held cannot leave the map
         // half-updated (insert is the only write), so poison is ignored.
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
@@ -202,7 +208,7 @@ impl fmt::Debug for HttpClient {
     }
 }
 
-fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
+fn build_client(key: &ClientKey) -> Result<Client, ProbeError> {
     // Redirects are followed by the probe itself (see `HttpSpec::send`),
     // which decides what each hop may carry.
     let mut builder = reqwest::Client::builder()
@@ -231,16 +237,19 @@ fn build_client(key: &ClientKey) -> Result<reqwest::Client, ProbeError> {
     if key.fresh_connection {
         builder = builder.pool_max_idle_per_host(0);
     }
-    builder = if key.tls {
-        let tls = tls_client::config(trust(key)?)
+    let presented = if key.tls {
+        let (tls, presented) = tls_client::config(trust(key)?)
             .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot set up the http client: {}", one_line(&e))))?;
-        builder.tls_backend_preconfigured(tls)
+        builder = builder.tls_backend_preconfigured(tls);
+        presented
     } else {
-        builder.tls_certs_only(Vec::new())
+        builder = builder.tls_certs_only(Vec::new());
+        Presented::default()
     };
-    builder
+    let client = builder
         .build()
-        .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot set up the http client: {}", causes(&e))))
+        .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot set up the http client: {}", causes(&e))))?;
+    Ok(Client { client, presented })
 }
 
 /// Which certificates a TLS client trusts: with `tls.ca_file`, its
@@ -390,24 +399,23 @@ impl HttpSpec {
         recorder: &Recorder,
         observation: &mut HttpObservation,
     ) -> Result<(), ProbeError> {
-        let mut response = self.send(request, target, recorder, observation).await?;
+        let (mut response, presented) = self.send(request, target, recorder, observation).await?;
         observation.status = Some(response.status().as_u16());
         observation.final_url = Some(response.url().to_string());
         // The connection's certificate is the target's only over https: an
         // http URL through an https proxy has the proxy's. Through a CONNECT
-        // tunnel reqwest keeps none, so there are no facts (see docs/dsl.md).
+        // tunnel reqwest keeps none: the client's verifier kept it.
         observation.tls = response
             .extensions()
             .get::<reqwest::tls::TlsInfo>()
             .filter(|_| response.url().scheme() == "https")
             .and_then(reqwest::tls::TlsInfo::peer_certificate)
-            .and_then(|der| Certificate::of(der, SystemTime::now()));
-        if observation.tls.is_none()
-            && target.https
-            && let Some(via) = &target.via
-        {
-            observation.tls = tunnel_certificate::through(via, &target.host, target.port.unwrap_or(443)).await;
-        }
+            .map(|der| CertificateDer::from(der.to_vec()))
+            .or_else(|| {
+                let name = target.host.trim_start_matches('[').trim_end_matches(']');
+                target.https.then(|| recorder.presented(name).or_else(|| presented.last(name))).flatten()
+            })
+            .and_then(|der| Certificate::of(&der, SystemTime::now()));
         observation.headers = response
             .headers()
             .iter()
@@ -426,13 +434,15 @@ impl HttpSpec {
     /// names the host that failed, and each hop goes through the proxy its
     /// own URL calls for.
     /// Each hop's proxy is written into `observation` before it is sent.
+    /// Returns the answer and the certificates presented to the client that
+    /// got it.
     async fn send(
         &self,
         mut request: reqwest::Request,
         target: &mut Target,
         recorder: &Recorder,
         observation: &mut HttpObservation,
-    ) -> Result<reqwest::Response, ProbeError> {
+    ) -> Result<(reqwest::Response, Presented), ProbeError> {
         loop {
             target.via = self.proxy.via(request.url())?;
             let proxy = target.via.as_ref().map(|via| via.url.clone());
@@ -440,7 +450,7 @@ impl HttpSpec {
                 Some(hop) => hop.proxy = proxy,
                 None => observation.proxy = proxy,
             }
-            let client = self.client.get(&self.client_key(request.url(), target.via.clone()))?;
+            let Client { client, presented } = self.client.get(&self.client_key(request.url(), target.via.clone()))?;
             let retry = request.try_clone();
             let response = match recorder.measure(client.execute(request)).await {
                 Ok(response) => response,
@@ -455,7 +465,7 @@ impl HttpSpec {
             }
             let next = retry.filter(|_| self.follow_redirects).and_then(|retry| self.redirected(retry, &response));
             let Some(next) = next else {
-                return Ok(response);
+                return Ok((response, presented));
             };
             if observation.redirects.len() == MAX_REDIRECTS {
                 let message = format!("more than {MAX_REDIRECTS} redirects from `{}`", self.url);

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::NamedGroup;
 use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde::{Deserialize, Serialize};
 
 tokio::task_local! {
@@ -66,6 +66,9 @@ struct Phases {
     connected: Option<Instant>,
     /// When the answer's status line came.
     answered: Option<Instant>,
+    /// The name and certificate of the last server whose certificate was
+    /// checked while the request was sent (see [`presented`]).
+    presented: Option<(String, CertificateDer<'static>)>,
 }
 
 /// The phases of one probe's request (its last hop after redirects),
@@ -93,6 +96,12 @@ impl Recorder {
         answer
     }
 
+    /// The certificate the server named `name` (an IP address without
+    /// brackets) presented in a handshake made for the request, if one was.
+    pub(super) fn presented(&self, name: &str) -> Option<CertificateDer<'static>> {
+        self.phases().presented.clone().filter(|(presenter, _)| presenter == name).map(|(_, certificate)| certificate)
+    }
+
     /// What was measured, once the request is over or cut short.
     pub(super) fn timing(&self) -> HttpTiming {
         let phases = self.phases();
@@ -114,6 +123,13 @@ impl Recorder {
 /// connection hyper finishes in the background belongs to none).
 fn record(set: impl FnOnce(&mut Phases)) {
     let _ = PHASES.try_with(|phases| set(&mut phases.lock().unwrap_or_else(PoisonError::into_inner)));
+}
+
+/// Notes that `name` presented `certificate`, which passed the checks, in
+/// a handshake for the request this task is sending (a proxy's first, then
+/// the service's in its tunnel: the last is kept).
+pub(super) fn presented(name: String, certificate: CertificateDer<'static>) {
+    record(|phases| phases.presented = Some((name, certificate)));
 }
 
 /// The system resolver (`getaddrinfo`, as reqwest's default), timed.

@@ -16,7 +16,6 @@ mod runner;
 mod tcp;
 mod tls;
 mod tls_client;
-mod tunnel_certificate;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -2,9 +2,12 @@
 //! (the system's trusted roots through the platform verifier, `tls.ca_file`
 //! added to them, or no check at all with `tls.insecure`; HTTP/1.1 as the
 //! only protocol offered), built here so that the session cache is the
-//! timed one that marks where each handshake begins ([`TimedSessions`]).
+//! timed one that marks where each handshake begins ([`TimedSessions`]),
+//! and the verifier one that keeps the certificate each server presented
+//! ([`Presented`]).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -12,7 +15,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
-use super::http_timing::TimedSessions;
+use super::http_timing::{self, TimedSessions};
 
 /// How a client checks the certificates servers present.
 pub(super) enum Trust {
@@ -22,8 +25,9 @@ pub(super) enum Trust {
     Anything,
 }
 
-/// The settings of one https client.
-pub(super) fn config(trust: Trust) -> Result<ClientConfig, rustls::Error> {
+/// The settings of one https client, and where its verifier keeps the
+/// certificates servers presented to it.
+pub(super) fn config(trust: Trust) -> Result<(ClientConfig, Presented), rustls::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match trust {
         Trust::System(extra) if extra.is_empty() => {
@@ -34,6 +38,8 @@ pub(super) fn config(trust: Trust) -> Result<ClientConfig, rustls::Error> {
         }
         Trust::Anything => Arc::new(AnyCertificate(Arc::clone(&provider))),
     };
+    let presented = Presented::default();
+    let verifier = Arc::new(Witness { inner: verifier, presented: presented.clone() });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -41,12 +47,90 @@ pub(super) fn config(trust: Trust) -> Result<ClientConfig, rustls::Error> {
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.resumption = Resumption::store(Arc::new(TimedSessions::new()));
-    Ok(config)
+    Ok((config, presented))
+}
+
+/// The certificate each server last presented to one client and that passed
+/// its checks, by the name the client asked for. Through a proxy's `CONNECT`
+/// tunnel the HTTP client keeps no certificate on the connection, so the
+/// probe reads it here: the one of the request's own handshake (see
+/// [`http_timing::presented`]), or, when the request went over a kept-alive
+/// connection or resumed a TLS session (no certificate is sent then), the
+/// one the server presented when that connection or session began, which
+/// this client checked.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Presented(Arc<Mutex<HashMap<String, CertificateDer<'static>>>>);
+
+impl Presented {
+    fn keep(&self, name: &ServerName<'_>, certificate: &CertificateDer<'_>) {
+        let name = name.to_str().into_owned();
+        let certificate = certificate.clone().into_owned();
+        http_timing::presented(name.clone(), certificate.clone());
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(name, certificate);
+    }
+
+    /// The certificate the server named `name` (an IP address without
+    /// brackets) last presented.
+    pub(super) fn last(&self, name: &str) -> Option<CertificateDer<'static>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    }
+}
+
+/// A client's verifier, which keeps the certificate it accepted
+/// ([`Presented`]).
+#[derive(Debug)]
+struct Witness {
+    inner: Arc<dyn ServerCertVerifier>,
+    presented: Presented,
+}
+
+impl ServerCertVerifier for Witness {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        self.presented.keep(server_name, end_entity);
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, signature)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, signature)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.inner.requires_raw_public_keys()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
+        self.inner.root_hint_subjects()
+    }
 }
 
 /// Accepts any certificate, its signatures still checked as the handshake
-/// needs: for `tls.insecure`, and for a handshake that only reads the
-/// certificate (see `tunnel_certificate`).
+/// needs: for `tls.insecure`.
 #[derive(Debug)]
 struct AnyCertificate(Arc<CryptoProvider>);
 
