@@ -436,3 +436,70 @@ steps:
         .stderr_contains("its `stdout` capture in `up` has no `default`")
         .stderr_contains("a value that does not convert to its `type:`");
 }
+
+/// A whole-output capture (`stdout: true`, `body: true`, `status: true`) is
+/// unset only when its probe gave no answer: RB312 reports a read where the
+/// step's `error` leads (a `collect`'s every exit, an `on: error` route),
+/// never where only an answer leads (review-10-attack5 M7). The real run
+/// stops where the warning points.
+#[test]
+fn a_whole_output_capture_is_unset_only_where_no_answer_leads() {
+    let routed = r#"
+id: pods
+title: Pods at the time of the incident
+steps:
+  - id: pods
+    check:
+      cmd: { sh: "kubectll get pods -n kneo", timeout: 5s }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        pods: { stdout: true }
+    on: { pass: listed, fail: listed, error: cannot }
+  - id: listed
+    conclude: { status: diagnosed, diagnosis: "pods: {{ vars.pods }}" }
+  - id: cannot
+    conclude: { status: inconclusive, diagnosis: "cannot list the pods" }
+"#;
+    Test::new().files(&[("pods.yaml", routed.as_bytes())]).args(["check", "--deny-warnings", "pods.yaml"]).status(0);
+    let into_the_read = routed.replace("error: cannot }", "error: listed }");
+    Test::new()
+        .files(&[("pods.yaml", into_the_read.as_bytes())])
+        .args(["check", "pods.yaml"])
+        .status(0)
+        .stderr_contains("pods.yaml:13:")
+        .stderr_contains(
+            "`vars.pods` may be unset here: when `pods` gets no answer (`error`), its `stdout` capture is unset",
+        )
+        .stderr_contains("help: write `{{ vars.pods | default(\"no answer\") }}`");
+    let collect = routed
+        .replace("    check:\n", "    collect:\n")
+        .replace("      expect: [ { exit_code: 0 } ]\n", "")
+        .replace("    on: { pass: listed, fail: listed, error: cannot }\n", "");
+    let report: serde_json::Value = Test::new()
+        .files(&[("pods.yaml", collect.as_bytes())])
+        .args(["check", "--format", "json", "pods.yaml"])
+        .status(0)
+        .json();
+    let warning = &report["files"][0]["diagnostics"][0];
+    assert_eq!(
+        (warning["code"].as_str(), warning["line"].as_u64(), warning["column"].as_u64()),
+        (Some("RB312"), Some(11), Some(47))
+    );
+    let help = warning["help"].as_str().unwrap_or_default();
+    assert!(help.contains("make `pods` a `check` and route its `error` to a step that does not read it"), "{help}");
+    Test::new()
+        .files(&[("pods.yaml", collect.as_bytes())])
+        .args(["run", "pods.yaml", "--non-interactive", "--no-record"])
+        .status(4)
+        .stderr_contains("pods.yaml:11:47")
+        .stderr_contains("`vars.pods` is not set");
+    let defaulted = collect.replace("pods: { stdout: true }", "pods: { stdout: true, default: \"(no answer)\" }");
+    let report: serde_json::Value = Test::new()
+        .files(&[("pods.yaml", defaulted.as_bytes())])
+        .args(["check", "--format", "json", "pods.yaml"])
+        .status(0)
+        .json();
+    let codes: Vec<&str> =
+        report["files"][0]["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["RB204"], "only `cannot`, which nothing reaches now");
+}

@@ -4,14 +4,19 @@
 //! would stop just as the operator is about to remediate.
 //! A `regex` that does not match, a JSON path that selects nothing or a
 //! missing header leaves the var unset, and the run stops at the worst
-//! moment, when it concludes or branches.
+//! moment, when it concludes or branches. A whole-output capture
+//! (`stdout: true`, `body: true`, `status: true`) is unset only when its
+//! probe gave no answer: it counts only where that outcome leads.
 
 use std::collections::BTreeMap;
 
 use crate::analyse::expressions::{is_guarded, names};
 use crate::analyse::templates::earlier_whens;
 use crate::analyse::{TemplateKind, TemplateSite};
-use crate::{Capture, CaptureType, Check, Code, Destination, Diagnostic, Flow, Runbook, Spanned, Step};
+use crate::{
+    Capture, CaptureType, Check, Code, Destination, Diagnostic, Flow, Runbook, Span, Spanned, Step, Trigger,
+    producible_keys,
+};
 
 /// Where a var may be left unset: the step and the capture's source.
 struct Unmatched<'a> {
@@ -22,6 +27,27 @@ struct Unmatched<'a> {
     /// Whether a `when` or `stop_if` reads it: then a capture default
     /// would be taken for a reading (RB320), and the help does not offer one.
     decides: bool,
+    /// For a whole-output capture, the only places it may be unset: where
+    /// its step's outcomes without an answer lead.
+    no_answer: Option<Vec<NoAnswer>>,
+}
+
+/// Where the run goes when a step's probe gave no answer (`error`, an
+/// action's `skipped`): the steps it may reach before another step
+/// captures the var again, and the `when`s it tries on the way out.
+struct NoAnswer {
+    /// The step's own outcome that leaves the var unset, for the message.
+    outcome: &'static str,
+    /// Whether the step is a `collect`, which cannot route that outcome.
+    collect: bool,
+    steps: Vec<bool>,
+    whens: Vec<Span>,
+}
+
+impl NoAnswer {
+    fn covers(&self, site: &TemplateSite<'_>) -> bool {
+        site.step.is_some_and(|step| self.steps.get(step).copied().unwrap_or(false)) || self.whens.contains(&site.span)
+    }
 }
 
 pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
@@ -35,8 +61,18 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
                     Some(CaptureType::Duration) => "\"0ms\"",
                     Some(CaptureType::String | CaptureType::Json) | None => "\"unknown\"",
                 };
-                unmatched.entry(name).or_insert(Unmatched { step: &step.id, source, default, decides: false });
+                let entry = Unmatched { step: &step.id, source, default, decides: false, no_answer: None };
+                unmatched.entry(name).or_insert(entry);
             }
+        }
+    }
+    for (index, step) in runbook.steps.iter().enumerate() {
+        for (name, capture) in single_captures(step) {
+            let Some(source) = whole_output(capture) else { continue };
+            let no_answer = no_answers(runbook, flow, index, name);
+            let default = if source == "status" { "0" } else { "\"no answer\"" };
+            let entry = Unmatched { step: &step.id, source, default, decides: false, no_answer: Some(no_answer) };
+            unmatched.entry(name).or_insert(entry);
         }
     }
     if unmatched.is_empty() {
@@ -95,11 +131,21 @@ fn report(
     for var in read.iter().filter_map(|name| name.strip_prefix("vars.")) {
         let var = var.split('.').next().unwrap_or(var);
         let Some(capture) = unmatched.get(var) else { continue };
+        let no_answer = match &capture.no_answer {
+            Some(outcomes) => match outcomes.iter().find(|outcome| outcome.covers(site)) {
+                Some(outcome) => Some(outcome),
+                None => continue,
+            },
+            None => None,
+        };
         if is_guarded(site.text, "vars", var) || earlier.iter().any(|when| routes_unset(when, var)) || entered_set(var)
         {
             continue;
         }
-        out.push(warning(site, var, capture, in_action));
+        out.push(match no_answer {
+            Some(no_answer) => no_answer_warning(site, var, capture, no_answer, in_action),
+            None => warning(site, var, capture, in_action),
+        });
     }
 }
 
@@ -209,6 +255,96 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>, in_actio
     .with_help(help)
 }
 
+/// RB312 for a whole-output capture read where its step's outcome without
+/// an answer leads (review-10-attack5 M7).
+fn no_answer_warning(
+    site: &TemplateSite<'_>,
+    var: &str,
+    capture: &Unmatched<'_>,
+    no_answer: &NoAnswer,
+    in_action: bool,
+) -> Diagnostic {
+    let (source, step, outcome) = (capture.source, capture.step, no_answer.outcome);
+    let route = if no_answer.collect {
+        format!(
+            "make `{step}` a `check` and route its `error` to a step that does not read it (a `collect` cannot route)"
+        )
+    } else {
+        format!("route `{outcome}` of `{step}` to a step that does not read it")
+    };
+    let help = if in_action || site.kind == TemplateKind::Expression {
+        format!("{route}; or test it here: `vars.{var} is defined and …`")
+    } else {
+        format!(
+            "write `{{{{ vars.{var} | default({}) }}}}`, give the capture a default (`{var}: {{ {source}: true, default: … }}`), or {route}",
+            capture.default
+        )
+    };
+    let (when, why) = if outcome == "error" {
+        ("gets no answer", "a command not found, a timeout or a refused connection")
+    } else {
+        ("is not run", "an action not run (declined, or a `--read-only` run)")
+    };
+    Diagnostic::new(
+        Code::CaptureMayNotMatch,
+        site.span,
+        format!(
+            "`vars.{var}` may be unset here: when `{step}` {when} (`{outcome}`), its `{source}` capture is unset, and that outcome leads here"
+        ),
+    )
+    .with_label(format!("reads `vars.{var}`; {why} leaves it unset and the run stops here"))
+    .with_help(help)
+}
+
+/// Where the run may go with `var` unset after step `index` gave no
+/// answer, one entry per outcome that says so (`error`, an action's
+/// `skipped`; a `collect` has no outcome): the exits it takes, and the
+/// steps they reach before a step captures `var` again.
+fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> Vec<NoAnswer> {
+    let Some(step) = runbook.steps.get(index) else { return Vec::new() };
+    let collect = step.collect.is_some();
+    let keys: Vec<String> = if collect {
+        vec!["error".to_owned()]
+    } else {
+        let producible = producible_keys(step).unwrap_or_default();
+        producible.into_iter().filter(|key| key == "error" || key == "skipped").collect()
+    };
+    let exits = flow.edges.get(index).map_or(&[][..], Vec::as_slice);
+    let routed = |key: &String| exits.iter().any(|edge| edge.trigger == Trigger::Key(key.clone()));
+    let captures = |step: &Step| single_captures(step).iter().any(|(name, _)| *name == var);
+    let mut found = Vec::new();
+    for key in &keys {
+        let outcome = if key == "error" { "error" } else { "skipped" };
+        let taken: Vec<&crate::Edge> = exits
+            .iter()
+            .filter(|edge| edge.possible)
+            .filter(|edge| match &edge.trigger {
+                Trigger::Key(routed_key) => routed_key == key,
+                Trigger::Unrouted => collect || !routed(key),
+            })
+            .collect();
+        let mut steps = vec![false; runbook.steps.len()];
+        let mut stack: Vec<usize> = taken.iter().filter_map(|edge| destination(edge)).collect();
+        while let Some(at) = stack.pop() {
+            if steps[at] || captures(&runbook.steps[at]) {
+                continue;
+            }
+            steps[at] = true;
+            stack.extend(flow.edges[at].iter().filter(|edge| edge.possible).filter_map(destination));
+        }
+        let whens = taken.iter().filter_map(|edge| edge.when.as_ref().map(|when| when.span)).collect();
+        found.push(NoAnswer { outcome, collect, steps, whens });
+    }
+    found
+}
+
+const fn destination(edge: &crate::Edge) -> Option<usize> {
+    match edge.to {
+        Destination::Step(to) => Some(to),
+        _ => None,
+    }
+}
+
 /// The captures of a step that give one value each: its check's, its
 /// `probes:` members' and its action's. A `foreach` check keeps a list
 /// with an entry per item, never an unset var nor a default.
@@ -255,6 +391,20 @@ fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The source of a capture of the whole output (`stdout`, `stderr`,
+/// `body`, `status`) without default, whose value is always set when the
+/// probe answered: it is unset only when the probe gave no answer.
+fn whole_output(capture: &Capture) -> Option<&'static str> {
+    if capture.default.is_some() || may_find_nothing(capture).is_some() {
+        return None;
+    }
+    capture
+        .sources()
+        .first()
+        .map(|(source, _)| *source)
+        .filter(|source| matches!(*source, "stdout" | "stderr" | "body" | "status"))
 }
 
 #[cfg(test)]
