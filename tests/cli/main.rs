@@ -14,6 +14,7 @@ mod hostile_output;
 mod http_server;
 mod interactive;
 mod journal;
+mod no_answer;
 mod proxy;
 mod record;
 mod record_files;

@@ -1789,8 +1789,7 @@ steps:
 /// A probe that gave no answer (a command not found inside a pipeline, a
 /// timeout) captures nothing from what it printed: `wc -l`'s `0` after the
 /// shell's "not found" is not "no daemon running". The `when` that reads
-/// the capture stops the run, or routes on its `default`, as with a mocked
-/// `{ error: spawn_failed }`.
+/// the capture stops the run, also when it holds its `default`.
 #[test]
 fn an_errored_probe_leaves_its_captures_unset() {
     let yaml = r#"
@@ -1811,7 +1810,10 @@ steps:
   - id: still
     conclude: { status: diagnosed, diagnosis: still running }
 "#;
-    let events = run(yaml, &[]).status(4).stderr_contains("a probe that gave no answer").events();
+    let events = run(yaml, &[])
+        .status(4)
+        .stderr_contains("`when` reads `vars.n`, which is unset because step `probe` gave no answer (spawn_failed")
+        .events();
     let finished = &of(&events, "step_finished")[0];
     assert_eq!((&finished["captures"], &finished["uncaptured"]), (&serde_json::json!({}), &serde_json::json!(["n"])));
     let view = Test::new()
@@ -1825,7 +1827,9 @@ steps:
     );
     run(&timed_out, &[]).status(4).stderr_contains("`vars.n`");
     let defaulted = yaml.replace("type: int }", "type: int, default: 5 }");
-    assert_eq!(path(&run(&defaulted, &[]).status(0).events()), ["probe", "still"]);
+    run(&defaulted, &[])
+        .status(4)
+        .stderr_contains("`vars.n`, which holds its capture's `default:` because step `probe`");
     let answered = yaml.replace("no-such-tool-xyz -x old-daemon", "printf ''");
     assert_eq!(path(&run(&answered, &[]).status(0).events()), ["probe", "gone"]);
 }

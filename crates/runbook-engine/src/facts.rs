@@ -14,6 +14,7 @@ use minijinja::value::{Serde, Value, merge_maps};
 use serde_json::Value as Json;
 
 use crate::lazy_json::{deferred_value, lazy_value};
+use crate::no_answer::{NoAnswer, NoAnswers};
 
 /// The facts of one run.
 #[derive(Debug, Default)]
@@ -34,6 +35,9 @@ pub(crate) struct Facts {
     /// What templates sent of a secret since the run last took them
     /// ([`Self::take_derived_secrets`]), with the secret's name.
     derived: RefCell<Vec<(String, String)>>,
+    /// The vars and step facts a probe without an answer left, which a
+    /// condition must not route on.
+    no_answers: NoAnswers,
 }
 
 impl Facts {
@@ -49,6 +53,7 @@ impl Facts {
     /// Sets `vars.NAME`.
     pub(crate) fn set_var(&mut self, name: &str, value: Json) {
         self.forget_redacted(&format!("vars.{name}"));
+        self.no_answers.forget_var(name);
         self.vars.insert(name.to_owned(), to_value(&value));
         self.vars_json.insert(name.to_owned(), value);
         self.context = OnceCell::new();
@@ -58,6 +63,7 @@ impl Facts {
     /// older value behind.
     pub(crate) fn unset_var(&mut self, name: &str) {
         self.forget_redacted(&format!("vars.{name}"));
+        self.no_answers.forget_var(name);
         self.vars.remove(name);
         self.vars_json.shift_remove(name);
         self.context = OnceCell::new();
@@ -79,9 +85,26 @@ impl Facts {
 
     fn set_step_value(&mut self, id: &str, value: Value) -> Value {
         self.forget_redacted(&format!("steps.{id}"));
+        self.no_answers.forget_step(id);
         self.steps.insert(id.to_owned(), value.clone());
         self.context = OnceCell::new();
         value
+    }
+
+    /// Notes that `vars.NAME`, as just set or unset, holds no answer:
+    /// `defaulted` when it holds its capture's `default:`.
+    pub(crate) fn note_no_answer_var(&mut self, name: &str, why: NoAnswer, defaulted: bool) {
+        self.no_answers.note_var(name, why, defaulted);
+    }
+
+    /// Notes that `steps.ID`, as just set, observed no answer.
+    pub(crate) fn note_no_answer_step(&mut self, id: &str, why: NoAnswer) {
+        self.no_answers.note_step(id, why);
+    }
+
+    /// What holds no answer and must not be routed on.
+    pub(crate) fn no_answers(&self) -> &NoAnswers {
+        &self.no_answers
     }
 
     /// Sets `vars.NAME` to a value read back from the journal, noting where

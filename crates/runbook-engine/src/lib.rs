@@ -22,6 +22,7 @@ pub mod interpret;
 mod judge;
 mod lazy_json;
 mod missing_name;
+mod no_answer;
 mod number_filters;
 pub mod operator;
 mod ordering_filters;

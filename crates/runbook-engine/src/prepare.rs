@@ -14,6 +14,7 @@ use runbook_model::{ProbeKind, Span, Spanned, whole_expression};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
+use crate::no_answer::ResultOf;
 use crate::template::{RenderMode, Templates};
 
 /// A template that failed while preparing a step.
@@ -75,6 +76,8 @@ pub(crate) struct Renderer<'a> {
     context: OnceCell<Value>,
     sends: bool,
     refuse_placeholders: bool,
+    /// The step whose facts `result` is, in a condition.
+    result_of: Option<ResultOf<'a>>,
 }
 
 /// Shortest text a template sends of a secret that becomes a secret too:
@@ -89,7 +92,22 @@ impl<'a> Renderer<'a> {
     /// A renderer over the facts, with extra names (`result`, the
     /// `foreach` item) on top.
     pub(crate) fn new(templates: &'a Templates<'a>, facts: &'a Facts, extra: Vec<(&'a str, Value)>) -> Self {
-        Self { templates, facts, extra, context: OnceCell::new(), sends: false, refuse_placeholders: false }
+        Self {
+            templates,
+            facts,
+            extra,
+            context: OnceCell::new(),
+            sends: false,
+            refuse_placeholders: false,
+            result_of: None,
+        }
+    }
+
+    /// The same renderer for a condition on a step's facts as `result`:
+    /// its own routing, or its `stop_if`.
+    pub(crate) fn result_of(mut self, result: ResultOf<'a>) -> Self {
+        self.result_of = Some(result);
+        self
     }
 
     /// The same renderer for what is sent to a service or a command: in a
@@ -220,18 +238,31 @@ impl<'a> Renderer<'a> {
         self.without_placeholder(field, written, read, rendered)
     }
 
-    /// Evaluates a condition (`when`, `stop_if`).
+    /// Evaluates a condition (`when`, `stop_if`). One that reads what a
+    /// probe without an answer left ([`crate::no_answer`]) is an error
+    /// naming it, whatever filter or test it goes through.
     pub(crate) fn condition(
         &self,
         field: &str,
         expression: &(impl Written<str> + ?Sized),
     ) -> Result<bool, RenderError> {
-        let (expression, span) = expression.written();
-        self.templates.is_true(expression, self.context()).map_err(|error| RenderError {
-            field: field.to_owned(),
-            message: error.message,
-            span,
-        })
+        let (text, span) = expression.written();
+        let failed = |message| RenderError { field: field.to_owned(), message, span };
+        if let Some(message) = self.reads_no_answer(field, expression) {
+            return Err(failed(message));
+        }
+        self.templates.is_true(text, self.context()).map_err(|error| failed(error.message))
+    }
+
+    /// What a condition reads that a probe without an answer left, as the
+    /// message that says so.
+    pub(crate) fn reads_no_answer(&self, field: &str, expression: &(impl Written<str> + ?Sized)) -> Option<String> {
+        let result = self.result_of.as_ref();
+        if self.facts.no_answers().is_empty() && result.is_none_or(|result| result.attempt.is_none()) {
+            return None;
+        }
+        let names = self.templates.expression_names(expression.written().0);
+        self.facts.no_answers().read_by(field, &names, result)
     }
 
     /// Renders a JSON value: strings are templates, and a string that is one

@@ -35,6 +35,7 @@ use crate::clock::{Clock, compact};
 use crate::event::{ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, RunbookText, Unrouted};
 use crate::facts::Facts;
 use crate::inputs::ResolvedInputs;
+use crate::no_answer::NoAnswer;
 use crate::operator::Operator;
 use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
@@ -308,6 +309,9 @@ async fn start(
         }
         for (id, step) in &resume.steps {
             facts.restore_step(id, step.to_json());
+            if let Some(error) = step.error.as_ref().filter(|error| step.outcome.is_some() && !error.kind.answered()) {
+                facts.note_no_answer_step(id, NoAnswer { step: id.clone(), error: error.clone() });
+            }
         }
         for (id, count) in &resume.visits {
             if let Some(index) = flow.position(id) {
@@ -686,6 +690,13 @@ impl<'a> Interpreter<'a> {
                 };
                 self.facts.set_step(&step.id, facts)
             };
+            // What a probe without an answer printed stays in its facts for
+            // a diagnosis, never for a condition.
+            let runs_probes = step.probing().is_some() || step.action.is_some();
+            if let Some(error) = done.error.as_ref().filter(|error| runs_probes && !error.kind.answered()) {
+                let why = NoAnswer { step: step.id.value.clone(), error: error.clone().redacted(&self.redactor) };
+                self.facts.note_no_answer_step(&step.id, why);
+            }
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });
                 return Ending {

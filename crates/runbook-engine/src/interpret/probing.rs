@@ -17,6 +17,7 @@ use crate::capture::{capture, nothing_captured};
 use crate::event::{Event, Part};
 use crate::facts::to_value;
 use crate::judge::{judge, worst};
+use crate::no_answer::{NoAnswer, ResultOf};
 use crate::prepare::{Prepared, Renderer};
 use crate::probe::prepare;
 use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
@@ -163,9 +164,19 @@ impl<'a> Interpreter<'a> {
                     error: attempt.error.clone(),
                     duration: crate::probe::millis(elapsed),
                 };
+                let no_answer = attempt
+                    .error
+                    .clone()
+                    .filter(|error| !error.kind.answered())
+                    .map(|error| NoAnswer { step: step.id.value.clone(), error: error.redacted(&self.redactor) });
                 let renderer =
-                    Renderer::new(self.templates, &self.facts, vec![("result", to_value(&result.to_json()))]);
-                done = renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
+                    Renderer::new(self.templates, &self.facts, vec![("result", to_value(&result.to_json()))])
+                        .result_of(ResultOf { step: &step.id, attempt: no_answer, error_routed: false });
+                // A `stop_if` is not judged on what a probe without an
+                // answer left: the attempts go on, and the last one's
+                // expectations decide.
+                done = renderer.reads_no_answer("retry.stop_if", stop_if).is_none()
+                    && renderer.condition("retry.stop_if", stop_if).map_err(|e| self.render_failed(step, &e))?;
             }
             if done {
                 return Ok(attempt.into_done());
@@ -270,12 +281,17 @@ impl<'a> Interpreter<'a> {
         let facts =
             if deferred { None } else { probe_facts(shape, judged.iter().map(|j| (&j.part, j.observation.as_ref()))) };
         let mut captures = IndexMap::new();
+        // The vars of probes that gave no answer, with their errors.
+        let mut no_answers = Vec::new();
         for unit in &judged {
             // A probe that gave no answer captures nothing from what it
             // printed (`wc -l`'s `0` after a missing `pgrep`): its defaults
             // stand in, as for a mocked `{ error: spawn_failed }`.
             let answered = unit.part.outcome != Outcome::Error
                 || unit.part.error.as_ref().is_none_or(|error| error.kind.answered());
+            if let Some(error) = unit.part.error.as_ref().filter(|_| !answered && shape != Shape::Foreach) {
+                no_answers.extend(unit.capture.keys().map(|name| (name.value.clone(), error.clone())));
+            }
             for (name, source) in unit.capture {
                 let taken = unit
                     .observation
@@ -344,6 +360,11 @@ impl<'a> Interpreter<'a> {
                 self.redactor.add_input(name, value);
             }
             self.facts.set_var(name, value.clone());
+        }
+        for (name, error) in no_answers {
+            let why = NoAnswer { step: step.id.value.clone(), error: error.redacted(&self.redactor) };
+            let defaulted = captures.contains_key(&name);
+            self.facts.note_no_answer_var(&name, why, defaulted);
         }
         // The events show each observation redacted, by the redactor as it
         // was when the probes ran; then the pieces of secrets that an

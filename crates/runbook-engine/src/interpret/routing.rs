@@ -3,9 +3,10 @@
 //! `check`, the record and the run cannot disagree.
 
 use minijinja::value::Value;
-use runbook_model::{Destination, Edge, Step};
+use runbook_model::{Destination, Edge, Outcome, Step, Trigger};
 
 use super::{Interpreter, RunErrorKind, Stop};
+use crate::no_answer::ResultOf;
 use crate::prepare::Renderer;
 
 impl Interpreter<'_> {
@@ -19,7 +20,16 @@ impl Interpreter<'_> {
         key: Option<&str>,
         result: Value,
     ) -> Result<(Option<usize>, &Edge), Stop> {
-        let renderer = Renderer::new(self.templates, &self.facts, vec![("result", result)]);
+        // Conditions on an `on: { error: … }` route read what the step
+        // printed on purpose: the author routes the missing answer.
+        let error = Outcome::Error.name();
+        let error_routed = key == Some(error)
+            && self.plan.flow.edges[index].iter().any(|edge| edge.trigger == Trigger::Key(error.to_owned()));
+        let renderer = Renderer::new(self.templates, &self.facts, vec![("result", result)]).result_of(ResultOf {
+            step: &step.id,
+            attempt: None,
+            error_routed,
+        });
         let holds = |when: &runbook_model::Spanned<String>| match self.options.mode {
             // A dry run has no observations to compare: a condition that
             // cannot be evaluated is false.

@@ -1,0 +1,231 @@
+//! What a probe that gave no answer (a timeout, a command not found, a
+//! refused connection) leaves behind, and the conditions that must not
+//! route on it.
+//!
+//! Its captures are unset (or hold their `default:`), and what it printed
+//! before it failed stays in its step's facts for a diagnosis. A `when` or
+//! `stop_if` that reads either would take "no answer" for an answer:
+//! `vars.errors | default(0) > 10` reads a timed-out grep as "0 errors",
+//! `(steps.probe.stdout | int) == 0` reads `wc -l`'s `0` after a missing
+//! `pgrep` as "none running". Such a read is found by the names the
+//! condition reads, unless the condition also reads that step's `outcome`
+//! or `error`, which says the author routes the missing answer.
+
+use std::collections::{BTreeMap, HashSet};
+
+use runbook_model::ProbeKind;
+
+use crate::probe::ProbeError;
+
+/// The step whose facts a condition reads as `result`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResultOf<'a> {
+    /// Its id (`result` is `steps.ID`).
+    pub step: &'a str,
+    /// The no answer of the attempt `result` holds, when its facts are not
+    /// yet the step's (a `stop_if` reads an attempt's).
+    pub attempt: Option<NoAnswer>,
+    /// Whether the condition is on the step's `on: { error: … }` route,
+    /// where what it printed is read on purpose.
+    pub error_routed: bool,
+}
+
+/// Why a var or a step's observation holds no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NoAnswer {
+    /// The step whose probe gave no answer (`steps.ID`).
+    pub step: String,
+    /// Its error, redacted.
+    pub error: ProbeError,
+}
+
+/// The vars and steps a probe without an answer left, as the run's facts
+/// keep them.
+#[derive(Debug, Default)]
+pub(crate) struct NoAnswers {
+    /// Vars left unset by a probe without an answer, or holding their
+    /// capture's `default:` for it (`true`).
+    vars: BTreeMap<String, (NoAnswer, bool)>,
+    /// Steps whose probe gave no answer, by id.
+    steps: BTreeMap<String, NoAnswer>,
+}
+
+/// The step facts that are not an observation: a condition may read them
+/// of a step without an answer (`outcome`, `error` route it).
+fn is_observation(field: &str) -> bool {
+    ProbeKind::ALL.iter().any(|kind| kind.facts().contains(&field))
+}
+
+impl NoAnswers {
+    /// Whether nothing is kept: the common case, which costs nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.vars.is_empty() && self.steps.is_empty()
+    }
+
+    /// Notes that `vars.NAME` holds no answer; `defaulted` when it holds its
+    /// capture's `default:`.
+    pub(crate) fn note_var(&mut self, name: &str, why: NoAnswer, defaulted: bool) {
+        self.vars.insert(name.to_owned(), (why, defaulted));
+    }
+
+    /// Notes that `steps.ID` observed no answer.
+    pub(crate) fn note_step(&mut self, id: &str, why: NoAnswer) {
+        self.steps.insert(id.to_owned(), why);
+    }
+
+    /// `vars.NAME` was set or unset again.
+    pub(crate) fn forget_var(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
+    /// `steps.ID` ran again.
+    pub(crate) fn forget_step(&mut self, id: &str) {
+        self.steps.remove(id);
+    }
+
+    /// What a condition reads, of the dotted `names` it reads, that holds
+    /// no answer, as a message naming the read, the step and its error and
+    /// saying how to route it; `None` when it reads none, or also reads
+    /// that step's `outcome` or `error`, or is on the step's `error` route.
+    pub(crate) fn read_by(
+        &self,
+        field: &str,
+        names: &HashSet<String>,
+        result: Option<&ResultOf<'_>>,
+    ) -> Option<String> {
+        let attempt = result.and_then(|result| result.attempt.as_ref());
+        if self.is_empty() && attempt.is_none() {
+            return None;
+        }
+        let result_of = result.map(|result| result.step);
+        let as_steps = |name: &str| match (name.split_once('.'), result_of) {
+            (Some(("result", rest)), Some(id)) => format!("steps.{id}.{rest}"),
+            (None, Some(id)) if name == "result" => format!("steps.{id}"),
+            _ => name.to_owned(),
+        };
+        let mut names: Vec<(String, &str)> = names.iter().map(|name| (as_steps(name), name.as_str())).collect();
+        names.sort();
+        let routes = |step: &str| {
+            result.is_some_and(|result| result.error_routed && result.step == step)
+                || names.iter().any(|(name, _)| {
+                    name.strip_prefix("steps.")
+                        .and_then(|rest| rest.strip_prefix(step))
+                        .is_some_and(|rest| rest == ".outcome" || rest == ".error" || rest.starts_with(".error."))
+                })
+        };
+        let step = |id: &str| match (result_of, attempt) {
+            (Some(of), Some(attempt)) if of == id => Some(attempt),
+            _ => self.steps.get(id),
+        };
+        names.iter().find_map(|(name, written)| {
+            let (why, what) = self.read(name, step)?;
+            (!routes(&why.step)).then(|| message(field, written, why, what))
+        })
+    }
+
+    /// What `name` (`vars.X`, `steps.ID.FIELD…`) holds of no answer, and
+    /// how to say so; `step` finds a step's no answer by its id.
+    fn read<'s>(
+        &'s self,
+        name: &str,
+        step: impl FnOnce(&str) -> Option<&'s NoAnswer>,
+    ) -> Option<(&'s NoAnswer, &'static str)> {
+        let mut parts = name.split('.');
+        match (parts.next()?, parts.next()?, parts.next()) {
+            ("vars", var, _) => {
+                let (why, defaulted) = self.vars.get(var)?;
+                let what =
+                    if *defaulted { "holds its capture's `default:` because step" } else { "is unset because step" };
+                Some((why, what))
+            }
+            ("steps", id, field) if field.is_none_or(is_observation) => Some((step(id)?, "is what was left when step")),
+            _ => None,
+        }
+    }
+}
+
+/// The stop's message: what was read, whose probe gave no answer, why, and
+/// how to route it.
+fn message(field: &str, written: &str, why: &NoAnswer, what: &str) -> String {
+    let NoAnswer { step, error } = why;
+    format!(
+        "`{field}` reads `{written}`, which {what} `{step}` gave no answer ({kind}: {message}): a condition does not \
+         route on a missing answer as if it were one (a `default` or `is defined` would read it as \"nothing \
+         found\"); route the step's error first, with `on: {{ error: … }}` or an earlier `- when: \
+         steps.{step}.outcome == \"error\"`",
+        kind = error.kind.name(),
+        message = error.message,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::ErrorKind;
+
+    fn names(names: &[&str]) -> HashSet<String> {
+        names.iter().map(|&name| name.to_owned()).collect()
+    }
+
+    fn of(step: &str) -> ResultOf<'_> {
+        ResultOf { step, attempt: None, error_routed: false }
+    }
+
+    fn timed_out(step: &str) -> NoAnswer {
+        NoAnswer { step: step.to_owned(), error: ProbeError::new(ErrorKind::Timeout, "`sh` did not finish within 1s") }
+    }
+
+    #[test]
+    fn a_condition_reading_what_no_answer_left_is_named_with_the_step_and_its_error() {
+        let mut kept = NoAnswers::default();
+        kept.note_var("errors", timed_out("errs"), false);
+        kept.note_var("count", timed_out("errs"), true);
+        kept.note_step("probe", timed_out("probe"));
+        let read = kept.read_by("when", &names(&["vars.errors"]), None).unwrap();
+        assert!(
+            read.contains("`when` reads `vars.errors`, which is unset because step `errs` gave no answer"),
+            "{read}"
+        );
+        assert!(read.contains("(timeout: `sh` did not finish within 1s)"), "{read}");
+        assert!(read.contains("steps.errs.outcome == \"error\""), "{read}");
+        let read = kept.read_by("when", &names(&["vars.count"]), None).unwrap();
+        assert!(read.contains("holds its capture's `default:` because step `errs`"), "{read}");
+        for observation in ["steps.probe.stdout", "steps.probe.json.items", "steps.probe.exit_code", "steps.probe"] {
+            let read = kept.read_by("when", &names(&[observation]), None).unwrap();
+            assert!(
+                read.contains(&format!("reads `{observation}`, which is what was left when step `probe`")),
+                "{read}"
+            );
+        }
+        let read = kept.read_by("when", &names(&["result.stdout"]), Some(&of("probe"))).unwrap();
+        assert!(read.contains("reads `result.stdout`"), "{read}");
+    }
+
+    #[test]
+    fn a_condition_that_routes_the_error_or_reads_other_facts_is_left_alone() {
+        let mut kept = NoAnswers::default();
+        kept.note_var("errors", timed_out("errs"), false);
+        kept.note_step("probe", timed_out("probe"));
+        for read in [
+            &["steps.probe.outcome"][..],
+            &["steps.probe.error.kind"],
+            &["steps.probe.duration", "steps.probe.probe_duration"],
+            &["vars.other", "steps.other.stdout"],
+            &["steps.errs.outcome", "vars.errors"],
+            &["steps.errs.error", "vars.errors"],
+            &["result.outcome", "result.stdout"],
+            &["steps.probe.items", "steps.probe.failed"],
+        ] {
+            assert_eq!(kept.read_by("when", &names(read), Some(&of("probe"))), None, "{read:?}");
+        }
+        assert!(kept.read_by("when", &names(&["result.stdout"]), Some(&of("other"))).is_none());
+        let on_error = ResultOf { error_routed: true, ..of("probe") };
+        assert!(kept.read_by("when", &names(&["result.stderr"]), Some(&on_error)).is_none());
+        let attempt = ResultOf { attempt: Some(timed_out("other")), ..of("other") };
+        let read = kept.read_by("retry.stop_if", &names(&["result.json"]), Some(&attempt));
+        assert!(read.unwrap().contains("`retry.stop_if` reads `result.json`"));
+        kept.forget_var("errors");
+        kept.forget_step("probe");
+        assert!(kept.is_empty());
+    }
+}

@@ -1,0 +1,129 @@
+//! A probe that gave no answer (a command not found, a timeout) is never
+//! routed on as if it had answered: a `when` reading what it left (its
+//! step's `stdout`, a capture it left unset or at its `default:`) stops the
+//! run naming the step and the error, through `| default` and `is defined`
+//! too, unless the step's error is routed first. Real commands throughout.
+
+use crate::run::{of, path, run};
+
+/// attack5 H5: `(steps.probe.stdout | int) == 0` after `pgrepp … | wc -l`
+/// read `wc -l`'s `0` as "no daemon running".
+#[test]
+fn a_when_reading_the_output_of_a_probe_without_an_answer_stops_the_run() {
+    let yaml = r#"
+id: e02
+title: daemon count read from the step's stdout fact
+steps:
+  - id: probe
+    collect:
+      cmd: { sh: "no-such-tool-xyz -x old-daemon | wc -l" }
+    next:
+      - when: (steps.probe.stdout | int) == 0
+        goto: gone
+      - goto: still
+  - id: gone
+    conclude: { status: resolved, diagnosis: "old daemon is gone, safe to start the new one" }
+  - id: still
+    conclude: { status: diagnosed, diagnosis: still running }
+"#;
+    let stopped = run(yaml, &[])
+        .status(4)
+        .stderr_contains(
+            "`when` reads `steps.probe.stdout`, which is what was left when step `probe` gave no answer (spawn_failed: ",
+        )
+        .stderr_contains("route the step's error first");
+    assert_eq!(path(&stopped.events()), ["probe"]);
+    let through_result = yaml.replace("(steps.probe.stdout | int)", "(result.stdout | int)");
+    run(&through_result, &[]).status(4).stderr_contains("`when` reads `result.stdout`, which is what was left");
+    // Routed first, the missing answer goes where the author sends it.
+    let routed = yaml.replace(
+        "      - when: (steps.probe.stdout | int) == 0",
+        "      - when: steps.probe.outcome == \"error\"\n        goto: still\n      - when: (steps.probe.stdout | int) == 0",
+    );
+    assert_eq!(path(&run(&routed, &[]).status(0).events()), ["probe", "still"]);
+    // On a check's `error` route, what it printed is read on purpose.
+    let on_error = yaml.replace("    collect:\n", "    check:\n").replace(
+        "    next:\n      - when: (steps.probe.stdout | int) == 0\n        goto: gone\n      - goto: still\n",
+        "    on:\n      pass: gone\n      error:\n        - when: '\"not found\" in result.stderr'\n          goto: still\n        - goto: gone\n",
+    );
+    assert_eq!(path(&run(&on_error, &[]).status(0).events()), ["probe", "still"]);
+    // A command that answered is read as before.
+    let answered = yaml.replace("no-such-tool-xyz -x old-daemon", "printf ''");
+    assert_eq!(path(&run(&answered, &[]).status(0).events()), ["probe", "gone"]);
+}
+
+/// attack5 H6: `vars.errors | default(0) > 10`, dsl.md's own advice, read a
+/// timed-out grep as "0 errors"; `is not defined` and a capture's
+/// `default:` did the same.
+#[test]
+fn a_when_reading_a_capture_a_probe_without_an_answer_left_stops_whatever_the_filter() {
+    let yaml = r#"
+id: e01
+title: errors in the log
+steps:
+  - id: errs
+    collect:
+      cmd: { sh: "echo '42 errors'; sleep 5", timeout: 300ms }
+      capture:
+        errors: { regex: '(\d+) errors', type: int }
+    next:
+      - when: vars.errors | default(0) > 10
+        goto: noisy
+      - goto: quiet
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: "{{ vars.errors }} errors: roll back" }
+  - id: quiet
+    conclude: { status: resolved, diagnosis: "no error burst in the log: not the app" }
+"#;
+    let stopped = run(yaml, &[])
+        .status(4)
+        .stderr_contains("`when` reads `vars.errors`, which is unset because step `errs` gave no answer (timeout: ");
+    assert_eq!(path(&stopped.events()), ["errs"]);
+    let undefined = yaml.replace("vars.errors | default(0) > 10", "vars.errors is not defined");
+    run(&undefined, &[]).status(4).stderr_contains("`when` reads `vars.errors`, which is unset because");
+    let defaulted = yaml.replace("type: int }", "type: int, default: 0 }").replace("| default(0) ", "");
+    run(&defaulted, &[]).status(4).stderr_contains("which holds its capture's `default:` because step `errs`");
+    // The same step's error routed in an edge before: no stop.
+    let routed = yaml.replace(
+        "      - when: vars.errors | default(0) > 10",
+        "      - when: steps.errs.error.kind == \"timeout\"\n        goto: unknown\n      - when: vars.errors | default(0) > 10",
+    ) + "  - id: unknown\n    conclude: { status: inconclusive, diagnosis: \"the log could not be read\" }\n";
+    assert_eq!(path(&run(&routed, &[]).status(0).events()), ["errs", "unknown"]);
+    // Nothing matched in an answer: the default stands in, as the author meant.
+    let answered = yaml.replace("echo '42 errors'; sleep 5", "echo 'all quiet'");
+    let events = run(&answered, &[]).status(0).events();
+    assert_eq!(path(&events), ["errs", "quiet"]);
+    // A later capture that answers clears the mark.
+    let recaptured = yaml.replace(
+        "    next:\n      - when: vars.errors",
+        "  - id: again\n    collect:\n      cmd: { sh: \"echo '3 errors'\" }\n      capture:\n        errors: { regex: '(\\d+) errors', type: int }\n    next:\n      - when: vars.errors",
+    );
+    let events = run(&recaptured, &[]).status(0).events();
+    assert_eq!(path(&events), ["errs", "again", "quiet"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["status"], "resolved");
+}
+
+/// A `stop_if` does not give up on what an attempt without an answer
+/// printed: the attempts go on, and the one that answers decides.
+#[test]
+fn a_stop_if_is_not_judged_on_an_attempt_without_an_answer() {
+    let yaml = r#"
+id: poll
+title: poll the deploy
+steps:
+  - id: deploy
+    check:
+      cmd: { sh: "if [ -f tried ]; then echo done; else touch tried; echo FATAL; sleep 5; fi", timeout: 300ms }
+      expect:
+        - stdout: { contains: done }
+    retry: { attempts: 3, interval: 10ms, stop_if: '"FATAL" in result.stdout' }
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved, diagnosis: deployed }
+  - id: down
+    conclude: { status: escalated, diagnosis: the deploy failed }
+"#;
+    let events = run(yaml, &[]).status(0).events();
+    assert_eq!(of(&events, "attempt_finished").len(), 2);
+    assert_eq!(path(&events), ["deploy", "up"]);
+}
