@@ -36,9 +36,11 @@ pub mod scenario;
 pub mod step_facts;
 mod template;
 mod text_items;
-pub mod timestamp;
+mod timestamp;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;
+pub use redact::Redactor;
 pub use regular_file::open as open_regular_file;
 pub use template::{Templates, shell_quote};
+pub use timestamp::Timestamp;

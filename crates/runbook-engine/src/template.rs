@@ -40,7 +40,7 @@ fn is_template(text: &str) -> bool {
 
 /// How a rendered string is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RenderMode {
+pub(crate) enum RenderMode {
     /// Plain text: URLs, arguments, messages.
     Text,
     /// A `sh -c` command line: values are shell-quoted.
@@ -66,7 +66,7 @@ impl RenderMode {
 /// A template or expression that failed, with minijinja's explanation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct TemplateError {
+pub(crate) struct TemplateError {
     /// What went wrong, one line (e.g. "undefined value: `inputs.x`").
     pub message: String,
 }
@@ -182,8 +182,8 @@ impl<'p> Templates<'p> {
         Self { environment, text: HashMap::new(), shell: HashMap::new(), expressions: HashMap::new() }
     }
 
-    /// Compiles every template and expression of `plan` once: [`Self::render`]
-    /// and [`Self::eval`] then find them compiled, however often a step is
+    /// Compiles every template and expression of `plan` once: `render`
+    /// and `eval` then find them compiled, however often a step is
     /// polled or visited and however many runs share them.
     pub fn compile(&mut self, plan: &'p Plan) {
         for site in template_sites(&plan.runbook) {
@@ -241,7 +241,7 @@ impl<'p> Templates<'p> {
     /// not compiled again. Its blocks' comparisons and truths go through
     /// the guards a `when` goes through (`{% if vars.replica %}` with the
     /// text "false" stops the run, naming it), except in a dry run.
-    pub fn render(&self, text: &str, context: &Value, mode: RenderMode) -> Result<String, TemplateError> {
+    pub(crate) fn render(&self, text: &str, context: &Value, mode: RenderMode) -> Result<String, TemplateError> {
         if !is_template(text) {
             return Ok(text.to_owned());
         }
@@ -284,7 +284,7 @@ impl<'p> Templates<'p> {
     /// An expression of the plan is evaluated as compiled, its guards
     /// written in when it was planned; another one is guarded and compiled
     /// on the spot.
-    pub fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
+    pub(crate) fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
         let guarded;
         let on_the_spot;
         let compiled = if let Some(compiled) = self.expressions.get(expression) {
@@ -326,7 +326,7 @@ impl<'p> Templates<'p> {
     /// error rather than a branch taken on the opposite of what it says,
     /// here and wherever the expression takes a truth (`not`, `and`, `or`);
     /// so is a map, true whatever it holds.
-    pub fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
+    pub(crate) fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
         let value = self.eval(expression, context)?;
         if !value.is_undefined() {
             crate::checked_compare::truth(&value, expression)

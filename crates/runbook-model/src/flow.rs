@@ -198,7 +198,7 @@ impl Flow {
     /// [`Flow::possible_edges`] from the start to a given step. Near-linear
     /// in the size of the graph, whatever its shape, so a runbook of 100,000
     /// steps costs milliseconds.
-    pub fn dominators(&self) -> Dominators {
+    pub(crate) fn dominators(&self) -> Dominators {
         Dominators::new(self)
     }
 
@@ -259,7 +259,7 @@ impl Flow {
 /// a join, quadratic for the `done` step every branch leads to), numbered
 /// so that a dominance query is two comparisons.
 #[derive(Debug, Clone)]
-pub struct Dominators {
+pub(crate) struct Dominators {
     enter: Vec<usize>,
     leave: Vec<usize>,
 }
@@ -294,13 +294,13 @@ impl Dominators {
     }
 
     /// Whether `step` is reachable from the start.
-    pub fn is_reachable(&self, step: usize) -> bool {
+    pub(crate) fn is_reachable(&self, step: usize) -> bool {
         self.enter.get(step).is_some_and(|&enter| enter != usize::MAX)
     }
 
     /// Whether every path from the start to `step` passes through
     /// `earlier` (a step dominates itself).
-    pub fn dominates(&self, earlier: usize, step: usize) -> bool {
+    pub(crate) fn dominates(&self, earlier: usize, step: usize) -> bool {
         self.is_reachable(earlier)
             && self.is_reachable(step)
             && self.enter[earlier] <= self.enter[step]

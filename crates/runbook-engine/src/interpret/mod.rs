@@ -147,7 +147,7 @@ pub struct RunReport {
     pub vars: IndexMap<String, Json>,
     /// Every secret the run knew when it ended (its secret inputs, the
     /// secrets it captured or derived), for output made after it.
-    pub redactor: Redactor,
+    pub(crate) redactor: Redactor,
 }
 
 /// Where an interrupted or waiting run continues, read from its journal

@@ -128,7 +128,7 @@ impl Captured {
     /// found; otherwise the bytes between them are gone, and what remains
     /// of a secret cut there is masked on both sides. Returns those
     /// remains, with their secret's name (see `Redactor::edges`).
-    pub fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
+    pub(crate) fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
         let mut tail = Vec::from(std::mem::take(&mut self.tail));
         if self.dropped_bytes == 0 {
             self.head.append(&mut tail);

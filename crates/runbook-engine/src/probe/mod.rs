@@ -36,8 +36,9 @@ pub use http_timing::HttpTiming;
 pub use observed::Observed;
 pub use proxy::ProxySetting;
 pub use run_mark::{Leftover, RUN_ID_VARIABLE, mark_commands_of, still_running};
-pub use runner::{ProbeCall, ProbeResult, ProbeRunFuture, ProbeRunner, SystemProbes};
-pub use tcp::{TcpFacts, TcpObservation, TcpSpec};
+pub(crate) use runner::ProbeResult;
+pub use runner::{ProbeCall, ProbeRunFuture, ProbeRunner, SystemProbes};
+pub use tcp::{TcpFacts, TcpObservation};
 pub use tls::Certificate;
 
 /// Bounds every probe obeys, whatever the runbook says.
@@ -147,7 +148,7 @@ impl ProbeError {
     }
 
     /// The error with secrets replaced in its message.
-    pub fn redacted(mut self, redactor: &crate::redact::Redactor) -> Self {
+    pub(crate) fn redacted(mut self, redactor: &crate::redact::Redactor) -> Self {
         redactor.in_place(&mut self.message);
         self
     }
@@ -222,7 +223,7 @@ impl Observation {
     /// Replaces secrets in everything the observation kept: bodies, output,
     /// headers, URLs, error messages. Returns the pieces of secrets that a
     /// dropped middle cut in two ([`Captured::redact`]).
-    pub fn redact(&mut self, redactor: &crate::redact::Redactor) -> Vec<(String, String)> {
+    pub(crate) fn redact(&mut self, redactor: &crate::redact::Redactor) -> Vec<(String, String)> {
         self.observed_mut().redact(redactor)
     }
 

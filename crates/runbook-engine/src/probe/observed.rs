@@ -25,7 +25,7 @@ pub trait Observed {
     fn error(&self) -> Option<&ProbeError>;
 
     /// Replaces secrets in everything it kept; returns the pieces of
-    /// secrets that a dropped middle cut in two ([`Captured::redact`]).
+    /// secrets that a dropped middle cut in two (`Captured::redact`).
     fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)>;
 
     /// Its text outputs by name, in order. The first is the one `json`

@@ -66,7 +66,7 @@ impl std::fmt::Debug for ProbeCall {
 /// What a [`ProbeRunner`] gives back: an observation to judge, or an error
 /// that left nothing to judge (the step's outcome is then `error`, and
 /// `result.error.kind` is the error's kind).
-pub type ProbeResult = Result<Observation, ProbeError>;
+pub(crate) type ProbeResult = Result<Observation, ProbeError>;
 
 /// A future a [`ProbeRunner`] returns; boxed so that runners can be trait
 /// objects.

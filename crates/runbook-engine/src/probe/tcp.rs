@@ -22,7 +22,7 @@ use crate::template::shell_word;
 
 /// Where to connect.
 #[derive(Debug, Clone)]
-pub struct TcpSpec {
+pub(crate) struct TcpSpec {
     /// Host name or address.
     pub host: String,
     /// Port.

@@ -19,7 +19,7 @@ use crate::timestamp::Timestamp;
 use runbook_model::StepPath;
 
 /// Version of the record format.
-pub const RECORD_FORMAT: u32 = 1;
+pub(crate) const RECORD_FORMAT: u32 = 1;
 
 /// The incident record of one run.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -539,7 +539,7 @@ impl Fold {
 }
 
 /// The `$id` of the record schema.
-pub const RECORD_SCHEMA_ID: &str = "https://runbook.dev/schemas/record.schema.json";
+pub(crate) const RECORD_SCHEMA_ID: &str = "https://runbook.dev/schemas/record.schema.json";
 
 /// The JSON Schema (draft 2020-12) of `record.json`, as pretty JSON with a
 /// final newline, as committed in `schemas/record.schema.json`.

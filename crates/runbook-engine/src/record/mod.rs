@@ -10,8 +10,8 @@ mod repeated;
 mod resume;
 
 pub use build::{
-    ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, QuestionRecord, RECORD_FORMAT,
-    RECORD_SCHEMA_ID, Record, RecordStatus, ResumedText, Resumption, StepRecord, StopRecord, record_schema_text,
+    ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, QuestionRecord, Record, RecordStatus,
+    ResumedText, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;

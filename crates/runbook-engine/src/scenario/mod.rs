@@ -57,7 +57,7 @@ pub struct CaseRun {
     pub missing: Vec<String>,
     /// The case's secret inputs, hidden in every failure message as the run
     /// hides them in its events.
-    pub redactor: Redactor,
+    pub(crate) redactor: Redactor,
 }
 
 /// The inputs and answers of `case`, over the file's shared inputs.
