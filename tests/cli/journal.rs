@@ -54,17 +54,38 @@ fn a_step_s_facts_are_read_back_as_a_step_s_facts_or_refused_with_the_line() {
     let dir = run.path("rec");
     let journal = dir.join("journal.jsonl");
     let (good, line) = lines(&journal, "step_finished");
+    // What the step observed is its `probe` line's, written once.
+    let (_, probe) = lines(&journal, "probe");
+    assert_eq!(good[probe - 1]["part"]["observation"]["stdout"]["text"], "hello\n");
+    assert!(good[line - 1]["facts"].get("stdout").is_none(), "{}", good[line - 1]);
     for (field, wrong) in [
-        ("exit_code", serde_json::json!("zero")),
-        ("stdout", serde_json::json!(42)),
+        ("probe_duration", serde_json::json!("long")),
         ("duration", serde_json::json!("soon")),
         ("outcome", serde_json::json!("passed")),
+        ("error", serde_json::json!({ "kind": "bad", "message": "x" })),
     ] {
         let mut edited = good.clone();
         edited[line - 1]["facts"][field] = wrong;
         write(&journal, &edited);
         both_refuse(&dir, &format!("journal.jsonl: line {line} is not a journal entry: the facts of step `out`"));
     }
+    // Without its `probe` line, what the step observed is nowhere.
+    let mut edited = good.clone();
+    edited.remove(probe - 1);
+    write(&journal, &edited);
+    both_refuse(
+        &dir,
+        &format!(
+            "journal.jsonl: line {} is not a journal entry: the facts of step `out` leave out what its probe observed, \
+             and no `probe` line before them shows it",
+            line - 1
+        ),
+    );
+    // A probe line that is not one is refused as such.
+    let mut edited = good.clone();
+    edited[probe - 1]["part"]["observation"]["exit_code"] = serde_json::json!("zero");
+    write(&journal, &edited);
+    both_refuse(&dir, &format!("journal.jsonl: line {probe} is not a journal entry"));
     write(&journal, &good);
     Test::new()
         .args(["resume".as_ref(), dir.as_os_str(), "--answer".as_ref(), "go=yes".as_ref()])

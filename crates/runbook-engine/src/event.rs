@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::expect::ExpectationResult;
 use crate::probe::{ErrorKind, Observation, ProbeError};
+use crate::step_facts::StepFacts;
 use crate::timestamp::Timestamp;
 
 /// One thing that happened in a run. Secrets are already redacted.
@@ -157,8 +158,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         uncaptured: Vec<String>,
         /// What `steps.ID` shows to later templates (redacted), so that a
-        /// resumed run reads what the first one saw.
-        facts: Value,
+        /// resumed run reads what the first one saw; none when no sink
+        /// reads them ([`EventSink::reads_step_facts`]).
+        facts: Option<StepFacts>,
+        /// Whether nothing was redacted from `facts`: what they hold of
+        /// each probe's observation is then what that probe's `probe` event
+        /// shows, and the journal does not write it a second time. Known
+        /// only to the run that made them: not written, false when read.
+        #[serde(skip)]
+        facts_unredacted: bool,
     },
     /// The run moves on.
     Transition {
@@ -497,6 +505,21 @@ pub struct EscalationView {
     pub evidence: Vec<String>,
     /// What to gather first.
     pub checklist: Vec<String>,
+}
+
+impl crate::redact::Redact for ConclusionView {
+    fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        let Self { status: _, severity: _, diagnosis, remediation, escalation, followups } = self;
+        diagnosis.redact(redactor);
+        remediation.redact(redactor);
+        if let Some(EscalationView { to, message, evidence, checklist }) = escalation {
+            to.redact(redactor);
+            message.redact(redactor);
+            evidence.redact(redactor);
+            checklist.redact(redactor);
+        }
+        followups.redact(redactor);
+    }
 }
 
 /// How a run ended.

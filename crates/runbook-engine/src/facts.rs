@@ -272,7 +272,7 @@ mod tests {
         let observation = fixtures::http(503, r#"{"ok":false}"#, std::time::Duration::ZERO);
         let step = crate::step_facts::StepFacts {
             kind: crate::step_facts::KindFacts::Probed(crate::step_facts::ProbedFacts::One(Box::new(
-                crate::step_facts::OneProbe { observed: observation.step_facts(), probe_duration: 0 },
+                crate::step_facts::OneProbe { observed: Some(observation.step_facts()), probe_duration: 0 },
             ))),
             outcome: Some(runbook_model::Outcome::Fail),
             error: None,

@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 
 use crate::event::{ActionDecision, ConclusionView};
 use crate::probe::{ObservedFacts, ProbeError};
+use crate::redact::{Redact, Redactor};
 
 /// `steps.ID` once the step ran.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +93,70 @@ impl KindFacts {
             Self::Action(action) => Self::Action(ActionFacts { probe: probed.and_then(ProbedFacts::one), ..action }),
             Self::Nothing(_) | Self::Probed(_) => Self::probed(probed),
             kind @ (Self::Ask(_) | Self::Instruct(_) | Self::Call(_)) => kind,
+        }
+    }
+}
+
+/// What a step's facts hold of its probes' observations, where the
+/// journal looks for what its `probe` events show already
+/// (`record/repeated.rs`).
+pub(crate) enum ProbedRef<'f> {
+    /// A step's single probe, or an action's.
+    One(&'f OneProbe),
+    /// The items of a `foreach` or a `probes:` group.
+    Many(&'f ManyFacts),
+}
+
+/// [`ProbedRef`], to put back what the journal left out.
+pub(crate) enum ProbedMut<'f> {
+    /// A step's single probe, or an action's.
+    One(&'f mut OneProbe),
+    /// The items of a `foreach` or a `probes:` group.
+    Many(&'f mut ManyFacts),
+}
+
+impl KindFacts {
+    /// What it holds of its probes' observations; none for a kind that
+    /// runs no probes, or whose probe did not run.
+    pub(crate) fn probed_ref(&self) -> Option<ProbedRef<'_>> {
+        match self {
+            Self::Probed(ProbedFacts::One(one)) | Self::Action(ActionFacts { probe: Some(one), .. }) => {
+                Some(ProbedRef::One(one))
+            }
+            Self::Probed(ProbedFacts::Many(many)) => Some(ProbedRef::Many(many)),
+            Self::Action(ActionFacts { probe: None, .. })
+            | Self::Ask(_)
+            | Self::Instruct(_)
+            | Self::Call(_)
+            | Self::Nothing(_) => None,
+        }
+    }
+
+    /// [`KindFacts::probed_ref`], to change.
+    pub(crate) fn probed_mut(&mut self) -> Option<ProbedMut<'_>> {
+        match self {
+            Self::Probed(ProbedFacts::One(one)) | Self::Action(ActionFacts { probe: Some(one), .. }) => {
+                Some(ProbedMut::One(one))
+            }
+            Self::Probed(ProbedFacts::Many(many)) => Some(ProbedMut::Many(many)),
+            Self::Action(ActionFacts { probe: None, .. })
+            | Self::Ask(_)
+            | Self::Instruct(_)
+            | Self::Call(_)
+            | Self::Nothing(_) => None,
+        }
+    }
+
+    /// A copy with `probed` in place of what its probes observed, and all
+    /// else of its own (the journal's copy, see `record/repeated.rs`);
+    /// none for a kind that runs no probes.
+    pub(crate) fn copy_with(&self, probed: ProbedFacts) -> Option<Self> {
+        match self {
+            Self::Action(ActionFacts { decision, assumed, probe: _ }) => {
+                Some(Self::Action(ActionFacts { decision: *decision, assumed: *assumed, probe: probed.one() }))
+            }
+            Self::Probed(_) => Some(Self::Probed(probed)),
+            Self::Ask(_) | Self::Instruct(_) | Self::Call(_) | Self::Nothing(_) => None,
         }
     }
 }
@@ -181,9 +246,11 @@ impl ProbedFacts {
 /// One probe's observation, at the step's level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OneProbe {
-    /// What it observed, named like its subjects.
+    /// What it observed, named like its subjects. Always there in a run;
+    /// none only in a journal line, which leaves out what its `probe`
+    /// event holds (the journal's reader puts it back).
     #[serde(flatten)]
-    pub observed: ObservedFacts,
+    pub observed: Option<ObservedFacts>,
     /// How long the probe took, in milliseconds (`duration` is the
     /// step's).
     pub probe_duration: u64,
@@ -231,6 +298,61 @@ pub struct ItemFacts {
     pub name: Option<String>,
 }
 
+impl Redact for StepFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { kind, outcome: _, error, duration: _ } = self;
+        kind.redact(redactor);
+        error.redact(redactor);
+    }
+}
+
+impl Redact for KindFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        match self {
+            Self::Action(ActionFacts { decision: _, assumed: _, probe }) => probe.redact(redactor),
+            Self::Ask(AskFacts { answer }) => answer.redact(redactor),
+            Self::Instruct(InstructFacts { notes, checklist }) => {
+                notes.redact(redactor);
+                if let Some(Checklist { ticked, unticked, complete: _ }) = checklist {
+                    ticked.redact(redactor);
+                    unticked.redact(redactor);
+                }
+            }
+            Self::Probed(ProbedFacts::One(one)) => one.redact(redactor),
+            Self::Probed(ProbedFacts::Many(ManyFacts { items, failed })) => {
+                match items {
+                    Items::List(items) => items.redact(redactor),
+                    Items::Named(items) => items.redact(redactor),
+                }
+                failed.redact(redactor);
+            }
+            Self::Call(CallFacts { vars, conclusion, message }) => {
+                vars.redact(redactor);
+                conclusion.redact(redactor);
+                message.redact(redactor);
+            }
+            Self::Nothing(NoFacts {}) => {}
+        }
+    }
+}
+
+impl Redact for OneProbe {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { observed, probe_duration: _ } = self;
+        observed.redact(redactor);
+    }
+}
+
+impl Redact for ItemFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { observed, duration: _, error, outcome: _, item, name } = self;
+        observed.redact(redactor);
+        error.redact(redactor);
+        item.redact(redactor);
+        name.redact(redactor);
+    }
+}
+
 /// Reads `json: null` (an output that is the JSON `null`) as a value,
 /// not as no value: the fact is there, and none.
 pub(crate) fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Json>, D::Error> {
@@ -239,12 +361,13 @@ pub(crate) fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
     use std::collections::BTreeSet;
 
     use runbook_model::{CHECKLIST_FACTS, ConclusionStatus, ERROR_FACTS, ProbeKind, StepKind, known_facts};
 
     use super::*;
-    use crate::probe::{CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, Redirect, TcpFacts};
+    use crate::probe::{Certificate, CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, Redirect, TcpFacts};
 
     /// A probe of each kind, as YAML, and its facts with every field set:
     /// a new kind does not compile until it is here.
@@ -261,7 +384,13 @@ mod tests {
                     final_url: Some("http://x/".into()),
                     proxy: Some("http://proxy:3128".into()),
                     redirects: vec![Redirect { status: 302, to: "http://x/".into(), proxy: None }],
-                    tls: None,
+                    tls: Some(Certificate {
+                        issuer: "CN=CA".into(),
+                        subject: "CN=x".into(),
+                        not_before: "2026-01-01T00:00:00Z".into(),
+                        not_after: "2027-01-01T00:00:00Z".into(),
+                        days_left: 30,
+                    }),
                 }),
             ),
             ProbeKind::Cmd => (
@@ -292,7 +421,7 @@ mod tests {
     }
 
     fn one(kind: ProbeKind) -> Box<OneProbe> {
-        Box::new(OneProbe { observed: probe(kind).1, probe_duration: 3 })
+        Box::new(OneProbe { observed: Some(probe(kind).1), probe_duration: 3 })
     }
 
     fn timeout() -> ProbeError {
@@ -429,6 +558,50 @@ mod tests {
             duration: 1,
         };
         assert_eq!(serde_json::from_value::<StepFacts>(unobserved.to_json()).unwrap(), unobserved);
+    }
+
+    /// Every text a step's facts hold is redacted as their type: a
+    /// secret equal to each string value of their JSON, and to each key
+    /// that is not a field name (a header's, a variable's), is found, and
+    /// gone once the facts are redacted. A field a type's `redact` leaves
+    /// out fails here.
+    #[test]
+    fn every_text_of_a_step_s_facts_is_redacted() {
+        fn texts(json: &Json, found: &mut Vec<String>) {
+            match json {
+                Json::String(text) => found.push(text.clone()),
+                Json::Array(items) => items.iter().for_each(|item| texts(item, found)),
+                Json::Object(map) => {
+                    for (key, value) in map {
+                        if !key.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_') {
+                            found.push(key.clone());
+                        }
+                        texts(value, found);
+                    }
+                }
+                Json::Null | Json::Bool(_) | Json::Number(_) => {}
+            }
+        }
+        // The names of the engine's values (an outcome, a decision, an
+        // error's kind, a conclusion's status) are not texts from outside.
+        let names = ["pass", "fail", "run", "timeout", "resolved"];
+        for (step, facts) in every_step() {
+            let mut found = Vec::new();
+            texts(&facts.to_json(), &mut found);
+            for text in found.iter().filter(|text| !text.is_empty() && !names.contains(&text.as_str())) {
+                let mut redactor = Redactor::new();
+                redactor.add("secret", text);
+                let redacted = redactor.redacted_json(&facts);
+                let id = step.id.as_str();
+                assert!(matches!(redacted, Cow::Owned(_)), "step `{id}`: `{text}` not found");
+                let left = serde_json::to_string(&*redacted).unwrap();
+                assert!(left.contains("[redacted:secret]"), "step `{id}`: {left}");
+                assert!(
+                    matches!(redactor.redacted_json(&*redacted), Cow::Borrowed(_)),
+                    "step `{id}`: `{text}` in {left}"
+                );
+            }
+        }
     }
 
     #[test]

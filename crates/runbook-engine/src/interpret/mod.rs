@@ -644,21 +644,26 @@ impl<'a> Interpreter<'a> {
             };
             let duration = self.clock.now().duration_since(started).saturating_sub(done.deciding);
             let duration_ms = millis(duration);
-            // Facts no sink reads are sent as `null`, and built from the
+            // Facts no sink reads are sent as none, and built from the
             // observations where a template reads them.
             let kind = std::mem::take(&mut done.facts);
             let (facts, deferred) = if let Some(observed) = done.observed.take() {
-                (Json::Null, Some((observed, kind)))
+                (None, Some((observed, kind)))
             } else {
                 let facts = StepFacts { kind, outcome: done.outcome, error: done.error.clone(), duration: duration_ms };
-                (facts.to_json(), None)
+                (Some(facts), None)
             };
-            // The journal's copy is redacted; the facts are copied only
-            // where a secret was found, else lent to the event and taken
-            // back for the templates.
-            let (shown_facts, kept) = match self.redactor.redacted_json(&facts) {
-                Cow::Owned(redacted) => (redacted, Some(facts)),
-                Cow::Borrowed(_) => (facts, None),
+            // The event's copy is redacted; the facts are copied only where
+            // a secret was found, else lent to the event and taken back for
+            // the templates.
+            let redacted = facts.as_ref().and_then(|facts| match self.redactor.redacted_json(facts) {
+                Cow::Owned(redacted) => Some(redacted),
+                Cow::Borrowed(_) => None,
+            });
+            let facts_unredacted = redacted.is_none();
+            let (shown_facts, kept) = match redacted {
+                Some(redacted) => (Some(redacted), facts),
+                None => (facts, None),
             };
             let mut captures = Json::Object(done.captures.into_iter().collect());
             self.redactor.json(&mut captures);
@@ -675,8 +680,10 @@ impl<'a> Interpreter<'a> {
                 captures,
                 uncaptured: done.uncaptured,
                 facts: shown_facts,
+                facts_unredacted,
             };
             self.emit(&finished);
+            // Templates read the facts as JSON, made where one first does.
             let result = if let Some((observed, kind)) = deferred {
                 let (outcome, error) = (done.outcome, done.error.clone());
                 self.facts.set_step_deferred(&step.id, move || {
@@ -685,10 +692,10 @@ impl<'a> Interpreter<'a> {
                 })
             } else {
                 let facts = match (kept, finished) {
-                    (Some(facts), _) | (None, Event::StepFinished { facts, .. }) => facts,
-                    (None, _) => Json::Null,
+                    (Some(facts), _) | (None, Event::StepFinished { facts: Some(facts), .. }) => Some(facts),
+                    (None, _) => None,
                 };
-                self.facts.set_step(&step.id, facts)
+                self.facts.set_step_deferred(&step.id, move || facts.map(|facts| facts.to_json()).unwrap_or_default())
             };
             // What a probe without an answer printed stays in its facts for
             // a diagnosis, never for a condition.

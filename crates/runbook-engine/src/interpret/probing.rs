@@ -579,7 +579,7 @@ fn probe_facts<'p>(
             let (_, observation) = probes.clone().next()?;
             observation.map(|observation| {
                 ProbedFacts::One(Box::new(OneProbe {
-                    observed: observation.step_facts(),
+                    observed: Some(observation.step_facts()),
                     probe_duration: crate::probe::millis(observation.duration()),
                 }))
             })

@@ -36,7 +36,7 @@ use super::{
     serialize_millis,
 };
 use crate::prepare::{Prepared, RenderError, Renderer};
-use crate::redact::Redactor;
+use crate::redact::{Redact, Redactor};
 use crate::template::shell_word;
 
 /// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
@@ -325,6 +325,24 @@ impl CmdObservation {
             stdout_dropped_bytes: self.stdout.dropped_bytes,
             stderr_dropped_bytes: self.stderr.dropped_bytes,
         }
+    }
+}
+
+impl Redact for CmdFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self {
+            exit_code: _,
+            signal: _,
+            timed_out: _,
+            json,
+            stdout,
+            stderr,
+            stdout_dropped_bytes: _,
+            stderr_dropped_bytes: _,
+        } = self;
+        json.redact(redactor);
+        stdout.redact(redactor);
+        stderr.redact(redactor);
     }
 }
 

@@ -17,7 +17,7 @@ use super::observed::Observed;
 use super::{Captured, Limits, Observation, Probe, ProbeError, ProbeFuture};
 use crate::expect::ExpectationResult;
 use crate::prepare::Prepared;
-use crate::redact::Redactor;
+use crate::redact::{Redact, Redactor};
 
 /// Variables to look for.
 #[derive(Debug, Clone, Default)]
@@ -170,6 +170,17 @@ impl EnvObservation {
                 .collect(),
             missing: self.vars.iter().filter(|var| !var.ok()).map(|var| var.name.clone()).collect(),
         }
+    }
+}
+
+/// The names are the runbook's, redacted as the keys of any map are; a
+/// variable's facts are two booleans, never its value.
+impl Redact for EnvFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { vars, missing } = self;
+        *vars =
+            std::mem::take(vars).into_iter().map(|(name, facts)| (redactor.text(&name).into_owned(), facts)).collect();
+        missing.redact(redactor);
     }
 }
 

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::prepare::{Prepared, RenderError, Renderer};
 use crate::record::markdown::code;
-use crate::redact::Redactor;
+use crate::redact::{Redact, Redactor};
 use crate::template::shell_word;
 
 /// What `steps.ID` holds of an `http` probe, named like its subjects.
@@ -58,6 +58,27 @@ impl HttpObservation {
             proxy: self.proxy.clone(),
             redirects: self.redirects.clone(),
             tls: self.tls.clone(),
+        }
+    }
+}
+
+impl Redact for HttpFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { status: _, headers, json, body, body_dropped_bytes: _, final_url, proxy, redirects, tls } = self;
+        headers.redact(redactor);
+        json.redact(redactor);
+        body.redact(redactor);
+        final_url.redact(redactor);
+        proxy.redact(redactor);
+        for Redirect { status: _, to, proxy } in redirects {
+            to.redact(redactor);
+            proxy.redact(redactor);
+        }
+        if let Some(Certificate { issuer, subject, not_before, not_after, days_left: _ }) = tls {
+            issuer.redact(redactor);
+            subject.redact(redactor);
+            not_before.redact(redactor);
+            not_after.redact(redactor);
         }
     }
 }

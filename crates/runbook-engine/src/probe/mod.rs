@@ -183,6 +183,24 @@ pub enum ObservedFacts {
     Env(EnvFacts),
 }
 
+impl crate::redact::Redact for ObservedFacts {
+    fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        match self {
+            Self::Http(facts) => facts.redact(redactor),
+            Self::Cmd(facts) => facts.redact(redactor),
+            Self::Tcp(facts) => facts.redact(redactor),
+            Self::Env(facts) => facts.redact(redactor),
+        }
+    }
+}
+
+impl crate::redact::Redact for ProbeError {
+    fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        let Self { kind: _, message } = self;
+        redactor.in_place(message);
+    }
+}
+
 impl Observation {
     /// What every reader asks of it, answered by its kind's module: the
     /// one place that lists the kinds of observation.
@@ -241,6 +259,13 @@ impl Observation {
     /// Its output named `name` (`body`, `stdout`, `stderr`), if it has one.
     pub fn output(&self, name: &str) -> Option<&Captured> {
         self.observed().outputs().into_iter().find_map(|(output, captured)| (output == name).then_some(captured))
+    }
+
+    /// Whether it reads back from the journal as it is, so that its
+    /// [`Observation::step_facts`] are made again the same from it: every
+    /// output does ([`Captured::reads_back_exactly`]).
+    pub(crate) fn reads_back_exactly(&self) -> bool {
+        self.observed().outputs().into_iter().all(|(_, output)| output.reads_back_exactly())
     }
 }
 

@@ -111,22 +111,35 @@ pub(crate) fn mocked_duration(value: Option<&Spanned<runbook_model::Duration>>) 
 mod tests {
     use std::time::Duration;
 
-    use serde_json::Value;
+    use crate::probe::{Captured, Observation, fixtures};
 
-    use crate::probe::fixtures;
-
-    /// `record/repeated.rs` writes a `steps.ID` fact that repeats a probe's
-    /// output as a reference to it, finding the output by the fact's name:
-    /// each output must be the fact of its name, holding its text.
+    /// `record/repeated.rs` leaves a step's facts out of the journal where
+    /// its probe's event makes them again: an observation that reads back
+    /// exactly makes the same facts once read back, and one that does not
+    /// (output holding the "bytes dropped" marker) says so.
     #[test]
-    fn each_output_is_the_fact_of_its_name_holding_its_text_without_its_final_newline() {
-        for observation in [fixtures::http(200, r#"{"a":1}"#, Duration::ZERO), fixtures::cmd("out\n")] {
-            let fields = serde_json::to_value(observation.step_facts()).unwrap();
-            let outputs = observation.observed().outputs();
-            assert!(!outputs.is_empty());
-            for (name, output) in outputs {
-                assert_eq!(fields.get(name), Some(&Value::from(output.without_final_newline())), "{name}");
-            }
+    fn an_observation_read_back_makes_the_same_step_facts() {
+        let mut nul = fixtures::cmd("");
+        let mut marked = fixtures::cmd("");
+        if let (Observation::Cmd(nul), Observation::Cmd(marked)) = (&mut nul, &mut marked) {
+            nul.stdout = Captured::new();
+            nul.stdout.push(&vec![0; 5000], 1000);
+            let mut stream = "x".repeat(600).into_bytes();
+            stream.extend_from_slice("\n[… 2630 bytes dropped …]\n".as_bytes());
+            stream.extend(std::iter::repeat_n(b'z', 4000));
+            marked.stdout = Captured::new();
+            marked.stdout.push(&stream, 2000);
+        }
+        for observation in [
+            fixtures::http(200, r#"{"a":1}"#, Duration::from_millis(3)),
+            fixtures::https(30),
+            fixtures::cmd("out\n"),
+            nul,
+            marked,
+        ] {
+            let read: Observation = serde_json::from_str(&serde_json::to_string(&observation).unwrap()).unwrap();
+            let same = read.step_facts() == observation.step_facts();
+            assert_eq!(same, observation.reads_back_exactly(), "{observation:?}");
         }
     }
 }

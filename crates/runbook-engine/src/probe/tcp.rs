@@ -17,7 +17,7 @@ use super::{
     serialize_millis,
 };
 use crate::prepare::{Prepared, RenderError, Renderer};
-use crate::redact::Redactor;
+use crate::redact::{Redact, Redactor};
 use crate::template::shell_word;
 
 /// Where to connect.
@@ -167,6 +167,13 @@ impl TcpObservation {
     /// What `steps.ID` holds of it.
     pub(crate) fn step_facts(&self) -> TcpFacts {
         TcpFacts { connected: self.connected, address: self.address.clone() }
+    }
+}
+
+impl Redact for TcpFacts {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { connected: _, address } = self;
+        address.redact(redactor);
     }
 }
 

@@ -5,6 +5,7 @@
 //! an action runs, after each answer, note and confirmation, and at the
 //! end; otherwise in the background, at most every 100 ms.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -18,12 +19,11 @@ use crate::event::{Event, EventSink};
 use crate::probe::millis;
 use crate::step_facts::StepFacts;
 use crate::timestamp::Timestamp;
-use serde::Deserialize as _;
 
 use super::Record;
 use super::build::Fold;
 use super::record_dir::{self, RecordDir};
-use super::repeated::{Probes, Written, restore};
+use super::repeated::{Probes, restore, written};
 
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -204,11 +204,20 @@ impl Journal {
                 self.probes.add(step, *attempt, part);
                 serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) })
             }
-            Event::StepFinished { step, outcome, error, duration_ms, captures, uncaptured, facts } => {
+            Event::StepFinished {
+                step,
+                outcome,
+                error,
+                duration_ms,
+                captures,
+                uncaptured,
+                facts,
+                facts_unredacted,
+            } => {
                 let parts = self.probes.finish(step);
-                let facts = Written { facts, parts: &parts };
+                let facts = facts.as_ref().map(|facts| written(facts, &parts, *facts_unredacted));
                 let finished =
-                    Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts };
+                    Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts: &facts };
                 serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Finished(finished) })
             }
             _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) }),
@@ -250,8 +259,8 @@ struct Line<'a> {
 enum Shown<'a> {
     /// As it is.
     Event(&'a Event),
-    /// A `step_finished` event, its facts written without repeating its
-    /// probes' output (see [`super::repeated`]).
+    /// A `step_finished` event, its facts written without repeating what
+    /// its probes observed (see [`super::repeated`]).
     Finished(Finished<'a>),
 }
 
@@ -266,7 +275,7 @@ struct Finished<'a> {
     captures: &'a indexmap::IndexMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     uncaptured: &'a Vec<String>,
-    facts: Written<'a>,
+    facts: &'a Option<Cow<'a, StepFacts>>,
 }
 
 /// A journal line as read back: what the record, `runbook resume` and
@@ -281,13 +290,11 @@ pub struct Entry {
     /// journals written before it was, which stay readable.
     #[serde(default)]
     pub elapsed_ms: Option<u64>,
-    /// What happened.
+    /// What happened: a `step_finished` event's facts whole again, what
+    /// they hold of its probes' observations made from the `probe` lines
+    /// before it (see the `repeated` module).
     #[serde(flatten)]
     pub event: Event,
-    /// The facts of a `step_finished` entry, read as their type once the
-    /// outputs written by reference are put back (see the `repeated` module).
-    #[serde(skip)]
-    pub step_facts: Option<StepFacts>,
 }
 
 impl EventSink for Journal {
@@ -358,7 +365,7 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
             Ok(entry) => entry,
             // A line without its newline is the last one, cut short.
             Err(_) if line.last() != Some(&b'\n') => break,
-            Err(error) => return Err(not_an_entry(number, within_the_line(&error))),
+            Err(error) => return Err(not_an_entry(number, why_not_an_entry(&line, &error))),
         };
         match &mut entry.event {
             Event::RunStarted(info) => {
@@ -371,14 +378,13 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
                     return Err(not_an_entry(number, why));
                 }
             }
+            Event::StepStarted { step, .. } => probes.start(step),
             Event::Probe { step, attempt, part } => probes.add(step, *attempt, part),
             Event::StepFinished { step, facts, .. } => {
-                restore(facts, &probes.finish(step));
-                if !facts.is_null() {
-                    let typed = StepFacts::deserialize(&*facts).map_err(|error| {
-                        not_an_entry(number, format!("the facts of step `{step}` are not what a step shows: {error}"))
-                    })?;
-                    entry.step_facts = Some(typed);
+                let parts = probes.finish(step);
+                if let Some(facts) = facts {
+                    restore(facts, &parts)
+                        .map_err(|why| not_an_entry(number, format!("the facts of step `{step}` {why}")))?;
                 }
             }
             _ => {}
@@ -386,6 +392,28 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
         fold(entry);
     }
     Ok(())
+}
+
+/// Why a line is not an entry: a `step_finished` line whose facts are not
+/// what a step shows says so, naming the step; any other error is serde's.
+fn why_not_an_entry(line: &[u8], error: &serde_json::Error) -> String {
+    /// The step a line names.
+    #[derive(serde::Deserialize)]
+    struct Named {
+        step: String,
+    }
+    /// A line's facts alone.
+    #[derive(serde::Deserialize)]
+    struct FactsOf {
+        #[serde(rename = "facts")]
+        _facts: Option<StepFacts>,
+    }
+    match (serde_json::from_slice::<Named>(line), serde_json::from_slice::<FactsOf>(line)) {
+        (Ok(Named { step }), Err(facts)) => {
+            format!("the facts of step `{step}` are not what a step shows: {}", within_the_line(&facts))
+        }
+        _ => within_the_line(error),
+    }
 }
 
 /// A parse error as found within one line: serde's position is the
@@ -453,6 +481,78 @@ mod tests {
             let error = read(&path).unwrap_err().to_string();
             assert!(error.contains("line 1 is not a journal entry") && error.contains(why), "{error}");
         }
+    }
+
+    /// A step killed after its probe ran, then run again by a resume: its
+    /// facts are made from the probe of the start they finished, not from
+    /// the one before the kill.
+    #[test]
+    fn a_step_s_facts_are_made_from_the_probes_of_its_last_start() {
+        use crate::probe::fixtures;
+        use crate::step_facts::{KindFacts, OneProbe, ProbedFacts, StepFacts};
+        let started_step = || Event::StepStarted {
+            step: "s".into(),
+            kind: runbook_model::StepKind::Check,
+            title: None,
+            description: None,
+            visit: 1,
+        };
+        let probe = |stdout: &str| {
+            let part = crate::event::Part {
+                name: None,
+                item: None,
+                probe: runbook_model::ProbeKind::Cmd,
+                target: "x".into(),
+                observation: Some(fixtures::cmd(stdout)),
+                expectations: Vec::new(),
+                outcome: runbook_model::Outcome::Pass,
+                error: None,
+                assumed: false,
+                not_sent: None,
+            };
+            Event::Probe { step: "s".into(), attempt: 1, part: Arc::new(part) }
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(VirtualClock::new(std::time::UNIX_EPOCH));
+        let mut journal = Journal::create(dir.path(), clock.clone()).unwrap();
+        for event in [started(Mode::Live), started_step(), probe("before the kill")] {
+            journal.emit(&event);
+        }
+        drop(journal);
+        let mut resumed = loop {
+            match Journal::append(dir.path(), clock.clone()) {
+                Ok(journal) => break journal,
+                Err(_) => std::thread::sleep(SYNC_INTERVAL),
+            }
+        };
+        let observed = Some(fixtures::cmd("after the resume").step_facts());
+        let facts = StepFacts {
+            kind: KindFacts::Probed(ProbedFacts::One(Box::new(OneProbe { observed, probe_duration: 5 }))),
+            outcome: Some(runbook_model::Outcome::Pass),
+            error: None,
+            duration: 5,
+        };
+        let finished = Event::StepFinished {
+            step: "s".into(),
+            outcome: facts.outcome,
+            error: None,
+            duration_ms: 5,
+            captures: indexmap::IndexMap::new(),
+            uncaptured: Vec::new(),
+            facts: Some(facts.clone()),
+            facts_unredacted: true,
+        };
+        for event in [started_step(), probe("after the resume"), finished] {
+            resumed.emit(&event);
+        }
+        drop(resumed);
+        let path = dir.path().join(JOURNAL_FILE);
+        assert!(!std::fs::read_to_string(&path).unwrap().lines().last().unwrap().contains("after the resume"));
+        let entries = read(&path).unwrap();
+        let Some(Event::StepFinished { facts: Some(read), .. }) = entries.last().map(|entry| &entry.event) else {
+            panic!("{entries:?}")
+        };
+        assert_eq!(*read, facts);
     }
 
     /// `at` and `elapsed_ms` come from the run's clock; `elapsed_ms` counts

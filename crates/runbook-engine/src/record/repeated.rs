@@ -1,30 +1,33 @@
-//! A step's facts repeat its probes' output: `steps.ID.stdout` is the text
-//! of the probe's `stdout`, already in the `probe` event just before. In
-//! the journal such a repeat is written as a reference to that event, and
-//! put back on reading, so that a command printing 1 MiB takes 1 MiB of
-//! journal, not twice that.
+//! A step's facts repeat what its probes observed: `steps.ID.stdout` is the
+//! text of the probe's `stdout`, and a `foreach` item's `status`, `headers`
+//! and `body` are its response's, all in the `probe` events just before.
+//! In the journal, what the facts hold of a probe's observation (its
+//! [`ObservedFacts`], found by type: a single probe's, an action's, each
+//! item's or named probe's) is left out where it is exactly what that
+//! probe's event makes, and made again from it on reading: a command
+//! printing 1 MiB takes 1 MiB of journal, and each response of a `foreach`
+//! is written once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
-
 use crate::event::Part;
-use crate::probe::Captured;
-
-/// Outputs shorter than this are written again: a reference would save
-/// little, and comparing costs a copy.
-const MIN_REPEAT: usize = 256;
-
-/// The key of the reference written in place of a repeated output.
-const REFERENCE: &str = "same_as_probe";
+use crate::probe::ObservedFacts;
+use crate::step_facts::{ItemFacts, Items, ManyFacts, OneProbe, ProbedFacts, ProbedMut, ProbedRef, StepFacts};
 
 /// The last attempt's probes of each step not finished yet.
 #[derive(Default)]
 pub(super) struct Probes(HashMap<String, (u32, Vec<Arc<Part>>)>);
 
 impl Probes {
+    /// Notes a `step_started` event: the probes of an earlier start that
+    /// did not finish (a run killed there, then resumed) are not this
+    /// one's.
+    pub(super) fn start(&mut self, step: &str) {
+        self.0.remove(step);
+    }
+
     /// Notes a `probe` event.
     pub(super) fn add(&mut self, step: &str, attempt: u32, part: &Arc<Part>) {
         let (last, parts) = self.0.entry(step.to_owned()).or_default();
@@ -41,112 +44,87 @@ impl Probes {
     }
 }
 
-/// A step's facts as the journal writes them: each output that repeats its
-/// probe's as `{"same_as_probe": true}`.
-pub(super) struct Written<'a> {
-    pub(super) facts: &'a Value,
-    pub(super) parts: &'a [Arc<Part>],
-}
-
-impl Serialize for Written<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Value::Object(facts) = self.facts else { return self.facts.serialize(serializer) };
-        let single = single(self.parts);
-        let mut map = serializer.serialize_map(Some(facts.len()))?;
-        for (key, value) in facts {
-            match (key.as_str(), value) {
-                ("items", Value::Array(items)) if items.len() == self.parts.len() => {
-                    let items: Vec<Fields<'_>> =
-                        items.iter().zip(self.parts).map(|(item, part)| Fields { facts: item, part }).collect();
-                    map.serialize_entry(key, &items)?;
-                }
-                ("items", Value::Object(items)) if items.len() == self.parts.len() => {
-                    let items: Vec<(&String, Fields<'_>)> = items
-                        .iter()
-                        .zip(self.parts)
-                        .map(|((name, item), part)| (name, Fields { facts: item, part }))
-                        .collect();
-                    map.serialize_entry(key, &Named(items))?;
-                }
-                _ => match single.filter(|part| repeats(part, key, value)) {
-                    Some(_) => map.serialize_entry(key, &reference())?,
-                    None => map.serialize_entry(key, value)?,
+/// A step's facts as the journal writes them: what they hold of each of
+/// `parts`' observations left out where [`restore`] makes it again the same.
+/// `unredacted` says that nothing was redacted from the facts (see
+/// [`crate::event::Event::StepFinished`]): they were made from the very
+/// observations the parts show, so they are not compared.
+pub(super) fn written<'f>(facts: &'f StepFacts, parts: &[Arc<Part>], unredacted: bool) -> Cow<'f, StepFacts> {
+    let left_out = |observed: &ObservedFacts, part: &Part| {
+        let Some(observation) = &part.observation else { return false };
+        debug_assert!(!unredacted || observation.step_facts() == *observed, "unredacted facts are the probe's");
+        observation.reads_back_exactly() && (unredacted || observation.step_facts() == *observed)
+    };
+    let probed = match facts.kind.probed_ref() {
+        Some(ProbedRef::One(one)) => match (&one.observed, single(parts)) {
+            (Some(observed), Some(part)) if left_out(observed, part) => {
+                ProbedFacts::One(Box::new(OneProbe { observed: None, probe_duration: one.probe_duration }))
+            }
+            _ => return Cow::Borrowed(facts),
+        },
+        Some(ProbedRef::Many(ManyFacts { items, failed })) => {
+            let item = |item: &ItemFacts, part: Option<&Arc<Part>>| ItemFacts {
+                observed: match (&item.observed, part) {
+                    (Some(observed), Some(part)) if left_out(observed, part) => None,
+                    (observed, _) => observed.clone(),
                 },
-            }
+                duration: item.duration,
+                error: item.error.clone(),
+                outcome: item.outcome,
+                item: item.item.clone(),
+                name: item.name.clone(),
+            };
+            let items = match items {
+                Items::List(items) => {
+                    Items::List(items.iter().enumerate().map(|(at, it)| item(it, parts.get(at))).collect())
+                }
+                Items::Named(items) => Items::Named(
+                    items.iter().enumerate().map(|(at, (name, it))| (name.clone(), item(it, parts.get(at)))).collect(),
+                ),
+            };
+            ProbedFacts::Many(ManyFacts { items, failed: failed.clone() })
         }
-        map.end()
+        None => return Cow::Borrowed(facts),
+    };
+    match facts.kind.copy_with(probed) {
+        Some(kind) => {
+            Cow::Owned(StepFacts { kind, outcome: facts.outcome, error: facts.error.clone(), duration: facts.duration })
+        }
+        None => Cow::Borrowed(facts),
     }
 }
 
-/// One item's or named probe's facts, with its probe.
-struct Fields<'a> {
-    facts: &'a Value,
-    part: &'a Part,
-}
-
-impl Serialize for Fields<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Value::Object(facts) = self.facts else { return self.facts.serialize(serializer) };
-        let mut map = serializer.serialize_map(Some(facts.len()))?;
-        for (key, value) in facts {
-            if repeats(self.part, key, value) {
-                map.serialize_entry(key, &reference())?;
-            } else {
-                map.serialize_entry(key, value)?;
-            }
+/// Puts back what [`written`] left out, from the probes journaled before
+/// the facts; says what cannot be put back (a `probe` line missing).
+pub(super) fn restore(facts: &mut StepFacts, parts: &[Arc<Part>]) -> Result<(), String> {
+    let missing = |what: &str| format!("leave out what {what} observed, and no `probe` line before them shows it");
+    match facts.kind.probed_mut() {
+        Some(ProbedMut::One(one)) if one.observed.is_none() => {
+            one.observed = Some(single(parts).and_then(observed).ok_or_else(|| missing("its probe"))?);
         }
-        map.end()
-    }
-}
-
-/// Named probes' facts, in their order.
-struct Named<'a>(Vec<(&'a String, Fields<'a>)>);
-
-impl Serialize for Named<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, fields) in &self.0 {
-            map.serialize_entry(name, fields)?;
-        }
-        map.end()
-    }
-}
-
-/// Puts back the outputs [`Written`] wrote as references, from the probes
-/// journaled before the facts.
-pub(super) fn restore(facts: &mut Value, parts: &[Arc<Part>]) {
-    let Value::Object(facts) = facts else { return };
-    let single = single(parts);
-    let count = parts.len();
-    for (key, value) in facts.iter_mut() {
-        match (key.as_str(), value) {
-            ("items", Value::Array(items)) if items.len() == count => {
-                items.iter_mut().zip(parts).for_each(|(item, part)| restore_fields(item, part));
-            }
-            ("items", Value::Object(items)) if items.len() == count => {
-                items.values_mut().zip(parts).for_each(|(item, part)| restore_fields(item, part));
-            }
-            (key, value) => {
-                if let Some(part) = single {
-                    restore_field(part, key, value);
+        Some(ProbedMut::Many(ManyFacts { items, .. })) => {
+            let items: Vec<&mut ItemFacts> = match items {
+                Items::List(items) => items.iter_mut().collect(),
+                Items::Named(items) => items.values_mut().collect(),
+            };
+            for (at, item) in items.into_iter().enumerate() {
+                // An item that observed something has its probe's time.
+                if item.observed.is_none() && item.duration.is_some() {
+                    let part = parts.get(at).filter(|part| part.item == item.item && part.name == item.name);
+                    let which =
+                        item.name.as_ref().map_or_else(|| format!("item {}", at + 1), |name| format!("probe `{name}`"));
+                    item.observed = Some(part.and_then(|part| observed(part)).ok_or_else(|| missing(&which))?);
                 }
             }
         }
+        Some(ProbedMut::One(_)) | None => {}
     }
+    Ok(())
 }
 
-fn restore_fields(facts: &mut Value, part: &Part) {
-    if let Value::Object(facts) = facts {
-        facts.iter_mut().for_each(|(key, value)| restore_field(part, key, value));
-    }
-}
-
-fn restore_field(part: &Part, key: &str, value: &mut Value) {
-    if is_reference(value)
-        && let Some(output) = output(part, key)
-    {
-        *value = Value::String(output.kept());
-    }
+/// What a probe's event makes of its observation, if it has one.
+fn observed(part: &Part) -> Option<ObservedFacts> {
+    part.observation.as_ref().map(crate::probe::Observation::step_facts)
 }
 
 /// The probe whose observation the step's own facts are: a step's single
@@ -158,33 +136,15 @@ fn single(parts: &[Arc<Part>]) -> Option<&Part> {
     }
 }
 
-/// Whether the fact `key` is the text of the probe's output of that name,
-/// long enough to be worth a reference, and read back the same.
-fn repeats(part: &Part, key: &str, value: &Value) -> bool {
-    let (Value::String(text), Some(output)) = (value, output(part, key)) else { return false };
-    text.len() >= MIN_REPEAT && output.reads_back_exactly() && *text == output.kept()
-}
-
-/// The probe's output a fact of that name repeats.
-fn output<'a>(part: &'a Part, key: &str) -> Option<&'a Captured> {
-    part.observation.as_ref()?.output(key)
-}
-
-fn is_reference(value: &Value) -> bool {
-    matches!(value, Value::Object(map) if map.len() == 1 && map.get(REFERENCE) == Some(&Value::Bool(true)))
-}
-
-fn reference() -> Value {
-    Value::Object(Map::from_iter([(REFERENCE.to_owned(), Value::Bool(true))]))
-}
-
 #[cfg(test)]
 mod tests {
     use runbook_model::Outcome;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
-    use crate::probe::{Observation, fixtures};
+    use crate::event::ActionDecision;
+    use crate::probe::{Captured, Observation, fixtures};
+    use crate::step_facts::{ActionFacts, KindFacts};
 
     fn part(observation: Observation, name: Option<&str>, item: Option<Value>) -> Arc<Part> {
         Arc::new(Part {
@@ -208,52 +168,100 @@ mod tests {
         Observation::Cmd(cmd)
     }
 
-    /// Written, then parsed and restored: the facts are what they were.
-    fn round_trip(facts: &Value, parts: &[Arc<Part>]) -> (String, Value) {
-        let text = serde_json::to_string(&Written { facts, parts }).unwrap();
-        let mut read: Value = serde_json::from_str(&text).unwrap();
-        // The probes as the journal reads them back.
+    fn step(kind: KindFacts) -> StepFacts {
+        StepFacts { kind, outcome: Some(Outcome::Pass), error: None, duration: 7 }
+    }
+
+    fn one(part: &Part) -> StepFacts {
+        let observed = part.observation.as_ref().map(Observation::step_facts);
+        step(KindFacts::Probed(ProbedFacts::One(Box::new(OneProbe { observed, probe_duration: 5 }))))
+    }
+
+    fn items(parts: &[Arc<Part>], named: bool) -> StepFacts {
+        let item = |part: &Arc<Part>| ItemFacts {
+            observed: observed(part),
+            duration: Some(5),
+            error: None,
+            outcome: Outcome::Pass,
+            item: part.item.clone(),
+            name: part.name.clone(),
+        };
+        let items = if named {
+            Items::Named(parts.iter().map(|part| (part.name.clone().unwrap_or_default(), item(part))).collect())
+        } else {
+            Items::List(parts.iter().map(item).collect())
+        };
+        step(KindFacts::Probed(ProbedFacts::Many(ManyFacts { items, failed: Vec::new() })))
+    }
+
+    /// Written, then read back as the journal reads a line (the probes
+    /// too) and restored: the facts are what they were.
+    fn round_trip(facts: &StepFacts, parts: &[Arc<Part>], unredacted: bool) -> (String, StepFacts) {
+        let text = serde_json::to_string(&written(facts, parts, unredacted)).unwrap();
+        let mut read: StepFacts = serde_json::from_str(&text).unwrap();
         let parts: Vec<Arc<Part>> = parts
             .iter()
-            .map(|p| Arc::new(serde_json::from_value(serde_json::to_value(&**p).unwrap()).unwrap()))
+            .map(|p| Arc::new(serde_json::from_str(&serde_json::to_string(&**p).unwrap()).unwrap()))
             .collect();
-        restore(&mut read, &parts);
+        restore(&mut read, &parts).unwrap();
         (text, read)
     }
 
     #[test]
-    fn a_long_output_repeated_in_the_facts_is_written_once_and_read_back_whole() {
+    fn what_a_probe_observed_is_written_once_and_read_back_whole() {
         let long = "x".repeat(5000);
         let single = [part(output(long.as_bytes(), 1 << 20), None, None)];
-        let facts = json!({ "stdout": long, "stderr": "", "exit_code": 0, "outcome": "pass" });
-        let (text, read) = round_trip(&facts, &single);
-        assert!(text.len() < 200 && text.contains(r#""stdout":{"same_as_probe":true}"#), "{text}");
+        let facts = one(&single[0]);
+        let (text, read) = round_trip(&facts, &single, true);
+        assert!(text.len() < 100 && !text.contains("stdout"), "{text}");
         assert_eq!(read, facts);
+        // An action's probe, its decision kept.
+        let KindFacts::Probed(ProbedFacts::One(probe)) = facts.kind else { unreachable!() };
+        let action =
+            step(KindFacts::Action(ActionFacts { decision: ActionDecision::Run, assumed: true, probe: Some(probe) }));
+        let (text, read) = round_trip(&action, &single, true);
+        assert!(text.contains(r#""decision":"run","assumed":true"#) && !text.contains("stdout"), "{text}");
+        assert_eq!(read, action);
 
-        // A foreach: each item against its own probe; a short output and
-        // one that differs from its probe's are written as they are.
-        let items = [
-            part(output(long.as_bytes(), 1 << 20), None, Some(json!(1))),
+        // A foreach, and named probes: each item against its own probe.
+        let list = [
+            part(fixtures::http(200, r#"{"status":"ok"}"#, std::time::Duration::ZERO), None, Some(json!(1))),
             part(output(b"short", 1 << 20), None, Some(json!(2))),
-            part(output(long.as_bytes(), 1 << 20), None, Some(json!(3))),
         ];
-        let other = "y".repeat(5000);
-        let facts = json!({ "items": [{ "stdout": long }, { "stdout": "short" }, { "stdout": other }], "failed": [] });
-        let (text, read) = round_trip(&facts, &items);
-        assert_eq!(text.matches("same_as_probe").count(), 1, "{text}");
-        assert_eq!(read, facts);
-
-        // Named probes, in their order.
         let named =
             [part(output(b"a", 1 << 20), Some("a"), None), part(output(long.as_bytes(), 1 << 20), Some("b"), None)];
-        let facts = json!({ "items": { "a": { "stdout": "a" }, "b": { "stdout": long } } });
-        let (text, read) = round_trip(&facts, &named);
-        assert_eq!(text.matches("same_as_probe").count(), 1, "{text}");
+        for (parts, named) in [(&list, false), (&named, true)] {
+            let facts = items(parts, named);
+            let (text, read) = round_trip(&facts, parts, true);
+            assert!(!text.contains("stdout") && !text.contains("headers"), "{text}");
+            assert_eq!(read, facts);
+        }
+    }
+
+    /// Facts from which a secret was redacted are compared with what the
+    /// probe shows: an item that differs is written whole, one that does
+    /// not is still left out.
+    #[test]
+    fn redacted_facts_are_written_whole_where_they_differ_from_the_probe() {
+        let parts = [
+            part(output(b"same", 1 << 20), None, Some(json!(1))),
+            part(output(b"mine", 1 << 20), None, Some(json!(2))),
+        ];
+        let mut facts = items(&parts, false);
+        let KindFacts::Probed(ProbedFacts::Many(ManyFacts { items: Items::List(list), .. })) = &mut facts.kind else {
+            unreachable!()
+        };
+        let Some(ObservedFacts::Cmd(cmd)) = &mut list[1].observed else { unreachable!() };
+        cmd.stdout = "[redacted:token]".into();
+        let (text, read) = round_trip(&facts, &parts, false);
+        assert_eq!(text.matches(r#""stdout":"#).count(), 1, "{text}");
+        assert!(text.contains("[redacted:token]") && !text.contains("mine"), "{text}");
         assert_eq!(read, facts);
     }
 
     /// Output made to look like the "bytes dropped" marker would be split
-    /// there on reading: it is written again rather than referred to.
+    /// there on reading: what it observed is written again rather than
+    /// made from the probe.
     #[test]
     fn output_holding_the_dropped_marker_is_written_again() {
         let mut stream = "x".repeat(600).into_bytes();
@@ -262,9 +270,27 @@ mod tests {
         let single = [part(output(&stream, 2000), None, None)];
         let Some(Observation::Cmd(cmd)) = &single[0].observation else { unreachable!() };
         assert_eq!(cmd.stdout.dropped_bytes, 2630);
-        let facts = json!({ "stdout": cmd.stdout.kept() });
-        let (text, read) = round_trip(&facts, &single);
-        assert!(!text.contains("same_as_probe"), "{text}");
+        let facts = one(&single[0]);
+        let (text, read) = round_trip(&facts, &single, true);
+        assert!(text.contains("stdout"), "{text}");
         assert_eq!(read, facts);
+    }
+
+    /// Facts that leave out what a probe observed, read without that
+    /// probe (its line lost or edited away), are refused.
+    #[test]
+    fn facts_whose_probe_is_missing_are_refused() {
+        let single = [part(output(b"hello", 1 << 20), None, None)];
+        let text = serde_json::to_string(&written(&one(&single[0]), &single, true)).unwrap();
+        let mut read: StepFacts = serde_json::from_str(&text).unwrap();
+        assert!(restore(&mut read, &[]).unwrap_err().contains("its probe"));
+        let list =
+            [part(output(b"a", 1 << 20), None, Some(json!(1))), part(output(b"b", 1 << 20), None, Some(json!(2)))];
+        let text = serde_json::to_string(&written(&items(&list, false), &list, true)).unwrap();
+        let mut read: StepFacts = serde_json::from_str(&text).unwrap();
+        assert!(restore(&mut read, &list[..1]).unwrap_err().contains("item 2"));
+        let mut read: StepFacts = serde_json::from_str(&text).unwrap();
+        let swapped = [Arc::clone(&list[1]), Arc::clone(&list[0])];
+        assert!(restore(&mut read, &swapped).unwrap_err().contains("item 1"), "items are matched to their own probes");
     }
 }

@@ -141,7 +141,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             }
             // An action cut by a signal did not finish: it may have run in
             // part, and stays in flight.
-            Event::StepFinished { step, outcome, error, captures, uncaptured, .. }
+            Event::StepFinished { step, outcome, error, captures, uncaptured, facts, .. }
                 if (in_flight.as_ref() == Some(step) || inner_actions.contains(step))
                     && error.as_ref().is_none_or(|error| error.kind != ErrorKind::Interrupted) =>
             {
@@ -150,7 +150,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                     error: error.clone(),
                     captures: captures.clone(),
                     uncaptured: uncaptured.clone(),
-                    facts: entry.step_facts.clone(),
+                    facts: facts.clone(),
                 };
                 finished.insert(step.clone(), action);
                 if top(step) {
@@ -158,17 +158,17 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                         vars.shift_remove(name);
                     }
                     vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    steps.extend(entry.step_facts.clone().map(|facts| (step.clone(), facts)));
+                    steps.extend(facts.clone().map(|facts| (step.clone(), facts)));
                     open = None;
                     last = Some((step.clone(), None));
                 }
             }
-            Event::StepFinished { step, captures, uncaptured, .. } if top(step) => {
+            Event::StepFinished { step, captures, uncaptured, facts, .. } if top(step) => {
                 for name in uncaptured {
                     vars.shift_remove(name);
                 }
                 vars.extend(captures.iter().map(|(k, v)| (k.clone(), v.clone())));
-                steps.extend(entry.step_facts.clone().map(|facts| (step.clone(), facts)));
+                steps.extend(facts.clone().map(|facts| (step.clone(), facts)));
                 open = None;
                 last = Some((step.clone(), None));
             }
