@@ -5,13 +5,14 @@
 //! record is the same every time (the record goldens). Time starts at
 //! 2026-01-01T00:00:00Z (a resume: at the journal's last time) and moves
 //! only with retry waits and timeouts, which pass at once; probes still run
-//! for real, and take no time. A step
+//! for real, and take no time (duration and http phases 0, an https
+//! certificate's `days_left` counted from the virtual date). A step
 //! or run `timeout` then fires as soon as its probes wait for anything, so
 //! it is no way to run an incident: the record says its time was virtual.
 //! The variable is read here only.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use runbook_engine::clock::{Clock, SystemClock, VirtualClock};
 use runbook_engine::probe::{Limits, ProbeCall, ProbeRunFuture, ProbeRunner, SystemProbes};
@@ -50,7 +51,7 @@ impl ProbeRunner for Untimed {
     fn run<'a>(&'a self, call: &'a ProbeCall, limits: &'a Limits, cancel: &'a CancellationToken) -> ProbeRunFuture<'a> {
         Box::pin(async move {
             let mut observation = SystemProbes.run(call, limits, cancel).await?;
-            observation.set_duration(Duration::ZERO);
+            observation.take_no_time();
             Ok(observation)
         })
     }

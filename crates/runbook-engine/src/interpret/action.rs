@@ -23,8 +23,15 @@ impl<'a> Interpreter<'a> {
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let sending = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
-        let prepared = prepare(&action.entry.probe, &action.entry.expect, &sending, &self.client, &self.redactor)
-            .map_err(|e| self.render_failed(step, &e))?;
+        let prepared = prepare(
+            &action.entry.probe,
+            &action.entry.expect,
+            &sending,
+            &self.client,
+            &self.redactor,
+            self.clock.wall(),
+        )
+        .map_err(|e| self.render_failed(step, &e))?;
         drop(sending);
         self.learn_derived_secrets();
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new());

@@ -402,10 +402,11 @@ impl<'a> Interpreter<'a> {
     fn prepare_units(&self, step: &Step, probes: &'a Probes) -> Result<(Shape, Vec<Unit<'a>>), Stop> {
         let failed = |error| self.render_failed(step, &error);
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
+        let at = self.clock.wall();
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
-                let prepared =
-                    prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
+                    .map_err(failed)?;
                 let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
                 return Ok((Shape::Single, vec![unit]));
             }
@@ -413,8 +414,9 @@ impl<'a> Interpreter<'a> {
                 let units = group
                     .iter()
                     .map(|(name, entry)| {
-                        let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor)
-                            .map_err(failed)?;
+                        let prepared =
+                            prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
+                                .map_err(failed)?;
                         Ok(Unit {
                             name: Some(name.clone()),
                             item: None,
@@ -448,8 +450,8 @@ impl<'a> Interpreter<'a> {
             .map(|item| {
                 let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))])
                     .sending(self.resumed);
-                let prepared =
-                    prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor).map_err(failed)?;
+                let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
+                    .map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
             .collect::<Result<_, Stop>>()?;

@@ -355,8 +355,8 @@ impl Observed for CmdObservation {
         self.duration
     }
 
-    fn set_duration(&mut self, duration: Duration) {
-        self.duration = duration;
+    fn take_no_time(&mut self) {
+        self.duration = Duration::ZERO;
     }
 
     fn error(&self) -> Option<&ProbeError> {

@@ -190,7 +190,7 @@ impl Observed for EnvObservation {
         Duration::ZERO
     }
 
-    fn set_duration(&mut self, _: Duration) {}
+    fn take_no_time(&mut self) {}
 
     /// Reading the environment cannot fail.
     fn error(&self) -> Option<&ProbeError> {

@@ -68,6 +68,10 @@ pub struct HttpSpec {
     /// an expectation reads the `dns`, `connect` or `tls` phase, which a
     /// reused connection does not have.
     pub fresh_connection: bool,
+    /// When the run asked for the request, on the run's clock: the
+    /// certificate's `days_left` counts from it, so that a run on virtual
+    /// time judges a certificate at its virtual date, the same every run.
+    pub at: SystemTime,
     /// The run's clients. The spec carries a handle (cheap to clone) so that
     /// it alone is the [`Probe`]; every spec of a run gets a clone of the
     /// same handle, so requests with the same client settings share one
@@ -415,7 +419,7 @@ impl HttpSpec {
                 let name = target.host.trim_start_matches('[').trim_end_matches(']');
                 target.https.then(|| recorder.presented(name).or_else(|| presented.last(name))).flatten()
             })
-            .and_then(|der| Certificate::of(&der, SystemTime::now()));
+            .and_then(|der| Certificate::of(&der, self.at));
         observation.headers = response
             .headers()
             .iter()

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use indexmap::IndexMap;
 use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, Method, ProbeKind, Spanned, Subject};
@@ -88,8 +88,9 @@ impl Observed for HttpObservation {
         self.duration
     }
 
-    fn set_duration(&mut self, duration: Duration) {
-        self.duration = duration;
+    fn take_no_time(&mut self) {
+        self.duration = Duration::ZERO;
+        self.timing = self.timing.map(HttpTiming::none_taken);
     }
 
     fn error(&self) -> Option<&ProbeError> {
@@ -228,13 +229,15 @@ impl Observed for HttpObservation {
 const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Renders an `http` probe into a request; `fresh_connection` when its
-/// expectations read a phase only a new connection has.
+/// expectations read a phase only a new connection has; `at` is when, on
+/// the run's clock, its certificate is judged.
 pub(crate) fn prepare(
     http: &HttpProbe,
     fresh_connection: bool,
     renderer: &Renderer<'_>,
     client: &HttpClient,
     redactor: &Redactor,
+    at: SystemTime,
 ) -> Result<Prepared, RenderError> {
     let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
     let method = format!("{method:?}").to_uppercase();
@@ -283,6 +286,7 @@ pub(crate) fn prepare(
         },
         secret_parts,
         fresh_connection,
+        at,
         client: client.clone(),
     };
     Ok(Prepared { kind: ProbeKind::Http, target, probe: Arc::new(spec), timeout: Some(timeout) })
@@ -547,6 +551,7 @@ mod tests {
             proxy: ProxySetting::Direct,
             secret_parts: SecretParts::default(),
             fresh_connection: false,
+            at: std::time::UNIX_EPOCH,
             client: HttpClient::new(),
         };
         ProbeCall {

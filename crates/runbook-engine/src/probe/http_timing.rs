@@ -251,6 +251,19 @@ impl HttpTiming {
         }
     }
 
+    /// The same phases, each taking no time (on virtual time, see
+    /// [`super::Observation::take_no_time`]); a phase that did not happen
+    /// stays absent.
+    pub(crate) fn none_taken(self) -> Self {
+        let zero = |phase: Option<u64>| phase.map(|_| 0);
+        Self {
+            dns_ms: zero(self.dns_ms),
+            connect_ms: zero(self.connect_ms),
+            tls_ms: zero(self.tls_ms),
+            first_byte_ms: zero(self.first_byte_ms),
+        }
+    }
+
     /// Each phase by its name in `timing:` expectations and observations,
     /// in the order they happen.
     pub fn phases(&self) -> [(runbook_model::TimingPhase, Option<u64>); 4] {

@@ -19,7 +19,7 @@ mod tls_client;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use runbook_model::{DeclaredProbe, MockedObservation, ProbeKind};
 use serde::{Deserialize, Serialize};
@@ -227,10 +227,11 @@ impl Observation {
         self.observed().duration()
     }
 
-    /// Sets how long the probe took, for a runner that keeps its own time
-    /// (an `env` probe takes none).
-    pub fn set_duration(&mut self, duration: Duration) {
-        self.observed_mut().set_duration(duration);
+    /// Makes it take no time, as everything does on virtual time (the
+    /// machine's time a real probe measured is not the run's): its
+    /// duration, and every phase of it measured, zero.
+    pub fn take_no_time(&mut self) {
+        self.observed_mut().take_no_time();
     }
 
     /// The failure that left nothing to judge, if any.
@@ -274,20 +275,22 @@ impl Observation {
 /// hold one, so that a redirect never carries them to another origin.
 /// `expect` judges it: an http request whose expectations read the `dns`,
 /// `connect` or `tls` phase opens its own connection, since a kept-alive
-/// one has none of them.
+/// one has none of them. `at` is the run's wall time (its clock's, virtual
+/// on virtual time), which an https request judges its certificate at.
 pub(crate) fn prepare(
     probe: &runbook_model::Probe,
     expect: &[runbook_model::Spanned<runbook_model::Expectation>],
     renderer: &Renderer<'_>,
     client: &HttpClient,
     redactor: &crate::redact::Redactor,
+    at: SystemTime,
 ) -> Result<Prepared, RenderError> {
     match probe {
         runbook_model::Probe::Http(http) => {
             use runbook_model::TimingPhase::{Connect, Dns, Tls};
             let fresh =
                 expect.iter().any(|e| e.value.timing.as_ref().is_some_and(|t| matches!(t.value, Dns | Connect | Tls)));
-            http_kind::prepare(http, fresh, renderer, client, redactor)
+            http_kind::prepare(http, fresh, renderer, client, redactor, at)
         }
         runbook_model::Probe::Cmd(cmd) => cmd::prepare(cmd, renderer),
         runbook_model::Probe::Tcp(tcp) => tcp::prepare(tcp, renderer),

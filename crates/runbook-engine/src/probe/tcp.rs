@@ -182,8 +182,8 @@ impl Observed for TcpObservation {
         self.duration
     }
 
-    fn set_duration(&mut self, duration: Duration) {
-        self.duration = duration;
+    fn take_no_time(&mut self) {
+        self.duration = Duration::ZERO;
     }
 
     fn error(&self) -> Option<&ProbeError> {

@@ -24,6 +24,7 @@ pub(crate) fn get(url: &str) -> HttpSpec {
         proxy: ProxySetting::Direct,
         secret_parts: SecretParts::default(),
         fresh_connection: false,
+        at: std::time::SystemTime::now(),
         client: HttpClient::new(),
     }
 }
