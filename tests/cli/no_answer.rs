@@ -127,3 +127,48 @@ steps:
     assert_eq!(of(&events, "attempt_finished").len(), 2);
     assert_eq!(path(&events), ["deploy", "up"]);
 }
+
+/// attack4 M9: `jqq … || python3 …` on a host without `jqq` answered
+/// through its fallback, yet the shell's "not found" line made it
+/// `spawn_failed` ("service down"). On the left of `||` the missing tool
+/// has its fallback; in a pipeline it does not. `runbook test` agrees.
+#[test]
+fn a_missing_tool_with_a_fallback_after_an_or_is_answered_by_the_fallback() {
+    let yaml = r#"
+id: fb
+title: status through a fallback
+steps:
+  - id: status
+    check:
+      cmd: { sh: "no-such-tool-xyz -r .status x.json || echo ok" }
+      expect: [ { stdout: ok } ]
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved, diagnosis: up }
+  - id: down
+    conclude: { status: diagnosed, severity: critical, diagnosis: service down }
+"#;
+    let events = run(yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["status", "up"]);
+    let piped = yaml.replace(
+        "no-such-tool-xyz -r .status x.json || echo ok",
+        "no-such-tool-xyz -r .status x.json | cat || echo ok",
+    );
+    let events = run(&piped, &[]).status(0).events();
+    assert_eq!(path(&events), ["status", "down"]);
+    assert_eq!(of(&events, "step_finished")[0]["error"]["kind"], "spawn_failed");
+    let both_missing = yaml.replace("|| echo ok", "|| no-such-fallback-xyz");
+    let events = run(&both_missing, &[]).status(0).events();
+    assert_eq!(of(&events, "step_finished")[0]["error"]["kind"], "spawn_failed");
+    let cases = r#"
+cases:
+  - name: jq missing, the fallback answered
+    observations:
+      status: { cmd: { stdout: "ok\n", stderr: "sh: 1: no-such-tool-xyz: not found\n" } }
+    expect: { conclusion: up }
+"#;
+    crate::Test::new()
+        .files(&[("fb.yaml", yaml.as_bytes()), ("fb.test.yaml", cases.as_bytes())])
+        .args(["test", "fb.test.yaml"])
+        .status(0);
+}

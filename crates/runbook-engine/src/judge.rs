@@ -22,13 +22,15 @@ pub(crate) struct Verdict {
 /// A probe error (timeout, refused, …) leaves nothing to judge and gives
 /// `error`, except for a `tcp` probe whose expectations read `connected`:
 /// a refused connection is then exactly what they judge. An `env` probe
-/// judges itself: every variable must meet its condition.
-pub(crate) fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
+/// judges itself: every variable must meet its condition. `ran` is what
+/// ran, as shown (a command line: a missing tool with a fallback after
+/// `||` is not `spawn_failed`).
+pub(crate) fn judge(observation: &Observation, expect: &[Spanned<Expectation>], ran: &str) -> Verdict {
     // An interrupted attempt saw nothing, whatever the expectations read.
     let interrupted = observation.error().is_some_and(|error| error.kind == crate::probe::ErrorKind::Interrupted);
     let judges_failure = !interrupted && observation.observed().judges_failure(expect);
     let error = observation.error().filter(|_| !judges_failure).cloned();
-    if let Some(error) = error.or_else(|| observation.observed().not_run(expect)) {
+    if let Some(error) = error.or_else(|| observation.observed().not_run(expect, ran)) {
         return Verdict { outcome: Outcome::Error, expectations: Vec::new(), error: Some(error) };
     }
     let mut expectations = observation.observed().own_results();
@@ -73,6 +75,11 @@ mod tests {
 
     use super::*;
     use crate::probe::{ErrorKind, TcpObservation, fixtures};
+
+    /// Judged as if the command line shown were empty.
+    fn judge(observation: &Observation, expect: &[Spanned<Expectation>]) -> Verdict {
+        super::judge(observation, expect, "")
+    }
 
     fn expect(yaml: &str) -> Vec<Spanned<Expectation>> {
         serde_saphyr::from_str(yaml).unwrap()
@@ -133,7 +140,12 @@ mod tests {
         );
         let env = judge(&missing(127, "env: 'pgrepp': No such file or directory"), &expect("[{exit_code: {gt: 0}}]"));
         assert_eq!(env.outcome, Outcome::Error);
-        // Inside `if`, `||` or a pipeline the shell's own line decides.
+        // Inside `if` or a pipeline the shell's own line decides; on the
+        // left of `||`, the fallback answered.
+        let with_fallback =
+            |ran| super::judge(&missing(0, "sh: 1: jqq: not found\n"), &expect("[{exit_code: 0}]"), ran);
+        assert_eq!(with_fallback("jqq -r .s f || python3 -c 'print(1)'").outcome, Outcome::Pass);
+        assert_eq!(with_fallback("jqq -r .s f | wc -l || true").outcome, Outcome::Error);
         for said in
             ["sh: 1: pgrepp: not found\n", "bash: line 1: pgrepp: command not found\n", "zsh: command not found: x\n"]
         {

@@ -526,7 +526,7 @@ impl<'a> Interpreter<'a> {
                 return judged;
             }
         };
-        let verdict = judge(&observation, unit.expect);
+        let verdict = judge(&observation, unit.expect, &unit.prepared.target);
         let mut expectations = verdict.expectations;
         for result in &mut expectations {
             self.redactor.json(&mut result.expected);

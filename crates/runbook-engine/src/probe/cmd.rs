@@ -230,9 +230,11 @@ impl CmdObservation {
 /// code alone decides: stderr may be redirected (`2>/dev/null`, `2>&1`).
 /// An expectation that names the exit code judges it as usual. A shell's
 /// own "not found" line on stderr (`sh: 1: pgrepp: not found`) is
-/// `spawn_failed` whatever the exit code: inside `if`, `||` or a pipeline
-/// (`pgrepp -x d | wc -l` exits 0) the missing tool does not decide it.
-fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
+/// `spawn_failed` whatever the exit code: inside `if` or a pipeline
+/// (`pgrepp -x d | wc -l` exits 0) the missing tool does not decide it;
+/// one on the left of `||` in the command that `ran` has its fallback
+/// answer instead.
+fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>], ran: &str) -> Option<ProbeError> {
     let Some(code) = cmd.exit_code else {
         // Killed by a signal: an `exit_code` expectation has nothing to
         // judge (`ne: 1` would hold), as after a timeout.
@@ -244,7 +246,13 @@ fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<Prob
             )
         });
     };
-    if let Some(line) = cmd.stderr.text().lines().find(|line| SHELL_NOT_FOUND.is_match(line)) {
+    let not_found = |line: &&str| {
+        SHELL_NOT_FOUND.captures(line).is_some_and(|found| {
+            let name = found.get(1).or_else(|| found.get(2)).map_or("", |name| name.as_str());
+            !super::shell_fallback::falls_back(ran, name)
+        })
+    };
+    if let Some(line) = cmd.stderr.text().lines().find(not_found) {
         return Some(ProbeError::new(
             ErrorKind::SpawnFailed,
             format!("a command was not found (the shell said `{}`; exit {code})", line.trim()),
@@ -269,10 +277,10 @@ fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>]) -> Option<Prob
 /// The line a shell writes for a command it cannot find: dash's
 /// `sh: 1: NAME: not found`, bash's `bash: line 1: NAME: command not
 /// found`, busybox's `sh: NAME: not found`, zsh's `zsh: command not found:
-/// NAME`.
+/// NAME`; `NAME` is its first or second group.
 static SHELL_NOT_FOUND: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"^(?:/(?:usr/)?bin/)?(?:sh|bash|dash|ash|ksh)(?:: line \d+|: \d+)?: \S+: (?:command )?not found\s*$|^zsh: command not found: \S+\s*$",
+        r"^(?:/(?:usr/)?bin/)?(?:sh|bash|dash|ash|ksh)(?:: line \d+|: \d+)?: (\S+): (?:command )?not found\s*$|^zsh: command not found: (\S+)\s*$",
     )
     .expect("valid regex")
 });
@@ -347,8 +355,8 @@ impl Redact for CmdFacts {
 }
 
 impl Observed for CmdObservation {
-    fn not_run(&self, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
-        not_run(self, expect)
+    fn not_run(&self, expect: &[Spanned<Expectation>], ran: &str) -> Option<ProbeError> {
+        not_run(self, expect, ran)
     }
 
     fn duration(&self) -> Duration {

@@ -13,6 +13,7 @@ mod observed;
 pub(crate) mod proxy;
 mod run_mark;
 mod runner;
+mod shell_fallback;
 mod tcp;
 mod tls;
 mod tls_client;

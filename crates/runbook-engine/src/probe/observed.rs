@@ -72,9 +72,9 @@ pub trait Observed {
 
     /// The error the observation stands for although the probe ran and
     /// answered (a command the shell could not find), unless `expect`
-    /// judges that answer itself.
-    fn not_run(&self, expect: &[Spanned<Expectation>]) -> Option<ProbeError> {
-        let _ = expect;
+    /// judges that answer itself; `ran` is what ran, as shown.
+    fn not_run(&self, expect: &[Spanned<Expectation>], ran: &str) -> Option<ProbeError> {
+        let _ = (expect, ran);
         None
     }
 
