@@ -121,7 +121,7 @@ codes! {
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";
     SecretInShell = "RB404", "secret-in-shell", Warning, "A secret input is interpolated into an `sh:` command, where `ps`, shell tracing or an error message may show it.";
     QuotedShellTemplate = "RB405", "quoted-shell-template", Error, "Quotes or a heredoc around `{{ }}` in `sh:`, which defeat the automatic shell quoting.";
-    TemplateInShellScript = "RB406", "template-in-shell-script", Error, "`{{ }}` in the script of a nested shell (`argv: [sh, -c, \"… {{ }}\"]`, `sh: \"bash -c {{ }}\"`), where the value runs as shell code.";
+    TemplateInShellScript = "RB406", "template-in-shell-script", Error, "`{{ }}` in the script of a nested shell (`argv: [sh, -c, \"… {{ }}\"]`, `sh: \"bash -c {{ }}\"`), or another program text (`eval`, `awk`, `sed`, …), or a variable holding one expanded into such a script, where the value runs as shell code.";
     BidiControl = "RB407", "bidi-control", Warning, "A character that reorders how text is displayed (a bidirectional override, embedding, isolate or mark): what a reader sees is not what runs.";
     SelfMatchingSearch = "RB408", "self-matching-search", Warning, "`pgrep -f`, `pkill -f` or `ps … | grep` in `sh:` over a pattern that matches its own text: the `sh -c` that runs it holds the pattern, so the search always finds (or kills) that shell.";
     ChangingProbe = "RB409", "changing-probe", Warning, "An http `check` or `collect` that sends `POST`, `PUT`, `PATCH` or `DELETE`: a probe runs without a confirmation, so if the request changes things it belongs in an `action`.";

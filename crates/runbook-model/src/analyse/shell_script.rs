@@ -6,7 +6,10 @@
 //! or a here-string into a shell (`xargs` running a shell included),
 //! `su [USER] -c`, the command of `watch` and the remote command of `ssh`
 //! (both join their words for a shell), and the code of `python -c`,
-//! `perl -e`, `ruby -e`, `node -e` and `awk`.
+//! `perl -e`, `ruby -e`, `node -e`, `awk` and `sed` (whose `e` command
+//! runs a shell). A value moved into `env:` (or a shell variable the
+//! script sets from a template) is code again when the outer shell expands
+//! `$NAME` into such a script's text.
 
 use std::sync::LazyLock;
 
@@ -27,6 +30,8 @@ const WATCH_VALUED: &str = "n";
 const AWK_VALUED: &str = "Fvf";
 /// The names `awk` goes by.
 const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
+/// The names `sed` goes by.
+const SEDS: &[&str] = &["sed", "gsed"];
 
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
@@ -77,6 +82,13 @@ static WATCH: LazyLock<Regex> =
 /// `awk` and the rest of its command.
 static AWK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?[gmn]?awk\s+([^\n;&|]*)").expect("valid regex"));
+/// `sed` and the rest of its command.
+static SED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?g?sed\s+([^\n;&|]*)").expect("valid regex"));
+/// A shell variable set from a template in the script (`x={{ … }}`).
+static ASSIGNED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=[^\s;&|{]*(\{\{.*?\}\})").expect("valid regex")
+});
 /// `ssh` and the rest of its command.
 static SSH: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?ssh\s+([^\n;&|]*)").expect("valid regex"));
@@ -151,6 +163,12 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
             let field = if AWKS.contains(&program) { "awk" } else { "code" };
             out.push(report(code.span, &value, &format!("the code `{program}` runs, in `argv`"), field));
         }
+        if argv.first().is_some_and(|program| SEDS.contains(&program.rsplit('/').next().unwrap_or_default())) {
+            let words: Vec<&str> = argv[1..].iter().map(|arg| arg.as_str()).collect();
+            if let Some(value) = sed_scripts(&words).iter().find_map(|script| unsafe_value(script)) {
+                out.push(report(argv.span, &value, "the script of `sed`, in `argv`", "sed"));
+            }
+        }
         if let Some(remote) = argv_remote(&argv.value)
             && let Some(value) = remote.iter().find_map(|word| unsafe_value(word))
         {
@@ -215,6 +233,16 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
                 "awk",
             ),
             (
+                SED.captures_iter(sh)
+                    .filter_map(|found| {
+                        let words = shell_words(found.get(1)?.as_str());
+                        sed_scripts(&words).iter().find_map(|script| unsafe_value(script))
+                    })
+                    .collect(),
+                "the script of `sed`, which its `e` command runs as shell code",
+                "sed",
+            ),
+            (
                 SSH.captures_iter(sh)
                     .filter_map(|found| {
                         let words: Vec<&str> = shell_words(found.get(1)?.as_str());
@@ -230,7 +258,148 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
                 out.push(report(sh.span, &value, place, field));
             }
         }
+        expanded_into_code(cmd, sh, out);
     }
+}
+
+/// RB406 for a variable holding a template (a `cmd.env` key, or one the
+/// script sets: `x={{ … }}`) that the outer shell expands into the text of
+/// a script parsed again: a nested `sh -c "… $X …"`, `eval "$X"`, a pipe
+/// or here-string into a shell (review-10-attack5 M4).
+fn expanded_into_code(cmd: &CmdProbe, sh: &crate::Spanned<String>, out: &mut Vec<Diagnostic>) {
+    let mut names: Vec<(&str, &str)> = cmd
+        .env
+        .iter()
+        .filter(|(_, value)| value.contains("{{"))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    for found in ASSIGNED.captures_iter(sh) {
+        if let (Some(name), Some(value)) = (found.get(1), found.get(2)) {
+            names.push((name.as_str(), value.as_str()));
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    let scripts = |regex: &Regex, whole: bool| -> Vec<String> {
+        regex
+            .captures_iter(sh)
+            .filter_map(|found| found.get(1))
+            .map(|rest| if whole { rest.as_str().to_owned() } else { quoted_word(rest.as_str()).to_owned() })
+            .collect()
+    };
+    let places = [
+        (scripts(&NESTED, false), "the script of a nested `sh -c`", false),
+        (scripts(&SU_USER, false), "the command of `su USER -c`", false),
+        (scripts(&EVAL, true), "what `eval` parses again", true),
+        (scripts(&PIPED, true), "a pipeline into a shell", false),
+        (scripts(&HERE_STRING, true), "a here-string into a shell", false),
+    ];
+    let mut reported: Vec<&str> = Vec::new();
+    for (texts, place, eval) in places {
+        for text in texts {
+            for expanded in expanded_names(&text) {
+                let Some((name, value)) = names.iter().find(|(name, _)| *name == expanded) else { continue };
+                if reported.contains(name) {
+                    continue;
+                }
+                reported.push(name);
+                let help = if eval {
+                    format!("drop `eval` and run the command itself, with `\"${name}\"` as one word")
+                } else {
+                    format!(
+                        "let the inner shell read the variable itself: put the script in single quotes \
+                         (`bash -c 'grep -c \"${name}\" app.log'`), or pass it as an argument after the script \
+                         (`bash -c 'grep -c \"$1\" app.log' sh \"${name}\"`)"
+                    )
+                };
+                out.push(
+                    Diagnostic::new(
+                        Code::TemplateInShellScript,
+                        sh.span,
+                        format!(
+                            "`${name}` (set to `{value}`) is run as shell code: the outer shell expands it into {place}"
+                        ),
+                    )
+                    .with_label("a value here runs as a command")
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}
+
+/// The variables `text` expands as the outer shell reads it: `$NAME` and
+/// `${NAME…}` outside single quotes and not escaped.
+fn expanded_names(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut names = Vec::new();
+    let (mut single, mut double) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'$' if !single => {
+                let start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'{'));
+                let end = text[start..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(text.len(), |length| start + length);
+                if end > start {
+                    names.push(&text[start..end]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    names
+}
+
+/// The program texts of `sed` among its words: each `-e`/`--expression`
+/// value, else the first word that is not an option; none that is only
+/// read from a file (`-f`).
+fn sed_scripts<'w>(words: &[&'w str]) -> Vec<&'w str> {
+    let mut scripts = Vec::new();
+    let (mut from_file, mut operand) = (false, None);
+    let mut index = 0;
+    while let Some(&word) = words.get(index) {
+        index += 1;
+        if let Some(value) = word.strip_prefix("--expression=") {
+            scripts.push(value);
+        } else if word == "--expression" {
+            scripts.extend(words.get(index).copied());
+            index += 1;
+        } else if word.starts_with("--file") {
+            from_file = true;
+            index += usize::from(!word.contains('='));
+        } else if word == "--" {
+            operand = operand.or_else(|| words.get(index).copied());
+            break;
+        } else if word.starts_with("--") || word.starts_with("-i") {
+        } else if let Some(options) = word.strip_prefix('-').filter(|options| !options.is_empty()) {
+            let Some(at) = options.find(['e', 'f', 'l']) else { continue };
+            let value = &options[at + 1..];
+            let value = if value.is_empty() {
+                index += 1;
+                words.get(index - 1).copied()
+            } else {
+                Some(value)
+            };
+            match options.as_bytes()[at] {
+                b'e' => scripts.extend(value),
+                b'f' => from_file = true,
+                _ => {}
+            }
+        } else if operand.is_none() {
+            operand = Some(word);
+        }
+    }
+    if scripts.is_empty() && !from_file {
+        scripts.extend(operand);
+    }
+    scripts
 }
 
 /// RB405 for an `argv` element that is a `{{ … }}` inside the author's own
@@ -474,6 +643,11 @@ fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
             "pass the value to the program as a variable (`awk -v value={{{{ {value} }}}} '$0 ~ value'`), never \
              inside the program; `| safe` says you vouch for it"
         )
+    } else if field == "sed" {
+        format!(
+            "filter with `grep -e {{{{ {value} }}}}` (`grep -F -e` for a fixed string) instead: `sed` reads the value \
+             as its program, where `e` runs a command and `w FILE` writes one; `| safe` says you vouch for it"
+        )
     } else if field == "ssh" {
         format!(
             "run the remote command without values in it, or vouch for the value with `| safe` after checking it \
@@ -624,5 +798,42 @@ mod tests {
         assert_eq!(reported(r#"{ argv: [sh, -c, "echo {{ inputs.v | safe }}"] }"#), 0);
         assert_eq!(reported(r#"{ argv: [echo, -c, "{{ inputs.v }}"] }"#), 0);
         assert_eq!(reported(r#"{ sh: "grep -c {{ inputs.v }} /var/log/app.log" }"#), 0);
+    }
+
+    #[test]
+    fn a_template_in_the_script_of_sed_is_reported() {
+        // GNU sed's `e` runs the pattern space as a command (review-10-attack5 M3).
+        assert_eq!(reported(r#"{ sh: "printf 'a\\n' | sed -n /{{ inputs.v }}/p" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "sed -n -e /{{ inputs.v }}/p app.log" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "sed -E 's/x/{{ inputs.v }}/e' f" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "sed --expression={{ inputs.v }} f" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [sed, -n, "/{{ inputs.v }}/p", app.log] }"#), 1);
+        // A file to edit or a script read from a file is data.
+        assert_eq!(reported(r#"{ sh: "sed -n /ERROR/p {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "sed -i.bak -e s/a/b/ {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ sh: "sed -f fix.sed {{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ argv: [sed, -e, s/a/b/, "{{ inputs.v }}"] }"#), 0);
+    }
+
+    /// `cmd` with `env: { P: "{{ inputs.v }}" }` and this `sh:`.
+    fn reported_with_env(sh: &str) -> usize {
+        reported(&format!("{{ sh: {sh:?}, env: {{ P: \"{{{{ inputs.v }}}}\" }} }}"))
+    }
+
+    #[test]
+    fn a_templated_variable_expanded_into_a_nested_script_is_reported() {
+        // The outer shell expands `$P` inside double quotes into the inner
+        // script's text (review-10-attack5 M4).
+        assert_eq!(reported_with_env(r#"bash -c "grep -c $P /etc/hostname""#), 1);
+        assert_eq!(reported_with_env(r#"ls | xargs sh -c "grep -c ${P} \$0""#), 1);
+        assert_eq!(reported_with_env(r#"eval "echo $P""#), 1);
+        assert_eq!(reported_with_env(r#"echo "grep $P f" | sh"#), 1);
+        assert_eq!(reported(r#"{ sh: "x={{ inputs.v }}; eval \"$x\"" }"#), 1);
+        // The inner shell reads the variable itself, or it is data.
+        assert_eq!(reported_with_env(r#"bash -c 'grep -c "$P" /etc/hostname'"#), 0);
+        assert_eq!(reported_with_env(r#"bash -c 'grep -c "$1" f' sh "$P""#), 0);
+        assert_eq!(reported_with_env(r#"bash -c "grep -c \$P f""#), 0);
+        assert_eq!(reported_with_env(r#"grep -c "$P" /etc/hostname"#), 0);
+        assert_eq!(reported(r#"{ sh: "bash -c \"grep -c $HOME f\"" }"#), 0);
     }
 }
