@@ -116,6 +116,7 @@ codes! {
     DefaultReadAsValue = "RB320", "default-read-as-value", Warning, "A capture's `default` that a `when` or `stop_if` takes for a reading: its truth (`\"unknown\"` is true) or its order (`0` is below every threshold), so \"could not read\" takes a real branch.";
     LiteralTemplate = "RB321", "literal-template", Error, "`{{ }}` or `{% %}` in a value that is not a template (an expectation's value, a capture's `default`), which the run uses as written, braces and all.";
     TextArithmetic = "RB322", "text-arithmetic", Warning, "`+` or `*` with an operand known to be text (a `regex` or `stdout` capture without `type:`, a string input), which joins or repeats it: `\"3\" + \"4\"` is `\"34\"`.";
+    NegationOfMissing = "RB323", "negation-of-missing", Warning, "`ne` or `not_in` over a `json` path or a `header` that may be missing, with no entry saying whether it must be there: a missing subject makes it false, as if it held the value.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

@@ -13,6 +13,7 @@ mod expressions;
 mod flow_rules;
 mod literal_conditions;
 mod literal_templates;
+mod negated_missing;
 mod next_routing;
 mod ordered_text;
 mod references;

@@ -291,6 +291,7 @@ pub(crate) fn zero_limit(limit: Option<&Spanned<crate::Duration>>, key: &str, ou
 
 /// The rules of expectations on a probe of `kind`.
 pub(crate) fn expectations(list: &[Spanned<Expectation>], kind: Option<ProbeKind>, out: &mut Vec<Diagnostic>) {
+    super::negated_missing::check(list, out);
     for expectation in list {
         let subjects = expectation.subjects();
         let subject = match subjects.as_slice() {
