@@ -21,6 +21,63 @@ fn diagnosis(events: &[Value]) -> String {
     of(events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned()
 }
 
+/// What a run of a case must do.
+enum Then<'a> {
+    /// Stop (exit 4), its error holding this text.
+    Stops(&'a str),
+    /// Conclude (exit 0) with exactly this diagnosis.
+    Concludes(&'a str),
+}
+
+/// A runbook whose check `c` GETs `url` and keeps `capture` (YAML map
+/// entries); on `pass` it concludes `yes` when `when` holds, else `no`, and
+/// on `fail` or `error` `cant`. Each diagnosis is the conclusion's name, a
+/// colon and `evidence` (which may read the vars).
+fn branching(url: &str, capture: &str, when: &str, evidence: &str) -> String {
+    format!(
+        r#"
+id: values
+title: a value read and branched on
+steps:
+  - id: c
+    check:
+      http: {{ url: "{url}" }}
+      expect: [ {{ status: 200 }} ]
+      capture: {{ {capture} }}
+    on:
+      pass:
+        - when: {when}
+          goto: "yes"
+        - goto: "no"
+      fail: cant
+      error: cant
+  - id: "yes"
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "yes: {evidence}" }}
+  - id: "no"
+    conclude: {{ status: resolved, diagnosis: "no: {evidence}" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "cant: {evidence}" }}
+"#
+    )
+}
+
+/// Runs [`branching`] once per case, (`capture`, `when`, what it must
+/// do), against `url`.
+fn assert_cases(url: &str, evidence: &str, cases: &[(&str, &str, Then<'_>)]) {
+    for (capture, when, then) in cases {
+        let yaml = branching(url, capture, when, evidence);
+        match then {
+            Then::Stops(error) => {
+                run(&yaml, &[]).status(4).stderr_contains(error);
+            }
+            Then::Concludes(expected) => {
+                let events = run(&yaml, &[]).status(0).events();
+                assert_eq!(&diagnosis(&events), expected, "`{when}` with `{capture}`");
+            }
+        }
+    }
+}
+
 /// review-10-attack5 H1: an uptime read from JSON as `"10m"` against
 /// `"5m"` orders as text ("10m" before "5m"), which read "restarted 10m
 /// ago: crash loop". The run stops instead, and the two fixes it names
@@ -28,44 +85,22 @@ fn diagnosis(events: &[Value]) -> String {
 #[test]
 fn durations_written_as_text_are_not_ordered_as_text() {
     let server = serving(&[("/up", r#"{"uptime": "10m"}"#)]);
-    let runbook = |capture: &str, when: &str| {
-        format!(
-            r#"
-id: uptime
-title: was the worker restarted recently
-steps:
-  - id: up
-    check:
-      http: {{ url: "{url}" }}
-      expect: [ {{ status: 200 }} ]
-      capture:
-        up: {{ json: $.uptime{capture} }}
-    on:
-      pass:
-        - when: {when}
-          goto: fresh
-        - goto: old
-      fail: unknown
-      error: unknown
-  - id: fresh
-    conclude: {{ status: diagnosed, severity: high, diagnosis: "restarted {{{{ vars.up }}}} ago: crash loop" }}
-  - id: old
-    conclude: {{ status: resolved, diagnosis: "up {{{{ vars.up }}}}: stable" }}
-  - id: unknown
-    conclude: {{ status: inconclusive, diagnosis: "cannot read uptime" }}
-"#,
-            url = server.url("/up")
-        )
-    };
-    run(&runbook("", r#"vars.up < "5m""#), &[]).status(4).stderr_contains(
-        r#"`vars.up < "5m"` orders durations as text ("10m" comes before "5m"): `vars.up` is the string "10m", `"5m"` is the string "5m"; compare them as durations: give the capture of `vars.up` `type: duration`, or write `vars.up | milliseconds < "5m"`"#,
+    assert_cases(
+        &server.url("/up"),
+        "up {{ vars.up }}",
+        &[
+            (
+                "up: { json: $.uptime }",
+                r#"vars.up < "5m""#,
+                Then::Stops(
+                    r#"`vars.up < "5m"` orders durations as text ("10m" comes before "5m"): `vars.up` is the string "10m", `"5m"` is the string "5m"; compare them as durations: give the capture of `vars.up` `type: duration`, or write `vars.up | milliseconds < "5m"`"#,
+                ),
+            ),
+            ("up: { json: $.uptime, type: duration }", r#"vars.up < "5m""#, Then::Concludes("no: up 600000")),
+            ("up: { json: $.uptime }", r#"vars.up | milliseconds < "5m""#, Then::Concludes("no: up 10m")),
+            ("up: { json: $.uptime }", r#"vars.up | milliseconds < "15m""#, Then::Concludes("yes: up 10m")),
+        ],
     );
-    let typed = run(&runbook(", type: duration", r#"vars.up < "5m""#), &[]).status(0);
-    assert_eq!(path(&typed.events()), ["up", "old"]);
-    let filtered = run(&runbook("", r#"vars.up | milliseconds < "5m""#), &[]).status(0);
-    assert_eq!(diagnosis(&filtered.events()), "up 10m: stable");
-    let recent = run(&runbook("", r#"vars.up | milliseconds < "15m""#), &[]).status(0);
-    assert_eq!(path(&recent.events()), ["up", "fresh"]);
 }
 
 /// A `regex` capture is text, so `check` knows the order is of text
@@ -114,48 +149,35 @@ fn versions_in_a_list_are_not_ordered_as_text() {
         "/nodes",
         r#"{"nodes":[{"name":"n1","version":"1.10.2"},{"name":"n2","version":"1.9.8"}],"running":"1.10.2"}"#,
     )]);
-    let yaml = format!(
-        r#"
-id: newest
-title: is this node on the newest version
-steps:
-  - id: c
-    check:
-      http: {{ url: "{}" }}
-      expect: [ {{ status: 200 }} ]
-      capture:
-        versions: {{ json: "$.nodes[*].version" }}
-        running: {{ json: $.running }}
-    on:
-      pass:
-        - when: vars.running == (vars.versions | max)
-          goto: newest
-        - goto: behind
-      fail: cant
-      error: cant
-  - id: newest
-    conclude: {{ status: resolved, diagnosis: "newest" }}
-  - id: behind
-    conclude: {{ status: diagnosed, severity: high, diagnosis: "upgrade it" }}
-  - id: cant
-    conclude: {{ status: inconclusive, diagnosis: "?" }}
-"#,
-        server.url("/nodes")
+    let capture = r#"versions: { json: "$.nodes[*].version" }, running: { json: $.running }"#;
+    assert_cases(
+        &server.url("/nodes"),
+        "{{ vars.running }}",
+        &[
+            (
+                capture,
+                "vars.running == (vars.versions | max)",
+                Then::Stops(
+                    r#"`| max` orders strings that read as versions ("1.10.2", "1.9.8") as text, where "1.10.2" comes before "1.9.8"; order them as versions: `| map('version') | max`"#,
+                ),
+            ),
+            (
+                capture,
+                "vars.running == (vars.versions | sort | last)",
+                Then::Stops("`| sort` orders strings that read as versions"),
+            ),
+            (
+                capture,
+                "vars.running == (vars.versions | map('version') | max)",
+                Then::Stops(r#"`vars.running == vars.versions | map("version") | max` compares a string with a list"#),
+            ),
+            (
+                capture,
+                "(vars.running | version) == (vars.versions | map('version') | max)",
+                Then::Concludes("yes: 1.10.2"),
+            ),
+        ],
     );
-    run(&yaml, &[]).status(4).stderr_contains(
-        r#"`| max` orders strings that read as versions ("1.10.2", "1.9.8") as text, where "1.10.2" comes before "1.9.8"; order them as versions: `| map('version') | max`"#,
-    );
-    let sorted = yaml.replace("(vars.versions | max)", "(vars.versions | sort | last)");
-    run(&sorted, &[]).status(4).stderr_contains("`| sort` orders strings that read as versions");
-    let half = yaml.replace("(vars.versions | max)", "(vars.versions | map('version') | max)");
-    run(&half, &[])
-        .status(4)
-        .stderr_contains(r#"`vars.running == vars.versions | map("version") | max` compares a string with a list"#);
-    let fixed = yaml.replace(
-        "vars.running == (vars.versions | max)",
-        "(vars.running | version) == (vars.versions | map('version') | max)",
-    );
-    assert_eq!(path(&run(&fixed, &[]).status(0).events()), ["c", "newest"]);
 }
 
 /// review-10-attack5 H12: Prometheus writes a ratio over no traffic as
@@ -164,36 +186,20 @@ steps:
 #[test]
 fn nan_is_not_read_as_a_number_by_the_filters() {
     let server = serving(&[("/prom", r#"{"status":"success","data":{"result":[{"value":[1732975200.0,"NaN"]}]}}"#)]);
-    let yaml = format!(
-        r#"
-id: ratio
-title: 5xx ratio
-steps:
-  - id: c
-    check:
-      http: {{ url: "{}" }}
-      expect: [ {{ status: 200 }} ]
-      capture:
-        r: {{ json: "$.data.result[0].value[1]" }}
-    on:
-      pass:
-        - when: (vars.r | float) > 0.05
-          goto: errors
-        - goto: fine
-      fail: fine
-      error: fine
-  - id: errors
-    conclude: {{ status: diagnosed, severity: high, diagnosis: "5xx ratio {{{{ vars.r }}}}: roll back" }}
-  - id: fine
-    conclude: {{ status: resolved, diagnosis: "not the app" }}
-"#,
-        server.url("/prom")
+    let capture = r#"r: { json: "$.data.result[0].value[1]" }"#;
+    assert_cases(
+        &server.url("/prom"),
+        "5xx ratio {{ vars.r }}",
+        &[
+            (capture, "(vars.r | float) > 0.05", Then::Stops(r#"`| float` got "NaN", which is not a finite number"#)),
+            (capture, "(vars.r | int) < 10", Then::Stops(r#"`| int` got "NaN", which is not a finite number"#)),
+            (
+                capture,
+                r#"("10.9" | int) < 10"#,
+                Then::Stops(r#"`| int` would cut "10.9" to 10; read it with `| float`"#),
+            ),
+        ],
     );
-    run(&yaml, &[]).status(4).stderr_contains(r#"`| float` got "NaN", which is not a finite number"#);
-    let int = yaml.replace("(vars.r | float) > 0.05", "(vars.r | int) < 10");
-    run(&int, &[]).status(4).stderr_contains(r#"`| int` got "NaN", which is not a finite number"#);
-    let decimal = yaml.replace("(vars.r | float) > 0.05", r#"("10.9" | int) < 10"#);
-    run(&decimal, &[]).status(4).stderr_contains(r#"`| int` would cut "10.9" to 10; read it with `| float`"#);
 }
 
 /// review-10-attack5 H2: `ne: ""` over a JSON `null` held, so "the

@@ -292,13 +292,9 @@ fn refusal(
     if let Some(refusal) = text_ordered_as_numbers(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
-    if let Some(refusal) = text_ordered_as_versions(comparator, left, right, left_text, right_text) {
-        return Ok(Some(refusal));
-    }
-    if let Some(refusal) = text_ordered_as_durations(comparator, left, right, left_text, right_text) {
-        return Ok(Some(refusal));
-    }
-    Ok(None)
+    Ok([VERSIONS, DURATIONS]
+        .iter()
+        .find_map(|reading| text_ordered_as(reading, comparator, left, right, left_text, right_text)))
 }
 
 /// `inputs.header in result.headers` with the text "X-Role": the map's
@@ -422,11 +418,57 @@ fn as_version(text: &str) -> String {
     format!("{text} | version")
 }
 
-/// `vars.up < "5m"` with `up` the string "10m": text orders "10m" before
-/// "5m". Two strings ordered where either reads as a duration with units
-/// are refused; `| milliseconds` (or a capture's `type: duration`) makes
-/// the text a number of milliseconds, which orders against `"5m"`.
-fn text_ordered_as_durations(
+/// Strings that read as something text orders the wrong way round, and
+/// how to compare them instead: what differs between durations and
+/// versions for [`text_ordered_as`].
+struct TextReading {
+    /// What they are, plural: "durations".
+    what: &'static str,
+    /// Two of them that text orders the wrong way round, smaller last.
+    example: (&'static str, &'static str),
+    /// Whether a string reads as one.
+    reads: fn(&str) -> bool,
+    /// An operand as written, converted to compare as one.
+    converted: fn(&str) -> String,
+    /// The capture `type:` that reads a var as one, if any.
+    capture_type: Option<&'static str>,
+}
+
+/// `vars.up < "5m"` with `up` the string "10m": `| milliseconds` (or a
+/// capture's `type: duration`) makes the text a number of milliseconds,
+/// which orders against `"5m"`, a quoted literal left as it is.
+const DURATIONS: TextReading = TextReading {
+    what: "durations",
+    example: ("10m", "5m"),
+    reads: reads_as_duration,
+    converted: with_milliseconds_filter,
+    capture_type: Some("duration"),
+};
+
+/// `vars.ver < "1.10.0"` with `ver` the string "1.9.3": `| version`
+/// compares them.
+const VERSIONS: TextReading = TextReading {
+    what: "versions",
+    example: ("1.10.0", "1.9.3"),
+    reads: runbook_model::reads_as_version,
+    converted: as_version,
+    capture_type: None,
+};
+
+fn reads_as_duration(text: &str) -> bool {
+    runbook_model::Duration::parse(text).is_ok()
+}
+
+/// `text | milliseconds`, unless `text` is a quoted literal, which orders
+/// against the milliseconds as it is.
+fn with_milliseconds_filter(text: &str) -> String {
+    if text.starts_with(['"', '\'']) { text.to_owned() } else { format!("{text} | milliseconds") }
+}
+
+/// Two strings ordered where either reads as `reading` says are refused,
+/// with the comparison that orders them as such.
+fn text_ordered_as(
+    reading: &TextReading,
     comparator: Comparator,
     left: &Value,
     right: &Value,
@@ -434,52 +476,25 @@ fn text_ordered_as_durations(
     right_text: &str,
 ) -> Option<String> {
     let (Some(left_string), Some(right_string)) = (left.as_str(), right.as_str()) else { return None };
-    let duration = |text: &str| runbook_model::Duration::parse(text).is_ok();
-    if !ordering(comparator) || !(duration(left_string) || duration(right_string)) {
+    if !ordering(comparator) || !((reading.reads)(left_string) || (reading.reads)(right_string)) {
         return None;
     }
     let operator = comparator.symbol();
-    // A quoted literal compares as it is; the other side is converted.
-    let literal = |text: &str| text.starts_with(['"', '\'']);
-    let converted = |text: &str| if literal(text) { text.to_owned() } else { format!("{text} | milliseconds") };
-    let capture = [left_text, right_text]
-        .into_iter()
-        .find(|text| text.starts_with("vars."))
-        .map_or_else(String::new, |var| format!("give the capture of `{var}` `type: duration`, or write "));
+    let TextReading { what, example: (first, second), converted, .. } = reading;
+    let capture = reading
+        .capture_type
+        .and_then(|kind| {
+            let var = [left_text, right_text].into_iter().find(|text| text.starts_with("vars."))?;
+            Some(format!("give the capture of `{var}` `type: {kind}`, or write "))
+        })
+        .unwrap_or_default();
     Some(format!(
-        "`{left_text} {operator} {right_text}` orders durations as text (\"10m\" comes before \"5m\"): `{left_text}` is \
-         {}, `{right_text}` is {}; compare them as durations: {capture}`{} {operator} {}`",
+        "`{left_text} {operator} {right_text}` orders {what} as text (\"{first}\" comes before \"{second}\"): \
+         `{left_text}` is {}, `{right_text}` is {}; compare them as {what}: {capture}`{} {operator} {}`",
         described(left),
         described(right),
         converted(left_text),
         converted(right_text)
-    ))
-}
-
-/// `vars.ver < "1.10.0"` with `ver` the string "1.9.3": text orders
-/// "1.10.0" before "1.9.3". Two strings ordered where either reads as a
-/// version are refused; `| version` compares them.
-fn text_ordered_as_versions(
-    comparator: Comparator,
-    left: &Value,
-    right: &Value,
-    left_text: &str,
-    right_text: &str,
-) -> Option<String> {
-    let (Some(left_string), Some(right_string)) = (left.as_str(), right.as_str()) else { return None };
-    if !ordering(comparator)
-        || !(runbook_model::reads_as_version(left_string) || runbook_model::reads_as_version(right_string))
-    {
-        return None;
-    }
-    let operator = comparator.symbol();
-    Some(format!(
-        "`{left_text} {operator} {right_text}` orders versions as text (\"1.10.0\" comes before \"1.9.3\"): \
-         `{left_text}` is {}, `{right_text}` is {}; compare them as versions: `{} {operator} {}`",
-        described(left),
-        described(right),
-        as_version(left_text),
-        as_version(right_text)
     ))
 }
 
