@@ -107,6 +107,10 @@ fn a_concluded_run_writes_a_complete_record() {
     assert_eq!(question["evidence"], serde_json::json!(["probe"]));
     assert_eq!((question["answer"].clone(), question["by"].clone()), ("yes".into(), "script".into()));
     assert_eq!(record["steps"][2]["action"]["decision"], "run");
+    // Compact, one line: a file for programs (`jq .` indents it).
+    let json = std::fs::read_to_string(dir.join("record.json")).unwrap();
+    assert_eq!(json.lines().count(), 1, "{json}");
+    assert!(json.ends_with("}\n") && !json.contains("\n  "), "{json}");
     insta::assert_snapshot!(
         "record_concluded_md",
         normalised(&std::fs::read_to_string(dir.join("record.md")).unwrap())
