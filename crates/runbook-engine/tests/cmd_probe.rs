@@ -400,3 +400,68 @@ fn dropping_the_probe_kills_the_whole_group() {
         assert!(dies(pid), "process {pid} survived the drop");
     }
 }
+
+/// A command dropped while it runs is killed and reaped: a long run does
+/// not collect zombies.
+#[test]
+fn a_dropped_command_is_reaped_not_left_a_zombie() {
+    let dir = TempDir::new("reaped");
+    let pidfile = dir.join("pid");
+    let spec = sh(&format!("echo $$ > '{}.tmp'; mv '{0}.tmp' '{0}'; sleep 60", pidfile.display()));
+    let cancel = CancellationToken::new();
+    let limits = Limits::default();
+    runtime().block_on(async {
+        let probe = spec.observe(&limits, &cancel);
+        tokio::pin!(probe);
+        for _ in 0..1000 {
+            tokio::select! {
+                _ = &mut probe => panic!("the command ended by itself"),
+                () = tokio::time::sleep(Duration::from_millis(10)) => {}
+            }
+            if pidfile.exists() {
+                return;
+            }
+        }
+        panic!("the script wrote no pid");
+    });
+    let pid = read_pid(&pidfile);
+    let proc_entry = PathBuf::from(format!("/proc/{pid}"));
+    for _ in 0..500 {
+        assert_eq!(run(&argv(&["true"])).exit_code, Some(0));
+        if !proc_entry.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("process {pid} was never reaped");
+}
+
+/// A command that closes its output and runs on is still waited for: its
+/// exit code is the one it exits with later.
+#[test]
+fn a_command_that_closes_its_output_and_runs_on_is_waited_for() {
+    let observation = run(&sh("echo before; exec >/dev/null 2>&1; sleep 0.3; exit 3"));
+    assert_eq!((observation.exit_code, stdout(&observation), observation.error), (Some(3), "before\n".into(), None));
+}
+
+/// A program found on `PATH` is remembered, not looked for at each command;
+/// once it is gone from there, the next command looks again and finds the
+/// one further down `PATH`.
+#[test]
+fn a_program_gone_from_where_path_led_is_looked_for_again() {
+    let dir = TempDir::new("moved");
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    for (place, says) in [(&first, "first"), (&second, "second")] {
+        fs::create_dir_all(place).expect("create a PATH directory");
+        let tool = place.join("runbook-moved-tool");
+        fs::write(&tool, format!("#!/bin/sh\necho {says}\n")).expect("write the tool");
+        fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).expect("make it executable");
+    }
+    let mut spec = argv(&["runbook-moved-tool"]);
+    spec.env = vec![("PATH".into(), format!("{}:{}:/usr/bin:/bin", first.display(), second.display()))];
+    assert_eq!(stdout(&run(&spec)), "first\n");
+    assert_eq!(stdout(&run(&spec)), "first\n");
+    fs::remove_file(first.join("runbook-moved-tool")).expect("remove the first tool");
+    let observation = run(&spec);
+    assert_eq!((stdout(&observation), observation.error), ("second\n".into(), None));
+}

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::fs::File;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
@@ -41,6 +42,11 @@ use crate::template::shell_word;
 
 /// Size of one read from an output pipe (a Linux pipe holds 64 KiB).
 const CHUNK: usize = 64 * 1024;
+/// Size of the first read: most commands print less, and a buffer this
+/// small comes from the allocator's cache, where two of [`CHUNK`] a
+/// command cost a heap search and a merge each; one read that fills it
+/// makes the next ones [`CHUNK`].
+const FIRST_CHUNK: usize = 1024;
 /// How often a stopping group is checked for survivors during the grace.
 const POLL: Duration = Duration::from_millis(20);
 /// How long output is still read once the group is dead. Only a process
@@ -454,8 +460,7 @@ impl CmdSpec {
                 let Some((program, arguments)) = argv.split_first() else {
                     return Err(ProbeError::new(ErrorKind::SpawnFailed, "`argv` is empty: there is no program to run"));
                 };
-                let path = self.env.iter().rev().find(|(name, _)| name == "PATH").map(|(_, value)| value.into());
-                let mut command = Command::new(resolve_program(program, path));
+                let mut command = Command::new(resolve_program(program, self.path()));
                 command.args(arguments);
                 command
             }
@@ -467,7 +472,7 @@ impl CmdSpec {
         };
         command
             .envs(self.env.iter().map(|(name, value)| (name, value)))
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.stdin.is_some() { Stdio::piped() } else { dev_null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
@@ -498,14 +503,10 @@ impl CmdSpec {
             let error = ProbeError::new(ErrorKind::Interrupted, format!("`{program}` was not started: interrupted"));
             return CmdObservation::not_run(error, Duration::ZERO);
         }
-        let mut command = match self.command() {
-            Ok(command) => command,
-            Err(error) => return CmdObservation::not_run(error, Duration::ZERO),
-        };
         let started = Instant::now();
-        let mut child = match command.spawn() {
+        let mut child = match self.spawn() {
             Ok(child) => child,
-            Err(error) => return CmdObservation::not_run(self.spawn_error(&error), started.elapsed()),
+            Err(error) => return CmdObservation::not_run(error, started.elapsed()),
         };
         let pid = child.id();
         let mut group = GroupGuard::new(pid.and_then(|pid| i32::try_from(pid).ok()).map(Pid::from_raw));
@@ -557,6 +558,31 @@ impl CmdSpec {
         }
     }
 
+    /// Starts the command. A program found on `PATH` by an earlier command
+    /// is not looked for again; if it cannot be started (removed, replaced),
+    /// it is looked for once more.
+    fn spawn(&self) -> Result<Child, ProbeError> {
+        match self.command()?.spawn() {
+            Err(_) if self.forget_program() => self.command()?.spawn(),
+            spawned => spawned,
+        }
+        .map_err(|error| self.spawn_error(&error))
+    }
+
+    /// Forgets where `PATH` led to this command's program; whether it was
+    /// known.
+    fn forget_program(&self) -> bool {
+        match &self.program {
+            CmdProgram::Argv(argv) => argv.first().is_some_and(|program| forget_resolved(program, self.path())),
+            CmdProgram::Shell(_) => false,
+        }
+    }
+
+    /// The `PATH` the command's `env` gives it, if it gives one.
+    fn path(&self) -> Option<OsString> {
+        self.env.iter().rev().find(|(name, _)| name == "PATH").map(|(_, value)| value.into())
+    }
+
     fn timeout_error(&self, child: &mut Child) -> ProbeError {
         let program = self.program_name();
         let timeout = human(self.timeout);
@@ -571,7 +597,9 @@ impl CmdSpec {
 
 /// Where `PATH` lookups found programs, by PATH and program name: a run of
 /// 2,000 commands searches once, not 2,000 times (each miss is a failed
-/// `execve` in the child).
+/// `execve` in the child). A program found is not checked again at each
+/// spawn (a `stat` a command): one that cannot be started is forgotten and
+/// looked for again ([`CmdSpec::spawn`]).
 static RESOLVED: LazyLock<Mutex<HashMap<(OsString, String), PathBuf>>> = LazyLock::new(Mutex::default);
 
 /// The program to execute: `program` itself when it has a `/`, else the
@@ -587,7 +615,7 @@ fn resolve_program(program: &str, path: Option<OsString>) -> PathBuf {
     };
     let key = (path, program.to_owned());
     let mut resolved = RESOLVED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(found) = resolved.get(&key).filter(|found| is_executable(found)) {
+    if let Some(found) = resolved.get(&key) {
         return found.clone();
     }
     let found = std::env::split_paths(&key.0)
@@ -601,6 +629,20 @@ fn resolve_program(program: &str, path: Option<OsString>) -> PathBuf {
         }
         None => PathBuf::from(program),
     }
+}
+
+/// Forgets where `PATH` (or `$PATH`) led to `program`; whether it was known.
+fn forget_resolved(program: &str, path: Option<OsString>) -> bool {
+    let Some(path) = path.or_else(|| std::env::var_os("PATH")) else { return false };
+    RESOLVED.lock().unwrap_or_else(PoisonError::into_inner).remove(&(path, program.to_owned())).is_some()
+}
+
+/// `/dev/null` for a command's standard input: opened once, and each
+/// command gets a copy of the descriptor (cheaper than opening the path
+/// again); std's own where it cannot be opened.
+fn dev_null() -> Stdio {
+    static DEV_NULL: LazyLock<Option<File>> = LazyLock::new(|| File::open("/dev/null").ok());
+    DEV_NULL.as_ref().and_then(|file| file.try_clone().ok()).map_or_else(Stdio::null, Stdio::from)
 }
 
 fn is_executable(path: &std::path::Path) -> bool {
@@ -749,12 +791,17 @@ async fn read_into<R: AsyncRead + Unpin>(pipe: &mut Option<R>, captured: &mut Ca
     let Some(reader) = pipe.as_mut() else { return };
     // Capacity, not length: nothing is zeroed, and a command that prints
     // nothing never touches the buffer's pages.
-    let mut buffer = Vec::with_capacity(CHUNK);
+    let mut buffer = Vec::with_capacity(FIRST_CHUNK);
     loop {
         buffer.clear();
         match reader.read_buf(&mut buffer).await {
             Ok(0) => break,
-            Ok(_) => captured.push(&buffer, limit),
+            Ok(read) => {
+                captured.push(&buffer, limit);
+                if read == buffer.capacity() && read < CHUNK {
+                    buffer = Vec::with_capacity(CHUNK);
+                }
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             // A pipe that fails to read has nothing more to give.
             Err(_) => break,
