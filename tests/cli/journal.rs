@@ -159,3 +159,41 @@ fn blank_and_nul_lines_and_unknown_fields_are_read_past() {
         .status(0)
         .stdout_contains("it said hello");
 }
+
+/// What a step's commands find in the journal when they start: every line
+/// of the steps before it and the step's own `step_started` (the lines
+/// are gathered and written together, at the latest as a step starts), and
+/// after a retry's pause the attempt before it.
+#[test]
+fn a_step_starts_with_every_line_before_it_written() {
+    let yaml = r#"
+id: written
+title: Written
+steps:
+  - id: first
+    check: { cmd: { argv: [echo, one] } }
+  - id: copy
+    check:
+      cmd: { sh: "n=$(ls seen-* 2>/dev/null | wc -l); cp rec/journal.jsonl seen-$n.jsonl; [ $n -ge 1 ]" }
+      expect: [ { exit_code: 0 } ]
+    retry: { attempts: 2, interval: 10ms }
+  - id: end
+    conclude: { status: resolved }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let events = |name: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(output.path(name)).unwrap();
+        text.lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .map(|line| format!("{} {}", line["event"].as_str().unwrap(), line["step"].as_str().unwrap_or("")))
+            .collect()
+    };
+    let first = ["run_started ", "step_started first", "probe first", "attempt_finished first"];
+    let before_copy = [&first[..], &["step_finished first", "transition ", "step_started copy"]].concat();
+    assert_eq!(events("seen-0.jsonl"), before_copy);
+    let retried = [&before_copy[..], &["probe copy", "attempt_finished copy", "waiting copy"]].concat();
+    assert_eq!(events("seen-1.jsonl"), retried);
+}

@@ -560,6 +560,10 @@ pub trait EventSink {
     /// Receives one event, in order.
     fn emit(&mut self, event: &Event);
 
+    /// Writes the events it holds back, if any: the run is about to start
+    /// a step or an action, and asks [`EventSink::failure`] next.
+    fn commit(&mut self) {}
+
     /// Why events can no longer be kept (a journal write failed), saying
     /// what was kept. The run stops before anything else runs: an action
     /// it could not record could run twice.

@@ -878,6 +878,12 @@ impl EventSink for Sinks {
         self.view.emit(event);
     }
 
+    fn commit(&mut self) {
+        if let Some(journal) = &mut self.journal {
+            journal.commit();
+        }
+    }
+
     fn failure(&self) -> Option<String> {
         self.journal.as_ref().and_then(Journal::failure)
     }

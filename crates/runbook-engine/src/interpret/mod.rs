@@ -589,7 +589,8 @@ impl<'a> Interpreter<'a> {
     /// Stops the run once its events can no longer be recorded: nothing
     /// more runs that the journal would not show (and a resume would run
     /// again).
-    fn recording(&self, step: &Step) -> Result<(), Stop> {
+    fn recording(&mut self, step: &Step) -> Result<(), Stop> {
+        self.sink.commit();
         match self.sink.failure() {
             Some(failure) => {
                 let kind = RunErrorKind::Journal { step: self.name(&step.id), failure };

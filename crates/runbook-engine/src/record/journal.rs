@@ -1,9 +1,14 @@
-//! The journal: every event of a run, one JSON line each with its time,
-//! written as it happens (a killed process loses nothing: the page cache
-//! outlives it). It is synced to disk (`fdatasync`) where a power cut
-//! could otherwise repeat a side effect or lose a person's words: before
-//! an action runs, after each answer, note and confirmation, and at the
-//! end; otherwise in the background, at most every 100 ms.
+//! The journal: every event of a run, one JSON line each with its time.
+//! Lines are gathered and written together (one `write(2)` instead of one
+//! per event) before the run does anything a killed process should not
+//! forget: before each step starts, before a question, a retry's pause or
+//! an action, after each answer, note and confirmation, at the end, and
+//! whenever 64 KiB or 100 ms of lines are waiting. A written line outlives
+//! a killed process (the page cache keeps it). The file is synced to disk
+//! (`fdatasync`) where a power cut could otherwise repeat a side effect or
+//! lose a person's words: before an action runs, after each answer, note
+//! and confirmation, and at the end; otherwise in the background, at most
+//! every 100 ms.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -28,8 +33,11 @@ use super::repeated::{Probes, restore, written};
 /// The journal's file name inside a record directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 
-/// Longest time a written event waits for the background sync.
+/// Longest time a written event waits for the background sync, and a
+/// gathered one for its write.
 const SYNC_INTERVAL: Duration = Duration::from_millis(100);
+/// Most bytes of lines gathered before they are written.
+const GATHERED_BYTES: usize = 64 * 1024;
 
 /// Appends events to `journal.jsonl`.
 pub struct Journal {
@@ -50,6 +58,12 @@ pub struct Journal {
     earlier: usize,
     /// Events this process wrote.
     written: usize,
+    /// Lines of events not written yet, and how many.
+    gathered: Vec<u8>,
+    gathered_events: usize,
+    /// When the first of them was gathered (real time: the bound is on
+    /// what a killed process can lose).
+    gathered_since: Instant,
     /// The step of the last event written, for saying how far the journal
     /// goes.
     last_step: Option<String>,
@@ -156,6 +170,9 @@ impl Journal {
             error,
             earlier: earlier.len(),
             written: 0,
+            gathered: Vec::with_capacity(GATHERED_BYTES),
+            gathered_events: 0,
+            gathered_since: Instant::now(),
             last_step: None,
             dirty,
             probes: Probes::default(),
@@ -168,8 +185,15 @@ impl Journal {
     /// the journal holds: the entries it read and wrote, folded as they
     /// were (the same record `runbook record` rebuilds from the file).
     /// Temporary record files that a killed process left are removed.
-    pub fn write_records(self) -> io::Result<Record> {
-        super::write_record(&self.dir, self.record, &self.path)
+    /// When a write failed, the record is made from the file, which then
+    /// holds fewer entries than were folded.
+    pub fn write_records(mut self) -> io::Result<Record> {
+        self.commit();
+        if self.error.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
+            return super::write_from_journal(&self.dir);
+        }
+        let record = std::mem::replace(&mut self.record, Fold::new());
+        super::write_record(&self.dir, record, &self.path)
     }
 
     /// The journal file.
@@ -223,15 +247,52 @@ impl Journal {
             _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) }),
         }?;
         line.push(b'\n');
-        self.file.write_all(&line)?;
+        if self.gathered.is_empty() {
+            self.gathered_since = Instant::now();
+        }
+        self.gathered.extend_from_slice(&line);
+        self.gathered_events += 1;
         self.record.add(at, Some(elapsed_ms), event);
         if must_sync(event) {
+            self.write_gathered()?;
             self.file.sync_data()?;
-        } else {
+        } else if must_write(event)
+            || self.gathered.len() >= GATHERED_BYTES
+            || self.gathered_since.elapsed() >= SYNC_INTERVAL
+        {
+            self.write_gathered()?;
             self.dirty.store(true, Ordering::Release);
         }
         Ok(())
     }
+
+    /// Writes the gathered lines, in one `write(2)` where it takes them.
+    fn write_gathered(&mut self) -> io::Result<()> {
+        if self.gathered.is_empty() {
+            return Ok(());
+        }
+        let written = self.file.write_all(&self.gathered);
+        self.gathered.clear();
+        let events = std::mem::take(&mut self.gathered_events);
+        written?;
+        self.written += events;
+        Ok(())
+    }
+}
+
+impl Drop for Journal {
+    /// A journal dropped with lines gathered (a run that ended without
+    /// `run_finished`) writes them.
+    fn drop(&mut self) {
+        self.commit();
+    }
+}
+
+/// Whether `event` must be written before the run goes on: a step is about
+/// to start (its commands or requests), a person is asked, or the run
+/// pauses before a retry.
+fn must_write(event: &Event) -> bool {
+    matches!(event, Event::StepStarted { .. } | Event::Question { .. } | Event::Waiting { .. } | Event::Resumed { .. })
 }
 
 /// Whether `event` must be on disk before the run goes on: an action is
@@ -304,11 +365,20 @@ impl EventSink for Journal {
         }
         match self.write(event) {
             Ok(()) => {
-                self.written += 1;
                 if let Event::StepStarted { step, .. } = event {
                     self.last_step = Some(step.clone());
                 }
             }
+            Err(error) => *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error),
+        }
+    }
+
+    fn commit(&mut self) {
+        if self.error.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
+            return;
+        }
+        match self.write_gathered() {
+            Ok(()) => self.dirty.store(true, Ordering::Release),
             Err(error) => *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error),
         }
     }

@@ -204,4 +204,8 @@ impl EventSink for Both<'_> {
         self.first.emit(event);
         self.second.emit(event);
     }
+
+    fn commit(&mut self) {
+        self.second.commit();
+    }
 }
