@@ -19,9 +19,7 @@ pub fn printable_lines(text: &str) -> Cow<'_, str> {
 }
 
 fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
-    // Bytes first: printable ASCII, the common case, needs no decoding.
-    let suspect = |byte: u8| byte >= 0x7f || (byte < 0x20 && byte != b'\t' && !(keep_lines && byte == b'\n'));
-    if !text.bytes().any(suspect) || !text.chars().any(|c| is_hazard(c) && c != '\t' && !(keep_lines && c == '\n')) {
+    if !holds_hazard(text, keep_lines) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -43,6 +41,29 @@ fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether [`escape`] changes `text`. Byte by byte: printable ASCII, most
+/// of any text, needs no decoding; only a character outside ASCII is
+/// decoded and looked up (a record with a `✓` in it is not decoded whole).
+fn holds_hazard(text: &str, keep_lines: bool) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        if byte < 0x80 {
+            if byte == 0x7f || (byte < 0x20 && byte != b'\t' && !(keep_lines && byte == b'\n')) {
+                return true;
+            }
+            at += 1;
+        } else {
+            let Some(c) = text.get(at..).and_then(|rest| rest.chars().next()) else { return true };
+            if is_hazard(c) {
+                return true;
+            }
+            at += c.len_utf8();
+        }
+    }
+    false
 }
 
 /// `text` with every control character (but tab and line breaks) and every
@@ -94,6 +115,10 @@ mod tests {
         assert_eq!(printable_line("a\nb"), "a\\nb");
         assert_eq!(printable_lines("a\r\nb\nc\rd"), "a\nb\nc\\rd");
         assert!(matches!(printable_line("plain ✓ text"), Cow::Borrowed(_)));
+        // Characters outside ASCII are looked at one by one, to the end.
+        let marks = "✓ é\n".repeat(100);
+        assert!(matches!(printable_lines(&marks), Cow::Borrowed(_)));
+        assert_eq!(printable_lines(&format!("{marks}\u{202e}")), format!("{marks}\\u{{202e}}"));
         // Each alone, past the ASCII fast path.
         for (alone, shown) in
             [("\x7f", "\\x7f"), ("é\u{9b}", "é\\u{9b}"), ("x\u{2066}", "x\\u{2066}"), ("\x01", "\\x01")]
