@@ -3645,3 +3645,47 @@ steps:
         .status(0)
         .stdout_contains("inner done");
 }
+
+/// review-10-attack5 M6: a status file served with `content-encoding: gzip`
+/// whatever was asked (object-store metadata) read as `invalid_json`, "down".
+/// It is decoded, as curl --compressed and browsers do: a `json`
+/// expectation, a `body` expectation and a capture read what it says.
+#[test]
+fn a_gzip_body_sent_unasked_is_decoded() {
+    /// `{"ok": true}`, gzip-compressed.
+    const GZIPPED: &[u8] = &[
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56, 0xca, 0xcf, 0x56, 0xb2, 0x52, 0x28,
+        0x29, 0x2a, 0x4d, 0xad, 0x05, 0x00, 0xc6, 0x19, 0xab, 0x17, 0x0c, 0x00, 0x00, 0x00,
+    ];
+    let server = Server::start(|_, stream| {
+        respond(stream, "200 OK", &[("content-type", "application/json"), ("content-encoding", "gzip")], GZIPPED)
+    });
+    let yaml = format!(
+        r#"
+id: gz
+title: status file
+steps:
+  - id: status
+    check:
+      http: {{ url: "{}" }}
+      expect:
+        - status: 200
+        - json: $.ok
+          eq: true
+        - body: {{ contains: '"ok": true' }}
+      capture:
+        ok: {{ json: $.ok }}
+    on: {{ pass: up, fail: degraded, error: down }}
+  - id: up
+    conclude: {{ status: resolved, diagnosis: "up (ok {{{{ vars.ok }}}})" }}
+  - id: degraded
+    conclude: {{ status: diagnosed, severity: high, diagnosis: degraded }}
+  - id: down
+    conclude: {{ status: diagnosed, severity: critical, diagnosis: down }}
+"#,
+        server.url("/status.json")
+    );
+    let events = run(&yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["status", "up"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "up (ok true)");
+}

@@ -149,10 +149,12 @@ fn read_subject(
             };
             let document: Value = serde_json::from_str(&text).map_err(|error| {
                 let encoded = encoding(observation).map_or_else(String::new, |encoding| {
-                    format!(
-                        "; the body is {encoding}-encoded (content-encoding: {encoding}), which runbook does not \
-                         decode: the server sent it whatever was asked"
-                    )
+                    let decoded = if crate::probe::decodes_encoding(encoding) {
+                        "which runbook decodes only when the whole body fits the capture limit and is valid"
+                    } else {
+                        "which runbook does not decode (it decodes gzip and deflate)"
+                    };
+                    format!("; the body was sent {encoding}-encoded (content-encoding: {encoding}), {decoded}")
                 });
                 ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}{encoded}"))
             })?;
@@ -744,16 +746,26 @@ mod tests {
         assert_eq!(passed("json: $.items[*].none\nne: Running", &observation), [false], "nothing selected");
     }
 
-    /// review-10-attack5 M6: a gzip body sent whatever was asked says so.
+    /// review-10-attack5 M6: a compressed body left as sent (one that did
+    /// not decode, or an encoding not decoded) says so.
     #[test]
     fn json_over_a_compressed_body_names_its_encoding() {
-        let mut gzip = http(200, "\u{1f}\u{8b}\u{8}garbage");
-        if let Observation::Http(o) = &mut gzip {
-            o.headers.push(("content-encoding".into(), "gzip".into()));
-        }
-        let error = evaluate(&expectation("json: $.ok\neq: true"), &gzip).expect_err("not JSON");
-        assert_eq!(error.kind, ErrorKind::InvalidJson);
-        assert!(error.message.contains("the body is gzip-encoded (content-encoding: gzip)"), "{}", error.message);
+        let sent = |encoding: &str| {
+            let mut observation = http(200, "\u{1f}\u{8b}\u{8}garbage");
+            if let Observation::Http(o) = &mut observation {
+                o.headers.push(("content-encoding".into(), encoding.into()));
+            }
+            evaluate(&expectation("json: $.ok\neq: true"), &observation).expect_err("not JSON")
+        };
+        let gzip = sent("gzip");
+        assert_eq!(gzip.kind, ErrorKind::InvalidJson);
+        assert!(
+            gzip.message
+                .contains("the body was sent gzip-encoded (content-encoding: gzip), which runbook decodes only"),
+            "{}",
+            gzip.message
+        );
+        assert!(sent("br").message.contains("which runbook does not decode (it decodes gzip and deflate)"));
     }
 
     #[test]

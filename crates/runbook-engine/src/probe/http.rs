@@ -430,6 +430,12 @@ impl HttpSpec {
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, target, true))? {
             observation.body.push(&chunk, limits.max_capture_bytes);
         }
+        let encoding = observation.headers.iter().find(|(name, _)| name == "content-encoding").map(|(_, value)| value);
+        if let Some(decoded) = encoding.and_then(|encoding| {
+            super::body_encoding::decoded(encoding.trim(), &observation.body, limits.max_capture_bytes)
+        }) {
+            observation.body = decoded;
+        }
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! that turns a rendered spec (templates already applied) into an
 //! observation; nothing here judges expectations or prints.
 
+mod body_encoding;
 mod captured;
 mod cmd;
 mod connect_answer;
@@ -28,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::prepare::{Prepared, RenderError, Renderer};
 
+pub(crate) use body_encoding::decodes as decodes_encoding;
 pub use captured::Captured;
 pub use cmd::{CmdFacts, CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvFacts, EnvObservation, EnvSpec, EnvVar, EnvVarFacts};
