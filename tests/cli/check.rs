@@ -503,3 +503,54 @@ steps:
         report["files"][0]["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
     assert_eq!(codes, ["RB204"], "only `cannot`, which nothing reaches now");
 }
+
+/// A `when` that reads a capture through `| default(0)` where the step's
+/// missing answer reaches it unrouted is RB324: a real timeout stops the
+/// run at that `when` (a default does not stand in for a missing answer),
+/// and routing `steps.ID.outcome == "error"` first silences it
+/// (review-10-attack5 H6, check half).
+#[test]
+fn a_default_read_where_a_missing_answer_reaches_is_reported_where_the_run_stops() {
+    let yaml = r#"
+id: errs
+title: Error burst?
+steps:
+  - id: errs
+    collect:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 1s }
+      capture:
+        errors: { regex: '(\d+) errors', type: int }
+    next:
+      - when: vars.errors | default(0) > 10
+        goto: noisy
+      - goto: quiet
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: error burst }
+  - id: quiet
+    conclude: { status: resolved, diagnosis: no error burst }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: the log could not be read }
+"#;
+    let report: serde_json::Value = Test::new()
+        .files(&[("errs.yaml", yaml.as_bytes())])
+        .args(["check", "--format", "json", "errs.yaml"])
+        .status(0)
+        .json();
+    let found: Vec<(String, u64)> = report["files"][0]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| (d["code"].as_str().unwrap_or_default().to_owned(), d["line"].as_u64().unwrap_or_default()))
+        .collect();
+    assert!(found.contains(&("RB324".to_owned(), 11)), "{found:?}");
+    Test::new()
+        .files(&[("errs.yaml", yaml.as_bytes())])
+        .args(["run", "errs.yaml", "--non-interactive", "--no-record"])
+        .status(4)
+        .stderr_contains("errs.yaml:11:");
+    let routed = yaml.replace(
+        "    next:\n      - when: vars.errors",
+        "    next:\n      - when: steps.errs.outcome == \"error\"\n        goto: unknown\n      - when: vars.errors",
+    );
+    Test::new().files(&[("errs.yaml", routed.as_bytes())]).args(["check", "--deny-warnings", "errs.yaml"]).status(0);
+}

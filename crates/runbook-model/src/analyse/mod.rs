@@ -15,6 +15,7 @@ mod literal_conditions;
 mod literal_templates;
 mod negated_missing;
 mod next_routing;
+mod no_answer_reads;
 mod ordered_text;
 mod references;
 mod safety;
@@ -76,6 +77,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     ordered_text::check(runbook, &sites, &mut diagnostics);
     literal_conditions::check(runbook, &sites, &mut diagnostics);
     unmatched_captures::check(runbook, flow, &sites, &mut diagnostics);
+    no_answer_reads::check(runbook, flow, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
     empty_foreach::check(runbook, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);

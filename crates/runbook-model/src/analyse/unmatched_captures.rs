@@ -35,9 +35,9 @@ struct Unmatched<'a> {
 /// Where the run goes when a step's probe gave no answer (`error`, an
 /// action's `skipped`): the steps it may reach before another step
 /// captures the var again, and the `when`s it tries on the way out.
-struct NoAnswer {
+pub(super) struct NoAnswer {
     /// The step's own outcome that leaves the var unset, for the message.
-    outcome: &'static str,
+    pub(super) outcome: &'static str,
     /// Whether the step is a `collect`, which cannot route that outcome.
     collect: bool,
     steps: Vec<bool>,
@@ -45,7 +45,8 @@ struct NoAnswer {
 }
 
 impl NoAnswer {
-    fn covers(&self, site: &TemplateSite<'_>) -> bool {
+    /// Whether the run may reach `site` with the missing answer.
+    pub(super) fn covers(&self, site: &TemplateSite<'_>) -> bool {
         site.step.is_some_and(|step| self.steps.get(step).copied().unwrap_or(false)) || self.whens.contains(&site.span)
     }
 }
@@ -132,7 +133,10 @@ fn report(
         let var = var.split('.').next().unwrap_or(var);
         let Some(capture) = unmatched.get(var) else { continue };
         let no_answer = match &capture.no_answer {
-            Some(outcomes) => match outcomes.iter().find(|outcome| outcome.covers(site)) {
+            // A `when` the missing answer reaches is RB324's.
+            Some(outcomes) => match outcomes.iter().find(|outcome| {
+                outcome.covers(site) && !(site.kind == TemplateKind::Expression && outcome.outcome == "error")
+            }) {
                 Some(outcome) => Some(outcome),
                 None => continue,
             },
@@ -300,7 +304,7 @@ fn no_answer_warning(
 /// answer, one entry per outcome that says so (`error`, an action's
 /// `skipped`; a `collect` has no outcome): the exits it takes, and the
 /// steps they reach before a step captures `var` again.
-fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> Vec<NoAnswer> {
+pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> Vec<NoAnswer> {
     let Some(step) = runbook.steps.get(index) else { return Vec::new() };
     let collect = step.collect.is_some();
     let keys: Vec<String> = if collect {
@@ -326,7 +330,7 @@ fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> Vec<No
         let mut steps = vec![false; runbook.steps.len()];
         let mut stack: Vec<usize> = taken.iter().filter_map(|edge| destination(edge)).collect();
         while let Some(at) = stack.pop() {
-            if steps[at] || captures(&runbook.steps[at]) {
+            if steps[at] || at == index || captures(&runbook.steps[at]) {
                 continue;
             }
             steps[at] = true;
@@ -396,7 +400,7 @@ fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
 /// The source of a capture of the whole output (`stdout`, `stderr`,
 /// `body`, `status`) without default, whose value is always set when the
 /// probe answered: it is unset only when the probe gave no answer.
-fn whole_output(capture: &Capture) -> Option<&'static str> {
+pub(super) fn whole_output(capture: &Capture) -> Option<&'static str> {
     if capture.default.is_some() || may_find_nothing(capture).is_some() {
         return None;
     }
