@@ -406,6 +406,8 @@ steps:
       capture:
         up: { regex: 'up (\S+)', type: duration }
     next:
+      - when: steps.up.outcome == "error"
+        goto: cannot
       - when: vars.up is not defined
         goto: unknown
       - when: vars.up < "5m"
@@ -417,6 +419,8 @@ steps:
     conclude: { status: resolved, diagnosis: "up {{ vars.up | duration }}: stable" }
   - id: unknown
     conclude: { status: inconclusive, diagnosis: "cannot read the uptime" }
+  - id: cannot
+    conclude: { status: inconclusive, diagnosis: "the uptime command gave no answer" }
 "#;
     Test::new().files(&[("up.yaml", yaml.as_bytes())]).args(["check", "--deny-warnings", "up.yaml"]).status(0);
     let unguarded = yaml.replace("        goto: unknown\n", "        goto: old\n");
