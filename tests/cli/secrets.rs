@@ -343,3 +343,37 @@ steps:
     let header = sent.iter().flat_map(|request| &request.headers).find(|(name, _)| name == "x-api-key");
     assert_eq!(header.map(|(_, value)| value.clone()), Some(key.to_uppercase()), "the value itself is sent");
 }
+
+/// A service that puts a secret in a response header's name: the name is
+/// redacted in the `probe` event as in the step's facts, so that neither
+/// the journal nor the record holds it, as typed or lower-cased as HTTP
+/// carries names (review-8-attack3 M9).
+#[test]
+fn a_secret_in_a_response_header_name_is_redacted_everywhere() {
+    let token = "S3cr3tTok-xy9Q";
+    let server = Server::start(move |_, stream| {
+        respond(stream, "200 OK", &[("content-type", "text/plain"), (&format!("x-{token}"), "v")], b"fine")
+    });
+    let yaml = format!(
+        "id: h\ntitle: H\ninputs:\n  tok: {{ secret: true, env: RB_TOK }}\nsteps:\n  - id: h\n    check:\n      \
+         http: {{ url: \"http://127.0.0.1:{}/\" }}\n      expect: [ {{ status: 200 }} ]\n  - id: end\n    \
+         conclude: {{ status: resolved }}\n",
+        server.port
+    );
+    for format in ["human", "json"] {
+        let output = Test::new()
+            .files(&[("runbook.yaml", yaml.as_bytes())])
+            .env("RB_TOK", token)
+            .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec", "--format", format])
+            .status(0);
+        let mut sinks = vec![("stdout".to_owned(), output.stdout.clone())];
+        sinks.extend(files(&output.path("rec")));
+        for (sink, text) in &sinks {
+            for canary in [token.to_owned(), token.to_lowercase()] {
+                assert!(!text.contains(&canary), "{format}: `{canary}` reached {sink}");
+            }
+        }
+        let journal = &sinks.iter().find(|(name, _)| name.ends_with("journal.jsonl")).unwrap().1;
+        assert!(journal.contains("x-[redacted:tok]"), "{journal}");
+    }
+}

@@ -70,16 +70,26 @@ impl Redact for HttpFacts {
         body.redact(redactor);
         final_url.redact(redactor);
         proxy.redact(redactor);
-        for Redirect { status: _, to, proxy } in redirects {
-            to.redact(redactor);
-            proxy.redact(redactor);
-        }
-        if let Some(Certificate { issuer, subject, not_before, not_after, days_left: _ }) = tls {
-            issuer.redact(redactor);
-            subject.redact(redactor);
-            not_before.redact(redactor);
-            not_after.redact(redactor);
-        }
+        redirects.redact(redactor);
+        tls.redact(redactor);
+    }
+}
+
+impl Redact for Redirect {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { status: _, to, proxy } = self;
+        to.redact(redactor);
+        proxy.redact(redactor);
+    }
+}
+
+impl Redact for Certificate {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { issuer, subject, not_before, not_after, days_left: _ } = self;
+        issuer.redact(redactor);
+        subject.redact(redactor);
+        not_before.redact(redactor);
+        not_after.redact(redactor);
     }
 }
 
@@ -97,13 +107,34 @@ impl Observed for HttpObservation {
         self.error.as_ref()
     }
 
+    /// Every text it kept, header names included (a service may put a
+    /// token in one), as its `steps.ID` facts are redacted ([`HttpFacts`]'s
+    /// `Redact`): the journal leaves those facts out where they are the
+    /// same, so the two are redacted alike.
     fn redact(&mut self, redactor: &Redactor) -> Vec<(String, String)> {
-        let text = |text: &mut String| redactor.in_place(text);
-        self.headers.iter_mut().for_each(|(_, value)| text(value));
-        self.final_url.iter_mut().for_each(text);
-        self.redirects.iter_mut().for_each(|hop| text(&mut hop.to));
-        self.error.iter_mut().for_each(|e| text(&mut e.message));
-        self.body.redact(redactor)
+        let Self {
+            status: _,
+            headers,
+            body,
+            final_url,
+            duration: _,
+            error,
+            insecure: _,
+            proxy,
+            redirects,
+            tls,
+            timing: _,
+        } = self;
+        for (name, value) in headers {
+            redactor.in_place(name);
+            redactor.in_place(value);
+        }
+        final_url.redact(redactor);
+        error.redact(redactor);
+        proxy.redact(redactor);
+        redirects.redact(redactor);
+        tls.redact(redactor);
+        body.redact(redactor)
     }
 
     fn outputs(&self) -> Vec<(&'static str, &Captured)> {
