@@ -172,3 +172,69 @@ cases:
         .args(["test", "fb.test.yaml"])
         .status(0);
 }
+
+/// review-10-attack6 H11 and H10: a JSON `null` printed into a command ran
+/// `rm -rf …/cache/''` (every tenant's cache); a map printed into an
+/// argument ran `redis-cli -p "{'name': …}"` ("a redis is down"). Either
+/// stops the run before anything is sent, naming the value; a value that
+/// prints as itself is sent as before.
+#[test]
+fn none_a_map_or_a_list_printed_into_a_command_stops_the_run() {
+    let server = crate::http_server::Server::start(|_, stream| {
+        crate::http_server::respond(stream, "200 OK", &[("content-type", "application/json")], br#"{"owner": null}"#)
+    });
+    let yaml = format!(
+        r#"
+id: nn2
+title: clear the cache of the tenant that owns the incident
+steps:
+  - id: inc
+    check:
+      http: {{ url: "{}" }}
+      expect: [ {{ status: 200 }} ]
+    on: {{ pass: clear, fail: cant, error: cant }}
+  - id: clear
+    action:
+      confirm: "Deletes the cache directory of the incident's tenant."
+      cmd: {{ sh: "rm -rf cache/{{{{ steps.inc.json.owner }}}}" }}
+      expect: [ {{ exit_code: 0 }} ]
+    on: {{ pass: done, fail: cant, error: cant, skipped: cant }}
+  - id: done
+    conclude: {{ status: resolved, diagnosis: "tenant cache cleared" }}
+  - id: cant
+    conclude: {{ status: inconclusive, diagnosis: "?" }}
+"#,
+        server.url("/nulls")
+    );
+    let stopped = run(&yaml, &["--yes"])
+        .prepare(|dir| std::fs::create_dir_all(dir.join("cache/tenant-a")).unwrap())
+        .status(4)
+        .stderr_contains("`steps.inc.json.owner`: a command or request would print none")
+        .stderr_contains("route it first");
+    assert!(stopped.path("cache/tenant-a").is_dir(), "nothing was deleted");
+    assert_eq!(path(&stopped.events()), ["inc", "clear"]);
+    let fallback = yaml.replace("{{ steps.inc.json.owner }}", "{{ steps.inc.json.owner | default('nobody', true) }}");
+    let ran = run(&fallback, &["--yes"])
+        .prepare(|dir| std::fs::create_dir_all(dir.join("cache/tenant-a")).unwrap())
+        .status(0);
+    assert!(ran.path("cache/tenant-a").is_dir(), "only cache/nobody was removed");
+    let maps = r#"
+id: fm2
+title: ping each service
+steps:
+  - id: each
+    check:
+      foreach:
+        - { name: cache, port: 6379 }
+      cmd: { argv: [echo, "{{ item }}"] }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: up, fail: down, error: down }
+  - id: up
+    conclude: { status: resolved, diagnosis: "all up" }
+  - id: down
+    conclude: { status: diagnosed, severity: critical, diagnosis: "a service is down" }
+"#;
+    run(maps, &[]).status(4).stderr_contains("`item`: a command or request would print a map as Python's repr");
+    let field = maps.replace("\"{{ item }}\"", "\"{{ item.port }}\"");
+    assert_eq!(path(&run(&field, &[]).status(0).events()), ["each", "up"]);
+}

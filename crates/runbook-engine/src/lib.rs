@@ -33,6 +33,7 @@ pub mod record;
 mod redact;
 mod regular_file;
 pub mod scenario;
+mod sent_value;
 pub mod step_facts;
 mod template;
 mod text_items;

@@ -165,7 +165,7 @@ pub(crate) fn explain(message: &str, names: &HashSet<String>, context: &Value) -
 }
 
 /// The value of the dotted `name` in `context`; undefined when it is not there.
-fn lookup(context: &Value, name: &str) -> Value {
+pub(crate) fn lookup(context: &Value, name: &str) -> Value {
     name.split('.').try_fold(context.clone(), |value, part| value.get_attr(part).ok()).unwrap_or_default()
 }
 

@@ -215,7 +215,12 @@ impl<'a> Renderer<'a> {
 
     /// Renders a text template.
     pub(crate) fn text(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
-        self.render(field, text.written(), RenderMode::Text)
+        self.render(field, text.written(), self.text_mode())
+    }
+
+    /// Text as this renderer renders it: sent, or shown.
+    fn text_mode(&self) -> RenderMode {
+        if self.sends { RenderMode::Sent } else { RenderMode::Text }
     }
 
     /// Renders a `sh -c` command line, shell-quoting every value.
@@ -288,7 +293,7 @@ impl<'a> Renderer<'a> {
                     self.without_placeholder(field, (text, span), read, value.to_string())?;
                     Ok(value)
                 }
-                None => self.render(field, (text, span), RenderMode::Text).map(Json::from),
+                None => self.render(field, (text, span), self.text_mode()).map(Json::from),
             },
             Json::Array(items) => items
                 .iter()

@@ -22,6 +22,11 @@ const SHELL_SUFFIX: &str = ".sh";
 const SHELL_NAME: &str = "command.sh";
 /// The name of any other template.
 const TEXT_NAME: &str = "template";
+/// The name suffix of a template whose text is sent (a URL, an argument, a
+/// header): none, a map or a list printed in it stops the run.
+const SENT_SUFFIX: &str = ".sent";
+/// The name of a template sent as it renders.
+const SENT_NAME: &str = "request.sent";
 /// The name suffix that turns on Markdown escaping for a template.
 const MARKDOWN_SUFFIX: &str = ".md";
 /// The name of the `record:` template.
@@ -41,8 +46,12 @@ fn is_template(text: &str) -> bool {
 /// How a rendered string is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RenderMode {
-    /// Plain text: URLs, arguments, messages.
+    /// Plain text: messages, titles, diagnoses.
     Text,
+    /// Text sent to a service or a command as it renders (a URL, an
+    /// argument, a header): a value that prints as nothing or as Python's
+    /// repr (none, a map, a list) stops the run instead.
+    Sent,
     /// A `sh -c` command line: values are shell-quoted.
     Shell,
     /// Markdown (the `record:` summary): values are escaped, so that what a
@@ -57,6 +66,7 @@ impl RenderMode {
     const fn template_name(self) -> &'static str {
         match self {
             Self::Text => TEXT_NAME,
+            Self::Sent => SENT_NAME,
             Self::Shell => SHELL_NAME,
             Self::Markdown => MARKDOWN_NAME,
         }
@@ -86,6 +96,8 @@ pub struct Templates<'p> {
     environment: &'static Environment<'static>,
     /// Text templates by their text.
     text: HashMap<&'p str, Template<'p, 'p>>,
+    /// The same, compiled to be sent.
+    sent: HashMap<&'p str, Template<'p, 'p>>,
     /// `sh:` templates by their text.
     shell: HashMap<&'p str, Template<'p, 'p>>,
     /// Expressions by their text as written; compiled from the plan's
@@ -107,6 +119,8 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.set_auto_escape_callback(|name| {
         if name.ends_with(SHELL_SUFFIX) {
             AutoEscape::Custom("shell".into())
+        } else if name.ends_with(SENT_SUFFIX) {
+            AutoEscape::Custom("sent".into())
         } else if name.ends_with(MARKDOWN_SUFFIX) {
             AutoEscape::Custom("markdown".into())
         } else {
@@ -115,9 +129,17 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     });
     // Booleans print as `true`/`false` and none as nothing: what URLs,
     // arguments and shells expect, not Python's `True` and `None`.
-    environment.set_formatter(|out, state, value| {
+    let strict = behavior == UndefinedBehavior::Strict;
+    environment.set_formatter(move |out, state, value| {
+        if strict
+            && matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell" || name == "sent")
+            && let Some(refused) = crate::sent_value::refused(value)
+        {
+            return Err(refused);
+        }
         let escape = match state.auto_escape() {
             AutoEscape::Custom(name) if name == "shell" => Some(shell_quote as fn(&str) -> String),
+            AutoEscape::Custom(name) if name == "sent" => Some(str::to_owned as fn(&str) -> String),
             AutoEscape::Custom(name) if name == "markdown" => Some(crate::record::markdown_text as fn(&str) -> String),
             _ => None,
         };
@@ -179,7 +201,13 @@ impl<'p> Templates<'p> {
     }
 
     fn on(environment: &'static Environment<'static>) -> Self {
-        Self { environment, text: HashMap::new(), shell: HashMap::new(), expressions: HashMap::new() }
+        Self {
+            environment,
+            text: HashMap::new(),
+            sent: HashMap::new(),
+            shell: HashMap::new(),
+            expressions: HashMap::new(),
+        }
     }
 
     /// Compiles every template and expression of `plan` once: `render`
@@ -187,21 +215,24 @@ impl<'p> Templates<'p> {
     /// polled or visited and however many runs share them.
     pub fn compile(&mut self, plan: &'p Plan) {
         for site in template_sites(&plan.runbook) {
-            let mode = match site.kind {
-                TemplateKind::Template => RenderMode::Text,
-                TemplateKind::Shell => RenderMode::Shell,
+            // A text template may be shown or sent: compiled for both.
+            let modes: &[RenderMode] = match site.kind {
+                TemplateKind::Template => &[RenderMode::Text, RenderMode::Sent],
+                TemplateKind::Shell => &[RenderMode::Shell],
                 TemplateKind::Expression => continue,
             };
             // One that does not parse is left out: `check` reports it, and
             // `render` reports it again at run time.
             let guarded = plan.templates().get(site.text).filter(|_| self.guarded());
-            if is_template(site.text)
-                && let Ok(template) = self
-                    .environment
-                    .template_from_named_str(mode.template_name(), guarded.map_or(site.text, String::as_str))
-                && let Some(compiled) = self.compiled_mut(mode)
-            {
-                compiled.insert(site.text, template);
+            for &mode in modes {
+                if is_template(site.text)
+                    && let Ok(template) = self
+                        .environment
+                        .template_from_named_str(mode.template_name(), guarded.map_or(site.text, String::as_str))
+                    && let Some(compiled) = self.compiled_mut(mode)
+                {
+                    compiled.insert(site.text, template);
+                }
             }
         }
         for (written, evaluated) in plan.expressions() {
@@ -223,6 +254,7 @@ impl<'p> Templates<'p> {
     fn compiled(&self, mode: RenderMode) -> Option<&HashMap<&'p str, Template<'p, 'p>>> {
         match mode {
             RenderMode::Text => Some(&self.text),
+            RenderMode::Sent => Some(&self.sent),
             RenderMode::Shell => Some(&self.shell),
             RenderMode::Markdown => None,
         }
@@ -231,6 +263,7 @@ impl<'p> Templates<'p> {
     fn compiled_mut(&mut self, mode: RenderMode) -> Option<&mut HashMap<&'p str, Template<'p, 'p>>> {
         match mode {
             RenderMode::Text => Some(&mut self.text),
+            RenderMode::Sent => Some(&mut self.sent),
             RenderMode::Shell => Some(&mut self.shell),
             RenderMode::Markdown => None,
         }
@@ -313,7 +346,9 @@ impl<'p> Templates<'p> {
     ) -> TemplateError {
         if error.kind() != minijinja::ErrorKind::UndefinedError {
             let error = TemplateError::from(error);
-            return crate::number_filters::explain(&error.message, &names(), context)
+            let names = names();
+            return crate::number_filters::explain(&error.message, &names, context)
+                .or_else(|| crate::sent_value::explain(&error.message, &names, context))
                 .map_or(error, |message| TemplateError { message });
         }
         crate::missing_name::explain(self.environment, &names(), context)
