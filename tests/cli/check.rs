@@ -430,15 +430,19 @@ steps:
         .status(0)
         .stderr_contains("warning[RB312]")
         .stderr_contains("`vars.up` may be unset here");
-    // A typed `stdout` capture is unset when the text does not convert
-    // (review-12-user4 M1).
+    // A typed `stdout` capture is unset only where the step's `error` leads
+    // (no answer, or text that does not convert: `invalid_capture`); routed
+    // first, it is set in the rest of the chain (review-12-user4 M1,
+    // review-10-attack6 M6), and unrouted, the first `when` stops (RB324).
     let typed = yaml.replace(r"up: { regex: 'up (\S+)', type: duration }", "up: { stdout: true, type: duration }");
+    Test::new().files(&[("up.yaml", typed.as_bytes())]).args(["check", "--deny-warnings", "up.yaml"]).status(0);
+    let error_unrouted = typed.replace("      - when: steps.up.outcome == \"error\"\n        goto: cannot\n", "");
     Test::new()
-        .files(&[("up.yaml", typed.replace("        goto: unknown\n", "        goto: old\n").as_bytes())])
+        .files(&[("up.yaml", error_unrouted.as_bytes())])
         .args(["check", "up.yaml"])
         .status(0)
-        .stderr_contains("its `stdout` capture in `up` has no `default`")
-        .stderr_contains("a value that does not convert to its `type:`");
+        .stderr_contains("warning[RB324]")
+        .stderr_contains("this `when` reads `vars.up`, which `up` leaves unset");
 }
 
 /// A whole-output capture (`stdout: true`, `body: true`, `status: true`) is
@@ -557,4 +561,34 @@ steps:
         "    next:\n      - when: steps.errs.outcome == \"error\"\n        goto: unknown\n      - when: vars.errors",
     );
     Test::new().files(&[("errs.yaml", routed.as_bytes())]).args(["check", "--deny-warnings", "errs.yaml"]).status(0);
+}
+
+/// A typed whole-output capture read where only `pass` leads is set: text
+/// that does not convert makes the step `error` (`invalid_capture`), which
+/// goes elsewhere, so `check --deny-warnings` passes a correct runbook
+/// (review-10-attack6 M6); the real run shows the count.
+#[test]
+fn a_typed_whole_output_read_where_only_pass_leads_is_not_reported() {
+    let yaml = r#"
+id: count
+title: Count ERROR lines
+steps:
+  - id: count
+    check:
+      cmd: { sh: "printf 'ERROR a\nok\nERROR b\n' | grep -c ERROR || true" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        n: { stdout: true, type: int }
+    on: { pass: show, fail: cant, error: cant }
+  - id: show
+    conclude: { status: diagnosed, diagnosis: "{{ vars.n }} ERROR lines in the log" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: could not count }
+"#;
+    Test::new().files(&[("count.yaml", yaml.as_bytes())]).args(["check", "--deny-warnings", "count.yaml"]).status(0);
+    Test::new()
+        .files(&[("count.yaml", yaml.as_bytes())])
+        .args(["run", "count.yaml", "--non-interactive", "--no-record"])
+        .status(0)
+        .stdout_contains("2 ERROR lines in the log");
 }

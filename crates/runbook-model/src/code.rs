@@ -118,6 +118,7 @@ codes! {
     TextArithmetic = "RB322", "text-arithmetic", Warning, "`+` or `*` with an operand known to be text (a `regex` or `stdout` capture without `type:`, a string input), which joins or repeats it: `\"3\" + \"4\"` is `\"34\"`.";
     NegationOfMissing = "RB323", "negation-of-missing", Warning, "`ne` or `not_in` over a `json` path or a `header` that may be missing, with no entry saying whether it must be there: a missing subject makes it false, as if it held the value.";
     UnroutedNoAnswer = "RB324", "unrouted-no-answer", Warning, "A `when` reading what a probe without an answer leaves (its captures, through `| default` or `is defined` too, or its step's output) where that step's `error` reaches it unrouted: the run stops there when the probe times out or is not found.";
+    LengthOfText = "RB325", "length-of-text", Warning, "`| length` (or `| count`) of a capture that gives text (a `stdout`, `stderr`, `body` or `regex` capture): it counts characters, not lines or items.";
     ActionWithoutConfirm = "RB401", "action-without-confirm", Error, "An action that changes the system without `confirm` text telling the operator what will happen.";
     InsecureTls = "RB402", "insecure-tls", Warning, "`tls.insecure: true` turns off certificate checks.";
     LiteralSecret = "RB403", "literal-secret", Warning, "A string that looks like a credential is written into the runbook.";

@@ -27,6 +27,7 @@ mod step_facts;
 mod subject_types;
 mod templates;
 mod test_cases;
+mod text_length;
 mod unmatched_captures;
 mod unreal_mocks;
 
@@ -79,6 +80,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     unmatched_captures::check(runbook, flow, &sites, &mut diagnostics);
     no_answer_reads::check(runbook, flow, &sites, &mut diagnostics);
     default_readings::check(runbook, &sites, &mut diagnostics);
+    text_length::check(runbook, &sites, &mut diagnostics);
     empty_foreach::check(runbook, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::analyse::expressions::{is_guarded, names};
 use crate::analyse::templates::earlier_whens;
-use crate::analyse::unmatched_captures::{NoAnswer, no_answers, single_captures, whole_output};
+use crate::analyse::unmatched_captures::{NoAnswer, no_answers, reads_outcome, single_captures, whole_output};
 use crate::analyse::{TemplateKind, TemplateSite};
 use crate::{Code, Diagnostic, Flow, ProbeKind, Runbook, Span, Step, Trigger};
 
@@ -56,7 +56,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
             read.sort();
             let earlier = site.step.map(|at| earlier_whens(&runbook.steps[at], site.span)).unwrap_or_default();
             let routed =
-                read.iter().any(|name| routes(name, id)) || earlier.iter().any(|when| routes_in(when, own, id));
+                read.iter().any(|name| routes(name, id)) || earlier.iter().any(|when| reads_outcome(when, id, own));
             if routed {
                 continue;
             }
@@ -117,16 +117,6 @@ fn routes(name: &str, id: &str) -> bool {
     name.strip_prefix("steps.")
         .and_then(|rest| rest.strip_prefix(id))
         .is_some_and(|rest| rest == ".outcome" || rest == ".error" || rest.starts_with(".error."))
-}
-
-/// Whether an earlier `when` of the chain reads the `outcome` or `error`
-/// of step `id` (`result`'s, in its own chain), so that the missing answer
-/// was routed before.
-fn routes_in(when: &str, own: bool, id: &str) -> bool {
-    let facts = [".outcome", ".error"];
-    facts
-        .iter()
-        .any(|fact| when.contains(&format!("steps.{id}{fact}")) || (own && when.contains(&format!("result{fact}"))))
 }
 
 /// Whether a step fact is an observation of a probe (`stdout`, `json`,

@@ -32,6 +32,33 @@ const AWK_VALUED: &str = "Fvf";
 const AWKS: &[&str] = &["awk", "gawk", "mawk", "nawk"];
 /// The names `sed` goes by.
 const SEDS: &[&str] = &["sed", "gsed"];
+/// Programs that run what they read on standard input as commands: shells,
+/// interpreters, and database and cache clients (one command per line).
+const READ_AS_CODE: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "ash",
+    "mksh",
+    "python",
+    "python2",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "php",
+    "lua",
+    "redis-cli",
+    "psql",
+    "mysql",
+    "mariadb",
+    "sqlite3",
+    "mongosh",
+    "mongo",
+    "valkey-cli",
+];
 
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
@@ -82,6 +109,11 @@ static WATCH: LazyLock<Regex> =
 /// `awk` and the rest of its command.
 static AWK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?[gmn]?awk\s+([^\n;&|]*)").expect("valid regex"));
+/// `flock` running a command with `-c` (`flock /run/x.lock -c CMD`), and
+/// what follows `-c`.
+static FLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?flock\s+(?:\S+\s+)*?-[A-Za-z]*c\s+([^\n]*)").expect("valid regex")
+});
 /// `sed` and the rest of its command.
 static SED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?g?sed\s+([^\n;&|]*)").expect("valid regex"));
@@ -169,6 +201,18 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
                 out.push(report(argv.span, &value, "the script of `sed`, in `argv`", "sed"));
             }
         }
+        let program = argv.first().map_or("", |program| program.rsplit('/').next().unwrap_or_default());
+        if READ_AS_CODE.contains(&program)
+            && let Some(stdin) = &cmd.stdin
+            && let Some(value) = unsafe_value(stdin)
+        {
+            out.push(report(
+                stdin.span,
+                &value,
+                &format!("the standard input of `{program}`, which runs what it reads as commands"),
+                "stdin",
+            ));
+        }
         if let Some(remote) = argv_remote(&argv.value)
             && let Some(value) = remote.iter().find_map(|word| unsafe_value(word))
         {
@@ -181,10 +225,18 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(sh) = &cmd.sh {
+        // `sh -c -- SCRIPT`: `--` ends the options, the script follows it.
         let first_words = |regex: &Regex| -> Vec<String> {
             regex
                 .captures_iter(sh)
-                .filter_map(|found| found.get(1).and_then(|rest| unsafe_value(quoted_word(rest.as_str()))))
+                .filter_map(|found| {
+                    let rest = found.get(1)?.as_str();
+                    let rest = rest
+                        .strip_prefix("--")
+                        .filter(|after| after.starts_with(char::is_whitespace))
+                        .map_or(rest, str::trim_start);
+                    unsafe_value(quoted_word(rest))
+                })
                 .collect()
         };
         let whole = |regex: &Regex| -> Vec<String> {
@@ -197,6 +249,7 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
             (first_words(&NESTED), "the script of a nested `sh -c` in `sh:`", "sh"),
             (first_words(&INTERPRETED), "the code of `python -c` (or `perl -e`, …) in `sh:`", "code"),
             (first_words(&SU_USER), "the command of `su USER -c`, which the user's shell runs", "sh"),
+            (first_words(&FLOCK), "the command of `flock -c`, which a shell runs", "sh"),
             (whole(&EVAL), "a command `eval` parses again", "sh"),
             (whole(&PIPED), "a pipeline into a shell, which runs what it reads", "sh"),
             (whole(&HERE_STRING), "a here-string into a shell, which runs it as its script", "sh"),
@@ -643,6 +696,12 @@ fn report(span: Span, value: &str, place: &str, field: &str) -> Diagnostic {
             "pass the value to the program as a variable (`awk -v value={{{{ {value} }}}} '$0 ~ value'`), never \
              inside the program; `| safe` says you vouch for it"
         )
+    } else if field == "stdin" {
+        format!(
+            "pass the value as an argument instead (`argv: [redis-cli, GET, \"{{{{ {value} }}}}\"]`, \
+             `argv: [sh, -c, 'grep -c \"$1\" app.log', sh, \"{{{{ {value} }}}}\"]`): a newline in it starts another \
+             command; `| safe` says you vouch for it"
+        )
     } else if field == "sed" {
         format!(
             "filter with `grep -e {{{{ {value} }}}}` (`grep -F -e` for a fixed string) instead: `sed` reads the value \
@@ -798,6 +857,18 @@ mod tests {
         assert_eq!(reported(r#"{ argv: [sh, -c, "echo {{ inputs.v | safe }}"] }"#), 0);
         assert_eq!(reported(r#"{ argv: [echo, -c, "{{ inputs.v }}"] }"#), 0);
         assert_eq!(reported(r#"{ sh: "grep -c {{ inputs.v }} /var/log/app.log" }"#), 0);
+    }
+
+    #[test]
+    fn stdin_of_a_program_that_runs_it_flock_and_a_script_after_dashes_are_reported() {
+        assert_eq!(reported(r#"{ argv: [sh], stdin: "echo {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [redis-cli, -p, "6379"], stdin: "GET {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [/usr/bin/python3], stdin: "print({{ inputs.v }})" }"#), 1);
+        assert_eq!(reported(r#"{ argv: [grep, -c, x], stdin: "{{ inputs.v }}" }"#), 0);
+        assert_eq!(reported(r#"{ argv: [redis-cli, GET, "{{ inputs.v }}"] }"#), 0);
+        assert_eq!(reported(r#"{ sh: "sh -c -- {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "flock /run/x.lock -c {{ inputs.v }}" }"#), 1);
+        assert_eq!(reported(r#"{ sh: "flock -n /run/x.lock cat {{ inputs.v }}" }"#), 0);
     }
 
     #[test]

@@ -237,7 +237,7 @@ fn warning(site: &TemplateSite<'_>, var: &str, capture: &Unmatched<'_>, in_actio
         )
     } else if site.kind == TemplateKind::Expression {
         format!(
-            "route the unset case first: a branch `- when: vars.{var} is not defined` before this one, to a step that says it could not be read; or test it here: `vars.{var} is defined and …`"
+            "route the unset case first: a branch `- when: vars.{var} is not defined` before this one, to a step that says it could not be read (`vars.{var} is defined and …` here would send it wherever the chain goes next)"
         )
     } else if capture.decides {
         format!(
@@ -326,6 +326,7 @@ pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str
                 Trigger::Key(routed_key) => routed_key == key,
                 Trigger::Unrouted => collect || !routed(key),
             })
+            .filter(|edge| key != "error" || !after_error_route(exits, edge, &step.id))
             .collect();
         let mut steps = vec![false; runbook.steps.len()];
         let mut stack: Vec<usize> = taken.iter().filter_map(|edge| destination(edge)).collect();
@@ -340,6 +341,38 @@ pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str
         found.push(NoAnswer { outcome, collect, steps, whens });
     }
     found
+}
+
+/// Whether `edge`, an entry of a `when` chain or what the chain leaves
+/// unmatched, comes after an entry that reads the `outcome` or `error` of
+/// step `id` (`- when: steps.ID.outcome == "error"`), which the missing
+/// answer takes first.
+fn after_error_route(exits: &[crate::Edge], edge: &crate::Edge, id: &str) -> bool {
+    let (chain, position) = match edge.id.split_once('>') {
+        Some((chain, _)) => (chain, usize::MAX),
+        None => match edge.id.rsplit_once('[') {
+            Some((chain, index)) => (chain, index.trim_end_matches(']').parse().unwrap_or(0)),
+            None => return false,
+        },
+    };
+    exits.iter().any(|other| {
+        let earlier = other
+            .id
+            .strip_prefix(chain)
+            .and_then(|rest| rest.strip_prefix('['))
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|index| index.parse::<usize>().ok())
+            .is_some_and(|index| index < position);
+        earlier && other.when.as_ref().is_some_and(|when| reads_outcome(when, id, true))
+    })
+}
+
+/// Whether a `when` reads the `outcome` or `error` of step `id` (or, in
+/// the step's own chains, `result`'s), which routes its missing answer.
+pub(super) fn reads_outcome(when: &str, id: &str, own: bool) -> bool {
+    [".outcome", ".error"]
+        .iter()
+        .any(|fact| when.contains(&format!("steps.{id}{fact}")) || (own && when.contains(&format!("result{fact}"))))
 }
 
 const fn destination(edge: &crate::Edge) -> Option<usize> {
@@ -385,21 +418,18 @@ fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
         Some("json")
     } else if capture.header.is_some() {
         Some("header")
-    } else if capture.kind.as_ref().is_some_and(|kind| !matches!(kind.value, CaptureType::String | CaptureType::Json)) {
-        // `stdout: true, type: int` over "" or "n/a" does not convert.
-        capture
-            .sources()
-            .first()
-            .map(|(source, _)| *source)
-            .filter(|source| matches!(*source, "stdout" | "stderr" | "body"))
     } else {
+        // A whole output that does not convert to its `type:` ("" or "n/a"
+        // as `int`) makes the step `error` (`invalid_capture`), which stops
+        // a check: unset only where `error` leads, as when there is no answer.
         None
     }
 }
 
 /// The source of a capture of the whole output (`stdout`, `stderr`,
 /// `body`, `status`) without default, whose value is always set when the
-/// probe answered: it is unset only when the probe gave no answer.
+/// probe answered with what its `type:` reads: it is unset only when the
+/// step ends in `error`.
 pub(super) fn whole_output(capture: &Capture) -> Option<&'static str> {
     if capture.default.is_some() || may_find_nothing(capture).is_some() {
         return None;

@@ -105,6 +105,15 @@ impl CmdProbe {
                         .with_help("the first element is the program to run"),
                 );
             }
+            // `argv: ["redis-cli -p 6379 ping"]` looks for a program of that name.
+            (Some(argv), None) if argv[0].contains(' ') && !argv[0].contains("{{") => {
+                let program = &argv[0];
+                out.push(
+                    Diagnostic::new(Code::InvalidValue, program.span, format!("`{}` is a whole command line, not a program", program.value))
+                        .with_label("no program has this name")
+                        .with_help("give each word its own element (`argv: [redis-cli, -p, \"6379\", ping]`), or write the line as `sh: \"…\"`"),
+                );
+            }
             _ => {}
         }
     }

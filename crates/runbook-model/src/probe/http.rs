@@ -215,11 +215,20 @@ impl HttpProbe {
                     .with_help("send text with `body` or JSON with `json`, not both"),
             );
         }
+        // A literal URL that is no http(s) URL is `invalid_target` at run
+        // time, which would route the author's "no answer" branch.
+        if !self.url.contains("{{") && !self.url.contains("{%") && !is_http_url(&self.url, true) {
+            out.push(
+                Diagnostic::new(Code::InvalidValue, self.url.span, "`url` is not an http(s) URL")
+                    .with_label("no request can be sent to it")
+                    .with_help("write the whole URL, scheme included: `http://HOST:PORT/PATH` (port 1-65535)"),
+            );
+        }
         // A templated proxy is checked when it is rendered; a literal one now,
         // since the engine would stop every request with it.
         if let Some(proxy) = self.proxy.as_ref().filter(|proxy| !proxy.contains("{{"))
             && proxy.trim() != "none"
-            && !is_proxy_url(proxy)
+            && !is_http_url(proxy, false)
         {
             out.push(
                 Diagnostic::new(Code::InvalidValue, proxy.span, "`proxy` is neither `none` nor an http(s) URL")
@@ -253,9 +262,10 @@ fn keyed_strings<'a>(key: Option<&'a str>, value: &'a serde_json::Value, out: &m
 }
 
 /// `http://` or `https://` (any case), then a host and an optional port up
-/// to 65535, with no space anywhere: what the engine accepts as a proxy.
-fn is_proxy_url(value: &str) -> bool {
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+/// to 65535: what the engine accepts as a proxy (with no space anywhere)
+/// or, with `spaces`, as a request's URL (whose path it encodes).
+fn is_http_url(value: &str, spaces: bool) -> bool {
+    if value.chars().any(|c| c.is_control() || (!spaces && c.is_whitespace())) {
         return false;
     }
     let lower = value.to_ascii_lowercase();

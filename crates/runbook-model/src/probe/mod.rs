@@ -186,7 +186,7 @@ impl<'a> DeclaredProbe<'a> {
         match self {
             Self::Http(http) => http.shape(out),
             Self::Cmd(cmd) => cmd.shape(cmd.span, out),
-            Self::Tcp(tcp) => crate::analyse::zero_limit(tcp.timeout.as_ref(), "timeout", out),
+            Self::Tcp(tcp) => tcp.shape(out),
             Self::Env(env) => env.shape(env.span, expect, out),
         }
     }

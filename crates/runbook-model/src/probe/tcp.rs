@@ -23,6 +23,25 @@ pub struct TcpProbe {
     pub timeout: Option<Spanned<Duration>>,
 }
 
+impl TcpProbe {
+    /// Its own rules: a limit above zero, and a literal `host` that is a
+    /// host, not a URL or `HOST:PORT` (which resolve as no host at all).
+    pub(super) fn shape(&self, out: &mut Vec<crate::Diagnostic>) {
+        crate::analyse::zero_limit(self.timeout.as_ref(), "timeout", out);
+        let host = self.host.as_str();
+        let with_port = host
+            .rsplit_once(':')
+            .is_some_and(|(name, port)| !name.contains(':') && !name.is_empty() && port.parse::<u16>().is_ok());
+        if !host.contains("{{") && (host.contains("://") || with_port || host.contains('/')) {
+            out.push(
+                crate::Diagnostic::new(crate::Code::InvalidValue, self.host.span, format!("`host` is not a host name or address: `{host}`"))
+                    .with_label("no such host")
+                    .with_help("write the host alone (`host: 127.0.0.1`) and the port under `port:`; a URL belongs to an `http` probe"),
+            );
+        }
+    }
+}
+
 /// A TCP port: a number from 1 to 65535 or a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Port {
