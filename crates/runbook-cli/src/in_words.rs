@@ -9,7 +9,7 @@ use runbook_engine::probe::Parts;
 /// `text` as a Markdown code span nothing in it can close.
 pub(crate) use runbook_engine::record::markdown_code as code;
 use runbook_model::{
-    Capture, CaptureType, CertificateFact, Duration, Expectation, Expected, Outcome, Retry, TimingPhase,
+    Capture, CaptureType, CertificateFact, Duration, Expectation, Expected, Outcome, Retry, Subject, TimingPhase,
 };
 use serde_json::Value;
 
@@ -170,20 +170,18 @@ fn subject(expectation: &Expectation, parts: Parts) -> (String, Verb) {
     if expectation.duration.is_some() {
         return (parts.took.to_owned(), Verb::Takes);
     }
-    let name = if expectation.status.is_some() {
-        "the status"
-    } else if expectation.body.is_some() {
-        "the body"
-    } else if expectation.exit_code.is_some() {
-        "the exit code"
-    } else if expectation.stdout.is_some() {
-        "the standard output"
-    } else if expectation.stderr.is_some() {
-        "the standard error"
-    } else if expectation.connected.is_some() {
-        "the connection"
-    } else {
-        "the value"
+    // Every subject is named here (a new one does not compile until it is
+    // worded); those with a parameter were worded above.
+    let name = match expectation.subjects().first().map(|(subject, _)| *subject) {
+        Some(Subject::Status) => "the status",
+        Some(Subject::Body) => "the body",
+        Some(Subject::ExitCode) => "the exit code",
+        Some(Subject::Stdout) => "the standard output",
+        Some(Subject::Stderr) => "the standard error",
+        Some(Subject::Connected) => "the connection",
+        Some(Subject::Json | Subject::Header | Subject::Tls | Subject::Timing | Subject::Duration) | None => {
+            "the value"
+        }
     };
     (name.to_owned(), Verb::Is)
 }

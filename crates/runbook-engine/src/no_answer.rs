@@ -53,7 +53,7 @@ pub(crate) struct NoAnswers {
 /// The step facts that are not an observation: a condition may read them
 /// of a step without an answer (`outcome`, `error` route it).
 fn is_observation(field: &str) -> bool {
-    ProbeKind::ALL.iter().any(|kind| kind.facts().contains(&field))
+    ProbeKind::ALL.iter().any(|kind| kind.facts().iter().any(|fact| fact.name == field))
 }
 
 impl NoAnswers {

@@ -186,10 +186,11 @@ impl Follower {
             } else {
                 out.push(invalid_callee(&call.runbook, &checked, &errors));
             }
-            let Some(callee) = &checked.runbook else { continue };
+            let (Some(callee), Some(flow)) = (&checked.runbook, &checked.flow) else { continue };
             if self.stack.len() == 1 {
-                self.narrowed.extend(narrowed_routing(runbook, index, callee));
-                let keys = crate::call_keys(&runbook.steps[index], callee, &crate::Flow::new(callee));
+                // The callee's own graph, built once by its check.
+                let keys = crate::call_keys(&runbook.steps[index], callee, flow);
+                self.narrowed.extend(narrowed_routing(runbook, index, &keys));
                 self.call_keys.push((index, keys, call.runbook.value.clone()));
             }
             inputs(&types, call, &call.runbook.value, callee, &mut out);
@@ -232,13 +233,12 @@ impl Follower {
 }
 
 /// The span of RB210 on the call step at `index`, and RB210 judged with
-/// the keys the call can end in ([`crate::call_keys`]).
-fn narrowed_routing(runbook: &Runbook, index: usize, callee: &Runbook) -> Option<(Span, Option<Diagnostic>)> {
+/// `producible`, the keys the call can end in ([`crate::call_keys`]).
+fn narrowed_routing(runbook: &Runbook, index: usize, producible: &[String]) -> Option<(Span, Option<Diagnostic>)> {
     let step = &runbook.steps[index];
     let below = runbook.steps.get(index + 1)?;
     let on = step.on.as_ref()?;
-    let producible = crate::call_keys(step, callee, &crate::Flow::new(callee));
-    Some((on.span, unrouted_keys(step, &producible, below)))
+    Some((on.span, unrouted_keys(step, producible, below)))
 }
 
 /// RB204 for a step only a call's route for a status its callee never

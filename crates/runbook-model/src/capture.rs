@@ -160,19 +160,22 @@ fn shown(value: &Value) -> String {
 
 impl Capture {
     /// Names of the sources given; a valid capture has exactly one.
+    /// Every field is destructured, so a new source does not compile until
+    /// it is listed here.
     pub fn sources(&self) -> Vec<(&'static str, crate::Span)> {
+        let Self { json, regex, header, tls, stdout, stderr, body, status, default: _, kind: _, secret: _ } = self;
         let text = |name, v: &Option<Spanned<String>>| v.as_ref().map(|v| (name, v.span));
         let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
         [
-            self.json.as_ref().map(|v| ("json", v.span)),
-            pattern("regex", &self.regex),
-            text("header", &self.header),
-            self.tls.as_ref().map(|v| ("tls", v.span)),
-            flag("stdout", &self.stdout),
-            flag("stderr", &self.stderr),
-            flag("body", &self.body),
-            flag("status", &self.status),
+            json.as_ref().map(|v| ("json", v.span)),
+            pattern("regex", regex),
+            text("header", header),
+            tls.as_ref().map(|v| ("tls", v.span)),
+            flag("stdout", stdout),
+            flag("stderr", stderr),
+            flag("body", body),
+            flag("status", status),
         ]
         .into_iter()
         .flatten()

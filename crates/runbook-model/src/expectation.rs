@@ -257,64 +257,111 @@ impl Subject {
     }
 }
 
+/// An expectation's keys by what they are: the one place that sorts every
+/// field of [`Expectation`] (it destructures them all, so a new field does
+/// not compile until it is sorted in here).
+struct Keys<'a> {
+    /// Each subject with its field, in the order written in the docs.
+    subjects: [(Subject, Option<Span>); 11],
+    /// The fields of the parameterless subjects (`status: 200`).
+    expected: [&'a Option<Spanned<Expected>>; 7],
+    /// Each predicate's name and span, if given.
+    predicates: [Option<(&'static str, Span)>; 18],
+}
+
 impl Expectation {
-    /// The subjects this expectation names, with their spans. A valid
-    /// expectation has exactly one; a predicate map has none.
-    pub fn subjects(&self) -> Vec<(Subject, Span)> {
-        let spans = [
-            (Subject::Status, self.status.as_ref().map(|s| s.span)),
-            (Subject::Body, self.body.as_ref().map(|s| s.span)),
-            (Subject::Duration, self.duration.as_ref().map(|s| s.span)),
-            (Subject::ExitCode, self.exit_code.as_ref().map(|s| s.span)),
-            (Subject::Stdout, self.stdout.as_ref().map(|s| s.span)),
-            (Subject::Stderr, self.stderr.as_ref().map(|s| s.span)),
-            (Subject::Connected, self.connected.as_ref().map(|s| s.span)),
-            (Subject::Json, self.json.as_ref().map(|s| s.span)),
-            (Subject::Header, self.header.as_ref().map(|s| s.span)),
-            (Subject::Tls, self.tls.as_ref().map(|s| s.span)),
-            (Subject::Timing, self.timing.as_ref().map(|s| s.span)),
-        ];
-        spans.into_iter().filter_map(|(subject, span)| span.map(|span| (subject, span))).collect()
-    }
-
-    /// The value given to a parameterless subject, if that is the subject.
-    pub fn expected(&self) -> Option<&Spanned<Expected>> {
-        [&self.status, &self.body, &self.duration, &self.exit_code, &self.stdout, &self.stderr, &self.connected]
-            .into_iter()
-            .find_map(Option::as_ref)
-    }
-
-    /// Names and spans of the predicates given as keys of this map.
-    pub fn predicates(&self) -> Vec<(&'static str, Span)> {
+    fn keys(&self) -> Keys<'_> {
+        let Self {
+            status,
+            body,
+            duration,
+            exit_code,
+            stdout,
+            stderr,
+            connected,
+            json,
+            header,
+            tls,
+            timing,
+            eq,
+            ne,
+            lt,
+            le,
+            gt,
+            ge,
+            in_,
+            not_in,
+            contains,
+            starts_with,
+            ends_with,
+            matches,
+            exists,
+            absent,
+            empty,
+            non_empty,
+            all,
+            any,
+            severity: _,
+            message: _,
+        } = self;
         let value = |name, v: &Option<Spanned<Box<serde_json::Value>>>| v.as_ref().map(|v| (name, v.span));
         let text = |name, v: &Option<Spanned<String>>| v.as_ref().map(|v| (name, v.span));
         let pattern = |name, v: &Option<Spanned<Pattern>>| v.as_ref().map(|v| (name, v.span));
         let flag = |name, v: &Option<Spanned<bool>>| v.as_ref().map(|v| (name, v.span));
         let list = |name, v: &Option<Spanned<Vec<serde_json::Value>>>| v.as_ref().map(|v| (name, v.span));
         let nested = |name, v: &Option<Spanned<Box<Expectation>>>| v.as_ref().map(|v| (name, v.span));
-        [
-            value("eq", &self.eq),
-            value("ne", &self.ne),
-            value("lt", &self.lt),
-            value("le", &self.le),
-            value("gt", &self.gt),
-            value("ge", &self.ge),
-            list("in", &self.in_),
-            list("not_in", &self.not_in),
-            value("contains", &self.contains),
-            text("starts_with", &self.starts_with),
-            text("ends_with", &self.ends_with),
-            pattern("matches", &self.matches),
-            flag("exists", &self.exists),
-            flag("absent", &self.absent),
-            flag("empty", &self.empty),
-            flag("non_empty", &self.non_empty),
-            nested("all", &self.all),
-            nested("any", &self.any),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        Keys {
+            subjects: [
+                (Subject::Status, status.as_ref().map(|s| s.span)),
+                (Subject::Body, body.as_ref().map(|s| s.span)),
+                (Subject::Duration, duration.as_ref().map(|s| s.span)),
+                (Subject::ExitCode, exit_code.as_ref().map(|s| s.span)),
+                (Subject::Stdout, stdout.as_ref().map(|s| s.span)),
+                (Subject::Stderr, stderr.as_ref().map(|s| s.span)),
+                (Subject::Connected, connected.as_ref().map(|s| s.span)),
+                (Subject::Json, json.as_ref().map(|s| s.span)),
+                (Subject::Header, header.as_ref().map(|s| s.span)),
+                (Subject::Tls, tls.as_ref().map(|s| s.span)),
+                (Subject::Timing, timing.as_ref().map(|s| s.span)),
+            ],
+            expected: [status, body, duration, exit_code, stdout, stderr, connected],
+            predicates: [
+                value("eq", eq),
+                value("ne", ne),
+                value("lt", lt),
+                value("le", le),
+                value("gt", gt),
+                value("ge", ge),
+                list("in", in_),
+                list("not_in", not_in),
+                value("contains", contains),
+                text("starts_with", starts_with),
+                text("ends_with", ends_with),
+                pattern("matches", matches),
+                flag("exists", exists),
+                flag("absent", absent),
+                flag("empty", empty),
+                flag("non_empty", non_empty),
+                nested("all", all),
+                nested("any", any),
+            ],
+        }
+    }
+
+    /// The subjects this expectation names, with their spans. A valid
+    /// expectation has exactly one; a predicate map has none.
+    pub fn subjects(&self) -> Vec<(Subject, Span)> {
+        self.keys().subjects.into_iter().filter_map(|(subject, span)| span.map(|span| (subject, span))).collect()
+    }
+
+    /// The value given to a parameterless subject, if that is the subject.
+    pub fn expected(&self) -> Option<&Spanned<Expected>> {
+        self.keys().expected.into_iter().find_map(Option::as_ref)
+    }
+
+    /// Names and spans of the predicates given as keys of this map.
+    pub fn predicates(&self) -> Vec<(&'static str, Span)> {
+        self.keys().predicates.into_iter().flatten().collect()
     }
 }
 

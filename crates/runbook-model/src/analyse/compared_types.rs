@@ -12,8 +12,8 @@ use minijinja::value::ValueKind;
 
 use crate::analyse::{TemplateKind, TemplateSite, shape};
 use crate::{
-    AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparator, Comparison, Diagnostic, InputType,
-    Operand, OperandForm, Runbook, Step,
+    AskType, Capture, CaptureType, CertificateFact, Check, Code, Comparator, Comparison, Diagnostic, FactType,
+    InputType, Operand, OperandForm, ProbeKind, Runbook, Step,
 };
 
 /// The kinds of value that never compare with one another, in the order
@@ -663,13 +663,18 @@ fn capture_type(name: &str, capture: &Capture) -> Option<Known> {
     }
 }
 
+/// The type of a step's fact: its own (`duration`, `outcome`), or what its
+/// probe kind says the fact holds (`ProbeKind::facts`, typed by each kind).
 fn fact_type(fact: &str) -> Option<Known> {
     let kind = match fact {
-        "status" | "exit_code" => Kind::Number,
         "duration" | "probe_duration" => Kind::Duration,
-        "outcome" | "stdout" | "stderr" | "body" => Kind::Text,
-        "timed_out" | "connected" => Kind::Bool,
-        _ => return None,
+        "outcome" => Kind::Text,
+        _ => match ProbeKind::ALL.iter().flat_map(|kind| kind.facts()).find(|known| known.name == fact)?.holds {
+            FactType::Number => Kind::Number,
+            FactType::Text => Kind::Text,
+            FactType::Bool => Kind::Bool,
+            FactType::Structured => return None,
+        },
     };
     Some(Known {
         kind,
@@ -797,5 +802,15 @@ mod tests {
         assert_eq!(compared("", "steps.a.checklist.complete == 'true' or steps.a.checklist.complete in [1]"), 2);
         assert_eq!(compared(&capture("regex: '(x)', type: bool"), "vars.v == true or vars.v in [false]"), 0);
         assert_eq!(compared(&capture("json: $.v"), "vars.v == 'true'"), 0);
+    }
+
+    /// Every fact a probe kind lists has its type there (`ProbeKind::facts`):
+    /// the dropped-byte counts and the signal are numbers, the address and
+    /// the final URL text, with no list of names kept by hand here.
+    #[test]
+    fn each_probe_fact_is_compared_as_its_kind_types_it() {
+        assert_eq!(compared("", "steps.a.stdout_dropped_bytes > '0' or steps.a.signal == 'TERM'"), 2);
+        assert_eq!(compared("", "steps.a.final_url > 3 or steps.a.address == 80"), 2);
+        assert_eq!(compared("", "steps.a.stdout_dropped_bytes > 0 or steps.a.json == '1' or steps.a.tls == 3"), 0);
     }
 }

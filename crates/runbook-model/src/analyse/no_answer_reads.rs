@@ -122,7 +122,7 @@ fn routes(name: &str, id: &str) -> bool {
 /// Whether a step fact is an observation of a probe (`stdout`, `json`,
 /// `status`, …), which a probe without an answer leaves broken.
 fn is_observation(field: &str) -> bool {
-    ProbeKind::ALL.iter().any(|kind| kind.facts().contains(&field))
+    ProbeKind::ALL.iter().any(|kind| kind.facts().iter().any(|fact| fact.name == field))
 }
 
 fn warning(site: &TemplateSite<'_>, name: &str, id: &str, collect: bool) -> Diagnostic {

@@ -170,7 +170,7 @@ pub(crate) fn probing_facts(check: &Check) -> Vec<&'static str> {
         facts.extend(MANY);
     } else {
         for (kind, _) in check.probe_kinds() {
-            facts.extend(kind.facts());
+            facts.extend(kind.facts().iter().map(|fact| fact.name));
         }
         facts.push(PROBE_DURATION);
     }

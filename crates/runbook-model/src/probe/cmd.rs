@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::template;
+use super::{Fact, FactType, template};
 use crate::analyse::TemplateKind;
 use crate::{Code, Diagnostic, Duration, MockErrorKind, SentField, Span, Spanned, Subject};
 
@@ -53,8 +53,16 @@ pub(super) const ERRORS: &[MockErrorKind] = &[
 ];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
-pub(super) const FACTS: &[&str] =
-    &["exit_code", "signal", "timed_out", "json", "stdout", "stderr", "stdout_dropped_bytes", "stderr_dropped_bytes"];
+pub(super) const FACTS: &[Fact] = &[
+    Fact::new("exit_code", FactType::Number),
+    Fact::new("signal", FactType::Number),
+    Fact::new("timed_out", FactType::Bool),
+    Fact::new("json", FactType::Structured),
+    Fact::new("stdout", FactType::Text),
+    Fact::new("stderr", FactType::Text),
+    Fact::new("stdout_dropped_bytes", FactType::Number),
+    Fact::new("stderr_dropped_bytes", FactType::Number),
+];
 
 impl CmdProbe {
     /// Its templated fields, in the order written: `sh` is a shell

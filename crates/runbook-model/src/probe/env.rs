@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::{Fact, FactType};
 use crate::{Code, Diagnostic, Expectation, MockErrorKind, Span, Spanned};
 
 /// Environment variables that must be present. Values are secrets: only
@@ -24,7 +25,8 @@ pub struct EnvProbe {
 pub(super) const ERRORS: &[MockErrorKind] = &[MockErrorKind::Timeout];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
-pub(super) const FACTS: &[&str] = &["vars", "missing"];
+pub(super) const FACTS: &[Fact] =
+    &[Fact::new("vars", FactType::Structured), Fact::new("missing", FactType::Structured)];
 
 impl EnvProbe {
     /// Its own rules: it names a variable, and judges them itself.

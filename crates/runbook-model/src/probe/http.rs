@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::template;
+use super::{Fact, FactType, template};
 use crate::analyse::TemplateKind;
 use crate::{Code, Diagnostic, Duration, MockErrorKind, SentField, Span, Spanned, Subject};
 
@@ -177,8 +177,17 @@ pub(super) const ERRORS: &[MockErrorKind] = &[
 ];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
-pub(super) const FACTS: &[&str] =
-    &["status", "headers", "json", "body", "body_dropped_bytes", "final_url", "proxy", "redirects", "tls"];
+pub(super) const FACTS: &[Fact] = &[
+    Fact::new("status", FactType::Number),
+    Fact::new("headers", FactType::Structured),
+    Fact::new("json", FactType::Structured),
+    Fact::new("body", FactType::Text),
+    Fact::new("body_dropped_bytes", FactType::Number),
+    Fact::new("final_url", FactType::Text),
+    Fact::new("proxy", FactType::Text),
+    Fact::new("redirects", FactType::Structured),
+    Fact::new("tls", FactType::Structured),
+];
 
 impl HttpProbe {
     /// Its templated fields, in the order written.

@@ -18,6 +18,35 @@ pub use tcp::{Port, TcpProbe};
 use crate::analyse::TemplateKind;
 use crate::{Diagnostic, Expectation, Span, Spanned, Subject};
 
+/// A fact `steps.ID` holds of a probe's observation, with its type: a kind
+/// cannot list a fact without saying what a comparison reads in it (RB311).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact {
+    /// Its name: `steps.ID.<name>`, `result.<name>`.
+    pub name: &'static str,
+    /// What it holds.
+    pub holds: FactType,
+}
+
+/// What a fact holds, as `check` compares it (RB311).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactType {
+    /// A number (or nothing, when absent: a status when no answer came).
+    Number,
+    /// Text (or nothing).
+    Text,
+    /// `true` or `false`.
+    Bool,
+    /// A list, an object or a parsed document: no type a comparison checks.
+    Structured,
+}
+
+impl Fact {
+    const fn new(name: &'static str, holds: FactType) -> Self {
+        Self { name, holds }
+    }
+}
+
 /// A text field that is a template, as the template rules list it.
 fn template(text: &Spanned<String>) -> (&str, Span, TemplateKind) {
     (text.value.as_str(), text.span, TemplateKind::Template)
@@ -72,8 +101,8 @@ impl ProbeKind {
     }
 
     /// What `steps.ID` holds of its observation, besides `duration` and
-    /// `error`.
-    pub const fn facts(self) -> &'static [&'static str] {
+    /// `error`, with what each holds.
+    pub const fn facts(self) -> &'static [Fact] {
         match self {
             Self::Http => http::FACTS,
             Self::Cmd => cmd::FACTS,
@@ -251,6 +280,17 @@ impl Probe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `check` types `steps.ID.<fact>` by name (RB311), whatever the step's
+    /// kind: two kinds naming one fact must agree on what it holds.
+    #[test]
+    fn a_fact_two_kinds_name_holds_the_same_type_in_both() {
+        let facts: Vec<Fact> = ProbeKind::ALL.iter().flat_map(|kind| kind.facts()).copied().collect();
+        for fact in &facts {
+            let types: Vec<FactType> = facts.iter().filter(|f| f.name == fact.name).map(|f| f.holds).collect();
+            assert!(types.iter().all(|holds| *holds == fact.holds), "`{}` holds {types:?}", fact.name);
+        }
+    }
 
     #[test]
     fn all_lists_every_kind_in_the_order_declared() {

@@ -6,6 +6,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::{Fact, FactType};
 use crate::analyse::TemplateKind;
 use crate::{Duration, Expectation, MockErrorKind, Span, Spanned, Subject};
 
@@ -121,7 +122,7 @@ pub(super) const ERRORS: &[MockErrorKind] = &[
 ];
 
 /// What `steps.ID` holds of its observation, besides `duration` and `error`.
-pub(super) const FACTS: &[&str] = &["connected", "address"];
+pub(super) const FACTS: &[Fact] = &[Fact::new("connected", FactType::Bool), Fact::new("address", FactType::Text)];
 
 impl TcpProbe {
     /// Its templated fields: the host, and the port when it is a template.

@@ -39,7 +39,7 @@ impl StepRules for ActionStep {
     fn facts(action: &Action) -> Vec<&'static str> {
         let mut facts = vec!["outcome", "error", "decision", "assumed"];
         for probe in action.declared_probes() {
-            facts.extend(probe.kind().facts());
+            facts.extend(probe.kind().facts().iter().map(|fact| fact.name));
             facts.push(crate::analyse::PROBE_DURATION);
         }
         facts
