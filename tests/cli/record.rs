@@ -160,8 +160,11 @@ steps:
     assert_eq!(record["run"]["id"], "20260101T000000Z-polled");
     let markdown = std::fs::read_to_string(output.path("rec/record.md")).unwrap();
     assert!(markdown.contains("**Virtual time**: the run's clock was virtual"), "{markdown}");
+    // Only `1` turns it on: `0`, written to be sure it is off, leaves the
+    // machine's clock (review-8-attack3 L7).
     let real = Test::new()
         .files(&[("runbook.yaml", yaml.replace("10m", "1ms").as_bytes())])
+        .env("RUNBOOK_VIRTUAL_CLOCK", "0")
         .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
         .status(0);
     let record = valid_record(&real.path("rec"));

@@ -18,7 +18,8 @@ use runbook_engine::clock::{Clock, SystemClock, VirtualClock};
 use runbook_engine::probe::{Limits, ProbeCall, ProbeRunFuture, ProbeRunner, SystemProbes};
 use tokio_util::sync::CancellationToken;
 
-/// The variable that puts a run on virtual time (any non-empty value).
+/// The variable that puts a run on virtual time: `1`, and no other value
+/// (`0`, `false` or `no`, written to be sure it is off, leave it off).
 const VIRTUAL_CLOCK: &str = "RUNBOOK_VIRTUAL_CLOCK";
 
 /// What a run reads the time from and runs its probes with.
@@ -34,7 +35,7 @@ impl RunTime {
     /// starting where `resumed_at` says a resumed run's journal left off,
     /// else at the fixed start.
     pub(crate) fn from_env(resumed_at: Option<SystemTime>) -> Self {
-        if std::env::var_os(VIRTUAL_CLOCK).is_some_and(|value| !value.is_empty()) {
+        if std::env::var_os(VIRTUAL_CLOCK).is_some_and(|value| value == "1") {
             let clock = resumed_at.map_or_else(VirtualClock::from_fixed_start, VirtualClock::new);
             Self { clock: Arc::new(clock), probes: Arc::new(Untimed) }
         } else {

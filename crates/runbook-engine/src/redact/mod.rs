@@ -237,13 +237,18 @@ impl Redactor {
         Cow::Owned(redacted)
     }
 
-    /// The secret a number is, written out.
+    /// The secret a number is: written out (`4242`), or the same number
+    /// written another way (`4242.0`, `4.242e3`), as a JSON document may
+    /// give back a number it was sent.
     fn secret_number(&self, number: &serde_json::Number) -> Option<&Secret> {
         if self.secrets.is_empty() {
             return None;
         }
         let text = number.to_string();
-        self.secrets.iter().find(|secret| secret.value == text)
+        let value = number.as_f64();
+        self.secrets
+            .iter()
+            .find(|secret| secret.value == text || (value.is_some() && secret.value.parse::<f64>().ok() == value))
     }
 
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
@@ -390,6 +395,12 @@ mod tests {
         let numbered = serde_json::json!({ "items": [{ "body": "ok", "pin": 4242 }, 7] });
         let redacted = redactor.redacted_json(&numbered);
         assert_eq!(*redacted, serde_json::json!({ "items": [{ "body": "ok", "pin": "[redacted:pin]" }, 7] }));
+        // The same number as a float, as a JSON body may give it back
+        // (review-8-attack3 M6).
+        let floats: serde_json::Value =
+            serde_json::from_str(r#"{ "pin": 4242.0, "e": 4.242e3, "near": 4242.5 }"#).unwrap();
+        let redacted = redactor.redacted_json(&floats);
+        assert_eq!(*redacted, serde_json::json!({ "pin": "[redacted:pin]", "e": "[redacted:pin]", "near": 4242.5 }));
     }
 
     /// The quick test never lets through a text either credential
