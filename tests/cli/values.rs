@@ -354,3 +354,46 @@ steps:
         .status(2)
         .stderr_contains(r#""5xx" is not like the items of the default [500,502]: the list holds numbers"#);
 }
+
+/// review-10-attack6 H4: `"down" in vars.states` over a `foreach` capture
+/// holding none (the host whose output the regex could not read) was
+/// false: "all hosts up". The run stops naming the item; found, the value
+/// is there whatever the none stands for, and routing none first works.
+#[test]
+fn in_over_a_list_holding_none_stops_unless_found() {
+    let yaml = r#"
+id: fe01
+title: any host down
+steps:
+  - id: hosts
+    check:
+      foreach: ["web1", "web2", "web3"]
+      cmd: { sh: "case {{ item }} in web1) echo 'state=up';; web2) echo 'State: DOWN';; web3) echo 'state=up';; esac" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        states: { regex: 'state=(\w+)' }
+    on:
+      pass:
+        - when: '"down" in vars.states'
+          goto: down
+        - goto: allup
+      fail: cant
+      error: cant
+  - id: down
+    conclude: { status: diagnosed, severity: high, diagnosis: "a host is down" }
+  - id: allup
+    conclude: { status: resolved, diagnosis: "all hosts up: look elsewhere" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: "cannot read a host's state" }
+"#;
+    run(yaml, &[]).status(4).stderr_contains(
+        r#"`"down" in vars.states` looks for the string "down" in a list holding none (item 2 of `vars.states`"#,
+    );
+    let routed = yaml.replace(
+        "        - when: '\"down\" in vars.states'",
+        "        - when: none in vars.states\n          goto: cant\n        - when: '\"down\" in vars.states'",
+    );
+    assert_eq!(path(&run(&routed, &[]).status(0).events()), ["hosts", "cant"]);
+    let found = yaml.replace("web1) echo 'state=up'", "web1) echo 'state=down'");
+    assert_eq!(path(&run(&found, &[]).status(0).events()), ["hosts", "down"]);
+}

@@ -215,6 +215,9 @@ fn refusal(
     if let Some(refusal) = none_refusal(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
+    if let Some(refusal) = looked_for_beside_none(comparator, left, right, left_text, right_text)? {
+        return Ok(Some(refusal));
+    }
     if let Some(refusal) = header_with_capitals(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
@@ -373,6 +376,32 @@ fn none_refusal(
             described(other)
         )
     })
+}
+
+/// `"down" in vars.states` over `["up", none, "up"]` (a `foreach`
+/// capture where one item's output did not match): false, while the item
+/// that holds none may be the one that is down (attack6 H4). A value not
+/// found in a list holding none is refused, as `| max` refuses such a list;
+/// found, it is there whatever the none stands for.
+fn looked_for_beside_none(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Result<Option<String>, Error> {
+    let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    if !member || left.is_none() || right.kind() != ValueKind::Seq || contains(right, left)? {
+        return Ok(None);
+    }
+    let Some(position) = right.try_iter()?.position(|item| item.is_none()) else { return Ok(None) };
+    Ok(Some(format!(
+        "`{left_text} {} {right_text}` looks for {} in a list holding none (item {} of `{right_text}`: nothing \
+         captured, or a probe without an answer), which may stand for it; route it first: `none in {right_text}`",
+        comparator.symbol(),
+        described(left),
+        position + 1,
+    )))
 }
 
 /// `vars.pct > "90"` with `pct` the string "100": text orders "100" before
