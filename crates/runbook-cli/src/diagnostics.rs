@@ -16,6 +16,10 @@ use crate::cli::Color;
 /// Lines longer than this are not shown in a snippet: a 10 MB one-line
 /// string would flood the terminal.
 const MAX_SNIPPET_LINE: usize = 400;
+/// Lines of context a snippet shows around what it points at (miette's
+/// `context_lines`), and the lines its window keeps around them.
+const CONTEXT_LINES: usize = 1;
+const WINDOW_LINES: usize = CONTEXT_LINES + 2;
 
 /// Renders diagnostics for a terminal or a log.
 pub(crate) struct Renderer {
@@ -27,7 +31,7 @@ impl Renderer {
     pub(crate) fn for_stderr(color: Color) -> Self {
         let colored = color.enabled(std::io::stderr().is_terminal());
         let theme = if colored { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_links(false) }
+        Self { handler: GraphicalReportHandler::new_themed(theme).with_context_lines(CONTEXT_LINES).with_links(false) }
     }
 
     /// A file's diagnostics, then each called runbook's own errors in full.
@@ -99,11 +103,17 @@ impl Renderer {
         inner: &dyn miette::Diagnostic,
     ) -> String {
         let (line, column) = source.line_col(span.start);
-        let line_text = source.text().lines().nth(line.saturating_sub(1)).unwrap_or_default();
+        let line_start = source.offset(line, 1);
+        let line_text = source.text().get(line_start..).and_then(|rest| rest.lines().next()).unwrap_or_default();
+        // Only the lines around what the diagnostic points at are masked and
+        // handed to miette, which would scan the text from its start for
+        // each one: a file with a warning on every step was rendered in
+        // quadratic time.
+        let window = Window::around(source, span, inner);
         // A runbook's control characters (an escape sequence in a comment)
         // reach the terminal or the CI log through neither the snippet, the
         // file name nor the message.
-        let (text, name) = (masked(source.text()), printable_line(source.name()));
+        let (text, name) = (masked(window.text), printable_line(source.name()));
         let message = printable_lines(&inner.to_string()).into_owned();
         let located = Located {
             inner,
@@ -113,7 +123,12 @@ impl Renderer {
             } else {
                 message.clone()
             },
-            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named { name: &name, text: &text }),
+            source: (line_text.len() <= MAX_SNIPPET_LINE).then_some(Named {
+                name: &name,
+                text: &text,
+                offset: window.offset,
+                lines_before: window.lines_before,
+            }),
         };
         let mut out = String::new();
         if self.handler.render_report(&mut out, &located).is_err() {
@@ -201,11 +216,39 @@ impl miette::Diagnostic for Located<'_> {
     }
 }
 
-/// Source text under a file name, borrowed (miette's `NamedSource` wants
-/// to own it).
+/// The lines of a file a diagnostic's snippet can show: from a few lines
+/// before the first place it points at (its span, its labels) to a few
+/// after the last.
+struct Window<'a> {
+    text: &'a str,
+    /// Where it starts in the file, in bytes, and the lines before it.
+    offset: usize,
+    lines_before: usize,
+}
+
+impl<'a> Window<'a> {
+    fn around(source: &'a Source, span: Span, diagnostic: &dyn miette::Diagnostic) -> Self {
+        let labels =
+            diagnostic.labels().into_iter().flatten().map(|label| (label.offset(), label.offset() + label.len()));
+        let (first, last) =
+            labels.fold((span.start, span.end), |(first, last), (start, end)| (first.min(start), last.max(end)));
+        let first_line = source.line_col(first).0.saturating_sub(WINDOW_LINES).max(1);
+        let last_line = source.line_col(last).0 + WINDOW_LINES + 1;
+        let (offset, end) = (source.offset(first_line, 1), source.offset(last_line, 1));
+        match source.text().get(offset..end) {
+            Some(text) => Self { text, offset, lines_before: first_line - 1 },
+            None => Self { text: source.text(), offset: 0, lines_before: 0 },
+        }
+    }
+}
+
+/// A window of source text under a file name, borrowed (miette's
+/// `NamedSource` wants to own it): spans are the file's, lines the file's.
 struct Named<'a> {
     name: &'a str,
     text: &'a str,
+    offset: usize,
+    lines_before: usize,
 }
 
 impl SourceCode for Named<'_> {
@@ -215,12 +258,17 @@ impl SourceCode for Named<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let contents = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let within = span.offset().checked_sub(self.offset).ok_or(MietteError::OutOfBounds)?;
+        let contents = self.text.read_span(
+            &SourceSpan::new(within.into(), span.len()),
+            context_lines_before,
+            context_lines_after,
+        )?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_owned(),
             contents.data(),
-            *contents.span(),
-            contents.line(),
+            SourceSpan::new((contents.span().offset() + self.offset).into(), contents.span().len()),
+            contents.line() + self.lines_before,
             contents.column(),
             contents.line_count(),
         )))
@@ -277,5 +325,28 @@ impl Tally {
                 Level::Warning => self.warnings += 1,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use runbook_model::Code;
+
+    /// A snippet deep in a long file shows the file's own line numbers,
+    /// lines and context (only a window of the file is handed to miette).
+    #[test]
+    fn a_snippet_deep_in_a_long_file_shows_its_own_lines() {
+        let text = (1..=2000).fold(String::new(), |text, n| text + &format!("line{n}: x\n"));
+        let source = Source::new("long.yaml", text);
+        let start = source.offset(1500, 1);
+        let diagnostic =
+            Diagnostic::new(Code::UnroutedOutcome, Span { start, end: start + 8 }, "here").with_label("this one");
+        let rendered = Renderer::for_stderr(Color::Never).render(&source, &diagnostic);
+        assert!(rendered.contains("[long.yaml:1500:1]"), "{rendered}");
+        for line in ["1499 │ line1499: x", "1500 │ line1500: x", "1501 │ line1501: x", "this one"] {
+            assert!(rendered.contains(line), "{line}: {rendered}");
+        }
+        assert!(!rendered.contains("line1498") && !rendered.contains("line1502"), "{rendered}");
     }
 }
