@@ -386,6 +386,9 @@ fn compare(types: &KnownTypes<'_>, sites: &[TemplateSite<'_>], callee: Option<Ca
                 _ if left.kind == Kind::Text && ordering(comparison.comparator) && (written(l) || written(r)) => {
                     out.push(duration_ordered(site, &comparison, &left, &right));
                 }
+                _ if left.kind == Kind::Text && ordering(comparison.comparator) && (with_unit(l) || with_unit(r)) => {
+                    out.push(unit_ordered(site, &comparison, &left, &right));
+                }
                 _ => {}
             }
         }
@@ -448,6 +451,31 @@ fn duration_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Kno
             converted(&comparison.left),
             converted(&comparison.right)
         ))
+}
+
+/// A quoted literal that is a number with a size or percent unit
+/// (`"512M"`, `"1.5Gi"`, `"90%"`), as `redis-cli INFO`, `df -h` and
+/// `kubectl top` print them.
+fn with_unit(side: &Operand) -> bool {
+    static UNIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\d+(?:\.\d+)?\s*(?:%|[kKMGTP]i?[bB]?|[bB])$").expect("valid regex")
+    });
+    side.form == OperandForm::Literal(ValueKind::String)
+        && serde_json::from_str::<String>(&side.text).is_ok_and(|text| UNIT.is_match(text.trim()))
+}
+
+/// `vars.used > "512M"`, `vars.use >= "90%"` with a text capture: numbers
+/// with a unit ordered as text, which puts "941.29K" after "512M" and
+/// "100%" before "90%" (review-10-attack6 H1).
+fn unit_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, right: &Known) -> Diagnostic {
+    let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
+    let known = if with_unit(&comparison.left) { right } else { left };
+    Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders numbers with a unit as text"))
+        .with_label(format!("{}; \"941.29K\" comes after \"512M\" and \"100%\" before \"90%\" as text", known.why))
+        .with_help(
+            "capture the number alone in one unit, with `type: float` (`used_memory:(\\d+)` in bytes, `(\\d+)%` for a \
+             percentage), and compare it with a number without quotes: `vars.use >= 90`",
+        )
 }
 
 /// The duration a string literal writes with units (`"500ms"`).
