@@ -254,9 +254,24 @@ impl Redactor {
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
     /// as it was where no secret touches it.
     pub fn bytes(&self, bytes: &mut Vec<u8>) {
-        let text = String::from_utf8_lossy(bytes);
-        if let Cow::Owned(redacted) = self.text(&text) {
-            *bytes = redacted.into_bytes();
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            if let Cow::Owned(redacted) = self.text(text) {
+                *bytes = redacted.into_bytes();
+            }
+            return;
+        }
+        // Each run of valid UTF-8 on its own (a secret's forms are text),
+        // the bytes between kept as they were (review-8-attack3 M4).
+        let mut redacted = Vec::with_capacity(bytes.len());
+        let mut changed = false;
+        for chunk in bytes.utf8_chunks() {
+            let text = self.text(chunk.valid());
+            changed |= matches!(text, Cow::Owned(_));
+            redacted.extend_from_slice(text.as_bytes());
+            redacted.extend_from_slice(chunk.invalid());
+        }
+        if changed {
+            *bytes = redacted;
         }
     }
 }
@@ -401,6 +416,20 @@ mod tests {
             serde_json::from_str(r#"{ "pin": 4242.0, "e": 4.242e3, "near": 4242.5 }"#).unwrap();
         let redacted = redactor.redacted_json(&floats);
         assert_eq!(*redacted, serde_json::json!({ "pin": "[redacted:pin]", "e": "[redacted:pin]", "near": 4242.5 }));
+    }
+
+    /// Bytes that are not UTF-8 stay as they were beside a secret
+    /// redacted from them.
+    #[test]
+    fn invalid_utf8_around_a_redacted_secret_is_kept() {
+        let mut redactor = Redactor::new();
+        redactor.add("tok", "S3cr3tTok-xy9Q");
+        let mut bytes = b"\xff\x00S3cr3tTok-xy9Q\x00\xfe".to_vec();
+        redactor.bytes(&mut bytes);
+        assert_eq!(bytes, b"\xff\x00[redacted:tok]\x00\xfe");
+        let mut clean = b"\xff plain".to_vec();
+        redactor.bytes(&mut clean);
+        assert_eq!(clean, b"\xff plain");
     }
 
     /// The quick test never lets through a text either credential
