@@ -747,24 +747,49 @@ steps:
 
 /// A connection not made under a `connected` expectation is a `fail`, not
 /// an `error`, and still says why: the view and record.md name the refusal
-/// (a misspelt host would say `cannot resolve`, a timeout `no connection`).
+/// (a misspelt host would say `cannot resolve`, a timeout `no connection`),
+/// and `steps.ID.error` / `result.error` hold it, for a route and the
+/// diagnosis.
 #[test]
 fn a_tcp_check_that_fails_on_connected_says_why_the_connection_was_not_made() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let yaml = format!(
-        "id: port\ntitle: Port\nsteps:\n  - id: open\n    check:\n      tcp: {{ host: 127.0.0.1, port: {closed}, timeout: \
-         2s }}\n      expect: [ {{ connected: true }} ]\n    on: {{ pass: up, fail: down }}\n  - id: up\n    conclude: {{ \
-         status: resolved }}\n  - id: down\n    conclude: {{ status: diagnosed, diagnosis: down }}\n"
+        r#"
+id: port
+title: Port
+steps:
+  - id: open
+    check:
+      tcp: {{ host: 127.0.0.1, port: {closed}, timeout: 2s }}
+      expect: [ {{ connected: true }} ]
+    on:
+      pass: up
+      fail:
+        - when: result.error.kind == "dns"
+          goto: misspelt
+        - goto: down
+  - id: up
+    conclude: {{ status: resolved }}
+  - id: misspelt
+    conclude: {{ status: diagnosed, diagnosis: "no such host" }}
+  - id: down
+    conclude: {{ status: diagnosed, diagnosis: "down ({{{{ steps.open.error.kind }}}}): {{{{ steps.open.error.message }}}}" }}
+"#
     );
     let output = Test::new()
         .files(&[("runbook.yaml", yaml.as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
         .status(0);
     let why = format!("not connected: connection refused by 127.0.0.1:{closed} (refused)");
-    let shown = format!("  tcp 127.0.0.1:{closed}\n    {why}\n    ✗ connected eq true, got false\n");
+    let shown = format!("  tcp 127.0.0.1:{closed}\n    {why}\n    ✗ connected eq true, got false\n  ✗ fail in ");
     assert!(output.stdout.contains(&shown), "{}", output.stdout);
+    // The step's error is the reason, said once.
+    assert!(!output.stdout.contains("(refused: "), "{}", output.stdout);
+    let diagnosis = format!("down (refused): connection refused by 127.0.0.1:{closed}");
+    assert!(output.stdout.contains(&diagnosis), "{}", output.stdout);
     let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
     assert!(record.contains(&format!("Why: {why}")), "{record}");
+    assert!(record.contains(&diagnosis) && !record.contains("Error (refused)"), "{record}");
 }
 
 /// An http action is approved with what it sends: its headers (a secret

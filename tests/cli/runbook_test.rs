@@ -1195,6 +1195,47 @@ cases:
     assert!(output.stderr.ends_with("4 passed, 0 failed\n"), "{}", output.stderr);
 }
 
+/// Mocked phases a real probe cannot give back play as it would: a
+/// handshake past `connect_timeout` (which covers it) or phases past
+/// `timeout` end the probe there, `error (timeout)`, not a judged `fail`.
+#[test]
+fn mocked_phases_past_the_probes_limits_are_its_timeout() {
+    let runbook = r#"
+id: limits
+title: Limits
+steps:
+  - id: c
+    check:
+      http: { url: "https://svc.example/", timeout: 2s, connect_timeout: 1s }
+      expect: [ { status: 200 }, { timing: tls, lt: 500ms }, { timing: first_byte, lt: 300ms } ]
+    on: { pass: ok, fail: bad, error: err }
+  - { id: ok, conclude: { status: resolved } }
+  - { id: bad, conclude: { status: diagnosed, diagnosis: slow } }
+  - { id: err, conclude: { status: diagnosed, diagnosis: "{{ steps.c.error.message }}" } }
+"#;
+    let test = r"
+cases:
+  - name: handshake past connect_timeout
+    observations: { c: { http: { duration: 1900ms, timing: { connect: 10ms, tls: 1500ms } } } }
+    expect: { path: [c, err], outcomes: { c: error } }
+  - name: phases past timeout
+    observations: { c: { http: { timing: { connect: 10ms, tls: 100ms, first_byte: 3s } } } }
+    expect: { path: [c, err], outcomes: { c: error } }
+  - name: slow within the limits
+    observations: { c: { http: { timing: { connect: 10ms, tls: 900ms, first_byte: 20ms } } } }
+    expect: { path: [c, bad], outcomes: { c: fail } }
+";
+    let files = [("limits.yaml", runbook.as_bytes()), ("limits.test.yaml", test.as_bytes())];
+    let output = Test::new().files(&files).args(["test", "."]).status(0);
+    assert!(output.stderr.ends_with("3 passed, 0 failed\n"), "{}", output.stderr);
+    let output = Test::new()
+        .files(&files)
+        .args(["run", "--dry-run", "--color", "never", "--case", "limits.test.yaml:handshake past connect_timeout"])
+        .status(0);
+    let said = "error (timeout): tls handshake did not finish within the connect_timeout 1s (mocked tls)";
+    assert!(output.stdout.contains(said), "{}", output.stdout);
+}
+
 /// A case that leaves a step waiting says so on one line and points at the
 /// test file's `answers:`, not at the run's flags.
 #[test]

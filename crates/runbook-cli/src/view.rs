@@ -274,9 +274,10 @@ impl EventSink for View {
                     self.last = Some(outcome.name().to_owned());
                     let time = runbook_engine::probe::elapsed_text(*duration_ms);
                     let _ = write!(text, "  {} {}", look.outcome(*outcome), look.dim(&format!("in {time}")));
-                    // Unless a probe's line said it already: a step's timeout,
-                    // or a capture that did not convert (`invalid_capture`).
-                    let said = |e: &&ProbeError| self.parts.iter().any(|part| part.error.as_ref() == Some(*e));
+                    // Unless a probe's line said it already (its error, or the
+                    // reason of a failure it judged, a `tcp` check's): a
+                    // step's timeout, or a capture that did not convert.
+                    let said = |e: &&ProbeError| self.parts.iter().any(|part| part.says(e));
                     if let Some(error) = error.as_ref().filter(|e| !said(e)) {
                         let _ = write!(
                             text,

@@ -425,6 +425,16 @@ pub struct Part {
     pub not_sent: Option<String>,
 }
 
+impl Part {
+    /// Whether its lines say `error` already: as its own error, or as the
+    /// reason of a failure its expectations judged (a `tcp` check's
+    /// `connected: false`), which is its step's error too.
+    #[must_use]
+    pub fn says(&self, error: &ProbeError) -> bool {
+        self.error.as_ref() == Some(error) || self.observation.as_ref().and_then(Observation::error) == Some(error)
+    }
+}
+
 /// Who gave an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -176,6 +176,37 @@ async fn a_timeout_in_the_handshake_has_a_connection_but_no_tls_phase() {
     assert_eq!(message(&observation), said);
 }
 
+/// `connect_timeout` covers the handshake (as curl's): when it runs out
+/// there, with the connection open, the handshake is blamed, not "no
+/// connection"; directly and through a proxy's tunnel.
+#[tokio::test]
+async fn a_connect_timeout_running_out_in_the_handshake_blames_the_handshake() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let port = serve_after(Duration::from_secs(30), presenting(certificate, &key)).await;
+    let ca_file = ca.pem_file();
+    let direct = HttpSpec {
+        timeout: Duration::from_secs(20),
+        connect_timeout: Some(Duration::from_millis(400)),
+        ..trusting(&ca_file, port)
+    };
+    let observation = observe(&direct).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    let timing = observation.timing.expect("timed");
+    assert_eq!((timing.connect_ms.is_some(), timing.tls_ms), (true, None), "{timing:?}");
+    let said = format!("tls handshake with 127.0.0.1:{port} did not finish within the connect_timeout 400ms");
+    assert_eq!(message(&observation), said);
+
+    let (proxy, _) = tunnelling_proxy(usize::MAX).await;
+    let tunnelled = HttpSpec { proxy: ProxySetting::Url(format!("http://127.0.0.1:{proxy}")), ..direct };
+    let observation = observe(&tunnelled).await;
+    let said = format!(
+        "tls handshake with 127.0.0.1:{port} through proxy 127.0.0.1:{proxy} did not finish within the \
+         connect_timeout 400ms"
+    );
+    assert_eq!(message(&observation), said, "{observation:?}");
+}
+
 #[tokio::test]
 async fn a_private_ca_without_its_file_is_an_unknown_issuer() {
     let ca = Authority::new();

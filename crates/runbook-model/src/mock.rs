@@ -184,8 +184,9 @@ pub struct HttpMock {
     /// clock.
     #[serde(default)]
     pub duration: Option<Spanned<Duration>>,
-    /// How long connecting took (default 0): longer than the probe's
-    /// `connect_timeout` ends it as a timeout at that limit.
+    /// How long connecting took (default 0): with `timing.dns` and
+    /// `timing.tls`, longer than the probe's `connect_timeout` ends it as a
+    /// timeout at that limit.
     #[serde(default)]
     pub connect: Option<Spanned<Duration>>,
     /// The URL the response came from after redirects (default: the
@@ -198,8 +199,10 @@ pub struct HttpMock {
     pub tls: Option<CertificateMock>,
     /// Where the time went, for `timing:` expectations (`connect` defaults
     /// to the `connect` above, `first_byte` to what `duration` leaves after
-    /// `connect` and `tls`: an answer came; `tls` to `0ms` when `tls:` gives
-    /// a certificate; `dns` to none measured).
+    /// `dns`, `connect` and `tls`: an answer came; `tls` to `0ms` when
+    /// `tls:` gives a certificate; `dns` to none measured). The phases are
+    /// parts of `duration` (RB507 refuses more); without a `duration`, the
+    /// exchange takes as long as they add up to.
     #[serde(default)]
     pub timing: Option<TimingMock>,
 }

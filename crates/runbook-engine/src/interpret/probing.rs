@@ -261,7 +261,13 @@ impl<'a> Interpreter<'a> {
     /// and reports them.
     pub(super) fn settle(&mut self, step: &Step, number: u32, shape: Shape, judged: Vec<Judged<'_>>) -> Attempt {
         let mut outcome = worst(judged.iter().map(|j| j.part.outcome));
-        let mut error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| j.part.error.clone());
+        // A probe whose expectations judge its failure (a `tcp` check's
+        // `connected: false`) did not err, but `error` still says why:
+        // refused, timed out or not resolved are different diagnoses.
+        let mut error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| {
+            let judged_failure = j.observation.as_ref().and_then(Observation::error);
+            j.part.error.clone().or_else(|| judged_failure.cloned().map(|error| error.redacted(&self.redactor)))
+        });
         // A check with nothing to judge did not pass: an empty `foreach`
         // list (no pods found, say) is an error, not "all healthy". A dry
         // run assumes outcomes per item, and a `collect` only gathers.

@@ -289,6 +289,17 @@ pub struct SecretParts {
     pub body: bool,
 }
 
+/// How far a failed exchange had gone, for the words of its error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Connecting, sending, or waiting for the answer.
+    BeforeAnswer,
+    /// In a TLS handshake: the connection (and a proxy's tunnel) was open.
+    Handshaking,
+    /// Reading the answer's body.
+    ReadingBody,
+}
+
 /// How the exchange ended, decided inside the `select!` and applied after
 /// it, once the request future (which borrows the observation) is dropped.
 enum End {
@@ -427,7 +438,7 @@ impl HttpSpec {
             .collect();
         // Read to the end even past the cap: `total_bytes` must be true, and
         // a fully read body returns the connection to the pool.
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, target, true))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, target, Stage::ReadingBody))? {
             observation.body.push(&chunk, limits.max_capture_bytes);
         }
         let encoding = observation.headers.iter().find(|(name, _)| name == "content-encoding").map(|(_, value)| value);
@@ -464,7 +475,7 @@ impl HttpSpec {
             let retry = request.try_clone();
             let response = match recorder.measure(client.execute(request)).await {
                 Ok(response) => response,
-                Err(error) => return Err(self.failed(&error, target).await),
+                Err(error) => return Err(self.failed(&error, target, recorder).await),
             };
             // Only a proxy answers 407: it is not the service's status.
             if let Some(via) =
@@ -494,7 +505,7 @@ impl HttpSpec {
     /// Why a request failed ([`Self::classify`]). A proxy that would not
     /// open a tunnel is asked again by hand for its status, which the
     /// client does not keep.
-    async fn failed(&self, error: &reqwest::Error, target: &Target) -> ProbeError {
+    async fn failed(&self, error: &reqwest::Error, target: &Target, recorder: &Recorder) -> ProbeError {
         if let Some(via) = &target.via
             && error.is_connect()
             && causes(error).contains("tunnel error: unsuccessful")
@@ -502,7 +513,8 @@ impl HttpSpec {
         {
             return ProbeError::new(ErrorKind::Io, refused_tunnel(via, target, &answer));
         }
-        self.classify(error, target, false)
+        let stage = if recorder.handshake_unfinished() { Stage::Handshaking } else { Stage::BeforeAnswer };
+        self.classify(error, target, stage)
     }
 
     fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
@@ -524,14 +536,20 @@ impl HttpSpec {
     /// Names what failed. Through a proxy, the connection (its refusal,
     /// its timeout, the name to resolve, a reset) is the proxy's, not the
     /// target's: the target is named as where the request was going.
-    fn classify(&self, error: &reqwest::Error, target: &Target, reading_body: bool) -> ProbeError {
+    fn classify(&self, error: &reqwest::Error, target: &Target, stage: Stage) -> ProbeError {
         let detail = causes(error);
         // The host the connection was made to.
         let peer = target.via.as_ref().map_or_else(|| target.to_string(), |via| format!("{via} (for {target})"));
         let (kind, message) = if error.is_builder() {
             (ErrorKind::InvalidTarget, format!("invalid request to `{}`: {detail}", self.url))
         } else if error.is_timeout() {
+            // The connect timeout covers the handshake too (as curl's):
+            // once the connection is open, the handshake is to blame.
             let message = match self.connect_timeout {
+                Some(limit) if error.is_connect() && stage == Stage::Handshaking => {
+                    let with = if target.https { target.route() } else { peer };
+                    format!("tls handshake with {with} did not finish within the connect_timeout {}", human(limit))
+                }
                 Some(limit) if error.is_connect() => format!("no connection to {peer} within {}", human(limit)),
                 _ => format!("no response from {} within {}", target.route(), human(self.timeout)),
             };
@@ -565,7 +583,7 @@ impl HttpSpec {
             };
             (ErrorKind::Tls, message)
         } else if is_reset(error, &detail) {
-            let when = if reading_body { "mid-body" } else { "before a response" };
+            let when = if stage == Stage::ReadingBody { "mid-body" } else { "before a response" };
             (ErrorKind::Reset, format!("{peer} closed the connection {when}: {}", innermost(error)))
         } else if error.is_connect() {
             (ErrorKind::Io, format!("cannot connect to {peer}: {detail}"))

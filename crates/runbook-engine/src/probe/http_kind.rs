@@ -472,19 +472,29 @@ impl HttpObservation {
 }
 
 /// The response a mocked exchange gives, as the real probe would report
-/// it: a timeout at the probe's `connect_timeout` when connecting takes
-/// longer; else the mocked response, from the probe's own URL unless the
-/// case names a `final_url`.
+/// it: a timeout at the probe's `connect_timeout` when resolving,
+/// connecting and the handshake take longer (that limit covers them all);
+/// else the mocked response, from the probe's own URL unless the case
+/// names a `final_url`, taking at least as long as its phases (so that
+/// phases past the probe's `timeout` end it there, as for real).
 pub(crate) fn mocked(http: &HttpMock, call: &ProbeCall) -> HttpObservation {
     let request = call.spec.http();
-    let connect = mocked_duration(http.connect.as_ref());
-    if let Some(limit) = request.and_then(|request| request.connect_timeout).filter(|limit| connect > *limit) {
-        let message = format!("no connection within {} (mocked connect)", super::human(limit));
+    let timing = mocked_timing(http);
+    let ms = |phase: Option<u64>| Duration::from_millis(phase.unwrap_or(0));
+    let connected = ms(timing.dns_ms) + ms(timing.connect_ms);
+    let opened = connected + ms(timing.tls_ms);
+    if let Some(limit) = request.and_then(|request| request.connect_timeout).filter(|limit| opened > *limit) {
+        let limit_text = super::human(limit);
+        let message = if connected > limit {
+            format!("no connection within {limit_text} (mocked connect)")
+        } else {
+            format!("tls handshake did not finish within the connect_timeout {limit_text} (mocked tls)")
+        };
         let error = ProbeError::new(ErrorKind::Timeout, message);
         return HttpObservation::failed(call, error, limit);
     }
     let mut observation = from_mock(http);
-    observation.duration = observation.duration.max(connect);
+    observation.duration = observation.duration.max(opened + ms(timing.first_byte_ms));
     observation.insecure = request.is_some_and(|request| request.insecure);
     observation.final_url = match (&http.final_url, request) {
         (Some(url), _) => Some(url.value.clone()),
@@ -533,17 +543,18 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
 
 /// The phases of a mocked answer: as the case gives them; an answer came,
 /// so its first byte did too, by default what the `duration` leaves after
-/// connecting and the handshake (a real answer always has one), and one
-/// with a certificate (`tls:`) had a handshake, by default `0ms`.
+/// resolving, connecting and the handshake (a real answer always has one),
+/// and one with a certificate (`tls:`) had a handshake, by default `0ms`.
 fn mocked_timing(http: &HttpMock) -> HttpTiming {
     let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
     let timing = http.timing.clone().unwrap_or_default();
+    let dns_ms = ms(timing.dns.as_ref());
     let connect_ms = ms(timing.connect.as_ref().or(http.connect.as_ref()));
     let tls_ms = ms(timing.tls.as_ref()).or_else(|| http.tls.as_ref().map(|_| 0));
-    let before = connect_ms.unwrap_or(0) + tls_ms.unwrap_or(0);
+    let before = dns_ms.unwrap_or(0) + connect_ms.unwrap_or(0) + tls_ms.unwrap_or(0);
     let first_byte_ms =
         ms(timing.first_byte.as_ref()).or_else(|| Some(ms(http.duration.as_ref()).unwrap_or(0).saturating_sub(before)));
-    HttpTiming { dns_ms: ms(timing.dns.as_ref()), connect_ms, tls_ms, first_byte_ms }
+    HttpTiming { dns_ms, connect_ms, tls_ms, first_byte_ms }
 }
 
 /// A certificate's `days_left` in words: `days_left` is a floor, so

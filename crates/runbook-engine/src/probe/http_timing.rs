@@ -102,6 +102,13 @@ impl Recorder {
         self.phases().presented.clone().filter(|(presenter, _)| presenter == name).map(|(_, certificate)| certificate)
     }
 
+    /// Whether a TLS handshake began, its connection open, and the
+    /// connection was not ready yet: a failure now came during it.
+    pub(super) fn handshake_unfinished(&self) -> bool {
+        let phases = self.phases();
+        phases.handshaking.is_some() && phases.connected.is_none()
+    }
+
     /// What was measured, once the request is over or cut short.
     pub(super) fn timing(&self) -> HttpTiming {
         let phases = self.phases();

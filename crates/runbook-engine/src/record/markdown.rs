@@ -446,7 +446,7 @@ fn step_body(out: &mut String, step: &StepRecord) {
     // Unless a probe's block said it already (a capture that did not
     // convert is the step's error, not a probe's).
     if let Some(error) = &step.error
-        && !step.attempts.iter().flat_map(|attempt| &attempt.probes).any(|probe| probe.error.as_ref() == Some(error))
+        && !step.attempts.iter().flat_map(|attempt| &attempt.probes).any(|probe| probe.says(error))
     {
         let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&error.message));
     }

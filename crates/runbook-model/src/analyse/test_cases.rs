@@ -842,6 +842,36 @@ steps:
     }
 
     #[test]
+    fn phases_past_the_duration_or_a_second_connect_time_are_refused() {
+        let test = "cases:
+  - name: phases past the duration
+    inputs: { base: 'https://api.internal' }
+    observations:
+      health: { http: { duration: 100ms, timing: { dns: 50ms, connect: 60ms, tls: 400ms, first_byte: 200ms } } }
+    expect: {}
+  - name: two connect times
+    inputs: { base: 'https://api.internal' }
+    observations:
+      health: { http: { duration: 1s, connect: 80ms, timing: { connect: 5ms } } }
+    expect: {}
+  - name: phases within the duration
+    inputs: { base: 'https://api.internal' }
+    observations:
+      health: { http: { duration: 710ms, connect: 60ms, timing: { dns: 50ms, connect: 60ms, tls: 400ms } } }
+    expect: {}
+";
+        assert_eq!(
+            findings_against(PROBES, test),
+            [
+                "RB507 5:35 the phases the observation of step `health` mocks add up to 710ms, more than its \
+                 duration 100ms",
+                "RB507 10:73 the observation of step `health` connects in 80ms and in 5ms: a request opens one \
+                 connection",
+            ]
+        );
+    }
+
+    #[test]
     fn mocked_text_a_real_probe_rarely_prints_is_a_warning_where_an_expectation_depends_on_it() {
         // A command's output is read without its final newline, so a mock
         // without one is not reported: it reads as the real output does.

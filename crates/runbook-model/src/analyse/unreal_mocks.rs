@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::captured_names;
 use super::compared_types::mocked_var_mismatch;
 use crate::{
-    Code, Conclusion, Diagnostic, Expectation, Expected, MockConclusion, MockErrorKind, MockSpec, ProbeKind, Runbook,
-    Severity, Span, Spanned, did_you_mean,
+    Code, Conclusion, Diagnostic, Duration, Expectation, Expected, MockConclusion, MockErrorKind, MockSpec, ProbeKind,
+    Runbook, Severity, Span, Spanned, did_you_mean,
 };
 
 /// What a mocked observation is judged against: the probing step's
@@ -56,6 +56,9 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
         if let (Some(timing), Some(url)) = (&http.value.timing, &judged.url) {
             impossible_phases(judged.step, url, timing, out);
         }
+        if let Some(timing) = &http.value.timing {
+            phases_past_duration(judged.step, &http.value, timing, out);
+        }
         if let Some(json) = &http.value.json {
             compact_json(judged, "body", json, out);
         }
@@ -99,6 +102,49 @@ fn impossible_phases(step: &str, url: &str, timing: &crate::TimingMock, out: &mu
                 .with_help(format!("drop `timing.{phase}` from the observation, or {otherwise} in the probe")),
             );
         }
+    }
+}
+
+/// Phases no real request has: ones adding up to more than the exchange's
+/// `duration` (they are parts of it), or a `timing.connect` other than the
+/// `connect` beside it (one connection, one time).
+fn phases_past_duration(step: &str, http: &crate::HttpMock, timing: &crate::TimingMock, out: &mut Vec<Diagnostic>) {
+    if let (Some(connect), Some(phase)) = (&http.connect, &timing.connect)
+        && connect.value != phase.value
+    {
+        out.push(
+            Diagnostic::new(
+                Code::TestImpossibleObservation,
+                phase.span,
+                format!(
+                    "the observation of step `{step}` connects in {} and in {}: a request opens one connection",
+                    connect.value, phase.value
+                ),
+            )
+            .with_label("another connect time")
+            .with_help("keep one of `connect` and `timing.connect`"),
+        );
+    }
+    let Some(duration) = &http.duration else { return };
+    let phases = [&timing.dns, &timing.connect, &timing.tls, &timing.first_byte];
+    let sum: std::time::Duration = phases.iter().filter_map(|phase| phase.as_ref()).map(|phase| phase.value.0).sum();
+    if sum > duration.value.0 {
+        out.push(
+            Diagnostic::new(
+                Code::TestImpossibleObservation,
+                duration.span,
+                format!(
+                    "the phases the observation of step `{step}` mocks add up to {}, more than its duration {}",
+                    Duration(sum),
+                    duration.value
+                ),
+            )
+            .with_label("shorter than its phases")
+            .with_help(format!(
+                "the phases are parts of the duration: make `duration` at least {}, or the phases shorter",
+                Duration(sum)
+            )),
+        );
     }
 }
 
