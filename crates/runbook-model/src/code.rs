@@ -76,7 +76,7 @@ codes! {
     InvalidId = "RB109", "invalid-id", Error, "Ids are lowercase letters, digits, `-` and `_`, starting with a letter.";
     NoSteps = "RB110", "no-steps", Error, "A runbook needs at least one step.";
     CommentCutsText = "RB111", "comment-cuts-text", Warning, "An unquoted text (`text`, `question`, `diagnosis`, …) followed by ` #` on its line: YAML reads the rest as a comment and the text is cut.";
-    BlankText = "RB112", "blank-text", Error, "A text a person reads (a `title`, an `instruct` step's `text`, a `question`, a conclusion's texts, a link's `title` or `url`) that is empty or only spaces.";
+    BlankText = "RB112", "blank-text", Error, "A text a person reads (a `title`, an `instruct` step's `text`, a `question`, a conclusion's texts, a link's `title` or `url`) that is empty, only spaces or only characters that show nothing (zero-width, controls, fillers).";
     UnknownStep = "RB201", "unknown-step", Error, "A reference to a step id that no step has.";
     DuplicateStep = "RB202", "duplicate-step", Error, "Two steps share an id.";
     DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer.";
@@ -94,6 +94,7 @@ codes! {
     CaFile = "RB215", "ca-file", Warning, "A literal `tls.ca_file` that names no regular file where the run would read it.";
     EmptyForeach = "RB216", "empty-foreach", Warning, "A check's `foreach` list that is or may be empty (`[]`, or an input or capture whose default is `[]`): the step then checks nothing and errs `empty_foreach`, which its `error` route should tell from a failure.";
     CalleeWarnings = "RB217", "callee-warnings", Warning, "A `call` target whose own check has warnings (an unrouted outcome, a `when` chain without a default): the caller runs along them, so they are its warnings too.";
+    TimingNeverHolds = "RB218", "timing-never-holds", Warning, "A `timing:` expectation that judges the same on every run of a literal URL: a phase the request never has (`tls` over plain `http://`, `dns` for an IP address), or one longer than the probe's `timeout` or `connect_timeout`, past which it ends `error`.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

@@ -16,14 +16,51 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
         texts.extend([("title", &link.title), ("url", &link.url)]);
     }
     for (field, text) in texts {
-        if text.value.trim().is_empty() {
+        if text.value.chars().all(invisible) {
             out.push(blank(field, text));
         }
     }
 }
 
+/// A character that shows nothing: white space, a control, a format
+/// character (zero-width space, joiners, the BOM, bidi marks), and the
+/// fillers fonts draw blank (Hangul fillers, the Braille blank).
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
 fn blank(field: &str, text: &Spanned<String>) -> Diagnostic {
-    let what = if text.value.is_empty() { "empty" } else { "only spaces" };
+    let what = if text.value.is_empty() {
+        "empty"
+    } else if text.value.trim().is_empty() {
+        "only spaces"
+    } else {
+        "only characters that show nothing (zero-width, controls, fillers)"
+    };
     let help = match field {
         "url" => {
             "give the address the link points to (`https://…`, or a path relative to the runbook), or remove the link"
@@ -66,6 +103,15 @@ mod tests {
                 "`diagnosis` is blank: the operator would read nothing \"\\\"\\\"\"",
             ]
         );
+    }
+
+    #[test]
+    fn text_of_invisible_characters_is_blank() {
+        let yaml = "id: t\ntitle: \"\\u200b\\u200b\"\nsteps:\n  - id: s\n    title: \"\\ufeff\\u2060\"\n    instruct: { text: \
+                    \"\\u3164 \\u2800\" }\n  - id: d\n    conclude: { status: resolved, diagnosis: \"\\x01\\x02\" }\n";
+        let found = blank(yaml);
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found.iter().all(|line| line.starts_with('`') && line.contains("is blank")), "{found:?}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod subject_types;
 mod templates;
 mod test_cases;
 mod text_length;
+mod timing_never_holds;
 mod unmatched_captures;
 mod unreal_mocks;
 
@@ -82,6 +83,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     default_readings::check(runbook, &sites, &mut diagnostics);
     text_length::check(runbook, &sites, &mut diagnostics);
     empty_foreach::check(runbook, &mut diagnostics);
+    timing_never_holds::check(runbook, &mut diagnostics);
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);

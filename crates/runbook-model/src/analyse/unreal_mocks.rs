@@ -74,21 +74,21 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
 /// http, a name lookup for an IP address. A case mocking them proves a
 /// branch on `timing: tls` or `timing: dns` that the real run never takes.
 fn impossible_phases(step: &str, url: &str, timing: &crate::TimingMock, out: &mut Vec<Diagnostic>) {
-    let plain = url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
-    let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
-    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
-    let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
-    let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
-    let literal_ip = address.parse::<std::net::IpAddr>().is_ok();
     let findings = [
         (
-            plain,
+            crate::TimingPhase::Tls.never_for(url),
             timing.tls.as_ref(),
             "tls",
             "over plain http, which has no TLS handshake",
             "make the probe's URL https://",
         ),
-        (literal_ip, timing.dns.as_ref(), "dns", "at an IP address, which is not looked up", "use the host's name"),
+        (
+            crate::TimingPhase::Dns.never_for(url),
+            timing.dns.as_ref(),
+            "dns",
+            "at an IP address, which is not looked up",
+            "use the host's name",
+        ),
     ];
     for (never, mocked, phase, why, otherwise) in findings {
         if let (true, Some(mocked)) = (never, mocked) {

@@ -145,6 +145,24 @@ pub enum TimingPhase {
 }
 
 impl TimingPhase {
+    /// Whether a request to `url` (as written, direct) never has this
+    /// phase: a TLS handshake over plain http, a name lookup for an IP
+    /// address.
+    pub(crate) fn never_for(self, url: &str) -> bool {
+        match self {
+            Self::Tls => url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://")),
+            Self::Dns => {
+                let host =
+                    url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+                let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+                let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
+                let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
+                address.parse::<std::net::IpAddr>().is_ok()
+            }
+            Self::Connect | Self::FirstByte => false,
+        }
+    }
+
     /// The YAML name, also the key in the observation's `timing` (with `_ms`).
     pub const fn name(self) -> &'static str {
         match self {

@@ -1,0 +1,112 @@
+//! `timing:` expectations that judge the same on every run of a probe
+//! whose URL is literal (RB218): a phase the request never has (`tls` over
+//! plain `http://`, `dns` for an IP address), which has no value and so
+//! fails every comparison, or a phase longer than the probe's own limit,
+//! past which the probe ends `error (timeout)` and nothing is judged. The
+//! branch the expectation selects is then decided before the run.
+
+use crate::{Check, Code, Diagnostic, Expectation, HttpProbe, Runbook, Spanned, TimingPhase};
+
+/// The limit on the whole exchange when the probe gives none.
+const DEFAULT_HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
+    for step in runbook.steps.iter() {
+        if let Some(check) = step.probing() {
+            probes(check, out);
+        }
+        if let Some(action) = &step.action
+            && let Some(http) = &action.http
+        {
+            judged(http, &action.expect, out);
+        }
+    }
+}
+
+fn probes(check: &Check, out: &mut Vec<Diagnostic>) {
+    if let Some(http) = &check.http {
+        judged(http, &check.expect, out);
+    }
+    for member in check.probes.iter().flat_map(|group| group.values()) {
+        probes(member, out);
+    }
+}
+
+fn judged(http: &HttpProbe, expect: &[Spanned<Expectation>], out: &mut Vec<Diagnostic>) {
+    for expectation in expect {
+        let Some(phase) = &expectation.timing else { continue };
+        // `exists: false` is what a phase that never happens is judged by.
+        if expectation.exists.as_ref().is_some_and(|exists| !exists.value) {
+            continue;
+        }
+        if let Some(diagnostic) = never_measured(http, phase).or_else(|| past_the_limit(http, expectation, phase)) {
+            out.push(diagnostic);
+        }
+    }
+}
+
+/// A phase the request to the literal URL never has. Through a proxy
+/// named in `proxy:` the phases may be the proxy's (its name looked up, the
+/// handshake with an https proxy), so only a direct request is judged here.
+fn never_measured(http: &HttpProbe, phase: &Spanned<TimingPhase>) -> Option<Diagnostic> {
+    let url = http.url.as_str();
+    let direct = http.proxy.as_ref().is_none_or(|proxy| proxy.as_str() == "none");
+    if url.contains("{{") || !direct || !phase.value.never_for(url) {
+        return None;
+    }
+    let (why, fix) = match phase.value {
+        TimingPhase::Tls => ("plain http has no TLS handshake", "make the URL https://"),
+        _ => ("an IP address is not looked up", "use the host's name"),
+    };
+    let name = phase.value.name();
+    Some(
+        Diagnostic::new(
+            Code::TimingNeverHolds,
+            phase.span,
+            format!("a request to `{url}` never has a `{name}` phase: {why}"),
+        )
+        .with_label("no value to judge on any run: only `exists: false` holds")
+        .with_help(format!("remove this expectation, or {fix}")),
+    )
+}
+
+/// A `gt` or `ge` the phase can only meet past the probe's literal
+/// `timeout` (or, for resolving, connecting and the handshake, its
+/// `connect_timeout`), where the probe gives up with `error` instead.
+fn past_the_limit(http: &HttpProbe, expectation: &Expectation, phase: &Spanned<TimingPhase>) -> Option<Diagnostic> {
+    let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |timeout| timeout.value.0);
+    let connect_timeout = http.connect_timeout.as_ref().map(|limit| limit.value.0);
+    let (limit, which) = match connect_timeout {
+        Some(limit) if phase.value != TimingPhase::FirstByte && limit < timeout => (limit, "connect_timeout"),
+        _ => (timeout, "timeout"),
+    };
+    let (op, value) = [("gt", &expectation.gt), ("ge", &expectation.ge)]
+        .into_iter()
+        .find_map(|(op, value)| Some((op, value.as_ref()?)))?;
+    let wanted = match value.value.as_ref() {
+        serde_json::Value::String(text) => crate::Duration::parse(text).ok()?.0,
+        serde_json::Value::Number(ms) => std::time::Duration::from_millis(ms.as_u64()?),
+        _ => return None,
+    };
+    if wanted < limit {
+        return None;
+    }
+    let name = phase.value.name();
+    Some(
+        Diagnostic::new(
+            Code::TimingNeverHolds,
+            value.span,
+            format!(
+                "`timing: {name}` {op} {} never holds: the probe's {which} is {}, past which it ends `error \
+                 (timeout)` and nothing is judged",
+                crate::Duration(wanted),
+                crate::Duration(limit)
+            ),
+        )
+        .with_label(format!("longer than the probe's {which}"))
+        .with_help(format!(
+            "route `error` for a phase that slow, or compare with a time under {}",
+            crate::Duration(limit)
+        )),
+    )
+}
