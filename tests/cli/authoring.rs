@@ -1144,6 +1144,8 @@ fn explain_completes_codes_and_rule_names() {
     assert!(codes.len() > 10 && codes.iter().all(|code| code.starts_with("RB2")), "{codes:?}");
     assert!(codes.contains(&"RB201".to_owned()) && codes.contains(&"RB212".to_owned()), "{codes:?}");
     assert_eq!(complete("runbook explain unknown-st"), ["unknown-step", "unknown-step-fact"]);
+    // One code: after it, only the options.
+    assert_eq!(complete("runbook explain RB112 ''"), ["--color", "--help", "-h"]);
     let fish = Test::new().args(["completions", "fish"]).files(&[]).status(0);
     let script = fish.path("runbook.fish");
     std::fs::write(&script, &fish.stdout).expect("write");
@@ -1158,6 +1160,12 @@ fn explain_completes_codes_and_rule_names() {
         .collect();
     offered.sort_unstable();
     assert_eq!(offered, ["RB201", "RB202", "RB203", "RB204", "RB205", "RB206", "RB207", "RB208", "RB209"]);
+    let after_one = Command::new("fish")
+        .args(["--no-config", "-c", &format!("source {}; complete -C 'runbook explain RB112 '", script.display())])
+        .output()
+        .expect("fish runs");
+    let after_one = String::from_utf8_lossy(&after_one.stdout);
+    assert!(!after_one.lines().any(|line| line.starts_with("RB")), "{after_one}");
     // Not clap's "invalid value": explain's own message and exit 2.
     Test::new().args(["explain", "unknown-stp"]).status(2).stderr_contains("did you mean `unknown-step`?");
     let help = Test::new().args(["explain", "--help"]).status(0).stdout;

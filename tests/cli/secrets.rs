@@ -377,3 +377,36 @@ fn a_secret_in_a_response_header_name_is_redacted_everywhere() {
         assert!(journal.contains("x-[redacted:tok]"), "{journal}");
     }
 }
+
+/// A secret that is part of a proxy's host name (a tenant's proxy) is
+/// lower-cased by the URL parser: the "via proxy" line, the error, the
+/// journal and the record show it redacted, in that form too.
+#[test]
+fn a_secret_in_a_proxy_host_is_redacted_as_the_url_parser_writes_it() {
+    let secret = "Sup3rS3cretXYZ";
+    let yaml = r#"
+id: tenant
+title: Tenant
+inputs:
+  tenant: { secret: true, env: RB_TENANT }
+steps:
+  - id: health
+    check:
+      http: { url: "http://127.0.0.1:9/health", proxy: "http://{{ inputs.tenant }}.invalid:3128", timeout: 5s }
+      expect: [ { status: 200 } ]
+    on: { pass: end, fail: end, error: end }
+  - id: end
+    conclude: { status: inconclusive }
+"#;
+    let output = Test::new()
+        .files(&[("tenant.yaml", yaml.as_bytes())])
+        .env("RB_TENANT", secret)
+        .args(["run", "tenant.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert!(output.stdout.contains("via proxy http://[redacted:tenant].invalid:3128"), "{}", output.stdout);
+    let mut seen = vec![("stdout".to_owned(), output.stdout.clone()), ("stderr".to_owned(), output.stderr.clone())];
+    seen.extend(files(&output.path("rec")));
+    for (place, text) in seen {
+        assert!(!text.to_lowercase().contains(&secret.to_lowercase()), "{place}: {text}");
+    }
+}

@@ -418,15 +418,24 @@ async fn a_server_closing_during_the_handshake_says_so() {
 }
 
 #[tokio::test]
-async fn a_self_signed_server_certificate_is_an_unknown_authority() {
+async fn a_self_signed_server_certificate_says_so_with_or_without_a_ca_file() {
+    // As dsl.md advises making one: `basicConstraints=critical,CA:FALSE`.
     let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
     params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    params.is_ca = IsCa::ExplicitNoCa;
     let key = KeyPair::generate().unwrap();
     let certificate = params.self_signed(&key).unwrap().der().clone();
     let port = serve(certificate, &key).await;
+    let said = format!(
+        "tls handshake with 127.0.0.1:{port} failed: the certificate is self-signed and not trusted: give that \
+         certificate as tls.ca_file"
+    );
     let observation = observe(&get(&format!("https://127.0.0.1:{port}/"))).await;
     assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
-    assert!(message(&observation).contains("self-signed"), "{observation:?}");
+    assert_eq!(message(&observation), said);
+    let unrelated = Authority::new().pem_file();
+    let observation = observe(&trusting(&unrelated, port)).await;
+    assert_eq!(message(&observation), said);
 }
 
 #[tokio::test]

@@ -95,6 +95,9 @@ const FAILURES: [(&str, &str); 18] = [
 /// then points at a missing intermediate. An unknown message is kept,
 /// without rustls' Debug wrapping.
 pub(crate) fn failure_in_words(detail: &str, ca_file: bool) -> String {
+    if detail.contains("SelfSigned") {
+        return "the certificate is self-signed and not trusted: give that certificate as tls.ca_file".to_owned();
+    }
     if ca_file && detail.contains("UnknownIssuer") {
         return "the certificate is signed by an authority that is neither in tls.ca_file nor sent by the server \
                 (is the server missing its intermediate certificate?)"
@@ -127,6 +130,12 @@ pub(crate) fn failure_in_words(detail: &str, ca_file: bool) -> String {
             if *name == "received fatal alert" { format!("{words} ({detail})") } else { (*words).to_owned() }
         },
     )
+}
+
+/// Whether the certificate's issuer is its own subject (self-signed).
+pub(crate) fn self_issued(der: &[u8]) -> bool {
+    parse_x509_certificate(der)
+        .is_ok_and(|(_, certificate)| certificate.issuer().as_raw() == certificate.subject().as_raw())
 }
 
 /// rustls' names without their Debug wrapping: `DnsName("api.test")` and

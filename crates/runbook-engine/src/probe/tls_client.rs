@@ -93,7 +93,10 @@ impl ServerCertVerifier for Witness {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        let verified = self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|error| self_signed(end_entity, error))?;
         self.presented.keep(server_name, end_entity);
         Ok(verified)
     }
@@ -128,6 +131,33 @@ impl ServerCertVerifier for Witness {
         self.inner.root_hint_subjects()
     }
 }
+
+/// A certificate its own subject signed, refused for want of a trusted
+/// issuer: said as self-signed. The verifier says the issuer is unknown,
+/// or, when a `tls.ca_file` is given, that the signature does not verify,
+/// which sends the operator after a missing intermediate or a CA made again.
+fn self_signed(end_entity: &CertificateDer<'_>, error: rustls::Error) -> rustls::Error {
+    use rustls::CertificateError::{BadSignature, UnknownIssuer};
+    let untrusted = matches!(error, rustls::Error::InvalidCertificate(UnknownIssuer | BadSignature));
+    if untrusted && super::tls::self_issued(end_entity) {
+        return rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(Arc::new(
+            SelfSigned,
+        ))));
+    }
+    error
+}
+
+/// A self-signed certificate not trusted (see [`self_signed`]).
+#[derive(Debug)]
+struct SelfSigned;
+
+impl std::fmt::Display for SelfSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("self-signed certificate")
+    }
+}
+
+impl std::error::Error for SelfSigned {}
 
 /// Accepts any certificate, its signatures still checked as the handshake
 /// needs: for `tls.insecure`.
