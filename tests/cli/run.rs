@@ -3714,3 +3714,46 @@ steps:
     assert_eq!(path(&events), ["status", "up"]);
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "up (ok true)");
 }
+
+/// The phases of an http probe are facts: a route reads
+/// `result.timing.*_ms`, a diagnosis `steps.ID.timing.*_ms`, a phase that did
+/// not happen (no handshake over http) is unset; `check` knows their names.
+#[test]
+fn the_phases_of_a_request_are_readable_in_routes_and_diagnoses() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let yaml = |phase: &str| {
+        format!(
+            r#"
+id: phases
+title: Phases
+steps:
+  - id: c
+    check:
+      http: {{ url: "{url}", proxy: none }}
+      expect: [ {{ status: 200 }}, {{ timing: connect, lt: 5s }} ]
+    on:
+      pass:
+        - when: result.timing.first_byte_ms is defined and result.timing.tls_ms is not defined
+          goto: plain
+        - goto: other
+  - id: plain
+    conclude: {{ status: resolved, diagnosis: "connect {{{{ steps.c.timing.connect_ms }}}}ms, first byte {{{{ steps.c.timing.first_byte_ms }}}}ms, tls {{{{ steps.c.timing.{phase} | default('none') }}}}" }}
+  - id: other
+    conclude: {{ status: diagnosed, diagnosis: other }}
+"#,
+            url = server.url("/health")
+        )
+    };
+    let output = run(&yaml("tls_ms"), &[]).status(0);
+    let events = output.events();
+    let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+    let shape = regex::Regex::new(r"^connect \d+ms, first byte \d+ms, tls none$").unwrap();
+    assert!(shape.is_match(&diagnosis), "{diagnosis}");
+    let misspelt = yaml("tls");
+    Test::new()
+        .files(&[("phases.yaml", misspelt.as_bytes())])
+        .args(["check", "phases.yaml"])
+        .status(3)
+        .stderr_contains("tls_ms");
+}

@@ -364,10 +364,14 @@ mod tests {
     use std::borrow::Cow;
     use std::collections::BTreeSet;
 
-    use runbook_model::{CHECKLIST_FACTS, ConclusionStatus, ERROR_FACTS, ProbeKind, StepKind, known_facts};
+    use runbook_model::{
+        CHECKLIST_FACTS, ConclusionStatus, ERROR_FACTS, ProbeKind, StepKind, TIMING_FACTS, known_facts,
+    };
 
     use super::*;
-    use crate::probe::{Certificate, CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, Redirect, TcpFacts};
+    use crate::probe::{
+        Certificate, CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, HttpTiming, Redirect, TcpFacts,
+    };
 
     /// A probe of each kind, as YAML, and its facts with every field set:
     /// a new kind does not compile until it is here.
@@ -375,7 +379,7 @@ mod tests {
         match kind {
             ProbeKind::Http => (
                 r#"http: { url: "http://127.0.0.1:1/" }"#,
-                ObservedFacts::Http(HttpFacts {
+                ObservedFacts::Http(Box::new(HttpFacts {
                     status: Some(200),
                     headers: IndexMap::new(),
                     json: Some(Json::Null),
@@ -391,7 +395,13 @@ mod tests {
                         not_after: "2027-01-01T00:00:00Z".into(),
                         days_left: 30,
                     }),
-                }),
+                    timing: Some(HttpTiming {
+                        dns_ms: None,
+                        connect_ms: Some(1),
+                        tls_ms: None,
+                        first_byte_ms: Some(2),
+                    }),
+                })),
             ),
             ProbeKind::Cmd => (
                 "cmd: { argv: [echo, '1'] }",
@@ -541,6 +551,9 @@ mod tests {
         }
         let error = serde_json::to_value(ProbeError::new(ErrorKind::Io, "x")).unwrap();
         assert_eq!(keys(&error), ERROR_FACTS.iter().map(|&name| name.to_owned()).collect());
+        let phases = HttpTiming { dns_ms: Some(1), connect_ms: Some(2), tls_ms: Some(3), first_byte_ms: Some(4) };
+        let phases = serde_json::to_value(phases).unwrap();
+        assert_eq!(keys(&phases), TIMING_FACTS.iter().map(|&name| name.to_owned()).collect());
         let checklist = serde_json::to_value(Checklist { ticked: vec![], unticked: vec![], complete: true }).unwrap();
         assert_eq!(keys(&checklist), CHECKLIST_FACTS.iter().map(|&name| name.to_owned()).collect());
     }

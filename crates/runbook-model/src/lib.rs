@@ -51,8 +51,8 @@ mod transition;
 mod written_as_text;
 
 pub use analyse::{
-    CHECKLIST_FACTS, ERROR_FACTS, ERROR_KINDS, TemplateKind, TemplateSite, analyse, analyse_source, analyse_test_file,
-    known_facts, template_sites,
+    CHECKLIST_FACTS, ERROR_FACTS, ERROR_KINDS, TIMING_FACTS, TemplateKind, TemplateSite, analyse, analyse_source,
+    analyse_test_file, known_facts, template_sites,
 };
 pub use ca_files::literal_ca_files;
 pub use called_plan::{CalledPlan, Callees, sha256_hex};

@@ -43,6 +43,9 @@ pub struct HttpFacts {
     pub redirects: Vec<Redirect>,
     /// The certificate the server presented, over https.
     pub tls: Option<Certificate>,
+    /// Where the request's time went, in milliseconds; a phase that did
+    /// not happen is absent.
+    pub timing: Option<HttpTiming>,
 }
 
 impl HttpObservation {
@@ -58,13 +61,15 @@ impl HttpObservation {
             proxy: self.proxy.clone(),
             redirects: self.redirects.clone(),
             tls: self.tls.clone(),
+            timing: self.timing,
         }
     }
 }
 
 impl Redact for HttpFacts {
     fn redact(&mut self, redactor: &Redactor) {
-        let Self { status: _, headers, json, body, body_dropped_bytes: _, final_url, proxy, redirects, tls } = self;
+        let Self { status: _, headers, json, body, body_dropped_bytes: _, final_url, proxy, redirects, tls, timing: _ } =
+            self;
         headers.redact(redactor);
         json.redact(redactor);
         body.redact(redactor);

@@ -176,8 +176,8 @@ pub enum Observation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ObservedFacts {
-    /// Of an `http` probe.
-    Http(HttpFacts),
+    /// Of an `http` probe (boxed: the largest by far).
+    Http(Box<HttpFacts>),
     /// Of a `cmd` probe.
     Cmd(CmdFacts),
     /// Of a `tcp` probe.
@@ -253,7 +253,7 @@ impl Observation {
     /// module.
     pub fn step_facts(&self) -> ObservedFacts {
         match self {
-            Self::Http(o) => ObservedFacts::Http(o.step_facts()),
+            Self::Http(o) => ObservedFacts::Http(Box::new(o.step_facts())),
             Self::Cmd(o) => ObservedFacts::Cmd(o.step_facts()),
             Self::Tcp(o) => ObservedFacts::Tcp(o.step_facts()),
             Self::Env(o) => ObservedFacts::Env(o.step_facts()),

@@ -40,7 +40,7 @@ pub(crate) use expressions::{captures_of as captured_names, names as template_na
 pub(crate) use literal_templates::holds_template;
 pub(crate) use references::article;
 pub(crate) use shape::zero_limit;
-pub use step_facts::{CHECKLIST_FACTS, ERROR_FACTS, ERROR_KINDS, known_facts};
+pub use step_facts::{CHECKLIST_FACTS, ERROR_FACTS, ERROR_KINDS, TIMING_FACTS, known_facts};
 pub(crate) use step_facts::{PROBE_DURATION, probing_facts};
 pub(crate) use templates::TemplateCollector;
 pub use templates::{TemplateKind, TemplateSite, template_sites};

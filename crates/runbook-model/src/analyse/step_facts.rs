@@ -32,6 +32,8 @@ const MANY: &[&str] = &["items", "failed"];
 pub const CHECKLIST_FACTS: &[&str] = &["ticked", "unticked", "complete"];
 /// `steps.ID.error`.
 pub const ERROR_FACTS: &[&str] = &["kind", "message"];
+/// `steps.ID.timing` of an http probe: its phases, in milliseconds.
+pub const TIMING_FACTS: &[&str] = &["dns_ms", "connect_ms", "tls_ms", "first_byte_ms"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
 /// `run.mode`.
 const MODES: &[&str] = &["live", "read-only", "dry-run"];
@@ -182,6 +184,7 @@ fn subfields<'s>(step: &'s Step, field: &str) -> Option<Vec<&'s str>> {
     match field {
         "checklist" => Some(CHECKLIST_FACTS.to_vec()),
         "error" => Some(ERROR_FACTS.to_vec()),
+        "timing" => Some(TIMING_FACTS.to_vec()),
         "notes" => Some(step.instruct.as_ref()?.notes.keys().map(|note| note.as_str()).collect()),
         "items" => Some(step.probing()?.probes.as_ref()?.keys().map(|name| name.as_str()).collect()),
         _ => None,

@@ -205,6 +205,7 @@ pub(super) const FACTS: &[Fact] = &[
     Fact::new("proxy", FactType::Text),
     Fact::new("redirects", FactType::Structured),
     Fact::new("tls", FactType::Structured),
+    Fact::new("timing", FactType::Structured),
 ];
 
 impl HttpProbe {
