@@ -3734,26 +3734,27 @@ steps:
       expect: [ {{ status: 200 }}, {{ timing: connect, lt: 5s }} ]
     on:
       pass:
-        - when: result.timing.first_byte_ms is defined and result.timing.tls_ms is not defined
+        - when: result.timing.first_byte < "10s" and result.timing.tls is not defined
           goto: plain
         - goto: other
   - id: plain
-    conclude: {{ status: resolved, diagnosis: "connect {{{{ steps.c.timing.connect_ms }}}}ms, first byte {{{{ steps.c.timing.first_byte_ms }}}}ms, tls {{{{ steps.c.timing.{phase} | default('none') }}}}" }}
+    conclude: {{ status: resolved, diagnosis: "connect {{{{ steps.c.timing.connect | duration }}}}, first byte {{{{ steps.c.timing.first_byte | duration }}}}, tls {{{{ steps.c.timing.{phase} | default('none') }}}}" }}
   - id: other
     conclude: {{ status: diagnosed, diagnosis: other }}
 "#,
             url = server.url("/health")
         )
     };
-    let output = run(&yaml("tls_ms"), &[]).status(0);
+    let output = run(&yaml("tls"), &[]).status(0);
     let events = output.events();
     let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
-    let shape = regex::Regex::new(r"^connect \d+ms, first byte \d+ms, tls none$").unwrap();
+    let shape = regex::Regex::new(r"^connect \d+ms, first byte \d+(\.\d)?m?s, tls none$").unwrap();
     assert!(shape.is_match(&diagnosis), "{diagnosis}");
-    let misspelt = yaml("tls");
+    let misspelt = yaml("tls_ms");
     Test::new()
         .files(&[("phases.yaml", misspelt.as_bytes())])
         .args(["check", "phases.yaml"])
         .status(3)
-        .stderr_contains("tls_ms");
+        .stderr_contains("`steps.c.timing.tls_ms` is never set")
+        .stderr_contains("did you mean `steps.c.timing.tls`?");
 }

@@ -370,7 +370,7 @@ mod tests {
 
     use super::*;
     use crate::probe::{
-        Certificate, CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, HttpTiming, Redirect, TcpFacts,
+        Certificate, CmdFacts, EnvFacts, EnvVarFacts, ErrorKind, HttpFacts, Redirect, TcpFacts, TimingFacts,
     };
 
     /// A probe of each kind, as YAML, and its facts with every field set:
@@ -395,12 +395,7 @@ mod tests {
                         not_after: "2027-01-01T00:00:00Z".into(),
                         days_left: 30,
                     }),
-                    timing: Some(HttpTiming {
-                        dns_ms: None,
-                        connect_ms: Some(1),
-                        tls_ms: None,
-                        first_byte_ms: Some(2),
-                    }),
+                    timing: Some(TimingFacts { dns: None, connect: Some(1), tls: None, first_byte: Some(2) }),
                 })),
             ),
             ProbeKind::Cmd => (
@@ -551,7 +546,7 @@ mod tests {
         }
         let error = serde_json::to_value(ProbeError::new(ErrorKind::Io, "x")).unwrap();
         assert_eq!(keys(&error), ERROR_FACTS.iter().map(|&name| name.to_owned()).collect());
-        let phases = HttpTiming { dns_ms: Some(1), connect_ms: Some(2), tls_ms: Some(3), first_byte_ms: Some(4) };
+        let phases = TimingFacts { dns: Some(1), connect: Some(2), tls: Some(3), first_byte: Some(4) };
         let phases = serde_json::to_value(phases).unwrap();
         assert_eq!(keys(&phases), TIMING_FACTS.iter().map(|&name| name.to_owned()).collect());
         let checklist = serde_json::to_value(Checklist { ticked: vec![], unticked: vec![], complete: true }).unwrap();

@@ -43,9 +43,36 @@ pub struct HttpFacts {
     pub redirects: Vec<Redirect>,
     /// The certificate the server presented, over https.
     pub tls: Option<Certificate>,
-    /// Where the request's time went, in milliseconds; a phase that did
-    /// not happen is absent.
-    pub timing: Option<HttpTiming>,
+    /// Where the request's time went.
+    pub timing: Option<TimingFacts>,
+}
+
+/// What `steps.ID.timing` holds: each phase of the request, named as
+/// `timing:` expectations name it, in milliseconds (a duration, as
+/// `steps.ID.duration` is: `> "300ms"` compares with it); a phase that did
+/// not happen is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingFacts {
+    /// Resolving the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<u64>,
+    /// Opening the connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<u64>,
+    /// The TLS handshake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<u64>,
+    /// From the ready connection to the answer's first byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_byte: Option<u64>,
+}
+
+impl From<HttpTiming> for TimingFacts {
+    fn from(timing: HttpTiming) -> Self {
+        let HttpTiming { dns_ms, connect_ms, tls_ms, first_byte_ms } = timing;
+        Self { dns: dns_ms, connect: connect_ms, tls: tls_ms, first_byte: first_byte_ms }
+    }
 }
 
 impl HttpObservation {
@@ -61,7 +88,7 @@ impl HttpObservation {
             proxy: self.proxy.clone(),
             redirects: self.redirects.clone(),
             tls: self.tls.clone(),
-            timing: self.timing,
+            timing: self.timing.map(TimingFacts::from),
         }
     }
 }

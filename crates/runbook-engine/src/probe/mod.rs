@@ -34,7 +34,7 @@ pub use captured::Captured;
 pub use cmd::{CmdFacts, CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvFacts, EnvObservation, EnvSpec, EnvVar, EnvVarFacts};
 pub use http::{HttpClient, HttpObservation, HttpSpec, Redirect, SecretParts};
-pub use http_kind::HttpFacts;
+pub use http_kind::{HttpFacts, TimingFacts};
 pub use http_timing::HttpTiming;
 pub use observed::Observed;
 pub use proxy::ProxySetting;
@@ -303,12 +303,12 @@ pub(crate) fn prepare(
 
 /// How a person does what `probe` does, by hand, in Markdown
 /// (`runbook render`); `expect` judges it (an http request whose phases
-/// are judged prints them).
+/// are judged prints them, a connection whose time is judged is timed).
 pub fn by_hand(probe: DeclaredProbe<'_>, expect: &[runbook_model::Spanned<runbook_model::Expectation>]) -> String {
     match probe {
         DeclaredProbe::Http(http) => http_kind::by_hand(http, expect.iter().any(|e| e.value.timing.is_some())),
         DeclaredProbe::Cmd(cmd) => cmd::by_hand(cmd),
-        DeclaredProbe::Tcp(tcp) => tcp::by_hand(tcp),
+        DeclaredProbe::Tcp(tcp) => tcp::by_hand(tcp, expect.iter().any(|e| e.value.duration.is_some())),
         DeclaredProbe::Env(env) => env::by_hand(env),
     }
 }

@@ -120,15 +120,18 @@ pub(crate) fn prepare(tcp: &TcpProbe, renderer: &Renderer<'_>) -> Result<Prepare
 /// What a person calls the parts of a connection attempt (it reads no text).
 pub(crate) const PARTS: super::Parts = super::Parts { text: "nothing", took: "connecting" };
 
-/// How a person tries the same connection by hand (`runbook render`).
-pub(crate) fn by_hand(tcp: &TcpProbe) -> String {
+/// How a person tries the same connection by hand (`runbook render`);
+/// `timed` when an expectation judges how long it takes: the shell's `time`
+/// prints it.
+pub(crate) fn by_hand(tcp: &TcpProbe, timed: bool) -> String {
     let port = match &tcp.port.value {
         Port::Number(port) => port.to_string(),
         Port::Template(template) => template.clone(),
     };
     let wait = tcp.timeout.as_ref().map_or_else(|| "5".to_owned(), |t| seconds(t.value));
     let code = crate::record::markdown::code;
-    let script = format!("nc -vz -w {wait} {} {}", shell_word(&tcp.host.value), shell_word(&port));
+    let time = if timed { "time " } else { "" };
+    let script = format!("{time}nc -vz -w {wait} {} {}", shell_word(&tcp.host.value), shell_word(&port));
     let fence = super::fence_for(&script);
     format!(
         "Open a TCP connection to {} port {}:\n\n{fence}sh\n{script}\n{fence}\n\n",

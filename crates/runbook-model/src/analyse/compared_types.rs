@@ -592,6 +592,9 @@ fn type_of(types: &KnownTypes<'_>, form: &OperandForm, callee: Option<Callee<'_>
                     why: format!("header `{name}` is text"),
                     fix: Some(format!("convert it: `… | int`, or capture `header: {name}` with `type: int`")),
                 }),
+                ["steps", _, "timing", phase] | ["result", "timing", phase] => {
+                    known(Kind::Duration, format!("`timing.{phase}` is a duration in milliseconds"))
+                }
                 ["steps", _, fact] | ["result", fact] => fact_type(fact),
                 _ => None,
             }

@@ -33,7 +33,7 @@ pub const CHECKLIST_FACTS: &[&str] = &["ticked", "unticked", "complete"];
 /// `steps.ID.error`.
 pub const ERROR_FACTS: &[&str] = &["kind", "message"];
 /// `steps.ID.timing` of an http probe: its phases, in milliseconds.
-pub const TIMING_FACTS: &[&str] = &["dns_ms", "connect_ms", "tls_ms", "first_byte_ms"];
+pub const TIMING_FACTS: &[&str] = &["dns", "connect", "tls", "first_byte"];
 const DECISIONS: &[&str] = &["run", "declined", "not_in_this_mode"];
 /// `run.mode`.
 const MODES: &[&str] = &["live", "read-only", "dry-run"];

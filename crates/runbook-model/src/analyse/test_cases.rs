@@ -366,11 +366,13 @@ impl Site<'_> {
     ) -> Judged<'j> {
         let (http, _) = probe;
         let url = http.map(|http| http.url.as_str());
-        let url = url.map(|url| match self.known.rendered(self.case, url) {
+        let rendered = |text: &str| match self.known.rendered(self.case, text) {
             Some(Value::String(rendered)) => rendered,
-            _ => url.to_owned(),
-        });
-        Judged { step: step.id.as_str(), kinds, expect, reads_json, url }
+            _ => text.to_owned(),
+        };
+        let url = url.map(rendered);
+        let proxy = http.and_then(|http| http.proxy.as_ref()).map(|proxy| rendered(proxy.as_str()));
+        Judged { step: step.id.as_str(), kinds, expect, reads_json, url, proxy }
     }
 }
 
@@ -833,11 +835,21 @@ steps:
         assert_eq!(
             findings_against(PROBES, test),
             [
-                "RB507 4:40 step `health` requests `http://127.0.0.1:1/health` over plain http, which has no TLS \
-                 handshake, but the observation mocks `timing.tls`",
-                "RB507 4:50 step `health` requests `http://127.0.0.1:1/health` at an IP address, which is not looked \
-                 up, but the observation mocks `timing.dns`",
+                "RB507 4:40 step `health` requests `http://127.0.0.1:1/health`, which has no `tls` phase (plain http \
+                 has no TLS handshake), but the observation mocks `timing.tls`",
+                "RB507 4:50 step `health` requests `http://127.0.0.1:1/health`, which has no `dns` phase (an IP \
+                 address is not looked up), but the observation mocks `timing.dns`",
             ]
+        );
+        let proxied = "id: t\ntitle: T\nsteps:\n  - id: health\n    check:\n      http: { url: 'https://api.internal/', \
+                       proxy: 'http://10.0.0.1:3128' }\n    next: done\n  - id: done\n    conclude: { status: resolved }\n";
+        let test = "cases:\n  - name: dns\n    observations:\n      health: { http: { timing: { dns: 3ms } } }\n    \
+                    expect: {}\n";
+        assert_eq!(
+            findings_against(proxied, test),
+            ["RB507 4:40 step `health` requests `https://api.internal/` through `http://10.0.0.1:3128`, which has \
+                 no `dns` phase (the proxy resolves the service's name, and its own address is not looked up), but \
+                 the observation mocks `timing.dns`"]
         );
     }
 

@@ -45,25 +45,27 @@ fn judged(http: &HttpProbe, expect: &[Spanned<Expectation>], out: &mut Vec<Diagn
     }
 }
 
-/// A phase the request to the literal URL never has. Through a proxy
-/// named in `proxy:` the phases may be the proxy's (its name looked up, the
-/// handshake with an https proxy), so only a direct request is judged here.
+/// A phase the request to the literal URL never has, directly or through
+/// the literal `proxy:` (a proxy from the environment is not known here).
 fn never_measured(http: &HttpProbe, phase: &Spanned<TimingPhase>) -> Option<Diagnostic> {
     let url = http.url.as_str();
-    let direct = http.proxy.as_ref().is_none_or(|proxy| proxy.as_str() == "none");
-    if url.contains("{{") || !direct || !phase.value.never_for(url) {
+    if url.contains("{{") {
         return None;
     }
-    let (why, fix) = match phase.value {
-        TimingPhase::Tls => ("plain http has no TLS handshake", "make the URL https://"),
-        _ => ("an IP address is not looked up", "use the host's name"),
+    let proxy = http.proxy.as_ref().map(|proxy| proxy.as_str());
+    let why = phase.value.never_for(url, proxy)?;
+    let fix = match phase.value {
+        TimingPhase::Tls => "make the URL https://",
+        _ if proxy.is_some_and(|proxy| proxy != "none") => "judge it with `proxy: none`, or name the proxy by its host",
+        _ => "use the host's name",
     };
     let name = phase.value.name();
+    let through = proxy.filter(|proxy| *proxy != "none").map(|proxy| format!(" through `{proxy}`")).unwrap_or_default();
     Some(
         Diagnostic::new(
             Code::TimingNeverHolds,
             phase.span,
-            format!("a request to `{url}` never has a `{name}` phase: {why}"),
+            format!("a request to `{url}`{through} never has a `{name}` phase: {why}"),
         )
         .with_label("no value to judge on any run: only `exists: false` holds")
         .with_help(format!("remove this expectation, or {fix}")),

@@ -28,6 +28,8 @@ pub(super) struct Judged<'a> {
     /// The `http` probe's URL, its leading `{{ inputs.NAME }}` replaced by
     /// the case's value when that is known.
     pub url: Option<String>,
+    /// Its proxy, as the case makes it (`None` without a `proxy:` key).
+    pub proxy: Option<String>,
 }
 
 /// The findings about one observation (not a selector: `items`, `probes`).
@@ -54,7 +56,7 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
             );
         }
         if let (Some(timing), Some(url)) = (&http.value.timing, &judged.url) {
-            impossible_phases(judged.step, url, timing, out);
+            impossible_phases(judged, url, timing, out);
         }
         if let Some(timing) = &http.value.timing {
             phases_past_duration(judged.step, &http.value, timing, out);
@@ -70,38 +72,29 @@ pub(super) fn observation(judged: &Judged<'_>, spec: &MockSpec, out: &mut Vec<Di
     }
 }
 
-/// Phases a real request to `url` never has: a TLS handshake over plain
-/// http, a name lookup for an IP address. A case mocking them proves a
-/// branch on `timing: tls` or `timing: dns` that the real run never takes.
-fn impossible_phases(step: &str, url: &str, timing: &crate::TimingMock, out: &mut Vec<Diagnostic>) {
-    let findings = [
-        (
-            crate::TimingPhase::Tls.never_for(url),
-            timing.tls.as_ref(),
-            "tls",
-            "over plain http, which has no TLS handshake",
-            "make the probe's URL https://",
-        ),
-        (
-            crate::TimingPhase::Dns.never_for(url),
-            timing.dns.as_ref(),
-            "dns",
-            "at an IP address, which is not looked up",
-            "use the host's name",
-        ),
-    ];
-    for (never, mocked, phase, why, otherwise) in findings {
-        if let (true, Some(mocked)) = (never, mocked) {
-            out.push(
-                Diagnostic::new(
-                    Code::TestImpossibleObservation,
-                    mocked.span,
-                    format!("step `{step}` requests `{url}` {why}, but the observation mocks `timing.{phase}`"),
-                )
-                .with_label(format!("no `{phase}` phase for this URL"))
-                .with_help(format!("drop `timing.{phase}` from the observation, or {otherwise} in the probe")),
-            );
-        }
+/// Phases a real request to `url` through `proxy` never has (see
+/// [`crate::TimingPhase::never_for`]). A case mocking them proves a branch
+/// on `timing: tls` or `timing: dns` that the real run never takes.
+fn impossible_phases(judged: &Judged<'_>, url: &str, timing: &crate::TimingMock, out: &mut Vec<Diagnostic>) {
+    let proxy = judged.proxy.as_deref();
+    for (phase, mocked) in [(crate::TimingPhase::Tls, &timing.tls), (crate::TimingPhase::Dns, &timing.dns)] {
+        let (Some(mocked), Some(why)) = (mocked, phase.never_for(url, proxy)) else { continue };
+        let name = phase.name();
+        let through =
+            proxy.filter(|proxy| *proxy != "none").map(|proxy| format!(" through `{proxy}`")).unwrap_or_default();
+        out.push(
+            Diagnostic::new(
+                Code::TestImpossibleObservation,
+                mocked.span,
+                format!(
+                    "step `{}` requests `{url}`{through}, which has no `{name}` phase ({why}), but the observation \
+                     mocks `timing.{name}`",
+                    judged.step
+                ),
+            )
+            .with_label(format!("no `{name}` phase for this request"))
+            .with_help(format!("drop `timing.{name}` from the observation")),
+        );
     }
 }
 

@@ -145,21 +145,27 @@ pub enum TimingPhase {
 }
 
 impl TimingPhase {
-    /// Whether a request to `url` (as written, direct) never has this
-    /// phase: a TLS handshake over plain http, a name lookup for an IP
-    /// address.
-    pub(crate) fn never_for(self, url: &str) -> bool {
-        match self {
-            Self::Tls => url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://")),
-            Self::Dns => {
-                let host =
-                    url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
-                let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
-                let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
-                let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
-                address.parse::<std::net::IpAddr>().is_ok()
+    /// Why a request to `url` through `proxy` (both as written; no proxy or
+    /// `none` is direct) never has this phase, if it never does: no TLS
+    /// handshake over plain http (through an `https://` proxy, the one with
+    /// the proxy is), no name looked up for an IP address (through a proxy,
+    /// only the proxy's own name is: the proxy resolves the service's).
+    /// `None` too when it cannot be known (a templated proxy).
+    pub(crate) fn never_for(self, url: &str, proxy: Option<&str>) -> Option<&'static str> {
+        let proxy = proxy.filter(|proxy| *proxy != "none");
+        if proxy.is_some_and(|proxy| proxy.contains("{{")) {
+            return None;
+        }
+        let plain = |url: &str| url.get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        match (self, proxy) {
+            (Self::Tls, None) => plain(url).then_some("plain http has no TLS handshake"),
+            (Self::Tls, Some(proxy)) => {
+                (plain(url) && plain(proxy)).then_some("plain http through an http:// proxy has no TLS handshake")
             }
-            Self::Connect | Self::FirstByte => false,
+            (Self::Dns, None) => literal_ip(url).then_some("an IP address is not looked up"),
+            (Self::Dns, Some(proxy)) => literal_ip(proxy)
+                .then_some("the proxy resolves the service's name, and its own address is not looked up"),
+            (Self::Connect | Self::FirstByte, _) => None,
         }
     }
 
@@ -172,6 +178,15 @@ impl TimingPhase {
             Self::FirstByte => "first_byte",
         }
     }
+}
+
+/// Whether the host of `url` is an IP address.
+fn literal_ip(url: &str) -> bool {
+    let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
+    let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
+    address.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// What its expectations may read.
