@@ -731,6 +731,37 @@ fn new_from_curl_checks_the_same_endpoint_and_keeps_credentials_out() {
         .stderr_contains("starting with `curl`");
 }
 
+/// curl's `-x` becomes the check's `proxy:`: the run goes through that
+/// proxy (a forwarding proxy on loopback that answers for the service),
+/// without the proxy's password in the runbook.
+#[test]
+fn new_from_curl_keeps_the_proxy_of_the_curl_line() {
+    use crate::http_server::{Server, respond};
+    let proxy = Server::start(|request, stream| respond(stream, "200 OK", &[], request.path.as_bytes()));
+    let curl = format!("curl -fsS -x http://ops:Pr0xyS3cret@127.0.0.1:{} http://service.invalid/health", proxy.port);
+    let output = Test::new()
+        .args(["new", "api", "--from-curl", &curl])
+        .files(&[])
+        .status(0)
+        .stderr_contains("the proxy's user name and password are not converted");
+    let dir = output.path("");
+    let text = std::fs::read_to_string(dir.join("api.yaml")).expect("written");
+    assert!(text.contains(&format!("proxy: \"http://127.0.0.1:{}\"", proxy.port)), "{text}");
+    assert!(!text.contains("Pr0xyS3cret"), "{text}");
+    let run = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(&dir)
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .args(["run", "api.yaml", "--non-interactive", "--no-record", "--format", "json"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("\"outcome\":\"pass\""), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(proxy.requests()[0].path, "http://service.invalid/health");
+}
+
 /// A loopback server that answers 200 to everything and records what it read.
 fn recording_server() -> crate::http_server::Server {
     crate::http_server::Server::start(|_, stream| crate::http_server::respond(stream, "200 OK", &[], b"ok"))
@@ -988,6 +1019,38 @@ fn render_prints_the_phases_a_step_judges_in_its_curl_line() {
     assert!(document.contains("-w '\\n%{http_code} in %{time_total}s\\n'"), "{document}");
 }
 
+/// An author's text of several lines keeps them in the document, as the
+/// run shows them: a hard break where Markdown would join two lines; a
+/// blank line and a fenced block as written.
+#[test]
+fn render_keeps_the_lines_of_a_text() {
+    let yaml = "id: t\ntitle: T\nsteps:\n  - id: clean\n    instruct:\n      text: |\n        Find the largest files first.\n          \
+                du -xh / | sort -h\n\n        Then:\n        ```\n        rm a\n        rm b\n        ```\n    next: done\n  - id: \
+                done\n    conclude:\n      status: resolved\n      diagnosis: |\n        Cleaned.\n        Freed space.\n";
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", yaml.as_bytes())]).status(0).stdout;
+    let kept = "Find the largest files first.  \n  du -xh / | sort -h\n\nThen:\n```\nrm a\nrm b\n```";
+    assert!(document.contains(kept), "{document}");
+    assert!(document.contains("Cleaned.  \nFreed space."), "{document}");
+}
+
+/// A tcp check whose connecting time is judged is timed by the shell in
+/// the document, as the run times it.
+#[test]
+fn render_times_a_connection_whose_time_is_judged() {
+    let yaml = |expect: &str| {
+        format!(
+            "id: t\ntitle: T\nsteps:\n  - id: port\n    check:\n      tcp: {{ host: db.internal, port: 5432 }}\n      \
+             expect: [ {{ connected: true }}{expect} ]\n    next: done\n  - id: done\n    conclude: {{ status: resolved }}\n"
+        )
+    };
+    let timed = yaml(", { duration: { lt: 200ms }, severity: warn }");
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", timed.as_bytes())]).status(0).stdout;
+    assert!(document.contains("time nc -vz -w 5 db.internal 5432"), "{document}");
+    let plain = yaml("");
+    let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", plain.as_bytes())]).status(0).stdout;
+    assert!(document.contains("\nnc -vz -w 5 db.internal 5432"), "{document}");
+}
+
 #[test]
 fn new_from_curl_writes_nothing_it_cannot_convert_and_shows_no_credential() {
     for (line, status, said) in [
@@ -1146,6 +1209,11 @@ fn explain_completes_codes_and_rule_names() {
     assert_eq!(complete("runbook explain unknown-st"), ["unknown-step", "unknown-step-fact"]);
     // One code: after it, only the options.
     assert_eq!(complete("runbook explain RB112 ''"), ["--color", "--help", "-h"]);
+    // An answer or an input is no file name.
+    for option in ["--answer", "--input"] {
+        let offered = complete(&format!("runbook run {option} ''"));
+        assert!(offered.iter().all(String::is_empty), "{option}: {offered:?}");
+    }
     let fish = Test::new().args(["completions", "fish"]).files(&[]).status(0);
     let script = fish.path("runbook.fish");
     std::fs::write(&script, &fish.stdout).expect("write");

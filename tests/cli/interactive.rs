@@ -75,6 +75,23 @@ fn choosing_an_answer_at_the_prompt() {
     assert!(rest.contains("answer: slow (operator)"), "{rest}");
 }
 
+/// A question without a default starts with its cursor on the first
+/// choice, shown as chosen: Enter answers it.
+#[test]
+fn a_choice_without_a_default_starts_on_the_first() {
+    let dir = crate::Scratch::new();
+    let yaml = "id: pick\ntitle: Pick\nsteps:\n  - id: which\n    ask:\n      question: Which one?\n      choices:\n        \
+                - { answer: first, goto: one }\n        - { answer: second, goto: two }\n  - id: one\n    conclude: { \
+                status: resolved, diagnosis: first }\n  - id: two\n    conclude: { status: resolved, diagnosis: second }\n";
+    let mut session = spawn(dir.path(), yaml, &["--no-record"]);
+    session.exp_string("Which one? (arrow keys to choose, enter to answer)").unwrap();
+    session.exp_string("> first").unwrap();
+    press(&mut session, "\r");
+    let (code, rest) = exit_code(session);
+    assert_eq!(code, 0, "{rest}");
+    assert!(rest.contains("answer: first (operator)"), "{rest}");
+}
+
 #[test]
 fn confirming_an_action_runs_it() {
     let dir = crate::Scratch::new();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use runbook_model::Code;
 
 /// Executable runbooks: triage trees that probe, ask, and write an incident
@@ -444,16 +444,19 @@ pub(crate) struct ResumeArgs {
 pub(crate) struct SessionArgs {
     /// An input's value (repeatable). Text is converted to the input's
     /// type; a list is `a,b,c` or JSON.
-    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", help_heading = INPUTS)]
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", value_hint = ValueHint::Other, help_heading = INPUTS)]
     pub inputs: Vec<String>,
 
     /// A YAML or JSON file of input values by name.
     #[arg(long = "inputs", value_name = "FILE", help_heading = INPUTS)]
     pub inputs_file: Option<PathBuf>,
 
-    /// The answer to a question or action (`STEP=VALUE`, repeatable); an
-    /// `instruct` step's note is `STEP.NOTE=TEXT`.
-    #[arg(long = "answer", short = 'a', value_name = "STEP=VALUE", help_heading = INPUTS)]
+    /// The answer to a question or action (`STEP=VALUE`, repeatable).
+    ///
+    /// An `instruct` step's note is `STEP.NOTE=TEXT` and its checklist
+    /// `STEP.checklist=1,3` (item numbers or texts, `all` or `none`); a step
+    /// of a called runbook is `CALL-STEP/STEP=VALUE`.
+    #[arg(long = "answer", short = 'a', value_name = "STEP=VALUE", value_hint = ValueHint::Other, help_heading = INPUTS)]
     pub answers: Vec<String>,
 
     /// A YAML file of answers by step id (an `instruct` step's notes as a

@@ -25,6 +25,10 @@ pub(crate) struct CurlRequest {
     pub insecure: bool,
     /// `--cacert FILE`.
     pub ca_file: Option<String>,
+    /// `-x`/`--proxy URL` (`http://` when it names no scheme, without its
+    /// user name and password), or `none` for a `--noproxy` list that
+    /// covers the URL's host.
+    pub proxy: Option<String>,
     /// `-f`/`--fail`: any status under 400 passes.
     pub fail_on_error: bool,
     /// What is not converted, one warning each (options understood but
@@ -84,8 +88,6 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
     "--retry",
     "--retry-delay",
     "--retry-max-time",
-    "-x",
-    "--proxy",
     "--resolve",
     "--connect-to",
     "--interface",
@@ -93,7 +95,6 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
     "--cert",
     "--key",
     "--limit-rate",
-    "--noproxy",
     "--variable",
 ];
 
@@ -117,6 +118,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let mut form = false;
     // `-g`: a URL's `{}` and `[]` are not a pattern of several URLs.
     let mut globoff = false;
+    let mut proxy = None;
+    let mut no_proxy = None;
     // `-b`: sent only when no `-H 'Cookie: …'` is given, as curl does.
     let mut cookies = Vec::new();
     // An unknown option may take a value, which would be read as the URL.
@@ -205,6 +208,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 "-L" | "--location" => request.follow_redirects = true,
                 "-k" | "--insecure" => request.insecure = true,
                 "--cacert" => request.ca_file = Some(argument(&option)?),
+                "-x" | "--proxy" => proxy = Some(argument(&option)?),
+                "--noproxy" => no_proxy = Some(argument(&option)?),
                 "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
                 "-I" | "--head" => head = true,
                 "--url" if !request.url.is_empty() => {
@@ -283,6 +288,7 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 .to_owned(),
         );
     }
+    request.proxy = proxied(&request.url, proxy, no_proxy.as_deref(), &mut request.ignored);
     if get && let Some(query) = request.body.take() {
         form = false;
         let (before_fragment, fragment) = request.url.split_once('#').unwrap_or((&request.url, ""));
@@ -435,6 +441,35 @@ fn without_userinfo(url: &str) -> Option<String> {
     let authority_end = url[after_scheme..].find(['/', '?', '#']).map_or(url.len(), |end| after_scheme + end);
     let at = url[after_scheme..authority_end].rfind('@')? + after_scheme;
     Some(format!("{}{}", &url[..after_scheme], &url[at + 1..]))
+}
+
+/// The runbook's `proxy:` for curl's `-x URL` and `--noproxy LIST`: `none`
+/// when the list is `*` or names the URL's host (or a domain it is in);
+/// the proxy's URL with `http://` when it names no scheme, as curl reads
+/// it, and without a user name and password (said in `ignored`).
+fn proxied(url: &str, proxy: Option<String>, no_proxy: Option<&str>, ignored: &mut Vec<String>) -> Option<String> {
+    let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#', ':']).next().unwrap_or(""));
+    let bypassed = no_proxy.is_some_and(|list| {
+        list.split(',')
+            .map(|entry| entry.trim().trim_start_matches('.'))
+            .any(|entry| entry == "*" || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}")))))
+    });
+    if bypassed {
+        return Some("none".to_owned());
+    }
+    let proxy = proxy.filter(|proxy| !proxy.is_empty())?;
+    let proxy = if proxy.contains("://") { proxy } else { format!("http://{proxy}") };
+    Some(match without_userinfo(&proxy) {
+        Some(without) => {
+            ignored.push(
+                "the proxy's user name and password are not converted (never written into the runbook): declare a \
+                 secret input and write `http://USER:{{ inputs.NAME | urlencode }}@…` in `proxy:`"
+                    .to_owned(),
+            );
+            without
+        }
+        None => proxy,
+    })
 }
 
 /// curl's one-letter options that take a value.
@@ -796,15 +831,35 @@ mod tests {
         assert!(parse("curl -d @file.json http://h/").unwrap_err().contains("reads a file"));
         assert!(parse("curl -H").unwrap_err().contains("needs a value"));
         assert!(parse("curl -H nocolon http://h/").unwrap_err().contains("no `:`"));
-        let request = parse("curl -u a:b --proxy http://p:3128 --frobnicate http://h/").unwrap();
+        let request = parse("curl -u a:b --resolve h:80:10.0.0.1 --frobnicate http://h/").unwrap();
         assert_eq!(
             request.ignored,
             [
                 "`-u` is not converted: give the credentials as a secret input and an `Authorization` header instead",
-                "`--proxy` is not converted",
+                "`--resolve` is not converted",
                 "`--frobnicate` is not converted",
             ]
         );
+    }
+
+    #[test]
+    fn a_proxy_is_the_checks_proxy_and_a_noproxy_list_covering_the_host_goes_direct() {
+        let proxy = |line: &str| {
+            let request = parse(line).unwrap();
+            (request.proxy, request.ignored)
+        };
+        assert_eq!(proxy("curl -x http://p:3128 https://api.test/"), (Some("http://p:3128".to_owned()), vec![]));
+        assert_eq!(proxy("curl --proxy p:3128 https://api.test/").0.as_deref(), Some("http://p:3128"));
+        let (with_password, said) = proxy("curl -x http://u:s3cr3t@p:3128 https://api.test/");
+        assert_eq!(with_password.as_deref(), Some("http://p:3128"));
+        assert!(said[0].starts_with("the proxy's user name and password are not converted"), "{said:?}");
+        assert!(!said[0].contains("s3cr3t"), "{said:?}");
+        for bypass in ["'*'", "api.test", ".test", "other,test"] {
+            let line = format!("curl -x http://p:3128 --noproxy {bypass} https://api.test/");
+            assert_eq!(proxy(&line).0.as_deref(), Some("none"), "{bypass}");
+        }
+        assert_eq!(proxy("curl -x p:1 --noproxy other.test https://api.test/").0.as_deref(), Some("http://p:1"));
+        assert_eq!(proxy("curl https://api.test/").0, None);
     }
 
     #[test]

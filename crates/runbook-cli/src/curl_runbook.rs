@@ -99,6 +99,9 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
     if !request.follow_redirects {
         probe.push_str("        follow_redirects: false   # curl without -L does not follow them\n");
     }
+    if let Some(proxy) = &request.proxy {
+        let _ = writeln!(probe, "        proxy: {}", quoted(&draft.template(proxy, false)));
+    }
     if request.insecure {
         probe.push_str("        tls: { insecure: true }   # as curl -k: better, trust the CA with ca_file\n");
     } else if let Some(ca) = &request.ca_file {

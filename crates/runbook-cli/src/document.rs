@@ -74,7 +74,7 @@ impl Writer<'_> {
         let runbook = self.runbook;
         let _ = writeln!(out, "# {}\n", value(runbook.title.value.trim()));
         if let Some(summary) = &runbook.summary {
-            let _ = writeln!(out, "{}\n", authored(summary.trim()));
+            let _ = writeln!(out, "{}\n", kept_lines(&authored(summary.trim())));
         }
         let file = self.source.name();
         let _ = writeln!(
@@ -182,7 +182,7 @@ impl Writer<'_> {
             let title = step.title.as_ref().map(|t| format!(": {}", value(t.trim()))).unwrap_or_default();
             let _ = writeln!(out, "### <a id=\"step-{0}\"></a>{number}. `{0}`{title}\n", step.id.value);
             if let Some(description) = &step.description {
-                let _ = writeln!(out, "{}\n", authored(description.trim()));
+                let _ = writeln!(out, "{}\n", kept_lines(&authored(description.trim())));
             }
             self.step_body(out, step);
             Self::limits(out, step);
@@ -239,6 +239,7 @@ impl Writer<'_> {
         for word in words {
             let markdown = match word {
                 Words::Text(plain) => value(plain),
+                Words::Markdown(written) if place == Place::Paragraph => kept_lines(&authored(written)),
                 Words::Markdown(written) => authored(written),
                 Words::Strong(stressed) => format!("**{stressed}**"),
                 Words::Emphasis(name) => format!("*{}*", value(name)),
@@ -367,11 +368,11 @@ impl Writer<'_> {
                 severity.unwrap_or_default()
             );
             if let Some(description) = &step.description {
-                let _ = writeln!(out, "{}\n", authored(description.trim()));
+                let _ = writeln!(out, "{}\n", kept_lines(&authored(description.trim())));
             }
             let section = |out: &mut String, name: &str, text: Option<&Spanned<String>>| {
                 if let Some(text) = text {
-                    let _ = writeln!(out, "**{name}**: {}\n", authored(text.value.trim()));
+                    let _ = writeln!(out, "**{name}**: {}\n", kept_lines(&authored(text.value.trim())));
                 }
             };
             section(out, "Diagnosis", conclusion.diagnosis.as_ref());
@@ -468,7 +469,7 @@ fn step_link(id: &str) -> String {
 
 /// Where words go: a paragraph keeps line breaks, a list item or a table
 /// cell is one line, and a cell's `|` would end it.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
     Paragraph,
     Line,
@@ -515,6 +516,29 @@ pub(crate) fn authored(text: &str) -> String {
         rest = &rest[kept..];
     }
     out.push_str(rest);
+    out
+}
+
+/// Markdown whose line breaks show as the run shows them: a hard break
+/// (two spaces) at the end of each line followed by another in the same
+/// paragraph, where Markdown would join the two with a space; blank lines
+/// and fenced code blocks as written.
+fn kept_lines(markdown: &str) -> String {
+    let lines: Vec<&str> = markdown.split('\n').collect();
+    let mut out = String::with_capacity(markdown.len() + lines.len() * 2);
+    let is_fence = |line: &str| line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
+    let mut fenced = false;
+    for (at, line) in lines.iter().enumerate() {
+        let fence = is_fence(line);
+        fenced ^= fence;
+        out.push_str(line);
+        let Some(next) = lines.get(at + 1) else { break };
+        let joined = !next.trim().is_empty() && !is_fence(next);
+        if !fenced && !fence && !line.trim().is_empty() && joined && !line.ends_with("  ") {
+            out.push_str("  ");
+        }
+        out.push('\n');
+    }
     out
 }
 

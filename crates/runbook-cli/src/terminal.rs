@@ -126,15 +126,13 @@ impl Operator for Terminal {
                     })
                     .map(|label| printable_line(&label).into_owned())
                     .collect();
-                // No answer is picked for the operator, so the hint says how
-                // to pick one (Enter alone does nothing until then).
+                // The cursor starts on the question's default, else on the
+                // first choice, as the checklist's does: Enter answers the
+                // highlighted one, which the operator sees.
                 let prompt = format!("{prompt} (arrow keys to choose, enter to answer)");
-                let mut select = Select::with_theme(&*self.theme).with_prompt(&prompt).items(&labels);
-                if let Some(index) =
-                    default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d))
-                {
-                    select = select.default(index);
-                }
+                let start =
+                    default.as_ref().and_then(|d| ask.choices.iter().position(|c| c.answer.value == *d)).unwrap_or(0);
+                let select = Select::with_theme(&*self.theme).with_prompt(&prompt).items(&labels).default(start);
                 let index = select.interact_on(&self.term).map_err(|e| self.failed(e))?;
                 ask.choices[index].answer.value.clone()
             }
