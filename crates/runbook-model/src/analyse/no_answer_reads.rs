@@ -85,11 +85,10 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     }
 }
 
-/// Whether the step runs a probe that may give no answer: a `cmd` or an
-/// `http` probe (a `tcp` probe's failure is `connected: false`, and `env`
-/// always answers).
+/// Whether the step runs a probe that may give no answer
+/// ([`ProbeKind::may_give_no_answer`]).
 fn may_give_no_answer(step: &Step) -> bool {
-    let answering = |kind: ProbeKind| matches!(kind, ProbeKind::Cmd | ProbeKind::Http);
+    let answering = ProbeKind::may_give_no_answer;
     let check = step.probing().is_some_and(|check| {
         check.declared_probes().iter().any(|probe| answering(probe.kind()))
             || check

@@ -111,6 +111,17 @@ impl ProbeKind {
         }
     }
 
+    /// Whether a probe of this kind may end without an answer (a timeout,
+    /// a command that could not start): RB324 asks for such a step's
+    /// `error` to be routed before a `when` reads what it left. A `tcp`
+    /// probe's failure is `connected: false`, and `env` always answers.
+    pub const fn may_give_no_answer(self) -> bool {
+        match self {
+            Self::Http | Self::Cmd => true,
+            Self::Tcp | Self::Env => false,
+        }
+    }
+
     /// The errors it reports for real, which a `runbook test` case may
     /// mock (RB507).
     pub const fn reported_errors(self) -> &'static [crate::MockErrorKind] {
