@@ -238,3 +238,80 @@ steps:
     let field = maps.replace("\"{{ item }}\"", "\"{{ item.port }}\"");
     assert_eq!(path(&run(&field, &[]).status(0).events()), ["each", "up"]);
 }
+
+/// attack6 H8: a called runbook whose scan timed out concluded "could not
+/// scan the log"; the caller's `steps.e.vars.n | default(0) > 10` read the
+/// unset count as 0: "no error burst: not the app". The var comes back
+/// with its mark, and the caller stops as the callee would.
+#[test]
+fn a_var_a_called_runbook_s_probe_left_without_an_answer_stops_the_caller_s_when() {
+    let scan_log = r#"
+id: errs
+title: count errors
+steps:
+  - id: scan
+    check:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        n: { regex: '(\d+) errors', type: int }
+    on: { pass: done, fail: done, error: cant }
+  - id: done
+    conclude: { status: diagnosed, diagnosis: "scan finished" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: "could not scan the log" }
+"#;
+    let caller = r#"
+id: ce1
+title: caller reads a callee var with a default
+steps:
+  - id: e
+    call: { runbook: errs.yaml }
+    next:
+      - when: steps.e.vars.n | default(0) > 10
+        goto: noisy
+      - goto: quiet
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: "error burst: roll back" }
+  - id: quiet
+    conclude: { status: resolved, diagnosis: "no error burst: not the app" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: "the log could not be scanned" }
+"#;
+    let run_both = |caller: &str, scan_log: &str| {
+        crate::Test::new().files(&[("caller.yaml", caller.as_bytes()), ("errs.yaml", scan_log.as_bytes())]).args([
+            "run",
+            "caller.yaml",
+            "--non-interactive",
+            "--format",
+            "json",
+        ])
+    };
+    let stopped = run_both(caller, scan_log)
+        .status(4)
+        .stderr_contains(
+            "`when` reads `steps.e.vars.n`, which is unset because step `e/scan` gave no answer (timeout: ",
+        )
+        .stderr_contains("`- when: steps.e.conclusion.status == \"inconclusive\"` (it concluded `inconclusive`)");
+    assert_eq!(path(&stopped.events()), ["e", "e/scan", "e/cant"]);
+    // A capture `default:` in the callee stands in for no answer there too.
+    let defaulted = scan_log.replace("type: int }", "type: int, default: 0 }");
+    let through_default = caller.replace(" | default(0)", "");
+    run_both(&through_default, &defaulted)
+        .status(4)
+        .stderr_contains("`steps.e.vars.n`, which holds its capture's `default:` because step `e/scan`");
+    // The caller routes the callee's ending first, in `next:` or `on:`.
+    let routed = caller.replace(
+        "      - when: steps.e.vars.n",
+        "      - when: steps.e.conclusion.status == \"inconclusive\"\n        goto: cant\n      - when: steps.e.vars.n",
+    );
+    assert_eq!(path(&run_both(&routed, scan_log).status(0).events()), ["e", "e/scan", "e/cant", "cant"]);
+    let on = caller.replace(
+        "    next:\n      - when: steps.e.vars.n | default(0) > 10\n        goto: noisy\n      - goto: quiet\n",
+        "    on:\n      inconclusive: cant\n      diagnosed:\n        - when: result.vars.n | default(0) > 10\n          goto: noisy\n        - goto: quiet\n",
+    );
+    assert_eq!(path(&run_both(&on, scan_log).status(0).events()), ["e", "e/scan", "e/cant", "cant"]);
+    // A scan that answers is read as before.
+    let answered = scan_log.replace("sleep 5; echo '42 errors'", "echo '42 errors'");
+    assert_eq!(path(&run_both(caller, &answered).status(0).events()), ["e", "e/scan", "e/done", "noisy"]);
+}

@@ -15,6 +15,7 @@ use serde_json::Value as Json;
 
 use crate::lazy_json::{deferred_value, lazy_value};
 use crate::no_answer::{NoAnswer, NoAnswers};
+use crate::step_facts::CallFacts;
 
 /// The facts of one run.
 #[derive(Debug, Default)]
@@ -100,6 +101,13 @@ impl Facts {
     /// Notes that `steps.ID`, as just set, observed no answer.
     pub(crate) fn note_no_answer_step(&mut self, id: &str, why: NoAnswer) {
         self.no_answers.note_step(id, why);
+    }
+
+    /// Notes that `steps.ID`, as just set, are the facts of a call whose
+    /// called runbook handed back vars left by a probe without an answer.
+    pub(crate) fn note_no_answer_call(&mut self, id: &str, call: &CallFacts) {
+        let concluded = call.conclusion.as_ref().map(|conclusion| conclusion.status.name());
+        self.no_answers.note_call(id, &call.no_answer, concluded);
     }
 
     /// What holds no answer and must not be routed on.

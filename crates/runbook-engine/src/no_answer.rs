@@ -13,9 +13,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use indexmap::IndexMap;
 use runbook_model::ProbeKind;
 
 use crate::probe::ProbeError;
+use crate::step_facts::NoAnswerVar;
 
 /// The step whose facts a condition reads as `result`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +27,10 @@ pub(crate) struct ResultOf<'a> {
     /// The no answer of the attempt `result` holds, when its facts are not
     /// yet the step's (a `stop_if` reads an attempt's).
     pub attempt: Option<NoAnswer>,
-    /// Whether the condition is on the step's `on: { error: … }` route,
-    /// where what it printed is read on purpose.
+    /// Whether the condition is on a route the author gave the step's
+    /// ending by name: a probe's `on: { error: … }`, where what it printed
+    /// is read on purpose, or a call's `on:` key for the called runbook's
+    /// conclusion.
     pub error_routed: bool,
 }
 
@@ -48,6 +52,30 @@ pub(crate) struct NoAnswers {
     vars: BTreeMap<String, (NoAnswer, bool)>,
     /// Steps whose probe gave no answer, by id.
     steps: BTreeMap<String, NoAnswer>,
+    /// `call` steps whose called runbook handed back vars left by a probe
+    /// without an answer, by id.
+    calls: BTreeMap<String, CalledNoAnswers>,
+}
+
+/// What a called runbook's probes without an answer left in the vars it
+/// handed back (`steps.CALL.vars`).
+#[derive(Debug)]
+struct CalledNoAnswers {
+    /// The vars, as `steps.CALL.no_answer` shows them, each with its
+    /// step's name as seen from the caller (`CALL/STEP`).
+    vars: BTreeMap<String, (NoAnswer, bool)>,
+    /// The called runbook's conclusion status, when it concluded.
+    concluded: Option<String>,
+}
+
+/// A read of what holds no answer: why, how the message says so, and
+/// which step's facts route it (`outcome`/`error` of a probe's step,
+/// `conclusion`/`message`/`no_answer` of a call).
+struct Mark<'s> {
+    why: &'s NoAnswer,
+    what: &'static str,
+    routed_by: &'s str,
+    call: Option<&'s CalledNoAnswers>,
 }
 
 /// The step facts that are not an observation: a condition may read them
@@ -59,7 +87,35 @@ fn is_observation(field: &str) -> bool {
 impl NoAnswers {
     /// Whether nothing is kept: the common case, which costs nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.vars.is_empty() && self.steps.is_empty()
+        self.vars.is_empty() && self.steps.is_empty() && self.calls.is_empty()
+    }
+
+    /// The vars that hold no answer, as a called runbook hands them back.
+    pub(crate) fn vars(&self) -> IndexMap<String, NoAnswerVar> {
+        self.vars
+            .iter()
+            .map(|(name, (why, defaulted))| {
+                let var = NoAnswerVar { step: why.step.clone(), error: why.error.clone(), defaulted: *defaulted };
+                (name.clone(), var)
+            })
+            .collect()
+    }
+
+    /// Notes that `call` step `id` handed back `vars` left by a probe
+    /// without an answer in the called runbook, which concluded with
+    /// status `concluded` (none when it did not conclude).
+    pub(crate) fn note_call(&mut self, id: &str, vars: &IndexMap<String, NoAnswerVar>, concluded: Option<&str>) {
+        if vars.is_empty() {
+            return;
+        }
+        let vars = vars
+            .iter()
+            .map(|(name, var)| {
+                let why = NoAnswer { step: format!("{id}/{}", var.step), error: var.error.clone() };
+                (name.clone(), (why, var.defaulted))
+            })
+            .collect();
+        self.calls.insert(id.to_owned(), CalledNoAnswers { vars, concluded: concluded.map(str::to_owned) });
     }
 
     /// Notes that `vars.NAME` holds no answer; `defaulted` when it holds its
@@ -81,6 +137,7 @@ impl NoAnswers {
     /// `steps.ID` ran again.
     pub(crate) fn forget_step(&mut self, id: &str) {
         self.steps.remove(id);
+        self.calls.remove(id);
     }
 
     /// What a condition reads, of the dotted `names` it reads, that holds
@@ -105,12 +162,15 @@ impl NoAnswers {
         };
         let mut names: Vec<(String, &str)> = names.iter().map(|name| (as_steps(name), name.as_str())).collect();
         names.sort();
-        let routes = |step: &str| {
-            result.is_some_and(|result| result.error_routed && result.step == step)
+        let routes = |mark: &Mark<'_>| {
+            let fields: &[&str] =
+                if mark.call.is_some() { &["conclusion", "message", "no_answer"] } else { &["outcome", "error"] };
+            result.is_some_and(|result| result.error_routed && result.step == mark.routed_by)
                 || names.iter().any(|(name, _)| {
                     name.strip_prefix("steps.")
-                        .and_then(|rest| rest.strip_prefix(step))
-                        .is_some_and(|rest| rest == ".outcome" || rest == ".error" || rest.starts_with(".error."))
+                        .and_then(|rest| rest.strip_prefix(mark.routed_by))
+                        .and_then(|rest| rest.strip_prefix('.'))
+                        .is_some_and(|rest| fields.contains(&rest.split('.').next().unwrap_or(rest)))
                 })
         };
         let step = |id: &str| match (result_of, attempt) {
@@ -118,27 +178,38 @@ impl NoAnswers {
             _ => self.steps.get(id),
         };
         names.iter().find_map(|(name, written)| {
-            let (why, what) = self.read(name, step)?;
-            (!routes(&why.step)).then(|| message(field, written, why, what))
+            let mark = self.read(name, step)?;
+            (!routes(&mark)).then(|| message(field, written, &mark))
         })
     }
 
-    /// What `name` (`vars.X`, `steps.ID.FIELD…`) holds of no answer, and
-    /// how to say so; `step` finds a step's no answer by its id.
-    fn read<'s>(
-        &'s self,
-        name: &str,
-        step: impl FnOnce(&str) -> Option<&'s NoAnswer>,
-    ) -> Option<(&'s NoAnswer, &'static str)> {
+    /// What `name` (`vars.X`, `steps.ID.FIELD…`, `steps.CALL.vars.X`)
+    /// holds of no answer, and how to say so; `step` finds a step's no
+    /// answer by its id.
+    fn read<'s>(&'s self, name: &str, step: impl FnOnce(&str) -> Option<&'s NoAnswer>) -> Option<Mark<'s>> {
+        let held = |(why, defaulted): &'s (NoAnswer, bool)| {
+            let what = if *defaulted { "holds its capture's `default:` because step" } else { "is unset because step" };
+            (why, what)
+        };
         let mut parts = name.split('.');
         match (parts.next()?, parts.next()?, parts.next()) {
             ("vars", var, _) => {
-                let (why, defaulted) = self.vars.get(var)?;
-                let what =
-                    if *defaulted { "holds its capture's `default:` because step" } else { "is unset because step" };
-                Some((why, what))
+                let (why, what) = held(self.vars.get(var)?);
+                Some(Mark { why, what, routed_by: &why.step, call: None })
             }
-            ("steps", id, field) if field.is_none_or(is_observation) => Some((step(id)?, "is what was left when step")),
+            ("steps", id, Some("vars")) if self.calls.contains_key(id) => {
+                let (routed_by, call) = self.calls.get_key_value(id)?;
+                // `steps.CALL.vars` as a whole reads each of them.
+                let (why, what) = match parts.next() {
+                    Some(var) => held(call.vars.get(var)?),
+                    None => held(call.vars.values().next()?),
+                };
+                Some(Mark { why, what, routed_by, call: Some(call) })
+            }
+            ("steps", id, field) if field.is_none_or(is_observation) => {
+                let why = step(id)?;
+                Some(Mark { why, what: "is what was left when step", routed_by: &why.step, call: None })
+            }
             _ => None,
         }
     }
@@ -146,13 +217,26 @@ impl NoAnswers {
 
 /// The stop's message: what was read, whose probe gave no answer, why, and
 /// how to route it.
-fn message(field: &str, written: &str, why: &NoAnswer, what: &str) -> String {
-    let NoAnswer { step, error } = why;
+fn message(field: &str, written: &str, mark: &Mark<'_>) -> String {
+    let Mark { why: NoAnswer { step, error }, what, routed_by, call } = mark;
+    let route = match call {
+        None => format!(
+            "route the step's error first, with `on: {{ error: … }}` or an earlier `- when: \
+             steps.{step}.outcome == \"error\"`"
+        ),
+        Some(CalledNoAnswers { concluded: Some(status), .. }) => format!(
+            "route the called runbook's ending first, with `on:` keys for its conclusion statuses or an earlier \
+             `- when: steps.{routed_by}.conclusion.status == \"{status}\"` (it concluded `{status}`)"
+        ),
+        Some(CalledNoAnswers { concluded: None, .. }) => format!(
+            "route the call's `error` first, with `on: {{ error: … }}` or an earlier `- when: \
+             steps.{routed_by}.conclusion is none`"
+        ),
+    };
     format!(
         "`{field}` reads `{written}`, which {what} `{step}` gave no answer ({kind}: {message}): a condition does not \
          route on a missing answer as if it were one (a `default` or `is defined` would read it as \"nothing \
-         found\"); route the step's error first, with `on: {{ error: … }}` or an earlier `- when: \
-         steps.{step}.outcome == \"error\"`",
+         found\"); {route}",
         kind = error.kind.name(),
         message = error.message,
     )
@@ -226,6 +310,31 @@ mod tests {
         assert!(read.unwrap().contains("`retry.stop_if` reads `result.json`"));
         kept.forget_var("errors");
         kept.forget_step("probe");
+        assert!(kept.is_empty());
+    }
+
+    #[test]
+    fn a_called_runbook_s_var_without_an_answer_is_marked_in_the_caller_until_its_ending_is_read() {
+        let mut callee = NoAnswers::default();
+        callee.note_var("n", timed_out("scan"), false);
+        let mut kept = NoAnswers::default();
+        kept.note_call("e", &callee.vars(), Some("inconclusive"));
+        for read in [&["steps.e.vars.n"][..], &["steps.e.vars"], &["result.vars.n"]] {
+            let read = kept.read_by("when", &names(read), Some(&of("e"))).unwrap();
+            assert!(read.contains("which is unset because step `e/scan` gave no answer (timeout: "), "{read}");
+            assert!(read.contains("steps.e.conclusion.status == \"inconclusive\"` (it concluded"), "{read}");
+        }
+        for read in [
+            &["steps.e.conclusion.status", "steps.e.vars.n"][..],
+            &["steps.e.no_answer", "steps.e.vars.n"],
+            &["steps.e.vars.other"],
+            &["vars.n", "steps.e.stdout"],
+        ] {
+            assert_eq!(kept.read_by("when", &names(read), None), None, "{read:?}");
+        }
+        let on_a_status = ResultOf { error_routed: true, ..of("e") };
+        assert!(kept.read_by("when", &names(&["result.vars.n"]), Some(&on_a_status)).is_none());
+        kept.forget_step("e");
         assert!(kept.is_empty());
     }
 }

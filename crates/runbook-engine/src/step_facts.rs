@@ -58,7 +58,7 @@ pub enum KindFacts {
     /// A `check` or `collect` that observed something.
     Probed(ProbedFacts),
     /// A `call`.
-    Call(CallFacts),
+    Call(Box<CallFacts>),
     /// A `conclude`, or a `check` or `collect` whose probe observed nothing
     /// (its `error` says why).
     Nothing(NoFacts),
@@ -220,6 +220,23 @@ pub struct CallFacts {
     /// Why it did not conclude (the call's `error` outcome).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Its vars that a probe without an answer left unset or at their
+    /// capture's `default:`, by name: a caller's condition does not route
+    /// on them either.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub no_answer: IndexMap<String, NoAnswerVar>,
+}
+
+/// A called runbook's var left by a probe that gave no answer
+/// (`steps.CALL.no_answer.NAME`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoAnswerVar {
+    /// The called runbook's step whose probe gave no answer.
+    pub step: String,
+    /// Its error.
+    pub error: ProbeError,
+    /// Whether the var holds its capture's `default:` (else it is unset).
+    pub defaulted: bool,
 }
 
 /// What a `check` or `collect` observed.
@@ -326,13 +343,23 @@ impl Redact for KindFacts {
                 }
                 failed.redact(redactor);
             }
-            Self::Call(CallFacts { vars, conclusion, message }) => {
+            Self::Call(call) => {
+                let CallFacts { vars, conclusion, message, no_answer } = &mut **call;
                 vars.redact(redactor);
                 conclusion.redact(redactor);
                 message.redact(redactor);
+                no_answer.redact(redactor);
             }
             Self::Nothing(NoFacts {}) => {}
         }
+    }
+}
+
+impl Redact for NoAnswerVar {
+    fn redact(&mut self, redactor: &Redactor) {
+        let Self { step, error, defaulted: _ } = self;
+        step.redact(redactor);
+        error.redact(redactor);
     }
 }
 
@@ -494,11 +521,17 @@ mod tests {
             }
             StepKind::Call => {
                 let call = || {
-                    KindFacts::Call(CallFacts {
+                    KindFacts::Call(Box::new(CallFacts {
                         vars: IndexMap::new(),
                         conclusion: Some(conclusion()),
                         message: Some("x".into()),
-                    })
+                        no_answer: [(
+                            "count".to_owned(),
+                            NoAnswerVar { step: "scan".into(), error: timeout(), defaulted: true },
+                        )]
+                        .into_iter()
+                        .collect(),
+                    }))
                 };
                 vec![
                     ("call: { runbook: other.yaml }".into(), facts(call(), None, None)),

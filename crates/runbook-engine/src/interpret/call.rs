@@ -131,13 +131,14 @@ impl<'a> Interpreter<'a> {
         };
         let ending: Ending = Box::pin(callee_run.walk()).await;
         let vars = callee_run.facts.vars().clone();
+        let no_answer = callee_run.facts.no_answers().vars();
         let callee_evidence = std::mem::take(&mut callee_run.evidence);
         let callee_redactor = std::mem::take(&mut callee_run.redactor);
         drop(callee_run);
         // The callee's secrets come back with its vars and conclusion.
         self.redactor.extend(&callee_redactor);
         self.evidence.extend(callee_evidence);
-        let mut facts = CallFacts { vars, conclusion: None, message: None };
+        let mut facts = CallFacts { vars, conclusion: None, message: None, no_answer };
         // A run-time error in the callee (a type error, an unset var, …)
         // stops the caller too, with the chain; a failed call deeper down
         // carries its chain already.
@@ -168,7 +169,7 @@ impl<'a> Interpreter<'a> {
                 "error".to_owned()
             }
         };
-        Ok(StepDone { key: Some(key), facts: KindFacts::Call(facts), ..StepDone::default() })
+        Ok(StepDone { key: Some(key), facts: KindFacts::Call(Box::new(facts)), ..StepDone::default() })
     }
 }
 
@@ -184,10 +185,15 @@ pub struct CalledConclusion {
 
 impl CalledConclusion {
     fn done(&self) -> StepDone {
-        let facts = CallFacts { vars: self.vars.clone(), conclusion: Some(self.conclusion.clone()), message: None };
+        let facts = CallFacts {
+            vars: self.vars.clone(),
+            conclusion: Some(self.conclusion.clone()),
+            message: None,
+            no_answer: IndexMap::new(),
+        };
         StepDone {
             key: Some(self.conclusion.status.name().to_owned()),
-            facts: KindFacts::Call(facts),
+            facts: KindFacts::Call(Box::new(facts)),
             ..StepDone::default()
         }
     }

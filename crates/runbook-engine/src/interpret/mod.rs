@@ -40,7 +40,7 @@ use crate::operator::Operator;
 use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
 use crate::redact::Redactor;
-use crate::step_facts::{KindFacts, StepFacts};
+use crate::step_facts::{CallFacts, KindFacts, StepFacts};
 use crate::template::Templates;
 use crate::timestamp::Timestamp;
 use runbook_model::StepPath;
@@ -311,6 +311,9 @@ async fn start(
             facts.restore_step(id, step.to_json());
             if let Some(error) = step.error.as_ref().filter(|error| step.outcome.is_some() && !error.kind.answered()) {
                 facts.note_no_answer_step(id, NoAnswer { step: id.clone(), error: error.clone() });
+            }
+            if let KindFacts::Call(call) = &step.kind {
+                facts.note_no_answer_call(id, call);
             }
         }
         for (id, count) in &resume.visits {
@@ -648,6 +651,17 @@ impl<'a> Interpreter<'a> {
             // Facts no sink reads are sent as none, and built from the
             // observations where a template reads them.
             let kind = std::mem::take(&mut done.facts);
+            // What a called runbook's probes without an answer left in
+            // the vars it hands back.
+            let call = match &kind {
+                KindFacts::Call(call) if !call.no_answer.is_empty() => Some(CallFacts {
+                    vars: IndexMap::new(),
+                    conclusion: call.conclusion.clone(),
+                    message: None,
+                    no_answer: call.no_answer.clone(),
+                }),
+                _ => None,
+            };
             let (facts, deferred) = if let Some(observed) = done.observed.take() {
                 (None, Some((observed, kind)))
             } else {
@@ -704,6 +718,9 @@ impl<'a> Interpreter<'a> {
             if let Some(error) = done.error.as_ref().filter(|error| runs_probes && !error.kind.answered()) {
                 let why = NoAnswer { step: step.id.value.clone(), error: error.clone().redacted(&self.redactor) };
                 self.facts.note_no_answer_step(&step.id, why);
+            }
+            if let Some(call) = call {
+                self.facts.note_no_answer_call(&step.id, &call);
             }
             if let Some(conclusion) = done.conclusion {
                 self.emit(&Event::Concluded { step: name, conclusion: conclusion.clone() });

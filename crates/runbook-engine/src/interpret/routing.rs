@@ -21,10 +21,16 @@ impl Interpreter<'_> {
         result: Value,
     ) -> Result<(Option<usize>, &Edge), Stop> {
         // Conditions on an `on: { error: … }` route read what the step
-        // printed on purpose: the author routes the missing answer.
-        let error = Outcome::Error.name();
-        let error_routed = key == Some(error)
-            && self.plan.flow.edges[index].iter().any(|edge| edge.trigger == Trigger::Key(error.to_owned()));
+        // printed on purpose: the author routes the missing answer. A
+        // call's `on:` keys are the called runbook's ending, which routed
+        // its own missing answers.
+        let routed =
+            |key: &str| self.plan.flow.edges[index].iter().any(|edge| edge.trigger == Trigger::Key(key.to_owned()));
+        let error_routed = match key {
+            Some(key) if step.call.is_some() => routed(key),
+            Some(key) => key == Outcome::Error.name() && routed(key),
+            None => false,
+        };
         let renderer = Renderer::new(self.templates, &self.facts, vec![("result", result)]).result_of(ResultOf {
             step: &step.id,
             attempt: None,

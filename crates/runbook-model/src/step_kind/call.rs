@@ -28,7 +28,7 @@ impl StepRules for CallStep {
     fn drop_unproducible(_: &Call, _: &Step, _: &mut Vec<String>) {}
 
     fn facts(_: &Call) -> Vec<&'static str> {
-        vec!["vars", "conclusion", "message"]
+        vec!["vars", "conclusion", "message", "no_answer"]
     }
 
     fn template_sites<'a>(call: &'a Call, sites: &mut TemplateCollector<'_, 'a>) {
