@@ -34,3 +34,14 @@ fn broken_runbooks() {
         insta::assert_snapshot!(format!("{first_line}\n{}", lines.join("\n")));
     });
 }
+
+/// Runbooks a false positive once refused (tests/check/clean/, each file's
+/// first line says which): they check clean under `--deny-warnings`,
+/// called runbooks included, so that CI can deny warnings.
+#[test]
+fn runbooks_a_false_positive_once_refused_check_clean() {
+    let output = Test::new().args(["check", "--deny-warnings", "--format", "json", "tests/check/clean"]).status(0);
+    let report: serde_json::Value = output.json();
+    assert_eq!(report["summary"]["warnings"], 0, "{}", output.stdout);
+    assert!(report["summary"]["files"].as_u64() >= Some(4), "{}", output.stdout);
+}

@@ -48,21 +48,8 @@ pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledF
         memo: HashMap::new(),
         invalid: Vec::new(),
         read: CalledFiles { root: canonical(path), ..CalledFiles::default() },
-        narrowed: Vec::new(),
-        call_keys: Vec::new(),
     };
-    let found = follower.calls(path, runbook);
-    // RB210 on a call step, judged again with the statuses its callee
-    // concludes: a status it never gives is no unrouted outcome.
-    for (span, judged) in std::mem::take(&mut follower.narrowed) {
-        let generic = |d: &Diagnostic| d.code == Code::UnroutedOutcome && d.span == span;
-        if checked.diagnostics.iter().any(generic) {
-            checked.diagnostics.retain(|d| !generic(d));
-            checked.diagnostics.extend(judged);
-        }
-    }
-    checked.diagnostics.extend(found);
-    checked.diagnostics.extend(dead_call_routes(runbook, &follower.call_keys));
+    follower.calls(path, runbook).complete(runbook, &mut checked.diagnostics);
     checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
     checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     checked.invalid_callees = follower.invalid;
@@ -94,19 +81,45 @@ struct Follower {
     invalid: Vec<InvalidCallee>,
     /// Each called file as first read, and which file each call names.
     read: CalledFiles,
-    /// The checked file's call steps whose RB210 (at this span) counts
-    /// only their callee's statuses, and that RB210 so counted.
+}
+
+/// What following one file's calls found, in that file's source.
+#[derive(Default)]
+struct Followed {
+    /// The findings about its call steps.
+    found: Vec<Diagnostic>,
+    /// Its call steps whose RB210 (at this span) counts only their
+    /// callee's statuses, and that RB210 so counted.
     narrowed: Vec<(Span, Option<Diagnostic>)>,
-    /// The checked file's call steps (by index), each with the keys its
-    /// callee lets it end in ([`crate::call_keys`]) and the callee as
-    /// written.
+    /// Its call steps (by index), each with the keys its callee lets it
+    /// end in ([`crate::call_keys`]) and the callee as written.
     call_keys: Vec<(usize, Vec<String>, String)>,
+}
+
+impl Followed {
+    /// `runbook`'s own `diagnostics` completed with what its calls tell:
+    /// RB210 on a call step judged again with the statuses its callee
+    /// concludes (a status it never gives is no unrouted outcome), the
+    /// findings about its calls, and RB204 for steps only such a status
+    /// leads to. A called file gets the same, so that it reports in its
+    /// caller what it reports alone (review-10-attack6 M7).
+    fn complete(self, runbook: &Runbook, diagnostics: &mut Vec<Diagnostic>) {
+        for (span, judged) in self.narrowed {
+            let generic = |d: &Diagnostic| d.code == Code::UnroutedOutcome && d.span == span;
+            if diagnostics.iter().any(generic) {
+                diagnostics.retain(|d| !generic(d));
+                diagnostics.extend(judged);
+            }
+        }
+        diagnostics.extend(self.found);
+        diagnostics.extend(dead_call_routes(runbook, &self.call_keys));
+    }
 }
 
 impl Follower {
     /// The findings about `runbook`'s call steps, located in its source.
-    fn calls(&mut self, path: &Path, runbook: &Runbook) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
+    fn calls(&mut self, path: &Path, runbook: &Runbook) -> Followed {
+        let mut followed = Followed::default();
         let calling: Vec<(usize, &Spanned<Call>)> = runbook
             .steps
             .iter()
@@ -114,7 +127,7 @@ impl Follower {
             .filter_map(|(index, step)| step.call.as_deref().map(|call| (index, call)))
             .collect();
         if calling.is_empty() {
-            return out;
+            return followed;
         }
         let read_names = read_callee_vars(runbook);
         let types = KnownTypes::new(runbook);
@@ -130,7 +143,7 @@ impl Follower {
             let key = canonical(&target);
             if let Some(position) = self.stack.iter().position(|running| *running == key) {
                 let chain = self.chain(position, &target);
-                out.push(
+                followed.found.push(
                     Diagnostic::new(Code::CallCycle, span, format!("{CYCLE}{chain}"))
                         .with_label("calls a runbook that is already running")
                         .with_help("a runbook cannot call itself, directly or through others: break the cycle"),
@@ -138,7 +151,7 @@ impl Follower {
                 continue;
             }
             if self.stack.len() >= MAX_CALL_DEPTH {
-                out.push(
+                followed.found.push(
                     Diagnostic::new(
                         Code::CallTarget,
                         span,
@@ -163,7 +176,7 @@ impl Follower {
                         checked
                     }
                     Err(error) => {
-                        out.push(unreadable(&call.runbook, &target, &error));
+                        followed.found.push(unreadable(&call.runbook, &target, &error));
                         continue;
                     }
                 },
@@ -174,51 +187,51 @@ impl Follower {
                 let chain = self.shown.iter().cloned().chain(std::iter::once(target.display().to_string())).collect();
                 self.invalid.push(InvalidCallee { chain, source: checked.source.clone(), errors: own });
             }
-            let nested = self.follow(&target, &key, &checked);
-            let errors: Vec<&Diagnostic> =
-                checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Error).collect();
+            let reported = self.follow(&target, &key, &checked);
+            let errors: Vec<&Diagnostic> = reported.iter().filter(|d| d.level() == Level::Error).collect();
             if errors.is_empty() {
-                let warnings: Vec<&Diagnostic> =
-                    checked.diagnostics.iter().chain(&nested).filter(|d| d.level() == Level::Warning).collect();
+                let warnings: Vec<&Diagnostic> = reported.iter().filter(|d| d.level() == Level::Warning).collect();
                 if !warnings.is_empty() {
-                    out.push(callee_warnings(&call.runbook, &checked, &warnings));
+                    followed.found.push(callee_warnings(&call.runbook, &checked, &warnings));
                 }
             } else {
-                out.push(invalid_callee(&call.runbook, &checked, &errors));
+                followed.found.push(invalid_callee(&call.runbook, &checked, &errors));
             }
             let (Some(callee), Some(flow)) = (&checked.runbook, &checked.flow) else { continue };
-            if self.stack.len() == 1 {
-                // The callee's own graph, built once by its check.
-                let keys = crate::call_keys(&runbook.steps[index], callee, flow);
-                self.narrowed.extend(narrowed_routing(runbook, index, &keys));
-                self.call_keys.push((index, keys, call.runbook.value.clone()));
-            }
-            inputs(&types, call, &call.runbook.value, callee, &mut out);
+            // The callee's own graph, built once by its check.
+            let keys = crate::call_keys(&runbook.steps[index], callee, flow);
+            followed.narrowed.extend(narrowed_routing(runbook, index, &keys));
+            followed.call_keys.push((index, keys, call.runbook.value.clone()));
+            inputs(&types, call, &call.runbook.value, callee, &mut followed.found);
             let step_id = runbook.steps[index].id.as_str();
             if let Some(reads) = read_names.get(step_id) {
-                callee_vars(reads, &call.runbook.value, callee, &mut out);
+                callee_vars(reads, &call.runbook.value, callee, &mut followed.found);
                 let callee_types = KnownTypes::new(callee);
                 let callee = Callee { step: step_id, file: &call.runbook.value, types: &callee_types };
                 let sites = sites.get_or_insert_with(|| template_sites(runbook));
-                check_callee_vars(&types, sites, callee, &mut out);
+                check_callee_vars(&types, sites, callee, &mut followed.found);
             }
         }
-        out
+        followed
     }
 
-    /// The findings of a called file's own calls, in its own source.
+    /// What `runbook check` reports for a called file (`checked`, its own
+    /// findings), its calls followed: in its own source.
     fn follow(&mut self, target: &Path, key: &Path, checked: &Checked) -> Vec<Diagnostic> {
         if let Some(found) = self.memo.get(key) {
             return found.clone();
         }
-        let Some(callee) = &checked.runbook else { return Vec::new() };
+        let mut reported = checked.diagnostics.clone();
+        let Some(callee) = &checked.runbook else { return reported };
         self.stack.push(key.to_owned());
         self.shown.push(target.display().to_string());
-        let found = self.calls(target, callee);
+        let followed = self.calls(target, callee);
         self.stack.pop();
         self.shown.pop();
-        self.memo.insert(key.to_owned(), found.clone());
-        found
+        followed.complete(callee, &mut reported);
+        reported.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
+        self.memo.insert(key.to_owned(), reported.clone());
+        reported
     }
 
     /// `a.yaml → b.yaml → a.yaml`, from the running file at `position`.

@@ -79,6 +79,10 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     if unmatched.is_empty() {
         return;
     }
+    let set_on_entry: BTreeMap<&str, Vec<bool>> =
+        unmatched.keys().map(|var| (*var, entered_set(runbook, flow, var))).collect();
+    let entered_at =
+        |index: usize, var: &str| set_on_entry.get(var).and_then(|steps| steps.get(index)).copied().unwrap_or(false);
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
         for name in names(site) {
             let var = name.strip_prefix("vars.").and_then(|var| var.split('.').next());
@@ -103,7 +107,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
                 after_probe: false,
                 item: None,
             };
-            report(&site, &[], false, &unmatched, &|var| entered_set(runbook, flow, index, var), out);
+            report(&site, &[], false, &unmatched, &|var| entered_at(index, var), out);
         }
     }
     let in_action = |site: &TemplateSite<'_>| {
@@ -111,7 +115,7 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     };
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression || in_action(site)) {
         let earlier = site.step.map(|step| earlier_whens(&runbook.steps[step], site.span)).unwrap_or_default();
-        let entered = |var: &str| site.step.is_some_and(|index| entered_set(runbook, flow, index, var));
+        let entered = |var: &str| site.step.is_some_and(|index| entered_at(index, var));
         report(site, &earlier, in_action(site), &unmatched, &entered, out);
     }
 }
@@ -177,22 +181,41 @@ fn implies_set(when: &str, var: &str) -> bool {
     reads && !when.contains(&format!("{name} is not defined")) && !when.contains(&format!("{name} is undefined"))
 }
 
-/// Whether every way into step `index` takes a `when` that implies
-/// `vars.VAR` is set (a conclusion reached only through `vars.pct > 90`):
-/// reading it there cannot find it unset.
-fn entered_set(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> bool {
-    let captures_it =
-        runbook.steps.get(index).is_some_and(|step| single_captures(step).iter().any(|(name, _)| *name == var));
-    if flow.start == Some(index) || captures_it {
-        return false;
+/// For each step, whether the run enters it with `vars.VAR` set on every
+/// way in: each way in either takes a `when` that implies it is set
+/// (`vars.pct > 90`), comes after a chain entry that routed it unset
+/// elsewhere (`- when: vars.pct is not defined`), or leaves a step entered
+/// with it set that does not capture it again, however many steps lie
+/// between the guard and the read (review-12-user6 M2). The first step
+/// and a step that captures the var itself never count.
+fn entered_set(runbook: &Runbook, flow: &Flow, var: &str) -> Vec<bool> {
+    let captures = |index: usize| single_captures(&runbook.steps[index]).iter().any(|(name, _)| *name == var);
+    let mut entries = vec![0_usize; runbook.steps.len()];
+    for edge in flow.possible_edges() {
+        if let Destination::Step(to) = edge.to {
+            entries[to] += 1;
+        }
     }
-    let mut entries = flow.edges.iter().flatten().filter(|edge| edge.possible && edge.to == Destination::Step(index));
-    let mut any = false;
-    let all = entries.all(|edge| {
-        any = true;
-        edge.when.as_ref().is_some_and(|when| implies_set(when, var)) || after_unset_route(flow, edge, var)
-    });
-    any && all
+    // Every step with a way in starts set; a step that is not (or that
+    // captures the var, which may then be unset) unsets what it leads to.
+    let mut set: Vec<bool> =
+        entries.iter().enumerate().map(|(index, count)| *count > 0 && flow.start != Some(index)).collect();
+    let mut pending: Vec<usize> = (0..set.len()).filter(|&index| !set[index] || captures(index)).collect();
+    while let Some(from) = pending.pop() {
+        for edge in flow.edges[from].iter().filter(|edge| edge.possible) {
+            let Destination::Step(to) = edge.to else { continue };
+            let keeps_set =
+                edge.when.as_ref().is_some_and(|when| implies_set(when, var)) || after_unset_route(flow, edge, var);
+            if set[to] && !keeps_set {
+                set[to] = false;
+                pending.push(to);
+            }
+        }
+    }
+    for (index, entered) in set.iter_mut().enumerate() {
+        *entered &= !captures(index);
+    }
+    set
 }
 
 /// Whether `edge`, an entry of a `when` chain (`probe:next[2]`) or what
@@ -505,6 +528,42 @@ mod tests {
         // A way in through `is not defined` does not imply it is set.
         let negative = warned(&[("vars.role is not defined or vars.version is not defined", "primary")]);
         assert_eq!(places(&negative), ["vars.role in conclusion", "vars.version in conclusion"]);
+    }
+
+    /// The RB312 warnings of `yaml`, as the ids of the steps they are in.
+    fn warned_steps(yaml: &str) -> Vec<String> {
+        let runbook = load(&Source::new("t.yaml", yaml.to_owned())).expect("loads");
+        let at = |offset: usize| {
+            runbook.steps.iter().rev().find(|step| step.id.span.start <= offset).map(|step| step.id.value.clone())
+        };
+        analyse(&runbook)
+            .into_iter()
+            .filter(|d| d.code == Code::CaptureMayNotMatch)
+            .filter_map(|d| at(d.span.start))
+            .collect()
+    }
+
+    #[test]
+    fn a_guard_covers_every_step_reached_only_through_its_otherwise() {
+        // `mid` stands between the guard and the read (review-12-user6 M2);
+        // `loop` comes back to `usage`, which captures the var again.
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: usage\n    collect:\n      cmd: { argv: [echo] }\n      \
+                    capture:\n        pct: { regex: '(\\d+)%', type: int }\n    next:\n      - when: vars.pct is not \
+                    defined\n        goto: unknown\n      - goto: mid\n  - id: mid\n    instruct: { text: look }\n    \
+                    next: more\n  - id: more\n    ask: { question: \"again?\", type: confirm }\n    on: { yes: usage, \
+                    no: fine }\n  - id: fine\n    conclude: { status: resolved, diagnosis: \"{{ vars.pct }}% used\" }\n  \
+                    - id: unknown\n    conclude: { status: inconclusive, diagnosis: \"could not read it\" }\n";
+        assert!(warned_steps(yaml).is_empty(), "{:?}", warned_steps(yaml));
+        // A second way into `mid` that skips the guard makes it possibly unset
+        // in `fine`, two steps on.
+        let bypass = yaml.replace(
+            "      - when: vars.pct is not",
+            "      - when: steps.usage.duration > \"1s\"\n        goto: mid\n      - when: vars.pct is not",
+        );
+        assert_eq!(warned_steps(&bypass), ["fine"]);
+        // So does a way in from the start.
+        let from_start = yaml.replace("steps:\n  - id: usage", "steps:\n  - id: first\n    next: mid\n  - id: usage");
+        assert_eq!(warned_steps(&from_start), ["fine"]);
     }
 
     #[test]
