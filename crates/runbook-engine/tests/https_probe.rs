@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
-use runbook_engine::probe::{Certificate, ErrorKind, HttpSpec, ProxySetting};
+use runbook_engine::probe::{Certificate, ErrorKind, HttpClient, HttpSpec, ProxySetting};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use support::{assert_human, error_kind, get, observe};
 use tempfile::NamedTempFile;
@@ -638,4 +638,169 @@ async fn through_an_https_proxy_the_facts_are_the_services_certificate() {
     let tls = observation.tls.expect("the service's certificate facts");
     assert_eq!((tls.subject.as_str(), tls.not_after.as_str()), ("CN=localhost", "2099-01-01T00:00:00Z"));
     assert_eq!(tunnels.load(Ordering::SeqCst), 1, "tunnels opened");
+}
+
+/// An https server on 127.0.0.1 with `config` that keeps each connection
+/// open for more requests, answering each `200 ok`. Returns its port.
+async fn serve_kept_alive(config: rustls::ServerConfig) -> u16 {
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                loop {
+                    while !request.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    request.clear();
+                    if tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// An https server on 127.0.0.1 with `config` that closes each connection
+/// after one answer and counts the handshakes that resumed a session.
+/// Returns its port and the count.
+async fn serve_counting_resumptions(config: rustls::ServerConfig) -> (u16, Arc<AtomicUsize>) {
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let resumed = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&resumed);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (acceptor, counted) = (acceptor.clone(), Arc::clone(&counted));
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                if tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                while !request.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (port, resumed)
+}
+
+/// The `not_after` of each of `urls` probed in turn through `proxy` with one
+/// client, as a run's probes share it; a pause after each answer lets the
+/// connection go back to the client's pool.
+async fn not_after_in_turn(proxy: &ProxySetting, ca_file: &NamedTempFile, urls: &[String]) -> Vec<String> {
+    let client = HttpClient::new();
+    let mut not_after = Vec::new();
+    for url in urls {
+        let spec = HttpSpec {
+            proxy: proxy.clone(),
+            ca_file: Some(ca_file.path().to_owned()),
+            timeout: Duration::from_secs(5),
+            client: client.clone(),
+            ..get(url)
+        };
+        let observation = observe(&spec).await;
+        assert_eq!((observation.status, &observation.error), (Some(200), &None), "{url}: {observation:?}");
+        not_after.push(observation.tls.expect("certificate facts").not_after);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    not_after
+}
+
+/// Two services on two ports of one host name, each with its certificate:
+/// a probe of the first, one of the second, the first again (attack4 H1).
+/// The third goes over the first's kept-alive connection (through a proxy,
+/// its tunnel: two tunnels for three probes) and has the certificate that
+/// connection began with, not the one the second port presented last under
+/// the same name; direct too.
+#[tokio::test]
+async fn a_kept_alive_connection_has_its_own_certificate_not_another_ports_of_the_same_host() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["localhost"], CURRENT);
+    let first = serve_kept_alive(presenting(certificate, &key)).await;
+    let (certificate, key) = ca.issue(&["localhost"], ((2020, 1, 1), (2097, 1, 1)));
+    let second = serve_kept_alive(presenting(certificate, &key)).await;
+    let urls = [first, second, first].map(|port| format!("https://localhost:{port}/health"));
+    let ca_file = ca.pem_file();
+    let expected = ["2099-01-01T00:00:00Z", "2097-01-01T00:00:00Z", "2099-01-01T00:00:00Z"];
+
+    let (proxy, tunnels) = tunnelling_proxy(usize::MAX).await;
+    let through = ProxySetting::Url(format!("http://127.0.0.1:{proxy}"));
+    assert_eq!(not_after_in_turn(&through, &ca_file, &urls).await, expected, "through a proxy");
+    assert_eq!(tunnels.load(Ordering::SeqCst), 2, "the third probe reuses the first one's tunnel");
+
+    assert_eq!(not_after_in_turn(&ProxySetting::Direct, &ca_file, &urls).await, expected, "direct");
+}
+
+/// The same through an `https://` proxy at the first service's address: the
+/// second probe's handshake with the proxy shows the proxy's certificate for
+/// that address, which is never the first service's on its kept-alive
+/// tunnel.
+#[tokio::test]
+async fn a_kept_alive_tunnel_through_an_https_proxy_never_has_the_proxys_certificate() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let first = serve_kept_alive(presenting(certificate, &key)).await;
+    let (certificate, key) = ca.issue(&["localhost"], ((2020, 1, 1), (2097, 1, 1)));
+    let second = serve_kept_alive(presenting(certificate, &key)).await;
+    let (certificate, key) = ca.issue(&["127.0.0.1"], ((2020, 1, 1), (2096, 1, 1)));
+    let acceptor = TlsAcceptor::from(Arc::new(presenting(certificate, &key)));
+    let (proxy, tunnels) = tunnelling_proxy_over(Some(acceptor), usize::MAX).await;
+    let urls = [
+        format!("https://127.0.0.1:{first}/health"),
+        format!("https://localhost:{second}/health"),
+        format!("https://127.0.0.1:{first}/health"),
+    ];
+    let through = ProxySetting::Url(format!("https://127.0.0.1:{proxy}"));
+    let not_after = not_after_in_turn(&through, &ca.pem_file(), &urls).await;
+    assert_eq!(not_after, ["2099-01-01T00:00:00Z", "2097-01-01T00:00:00Z", "2099-01-01T00:00:00Z"]);
+    assert_eq!(tunnels.load(Ordering::SeqCst), 2, "the third probe reuses the first one's tunnel");
+}
+
+/// Services that close each connection: the first issues session tickets,
+/// the second none. Direct, the third probe resumes the first's session and
+/// still has its certificate; through a proxy no session is resumed (its
+/// certificate could not be read on the tunnel), so each handshake shows
+/// its own, never the second port's.
+#[tokio::test]
+async fn a_resumed_session_never_has_another_ports_certificate() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["localhost"], CURRENT);
+    let (first, resumed) = serve_counting_resumptions(presenting(certificate, &key)).await;
+    let (certificate, key) = ca.issue(&["localhost"], ((2020, 1, 1), (2097, 1, 1)));
+    let mut config = presenting(certificate, &key);
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    let second = serve_with(config).await;
+    let urls = [first, second, first].map(|port| format!("https://localhost:{port}/health"));
+    let ca_file = ca.pem_file();
+    let expected = ["2099-01-01T00:00:00Z", "2097-01-01T00:00:00Z", "2099-01-01T00:00:00Z"];
+
+    assert_eq!(not_after_in_turn(&ProxySetting::Direct, &ca_file, &urls).await, expected, "direct");
+    assert_eq!(resumed.swap(0, Ordering::SeqCst), 1, "direct, the third probe resumes the first's session");
+
+    let (proxy, tunnels) = tunnelling_proxy(usize::MAX).await;
+    let through = ProxySetting::Url(format!("http://127.0.0.1:{proxy}"));
+    assert_eq!(not_after_in_turn(&through, &ca_file, &urls).await, expected, "through a proxy");
+    assert_eq!(resumed.load(Ordering::SeqCst), 0, "through a proxy, no session is resumed");
+    assert_eq!(tunnels.load(Ordering::SeqCst), 3, "one tunnel each");
 }

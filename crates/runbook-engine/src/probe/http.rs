@@ -21,7 +21,7 @@ use super::connect_answer::{self, ConnectAnswer};
 use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
-use super::tls_client::{self, Presented, Trust};
+use super::tls_client::{self, Presented, Trust, WitnessLayer};
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
     serialize_millis,
@@ -155,7 +155,7 @@ pub struct HttpClient {
     clients: Arc<Mutex<HashMap<ClientKey, Client>>>,
 }
 
-/// One client and the certificates servers presented to it.
+/// One client and the certificate each of its connections began with.
 #[derive(Clone)]
 struct Client {
     client: reqwest::Client,
@@ -241,15 +241,14 @@ fn build_client(key: &ClientKey) -> Result<Client, ProbeError> {
     if key.fresh_connection {
         builder = builder.pool_max_idle_per_host(0);
     }
-    let presented = if key.tls {
-        let (tls, presented) = tls_client::config(trust(key)?)
+    let presented = Presented::default();
+    if key.tls {
+        let tls = tls_client::config(trust(key)?, key.proxy.is_none())
             .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot set up the http client: {}", one_line(&e))))?;
-        builder = builder.tls_backend_preconfigured(tls);
-        presented
+        builder = builder.tls_backend_preconfigured(tls).connector_layer(WitnessLayer(presented.clone()));
     } else {
         builder = builder.tls_certs_only(Vec::new());
-        Presented::default()
-    };
+    }
     let client = builder
         .build()
         .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot set up the http client: {}", causes(&e))))?;
@@ -419,17 +418,14 @@ impl HttpSpec {
         observation.final_url = Some(response.url().to_string());
         // The connection's certificate is the target's only over https: an
         // http URL through an https proxy has the proxy's. Through a CONNECT
-        // tunnel reqwest keeps none: the client's verifier kept it.
+        // tunnel reqwest keeps none: the client kept it by connection.
         observation.tls = response
             .extensions()
             .get::<reqwest::tls::TlsInfo>()
             .filter(|_| response.url().scheme() == "https")
             .and_then(reqwest::tls::TlsInfo::peer_certificate)
             .map(|der| CertificateDer::from(der.to_vec()))
-            .or_else(|| {
-                let name = target.host.trim_start_matches('[').trim_end_matches(']');
-                target.https.then(|| recorder.presented(name).or_else(|| presented.last(name))).flatten()
-            })
+            .or_else(|| target.https.then(|| presented.on(response.extensions())).flatten())
             .and_then(|der| Certificate::of(&der, self.at));
         observation.headers = response
             .headers()
@@ -455,8 +451,8 @@ impl HttpSpec {
     /// names the host that failed, and each hop goes through the proxy its
     /// own URL calls for.
     /// Each hop's proxy is written into `observation` before it is sent.
-    /// Returns the answer and the certificates presented to the client that
-    /// got it.
+    /// Returns the answer and the certificates of the connections of the
+    /// client that got it.
     async fn send(
         &self,
         mut request: reqwest::Request,

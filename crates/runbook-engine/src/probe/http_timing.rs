@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use rustls::NamedGroup;
 use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue};
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use serde::{Deserialize, Serialize};
 
 tokio::task_local! {
@@ -66,9 +66,6 @@ struct Phases {
     connected: Option<Instant>,
     /// When the answer's status line came.
     answered: Option<Instant>,
-    /// The name and certificate of the last server whose certificate was
-    /// checked while the request was sent (see [`presented`]).
-    presented: Option<(String, CertificateDer<'static>)>,
 }
 
 /// The phases of one probe's request (its last hop after redirects),
@@ -94,12 +91,6 @@ impl Recorder {
             self.phases().answered = Some(Instant::now());
         }
         answer
-    }
-
-    /// The certificate the server named `name` (an IP address without
-    /// brackets) presented in a handshake made for the request, if one was.
-    pub(super) fn presented(&self, name: &str) -> Option<CertificateDer<'static>> {
-        self.phases().presented.clone().filter(|(presenter, _)| presenter == name).map(|(_, certificate)| certificate)
     }
 
     /// Whether a TLS handshake began, its connection open, and the
@@ -132,13 +123,6 @@ fn record(set: impl FnOnce(&mut Phases)) {
     let _ = PHASES.try_with(|phases| set(&mut phases.lock().unwrap_or_else(PoisonError::into_inner)));
 }
 
-/// Notes that `name` presented `certificate`, which passed the checks, in
-/// a handshake for the request this task is sending (a proxy's first, then
-/// the service's in its tunnel: the last is kept).
-pub(super) fn presented(name: String, certificate: CertificateDer<'static>) {
-    record(|phases| phases.presented = Some((name, certificate)));
-}
-
 /// The system resolver (`getaddrinfo`, as reqwest's default), timed.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TimedResolver;
@@ -160,44 +144,52 @@ impl Resolve for TimedResolver {
 /// rustls' session cache (the one a client has by default), which a TLS
 /// client asks for a session to resume as it starts each handshake, just
 /// after its connection opened: that moment is the handshake's start.
+/// Without `resume`, it keeps no session, so that none is resumed.
 #[derive(Debug)]
-pub(super) struct TimedSessions(ClientSessionMemoryCache);
+pub(super) struct TimedSessions {
+    cache: ClientSessionMemoryCache,
+    resume: bool,
+}
 
 impl TimedSessions {
-    /// As many sessions as rustls keeps by default.
-    pub(super) fn new() -> Self {
-        Self(ClientSessionMemoryCache::new(256))
+    /// As many sessions as rustls keeps by default, or none.
+    pub(super) fn new(resume: bool) -> Self {
+        Self { cache: ClientSessionMemoryCache::new(256), resume }
     }
 }
 
 impl ClientSessionStore for TimedSessions {
     fn take_tls13_ticket(&self, server_name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
         record(|phases| phases.handshaking = Some(Instant::now()));
-        self.0.take_tls13_ticket(server_name)
+        self.cache.take_tls13_ticket(server_name)
     }
 
     fn set_kx_hint(&self, server_name: ServerName<'static>, group: NamedGroup) {
-        self.0.set_kx_hint(server_name, group);
+        self.cache.set_kx_hint(server_name, group);
     }
 
     fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<NamedGroup> {
-        self.0.kx_hint(server_name)
+        self.cache.kx_hint(server_name)
     }
 
     fn set_tls12_session(&self, server_name: ServerName<'static>, value: Tls12ClientSessionValue) {
-        self.0.set_tls12_session(server_name, value);
+        if self.resume {
+            self.cache.set_tls12_session(server_name, value);
+        }
     }
 
     fn tls12_session(&self, server_name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
-        self.0.tls12_session(server_name)
+        self.cache.tls12_session(server_name)
     }
 
     fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
-        self.0.remove_tls12_session(server_name);
+        self.cache.remove_tls12_session(server_name);
     }
 
     fn insert_tls13_ticket(&self, server_name: ServerName<'static>, value: Tls13ClientSessionValue) {
-        self.0.insert_tls13_ticket(server_name, value);
+        if self.resume {
+            self.cache.insert_tls13_ticket(server_name, value);
+        }
     }
 }
 

@@ -3,19 +3,30 @@
 //! added to them, or no check at all with `tls.insecure`; HTTP/1.1 as the
 //! only protocol offered), built here so that the session cache is the
 //! timed one that marks where each handshake begins ([`TimedSessions`]),
-//! and the verifier one that keeps the certificate each server presented
-//! ([`Presented`]).
+//! and the verifier one that tells which certificate each connection began
+//! with ([`Presented`]).
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
 use rustls::client::Resumption;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
-use super::http_timing::{self, TimedSessions};
+use super::http_timing::TimedSessions;
+
+tokio::task_local! {
+    /// The last certificate that passed the checks in the handshakes of the
+    /// connection this task is opening.
+    static SHOWN: Arc<Mutex<Option<CertificateDer<'static>>>>;
+}
 
 /// How a client checks the certificates servers present.
 pub(super) enum Trust {
@@ -25,9 +36,11 @@ pub(super) enum Trust {
     Anything,
 }
 
-/// The settings of one https client, and where its verifier keeps the
-/// certificates servers presented to it.
-pub(super) fn config(trust: Trust) -> Result<(ClientConfig, Presented), rustls::Error> {
+/// The settings of one https client. `resume` says whether it resumes TLS
+/// sessions: a client whose connections go through a proxy does not, since
+/// the certificate a resumed session began with cannot be read on a
+/// tunnelled connection, and every handshake must show its own.
+pub(super) fn config(trust: Trust, resume: bool) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match trust {
         Trust::System(extra) if extra.is_empty() => {
@@ -38,50 +51,119 @@ pub(super) fn config(trust: Trust) -> Result<(ClientConfig, Presented), rustls::
         }
         Trust::Anything => Arc::new(AnyCertificate(Arc::clone(&provider))),
     };
-    let presented = Presented::default();
-    let verifier = Arc::new(Witness { inner: verifier, presented: presented.clone() });
+    let verifier = Arc::new(Witness { inner: verifier });
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config.resumption = Resumption::store(Arc::new(TimedSessions::new()));
-    Ok((config, presented))
+    config.resumption = Resumption::store(Arc::new(TimedSessions::new(resume)));
+    Ok(config)
 }
 
-/// The certificate each server last presented to one client and that passed
-/// its checks, by the name the client asked for. Through a proxy's `CONNECT`
-/// tunnel the HTTP client keeps no certificate on the connection, so the
-/// probe reads it here: the one of the request's own handshake (see
-/// [`http_timing::presented`]), or, when the request went over a kept-alive
-/// connection or resumed a TLS session (no certificate is sent then), the
-/// one the server presented when that connection or session began, which
-/// this client checked.
+/// The connections a client opened and the certificate each began with,
+/// the last that passed the checks in its handshakes (a proxy's first,
+/// then the service's in its tunnel). Through a proxy's `CONNECT` tunnel
+/// the HTTP client keeps no certificate on the connection, so the probe
+/// reads it here by the connection that carried the answer (its two
+/// addresses): a request that went over a kept-alive connection has the
+/// certificate that connection began with, never another's. The newest
+/// [`Presented::KEPT`] connections are kept.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Presented(Arc<Mutex<HashMap<String, CertificateDer<'static>>>>);
+pub(super) struct Presented(Arc<Mutex<VecDeque<Began>>>);
+
+/// A TCP connection: its local and remote addresses.
+type Ends = (SocketAddr, SocketAddr);
+
+/// A connection and the certificate it began with, if any.
+type Began = (Ends, Option<CertificateDer<'static>>);
 
 impl Presented {
-    fn keep(&self, name: &ServerName<'_>, certificate: &CertificateDer<'_>) {
-        let name = name.to_str().into_owned();
-        let certificate = certificate.clone().into_owned();
-        http_timing::presented(name.clone(), certificate.clone());
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).insert(name, certificate);
+    /// How many connections are remembered: far more than a client keeps
+    /// open at once.
+    const KEPT: usize = 256;
+
+    fn ends(extensions: &http::Extensions) -> Option<Ends> {
+        extensions.get::<HttpInfo>().map(|info| (info.local_addr(), info.remote_addr()))
     }
 
-    /// The certificate the server named `name` (an IP address without
-    /// brackets) last presented.
-    pub(super) fn last(&self, name: &str) -> Option<CertificateDer<'static>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
+    fn keep(&self, connected: &Connected, certificate: Option<CertificateDer<'static>>) {
+        let mut extensions = http::Extensions::new();
+        connected.get_extras(&mut extensions);
+        let Some(ends) = Self::ends(&extensions) else { return };
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.retain(|(known, _)| *known != ends);
+        kept.push_back((ends, certificate));
+        if kept.len() > Self::KEPT {
+            kept.pop_front();
+        }
+    }
+
+    /// The certificate the connection that carried an answer (`extensions`
+    /// are the answer's) began with.
+    pub(super) fn on(&self, extensions: &http::Extensions) -> Option<CertificateDer<'static>> {
+        let ends = Self::ends(extensions)?;
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.iter().find(|(known, _)| *known == ends).and_then(|(_, certificate)| certificate.clone())
     }
 }
 
-/// A client's verifier, which keeps the certificate it accepted
-/// ([`Presented`]).
+/// Wraps a client's connector so that each connection it opens is kept in
+/// [`Presented`] with the certificate it began with.
+#[derive(Debug, Clone)]
+pub(super) struct WitnessLayer(pub(super) Presented);
+
+impl<S> tower_layer::Layer<S> for WitnessLayer {
+    type Service = Witnessed<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Witnessed { inner, presented: self.0.clone() }
+    }
+}
+
+/// A connector whose connections are kept with their certificate (see
+/// [`WitnessLayer`]).
+#[derive(Debug, Clone)]
+pub(super) struct Witnessed<S> {
+    inner: S,
+    presented: Presented,
+}
+
+impl<S, R> tower_service::Service<R> for Witnessed<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+    S::Response: Connection,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let opening = self.inner.call(request);
+        let presented = self.presented.clone();
+        Box::pin(async move {
+            let shown = Arc::new(Mutex::new(None));
+            let opened = SHOWN.scope(Arc::clone(&shown), opening).await;
+            if let Ok(connection) = &opened {
+                let certificate = shown.lock().unwrap_or_else(PoisonError::into_inner).take();
+                presented.keep(&connection.connected(), certificate);
+            }
+            opened
+        })
+    }
+}
+
+/// A client's verifier, which notes the certificate it accepted for the
+/// connection being opened ([`Presented`]).
 #[derive(Debug)]
 struct Witness {
     inner: Arc<dyn ServerCertVerifier>,
-    presented: Presented,
 }
 
 impl ServerCertVerifier for Witness {
@@ -97,7 +179,8 @@ impl ServerCertVerifier for Witness {
             .inner
             .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
             .map_err(|error| self_signed(end_entity, error))?;
-        self.presented.keep(server_name, end_entity);
+        let certificate = end_entity.clone().into_owned();
+        let _ = SHOWN.try_with(|shown| *shown.lock().unwrap_or_else(PoisonError::into_inner) = Some(certificate));
         Ok(verified)
     }
 
