@@ -86,8 +86,12 @@ impl Coverage {
         }
         let (source, runbook, flow) = (&plan.source, &plan.runbook, &plan.flow);
         let steps = &runbook.steps.value;
+        // An edge from a step no run reaches can never be taken: it is not
+        // drawn either.
+        let reachable = flow.reachable();
         let edges = flow
             .possible_edges()
+            .filter(|edge| reachable[edge.from])
             .map(|edge| {
                 let (line, column) = source.line_col(edge.span.start);
                 EdgeCoverage {

@@ -42,10 +42,11 @@ pub(crate) fn document(
     directory: &Path,
 ) -> (String, Option<String>) {
     let mut out = String::new();
-    let writer = Writer { runbook, source, flow, documents, directory };
+    let diagram = Diagram::new(&graph(runbook, flow), None);
+    let writer = Writer { runbook, source, flow, documents, directory, unreachable: &diagram.unreachable };
     writer.header(&mut out);
     writer.inputs(&mut out);
-    let (map, size) = mermaid(&Diagram::new(&graph(runbook, writer.flow), None));
+    let (map, size) = mermaid(&diagram);
     let _ = writeln!(out, "## Map\n");
     // A reader on GitHub would see an error box where the map should be.
     if let Some(warning) = size.warning() {
@@ -53,6 +54,12 @@ pub(crate) fn document(
         let _ = writeln!(out, "> The map below: {warning} ({command}).\n");
     }
     let _ = writeln!(out, "```mermaid\n{map}```\n");
+    // What no run can do is not shown as a way to follow; the author is
+    // told it is missing, and where to look.
+    if let Some(left_out) = diagram.left_out() {
+        let command = code(&format!("runbook check {}", source.name()));
+        let _ = writeln!(out, "> Not on the map nor below: {left_out} ({command} says why).\n");
+    }
     writer.steps(&mut out);
     writer.conclusions(&mut out);
     // A runbook's (or its file name's) control characters and the marks
@@ -67,6 +74,8 @@ struct Writer<'a> {
     flow: &'a Flow,
     documents: &'a HashMap<PathBuf, String>,
     directory: &'a Path,
+    /// The ids of the steps no run can reach: neither drawn nor listed.
+    unreachable: &'a [String],
 }
 
 impl Writer<'_> {
@@ -175,7 +184,7 @@ impl Writer<'_> {
         out.push_str("\n\n");
         let mut number = 0;
         for (index, step) in self.runbook.steps.iter().enumerate() {
-            if step.conclude.is_some() {
+            if step.conclude.is_some() || !self.reachable(step) {
                 continue;
             }
             number += 1;
@@ -188,6 +197,11 @@ impl Writer<'_> {
             Self::limits(out, step);
             self.exits(out, index);
         }
+    }
+
+    /// Whether some run can reach `step`.
+    fn reachable(&self, step: &Step) -> bool {
+        !self.unreachable.contains(&step.id.value)
     }
 
     /// What the step's kind says to do, in its words (`Prose`).
@@ -351,8 +365,13 @@ impl Writer<'_> {
     }
 
     fn conclusions(&self, out: &mut String) {
-        let concluding: Vec<(&Step, &Conclusion)> =
-            self.runbook.steps.iter().filter_map(|s| s.conclude.as_ref().map(|c| (s, &c.value))).collect();
+        let concluding: Vec<(&Step, &Conclusion)> = self
+            .runbook
+            .steps
+            .iter()
+            .filter(|step| self.reachable(step))
+            .filter_map(|s| s.conclude.as_ref().map(|c| (s, &c.value)))
+            .collect();
         if concluding.is_empty() {
             return;
         }

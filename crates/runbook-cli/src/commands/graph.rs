@@ -29,6 +29,10 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
         None => None,
     };
     let diagram = Diagram::new(&drawn, trace.as_ref());
+    if let Some(left_out) = diagram.left_out() {
+        let check = format!("runbook check {}", args.path.display());
+        print_stderr(&format!("note: not drawn: {left_out} (`{check}` says why)\n"));
+    }
     let text = match args.format {
         GraphFormat::Mermaid => {
             let (text, size) = mermaid(&diagram);

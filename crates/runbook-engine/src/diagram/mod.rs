@@ -63,12 +63,17 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
 /// Nodes and links, ready to be written in either language.
 #[derive(Debug, Clone, Default)]
 pub struct Diagram {
-    /// Every step in file order, then the end and unknown-step nodes that
-    /// some edge leads to (never one that nothing reaches).
+    /// Every step some run can reach, in file order (the start first), then
+    /// the end and unknown-step nodes that some edge leads to (never one
+    /// that nothing reaches).
     pub nodes: Vec<Node>,
     /// One link per pair of nodes: exits of a step that lead to the same
     /// place share it, their labels joined.
     pub links: Vec<Link>,
+    /// The ids of the steps no run can reach (`runbook check` says why,
+    /// RB204), in file order: left out of the picture, which shows what a
+    /// run can do; `graph` and `render` say so beside it ([`Self::left_out`]).
+    pub unreachable: Vec<String>,
 }
 
 /// A node of the diagram.
@@ -148,8 +153,14 @@ impl Diagram {
         // Sets, built once: a search of the path per node made the record
         // of 10,000 steps cost twice per step what 1,000 cost.
         let visited: HashSet<&str> = trace.map(|t| t.visited.iter().map(String::as_str).collect()).unwrap_or_default();
+        let reached = reached(graph);
         let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(graph.nodes.len());
-        for (index, step) in graph.nodes.iter().enumerate() {
+        for step in &graph.nodes {
+            if !reached.contains(step.id.as_str()) {
+                diagram.unreachable.push(step.id.clone());
+                continue;
+            }
+            let index = diagram.nodes.len();
             index_of.entry(step.id.as_str()).or_insert(index);
             // A question without a title is best named by what it asks,
             // cut shorter: a diamond grows with its text in both directions.
@@ -211,6 +222,15 @@ impl Diagram {
         diagram
     }
 
+    /// The steps left out, in words: ``steps `a`, `b`, which no run can
+    /// reach``; `None` when every step is drawn.
+    pub fn left_out(&self) -> Option<String> {
+        let (first, rest) = self.unreachable.split_first()?;
+        let ids = rest.iter().fold(format!("`{first}`"), |ids, id| format!("{ids}, `{id}`"));
+        let steps = if rest.is_empty() { "step" } else { "steps" };
+        Some(format!("{steps} {ids}, which no run can reach"))
+    }
+
     fn mark_taken(&mut self, trace: &Trace) {
         let taken: HashSet<&str> = trace.edges.iter().map(String::as_str).collect();
         for link in &mut self.links {
@@ -220,6 +240,25 @@ impl Diagram {
             }
         }
     }
+}
+
+/// The ids of the steps some run can reach: from the start (the graph's
+/// first node) along its edges.
+fn reached(graph: &Graph) -> HashSet<&str> {
+    let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
+    for edge in &graph.edges {
+        if let Some(to) = &edge.to {
+            next.entry(edge.from.as_str()).or_default().push(to.as_str());
+        }
+    }
+    let mut reached = HashSet::new();
+    let mut stack: Vec<&str> = graph.nodes.first().map(|start| start.id.as_str()).into_iter().collect();
+    while let Some(id) = stack.pop() {
+        if reached.insert(id) {
+            stack.extend(next.get(id).into_iter().flatten());
+        }
+    }
+    reached
 }
 
 /// The end node (`None`), or a node for an id no step has.
@@ -326,7 +365,11 @@ steps:
     check:
       http: { url: http://127.0.0.1:1/ }
       expect: [{ status: 200 }, { duration: { lt: 1s }, severity: warn }]
-    on: { pass: ok, warn: ok, fail: nowhere }
+    on: { pass: ok, warn: ok, fail: nowhere, error: ask_it }
+  - id: aside
+    title: Nothing leads here
+    next: ok
+    instruct: { text: x }
   - id: ok
     conclude: { status: resolved, severity: info }
   - id: ask_it
@@ -341,8 +384,10 @@ steps:
         let ids: Vec<&str> = diagram.nodes.iter().map(|n| n.id.as_str()).collect();
         assert_eq!(ids, ["s_probe_it", "s_ok", "s_ask_it", "missing_nowhere", "run_end"]);
         let links: Vec<(usize, usize, &str)> = diagram.links.iter().map(|l| (l.from, l.to, l.label.as_str())).collect();
-        // `error` is not routed: it falls through to the next step, like `pass`.
-        assert_eq!(links, [(0, 1, "pass / warn / error"), (0, 3, "fail"), (2, 4, "then")]);
+        assert_eq!(links, [(0, 1, "pass / warn"), (0, 3, "fail"), (0, 2, "error"), (2, 4, "then")]);
+        // A step nothing leads to is no node: it is named apart.
+        assert_eq!(diagram.unreachable, ["aside"]);
+        assert_eq!(diagram.left_out().as_deref(), Some("step `aside`, which no run can reach"));
         assert_eq!(diagram.nodes[1].severity, Some(Severity::Info));
         assert_eq!(diagram.nodes[1].details, ["resolved, info"]);
         assert_eq!(diagram.nodes[0].details[0], "A very long title that goes on and on and on and on and on…");
@@ -369,7 +414,7 @@ steps:
         let visited: Vec<&str> = diagram.nodes.iter().filter(|n| n.visited).map(|n| n.name.as_str()).collect();
         assert_eq!(visited, ["probe-it", "ok", "ask_it", "end"]);
         let taken: Vec<usize> = diagram.links.iter().enumerate().filter(|(_, l)| l.taken).map(|(i, _)| i).collect();
-        assert_eq!(taken, [0, 2]);
+        assert_eq!(taken, [0, 3]);
     }
 
     #[test]
