@@ -625,44 +625,67 @@ steps:
     assert_eq!(of(&named.events(), "concluded")[0]["conclusion"]["diagnosis"], "gone");
 }
 
+/// attack6 H3: a log scan killed half-way (the OOM killer, `kill -9`) was
+/// judged on what it printed: `contains: FATAL` over half the log was
+/// false, "no FATAL in the log: not the app". A command killed by a signal
+/// gave no answer (`error`, kind `killed`), whatever its expectations read;
+/// its captures are unset and its `error` route may read the signal.
 #[test]
-fn a_command_killed_by_a_signal_is_an_error_when_its_exit_code_is_judged() {
+fn a_command_killed_by_a_signal_gave_no_answer_whatever_its_expectations_read() {
     let runbook = |expect: &str| {
         format!(
             r#"
-id: killed
-title: Any ERROR lines?
+id: k01
+title: log scan killed half-way
 steps:
-  - id: grep
+  - id: scan
     check:
-      cmd: {{ sh: "echo partial; kill -9 $$" }}
+      cmd: {{ sh: "echo 'line 1 ok 3 errors'; kill -9 $$; echo 'FATAL: out of disk'" }}
       expect: [ {expect} ]
-    on: {{ pass: found, fail: none-found, error: cant }}
-  - id: found
-    conclude: {{ status: diagnosed, diagnosis: "ERROR lines found" }}
-  - id: none-found
-    conclude: {{ status: resolved, diagnosis: "no ERROR lines" }}
+      capture:
+        errors: {{ regex: '(\d+) errors', type: int }}
+    on:
+      pass: fatal
+      fail: clean
+      error:
+        - when: result.signal == 9
+          goto: cant
+        - goto: fatal
+  - id: fatal
+    conclude: {{ status: diagnosed, severity: high, diagnosis: "FATAL in the log" }}
+  - id: clean
+    conclude: {{ status: resolved, diagnosis: "no FATAL in the log: not the app" }}
   - id: cant
-    conclude: {{ status: inconclusive, diagnosis: "could not read the log: {{{{ steps.grep.error.message }}}}" }}
+    conclude: {{ status: inconclusive, diagnosis: "scan did not finish: {{{{ steps.scan.error.message }}}}" }}
 "#
         )
     };
-    let judged = run(&runbook("{ exit_code: { ne: 1 } }"), &[]).status(0);
-    let events = judged.events();
-    let step = of(&events, "step_finished")[0];
-    assert_eq!((step["outcome"].as_str(), step["error"]["kind"].as_str()), (Some("error"), Some("killed")));
-    assert_eq!(
-        of(&events, "concluded")[0]["conclusion"]["diagnosis"],
-        "could not read the log: the command was killed by signal 9 before it exited: there is no exit code to judge"
-    );
+    for expect in ["{ stdout: { contains: FATAL } }", "{ exit_code: { ne: 1 } }", "{ stdout: { contains: ok } }"] {
+        let events = run(&runbook(expect), &[]).status(0).events();
+        let step = of(&events, "step_finished")[0];
+        assert_eq!(
+            (step["outcome"].as_str(), step["error"]["kind"].as_str()),
+            (Some("error"), Some("killed")),
+            "{expect}"
+        );
+        assert!(step["captures"]["errors"].is_null(), "{expect}: {step}");
+        assert_eq!(
+            of(&events, "concluded")[0]["conclusion"]["diagnosis"],
+            "scan did not finish: the command was killed by signal 9 (SIGKILL) before it exited: what it printed is \
+             not its whole answer, and it has no exit code",
+            "{expect}"
+        );
+    }
     let human = Test::new()
-        .files(&[("runbook.yaml", runbook("{ exit_code: { ne: 1 } }").as_bytes())])
+        .files(&[("runbook.yaml", runbook("{ stdout: { contains: FATAL } }").as_bytes())])
         .args(["run", "runbook.yaml", "--non-interactive", "--no-record"])
         .status(0)
         .stdout;
     assert!(human.contains("killed by signal 9") && human.contains("error (killed)"), "{human}");
-    let output_only = run(&runbook(r#"{ stdout: "partial" }"#), &[]).status(0);
-    assert_eq!(of(&output_only.events(), "step_finished")[0]["outcome"], "pass", "what it printed is still judged");
+    assert!(human.contains("line 1 ok"), "what it printed is shown: {human}");
+    // A command that exits is judged as before.
+    let finished = runbook("{ stdout: { contains: FATAL } }").replace("kill -9 $$; ", "");
+    assert_eq!(path(&run(&finished, &[]).status(0).events()), ["scan", "fatal"]);
 }
 
 #[test]

@@ -157,20 +157,23 @@ mod tests {
     }
 
     #[test]
-    fn a_command_killed_by_a_signal_has_no_exit_code_to_judge() {
+    fn a_command_killed_by_a_signal_gave_no_answer_whatever_its_expectations() {
         let Observation::Cmd(mut cmd) = fixtures::cmd("") else { unreachable!() };
         (cmd.exit_code, cmd.signal) = (None, Some(9));
         let killed = Observation::Cmd(cmd);
-        let verdict = judge(&killed, &expect("[{exit_code: {ne: 1}}]"));
-        assert_eq!(verdict.outcome, Outcome::Error);
-        assert_eq!(
-            verdict.error.map(|e| (e.kind, e.message)),
-            Some((
-                ErrorKind::Killed,
-                "the command was killed by signal 9 before it exited: there is no exit code to judge".to_owned()
-            ))
-        );
-        assert_eq!(judge(&killed, &expect("[{stdout: {eq: \"\"}}]")).outcome, Outcome::Pass);
+        for expectations in ["[{exit_code: {ne: 1}}]", "[{stdout: {eq: \"\"}}]", "[]"] {
+            let verdict = judge(&killed, &expect(expectations));
+            assert_eq!(verdict.outcome, Outcome::Error, "{expectations}");
+            assert_eq!(
+                verdict.error.map(|e| (e.kind, e.message)),
+                Some((
+                    ErrorKind::Killed,
+                    "the command was killed by signal 9 (SIGKILL) before it exited: what it printed is not its \
+                     whole answer, and it has no exit code"
+                        .to_owned()
+                ))
+            );
+        }
     }
 
     #[test]

@@ -242,15 +242,19 @@ impl CmdObservation {
 /// answer instead.
 fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>], ran: &str) -> Option<ProbeError> {
     let Some(code) = cmd.exit_code else {
-        // Killed by a signal: an `exit_code` expectation has nothing to
-        // judge (`ne: 1` would hold), as after a timeout.
+        // Killed by a signal (the OOM killer, a watchdog, `kill -9`): what
+        // it printed is part of an answer, as after a timeout, whatever the
+        // expectations read (`contains: FATAL` over half a log is false,
+        // `exit_code: { ne: 1 }` would hold).
         let signal = cmd.signal?;
-        return expect.iter().any(|expectation| expectation.exit_code.is_some()).then(|| {
-            ProbeError::new(
-                ErrorKind::Killed,
-                format!("the command was killed by signal {signal} before it exited: there is no exit code to judge"),
-            )
-        });
+        let name = Signal::try_from(signal).map_or_else(|_| String::new(), |name| format!(" ({name})"));
+        return Some(ProbeError::new(
+            ErrorKind::Killed,
+            format!(
+                "the command was killed by signal {signal}{name} before it exited: what it printed is not its whole \
+                 answer, and it has no exit code"
+            ),
+        ));
     };
     let not_found = |line: &&str| {
         SHELL_NOT_FOUND.captures(line).is_some_and(|found| {

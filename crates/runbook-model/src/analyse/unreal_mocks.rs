@@ -272,13 +272,11 @@ fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Ve
     let name = kind.name();
     let probes: Vec<&str> = judged.kinds.iter().map(|kind| kind.name()).collect();
     let reported = judged.kinds.iter().any(|p| p.reported_errors().contains(&kind));
-    let message = if reported && kind == MockErrorKind::InvalidJson {
+    let message = if reported {
         format!(
             "step `{}` reads no JSON (no `json:` expectation or capture), so it never errs `invalid_json`",
             judged.step
         )
-    } else if reported {
-        format!("step `{}` judges no `exit_code`, so a command killed by a signal is not `killed` there", judged.step)
     } else {
         let article = if matches!(probes.as_slice(), ["http" | "env"]) { "an" } else { "a" };
         format!("{article} `{}` probe never errs `{name}`, and step `{}` runs one", probes.join("`/`"), judged.step)
@@ -303,14 +301,9 @@ fn error_kind(judged: &Judged<'_>, kind: MockErrorKind, span: Span, out: &mut Ve
 }
 
 /// Whether the step reads what an error of this kind needs: `invalid_json`
-/// needs JSON read, `killed` an `exit_code` judged (a killed command has
-/// none; otherwise its other expectations judge what it printed).
+/// needs JSON read.
 fn read_by_step(judged: &Judged<'_>, kind: MockErrorKind) -> bool {
-    match kind {
-        MockErrorKind::InvalidJson => judged.reads_json,
-        MockErrorKind::Killed => judged.expect.iter().any(|expectation| expectation.exit_code.is_some()),
-        _ => true,
-    }
+    kind != MockErrorKind::InvalidJson || judged.reads_json
 }
 
 /// The `items:` keys of a `foreach` mock that are not items of the list.
