@@ -1834,6 +1834,60 @@ steps:
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "master / active: fail over first");
 }
 
+/// attack6 H5: the captures read redis-cli's `\r\n` as `\n`, but
+/// `result.stdout`, `steps.ID.stdout` and a `stdout` expectation kept the
+/// `\r`: `"role:master" in (result.stdout | split("\n"))` was false on a
+/// real primary ("a replica: safe to restart now"), while a case mocking
+/// the output with `\n` passed. One reading everywhere, against a real
+/// redis-server; the record keeps the bytes.
+#[test]
+fn redis_cli_s_crlf_is_read_as_newlines_in_facts_and_expectations_as_in_captures() {
+    let redis = crate::services::Redis::start();
+    let yaml = r#"
+id: rx2
+title: role line via result.stdout in a when
+steps:
+  - id: r
+    check:
+      cmd: { argv: [redis-cli, -p, "PORT", info, replication] }
+      expect: [ { exit_code: 0 } ]
+    on:
+      pass:
+        - when: '"role:master" in (result.stdout | split("\n"))'
+          goto: primary
+        - goto: replica
+      fail: replica
+      error: replica
+  - id: primary
+    conclude: { status: diagnosed, severity: high, diagnosis: "PRIMARY: fail over first" }
+  - id: replica
+    conclude: { status: resolved, diagnosis: "a replica: safe to restart now" }
+"#
+    .replace("PORT", &redis.port.to_string());
+    let through_facts = yaml.replace("(result.stdout | split", "(steps.r.stdout | split");
+    let expected = yaml.replace(
+        "expect: [ { exit_code: 0 } ]",
+        "expect: [ { exit_code: 0 }, { stdout: { contains: \"role:master\\r\\n\" } }, { stdout: { contains: \"# Replication\\nrole:master\\n\" } }, { stdout: { starts_with: \"# Replication\\r\\n\" } } ]",
+    );
+    for yaml in [&yaml, &through_facts, &expected] {
+        let events = run(yaml, &[]).status(0).events();
+        assert_eq!(path(&events), ["r", "primary"], "{yaml}");
+    }
+    let recorded = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let record = std::fs::read_to_string(recorded.path("rec").join("record.json")).expect("record.json written");
+    assert!(record.contains("# Replication\\r\\nrole:master\\r\\n"), "the record keeps the bytes: {record}");
+    // A case mocking the primary's output as YAML writes it takes the
+    // branch the real primary takes.
+    let test = "cases:\n  - name: primary\n    observations: { r: { cmd: { stdout: \"# Replication\\nrole:master\\nconnected_slaves:0\\n\" } } }\n    expect: { conclusion: primary }\n";
+    Test::new()
+        .files(&[("runbook.yaml", expected.as_bytes()), ("runbook.test.yaml", test.as_bytes())])
+        .args(["test", "runbook.test.yaml"])
+        .status(0);
+}
+
 /// A probe that gave no answer (a command not found inside a pipeline, a
 /// timeout) captures nothing from what it printed: `wc -l`'s `0` after the
 /// shell's "not found" is not "no daemon running". The `when` that reads

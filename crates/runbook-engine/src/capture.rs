@@ -54,30 +54,19 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
         // A match lies inside the head or the tail, never across the gap;
         // the output is read without its final newline, so `$` matches at
         // the end of its last line.
-        let parts = text.parts_without_final_newline().map_or_else(|| vec![text.without_final_newline()], Vec::from);
+        let parts = text.parts_as_read().map_or_else(|| vec![text.as_read()], Vec::from);
+        // Each `\r\n` is read as `\n`: `role:(.+)` over redis-cli's
+        // `role:master\r\n` is "master".
         return Ok(parts.iter().find_map(|part| {
             let captures = regex.captures(part)?;
-            let found = runbook_model::captured_group(&captures)?;
-            // A `\r` that belongs to a `\r\n` line end is not part of the
-            // value: `role:(.+)` over redis-cli's `role:master\r\n` is
-            // "master".
-            let line_end = found.as_str().ends_with('\r') && part[found.end()..].starts_with('\n');
-            let value = if line_end { &found.as_str()[..found.as_str().len() - 1] } else { found.as_str() };
-            Some(Value::from(value))
+            runbook_model::captured_group(&captures).map(|found| Value::from(found.as_str()))
         }));
     }
-    // `check` refuses a capture the probe cannot give (RB108).
-    let value = observed.capture(capture);
-    // A whole output keeps its lines, not their `\r`: redis-cli INFO ends
-    // each with `\r\n`, and `"role:master" in (vars.info | split("\n"))`
-    // must hold on the primary. The record keeps the bytes.
-    let whole_text = capture.stdout.is_some() || capture.stderr.is_some() || capture.body.is_some();
-    Ok(match value {
-        Some(Value::String(text)) if whole_text && text.contains("\r\n") => {
-            Some(Value::from(text.replace("\r\n", "\n")))
-        }
-        other => other,
-    })
+    // `check` refuses a capture the probe cannot give (RB108). A whole
+    // output keeps its lines, not their `\r`: redis-cli INFO ends each with
+    // `\r\n`, and `"role:master" in (vars.info | split("\n"))` must hold
+    // on the primary.
+    Ok(observed.capture(capture))
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub(crate) fn evaluate(
     let (name, actual) = read_subject(expectation, subject, observation)?;
     let reading = Reading::of(subject);
     let parts = text_of(subject, observation).and_then(|output| match reading {
-        Reading::Output => output.parts_without_final_newline(),
+        Reading::Output => output.parts_as_read(),
         _ => output.parts(),
     });
     let parts = parts.as_ref();
@@ -86,9 +86,10 @@ enum Reading {
     /// with units (`500ms`): a string against a number by design.
     Durations,
     /// A command's `stdout` or `stderr`, or an HTTP `body`, read without
-    /// its final newline (as `$(…)` reads a command's); an expected text's own final newline is
-    /// dropped too, so `eq: "active\n"` and `eq: active` both hold for
-    /// `echo active`.
+    /// its final newline (as `$(…)` reads a command's) and with each
+    /// `\r\n` read as `\n`; an expected text is read so too, so
+    /// `eq: "active\n"` and `eq: active` both hold for `echo active`, and
+    /// `contains: "role:master\n"` for redis-cli's `role:master\r\n`.
     Output,
 }
 
@@ -101,12 +102,19 @@ impl Reading {
         }
     }
 
+    /// Text looked for inside the subject's: an output's `\r\n` is read
+    /// as `\n` there too.
+    fn text(self, text: &str) -> std::borrow::Cow<'_, str> {
+        if self == Self::Output && text.contains("\r\n") { text.replace("\r\n", "\n").into() } else { text.into() }
+    }
+
     /// `value` as the subject's values are compared with it.
     fn expected(self, value: &Value) -> Value {
         match (self, value) {
             (Self::Durations, _) => as_millis(value).map_or_else(|| value.clone(), Value::from),
             (Self::Output, Value::String(text)) => {
-                Value::from(text.strip_suffix("\r\n").or_else(|| text.strip_suffix('\n')).unwrap_or(text))
+                let text = text.replace("\r\n", "\n");
+                Value::from(text.strip_suffix('\n').unwrap_or(&text))
             }
             _ => value.clone(),
         }
@@ -175,9 +183,7 @@ fn read_subject(
             return Ok((format!("json {path}"), selected));
         }
         _ => match text_of(subject, observation) {
-            Some(output) if Reading::of(subject) == Reading::Output => {
-                Some(Value::from(output.without_final_newline()))
-            }
+            Some(output) if Reading::of(subject) == Reading::Output => Some(Value::from(output.as_read())),
             Some(output) => Some(Value::from(output.kept())),
             None => {
                 return Ok(observed.subject(subject, expectation).unwrap_or_else(|| (subject.name().to_owned(), None)));
@@ -261,9 +267,10 @@ fn judge_all(
     if let Some(v) = &map.contains {
         let passed = match (actual, &*v.value) {
             (Some(Value::String(_)), Value::String(part)) if let Some(parts) = parts => {
-                parts.iter().any(|text| text.contains(part.as_str()))
+                let part = reading.text(part);
+                parts.iter().any(|text| text.contains(&*part))
             }
-            (Some(Value::String(text)), Value::String(part)) => text.contains(part.as_str()),
+            (Some(Value::String(text)), Value::String(part)) => text.contains(&*reading.text(part)),
             (Some(Value::Array(items)), item) => items.iter().any(|i| judge_eq(Some(i), item)),
             _ => false,
         };
@@ -275,7 +282,8 @@ fn judge_all(
         None => (text, text),
     };
     if let Some(v) = &map.starts_with {
-        push("starts_with", Value::from(v.as_str()), first.is_some_and(|t| t.starts_with(v.as_str())))?;
+        let start = reading.text(v.as_str());
+        push("starts_with", Value::from(v.as_str()), first.is_some_and(|t| t.starts_with(&*start)))?;
     }
     if let Some(v) = &map.ends_with {
         let end = expected(&Value::from(v.as_str()));

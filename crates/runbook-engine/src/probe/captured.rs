@@ -8,14 +8,15 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
-/// `text` without one final line end, `\n` or `\r\n` (redis-cli, Windows
-/// hosts): `master\r` is not "master".
-fn unterminated(mut text: String) -> String {
+/// `text` as a runbook reads an output: each `\r\n` line end (redis-cli,
+/// Windows hosts) read as `\n`, and without one final line end, as a
+/// shell's `$(…)` reads it (`master\r\n` is "master").
+fn as_read(mut text: String) -> String {
+    if text.contains("\r\n") {
+        text = text.replace("\r\n", "\n");
+    }
     if text.ends_with('\n') {
         text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
     }
     text
 }
@@ -81,17 +82,19 @@ impl Captured {
         text
     }
 
-    /// [`Self::kept`] without one final newline: a command's output as a
-    /// runbook reads it, as a shell's `$(…)` does (`active\n` is `active`),
-    /// in expectations, captures and `result.stdout` alike. A mock written
-    /// with or without the newline then reads as the real output does.
-    pub fn without_final_newline(&self) -> String {
-        unterminated(self.kept())
+    /// [`Self::kept`] as a runbook reads an output: each `\r\n` read as
+    /// `\n`, and without one final newline, as a shell's `$(…)` reads it
+    /// (`active\n` is `active`), in expectations, captures and
+    /// `result.stdout` alike. A mock written with or without the newline,
+    /// with `\n` or `\r\n`, then reads as the real output does. The record
+    /// keeps the bytes.
+    pub fn as_read(&self) -> String {
+        as_read(self.kept())
     }
 
-    /// [`Self::parts`], the tail without its final newline.
-    pub fn parts_without_final_newline(&self) -> Option<[String; 2]> {
-        self.parts().map(|[head, tail]| [head, unterminated(tail)])
+    /// [`Self::parts`], each read as [`Self::as_read`] reads the whole.
+    pub fn parts_as_read(&self) -> Option<[String; 2]> {
+        self.parts().map(|[head, tail]| [as_read_inside(head), as_read(tail)])
     }
 
     /// The head and the tail as two texts when the middle was dropped: a
@@ -147,6 +150,12 @@ impl Captured {
     pub fn is_complete(&self) -> bool {
         self.dropped_bytes == 0
     }
+}
+
+/// The head of a cut output as read: its `\r\n` read as `\n` (a `\r`
+/// at its very end may be half of one, the `\n` dropped with the middle).
+fn as_read_inside(text: String) -> String {
+    if text.contains("\r\n") { text.replace("\r\n", "\n") } else { text }
 }
 
 /// Where bytes were dropped, in [`Captured::text`].

@@ -338,8 +338,8 @@ impl CmdObservation {
             signal: self.signal,
             timed_out: self.timed_out,
             json: serde_json::from_str::<Value>(&self.stdout.kept()).ok().filter(|_| self.stdout.is_complete()),
-            stdout: self.stdout.without_final_newline(),
-            stderr: self.stderr.without_final_newline(),
+            stdout: self.stdout.as_read(),
+            stderr: self.stderr.as_read(),
             stdout_dropped_bytes: self.stdout.dropped_bytes,
             stderr_dropped_bytes: self.stderr.dropped_bytes,
         }
@@ -404,7 +404,7 @@ impl Observed for CmdObservation {
             (None, Some(_)) => &self.stderr,
             (None, None) => return None,
         };
-        heard(output, self.error.as_ref()).then(|| Value::from(output.without_final_newline()))
+        heard(output, self.error.as_ref()).then(|| Value::from(output.as_read()))
     }
 
     fn facts(&self) -> Vec<String> {

@@ -82,7 +82,7 @@ impl HttpObservation {
             status: self.status,
             headers: self.headers.iter().cloned().collect(),
             json: serde_json::from_str::<Value>(&self.body.kept()).ok().filter(|_| self.body.is_complete()),
-            body: self.body.without_final_newline(),
+            body: self.body.as_read(),
             body_dropped_bytes: self.body.dropped_bytes,
             final_url: self.final_url.clone(),
             proxy: self.proxy.clone(),
@@ -205,7 +205,7 @@ impl Observed for HttpObservation {
             return self.tls.as_ref().map(|tls| tls.fact(fact.value));
         }
         if capture.body.is_some() {
-            return heard(&self.body, self.error.as_ref()).then(|| Value::from(self.body.without_final_newline()));
+            return heard(&self.body, self.error.as_ref()).then(|| Value::from(self.body.as_read()));
         }
         if capture.status.is_some() {
             return self.status.map(Value::from);
