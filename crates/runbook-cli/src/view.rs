@@ -10,7 +10,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{
-    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus, unrouted_words, unset_words,
+    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, unrouted_words, unset_words,
 };
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
@@ -196,7 +196,7 @@ impl EventSink for View {
                 }
                 self.parts.push(Arc::clone(part));
             }
-            Event::AttemptFinished { .. } | Event::Called { .. } => {}
+            Event::AttemptFinished { .. } | Event::Called { .. } | Event::SecretsLearned { .. } => {}
             Event::Resumed { step, runbook_changed, .. } => {
                 let changed = if *runbook_changed { " (the runbook changed since it last ran)" } else { "" };
                 self.print(&format!("{}\n", look.dim(&format!("resuming at step {step}{changed}"))));
@@ -416,12 +416,20 @@ fn write_stdout(text: &str) {
     let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
-/// `--format json`: every event as one JSON line on stdout.
+/// `--format json`: every event as one JSON line on stdout, but for what
+/// only the journal keeps of secrets (fingerprints and their salt).
 pub(crate) struct JsonLines;
 
 impl EventSink for JsonLines {
     fn emit(&mut self, event: &Event) {
-        if let Ok(mut line) = serde_json::to_string(event) {
+        let line = match event {
+            Event::SecretsLearned { .. } => return,
+            Event::RunStarted(info) if info.secret_salt.is_some() => {
+                serde_json::to_string(&Event::RunStarted(RunInfo { secret_salt: None, ..info.clone() }))
+            }
+            _ => serde_json::to_string(event),
+        };
+        if let Ok(mut line) = line {
             line.push('\n');
             write_stdout(&line);
         }

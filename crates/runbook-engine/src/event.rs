@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::expect::ExpectationResult;
 use crate::probe::{ErrorKind, Observation, ProbeError};
+use crate::redact::LearnedSecret;
 use crate::step_facts::StepFacts;
 use crate::timestamp::Timestamp;
 
@@ -69,6 +70,16 @@ pub enum Event {
         attempt: u32,
         /// What ran and what it showed (shared with the sinks that keep it).
         part: Arc<Part>,
+    },
+    /// The run learned a secret while it ran (a captured token, the pieces
+    /// of one an output's dropped middle cut): what the journal keeps of it
+    /// (never the value), so that a resumed run redacts it too. Only the
+    /// journal writes it.
+    SecretsLearned {
+        /// Step id.
+        step: String,
+        /// Each secret, as the journal keeps it.
+        secrets: Vec<LearnedSecret>,
     },
     /// An attempt of a probing step finished.
     AttemptFinished {
@@ -259,6 +270,12 @@ pub struct RunInfo {
     /// ones. Written only when true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub virtual_time: bool,
+    /// The random salt of the fingerprints the journal keeps of secrets the
+    /// run obtained ([`Event::SecretsLearned`]), hex. In the journal only:
+    /// not in `record.json` or the JSON output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub secret_salt: Option<String>,
 }
 
 /// The text a run went on with after `runbook resume --allow-changed`.

@@ -30,6 +30,11 @@ pub(crate) struct Facts {
     /// placeholder (`vars.seen`, `steps.echo.json.auth`): what a template
     /// makes of it, through any filter, is never sent.
     redacted: BTreeSet<String>,
+    /// The placeholders (`[redacted:key]`) in the values that came back
+    /// from the journal: a sent text holding one of them may hold a value
+    /// that came back, however it was read; one the run made since (the
+    /// conclusion of a `call` run after the resume) is its own.
+    came_back: BTreeSet<String>,
     /// The names that hold a secret (`inputs.key`, `vars.token`): what a
     /// template sends of one, through any filter, is a secret too.
     secret: BTreeSet<String>,
@@ -122,6 +127,19 @@ impl Facts {
         let mut redacted = Vec::new();
         redacted_paths(format!("vars.{name}"), value, &mut redacted);
         self.redacted.extend(redacted);
+        self.note_came_back(value);
+    }
+
+    /// Notes the placeholders in `value`, which came back from the journal.
+    pub(crate) fn note_came_back(&mut self, value: &Json) {
+        let text = value.to_string();
+        self.came_back.extend(placeholders(&text).map(str::to_owned));
+    }
+
+    /// Whether the placeholder `[redacted:NAME]` is in a value that came
+    /// back from the journal ([`Self::note_came_back`]).
+    pub(crate) fn came_back(&self, placeholder: &str) -> bool {
+        self.came_back.contains(placeholder)
     }
 
     /// Sets `steps.ID` to facts read back from the journal, noting where
@@ -129,15 +147,24 @@ impl Facts {
     pub(crate) fn restore_step(&mut self, id: &str, facts: Json) {
         let mut redacted = Vec::new();
         redacted_paths(format!("steps.{id}"), &facts, &mut redacted);
+        self.note_came_back(&facts);
         self.set_step(id, facts);
         self.redacted.extend(redacted);
     }
 
-    /// The same facts, noting that what is at each of `paths` (the
-    /// `inputs.token` of a called runbook, made from a redacted value) came
-    /// back redacted.
-    pub(crate) fn with_redacted(mut self, paths: Vec<String>) -> Self {
-        self.redacted.extend(paths);
+    /// The same facts, noting that each of the `inputs` given (the `token`
+    /// input of a called runbook, made from a redacted value), with its
+    /// value, came back redacted.
+    pub(crate) fn with_redacted<'v>(
+        mut self,
+        inputs: impl IntoIterator<Item = (&'v String, Option<&'v Json>)>,
+    ) -> Self {
+        for (input, value) in inputs {
+            self.redacted.insert(format!("inputs.{input}"));
+            if let Some(value) = value {
+                self.note_came_back(value);
+            }
+        }
         self
     }
 
@@ -223,6 +250,12 @@ impl Facts {
 
 /// The dotted paths under `path` (itself included) where `value` holds a
 /// placeholder: each string holding one, each list holding one anywhere.
+/// Each `[redacted:NAME]` in `text`.
+pub(crate) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices(crate::prepare::PLACEHOLDER)
+        .filter_map(|(at, _)| text[at..].find(']').map(|end| &text[at..=at + end]))
+}
+
 fn redacted_paths(path: String, value: &Json, out: &mut Vec<String>) {
     match value {
         Json::String(text) if text.contains(crate::prepare::PLACEHOLDER) => out.push(path),

@@ -41,7 +41,7 @@ mod timestamp;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;
-pub use redact::Redactor;
+pub use redact::{Fingerprint, LearnedSecret, Redactor};
 pub use regular_file::open as open_regular_file;
 pub use template::{Templates, shell_quote};
 pub use timestamp::Timestamp;

@@ -200,13 +200,14 @@ impl<'a> Renderer<'a> {
         if let Some(name) = read {
             return Err(refused(format!("a value made from `{name}`")));
         }
-        let Some(at) =
-            rendered.find(PLACEHOLDER).filter(|_| self.refuse_placeholders && !template.contains(PLACEHOLDER))
-        else {
+        if !self.refuse_placeholders || template.contains(PLACEHOLDER) {
             return Ok(rendered);
-        };
-        let placeholder = rendered[at..].split_inclusive(']').next().unwrap_or(PLACEHOLDER);
-        Err(refused(format!("`{placeholder}`")))
+        }
+        let came_back = crate::facts::placeholders(&rendered).find(|placeholder| self.facts.came_back(placeholder));
+        match came_back.map(|placeholder| refused(format!("`{placeholder}`"))) {
+            Some(refusal) => Err(refusal),
+            None => Ok(rendered),
+        }
     }
 
     fn context(&self) -> &Value {

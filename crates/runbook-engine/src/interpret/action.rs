@@ -33,7 +33,7 @@ impl<'a> Interpreter<'a> {
         )
         .map_err(|e| self.render_failed(step, &e))?;
         drop(sending);
-        self.learn_derived_secrets();
+        self.learn_derived_secrets(step);
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new());
         let confirm = match &action.confirm {
             Some(confirm) => Some(renderer.text("action.confirm", confirm).map_err(|e| self.render_failed(step, &e))?),
@@ -122,6 +122,9 @@ impl<'a> Interpreter<'a> {
         }
         for (name, value) in &finished.captures {
             self.facts.restore_var(name, value);
+        }
+        if let Some(facts) = &finished.facts {
+            self.facts.note_came_back(&facts.to_json());
         }
         StepDone {
             outcome: finished.outcome,

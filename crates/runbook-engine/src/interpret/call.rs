@@ -71,7 +71,7 @@ impl<'a> Interpreter<'a> {
             .inputs
             .iter()
             .filter(|(_, value)| renderer.reads_redacted(&value.value).is_some())
-            .map(|(input, _)| format!("inputs.{}", input.value))
+            .map(|(input, _)| input.value.clone())
             .collect();
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed, typed_from: TypedFrom::Call };
@@ -86,11 +86,13 @@ impl<'a> Interpreter<'a> {
         })?;
         let mut redactor = self.redactor.clone();
         let sent_as_credentials = &callee.secret_flow().inputs;
+        let mut learned = Vec::new();
         for secret in inputs.secrets.iter().chain(sent_as_credentials) {
             if let Some(value) = inputs.values.get(secret) {
-                redactor.add_input(secret, value);
+                learned.extend(redactor.learn_json(secret, value));
             }
         }
+        self.journal_learned(step, learned);
         if !self.options.hermetic {
             super::redact_env_probe_values(callee, &mut redactor);
         }
@@ -112,7 +114,7 @@ impl<'a> Interpreter<'a> {
             client: self.client.clone(),
             redactor,
             facts: Facts::new(&inputs.values, &self.run_facts)
-                .with_redacted(redacted_inputs)
+                .with_redacted(redacted_inputs.iter().map(|input| (input, inputs.values.get(input))))
                 .with_secrets(super::secret_names(callee, &inputs.secrets)),
             visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,

@@ -39,7 +39,7 @@ use crate::no_answer::NoAnswer;
 use crate::operator::Operator;
 use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
-use crate::redact::Redactor;
+use crate::redact::{LearnedSecret, Redactor, Salt};
 use crate::step_facts::{CallFacts, KindFacts, StepFacts};
 use crate::template::Templates;
 use crate::timestamp::Timestamp;
@@ -182,6 +182,10 @@ pub struct Resume {
     pub evidence: HashMap<String, Vec<Arc<Part>>>,
     /// Whether the runbook file changed since the run started.
     pub runbook_changed: bool,
+    /// The salt of the journal's fingerprints (`run_started`), hex.
+    pub secret_salt: Option<String>,
+    /// What the run learned of secrets before the stop, as journaled.
+    pub learned_secrets: Vec<LearnedSecret>,
 }
 
 /// How an action that ran before the stop finished, as journaled.
@@ -249,6 +253,18 @@ async fn start(
     }
     redact_literal_proxy_secrets(plan, &mut redactor);
     call::redact_callee_secrets(plan, path, options.hermetic, &mut redactor);
+    // What an earlier process of the run learned of secrets comes back
+    // from the journal (pieces, fingerprints) under the run's salt.
+    let salt = match resume {
+        Some(resume) => resume.secret_salt.as_deref().and_then(Salt::from_hex),
+        None => Salt::random(),
+    };
+    if let Some(salt) = &salt {
+        redactor.salt_with(salt.clone());
+    }
+    for learned in resume.iter().flat_map(|resume| &resume.learned_secrets) {
+        redactor.restore(learned);
+    }
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -274,6 +290,7 @@ async fn start(
         fail_on: options.fail_on.clone(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
+        secret_salt: salt.as_ref().map(Salt::hex),
     };
     crate::probe::mark_commands_of(&info.id);
     let run_facts = serde_json::json!({
@@ -843,10 +860,22 @@ impl<'a> Interpreter<'a> {
         Stop::Aborted
     }
 
-    /// Adds to the redactor what templates just sent of a secret.
-    fn learn_derived_secrets(&mut self) {
-        for (name, value) in self.facts.take_derived_secrets() {
-            self.redactor.add(&name, &value);
+    /// Adds to the redactor what templates of `step` just sent of a secret.
+    fn learn_derived_secrets(&mut self, step: &Step) {
+        let learned = self
+            .facts
+            .take_derived_secrets()
+            .into_iter()
+            .flat_map(|(name, value)| self.redactor.learn(&name, &value))
+            .collect();
+        self.journal_learned(step, learned);
+    }
+
+    /// Journals what the run just learned of secrets ([`Event::SecretsLearned`]).
+    fn journal_learned(&mut self, step: &Step, secrets: Vec<LearnedSecret>) {
+        if !secrets.is_empty() {
+            let step = self.name(&step.id);
+            self.emit(&Event::SecretsLearned { step, secrets });
         }
     }
 

@@ -252,7 +252,7 @@ impl<'a> Interpreter<'a> {
         token: &CancellationToken,
     ) -> Result<Attempt, Stop> {
         let (shape, units) = self.prepare_units(step, &probing.probes)?;
-        self.learn_derived_secrets();
+        self.learn_derived_secrets(step);
         let judged = self.run_units(step, number, units, probing.concurrency, token).await;
         Ok(self.settle(step, number, shape, judged))
     }
@@ -361,9 +361,10 @@ impl<'a> Interpreter<'a> {
         // A secret captured (a token sent where credentials go) is redacted
         // from now on, in the observation it came from too.
         let secret_vars = &self.plan.secret_flow().vars;
+        let mut learned = Vec::new();
         for (name, value) in &captures {
             if secret_vars.contains(name) {
-                self.redactor.add_input(name, value);
+                learned.extend(self.redactor.learn_json(name, value));
             }
             self.facts.set_var(name, value.clone());
         }
@@ -392,8 +393,9 @@ impl<'a> Interpreter<'a> {
             })
             .collect();
         for (name, piece) in &cut_secrets {
-            self.redactor.add(name, piece);
+            learned.extend(self.redactor.learn(name, piece));
         }
+        self.journal_learned(step, learned);
         let name = self.name(&step.id);
         for part in &parts {
             self.emit(&Event::Probe { step: name.clone(), attempt: number, part: Arc::clone(part) });

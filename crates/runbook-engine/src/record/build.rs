@@ -399,7 +399,8 @@ impl Fold {
         let record = &mut self.record;
         match event {
             Event::RunStarted(info) => {
-                record.run = Some(info.clone());
+                // The fingerprints' salt stays in the journal.
+                record.run = Some(RunInfo { secret_salt: None, ..info.clone() });
                 record.started_at = Some(at);
             }
             Event::Called { step, runbook, path, sha256 } => {
@@ -524,7 +525,7 @@ impl Fold {
                 record.duration_ms = Some(record.duration_ms.unwrap_or(0) + duration_ms);
                 record.finished_at = Some(at);
             }
-            Event::Waiting { .. } => {}
+            Event::Waiting { .. } | Event::SecretsLearned { .. } => {}
         }
     }
 

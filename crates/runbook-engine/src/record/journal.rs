@@ -524,6 +524,7 @@ mod tests {
             fail_on: Vec::new(),
             record_template: None,
             virtual_time: false,
+            secret_salt: None,
         })
     }
 

@@ -100,9 +100,12 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let mut finished: HashMap<String, FinishedAction> = HashMap::new();
     // The last attempt's probes of each step, to show again with a question.
     let mut evidence: HashMap<String, (u32, Vec<Arc<Part>>)> = HashMap::new();
+    // What the run learned of secrets, in every process before this one.
+    let mut learned_secrets = Vec::new();
     let top = |step: &str| StepPath::new(step).is_top_level();
     for entry in entries {
         match &entry.event {
+            Event::SecretsLearned { secrets, .. } => learned_secrets.extend(secrets.iter().cloned()),
             Event::RunFinished { status, .. } => ended = Some(*status),
             Event::Resumed { text, .. } => {
                 ended = None;
@@ -243,6 +246,8 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             actions_done: finished,
             evidence: evidence.into_iter().map(|(step, (_, parts))| (step, parts)).collect(),
             runbook_changed: false,
+            secret_salt: header.secret_salt.clone(),
+            learned_secrets,
         },
     })
 }

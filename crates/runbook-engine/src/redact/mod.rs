@@ -6,10 +6,14 @@ use std::sync::LazyLock;
 
 use indexmap::IndexMap;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod encoded;
 mod finder;
+mod fingerprint;
+
+pub use fingerprint::Fingerprint;
+pub(crate) use fingerprint::Salt;
 
 /// A bearer token as HTTP clients echo it (`Authorization: Bearer …`,
 /// `curl -v`): redacted even when no input declared it secret.
@@ -30,12 +34,50 @@ static BASE64_RUN: LazyLock<Regex> =
 /// one turn up in unrelated encoded data by chance.
 const MIN_DECODED_SECRET: usize = 4;
 
+/// Shortest value the journal keeps a fingerprint of: a secret's pieces
+/// are redacted from 3 bytes on.
+const MIN_PRINTED: usize = 3;
+
 /// The secrets of a run and their names.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Longest value first, so that a secret containing another is replaced
     /// whole.
     secrets: Vec<Secret>,
+    /// The secrets an earlier process of a resumed run obtained, known by
+    /// their fingerprints only.
+    printed: fingerprint::Printed,
+    /// The run's salt for fingerprints; none for output made outside a run.
+    salt: Option<Salt>,
+}
+
+/// What a run learned of a secret while it ran (a token it captured, the
+/// pieces of one an output's dropped middle cut in two), as the journal
+/// keeps it so that a resumed run redacts it too: never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "known_by", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LearnedSecret {
+    /// A piece of a secret the run is given again when it resumes (a
+    /// secret input, an `env` probe's variable): which of its forms (as
+    /// given, lower-cased, JSON-escaped, …), which bytes of that form. A
+    /// resume takes the piece out of the secret given again.
+    Piece {
+        /// The secret's name.
+        name: String,
+        /// Which of its forms, by number (0: as given).
+        form: usize,
+        /// The piece's first byte in that form.
+        from: usize,
+        /// The byte after its last.
+        to: usize,
+    },
+    /// A value the run obtained, by its fingerprint.
+    Fingerprint {
+        /// The name it is redacted under.
+        name: String,
+        /// Its fingerprint under the run's salt.
+        print: Fingerprint,
+    },
 }
 
 /// One secret value.
@@ -47,6 +89,10 @@ struct Secret {
     pattern: Regex,
     /// The forms kept whole as literals, for the edges of a cut capture.
     literals: Vec<String>,
+    /// Whether a resumed run is given it again (an input, an `env`
+    /// probe's variable, read when the run starts), rather than learning
+    /// it as it runs.
+    given: bool,
 }
 
 impl Redactor {
@@ -59,23 +105,99 @@ impl Redactor {
     /// percent-encoded, JSON- or HTML-escaped, inside base64. Empty values
     /// are ignored: there is nothing to hide.
     pub fn add(&mut self, name: &str, value: &str) {
-        if value.is_empty() || self.secrets.iter().any(|known| known.value == value) {
+        self.insert(name, value, true);
+    }
+
+    fn insert(&mut self, name: &str, value: &str, given: bool) {
+        if value.is_empty() || self.knows(value) {
             return;
         }
-        let mut literals = Vec::new();
-        for whole in encoded::whole_forms(value) {
-            let json = serde_json::to_string(&whole).unwrap_or_default();
-            let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
-            let (plain, form) = (percent_encoded(&whole, false), percent_encoded(&whole, true));
-            for form in [whole, json, plain, form] {
-                if !literals.contains(&form) {
-                    literals.push(form);
+        let literals = literals(value);
+        let pattern = encoded::pattern(value);
+        self.secrets.push(Secret { value: value.to_owned(), name: name.to_owned(), pattern, literals, given });
+        self.secrets.sort_by_key(|secret| std::cmp::Reverse(secret.value.len()));
+    }
+
+    fn knows(&self, value: &str) -> bool {
+        self.secrets.iter().any(|known| known.value == value)
+    }
+
+    /// Gives the run's salt, with which [`Self::learn`] makes fingerprints
+    /// and the ones [`Self::restore`] gets are matched.
+    pub(crate) fn salt_with(&mut self, salt: Salt) {
+        self.salt = Some(salt);
+    }
+
+    /// Adds a secret the run learned while it ran (a captured value, a
+    /// piece of a secret cut in two, what a template sent of one) and says
+    /// how the journal keeps it for a resumed run: a piece of a secret the
+    /// run is given again by where it lies in that secret; any other value
+    /// by the fingerprints of its forms ([`MIN_PRINTED`] bytes or more),
+    /// unless it holds, or is named after, a secret the run is given: a
+    /// digest of it would let whoever reads the journal try guesses of
+    /// that secret offline (the given secret inside it is redacted after
+    /// a resume all the same).
+    pub(crate) fn learn(&mut self, name: &str, value: &str) -> Vec<LearnedSecret> {
+        if value.is_empty() || self.knows(value) {
+            return Vec::new();
+        }
+        let kept = self.kept_as(name, value);
+        self.insert(name, value, false);
+        kept
+    }
+
+    /// [`Self::learn`] for every value inside a captured JSON value, as
+    /// [`Self::add_input`] adds them.
+    pub(crate) fn learn_json(&mut self, name: &str, value: &serde_json::Value) -> Vec<LearnedSecret> {
+        match value {
+            serde_json::Value::String(text) => self.learn(name, text),
+            serde_json::Value::Number(number) => self.learn(name, &number.to_string()),
+            serde_json::Value::Array(items) => items.iter().flat_map(|item| self.learn_json(name, item)).collect(),
+            serde_json::Value::Object(map) => map.values().flat_map(|item| self.learn_json(name, item)).collect(),
+            serde_json::Value::Bool(_) | serde_json::Value::Null => Vec::new(),
+        }
+    }
+
+    fn kept_as(&self, name: &str, value: &str) -> Vec<LearnedSecret> {
+        let given = || self.secrets.iter().filter(|secret| secret.given);
+        for secret in given().filter(|secret| secret.name == name) {
+            for (form, literal) in secret.literals.iter().enumerate() {
+                if let Some(from) = literal.find(value) {
+                    let to = from + value.len();
+                    return vec![LearnedSecret::Piece { name: name.to_owned(), form, from, to }];
                 }
             }
         }
-        let pattern = encoded::pattern(value);
-        self.secrets.push(Secret { value: value.to_owned(), name: name.to_owned(), pattern, literals });
-        self.secrets.sort_by_key(|secret| std::cmp::Reverse(secret.value.len()));
+        let Some(salt) = &self.salt else { return Vec::new() };
+        if given().any(|secret| secret.name == name || secret.pattern.is_match(value)) {
+            return Vec::new();
+        }
+        literals(value)
+            .iter()
+            .filter(|form| form.len() >= MIN_PRINTED)
+            .map(|form| LearnedSecret::Fingerprint { name: name.to_owned(), print: salt.fingerprint(form.as_bytes()) })
+            .collect()
+    }
+
+    /// Learns again what an earlier process of a resumed run learned, as
+    /// its journal keeps it: a piece taken out of the secret given again
+    /// (every value given under its name that has that form and those
+    /// bytes), or a fingerprint.
+    pub(crate) fn restore(&mut self, learned: &LearnedSecret) {
+        match learned {
+            LearnedSecret::Piece { name, form, from, to } => {
+                let pieces: Vec<String> = self
+                    .secrets
+                    .iter()
+                    .filter(|secret| secret.given && secret.name == *name)
+                    .filter_map(|secret| secret.literals.get(*form)?.get(*from..*to).map(str::to_owned))
+                    .collect();
+                for piece in pieces {
+                    self.insert(name, &piece, false);
+                }
+            }
+            LearnedSecret::Fingerprint { name, print } => self.printed.add(name, print),
+        }
     }
 
     /// Masks what remains of a secret cut by a capture's dropped middle:
@@ -117,10 +239,11 @@ impl Redactor {
         }
     }
 
-    /// Adds the secrets another redactor knows (a called runbook's).
+    /// Adds the secrets another redactor knows (a called runbook's, which
+    /// began as a copy of this one).
     pub fn extend(&mut self, other: &Self) {
         for secret in &other.secrets {
-            self.add(&secret.name, &secret.value);
+            self.insert(&secret.name, &secret.value, secret.given);
         }
     }
 
@@ -128,7 +251,12 @@ impl Redactor {
     /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = self.secrets(Cow::Borrowed(text));
-        if self.secrets.iter().any(|secret| secret.value.len() >= MIN_DECODED_SECRET) && BASE64_RUN.is_match(&text) {
+        if let Some(salt) = self.salt.as_ref().filter(|_| !self.printed.is_empty()) {
+            text = self.printed.redact(salt, text);
+        }
+        if (self.secrets.iter().any(|secret| secret.value.len() >= MIN_DECODED_SECRET) || !self.printed.is_empty())
+            && BASE64_RUN.is_match(&text)
+        {
             let replaced =
                 BASE64_RUN.replace_all(&text, |found: &regex::Captures<'_>| match self.decoded_secret(&found[0]) {
                     Some(name) => format!("[redacted:{name}]"),
@@ -189,6 +317,7 @@ impl Redactor {
             .filter(|secret| secret.value.len() >= MIN_DECODED_SECRET)
             .find(|secret| decoded.windows(secret.value.len()).any(|window| window == secret.value.as_bytes()))
             .map(|secret| secret.name.as_str())
+            .or_else(|| self.printed.held_in(self.salt.as_ref()?, &decoded, MIN_DECODED_SECRET))
     }
 
     /// Redacts `text` where it holds a secret; leaves it, uncopied, where
@@ -204,8 +333,8 @@ impl Redactor {
         match value {
             serde_json::Value::String(text) => self.in_place(text),
             serde_json::Value::Number(number) => {
-                if let Some(secret) = self.secret_number(number) {
-                    *value = serde_json::Value::from(format!("[redacted:{}]", secret.name));
+                if let Some(name) = self.secret_number(number) {
+                    *value = serde_json::Value::from(format!("[redacted:{name}]"));
                 }
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
@@ -240,8 +369,8 @@ impl Redactor {
     /// The secret a number is: written out (`4242`), or the same number
     /// written another way (`4242.0`, `4.242e3`), as a JSON document may
     /// give back a number it was sent.
-    fn secret_number(&self, number: &serde_json::Number) -> Option<&Secret> {
-        if self.secrets.is_empty() {
+    fn secret_number(&self, number: &serde_json::Number) -> Option<&str> {
+        if self.secrets.is_empty() && self.printed.is_empty() {
             return None;
         }
         let text = number.to_string();
@@ -249,6 +378,8 @@ impl Redactor {
         self.secrets
             .iter()
             .find(|secret| secret.value == text || (value.is_some() && secret.value.parse::<f64>().ok() == value))
+            .map(|secret| secret.name.as_str())
+            .or_else(|| self.printed.whole(self.salt.as_ref()?, &text))
     }
 
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
@@ -274,6 +405,23 @@ impl Redactor {
             *bytes = redacted;
         }
     }
+}
+
+/// The forms of a secret kept whole as literals: each of its whole forms
+/// as written, JSON-escaped and percent-encoded.
+fn literals(value: &str) -> Vec<String> {
+    let mut literals = Vec::new();
+    for whole in encoded::whole_forms(value) {
+        let json = serde_json::to_string(&whole).unwrap_or_default();
+        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
+        let (plain, form) = (percent_encoded(&whole, false), percent_encoded(&whole, true));
+        for form in [whole, json, plain, form] {
+            if !literals.contains(&form) {
+                literals.push(form);
+            }
+        }
+    }
+    literals
 }
 
 /// A value whose texts [`Redactor::redacted_json`] redacts as its type:
@@ -486,6 +634,61 @@ mod tests {
         tiny.add("pin", "Xk9");
         let short = engine.encode("bob:Xk9");
         assert_eq!(tiny.text(&short), short, "three bytes are too few to look for in decoded data");
+    }
+
+    /// What one process learned comes back in another, given the same
+    /// secret input and salt: pieces by where they lie, obtained values by
+    /// fingerprint; nothing journaled is a digest of the input.
+    #[test]
+    fn what_a_run_learned_is_redacted_by_a_resumed_one() {
+        use base64::Engine as _;
+        let salt = Salt::random().expect("random");
+        let first = |redactor: &mut Redactor| {
+            redactor.add("tok", "S3cr3tTok-xy9Q");
+            redactor.salt_with(salt.clone());
+        };
+        let mut before = Redactor::new();
+        first(&mut before);
+        let mut learned = before.learn("tok", "S3cr3tT");
+        assert_eq!(learned, [LearnedSecret::Piece { name: "tok".into(), form: 0, from: 0, to: 7 }]);
+        let token = before.learn("token", "RunTok-ABCDEFGH12");
+        assert!(
+            token.iter().all(|kept| matches!(kept, LearnedSecret::Fingerprint { name, print }
+                if name == "token" && print.bytes == 17 && !print.sha256.contains("RunTok"))),
+            "{token:?}"
+        );
+        learned.extend(token);
+        learned.extend(before.learn_json("pin", &serde_json::json!(987_654_321)));
+        // A value holding the input, or made of it by a filter, is not
+        // journaled: its digest would let the input be guessed.
+        assert_eq!(before.learn("seen", "Bearer S3cr3tTok-xy9Q"), []);
+        assert_eq!(before.learn("tok", "S3CR3TTOK-XY9Q"), []);
+        assert_eq!(before.learn("token", "RunTok-ABCDEFGH12"), [], "known already");
+        let text = "a S3cr3tT b RunTok-ABCDEFGH12 c runtok-abcdefgh12";
+        let expected = "a [redacted:tok] b [redacted:token] c [redacted:token]";
+        assert_eq!(before.text(text), expected);
+
+        let mut after = Redactor::new();
+        first(&mut after);
+        assert_eq!(after.text(text), text, "nothing learned yet");
+        for kept in &learned {
+            after.restore(kept);
+        }
+        assert_eq!(after.text(text), expected);
+        let encoded = base64::engine::general_purpose::STANDARD.encode("user:RunTok-ABCDEFGH12");
+        assert_eq!(after.text(&format!("auth {encoded}")), "auth [redacted:token]");
+        let mut json = serde_json::json!({ "pin": 987_654_321, "other": 987_654_322 });
+        after.json(&mut json);
+        assert_eq!(json, serde_json::json!({ "pin": "[redacted:pin]", "other": 987_654_322 }));
+        // Another secret given under the name gives no piece it does not
+        // have; another salt matches no fingerprint.
+        let mut other = Redactor::new();
+        other.add("tok", "short");
+        other.salt_with(Salt::random().expect("random"));
+        for kept in &learned {
+            other.restore(kept);
+        }
+        assert_eq!(other.text(text), text);
     }
 
     #[test]

@@ -1,0 +1,287 @@
+//! Secrets a resumed run knows only by their fingerprint: a value the run
+//! obtained (a captured token) is never journaled, so the journal keeps its
+//! byte length, a weak 16-bit rolling hash and a salted SHA-256 instead.
+//! A resumed run slides a window of each such length over what it redacts:
+//! the rolling hash rules out nearly every window at the cost of a few
+//! operations, and a window it lets through is redacted only when its
+//! salted digest is the one journaled. The cost is linear in the text per
+//! distinct length.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// The rolling hash's multiplier (odd, so that every byte of a window
+/// counts in its low bits).
+const BASE: u32 = 0x0100_0193;
+
+/// Bytes of the per-run salt.
+const SALT_BYTES: usize = 16;
+
+/// A value known by its fingerprint, never by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fingerprint {
+    /// Its length in bytes.
+    pub bytes: usize,
+    /// A 16-bit rolling hash of its bytes: only a prefilter, so weak that
+    /// it tells next to nothing about the value.
+    pub weak: u16,
+    /// SHA-256 of the run's salt followed by the value, hex.
+    pub sha256: String,
+}
+
+/// The run's random salt, hex in `run_started`: the same value gives
+/// another digest in every run, so a digest cannot be looked up in a table
+/// made before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Salt(Vec<u8>);
+
+impl Salt {
+    /// A new random salt from the TLS stack's random source; `None` when it
+    /// fails (the run then journals no fingerprint).
+    pub(crate) fn random() -> Option<Self> {
+        let mut bytes = vec![0; SALT_BYTES];
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        provider.secure_random.fill(&mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// The salt a journal gives, as hex.
+    pub(crate) fn from_hex(hex: &str) -> Option<Self> {
+        from_hex(hex).filter(|bytes| !bytes.is_empty()).map(Self)
+    }
+
+    /// The salt as `run_started` writes it.
+    pub(crate) fn hex(&self) -> String {
+        to_hex(&self.0)
+    }
+
+    /// The fingerprint of `value` under this salt.
+    pub(crate) fn fingerprint(&self, value: &[u8]) -> Fingerprint {
+        Fingerprint { bytes: value.len(), weak: weak(rolling(value)), sha256: to_hex(&self.digest(value)) }
+    }
+
+    fn digest(&self, value: &[u8]) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(&self.0);
+        hasher.update(value);
+        hasher.finalize().into()
+    }
+}
+
+/// The secrets known by fingerprint, grouped by length for the sliding
+/// windows.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Printed {
+    /// Longest first: a value containing another is replaced whole.
+    lengths: Vec<Length>,
+}
+
+/// The fingerprints of one length.
+#[derive(Debug, Clone)]
+struct Length {
+    bytes: usize,
+    /// `BASE` to the power `bytes`, to take the byte leaving the window out.
+    leaving: u32,
+    /// One bit per weak hash of these fingerprints: the prefilter.
+    weak: Box<[u64; 1024]>,
+    /// The digests and names, looked at when the prefilter lets a window by.
+    known: Vec<([u8; 32], String)>,
+}
+
+impl Printed {
+    /// Whether no value is known by fingerprint.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Adds a fingerprint, the value it stands for redacted under `name`.
+    /// One that does not read (a digest that is not 64 hex digits) adds
+    /// nothing.
+    pub(crate) fn add(&mut self, name: &str, print: &Fingerprint) {
+        let Some(digest) = from_hex(&print.sha256).and_then(|digest| <[u8; 32]>::try_from(digest).ok()) else {
+            return;
+        };
+        if print.bytes == 0 {
+            return;
+        }
+        let at = match self.lengths.binary_search_by(|length| print.bytes.cmp(&length.bytes)) {
+            Ok(at) => at,
+            Err(at) => {
+                let leaving = (0..print.bytes).fold(1u32, |power, _| power.wrapping_mul(BASE));
+                self.lengths
+                    .insert(at, Length { bytes: print.bytes, leaving, weak: Box::new([0; 1024]), known: Vec::new() });
+                at
+            }
+        };
+        let length = &mut self.lengths[at];
+        if !length.known.iter().any(|(known, _)| *known == digest) {
+            length.weak[usize::from(print.weak >> 6)] |= 1 << (print.weak & 63);
+            length.known.push((digest, name.to_owned()));
+        }
+    }
+
+    /// `text` with every value known by fingerprint replaced by
+    /// `[redacted:NAME]`, longest first; uncopied where there is none.
+    pub(crate) fn redact<'a>(&self, salt: &Salt, mut text: Cow<'a, str>) -> Cow<'a, str> {
+        for length in &self.lengths {
+            let found = length.windows(salt, text.as_bytes(), true);
+            if found.is_empty() {
+                continue;
+            }
+            let mut replaced = String::with_capacity(text.len());
+            let mut kept = 0;
+            for (at, name) in found {
+                if !text.is_char_boundary(at) || !text.is_char_boundary(at + length.bytes) {
+                    continue;
+                }
+                replaced.push_str(&text[kept..at]);
+                replaced.push_str("[redacted:");
+                replaced.push_str(name);
+                replaced.push(']');
+                kept = at + length.bytes;
+            }
+            replaced.push_str(&text[kept..]);
+            text = Cow::Owned(replaced);
+        }
+        text
+    }
+
+    /// The name of a value of `min` bytes or more known by fingerprint
+    /// that `bytes` hold (decoded base64), if any.
+    pub(crate) fn held_in(&self, salt: &Salt, bytes: &[u8], min: usize) -> Option<&str> {
+        self.lengths
+            .iter()
+            .filter(|length| length.bytes >= min)
+            .find_map(|length| length.windows(salt, bytes, false).first().map(|(_, name)| *name))
+    }
+
+    /// The name of the value known by fingerprint that `text` is, whole.
+    pub(crate) fn whole(&self, salt: &Salt, text: &str) -> Option<&str> {
+        let length = self.lengths.iter().find(|length| length.bytes == text.len())?;
+        length.windows(salt, text.as_bytes(), false).first().map(|(_, name)| *name)
+    }
+}
+
+impl Length {
+    /// Where windows of this length in `bytes` are values of these
+    /// fingerprints (after each other, never overlapping), with their
+    /// names; only the first when `every` is false.
+    fn windows<'s>(&'s self, salt: &Salt, bytes: &[u8], every: bool) -> Vec<(usize, &'s str)> {
+        let mut found = Vec::new();
+        let width = self.bytes;
+        if bytes.len() < width {
+            return found;
+        }
+        let mut at = 0;
+        let mut hash = rolling(&bytes[..width]);
+        loop {
+            let print = weak(hash);
+            if self.weak[usize::from(print >> 6)] & (1 << (print & 63)) != 0 {
+                let digest = salt.digest(&bytes[at..at + width]);
+                if let Some((_, name)) = self.known.iter().find(|(known, _)| *known == digest) {
+                    found.push((at, name.as_str()));
+                    if !every {
+                        return found;
+                    }
+                    at += width;
+                    if at + width > bytes.len() {
+                        return found;
+                    }
+                    hash = rolling(&bytes[at..at + width]);
+                    continue;
+                }
+            }
+            if at + width >= bytes.len() {
+                return found;
+            }
+            hash = hash
+                .wrapping_mul(BASE)
+                .wrapping_add(u32::from(bytes[at + width]))
+                .wrapping_sub(u32::from(bytes[at]).wrapping_mul(self.leaving));
+            at += 1;
+        }
+    }
+}
+
+/// The polynomial hash of `bytes`: Σ byte·BASEⁿ⁻¹⁻ⁱ, modulo 2³².
+fn rolling(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0u32, |hash, byte| hash.wrapping_mul(BASE).wrapping_add(u32::from(*byte)))
+}
+
+/// The 16 bits of a rolling hash that a fingerprint keeps, its halves
+/// folded together.
+fn weak(hash: u32) -> u16 {
+    u16::try_from((hash ^ (hash >> 16)) & 0xffff).unwrap_or_default()
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|at| u8::from_str_radix(hex.get(at..at + 2)?, 16).ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn salt() -> Salt {
+        Salt::from_hex("00112233445566778899aabbccddeeff").expect("hex")
+    }
+
+    #[test]
+    fn a_value_known_by_fingerprint_is_redacted_wherever_it_falls() {
+        let salt = salt();
+        let mut printed = Printed::default();
+        printed.add("token", &salt.fingerprint(b"RunTok-ABCDEFGH12"));
+        printed.add("piece", &salt.fingerprint(b"Tok"));
+        let text = "a RunTok-ABCDEFGH12 b RunTok-ABCDEFGH12RunTok-ABCDEFGH12 c Tok ä";
+        assert_eq!(
+            printed.redact(&salt, Cow::Borrowed(text)),
+            "a [redacted:token] b [redacted:token][redacted:token] c [redacted:piece] ä"
+        );
+        let clean = "RunTak-ABCDEFGH13 and T o k";
+        assert!(matches!(printed.redact(&salt, Cow::Borrowed(clean)), Cow::Borrowed(_)));
+        assert_eq!(printed.whole(&salt, "RunTok-ABCDEFGH12"), Some("token"));
+        assert_eq!(printed.held_in(&salt, b"user:RunTok-ABCDEFGH12", 4), Some("token"));
+        // Another salt makes another digest: the fingerprint does not
+        // match the value under it.
+        let other = Salt::from_hex("ff").expect("hex");
+        assert!(matches!(printed.redact(&other, Cow::Borrowed("RunTok-ABCDEFGH12")), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_rolling_hash_is_the_hash_of_each_window() {
+        let bytes = b"the quick brown fox jumps over the lazy dog";
+        let width = 7;
+        let leaving = (0..width).fold(1u32, |power, _| power.wrapping_mul(BASE));
+        let mut hash = rolling(&bytes[..width]);
+        for at in 0..bytes.len() - width {
+            assert_eq!(hash, rolling(&bytes[at..at + width]), "window {at}");
+            hash = hash
+                .wrapping_mul(BASE)
+                .wrapping_add(u32::from(bytes[at + width]))
+                .wrapping_sub(u32::from(bytes[at]).wrapping_mul(leaving));
+        }
+    }
+
+    #[test]
+    fn a_salt_reads_back_from_its_hex() {
+        let salt = Salt::random().expect("random");
+        assert_eq!(Salt::from_hex(&salt.hex()), Some(salt));
+        assert_eq!(Salt::from_hex("abc"), None);
+        assert_eq!(Salt::from_hex("zz"), None);
+        assert_eq!(Salt::from_hex(""), None);
+    }
+}

@@ -1,0 +1,284 @@
+//! What a run learned of secrets holds across `runbook resume`: the pieces
+//! of a secret an output's dropped middle cut in two, and a token the run
+//! captured, are redacted after the resume as before it, whether the run
+//! waited at a question or was killed (SIGKILL). Every byte the resumed
+//! process writes (stdout, stderr, each record file) is searched.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::http_server::{Server, respond};
+use crate::{Scratch, Test};
+
+/// Bytes of an output kept at each end: the middle of a longer one is
+/// dropped.
+const HALF: usize = 512 * 1024;
+
+const SECRET: &str = "S3cr3tTok-xy9Q";
+const TOKEN: &str = "RunTok-ABCDEFGH12";
+
+/// How the first process stops before the step that echoes the pieces.
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    /// At a question without an answer (exit 5); resumed with the answer.
+    Question,
+    /// Killed with SIGKILL during a step that waits; resumed.
+    Killed,
+}
+
+/// The step between the cut and the echo, for each way of stopping.
+fn pause(stop: Stop) -> &'static str {
+    match stop {
+        Stop::Question => r#"ask: { type: confirm, question: "Go on?" }"#,
+        // Waits only the first time (the resume runs it again), its process
+        // group's id in `begun`.
+        Stop::Killed => {
+            r"check: { cmd: { sh: 'if [ ! -e begun ]; then echo $$ > started; mv started begun; sleep 60; fi' } }"
+        }
+    }
+}
+
+/// A command printing `head`, then `secret` (its first `into_head` bytes
+/// end the kept head), a middle that is dropped, `secret` again (its last
+/// `into_tail` bytes begin the kept tail), and the tail.
+fn cutting(secret_env: &str, into_head: usize, into_tail: usize) -> String {
+    format!(
+        "argv: [python3, -c, \"import os,sys; s=os.environ['{secret_env}'].encode(); \
+         sys.stdout.buffer.write(b'A'*({HALF}-{into_head})+s+b'B'*{HALF}+s+b'C'*({HALF}-{into_tail}))\"]"
+    )
+}
+
+/// Runs the runbook in `dir` until it stops as `stop` says, then resumes
+/// it (with `answer` for a question): the resumed process's stdout and
+/// stderr.
+fn run_and_resume(dir: &Path, stop: Stop, env: &[(&str, &str)]) -> (String, String) {
+    let run = ["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"];
+    match stop {
+        Stop::Question => {
+            let mut test = Test::new().in_dir(dir).args(run);
+            for (name, value) in env {
+                test = test.env(name, value);
+            }
+            test.status(5);
+        }
+        Stop::Killed => {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_runbook"));
+            child.current_dir(dir).args(run).stdout(Stdio::null()).stderr(Stdio::null());
+            for (name, value) in env {
+                child.env(name, value);
+            }
+            let mut child = child.spawn().unwrap();
+            let started = Instant::now();
+            while !dir.join("begun").exists() {
+                assert!(started.elapsed() < Duration::from_secs(60), "the run never reached `pause`");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+            // SIGKILL left the step's `sleep` running: stop it.
+            let group: i32 = std::fs::read_to_string(dir.join("begun")).unwrap().trim().parse().unwrap();
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(-group), nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+    let mut resume = Test::new().in_dir(dir).args(["resume", "rec", "--non-interactive", "--verbose"]);
+    if matches!(stop, Stop::Question) {
+        resume = resume.args(["--answer", "pause=yes"]);
+    }
+    for (name, value) in env {
+        resume = resume.env(name, value);
+    }
+    let output = resume.status(0);
+    (output.stdout, output.stderr)
+}
+
+/// Every byte the resumed process wrote, and each record file.
+fn sinks(dir: &Path, stdout: String, stderr: String) -> Vec<(String, String)> {
+    let mut found = vec![("stdout".to_owned(), stdout), ("stderr".to_owned(), stderr)];
+    for name in ["journal.jsonl", "record.json", "record.md"] {
+        let text = String::from_utf8_lossy(&std::fs::read(dir.join("rec").join(name)).unwrap()).into_owned();
+        found.push((name.to_owned(), text));
+    }
+    found
+}
+
+#[track_caller]
+fn assert_nowhere(sinks: &[(String, String)], canaries: &[&str]) {
+    for (sink, text) in sinks {
+        for canary in canaries {
+            assert!(!text.contains(canary), "`{canary}` reached {sink} after the resume:\n{}", excerpt(text, canary));
+        }
+    }
+}
+
+/// The lines of `text` holding `canary`.
+fn excerpt(text: &str, canary: &str) -> String {
+    text.lines()
+        .filter(|line| line.contains(canary))
+        .map(|line| line.chars().take(300).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_pieces_of_a_secret_input_cut_by_a_dropped_middle_stay_redacted_after_a_resume() {
+    let (head, tail) = (&SECRET[..7], &SECRET[SECRET.len() - 6..]);
+    for stop in [Stop::Question, Stop::Killed] {
+        let dir = Scratch::new();
+        let yaml = format!(
+            r#"
+id: pieces
+title: Pieces across a resume
+inputs:
+  tok: {{ env: MYTOK, secret: true }}
+steps:
+  - id: big
+    check:
+      cmd:
+        {cut}
+        env: {{ T: "{{{{ inputs.tok }}}}" }}
+    next: pause
+  - id: pause
+    {pause}
+    next: echo
+  - id: echo
+    check:
+      cmd: {{ sh: 'printf "first 7: %.7s last 6: %s\n" "$T" "${{T#????????}}"', env: {{ T: "{{{{ inputs.tok }}}}" }} }}
+    next: end
+  - id: end
+    conclude: {{ status: resolved, diagnosis: done }}
+"#,
+            cut = cutting("T", 7, 6),
+            pause = pause(stop)
+        );
+        std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+        let (stdout, stderr) = run_and_resume(dir.path(), stop, &[("MYTOK", SECRET)]);
+        let sinks = sinks(dir.path(), stdout, stderr);
+        assert_nowhere(&sinks, &[SECRET, head, tail]);
+        let record = &sinks[3].1;
+        assert!(
+            record.contains("first 7: [redacted:tok] last 6: [redacted:tok]"),
+            "{stop:?}: {}",
+            excerpt(record, "first 7")
+        );
+        let journal = &sinks[2].1;
+        assert!(journal.contains(r#""known_by":"piece""#), "{stop:?}: the journal keeps where the pieces lie");
+    }
+}
+
+#[test]
+fn a_token_the_run_captured_and_its_pieces_stay_redacted_after_a_resume() {
+    let server = Server::start(|request, stream| {
+        let body = if request.path.starts_with("/piece") {
+            format!("head={} tail={}", &TOKEN[..7], &TOKEN[TOKEN.len() - 6..])
+        } else {
+            serde_json::json!({ "access_token": TOKEN, "note": "hello" }).to_string()
+        };
+        respond(stream, "200 OK", &[("content-type", "application/json"), ("x-echo", TOKEN)], body.as_bytes())
+    });
+    for stop in [Stop::Question, Stop::Killed] {
+        let dir = Scratch::new();
+        let yaml = format!(
+            r#"
+id: obtained
+title: A captured token across a resume
+steps:
+  - id: login
+    check:
+      http: {{ url: "{login}" }}
+      capture:
+        token: {{ json: $.access_token }}
+    next: use
+  - id: use
+    check:
+      http: {{ url: "{login}", headers: {{ Authorization: "Bearer {{{{ vars.token }}}}" }} }}
+    next: big
+  - id: big
+    check:
+      cmd:
+        {cut}
+        env: {{ T: "{{{{ vars.token }}}}" }}
+    next: pause
+  - id: pause
+    {pause}
+    next: again
+  - id: again
+    check:
+      http: {{ url: "{login}" }}
+    next: piece
+  - id: piece
+    check:
+      http: {{ url: "{piece}" }}
+    next: end
+  - id: end
+    conclude: {{ status: resolved, diagnosis: done }}
+"#,
+            login = server.url("/login"),
+            piece = server.url("/piece"),
+            cut = cutting("T", 7, 6),
+            pause = pause(stop)
+        );
+        std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+        let (stdout, stderr) = run_and_resume(dir.path(), stop, &[]);
+        let sinks = sinks(dir.path(), stdout, stderr);
+        assert_nowhere(&sinks, &[TOKEN, &TOKEN[..7], &TOKEN[TOKEN.len() - 6..]]);
+        let record = &sinks[3].1;
+        for shown in [r#"{\"access_token\":\"[redacted:token]\""#, "head=[redacted:token] tail=[redacted:token]"] {
+            assert!(record.contains(shown), "{stop:?}: {shown} in\n{}", excerpt(record, "redacted:token"));
+        }
+        let journal = &sinks[2].1;
+        assert!(journal.contains(r#""known_by":"fingerprint""#), "{stop:?}: the journal keeps fingerprints");
+    }
+}
+
+/// A `call` the resumed process runs concludes with values of its own: a
+/// placeholder in its conclusion was made by this process, not read back
+/// from the journal, and the caller's next step may send it as the unkilled
+/// run does (review-8-attack3 M3).
+#[test]
+fn a_call_run_after_a_resume_is_not_taken_for_values_read_back_redacted() {
+    let callee = r#"
+id: callee
+title: Callee
+inputs:
+  key: { secret: true }
+steps:
+  - id: c1
+    check:
+      cmd: { sh: 'echo "k=$K"', env: { K: "{{ inputs.key }}" } }
+      capture:
+        got: { regex: "k=(\\S+)" }
+  - id: done
+    conclude: { status: resolved, diagnosis: "callee done {{ vars.got }}" }
+"#;
+    for stop in [Stop::Question, Stop::Killed] {
+        let dir = Scratch::new();
+        let calling = format!(
+            r#"
+id: caller
+title: Caller
+inputs:
+  k: {{ default: "CallerKey-77ZZqq" }}
+steps:
+  - id: pause
+    {pause}
+    next: c
+  - id: c
+    call:
+      runbook: callee.yaml
+      inputs: {{ key: "{{{{ inputs.k }}}}" }}
+    on: {{ resolved: after }}
+  - id: after
+    check:
+      cmd: {{ sh: 'echo "after $D"', env: {{ D: "{{{{ steps.c.conclusion.diagnosis }}}}" }} }}
+  - id: end
+    conclude: {{ status: resolved, diagnosis: done }}
+"#,
+            pause = pause(stop)
+        );
+        std::fs::write(dir.path().join("runbook.yaml"), calling).unwrap();
+        std::fs::write(dir.path().join("callee.yaml"), callee).unwrap();
+        let (stdout, _) = run_and_resume(dir.path(), stop, &[]);
+        assert!(stdout.contains("after callee done [redacted:key]"), "{stop:?}: {stdout}");
+    }
+}
