@@ -592,3 +592,58 @@ steps:
         .status(0)
         .stdout_contains("2 ERROR lines in the log");
 }
+
+/// A `next:`-only chain that reads of its check only what a failure has
+/// too (`duration`) takes a failure as a quick pass: `check` names it at
+/// the chain (RB210), the real run shows the failure "healthy", and the
+/// same chain under `on: pass` beside routed failures is clean
+/// (review-10-attack6 H7).
+#[test]
+fn a_next_chain_that_reads_only_the_duration_routes_failures_like_a_pass() {
+    let yaml = r#"
+id: slow
+title: Is the worker slow?
+steps:
+  - id: worker
+    check:
+      cmd: { sh: "exit 3" }
+      expect: [ { exit_code: 0 } ]
+    next:
+      - when: steps.worker.duration > "5s"
+        goto: slow
+      - goto: healthy
+  - id: slow
+    conclude: { status: diagnosed, diagnosis: the worker is slow }
+  - id: healthy
+    conclude: { status: resolved, diagnosis: the worker is healthy }
+  - id: down
+    conclude: { status: diagnosed, severity: high, diagnosis: the worker is down }
+"#;
+    let report: serde_json::Value = Test::new()
+        .files(&[("slow.yaml", yaml.as_bytes())])
+        .args(["check", "--format", "json", "slow.yaml"])
+        .status(0)
+        .json();
+    let found: Vec<(String, u64, String)> = report["files"][0]["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let field = |name: &str| d[name].as_str().unwrap_or_default().to_owned();
+            (field("code"), d["line"].as_u64().unwrap_or_default(), field("message"))
+        })
+        .collect();
+    let rb210 = found.iter().find(|(code, ..)| code == "RB210").expect("RB210");
+    assert_eq!(rb210.1, 10, "{found:?}");
+    assert!(rb210.2.starts_with("`fail`, `error` of `worker` take this `next:` chain as a pass would"), "{found:?}");
+    Test::new()
+        .files(&[("slow.yaml", yaml.as_bytes())])
+        .args(["run", "slow.yaml", "--non-interactive", "--no-record"])
+        .status(0)
+        .stdout_contains("the worker is healthy");
+    let routed = yaml.replace("    next:\n", "    on:\n      fail: down\n      error: down\n      pass:\n").replace(
+        "      - when: steps.worker.duration > \"5s\"\n        goto: slow\n      - goto: healthy\n",
+        "        - when: steps.worker.duration > \"5s\"\n          goto: slow\n        - goto: healthy\n",
+    );
+    Test::new().files(&[("slow.yaml", routed.as_bytes())]).args(["check", "--deny-warnings", "slow.yaml"]).status(0);
+}

@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
-    Callee, KnownTypes, captured_names, check_callee_vars, template_input_mismatch, template_names, template_sites,
-    unrouted_keys,
+    Callee, KnownTypes, call_chain_without_conclusion, captured_names, check_callee_vars, template_input_mismatch,
+    template_names, template_sites, unrouted_keys,
 };
 use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
@@ -201,6 +201,7 @@ impl Follower {
             // The callee's own graph, built once by its check.
             let keys = crate::call_keys(&runbook.steps[index], callee, flow);
             followed.narrowed.extend(narrowed_routing(runbook, index, &keys));
+            followed.found.extend(call_chain_without_conclusion(&runbook.steps[index], &call.runbook.value, &keys));
             followed.call_keys.push((index, keys, call.runbook.value.clone()));
             inputs(&types, call, &call.runbook.value, callee, &mut followed.found);
             let step_id = runbook.steps[index].id.as_str();

@@ -38,6 +38,7 @@ pub(crate) use compared_types::{Callee, KnownTypes, check_callee_vars, template_
 pub(crate) use exhaustive::unrouted_keys;
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};
 pub(crate) use literal_templates::holds_template;
+pub(crate) use next_routing::call_chain_without_conclusion;
 pub(crate) use references::article;
 pub(crate) use shape::zero_limit;
 pub use step_facts::{CHECKLIST_FACTS, ERROR_FACTS, ERROR_KINDS, TIMING_FACTS, known_facts};

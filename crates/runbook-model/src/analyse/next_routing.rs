@@ -3,11 +3,24 @@
 //! sends the rest to its default (`when: steps.api.outcome == "fail"`,
 //! then `goto: healthy`: a refused connection is "healthy"), and an `on:`
 //! that routes `fail` but leaves `error` (or the reverse) to `next:`,
-//! which is meant for `pass`.
+//! which is meant for `pass`. A chain that reads only what a failure has
+//! too (the step's `duration`, one `error.kind`) sends every failure to its
+//! default; and a `call`'s chain that never reads the callee's conclusion
+//! sends an `inconclusive` callee there.
 
 use indexmap::IndexMap;
 
-use crate::{Code, Comparator, Diagnostic, OperandForm, Spanned, Step, Target, producible_keys};
+use crate::analyse::expressions::{captures_of, names};
+use crate::analyse::{TemplateKind, TemplateSite};
+use crate::{Branch, Code, Comparator, Diagnostic, OperandForm, Spanned, Step, Target, producible_keys};
+
+/// The step's own facts that a failure has as well as a pass: how long it
+/// took, its phases, why it had no answer. A chain reading only these
+/// cannot tell a refused connection from a quick answer.
+const FAILURE_BLIND_FACTS: &[&str] = &["duration", "probe_duration", "timing", "error"];
+/// A callee's statuses that are no finding: it could not tell, handed the
+/// incident on, or ended without a conclusion (`error`).
+const NO_FINDING: &[&str] = &["inconclusive", "escalated", "error"];
 
 /// The finding for `step`, which has a `next:`, if it has one.
 pub(crate) fn check(step: &Step) -> Option<Diagnostic> {
@@ -18,7 +31,8 @@ pub(crate) fn check(step: &Step) -> Option<Diagnostic> {
     let producible = producible_keys(step)?;
     match &step.on {
         Some(on) => on_beside_next(step, on, next, &producible),
-        None => chain_over_outcome(step, next, &producible),
+        None => chain_over_outcome(step, next, &producible)
+            .or_else(|| chain_over_failure_blind_facts(step, next, &producible)),
     }
 }
 
@@ -90,6 +104,152 @@ fn chain_over_outcome(step: &Step, next: &Spanned<Target>, producible: &[String]
             unrouted[0], step.id.value, unrouted[0]
         )),
     )
+}
+
+/// A `next:` chain, without `on:`, whose `when`s read of the step only
+/// facts a failure has too (`steps.api.duration > "1s"`, `steps.api.error.kind
+/// == "timeout"`) and has a default: that default takes every `fail` and
+/// `error` (review-10-attack6 H7), a refused connection being quick. A
+/// chain that reads the step's answer (a capture, `status`, `stdout`) is
+/// not counted: a missing answer stops it (RB312, RB324).
+fn chain_over_failure_blind_facts(step: &Step, next: &Spanned<Target>, producible: &[String]) -> Option<Diagnostic> {
+    let (branches, _) = chain_with_default(next)?;
+    let id = step.id.as_str();
+    let own = format!("steps.{id}.");
+    let captured = captures_of(step);
+    let mut read: Vec<&str> = Vec::new();
+    let mut every_error = false;
+    for when in branches.iter().filter_map(|branch| branch.when.as_ref()) {
+        for name in read_names(when) {
+            if let Some(fact) = name.strip_prefix(&own).or_else(|| name.strip_prefix("result.")) {
+                let head = fact.split('.').next().unwrap_or(fact);
+                let blind = FAILURE_BLIND_FACTS.iter().find(|known| **known == head)?;
+                if !read.contains(blind) {
+                    read.push(blind);
+                }
+            } else if name == format!("steps.{id}") || name == "result" {
+                return None;
+            } else if let Some(var) = name.strip_prefix("vars.")
+                && captured.contains(&var.split('.').next().unwrap_or(var))
+            {
+                return None;
+            }
+        }
+        every_error |= tests_every_error(when, id);
+    }
+    if read.is_empty() {
+        return None;
+    }
+    let unrouted = failures(producible, |key| key == "error" && every_error)?;
+    let mut targets: Vec<&str> = Vec::new();
+    for branch in branches {
+        if !targets.contains(&branch.goto.as_str()) {
+            targets.push(branch.goto.as_str());
+        }
+    }
+    Some(
+        Diagnostic::new(
+            Code::UnroutedOutcome,
+            next.span,
+            format!(
+                "{} of `{id}` {} this `next:` chain as a pass would: it reads only {} of `{id}`, which a failure \
+                 has too, so {} {} on {}",
+                backticked(&unrouted),
+                verb(&unrouted, "takes", "take"),
+                backticked(&read),
+                if unrouted.len() == 1 { "it" } else { "they" },
+                verb(&unrouted, "lands", "land"),
+                or_list(&targets)
+            ),
+        )
+        .with_label("routes failures like a pass")
+        .with_help(format!(
+            "route outcomes with `on:` and keep the chain under `pass:` (`on: {{ pass: [ … ], {}: STEP }}`), or \
+             test `steps.{id}.outcome == \"{}\"` first in the chain",
+            unrouted[0], unrouted[0]
+        )),
+    )
+}
+
+/// `` `a`, `b` or `c` ``.
+fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or `{last}`", backticked(rest)),
+        _ => backticked(names),
+    }
+}
+
+/// RB210 for a `call` step without `on:` whose `next:` chain has a default
+/// and never reads the callee's conclusion, while `statuses` (what the
+/// callee may end in, [`crate::call_keys`]) holds one that is no finding:
+/// an `inconclusive` callee takes the chain's default (review-10-attack6
+/// H8), often the reassuring one, and a `| default(…)` of its vars reads
+/// as a value.
+pub(crate) fn call_chain_without_conclusion(step: &Step, file: &str, statuses: &[String]) -> Option<Diagnostic> {
+    if step.call.is_none() || step.on.is_some() {
+        return None;
+    }
+    let (branches, default) = chain_with_default(step.next.as_ref()?)?;
+    let id = step.id.as_str();
+    let reads_conclusion = branches.iter().filter_map(|branch| branch.when.as_ref()).any(|when| {
+        read_names(when).iter().any(|name| {
+            let fact = name.strip_prefix(&format!("steps.{id}")).or_else(|| name.strip_prefix("result"));
+            fact.is_some_and(|fact| fact.is_empty() || fact.starts_with(".conclusion") || fact.starts_with(".message"))
+        })
+    });
+    if reads_conclusion {
+        return None;
+    }
+    let unrouted: Vec<&String> = statuses.iter().filter(|status| NO_FINDING.contains(&status.as_str())).collect();
+    let first = unrouted.first()?;
+    Some(
+        Diagnostic::new(
+            Code::UnroutedOutcome,
+            default.goto.span,
+            format!(
+                "{} of `{id}` {} to `{}`, the default of a `next:` chain that never reads the conclusion of `{file}`",
+                backticked(&unrouted),
+                if unrouted.len() == 1 { "goes" } else { "go" },
+                default.goto.value,
+            ),
+        )
+        .with_label("takes every status the chain does not test")
+        .with_help(format!(
+            "route the callee's statuses with `on:` (`on: {{ {first}: STEP, … }}`, a chain under a status), or test \
+             `steps.{id}.conclusion.status == \"{first}\"` first in the chain"
+        )),
+    )
+}
+
+/// A `when` chain's entries and its default (the entry without `when`).
+fn chain_with_default(next: &Spanned<Target>) -> Option<(&[Spanned<Branch>], &Branch)> {
+    let Target::Branches(branches) = &next.value else { return None };
+    let default = branches.iter().find(|branch| branch.when.is_none())?;
+    Some((branches, &default.value))
+}
+
+/// The dotted names a `when` reads (`steps.api.error.kind`).
+fn read_names(when: &Spanned<String>) -> std::collections::HashSet<String> {
+    let site = TemplateSite {
+        text: when,
+        span: when.span,
+        kind: TemplateKind::Expression,
+        step: None,
+        after_probe: true,
+        item: None,
+    };
+    names(&site)
+}
+
+/// Whether one of the terms a `when` joins with `or` is `steps.ID.error is
+/// defined` (or `result.error is defined`), which holds for every `error`.
+fn tests_every_error(when: &str, id: &str) -> bool {
+    let when = when.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tests = [format!("steps.{id}.error is defined"), "result.error is defined".to_owned()];
+    when.split(" or ").any(|term| {
+        let term = term.trim().trim_start_matches('(').trim_end_matches(')').trim();
+        tests.iter().any(|test| term == test)
+    })
 }
 
 /// The failing outcomes (`fail`, `error`, an action's `skipped`) among
