@@ -100,7 +100,15 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
 
 /// Options whose argument is a credential: named in a warning, their value
 /// never shown.
-const CREDENTIAL_OPTIONS: &[&str] = &["-u", "--user", "-U", "--proxy-user", "--pass", "--netrc-file"];
+const CREDENTIAL_OPTIONS: &[&str] = &["-u", "--user", "--pass", "--netrc-file"];
+
+/// curl's options that give the proxy's credentials: never the service's.
+const PROXY_CREDENTIAL_OPTIONS: &[&str] = &["-U", "--proxy-user"];
+
+/// How to give a proxy's password without writing it: `urlencode` leaves
+/// `/`, which would end the user info.
+const PROXY_PASSWORD_ADVICE: &str = "declare a secret input and write \
+    `http://USER:{{ inputs.NAME | urlencode | replace('/', '%2F') }}@…` in `proxy:`";
 
 /// Parses a curl command line (as a POSIX shell would split it).
 pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
@@ -219,6 +227,15 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                     ));
                 }
                 "--url" => request.url = argument(&option)?,
+                // The proxy's credentials, sent to the proxy alone: an
+                // `Authorization` header would carry them to the service.
+                flag if PROXY_CREDENTIAL_OPTIONS.contains(&flag) => {
+                    argument(&option)?;
+                    request.ignored.push(format!(
+                        "`{option}` (the proxy's user name and password) is not converted (never written into the \
+                         runbook): {PROXY_PASSWORD_ADVICE}"
+                    ));
+                }
                 flag if CREDENTIAL_OPTIONS.contains(&flag) => {
                     argument(&option)?;
                     request.ignored.push(format!(
@@ -448,28 +465,63 @@ fn without_userinfo(url: &str) -> Option<String> {
 /// the proxy's URL with `http://` when it names no scheme, as curl reads
 /// it, and without a user name and password (said in `ignored`).
 fn proxied(url: &str, proxy: Option<String>, no_proxy: Option<&str>, ignored: &mut Vec<String>) -> Option<String> {
-    let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#', ':']).next().unwrap_or(""));
-    let bypassed = no_proxy.is_some_and(|list| {
-        list.split(',')
-            .map(|entry| entry.trim().trim_start_matches('.'))
-            .any(|entry| entry == "*" || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}")))))
-    });
-    if bypassed {
+    let authority = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    }
+    .to_ascii_lowercase();
+    let bypassed = no_proxy.is_some_and(|list| list.split(',').any(|entry| bypasses(entry.trim(), &host)));
+    // `-x ''` is curl's way to go direct whatever the environment says.
+    if bypassed || proxy.as_deref() == Some("") {
         return Some("none".to_owned());
     }
-    let proxy = proxy.filter(|proxy| !proxy.is_empty())?;
+    let proxy = proxy?;
     let proxy = if proxy.contains("://") { proxy } else { format!("http://{proxy}") };
     Some(match without_userinfo(&proxy) {
         Some(without) => {
-            ignored.push(
-                "the proxy's user name and password are not converted (never written into the runbook): declare a \
-                 secret input and write `http://USER:{{ inputs.NAME | urlencode }}@…` in `proxy:`"
-                    .to_owned(),
-            );
+            ignored.push(format!(
+                "the proxy's user name and password are not converted (never written into the runbook): \
+                 {PROXY_PASSWORD_ADVICE}"
+            ));
             without
         }
         None => proxy,
     })
+}
+
+/// Whether one entry of a `--noproxy` list covers `host` (lower case), as
+/// curl reads it: `*`, the host itself or a domain it is in (a leading `.`
+/// ignored), in any case, or an address range (`10.0.0.0/8`) holding an
+/// IP address host.
+fn bypasses(entry: &str, host: &str) -> bool {
+    let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+    if entry == "*" {
+        return true;
+    }
+    if let Some((network, bits)) = entry.split_once('/') {
+        return in_range(host, network, bits);
+    }
+    !entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}")))
+}
+
+/// Whether `host` is an IP address in the range `network/bits`.
+fn in_range(host: &str, network: &str, bits: &str) -> bool {
+    use std::net::IpAddr;
+    let (Ok(host), Ok(network), Ok(bits)) = (host.parse::<IpAddr>(), network.parse::<IpAddr>(), bits.parse::<u32>())
+    else {
+        return false;
+    };
+    let (host, network, width) = match (host, network) {
+        (IpAddr::V4(host), IpAddr::V4(network)) => (u128::from(host.to_bits()), u128::from(network.to_bits()), 32),
+        (IpAddr::V6(host), IpAddr::V6(network)) => (host.to_bits(), network.to_bits(), 128),
+        _ => return false,
+    };
+    if bits > width {
+        return false;
+    }
+    let ignored = width - bits;
+    bits == 0 || (host >> ignored) == (network >> ignored)
 }
 
 /// curl's one-letter options that take a value.
@@ -860,6 +912,43 @@ mod tests {
         }
         assert_eq!(proxy("curl -x p:1 --noproxy other.test https://api.test/").0.as_deref(), Some("http://p:1"));
         assert_eq!(proxy("curl https://api.test/").0, None);
+    }
+
+    /// review-12-attack4 M5, L6: `-x ''` goes direct whatever the
+    /// environment says; `--noproxy` compares names in any case and holds
+    /// address ranges, as curl does.
+    #[test]
+    fn an_empty_proxy_and_a_noproxy_name_in_capitals_or_a_range_go_direct() {
+        let proxy = |line: &str| parse(line).unwrap().proxy;
+        assert_eq!(proxy("curl -x '' https://127.0.0.1:8443/health").as_deref(), Some("none"));
+        assert_eq!(proxy("curl --proxy '' https://api.test/").as_deref(), Some("none"));
+        assert_eq!(proxy("curl -x p:1 --noproxy LOCALHOST https://localhost:1/").as_deref(), Some("none"));
+        assert_eq!(proxy("curl -x p:1 --noproxy Test https://API.test/").as_deref(), Some("none"));
+        for (range, url, direct) in [
+            ("127.0.0.0/8", "https://127.0.0.1:8443/", true),
+            ("10.1.0.0/16", "http://10.1.200.3/", true),
+            ("10.1.0.0/16", "http://10.2.0.1/", false),
+            ("0.0.0.0/0", "http://192.0.2.1/", true),
+            ("::1/128", "http://[::1]:8080/", true),
+            ("10.0.0.0/8", "http://ten.example/", false),
+        ] {
+            let line = format!("curl -x p:1 --noproxy {range} {url}");
+            assert_eq!(proxy(&line).as_deref() == Some("none"), direct, "{line}");
+        }
+    }
+
+    /// review-12-attack4 M4: the proxy's credentials are never advised into
+    /// an `Authorization` header, which the service would get.
+    #[test]
+    fn proxy_credentials_are_advised_into_the_proxy_url_never_a_service_header() {
+        for option in ["-U", "--proxy-user"] {
+            let request = parse(&format!("curl {option} alice:Pr0xyPw -x p:3128 https://api.test/health")).unwrap();
+            let [said] = &request.ignored[..] else { panic!("{:?}", request.ignored) };
+            assert!(said.starts_with(&format!("`{option}` (the proxy's user name and password)")), "{said}");
+            assert!(said.contains("in `proxy:`") && !said.contains("Authorization"), "{said}");
+            assert!(said.contains("replace('/', '%2F')") && !said.contains("Pr0xyPw"), "{said}");
+            assert!(request.headers.is_empty(), "{:?}", request.headers);
+        }
     }
 
     #[test]
