@@ -425,12 +425,77 @@ async fn a_proxy_refusing_a_tunnel_is_blamed() {
     assert_eq!(
         observation.error.as_ref().unwrap().message,
         format!(
-            "proxy 127.0.0.1:{} answered 403 Forbidden to CONNECT service.invalid:443: it does not allow a tunnel there",
+            "proxy 127.0.0.1:{} refused CONNECT service.invalid:443; asked again, it answered 403 Forbidden: it does \
+             not allow a tunnel there",
             proxy.port
         )
     );
     let requests = proxy.requests();
     assert_eq!((requests[0].method.as_str(), requests[0].path.as_str()), ("CONNECT", "service.invalid:443"));
+}
+
+/// The client keeps no status of a refused `CONNECT`: the proxy is asked
+/// again, and the message says the status is that second answer's. A
+/// proxy that gives none the second time (it stalls) is given the
+/// `connect_timeout`, and the probe's duration is its own request's
+/// (review-12-attack4 M3).
+#[tokio::test]
+async fn a_refused_tunnel_is_said_as_refused_when_asking_again_gives_no_status() {
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&asked);
+    let proxy = Server::start(move |_, stream| {
+        if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+            respond(stream, "502 Bad Gateway", &[], b"")?;
+            return Ok(Then::Close);
+        }
+        stay_silent(stream)
+    });
+    let spec = HttpSpec {
+        timeout: Duration::from_secs(4),
+        connect_timeout: Some(Duration::from_secs(2)),
+        ..through(&proxy.url(""), "https://service.invalid/")
+    };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Io), "{observation:?}");
+    assert_eq!(
+        observation.error.as_ref().unwrap().message,
+        format!(
+            "proxy 127.0.0.1:{} refused to open a tunnel to service.invalid:443 (its answer to CONNECT was not 200; \
+             asked again, it gave no status within 2s)",
+            proxy.port
+        )
+    );
+    // The 2s given to the second ask are not the request's.
+    assert!(observation.duration < Duration::from_secs(2), "{:?}", observation.duration);
+    assert_eq!(asked.load(Ordering::SeqCst), 2, "the probe's CONNECT and the one asked again");
+}
+
+/// A proxy that takes the connection and never answers `CONNECT`: the
+/// client cannot tell that from a connection the proxy never took, and
+/// the message names both, never only "no connection" (review-12-attack4
+/// M1); with or without a `connect_timeout`.
+#[tokio::test]
+async fn a_proxy_silent_after_connect_is_named_as_no_tunnel() {
+    let proxy = Server::start(|_, stream| stay_silent(stream));
+    let within = |limit: &str| {
+        format!(
+            "no tunnel to service.invalid:443 through proxy 127.0.0.1:{} within {limit}: the proxy did not take the \
+             connection, or took it and did not answer CONNECT",
+            proxy.port
+        )
+    };
+    let spec = HttpSpec {
+        timeout: Duration::from_secs(4),
+        connect_timeout: Some(Duration::from_millis(300)),
+        ..through(&proxy.url(""), "https://service.invalid/")
+    };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    assert_eq!(observation.error.as_ref().unwrap().message, within("the connect_timeout 300ms"));
+    let spec = HttpSpec { timeout: Duration::from_millis(300), ..through(&proxy.url(""), "https://service.invalid/") };
+    let observation = observe(&spec).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    assert_eq!(observation.error.as_ref().unwrap().message, within("300ms"));
 }
 
 /// A proxy's other answers to `CONNECT` are given with their status, or
@@ -447,8 +512,8 @@ async fn a_proxy_answer_to_connect_is_given_with_its_status() {
         observation.error.as_ref().map(|e| e.message.as_str()),
         Some(
             format!(
-                "proxy 127.0.0.1:{} answered 502 Bad Gateway to CONNECT service.invalid:8443: it could not reach \
-                 the service, or gave up waiting for it",
+                "proxy 127.0.0.1:{} refused CONNECT service.invalid:8443; asked again, it answered 502 Bad Gateway: \
+                 it could not reach the service, or gave up waiting for it",
                 gateway.port
             )
             .as_str()
@@ -461,7 +526,10 @@ async fn a_proxy_answer_to_connect_is_given_with_its_status() {
     let observation = observe(&through(&garbage.url(""), "https://service.invalid/")).await;
     assert_eq!(
         observation.error.as_ref().map(|e| e.message.clone()),
-        Some(format!("proxy 127.0.0.1:{} did not answer CONNECT service.invalid:443 in HTTP", garbage.port))
+        Some(format!(
+            "proxy 127.0.0.1:{} refused CONNECT service.invalid:443; asked again, it did not answer in HTTP",
+            garbage.port
+        ))
     );
     let strict = Server::start(|_, stream| {
         respond(stream, "407 Proxy Authentication Required", &[("proxy-authenticate", "Basic")], b"")?;

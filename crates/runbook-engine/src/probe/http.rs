@@ -32,6 +32,14 @@ use super::{
 /// stop near 20; a health endpoint needing more than 10 is broken anyway).
 const MAX_REDIRECTS: usize = 10;
 
+/// How long a proxy that refused a tunnel is given to say its status again
+/// when the probe has no `connect_timeout`.
+const ASK_AGAIN_LIMIT: Duration = Duration::from_secs(2);
+
+/// Why no tunnel through an http proxy was opened in time, as far as the
+/// client can tell.
+const NO_TUNNEL: &str = "the proxy did not take the connection, or took it and did not answer CONNECT";
+
 /// Largest `tls.ca_file` read (the system's whole CA bundle is about 220 KB).
 const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -348,7 +356,10 @@ impl HttpSpec {
             () = tokio::time::sleep(self.timeout) => End::TimedOut,
             result = self.fetch(request, &mut target, limits, &recorder, &mut observation) => End::Done(result),
         };
-        observation.duration = started.elapsed();
+        // A failed request ended when it failed: asking a proxy again why
+        // is no part of it.
+        observation.duration =
+            recorder.failed_at().map_or_else(|| started.elapsed(), |failed| failed.saturating_duration_since(started));
         observation.timing = Some(recorder.timing());
         observation.error = match end {
             End::Done(result) => result.err(),
@@ -500,14 +511,24 @@ impl HttpSpec {
 
     /// Why a request failed ([`Self::classify`]). A proxy that would not
     /// open a tunnel is asked again by hand for its status, which the
-    /// client does not keep.
+    /// client does not keep, for at most the `connect_timeout` (else
+    /// [`ASK_AGAIN_LIMIT`]); the message says the status is that second
+    /// answer's.
     async fn failed(&self, error: &reqwest::Error, target: &Target, recorder: &Recorder) -> ProbeError {
         if let Some(via) = &target.via
             && error.is_connect()
             && causes(error).contains("tunnel error: unsuccessful")
-            && let Some(answer) = connect_answer::ask(via, &target.to_string()).await
         {
-            return ProbeError::new(ErrorKind::Io, refused_tunnel(via, target, &answer));
+            let limit = self.connect_timeout.unwrap_or(ASK_AGAIN_LIMIT);
+            let message = match tokio::time::timeout(limit, connect_answer::ask(via, &target.to_string())).await {
+                Ok(Some(answer)) => refused_tunnel(via, target, &answer),
+                _ => format!(
+                    "{via} refused to open a tunnel to {target} (its answer to CONNECT was not 200; asked again, it \
+                     gave no status within {})",
+                    human(limit)
+                ),
+            };
+            return ProbeError::new(ErrorKind::Io, message);
         }
         let stage = if recorder.handshake_unfinished() { Stage::Handshaking } else { Stage::BeforeAnswer };
         self.classify(error, target, stage)
@@ -523,6 +544,10 @@ impl HttpSpec {
             )
         } else if target.https && observation.timing.is_some_and(|t| t.connect_ms.is_some() && t.tls_ms.is_none()) {
             format!("no response from {route} within {limit}: the tls handshake did not finish")
+        } else if let Some(via) = target.via.as_ref().filter(|via| target.https && via.url.starts_with("http://"))
+            && observation.timing.is_some_and(|t| t.connect_ms.is_none())
+        {
+            format!("no tunnel to {target} through {via} within {limit}: {NO_TUNNEL}")
         } else {
             format!("no response from {route} within {limit}")
         };
@@ -545,6 +570,18 @@ impl HttpSpec {
                 Some(limit) if error.is_connect() && stage == Stage::Handshaking => {
                     let with = if target.https { target.route() } else { peer };
                     format!("tls handshake with {with} did not finish within the connect_timeout {}", human(limit))
+                }
+                // Opening a tunnel through an http proxy, the client cannot
+                // tell the proxy's connection from its answer to CONNECT.
+                Some(limit)
+                    if error.is_connect()
+                        && let Some(via) =
+                            target.via.as_ref().filter(|via| target.https && via.url.starts_with("http://")) =>
+                {
+                    format!(
+                        "no tunnel to {target} through {via} within the connect_timeout {}: {NO_TUNNEL}",
+                        human(limit)
+                    )
                 }
                 Some(limit) if error.is_connect() => format!("no connection to {peer} within {}", human(limit)),
                 _ => format!("no response from {} within {}", target.route(), human(self.timeout)),
@@ -776,9 +813,9 @@ fn refused_tunnel(via: &Via, target: &Target, answer: &ConnectAnswer) -> String 
                 502..=504 => "it could not reach the service, or gave up waiting for it",
                 _ => "it opened no tunnel",
             };
-            format!("{via} answered {status}{reason} to CONNECT {target}: {why}")
+            format!("{via} refused CONNECT {target}; asked again, it answered {status}{reason}: {why}")
         }
-        ConnectAnswer::NotHttp => format!("{via} did not answer CONNECT {target} in HTTP"),
+        ConnectAnswer::NotHttp => format!("{via} refused CONNECT {target}; asked again, it did not answer in HTTP"),
     }
 }
 

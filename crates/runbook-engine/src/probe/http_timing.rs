@@ -66,6 +66,8 @@ struct Phases {
     connected: Option<Instant>,
     /// When the answer's status line came.
     answered: Option<Instant>,
+    /// When the request failed, without an answer.
+    failed: Option<Instant>,
 }
 
 /// The phases of one probe's request (its last hop after redirects),
@@ -87,10 +89,18 @@ impl Recorder {
     pub(super) async fn measure<T, E>(&self, send: impl Future<Output = Result<T, E>>) -> Result<T, E> {
         *self.phases() = Phases { sent: Some(Instant::now()), ..Phases::default() };
         let answer = PHASES.scope(Arc::clone(&self.phases), send).await;
-        if answer.is_ok() {
-            self.phases().answered = Some(Instant::now());
+        let now = Some(Instant::now());
+        match answer {
+            Ok(_) => self.phases().answered = now,
+            Err(_) => self.phases().failed = now,
         }
         answer
+    }
+
+    /// When the request failed without an answer: its end, though the
+    /// probe may then ask a proxy again why.
+    pub(super) fn failed_at(&self) -> Option<Instant> {
+        self.phases().failed
     }
 
     /// Whether a TLS handshake began, its connection open, and the
