@@ -3838,3 +3838,45 @@ steps:
         .stderr_contains("`steps.c.timing.tls_ms` is never set")
         .stderr_contains("did you mean `steps.c.timing.tls`?");
 }
+
+/// A probe to an origin an earlier probe left a kept-alive connection to,
+/// whose routes read its connection's phases (no `timing:` expectation):
+/// it opens its own connection, so that the phase is there, rather than
+/// passing `check` and `test` and stopping the real run
+/// (review-12-attack4 M2).
+#[test]
+fn a_route_reading_a_phase_gets_a_connection_of_its_own() {
+    use crate::http_server::{Server, respond};
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let yaml = format!(
+        r#"
+id: reuse
+title: Reuse
+steps:
+  - id: first
+    check:
+      http: {{ url: "{url}", proxy: none }}
+      expect: [ {{ status: 200 }} ]
+    next: second
+  - id: second
+    check:
+      http: {{ url: "{url}", proxy: none }}
+      expect: [ {{ status: 200 }} ]
+    on:
+      pass:
+        - when: result.timing.connect > "5s"
+          goto: slow
+        - goto: fast
+  - id: fast
+    conclude: {{ status: resolved, diagnosis: "connected in {{{{ steps.second.timing.connect | duration }}}}" }}
+  - id: slow
+    conclude: {{ status: diagnosed, diagnosis: slow }}
+"#,
+        url = server.url("/health")
+    );
+    let output = run(&yaml, &[]).status(0);
+    let events = output.events();
+    let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+    assert!(diagnosis.starts_with("connected in "), "{diagnosis}");
+    assert_eq!(server.connection_count(), 2, "the second probe opened its own connection");
+}

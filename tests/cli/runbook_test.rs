@@ -1653,3 +1653,28 @@ cases:
     }
     assert!(output.stderr.contains("[redacted:token]"), "{}", output.stderr);
 }
+
+/// A mocked https answer of a step that judges the handshake, without
+/// `tls:` or `timing:`: the request opened its own connection, so it had a
+/// handshake (`0ms`), as a real run's has, and the step passes
+/// (review-12-user7 L7, answered as attack4 M2).
+#[test]
+fn a_mocked_https_answer_judged_on_its_handshake_had_one() {
+    let runbook = r#"
+id: hs
+title: Handshake
+steps:
+  - id: h
+    check:
+      http: { url: "https://svc.example/", proxy: none }
+      expect: [ { status: 200 }, { timing: tls, lt: 300ms, severity: warn } ]
+    on: { pass: ok, warn: slow, fail: slow, error: slow }
+  - { id: ok, conclude: { status: resolved } }
+  - { id: slow, conclude: { status: diagnosed, diagnosis: slow } }
+"#;
+    let test = "cases:\n  - name: plain answer\n    observations: { h: { http: { status: 200 } } }\n    expect: { outcomes: \
+                { h: pass } }\n";
+    let files = [("hs.yaml", runbook.as_bytes()), ("hs.test.yaml", test.as_bytes())];
+    let output = Test::new().files(&files).args(["test", "."]).status(0);
+    assert!(output.stderr.ends_with("1 passed, 0 failed\n"), "{}", output.stderr);
+}

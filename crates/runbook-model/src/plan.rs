@@ -8,7 +8,7 @@
 //! the interpreter matches on them, with no "has no kind" case left to
 //! handle at run time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -45,6 +45,8 @@ pub struct Plan {
     templates: OnceLock<IndexMap<String, String>>,
     /// See [`Self::secret_flow`].
     secret_flow: OnceLock<SecretFlow>,
+    /// See [`Self::reads_phases`].
+    phases_read: OnceLock<HashSet<String>>,
 }
 
 /// A probe with the expectations that judge it and the captures that read
@@ -116,6 +118,7 @@ impl Plan {
                         expressions: OnceLock::new(),
                         templates: OnceLock::new(),
                         secret_flow: OnceLock::new(),
+                        phases_read: OnceLock::new(),
                     }),
                     Err(diagnostic) => {
                         diagnostics.push(diagnostic);
@@ -170,6 +173,15 @@ impl Plan {
     /// on the first call, once the runbooks it calls are planned.
     pub fn secret_flow(&self) -> &SecretFlow {
         self.secret_flow.get_or_init(|| SecretFlow::of(self))
+    }
+
+    /// Whether a template or expression reads the `dns`, `connect` or `tls`
+    /// phase of step `id`'s request (`steps.ID.timing.tls`, or
+    /// `result.timing.tls` after its own probe): only a new connection has
+    /// them, so that request opens one, as one whose expectations judge a
+    /// phase does. Made on the first call.
+    pub fn reads_phases(&self, id: &str) -> bool {
+        self.phases_read.get_or_init(|| phases_read(&self.runbook)).contains(id)
     }
 
     /// Whether a `when` or `stop_if` reads the checklist of step `id`
@@ -241,6 +253,35 @@ pub(crate) fn entry(
         return Err(Diagnostic::new(Code::ProbeShape, span, "needs exactly one probe to run"));
     };
     Ok(ProbeEntry { probe: probe.planned(), expect: expect.to_vec(), capture: capture.clone() })
+}
+
+/// The ids of the steps whose request's `dns`, `connect` or `tls` phase some
+/// template or expression reads (see [`Plan::reads_phases`]); reading
+/// `timing` whole counts.
+fn phases_read(runbook: &Runbook) -> HashSet<String> {
+    let steps = &runbook.steps.value;
+    let mut read = HashSet::new();
+    for site in crate::analyse::template_sites(runbook).iter().filter(|site| site.text.contains("timing")) {
+        let template = site.kind != crate::analyse::TemplateKind::Expression;
+        for path in crate::comparison::read_paths(site.text, template) {
+            let phase =
+                |rest: &[String]| rest.first().is_none_or(|phase| ["dns", "connect", "tls"].contains(&phase.as_str()));
+            match path.as_slice() {
+                [root, step, timing, rest @ ..] if root == "steps" && timing == "timing" && phase(rest) => {
+                    read.insert(step.clone());
+                }
+                [root, timing, rest @ ..]
+                    if root == "result" && timing == "timing" && site.after_probe && phase(rest) =>
+                {
+                    if let Some(step) = site.step.and_then(|index| steps.get(index)) {
+                        read.insert(step.id.value.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    read
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ impl<'a> Interpreter<'a> {
         let prepared = prepare(
             &action.entry.probe,
             &action.entry.expect,
+            self.plan.reads_phases(&step.id.value),
             &sending,
             &self.client,
             &self.redactor,

@@ -411,10 +411,12 @@ impl<'a> Interpreter<'a> {
         let failed = |error| self.render_failed(step, &error);
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
         let at = self.clock.wall();
+        let reads_phases = self.plan.reads_phases(&step.id.value);
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
-                let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
-                    .map_err(failed)?;
+                let prepared =
+                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &self.client, &self.redactor, at)
+                        .map_err(failed)?;
                 let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
                 return Ok((Shape::Single, vec![unit]));
             }
@@ -422,9 +424,16 @@ impl<'a> Interpreter<'a> {
                 let units = group
                     .iter()
                     .map(|(name, entry)| {
-                        let prepared =
-                            prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
-                                .map_err(failed)?;
+                        let prepared = prepare(
+                            &entry.probe,
+                            &entry.expect,
+                            reads_phases,
+                            &renderer,
+                            &self.client,
+                            &self.redactor,
+                            at,
+                        )
+                        .map_err(failed)?;
                         Ok(Unit {
                             name: Some(name.clone()),
                             item: None,
@@ -458,8 +467,9 @@ impl<'a> Interpreter<'a> {
             .map(|item| {
                 let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))])
                     .sending(self.resumed);
-                let prepared = prepare(&entry.probe, &entry.expect, &renderer, &self.client, &self.redactor, at)
-                    .map_err(failed)?;
+                let prepared =
+                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &self.client, &self.redactor, at)
+                        .map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })
             .collect::<Result<_, Stop>>()?;

@@ -511,7 +511,12 @@ impl HttpObservation {
 /// phases past the probe's `timeout` end it there, as for real).
 pub(crate) fn mocked(http: &HttpMock, call: &ProbeCall) -> HttpObservation {
     let request = call.spec.http();
-    let timing = mocked_timing(http);
+    // A request judging or reading a phase opens its own connection: over
+    // https it always had a handshake, as real.
+    let handshake = request.is_some_and(|request| {
+        request.fresh_connection && reqwest::Url::parse(&request.url).is_ok_and(|url| url.scheme() == "https")
+    });
+    let timing = mocked_timing(http, handshake);
     let ms = |phase: Option<u64>| Duration::from_millis(phase.unwrap_or(0));
     let connected = ms(timing.dns_ms) + ms(timing.connect_ms);
     let opened = connected + ms(timing.tls_ms);
@@ -525,7 +530,7 @@ pub(crate) fn mocked(http: &HttpMock, call: &ProbeCall) -> HttpObservation {
         let error = ProbeError::new(ErrorKind::Timeout, message);
         return HttpObservation::failed(call, error, limit);
     }
-    let mut observation = from_mock(http);
+    let mut observation = from_mock(http, timing);
     observation.duration = observation.duration.max(opened + ms(timing.first_byte_ms));
     observation.insecure = request.is_some_and(|request| request.insecure);
     observation.final_url = match (&http.final_url, request) {
@@ -539,7 +544,7 @@ pub(crate) fn mocked(http: &HttpMock, call: &ProbeCall) -> HttpObservation {
     observation
 }
 
-fn from_mock(http: &HttpMock) -> HttpObservation {
+fn from_mock(http: &HttpMock, timing: HttpTiming) -> HttpObservation {
     let mut headers: Vec<(String, String)> =
         http.headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())).collect();
     let body = match (&http.json, &http.body) {
@@ -569,7 +574,7 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
             not_after: tls.not_after.clone(),
             days_left: tls.days_left,
         }),
-        timing: Some(mocked_timing(http)),
+        timing: Some(timing),
     }
 }
 
@@ -577,12 +582,12 @@ fn from_mock(http: &HttpMock) -> HttpObservation {
 /// so its first byte did too, by default what the `duration` leaves after
 /// resolving, connecting and the handshake (a real answer always has one),
 /// and one with a certificate (`tls:`) had a handshake, by default `0ms`.
-fn mocked_timing(http: &HttpMock) -> HttpTiming {
+fn mocked_timing(http: &HttpMock, handshake: bool) -> HttpTiming {
     let ms = |value: Option<&Spanned<runbook_model::Duration>>| value.map(|d| millis(d.value.0));
     let timing = http.timing.clone().unwrap_or_default();
     let dns_ms = ms(timing.dns.as_ref());
-    let connect_ms = ms(timing.connect.as_ref().or(http.connect.as_ref()));
-    let tls_ms = ms(timing.tls.as_ref()).or_else(|| http.tls.as_ref().map(|_| 0));
+    let connect_ms = ms(timing.connect.as_ref().or(http.connect.as_ref())).or(handshake.then_some(0));
+    let tls_ms = ms(timing.tls.as_ref()).or_else(|| (handshake || http.tls.is_some()).then_some(0));
     let before = dns_ms.unwrap_or(0) + connect_ms.unwrap_or(0) + tls_ms.unwrap_or(0);
     let first_byte_ms =
         ms(timing.first_byte.as_ref()).or_else(|| Some(ms(http.duration.as_ref()).unwrap_or(0).saturating_sub(before)));

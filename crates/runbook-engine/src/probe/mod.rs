@@ -277,12 +277,15 @@ impl Observation {
 /// `redactor` knows the run's secrets: a request says which of its parts
 /// hold one, so that a redirect never carries them to another origin.
 /// `expect` judges it: an http request whose expectations read the `dns`,
-/// `connect` or `tls` phase opens its own connection, since a kept-alive
-/// one has none of them. `at` is the run's wall time (its clock's, virtual
-/// on virtual time), which an https request judges its certificate at.
+/// `connect` or `tls` phase, or whose step's phases a template reads
+/// (`reads_phases`, see [`runbook_model::Plan::reads_phases`]), opens its
+/// own connection, since a kept-alive one has none of them. `at` is the
+/// run's wall time (its clock's, virtual on virtual time), which an https
+/// request judges its certificate at.
 pub(crate) fn prepare(
     probe: &runbook_model::Probe,
     expect: &[runbook_model::Spanned<runbook_model::Expectation>],
+    reads_phases: bool,
     renderer: &Renderer<'_>,
     client: &HttpClient,
     redactor: &crate::redact::Redactor,
@@ -291,8 +294,10 @@ pub(crate) fn prepare(
     match probe {
         runbook_model::Probe::Http(http) => {
             use runbook_model::TimingPhase::{Connect, Dns, Tls};
-            let fresh =
-                expect.iter().any(|e| e.value.timing.as_ref().is_some_and(|t| matches!(t.value, Dns | Connect | Tls)));
+            let fresh = reads_phases
+                || expect
+                    .iter()
+                    .any(|e| e.value.timing.as_ref().is_some_and(|t| matches!(t.value, Dns | Connect | Tls)));
             http_kind::prepare(http, fresh, renderer, client, redactor, at)
         }
         runbook_model::Probe::Cmd(cmd) => cmd::prepare(cmd, renderer),
