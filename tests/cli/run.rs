@@ -444,6 +444,63 @@ steps:
     assert!(!format!("{}{}", human.stdout, human.stderr).contains("tok-s3cr3t-9f"), "{}", human.stdout);
 }
 
+/// attack6 M9: a value spliced into a URL path was sent as it was: a user
+/// id pasted as `../../admin/reset?confirm=1#` into
+/// `/users/{{ inputs.user }}/status` requested `GET /admin/reset?confirm=1`,
+/// judged as the user's status. A value in the path is one segment, in the
+/// query one value; `.`, `..` or nothing as a whole segment stops the run;
+/// a base URL, `| urlencode` and `| safe` are written as they are.
+#[test]
+fn a_value_in_a_url_path_or_query_never_changes_which_path_is_requested() {
+    let server = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let yaml = r#"
+id: ui
+title: user lookup
+inputs:
+  user: { description: "user id" }
+  base: { description: "base URL", default: "BASE" }
+  route: { description: "a path", default: "/api/v1/health?deep=1" }
+steps:
+  - id: u
+    check:
+      http: { url: "BASE/users/{{ inputs.user }}/status?tag={{ inputs.user }}&q={{ inputs.user | urlencode }}" }
+      expect: [ { status: 200 } ]
+    on: { pass: whole, fail: b, error: b }
+  - id: whole
+    check:
+      http: { url: "{{ inputs.base }}{{ inputs.route }}" }
+      expect: [ { status: 200 } ]
+    on: { pass: a, fail: b, error: b }
+  - id: a
+    conclude: { status: resolved, diagnosis: "user ok" }
+  - id: b
+    conclude: { status: diagnosed, diagnosis: "user broken" }
+"#
+    .replace("BASE", &server.url(""));
+    let events = run(&yaml, &["-i", "user=../../admin/reset?confirm=1#"]).status(0).events();
+    assert_eq!(path(&events), ["u", "whole", "a"]);
+    let paths: Vec<String> = server.requests().iter().map(|request| request.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/users/..%2F..%2Fadmin%2Freset%3Fconfirm%3D1%23/status?tag=../../admin/reset%3Fconfirm%3D1%23&q=../..\
+             /admin/reset%3Fconfirm%3D1%23",
+            "/api/v1/health?deep=1",
+        ]
+    );
+    for segment in ["..", "."] {
+        run(&yaml, &["-i", &format!("user={segment}")])
+            .status(4)
+            .stderr_contains(&format!("would make the segment `{segment}`"));
+    }
+    assert_eq!(server.requests().len(), 2, "nothing was sent for `..` or `.`");
+    run(&yaml, &["-i", "user=ann+1@x.org"]).status(0);
+    assert_eq!(server.requests()[2].path, "/users/ann+1@x.org/status?tag=ann%2B1@x.org&q=ann%2B1%40x.org");
+    let opted_out = yaml.replace("/users/{{ inputs.user }}/", "/users/{{ inputs.user | safe }}/");
+    run(&opted_out, &["-i", "user=a/b"]).status(0);
+    assert!(server.requests()[4].path.starts_with("/users/a/b/status?"), "{:?}", server.requests()[4]);
+}
+
 #[test]
 fn http_failure_modes_are_told_apart() {
     let server = Server::start(|request, stream| match request.path.as_str() {

@@ -38,6 +38,7 @@ pub mod step_facts;
 mod template;
 mod text_items;
 mod timestamp;
+mod url_values;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;

@@ -55,6 +55,12 @@ impl Written<str> for Spanned<String> {
     }
 }
 
+impl Written<str> for (&str, Option<Span>) {
+    fn written(&self) -> (&str, Option<Span>) {
+        *self
+    }
+}
+
 impl Written<Json> for Json {
     fn written(&self) -> (&Json, Option<Span>) {
         (self, None)
@@ -216,7 +222,8 @@ impl<'a> Renderer<'a> {
 
     /// Renders a text template.
     pub(crate) fn text(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
-        self.render(field, text.written(), self.text_mode())
+        let mode = self.text_mode();
+        self.render(field, text.written(), mode, |text, context| self.templates.render(text, context, mode))
     }
 
     /// Text as this renderer renders it: sent, or shown.
@@ -224,17 +231,45 @@ impl<'a> Renderer<'a> {
         if self.sends { RenderMode::Sent } else { RenderMode::Text }
     }
 
-    /// Renders a `sh -c` command line, shell-quoting every value.
-    pub(crate) fn shell(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
-        self.render(field, text.written(), RenderMode::Shell)
+    /// Renders a URL: sent, each value encoded for where it lands in it,
+    /// or refused where it would change the path requested
+    /// ([`crate::url_values`]); shown, as text.
+    pub(crate) fn url(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
+        if !self.sends {
+            return self.text(field, text);
+        }
+        let marked = self.render(field, text.written(), RenderMode::Sent, |text, context| {
+            self.templates.render_marked_url(text, context)
+        })?;
+        crate::url_values::encode(&marked).map_err(|message| RenderError {
+            field: field.to_owned(),
+            message,
+            span: text.written().1,
+        })
     }
 
-    fn render(&self, field: &str, written: (&str, Option<Span>), mode: RenderMode) -> Result<String, RenderError> {
+    /// Renders a `sh -c` command line, shell-quoting every value.
+    pub(crate) fn shell(&self, field: &str, text: &(impl Written<str> + ?Sized)) -> Result<String, RenderError> {
+        self.render(field, text.written(), RenderMode::Shell, |text, context| {
+            self.templates.render(text, context, RenderMode::Shell)
+        })
+    }
+
+    /// Renders `written` with `render`, refusing what a resumed run must not
+    /// send and noting what it sends of a secret; `mode` is how the names
+    /// it reads are found.
+    fn render(
+        &self,
+        field: &str,
+        written: (&str, Option<Span>),
+        mode: RenderMode,
+        render: impl FnOnce(&str, &Value) -> Result<String, crate::template::TemplateError>,
+    ) -> Result<String, RenderError> {
         let (text, span) = written;
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_owned());
         }
-        let rendered = self.templates.render(text, self.context(), mode).map_err(|error| RenderError {
+        let rendered = render(text, self.context()).map_err(|error| RenderError {
             field: field.to_owned(),
             message: error.message,
             span,
@@ -294,7 +329,7 @@ impl<'a> Renderer<'a> {
                     self.without_placeholder(field, (text, span), read, value.to_string())?;
                     Ok(value)
                 }
-                None => self.render(field, (text, span), self.text_mode()).map(Json::from),
+                None => self.text(field, &(text.as_str(), span)).map(Json::from),
             },
             Json::Array(items) => items
                 .iter()

@@ -139,6 +139,9 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         }
         let escape = match state.auto_escape() {
             AutoEscape::Custom(name) if name == "shell" => Some(shell_quote as fn(&str) -> String),
+            AutoEscape::Custom(name) if name == "sent" && marks_url_values(state) => {
+                Some(crate::url_values::mark as fn(&str) -> String)
+            }
             AutoEscape::Custom(name) if name == "sent" => Some(str::to_owned as fn(&str) -> String),
             AutoEscape::Custom(name) if name == "markdown" => Some(crate::record::markdown_text as fn(&str) -> String),
             _ => None,
@@ -161,6 +164,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         }
     });
     environment.add_filter("safe", safe_filter);
+    environment.add_filter("urlencode", urlencode_filter);
     environment.add_filter("jsonpath", jsonpath_filter);
     environment.add_filter("regex", regex_filter);
     environment.add_function(GUARDS.compare, crate::checked_compare::compare);
@@ -290,6 +294,13 @@ impl<'p> Templates<'p> {
         render(&self.environment.template_from_named_str(mode.template_name(), guarded.as_deref().unwrap_or(text))?)
     }
 
+    /// Renders a URL to be sent with each value between the marks
+    /// [`crate::url_values::encode`] reads to encode it for where it lands.
+    pub(crate) fn render_marked_url(&self, text: &str, context: &Value) -> Result<String, TemplateError> {
+        let marking = Value::from(std::collections::BTreeMap::from([(crate::url_values::MARKING, true)]));
+        self.render(text, &minijinja::value::merge_maps([marking, context.clone()]), RenderMode::Sent)
+    }
+
     /// The dotted names (`vars.token`) a template reads; none when it does
     /// not parse, which rendering reports.
     pub(crate) fn names(&self, text: &str, mode: RenderMode) -> std::collections::HashSet<String> {
@@ -402,6 +413,18 @@ impl minijinja::value::Object for Trusted {
     fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Whether values are rendered into a URL ([`Templates::render_url`]).
+fn marks_url_values(state: &minijinja::State<'_, '_>) -> bool {
+    state.lookup(crate::url_values::MARKING).is_some_and(|marking| marking.is_true())
+}
+
+/// `value | urlencode`, minijinja's, written into a URL as it is: it is
+/// encoded already (elsewhere, a `sh:` quotes it as any value).
+fn urlencode_filter(state: &minijinja::State<'_, '_>, value: &Value) -> Result<Value, minijinja::Error> {
+    let encoded = minijinja::filters::urlencode(value)?;
+    Ok(if marks_url_values(state) { Value::from_object(Trusted(encoded)) } else { Value::from(encoded) })
 }
 
 /// `value | safe`: the one opt-out of shell quoting.

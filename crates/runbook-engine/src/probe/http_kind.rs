@@ -304,7 +304,7 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, RenderError> {
     let method = http.method.as_ref().map_or(runbook_model::Method::Get, |m| m.value);
     let method = format!("{method:?}").to_uppercase();
-    let url = renderer.text("http.url", &http.url)?;
+    let url = renderer.url("http.url", &http.url)?;
     let headers = http
         .headers
         .iter()
