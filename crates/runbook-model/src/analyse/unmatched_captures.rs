@@ -8,7 +8,8 @@
 //! (`stdout: true`, `body: true`, `status: true`) is unset only when its
 //! probe gave no answer: it counts only where that outcome leads.
 
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::analyse::expressions::{is_guarded, names};
 use crate::analyse::templates::earlier_whens;
@@ -29,25 +30,55 @@ struct Unmatched<'a> {
     decides: bool,
     /// For a whole-output capture, the only places it may be unset: where
     /// its step's outcomes without an answer lead.
-    no_answer: Option<Vec<NoAnswer>>,
+    no_answer: Option<Vec<NoAnswer<'a>>>,
 }
 
 /// Where the run goes when a step's probe gave no answer (`error`, an
 /// action's `skipped`): the steps it may reach before another step
 /// captures the var again, and the `when`s it tries on the way out.
-pub(super) struct NoAnswer {
+pub(super) struct NoAnswer<'a> {
     /// The step's own outcome that leaves the var unset, for the message.
     pub(super) outcome: &'static str,
     /// Whether the step is a `collect`, which cannot route that outcome.
     collect: bool,
-    steps: Vec<bool>,
+    /// The step that gave no answer.
+    from: usize,
+    /// The var it leaves unset (`""`: only its own facts).
+    var: &'a str,
+    /// Where the outcome's exits lead.
+    starts: Vec<usize>,
+    /// The steps reached from `starts`, walked the first time a site
+    /// outside `from` asks: a `when` of the step itself needs only
+    /// `whens`, and walking the runbook for each step would be quadratic.
+    steps: OnceCell<Vec<bool>>,
     whens: Vec<Span>,
+    runbook: &'a Runbook,
+    flow: &'a Flow,
 }
 
-impl NoAnswer {
+impl NoAnswer<'_> {
     /// Whether the run may reach `site` with the missing answer.
     pub(super) fn covers(&self, site: &TemplateSite<'_>) -> bool {
-        site.step.is_some_and(|step| self.steps.get(step).copied().unwrap_or(false)) || self.whens.contains(&site.span)
+        self.whens.contains(&site.span)
+            || site.step.is_some_and(|step| step != self.from && self.steps().get(step).copied().unwrap_or(false))
+    }
+
+    /// The steps the run may reach with the missing answer before a step
+    /// captures the var again (never `from` itself).
+    fn steps(&self) -> &[bool] {
+        self.steps.get_or_init(|| {
+            let captures = |step: &Step| single_captures(step).iter().any(|(name, _)| *name == self.var);
+            let mut steps = vec![false; self.runbook.steps.len()];
+            let mut stack = self.starts.clone();
+            while let Some(at) = stack.pop() {
+                if steps[at] || at == self.from || captures(&self.runbook.steps[at]) {
+                    continue;
+                }
+                steps[at] = true;
+                stack.extend(self.flow.edges[at].iter().filter(|edge| edge.possible).filter_map(destination));
+            }
+            steps
+        })
     }
 }
 
@@ -79,10 +110,16 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     if unmatched.is_empty() {
         return;
     }
-    let set_on_entry: BTreeMap<&str, Vec<bool>> =
-        unmatched.keys().map(|var| (*var, entered_set(runbook, flow, var))).collect();
-    let entered_at =
-        |index: usize, var: &str| set_on_entry.get(var).and_then(|steps| steps.get(index)).copied().unwrap_or(false);
+    // Worked out per var on its first unguarded read only: one pass over
+    // the flow for each of the file's vars would be quadratic.
+    let set_on_entry: RefCell<HashMap<String, Vec<bool>>> = RefCell::new(HashMap::new());
+    let entered_at = |index: usize, var: &str| {
+        let mut set_on_entry = set_on_entry.borrow_mut();
+        if !set_on_entry.contains_key(var) {
+            set_on_entry.insert(var.to_owned(), entered_set(runbook, flow, var));
+        }
+        set_on_entry.get(var).and_then(|steps| steps.get(index)).copied().unwrap_or(false)
+    };
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
         for name in names(site) {
             let var = name.strip_prefix("vars.").and_then(|var| var.split('.').next());
@@ -327,7 +364,7 @@ fn no_answer_warning(
 /// answer, one entry per outcome that says so (`error`, an action's
 /// `skipped`; a `collect` has no outcome): the exits it takes, and the
 /// steps they reach before a step captures `var` again.
-pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str) -> Vec<NoAnswer> {
+pub(super) fn no_answers<'a>(runbook: &'a Runbook, flow: &'a Flow, index: usize, var: &'a str) -> Vec<NoAnswer<'a>> {
     let Some(step) = runbook.steps.get(index) else { return Vec::new() };
     let collect = step.collect.is_some();
     let keys: Vec<String> = if collect {
@@ -338,7 +375,6 @@ pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str
     };
     let exits = flow.edges.get(index).map_or(&[][..], Vec::as_slice);
     let routed = |key: &String| exits.iter().any(|edge| edge.trigger == Trigger::Key(key.clone()));
-    let captures = |step: &Step| single_captures(step).iter().any(|(name, _)| *name == var);
     let mut found = Vec::new();
     for key in &keys {
         let outcome = if key == "error" { "error" } else { "skipped" };
@@ -351,17 +387,19 @@ pub(super) fn no_answers(runbook: &Runbook, flow: &Flow, index: usize, var: &str
             })
             .filter(|edge| key != "error" || !after_error_route(exits, edge, &step.id))
             .collect();
-        let mut steps = vec![false; runbook.steps.len()];
-        let mut stack: Vec<usize> = taken.iter().filter_map(|edge| destination(edge)).collect();
-        while let Some(at) = stack.pop() {
-            if steps[at] || at == index || captures(&runbook.steps[at]) {
-                continue;
-            }
-            steps[at] = true;
-            stack.extend(flow.edges[at].iter().filter(|edge| edge.possible).filter_map(destination));
-        }
+        let starts = taken.iter().filter_map(|edge| destination(edge)).collect();
         let whens = taken.iter().filter_map(|edge| edge.when.as_ref().map(|when| when.span)).collect();
-        found.push(NoAnswer { outcome, collect, steps, whens });
+        found.push(NoAnswer {
+            outcome,
+            collect,
+            from: index,
+            var,
+            starts,
+            steps: OnceCell::new(),
+            whens,
+            runbook,
+            flow,
+        });
     }
     found
 }
