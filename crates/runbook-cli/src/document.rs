@@ -11,7 +11,7 @@
 //! values and labels (titles, ids, answers and their meanings, owners,
 //! tags, conditions, commands) are shown exactly as they read, escaped.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
@@ -43,7 +43,10 @@ pub(crate) fn document(
 ) -> (String, Option<String>) {
     let mut out = String::new();
     let diagram = Diagram::new(&graph(runbook, flow), None);
-    let writer = Writer { runbook, source, flow, documents, directory, unreachable: &diagram.unreachable };
+    // A set: a search of the list per step was quadratic in a runbook
+    // with many unreachable steps (review-code-s11 M4).
+    let unreachable: HashSet<&str> = diagram.unreachable.iter().map(String::as_str).collect();
+    let writer = Writer { runbook, source, flow, documents, directory, unreachable };
     writer.header(&mut out);
     writer.inputs(&mut out);
     let (map, size) = mermaid(&diagram);
@@ -75,7 +78,7 @@ struct Writer<'a> {
     documents: &'a HashMap<PathBuf, String>,
     directory: &'a Path,
     /// The ids of the steps no run can reach: neither drawn nor listed.
-    unreachable: &'a [String],
+    unreachable: HashSet<&'a str>,
 }
 
 impl Writer<'_> {
@@ -201,7 +204,7 @@ impl Writer<'_> {
 
     /// Whether some run can reach `step`.
     fn reachable(&self, step: &Step) -> bool {
-        !self.unreachable.contains(&step.id.value)
+        !self.unreachable.contains(step.id.value.as_str())
     }
 
     /// What the step's kind says to do, in its words (`Prose`).
