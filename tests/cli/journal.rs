@@ -197,3 +197,90 @@ steps:
     let retried = [&before_copy[..], &["probe copy", "attempt_finished copy", "waiting copy"]].concat();
     assert_eq!(events("seen-1.jsonl"), retried);
 }
+
+/// An edit of a journal's lines.
+type Edit<'a> = Box<dyn Fn(&mut Vec<serde_json::Value>) + 'a>;
+
+/// Lines that each read as an entry but contradict the lines before them
+/// (a hand-edited journal) are refused with the line named, never read
+/// into a record that contradicts itself (review-8-attack3 L10); a line
+/// cut in the middle says where it stops.
+#[test]
+fn lines_that_contradict_the_lines_before_them_are_refused_with_the_line() {
+    let run = waiting_run();
+    let dir = run.path("rec");
+    let journal = dir.join("journal.jsonl");
+    let (good, started) = lines(&journal, "step_started");
+    let (_, probe) = lines(&journal, "probe");
+    let (_, attempt) = lines(&journal, "attempt_finished");
+    let (_, finished) = lines(&journal, "step_finished");
+    let (_, transition) = lines(&journal, "transition");
+    let edits: [(&str, Edit, usize, &str); 8] = [
+        (
+            "kind",
+            Box::new(|lines| lines[started - 1]["kind"] = "action".into()),
+            started,
+            "step `out` starts as kind `action`, but the run's runbook has it as kind `check`",
+        ),
+        (
+            "probe kind",
+            Box::new(|lines| lines[probe - 1]["part"]["probe"] = "http".into()),
+            probe,
+            "the probe of step `out` is a `http` probe, but what it observed is a `cmd` probe's",
+        ),
+        (
+            "attempt",
+            Box::new(|lines| lines[probe - 1]["attempt"] = 2.into()),
+            attempt,
+            "attempt 1 of step `out` finishes, but the probe lines before it are of attempt 2",
+        ),
+        (
+            "visit",
+            Box::new(|lines| lines[started - 1]["visit"] = 2.into()),
+            started,
+            "step `out` starts its visit 2, but it has not run before",
+        ),
+        (
+            "transition",
+            Box::new(|lines| lines[transition - 1]["to"] = "end".into()),
+            transition + 1,
+            "step `go` starts, but the transition before it goes to `end`",
+        ),
+        (
+            "a visit twice",
+            Box::new(|lines| {
+                let visit: Vec<serde_json::Value> = lines[started - 1..finished].to_vec();
+                lines.splice(finished..finished, visit);
+            }),
+            finished + 1,
+            "step `out` starts its visit 1, but its last visit was 1",
+        ),
+        (
+            "probe twice",
+            Box::new(|lines| lines.insert(probe, lines[probe - 1].clone())),
+            finished + 1,
+            "the facts of step `out` leave out what its probe observed, and 2 `probe` lines of its last attempt show it",
+        ),
+        (
+            "finished twice",
+            Box::new(|lines| lines.insert(finished, lines[finished - 1].clone())),
+            finished + 1,
+            "step `out` finishes, but no `step_started` line since it last finished starts it",
+        ),
+    ];
+    for (what, edit, line, expected) in edits {
+        let mut edited = good.clone();
+        edit(&mut edited);
+        write(&journal, &edited);
+        let expected = format!("journal.jsonl: line {line} is not a journal entry: {expected}");
+        let refused = Test::new().args(["record".as_ref(), dir.as_os_str()]).status(1);
+        assert!(refused.stderr.contains(&expected), "{what}: {}", refused.stderr);
+    }
+    // Cut in the middle of a string: it ends early, at its own column.
+    let text = good.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let cut = text.iter().enumerate().map(|(at, line)| if at == 2 { &line[..30] } else { line.as_str() });
+    std::fs::write(&journal, cut.collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    both_refuse(&dir, "journal.jsonl: line 3 is not a journal entry: it ends before its entry does (cut at column 30)");
+    write(&journal, &good);
+    Test::new().args(["record".as_ref(), dir.as_os_str()]).status(0);
+}

@@ -262,3 +262,28 @@ fn a_test_file_made_from_a_record_is_private() {
     Test::new().in_dir(&first.path("")).args(["test", "--from-record", "rec"]).status(0);
     assert_eq!(mode(&first.path("runbook.test.yaml")), 0o600);
 }
+
+/// `record` takes permissions off a record directory, never adds any: one
+/// made read-only to keep it as evidence stays so, and a more open one is
+/// made `0700`. A directory without a journal is refused naming the
+/// journal (review-8-attack s7 L3, L4).
+#[test]
+fn record_never_opens_a_record_directory_up_and_names_a_missing_journal() {
+    let output = run_into("rec").status(0);
+    let rec = output.path("rec");
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o500)).unwrap();
+    // Refused for lack of permission, or (as root) written: either way the
+    // directory stays read-only.
+    let record = std::process::Command::new(env!("CARGO_BIN_EXE_runbook")).arg("record").arg(&rec).output().unwrap();
+    assert!(!String::from_utf8_lossy(&record.stderr).contains("panicked"));
+    assert_eq!(mode(&rec), 0o500, "`record` made a read-only record directory writable");
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o750)).unwrap();
+    Test::new().args(["record", rec.to_str().unwrap()]).status(0);
+    assert_eq!(mode(&rec), 0o700);
+    let empty = output.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    Test::new()
+        .args(["record", empty.to_str().unwrap()])
+        .status(1)
+        .stderr_contains(&format!("cannot read the journal `{}`", empty.join("journal.jsonl").display()));
+}

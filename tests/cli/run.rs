@@ -1300,7 +1300,11 @@ fn answers_files_work_and_bad_answers_are_refused_before_anything_runs() {
     assert_eq!(path(&output.events()), ["symptom", "restart", "fixed"]);
     run(QUESTIONS, &["--answer", "symptom=sideways"])
         .status(2)
-        .stderr_contains("`--answer symptom=sideways`: `sideways` is not one of the answers: down, slow");
+        .stderr_contains("`--answer symptom=…`: the answer is not one of the answers: down, slow");
+    // A rejected answer is not repeated: it may be a secret pasted into the
+    // wrong flag (review-8-attack3 L12).
+    let pasted = run(QUESTIONS, &["--answer", "symptom=S3cr3tTok-xy9Q"]).status(2);
+    assert!(!pasted.stderr.contains("S3cr3tTok"), "{}", pasted.stderr);
     run(QUESTIONS, &["--answer", "symptm=down"]).status(2).stderr_contains("did you mean `symptom`?");
     run(QUESTIONS, &["--answer", "restart=maybe"]).status(2).stderr_contains("answer yes or no");
     run(QUESTIONS, &["--assume", "symptom=great"]).status(2).stderr_contains("--dry-run");
@@ -3779,7 +3783,7 @@ steps:
         ),
         (&["--answer", "firts/inq=yes"], "the runbook has no step `firts` (did you mean `first`?)"),
         (&["--answer", "pre/inq=yes"], "step `pre` calls no runbook"),
-        (&["--answer", "first/inq=maybe"], "`--answer first/inq=maybe`"),
+        (&["--answer", "first/inq=maybe"], "`--answer first/inq=…`:"),
         (&["--answer", "first/probe=yes"], "step `probe` asks nothing"),
         (
             &["--dry-run", "--assume", "first/prob=fail"],

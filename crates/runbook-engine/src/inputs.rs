@@ -85,6 +85,15 @@ pub enum InputError {
     /// The operator interrupted the prompt.
     #[error("interrupted while asking for input `{0}`")]
     Interrupted(String),
+    /// The terminal went away (an SSH session dropped, the window closed)
+    /// while asking: a stop, as by SIGHUP, not an input left out.
+    #[error("stopped while asking for input `{name}`: the terminal went away ({error})")]
+    TerminalGone {
+        /// The input asked for.
+        name: String,
+        /// What reading the terminal said.
+        error: String,
+    },
 }
 
 /// Resolves every declared input. `env` reads an environment variable;
@@ -151,7 +160,10 @@ pub fn resolve(
                 let text = match operator.input(&request) {
                     Ok(text) => text,
                     Err(OperatorError::Interrupted) => return Err(InputError::Interrupted(name.to_owned())),
-                    Err(_) => return Err(missing()),
+                    Err(OperatorError::Io(error)) => {
+                        return Err(InputError::TerminalGone { name: name.to_owned(), error });
+                    }
+                    Err(OperatorError::Unanswered) => return Err(missing()),
                 };
                 convert(input, &text).map_err(|m| invalid("the prompt", m, &text))?
             }
@@ -237,7 +249,7 @@ pub fn check_type(input: &Input, value: Value) -> Result<Value, String> {
         ));
     }
     if let (Some(pattern), Some(text)) = (&input.pattern, value.as_str()) {
-        crate::operator::matches_whole(&pattern.value, text, "input")?;
+        crate::operator::matches_whole(&pattern.value, text, "input", &format!("`{text}`"))?;
     }
     Ok(value)
 }
@@ -325,5 +337,39 @@ steps:
         assert_eq!(error.to_string(), "the runbook has no input `max_lagg` (did you mean `max_lag`?)");
         let error = resolve(&runbook(), &GivenInputs::default(), &no_env, None).unwrap_err();
         assert!(matches!(error, InputError::Missing { ref name, .. } if name == "token"), "{error}");
+    }
+
+    /// A terminal that goes away at the prompt for an input stops the run
+    /// as SIGHUP does; it does not read as an input left out (s7 L7).
+    #[test]
+    fn a_terminal_gone_at_an_input_prompt_is_a_stop() {
+        struct Gone;
+        impl Operator for Gone {
+            fn ask(
+                &mut self,
+                _: &crate::operator::Question<'_>,
+            ) -> Result<crate::operator::Reply<String>, OperatorError> {
+                Err(OperatorError::Unanswered)
+            }
+            fn instruct(
+                &mut self,
+                _: &crate::operator::Instruction<'_>,
+            ) -> Result<crate::operator::Reply<crate::operator::InstructReply>, OperatorError> {
+                Err(OperatorError::Unanswered)
+            }
+            fn confirm(
+                &mut self,
+                _: &crate::operator::ActionRequest<'_>,
+            ) -> Result<crate::operator::Reply<bool>, OperatorError> {
+                Err(OperatorError::Unanswered)
+            }
+            fn input(&mut self, _: &InputRequest<'_>) -> Result<String, OperatorError> {
+                Err(OperatorError::Io("Input/output error (os error 5)".to_owned()))
+            }
+        }
+        let no_env = |_: &str| None;
+        let mut gone = Gone;
+        let error = resolve(&runbook(), &GivenInputs::default(), &no_env, Some(&mut gone)).unwrap_err();
+        assert!(matches!(error, InputError::TerminalGone { ref name, .. } if name == "token"), "{error}");
     }
 }

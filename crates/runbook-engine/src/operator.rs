@@ -134,28 +134,28 @@ pub fn validate_answer(ask: &Ask, text: &str) -> Result<Value, String> {
             if answers.contains(&text) {
                 Ok(Value::from(text))
             } else {
-                Err(format!("`{text}` is not one of the answers: {}", answers.join(", ")))
+                Err(format!("the answer is not one of the answers: {}", answers.join(", ")))
             }
         }
         AskType::Confirm => match yes_or_no(text) {
             Some(true) => Ok(Value::from("yes")),
             Some(false) => Ok(Value::from("no")),
-            None => Err(format!("`{text}` is not an answer to a yes/no question: use yes or no")),
+            None => Err("the answer is not an answer to a yes/no question: use yes or no".to_owned()),
         },
         AskType::Text => match &ask.pattern {
-            Some(pattern) => matches_whole(&pattern.value, text, "question").map(|()| Value::from(text)),
+            Some(pattern) => matches_whole(&pattern.value, text, "question", "the answer").map(|()| Value::from(text)),
             None => Ok(Value::from(text)),
         },
         AskType::Number => {
-            let number: f64 = text.parse().map_err(|_| format!("`{text}` is not a number"))?;
+            let number: f64 = text.parse().map_err(|_| "the answer is not a number".to_owned())?;
             if !number.is_finite() {
-                return Err(format!("`{text}` is not a finite number"));
+                return Err("the answer is not a finite number".to_owned());
             }
             if let Some(min) = ask.min.filter(|min| number < *min) {
-                return Err(format!("{text} is below the minimum of {min}"));
+                return Err(format!("the answer is below the minimum of {min}"));
             }
             if let Some(max) = ask.max.filter(|max| number > *max) {
-                return Err(format!("{text} is above the maximum of {max}"));
+                return Err(format!("the answer is above the maximum of {max}"));
             }
             Ok(number_value(number))
         }
@@ -260,11 +260,12 @@ pub fn ticked_items(answer: &str, checklist: &[String]) -> Result<Vec<usize>, St
 }
 
 /// Checks that `pattern` (of a question or an input, for messages)
-/// matches all of `text`.
-pub fn matches_whole(pattern: &str, text: &str, owner: &str) -> Result<(), String> {
+/// matches all of `text`, which a mismatch names as `shown` (an answer is
+/// not repeated: it may be a secret pasted into the wrong place).
+pub fn matches_whole(pattern: &str, text: &str, owner: &str, shown: &str) -> Result<(), String> {
     let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
         .map_err(|error| format!("the {owner}'s pattern is invalid: {error}"))?;
-    if whole.is_match(text) { Ok(()) } else { Err(format!("`{text}` does not match the pattern `{pattern}`")) }
+    if whole.is_match(text) { Ok(()) } else { Err(format!("{shown} does not match the pattern `{pattern}`")) }
 }
 
 /// A scripted or declared answer as text: booleans (YAML `true`) read as

@@ -403,6 +403,10 @@ fn execute(
     let inputs = match resolve(runbook, &given, &env, Some(&mut operator)) {
         Ok(inputs) => inputs,
         Err(InputError::Interrupted(_)) => return Err(ExitCode::Interrupted),
+        Err(error @ InputError::TerminalGone { .. }) => {
+            print_stderr(&format!("error: {error}\n"));
+            return Err(ExitCode::Interrupted);
+        }
         Err(error @ InputError::Missing { .. }) => {
             let InputError::Missing { name, env, .. } = &error else { unreachable!() };
             let from_env = env.as_ref().map(|var| format!(" or set ${var}")).unwrap_or_default();
@@ -646,7 +650,9 @@ fn answers(args: &SessionArgs, plan: &Plan) -> Result<HashMap<String, String>, S
         check_answer(plan, key, value).map_err(|message| match &args.answers_file {
             // An error names where the answer was written.
             Some(path) if !flagged.contains(key) => format!("`--answers {}`, `{key}`: {message}", path.display()),
-            _ => format!("`--answer {key}={value}`: {message}"),
+            // The value is not repeated: a secret given by mistake would
+            // end up in a CI log.
+            _ => format!("`--answer {key}=…`: {message}"),
         })?;
     }
     Ok(answers)

@@ -209,7 +209,7 @@ fn input_span(call: &Call, error: &InputError) -> runbook_model::Span {
     match error {
         InputError::Invalid { name, .. } => given(name).map(|(_, value)| value.span),
         InputError::Unknown { name, .. } => given(name).map(|(input, _)| input.span),
-        InputError::Missing { .. } | InputError::Interrupted(_) => None,
+        InputError::Missing { .. } | InputError::Interrupted(_) | InputError::TerminalGone { .. } => None,
     }
     .unwrap_or(call.runbook.span)
 }

@@ -216,6 +216,16 @@ impl Observation {
         }
     }
 
+    /// The kind of probe that observed it.
+    pub fn kind(&self) -> runbook_model::ProbeKind {
+        match self {
+            Self::Http(_) => runbook_model::ProbeKind::Http,
+            Self::Cmd(_) => runbook_model::ProbeKind::Cmd,
+            Self::Tcp(_) => runbook_model::ProbeKind::Tcp,
+            Self::Env(_) => runbook_model::ProbeKind::Env,
+        }
+    }
+
     fn observed_mut(&mut self) -> &mut dyn Observed {
         match self {
             Self::Http(o) => o,

@@ -27,6 +27,7 @@ use crate::timestamp::Timestamp;
 
 use super::Record;
 use super::build::Fold;
+use super::journal_check::Consistency;
 use super::record_dir::{self, RecordDir};
 use super::repeated::{Probes, restore, written};
 
@@ -415,6 +416,7 @@ pub(super) fn parse(bytes: &[u8], path: &Path) -> io::Result<Vec<Entry>> {
 pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMut(Entry)) -> io::Result<()> {
     let mut line = Vec::new();
     let mut probes = Probes::default();
+    let mut consistency = Consistency::default();
     let mut run: Option<String> = None;
     let not_an_entry = |number: usize, why: String| {
         io::Error::new(
@@ -431,12 +433,19 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
         if line.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0) {
             continue;
         }
-        let mut entry = match serde_json::from_slice::<Entry>(&line) {
+        // Parsed without its newline, so that a line cut short is found to
+        // end early where it ends, not on the next line.
+        let (text, whole) = match line.strip_suffix(b"\n") {
+            Some(text) => (text, true),
+            None => (line.as_slice(), false),
+        };
+        let mut entry = match serde_json::from_slice::<Entry>(text) {
             Ok(entry) => entry,
             // A line without its newline is the last one, cut short.
-            Err(_) if line.last() != Some(&b'\n') => break,
-            Err(error) => return Err(not_an_entry(number, why_not_an_entry(&line, &error))),
+            Err(_) if !whole => break,
+            Err(error) => return Err(not_an_entry(number, why_not_an_entry(text, &error))),
         };
+        consistency.check(&entry.event, &probes).map_err(|why| not_an_entry(number, why))?;
         match &mut entry.event {
             Event::RunStarted(info) => {
                 if let Some(first) = run.replace(info.id.clone()) {
@@ -487,8 +496,12 @@ fn why_not_an_entry(line: &[u8], error: &serde_json::Error) -> String {
 }
 
 /// A parse error as found within one line: serde's position is the
-/// line's column (its line is always 1), said so.
+/// line's column (its line is always 1), said so; a line that stops before
+/// its entry does says that.
 fn within_the_line(error: &serde_json::Error) -> String {
+    if error.is_eof() {
+        return format!("it ends before its entry does (cut at column {})", error.column());
+    }
     let text = error.to_string();
     match text.strip_suffix(&format!(" at line {} column {}", error.line(), error.column())) {
         Some(message) => format!("{message} (at column {})", error.column()),
@@ -613,7 +626,8 @@ mod tests {
             facts: Some(facts.clone()),
             facts_unredacted: true,
         };
-        for event in [started_step(), probe("after the resume"), finished] {
+        let resuming = Event::Resumed { step: "s".into(), operator: "me".into(), runbook_changed: false, text: None };
+        for event in [resuming, started_step(), probe("after the resume"), finished] {
             resumed.emit(&event);
         }
         drop(resumed);

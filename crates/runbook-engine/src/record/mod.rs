@@ -4,6 +4,7 @@
 mod build;
 mod excerpt_line;
 mod journal;
+mod journal_check;
 pub(crate) mod markdown;
 mod record_dir;
 mod repeated;
@@ -22,12 +23,18 @@ pub use resume::{ResumeError, ResumePoint, resume_point};
 /// Rebuilds `record.json` and `record.md` in `dir` from the journal there
 /// (`runbook record DIR`). `dir` must be a directory of this user's, not a
 /// symbolic link; a journal a run still going holds is refused (its record
-/// would say "interrupted" while it goes on). The directory is made `0700`
-/// only once its journal is found to hold a run: a refused directory is
-/// left as it was.
+/// would say "interrupted" while it goes on). Group and other permissions
+/// are taken off the directory only once its journal is found to hold a
+/// run: a refused directory is left as it was.
 pub fn rebuild_records(dir: &std::path::Path) -> std::io::Result<Record> {
     let dir = RecordDir::open_owned(dir)?;
-    dir.check_not_in_use(JOURNAL_FILE)?;
+    dir.check_not_in_use(JOURNAL_FILE).map_err(|error| match error.kind() {
+        std::io::ErrorKind::WouldBlock => error,
+        kind => {
+            let journal = dir.path().join(JOURNAL_FILE);
+            std::io::Error::new(kind, format!("cannot read the journal `{}`: {error}", journal.display()))
+        }
+    })?;
     write_from_journal(&dir)
 }
 

@@ -93,11 +93,15 @@ impl RecordDir {
         }
     }
 
-    /// Makes the directory `0700`, once it is accepted as a record's.
+    /// Takes every permission of group and others off the directory (and
+    /// its special bits), once it is accepted as a record's: `0700` from
+    /// anything more open, never more open than it was (a record made
+    /// read-only to keep it as evidence stays so).
     pub(super) fn make_private(&self) -> io::Result<()> {
         let stat = nix::sys::stat::fstat(&self.fd)?;
-        if stat.st_mode & 0o7777 != DIR_MODE {
-            nix::sys::stat::fchmod(&self.fd, Mode::from_bits_truncate(DIR_MODE))?;
+        let private = stat.st_mode & DIR_MODE;
+        if stat.st_mode & 0o7777 != private {
+            nix::sys::stat::fchmod(&self.fd, Mode::from_bits_truncate(private))?;
         }
         Ok(())
     }

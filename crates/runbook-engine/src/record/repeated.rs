@@ -38,6 +38,11 @@ impl Probes {
         parts.push(Arc::clone(part));
     }
 
+    /// The attempt of the probe lines of `step` since it started, if any.
+    pub(super) fn attempt(&self, step: &str) -> Option<u32> {
+        self.0.get(step).map(|(attempt, _)| *attempt)
+    }
+
     /// The probes of the step that finished.
     pub(super) fn finish(&mut self, step: &str) -> Vec<Arc<Part>> {
         self.0.remove(step).map(|(_, parts)| parts).unwrap_or_default()
@@ -100,6 +105,13 @@ pub(super) fn restore(facts: &mut StepFacts, parts: &[Arc<Part>]) -> Result<(), 
     let missing = |what: &str| format!("leave out what {what} observed, and no `probe` line before them shows it");
     match facts.kind.probed_mut() {
         Some(ProbedMut::One(one)) if one.observed.is_none() => {
+            if parts.len() > 1 {
+                return Err(format!(
+                    "leave out what its probe observed, and {} `probe` lines of its last attempt show it where its \
+                     one probe makes one",
+                    parts.len()
+                ));
+            }
             one.observed = Some(single(parts).and_then(observed).ok_or_else(|| missing("its probe"))?);
         }
         Some(ProbedMut::Many(ManyFacts { items, .. })) => {
