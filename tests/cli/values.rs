@@ -397,3 +397,96 @@ steps:
     let found = yaml.replace("web1) echo 'state=up'", "web1) echo 'state=down'");
     assert_eq!(path(&run(&found, &[]).status(0).events()), ["hosts", "down"]);
 }
+
+/// review-10-attack7 H11: `| lower` over a JSON null is the text "none",
+/// which the none guards no longer see: `(owner | lower) != "sre"` took the
+/// "owned by another team" branch. A text filter (or `~`) over none, or
+/// over a list holding none, stops naming the value; a fallback written
+/// for none, or none routed first, goes on.
+#[test]
+fn text_filters_over_none_stop_naming_the_value() {
+    let server = serving(&[("/inc", r#"{"owner": null, "states": ["up", null, "up"], "team": "SRE"}"#)]);
+    let owner = "`steps.c.json.owner` is none (a JSON null, an input without a value, or a fact of a step that got no answer), and `| lower` would make it the text \"none\", which no none test sees";
+    assert_cases(
+        &server.url("/inc"),
+        "x",
+        &[
+            ("team: { json: $.team }", r#"(steps.c.json.owner | lower) != "sre""#, Then::Stops(owner)),
+            ("team: { json: $.team }", r#"(steps.c.json.owner ~ "") != "sre""#, Then::Stops("`~` would make it")),
+            (
+                "team: { json: $.team }",
+                r#"'"down" in (steps.c.json.states | map("lower") | list)'"#,
+                Then::Stops(
+                    "`steps.c.json.states` holds none (item 2 of `steps.c.json.states`: a JSON null, nothing captured, or a probe without an answer), and `| map(\"lower\")` would make it",
+                ),
+            ),
+            ("team: { json: $.team }", r#"'"down" in (steps.c.json.states | join(","))'"#, Then::Stops("`| join`")),
+            ("team: { json: $.team }", r#"(vars.team | lower) == "sre""#, Then::Concludes("yes: x")),
+            (
+                "team: { json: $.team }",
+                r#"(steps.c.json.owner | default("nobody", true) | lower) == "sre""#,
+                Then::Concludes("no: x"),
+            ),
+            (
+                "team: { json: $.team }",
+                r#"steps.c.json.owner is none or (steps.c.json.owner | lower) != "sre""#,
+                Then::Concludes("yes: x"),
+            ),
+        ],
+    );
+}
+
+/// review-10-attack7 H15: a text capture is no condition: `when: vars.en`
+/// over "disabled" took the "feature ON" branch, since every non-empty
+/// string is true. It stops naming the text and the fixes; a JSON boolean,
+/// a `type: bool` capture and a comparison of the text route.
+#[test]
+fn text_that_came_with_an_answer_is_no_condition() {
+    let server = serving(&[("/flags", r#"{"en": "disabled", "on": true, "typed": "true"}"#)]);
+    let stop =
+        "`vars.en` gave the string \"disabled\", and text is no condition: every non-empty string counts as true";
+    assert_cases(
+        &server.url("/flags"),
+        "x",
+        &[
+            ("en: { json: $.en }", "vars.en", Then::Stops(stop)),
+            (
+                "en: { json: $.en }",
+                "result.json.on and vars.en",
+                Then::Stops("`result.json.on and vars.en` gave the string \"disabled\", and text is no condition"),
+            ),
+            ("en: { json: $.en }", "steps.c.json.en", Then::Stops("`steps.c.json.en` gave the string \"disabled\"")),
+            ("en: { json: $.en }", r#"vars.en == "enabled""#, Then::Concludes("no: x")),
+            ("en: { json: $.on }", "vars.en", Then::Concludes("yes: x")),
+            ("en: { json: $.typed, type: bool }", "vars.en", Then::Concludes("yes: x")),
+        ],
+    );
+}
+
+/// review-10-attack7 H6: a JSON uptime "5m" against the bare number 10
+/// was read as 300000 milliseconds, not less than 10: "not a restart
+/// loop". A duration that came with the answer beside a bare number stops
+/// naming both; with the unit written, or against a duration fact, it
+/// compares as milliseconds.
+#[test]
+fn a_duration_from_an_answer_beside_a_bare_number_stops() {
+    let server = serving(&[("/up", r#"{"uptime": "5m", "lat": "250ms"}"#)]);
+    assert_cases(
+        &server.url("/up"),
+        "up {{ vars.up }}",
+        &[
+            (
+                "up: { json: $.uptime }",
+                "vars.up < 10",
+                Then::Stops(
+                    r#"`vars.up < 10` compares a string with a number: `vars.up` is the string "5m", a duration with units, and `10` is the number 10, a bare number that says no unit; give the unit: `vars.up | milliseconds < "10m"`"#,
+                ),
+            ),
+            ("up: { json: $.lat }", "vars.up == 250", Then::Stops("`vars.up` is the string \"250ms\", a duration")),
+            ("up: { json: $.lat }", "result.json.lat > 200", Then::Stops("`result.json.lat > 200` compares a string")),
+            ("up: { json: $.uptime }", r#"vars.up | milliseconds < "10m""#, Then::Concludes("yes: up 5m")),
+            ("up: { json: $.uptime, type: duration }", r#"vars.up < "10m""#, Then::Concludes("yes: up 300000")),
+            ("up: { json: $.uptime }", "steps.c.duration < vars.up", Then::Concludes("yes: up 5m")),
+        ],
+    );
+}

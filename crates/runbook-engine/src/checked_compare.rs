@@ -34,6 +34,74 @@ pub(crate) fn truth(value: &Value, text: &str) -> Result<Value, Error> {
     }
 }
 
+/// [`truth`] of a whole `when` or `stop_if`: text that came with an
+/// answer (a capture, a fact, `result.*`) is no condition at all, since
+/// every non-empty string is true, "disabled" and "stopped" as much as
+/// "enabled" (review-10-attack7 H15). An input's text, which the operator
+/// gave, keeps reading "was something given"; so do the operands of `not`,
+/// `and`, `or` ([`truth`]), where `(vars.error or "") != ""` is a fallback.
+pub(crate) fn condition(value: &Value, text: &str) -> Result<Value, Error> {
+    let value = truth(value, text)?;
+    match value.as_str().filter(|_| !text.starts_with("inputs.")) {
+        Some(found) => Err(Error::new(ErrorKind::InvalidOperation, text_condition(text, found))),
+        None => Ok(value),
+    }
+}
+
+/// The error for `expression`, text whose truth was taken as a condition.
+fn text_condition(expression: &str, found: &str) -> String {
+    if reads_false(found) {
+        return false_text(expression, found);
+    }
+    format!(
+        "`{expression}` gave the string {}, and text is no condition: every non-empty string counts as true, \
+         \"disabled\" and \"stopped\" as much as \"enabled\"; compare the text (`{expression} == \"true\"`, \
+         `{expression} != \"\"` for \"printed something\"), or give its capture `type: bool`",
+        serde_json::Value::from(found)
+    )
+}
+
+/// `value`, which `written` (`| lower`, `| join`, `~`) is about to print
+/// as text, or an error when it is none or a list holding none: `none |
+/// lower` is the text "none", which `is none` and the none guards no
+/// longer see, so `(owner | lower) != "sre"` over a JSON null held
+/// (review-10-attack7 H11). An unset value is left to the filter, and a
+/// text only shown (a diagnosis, a title) prints as Jinja prints it.
+pub(crate) fn printed_as_text(
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+    text: &str,
+    written: &str,
+) -> Result<Value, Error> {
+    if crate::template::only_shown(state.name()) {
+        return Ok(value.clone());
+    }
+    if value.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`{text}` is none (a JSON null, an input without a value, or a fact of a step that got no answer), \
+                 and `{written}` would make it the text \"none\", which no none test sees; test it first \
+                 (`{text} is not none and …`), or name what none stands for: `{text} | default(\"unknown\", true)`"
+            ),
+        ));
+    }
+    if value.kind() == ValueKind::Seq
+        && let Some(position) = value.try_iter()?.position(|item| item.is_none())
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`{text}` holds none (item {} of `{text}`: a JSON null, nothing captured, or a probe without an answer), and \
+                 `{written}` would make it the text \"none\", which may stand for anything; route it first: \
+                 `none in {text}`",
+                position + 1
+            ),
+        ));
+    }
+    Ok(value.clone())
+}
+
 /// `values`, whose items' truths `select` or `reject` is about to take,
 /// or an error naming the first item that is a string reading as false
 /// (`[vars.m][0]`).
@@ -117,6 +185,9 @@ pub(crate) fn compare(
         return Err(Error::new(ErrorKind::UndefinedError, format!("`{left_text} {operator} {right_text}`")));
     }
     let member = matches!(comparator, Comparator::In | Comparator::NotIn);
+    if !member && let Some(refusal) = duration_beside_bare_number(comparator, left, right, left_text, right_text) {
+        return Err(Error::new(ErrorKind::InvalidOperation, refusal));
+    }
     // `steps.p.duration > "5s"`: durations are numbers of milliseconds, and
     // a duration written with units compares with them as such.
     let converted = if member { None } else { as_milliseconds(left, right) };
@@ -598,6 +669,55 @@ fn as_ranks(
     }
 }
 
+/// `vars.uptime < 10` with `uptime` the JSON string "5m": a duration with
+/// units compares with a number as its milliseconds only where the number
+/// is one (`steps.api.duration`, `| milliseconds`, a `type: duration`
+/// capture against `"5m"` written by the author). Text that came with the
+/// answer beside a bare number is refused: 10 meant minutes, and 300000 <
+/// 10 took the "not a restart loop" branch (review-10-attack7 H6).
+fn duration_beside_bare_number(
+    comparator: Comparator,
+    left: &Value,
+    right: &Value,
+    left_text: &str,
+    right_text: &str,
+) -> Option<String> {
+    let (text, text_side, number, number_side) = match (left.kind(), right.kind()) {
+        (ValueKind::String, ValueKind::Number) => (left, left_text, right, right_text),
+        (ValueKind::Number, ValueKind::String) => (right, right_text, left, left_text),
+        _ => return None,
+    };
+    let duration = text.as_str().filter(|text| text.trim().parse::<f64>().is_err() && reads_as_duration(text))?;
+    let written = |side: &str| side.starts_with(['"', '\'']);
+    let milliseconds = |side: &str| {
+        let side = side.trim_end();
+        ["duration", "probe_duration", "| milliseconds", "|milliseconds"].iter().any(|end| side.ends_with(end))
+            || side.contains(".timing.")
+    };
+    if written(text_side) || milliseconds(number_side) {
+        return None;
+    }
+    let operator = comparator.symbol();
+    let fixed = |unit: &str| {
+        let converted = format!("{text_side} | milliseconds");
+        let number = format!("\"{number}{unit}\"");
+        if text_side == left_text {
+            format!("`{converted} {operator} {number}`")
+        } else {
+            format!("`{number} {operator} {converted}`")
+        }
+    };
+    Some(format!(
+        "`{left_text} {operator} {right_text}` compares a string with a number: `{text_side}` is the string {}, a \
+         duration with units, and `{number_side}` is {}, a bare number that says no unit; give the unit: {} (or \
+         {}), or give its capture `type: duration` and compare with a duration written with units",
+        serde_json::Value::from(duration),
+        described(number),
+        fixed("m"),
+        fixed("s"),
+    ))
+}
+
 /// A number and a duration written with units (`"500ms"`, `"1m30s"`), as
 /// two numbers of milliseconds; `None` for any other pair.
 fn as_milliseconds(left: &Value, right: &Value) -> Option<(Value, Value)> {
@@ -783,8 +903,10 @@ mod tests {
         let yes = |l: Value, op: &str, r: Value| compare(&l, op, &r, "steps.p.duration", "\"5s\"").unwrap();
         assert!(!yes(Value::from(1010), ">", Value::from("5s")));
         assert!(yes(Value::from(1010), ">", Value::from("1s")));
-        assert!(yes(Value::from("1m30s"), "==", Value::from(90_000)));
+        assert!(compare(&Value::from("1m30s"), "==", &Value::from(90_000), "\"1m30s\"", "vars.took").unwrap());
         assert!(yes(Value::from(499), "<", Value::from("500ms")));
+        let with_timing = compare(&Value::from(804), ">", &Value::from("300ms"), "result.timing.tls", "inputs.slow");
+        assert!(with_timing.unwrap(), "a duration fact against a duration input");
         assert!(compare(&Value::from(5), ">", &Value::from("5"), "a", "b").is_err(), "no unit, no duration");
         assert!(compare(&Value::from(5), "in", &Value::from("5s"), "a", "b").is_err());
     }
@@ -921,8 +1043,29 @@ mod tests {
         );
         assert!(compare(&Value::from("10m"), "==", &Value::from("5m"), "a", "b").is_ok(), "equality is not an order");
         let millis = |text: &str| crate::number_filters::milliseconds(&Value::from(text)).unwrap();
-        assert!(!compare(&millis("10m"), "<", &Value::from("5m"), "a", "b").unwrap());
-        assert!(compare(&millis("45s"), "<", &Value::from("5m"), "a", "b").unwrap());
+        let converted = "vars.up | milliseconds";
+        assert!(!compare(&millis("10m"), "<", &Value::from("5m"), converted, "\"5m\"").unwrap());
+        assert!(compare(&millis("45s"), "<", &Value::from("5m"), converted, "\"5m\"").unwrap());
+    }
+
+    #[test]
+    fn a_duration_that_came_with_the_answer_is_refused_beside_a_bare_number() {
+        let refused = |l: Value, op: &str, r: Value, l_text: &str, r_text: &str| {
+            compare(&l, op, &r, l_text, r_text).unwrap_err().detail().unwrap_or_default().to_owned()
+        };
+        let message = refused(Value::from("5m"), "<", Value::from(10), "vars.uptime", "10");
+        assert!(
+            message.starts_with(
+                "`vars.uptime < 10` compares a string with a number: `vars.uptime` is the string \"5m\", a duration \
+                 with units, and `10` is the number 10, a bare number that says no unit"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("`vars.uptime | milliseconds < \"10m\"`"), "{message}");
+        let message = refused(Value::from(250), "==", Value::from("250ms"), "250", "result.json.lat");
+        assert!(message.contains("`\"250m\" == result.json.lat | milliseconds`"), "the order is kept: {message}");
+        let message = refused(Value::from(200), "<", Value::from("250ms"), "inputs.limit", "vars.lat");
+        assert!(message.contains("`inputs.limit` is the number 200"), "{message}");
     }
 
     #[test]

@@ -38,6 +38,12 @@ static STRICT: LazyLock<Environment<'static>> = LazyLock::new(|| environment(Und
 /// The lenient environment of dry runs.
 static LENIENT: LazyLock<Environment<'static>> = LazyLock::new(|| environment(UndefinedBehavior::Chainable));
 
+/// Whether a template of this name is only shown (a diagnosis, a title,
+/// the record's summary), never sent nor routed on.
+pub(crate) fn only_shown(template_name: &str) -> bool {
+    template_name == TEXT_NAME || template_name == MARKDOWN_NAME
+}
+
 /// Whether `text` holds a template block at all.
 fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
@@ -170,6 +176,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_function(GUARDS.compare, crate::checked_compare::compare);
     environment.add_function(GUARDS.require, crate::checked_compare::require);
     environment.add_function(GUARDS.truth, crate::checked_compare::truth);
+    environment.add_function(GUARDS.text, crate::checked_compare::printed_as_text);
     environment.add_function(GUARDS.truths, crate::checked_compare::truths);
     environment.add_function(GUARDS.arithmetic, crate::checked_compare::arithmetic);
     for (name, comparator) in runbook_model::COMPARISON_TESTS {
@@ -375,7 +382,7 @@ impl<'p> Templates<'p> {
     pub(crate) fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
         let value = self.eval(expression, context)?;
         if !value.is_undefined() {
-            crate::checked_compare::truth(&value, expression)
+            crate::checked_compare::condition(&value, expression)
                 .map_err(|error| TemplateError { message: error.detail().unwrap_or_default().to_owned() })?;
         }
         Ok(value.is_true())
@@ -684,6 +691,34 @@ steps:
     }
 
     #[test]
+    fn text_filters_over_none_stop_naming_the_value() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "vars": { "owner": null, "states": ["up", null, "UP"], "team": "SRE" },
+        })));
+        for (expression, starts) in [
+            ("(vars.owner | lower) != 'sre'", "`vars.owner` is none"),
+            ("(vars.owner | upper | trim) != 'SRE'", "`vars.owner` is none"),
+            ("'sre' not in (vars.owner | string)", "`vars.owner` is none"),
+            ("(vars.owner ~ '') != 'sre'", "`vars.owner` is none"),
+            ("'down' in (vars.states | map('lower') | list)", "`vars.states` holds none (item 2 of `vars.states`"),
+            ("'down' in (vars.states | join(','))", "`vars.states` holds none"),
+        ] {
+            let error = templates.is_true(expression, &context).unwrap_err();
+            assert!(error.message.starts_with(starts), "{expression}: {error}");
+        }
+        let error = templates.is_true("(vars.owner | lower) != 'sre'", &context).unwrap_err();
+        assert!(error.message.contains("`| lower` would make it the text \"none\""), "{error}");
+        assert!(templates.is_true("(vars.team | lower) == 'sre'", &context).unwrap());
+        assert!(templates.is_true("(vars.owner | default('nobody', true) | lower) == 'nobody'", &context).unwrap());
+        assert!(templates.is_true("vars.owner is none or (vars.owner | lower) != 'sre'", &context).unwrap());
+        let sent = templates.render("rm -rf cache/{{ vars.owner | lower }}", &context, RenderMode::Shell);
+        assert!(sent.unwrap_err().message.starts_with("`vars.owner` is none"));
+        let shown = templates.render("owner: {{ vars.owner | lower }}", &context, RenderMode::Text);
+        assert_eq!(shown.unwrap(), "owner: none", "a text only shown prints as Jinja prints it");
+    }
+
+    #[test]
     fn undefined_names_are_errors() {
         let templates = Templates::new();
         let error = templates.render("{{ inputs.base_ur }}/x", &context(), RenderMode::Text).unwrap_err();
@@ -775,7 +810,19 @@ steps:
             "{error}"
         );
         assert!(templates.is_true("vars.flag or vars.count", &context).is_err());
-        assert!(templates.is_true("vars.name", &context).unwrap());
+        let error = templates.is_true("vars.name", &context).unwrap_err();
+        assert!(
+            error.message.starts_with(r#"`vars.name` gave the string "db-1", and text is no condition"#),
+            "{error}"
+        );
+        let error = templates.is_true("vars.flag or vars.name", &context).unwrap_err();
+        assert!(error.message.starts_with(r#"`vars.flag or vars.name` gave the string "db-1""#), "{error}");
+        assert!(templates.is_true("(vars.name or '') != ''", &context).unwrap(), "`or` as a fallback");
+        assert!(templates.is_true("vars.name != ''", &context).unwrap());
+        let given = Value::from(minijinja::value::Serde(serde_json::json!({ "inputs": { "api_key": "k" } })));
+        assert!(templates.is_true("inputs.api_key", &given).unwrap(), "an input's text says it was given");
+        let shown = templates.render("{% if vars.name %}on {{ vars.name }}{% endif %}", &context, RenderMode::Text);
+        assert_eq!(shown.unwrap(), "on db-1", "a template's `if` still reads \"something was given\"");
         assert!(!templates.is_true("vars.enabled == 'true'", &context).unwrap());
         assert!(!templates.is_true("vars.flag", &context).unwrap());
     }

@@ -422,6 +422,27 @@ pub struct Guards<'g> {
     /// back, or refuses a string operand, which `+` would join ("3" + "4"
     /// is "34") and `*` repeat ("3" * 2 is "33").
     pub arithmetic: &'g str,
+    /// Called as `text(x, "x", "| lower")` for the value of a filter that
+    /// prints it as text (`lower`, `join`, `map("lower")`, …) and for each
+    /// operand of `~`: gives `x` back, or refuses none (or a list holding
+    /// none), which the filter would turn into the text "none" that no
+    /// none test sees.
+    pub text: &'g str,
+}
+
+/// Filters that print their value as text: over none they give "none" (or
+/// "None"), text that `is none` and the none guards no longer see.
+const TEXT_FILTERS: [&str; 8] = ["lower", "upper", "title", "capitalize", "trim", "replace", "string", "join"];
+
+/// The text filter `filter` applies to each item, as written after `|`
+/// (`| lower`, `| map("lower")`), when it is one.
+fn text_filter(filter: &ast::Filter<'_>) -> Option<String> {
+    if TEXT_FILTERS.contains(&filter.name) {
+        return Some(format!("| {}", filter.name));
+    }
+    let [ast::CallArg::Pos(ast::Expr::Const(name)), ..] = filter.args.as_slice() else { return None };
+    let name = name.value.as_str().filter(|name| filter.name == "map" && TEXT_FILTERS.contains(name))?;
+    Some(format!("| map(\"{name}\")"))
 }
 
 /// Tests that ask whether a value is set, and so take an unset one.
@@ -781,6 +802,12 @@ impl Writer<'_> {
             ast::Expr::BinOp(binary) => {
                 if let Some(comparator) = Comparator::of_binary(binary.op) {
                     self.comparison(comparator, &binary.left, &binary.right)?;
+                } else if let (Some(guards), ast::BinOpKind::Concat) = (self.guards, binary.op) {
+                    self.out.push('(');
+                    self.text(guards, &binary.left, "~")?;
+                    self.out.push_str(binary_symbol(binary.op));
+                    self.text(guards, &binary.right, "~")?;
+                    self.out.push(')');
                 } else if matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) {
                     self.out.push('(');
                     self.truth(&binary.left)?;
@@ -839,6 +866,7 @@ impl Writer<'_> {
                         self.out.push(')');
                     }
                     // `a | f | g` is shown as written, not as `(a | f) | g`.
+                    Some(guards) if let Some(written) = text_filter(filter) => self.text(guards, value, &written)?,
                     None if matches!(value, ast::Expr::Filter(_)) => self.out.push_str(&text_of(value)?),
                     _ => self.expr(value)?,
                 }
@@ -925,6 +953,24 @@ impl Writer<'_> {
         self.expr(expr)?;
         self.out.push_str(", ");
         self.string(&text_of(expr)?);
+        self.out.push(')');
+        Ok(())
+    }
+
+    /// `expr`, which `written` (`| lower`, `~`) prints as text, through the
+    /// text guard.
+    fn text(&mut self, guards: Guards<'_>, expr: &ast::Expr<'_>, written: &str) -> Result<(), Unwritable> {
+        if matches!(expr, ast::Expr::Const(_)) {
+            return self.expr(expr);
+        }
+        self.guarded += 1;
+        self.out.push_str(guards.text);
+        self.out.push('(');
+        self.expr(expr)?;
+        self.out.push_str(", ");
+        self.string(&text_of(expr)?);
+        self.out.push_str(", ");
+        self.string(written);
         self.out.push(')');
         Ok(())
     }
@@ -1107,13 +1153,14 @@ mod tests {
     /// itself, so a guarded expression must give exactly what the original
     /// gives.
     const GUARDS: Guards<'static> =
-        Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths", arithmetic: "arith" };
+        Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths", arithmetic: "arith", text: "text" };
 
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
         environment.add_function("req", |value: Value, _: &str| value);
         environment.add_function("truth", |value: Value, _: &str| value);
         environment.add_function("truths", |value: Value, _: &str| value);
+        environment.add_function("text", |value: Value, _: &str, _: &str| value);
         environment.add_function("arith", |left: Value, _: &str, _: Value, _: &str, _: &str| left);
         environment.add_function(
             "cmp",
@@ -1333,6 +1380,24 @@ mod tests {
             )
         );
         assert_eq!(guard_comparisons("vars.e - vars.w", &GUARDS), None, "`-` over text stops by itself");
-        assert_eq!(guard_comparisons("vars.e ~ vars.w", &GUARDS), None, "`~` joins text on purpose");
+        assert_eq!(
+            guard_comparisons("vars.e ~ '!'", &GUARDS).as_deref(),
+            Some(r#"(text(vars.e, "vars.e", "~") ~ "!")"#),
+            "`~` joins text on purpose, but none stops"
+        );
+    }
+
+    #[test]
+    fn text_filters_go_through_the_text_guard() {
+        assert_eq!(
+            guard_comparisons("vars.o | lower | trim", &GUARDS).as_deref(),
+            Some(r#"(text((text(vars.o, "vars.o", "| lower") | lower), "vars.o | lower", "| trim") | trim)"#)
+        );
+        assert_eq!(
+            guard_comparisons("vars.s | map('upper') | list", &GUARDS).as_deref(),
+            Some(r#"((text(vars.s, "vars.s", "| map(\"upper\")") | map("upper")) | list)"#)
+        );
+        assert_eq!(guard_comparisons("vars.s | map('int') | list", &GUARDS), None, "`int` refuses none itself");
+        assert_eq!(guard_comparisons("'a' | upper", &GUARDS), None, "a literal is never none");
     }
 }

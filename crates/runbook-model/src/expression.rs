@@ -18,6 +18,7 @@ pub const GUARDS: Guards<'static> = Guards {
     truth: "__runbook_truth",
     truths: "__runbook_truths",
     arithmetic: "__runbook_arithmetic",
+    text: "__runbook_text",
 };
 
 /// The expression inside a string that is exactly one `{{ … }}`: such a
