@@ -201,6 +201,29 @@ fn a_run_resumed_with_a_changed_text_is_highlighted_on_the_text_it_went_on_with(
     assert!(text.contains("  class s_first,s_q,s_extra,s_done visited\n"), "{text}");
 }
 
+/// A `dot` still laying out at `--timeout` is stopped (its process gone),
+/// and `graph` says so with the ways on, exit 1.
+#[test]
+fn svg_stops_a_dot_that_lays_out_too_long() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = crate::Scratch::new();
+    let pid_file = bin.path().join("dot.pid");
+    let dot = bin.path().join("dot");
+    std::fs::write(&dot, format!("#!/bin/sh\necho $$ > '{}'\nexec sleep 30\n", pid_file.display())).expect("write");
+    std::fs::set_permissions(&dot, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let started = std::time::Instant::now();
+    Test::new()
+        .env("PATH", &path)
+        .args(["graph", "--format", "svg", "--timeout", "1s", "examples/branches.yaml"])
+        .status(1)
+        .stderr_contains("Graphviz's `dot` did not lay out the graph (")
+        .stderr_contains("within 1s; it was stopped. Give it longer with `--timeout 10m`, or write `--format dot`");
+    assert!(started.elapsed() < std::time::Duration::from_secs(25), "waited for dot to end by itself");
+    let pid = std::fs::read_to_string(&pid_file).expect("dot ran");
+    assert!(!Path::new(&format!("/proc/{}", pid.trim())).exists(), "dot {pid} still runs");
+}
+
 #[test]
 fn svg_without_graphviz_says_how_to_get_it() {
     let empty = crate::Scratch::new();
@@ -803,6 +826,30 @@ fn new_from_curl_asks_for_the_bearer_token_alone_and_sends_it_once() {
     assert_eq!(received, [Some("Bearer eyJ.abc.def".to_owned())]);
 }
 
+/// review-12-user7 L12: `-u USER:$PASS` sends the same Basic credentials
+/// as curl, the password read from `$PASS` and never written.
+#[test]
+fn new_from_curl_sends_user_credentials_as_curl_does_and_never_writes_the_password() {
+    let server = recording_server();
+    let url = server.url("/health");
+    let line = format!(r#"curl -sS -u "ops:$PASS" {url}"#);
+    let by_curl = request_of_shell_line(&server, &line, &[("PASS", "Zq/9x#Kp")]);
+    let literal = format!("curl -sS -u ops:Zq/9x#Kp {url}");
+    for (curl, env) in [(line.as_str(), "PASS"), (literal.as_str(), "PASSWORD")] {
+        let output = Test::new().args(["new", "api", "--from-curl", curl]).files(&[]).status(0);
+        let dir = output.path("");
+        let runbook = std::fs::read_to_string(dir.join("api.yaml")).expect("written");
+        assert!(!runbook.contains("Zq/9x") && !output.stderr.contains("Zq/9x"), "{runbook}");
+        assert!(!output.stderr.contains("warning"), "{}", output.stderr);
+        let run = runbook_in_env(&dir, &["run", "api.yaml", "--non-interactive", "--no-record"], (env, "Zq/9x#Kp"));
+        assert!(run.status.success(), "{curl}: {}", String::from_utf8_lossy(&run.stderr));
+        let requests = server.requests();
+        let sent = requests.last().expect("the check sent its request");
+        assert_eq!(sent.header("authorization"), by_curl.header("authorization"), "{curl}");
+        assert_eq!(sent.path, "/health");
+    }
+}
+
 /// `runbook ARGS` in `dir` with one environment variable set.
 fn runbook_in_env(dir: &Path, args: &[&str], (name, value): (&str, &str)) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_runbook")).current_dir(dir).args(args).env(name, value).output().expect("runs")
@@ -829,7 +876,8 @@ fn new_from_curl_reads_a_browsers_bash_copy_and_sends_the_same_request() {
         assert_eq!(request.header(noise), None, "{noise}");
     }
     assert!(!request.header("user-agent").is_some_and(|agent| agent.starts_with("Mozilla")), "{request:?}");
-    assert_eq!(String::from_utf8_lossy(&request.body), "{\"q\":\"it's\",\n \"n\":\"é\"}");
+    // Written as `json:`, sent compact: the same JSON value.
+    assert_eq!(String::from_utf8_lossy(&request.body), "{\"q\":\"it's\",\"n\":\"é\"}");
 }
 
 #[test]
@@ -866,12 +914,12 @@ fn new_from_curl_sends_get_data_as_the_query_and_url_encodes() {
 #[test]
 fn new_from_curl_drops_output_options_and_words_its_warnings() {
     let output = Test::new()
-        .args(["new", "-o", "-", "t", "--from-curl", "curl -s -o /dev/null -w '%{http_code}' -u bob:pw http://h/x"])
+        .args(["new", "-o", "-", "t", "--from-curl", "curl -s -o /dev/null -w '%{http_code}' --pass pw http://h/x"])
         .status(0);
     let warnings: Vec<&str> = output.stderr.lines().filter(|line| line.starts_with("warning")).collect();
     assert_eq!(
         warnings,
-        ["warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an \
+        ["warning: --from-curl: `--pass` is not converted: give the credentials as a secret input and an \
           `Authorization` header instead"]
     );
 }
@@ -1089,9 +1137,14 @@ fn new_from_curl_makes_a_request_that_may_change_things_an_action() {
     let output = Test::new().args(["new", "purge", "--from-curl", &line]).files(&[]).status(0);
     let dir = output.path("");
     let runbook = std::fs::read_to_string(dir.join("purge.yaml")).expect("written");
+    // review-12-user7 L3: a request's words, not a health check's.
     assert!(
-        runbook.contains("    action:\n      confirm: \"Sends a DELETE request")
-            && runbook.contains("skipped: escalate")
+        runbook.contains(
+            "  - id: request\n    title: Send the DELETE request\n    action:\n      confirm: \"Sends a DELETE"
+        ) && runbook.contains("skipped: declined")
+            && runbook.contains("The operator declined the request; nothing was sent.")
+            && !runbook.contains("health check"),
+        "{runbook}"
     );
     let test = runbook_in(&dir, &["test", "--min-coverage", "100", "purge.yaml"]);
     let said = String::from_utf8_lossy(&test.stderr);
@@ -1161,12 +1214,9 @@ fn new_from_curl_keeps_braces_in_the_url_as_text_and_says_what_it_left_out_plain
             respond(stream, "404 Not Found", &[], request.path.as_bytes())
         }
     });
-    let curl = format!("curl -g -u bob:pw '{}'", server.url("/p?q={{x}}&b={y}"));
+    let curl = format!("curl -g --retry 2 '{}'", server.url("/p?q={{x}}&b={y}"));
     let output = Test::new().args(["new", "search", "--from-curl", &curl]).files(&[]).status(0);
-    let output = output.stderr_contains(
-        "warning: --from-curl: `-u` is not converted: give the credentials as a secret input and an `Authorization` \
-         header instead\n",
-    );
+    let output = output.stderr_contains("warning: --from-curl: `--retry` is not converted\n");
     let dir = output.path("");
     let check = Command::new(env!("CARGO_BIN_EXE_runbook"))
         .current_dir(&dir)
@@ -1811,4 +1861,59 @@ fn render_and_graph_refuse_a_fifo_and_skip_one_in_a_directory() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("error: no runbook found in `rb`"));
     assert!(!scratch.path().join("none").exists());
+}
+
+/// review-12-attack4 L1, attack5 N-L1, N-L2: an author's text stays in its
+/// place in the document (no heading of its own, a fence it leaves open
+/// closed before the next section) and no author link leads to a script.
+#[test]
+fn render_keeps_an_authors_headings_fences_and_links_inside_their_text() {
+    let yaml = "id: hostile\ntitle: Hostile\nsummary: |\n  Read [the status](https://status.example/) first, not \
+                [this](javascript:alert(1)).\n  ```\n  never closed\ninputs:\n  host: { description: \"the [a](javascript:alert(2)) \
+                host\", default: h }\nsteps:\n  - id: look\n    instruct:\n      text: |\n        Look first.\n        # Not a heading\n        \
+                Then act.\n        ===\n    next: done\n  - id: done\n    conclude:\n      status: diagnosed\n      severity: high\n      \
+                diagnosis: |\n        The cache is full.\n        ---\n        ```\n        unclosed in the diagnosis\n";
+    let document = Test::new().args(["render", "h.yaml"]).files(&[("h.yaml", yaml.as_bytes())]).status(0).stdout;
+    let (html, headings, text) = read_markdown(&document);
+    assert!(html.is_empty(), "{html:?}");
+    for heading in &headings {
+        assert!(!heading.contains("Not a heading") && !heading.contains("cache"), "{heading:?} in {headings:?}");
+    }
+    for section in ["Inputs", "Steps", "Conclusions"] {
+        assert!(headings.iter().any(|h| h == section), "{section} is lost in {headings:?}\n{document}");
+    }
+    for kept in ["# Not a heading", "===", "---", "unclosed in the diagnosis"] {
+        assert!(text.contains(kept), "{kept:?} is not shown as written in {text}");
+    }
+    assert!(text.contains("[link https://status.example/]"), "an http link is kept: {text}");
+    assert!(!text.contains("[link javascript"), "a script link: {text}\n{document}");
+    assert!(text.contains("](javascript:alert(2))"), "shown as written: {text}");
+}
+
+/// review-12-attack5 N-L3, N-L5, N-L8: the curl line of a check through an
+/// https proxy trusts the proxy as the probe does, never prints a password
+/// a run redacts (curl asks for it), and shows the certificate it judges.
+#[test]
+fn render_curl_line_trusts_an_https_proxy_hides_its_password_and_shows_the_certificate() {
+    let yaml = "id: px\ntitle: Px\nsteps:\n  - id: cert\n    check:\n      http: { url: \"https://ops:S3rvPw@localhost:8443/health\", \
+                proxy: \"https://alice:Pr0xyPw@127.0.0.1:3129\", tls: { ca_file: bundle.pem, insecure: false } }\n      \
+                expect: [ { status: 200 }, { tls: days_left, ge: 40 } ]\n    next: done\n  - id: done\n    conclude: { status: resolved }\n";
+    let document = Test::new().args(["render", "p.yaml"]).files(&[("p.yaml", yaml.as_bytes())]).status(0).stdout;
+    assert!(!document.contains("Pr0xyPw") && !document.contains("S3rvPw"), "{document}");
+    let line = document.lines().find(|line| line.starts_with("curl ")).expect("a curl line");
+    for word in [
+        " -v ",
+        " --cacert bundle.pem --proxy-cacert bundle.pem ",
+        " --proxy https://127.0.0.1:3129 --proxy-user alice ",
+        " --user ops ",
+        " https://localhost:8443/health",
+    ] {
+        assert!(line.contains(word), "{word:?} not in {line}");
+    }
+    assert!(document.contains("`-v` shows the certificate"), "{document}");
+    let plain =
+        yaml.replace("https://alice:Pr0xyPw@", "http://").replace("{ tls: days_left, ge: 40 }", "{ status: 200 }");
+    let document = Test::new().args(["render", "p.yaml"]).files(&[("p.yaml", plain.as_bytes())]).status(0).stdout;
+    let line = document.lines().find(|line| line.starts_with("curl ")).expect("a curl line");
+    assert!(!line.contains("--proxy-cacert") && !line.contains(" -v "), "an http proxy has no certificate: {line}");
 }

@@ -1678,3 +1678,17 @@ steps:
     let output = Test::new().files(&files).args(["test", "."]).status(0);
     assert!(output.stderr.ends_with("1 passed, 0 failed\n"), "{}", output.stderr);
 }
+
+/// review-12-user7 L10: a path given with `--from-record` is refused with
+/// usage lines that show the path optional and the `--from-record` form.
+#[test]
+fn from_record_with_a_path_shows_both_usages() {
+    let output = Test::new().args(["test", "t.yaml", "--from-record", "rec"]).status(2);
+    assert!(output.stderr.contains("cannot be used with"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("Usage: runbook test [OPTIONS] [PATH]...\n       runbook test --from-record <DIR>"),
+        "{}",
+        output.stderr
+    );
+    assert!(!output.stderr.contains("<PATH>"), "{}", output.stderr);
+}

@@ -138,10 +138,15 @@ pub(crate) enum Command {
     /// below `--min-coverage`, 3 when a test file or a runbook has errors,
     /// 2 on bad flags, 1 when a path does not exist or holds nothing to
     /// test, or a file cannot be read or written.
-    #[command(after_long_help = "Examples:\n  \
+    // Two usage lines: clap's own writes a path given with
+    // `--from-record` as `<PATH>...`, as if one were required.
+    #[command(
+        override_usage = "runbook test [OPTIONS] [PATH]...\n       runbook test --from-record <DIR>",
+        after_long_help = "Examples:\n  \
         runbook test\n  \
         runbook test runbooks/ --min-coverage 100 --junit junit.xml\n  \
-        runbook test --from-record incidents/20261130T083226Z-disk-full\n")]
+        runbook test --from-record incidents/20261130T083226Z-disk-full\n"
+    )]
     Test(TestArgs),
     /// Explain a diagnostic code: what it finds, why it matters, how to fix it.
     ///
@@ -343,6 +348,12 @@ pub(crate) struct GraphArgs {
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// How long `--format svg` lets Graphviz's `dot` lay the graph out
+    /// before it is stopped (exit 1): a step that hundreds of edges lead
+    /// into can take it many minutes.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = runbook_model::Duration::parse)]
+    pub timeout: runbook_model::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,10 @@ pub(crate) struct CurlRequest {
     pub proxy: Option<String>,
     /// `-f`/`--fail`: any status under 400 passes.
     pub fail_on_error: bool,
+    /// `-u USER[:PASSWORD]`/`--user`: the user name, and the password when
+    /// the line gives one (curl asks for it otherwise), sent as Basic
+    /// credentials.
+    pub basic_auth: Option<(String, Option<String>)>,
     /// What is not converted, one warning each (options understood but
     /// with no runbook equivalent, unknown ones, credentials): "`-o` is not
     /// converted".
@@ -100,7 +104,11 @@ const IGNORED_WITH_ARGUMENT: &[&str] = &[
 
 /// Options whose argument is a credential: named in a warning, their value
 /// never shown.
-const CREDENTIAL_OPTIONS: &[&str] = &["-u", "--user", "--pass", "--netrc-file"];
+const CREDENTIAL_OPTIONS: &[&str] = &["--pass", "--netrc-file"];
+
+/// curl's options that make it talk to the service through a SOCKS proxy,
+/// which an http check does not speak.
+const SOCKS_OPTIONS: &[&str] = &["--socks4", "--socks4a", "--socks5", "--socks5-hostname", "--preproxy"];
 
 /// curl's options that give the proxy's credentials: never the service's.
 const PROXY_CREDENTIAL_OPTIONS: &[&str] = &["-U", "--proxy-user"];
@@ -128,6 +136,8 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
     let mut globoff = false;
     let mut proxy = None;
     let mut no_proxy = None;
+    // `-p`: an http:// URL tunnelled through the proxy, not forwarded.
+    let mut proxytunnel = false;
     // `-b`: sent only when no `-H 'Cookie: …'` is given, as curl does.
     let mut cookies = Vec::new();
     // An unknown option may take a value, which would be read as the URL.
@@ -219,6 +229,41 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                 "-x" | "--proxy" => proxy = Some(argument(&option)?),
                 "--noproxy" => no_proxy = Some(argument(&option)?),
                 "-f" | "--fail" | "--fail-with-body" => request.fail_on_error = true,
+                "-u" | "--user" => {
+                    let credentials = argument(&option)?;
+                    request.basic_auth = Some(match credentials.split_once(':') {
+                        Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
+                        None => (credentials, None),
+                    });
+                }
+                "--basic" => {}
+                "--proxy-cacert" | "--proxy-capath" => {
+                    argument(&option)?;
+                    request.ignored.push(format!(
+                        "`{option}` is not converted: the check's `tls.ca_file` judges an https proxy's certificate \
+                         too, so put the proxy's CA into the file `ca_file` names (one PEM file holds both)"
+                    ));
+                }
+                "--proxy-insecure" => request.ignored.push(
+                    "`--proxy-insecure` is not converted: only `tls: { insecure: true }` stops checking an https \
+                     proxy's certificate, and it stops checking the service's too"
+                        .to_owned(),
+                ),
+                "--proxy-header" => {
+                    argument(&option)?;
+                    request.ignored.push(
+                        "`--proxy-header` is not converted: a check sends no header to the proxy alone (its \
+                         `headers:` go to the service)"
+                            .to_owned(),
+                    );
+                }
+                "--proxytunnel" | "-p" => proxytunnel = true,
+                socks if SOCKS_OPTIONS.contains(&socks) => {
+                    return Err(format!(
+                        "`{option}` goes through a SOCKS proxy; an http check speaks through http:// and https:// \
+                         proxies only"
+                    ));
+                }
                 "-I" | "--head" => head = true,
                 "--url" if !request.url.is_empty() => {
                     return Err(format!(
@@ -298,14 +343,33 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
         Some(_) => {}
     }
     if let Some(without) = without_userinfo(&request.url) {
+        // As `-u`, which curl prefers to them.
+        let after_scheme = request.url.find("://").map_or(0, |at| at + 3);
+        let user_info = &request.url[after_scheme..request.url.len() - without.len() + after_scheme - 1];
+        if request.basic_auth.is_none() {
+            request.basic_auth = Some(match user_info.split_once(':') {
+                Some((user, password)) => (user.to_owned(), Some(password.to_owned())),
+                None => (user_info.to_owned(), None),
+            });
+        }
         request.url = without;
+    }
+    request.proxy = proxied(&request.url, proxy, no_proxy.as_deref(), &mut request.ignored)?;
+    let proxied_through = request.proxy.as_deref().filter(|proxy| *proxy != "none");
+    if proxytunnel && proxied_through.is_some() && request.url.to_ascii_lowercase().starts_with("http://") {
         request.ignored.push(
-            "the user name and password in the URL are not converted (never written into the runbook): declare a \
-             secret input and write `https://USER:{{ inputs.NAME | urlencode }}@…` in `url:`"
+            "`--proxytunnel` is not converted: through an http proxy the check sends an http:// URL to the proxy, \
+             which forwards it, where curl opened a tunnel"
                 .to_owned(),
         );
     }
-    request.proxy = proxied(&request.url, proxy, no_proxy.as_deref(), &mut request.ignored);
+    if request.insecure && proxied_through.is_some_and(|proxy| proxy.to_ascii_lowercase().starts_with("https://")) {
+        request.ignored.push(
+            "`-k` becomes `tls: { insecure: true }`, which also stops checking the https proxy's certificate (curl \
+             -k still checks it): trust both CAs with `tls.ca_file` instead"
+                .to_owned(),
+        );
+    }
     if get && let Some(query) = request.body.take() {
         form = false;
         let (before_fragment, fragment) = request.url.split_once('#').unwrap_or((&request.url, ""));
@@ -464,7 +528,12 @@ fn without_userinfo(url: &str) -> Option<String> {
 /// when the list is `*` or names the URL's host (or a domain it is in);
 /// the proxy's URL with `http://` when it names no scheme, as curl reads
 /// it, and without a user name and password (said in `ignored`).
-fn proxied(url: &str, proxy: Option<String>, no_proxy: Option<&str>, ignored: &mut Vec<String>) -> Option<String> {
+fn proxied(
+    url: &str,
+    proxy: Option<String>,
+    no_proxy: Option<&str>,
+    ignored: &mut Vec<String>,
+) -> Result<Option<String>, String> {
     let authority = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
     let host = match authority.strip_prefix('[') {
         Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
@@ -474,11 +543,18 @@ fn proxied(url: &str, proxy: Option<String>, no_proxy: Option<&str>, ignored: &m
     let bypassed = no_proxy.is_some_and(|list| list.split(',').any(|entry| bypasses(entry.trim(), &host)));
     // `-x ''` is curl's way to go direct whatever the environment says.
     if bypassed || proxy.as_deref() == Some("") {
-        return Some("none".to_owned());
+        return Ok(Some("none".to_owned()));
     }
-    let proxy = proxy?;
+    let Some(proxy) = proxy else { return Ok(None) };
     let proxy = if proxy.contains("://") { proxy } else { format!("http://{proxy}") };
-    Some(match without_userinfo(&proxy) {
+    if let Some((scheme, _)) = proxy.split_once("://").filter(|(scheme, _)| {
+        !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str()) && !scheme.starts_with(VARIABLE_OPEN)
+    }) {
+        return Err(format!(
+            "`-x {scheme}://…`: an http check speaks through http:// and https:// proxies only, not {scheme}"
+        ));
+    }
+    Ok(Some(match without_userinfo(&proxy) {
         Some(without) => {
             ignored.push(format!(
                 "the proxy's user name and password are not converted (never written into the runbook): \
@@ -487,7 +563,7 @@ fn proxied(url: &str, proxy: Option<String>, no_proxy: Option<&str>, ignored: &m
             without
         }
         None => proxy,
-    })
+    }))
 }
 
 /// Whether one entry of a `--noproxy` list covers `host` (lower case), as
@@ -883,11 +959,12 @@ mod tests {
         assert!(parse("curl -d @file.json http://h/").unwrap_err().contains("reads a file"));
         assert!(parse("curl -H").unwrap_err().contains("needs a value"));
         assert!(parse("curl -H nocolon http://h/").unwrap_err().contains("no `:`"));
-        let request = parse("curl -u a:b --resolve h:80:10.0.0.1 --frobnicate http://h/").unwrap();
+        let request = parse("curl --pass a --resolve h:80:10.0.0.1 --frobnicate http://h/").unwrap();
         assert_eq!(
             request.ignored,
             [
-                "`-u` is not converted: give the credentials as a secret input and an `Authorization` header instead",
+                "`--pass` is not converted: give the credentials as a secret input and an `Authorization` header \
+                 instead",
                 "`--resolve` is not converted",
                 "`--frobnicate` is not converted",
             ]
@@ -952,10 +1029,13 @@ mod tests {
     }
 
     #[test]
-    fn credentials_in_the_url_are_left_out_and_said() {
+    fn credentials_in_the_url_are_kept_out_of_it_for_basic_auth() {
         let request = parse("curl -fsS 'https://Qk6user:Qk7pass@api.example/health?q=a@b'").unwrap();
         assert_eq!(request.url, "https://api.example/health?q=a@b");
-        assert!(request.ignored.iter().any(|note| note.contains("password in the URL")), "{:?}", request.ignored);
+        assert_eq!(request.basic_auth, Some(("Qk6user".to_owned(), Some("Qk7pass".to_owned()))));
+        assert!(request.ignored.is_empty(), "{:?}", request.ignored);
+        let both = parse("curl -u a:b https://c:d@h/").unwrap();
+        assert_eq!(both.basic_auth, Some(("a".to_owned(), Some("b".to_owned()))), "-u wins, as in curl");
         assert_eq!(parse("curl http://h/x?q=a@b").unwrap().url, "http://h/x?q=a@b");
     }
 
@@ -1104,10 +1184,45 @@ mod tests {
 
     #[test]
     fn warnings_are_sentences_with_the_option_named_alone() {
-        let request = parse("curl -u bob:pw -s -o /dev/null -w '%{http_code}' --retry 3 http://bob:pw@h/x").unwrap();
-        assert_eq!(request.ignored.len(), 3, "{:?}", request.ignored);
-        assert!(request.ignored[0].starts_with("`-u` is not converted: give"), "{:?}", request.ignored);
+        let request = parse("curl --pass pw -s -o /dev/null -w '%{http_code}' --retry 3 http://h/x").unwrap();
+        assert_eq!(request.ignored.len(), 2, "{:?}", request.ignored);
+        assert!(request.ignored[0].starts_with("`--pass` is not converted: give"), "{:?}", request.ignored);
         assert_eq!(request.ignored[1], "`--retry` is not converted");
-        assert!(request.ignored[2].starts_with("the user name and password in the URL are not converted"));
+    }
+
+    /// review-12-user7 L12: `-u` is Basic credentials, kept for the check
+    /// to send (the password as a secret input, never written).
+    #[test]
+    fn user_credentials_are_kept_for_basic_auth() {
+        for option in ["-u", "--user"] {
+            let request = parse(&format!("curl {option} ops:s3cr3t https://h/x")).unwrap();
+            assert_eq!(request.basic_auth, Some(("ops".to_owned(), Some("s3cr3t".to_owned()))));
+            assert!(request.ignored.is_empty(), "{:?}", request.ignored);
+        }
+        assert_eq!(parse("curl -u ops https://h/").unwrap().basic_auth, Some(("ops".to_owned(), None)));
+        assert_eq!(parse("curl --basic -uops:a:b https://h/").unwrap().basic_auth.unwrap().1.as_deref(), Some("a:b"));
+    }
+
+    /// review-12-attack5 N-L6: curl's proxy options are known, each said
+    /// for what it is; SOCKS is refused by name.
+    #[test]
+    fn curls_proxy_options_are_known() {
+        let said = |line: &str| parse(line).unwrap().ignored.join("\n");
+        let ca = said("curl --proxy-cacert p.pem --cacert s.pem -x https://p:1 https://h/");
+        assert!(ca.contains("`--proxy-cacert` is not converted") && ca.contains("`tls.ca_file` judges an https proxy"));
+        assert!(said("curl --proxy-insecure -x https://p:1 https://h/").contains("`--proxy-insecure`"));
+        assert!(said("curl --proxy-header 'X-Tenant: a' -x p:1 https://h/").contains("to the proxy alone"));
+        assert!(said("curl -p -x p:1 http://h/").contains("`--proxytunnel` is not converted"));
+        assert!(said("curl -p -x p:1 https://h/").is_empty(), "an https URL is tunnelled anyway");
+        assert!(said("curl -k -x https://p:1 https://h/").contains("also stops checking the https proxy"));
+        assert!(said("curl -k -x http://p:1 https://h/").is_empty());
+        for line in [
+            "curl --socks5 127.0.0.1:1080 https://h/",
+            "curl --preproxy socks5://p:1 -x http://q:1 https://h/",
+            "curl -x socks5h://p:1080 https://h/",
+        ] {
+            let error = parse(line).unwrap_err();
+            assert!(error.contains("http:// and https:// proxies only"), "{line}: {error}");
+        }
     }
 }

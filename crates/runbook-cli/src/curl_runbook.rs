@@ -42,6 +42,17 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
         format!("{{{{ inputs.{input} }}}}")
     } else if base.contains(VARIABLE_OPEN) {
         draft.template(base, false)
+    } else if let Some((scheme, host)) = base.split_once("://").filter(|_| request.basic_auth.is_some()) {
+        // The Basic credentials go in the URL's user info, between the
+        // scheme and the host: the host alone is the input.
+        draft.taken.insert("host".to_owned());
+        draft.inputs.push(Declared {
+            name: "host".to_owned(),
+            fields: format!("description: Service host and port, default: {}", quoted(host)),
+            secret: false,
+            from: None,
+        });
+        format!("{scheme}://{{{{ inputs.host }}}}")
     } else {
         draft.taken.insert("base_url".to_owned());
         draft.inputs.push(Declared {
@@ -53,7 +64,7 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
         "{{ inputs.base_url }}".to_owned()
     };
     let mut probe = String::from("      http:\n");
-    let url = format!("{base_template}{}", draft.query(rest, "the query"));
+    let url = format!("{}{}", draft.with_user_info(&base_template, request), draft.query(rest, "the query"));
     let _ = writeln!(probe, "        url: {}", quoted(&url));
     if let Some(method) = &request.method {
         let _ = writeln!(probe, "        method: {method}");
@@ -65,6 +76,21 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
         .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
         .map(|(_, value)| value.to_ascii_lowercase())
         .unwrap_or_default();
+    let json = request
+        .body
+        .as_ref()
+        .or(request.json.as_ref())
+        .filter(|_| request.json.is_some() || content_type.starts_with("application/json"))
+        .and_then(|body| draft.json_value(body));
+    // `json:` sends this one itself.
+    let headers: Vec<_> = headers
+        .into_iter()
+        .filter(|(name, value)| {
+            json.is_none()
+                || !name.eq_ignore_ascii_case("content-type")
+                || !matches!(value, Value::Written(v) if v.eq_ignore_ascii_case("application/json"))
+        })
+        .collect();
     if !headers.is_empty() {
         probe.push_str("        headers:\n");
         for (name, value) in &headers {
@@ -82,10 +108,10 @@ pub(crate) fn convert(request: &CurlRequest) -> Converted {
             let _ = writeln!(probe, "          {key}: {}", quoted(&value));
         }
     }
-    if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
-        let body = if request.json.is_some() || content_type.contains("json") {
-            draft.json_body(body)
-        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+    if let Some(json) = json {
+        let _ = writeln!(probe, "        json: {json}");
+    } else if let Some(body) = request.body.as_ref().or(request.json.as_ref()) {
+        let body = if content_type.starts_with("application/x-www-form-urlencoded") {
             draft.pairs(body, "the form body", true)
         } else {
             draft.template(body, false)
@@ -233,6 +259,33 @@ impl Draft {
         out
     }
 
+    /// The URL's base with curl `-u`'s user name and password as its user
+    /// info, which the check sends as `Authorization: Basic`: the password
+    /// a secret input (from its `$VARIABLE`, or `$PASSWORD`), never
+    /// written. A base that is one input gets them by `replace`.
+    fn with_user_info(&mut self, base: &str, request: &CurlRequest) -> String {
+        let Some((user, password)) = &request.basic_auth else {
+            return base.to_owned();
+        };
+        let user = self.template(user, false);
+        let input = match password.as_deref().and_then(only_variable) {
+            Some(variable) => self.variable(variable, true),
+            None => self.secret(
+                "password",
+                &format!("The password of `{user}` (curl -u), sent as Basic credentials"),
+                "the password of `-u`",
+            ),
+        };
+        let encoded = format!("inputs.{input} | urlencode | replace('/', '%2F')");
+        match base.split_once("://") {
+            Some((scheme, host)) => format!("{scheme}://{user}:{{{{ {encoded} }}}}@{host}"),
+            None => format!(
+                "{{{{ {} | replace('://', '://{user}:' ~ ({encoded}) ~ '@') }}}}",
+                base.trim_start_matches("{{ ").trim_end_matches(" }}")
+            ),
+        }
+    }
+
     /// A URL's path, query and fragment as a template, with each query
     /// parameter that names a credential (`access_token`, `api_key`,
     /// `sig`) a secret input.
@@ -276,20 +329,20 @@ impl Draft {
         pairs.join("&")
     }
 
-    /// A JSON body as a template, each string under a credential's key
-    /// (`"password": "…"`, at any depth) a secret input written with
-    /// `tojson`. A body that is not JSON, or holds no credential, is sent
-    /// as written.
-    fn json_body(&mut self, body: &str) -> String {
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
-            return self.template(body, false);
-        };
+    /// A JSON body as the `json:` value that sends it (JSON is YAML), each
+    /// string a template (a credential's under its key a secret input);
+    /// `None` when the body is not one JSON value, or holds a number JSON
+    /// would send otherwise (`1e5`, a 30-digit integer): it is then sent as
+    /// written.
+    fn json_value(&mut self, body: &str) -> Option<String> {
+        let mut value = serde_json::from_str::<serde_json::Value>(body).ok()?;
+        if !numbers_as_written(&value, body) {
+            return None;
+        }
         let mut secrets = Vec::new();
         hide_credentials(&mut value, &mut secrets);
-        if secrets.is_empty() {
-            return self.template(body, false);
-        }
-        let mut out = self.template(&value.to_string(), false);
+        self.templated_strings(&mut value);
+        let mut out = value.to_string();
         for (at, (key, secret)) in secrets.iter().enumerate() {
             let input = match only_variable(secret) {
                 Some(variable) => self.variable(variable, true),
@@ -297,9 +350,20 @@ impl Draft {
                     self.secret(key, &format!("The `{key}` of the JSON body"), &format!("`{key}` in the JSON body"))
                 }
             };
-            out = out.replacen(&format!("\"{}\"", placeholder(at)), &format!("{{{{ inputs.{input} | tojson }}}}"), 1);
+            out = out.replacen(&placeholder(at), &format!("{{{{ inputs.{input} }}}}"), 1);
         }
-        out
+        Some(out)
+    }
+
+    /// Each string in `value` as a template that sends it (a credential's
+    /// placeholder left as it is).
+    fn templated_strings(&mut self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) if !text.starts_with('\u{E002}') => *text = self.template(text, false),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|value| self.templated_strings(value)),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.templated_strings(item)),
+            _ => {}
+        }
     }
 
     /// The template of a credential header's value (`Authorization`,
@@ -363,6 +427,17 @@ fn is_credential_word(name: &str) -> bool {
     .iter()
     .any(|word| name.contains(word))
         || name.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| ["sig", "pwd"].contains(&word))
+}
+
+/// Whether each fractional or huge number in `value` is written in `body`
+/// as JSON writes it back (`1.5`, not `1e5` or a rounded 30-digit integer).
+fn numbers_as_written(value: &serde_json::Value, body: &str) -> bool {
+    match value {
+        serde_json::Value::Number(number) => number.is_i64() || number.is_u64() || body.contains(&number.to_string()),
+        serde_json::Value::Object(map) => map.values().all(|value| numbers_as_written(value, body)),
+        serde_json::Value::Array(items) => items.iter().all(|item| numbers_as_written(item, body)),
+        _ => true,
+    }
 }
 
 /// The variable's name when `text` is one shell variable and nothing else.
@@ -515,14 +590,52 @@ mod tests {
         assert!(text.contains("  password: { description:") && text.contains("env: PASSWORD, secret: true }"));
         let names: Vec<&str> = form.made_up.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["access_token", "sig", "password"]);
-        let json = converted(r#"curl --json '{"user":"a","auth":{"api_key":"K9","n":1}}' http://h/x"#);
+        let json = converted(r#"curl --json '{"user":"a{{b","auth":{"api_key":"K9","n":1}}' http://h/x"#);
         assert!(
-            json.probe
-                .contains(r#"body: "{\"user\":\"a\",\"auth\":{\"api_key\":{{ inputs.api_key | tojson }},\"n\":1}}""#),
+            json.probe.contains(r#"json: {"user":"a{{ '{' }}{b","auth":{"api_key":"{{ inputs.api_key }}","n":1}}"#),
             "{}",
             json.probe
         );
-        assert!(!json.probe.contains("K9"));
+        assert!(!json.probe.contains("K9") && !json.probe.contains("Content-Type"), "{}", json.probe);
+        let typed = converted(r"curl -H 'Content-Type: application/json; charset=utf-8' -d '[1]' http://h/x");
+        assert!(typed.probe.contains("json: [1]") && typed.probe.contains("charset=utf-8"), "{}", typed.probe);
+        for exotic in ["[1e5]", "[123456789012345678901234567890]"] {
+            let kept = converted(&format!("curl --json '{exotic}' http://h/x"));
+            assert!(kept.probe.contains(&format!("body: \"{exotic}\"")), "{}", kept.probe);
+        }
+        let not_json = converted(r"curl -H 'Content-Type: application/json' -d '{oops' http://h/x");
+        assert!(not_json.probe.contains(r#"body: "{oops""#), "{}", not_json.probe);
+    }
+
+    /// review-12-user7 L12: `-u USER:PASSWORD` is sent as Basic from the
+    /// URL's user info, the password a secret input never written.
+    #[test]
+    fn user_credentials_become_the_urls_user_info_with_a_secret_password() {
+        let literal = converted("curl -u ops:s3cr3t https://localhost:27701/health");
+        let text = format!("{}{}", literal.inputs, literal.probe);
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(
+            text.contains(
+                "url: \"https://ops:{{ inputs.password | urlencode | replace('/', '%2F') }}@{{ inputs.host }}/health\""
+            ),
+            "{text}"
+        );
+        assert!(text.contains("  host: { description: Service host and port, default: \"localhost:27701\" }"));
+        assert!(text.contains("env: PASSWORD, secret: true }"), "{text}");
+        let variable = converted(r#"curl --user "ops:$PASS" https://h/x"#);
+        assert!(variable.probe.contains("ops:{{ inputs.pass | urlencode"), "{}", variable.probe);
+        assert!(variable.inputs.contains("env: PASS, secret: true }"), "{}", variable.inputs);
+        let asked = converted("curl -u ops https://h/");
+        assert!(asked.inputs.contains("  password: {"), "curl asks for it: {}", asked.inputs);
+        let based = converted(r#"curl -u ops:pw "$BASE/x""#);
+        assert!(
+            based.probe.contains(
+                "url: \"{{ inputs.base | replace('://', '://ops:' ~ (inputs.password | urlencode | replace('/', \
+                 '%2F')) ~ '@') }}/x\""
+            ),
+            "{}",
+            based.probe
+        );
     }
 
     #[test]

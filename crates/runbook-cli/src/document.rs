@@ -424,11 +424,7 @@ impl Writer<'_> {
     /// (`javascript:`, `data:`) is no link: it is shown as written, after
     /// the title.
     fn link(&self, title: &str, url: &str) -> String {
-        let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).filter(|scheme| {
-            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        });
-        if scheme.is_some_and(|scheme| !["http", "https", "mailto"].contains(&scheme.as_str())) {
+        if is_unsafe_link(url) {
             return format!("{} ({})", value(title), code(url));
         }
         // What would end the `<…>` or the line is percent-encoded, as a
@@ -515,9 +511,21 @@ fn checklist(out: &mut String, items: &[String]) {
 pub(crate) fn authored(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find(['`', '<', '\\']) {
+    while let Some(at) = rest.find(['`', '<', '\\', ']']) {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
+        if let Some(target) = rest.strip_prefix("](") {
+            // A link to another scheme than `http`, `https` or `mailto`
+            // (`javascript:`) is no link, as in the document's own links.
+            out.push_str(if is_unsafe_link(target.trim_start().trim_start_matches('<')) { "\\]" } else { "]" });
+            rest = &rest[1..];
+            continue;
+        }
+        if rest.starts_with(']') {
+            out.push(']');
+            rest = &rest[1..];
+            continue;
+        }
         // Kept as written: an escape the author wrote with the character it
         // escapes, a code span, an autolink.
         let kept = if let Some(escaped) = rest.strip_prefix('\\') {
@@ -541,19 +549,45 @@ pub(crate) fn authored(text: &str) -> String {
     out
 }
 
+/// Whether `url` has a scheme other than `http`, `https` or `mailto`
+/// (`javascript:`, `data:`): no link in a document.
+fn is_unsafe_link(url: &str) -> bool {
+    url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase()).is_some_and(|scheme| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && !["http", "https", "mailto"].contains(&scheme.as_str())
+    })
+}
+
 /// Markdown whose line breaks show as the run shows them: a hard break
 /// (two spaces) at the end of each line followed by another in the same
 /// paragraph, where Markdown would join the two with a space; blank lines
-/// and fenced code blocks as written.
+/// and fenced code blocks as written. The text stays in its place in the
+/// document: a heading line (`# …`, or a `---`/`===` line under a
+/// paragraph) is escaped, as `record.md` escapes it, and a fence the text
+/// leaves open is closed at its end.
 fn kept_lines(markdown: &str) -> String {
     let lines: Vec<&str> = markdown.split('\n').collect();
     let mut out = String::with_capacity(markdown.len() + lines.len() * 2);
     let is_fence = |line: &str| line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
     let mut fenced = false;
+    let mut opening = "";
     for (at, line) in lines.iter().enumerate() {
         let fence = is_fence(line);
         fenced ^= fence;
-        out.push_str(line);
+        if fence && fenced {
+            let trimmed = line.trim_start();
+            let marker = trimmed.chars().next().unwrap_or('`');
+            opening = &trimmed[..trimmed.len() - trimmed.trim_start_matches(marker).len()];
+        }
+        if !fenced && !fence && is_heading(line) {
+            let indent = line.len() - line.trim_start().len();
+            out.push_str(&line[..indent]);
+            out.push('\\');
+            out.push_str(&line[indent..]);
+        } else {
+            out.push_str(line);
+        }
         let Some(next) = lines.get(at + 1) else { break };
         let joined = !next.trim().is_empty() && !is_fence(next);
         if !fenced && !fence && !line.trim().is_empty() && joined && !line.ends_with("  ") {
@@ -561,7 +595,25 @@ fn kept_lines(markdown: &str) -> String {
         }
         out.push('\n');
     }
+    if fenced {
+        let _ = write!(out, "\n{opening}");
+    }
     out
+}
+
+/// Whether a line outside code would make a heading: `#` to `######`
+/// then a space or nothing, or a line of `-` or `=` alone (under a
+/// paragraph it underlines it; alone, `---` is a rule, kept as text too).
+fn is_heading(line: &str) -> bool {
+    let trimmed = line.trim();
+    if line.len() - line.trim_start().len() > 3 || trimmed.is_empty() {
+        return false;
+    }
+    let hashes = trimmed.len() - trimmed.trim_start_matches('#').len();
+    let after = &trimmed[hashes..];
+    (1..=6).contains(&hashes) && (after.is_empty() || after.starts_with([' ', '\t']))
+        || trimmed.chars().all(|c| c == '-')
+        || trimmed.chars().all(|c| c == '=')
 }
 
 /// The length of the code span `text` starts with: up to the next run of

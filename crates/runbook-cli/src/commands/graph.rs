@@ -42,7 +42,7 @@ pub(super) fn run(args: &GraphArgs, color: Color) -> ExitCode {
             text
         }
         GraphFormat::Dot => dot(&diagram),
-        GraphFormat::Svg => match svg(&dot(&diagram)) {
+        GraphFormat::Svg => match svg(&dot(&diagram), args.timeout.0, &diagram) {
             Ok(svg) => svg,
             Err(message) => {
                 print_stderr(&format!("error: {message}\n"));
@@ -141,9 +141,10 @@ fn trace(dir: &Path, path: &Path, runbook: &Runbook, drawn: &Graph) -> Result<Tr
     Ok(Trace { visited: record.path.clone(), edges })
 }
 
-/// Runs Graphviz's `dot -Tsvg` over `dot_text`.
-fn svg(dot_text: &str) -> Result<String, String> {
-    use std::io::Write as _;
+/// Runs Graphviz's `dot -Tsvg` over `dot_text`, stopped after `timeout`
+/// (a hub of hundreds of edges can keep it laying out for many minutes).
+fn svg(dot_text: &str, timeout: std::time::Duration, diagram: &Diagram) -> Result<String, String> {
+    use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};
     let mut child = Command::new("dot")
         .arg("-Tsvg")
@@ -163,15 +164,42 @@ fn svg(dot_text: &str) -> Result<String, String> {
     // Written from a thread: `dot` may fill its output pipe before it has
     // read all its input.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|error| format!("Graphviz's `dot` failed: {error}"))?;
+    // Read from threads too: a `dot` blocked on a full pipe never ends.
+    let read = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.map(|mut pipe| pipe.read_to_end(&mut bytes)).transpose().map(|_| bytes)
+        })
+    };
+    let stdout = read(child.stdout.take().map(|pipe| Box::new(pipe) as Box<dyn std::io::Read + Send>));
+    let stderr = read(child.stderr.take().map(|pipe| Box::new(pipe) as Box<dyn std::io::Read + Send>));
+    let deadline = std::time::Instant::now() + timeout;
+    while child.try_wait().map_err(|error| format!("Graphviz's `dot` failed: {error}"))?.is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "Graphviz's `dot` did not lay out the graph ({} nodes, {} edges) within {}; it was stopped. Give it \
+                 longer with `--timeout 10m`, or write `--format dot` and render it elsewhere",
+                diagram.nodes.len(),
+                diagram.links.len(),
+                runbook_model::Duration(timeout)
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = child.wait().map_err(|error| format!("Graphviz's `dot` failed: {error}"))?;
+    let joined = |reader: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
+        reader
+            .join()
+            .map_err(|_| "cannot read from `dot`".to_owned())?
+            .map_err(|error| format!("cannot read from `dot`: {error}"))
+    };
+    let (stdout, stderr) = (joined(stdout)?, joined(stderr)?);
     let written = writer.join().map_err(|_| "cannot write to `dot`".to_owned())?;
-    if !output.status.success() {
-        return Err(format!(
-            "Graphviz's `dot` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+    if !status.success() {
+        return Err(format!("Graphviz's `dot` failed ({status}): {}", String::from_utf8_lossy(&stderr).trim()));
     }
     written.map_err(|error| format!("cannot write to `dot`: {error}"))?;
-    String::from_utf8(output.stdout).map_err(|_| "Graphviz's `dot` wrote something that is not UTF-8".to_owned())
+    String::from_utf8(stdout).map_err(|_| "Graphviz's `dot` wrote something that is not UTF-8".to_owned())
 }

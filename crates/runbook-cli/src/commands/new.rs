@@ -221,31 +221,41 @@ inputs:
         "      http: { url: \"{{ inputs.base_url }}/healthz\", timeout: 3s }\n      expect:\n        - status: 200\n"
             .to_owned()
     };
+    let words = Words::of(converted.and_then(|converted| converted.changes));
+    let Words { step, pass, doubt, answered, failed, unexplained } = words;
     // A request that may change the service is an action, which the
     // operator confirms first; `--read-only` skips it.
-    let (lead, skipped) = match converted.and_then(|converted| converted.changes) {
+    let (lead, skipped, declined) = match converted.and_then(|converted| converted.changes) {
         Some(method) => (
             format!(
                 "  # An action changes something, so the operator is asked first, with its
   # `confirm` text; `--read-only` runs skip it. Its outcome is a check's
   # (pass, warn, fail, error) or skipped, when the operator declines.
-  - id: health
-    title: Send the request
+  - id: {step}
+    title: Send the {method} request
     action:
       confirm: \"Sends a {method} request, which may change the service. Say here what it changes and how to undo it.\"
 "
             ),
-            "      skipped: escalate\n",
+            "      skipped: declined\n",
+            "  - id: declined
+    conclude:
+      status: inconclusive
+      severity: info
+      diagnosis: The operator declined the request; nothing was sent.
+",
         ),
         None => (
-            "  # A check runs a probe (http, cmd, tcp or env) and judges it with `expect`.
+            format!(
+                "  # A check runs a probe (http, cmd, tcp or env) and judges it with `expect`.
   # Its outcome is pass, warn (only `severity: warn` expectations are false),
   # fail (an expectation is false) or error (no answer: timeout, refused).
-  - id: health
+  - id: {step}
     title: Does the service answer?
     check:
 "
-            .to_owned(),
+            ),
+            "",
             "",
         ),
     };
@@ -256,26 +266,26 @@ steps:
 {lead}{probe}    # Where each outcome leads. Without `on:`, the next step in the file.
     # (Route `warn:` too once an expectation has `severity: warn`.)
     on:
-      pass: healthy
+      pass: {pass}
       fail: ask-logs
       error: down
 {skipped}
   # A question for the operator: each answer can lead somewhere else.
   - id: ask-logs
     ask:
-      question: The service answers, but not as expected. What do its logs show?
-      evidence: [health]
+      question: {doubt}
+      evidence: [{step}]
       choices:
         - {{ answer: errors, label: Errors or stack traces, goto: app-errors }}
         - {{ answer: nothing, label: Nothing unusual, goto: escalate }}
 
   # Conclusions end the run. status: diagnosed, resolved, escalated or
   # inconclusive; severity: info, low, medium, high or critical.
-  - id: healthy
+  - id: {pass}
     conclude:
       status: resolved
       severity: info
-      diagnosis: The service answers as expected.
+      diagnosis: {answered}
   - id: down
     conclude:
       status: diagnosed
@@ -286,7 +296,7 @@ steps:
     conclude:
       status: diagnosed
       severity: high
-      diagnosis: The service answers but fails requests; its logs show errors.
+      diagnosis: {failed}
       remediation: Read the first error in the logs; roll back if it started with a deploy.
       followups: [Write down what the logs showed in the incident channel]
   - id: escalate
@@ -296,10 +306,44 @@ steps:
       diagnosis: The service misbehaves and its logs do not say why.
       escalation:
         to: [service-owners]
-        message: The health check fails and the logs show nothing unusual.
-"
+        message: {unexplained}
+{declined}"
     );
     out
+}
+
+/// The skeleton's words: a health check's, or a request's that changes
+/// something (a POST is no health check, and a declined one no failure).
+struct Words {
+    step: &'static str,
+    pass: &'static str,
+    doubt: &'static str,
+    answered: &'static str,
+    failed: &'static str,
+    unexplained: &'static str,
+}
+
+impl Words {
+    fn of(changes: Option<&str>) -> Self {
+        match changes {
+            Some(_) => Self {
+                step: "request",
+                pass: "done",
+                doubt: "The request was answered, but not as expected. What do the service's logs show?",
+                answered: "The request was sent and answered as expected.",
+                failed: "The service refused or failed the request; its logs show errors.",
+                unexplained: "The request failed and the logs show nothing unusual.",
+            },
+            None => Self {
+                step: "health",
+                pass: "healthy",
+                doubt: "The service answers, but not as expected. What do its logs show?",
+                answered: "The service answers as expected.",
+                failed: "The service answers but fails requests; its logs show errors.",
+                unexplained: "The health check fails and the logs show nothing unusual.",
+            },
+        }
+    }
 }
 
 /// The skeleton's test cases: one per way through it, so that `runbook
@@ -309,8 +353,15 @@ steps:
 fn test_file(runbook: &Path, converted: Option<&Converted>, schema: Option<&str>) -> String {
     let made_up = converted.map(|converted| converted.made_up.as_slice()).unwrap_or_default();
     // An action is confirmed in every case, and declined in one more.
-    let action = converted.is_some_and(|converted| converted.changes.is_some());
-    let yes = if action { "health: yes, " } else { "" };
+    let changes = converted.and_then(|converted| converted.changes);
+    let action = changes.is_some();
+    let Words { step, pass, .. } = Words::of(changes);
+    let yes = if action { format!("{step}: yes, ") } else { String::new() };
+    let (sent, declined) = if action {
+        ("the request is answered as expected", "declined")
+    } else {
+        ("the service answers as expected", "escalate")
+    };
     let mut out = String::new();
     match schema {
         Some(schema) => {
@@ -347,37 +398,38 @@ fn test_file(runbook: &Path, converted: Option<&Converted>, schema: Option<&str>
     let _ = write!(
         out,
         "cases:
-  - name: the service answers as expected
+  - name: {sent}
     observations:
-      health: {{ http: {{ status: 200 }} }}{answered}
-    expect: {{ path: [health, healthy], status: resolved, severity: info }}
+      {step}: {{ http: {{ status: 200 }} }}{answered}
+    expect: {{ path: [{step}, {pass}], status: resolved, severity: info }}
 
   - name: nothing answers
     observations:
-      health: {{ error: refused }}{answered}
-    expect: {{ path: [health, down], severity: critical }}
+      {step}: {{ error: refused }}{answered}
+    expect: {{ path: [{step}, down], severity: critical }}
 
   - name: errors, and the logs show them
     observations:
-      health: {{ http: {{ status: 500 }} }}
+      {step}: {{ http: {{ status: 500 }} }}
     answers: {{ {yes}ask-logs: errors }}
-    expect: {{ path: [health, ask-logs, app-errors], status: diagnosed }}
+    expect: {{ path: [{step}, ask-logs, app-errors], status: diagnosed }}
 
   - name: errors the logs do not explain
     observations:
-      health: {{ http: {{ status: 500 }} }}
+      {step}: {{ http: {{ status: 500 }} }}
     answers: {{ {yes}ask-logs: nothing }}
-    expect: {{ path: [health, ask-logs, escalate], status: escalated }}
+    expect: {{ path: [{step}, ask-logs, escalate], status: escalated }}
 ",
-        answered = if action { "\n    answers: { health: yes }" } else { "" },
+        answered = if action { format!("\n    answers: {{ {step}: yes }}") } else { String::new() },
     );
     if action {
-        out.push_str(
+        let _ = write!(
+            out,
             "
   - name: the operator declines the request
-    answers: { health: no }
-    expect: { path: [health, escalate], status: escalated }
-",
+    answers: {{ {step}: no }}
+    expect: {{ path: [{step}, {declined}], status: inconclusive }}
+"
         );
     }
     out

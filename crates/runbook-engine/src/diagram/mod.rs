@@ -211,7 +211,8 @@ impl Diagram {
         diagram.links = links
             .into_iter()
             .map(|((from, to), edges)| {
-                let labels: Vec<&str> = edges.iter().map(|edge| edge.label.as_str()).collect();
+                let labels: Vec<String> = edges.iter().map(|edge| numbered(edge, &graph.edges)).collect();
+                let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
                 let ids = edges.iter().map(|edge| edge.id.clone()).collect();
                 Link { from, to, label: cut(&joined(&labels), LABEL_CHARS), edges: ids, taken: false }
             })
@@ -272,14 +273,42 @@ fn extra_node(destination: Option<&str>, used_ids: &mut HashSet<String>) -> Node
     Node { id: unique_id(&id, used_ids), name, details, kind, severity: None, visited: false }
 }
 
+/// `edge`'s label, numbered by its place in its `when` chain when a chain
+/// of its step tests more than one `when` (`pass 1. when x`, `pass 2.
+/// when y`, then `pass otherwise`): the first that holds is taken, so the
+/// order is meaning, which a picture's layout does not keep.
+fn numbered(edge: &GraphEdge, edges: &[GraphEdge]) -> String {
+    let entry = |edge: &GraphEdge| -> Option<(String, usize)> {
+        edge.label.contains(" when ").then_some(())?;
+        let (chain, position) = edge.id.strip_suffix(']')?.rsplit_once('[')?;
+        Some((chain.to_owned(), position.parse().ok()?))
+    };
+    let (Some((_, position)), Some((key, condition))) = (entry(edge), edge.label.split_once(" when ")) else {
+        return edge.label.clone();
+    };
+    let mut tests: HashMap<String, usize> = HashMap::new();
+    for (chain, _) in edges.iter().filter(|other| other.from == edge.from).filter_map(entry) {
+        *tests.entry(chain).or_default() += 1;
+    }
+    if tests.values().all(|&count| count < 2) {
+        return edge.label.clone();
+    }
+    format!("{key} {}. when {condition}", position + 1)
+}
+
 /// The labels of exits that share a link, joined with ` / `; keys under
 /// the same condition are written once, in parentheses: `(pass / warn)
 /// when x`, which `pass / warn when x` (pass, or warn when x) is not.
 fn joined(labels: &[&str]) -> String {
-    let mut groups: Vec<(Option<&str>, Vec<&str>)> = Vec::new();
+    let mut groups: Vec<(Option<String>, Vec<&str>)> = Vec::new();
     for label in labels {
+        // A numbered test (`pass 1. when x`) is grouped under its number
+        // and condition: `(pass / warn) 1. when x`.
         let (key, condition) = match label.split_once(" when ") {
-            Some((key, condition)) => (key, Some(condition)),
+            Some((key, condition)) => match key.rsplit_once(' ').filter(|(_, number)| is_number(number)) {
+                Some((key, number)) => (key, Some(format!("{number} when {condition}"))),
+                None => (key, Some(format!("when {condition}"))),
+            },
             None => (*label, None),
         };
         match groups.iter_mut().find(|(known, _)| *known == condition) {
@@ -290,8 +319,8 @@ fn joined(labels: &[&str]) -> String {
     let parts: Vec<String> = groups
         .into_iter()
         .map(|(condition, keys)| match condition {
-            Some(condition) if keys.len() > 1 => format!("({}) when {condition}", keys.join(" / ")),
-            Some(condition) => format!("{} when {condition}", keys.join(" / ")),
+            Some(condition) if keys.len() > 1 => format!("({}) {condition}", keys.join(" / ")),
+            Some(condition) => format!("{} {condition}", keys.join(" / ")),
             None => keys.join(" / "),
         })
         .collect();
@@ -314,6 +343,11 @@ fn palette(severity: Option<Severity>) -> (&'static str, &'static str, &'static 
 /// Letters and digits kept, anything else `_`: valid in both languages.
 fn sanitize(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// Whether `word` is a chain position as [`numbered`] writes it: `1.`.
+fn is_number(word: &str) -> bool {
+    word.strip_suffix('.').is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `id`, or `id_2`, `id_3`… when two names sanitize alike (`a-b`, `a_b`).
@@ -435,6 +469,32 @@ steps:
         // Two routings that differ read differently.
         assert_eq!(joined(&["answer yes when x", "answer no when x"]), "(answer yes / answer no) when x");
         assert_eq!(joined(&["answer yes", "answer no when x"]), "answer yes / answer no when x");
+        assert_eq!(
+            joined(&["fail 1. when x", "error 1. when x", "error 2. when y"]),
+            "(fail / error) 1. when x / error 2. when y"
+        );
+        assert_eq!(joined(&["answer 2. when x"]), "answer 2. when x");
+    }
+
+    /// review-12-user7 L2: a `when` chain's order is its meaning; the
+    /// picture numbers its tests, whatever the layout puts first.
+    #[test]
+    fn a_when_chain_with_several_tests_is_numbered_in_its_order() {
+        let yaml = "id: t\ntitle: T\nsteps:\n  - id: usage\n    check: { cmd: { sh: 'true' }, expect: [ { exit_code: 0 } ] }\n    \
+                    on:\n      pass:\n        - { when: vars.pct is not defined, goto: unknown }\n        \
+                    - { when: vars.pct >= 90, goto: cleanup }\n        - { goto: enospc }\n      \
+                    fail: [ { when: 'true', goto: unknown }, { goto: enospc } ]\n      error: unknown\n  \
+                    - { id: unknown, conclude: { status: inconclusive } }\n  - { id: cleanup, conclude: { status: resolved } }\n  \
+                    - { id: enospc, conclude: { status: diagnosed } }\n";
+        let labels: Vec<String> = diagram(yaml, None).links.iter().map(|l| l.label.clone()).collect();
+        assert_eq!(
+            labels,
+            [
+                "pass 1. when vars.pct is not defined / fail 1. when true / error",
+                "pass 2. when vars.pct >= 90",
+                "pass otherwise / fail otherwise"
+            ]
+        );
     }
 
     #[test]

@@ -388,9 +388,14 @@ fn outside_templates(text: &str) -> String {
 
 /// How a person sends the same request by hand (`runbook render`): a
 /// curl command line, its status and time on the last line, and, when
-/// `timed` (expectations judge the phases), when each phase ended.
-pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
+/// `timed` (expectations judge the phases), when each phase ended; with
+/// `certificate` (expectations judge it), `-v`, which shows it. A password
+/// written in the URL or the proxy is never printed: curl asks for it.
+pub(crate) fn by_hand(http: &HttpProbe, timed: bool, certificate: bool) -> String {
     let mut words = vec!["curl".to_owned(), "-sS".to_owned()];
+    if certificate {
+        words.push("-v".to_owned());
+    }
     if http.follow_redirects != Some(false) {
         words.push("-L".to_owned());
     }
@@ -427,20 +432,43 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
     if let Some(timeout) = &http.connect_timeout {
         words.extend(["--connect-timeout".to_owned(), seconds(timeout.value)]);
     }
+    let proxy = http.proxy.as_ref().map(|proxy| proxy.value.trim()).filter(|proxy| !proxy.is_empty());
+    // The probe judges an https proxy's certificate as the service's; curl
+    // needs its `--proxy-…` options for that (harmless for an http proxy,
+    // left out when the proxy is one).
+    let https_proxy = proxy.is_some_and(|proxy| proxy != "none" && !proxy.to_ascii_lowercase().starts_with("http://"));
     if let Some(tls) = &http.tls {
         if tls.value.insecure.as_ref().is_some_and(|i| i.value) {
             words.push("--insecure".to_owned());
+            if https_proxy {
+                words.push("--proxy-insecure".to_owned());
+            }
         }
         if let Some(ca) = &tls.value.ca_file {
             words.extend(["--cacert".to_owned(), shell_word(&ca.value)]);
+            if https_proxy {
+                words.extend(["--proxy-cacert".to_owned(), shell_word(&ca.value)]);
+            }
         }
     }
-    match http.proxy.as_ref().map(|proxy| proxy.value.trim()) {
+    match proxy {
         // curl reads the same proxy variables; `none` must not.
         Some("none") => words.extend(["--noproxy".to_owned(), shell_word("*")]),
-        Some(proxy) => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
+        Some(proxy) => match without_password(proxy) {
+            Some((proxy, user)) => {
+                words.extend(["--proxy".to_owned(), shell_word(&proxy), "--proxy-user".to_owned(), shell_word(&user)]);
+            }
+            None => words.extend(["--proxy".to_owned(), shell_word(proxy)]),
+        },
         None => {}
     }
+    let url = match without_password(&http.url.value) {
+        Some((url, user)) => {
+            words.extend(["--user".to_owned(), shell_word(&user)]);
+            url
+        }
+        None => http.url.value.clone(),
+    };
     // curl's phase times count from the start: each is when a phase ended.
     let written = if timed {
         "\\n%{http_code} in %{time_total}s (since the start: dns %{time_namelookup}s, connected \
@@ -449,7 +477,7 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
         "\\n%{http_code} in %{time_total}s\\n"
     };
     words.extend(["-w".to_owned(), shell_word(written)]);
-    let url = literal_braces(&http.url.value);
+    let url = literal_braces(&url);
     // curl reads `{a,b}` and `[1-3]` in a URL as a pattern of several URLs
     // (the `{{ … }}` of a template are filled in before it runs).
     if outside_templates(&http.url.value).contains(['{', '}', '[', ']']) {
@@ -457,6 +485,12 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
     }
     words.push(shell_word(&url));
     let mut text = format!("```sh\n{}\n```\n\n", words.join(" "));
+    if certificate {
+        text.push_str(
+            "`-v` shows the certificate the server presented: its `subject:`, `issuer:` and `expire date:` \
+             lines.\n\n",
+        );
+    }
     // A JSON value that is one whole template keeps the type it renders
     // to: the probe sends `"replicas": 3`, the line above shows it quoted.
     let mut typed = Vec::new();
@@ -472,6 +506,22 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool) -> String {
         );
     }
     text
+}
+
+/// `url` without the password of its user info, and the user name for
+/// curl to ask the password of (`--user ops`), when the password is
+/// written in it: a run redacts it, so a rendered document must not show
+/// it either. A templated password (`{{ inputs.pw | urlencode }}`) is
+/// shown as the template it is.
+fn without_password(url: &str) -> Option<(String, String)> {
+    let after_scheme = url.find("://")? + 3;
+    let authority_end = url[after_scheme..].find(['/', '?', '#']).map_or(url.len(), |end| after_scheme + end);
+    let at = url[after_scheme..authority_end].rfind('@')? + after_scheme;
+    let (user, password) = url[after_scheme..at].split_once(':')?;
+    if password.is_empty() || password.contains("{{") || password.contains("{%") {
+        return None;
+    }
+    Some((format!("{}{}", &url[..after_scheme], &url[at + 1..]), user.to_owned()))
 }
 
 /// Each string of `json` that is one whole `{{ … }}`, in order.

@@ -318,10 +318,15 @@ pub(crate) fn prepare(
 
 /// How a person does what `probe` does, by hand, in Markdown
 /// (`runbook render`); `expect` judges it (an http request whose phases
-/// are judged prints them, a connection whose time is judged is timed).
+/// are judged prints them, one whose certificate is judged shows it, a
+/// connection whose time is judged is timed).
 pub fn by_hand(probe: DeclaredProbe<'_>, expect: &[runbook_model::Spanned<runbook_model::Expectation>]) -> String {
     match probe {
-        DeclaredProbe::Http(http) => http_kind::by_hand(http, expect.iter().any(|e| e.value.timing.is_some())),
+        DeclaredProbe::Http(http) => http_kind::by_hand(
+            http,
+            expect.iter().any(|e| e.value.timing.is_some()),
+            expect.iter().any(|e| e.value.tls.is_some()),
+        ),
         DeclaredProbe::Cmd(cmd) => cmd::by_hand(cmd),
         DeclaredProbe::Tcp(tcp) => tcp::by_hand(tcp, expect.iter().any(|e| e.value.duration.is_some())),
         DeclaredProbe::Env(env) => env::by_hand(env),
