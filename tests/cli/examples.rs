@@ -153,3 +153,36 @@ fn every_example_has_test_cases_covering_every_edge() {
     assert!(!output.stderr.contains("no test file"), "{}", output.stderr);
     assert!(!output.stderr.contains("FAIL"), "{}", output.stderr);
 }
+
+/// review-12-user7 L6: every relative link of the shipped runbooks, and of
+/// their rendered documents, leads to a file of the repository (a link to
+/// a file that is not here is a 404 on GitHub and for every reader).
+#[test]
+fn the_shipped_runbooks_and_their_documents_link_only_to_files_that_exist() {
+    let root = crate::workspace();
+    let mut dangling = Vec::new();
+    for (dir, extension) in [("runbooks", "yaml"), ("docs/runbooks", "md"), ("examples", "yaml")] {
+        let dir = root.join(dir);
+        for entry in std::fs::read_dir(&dir).expect("the directory") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_none_or(|e| e != extension) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a text");
+            let targets: Vec<&str> = if extension == "md" {
+                text.split("](").skip(1).filter_map(|rest| rest.split(')').next()).collect()
+            } else {
+                text.split("url: \"").skip(1).filter_map(|rest| rest.split('"').next()).collect()
+            };
+            for target in targets {
+                let target = target.trim_start_matches('<').trim_end_matches('>');
+                let file = target.split(['#', '?']).next().unwrap_or_default();
+                let relative = !file.is_empty() && !target.contains(':') && !target.contains("{{");
+                if relative && !path.parent().expect("a directory").join(file).exists() {
+                    dangling.push(format!("{}: {target}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(dangling.is_empty(), "links to files that are not in the repository:\n{}", dangling.join("\n"));
+}

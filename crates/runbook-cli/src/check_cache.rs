@@ -88,7 +88,9 @@ impl CheckCache {
     /// cache only saves time, and the findings are reported either way.
     pub(crate) fn put(&self, key: &str, runbook: Option<&Runbook>, diagnostics: &[Diagnostic]) {
         if runbook.is_some_and(|runbook| {
-            runbook.steps.iter().any(|step| step.call.is_some()) || !runbook_model::literal_ca_files(runbook).is_empty()
+            runbook.steps.iter().any(|step| step.call.is_some())
+                || !runbook_model::literal_ca_files(runbook).is_empty()
+                || !runbook_model::relative_links(runbook).is_empty()
         }) {
             return;
         }

@@ -51,6 +51,7 @@ pub(crate) fn check_file_reading(path: &Path, bytes: &[u8]) -> (Checked, CalledF
     };
     follower.calls(path, runbook).complete(runbook, &mut checked.diagnostics);
     checked.diagnostics.extend(crate::ca_files::missing_ca_files(runbook));
+    checked.diagnostics.extend(crate::link_files::missing_link_files(path, runbook));
     checked.diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.code));
     checked.invalid_callees = follower.invalid;
     (checked, follower.read)

@@ -95,6 +95,7 @@ codes! {
     EmptyForeach = "RB216", "empty-foreach", Warning, "A check's `foreach` list that is or may be empty (`[]`, or an input or capture whose default is `[]`): the step then checks nothing and errs `empty_foreach`, which its `error` route should tell from a failure.";
     CalleeWarnings = "RB217", "callee-warnings", Warning, "A `call` target whose own check has warnings (an unrouted outcome, a `when` chain without a default): the caller runs along them, so they are its warnings too.";
     TimingNeverHolds = "RB218", "timing-never-holds", Warning, "A `timing:` expectation that judges the same on every run of a literal URL: a phase the request never has (`tls` over plain `http://`, `dns` for an IP address), or one longer than the probe's `timeout` or `connect_timeout`, past which it ends `error`.";
+    LinkFile = "RB219", "link-file", Warning, "A literal relative link (under `links:`) that names no file beside the runbook: every reader of the rendered document follows it to nothing.";
     TemplateSyntax = "RB301", "template-syntax", Error, "A template or expression that does not parse.";
     UndefinedInput = "RB302", "undefined-input", Error, "`inputs.NAME` where no input NAME is declared.";
     UndefinedVar = "RB303", "undefined-var", Error, "`vars.NAME` where no step captures NAME.";

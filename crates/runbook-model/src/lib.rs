@@ -28,6 +28,7 @@ mod expectation;
 mod expression;
 mod flow;
 mod json_query;
+mod link_files;
 mod load;
 mod mock;
 mod outcome;
@@ -72,6 +73,7 @@ pub use expectation::{Expectation, ExpectationSeverity, Expected, Subject};
 pub use expression::{GUARDS, PrintedBlock, printed_blocks, whole_expression};
 pub use flow::{Destination, Edge, EdgeKind, Flow, Trigger};
 pub use json_query::JsonQuery;
+pub use link_files::relative_links;
 pub use load::{Checked, MAX_FILE_BYTES, check_bytes, decode, load, load_test_file};
 pub use mock::{
     CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, MockedObservation,
