@@ -592,28 +592,33 @@ steps:
             url = server.url("/pods")
         )
     };
+    // A literal path that can select several nodes against one value is
+    // refused before anything runs (RB310); the engine's own guard stays
+    // for a list the check cannot see (below).
     for expect in ["ne: Running", "eq: Running", "not_in: [Running, Pending]", "in: [Running]"] {
-        let output = run(&runbook(expect), &[]).status(0);
-        let events = output.events();
-        let diagnosis = of(&events, "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
-        assert!(
-            diagnosis.starts_with(r#"type_mismatch: `json $.items[*].phase` is the list ["Running"], and `"#)
-                && diagnosis.contains("a list never equals a single value")
-                && diagnosis.contains("`all: {"),
-            "{expect}: {diagnosis}"
-        );
+        run(&runbook(expect), &[])
+            .status(3)
+            .stderr_contains("error[RB310]")
+            .stderr_contains("`$.items[*].phase` can select several nodes, so it gives a list");
     }
     let each = run(&runbook("all: { ne: Running }"), &[]).status(0);
     assert_eq!(of(&each.events(), "concluded")[0]["conclusion"]["diagnosis"], "pods are running");
+    // A singular path that selects a list: only the run can see it is one.
+    let singular = |expect: &str| runbook(expect).replace("$.items[*].phase", "$.items");
+    let output = run(&singular("eq: Running"), &[]).status(0);
+    let diagnosis =
+        of(&output.events(), "concluded")[0]["conclusion"]["diagnosis"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        diagnosis.starts_with("type_mismatch: `json $.items` is the list") && diagnosis.contains("`all: {"),
+        "{diagnosis}"
+    );
     // attack3 N7: routed without reading `error.kind`, the answer it cannot
     // read stops the run instead of taking the "no answer" branch.
-    let unrouted = runbook("ne: Running").replace(&format!("error: [ {} ]", kind_route("cant")), "error: cant");
+    let unrouted = singular("eq: Running").replace(&format!("error: [ {} ]", kind_route("cant")), "error: cant");
     let stopped = run(&unrouted, &[]).status(4);
     assert!(of(&stopped.events(), "concluded").is_empty(), "{}", stopped.stdout);
     stopped
-        .stderr_contains(
-            "step `pods` got an answer it cannot read (type_mismatch): `json $.items[*].phase` is the list",
-        )
+        .stderr_contains("step `pods` got an answer it cannot read (type_mismatch): `json $.items` is the list")
         .stderr_contains("result.error.kind");
 }
 

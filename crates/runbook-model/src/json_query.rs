@@ -120,6 +120,12 @@ impl JsonQuery {
     /// keeps that test private, but its grammar allows only singular
     /// queries as comparison operands, so a comparison with the path parses
     /// exactly when the path is singular.
+    /// Whether the path can select several nodes (wildcards, slices,
+    /// filters, `..`), so that it always gives a list.
+    pub fn selects_several(&self) -> bool {
+        self.parsed.as_ref().is_ok_and(|path| !self.is_singular(path))
+    }
+
     fn is_singular(&self, path: &JsonPath) -> bool {
         *self.singular.get_or_init(|| JsonPath::parse(&format!("$[?@ == {path}]")).is_ok())
     }

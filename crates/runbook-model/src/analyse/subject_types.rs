@@ -55,6 +55,9 @@ pub(crate) fn check(subject: Subject, expectation: &Expectation, out: &mut Vec<D
     if matches!(subject, Subject::Duration | Subject::Timing) {
         return;
     }
+    if let Some(path) = expectation.json.as_ref().filter(|path| path.value.selects_several()) {
+        list_against_values(path.value.as_str(), expectation, out);
+    }
     let observed = Observed::of(subject, expectation);
     // The name as written, with the certificate fact: `tls: days_left`.
     let name = match &expectation.tls {
@@ -127,6 +130,55 @@ fn predicates_of(subject: &str, observed: Option<Observed>, predicates: &Expecta
                 .with_help(format!("compare `{subject}` with `eq`, `in` or an order (`ge`, `lt`)")),
             );
         }
+    }
+}
+
+/// RB310 for each predicate that compares the list a JSONPath selecting
+/// several nodes gives (`$.items[*].phase`) with one value: `ne: Running`
+/// always holds and `eq: Running` never does (review-10-attack4 H6; a run
+/// stops on it, `type_mismatch`). `contains` looks for an element, and a
+/// list value is compared with the list: both are fine.
+fn list_against_values(path: &str, predicates: &Expectation, out: &mut Vec<Diagnostic>) {
+    let scalar = |value: &Value| !matches!(value, Value::Array(_) | Value::Object(_));
+    let mut found: Vec<(&str, Span, String, &str)> = Vec::new();
+    let single = [("eq", &predicates.eq, "any"), ("ne", &predicates.ne, "all")]
+        .into_iter()
+        .chain([("lt", &predicates.lt, "all"), ("le", &predicates.le, "all")])
+        .chain([("gt", &predicates.gt, "all"), ("ge", &predicates.ge, "all")]);
+    for (name, value, each) in single {
+        if let Some(value) = value.as_ref().filter(|value| scalar(&value.value)) {
+            found.push((name, value.span, value.value.to_string(), each));
+        }
+    }
+    for (name, list, each) in [("in", &predicates.in_, "any"), ("not_in", &predicates.not_in, "all")] {
+        if let Some(list) = list.as_ref().filter(|list| list.value.iter().all(scalar)) {
+            found.push((name, list.span, Value::Array(list.value.clone()).to_string(), each));
+        }
+    }
+    let text = [("starts_with", &predicates.starts_with), ("ends_with", &predicates.ends_with)];
+    for (name, value) in text {
+        if let Some(value) = value {
+            found.push((name, value.span, Value::String(value.value.clone()).to_string(), "any"));
+        }
+    }
+    if let Some(pattern) = &predicates.matches {
+        found.push(("matches", pattern.span, format!("'{}'", pattern.value.as_str()), "any"));
+    }
+    for (name, span, value, each) in found {
+        let other = if each == "any" { "all" } else { "any" };
+        out.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                span,
+                format!("`{path}` can select several nodes, so it gives a list, and `{name}` compares it with {value}"),
+            )
+            .with_label("a list compared with one value")
+            .with_help(format!(
+                "say which of its items: `{each}: {{ {name}: {value} }}` ({}), or `{other}: {{ {name}: … }}`; or \
+                 select one node (an index such as `[0]` for the wildcard)",
+                if each == "any" { "one of them" } else { "every one of them" }
+            )),
+        );
     }
 }
 
