@@ -647,3 +647,62 @@ steps:
     );
     Test::new().files(&[("slow.yaml", routed.as_bytes())]).args(["check", "--deny-warnings", "slow.yaml"]).status(0);
 }
+
+/// A caller reading `steps.CALL.vars.X` where the callee may conclude with
+/// X unset (its regex found nothing, routed to `inconclusive`) is RB312 at
+/// the read, and the real run stops right there; routing `inconclusive`
+/// elsewhere silences it (review-10-attack3 N10).
+#[test]
+fn a_callee_var_a_conclusion_may_leave_unset_is_reported_where_the_caller_reads_it() {
+    let disk = r#"
+id: disk
+title: Disk use
+steps:
+  - id: usage
+    check:
+      cmd: { sh: "echo 'no percentage here'" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        pct: { regex: '(\d+)%', type: int }
+    on:
+      pass:
+        - when: vars.pct is not defined
+          goto: unknown
+        - goto: measured
+      fail: unknown
+      error: unknown
+  - id: measured
+    conclude: { status: resolved, diagnosis: "{{ vars.pct }}% used" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: could not read the use }
+"#;
+    let triage = r#"
+id: triage
+title: Disk triage
+steps:
+  - id: d
+    call: { runbook: disk.yaml }
+    on: { resolved: report, inconclusive: report }
+  - id: report
+    conclude: { status: resolved, diagnosis: "the disk is at {{ steps.d.vars.pct }}%" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: the disk use is unknown }
+"#;
+    let files = [("disk.yaml", disk.as_bytes()), ("triage.yaml", triage.as_bytes())];
+    Test::new().files(&files).args(["check", "--deny-warnings", "disk.yaml"]).status(0);
+    Test::new()
+        .files(&files)
+        .args(["check", "triage.yaml"])
+        .status(0)
+        .stderr_contains("warning[RB312]")
+        .stderr_contains("triage.yaml:9:")
+        .stderr_contains("`steps.d.vars.pct` may be unset here: `disk.yaml` may conclude `inconclusive` without it");
+    Test::new()
+        .files(&files)
+        .args(["run", "triage.yaml", "--non-interactive", "--no-record"])
+        .status(4)
+        .stderr_contains("triage.yaml:9:");
+    let routed = triage.replace("inconclusive: report", "inconclusive: unknown");
+    let files = [("disk.yaml", disk.as_bytes()), ("triage.yaml", routed.as_bytes())];
+    Test::new().files(&files).args(["check", "--deny-warnings", "triage.yaml"]).status(0);
+}

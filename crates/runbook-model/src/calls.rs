@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analyse::{
     Callee, KnownTypes, call_chain_without_conclusion, captured_names, check_callee_vars, template_input_mismatch,
-    template_names, template_sites, unrouted_keys,
+    template_names, template_sites, unrouted_keys, unset_at_end, unset_callee_reads,
 };
 use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
@@ -133,6 +133,7 @@ impl Follower {
         let read_names = read_callee_vars(runbook);
         let types = KnownTypes::new(runbook);
         let mut sites = None;
+        let mut own_flow = None;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         for (index, call) in calling {
             // RB321 says that `runbook:` is not a template.
@@ -208,10 +209,16 @@ impl Follower {
             let step_id = runbook.steps[index].id.as_str();
             if let Some(reads) = read_names.get(step_id) {
                 callee_vars(reads, &call.runbook.value, callee, &mut followed.found);
+                let unset = unset_at_end(callee, flow);
                 let callee_types = KnownTypes::new(callee);
                 let callee = Callee { step: step_id, file: &call.runbook.value, types: &callee_types };
                 let sites = sites.get_or_insert_with(|| template_sites(runbook));
                 check_callee_vars(&types, sites, callee, &mut followed.found);
+                if !unset.is_empty() {
+                    let own_flow = own_flow.get_or_insert_with(|| crate::Flow::new(runbook));
+                    let file = &call.runbook.value;
+                    followed.found.extend(unset_callee_reads(runbook, own_flow, sites, index, file, &unset));
+                }
             }
         }
         followed

@@ -4,6 +4,7 @@
 
 mod bidi;
 mod blank_texts;
+mod callee_unset;
 mod compared_types;
 mod cut_texts;
 mod default_readings;
@@ -34,6 +35,7 @@ mod unreal_mocks;
 
 use crate::{Diagnostic, Flow, Runbook};
 
+pub(crate) use callee_unset::{check as unset_callee_reads, unset_at_end};
 pub(crate) use compared_types::{Callee, KnownTypes, check_callee_vars, template_input_mismatch};
 pub(crate) use exhaustive::unrouted_keys;
 pub(crate) use expressions::{captures_of as captured_names, names as template_names};

@@ -225,7 +225,7 @@ fn implies_set(when: &str, var: &str) -> bool {
 /// with it set that does not capture it again, however many steps lie
 /// between the guard and the read (review-12-user6 M2). The first step
 /// and a step that captures the var itself never count.
-fn entered_set(runbook: &Runbook, flow: &Flow, var: &str) -> Vec<bool> {
+pub(super) fn entered_set(runbook: &Runbook, flow: &Flow, var: &str) -> Vec<bool> {
     let captures = |index: usize| single_captures(&runbook.steps[index]).iter().any(|(name, _)| *name == var);
     let mut entries = vec![0_usize; runbook.steps.len()];
     for edge in flow.possible_edges() {
@@ -260,22 +260,33 @@ fn entered_set(runbook: &Runbook, flow: &Flow, var: &str) -> Vec<bool> {
 /// after an earlier entry routed `vars.VAR` unset elsewhere (`- when:
 /// vars.up is not defined`).
 fn after_unset_route(flow: &Flow, edge: &crate::Edge, var: &str) -> bool {
+    let exits = flow.edges.get(edge.from).map_or(&[][..], Vec::as_slice);
+    earlier_entries(exits, edge).any(|other| other.when.as_ref().is_some_and(|when| routes_unset(when, var)))
+}
+
+/// The entries of the `when` chain `edge` belongs to (among `exits`, its
+/// step's) that the run tries before it: those above an entry, all of
+/// them for what the chain leaves unmatched; none for an edge of no chain.
+pub(super) fn earlier_entries<'e>(
+    exits: &'e [crate::Edge],
+    edge: &crate::Edge,
+) -> impl Iterator<Item = &'e crate::Edge> {
     let (chain, position) = match edge.id.split_once('>') {
-        Some((chain, _)) => (chain, usize::MAX),
+        Some((chain, _)) => (chain.to_owned(), usize::MAX),
         None => match edge.id.rsplit_once('[') {
-            Some((chain, index)) => (chain, index.trim_end_matches(']').parse().unwrap_or(0)),
-            None => return false,
+            Some((chain, index)) => (chain.to_owned(), index.trim_end_matches(']').parse().unwrap_or(0)),
+            None => (String::new(), 0),
         },
     };
-    flow.edges.get(edge.from).into_iter().flatten().any(|other| {
-        let earlier = other
-            .id
-            .strip_prefix(chain)
-            .and_then(|rest| rest.strip_prefix('['))
-            .and_then(|rest| rest.strip_suffix(']'))
-            .and_then(|index| index.parse::<usize>().ok())
-            .is_some_and(|index| index < position);
-        earlier && other.when.as_ref().is_some_and(|when| routes_unset(when, var))
+    exits.iter().filter(move |other| {
+        !chain.is_empty()
+            && other
+                .id
+                .strip_prefix(chain.as_str())
+                .and_then(|rest| rest.strip_prefix('['))
+                .and_then(|rest| rest.strip_suffix(']'))
+                .and_then(|index| index.parse::<usize>().ok())
+                .is_some_and(|index| index < position)
     })
 }
 
@@ -409,23 +420,7 @@ pub(super) fn no_answers<'a>(runbook: &'a Runbook, flow: &'a Flow, index: usize,
 /// step `id` (`- when: steps.ID.outcome == "error"`), which the missing
 /// answer takes first.
 fn after_error_route(exits: &[crate::Edge], edge: &crate::Edge, id: &str) -> bool {
-    let (chain, position) = match edge.id.split_once('>') {
-        Some((chain, _)) => (chain, usize::MAX),
-        None => match edge.id.rsplit_once('[') {
-            Some((chain, index)) => (chain, index.trim_end_matches(']').parse().unwrap_or(0)),
-            None => return false,
-        },
-    };
-    exits.iter().any(|other| {
-        let earlier = other
-            .id
-            .strip_prefix(chain)
-            .and_then(|rest| rest.strip_prefix('['))
-            .and_then(|rest| rest.strip_suffix(']'))
-            .and_then(|index| index.parse::<usize>().ok())
-            .is_some_and(|index| index < position);
-        earlier && other.when.as_ref().is_some_and(|when| reads_outcome(when, id, true))
-    })
+    earlier_entries(exits, edge).any(|other| other.when.as_ref().is_some_and(|when| reads_outcome(when, id, true)))
 }
 
 /// Whether a `when` reads the `outcome` or `error` of step `id` (or, in
@@ -469,7 +464,7 @@ fn walk<'a>(check: &'a Check, captures: &mut Vec<(&'a str, &'a Capture)>) {
 
 /// The source of a capture that may find nothing (or a value that does
 /// not convert to its `type:`) and has no default.
-fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
+pub(super) fn may_find_nothing(capture: &Capture) -> Option<&'static str> {
     if capture.default.is_some() {
         return None;
     }
