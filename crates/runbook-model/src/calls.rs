@@ -113,7 +113,16 @@ impl Followed {
             }
         }
         diagnostics.extend(self.found);
-        diagnostics.extend(dead_call_routes(runbook, &self.call_keys));
+        let dead = dead_call_routes(runbook, &self.call_keys);
+        // An unreachable step's unrouted outcomes are noise beside RB204.
+        let steps = &runbook.steps.value;
+        for unreachable in &dead {
+            let Some(index) = steps.iter().position(|step| step.id.span == unreachable.span) else { continue };
+            let end = steps.get(index + 1).map_or(usize::MAX, |next| next.id.span.start);
+            let start = unreachable.span.start;
+            diagnostics.retain(|d| d.code != Code::UnroutedOutcome || d.span.start < start || d.span.start >= end);
+        }
+        diagnostics.extend(dead);
     }
 }
 

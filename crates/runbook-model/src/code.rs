@@ -79,7 +79,7 @@ codes! {
     BlankText = "RB112", "blank-text", Error, "A text a person reads (a `title`, an `instruct` step's `text`, a `question`, a conclusion's texts, a link's `title` or `url`) that is empty, only spaces or only characters that show nothing (zero-width, controls, fillers).";
     UnknownStep = "RB201", "unknown-step", Error, "A reference to a step id that no step has.";
     DuplicateStep = "RB202", "duplicate-step", Error, "Two steps share an id.";
-    DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer.";
+    DuplicateAnswer = "RB203", "duplicate-answer", Error, "Two choices of one question share an answer, or a checklist repeats an item.";
     UnreachableStep = "RB204", "unreachable-step", Warning, "No path from the start leads to this step.";
     MissingConclusion = "RB205", "missing-conclusion", Warning, "A path can end without reaching a `conclude` step, so the record has no conclusion.";
     NoDefaultBranch = "RB206", "no-default-branch", Warning, "A `when` chain whose conditions may all be false, with no entry without `when`.";

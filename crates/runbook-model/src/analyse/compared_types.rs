@@ -411,9 +411,20 @@ fn text_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, 
     let (l, op, r) = (&comparison.left.text, comparison.comparator.symbol(), &comparison.right.text);
     let (text, known) = if numeric(&comparison.left) { (r, right) } else { (l, left) };
     let fix = known.fix.clone().unwrap_or_else(|| format!("convert it: `{text} | int`"));
+    // `"2.10"` reads as a number and as a version: `type: float` makes it
+    // 2.1, below 2.9, so a version gets the other reading too
+    // (review-10-attack6 L10).
+    let dotted = [&comparison.left, &comparison.right].into_iter().any(|side| {
+        numeric(side) && serde_json::from_str::<String>(&side.text).is_ok_and(|text| text.trim().contains('.'))
+    });
+    let versions = if dotted {
+        format!("; if these are versions (\"2.10\" after \"2.9\"), compare `{l} | version {op} {r} | version`")
+    } else {
+        String::new()
+    };
     Diagnostic::new(Code::ComparedTypes, site.span, format!("`{l} {op} {r}` orders text, not numbers"))
         .with_label(format!("{}; \"100\" comes before \"90\" as text", known.why))
-        .with_help(format!("{fix}, and compare with a number without quotes"))
+        .with_help(format!("{fix}, and compare with a number without quotes{versions}"))
 }
 
 /// A quoted literal that reads as a version (`"1.10.0"`).
@@ -519,6 +530,11 @@ fn mismatch(site: &TemplateSite<'_>, comparison: &Comparison, left: &Known, righ
         match (other_type.kind, &other.form) {
             (Kind::Text, OperandForm::Literal(ValueKind::String)) if matches!(unquoted, "true" | "false") => {
                 format!("remove the quotes: `{unquoted}`")
+            }
+            // A confirm's answer is `"yes"` or `"no"` (review-10-attack5 L1).
+            (Kind::Text, _) if other_type.why.contains("(confirm)") => {
+                let answer = if flag.as_str() == "false" { "no" } else { "yes" };
+                format!("a confirm's answer is the string \"yes\" or \"no\": write `{} == \"{answer}\"`", other.text)
             }
             (Kind::Text, _) => format!("compare `{flag}` with `true` or `false`, or `{}` with a string", other.text),
             _ => format!("`{flag}` is a boolean: compare it with `true` or `false`"),

@@ -65,6 +65,26 @@ pub(crate) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        if let Some(instruct) = &step.instruct {
+            // `"Error rate normal" in steps.ID.checklist.ticked` cannot tell
+            // two items of one text apart (review-10-attack5 L4).
+            for (at, item) in instruct.checklist.iter().enumerate() {
+                if instruct.checklist[..at].contains(item) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::DuplicateAnswer,
+                            instruct.span,
+                            format!("checklist item `{item}` is written twice in `{}`", step.id.value),
+                        )
+                        .with_label("a checklist with a repeated item")
+                        .with_help(
+                            "an item is read by its text (`steps.ID.checklist.ticked`), so each must be unique: \
+                             remove the copy or say what differs",
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(escalation) = step.conclude.as_ref().and_then(|c| c.escalation.as_ref()) {
             for id in &escalation.evidence {
                 reference(id, "evidence", out);

@@ -224,6 +224,22 @@ pub(crate) fn check_shape(check: &Spanned<Check>, member: bool, out: &mut Vec<Di
             .with_help("e.g. `foreach: [a, b]` or `foreach: \"{{ inputs.services }}\"`"),
         );
     }
+    // A string without a template renders to itself: never a list
+    // (review-10-attack5 L10).
+    if let Some(text) = check.foreach.as_ref().and_then(|foreach| foreach.as_str())
+        && !super::holds_template(text)
+    {
+        let span = check.foreach.as_ref().map_or(check.span, |foreach| foreach.span);
+        out.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                span,
+                format!("`foreach` is the string \"{text}\", which holds no template: it can never give a list"),
+            )
+            .with_label("a string, not a list")
+            .with_help("write the list without quotes (`foreach: [a, b]`), or a template that renders to one"),
+        );
+    }
     if let Some(name) = &check.item_name
         && !is_identifier(name)
     {
@@ -273,6 +289,27 @@ fn shared_captures(group: &indexmap::IndexMap<Spanned<String>, Spanned<Check>>, 
                 }
             }
         }
+    }
+}
+
+/// The fix for a path RFC 9535 refuses: a member name with a `-` after a
+/// dot (`$.x-role`) must be bracketed (review-10-attack5 L2), a path
+/// starts with `$` (not jq's `.status`).
+fn jsonpath_help(path: &str) -> String {
+    let dashed = path
+        .split(['.', '[', ']'])
+        .find(|part| part.contains('-') && !part.starts_with(['\'', '"', '?', '-']) && !part.contains(['(', ' ', ':']));
+    match dashed {
+        Some(name) if path.starts_with('$') => format!(
+            "a name with `-` (or another character that is not a letter, digit or `_`) goes in brackets: `['{name}']`, \
+             as in `{}`",
+            path.replacen(&format!(".{name}"), &format!("['{name}']"), 1)
+        ),
+        _ if !path.starts_with('$') => format!(
+            "paths start with `$`: `${}`",
+            if path.starts_with('.') { path.to_owned() } else { format!(".{path}") }
+        ),
+        _ => "paths start with `$`, e.g. `$.status`, `$.checks[0].ok`, `$['key with space']`".to_owned(),
     }
 }
 
@@ -528,7 +565,7 @@ fn jsonpath(path: &Spanned<JsonQuery>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(Code::InvalidJsonPath, path.span, format!("invalid JSONPath: {error}"))
                 .with_label("not RFC 9535")
-                .with_help("paths start with `$`, e.g. `$.status`, `$.checks[0].ok`, `$['key with space']`"),
+                .with_help(jsonpath_help(path.as_str())),
         );
     }
 

@@ -249,8 +249,26 @@ impl HttpProbe {
 
     /// Its own rules: one body, a literal proxy the engine accepts, limits
     /// above zero.
-    pub(super) fn shape(&self, out: &mut Vec<Diagnostic>) {
+    pub(super) fn shape(&self, expect: &[Spanned<crate::Expectation>], out: &mut Vec<Diagnostic>) {
         crate::analyse::zero_limit(self.timeout.as_ref(), "timeout", out);
+        // A HEAD answer has no body: a `body` or `json` expectation judges
+        // nothing, every time (review-10-attack5 L13).
+        if self.method.as_ref().is_some_and(|method| method.value == Method::Head) {
+            let bodies = expect.iter().flat_map(|expectation| expectation.subjects());
+            for (subject, span) in bodies.filter(|(subject, _)| matches!(subject, Subject::Body | Subject::Json)) {
+                out.push(
+                    Diagnostic::new(
+                        Code::ExpectationShape,
+                        span,
+                        format!("a `HEAD` request gets no body, so `{}` judges nothing there", subject.name()),
+                    )
+                    .with_label("the answer to `method: HEAD` has no body")
+                    .with_help(
+                        "send `GET` (leave `method:` out) to judge the body, or judge `status` and headers only",
+                    ),
+                );
+            }
+        }
         crate::analyse::zero_limit(self.connect_timeout.as_ref(), "connect_timeout", out);
         if let (Some(_), Some(json)) = (&self.body, &self.json) {
             out.push(

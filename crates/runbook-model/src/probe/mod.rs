@@ -224,7 +224,7 @@ impl<'a> DeclaredProbe<'a> {
     /// is what judges it.
     pub(crate) fn shape(self, expect: &[Spanned<Expectation>], out: &mut Vec<Diagnostic>) {
         match self {
-            Self::Http(http) => http.shape(out),
+            Self::Http(http) => http.shape(expect, out),
             Self::Cmd(cmd) => cmd.shape(cmd.span, out),
             Self::Tcp(tcp) => tcp.shape(out),
             Self::Env(env) => env.shape(env.span, expect, out),
