@@ -191,23 +191,44 @@ pub(crate) fn call_chain_without_conclusion(step: &Step, file: &str, statuses: &
     }
     let (branches, default) = chain_with_default(step.next.as_ref()?)?;
     let id = step.id.as_str();
-    let reads_conclusion = branches.iter().filter_map(|branch| branch.when.as_ref()).any(|when| {
+    let whens: Vec<&Spanned<String>> = branches.iter().filter_map(|branch| branch.when.as_ref()).collect();
+    let reads_conclusion = whens.iter().any(|when| {
         read_names(when).iter().any(|name| {
             let fact = name.strip_prefix(&format!("steps.{id}")).or_else(|| name.strip_prefix("result"));
             fact.is_some_and(|fact| fact.is_empty() || fact.starts_with(".conclusion") || fact.starts_with(".message"))
         })
     });
-    if reads_conclusion {
-        return None;
+    // The statuses the chain compares `conclusion.status` with; a read of
+    // it written otherwise (`!=`, `not in`) leaves what it routes unknown
+    // (review-10-attack7 H3).
+    let status_path = |path: &[&str]| {
+        matches!(path, ["steps", step, "conclusion", "status"] if *step == id)
+            || matches!(path, ["result", "conclusion", "status"])
+    };
+    let mut tested = Vec::new();
+    for when in &whens {
+        if !compared_values(when, &status_path, &mut tested) {
+            return None;
+        }
     }
-    let unrouted: Vec<&String> = statuses.iter().filter(|status| NO_FINDING.contains(&status.as_str())).collect();
+    let unrouted: Vec<&String> = statuses
+        .iter()
+        .filter(|status| NO_FINDING.contains(&status.as_str()) && !tested.contains(*status))
+        .collect();
     let first = unrouted.first()?;
+    let chain = if tested.is_empty() && reads_conclusion {
+        format!("a `next:` chain that never tests the status `{file}` concludes")
+    } else if tested.is_empty() {
+        format!("a `next:` chain that never reads the conclusion of `{file}`")
+    } else {
+        format!("a `next:` chain that tests only {} of `{file}`'s statuses", backticked(&tested))
+    };
     Some(
         Diagnostic::new(
             Code::UnroutedOutcome,
             default.goto.span,
             format!(
-                "{} of `{id}` {} to `{}`, the default of a `next:` chain that never reads the conclusion of `{file}`",
+                "{} of `{id}` {} to `{}`, the default of {chain}",
                 backticked(&unrouted),
                 if unrouted.len() == 1 { "goes" } else { "go" },
                 default.goto.value,
@@ -269,11 +290,16 @@ fn failures(producible: &[String], routed: impl Fn(&str) -> bool) -> Option<Vec<
 /// with something not written out), so that what the default takes is
 /// not known.
 fn own_outcomes(id: &str, when: &str, tested: &mut Vec<String>) -> bool {
+    let own = |path: &[&str]| matches!(path, ["steps", step, "outcome"] if *step == id) || path == ["result", "outcome"];
+    compared_values(when, &own, tested)
+}
+
+/// Adds to `tested` the values `when` compares a path `at` accepts with
+/// (`== "fail"`, `in ["fail", "error"]`); `false` when it compares it
+/// otherwise (`!=`, `not in`, with something not written out).
+fn compared_values(when: &str, at: &dyn Fn(&[&str]) -> bool, tested: &mut Vec<String>) -> bool {
     let own = |form: &OperandForm| {
-        matches!(form, OperandForm::Path(path)
-            if matches!(path.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
-                ["steps", step, "outcome"] if *step == id)
-            || matches!(path.iter().map(String::as_str).collect::<Vec<_>>().as_slice(), ["result", "outcome"]))
+        matches!(form, OperandForm::Path(path) if at(&path.iter().map(String::as_str).collect::<Vec<_>>()))
     };
     for comparison in crate::comparisons(when) {
         let other = if own(&comparison.left.form) {
