@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::analyse::{
-    Callee, KnownTypes, call_chain_without_conclusion, captured_names, check_callee_vars, template_input_mismatch,
-    template_names, template_sites, unrouted_keys, unset_at_end, unset_callee_reads,
+    Callee, KnownTypes, call_chain_without_conclusion, captured_names, check_callee_vars, counted_callee_texts,
+    template_input_mismatch, template_names, template_sites, unrouted_keys, unset_at_end, unset_callee_reads,
 };
 use crate::called_plan::{CalledFiles, sha256_hex};
 use crate::{
@@ -219,9 +219,10 @@ impl Follower {
             if let Some(reads) = read_names.get(step_id) {
                 callee_vars(reads, &call.runbook.value, callee, &mut followed.found);
                 let unset = unset_at_end(callee, flow);
+                let sites = sites.get_or_insert_with(|| template_sites(runbook));
+                counted_callee_texts(callee, step_id, &call.runbook.value, sites, &mut followed.found);
                 let callee_types = KnownTypes::new(callee);
                 let callee = Callee { step: step_id, file: &call.runbook.value, types: &callee_types };
-                let sites = sites.get_or_insert_with(|| template_sites(runbook));
                 check_callee_vars(&types, sites, callee, &mut followed.found);
                 if !unset.is_empty() {
                     let own_flow = own_flow.get_or_insert_with(|| crate::Flow::new(runbook));

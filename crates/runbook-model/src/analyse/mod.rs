@@ -48,6 +48,7 @@ pub(crate) use step_facts::{PROBE_DURATION, probing_facts};
 pub(crate) use templates::TemplateCollector;
 pub use templates::{TemplateKind, TemplateSite, template_sites};
 pub use test_cases::analyse_test_file;
+pub(crate) use text_length::check_callee as counted_callee_texts;
 
 /// Runs every rule and returns the findings in source order.
 pub fn analyse(runbook: &Runbook) -> Vec<Diagnostic> {

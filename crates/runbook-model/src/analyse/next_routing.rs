@@ -211,10 +211,8 @@ pub(crate) fn call_chain_without_conclusion(step: &Step, file: &str, statuses: &
             return None;
         }
     }
-    let unrouted: Vec<&String> = statuses
-        .iter()
-        .filter(|status| NO_FINDING.contains(&status.as_str()) && !tested.contains(*status))
-        .collect();
+    let unrouted: Vec<&String> =
+        statuses.iter().filter(|status| NO_FINDING.contains(&status.as_str()) && !tested.contains(*status)).collect();
     let first = unrouted.first()?;
     let chain = if tested.is_empty() && reads_conclusion {
         format!("a `next:` chain that never tests the status `{file}` concludes")
@@ -290,7 +288,8 @@ fn failures(producible: &[String], routed: impl Fn(&str) -> bool) -> Option<Vec<
 /// with something not written out), so that what the default takes is
 /// not known.
 fn own_outcomes(id: &str, when: &str, tested: &mut Vec<String>) -> bool {
-    let own = |path: &[&str]| matches!(path, ["steps", step, "outcome"] if *step == id) || path == ["result", "outcome"];
+    let own =
+        |path: &[&str]| matches!(path, ["steps", step, "outcome"] if *step == id) || path == ["result", "outcome"];
     compared_values(when, &own, tested)
 }
 
@@ -298,9 +297,7 @@ fn own_outcomes(id: &str, when: &str, tested: &mut Vec<String>) -> bool {
 /// (`== "fail"`, `in ["fail", "error"]`); `false` when it compares it
 /// otherwise (`!=`, `not in`, with something not written out).
 fn compared_values(when: &str, at: &dyn Fn(&[&str]) -> bool, tested: &mut Vec<String>) -> bool {
-    let own = |form: &OperandForm| {
-        matches!(form, OperandForm::Path(path) if at(&path.iter().map(String::as_str).collect::<Vec<_>>()))
-    };
+    let own = |form: &OperandForm| matches!(form, OperandForm::Path(path) if at(&path.iter().map(String::as_str).collect::<Vec<_>>()));
     for comparison in crate::comparisons(when) {
         let other = if own(&comparison.left.form) {
             &comparison.right

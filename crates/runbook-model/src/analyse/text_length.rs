@@ -18,11 +18,44 @@ static COUNTED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"vars\.([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*(length|count)\b").expect("valid regex"));
 
 pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec<Diagnostic>) {
+    counted(&COUNTED, "vars", runbook, sites, None, out);
+}
+
+/// The same for `steps.ID.vars.NAME | length`, where step `ID` calls
+/// `file` (`callee`): its captures say which vars are text
+/// (review-10-attack7 H13).
+pub(crate) fn check_callee(
+    callee: &Runbook,
+    id: &str,
+    file: &str,
+    sites: &[TemplateSite<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let read = format!("steps.{id}.vars");
+    let Ok(pattern) =
+        Regex::new(&format!(r"{}\.([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*(length|count)\b", regex::escape(&read)))
+    else {
+        return;
+    };
+    counted(&pattern, &read, callee, sites, Some(file), out);
+}
+
+/// RB325 for each `ROOT.NAME | length` (`pattern`'s two groups) in
+/// `sites` where `captured` captures NAME as text; `file` names a called
+/// runbook that does.
+fn counted(
+    pattern: &Regex,
+    root: &str,
+    captured: &Runbook,
+    sites: &[TemplateSite<'_>],
+    file: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
     for site in sites {
-        for found in COUNTED.captures_iter(site.text) {
+        for found in pattern.captures_iter(site.text) {
             let (Some(var), Some(filter)) = (found.get(1), found.get(2)) else { continue };
             let (var, filter) = (var.as_str(), filter.as_str());
-            let Some(source) = runbook.steps.iter().find_map(|step| {
+            let Some(source) = captured.steps.iter().find_map(|step| {
                 single_captures(step)
                     .into_iter()
                     .find(|(name, _)| *name == var)
@@ -30,17 +63,18 @@ pub(crate) fn check(runbook: &Runbook, sites: &[TemplateSite<'_>], out: &mut Vec
             }) else {
                 continue;
             };
+            let whose = file.map_or_else(String::new, |file| format!(" of `{file}`"));
             out.push(
                 Diagnostic::new(
                     Code::LengthOfText,
                     site.span,
                     format!(
-                        "`vars.{var} | {filter}` counts the characters of a text, not its lines: `{var}` is a `{source}` capture"
+                        "`{root}.{var} | {filter}` counts the characters of a text, not its lines: `{var}` is a `{source}` capture{whose}"
                     ),
                 )
                 .with_label("a count of characters")
                 .with_help(format!(
-                    "count its lines with `vars.{var} | trim | split('\\n') | length`, or capture a list (`json:` over JSON output)"
+                    "count its lines with `{root}.{var} | trim | split('\\n') | length`, or capture a list (`json:` over JSON output)"
                 )),
             );
         }
