@@ -231,8 +231,8 @@ mod tests {
             .into_iter()
             .filter(|d| d.code == Code::UnroutedNoAnswer)
             .map(|d| {
-                let quoted: Vec<&str> = d.message.split('`').collect();
-                (quoted[5].to_owned(), quoted[3].to_owned(), yaml[..d.span.start].lines().count())
+                let quoted = |at: usize| d.message.split('`').nth(at).unwrap_or_default().to_owned();
+                (quoted(5), quoted(3), yaml[..d.span.start].lines().count())
             })
             .collect()
     }

@@ -110,16 +110,6 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
     if unmatched.is_empty() {
         return;
     }
-    // Worked out per var on its first unguarded read only: one pass over
-    // the flow for each of the file's vars would be quadratic.
-    let set_on_entry: RefCell<HashMap<String, Vec<bool>>> = RefCell::new(HashMap::new());
-    let entered_at = |index: usize, var: &str| {
-        let mut set_on_entry = set_on_entry.borrow_mut();
-        if !set_on_entry.contains_key(var) {
-            set_on_entry.insert(var.to_owned(), entered_set(runbook, flow, var));
-        }
-        set_on_entry.get(var).and_then(|steps| steps.get(index)).copied().unwrap_or(false)
-    };
     for site in sites.iter().filter(|site| site.kind == TemplateKind::Expression) {
         for name in names(site) {
             let var = name.strip_prefix("vars.").and_then(|var| var.split('.').next());
@@ -128,6 +118,15 @@ pub(crate) fn check(runbook: &Runbook, flow: &Flow, sites: &[TemplateSite<'_>], 
             }
         }
     }
+    // Worked out per var on its first unguarded read only: one pass over
+    // the flow for each of the file's vars would be quadratic.
+    let set_on_entry: RefCell<HashMap<&str, Vec<bool>>> = RefCell::new(HashMap::new());
+    let entered_at = |index: usize, var: &str| {
+        let Some((var, _)) = unmatched.get_key_value(var) else { return false };
+        let mut set_on_entry = set_on_entry.borrow_mut();
+        let steps = set_on_entry.entry(var).or_insert_with(|| entered_set(runbook, flow, var));
+        steps.get(index).copied().unwrap_or(false)
+    };
     for (index, step) in runbook.steps.iter().enumerate() {
         let mut texts: Vec<&Spanned<String>> = Vec::new();
         if let Some(conclusion) = &step.conclude {
