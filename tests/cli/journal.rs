@@ -215,7 +215,13 @@ fn lines_that_contradict_the_lines_before_them_are_refused_with_the_line() {
     let (_, attempt) = lines(&journal, "attempt_finished");
     let (_, finished) = lines(&journal, "step_finished");
     let (_, transition) = lines(&journal, "transition");
-    let edits: [(&str, Edit, usize, &str); 8] = [
+    let edits: [(&str, Edit, usize, &str); 9] = [
+        (
+            "step",
+            Box::new(|lines| lines[started - 1]["step"] = "nosuch".into()),
+            started,
+            "step `nosuch` starts, but the run's runbook has no such step",
+        ),
         (
             "kind",
             Box::new(|lines| lines[started - 1]["kind"] = "action".into()),

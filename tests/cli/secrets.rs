@@ -410,3 +410,31 @@ steps:
         assert!(!text.to_lowercase().contains(&secret.to_lowercase()), "{place}: {text}");
     }
 }
+
+/// A credential-named variable holding a flag (`AUTH_ENABLED=1`) is no
+/// secret: the evidence keeps its numbers (review-8-attack3 L11).
+#[test]
+fn a_flag_in_a_credential_named_variable_is_no_secret() {
+    let yaml = r#"
+id: short
+title: Short
+steps:
+  - id: e
+    check: { env: { non_empty: [AUTH_ENABLED] } }
+  - id: c
+    check:
+      cmd: { sh: 'echo "items: 100, year 2021, status 1"; exit 1' }
+      expect: [ { exit_code: 1 } ]
+  - id: end
+    conclude: { status: resolved, diagnosis: "done in 1 step" }
+"#;
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .env("AUTH_ENABLED", "1")
+        .args(["run", "runbook.yaml", "--non-interactive", "--verbose", "--record-dir", "rec"])
+        .status(0);
+    let shown = "items: 100, year 2021, status 1";
+    assert!(output.stdout.contains(shown), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.json")).unwrap();
+    assert!(record.contains(shown) && record.contains("done in 1 step"), "{record}");
+}

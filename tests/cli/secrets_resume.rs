@@ -4,6 +4,7 @@
 //! waited at a question or was killed (SIGKILL). Every byte the resumed
 //! process writes (stdout, stderr, each record file) is searched.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -281,4 +282,65 @@ steps:
         let (stdout, _) = run_and_resume(dir.path(), stop, &[]);
         assert!(stdout.contains("after callee done [redacted:key]"), "{stop:?}: {stdout}");
     }
+}
+
+/// What a `call` or a service makes of a secret *input* (upper-cased, a
+/// slice, reversed) is never fingerprinted in the journal: with the salt
+/// beside it, the digest would let a weak password be guessed offline
+/// (review-8-attack4 H1). A token that shares nothing with the input is.
+#[test]
+fn nothing_made_of_a_secret_input_is_fingerprinted_in_the_journal() {
+    let server = Server::start(|request, stream| {
+        let value = request.path.split("v=").nth(1).unwrap_or_default().to_owned();
+        let token = match request.path.split("f=").nth(1).and_then(|rest| rest.split('&').next()) {
+            Some("upper") => value.to_uppercase(),
+            Some("head") => value.chars().take(6).collect(),
+            Some("rev") => value.chars().rev().collect(),
+            _ => "Unrelated-Tok-0042".to_owned(),
+        };
+        let body = serde_json::json!({ "access_token": token }).to_string();
+        respond(stream, "200 OK", &[("content-type", "application/json")], body.as_bytes())
+    });
+    let callee = r#"
+id: callee
+title: Callee
+inputs:
+  key: { secret: true }
+steps:
+  - id: c1
+    check: { cmd: { sh: 'printf %s "$K" | wc -c', env: { K: "{{ inputs.key }}" } } }
+  - id: done
+    conclude: { status: resolved, diagnosis: ok }
+"#;
+    let mut steps = String::new();
+    for (id, key) in
+        [("upper", "{{ inputs.pw | upper }}"), ("part", "{{ inputs.pw[:5] }}"), ("tail", "{{ inputs.pw[2:] }}")]
+    {
+        let _ = writeln!(steps, "  - id: c_{id}\n    call: {{ runbook: callee.yaml, inputs: {{ key: \"{key}\" }} }}");
+    }
+    for via in ["upper", "head", "rev", "other"] {
+        let _ = writeln!(
+            steps,
+            "  - id: login_{via}\n    check:\n      http: {{ url: \"{}\" }}\n      capture: {{ token_{via}: {{ json: $.access_token, secret: true }} }}",
+            server.url(&format!("/mirror?f={via}&v={{{{ inputs.pw | urlencode }}}}"))
+        );
+    }
+    let yaml = format!(
+        "id: derived\ntitle: Derived\ninputs:\n  pw: {{ env: MYPW, secret: true }}\nsteps:\n{steps}  - id: pause\n    ask: {{ type: confirm, question: \"Go on?\" }}\n  - id: end\n    conclude: {{ status: resolved, diagnosis: done }}\n"
+    );
+    let dir = Scratch::new();
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("callee.yaml"), callee).unwrap();
+    Test::new()
+        .in_dir(dir.path())
+        .env("MYPW", "hunter22")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
+    let learned: Vec<&str> = journal.lines().filter(|line| line.contains("secrets_learned")).collect();
+    assert!(
+        learned.iter().all(|line| line.contains(r#""step":"login_other""#)),
+        "only the unrelated token is fingerprinted: {learned:#?}"
+    );
+    assert_eq!(learned.len(), 1, "{learned:#?}");
 }

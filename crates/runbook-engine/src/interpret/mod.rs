@@ -406,15 +406,25 @@ async fn start(
 /// they occur in ("stat[redacted:REGION]").
 const MIN_ENV_PROBE_SECRET: usize = 8;
 
+/// Shortest value of a credential-named variable an `env` probe names that
+/// is a secret: a flag such as `AUTH_ENABLED=1` or `TOKEN_TTL=60` protects
+/// nothing, and redacting it would take every `1` out of the evidence
+/// (review-8-attack3 L11).
+const MIN_ENV_PROBE_CREDENTIAL: usize = 4;
+
 /// Adds the values of the variables `env` probes look at: the probe never
 /// shows them, and neither may a command that prints its environment. A
 /// value shorter than [`MIN_ENV_PROBE_SECRET`] is added only when the
-/// variable's name says it is a credential ([`runbook_model::names_credential`]).
+/// variable's name says it is a credential ([`runbook_model::names_credential`])
+/// and it has [`MIN_ENV_PROBE_CREDENTIAL`] characters or more.
 fn redact_env_probe_values(plan: &Plan, redactor: &mut Redactor) {
     let found = plan.bodies.iter().flat_map(StepBody::probes).flat_map(|entry| entry.probe.secret_variables());
     for name in found {
         let Ok(value) = std::env::var(name) else { continue };
-        if value.chars().count() >= MIN_ENV_PROBE_SECRET || runbook_model::names_credential(name) {
+        let length = value.chars().count();
+        if length >= MIN_ENV_PROBE_SECRET
+            || (length >= MIN_ENV_PROBE_CREDENTIAL && runbook_model::names_credential(name))
+        {
             redactor.add(name, &value);
         }
     }

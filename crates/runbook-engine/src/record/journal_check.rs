@@ -17,8 +17,9 @@ use crate::event::{Event, Graph};
 /// What the lines read so far say the next ones must agree with.
 #[derive(Default)]
 pub(super) struct Consistency {
-    /// Each top-level step's kind, from the graph the run goes on with.
-    kinds: HashMap<String, StepKind>,
+    /// Each top-level step and its kind (`None` for one `check` refuses),
+    /// from the graph the run goes on with.
+    kinds: HashMap<String, Option<StepKind>>,
     /// Each top-level step's last visit, and whether a resume came since.
     visits: HashMap<String, (u32, bool)>,
     /// The step the last top-level transition chose, until it starts.
@@ -79,11 +80,17 @@ impl Consistency {
     }
 
     fn graph(&mut self, graph: &Graph) {
-        self.kinds = graph.nodes.iter().filter_map(|node| Some((node.id.clone(), node.kind?))).collect();
+        self.kinds = graph.nodes.iter().map(|node| (node.id.clone(), node.kind)).collect();
     }
 
     fn top_level_start(&mut self, step: &str, kind: StepKind, visit: u32) -> Result<(), String> {
-        if let Some(planned) = self.kinds.get(step).filter(|planned| **planned != kind) {
+        let planned = match self.kinds.get(step) {
+            Some(planned) => *planned,
+            // A journal whose `run_started` draws no graph says nothing.
+            None if self.kinds.is_empty() => None,
+            None => return Err(format!("step `{step}` starts, but the run's runbook has no such step")),
+        };
+        if let Some(planned) = planned.filter(|planned| *planned != kind) {
             return Err(format!(
                 "step `{step}` starts as kind `{}`, but the run's runbook has it as kind `{}`",
                 kind.name(),

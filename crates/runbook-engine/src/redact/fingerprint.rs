@@ -12,10 +12,6 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-/// The rolling hash's multiplier (odd, so that every byte of a window
-/// counts in its low bits).
-const BASE: u32 = 0x0100_0193;
-
 /// Bytes of the per-run salt.
 const SALT_BYTES: usize = 16;
 
@@ -60,7 +56,19 @@ impl Salt {
 
     /// The fingerprint of `value` under this salt.
     pub(crate) fn fingerprint(&self, value: &[u8]) -> Fingerprint {
-        Fingerprint { bytes: value.len(), weak: weak(rolling(value)), sha256: to_hex(&self.digest(value)) }
+        Fingerprint { bytes: value.len(), weak: weak(rolling(value, self.base())), sha256: to_hex(&self.digest(value)) }
+    }
+
+    /// The rolling hash's multiplier in this run: odd (so that every byte
+    /// of a window counts in its low bits) and drawn from the salt, so that
+    /// the weak hash of a value differs from run to run too and cannot link
+    /// the same secret across journals (review-8-attack4 H1).
+    fn base(&self) -> u32 {
+        let mut bytes = [0; 4];
+        for (at, byte) in self.0.iter().take(4).enumerate() {
+            bytes[at] = *byte;
+        }
+        u32::from_le_bytes(bytes) | 1
     }
 
     fn digest(&self, value: &[u8]) -> [u8; 32] {
@@ -97,10 +105,10 @@ impl Printed {
         self.lengths.is_empty()
     }
 
-    /// Adds a fingerprint, the value it stands for redacted under `name`.
-    /// One that does not read (a digest that is not 64 hex digits) adds
-    /// nothing.
-    pub(crate) fn add(&mut self, name: &str, print: &Fingerprint) {
+    /// Adds a fingerprint made under `salt`, the value it stands for
+    /// redacted under `name`. One that does not read (a digest that is not
+    /// 64 hex digits) adds nothing.
+    pub(crate) fn add(&mut self, name: &str, print: &Fingerprint, salt: &Salt) {
         let Some(digest) = from_hex(&print.sha256).and_then(|digest| <[u8; 32]>::try_from(digest).ok()) else {
             return;
         };
@@ -110,7 +118,7 @@ impl Printed {
         let at = match self.lengths.binary_search_by(|length| print.bytes.cmp(&length.bytes)) {
             Ok(at) => at,
             Err(at) => {
-                let leaving = (0..print.bytes).fold(1u32, |power, _| power.wrapping_mul(BASE));
+                let leaving = (0..print.bytes).fold(1u32, |power, _| power.wrapping_mul(salt.base()));
                 self.lengths
                     .insert(at, Length { bytes: print.bytes, leaving, weak: Box::new([0; 1024]), known: Vec::new() });
                 at
@@ -175,8 +183,9 @@ impl Length {
         if bytes.len() < width {
             return found;
         }
+        let base = salt.base();
         let mut at = 0;
-        let mut hash = rolling(&bytes[..width]);
+        let mut hash = rolling(&bytes[..width], base);
         loop {
             let print = weak(hash);
             if self.weak[usize::from(print >> 6)] & (1 << (print & 63)) != 0 {
@@ -190,7 +199,7 @@ impl Length {
                     if at + width > bytes.len() {
                         return found;
                     }
-                    hash = rolling(&bytes[at..at + width]);
+                    hash = rolling(&bytes[at..at + width], base);
                     continue;
                 }
             }
@@ -198,7 +207,7 @@ impl Length {
                 return found;
             }
             hash = hash
-                .wrapping_mul(BASE)
+                .wrapping_mul(base)
                 .wrapping_add(u32::from(bytes[at + width]))
                 .wrapping_sub(u32::from(bytes[at]).wrapping_mul(self.leaving));
             at += 1;
@@ -206,9 +215,9 @@ impl Length {
     }
 }
 
-/// The polynomial hash of `bytes`: Σ byte·BASEⁿ⁻¹⁻ⁱ, modulo 2³².
-fn rolling(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0u32, |hash, byte| hash.wrapping_mul(BASE).wrapping_add(u32::from(*byte)))
+/// The polynomial hash of `bytes`: Σ byte·baseⁿ⁻¹⁻ⁱ, modulo 2³².
+fn rolling(bytes: &[u8], base: u32) -> u32 {
+    bytes.iter().fold(0u32, |hash, byte| hash.wrapping_mul(base).wrapping_add(u32::from(*byte)))
 }
 
 /// The 16 bits of a rolling hash that a fingerprint keeps, its halves
@@ -244,8 +253,8 @@ mod tests {
     fn a_value_known_by_fingerprint_is_redacted_wherever_it_falls() {
         let salt = salt();
         let mut printed = Printed::default();
-        printed.add("token", &salt.fingerprint(b"RunTok-ABCDEFGH12"));
-        printed.add("piece", &salt.fingerprint(b"Tok"));
+        printed.add("token", &salt.fingerprint(b"RunTok-ABCDEFGH12"), &salt);
+        printed.add("piece", &salt.fingerprint(b"Tok"), &salt);
         let text = "a RunTok-ABCDEFGH12 b RunTok-ABCDEFGH12RunTok-ABCDEFGH12 c Tok ä";
         assert_eq!(
             printed.redact(&salt, Cow::Borrowed(text)),
@@ -265,15 +274,26 @@ mod tests {
     fn the_rolling_hash_is_the_hash_of_each_window() {
         let bytes = b"the quick brown fox jumps over the lazy dog";
         let width = 7;
-        let leaving = (0..width).fold(1u32, |power, _| power.wrapping_mul(BASE));
-        let mut hash = rolling(&bytes[..width]);
+        let base = salt().base();
+        let leaving = (0..width).fold(1u32, |power, _| power.wrapping_mul(base));
+        let mut hash = rolling(&bytes[..width], base);
         for at in 0..bytes.len() - width {
-            assert_eq!(hash, rolling(&bytes[at..at + width]), "window {at}");
+            assert_eq!(hash, rolling(&bytes[at..at + width], base), "window {at}");
             hash = hash
-                .wrapping_mul(BASE)
+                .wrapping_mul(base)
                 .wrapping_add(u32::from(bytes[at + width]))
                 .wrapping_sub(u32::from(bytes[at]).wrapping_mul(leaving));
         }
+    }
+
+    /// The weak hash is salted too: the same value's differs between runs,
+    /// so that it does not link journals of the same secret.
+    #[test]
+    fn the_weak_hash_of_a_value_differs_under_another_salt() {
+        let other = Salt::from_hex("0f1e2d3c4b5a69788796a5b4c3d2e1f0").expect("hex");
+        let (one, two) = (salt().fingerprint(b"hunter22"), other.fingerprint(b"hunter22"));
+        assert_ne!(one.weak, two.weak);
+        assert_ne!(one.sha256, two.sha256);
     }
 
     #[test]

@@ -38,6 +38,12 @@ const MIN_DECODED_SECRET: usize = 4;
 /// are redacted from 3 bytes on.
 const MIN_PRINTED: usize = 3;
 
+/// Shortest run of a given secret's characters that makes a value the run
+/// obtained count as made of that secret (a shorter value counts when the
+/// secret holds all of it): four would take unrelated tokens for one
+/// (`Tok-` in `RunTok-…` and `S3cr3tTok-…`).
+const MIN_SHARED_RUN: usize = 5;
+
 /// The secrets of a run and their names.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -133,10 +139,11 @@ impl Redactor {
     /// how the journal keeps it for a resumed run: a piece of a secret the
     /// run is given again by where it lies in that secret; any other value
     /// by the fingerprints of its forms ([`MIN_PRINTED`] bytes or more),
-    /// unless it holds, or is named after, a secret the run is given: a
-    /// digest of it would let whoever reads the journal try guesses of
-    /// that secret offline (the given secret inside it is redacted after
-    /// a resume all the same).
+    /// unless it is named after a secret the run is given or made of one
+    /// ([`made_of`]: it holds it, a slice of it, it in another case or
+    /// reversed): a digest of it would let whoever reads the journal try
+    /// guesses of that secret offline (the given secret inside it is
+    /// redacted after a resume all the same).
     pub(crate) fn learn(&mut self, name: &str, value: &str) -> Vec<LearnedSecret> {
         if value.is_empty() || self.knows(value) {
             return Vec::new();
@@ -169,7 +176,8 @@ impl Redactor {
             }
         }
         let Some(salt) = &self.salt else { return Vec::new() };
-        if given().any(|secret| secret.name == name || secret.pattern.is_match(value)) {
+        if given().any(|secret| secret.name == name || secret.pattern.is_match(value) || made_of(&secret.value, value))
+        {
             return Vec::new();
         }
         literals(value)
@@ -196,7 +204,11 @@ impl Redactor {
                     self.insert(name, &piece, false);
                 }
             }
-            LearnedSecret::Fingerprint { name, print } => self.printed.add(name, print),
+            LearnedSecret::Fingerprint { name, print } => {
+                if let Some(salt) = &self.salt {
+                    self.printed.add(name, print, salt);
+                }
+            }
         }
     }
 
@@ -405,6 +417,24 @@ impl Redactor {
             *bytes = redacted;
         }
     }
+}
+
+/// Whether `value` is made of `secret`: it holds a run of [`MIN_SHARED_RUN`]
+/// of its characters, or the secret holds all of it, compared without
+/// case, read forwards or backwards, as what a template or a service makes
+/// of a secret does (`HUNTER22`, `hunte`, `22retnuh` of `hunter22`).
+fn made_of(secret: &str, value: &str) -> bool {
+    let folded = secret.to_lowercase();
+    let value = value.to_lowercase();
+    let reversed: String = value.chars().rev().collect();
+    if folded.contains(&value) || folded.contains(&reversed) {
+        return true;
+    }
+    let secret: Vec<char> = folded.chars().collect();
+    secret.windows(MIN_SHARED_RUN).any(|window| {
+        let piece: String = window.iter().collect();
+        value.contains(&piece) || reversed.contains(&piece)
+    })
 }
 
 /// The forms of a secret kept whole as literals: each of its whole forms
@@ -663,6 +693,11 @@ mod tests {
         // journaled: its digest would let the input be guessed.
         assert_eq!(before.learn("seen", "Bearer S3cr3tTok-xy9Q"), []);
         assert_eq!(before.learn("tok", "S3CR3TTOK-XY9Q"), []);
+        // Nor what a call or a service made of it: another case, a slice,
+        // reversed (review-8-attack4 H1).
+        for made in ["S3CR3TTOK-XY9Q", "S3cr3t", "r3tTok-x", "Q9yx-koTt3rc3S", "pre-s3cr3", "TTOK"] {
+            assert_eq!(before.learn("key", made), [], "{made}");
+        }
         assert_eq!(before.learn("token", "RunTok-ABCDEFGH12"), [], "known already");
         let text = "a S3cr3tT b RunTok-ABCDEFGH12 c runtok-abcdefgh12";
         let expected = "a [redacted:tok] b [redacted:token] c [redacted:token]";
