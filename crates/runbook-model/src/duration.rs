@@ -51,6 +51,29 @@ impl Duration {
     pub fn as_millis(self) -> u128 {
         self.0.as_millis()
     }
+
+    /// The duration as people read a measured time: `250ms`, `16.1s`,
+    /// `2m05s`, `1h02m`, rounded to the unit shown (never the exact
+    /// `16s108ms` a runbook would write).
+    pub fn spoken(self) -> String {
+        let millis = u64::try_from(self.0.as_millis()).unwrap_or(u64::MAX);
+        if millis < 1000 {
+            return format!("{millis}ms");
+        }
+        let tenths = millis.saturating_add(50) / 100;
+        if tenths < 600 {
+            return match tenths % 10 {
+                0 => format!("{}s", tenths / 10),
+                tenth => format!("{}.{tenth}s", tenths / 10),
+            };
+        }
+        let seconds = millis.saturating_add(500) / 1000;
+        if seconds < 3600 {
+            return format!("{}m{:02}s", seconds / 60, seconds % 60);
+        }
+        let minutes = millis.saturating_add(30_000) / 60_000;
+        format!("{}h{:02}m", minutes / 60, minutes % 60)
+    }
 }
 
 fn invalid(text: &str) -> String {
@@ -143,6 +166,29 @@ mod tests {
         ];
         for (text, millis) in cases {
             assert_eq!(Duration::parse(text).unwrap().as_millis(), millis, "{text}");
+        }
+    }
+
+    /// As the run view says measured times, and RB507 its sums
+    /// (review-12-user7 L8: `2s600ms` read as `2.6s`).
+    #[test]
+    fn a_spoken_duration_reads_in_the_unit_that_fits() {
+        let cases = [
+            (0, "0ms"),
+            (250, "250ms"),
+            (999, "999ms"),
+            (1_000, "1s"),
+            (2_600, "2.6s"),
+            (16_108, "16.1s"),
+            (59_949, "59.9s"),
+            (59_950, "1m00s"),
+            (125_400, "2m05s"),
+            (3_599_499, "59m59s"),
+            (3_599_500, "1h00m"),
+            (3_720_000, "1h02m"),
+        ];
+        for (millis, text) in cases {
+            assert_eq!(Duration(std::time::Duration::from_millis(millis)).spoken(), text, "{millis}ms");
         }
     }
 

@@ -72,9 +72,10 @@ fn never_measured(http: &HttpProbe, phase: &Spanned<TimingPhase>) -> Option<Diag
     )
 }
 
-/// A `gt` or `ge` the phase can only meet past the probe's literal
+/// A comparison the phase can only meet past the probe's literal
 /// `timeout` (or, for resolving, connecting and the handshake, its
-/// `connect_timeout`), where the probe gives up with `error` instead.
+/// `connect_timeout`), where the probe gives up with `error` instead: a
+/// `gt` or `ge`, an `eq`, or an `in` whose every value is at or past it.
 fn past_the_limit(http: &HttpProbe, expectation: &Expectation, phase: &Spanned<TimingPhase>) -> Option<Diagnostic> {
     let timeout = http.timeout.as_ref().map_or(DEFAULT_HTTP_TIMEOUT, |timeout| timeout.value.0);
     let connect_timeout = http.connect_timeout.as_ref().map(|limit| limit.value.0);
@@ -82,26 +83,40 @@ fn past_the_limit(http: &HttpProbe, expectation: &Expectation, phase: &Spanned<T
         Some(limit) if phase.value != TimingPhase::FirstByte && limit < timeout => (limit, "connect_timeout"),
         _ => (timeout, "timeout"),
     };
-    let (op, value) = [("gt", &expectation.gt), ("ge", &expectation.ge)]
-        .into_iter()
-        .find_map(|(op, value)| Some((op, value.as_ref()?)))?;
-    let wanted = match value.value.as_ref() {
-        serde_json::Value::String(text) => crate::Duration::parse(text).ok()?.0,
-        serde_json::Value::Number(ms) => std::time::Duration::from_millis(ms.as_u64()?),
-        _ => return None,
+    let time = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => crate::Duration::parse(text).ok().map(|duration| duration.0),
+        serde_json::Value::Number(ms) => ms.as_u64().map(std::time::Duration::from_millis),
+        _ => None,
     };
-    if wanted < limit {
+    let single = [("gt", &expectation.gt), ("ge", &expectation.ge), ("eq", &expectation.eq)]
+        .into_iter()
+        .find_map(|(op, value)| value.as_ref().map(|value| (op, value.span, time(&value.value))));
+    let (op, span, wanted) = match (single, &expectation.in_) {
+        (Some((op, span, wanted)), _) => (op, span, format!("{}", crate::Duration(wanted?))),
+        (None, Some(values)) => {
+            let times = values.value.iter().map(time).collect::<Option<Vec<_>>>()?;
+            let least = times.iter().min()?;
+            if *least < limit {
+                return None;
+            }
+            let listed: Vec<String> = times.iter().map(|time| crate::Duration(*time).to_string()).collect();
+            ("in", values.span, format!("[{}]", listed.join(", ")))
+        }
+        (None, None) => return None,
+    };
+    if let Some((_, _, Some(wanted))) = single
+        && wanted < limit
+    {
         return None;
     }
     let name = phase.value.name();
     Some(
         Diagnostic::new(
             Code::TimingNeverHolds,
-            value.span,
+            span,
             format!(
-                "`timing: {name}` {op} {} never holds: the probe's {which} is {}, past which it ends `error \
+                "`timing: {name}` {op} {wanted} never holds: the probe's {which} is {}, past which it ends `error \
                  (timeout)` and nothing is judged",
-                crate::Duration(wanted),
                 crate::Duration(limit)
             ),
         )

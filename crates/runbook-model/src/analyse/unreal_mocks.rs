@@ -128,14 +128,14 @@ fn phases_past_duration(step: &str, http: &crate::HttpMock, timing: &crate::Timi
                 duration.span,
                 format!(
                     "the phases the observation of step `{step}` mocks add up to {}, more than its duration {}",
-                    Duration(sum),
-                    duration.value
+                    Duration(sum).spoken(),
+                    duration.value.spoken()
                 ),
             )
             .with_label("shorter than its phases")
             .with_help(format!(
-                "the phases are parts of the duration: make `duration` at least {}, or the phases shorter",
-                Duration(sum)
+                "the phases are parts of the duration: make `duration` at least `{}ms`, or the phases shorter",
+                sum.as_millis()
             )),
         );
     }

@@ -180,13 +180,42 @@ impl TimingPhase {
     }
 }
 
-/// Whether the host of `url` is an IP address.
+/// Whether the host of `url` is an IP address, as the URL parser the
+/// probe uses reads it: `127.1`, `0x7f000001` and `2130706433` are
+/// 127.0.0.1 too.
 fn literal_ip(url: &str) -> bool {
     let host = url.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
     let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
     let bracketed = host.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(inside, _)| inside);
     let address = bracketed.unwrap_or_else(|| host.split(':').next().unwrap_or(host));
-    address.parse::<std::net::IpAddr>().is_ok()
+    address.parse::<std::net::IpAddr>().is_ok() || whatwg_ipv4(address)
+}
+
+/// Whether `host` is an IPv4 address in one of the forms the WHATWG URL
+/// standard reads (its "IPv4 parser"): one to four dot-separated numbers,
+/// each decimal, octal (`0…`) or hexadecimal (`0x…`), a trailing dot
+/// allowed, the last filling the bytes the others leave.
+fn whatwg_ipv4(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let parts: Vec<&str> = host.split('.').collect();
+    if host.is_empty() || parts.len() > 4 {
+        return false;
+    }
+    let number = |part: &str| -> Option<u64> {
+        let (digits, radix) = match part.get(..2) {
+            Some("0x" | "0X") => (&part[2..], 16),
+            _ if part.len() > 1 && part.starts_with('0') => (&part[1..], 8),
+            _ => (part, 10),
+        };
+        if digits.is_empty() {
+            return (radix == 16).then_some(0);
+        }
+        u64::from_str_radix(digits, radix).ok()
+    };
+    let Some(numbers) = parts.iter().map(|part| number(part)).collect::<Option<Vec<u64>>>() else { return false };
+    let (last, first) = numbers.split_last().unwrap_or((&0, &[]));
+    let room = 1u64 << (8 * (5 - numbers.len()));
+    first.iter().all(|byte| *byte <= 255) && *last < room
 }
 
 /// What its expectations may read.
