@@ -3946,3 +3946,119 @@ steps:
     assert!(diagnosis.starts_with("connected in "), "{diagnosis}");
     assert_eq!(server.connection_count(), 2, "the second probe opened its own connection");
 }
+
+/// An https server on 127.0.0.1 that keeps its connections open for more
+/// requests and resumes TLS sessions, and presents its first certificate
+/// (`CN=old`) in the first full handshake, its renewed one (`CN=new`) in
+/// every later one, as a server renewing its certificate in place does.
+/// Returns the port, both certificates as PEM (for `tls.ca_file`), and the
+/// count of handshakes that resumed a session.
+fn renewing_server() -> (u16, String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read as _, Write as _};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Debug)]
+    struct Renewed {
+        keys: [Arc<rustls::sign::CertifiedKey>; 2],
+        shown: AtomicUsize,
+    }
+    impl rustls::server::ResolvesServerCert for Renewed {
+        fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+            Some(Arc::clone(&self.keys[usize::from(self.shown.fetch_add(1, Ordering::SeqCst) > 0)]))
+        }
+    }
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let mut pem = String::new();
+    let keys = ["old", "new"].map(|name| {
+        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, name);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let certificate = params.self_signed(&key).unwrap();
+        pem.push_str(&certificate.pem());
+        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+        Arc::new(rustls::sign::CertifiedKey::from_der(vec![certificate.der().clone()], key.into(), &provider).unwrap())
+    });
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Renewed { keys, shown: AtomicUsize::new(0) }));
+    let config = Arc::new(config);
+    let resumed = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&resumed);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { return };
+            let (config, counted) = (Arc::clone(&config), Arc::clone(&counted));
+            std::thread::spawn(move || {
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
+                let mut request = Vec::new();
+                let mut buffer = [0; 1024];
+                loop {
+                    while !request.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut buffer) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    if request.starts_with(b"GET") && tls.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+                    {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                    }
+                    request.clear();
+                    if tls
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .and_then(|()| tls.flush())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, pem, resumed)
+}
+
+/// "Renew the certificate, then check it again", and "poll until the new
+/// certificate is served", against a server that renews in place and keeps
+/// its connections: each step and each retry attempt looks again, with a
+/// connection and a full handshake of its own, and sees the new
+/// certificate (review-12-attack5 N-H2, N-H1, N-M3).
+#[test]
+fn a_later_step_or_attempt_sees_the_certificate_served_now() {
+    let check = |port: u16, retry: &str| {
+        format!(
+            "    check:\n      http: {{ url: \"https://127.0.0.1:{port}/health\", tls: {{ ca_file: ca.pem }}, proxy: none }}\n      \
+             expect: [ {{ status: 200 }}, {{ tls: subject, eq: \"CN=new\" }} ]\n{retry}"
+        )
+    };
+    let ends = "  - id: fresh\n    conclude: { status: resolved, diagnosis: \"{{ steps.recheck.tls.subject }}\" }\n  - id: stale\n    \
+                conclude: { status: diagnosed, diagnosis: \"still {{ steps.recheck.tls.subject }}\" }\n";
+    let (port, pem, resumed) = renewing_server();
+    let renew = format!(
+        "id: renew\ntitle: Renew\nsteps:\n  - id: cert\n{}    on: {{ pass: fresh, fail: renew, error: stale }}\n  - id: renew\n    \
+         action: {{ confirm: Install the renewed certificate, cmd: {{ argv: [\"true\"] }} }}\n    next: recheck\n  - id: recheck\n{}    \
+         on: {{ pass: fresh, fail: stale, error: stale }}\n{ends}",
+        check(port, ""),
+        check(port, "")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", renew.as_bytes()), ("ca.pem", pem.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--color", "never", "--no-record"])
+        .status(0);
+    assert!(output.stdout.contains("→ fresh (pass)"), "{}", output.stdout);
+    assert_eq!(resumed.load(std::sync::atomic::Ordering::SeqCst), 0, "no session resumed");
+
+    let (port, pem, resumed) = renewing_server();
+    let poll = format!(
+        "id: poll\ntitle: Poll\nsteps:\n  - id: recheck\n{}    on: {{ pass: fresh, fail: stale, error: stale }}\n{ends}",
+        check(port, "    retry: { attempts: 3, interval: 10ms, until: pass }\n")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", poll.as_bytes()), ("ca.pem", pem.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--no-record"])
+        .status(0);
+    assert!(output.stdout.contains("→ fresh (pass)"), "{}", output.stdout);
+    assert_eq!(resumed.load(std::sync::atomic::Ordering::SeqCst), 0, "no session resumed");
+}

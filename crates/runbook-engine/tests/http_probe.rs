@@ -346,7 +346,7 @@ async fn different_client_settings_use_different_connections() {
     let connect_timeout = Some(Duration::from_secs(3));
     observe(&HttpSpec { client: client.clone(), connect_timeout, ..get(&server.url("/")) }).await;
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
-    assert_eq!(format!("{client:?}"), "HttpClient { built: 2 }");
+    assert_eq!(format!("{client:?}"), "HttpClient { built: 2, .. }");
 }
 
 /// A forwarding proxy on loopback: it answers every request itself with

@@ -28,7 +28,7 @@ impl<'a> Interpreter<'a> {
             &action.entry.expect,
             self.plan.reads_phases(&step.id.value),
             &sending,
-            &self.client,
+            &self.client.for_one_attempt(),
             &self.redactor,
             self.clock.wall(),
         )

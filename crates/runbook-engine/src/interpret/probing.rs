@@ -412,10 +412,13 @@ impl<'a> Interpreter<'a> {
         let renderer = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
         let at = self.clock.wall();
         let reads_phases = self.plan.reads_phases(&step.id.value);
+        // This attempt's connections: none is left from an earlier step or
+        // attempt, none is kept for a later one.
+        let client = self.client.for_one_attempt();
         let (entry, items, item_name) = match probes {
             Probes::Single(entry) => {
                 let prepared =
-                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &self.client, &self.redactor, at)
+                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &client, &self.redactor, at)
                         .map_err(failed)?;
                 let unit = Unit { name: None, item: None, prepared, expect: &entry.expect, capture: &entry.capture };
                 return Ok((Shape::Single, vec![unit]));
@@ -468,7 +471,7 @@ impl<'a> Interpreter<'a> {
                 let renderer = Renderer::new(self.templates, &self.facts, vec![(item_name, to_value(&item))])
                     .sending(self.resumed);
                 let prepared =
-                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &self.client, &self.redactor, at)
+                    prepare(&entry.probe, &entry.expect, reads_phases, &renderer, &client, &self.redactor, at)
                         .map_err(failed)?;
                 Ok(Unit { name: None, item: Some(item), prepared, expect: &entry.expect, capture: &entry.capture })
             })

@@ -152,16 +152,25 @@ pub struct Redirect {
     pub proxy: Option<String>,
 }
 
-/// The HTTP clients of one run (keep-alive pools), one per distinct client
-/// setting (redirects, TLS, connect timeout).
+/// The HTTP clients of one probe attempt (keep-alive pools), one per
+/// distinct client setting (redirects, TLS, connect timeout), and the TLS
+/// settings of the whole run's https clients.
 ///
-/// Clients are built on first use: creating an `HttpClient` costs one
-/// allocation, so commands that never send a request stay fast. Clones share
-/// the clients.
+/// Clients are built on first use: creating an `HttpClient` costs two
+/// allocations, so commands that never send a request stay fast. Clones
+/// share the clients; [`HttpClient::for_one_attempt`] gives new pools with
+/// the same TLS settings, so that no connection outlives the attempt that
+/// opened it (each step's look at a service is a new one, as a curl
+/// command's is), while the verifier loads the system's roots once a run.
 #[derive(Clone, Default)]
 pub struct HttpClient {
     clients: Arc<Mutex<HashMap<ClientKey, Client>>>,
+    tls: Arc<Mutex<HashMap<TrustKey, rustls::ClientConfig>>>,
 }
+
+/// What an https client's TLS settings depend on: `tls.insecure` and
+/// `tls.ca_file`.
+type TrustKey = (bool, Option<PathBuf>);
 
 /// One client and the certificate each of its connections began with.
 #[derive(Clone)]
@@ -199,6 +208,15 @@ impl HttpClient {
         Self::default()
     }
 
+    /// Clients with pools of their own (none built yet) and the run's TLS
+    /// settings: for one attempt of a step's probes, which share its
+    /// connections (a `foreach`'s items, a `probes:` group), never a
+    /// later step's or attempt's.
+    #[must_use]
+    pub fn for_one_attempt(&self) -> Self {
+        Self { clients: Arc::default(), tls: Arc::clone(&self.tls) }
+    }
+
     /// The client for `key`, built on first use.
     fn get(&self, key: &ClientKey) -> Result<Client, ProbeError> {
         // A panic elsewhere while the lock was held cannot leave the map
@@ -207,20 +225,36 @@ impl HttpClient {
         if let Some(client) = clients.get(key) {
             return Ok(client.clone());
         }
-        let client = build_client(key)?;
+        let tls = if key.tls { Some(self.tls_config(key)?) } else { None };
+        let client = build_client(key, tls)?;
         clients.insert(key.clone(), client.clone());
         Ok(client)
+    }
+
+    /// The TLS settings of an https client with `key`'s trust, made once a
+    /// run.
+    fn tls_config(&self, key: &ClientKey) -> Result<rustls::ClientConfig, ProbeError> {
+        let mut configs = self.tls.lock().unwrap_or_else(PoisonError::into_inner);
+        let trust_key = (key.insecure, key.ca_file.clone());
+        if let Some(config) = configs.get(&trust_key) {
+            return Ok(config.clone());
+        }
+        let config = tls_client::config(trust(key)?)
+            .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot set up the http client: {}", one_line(&e))))?;
+        configs.insert(trust_key, config.clone());
+        Ok(config)
     }
 }
 
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let built = self.clients.lock().map_or(0, |clients| clients.len());
-        f.debug_struct("HttpClient").field("built", &built).finish()
+        f.debug_struct("HttpClient").field("built", &built).finish_non_exhaustive()
     }
 }
 
-fn build_client(key: &ClientKey) -> Result<Client, ProbeError> {
+/// A client for `key`, with `tls` its TLS settings when it speaks TLS.
+fn build_client(key: &ClientKey, tls: Option<rustls::ClientConfig>) -> Result<Client, ProbeError> {
     // Redirects are followed by the probe itself (see `HttpSpec::send`),
     // which decides what each hop may carry.
     let mut builder = reqwest::Client::builder()
@@ -250,13 +284,10 @@ fn build_client(key: &ClientKey) -> Result<Client, ProbeError> {
         builder = builder.pool_max_idle_per_host(0);
     }
     let presented = Presented::default();
-    if key.tls {
-        let tls = tls_client::config(trust(key)?, key.proxy.is_none())
-            .map_err(|e| ProbeError::new(ErrorKind::Tls, format!("cannot set up the http client: {}", one_line(&e))))?;
-        builder = builder.tls_backend_preconfigured(tls).connector_layer(WitnessLayer(presented.clone()));
-    } else {
-        builder = builder.tls_certs_only(Vec::new());
-    }
+    builder = match tls {
+        Some(tls) => builder.tls_backend_preconfigured(tls).connector_layer(WitnessLayer(presented.clone())),
+        None => builder.tls_certs_only(Vec::new()),
+    };
     let client = builder
         .build()
         .map_err(|e| ProbeError::new(ErrorKind::Io, format!("cannot set up the http client: {}", causes(&e))))?;
@@ -878,6 +909,6 @@ mod tests {
     #[test]
     fn creating_a_client_builds_nothing() {
         let client = HttpClient::new();
-        assert_eq!(format!("{client:?}"), "HttpClient { built: 0 }");
+        assert_eq!(format!("{client:?}"), "HttpClient { built: 0, .. }");
     }
 }

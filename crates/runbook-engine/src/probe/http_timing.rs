@@ -151,56 +151,45 @@ impl Resolve for TimedResolver {
     }
 }
 
-/// rustls' session cache (the one a client has by default), which a TLS
-/// client asks for a session to resume as it starts each handshake, just
-/// after its connection opened: that moment is the handshake's start.
-/// Without `resume`, it keeps no session, so that none is resumed.
+/// The session cache a TLS client asks for a session to resume as it
+/// starts each handshake, just after its connection opened: that moment is
+/// the handshake's start. It keeps no session, so that none is resumed
+/// (see [`super::tls_client::config`]); the key exchange group a server
+/// chose is remembered, as rustls' own cache does, which spares a round
+/// trip and changes no certificate.
 #[derive(Debug)]
-pub(super) struct TimedSessions {
-    cache: ClientSessionMemoryCache,
-    resume: bool,
-}
+pub(super) struct TimedSessions(ClientSessionMemoryCache);
 
 impl TimedSessions {
-    /// As many sessions as rustls keeps by default, or none.
-    pub(super) fn new(resume: bool) -> Self {
-        Self { cache: ClientSessionMemoryCache::new(256), resume }
+    /// An empty cache.
+    pub(super) fn new() -> Self {
+        Self(ClientSessionMemoryCache::new(256))
     }
 }
 
 impl ClientSessionStore for TimedSessions {
-    fn take_tls13_ticket(&self, server_name: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
+    fn take_tls13_ticket(&self, _: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
         record(|phases| phases.handshaking = Some(Instant::now()));
-        self.cache.take_tls13_ticket(server_name)
+        None
     }
 
     fn set_kx_hint(&self, server_name: ServerName<'static>, group: NamedGroup) {
-        self.cache.set_kx_hint(server_name, group);
+        self.0.set_kx_hint(server_name, group);
     }
 
     fn kx_hint(&self, server_name: &ServerName<'_>) -> Option<NamedGroup> {
-        self.cache.kx_hint(server_name)
+        self.0.kx_hint(server_name)
     }
 
-    fn set_tls12_session(&self, server_name: ServerName<'static>, value: Tls12ClientSessionValue) {
-        if self.resume {
-            self.cache.set_tls12_session(server_name, value);
-        }
+    fn set_tls12_session(&self, _: ServerName<'static>, _: Tls12ClientSessionValue) {}
+
+    fn tls12_session(&self, _: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
+        None
     }
 
-    fn tls12_session(&self, server_name: &ServerName<'_>) -> Option<Tls12ClientSessionValue> {
-        self.cache.tls12_session(server_name)
-    }
+    fn remove_tls12_session(&self, _: &ServerName<'static>) {}
 
-    fn remove_tls12_session(&self, server_name: &ServerName<'static>) {
-        self.cache.remove_tls12_session(server_name);
-    }
-
-    fn insert_tls13_ticket(&self, server_name: ServerName<'static>, value: Tls13ClientSessionValue) {
-        if self.resume {
-            self.cache.insert_tls13_ticket(server_name, value);
-        }
-    }
+    fn insert_tls13_ticket(&self, _: ServerName<'static>, _: Tls13ClientSessionValue) {}
 }
 
 /// Wraps reqwest's connector so that opening a connection is timed.

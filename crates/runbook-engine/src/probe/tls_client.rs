@@ -36,11 +36,12 @@ pub(super) enum Trust {
     Anything,
 }
 
-/// The settings of one https client. `resume` says whether it resumes TLS
-/// sessions: a client whose connections go through a proxy does not, since
-/// the certificate a resumed session began with cannot be read on a
-/// tunnelled connection, and every handshake must show its own.
-pub(super) fn config(trust: Trust, resume: bool) -> Result<ClientConfig, rustls::Error> {
+/// The settings of the run's https clients that trust the same: they
+/// resume no TLS session, so that every connection's handshake is a full
+/// one, made for it, and shows the certificate the server presents now
+/// (a session another port of the same name issued, or one begun before
+/// the certificate was renewed, would show another).
+pub(super) fn config(trust: Trust) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match trust {
         Trust::System(extra) if extra.is_empty() => {
@@ -58,7 +59,7 @@ pub(super) fn config(trust: Trust, resume: bool) -> Result<ClientConfig, rustls:
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config.resumption = Resumption::store(Arc::new(TimedSessions::new(resume)));
+    config.resumption = Resumption::store(Arc::new(TimedSessions::new()));
     Ok(config)
 }
 
