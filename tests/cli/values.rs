@@ -436,6 +436,37 @@ fn text_filters_over_none_stop_naming_the_value() {
     );
 }
 
+/// review-10-attack6 H1: sizes and percentages kept as text were ordered
+/// as text: redis-cli's `used_memory_human:941.29K` > `"512M"` held
+/// ("evict keys"), df's `"100%" >= "90%"` did not ("not the disk"). The
+/// run stops as for durations and versions, and the number captured
+/// alone orders as a number.
+#[test]
+fn numbers_with_a_unit_written_as_text_are_not_ordered_as_text() {
+    let server = serving(&[("/mem", r#"{"used": "941.29K", "use": "100%", "used_bytes": 963880, "pct": "100"}"#)]);
+    assert_cases(
+        &server.url("/mem"),
+        "{{ vars.used }}",
+        &[
+            (
+                "used: { json: $.used }",
+                r#"vars.used > "512M""#,
+                Then::Stops(
+                    r#"`vars.used > "512M"` orders numbers with a unit as text ("100%" comes before "90%"): `vars.used` is the string "941.29K", `"512M"` is the string "512M"; capture the number alone in one unit, with `type: float`"#,
+                ),
+            ),
+            (
+                "used: { json: $.use }",
+                r#"vars.used >= "90%""#,
+                Then::Stops("`vars.used >= \"90%\"` orders numbers with a unit as text"),
+            ),
+            ("used: { json: $.used_bytes }", "vars.used > 512 * 1024 * 1024", Then::Concludes("no: 963880")),
+            ("used: { json: $.pct, type: float }", "vars.used >= 90", Then::Concludes("yes: 100.0")),
+            ("used: { json: $.used }", r#"vars.used == "941.29K""#, Then::Concludes("yes: 941.29K")),
+        ],
+    );
+}
+
 /// review-10-attack7 H15: a text capture is no condition: `when: vars.en`
 /// over "disabled" took the "feature ON" branch, since every non-empty
 /// string is true. It stops naming the text and the fixes; a JSON boolean,
@@ -487,6 +518,32 @@ fn a_duration_from_an_answer_beside_a_bare_number_stops() {
             ("up: { json: $.uptime }", r#"vars.up | milliseconds < "10m""#, Then::Concludes("yes: up 5m")),
             ("up: { json: $.uptime, type: duration }", r#"vars.up < "10m""#, Then::Concludes("yes: up 300000")),
             ("up: { json: $.uptime }", "steps.c.duration < vars.up", Then::Concludes("yes: up 5m")),
+        ],
+    );
+}
+
+/// review-10-attack6 H9: `| length` of a text capture counted characters:
+/// two pods read as 19, "19 pods: scale down". In a condition, text of
+/// several lines is refused with the split that counts lines; a list, a
+/// one-line text and a diagnosis count as before.
+#[test]
+fn the_length_of_text_of_several_lines_is_refused_in_a_condition() {
+    let server = serving(&[("/pods", "pod/web-1\npod/web-2\n")]);
+    assert_cases(
+        &server.url("/pods"),
+        "{{ vars.pods | length }}",
+        &[
+            (
+                "pods: { body: true }",
+                "(vars.pods | length) > 5",
+                Then::Stops(
+                    r#"`| length` of the string "pod/web-1\npod/web-2" would count its 19 characters, not its 2 lines; for its lines, split it first: `| split('\n') | length`"#,
+                ),
+            ),
+            ("pods: { body: true }", "(vars.pods | count) > 5", Then::Stops("would count its 19 characters")),
+            ("pods: { body: true }", r#"(vars.pods | split("\n") | length) > 1"#, Then::Concludes("yes: 19")),
+            ("pods: { body: true }", "(vars.pods | list | length) > 5", Then::Concludes("yes: 19")),
+            ("pods: { regex: '(pod/\\S+)' }", "(vars.pods | length) > 5", Then::Concludes("yes: 9")),
         ],
     );
 }

@@ -366,7 +366,7 @@ fn refusal(
     if let Some(refusal) = text_ordered_as_numbers(comparator, left, right, left_text, right_text) {
         return Ok(Some(refusal));
     }
-    Ok([VERSIONS, DURATIONS]
+    Ok([VERSIONS, DURATIONS, NUMBERS_WITH_UNITS]
         .iter()
         .find_map(|reading| text_ordered_as(reading, comparator, left, right, left_text, right_text)))
 }
@@ -528,10 +528,17 @@ struct TextReading {
     example: (&'static str, &'static str),
     /// Whether a string reads as one.
     reads: fn(&str) -> bool,
-    /// An operand as written, converted to compare as one.
-    converted: fn(&str) -> String,
-    /// The capture `type:` that reads a var as one, if any.
-    capture_type: Option<&'static str>,
+    /// How to compare them instead.
+    instead: Instead,
+}
+
+/// How [`TextReading`]'s strings compare as what they are.
+enum Instead {
+    /// Each operand, as written, converted by a filter; with the capture
+    /// `type:` that reads a var as one, if any.
+    Converted { converted: fn(&str) -> String, capture_type: Option<&'static str> },
+    /// No filter reads them: what to do, said.
+    Said(&'static str),
 }
 
 /// `vars.up < "5m"` with `up` the string "10m": `| milliseconds` (or a
@@ -541,8 +548,7 @@ const DURATIONS: TextReading = TextReading {
     what: "durations",
     example: ("10m", "5m"),
     reads: reads_as_duration,
-    converted: with_milliseconds_filter,
-    capture_type: Some("duration"),
+    instead: Instead::Converted { converted: with_milliseconds_filter, capture_type: Some("duration") },
 };
 
 /// `vars.ver < "1.10.0"` with `ver` the string "1.9.3": `| version`
@@ -551,8 +557,20 @@ const VERSIONS: TextReading = TextReading {
     what: "versions",
     example: ("1.10.0", "1.9.3"),
     reads: runbook_model::reads_as_version,
-    converted: as_version,
-    capture_type: None,
+    instead: Instead::Converted { converted: as_version, capture_type: None },
+};
+
+/// `vars.used > "512M"` with `used` redis-cli's `"941.29K"`, `vars.use >=
+/// "90%"` with `use` df's `"100%"` (review-10-attack6 H1): no filter reads
+/// every unit, so the number is captured alone.
+const NUMBERS_WITH_UNITS: TextReading = TextReading {
+    what: "numbers with a unit",
+    example: ("100%", "90%"),
+    reads: runbook_model::reads_as_number_with_unit,
+    instead: Instead::Said(
+        "capture the number alone in one unit, with `type: float` (`used_memory:(\\d+)` in bytes, `(\\d+)%` for a \
+         percentage), and compare it with a number without quotes (`vars.use >= 90`)",
+    ),
 };
 
 fn reads_as_duration(text: &str) -> bool {
@@ -580,21 +598,24 @@ fn text_ordered_as(
         return None;
     }
     let operator = comparator.symbol();
-    let TextReading { what, example: (first, second), converted, .. } = reading;
-    let capture = reading
-        .capture_type
-        .and_then(|kind| {
-            let var = [left_text, right_text].into_iter().find(|text| text.starts_with("vars."))?;
-            Some(format!("give the capture of `{var}` `type: {kind}`, or write "))
-        })
-        .unwrap_or_default();
+    let TextReading { what, example: (first, second), instead, .. } = reading;
+    let instead = match instead {
+        Instead::Converted { converted, capture_type } => {
+            let capture = capture_type
+                .and_then(|kind| {
+                    let var = [left_text, right_text].into_iter().find(|text| text.starts_with("vars."))?;
+                    Some(format!("give the capture of `{var}` `type: {kind}`, or write "))
+                })
+                .unwrap_or_default();
+            format!("compare them as {what}: {capture}`{} {operator} {}`", converted(left_text), converted(right_text))
+        }
+        Instead::Said(said) => (*said).to_owned(),
+    };
     Some(format!(
         "`{left_text} {operator} {right_text}` orders {what} as text (\"{first}\" comes before \"{second}\"): \
-         `{left_text}` is {}, `{right_text}` is {}; compare them as {what}: {capture}`{} {operator} {}`",
+         `{left_text}` is {}, `{right_text}` is {}; {instead}",
         described(left),
         described(right),
-        converted(left_text),
-        converted(right_text)
     ))
 }
 

@@ -195,6 +195,8 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("sort", crate::ordering_filters::sort);
     environment.add_filter("first", crate::text_items::first);
     environment.add_filter("last", crate::text_items::last);
+    environment.add_filter("length", crate::text_items::length);
+    environment.add_filter("count", crate::text_items::length);
     environment
 }
 

@@ -2,7 +2,9 @@
 //! string's first or last character, so `vars.pods | first` over a
 //! `stdout` capture of `pod/web-canary\npod/web-1` is `"p"`, and a branch
 //! comparing it with a pod name never holds. Text is refused with the fix:
-//! split it into its lines or items first.
+//! split it into its lines or items first. `| length` (and `| count`) of
+//! text of several lines in a condition is refused too: it counts
+//! characters, so two pods read as 19 (review-10-attack6 H9).
 
 use minijinja::value::Value;
 use minijinja::{Error, ErrorKind, State, UndefinedBehavior};
@@ -17,6 +19,35 @@ pub(crate) fn first(state: &State, value: &Value) -> Result<Value, Error> {
 pub(crate) fn last(state: &State, value: Value) -> Result<Value, Error> {
     refuse_text(state, "last", &value)?;
     minijinja::filters::last(value)
+}
+
+/// `value | length`, refusing text of several lines in a condition
+/// (`when`, `stop_if`), where a count of lines or items is meant; a
+/// template (a diagnosis) counts its characters as minijinja does.
+pub(crate) fn length(state: &State, value: &Value) -> Result<Value, Error> {
+    if state.name() == "<expression>"
+        && let Some(text) = value.as_str().filter(|text| text.trim_end().contains('\n'))
+    {
+        let characters = text.chars().count();
+        let lines = text.trim_end().lines().count();
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`| length` of the string {} would count its {characters} characters, not its {lines} lines; for \
+                 its lines, split it first: `| split('\\n') | length`, or count characters on purpose with \
+                 `| list | length`",
+                shown(text)
+            ),
+        ));
+    }
+    minijinja::filters::length(value).map(Value::from)
+}
+
+/// A string as a message shows it: JSON-quoted, its first 60 characters.
+fn shown(text: &str) -> String {
+    let shown: String = text.chars().take(60).collect();
+    let more = if shown.len() < text.len() { "…" } else { "" };
+    format!("{}{more}", serde_json::Value::from(shown))
 }
 
 /// An error for a string, naming the split that gives its lines (or
@@ -34,14 +65,12 @@ fn refuse_text(state: &State, filter: &str, value: &Value) -> Result<(), Error> 
     } else {
         "split()"
     };
-    let shown: String = text.chars().take(60).collect();
-    let more = if shown.len() < text.len() { "…" } else { "" };
     Err(Error::new(
         ErrorKind::InvalidOperation,
         format!(
-            "`| {filter}` of the string {}{more} would take its {filter} character; for its {filter} line or item, \
+            "`| {filter}` of the string {} would take its {filter} character; for its {filter} line or item, \
              split it first: `| {split} | {filter}`",
-            serde_json::Value::from(shown)
+            shown(text)
         ),
     ))
 }

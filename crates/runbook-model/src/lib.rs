@@ -31,6 +31,7 @@ mod json_query;
 mod link_files;
 mod load;
 mod mock;
+mod number_with_unit;
 mod outcome;
 mod pattern;
 mod plan;
@@ -79,6 +80,7 @@ pub use mock::{
     CertificateMock, CmdMock, HttpMock, MockConclusion, MockError, MockErrorKind, MockSpec, MockedObservation,
     StepMock, TcpMock, TimingMock,
 };
+pub use number_with_unit::reads_as_number_with_unit;
 pub use outcome::Outcome;
 pub use pattern::{Pattern, captured_group, compile_regex};
 pub use plan::{Plan, ProbeEntry, Probes, Probing};

@@ -468,11 +468,8 @@ fn duration_ordered(site: &TemplateSite<'_>, comparison: &Comparison, left: &Kno
 /// (`"512M"`, `"1.5Gi"`, `"90%"`), as `redis-cli INFO`, `df -h` and
 /// `kubectl top` print them.
 fn with_unit(side: &Operand) -> bool {
-    static UNIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^\d+(?:\.\d+)?\s*(?:%|[kKMGTP]i?[bB]?|[bB])$").expect("valid regex")
-    });
     side.form == OperandForm::Literal(ValueKind::String)
-        && serde_json::from_str::<String>(&side.text).is_ok_and(|text| UNIT.is_match(text.trim()))
+        && serde_json::from_str::<String>(&side.text).is_ok_and(|text| crate::reads_as_number_with_unit(&text))
 }
 
 /// `vars.used > "512M"`, `vars.use >= "90%"` with a text capture: numbers
