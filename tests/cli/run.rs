@@ -3817,6 +3817,46 @@ steps:
         .stdout_contains("inner done");
 }
 
+/// review-10-attack6 M4: a JSON body after a UTF-8 byte-order mark (.NET,
+/// PowerShell's `Out-File`, a Windows-written status file) was
+/// `invalid_json`, the "no answer" branch: "down" (critical) for a service
+/// answering `{"ok": true}`. RFC 8259 lets a parser ignore it, and the
+/// run does, for JSON, captures and text alike; the record keeps it.
+#[test]
+fn a_json_body_after_a_byte_order_mark_is_read() {
+    let server = Server::start(|_, stream| {
+        respond(stream, "200 OK", &[("Content-Type", "application/json; charset=utf-8")], b"\xEF\xBB\xBF{\"ok\": true}")
+    });
+    let yaml = format!(
+        r#"
+id: hb
+title: body bom
+steps:
+  - id: c
+    check:
+      http: {{ url: "{}" }}
+      expect:
+        - status: 200
+        - json: $.ok
+          eq: true
+        - body: {{ starts_with: "{{" }}
+      capture:
+        ok: {{ json: $.ok }}
+    on: {{ pass: up, fail: degraded, error: down }}
+  - id: up
+    conclude: {{ status: resolved, diagnosis: "up: {{{{ vars.ok }}}} {{{{ steps.c.json.ok }}}}" }}
+  - id: degraded
+    conclude: {{ status: diagnosed, diagnosis: "degraded" }}
+  - id: down
+    conclude: {{ status: diagnosed, severity: critical, diagnosis: "down (no answer)" }}
+"#,
+        server.url("/bom")
+    );
+    let events = run(&yaml, &[]).status(0).events();
+    assert_eq!(path(&events), ["c", "up"]);
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "up: true true");
+}
+
 /// review-10-attack5 M6: a status file served with `content-encoding: gzip`
 /// whatever was asked (object-store metadata) read as `invalid_json`, "down".
 /// It is decoded, as curl --compressed and browsers do: a `json`

@@ -43,7 +43,7 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
     if let Some(path) = &capture.json {
         // Head and tail glued together are not the document printed.
         let Some(text) = text.filter(|text| text.is_complete()) else { return Ok(None) };
-        let Ok(document) = serde_json::from_str::<Value>(&text.kept()) else { return Ok(None) };
+        let Ok(document) = serde_json::from_str::<Value>(&text.document()) else { return Ok(None) };
         if let Some(why) = path.numbers_written_as_text(&document) {
             return Err(why);
         }

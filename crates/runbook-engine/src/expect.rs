@@ -210,7 +210,7 @@ fn encoding(observation: &Observation) -> Option<&str> {
 fn whole(captured: &Captured) -> Result<String, ProbeError> {
     match captured.cut() {
         Some(why) => Err(ProbeError::new(ErrorKind::InvalidJson, why)),
-        None => Ok(captured.kept()),
+        None => Ok(captured.document()),
     }
 }
 

@@ -8,10 +8,14 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::redact::Redactor;
 
-/// `text` as a runbook reads an output: each `\r\n` line end (redis-cli,
-/// Windows hosts) read as `\n`, and without one final line end, as a
-/// shell's `$(…)` reads it (`master\r\n` is "master").
+/// `text` as a runbook reads an output: without a leading UTF-8
+/// byte-order mark, each `\r\n` line end (redis-cli, Windows hosts) read
+/// as `\n`, and without one final line end, as a shell's `$(…)` reads it
+/// (`master\r\n` is "master").
 fn as_read(mut text: String) -> String {
+    if text.starts_with('\u{FEFF}') {
+        text.remove(0);
+    }
     if text.contains("\r\n") {
         text = text.replace("\r\n", "\n");
     }
@@ -82,6 +86,18 @@ impl Captured {
         text
     }
 
+    /// [`Self::kept`] as a JSON document is read from it: without a
+    /// leading UTF-8 byte-order mark, which RFC 8259 lets a parser ignore
+    /// (.NET, PowerShell's `Out-File` and Windows-written status files
+    /// send one before `{"ok": true}`).
+    pub fn document(&self) -> String {
+        let kept = self.kept();
+        match kept.strip_prefix('\u{FEFF}') {
+            Some(document) => document.to_owned(),
+            None => kept,
+        }
+    }
+
     /// [`Self::kept`] as a runbook reads an output: each `\r\n` read as
     /// `\n`, and without one final newline, as a shell's `$(…)` reads it
     /// (`active\n` is `active`), in expectations, captures and
@@ -94,7 +110,10 @@ impl Captured {
 
     /// [`Self::parts`], each read as [`Self::as_read`] reads the whole.
     pub fn parts_as_read(&self) -> Option<[String; 2]> {
-        self.parts().map(|[head, tail]| [as_read_inside(head), as_read(tail)])
+        self.parts().map(|[head, tail]| {
+            let head = head.strip_prefix('\u{FEFF}').map_or(head.clone(), str::to_owned);
+            [as_read_inside(head), as_read(tail)]
+        })
     }
 
     /// The head and the tail as two texts when the middle was dropped: a

@@ -337,7 +337,7 @@ impl CmdObservation {
             exit_code: self.exit_code,
             signal: self.signal,
             timed_out: self.timed_out,
-            json: serde_json::from_str::<Value>(&self.stdout.kept()).ok().filter(|_| self.stdout.is_complete()),
+            json: serde_json::from_str::<Value>(&self.stdout.document()).ok().filter(|_| self.stdout.is_complete()),
             stdout: self.stdout.as_read(),
             stderr: self.stderr.as_read(),
             stdout_dropped_bytes: self.stdout.dropped_bytes,

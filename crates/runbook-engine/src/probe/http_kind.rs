@@ -81,7 +81,7 @@ impl HttpObservation {
         HttpFacts {
             status: self.status,
             headers: self.headers.iter().cloned().collect(),
-            json: serde_json::from_str::<Value>(&self.body.kept()).ok().filter(|_| self.body.is_complete()),
+            json: serde_json::from_str::<Value>(&self.body.document()).ok().filter(|_| self.body.is_complete()),
             body: self.body.as_read(),
             body_dropped_bytes: self.body.dropped_bytes,
             final_url: self.final_url.clone(),
