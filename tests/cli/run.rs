@@ -1935,7 +1935,13 @@ steps:
         "expect: [ { exit_code: 0 } ]",
         "expect: [ { exit_code: 0 }, { stdout: { contains: \"role:master\\r\\n\" } }, { stdout: { contains: \"# Replication\\nrole:master\\n\" } }, { stdout: { starts_with: \"# Replication\\r\\n\" } } ]",
     );
-    for yaml in [&yaml, &through_facts, &expected] {
+    // review-10-attack7 H9: a pattern written for the bytes as printed
+    // still matches them.
+    let for_the_bytes = yaml
+        .replace("expect: [ { exit_code: 0 } ]", "expect: [ { exit_code: 0 }, { stdout: { matches: \"role:master\\r\\n\" } } ]\n      capture:\n        role: { regex: 'role:(\\w+)\\r\\n' }")
+        .replace("'\"role:master\" in (result.stdout | split(\"\\n\"))'", "vars.role == \"master\"");
+    assert!(for_the_bytes.contains("when: vars.role == \"master\"") && for_the_bytes.contains("\\r\\n' }"));
+    for yaml in [&yaml, &through_facts, &expected, &for_the_bytes] {
         let events = run(yaml, &[]).status(0).events();
         assert_eq!(path(&events), ["r", "primary"], "{yaml}");
     }

@@ -56,11 +56,14 @@ fn read(capture: &Capture, observation: &Observation) -> Result<Option<Value>, S
         // the end of its last line.
         let parts = text.parts_as_read().map_or_else(|| vec![text.as_read()], Vec::from);
         // Each `\r\n` is read as `\n`: `role:(.+)` over redis-cli's
-        // `role:master\r\n` is "master".
-        return Ok(parts.iter().find_map(|part| {
+        // `role:master\r\n` is "master". A regex written for the bytes as
+        // printed (`role:(\w+)\r\n`) is matched against them too.
+        let found = |part: &str| {
             let captures = regex.captures(part)?;
             runbook_model::captured_group(&captures).map(|found| Value::from(found.as_str()))
-        }));
+        };
+        let read = parts.iter().find_map(|part| found(part));
+        return Ok(read.or_else(|| text.as_printed().and_then(|printed| found(&printed))));
     }
     // `check` refuses a capture the probe cannot give (RB108). A whole
     // output keeps its lines, not their `\r`: redis-cli INFO ends each with

@@ -52,13 +52,19 @@ pub(crate) fn evaluate(
         _ => output.parts(),
     });
     let parts = parts.as_ref();
+    // A pattern written for the bytes as printed (`\r\n`) matches them too.
+    let printed = match reading {
+        Reading::Output => text_of(subject, observation).and_then(Captured::as_printed),
+        _ => None,
+    };
+    let text = Text { parts, printed: printed.as_deref() };
     let judged = if let Some(expected) = expectation.expected() {
         match &expected.value {
             Expected::Value(value) => judge_eq_predicate(&name, actual.as_ref(), &reading.expected(value)),
-            Expected::Predicates(map) => judge_all(map, actual.as_ref(), reading, &name, parts),
+            Expected::Predicates(map) => judge_all(map, actual.as_ref(), reading, &name, text),
         }
     } else {
-        judge_all(expectation, actual.as_ref(), reading, &name, parts).map(|judged| {
+        judge_all(expectation, actual.as_ref(), reading, &name, text).map(|judged| {
             if judged.is_empty() { vec![("exists".into(), Value::Bool(true), actual.is_some())] } else { judged }
         })
     };
@@ -214,16 +220,25 @@ fn whole(captured: &Captured) -> Result<String, ProbeError> {
     }
 }
 
+/// What text predicates read of an output besides its value.
+#[derive(Clone, Copy, Default)]
+struct Text<'a> {
+    /// The head and tail of an output whose middle was dropped: text
+    /// predicates look inside each, never across the gap.
+    parts: Option<&'a [String; 2]>,
+    /// The output as printed, when its `\r\n` make it another text than
+    /// the one read: `matches` tries it too.
+    printed: Option<&'a str>,
+}
+
 /// Every predicate given in `map`, judged against `actual`, or why one of
 /// them compares values of types that can never match (a `type_mismatch`).
-/// `parts` are the head and tail of a text output whose middle was
-/// dropped: text predicates look inside each, never across the gap.
 fn judge_all(
     map: &Expectation,
     actual: Option<&Value>,
     reading: Reading,
     subject: &str,
-    parts: Option<&[String; 2]>,
+    Text { parts, printed }: Text<'_>,
 ) -> Result<Vec<Judged>, String> {
     let durations = reading == Reading::Durations;
     let expected = |value: &Value| reading.expected(value);
@@ -291,9 +306,12 @@ fn judge_all(
         push("ends_with", Value::from(v.as_str()), passed)?;
     }
     if let Some(v) = &map.matches {
-        let within = |regex: &regex::Regex| match parts {
-            Some(parts) => parts.iter().any(|t| regex.is_match(t)),
-            None => text.is_some_and(|t| regex.is_match(t)),
+        let within = |regex: &regex::Regex| {
+            let read = match parts {
+                Some(parts) => parts.iter().any(|t| regex.is_match(t)),
+                None => text.is_some_and(|t| regex.is_match(t)),
+            };
+            read || printed.is_some_and(|t| regex.is_match(t))
         };
         let passed = v.regex().is_some_and(within);
         push("matches", Value::from(v.as_str()), passed)?;
@@ -320,7 +338,7 @@ fn judge_all(
             let items = actual.and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
             let mut held = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let judged = judge_all(nested, Some(item), reading, &format!("{subject}[{i}]"), None)?;
+                let judged = judge_all(nested, Some(item), reading, &format!("{subject}[{i}]"), Text::default())?;
                 held.push(judged.iter().all(|(_, _, passed)| *passed));
             }
             let passed = actual.is_some_and(Value::is_array)

@@ -108,6 +108,20 @@ impl Captured {
         as_read(self.kept())
     }
 
+    /// [`Self::kept`] as printed, `\r\n` and all, without one final line
+    /// end: a regular expression written for the bytes (`role:master\r\n`,
+    /// as redis-cli writes) is matched against it when it does not match
+    /// [`Self::as_read`]; `None` when the two are the same text, or the
+    /// middle was dropped.
+    pub fn as_printed(&self) -> Option<String> {
+        let kept = self.kept();
+        if !self.is_complete() || !kept.contains('\r') {
+            return None;
+        }
+        let printed = kept.strip_suffix("\r\n").or_else(|| kept.strip_suffix('\n')).unwrap_or(&kept);
+        Some(printed.to_owned())
+    }
+
     /// [`Self::parts`], each read as [`Self::as_read`] reads the whole.
     pub fn parts_as_read(&self) -> Option<[String; 2]> {
         self.parts().map(|[head, tail]| {
