@@ -710,7 +710,7 @@ steps:
       pass: fatal
       fail: clean
       error:
-        - when: result.signal == 9
+        - when: result.error.kind == "killed"
           goto: cant
         - goto: fatal
   - id: fatal
@@ -745,6 +745,25 @@ steps:
         .stdout;
     assert!(human.contains("killed by signal 9") && human.contains("error (killed)"), "{human}");
     assert!(human.contains("line 1 ok"), "what it printed is shown: {human}");
+    // review-10-attack7 H5: under `sh:` the killed program is the shell's
+    // child, and the shell exits 137 (128 + 9): a kill too, unless an
+    // expectation names that exit code.
+    let child = runbook("{ stdout: { contains: FATAL } }").replace(
+        "echo 'line 1 ok 3 errors'; kill -9 $$; echo 'FATAL: out of disk'",
+        "sh -c 'echo line 1 ok 3 errors; kill -9 $$; echo FATAL'; exit $?",
+    );
+    assert!(child.contains("sh -c 'echo line"), "{child}");
+    let events = run(&child, &[]).status(0).events();
+    let step = of(&events, "step_finished")[0];
+    assert_eq!((step["outcome"].as_str(), step["error"]["kind"].as_str()), (Some("error"), Some("killed")), "{step}");
+    assert!(
+        step["error"]["message"].as_str().is_some_and(|message| message.starts_with(
+            "a program the command ran was killed by signal 9 (SIGKILL): it exited 137, 128 + the signal"
+        )),
+        "{step}"
+    );
+    let named = child.replace("{ stdout: { contains: FATAL } }", "{ exit_code: 137 }");
+    assert_eq!(path(&run(&named, &[]).status(0).events()), ["scan", "fatal"], "an exit code named is judged");
     // A command that exits is judged as before.
     let finished = runbook("{ stdout: { contains: FATAL } }").replace("kill -9 $$; ", "");
     assert_eq!(path(&run(&finished, &[]).status(0).events()), ["scan", "fatal"]);

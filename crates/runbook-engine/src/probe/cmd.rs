@@ -256,6 +256,9 @@ fn not_run(cmd: &CmdObservation, expect: &[Spanned<Expectation>], ran: &str) -> 
             ),
         ));
     };
+    if let Some(error) = killed_child(code).filter(|_| !names_exit_code(expect, code)) {
+        return Some(error);
+    }
     let not_found = |line: &&str| {
         SHELL_NOT_FOUND.captures(line).is_some_and(|found| {
             let name = found.get(1).or_else(|| found.get(2)).map_or("", |name| name.as_str());
@@ -296,6 +299,36 @@ static SHELL_NOT_FOUND: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 /// Whether an expectation compares `exit_code` with `code` itself.
+/// A program the command ran that a signal killed (the OOM killer's
+/// SIGKILL, a watchdog's SIGTERM, a crash), as the shell or a wrapper
+/// (`docker run`, `timeout -s KILL`) reports it: exit 128 + the signal.
+/// Under `sh:` the program is the shell's child, so its kill is the
+/// shell's exit status, not the shell's own signal. A pipe closed early
+/// (SIGPIPE, 141) and an interrupt (130) are not kills.
+fn killed_child(code: i32) -> Option<ProbeError> {
+    let signal = Signal::try_from(code.checked_sub(128)?).ok()?;
+    let kills = [
+        Signal::SIGKILL,
+        Signal::SIGTERM,
+        Signal::SIGABRT,
+        Signal::SIGSEGV,
+        Signal::SIGBUS,
+        Signal::SIGILL,
+        Signal::SIGFPE,
+    ];
+    kills.contains(&signal).then(|| {
+        ProbeError::new(
+            ErrorKind::Killed,
+            format!(
+                "a program the command ran was killed by signal {} ({signal}): it exited {code}, 128 + the signal, \
+                 so what it printed is not its whole answer (an `exit_code` expectation naming {code} judges it \
+                 instead)",
+                signal as i32
+            ),
+        )
+    })
+}
+
 fn names_exit_code(expect: &[Spanned<Expectation>], code: i32) -> bool {
     let is_code = |value: &Value| value.as_i64() == Some(i64::from(code));
     expect.iter().any(|expectation| match expectation.exit_code.as_ref().map(|expected| &expected.value) {
