@@ -315,3 +315,70 @@ steps:
     let answered = scan_log.replace("sleep 5; echo '42 errors'", "echo '42 errors'");
     assert_eq!(path(&run_both(caller, &answered).status(0).events()), ["e", "e/scan", "e/done", "noisy"]);
 }
+
+/// review-10-attack7 H4: a run that stops at a question and is resumed
+/// forgot that a var was left by a probe without an answer: straight
+/// through the `when` stopped, after `resume` it read the timed-out scan's
+/// `default: 0` as "0 errors: not the app". The marks are read back from
+/// the journal, a call's too.
+#[test]
+fn a_resumed_run_does_not_route_on_what_a_probe_without_an_answer_left() {
+    let yaml = r#"
+id: rs1
+title: scan times out, ask, then route on the count
+steps:
+  - id: scan
+    collect:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
+      capture:
+        n: { regex: '(\d+) errors', type: int, default: 0 }
+    next: q
+  - id: q
+    ask:
+      question: "Is the error page visible to customers?"
+      type: confirm
+    on:
+      "yes":
+        - when: vars.n > 10
+          goto: noisy
+        - goto: quiet
+      "no": quiet
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: "error burst ({{ vars.n }}): roll back" }
+  - id: quiet
+    conclude: { status: resolved, diagnosis: "{{ vars.n }} errors: not the app" }
+"#;
+    let stop =
+        "`when` reads `vars.n`, which holds its capture's `default:` because step `scan` gave no answer (timeout";
+    run(yaml, &["-a", "q=yes"]).status(4).stderr_contains(stop);
+    // Run until the question waits, then resume with the answer.
+    let resumed = |files: &[(&str, &[u8])], runbook: &str, status: i32| {
+        let waiting = crate::Test::new()
+            .files(files)
+            .args(["run", runbook, "--non-interactive", "--record-dir", "rec"])
+            .status(5);
+        let rec = waiting.path("rec");
+        crate::Test::new()
+            .args(["resume", rec.to_str().unwrap(), "--non-interactive", "--answer", "q=yes"])
+            .status(status)
+    };
+    resumed(&[("runbook.yaml", yaml.as_bytes())], "runbook.yaml", 4).stderr_contains(stop);
+    let unset = yaml.replace(", default: 0 }", " }").replace("vars.n > 10", "vars.n | default(0) > 10");
+    resumed(&[("runbook.yaml", unset.as_bytes())], "runbook.yaml", 4)
+        .stderr_contains("`when` reads `vars.n`, which is unset because step `scan` gave no answer (timeout");
+    // A later capture that answered before the stop is read as before.
+    let answered = yaml.replace("sleep 5; echo '42 errors'", "echo '42 errors'");
+    resumed(&[("runbook.yaml", answered.as_bytes())], "runbook.yaml", 0);
+    // Through a call, the callee's marks come back from the journal too.
+    let errs = "id: errs\ntitle: count errors\nsteps:\n  - id: scan\n    collect:\n      cmd: { sh: \"sleep 5; echo '42 errors'\", timeout: 300ms }\n      capture:\n        n: { regex: '(\\d+) errors', type: int }\n    next: done\n  - id: done\n    conclude: { status: diagnosed, diagnosis: scanned }\n";
+    let caller = yaml
+        .replace(
+            "    collect:\n      cmd: { sh: \"sleep 5; echo '42 errors'\", timeout: 300ms }\n      capture:\n        n: { regex: '(\\d+) errors', type: int, default: 0 }\n",
+            "    call: { runbook: errs.yaml }\n",
+        )
+        .replace("vars.n > 10", "steps.scan.vars.n | default(0) > 10")
+        .replace("{{ vars.n }}", "{{ steps.scan.conclusion.status }}");
+    assert!(caller.contains("call: { runbook: errs.yaml }"), "{caller}");
+    resumed(&[("caller.yaml", caller.as_bytes()), ("errs.yaml", errs.as_bytes())], "caller.yaml", 4)
+        .stderr_contains("`when` reads `steps.scan.vars.n`, which is unset because step `scan/scan` gave no answer");
+}

@@ -186,6 +186,10 @@ pub struct Resume {
     pub secret_salt: Option<String>,
     /// What the run learned of secrets before the stop, as journaled.
     pub learned_secrets: Vec<LearnedSecret>,
+    /// The vars a probe without an answer left unset or at their capture's
+    /// `default:`, by name: a condition does not route on them after the
+    /// resume either.
+    pub no_answer_vars: IndexMap<String, crate::step_facts::NoAnswerVar>,
 }
 
 /// How an action that ran before the stop finished, as journaled.
@@ -323,6 +327,13 @@ async fn start(
     if let Some(resume) = resume {
         for (name, value) in &resume.vars {
             facts.restore_var(name, value);
+        }
+        for (name, var) in &resume.no_answer_vars {
+            facts.note_no_answer_var(
+                name,
+                NoAnswer { step: var.step.clone(), error: var.error.clone() },
+                var.defaulted,
+            );
         }
         for (id, step) in &resume.steps {
             facts.restore_step(id, step.to_json());

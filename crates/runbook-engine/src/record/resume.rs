@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::journal::Entry;
 use crate::event::{ActionDecision, CalleeFile, Event, Part, RunInfo, RunStatus};
 use crate::interpret::{FinishedAction, Mode, Resume};
-use crate::probe::ErrorKind;
+use crate::probe::{ErrorKind, ProbeError};
+use crate::step_facts::{KindFacts, NoAnswerVar, ProbedFacts, StepFacts};
 use runbook_model::StepPath;
 
 /// What `runbook resume` needs from a journal.
@@ -102,6 +103,8 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let mut evidence: HashMap<String, (u32, Vec<Arc<Part>>)> = HashMap::new();
     // What the run learned of secrets, in every process before this one.
     let mut learned_secrets = Vec::new();
+    // The vars a probe without an answer left, as the run had them.
+    let mut no_answer_vars = IndexMap::new();
     let top = |step: &str| StepPath::new(step).is_top_level();
     for entry in entries {
         match &entry.event {
@@ -157,6 +160,8 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                 };
                 finished.insert(step.clone(), action);
                 if top(step) {
+                    let left = Left { step, outcome: *outcome, error: error.as_ref(), captures, uncaptured };
+                    left.note(facts.as_ref(), &mut no_answer_vars);
                     for name in uncaptured {
                         vars.shift_remove(name);
                     }
@@ -166,7 +171,9 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
                     last = Some((step.clone(), None));
                 }
             }
-            Event::StepFinished { step, captures, uncaptured, facts, .. } if top(step) => {
+            Event::StepFinished { step, outcome, error, captures, uncaptured, facts, .. } if top(step) => {
+                let left = Left { step, outcome: *outcome, error: error.as_ref(), captures, uncaptured };
+                left.note(facts.as_ref(), &mut no_answer_vars);
                 for name in uncaptured {
                     vars.shift_remove(name);
                 }
@@ -248,6 +255,39 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             runbook_changed: false,
             secret_salt: header.secret_salt.clone(),
             learned_secrets,
+            no_answer_vars,
         },
     })
+}
+
+/// What a top-level step's finish left in the vars.
+struct Left<'a> {
+    step: &'a str,
+    outcome: Option<Outcome>,
+    error: Option<&'a ProbeError>,
+    captures: &'a IndexMap<String, Value>,
+    uncaptured: &'a [String],
+}
+
+impl Left<'_> {
+    /// Notes in `marks` the vars it left without an answer, as the run
+    /// marked them: a probe that gave no answer leaves each of its captures
+    /// unset or at its `default:` (not those of a `foreach` or a `probes:`
+    /// group, which the run does not mark); the others are answered now.
+    fn note(&self, facts: Option<&StepFacts>, marks: &mut IndexMap<String, NoAnswerVar>) {
+        for name in self.uncaptured.iter().chain(self.captures.keys()) {
+            marks.shift_remove(name);
+        }
+        let Some(error) = self.error.filter(|error| self.outcome.is_some() && !error.kind.answered()) else { return };
+        if facts.is_some_and(|facts| matches!(facts.kind, KindFacts::Probed(ProbedFacts::Many(_)))) {
+            return;
+        }
+        let left = |defaulted| NoAnswerVar { step: self.step.to_owned(), error: error.clone(), defaulted };
+        for name in self.uncaptured {
+            marks.insert(name.clone(), left(false));
+        }
+        for name in self.captures.keys() {
+            marks.insert(name.clone(), left(true));
+        }
+    }
 }
