@@ -382,3 +382,47 @@ steps:
     resumed(&[("caller.yaml", caller.as_bytes()), ("errs.yaml", errs.as_bytes())], "caller.yaml", 4)
         .stderr_contains("`when` reads `steps.scan.vars.n`, which is unset because step `scan/scan` gave no answer");
 }
+
+/// review-10-attack7 H19: an action ran on a capture `default:` a timed-out
+/// probe left: `rm -rf cache/{{ vars.tenant }}` with `default: ""` deleted
+/// every tenant's cache. An action never runs on what a probe without an
+/// answer left: the run stops before it, naming the var.
+#[test]
+fn an_action_never_runs_on_what_a_probe_without_an_answer_left() {
+    let yaml = r#"
+id: na1
+title: action reads a var a timed-out probe defaulted
+steps:
+  - id: who
+    collect:
+      cmd: { sh: "sleep 5; echo tenant=tenant-a", timeout: 300ms }
+      capture:
+        tenant: { regex: 'tenant=(\S+)', default: "" }
+    next: clear
+  - id: clear
+    action:
+      confirm: "Deletes the cache directory of the incident's tenant."
+      cmd: { sh: "rm -rf cache/{{ vars.tenant }}" }
+      expect: [ { exit_code: 0 } ]
+    on: { pass: done, fail: cant, error: cant, skipped: cant }
+  - id: done
+    conclude: { status: resolved, diagnosis: "tenant cache cleared" }
+  - id: cant
+    conclude: { status: inconclusive, diagnosis: "?" }
+"#;
+    let files: &[(&str, &[u8])] =
+        &[("runbook.yaml", yaml.as_bytes()), ("cache/tenant-a/x", b"a"), ("cache/tenant-b/x", b"b")];
+    let stopped = crate::Test::new()
+        .files(files)
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--format", "json"])
+        .status(4)
+        .stderr_contains("`cmd.sh` reads `vars.tenant`, which holds its capture's `default:` because step `who` gave no answer (timeout")
+        .stderr_contains("an action does not run on a missing answer");
+    assert!(stopped.path("cache/tenant-b/x").exists(), "nothing was deleted");
+    let answered = yaml.replace("sleep 5; echo tenant=tenant-a", "echo tenant=tenant-a");
+    let ran = crate::Test::new()
+        .files(&[("runbook.yaml", answered.as_bytes()), ("cache/tenant-a/x", b"a"), ("cache/tenant-b/x", b"b")])
+        .args(["run", "runbook.yaml", "--non-interactive", "--yes", "--format", "json"])
+        .status(0);
+    assert!(!ran.path("cache/tenant-a").exists() && ran.path("cache/tenant-b/x").exists());
+}

@@ -150,6 +150,22 @@ impl NoAnswers {
         names: &HashSet<String>,
         result: Option<&ResultOf<'_>>,
     ) -> Option<String> {
+        self.find(field, names, result, Reader::Condition)
+    }
+
+    /// What an action's template (its command, URL, body, …) reads of the
+    /// dotted `names` that holds no answer, as a message naming it.
+    pub(crate) fn acted_on(&self, field: &str, names: &HashSet<String>) -> Option<String> {
+        self.find(field, names, None, Reader::Action)
+    }
+
+    fn find(
+        &self,
+        field: &str,
+        names: &HashSet<String>,
+        result: Option<&ResultOf<'_>>,
+        reader: Reader,
+    ) -> Option<String> {
         let attempt = result.and_then(|result| result.attempt.as_ref());
         if self.is_empty() && attempt.is_none() {
             return None;
@@ -179,7 +195,7 @@ impl NoAnswers {
         };
         names.iter().find_map(|(name, written)| {
             let mark = self.read(name, step)?;
-            (!routes(&mark)).then(|| message(field, written, &mark))
+            (!routes(&mark)).then(|| message(field, written, &mark, reader))
         })
     }
 
@@ -215,9 +231,18 @@ impl NoAnswers {
     }
 }
 
+/// What reads what a probe without an answer left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// A `when` or `stop_if`.
+    Condition,
+    /// An action's command or request.
+    Action,
+}
+
 /// The stop's message: what was read, whose probe gave no answer, why, and
 /// how to route it.
-fn message(field: &str, written: &str, mark: &Mark<'_>) -> String {
+fn message(field: &str, written: &str, mark: &Mark<'_>, reader: Reader) -> String {
     let Mark { why: NoAnswer { step, error }, what, routed_by, call } = mark;
     let route = match call {
         None => format!(
@@ -233,10 +258,18 @@ fn message(field: &str, written: &str, mark: &Mark<'_>) -> String {
              steps.{routed_by}.conclusion is none`"
         ),
     };
+    let rule = match reader {
+        Reader::Condition => {
+            "a condition does not route on a missing answer as if it were one (a `default` or `is defined` would read \
+             it as \"nothing found\")"
+        }
+        Reader::Action => {
+            "an action does not run on a missing answer as if it were one (a `default` stands in for a value nobody \
+             read)"
+        }
+    };
     format!(
-        "`{field}` reads `{written}`, which {what} `{step}` gave no answer ({kind}: {message}): a condition does not \
-         route on a missing answer as if it were one (a `default` or `is defined` would read it as \"nothing \
-         found\"); {route}",
+        "`{field}` reads `{written}`, which {what} `{step}` gave no answer ({kind}: {message}): {rule}; {route}",
         kind = error.kind.name(),
         message = error.message,
     )

@@ -81,6 +81,9 @@ pub(crate) struct Renderer<'a> {
     extra: Vec<(&'a str, Value)>,
     context: OnceCell<Value>,
     sends: bool,
+    /// Whether it renders an action's command or request, which never
+    /// runs on what a probe without an answer left.
+    acts: bool,
     refuse_placeholders: bool,
     /// The step whose facts `result` is, in a condition.
     result_of: Option<ResultOf<'a>>,
@@ -104,6 +107,7 @@ impl<'a> Renderer<'a> {
             extra,
             context: OnceCell::new(),
             sends: false,
+            acts: false,
             refuse_placeholders: false,
             result_of: None,
         }
@@ -126,6 +130,25 @@ impl<'a> Renderer<'a> {
         self.sends = true;
         self.refuse_placeholders = resumed;
         self
+    }
+
+    /// The same renderer for an action's command or request: a value that
+    /// a probe without an answer left (a capture at its `default:`, an
+    /// observation of its step) stops the run there, as in a `when`:
+    /// `rm -rf cache/{{ vars.tenant }}` never runs on a timed-out probe's
+    /// `default: ""`.
+    pub(crate) fn acting(mut self) -> Self {
+        self.acts = true;
+        self
+    }
+
+    /// What an action's template reads that a probe without an answer
+    /// left, as the message that says so.
+    fn acts_on_no_answer(&self, field: &str, names: impl FnOnce() -> HashSet<String>) -> Option<String> {
+        if !self.acts || self.facts.no_answers().is_empty() {
+            return None;
+        }
+        self.facts.no_answers().acted_on(field, &names())
     }
 
     /// Notes, for the redactor, what each block of the template `text` sends
@@ -269,6 +292,9 @@ impl<'a> Renderer<'a> {
         if !text.contains("{{") && !text.contains("{%") {
             return Ok(text.to_owned());
         }
+        if let Some(message) = self.acts_on_no_answer(field, || self.templates.names(text, mode)) {
+            return Err(RenderError { field: field.to_owned(), message, span });
+        }
         let rendered = render(text, self.context()).map_err(|error| RenderError {
             field: field.to_owned(),
             message: error.message,
@@ -318,6 +344,10 @@ impl<'a> Renderer<'a> {
         match value {
             Json::String(text) => match whole_expression(text) {
                 Some(expression) => {
+                    if let Some(message) = self.acts_on_no_answer(field, || self.templates.expression_names(expression))
+                    {
+                        return Err(failed(message));
+                    }
                     let value =
                         self.templates.eval(expression, self.context()).map_err(|error| failed(error.message))?;
                     let value = serde_json::to_value(&value).map_err(|error| failed(error.to_string()))?;

@@ -23,6 +23,8 @@ impl<'a> Interpreter<'a> {
     ) -> Result<StepDone, Stop> {
         let name = self.name(&step.id);
         let sending = Renderer::new(self.templates, &self.facts, Vec::new()).sending(self.resumed);
+        // Only a live run runs it: `--read-only` and `--dry-run` show it.
+        let sending = if self.options.mode == Mode::Live { sending.acting() } else { sending };
         let prepared = prepare(
             &action.entry.probe,
             &action.entry.expect,
