@@ -118,7 +118,7 @@ impl Printed {
         let at = match self.lengths.binary_search_by(|length| print.bytes.cmp(&length.bytes)) {
             Ok(at) => at,
             Err(at) => {
-                let leaving = (0..print.bytes).fold(1u32, |power, _| power.wrapping_mul(salt.base()));
+                let leaving = power(salt.base(), print.bytes);
                 self.lengths
                     .insert(at, Length { bytes: print.bytes, leaving, weak: Box::new([0; 1024]), known: Vec::new() });
                 at
@@ -215,6 +215,20 @@ impl Length {
     }
 }
 
+/// `base` to the power `exponent`, modulo 2³², by squaring: a length read
+/// from a journal may be anything, and a loop over it would never end.
+fn power(mut base: u32, mut exponent: usize) -> u32 {
+    let mut result = 1u32;
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            result = result.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        exponent >>= 1;
+    }
+    result
+}
+
 /// The polynomial hash of `bytes`: Σ byte·baseⁿ⁻¹⁻ⁱ, modulo 2³².
 fn rolling(bytes: &[u8], base: u32) -> u32 {
     bytes.iter().fold(0u32, |hash, byte| hash.wrapping_mul(base).wrapping_add(u32::from(*byte)))
@@ -247,6 +261,25 @@ mod tests {
 
     fn salt() -> Salt {
         Salt::from_hex("00112233445566778899aabbccddeeff").expect("hex")
+    }
+
+    #[test]
+    fn the_leaving_power_is_the_product_of_its_bases() {
+        for exponent in 0..200 {
+            let product = (0..exponent).fold(1u32, |power, _| power.wrapping_mul(0x9e37_79b1));
+            assert_eq!(power(0x9e37_79b1, exponent), product, "exponent {exponent}");
+        }
+    }
+
+    #[test]
+    fn a_journaled_length_no_output_can_hold_matches_nothing() {
+        let salt = salt();
+        let mut printed = Printed::default();
+        let mut huge = salt.fingerprint(b"RunTok-ABCDEFGH12");
+        huge.bytes = 1 << 40;
+        printed.add("edited", &huge, &salt);
+        printed.add("token", &salt.fingerprint(b"RunTok-ABCDEFGH12"), &salt);
+        assert_eq!(printed.held_in(&salt, b"x RunTok-ABCDEFGH12 y", 3), Some("token"));
     }
 
     #[test]
