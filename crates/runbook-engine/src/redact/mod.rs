@@ -391,7 +391,10 @@ impl Redactor {
             .iter()
             .find(|secret| secret.value == text || (value.is_some() && secret.value.parse::<f64>().ok() == value))
             .map(|secret| secret.name.as_str())
-            .or_else(|| self.printed.whole(self.salt.as_ref()?, &text))
+            .or_else(|| {
+                let salt = self.salt.as_ref()?;
+                self.printed.whole(salt, &text).or_else(|| self.printed.whole(salt, &integral(value?)?))
+            })
     }
 
     /// Redacts a byte buffer holding (mostly) text. Invalid UTF-8 is kept
@@ -423,6 +426,18 @@ impl Redactor {
 /// of its characters, or the secret holds all of it, compared without
 /// case, read forwards or backwards, as what a template or a service makes
 /// of a secret does (`HUNTER22`, `hunte`, `22retnuh` of `hunter22`).
+/// A float that is a whole number, written as one (`987654321.0` is
+/// `987654321`): a fingerprint was taken of the number as it was learned.
+fn integral(value: f64) -> Option<String> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if value.fract() != 0.0 || value.abs() >= EXACT {
+        return None;
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = value as i64;
+    Some(whole.to_string())
+}
+
 fn made_of(secret: &str, value: &str) -> bool {
     let folded = secret.to_lowercase();
     let value = value.to_lowercase();
@@ -715,6 +730,10 @@ mod tests {
         let mut json = serde_json::json!({ "pin": 987_654_321, "other": 987_654_322 });
         after.json(&mut json);
         assert_eq!(json, serde_json::json!({ "pin": "[redacted:pin]", "other": 987_654_322 }));
+        // The same number given back as a float (review-8-attack4 H2).
+        let mut json = serde_json::json!({ "pin": 987_654_321.0, "other": 987_654_321.5 });
+        after.json(&mut json);
+        assert_eq!(json, serde_json::json!({ "pin": "[redacted:pin]", "other": 987_654_321.5 }));
         // Another secret given under the name gives no piece it does not
         // have; another salt matches no fingerprint.
         let mut other = Redactor::new();
