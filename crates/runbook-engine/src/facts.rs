@@ -248,14 +248,14 @@ impl Facts {
     }
 }
 
-/// The dotted paths under `path` (itself included) where `value` holds a
-/// placeholder: each string holding one, each list holding one anywhere.
 /// Each `[redacted:NAME]` in `text`.
 pub(crate) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.match_indices(crate::prepare::PLACEHOLDER)
         .filter_map(|(at, _)| text[at..].find(']').map(|end| &text[at..=at + end]))
 }
 
+/// The dotted paths under `path` (itself included) where `value` holds a
+/// placeholder: each string holding one, each list holding one anywhere.
 fn redacted_paths(path: String, value: &Json, out: &mut Vec<String>) {
     match value {
         Json::String(text) if text.contains(crate::prepare::PLACEHOLDER) => out.push(path),
