@@ -163,3 +163,51 @@ fn each_redirect_shows_the_proxy_its_request_went_through() {
     assert!(record.contains(&format!("via proxy {shown}")), "{record}");
     assert!(record.contains(&format!("redirected (302) to `{landing}` direct")), "{record}");
 }
+
+/// A listener on loopback that speaks plain HTTP whatever it is sent: an
+/// http proxy's port named in an `https://` proxy URL. Returns its port.
+fn plain_http_port() -> u16 {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut buffer = [0; 1024];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    port
+}
+
+/// An https service behind an `https://` proxy (from `HTTPS_PROXY`) whose
+/// handshake fails: the view, `record.md` and `record.json` blame the proxy
+/// at its address and say why, not the service (review-12-attack5 N-M1).
+#[test]
+fn a_failed_handshake_with_an_https_proxy_is_the_proxys_in_the_view_and_the_record() {
+    let (service, certificate) = crate::record::https_server_until_2030();
+    let proxy = plain_http_port();
+    let yaml = format!(
+        "id: via\ntitle: Via a proxy\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"https://127.0.0.1:{service}/\", \
+         tls: {{ ca_file: ca.pem }} }}\n      expect: [ {{ status: 200 }} ]\n    on: {{ pass: up, fail: down, error: down }}\n  - id: \
+         up\n    conclude: {{ status: resolved, severity: low }}\n  - id: down\n    conclude: {{ status: escalated, severity: high }}\n"
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes()), ("ca.pem", certificate.as_bytes())])
+        .env("HTTPS_PROXY", &format!("https://127.0.0.1:{proxy}"))
+        .env_remove("https_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(0);
+    let blame = format!(
+        "tls handshake with proxy 127.0.0.1:{proxy} (for 127.0.0.1:{service}) failed: the server did not answer in TLS"
+    );
+    assert!(output.stdout.contains(&blame), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec").join("record.md")).unwrap();
+    assert!(record.contains(&blame), "{record}");
+    let json = crate::valid_record(&output.path("rec/record.json"));
+    let error = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["error"]["message"];
+    assert!(error.as_str().is_some_and(|message| message.starts_with(&blame)), "{error}");
+}

@@ -1643,7 +1643,7 @@ fn the_record_a_run_writes_is_the_one_its_journal_rebuilds() {
 /// An https server on 127.0.0.1 answering `200` to every request, over a
 /// certificate for `127.0.0.1` valid from 2020-01-01 to 2030-01-01 (PEM,
 /// returned with the port).
-fn https_server_until_2030() -> (u16, String) {
+pub(crate) fn https_server_until_2030() -> (u16, String) {
     use std::io::{Read as _, Write as _};
     let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
     params.not_before = rcgen::date_time_ymd(2020, 1, 1);

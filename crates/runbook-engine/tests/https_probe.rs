@@ -804,3 +804,90 @@ async fn no_session_is_resumed_so_no_probe_has_another_ports_certificate() {
     assert_eq!(resumed.load(Ordering::SeqCst), 0, "through a proxy, no session is resumed");
     assert_eq!(tunnels.load(Ordering::SeqCst), 3, "one tunnel each");
 }
+
+/// A listener on 127.0.0.1 that speaks plain HTTP on every connection: it
+/// reads what the client sends and answers `400 Bad Request` (an http
+/// proxy's port given as `https://`). Returns its port.
+async fn plain_http_listener() -> u16 {
+    let listener = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0; 1024];
+                let _ = stream.read(&mut buffer).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+/// An https service through an `https://` proxy whose own handshake fails
+/// (its certificate not trusted, or no TLS on its port): the proxy is
+/// blamed, at its address and with why, never the service behind it
+/// (review-12-attack5 N-M1). The service is real and trusted, and is never
+/// reached.
+#[tokio::test]
+async fn a_failed_handshake_with_an_https_proxy_blames_the_proxy_not_the_service() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let service = serve(certificate, &key).await;
+    let ca_file = ca.pem_file();
+    let (certificate, key) = Authority::named("Another CA").issue(&["127.0.0.1"], CURRENT);
+    let acceptor = TlsAcceptor::from(Arc::new(presenting(certificate, &key)));
+    let (untrusted, tunnels) = tunnelling_proxy_over(Some(acceptor), usize::MAX).await;
+    let plain = plain_http_listener().await;
+    for (proxy, why) in [
+        (untrusted, "the certificate is signed by an authority that is neither in tls.ca_file nor sent by the server"),
+        (plain, "the server did not answer in TLS (is it plain http on this port?)"),
+    ] {
+        let spec = HttpSpec {
+            proxy: ProxySetting::Url(format!("https://127.0.0.1:{proxy}")),
+            timeout: Duration::from_secs(5),
+            ..trusting(&ca_file, service)
+        };
+        let observation = observe(&spec).await;
+        assert_eq!(error_kind(&observation), Some(ErrorKind::Tls), "{observation:?}");
+        assert_human(&observation);
+        let blame = format!("tls handshake with proxy 127.0.0.1:{proxy} (for 127.0.0.1:{service}) failed: {why}");
+        assert!(message(&observation).starts_with(&blame), "{blame}\n{observation:?}");
+        assert_eq!(observation.proxy, Some(format!("https://127.0.0.1:{proxy}")));
+    }
+    assert_eq!(tunnels.load(Ordering::SeqCst), 0, "a tunnel was opened through an untrusted proxy");
+}
+
+/// The same with an `https://` proxy that takes the connection and never
+/// begins its handshake: the proxy's handshake is what did not finish,
+/// within the `connect_timeout` or the probe's `timeout`.
+#[tokio::test]
+async fn a_stalled_handshake_with_an_https_proxy_blames_the_proxy_not_the_service() {
+    let ca = Authority::new();
+    let (certificate, key) = ca.issue(&["127.0.0.1"], CURRENT);
+    let service = serve(certificate, &key).await;
+    let ca_file = ca.pem_file();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = listener.local_addr().unwrap().port();
+    let through = HttpSpec {
+        proxy: ProxySetting::Url(format!("https://127.0.0.1:{proxy}")),
+        timeout: Duration::from_millis(600),
+        ..trusting(&ca_file, service)
+    };
+    let observation = observe(&HttpSpec { connect_timeout: Some(Duration::from_millis(300)), ..through.clone() }).await;
+    let said = format!(
+        "tls handshake with proxy 127.0.0.1:{proxy} (for 127.0.0.1:{service}) did not finish within the \
+         connect_timeout 300ms"
+    );
+    assert_eq!(message(&observation), said, "{observation:?}");
+    let observation = observe(&through).await;
+    assert_eq!(error_kind(&observation), Some(ErrorKind::Timeout), "{observation:?}");
+    let said = format!(
+        "no response from 127.0.0.1:{service} through proxy 127.0.0.1:{proxy} within 600ms: the tls handshake \
+         with proxy 127.0.0.1:{proxy} did not finish"
+    );
+    assert_eq!(message(&observation), said, "{observation:?}");
+    drop(listener);
+}

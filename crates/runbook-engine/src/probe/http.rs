@@ -334,8 +334,25 @@ enum Stage {
     BeforeAnswer,
     /// In a TLS handshake: the connection (and a proxy's tunnel) was open.
     Handshaking,
+    /// In the TLS handshake with an `https://` proxy, the first on the
+    /// connection: no tunnel was asked for yet, the service not reached.
+    ProxyHandshaking,
     /// Reading the answer's body.
     ReadingBody,
+}
+
+impl Stage {
+    /// How far a request that ended without an answer had gone, from what
+    /// `recorder` measured: a handshake that did not finish is the proxy's
+    /// when it is the first on a connection to an `https://` proxy.
+    fn reached(target: &Target, recorder: &Recorder) -> Self {
+        let https_proxy = target.via.as_ref().is_some_and(|via| via.url.starts_with("https:"));
+        match recorder.unfinished_handshake() {
+            Some(1) if https_proxy => Self::ProxyHandshaking,
+            Some(_) => Self::Handshaking,
+            None => Self::BeforeAnswer,
+        }
+    }
 }
 
 /// How the exchange ended, decided inside the `select!` and applied after
@@ -395,7 +412,7 @@ impl HttpSpec {
         observation.error = match end {
             End::Done(result) => result.err(),
             End::Interrupted => Some(ProbeError::new(ErrorKind::Interrupted, "interrupted")),
-            End::TimedOut => Some(self.timed_out(&target, &observation)),
+            End::TimedOut => Some(self.timed_out(&target, &observation, Stage::reached(&target, &recorder))),
         };
         observation
     }
@@ -561,11 +578,10 @@ impl HttpSpec {
             };
             return ProbeError::new(ErrorKind::Io, message);
         }
-        let stage = if recorder.handshake_unfinished() { Stage::Handshaking } else { Stage::BeforeAnswer };
-        self.classify(error, target, stage)
+        self.classify(error, target, Stage::reached(target, recorder))
     }
 
-    fn timed_out(&self, target: &Target, observation: &HttpObservation) -> ProbeError {
+    fn timed_out(&self, target: &Target, observation: &HttpObservation, stage: Stage) -> ProbeError {
         let limit = human(self.timeout);
         let route = target.route();
         let message = if observation.status.is_some() {
@@ -573,6 +589,8 @@ impl HttpSpec {
                 "response body from {route} not complete within {limit} ({} bytes read)",
                 observation.body.total_bytes
             )
+        } else if let Some(via) = target.via.as_ref().filter(|_| stage == Stage::ProxyHandshaking) {
+            format!("no response from {route} within {limit}: the tls handshake with {via} did not finish")
         } else if target.https && observation.timing.is_some_and(|t| t.connect_ms.is_some() && t.tls_ms.is_none()) {
             format!("no response from {route} within {limit}: the tls handshake did not finish")
         } else if let Some(via) = target.via.as_ref().filter(|via| target.https && via.url.starts_with("http://"))
@@ -598,8 +616,8 @@ impl HttpSpec {
             // The connect timeout covers the handshake too (as curl's):
             // once the connection is open, the handshake is to blame.
             let message = match self.connect_timeout {
-                Some(limit) if error.is_connect() && stage == Stage::Handshaking => {
-                    let with = if target.https { target.route() } else { peer };
+                Some(limit) if error.is_connect() && matches!(stage, Stage::Handshaking | Stage::ProxyHandshaking) => {
+                    let with = if target.https && stage == Stage::Handshaking { target.route() } else { peer };
                     format!("tls handshake with {with} did not finish within the connect_timeout {}", human(limit))
                 }
                 // Opening a tunnel through an http proxy, the client cannot
@@ -634,9 +652,13 @@ impl HttpSpec {
             // A TLS 1.3 server refuses a client without a certificate by
             // an alert after the handshake, once the request is sent.
             // An http URL has no handshake of its own: the proxy's failed.
+            // An https one through an https proxy fails in the proxy's
+            // handshake before its own, and the proxy is blamed then.
             let words = failure_in_words(&innermost(error), self.ca_file.is_some());
             let message = match &target.via {
-                Some(via) if !target.https => format!("tls handshake with {via} (for {target}) failed: {words}"),
+                Some(via) if !target.https || stage == Stage::ProxyHandshaking => {
+                    format!("tls handshake with {via} (for {target}) failed: {words}")
+                }
                 // Inside a tunnel, an end of file may be the proxy's doing.
                 Some(via) if detail.contains("handshake eof") => {
                     format!(

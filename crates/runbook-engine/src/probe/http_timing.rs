@@ -62,6 +62,9 @@ struct Phases {
     /// When the last TLS handshake of the connection began: the TCP
     /// connection (and a proxy's tunnel) was open.
     handshaking: Option<Instant>,
+    /// How many TLS handshakes began on the connection: through an https
+    /// proxy the first is the proxy's, the second the service's.
+    handshakes: usize,
     /// When the connection was ready to carry the request.
     connected: Option<Instant>,
     /// When the answer's status line came.
@@ -103,11 +106,12 @@ impl Recorder {
         self.phases().failed
     }
 
-    /// Whether a TLS handshake began, its connection open, and the
-    /// connection was not ready yet: a failure now came during it.
-    pub(super) fn handshake_unfinished(&self) -> bool {
+    /// Which TLS handshake of the connection (1 for the first) began, its
+    /// connection open, and had not finished while the connection was not
+    /// ready: a failure now came during it.
+    pub(super) fn unfinished_handshake(&self) -> Option<usize> {
         let phases = self.phases();
-        phases.handshaking.is_some() && phases.connected.is_none()
+        (phases.handshaking.is_some() && phases.connected.is_none()).then_some(phases.handshakes)
     }
 
     /// What was measured, once the request is over or cut short.
@@ -169,7 +173,10 @@ impl TimedSessions {
 
 impl ClientSessionStore for TimedSessions {
     fn take_tls13_ticket(&self, _: &ServerName<'static>) -> Option<Tls13ClientSessionValue> {
-        record(|phases| phases.handshaking = Some(Instant::now()));
+        record(|phases| {
+            phases.handshaking = Some(Instant::now());
+            phases.handshakes += 1;
+        });
         None
     }
 
