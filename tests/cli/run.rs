@@ -501,6 +501,62 @@ steps:
     assert!(server.requests()[4].path.starts_with("/users/a/b/status?"), "{:?}", server.requests()[4]);
 }
 
+/// attack7 H10: a password holding `@HOST/#` templated into a URL's user
+/// info sent the request, and the credentials, to HOST. A value in the
+/// user info is encoded as user info; in the host a value that would end
+/// or split it is refused (code review M1), as is a `.` or `..` segment two
+/// values make together; `| urlencode` (which leaves `/` and `.`) never
+/// changes the path either (code review H3).
+#[test]
+fn a_value_never_moves_a_request_to_another_host_or_path() {
+    let intended = Server::start(|_, stream| respond(stream, "200 OK", &[], b"ok"));
+    let elsewhere = Server::start(|_, stream| respond(stream, "200 OK", &[], b"elsewhere"));
+    let yaml = r#"
+id: creds
+title: credentials in the URL
+inputs:
+  password: { secret: true, env: RB_PASSWORD }
+  host: { default: "127.0.0.1" }
+  a: { default: "a" }
+  b: { default: "b" }
+  name: { default: "report" }
+steps:
+  - id: info
+    check:
+      http: { url: "http://ops:{{ inputs.password }}@{{ inputs.host }}:PORT/status" }
+      expect: [ { status: 200 } ]
+    next: parts
+  - id: parts
+    check:
+      http: { url: "http://127.0.0.1:PORT/f/{{ inputs.a }}{{ inputs.b }}/{{ inputs.name | urlencode }}/x" }
+      expect: [ { status: 200 } ]
+    next: end
+  - id: end
+    conclude: { status: resolved, diagnosis: "reached" }
+"#
+    .replace("PORT", &intended.port.to_string());
+    let password = format!("x@127.0.0.1:{}/#", elsewhere.port);
+    let moved = |args: &[&str]| run(&yaml, args).env("RB_PASSWORD", &password);
+    let events = moved(&["-i", "name=../admin"]).status(0).events();
+    assert_eq!(path(&events), ["info", "parts", "end"]);
+    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+    let requests = intended.requests();
+    assert_eq!(requests[0].path, "/status");
+    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("ops:{password}"));
+    assert_eq!(requests[0].header("authorization"), Some(format!("Basic {basic}").as_str()));
+    assert_eq!(requests[1].path, "/f/ab/..%2Fadmin/x");
+    let host = format!("host=127.0.0.1:{}/#", elsewhere.port);
+    for (args, refused) in [
+        (&["-i", host.as_str()][..], "into the URL's host or port holds `/`"),
+        (&["-i", "name=.."], "would make the segment `..`"),
+        (&["-i", "a=.", "-i", "b=."], "would make the segment `..`"),
+    ] {
+        moved(args).status(4).stderr_contains(refused);
+    }
+    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+    assert_eq!(intended.requests().len(), 4, "each refused run stops before the request it refuses");
+}
+
 #[test]
 fn http_failure_modes_are_told_apart() {
     let server = Server::start(|request, stream| match request.path.as_str() {

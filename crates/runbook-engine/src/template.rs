@@ -163,6 +163,9 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         if let Some(trusted) = value.downcast_object_ref::<Trusted>() {
             return write(out, &trusted.0);
         }
+        if let Some(encoded) = crate::url_values::written(value) {
+            return write(out, &encoded);
+        }
         match (escape, text) {
             (Some(escape), text) => write(out, &escape(&text.unwrap_or_else(|| value.to_string()))),
             (None, Some(text)) => write(out, &text),
@@ -429,11 +432,16 @@ fn marks_url_values(state: &minijinja::State<'_, '_>) -> bool {
     state.lookup(crate::url_values::MARKING).is_some_and(|marking| marking.is_true())
 }
 
-/// `value | urlencode`, minijinja's, written into a URL as it is: it is
-/// encoded already (elsewhere, a `sh:` quotes it as any value).
+/// `value | urlencode`, minijinja's, written into a URL as encoded
+/// already, but still kept from changing the host or the path
+/// ([`crate::url_values`]; elsewhere, a `sh:` quotes it as any value).
 fn urlencode_filter(state: &minijinja::State<'_, '_>, value: &Value) -> Result<Value, minijinja::Error> {
     let encoded = minijinja::filters::urlencode(value)?;
-    Ok(if marks_url_values(state) { Value::from_object(Trusted(encoded)) } else { Value::from(encoded) })
+    Ok(if marks_url_values(state) {
+        Value::from_object(crate::url_values::Encoded(encoded))
+    } else {
+        Value::from(encoded)
+    })
 }
 
 /// `value | safe`: the one opt-out of shell quoting.
