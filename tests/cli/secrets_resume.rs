@@ -344,3 +344,128 @@ steps:
     );
     assert_eq!(learned.len(), 1, "{learned:#?}");
 }
+
+/// A journal whose secrets cannot be read back is refused by `runbook
+/// resume` (and its salt by `runbook record`), naming the line, before
+/// anything is written: a missing or unreadable `secret_salt` turned
+/// redaction of the obtained token off, and a piece out of the secret given
+/// again was dropped (review-8-attack4 M3). Each journal is edited on disk.
+#[test]
+fn a_journal_whose_secrets_do_not_read_back_is_refused_naming_the_line() {
+    let yaml = r#"
+id: damaged
+title: A damaged journal
+inputs:
+  tok: { env: MYTOK, secret: true }
+steps:
+  - id: login
+    check:
+      cmd: { sh: 'printf "token=RunTok-%s head=%s" ABCDEFGH12 "$P"', env: { P: "{{ inputs.tok[:6] }}" } }
+      capture:
+        token: { regex: "token=(\\S+)", secret: true }
+  - id: pause
+    ask: { type: confirm, question: "Go on?" }
+  - id: again
+    check:
+      cmd: { sh: 'echo again RunTok-ABCDEFGH12 $P', env: { P: "{{ inputs.tok[:6] }}" } }
+  - id: end
+    conclude: { status: resolved, diagnosis: done }
+"#;
+    let dir = Scratch::new();
+    std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+    Test::new()
+        .in_dir(dir.path())
+        .env("MYTOK", SECRET)
+        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .status(5);
+    let rec = dir.path().join("rec");
+    let files = || ["journal.jsonl", "record.json", "record.md"].map(|name| std::fs::read(rec.join(name)).unwrap());
+    let journal = String::from_utf8(files()[0].clone()).unwrap();
+    let line_of = |needle: &str| journal.lines().position(|line| line.contains(needle)).unwrap() + 1;
+    let salt = journal.split(r#""secret_salt":""#).nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let piece = r#"{"known_by":"piece","name":"tok","form":0,"from":0,"to":6}"#;
+    let (piece_line, print_line) = (line_of(piece), line_of(r#""known_by":"fingerprint""#));
+    let digest = journal.split(r#""sha256":""#).nth(2).unwrap().split('"').next().unwrap().to_owned();
+    let resume = |token: &str| {
+        Test::new().in_dir(dir.path()).env("MYTOK", token).args([
+            "resume",
+            "rec",
+            "--non-interactive",
+            "--answer",
+            "pause=yes",
+        ])
+    };
+    for (edited, status, why, record_too) in [
+        (
+            journal.replace(&format!(r#","secret_salt":"{salt}""#), ""),
+            1,
+            "line 1 is not a journal entry: its `run_started` has no `secret_salt`".to_owned(),
+            true,
+        ),
+        (
+            journal.replace(&salt, "zz"),
+            1,
+            "line 1 is not a journal entry: its `secret_salt` `zz` is not the 32 hex digits".to_owned(),
+            true,
+        ),
+        (
+            journal.replace(&salt, &salt[..8]),
+            1,
+            format!("its `secret_salt` `{}` is not the 32 hex digits", &salt[..8]),
+            true,
+        ),
+        (
+            journal.replace(piece, &piece.replace(r#""to":6"#, r#""to":600"#)),
+            2,
+            format!(
+                "line {piece_line} of the journal: the run learned a piece of secret `tok` (bytes 0 to 600 of its form 0)"
+            ),
+            false,
+        ),
+        (
+            journal.replace(piece, &piece.replace(r#""form":0"#, r#""form":99"#)),
+            2,
+            format!(
+                "line {piece_line} of the journal: the run learned a piece of secret `tok` (bytes 0 to 6 of its form 99)"
+            ),
+            false,
+        ),
+        (
+            journal.replace(piece, &piece.replace(r#""from":0"#, r#""from":6"#)),
+            1,
+            format!(
+                "line {piece_line} is not a journal entry: step `login` learned a piece of secret `tok` from byte 6 to byte 6"
+            ),
+            true,
+        ),
+        (
+            journal.replace(&digest, "c0ffee"),
+            1,
+            format!(
+                "line {print_line} is not a journal entry: step `login` learned a fingerprint of `token`, but its sha256 `c0ffee` is not 64 hex digits"
+            ),
+            true,
+        ),
+    ] {
+        assert_ne!(edited, journal, "{why}");
+        std::fs::write(rec.join("journal.jsonl"), &edited).unwrap();
+        let before = files();
+        let refused = resume(SECRET).status(status);
+        assert!(refused.stderr.contains(&why), "expected `{why}` in:\n{}", refused.stderr);
+        assert_eq!(files(), before, "{why}: nothing is written");
+        if record_too {
+            let refused = Test::new().in_dir(dir.path()).args(["record", "rec"]).status(1);
+            assert!(refused.stderr.contains(&why), "`runbook record`: expected `{why}` in:\n{}", refused.stderr);
+            assert_eq!(files(), before, "{why}: `runbook record` writes nothing");
+        }
+    }
+    // The piece of a secret given again with another value is not in it:
+    // refused too, rather than redacting nothing.
+    std::fs::write(rec.join("journal.jsonl"), &journal).unwrap();
+    let refused = resume("short").status(2);
+    assert!(refused.stderr.contains(&format!("line {piece_line} of the journal")), "{}", refused.stderr);
+    let output = resume(SECRET).status(0);
+    let sinks = sinks(dir.path(), output.stdout, output.stderr);
+    assert!(sinks[2].1.contains("again [redacted:token] [redacted:tok]"), "{}", excerpt(&sinks[2].1, "again"));
+    assert_nowhere(&sinks, &[SECRET, &SECRET[..6], "RunTok-ABCDEFGH12"]);
+}

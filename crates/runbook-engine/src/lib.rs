@@ -42,7 +42,7 @@ mod url_values;
 
 pub use expect::ExpectationResult;
 pub use judge::worst;
-pub use redact::{Fingerprint, LearnedSecret, Redactor};
+pub use redact::{Fingerprint, LearnedSecret, Redactor, RestoreError};
 pub use regular_file::open as open_regular_file;
 pub use template::{Templates, shell_quote};
 pub use timestamp::Timestamp;

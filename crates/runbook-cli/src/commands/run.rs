@@ -490,10 +490,16 @@ fn execute(
         let templates = compile_templates(plan, options.mode);
         match &launch.resume {
             Some(state) => resume_runbook(plan, &templates, launch.path, &inputs, &options, services, state).await,
-            None => run_runbook(plan, &templates, launch.path, &inputs, &options, services).await,
+            None => Ok(run_runbook(plan, &templates, launch.path, &inputs, &options, services).await),
         }
     });
     runtime.shutdown_background();
+    // A resume refused before its first event leaves the journal and the
+    // record as they were.
+    let report = report.map_err(|error| {
+        let dir = record_dir.as_deref().unwrap_or(Path::new("")).display();
+        usage(format!("cannot resume `{dir}`: {error}"))
+    })?;
     let mut code = ExitCode::Success;
     if let (Some(dir), Some(journal)) = (&record_dir, sink.journal.take()) {
         if let Some(failure) = journal.failure() {

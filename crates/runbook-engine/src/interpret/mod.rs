@@ -39,7 +39,7 @@ use crate::no_answer::NoAnswer;
 use crate::operator::Operator;
 use crate::prepare::Renderer;
 use crate::probe::{ErrorKind, HttpClient, Limits, ProbeError, ProbeRunner, millis};
-use crate::redact::{LearnedSecret, Redactor, Salt};
+use crate::redact::{LearnedSecret, Redactor, RestoreError, Salt};
 use crate::step_facts::{CallFacts, KindFacts, StepFacts};
 use crate::template::Templates;
 use crate::timestamp::Timestamp;
@@ -184,8 +184,9 @@ pub struct Resume {
     pub runbook_changed: bool,
     /// The salt of the journal's fingerprints (`run_started`), hex.
     pub secret_salt: Option<String>,
-    /// What the run learned of secrets before the stop, as journaled.
-    pub learned_secrets: Vec<LearnedSecret>,
+    /// What the run learned of secrets before the stop, as journaled, each
+    /// with the number of the journal line that gave it.
+    pub learned_secrets: Vec<(usize, LearnedSecret)>,
     /// The vars a probe without an answer left unset or at their capture's
     /// `default:`, by name: a condition does not route on them after the
     /// resume either.
@@ -217,10 +218,16 @@ pub async fn run(
     options: &Options,
     services: Services<'_>,
 ) -> RunReport {
-    start(plan, templates, path, inputs, options, services, None).await
+    let mut redactor = given_secrets(plan, path, inputs, options);
+    if let Some(salt) = Salt::random() {
+        redactor.salt_with(salt);
+    }
+    start(plan, templates, path, inputs, options, services, Begin { resume: None, redactor }).await
 }
 
-/// Continues a run from its journal's [`Resume`] point.
+/// Continues a run from its journal's [`Resume`] point. Refused before
+/// anything is emitted when what the run learned of secrets before the
+/// stop cannot be redacted by this process ([`RestoreError`]).
 pub async fn resume(
     plan: &Plan,
     templates: &PlanTemplates<'_>,
@@ -229,20 +236,22 @@ pub async fn resume(
     options: &Options,
     services: Services<'_>,
     resume: &Resume,
-) -> RunReport {
-    start(plan, templates, path, inputs, options, services, Some(resume)).await
+) -> Result<RunReport, RestoreError> {
+    // What an earlier process of the run learned of secrets comes back
+    // from the journal (pieces, fingerprints) under the run's salt.
+    let mut redactor = given_secrets(plan, path, inputs, options);
+    let salt = resume.secret_salt.as_deref().and_then(Salt::from_hex).ok_or(RestoreError::Salt)?;
+    redactor.salt_with(salt);
+    for (line, learned) in &resume.learned_secrets {
+        redactor.restore(*line, learned)?;
+    }
+    Ok(start(plan, templates, path, inputs, options, services, Begin { resume: Some(resume), redactor }).await)
 }
 
-async fn start(
-    plan: &Plan,
-    templates: &PlanTemplates<'_>,
-    path: &Path,
-    inputs: &ResolvedInputs,
-    options: &Options,
-    services: Services<'_>,
-    resume: Option<&Resume>,
-) -> RunReport {
-    let wall = options.started.unwrap_or_else(|| services.clock.wall());
+/// A redactor of the secrets a run is given (again, when it resumes): its
+/// secret inputs, the variables its `env` probes read, proxy credentials,
+/// its called runbooks' secrets.
+fn given_secrets(plan: &Plan, path: &Path, inputs: &ResolvedInputs, options: &Options) -> Redactor {
     let mut redactor = Redactor::new();
     for name in &inputs.secrets {
         if let Some(value) = inputs.values.get(name) {
@@ -257,18 +266,26 @@ async fn start(
     }
     redact_literal_proxy_secrets(plan, &mut redactor);
     call::redact_callee_secrets(plan, path, options.hermetic, &mut redactor);
-    // What an earlier process of the run learned of secrets comes back
-    // from the journal (pieces, fingerprints) under the run's salt.
-    let salt = match resume {
-        Some(resume) => resume.secret_salt.as_deref().and_then(Salt::from_hex),
-        None => Salt::random(),
-    };
-    if let Some(salt) = &salt {
-        redactor.salt_with(salt.clone());
-    }
-    for learned in resume.iter().flat_map(|resume| &resume.learned_secrets) {
-        redactor.restore(learned);
-    }
+    redactor
+}
+
+/// How a run begins: afresh or from its journal, and the secrets it knows
+/// then (with the salt it fingerprints what it learns under).
+struct Begin<'r> {
+    resume: Option<&'r Resume>,
+    redactor: Redactor,
+}
+
+async fn start(
+    plan: &Plan,
+    templates: &PlanTemplates<'_>,
+    path: &Path,
+    inputs: &ResolvedInputs,
+    options: &Options,
+    services: Services<'_>,
+    Begin { resume, redactor }: Begin<'_>,
+) -> RunReport {
+    let wall = options.started.unwrap_or_else(|| services.clock.wall());
     let runbook = &plan.runbook;
     let flow = &plan.flow;
     let info = RunInfo {
@@ -294,7 +311,7 @@ async fn start(
         fail_on: options.fail_on.clone(),
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
-        secret_salt: salt.as_ref().map(Salt::hex),
+        secret_salt: redactor.salt().map(Salt::hex),
     };
     crate::probe::mark_commands_of(&info.id);
     let run_facts = serde_json::json!({

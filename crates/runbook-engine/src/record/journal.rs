@@ -352,6 +352,10 @@ pub struct Entry {
     /// journals written before it was, which stay readable.
     #[serde(default)]
     pub elapsed_ms: Option<u64>,
+    /// Its line in the journal, from 1 (not written: counted as it is
+    /// read), for an error about it found later (`runbook resume`).
+    #[serde(skip)]
+    pub line: usize,
     /// What happened: a `step_finished` event's facts whole again, what
     /// they hold of its probes' observations made from the `probe` lines
     /// before it (see the `repeated` module).
@@ -445,6 +449,7 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
             Err(_) if !whole => break,
             Err(error) => return Err(not_an_entry(number, why_not_an_entry(text, &error))),
         };
+        entry.line = number;
         consistency.check(&entry.event, &probes).map_err(|why| not_an_entry(number, why))?;
         match &mut entry.event {
             Event::RunStarted(info) => {
@@ -516,6 +521,8 @@ mod tests {
     use crate::event::{Graph, RunInfo};
     use crate::interpret::Mode;
 
+    const SALT: &str = "00112233445566778899aabbccddeeff";
+
     fn started(mode: Mode) -> Event {
         Event::RunStarted(RunInfo {
             id: "run".into(),
@@ -537,7 +544,7 @@ mod tests {
             fail_on: Vec::new(),
             record_template: None,
             virtual_time: false,
-            secret_salt: None,
+            secret_salt: Some(SALT.into()),
         })
     }
 
@@ -559,6 +566,12 @@ mod tests {
         for (changed, why) in [
             (line.replace("read-only", "turbo"), "unknown variant `turbo`"),
             (line.replace(r#""mode":"read-only","#, ""), "missing field `mode`"),
+            // Without its salt, or with one that does not read, a resumed
+            // run would write what the run obtained in clear
+            // (review-8-attack4 M3).
+            (line.replace(&format!(r#","secret_salt":"{SALT}""#), ""), "has no `secret_salt`"),
+            (line.replace(SALT, "zz"), "`secret_salt` `zz` is not the 32 hex digits"),
+            (line.replace(SALT, "0011"), "`secret_salt` `0011` is not the 32 hex digits"),
         ] {
             // Not the last line, so not taken for a line cut short by a crash.
             std::fs::write(&path, format!("{changed}{changed}")).unwrap();

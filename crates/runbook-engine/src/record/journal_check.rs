@@ -5,14 +5,18 @@
 //! its last (the same visit again only when a resume runs it again), and
 //! as the step the transition before it chose; a probe is of the kind it
 //! observed and of the attempt its step finishes next; a step finishes once
-//! for each start.
+//! for each start. What the journal keeps of secrets must read too: the
+//! run's salt, and each piece and fingerprint a `secrets_learned` line
+//! gives (review-8-attack4 M3): a resumed run would otherwise redact
+//! nothing with it, and write the secret in clear.
 
 use std::collections::{HashMap, HashSet};
 
 use runbook_model::{StepKind, StepPath};
 
 use super::repeated::Probes;
-use crate::event::{Event, Graph};
+use crate::event::{Event, Graph, RunInfo};
+use crate::redact::{LearnedSecret, Salt};
 
 /// What the lines read so far say the next ones must agree with.
 #[derive(Default)]
@@ -34,7 +38,11 @@ impl Consistency {
     pub(super) fn check(&mut self, event: &Event, probes: &Probes) -> Result<(), String> {
         let top = |step: &str| StepPath::new(step).is_top_level();
         match event {
-            Event::RunStarted(info) => self.graph(&info.graph),
+            Event::RunStarted(info) => {
+                salt(info)?;
+                self.graph(&info.graph);
+            }
+            Event::SecretsLearned { step, secrets } => secrets.iter().try_for_each(|secret| learned(step, secret))?,
             Event::Resumed { text, .. } => {
                 if let Some(text) = text {
                     self.graph(&text.graph);
@@ -108,5 +116,38 @@ impl Consistency {
         }
         self.visits.insert(step.to_owned(), (visit, false));
         Ok(())
+    }
+}
+
+/// Why the salt `run_started` gives for the journal's fingerprints does
+/// not read, if it does not: a run always writes one.
+fn salt(info: &RunInfo) -> Result<(), String> {
+    match &info.secret_salt {
+        None => Err("its `run_started` has no `secret_salt`, the salt of the fingerprints a resumed run redacts the \
+                     secrets the run obtained by: without it they would be written in clear"
+            .to_owned()),
+        Some(hex) if Salt::from_hex(hex).is_none() => Err(format!(
+            "its `secret_salt` `{hex}` is not the 32 hex digits a run writes: a resumed run could not redact the \
+             secrets the run obtained with it"
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Why a secret a `secrets_learned` line of `step` gives cannot stand for
+/// what the run learned, if it cannot.
+fn learned(step: &str, secret: &LearnedSecret) -> Result<(), String> {
+    match secret {
+        LearnedSecret::Piece { name, from, to, .. } if from >= to => Err(format!(
+            "step `{step}` learned a piece of secret `{name}` from byte {from} to byte {to}, which holds no byte: a \
+             resumed run would redact nothing with it"
+        )),
+        LearnedSecret::Fingerprint { name, print } => match print.unreadable() {
+            Some(why) => Err(format!(
+                "step `{step}` learned a fingerprint of `{name}`, but {why}: a resumed run would redact nothing with it"
+            )),
+            None => Ok(()),
+        },
+        LearnedSecret::Piece { .. } => Ok(()),
     }
 }

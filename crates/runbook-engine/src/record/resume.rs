@@ -108,7 +108,9 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
     let top = |step: &str| StepPath::new(step).is_top_level();
     for entry in entries {
         match &entry.event {
-            Event::SecretsLearned { secrets, .. } => learned_secrets.extend(secrets.iter().cloned()),
+            Event::SecretsLearned { secrets, .. } => {
+                learned_secrets.extend(secrets.iter().map(|secret| (entry.line, secret.clone())));
+            }
             Event::RunFinished { status, .. } => ended = Some(*status),
             Event::Resumed { text, .. } => {
                 ended = None;

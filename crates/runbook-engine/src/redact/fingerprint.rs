@@ -28,6 +28,22 @@ pub struct Fingerprint {
     pub sha256: String,
 }
 
+impl Fingerprint {
+    /// Why a journaled fingerprint cannot stand for a value, if it cannot:
+    /// its digest is not 64 hex digits, or its length is nought. Such a
+    /// line was edited or damaged, and a resumed run would redact nothing
+    /// with it.
+    pub(crate) fn unreadable(&self) -> Option<String> {
+        if self.bytes == 0 {
+            return Some("its length is 0 bytes".to_owned());
+        }
+        if self.sha256.len() != 64 || from_hex(&self.sha256).is_none() {
+            return Some(format!("its sha256 `{}` is not 64 hex digits", self.sha256));
+        }
+        None
+    }
+}
+
 /// The run's random salt, hex in `run_started`: the same value gives
 /// another digest in every run, so a digest cannot be looked up in a table
 /// made before.
@@ -44,9 +60,10 @@ impl Salt {
         Some(Self(bytes))
     }
 
-    /// The salt a journal gives, as hex.
+    /// The salt a journal gives, as hex: `None` unless it is the
+    /// [`SALT_BYTES`] bytes a run draws.
     pub(crate) fn from_hex(hex: &str) -> Option<Self> {
-        from_hex(hex).filter(|bytes| !bytes.is_empty()).map(Self)
+        from_hex(hex).filter(|bytes| bytes.len() == SALT_BYTES).map(Self)
     }
 
     /// The salt as `run_started` writes it.
@@ -299,7 +316,7 @@ mod tests {
         assert_eq!(printed.held_in(&salt, b"user:RunTok-ABCDEFGH12", 4), Some("token"));
         // Another salt makes another digest: the fingerprint does not
         // match the value under it.
-        let other = Salt::from_hex("ff").expect("hex");
+        let other = Salt::from_hex("ff112233445566778899aabbccddeeff").expect("hex");
         assert!(matches!(printed.redact(&other, Cow::Borrowed("RunTok-ABCDEFGH12")), Cow::Borrowed(_)));
     }
 
@@ -332,9 +349,11 @@ mod tests {
     #[test]
     fn a_salt_reads_back_from_its_hex() {
         let salt = Salt::random().expect("random");
-        assert_eq!(Salt::from_hex(&salt.hex()), Some(salt));
+        assert_eq!(Salt::from_hex(&salt.hex()), Some(salt.clone()));
         assert_eq!(Salt::from_hex("abc"), None);
         assert_eq!(Salt::from_hex("zz"), None);
         assert_eq!(Salt::from_hex(""), None);
+        assert_eq!(Salt::from_hex("ff"), None, "shorter than a run draws");
+        assert_eq!(Salt::from_hex(&format!("{}00", salt.hex())), None, "longer than a run draws");
     }
 }

@@ -86,6 +86,38 @@ pub enum LearnedSecret {
     },
 }
 
+/// Why a resumed run cannot redact what an earlier process of the run
+/// learned of secrets as its journal keeps it: it would write them in
+/// clear, so it does not start (review-8-attack4 M3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    /// The journal gives no salt (or one that does not read) for its
+    /// fingerprints.
+    #[error(
+        "the journal gives no readable `secret_salt` in its `run_started` line: the values the run obtained, which \
+         it keeps as fingerprints under that salt, would be written in clear"
+    )]
+    Salt,
+    /// A piece of a secret that no value given again under its name has.
+    #[error(
+        "line {line} of the journal: the run learned a piece of secret `{name}` (bytes {from} to {to} of its form \
+         {form}) that no value given again as `{name}` has: give `{name}` the value the run was given; if it is, the \
+         line was edited"
+    )]
+    Piece {
+        /// The journal line that gives it.
+        line: usize,
+        /// The secret's name.
+        name: String,
+        /// Which of its forms.
+        form: usize,
+        /// Its first byte in that form.
+        from: usize,
+        /// The byte after its last.
+        to: usize,
+    },
+}
+
 /// One secret value.
 #[derive(Debug, Clone)]
 struct Secret {
@@ -132,6 +164,11 @@ impl Redactor {
     /// and the ones [`Self::restore`] gets are matched.
     pub(crate) fn salt_with(&mut self, salt: Salt) {
         self.salt = Some(salt);
+    }
+
+    /// The run's salt, if it has one.
+    pub(crate) fn salt(&self) -> Option<&Salt> {
+        self.salt.as_ref()
     }
 
     /// Adds a secret the run learned while it ran (a captured value, a
@@ -188,10 +225,11 @@ impl Redactor {
     }
 
     /// Learns again what an earlier process of a resumed run learned, as
-    /// its journal keeps it: a piece taken out of the secret given again
-    /// (every value given under its name that has that form and those
-    /// bytes), or a fingerprint.
-    pub(crate) fn restore(&mut self, learned: &LearnedSecret) {
+    /// its journal keeps it (on `line`): a piece taken out of the secret
+    /// given again (every value given under its name that has that form
+    /// and those bytes), or a fingerprint. A piece that no value given
+    /// again has is refused: the resumed run could not redact it.
+    pub(crate) fn restore(&mut self, line: usize, learned: &LearnedSecret) -> Result<(), RestoreError> {
         match learned {
             LearnedSecret::Piece { name, form, from, to } => {
                 let pieces: Vec<String> = self
@@ -200,16 +238,19 @@ impl Redactor {
                     .filter(|secret| secret.given && secret.name == *name)
                     .filter_map(|secret| secret.literals.get(*form)?.get(*from..*to).map(str::to_owned))
                     .collect();
+                if pieces.is_empty() {
+                    return Err(RestoreError::Piece { line, name: name.clone(), form: *form, from: *from, to: *to });
+                }
                 for piece in pieces {
                     self.insert(name, &piece, false);
                 }
             }
             LearnedSecret::Fingerprint { name, print } => {
-                if let Some(salt) = &self.salt {
-                    self.printed.add(name, print, salt);
-                }
+                let salt = self.salt.as_ref().ok_or(RestoreError::Salt)?;
+                self.printed.add(name, print, salt);
             }
         }
+        Ok(())
     }
 
     /// Masks what remains of a secret cut by a capture's dropped middle:
@@ -722,7 +763,7 @@ mod tests {
         first(&mut after);
         assert_eq!(after.text(text), text, "nothing learned yet");
         for kept in &learned {
-            after.restore(kept);
+            after.restore(1, kept).expect("restored");
         }
         assert_eq!(after.text(text), expected);
         let encoded = base64::engine::general_purpose::STANDARD.encode("user:RunTok-ABCDEFGH12");
@@ -740,9 +781,18 @@ mod tests {
         other.add("tok", "short");
         other.salt_with(Salt::random().expect("random"));
         for kept in &learned {
-            other.restore(kept);
+            match kept {
+                LearnedSecret::Piece { .. } => {
+                    let refused = other.restore(7, kept).expect_err("no such piece in `short`");
+                    assert!(refused.to_string().starts_with("line 7 of the journal"), "{refused}");
+                }
+                LearnedSecret::Fingerprint { .. } => other.restore(7, kept).expect("restored"),
+            }
         }
         assert_eq!(other.text(text), text);
+        let mut unsalted = Redactor::new();
+        let print = learned.iter().find(|kept| matches!(kept, LearnedSecret::Fingerprint { .. })).expect("one");
+        assert_eq!(unsalted.restore(3, print), Err(RestoreError::Salt));
     }
 
     #[test]
