@@ -469,3 +469,78 @@ steps:
     assert!(sinks[2].1.contains("again [redacted:token] [redacted:tok]"), "{}", excerpt(&sinks[2].1, "again"));
     assert_nowhere(&sinks, &[SECRET, &SECRET[..6], "RunTok-ABCDEFGH12"]);
 }
+
+/// A token the run captured, obtained again by the resumed process under
+/// a name that is not secret and sent in a URL's path and query: the
+/// encodings the engine itself makes of it there (a path keeps `+` and
+/// `:`, a query keeps `/`) are redacted after the resume as before it,
+/// in the terminal, the journal and the record (code review H2: only the
+/// fully percent-encoded form was fingerprinted, so these were written in
+/// clear).
+#[test]
+fn a_token_known_by_fingerprint_is_redacted_in_every_form_a_url_gives_it() {
+    const ODD: &str = "Tok+en/Run=42:ab@cd!ef";
+    let forms = [
+        ODD,
+        // In a path segment: `/` and `=` encoded, `+ : @ !` kept.
+        "Tok+en%2FRun%3D42:ab@cd!ef",
+        // In a query: `+` and `=` encoded, `/ : @ !` kept.
+        "Tok%2Ben/Run%3D42:ab@cd!ef",
+        // Everything but the unreserved characters encoded.
+        "Tok%2Ben%2FRun%3D42%3Aab%40cd%21ef",
+        // `| urlencode` in a query: its `/` kept.
+        "Tok%2Ben/Run%3D42%3Aab%40cd%21ef",
+    ];
+    let server = Server::start(|request, stream| {
+        let body = if request.path.starts_with("/login") {
+            serde_json::json!({ "access_token": ODD }).to_string()
+        } else {
+            "ok".to_owned()
+        };
+        respond(stream, "200 OK", &[("content-type", "application/json")], body.as_bytes())
+    });
+    for stop in [Stop::Question, Stop::Killed] {
+        let dir = Scratch::new();
+        let yaml = format!(
+            r#"
+id: in-a-url
+title: A captured token sent in a URL after a resume
+steps:
+  - id: login
+    check:
+      http: {{ url: "{login}" }}
+      capture:
+        token: {{ json: $.access_token, secret: true }}
+    next: pause
+  - id: pause
+    {pause}
+    next: again
+  - id: again
+    check:
+      http: {{ url: "{login}" }}
+      capture:
+        plain: {{ json: $.access_token }}
+    next: send
+  - id: send
+    check:
+      http: {{ url: "{base}/use/{{{{ vars.plain }}}}/x?t={{{{ vars.plain }}}}&u={{{{ vars.plain | urlencode }}}}" }}
+    next: end
+  - id: end
+    conclude: {{ status: resolved, diagnosis: done }}
+"#,
+            login = server.url("/login"),
+            base = server.url(""),
+            pause = pause(stop)
+        );
+        std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
+        let (stdout, stderr) = run_and_resume(dir.path(), stop, &[]);
+        let sinks = sinks(dir.path(), stdout, stderr);
+        assert_nowhere(&sinks, &forms);
+        let journal = &sinks[2].1;
+        assert!(
+            journal.contains("/use/[redacted:token]/x?t=[redacted:token]&u=[redacted:token]"),
+            "{stop:?}: {}",
+            excerpt(journal, "/use/")
+        );
+    }
+}

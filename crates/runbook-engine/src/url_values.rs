@@ -237,6 +237,51 @@ fn write_value(url: &mut String, value: &str, place: Place, encoded: bool) -> Re
     Ok(())
 }
 
+/// `value` as a request carries it in each part of a URL a value is
+/// encoded for (the user info, the path, the query, the fragment), plain
+/// and `| urlencode`d: as [`encode`] writes it there, and as the URL
+/// parser then writes the request (it encodes more of the user info, and
+/// `'` in the query). These are forms of a secret the engine itself
+/// sends, which a resumed run knows an obtained value by (`redact`).
+pub(crate) fn sent_forms(value: &str) -> Vec<String> {
+    let urlencoded = minijinja::filters::urlencode(&minijinja::Value::from(value)).ok();
+    let written = std::iter::once((value, false)).chain(urlencoded.as_deref().map(|text| (text, true)));
+    let mut forms = Vec::new();
+    for (text, encoded) in written {
+        for place in [Place::UserInfo, Place::Path, Place::Query, Place::Fragment] {
+            let mut form = String::new();
+            if write_value(&mut form, text, place, encoded).is_err() {
+                continue;
+            }
+            if let Some(parsed) = as_parsed(&form, place) {
+                forms.push(parsed);
+            }
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// `form`, written at `place`, as the URL parser writes it there.
+fn as_parsed(form: &str, place: Place) -> Option<String> {
+    let url = match place {
+        Place::UserInfo => format!("http://u:{form}@h/"),
+        Place::Path => format!("http://h/{form}"),
+        Place::Query => format!("http://h/?{form}"),
+        Place::Fragment => format!("http://h/#{form}"),
+        Place::Base | Place::AfterBase | Place::Host => return None,
+    };
+    let url = reqwest::Url::parse(&url).ok()?;
+    let parsed = match place {
+        Place::UserInfo => url.password(),
+        Place::Path => url.path().strip_prefix('/'),
+        Place::Query => url.query(),
+        Place::Fragment => url.fragment(),
+        Place::Base | Place::AfterBase | Place::Host => None,
+    };
+    parsed.map(str::to_owned)
+}
+
 /// Refuses a path segment of `url` a value in the path helped make that a
 /// URL parser or the server drops or resolves: `.` or `..` (also as
 /// `%2e`), or nothing.

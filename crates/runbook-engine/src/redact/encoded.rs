@@ -66,6 +66,43 @@ pub(super) fn whole_forms(secret: &str) -> Vec<String> {
     forms
 }
 
+/// What the engine itself makes of `value` when it sends it, the value
+/// first: JSON-escaped (as a `json:` body and the journal write it), as
+/// percent-encoded wholly and as a form, then as `| tojson` writes it
+/// (also `<`, `>`, `&` and `'` as `\u00XX`), as a URL carries it where it
+/// lands ([`crate::url_values::sent_forms`]), and inside the engine's
+/// shell quoting (`'` as `'\''`); the same form may come more than once.
+/// The first four keep their places: a journal's pieces name a form by its
+/// number. A resumed run knows a value it obtained by the fingerprints of
+/// these forms alone, where the run that obtained it matched every form
+/// [`pattern`] does: a test holds [`pattern`] to match every form listed
+/// here.
+pub(super) fn sent_forms(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
+    let mut forms = vec![value.to_owned(), json.clone(), percent_encoded(value, false), percent_encoded(value, true)];
+    forms.push(json.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026").replace('\'', "\\u0027"));
+    forms.extend(crate::url_values::sent_forms(value));
+    forms.push(value.replace('\'', r"'\''"));
+    forms
+}
+
+/// `text` as a URL carries it: unreserved characters kept, the rest as
+/// `%XX`; with `form`, spaces as `+`.
+fn percent_encoded(text: &str, form: bool) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => encoded.push(char::from(byte)),
+            b' ' if form => encoded.push('+'),
+            _ => {
+                let _ = write!(encoded, "%{byte:02X}");
+            }
+        }
+    }
+    encoded
+}
+
 /// Every string inside a JSON value, keys included.
 fn string_leaves(value: &serde_json::Value, leaves: &mut Vec<String>) {
     match value {

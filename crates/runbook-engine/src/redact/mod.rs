@@ -494,17 +494,17 @@ fn made_of(secret: &str, value: &str) -> bool {
 }
 
 /// The forms of a secret kept whole as literals: each of its whole forms
-/// as written, JSON-escaped and percent-encoded.
+/// as the engine sends it ([`encoded::sent_forms`]), the first four of
+/// every whole form before the others, so that a journal's piece keeps
+/// naming the form it named.
 fn literals(value: &str) -> Vec<String> {
+    let sent: Vec<Vec<String>> = encoded::whole_forms(value).iter().map(|whole| encoded::sent_forms(whole)).collect();
     let mut literals = Vec::new();
-    for whole in encoded::whole_forms(value) {
-        let json = serde_json::to_string(&whole).unwrap_or_default();
-        let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
-        let (plain, form) = (percent_encoded(&whole, false), percent_encoded(&whole, true));
-        for form in [whole, json, plain, form] {
-            if !literals.contains(&form) {
-                literals.push(form);
-            }
+    for form in
+        sent.iter().flat_map(|forms| forms.iter().take(4)).chain(sent.iter().flat_map(|forms| forms.iter().skip(4)))
+    {
+        if !literals.contains(form) {
+            literals.push(form.clone());
         }
     }
     literals
@@ -605,23 +605,6 @@ fn decode_base64_leniently(run: &str) -> Vec<u8> {
         }
     }
     decoded
-}
-
-/// `text` as a URL carries it: unreserved characters kept, the rest as
-/// `%XX`; with `form`, spaces as `+`.
-fn percent_encoded(text: &str, form: bool) -> String {
-    use std::fmt::Write as _;
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => encoded.push(char::from(byte)),
-            b' ' if form => encoded.push('+'),
-            _ => {
-                let _ = write!(encoded, "%{byte:02X}");
-            }
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]
@@ -793,6 +776,48 @@ mod tests {
         let mut unsalted = Redactor::new();
         let print = learned.iter().find(|kept| matches!(kept, LearnedSecret::Fingerprint { .. })).expect("one");
         assert_eq!(unsalted.restore(3, print), Err(RestoreError::Salt));
+    }
+
+    /// Every text the engine itself makes of a value it sends (a URL's
+    /// user info, path, query and fragment, plain and `| urlencode`d, as
+    /// written and as the URL parser writes the request; `| tojson`; `sh:`)
+    /// is redacted by the run that obtained the value, and by a resumed run
+    /// that knows it only by its fingerprints (code review H2: a path's
+    /// `+` and `:`, a query's `/`, were written in clear after a resume).
+    #[test]
+    fn what_the_engine_sends_of_a_value_is_redacted_live_and_after_a_resume() {
+        use crate::template::{RenderMode, Templates};
+        let value = r#"Tok+en/Run=42:ab@cd!ef<g>&h'i"j é"#;
+        let templates = Templates::new();
+        let context = minijinja::Value::from(minijinja::value::Serde(serde_json::json!({ "v": value })));
+        let url = "http://u:{{ v }}@h/p/{{ v }}/x/{{ v | urlencode }}?q={{ v }}&r={{ v | urlencode }}#{{ v }}";
+        let written = crate::url_values::encode(&templates.render_marked_url(url, &context).unwrap()).unwrap();
+        let parsed = reqwest::Url::parse(&written).unwrap().to_string();
+        let json = templates.render("{{ v | tojson }}", &context, RenderMode::Text).unwrap();
+        let shell = templates.render("echo {{ v }}", &context, RenderMode::Shell).unwrap();
+        let body = serde_json::json!({ "token": value }).to_string();
+        let sent = [written, parsed, json, shell, body];
+        let salt = Salt::random().expect("random");
+        let mut live = Redactor::new();
+        live.salt_with(salt.clone());
+        let learned = live.learn("token", value);
+        let mut resumed = Redactor::new();
+        resumed.salt_with(salt);
+        for kept in &learned {
+            resumed.restore(1, kept).expect("restored");
+        }
+        for text in &sent {
+            assert!(text.contains("Run"), "{text}");
+            for (who, redactor) in [("live", &live), ("resumed", &resumed)] {
+                let redacted = redactor.text(text);
+                assert!(!redacted.contains("Run"), "{who}: {text}\n→ {redacted}");
+            }
+        }
+        // The list both paths share: the pattern of a secret matches every
+        // form a resumed run fingerprints.
+        for form in encoded::sent_forms(value) {
+            assert_eq!(live.text(&form), "[redacted:token]", "{form}");
+        }
     }
 
     #[test]
