@@ -373,16 +373,22 @@ steps:
 "#;
     let dir = Scratch::new();
     std::fs::write(dir.path().join("runbook.yaml"), yaml).unwrap();
-    Test::new()
+    let first = Test::new()
         .in_dir(dir.path())
         .env("MYTOK", SECRET)
-        .args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"])
+        .args(["run", "runbook.yaml", "--non-interactive", "--format", "json", "--record-dir", "rec"])
         .status(5);
     let rec = dir.path().join("rec");
     let files = || ["journal.jsonl", "record.json", "record.md"].map(|name| std::fs::read(rec.join(name)).unwrap());
     let journal = String::from_utf8(files()[0].clone()).unwrap();
     let line_of = |needle: &str| journal.lines().position(|line| line.contains(needle)).unwrap() + 1;
     let salt = journal.split(r#""secret_salt":""#).nth(1).unwrap().split('"').next().unwrap().to_owned();
+    // Only the journal holds the salt (code review L9).
+    let record = String::from_utf8(files()[1].clone()).unwrap();
+    for (sink, text) in [("the JSON output", &first.stdout), ("record.json", &record)] {
+        assert!(text.contains("run_started") || text.contains(r#""run""#), "{sink}: {text}");
+        assert!(!text.contains("secret_salt") && !text.contains(&salt), "{sink} shows the salt");
+    }
     let piece = r#"{"known_by":"piece","name":"tok","form":0,"from":0,"to":6}"#;
     let (piece_line, print_line) = (line_of(piece), line_of(r#""known_by":"fingerprint""#));
     let digest = journal.split(r#""sha256":""#).nth(2).unwrap().split('"').next().unwrap().to_owned();

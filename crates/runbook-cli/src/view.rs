@@ -10,7 +10,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runbook_engine::event::{
-    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunInfo, RunStatus, unrouted_words, unset_words,
+    ActionDecision, AnsweredBy, ConclusionView, Event, EventSink, Part, RunStatus, unrouted_words, unset_words,
 };
 use runbook_engine::interpret::Mode;
 use runbook_engine::printable::{printable_line, printable_lines};
@@ -417,16 +417,14 @@ fn write_stdout(text: &str) {
 }
 
 /// `--format json`: every event as one JSON line on stdout, but for what
-/// only the journal keeps of secrets (fingerprints and their salt).
+/// only the journal keeps of secrets (fingerprints; their salt is not
+/// serialized with `run_started`).
 pub(crate) struct JsonLines;
 
 impl EventSink for JsonLines {
     fn emit(&mut self, event: &Event) {
         let line = match event {
             Event::SecretsLearned { .. } => return,
-            Event::RunStarted(info) if info.secret_salt.is_some() => {
-                serde_json::to_string(&Event::RunStarted(RunInfo { secret_salt: None, ..info.clone() }))
-            }
             _ => serde_json::to_string(event),
         };
         if let Ok(mut line) = line {

@@ -271,11 +271,13 @@ pub struct RunInfo {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub virtual_time: bool,
     /// The random salt of the fingerprints the journal keeps of secrets the
-    /// run obtained ([`Event::SecretsLearned`]), hex. In the journal only:
-    /// not in `record.json` or the JSON output.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// run obtained ([`Event::SecretsLearned`]), hex. In the journal only,
+    /// by type: serde never writes it, so no sink (the JSON output,
+    /// `record.json`) can; the journal writes it beside the event and reads
+    /// it back into this field (`record/journal.rs`).
+    #[serde(skip)]
     #[schemars(skip)]
-    pub secret_salt: Option<String>,
+    pub(crate) secret_salt: Option<String>,
 }
 
 /// The text a run went on with after `runbook resume --allow-changed`.

@@ -399,8 +399,7 @@ impl Fold {
         let record = &mut self.record;
         match event {
             Event::RunStarted(info) => {
-                // The fingerprints' salt stays in the journal.
-                record.run = Some(RunInfo { secret_salt: None, ..info.clone() });
+                record.run = Some(info.clone());
                 record.started_at = Some(at);
             }
             Event::Called { step, runbook, path, sha256 } => {

@@ -227,7 +227,7 @@ impl Journal {
         let mut line = match event {
             Event::Probe { step, attempt, part } => {
                 self.probes.add(step, *attempt, part);
-                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) })
+                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event), secret_salt: None })
             }
             Event::StepFinished {
                 step,
@@ -243,9 +243,15 @@ impl Journal {
                 let facts = facts.as_ref().map(|facts| written(facts, &parts, *facts_unredacted));
                 let finished =
                     Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts: &facts };
-                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Finished(finished) })
+                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Finished(finished), secret_salt: None })
             }
-            _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event) }),
+            Event::RunStarted(info) => serde_json::to_vec(&Line {
+                at: &at,
+                elapsed_ms,
+                event: Shown::Event(event),
+                secret_salt: info.secret_salt.as_deref(),
+            }),
+            _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event), secret_salt: None }),
         }?;
         line.push(b'\n');
         if self.gathered.is_empty() {
@@ -306,13 +312,17 @@ fn must_sync(event: &Event) -> bool {
     )
 }
 
-/// A journal line as written: the event's fields with its time.
+/// A journal line as written: the event's fields with its time, and for
+/// `run_started` the salt of the fingerprints, which only the journal
+/// writes ([`RunInfo`](crate::event::RunInfo)'s `secret_salt`).
 #[derive(serde::Serialize)]
 struct Line<'a> {
     at: &'a str,
     elapsed_ms: u64,
     #[serde(flatten)]
     event: Shown<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_salt: Option<&'a str>,
 }
 
 /// An event as the journal writes it.
@@ -356,6 +366,10 @@ pub struct Entry {
     /// read), for an error about it found later (`runbook resume`).
     #[serde(skip)]
     pub line: usize,
+    /// The `secret_salt` a `run_started` line gives, moved into its
+    /// [`RunInfo`](crate::event::RunInfo) as it is read.
+    #[serde(default)]
+    secret_salt: Option<String>,
     /// What happened: a `step_finished` event's facts whole again, what
     /// they hold of its probes' observations made from the `probe` lines
     /// before it (see the `repeated` module).
@@ -450,6 +464,9 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
             Err(error) => return Err(not_an_entry(number, why_not_an_entry(text, &error))),
         };
         entry.line = number;
+        if let Event::RunStarted(info) = &mut entry.event {
+            info.secret_salt = entry.secret_salt.take();
+        }
         consistency.check(&entry.event, &probes).map_err(|why| not_an_entry(number, why))?;
         match &mut entry.event {
             Event::RunStarted(info) => {
@@ -561,7 +578,13 @@ mod tests {
             panic!("{entries:?}")
         };
         assert_eq!((at.as_str(), info.mode), ("1970-01-01T00:00:00.000Z", Mode::ReadOnly));
+        // The salt is the journal's alone: serde, which every other sink
+        // writes with, never writes it (code review L9).
+        assert_eq!(info.secret_salt.as_deref(), Some(SALT), "read back into `run_started`");
+        let serialized = serde_json::to_string(&started(Mode::ReadOnly)).unwrap();
+        assert!(!serialized.contains("secret_salt") && !serialized.contains(SALT), "{serialized}");
         let line = std::fs::read_to_string(&path).unwrap();
+        assert!(line.contains(&format!(r#""secret_salt":"{SALT}""#)), "{line}");
         assert!(line.contains(r#""mode":"read-only""#), "{line}");
         for (changed, why) in [
             (line.replace("read-only", "turbo"), "unknown variant `turbo`"),
