@@ -28,6 +28,7 @@ mod secrets_resume;
 mod seeds;
 #[path = "../support/services.rs"]
 mod services;
+mod shell_values;
 mod test;
 mod values;
 

@@ -34,6 +34,7 @@ mod redact;
 mod regular_file;
 pub mod scenario;
 mod sent_value;
+mod shell_values;
 pub mod step_facts;
 mod template;
 mod text_items;

@@ -144,7 +144,6 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
             return Err(refused);
         }
         let escape = match state.auto_escape() {
-            AutoEscape::Custom(name) if name == "shell" => Some(shell_quote as fn(&str) -> String),
             AutoEscape::Custom(name) if name == "sent" && marks_url_values(state) => {
                 Some(crate::url_values::mark as fn(&str) -> String)
             }
@@ -166,6 +165,10 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         if let Some(encoded) = crate::url_values::written(value) {
             return write(out, &encoded);
         }
+        if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell") {
+            let (written, raw, held) = shell_written(value, text);
+            return write(out, &if strict { crate::shell_values::mark(&written, &raw, held) } else { written });
+        }
         match (escape, text) {
             (Some(escape), text) => write(out, &escape(&text.unwrap_or_else(|| value.to_string()))),
             (None, Some(text)) => write(out, &text),
@@ -173,6 +176,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         }
     });
     environment.add_filter("safe", safe_filter);
+    environment.add_filter("dash_ok", dash_ok_filter);
     environment.add_filter("urlencode", urlencode_filter);
     environment.add_filter("jsonpath", jsonpath_filter);
     environment.add_filter("regex", regex_filter);
@@ -299,11 +303,27 @@ impl<'p> Templates<'p> {
                 .render(context)
                 .map_err(|error| self.undefined(error, || template.undeclared_variables(true), context))
         };
-        if let Some(template) = self.compiled(mode).and_then(|compiled| compiled.get(text)) {
-            return render(template);
+        let rendered = if let Some(template) = self.compiled(mode).and_then(|compiled| compiled.get(text)) {
+            render(template)?
+        } else {
+            let guarded = if self.guarded() { guard_template(text, &GUARDS) } else { None };
+            render(
+                &self.environment.template_from_named_str(mode.template_name(), guarded.as_deref().unwrap_or(text))?,
+            )?
+        };
+        if mode != RenderMode::Shell || !self.guarded() {
+            return Ok(rendered);
         }
-        let guarded = if self.guarded() { guard_template(text, &GUARDS) } else { None };
-        render(&self.environment.template_from_named_str(mode.template_name(), guarded.as_deref().unwrap_or(text))?)
+        crate::shell_values::settle(&rendered).map_err(|refused| {
+            let holder = self.names(text, mode).into_iter().filter(|name| {
+                let value = crate::number_filters::lookup(context, name);
+                !value.is_undefined() && shell_written(&value, None).1 == refused.value
+            });
+            let mut holders: Vec<String> = holder.collect();
+            holders.sort_unstable();
+            let named = holders.first().map_or_else(String::new, |name| format!("`{name}`: "));
+            TemplateError { message: format!("{named}{}", refused.reason) }
+        })
     }
 
     /// Renders a URL to be sent with each value between the marks
@@ -452,6 +472,54 @@ fn safe_filter(value: &Value) -> Value {
         None => value.to_string(),
     };
     Value::from_object(Trusted(text))
+}
+
+/// How `value` is written into `sh:`: quoted, or bare for a typed number
+/// (`$(( {{ n }} + 1 ))` needs `5`, not `'5'`, and a number holds no shell
+/// character); with the text it stands for and what it holds. `text` is
+/// the formatter's reading of a boolean or none, if it made one.
+fn shell_written(value: &Value, text: Option<String>) -> (String, String, crate::shell_values::Held) {
+    use crate::shell_values::Held;
+    if let Some(dashed) = value.downcast_object_ref::<DashOk>() {
+        return (shell_quote(&dashed.0), dashed.0.clone(), Held::DashOk);
+    }
+    let raw = text.unwrap_or_else(|| value.to_string());
+    if value.kind() == minijinja::value::ValueKind::Number && is_plain_number(&raw) {
+        return (raw.clone(), raw, Held::Number);
+    }
+    (shell_quote(&raw), raw, Held::Text)
+}
+
+/// Whether `text` is a number as a shell reads one: digits, a sign, a
+/// point, an exponent; never `inf` or `NaN`.
+fn is_plain_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    unsigned.starts_with(|c: char| c.is_ascii_digit())
+        && unsigned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+}
+
+/// A value the author passed through `| dash_ok`: quoted in `sh:` like any
+/// other, but it may begin with `-` and be read as an option there.
+#[derive(Debug)]
+struct DashOk(String);
+
+impl minijinja::value::Object for DashOk {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `value | dash_ok`: the author's word that a value in `sh:` may begin
+/// with `-` and be an option (`ls {{ inputs.flags | dash_ok }}`).
+fn dash_ok_filter(value: &Value) -> Result<Value, minijinja::Error> {
+    if let Some(refused) = crate::sent_value::refused(value) {
+        return Err(refused);
+    }
+    Ok(Value::from_object(DashOk(value.to_string())))
 }
 
 /// An argument as a person would type it at a shell: quoted only when it
@@ -749,6 +817,40 @@ steps:
         assert_eq!(command, r"echo 'it'\''s $(touch /tmp/pwned)'");
         let raw = templates.render("echo {{ inputs.base_url | safe }}", &context(), RenderMode::Shell).unwrap();
         assert_eq!(raw, "echo http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn shell_values_that_would_be_options_paths_cut_short_or_arithmetic_code_stop_the_render() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "inputs": { "dir": "-delete", "n": 5, "neg": -1, "text_n": "7", "hostile": "a[$(touch /tmp/x)]", "x": "" },
+        })));
+        let shell = |text: &str| templates.render(text, &context, RenderMode::Shell);
+        let error = shell("find {{ inputs.dir }} -name '*.tmp'").unwrap_err();
+        assert!(error.message.starts_with("`inputs.dir`: the value `-delete` begins with `-`"), "{error}");
+        assert_eq!(shell("find -- {{ inputs.dir }}").unwrap(), "find -- '-delete'");
+        assert_eq!(shell("ls {{ inputs.dir | dash_ok }}").unwrap(), "ls '-delete'");
+        let error = shell("rm -rf /var/cache/{{ inputs.x }}").unwrap_err();
+        assert!(error.message.starts_with("`inputs.x`: the value is empty and forms a path segment"), "{error}");
+        assert_eq!(
+            shell("echo $(( {{ inputs.n }} + 1 )) {{ inputs.n }} {{ inputs.neg }}").unwrap(),
+            "echo $(( 5 + 1 )) 5 -1"
+        );
+        assert_eq!(shell("echo $(( {{ inputs.text_n }} + 1 ))").unwrap(), "echo $(( 7 + 1 ))");
+        let error = shell("echo $(( {{ inputs.hostile }} + 1 ))").unwrap_err();
+        assert!(
+            error.message.starts_with("`inputs.hostile`: the value `a[$(touch /tmp/x)]` lands in shell arithmetic"),
+            "{error}"
+        );
+        assert_eq!(shell("echo {{ inputs.text_n }}").unwrap(), "echo '7'", "text stays quoted outside arithmetic");
+        let dry = Templates::lenient().render("find {{ inputs.dir }}", &context, RenderMode::Shell).unwrap();
+        assert_eq!(dry, "find '-delete'", "a dry run shows the command");
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(shell("echo $(( {{ inputs.n }} * 2 ))").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "10\n", "a typed number is arithmetic");
     }
 
     #[test]
