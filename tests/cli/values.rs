@@ -484,12 +484,39 @@ fn text_that_came_with_an_answer_is_no_condition() {
             (
                 "en: { json: $.en }",
                 "result.json.on and vars.en",
-                Then::Stops("`result.json.on and vars.en` gave the string \"disabled\", and text is no condition"),
+                Then::Stops("`vars.en` gave the string \"disabled\", and text is no condition"),
             ),
             ("en: { json: $.en }", "steps.c.json.en", Then::Stops("`steps.c.json.en` gave the string \"disabled\"")),
             ("en: { json: $.en }", r#"vars.en == "enabled""#, Then::Concludes("no: x")),
             ("en: { json: $.on }", "vars.en", Then::Concludes("yes: x")),
             ("en: { json: $.typed, type: bool }", "vars.en", Then::Concludes("yes: x")),
+        ],
+    );
+}
+
+/// fx10b's H15 gap: text was no condition as a whole `when`, but as an
+/// operand of `and`, `or` or `not` it still read as true (`vars.en and
+/// result.json.on` took the "feature ON" branch on "disabled"). It stops
+/// there too; an `or` giving a value to compare keeps its reading.
+#[test]
+fn text_that_came_with_an_answer_is_no_operand_of_and_or_not() {
+    let server = serving(&[("/flags", r#"{"en": "disabled", "on": true, "typed": "true"}"#)]);
+    let stop = |name: &str, text: &str| format!("`{name}` gave the string \"{text}\", and text is no condition");
+    assert_cases(
+        &server.url("/flags"),
+        "x",
+        &[
+            ("en: { json: $.en }", "vars.en and result.json.on", Then::Stops(&stop("vars.en", "disabled"))),
+            ("en: { json: $.en }", "not vars.en", Then::Stops(&stop("vars.en", "disabled"))),
+            ("en: { json: $.typed }", "vars.en or not result.json.on", Then::Stops(&stop("vars.en", "true"))),
+            (
+                "en: { json: $.typed }",
+                "result.json.on and not (false or vars.en)",
+                Then::Stops(&stop("vars.en", "true")),
+            ),
+            ("en: { json: $.en }", r#"(vars.en or "") != "" and result.json.on"#, Then::Concludes("yes: x")),
+            ("en: { json: $.typed, type: bool }", "vars.en and result.json.on", Then::Concludes("yes: x")),
+            ("en: { json: $.on }", "not vars.en or false", Then::Concludes("no: x")),
         ],
     );
 }

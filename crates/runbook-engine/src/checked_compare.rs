@@ -34,12 +34,22 @@ pub(crate) fn truth(value: &Value, text: &str) -> Result<Value, Error> {
     }
 }
 
-/// [`truth`] of a whole `when` or `stop_if`: text that came with an
-/// answer (a capture, a fact, `result.*`) is no condition at all, since
-/// every non-empty string is true, "disabled" and "stopped" as much as
-/// "enabled" (review-10-attack7 H15). An input's text, which the operator
-/// gave, keeps reading "was something given"; so do the operands of `not`,
-/// `and`, `or` ([`truth`]), where `(vars.error or "") != ""` is a fallback.
+/// The truth guard as guarded expressions call it: [`condition`] where the
+/// truth is a condition's (`truth(x, "x", true)`, an operand of the `not`,
+/// `and` and `or` that make a `when`: [`runbook_model::guard_when`]),
+/// else [`truth`].
+pub(crate) fn truth_guard(value: &Value, text: &str, as_condition: Option<bool>) -> Result<Value, Error> {
+    if as_condition == Some(true) { condition(value, text) } else { truth(value, text) }
+}
+
+/// [`truth`] of a whole `when` or `stop_if`, and of each operand of the
+/// `not`, `and` and `or` that make it: text that came with an answer (a
+/// capture, a fact, `result.*`) is no condition at all, since every
+/// non-empty string is true, "disabled" and "stopped" as much as "enabled"
+/// (review-10-attack7 H15; `vars.enabled and vars.ready`, fx10b's gap). An
+/// input's text, which the operator gave, keeps reading "was something
+/// given"; so does an `and`/`or` whose value is used ([`truth`]), where
+/// `(vars.error or "") != ""` is a fallback.
 pub(crate) fn condition(value: &Value, text: &str) -> Result<Value, Error> {
     let value = truth(value, text)?;
     match value.as_str().filter(|_| !text.starts_with("inputs.")) {

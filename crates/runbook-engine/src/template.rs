@@ -182,7 +182,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_filter("regex", regex_filter);
     environment.add_function(GUARDS.compare, crate::checked_compare::compare);
     environment.add_function(GUARDS.require, crate::checked_compare::require);
-    environment.add_function(GUARDS.truth, crate::checked_compare::truth);
+    environment.add_function(GUARDS.truth, crate::checked_compare::truth_guard);
     environment.add_function(GUARDS.text, crate::checked_compare::printed_as_text);
     environment.add_function(GUARDS.truths, crate::checked_compare::truths);
     environment.add_function(GUARDS.arithmetic, crate::checked_compare::arithmetic);
@@ -361,12 +361,23 @@ impl<'p> Templates<'p> {
     /// written in when it was planned; another one is guarded and compiled
     /// on the spot.
     pub(crate) fn eval(&self, expression: &str, context: &Value) -> Result<Value, TemplateError> {
+        self.evaluate(expression, context, guard_comparisons)
+    }
+
+    /// [`Self::eval`], an expression the plan did not compile guarded on
+    /// the spot by `guard`.
+    fn evaluate(
+        &self,
+        expression: &str,
+        context: &Value,
+        guard: fn(&str, &runbook_model::Guards<'_>) -> Option<String>,
+    ) -> Result<Value, TemplateError> {
         let guarded;
         let on_the_spot;
         let compiled = if let Some(compiled) = self.expressions.get(expression) {
             compiled
         } else {
-            guarded = guard_comparisons(expression, &GUARDS);
+            guarded = guard(expression, &GUARDS);
             on_the_spot = self.environment.compile_expression(guarded.as_deref().unwrap_or(expression))?;
             &on_the_spot
         };
@@ -403,9 +414,11 @@ impl<'p> Templates<'p> {
     /// `"no"`, `"null"`, `"0.0"`, …, as a text capture gives them) is an
     /// error rather than a branch taken on the opposite of what it says,
     /// here and wherever the expression takes a truth (`not`, `and`, `or`);
-    /// so is a map, true whatever it holds.
+    /// so is a map, true whatever it holds. Text that came with an answer
+    /// is no condition, as the whole and as an operand of the `not`, `and`
+    /// and `or` that make it ([`runbook_model::guard_when`]).
     pub(crate) fn is_true(&self, expression: &str, context: &Value) -> Result<bool, TemplateError> {
-        let value = self.eval(expression, context)?;
+        let value = self.evaluate(expression, context, runbook_model::guard_when)?;
         if !value.is_undefined() {
             crate::checked_compare::condition(&value, expression)
                 .map_err(|error| TemplateError { message: error.detail().unwrap_or_default().to_owned() })?;
@@ -928,11 +941,13 @@ steps:
             "{error}"
         );
         let error = templates.is_true("vars.flag or vars.name", &context).unwrap_err();
-        assert!(error.message.starts_with(r#"`vars.flag or vars.name` gave the string "db-1""#), "{error}");
+        assert!(error.message.starts_with(r#"`vars.name` gave the string "db-1""#), "the operand named: {error}");
+        assert!(templates.is_true("not vars.name", &context).is_err(), "an operand of `not` is a condition too");
         assert!(templates.is_true("(vars.name or '') != ''", &context).unwrap(), "`or` as a fallback");
         assert!(templates.is_true("vars.name != ''", &context).unwrap());
         let given = Value::from(minijinja::value::Serde(serde_json::json!({ "inputs": { "api_key": "k" } })));
         assert!(templates.is_true("inputs.api_key", &given).unwrap(), "an input's text says it was given");
+        assert!(templates.is_true("inputs.api_key and true", &given).unwrap(), "as an operand too");
         let shown = templates.render("{% if vars.name %}on {{ vars.name }}{% endif %}", &context, RenderMode::Text);
         assert_eq!(shown.unwrap(), "on db-1", "a template's `if` still reads \"something was given\"");
         assert!(!templates.is_true("vars.enabled == 'true'", &context).unwrap());

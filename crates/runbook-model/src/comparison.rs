@@ -411,7 +411,8 @@ pub struct Guards<'g> {
     pub require: &'g str,
     /// Called as `truth(x, "x")` wherever a value's truth is taken (`not
     /// x`, `x and y`, `a if x else b`): gives `x` back, or refuses a string
-    /// that reads as false.
+    /// that reads as false; as `truth(x, "x", true)` where the truth is a
+    /// condition's ([`guard_when`]), refusing text that came with an answer.
     pub truth: &'g str,
     /// Called as `truths(xs, "xs")` for the items of `xs | select` and
     /// `xs | reject` without a test, whose truths those filters take:
@@ -460,6 +461,28 @@ pub fn guard_comparisons(expression: &str, guards: &Guards<'_>) -> Option<String
     let parsed = parse_expr(expression).ok()?;
     let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guards: Some(*guards), guarded: 0 };
     writer.expr(&parsed).ok()?;
+    (writer.guarded > 0).then_some(writer.out)
+}
+
+/// `expression`, a `when` or a `stop_if`, guarded as [`guard_comparisons`]
+/// guards it, and each truth it takes as a condition (the whole
+/// expression, and the operands of its `not`, `and` and `or` that make
+/// it) called as `truth(x, "x", true)`: text that came with an answer is
+/// no condition there, as it is none as the whole `when` (fx10b's H15
+/// gap: `vars.enabled and vars.ready` read the text "true" of a capture
+/// as true, and "disabled" as much). An `and`/`or` whose value is used
+/// (`(vars.error or "") != ""`) keeps reading truths as `truth(x, "x")`.
+/// `None` when the expression does not parse or cannot be written back.
+pub fn guard_when(expression: &str, guards: &Guards<'_>) -> Option<String> {
+    let parsed = parse_expr(expression).ok()?;
+    let mut writer = Writer { out: String::with_capacity(expression.len() * 2), guards: Some(*guards), guarded: 0 };
+    // The whole expression's truth the engine takes itself.
+    let combined = match &parsed {
+        ast::Expr::UnaryOp(unary) => matches!(unary.op, ast::UnaryOpKind::Not),
+        ast::Expr::BinOp(binary) => matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr),
+        _ => false,
+    };
+    if combined { writer.condition(&parsed) } else { writer.expr(&parsed) }.ok()?;
     (writer.guarded > 0).then_some(writer.out)
 }
 
@@ -934,8 +957,35 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// `expr`, a condition: its `not`, `and` and `or` written with their
+    /// operands as conditions, anything else whose truth is taken through
+    /// the truth guard told so (`truth(x, "x", true)`).
+    fn condition(&mut self, expr: &ast::Expr<'_>) -> Result<(), Unwritable> {
+        match expr {
+            ast::Expr::UnaryOp(unary) if matches!(unary.op, ast::UnaryOpKind::Not) => {
+                self.out.push_str("(not ");
+                self.condition(&unary.expr)?;
+                self.out.push(')');
+            }
+            ast::Expr::BinOp(binary) if matches!(binary.op, ast::BinOpKind::ScAnd | ast::BinOpKind::ScOr) => {
+                self.out.push('(');
+                self.condition(&binary.left)?;
+                self.out.push_str(binary_symbol(binary.op));
+                self.condition(&binary.right)?;
+                self.out.push(')');
+            }
+            _ => return self.guarded_truth(expr, true),
+        }
+        Ok(())
+    }
+
     /// `expr`, whose truth is taken, through the truth guard.
     fn truth(&mut self, expr: &ast::Expr<'_>) -> Result<(), Unwritable> {
+        self.guarded_truth(expr, false)
+    }
+
+    /// `expr` through the truth guard, told whether it is a condition.
+    fn guarded_truth(&mut self, expr: &ast::Expr<'_>, condition: bool) -> Result<(), Unwritable> {
         // Tests, comparisons, `not` and literals give what they say, and
         // the operands of a nested `and`/`or` are guarded already.
         let checked = match expr {
@@ -953,6 +1003,9 @@ impl Writer<'_> {
         self.expr(expr)?;
         self.out.push_str(", ");
         self.string(&text_of(expr)?);
+        if condition {
+            self.out.push_str(", true");
+        }
         self.out.push(')');
         Ok(())
     }
@@ -1368,6 +1421,31 @@ mod tests {
         assert_eq!(
             guard_comparisons("vars.a is not none", &GUARDS).as_deref(),
             Some(r#"(not (req(vars.a, "vars.a") is none))"#)
+        );
+    }
+
+    /// fx10b's H15 gap: the operands of a `when`'s `not`, `and` and `or`
+    /// are conditions (`truth(x, "x", true)`), not those of an `and`/`or`
+    /// whose value is compared, nor the whole (the engine takes its truth).
+    #[test]
+    fn the_operands_that_make_a_when_are_conditions() {
+        assert_eq!(
+            guard_when("vars.enabled and not (vars.ready or vars.a > 1)", &GUARDS).as_deref(),
+            Some(
+                r#"(truth(vars.enabled, "vars.enabled", true) and (not (truth(vars.ready, "vars.ready", true) or cmp(vars.a, ">", 1, "vars.a", "1"))))"#
+            )
+        );
+        assert_eq!(
+            guard_when(r#"(vars.error or "") != "" and vars.up"#, &GUARDS).as_deref(),
+            Some(
+                r#"(cmp((truth(vars.error, "vars.error") or ""), "!=", "", "vars.error or \"\"", "\"\"") and truth(vars.up, "vars.up", true))"#
+            ),
+            "an `or` giving a value to compare keeps its reading"
+        );
+        assert_eq!(guard_when("vars.ready", &GUARDS), None, "the whole's truth is the engine's");
+        assert_eq!(
+            guard_when("vars.ready if vars.a else vars.b", &GUARDS),
+            guard_comparisons("vars.ready if vars.a else vars.b", &GUARDS)
         );
     }
 

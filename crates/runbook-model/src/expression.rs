@@ -8,7 +8,7 @@
 
 use indexmap::IndexMap;
 
-use crate::{Guards, Runbook, TemplateKind, guard_comparisons, guard_template, template_sites};
+use crate::{Guards, Runbook, TemplateKind, guard_comparisons, guard_template, guard_when, template_sites};
 
 /// The names a guarded expression calls its guards by; the engine
 /// registers its functions under them.
@@ -68,7 +68,13 @@ pub(crate) fn planned_expressions(runbook: &Runbook) -> IndexMap<String, String>
             TemplateKind::Shell => continue,
         };
         if !expressions.contains_key(written) {
-            let evaluated = guard_comparisons(written, &GUARDS).unwrap_or_else(|| written.to_owned());
+            // A `when` or `stop_if` is a condition; a whole value's `and`
+            // and `or` give a value.
+            let guarded = match site.kind {
+                TemplateKind::Expression => guard_when(written, &GUARDS),
+                _ => guard_comparisons(written, &GUARDS),
+            };
+            let evaluated = guarded.unwrap_or_else(|| written.to_owned());
             expressions.insert(written.to_owned(), evaluated);
         }
     }

@@ -64,7 +64,7 @@ pub use check::Check;
 pub use code::{Code, Level};
 pub use comparison::{
     COMPARISON_TESTS, Comparator, Comparison, Guards, Operand, OperandForm, comparisons, guard_comparisons,
-    guard_condition, guard_template, template_comparisons,
+    guard_condition, guard_template, guard_when, template_comparisons,
 };
 pub use constant_truth::{ConstantTruth, constant_truths, template_constant_truths};
 pub use diagnostic::{Diagnostic, did_you_mean};
