@@ -19,7 +19,8 @@
 //!   that `@`, `/`, `?` and `#` stay in the user name or password;
 //! - in the host or the port written after `://` a value holding what ends
 //!   or splits the authority (`@`, `/`, `\`, `?`, `#`, a space or a control
-//!   character) is refused;
+//!   character) is refused, but for one that begins with `/`, `?` or `#`:
+//!   a path written whole after the host (`https://h:9{{ route }}`);
 //! - in the path it is percent-encoded as one segment (`/`, `?`, `#`, `%`,
 //!   spaces and non-ASCII), and a segment a value helped make that is
 //!   `.` or `..` (in any form a URL parser resolves: `%2e`), or that is
@@ -189,6 +190,9 @@ pub(crate) fn encode(rendered: &str) -> Result<String, String> {
 
 /// Writes `value` at `place` of `url`, encoded as it lands there.
 fn write_value(url: &mut String, value: &str, place: Place, encoded: bool) -> Result<(), String> {
+    // A path written whole right after the host (`https://h:9{{ route }}`)
+    // ends the host where the runbook wrote it.
+    let place = if place == Place::Host && value.starts_with(['/', '?', '#']) { Place::AfterBase } else { place };
     match place {
         Place::AfterBase => {
             let authority = value.split(['/', '\\', '?', '#']).next().unwrap_or_default();
@@ -364,6 +368,12 @@ mod tests {
             assert!(!refused.contains(value), "the value itself may be a secret: {refused}");
         }
         assert!(url(&["http://h:", "80@evil.example", "/x"]).unwrap_err().contains("`@`"));
+        assert_eq!(
+            url(&["http://h:9", "/a?b=1", ""]).unwrap(),
+            "http://h:9/a?b=1",
+            "a path written whole after the host"
+        );
+        assert!(url(&["http://h:9", "?x@evil.example/", ""]).is_ok(), "in the query, which ends the host");
         assert_eq!(url(&["http://", "[::1]", ":", "8080", "/x"]).unwrap(), "http://[::1]:8080/x");
         let after_base = url(&["", "http://h:8080", "", "@evil.example/x", ""]).unwrap_err();
         assert!(after_base.contains("after the URL's host holds `@`"), "{after_base}");
