@@ -550,3 +550,73 @@ steps:
         );
     }
 }
+
+/// What whoever holds the journal learns of a short value the run
+/// obtained (a 4-digit PIN): with a secret input, nothing, since its
+/// fingerprint is keyed with the input's value, which the journal does not
+/// hold; trying every PIN with the journal's salt finds none. Without one,
+/// the salt alone keys it and the PIN is found (the documented limit).
+/// A resume given the input again redacts the PIN as before
+/// (review-8-attack4 L6, code review H1).
+#[test]
+fn a_short_obtained_value_cannot_be_guessed_from_the_journal_of_a_run_with_a_secret_input() {
+    let runbook = |inputs: &str| {
+        format!(
+            r#"
+id: pin
+title: A short obtained value
+{inputs}
+steps:
+  - id: issue
+    check:
+      cmd: {{ sh: 'printf "pin=%s%s" 42 42' }}
+      capture:
+        pin: {{ regex: "pin=(\\d{{4}})", secret: true }}
+  - id: pause
+    ask: {{ type: confirm, question: "Go on?" }}
+  - id: shown
+    check:
+      cmd: {{ sh: 'echo "the pin was 4242"' }}
+  - id: end
+    conclude: {{ status: resolved, diagnosis: done }}
+"#
+        )
+    };
+    let guessed = |journal: &str| {
+        let salt = journal.split(r#""secret_salt":""#).nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let digests: Vec<&str> =
+            journal.split(r#""sha256":""#).skip(2).map(|rest| rest.split('"').next().unwrap()).collect();
+        assert!(!digests.is_empty(), "the PIN is fingerprinted: {journal}");
+        let output = Command::new("python3")
+            .args(["-c", "import hashlib,sys; salt=bytes.fromhex(sys.argv[1]); want=set(sys.argv[2:]); print(next((g for g in (f'{n:04}' for n in range(10000)) if hashlib.sha256(salt+g.encode()).hexdigest() in want), ''))", &salt])
+            .args(&digests)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    for (inputs, env, found) in
+        [("inputs:\n  key: { env: MYKEY, secret: true }", Some(("MYKEY", "K3y-of-the-run-77")), ""), ("", None, "4242")]
+    {
+        let dir = Scratch::new();
+        std::fs::write(dir.path().join("runbook.yaml"), runbook(inputs)).unwrap();
+        let mut run =
+            Test::new().in_dir(dir.path()).args(["run", "runbook.yaml", "--non-interactive", "--record-dir", "rec"]);
+        if let Some((name, value)) = env {
+            run = run.env(name, value);
+        }
+        run.status(5);
+        let journal = std::fs::read_to_string(dir.path().join("rec/journal.jsonl")).unwrap();
+        assert_eq!(guessed(&journal), found, "{inputs:?}");
+        assert_eq!(journal.contains(r#""secret_keyed_by":["key"]"#), env.is_some(), "{journal}");
+        let mut resume =
+            Test::new().in_dir(dir.path()).args(["resume", "rec", "--non-interactive", "--answer", "pause=yes"]);
+        if let Some((name, value)) = env {
+            resume = resume.env(name, value);
+        }
+        let output = resume.status(0);
+        let sinks = sinks(dir.path(), output.stdout, output.stderr);
+        // (`4242` alone may turn up in a hex digest.)
+        assert_nowhere(&sinks, &["pin=4242", "was 4242", "\"4242\""]);
+        assert!(sinks[2].1.contains("the pin was [redacted:pin]"), "{}", excerpt(&sinks[2].1, "the pin"));
+    }
+}

@@ -278,6 +278,12 @@ pub struct RunInfo {
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) secret_salt: Option<String>,
+    /// The secret inputs whose values key that salt, by name: a resume
+    /// given them again makes the same fingerprints. In the journal only,
+    /// as the salt (`secret_keyed_by`, only when there are some).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) secret_keyed_by: Vec<String>,
 }
 
 /// The text a run went on with after `runbook resume --allow-changed`.

@@ -184,6 +184,9 @@ pub struct Resume {
     pub runbook_changed: bool,
     /// The salt of the journal's fingerprints (`run_started`), hex.
     pub secret_salt: Option<String>,
+    /// The secret inputs whose values key that salt, by name
+    /// (`run_started`): given again, they make the same fingerprints.
+    pub secret_keyed_by: Vec<String>,
     /// What the run learned of secrets before the stop, as journaled, each
     /// with the number of the journal line that gave it.
     pub learned_secrets: Vec<(usize, LearnedSecret)>,
@@ -219,10 +222,19 @@ pub async fn run(
     services: Services<'_>,
 ) -> RunReport {
     let mut redactor = given_secrets(plan, path, inputs, options);
+    // The secret inputs with a value key the fingerprints with the salt.
+    let mut material: Vec<(&str, String)> = inputs
+        .secrets
+        .iter()
+        .filter_map(|name| Some((name.as_str(), input_text(inputs.values.get(name.as_str())?)?)))
+        .collect();
+    material.sort();
+    material.dedup();
     if let Some(salt) = Salt::random() {
-        redactor.salt_with(salt);
+        redactor.salt_with(salt.keyed_with(material.iter().map(|(name, value)| (*name, value.as_str()))));
     }
-    start(plan, templates, path, inputs, options, services, Begin { resume: None, redactor }).await
+    let keyed_by = material.into_iter().map(|(name, _)| name.to_owned()).collect();
+    start(plan, templates, path, inputs, options, services, Begin { resume: None, redactor, keyed_by }).await
 }
 
 /// Continues a run from its journal's [`Resume`] point. Refused before
@@ -241,11 +253,30 @@ pub async fn resume(
     // from the journal (pieces, fingerprints) under the run's salt.
     let mut redactor = given_secrets(plan, path, inputs, options);
     let salt = resume.secret_salt.as_deref().and_then(Salt::from_hex).ok_or(RestoreError::Salt)?;
-    redactor.salt_with(salt);
+    let keyed_by = resume.secret_keyed_by.clone();
+    let material = keyed_by
+        .iter()
+        .map(|name| {
+            let value = inputs.values.get(name.as_str()).and_then(input_text);
+            value.map(|value| (name.as_str(), value)).ok_or_else(|| RestoreError::KeyInput { name: name.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    redactor.salt_with(salt.keyed_with(material.iter().map(|(name, value)| (*name, value.as_str()))));
     for (line, learned) in &resume.learned_secrets {
         redactor.restore(*line, learned)?;
     }
-    Ok(start(plan, templates, path, inputs, options, services, Begin { resume: Some(resume), redactor }).await)
+    Ok(start(plan, templates, path, inputs, options, services, Begin { resume: Some(resume), redactor, keyed_by })
+        .await)
+}
+
+/// A secret input's value as it keys the run's fingerprints: a text as it
+/// is, any other value as JSON; `None` for none.
+fn input_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text.clone()),
+        value => Some(value.to_string()),
+    }
 }
 
 /// A redactor of the secrets a run is given (again, when it resumes): its
@@ -274,6 +305,8 @@ fn given_secrets(plan: &Plan, path: &Path, inputs: &ResolvedInputs, options: &Op
 struct Begin<'r> {
     resume: Option<&'r Resume>,
     redactor: Redactor,
+    /// The secret inputs that key the salt, by name.
+    keyed_by: Vec<String>,
 }
 
 async fn start(
@@ -283,7 +316,7 @@ async fn start(
     inputs: &ResolvedInputs,
     options: &Options,
     services: Services<'_>,
-    Begin { resume, redactor }: Begin<'_>,
+    Begin { resume, redactor, keyed_by }: Begin<'_>,
 ) -> RunReport {
     let wall = options.started.unwrap_or_else(|| services.clock.wall());
     let runbook = &plan.runbook;
@@ -312,6 +345,7 @@ async fn start(
         record_template: runbook.record.as_ref().map(|t| t.value.clone()),
         virtual_time: services.clock.is_virtual(),
         secret_salt: redactor.salt().map(Salt::hex),
+        secret_keyed_by: keyed_by,
     };
     crate::probe::mark_commands_of(&info.id);
     let run_facts = serde_json::json!({

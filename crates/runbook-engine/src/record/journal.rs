@@ -227,7 +227,7 @@ impl Journal {
         let mut line = match event {
             Event::Probe { step, attempt, part } => {
                 self.probes.add(step, *attempt, part);
-                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event), secret_salt: None })
+                serde_json::to_vec(&Line::of(&at, elapsed_ms, Shown::Event(event)))
             }
             Event::StepFinished {
                 step,
@@ -243,15 +243,16 @@ impl Journal {
                 let facts = facts.as_ref().map(|facts| written(facts, &parts, *facts_unredacted));
                 let finished =
                     Finished { step, outcome, error, duration_ms: *duration_ms, captures, uncaptured, facts: &facts };
-                serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Finished(finished), secret_salt: None })
+                serde_json::to_vec(&Line::of(&at, elapsed_ms, Shown::Finished(finished)))
             }
             Event::RunStarted(info) => serde_json::to_vec(&Line {
                 at: &at,
                 elapsed_ms,
                 event: Shown::Event(event),
                 secret_salt: info.secret_salt.as_deref(),
+                secret_keyed_by: &info.secret_keyed_by,
             }),
-            _ => serde_json::to_vec(&Line { at: &at, elapsed_ms, event: Shown::Event(event), secret_salt: None }),
+            _ => serde_json::to_vec(&Line::of(&at, elapsed_ms, Shown::Event(event))),
         }?;
         line.push(b'\n');
         if self.gathered.is_empty() {
@@ -323,6 +324,15 @@ struct Line<'a> {
     event: Shown<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret_salt: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    secret_keyed_by: &'a [String],
+}
+
+impl<'a> Line<'a> {
+    /// The line of an event other than `run_started`.
+    fn of(at: &'a str, elapsed_ms: u64, event: Shown<'a>) -> Self {
+        Self { at, elapsed_ms, event, secret_salt: None, secret_keyed_by: &[] }
+    }
 }
 
 /// An event as the journal writes it.
@@ -370,6 +380,9 @@ pub struct Entry {
     /// [`RunInfo`](crate::event::RunInfo) as it is read.
     #[serde(default)]
     secret_salt: Option<String>,
+    /// The `secret_keyed_by` a `run_started` line gives, moved likewise.
+    #[serde(default)]
+    secret_keyed_by: Vec<String>,
     /// What happened: a `step_finished` event's facts whole again, what
     /// they hold of its probes' observations made from the `probe` lines
     /// before it (see the `repeated` module).
@@ -466,6 +479,7 @@ pub(super) fn for_each(mut lines: impl BufRead, path: &Path, mut fold: impl FnMu
         entry.line = number;
         if let Event::RunStarted(info) = &mut entry.event {
             info.secret_salt = entry.secret_salt.take();
+            info.secret_keyed_by = std::mem::take(&mut entry.secret_keyed_by);
         }
         consistency.check(&entry.event, &probes).map_err(|why| not_an_entry(number, why))?;
         match &mut entry.event {
@@ -562,6 +576,7 @@ mod tests {
             record_template: None,
             virtual_time: false,
             secret_salt: Some(SALT.into()),
+            secret_keyed_by: vec!["api_key".into()],
         })
     }
 
@@ -581,8 +596,9 @@ mod tests {
         // The salt is the journal's alone: serde, which every other sink
         // writes with, never writes it (code review L9).
         assert_eq!(info.secret_salt.as_deref(), Some(SALT), "read back into `run_started`");
+        assert_eq!(info.secret_keyed_by, ["api_key"]);
         let serialized = serde_json::to_string(&started(Mode::ReadOnly)).unwrap();
-        assert!(!serialized.contains("secret_salt") && !serialized.contains(SALT), "{serialized}");
+        assert!(!serialized.contains("secret_") && !serialized.contains(SALT), "{serialized}");
         let line = std::fs::read_to_string(&path).unwrap();
         assert!(line.contains(&format!(r#""secret_salt":"{SALT}""#)), "{line}");
         assert!(line.contains(r#""mode":"read-only""#), "{line}");

@@ -256,6 +256,7 @@ pub fn resume_point(entries: &[Entry]) -> Result<ResumePoint, ResumeError> {
             evidence: evidence.into_iter().map(|(step, (_, parts))| (step, parts)).collect(),
             runbook_changed: false,
             secret_salt: header.secret_salt.clone(),
+            secret_keyed_by: header.secret_keyed_by.clone(),
             learned_secrets,
             no_answer_vars,
         },

@@ -46,9 +46,18 @@ impl Fingerprint {
 
 /// The run's random salt, hex in `run_started`: the same value gives
 /// another digest in every run, so a digest cannot be looked up in a table
-/// made before.
+/// made before. A run with secret inputs keys it with their values too
+/// ([`Salt::keyed_with`]), which the journal does not hold: whoever reads
+/// the journal alone cannot test guesses of a short value (a 4-digit PIN)
+/// against its fingerprint (review-8-attack4 L6, code review H1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Salt(Vec<u8>);
+pub(crate) struct Salt {
+    /// The random bytes, which the journal keeps.
+    bytes: Vec<u8>,
+    /// A digest of the salt and the run's secret inputs, which it does
+    /// not: fingerprints are made under it when there is one.
+    keyed: Option<[u8; 32]>,
+}
 
 impl Salt {
     /// A new random salt from the TLS stack's random source; `None` when it
@@ -57,18 +66,43 @@ impl Salt {
         let mut bytes = vec![0; SALT_BYTES];
         let provider = rustls::crypto::aws_lc_rs::default_provider();
         provider.secure_random.fill(&mut bytes).ok()?;
-        Some(Self(bytes))
+        Some(Self { bytes, keyed: None })
     }
 
     /// The salt a journal gives, as hex: `None` unless it is the
     /// [`SALT_BYTES`] bytes a run draws.
     pub(crate) fn from_hex(hex: &str) -> Option<Self> {
-        from_hex(hex).filter(|bytes| bytes.len() == SALT_BYTES).map(Self)
+        from_hex(hex).filter(|bytes| bytes.len() == SALT_BYTES).map(|bytes| Self { bytes, keyed: None })
     }
 
-    /// The salt as `run_started` writes it.
+    /// The salt keyed with the values of the run's secret inputs (by name,
+    /// in the order given, which the caller keeps the same on a resume):
+    /// its fingerprints change with each value. Without any, the salt stays
+    /// as it is, and so do the fingerprints made under it.
+    pub(crate) fn keyed_with<'a>(mut self, inputs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(b"runbook fingerprint key\0");
+        hasher.update(&self.bytes);
+        let mut any = false;
+        for (name, value) in inputs {
+            any = true;
+            for part in [name.as_bytes(), value.as_bytes()] {
+                hasher.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_le_bytes());
+                hasher.update(part);
+            }
+        }
+        self.keyed = any.then(|| hasher.finalize().into());
+        self
+    }
+
+    /// The salt as `run_started` writes it: the random bytes only.
     pub(crate) fn hex(&self) -> String {
-        to_hex(&self.0)
+        to_hex(&self.bytes)
+    }
+
+    /// What digests are made under: the keyed digest, or the salt.
+    fn key(&self) -> &[u8] {
+        self.keyed.as_ref().map_or(self.bytes.as_slice(), |keyed| keyed.as_slice())
     }
 
     /// The fingerprint of `value` under this salt.
@@ -77,12 +111,12 @@ impl Salt {
     }
 
     /// The rolling hash's multiplier in this run: odd (so that every byte
-    /// of a window counts in its low bits) and drawn from the salt, so that
+    /// of a window counts in its low bits) and drawn from the (keyed) salt, so that
     /// the weak hash of a value differs from run to run too and cannot link
     /// the same secret across journals (review-8-attack4 H1).
     fn base(&self) -> u32 {
         let mut bytes = [0; 4];
-        for (at, byte) in self.0.iter().take(4).enumerate() {
+        for (at, byte) in self.key().iter().take(4).enumerate() {
             bytes[at] = *byte;
         }
         u32::from_le_bytes(bytes) | 1
@@ -90,7 +124,7 @@ impl Salt {
 
     fn digest(&self, value: &[u8]) -> [u8; 32] {
         let mut hasher = Sha256::new();
-        hasher.update(&self.0);
+        hasher.update(self.key());
         hasher.update(value);
         hasher.finalize().into()
     }
@@ -344,6 +378,40 @@ mod tests {
         let (one, two) = (salt().fingerprint(b"hunter22"), other.fingerprint(b"hunter22"));
         assert_ne!(one.weak, two.weak);
         assert_ne!(one.sha256, two.sha256);
+    }
+
+    /// With secret inputs, the digest of a value changes with their values
+    /// (L6, H1): the salt alone, which the journal holds, does not give it.
+    /// Without any, it is the salt's alone, as journals before keep it.
+    #[test]
+    fn the_digest_changes_with_the_secret_inputs() {
+        let pin = b"4242";
+        let plain = salt().fingerprint(pin);
+        let mut unkeyed = Sha256::new();
+        unkeyed.update(salt().bytes);
+        unkeyed.update(pin);
+        assert_eq!(plain.sha256, to_hex(&unkeyed.finalize()), "no secret input: the salt alone");
+        assert_eq!(salt().keyed_with([]).fingerprint(pin), plain);
+        let one = salt().keyed_with([("api_key", "k-1")]).fingerprint(pin);
+        let other = salt().keyed_with([("api_key", "k-2")]).fingerprint(pin);
+        let renamed = salt().keyed_with([("api_kex", "k-1")]).fingerprint(pin);
+        for print in [&one, &other, &renamed] {
+            assert_ne!(print.sha256, plain.sha256);
+        }
+        assert_ne!(one.sha256, other.sha256);
+        assert_ne!(one.sha256, renamed.sha256);
+        assert_eq!(salt().keyed_with([("api_key", "k-1")]).fingerprint(pin), one, "the same inputs, the same digest");
+        assert_eq!(salt().keyed_with([("api_key", "k-1")]).hex(), salt().hex(), "the journal keeps the salt alone");
+        // Whoever holds the salt alone finds no PIN whose digest is it.
+        let found = (0..10_000)
+            .map(|n| format!("{n:04}"))
+            .find(|guess| salt().fingerprint(guess.as_bytes()).sha256 == one.sha256);
+        assert_eq!(found, None);
+        let mut printed = Printed::default();
+        let keyed = salt().keyed_with([("api_key", "k-1")]);
+        printed.add("pin", &one, &keyed);
+        assert_eq!(printed.whole(&keyed, "4242"), Some("pin"));
+        assert_eq!(printed.whole(&salt().keyed_with([("api_key", "k-2")]), "4242"), None);
     }
 
     #[test]

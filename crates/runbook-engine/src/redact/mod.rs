@@ -98,6 +98,15 @@ pub enum RestoreError {
          it keeps as fingerprints under that salt, would be written in clear"
     )]
     Salt,
+    /// A secret input that keys the journal's fingerprints has no value.
+    #[error(
+        "the journal's fingerprints of the values the run obtained are keyed by secret input `{name}`, which has no \
+         value now: give it again, as the run was given it, or they would be written in clear"
+    )]
+    KeyInput {
+        /// The input's name.
+        name: String,
+    },
     /// A piece of a secret that no value given again under its name has.
     #[error(
         "line {line} of the journal: the run learned a piece of secret `{name}` (bytes {from} to {to} of its form \
