@@ -202,13 +202,7 @@ impl Redactor {
     /// [`Self::learn`] for every value inside a captured JSON value, as
     /// [`Self::add_input`] adds them.
     pub(crate) fn learn_json(&mut self, name: &str, value: &serde_json::Value) -> Vec<LearnedSecret> {
-        match value {
-            serde_json::Value::String(text) => self.learn(name, text),
-            serde_json::Value::Number(number) => self.learn(name, &number.to_string()),
-            serde_json::Value::Array(items) => items.iter().flat_map(|item| self.learn_json(name, item)).collect(),
-            serde_json::Value::Object(map) => map.values().flat_map(|item| self.learn_json(name, item)).collect(),
-            serde_json::Value::Bool(_) | serde_json::Value::Null => Vec::new(),
-        }
+        texts(value).iter().flat_map(|text| self.learn(name, text)).collect()
     }
 
     fn kept_as(&self, name: &str, value: &str) -> Vec<LearnedSecret> {
@@ -292,12 +286,8 @@ impl Redactor {
     /// Adds every value inside a secret input: the text of a string or a
     /// number, each element of a list.
     pub fn add_input(&mut self, name: &str, value: &serde_json::Value) {
-        match value {
-            serde_json::Value::String(text) => self.add(name, text),
-            serde_json::Value::Number(number) => self.add(name, &number.to_string()),
-            serde_json::Value::Array(items) => items.iter().for_each(|item| self.add_input(name, item)),
-            serde_json::Value::Object(map) => map.values().for_each(|item| self.add_input(name, item)),
-            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+        for text in texts(value) {
+            self.add(name, &text);
         }
     }
 
@@ -472,10 +462,19 @@ impl Redactor {
     }
 }
 
-/// Whether `value` is made of `secret`: it holds a run of [`MIN_SHARED_RUN`]
-/// of its characters, or the secret holds all of it, compared without
-/// case, read forwards or backwards, as what a template or a service makes
-/// of a secret does (`HUNTER22`, `hunte`, `22retnuh` of `hunter22`).
+/// The texts inside a JSON value that are secrets when it is one: each
+/// string and number (as written), in lists and maps at any depth (not
+/// the keys); `true`, `false` and `null` hold none.
+fn texts(value: &serde_json::Value) -> Vec<Cow<'_, str>> {
+    match value {
+        serde_json::Value::String(text) => vec![Cow::Borrowed(text.as_str())],
+        serde_json::Value::Number(number) => vec![Cow::Owned(number.to_string())],
+        serde_json::Value::Array(items) => items.iter().flat_map(texts).collect(),
+        serde_json::Value::Object(map) => map.values().flat_map(texts).collect(),
+        serde_json::Value::Bool(_) | serde_json::Value::Null => Vec::new(),
+    }
+}
+
 /// A float that is a whole number, written as one (`987654321.0` is
 /// `987654321`): a fingerprint was taken of the number as it was learned.
 fn integral(value: f64) -> Option<String> {
@@ -488,6 +487,10 @@ fn integral(value: f64) -> Option<String> {
     Some(whole.to_string())
 }
 
+/// Whether `value` is made of `secret`: it holds a run of [`MIN_SHARED_RUN`]
+/// of its characters, or the secret holds all of it, compared without
+/// case, read forwards or backwards, as what a template or a service makes
+/// of a secret does (`HUNTER22`, `hunte`, `22retnuh` of `hunter22`).
 fn made_of(secret: &str, value: &str) -> bool {
     let folded = secret.to_lowercase();
     let value = value.to_lowercase();
@@ -827,6 +830,20 @@ mod tests {
         for form in encoded::sent_forms(value) {
             assert_eq!(live.text(&form), "[redacted:token]", "{form}");
         }
+    }
+
+    /// A secret input and a captured secret are walked alike (code review
+    /// L10: `learn_json` repeated `add_input`'s walk).
+    #[test]
+    fn the_texts_of_a_json_secret_are_its_strings_and_numbers_at_any_depth() {
+        let value = serde_json::json!({ "key": ["x1", 2, true, null, { "inner": "y2" }], "n": 3.5 });
+        assert_eq!(texts(&value), ["x1", "2", "y2", "3.5"]);
+        let mut given = Redactor::new();
+        given.add_input("s", &value);
+        let mut learned = Redactor::new();
+        let _ = learned.learn_json("s", &value);
+        let values = |redactor: &Redactor| redactor.secrets.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
+        assert_eq!(values(&given), values(&learned));
     }
 
     #[test]
