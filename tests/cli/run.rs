@@ -4183,3 +4183,31 @@ fn a_later_step_or_attempt_sees_the_certificate_served_now() {
     assert!(output.stdout.contains("→ fresh (pass)"), "{}", output.stdout);
     assert_eq!(resumed.load(std::sync::atomic::Ordering::SeqCst), 0, "no session resumed");
 }
+
+/// `steps.ID.error.message | default(…)`, which `check` accepts, gives its
+/// fallback when the step has no error, as `docs/dsl.md` says a `default`
+/// does, in a conclusion and in a `when` (`is defined` too), and the
+/// message when it has one; it no longer stops the run (review-12-attack5
+/// N-M4).
+#[test]
+fn a_default_over_a_steps_error_field_covers_a_step_without_an_error() {
+    let yaml = |command: &str| {
+        format!(
+            "id: m4\ntitle: M4\nsteps:\n  - id: probe\n    check:\n      cmd: {{ argv: [\"{command}\"] }}\n      expect: [ \
+             {{ exit_code: 0 }} ]\n    on: {{ pass: route, fail: route, error: route }}\n  - id: route\n    ask: {{ question: \
+             Go on?, type: confirm, default: yes }}\n    next:\n      - when: steps.probe.error.kind | default('') == \
+             'spawn_failed'\n        goto: failed\n      - when: steps.probe.error.kind is defined\n        goto: failed\n      \
+             - goto: done\n  - id: done\n    conclude:\n      status: resolved\n      diagnosis: \"error: {{{{ \
+             steps.probe.error.message | default('none') }}}}\"\n  - id: failed\n    conclude:\n      status: escalated\n      \
+             diagnosis: \"failed: {{{{ steps.probe.error.kind | default('none') }}}}\"\n"
+        )
+    };
+    for (command, to, said) in [("true", "done", "error: none"), ("/nonexistent/m4", "failed", "failed: spawn_failed")]
+    {
+        let yaml = yaml(command);
+        Test::new().files(&[("runbook.yaml", yaml.as_bytes())]).args(["check", "runbook.yaml"]).status(0);
+        let events = run(&yaml, &["--accept-defaults"]).status(0).events();
+        assert_eq!(path(&events), ["probe", "route", to], "{command}");
+        assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], said, "{command}");
+    }
+}

@@ -173,6 +173,17 @@ pub(crate) fn require(value: &Value, text: &str) -> Result<Value, Error> {
     Ok(value.clone())
 }
 
+/// Whether `value` and each of `keys` read in turn from it are set: the
+/// guard before a name read through two links or more (`steps.p.error.kind`)
+/// that `| default(…)`, `is defined` or `is undefined` is given, so that they
+/// ask of the whole name, as `docs/dsl.md` says, where strict minijinja would
+/// refuse to read `kind` of an unset `error`. A link of none has no fields.
+pub(crate) fn present(value: &Value, minijinja::value::Rest(keys): minijinja::value::Rest<Value>) -> bool {
+    keys.into_iter()
+        .try_fold(value.clone(), |value, key| value.get_item(&key).ok().filter(|next| !next.is_undefined()))
+        .is_some_and(|value| !value.is_undefined())
+}
+
 /// `left OP right` as minijinja computes it, or an error when one side is
 /// unset; when the two are of different kinds among strings, numbers,
 /// booleans, lists and maps (for `in`: the value and an item of the list,

@@ -186,6 +186,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     environment.add_function(GUARDS.text, crate::checked_compare::printed_as_text);
     environment.add_function(GUARDS.truths, crate::checked_compare::truths);
     environment.add_function(GUARDS.arithmetic, crate::checked_compare::arithmetic);
+    environment.add_function(GUARDS.present, crate::checked_compare::present);
     for (name, comparator) in runbook_model::COMPARISON_TESTS {
         environment.add_test(name, move |value: &Value, other: &Value| {
             crate::checked_compare::tested(value, comparator, other)

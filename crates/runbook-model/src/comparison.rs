@@ -429,6 +429,14 @@ pub struct Guards<'g> {
     /// none), which the filter would turn into the text "none" that no
     /// none test sees.
     pub text: &'g str,
+    /// Called as `present(a.b, "c", "d")` for a name read through two
+    /// links or more (`a.b.c.d`) that `| default(…)` is given or `is
+    /// defined`/`is undefined` tests, which is then written `(a.b.c.d if
+    /// present(…))`: whether each link is set. Strict minijinja refuses to
+    /// read a name of an unset value (`steps.p.error` of a step that
+    /// passed) even there, so the fallback and the test would not cover
+    /// the whole name as written.
+    pub present: &'g str,
 }
 
 /// Filters that print their value as text: over none they give "none" (or
@@ -708,6 +716,28 @@ fn path(expr: &ast::Expr<'_>) -> Option<Vec<String>> {
     }
 }
 
+/// The lookups of a name read from a variable (`a.b['c'].d`: `a.b['c'].d`,
+/// `a.b['c']`, `a.b`), the outermost first; none when `expr` is not such a
+/// name.
+fn links<'e, 'a>(expr: &'e ast::Expr<'a>) -> Vec<&'e ast::Expr<'a>> {
+    let mut links = Vec::new();
+    let mut link = expr;
+    loop {
+        match link {
+            ast::Expr::GetAttr(attr) => {
+                links.push(link);
+                link = &attr.expr;
+            }
+            ast::Expr::GetItem(item) => {
+                links.push(link);
+                link = &item.expr;
+            }
+            ast::Expr::Var(_) => return links,
+            _ => return Vec::new(),
+        }
+    }
+}
+
 /// The source of `expr`, without guards and without outer parentheses.
 pub(crate) fn text_of(expr: &ast::Expr<'_>) -> Result<String, Unwritable> {
     let mut writer = Writer { out: String::new(), guards: None, guarded: 0 };
@@ -890,6 +920,9 @@ impl Writer<'_> {
                     }
                     // `a | f | g` is shown as written, not as `(a | f) | g`.
                     Some(guards) if let Some(written) = text_filter(filter) => self.text(guards, value, &written)?,
+                    Some(guards) if filter.name == "default" && links(value).len() > 1 => {
+                        self.present(guards, value)?;
+                    }
                     None if matches!(value, ast::Expr::Filter(_)) => self.out.push_str(&text_of(value)?),
                     _ => self.expr(value)?,
                 }
@@ -908,6 +941,9 @@ impl Writer<'_> {
             ast::Expr::Test(test) => {
                 self.out.push('(');
                 match self.guards {
+                    Some(guards) if PRESENCE_TESTS.contains(&test.name) && links(&test.expr).len() > 1 => {
+                        self.present(guards, &test.expr)?;
+                    }
                     Some(guards) if !PRESENCE_TESTS.contains(&test.name) => {
                         self.guarded += 1;
                         self.out.push_str(guards.require);
@@ -1025,6 +1061,31 @@ impl Writer<'_> {
         self.out.push_str(", ");
         self.string(written);
         self.out.push(')');
+        Ok(())
+    }
+
+    /// `expr`, a name read through two links or more, read only once each
+    /// link is set: `(a.b.c if present(a.b, "c"))`, which is otherwise
+    /// undefined, as an unset name is.
+    fn present(&mut self, guards: Guards<'_>, expr: &ast::Expr<'_>) -> Result<(), Unwritable> {
+        let links = links(expr);
+        let Some((first, rest)) = links.split_last() else { return self.expr(expr) };
+        self.guarded += 1;
+        self.out.push('(');
+        self.expr(expr)?;
+        self.out.push_str(" if ");
+        self.out.push_str(guards.present);
+        self.out.push('(');
+        self.expr(first)?;
+        for link in rest.iter().rev() {
+            self.out.push_str(", ");
+            match link {
+                ast::Expr::GetAttr(attr) => self.string(attr.name),
+                ast::Expr::GetItem(item) => self.expr(&item.subscript_expr)?,
+                _ => return Err(Unwritable),
+            }
+        }
+        self.out.push_str("))");
         Ok(())
     }
 
@@ -1205,8 +1266,15 @@ mod tests {
     /// The guards used in tests: the comparison itself and the value
     /// itself, so a guarded expression must give exactly what the original
     /// gives.
-    const GUARDS: Guards<'static> =
-        Guards { compare: "cmp", require: "req", truth: "truth", truths: "truths", arithmetic: "arith", text: "text" };
+    const GUARDS: Guards<'static> = Guards {
+        compare: "cmp",
+        require: "req",
+        truth: "truth",
+        truths: "truths",
+        arithmetic: "arith",
+        text: "text",
+        present: "present",
+    };
 
     fn environment() -> Environment<'static> {
         let mut environment = Environment::new();
@@ -1215,6 +1283,13 @@ mod tests {
         environment.add_function("truths", |value: Value, _: &str| value);
         environment.add_function("text", |value: Value, _: &str, _: &str| value);
         environment.add_function("arith", |left: Value, _: &str, _: Value, _: &str, _: &str| left);
+        environment.add_function("present", |value: &Value, keys: minijinja::value::Rest<Value>| {
+            let mut value = value.clone();
+            for key in keys.iter() {
+                value = value.get_item(key).unwrap_or(Value::UNDEFINED);
+            }
+            !value.is_undefined()
+        });
         environment.add_function(
             "cmp",
             |left: Value, op: &str, right: Value, _: &str, _: &str| -> Result<bool, minijinja::Error> {
@@ -1334,6 +1409,42 @@ mod tests {
         );
         assert_eq!(guard_template("{% if %}", &GUARDS), None);
         assert_eq!(guard_template("{{ a > }}", &GUARDS), None);
+    }
+
+    /// In strict minijinja, reading a name of an unset value is an error,
+    /// even under `| default(…)` or `is defined`: guarded, the fallback and
+    /// the test apply to the whole name as written (review-12 N-M4).
+    #[test]
+    fn a_fallback_or_a_presence_test_covers_the_whole_name() {
+        let mut environment = environment();
+        environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        let unset =
+            minijinja::context! { steps => minijinja::context! { p => minijinja::context! { outcome => "pass" } } };
+        let set = minijinja::context! { steps => minijinja::context! { p => minijinja::context! {
+            outcome => "error", error => minijinja::context! { kind => "dns", message => "cannot resolve" },
+        } } };
+        let cases = [
+            ("steps.p.error.message | default('none')", "none", "cannot resolve"),
+            ("steps['p'].error['kind'] | default('') == 'dns'", "False", "True"),
+            ("steps.p.error.kind is defined", "False", "True"),
+            ("steps.p.error.kind is not undefined", "False", "True"),
+            ("steps.q.error.kind | default('no q')", "no q", "no q"),
+        ];
+        for (expression, without, with) in cases {
+            let original = environment.compile_expression(expression).unwrap();
+            assert!(original.eval(&unset).is_err(), "{expression} read an unset name's field");
+            let guarded = guard_comparisons(expression, &GUARDS).expect("rewritten");
+            let guarded = environment.compile_expression(&guarded).unwrap();
+            assert_eq!(guarded.eval(&unset).unwrap().to_string(), without, "{expression}");
+            assert_eq!(guarded.eval(&set).unwrap().to_string(), with, "{expression}");
+            let (read, seen) = (original.undeclared_variables(true), guarded.undeclared_variables(true));
+            assert!(read.is_subset(&seen), "{expression}: the names read are still seen: {read:?}, {seen:?}");
+        }
+        assert_eq!(
+            guard_comparisons("steps.p.error.message | default('none')", &GUARDS).as_deref(),
+            Some(r#"((steps.p.error.message if present(steps.p, "error", "message")) | default("none"))"#)
+        );
+        assert_eq!(guard_comparisons("vars.x | default(1)", &GUARDS), None, "one link: nothing to guard");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub const GUARDS: Guards<'static> = Guards {
     truths: "__runbook_truths",
     arithmetic: "__runbook_arithmetic",
     text: "__runbook_text",
+    present: "__runbook_present",
 };
 
 /// The expression inside a string that is exactly one `{{ … }}`: such a
