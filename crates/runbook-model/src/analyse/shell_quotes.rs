@@ -15,7 +15,7 @@ use crate::{Code, Diagnostic, Span};
 /// (`sh -c '… `, `xargs bash -ec "… `): no quote of that kind since.
 static NESTED_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su)\s+(?:[-+][A-Za-z]*\s+)*?-[A-Za-z]*c[A-Za-z]*\s+(?:'[^']*|"[^"]*)$"#,
+        r#"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su)\s+(?:(?:--[A-Za-z][\w-]*|[-+][A-Za-z]*[oO]\s+[A-Za-z_]+|-[sgGw]\s+\S+|[-+][A-Za-z]*|[^\s;&|'"-][^\s;&|'"]*)\s+)*?-[A-Za-z]*c[A-Za-z]*\s+(?:[-+][A-Za-z]+\s+)*(?:'[^']*|"[^"]*)$"#,
     )
     .expect("valid regex")
 });

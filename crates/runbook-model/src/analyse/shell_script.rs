@@ -63,8 +63,15 @@ const READ_AS_CODE: &[&str] = &[
 /// A shell started with `-c` (or a cluster holding `c`: `-ec`, `-lc`) in
 /// an `sh:` command, and what follows it.
 static NESTED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|su|script)\s+(?:[-+][A-Za-z]*\s+(?:pipefail\s+)?)*?-[A-Za-z]*c[A-Za-z]*\s+([^\n]*)")
-        .expect("valid regex")
+    Regex::new(concat!(
+        r"(?:^|[\s;|&(`])(?:\S*/)?(?:sh|bash|zsh|dash|ksh|ash|mksh|script)\s+",
+        // Options before `-c`: long ones (`--norc`), `-o NAME`/`-O NAME`
+        // (and a cluster ending in one: `-euo pipefail`), flags.
+        r"(?:(?:--[A-Za-z][\w-]*|[-+][A-Za-z]*[oO]\s+[A-Za-z_]+|[-+][A-Za-z]*)\s+)*?",
+        // `-c`, then flags it leaves to the shell (`bash -c -e SCRIPT`).
+        r"-[A-Za-z]*c[A-Za-z]*\s+(?:[-+][A-Za-z]+\s+)*([^\n]*)",
+    ))
+    .expect("valid regex")
 });
 /// An interpreter given code with `-c` or `-e` in an `sh:` command.
 static INTERPRETED: LazyLock<Regex> = LazyLock::new(|| {
@@ -93,12 +100,21 @@ static PIPED_CODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([^\n;&]*)\|\s*(?:sudo\s+)?(?:\S*/)?(?:python[23]?|perl|ruby|node|php)(?:\s+-)?\s*(?:$|[;&|)\n])")
         .expect("valid regex")
 });
-/// `su` with a user before `-c` (`su app -c …`), and what follows `-c`.
+/// `su` running a command (`su -c …`, `su app -c …`, `su -s /bin/bash app
+/// --command …`), and what follows `-c`.
 static SU_USER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:^|[\s;|&(`])(?:\S*/)?su\s+(?:-\s+|-[A-Za-z]+\s+)*[^\s-]\S*\s+(?:-[A-Za-z]+\s+)*?-[A-Za-z]*c\s+([^\n]*)",
-    )
+    Regex::new(concat!(
+        r"(?:^|[\s;|&(`])(?:\S*/)?su",
+        // Options, those taking a value with it, and the user.
+        r"(?:\s+(?:-[sgGw]\s+\S+|--(?:shell|group|supp-group|whitelist-environment)\s+\S+|--[\w=/.-]+|-[A-Za-z]*|[^\s;&|-][^\s;&|]*))*?",
+        r"\s+(?:-[A-Za-z]*c|--(?:session-)?command)(?:\s+|=)([^\n]*)",
+    ))
     .expect("valid regex")
+});
+/// `xargs` fed by a here-string (`xargs -I{} sh -c '…{}…' <<< VALUE`): its
+/// own command, and what feeds it.
+static XARGS_HERE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s;|&(`])(?:\S*/)?xargs\s+([^\n;&|]*?)<<<\s*([^\n;&|]*)").expect("valid regex")
 });
 /// A pipeline into `xargs`: what feeds it, and `xargs`'s own command.
 static XARGS: LazyLock<Regex> =
@@ -248,7 +264,7 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
         let places = [
             (first_words(&NESTED), "the script of a nested `sh -c` in `sh:`", "sh"),
             (first_words(&INTERPRETED), "the code of `python -c` (or `perl -e`, …) in `sh:`", "code"),
-            (first_words(&SU_USER), "the command of `su USER -c`, which the user's shell runs", "sh"),
+            (first_words(&SU_USER), "the command of `su -c`, which the user's shell runs", "sh"),
             (first_words(&FLOCK), "the command of `flock -c`, which a shell runs", "sh"),
             (whole(&EVAL), "a command `eval` parses again", "sh"),
             (whole(&PIPED), "a pipeline into a shell, which runs what it reads", "sh"),
@@ -260,6 +276,15 @@ fn command(cmd: &CmdProbe, out: &mut Vec<Diagnostic>) {
                     .captures_iter(sh)
                     .filter(|found| found.get(2).is_some_and(|command| xargs_runs_input(command.as_str())))
                     .filter_map(|found| unsafe_value(found.get(1)?.as_str()))
+                    .collect(),
+                "what `xargs` reads and hands to a shell as its script",
+                "sh",
+            ),
+            (
+                XARGS_HERE
+                    .captures_iter(sh)
+                    .filter(|found| found.get(1).is_some_and(|command| xargs_runs_input(command.as_str())))
+                    .filter_map(|found| unsafe_value(found.get(2)?.as_str()))
                     .collect(),
                 "what `xargs` reads and hands to a shell as its script",
                 "sh",
@@ -343,7 +368,7 @@ fn expanded_into_code(cmd: &CmdProbe, sh: &crate::Spanned<String>, out: &mut Vec
     };
     let places = [
         (scripts(&NESTED, false), "the script of a nested `sh -c`", false),
-        (scripts(&SU_USER, false), "the command of `su USER -c`", false),
+        (scripts(&SU_USER, false), "the command of `su -c`", false),
         (scripts(&EVAL, true), "what `eval` parses again", true),
         (scripts(&PIPED, true), "a pipeline into a shell", false),
         (scripts(&HERE_STRING, true), "a here-string into a shell", false),
@@ -614,22 +639,62 @@ fn argv_script(argv: &[crate::Spanned<String>]) -> Option<(&str, &crate::Spanned
     let shell = argv[start].rsplit('/').next().unwrap_or(&argv[start]);
     let mut rest = argv[start + 1..].iter();
     // `su` takes the user to switch to before `-c`: `[su, app, -c, …]`.
-    let mut user = shell == "su";
+    let su = shell == "su";
+    let mut user = su;
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "-" if user => {}
             word if user && !word.starts_with('-') => user = false,
-            "-o" | "+o" => {
+            "--command" | "--session-command" if su => return script_after(shell, rest),
+            word if su && (word.starts_with("--command=") || word.starts_with("--session-command=")) => {
+                return Some((shell, arg));
+            }
+            "--shell" | "--group" | "--supp-group" | "--whitelist-environment" if su => {
                 rest.next();
             }
             option if option.starts_with("--") => {}
-            option if option.starts_with('-') && option[1..].chars().all(|c| c.is_ascii_alphabetic()) => {
-                if option.contains('c') {
-                    return rest.next().map(|script| (shell, script));
+            option if is_flags(option) => {
+                if option.starts_with('-') && option.contains('c') {
+                    return script_after(shell, rest);
+                }
+                if takes_value(option, su) {
+                    rest.next();
                 }
             }
-            option if option.starts_with('+') => {}
             _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether `word` is a cluster of one-letter options (`-e`, `-euo`, `+x`).
+fn is_flags(word: &str) -> bool {
+    word.len() > 1 && word.starts_with(['-', '+']) && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// Whether the option cluster `option` ends with one that takes the next
+/// word: a shell's `-o NAME`/`-O NAME` (`-euo pipefail`), `su`'s `-s
+/// SHELL`, `-g GROUP`, `-G GROUP`, `-w LIST`.
+fn takes_value(option: &str, su: bool) -> bool {
+    let last = option.chars().last().unwrap_or_default();
+    matches!(last, 'o' | 'O') || (su && matches!(last, 's' | 'g' | 'G' | 'w'))
+}
+
+/// The script after `-c`: the first word that is no flag the shell takes
+/// there (`bash -c -e SCRIPT`, `sh -c -- SCRIPT`).
+fn script_after<'a>(
+    shell: &'a str,
+    mut rest: std::slice::Iter<'a, crate::Spanned<String>>,
+) -> Option<(&'a str, &'a crate::Spanned<String>)> {
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--" => return rest.next().map(|script| (shell, script)),
+            option if is_flags(option) => {
+                if takes_value(option, false) {
+                    rest.next();
+                }
+            }
+            _ => return Some((shell, arg)),
         }
     }
     None
@@ -803,6 +868,45 @@ mod tests {
         assert_eq!(reported(r#"{ sh: "echo {{ inputs.v }} | perl; true" }"#), 1);
         assert_eq!(reported(r#"{ sh: "source <(echo {{ inputs.v }})" }"#), 1);
         assert_eq!(reported(r#"{ sh: ". /dev/stdin <<< {{ inputs.v }}" }"#), 1);
+    }
+
+    #[test]
+    fn nested_shells_after_long_options_valued_options_and_su_options_are_reported() {
+        // review-10-attack7 H8: options between the shell and its `-c`.
+        for cmd in [
+            r#"{ sh: "bash -e -c {{ inputs.v }}" }"#,
+            r#"{ sh: "sh -xc {{ inputs.v }}" }"#,
+            r#"{ sh: "sudo -u u sh -c {{ inputs.v }}" }"#,
+            r#"{ sh: "env X=1 sh -c {{ inputs.v }}" }"#,
+            r#"{ sh: "timeout 5 sh -c {{ inputs.v }}" }"#,
+            r#"{ sh: "ssh -o BatchMode=yes host {{ inputs.v }}" }"#,
+            r#"{ sh: "bash --noprofile --norc -c {{ inputs.v }}" }"#,
+            r#"{ sh: "bash -O extglob -c {{ inputs.v }}" }"#,
+            r#"{ sh: "bash -o errexit -o nounset -c {{ inputs.v }}" }"#,
+            r#"{ sh: "bash -c -e {{ inputs.v }}" }"#,
+            r#"{ sh: "su -s /bin/bash app -c {{ inputs.v }}" }"#,
+            r#"{ sh: "su --login app -c {{ inputs.v }}" }"#,
+            r#"{ sh: "su app --command={{ inputs.v }}" }"#,
+            r#"{ sh: "xargs -0 -I{} bash -ec 'echo {}' <<< {{ inputs.v }}" }"#,
+            r#"{ argv: [bash, --norc, -c, "{{ inputs.v }}"] }"#,
+            r#"{ argv: [bash, -euo, pipefail, -c, "{{ inputs.v }}"] }"#,
+            r#"{ argv: [bash, -O, extglob, -c, "{{ inputs.v }}"] }"#,
+            r#"{ argv: [bash, -c, -e, "{{ inputs.v }}"] }"#,
+            r#"{ argv: [su, -s, /bin/bash, app, -c, "{{ inputs.v }}"] }"#,
+            r#"{ argv: [su, app, --command, "{{ inputs.v }}"] }"#,
+        ] {
+            assert_eq!(reported(cmd), 1, "{cmd}");
+        }
+        assert_eq!(quoted(r#"{ sh: "su -s /bin/bash app -c 'ls {{ inputs.v }}'" }"#), 1);
+        for cmd in [
+            r#"{ sh: "su {{ inputs.v }} -s /bin/sh -c id" }"#,
+            r#"{ sh: "bash -o pipefail -c 'grep -c \"$1\" f' sh {{ inputs.v }}" }"#,
+            r#"{ sh: "su app; ls -c {{ inputs.v }}" }"#,
+            r#"{ argv: [bash, -euo, pipefail, -c, 'echo "$1"', sh, "{{ inputs.v }}"] }"#,
+            r#"{ sh: "xargs -n1 kubectl delete pod <<< {{ inputs.v }}" }"#,
+        ] {
+            assert_eq!(reported(cmd), 0, "{cmd}");
+        }
     }
 
     #[test]
