@@ -9,6 +9,7 @@ mod compared_types;
 mod cut_texts;
 mod default_readings;
 mod empty_foreach;
+mod escaping_off;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
@@ -91,6 +92,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     step_facts::check(runbook, &sites, &mut diagnostics);
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
+    escaping_off::check(source, &sites, &mut diagnostics);
     shell_script::check(runbook, &mut diagnostics);
     self_matching::check(runbook, &mut diagnostics);
     bidi::check(source, &mut diagnostics);

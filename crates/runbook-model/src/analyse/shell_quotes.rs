@@ -204,7 +204,7 @@ fn template_at(text: &str, offset: usize) -> &str {
 
 /// The span of `expression` in the source, within `site`; the whole site
 /// when it is written differently there (escapes in a quoted scalar).
-fn locate(source: Option<&str>, site: Span, expression: &str) -> Span {
+pub(super) fn locate(source: Option<&str>, site: Span, expression: &str) -> Span {
     source
         .and_then(|source| source.get(site.start..site.end))
         .and_then(|written| written.find(expression))
