@@ -86,7 +86,7 @@ codes! {
     ImpossibleOutcome = "RB207", "impossible-outcome", Error, "An `on:` key that this kind of step can never produce.";
     VisitLimit = "RB208", "visit-limit", Error, "A `max_visits` or retry bound that is zero or absurdly large.";
     ConflictingFlow = "RB209", "conflicting-flow", Error, "A transition that never applies: `next` or `on` on a conclusion, a `when` after the default, an answer routed twice.";
-    UnroutedOutcome = "RB210", "unrouted-outcome", Warning, "An `on:` that routes some outcomes and lets the others fall through to whatever step is below.";
+    UnroutedOutcome = "RB210", "unrouted-outcome", Warning, "An `on:` that routes some outcomes and lets the others fall through to whatever step is below, or a check that can fail with neither `on:` nor `next:`.";
     CallTarget = "RB211", "call-target", Error, "A `call` target that cannot be read or does not check clean.";
     CallCycle = "RB212", "call-cycle", Error, "A runbook that calls itself, directly or through other runbooks.";
     CallInput = "RB213", "call-input", Error, "A `call` that gives an input the callee does not declare, or leaves out a required one.";

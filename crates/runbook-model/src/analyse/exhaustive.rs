@@ -1,7 +1,8 @@
 //! Exhaustive routing: a step whose `on:` routes some outcomes sends the
 //! others, silently, to whatever step happens to be below it, often an
 //! unrelated conclusion; so does a check or action without `on:` right
-//! above a conclusion. Each such outcome is named with where it lands.
+//! above a conclusion, and a check that can fail with neither `on:` nor
+//! `next:` above any step. Each such outcome is named with where it lands.
 
 use crate::{Code, Diagnostic, Runbook, Step, Target, producible_keys};
 
@@ -19,7 +20,7 @@ pub(crate) fn check(runbook: &Runbook, reachable: &[bool], out: &mut Vec<Diagnos
         let Some(below) = steps.get(index + 1) else { continue };
         let routed = routed_keys(step);
         if routed.is_empty() {
-            out.extend(unrouted_into_conclusion(step, below));
+            out.extend(unrouted_fall_through(step, below));
             continue;
         }
         let Some(producible) = producible_keys(step) else {
@@ -65,37 +66,46 @@ pub(crate) fn unrouted_keys(step: &Step, producible: &[String], below: &Step) ->
 
 /// RB210 for a `check` or an `action` with neither `on:` nor `next:`
 /// right above a `conclude` step: every outcome but `pass` lands on that
-/// verdict, so a 503 "concludes" the service is healthy. Above any other
-/// step a check without routes gathers evidence for what follows (the
-/// operator reads it, a later `when` reads `steps.ID.outcome`); `next:`
-/// says that the conclusion below is meant for every outcome.
-fn unrouted_into_conclusion(step: &Step, below: &Step) -> Option<Diagnostic> {
-    let conclusion = below.conclude.as_ref()?;
+/// verdict, so a 503 "concludes" the service is healthy; and for a check
+/// that can fail (it has expectations) above any other step: its failure
+/// lands on the step below as its pass does, with nothing saying it was
+/// meant (H12, the lead's decision). `next:` says that the step below is
+/// meant for every outcome (the failure is only evidence); a check that
+/// cannot fail is not reported.
+fn unrouted_fall_through(step: &Step, below: &Step) -> Option<Diagnostic> {
     if step.on.is_some() || (step.check.is_none() && step.action.is_none()) {
         return None;
     }
-    let unrouted: Vec<String> = producible_keys(step)?.into_iter().filter(|key| key != "pass").collect();
+    let producible = producible_keys(step)?;
+    let conclusion = below.conclude.as_ref();
+    if conclusion.is_none() && (step.check.is_none() || !producible.iter().any(|key| key == "fail")) {
+        return None;
+    }
+    let unrouted: Vec<String> = producible.into_iter().filter(|key| key != "pass").collect();
     let example = unrouted.first()?;
     let names = backticked(&unrouted);
     let (is, falls) = if unrouted.len() == 1 { ("is", "falls") } else { ("are", "fall") };
-    Some(
-        Diagnostic::new(
-            Code::UnroutedOutcome,
-            step.id.span,
-            format!(
-                "{names} of `{}` {is} not routed and {falls} through to `{}`, which concludes `{}`",
-                step.id.value,
-                below.id.value,
+    let (id, below_id) = (&step.id.value, &below.id.value);
+    let diagnostic = Diagnostic::new(
+        Code::UnroutedOutcome,
+        step.id.span,
+        match conclusion {
+            Some(conclusion) => format!(
+                "{names} of `{id}` {is} not routed and {falls} through to `{below_id}`, which concludes `{}`",
                 conclusion.status.value.name()
             ),
-        )
-        .with_label("no `on:`")
-        .with_help(format!(
-            "route it: `on: {{ pass: {}, {example}: STEP }}`, or add `next: {}` if this conclusion is meant \
-             whatever `{}` finds",
-            below.id.value, below.id.value, step.id.value
+            None => format!("{names} of `{id}` {is} not routed and {falls} through to `{below_id}` as a pass does"),
+        },
+    );
+    Some(match conclusion {
+        Some(_) => diagnostic.with_label("no `on:`").with_help(format!(
+            "route it: `on: {{ pass: {below_id}, {example}: STEP }}`, or add `next: {below_id}` if this conclusion \
+             is meant whatever `{id}` finds"
         )),
-    )
+        None => diagnostic.with_label("no `on:` or `next:`").with_help(format!(
+            "add `next: {below_id}` to say the failure is only evidence, or route `on: {{ fail: STEP }}`"
+        )),
+    })
 }
 
 /// A `number` or `text` question whose `on:` routes some answers: every
