@@ -4211,3 +4211,37 @@ fn a_default_over_a_steps_error_field_covers_a_step_without_an_error() {
         assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], said, "{command}");
     }
 }
+
+/// After a redirect the phases are summed over the requests: a first hop
+/// that waits 400ms before its 302 fails `timing: first_byte lt 300ms`
+/// though the last hop answers at once, and the view, record.md and
+/// record.json say the phases are summed (review-12-attack5 N-M2).
+#[test]
+fn after_a_redirect_the_phases_are_summed_and_said_to_be() {
+    let server = crate::http_server::Server::start(|request, stream| {
+        if request.path == "/moved" {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            crate::http_server::respond(stream, "302 Found", &[("Location", "/here")], b"")
+        } else {
+            crate::http_server::respond(stream, "200 OK", &[], b"here")
+        }
+    });
+    let yaml = format!(
+        "id: hops\ntitle: Hops\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"{}\", proxy: none }}\n      expect:\n        \
+         - {{ status: 200 }}\n        - {{ timing: first_byte, lt: 300ms }}\n    on: {{ pass: fine, fail: slow, error: slow }}\n  - id: \
+         fine\n    conclude: {{ status: resolved }}\n  - id: slow\n    conclude: {{ status: inconclusive, diagnosis: slow }}\n",
+        server.url("/moved")
+    );
+    let output = Test::new()
+        .files(&[("runbook.yaml", yaml.as_bytes())])
+        .args(["run", "runbook.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    assert!(output.stdout.contains("→ slow (fail)"), "{}", output.stdout);
+    assert!(output.stdout.contains("✗ timing first_byte lt 300ms"), "{}", output.stdout);
+    assert!(output.stdout.contains(", summed over 2 requests"), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    assert!(record.contains(", summed over 2 requests"), "{record}");
+    let json = crate::valid_record(&output.path("rec/record.json"));
+    let timing = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["timing"];
+    assert!(timing["first_byte_ms"].as_u64().unwrap() >= 400, "{timing}");
+}

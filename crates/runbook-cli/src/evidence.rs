@@ -156,9 +156,9 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
         redirects(out, o, look, indent);
     }
     // Where the time went, when it may explain what went wrong.
-    if let Some(Observation::Http(HttpObservation { timing: Some(timing), .. })) = &part.observation
+    if let Some(Observation::Http(http)) = &part.observation
         && (show_output || look.verbose)
-        && let Some(phases) = timing.text()
+        && let Some(phases) = http.timing_text()
     {
         let _ = writeln!(out, "{indent}  {}", look.dim(&phases));
     }

@@ -661,3 +661,24 @@ async fn a_tunnel_closed_during_the_handshake_names_the_proxy() {
         )
     );
 }
+
+/// After a redirect the phases are summed over the chain's requests, as
+/// the probe's `duration` is: a first hop whose server takes 300ms before
+/// its 302 counts in `first_byte`, though the last hop answers at once, and
+/// the last hop's name, resolved, gives `dns` though the first hop's
+/// address did not (review-12-attack5 N-M2: they were the last hop's alone).
+#[tokio::test]
+async fn after_a_redirect_the_phases_are_summed_over_the_requests() {
+    let landing = Server::start(|_, stream| respond(stream, "200 OK", &[], b"landed"));
+    let location = landing.url("/landed").replace("127.0.0.1", "localhost");
+    let first = Server::start(move |_, stream| {
+        thread::sleep(Duration::from_millis(300));
+        respond(stream, "302 Found", &[("Location", location.as_str())], b"")
+    });
+    let observation = observe(&get(&first.url("/moved"))).await;
+    assert_eq!((observation.status, observation.redirects.len()), (Some(200), 1), "{observation:?}");
+    let timing = observation.timing.expect("timed");
+    assert!(timing.first_byte_ms.expect("answered") >= 300, "the first hop's wait is counted: {timing:?}");
+    assert!(timing.dns_ms.is_some() && timing.connect_ms.is_some(), "{timing:?}");
+    assert_eq!(landing.connection_count(), 1);
+}

@@ -120,7 +120,8 @@ pub struct HttpObservation {
     #[serde(default)]
     pub tls: Option<Certificate>,
     /// Where the time went: resolving, connecting, waiting for the first
-    /// byte (of the last request, after redirects).
+    /// byte (summed over the requests, after redirects, as `duration_ms`
+    /// is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<HttpTiming>,
 }
@@ -137,6 +138,17 @@ impl HttpObservation {
             }
             None => None,
         }
+    }
+
+    /// The phases measured, as the view and `record.md` show them (`dns
+    /// 3ms, connect 1ms, first byte 1.2s`), saying when they are summed over
+    /// several requests (`…, summed over 2 requests`); `None` when none was.
+    pub fn timing_text(&self) -> Option<String> {
+        let phases = self.timing.as_ref().and_then(HttpTiming::text)?;
+        Some(match self.redirects.len() {
+            0 => phases,
+            hops => format!("{phases}, summed over {} requests", hops + 1),
+        })
     }
 }
 
@@ -412,7 +424,7 @@ impl HttpSpec {
         observation.error = match end {
             End::Done(result) => result.err(),
             End::Interrupted => Some(ProbeError::new(ErrorKind::Interrupted, "interrupted")),
-            End::TimedOut => Some(self.timed_out(&target, &observation, Stage::reached(&target, &recorder))),
+            End::TimedOut => Some(self.timed_out(&target, &observation, &recorder)),
         };
         observation
     }
@@ -581,20 +593,25 @@ impl HttpSpec {
         self.classify(error, target, Stage::reached(target, recorder))
     }
 
-    fn timed_out(&self, target: &Target, observation: &HttpObservation, stage: Stage) -> ProbeError {
+    /// Why the probe's `timeout` ran out, from how far its last request
+    /// had gone.
+    fn timed_out(&self, target: &Target, observation: &HttpObservation, recorder: &Recorder) -> ProbeError {
         let limit = human(self.timeout);
         let route = target.route();
+        let last = recorder.last_request();
         let message = if observation.status.is_some() {
             format!(
                 "response body from {route} not complete within {limit} ({} bytes read)",
                 observation.body.total_bytes
             )
-        } else if let Some(via) = target.via.as_ref().filter(|_| stage == Stage::ProxyHandshaking) {
+        } else if let Some(via) =
+            target.via.as_ref().filter(|_| Stage::reached(target, recorder) == Stage::ProxyHandshaking)
+        {
             format!("no response from {route} within {limit}: the tls handshake with {via} did not finish")
-        } else if target.https && observation.timing.is_some_and(|t| t.connect_ms.is_some() && t.tls_ms.is_none()) {
+        } else if target.https && last.connect_ms.is_some() && last.tls_ms.is_none() {
             format!("no response from {route} within {limit}: the tls handshake did not finish")
         } else if let Some(via) = target.via.as_ref().filter(|via| target.https && via.url.starts_with("http://"))
-            && observation.timing.is_some_and(|t| t.connect_ms.is_none())
+            && last.connect_ms.is_none()
         {
             format!("no tunnel to {target} through {via} within {limit}: {NO_TUNNEL}")
         } else {

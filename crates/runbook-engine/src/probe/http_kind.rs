@@ -225,7 +225,7 @@ impl Observed for HttpObservation {
         if self.insecure {
             facts.push("TLS certificate checks OFF".into());
         }
-        facts.extend(self.timing.as_ref().and_then(HttpTiming::text));
+        facts.extend(self.timing_text());
         if let Some(proxy) = &self.proxy {
             facts.push(format!("via proxy {proxy}"));
         }

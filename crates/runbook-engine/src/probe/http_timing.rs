@@ -22,10 +22,12 @@ tokio::task_local! {
     static PHASES: Arc<Mutex<Phases>>;
 }
 
-/// The phases of one request, in the order they happen. A phase is absent
-/// when it did not happen or did not end: no name to resolve (an IP
-/// address, or a connection kept alive from an earlier request), no new
-/// connection, plain http (no handshake), no answer yet.
+/// The phases of a probe's request, in the order they happen; after
+/// redirects, each is the sum over the chain's requests, as the probe's
+/// `duration` is. A phase is absent when it did not happen or did not end
+/// in any of them: no name to resolve (an IP address, or a connection kept
+/// alive from an earlier request), no new connection, plain http (no
+/// handshake), no answer yet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct HttpTiming {
@@ -73,13 +75,16 @@ struct Phases {
     failed: Option<Instant>,
 }
 
-/// The phases of one probe's request (its last hop after redirects),
+/// The phases of one probe's requests (each hop after redirects),
 /// recorded by the clients' resolver, connector and session cache while
-/// [`Recorder::measure`] sends it, and read afterwards, so that a timeout
+/// [`Recorder::measure`] sends each, and read afterwards, so that a timeout
 /// keeps what was measured before it.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Recorder {
+    /// The request being sent, or the last one sent.
     phases: Arc<Mutex<Phases>>,
+    /// The phases of the requests sent before it, summed.
+    earlier: Arc<Mutex<HttpTiming>>,
 }
 
 impl Recorder {
@@ -88,9 +93,13 @@ impl Recorder {
     }
 
     /// Sends one request (`send` gives the answer once its status line
-    /// came), forgetting an earlier hop's phases.
+    /// came), adding an earlier hop's phases to those before it.
     pub(super) async fn measure<T, E>(&self, send: impl Future<Output = Result<T, E>>) -> Result<T, E> {
-        *self.phases() = Phases { sent: Some(Instant::now()), ..Phases::default() };
+        let hop = std::mem::replace(&mut *self.phases(), Phases { sent: Some(Instant::now()), ..Phases::default() });
+        if hop.sent.is_some() {
+            let mut earlier = self.earlier.lock().unwrap_or_else(PoisonError::into_inner);
+            *earlier = earlier.plus(hop.timing());
+        }
         let answer = PHASES.scope(Arc::clone(&self.phases), send).await;
         let now = Some(Instant::now());
         match answer {
@@ -114,19 +123,31 @@ impl Recorder {
         (phases.handshaking.is_some() && phases.connected.is_none()).then_some(phases.handshakes)
     }
 
-    /// What was measured, once the request is over or cut short.
+    /// What was measured of all the requests, once the last is over or cut
+    /// short: each phase summed over them.
     pub(super) fn timing(&self) -> HttpTiming {
-        let phases = self.phases();
+        self.earlier.lock().unwrap_or_else(PoisonError::into_inner).plus(self.last_request())
+    }
+
+    /// What was measured of the last request sent (the one that failed or
+    /// timed out, if one did).
+    pub(super) fn last_request(&self) -> HttpTiming {
+        self.phases().timing()
+    }
+}
+
+impl Phases {
+    fn timing(&self) -> HttpTiming {
         let between = |from: Option<Instant>, to: Option<Instant>| Some(to?.saturating_duration_since(from?));
         // TCP (and a tunnel) ended where the handshake began, or, without
         // one, where the connection was ready.
-        let opened = phases.handshaking.or(phases.connected);
+        let opened = self.handshaking.or(self.connected);
         HttpTiming {
-            dns_ms: phases.dns.map(super::millis),
-            connect_ms: between(phases.connecting, opened)
-                .map(|connect| super::millis(connect.saturating_sub(phases.dns.unwrap_or_default()))),
-            tls_ms: between(phases.handshaking, phases.connected).map(super::millis),
-            first_byte_ms: between(phases.connected.or(phases.sent), phases.answered).map(super::millis),
+            dns_ms: self.dns.map(super::millis),
+            connect_ms: between(self.connecting, opened)
+                .map(|connect| super::millis(connect.saturating_sub(self.dns.unwrap_or_default()))),
+            tls_ms: between(self.handshaking, self.connected).map(super::millis),
+            first_byte_ms: between(self.connected.or(self.sent), self.answered).map(super::millis),
         }
     }
 }
@@ -253,6 +274,21 @@ impl HttpTiming {
             runbook_model::TimingPhase::Connect => self.connect_ms,
             runbook_model::TimingPhase::Tls => self.tls_ms,
             runbook_model::TimingPhase::FirstByte => self.first_byte_ms,
+        }
+    }
+
+    /// Each phase of `self` and `other` added: present when it is in
+    /// either.
+    fn plus(self, other: Self) -> Self {
+        let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+        };
+        Self {
+            dns_ms: add(self.dns_ms, other.dns_ms),
+            connect_ms: add(self.connect_ms, other.connect_ms),
+            tls_ms: add(self.tls_ms, other.tls_ms),
+            first_byte_ms: add(self.first_byte_ms, other.first_byte_ms),
         }
     }
 
