@@ -1059,11 +1059,45 @@ fn render_prints_the_phases_a_step_judges_in_its_curl_line() {
     let timed = yaml(", { timing: tls, lt: 300ms, severity: warn }");
     let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", timed.as_bytes())]).status(0).stdout;
     let phases = "(since the start: dns %{time_namelookup}s, connected %{time_connect}s, tls %{time_appconnect}s, \
-                  first byte %{time_starttransfer}s)";
+                  ready %{time_pretransfer}s, first byte %{time_starttransfer}s)";
     assert!(document.contains(phases), "{document}");
     let plain = yaml("");
     let document = Test::new().args(["render", "t.yaml"]).files(&[("t.yaml", plain.as_bytes())]).status(0).stdout;
     assert!(document.contains("-w '\\n%{http_code} in %{time_total}s\\n'"), "{document}");
+}
+
+/// review-12-user8 H1: behind a slow TLS handshake (the service itself
+/// fast), a reader who runs the document's curl line and does what the
+/// document says with curl's times takes the branch the run takes: curl
+/// prints when each phase ended, counted from the start (its `first byte`
+/// alone is past the limit), and the document names the two to subtract.
+#[test]
+fn render_curl_line_judges_a_phase_as_the_run_does_behind_a_slow_handshake() {
+    let (port, certificate) = crate::run::slow_handshake_server(std::time::Duration::from_millis(700));
+    let yaml = format!(
+        "id: fb\ntitle: First byte\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"https://127.0.0.1:{port}/health\", \
+         tls: {{ ca_file: ca.pem }} }}\n      expect: [ {{ status: 200 }}, {{ timing: first_byte, lt: 500ms }} ]\n    on: {{ pass: \
+         fast, fail: slow_app, error: slow_app }}\n  - id: fast\n    conclude: {{ status: resolved }}\n  - id: slow_app\n    \
+         conclude: {{ status: inconclusive, diagnosis: the application is slow }}\n"
+    );
+    let files: [(&str, &[u8]); 2] = [("fb.yaml", yaml.as_bytes()), ("ca.pem", certificate.as_bytes())];
+    let run =
+        Test::new().files(&files).args(["run", "fb.yaml", "--non-interactive", "--color", "never", "--no-record"]);
+    let run = run.status(0);
+    assert!(run.stdout.contains("→ fast (pass)"), "{}", run.stdout);
+    let rendered = Test::new().files(&files).args(["render", "fb.yaml"]).status(0);
+    let said = "- waiting for the first byte (`first byte` − `ready` in curl's last line) takes less than 500ms";
+    assert!(rendered.stdout.contains(said), "{}", rendered.stdout);
+    let line = rendered.stdout.lines().find(|line| line.starts_with("curl ")).expect("a curl line");
+    let dir = rendered.path("ca.pem").parent().expect("the directory").to_owned();
+    let by_hand = Command::new("sh").arg("-c").arg(line).current_dir(&dir).output().expect("sh runs");
+    let printed = String::from_utf8_lossy(&by_hand.stdout);
+    assert!(by_hand.status.success(), "{line}: {printed}{}", String::from_utf8_lossy(&by_hand.stderr));
+    let times = regex::Regex::new(r"tls ([0-9.]+)s, ready ([0-9.]+)s, first byte ([0-9.]+)s").unwrap();
+    let found = times.captures(&printed).unwrap_or_else(|| panic!("no phases in {printed}"));
+    let second = |at: usize| found[at].parse::<f64>().expect("seconds");
+    assert!(second(3) >= 0.7, "curl's first byte counts the handshake: {printed}");
+    assert!(second(3) - second(2) < 0.5, "{printed}");
 }
 
 /// An author's text of several lines keeps them in the document, as the

@@ -3452,7 +3452,7 @@ fn a_slow_answer_shows_where_its_time_went_in_the_view_and_the_record() {
 /// opened before it takes part in the TLS handshake, then answers `200`;
 /// its certificate (self-signed, for `127.0.0.1`) is returned as PEM with
 /// the port.
-fn slow_handshake_server(delay: std::time::Duration) -> (u16, String) {
+pub(crate) fn slow_handshake_server(delay: std::time::Duration) -> (u16, String) {
     use std::io::{Read as _, Write as _};
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let key = rustls::pki_types::PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());

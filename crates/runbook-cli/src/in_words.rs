@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use runbook_engine::probe::Parts;
+use runbook_engine::probe::{Parts, timing_by_hand};
 /// `text` as a Markdown code span nothing in it can close.
 pub(crate) use runbook_engine::record::markdown_code as code;
 use runbook_model::{
@@ -159,13 +159,16 @@ fn subject(expectation: &Expectation, parts: Parts) -> (String, Verb) {
         return (certificate(fact.value).to_owned(), Verb::Is);
     }
     if let Some(phase) = &expectation.timing {
-        let phase = match phase.value {
+        let name = match phase.value {
             TimingPhase::Dns => "looking up the name",
             TimingPhase::Connect => "opening the connection",
             TimingPhase::Tls => "the TLS handshake",
             TimingPhase::FirstByte => "waiting for the first byte",
         };
-        return (phase.to_owned(), Verb::Takes);
+        // The document's curl line gives when phases ended: say which
+        // of its times to compare, so no reader compares curl's `first
+        // byte` (which counts the handshake) with the limit.
+        return (format!("{name} ({} in curl's last line)", timing_by_hand(phase.value)), Verb::Takes);
     }
     if expectation.duration.is_some() {
         return (parts.took.to_owned(), Verb::Takes);
@@ -351,8 +354,8 @@ mod tests {
             (
                 "{ timing: first_byte, le: 1s }",
                 None,
-                "waiting for the first byte takes at most 1s",
-                "waiting for the first byte takes more than 1s",
+                "waiting for the first byte (`first byte` − `ready` in curl's last line) takes at most 1s",
+                "waiting for the first byte (`first byte` − `ready` in curl's last line) takes more than 1s",
             ),
             ("connected: true", Some(TCP), "the connection opens", "the connection is refused or times out"),
             (

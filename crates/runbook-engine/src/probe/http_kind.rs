@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use indexmap::IndexMap;
-use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, Method, ProbeKind, Spanned, Subject};
+use runbook_model::{Capture, Expectation, HttpMock, HttpProbe, Method, ProbeKind, Spanned, Subject, TimingPhase};
 use serde_json::{Map, Value};
 
 use super::observed::{Observed, heard, mocked_duration, mocked_text, took};
@@ -469,10 +469,12 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool, certificate: bool) -> Strin
         }
         None => http.url.value.clone(),
     };
-    // curl's phase times count from the start: each is when a phase ended.
+    // curl's phase times count from the start: each is when a phase ended
+    // (`ready`: the connection could carry the request).
     let written = if timed {
         "\\n%{http_code} in %{time_total}s (since the start: dns %{time_namelookup}s, connected \
-         %{time_connect}s, tls %{time_appconnect}s, first byte %{time_starttransfer}s)\\n"
+         %{time_connect}s, tls %{time_appconnect}s, ready %{time_pretransfer}s, first byte \
+         %{time_starttransfer}s)\\n"
     } else {
         "\\n%{http_code} in %{time_total}s\\n"
     };
@@ -485,6 +487,18 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool, certificate: bool) -> Strin
     }
     words.push(shell_word(&url));
     let mut text = format!("```sh\n{}\n```\n\n", words.join(" "));
+    if timed {
+        let _ = writeln!(
+            text,
+            "curl's last line says when each phase ended, in seconds since the start; the runbook times each \
+             phase alone: looking up the name is {}, opening the connection {}, the TLS handshake {} (https \
+             only), waiting for the first byte {}.\n",
+            timing_by_hand(TimingPhase::Dns),
+            timing_by_hand(TimingPhase::Connect),
+            timing_by_hand(TimingPhase::Tls),
+            timing_by_hand(TimingPhase::FirstByte),
+        );
+    }
     if certificate {
         text.push_str(
             "`-v` shows the certificate the server presented: its `subject:`, `issuer:` and `expire date:` \
@@ -506,6 +520,19 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool, certificate: bool) -> Strin
         );
     }
     text
+}
+
+/// How a person reads the time of `phase` off the last line of the curl
+/// command [`by_hand`] writes, where curl gives when each phase ended,
+/// counted from the start, and the probe times each phase alone: a slow
+/// handshake is in curl's `first byte`, not in the probe's.
+pub fn timing_by_hand(phase: TimingPhase) -> &'static str {
+    match phase {
+        TimingPhase::Dns => "`dns`",
+        TimingPhase::Connect => "`connected` − `dns`",
+        TimingPhase::Tls => "`tls` − `connected`",
+        TimingPhase::FirstByte => "`first byte` − `ready`",
+    }
 }
 
 /// `url` without the password of its user info, and the user name for

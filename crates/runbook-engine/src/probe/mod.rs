@@ -34,7 +34,7 @@ pub use captured::Captured;
 pub use cmd::{CmdFacts, CmdObservation, CmdProgram, CmdSpec, kill_running_commands};
 pub use env::{EnvFacts, EnvObservation, EnvSpec, EnvVar, EnvVarFacts};
 pub use http::{HttpClient, HttpObservation, HttpSpec, Redirect, SecretParts};
-pub use http_kind::{HttpFacts, TimingFacts};
+pub use http_kind::{HttpFacts, TimingFacts, timing_by_hand};
 pub use http_timing::HttpTiming;
 pub use observed::Observed;
 pub use proxy::ProxySetting;
