@@ -389,6 +389,11 @@ pub struct GraphNode {
     /// A `conclude` step's status and severity, which colour it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conclusion: Option<GraphConclusion>,
+    /// Whether no run can reach it, as `check` (RB204) and `runbook test`'s
+    /// coverage judge it (`Flow::reachable`): the pictures leave it out.
+    /// Written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreachable: bool,
 }
 
 /// How a `conclude` step of the graph ends the run.

@@ -32,10 +32,11 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
     let start = flow.start.unwrap_or(0);
     let order =
         std::iter::once(start).chain((0..steps.len()).filter(|index| *index != start)).filter(|i| *i < steps.len());
+    let reachable = flow.reachable();
     Graph {
         nodes: order
-            .map(|index| &steps[index])
-            .map(|step| GraphNode {
+            .map(|index| (&steps[index], !reachable[index]))
+            .map(|(step, unreachable)| GraphNode {
                 id: step.id.value.clone(),
                 kind: step.kind(),
                 title: step.title.as_ref().map(|title| title.value.clone()),
@@ -44,6 +45,7 @@ pub fn graph(runbook: &Runbook, flow: &Flow) -> Graph {
                     status: conclude.value.status.value,
                     severity: conclude.value.severity.as_ref().map(|severity| severity.value),
                 }),
+                unreachable,
             })
             .collect(),
         edges: flow
@@ -153,10 +155,9 @@ impl Diagram {
         // Sets, built once: a search of the path per node made the record
         // of 10,000 steps cost twice per step what 1,000 cost.
         let visited: HashSet<&str> = trace.map(|t| t.visited.iter().map(String::as_str).collect()).unwrap_or_default();
-        let reached = reached(graph);
         let mut index_of: HashMap<&str, usize> = HashMap::with_capacity(graph.nodes.len());
         for step in &graph.nodes {
-            if !reached.contains(step.id.as_str()) {
+            if step.unreachable {
                 diagram.unreachable.push(step.id.clone());
                 continue;
             }
@@ -241,25 +242,6 @@ impl Diagram {
             }
         }
     }
-}
-
-/// The ids of the steps some run can reach: from the start (the graph's
-/// first node) along its edges.
-fn reached(graph: &Graph) -> HashSet<&str> {
-    let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
-    for edge in &graph.edges {
-        if let Some(to) = &edge.to {
-            next.entry(edge.from.as_str()).or_default().push(to.as_str());
-        }
-    }
-    let mut reached = HashSet::new();
-    let mut stack: Vec<&str> = graph.nodes.first().map(|start| start.id.as_str()).into_iter().collect();
-    while let Some(id) = stack.pop() {
-        if reached.insert(id) {
-            stack.extend(next.get(id).into_iter().flatten());
-        }
-    }
-    reached
 }
 
 /// The end node (`None`), or a node for an id no step has.
@@ -409,6 +391,28 @@ steps:
   - id: ask_it
     ask: { question: Q, type: confirm }
 ";
+
+    /// The steps left out of the picture are those the model's flow cannot
+    /// reach (`Flow::reachable`, which `runbook test`'s coverage reads too),
+    /// marked in the graph the run records, which the picture follows
+    /// (code review M4).
+    #[test]
+    fn the_steps_left_out_are_those_the_flow_cannot_reach() {
+        let source = runbook_model::Source::new("test.yaml", BRANCHES);
+        let runbook = runbook_model::load(&source).expect("loads");
+        let flow = Flow::new(&runbook);
+        let mut graph = graph(&runbook, &flow);
+        let reachable = flow.reachable();
+        for node in &graph.nodes {
+            let index = flow.position(&node.id).expect("a step");
+            assert_eq!(node.unreachable, !reachable[index], "{}", node.id);
+        }
+        assert_eq!(Diagram::new(&graph, None).unreachable, ["aside"]);
+        // The picture follows the marks, not its own search of the edges.
+        graph.nodes.iter_mut().filter(|node| node.id == "aside").for_each(|node| node.unreachable = false);
+        let diagram = Diagram::new(&graph, None);
+        assert!(diagram.unreachable.is_empty() && diagram.nodes.iter().any(|node| node.name == "aside"));
+    }
 
     #[test]
     fn exits_to_one_place_share_a_link_and_unknown_ids_get_one_node() {
