@@ -255,6 +255,12 @@ fn a_graph_near_mermaids_limits_comes_with_a_warning() {
         rendered.stderr
     );
     assert!(rendered.stdout.contains("## Map\n\n> The map below: the Mermaid diagram has"), "the document says it too");
+    // DOT is what is suggested, never SVG, which needs Graphviz installed
+    // (i12b's gap).
+    assert!(rendered.stdout.contains("(`runbook graph --format dot big.yaml`)"), "{}", rendered.stdout);
+    for said in [&output.stderr, &rendered.stderr, &rendered.stdout] {
+        assert!(!said.contains("--format svg"), "{said}");
+    }
 }
 
 /// `start:` names where a run begins: the document sends the reader
@@ -848,6 +854,20 @@ fn new_from_curl_sends_user_credentials_as_curl_does_and_never_writes_the_passwo
         assert_eq!(sent.header("authorization"), by_curl.header("authorization"), "{curl}");
         assert_eq!(sent.path, "/health");
     }
+    // A user name holding `@`, `/` and a space reaches the same server
+    // with the same credentials as curl's (i12b's gap: it was written raw
+    // into the user info, and the `@` moved the host).
+    let odd = format!("curl -sS -u 'ops@corp/x y:Zq/9x#Kp' {url}");
+    let by_curl = request_of_shell_line(&server, &odd, &[]);
+    let output = Test::new().args(["new", "api", "--from-curl", &odd]).files(&[]).status(0);
+    let run = runbook_in_env(
+        &output.path(""),
+        &["run", "api.yaml", "--non-interactive", "--no-record"],
+        ("PASSWORD", "Zq/9x#Kp"),
+    );
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let requests = server.requests();
+    assert_eq!(requests.last().expect("sent").header("authorization"), by_curl.header("authorization"));
 }
 
 /// `runbook ARGS` in `dir` with one environment variable set.

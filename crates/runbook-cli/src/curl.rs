@@ -237,6 +237,15 @@ pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
                     });
                 }
                 "--basic" => {}
+                // The check sends `-u` as Basic: where curl would send a
+                // digest or a ticket, the password would go out readable.
+                "--digest" | "--ntlm" | "--negotiate" => {
+                    return Err(format!(
+                        "`{option}` asks for another authentication than Basic, which is all an http check \
+                         sends: `-u`'s password would go out readable where curl sends none; drop `{option}` to send \
+                         Basic credentials, or send the `Authorization` header the service expects"
+                    ));
+                }
                 "--proxy-cacert" | "--proxy-capath" => {
                     argument(&option)?;
                     request.ignored.push(format!(
@@ -955,6 +964,11 @@ mod tests {
     #[test]
     fn what_cannot_be_converted_is_said() {
         assert!(parse("wget http://h/").unwrap_err().contains("starting with `curl`"));
+        for option in ["--digest", "--ntlm", "--negotiate"] {
+            let said = parse(&format!("curl {option} -u ops:pw http://h/")).unwrap_err();
+            assert!(said.starts_with(&format!("`{option}` asks for another authentication than Basic")), "{said}");
+            assert!(said.contains(&format!("drop `{option}` to send Basic credentials")), "{said}");
+        }
         assert!(parse("curl -s").unwrap_err().contains("no URL"));
         assert!(parse("curl -d @file.json http://h/").unwrap_err().contains("reads a file"));
         assert!(parse("curl -H").unwrap_err().contains("needs a value"));

@@ -267,6 +267,7 @@ impl Draft {
         let Some((user, password)) = &request.basic_auth else {
             return base.to_owned();
         };
+        let name = self.user_name(user);
         let user = self.template(user, false);
         let input = match password.as_deref().and_then(only_variable) {
             Some(variable) => self.variable(variable, true),
@@ -276,16 +277,44 @@ impl Draft {
                 "the password of `-u`",
             ),
         };
-        match base.split_once("://") {
-            // A value in the user info is encoded as user info when sent.
-            Some((scheme, host)) => format!("{scheme}://{user}:{{{{ inputs.{input} }}}}@{host}"),
-            // A base URL is written as it is: the password is encoded by
-            // hand (`urlencode` leaves `/`, which would end the user info).
-            None => format!(
-                "{{{{ {} | replace('://', '://{user}:' ~ (inputs.{input} | urlencode | replace('/', '%2F')) ~ '@') }}}}",
-                base.trim_start_matches("{{ ").trim_end_matches(" }}")
-            ),
+        // A value in the user info is encoded as user info when sent.
+        if let Some((scheme, host)) = base.split_once("://") {
+            let user: String = name
+                .iter()
+                .map(|part| match part {
+                    UserPart::Text(text) => text.clone(),
+                    UserPart::Input(input) => format!("{{{{ inputs.{input} }}}}"),
+                })
+                .collect();
+            return format!("{scheme}://{user}:{{{{ inputs.{input} }}}}@{host}");
         }
+        // A base URL is written as it is: the values are encoded by hand
+        // (`urlencode` leaves `/`, which would end the user info).
+        let mut pieces = vec![UserPart::Text("://".to_owned())];
+        pieces.extend(name);
+        pieces.extend([UserPart::Text(":".to_owned()), UserPart::Input(input), UserPart::Text("@".to_owned())]);
+        format!(
+            "{{{{ {} | replace('://', {}) }}}}",
+            base.trim_start_matches("{{ ").trim_end_matches(" }}"),
+            concatenated(pieces)
+        )
+    }
+
+    /// curl `-u`'s user name as it lands in a URL's user info: its text
+    /// percent-encoded (an `@`, `:`, `/` or space in it would end the user
+    /// info and move the host), each `$VARIABLE` in it an input.
+    fn user_name(&mut self, user: &str) -> Vec<UserPart> {
+        let mut parts = Vec::new();
+        let mut rest = user;
+        while let Some((before, after)) = rest.split_once(VARIABLE_OPEN) {
+            parts.push(UserPart::Text(user_info_encoded(before)));
+            let (variable, after) = after.split_once(VARIABLE_CLOSE).unwrap_or((after, ""));
+            parts.push(UserPart::Input(self.variable(variable, false)));
+            rest = after;
+        }
+        parts.push(UserPart::Text(user_info_encoded(rest)));
+        parts.retain(|part| !matches!(part, UserPart::Text(text) if text.is_empty()));
+        parts
     }
 
     /// A URL's path, query and fragment as a template, with each query
@@ -555,6 +584,52 @@ fn without_browser_noise<'a>(headers: &'a [(String, String)], base: &str) -> (Ve
     (kept, left_out)
 }
 
+/// A piece of a URL's user info as `runbook new --from-curl` writes it.
+enum UserPart {
+    /// Text, percent-encoded already.
+    Text(String),
+    /// The input of this name, encoded where it is sent.
+    Input(String),
+}
+
+/// `pieces` as one Jinja expression (`'://ops:' ~ (inputs.password |
+/// urlencode | replace('/', '%2F')) ~ '@'`), each input encoded as user
+/// info by hand (`urlencode` leaves `/`), adjacent texts joined. A text
+/// is percent-encoded, so it holds no quote.
+fn concatenated(pieces: Vec<UserPart>) -> String {
+    let mut terms: Vec<String> = Vec::new();
+    let mut text = String::new();
+    for piece in pieces {
+        match piece {
+            UserPart::Text(more) => text.push_str(&more),
+            UserPart::Input(input) => {
+                if !text.is_empty() {
+                    terms.push(format!("'{}'", std::mem::take(&mut text)));
+                }
+                terms.push(format!("(inputs.{input} | urlencode | replace('/', '%2F'))"));
+            }
+        }
+    }
+    if !text.is_empty() {
+        terms.push(format!("'{text}'"));
+    }
+    terms.join(" ~ ")
+}
+
+/// `text` percent-encoded for a URL's user info: every byte but a letter,
+/// a digit, `-`, `.`, `_` and `~` (which also keeps `{`, `%` and quotes
+/// out of the template).
+fn user_info_encoded(text: &str) -> String {
+    text.bytes().fold(String::with_capacity(text.len()), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,6 +704,38 @@ mod tests {
             based.probe.contains(
                 "url: \"{{ inputs.base | replace('://', '://ops:' ~ (inputs.password | urlencode | replace('/', \
                  '%2F')) ~ '@') }}/x\""
+            ),
+            "{}",
+            based.probe
+        );
+    }
+
+    /// i12b's gap: `-u`'s user name is percent-encoded where it lands in
+    /// the URL's user info, so an `@`, `:`, `/` or space in it no longer
+    /// moves the host (`https://ops@corp:…@host` sent to `corp`); a
+    /// `$VARIABLE` in it stays an input, encoded by the engine as user info
+    /// when sent, or by hand in a base that is one input.
+    #[test]
+    fn the_user_name_is_percent_encoded_in_the_user_info() {
+        let at = converted("curl -u 'ops@corp.example:pw' https://api.example/health");
+        assert!(
+            at.probe.contains("url: \"https://ops%40corp.example:{{ inputs.password }}@{{ inputs.host }}/health\""),
+            "{}",
+            at.probe
+        );
+        let odd = converted("curl -u 'a b/c{{d:pw' https://h/x");
+        assert!(odd.probe.contains("url: \"https://a%20b%2Fc%7B%7Bd:{{ inputs.password }}@"), "{}", odd.probe);
+        let variable = converted(r#"curl -u "$OPS_USER@corp:pw" https://h/x"#);
+        assert!(
+            variable.probe.contains("https://{{ inputs.ops_user }}%40corp:{{ inputs.password }}@"),
+            "{}",
+            variable.probe
+        );
+        let based = converted(r#"curl -u "$OPS_USER@corp:pw" "$BASE/x""#);
+        assert!(
+            based.probe.contains(
+                "{{ inputs.base | replace('://', '://' ~ (inputs.ops_user | urlencode | replace('/', '%2F')) ~ \
+                 '%40corp:' ~ (inputs.password | urlencode | replace('/', '%2F')) ~ '@') }}/x"
             ),
             "{}",
             based.probe

@@ -53,7 +53,7 @@ pub(crate) fn document(
     let _ = writeln!(out, "## Map\n");
     // A reader on GitHub would see an error box where the map should be.
     if let Some(warning) = size.warning() {
-        let command = code(&format!("runbook graph --format svg {}", source.name()));
+        let command = code(&format!("runbook graph --format dot {}", source.name()));
         let _ = writeln!(out, "> The map below: {warning} ({command}).\n");
     }
     let _ = writeln!(out, "```mermaid\n{map}```\n");

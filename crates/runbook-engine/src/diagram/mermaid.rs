@@ -32,7 +32,7 @@ impl MermaidSize {
         Some(format!(
             "the Mermaid diagram has {} characters and {} edges; Mermaid renderers refuse more than {MAX_TEXT} \
              characters or {MAX_EDGES} edges by default, so it {} render on GitHub and in most viewers: use \
-             `--format dot` (or `--format svg`) for a graph this size",
+             `--format dot` (Graphviz DOT) for a graph this size",
             self.chars,
             self.edges,
             if over { "will not" } else { "may soon not" },

@@ -286,7 +286,7 @@ fn diagram(out: &mut String, graph: &Graph, trace: &Trace) {
         let _ = writeln!(
             out,
             "> This graph is larger than most Mermaid viewers draw ({} characters, {} edges): `runbook graph \
-             RUNBOOK --record DIR --format svg` draws it with Graphviz.\n",
+             RUNBOOK --record DIR --format dot` writes it as Graphviz DOT.\n",
             size.chars, size.edges
         );
     }
