@@ -426,3 +426,106 @@ steps:
         .status(0);
     assert!(!ran.path("cache/tenant-a").exists() && ran.path("cache/tenant-b/x").exists());
 }
+
+/// attack7 H20: the mark was laundered. A check whose `sh:` read a
+/// timed-out scan's `default: 0` captured `0` as if it had answered, and
+/// a called runbook given it as an input saw a plain `0`: both routed on
+/// "no errors". The mark is carried through, so the later `when` stops as
+/// it does reading the var itself, naming the way it came.
+#[test]
+fn a_missing_answer_carried_through_a_command_or_a_call_input_still_stops_the_when() {
+    let yaml = r#"
+id: launder
+title: errors counted again by a command
+steps:
+  - id: errs
+    collect:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
+      capture:
+        errors: { regex: '(\d+) errors', type: int, default: 0 }
+    next: recount
+  - id: recount
+    check:
+      cmd: { sh: "echo {{ vars.errors }}" }
+      expect: [ { exit_code: 0 } ]
+      capture:
+        total: { stdout: true, type: int }
+    next:
+      - when: vars.total > 10
+        goto: noisy
+      - goto: quiet
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: "error burst: roll back" }
+  - id: quiet
+    conclude: { status: resolved, diagnosis: "no error burst: not the app" }
+  - id: unknown
+    conclude: { status: inconclusive, diagnosis: "the log could not be read" }
+"#;
+    let stopped = run(yaml, &[]).status(4).stderr_contains(
+        "`when` reads `vars.total`, which was captured by step `recount` from `vars.errors`, which holds its \
+         capture's `default:` because step `errs` gave no answer (timeout: ",
+    );
+    assert_eq!(path(&stopped.events()), ["errs", "recount"]);
+    // Routed first, in the when or before the command: no stop.
+    let routed = yaml.replace(
+        "      - when: vars.total > 10",
+        "      - when: steps.errs.outcome == \"error\"\n        goto: unknown\n      - when: vars.total > 10",
+    );
+    assert_eq!(path(&run(&routed, &[]).status(0).events()), ["errs", "recount", "unknown"]);
+    // A scan that answers is read as before.
+    let answered = yaml.replace("sleep 5; echo '42 errors'", "echo '42 errors'");
+    assert_eq!(path(&run(&answered, &[]).status(0).events()), ["errs", "recount", "noisy"]);
+
+    let judge = r#"
+id: judge
+title: judge an error count
+inputs:
+  errors: { type: number }
+steps:
+  - id: route
+    collect:
+      cmd: { argv: ["true"] }
+    next:
+      - when: inputs.errors > 10
+        goto: noisy
+      - goto: verdict
+  - id: noisy
+    conclude: { status: diagnosed, severity: high, diagnosis: "error burst" }
+  - id: verdict
+    conclude: { status: diagnosed, diagnosis: "counted" }
+"#;
+    let caller = r#"
+id: caller
+title: a call given a missing answer
+steps:
+  - id: errs
+    collect:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
+      capture:
+        errors: { regex: '(\d+) errors', type: int, default: 0 }
+    next: judge
+  - id: judge
+    call: { runbook: judge.yaml, inputs: { errors: "{{ vars.errors }}" } }
+    next: done
+  - id: done
+    conclude: { status: inconclusive, diagnosis: "judged" }
+"#;
+    let run_both = |caller: &str| {
+        crate::Test::new().files(&[("caller.yaml", caller.as_bytes()), ("judge.yaml", judge.as_bytes())]).args([
+            "run",
+            "caller.yaml",
+            "--non-interactive",
+            "--format",
+            "json",
+        ])
+    };
+    run_both(caller)
+        .status(4)
+        .stderr_contains(
+            "`when` reads `inputs.errors`, which was given by the calling runbook's step `judge` from `vars.errors`, \
+             which holds its capture's `default:` because step `errs` gave no answer (timeout: ",
+        )
+        .stderr_contains("route the step's error in the calling runbook, before the call");
+    let answered = caller.replace("sleep 5; echo '42 errors'", "echo '42 errors'");
+    assert_eq!(path(&run_both(&answered).status(0).events()), ["errs", "judge", "judge/route", "judge/noisy", "done"]);
+}

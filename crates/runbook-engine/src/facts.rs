@@ -14,7 +14,7 @@ use minijinja::value::{Serde, Value, merge_maps};
 use serde_json::Value as Json;
 
 use crate::lazy_json::{deferred_value, lazy_value};
-use crate::no_answer::{NoAnswer, NoAnswers};
+use crate::no_answer::{Carried, NoAnswer, NoAnswers};
 use crate::step_facts::CallFacts;
 
 /// The facts of one run.
@@ -101,6 +101,18 @@ impl Facts {
     /// `defaulted` when it holds its capture's `default:`.
     pub(crate) fn note_no_answer_var(&mut self, name: &str, why: NoAnswer, defaulted: bool) {
         self.no_answers.note_var(name, why, defaulted);
+    }
+
+    /// Notes that `vars.NAME`, as just captured by step `by`, was made
+    /// from what a probe without an answer left (`carried`).
+    pub(crate) fn note_carried_var(&mut self, name: &str, by: &str, carried: &Carried) {
+        self.no_answers.note_carried_var(name, by, carried);
+    }
+
+    /// Notes that `inputs.NAME`, as the calling runbook's step `by` gave
+    /// it, was made from what a probe without an answer left (`carried`).
+    pub(crate) fn note_no_answer_input(&mut self, name: &str, by: &str, carried: &Carried) {
+        self.no_answers.note_input(name, by, carried);
     }
 
     /// Notes that `steps.ID`, as just set, observed no answer.

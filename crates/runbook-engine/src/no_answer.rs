@@ -43,13 +43,51 @@ pub(crate) struct NoAnswer {
     pub error: ProbeError,
 }
 
+/// How a var holds what a probe without an answer left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Held {
+    /// The probe left it unset.
+    Unset,
+    /// It holds its capture's `default:`.
+    Defaulted,
+    /// A later probe captured it from such a value (attack7 H20): how, as
+    /// the message says it (`was captured by step `grep` from `vars.n`,
+    /// which is unset because step`).
+    Carried(String),
+}
+
+impl Held {
+    /// How the message says it, up to the step that gave no answer.
+    fn said(&self) -> String {
+        match self {
+            Self::Unset => "is unset because step".to_owned(),
+            Self::Defaulted => "holds its capture's `default:` because step".to_owned(),
+            Self::Carried(how) => how.clone(),
+        }
+    }
+}
+
+/// A value read from what a probe without an answer left, made into
+/// another (a capture of a command that read it, a called runbook's input
+/// given from it): why, and how the message says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Carried {
+    /// The probe without an answer it comes from.
+    pub why: NoAnswer,
+    /// What was read, and how that holds no answer (``vars.n`, which is
+    /// unset because step`).
+    pub read: String,
+}
+
 /// The vars and steps a probe without an answer left, as the run's facts
 /// keep them.
 #[derive(Debug, Default)]
 pub(crate) struct NoAnswers {
-    /// Vars left unset by a probe without an answer, or holding their
-    /// capture's `default:` for it (`true`).
-    vars: BTreeMap<String, (NoAnswer, bool)>,
+    /// Vars left unset by a probe without an answer, holding their
+    /// capture's `default:` for it, or captured from such a value.
+    vars: BTreeMap<String, (NoAnswer, Held)>,
+    /// The inputs a calling runbook gave from such a value, with how.
+    inputs: BTreeMap<String, (NoAnswer, String)>,
     /// Steps whose probe gave no answer, by id.
     steps: BTreeMap<String, NoAnswer>,
     /// `call` steps whose called runbook handed back vars left by a probe
@@ -63,7 +101,7 @@ pub(crate) struct NoAnswers {
 struct CalledNoAnswers {
     /// The vars, as `steps.CALL.no_answer` shows them, each with its
     /// step's name as seen from the caller (`CALL/STEP`).
-    vars: BTreeMap<String, (NoAnswer, bool)>,
+    vars: BTreeMap<String, (NoAnswer, Held)>,
     /// The called runbook's conclusion status, when it concluded.
     concluded: Option<String>,
 }
@@ -73,8 +111,9 @@ struct CalledNoAnswers {
 /// `conclusion`/`message`/`no_answer` of a call).
 struct Mark<'s> {
     why: &'s NoAnswer,
-    what: &'static str,
-    routed_by: &'s str,
+    what: String,
+    /// `None` for a called runbook's input: only its caller routes it.
+    routed_by: Option<&'s str>,
     call: Option<&'s CalledNoAnswers>,
 }
 
@@ -87,15 +126,17 @@ fn is_observation(field: &str) -> bool {
 impl NoAnswers {
     /// Whether nothing is kept: the common case, which costs nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.vars.is_empty() && self.steps.is_empty() && self.calls.is_empty()
+        self.vars.is_empty() && self.steps.is_empty() && self.calls.is_empty() && self.inputs.is_empty()
     }
 
-    /// The vars that hold no answer, as a called runbook hands them back.
+    /// The vars that hold no answer, as a called runbook hands them back
+    /// (one captured from such a value as one holding a default: it is set).
     pub(crate) fn vars(&self) -> IndexMap<String, NoAnswerVar> {
         self.vars
             .iter()
-            .map(|(name, (why, defaulted))| {
-                let var = NoAnswerVar { step: why.step.clone(), error: why.error.clone(), defaulted: *defaulted };
+            .map(|(name, (why, held))| {
+                let defaulted = *held != Held::Unset;
+                let var = NoAnswerVar { step: why.step.clone(), error: why.error.clone(), defaulted };
                 (name.clone(), var)
             })
             .collect()
@@ -112,7 +153,7 @@ impl NoAnswers {
             .iter()
             .map(|(name, var)| {
                 let why = NoAnswer { step: format!("{id}/{}", var.step), error: var.error.clone() };
-                (name.clone(), (why, var.defaulted))
+                (name.clone(), (why, if var.defaulted { Held::Defaulted } else { Held::Unset }))
             })
             .collect();
         self.calls.insert(id.to_owned(), CalledNoAnswers { vars, concluded: concluded.map(str::to_owned) });
@@ -121,7 +162,28 @@ impl NoAnswers {
     /// Notes that `vars.NAME` holds no answer; `defaulted` when it holds its
     /// capture's `default:`.
     pub(crate) fn note_var(&mut self, name: &str, why: NoAnswer, defaulted: bool) {
-        self.vars.insert(name.to_owned(), (why, defaulted));
+        self.vars.insert(name.to_owned(), (why, if defaulted { Held::Defaulted } else { Held::Unset }));
+    }
+
+    /// Notes that `vars.NAME` was captured by step `by`, whose probe read
+    /// `carried`: it holds no answer either.
+    pub(crate) fn note_carried_var(&mut self, name: &str, by: &str, carried: &Carried) {
+        let how = format!("was captured by step `{by}` from {}", carried.read);
+        self.vars.insert(name.to_owned(), (carried.why.clone(), Held::Carried(how)));
+    }
+
+    /// Notes that `inputs.NAME`, given by the calling runbook's step
+    /// `by`, was made from `carried`.
+    pub(crate) fn note_input(&mut self, name: &str, by: &str, carried: &Carried) {
+        let how = format!("was given by the calling runbook's step `{by}` from {}", carried.read);
+        self.inputs.insert(name.to_owned(), (carried.why.clone(), how));
+    }
+
+    /// What of the dotted `names` (a probe's or a call's templates) holds
+    /// no answer and is not routed, to be carried into what is made of it.
+    pub(crate) fn carried(&self, names: &HashSet<String>) -> Option<Carried> {
+        let (written, mark) = self.unrouted(names, None)?;
+        Some(Carried { why: mark.why.clone(), read: format!("`{written}`, which {}", mark.what) })
     }
 
     /// Notes that `steps.ID` observed no answer.
@@ -166,6 +228,13 @@ impl NoAnswers {
         result: Option<&ResultOf<'_>>,
         reader: Reader,
     ) -> Option<String> {
+        let (written, mark) = self.unrouted(names, result)?;
+        Some(message(field, &written, &mark, reader))
+    }
+
+    /// The first of `names` (as written) that holds no answer, unless the
+    /// same read routes it.
+    fn unrouted<'s>(&'s self, names: &HashSet<String>, result: Option<&'s ResultOf<'_>>) -> Option<(String, Mark<'s>)> {
         let attempt = result.and_then(|result| result.attempt.as_ref());
         if self.is_empty() && attempt.is_none() {
             return None;
@@ -179,12 +248,13 @@ impl NoAnswers {
         let mut names: Vec<(String, &str)> = names.iter().map(|name| (as_steps(name), name.as_str())).collect();
         names.sort();
         let routes = |mark: &Mark<'_>| {
+            let Some(routed_by) = mark.routed_by else { return false };
             let fields: &[&str] =
                 if mark.call.is_some() { &["conclusion", "message", "no_answer"] } else { &["outcome", "error"] };
-            result.is_some_and(|result| result.error_routed && result.step == mark.routed_by)
+            result.is_some_and(|result| result.error_routed && result.step == routed_by)
                 || names.iter().any(|(name, _)| {
                     name.strip_prefix("steps.")
-                        .and_then(|rest| rest.strip_prefix(mark.routed_by))
+                        .and_then(|rest| rest.strip_prefix(routed_by))
                         .and_then(|rest| rest.strip_prefix('.'))
                         .is_some_and(|rest| fields.contains(&rest.split('.').next().unwrap_or(rest)))
                 })
@@ -195,7 +265,7 @@ impl NoAnswers {
         };
         names.iter().find_map(|(name, written)| {
             let mark = self.read(name, step)?;
-            (!routes(&mark)).then(|| message(field, written, &mark, reader))
+            (!routes(&mark)).then(|| ((*written).to_owned(), mark))
         })
     }
 
@@ -203,15 +273,16 @@ impl NoAnswers {
     /// holds of no answer, and how to say so; `step` finds a step's no
     /// answer by its id.
     fn read<'s>(&'s self, name: &str, step: impl FnOnce(&str) -> Option<&'s NoAnswer>) -> Option<Mark<'s>> {
-        let held = |(why, defaulted): &'s (NoAnswer, bool)| {
-            let what = if *defaulted { "holds its capture's `default:` because step" } else { "is unset because step" };
-            (why, what)
-        };
+        let held = |(why, held): &'s (NoAnswer, Held)| (why, held.said());
         let mut parts = name.split('.');
         match (parts.next()?, parts.next()?, parts.next()) {
             ("vars", var, _) => {
                 let (why, what) = held(self.vars.get(var)?);
-                Some(Mark { why, what, routed_by: &why.step, call: None })
+                Some(Mark { why, what, routed_by: Some(&why.step), call: None })
+            }
+            ("inputs", input, _) => {
+                let (why, how) = self.inputs.get(input)?;
+                Some(Mark { why, what: how.clone(), routed_by: None, call: None })
             }
             ("steps", id, Some("vars")) if self.calls.contains_key(id) => {
                 let (routed_by, call) = self.calls.get_key_value(id)?;
@@ -220,11 +291,12 @@ impl NoAnswers {
                     Some(var) => held(call.vars.get(var)?),
                     None => held(call.vars.values().next()?),
                 };
-                Some(Mark { why, what, routed_by, call: Some(call) })
+                Some(Mark { why, what, routed_by: Some(routed_by), call: Some(call) })
             }
             ("steps", id, field) if field.is_none_or(is_observation) => {
                 let why = step(id)?;
-                Some(Mark { why, what: "is what was left when step", routed_by: &why.step, call: None })
+                let what = "is what was left when step".to_owned();
+                Some(Mark { why, what, routed_by: Some(&why.step), call: None })
             }
             _ => None,
         }
@@ -244,7 +316,12 @@ enum Reader {
 /// how to route it.
 fn message(field: &str, written: &str, mark: &Mark<'_>, reader: Reader) -> String {
     let Mark { why: NoAnswer { step, error }, what, routed_by, call } = mark;
+    let routed_by = (*routed_by).unwrap_or_default();
     let route = match call {
+        None if mark.routed_by.is_none() => format!(
+            "route the step's error in the calling runbook, before the call: `on: {{ error: … }}` on step `{step}` \
+             or an earlier `- when: steps.{step}.outcome == \"error\"`"
+        ),
         None => format!(
             "route the step's error first, with `on: {{ error: … }}` or an earlier `- when: \
              steps.{step}.outcome == \"error\"`"
@@ -344,6 +421,37 @@ mod tests {
         kept.forget_var("errors");
         kept.forget_step("probe");
         assert!(kept.is_empty());
+    }
+
+    /// attack7 H20: what is made of a value without an answer (a capture
+    /// of a command that read it, a called runbook's input) holds none.
+    #[test]
+    fn a_mark_is_carried_into_what_is_made_of_it() {
+        let mut kept = NoAnswers::default();
+        kept.note_var("errors", timed_out("errs"), true);
+        assert_eq!(kept.carried(&names(&["vars.other"])), None);
+        assert_eq!(kept.carried(&names(&["vars.errors", "steps.errs.outcome"])), None, "routed where it was read");
+        let carried = kept.carried(&names(&["vars.errors"])).unwrap();
+        assert_eq!(carried.why, timed_out("errs"));
+        kept.note_carried_var("total", "recount", &carried);
+        let read = kept.read_by("when", &names(&["vars.total"]), None).unwrap();
+        assert!(
+            read.contains(
+                "`when` reads `vars.total`, which was captured by step `recount` from `vars.errors`, which holds its \
+                 capture's `default:` because step `errs` gave no answer (timeout: "
+            ),
+            "{read}"
+        );
+        assert!(read.contains("steps.errs.outcome == \"error\""), "the first step's error routes it: {read}");
+        assert_eq!(kept.read_by("when", &names(&["vars.total", "steps.errs.error"]), None), None);
+        assert!(kept.vars()["total"].defaulted, "handed back as set");
+        let mut callee = NoAnswers::default();
+        callee.note_input("errors", "judge", &carried);
+        let read = callee.read_by("when", &names(&["inputs.errors"]), None).unwrap();
+        assert!(read.contains("which was given by the calling runbook's step `judge` from `vars.errors`"), "{read}");
+        assert!(read.contains("route the step's error in the calling runbook, before the call"), "{read}");
+        assert!(callee.read_by("when", &names(&["inputs.errors", "steps.errs.outcome"]), None).is_some());
+        assert!(callee.acted_on("cmd.sh", &names(&["inputs.errors"])).is_some());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use runbook_model::{ProbeKind, Span, Spanned, whole_expression};
 use serde_json::Value as Json;
 
 use crate::facts::Facts;
-use crate::no_answer::ResultOf;
+use crate::no_answer::{Carried, ResultOf};
 use crate::template::{RenderMode, Templates};
 
 /// A template that failed while preparing a step.
@@ -173,6 +173,27 @@ impl<'a> Renderer<'a> {
             if value.chars().count() >= MIN_DERIVED_SECRET && !text.contains(&value) {
                 self.facts.note_derived_secret(&secret, value);
             }
+        }
+    }
+
+    /// What the JSON `value`'s templates read that a probe without an
+    /// answer left, unrouted, to carry into what is made of it (a called
+    /// runbook's input).
+    pub(crate) fn reads_no_answer_in(&self, value: &Json) -> Option<Carried> {
+        if self.facts.no_answers().is_empty() {
+            return None;
+        }
+        match value {
+            Json::String(text) => {
+                let names = match whole_expression(text) {
+                    Some(expression) => self.templates.expression_names(expression),
+                    None => self.templates.names(text, RenderMode::Text),
+                };
+                self.facts.no_answers().carried(&names)
+            }
+            Json::Array(items) => items.iter().find_map(|item| self.reads_no_answer_in(item)),
+            Json::Object(map) => map.values().find_map(|item| self.reads_no_answer_in(item)),
+            Json::Bool(_) | Json::Number(_) | Json::Null => None,
         }
     }
 

@@ -15,6 +15,7 @@ use super::{CallFailure, Ending, Interpreter, Mode, RunErrorKind, StepDone, Stop
 use crate::event::{CalleeFile, RunStatus};
 use crate::facts::Facts;
 use crate::inputs::{GivenInputs, InputError, TypedFrom, resolve};
+use crate::no_answer::Carried;
 use crate::prepare::Renderer;
 use crate::step_facts::{CallFacts, KindFacts};
 use crate::template::Templates;
@@ -73,6 +74,13 @@ impl<'a> Interpreter<'a> {
             .filter(|(_, value)| renderer.reads_redacted(&value.value).is_some())
             .map(|(input, _)| input.value.clone())
             .collect();
+        // An input made from what a probe without an answer left holds no
+        // answer in the callee either (attack7 H20).
+        let carried_inputs: Vec<(String, Carried)> = call
+            .inputs
+            .iter()
+            .filter_map(|(input, value)| Some((input.value.clone(), renderer.reads_no_answer_in(&value.value)?)))
+            .collect();
         drop(renderer);
         let given = GivenInputs { text: Vec::new(), typed, typed_from: TypedFrom::Call };
         let environment = |var: &str| if self.options.hermetic { None } else { std::env::var(var).ok() };
@@ -98,6 +106,12 @@ impl<'a> Interpreter<'a> {
         }
         let mut call_stack = self.call_stack.clone();
         call_stack.push(path.clone());
+        let mut callee_facts = Facts::new(&inputs.values, &self.run_facts)
+            .with_redacted(redacted_inputs.iter().map(|input| (input, inputs.values.get(input))))
+            .with_secrets(super::secret_names(callee, &inputs.secrets));
+        for (input, carried) in &carried_inputs {
+            callee_facts.note_no_answer_input(input, &name, carried);
+        }
         let mut callee_run = Interpreter {
             plan: callee,
             start_at: callee.flow.start,
@@ -113,9 +127,7 @@ impl<'a> Interpreter<'a> {
             callees: self.callees,
             client: self.client.clone(),
             redactor,
-            facts: Facts::new(&inputs.values, &self.run_facts)
-                .with_redacted(redacted_inputs.iter().map(|input| (input, inputs.values.get(input))))
-                .with_secrets(super::secret_names(callee, &inputs.secrets)),
+            facts: callee_facts,
             visits: vec![0; callee.runbook.steps.len()],
             action_in_flight: None,
             resumed: self.resumed,

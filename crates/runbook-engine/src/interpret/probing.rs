@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use runbook_model::{Capture, Expectation, Outcome, Probes, Probing, Retry, Spanned, Step};
+use runbook_model::{Capture, Expectation, Outcome, Probes, Probing, Retry, Spanned, Step, TemplateKind};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -17,11 +17,12 @@ use crate::capture::{capture, nothing_captured};
 use crate::event::{Event, Part};
 use crate::facts::to_value;
 use crate::judge::{judge, worst};
-use crate::no_answer::{NoAnswer, ResultOf};
+use crate::no_answer::{Carried, NoAnswer, ResultOf};
 use crate::prepare::{Prepared, Renderer};
 use crate::probe::prepare;
 use crate::probe::{ErrorKind, Observation, ProbeCall, ProbeError, ProbeResult};
 use crate::step_facts::{ItemFacts, Items, KindFacts, ManyFacts, OneProbe, ProbedFacts, StepFacts};
+use crate::template::RenderMode;
 
 /// Wait between attempts when `retry.interval` is not given.
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
@@ -207,6 +208,30 @@ impl<'a> Interpreter<'a> {
         }
     }
 
+    /// What the step's probe reads (its command, request, expectations)
+    /// that a probe without an answer left, unrouted: its captures are
+    /// made of it and hold no answer either (attack7 H20: a check's `sh:`
+    /// reading a timed-out probe's `default:` captured what looked like an
+    /// answer). The step's title and description, and its `on:` conditions,
+    /// are not its probe.
+    fn probe_reads_no_answer(&self, step: &Step) -> Option<Carried> {
+        if self.facts.no_answers().is_empty() {
+            return None;
+        }
+        let index = self.plan.flow.position(&step.id.value)?;
+        let shown: Vec<_> = [&step.title, &step.description].into_iter().flatten().map(|text| text.span).collect();
+        let names = runbook_model::template_sites(&self.plan.runbook)
+            .into_iter()
+            .filter(|site| site.step == Some(index) && !site.after_probe && !shown.contains(&site.span))
+            .flat_map(|site| match site.kind {
+                TemplateKind::Shell => self.templates.names(site.text, RenderMode::Shell),
+                TemplateKind::Template => self.templates.names(site.text, RenderMode::Sent),
+                TemplateKind::Expression => self.templates.expression_names(site.text),
+            })
+            .collect();
+        self.facts.no_answers().carried(&names)
+    }
+
     /// Why a `--read-only` run sends none of the step's probes: one of them
     /// is an HTTP request whose method may change things (`POST`, `PUT`,
     /// `PATCH`, `DELETE`). `None` in other modes, or when all are reads.
@@ -260,6 +285,8 @@ impl<'a> Interpreter<'a> {
     /// Turns judged probes into the attempt's outcome, facts and captures,
     /// and reports them.
     pub(super) fn settle(&mut self, step: &Step, number: u32, shape: Shape, judged: Vec<Judged<'_>>) -> Attempt {
+        // Read before this attempt's captures replace what it read.
+        let carried = self.probe_reads_no_answer(step);
         let mut outcome = worst(judged.iter().map(|j| j.part.outcome));
         // A probe whose expectations judge its failure (a `tcp` check's
         // `connected: false`) did not err, but `error` still says why:
@@ -367,6 +394,11 @@ impl<'a> Interpreter<'a> {
                 learned.extend(self.redactor.learn_json(name, value));
             }
             self.facts.set_var(name, value.clone());
+        }
+        if let Some(carried) = &carried {
+            for name in captures.keys().filter(|name| no_answers.iter().all(|(unanswered, _)| unanswered != *name)) {
+                self.facts.note_carried_var(name, &step.id.value, carried);
+            }
         }
         for (name, error) in no_answers {
             let why = NoAnswer { step: step.id.value.clone(), error: error.redacted(&self.redactor) };
