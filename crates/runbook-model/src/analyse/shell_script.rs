@@ -632,6 +632,34 @@ fn shell_words(mut text: &str) -> Vec<&str> {
     }
 }
 
+/// The scripts of the nested shells an `sh:` command starts (`bash -c
+/// '…' sh ARGS`), without their quotes, and whether templated arguments
+/// follow them (which the script reads as `$1`, `$2`, …).
+pub(super) fn nested_scripts(sh: &str) -> Vec<(String, bool)> {
+    NESTED
+        .captures_iter(sh)
+        .filter_map(|found| {
+            let rest = found.get(1)?.as_str();
+            let word = quoted_word(rest);
+            let unquoted = word
+                .strip_prefix('\'')
+                .and_then(|inner| inner.strip_suffix('\''))
+                .or_else(|| word.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')))
+                .unwrap_or(word);
+            let line = rest[word.len()..].split(['\n', ';', '|', '&']).next().unwrap_or_default();
+            Some((unquoted.to_owned(), line.contains("{{")))
+        })
+        .collect()
+}
+
+/// The script of a shell `argv` starts with `-c`, and whether templated
+/// arguments follow it.
+pub(super) fn shell_script_of(argv: &[crate::Spanned<String>]) -> Option<(&crate::Spanned<String>, bool)> {
+    let (_, script) = argv_script(argv)?;
+    let after = argv.iter().position(|arg| std::ptr::eq(arg, script))?;
+    Some((script, argv[after + 1..].iter().any(|arg| arg.contains("{{"))))
+}
+
 /// The shell and its script, when `argv` starts a shell (directly or
 /// through `env`, `sudo`, …) with `-c`.
 fn argv_script(argv: &[crate::Spanned<String>]) -> Option<(&str, &crate::Spanned<String>)> {
