@@ -1847,6 +1847,20 @@ fn render_writes_no_index_of_nothing() {
     assert!(output.stderr.contains("rendered no runbook into out: each has errors"), "{}", output.stderr);
 }
 
+/// review-12-user8 M1: a list default is shown as the run reads it, in
+/// one form whether the YAML wraps a flow list over lines (which showed
+/// `"/b",, "/c"`) or writes a block list.
+#[test]
+fn render_shows_a_list_default_as_read_whether_flow_wrapped_or_block() {
+    let yaml = "id: lists\ntitle: Lists\ninputs:\n  paths:\n    type: list\n    default: [\"/a\", \"/b\",\n              \"/c\"]\n  \
+                codes:\n    type: list\n    default:\n      - 500\n      - 502\nsteps:\n  - id: done\n    conclude: { status: \
+                resolved }\n";
+    let document = Test::new().args(["render", "l.yaml"]).files(&[("l.yaml", yaml.as_bytes())]).status(0).stdout;
+    for row in ["| `paths` |  | `[\"/a\", \"/b\", \"/c\"]` | — |", "| `codes` |  | `[500, 502]` | — |"] {
+        assert!(document.contains(row), "missing {row:?} in\n{document}");
+    }
+}
+
 #[test]
 fn render_keeps_a_backtick_in_a_host_an_env_name_or_a_list_default_inside_its_code_span() {
     let yaml = "id: ticks\ntitle: Ticks\ninputs:\n  l: { description: list, type: list, default: [\"c`d\", \"e``f\"] }\nsteps:\n  \

@@ -140,7 +140,9 @@ impl Writer<'_> {
                 Some(d) => match &d.value {
                     // A string as its text, however the YAML quoted it.
                     serde_json::Value::String(text) => in_cell(&code(text)),
-                    _ => in_cell(&code(&one_line(self.slice(d.span)))),
+                    // Any other value as the run reads it: a list in one
+                    // form, whether written as a block or a wrapped flow.
+                    other => in_cell(&code(&flow(other))),
                 },
             };
             let mut from = input.env.as_ref().map(|env| in_cell(&code(&format!("${}", env.value)))).unwrap_or_default();
@@ -734,15 +736,40 @@ fn node_text(text: &str, span: Span) -> &str {
     text[start..end].trim_end()
 }
 
+/// `value` on one line, as YAML's flow style writes it: `["/a", "/b"]`,
+/// `{"k": 1}`, `3`.
+fn flow(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        serde_json::Value::Object(map) => {
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(key, item)| format!("{}: {}", serde_json::Value::from(key.as_str()), flow(item)))
+                .collect();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        scalar => scalar.to_string(),
+    }
+}
+
 /// A YAML fragment on one line: comments dropped, a flow mapping's braces
-/// removed, the lines of a block mapping joined with `, `.
+/// removed, the lines of a block mapping joined with `, ` (a flow
+/// collection wrapped over lines keeps its own commas).
 fn one_line(yaml: &str) -> String {
-    let lines: Vec<String> = yaml
-        .lines()
-        .map(|line| without_comment(line).trim().trim_start_matches("- ").to_owned())
-        .filter(|line| !line.is_empty())
-        .collect();
-    let joined = lines.join(", ");
+    let lines =
+        yaml.lines().map(|line| without_comment(line).trim().trim_start_matches("- ")).filter(|line| !line.is_empty());
+    let mut joined = String::new();
+    for line in lines {
+        let separator = if joined.is_empty() || joined.ends_with(['[', '{']) || line.starts_with([']', '}']) {
+            ""
+        } else if joined.ends_with(',') {
+            " "
+        } else {
+            ", "
+        };
+        joined.push_str(separator);
+        joined.push_str(line);
+    }
     let inner = joined.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')).unwrap_or(&joined);
     inner.trim().to_owned()
 }
@@ -790,6 +817,9 @@ mod tests {
         assert_eq!(one_line("json: $.a # why\n  eq: \"x # y\""), "json: $.a, eq: \"x # y\"");
         assert_eq!(one_line("# only a comment\nattempts: 3"), "attempts: 3");
         assert_eq!(one_line("url: http://h/#frag"), "url: http://h/#frag");
+        // A flow collection wrapped over lines keeps its own commas.
+        assert_eq!(one_line("in: [500, 502,\n      503]"), "in: [500, 502, 503]");
+        assert_eq!(one_line("in: [\n  500, 502\n]"), "in: [500, 502]");
         assert_eq!(unquoted("\"no\""), "no");
         assert_eq!(unquoted("'it''s'"), "it's");
         assert_eq!(unquoted("'a', 'b'"), "'a', 'b'");
