@@ -278,15 +278,7 @@ steps:
   - id: cant
     conclude: { status: inconclusive, diagnosis: "the log could not be scanned" }
 "#;
-    let run_both = |caller: &str, scan_log: &str| {
-        crate::Test::new().files(&[("caller.yaml", caller.as_bytes()), ("errs.yaml", scan_log.as_bytes())]).args([
-            "run",
-            "caller.yaml",
-            "--non-interactive",
-            "--format",
-            "json",
-        ])
-    };
+    let run_both = |caller: &str, scan_log: &str| run_calling(caller, ("errs.yaml", scan_log));
     let stopped = run_both(caller, scan_log)
         .status(4)
         .stderr_contains(
@@ -427,6 +419,27 @@ steps:
     assert!(!ran.path("cache/tenant-a").exists() && ran.path("cache/tenant-b/x").exists());
 }
 
+/// A collect that times out, leaving `vars.errors` at its `default: 0`
+/// (the steps of a runbook, before its `next:`).
+const TIMED_OUT_SCAN: &str = r#"  - id: errs
+    collect:
+      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
+      capture:
+        errors: { regex: '(\d+) errors', type: int, default: 0 }
+"#;
+
+/// A run of `caller.yaml` (`caller`) beside the runbook it calls,
+/// `(file name, text)`, non-interactive, JSON events on stdout.
+fn run_calling(caller: &str, (name, text): (&str, &str)) -> crate::Test {
+    crate::Test::new().files(&[("caller.yaml", caller.as_bytes()), (name, text.as_bytes())]).args([
+        "run",
+        "caller.yaml",
+        "--non-interactive",
+        "--format",
+        "json",
+    ])
+}
+
 /// attack7 H20: the mark was laundered. A check whose `sh:` read a
 /// timed-out scan's `default: 0` captured `0` as if it had answered, and
 /// a called runbook given it as an input saw a plain `0`: both routed on
@@ -438,12 +451,7 @@ fn a_missing_answer_carried_through_a_command_or_a_call_input_still_stops_the_wh
 id: launder
 title: errors counted again by a command
 steps:
-  - id: errs
-    collect:
-      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
-      capture:
-        errors: { regex: '(\d+) errors', type: int, default: 0 }
-    next: recount
+SCAN    next: recount
   - id: recount
     check:
       cmd: { sh: "echo {{ vars.errors }}" }
@@ -460,8 +468,9 @@ steps:
     conclude: { status: resolved, diagnosis: "no error burst: not the app" }
   - id: unknown
     conclude: { status: inconclusive, diagnosis: "the log could not be read" }
-"#;
-    let stopped = run(yaml, &[]).status(4).stderr_contains(
+"#
+    .replace("SCAN", TIMED_OUT_SCAN);
+    let stopped = run(&yaml, &[]).status(4).stderr_contains(
         "`when` reads `vars.total`, which was captured by step `recount` from `vars.errors`, which holds its \
          capture's `default:` because step `errs` gave no answer (timeout: ",
     );
@@ -498,28 +507,16 @@ steps:
 id: caller
 title: a call given a missing answer
 steps:
-  - id: errs
-    collect:
-      cmd: { sh: "sleep 5; echo '42 errors'", timeout: 300ms }
-      capture:
-        errors: { regex: '(\d+) errors', type: int, default: 0 }
-    next: judge
+SCAN    next: judge
   - id: judge
     call: { runbook: judge.yaml, inputs: { errors: "{{ vars.errors }}" } }
     next: done
   - id: done
     conclude: { status: inconclusive, diagnosis: "judged" }
-"#;
-    let run_both = |caller: &str| {
-        crate::Test::new().files(&[("caller.yaml", caller.as_bytes()), ("judge.yaml", judge.as_bytes())]).args([
-            "run",
-            "caller.yaml",
-            "--non-interactive",
-            "--format",
-            "json",
-        ])
-    };
-    run_both(caller)
+"#
+    .replace("SCAN", TIMED_OUT_SCAN);
+    let run_both = |caller: &str| run_calling(caller, ("judge.yaml", judge));
+    run_both(&caller)
         .status(4)
         .stderr_contains(
             "`when` reads `inputs.errors`, which was given by the calling runbook's step `judge` from `vars.errors`, \
