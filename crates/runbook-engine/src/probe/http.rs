@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::connect_answer::{self, ConnectAnswer};
-use super::http_timing::{HttpTiming, Recorder, TimedConnectLayer, TimedResolver};
+use super::connector::ConnectorLayer;
+use super::http_timing::{HttpTiming, Recorder, TimedResolver};
 use super::proxy::{ProxySetting, Via};
 use super::tls::{Certificate, failure_in_words};
-use super::tls_client::{self, Presented, Trust, WitnessLayer};
+use super::tls_client::{self, Presented, Trust};
 use super::{
     Captured, ErrorKind, Limits, Observation, Probe, ProbeError, ProbeFuture, deserialize_millis, human,
     serialize_millis,
@@ -273,8 +274,7 @@ fn build_client(key: &ClientKey, tls: Option<rustls::ClientConfig>) -> Result<Cl
         .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
         .redirect(redirect::Policy::none())
         .tls_info(true)
-        .dns_resolver(Arc::new(TimedResolver))
-        .connector_layer(TimedConnectLayer);
+        .dns_resolver(Arc::new(TimedResolver));
     // The proxy was chosen for this hop (see `ProxySetting::via`): the
     // client must not choose again from the environment.
     builder = match &key.proxy {
@@ -297,8 +297,10 @@ fn build_client(key: &ClientKey, tls: Option<rustls::ClientConfig>) -> Result<Cl
     }
     let presented = Presented::default();
     builder = match tls {
-        Some(tls) => builder.tls_backend_preconfigured(tls).connector_layer(WitnessLayer(presented.clone())),
-        None => builder.tls_certs_only(Vec::new()),
+        Some(tls) => builder
+            .tls_backend_preconfigured(tls)
+            .connector_layer(ConnectorLayer { presented: Some(presented.clone()) }),
+        None => builder.tls_certs_only(Vec::new()).connector_layer(ConnectorLayer { presented: None }),
     };
     let client = builder
         .build()

@@ -6,9 +6,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -220,50 +218,16 @@ impl ClientSessionStore for TimedSessions {
     fn insert_tls13_ticket(&self, _: ServerName<'static>, _: Tls13ClientSessionValue) {}
 }
 
-/// Wraps reqwest's connector so that opening a connection is timed.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct TimedConnectLayer;
-
-impl<S> tower_layer::Layer<S> for TimedConnectLayer {
-    type Service = TimedConnect<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        TimedConnect { inner }
+/// Opens a connection through `opening`, which began at `started`, timing
+/// it: a connection that opened is ready now; a refused or failed one never
+/// opened and has no phase.
+pub(super) async fn timed_opening<T, E>(started: Instant, opening: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+    record(|phases| phases.connecting = Some(started));
+    let connected = opening.await;
+    if connected.is_ok() {
+        record(|phases| phases.connected = Some(Instant::now()));
     }
-}
-
-/// reqwest's connector, timed (see [`TimedConnectLayer`]).
-#[derive(Debug, Clone)]
-pub(super) struct TimedConnect<S> {
-    inner: S,
-}
-
-impl<S, R> tower_service::Service<R> for TimedConnect<S>
-where
-    S: tower_service::Service<R>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: R) -> Self::Future {
-        let started = Instant::now();
-        let connecting = self.inner.call(request);
-        Box::pin(async move {
-            record(|phases| phases.connecting = Some(started));
-            let connected = connecting.await;
-            // A refused or failed connection never opened: it has no phase.
-            if connected.is_ok() {
-                record(|phases| phases.connected = Some(Instant::now()));
-            }
-            connected
-        })
-    }
+    connected
 }
 
 impl HttpTiming {

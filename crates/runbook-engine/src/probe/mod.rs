@@ -6,6 +6,7 @@ mod body_encoding;
 mod captured;
 mod cmd;
 mod connect_answer;
+mod connector;
 mod env;
 mod http;
 mod http_kind;

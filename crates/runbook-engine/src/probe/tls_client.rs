@@ -9,9 +9,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
 
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpInfo};
 use rustls::client::Resumption;
@@ -101,62 +99,24 @@ impl Presented {
         }
     }
 
+    /// Opens a connection through `opening`, and keeps it with the
+    /// certificate that last passed the checks in its handshakes.
+    pub(super) async fn witness<C: Connection, E>(self, opening: impl Future<Output = Result<C, E>>) -> Result<C, E> {
+        let shown = Arc::new(Mutex::new(None));
+        let opened = SHOWN.scope(Arc::clone(&shown), opening).await;
+        if let Ok(connection) = &opened {
+            let certificate = shown.lock().unwrap_or_else(PoisonError::into_inner).take();
+            self.keep(&connection.connected(), certificate);
+        }
+        opened
+    }
+
     /// The certificate the connection that carried an answer (`extensions`
     /// are the answer's) began with.
     pub(super) fn on(&self, extensions: &http::Extensions) -> Option<CertificateDer<'static>> {
         let ends = Self::ends(extensions)?;
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         kept.iter().find(|(known, _)| *known == ends).and_then(|(_, certificate)| certificate.clone())
-    }
-}
-
-/// Wraps a client's connector so that each connection it opens is kept in
-/// [`Presented`] with the certificate it began with.
-#[derive(Debug, Clone)]
-pub(super) struct WitnessLayer(pub(super) Presented);
-
-impl<S> tower_layer::Layer<S> for WitnessLayer {
-    type Service = Witnessed<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Witnessed { inner, presented: self.0.clone() }
-    }
-}
-
-/// A connector whose connections are kept with their certificate (see
-/// [`WitnessLayer`]).
-#[derive(Debug, Clone)]
-pub(super) struct Witnessed<S> {
-    inner: S,
-    presented: Presented,
-}
-
-impl<S, R> tower_service::Service<R> for Witnessed<S>
-where
-    S: tower_service::Service<R>,
-    S::Future: Send + 'static,
-    S::Response: Connection,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: R) -> Self::Future {
-        let opening = self.inner.call(request);
-        let presented = self.presented.clone();
-        Box::pin(async move {
-            let shown = Arc::new(Mutex::new(None));
-            let opened = SHOWN.scope(Arc::clone(&shown), opening).await;
-            if let Ok(connection) = &opened {
-                let certificate = shown.lock().unwrap_or_else(PoisonError::into_inner).take();
-                presented.keep(&connection.connected(), certificate);
-            }
-            opened
-        })
     }
 }
 
