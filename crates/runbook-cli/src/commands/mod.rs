@@ -63,3 +63,18 @@ pub(crate) fn print_stderr(text: &str) {
     use std::io::Write;
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
+
+/// Refuses a test file named where a runbook is expected (exit 2), naming
+/// its runbook: its cases are not a runbook to run, draw or render, and a
+/// shell completes `NAME.test.yaml` before `NAME.yaml`.
+fn not_a_test_file(path: &std::path::Path) -> Result<(), ExitCode> {
+    if !(path.is_file() && crate::runbook_files::is_test_file(path)) {
+        return Ok(());
+    }
+    print_stderr(&format!(
+        "error: `{}` is a test file (the cases of a runbook); give its runbook `{}`\n",
+        crate::runbook_files::shown(path),
+        crate::runbook_files::shown(crate::runbook_files::runbook_of(path))
+    ));
+    Err(ExitCode::Usage)
+}

@@ -16,7 +16,7 @@ use crate::runbook_files;
 use crate::runbook_files::shown;
 
 pub(super) fn run(args: &RenderArgs, color: Color) -> ExitCode {
-    if let Err(code) = args.paths.iter().try_for_each(|path| not_a_test_file(path)) {
+    if let Err(code) = args.paths.iter().try_for_each(|path| super::not_a_test_file(path)) {
         return code;
     }
     let files = match runbook_files::expand(&args.paths) {
@@ -161,7 +161,7 @@ pub(super) struct Loaded {
 /// `allow_errors` (a graph can still show an unknown step, as a dashed
 /// node), and one that does not load at all always is.
 pub(super) fn load(path: &Path, color: Color, allow_errors: bool) -> Result<Loaded, ExitCode> {
-    not_a_test_file(path)?;
+    super::not_a_test_file(path)?;
     if std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir()) {
         print_stderr(&format!(
             "error: cannot read `{}`: it is not a regular file (a FIFO, a socket or a device)\n",
@@ -218,20 +218,6 @@ fn render_one_into(output: &PathBuf, files: &[PathBuf], color: Color) -> ExitCod
         }
         Err(code) => code,
     }
-}
-
-/// Refuses a test file named on the command line (exit 2): its cases are
-/// not a runbook to draw or render, its runbook is.
-fn not_a_test_file(path: &Path) -> Result<(), ExitCode> {
-    if !(path.is_file() && runbook_files::is_test_file(path)) {
-        return Ok(());
-    }
-    print_stderr(&format!(
-        "error: `{}` is a test file (the cases of a runbook); give its runbook `{}`\n",
-        shown(path),
-        shown(runbook_files::runbook_of(path))
-    ));
-    Err(ExitCode::Usage)
 }
 
 /// Writes a rendered file, never through a symbolic link: in a shared

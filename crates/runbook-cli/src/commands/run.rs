@@ -120,6 +120,7 @@ fn prepare_run(args: &RunArgs, color: Color, interrupted: &Arc<Caught>) -> Resul
                 .to_owned(),
         ));
     }
+    super::not_a_test_file(runbook_path)?;
     let (plan, sha256) = load(runbook_path, color)?;
     let assume = assumptions(&args.assume, &plan).map_err(usage)?;
     let mode = if args.dry_run {
