@@ -70,3 +70,15 @@ fn a_typed_number_is_arithmetic_and_text_that_is_not_a_number_stops() {
         .status(4)
         .stderr_contains("`inputs.t`: the value `a[$(touch canary-h1)]` lands in shell arithmetic");
 }
+
+#[test]
+fn a_list_through_words_reaches_the_program_as_one_argument_per_item() {
+    let yaml = shell(
+        "hosts: { type: list, default: [api-1, 'a b', '$(touch pwned)'] }",
+        "printf '[%s]' {{ inputs.hosts | words }}",
+    );
+    let output = run(&yaml, &[]).status(0);
+    let events = output.events();
+    assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "[api-1][a b][$(touch pwned)]");
+    assert!(!output.path("pwned").exists(), "an item ran as a command");
+}

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Expression, Template, UndefinedBehavior};
 use runbook_model::{GUARDS, Plan, TemplateKind, guard_comparisons, guard_template, template_sites};
 
@@ -165,6 +165,9 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
         if let Some(encoded) = crate::url_values::written(value) {
             return write(out, &encoded);
         }
+        if let Some(words) = value.downcast_object_ref::<Words>() {
+            return write(out, &words.written(state, strict)?);
+        }
         if matches!(state.auto_escape(), AutoEscape::Custom(name) if name == "shell") {
             let (written, raw, held) = shell_written(value, text);
             return write(out, &if strict { crate::shell_values::mark(&written, &raw, held) } else { written });
@@ -177,6 +180,7 @@ fn environment(behavior: UndefinedBehavior) -> Environment<'static> {
     });
     environment.add_filter("safe", safe_filter);
     environment.add_filter("dash_ok", dash_ok_filter);
+    environment.add_filter("words", words_filter);
     environment.add_filter("urlencode", urlencode_filter);
     environment.add_filter("jsonpath", jsonpath_filter);
     environment.add_filter("regex", regex_filter);
@@ -536,6 +540,68 @@ fn dash_ok_filter(value: &Value) -> Result<Value, minijinja::Error> {
     Ok(Value::from_object(DashOk(value.to_string())))
 }
 
+/// A list the author passed through `| words`: in `sh:`, each item one
+/// quoted word (`kubectl get pods {{ vars.pods | words }}` runs
+/// `kubectl get pods 'api-1' 'api-2'`), where `| join(' ')` makes them one.
+#[derive(Debug)]
+struct Words(Vec<Value>);
+
+impl minijinja::value::Object for Words {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let texts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&texts.join(" "))
+    }
+}
+
+impl Words {
+    /// The items as written where they land: in `sh:` each quoted (and
+    /// marked, so that where each lands is checked like any value); in a
+    /// text only shown, joined by spaces; in what is sent otherwise (an
+    /// `argv` element, a URL), refused, since one argument cannot be
+    /// several words.
+    fn written(&self, state: &minijinja::State<'_, '_>, strict: bool) -> Result<String, minijinja::Error> {
+        match state.auto_escape() {
+            AutoEscape::Custom(name) if name == "shell" => Ok(self
+                .0
+                .iter()
+                .map(|item| {
+                    let (written, raw, held) = shell_written(item, None);
+                    if strict { crate::shell_values::mark(&written, &raw, held) } else { written }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")),
+            AutoEscape::Custom(name) if name == "sent" => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "`| words` makes several words of a list in `sh:` only: an `argv` element or a URL is one \
+                 argument; give each item its own `argv` element, or run the step once per item (`foreach:`)",
+            )),
+            _ => Ok(self.0.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")),
+        }
+    }
+}
+
+/// `list | words`: each item of a list its own quoted word in `sh:`.
+fn words_filter(value: &Value) -> Result<Value, minijinja::Error> {
+    if let Some(refused) = crate::sent_value::refused(value).filter(|_| value.kind() != ValueKind::Seq) {
+        return Err(refused);
+    }
+    let items: Vec<Value> =
+        if value.kind() == ValueKind::Seq { value.try_iter()?.collect() } else { vec![value.clone()] };
+    for item in &items {
+        if let Some(refused) = crate::sent_value::refused(item) {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("`| words` got an item that is not text or a number: {}", refused.detail().unwrap_or_default()),
+            ));
+        }
+    }
+    Ok(Value::from_object(Words(items)))
+}
+
 /// An argument as a person would type it at a shell: quoted only when it
 /// has to be, so displayed command lines stay readable.
 pub(crate) fn shell_word(arg: &str) -> String {
@@ -865,6 +931,25 @@ steps:
             .output()
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&output.stdout), "10\n", "a typed number is arithmetic");
+    }
+
+    #[test]
+    fn a_list_through_words_is_one_quoted_word_per_item_in_shell_only() {
+        let templates = Templates::new();
+        let context = Value::from(minijinja::value::Serde(serde_json::json!({
+            "vars": { "hosts": ["api-1", "a b; touch /tmp/x", 7], "flags": ["-rf"], "none": [null] },
+        })));
+        let shell = |text: &str| templates.render(text, &context, RenderMode::Shell);
+        assert_eq!(shell("ping -c1 {{ vars.hosts | words }}").unwrap(), r"ping -c1 'api-1' 'a b; touch /tmp/x' 7");
+        assert_eq!(shell("ping {{ vars.hosts | join(' ') }}").unwrap(), r"ping 'api-1 a b; touch /tmp/x 7'");
+        let error = shell("rm {{ vars.flags | words }}").unwrap_err();
+        assert!(error.message.contains("the value `-rf` begins with `-`"), "each item is checked: {error}");
+        assert_eq!(shell("rm -- {{ vars.flags | words }}").unwrap(), "rm -- '-rf'");
+        assert!(shell("echo {{ vars.none | words }}").is_err(), "none in a list is refused");
+        let sent = templates.render("{{ vars.hosts | words }}", &context, RenderMode::Sent).unwrap_err();
+        assert!(sent.message.contains("in `sh:` only"), "{sent}");
+        let shown = templates.render("{{ vars.hosts | words }}", &context, RenderMode::Text).unwrap();
+        assert_eq!(shown, "api-1 a b; touch /tmp/x 7");
     }
 
     #[test]

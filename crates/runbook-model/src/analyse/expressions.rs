@@ -117,7 +117,7 @@ impl FilterNames {
 }
 
 /// Filters the engine adds to minijinja's built-ins.
-const ENGINE_FILTERS: &[&str] = &["jsonpath", "regex", "version", "duration", "milliseconds", "dash_ok"];
+const ENGINE_FILTERS: &[&str] = &["jsonpath", "regex", "version", "duration", "milliseconds", "dash_ok", "words"];
 
 /// Blocks of a template: what is inside `{{ }}` and `{% %}`.
 static BLOCKS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)\{\{(.*?)\}\}|\{%(.*?)%\}").expect("valid regex"));

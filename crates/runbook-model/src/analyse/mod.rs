@@ -14,6 +14,7 @@ mod escaping_off;
 mod exhaustive;
 mod expressions;
 mod flow_rules;
+mod joined_words;
 mod literal_conditions;
 mod literal_templates;
 mod negated_missing;
@@ -96,6 +97,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     safety::check(runbook, &sites, &mut diagnostics);
     shell_quotes::check(source, &sites, &mut diagnostics);
     escaping_off::check(source, &sites, &mut diagnostics);
+    joined_words::check(source, &sites, &mut diagnostics);
     shell_script::check(runbook, &mut diagnostics);
     unquoted_env::check(runbook, &mut diagnostics);
     env_arithmetic::check(runbook, &mut diagnostics);
