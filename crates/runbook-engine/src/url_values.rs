@@ -95,8 +95,12 @@ enum Place {
     /// In an authority whose `://` a value wrote: a base URL's port, or a
     /// path written whole after it.
     AfterBase,
-    /// Before an `@` written after `://`.
+    /// Before an `@` written after `://`: the password, or the whole user
+    /// info (`{{ credentials }}@`, which may hold `user:password`).
     UserInfo,
+    /// Before a `:` and an `@` written after `://`: the user name, where a
+    /// `:` would move the rest of it into the password.
+    UserName,
     /// The host or the port, written after `://`.
     Host,
     /// The path.
@@ -121,8 +125,8 @@ impl Place {
             Self::Path
         } else if values.iter().any(|(range, _)| range.contains(&scheme_end)) {
             Self::AfterBase
-        } else if user_info_follows(rest) {
-            Self::UserInfo
+        } else if let Some(colon_follows) = user_info_follows(rest) {
+            if colon_follows && !after.contains(':') { Self::UserName } else { Self::UserInfo }
         } else {
             Self::Host
         }
@@ -139,6 +143,7 @@ impl Place {
         match self {
             Self::Base | Self::AfterBase | Self::Host => true,
             Self::UserInfo => unreserved || b"!$&'()*+,;=:".contains(&byte),
+            Self::UserName => unreserved || b"!$&'()*+,;=".contains(&byte),
             Self::Path => unreserved || data.contains(&byte) || byte == b'+',
             Self::Query => unreserved || data.contains(&byte) || byte == b'/',
             Self::Fragment => unreserved || data.contains(&byte) || b"&+=/?".contains(&byte),
@@ -148,20 +153,22 @@ impl Place {
 
 /// Whether the literal text in `rest` (what follows a value, other values
 /// skipped) writes an `@` before the authority ends: the value is then in
-/// the user info.
-fn user_info_follows(rest: &str) -> bool {
+/// the user info; with whether it writes a `:` before that `@`.
+fn user_info_follows(rest: &str) -> Option<bool> {
     let mut in_value = false;
+    let mut colon = false;
     for c in rest.chars() {
         match c {
             OPEN => in_value = true,
             CLOSE => in_value = false,
             _ if in_value => {}
-            '@' => return true,
-            '/' | '\\' | '?' | '#' => return false,
+            '@' => return Some(colon),
+            ':' => colon = true,
+            '/' | '\\' | '?' | '#' => return None,
             _ => {}
         }
     }
-    false
+    None
 }
 
 /// The URL `rendered` with its marked values encoded for where each
@@ -225,7 +232,7 @@ fn write_value(url: &mut String, value: &str, place: Place, encoded: bool) -> Re
         Place::Base | Place::AfterBase | Place::Host => true,
         Place::Query | Place::Fragment => encoded || braces,
         Place::Path => braces,
-        Place::UserInfo => false,
+        Place::UserInfo | Place::UserName => false,
     };
     if as_it_is {
         url.push_str(value);
@@ -252,7 +259,7 @@ pub(crate) fn sent_forms(value: &str) -> Vec<String> {
     let written = std::iter::once((value, false)).chain(urlencoded.as_deref().map(|text| (text, true)));
     let mut forms = Vec::new();
     for (text, encoded) in written {
-        for place in [Place::UserInfo, Place::Path, Place::Query, Place::Fragment] {
+        for place in [Place::UserName, Place::UserInfo, Place::Path, Place::Query, Place::Fragment] {
             let mut form = String::new();
             if write_value(&mut form, text, place, encoded).is_err() {
                 continue;
@@ -269,6 +276,7 @@ pub(crate) fn sent_forms(value: &str) -> Vec<String> {
 /// `form`, written at `place`, as the URL parser writes it there.
 fn as_parsed(form: &str, place: Place) -> Option<String> {
     let url = match place {
+        Place::UserName => format!("http://{form}:p@h/"),
         Place::UserInfo => format!("http://u:{form}@h/"),
         Place::Path => format!("http://h/{form}"),
         Place::Query => format!("http://h/?{form}"),
@@ -277,6 +285,7 @@ fn as_parsed(form: &str, place: Place) -> Option<String> {
     };
     let url = reqwest::Url::parse(&url).ok()?;
     let parsed = match place {
+        Place::UserName => Some(url.username()),
         Place::UserInfo => url.password(),
         Place::Path => url.path().strip_prefix('/'),
         Place::Query => url.query(),
@@ -352,6 +361,11 @@ mod tests {
             "http://ops:x%40evil.example:1%2Fp%3Fq%23@h:1/s"
         );
         assert_eq!(url(&["https://", "ops:pw", "@h/"]).unwrap(), "https://ops:pw@h/", "a user and password in one");
+        assert_eq!(
+            url(&["https://", "ops:x", ":", "pw", "@h/"]).unwrap(),
+            "https://ops%3Ax:pw@h/",
+            "a `:` in the user name stays in it"
+        );
         assert_eq!(url(&["https://u:", "100% é", "@h/"]).unwrap(), "https://u:100%25%20%C3%A9@h/");
         let encoded = encode(&format!("https://u:{}@h/", mark_encoded("a/b%40c"))).unwrap();
         assert_eq!(encoded, "https://u:a%2Fb%40c@h/", "urlencode's `/` is encoded, its `%40` kept");
