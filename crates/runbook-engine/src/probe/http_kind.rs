@@ -523,7 +523,7 @@ pub(crate) fn by_hand(http: &HttpProbe, timed: bool, certificate: bool) -> Strin
 }
 
 /// How a person reads the time of `phase` off the last line of the curl
-/// command [`by_hand`] writes, where curl gives when each phase ended,
+/// command `by_hand` writes, where curl gives when each phase ended,
 /// counted from the start, and the probe times each phase alone: a slow
 /// handshake is in curl's `first byte`, not in the probe's.
 pub fn timing_by_hand(phase: TimingPhase) -> &'static str {
