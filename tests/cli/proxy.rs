@@ -211,3 +211,30 @@ fn a_failed_handshake_with_an_https_proxy_is_the_proxys_in_the_view_and_the_reco
     let error = &json["steps"][0]["attempts"][0]["probes"][0]["observation"]["error"]["message"];
     assert!(error.as_str().is_some_and(|message| message.starts_with(&blame)), "{error}");
 }
+
+/// attack7 H10, for `proxy:`: its values are encoded where they land, as
+/// a `url`'s are. A password holding `@HOST/#` in the proxy's user info
+/// reaches the proxy as that password (not a proxy at HOST), and a tenant
+/// holding `HOST/#` in the proxy's host stops the run before anything is
+/// sent.
+#[test]
+fn a_value_in_a_proxy_url_never_moves_the_request_to_another_proxy() {
+    use base64::Engine as _;
+    let proxy = echoing_proxy();
+    let elsewhere = echoing_proxy();
+    let password = format!("x@127.0.0.1:{}/#", elsewhere.port);
+    let inputs = "inputs:\n  pw: { secret: true, env: RB_PW }\n  tenant: { default: \"127.0.0.1\" }\nsteps:\n";
+    let yaml = runbook(&format!(", proxy: \"http://bob:{{{{ inputs.pw }}}}@{{{{ inputs.tenant }}}}:{}\"", proxy.port))
+        .replace("steps:\n", inputs);
+    run(&yaml, "json").env("RB_PW", &password).status(0);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("bob:{password}"));
+    assert_eq!(proxy.requests()[0].header("proxy-authorization"), Some(format!("Basic {basic}").as_str()));
+    let moved = format!("tenant=127.0.0.1:{}/#", elsewhere.port);
+    run(&yaml, "json")
+        .env("RB_PW", &password)
+        .args(["--input", &moved])
+        .status(4)
+        .stderr_contains("into the URL's host or port holds `/`");
+    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+    assert_eq!(proxy.requests().len(), 1);
+}

@@ -113,10 +113,10 @@ const SOCKS_OPTIONS: &[&str] = &["--socks4", "--socks4a", "--socks5", "--socks5-
 /// curl's options that give the proxy's credentials: never the service's.
 const PROXY_CREDENTIAL_OPTIONS: &[&str] = &["-U", "--proxy-user"];
 
-/// How to give a proxy's password without writing it: `urlencode` leaves
-/// `/`, which would end the user info.
+/// How to give a proxy's password without writing it: a value in the
+/// user info is percent-encoded as user info when sent.
 const PROXY_PASSWORD_ADVICE: &str = "declare a secret input and write \
-    `http://USER:{{ inputs.NAME | urlencode | replace('/', '%2F') }}@…` in `proxy:`";
+    `http://USER:{{ inputs.NAME }}@…` in `proxy:`";
 
 /// Parses a curl command line (as a POSIX shell would split it).
 pub(crate) fn parse(line: &str) -> Result<CurlRequest, String> {
@@ -1037,7 +1037,7 @@ mod tests {
             let [said] = &request.ignored[..] else { panic!("{:?}", request.ignored) };
             assert!(said.starts_with(&format!("`{option}` (the proxy's user name and password)")), "{said}");
             assert!(said.contains("in `proxy:`") && !said.contains("Authorization"), "{said}");
-            assert!(said.contains("replace('/', '%2F')") && !said.contains("Pr0xyPw"), "{said}");
+            assert!(said.contains("USER:{{ inputs.NAME }}@") && !said.contains("Pr0xyPw"), "{said}");
             assert!(request.headers.is_empty(), "{:?}", request.headers);
         }
     }

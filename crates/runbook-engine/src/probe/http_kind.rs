@@ -342,7 +342,9 @@ pub(crate) fn prepare(
         },
         proxy: match &http.proxy {
             None => ProxySetting::Environment,
-            Some(proxy) => match renderer.text("http.proxy", proxy)? {
+            // Its values are encoded where they land, as the URL's are: a
+            // tenant in the proxy's host never sends the request elsewhere.
+            Some(proxy) => match renderer.url("http.proxy", proxy)? {
                 text if text.trim() == "none" => ProxySetting::Direct,
                 text => ProxySetting::Url(text),
             },
