@@ -134,6 +134,7 @@ codes! {
     UnquotedVariable = "RB411", "unquoted-variable", Warning, "A templated `env:` value read unquoted in `sh:` (`rm -rf $D/tmp`): the shell splits and globs it, where `{{ }}` in `sh:` is one quoted word.";
     ValueInArithmetic = "RB412", "value-in-arithmetic", Warning, "A templated value that reaches shell arithmetic through a variable (an `env:` value, or an argument read as `$1`): `$(( ))`, `(( ))`, `let` and `[[ -eq ]]` evaluate it as an expression, where bash runs the `$(cmd)` of `a[$(cmd)]`.";
     JoinedWords = "RB413", "joined-words", Warning, "`{{ list | join(' ') }}` in `sh:`, which is one quoted word, not a word per item; `| words` quotes each item as its own word.";
+    ValueInQuery = "RB414", "value-in-query", Warning, "A value inside the query a database or cache client runs (the SQL of `sqlite3 DB \"…\"`, `psql -c`, `mysql -e`, the script of `redis-cli EVAL`): shell quoting protects the word, not the language inside it.";
     TestUnknownStep = "RB501", "test-unknown-step", Error, "A test case names a step the runbook does not have, or one of the wrong kind.";
     TestInvalidAnswer = "RB502", "test-invalid-answer", Error, "A test case's answer is not one its question, action or `instruct` step accepts.";
     TestObservationKind = "RB503", "test-observation-kind", Error, "A mocked observation that does not fit the step: the wrong probe kind, an unknown probe name, or a step that runs no probe.";

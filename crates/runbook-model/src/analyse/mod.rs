@@ -21,6 +21,7 @@ mod negated_missing;
 mod next_routing;
 mod no_answer_reads;
 mod ordered_text;
+mod query_values;
 mod references;
 mod safety;
 mod self_matching;
@@ -101,6 +102,7 @@ pub(crate) fn analyse_with_flow(runbook: &Runbook, flow: &Flow, source: Option<&
     shell_script::check(runbook, &mut diagnostics);
     unquoted_env::check(runbook, &mut diagnostics);
     env_arithmetic::check(runbook, &mut diagnostics);
+    query_values::check(runbook, &mut diagnostics);
     self_matching::check(runbook, &mut diagnostics);
     bidi::check(source, &mut diagnostics);
     cut_texts::check(runbook, source, &mut diagnostics);

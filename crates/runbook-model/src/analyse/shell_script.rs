@@ -748,7 +748,7 @@ fn first_word(text: &str) -> &str {
 /// The first word of `text` as the shell reads it: quotes hold spaces, so
 /// `'grep -c '{{ x }}' $0'` is one word, the script a nested `sh -c` runs
 /// with the value spliced into it.
-fn quoted_word(text: &str) -> &str {
+pub(super) fn quoted_word(text: &str) -> &str {
     let mut quote = None;
     let mut end = 0;
     while end < text.len() {
@@ -771,7 +771,7 @@ fn quoted_word(text: &str) -> &str {
 }
 
 /// The first `{{ … }}` in `script` that is not passed through `| safe`.
-fn unsafe_value(script: &str) -> Option<String> {
+pub(super) fn unsafe_value(script: &str) -> Option<String> {
     BLOCK.captures_iter(script).map(|block| block[1].trim().to_owned()).find(|inner| {
         let compact: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
         !compact.ends_with("|safe")
