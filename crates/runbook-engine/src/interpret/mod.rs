@@ -230,9 +230,7 @@ pub async fn run(
         .collect();
     material.sort();
     material.dedup();
-    if let Some(salt) = Salt::random() {
-        redactor.salt_with(salt.keyed_with(material.iter().map(|(name, value)| (*name, value.as_str()))));
-    }
+    redactor.salt_with(Salt::random().keyed_with(material.iter().map(|(name, value)| (*name, value.as_str()))));
     let keyed_by = material.into_iter().map(|(name, _)| name.to_owned()).collect();
     start(plan, templates, path, inputs, options, services, Begin { resume: None, redactor, keyed_by }).await
 }

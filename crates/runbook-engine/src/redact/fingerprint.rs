@@ -60,13 +60,18 @@ pub(crate) struct Salt {
 }
 
 impl Salt {
-    /// A new random salt from the TLS stack's random source; `None` when it
-    /// fails (the run then journals no fingerprint).
-    pub(crate) fn random() -> Option<Self> {
+    /// A new random salt from the TLS stack's random source. Should that
+    /// fail, the salt is a digest of what makes this draw unlike any other
+    /// ([`unique`]): the salt is written in the journal, so it needs to
+    /// differ from run to run, not to be secret, and a run always has one
+    /// (a journal without one is refused as damaged).
+    pub(crate) fn random() -> Self {
         let mut bytes = vec![0; SALT_BYTES];
         let provider = rustls::crypto::aws_lc_rs::default_provider();
-        provider.secure_random.fill(&mut bytes).ok()?;
-        Some(Self { bytes, keyed: None })
+        if provider.secure_random.fill(&mut bytes).is_err() {
+            bytes = unique();
+        }
+        Self { bytes, keyed: None }
     }
 
     /// The salt a journal gives, as hex: `None` unless it is the
@@ -291,6 +296,21 @@ fn weak(hash: u32) -> u16 {
     u16::try_from((hash ^ (hash >> 16)) & 0xffff).unwrap_or_default()
 }
 
+/// [`SALT_BYTES`] bytes no other draw gives: a digest of the time, the
+/// process, a count of the draws and the keys std's hasher draws from the
+/// system for each new `RandomState`.
+fn unique() -> Vec<u8> {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut hasher = Sha256::new();
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    hasher.update(since.as_nanos().to_le_bytes());
+    hasher.update(std::process::id().to_le_bytes());
+    hasher.update(DRAWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_le_bytes());
+    hasher.update(std::collections::hash_map::RandomState::new().build_hasher().finish().to_le_bytes());
+    hasher.finalize()[..SALT_BYTES].to_vec()
+}
+
 fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut hex, byte| {
@@ -414,9 +434,18 @@ mod tests {
         assert_eq!(printed.whole(&salt().keyed_with([("api_key", "k-2")]), "4242"), None);
     }
 
+    /// Without the random source, each draw still differs and reads back.
+    #[test]
+    fn the_fallback_salt_differs_from_draw_to_draw() {
+        let (one, two) = (unique(), unique());
+        assert_eq!((one.len(), two.len()), (SALT_BYTES, SALT_BYTES));
+        assert_ne!(one, two);
+        assert!(Salt::from_hex(&to_hex(&one)).is_some());
+    }
+
     #[test]
     fn a_salt_reads_back_from_its_hex() {
-        let salt = Salt::random().expect("random");
+        let salt = Salt::random();
         assert_eq!(Salt::from_hex(&salt.hex()), Some(salt.clone()));
         assert_eq!(Salt::from_hex("abc"), None);
         assert_eq!(Salt::from_hex("zz"), None);
