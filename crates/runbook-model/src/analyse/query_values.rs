@@ -164,15 +164,8 @@ fn queries<'w>(program: &str, words: &[&'w str]) -> Vec<&'w str> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Code, Source, analyse, load};
-
     fn reported(cmd: &str) -> usize {
-        let yaml = format!(
-            "id: t\ntitle: T\ninputs:\n  v: {{ default: x }}\nsteps:\n  - id: a\n    collect:\n      cmd: {cmd}\n    next: \
-             end\n  - id: end\n    conclude: {{ status: inconclusive }}\n"
-        );
-        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
-        analyse(&runbook).iter().filter(|d| d.code == Code::ValueInQuery).count()
+        crate::analyse::shell_expansions::reported_for(cmd, crate::Code::ValueInQuery)
     }
 
     #[test]

@@ -230,6 +230,19 @@ fn prints_a_number(runbook: &crate::Runbook, template: &str) -> bool {
     converted || number_input
 }
 
+/// For the tests of the rules over commands: how many diagnostics of
+/// `code` a runbook gets whose one `collect` step runs `cmd` (YAML), with a
+/// text input `v` and a number input `n`.
+#[cfg(test)]
+pub(super) fn reported_for(cmd: &str, code: crate::Code) -> usize {
+    let yaml = format!(
+        "id: t\ntitle: T\ninputs:\n  v: {{ default: x }}\n  n: {{ type: number, default: 1 }}\nsteps:\n  - id: a\n    \
+         collect:\n      cmd: {cmd}\n    next: end\n  - id: end\n    conclude: {{ status: inconclusive }}\n"
+    );
+    let runbook = crate::load(&crate::Source::new("t.yaml", yaml)).expect("loads");
+    crate::analyse(&runbook).iter().filter(|d| d.code == code).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

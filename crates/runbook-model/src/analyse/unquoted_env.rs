@@ -37,15 +37,8 @@ pub(super) fn check(runbook: &Runbook, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Code, Source, analyse, load};
-
     fn reported(cmd: &str) -> usize {
-        let yaml = format!(
-            "id: t\ntitle: T\ninputs:\n  v: {{ default: x }}\n  n: {{ type: number, default: 1 }}\nsteps:\n  - id: a\n    \
-             collect:\n      cmd: {cmd}\n  - id: end\n    conclude: {{ status: inconclusive }}\n"
-        );
-        let runbook = load(&Source::new("t.yaml", yaml)).expect("loads");
-        analyse(&runbook).iter().filter(|d| d.code == Code::UnquotedVariable).count()
+        crate::analyse::shell_expansions::reported_for(cmd, crate::Code::UnquotedVariable)
     }
 
     #[test]
