@@ -841,9 +841,19 @@ async fn a_failed_handshake_with_an_https_proxy_blames_the_proxy_not_the_service
     let acceptor = TlsAcceptor::from(Arc::new(presenting(certificate, &key)));
     let (untrusted, tunnels) = tunnelling_proxy_over(Some(acceptor), usize::MAX).await;
     let plain = plain_http_listener().await;
+    // One that closes each connection as it takes it: a reset or an end
+    // of file, whichever comes first.
+    let closing = TcpListener::bind((IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+    let closed = closing.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = closing.accept().await {
+            drop(stream);
+        }
+    });
     for (proxy, why) in [
         (untrusted, "the certificate is signed by an authority that is neither in tls.ca_file nor sent by the server"),
         (plain, "the server did not answer in TLS (is it plain http on this port?)"),
+        (closed, ""),
     ] {
         let spec = HttpSpec {
             proxy: ProxySetting::Url(format!("https://127.0.0.1:{proxy}")),

@@ -663,6 +663,12 @@ impl HttpSpec {
             (ErrorKind::Dns, message)
         } else if io_kind(error) == Some(io::ErrorKind::ConnectionRefused) {
             (ErrorKind::Refused, format!("connection refused by {peer}"))
+        } else if let Some(via) =
+            target.via.as_ref().filter(|_| stage == Stage::ProxyHandshaking && !looks_like_tls(&detail))
+        {
+            // No tunnel was asked for yet: the proxy closed or reset the
+            // connection in its own handshake.
+            (ErrorKind::Tls, format!("tls handshake with {via} (for {target}) failed: {}", innermost(error)))
         } else if let Some(message) =
             target.via.as_ref().filter(|_| error.is_connect()).and_then(|via| tunnel(via, target, &detail))
         {
