@@ -2129,6 +2129,40 @@ steps:
     assert_eq!(of(&events, "concluded")[0]["conclusion"]["diagnosis"], "answered 502 (invalid_json)");
 }
 
+/// review-12-user8 M3: an HTML page where JSON was expected, on a step
+/// that fails its status: the json expectation is listed as not judged,
+/// saying what the body is, in the view and record.md, and no `error`
+/// line stands on a step whose outcome is `fail`; `steps.ID.error` keeps
+/// the kind for routing.
+#[test]
+fn a_json_expectation_over_an_html_page_is_listed_as_not_judged_on_a_failed_step() {
+    let server = Server::start(|_, stream| {
+        crate::http_server::respond(
+            stream,
+            "404 Not Found",
+            &[("content-type", "text/html")],
+            b"<!DOCTYPE HTML>\n<html>nope</html>",
+        )
+    });
+    let yaml = format!(
+        "id: page\ntitle: Page\nsteps:\n  - id: health\n    check:\n      http: {{ url: \"{}\" }}\n      expect:\n        - \
+         status: 200\n        - json: $.status\n          eq: healthy\n    on: {{ pass: up, fail: bad, error: bad }}\n  - id: up\n    \
+         conclude: {{ status: resolved }}\n  - id: bad\n    conclude: {{ status: diagnosed, diagnosis: bad }}\n",
+        server.url("/health")
+    );
+    let output = Test::new()
+        .files(&[("page.yaml", yaml.as_bytes())])
+        .args(["run", "page.yaml", "--non-interactive", "--color", "never", "--record-dir", "rec"])
+        .status(0);
+    let said = "✗ json $.status eq healthy, not judged: the body is not JSON (it starts with `<!DOCTYPE HTML>`)";
+    assert!(output.stdout.contains(said), "{}", output.stdout);
+    assert!(output.stdout.contains("✗ status eq 200, got 404"), "{}", output.stdout);
+    assert!(!output.stdout.contains("error (invalid_json)"), "{}", output.stdout);
+    let record = std::fs::read_to_string(output.path("rec/record.md")).expect("record.md");
+    assert!(record.contains("not judged: the body is not JSON"), "{record}");
+    assert!(!record.contains("Error (invalid_json)"), "{record}");
+}
+
 #[test]
 fn eq_null_and_ne_null_compare_with_json_null_instead_of_meaning_exists() {
     let server = Server::start(|request, stream| {

@@ -162,7 +162,10 @@ fn single(out: &mut String, part: &Part, look: Look, show_output: bool, indent: 
     {
         let _ = writeln!(out, "{indent}  {}", look.dim(&phases));
     }
-    if let Some(error) = &part.error {
+    // An expectation not judged beside a false one says why on its own
+    // line, below: the probe failed, it did not err.
+    let unjudged_listed = part.expectations.iter().any(|e| e.unjudged.is_some());
+    if let Some(error) = part.error.as_ref().filter(|_| !unjudged_listed) {
         let text = format!("error ({}): {}", error.kind.name(), error.message);
         let _ = writeln!(out, "{indent}{}", look.paint(&Style::new().red(), &text));
     } else if let Some(why) = part.observation.as_ref().and_then(|o| o.observed().judged_failure()) {
@@ -203,6 +206,13 @@ fn expectation(out: &mut String, result: &ExpectationResult, look: Look, indent:
     let _ = write!(out, "{indent}  {} {line}", look.paint(&style, mark));
     if result.passed {
         out.push('\n');
+        return;
+    }
+    if let Some(why) = &result.unjudged {
+        let _ = writeln!(out, ", not judged: {}", printable_line(why));
+        if let Some(message) = &result.message {
+            let _ = writeln!(out, "{indent}    {}", look.dim(message));
+        }
         return;
     }
     let actual = result.actual.as_ref().map_or_else(|| "nothing".to_owned(), shown);

@@ -26,6 +26,11 @@ pub struct ExpectationResult {
     pub severity: ExpectationSeverity,
     /// The author's reason the expectation matters.
     pub message: Option<String>,
+    /// Why it could not be judged (a body that is not JSON), when the
+    /// probe's outcome is `fail` for another expectation: it is listed as
+    /// not passed, with this reason instead of a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unjudged: Option<String>,
 }
 
 impl ExpectationResult {
@@ -79,8 +84,42 @@ pub(crate) fn evaluate(
             passed,
             severity: expectation.severity.as_ref().map_or(ExpectationSeverity::Fail, |s| s.value),
             message: expectation.message.clone(),
+            unjudged: None,
         })
         .collect())
+}
+
+/// `expectation` listed as not judged, for `why`: each of its predicates
+/// with the value it was given, not passed, and no value observed.
+pub(crate) fn not_judged(expectation: &Expectation, why: &str) -> Vec<ExpectationResult> {
+    let Some((subject, _)) = expectation.subjects().first().copied() else {
+        return Vec::new();
+    };
+    let name = match &expectation.json {
+        Some(query) => format!("json {}", query.value.as_str()),
+        None => subject.name().to_owned(),
+    };
+    let predicates = match expectation.expected().map(|expected| &expected.value) {
+        Some(Expected::Value(value)) => Ok(vec![("eq".to_owned(), (**value).clone(), false)]),
+        Some(Expected::Predicates(map)) => judge_all(map, None, Reading::Plain, &name, Text::default()),
+        None => judge_all(expectation, None, Reading::Plain, &name, Text::default()),
+    };
+    let predicates = predicates.unwrap_or_default();
+    let predicates =
+        if predicates.is_empty() { vec![("exists".to_owned(), Value::Bool(true), false)] } else { predicates };
+    predicates
+        .into_iter()
+        .map(|(predicate, expected, _)| ExpectationResult {
+            subject: name.clone(),
+            predicate,
+            expected,
+            actual: None,
+            passed: false,
+            severity: expectation.severity.as_ref().map_or(ExpectationSeverity::Fail, |s| s.value),
+            message: expectation.message.clone(),
+            unjudged: Some(why.to_owned()),
+        })
+        .collect()
 }
 
 /// How a subject's expected values are read.
@@ -161,7 +200,7 @@ fn read_subject(
                 // No text: the empty string is not JSON, and says so.
                 None => String::new(),
             };
-            let document: Value = serde_json::from_str(&text).map_err(|error| {
+            let document: Value = serde_json::from_str(&text).map_err(|_| {
                 let encoded = encoding(observation).map_or_else(String::new, |encoding| {
                     let decoded = if crate::probe::decodes_encoding(encoding) {
                         "which runbook decodes only when the whole body fits the capture limit and is valid"
@@ -170,7 +209,8 @@ fn read_subject(
                     };
                     format!("; the body was sent {encoding}-encoded (content-encoding: {encoding}), {decoded}")
                 });
-                ProbeError::new(ErrorKind::InvalidJson, format!("the output is not JSON: {error}{encoded}"))
+                let output = if matches!(observation, Observation::Http(_)) { "the body" } else { "the output" };
+                ProbeError::new(ErrorKind::InvalidJson, format!("{output} is not JSON ({}){encoded}", starts(&text)))
             })?;
             let selected = match query {
                 Some(query) => match query.error() {
@@ -197,6 +237,20 @@ fn read_subject(
         },
     };
     Ok((subject.name().to_owned(), actual))
+}
+
+/// How a text that is not JSON starts, to say what it is instead: "it is
+/// empty", "it starts with `<!DOCTYPE html>`" (its first line, cut after
+/// 40 characters, control characters as escapes).
+fn starts(text: &str) -> String {
+    let first = text.trim_start().lines().next().unwrap_or("");
+    if first.is_empty() {
+        return "it is empty".to_owned();
+    }
+    let cut: String = first.chars().take(40).collect();
+    let more = if cut.len() < first.len() { "…" } else { "" };
+    let shown = crate::printable::printable_line(&cut);
+    format!("it starts with {}{more}", crate::record::markdown::code(&shown))
 }
 
 /// The `content-encoding` of an http answer, when it says the body is

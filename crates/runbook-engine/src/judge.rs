@@ -2,7 +2,7 @@
 
 use runbook_model::{Expectation, ExpectationSeverity, Outcome, Spanned};
 
-use crate::expect::{ExpectationResult, evaluate};
+use crate::expect::{ExpectationResult, evaluate, not_judged};
 use crate::probe::{Observation, ProbeError};
 
 /// A probe's outcome, with each expectation's result.
@@ -37,25 +37,34 @@ pub(crate) fn judge(observation: &Observation, expect: &[Spanned<Expectation>], 
     // An expectation that cannot be judged (a body that is not JSON, a
     // value of the wrong type) makes the outcome `error` only when nothing
     // judged was false: a 502 HTML page under `status: 200` and a `json`
-    // expectation answered, and its status is a `fail`.
+    // expectation answered, and its status is a `fail`. With a `fail`,
+    // the expectation is listed, not passed, with why it
+    // was not judged: a reader sees every expectation the runbook has.
     let mut unjudged = None;
     for expectation in expect {
         match evaluate(expectation, observation) {
             Ok(results) => expectations.extend(results),
             Err(error) => {
+                expectations.extend(not_judged(expectation, &error.message));
                 unjudged.get_or_insert(error);
             }
         }
     }
+    let failed = |expectations: &[ExpectationResult], severity| {
+        expectations.iter().any(|e| !e.passed && e.unjudged.is_none() && e.severity == severity)
+    };
+    let failing = failed(&expectations, ExpectationSeverity::Fail);
+    if !failing {
+        expectations.retain(|e| e.unjudged.is_none());
+    }
     // Kept with the probe's evidence for the rest of the run: no spare room
     // per probe (a `foreach` holds thousands).
     expectations.shrink_to_fit();
-    let failed = |severity| expectations.iter().any(|e| !e.passed && e.severity == severity);
-    let outcome = if failed(ExpectationSeverity::Fail) {
+    let outcome = if failing {
         Outcome::Fail
     } else if unjudged.is_some() {
         Outcome::Error
-    } else if failed(ExpectationSeverity::Warn) {
+    } else if failed(&expectations, ExpectationSeverity::Warn) {
         Outcome::Warn
     } else {
         Outcome::Pass
@@ -100,6 +109,11 @@ mod tests {
     fn a_false_expectation_beside_one_that_cannot_be_judged_is_a_fail_that_keeps_the_error() {
         let page = fixtures::http(502, "<html>502 Bad Gateway</html>", Duration::ZERO);
         let verdict = judge(&page, &expect("[{status: 200}, {json: $.ok, eq: true}]"));
+        // review-12-user8 M3: the expectation not judged is listed, with why.
+        let listed: Vec<_> =
+            verdict.expectations.iter().map(|e| (e.subject.as_str(), e.passed, e.unjudged.as_deref())).collect();
+        let why = "the body is not JSON (it starts with `<html>502 Bad Gateway</html>`)";
+        assert_eq!(listed, [("status", false, None), ("json $.ok", false, Some(why))]);
         assert_eq!((verdict.outcome, verdict.error.map(|e| e.kind)), (Outcome::Fail, Some(ErrorKind::InvalidJson)));
         let ok = fixtures::http(200, "<html>fine</html>", Duration::ZERO);
         let verdict = judge(&ok, &expect("[{status: 200}, {json: $.ok, eq: true}]"));

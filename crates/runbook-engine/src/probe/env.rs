@@ -254,6 +254,7 @@ impl Observed for EnvObservation {
                     passed: var.ok(),
                     severity: ExpectationSeverity::Fail,
                     message: None,
+                    unjudged: None,
                 }
             })
             .collect()

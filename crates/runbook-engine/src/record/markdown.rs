@@ -468,7 +468,9 @@ fn probe_block(out: &mut String, probe: &Part) {
             let _ = writeln!(out, "Observed: {}\n", printable_line(&facts.join(", ")));
         }
     }
-    if let Some(error) = &probe.error {
+    // An expectation not judged beside a false one says why in its row.
+    let unjudged_listed = probe.expectations.iter().any(|e| e.unjudged.is_some());
+    if let Some(error) = probe.error.as_ref().filter(|_| !unjudged_listed) {
         let _ = writeln!(out, "Error ({}): {}\n", error.kind.name(), prose(&printable_line(&error.message)));
     } else if let Some(why) = probe.observation.as_ref().and_then(|o| o.observed().judged_failure()) {
         let _ = writeln!(out, "Why: {}\n", prose(&printable_line(&why)));
@@ -496,10 +498,12 @@ fn expectation_row(out: &mut String, e: &ExpectationResult) {
         "✗"
     };
     let millis = e.is_duration();
-    let actual = e
-        .actual
-        .as_ref()
-        .map_or_else(|| "nothing".to_owned(), |a| if millis && a.is_number() { format!("{a}ms") } else { shown(a) });
+    let actual = match (&e.unjudged, &e.actual) {
+        (Some(why), _) => format!("not judged: {why}"),
+        (None, Some(a)) if millis && a.is_number() => format!("{a}ms"),
+        (None, Some(a)) => shown(a),
+        (None, None) => "nothing".to_owned(),
+    };
     let why = e.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
     let _ = writeln!(
         out,
