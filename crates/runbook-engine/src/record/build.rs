@@ -9,6 +9,7 @@ use runbook_model::{AskType, EdgeKind, Outcome, StepKind};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::journal::Entry;
 use crate::event::{
@@ -225,7 +226,44 @@ pub struct AttemptRecord {
     /// The attempt's outcome; absent when the run stopped inside it.
     pub outcome: Option<Outcome>,
     /// Each probe: what ran, what it observed, each expectation's verdict.
-    pub probes: Vec<Arc<Part>>,
+    #[schemars(with = "Vec<Part>")]
+    pub probes: Vec<ProbeRecord>,
+}
+
+/// One probe of an attempt, as its `probe` event showed it; with the JSON
+/// its journal line holds of it when the journal folds the record as it
+/// writes: `record.json` repeats those bytes instead of serialising the
+/// probe a second time (about a sixth of a recorded HTTP item's work).
+/// Only `serde_json` writes that JSON as it is; the record is written
+/// with nothing else.
+#[derive(Debug, Clone)]
+pub struct ProbeRecord {
+    part: Arc<Part>,
+    written: Option<Box<RawValue>>,
+}
+
+impl ProbeRecord {
+    /// The probe's part, shared with the event that showed it.
+    pub fn part(&self) -> &Part {
+        &self.part
+    }
+}
+
+impl std::ops::Deref for ProbeRecord {
+    type Target = Part;
+
+    fn deref(&self) -> &Part {
+        &self.part
+    }
+}
+
+impl Serialize for ProbeRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.written {
+            Some(json) => json.serialize(serializer),
+            None => self.part.serialize(serializer),
+        }
+    }
 }
 
 /// A question and its answer.
@@ -394,6 +432,19 @@ impl Fold {
     /// process. What the record keeps of it is copied (a probe's part is
     /// shared); a step's facts are not kept.
     pub(super) fn add(&mut self, at: String, elapsed_ms: Option<u64>, event: &Event) {
+        self.add_written(at, elapsed_ms, event, None);
+    }
+
+    /// [`Fold::add`], for the journal as it writes: `part_json` is the JSON
+    /// its line holds of a `probe` event's part, which `record.json`
+    /// repeats.
+    pub(super) fn add_written(
+        &mut self,
+        at: String,
+        elapsed_ms: Option<u64>,
+        event: &Event,
+        part_json: Option<Box<RawValue>>,
+    ) {
         self.begins_with_run.get_or_insert(matches!(event, Event::RunStarted(_)));
         let previous = self.last.replace((at.clone(), elapsed_ms));
         let record = &mut self.record;
@@ -450,7 +501,8 @@ impl Fold {
             }
             Event::Probe { step, attempt, part } => {
                 if let Some(step) = record.step(step) {
-                    step.attempt(*attempt).probes.push(Arc::clone(part));
+                    let probe = ProbeRecord { part: Arc::clone(part), written: part_json };
+                    step.attempt(*attempt).probes.push(probe);
                 }
             }
             Event::AttemptFinished { step, attempt, outcome } => {

@@ -224,10 +224,17 @@ impl Journal {
     fn write(&mut self, event: &Event) -> io::Result<()> {
         let elapsed_ms = millis(self.clock.now().saturating_duration_since(self.opened));
         let at = rfc3339(self.clock.wall());
+        // A probe's part is serialised once: the line holds it, and so
+        // does `record.json` (see `ProbeRecord`).
+        let mut part_json = None;
         let mut line = match event {
             Event::Probe { step, attempt, part } => {
                 self.probes.add(step, *attempt, part);
-                serde_json::to_vec(&Line::of(&at, elapsed_ms, Shown::Event(event)))
+                let json = serde_json::value::to_raw_value(&**part)?;
+                let probe = ProbeLine { step, attempt: *attempt, part: &json };
+                let line = serde_json::to_vec(&Line::of(&at, elapsed_ms, Shown::Probe(probe)));
+                part_json = Some(json);
+                line
             }
             Event::StepFinished {
                 step,
@@ -260,7 +267,7 @@ impl Journal {
         }
         self.gathered.extend_from_slice(&line);
         self.gathered_events += 1;
-        self.record.add(at, Some(elapsed_ms), event);
+        self.record.add_written(at, Some(elapsed_ms), event, part_json);
         if must_sync(event) {
             self.write_gathered()?;
             self.file.sync_data()?;
@@ -344,6 +351,17 @@ enum Shown<'a> {
     /// A `step_finished` event, its facts written without repeating what
     /// its probes observed (see [`super::repeated`]).
     Finished(Finished<'a>),
+    /// A `probe` event, its part serialised already.
+    Probe(ProbeLine<'a>),
+}
+
+/// The fields of [`Event::Probe`], in its order, the part as JSON.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename = "probe")]
+struct ProbeLine<'a> {
+    step: &'a str,
+    attempt: u32,
+    part: &'a serde_json::value::RawValue,
 }
 
 /// The fields of [`Event::StepFinished`], in its order.

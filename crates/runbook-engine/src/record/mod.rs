@@ -11,8 +11,8 @@ mod repeated;
 mod resume;
 
 pub use build::{
-    ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, QuestionRecord, Record, RecordStatus,
-    ResumedText, Resumption, StepRecord, StopRecord, record_schema_text,
+    ActionRecord, AttemptRecord, CallRecord, InstructionRecord, NextRecord, ProbeRecord, QuestionRecord, Record,
+    RecordStatus, ResumedText, Resumption, StepRecord, StopRecord, record_schema_text,
 };
 pub use journal::{Entry, JOURNAL_FILE, Journal, read};
 pub use markdown::markdown;
