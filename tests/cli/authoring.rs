@@ -1869,6 +1869,16 @@ fn render_shows_a_list_default_as_read_whether_flow_wrapped_or_block() {
     }
 }
 
+/// review-12-user8 L1: the skeleton writes its prose list as a block
+/// list, which a comma in an edited follow-up does not split in two.
+#[test]
+fn new_writes_prose_lists_as_block_lists() {
+    let output = Test::new().args(["new", "svc"]).files(&[]).status(0);
+    let text = std::fs::read_to_string(output.path("svc.yaml")).expect("written");
+    assert!(text.contains("followups:\n        - Write down what the logs showed"), "{text}");
+    assert!(!text.contains("followups: ["), "{text}");
+}
+
 #[test]
 fn render_keeps_a_backtick_in_a_host_an_env_name_or_a_list_default_inside_its_code_span() {
     let yaml = "id: ticks\ntitle: Ticks\ninputs:\n  l: { description: list, type: list, default: [\"c`d\", \"e``f\"] }\nsteps:\n  \

@@ -298,7 +298,8 @@ steps:
       severity: high
       diagnosis: {failed}
       remediation: Read the first error in the logs; roll back if it started with a deploy.
-      followups: [Write down what the logs showed in the incident channel]
+      followups:
+        - Write down what the logs showed in the incident channel
   - id: escalate
     conclude:
       status: escalated
