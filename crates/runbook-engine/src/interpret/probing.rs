@@ -391,7 +391,7 @@ impl<'a> Interpreter<'a> {
         let mut learned = Vec::new();
         for (name, value) in &captures {
             if secret_vars.contains(name) {
-                learned.extend(self.redactor.learn_json(name, value));
+                learned.extend(self.redactor.learn_captured_json(name, value));
             }
             self.facts.set_var(name, value.clone());
         }

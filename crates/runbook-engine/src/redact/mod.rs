@@ -185,27 +185,44 @@ impl Redactor {
     /// how the journal keeps it for a resumed run: a piece of a secret the
     /// run is given again by where it lies in that secret; any other value
     /// by the fingerprints of its forms ([`MIN_PRINTED`] bytes or more),
-    /// unless it is named after a secret the run is given or made of one
+    /// unless it is named after a secret the run is given (a capture's
+    /// name does not count: [`Self::learn_captured_json`]) or made of one
     /// ([`made_of`]: it holds it, a slice of it, it in another case or
     /// reversed): a digest of it would let whoever reads the journal try
     /// guesses of that secret offline (the given secret inside it is
     /// redacted after a resume all the same).
     pub(crate) fn learn(&mut self, name: &str, value: &str) -> Vec<LearnedSecret> {
-        if value.is_empty() || self.knows(value) {
-            return Vec::new();
-        }
-        let kept = self.kept_as(name, value);
-        self.insert(name, value, false);
-        kept
+        self.learn_named(name, value, true)
     }
 
-    /// [`Self::learn`] for every value inside a captured JSON value, as
+    /// [`Self::learn`] for every value inside a JSON value, as
     /// [`Self::add_input`] adds them.
     pub(crate) fn learn_json(&mut self, name: &str, value: &serde_json::Value) -> Vec<LearnedSecret> {
         texts(value).iter().flat_map(|text| self.learn(name, text)).collect()
     }
 
-    fn kept_as(&self, name: &str, value: &str) -> Vec<LearnedSecret> {
+    /// [`Self::learn_json`] for what a probe gave back (a capture): a
+    /// service made it, not a template, so a name it shares with a given
+    /// secret (`token`, captured and an input) says nothing of what it is
+    /// made of, and it is fingerprinted unless it is a piece of that secret
+    /// or made of one (review-8-attack5 H1: it was not journaled at all,
+    /// and was written in clear after a resume).
+    pub(crate) fn learn_captured_json(&mut self, name: &str, value: &serde_json::Value) -> Vec<LearnedSecret> {
+        texts(value).iter().flat_map(|text| self.learn_named(name, text, false)).collect()
+    }
+
+    /// [`Self::learn`], a value named after a given secret kept out of the
+    /// journal unless `by_name` is false.
+    fn learn_named(&mut self, name: &str, value: &str, by_name: bool) -> Vec<LearnedSecret> {
+        if value.is_empty() || self.knows(value) {
+            return Vec::new();
+        }
+        let kept = self.kept_as(name, value, by_name);
+        self.insert(name, value, false);
+        kept
+    }
+
+    fn kept_as(&self, name: &str, value: &str, by_name: bool) -> Vec<LearnedSecret> {
         let given = || self.secrets.iter().filter(|secret| secret.given);
         for secret in given().filter(|secret| secret.name == name) {
             for (form, literal) in secret.literals.iter().enumerate() {
@@ -216,8 +233,9 @@ impl Redactor {
             }
         }
         let Some(salt) = &self.salt else { return Vec::new() };
-        if given().any(|secret| secret.name == name || secret.pattern.is_match(value) || made_of(&secret.value, value))
-        {
+        if given().any(|secret| {
+            by_name && secret.name == name || secret.pattern.is_match(value) || made_of(&secret.value, value)
+        }) {
             return Vec::new();
         }
         literals(value)
@@ -844,6 +862,31 @@ mod tests {
         let _ = learned.learn_json("s", &value);
         let values = |redactor: &Redactor| redactor.secrets.iter().map(|s| s.value.clone()).collect::<Vec<_>>();
         assert_eq!(values(&given), values(&learned));
+    }
+
+    /// A token captured under a secret input's name is fingerprinted and
+    /// redacted after a resume; what a template made under that name is
+    /// not journaled (review-8-attack5 H1).
+    #[test]
+    fn a_capture_named_like_a_secret_input_is_fingerprinted() {
+        let salt = Salt::random();
+        let mut before = Redactor::new();
+        before.add("token", "InTok-abcdef123");
+        before.salt_with(salt.clone());
+        assert_eq!(before.learn("token", "Zq9Captured-7788"), [], "a value a template made under the input's name");
+        let mut run = Redactor::new();
+        run.add("token", "InTok-abcdef123");
+        run.salt_with(salt.clone());
+        let learned = run.learn_captured_json("token", &serde_json::json!("Zq9Captured-7788"));
+        assert!(!learned.is_empty() && learned.iter().all(|kept| matches!(kept, LearnedSecret::Fingerprint { .. })));
+        assert_eq!(run.learn_captured_json("token", &serde_json::json!("abcdef")).len(), 1, "a piece stays a piece");
+        let mut after = Redactor::new();
+        after.add("token", "InTok-abcdef123");
+        after.salt_with(salt);
+        for kept in &learned {
+            after.restore(1, kept).expect("restored");
+        }
+        assert_eq!(after.text("got Zq9Captured-7788"), "got [redacted:token]");
     }
 
     #[test]
