@@ -24,6 +24,7 @@ mod runbook_test_strict;
 mod schema;
 mod secret_forms;
 mod secrets;
+mod secrets_live;
 mod secrets_resume;
 mod seeds;
 #[path = "../support/services.rs"]

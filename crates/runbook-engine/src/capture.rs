@@ -13,6 +13,12 @@ pub(crate) fn capture(capture: &Capture, observation: &Observation) -> Result<Op
     settle(capture, read(capture, observation)?)
 }
 
+/// The value the source selected before its `type:` conversion, for a
+/// capture that did not convert: a secret one is learned all the same.
+pub(crate) fn unconverted(capture: &Capture, observation: &Observation) -> Option<Value> {
+    read(capture, observation).ok().flatten()
+}
+
 /// What `capture` takes from a probe that gave no answer (a timeout, a
 /// command not found): nothing, whatever it printed before, so its
 /// `default` stands in, else the variable stays unset.

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::{Interpreter, RunErrorKind, StepDone, Stop};
-use crate::capture::{capture, nothing_captured};
+use crate::capture::{capture, nothing_captured, unconverted};
 use crate::event::{Event, Part};
 use crate::facts::to_value;
 use crate::judge::{judge, worst};
@@ -293,7 +293,7 @@ impl<'a> Interpreter<'a> {
         // refused, timed out or not resolved are different diagnoses.
         let mut error = judged.iter().find(|j| j.part.outcome == outcome).and_then(|j| {
             let judged_failure = j.observation.as_ref().and_then(Observation::error);
-            j.part.error.clone().or_else(|| judged_failure.cloned().map(|error| error.redacted(&self.redactor)))
+            j.part.error.clone().or_else(|| judged_failure.cloned())
         });
         // A check with nothing to judge did not pass: an empty `foreach`
         // list (no pods found, say) is an error, not "all healthy". A dry
@@ -314,6 +314,10 @@ impl<'a> Interpreter<'a> {
         let facts =
             if deferred { None } else { probe_facts(shape, judged.iter().map(|j| (&j.part, j.observation.as_ref()))) };
         let mut captures = IndexMap::new();
+        // A secret captured (a token sent where credentials go) is redacted
+        // from now on, in the observation it came from too.
+        let secret_vars = &self.plan.secret_flow().vars;
+        let mut learned = Vec::new();
         // The vars of probes that gave no answer, with their errors.
         let mut no_answers = Vec::new();
         for unit in &judged {
@@ -333,6 +337,13 @@ impl<'a> Interpreter<'a> {
                 let value = match taken {
                     Some(Ok(value)) => value,
                     Some(Err(problem)) => {
+                        // A secret that does not convert is a secret all the
+                        // same: the message quotes it (review-8-attack5 H4).
+                        if secret_vars.contains(&name.value)
+                            && let Some(found) = unit.observation.as_ref().and_then(|seen| unconverted(source, seen))
+                        {
+                            learned.extend(self.redactor.learn_json(&name.value, &found));
+                        }
                         // A value of the wrong type is not silently kept: the
                         // step errs, as when a body expected to be JSON is not.
                         // Each capture that did not convert is named, so
@@ -385,10 +396,6 @@ impl<'a> Interpreter<'a> {
         for name in &uncaptured {
             self.facts.unset_var(name);
         }
-        // A secret captured (a token sent where credentials go) is redacted
-        // from now on, in the observation it came from too.
-        let secret_vars = &self.plan.secret_flow().vars;
-        let mut learned = Vec::new();
         for (name, value) in &captures {
             if secret_vars.contains(name) {
                 learned.extend(self.redactor.learn_captured_json(name, value));
@@ -411,11 +418,19 @@ impl<'a> Interpreter<'a> {
         // their names: captures taken from the joined text hold them.
         let mut cut_secrets = Vec::new();
         let mut unredacted = Vec::new();
+        let error = error.map(|error| error.redacted(&self.redactor));
         let parts: Vec<Arc<Part>> = judged
             .into_iter()
             .map(|Judged { mut part, observation, .. }| {
                 if deferred {
                     unredacted.push(observation.clone());
+                }
+                part.error = part.error.map(|error| error.redacted(&self.redactor));
+                for result in &mut part.expectations {
+                    self.redactor.json(&mut result.expected);
+                    if let Some(actual) = &mut result.actual {
+                        self.redactor.json(actual);
+                    }
                 }
                 part.observation = observation.map(|mut shown| {
                     cut_secrets.extend(shown.redact(&self.redactor));
@@ -570,7 +585,7 @@ impl<'a> Interpreter<'a> {
             Some(Ok(observation)) => observation,
             Some(Err(error)) => {
                 let mut judged = self.unobserved(unit, Outcome::Error);
-                judged.part.error = Some(error.redacted(&self.redactor));
+                judged.part.error = Some(error);
                 return judged;
             }
             None => {
@@ -579,17 +594,13 @@ impl<'a> Interpreter<'a> {
                 return judged;
             }
         };
+        // Shown as they are judged only once `settle` has learned the
+        // step's captures: a failing expectation of the step that captures
+        // a token quotes it (review-8-attack5 H8).
         let verdict = judge(&observation, unit.expect, &unit.prepared.target);
-        let mut expectations = verdict.expectations;
-        for result in &mut expectations {
-            self.redactor.json(&mut result.expected);
-            if let Some(actual) = &mut result.actual {
-                self.redactor.json(actual);
-            }
-        }
         let mut judged = self.unobserved(unit, verdict.outcome);
-        judged.part.expectations = expectations;
-        judged.part.error = verdict.error.map(|error| error.redacted(&self.redactor));
+        judged.part.expectations = verdict.expectations;
+        judged.part.error = verdict.error;
         judged.observation = Some(observation);
         judged
     }

@@ -723,7 +723,8 @@ impl HttpSpec {
     /// The request as the operator approves it: the method and URL, the
     /// headers the runbook sets (and the JSON content type the probe adds),
     /// then the body, laid out as an HTTP message. A body past
-    /// `SHOWN_BODY_BYTES` (4 KiB) is cut, and its size said.
+    /// `SHOWN_BODY_BYTES` (4 KiB) is cut, marked with [`crate::redact::CUT`],
+    /// and its size said.
     pub fn request_text(&self) -> String {
         let mut text = format!("{} {}", self.method, self.url);
         for (name, value) in &self.headers {
@@ -736,8 +737,10 @@ impl HttpSpec {
         if let Some(body) = self.body.as_deref().filter(|body| !body.is_empty()) {
             let shown = String::from_utf8_lossy(&body[..body.len().min(SHOWN_BODY_BYTES)]);
             let _ = write!(text, "\n\n{}", shown.trim_end_matches('\u{fffd}'));
+            // The cut mark right after the cut, where the redactor looks
+            // for what it left of a secret.
             if body.len() > SHOWN_BODY_BYTES {
-                let _ = write!(text, "\n… ({} bytes in all)", body.len());
+                let _ = write!(text, "{}\n({} bytes in all)", crate::redact::CUT, body.len());
             }
         }
         text

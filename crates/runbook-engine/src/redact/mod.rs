@@ -34,6 +34,9 @@ static BASE64_RUN: LazyLock<Regex> =
 /// one turn up in unrelated encoded data by chance.
 const MIN_DECODED_SECRET: usize = 4;
 
+/// What the engine writes where it cut a text short.
+pub(crate) const CUT: char = '…';
+
 /// Shortest value the journal keeps a fingerprint of: a secret's pieces
 /// are redacted from 3 bytes on.
 const MIN_PRINTED: usize = 3;
@@ -320,7 +323,7 @@ impl Redactor {
     /// `text` with every secret (in any of its forms), every Basic
     /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut text = self.secrets(Cow::Borrowed(text));
+        let mut text = self.cut_heads(self.secrets(Cow::Borrowed(text)));
         if let Some(salt) = self.salt.as_ref().filter(|_| !self.printed.is_empty()) {
             text = self.printed.redact(salt, text);
         }
@@ -368,6 +371,58 @@ impl Redactor {
             }
         }
         text
+    }
+
+    /// Masks what a cut left of a secret: a message or an excerpt the
+    /// engine cuts short (a value quoted in an error, a request body shown
+    /// for approval) ends where it was cut with [`CUT`], right after the
+    /// text or after its closing quote, and the cut is made before the
+    /// text reaches the redactor. The longest head of a secret's form
+    /// (three bytes or more) that ends there is replaced, as [`Self::edges`]
+    /// does for a capture's dropped middle (review-8-attack5 H6, H7).
+    fn cut_heads<'a>(&self, text: Cow<'a, str>) -> Cow<'a, str> {
+        if self.secrets.is_empty() || !text.contains(CUT) {
+            return text;
+        }
+        let mut redacted = String::with_capacity(text.len());
+        let mut rest = text.as_ref();
+        let mut changed = false;
+        while let Some(at) = rest.find(CUT) {
+            let before = &rest[..at];
+            let quoted = before.strip_suffix('"');
+            let cut = quoted.unwrap_or(before);
+            match self.head_ending(cut) {
+                Some((k, name)) => {
+                    redacted.push_str(&cut[..cut.len() - k]);
+                    redacted.push_str("[redacted:");
+                    redacted.push_str(name);
+                    redacted.push_str(if quoted.is_some() { "]\"" } else { "]" });
+                    changed = true;
+                }
+                None => redacted.push_str(before),
+            }
+            redacted.push(CUT);
+            rest = &rest[at + CUT.len_utf8()..];
+        }
+        if !changed {
+            return text;
+        }
+        redacted.push_str(rest);
+        Cow::Owned(redacted)
+    }
+
+    /// The length of the longest head of a secret's form (three bytes or
+    /// more, short of the whole) that `text` ends with, and its name.
+    fn head_ending(&self, text: &str) -> Option<(usize, &str)> {
+        self.secrets
+            .iter()
+            .flat_map(|secret| secret.literals.iter().map(move |literal| (literal, secret.name.as_str())))
+            .filter_map(|(literal, name)| {
+                let literal = literal.as_bytes();
+                let k = (3..literal.len()).rev().find(|&k| text.as_bytes().ends_with(&literal[..k]))?;
+                Some((k, name))
+            })
+            .max_by_key(|(k, _)| *k)
     }
 
     /// The name of the secret a base64 Basic credential holds, if any.
@@ -699,6 +754,22 @@ mod tests {
         let redactor = Redactor::new();
         assert!(matches!(redactor.text("Basic notasecret"), Cow::Borrowed(_)));
         assert_eq!(redactor.text("Bearer abcdefgh123"), "Bearer [redacted:bearer]");
+    }
+
+    #[test]
+    fn what_a_cut_left_of_a_secret_is_redacted() {
+        let mut redactor = Redactor::new();
+        redactor.add("token", "RunTok-QWERTY789");
+        let cases = [
+            ("the string \"RunTok-QWER\"… is long", "the string \"[redacted:token]\"… is long"),
+            ("a string (\"xRunTok-Q…)", "a string (\"x[redacted:token]…)"),
+            ("AAARunTok-QWERTY789RunTok…\n(9 bytes)", "AAA[redacted:token][redacted:token]…\n(9 bytes)"),
+            ("RunTok-QWER but not cut", "RunTok-QWER but not cut"),
+            ("Ru… and a cut of two bytes", "Ru… and a cut of two bytes"),
+        ];
+        for (text, redacted) in cases {
+            assert_eq!(redactor.text(text), redacted, "{text}");
+        }
     }
 
     #[test]
