@@ -30,6 +30,12 @@ static BASIC: LazyLock<Regex> =
 static BASE64_RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_\-]{6,}(?:\r?\n[A-Za-z0-9+/_\-]{4,})*={0,2}").expect("valid regex"));
 
+/// A number written with a fraction or an exponent (`4821.0`, `4.821e3`),
+/// as a JSON document may write a number it was given.
+static WRITTEN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)\b").expect("valid regex")
+});
+
 /// Shortest secret looked for inside decoded base64: the bytes of a shorter
 /// one turn up in unrelated encoded data by chance.
 const MIN_DECODED_SECRET: usize = 4;
@@ -323,7 +329,7 @@ impl Redactor {
     /// `text` with every secret (in any of its forms), every Basic
     /// credential holding one and every bearer token replaced.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let mut text = self.cut_heads(self.secrets(Cow::Borrowed(text)));
+        let mut text = self.cut_heads(self.secrets(self.numbers(Cow::Borrowed(text))));
         if let Some(salt) = self.salt.as_ref().filter(|_| !self.printed.is_empty()) {
             text = self.printed.redact(salt, text);
         }
@@ -371,6 +377,28 @@ impl Redactor {
             }
         }
         text
+    }
+
+    /// Replaces a secret number written another way in a text (`4.821e3`
+    /// for 4821, in a JSON body), as [`Self::json`] does in a parsed
+    /// document (review-8-attack5 M4).
+    fn numbers<'a>(&self, text: Cow<'a, str>) -> Cow<'a, str> {
+        let numeric = |secret: &Secret| secret.value.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.');
+        let any_number = self.secrets.iter().any(numeric) || !self.printed.is_empty();
+        if !any_number || !WRITTEN_NUMBER.is_match(&text) {
+            return text;
+        }
+        let replaced = WRITTEN_NUMBER.replace_all(&text, |found: &regex::Captures<'_>| {
+            let number = serde_json::from_str::<serde_json::Number>(&found[0]).ok();
+            match number.as_ref().and_then(|number| self.secret_number(number)) {
+                Some(name) => format!("[redacted:{name}]"),
+                None => found[0].to_owned(),
+            }
+        });
+        match replaced {
+            Cow::Owned(replaced) if replaced != *text => Cow::Owned(replaced),
+            _ => text,
+        }
     }
 
     /// Masks what a cut left of a secret: a message or an excerpt the
@@ -435,14 +463,19 @@ impl Redactor {
 
     /// The name of the secret (of [`MIN_DECODED_SECRET`] bytes or more) that
     /// a run of base64 text holds once decoded, if any.
+    /// The run is read from each of its first four characters: where a
+    /// longer secret's base64 was replaced first, what is left of the run
+    /// may start anywhere in a 4-character group (review-8-attack5 M1).
     fn decoded_secret(&self, run: &str) -> Option<&str> {
-        let decoded = decode_base64_leniently(run);
-        self.secrets
-            .iter()
-            .filter(|secret| secret.value.len() >= MIN_DECODED_SECRET)
-            .find(|secret| decoded.windows(secret.value.len()).any(|window| window == secret.value.as_bytes()))
-            .map(|secret| secret.name.as_str())
-            .or_else(|| self.printed.held_in(self.salt.as_ref()?, &decoded, MIN_DECODED_SECRET))
+        (0..4).find_map(|skip| {
+            let decoded = decode_base64_leniently(run, skip);
+            self.secrets
+                .iter()
+                .filter(|secret| secret.value.len() >= MIN_DECODED_SECRET)
+                .find(|secret| decoded.windows(secret.value.len()).any(|window| window == secret.value.as_bytes()))
+                .map(|secret| secret.name.as_str())
+                .or_else(|| self.printed.held_in(self.salt.as_ref()?, &decoded, MIN_DECODED_SECRET))
+        })
     }
 
     /// Redacts `text` where it holds a secret; leaves it, uncopied, where
@@ -669,11 +702,12 @@ fn may_hold_credential(text: &str) -> bool {
 }
 
 /// The bytes a run of base64 text stands for, read in either alphabet,
-/// line breaks and padding skipped, a last partial byte dropped.
-fn decode_base64_leniently(run: &str) -> Vec<u8> {
+/// line breaks and padding skipped, a last partial byte dropped, from its
+/// `skip`th base64 character on.
+fn decode_base64_leniently(run: &str, skip: usize) -> Vec<u8> {
     let mut decoded = Vec::with_capacity(run.len() * 3 / 4);
     let (mut bits, mut count) = (0u32, 0u32);
-    for byte in run.bytes() {
+    for byte in run.bytes().filter(|byte| byte.is_ascii_alphanumeric() || b"+-/_".contains(byte)).skip(skip) {
         let value = match byte {
             b'A'..=b'Z' => byte - b'A',
             b'a'..=b'z' => byte - b'a' + 26,
@@ -754,6 +788,30 @@ mod tests {
         let redactor = Redactor::new();
         assert!(matches!(redactor.text("Basic notasecret"), Cow::Borrowed(_)));
         assert_eq!(redactor.text("Bearer abcdefgh123"), "Bearer [redacted:bearer]");
+    }
+
+    #[test]
+    fn a_short_secret_is_found_in_base64_a_longer_one_split() {
+        use base64::Engine as _;
+        let mut redactor = Redactor::new();
+        redactor.add("token", "RunTok-QWERTY789");
+        redactor.add("session", "sess-abcdef-12345");
+        redactor.add("pin", "4821");
+        let body = r#"{"access_token": "RunTok-QWERTY789", "pin": 4821, "session": "sess-abcdef-12345", "x": 1}"#;
+        let redacted = redactor.text(&base64::engine::general_purpose::STANDARD.encode(body)).into_owned();
+        assert!(redacted.contains("[redacted:pin]"), "{redacted}");
+        assert!(!redacted.contains("ODIx"), "{redacted}");
+    }
+
+    #[test]
+    fn a_secret_number_is_redacted_however_a_json_text_writes_it() {
+        let mut redactor = Redactor::new();
+        redactor.add("pin", "4821");
+        let body = r#"{"pin": 4821, "f": 4821.0, "e": 4821e0, "x": 4.821e3, "s": "4821", "other": 4.8215e3, "v": 1.5}"#;
+        assert_eq!(
+            redactor.text(body),
+            r#"{"pin": [redacted:pin], "f": [redacted:pin], "e": [redacted:pin], "x": [redacted:pin], "s": "[redacted:pin]", "other": 4.8215e3, "v": 1.5}"#
+        );
     }
 
     #[test]
