@@ -723,7 +723,7 @@ impl HttpSpec {
     /// The request as the operator approves it: the method and URL, the
     /// headers the runbook sets (and the JSON content type the probe adds),
     /// then the body, laid out as an HTTP message. A body past
-    /// `SHOWN_BODY_BYTES` (4 KiB) is cut, marked with [`crate::redact::CUT`],
+    /// `SHOWN_BODY_BYTES` (4 KiB) is cut, marked with `redact::CUT`,
     /// and its size said.
     pub fn request_text(&self) -> String {
         let mut text = format!("{} {}", self.method, self.url);
