@@ -9,7 +9,7 @@ use crate::Test;
 use crate::http_server::{Server, respond};
 
 /// Every file under `dir`, with its bytes as text.
-fn files(dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn files(dir: &Path) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).expect("record directory") {
         let path = entry.expect("entry").path();
